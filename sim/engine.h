@@ -1,0 +1,112 @@
+/**
+ * @file sim/engine.h
+ * @brief The simulation engine: clock, event scheduling and the run loop.
+ *
+ * Time is a double in seconds.  Events fire in (time, sequence number) order, so equal-time
+ * events fire in the order they were scheduled and a run is a pure function of its inputs.
+ * The clock never goes backwards: scheduling before now() is CPN_EINVAL.
+ *
+ * Handlers are described by a static `struct cpn_handler` (function plus a name), so an error a
+ * handler returns can be reported with the handler's name and the simulated time:
+ * @code
+ *   static int on_done(struct cpn_engine *e, void *ctx, uint64_t arg) { ... return CPN_OK; }
+ *   static const struct cpn_handler done_handler = { on_done, "flow_done" };
+ *   cpn_engine_schedule(eng, t, &done_handler, flows, index, &handle);
+ * @endcode
+ */
+#ifndef CPN_SIM_ENGINE_H
+#define CPN_SIM_ENGINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "sim/evq.h"
+#include "sim/log.h"
+
+struct cpn_engine;
+
+/**
+ * An event handler.  Returns CPN_OK, or an error code that stops the run (cpn_engine_run then
+ * returns that code after recording "handler NAME at t=T s: MESSAGE").
+ */
+typedef int cpn_event_fn(struct cpn_engine *eng, void *ctx, uint64_t arg);
+
+/** A named handler; define one per kind of event with static storage duration. */
+struct cpn_handler {
+    cpn_event_fn *fn; /**< the callback */
+    const char *name; /**< name used in error reports and logs */
+};
+
+/**
+ * Create an engine at time 0 with an empty queue and a logger at level WARN on stderr.
+ * @return the engine (caller frees with cpn_engine_free()) or NULL when out of memory.
+ */
+struct cpn_engine *cpn_engine_new(void);
+
+/** Free the engine and every pending event; accepts NULL. */
+void cpn_engine_free(struct cpn_engine *eng);
+
+/** Current simulated time [s]. */
+double cpn_engine_now(const struct cpn_engine *eng);
+
+/** The engine's logger (its clock prefix is this engine's time); never NULL. */
+struct cpn_log *cpn_engine_log(struct cpn_engine *eng);
+
+/** Number of events fired so far. */
+uint64_t cpn_engine_events(const struct cpn_engine *eng);
+
+/** Number of pending events. */
+size_t cpn_engine_pending(const struct cpn_engine *eng);
+
+/**
+ * Schedule an event at absolute time @p time.
+ * @param time firing time [s], >= now and finite.
+ * @param handler what to call (borrowed; static storage).
+ * @param ctx, arg passed to the handler.
+ * @param out receives the handle (may be NULL).
+ * @return CPN_OK; CPN_EINVAL when time < now, time is not finite, or handler is NULL;
+ *         CPN_ENOMEM.  O(log n).
+ */
+int cpn_engine_schedule(struct cpn_engine *eng, double time, const struct cpn_handler *handler,
+                        void *ctx, uint64_t arg, cpn_evh *out);
+
+/** Schedule at now + @p delay (delay [s] >= 0); errors as cpn_engine_schedule(). */
+int cpn_engine_schedule_in(struct cpn_engine *eng, double delay, const struct cpn_handler *handler,
+                           void *ctx, uint64_t arg, cpn_evh *out);
+
+/**
+ * Cancel a pending event.
+ * @return CPN_OK; CPN_ENOENT for CPN_EVH_NONE, an unknown handle, or an event that already fired
+ *         or was cancelled.
+ */
+int cpn_engine_cancel(struct cpn_engine *eng, cpn_evh h);
+
+/**
+ * Move a pending event to a new time (>= now), in place.
+ * @return CPN_OK; CPN_ENOENT for a stale handle; CPN_EINVAL when time < now or not finite.
+ */
+int cpn_engine_reschedule(struct cpn_engine *eng, cpn_evh h, double time);
+
+/**
+ * Fire events in order while the earliest pending time is <= @p until.
+ * The run ends when the queue is empty, when the next event lies after @p until (the clock is
+ * then advanced to @p until if it is finite), when a handler calls cpn_engine_stop(), when the
+ * stop flag (cpn_engine_stop_flag()) is set, or when a handler returns an error.
+ * @param until end time [s] (INFINITY: until the queue is empty); must be >= now.
+ * @return CPN_OK when the queue emptied or @p until was reached; CPN_EINTERRUPT after a stop
+ *         request; the handler's code after a handler error (message: "handler NAME at t=T s:
+ *         ..."); CPN_EINVAL when until < now or is NaN.
+ */
+int cpn_engine_run(struct cpn_engine *eng, double until);
+
+/** Ask the running loop to return after the current event (callable from a handler). */
+void cpn_engine_stop(struct cpn_engine *eng);
+
+/**
+ * Return the engine's asynchronous stop flag: a signal handler may set it to nonzero to make
+ * cpn_engine_run() return CPN_EINTERRUPT at the next event.  The pointer lives as long as the
+ * engine.
+ */
+volatile sig_atomic_t *cpn_engine_stop_flag(struct cpn_engine *eng);
+
+#endif /* CPN_SIM_ENGINE_H */

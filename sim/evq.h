@@ -1,0 +1,107 @@
+/**
+ * @file sim/evq.h
+ * @brief The pending-event set: a priority queue of events ordered by (time, sequence number),
+ *        with schedule, cancel and reschedule by handle, all O(log n), and no malloc per event.
+ *
+ * Structure: (filled in by the implementation with the measured figures; see tests/bench/evq).
+ *
+ * Events live in a pool owned by the queue; a handle names a pool slot plus a generation
+ * counter, so a handle of an event that already fired or was cancelled is recognised as stale
+ * (CPN_ENOENT), never confused with a newer event that reuses the slot.
+ */
+#ifndef CPN_SIM_EVQ_H
+#define CPN_SIM_EVQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Handle of a pending event: slot index (low 32 bits) and generation (high 32 bits). */
+typedef uint64_t cpn_evh;
+
+/** The handle that names no event (generation 0 is never used). */
+#define CPN_EVH_NONE ((cpn_evh)0)
+
+struct cpn_handler;
+
+/** What the queue stores for one event (returned by cpn_evq_pop). */
+struct cpn_event {
+    double time;                       /**< firing time [s] */
+    uint64_t seq;                      /**< scheduling sequence number (tie-break) */
+    const struct cpn_handler *handler; /**< what to call (borrowed, static storage) */
+    void *ctx;                         /**< handler context (borrowed) */
+    uint64_t arg;                      /**< handler argument */
+};
+
+struct cpn_evq;
+
+/**
+ * Create an empty queue.
+ * @param initial_capacity events the pool holds before it first grows (0 for a default).
+ * @return the queue (caller frees with cpn_evq_free()), or NULL when out of memory.
+ */
+struct cpn_evq *cpn_evq_new(size_t initial_capacity);
+
+/** Free a queue and all pending events; accepts NULL. */
+void cpn_evq_free(struct cpn_evq *q);
+
+/** Number of pending events. */
+size_t cpn_evq_size(const struct cpn_evq *q);
+
+/**
+ * Insert an event.  Its sequence number is the queue's running count, so equal-time events pop
+ * in insertion order.
+ * @param q the queue.
+ * @param time firing time [s]; must be finite (not NaN or infinite).
+ * @param handler callback descriptor (borrowed; must outlive the event).
+ * @param ctx, arg passed to the handler.
+ * @param out receives the handle (may be NULL).
+ * @return CPN_OK; CPN_EINVAL when time is not finite or handler is NULL; CPN_ENOMEM when the pool
+ *         cannot grow.  O(log n) amortised.
+ */
+int cpn_evq_push(struct cpn_evq *q, double time, const struct cpn_handler *handler, void *ctx,
+                 uint64_t arg, cpn_evh *out);
+
+/**
+ * Look at the earliest event without removing it.
+ * @return a pointer valid until the next modifying call, or NULL when the queue is empty.
+ */
+const struct cpn_event *cpn_evq_peek(const struct cpn_evq *q);
+
+/**
+ * Remove the earliest event (smallest time, then smallest sequence number).
+ * @param q the queue.
+ * @param out receives a copy of the event.
+ * @return CPN_OK; CPN_ENOENT when the queue is empty.  O(log n).
+ */
+int cpn_evq_pop(struct cpn_evq *q, struct cpn_event *out);
+
+/**
+ * Cancel a pending event.
+ * @return CPN_OK; CPN_ENOENT when @p h is CPN_EVH_NONE, unknown, or names an event that already
+ *         fired or was cancelled.  O(log n).
+ */
+int cpn_evq_cancel(struct cpn_evq *q, cpn_evh h);
+
+/**
+ * Change the time of a pending event in place.  The event gets a new sequence number, as if it
+ * had been cancelled and scheduled again now (so ties keep "scheduling order").
+ * @param time new firing time [s]; must be finite.
+ * @return CPN_OK; CPN_ENOENT for a stale or unknown handle; CPN_EINVAL for a non-finite time.
+ *         O(log n).
+ */
+int cpn_evq_reschedule(struct cpn_evq *q, cpn_evh h, double time);
+
+/**
+ * Tell whether a handle names a pending event.
+ * @return nonzero when pending.
+ */
+int cpn_evq_pending(const struct cpn_evq *q, cpn_evh h);
+
+/**
+ * Read the time of a pending event.
+ * @param time receives the firing time [s].
+ * @return CPN_OK or CPN_ENOENT for a stale or unknown handle.
+ */
+int cpn_evq_time(const struct cpn_evq *q, cpn_evh h, double *time);
+
+#endif /* CPN_SIM_EVQ_H */
