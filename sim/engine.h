@@ -59,13 +59,20 @@ uint64_t cpn_engine_events(const struct cpn_engine *eng);
 size_t cpn_engine_pending(const struct cpn_engine *eng);
 
 /**
+ * Cap the number of pending events (see cpn_evq_set_limit()); scheduling beyond it fails with
+ * CPN_ENOMEM.  Default: CPN_EVQ_MAX_EVENTS.
+ * @param max_pending the cap [events].
+ */
+void cpn_engine_set_pending_limit(struct cpn_engine *eng, size_t max_pending);
+
+/**
  * Schedule an event at absolute time @p time.
  * @param time firing time [s], >= now and finite.
  * @param handler what to call (borrowed; static storage).
  * @param ctx, arg passed to the handler.
  * @param out receives the handle (may be NULL).
  * @return CPN_OK; CPN_EINVAL when time < now, time is not finite, or handler is NULL;
- *         CPN_ENOMEM.  O(log n).
+ *         CPN_ENOMEM when the pool cannot grow or the pending limit is reached.  O(log n).
  */
 int cpn_engine_schedule(struct cpn_engine *eng, double time, const struct cpn_handler *handler,
                         void *ctx, uint64_t arg, cpn_evh *out);
@@ -89,9 +96,12 @@ int cpn_engine_reschedule(struct cpn_engine *eng, cpn_evh h, double time);
 
 /**
  * Fire events in order while the earliest pending time is <= @p until.
- * The run ends when the queue is empty, when the next event lies after @p until (the clock is
- * then advanced to @p until if it is finite), when a handler calls cpn_engine_stop(), when the
- * stop flag (cpn_engine_stop_flag()) is set, or when a handler returns an error.
+ * The run ends when the queue is empty or the next event lies after @p until (in both cases the
+ * clock is then advanced to @p until if it is finite; later events stay pending and a further
+ * run continues them), when a handler calls cpn_engine_stop(), when the stop flag
+ * (cpn_engine_stop_flag()) is set, or when a handler returns an error.  After a stop or an
+ * error the clock stays at the time of the last fired event.
+ * Each event costs O(log n) (one pop) plus its handler.
  * @param until end time [s] (INFINITY: until the queue is empty); must be >= now.
  * @return CPN_OK when the queue emptied or @p until was reached; CPN_EINTERRUPT after a stop
  *         request; the handler's code after a handler error (message: "handler NAME at t=T s:
@@ -99,13 +109,17 @@ int cpn_engine_reschedule(struct cpn_engine *eng, cpn_evh h, double time);
  */
 int cpn_engine_run(struct cpn_engine *eng, double until);
 
-/** Ask the running loop to return after the current event (callable from a handler). */
+/**
+ * Ask the running loop to return CPN_EINTERRUPT after the current event (callable from a
+ * handler).  The request is consumed by the run that honours it; made outside a run, it stops
+ * the next run before its first event.
+ */
 void cpn_engine_stop(struct cpn_engine *eng);
 
 /**
  * Return the engine's asynchronous stop flag: a signal handler may set it to nonzero to make
- * cpn_engine_run() return CPN_EINTERRUPT at the next event.  The pointer lives as long as the
- * engine.
+ * cpn_engine_run() return CPN_EINTERRUPT at the next event.  The engine never clears it: the
+ * owner resets it to 0 before running again.  The pointer lives as long as the engine.
  */
 volatile sig_atomic_t *cpn_engine_stop_flag(struct cpn_engine *eng);
 

@@ -47,6 +47,18 @@ void cpn_evq_free(struct cpn_evq *q);
 /** Number of pending events. */
 size_t cpn_evq_size(const struct cpn_evq *q);
 
+/** Most events a queue can hold pending (slot indices and heap positions are uint32_t). */
+#define CPN_EVQ_MAX_EVENTS ((size_t)UINT32_MAX - 1)
+
+/**
+ * Cap the number of pending events (a memory budget: a runaway model then fails cleanly with
+ * CPN_ENOMEM instead of exhausting memory).
+ * @param q the queue.
+ * @param max_events the cap [events]; values above CPN_EVQ_MAX_EVENTS (the default) are clamped.
+ *        A cap below the current size only refuses further pushes.
+ */
+void cpn_evq_set_limit(struct cpn_evq *q, size_t max_events);
+
 /**
  * Insert an event.  Its sequence number is the queue's running count, so equal-time events pop
  * in insertion order.
@@ -56,7 +68,7 @@ size_t cpn_evq_size(const struct cpn_evq *q);
  * @param ctx, arg passed to the handler.
  * @param out receives the handle (may be NULL).
  * @return CPN_OK; CPN_EINVAL when time is not finite or handler is NULL; CPN_ENOMEM when the pool
- *         cannot grow.  O(log n) amortised.
+ *         cannot grow or the limit of cpn_evq_set_limit() is reached.  O(log n) amortised.
  */
 int cpn_evq_push(struct cpn_evq *q, double time, const struct cpn_handler *handler, void *ctx,
                  uint64_t arg, cpn_evh *out);

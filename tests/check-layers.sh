@@ -8,7 +8,7 @@ fail=0
 bad() { echo "layering: $1"; fail=1; }
 for f in sim/*.c sim/*.h models/*.c models/*.h models/*/*.c models/*/*.h; do
     [ -f "$f" ] || continue
-    [ "$f" = sim/cpnsim.c ] && continue
+    case "$f" in sim/cpnsim*) continue;; esac
     grep -n -E '#[[:space:]]*include[[:space:]]*[<"](libxml/|hdf5|H5)' "$f" |
         while IFS= read -r l; do echo "layering: $f:${l%%:*}: sim/ and models/ must not include libxml2 or HDF5 headers"; done | grep . && fail=1
 done
@@ -16,7 +16,7 @@ check() { # files, forbidden include prefixes
     files=$1; shift
     for f in $files; do
         [ -f "$f" ] || continue
-        [ "$f" = sim/cpnsim.c ] && continue
+        case "$f" in sim/cpnsim*) continue;; esac
         for p in "$@"; do
             grep -n -E "#[[:space:]]*include[[:space:]]*\"$p/" "$f" |
                 while IFS= read -r l; do echo "layering: $f:${l%%:*}: includes $p/, a higher layer"; done | grep . && fail=1

@@ -26,6 +26,14 @@ int cpn_test_register_transport(void);
 int cpn_test_register_flow(void);
 int cpn_test_register_load(void);
 int cpn_test_register_graphml(void);
+int cpn_test_register_center(void);
+int cpn_test_register_workload(void);
+int cpn_test_register_traces(void);
+int cpn_test_register_policy(void);
+int cpn_test_register_awareness(void);
+int cpn_test_register_trace(void);
+int cpn_test_register_summary(void);
+int cpn_test_register_report(void);
 
 /**
  * Path of a file under the source tree (tests/..., scenarios/...), from $CPN_SRCDIR or the

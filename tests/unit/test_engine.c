@@ -1,6 +1,298 @@
-/* PLACEHOLDER: to be replaced by the real suite for module "engine". */
+/* Suite "engine": clock, scheduling, the run loop, stop requests and handler errors. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/engine.h"
+#include "sim/error.h"
 #include "tests/unit/suites.h"
+
+/* What the handlers record: the (arg, time) of every firing. */
+struct trace {
+    size_t n;
+    uint64_t args[64];
+    double times[64]; /* clock seen by the handler [s] */
+    cpn_evh handles[64];
+};
+
+static int record(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    struct trace *tr = ctx;
+    if (tr->n < 64) {
+        tr->args[tr->n] = arg;
+        tr->times[tr->n] = cpn_engine_now(eng);
+    }
+    tr->n++;
+    return CPN_OK;
+}
+
+static const struct cpn_handler record_handler = {record, "record"};
+
+static int record_then_stop(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    cpn_engine_stop(eng);
+    return record(eng, ctx, arg);
+}
+
+static const struct cpn_handler stop_handler = {record_then_stop, "stopper"};
+
+static int record_then_raise_flag(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    *cpn_engine_stop_flag(eng) = 1; /* what a SIGINT handler would do */
+    return record(eng, ctx, arg);
+}
+
+static const struct cpn_handler flag_handler = {record_then_raise_flag, "signal"};
+
+static int fail_with_range(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng, (void)ctx, (void)arg;
+    return CPN_ERROR(CPN_ERANGE, "capacity -1 B/s is negative");
+}
+
+static const struct cpn_handler failing_handler = {fail_with_range, "bad_link"};
+
+/* Schedules two events at the current time: they go behind earlier-scheduled equal-time ones. */
+static int schedule_two_now(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    int rc = record(eng, ctx, arg);
+    if (rc == CPN_OK)
+        rc = cpn_engine_schedule_in(eng, 0.0, &record_handler, ctx, 100 + arg, NULL);
+    if (rc == CPN_OK)
+        rc = cpn_engine_schedule(eng, cpn_engine_now(eng), &record_handler, ctx, 200 + arg, NULL);
+    return rc;
+}
+
+static const struct cpn_handler spawner = {schedule_two_now, "spawner"};
+
+/* Schedule record (arg 1) at times[0], @p middle (arg 2) at times[1], record (arg 3) at
+ * times[2]. */
+static void schedule_three(struct cpn_engine *eng, struct trace *tr, const double times[3],
+                           const struct cpn_handler *middle)
+{
+    const struct cpn_handler *handlers[3] = {&record_handler, middle, &record_handler};
+    for (uint64_t k = 0; k < 3; k++)
+        CU_ASSERT_EQUAL_FATAL(cpn_engine_schedule(eng, times[k], handlers[k], tr, k + 1, NULL),
+                              CPN_OK);
+}
+
+static void test_events_fire_in_time_order_and_ties_in_scheduling_order(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(eng);
+    struct trace tr = {0};
+    const double times[] = {2.0, 1.0, 2.0, 0.5, 1.0};
+    for (uint64_t i = 0; i < 5; i++)
+        CU_ASSERT_EQUAL(cpn_engine_schedule(eng, times[i], &record_handler, &tr, i, NULL), CPN_OK);
+    /* Scheduled after #1 at t=1: fires after it, then its two children (t=1) after #4. */
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 1.0, &spawner, &tr, 9, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_pending(eng), 6);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_OK);
+    /* By hand: 0.5 #3; 1.0 #1, #4, #9, then #109, #209 (scheduled during the run); 2.0 #0, #2. */
+    const uint64_t expected[] = {3, 1, 4, 9, 109, 209, 0, 2};
+    const double expected_time[] = {0.5, 1, 1, 1, 1, 1, 2, 2};
+    CU_ASSERT_EQUAL_FATAL(tr.n, 8);
+    for (size_t k = 0; k < 8; k++) {
+        CU_ASSERT_EQUAL(tr.args[k], expected[k]);
+        CU_ASSERT_EQUAL(tr.times[k], expected_time[k]);
+    }
+    CU_ASSERT_EQUAL(cpn_engine_events(eng), 8);
+    CU_ASSERT_EQUAL(cpn_engine_pending(eng), 0);
+    CU_ASSERT_EQUAL(cpn_engine_now(eng), 2.0); /* infinite until: the clock stays at the last event */
+    cpn_engine_free(eng);
+}
+
+static void test_run_until_stops_at_until_and_a_second_run_continues(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    struct trace tr = {0};
+    schedule_three(eng, &tr, (const double[]){1.0, 3.0, 5.0}, &record_handler);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, 3.0), CPN_OK); /* an event at until fires */
+    CU_ASSERT_EQUAL(tr.n, 2);
+    CU_ASSERT_EQUAL(cpn_engine_now(eng), 3.0);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, 4.0), CPN_OK); /* nothing in (3, 4]: the clock moves */
+    CU_ASSERT_EQUAL(tr.n, 2);
+    CU_ASSERT_EQUAL(cpn_engine_now(eng), 4.0);
+    CU_ASSERT_EQUAL(cpn_engine_pending(eng), 1);
+    /* schedule_in counts from the advanced clock: 4 + 0.5. */
+    CU_ASSERT_EQUAL(cpn_engine_schedule_in(eng, 0.5, &record_handler, &tr, 4, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, 10.0), CPN_OK); /* queue empties: clock goes to 10 */
+    CU_ASSERT_EQUAL_FATAL(tr.n, 4);
+    CU_ASSERT_EQUAL(tr.args[2], 4);
+    CU_ASSERT_EQUAL(tr.times[2], 4.5);
+    CU_ASSERT_EQUAL(tr.args[3], 3);
+    CU_ASSERT_EQUAL(tr.times[3], 5.0);
+    CU_ASSERT_EQUAL(cpn_engine_now(eng), 10.0);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, 10.0), CPN_OK); /* until == now is allowed */
+    cpn_engine_free(eng);
+}
+
+static void test_scheduling_in_the_past_and_bad_arguments_are_einval(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    struct trace tr = {0};
+    cpn_evh h;
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 6.0, &record_handler, &tr, 0, &h), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, 3.0), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 2.0, &record_handler, &tr, 0, NULL), CPN_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "t=2 s"));
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, NAN, &record_handler, &tr, 0, NULL), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, INFINITY, &record_handler, &tr, 0, NULL), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 4.0, NULL, &tr, 0, NULL), CPN_EINVAL);
+    static const struct cpn_handler no_function = {NULL, "empty"};
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 4.0, &no_function, &tr, 0, NULL), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_engine_schedule_in(eng, -1e-9, &record_handler, &tr, 0, NULL), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_engine_schedule_in(eng, NAN, &record_handler, &tr, 0, NULL), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_engine_reschedule(eng, h, 2.9), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_engine_reschedule(eng, h, INFINITY), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, 2.0), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, NAN), CPN_EINVAL);
+    /* Nothing of that changed the state: one event at 6, clock at 3. */
+    CU_ASSERT_EQUAL(cpn_engine_pending(eng), 1);
+    CU_ASSERT_EQUAL(cpn_engine_now(eng), 3.0);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 3.0, &record_handler, &tr, 0, NULL), CPN_OK); /* now */
+    cpn_engine_free(eng);
+}
+
+static void test_cancel_and_reschedule_through_the_engine(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    struct trace tr = {0};
+    cpn_evh a, b, c;
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 5.0, &record_handler, &tr, 1, &a), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 6.0, &record_handler, &tr, 2, &b), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 1.0, &record_handler, &tr, 3, &c), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_reschedule(eng, a, 7.0), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_cancel(eng, b), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_cancel(eng, b), CPN_ENOENT); /* already cancelled */
+    CU_ASSERT_EQUAL(cpn_engine_cancel(eng, CPN_EVH_NONE), CPN_ENOENT);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(tr.n, 2);
+    CU_ASSERT_EQUAL(tr.args[0], 3);
+    CU_ASSERT_EQUAL(tr.args[1], 1);
+    CU_ASSERT_EQUAL(tr.times[1], 7.0);
+    CU_ASSERT_EQUAL(cpn_engine_cancel(eng, a), CPN_ENOENT);          /* already fired */
+    CU_ASSERT_EQUAL(cpn_engine_reschedule(eng, a, 9.0), CPN_ENOENT);
+    CU_ASSERT_EQUAL(cpn_engine_reschedule(eng, c, 1.0), CPN_ENOENT); /* stale wins over past */
+    cpn_engine_free(eng);
+}
+
+static void test_a_stop_from_a_handler_ends_the_run_after_that_event(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    struct trace tr = {0};
+    schedule_three(eng, &tr, (const double[]){1.0, 2.0, 3.0}, &stop_handler);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, 10.0), CPN_EINTERRUPT);
+    CU_ASSERT_EQUAL(tr.n, 2);
+    CU_ASSERT_EQUAL(cpn_engine_now(eng), 2.0); /* not advanced to until */
+    CU_ASSERT_EQUAL(cpn_engine_pending(eng), 1);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, 10.0), CPN_OK); /* the request was consumed */
+    CU_ASSERT_EQUAL(tr.n, 3);
+    CU_ASSERT_EQUAL(cpn_engine_now(eng), 10.0);
+    /* A request made outside a run stops the next run before its first event. */
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 11.0, &record_handler, &tr, 4, NULL), CPN_OK);
+    cpn_engine_stop(eng);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, 20.0), CPN_EINTERRUPT);
+    CU_ASSERT_EQUAL(tr.n, 3);
+    cpn_engine_free(eng);
+}
+
+static void test_the_async_stop_flag_ends_the_run_until_cleared(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    struct trace tr = {0};
+    volatile sig_atomic_t *flag = cpn_engine_stop_flag(eng);
+    CU_ASSERT_EQUAL(*flag, 0);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 1.0, &flag_handler, &tr, 1, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 2.0, &record_handler, &tr, 2, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_EINTERRUPT);
+    CU_ASSERT_EQUAL(tr.n, 1);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_EINTERRUPT); /* still set: no event */
+    CU_ASSERT_EQUAL(tr.n, 1);
+    *flag = 0;
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL(tr.n, 2);
+    cpn_engine_free(eng);
+}
+
+static void test_a_handler_error_stops_the_run_with_name_and_time(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    struct trace tr = {0};
+    schedule_three(eng, &tr, (const double[]){1.0, 2.5, 3.0}, &failing_handler);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_ERANGE);
+    CU_ASSERT_STRING_EQUAL(cpn_error_message(),
+                           "handler bad_link at t=2.5 s: capacity -1 B/s is negative");
+    CU_ASSERT_EQUAL(cpn_engine_now(eng), 2.5);
+    CU_ASSERT_EQUAL(tr.n, 1);
+    CU_ASSERT_EQUAL(cpn_engine_pending(eng), 1); /* the event at 3 s stays pending */
+    CU_ASSERT_EQUAL(cpn_engine_events(eng), 2);
+    cpn_engine_free(eng);
+}
+
+static void test_the_pending_limit_makes_schedule_fail_with_enomem(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    struct trace tr = {0};
+    cpn_engine_set_pending_limit(eng, 2);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 1.0, &record_handler, &tr, 1, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule_in(eng, 1.0, &record_handler, &tr, 2, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 1.0, &record_handler, &tr, 3, NULL), CPN_ENOMEM);
+    CU_ASSERT_EQUAL(cpn_engine_pending(eng), 2);
+    cpn_engine_free(eng);
+}
+
+static int log_something(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)ctx, (void)arg;
+    CPN_LOG(cpn_engine_log(eng), CPN_LOG_INFO, "engine", "fired");
+    return CPN_OK;
+}
+
+static const struct cpn_handler log_handler = {log_something, "logger"};
+
+static void test_the_log_prefix_shows_the_engine_clock(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    FILE *out = tmpfile();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    struct cpn_log *lg = cpn_engine_log(eng);
+    lg->out = out;
+    CU_ASSERT_EQUAL(cpn_log_parse(lg, "engine:info"), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 2.5, &log_handler, NULL, 0, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_OK);
+    char line[256] = "";
+    rewind(out);
+    CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof line, out));
+    /* The log's format "[%14.6f s] " applied to 2.5 by hand. */
+    CU_ASSERT_STRING_EQUAL(line, "[      2.500000 s] engine: info: fired\n");
+    fclose(out);
+    cpn_engine_free(eng);
+    cpn_engine_free(NULL);
+}
+
 int cpn_test_register_engine(void)
 {
+    CU_pSuite s = CU_add_suite("engine", NULL, NULL);
+    if (!s ||
+        !CU_add_test(s, "events fire in time order and ties in scheduling order",
+                     test_events_fire_in_time_order_and_ties_in_scheduling_order) ||
+        !CU_add_test(s, "run(until) stops at until and a second run continues",
+                     test_run_until_stops_at_until_and_a_second_run_continues) ||
+        !CU_add_test(s, "scheduling in the past and bad arguments are CPN_EINVAL",
+                     test_scheduling_in_the_past_and_bad_arguments_are_einval) ||
+        !CU_add_test(s, "cancel and reschedule through the engine",
+                     test_cancel_and_reschedule_through_the_engine) ||
+        !CU_add_test(s, "a stop from a handler ends the run after that event",
+                     test_a_stop_from_a_handler_ends_the_run_after_that_event) ||
+        !CU_add_test(s, "the async stop flag ends the run until cleared",
+                     test_the_async_stop_flag_ends_the_run_until_cleared) ||
+        !CU_add_test(s, "a handler error stops the run with its name and time",
+                     test_a_handler_error_stops_the_run_with_name_and_time) ||
+        !CU_add_test(s, "the pending limit makes schedule fail with CPN_ENOMEM",
+                     test_the_pending_limit_makes_schedule_fail_with_enomem) ||
+        !CU_add_test(s, "the log prefix shows the engine clock",
+                     test_the_log_prefix_shows_the_engine_clock))
+        return CU_get_error();
     return CUE_SUCCESS;
 }

@@ -1,6 +1,652 @@
-/* PLACEHOLDER: to be replaced by the real suite for module "flow". */
+/* Tests of models/flow: hand-computed max-min cases, then randomized workloads against an
+ * independent naive reference solver (its own event loop, progressive filling from scratch over
+ * all flows at every event, no classes, no laziness). */
+#include "models/flow.h"
+
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/engine.h"
+#include "sim/error.h"
+#include "tests/unit/flow_reference.h"
 #include "tests/unit/suites.h"
+
+#define REL 1e-12  /* hand-computed cases: exact up to a few roundings */
+#define GB 1e9     /* 1 GB [B]; capacities below are in GB/s = 1e9 B/s */
+#define MAXF 16
+
+struct rec {
+    struct cpn_engine *eng;
+    struct cpn_flownet *net;
+    double end[MAXF];     /* completion time per owner id [s] (-1: not completed) */
+    int count;            /* completions seen */
+    cpn_flowh h[MAXF];    /* handles per owner id */
+};
+
+static int on_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_done *d)
+{
+    (void)net;
+    struct rec *r = ctx;
+    r->end[d->id] = d->end;
+    r->count++;
+    return CPN_OK;
+}
+
+static void setup(struct rec *r, size_t n, const double *cap)
+{
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < MAXF; i++)
+        r->end[i] = -1;
+    r->eng = cpn_engine_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->eng);
+    CU_ASSERT_EQUAL_FATAL(cpn_flownet_new(r->eng, n, cap, &r->net), CPN_OK);
+}
+
+static void teardown(struct rec *r)
+{
+    cpn_flownet_free(r->net);
+    cpn_engine_free(r->eng);
+}
+
+static struct cpn_flow_spec spec(struct rec *r, uint64_t id, double size, const uint32_t *hops,
+                                 size_t n, double latency, double weight, double cap)
+{
+    return (struct cpn_flow_spec){0, 1, size, hops, n, latency, weight, cap, on_done, r, id};
+}
+
+static void start(struct rec *r, uint64_t id, double size, const uint32_t *hops, size_t n,
+                  double latency, double weight, double cap)
+{
+    struct cpn_flow_spec s = spec(r, id, size, hops, n, latency, weight, cap);
+    CU_ASSERT_EQUAL(cpn_flow_start(r->net, &s, &r->h[id]), CPN_OK);
+}
+
+static double rate_of(struct rec *r, uint64_t id)
+{
+    double x = -1;
+    CU_ASSERT_EQUAL(cpn_flow_rate(r->net, r->h[id], &x), CPN_OK);
+    return x;
+}
+
+static void test_one_flow_on_one_link_takes_size_over_capacity(void)
+{
+    /* 1 GB at 1 GB/s: done at t = 1 s; with 0.5 s latency at 1.5 s. */
+    struct rec r;
+    double cap[] = {1 * GB};
+    uint32_t p[] = {0};
+    setup(&r, 1, cap);
+    start(&r, 0, 1 * GB, p, 1, 0, 1, INFINITY);
+    start(&r, 1, 1 * GB, p, 1, 10, 1, INFINITY); /* joins after 0 has finished */
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 1.0, REL);
+    CPN_ASSERT_REL(r.end[1], 11.0, REL);
+    CU_ASSERT_EQUAL(cpn_flownet_flows(r.net), 0);
+    CU_ASSERT_EQUAL(cpn_flownet_classes(r.net), 0);
+    teardown(&r);
+}
+
+static void test_two_flows_on_one_link_each_get_half(void)
+{
+    struct rec r;
+    double cap[] = {1 * GB};
+    uint32_t p[] = {0};
+    setup(&r, 1, cap);
+    start(&r, 0, 1 * GB, p, 1, 0, 1, INFINITY);
+    start(&r, 1, 1 * GB, p, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flownet_classes(r.net), 1); /* same (path, cap, weight): one class */
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.5), CPN_OK);
+    CPN_ASSERT_REL(rate_of(&r, 0), 0.5 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 1), 0.5 * GB, REL);
+    double rem;
+    CU_ASSERT_EQUAL(cpn_flow_remaining(r.net, r.h[0], &rem), CPN_OK);
+    CPN_ASSERT_REL(rem, 0.75 * GB, REL); /* 0.5 s at 0.5 GB/s */
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 2.0, REL);
+    CPN_ASSERT_REL(r.end[1], 2.0, REL);
+    teardown(&r);
+}
+
+static void test_two_links_in_series_give_the_smaller_capacity(void)
+{
+    /* 1 GB over 1 GB/s then 0.5 GB/s: rate 0.5 GB/s, done at 2 s. */
+    struct rec r;
+    double cap[] = {1 * GB, 0.5 * GB};
+    uint32_t p[] = {0, 1};
+    setup(&r, 2, cap);
+    start(&r, 0, 1 * GB, p, 2, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 2.0, REL);
+    teardown(&r);
+}
+
+static void test_parking_lot_and_a_moving_bottleneck(void)
+{
+    /* Links A = 1 GB/s, B = 2 GB/s.  f0 crosses A and B, f1 only A, f2 only B.
+     * A is the bottleneck: f0 = f1 = 0.5; f2 takes the rest of B: 1.5 GB/s.
+     * f1 (0.5 GB) ends at t = 1.  f0 has 0.5 GB left, f2 has 3 - 1.5 = 1.5 GB left; now B is
+     * shared by f0 and f2 at 1 GB/s each (f0 is allowed 1 on A): f0 ends at 1.5; f2 has 1 GB
+     * left, alone on B at 2 GB/s: ends at 2.0. */
+    struct rec r;
+    double cap[] = {1 * GB, 2 * GB};
+    uint32_t ab[] = {0, 1}, a[] = {0}, b[] = {1};
+    setup(&r, 2, cap);
+    start(&r, 0, 1 * GB, ab, 2, 0, 1, INFINITY);
+    start(&r, 1, 0.5 * GB, a, 1, 0, 1, INFINITY);
+    start(&r, 2, 3 * GB, b, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.5), CPN_OK);
+    CPN_ASSERT_REL(rate_of(&r, 0), 0.5 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 1), 0.5 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 2), 1.5 * GB, REL);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 1.2), CPN_OK);
+    CPN_ASSERT_REL(rate_of(&r, 0), 1 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 2), 1 * GB, REL);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[1], 1.0, REL);
+    CPN_ASSERT_REL(r.end[0], 1.5, REL);
+    CPN_ASSERT_REL(r.end[2], 2.0, REL);
+    teardown(&r);
+}
+
+static void test_one_class_finishes_members_in_size_order(void)
+{
+    /* Three flows of 1, 2, 3 GB on one 1 GB/s link (one class): 1/3 each until t = 3 (1 GB
+     * each delivered); then 1/2 each: the 2-GB flow ends at 5; the last at 5 + 1 = 6. */
+    struct rec r;
+    double cap[] = {1 * GB};
+    uint32_t p[] = {0};
+    setup(&r, 1, cap);
+    start(&r, 2, 3 * GB, p, 1, 0, 1, INFINITY);
+    start(&r, 0, 1 * GB, p, 1, 0, 1, INFINITY);
+    start(&r, 1, 2 * GB, p, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 3.0, REL);
+    CPN_ASSERT_REL(r.end[1], 5.0, REL);
+    CPN_ASSERT_REL(r.end[2], 6.0, REL);
+    teardown(&r);
+}
+
+static void test_weights_share_in_proportion(void)
+{
+    /* Weights 1 and 2 on 3 GB/s: 1 and 2 GB/s.  2 GB each: the heavy one ends at 1 s; the other
+     * has 1 GB left, alone at 3 GB/s: ends at 1 + 1/3. */
+    struct rec r;
+    double cap[] = {3 * GB};
+    uint32_t p[] = {0};
+    setup(&r, 1, cap);
+    start(&r, 0, 2 * GB, p, 1, 0, 1, INFINITY);
+    start(&r, 1, 2 * GB, p, 1, 0, 2, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.5), CPN_OK);
+    CPN_ASSERT_REL(rate_of(&r, 0), 1 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 1), 2 * GB, REL);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[1], 1.0, REL);
+    CPN_ASSERT_REL(r.end[0], 1.0 + 1.0 / 3, REL);
+    teardown(&r);
+}
+
+static void test_a_binding_cap_frees_capacity_for_others(void)
+{
+    /* 1 GB/s shared by f0 (cap 0.2 GB/s) and f1: f0 = 0.2, f1 = 0.8.  A cap of 0.8 on f2 and
+     * f3 sharing another 1 GB/s link does not bind: 0.5 each. */
+    struct rec r;
+    double cap[] = {1 * GB, 1 * GB};
+    uint32_t a[] = {0}, b[] = {1};
+    setup(&r, 2, cap);
+    start(&r, 0, 1 * GB, a, 1, 0, 1, 0.2 * GB);
+    start(&r, 1, 1 * GB, a, 1, 0, 1, INFINITY);
+    start(&r, 2, 1 * GB, b, 1, 0, 1, 0.8 * GB);
+    start(&r, 3, 1 * GB, b, 1, 0, 1, 0.8 * GB);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.1), CPN_OK);
+    CPN_ASSERT_REL(rate_of(&r, 0), 0.2 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 1), 0.8 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 2), 0.5 * GB, REL);
+    /* f1 ends at 1.25; then f0 alone is still capped at 0.2: 1 - 0.25 = 0.75 GB left at 1.25
+     * -> ends at 1.25 + 3.75 = 5.  f2, f3 end at 2. */
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[1], 1.25, REL);
+    CPN_ASSERT_REL(r.end[0], 5.0, REL);
+    CPN_ASSERT_REL(r.end[2], 2.0, REL);
+    teardown(&r);
+}
+
+static void test_latency_phase_uses_no_bandwidth(void)
+{
+    /* f0 (1 GB) starts at once; f1 (0.25 GB) has 0.5 s latency: f0 alone until 0.5 (0.5 GB
+     * done), then 0.5 GB/s each: f1 ends at 1.0; f0 has 0.25 GB left, alone: ends at 1.25.
+     * f2 of size 0 with 0.3 s latency completes at 0.3; its rate is 0 meanwhile. */
+    struct rec r;
+    double cap[] = {1 * GB};
+    uint32_t p[] = {0};
+    setup(&r, 1, cap);
+    start(&r, 0, 1 * GB, p, 1, 0, 1, INFINITY);
+    start(&r, 1, 0.25 * GB, p, 1, 0.5, 1, INFINITY);
+    start(&r, 2, 0, p, 1, 0.3, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.25), CPN_OK);
+    CPN_ASSERT_REL(rate_of(&r, 0), 1 * GB, REL);
+    CU_ASSERT_EQUAL(rate_of(&r, 1), 0);
+    double rem = 0;
+    CU_ASSERT_EQUAL(cpn_flow_remaining(r.net, r.h[1], &rem), CPN_OK);
+    CU_ASSERT_EQUAL(rem, 0.25 * GB);
+    CU_ASSERT_EQUAL(cpn_flownet_active(r.net), 1);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[2], 0.3, REL);
+    CPN_ASSERT_REL(r.end[1], 1.0, REL);
+    CPN_ASSERT_REL(r.end[0], 1.25, REL);
+    teardown(&r);
+}
+
+static void test_empty_path_runs_at_its_cap(void)
+{
+    /* No resource: 1 GB at its 0.25 GB/s cap takes 4 s. */
+    struct rec r;
+    setup(&r, 0, NULL);
+    start(&r, 0, 1 * GB, NULL, 0, 0, 1, 0.25 * GB);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 4.0, REL);
+    teardown(&r);
+}
+
+static void test_multipath_split_by_ratio_and_by_offer(void)
+{
+    /* By ratio 1:3, 1 GB -> 0.25 + 0.75 GB; on disjoint paths of 1 and 3 GB/s both halves end
+     * together at 0.25 s. */
+    double parts[2], ratio[] = {1, 3};
+    CU_ASSERT_EQUAL(cpn_flow_split(1 * GB, 2, ratio, parts), CPN_OK);
+    CPN_ASSERT_REL(parts[0], 0.25 * GB, REL);
+    CU_ASSERT_EQUAL(parts[0] + parts[1], 1 * GB);
+    struct rec r;
+    double cap[] = {1 * GB, 3 * GB, 1 * GB};
+    uint32_t a[] = {0}, b[] = {1}, c[] = {2};
+    setup(&r, 3, cap);
+    start(&r, 0, parts[0], a, 1, 0, 1, INFINITY);
+    start(&r, 1, parts[1], b, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 0.25, REL);
+    CPN_ASSERT_REL(r.end[1], 0.25, REL);
+    /* By offer: a background flow saturates link 0 (1 GB/s, one flow): a newcomer's offer is
+     * max(0, 1/2) = 0.5 GB/s; link 2 is idle: 1 GB/s.  3 GB split 1:2. */
+    start(&r, 2, 100 * GB, a, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 1), CPN_OK);
+    double offer[2];
+    CU_ASSERT_EQUAL(cpn_flownet_path_offer(r.net, a, 1, &offer[0]), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_flownet_path_offer(r.net, c, 1, &offer[1]), CPN_OK);
+    CPN_ASSERT_REL(offer[0], 0.5 * GB, REL);
+    CPN_ASSERT_REL(offer[1], 1 * GB, REL);
+    CU_ASSERT_EQUAL(cpn_flow_split(3 * GB, 2, offer, parts), CPN_OK);
+    CPN_ASSERT_REL(parts[0], 1 * GB, REL);
+    CPN_ASSERT_REL(parts[1], 2 * GB, REL);
+    /* All shares 0: equal split. */
+    double zero[3] = {0, 0, 0}, p3[3];
+    CU_ASSERT_EQUAL(cpn_flow_split(3, 3, zero, p3), CPN_OK);
+    CU_ASSERT_EQUAL(p3[0] + p3[1] + p3[2], 3);
+    CPN_ASSERT_REL(p3[0], 1, REL);
+    teardown(&r);
+}
+
+static int cancel_h1(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    (void)arg;
+    struct rec *r = ctx;
+    double rem = 0;
+    CU_ASSERT_EQUAL(cpn_flow_remaining(r->net, r->h[1], &rem), CPN_OK);
+    CPN_ASSERT_REL(rem, 0.75 * GB, REL); /* 0.5 s at 0.5 GB/s */
+    return cpn_flow_cancel(r->net, r->h[1]);
+}
+static const struct cpn_handler cancel_handler = {cancel_h1, "test_cancel"};
+
+static void test_cancel_mid_transfer_frees_the_share(void)
+{
+    /* f0, f1 (1 GB each) share 1 GB/s; f1 is cancelled at 0.5: f0 has 0.75 GB left, alone:
+     * ends at 1.25; f1's callback never runs.  A pending flow is cancelled before it joins. */
+    struct rec r;
+    double cap[] = {1 * GB};
+    uint32_t p[] = {0};
+    setup(&r, 1, cap);
+    start(&r, 0, 1 * GB, p, 1, 0, 1, INFINITY);
+    start(&r, 1, 1 * GB, p, 1, 0, 1, INFINITY);
+    start(&r, 2, 1 * GB, p, 1, 5, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flow_cancel(r.net, r.h[2]), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 0.5, &cancel_handler, &r, 0, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 1.25, REL);
+    CU_ASSERT_EQUAL(r.end[1], -1);
+    CU_ASSERT_EQUAL(r.end[2], -1);
+    CU_ASSERT_EQUAL(r.count, 1);
+    CU_ASSERT_EQUAL(cpn_flow_cancel(r.net, r.h[1]), CPN_ENOENT); /* stale handle */
+    /* Link accounting: 0.5 s x 1 GB/s + 0.75 s x 1 GB/s = 1.25 GB carried, busy 1.25 s. */
+    struct cpn_flow_usage u;
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    CPN_ASSERT_REL(u.bytes, 1.25 * GB, REL);
+    CPN_ASSERT_REL(u.busy, 1.25, REL);
+    CPN_ASSERT_REL(u.util, 1.25, REL);
+    CU_ASSERT_EQUAL(u.load, 0);
+    teardown(&r);
+}
+
+static int double_capacity(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    struct rec *r = ctx;
+    return cpn_flownet_set_capacity(r->net, (uint32_t)arg, 2 * GB);
+}
+static const struct cpn_handler capacity_handler = {double_capacity, "test_capacity"};
+
+static void test_capacity_change_resolves_rates(void)
+{
+    /* 1 GB at 1 GB/s; at 0.5 the link doubles: 0.5 GB left at 2 GB/s -> ends at 0.75. */
+    struct rec r;
+    double cap[] = {1 * GB};
+    uint32_t p[] = {0};
+    setup(&r, 1, cap);
+    start(&r, 0, 1 * GB, p, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 0.5, &capacity_handler, &r, 0, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 0.75, REL);
+    struct cpn_flow_usage u;
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    CPN_ASSERT_REL(u.util, 0.75, REL); /* 0.5 s at util 1, 0.25 s at util 1 */
+    teardown(&r);
+}
+
+static int chain_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_done *d)
+{
+    struct rec *r = ctx;
+    r->end[d->id] = d->end;
+    r->count++;
+    if (d->id == 0) { /* start the next transfer from the callback */
+        static const uint32_t p[] = {0};
+        struct cpn_flow_spec s = {0, 1, 1 * GB, p, 1, 0.5, 1, INFINITY, chain_done, r, 1};
+        return cpn_flow_start(net, &s, &r->h[1]);
+    }
+    return d->id == 2 ? CPN_ESTATE : CPN_OK;
+}
+
+static void test_callbacks_may_start_flows_and_errors_stop_the_run(void)
+{
+    /* f0 ends at 1; its callback starts f1 (latency 0.5): ends at 1 + 0.5 + 1 = 2.5.  f2 (ends
+     * at 10) returns an error, which stops the run with that code. */
+    struct rec r;
+    double cap[] = {1 * GB, 1 * GB};
+    uint32_t p[] = {0}, q[] = {1};
+    setup(&r, 2, cap);
+    struct cpn_flow_spec s = {0, 1, 1 * GB, p, 1, 0, 1, INFINITY, chain_done, &r, 0};
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, &r.h[0]), CPN_OK);
+    s = (struct cpn_flow_spec){0, 1, 10 * GB, q, 1, 0, 1, INFINITY, chain_done, &r, 2};
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, &r.h[2]), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_ESTATE);
+    CPN_ASSERT_REL(r.end[0], 1.0, REL);
+    CPN_ASSERT_REL(r.end[1], 2.5, REL);
+    CPN_ASSERT_REL(r.end[2], 10.0, REL);
+    teardown(&r);
+}
+
+static void test_every_error_code_is_reported(void)
+{
+    struct rec r;
+    double cap[] = {1 * GB}, bad[] = {-1};
+    uint32_t p[] = {0}, out_of_range[] = {7};
+    struct cpn_flownet *net = NULL;
+    setup(&r, 1, cap);
+    CU_ASSERT_EQUAL(cpn_flownet_new(NULL, 1, cap, &net), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_flownet_new(r.eng, 1, bad, &net), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_flownet_new(r.eng, (size_t)1 << 31, cap, &net), CPN_ERANGE);
+    CU_ASSERT_PTR_NULL(net);
+    struct cpn_flow_spec s = spec(&r, 0, GB, p, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, NULL, NULL), CPN_EINVAL);
+    s.size = NAN;
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, NULL), CPN_EINVAL);
+    s = spec(&r, 0, GB, p, 1, -1, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, NULL), CPN_EINVAL);
+    s = spec(&r, 0, GB, p, 1, 0, 0, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, NULL), CPN_EINVAL);
+    s = spec(&r, 0, GB, p, 1, 0, 1, 0);
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, NULL), CPN_EINVAL);
+    s = spec(&r, 0, GB, NULL, 0, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, NULL), CPN_EINVAL);
+    s = spec(&r, 0, GB, NULL, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, NULL), CPN_EINVAL);
+    s = spec(&r, 0, GB, out_of_range, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, NULL), CPN_ERANGE);
+    CU_ASSERT_EQUAL(cpn_flownet_flows(r.net), 0);
+    double x;
+    CU_ASSERT_EQUAL(cpn_flow_cancel(r.net, CPN_FLOWH_NONE), CPN_ENOENT);
+    CU_ASSERT_EQUAL(cpn_flow_rate(r.net, 12345, &x), CPN_ENOENT);
+    CU_ASSERT_EQUAL(cpn_flow_remaining(r.net, 12345, &x), CPN_ENOENT);
+    start(&r, 0, GB, p, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flow_rate(r.net, r.h[0], NULL), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_flow_remaining(r.net, r.h[0], NULL), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_flownet_set_capacity(r.net, 1, GB), CPN_ERANGE);
+    CU_ASSERT_EQUAL(cpn_flownet_set_capacity(r.net, 0, -GB), CPN_EINVAL);
+    struct cpn_flow_usage u;
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 1, &u), CPN_ERANGE);
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, NULL), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_flownet_path_offer(r.net, p, 0, &x), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_flownet_path_offer(r.net, out_of_range, 1, &x), CPN_ERANGE);
+    double share[] = {1, -1}, parts[2];
+    CU_ASSERT_EQUAL(cpn_flow_split(1, 2, share, parts), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_flow_split(-1, 1, share, parts), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_flow_split(1, 0, share, parts), CPN_EINVAL);
+    teardown(&r); /* frees a network with a live flow and pending events */
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Randomized workloads against the independent reference. */
+
+struct workload {
+    int n_res, n_flows;
+    double *capacity;   /* [B/s] per resource */
+    struct cpn_ref_flow *f;
+    double *end;        /* completion times from cpnsim [s] */
+    double *ref_end;    /* completion times from the reference [s] */
+    struct cpn_engine *eng;
+    struct cpn_flownet *net;
+    int overload;       /* number of times a resource was seen above capacity */
+    int max_active;
+    size_t max_classes;
+};
+
+/* A random connected graph of n nodes (random tree + extra edges); path = BFS (fewest hops,
+ * lowest node index first); directed resource of link l from its a-end is 2l, else 2l+1. */
+static void make_workload(struct workload *w, unsigned long seed, int n_flows, double gap)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, seed);
+    int n = 8 + (int)(seed % 5), extra = n;
+    int link[16][16], la[64], lb[64], nl = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            link[i][j] = -1;
+    for (int i = 1; i < n + extra; i++) {
+        int a = i < n ? i : (int)gsl_rng_uniform_int(rng, n);
+        int b = i < n ? (int)gsl_rng_uniform_int(rng, i) : (int)gsl_rng_uniform_int(rng, n);
+        if (a == b || link[a][b] >= 0)
+            continue;
+        la[nl] = a;
+        lb[nl] = b;
+        link[a][b] = link[b][a] = nl++;
+    }
+    w->n_res = 2 * nl;
+    w->n_flows = n_flows;
+    w->capacity = malloc(w->n_res * sizeof *w->capacity);
+    w->f = calloc(n_flows, sizeof *w->f);
+    w->end = malloc(n_flows * sizeof *w->end);
+    w->ref_end = malloc(n_flows * sizeof *w->ref_end);
+    for (int r = 0; r < w->n_res; r++)
+        w->capacity[r] = 1e8 * pow(100, gsl_rng_uniform(rng)); /* 0.1 .. 10 GB/s */
+    double t = 0;
+    int hot[4][2];
+    for (int k = 0; k < 4; k++) {
+        hot[k][0] = (int)gsl_rng_uniform_int(rng, n);
+        hot[k][1] = (hot[k][0] + 1 + (int)gsl_rng_uniform_int(rng, n - 1)) % n;
+    }
+    for (int i = 0; i < n_flows; i++) {
+        struct cpn_ref_flow *f = &w->f[i];
+        if (gsl_rng_uniform(rng) > 0.05) /* 5% start together with the previous flow */
+            t += -log(1 - gsl_rng_uniform(rng)) * gap;
+        f->start = t;
+        int s, d;
+        if (gsl_rng_uniform(rng) < 0.5) { /* hot pairs: identical paths, classes form */
+            int k = (int)gsl_rng_uniform_int(rng, 4);
+            s = hot[k][0];
+            d = hot[k][1];
+        } else {
+            s = (int)gsl_rng_uniform_int(rng, n);
+            d = (s + 1 + (int)gsl_rng_uniform_int(rng, n - 1)) % n;
+        }
+        int prev[16], queue[16], qh = 0, qt = 0;
+        for (int v = 0; v < n; v++)
+            prev[v] = -2;
+        prev[s] = -1;
+        queue[qt++] = s;
+        while (qh < qt) {
+            int u = queue[qh++];
+            for (int v = 0; v < n; v++)
+                if (link[u][v] >= 0 && prev[v] == -2) {
+                    prev[v] = u;
+                    queue[qt++] = v;
+                }
+        }
+        int nodes[16], nn = 0;
+        for (int v = d; v != -1; v = prev[v])
+            nodes[nn++] = v;
+        for (int k = nn - 1; k > 0; k--) {
+            int u = nodes[k], v = nodes[k - 1], l = link[u][v];
+            f->hops[f->nh++] = (uint32_t)(2 * l + (la[l] == u ? 0 : 1));
+        }
+        double u = gsl_rng_uniform(rng);
+        f->size = u < 0.02 ? 0 : 1e5 * pow(1e4, gsl_rng_uniform(rng)); /* 0.1 MB .. 1 GB */
+        u = gsl_rng_uniform(rng);
+        f->latency = u < 0.3 ? 0 : 5e-3 * gsl_rng_uniform(rng);
+        u = gsl_rng_uniform(rng);
+        f->weight = u < 0.5 ? 1 : u < 0.75 ? 2 : 0.5 + 3.5 * gsl_rng_uniform(rng);
+        u = gsl_rng_uniform(rng);
+        f->cap = u < 0.6 ? INFINITY : u < 0.8 ? 2e8 : 1e7 * pow(500, gsl_rng_uniform(rng));
+        (void)lb;
+    }
+    gsl_rng_free(rng);
+}
+
+static void free_workload(struct workload *w)
+{
+    free(w->capacity);
+    free(w->f);
+    free(w->end);
+    free(w->ref_end);
+}
+
+static int wl_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_done *d)
+{
+    struct workload *w = ctx;
+    w->end[d->id] = d->end;
+    /* Conservation: no resource above its capacity at any completion instant. */
+    for (int r = 0; r < w->n_res; r++) {
+        struct cpn_flow_usage u;
+        if (cpn_flownet_usage(net, (uint32_t)r, &u) != CPN_OK ||
+            u.load > u.capacity * (1 + 1e-9))
+            w->overload++;
+    }
+    if ((int)cpn_flownet_active(net) > w->max_active)
+        w->max_active = (int)cpn_flownet_active(net);
+    if (cpn_flownet_classes(net) > w->max_classes)
+        w->max_classes = cpn_flownet_classes(net);
+    return CPN_OK;
+}
+
+static int wl_start(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    struct workload *w = ctx;
+    const struct cpn_ref_flow *f = &w->f[arg];
+    struct cpn_flow_spec s = {0,        1,         f->size, f->hops, (size_t)f->nh, f->latency,
+                              f->weight, f->cap,   wl_done, w,       arg};
+    return cpn_flow_start(w->net, &s, NULL);
+}
+static const struct cpn_handler wl_start_handler = {wl_start, "test_start"};
+
+static void test_random_workloads_match_the_reference_solver(void)
+{
+    /* Seeds 1-5 at high load (one big component, hundreds of flows); seeds 6-8 at low load (a
+     * few flows in several components, so the component-local re-solve is exercised). */
+    for (unsigned long seed = 1; seed <= 8; seed++) {
+        struct workload w = {0};
+        make_workload(&w, seed, 1000, seed <= 5 ? 0.004 : 0.2);
+        w.eng = cpn_engine_new();
+        CU_ASSERT_EQUAL_FATAL(cpn_flownet_new(w.eng, w.n_res, w.capacity, &w.net), CPN_OK);
+        for (int i = 0; i < w.n_flows; i++) {
+            w.end[i] = -1;
+            cpn_engine_schedule(w.eng, w.f[i].start, &wl_start_handler, &w, i, NULL);
+        }
+        CU_ASSERT_EQUAL(cpn_engine_run(w.eng, INFINITY), CPN_OK);
+        CU_ASSERT_EQUAL(cpn_ref_run(w.n_res, w.capacity, w.n_flows, w.f, w.ref_end), 0);
+        int bad = 0;
+        double worst = 0, carried = 0, expected = 0;
+        for (int i = 0; i < w.n_flows; i++) {
+            double e = fabs(w.end[i] - w.ref_end[i]) / fmax(fabs(w.ref_end[i]), 1e-300);
+            worst = fmax(worst, e);
+            bad += !(e <= 1e-9);
+            expected += w.f[i].size * w.f[i].nh;
+        }
+        for (int r = 0; r < w.n_res; r++) {
+            struct cpn_flow_usage u;
+            cpn_flownet_usage(w.net, (uint32_t)r, &u);
+            carried += u.bytes;
+        }
+        CU_ASSERT_EQUAL(bad, 0);
+        CU_ASSERT_EQUAL(w.overload, 0);
+        CPN_ASSERT_REL(carried, expected, 1e-9); /* bytes in = bytes delivered, per hop */
+        if (seed <= 5) {
+            CU_ASSERT(w.max_active >= 10);           /* real contention happened */
+            CU_ASSERT(w.max_classes < (size_t)w.max_active); /* and classes aggregated flows */
+        }
+        CU_ASSERT_EQUAL(cpn_flownet_flows(w.net), 0);
+        if (getenv("CPN_TEST_VERBOSE"))
+            printf("\n  seed %lu: %d resources, max %d active in %zu classes, worst rel %.2e",
+                   seed, w.n_res, w.max_active, w.max_classes, worst);
+        cpn_flownet_free(w.net);
+        cpn_engine_free(w.eng);
+        free_workload(&w);
+    }
+}
+
 int cpn_test_register_flow(void)
 {
+    CU_pSuite s = CU_add_suite("flow", NULL, NULL);
+    if (!s)
+        return CU_get_error();
+    struct {
+        const char *name;
+        CU_TestFunc fn;
+    } tests[] = {
+        {"one flow on one link takes size over capacity, after its latency",
+         test_one_flow_on_one_link_takes_size_over_capacity},
+        {"two flows on one link each get half the capacity",
+         test_two_flows_on_one_link_each_get_half},
+        {"two links in series give the smaller capacity",
+         test_two_links_in_series_give_the_smaller_capacity},
+        {"parking lot: a finish moves the bottleneck and raises the others' rates",
+         test_parking_lot_and_a_moving_bottleneck},
+        {"members of one class finish in size order", test_one_class_finishes_members_in_size_order},
+        {"weights share a link in proportion", test_weights_share_in_proportion},
+        {"a binding cap frees capacity; a loose cap changes nothing",
+         test_a_binding_cap_frees_capacity_for_others},
+        {"the latency phase uses no bandwidth; size 0 ends at join",
+         test_latency_phase_uses_no_bandwidth},
+        {"a flow with an empty path runs at its cap", test_empty_path_runs_at_its_cap},
+        {"multipath split by ratio and by path offer", test_multipath_split_by_ratio_and_by_offer},
+        {"cancel mid-transfer frees the share; link accounting adds up",
+         test_cancel_mid_transfer_frees_the_share},
+        {"a capacity change re-solves the rates", test_capacity_change_resolves_rates},
+        {"callbacks may start flows; a callback error stops the run",
+         test_callbacks_may_start_flows_and_errors_stop_the_run},
+        {"every documented error code is reported", test_every_error_code_is_reported},
+        {"random workloads match the reference solver to 1e-9; no link above capacity",
+         test_random_workloads_match_the_reference_solver},
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return CU_get_error();
     return CUE_SUCCESS;
 }

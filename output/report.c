@@ -1,0 +1,730 @@
+/*
+ * `cpnsim report` tables and `cpnsim info` (output/report.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "output/h5util.h"
+#include "output/report.h"
+#include "sim/array.h"
+
+struct run {
+    char *source, *version, *scenario, *sha, *policy, *awareness;
+    uint64_t seed;
+    char **params;
+    size_t n_params;
+    struct cpn_metric *metrics; /* names and units owned */
+    size_t n_metrics;
+    char **keys; /* one value per grouping key, filled by cpn_report_write */
+};
+
+struct words {
+    char **items;
+    size_t len, cap;
+};
+
+struct cpn_report {
+    struct words by, metrics;
+    enum cpn_report_format format;
+    int mix;
+    CPN_ARRAY(struct run) runs;
+};
+
+static void words_release(struct words *w)
+{
+    for (size_t i = 0; i < w->len; i++)
+        free(w->items[i]);
+    cpn_array_release(w);
+}
+
+/* Split a comma-separated list into words (empty words are skipped). */
+static int split(const char *list, struct words *out)
+{
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (n) {
+            char *w = strndup(p, n);
+            if (!w || cpn_array_push(out, w) != CPN_OK) {
+                free(w);
+                return CPN_ERROR(CPN_ENOMEM, NULL);
+            }
+        }
+        p += n + (p[n] == ',');
+    }
+    return CPN_OK;
+}
+
+int cpn_report_format_parse(const char *name, enum cpn_report_format *out)
+{
+    static const char *const names[] = {"md", "csv", "tex"};
+    for (int i = 0; name && out && i < 3; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (enum cpn_report_format)i;
+            return CPN_OK;
+        }
+    return CPN_ERROR(CPN_EINVAL, "unknown format \"%s\" (use md, csv or tex)", name ? name : "");
+}
+
+static void run_release(struct run *r)
+{
+    free(r->source);
+    free(r->version);
+    free(r->scenario);
+    free(r->sha);
+    free(r->policy);
+    free(r->awareness);
+    for (size_t i = 0; i < r->n_params; i++)
+        free(r->params[i]);
+    free(r->params);
+    for (size_t i = 0; i < r->n_metrics; i++) {
+        free((char *)r->metrics[i].name);
+        free((char *)r->metrics[i].unit);
+    }
+    free(r->metrics);
+    free(r->keys);
+}
+
+void cpn_report_free(struct cpn_report *r)
+{
+    if (!r)
+        return;
+    words_release(&r->by);
+    words_release(&r->metrics);
+    for (size_t i = 0; i < r->runs.len; i++)
+        run_release(&r->runs.items[i]);
+    cpn_array_release(&r->runs);
+    free(r);
+}
+
+int cpn_report_new(const struct cpn_report_options *opt, struct cpn_report **out)
+{
+    if (!opt || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_report_new: NULL argument");
+    *out = NULL;
+    struct cpn_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    r->format = opt->format;
+    r->mix = opt->mix;
+    int rc = split(opt->by ? opt->by : "scenario,policy", &r->by);
+    if (rc == CPN_OK)
+        rc = split(opt->metrics ? opt->metrics : CPN_REPORT_DEFAULT_METRICS, &r->metrics);
+    if (rc == CPN_OK && (r->by.len == 0 || r->metrics.len == 0))
+        rc = CPN_ERROR(CPN_EINVAL, "report: empty --by or --metrics list");
+    if (rc == CPN_OK && (unsigned)opt->format > CPN_REPORT_TEX)
+        rc = CPN_ERROR(CPN_EINVAL, "report: invalid format %d", (int)opt->format);
+    if (rc != CPN_OK) {
+        cpn_report_free(r);
+        return rc;
+    }
+    *out = r;
+    return CPN_OK;
+}
+
+static char *dup0(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *in)
+{
+    if (!r || !in || (in->n_metrics && !in->metrics) || (in->n_params && !in->params))
+        return CPN_ERROR(CPN_EINVAL, "cpn_report_add_run: NULL argument");
+    struct run x = {0};
+    int ok = (x.source = dup0(in->source)) && (x.version = dup0(in->program_version)) &&
+             (x.scenario = dup0(in->scenario_path)) && (x.sha = dup0(in->scenario_sha256)) &&
+             (x.policy = dup0(in->policy)) && (x.awareness = dup0(in->awareness)) &&
+             (x.params = calloc(in->n_params + 1, sizeof *x.params)) &&
+             (x.metrics = calloc(in->n_metrics + 1, sizeof *x.metrics));
+    x.seed = in->seed;
+    for (size_t i = 0; ok && i < in->n_params; i++, x.n_params++)
+        ok = (x.params[i] = dup0(in->params[i])) != NULL;
+    for (size_t i = 0; ok && i < in->n_metrics; i++, x.n_metrics++) {
+        x.metrics[i].value = in->metrics[i].value;
+        ok = (x.metrics[i].name = dup0(in->metrics[i].name)) &&
+             (x.metrics[i].unit = dup0(in->metrics[i].unit));
+    }
+    if (!ok || cpn_array_push(&r->runs, x) != CPN_OK) {
+        if (x.metrics && x.n_metrics < in->n_metrics) /* a half-copied row */
+            x.n_metrics++;
+        run_release(&x);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    return CPN_OK;
+}
+
+/* ---- reading trace files ----------------------------------------------------------------- */
+
+/* Read /summary into rows (names and units malloc'ed). */
+static int read_summary(hid_t f, const char *path, struct cpn_metric **rows, size_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    if (H5Lexists(f, "summary", H5P_DEFAULT) <= 0)
+        return CPN_ERROR(CPN_ESCENARIO, "%s: has no /summary (written with an old version, or "
+                         "without a summary)", path);
+    hid_t d = H5Dopen2(f, "summary", H5P_DEFAULT);
+    hid_t ft = d >= 0 ? H5Dget_type(d) : H5I_INVALID_HID;
+    hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+    hid_t mt = H5I_INVALID_HID, s1 = H5I_INVALID_HID, s2 = H5I_INVALID_HID;
+    int rc = CPN_ERROR(CPN_ESCENARIO, "%s: /summary is not a (metric, value, unit) table", path);
+    int im = ft >= 0 ? H5Tget_member_index(ft, "metric") : -1;
+    int iu = ft >= 0 ? H5Tget_member_index(ft, "unit") : -1;
+    hssize_t rowsn = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    unsigned char *buf = NULL;
+    if (im >= 0 && iu >= 0 && rowsn >= 0 && H5Tget_member_index(ft, "value") >= 0) {
+        hid_t tm = H5Tget_member_type(ft, (unsigned)im), tu = H5Tget_member_type(ft, (unsigned)iu);
+        size_t wm = tm >= 0 ? H5Tget_size(tm) + 1 : 0, wu = tu >= 0 ? H5Tget_size(tu) + 1 : 0;
+        if (tm >= 0)
+            H5Tclose(tm);
+        if (tu >= 0)
+            H5Tclose(tu);
+        size_t size = wm + 8 + wu;
+        s1 = cpn_h5_str_type(wm);
+        s2 = cpn_h5_str_type(wu);
+        mt = H5Tcreate(H5T_COMPOUND, size);
+        buf = calloc((size_t)rowsn + 1, size);
+        *rows = calloc((size_t)rowsn + 1, sizeof **rows);
+        if (!buf || !*rows) {
+            rc = CPN_ERROR(CPN_ENOMEM, NULL);
+        } else if (wm > 1 && wu > 1 && s1 >= 0 && s2 >= 0 && mt >= 0 &&
+                   H5Tinsert(mt, "metric", 0, s1) >= 0 &&
+                   H5Tinsert(mt, "value", wm, H5T_NATIVE_DOUBLE) >= 0 &&
+                   H5Tinsert(mt, "unit", wm + 8, s2) >= 0 &&
+                   (rowsn == 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0)) {
+            rc = CPN_OK;
+            for (size_t i = 0; i < (size_t)rowsn && rc == CPN_OK; i++, (*n)++) {
+                unsigned char *p = buf + i * size;
+                struct cpn_metric *m = &(*rows)[i];
+                memcpy(&m->value, p + wm, sizeof m->value);
+                if (!(m->name = strdup((char *)p)) || !(m->unit = strdup((char *)p + wm + 8)))
+                    rc = CPN_ERROR(CPN_ENOMEM, NULL);
+            }
+        }
+    }
+    free(buf);
+    hid_t h[] = {mt, s1, s2, ft};
+    for (int i = 0; i < 4; i++)
+        if (h[i] >= 0)
+            H5Tclose(h[i]);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    if (rc != CPN_OK) {
+        for (size_t i = 0; *rows && i <= *n && i < (size_t)(rowsn > 0 ? rowsn : 0); i++) {
+            free((char *)(*rows)[i].name);
+            free((char *)(*rows)[i].unit);
+        }
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+/* Open @p path read-only and check it is a cpnsim trace. */
+static int open_trace(const char *path, hid_t *file)
+{
+    cpn_h5_quiet();
+    *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*file < 0) {
+        char msg[512];
+        cpn_h5_error_text(msg, sizeof msg);
+        return CPN_ERROR(CPN_ENOINPUT, "%s: cannot open as HDF5: %s", path, msg);
+    }
+    char *fmt = cpn_h5_attr_read_str(*file, "format", 0);
+    int ok = fmt && strcmp(fmt, "cpnsim-trace") == 0;
+    free(fmt);
+    if (!ok) {
+        H5Fclose(*file);
+        *file = H5I_INVALID_HID;
+        return CPN_ERROR(CPN_ESCENARIO, "%s: not a cpnsim trace (no root attribute "
+                         "format = \"cpnsim-trace\")", path);
+    }
+    return CPN_OK;
+}
+
+int cpn_report_add_file(struct cpn_report *r, const char *path)
+{
+    if (!r || !path)
+        return CPN_ERROR(CPN_EINVAL, "cpn_report_add_file: NULL argument");
+    hid_t f;
+    int rc = open_trace(path, &f);
+    if (rc != CPN_OK)
+        return rc;
+    double complete = 0;
+    if (cpn_h5_attr_read_f64(f, "complete", &complete) != 0 || complete == 0) {
+        H5Fclose(f);
+        return CPN_ERROR(CPN_ESTATE, "%s: incomplete run (complete = 0): left out", path);
+    }
+    struct cpn_metric *rows = NULL;
+    size_t n = 0;
+    rc = read_summary(f, path, &rows, &n);
+    char *a[5] = {cpn_h5_attr_read_str(f, "program_version", 0),
+                  cpn_h5_attr_read_str(f, "scenario_path", 0),
+                  cpn_h5_attr_read_str(f, "scenario_sha256", 0), cpn_h5_attr_read_str(f, "policy", 0),
+                  cpn_h5_attr_read_str(f, "awareness", 0)};
+    uint64_t seed = 0;
+    cpn_h5_attr_read_u64(f, "seed", &seed);
+    long np = cpn_h5_attr_count(f, "policy_params");
+    char **params = calloc(np > 0 ? (size_t)np : 1, sizeof *params);
+    size_t n_params = 0;
+    for (long i = 0; params && i < np; i++) {
+        char *p = cpn_h5_attr_read_str(f, "policy_params", (size_t)i);
+        if (p && *p)
+            params[n_params++] = p;
+        else
+            free(p);
+    }
+    H5Fclose(f);
+    if (rc == CPN_OK && !params)
+        rc = CPN_ERROR(CPN_ENOMEM, NULL);
+    if (rc == CPN_OK) {
+        struct cpn_report_run run = {
+            .source = path, .program_version = a[0], .scenario_path = a[1],
+            .scenario_sha256 = a[2], .policy = a[3], .awareness = a[4], .seed = seed,
+            .params = (const char *const *)params, .n_params = n_params,
+            .metrics = rows, .n_metrics = n};
+        rc = cpn_report_add_run(r, &run);
+    }
+    for (int i = 0; i < 5; i++)
+        free(a[i]);
+    for (size_t i = 0; i < n_params; i++)
+        free(params[i]);
+    free(params);
+    for (size_t i = 0; i < n; i++) {
+        free((char *)rows[i].name);
+        free((char *)rows[i].unit);
+    }
+    free(rows);
+    return rc;
+}
+
+/* ---- the table ------------------------------------------------------------------------------ */
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* The value of grouping key @p key for run @p x (a pointer into x, or into @p buf). */
+static const char *key_value_raw(const struct run *x, const char *key, char *buf, size_t n)
+{
+    if (strcmp(key, "scenario") == 0)
+        return base_name(x->scenario);
+    if (strcmp(key, "policy") == 0)
+        return x->policy;
+    if (strcmp(key, "awareness") == 0)
+        return x->awareness;
+    if (strcmp(key, "version") == 0)
+        return x->version;
+    if (strcmp(key, "seed") == 0) {
+        snprintf(buf, n, "%" PRIu64, x->seed);
+        return buf;
+    }
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < x->n_params; i++)
+        if (strncmp(x->params[i], key, kl) == 0 && x->params[i][kl] == '=')
+            return x->params[i] + kl + 1;
+    return "-";
+}
+
+/* The value of grouping key @p key for run @p x ("-" when empty or absent). */
+static const char *key_value(const struct run *x, const char *key, char *buf, size_t n)
+{
+    const char *v = key_value_raw(x, key, buf, n);
+    return *v ? v : "-";
+}
+
+static int cmp_keys(const struct run *a, const struct run *b, size_t nk)
+{
+    for (size_t k = 0; k < nk; k++) {
+        int c = strcmp(a->keys[k], b->keys[k]);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+/* qsort has no context argument: sort an index array with insertion into a stable order. */
+static void sort_runs(struct cpn_report *r, size_t *idx)
+{
+    size_t n = r->runs.len, nk = r->by.len;
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    for (size_t i = 1; i < n; i++) { /* O(R^2) worst case; R is a batch's run count */
+        size_t v = idx[i], j = i;
+        while (j > 0) {
+            const struct run *a = &r->runs.items[idx[j - 1]], *b = &r->runs.items[v];
+            int c = cmp_keys(a, b, nk);
+            if (c < 0 || (c == 0 && a->seed <= b->seed))
+                break;
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = v;
+    }
+}
+
+struct col {
+    const char *name, *unit;
+};
+
+struct cols {
+    struct col *items;
+    size_t len, cap;
+};
+
+static const struct cpn_metric *find_metric(const struct run *x, const char *name)
+{
+    for (size_t i = 0; i < x->n_metrics; i++)
+        if (strcmp(x->metrics[i].name, name) == 0)
+            return &x->metrics[i];
+    return NULL;
+}
+
+/* Select metric columns: for each pattern, every metric of any run matching it, first-seen. */
+static int select_columns(struct cpn_report *r, struct cols *cols)
+{
+    for (size_t p = 0; p < r->metrics.len; p++)
+        for (size_t i = 0; i < r->runs.len; i++) {
+            const struct run *x = &r->runs.items[i];
+            for (size_t m = 0; m < x->n_metrics; m++) {
+                if (fnmatch(r->metrics.items[p], x->metrics[m].name, 0) != 0)
+                    continue;
+                int seen = 0;
+                for (size_t c = 0; c < cols->len && !seen; c++)
+                    seen = strcmp(cols->items[c].name, x->metrics[m].name) == 0;
+                struct col c = {x->metrics[m].name, x->metrics[m].unit};
+                if (!seen && cpn_array_push(cols, c) != CPN_OK)
+                    return CPN_ERROR(CPN_ENOMEM, NULL);
+            }
+        }
+    if (cols->len == 0)
+        return CPN_ERROR(CPN_ESCENARIO, "report: no metric of the runs matches --metrics");
+    return CPN_OK;
+}
+
+static void put_csv(FILE *out, const char *s)
+{
+    if (strpbrk(s, ",\"\n")) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+}
+
+static void put_tex(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (strchr("_%&#${}", *s))
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+}
+
+static void put_text(FILE *out, enum cpn_report_format f, const char *s)
+{
+    if (f == CPN_REPORT_CSV)
+        put_csv(out, s);
+    else if (f == CPN_REPORT_TEX)
+        put_tex(out, s);
+    else
+        fputs(s, out);
+}
+
+static void print_header(struct cpn_report *r, FILE *out, const struct col *c, size_t nc)
+{
+    enum cpn_report_format f = r->format;
+    const char *sep = f == CPN_REPORT_MD ? " | " : f == CPN_REPORT_CSV ? "," : " & ";
+    char buf[512];
+    if (f == CPN_REPORT_TEX) {
+        fprintf(out, "\\begin{tabular}{");
+        for (size_t k = 0; k < r->by.len; k++)
+            fputc('l', out);
+        fprintf(out, "r");
+        for (size_t m = 0; m < nc; m++)
+            fputc('r', out);
+        fprintf(out, "}\n\\toprule\n");
+    }
+    if (f == CPN_REPORT_MD)
+        fputs("| ", out);
+    for (size_t k = 0; k < r->by.len; k++) {
+        put_text(out, f, r->by.items[k]);
+        fputs(sep, out);
+    }
+    fputs("runs", out);
+    for (size_t m = 0; m < nc; m++) {
+        fputs(sep, out);
+        snprintf(buf, sizeof buf, "%s [%s]", c[m].name, c[m].unit);
+        put_text(out, f, buf);
+        if (f == CPN_REPORT_CSV) {
+            snprintf(buf, sizeof buf, "%s ci95 [%s]", c[m].name, c[m].unit);
+            fputs(",", out);
+            put_csv(out, buf);
+            snprintf(buf, sizeof buf, "%s n", c[m].name);
+            fputs(",", out);
+            put_csv(out, buf);
+        }
+    }
+    if (f == CPN_REPORT_MD) {
+        fputs(" |\n|", out);
+        for (size_t k = 0; k < r->by.len; k++)
+            fputs(" --- |", out);
+        for (size_t m = 0; m <= nc; m++)
+            fputs(" ---: |", out);
+        fputc('\n', out);
+    } else if (f == CPN_REPORT_TEX) {
+        fputs(" \\\\\n\\midrule\n", out);
+    } else {
+        fputc('\n', out);
+    }
+}
+
+/* Print one cell: mean and CI half-width of the finite values of metric @p name in runs
+ * idx[lo..hi). */
+static void print_cell(struct cpn_report *r, FILE *out, const size_t *idx, size_t lo, size_t hi,
+                       const char *name, double *vals)
+{
+    size_t n = 0;
+    for (size_t i = lo; i < hi; i++) {
+        const struct cpn_metric *m = find_metric(&r->runs.items[idx[i]], name);
+        if (m && isfinite(m->value))
+            vals[n++] = m->value;
+    }
+    double mean = n ? gsl_stats_mean(vals, 1, n) : NAN;
+    double ci = n > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * gsl_stats_sd(vals, 1, n) /
+                            sqrt((double)n)
+                      : NAN;
+    enum cpn_report_format f = r->format;
+    if (f == CPN_REPORT_CSV) {
+        fprintf(out, ",%.17g,%.17g,%zu", mean, ci, n);
+        return;
+    }
+    fputs(f == CPN_REPORT_MD ? " | " : " & ", out);
+    if (n == 0) {
+        fputs("-", out);
+        return;
+    }
+    const char *pm = f == CPN_REPORT_MD ? " ± " : " \\pm ";
+    if (f == CPN_REPORT_TEX)
+        fputc('$', out);
+    if (isfinite(ci))
+        fprintf(out, "%.4g%s%.2g", mean, pm, ci);
+    else
+        fprintf(out, "%.4g", mean);
+    if (f == CPN_REPORT_TEX)
+        fputc('$', out);
+    if (n != hi - lo)
+        fprintf(out, " (n=%zu)", n);
+}
+
+/* Refuse a group that mixes program versions or scenario hashes (unless --mix). */
+static int check_mix(struct cpn_report *r, const size_t *idx, size_t lo, size_t hi)
+{
+    const struct run *a = &r->runs.items[idx[lo]];
+    for (size_t i = lo + 1; i < hi && !r->mix; i++) {
+        const struct run *b = &r->runs.items[idx[i]];
+        if (strcmp(a->version, b->version) != 0)
+            return CPN_ERROR(CPN_ESCENARIO, "report: %s and %s were written by different program "
+                             "versions (%s, %s) but fall in one group; refusing to mix them "
+                             "(use --mix to allow, or --by version)", a->source, b->source,
+                             a->version, b->version);
+        if (strcmp(a->sha, b->sha) != 0)
+            return CPN_ERROR(CPN_ESCENARIO, "report: %s and %s ran different scenarios (SHA-256 "
+                             "%.12s..., %.12s...) but fall in one group; refusing to mix them "
+                             "(use --mix to allow, or group --by scenario)", a->source,
+                             b->source, a->sha, b->sha);
+    }
+    return CPN_OK;
+}
+
+int cpn_report_write(struct cpn_report *r, FILE *out)
+{
+    if (!r || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_report_write: NULL argument");
+    size_t nr = r->runs.len, nk = r->by.len;
+    if (nr == 0)
+        return CPN_ERROR(CPN_ESTATE, "report: no complete run to report");
+    struct cols cols = {0};
+    size_t *idx = malloc(nr * sizeof *idx);
+    double *vals = malloc(nr * sizeof *vals);
+    char *keybuf = malloc(nr * nk * 32);
+    int rc = idx && vals && keybuf ? CPN_OK : CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; rc == CPN_OK && i < nr; i++) {
+        struct run *x = &r->runs.items[i];
+        free(x->keys);
+        if (!(x->keys = malloc(nk * sizeof *x->keys))) {
+            rc = CPN_ERROR(CPN_ENOMEM, NULL);
+            break;
+        }
+        for (size_t k = 0; k < nk; k++)
+            x->keys[k] = (char *)key_value(x, r->by.items[k], keybuf + (i * nk + k) * 32, 32);
+    }
+    if (rc == CPN_OK) {
+        sort_runs(r, idx);
+        rc = select_columns(r, &cols);
+    }
+    for (size_t lo = 0, hi; rc == CPN_OK && lo < nr; lo = hi) {
+        for (hi = lo + 1; hi < nr && cmp_keys(&r->runs.items[idx[lo]], &r->runs.items[idx[hi]], nk) == 0; hi++)
+            ;
+        rc = check_mix(r, idx, lo, hi);
+    }
+    if (rc == CPN_OK) {
+        enum cpn_report_format f = r->format;
+        print_header(r, out, cols.items, cols.len);
+        for (size_t lo = 0, hi; lo < nr; lo = hi) {
+            const struct run *x = &r->runs.items[idx[lo]];
+            for (hi = lo + 1; hi < nr && cmp_keys(x, &r->runs.items[idx[hi]], nk) == 0; hi++)
+                ;
+            if (f == CPN_REPORT_MD)
+                fputs("| ", out);
+            for (size_t k = 0; k < nk; k++) {
+                put_text(out, f, x->keys[k]);
+                fputs(f == CPN_REPORT_MD ? " | " : f == CPN_REPORT_CSV ? "," : " & ", out);
+            }
+            fprintf(out, "%zu", hi - lo);
+            for (size_t m = 0; m < cols.len; m++)
+                print_cell(r, out, idx, lo, hi, cols.items[m].name, vals);
+            fputs(f == CPN_REPORT_MD ? " |\n" : f == CPN_REPORT_TEX ? " \\\\\n" : "\n", out);
+        }
+        if (f == CPN_REPORT_TEX)
+            fputs("\\bottomrule\n\\end{tabular}\n", out);
+        else if (f == CPN_REPORT_MD)
+            fputs("\nMean ± half-width of the 95% confidence interval over the runs of each row "
+                  "(Student t, n - 1 degrees of freedom).\n", out);
+        if (ferror(out) || fflush(out) != 0)
+            rc = CPN_ERROR(CPN_EIO, "report: cannot write the table: %s", strerror(errno));
+    }
+    cpn_array_release(&cols);
+    free(idx);
+    free(vals);
+    free(keybuf);
+    return rc;
+}
+
+/* ---- info ------------------------------------------------------------------------------------ */
+
+static void info_attr(FILE *out, hid_t f, const char *name)
+{
+    char *v = cpn_h5_attr_read_str(f, name, 0);
+    double d;
+    if (v)
+        fprintf(out, "  %-18s %s\n", name, v);
+    else if (cpn_h5_attr_read_f64(f, name, &d) == 0)
+        fprintf(out, "  %-18s %.17g\n", name, d);
+    free(v);
+}
+
+static void info_dataset(FILE *out, hid_t f, const char *path)
+{
+    if (H5Lexists(f, path + 1, H5P_DEFAULT) <= 0)
+        return;
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    if (d < 0)
+        return;
+    hid_t sp = H5Dget_space(d), ty = H5Dget_type(d), pl = H5Dget_create_plist(d);
+    hsize_t dims[2] = {0, 0};
+    int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    size_t rec = ty >= 0 ? H5Tget_size(ty) : 0;
+    if (rank == 2)
+        rec *= (size_t)dims[1];
+    hsize_t disk = H5Dget_storage_size(d);
+    int nf = pl >= 0 ? H5Pget_nfilters(pl) : 0;
+    char shape[64];
+    if (rank == 2)
+        snprintf(shape, sizeof shape, "%llu x %llu", (unsigned long long)dims[0],
+                 (unsigned long long)dims[1]);
+    else
+        snprintf(shape, sizeof shape, "%llu", (unsigned long long)dims[0]);
+    fprintf(out, "  %-20s %14s rows  %6zu B/row raw  %12llu B on disk", path, shape, rec,
+            (unsigned long long)disk);
+    if (dims[0])
+        fprintf(out, "  %8.2f B/row", (double)disk / (double)dims[0]);
+    fprintf(out, "%s\n", nf > 0 ? "  (deflate)" : "");
+    if (pl >= 0)
+        H5Pclose(pl);
+    if (ty >= 0)
+        H5Tclose(ty);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+}
+
+int cpn_report_info(const char *path, FILE *out, int with_scenario)
+{
+    static const char *const attrs[] = {
+        "program_version", "scenario_path", "scenario_sha256", "seed", "policy", "awareness",
+        "trace_level", "command_line", "wall_clock_start", "sample_interval", "until", "currency"};
+    static const char *const sets[] = {
+        "/nodes", "/links", "/centers", "/pools", "/jobs", "/requests", "/flows", "/events",
+        "/series/time", "/series/link_util", "/series/center_util", "/summary"};
+    if (!path || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_report_info: NULL argument");
+    hid_t f;
+    int rc = open_trace(path, &f);
+    if (rc != CPN_OK)
+        return rc;
+    double complete = 0, version = 0;
+    cpn_h5_attr_read_f64(f, "complete", &complete);
+    cpn_h5_attr_read_f64(f, "format_version", &version);
+    fprintf(out, "%s: cpnsim trace, format %g, %s\n", path, version,
+            complete != 0 ? "complete" : "INCOMPLETE (complete = 0: the run was interrupted or "
+                                         "failed)");
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+        info_attr(out, f, attrs[i]);
+    long np = cpn_h5_attr_count(f, "policy_params");
+    for (long i = 0; i < np; i++) {
+        char *p = cpn_h5_attr_read_str(f, "policy_params", (size_t)i);
+        if (p && *p)
+            fprintf(out, "  %-18s %s\n", i ? "" : "policy_params", p);
+        free(p);
+    }
+    char *text = cpn_h5_attr_read_str(f, "scenario_text", 0);
+    fprintf(out, "  %-18s %zu B%s\n", "scenario_text", text ? strlen(text) : 0,
+            with_scenario ? ":" : " (--scenario prints it)");
+    if (with_scenario && text)
+        fprintf(out, "%s\n", text);
+    free(text);
+    fprintf(out, "datasets:\n");
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        info_dataset(out, f, sets[i]);
+    struct cpn_metric *rows = NULL;
+    size_t n = 0;
+    if (H5Lexists(f, "summary", H5P_DEFAULT) > 0 && read_summary(f, path, &rows, &n) == CPN_OK) {
+        fprintf(out, "summary:\n");
+        int w = 6;
+        for (size_t i = 0; i < n; i++)
+            w = (int)strlen(rows[i].name) > w ? (int)strlen(rows[i].name) : w;
+        for (size_t i = 0; i < n; i++) {
+            if (!isnan(rows[i].value))
+                fprintf(out, "  %-*s  %14.6g  %s\n", w, rows[i].name, rows[i].value, rows[i].unit);
+            free((char *)rows[i].name);
+            free((char *)rows[i].unit);
+        }
+        free(rows);
+    }
+    H5Fclose(f);
+    if (ferror(out) || fflush(out) != 0)
+        return CPN_ERROR(CPN_EIO, "info: cannot write: %s", strerror(errno));
+    return CPN_OK;
+}

@@ -1,0 +1,112 @@
+/**
+ * @file output/report.h
+ * @brief Tables over many runs (`cpnsim report`) and the description of one trace file
+ *        (`cpnsim info`).
+ *
+ * A report groups runs by keys (scenario, policy, awareness, seed, version, or the name of a
+ * policy parameter) and prints, per group and metric, the mean over the group's runs and the
+ * half-width of its 95% confidence interval, Student t with n - 1 degrees of freedom:
+ *   ci = gsl_cdf_tdist_Pinv(0.975, n - 1) * s / sqrt(n),  s = sample standard deviation
+ * (any statistics text, e.g. Montgomery & Runger, "Applied statistics and probability for
+ * engineers", §8.2).  NaN values (a metric undefined in a run) are left out of the cell and the
+ * cell then shows its own n.  With n = 1 the interval is undefined (printed as "-" or "nan").
+ */
+#ifndef CPN_OUTPUT_REPORT_H
+#define CPN_OUTPUT_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "output/summary.h"
+
+/** Metrics shown when the caller gives none (names or fnmatch(3) patterns). */
+#define CPN_REPORT_DEFAULT_METRICS                                                                 \
+    "job.all.jct.mean,job.all.wait.mean,job.all.bsld.mean,job.all.slo_violation_rate,"            \
+    "net.fct.p95,net.link_util.mean,center.all.util,center.all.energy,center.all.cost"
+
+/** Output formats. */
+enum cpn_report_format {
+    CPN_REPORT_MD,  /**< Markdown pipe table */
+    CPN_REPORT_CSV, /**< RFC 4180 CSV: mean, ci95 and n in separate columns, %.17g */
+    CPN_REPORT_TEX  /**< LaTeX tabular (booktabs rules) */
+};
+
+/** Options of a report. */
+struct cpn_report_options {
+    const char *by;      /**< comma-separated grouping keys; NULL = "scenario,policy" */
+    const char *metrics; /**< comma-separated names or fnmatch patterns; NULL = default */
+    enum cpn_report_format format; /**< output format */
+    int mix;             /**< nonzero: allow a group to mix program versions or scenarios */
+};
+
+/** One run as the report sees it (everything borrowed; cpn_report_add_run() copies). */
+struct cpn_report_run {
+    const char *source;          /**< where it came from (file name), for messages */
+    const char *program_version; /**< program version of the run */
+    const char *scenario_path;   /**< scenario path; the key "scenario" is its base name */
+    const char *scenario_sha256; /**< scenario hash */
+    const char *policy;          /**< policy name */
+    const char *awareness;       /**< awareness mode */
+    uint64_t seed;               /**< seed */
+    const char *const *params;   /**< policy parameters "name=value", length n_params */
+    size_t n_params;             /**< number of parameters */
+    const struct cpn_metric *metrics; /**< the run's summary rows, length n_metrics */
+    size_t n_metrics;            /**< number of rows */
+};
+
+/** A report under construction (opaque). */
+struct cpn_report;
+
+/**
+ * Parse "md", "csv" or "tex".
+ * @return CPN_OK; CPN_EINVAL for another name (the message lists the accepted ones).
+ */
+int cpn_report_format_parse(const char *name, enum cpn_report_format *out);
+
+/**
+ * Create an empty report.
+ * @param opt options (strings copied).
+ * @param out receives the report (caller frees with cpn_report_free()).
+ * @return CPN_OK; CPN_EINVAL for NULL arguments, an empty key or metric list; CPN_ENOMEM.
+ */
+int cpn_report_new(const struct cpn_report_options *opt, struct cpn_report **out);
+
+/** Free a report; accepts NULL. */
+void cpn_report_free(struct cpn_report *r);
+
+/**
+ * Add one run (copied).
+ * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ENOMEM.
+ */
+int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *run);
+
+/**
+ * Read one trace file's provenance and /summary and add it as a run.
+ * @return CPN_OK; CPN_ENOINPUT when the file is missing or not HDF5; CPN_ESCENARIO when it is
+ *         not a cpnsim trace or has no /summary; CPN_ESTATE when the run is incomplete
+ *         (`complete = 0`: not added, the caller warns and goes on); CPN_ENOMEM.
+ */
+int cpn_report_add_file(struct cpn_report *r, const char *path);
+
+/**
+ * Group the runs and print the table on @p out.
+ * @return CPN_OK; CPN_ESTATE when no run was added; CPN_ESCENARIO when a group mixes program
+ *         versions or scenario hashes and mix is 0 (the message names two files that differ),
+ *         or when no metric matches; CPN_ENOMEM; CPN_EIO when writing fails.
+ *         O(R log R + R x M) for R runs and M metrics.
+ */
+int cpn_report_write(struct cpn_report *r, FILE *out);
+
+/**
+ * Describe a trace file on @p out: provenance attributes, completeness, every dataset with its
+ * shape, record count, bytes on disk and bytes per record, and the /summary rows.
+ * @param path the file.
+ * @param out where to print.
+ * @param with_scenario nonzero: also print the full scenario text.
+ * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ENOINPUT when the file cannot be opened
+ *         as HDF5; CPN_ESCENARIO when it is not a cpnsim trace; CPN_EIO when writing fails.
+ */
+int cpn_report_info(const char *path, FILE *out, int with_scenario);
+
+#endif /* CPN_OUTPUT_REPORT_H */

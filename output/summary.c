@@ -1,0 +1,563 @@
+/*
+ * End-of-run metrics (output/summary.h): records accumulate into arrays, statistics come from
+ * GSL (gsl_stats_mean, gsl_sort, gsl_stats_quantile_from_sorted_data).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "output/summary.h"
+#include "sim/array.h"
+
+typedef CPN_ARRAY(double) double_array;
+
+/* Per job kind (and one more slot for "all"). */
+struct kind_acc {
+    char *name;
+    size_t count, completed, rejected, failed;
+    size_t slo_known, slo_violated;
+    double_array jct, wait, bsld;
+};
+
+struct center_acc {
+    char *id;
+    uint32_t units;
+};
+
+struct cpn_summary {
+    int begun, ended, complete;
+    char *currency;
+    struct kind_acc *kinds; /* n_kinds + 1: the last is "all" */
+    size_t n_kinds;
+    struct center_acc *centers;
+    size_t n_centers;
+    struct cpn_run_pool *pools;
+    size_t n_pools;
+    /* records */
+    double_array fct, staleness, req_latency;
+    size_t flows, req_slo_known, req_slo_violated, requests;
+    double bytes;
+    /* sample sums */
+    double *link_sum, *center_sum;
+    size_t n_link_dirs, n_samples;
+    /* totals (copied at end) */
+    double time_end;
+    double events;
+    double *pool_busy, *center_energy, *center_cost, *center_carbon, *link_util;
+    /* computed table */
+    CPN_ARRAY(struct cpn_metric) rows;
+    int dirty;
+};
+
+static char *dup_or(const char *s, const char *fallback)
+{
+    return strdup(s ? s : fallback);
+}
+
+static void free_rows(struct cpn_summary *s)
+{
+    for (size_t i = 0; i < s->rows.len; i++)
+        free((char *)s->rows.items[i].name);
+    s->rows.len = 0;
+}
+
+void cpn_summary_free(struct cpn_summary *s)
+{
+    if (!s)
+        return;
+    for (size_t k = 0; s->kinds && k <= s->n_kinds; k++) {
+        free(s->kinds[k].name);
+        cpn_array_release(&s->kinds[k].jct);
+        cpn_array_release(&s->kinds[k].wait);
+        cpn_array_release(&s->kinds[k].bsld);
+    }
+    free(s->kinds);
+    for (size_t c = 0; s->centers && c < s->n_centers; c++)
+        free(s->centers[c].id);
+    free(s->centers);
+    free(s->pools);
+    free(s->currency);
+    cpn_array_release(&s->fct);
+    cpn_array_release(&s->staleness);
+    cpn_array_release(&s->req_latency);
+    free(s->link_sum);
+    free(s->center_sum);
+    free(s->pool_busy);
+    free(s->center_energy);
+    free(s->center_cost);
+    free(s->center_carbon);
+    free(s->link_util);
+    free_rows(s);
+    cpn_array_release(&s->rows);
+    free(s);
+}
+
+int cpn_summary_new(struct cpn_summary **out)
+{
+    if (!out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_summary_new: NULL out");
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    (*out)->dirty = 1;
+    return CPN_OK;
+}
+
+static int summary_begin(void *ctx, const struct cpn_run_info *info)
+{
+    struct cpn_summary *s = ctx;
+    if (s->begun)
+        return CPN_ERROR(CPN_ESTATE, "summary: begin called twice");
+    if (!info)
+        return CPN_ERROR(CPN_EINVAL, "summary: begin without run info");
+    s->begun = 1;
+    s->dirty = 1;
+    s->n_kinds = info->n_job_kinds;
+    s->kinds = calloc(s->n_kinds + 1, sizeof *s->kinds);
+    s->n_centers = info->n_centers;
+    s->centers = calloc(s->n_centers ? s->n_centers : 1, sizeof *s->centers);
+    s->n_pools = info->n_pools;
+    s->pools = calloc(s->n_pools ? s->n_pools : 1, sizeof *s->pools);
+    s->currency = dup_or(info->currency, "1");
+    if (!s->kinds || !s->centers || !s->pools || !s->currency)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t k = 0; k < s->n_kinds; k++)
+        if (!(s->kinds[k].name = dup_or(info->job_kinds[k], "?")))
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+    if (!(s->kinds[s->n_kinds].name = strdup("all")))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t c = 0; c < s->n_centers; c++) {
+        s->centers[c].units = info->centers[c].units;
+        if (!(s->centers[c].id = dup_or(info->centers[c].id, "?")))
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    if (s->n_pools)
+        memcpy(s->pools, info->pools, s->n_pools * sizeof *s->pools);
+    return CPN_OK;
+}
+
+static int push(double_array *a, double v)
+{
+    return cpn_array_push(a, v) == CPN_OK ? CPN_OK : CPN_ERROR(CPN_ENOMEM, NULL);
+}
+
+static int add_job_to(struct kind_acc *k, const struct cpn_job_record *r)
+{
+    k->count++;
+    if (r->slo_met >= 0) {
+        k->slo_known++;
+        k->slo_violated += r->slo_met == 0;
+    }
+    if (r->state == CPN_JOB_REJECTED) {
+        k->rejected++;
+        return CPN_OK;
+    }
+    if (r->state != CPN_JOB_DONE) {
+        k->failed++;
+        return CPN_OK;
+    }
+    k->completed++;
+    double jct = r->end - r->submit;
+    double run = r->end - r->start;
+    double bsld = jct / fmax(run, CPN_BSLD_TAU);
+    int rc = push(&k->jct, jct);
+    if (rc == CPN_OK && isfinite(r->wait))
+        rc = push(&k->wait, r->wait);
+    if (rc == CPN_OK && isfinite(bsld))
+        rc = push(&k->bsld, fmax(1.0, bsld));
+    return rc;
+}
+
+static int summary_job_end(void *ctx, const struct cpn_job_record *r)
+{
+    struct cpn_summary *s = ctx;
+    if (!s->begun)
+        return CPN_ERROR(CPN_ESTATE, "summary: job record before begin");
+    if (r->kind >= s->n_kinds)
+        return CPN_ERROR(CPN_EINVAL, "summary: job %u has kind %u, only %zu kinds", r->id,
+                         (unsigned)r->kind, s->n_kinds);
+    s->dirty = 1;
+    int rc = add_job_to(&s->kinds[r->kind], r);
+    if (rc == CPN_OK)
+        rc = add_job_to(&s->kinds[s->n_kinds], r);
+    if (rc == CPN_OK && isfinite(r->staleness))
+        rc = push(&s->staleness, r->staleness);
+    return rc;
+}
+
+static int summary_flow_end(void *ctx, const struct cpn_flow_record *r)
+{
+    struct cpn_summary *s = ctx;
+    s->dirty = 1;
+    s->flows++;
+    s->bytes += r->bytes;
+    return push(&s->fct, r->end - r->start);
+}
+
+static int summary_request_end(void *ctx, const struct cpn_request_record *r)
+{
+    struct cpn_summary *s = ctx;
+    s->dirty = 1;
+    s->requests++;
+    if (r->slo_met >= 0) {
+        s->req_slo_known++;
+        s->req_slo_violated += r->slo_met == 0;
+    }
+    return push(&s->req_latency, r->latency);
+}
+
+static int summary_sample(void *ctx, double time, const float *link_util, size_t n_link_dirs,
+                          const float *center_util, size_t n_centers)
+{
+    struct cpn_summary *s = ctx;
+    (void)time;
+    if (!s->begun)
+        return CPN_ERROR(CPN_ESTATE, "summary: sample before begin");
+    if (s->n_samples == 0) {
+        s->n_link_dirs = n_link_dirs;
+        s->link_sum = calloc(n_link_dirs ? n_link_dirs : 1, sizeof *s->link_sum);
+        s->center_sum = calloc(s->n_centers ? s->n_centers : 1, sizeof *s->center_sum);
+        if (!s->link_sum || !s->center_sum)
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    if (n_link_dirs != s->n_link_dirs || n_centers != s->n_centers)
+        return CPN_ERROR(CPN_EINVAL, "summary: sample with %zu link directions and %zu centers, "
+                         "expected %zu and %zu", n_link_dirs, n_centers, s->n_link_dirs,
+                         s->n_centers);
+    s->dirty = 1;
+    s->n_samples++;
+    for (size_t i = 0; i < n_link_dirs; i++)
+        s->link_sum[i] += link_util[i];
+    for (size_t i = 0; i < n_centers; i++)
+        s->center_sum[i] += center_util[i];
+    return CPN_OK;
+}
+
+/* Copy an optional totals array of @p n doubles. */
+static int copy_totals(double **dst, const double *src, size_t n)
+{
+    free(*dst);
+    *dst = NULL;
+    if (!src || n == 0)
+        return CPN_OK;
+    if (!(*dst = malloc(n * sizeof **dst)))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    memcpy(*dst, src, n * sizeof **dst);
+    return CPN_OK;
+}
+
+static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
+{
+    struct cpn_summary *s = ctx;
+    if (!s->begun)
+        return CPN_ERROR(CPN_ESTATE, "summary: end before begin");
+    s->ended = 1;
+    s->complete = complete != 0;
+    s->dirty = 1;
+    if (!t)
+        return CPN_OK;
+    if ((t->pool_busy && t->n_pools != s->n_pools) ||
+        ((t->center_energy || t->center_cost || t->center_carbon) && t->n_centers != s->n_centers))
+        return CPN_ERROR(CPN_EINVAL, "summary: totals for %zu pools and %zu centers, the run has "
+                         "%zu and %zu", t->n_pools, t->n_centers, s->n_pools, s->n_centers);
+    s->time_end = t->time_end;
+    s->events = (double)t->events;
+    int rc = copy_totals(&s->pool_busy, t->pool_busy, s->n_pools);
+    if (rc == CPN_OK)
+        rc = copy_totals(&s->center_energy, t->center_energy, s->n_centers);
+    if (rc == CPN_OK)
+        rc = copy_totals(&s->center_cost, t->center_cost, s->n_centers);
+    if (rc == CPN_OK)
+        rc = copy_totals(&s->center_carbon, t->center_carbon, s->n_centers);
+    if (rc == CPN_OK && t->link_util) {
+        s->n_link_dirs = t->n_link_dirs;
+        rc = copy_totals(&s->link_util, t->link_util, t->n_link_dirs);
+    }
+    return rc;
+}
+
+void cpn_summary_observer(struct cpn_summary *s, struct cpn_observer *obs)
+{
+    *obs = (struct cpn_observer){
+        .ctx = s,
+        .begin = summary_begin,
+        .job_end = summary_job_end,
+        .flow_end = summary_flow_end,
+        .request_end = summary_request_end,
+        .event = NULL,
+        .sample = summary_sample,
+        .end = summary_end,
+    };
+}
+
+/* ---- the table ----------------------------------------------------------------------------- */
+
+static int add_row(struct cpn_summary *s, const char *unit, double value, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int add_row(struct cpn_summary *s, const char *unit, double value, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *name = NULL;
+    int len = vasprintf(&name, fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    struct cpn_metric m = {.name = name, .unit = unit, .value = value};
+    if (cpn_array_push(&s->rows, m) != CPN_OK) {
+        free(name);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    return CPN_OK;
+}
+
+/* Sort @p a in place and add NAME.mean, .p50, .p95, .p99 (NaN for an empty set). */
+static int add_stats(struct cpn_summary *s, double_array *a, const char *unit, const char *name)
+{
+    static const struct { const char *suffix; double f; } q[] = {
+        {"p50", 0.50}, {"p95", 0.95}, {"p99", 0.99}};
+    size_t n = a->len;
+    if (n)
+        gsl_sort(a->items, 1, n);
+    int rc = add_row(s, unit, n ? gsl_stats_mean(a->items, 1, n) : NAN, "%s.mean", name);
+    for (size_t i = 0; rc == CPN_OK && i < sizeof q / sizeof q[0]; i++)
+        rc = add_row(s, unit, n ? gsl_stats_quantile_from_sorted_data(a->items, 1, n, q[i].f) : NAN,
+                     "%s.%s", name, q[i].suffix);
+    return rc;
+}
+
+/* Sort @p a in place and add NAME.mean, .p95 and .max (NaN for an empty set). */
+static int add_mean_p95_max(struct cpn_summary *s, double_array *a, const char *unit,
+                            const char *name)
+{
+    size_t n = a->len;
+    if (n)
+        gsl_sort(a->items, 1, n);
+    int rc = add_row(s, unit, n ? gsl_stats_mean(a->items, 1, n) : NAN, "%s.mean", name);
+    if (rc == CPN_OK)
+        rc = add_row(s, unit, n ? gsl_stats_quantile_from_sorted_data(a->items, 1, n, 0.95) : NAN,
+                     "%s.p95", name);
+    if (rc == CPN_OK)
+        rc = add_row(s, unit, n ? a->items[n - 1] : NAN, "%s.max", name);
+    return rc;
+}
+
+static double ratio(size_t num, size_t den)
+{
+    return den ? (double)num / (double)den : NAN;
+}
+
+static int add_jobs(struct cpn_summary *s)
+{
+    int rc = CPN_OK;
+    char name[512];
+    for (size_t k = 0; rc == CPN_OK && k <= s->n_kinds; k++) {
+        struct kind_acc *a = &s->kinds[k];
+        const char *kn = a->name;
+        rc = add_row(s, "1", (double)a->count, "job.%s.count", kn);
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", (double)a->completed, "job.%s.completed", kn);
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", (double)a->rejected, "job.%s.rejected", kn);
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", (double)a->failed, "job.%s.failed", kn);
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", ratio(a->slo_violated, a->slo_known), "job.%s.slo_violation_rate",
+                         kn);
+        snprintf(name, sizeof name, "job.%s.jct", kn);
+        if (rc == CPN_OK)
+            rc = add_stats(s, &a->jct, "s", name);
+        snprintf(name, sizeof name, "job.%s.wait", kn);
+        if (rc == CPN_OK)
+            rc = add_stats(s, &a->wait, "s", name);
+        snprintf(name, sizeof name, "job.%s.bsld", kn);
+        if (rc == CPN_OK)
+            rc = add_stats(s, &a->bsld, "1", name);
+    }
+    return rc;
+}
+
+static int add_centers(struct cpn_summary *s)
+{
+    int rc = CPN_OK;
+    double all_busy = 0, all_units = 0;
+    double sum_e = 0, sum_c = 0, sum_k = 0;
+    for (size_t c = 0; rc == CPN_OK && c < s->n_centers; c++) {
+        const char *id = s->centers[c].id;
+        double busy = 0, units = 0;
+        size_t local = 0;
+        for (size_t p = 0; rc == CPN_OK && p < s->n_pools; p++) {
+            if (s->pools[p].center != c)
+                continue;
+            double u = NAN;
+            if (s->pool_busy && s->time_end > 0 && s->pools[p].units > 0)
+                u = s->pool_busy[p] / (s->pools[p].units * s->time_end);
+            if (s->pool_busy) {
+                busy += s->pool_busy[p];
+                units += s->pools[p].units;
+            }
+            rc = add_row(s, "1", u, "center.%s.pool%zu.util", id, local++);
+        }
+        double util = NAN;
+        if (s->pool_busy && units > 0 && s->time_end > 0)
+            util = busy / (units * s->time_end);
+        else if (s->n_samples)
+            util = s->center_sum[c] / (double)s->n_samples; /* Approximation: equal intervals */
+        all_busy += isfinite(util) ? util * s->centers[c].units : 0;
+        all_units += isfinite(util) ? s->centers[c].units : 0;
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", util, "center.%s.util", id);
+        double e = s->center_energy ? s->center_energy[c] : NAN;
+        double co = s->center_cost ? s->center_cost[c] : NAN;
+        double ca = s->center_carbon ? s->center_carbon[c] : NAN;
+        sum_e += e, sum_c += co, sum_k += ca;
+        if (rc == CPN_OK)
+            rc = add_row(s, "J", e, "center.%s.energy", id);
+        if (rc == CPN_OK)
+            rc = add_row(s, s->currency, co, "center.%s.cost", id);
+        if (rc == CPN_OK)
+            rc = add_row(s, "kg", ca, "center.%s.carbon", id);
+    }
+    /* An empty sum is 0 only when the totals were given (no centers: nothing consumed). */
+    if (rc == CPN_OK)
+        rc = add_row(s, "1", all_units > 0 ? all_busy / all_units : NAN, "center.all.util");
+    if (rc == CPN_OK)
+        rc = add_row(s, "J", s->n_centers ? sum_e : NAN, "center.all.energy");
+    if (rc == CPN_OK)
+        rc = add_row(s, s->currency, s->n_centers ? sum_c : NAN, "center.all.cost");
+    if (rc == CPN_OK)
+        rc = add_row(s, "kg", s->n_centers ? sum_k : NAN, "center.all.carbon");
+    return rc;
+}
+
+static int add_network(struct cpn_summary *s)
+{
+    int rc = add_row(s, "1", (double)s->flows, "net.flows");
+    if (rc == CPN_OK)
+        rc = add_row(s, "B", s->bytes, "net.bytes");
+    if (rc == CPN_OK)
+        rc = add_stats(s, &s->fct, "s", "net.fct");
+    /* Time-mean utilisation per link direction: from the totals, else from the samples. */
+    double_array u = {0};
+    for (size_t i = 0; rc == CPN_OK && i < s->n_link_dirs; i++) {
+        double v = s->link_util ? s->link_util[i]
+                 : s->n_samples ? s->link_sum[i] / (double)s->n_samples : NAN;
+        if (isfinite(v))
+            rc = push(&u, v);
+    }
+    if (rc == CPN_OK)
+        rc = add_mean_p95_max(s, &u, "1", "net.link_util");
+    cpn_array_release(&u);
+    return rc;
+}
+
+int cpn_summary_metrics(struct cpn_summary *s, const struct cpn_metric **rows, size_t *n)
+{
+    if (!s || !rows || !n)
+        return CPN_ERROR(CPN_EINVAL, "cpn_summary_metrics: NULL argument");
+    if (!s->begun)
+        return CPN_ERROR(CPN_ESTATE, "cpn_summary_metrics: no run was observed (begin missing)");
+    if (s->dirty) {
+        free_rows(s);
+        int rc = add_row(s, "s", s->time_end, "run.time_end");
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", s->events, "run.events");
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", s->complete, "run.complete");
+        if (rc == CPN_OK)
+            rc = add_jobs(s);
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", (double)s->requests, "request.count");
+        if (rc == CPN_OK)
+            rc = add_stats(s, &s->req_latency, "s", "request.latency");
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", ratio(s->req_slo_violated, s->req_slo_known),
+                         "request.slo_violation_rate");
+        if (rc == CPN_OK)
+            rc = add_centers(s);
+        if (rc == CPN_OK)
+            rc = add_network(s);
+        if (rc == CPN_OK)
+            rc = add_mean_p95_max(s, &s->staleness, "s", "decision.staleness");
+        if (rc != CPN_OK) {
+            free_rows(s);
+            return rc;
+        }
+        s->dirty = 0;
+    }
+    *rows = s->rows.items;
+    *n = s->rows.len;
+    return CPN_OK;
+}
+
+double cpn_summary_value(struct cpn_summary *s, const char *name)
+{
+    const struct cpn_metric *rows;
+    size_t n;
+    if (!name || cpn_summary_metrics(s, &rows, &n) != CPN_OK)
+        return NAN;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows[i].name, name) == 0)
+            return rows[i].value;
+    return NAN;
+}
+
+int cpn_summary_print(struct cpn_summary *s, FILE *out)
+{
+    const struct cpn_metric *rows;
+    size_t n;
+    if (!out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_summary_print: NULL stream");
+    int rc = cpn_summary_metrics(s, &rows, &n);
+    if (rc != CPN_OK)
+        return rc;
+    int width = 6;
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(rows[i].name) > width)
+            width = (int)strlen(rows[i].name);
+    int bad = fprintf(out, "%-*s  %14s  %s\n", width, "metric", "value", "unit") < 0;
+    for (size_t i = 0; i < n && !bad; i++) {
+        if (isnan(rows[i].value))
+            bad = fprintf(out, "%-*s  %14s  %s\n", width, rows[i].name, "-", rows[i].unit) < 0;
+        else
+            bad = fprintf(out, "%-*s  %14.6g  %s\n", width, rows[i].name, rows[i].value,
+                          rows[i].unit) < 0;
+    }
+    if (bad || fflush(out) != 0)
+        return CPN_ERROR(CPN_EIO, "cannot write the summary: %s", strerror(errno));
+    return CPN_OK;
+}
+
+int cpn_summary_write_tsv(struct cpn_summary *s, const char *path)
+{
+    const struct cpn_metric *rows;
+    size_t n;
+    if (!path)
+        return CPN_ERROR(CPN_EINVAL, "cpn_summary_write_tsv: NULL path");
+    int rc = cpn_summary_metrics(s, &rows, &n);
+    if (rc != CPN_OK)
+        return rc;
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", path, strerror(errno));
+    int bad = fprintf(f, "metric\tvalue\tunit\n") < 0;
+    for (size_t i = 0; i < n && !bad; i++)
+        bad = fprintf(f, "%s\t%.17g\t%s\n", rows[i].name, rows[i].value, rows[i].unit) < 0;
+    int err = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    if (bad)
+        return CPN_ERROR(CPN_EIO, "%s: cannot write: %s", path, strerror(err));
+    return CPN_OK;
+}

@@ -1,0 +1,98 @@
+/**
+ * @file output/summary.h
+ * @brief End-of-run metrics: an observer that accumulates records and computes a table of
+ *        (metric, value, unit) rows with GSL statistics.
+ *
+ * Metric names are dotted paths, stable across runs of one scenario so that `cpnsim report`
+ * can aggregate them (the full list is in docs/output-format.md, "/summary"):
+ *
+ *   run.time_end, run.events, run.complete
+ *   job.K.count | completed | rejected | failed | slo_violation_rate       (K = kind or "all")
+ *   job.K.jct.S | job.K.wait.S | job.K.bsld.S            (S = mean, p50, p95, p99; done jobs)
+ *   request.count, request.latency.S, request.slo_violation_rate
+ *   center.C.util, center.C.poolJ.util, center.C.energy | cost | carbon   (C = id or "all")
+ *   net.flows, net.bytes, net.fct.S, net.link_util.mean | p95 | max
+ *   decision.staleness.mean | p95 | max
+ *
+ * A statistic over an empty set is NaN (written as such; `cpnsim report` skips NaN values).
+ * Job completion time (JCT) = end - submit of done jobs; bounded slowdown
+ * BSLD = max(1, (end - submit) / max(end - start, tau)) with tau = CPN_BSLD_TAU
+ * (Feitelson, Rudolph, Schwiegelshohn, Sevcik, Wong, "Theory and practice in parallel job
+ * scheduling", JSSPP 1997, §4.2; tau = 10 s is their suggested threshold).  Percentiles are
+ * GSL's gsl_stats_quantile_from_sorted_data (linear interpolation between order statistics at
+ * (n - 1) f).
+ */
+#ifndef CPN_OUTPUT_SUMMARY_H
+#define CPN_OUTPUT_SUMMARY_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "models/observer.h"
+
+/** Threshold of the bounded slowdown [s] (Feitelson et al. 1997, see the file comment). */
+#define CPN_BSLD_TAU 10.0
+
+/** One row of the summary table. */
+struct cpn_metric {
+    const char *name; /**< dotted metric name (owned by the summary) */
+    const char *unit; /**< SI unit ("s", "B", "J", "kg", "1", or the run's currency) */
+    double value;     /**< value in that unit; NaN when undefined (empty set) */
+};
+
+/** The summary accumulator (opaque). */
+struct cpn_summary;
+
+/**
+ * Create an empty summary.
+ * @param out receives the summary (caller frees with cpn_summary_free()).
+ * @return CPN_OK; CPN_EINVAL when @p out is NULL; CPN_ENOMEM.
+ */
+int cpn_summary_new(struct cpn_summary **out);
+
+/** Free a summary and its records; accepts NULL. */
+void cpn_summary_free(struct cpn_summary *s);
+
+/**
+ * Fill @p obs with the summary's observer (every callback set, ctx = @p s).
+ * begin() copies the names it needs (job kinds, center ids, currency); the record callbacks
+ * append to growable arrays (amortised O(1), no allocation once grown); end() keeps the totals.
+ * Callbacks return CPN_OK or CPN_ENOMEM; begin() returns CPN_ESTATE when called twice.
+ * @param s the summary (borrowed; must outlive every use of @p obs).
+ * @param obs receives the observer.
+ */
+void cpn_summary_observer(struct cpn_summary *s, struct cpn_observer *obs);
+
+/**
+ * Compute the metric table from what was observed so far (normally after end()).
+ * @param s the summary.
+ * @param rows receives the rows (owned by @p s, valid until the next call on @p s).
+ * @param n receives the number of rows.
+ * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ESTATE before begin(); CPN_ENOMEM.
+ *         O(N log N) in the number of records (sorting for percentiles).
+ */
+int cpn_summary_metrics(struct cpn_summary *s, const struct cpn_metric **rows, size_t *n);
+
+/**
+ * Look up one metric by name (computes the table if needed).
+ * @return its value, or NaN when the name is unknown or the table cannot be computed.
+ */
+double cpn_summary_value(struct cpn_summary *s, const char *name);
+
+/**
+ * Print the metric table aligned in three columns (metric, value, unit) on @p out.
+ * Rows whose value is NaN are printed with "-".
+ * @return CPN_OK; CPN_EINVAL/CPN_ESTATE/CPN_ENOMEM as cpn_summary_metrics(); CPN_EIO when
+ *         writing to @p out fails.
+ */
+int cpn_summary_print(struct cpn_summary *s, FILE *out);
+
+/**
+ * Write the metric table as TSV with a header line `metric<TAB>value<TAB>unit` (values with
+ * %.17g, NaN as "nan") to @p path (overwritten if it exists).
+ * @return CPN_OK; errors of cpn_summary_metrics(); CPN_EOUTPUT when @p path cannot be created;
+ *         CPN_EIO when writing or closing fails (the message names the file).
+ */
+int cpn_summary_write_tsv(struct cpn_summary *s, const char *path);
+
+#endif /* CPN_OUTPUT_SUMMARY_H */

@@ -1,0 +1,979 @@
+/*
+ * The HDF5 trace writer (output/trace.h; layout in docs/output-format.md).
+ *
+ * Record tables are 1-D extendible compound datasets, chunked (chunk = chunk_records rows),
+ * shuffled and deflated; rows are buffered in memory and appended one chunk per H5Dwrite.
+ * The in-memory record structs of models/observer.h are the HDF5 memory types (HOFFSET); the
+ * file types are the same compounds packed, so the flow table (no padding) needs no conversion.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <nettle/sha2.h>
+
+#include "output/trace.h"
+#include "output/h5util.h"
+#include "sim/array.h"
+
+/* Field types of a record table. */
+enum ftype { F_F64, F_F32, F_U64, F_U32, F_U8, F_I8, F_KIND, F_STATE, F_EVENT, F_VSTR };
+
+struct field {
+    const char *name; /* on disk */
+    size_t offset;    /* in the memory struct */
+    enum ftype type;
+    const char *unit; /* "" for indices, enums and text */
+};
+
+/* The row of /events in memory: the detail string points into the trace's arena at flush. */
+struct event_row {
+    double time;
+    uint32_t subject;
+    uint8_t kind;
+    const char *detail;
+};
+
+#define FIELD(s, m, t, u) {#m, offsetof(struct s, m), t, u}
+
+static const struct field job_fields[] = {
+    FIELD(cpn_job_record, submit, F_F64, "s"),    FIELD(cpn_job_record, start, F_F64, "s"),
+    FIELD(cpn_job_record, end, F_F64, "s"),       FIELD(cpn_job_record, wait, F_F64, "s"),
+    FIELD(cpn_job_record, bytes_in, F_F64, "B"),  FIELD(cpn_job_record, bytes_out, F_F64, "B"),
+    FIELD(cpn_job_record, staleness, F_F64, "s"), FIELD(cpn_job_record, id, F_U32, ""),
+    FIELD(cpn_job_record, origin, F_U32, ""),     FIELD(cpn_job_record, center, F_U32, ""),
+    FIELD(cpn_job_record, units, F_U32, "1"),     FIELD(cpn_job_record, kind, F_KIND, ""),
+    FIELD(cpn_job_record, state, F_STATE, ""),    FIELD(cpn_job_record, slo_met, F_I8, ""),
+};
+
+static const struct field flow_fields[] = {
+    FIELD(cpn_flow_record, start, F_F64, "s"), FIELD(cpn_flow_record, end, F_F64, "s"),
+    FIELD(cpn_flow_record, bytes, F_F64, "B"), FIELD(cpn_flow_record, id, F_U64, ""),
+    FIELD(cpn_flow_record, job, F_U32, ""),    FIELD(cpn_flow_record, src, F_U32, ""),
+    FIELD(cpn_flow_record, dst, F_U32, ""),    FIELD(cpn_flow_record, path, F_U32, ""),
+    {"class", offsetof(struct cpn_flow_record, klass), F_U32, ""},
+    FIELD(cpn_flow_record, mean_rate, F_F32, "B/s"),
+};
+
+static const struct field request_fields[] = {
+    FIELD(cpn_request_record, time, F_F64, "s"), FIELD(cpn_request_record, latency, F_F64, "s"),
+    FIELD(cpn_request_record, job, F_U32, ""),   FIELD(cpn_request_record, slo_met, F_I8, ""),
+};
+
+static const struct field event_fields[] = {
+    FIELD(event_row, time, F_F64, "s"),   FIELD(event_row, kind, F_EVENT, ""),
+    FIELD(event_row, subject, F_U32, ""), FIELD(event_row, detail, F_VSTR, ""),
+};
+
+#define NFIELDS(a) (sizeof a / sizeof a[0])
+
+static const char *const state_names[CPN_JOB_NSTATES] = {"done", "rejected", "failed"};
+static const char *const event_names[CPN_EVENT_NKINDS] = {
+    "decision", "link_down", "link_up", "center_down", "center_up", "reroute", "requeue", "other"};
+static const char *const level_names[CPN_TRACE_NLEVELS] = {"summary", "jobs", "flows", "full"};
+
+/* An appendable record table. */
+struct table {
+    hid_t dset, memtype;
+    size_t rec_size, n_buf;
+    hsize_t n_written;
+    unsigned char *buf;
+};
+
+struct cpn_trace {
+    char *path, *partial;
+    const char *where; /* path or partial: where the file is now */
+    enum cpn_trace_level level;
+    int force, deflate;
+    size_t chunk, n_kinds;
+    hid_t file;
+    int begun, ended, failed;
+    struct cpn_summary *summary;
+    struct cpn_observer sobs;
+    hid_t kind_type, state_type, event_type;
+    struct table jobs, flows, requests, events;
+    CPN_ARRAY(char) arena; /* event details of the buffered events */
+    size_t *detail_off;
+    /* series */
+    hid_t s_time, s_link, s_center;
+    size_t n_link_dirs, n_centers, s_rows, s_buf;
+    hsize_t s_written;
+    double *s_tbuf;
+    float *s_lbuf, *s_cbuf;
+};
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+static int h5fail(struct cpn_trace *t, const char *what)
+{
+    char msg[512];
+    cpn_h5_error_text(msg, sizeof msg);
+    t->failed = CPN_EIO;
+    return CPN_ERROR(CPN_EIO, "%s: cannot %s: %s", t->where, what, msg);
+}
+
+/* ---- small HDF5 helpers -------------------------------------------------------------------- */
+
+static hid_t enum_type(const char *const *names, size_t n)
+{
+    if (n == 0) /* HDF5 refuses an enum without members */
+        return H5Tcopy(H5T_NATIVE_UINT8);
+    hid_t e = H5Tenum_create(H5T_NATIVE_UINT8);
+    for (size_t i = 0; e >= 0 && i < n; i++) {
+        uint8_t v = (uint8_t)i;
+        if (H5Tenum_insert(e, names[i], &v) < 0) {
+            H5Tclose(e);
+            e = H5I_INVALID_HID;
+        }
+    }
+    return e;
+}
+
+static hid_t member_type(const struct cpn_trace *t, enum ftype ft)
+{
+    switch (ft) {
+    case F_F64: return H5T_NATIVE_DOUBLE;
+    case F_F32: return H5T_NATIVE_FLOAT;
+    case F_U64: return H5T_NATIVE_UINT64;
+    case F_U32: return H5T_NATIVE_UINT32;
+    case F_U8: return H5T_NATIVE_UINT8;
+    case F_I8: return H5T_NATIVE_INT8;
+    case F_KIND: return t->kind_type;
+    case F_STATE: return t->state_type;
+    case F_EVENT: return t->event_type;
+    case F_VSTR: return cpn_h5_vstr_type();
+    }
+    return H5I_INVALID_HID;
+}
+
+static hid_t compound_type(const struct cpn_trace *t, const struct field *f, size_t nf, size_t size)
+{
+    hid_t c = H5Tcreate(H5T_COMPOUND, size);
+    for (size_t i = 0; c >= 0 && i < nf; i++) {
+        hid_t m = member_type(t, f[i].type);
+        herr_t e = m < 0 ? -1 : H5Tinsert(c, f[i].name, f[i].offset, m);
+        if (f[i].type == F_VSTR && m >= 0)
+            H5Tclose(m);
+        if (e < 0) {
+            H5Tclose(c);
+            c = H5I_INVALID_HID;
+        }
+    }
+    return c;
+}
+
+/* Dataset creation properties: no timestamps (byte-identical files), optional chunking and
+ * compression. */
+static hid_t make_dcpl(const struct cpn_trace *t, int rank, const hsize_t *chunk)
+{
+    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+    if (p < 0)
+        return p;
+    herr_t e = H5Pset_obj_track_times(p, 0);
+    if (e >= 0 && chunk) {
+        e = H5Pset_chunk(p, rank, chunk);
+        if (e >= 0 && t->deflate > 0)
+            e = H5Pset_shuffle(p);
+        if (e >= 0 && t->deflate > 0)
+            e = H5Pset_deflate(p, (unsigned)t->deflate);
+    }
+    if (e < 0) {
+        H5Pclose(p);
+        return H5I_INVALID_HID;
+    }
+    return p;
+}
+
+static int write_units(hid_t obj, const struct field *f, size_t nf)
+{
+    char name[96];
+    for (size_t i = 0; i < nf; i++) {
+        snprintf(name, sizeof name, "units:%s", f[i].name);
+        if (cpn_h5_attr_str(obj, name, f[i].unit) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- record tables -------------------------------------------------------------------------- */
+
+static int table_create(struct cpn_trace *t, struct table *tab, const char *name,
+                        const struct field *f, size_t nf, size_t rec_size)
+{
+    hsize_t dims = 0, maxdims = H5S_UNLIMITED, chunk = t->chunk;
+    hid_t ftype = H5I_INVALID_HID, space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
+    tab->rec_size = rec_size;
+    tab->dset = tab->memtype = H5I_INVALID_HID;
+    tab->buf = malloc(t->chunk * rec_size);
+    if (!tab->buf)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    int rc = CPN_OK;
+    tab->memtype = compound_type(t, f, nf, rec_size);
+    if (tab->memtype < 0 || (ftype = H5Tcopy(tab->memtype)) < 0 || H5Tpack(ftype) < 0 ||
+        (space = H5Screate_simple(1, &dims, &maxdims)) < 0 ||
+        (dcpl = make_dcpl(t, 1, &chunk)) < 0 ||
+        (tab->dset = H5Dcreate2(t->file, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0 ||
+        write_units(tab->dset, f, nf) < 0)
+        rc = h5fail(t, "create a record table");
+    if (ftype >= 0)
+        H5Tclose(ftype);
+    if (space >= 0)
+        H5Sclose(space);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    return rc;
+}
+
+static int table_flush(struct cpn_trace *t, struct table *tab)
+{
+    if (tab->n_buf == 0 || tab->dset < 0)
+        return CPN_OK;
+    hsize_t start = tab->n_written, count = tab->n_buf, total = start + count;
+    hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+    int rc = CPN_OK;
+    if (H5Dset_extent(tab->dset, &total) < 0 || (fspace = H5Dget_space(tab->dset)) < 0 ||
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
+        (mspace = H5Screate_simple(1, &count, NULL)) < 0 ||
+        H5Dwrite(tab->dset, tab->memtype, mspace, fspace, H5P_DEFAULT, tab->buf) < 0)
+        rc = h5fail(t, "append records");
+    else
+        tab->n_written = total;
+    tab->n_buf = 0;
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    return rc;
+}
+
+static int table_append(struct cpn_trace *t, struct table *tab, const void *rec)
+{
+    memcpy(tab->buf + tab->n_buf * tab->rec_size, rec, tab->rec_size);
+    if (++tab->n_buf == t->chunk)
+        return table_flush(t, tab);
+    return CPN_OK;
+}
+
+static void table_close(struct table *tab)
+{
+    if (tab->dset > 0)
+        H5Dclose(tab->dset);
+    if (tab->memtype > 0)
+        H5Tclose(tab->memtype);
+    tab->dset = tab->memtype = H5I_INVALID_HID;
+    free(tab->buf);
+    tab->buf = NULL;
+}
+
+/* ---- static tables ---------------------------------------------------------------------------- */
+
+/* A column of a static table: F_F64, F_U32 or a fixed string (F_VSTR here means "fixed string
+ * of width `width`"); offsets are packed. */
+struct col {
+    const char *name;
+    enum ftype type;
+    const char *unit;
+    size_t width, offset;
+};
+
+static size_t layout(struct col *c, size_t nc)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < nc; i++) {
+        c[i].offset = off;
+        off += c[i].type == F_F64 ? 8 : c[i].type == F_U32 ? 4 : c[i].width;
+    }
+    return off;
+}
+
+static size_t max_len(const void *base, size_t stride, size_t n, size_t member)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = *(const char *const *)((const char *)base + i * stride + member);
+        size_t l = s ? strlen(s) : 0;
+        m = l > m ? l : m;
+    }
+    return m + 1;
+}
+
+static void put_str(unsigned char *p, const char *s, size_t width)
+{
+    memset(p, 0, width);
+    if (s)
+        memcpy(p, s, strnlen(s, width - 1));
+}
+
+/* Write a static table of @p n rows from a packed buffer. */
+static int write_static(struct cpn_trace *t, const char *name, struct col *c, size_t nc,
+                        size_t size, size_t n, const void *buf)
+{
+    hid_t type = H5Tcreate(H5T_COMPOUND, size), space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
+    hid_t dset = H5I_INVALID_HID;
+    hsize_t dims = n;
+    int ok = type >= 0;
+    for (size_t i = 0; ok && i < nc; i++) {
+        hid_t m = c[i].type == F_F64 ? H5T_NATIVE_DOUBLE
+                : c[i].type == F_U32 ? H5T_NATIVE_UINT32
+                                     : cpn_h5_str_type(c[i].width);
+        ok = m >= 0 && H5Tinsert(type, c[i].name, c[i].offset, m) >= 0;
+        if (c[i].type == F_VSTR && m >= 0)
+            H5Tclose(m);
+    }
+    ok = ok && (space = H5Screate_simple(1, &dims, NULL)) >= 0 && (dcpl = make_dcpl(t, 1, NULL)) >= 0 &&
+         (dset = H5Dcreate2(t->file, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) >= 0 &&
+         (n == 0 || H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    char an[96];
+    for (size_t i = 0; ok && i < nc; i++) {
+        snprintf(an, sizeof an, "units:%s", c[i].name);
+        ok = cpn_h5_attr_str(dset, an, c[i].unit) >= 0;
+    }
+    if (dset >= 0)
+        H5Dclose(dset);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    return ok ? CPN_OK : h5fail(t, "write a static table");
+}
+
+#define ROW(buf, size, r, col) ((buf) + (r) * (size) + (col).offset)
+
+static void put_f64(unsigned char *p, double v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static int write_nodes(struct cpn_trace *t, const struct cpn_run_info *in)
+{
+    struct col c[] = {{"id", F_VSTR, "", max_len(in->nodes, sizeof *in->nodes, in->n_nodes,
+                                                 offsetof(struct cpn_run_node, id)), 0},
+                      {"lat", F_F64, "degree", 0, 0}, {"lon", F_F64, "degree", 0, 0}};
+    size_t size = layout(c, 3), n = in->n_nodes;
+    unsigned char *buf = calloc(n ? n : 1, size);
+    if (!buf)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t r = 0; r < n; r++) {
+        put_str(ROW(buf, size, r, c[0]), in->nodes[r].id, c[0].width);
+        put_f64(ROW(buf, size, r, c[1]), in->nodes[r].lat);
+        put_f64(ROW(buf, size, r, c[2]), in->nodes[r].lon);
+    }
+    int rc = write_static(t, "nodes", c, 3, size, n, buf);
+    free(buf);
+    return rc;
+}
+
+static int write_links(struct cpn_trace *t, const struct cpn_run_info *in)
+{
+    const size_t st = sizeof *in->links;
+    struct col c[] = {
+        {"id", F_VSTR, "", max_len(in->links, st, in->n_links, offsetof(struct cpn_run_link, id)), 0},
+        {"kind", F_VSTR, "", max_len(in->links, st, in->n_links, offsetof(struct cpn_run_link, kind)), 0},
+        {"a", F_U32, "", 0, 0}, {"b", F_U32, "", 0, 0},
+        {"capacity", F_F64, "B/s", 0, 0}, {"latency", F_F64, "s", 0, 0}};
+    size_t size = layout(c, 6), n = in->n_links;
+    unsigned char *buf = calloc(n ? n : 1, size);
+    if (!buf)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t r = 0; r < n; r++) {
+        const struct cpn_run_link *l = &in->links[r];
+        put_str(ROW(buf, size, r, c[0]), l->id, c[0].width);
+        put_str(ROW(buf, size, r, c[1]), l->kind, c[1].width);
+        put_u32(ROW(buf, size, r, c[2]), l->a);
+        put_u32(ROW(buf, size, r, c[3]), l->b);
+        put_f64(ROW(buf, size, r, c[4]), l->capacity);
+        put_f64(ROW(buf, size, r, c[5]), l->latency);
+    }
+    int rc = write_static(t, "links", c, 6, size, n, buf);
+    free(buf);
+    return rc;
+}
+
+static int write_centers(struct cpn_trace *t, const struct cpn_run_info *in)
+{
+    const size_t st = sizeof *in->centers;
+    struct col c[] = {
+        {"id", F_VSTR, "", max_len(in->centers, st, in->n_centers, offsetof(struct cpn_run_center, id)), 0},
+        {"kind", F_VSTR, "", max_len(in->centers, st, in->n_centers, offsetof(struct cpn_run_center, kind)), 0},
+        {"node", F_U32, "", 0, 0}, {"units", F_U32, "1", 0, 0}, {"pue", F_F64, "1", 0, 0}};
+    size_t size = layout(c, 5), n = in->n_centers;
+    unsigned char *buf = calloc(n ? n : 1, size);
+    if (!buf)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t r = 0; r < n; r++) {
+        const struct cpn_run_center *x = &in->centers[r];
+        put_str(ROW(buf, size, r, c[0]), x->id, c[0].width);
+        put_str(ROW(buf, size, r, c[1]), x->kind, c[1].width);
+        put_u32(ROW(buf, size, r, c[2]), x->node);
+        put_u32(ROW(buf, size, r, c[3]), x->units);
+        put_f64(ROW(buf, size, r, c[4]), x->pue);
+    }
+    int rc = write_static(t, "centers", c, 5, size, n, buf);
+    free(buf);
+    if (rc != CPN_OK)
+        return rc;
+    struct col p[] = {{"center", F_U32, "", 0, 0},       {"units", F_U32, "1", 0, 0},
+                      {"unit_flops", F_F64, "FLOP/s", 0, 0}, {"unit_memory", F_F64, "B", 0, 0},
+                      {"idle_power", F_F64, "W", 0, 0},  {"peak_power", F_F64, "W", 0, 0}};
+    size = layout(p, 6);
+    n = in->n_pools;
+    if (!(buf = calloc(n ? n : 1, size)))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t r = 0; r < n; r++) {
+        const struct cpn_run_pool *x = &in->pools[r];
+        put_u32(ROW(buf, size, r, p[0]), x->center);
+        put_u32(ROW(buf, size, r, p[1]), x->units);
+        put_f64(ROW(buf, size, r, p[2]), x->unit_flops);
+        put_f64(ROW(buf, size, r, p[3]), x->unit_memory);
+        put_f64(ROW(buf, size, r, p[4]), x->idle_power);
+        put_f64(ROW(buf, size, r, p[5]), x->peak_power);
+    }
+    rc = write_static(t, "pools", p, 6, size, n, buf);
+    free(buf);
+    return rc;
+}
+
+static int write_summary(struct cpn_trace *t)
+{
+    const struct cpn_metric *m;
+    size_t n;
+    int rc = cpn_summary_metrics(t->summary, &m, &n);
+    if (rc != CPN_OK)
+        return rc;
+    struct col c[] = {{"metric", F_VSTR, "", max_len(m, sizeof *m, n, offsetof(struct cpn_metric, name)), 0},
+                      {"value", F_F64, "see field unit", 0, 0},
+                      {"unit", F_VSTR, "", max_len(m, sizeof *m, n, offsetof(struct cpn_metric, unit)), 0}};
+    size_t size = layout(c, 3);
+    unsigned char *buf = calloc(n ? n : 1, size);
+    if (!buf)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t r = 0; r < n; r++) {
+        put_str(ROW(buf, size, r, c[0]), m[r].name, c[0].width);
+        put_f64(ROW(buf, size, r, c[1]), m[r].value);
+        put_str(ROW(buf, size, r, c[2]), m[r].unit, c[2].width);
+    }
+    rc = write_static(t, "summary", c, 3, size, n, buf);
+    free(buf);
+    return rc;
+}
+
+/* ---- series ----------------------------------------------------------------------------------- */
+
+static hid_t series_create(struct cpn_trace *t, hid_t group, const char *name, size_t cols,
+                           const char *unit, const char *doc)
+{
+    hsize_t dims[2] = {0, cols}, maxdims[2] = {H5S_UNLIMITED, cols}, chunk[2] = {t->s_rows, cols};
+    int rank = cols ? 2 : 1;
+    hid_t type = cols ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
+    if (!cols)
+        chunk[0] = t->s_rows;
+    hid_t space = H5Screate_simple(rank, dims, maxdims);
+    hid_t dcpl = make_dcpl(t, rank, chunk);
+    hid_t d = H5I_INVALID_HID;
+    if (space >= 0 && dcpl >= 0)
+        d = H5Dcreate2(group, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (d >= 0 && (cpn_h5_attr_str(d, "units", unit) < 0 || cpn_h5_attr_str(d, "columns", doc) < 0)) {
+        H5Dclose(d);
+        d = H5I_INVALID_HID;
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    return d;
+}
+
+static int series_begin(struct cpn_trace *t)
+{
+    size_t widest = t->n_link_dirs > t->n_centers ? t->n_link_dirs : t->n_centers;
+    /* About 256 KiB per chunk of the widest matrix, at most chunk_records rows. */
+    size_t rows = widest ? (256u * 1024u) / (4 * widest) : t->chunk;
+    t->s_rows = rows < 1 ? 1 : rows > t->chunk ? t->chunk : rows;
+    t->s_tbuf = malloc(t->s_rows * sizeof *t->s_tbuf);
+    t->s_lbuf = malloc(t->s_rows * (t->n_link_dirs ? t->n_link_dirs : 1) * sizeof *t->s_lbuf);
+    t->s_cbuf = malloc(t->s_rows * (t->n_centers ? t->n_centers : 1) * sizeof *t->s_cbuf);
+    if (!t->s_tbuf || !t->s_lbuf || !t->s_cbuf)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    hid_t g = H5I_INVALID_HID;
+    if (gcpl >= 0 && H5Pset_obj_track_times(gcpl, 0) >= 0)
+        g = H5Gcreate2(t->file, "series", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    if (g < 0)
+        return h5fail(t, "create /series");
+    t->s_time = series_create(t, g, "time", 0, "s", "sample time");
+    if (t->n_link_dirs)
+        t->s_link = series_create(t, g, "link_util", t->n_link_dirs, "1",
+                                  "link i direction a->b at column 2i, b->a at 2i+1 (/links row i)");
+    if (t->n_centers)
+        t->s_center = series_create(t, g, "center_util", t->n_centers, "1",
+                                    "center j at column j (/centers row j): busy units / units");
+    H5Gclose(g);
+    if (t->s_time < 0 || (t->n_link_dirs && t->s_link < 0) || (t->n_centers && t->s_center < 0))
+        return h5fail(t, "create the /series datasets");
+    return CPN_OK;
+}
+
+static int series_write(struct cpn_trace *t, hid_t d, size_t cols, const void *buf, hid_t type)
+{
+    hsize_t start[2] = {t->s_written, 0}, count[2] = {t->s_buf, cols};
+    hsize_t total[2] = {t->s_written + t->s_buf, cols};
+    int rank = cols ? 2 : 1;
+    hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+    int ok = H5Dset_extent(d, total) >= 0 && (fspace = H5Dget_space(d)) >= 0 &&
+             H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+             (mspace = H5Screate_simple(rank, count, NULL)) >= 0 &&
+             H5Dwrite(d, type, mspace, fspace, H5P_DEFAULT, buf) >= 0;
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    if (mspace >= 0)
+        H5Sclose(mspace);
+    return ok ? CPN_OK : h5fail(t, "append /series samples");
+}
+
+static int series_flush(struct cpn_trace *t)
+{
+    if (t->s_buf == 0 || t->s_time < 0)
+        return CPN_OK;
+    int rc = series_write(t, t->s_time, 0, t->s_tbuf, H5T_NATIVE_DOUBLE);
+    if (rc == CPN_OK && t->n_link_dirs)
+        rc = series_write(t, t->s_link, t->n_link_dirs, t->s_lbuf, H5T_NATIVE_FLOAT);
+    if (rc == CPN_OK && t->n_centers)
+        rc = series_write(t, t->s_center, t->n_centers, t->s_cbuf, H5T_NATIVE_FLOAT);
+    t->s_written += t->s_buf;
+    t->s_buf = 0;
+    return rc;
+}
+
+/* ---- provenance ----------------------------------------------------------------------------- */
+
+static int write_root_attrs(struct cpn_trace *t, const struct cpn_run_info *in)
+{
+    char sha[65];
+    if (in->scenario_sha256)
+        snprintf(sha, sizeof sha, "%s", in->scenario_sha256);
+    else
+        cpn_sha256_hex(in->scenario_text, in->scenario_text ? in->scenario_length : 0, sha);
+    char *text = NULL;
+    if (in->scenario_text && !(text = strndup(in->scenario_text, in->scenario_length)))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    const char **params = calloc(in->n_policy_params ? in->n_policy_params : 1, sizeof *params);
+    int ok = params != NULL;
+    for (size_t i = 0; ok && i < in->n_policy_params; i++) {
+        char *p = NULL;
+        ok = asprintf(&p, "%s=%s", in->policy_params[i].name, in->policy_params[i].value) >= 0;
+        params[i] = ok ? p : NULL;
+    }
+    if (!ok) {
+        for (size_t i = 0; params && i < in->n_policy_params; i++)
+            free((char *)params[i]);
+        free(params);
+        free(text);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    hid_t r = t->file;
+    ok = cpn_h5_attr_str(r, "format", "cpnsim-trace") >= 0 &&
+         cpn_h5_attr_i32(r, "format_version", CPN_TRACE_FORMAT_VERSION) >= 0 &&
+         cpn_h5_attr_str(r, "program_version", in->program_version) >= 0 &&
+         cpn_h5_attr_str(r, "scenario_path", in->scenario_path) >= 0 &&
+         cpn_h5_attr_str(r, "scenario_sha256", sha) >= 0 &&
+         cpn_h5_attr_str(r, "scenario_text", text) >= 0 &&
+         cpn_h5_attr_u64(r, "seed", in->seed) >= 0 &&
+         cpn_h5_attr_str(r, "policy", in->policy) >= 0 &&
+         cpn_h5_attr_strs(r, "policy_params", params, in->n_policy_params) >= 0 &&
+         cpn_h5_attr_str(r, "awareness", in->awareness) >= 0 &&
+         cpn_h5_attr_str(r, "command_line", in->command_line) >= 0 &&
+         cpn_h5_attr_str(r, "wall_clock_start", in->wall_clock_start) >= 0 &&
+         cpn_h5_attr_f64(r, "sample_interval", in->sample_interval) >= 0 &&
+         cpn_h5_attr_str(r, "units:sample_interval", "s") >= 0 &&
+         cpn_h5_attr_f64(r, "until", in->until) >= 0 &&
+         cpn_h5_attr_str(r, "units:until", "s") >= 0 &&
+         cpn_h5_attr_str(r, "currency", in->currency ? in->currency : "1") >= 0 &&
+         cpn_h5_attr_strs(r, "job_kinds", (const char **)in->job_kinds, in->n_job_kinds) >= 0 &&
+         cpn_h5_attr_str(r, "trace_level", level_names[t->level]) >= 0 &&
+         cpn_h5_attr_i32(r, "complete", 0) >= 0;
+    for (size_t i = 0; i < in->n_policy_params; i++)
+        free((char *)params[i]);
+    free(params);
+    free(text);
+    return ok ? CPN_OK : h5fail(t, "write the root attributes");
+}
+
+/* ---- observer callbacks ------------------------------------------------------------------ */
+
+static int check_live(struct cpn_trace *t)
+{
+    if (t->failed)
+        return CPN_ERROR(t->failed, "%s: the trace failed earlier", t->where);
+    if (!t->begun || t->ended)
+        return CPN_ERROR(CPN_ESTATE, "%s: record outside begin..end", t->where);
+    return CPN_OK;
+}
+
+static int trace_begin_(struct cpn_trace *t, const struct cpn_run_info *in);
+
+/* A failed begin leaves the tables half made: every later call then fails with its code. */
+static int trace_begin(void *ctx, const struct cpn_run_info *in)
+{
+    struct cpn_trace *t = ctx;
+    if (t->begun || t->ended)
+        return CPN_ERROR(CPN_ESTATE, "%s: begin called twice", t->where);
+    if (!in || in->n_job_kinds > 255)
+        return CPN_ERROR(CPN_EINVAL, "%s: begin without run info or with more than 255 job kinds",
+                         t->where);
+    t->begun = 1;
+    int rc = trace_begin_(t, in);
+    if (rc != CPN_OK && !t->failed)
+        t->failed = rc;
+    return rc;
+}
+
+static int trace_begin_(struct cpn_trace *t, const struct cpn_run_info *in)
+{
+    if (t->summary) {
+        int rc = cpn_observe_begin(&t->sobs, in);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    t->n_link_dirs = 2 * in->n_links;
+    t->n_kinds = in->n_job_kinds;
+    t->n_centers = in->n_centers;
+    int rc = write_root_attrs(t, in);
+    if (rc == CPN_OK)
+        rc = write_nodes(t, in);
+    if (rc == CPN_OK)
+        rc = write_links(t, in);
+    if (rc == CPN_OK)
+        rc = write_centers(t, in);
+    if (rc != CPN_OK)
+        return rc;
+    t->kind_type = enum_type(in->job_kinds, in->n_job_kinds);
+    t->state_type = enum_type(state_names, CPN_JOB_NSTATES);
+    t->event_type = enum_type(event_names, CPN_EVENT_NKINDS);
+    if (t->kind_type < 0 || t->state_type < 0 || t->event_type < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return CPN_ERROR(CPN_EINVAL, "%s: the job kind names are not distinct", t->where);
+    }
+    if (t->level >= CPN_TRACE_JOBS) {
+        rc = table_create(t, &t->jobs, "jobs", job_fields, NFIELDS(job_fields),
+                          sizeof(struct cpn_job_record));
+        if (rc == CPN_OK)
+            rc = table_create(t, &t->requests, "requests", request_fields,
+                              NFIELDS(request_fields), sizeof(struct cpn_request_record));
+        if (rc == CPN_OK)
+            rc = series_begin(t);
+    }
+    if (rc == CPN_OK && t->level >= CPN_TRACE_FLOWS)
+        rc = table_create(t, &t->flows, "flows", flow_fields, NFIELDS(flow_fields),
+                          sizeof(struct cpn_flow_record));
+    if (rc == CPN_OK && t->level >= CPN_TRACE_FULL) {
+        rc = table_create(t, &t->events, "events", event_fields, NFIELDS(event_fields),
+                          sizeof(struct event_row));
+        if (rc == CPN_OK && !(t->detail_off = malloc(t->chunk * sizeof *t->detail_off)))
+            rc = CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    return rc;
+}
+
+static int trace_job_end(void *ctx, const struct cpn_job_record *r)
+{
+    struct cpn_trace *t = ctx;
+    int rc = check_live(t);
+    if (rc == CPN_OK && t->summary)
+        rc = cpn_observe_job_end(&t->sobs, r);
+    if (rc != CPN_OK || t->level < CPN_TRACE_JOBS)
+        return rc;
+    if (r->state >= CPN_JOB_NSTATES || r->kind >= t->n_kinds)
+        return CPN_ERROR(CPN_EINVAL, "%s: job %u has invalid state %u or kind %u (%zu kinds)",
+                         t->where, r->id, (unsigned)r->state, (unsigned)r->kind, t->n_kinds);
+    return table_append(t, &t->jobs, r);
+}
+
+static int trace_flow_end(void *ctx, const struct cpn_flow_record *r)
+{
+    struct cpn_trace *t = ctx;
+    int rc = check_live(t);
+    if (rc == CPN_OK && t->summary)
+        rc = cpn_observe_flow_end(&t->sobs, r);
+    if (rc != CPN_OK || t->level < CPN_TRACE_FLOWS)
+        return rc;
+    return table_append(t, &t->flows, r);
+}
+
+static int trace_request_end(void *ctx, const struct cpn_request_record *r)
+{
+    struct cpn_trace *t = ctx;
+    int rc = check_live(t);
+    if (rc == CPN_OK && t->summary)
+        rc = cpn_observe_request_end(&t->sobs, r);
+    if (rc != CPN_OK || t->level < CPN_TRACE_JOBS)
+        return rc;
+    return table_append(t, &t->requests, r);
+}
+
+static int events_flush(struct cpn_trace *t)
+{
+    struct event_row *rows = (struct event_row *)t->events.buf;
+    for (size_t i = 0; i < t->events.n_buf; i++)
+        rows[i].detail = t->arena.items + t->detail_off[i];
+    int rc = table_flush(t, &t->events);
+    t->arena.len = 0;
+    return rc;
+}
+
+static int trace_event(void *ctx, const struct cpn_event_record *r)
+{
+    struct cpn_trace *t = ctx;
+    int rc = check_live(t);
+    if (rc != CPN_OK || t->level < CPN_TRACE_FULL)
+        return rc;
+    if (r->kind >= CPN_EVENT_NKINDS)
+        return CPN_ERROR(CPN_EINVAL, "%s: invalid event kind %u", t->where, r->kind);
+    const char *d = r->detail ? r->detail : "";
+    size_t len = strlen(d) + 1;
+    if (cpn_array_reserve(&t->arena, t->arena.len + len) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    memcpy(t->arena.items + t->arena.len, d, len);
+    struct event_row row = {.time = r->time, .subject = r->subject, .kind = (uint8_t)r->kind,
+                            .detail = NULL};
+    t->detail_off[t->events.n_buf] = t->arena.len;
+    t->arena.len += len;
+    memcpy(t->events.buf + t->events.n_buf * t->events.rec_size, &row, sizeof row);
+    if (++t->events.n_buf == t->chunk)
+        return events_flush(t);
+    return CPN_OK;
+}
+
+static int trace_sample(void *ctx, double time, const float *link_util, size_t n_link_dirs,
+                        const float *center_util, size_t n_centers)
+{
+    struct cpn_trace *t = ctx;
+    int rc = check_live(t);
+    if (rc == CPN_OK && t->summary)
+        rc = cpn_observe_sample(&t->sobs, time, link_util, n_link_dirs, center_util, n_centers);
+    if (rc != CPN_OK || t->level < CPN_TRACE_JOBS)
+        return rc;
+    if (n_link_dirs != t->n_link_dirs || n_centers != t->n_centers)
+        return CPN_ERROR(CPN_EINVAL, "%s: sample with %zu link directions and %zu centers, the "
+                         "run has %zu and %zu", t->where, n_link_dirs, n_centers, t->n_link_dirs,
+                         t->n_centers);
+    t->s_tbuf[t->s_buf] = time;
+    if (n_link_dirs)
+        memcpy(t->s_lbuf + t->s_buf * n_link_dirs, link_util, n_link_dirs * sizeof *link_util);
+    if (n_centers)
+        memcpy(t->s_cbuf + t->s_buf * n_centers, center_util, n_centers * sizeof *center_util);
+    if (++t->s_buf == t->s_rows)
+        return series_flush(t);
+    return CPN_OK;
+}
+
+/* Flush every buffer, write `complete` and close the file.  Returns the first error. */
+static int finish(struct cpn_trace *t, int complete)
+{
+    int rc = t->failed ? t->failed : CPN_OK;
+    if (t->file < 0)
+        return rc;
+    if (!t->failed) {
+        int r[5] = {table_flush(t, &t->jobs), table_flush(t, &t->flows),
+                    table_flush(t, &t->requests), t->events.buf ? events_flush(t) : CPN_OK,
+                    series_flush(t)};
+        for (int i = 0; i < 5 && rc == CPN_OK; i++)
+            rc = r[i];
+        if (rc == CPN_OK && t->summary && t->begun)
+            rc = write_summary(t);
+        if (rc == CPN_OK && cpn_h5_attr_i32(t->file, "complete", complete && rc == CPN_OK) < 0)
+            rc = h5fail(t, "write the attribute 'complete'");
+    }
+    table_close(&t->jobs);
+    table_close(&t->flows);
+    table_close(&t->requests);
+    table_close(&t->events);
+    hid_t *h[] = {&t->s_time, &t->s_link, &t->s_center};
+    for (int i = 0; i < 3; i++)
+        if (*h[i] > 0)
+            H5Dclose(*h[i]), *h[i] = H5I_INVALID_HID;
+    hid_t *ty[] = {&t->kind_type, &t->state_type, &t->event_type};
+    for (int i = 0; i < 3; i++)
+        if (*ty[i] > 0)
+            H5Tclose(*ty[i]), *ty[i] = H5I_INVALID_HID;
+    if (H5Fclose(t->file) < 0 && rc == CPN_OK)
+        rc = h5fail(t, "close the file");
+    t->file = H5I_INVALID_HID;
+    return rc;
+}
+
+/* Move PATH.partial to PATH, never replacing PATH unless forced (link() fails on EEXIST). */
+static int publish(struct cpn_trace *t)
+{
+    if (t->force) {
+        if (rename(t->partial, t->path) != 0)
+            return CPN_ERROR(CPN_EIO, "%s: cannot rename to %s: %s", t->partial, t->path,
+                             strerror(errno));
+    } else if (link(t->partial, t->path) == 0) {
+        unlink(t->partial);
+    } else if (errno == EEXIST) {
+        return CPN_ERROR(CPN_EOUTPUT, "%s: exists (created during the run); the trace is left in "
+                         "%s (use --force to overwrite)", t->path, t->partial);
+    } else if (access(t->path, F_OK) == 0 || rename(t->partial, t->path) != 0) {
+        /* link() is not supported everywhere (e.g. FAT): fall back to a checked rename. */
+        return CPN_ERROR(CPN_EIO, "%s: cannot rename to %s: %s", t->partial, t->path,
+                         strerror(errno));
+    }
+    t->where = t->path;
+    return CPN_OK;
+}
+
+static int trace_end(void *ctx, int complete, const struct cpn_run_totals *totals)
+{
+    struct cpn_trace *t = ctx;
+    if (!t->begun || t->ended)
+        return CPN_ERROR(CPN_ESTATE, "%s: end without begin, or twice", t->where);
+    t->ended = 1;
+    int rc = CPN_OK;
+    if (t->summary)
+        rc = cpn_observe_end(&t->sobs, complete, totals);
+    int rc2 = finish(t, complete && rc == CPN_OK);
+    if (rc == CPN_OK)
+        rc = rc2;
+    if (rc == CPN_OK && complete)
+        rc = publish(t);
+    return rc;
+}
+
+void cpn_trace_observer(struct cpn_trace *t, struct cpn_observer *obs)
+{
+    *obs = (struct cpn_observer){
+        .ctx = t,
+        .begin = trace_begin,
+        .job_end = trace_job_end,
+        .flow_end = trace_flow_end,
+        .request_end = trace_request_end,
+        .event = trace_event,
+        .sample = trace_sample,
+        .end = trace_end,
+    };
+}
+
+/* ---- life cycle ------------------------------------------------------------------------------- */
+
+int cpn_trace_level_parse(const char *name, enum cpn_trace_level *out)
+{
+    for (int i = 0; name && out && i < CPN_TRACE_NLEVELS; i++)
+        if (strcmp(name, level_names[i]) == 0) {
+            *out = (enum cpn_trace_level)i;
+            return CPN_OK;
+        }
+    return CPN_ERROR(CPN_EINVAL, "unknown trace level \"%s\" (use summary, jobs, flows or full)",
+                     name ? name : "(null)");
+}
+
+const char *cpn_trace_level_name(enum cpn_trace_level level)
+{
+    return (unsigned)level < CPN_TRACE_NLEVELS ? level_names[level] : "?";
+}
+
+const char *cpn_trace_path(const struct cpn_trace *t)
+{
+    return t ? t->where : NULL;
+}
+
+void cpn_trace_free(struct cpn_trace *t)
+{
+    if (!t)
+        return;
+    if (t->file >= 0)
+        finish(t, 0);
+    table_close(&t->jobs);
+    table_close(&t->flows);
+    table_close(&t->requests);
+    table_close(&t->events);
+    free(t->detail_off);
+    cpn_array_release(&t->arena);
+    free(t->s_tbuf);
+    free(t->s_lbuf);
+    free(t->s_cbuf);
+    free(t->path);
+    free(t->partial);
+    free(t);
+}
+
+int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
+{
+    if (!opt || !out || !opt->path || !*opt->path)
+        return CPN_ERROR(CPN_EINVAL, "cpn_trace_open: no output path");
+    if ((unsigned)opt->level >= CPN_TRACE_NLEVELS || opt->deflate < -1 || opt->deflate > 9)
+        return CPN_ERROR(CPN_EINVAL, "cpn_trace_open: invalid level %d or deflate level %d",
+                         (int)opt->level, opt->deflate);
+    *out = NULL;
+    if (!opt->force && access(opt->path, F_OK) == 0)
+        return CPN_ERROR(CPN_EOUTPUT, "%s: exists (use --force to overwrite)", opt->path);
+    struct cpn_trace *t = calloc(1, sizeof *t);
+    if (!t)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    t->file = t->s_time = t->s_link = t->s_center = H5I_INVALID_HID;
+    t->kind_type = t->state_type = t->event_type = H5I_INVALID_HID;
+    struct table *tabs[] = {&t->jobs, &t->flows, &t->requests, &t->events};
+    for (int i = 0; i < 4; i++)
+        tabs[i]->dset = tabs[i]->memtype = H5I_INVALID_HID;
+    t->level = opt->level;
+    t->force = opt->force;
+    t->deflate = opt->deflate < 0 ? CPN_TRACE_DEFLATE : opt->deflate;
+    t->chunk = opt->chunk_records ? opt->chunk_records : CPN_TRACE_CHUNK;
+    t->summary = opt->summary;
+    if (t->summary)
+        cpn_summary_observer(t->summary, &t->sobs);
+    t->path = strdup(opt->path);
+    if (!t->path || asprintf(&t->partial, "%s.partial", opt->path) < 0) {
+        t->partial = NULL;
+        cpn_trace_free(t);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    t->where = t->partial;
+    if (!t->force && access(t->partial, F_OK) == 0) {
+        int rc = CPN_ERROR(CPN_EOUTPUT, "%s: exists (left by an interrupted or concurrent run; "
+                           "use --force to overwrite)", t->partial);
+        cpn_trace_free(t);
+        return rc;
+    }
+    cpn_h5_quiet();
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) >= 0)
+        t->file = H5Fcreate(t->partial, t->force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (t->file < 0) {
+        char msg[512];
+        cpn_h5_error_text(msg, sizeof msg);
+        int rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", t->partial, msg);
+        cpn_trace_free(t);
+        return rc;
+    }
+    *out = t;
+    return CPN_OK;
+}
+
+void cpn_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    if (len)
+        sha256_update(&ctx, len, data);
+    sha256_digest(&ctx, sizeof digest, digest);
+    for (size_t i = 0; i < sizeof digest; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}

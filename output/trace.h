@@ -1,0 +1,111 @@
+/**
+ * @file output/trace.h
+ * @brief The HDF5 trace writer: an observer (models/observer.h) that writes one run to one
+ *        HDF5 file (layout: docs/output-format.md).
+ *
+ * Safety rules:
+ * - The file is written as `OUT.h5.partial` and renamed to `OUT.h5` by end(complete = 1).
+ * - An existing `OUT.h5` (or a leftover `OUT.h5.partial`) is never overwritten unless
+ *   `force` is set.
+ * - end(complete = 0) (an interrupted run) and cpn_trace_free() before end() flush what was
+ *   recorded, set the root attribute `complete = 0`, close the file, and leave it readable under
+ *   the name `OUT.h5.partial`, so that a later complete run never mistakes it for a result.
+ * - Every HDF5 failure (full disk included) is returned as CPN_EIO with the file name and
+ *   HDF5's innermost message; HDF5's automatic error printing is turned off.
+ * - Same records in, same bytes out: object timestamps are disabled and the library format
+ *   bounds fixed, so two runs with the same seed give byte-identical datasets (the root
+ *   attributes `wall_clock_start` and `command_line` excepted).
+ */
+#ifndef CPN_OUTPUT_TRACE_H
+#define CPN_OUTPUT_TRACE_H
+
+#include <stddef.h>
+
+#include "models/observer.h"
+#include "output/summary.h"
+
+/** Version of the file layout written in the root attribute `format_version`. */
+#define CPN_TRACE_FORMAT_VERSION 1
+
+/** Default number of records buffered in memory and written per chunk. */
+#define CPN_TRACE_CHUNK 4096
+
+/** Default deflate (zlib) level: 1 is measured by tests/bench/bench_trace to cost a few
+ *  percent more space than level 6 at less than half the time. */
+#define CPN_TRACE_DEFLATE 1
+
+/** What the trace holds; each level adds to the previous one. */
+enum cpn_trace_level {
+    CPN_TRACE_SUMMARY = 0, /**< provenance, /nodes, /links, /centers, /pools, /summary */
+    CPN_TRACE_JOBS = 1,    /**< + /jobs, /requests, /series (utilisation samples) */
+    CPN_TRACE_FLOWS = 2,   /**< + /flows */
+    CPN_TRACE_FULL = 3,    /**< + /events (decisions, failures, reroutes) */
+    CPN_TRACE_NLEVELS      /**< number of levels (not a level) */
+};
+
+/** Options of cpn_trace_open(). */
+struct cpn_trace_options {
+    const char *path;            /**< final file name, e.g. "out.h5" (copied) */
+    enum cpn_trace_level level;  /**< what to write */
+    int force;                   /**< nonzero: overwrite an existing file */
+    size_t chunk_records;        /**< records per chunk and append; 0 = CPN_TRACE_CHUNK */
+    int deflate;                 /**< zlib level 1..9, 0 = no compression, -1 = default */
+    struct cpn_summary *summary; /**< borrowed, may be NULL: receives every record through the
+                                      trace's observer, and its table is written to /summary at
+                                      end (do not attach it to the models separately) */
+};
+
+/** The trace writer (opaque). */
+struct cpn_trace;
+
+/**
+ * Parse a trace level name: "summary", "jobs", "flows" or "full".
+ * @return CPN_OK; CPN_EINVAL for an unknown name (the message lists the accepted names).
+ */
+int cpn_trace_level_parse(const char *name, enum cpn_trace_level *out);
+
+/** Return the name of a level ("?" for an invalid value); a static string. */
+const char *cpn_trace_level_name(enum cpn_trace_level level);
+
+/**
+ * Create `PATH.partial` and return a writer; the datasets are created by the observer's begin().
+ * @param opt options (borrowed during the call).
+ * @param out receives the writer (caller frees with cpn_trace_free()).
+ * @return CPN_OK; CPN_EINVAL for NULL arguments, an empty path, an invalid level, deflate
+ *         outside -1..9; CPN_EOUTPUT when PATH exists and force is 0, when PATH.partial exists
+ *         and force is 0, or when PATH.partial cannot be created (message names the file);
+ *         CPN_ENOMEM.
+ */
+int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out);
+
+/**
+ * Fill @p obs with the writer's observer (ctx = @p t).  Callbacks return CPN_OK or:
+ * CPN_EIO when HDF5 cannot write (the message names the file; later calls return CPN_EIO too);
+ * CPN_ESTATE for a record before begin(), a second begin(), or any call after end();
+ * CPN_EINVAL for an invalid record (job kind out of range, duplicate job kind names, a sample
+ * whose lengths differ from 2 x links and centers); CPN_ENOMEM; and the summary's codes.
+ * Records below the trace level are passed to the summary only.  Appends are buffered
+ * (@c chunk_records per HDF5 write): amortised O(1) per record, no allocation per record.
+ * end(1) renames PATH.partial to PATH (CPN_EOUTPUT if PATH appeared meanwhile and force is 0).
+ * @param t the writer (borrowed; must outlive every use of @p obs).
+ * @param obs receives the observer.
+ */
+void cpn_trace_observer(struct cpn_trace *t, struct cpn_observer *obs);
+
+/** Return where the file is now: PATH.partial until a complete end(), then PATH. */
+const char *cpn_trace_path(const struct cpn_trace *t);
+
+/**
+ * Free the writer; accepts NULL.  If end() was not called, flushes, writes `complete = 0` and
+ * closes the file, leaving PATH.partial (errors are ignored: the caller is already failing).
+ */
+void cpn_trace_free(struct cpn_trace *t);
+
+/**
+ * Compute the SHA-256 (FIPS 180-4, through GNU Nettle) of @p len bytes as 64 lowercase hex digits.
+ * @param data bytes (may be NULL when len is 0).
+ * @param hex receives 64 digits and a NUL.
+ */
+void cpn_sha256_hex(const void *data, size_t len, char hex[65]);
+
+#endif /* CPN_OUTPUT_TRACE_H */

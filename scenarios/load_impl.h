@@ -1,0 +1,174 @@
+/**
+ * @file scenarios/load_impl.h
+ * @brief Internals shared by the scenario loader's files (load.c: files, includes, overrides,
+ *        schema, element walk; load_topology.c and load_traffic.c: the element handlers).
+ *        Not part of the loader's contract: include scenarios/load.h instead.
+ */
+#ifndef CPN_SCENARIOS_LOAD_IMPL_H
+#define CPN_SCENARIOS_LOAD_IMPL_H
+
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenarios/load.h"
+#include "scenarios/units.h"
+
+#if LIBXML_VERSION >= 21200
+typedef const xmlError cpn_ld_xml_error; /**< what libxml2 passes to structured handlers */
+#else
+typedef xmlError cpn_ld_xml_error; /**< what libxml2 passes to structured handlers */
+#endif
+
+/** Longest message built by the loader [bytes]; longer ones are truncated. */
+#define CPN_LD_MSG 1024
+
+/** The built-in schema (load_schema.c). */
+struct cpn_ld_schema {
+    xmlDoc *doc;              /**< the schema as a document: accepted names for messages */
+    xmlSchema *schema;        /**< the compiled schema */
+};
+
+/** One XML file of the scenario (main or included); doc->_private points back to it. */
+struct cpn_ld_file {
+    const char *name;           /**< path shown in messages (scenario strings) */
+    const char *dir;            /**< directory that relative paths in it resolve against,
+                                     with a final '/', or "" (scenario strings) */
+    char *real;                 /**< canonical path for cycle detection (malloc), or NULL */
+    xmlDoc *doc;                /**< the parsed document (owned), NULL when it failed */
+    const struct cpn_ld_file *parent; /**< including file, NULL for the main file */
+    int depth;                  /**< include level: 0 for the main file */
+    int bad;                    /**< nonzero when its structure is invalid (skip it) */
+};
+
+/** Phases of the element walk: each handler runs in one phase, phases run in this order. */
+enum cpn_ld_phase {
+    CPN_LD_NODES,     /**< `<simulation>`; collect `<node>` elements (ids, coordinates) */
+    CPN_LD_IMPORT,    /**< GraphML imports, with the collected nodes as coordinate overrides */
+    CPN_LD_NODES_ADD, /**< add the collected nodes that no import defined */
+    CPN_LD_LINKS,     /**< links */
+    CPN_LD_PATHS,     /**< explicit paths (the router exists from here on) */
+    CPN_LD_RUN,       /**< traffic */
+    CPN_LD_NPHASES
+};
+
+/** Loader state of one cpn_scen_load() call. */
+struct cpn_ld {
+    struct cpn_diag *diag;     /**< where errors go (borrowed) */
+    struct cpn_scenario *s;    /**< the scenario being built */
+    CPN_ARRAY(struct cpn_ld_file *) xml; /**< XML files, in load order */
+    struct cpn_topo *declared; /**< scratch topology of the `<node>` elements (ids, coords) */
+    CPN_ARRAY(xmlNode *) declared_elem; /**< element of each declared node, by index */
+    CPN_ARRAY(xmlNode *) link_elem; /**< element of each link by index (NULL: imported) */
+    xmlNode *simulation;       /**< the `<simulation>` element seen, or NULL */
+    unsigned errors0;          /**< diag->errors when the load started */
+    int oom;                   /**< nonzero once an allocation failed */
+};
+
+/** A handler of one element kind in one phase; returns CPN_OK or CPN_ENOMEM (errors go to diag). */
+typedef int cpn_ld_handler_fn(struct cpn_ld *L, xmlNode *elem);
+
+/**
+ * Report a located error about an element: `FILE:LINE: ELEMENT "ID": MESSAGE` (the id part only
+ * when the element has an id attribute).
+ */
+void cpn_ld_error(struct cpn_ld *L, xmlNode *elem, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/** Report a located warning about an element, as cpn_ld_error(). */
+void cpn_ld_warning(struct cpn_ld *L, xmlNode *elem, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/**
+ * Report an error raised by a model API (cpn_error_message()) about an element, without
+ * repeating the element prefix when the message already starts with it.
+ */
+void cpn_ld_error_model(struct cpn_ld *L, xmlNode *elem);
+
+/** Return the file name of an element's document (for messages). */
+const char *cpn_ld_file_name(const xmlNode *elem);
+
+/** Return an attribute's value (borrowed from the tree), or NULL when absent. */
+const char *cpn_ld_attr(const xmlNode *elem, const char *name);
+
+/**
+ * Parse an optional quantity attribute.
+ * @return 1 when present and valid (*out set), 0 when absent, -1 when invalid (reported).
+ */
+int cpn_ld_quantity(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_quantity q,
+                    double *out);
+
+/**
+ * Parse an optional unit-less number attribute (non-negative unless @p flags allows it).
+ * @return 1 when present and valid, 0 when absent, -1 when invalid (reported).
+ */
+int cpn_ld_number(struct cpn_ld *L, xmlNode *elem, const char *name, unsigned flags, double *out);
+
+/**
+ * Check an id attribute: non-empty, without blanks (node ids may have inner spaces, as imported
+ * GraphML labels do).  Returns 0 when bad or NULL (reported unless NULL).
+ */
+int cpn_ld_check_id(struct cpn_ld *L, xmlNode *elem, const char *id);
+
+/**
+ * Resolve a path given in a file against that file's directory ("dir/name").
+ * @return a string owned by the scenario, or NULL when out of memory.
+ */
+const char *cpn_ld_resolve(struct cpn_ld *L, const xmlNode *elem, const char *path);
+
+/** Copy a string into the scenario's storage; NULL when out of memory (L->oom set). */
+const char *cpn_ld_strdup(struct cpn_ld *L, const char *text, size_t len);
+
+/** Read a whole file into a malloc'ed NUL-terminated buffer; returns 0 or an errno value. */
+int cpn_ld_read(const char *path, char **text, size_t *len);
+
+/** Write where @p first is, as seen from @p elem: "line 12" (same file) or "FILE:12". */
+void cpn_ld_where(const xmlNode *first, const xmlNode *elem, char *buf, size_t len);
+
+/** Make a libxml2 message one line: drop trailing newlines and blanks, join inner lines. */
+void cpn_ld_chomp(char *text);
+
+/** Parse and compile the built-in schema; CPN_OK, CPN_ENOMEM or CPN_EINTERNAL. */
+int cpn_ld_schema_load(struct cpn_ld *L, struct cpn_ld_schema *S);
+
+/** Free what cpn_ld_schema_load() built (also after its failure). */
+void cpn_ld_schema_release(struct cpn_ld_schema *S);
+
+/**
+ * Validate every parsed file against the schema, reporting each violation located, in the
+ * loader's words; marks invalid files bad.  CPN_OK, CPN_ENOMEM or CPN_EINTERNAL.
+ */
+int cpn_ld_validate(struct cpn_ld *L, struct cpn_ld_schema *S);
+
+/** Apply the overrides to the parsed files (errors reported); CPN_OK or CPN_ENOMEM. */
+int cpn_ld_overrides(struct cpn_ld *L, const struct cpn_scen_options *opt);
+
+/** Return the scenario's router, creating it on first use; NULL when out of memory. */
+struct cpn_router *cpn_ld_router(struct cpn_ld *L);
+
+/* Element handlers (load_topology.c, load_traffic.c). */
+cpn_ld_handler_fn cpn_ld_node_collect;
+cpn_ld_handler_fn cpn_ld_import;
+cpn_ld_handler_fn cpn_ld_node_add;
+cpn_ld_handler_fn cpn_ld_link;
+cpn_ld_handler_fn cpn_ld_path;
+cpn_ld_handler_fn cpn_ld_simulation;
+cpn_ld_handler_fn cpn_ld_flow;
+cpn_ld_handler_fn cpn_ld_flows;
+
+/**
+ * Check what needs the whole scenario once the walk is over: exactly one `<simulation>`,
+ * unique flow ids, reachability of every flow (only when no error was reported before).
+ * @return CPN_OK or CPN_ENOMEM (errors go to diag).
+ */
+int cpn_ld_finish(struct cpn_ld *L);
+
+#endif /* CPN_SCENARIOS_LOAD_IMPL_H */

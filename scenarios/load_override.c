@@ -1,0 +1,259 @@
+/* Scenario loader: `--set` overrides, short form and XPath (see load.h, docs/scenario-format.md). */
+#include <libxml/globals.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xpath.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenarios/load_impl.h"
+#include "sim/error.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Overrides                                                                                   */
+
+struct ld_xpath_msg {
+    char text[CPN_LD_MSG];
+};
+
+/* libxml2 2.9 leaves the message out when a context handler is set: name the common codes. */
+static const char *ld_xpath_words(int code)
+{
+    switch (code) {
+    case XML_XPATH_NUMBER_ERROR:
+        return "bad number";
+    case XML_XPATH_UNFINISHED_LITERAL_ERROR:
+        return "unfinished string";
+    case XML_XPATH_START_LITERAL_ERROR:
+        return "string expected";
+    case XML_XPATH_VARIABLE_REF_ERROR:
+    case XML_XPATH_UNDEF_VARIABLE_ERROR:
+        return "variables are not available";
+    case XML_XPATH_INVALID_PREDICATE_ERROR:
+        return "invalid predicate";
+    case XML_XPATH_UNCLOSED_ERROR:
+        return "missing ']' or ')'";
+    case XML_XPATH_UNKNOWN_FUNC_ERROR:
+        return "unknown function";
+    case XML_XPATH_INVALID_ARITY:
+        return "wrong number of function arguments";
+    case XML_XPATH_UNDEF_PREFIX_ERROR:
+        return "undefined namespace prefix";
+    case XML_XPATH_INVALID_CHAR_ERROR:
+        return "invalid character";
+    default:
+        return "invalid expression";
+    }
+}
+
+static void ld_xpath_error(void *ctx, cpn_ld_xml_error *e)
+{
+    struct ld_xpath_msg *m = ctx;
+    if (m->text[0] || !e)
+        return;
+    if (e->message) {
+        snprintf(m->text, sizeof m->text, "%s", e->message);
+        cpn_ld_chomp(m->text);
+    } else
+        snprintf(m->text, sizeof m->text, "%s at character %d", ld_xpath_words(e->code),
+                 e->int1 + 1);
+}
+
+/* libxml2's XPath evaluator prints some errors through the generic (per-thread) handler:
+ * catch them into the message while an expression is evaluated. */
+static void ld_xpath_generic(void *ctx, const char *fmt, ...)
+{
+    struct ld_xpath_msg *m = ctx;
+    if (m->text[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->text, sizeof m->text, fmt, ap);
+    va_end(ap);
+    cpn_ld_chomp(m->text);
+    const char *colon = strstr(m->text, ": ");
+    if (strncmp(m->text, "xmlXPath", 8) == 0 && colon)
+        memmove(m->text, colon + 2, strlen(colon + 2) + 1);
+}
+
+/* Count and set the elements named @p name (with id @p id when not NULL) under @p n. */
+static size_t ld_set_short(xmlNode *n, const char *name, const char *id, const char *attr,
+                           const char *value, int apply)
+{
+    size_t count = 0;
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (xmlStrEqual(n->name, (const xmlChar *)name)) {
+            const char *nid = cpn_ld_attr(n, "id");
+            if (!id || (nid && strcmp(nid, id) == 0)) {
+                count++;
+                if (apply)
+                    xmlSetProp(n, (const xmlChar *)attr, (const xmlChar *)value);
+            }
+        }
+        count += ld_set_short(n->children, name, id, attr, value, apply);
+    }
+    return count;
+}
+
+static int ld_override_short(struct cpn_ld *L, const char *where, const char *target,
+                             const char *value)
+{
+    const char *main_name = L->xml.items[0]->name;
+    const char *at = strrchr(target, '@');
+    char name[256], id[256];
+    if (!at || at == target || !at[1] || (size_t)(at - target) >= sizeof name) {
+        cpn_diag_error(L->diag, where, 0,
+                       "target \"%s\" is not accepted (use ELEMENT@ATTRIBUTE, "
+                       "ELEMENT/ID@ATTRIBUTE or an XPath starting with \"/\")",
+                       target);
+        return CPN_OK;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)(at - target), target);
+    char *slash = strchr(name, '/');
+    const char *idp = NULL;
+    if (slash) {
+        *slash = '\0';
+        snprintf(id, sizeof id, "%s", slash + 1);
+        idp = id;
+    }
+    const char *attr = at + 1;
+    if (strcmp(name, "include") == 0 && strcmp(attr, "href") == 0) {
+        cpn_diag_error(L->diag, where, 0, "<include> href cannot be changed (includes are read "
+                                          "before overrides apply)");
+        return CPN_OK;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < L->xml.len; i++)
+        if (L->xml.items[i]->doc)
+            count += ld_set_short(L->xml.items[i]->doc->children, name, idp, attr, value, 0);
+    if (count == 0) {
+        if (idp)
+            cpn_diag_error(L->diag, where, 0, "no <%s> with id \"%s\" in %s", name, idp, main_name);
+        else
+            cpn_diag_error(L->diag, where, 0, "no <%s> element in %s", name, main_name);
+        return CPN_OK;
+    }
+    if (!idp && count > 1) {
+        cpn_diag_error(L->diag, where, 0,
+                       "%zu <%s> elements in %s (name one with %s/ID@%s, or use an XPath)", count,
+                       name, main_name, name, attr);
+        return CPN_OK;
+    }
+    for (size_t i = 0; i < L->xml.len; i++)
+        if (L->xml.items[i]->doc)
+            ld_set_short(L->xml.items[i]->doc->children, name, idp, attr, value, 1);
+    return CPN_OK;
+}
+
+static int ld_override_xpath(struct cpn_ld *L, const char *where, const char *target,
+                             const char *value)
+{
+    struct ld_xpath_msg m = {{0}};
+    size_t count = 0;
+    int bad = 0;
+    for (size_t i = 0; i < L->xml.len && !bad; i++) {
+        xmlDoc *doc = L->xml.items[i]->doc;
+        if (!doc)
+            continue;
+        xmlXPathContext *x = xmlXPathNewContext(doc);
+        if (!x)
+            return CPN_ENOMEM;
+        x->error = ld_xpath_error;
+        x->userData = &m;
+        xmlGenericErrorFunc saved = xmlGenericError;
+        void *saved_ctx = xmlGenericErrorContext;
+        xmlSetGenericErrorFunc(&m, ld_xpath_generic);
+        xmlXPathObject *r = xmlXPathEvalExpression((const xmlChar *)target, x);
+        xmlSetGenericErrorFunc(saved_ctx, saved); /* restore: no handler is left behind */
+        if (!r) {
+            cpn_diag_error(L->diag, where, 0, "invalid XPath \"%s\": %s", target,
+                           m.text[0] ? m.text : "cannot be evaluated");
+            bad = 1;
+        } else if (r->type != XPATH_NODESET) {
+            cpn_diag_error(L->diag, where, 0,
+                           "XPath \"%s\" gives a value, not attributes (end it with /@ATTRIBUTE)",
+                           target);
+            bad = 1;
+        } else if (r->nodesetval) {
+            for (int k = 0; k < r->nodesetval->nodeNr && !bad; k++) {
+                xmlNode *a = r->nodesetval->nodeTab[k];
+                if (a->type != XML_ATTRIBUTE_NODE) {
+                    cpn_diag_error(L->diag, where, 0,
+                                   "XPath \"%s\" selects <%s>, not attributes (end it with "
+                                   "/@ATTRIBUTE)",
+                                   target, a->name ? (const char *)a->name : "text");
+                    bad = 1;
+                } else if (xmlStrEqual(a->name, (const xmlChar *)"href") && a->parent &&
+                           xmlStrEqual(a->parent->name, (const xmlChar *)"include")) {
+                    cpn_diag_error(L->diag, where, 0, "<include> href cannot be changed "
+                                                      "(includes are read before overrides apply)");
+                    bad = 1;
+                } else {
+                    xmlSetProp(a->parent, a->name, (const xmlChar *)value);
+                    count++;
+                }
+            }
+        }
+        xmlXPathFreeObject(r);
+        xmlXPathFreeContext(x);
+    }
+    if (!bad && count == 0)
+        cpn_diag_error(L->diag, where, 0, "XPath \"%s\" selects no attribute in %s", target,
+                       L->xml.items[0]->name);
+    return CPN_OK;
+}
+
+int cpn_ld_overrides(struct cpn_ld *L, const struct cpn_scen_options *opt)
+{
+    for (size_t i = 0; opt && i < opt->n_overrides; i++) {
+        const struct cpn_override *o = &opt->overrides[i];
+        const char *target = o->target ? o->target : "";
+        const char *value = o->value ? o->value : "";
+        char where[CPN_LD_MSG];
+        if (o->origin)
+            snprintf(where, sizeof where, "%s", o->origin);
+        else
+            snprintf(where, sizeof where, "--set %s=%s", target, value);
+        int rc = target[0] == '/' ? ld_override_xpath(L, where, target, value)
+                                  : ld_override_short(L, where, target, value);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
+int cpn_override_split(const char *arg, size_t *target_len)
+{
+    int depth = 0;
+    char quote = 0;
+    if (!arg || !target_len)
+        return CPN_ERROR(CPN_EINVAL, "cpn_override_split: NULL argument");
+    for (const char *p = arg; *p; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+        } else if (*p == '"' || *p == '\'') {
+            quote = *p;
+        } else if (*p == '[' || *p == '(') {
+            depth++;
+        } else if ((*p == ']' || *p == ')') && depth > 0) {
+            depth--;
+        } else if (*p == '=' && depth == 0) {
+            if (p == arg)
+                break;
+            *target_len = (size_t)(p - arg);
+            return CPN_OK;
+        }
+    }
+    /* Unbalanced brackets or quotes: split at the last '=', so the loader names the bad XPath. */
+    const char *last = strrchr(arg, '=');
+    if ((depth > 0 || quote) && last && last != arg) {
+        *target_len = (size_t)(last - arg);
+        return CPN_OK;
+    }
+    return CPN_ERROR(CPN_EINVAL, "\"%s\" is not TARGET=VALUE (e.g. link/sh-nx@capacity=400Gbps)",
+                     arg);
+}

@@ -1,0 +1,356 @@
+/* Scenario loader: <simulation> and the <topology> elements (see load.h, load_impl.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+
+#include "scenarios/graphml.h"
+#include "scenarios/load_impl.h"
+#include "sim/error.h"
+
+/* Report "X is defined twice (first at ...)". */
+static void ld_twice(struct cpn_ld *L, xmlNode *elem, const xmlNode *first, const char *what,
+                     const char *id)
+{
+    char where[512];
+    if (first)
+        cpn_ld_where(first, elem, where, sizeof where);
+    else
+        snprintf(where, sizeof where, "by an <import>");
+    cpn_diag_error(L->diag, cpn_ld_file_name(elem), xmlGetLineNo(elem),
+                   "%s \"%s\" is defined twice (first %s%s)", what, id, first ? "at " : "", where);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_scenario *s = L->s;
+    if (L->simulation) {
+        char where[512];
+        cpn_ld_where(L->simulation, elem, where, sizeof where);
+        cpn_ld_error(L, elem, "given twice (first at %s; a scenario has one <simulation>)", where);
+        return CPN_OK;
+    }
+    L->simulation = elem;
+    double until = 0, sample = 60;
+    if (cpn_ld_quantity(L, elem, "until", CPN_Q_TIME, &until) == 1 && !(until > 0 && isfinite(until)))
+        cpn_ld_error(L, elem, "until \"%s\" is not a positive time (use e.g. \"7d\" or \"3600s\")",
+                     cpn_ld_attr(elem, "until"));
+    s->until = until;
+    if (cpn_ld_quantity(L, elem, "sample", CPN_Q_TIME, &sample) >= 0)
+        s->sample = sample;
+    const char *seed = cpn_ld_attr(elem, "seed");
+    if (seed) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(seed, &end, 10);
+        if (errno || end == seed || *end || strchr(seed, '-'))
+            cpn_ld_error(L, elem, "seed \"%s\" is not accepted (use an integer 0 to 2^64-1)", seed);
+        else
+            s->seed = (uint64_t)v;
+    }
+    return CPN_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+/* Read lat/lon of a <node>; both NaN when absent.  Returns 0 when bad (reported). */
+static int ld_coords(struct cpn_ld *L, xmlNode *elem, double *lat, double *lon)
+{
+    *lat = *lon = NAN;
+    int a = cpn_ld_number(L, elem, "lat", CPN_UNITS_ALLOW_NEGATIVE, lat);
+    int b = cpn_ld_number(L, elem, "lon", CPN_UNITS_ALLOW_NEGATIVE, lon);
+    return a >= 0 && b >= 0;
+}
+
+int cpn_ld_node_collect(struct cpn_ld *L, xmlNode *elem)
+{
+    const char *id = cpn_ld_attr(elem, "id");
+    double lat, lon;
+    if (!cpn_ld_check_id(L, elem, id))
+        return CPN_OK;
+    uint32_t first = cpn_topo_find_node(L->declared, id);
+    if (first != CPN_NONE) {
+        ld_twice(L, elem, L->declared_elem.items[first], "node", id);
+        return CPN_OK;
+    }
+    int rc = CPN_ESCENARIO;
+    if (ld_coords(L, elem, &lat, &lon)) {
+        rc = cpn_topo_add_node(L->declared, id, lat, lon, NULL);
+        if (rc == CPN_ESCENARIO)
+            cpn_ld_error_model(L, elem);
+    }
+    /* A node with bad coordinates still exists, so links to it raise no second error. */
+    if (rc == CPN_ESCENARIO)
+        rc = cpn_topo_add_node(L->declared, id, NAN, NAN, NULL);
+    if (rc != CPN_OK)
+        return rc;
+    return cpn_array_push(&L->declared_elem, elem);
+}
+
+/* Coordinates the scenario's <node> elements give (graphml.h lookup). */
+static int ld_lookup(void *ctx, const char *id, double *lat, double *lon)
+{
+    struct cpn_ld *L = ctx;
+    uint32_t n = cpn_topo_find_node(L->declared, id);
+    if (n == CPN_NONE || !cpn_topo_node(L->declared, n)->has_coords)
+        return 0;
+    *lat = cpn_topo_node(L->declared, n)->lat;
+    *lon = cpn_topo_node(L->declared, n)->lon;
+    return 1;
+}
+
+/* Parse "true"/"false" (the schema restricts the values; the default is @p dflt). */
+static int ld_bool(xmlNode *elem, const char *name, int dflt)
+{
+    const char *v = cpn_ld_attr(elem, name);
+    return v ? strcmp(v, "true") == 0 : dflt;
+}
+
+/* Parse kind= into a link kind; 0 when bad (reported). */
+static int ld_kind(struct cpn_ld *L, xmlNode *elem, enum cpn_link_kind *kind)
+{
+    const char *v = cpn_ld_attr(elem, "kind");
+    if (v && cpn_link_kind_parse(v, kind) != CPN_OK) {
+        cpn_ld_error(L, elem, "kind \"%s\" is not accepted (use ip, optical, rdma or dc)", v);
+        return 0;
+    }
+    return 1;
+}
+
+/* Parse route-factor= (>= 1); 0 when bad (reported). */
+static int ld_route_factor(struct cpn_ld *L, xmlNode *elem, double *out)
+{
+    int r = cpn_ld_number(L, elem, "route-factor", 0, out);
+    if (r == 1 && !(*out >= 1.0)) {
+        cpn_ld_error(L, elem, "route-factor \"%s\" is below 1 (fibre is never shorter than the "
+                              "great circle; use e.g. 1.5)",
+                     cpn_ld_attr(elem, "route-factor"));
+        return 0;
+    }
+    return r >= 0;
+}
+
+int cpn_ld_import(struct cpn_ld *L, xmlNode *elem)
+{
+    const char *graphml = cpn_ld_attr(elem, "graphml");
+    struct cpn_graphml_options o;
+    int ok = 1;
+    cpn_graphml_options_init(&o);
+    if (!graphml)
+        return CPN_OK;
+    const char *path = cpn_ld_resolve(L, elem, graphml);
+    if (!path)
+        return CPN_ENOMEM;
+    if (access(path, R_OK) != 0) {
+        cpn_ld_error(L, elem, "graphml \"%s\": cannot read \"%s\": %s", graphml, path,
+                     strerror(errno));
+        ok = 0;
+    }
+    if (cpn_ld_quantity(L, elem, "capacity", CPN_Q_RATE, &o.link.capacity) < 0)
+        ok = 0;
+    else if (!(o.link.capacity > 0)) {
+        cpn_ld_error(L, elem, "capacity \"%s\" is not positive (use e.g. \"100Gbps\")",
+                     cpn_ld_attr(elem, "capacity"));
+        ok = 0;
+    }
+    ok &= ld_kind(L, elem, &o.link.kind);
+    ok &= ld_route_factor(L, elem, &o.link.route_factor);
+    o.drop_unplaced = ld_bool(elem, "drop-unplaced", 0);
+    o.lookup = ld_lookup;
+    o.lookup_ctx = L;
+    if (!ok)
+        return CPN_OK;
+    if (cpn_array_push(&L->s->files, path) != CPN_OK)
+        return CPN_ENOMEM;
+    int rc = cpn_graphml_import(L->s->topo, path, &o, L->diag, NULL);
+    return rc == CPN_ENOMEM || rc == CPN_EINVAL ? rc : CPN_OK; /* other errors are reported */
+}
+
+int cpn_ld_node_add(struct cpn_ld *L, xmlNode *elem)
+{
+    const char *id = cpn_ld_attr(elem, "id");
+    uint32_t d = cpn_topo_find_node(L->declared, id);
+    if (d == CPN_NONE || L->declared_elem.items[d] != elem)
+        return CPN_OK; /* bad or a duplicate: reported in CPN_LD_NODES */
+    if (cpn_topo_find_node(L->s->topo, id) != CPN_NONE)
+        return CPN_OK; /* an imported node: its coordinates came through ld_lookup() */
+    const struct cpn_node *n = cpn_topo_node(L->declared, d);
+    int rc = cpn_topo_add_node(L->s->topo, id, n->lat, n->lon, NULL);
+    if (rc == CPN_ESCENARIO) {
+        cpn_ld_error_model(L, elem);
+        return CPN_OK;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+/* Check that attribute @p attr of @p elem names a node; 0 when not (reported). */
+static int ld_node_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, const char *id)
+{
+    if (!id)
+        return 0;
+    if (cpn_topo_find_node(L->s->topo, id) == CPN_NONE) {
+        cpn_ld_error(L, elem, "%s: node \"%s\" is not defined (define it with <node id=\"%s\"/> "
+                              "or check the spelling)",
+                     attr, id, id);
+        return 0;
+    }
+    return 1;
+}
+
+int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_link_spec spec;
+    double v;
+    int ok = 1, r;
+    cpn_link_spec_init(&spec);
+    spec.id = cpn_ld_attr(elem, "id");
+    spec.a = cpn_ld_attr(elem, "a");
+    spec.b = cpn_ld_attr(elem, "b");
+    if (!cpn_ld_check_id(L, elem, spec.id))
+        return CPN_OK;
+    uint32_t first = cpn_topo_find_link(L->s->topo, spec.id);
+    if (first != CPN_NONE) {
+        ld_twice(L, elem, first < L->link_elem.len ? L->link_elem.items[first] : NULL, "link",
+                 spec.id);
+        return CPN_OK;
+    }
+    ok &= ld_node_ref(L, elem, "a", spec.a);
+    ok &= ld_node_ref(L, elem, "b", spec.b);
+    ok &= ld_kind(L, elem, &spec.kind);
+    if ((r = cpn_ld_quantity(L, elem, "capacity", CPN_Q_RATE, &spec.capacity)) < 0)
+        ok = 0;
+    if ((r = cpn_ld_quantity(L, elem, "latency", CPN_Q_TIME, &spec.latency)) < 0)
+        ok = 0;
+    int has_latency = r == 1;
+    if ((r = cpn_ld_quantity(L, elem, "length", CPN_Q_LENGTH, &spec.length)) < 0)
+        ok = 0;
+    if (has_latency && r == 1) {
+        cpn_ld_error(L, elem, "latency and length are both given (give one: the latency, or "
+                              "the fibre length it is computed from)");
+        ok = 0;
+    }
+    ok &= ld_route_factor(L, elem, &spec.route_factor);
+    if (cpn_ld_quantity(L, elem, "buffer", CPN_Q_SIZE, &spec.buffer) < 0)
+        ok = 0;
+    const char *loss = cpn_ld_attr(elem, "loss");
+    if (loss) {
+        char why[256];
+        if (cpn_units_parse_ratio(loss, &spec.loss, why, sizeof why) != CPN_OK) {
+            cpn_ld_error(L, elem, "loss %s", why);
+            ok = 0;
+        } else if (spec.loss >= 1.0) {
+            cpn_ld_error(L, elem, "loss \"%s\" is not below 1 (use a probability in [0, 1), "
+                                  "e.g. \"0.001\" or \"0.1%%\")",
+                         loss);
+            ok = 0;
+        }
+    }
+    const char *fc = cpn_ld_attr(elem, "flow-control");
+    if (fc && cpn_flow_control_parse(fc, &spec.flow_control) != CPN_OK) {
+        cpn_ld_error(L, elem, "flow-control \"%s\" is not accepted (use none, pfc or credit)", fc);
+        ok = 0;
+    }
+    if ((r = cpn_ld_quantity(L, elem, "mtu", CPN_Q_SIZE, &v)) < 0)
+        ok = 0;
+    else if (r == 1) {
+        if (!(v >= 1 && v <= UINT32_MAX && v == floor(v))) {
+            cpn_ld_error(L, elem, "mtu \"%s\" is not a whole positive number of bytes (use e.g. "
+                                  "\"1500B\" or \"9000B\")",
+                         cpn_ld_attr(elem, "mtu"));
+            ok = 0;
+        } else
+            spec.mtu = (uint32_t)v;
+    }
+    spec.up = ld_bool(elem, "up", 1);
+    if (!ok || !spec.a || !spec.b)
+        return CPN_OK;
+    uint32_t index;
+    int rc = cpn_topo_add_link(L->s->topo, &spec, &index);
+    if (rc == CPN_ESCENARIO) {
+        cpn_ld_error_model(L, elem);
+        return CPN_OK;
+    }
+    if (rc != CPN_OK)
+        return rc;
+    while (L->link_elem.len < index)
+        if (cpn_array_push(&L->link_elem, NULL) != CPN_OK)
+            return CPN_ENOMEM;
+    return cpn_array_push(&L->link_elem, elem);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+int cpn_ld_path(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_scenario *s = L->s;
+    const char *id = cpn_ld_attr(elem, "id"), *via = cpn_ld_attr(elem, "via");
+    if (!cpn_ld_check_id(L, elem, id) || !via)
+        return CPN_OK;
+    uint32_t first = cpn_scen_find_path(s, id);
+    if (first != CPN_NONE) {
+        char where[512];
+        const struct cpn_scen_path *p = &s->paths.items[first];
+        if (strcmp(p->file, cpn_ld_file_name(elem)) == 0)
+            snprintf(where, sizeof where, "line %ld", p->line);
+        else
+            snprintf(where, sizeof where, "%s:%ld", p->file, p->line);
+        cpn_diag_error(L->diag, cpn_ld_file_name(elem), xmlGetLineNo(elem),
+                       "path \"%s\" is defined twice (first at %s)", id, where);
+        return CPN_OK;
+    }
+    CPN_ARRAY(uint32_t) nodes = {0};
+    int ok = 1;
+    char name[256];
+    for (const char *p = via; *p;) {
+        size_t n = strcspn(p, " \t\r\n");
+        if (n) {
+            snprintf(name, sizeof name, "%.*s", (int)n, p);
+            uint32_t node = cpn_topo_find_node(s->topo, name);
+            if (node == CPN_NONE) {
+                cpn_ld_error(L, elem, "via: node \"%s\" is not defined (define it with <node "
+                                      "id=\"%s\"/> or check the spelling)",
+                             name, name);
+                ok = 0;
+            } else if (cpn_array_push(&nodes, node) != CPN_OK) {
+                cpn_array_release(&nodes);
+                return CPN_ENOMEM;
+            }
+            p += n;
+        } else
+            p++;
+    }
+    if (ok && nodes.len < 2) {
+        cpn_ld_error(L, elem, "via \"%s\" names %zu node%s (use at least two: source and "
+                              "destination)",
+                     via, nodes.len, nodes.len == 1 ? "" : "s");
+        ok = 0;
+    }
+    const struct cpn_path *route = NULL;
+    /* Routing only when nothing is wrong so far: a bad link would make every path fail. */
+    if (ok && L->diag->errors == L->errors0) {
+        struct cpn_router *r = cpn_ld_router(L);
+        if (!r) {
+            cpn_array_release(&nodes);
+            return CPN_ENOMEM;
+        }
+        int rc = cpn_route_explicit(r, nodes.items, (uint32_t)nodes.len, &route);
+        if (rc == CPN_ESCENARIO || rc == CPN_EUNREACH)
+            cpn_ld_error_model(L, elem);
+        else if (rc != CPN_OK) {
+            cpn_array_release(&nodes);
+            return rc;
+        }
+    }
+    cpn_array_release(&nodes);
+    struct cpn_scen_path path = {cpn_ld_strdup(L, id, strlen(id)), route, cpn_ld_file_name(elem),
+                                 xmlGetLineNo(elem)};
+    if (!path.id)
+        return CPN_ENOMEM;
+    return cpn_array_push(&s->paths, path);
+}

@@ -1,0 +1,300 @@
+/* Scenario loader: the <traffic> elements and the whole-scenario checks (see load.h). */
+#include <errno.h>
+#include <search.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenarios/load_impl.h"
+#include "sim/error.h"
+
+/* Transport profiles a flow may name (the schema lists the same); the first is the default. */
+static const char *const ld_profiles[] = {"ideal", "tcp", "rdma-lossless", "rdma-lossy"};
+
+/* The exact header line of a flows CSV file. */
+#define LD_CSV_HEADER "id,src,dst,bytes,start_time"
+
+/* Check a flow's src or dst; returns the node index or CPN_NONE (reported). */
+static uint32_t ld_flow_node(struct cpn_ld *L, xmlNode *elem, const char *attr)
+{
+    const char *id = cpn_ld_attr(elem, attr);
+    if (!id)
+        return CPN_NONE;
+    uint32_t n = cpn_topo_find_node(L->s->topo, id);
+    if (n == CPN_NONE)
+        cpn_ld_error(L, elem, "%s: node \"%s\" is not defined (define it with <node id=\"%s\"/> "
+                              "or check the spelling)",
+                     attr, id, id);
+    return n;
+}
+
+int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_scenario *s = L->s;
+    const char *id = cpn_ld_attr(elem, "id");
+    if (!cpn_ld_check_id(L, elem, id))
+        return CPN_OK;
+    struct cpn_scen_flow f = {.id = cpn_ld_strdup(L, id, strlen(id)),
+                              .src = ld_flow_node(L, elem, "src"),
+                              .dst = ld_flow_node(L, elem, "dst"),
+                              .path = CPN_NONE,
+                              .profile = ld_profiles[0],
+                              .weight = 1,
+                              .file = cpn_ld_file_name(elem),
+                              .line = xmlGetLineNo(elem)};
+    int ok = f.src != CPN_NONE && f.dst != CPN_NONE;
+    if (!f.id)
+        return CPN_ENOMEM;
+    if (ok && f.src == f.dst) {
+        cpn_ld_error(L, elem, "src and dst are both \"%s\" (a flow joins two different nodes)",
+                     cpn_ld_attr(elem, "src"));
+        ok = 0;
+    }
+    if (cpn_ld_quantity(L, elem, "size", CPN_Q_SIZE, &f.size) < 0)
+        ok = 0;
+    if (cpn_ld_quantity(L, elem, "start", CPN_Q_TIME, &f.start) < 0)
+        ok = 0;
+    const char *path = cpn_ld_attr(elem, "path");
+    if (path) {
+        f.path = cpn_scen_find_path(s, path);
+        if (f.path == CPN_NONE) {
+            cpn_ld_error(L, elem, "path \"%s\" is not defined (define it in <topology> with "
+                                  "<path id=\"%s\" via=\"SRC ... DST\"/>, or leave path out for "
+                                  "the shortest path)",
+                         path, path);
+            ok = 0;
+        }
+    }
+    const char *profile = cpn_ld_attr(elem, "profile");
+    if (profile) {
+        size_t i = 0, n = sizeof ld_profiles / sizeof ld_profiles[0];
+        while (i < n && strcmp(profile, ld_profiles[i]) != 0)
+            i++;
+        if (i == n) {
+            cpn_ld_error(L, elem, "profile \"%s\" is not accepted (use ideal, tcp, rdma-lossless "
+                                  "or rdma-lossy)",
+                         profile);
+            ok = 0;
+        } else
+            f.profile = ld_profiles[i];
+    }
+    int r = cpn_ld_number(L, elem, "weight", 0, &f.weight);
+    if (r < 0)
+        ok = 0;
+    else if (r == 1 && !(f.weight > 0)) {
+        cpn_ld_error(L, elem, "weight \"%s\" is not positive (use a number > 0, e.g. 1 or 2.5)",
+                     cpn_ld_attr(elem, "weight"));
+        ok = 0;
+    }
+    if (!ok)
+        return CPN_OK;
+    return cpn_array_push(&s->flows, f);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static const char *const ld_csv_fields[] = {"id", "src", "dst", "bytes", "start_time"};
+
+/* Parse one data row (fields NUL-separated in place); reports and returns 0 when bad. */
+static int ld_csv_row(struct cpn_ld *L, const char *file, long line, char **field,
+                      struct cpn_scen_flow *f)
+{
+    char why[256];
+    int ok = 1;
+    if (!*field[0] || strpbrk(field[0], " \t")) {
+        cpn_diag_error(L->diag, file, line, "field 1 \"id\": \"%s\" is not accepted (use a "
+                                            "non-empty name without blanks)",
+                       field[0]);
+        ok = 0;
+    }
+    for (int k = 1; k <= 2; k++) {
+        uint32_t n = cpn_topo_find_node(L->s->topo, field[k]);
+        if (n == CPN_NONE) {
+            cpn_diag_error(L->diag, file, line,
+                           "field %d \"%s\": node \"%s\" is not defined (use a node id of the "
+                           "topology)",
+                           k + 1, ld_csv_fields[k], field[k]);
+            ok = 0;
+        }
+        *(k == 1 ? &f->src : &f->dst) = n;
+    }
+    if (ok && f->src == f->dst) {
+        cpn_diag_error(L->diag, file, line,
+                       "src and dst are both \"%s\" (a flow joins two different nodes)", field[1]);
+        ok = 0;
+    }
+    for (int k = 3; k <= 4; k++) {
+        double v;
+        if (cpn_units_parse_number(field[k], 0, &v, why, sizeof why) != CPN_OK) {
+            char *paren = strstr(why, " (");
+            if (paren)
+                *paren = '\0';
+            cpn_diag_error(L->diag, file, line, "field %d \"%s\": %s (use %s as a non-negative "
+                                                "number)",
+                           k + 1, ld_csv_fields[k], why, k == 3 ? "bytes" : "seconds");
+            ok = 0;
+        } else
+            *(k == 3 ? &f->size : &f->start) = v;
+    }
+    return ok;
+}
+
+int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
+{
+    const char *name = cpn_ld_attr(elem, "file");
+    if (!name)
+        return CPN_OK;
+    const char *file = cpn_ld_resolve(L, elem, name);
+    if (!file)
+        return CPN_ENOMEM;
+    char *text = NULL;
+    size_t len = 0;
+    int err = cpn_ld_read(file, &text, &len);
+    if (err) {
+        if (err == ENOMEM)
+            return CPN_ENOMEM;
+        cpn_ld_error(L, elem, "file \"%s\": cannot read \"%s\": %s", name, file, strerror(err));
+        return CPN_OK;
+    }
+    int rc = cpn_array_push(&L->s->files, file);
+    long line = 0;
+    for (char *p = text; rc == CPN_OK && p < text + len;) {
+        char *end = memchr(p, '\n', (size_t)(text + len - p));
+        char *next = end ? end + 1 : text + len;
+        if (!end)
+            end = text + len;
+        *end = '\0';
+        if (end > p && end[-1] == '\r')
+            end[-1] = '\0';
+        line++;
+        if (line == 1) {
+            if (strcmp(p, LD_CSV_HEADER) != 0) {
+                cpn_diag_error(L->diag, file, 1, "header \"%.80s\" is not accepted (the first line "
+                                                 "must be exactly \"" LD_CSV_HEADER "\")",
+                               p);
+                break;
+            }
+        } else if (*p) {
+            char *field[5];
+            int n = 0;
+            for (char *q = p;; q++) {
+                if (n < 5)
+                    field[n] = q;
+                n++;
+                q = strchr(q, ',');
+                if (!q)
+                    break;
+                *q = '\0';
+            }
+            if (n != 5)
+                cpn_diag_error(L->diag, file, line, "%d field%s (use 5: " LD_CSV_HEADER ")", n,
+                               n == 1 ? "" : "s");
+            else {
+                struct cpn_scen_flow f = {.path = CPN_NONE, .profile = ld_profiles[0],
+                                          .weight = 1, .file = file, .line = line};
+                if (ld_csv_row(L, file, line, field, &f)) {
+                    f.id = cpn_ld_strdup(L, field[0], strlen(field[0]));
+                    rc = f.id ? cpn_array_push(&L->s->flows, f) : CPN_ENOMEM;
+                }
+            }
+        }
+        p = next;
+    }
+    if (rc == CPN_OK && line == 0)
+        cpn_diag_error(L->diag, file, 0, "the file is empty (the first line must be \""
+                                         LD_CSV_HEADER "\")");
+    free(text);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void ld_where_line(const char *first_file, long first_line, const char *file, char *buf,
+                          size_t len)
+{
+    if (strcmp(first_file, file) == 0)
+        snprintf(buf, len, "line %ld", first_line);
+    else
+        snprintf(buf, len, "%s:%ld", first_file, first_line);
+}
+
+/* Report every flow id used more than once, at each later use.  O(flows) expected, with the
+ * C library's hash table (hsearch_r; sorting 1e6 ids took 4 s, most of a large load). */
+static int ld_unique_flows(struct cpn_ld *L)
+{
+    struct cpn_scenario *s = L->s;
+    struct hsearch_data table;
+    memset(&table, 0, sizeof table);
+    if (s->flows.len < 2)
+        return CPN_OK;
+    if (!hcreate_r(s->flows.len + s->flows.len / 2 + 16, &table))
+        return CPN_ENOMEM;
+    for (size_t i = 0; i < s->flows.len; i++) {
+        const struct cpn_scen_flow *f = &s->flows.items[i];
+        ENTRY e = {(char *)f->id, (void *)(uintptr_t)i}, *found = NULL;
+        if (!hsearch_r(e, ENTER, &found, &table)) {
+            hdestroy_r(&table);
+            return CPN_ENOMEM;
+        }
+        size_t first = (size_t)(uintptr_t)found->data;
+        if (first != i) {
+            const struct cpn_scen_flow *f0 = &s->flows.items[first];
+            char where[512];
+            ld_where_line(f0->file, f0->line, f->file, where, sizeof where);
+            cpn_diag_error(L->diag, f->file, f->line, "flow \"%s\" is defined twice (first at %s)",
+                           f->id, where);
+        }
+    }
+    hdestroy_r(&table);
+    return CPN_OK;
+}
+
+/* Check that every flow can be routed. */
+static int ld_route_flows(struct cpn_ld *L)
+{
+    struct cpn_scenario *s = L->s;
+    struct cpn_router *r = cpn_ld_router(L);
+    if (!r)
+        return CPN_ENOMEM;
+    for (size_t i = 0; i < s->flows.len; i++) {
+        const struct cpn_scen_flow *f = &s->flows.items[i];
+        if (f->path != CPN_NONE) {
+            const struct cpn_scen_path *p = &s->paths.items[f->path];
+            if (p->route && (p->route->src != f->src || p->route->dst != f->dst))
+                cpn_diag_error(L->diag, f->file, f->line,
+                               "flow \"%s\": path \"%s\" goes from \"%s\" to \"%s\", not from "
+                               "\"%s\" to \"%s\" (use a path with the flow's src and dst)",
+                               f->id, p->id, cpn_topo_node(s->topo, p->route->src)->id,
+                               cpn_topo_node(s->topo, p->route->dst)->id,
+                               cpn_topo_node(s->topo, f->src)->id,
+                               cpn_topo_node(s->topo, f->dst)->id);
+            continue;
+        }
+        const struct cpn_path *route;
+        int rc = cpn_route_shortest(r, f->src, f->dst, &route);
+        if (rc == CPN_EUNREACH)
+            cpn_diag_error(L->diag, f->file, f->line, "flow \"%s\": %s (add a link or check that "
+                                                      "the links on the way are up)",
+                           f->id, cpn_error_message());
+        else if (rc != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
+int cpn_ld_finish(struct cpn_ld *L)
+{
+    if (!L->simulation) {
+        const struct cpn_ld_file *f = L->xml.items[0];
+        xmlNode *root = xmlDocGetRootElement(f->doc);
+        cpn_diag_error(L->diag, f->name, xmlGetLineNo(root),
+                       "no <simulation> element (add one, e.g. <simulation until=\"1d\" "
+                       "seed=\"1\"/>)");
+    }
+    int rc = ld_unique_flows(L);
+    if (rc == CPN_OK && L->diag->errors == L->errors0)
+        rc = ld_route_flows(L);
+    return rc;
+}

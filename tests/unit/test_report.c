@@ -1,0 +1,317 @@
+/* Suite "report": tables over runs with 95% confidence intervals (output/report.h). */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "output/report.h"
+#include "output/trace.h"
+#include "tests/unit/suites.h"
+
+/* Student t quantiles from the tables (e.g. NIST/SEMATECH e-Handbook, 1.3.6.7.2):
+ * t(0.975, 2) = 4.302653, t(0.975, 1) = 12.706205; tolerance 1e-6 relative. */
+#define TOL 1e-6
+
+static void add(struct cpn_report *r, const char *policy, uint64_t seed, double jct, double energy,
+                const char *version, const char *sha)
+{
+    struct cpn_metric m[3] = {{"job.all.jct.mean", "s", jct},
+                              {"center.all.energy", "J", energy},
+                              {"net.fct.p95", "s", 1.0}};
+    const char *params[1] = {seed % 2 ? "alpha=0.5" : "alpha=1"};
+    char src[64];
+    snprintf(src, sizeof src, "%s-%llu.h5", policy, (unsigned long long)seed);
+    struct cpn_report_run run = {.source = src, .program_version = version,
+                                 .scenario_path = "scenarios/tiny.xml", .scenario_sha256 = sha,
+                                 .policy = policy, .awareness = "oracle", .seed = seed,
+                                 .params = params, .n_params = 1, .metrics = m, .n_metrics = 3};
+    CU_ASSERT_EQUAL(cpn_report_add_run(r, &run), CPN_OK);
+}
+
+/* Two policies x three seeds:
+ *   random:  JCT means {10, 12, 14} s: mean 12, s = 2,       ci = 4.302653 * 2 / sqrt(3) = 4.968275
+ *   nearest: JCT means {20, 21, 25} s: mean 22, s = sqrt(7), ci = 4.302653 * sqrt(7) / sqrt(3)
+ *                                                                = 6.572411
+ *   energy: random {1, NaN, 3} J -> n = 2, mean 2, s = sqrt(2), ci = 12.706205 * sqrt 2 / sqrt 2
+ *           nearest {5, 5, 5} -> mean 5, ci 0. */
+static struct cpn_report *two_policies_three_seeds(enum cpn_report_format f, const char *metrics)
+{
+    struct cpn_report *r = NULL;
+    struct cpn_report_options o = {.by = NULL, .metrics = metrics, .format = f};
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    /* Added out of order: the table sorts groups by key. */
+    add(r, "nearest", 1, 20, 5, "0.1.0", "aa");
+    add(r, "random", 3, 14, 3, "0.1.0", "aa");
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    add(r, "nearest", 2, 21, 5, "0.1.0", "aa");
+    add(r, "random", 2, 12, NAN, "0.1.0", "aa");
+    add(r, "nearest", 3, 25, 5, "0.1.0", "aa");
+    return r;
+}
+
+/* Print the report into a string (caller frees).  noinline: GCC 12 -O2 otherwise mistakes the
+ * open_memstream buffer for a pointer to a local (-Wdangling-pointer false positive). */
+__attribute__((noinline)) static char *render(struct cpn_report *r, int *rc)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    *rc = cpn_report_write(r, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_csv_means_and_cis_match_hand_computed_values(void)
+{
+    struct cpn_report *r = two_policies_three_seeds(CPN_REPORT_CSV,
+                                                    "job.all.jct.mean,center.all.energy");
+    int rc;
+    char *out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    char *save = NULL, *line = strtok_r(out, "\n", &save);
+    CU_ASSERT_STRING_EQUAL(line, "scenario,policy,runs,job.all.jct.mean [s],job.all.jct.mean ci95 "
+                                 "[s],job.all.jct.mean n,center.all.energy [J],"
+                                 "center.all.energy ci95 [J],center.all.energy n");
+    char scen[32], pol[32];
+    double m1, c1, m2, c2;
+    unsigned runs, n1, n2;
+    line = strtok_r(NULL, "\n", &save);
+    CU_ASSERT_EQUAL(sscanf(line, "%31[^,],%31[^,],%u,%lf,%lf,%u,%lf,%lf,%u", scen, pol, &runs, &m1,
+                           &c1, &n1, &m2, &c2, &n2), 9);
+    CU_ASSERT_STRING_EQUAL(scen, "tiny.xml");
+    CU_ASSERT_STRING_EQUAL(pol, "nearest");
+    CU_ASSERT_EQUAL(runs, 3);
+    CPN_ASSERT_REL(m1, 22, TOL);
+    CPN_ASSERT_REL(c1, 6.572411, TOL);
+    CPN_ASSERT_REL(m2, 5, TOL);
+    CU_ASSERT_EQUAL(c2, 0);
+    line = strtok_r(NULL, "\n", &save);
+    CU_ASSERT_EQUAL(sscanf(line, "%31[^,],%31[^,],%u,%lf,%lf,%u,%lf,%lf,%u", scen, pol, &runs, &m1,
+                           &c1, &n1, &m2, &c2, &n2), 9);
+    CU_ASSERT_STRING_EQUAL(pol, "random");
+    CPN_ASSERT_REL(m1, 12, TOL);
+    CPN_ASSERT_REL(c1, 4.968275, TOL);
+    CU_ASSERT_EQUAL(n1, 3);
+    CPN_ASSERT_REL(m2, 2, TOL);
+    CPN_ASSERT_REL(c2, 12.706205, TOL);
+    CU_ASSERT_EQUAL(n2, 2);
+    CU_ASSERT_PTR_NULL(strtok_r(NULL, "\n", &save));
+    free(out);
+    cpn_report_free(r);
+}
+
+static void test_markdown_and_latex_show_mean_ci_units_and_partial_n(void)
+{
+    struct cpn_report *r = two_policies_three_seeds(CPN_REPORT_MD, "job.all.*,center.all.energy");
+    int rc;
+    char *out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "| scenario | policy | runs | job.all.jct.mean [s] | "
+                                       "center.all.energy [J] |"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "| tiny.xml | random | 3 | 12 ± 5 | 2 ± 13 (n=2) |"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "| tiny.xml | nearest | 3 | 22 ± 6.6 | 5 ± 0 |"));
+    free(out);
+    cpn_report_free(r);
+    r = two_policies_three_seeds(CPN_REPORT_TEX, "job.all.jct.mean");
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\\begin{tabular}{llrr}"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "job.all.jct.mean [s]")); /* header keeps dots */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "tiny.xml & random & 3 & $12 \\pm 5$ \\\\"));
+    free(out);
+    cpn_report_free(r);
+}
+
+static void test_grouping_by_a_policy_parameter_and_by_seed(void)
+{
+    struct cpn_report *r = NULL;
+    struct cpn_report_options o = {.by = "alpha", .metrics = "job.all.jct.mean",
+                                   .format = CPN_REPORT_CSV, .mix = 0};
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "random", 1, 10, 1, "0.1.0", "aa"); /* odd seeds: alpha=0.5 */
+    add(r, "random", 2, 12, 1, "0.1.0", "aa");
+    add(r, "random", 3, 14, 1, "0.1.0", "aa");
+    int rc;
+    char *out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    /* alpha=0.5: {10, 14} mean 12; alpha=1: {12} mean 12 with an undefined CI. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n0.5,2,12,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,1,12,nan,1\n"));
+    free(out);
+    cpn_report_free(r);
+}
+
+static void test_mixing_versions_or_scenarios_is_refused_unless_asked(void)
+{
+    struct cpn_report *r = two_policies_three_seeds(CPN_REPORT_MD, NULL);
+    add(r, "random", 4, 11, 1, "0.2.0", "aa");
+    int rc;
+    char *out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "0.2.0"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "--mix"));
+    free(out);
+    cpn_report_free(r);
+
+    r = two_policies_three_seeds(CPN_REPORT_MD, NULL);
+    add(r, "nearest", 4, 11, 1, "0.1.0", "bb");
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "different scenarios"));
+    free(out);
+    cpn_report_free(r);
+
+    struct cpn_report_options o = {.format = CPN_REPORT_MD, .mix = 1};
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    add(r, "random", 2, 12, 1, "0.2.0", "bb");
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    free(out);
+    cpn_report_free(r);
+}
+
+static void test_invalid_reports_are_refused(void)
+{
+    struct cpn_report *r = NULL;
+    struct cpn_report_options o = {.by = ",", .format = CPN_REPORT_MD};
+    CU_ASSERT_EQUAL(cpn_report_new(&o, &r), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_report_new(NULL, &r), CPN_EINVAL);
+    enum cpn_report_format f;
+    CU_ASSERT_EQUAL(cpn_report_format_parse("tex", &f), CPN_OK);
+    CU_ASSERT_EQUAL(f, CPN_REPORT_TEX);
+    CU_ASSERT_EQUAL(cpn_report_format_parse("html", &f), CPN_EINVAL);
+    o.by = NULL;
+    o.metrics = "nothing.matches";
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    int rc;
+    char *out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_ESTATE); /* no run */
+    free(out);
+    CU_ASSERT_EQUAL(cpn_report_add_run(r, NULL), CPN_EINVAL);
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_ESCENARIO); /* no metric matches */
+    free(out);
+    CU_ASSERT_EQUAL(cpn_report_add_file(r, "/nonexistent.h5"), CPN_ENOINPUT);
+    FILE *full = fopen("/dev/full", "w");
+    if (full) {
+        o.metrics = NULL;
+        struct cpn_report *r2 = two_policies_three_seeds(CPN_REPORT_MD, NULL);
+        CU_ASSERT_EQUAL(cpn_report_write(r2, full), CPN_EIO);
+        cpn_report_free(r2);
+        fclose(full);
+    }
+    cpn_report_free(r);
+}
+
+/* ---- from trace files ----------------------------------------------------------------------- */
+
+static const char *const kinds[] = {"batch"};
+
+static int write_trace(const char *path, const char *policy, uint64_t seed, double jct, int complete)
+{
+    struct cpn_summary *s = NULL;
+    struct cpn_trace *t = NULL;
+    int rc = cpn_summary_new(&s);
+    struct cpn_trace_options opt = {.path = path, .level = CPN_TRACE_JOBS, .force = 1,
+                                    .deflate = -1, .summary = s};
+    if (rc == CPN_OK)
+        rc = cpn_trace_open(&opt, &t);
+    struct cpn_observer obs;
+    if (rc == CPN_OK)
+        cpn_trace_observer(t, &obs);
+    struct cpn_run_info in = {.program_version = "0.1.0", .scenario_path = "a/b/tiny.xml",
+                              .scenario_text = "<cpnsim/>", .scenario_length = 9, .seed = seed,
+                              .policy = policy, .job_kinds = kinds, .n_job_kinds = 1};
+    struct cpn_job_record j = {.submit = 0, .start = 0, .end = jct, .wait = 0, .center = 0,
+                               .kind = 0, .state = CPN_JOB_DONE, .slo_met = -1};
+    if (rc == CPN_OK)
+        rc = cpn_observe_begin(&obs, &in);
+    if (rc == CPN_OK)
+        rc = cpn_observe_job_end(&obs, &j);
+    if (rc == CPN_OK)
+        rc = cpn_observe_end(&obs, complete, NULL);
+    cpn_trace_free(t);
+    cpn_summary_free(s);
+    return rc;
+}
+
+static void test_report_and_info_read_trace_files(void)
+{
+    char dir[] = "/tmp/cpn-report-XXXXXX";
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    char p[4][128];
+    for (int i = 0; i < 4; i++)
+        snprintf(p[i], sizeof p[i], "%s/run%d.h5", dir, i);
+    CU_ASSERT_EQUAL_FATAL(write_trace(p[0], "random", 1, 10, 1), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(write_trace(p[1], "random", 2, 14, 1), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(write_trace(p[2], "random", 3, 99, 0), CPN_OK); /* interrupted */
+    struct cpn_report *r = NULL;
+    struct cpn_report_options o = {.metrics = "job.all.jct.mean", .format = CPN_REPORT_CSV};
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_report_add_file(r, p[0]), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_report_add_file(r, p[1]), CPN_OK);
+    char partial[160];
+    snprintf(partial, sizeof partial, "%s.partial", p[2]);
+    CU_ASSERT_EQUAL(cpn_report_add_file(r, partial), CPN_ESTATE);
+    /* An HDF5 file that is not a trace; a file that is not HDF5. */
+    hid_t f = H5Fcreate(p[3], H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    H5Fclose(f);
+    CU_ASSERT_EQUAL(cpn_report_add_file(r, p[3]), CPN_ESCENARIO);
+    CU_ASSERT_EQUAL(cpn_report_info(p[3], stdout, 0), CPN_ESCENARIO);
+    CU_ASSERT_EQUAL(cpn_report_add_file(r, "/etc/hostname"), CPN_ENOINPUT);
+    int rc;
+    char *out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    /* {10, 14}: mean 12, ci = t(0.975, 1) * sqrt(8) / sqrt(2) = 12.706205 * 2 = 25.41241. */
+    double m, c;
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "tiny.xml,random,2,"));
+    const char *row = strstr(out, "tiny.xml,random,2,");
+    CU_ASSERT(row && sscanf(row, "tiny.xml,random,2,%lf,%lf", &m, &c) == 2);
+    CPN_ASSERT_REL(m, 12, TOL);
+    CPN_ASSERT_REL(c, 25.41241, TOL);
+    free(out);
+    cpn_report_free(r);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&buf, &len);
+    CU_ASSERT_EQUAL(cpn_report_info(partial, mf, 1), CPN_OK);
+    fclose(mf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "INCOMPLETE"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "/jobs"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<cpnsim/>")); /* with_scenario */
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "job.all.jct.mean"));
+    free(buf);
+    CU_ASSERT_EQUAL(cpn_report_info("/nonexistent.h5", stdout, 0), CPN_ENOINPUT);
+    CU_ASSERT_EQUAL(cpn_report_info(NULL, stdout, 0), CPN_EINVAL);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+int cpn_test_register_report(void)
+{
+    CU_pSuite s = CU_add_suite("report", NULL, NULL);
+    if (!s ||
+        !CU_add_test(s, "CSV means and 95% CIs of two policies x three seeds match hand values",
+                     test_csv_means_and_cis_match_hand_computed_values) ||
+        !CU_add_test(s, "Markdown and LaTeX show mean ± CI, units and a partial n",
+                     test_markdown_and_latex_show_mean_ci_units_and_partial_n) ||
+        !CU_add_test(s, "runs group by a policy parameter",
+                     test_grouping_by_a_policy_parameter_and_by_seed) ||
+        !CU_add_test(s, "mixing program versions or scenarios is refused unless --mix",
+                     test_mixing_versions_or_scenarios_is_refused_unless_asked) ||
+        !CU_add_test(s, "invalid reports are refused with the documented codes",
+                     test_invalid_reports_are_refused) ||
+        !CU_add_test(s, "report and info read trace files; incomplete ones are left out",
+                     test_report_and_info_read_trace_files))
+        return CU_get_error();
+    return CUE_SUCCESS;
+}

@@ -1,0 +1,257 @@
+/* Suite "summary": end-of-run metrics (output/summary.h) from hand-made records. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output/summary.h"
+#include "tests/unit/suites.h"
+
+/* Relative tolerance of hand-computed values: they are exact to ~1e-15 in double, and written
+ * below with 9-10 significant digits. */
+#define TOL 1e-8
+
+static const char *const kinds[] = {"batch", "ai"};
+static const struct cpn_run_center centers[] = {{"c0", "ai", 0, 40, 1.1}};
+static const struct cpn_run_pool pools[] = {{0, 10, 1e12, 1e9, 50, 300}, {0, 30, 1e12, 1e9, 50, 300}};
+
+static struct cpn_run_info info(void)
+{
+    return (struct cpn_run_info){.job_kinds = kinds, .n_job_kinds = 2, .centers = centers,
+                                 .n_centers = 1, .pools = pools, .n_pools = 2, .currency = "CNY",
+                                 .n_links = 1};
+}
+
+/* Five done batch jobs, given out of order: JCT {40, 10, 100, 30, 20} s, wait = JCT / 10. */
+static void feed_jobs(const struct cpn_observer *o)
+{
+    static const double jct[] = {40, 10, 100, 30, 20};
+    static const int8_t slo[] = {1, 0, 1, -1, 1};
+    for (uint32_t i = 0; i < 5; i++) {
+        double w = jct[i] / 10;
+        struct cpn_job_record r = {.submit = 0, .start = w, .end = jct[i], .wait = w,
+                                   .staleness = i < 2 ? 0.1 * (i + 1) : NAN, .id = i,
+                                   .center = 0, .units = 1, .kind = 0, .state = CPN_JOB_DONE,
+                                   .slo_met = slo[i]};
+        CU_ASSERT_EQUAL(cpn_observe_job_end(o, &r), CPN_OK);
+    }
+    struct cpn_job_record rej = {.submit = 5, .start = NAN, .end = 5, .wait = NAN,
+                                 .staleness = NAN, .id = 5, .center = CPN_NONE, .kind = 0,
+                                 .state = CPN_JOB_REJECTED, .slo_met = -1};
+    struct cpn_job_record fail = {.submit = 1, .start = 2, .end = 3, .wait = 1, .staleness = 0.3,
+                                  .id = 6, .center = 0, .kind = 1, .state = CPN_JOB_FAILED,
+                                  .slo_met = 0};
+    CU_ASSERT_EQUAL(cpn_observe_job_end(o, &rej), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_observe_job_end(o, &fail), CPN_OK);
+}
+
+static void feed_rest(const struct cpn_observer *o)
+{
+    for (int i = 1; i <= 4; i++) { /* FCT i s, 100 i B */
+        struct cpn_flow_record f = {.start = 10, .end = 10 + i, .bytes = 100.0 * i};
+        CU_ASSERT_EQUAL(cpn_observe_flow_end(o, &f), CPN_OK);
+    }
+    for (int i = 1; i <= 3; i++) {
+        struct cpn_request_record q = {.time = i, .latency = 0.01 * i, .slo_met = i < 3};
+        CU_ASSERT_EQUAL(cpn_observe_request_end(o, &q), CPN_OK);
+    }
+    float l1[2] = {0.2f, 0.4f}, l2[2] = {0.4f, 0.8f}, c1[1] = {0.5f}, c2[1] = {1.0f};
+    CU_ASSERT_EQUAL(cpn_observe_sample(o, 0, l1, 2, c1, 1), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_observe_sample(o, 300, l2, 2, c2, 1), CPN_OK);
+}
+
+static struct cpn_summary *make(int with_totals)
+{
+    struct cpn_summary *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_summary_new(&s), CPN_OK);
+    struct cpn_observer o;
+    cpn_summary_observer(s, &o);
+    struct cpn_run_info in = info();
+    CU_ASSERT_EQUAL(cpn_observe_begin(&o, &in), CPN_OK);
+    feed_jobs(&o);
+    feed_rest(&o);
+    double busy[2] = {500, 1500}, energy[1] = {3.6e9}, cost[1] = {120}, carbon[1] = {350};
+    struct cpn_run_totals t = {.time_end = 100, .events = 1234, .pool_busy = busy, .n_pools = 2,
+                               .center_energy = energy, .center_cost = cost,
+                               .center_carbon = carbon, .n_centers = 1};
+    CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, with_totals ? &t : NULL), CPN_OK);
+    return s;
+}
+
+static void test_job_percentiles_match_hand_sorted_values(void)
+{
+    struct cpn_summary *s = make(1);
+    /* Sorted JCT {10, 20, 30, 40, 100}; GSL interpolates at index (n-1) f = 4 f:
+     * p50 -> x[2] = 30; p95 -> x[3] + 0.8 (x[4] - x[3]) = 40 + 48 = 88;
+     * p99 -> 40 + 0.96 * 60 = 97.6; mean 200 / 5 = 40. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.jct.mean"), 40.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.jct.p50"), 30.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.jct.p95"), 88.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.jct.p99"), 97.6, TOL);
+    /* Wait = JCT / 10: sorted {1, 2, 3, 4, 10}: mean 4, p95 4 + 0.8 * 6 = 8.8. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.wait.mean"), 4.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.wait.p95"), 8.8, TOL);
+    /* BSLD = max(1, JCT / max(run, 10)) with run = 0.9 JCT:
+     * JCT 10: run 9 < tau -> 10/10 = 1;  JCT 20, 30, 40: 1/0.9 = 1.111111111;  JCT 100: 1/0.9 too.
+     * All but the first are 1/0.9; sorted {1, 1/0.9 x4}: mean (1 + 4/0.9)/5 = 1.088888889,
+     * p50 = 1/0.9. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.bsld.mean"), (1 + 4 / 0.9) / 5, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.bsld.p50"), 1 / 0.9, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.bsld.p99"), 1 / 0.9, TOL);
+    cpn_summary_free(s);
+}
+
+static void test_counts_and_slo_violation_rate_per_kind_and_overall(void)
+{
+    struct cpn_summary *s = make(1);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.batch.count"), 6);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.batch.completed"), 5);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.batch.rejected"), 1);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.ai.failed"), 1);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.count"), 7);
+    /* batch SLOs {1, 0, 1, n/a, 1} and the rejected job n/a: 1 violated of 4 known. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.slo_violation_rate"), 0.25, TOL);
+    /* all: the failed ai job violated too: 2 of 5. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.slo_violation_rate"), 0.4, TOL);
+    /* ai has no done job: its JCT statistics are undefined. */
+    CU_ASSERT(isnan(cpn_summary_value(s, "job.ai.jct.mean")));
+    /* Requests: latencies {0.01, 0.02, 0.03} s, SLOs {1, 1, 0}. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "request.latency.mean"), 0.02, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "request.slo_violation_rate"), 1.0 / 3, TOL);
+    /* Staleness {0.1, 0.2, 0.3}: mean 0.2, p95 = 0.2 + 0.9 * 0.1 = 0.29, max 0.3. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "decision.staleness.mean"), 0.2, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "decision.staleness.p95"), 0.29, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "decision.staleness.max"), 0.3, TOL);
+    CU_ASSERT(isnan(cpn_summary_value(s, "no.such.metric")));
+    cpn_summary_free(s);
+}
+
+static void test_network_and_center_metrics(void)
+{
+    struct cpn_summary *s = make(1);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "net.flows"), 4);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "net.bytes"), 1000);  /* 100 + 200 + 300 + 400 */
+    CPN_ASSERT_REL(cpn_summary_value(s, "net.fct.p50"), 2.5, TOL); /* {1,2,3,4} at 1.5 */
+    /* Link directions: mean of two samples {0.2, 0.4} -> 0.3 and {0.4, 0.8} -> 0.6 (float
+     * inputs: tolerance 1e-6).  mean 0.45, p95 = 0.3 + 0.95 * 0.3 = 0.585, max 0.6. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "net.link_util.mean"), 0.45, 1e-6);
+    CPN_ASSERT_REL(cpn_summary_value(s, "net.link_util.p95"), 0.585, 1e-6);
+    CPN_ASSERT_REL(cpn_summary_value(s, "net.link_util.max"), 0.6, 1e-6);
+    /* Pools: 500 unit s / (10 units x 100 s) = 0.5; 1500 / (30 x 100) = 0.5; center 2000/4000. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.pool0.util"), 0.5, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.pool1.util"), 0.5, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.util"), 0.5, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.all.energy"), 3.6e9, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.cost"), 120, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.all.carbon"), 350, TOL);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "run.time_end"), 100);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "run.complete"), 1);
+    const struct cpn_metric *rows;
+    size_t n;
+    CU_ASSERT_EQUAL(cpn_summary_metrics(s, &rows, &n), CPN_OK);
+    int found = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows[i].name, "center.c0.cost") == 0)
+            found = strcmp(rows[i].unit, "CNY") == 0;
+    CU_ASSERT_TRUE(found);
+    cpn_summary_free(s);
+
+    /* Without totals the center utilisation is the mean of its samples: (0.5 + 1.0) / 2. */
+    s = make(0);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.util"), 0.75, 1e-6);
+    CU_ASSERT(isnan(cpn_summary_value(s, "center.c0.pool0.util")));
+    CU_ASSERT(isnan(cpn_summary_value(s, "center.all.energy")));
+    cpn_summary_free(s);
+}
+
+static void test_print_and_tsv_write_every_metric(void)
+{
+    struct cpn_summary *s = make(1);
+    char path[] = "/tmp/cpn-summary-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    CU_ASSERT_EQUAL(cpn_summary_write_tsv(s, path), CPN_OK);
+    FILE *f = fopen(path, "r");
+    char line[256];
+    size_t lines = 0;
+    int header = 0, jct = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (lines++ == 0)
+            header = strcmp(line, "metric\tvalue\tunit\n") == 0;
+        jct |= strcmp(line, "job.batch.jct.p50\t30\ts\n") == 0;
+    }
+    fclose(f);
+    const struct cpn_metric *rows;
+    size_t n;
+    cpn_summary_metrics(s, &rows, &n);
+    CU_ASSERT_TRUE(header);
+    CU_ASSERT_TRUE(jct);
+    CU_ASSERT_EQUAL(lines, n + 1);
+    f = fopen(path, "w+");
+    CU_ASSERT_EQUAL(cpn_summary_print(s, f), CPN_OK);
+    rewind(f);
+    CU_ASSERT_PTR_NOT_NULL(fgets(line, sizeof line, f));
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "metric"));
+    fclose(f);
+    unlink(path);
+    /* Errors: a directory that does not exist; a stream that cannot be written. */
+    CU_ASSERT_EQUAL(cpn_summary_write_tsv(s, "/nonexistent-dir/s.tsv"), CPN_EOUTPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "/nonexistent-dir/s.tsv"));
+    FILE *full = fopen("/dev/full", "w");
+    if (full) {
+        CU_ASSERT_EQUAL(cpn_summary_print(s, full), CPN_EIO);
+        fclose(full);
+    }
+    cpn_summary_free(s);
+}
+
+static void test_invalid_use_is_refused(void)
+{
+    CU_ASSERT_EQUAL(cpn_summary_new(NULL), CPN_EINVAL);
+    struct cpn_summary *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_summary_new(&s), CPN_OK);
+    const struct cpn_metric *rows;
+    size_t n;
+    CU_ASSERT_EQUAL(cpn_summary_metrics(s, &rows, &n), CPN_ESTATE);
+    CU_ASSERT_EQUAL(cpn_summary_metrics(s, NULL, &n), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_summary_print(s, NULL), CPN_EINVAL);
+    struct cpn_observer o;
+    cpn_summary_observer(s, &o);
+    struct cpn_job_record j = {.kind = 2};
+    CU_ASSERT_EQUAL(cpn_observe_job_end(&o, &j), CPN_ESTATE);
+    CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, NULL), CPN_ESTATE);
+    struct cpn_run_info in = info();
+    CU_ASSERT_EQUAL(cpn_observe_begin(&o, &in), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_observe_begin(&o, &in), CPN_ESTATE);
+    CU_ASSERT_EQUAL(cpn_observe_job_end(&o, &j), CPN_EINVAL); /* kind 2 of 2 kinds */
+    float l[2] = {0}, c[1] = {0};
+    CU_ASSERT_EQUAL(cpn_observe_sample(&o, 0, l, 2, c, 1), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_observe_sample(&o, 1, l, 1, c, 1), CPN_EINVAL);
+    double busy[3] = {0};
+    struct cpn_run_totals t = {.pool_busy = busy, .n_pools = 3};
+    CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, &t), CPN_EINVAL);
+    cpn_summary_free(s);
+    cpn_summary_free(NULL);
+}
+
+int cpn_test_register_summary(void)
+{
+    CU_pSuite s = CU_add_suite("summary", NULL, NULL);
+    if (!s ||
+        !CU_add_test(s, "JCT, wait and bounded-slowdown percentiles match hand-sorted values",
+                     test_job_percentiles_match_hand_sorted_values) ||
+        !CU_add_test(s, "counts and SLO violation rates per kind and overall",
+                     test_counts_and_slo_violation_rate_per_kind_and_overall) ||
+        !CU_add_test(s, "network and center metrics from records, samples and totals",
+                     test_network_and_center_metrics) ||
+        !CU_add_test(s, "print and TSV write every metric; errors name the file",
+                     test_print_and_tsv_write_every_metric) ||
+        !CU_add_test(s, "invalid use is refused with the documented codes",
+                     test_invalid_use_is_refused))
+        return CU_get_error();
+    return CUE_SUCCESS;
+}
