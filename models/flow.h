@@ -14,10 +14,12 @@
  *
  * Speed (docs/models-network.md): flows with equal (path, cap, weight) form a class whose members
  * always have equal rates; each class keeps its members' finish points on the class's cumulative
- * per-flow service (processor-sharing virtual time) in a min-heap, and owns one completion event
- * rescheduled in place.  Joins, finishes and capacity changes mark classes and resources dirty;
- * one "solve" event at the current time (scheduled after the events already pending at that
- * time) re-solves only the connected components they touch.  Flow and class storage is pooled.
+ * per-flow service (processor-sharing virtual time) in a min-heap.  The joins of flows in their
+ * latency phase and the next completion of each class are timers in one internal heap, served by
+ * one engine event per network (the "tick"), rescheduled in place.  Joins, finishes and capacity
+ * changes mark classes and resources dirty; the tick at the current time (after the events
+ * already pending at that time) re-solves once, and only the connected components they touch,
+ * where resources that can never bind (slack) do not connect classes.  Storage is pooled.
  *
  * The module knows nothing of topology: resources are numbered 0..n-1 by the caller (cpnsim's
  * glue uses the directed link id d = 2*l + dir of models/topology.h).
@@ -74,7 +76,7 @@ struct cpn_flow_spec {
     uint64_t id;            /**< owner's id, passed to @c done */
 };
 
-/** Per-resource accounting for utilisation sampling. */
+/** Per-resource accounting for utilisation sampling (all integrals since the network's creation). */
 struct cpn_flow_usage {
     double capacity; /**< current capacity [B/s] */
     double load;     /**< current sum of the rates of the flows crossing it [B/s] */
@@ -97,7 +99,7 @@ struct cpn_flow_usage {
 int cpn_flownet_new(struct cpn_engine *eng, size_t n_resources, const double *capacity,
                     struct cpn_flownet **out);
 
-/** Free the network, its flows (no callbacks are called) and its pending events; accepts NULL. */
+/** Free the network, its flows (no callbacks are called) and its pending tick; accepts NULL. */
 void cpn_flownet_free(struct cpn_flownet *net);
 
 /** Number of resources. */
@@ -108,7 +110,8 @@ size_t cpn_flownet_resources(const struct cpn_flownet *net);
  * @param resource resource id < cpn_flownet_resources().
  * @param capacity new capacity [B/s], finite, >= 0 (0 stalls the flows crossing it).
  * @return CPN_OK; CPN_ERANGE for an unknown resource; CPN_EINVAL for a bad capacity;
- *         CPN_ENOMEM.  Side effect: schedules the solve event.  O(1).
+ *         CPN_ENOMEM.  Side effect: moves the tick to now (re-solve).  O(sum of the path lengths
+ *         of the classes crossing the resource).
  */
 int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double capacity);
 
@@ -116,7 +119,7 @@ int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double 
  * Read the accounting of a resource, brought up to the current time.
  * @return CPN_OK; CPN_ERANGE for an unknown resource; CPN_EINVAL for NULL @p out.  O(1).
  * Rates are those of the last solve (a solve runs at the current time after the events of that
- * time that were already scheduled).
+ * time that were already scheduled).  util is the integral of load / capacity [s].
  */
 int cpn_flownet_usage(struct cpn_flownet *net, uint32_t resource, struct cpn_flow_usage *out);
 
@@ -128,11 +131,33 @@ int cpn_flownet_usage(struct cpn_flownet *net, uint32_t resource, struct cpn_flo
  * @return CPN_OK; CPN_EINVAL for NULL @p spec, a NULL @c hops with n_hops > 0, a bad size,
  *         latency, weight or cap, or an empty path with an infinite cap; CPN_ERANGE for a hop
  *         id >= the number of resources or a path longer than 2^31 hops; CPN_ENOMEM.
- *         Side effects: schedules the join event (latency > 0) or the solve event.
+ *         Side effects: sets the flow's join timer (latency > 0 or size 0) or joins it at once
+ *         (a re-solve at now); the network's tick event is moved accordingly.
  *         O(n_hops) to intern the path, O(1) expected for the class lookup, O(log n) for the
  *         class heap (n: members of the class).
  */
 int cpn_flow_start(struct cpn_flownet *net, const struct cpn_flow_spec *spec, cpn_flowh *out);
+
+/**
+ * Intern a path: identical hop sequences share one id, kept for the network's lifetime.
+ * Callers that start many flows over the same routes intern each route once and start flows
+ * with cpn_flow_start_path(), which skips hashing the hops.
+ * @param hops resource ids, length n_hops (borrowed, copied); n_hops may be 0.
+ * @param path receives the path id.
+ * @return CPN_OK; CPN_EINVAL for NULL @p path or NULL @p hops with n_hops > 0; CPN_ERANGE for
+ *         a hop id >= the number of resources or too many distinct paths; CPN_ENOMEM.
+ *         O(n_hops) expected.
+ */
+int cpn_flownet_path(struct cpn_flownet *net, const uint32_t *hops, size_t n_hops,
+                     uint32_t *path);
+
+/**
+ * Start a flow over an interned path, as cpn_flow_start() (spec->hops and spec->n_hops are
+ * ignored).
+ * @return as cpn_flow_start(); also CPN_ENOENT for an unknown path id.
+ */
+int cpn_flow_start_path(struct cpn_flownet *net, uint32_t path, const struct cpn_flow_spec *spec,
+                        cpn_flowh *out);
 
 /**
  * Cancel a flow (pending or sharing); its callback is not called and the bytes not delivered
@@ -167,7 +192,7 @@ struct cpn_flow_stats {
     uint64_t solves;          /**< solve events run */
     uint64_t solved_classes;  /**< sum over solves of classes re-solved */
     uint64_t solved_resources; /**< sum over solves of resources re-solved */
-    uint64_t reschedules;     /**< completion events scheduled or moved */
+    uint64_t reschedules;     /**< join and completion timers set or moved */
 };
 
 /** Copy the work counters into @p out. */

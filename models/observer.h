@@ -105,6 +105,9 @@ struct cpn_run_info {
     const char *policy;                 /**< policy name */
     const struct cpn_run_param *policy_params; /**< length n_policy_params (may be NULL if 0) */
     size_t n_policy_params;             /**< number of policy parameters */
+    const char *const *overrides;       /**< the run's --set overrides as "TARGET=VALUE", in
+                                             the order applied (may be NULL if 0; borrowed) */
+    size_t n_overrides;                 /**< number of overrides */
     const char *awareness;              /**< awareness mode: "oracle", "centralized", ... */
     const char *command_line;           /**< the command line, words joined by spaces */
     const char *wall_clock_start;       /**< ISO 8601 UTC, e.g. "2026-11-21T13:33:12Z" (the

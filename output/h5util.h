@@ -13,10 +13,16 @@
 
 #include <hdf5.h>
 
-/** Turn off HDF5's automatic error printing on this thread: errors are reported through
- *  CPN_ERROR with cpn_h5_error_text() instead. */
+/**
+ * Prepare HDF5 for cpnsim: turn off its automatic error printing on this thread (errors are
+ * reported through CPN_ERROR with cpn_h5_error_text() instead), and, when this is the process's
+ * first HDF5 call, turn off HDF5's clean-up at exit (H5dont_atexit).  Reason: HDF5 1.10.8 keeps a
+ * half-destroyed file after an H5Fclose that failed (full disk) and crashes when it closes that
+ * file again at exit; cpnsim closes every file itself, so the clean-up has nothing else to do.
+ */
 static inline void cpn_h5_quiet(void)
 {
+    H5dont_atexit(); /* fails harmlessly once the library is initialised */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 

@@ -278,11 +278,15 @@ int cpn_report_add_file(struct cpn_report *r, const char *path)
                   cpn_h5_attr_read_str(f, "awareness", 0)};
     uint64_t seed = 0;
     cpn_h5_attr_read_u64(f, "seed", &seed);
-    long np = cpn_h5_attr_count(f, "policy_params");
-    char **params = calloc(np > 0 ? (size_t)np : 1, sizeof *params);
+    /* Grouping keys: the policy parameters and the --set overrides, both "KEY=VALUE". */
+    long np = cpn_h5_attr_count(f, "policy_params"), no = cpn_h5_attr_count(f, "overrides");
+    np = np > 0 ? np : 0;
+    no = no > 0 ? no : 0;
+    char **params = calloc((size_t)(np + no) + 1, sizeof *params);
     size_t n_params = 0;
-    for (long i = 0; params && i < np; i++) {
-        char *p = cpn_h5_attr_read_str(f, "policy_params", (size_t)i);
+    for (long i = 0; params && i < np + no; i++) {
+        char *p = cpn_h5_attr_read_str(f, i < np ? "policy_params" : "overrides",
+                                       (size_t)(i < np ? i : i - np));
         if (p && *p)
             params[n_params++] = p;
         else
@@ -692,12 +696,15 @@ int cpn_report_info(const char *path, FILE *out, int with_scenario)
                                          "failed)");
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
         info_attr(out, f, attrs[i]);
-    long np = cpn_h5_attr_count(f, "policy_params");
-    for (long i = 0; i < np; i++) {
-        char *p = cpn_h5_attr_read_str(f, "policy_params", (size_t)i);
-        if (p && *p)
-            fprintf(out, "  %-18s %s\n", i ? "" : "policy_params", p);
-        free(p);
+    for (const char *const *key = (const char *const[]){"policy_params", "overrides", NULL}; *key;
+         key++) {
+        long np = cpn_h5_attr_count(f, *key);
+        for (long i = 0; i < np; i++) {
+            char *p = cpn_h5_attr_read_str(f, *key, (size_t)i);
+            if (p && *p)
+                fprintf(out, "  %-18s %s\n", i ? "" : *key, p);
+            free(p);
+        }
     }
     char *text = cpn_h5_attr_read_str(f, "scenario_text", 0);
     fprintf(out, "  %-18s %zu B%s\n", "scenario_text", text ? strlen(text) : 0,

@@ -525,13 +525,17 @@ int cpn_summary_print(struct cpn_summary *s, FILE *out)
         if ((int)strlen(rows[i].name) > width)
             width = (int)strlen(rows[i].name);
     int bad = fprintf(out, "%-*s  %14s  %s\n", width, "metric", "value", "unit") < 0;
+    size_t undefined = 0;
     for (size_t i = 0; i < n && !bad; i++) {
         if (isnan(rows[i].value))
-            bad = fprintf(out, "%-*s  %14s  %s\n", width, rows[i].name, "-", rows[i].unit) < 0;
+            undefined++;
         else
             bad = fprintf(out, "%-*s  %14.6g  %s\n", width, rows[i].name, rows[i].value,
                           rows[i].unit) < 0;
     }
+    if (!bad && undefined)
+        bad = fprintf(out, "(%zu metrics undefined in this run, e.g. percentiles of empty sets, "
+                      "are not shown)\n", undefined) < 0;
     if (bad || fflush(out) != 0)
         return CPN_ERROR(CPN_EIO, "cannot write the summary: %s", strerror(errno));
     return CPN_OK;

@@ -81,7 +81,7 @@ double cpn_summary_value(struct cpn_summary *s, const char *name);
 
 /**
  * Print the metric table aligned in three columns (metric, value, unit) on @p out.
- * Rows whose value is NaN are printed with "-".
+ * Rows whose value is NaN are left out and counted in a last line.
  * @return CPN_OK; CPN_EINVAL/CPN_ESTATE/CPN_ENOMEM as cpn_summary_metrics(); CPN_EIO when
  *         writing to @p out fails.
  */

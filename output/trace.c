@@ -595,6 +595,7 @@ static int write_root_attrs(struct cpn_trace *t, const struct cpn_run_info *in)
          cpn_h5_attr_u64(r, "seed", in->seed) >= 0 &&
          cpn_h5_attr_str(r, "policy", in->policy) >= 0 &&
          cpn_h5_attr_strs(r, "policy_params", params, in->n_policy_params) >= 0 &&
+         cpn_h5_attr_strs(r, "overrides", (const char **)in->overrides, in->n_overrides) >= 0 &&
          cpn_h5_attr_str(r, "awareness", in->awareness) >= 0 &&
          cpn_h5_attr_str(r, "command_line", in->command_line) >= 0 &&
          cpn_h5_attr_str(r, "wall_clock_start", in->wall_clock_start) >= 0 &&
@@ -810,6 +811,7 @@ static int finish(struct cpn_trace *t, int complete)
     for (int i = 0; i < 3; i++)
         if (*ty[i] > 0)
             H5Tclose(*ty[i]), *ty[i] = H5I_INVALID_HID;
+    /* Never retry a failed close: HDF5 1.10 leaves a half-destroyed file behind (h5util.h). */
     if (H5Fclose(t->file) < 0 && rc == CPN_OK)
         rc = h5fail(t, "close the file");
     t->file = H5I_INVALID_HID;

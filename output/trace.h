@@ -11,7 +11,9 @@
  *   recorded, set the root attribute `complete = 0`, close the file, and leave it readable under
  *   the name `OUT.h5.partial`, so that a later complete run never mistakes it for a result.
  * - Every HDF5 failure (full disk included) is returned as CPN_EIO with the file name and
- *   HDF5's innermost message; HDF5's automatic error printing is turned off.
+ *   HDF5's innermost message; HDF5's automatic error printing is turned off.  A program must make
+ *   cpn_trace_open() (or cpn_h5_quiet() of output/h5util.h) its first HDF5 call: that also turns
+ *   off HDF5's clean-up at exit, which crashes HDF5 1.10 after a close failed on a full disk.
  * - Same records in, same bytes out: object timestamps are disabled and the library format
  *   bounds fixed, so two runs with the same seed give byte-identical datasets (the root
  *   attributes `wall_clock_start` and `command_line` excepted).
@@ -30,8 +32,9 @@
 /** Default number of records buffered in memory and written per chunk. */
 #define CPN_TRACE_CHUNK 4096
 
-/** Default deflate (zlib) level: 1 is measured by tests/bench/bench_trace to cost a few
- *  percent more space than level 6 at less than half the time. */
+/** Default deflate (zlib) level.  tests/bench/bench_trace, 1e6 flows, shuffle on: level 1 gives
+ *  23.2 B per flow record on disk against 22.7 B for level 6, at 15-50% less writing time
+ *  (three runs on the shared 2-core machine). */
 #define CPN_TRACE_DEFLATE 1
 
 /** What the trace holds; each level adds to the previous one. */

@@ -5,6 +5,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,77 @@ int cpn_ld_number(struct cpn_ld *L, xmlNode *elem, const char *name, unsigned fl
     return 1;
 }
 
+int cpn_ld_whole(struct cpn_ld *L, xmlNode *elem, const char *name, double min, double max,
+                 double *out)
+{
+    int r = cpn_ld_number(L, elem, name, CPN_UNITS_ALLOW_NEGATIVE, out);
+    if (r == 1 && !(*out >= min && *out <= max && *out == floor(*out))) {
+        char range[64];
+        if (max >= UINT32_MAX)
+            snprintf(range, sizeof range, ">= %.0f", min);
+        else
+            snprintf(range, sizeof range, "from %.0f to %.0f", min, max);
+        cpn_ld_error(L, elem, "%s \"%s\" is not accepted (use a whole number %s)", name,
+                     cpn_ld_attr(elem, name), range);
+        return -1;
+    }
+    return r;
+}
+
+int cpn_ld_count(struct cpn_ld *L, xmlNode *elem, const char *name, uint32_t min, uint32_t max,
+                 uint32_t *out)
+{
+    double v;
+    int r = cpn_ld_whole(L, elem, name, min, max, &v);
+    if (r == 1)
+        *out = (uint32_t)v;
+    return r;
+}
+
+int cpn_ld_once(struct cpn_ld *L, xmlNode *elem, xmlNode **first)
+{
+    if (*first) {
+        char where[512];
+        cpn_ld_where(*first, elem, where, sizeof where);
+        cpn_ld_error(L, elem, "given twice (first at %s; a scenario has one <%s>)", where,
+                     (const char *)elem->name);
+        return 0;
+    }
+    *first = elem;
+    return 1;
+}
+
+uint32_t cpn_ld_node_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, const char *id)
+{
+    uint32_t n = cpn_topo_find_node(L->s->topo, id);
+    if (n == CPN_NONE)
+        cpn_ld_error(L, elem, "%s: node \"%s\" is not defined (define it with <node id=\"%s\"/> "
+                              "or check the spelling)",
+                     attr, id, id);
+    return n;
+}
+
+uint32_t cpn_ld_names_find(const struct cpn_scen_names *table, const char *name)
+{
+    for (size_t i = 0; i < table->len; i++)
+        if (strcmp(table->items[i], name) == 0)
+            return (uint32_t)i;
+    return CPN_NONE;
+}
+
+uint32_t cpn_ld_intern(struct cpn_ld *L, struct cpn_scen_names *table, const char *name)
+{
+    uint32_t i = cpn_ld_names_find(table, name);
+    if (i != CPN_NONE)
+        return i;
+    const char *copy = cpn_ld_strdup(L, name, strlen(name));
+    if (!copy || cpn_array_push(table, copy) != CPN_OK) {
+        L->oom = 1;
+        return CPN_NONE;
+    }
+    return (uint32_t)(table->len - 1);
+}
+
 int cpn_ld_check_id(struct cpn_ld *L, xmlNode *elem, const char *id)
 {
     if (!id)
@@ -260,7 +332,7 @@ const char *cpn_ld_resolve(struct cpn_ld *L, const xmlNode *elem, const char *pa
 /* Parsing                                                                                     */
 
 struct ld_parse {
-    struct cpn_ld *L;
+    struct cpn_diag *diag;
     const char *name; /* file name for messages */
     int refused;      /* a DOCTYPE was refused: the parser is stopped, ignore later errors */
     int errors;
@@ -276,20 +348,20 @@ static void ld_parse_error(void *ctx, cpn_ld_xml_error *e)
     snprintf(msg, sizeof msg, "%s", e->message ? e->message : "error");
     cpn_ld_chomp(msg);
     if (e->level == XML_ERR_WARNING) {
-        cpn_diag_warning(P->L->diag, P->name, e->line, "XML: %s", msg);
+        cpn_diag_warning(P->diag, P->name, e->line, "XML: %s", msg);
         return;
     }
     /* libxml2 goes on after the first fatal error, but what follows is mostly its echo. */
     if (P->errors++)
         return;
     if (e->code == XML_ERR_UNDECLARED_ENTITY && e->str1)
-        cpn_diag_error(P->L->diag, P->name, e->line,
+        cpn_diag_error(P->diag, P->name, e->line,
                        "entity reference \"&%s;\" is not allowed (entities are refused; write the "
                        "text itself, or &lt; &gt; &amp; &quot; &apos; or a character reference "
                        "such as &#233;)",
                        e->str1);
     else
-        cpn_diag_error(P->L->diag, P->name, e->line, "malformed XML: %s", msg);
+        cpn_diag_error(P->diag, P->name, e->line, "malformed XML: %s", msg);
 }
 
 /* SAX internalSubset: called at <!DOCTYPE ...>, before any declaration inside is read. */
@@ -304,26 +376,26 @@ static void ld_refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *ext
     if (P->refused)
         return;
     P->errors++;
-    cpn_diag_error(P->L->diag, P->name, ctxt->input ? ctxt->input->line : 0,
+    cpn_diag_error(P->diag, P->name, ctxt->input ? ctxt->input->line : 0,
                    "DOCTYPE declarations are not allowed (DTDs and entities are refused for "
                    "safety; remove the <!DOCTYPE ...> and write values directly)");
     P->refused = 1;
     xmlStopParser(ctxt);
 }
 
-/* Parse a buffer; NULL on any error (reported). */
-static xmlDoc *ld_parse(struct cpn_ld *L, const char *name, const char *buf, size_t len)
+xmlDoc *cpn_ld_parse_xml(struct cpn_diag *diag, const char *name, const char *buf, size_t len,
+                         int *oom)
 {
     if (len > INT_MAX) {
-        cpn_diag_error(L->diag, name, 0, "file is larger than 2 GiB");
+        cpn_diag_error(diag, name, 0, "file is larger than 2 GiB");
         return NULL;
     }
     xmlParserCtxt *ctxt = xmlNewParserCtxt();
     if (!ctxt) {
-        L->oom = 1;
+        *oom = 1;
         return NULL;
     }
-    struct ld_parse P = {L, name, 0, 0};
+    struct ld_parse P = {diag, name, 0, 0};
     ctxt->_private = &P;
     ctxt->sax->serror = ld_parse_error;
     ctxt->sax->internalSubset = ld_refuse_doctype;
@@ -335,7 +407,7 @@ static xmlDoc *ld_parse(struct cpn_ld *L, const char *name, const char *buf, siz
         doc = NULL;
     }
     if (!doc && !P.errors && !P.refused)
-        cpn_diag_error(L->diag, name, 0, "malformed XML: the document could not be parsed");
+        cpn_diag_error(diag, name, 0, "malformed XML: the document could not be parsed");
     xmlFreeParserCtxt(ctxt);
     return doc;
 }
@@ -425,7 +497,7 @@ static int ld_include(struct cpn_ld *L, struct cpn_ld_file *parent, xmlNode *inc
 
 static int ld_load_xml(struct cpn_ld *L, struct cpn_ld_file *f, const char *buf, size_t len)
 {
-    f->doc = ld_parse(L, f->name, buf, len);
+    f->doc = cpn_ld_parse_xml(L->diag, f->name, buf, len, &L->oom);
     if (!f->doc)
         return L->oom ? CPN_ENOMEM : CPN_OK;
     f->doc->_private = f;
@@ -484,8 +556,13 @@ static const struct ld_handler {
     {"link", CPN_LD_LINKS, cpn_ld_link},
     {"path", CPN_LD_PATHS, cpn_ld_path},
 
+    {"center", CPN_LD_CENTERS, cpn_ld_center},
+
     {"flow", CPN_LD_RUN, cpn_ld_flow},
     {"flows", CPN_LD_RUN, cpn_ld_flows},
+    {"generator", CPN_LD_RUN, cpn_ld_generator},
+    {"trace", CPN_LD_RUN, cpn_ld_trace},
+    {"scheduler", CPN_LD_RUN, cpn_ld_scheduler},
 };
 
 static int ld_walk(struct cpn_ld *L, xmlNode *parent, enum cpn_ld_phase phase)
@@ -540,6 +617,11 @@ void cpn_scen_free(struct cpn_scenario *s)
     cpn_array_release(&s->paths);
     cpn_array_release(&s->flows);
     cpn_array_release(&s->files);
+    cpn_array_release(&s->centers);
+    cpn_array_release(&s->pools);
+    cpn_array_release(&s->pool_types);
+    cpn_array_release(&s->scheduler.params);
+    cpn_scen_workload_release(s);
     ld_strings_free(s->strings);
     free(s->file);
     free(s->text);
@@ -567,6 +649,7 @@ static void ld_release(struct cpn_ld *L)
     cpn_topo_free(L->declared);
     cpn_array_release(&L->declared_elem);
     cpn_array_release(&L->link_elem);
+    cpn_array_release(&L->center_elem);
 }
 
 /* Load from a text the scenario takes ownership of. */
@@ -589,8 +672,11 @@ static int ld_run(const char *name, char *text, size_t len, int memory,
     s->until = 0;
     s->seed = 1;
     s->sample = 0;
+    s->scheduler.policy = CPN_SCEN_DEFAULT_POLICY;
+    s->scheduler.awareness.mode = CPN_AWARENESS_ORACLE;
     L.diag = diag;
     L.s = s;
+    L.policies = opt ? opt->policies : NULL;
     L.errors0 = errors0;
     if (!(s->file = strdup(name)) || !(s->strings = calloc(1, sizeof *s->strings)) ||
         !(s->topo = cpn_topo_new()) || !(L.declared = cpn_topo_new()))

@@ -11,13 +11,21 @@
  *  2. apply the `--set` overrides (struct cpn_override) to the parsed documents;
  *  3. validate every document against the schema, which is compiled into the program
  *     (cpn_scen_xsd), so no installed file is needed;
- *  4. when the structure is valid: check the semantics and build the topology, the routes and
- *     the traffic (units through scenarios/units.h, topology through models/topology.h, GraphML
- *     through scenarios/graphml.h, routes through models/route.h).
+ *  4. when the structure is valid: check the semantics and build the topology, the routes,
+ *     the traffic, the centers, the workload and the scheduler settings (units through
+ *     scenarios/units.h, topology through models/topology.h, GraphML through
+ *     scenarios/graphml.h, routes through models/route.h, center specs of models/center.h,
+ *     distributions and arrivals of models/workload.h, traces read with models/traces.h, source
+ *     specs of models/jobs.h, policies looked up with models/policy.h, awareness modes of
+ *     models/awareness.h).  Nothing is simulated: the specs are ready to be given to
+ *     cpn_jobs_add_center(), cpn_jobs_add_generator(), cpn_jobs_add_trace() and
+ *     cpn_policy_new().
  * Every mistake is printed into the diagnostic sink as `cpnsim: FILE:LINE: ELEMENT "ID": what
- * is wrong (what would be accepted)`, and loading goes on to find all of them (the sink prints
- * at most its max_errors).  Reachability (a flow's src to dst, a path's hops) is checked only
- * when no other error was found, so that one bad link does not cascade into many messages.
+ * is wrong (what would be accepted)` (a malformed trace line at the trace file's line), and
+ * loading goes on to find all of them (the sink prints at most its max_errors).  Reachability
+ * (a flow's src to dst, a path's hops, every center from every origin of the workload) is
+ * checked only when no other error was found, so that one bad link does not cascade into many
+ * messages.
  *
  * The loader is reentrant: no global state is touched (libxml2 error handlers are installed on
  * the parser, schema and XPath contexts only).
@@ -28,8 +36,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/awareness.h"
+#include "models/center.h"
+#include "models/jobs.h"
+#include "models/policy.h"
 #include "models/route.h"
 #include "models/topology.h"
+#include "scenarios/units.h"
 #include "sim/array.h"
 #include "sim/diag.h"
 
@@ -64,10 +77,16 @@ struct cpn_override {
  */
 int cpn_override_split(const char *arg, size_t *target_len);
 
-/** Options of cpn_scen_load(); a zeroed struct (or NULL) means "no overrides". */
+/** Options of cpn_scen_load(); a zeroed struct (or NULL) means "no overrides, built-in
+ *  policies only". */
 struct cpn_scen_options {
     const struct cpn_override *overrides; /**< n_overrides of them, applied in order (borrowed) */
     size_t n_overrides;                   /**< number of overrides */
+    const struct cpn_policy_registry *policies; /**< where `<scheduler policy>` is looked up
+                                                     (built-ins and the plug-ins loaded with
+                                                     --plugin; borrowed, must outlive the
+                                                     scenario, whose scheduler.ops points into
+                                                     it); NULL = the built-ins */
 };
 
 /** An explicit path of the scenario (`<path id via/>`). */
@@ -94,6 +113,95 @@ struct cpn_scen_flow {
     long line;           /**< line in @c file */
 };
 
+/** A table of names (a CPN_ARRAY of strings owned by the scenario); the index is the id. */
+struct cpn_scen_names {
+    const char **items; /**< the names */
+    size_t len;         /**< number of names */
+    size_t cap;         /**< capacity (sim/array.h) */
+};
+
+/** One `<pool>` of a center. */
+struct cpn_scen_pool {
+    struct cpn_pool_spec spec; /**< the pool as models/center.h takes it (strings owned by the
+                                    scenario); spec.name is the `name` attribute or NULL */
+    uint32_t type;             /**< unit type: index of spec.accelerator ("" when none) in
+                                    cpn_scenario.pool_types; the numbering of
+                                    cpn_jobs_pool_type() when the centers are added to the jobs
+                                    layer in scenario order */
+};
+
+/** One `<center>` of `<centers>`. */
+struct cpn_scen_center {
+    struct cpn_center_spec spec; /**< the center as models/center.h takes it (id owned by the
+                                      scenario; node is its attachment node index; lat/lon are
+                                      that node's coordinates, NaN when it has none) */
+    uint32_t pool0;              /**< index of its first pool in cpn_scenario.pools */
+    uint32_t npools;             /**< number of its pools (>= 1), contiguous from pool0 */
+    const char *file;            /**< file that defines it (owned by the scenario) */
+    long line;                   /**< line in @c file */
+};
+
+/**
+ * The distributions a `<generator>` or `<trace>` owns; the source's spec points into it (each
+ * pointer NULL when the attribute is absent).  Heap-allocated so that the pointers stay valid.
+ */
+struct cpn_scen_dists {
+    struct cpn_dist units;           /**< `units` [count] */
+    struct cpn_dist work;            /**< `work` [FLOP] */
+    struct cpn_dist duration;        /**< `duration` [s] */
+    struct cpn_dist walltime;        /**< `walltime` [s] */
+    struct cpn_dist walltime_factor; /**< `walltime-factor` [1] */
+    struct cpn_dist bytes_in;        /**< `bytes-in` [B] */
+    struct cpn_dist bytes_out;       /**< `bytes-out` [B] */
+    struct cpn_dist deadline;        /**< `deadline` [s] after submit */
+    struct cpn_dist request_rate;    /**< `request-rate` [1/s] */
+    struct cpn_dist request_flop;    /**< `request-flop` [FLOP] */
+};
+
+/** One `<generator>` of `<workload>`: pass &spec to cpn_jobs_add_generator(). */
+struct cpn_scen_generator {
+    struct cpn_generator_spec spec; /**< the source; id owned by the scenario, distributions
+                                         point into @c dists, origins and origin_weights into
+                                         the arrays below (all owned by the scenario) */
+    struct cpn_scen_dists *dists;   /**< the distributions (owned) */
+    uint32_t *origins;              /**< origin node indices, spec.n_origins (owned, or NULL) */
+    double *origin_weights;         /**< their weights [1] (owned), or NULL = equal */
+    const char *file;               /**< file that defines it (owned by the scenario) */
+    long line;                      /**< line in @c file */
+};
+
+/** One `<trace>` of `<workload>`: pass &spec to cpn_jobs_add_trace(). */
+struct cpn_scen_trace {
+    struct cpn_trace_source_spec spec; /**< the source; spec.traces is the read trace (owned:
+                                            cpn_traces_free()), spec.origins the origin node of
+                                            every job record (owned) or NULL = base.origin,
+                                            bytes distributions point into @c dists */
+    struct cpn_scen_dists *dists;      /**< the distributions (owned) */
+    const char *path;                  /**< trace file as opened (resolved against the
+                                            scenario's directory; owned by the scenario) */
+    const char *file;                  /**< file that defines it (owned by the scenario) */
+    long line;                         /**< line in @c file */
+};
+
+/** The `<scheduler>` settings (or the defaults when the element is absent). */
+struct cpn_scen_scheduler {
+    const char *policy;                /**< policy name; default "earliest_finish" */
+    const struct cpn_policy_ops *ops;  /**< its table: a built-in (static) or a plug-in's table
+                                            from cpn_scen_options.policies (borrowed) */
+    CPN_ARRAY(struct cpn_policy_setting) params; /**< `<param>` settings in file order, values
+                                            in the parameter's unit, each checked with
+                                            cpn_policy_param_lookup() (names owned by the
+                                            scenario); pass to cpn_policy_new() */
+    struct cpn_awareness_config awareness; /**< mode (default oracle), period [s] (> 0 unless
+                                            oracle; 0 when not given), delay [s] (default 0);
+                                            center_delay NULL */
+    const char *file;                  /**< file of the element, NULL when absent (defaults) */
+    long line;                         /**< line in @c file, 0 when absent */
+};
+
+/** Policy of a scenario without `<scheduler>` (with oracle awareness). */
+#define CPN_SCEN_DEFAULT_POLICY "earliest_finish"
+
 struct cpn_scen_strings; /* string storage of a scenario (private) */
 
 /** A loaded scenario.  Fields are read-only for users; free with cpn_scen_free(). */
@@ -108,8 +216,18 @@ struct cpn_scenario {
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
     CPN_ARRAY(struct cpn_scen_path) paths; /**< explicit paths, in file order */
     CPN_ARRAY(struct cpn_scen_flow) flows; /**< flows, in file order (not sorted by start) */
-    CPN_ARRAY(const char *) files; /**< every file read: main, includes, GraphML, CSV, in the
-                                        order read (strings owned by the scenario) */
+    CPN_ARRAY(const char *) files; /**< every file read: main, includes, GraphML, CSV, traces,
+                                        in the order read (strings owned by the scenario) */
+    CPN_ARRAY(struct cpn_scen_center) centers; /**< centers in file order; the index is the
+                                                    center index of the run */
+    CPN_ARRAY(struct cpn_scen_pool) pools;     /**< pools of all centers, grouped by center */
+    struct cpn_scen_names pool_types;          /**< accelerator names of the pools ("" for
+                                                    none) by type index, in order of first use */
+    CPN_ARRAY(struct cpn_scen_generator) generators; /**< `<generator>`s in file order */
+    CPN_ARRAY(struct cpn_scen_trace) traces;         /**< `<trace>`s in file order */
+    char currency[CPN_CURRENCY_LEN];           /**< ISO 4217 code of every price of the
+                                                    scenario ("CNY"), "" when none is given */
+    struct cpn_scen_scheduler scheduler;       /**< the global scheduler */
     struct cpn_scen_strings *strings; /**< storage of every string above (private) */
 };
 
@@ -123,10 +241,14 @@ struct cpn_scenario {
  * @return CPN_OK; CPN_ENOINPUT when @p file cannot be read (reported to @p diag as
  *   `cpnsim: FILE: cannot read: REASON`); CPN_ESCENARIO when any error was reported to
  *   @p diag (malformed XML, a DOCTYPE or entity, schema violation, bad override, include
- *   problem, bad unit or value, unknown id, unreachable pair, bad CSV or GraphML file);
+ *   problem, bad unit or value, unknown id, unreachable pair, bad CSV or GraphML file, bad
+ *   distribution, unknown policy, parameter or awareness mode, job that no pool can ever fit,
+ *   missing or malformed trace file);
  *   CPN_ENOMEM; CPN_EINVAL when @p file, @p diag or @p out is NULL.
  *   Complexity: linear in the input size plus one shortest-path search per distinct
- *   (src, dst) pair of the traffic.
+ *   (src, dst) pair of the traffic and per (origin, center) pair of the workload, plus
+ *   O(n log n) per trace of n records.  Side effect: weighted trace origins are drawn on the
+ *   stream "traces/ID/origins" of the scenario seed (a private sim/rng.h set, freed at once).
  */
 int cpn_scen_load(const char *file, const struct cpn_scen_options *opt, struct cpn_diag *diag,
                   struct cpn_scenario **out);
@@ -145,7 +267,8 @@ int cpn_scen_load_memory(const char *name, const char *buf, size_t len,
                          const struct cpn_scen_options *opt, struct cpn_diag *diag,
                          struct cpn_scenario **out);
 
-/** Free a scenario, its topology, router and strings.  Accepts NULL. */
+/** Free a scenario: its topology, router, strings, centers, the workload's distributions,
+ *  origin tables and traces (cpn_traces_free()), and the scheduler settings.  Accepts NULL. */
 void cpn_scen_free(struct cpn_scenario *s);
 
 /**

@@ -50,7 +50,8 @@ enum cpn_ld_phase {
     CPN_LD_NODES_ADD, /**< add the collected nodes that no import defined */
     CPN_LD_LINKS,     /**< links */
     CPN_LD_PATHS,     /**< explicit paths (the router exists from here on) */
-    CPN_LD_RUN,       /**< traffic */
+    CPN_LD_CENTERS,   /**< centers and their pools */
+    CPN_LD_RUN,       /**< traffic, workload, scheduler */
     CPN_LD_NPHASES
 };
 
@@ -63,6 +64,11 @@ struct cpn_ld {
     CPN_ARRAY(xmlNode *) declared_elem; /**< element of each declared node, by index */
     CPN_ARRAY(xmlNode *) link_elem; /**< element of each link by index (NULL: imported) */
     xmlNode *simulation;       /**< the `<simulation>` element seen, or NULL */
+    xmlNode *scheduler;        /**< the `<scheduler>` element seen, or NULL */
+    CPN_ARRAY(xmlNode *) center_elem; /**< element of each center, by index */
+    xmlNode *currency_elem;    /**< element that gave the scenario's currency, or NULL */
+    const char *currency_attr; /**< its attribute name */
+    const struct cpn_policy_registry *policies; /**< options' registry, or NULL (built-ins) */
     unsigned errors0;          /**< diag->errors when the load started */
     int oom;                   /**< nonzero once an allocation failed */
 };
@@ -113,6 +119,23 @@ int cpn_ld_quantity(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_
 int cpn_ld_number(struct cpn_ld *L, xmlNode *elem, const char *name, unsigned flags, double *out);
 
 /**
+ * Parse an optional whole-number attribute (unit-less) in [@p min, @p max].
+ * @return 1 when present and valid (*out set), 0 when absent, -1 when invalid (reported).
+ */
+int cpn_ld_whole(struct cpn_ld *L, xmlNode *elem, const char *name, double min, double max,
+                 double *out);
+
+/** As cpn_ld_whole(), into a uint32_t (@p max <= UINT32_MAX). */
+int cpn_ld_count(struct cpn_ld *L, xmlNode *elem, const char *name, uint32_t min, uint32_t max,
+                 uint32_t *out);
+
+/**
+ * Check that an element a scenario has at most once is seen for the first time: remember it in
+ * *first, or report "given twice (first at ...; a scenario has one <NAME>)" and return 0.
+ */
+int cpn_ld_once(struct cpn_ld *L, xmlNode *elem, xmlNode **first);
+
+/**
  * Check an id attribute: non-empty, without blanks (node ids may have inner spaces, as imported
  * GraphML labels do).  Returns 0 when bad or NULL (reported unless NULL).
  */
@@ -129,6 +152,16 @@ const char *cpn_ld_strdup(struct cpn_ld *L, const char *text, size_t len);
 
 /** Read a whole file into a malloc'ed NUL-terminated buffer; returns 0 or an errno value. */
 int cpn_ld_read(const char *path, char **text, size_t *len);
+
+/**
+ * Parse an XML buffer safely: no network, no DTD loading, no entity substitution; a DOCTYPE is
+ * refused before anything in it is read, and so is any entity reference.  Errors go to @p diag
+ * at NAME:LINE.  Used by the scenario loader and the experiment reader.
+ * @return the document (caller frees with xmlFreeDoc) or NULL (errors reported; *oom set when
+ *         memory ran out).
+ */
+xmlDoc *cpn_ld_parse_xml(struct cpn_diag *diag, const char *name, const char *buf, size_t len,
+                         int *oom);
 
 /** Write where @p first is, as seen from @p elem: "line 12" (same file) or "FILE:12". */
 void cpn_ld_where(const xmlNode *first, const xmlNode *elem, char *buf, size_t len);
@@ -154,7 +187,7 @@ int cpn_ld_overrides(struct cpn_ld *L, const struct cpn_scen_options *opt);
 /** Return the scenario's router, creating it on first use; NULL when out of memory. */
 struct cpn_router *cpn_ld_router(struct cpn_ld *L);
 
-/* Element handlers (load_topology.c, load_traffic.c). */
+/* Element handlers (load_topology.c, load_traffic.c, load_centers.c, load_workload.c). */
 cpn_ld_handler_fn cpn_ld_node_collect;
 cpn_ld_handler_fn cpn_ld_import;
 cpn_ld_handler_fn cpn_ld_node_add;
@@ -163,6 +196,35 @@ cpn_ld_handler_fn cpn_ld_path;
 cpn_ld_handler_fn cpn_ld_simulation;
 cpn_ld_handler_fn cpn_ld_flow;
 cpn_ld_handler_fn cpn_ld_flows;
+cpn_ld_handler_fn cpn_ld_center;
+cpn_ld_handler_fn cpn_ld_scheduler;
+cpn_ld_handler_fn cpn_ld_generator;
+cpn_ld_handler_fn cpn_ld_trace;
+
+/**
+ * Find a node id named by attribute @p attr of @p elem (@p id: the attribute value or one word
+ * of it); reports "ATTR: node "ID" is not defined (...)" and returns CPN_NONE when unknown.
+ */
+uint32_t cpn_ld_node_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, const char *id);
+
+/**
+ * Intern a name in a scenario table (pool types, regions): the index of an equal string, or a
+ * new entry.  Returns CPN_NONE when out of memory (L->oom set).
+ */
+uint32_t cpn_ld_intern(struct cpn_ld *L, struct cpn_scen_names *table, const char *name);
+
+/** Return the index of @p name in @p table, or CPN_NONE.  O(table length). */
+uint32_t cpn_ld_names_find(const struct cpn_scen_names *table, const char *name);
+
+/**
+ * Check the workload and the scheduler once the walk is over: the default scheduler when none
+ * was given; that every origin reaches the centers its jobs may go to (only when no error was
+ * reported before).  @return CPN_OK or CPN_ENOMEM (errors go to diag).
+ */
+int cpn_ld_finish_workload(struct cpn_ld *L);
+
+/** Free what the workload of @p s owns (distributions, traces, origin tables). */
+void cpn_scen_workload_release(struct cpn_scenario *s);
 
 /**
  * Check what needs the whole scenario once the walk is over: exactly one `<simulation>`,

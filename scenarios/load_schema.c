@@ -65,8 +65,16 @@ static void ld_schema_names(xmlDoc *xsd, const char *elem, int children, char *b
     if (r && r->nodesetval)
         for (int i = 0; i < r->nodesetval->nodeNr && used < len; i++) {
             xmlChar *v = xmlNodeGetContent(r->nodesetval->nodeTab[i]);
-            used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
-                                     v ? (const char *)v : "");
+            const char *name = v ? (const char *)v : "";
+            /* An element declared in two places (placement) lists its names once. */
+            int seen = 0;
+            for (int j = 0; j < i && !seen; j++) {
+                xmlChar *w = xmlNodeGetContent(r->nodesetval->nodeTab[j]);
+                seen = w && strcmp((const char *)w, name) == 0;
+                xmlFree(w);
+            }
+            if (!seen)
+                used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
             xmlFree(v);
         }
     xmlXPathFreeObject(r);

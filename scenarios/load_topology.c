@@ -28,13 +28,8 @@ static void ld_twice(struct cpn_ld *L, xmlNode *elem, const xmlNode *first, cons
 int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
 {
     struct cpn_scenario *s = L->s;
-    if (L->simulation) {
-        char where[512];
-        cpn_ld_where(L->simulation, elem, where, sizeof where);
-        cpn_ld_error(L, elem, "given twice (first at %s; a scenario has one <simulation>)", where);
+    if (!cpn_ld_once(L, elem, &L->simulation))
         return CPN_OK;
-    }
-    L->simulation = elem;
     double until = 0, sample = 60;
     if (cpn_ld_quantity(L, elem, "until", CPN_Q_TIME, &until) == 1 && !(until > 0 && isfinite(until)))
         cpn_ld_error(L, elem, "until \"%s\" is not a positive time (use e.g. \"7d\" or \"3600s\")",

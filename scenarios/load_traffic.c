@@ -20,14 +20,7 @@ static const char *const ld_profiles[] = {"ideal", "tcp", "rdma-lossless", "rdma
 static uint32_t ld_flow_node(struct cpn_ld *L, xmlNode *elem, const char *attr)
 {
     const char *id = cpn_ld_attr(elem, attr);
-    if (!id)
-        return CPN_NONE;
-    uint32_t n = cpn_topo_find_node(L->s->topo, id);
-    if (n == CPN_NONE)
-        cpn_ld_error(L, elem, "%s: node \"%s\" is not defined (define it with <node id=\"%s\"/> "
-                              "or check the spelling)",
-                     attr, id, id);
-    return n;
+    return id ? cpn_ld_node_ref(L, elem, attr, id) : CPN_NONE;
 }
 
 int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
@@ -296,5 +289,7 @@ int cpn_ld_finish(struct cpn_ld *L)
     int rc = ld_unique_flows(L);
     if (rc == CPN_OK && L->diag->errors == L->errors0)
         rc = ld_route_flows(L);
+    if (rc == CPN_OK)
+        rc = cpn_ld_finish_workload(L);
     return rc;
 }

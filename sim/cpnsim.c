@@ -3,9 +3,8 @@
  *
  *   cpnsim [--quiet] [--log=SPEC] COMMAND [ARGS...]
  *
- * Exit codes: 0 ok, 64 usage, 65 bad scenario or input data, 66 missing input, 69 command not
- * available in this version, 70 internal error, 73 cannot create output, 74 output I/O error,
- * 130 interrupted.
+ * Exit codes: 0 ok, 64 usage, 65 bad scenario or input data, 66 missing input, 70 internal
+ * error, 73 cannot create output, 74 output I/O error, 130/143 interrupted (SIGINT/SIGTERM).
  */
 #include "config.h"
 
@@ -19,7 +18,6 @@
 #include "sim/log.h"
 
 #define EX_USAGE 64
-#define EX_UNAVAILABLE 69
 
 struct command {
     const char *name;
@@ -29,15 +27,6 @@ struct command {
 };
 
 static int cmd_help(struct cpn_cli *cli, int argc, char **argv);
-
-static int cmd_unavailable(struct cpn_cli *cli, int argc, char **argv)
-{
-    (void)cli;
-    (void)argc;
-    fprintf(stderr, "cpnsim: '%s' is not available in this version yet (see 'cpnsim help')\n",
-            argv[0]);
-    return EX_UNAVAILABLE;
-}
 
 static const struct command commands[] = {
     {"run", cpn_cmd_run, "run [SCENARIO.xml] [options]",
@@ -53,8 +42,17 @@ static const struct command commands[] = {
     {"validate", cpn_cmd_validate, "validate SCENARIO.xml... [--set TARGET=VALUE ...]",
      "Check scenario files against the schema and semantically; print every error as\n"
      "FILE:LINE: message.  Exit 0 when all files are valid, 65 otherwise.\n"},
-    {"batch", cmd_unavailable, "batch EXPERIMENT.xml [-j N] [-o DIR]",
-     "Run a sweep of scenarios x policies x parameters x seeds (not in this version yet).\n"},
+    {"batch", cpn_cmd_batch, "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--dry-run]",
+     "Run the cross product of an experiment file (scenarios x policies x swept --set values x\n"
+     "seeds) in N parallel processes, one HDF5 result per run under DIR (default\n"
+     "results/EXPERIMENT) with a deterministic name, skipping runs already complete (an\n"
+     "interrupted batch resumes), then print the report table.\n"
+     "  -j, --jobs N        parallel runs (default: the number of processors)\n"
+     "  -o, --output DIR    where the results go\n"
+     "  --seeds N           use only the first N seeds of the experiment\n"
+     "  --set TARGET=VALUE  an extra override for every run (repeatable)\n"
+     "  --dry-run           list the runs and whether they are complete\n"
+     "See docs/user-guide.md for the experiment file format.\n"},
     {"report", cpn_cmd_report,
      "report RESULT.h5... [--by KEYS] [--metrics LIST] [--format md|csv|tex] [-o FILE] [--mix]",
      "Group runs and print, per group and metric, the mean and the half-width of the 95%\n"
@@ -100,7 +98,7 @@ static void usage(FILE *out)
                  "  -V, --version    print the version and exit\n"
                  "  -h, --help       this help; 'cpnsim help COMMAND' for one command\n"
                  "\nExit codes: 0 ok, 64 usage, 65 bad scenario or data, 66 missing input,\n"
-                 "69 not available yet, 70 internal error, 73/74 output errors, 130 interrupted.\n");
+                 "70 internal error, 73/74 output errors, 130 interrupted.\n");
 }
 
 static int cmd_help(struct cpn_cli *cli, int argc, char **argv)

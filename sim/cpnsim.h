@@ -36,6 +36,9 @@ int cpn_cli_usage_error(const char *command, const char *fmt, ...)
 /** `cpnsim run`: load a scenario, simulate it, write the outputs.  Returns the exit status. */
 int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv);
 
+/** `cpnsim batch EXPERIMENT.xml`: runs the sweep; returns the exit status. */
+int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv);
+
 /** `cpnsim validate FILE...`: returns 0 when every file is valid, 65 otherwise (64 on usage). */
 int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv);
 

@@ -17,6 +17,7 @@
 #include "models/observer.h"
 #include "models/traffic.h"
 #include "output/summary.h"
+#include "output/trace.h"
 #include "scenarios/load.h"
 #include "sim/engine.h"
 #include "sim/array.h"
@@ -107,47 +108,6 @@ done:
 
 /* ------------------------------------------------------------------------------------------ */
 /* cpnsim run                                                                                  */
-
-/* Several observers behind one: the models call one, each listener gets every callback. */
-#define MAX_LISTENERS 4
-struct tee {
-    const struct cpn_observer *to[MAX_LISTENERS];
-    size_t n;
-};
-
-static int tee_begin(void *ctx, const struct cpn_run_info *info)
-{
-    struct tee *t = ctx;
-    for (size_t i = 0; i < t->n; i++) {
-        int rc = cpn_observe_begin(t->to[i], info);
-        if (rc != CPN_OK)
-            return rc;
-    }
-    return CPN_OK;
-}
-
-static int tee_flow_end(void *ctx, const struct cpn_flow_record *rec)
-{
-    struct tee *t = ctx;
-    for (size_t i = 0; i < t->n; i++) {
-        int rc = cpn_observe_flow_end(t->to[i], rec);
-        if (rc != CPN_OK)
-            return rc;
-    }
-    return CPN_OK;
-}
-
-static int tee_end(void *ctx, int complete, const struct cpn_run_totals *totals)
-{
-    struct tee *t = ctx;
-    int first = CPN_OK;
-    for (size_t i = 0; i < t->n; i++) {
-        int rc = cpn_observe_end(t->to[i], complete, totals);
-        if (rc != CPN_OK && first == CPN_OK)
-            first = rc;
-    }
-    return first;
-}
 
 static struct cpn_engine *volatile running_engine; /* for the signal handler only */
 static volatile sig_atomic_t caught_signal;
@@ -261,16 +221,99 @@ static int load_one(const char *file, const struct override_list *ov, struct cpn
     return rc;
 }
 
+/* The static tables of a run (nodes, links) for the observer's begin(). */
+struct run_tables {
+    struct cpn_run_node *nodes;
+    struct cpn_run_link *links;
+    char **overrides; /* "TARGET=VALUE" */
+    size_t n_overrides;
+    char *command_line;
+    char wall_clock[32];
+};
+
+static int fill_run_info(const struct cpn_scenario *scen, const struct override_list *ov,
+                         int argc, char **argv, struct run_tables *tab, struct cpn_run_info *info)
+{
+    tab->overrides = calloc(ov->len + 1, sizeof *tab->overrides);
+    if (!tab->overrides)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < ov->len; i++, tab->n_overrides++)
+        if (asprintf(&tab->overrides[i], "%s=%s", ov->items[i].target, ov->items[i].value) < 0) {
+            tab->overrides[i] = NULL;
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        }
+    uint32_t nn = cpn_topo_node_count(scen->topo), nl = cpn_topo_link_count(scen->topo);
+    tab->nodes = calloc(nn ? nn : 1, sizeof *tab->nodes);
+    tab->links = calloc(nl ? nl : 1, sizeof *tab->links);
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    tab->command_line = calloc(len + 7, 1);
+    if (!tab->nodes || !tab->links || !tab->command_line)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    strcpy(tab->command_line, "cpnsim");
+    for (int i = 0; i < argc; i++) {
+        strcat(tab->command_line, " ");
+        strcat(tab->command_line, argv[i]);
+    }
+    for (uint32_t i = 0; i < nn; i++) {
+        const struct cpn_node *n = cpn_topo_node(scen->topo, i);
+        tab->nodes[i] = (struct cpn_run_node){.id = n->id, .lat = n->lat, .lon = n->lon};
+    }
+    for (uint32_t i = 0; i < nl; i++) {
+        const struct cpn_link *l = cpn_topo_link(scen->topo, i);
+        tab->links[i] = (struct cpn_run_link){.id = l->id, .kind = cpn_link_kind_name(l->kind),
+                                              .a = l->a, .b = l->b, .capacity = l->capacity,
+                                              .latency = l->latency};
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(tab->wall_clock, sizeof tab->wall_clock, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    *info = (struct cpn_run_info){
+        .program_version = PACKAGE_VERSION,
+        .scenario_path = scen->file,
+        .scenario_text = scen->text,
+        .scenario_length = scen->text_len,
+        .seed = scen->seed,
+        .policy = "none",
+        .awareness = "oracle",
+        .overrides = (const char *const *)tab->overrides,
+        .n_overrides = tab->n_overrides,
+        .command_line = tab->command_line,
+        .wall_clock_start = tab->wall_clock,
+        .sample_interval = scen->sample,
+        .until = scen->until,
+        .nodes = tab->nodes,
+        .n_nodes = nn,
+        .links = tab->links,
+        .n_links = nl,
+    };
+    return CPN_OK;
+}
+
+static void release_run_tables(struct run_tables *tab)
+{
+    free(tab->nodes);
+    free(tab->links);
+    free(tab->command_line);
+    for (size_t i = 0; i < tab->n_overrides; i++)
+        free(tab->overrides[i]);
+    free(tab->overrides);
+}
+
 int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"set", required_argument, NULL, 's'},   {"seed", required_argument, NULL, 'S'},
-        {"until", required_argument, NULL, 'U'}, {"flows-out", required_argument, NULL, 'F'},
-        {"force", no_argument, NULL, 'f'},       {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"set", required_argument, NULL, 's'},         {"seed", required_argument, NULL, 'S'},
+        {"until", required_argument, NULL, 'U'},       {"flows-out", required_argument, NULL, 'F'},
+        {"output", required_argument, NULL, 'o'},      {"trace-level", required_argument, NULL, 'T'},
+        {"summary-out", required_argument, NULL, 'M'}, {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
     };
     struct override_list ov = {0};
-    const char *flows_out = NULL;
+    const char *flows_out = NULL, *output = NULL, *summary_out = NULL;
+    enum cpn_trace_level level = CPN_TRACE_FLOWS;
     char *seed_target = NULL, *until_target = NULL;
     int force = 0, c, status = 0;
     struct cpn_scenario *scen = NULL;
@@ -278,8 +321,11 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     struct cpn_network *net = NULL;
     struct cpn_traffic *traffic = NULL;
     struct cpn_summary *summary = NULL;
+    struct cpn_trace *trace = NULL;
     struct cpn_traffic_flow *flows = NULL;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    double *link_util = NULL;
+    struct run_tables tables = {0};
+    while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
         switch (c) {
         case 's':
             if ((status = add_override("run", optarg, &ov)) != 0)
@@ -298,6 +344,15 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
             break;
         }
         case 'F': flows_out = optarg; break;
+        case 'o': output = optarg; break;
+        case 'M': summary_out = optarg; break;
+        case 'T':
+            if (cpn_trace_level_parse(optarg, &level) != CPN_OK) {
+                status = cpn_cli_usage_error("run", "--trace-level %s: use summary, jobs, flows or "
+                                             "full", optarg);
+                goto done;
+            }
+            break;
         case 'f': force = 1; break;
         case 'h':
             printf("usage: cpnsim run [SCENARIO.xml] [options] (see 'cpnsim help run')\n");
@@ -313,12 +368,27 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         if ((status = add_override("run", *p, &ov)) != 0)
             goto done;
     const char *file = optind < argc ? argv[optind] : NULL;
-    if (flows_out && !force && access(flows_out, F_OK) == 0) {
-        fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", flows_out);
-        status = 73;
-        goto done;
+    /* Refuse to replace the user's files before spending time on the run. */
+    for (const char **p = (const char *[]){flows_out, summary_out, NULL}; *p; p++)
+        if (!force && access(*p, F_OK) == 0) {
+            fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", *p);
+            status = 73;
+            goto done;
+        }
+    int rc;
+    if (output) {
+        /* The trace writer's open is the program's first HDF5 call (output/trace.h). */
+        if ((rc = cpn_summary_new(&summary)) != CPN_OK)
+            goto fail;
+        struct cpn_trace_options topt = {.path = output, .level = level, .force = force,
+                                         .deflate = -1, .summary = summary};
+        if ((rc = cpn_trace_open(&topt, &trace)) != CPN_OK) {
+            fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+            status = cpn_exit_code(rc);
+            goto done;
+        }
     }
-    int rc = load_one(file, &ov, &scen);
+    rc = load_one(file, &ov, &scen);
     if (rc != CPN_OK) {
         status = cpn_exit_code(rc);
         goto done;
@@ -330,14 +400,17 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     }
     if (cli->log_spec)
         cpn_log_parse(cpn_engine_log(eng), cli->log_spec); /* already checked by main */
-    if ((rc = cpn_network_new(eng, scen->topo, scen->router, &net)) != CPN_OK ||
-        (rc = cpn_summary_new(&summary)) != CPN_OK)
+    if ((rc = cpn_network_new(eng, scen->topo, scen->router, &net)) != CPN_OK)
         goto fail;
-    struct cpn_observer sum_obs;
-    cpn_summary_observer(summary, &sum_obs);
-    struct tee tee = {.to = {&sum_obs}, .n = 1};
-    struct cpn_observer obs = {.ctx = &tee, .begin = tee_begin, .flow_end = tee_flow_end,
-                               .end = tee_end};
+    if (!summary && (rc = cpn_summary_new(&summary)) != CPN_OK)
+        goto fail;
+    /* One observer for the models: the trace (which forwards every record to the summary), or
+     * the summary alone. */
+    struct cpn_observer obs;
+    if (trace)
+        cpn_trace_observer(trace, &obs);
+    else
+        cpn_summary_observer(summary, &obs);
 
     size_t n = scen->flows.len;
     flows = calloc(n ? n : 1, sizeof *flows);
@@ -362,18 +435,9 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     if ((rc = cpn_traffic_new(eng, net, &obs, flows, n, &traffic)) != CPN_OK)
         goto fail;
 
-    struct cpn_run_info info = {
-        .program_version = PACKAGE_VERSION,
-        .scenario_path = scen->file,
-        .scenario_text = scen->text,
-        .scenario_length = scen->text_len,
-        .seed = scen->seed,
-        .policy = "none",
-        .awareness = "oracle",
-        .sample_interval = scen->sample,
-        .until = scen->until,
-    };
-    if ((rc = cpn_observe_begin(&obs, &info)) != CPN_OK)
+    struct cpn_run_info info;
+    if ((rc = fill_run_info(scen, &ov, argc, argv, &tables, &info)) != CPN_OK ||
+        (rc = cpn_observe_begin(&obs, &info)) != CPN_OK)
         goto fail;
 
     running_engine = eng;
@@ -389,8 +453,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         fprintf(stderr, "cpnsim: %s: %s\n", scen->file, cpn_error_message());
 
     size_t n_dirs = cpn_network_dlinks(net);
-    double *link_util = calloc(n_dirs ? n_dirs : 1, sizeof *link_util);
-    if (!link_util) {
+    if (!(link_util = calloc(n_dirs ? n_dirs : 1, sizeof *link_util))) {
         rc = CPN_ERROR(CPN_ENOMEM, NULL);
         goto fail;
     }
@@ -400,15 +463,22 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
                                     .link_util = link_util,
                                     .n_link_dirs = n_dirs};
     int rc_end = cpn_observe_end(&obs, complete, &totals);
-    free(link_util);
-    if (rc == CPN_OK)
-        rc = rc_end;
+    if (rc_end != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+        status = cpn_exit_code(rc_end);
+    }
 
     if (!cli->quiet) {
         printf("%s: %zu flows, %zu finished by t = %g s; makespan %.9g s; %llu events\n",
                scen->file, n, cpn_traffic_finished(traffic), cpn_engine_now(eng),
                cpn_traffic_makespan(traffic), (unsigned long long)cpn_engine_events(eng));
         cpn_summary_print(summary, stdout);
+        if (trace)
+            printf("trace: %s\n", cpn_trace_path(trace));
+    }
+    if (summary_out && cpn_summary_write_tsv(summary, summary_out) != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s: %s\n", summary_out, cpn_error_message());
+        status = 74;
     }
     if (flows_out) {
         int st = write_flows_csv(flows_out, force, scen, traffic);
@@ -416,7 +486,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
             status = st;
     }
     if (rc == CPN_EINTERRUPT) {
-        fprintf(stderr, "cpnsim: interrupted at t = %g s\n", cpn_engine_now(eng));
+        fprintf(stderr, "cpnsim: interrupted at t = %g s%s%s\n", cpn_engine_now(eng),
+                trace ? "; partial trace kept in " : "", trace ? cpn_trace_path(trace) : "");
         status = caught_signal == SIGTERM ? 143 : 130;
     } else if (rc != CPN_OK && !status) {
         status = cpn_exit_code(rc);
@@ -426,8 +497,11 @@ fail:
     fprintf(stderr, "cpnsim: %s: %s\n", scen ? scen->file : "run", cpn_error_message());
     status = cpn_exit_code(rc);
 done:
+    cpn_trace_free(trace); /* after end(): closes; without end(): keeps PATH.partial, complete=0 */
     cpn_traffic_free(traffic);
     free(flows);
+    free(link_util);
+    release_run_tables(&tables);
     cpn_summary_free(summary);
     cpn_network_free(net);
     cpn_engine_free(eng);

@@ -27,7 +27,9 @@ struct cpn_engine;
 
 /**
  * An event handler.  Returns CPN_OK, or an error code that stops the run (cpn_engine_run then
- * returns that code after recording "handler NAME at t=T s: MESSAGE").
+ * returns that code after recording "handler NAME at t=T s: MESSAGE").  MESSAGE is the last
+ * error message of the thread, so a handler raises its errors with CPN_ERROR (or returns the
+ * code of a callee that did).
  */
 typedef int cpn_event_fn(struct cpn_engine *eng, void *ctx, uint64_t arg);
 

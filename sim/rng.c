@@ -13,7 +13,7 @@ struct stream {
 };
 
 struct cpn_rng {
-    uint64_t seed;                  /* scenario seed */
+    uint64_t seed;                    /* scenario seed */
     CPN_ARRAY(struct stream) streams; /* sorted by name (strcmp) for binary search */
 };
 

@@ -98,7 +98,8 @@ static void test_events_fire_in_time_order_and_ties_in_scheduling_order(void)
     }
     CU_ASSERT_EQUAL(cpn_engine_events(eng), 8);
     CU_ASSERT_EQUAL(cpn_engine_pending(eng), 0);
-    CU_ASSERT_EQUAL(cpn_engine_now(eng), 2.0); /* infinite until: the clock stays at the last event */
+    CU_ASSERT_EQUAL(cpn_engine_now(eng),
+                    2.0); /* infinite until: the clock stays at the last event */
     cpn_engine_free(eng);
 }
 
@@ -171,7 +172,7 @@ static void test_cancel_and_reschedule_through_the_engine(void)
     CU_ASSERT_EQUAL(tr.args[0], 3);
     CU_ASSERT_EQUAL(tr.args[1], 1);
     CU_ASSERT_EQUAL(tr.times[1], 7.0);
-    CU_ASSERT_EQUAL(cpn_engine_cancel(eng, a), CPN_ENOENT);          /* already fired */
+    CU_ASSERT_EQUAL(cpn_engine_cancel(eng, a), CPN_ENOENT); /* already fired */
     CU_ASSERT_EQUAL(cpn_engine_reschedule(eng, a, 9.0), CPN_ENOENT);
     CU_ASSERT_EQUAL(cpn_engine_reschedule(eng, c, 1.0), CPN_ENOENT); /* stale wins over past */
     cpn_engine_free(eng);

@@ -73,13 +73,17 @@ static void test_stale_unknown_and_none_handles_are_enoent(void)
     /* The next push reuses the freed slot: the old handle must not reach the new event. */
     CU_ASSERT_EQUAL_FATAL(cpn_evq_push(q, 2.0, &test_handler, NULL, 1, &reused), CPN_OK);
     CU_ASSERT_EQUAL((uint32_t)reused, (uint32_t)fired); /* same slot ... */
-    CU_ASSERT_NOT_EQUAL(reused, fired);                  /* ... other generation */
+    CU_ASSERT_NOT_EQUAL(reused, fired);                 /* ... other generation */
     CU_ASSERT_EQUAL_FATAL(cpn_evq_push(q, 3.0, &test_handler, NULL, 2, &cancelled), CPN_OK);
     CU_ASSERT_EQUAL(cpn_evq_cancel(q, cancelled), CPN_OK);
 
     double t = -1;
-    const cpn_evh bad[] = {fired, cancelled, CPN_EVH_NONE, (cpn_evh)1 << 32 | 999,
-                           reused + ((cpn_evh)2 << 32), reused + ((cpn_evh)1 << 32)};
+    const cpn_evh bad[] = {fired,
+                           cancelled,
+                           CPN_EVH_NONE,
+                           (cpn_evh)1 << 32 | 999,
+                           reused + ((cpn_evh)2 << 32),
+                           reused + ((cpn_evh)1 << 32)};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CU_ASSERT_EQUAL(cpn_evq_cancel(q, bad[i]), CPN_ENOENT);
         CU_ASSERT_EQUAL(cpn_evq_reschedule(q, bad[i], 5.0), CPN_ENOENT);
@@ -99,8 +103,8 @@ static void test_reschedule_moves_in_place_and_goes_behind_equal_times(void)
     struct cpn_evq *q = cpn_evq_new(0);
     cpn_evh h[4];
     for (uint64_t i = 0; i < 4; i++) /* times 10, 20, 30, 40 */
-        CU_ASSERT_EQUAL_FATAL(cpn_evq_push(q, 10.0 * (double)(i + 1), &test_handler, NULL, i, &h[i]),
-                              CPN_OK);
+        CU_ASSERT_EQUAL_FATAL(
+            cpn_evq_push(q, 10.0 * (double)(i + 1), &test_handler, NULL, i, &h[i]), CPN_OK);
     CU_ASSERT_EQUAL(cpn_evq_reschedule(q, h[3], 5.0), CPN_OK);  /* earlier: becomes first */
     CU_ASSERT_EQUAL(cpn_evq_reschedule(q, h[0], 35.0), CPN_OK); /* later */
     CU_ASSERT_EQUAL(cpn_evq_reschedule(q, h[1], 30.0), CPN_OK); /* tie with #2: goes after it */
@@ -280,7 +284,8 @@ int cpn_test_register_evq(void)
     if (!s ||
         !CU_add_test(s, "earlier times pop first and ties pop in insertion order",
                      test_earlier_times_pop_first_and_ties_pop_in_insertion_order) ||
-        !CU_add_test(s, "cancel removes exactly that event", test_cancel_removes_exactly_that_event) ||
+        !CU_add_test(s, "cancel removes exactly that event",
+                     test_cancel_removes_exactly_that_event) ||
         !CU_add_test(s, "fired, cancelled, unknown and NONE handles are CPN_ENOENT",
                      test_stale_unknown_and_none_handles_are_enoent) ||
         !CU_add_test(s, "reschedule moves in place and goes behind equal times",

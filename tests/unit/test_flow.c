@@ -285,6 +285,32 @@ static void test_multipath_split_by_ratio_and_by_offer(void)
     teardown(&r);
 }
 
+static void test_interned_paths_start_like_hop_lists(void)
+{
+    /* The same two-flow case through cpn_flownet_path() + cpn_flow_start_path(): identical
+     * hops give one id; both flows share one class and end at 2 s. */
+    struct rec r;
+    double cap[] = {1 * GB, 2 * GB};
+    uint32_t p[] = {0, 1}, id, id2, bad[] = {5};
+    setup(&r, 2, cap);
+    CU_ASSERT_EQUAL(cpn_flownet_path(r.net, p, 2, &id), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_flownet_path(r.net, p, 2, &id2), CPN_OK);
+    CU_ASSERT_EQUAL(id, id2);
+    CU_ASSERT_EQUAL(cpn_flownet_path(r.net, bad, 1, &id2), CPN_ERANGE);
+    CU_ASSERT_EQUAL(cpn_flownet_path(r.net, p, 2, NULL), CPN_EINVAL);
+    struct cpn_flow_spec s = spec(&r, 0, 1 * GB, NULL, 0, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_flow_start_path(r.net, id, &s, &r.h[0]), CPN_OK);
+    s.id = 1;
+    CU_ASSERT_EQUAL(cpn_flow_start_path(r.net, id, &s, &r.h[1]), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_flow_start_path(r.net, 99, &s, NULL), CPN_ENOENT);
+    CU_ASSERT_EQUAL(cpn_flow_start_path(r.net, id, NULL, NULL), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_flownet_classes(r.net), 1);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 2.0, REL);
+    CPN_ASSERT_REL(r.end[1], 2.0, REL);
+    teardown(&r);
+}
+
 static int cancel_h1(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
     (void)eng;
@@ -636,6 +662,7 @@ int cpn_test_register_flow(void)
          test_latency_phase_uses_no_bandwidth},
         {"a flow with an empty path runs at its cap", test_empty_path_runs_at_its_cap},
         {"multipath split by ratio and by path offer", test_multipath_split_by_ratio_and_by_offer},
+        {"interned paths start flows like hop lists", test_interned_paths_start_like_hop_lists},
         {"cancel mid-transfer frees the share; link accounting adds up",
          test_cancel_mid_transfer_frees_the_share},
         {"a capacity change re-solves the rates", test_capacity_change_resolves_rates},

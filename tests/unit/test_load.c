@@ -3,8 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/jobs.h"
+#include "models/network.h"
 #include "scenarios/load.h"
+#include "sim/engine.h"
 #include "sim/error.h"
+#include "sim/rng.h"
 #include "tests/unit/suites.h"
 
 /* A diagnostic sink writing into memory, so tests can read the messages. */
@@ -210,7 +214,7 @@ static void test_short_overrides_change_attributes_before_validation(void)
     const struct cpn_override ov[] = {{"link/a-b@capacity", "400Gbps", NULL},
                                       {"simulation@seed", "7", NULL},
                                       {"link@mtu", "9000B", NULL}};
-    const struct cpn_scen_options opt = {ov, 3};
+    const struct cpn_scen_options opt = {.overrides = ov, .n_overrides = 3};
     CU_ASSERT_EQUAL_FATAL(load_text(two_nodes, &opt, &k, &s), CPN_OK);
     const struct cpn_link *l = cpn_topo_link(s->topo, 0);
     CPN_ASSERT_REL(l->capacity, 400e9 / 8, 1e-12);
@@ -226,7 +230,7 @@ static void test_xpath_override_sets_every_selected_attribute(void)
     struct cpn_scenario *s = NULL;
     const struct cpn_override ov[] = {{"//link[@id=\"a-b\"]/@capacity", "1Tbps", NULL},
                                       {"/cpnsim/simulation/@until", "2h", NULL}};
-    const struct cpn_scen_options opt = {ov, 2};
+    const struct cpn_scen_options opt = {.overrides = ov, .n_overrides = 2};
     CU_ASSERT_EQUAL_FATAL(load_text(two_nodes, &opt, &k, &s), CPN_OK);
     CPN_ASSERT_REL(cpn_topo_link(s->topo, 0)->capacity, 1e12 / 8, 1e-12);
     CU_ASSERT_EQUAL(s->until, 7200.0);
@@ -243,7 +247,7 @@ static void test_overrides_that_match_nothing_or_too_much_are_errors(void)
                                       {"//link", "1Gbps", NULL},
                                       {"//@nothing", "1", NULL},
                                       {"node", "1", NULL}};
-    const struct cpn_scen_options opt = {ov, 5};
+    const struct cpn_scen_options opt = {.overrides = ov, .n_overrides = 5};
     CU_ASSERT_EQUAL(load_text(two_nodes, &opt, &k, &s), CPN_ESCENARIO);
     CU_ASSERT_PTR_NULL(s);
     CU_ASSERT_STRING_EQUAL(
@@ -280,7 +284,7 @@ static void test_invalid_xpath_is_reported_with_its_position(void)
     struct sink k;
     struct cpn_scenario *s = NULL;
     const struct cpn_override ov[] = {{"//link[@id", "1Gbps", NULL}};
-    const struct cpn_scen_options opt = {ov, 1};
+    const struct cpn_scen_options opt = {.overrides = ov, .n_overrides = 1};
     CU_ASSERT_EQUAL(load_text(two_nodes, &opt, &k, &s), CPN_ESCENARIO);
     CU_ASSERT_STRING_EQUAL(k.text, "cpnsim: --set //link[@id=1Gbps: invalid XPath \"//link[@id\": "
                                    "invalid predicate at character 11\n");
@@ -369,6 +373,343 @@ static void test_missing_file_is_enoinput_and_null_arguments_einval(void)
     cpn_scen_free(NULL);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Centers, workload, scheduler (tests/scenarios/ok/centers.xml)                               */
+
+static uint32_t node_of(const struct cpn_scenario *s, const char *id)
+{
+    uint32_t n = cpn_topo_find_node(s->topo, id);
+    CU_ASSERT_FATAL(n != CPN_NONE);
+    return n;
+}
+
+static void test_centers_and_pools_are_converted_to_si(void)
+{
+    struct sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
+    CU_ASSERT_STRING_EQUAL(k.text, "");
+    CU_ASSERT_EQUAL_FATAL(s->centers.len, 2);
+    CU_ASSERT_EQUAL_FATAL(s->pools.len, 3);
+    const struct cpn_scen_center *c = &s->centers.items[0];
+    CU_ASSERT_STRING_EQUAL(c->spec.id, "zhongwei-ai");
+    CU_ASSERT_EQUAL(c->spec.kind, CPN_CENTER_AI);
+    CU_ASSERT_EQUAL(c->spec.node, node_of(s, "ningxia-gw"));
+    CPN_ASSERT_REL(c->spec.lat, 37.51, 1e-12); /* the node's coordinates */
+    CPN_ASSERT_REL(c->spec.pue, 1.15, 1e-12);
+    /* 1.8 CNY per GPU-hour / 3600 s = 0.0005 CNY per unit-second. */
+    CPN_ASSERT_REL(c->spec.unit_price, 0.0005, 1e-12);
+    /* 0.35 CNY/kWh and 0.35 kg/kWh over 3.6e6 J/kWh = 9.7222e-8 per J. */
+    CPN_ASSERT_REL(c->spec.electricity_price, 0.35 / 3.6e6, 1e-12);
+    CPN_ASSERT_REL(c->spec.carbon_intensity, 0.35 / 3.6e6, 1e-12);
+    CPN_ASSERT_REL(c->spec.storage_capacity, 50e15, 1e-12);       /* 50 PB */
+    CPN_ASSERT_REL(c->spec.storage_read_bandwidth, 5e10, 1e-12);  /* 400 Gbps / 8 */
+    CPN_ASSERT_REL(c->spec.storage_write_bandwidth, 2.5e10, 1e-12); /* 200 Gbps / 8 */
+    CU_ASSERT_EQUAL(c->spec.discipline, CPN_QUEUE_EASY);
+    CU_ASSERT_EQUAL(c->spec.walltime, CPN_WALLTIME_KILL);
+    CU_ASSERT_EQUAL(c->pool0, 0);
+    CU_ASSERT_EQUAL(c->npools, 2);
+    const struct cpn_scen_pool *p = &s->pools.items[0];
+    CU_ASSERT_STRING_EQUAL(p->spec.name, "h100");
+    CU_ASSERT_EQUAL(p->spec.units, 4096);
+    CPN_ASSERT_REL(p->spec.flops, 989e12, 1e-12);
+    /* The pool's peak: 4096 x 989 TFLOPS = 4.050944 EFLOP/s. */
+    CPN_ASSERT_REL(p->spec.units * p->spec.flops, 4.050944e18, 1e-12);
+    CPN_ASSERT_REL(p->spec.memory, 80e9, 1e-12);
+    CU_ASSERT_STRING_EQUAL(p->spec.accelerator, "H100");
+    CU_ASSERT_EQUAL(p->spec.idle_power, 90);
+    CU_ASSERT_EQUAL(p->spec.peak_power, 700);
+    CU_ASSERT_EQUAL(p->type, 0);
+    CU_ASSERT_EQUAL(s->pools.items[1].type, 1); /* no accelerator: type "" */
+    CU_ASSERT_EQUAL_FATAL(s->pool_types.len, 2);
+    CU_ASSERT_STRING_EQUAL(s->pool_types.items[0], "H100");
+    CU_ASSERT_STRING_EQUAL(s->pool_types.items[1], "");
+    c = &s->centers.items[1];
+    CU_ASSERT_EQUAL(c->spec.kind, CPN_CENTER_HPC); /* default */
+    CU_ASSERT_EQUAL(c->spec.discipline, CPN_QUEUE_FCFS);
+    CU_ASSERT_EQUAL(c->spec.walltime, CPN_WALLTIME_EXTEND);
+    CU_ASSERT_EQUAL(c->spec.pue, 1);               /* default */
+    CPN_ASSERT_REL(c->spec.unit_price, 0.1 / 3600, 1e-12); /* 0.1 CNY/core-h */
+    CU_ASSERT_EQUAL(c->spec.storage_capacity, 0);
+    CU_ASSERT_EQUAL(c->pool0, 2);
+    CU_ASSERT_EQUAL(c->npools, 1);
+    CU_ASSERT_STRING_EQUAL(s->currency, "CNY");
+    free(k.text);
+    cpn_scen_free(s);
+}
+
+static void test_generators_get_arrivals_origins_and_distributions(void)
+{
+    struct sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(s->generators.len, 3);
+    const struct cpn_generator_spec *g = &s->generators.items[0].spec;
+    CU_ASSERT_STRING_EQUAL(g->id, "ai-train");
+    CU_ASSERT_EQUAL(g->base.kind, CPN_JOB_TRAINING);
+    /* rate 12/h = 1/300 per s; diurnal 0.5 -> sinusoid; phase 14 h = 50400 s. */
+    CU_ASSERT_EQUAL(g->arrivals.kind, CPN_ARRIVAL_SINUSOID);
+    CPN_ASSERT_REL(g->arrivals.rate, 1.0 / 300, 1e-12);
+    CPN_ASSERT_REL(g->arrivals.amplitude, 0.5, 1e-12);
+    CPN_ASSERT_REL(g->arrivals.phase, 50400, 1e-12);
+    CU_ASSERT_EQUAL_FATAL(g->n_origins, 2);
+    CU_ASSERT_EQUAL(g->origins[0], node_of(s, "beijing"));
+    CU_ASSERT_EQUAL(g->origins[1], node_of(s, "shanghai"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g->origin_weights);
+    CU_ASSERT_EQUAL(g->origin_weights[0], 1); /* no weight given: 1 */
+    CU_ASSERT_EQUAL(g->origin_weights[1], 2);
+    /* choice(8:4,64:2,512:1): mean (8*4 + 64*2 + 512)/7 = 672/7 = 96 units. */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g->units);
+    CU_ASSERT_EQUAL(g->units->kind, CPN_DIST_CHOICE);
+    CPN_ASSERT_REL(cpn_dist_mean(g->units), 96, 1e-12);
+    CU_ASSERT_EQUAL(g->work->kind, CPN_DIST_LOGNORMAL);
+    CU_ASSERT_EQUAL(g->work->a, 50);
+    CU_ASSERT_PTR_NULL(g->duration);
+    CPN_ASSERT_REL(cpn_dist_mean(g->bytes_in), 15.5e12, 1e-12); /* (1 TB + 30 TB) / 2 */
+    CPN_ASSERT_REL(cpn_dist_mean(g->bytes_out), 100e9, 1e-12);
+    CPN_ASSERT_REL(cpn_dist_mean(g->walltime_factor), 1.5, 1e-12);
+    CPN_ASSERT_REL(cpn_dist_mean(g->deadline), 86400, 1e-12); /* exp(1d) */
+    CU_ASSERT_PTR_NULL(g->walltime);
+    CU_ASSERT_EQUAL(g->base.pool_type, 0); /* "H100" */
+    CU_ASSERT_EQUAL(g->base.paths, 4);
+    CU_ASSERT_EQUAL(g->base.center, CPN_NONE);
+    g = &s->generators.items[1].spec;
+    CU_ASSERT_EQUAL(g->base.kind, CPN_JOB_BATCH);
+    CU_ASSERT_EQUAL(g->arrivals.kind, CPN_ARRIVAL_POISSON);
+    CU_ASSERT_EQUAL(g->n_origins, 0);
+    CU_ASSERT_EQUAL(g->base.origin, node_of(s, "shanghai"));
+    CU_ASSERT_EQUAL(g->base.center, 1); /* <placement center="shanghai-hpc"/> */
+    CPN_ASSERT_REL(g->base.ref_speed, 2.5e12, 1e-12);
+    CU_ASSERT_EQUAL(g->max_jobs, 500);
+    CPN_ASSERT_REL(cpn_dist_mean(g->duration), 7200, 1e-12);
+    CU_ASSERT_PTR_NULL(g->work);
+    g = &s->generators.items[2].spec;
+    CU_ASSERT_EQUAL(g->base.kind, CPN_JOB_INGEST);
+    CU_ASSERT_EQUAL(g->bytes_in->kind, CPN_DIST_PARETO);
+    CU_ASSERT_EQUAL(g->bytes_in->a, 1e12);
+    CU_ASSERT_EQUAL(g->bytes_in->b, 100e12);
+    CU_ASSERT_PTR_NULL(g->units); /* absent: base.units = 1 */
+    CU_ASSERT_EQUAL(g->base.units, 1);
+    free(k.text);
+    cpn_scen_free(s);
+}
+
+static void test_trace_keeps_the_window_and_maps_groups_to_origins(void)
+{
+    struct sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(s->traces.len, 1);
+    const struct cpn_scen_trace *t = &s->traces.items[0];
+    const struct cpn_traces *tr = t->spec.traces;
+    CU_ASSERT_STRING_EQUAL(t->spec.id, "sdsc");
+    CU_ASSERT_PTR_NOT_NULL(strstr(t->path, "tests/scenarios/ok/data/small.swf"));
+    CU_ASSERT_STRING_EQUAL(s->files.items[s->files.len - 1], t->path);
+    /* window-end="1d": job 5 (submit 90000 s > 86400 s) is left out. */
+    CU_ASSERT_EQUAL_FATAL(tr->njobs, 4);
+    CU_ASSERT_EQUAL(t->spec.base.kind, CPN_JOB_BATCH); /* swf's default kind */
+    CPN_ASSERT_REL(t->spec.base.ref_speed, 2.5e12, 1e-12);
+    CPN_ASSERT_REL(cpn_dist_mean(t->spec.bytes_in), 1e9, 1e-12);
+    CU_ASSERT_EQUAL(tr->jobs[2].units, 32); /* requested -1: allocated 32 */
+    /* Partition 1 ("batch") -> beijing by its <map>; partition 2 ("debug") is unmapped ->
+     * the default origin shanghai.  Jobs 1..4 are in partitions 1, 2, 1, 2. */
+    uint32_t bj = node_of(s, "beijing"), sh = node_of(s, "shanghai");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t->spec.origins);
+    CU_ASSERT_EQUAL(t->spec.origins[0], bj);
+    CU_ASSERT_EQUAL(t->spec.origins[1], sh);
+    CU_ASSERT_EQUAL(t->spec.origins[2], bj);
+    CU_ASSERT_EQUAL(t->spec.origins[3], sh);
+    free(k.text);
+    cpn_scen_free(s);
+}
+
+static void test_scheduler_settings_are_checked_and_kept(void)
+{
+    struct sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
+    const struct cpn_scen_scheduler *sch = &s->scheduler;
+    CU_ASSERT_STRING_EQUAL(sch->policy, "earliest_finish");
+    CU_ASSERT_PTR_EQUAL(sch->ops, &cpn_policy_earliest_finish);
+    CU_ASSERT_EQUAL_FATAL(sch->params.len, 2);
+    CU_ASSERT_STRING_EQUAL(sch->params.items[0].name, "overlap");
+    CU_ASSERT_EQUAL(sch->params.items[0].value, 0.5);
+    CU_ASSERT_STRING_EQUAL(sch->params.items[1].name, "path_overhead");
+    CU_ASSERT_EQUAL(sch->params.items[1].value, 2); /* "2s", the parameter's unit is s */
+    CU_ASSERT_EQUAL(sch->awareness.mode, CPN_AWARENESS_CENTRALIZED);
+    CU_ASSERT_EQUAL(sch->awareness.period, 30);
+    CPN_ASSERT_REL(sch->awareness.delay, 0.02, 1e-12);
+    CU_ASSERT_PTR_NULL(sch->awareness.center_delay);
+    CU_ASSERT(sch->line > 0);
+    /* The settings are what cpn_policy_new() takes; overlap is parameter 2 of the table. */
+    struct cpn_policy *p = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_policy_new(sch->ops, sch->params.items, sch->params.len, NULL,
+                                         (uint32_t)s->centers.len, 3, &p),
+                          CPN_OK);
+    CU_ASSERT_EQUAL(cpn_policy_param_value(p, 2), 0.5);
+    cpn_policy_free(p);
+    free(k.text);
+    cpn_scen_free(s);
+}
+
+static void test_without_scheduler_the_default_is_earliest_finish_with_oracle(void)
+{
+    struct sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_file("scenarios/tiny.xml", &k, &s), CPN_OK);
+    CU_ASSERT_STRING_EQUAL(s->scheduler.policy, CPN_SCEN_DEFAULT_POLICY);
+    CU_ASSERT_PTR_EQUAL(s->scheduler.ops, &cpn_policy_earliest_finish);
+    CU_ASSERT_EQUAL(s->scheduler.awareness.mode, CPN_AWARENESS_ORACLE);
+    CU_ASSERT_EQUAL(s->scheduler.params.len, 0);
+    CU_ASSERT_PTR_NULL(s->scheduler.file);
+    CU_ASSERT_EQUAL(s->centers.len, 0);
+    CU_ASSERT_EQUAL(s->generators.len, 0);
+    CU_ASSERT_STRING_EQUAL(s->currency, "");
+    free(k.text);
+    cpn_scen_free(s);
+}
+
+/* A two-node scenario around the given centers/workload/scheduler text. */
+static int load_parts(const char *parts, struct sink *k, struct cpn_scenario **s,
+                      const struct cpn_scen_options *opt)
+{
+    char xml[4096];
+    snprintf(xml, sizeof xml,
+             "<cpnsim version=\"1\">\n"
+             "  <simulation until=\"1d\" seed=\"5\"/>\n"
+             "  <topology><node id=\"a\"/><node id=\"b\"/><node id=\"c\"/>\n"
+             "    <link id=\"a-b\" a=\"a\" b=\"b\" capacity=\"1Gbps\" latency=\"1ms\"/>\n"
+             "    <link id=\"b-c\" a=\"b\" b=\"c\" capacity=\"1Gbps\" latency=\"1ms\"/>\n"
+             "  </topology>\n"
+             "  <centers><center id=\"c1\" node=\"b\"><pool units=\"8\" per-unit=\"1TFLOPS\"/>"
+             "</center></centers>\n"
+             "%s\n"
+             "</cpnsim>\n",
+             parts);
+    return load_text(xml, opt, k, s);
+}
+
+static void test_weighted_trace_origins_are_drawn_from_the_seed(void)
+{
+    struct sink k;
+    struct cpn_scenario *s1 = NULL, *s2 = NULL;
+    char parts[1024];
+    snprintf(parts, sizeof parts,
+             "<workload><trace id=\"t\" format=\"swf\" file=\"%s\" origins=\"weighted\">"
+             "<map node=\"a\" weight=\"1\"/><map node=\"c\" weight=\"0\"/><map node=\"b\"/>"
+             "</trace></workload>",
+             cpn_test_srcpath("tests/scenarios/ok/data/small.swf"));
+    CU_ASSERT_EQUAL_FATAL(load_parts(parts, &k, &s1, NULL), CPN_OK);
+    free(k.text);
+    CU_ASSERT_EQUAL_FATAL(load_parts(parts, &k, &s2, NULL), CPN_OK);
+    free(k.text);
+    const struct cpn_scen_trace *t1 = &s1->traces.items[0], *t2 = &s2->traces.items[0];
+    CU_ASSERT_EQUAL_FATAL(t1->spec.traces->njobs, 5);
+    /* Weight 0 for c: every job comes from a or b; the same seed gives the same draws. */
+    uint32_t c = node_of(s1, "c");
+    for (size_t i = 0; i < 5; i++) {
+        CU_ASSERT(t1->spec.origins[i] != c);
+        CU_ASSERT_EQUAL(t1->spec.origins[i], t2->spec.origins[i]);
+    }
+    cpn_scen_free(s1);
+    cpn_scen_free(s2);
+}
+
+static void test_scheduler_errors_are_located(void)
+{
+    struct sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL(load_parts("<scheduler awareness=\"hybrid\" period=\"0\"/>\n"
+                               "<scheduler/>",
+                               &k, &s, NULL),
+                    CPN_ESCENARIO);
+    CU_ASSERT_STRING_EQUAL(k.text,
+                           "cpnsim: mem.xml:8: scheduler: period is zero (awareness \"hybrid\" "
+                           "needs the interval between state reports, e.g. period=\"30s\")\n"
+                           "cpnsim: mem.xml:9: scheduler: given twice (first at line 8; a "
+                           "scenario has one <scheduler>)\n");
+    free(k.text);
+    CU_ASSERT_EQUAL(load_parts("<scheduler policy=\"min_cost\"><param name=\"hold\" value=\"0\"/>"
+                               "<param name=\"hold\" value=\"1\"/></scheduler>",
+                               &k, &s, NULL),
+                    CPN_ESCENARIO);
+    CU_ASSERT_STRING_EQUAL(k.text, "cpnsim: mem.xml:8: param: parameter \"hold\" is given twice "
+                                   "(give each parameter once)\n");
+    free(k.text);
+}
+
+static void test_a_policy_registry_in_the_options_is_used(void)
+{
+    struct sink k;
+    struct cpn_scenario *s = NULL;
+    struct cpn_policy_registry *reg = cpn_policy_registry_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(reg);
+    const struct cpn_scen_options opt = {.policies = reg};
+    CU_ASSERT_EQUAL_FATAL(load_parts("<scheduler policy=\"balanced\"/>", &k, &s, &opt), CPN_OK);
+    CU_ASSERT_PTR_EQUAL(s->scheduler.ops, cpn_policy_find(reg, "balanced"));
+    free(k.text);
+    cpn_scen_free(s);
+    cpn_policy_registry_free(reg);
+}
+
+static void test_unbounded_unit_distributions_are_not_checked_at_load(void)
+{
+    struct sink k;
+    struct cpn_scenario *s = NULL;
+    /* exp(100) can exceed the 8-unit pool, but has no maximum: jobs drawn above 8 units are
+     * rejected by the jobs layer at run time.  uniform(1,9) can: 9 > 8 is an error. */
+    CU_ASSERT_EQUAL(load_parts("<workload><generator id=\"g\" origin=\"a\" rate=\"1/h\" "
+                               "units=\"exp(100)\" duration=\"1h\"/>"
+                               "<generator id=\"h\" origin=\"a\" rate=\"1/h\" "
+                               "units=\"uniform(1,9)\" duration=\"1h\"/></workload>",
+                               &k, &s, NULL),
+                    CPN_ESCENARIO);
+    CU_ASSERT_EQUAL(k.diag.errors, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "generator \"h\": units \"uniform(1,9)\" can ask for 9 "
+                                          "units, more than any pool has"));
+    free(k.text);
+}
+
+static void test_loaded_specs_are_accepted_by_the_jobs_layer(void)
+{
+    struct sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
+    free(k.text);
+    struct cpn_engine *eng = cpn_engine_new();
+    struct cpn_rng *rng = cpn_rng_new(s->seed);
+    struct cpn_network *net = NULL;
+    struct cpn_jobs *jobs = NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s->router); /* built for the reachability checks */
+    CU_ASSERT_EQUAL_FATAL(cpn_network_new(eng, s->topo, s->router, &net), CPN_OK);
+    struct cpn_jobs_config cfg = {.engine = eng, .network = net, .topo = s->topo,
+                                  .router = s->router, .awareness = s->scheduler.awareness,
+                                  .rng = rng};
+    CU_ASSERT_EQUAL_FATAL(cpn_jobs_new(&cfg, &jobs), CPN_OK);
+    for (size_t i = 0; i < s->centers.len; i++) {
+        const struct cpn_scen_center *c = &s->centers.items[i];
+        struct cpn_pool_spec pools[4];
+        CU_ASSERT_FATAL(c->npools <= 4);
+        for (uint32_t p = 0; p < c->npools; p++)
+            pools[p] = s->pools.items[c->pool0 + p].spec;
+        uint32_t index = CPN_NONE;
+        CU_ASSERT_EQUAL(cpn_jobs_add_center(jobs, &c->spec, pools, c->npools, &index), CPN_OK);
+        CU_ASSERT_EQUAL(index, i);
+    }
+    /* The scenario's type numbering is the jobs layer's. */
+    for (size_t t = 0; t < s->pool_types.len; t++)
+        CU_ASSERT_EQUAL(cpn_jobs_pool_type(jobs, s->pool_types.items[t]), t);
+    for (size_t i = 0; i < s->generators.len; i++)
+        CU_ASSERT_EQUAL(cpn_jobs_add_generator(jobs, &s->generators.items[i].spec), CPN_OK);
+    for (size_t i = 0; i < s->traces.len; i++)
+        CU_ASSERT_EQUAL(cpn_jobs_add_trace(jobs, &s->traces.items[i].spec), CPN_OK);
+    cpn_jobs_free(jobs);
+    cpn_network_free(net);
+    cpn_rng_free(rng);
+    cpn_engine_free(eng);
+    cpn_scen_free(s);
+}
+
 int cpn_test_register_load(void)
 {
     CU_pSuite s = CU_add_suite("load", NULL, NULL);
@@ -401,7 +742,27 @@ int cpn_test_register_load(void)
         !CU_add_test(s, "garbage and empty input are scenario errors",
                      test_garbage_and_empty_input_are_scenario_errors) ||
         !CU_add_test(s, "a missing file is CPN_ENOINPUT, NULL arguments CPN_EINVAL",
-                     test_missing_file_is_enoinput_and_null_arguments_einval))
+                     test_missing_file_is_enoinput_and_null_arguments_einval) ||
+        !CU_add_test(s, "centers and pools are converted to SI (1.8 CNY/GPUh = 0.0005 CNY/unit-s)",
+                     test_centers_and_pools_are_converted_to_si) ||
+        !CU_add_test(s, "generators get their arrivals, origins and distributions",
+                     test_generators_get_arrivals_origins_and_distributions) ||
+        !CU_add_test(s, "a trace keeps its window and maps groups to origins",
+                     test_trace_keeps_the_window_and_maps_groups_to_origins) ||
+        !CU_add_test(s, "scheduler settings are checked and kept in their units",
+                     test_scheduler_settings_are_checked_and_kept) ||
+        !CU_add_test(s, "without <scheduler> the policy is earliest_finish with oracle awareness",
+                     test_without_scheduler_the_default_is_earliest_finish_with_oracle) ||
+        !CU_add_test(s, "weighted trace origins are drawn from the scenario seed",
+                     test_weighted_trace_origins_are_drawn_from_the_seed) ||
+        !CU_add_test(s, "scheduler errors are located (zero period, twice, repeated param)",
+                     test_scheduler_errors_are_located) ||
+        !CU_add_test(s, "a policy registry given in the options is used",
+                     test_a_policy_registry_in_the_options_is_used) ||
+        !CU_add_test(s, "unbounded unit distributions are not checked at load, bounded ones are",
+                     test_unbounded_unit_distributions_are_not_checked_at_load) ||
+        !CU_add_test(s, "the loaded centers and sources are accepted by the jobs layer",
+                     test_loaded_specs_are_accepted_by_the_jobs_layer))
         return CU_get_error();
     return CUE_SUCCESS;
 }

@@ -290,6 +290,7 @@ static void test_report_and_info_read_trace_files(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "job.all.jct.mean"));
     free(buf);
     CU_ASSERT_EQUAL(cpn_report_info("/nonexistent.h5", stdout, 0), CPN_ENOINPUT);
+    CU_ASSERT_EQUAL(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0); /* every file closed */
     CU_ASSERT_EQUAL(cpn_report_info(NULL, stdout, 0), CPN_EINVAL);
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -87,8 +87,7 @@ static void test_the_derived_seed_matches_an_independent_computation(void)
      * gave 0xaf63dc4c8601ec8c for "a", the published test vector. */
     CU_ASSERT_EQUAL(cpn_rng_derive_seed(42, "workload/ai-train"), UINT64_C(0xfa9a06bf08c69a93));
     CU_ASSERT_EQUAL(cpn_rng_derive_seed(0, "a"), UINT64_C(0x223510de0dd4615f));
-    CU_ASSERT_EQUAL(cpn_rng_derive_seed(UINT64_MAX, "policy/random"),
-                    UINT64_C(0x3d75e93af05a803a));
+    CU_ASSERT_EQUAL(cpn_rng_derive_seed(UINT64_MAX, "policy/random"), UINT64_C(0x3d75e93af05a803a));
     /* The fold to 32 bits: high half XOR low half. */
     CU_ASSERT_EQUAL(cpn_rng_gsl_seed(UINT64_C(0xfa9a06bf08c69a93)), 0xf25c9c2cUL);
     CU_ASSERT_EQUAL(cpn_rng_gsl_seed(UINT64_C(0x3d75e93af05a803a)), 0xcd2f6900UL);
@@ -165,7 +164,8 @@ int cpn_test_register_rng(void)
         !CU_add_test(s, "a stream is mt19937 seeded with the folded derived seed",
                      test_a_stream_is_mt19937_seeded_with_the_folded_derived_seed) ||
         !CU_add_test(s, "many streams are found by name", test_many_streams_are_found_by_name) ||
-        !CU_add_test(s, "an empty or NULL name is CPN_EINVAL", test_an_empty_or_null_name_is_einval))
+        !CU_add_test(s, "an empty or NULL name is CPN_EINVAL",
+                     test_an_empty_or_null_name_is_einval))
         return CU_get_error();
     return CUE_SUCCESS;
 }

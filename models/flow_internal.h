@@ -1,0 +1,218 @@
+/* Internal state of the flow network, shared by models/flow.c (API, pools, timers, events) and
+ * models/flowsolve.c (component collection and progressive filling).  Not a public header. */
+#ifndef CPN_MODELS_FLOW_INTERNAL_H
+#define CPN_MODELS_FLOW_INTERNAL_H
+
+#include <stdint.h>
+
+#include "models/flow.h"
+#include "sim/array.h"
+#include "sim/evq.h"
+
+/* Two resource shares within this relative distance are a tie: progressive filling freezes the
+ * flows of both at the lower level.  Far above the rounding of one share (~1e-16) and far below
+ * the 1e-9 agreement asked of completion times. */
+#define FLOW_TIE_REL 1e-12
+
+/* A member whose remaining service is below what double arithmetic resolves is finished: its
+ * remaining bytes are below FLOW_DONE_REL of its finish point (the rounding of the cumulative
+ * service), or it would finish within FLOW_DONE_REL x now seconds (the rounding of the clock).
+ * It may thus finish at most ~1e-12 relative early; the test also guarantees progress. */
+#define FLOW_DONE_REL 1e-12
+
+/* The weight sum of a resource is kept by subtraction while classes freeze; when it has fallen
+ * below this fraction of the last exact sum it is recomputed, so that cancellation costs at most
+ * ~1e-16 / FLOW_REWEIGH relative. */
+#define FLOW_REWEIGH 1e-4
+
+/* Minimum and maximum without libm's NaN handling (no NaN reaches them; they inline). */
+static inline double min2(double a, double b)
+{
+    return b < a ? b : a;
+}
+static inline double max2(double a, double b)
+{
+    return b > a ? b : a;
+}
+
+/* Up to this many entries (coupled resources + class bounds) the filling finds its minimum by
+ * a linear scan instead of a heap (callgrind on the WAN benchmark: 8 and 16 equal, 32 3% more
+ * instructions). */
+#define FLOW_SMALL 8
+
+#define CAP_ITEM 0x80000000u /* solver heap item tag: a class's cap instead of a resource */
+
+enum { FLOW_FREE = 0, FLOW_PENDING, FLOW_ACTIVE };
+
+struct cpn_flow_rec {
+    double size;            /* bytes [B] */
+    double start;           /* creation time [s] */
+    cpn_flow_done_fn *done; /* owner's callback */
+    void *ctx;              /* owner's context */
+    uint64_t id;            /* owner's id */
+    uint32_t tpos;          /* position of its join timer (latency phase), else CPN_NONE */
+    uint32_t gen;           /* generation of the slot (never 0) */
+    uint32_t cls;           /* class; next free slot when free */
+    uint32_t hpos;          /* position in the class heap (active) */
+    uint32_t src, dst;      /* endpoints (not interpreted) */
+    uint8_t state;          /* FLOW_* */
+};
+
+struct cpn_flow_member {
+    double finish; /* finish point on the class's cumulative service [B] */
+    uint32_t flow; /* flow slot */
+};
+
+struct cpn_flow_class {
+    double cap;       /* per-flow rate bound [B/s] */
+    double weight;    /* max-min weight */
+    double rate;      /* current per-flow rate [B/s] */
+    double service;   /* cumulative per-flow service at t_service [B] */
+    double t_service; /* [s] */
+    double new_rate;  /* solver result [B/s] */
+    double bound;     /* solver: min(cap, min_capacity / n) [B/s] */
+    double min_capacity; /* smallest capacity on the path (INFINITY for none) [B/s] */
+    uint64_t hash;
+    struct cpn_flow_member *heap; /* min-heap of members' finish points */
+    uint32_t *pos;       /* pos[i]: index of this class in the list of hop i */
+    uint32_t hlen, hcap, pcap;
+    uint32_t path, n, refs;
+    uint32_t stamp, fstamp; /* component and frozen marks of the current solve */
+    uint32_t xoff, xlen;    /* its expanded hops in the solve's scratch list */
+    uint32_t next_free;
+    uint32_t tpos; /* position of its completion timer, else CPN_NONE */
+    uint8_t dirty;
+};
+
+struct cpn_flow_rentry {
+    uint32_t cls; /* class crossing the resource */
+    uint32_t hop; /* index of the resource in the class's path */
+};
+
+struct cpn_flow_resource {
+    double capacity; /* [B/s] */
+    double load;     /* [B/s] */
+    double bytes;    /* [B] */
+    double busy;     /* [s] */
+    double util;     /* integral of load / capacity up to the bytes mark [s] */
+    double bytes_mark; /* bytes carried at the last capacity change [B] */
+    double t_acct;   /* accounting integrated up to here [s] */
+    double weight;   /* solver: weight of unfrozen flows */
+    double weight_base; /* solver: last exact weight */
+    double frozen;   /* solver: sum of frozen rates [B/s] */
+    double demand;   /* sum over crossing classes of n x bound [B/s] (kept incrementally) */
+    struct cpn_flow_rentry *list;
+    uint32_t len, cap;
+    uint32_t cnt, nflows, stamp, xstamp; /* xstamp: expanded in this solve */
+    uint8_t dirty;
+    uint8_t coupled; /* not slack at the last visit (see collect()) */
+};
+
+struct cpn_flow_path {
+    uint32_t off, len; /* hops in the arena */
+    uint64_t hash;
+};
+
+struct cpn_flow_sentry {
+    double key;    /* share level [B/s per unit weight] */
+    uint32_t item; /* resource, or CAP_ITEM | class */
+};
+
+/* An internal timer: a flow's join (latency over) or a class's next completion.  All timers
+ * share one min-heap ordered by (time, seq) and one engine event, the "tick", scheduled at the
+ * earliest timer (or now, when a re-solve is pending). */
+#define TIMER_FLOW 0x80000000u
+struct cpn_flow_timer {
+    double time;  /* [s] */
+    uint64_t seq; /* tie-break: order of setting */
+    uint32_t id;  /* class id, or TIMER_FLOW | flow slot */
+};
+
+struct cpn_flow_donerec {
+    struct cpn_flow_done info;
+    cpn_flow_done_fn *fn;
+    void *ctx;
+};
+
+struct cpn_flownet {
+    struct cpn_engine *eng;
+    struct cpn_flow_resource *res;
+    uint32_t n_res;
+    CPN_ARRAY(struct cpn_flow_rec) flows;
+    uint32_t free_flow;
+    CPN_ARRAY(struct cpn_flow_class) classes;
+    uint32_t free_class, live_classes;
+    CPN_ARRAY(uint32_t) arena;
+    CPN_ARRAY(struct cpn_flow_path) paths;
+    uint32_t *ptab, *ctab; /* open-addressing tables of path and class ids */
+    size_t ptab_size, ctab_size, ctab_used;
+    CPN_ARRAY(uint32_t) dirty_cls;
+    CPN_ARRAY(uint32_t) dirty_res;
+    CPN_ARRAY(uint32_t) comp_cls;
+    CPN_ARRAY(uint32_t) comp_res;
+    CPN_ARRAY(uint32_t) xhops; /* per component class: its expanded hops */
+    CPN_ARRAY(struct cpn_flow_sentry) heap;
+    CPN_ARRAY(struct cpn_flow_donerec) done;
+    size_t n_flows, n_active;
+    uint32_t stamp;
+    CPN_ARRAY(struct cpn_flow_timer) timers;
+    uint64_t timer_seq;
+    cpn_evh tick_ev;  /* the pending tick, or CPN_EVH_NONE */
+    double tick_time; /* its time [s] */
+    int in_tick;      /* the tick handler is running (callbacks included) */
+    struct cpn_flow_stats stats;
+};
+
+static inline void account(struct cpn_flow_resource *r, double now)
+{
+    double dt = now - r->t_acct;
+    if (dt > 0) {
+        r->bytes += r->load * dt;
+        if (r->load > 0)
+            r->busy += dt;
+    }
+    r->t_acct = now;
+}
+
+/* The utilisation integral: while the capacity is constant it is (bytes - mark) / capacity, so
+ * the hot path keeps no division; a capacity change closes the interval (account_capacity()). */
+static inline double account_util(const struct cpn_flow_resource *r)
+{
+    return r->util + (r->capacity > 0 ? (r->bytes - r->bytes_mark) / r->capacity : 0);
+}
+
+static inline void account_capacity(struct cpn_flow_resource *r, double now, double capacity)
+{
+    account(r, now);
+    r->util = account_util(r);
+    r->bytes_mark = r->bytes;
+    r->capacity = capacity;
+}
+
+static inline const uint32_t *path_hops(const struct cpn_flownet *net, uint32_t pid, uint32_t *n)
+{
+    const struct cpn_flow_path *p = &net->paths.items[pid];
+    *n = p->len;
+    return net->arena.items + p->off;
+}
+
+static inline void class_advance(struct cpn_flow_class *c, double now)
+{
+    if (now > c->t_service) {
+        c->service += c->rate * (now - c->t_service);
+        c->t_service = now;
+    }
+}
+
+/**
+ * Re-solve the components touched since the last solve (dirty classes and resources): collect
+ * them, run progressive filling, apply the new rates (resource loads, class timers).
+ * @return CPN_OK or CPN_ENOMEM.  O((K + R) log(K + R) + sum of path lengths) for a component of
+ *         K classes and R coupled resources.
+ */
+int cpn_flow_solve_(struct cpn_flownet *net, double now);
+
+/** (Re)set the completion timer of a class for its earliest member (none at rate 0). */
+int cpn_flow_schedule_(struct cpn_flownet *net, struct cpn_flow_class *c, double now);
+
+#endif /* CPN_MODELS_FLOW_INTERNAL_H */

@@ -1,0 +1,932 @@
+/* Scenario loader: <workload> (generators and traces) and the whole-workload checks (see
+ * load.h, docs/scenario-format.md). */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scenarios/load_impl.h"
+#include "sim/error.h"
+#include "sim/rng.h"
+
+/* Where the project keeps the real traces (README of the shared data folder). */
+#define LD_SHARED_DATA "../shared/data/"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Small parsers                                                                               */
+
+/* Quantity arguments of a distribution: ctx points to the enum cpn_quantity expected. */
+static int ld_dist_quantity(const char *text, void *ctx, double *out, char *why, size_t whylen)
+{
+    return cpn_units_parse(text, *(const enum cpn_quantity *)ctx, out, why, whylen);
+}
+
+/* Parse an optional distribution attribute into @p d and point @p ptr at it.  @p q is the
+ * quantity of its values, or CPN_Q_NQUANTITY for plain numbers (counts, factors).
+ * Returns 1 when present and valid, 0 when absent, -1 when invalid (reported). */
+static int ld_dist(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_quantity q,
+                   struct cpn_dist *d, const struct cpn_dist **ptr)
+{
+    const char *v = cpn_ld_attr(elem, name);
+    char why[CPN_LD_MSG / 2];
+    if (!v)
+        return 0;
+    int rc = cpn_dist_parse(v, q == CPN_Q_NQUANTITY ? NULL : ld_dist_quantity, &q, d, why,
+                            sizeof why);
+    if (rc == CPN_ENOMEM) {
+        L->oom = 1;
+        return -1;
+    }
+    if (rc != CPN_OK) {
+        cpn_ld_error(L, elem, "%s \"%s\": %s", name, v, why);
+        return -1;
+    }
+    *ptr = d;
+    return 1;
+}
+
+/* Smallest and largest value a distribution can draw; 0 when it is unbounded (exp, lognormal). */
+static int ld_dist_bounds(const struct cpn_dist *d, double *lo, double *hi)
+{
+    switch (d->kind) {
+    case CPN_DIST_CONST:
+        *lo = *hi = d->a;
+        return 1;
+    case CPN_DIST_UNIFORM:
+    case CPN_DIST_PARETO:
+        *lo = d->a;
+        *hi = d->b;
+        return 1;
+    case CPN_DIST_CHOICE:
+        *lo = INFINITY;
+        *hi = -INFINITY;
+        for (size_t i = 0; i < d->n; i++)
+            if (d->weights[i] > 0) {
+                *lo = fmin(*lo, d->values[i]);
+                *hi = fmax(*hi, d->values[i]);
+            }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Parse "NODE[:WEIGHT] ..." into node indices and weights (weights NULL when none is given).
+ * Returns the number of origins, 0 when bad (reported) or out of memory (L->oom). */
+static uint32_t ld_origin_list(struct cpn_ld *L, xmlNode *elem, const char *attr, uint32_t **nodes,
+                               double **weights)
+{
+    const char *v = cpn_ld_attr(elem, attr);
+    size_t len = strlen(v);
+    char *copy = malloc(len + 1);
+    CPN_ARRAY(uint32_t) n = {0};
+    CPN_ARRAY(double) w = {0};
+    int ok = 1, weighted = 0;
+    if (!copy) {
+        L->oom = 1;
+        return 0;
+    }
+    memcpy(copy, v, len + 1);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+        char *colon = strrchr(tok, ':');
+        double weight = 1;
+        if (colon) {
+            char why[256];
+            *colon = '\0';
+            weighted = 1;
+            if (cpn_units_parse_number(colon + 1, 0, &weight, why, sizeof why) != CPN_OK) {
+                cpn_ld_error(L, elem, "%s: weight of \"%s\": %s", attr, tok, why);
+                ok = 0;
+            }
+        }
+        uint32_t node = cpn_ld_node_ref(L, elem, attr, tok);
+        if (node == CPN_NONE)
+            ok = 0;
+        if (cpn_array_push(&n, node) != CPN_OK || cpn_array_push(&w, weight) != CPN_OK)
+            L->oom = 1;
+    }
+    free(copy);
+    double sum = 0;
+    for (size_t i = 0; i < w.len; i++)
+        sum += w.items[i];
+    if (ok && !L->oom && n.len == 0) {
+        cpn_ld_error(L, elem, "%s is empty (give one node id or several, e.g. \"beijing "
+                              "shanghai:2\")",
+                     attr);
+        ok = 0;
+    } else if (ok && !(sum > 0)) {
+        cpn_ld_error(L, elem, "%s \"%s\": the weights sum to 0 (give at least one weight > 0)",
+                     attr, v);
+        ok = 0;
+    }
+    if (!ok || L->oom) {
+        cpn_array_release(&n);
+        cpn_array_release(&w);
+        return 0;
+    }
+    *nodes = n.items;
+    if (weighted)
+        *weights = w.items;
+    else
+        cpn_array_release(&w);
+    return (uint32_t)n.len;
+}
+
+/* "line 12" or "FILE:12" for a source defined at @p file:@p line, seen from @p elem. */
+static void ld_where_source(const char *file, long line, const xmlNode *elem, char *buf,
+                            size_t len)
+{
+    if (strcmp(file, cpn_ld_file_name(elem)) == 0)
+        snprintf(buf, len, "line %ld", line);
+    else
+        snprintf(buf, len, "%s:%ld", file, line);
+}
+
+/* Check that a source id is new among generators and traces; 0 when taken (reported). */
+static int ld_source_id_new(struct cpn_ld *L, xmlNode *elem, const char *id)
+{
+    const struct cpn_scenario *s = L->s;
+    const char *file = NULL, *what = NULL;
+    long line = 0;
+    for (size_t i = 0; i < s->generators.len && !file; i++)
+        if (strcmp(s->generators.items[i].spec.id, id) == 0) {
+            file = s->generators.items[i].file;
+            line = s->generators.items[i].line;
+            what = "generator";
+        }
+    for (size_t i = 0; i < s->traces.len && !file; i++)
+        if (strcmp(s->traces.items[i].spec.id, id) == 0) {
+            file = s->traces.items[i].file;
+            line = s->traces.items[i].line;
+            what = "trace";
+        }
+    if (!file)
+        return 1;
+    char where[512];
+    ld_where_source(file, line, elem, where, sizeof where);
+    cpn_diag_error(L->diag, cpn_ld_file_name(elem), xmlGetLineNo(elem),
+                   "%s \"%s\": id \"%s\" is already used by the %s at %s (generators and traces "
+                   "share one id space)",
+                   (const char *)elem->name, id, id, what, where);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* What generators and traces share: the job template                                         */
+
+/* Largest pool of type @p type (CPN_NONE = any) in center @p center (CPN_NONE = any);
+ * writes the center of that pool in @p where.  0 when none. */
+static uint32_t ld_largest_pool(const struct cpn_scenario *s, uint32_t type, uint32_t center,
+                                uint32_t *where)
+{
+    uint32_t best = 0;
+    *where = CPN_NONE;
+    for (size_t c = 0; c < s->centers.len; c++) {
+        const struct cpn_scen_center *sc = &s->centers.items[c];
+        if (center != CPN_NONE && c != center)
+            continue;
+        for (uint32_t p = sc->pool0; p < sc->pool0 + sc->npools; p++)
+            if ((type == CPN_NONE || s->pools.items[p].type == type) &&
+                s->pools.items[p].spec.units > best) {
+                best = s->pools.items[p].spec.units;
+                *where = (uint32_t)c;
+            }
+    }
+    return best;
+}
+
+/* Words for "the pools jobs of this source may use", for messages. */
+static void ld_pool_scope(const struct cpn_scenario *s, const struct cpn_job_spec *base, char *buf,
+                          size_t len)
+{
+    char type[160] = "";
+    if (base->pool_type != CPN_NONE)
+        snprintf(type, sizeof type, " of accelerator \"%s\"", s->pool_types.items[base->pool_type]);
+    if (base->center != CPN_NONE)
+        snprintf(buf, len, "any pool%s of center \"%s\"", type,
+                 s->centers.items[base->center].spec.id);
+    else
+        snprintf(buf, len, "any pool%s", type);
+}
+
+/* The attributes of the job template common to <generator> and <trace>; 0 when one is bad. */
+static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *base)
+{
+    struct cpn_scenario *s = L->s;
+    int ok = 1;
+    const char *kind = cpn_ld_attr(elem, "kind");
+    if (kind && cpn_job_kind_parse(kind, &base->kind) != CPN_OK) {
+        cpn_ld_error_model(L, elem);
+        ok = 0;
+    }
+    if (cpn_ld_quantity(L, elem, "ref-speed", CPN_Q_FLOPS, &base->ref_speed) < 0)
+        ok = 0;
+    if (cpn_ld_quantity(L, elem, "slo", CPN_Q_TIME, &base->slo) < 0)
+        ok = 0;
+    if (cpn_ld_quantity(L, elem, "request-bytes", CPN_Q_SIZE, &base->request_bytes) < 0)
+        ok = 0;
+    if (cpn_ld_count(L, elem, "paths", 1, CPN_NETWORK_MAX_PATHS, &base->paths) < 0 ||
+        cpn_ld_count(L, elem, "targets", 1, UINT32_MAX, &base->targets) < 0)
+        ok = 0;
+    const char *target_kind = cpn_ld_attr(elem, "target-kind");
+    for (int k = 0; target_kind && k < CPN_CENTER_NKINDS; k++)
+        if (strcmp(target_kind, cpn_center_kind_name((enum cpn_center_kind)k)) == 0)
+            base->target_kind = (enum cpn_center_kind)k; /* the schema lists the kinds */
+    const char *data = cpn_ld_attr(elem, "data");
+    if (data && (base->data_node = cpn_ld_node_ref(L, elem, "data", data)) == CPN_NONE)
+        ok = 0;
+    const char *accel = cpn_ld_attr(elem, "accelerator");
+    if (accel) {
+        base->pool_type = cpn_ld_names_find(&s->pool_types, accel);
+        if (base->pool_type == CPN_NONE) {
+            char names[CPN_LD_MSG / 2] = "";
+            size_t used = 0;
+            int plain = 0;
+            for (size_t i = 0; i < s->pool_types.len && used < sizeof names; i++) {
+                if (!*s->pool_types.items[i]) {
+                    plain = 1;
+                    continue;
+                }
+                int n = snprintf(names + used, sizeof names - used, "%s\"%s\"", used ? ", " : "",
+                                 s->pool_types.items[i]);
+                used += n > 0 ? (size_t)n : 0;
+            }
+            cpn_ld_error(L, elem, "accelerator \"%s\": no pool has it (accelerators of the pools: "
+                                  "%s%s)",
+                         accel, used ? names : "none", plain ? "; leave accelerator out for any pool" : "");
+            ok = 0;
+        }
+    }
+    for (xmlNode *n = elem->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, (const xmlChar *)"placement"))
+            continue;
+        const char *center = cpn_ld_attr(n, "center");
+        if (!center)
+            continue; /* the schema reported it */
+        if (base->center != CPN_NONE) {
+            cpn_ld_error(L, n, "given twice (a source has at most one <placement>)");
+            ok = 0;
+            continue;
+        }
+        for (size_t c = 0; c < s->centers.len; c++)
+            if (strcmp(s->centers.items[c].spec.id, center) == 0)
+                base->center = (uint32_t)c;
+        if (base->center == CPN_NONE) {
+            cpn_ld_error(L, n, "center \"%s\" is not defined (define it in <centers> or check the "
+                               "spelling)",
+                         center);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+/* Check the units a source's jobs ask for against the pools (issue 5: located at load time).
+ * @p d: the units distribution, or NULL for base->units.  Returns 0 when some job can never
+ * fit (reported). */
+static int ld_check_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_job_spec *base,
+                          const struct cpn_dist *d)
+{
+    const struct cpn_scenario *s = L->s;
+    if (base->kind == CPN_JOB_INGEST || base->kind == CPN_JOB_DEPLOY || !s->centers.len)
+        return 1; /* no unit is held; no center at all is reported once at the end */
+    uint32_t where, largest = ld_largest_pool(s, base->pool_type, base->center, &where);
+    double lo = base->units, hi = base->units;
+    if (d && !ld_dist_bounds(d, &lo, &hi))
+        return 1; /* unbounded: jobs drawn above the largest pool are rejected at run time */
+    /* Drawn values are rounded to the nearest whole number, at least 1 (models/jobs.h). */
+    double most = fmax(1, floor(hi + 0.5));
+    char scope[256];
+    ld_pool_scope(s, base, scope, sizeof scope);
+    if (largest == 0) {
+        cpn_ld_error(L, elem, "no pool can run its jobs (%s: none exists)", scope);
+        return 0;
+    }
+    if (most > largest) {
+        char words[CPN_LD_MSG / 2];
+        if (d)
+            snprintf(words, sizeof words, "units \"%s\" can ask for %.0f units",
+                     cpn_ld_attr(elem, "units"), most);
+        else
+            snprintf(words, sizeof words, "its jobs ask for %.0f units", most);
+        cpn_ld_error(L, elem, "%s, more than %s has (the largest has %u units, in center "
+                              "\"%s\"); such a job could never start",
+                     words, scope, (unsigned)largest, s->centers.items[where].spec.id);
+        return 0;
+    }
+    (void)lo;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* <generator>                                                                                 */
+
+/* Read hourly="R0 R1 ... R23" (event rates) into @p rates; 0 when bad (reported). */
+static int ld_hourly(struct cpn_ld *L, xmlNode *elem, double rates[CPN_HOURS_PER_DAY])
+{
+    const char *v = cpn_ld_attr(elem, "hourly");
+    char buf[CPN_LD_MSG], why[256], *save = NULL;
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *tok = strtok_r(buf, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+        double r;
+        if (cpn_units_parse(tok, CPN_Q_EVENT_RATE, &r, why, sizeof why) != CPN_OK) {
+            cpn_ld_error(L, elem, "hourly: rate %d %s (use %s)", n + 1, why,
+                         cpn_units_list(CPN_Q_EVENT_RATE));
+            return 0;
+        }
+        if (n < CPN_HOURS_PER_DAY)
+            rates[n] = r;
+        n++;
+    }
+    if (n != CPN_HOURS_PER_DAY) {
+        cpn_ld_error(L, elem, "hourly has %d rates (give %d, one per hour of the day, e.g. "
+                              "\"2/h 1/h ... 5/h\")",
+                     n, CPN_HOURS_PER_DAY);
+        return 0;
+    }
+    return 1;
+}
+
+/* Read the arrival process; 0 when bad (reported). */
+static int ld_arrivals(struct cpn_ld *L, xmlNode *elem, struct cpn_arrivals *a)
+{
+    double rate = 0, amplitude = 0, phase = 0;
+    int has_rate = cpn_ld_quantity(L, elem, "rate", CPN_Q_EVENT_RATE, &rate);
+    int has_hourly = cpn_ld_attr(elem, "hourly") != NULL;
+    const char *d = cpn_ld_attr(elem, "diurnal");
+    char why[256];
+    int ok = has_rate >= 0;
+    if (d && cpn_units_parse_ratio(d, &amplitude, why, sizeof why) != CPN_OK) {
+        cpn_ld_error(L, elem, "diurnal %s", why);
+        ok = 0;
+    }
+    const char *p = cpn_ld_attr(elem, "phase");
+    if (p && cpn_units_parse_ex(p, CPN_Q_TIME, CPN_UNITS_ALLOW_NEGATIVE, &phase, NULL, why,
+                                sizeof why) != CPN_OK) {
+        cpn_ld_error(L, elem, "phase %s", why);
+        ok = 0;
+    }
+    if (has_rate && has_hourly) {
+        cpn_ld_error(L, elem, "rate and hourly are both given (give one)");
+        return 0;
+    }
+    if (!has_rate && !has_hourly) {
+        cpn_ld_error(L, elem, "no arrival rate (give rate, e.g. rate=\"12/h\", or hourly with 24 "
+                              "rates)");
+        return 0;
+    }
+    if (has_hourly) {
+        double rates[CPN_HOURS_PER_DAY];
+        if (!ld_hourly(L, elem, rates) || !ok)
+            return 0;
+        return cpn_arrivals_init_hourly(a, rates, phase) == CPN_OK;
+    }
+    if (!ok)
+        return 0;
+    if (amplitude > 0)
+        return cpn_arrivals_init_sinusoid(a, rate, amplitude, phase) == CPN_OK;
+    return cpn_arrivals_init_poisson(a, rate) == CPN_OK;
+}
+
+/* Check which of work / duration / bytes-in / request-rate the kind needs; 0 when bad. */
+static int ld_kind_needs(struct cpn_ld *L, xmlNode *elem, const struct cpn_generator_spec *g)
+{
+    const char *kind = cpn_job_kind_name(g->base.kind);
+    int work = g->work != NULL, duration = g->duration != NULL;
+    switch (g->base.kind) {
+    case CPN_JOB_BATCH:
+    case CPN_JOB_TRAINING:
+        if (work == duration) {
+            cpn_ld_error(L, elem, "%s (%s jobs need exactly one: work in FLOP, or duration on "
+                                  "the reference hardware)",
+                         work ? "work and duration are both given" : "neither work nor duration "
+                                                                     "is given",
+                         kind);
+            return 0;
+        }
+        return 1;
+    case CPN_JOB_VM:
+    case CPN_JOB_INFERENCE:
+        if (!duration || work) {
+            cpn_ld_error(L, elem, "%s jobs need a duration (their lifetime) and no work", kind);
+            return 0;
+        }
+        if (g->base.kind == CPN_JOB_INFERENCE && !g->request_rate) {
+            cpn_ld_error(L, elem, "inference jobs need request-rate (e.g. request-rate=\"20/s\")");
+            return 0;
+        }
+        return 1;
+    default: /* ingest, deploy: transfers */
+        if (work || duration || !g->bytes_in) {
+            cpn_ld_error(L, elem, "%s jobs need bytes-in (the bytes to move) and no work or "
+                                  "duration",
+                         kind);
+            return 0;
+        }
+        return 1;
+    }
+}
+
+static void ld_generator_release(struct cpn_scen_generator *g)
+{
+    if (g->dists)
+        for (struct cpn_dist *d = &g->dists->units; d <= &g->dists->request_flop; d++)
+            cpn_dist_release(d);
+    free(g->dists);
+    free(g->origins);
+    free(g->origin_weights);
+}
+
+int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
+{
+    const char *id = cpn_ld_attr(elem, "id");
+    if (!cpn_ld_check_id(L, elem, id) || !ld_source_id_new(L, elem, id))
+        return CPN_OK;
+    struct cpn_scen_generator g = {.file = cpn_ld_file_name(elem), .line = xmlGetLineNo(elem)};
+    struct cpn_generator_spec *spec = &g.spec;
+    cpn_generator_spec_init(spec);
+    spec->id = cpn_ld_strdup(L, id, strlen(id));
+    g.dists = calloc(1, sizeof *g.dists);
+    if (!spec->id || !g.dists) {
+        free(g.dists);
+        return CPN_ENOMEM;
+    }
+    struct cpn_scen_dists *D = g.dists;
+    int ok = ld_job_base(L, elem, &spec->base);
+    ok &= ld_arrivals(L, elem, &spec->arrivals);
+    ok &= cpn_ld_quantity(L, elem, "start", CPN_Q_TIME, &spec->start) >= 0;
+    double stop = INFINITY, max_jobs = 0;
+    int r = cpn_ld_quantity(L, elem, "stop", CPN_Q_TIME, &stop);
+    if (r == 1 && !(stop > spec->start)) {
+        cpn_ld_error(L, elem, "stop \"%s\" is not after start (give stop > start)",
+                     cpn_ld_attr(elem, "stop"));
+        ok = 0;
+    } else if (r < 0)
+        ok = 0;
+    spec->stop = stop;
+    if ((r = cpn_ld_whole(L, elem, "max-jobs", 1, 1e15, &max_jobs)) < 0)
+        ok = 0;
+    spec->max_jobs = (uint64_t)max_jobs;
+    if (cpn_ld_attr(elem, "origin")) {
+        uint32_t n = ld_origin_list(L, elem, "origin", &g.origins, &g.origin_weights);
+        if (L->oom) {
+            ld_generator_release(&g);
+            return CPN_ENOMEM;
+        }
+        if (n == 1 && !g.origin_weights) {
+            spec->base.origin = g.origins[0];
+            free(g.origins);
+            g.origins = NULL;
+        } else if (n) {
+            spec->n_origins = n;
+            spec->origins = g.origins;
+            spec->origin_weights = g.origin_weights;
+            spec->base.origin = g.origins[0];
+        } else
+            ok = 0;
+    }
+    static const struct {
+        const char *name;
+        enum cpn_quantity q;
+        size_t dist;  /* offset in struct cpn_scen_dists */
+        size_t field; /* offset of the pointer in struct cpn_generator_spec */
+    } attrs[] = {
+#define LD_D(name, q, member)                                                                      \
+    {name, q, offsetof(struct cpn_scen_dists, member), offsetof(struct cpn_generator_spec, member)}
+        LD_D("units", CPN_Q_NQUANTITY, units),
+        LD_D("work", CPN_Q_FLOP, work),
+        LD_D("duration", CPN_Q_TIME, duration),
+        LD_D("walltime", CPN_Q_TIME, walltime),
+        LD_D("walltime-factor", CPN_Q_NQUANTITY, walltime_factor),
+        LD_D("bytes-in", CPN_Q_SIZE, bytes_in),
+        LD_D("bytes-out", CPN_Q_SIZE, bytes_out),
+        LD_D("deadline", CPN_Q_TIME, deadline),
+        LD_D("request-rate", CPN_Q_EVENT_RATE, request_rate),
+#undef LD_D
+    };
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+        if (ld_dist(L, elem, attrs[i].name, attrs[i].q,
+                    (struct cpn_dist *)((char *)D + attrs[i].dist),
+                    (const struct cpn_dist **)((char *)spec + attrs[i].field)) < 0)
+            ok = 0;
+    if (ld_dist(L, elem, "request-flop", CPN_Q_FLOP, &D->request_flop,
+                &spec->base.request_flop_dist) < 0)
+        ok = 0;
+    if (L->oom) {
+        ld_generator_release(&g);
+        return CPN_ENOMEM;
+    }
+    if (ok && spec->walltime && spec->walltime_factor) {
+        cpn_ld_error(L, elem, "walltime and walltime-factor are both given (give one)");
+        ok = 0;
+    }
+    if (ok)
+        ok = ld_kind_needs(L, elem, spec);
+    if (ok)
+        ld_check_units(L, elem, &spec->base, spec->units);
+    if (cpn_array_push(&L->s->generators, g) != CPN_OK) {
+        ld_generator_release(&g);
+        return CPN_ENOMEM;
+    }
+    return CPN_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* <trace>                                                                                     */
+
+/* The mapping options of a trace; 0 when one is bad (reported). */
+static int ld_trace_options(struct cpn_ld *L, xmlNode *elem, struct cpn_traces_options *o)
+{
+    int ok = 1;
+    double v;
+    cpn_traces_options_default(o);
+    ok &= cpn_ld_quantity(L, elem, "window-start", CPN_Q_TIME, &o->t0) >= 0;
+    int r = cpn_ld_quantity(L, elem, "window-end", CPN_Q_TIME, &o->t1);
+    if (r == 1 && !(o->t1 > o->t0)) {
+        cpn_ld_error(L, elem, "window-end \"%s\" is not after window-start (give an end > start)",
+                     cpn_ld_attr(elem, "window-end"));
+        ok = 0;
+    } else if (r < 0)
+        ok = 0;
+    ok &= cpn_ld_quantity(L, elem, "offset", CPN_Q_TIME, &o->offset) >= 0;
+    r = cpn_ld_number(L, elem, "time-scale", 0, &o->time_scale);
+    if (r == 1 && !(o->time_scale > 0)) {
+        cpn_ld_error(L, elem, "time-scale \"%s\" is not positive (use a factor > 0, e.g. 0.5 to "
+                              "double the arrival rate)",
+                     cpn_ld_attr(elem, "time-scale"));
+        ok = 0;
+    } else if (r < 0)
+        ok = 0;
+    if ((r = cpn_ld_whole(L, elem, "max-jobs", 1, 1e15, &v)) < 0)
+        ok = 0;
+    else if (r)
+        o->max_records = (size_t)v;
+    if (cpn_ld_count(L, elem, "min-units", 0, UINT32_MAX, &o->min_units) < 0 ||
+        cpn_ld_count(L, elem, "max-units", 0, UINT32_MAX, &o->max_units) < 0)
+        ok = 0;
+    if (ok && o->min_units > o->max_units) {
+        cpn_ld_error(L, elem, "min-units %u is above max-units %u", (unsigned)o->min_units,
+                     (unsigned)o->max_units);
+        ok = 0;
+    }
+    const char *completed = cpn_ld_attr(elem, "completed-only");
+    o->completed_only = completed && strcmp(completed, "true") == 0;
+    const char *on_error = cpn_ld_attr(elem, "on-error");
+    o->on_error = on_error && strcmp(on_error, "skip") == 0 ? CPN_TRACES_SKIP : CPN_TRACES_FAIL;
+    if ((r = cpn_ld_number(L, elem, "parameters", 0, &v)) < 0)
+        ok = 0;
+    else if (r)
+        o->parameters = v;
+    return ok;
+}
+
+/* Map the trace's job records to origin nodes (origins="by-group|round-robin|weighted" and
+ * <map> children, or one origin).  Fills t->spec.origins or base.origin; 0 when bad. */
+static int ld_trace_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_trace *t)
+{
+    struct cpn_scenario *s = L->s;
+    const struct cpn_traces *tr = t->spec.traces;
+    const char *rule = cpn_ld_attr(elem, "origins");
+    const char *origin = cpn_ld_attr(elem, "origin");
+    uint32_t dflt = CPN_NONE;
+    if (origin && (dflt = cpn_ld_node_ref(L, elem, "origin", origin)) == CPN_NONE)
+        return 0;
+    if (!rule) {
+        if (dflt == CPN_NONE) {
+            cpn_ld_error(L, elem, "no origin (give origin=\"NODE\", or origins=\"by-group\", "
+                                  "\"round-robin\" or \"weighted\" with <map> children)");
+            return 0;
+        }
+        t->spec.base.origin = dflt;
+        return 1;
+    }
+    struct cpn_traces_origin_map map = {.default_origin = CPN_NONE};
+    map.rule = strcmp(rule, "by-group") == 0      ? CPN_TRACES_BY_GROUP
+               : strcmp(rule, "round-robin") == 0 ? CPN_TRACES_ROUND_ROBIN
+                                                  : CPN_TRACES_WEIGHTED;
+    CPN_ARRAY(uint32_t) nodes = {0};
+    CPN_ARRAY(double) weights = {0};
+    uint32_t *group_origin = NULL, *origins = NULL;
+    struct cpn_rng *rng = NULL;
+    int ok = 1;
+    if (map.rule == CPN_TRACES_BY_GROUP && tr->ngroups &&
+        !(group_origin = malloc(tr->ngroups * sizeof *group_origin)))
+        goto oom;
+    for (size_t g = 0; group_origin && g < tr->ngroups; g++)
+        group_origin[g] = CPN_NONE;
+    for (xmlNode *n = elem->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, (const xmlChar *)"map"))
+            continue;
+        const char *group = cpn_ld_attr(n, "group"), *node = cpn_ld_attr(n, "node");
+        double w = 1;
+        int r = cpn_ld_number(L, n, "weight", 0, &w);
+        uint32_t idx = node ? cpn_ld_node_ref(L, n, "node", node) : CPN_NONE;
+        if (idx == CPN_NONE || r < 0) {
+            ok = 0;
+            continue;
+        }
+        if ((map.rule == CPN_TRACES_BY_GROUP) != (group != NULL)) {
+            cpn_ld_error(L, n, map.rule == CPN_TRACES_BY_GROUP
+                                   ? "group is missing (origins=\"by-group\" maps a group to a node)"
+                                   : "group is given, but origins=\"%s\" does not map groups (use "
+                                     "origins=\"by-group\")",
+                         rule);
+            ok = 0;
+            continue;
+        }
+        if (r == 1 && map.rule != CPN_TRACES_WEIGHTED) {
+            cpn_ld_error(L, n, "weight is given, but origins=\"%s\" does not use weights (use "
+                               "origins=\"weighted\")",
+                         rule);
+            ok = 0;
+            continue;
+        }
+        if (map.rule == CPN_TRACES_BY_GROUP) {
+            size_t g = 0;
+            while (g < tr->ngroups && strcmp(tr->groups[g], group) != 0)
+                g++;
+            if (g == tr->ngroups) {
+                cpn_ld_warning(L, n, "group \"%s\" does not occur in \"%s\" (it maps no job)",
+                               group, t->path);
+                continue;
+            }
+            group_origin[g] = (uint32_t)nodes.len;
+        }
+        if (cpn_array_push(&nodes, idx) != CPN_OK || cpn_array_push(&weights, w) != CPN_OK)
+            goto oom;
+    }
+    if (dflt != CPN_NONE) {
+        if (map.rule != CPN_TRACES_BY_GROUP) {
+            cpn_ld_error(L, elem, "origin is given with origins=\"%s\" (a default origin is used "
+                                  "only by origins=\"by-group\")",
+                         rule);
+            ok = 0;
+        }
+        map.default_origin = (uint32_t)nodes.len;
+        if (cpn_array_push(&nodes, dflt) != CPN_OK || cpn_array_push(&weights, 0.0) != CPN_OK)
+            goto oom;
+    }
+    if (ok && nodes.len == 0) {
+        cpn_ld_error(L, elem, "origins=\"%s\" has no <map> (add e.g. <map %snode=\"NODE\"/>)", rule,
+                     map.rule == CPN_TRACES_BY_GROUP ? "group=\"NAME\" " : "");
+        ok = 0;
+    }
+    if (!ok)
+        goto done;
+    t->spec.base.origin = nodes.items[0];
+    if (tr->njobs) {
+        map.norigins = (uint32_t)nodes.len;
+        map.group_origin = group_origin;
+        map.ngroups = group_origin ? tr->ngroups : 0;
+        map.weights = weights.items;
+        gsl_rng *stream = NULL;
+        char name[CPN_LD_MSG];
+        snprintf(name, sizeof name, "traces/%s/origins", t->spec.id);
+        if (!(origins = malloc(tr->njobs * sizeof *origins)))
+            goto oom;
+        if (map.rule == CPN_TRACES_WEIGHTED) {
+            int rc = (rng = cpn_rng_new(L->s->seed)) ? cpn_rng_stream(rng, name, &stream)
+                                                     : CPN_ENOMEM;
+            if (rc != CPN_OK)
+                goto oom;
+        }
+        int rc = cpn_traces_assign_origins(tr->jobs, tr->njobs, &map, stream, origins);
+        if (rc == CPN_ENOMEM)
+            goto oom;
+        if (rc != CPN_OK) {
+            cpn_ld_error(L, elem, "%s (map the group with <map group=\"...\" node=\"...\"/> or "
+                                  "give a default origin=\"NODE\")",
+                         cpn_error_message());
+            ok = 0;
+            goto done;
+        }
+        for (size_t i = 0; i < tr->njobs; i++)
+            origins[i] = nodes.items[origins[i]];
+        t->spec.origins = origins;
+        origins = NULL;
+    }
+    goto done;
+oom:
+    L->oom = 1;
+    ok = 0;
+done:
+    (void)s;
+    cpn_rng_free(rng);
+    free(origins);
+    free(group_origin);
+    cpn_array_release(&nodes);
+    cpn_array_release(&weights);
+    return ok;
+}
+
+/* Count the jobs of a trace that can never fit; one warning (they are rejected at run time). */
+static void ld_trace_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_scen_trace *t)
+{
+    const struct cpn_job_spec *base = &t->spec.base;
+    const struct cpn_traces *tr = t->spec.traces;
+    uint32_t where, largest = ld_largest_pool(L->s, base->pool_type, base->center, &where);
+    size_t over = 0, first = 0;
+    uint32_t most = 0;
+    if (base->kind == CPN_JOB_INGEST || base->kind == CPN_JOB_DEPLOY || !L->s->centers.len)
+        return;
+    if (!tr->njobs) { /* a request trace: one service of base.units servers */
+        ld_check_units(L, elem, base, NULL);
+        return;
+    }
+    for (size_t i = 0; i < tr->njobs; i++) {
+        uint32_t u = tr->jobs[i].units ? tr->jobs[i].units : 1;
+        if (u > largest) {
+            if (!over++)
+                first = i;
+            most = u > most ? u : most;
+        }
+    }
+    if (over) {
+        char scope[256];
+        ld_pool_scope(L->s, base, scope, sizeof scope);
+        cpn_ld_warning(L, elem, "%zu of %zu jobs ask for more units than %s has (%u; up to %u "
+                                "asked, first at %s:%u); they will be rejected (use "
+                                "max-units=\"%u\" to leave them out)",
+                       over, tr->njobs, scope, (unsigned)largest, (unsigned)most, t->path,
+                       (unsigned)tr->jobs[first].line, (unsigned)largest);
+    }
+}
+
+static void ld_trace_release(struct cpn_scen_trace *t)
+{
+    cpn_traces_free((struct cpn_traces *)t->spec.traces);
+    free((void *)t->spec.origins);
+    if (t->dists) {
+        cpn_dist_release(&t->dists->bytes_in);
+        cpn_dist_release(&t->dists->bytes_out);
+    }
+    free(t->dists);
+}
+
+int cpn_ld_trace(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_scenario *s = L->s;
+    const char *id = cpn_ld_attr(elem, "id");
+    const char *name = cpn_ld_attr(elem, "file");
+    if (!cpn_ld_check_id(L, elem, id) || !ld_source_id_new(L, elem, id) || !name)
+        return CPN_OK;
+    unsigned errors = L->diag->errors;
+    struct cpn_scen_trace t = {.file = cpn_ld_file_name(elem), .line = xmlGetLineNo(elem)};
+    cpn_trace_source_spec_init(&t.spec);
+    t.spec.id = cpn_ld_strdup(L, id, strlen(id));
+    t.path = cpn_ld_resolve(L, elem, name);
+    t.dists = calloc(1, sizeof *t.dists);
+    if (!t.spec.id || !t.path || !t.dists) {
+        free(t.dists);
+        return CPN_ENOMEM;
+    }
+    enum cpn_traces_format format = CPN_TRACES_SWF;
+    const char *fmt = cpn_ld_attr(elem, "format");
+    if (fmt && cpn_traces_format_parse(fmt, &format) != CPN_OK)
+        cpn_ld_error_model(L, elem); /* the schema lists the formats: not reached */
+    struct cpn_traces_options opt;
+    int ok = ld_trace_options(L, elem, &opt);
+    ok &= ld_job_base(L, elem, &t.spec.base);
+    if (cpn_ld_count(L, elem, "units", 1, UINT32_MAX, &t.spec.base.units) < 0)
+        ok = 0;
+    ok &= cpn_ld_quantity(L, elem, "duration", CPN_Q_TIME, &t.spec.base.duration) >= 0;
+    ok &= cpn_ld_quantity(L, elem, "service-start", CPN_Q_TIME, &t.spec.service_submit) >= 0;
+    ok &= ld_dist(L, elem, "bytes-in", CPN_Q_SIZE, &t.dists->bytes_in, &t.spec.bytes_in) >= 0;
+    ok &= ld_dist(L, elem, "bytes-out", CPN_Q_SIZE, &t.dists->bytes_out, &t.spec.bytes_out) >= 0;
+    struct stat st;
+    if (stat(t.path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        cpn_ld_error(L, elem, "file \"%s\": \"%s\" is not a regular file (give a trace file)",
+                     name, t.path);
+        ok = 0;
+    } else if (access(t.path, R_OK) != 0) {
+        int err = errno;
+        cpn_ld_error(L, elem, "file \"%s\": cannot read \"%s\" (relative paths are resolved "
+                              "against the scenario's directory): %s; the shared traces live "
+                              "in " LD_SHARED_DATA "traces/ of the project (see " LD_SHARED_DATA
+                              "SOURCES.md): point file= there or use --set",
+                     name, t.path, strerror(err));
+        ok = 0;
+    }
+    /* Read the file only when its settings are valid, so one mistake gives one message. */
+    if (ok && !L->oom && L->diag->errors == errors) {
+        struct cpn_traces *tr = NULL;
+        int rc = cpn_traces_read(t.path, format, &opt, L->diag, &tr);
+        if (rc == CPN_ENOMEM)
+            L->oom = 1;
+        else if (rc == CPN_OK) {
+            t.spec.traces = tr;
+            if (cpn_array_push(&s->files, t.path) != CPN_OK)
+                L->oom = 1;
+            if (!cpn_ld_attr(elem, "kind") && cpn_job_kind_parse(tr->kind, &t.spec.base.kind))
+                cpn_ld_error_model(L, elem);
+            if (!tr->njobs && t.spec.base.kind != CPN_JOB_INFERENCE)
+                cpn_ld_error(L, elem, "a request trace (format %s) replays one inference service "
+                                      "(use kind=\"inference\")",
+                             cpn_traces_format_name(format));
+            else if (!tr->njobs && !(t.spec.base.duration > 0))
+                cpn_ld_error(L, elem, "a request trace needs duration (the lifetime of its "
+                                      "inference service, e.g. duration=\"1d\")");
+            else if (ld_trace_origins(L, elem, &t) && !L->oom)
+                ld_trace_units(L, elem, &t);
+        }
+    }
+    if (L->oom || cpn_array_push(&s->traces, t) != CPN_OK) {
+        ld_trace_release(&t);
+        return CPN_ENOMEM;
+    }
+    return CPN_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Whole-workload checks                                                                       */
+
+/* Report every center that origin @p o cannot reach (all centers, or the fixed one). */
+static int ld_reach(struct cpn_ld *L, struct cpn_router *r, const char *what, const char *id,
+                    const char *file, long line, uint32_t o, uint32_t center)
+{
+    const struct cpn_scenario *s = L->s;
+    for (size_t c = 0; c < s->centers.len; c++) {
+        const struct cpn_center_spec *cs = &s->centers.items[c].spec;
+        if ((center != CPN_NONE && c != center) || cs->node == o || cs->node == CPN_NONE)
+            continue;
+        const struct cpn_path *route;
+        int rc = cpn_route_shortest(r, o, cs->node, &route);
+        if (rc == CPN_EUNREACH)
+            cpn_diag_error(L->diag, file, line, "%s \"%s\": center \"%s\" cannot be reached: %s "
+                                                "(add a link or check that the links on the way "
+                                                "are up)",
+                           what, id, cs->id, cpn_error_message());
+        else if (rc != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
+/* Check the reachability of the centers from every origin and data node of every source. */
+static int ld_reach_all(struct cpn_ld *L)
+{
+    struct cpn_scenario *s = L->s;
+    struct cpn_router *r = cpn_ld_router(L);
+    size_t nn = cpn_topo_node_count(s->topo);
+    char *seen = calloc(nn ? nn : 1, 1);
+    int rc = r && seen ? CPN_OK : CPN_ENOMEM;
+    for (size_t i = 0; rc == CPN_OK && i < s->generators.len + s->traces.len; i++) {
+        const struct cpn_scen_generator *g = i < s->generators.len ? &s->generators.items[i] : NULL;
+        const struct cpn_scen_trace *t = g ? NULL : &s->traces.items[i - s->generators.len];
+        const struct cpn_job_spec *base = g ? &g->spec.base : &t->spec.base;
+        const char *what = g ? "generator" : "trace", *id = g ? g->spec.id : t->spec.id;
+        const char *file = g ? g->file : t->file;
+        long line = g ? g->line : t->line;
+        memset(seen, 0, nn);
+        /* The origins (where results go) and the data node (where inputs come from). */
+        size_t n = g ? (g->spec.n_origins ? g->spec.n_origins : 1)
+                     : (t->spec.origins ? t->spec.traces->njobs : 1);
+        for (size_t k = 0; rc == CPN_OK && k <= n; k++) {
+            uint32_t o = k == n ? base->data_node
+                         : g    ? (g->spec.n_origins ? g->spec.origins[k] : base->origin)
+                                : (t->spec.origins ? t->spec.origins[k] : base->origin);
+            if (o == CPN_NONE || o >= nn || seen[o])
+                continue;
+            seen[o] = 1;
+            rc = ld_reach(L, r, what, id, file, line, o, base->center);
+        }
+    }
+    free(seen);
+    return rc;
+}
+
+int cpn_ld_finish_workload(struct cpn_ld *L)
+{
+    struct cpn_scenario *s = L->s;
+    if (!L->scheduler) /* the documented default: earliest_finish, oracle awareness */
+        s->scheduler.ops = cpn_policy_find(L->policies, s->scheduler.policy);
+    if (!s->centers.len && (s->generators.len || s->traces.len)) {
+        int g = s->generators.len > 0;
+        const char *file = g ? s->generators.items[0].file : s->traces.items[0].file;
+        long line = g ? s->generators.items[0].line : s->traces.items[0].line;
+        cpn_diag_error(L->diag, file, line, "%s \"%s\": the scenario has no center to run its "
+                                            "jobs (add <centers> with at least one <center>)",
+                       g ? "generator" : "trace",
+                       g ? s->generators.items[0].spec.id : s->traces.items[0].spec.id);
+    }
+    if (L->diag->errors != L->errors0)
+        return CPN_OK;
+    return ld_reach_all(L);
+}
+
+void cpn_scen_workload_release(struct cpn_scenario *s)
+{
+    for (size_t i = 0; i < s->generators.len; i++)
+        ld_generator_release(&s->generators.items[i]);
+    for (size_t i = 0; i < s->traces.len; i++)
+        ld_trace_release(&s->traces.items[i]);
+    cpn_array_release(&s->generators);
+    cpn_array_release(&s->traces);
+}

@@ -1,0 +1,916 @@
+/* Tests of the jobs layer (models/jobs.h): life cycle, placement, awareness, transfers,
+ * inference queues, accounting and invariants.  Times are computed by hand in the comments. */
+#include "config.h"
+
+#include <CUnit/CUnit.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/jobs.h"
+#include "sim/array.h"
+#include "sim/engine.h"
+#include "sim/error.h"
+#include "sim/rng.h"
+#include "tests/unit/suites.h"
+
+/* Relative tolerance of times computed by the fluid model: sums of a few doubles. */
+#define TIME_TOL 1e-9
+
+/* ------------------------------------------------------------------------------------------
+ * A fixture: topology, network, engine, policy, observer that records everything. */
+
+struct recorder {
+    CPN_ARRAY(struct cpn_job_record) records;
+    CPN_ARRAY(struct cpn_job_times) times;
+    CPN_ARRAY(double) latency;
+    CPN_ARRAY(int) slo_met;
+    uint64_t flows, samples;
+    double flow_bytes;
+    uint64_t events[CPN_EVENT_NKINDS];
+    int ended;
+    double energy[4], cost[4], carbon[4], busy[8];
+};
+
+struct fx {
+    struct cpn_engine *eng;
+    struct cpn_topo *topo;
+    struct cpn_router *router;
+    struct cpn_network *net;
+    struct cpn_rng *rng;
+    struct cpn_policy *policy;
+    struct cpn_jobs *jobs;
+    struct cpn_observer obs;
+    struct recorder r;
+};
+
+struct link_def {
+    uint32_t a, b;
+    double latency;  /* [s] */
+    double capacity; /* [B/s] */
+};
+
+static int rec_job(void *ctx, const struct cpn_job_record *rec)
+{
+    struct recorder *r = ctx;
+    return cpn_array_push(&r->records, *rec);
+}
+
+static int rec_flow(void *ctx, const struct cpn_flow_record *rec)
+{
+    struct recorder *r = ctx;
+    r->flows++;
+    r->flow_bytes += rec->bytes;
+    return CPN_OK;
+}
+
+static int rec_request(void *ctx, const struct cpn_request_record *rec)
+{
+    struct recorder *r = ctx;
+    if (cpn_array_push(&r->latency, rec->latency) != CPN_OK)
+        return CPN_ENOMEM;
+    return cpn_array_push(&r->slo_met, (int)rec->slo_met);
+}
+
+static int rec_event(void *ctx, const struct cpn_event_record *rec)
+{
+    struct recorder *r = ctx;
+    r->events[rec->kind]++;
+    return CPN_OK;
+}
+
+static int rec_sample(void *ctx, double time, const float *link_util, size_t n_link_dirs,
+                      const float *center_util, size_t n_centers)
+{
+    (void)time, (void)link_util, (void)n_link_dirs, (void)center_util, (void)n_centers;
+    ((struct recorder *)ctx)->samples++;
+    return CPN_OK;
+}
+
+static int rec_end(void *ctx, int complete, const struct cpn_run_totals *t)
+{
+    struct recorder *r = ctx;
+    r->ended = complete ? 1 : 2;
+    for (size_t c = 0; c < t->n_centers && c < 4; c++) {
+        r->energy[c] = t->center_energy[c];
+        r->cost[c] = t->center_cost[c];
+        r->carbon[c] = t->center_carbon[c];
+    }
+    for (size_t p = 0; p < t->n_pools && p < 8; p++)
+        r->busy[p] = t->pool_busy[p];
+    return CPN_OK;
+}
+
+static void rec_hook(void *ctx, const struct cpn_job_times *t)
+{
+    struct recorder *r = ctx;
+    CU_ASSERT_FATAL(cpn_array_push(&r->times, *t) == CPN_OK);
+}
+
+/* Build @p n nodes "n0".."n{n-1}" and the links. */
+static void fx_init(struct fx *f, uint32_t n, const struct link_def *links, size_t n_links)
+{
+    memset(f, 0, sizeof *f);
+    f->eng = cpn_engine_new();
+    f->topo = cpn_topo_new();
+    CU_ASSERT_FATAL(f->eng && f->topo);
+    char id[16], a[16], b[16];
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "n%u", i);
+        CU_ASSERT_FATAL(cpn_topo_add_node(f->topo, id, NAN, NAN, NULL) == CPN_OK);
+    }
+    for (size_t l = 0; l < n_links; l++) {
+        struct cpn_link_spec s;
+        cpn_link_spec_init(&s);
+        snprintf(id, sizeof id, "l%zu", l);
+        snprintf(a, sizeof a, "n%u", links[l].a);
+        snprintf(b, sizeof b, "n%u", links[l].b);
+        s.id = id;
+        s.a = a;
+        s.b = b;
+        s.latency = links[l].latency;
+        s.capacity = links[l].capacity;
+        CU_ASSERT_FATAL(cpn_topo_add_link(f->topo, &s, NULL) == CPN_OK);
+    }
+    f->router = cpn_router_new(f->topo);
+    CU_ASSERT_FATAL(f->router != NULL);
+    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, &f->net) == CPN_OK);
+    f->rng = cpn_rng_new(42);
+    f->obs = (struct cpn_observer){&f->r, NULL, rec_job, rec_flow, rec_request, rec_event,
+                                   rec_sample, rec_end};
+}
+
+/* Create the jobs object with policy @p policy (NULL: none) for @p n_centers centers. */
+static void fx_jobs(struct fx *f, const char *policy, uint32_t n_centers,
+                    const struct cpn_awareness_config *aw, uint32_t n_paths)
+{
+    if (policy)
+        CU_ASSERT_FATAL(cpn_policy_new(cpn_policy_find(NULL, policy), NULL, 0, f->rng, n_centers,
+                                       cpn_topo_node_count(f->topo), &f->policy) == CPN_OK);
+    struct cpn_jobs_config cfg = {
+        .engine = f->eng,
+        .network = f->net,
+        .topo = f->topo,
+        .router = f->router,
+        .policy = f->policy,
+        .n_paths = n_paths,
+        .observer = &f->obs,
+        .rng = f->rng,
+        .hook = rec_hook,
+        .hook_ctx = &f->r,
+    };
+    if (aw)
+        cfg.awareness = *aw;
+    CU_ASSERT_FATAL(cpn_jobs_new(&cfg, &f->jobs) == CPN_OK);
+}
+
+/* Add a center "cX" at @p node with one pool. */
+static uint32_t fx_center(struct fx *f, uint32_t node, uint32_t units, double speed,
+                          enum cpn_center_kind kind)
+{
+    static const char *names[] = {"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"};
+    struct cpn_center_spec cs;
+    cpn_center_spec_init(&cs);
+    cs.id = names[cpn_jobs_ncenters(f->jobs) % 8];
+    cs.node = node;
+    cs.kind = kind;
+    cs.discipline = CPN_QUEUE_FCFS;
+    struct cpn_pool_spec ps = {"pool", units, speed, 0, "", 100, 300};
+    uint32_t index;
+    CU_ASSERT_FATAL(cpn_jobs_add_center(f->jobs, &cs, &ps, 1, &index) == CPN_OK);
+    return index;
+}
+
+static void fx_run(struct fx *f)
+{
+    CU_ASSERT_FATAL(cpn_engine_run(f->eng, INFINITY) == CPN_OK);
+    CU_ASSERT(cpn_jobs_finish(f->jobs, 1) == CPN_OK);
+}
+
+static void fx_free(struct fx *f)
+{
+    cpn_jobs_free(f->jobs);
+    cpn_policy_free(f->policy);
+    cpn_network_free(f->net);
+    cpn_router_free(f->router);
+    cpn_topo_free(f->topo);
+    cpn_rng_free(f->rng);
+    cpn_engine_free(f->eng);
+    cpn_array_release(&f->r.records);
+    cpn_array_release(&f->r.times);
+    cpn_array_release(&f->r.latency);
+    cpn_array_release(&f->r.slo_met);
+}
+
+/* The recorded times of job @p id (fails the test when absent). */
+static const struct cpn_job_times *times_of(const struct fx *f, uint32_t id)
+{
+    for (size_t i = 0; i < f->r.times.len; i++)
+        if (f->r.times.items[i].id == id)
+            return &f->r.times.items[i];
+    CU_FAIL_FATAL("job not reported");
+    return NULL;
+}
+
+static struct cpn_job_spec job(uint32_t origin, double submit, uint32_t units)
+{
+    struct cpn_job_spec s;
+    cpn_job_spec_init(&s);
+    s.origin = origin;
+    s.submit = submit;
+    s.units = units;
+    return s;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void test_kinds_have_names_and_unknown_names_are_enoent(void)
+{
+    enum cpn_job_kind k;
+    CU_ASSERT_STRING_EQUAL(cpn_job_kind_name(CPN_JOB_INFERENCE), "inference");
+    CU_ASSERT_STRING_EQUAL(cpn_job_kind_name(CPN_JOB_NKINDS), "?");
+    CU_ASSERT(cpn_job_kind_parse("deploy", &k) == CPN_OK && k == CPN_JOB_DEPLOY);
+    CU_ASSERT(cpn_job_kind_parse("bulk", &k) == CPN_ENOENT);
+    CU_ASSERT(cpn_job_kind_parse(NULL, &k) == CPN_EINVAL);
+}
+
+static void test_a_batch_job_stages_in_runs_and_stages_out_at_hand_computed_times(void)
+{
+    /* n0 -- n1: 10 ms, 1 GB/s.  Center at n1, 4 units of 1 TFLOP/s.  Job from n0 at t = 1:
+     * 2 units, 4e12 FLOP, 1 GB in, 0.5 GB out.
+     * stage-in = 0.01 + 1e9 / 1e9 = 1.01 s -> staged at 2.01; runtime = 4e12 / (2 x 1e12) = 2 s
+     * -> run end 4.01; stage-out = 0.01 + 0.5e9 / 1e9 = 0.51 s -> done at 4.52. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}};
+    fx_init(&f, 2, links, 1);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    uint32_t c = fx_center(&f, 1, 4, 1e12, CPN_CENTER_HPC);
+    struct cpn_job_spec s = job(0, 1, 2);
+    s.work = 4e12;
+    s.bytes_in = 1e9;
+    s.bytes_out = 0.5e9;
+    s.center = c;
+    s.deadline = 5; /* met: done at 4.52 */
+    uint32_t id;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, &id) == CPN_OK);
+    CU_ASSERT(id == 0);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT(t->state == CPN_JOB_DONE);
+    CPN_ASSERT_REL(t->staged, 2.01, TIME_TOL);
+    CPN_ASSERT_REL(t->start, 2.01, TIME_TOL);
+    CPN_ASSERT_REL(t->runtime, 2.0, TIME_TOL);
+    CPN_ASSERT_REL(t->run_end, 4.01, TIME_TOL);
+    CPN_ASSERT_REL(t->done, 4.52, TIME_TOL);
+    CU_ASSERT(isnan(t->staleness) && t->attempts == 0);
+    CU_ASSERT_FATAL(f.r.records.len == 1);
+    const struct cpn_job_record *r = &f.r.records.items[0];
+    CU_ASSERT(r->center == c && r->state == CPN_JOB_DONE && r->slo_met == 1);
+    CU_ASSERT(r->wait == 0);
+    CU_ASSERT(r->bytes_in == 1e9 && r->bytes_out == 0.5e9);
+    CU_ASSERT(f.r.flows == 2 && f.r.flow_bytes == 1.5e9);
+    CU_ASSERT(f.r.ended == 1);
+    fx_free(&f);
+}
+
+static void test_two_jobs_on_a_one_unit_pool_run_in_fcfs_order(void)
+{
+    /* One unit; job 0 (10 s) at t = 0, job 1 (10 s) at t = 1: job 1 waits until 10 (wait 9)
+     * and ends at 20.  No transfers (the center is at the origin). */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    uint32_t c = fx_center(&f, 0, 1, 1e9, CPN_CENTER_HPC);
+    for (int i = 0; i < 2; i++) {
+        struct cpn_job_spec s = job(0, i, 1);
+        s.duration = 10;
+        s.center = c;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT(times_of(&f, 0)->start == 0 && times_of(&f, 0)->done == 10);
+    CU_ASSERT(times_of(&f, 1)->start == 10 && times_of(&f, 1)->done == 20);
+    CU_ASSERT_FATAL(f.r.records.len == 2);
+    CU_ASSERT(f.r.records.items[1].id == 1 && f.r.records.items[1].wait == 9);
+    fx_free(&f);
+}
+
+static void test_a_job_too_large_for_every_center_is_rejected_and_reported(void)
+{
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    fx_jobs(&f, "nearest", 2, NULL, 1);
+    fx_center(&f, 0, 4, 1e9, CPN_CENTER_HPC);
+    fx_center(&f, 0, 2, 1e9, CPN_CENTER_HPC);
+    struct cpn_job_spec s = job(0, 3, 8); /* 8 units: no pool has more than 4 */
+    s.duration = 1;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    s.units = 3; /* fits center 0 but not its fixed center 1 */
+    s.center = 1;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.submitted == 2 && st.rejected == 2 && st.done == 0 && st.active == 0);
+    CU_ASSERT_FATAL(f.r.records.len == 2);
+    for (int i = 0; i < 2; i++) {
+        const struct cpn_job_record *r = &f.r.records.items[i];
+        CU_ASSERT(r->state == CPN_JOB_REJECTED && r->center == CPN_NONE && isnan(r->start));
+        CU_ASSERT(r->end == 3);
+        CU_ASSERT(times_of(&f, r->id)->reason != NULL);
+    }
+    CU_ASSERT(f.r.events[CPN_EVENT_OTHER] == 2);     /* one "rejected: why" event each */
+    CU_ASSERT(f.r.events[CPN_EVENT_DECISION] == 0); /* never placed */
+    fx_free(&f);
+}
+
+/* Two centers reached from n0: c0 at n1 (RTT 20 ms), c1 at n2 (RTT 100 ms), one unit each. */
+static void two_center_fixture(struct fx *f, const char *policy)
+{
+    struct link_def links[] = {{0, 1, 0.01, 1e9}, {0, 2, 0.05, 1e9}};
+    fx_init(f, 3, links, 2);
+    fx_jobs(f, policy, 2, NULL, 1);
+    fx_center(f, 1, 1, 1e9, CPN_CENTER_HPC);
+    fx_center(f, 2, 1, 1e9, CPN_CENTER_HPC);
+}
+
+static void test_nearest_places_on_the_lowest_rtt_center(void)
+{
+    struct fx f;
+    two_center_fixture(&f, "nearest");
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.duration = 5;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT(t->center == 0 && t->attempts == 1 && t->staleness == 0 && t->placed == 0);
+    CU_ASSERT(f.r.events[CPN_EVENT_DECISION] == 1);
+    fx_free(&f);
+}
+
+static void test_earliest_finish_avoids_the_busy_near_center(void)
+{
+    /* c0 runs a fixed 1000 s job from t = 0; a 10 s job at t = 1 finishes at ~1011 on c0 but
+     * at ~11 on c1 (100 ms RTT): earliest_finish picks c1. */
+    struct fx f;
+    two_center_fixture(&f, "earliest_finish");
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.duration = 1000;
+    s.center = 0;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    s = job(0, 1, 1);
+    s.duration = 10;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT(times_of(&f, 1)->center == 1);
+    CU_ASSERT(times_of(&f, 1)->start == 1); /* no input: queued at once, c1 free */
+    fx_free(&f);
+}
+
+static void test_a_held_job_is_offered_again_when_a_job_ends(void)
+{
+    /* nearest holds when nothing fits now.  One unit at the origin: job 0 (10 s) from t = 0;
+     * job 1 at t = 2 is held, offered again when job 0 ends at 10, starts at 10, ends at 20. */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    fx_jobs(&f, "nearest", 1, NULL, 1);
+    fx_center(&f, 0, 1, 1e9, CPN_CENTER_HPC);
+    for (int i = 0; i < 2; i++) {
+        struct cpn_job_spec s = job(0, 2 * i, 1);
+        s.duration = 10;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_engine_run(f.eng, 5) == CPN_OK);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.held == 1 && st.holds == 1 && st.active == 2);
+    fx_run(&f);
+    const struct cpn_job_times *t = times_of(&f, 1);
+    CU_ASSERT(t->placed == 10 && t->start == 10 && t->done == 20 && t->attempts == 2);
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.held == 0 && st.done == 2 && st.decisions == 2);
+    fx_free(&f);
+}
+
+static void test_centralized_staleness_is_the_report_age_and_a_conflict_is_replaced(void)
+{
+    /* Centralized: reports every 10 s (t = 10, 20, ...) visible 1 s later.  Two one-unit
+     * centers at the origin, round_robin.  Job 0 (fixed c0, 100 s) takes c0 at t = 0.
+     * Job 1 at t = 5: the view is the registration at t = 0 (staleness 5), which shows c0 free;
+     * round_robin picks c0; c0 is full on arrival: a conflict; re-placed on c1 (staleness 5).
+     * Job 2 at t = 12 sees the report of t = 10 (visible at 11): staleness 2; round_robin
+     * picks c0 again, known busy: no conflict, it queues and starts at 100. */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    struct cpn_awareness_config aw = {CPN_AWARENESS_CENTRALIZED, 10, 1, NULL};
+    fx_jobs(&f, "round_robin", 2, &aw, 1);
+    fx_center(&f, 0, 1, 1e9, CPN_CENTER_HPC);
+    fx_center(&f, 0, 1, 1e9, CPN_CENTER_HPC);
+    const double submit[] = {0, 5, 12}, duration[] = {100, 10, 10};
+    for (int i = 0; i < 3; i++) {
+        struct cpn_job_spec s = job(0, submit[i], 1);
+        s.duration = duration[i];
+        s.center = i == 0 ? 0 : CPN_NONE;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    const struct cpn_job_times *t1 = times_of(&f, 1), *t2 = times_of(&f, 2);
+    CU_ASSERT(t1->center == 1 && t1->attempts == 2 && t1->start == 5);
+    CPN_ASSERT_REL(t1->staleness, 5, TIME_TOL);
+    CU_ASSERT(t2->center == 0 && t2->attempts == 1 && t2->start == 100);
+    CPN_ASSERT_REL(t2->staleness, 2, TIME_TOL);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.conflicts == 1 && st.decisions == 3);
+    CPN_ASSERT_REL(st.staleness_mean, (5.0 + 5 + 2) / 3, TIME_TOL);
+    CU_ASSERT(st.staleness_max == 5);
+    fx_free(&f);
+}
+
+static void test_ingest_splits_its_bytes_over_two_paths(void)
+{
+    /* n0 -> n1 directly (10 ms) and through n2 (2 x 10 ms), every link 1 GB/s, all idle: both
+     * paths offer 1 GB/s, so 2 GB split 1 + 1 GB.  Direct part: 0.01 + 1 = 1.01 s; the other
+     * 0.02 + 1 = 1.02 s: the job is done at 1.02. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}, {0, 2, 0.01, 1e9}, {2, 1, 0.01, 1e9}};
+    fx_init(&f, 3, links, 3);
+    fx_jobs(&f, "nearest", 1, NULL, 2);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.kind = CPN_JOB_INGEST;
+    s.bytes_in = 2e9;
+    s.paths = 2;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT(t->state == CPN_JOB_DONE && t->center == 0 && isnan(t->start));
+    CPN_ASSERT_REL(t->done, 1.02, TIME_TOL);
+    CU_ASSERT(f.r.flows == 2);
+    CPN_ASSERT_REL(t->bytes_in_done, 2e9, TIME_TOL);
+    fx_free(&f);
+}
+
+static void test_deploy_reaches_the_n_nearest_centers_of_the_kind(void)
+{
+    /* Star from n0: n1 (10 ms), n2 (20 ms), n3 (30 ms), n4 (5 ms), 1 GB/s each.  Centers: c0 at
+     * n1 (ai), c1 at n2 (ai), c2 at n3 (ai), c3 at n4 (hpc).  Deploy 100 MB to 2 "ai" targets:
+     * c0 and c1, done at max(0.01, 0.02) + 0.1 = 0.12 s; c3 is nearer but not ai. */
+    struct fx f;
+    struct link_def links[] = {
+        {0, 1, 0.01, 1e9}, {0, 2, 0.02, 1e9}, {0, 3, 0.03, 1e9}, {0, 4, 0.005, 1e9}};
+    fx_init(&f, 5, links, 4);
+    fx_jobs(&f, NULL, 4, NULL, 1);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_AI);
+    fx_center(&f, 2, 1, 1e9, CPN_CENTER_AI);
+    fx_center(&f, 3, 1, 1e9, CPN_CENTER_AI);
+    fx_center(&f, 4, 1, 1e9, CPN_CENTER_HPC);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.kind = CPN_JOB_DEPLOY;
+    s.bytes_in = 1e8;
+    s.targets = 2;
+    s.target_kind = CPN_CENTER_AI;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT(t->state == CPN_JOB_DONE && t->center == 0);
+    CPN_ASSERT_REL(t->done, 0.12, TIME_TOL);
+    CU_ASSERT(f.r.flows == 2 && t->bytes_in_asked == 2e8 && t->bytes_in_done == 2e8);
+    fx_free(&f);
+}
+
+static void test_an_idle_inference_request_pays_rtt_plus_service(void)
+{
+    /* Center at n1, RTT 2 x 10 ms; requests of 1e8 FLOP on 1e9 FLOP/s: 0.1 s service; at
+     * 0.01 requests/s over 1e4 s (about 100 requests) a request almost never waits:
+     * latency = 0.02 + 0.1 = 0.12 s unless it arrives within 0.1 s of the previous one. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}};
+    fx_init(&f, 2, links, 1);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_EDGE);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.kind = CPN_JOB_INFERENCE;
+    s.center = 0;
+    s.duration = 1e4;
+    s.request_rate = 0.01;
+    s.request_flop = 1e8;
+    s.slo = 0.15;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT_FATAL(f.r.latency.len > 50);
+    size_t exact = 0;
+    for (size_t i = 0; i < f.r.latency.len; i++)
+        exact += fabs(f.r.latency.items[i] - 0.12) < 1e-9;
+    CU_ASSERT(exact >= f.r.latency.len - 2);
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT(t->requests == f.r.latency.len && t->requests_slo_met >= t->requests - 2);
+    CU_ASSERT(f.r.records.items[0].slo_met == 1); /* >= 99 % within 0.15 s */
+    CU_ASSERT(t->run_end == 1e4 && t->done >= 1e4);
+    fx_free(&f);
+}
+
+static void test_inference_mm1_mean_sojourn_matches_the_analytic_value(void)
+{
+    /* M/M/1: arrivals Poisson lambda = 5/s, service exp with mean 1e8 FLOP / 1e9 FLOP/s = 0.1 s
+     * (mu = 10/s), RTT 0 (center at the origin).  Mean sojourn 1 / (mu - lambda) = 0.2 s
+     * (Kleinrock, Queueing Systems I, 1975, eq. 3.26).  Over 2e4 s (1e5 requests) the mean is
+     * checked against a 99 % batch-means confidence interval (20 batches, t_{19, 0.995} =
+     * 2.861). */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    fx_center(&f, 0, 1, 1e9, CPN_CENTER_EDGE);
+    struct cpn_dist flop;
+    char why[128];
+    CU_ASSERT_FATAL(cpn_dist_parse("exp(1e8)", NULL, NULL, &flop, why, sizeof why) == CPN_OK);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.kind = CPN_JOB_INFERENCE;
+    s.center = 0;
+    s.duration = 2e4;
+    s.request_rate = 5;
+    s.request_flop_dist = &flop;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    size_t n = f.r.latency.len, b = 20, per = n / b;
+    CU_ASSERT_FATAL(n > 90000);
+    double means[20];
+    for (size_t i = 0; i < b; i++)
+        means[i] = gsl_stats_mean(f.r.latency.items + i * per, 1, per);
+    double mean = gsl_stats_mean(means, 1, b), sd = gsl_stats_sd(means, 1, b);
+    double half = 2.861 * sd / sqrt((double)b);
+    CU_ASSERT(fabs(mean - 0.2) <= half);
+    CU_ASSERT(half < 0.02); /* the interval is narrow enough to mean something */
+    CU_ASSERT(f.r.slo_met.items[0] == -1); /* no SLO given */
+    cpn_dist_release(&flop);
+    fx_free(&f);
+}
+
+static void test_energy_cost_and_carbon_per_center_match_the_center_model(void)
+{
+    /* Two units (idle 100 W, peak 300 W), PUE 1.5, 1e-6 currency/J, 1e-7 kg/J.  One 1-unit job
+     * of 10 s from t = 0; the run ends at 10.  IT energy = (300 + 100) W x 10 s = 4000 J;
+     * facility energy 6000 J; cost 6e-3; carbon 6e-4 kg; busy 10 unit s. */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    struct cpn_center_spec cs;
+    cpn_center_spec_init(&cs);
+    cs.id = "green";
+    cs.node = 0;
+    cs.pue = 1.5;
+    cs.electricity_price = 1e-6;
+    cs.carbon_intensity = 1e-7;
+    struct cpn_pool_spec ps = {"cpu", 2, 1e9, 0, "", 100, 300};
+    CU_ASSERT_FATAL(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_OK);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.duration = 10;
+    s.center = 0;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT(cpn_engine_now(f.eng) == 10);
+    CPN_ASSERT_REL(f.r.energy[0], 6000, 1e-12);
+    CPN_ASSERT_REL(f.r.cost[0], 6e-3, 1e-12);
+    CPN_ASSERT_REL(f.r.carbon[0], 6e-4, 1e-12);
+    CPN_ASSERT_REL(f.r.busy[0], 10, 1e-12);
+    fx_free(&f);
+}
+
+static void test_trace_records_become_jobs_scaled_to_the_pool_speed(void)
+{
+    /* Three records; the second has no run time (skipped, counted).  Reference speed 1e9, pool
+     * 2e9 FLOP/s: the 100 s record runs 50 s, the 40 s one 20 s.  Both on one 4-unit pool at
+     * the origin: record 0 (t = 0, 2 units) ends at 50; record 2 (t = 5, 2 units) at 25. */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    fx_center(&f, 0, 4, 2e9, CPN_CENTER_HPC);
+    struct cpn_traces_job recs[3] = {
+        {.submit = 0, .runtime = 100, .walltime = 200, .units = 2, .line = 1},
+        {.submit = 1, .runtime = NAN, .walltime = NAN, .units = 1, .line = 2},
+        {.submit = 5, .runtime = 40, .walltime = NAN, .units = 2, .line = 3},
+    };
+    struct cpn_traces tr = {.format = CPN_TRACES_SWF, .kind = "batch", .jobs = recs, .njobs = 3};
+    struct cpn_trace_source_spec src;
+    cpn_trace_source_spec_init(&src);
+    src.id = "swf";
+    src.traces = &tr;
+    src.base.origin = 0;
+    src.base.center = 0;
+    src.base.ref_speed = 1e9;
+    CU_ASSERT_FATAL(cpn_jobs_add_trace(f.jobs, &src) == CPN_OK);
+    CU_ASSERT(cpn_jobs_add_trace(f.jobs, &src) == CPN_EINVAL); /* the id is taken */
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.done == 2 && st.trace_skipped == 1);
+    CU_ASSERT(times_of(&f, 0)->done == 50 && times_of(&f, 1)->done == 25);
+    CU_ASSERT(times_of(&f, 1)->submit == 5);
+    fx_free(&f);
+}
+
+static void test_distributed_awareness_sees_remote_centers_by_advertisement(void)
+{
+    /* Distributed, period 10 s, regions = nodes.  One center at n1, 10 ms from n0.  At t = 15
+     * a job from n0 sees the advertisement of t = 10 (visible at 10.02): staleness 5; a job
+     * from n1, in the center's region, sees it exactly: staleness 0. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}};
+    fx_init(&f, 2, links, 1);
+    struct cpn_awareness_config aw = {CPN_AWARENESS_DISTRIBUTED, 10, 0, NULL};
+    fx_jobs(&f, "nearest", 1, &aw, 1);
+    fx_center(&f, 1, 4, 1e9, CPN_CENTER_HPC);
+    for (uint32_t o = 0; o < 2; o++) {
+        struct cpn_job_spec s = job(o, 15, 1);
+        s.duration = 1;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CPN_ASSERT_REL(times_of(&f, 0)->staleness, 5, TIME_TOL);
+    CU_ASSERT(times_of(&f, 1)->staleness == 0);
+    fx_free(&f);
+}
+
+static void test_a_job_outrunning_its_walltime_is_killed_and_failed(void)
+{
+    /* Run time 10 s, estimate 4 s: the center ends it at 4 s (CPN_WALLTIME_KILL). */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    fx_center(&f, 0, 1, 1e9, CPN_CENTER_HPC);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.duration = 10;
+    s.walltime = 4;
+    s.center = 0;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT(t->state == CPN_JOB_FAILED && t->done == 4 && t->run_end == 4);
+    CU_ASSERT(f.r.records.items[0].state == CPN_JOB_FAILED);
+    fx_free(&f);
+}
+
+static void test_input_without_a_route_fails_the_job(void)
+{
+    /* n0 and n1 are not linked; the fixed center at n1 can never receive n0's input. */
+    struct fx f;
+    fx_init(&f, 2, NULL, 0);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.duration = 1;
+    s.bytes_in = 1e6;
+    s.center = 0;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT(times_of(&f, 0)->state == CPN_JOB_FAILED && times_of(&f, 0)->reason != NULL);
+    fx_free(&f);
+}
+
+/* Invariants over a random mixed workload. */
+static void test_a_random_mixed_workload_keeps_the_invariants(void)
+{
+    /* A ring of 6 nodes with chords; 3 centers; generators of every kind; centralized
+     * awareness and earliest_finish.  Every job ends exactly once, none starts before its
+     * submit or before its input arrived, bytes delivered = bytes asked. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.002, 1.25e9}, {1, 2, 0.003, 1.25e9}, {2, 3, 0.004, 2.5e9},
+                               {3, 4, 0.002, 1.25e9}, {4, 5, 0.005, 1.25e9}, {5, 0, 0.003, 1.25e9},
+                               {0, 3, 0.010, 5e9},    {1, 4, 0.008, 1.25e9}};
+    fx_init(&f, 6, links, 8);
+    struct cpn_awareness_config aw = {CPN_AWARENESS_CENTRALIZED, 30, 0.01, NULL};
+    fx_jobs(&f, "earliest_finish", 3, &aw, 2);
+    fx_center(&f, 1, 32, 1e12, CPN_CENTER_HPC);
+    fx_center(&f, 3, 16, 4e12, CPN_CENTER_AI);
+    fx_center(&f, 5, 8, 1e12, CPN_CENTER_EDGE);
+    struct cpn_dist units, work, bytes, dur, rate;
+    char why[128];
+    CU_ASSERT_FATAL(cpn_dist_parse("choice(1:0.5,4:0.3,16:0.15,64:0.05)", NULL, NULL, &units,
+                                   why, sizeof why) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_dist_parse("exp(1e15)", NULL, NULL, &work, why, sizeof why) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_dist_parse("lognormal(20,1.5)", NULL, NULL, &bytes, why, sizeof why) ==
+                    CPN_OK);
+    CU_ASSERT_FATAL(cpn_dist_parse("uniform(10,600)", NULL, NULL, &dur, why, sizeof why) ==
+                    CPN_OK);
+    CU_ASSERT_FATAL(cpn_dist_parse("uniform(0.1,2)", NULL, NULL, &rate, why, sizeof why) ==
+                    CPN_OK);
+    const uint32_t origins[] = {0, 2, 4};
+    const double weights[] = {1, 2, 1};
+    const enum cpn_job_kind kinds[] = {CPN_JOB_BATCH,  CPN_JOB_TRAINING,  CPN_JOB_INGEST,
+                                       CPN_JOB_DEPLOY, CPN_JOB_INFERENCE, CPN_JOB_VM};
+    const char *ids[] = {"batch", "train", "ingest", "deploy", "infer", "vm"};
+    const double rates[] = {0.05, 0.02, 0.01, 0.005, 0.001, 0.01};
+    for (int k = 0; k < 6; k++) {
+        struct cpn_generator_spec g;
+        cpn_generator_spec_init(&g);
+        g.id = ids[k];
+        g.base.kind = kinds[k];
+        g.base.request_flop = 1e10;
+        g.base.slo = 0.1;
+        g.base.targets = 2;
+        CU_ASSERT_FATAL(cpn_arrivals_init_poisson(&g.arrivals, rates[k]) == CPN_OK);
+        g.stop = 20000;
+        g.n_origins = 3;
+        g.origins = origins;
+        g.origin_weights = weights;
+        g.units = kinds[k] == CPN_JOB_INFERENCE ? NULL : &units;
+        g.work = &work;
+        g.duration = &dur;
+        g.bytes_in = &bytes;
+        g.bytes_out = kinds[k] == CPN_JOB_BATCH ? &bytes : NULL;
+        g.request_rate = &rate;
+        g.walltime_factor = NULL;
+        CU_ASSERT_FATAL(cpn_jobs_add_generator(f.jobs, &g) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.submitted > 1500);
+    CU_ASSERT(st.active == 0 && st.held == 0);
+    CU_ASSERT(st.submitted == st.done + st.rejected + st.failed);
+    CU_ASSERT(st.rejected > 0); /* 64-unit jobs fit nowhere */
+    CU_ASSERT(f.r.times.len == st.submitted && f.r.records.len == st.submitted);
+    CPN_ASSERT_REL(st.bytes_delivered, st.bytes_asked, 1e-9);
+    unsigned char *seen = calloc(st.submitted, 1);
+    CU_ASSERT_FATAL(seen != NULL);
+    size_t bad_once = 0, bad_order = 0, bad_bytes = 0;
+    for (size_t i = 0; i < f.r.times.len; i++) {
+        const struct cpn_job_times *t = &f.r.times.items[i];
+        if (t->id >= st.submitted || seen[t->id]++)
+            bad_once++;
+        if (!isnan(t->start) && (t->start < t->submit || t->start < t->staged))
+            bad_order++;
+        if (t->done < t->submit)
+            bad_order++;
+        if (t->state == CPN_JOB_DONE &&
+            (fabs(t->bytes_in_done - t->bytes_in_asked) > 1e-6 * t->bytes_in_asked ||
+             fabs(t->bytes_out_done - t->bytes_out_asked) > 1e-6 * t->bytes_out_asked))
+            bad_bytes++;
+    }
+    CU_ASSERT(bad_once == 0 && bad_order == 0 && bad_bytes == 0);
+    CU_ASSERT(st.requests > 0 && st.requests == f.r.latency.len);
+    free(seen);
+    cpn_dist_release(&units);
+    cpn_dist_release(&work);
+    cpn_dist_release(&bytes);
+    cpn_dist_release(&dur);
+    cpn_dist_release(&rate);
+    fx_free(&f);
+}
+
+static void test_samples_arrive_every_interval_while_work_remains(void)
+{
+    /* One 100 s job; samples every 10 s: at 10, 20, ..., 100 while the job runs (the sample at
+     * 100 fires after the job's end in the same instant or before: 10 samples either way, and
+     * none after).  The engine empties: the periodic events stop with the work. */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    struct cpn_jobs_config cfg = {.engine = f.eng,
+                                  .network = f.net,
+                                  .topo = f.topo,
+                                  .router = f.router,
+                                  .observer = &f.obs,
+                                  .rng = f.rng,
+                                  .sample_interval = 10};
+    CU_ASSERT_FATAL(cpn_jobs_new(&cfg, &f.jobs) == CPN_OK);
+    fx_center(&f, 0, 1, 1e9, CPN_CENTER_HPC);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.duration = 100;
+    s.center = 0;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT(f.r.samples >= 10 && f.r.samples <= 11);
+    CU_ASSERT(cpn_engine_pending(f.eng) == 0);
+    fx_free(&f);
+}
+
+static void test_bad_arguments_and_states_are_reported(void)
+{
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    struct cpn_jobs_config cfg = {.engine = f.eng, .network = f.net, .topo = f.topo};
+    struct cpn_jobs *jobs;
+    CU_ASSERT(cpn_jobs_new(&cfg, &jobs) == CPN_EINVAL); /* no router */
+    cfg.router = f.router;
+    cfg.n_paths = CPN_NETWORK_MAX_PATHS + 1;
+    CU_ASSERT(cpn_jobs_new(&cfg, &jobs) == CPN_EINVAL);
+    cfg.n_paths = 1;
+    cfg.sample_interval = -1;
+    CU_ASSERT(cpn_jobs_new(&cfg, &jobs) == CPN_EINVAL);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    CU_ASSERT(cpn_jobs_start(f.jobs) == CPN_ESTATE); /* no center */
+    struct cpn_center_spec cs;
+    cpn_center_spec_init(&cs);
+    cs.id = "c";
+    cs.node = 7;
+    struct cpn_pool_spec ps = {"p", 1, 1e9, 0, "", 1, 2};
+    CU_ASSERT(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_EINVAL); /* no node 7 */
+    cs.node = 0;
+    ps.units = 0;
+    CU_ASSERT(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_ESCENARIO);
+    ps.units = 1;
+    ps.accelerator = "A100";
+    CU_ASSERT_FATAL(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_OK);
+    CU_ASSERT(cpn_jobs_pool_type(f.jobs, "A100") == 0);
+    CU_ASSERT(cpn_jobs_pool_type(f.jobs, "H100") == CPN_NONE);
+    struct cpn_job_spec s = job(0, 0, 0);
+    CU_ASSERT(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_EINVAL); /* 0 units */
+    s = job(3, 0, 1);
+    CU_ASSERT(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_EINVAL); /* no node 3 */
+    s = job(0, 0, 1);
+    s.bytes_in = -1;
+    CU_ASSERT(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_EINVAL);
+    s = job(0, 0, 1);
+    s.kind = CPN_JOB_INFERENCE;
+    CU_ASSERT(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_EINVAL); /* no request rate */
+    struct cpn_generator_spec g;
+    cpn_generator_spec_init(&g);
+    g.id = "";
+    g.base.origin = 0;
+    CU_ASSERT(cpn_jobs_add_generator(f.jobs, &g) == CPN_EINVAL);
+    g.id = "g";
+    g.stop = -1;
+    CU_ASSERT(cpn_jobs_add_generator(f.jobs, &g) == CPN_EINVAL);
+    CU_ASSERT(cpn_jobs_add_trace(f.jobs, NULL) == CPN_EINVAL);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    CU_ASSERT(cpn_jobs_start(f.jobs) == CPN_ESTATE);
+    CU_ASSERT(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_ESTATE);
+    g.stop = INFINITY;
+    CU_ASSERT(cpn_jobs_add_generator(f.jobs, &g) == CPN_ESTATE);
+    CU_ASSERT_FATAL(cpn_engine_run(f.eng, 5) == CPN_OK);
+    s = job(0, 1, 1);
+    CU_ASSERT(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_EINVAL); /* before now (5 s) */
+    fx_free(&f);
+}
+
+int cpn_test_register_jobs(void)
+{
+    CU_pSuite s = CU_add_suite("jobs", NULL, NULL);
+    if (!s)
+        return CU_get_error();
+    struct {
+        const char *name;
+        CU_TestFunc fn;
+    } tests[] = {
+        {"kinds have names and unknown names are ENOENT",
+         test_kinds_have_names_and_unknown_names_are_enoent},
+        {"a batch job stages in, runs and stages out at hand-computed times",
+         test_a_batch_job_stages_in_runs_and_stages_out_at_hand_computed_times},
+        {"two jobs on a one-unit pool run in FCFS order",
+         test_two_jobs_on_a_one_unit_pool_run_in_fcfs_order},
+        {"a job too large for every center is rejected and reported",
+         test_a_job_too_large_for_every_center_is_rejected_and_reported},
+        {"nearest places on the lowest-RTT center", test_nearest_places_on_the_lowest_rtt_center},
+        {"earliest_finish avoids the busy near center",
+         test_earliest_finish_avoids_the_busy_near_center},
+        {"a held job is offered again when a job ends",
+         test_a_held_job_is_offered_again_when_a_job_ends},
+        {"centralized staleness is the report age and a conflict is re-placed",
+         test_centralized_staleness_is_the_report_age_and_a_conflict_is_replaced},
+        {"ingest splits its bytes over two paths", test_ingest_splits_its_bytes_over_two_paths},
+        {"deploy reaches the N nearest centers of the kind",
+         test_deploy_reaches_the_n_nearest_centers_of_the_kind},
+        {"an idle inference request pays RTT plus service",
+         test_an_idle_inference_request_pays_rtt_plus_service},
+        {"inference M/M/1 mean sojourn matches the analytic value",
+         test_inference_mm1_mean_sojourn_matches_the_analytic_value},
+        {"energy, cost and carbon per center match the center model",
+         test_energy_cost_and_carbon_per_center_match_the_center_model},
+        {"trace records become jobs scaled to the pool speed",
+         test_trace_records_become_jobs_scaled_to_the_pool_speed},
+        {"distributed awareness sees remote centers by advertisement",
+         test_distributed_awareness_sees_remote_centers_by_advertisement},
+        {"a job outrunning its walltime is killed and failed",
+         test_a_job_outrunning_its_walltime_is_killed_and_failed},
+        {"input without a route fails the job", test_input_without_a_route_fails_the_job},
+        {"a random mixed workload keeps the invariants",
+         test_a_random_mixed_workload_keeps_the_invariants},
+        {"samples arrive every interval while work remains",
+         test_samples_arrive_every_interval_while_work_remains},
+        {"bad arguments and states are reported", test_bad_arguments_and_states_are_reported},
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return CU_get_error();
+    return CUE_SUCCESS;
+}
