@@ -806,20 +806,22 @@ static int on_reoffer(struct cpn_engine *eng, void *ctx, uint64_t arg)
     jobs->held.items = tmp.items;
     jobs->held.len = 0;
     jobs->held.cap = tmp.cap;
-    for (size_t i = 0; i < jobs->held_swap.len; i++) {
+    uint32_t depth = jobs->cfg.reoffer_depth ? jobs->cfg.reoffer_depth : CPN_JOBS_REOFFER_DEPTH;
+    uint32_t again = 0;
+    int rc = CPN_OK;
+    size_t i = 0;
+    for (; i < jobs->held_swap.len && again < depth && rc == CPN_OK; i++) {
+        uint32_t slot = jobs->held_swap.items[i];
         jobs->st.held--;
-        int rc = place(jobs, jobs->held_swap.items[i], CPN_NONE);
-        if (rc != CPN_OK) {
-            /* keep the rest held so that the state stays consistent */
-            for (size_t r = i + 1; r < jobs->held_swap.len; r++)
-                if (cpn_array_push(&jobs->held, jobs->held_swap.items[r]) == CPN_OK)
-                    jobs->st.held++;
-            jobs->held_swap.len = 0;
-            return rc;
-        }
+        rc = place(jobs, slot, CPN_NONE);
+        again += job_at(jobs, slot)->phase == PHASE_HELD;
     }
+    /* The jobs not offered (depth reached, or an error) stay held, in order. */
+    for (; i < jobs->held_swap.len; i++)
+        if (cpn_array_push(&jobs->held, jobs->held_swap.items[i]) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the hold queue");
     jobs->held_swap.len = 0;
-    return CPN_OK;
+    return rc;
 }
 
 static const struct cpn_handler reoffer_handler = {on_reoffer, "jobs_reoffer"};

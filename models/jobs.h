@@ -21,7 +21,8 @@
  *     configured number of paths.  Every placement emits an event of kind CPN_EVENT_DECISION
  *     (subject = job id, detail "center=NAME pool=P paths=K staleness=S").  "Hold" puts the job
  *     at the tail of a global FIFO queue; the held jobs are offered again, in order, whenever a
- *     job ends on a center and at every awareness report event.
+ *     job ends on a center and at every awareness report event, until reoffer_depth of them
+ *     were held again (the others wait, in order, for the next re-offer).
  *  3. *stage-in*: bytes_in move from the job's data node to the center's node (one flow over
  *     the shortest path, or a multipath transfer over k paths when the decision, or the job,
  *     asks for k > 1).  Nothing moves when bytes_in is 0 or the data already sits at the
@@ -112,6 +113,13 @@
 struct cpn_engine;
 struct cpn_rng;
 struct cpn_jobs;
+
+/**
+ * Default re-offer depth: each re-offer of the hold queue stops once this many jobs were held
+ * again (the rest keep their order) [jobs].  Source: Slurm's main scheduling loop tests at most
+ * `default_queue_depth` = 100 jobs per pass (slurm.conf(5), SchedulerParameters).
+ */
+#define CPN_JOBS_REOFFER_DEPTH 100
 
 /** Placements of one job before it is queued where it is (conflict re-placements) [count]. */
 #define CPN_JOBS_MAX_ATTEMPTS 4
@@ -290,6 +298,8 @@ struct cpn_jobs_config {
     const struct cpn_observer *observer; /**< observer (may be NULL) */
     struct cpn_rng *rng;         /**< random streams (required with generators, inference) */
     double sample_interval;      /**< utilisation sampling period [s]; 0 = no samples */
+    uint32_t reoffer_depth;      /**< held jobs re-held before a re-offer stops [jobs];
+                                      0 = CPN_JOBS_REOFFER_DEPTH */
     cpn_jobs_hook_fn *hook;      /**< optional per-job hook, or NULL */
     void *hook_ctx;              /**< passed to @ref hook */
 };

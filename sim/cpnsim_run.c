@@ -13,13 +13,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "models/awareness.h"
+#include "models/center.h"
+#include "models/jobs.h"
 #include "models/network.h"
+#include "models/policy.h"
 #include "models/observer.h"
 #include "models/traffic.h"
 #include "output/summary.h"
 #include "output/trace.h"
 #include "scenarios/load.h"
 #include "sim/engine.h"
+#include "sim/rng.h"
 #include "sim/array.h"
 #include "sim/cpnsim.h"
 #include "sim/diag.h"
@@ -207,11 +212,13 @@ static int run_with_progress(struct cpn_engine *eng, double until, int show)
     return CPN_OK;
 }
 
-static int load_one(const char *file, const struct override_list *ov, struct cpn_scenario **scen)
+static int load_one(const char *file, const struct override_list *ov,
+                    const struct cpn_policy_registry *registry, struct cpn_scenario **scen)
 {
     struct cpn_diag diag;
     cpn_diag_init(&diag, stderr);
-    struct cpn_scen_options opt = {.overrides = ov->items, .n_overrides = ov->len};
+    struct cpn_scen_options opt = {.overrides = ov->items, .n_overrides = ov->len,
+                                   .policies = registry};
     int rc = file ? cpn_scen_load(file, &opt, &diag, scen)
                   : cpn_scen_load_memory("(default scenario)", (const char *)cpn_default_scenario,
                                          cpn_default_scenario_len, &opt, &diag, scen);
@@ -221,203 +228,236 @@ static int load_one(const char *file, const struct override_list *ov, struct cpn
     return rc;
 }
 
-/* The static tables of a run (nodes, links) for the observer's begin(). */
-struct run_tables {
+/* Everything one run owns, freed in reverse order by run_release(). */
+struct run {
+    /* options */
+    struct override_list ov;
+    const char *flows_out, *output, *summary_out, *policy_name;
+    const char **plugins;
+    size_t n_plugins;
+    enum cpn_trace_level level;
+    int force;
+    char *seed_target, *until_target;
+    /* objects */
+    struct cpn_policy_registry *registry;
+    struct cpn_scenario *scen;
+    struct cpn_engine *eng;
+    struct cpn_rng *rng;
+    struct cpn_network *net;
+    struct cpn_policy *policy;
+    struct cpn_jobs *jobs;
+    struct cpn_traffic *traffic;
+    struct cpn_summary *summary;
+    struct cpn_trace *trace;
+    struct cpn_observer obs;
+    /* static tables of the run info */
     struct cpn_run_node *nodes;
     struct cpn_run_link *links;
+    struct cpn_run_center *centers;
+    struct cpn_run_pool *pools;
+    struct cpn_run_param *params;
+    char (*param_text)[64];
     char **overrides; /* "TARGET=VALUE" */
     size_t n_overrides;
     char *command_line;
     char wall_clock[32];
+    const char *policy_label;
 };
 
-static int fill_run_info(const struct cpn_scenario *scen, const struct override_list *ov,
-                         int argc, char **argv, struct run_tables *tab, struct cpn_run_info *info)
+static void run_release(struct run *r)
 {
-    tab->overrides = calloc(ov->len + 1, sizeof *tab->overrides);
-    if (!tab->overrides)
-        return CPN_ERROR(CPN_ENOMEM, NULL);
-    for (size_t i = 0; i < ov->len; i++, tab->n_overrides++)
-        if (asprintf(&tab->overrides[i], "%s=%s", ov->items[i].target, ov->items[i].value) < 0) {
-            tab->overrides[i] = NULL;
-            return CPN_ERROR(CPN_ENOMEM, NULL);
-        }
+    cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
+    cpn_traffic_free(r->traffic);
+    cpn_jobs_free(r->jobs);   /* before the engine: centers cancel their events */
+    cpn_policy_free(r->policy);
+    cpn_summary_free(r->summary);
+    cpn_network_free(r->net);
+    cpn_engine_free(r->eng);
+    cpn_rng_free(r->rng);
+    cpn_scen_free(r->scen);
+    cpn_policy_registry_free(r->registry); /* after every policy instance */
+    free(r->nodes);
+    free(r->links);
+    free(r->centers);
+    free(r->pools);
+    free(r->params);
+    free(r->param_text);
+    free(r->command_line);
+    for (size_t i = 0; i < r->n_overrides; i++)
+        free(r->overrides[i]);
+    free(r->overrides);
+    free(r->plugins);
+    free(r->seed_target);
+    free(r->until_target);
+    free_overrides(&r->ov);
+}
+
+/* Build the provenance and static tables handed to the observer's begin(). */
+static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_info *info)
+{
+    const struct cpn_scenario *scen = r->scen;
     uint32_t nn = cpn_topo_node_count(scen->topo), nl = cpn_topo_link_count(scen->topo);
-    tab->nodes = calloc(nn ? nn : 1, sizeof *tab->nodes);
-    tab->links = calloc(nl ? nl : 1, sizeof *tab->links);
-    size_t len = 1;
+    size_t nc = scen->centers.len, np = scen->pools.len;
+    size_t nparams = r->policy_label == scen->scheduler.policy ? scen->scheduler.params.len : 0;
+    r->nodes = calloc(nn + 1, sizeof *r->nodes);
+    r->links = calloc(nl + 1, sizeof *r->links);
+    r->centers = calloc(nc + 1, sizeof *r->centers);
+    r->pools = calloc(np + 1, sizeof *r->pools);
+    r->params = calloc(nparams + 1, sizeof *r->params);
+    r->param_text = calloc(nparams + 1, sizeof *r->param_text);
+    r->overrides = calloc(r->ov.len + 1, sizeof *r->overrides);
+    size_t len = 8;
     for (int i = 0; i < argc; i++)
         len += strlen(argv[i]) + 1;
-    tab->command_line = calloc(len + 7, 1);
-    if (!tab->nodes || !tab->links || !tab->command_line)
+    r->command_line = calloc(len, 1);
+    if (!r->nodes || !r->links || !r->centers || !r->pools || !r->params || !r->param_text ||
+        !r->overrides || !r->command_line)
         return CPN_ERROR(CPN_ENOMEM, NULL);
-    strcpy(tab->command_line, "cpnsim");
+    for (size_t i = 0; i < r->ov.len; i++, r->n_overrides++)
+        if (asprintf(&r->overrides[i], "%s=%s", r->ov.items[i].target, r->ov.items[i].value) < 0) {
+            r->overrides[i] = NULL;
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        }
+    strcpy(r->command_line, "cpnsim");
     for (int i = 0; i < argc; i++) {
-        strcat(tab->command_line, " ");
-        strcat(tab->command_line, argv[i]);
+        strcat(r->command_line, " ");
+        strcat(r->command_line, argv[i]);
     }
     for (uint32_t i = 0; i < nn; i++) {
         const struct cpn_node *n = cpn_topo_node(scen->topo, i);
-        tab->nodes[i] = (struct cpn_run_node){.id = n->id, .lat = n->lat, .lon = n->lon};
+        r->nodes[i] = (struct cpn_run_node){.id = n->id, .lat = n->lat, .lon = n->lon};
     }
     for (uint32_t i = 0; i < nl; i++) {
         const struct cpn_link *l = cpn_topo_link(scen->topo, i);
-        tab->links[i] = (struct cpn_run_link){.id = l->id, .kind = cpn_link_kind_name(l->kind),
-                                              .a = l->a, .b = l->b, .capacity = l->capacity,
-                                              .latency = l->latency};
+        r->links[i] = (struct cpn_run_link){.id = l->id, .kind = cpn_link_kind_name(l->kind),
+                                            .a = l->a, .b = l->b, .capacity = l->capacity,
+                                            .latency = l->latency};
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const struct cpn_scen_center *c = &scen->centers.items[i];
+        uint32_t units = 0;
+        for (uint32_t k = 0; k < c->npools; k++) {
+            const struct cpn_pool_spec *ps = &scen->pools.items[c->pool0 + k].spec;
+            units += ps->units;
+            r->pools[c->pool0 + k] = (struct cpn_run_pool){
+                .center = (uint32_t)i, .units = ps->units, .unit_flops = ps->flops,
+                .unit_memory = ps->memory, .idle_power = ps->idle_power,
+                .peak_power = ps->peak_power};
+        }
+        r->centers[i] = (struct cpn_run_center){.id = c->spec.id,
+                                                .kind = cpn_center_kind_name(c->spec.kind),
+                                                .node = c->spec.node, .units = units,
+                                                .pue = c->spec.pue};
+    }
+    for (size_t i = 0; i < nparams; i++) {
+        const struct cpn_policy_setting *ps = &scen->scheduler.params.items[i];
+        snprintf(r->param_text[i], sizeof r->param_text[i], "%.17g", ps->value);
+        r->params[i] = (struct cpn_run_param){.name = ps->name, .value = r->param_text[i]};
     }
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
-    strftime(tab->wall_clock, sizeof tab->wall_clock, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    strftime(r->wall_clock, sizeof r->wall_clock, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    static const char *const kinds[CPN_JOB_NKINDS] = {"batch", "training", "ingest",
+                                                      "deploy", "inference", "vm"};
     *info = (struct cpn_run_info){
         .program_version = PACKAGE_VERSION,
         .scenario_path = scen->file,
         .scenario_text = scen->text,
         .scenario_length = scen->text_len,
         .seed = scen->seed,
-        .policy = "none",
-        .awareness = "oracle",
-        .overrides = (const char *const *)tab->overrides,
-        .n_overrides = tab->n_overrides,
-        .command_line = tab->command_line,
-        .wall_clock_start = tab->wall_clock,
+        .policy = r->policy_label,
+        .policy_params = r->params,
+        .n_policy_params = nparams,
+        .awareness = cpn_awareness_mode_name(scen->scheduler.awareness.mode),
+        .overrides = (const char *const *)r->overrides,
+        .n_overrides = r->n_overrides,
+        .command_line = r->command_line,
+        .wall_clock_start = r->wall_clock,
         .sample_interval = scen->sample,
         .until = scen->until,
-        .nodes = tab->nodes,
+        .currency = scen->currency,
+        .job_kinds = kinds,
+        .n_job_kinds = CPN_JOB_NKINDS,
+        .nodes = r->nodes,
         .n_nodes = nn,
-        .links = tab->links,
+        .links = r->links,
         .n_links = nl,
+        .centers = r->centers,
+        .n_centers = nc,
+        .pools = r->pools,
+        .n_pools = np,
     };
     return CPN_OK;
 }
 
-static void release_run_tables(struct run_tables *tab)
+/* Centers, workload sources and the scheduler of the scenario, in a jobs object. */
+static int build_jobs(struct run *r)
 {
-    free(tab->nodes);
-    free(tab->links);
-    free(tab->command_line);
-    for (size_t i = 0; i < tab->n_overrides; i++)
-        free(tab->overrides[i]);
-    free(tab->overrides);
+    struct cpn_scenario *scen = r->scen;
+    const struct cpn_policy_ops *ops = scen->scheduler.ops;
+    const struct cpn_policy_setting *settings = scen->scheduler.params.items;
+    size_t n_settings = scen->scheduler.params.len;
+    r->policy_label = scen->scheduler.policy;
+    if (r->policy_name) {
+        ops = cpn_policy_find(r->registry, r->policy_name);
+        if (!ops) {
+            fprintf(stderr, "cpnsim: --policy %s: no such policy (see 'cpnsim policies')\n",
+                    r->policy_name);
+            return CPN_ESCENARIO;
+        }
+        if (ops != scen->scheduler.ops) { /* the scenario's <param>s belong to its policy */
+            settings = NULL;
+            n_settings = 0;
+        }
+        r->policy_label = ops->name;
+    }
+    uint32_t nc = (uint32_t)scen->centers.len, nn = cpn_topo_node_count(scen->topo);
+    int rc;
+    if (nc && ops && (rc = cpn_policy_new(ops, settings, n_settings, r->rng, nc, nn, &r->policy)) !=
+                         CPN_OK)
+        return rc;
+    if (!nc)
+        r->policy_label = "none";
+    struct cpn_jobs_config cfg = {
+        .engine = r->eng,
+        .network = r->net,
+        .topo = scen->topo,
+        .router = scen->router,
+        .policy = r->policy,
+        .awareness = scen->scheduler.awareness,
+        .observer = &r->obs,
+        .rng = r->rng,
+        .sample_interval = scen->sample,
+    };
+    if ((rc = cpn_jobs_new(&cfg, &r->jobs)) != CPN_OK)
+        return rc;
+    for (uint32_t i = 0; i < nc; i++) {
+        const struct cpn_scen_center *c = &scen->centers.items[i];
+        struct cpn_pool_spec pools[64];
+        uint32_t np = c->npools < 64 ? c->npools : 64;
+        for (uint32_t k = 0; k < np; k++)
+            pools[k] = scen->pools.items[c->pool0 + k].spec;
+        if ((rc = cpn_jobs_add_center(r->jobs, &c->spec, pools, np, NULL)) != CPN_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < scen->generators.len; i++)
+        if ((rc = cpn_jobs_add_generator(r->jobs, &scen->generators.items[i].spec)) != CPN_OK)
+            return rc;
+    for (size_t i = 0; i < scen->traces.len; i++)
+        if ((rc = cpn_jobs_add_trace(r->jobs, &scen->traces.items[i].spec)) != CPN_OK)
+            return rc;
+    return CPN_OK;
 }
 
-int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
+/* The scenario's <traffic> flows, replayed on the network. */
+static int build_traffic(struct run *r)
 {
-    static const struct option options[] = {
-        {"set", required_argument, NULL, 's'},         {"seed", required_argument, NULL, 'S'},
-        {"until", required_argument, NULL, 'U'},       {"flows-out", required_argument, NULL, 'F'},
-        {"output", required_argument, NULL, 'o'},      {"trace-level", required_argument, NULL, 'T'},
-        {"summary-out", required_argument, NULL, 'M'}, {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
-    };
-    struct override_list ov = {0};
-    const char *flows_out = NULL, *output = NULL, *summary_out = NULL;
-    enum cpn_trace_level level = CPN_TRACE_FLOWS;
-    char *seed_target = NULL, *until_target = NULL;
-    int force = 0, c, status = 0;
-    struct cpn_scenario *scen = NULL;
-    struct cpn_engine *eng = NULL;
-    struct cpn_network *net = NULL;
-    struct cpn_traffic *traffic = NULL;
-    struct cpn_summary *summary = NULL;
-    struct cpn_trace *trace = NULL;
-    struct cpn_traffic_flow *flows = NULL;
-    double *link_util = NULL;
-    struct run_tables tables = {0};
-    while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if ((status = add_override("run", optarg, &ov)) != 0)
-                goto done;
-            break;
-        case 'S':
-        case 'U': {
-            /* --seed and --until are overrides of <simulation>, checked like the file. */
-            char *item = NULL;
-            if (asprintf(&item, "simulation@%s=%s", c == 'S' ? "seed" : "until", optarg) < 0) {
-                status = 70;
-                goto done;
-            }
-            free(c == 'S' ? seed_target : until_target);
-            *(c == 'S' ? &seed_target : &until_target) = item;
-            break;
-        }
-        case 'F': flows_out = optarg; break;
-        case 'o': output = optarg; break;
-        case 'M': summary_out = optarg; break;
-        case 'T':
-            if (cpn_trace_level_parse(optarg, &level) != CPN_OK) {
-                status = cpn_cli_usage_error("run", "--trace-level %s: use summary, jobs, flows or "
-                                             "full", optarg);
-                goto done;
-            }
-            break;
-        case 'f': force = 1; break;
-        case 'h':
-            printf("usage: cpnsim run [SCENARIO.xml] [options] (see 'cpnsim help run')\n");
-            goto done;
-        default: status = cpn_cli_usage_error("run", "unknown option"); goto done;
-        }
-    }
-    if (argc - optind > 1) {
-        status = cpn_cli_usage_error("run", "one scenario file at most (got %d)", argc - optind);
-        goto done;
-    }
-    for (char **p = (char *[]){seed_target, until_target, NULL}; *p; p++)
-        if ((status = add_override("run", *p, &ov)) != 0)
-            goto done;
-    const char *file = optind < argc ? argv[optind] : NULL;
-    /* Refuse to replace the user's files before spending time on the run. */
-    for (const char **p = (const char *[]){flows_out, summary_out, NULL}; *p; p++)
-        if (!force && access(*p, F_OK) == 0) {
-            fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", *p);
-            status = 73;
-            goto done;
-        }
-    int rc;
-    if (output) {
-        /* The trace writer's open is the program's first HDF5 call (output/trace.h). */
-        if ((rc = cpn_summary_new(&summary)) != CPN_OK)
-            goto fail;
-        struct cpn_trace_options topt = {.path = output, .level = level, .force = force,
-                                         .deflate = -1, .summary = summary};
-        if ((rc = cpn_trace_open(&topt, &trace)) != CPN_OK) {
-            fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
-            status = cpn_exit_code(rc);
-            goto done;
-        }
-    }
-    rc = load_one(file, &ov, &scen);
-    if (rc != CPN_OK) {
-        status = cpn_exit_code(rc);
-        goto done;
-    }
-
-    if (!(eng = cpn_engine_new())) {
-        status = 70;
-        goto done;
-    }
-    if (cli->log_spec)
-        cpn_log_parse(cpn_engine_log(eng), cli->log_spec); /* already checked by main */
-    if ((rc = cpn_network_new(eng, scen->topo, scen->router, &net)) != CPN_OK)
-        goto fail;
-    if (!summary && (rc = cpn_summary_new(&summary)) != CPN_OK)
-        goto fail;
-    /* One observer for the models: the trace (which forwards every record to the summary), or
-     * the summary alone. */
-    struct cpn_observer obs;
-    if (trace)
-        cpn_trace_observer(trace, &obs);
-    else
-        cpn_summary_observer(summary, &obs);
-
+    const struct cpn_scenario *scen = r->scen;
     size_t n = scen->flows.len;
-    flows = calloc(n ? n : 1, sizeof *flows);
-    if (!flows) {
-        rc = CPN_ERROR(CPN_ENOMEM, NULL);
-        goto fail;
-    }
+    struct cpn_traffic_flow *flows = calloc(n ? n : 1, sizeof *flows);
+    if (!flows)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
     for (size_t i = 0; i < n; i++) {
         const struct cpn_scen_flow *f = &scen->flows.items[i];
         enum cpn_transport_kind kind = CPN_TRANSPORT_IDEAL;
@@ -432,82 +472,180 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
             .weight = f->weight,
         };
     }
-    if ((rc = cpn_traffic_new(eng, net, &obs, flows, n, &traffic)) != CPN_OK)
+    int rc = cpn_traffic_new(r->eng, r->net, &r->obs, flows, n, &r->traffic);
+    free(flows);
+    return rc;
+}
+
+static int parse_run_options(struct run *r, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"set", required_argument, NULL, 's'},         {"seed", required_argument, NULL, 'S'},
+        {"until", required_argument, NULL, 'U'},       {"flows-out", required_argument, NULL, 'F'},
+        {"output", required_argument, NULL, 'o'},      {"trace-level", required_argument, NULL, 'T'},
+        {"summary-out", required_argument, NULL, 'M'}, {"force", no_argument, NULL, 'f'},
+        {"policy", required_argument, NULL, 'P'},      {"plugin", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
+    };
+    int c, status;
+    while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if ((status = add_override("run", optarg, &r->ov)) != 0)
+                return status;
+            break;
+        case 'S':
+        case 'U': {
+            /* --seed and --until are overrides of <simulation>, checked like the file. */
+            char **slot = c == 'S' ? &r->seed_target : &r->until_target;
+            free(*slot);
+            if (asprintf(slot, "simulation@%s=%s", c == 'S' ? "seed" : "until", optarg) < 0) {
+                *slot = NULL;
+                return 70;
+            }
+            break;
+        }
+        case 'F': r->flows_out = optarg; break;
+        case 'o': r->output = optarg; break;
+        case 'M': r->summary_out = optarg; break;
+        case 'P': r->policy_name = optarg; break;
+        case 'L': {
+            const char **p = realloc(r->plugins, (r->n_plugins + 1) * sizeof *p);
+            if (!p)
+                return 70;
+            r->plugins = p;
+            r->plugins[r->n_plugins++] = optarg;
+            break;
+        }
+        case 'T':
+            if (cpn_trace_level_parse(optarg, &r->level) != CPN_OK)
+                return cpn_cli_usage_error("run", "--trace-level %s: use summary, jobs, flows or "
+                                           "full", optarg);
+            break;
+        case 'f': r->force = 1; break;
+        case 'h': printf("usage: cpnsim run [SCENARIO.xml] [options] (see 'cpnsim help run')\n");
+            return -1;
+        default: return cpn_cli_usage_error("run", "unknown option");
+        }
+    }
+    if (argc - optind > 1)
+        return cpn_cli_usage_error("run", "one scenario file at most (got %d)", argc - optind);
+    for (char **p = (char *[]){r->seed_target, r->until_target, NULL}; *p; p++)
+        if ((status = add_override("run", *p, &r->ov)) != 0)
+            return status;
+    return 0;
+}
+
+int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
+{
+    struct run run = {.level = CPN_TRACE_FLOWS}, *r = &run;
+    int status = parse_run_options(r, argc, argv), rc = CPN_OK;
+    if (status) {
+        status = status < 0 ? 0 : status;
+        goto done;
+    }
+    const char *file = optind < argc ? argv[optind] : NULL;
+    /* Refuse to replace the user's files before spending time on the run. */
+    for (const char **p = (const char *[]){r->flows_out, r->summary_out, NULL}; *p; p++)
+        if (!r->force && access(*p, F_OK) == 0) {
+            fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", *p);
+            status = 73;
+            goto done;
+        }
+    if ((rc = cpn_summary_new(&r->summary)) != CPN_OK)
         goto fail;
-
-    struct cpn_run_info info;
-    if ((rc = fill_run_info(scen, &ov, argc, argv, &tables, &info)) != CPN_OK ||
-        (rc = cpn_observe_begin(&obs, &info)) != CPN_OK)
-        goto fail;
-
-    running_engine = eng;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    int show = !cli->quiet && isatty(STDERR_FILENO);
-    rc = run_with_progress(eng, scen->until, show);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    running_engine = NULL;
-    int complete = rc == CPN_OK;
-    if (rc != CPN_OK && rc != CPN_EINTERRUPT)
-        fprintf(stderr, "cpnsim: %s: %s\n", scen->file, cpn_error_message());
-
-    size_t n_dirs = cpn_network_dlinks(net);
-    if (!(link_util = calloc(n_dirs ? n_dirs : 1, sizeof *link_util))) {
+    if (r->output) {
+        /* The trace writer's open is the program's first HDF5 call (output/trace.h). */
+        struct cpn_trace_options topt = {.path = r->output, .level = r->level, .force = r->force,
+                                         .deflate = -1, .summary = r->summary};
+        if ((rc = cpn_trace_open(&topt, &r->trace)) != CPN_OK) {
+            fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+            status = cpn_exit_code(rc);
+            goto done;
+        }
+    }
+    /* Plug-ins are loaded from the command line only, never from a scenario file. */
+    if (!(r->registry = cpn_policy_registry_new())) {
         rc = CPN_ERROR(CPN_ENOMEM, NULL);
         goto fail;
     }
-    cpn_network_totals(net, link_util, NULL, NULL);
-    struct cpn_run_totals totals = {.time_end = cpn_engine_now(eng),
-                                    .events = cpn_engine_events(eng),
-                                    .link_util = link_util,
-                                    .n_link_dirs = n_dirs};
-    int rc_end = cpn_observe_end(&obs, complete, &totals);
+    for (size_t i = 0; i < r->n_plugins; i++)
+        if ((rc = cpn_policy_registry_load(r->registry, r->plugins[i])) != CPN_OK) {
+            fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+            status = cpn_exit_code(rc);
+            goto done;
+        }
+    if ((rc = load_one(file, &r->ov, r->registry, &r->scen)) != CPN_OK) {
+        status = cpn_exit_code(rc);
+        goto done;
+    }
+    if (!(r->eng = cpn_engine_new()) || !(r->rng = cpn_rng_new(r->scen->seed))) {
+        rc = CPN_ERROR(CPN_ENOMEM, NULL);
+        goto fail;
+    }
+    if (cli->log_spec)
+        cpn_log_parse(cpn_engine_log(r->eng), cli->log_spec); /* already checked by main */
+    /* One observer for the models: the trace (which forwards every record to the summary), or
+     * the summary alone. */
+    if (r->trace)
+        cpn_trace_observer(r->trace, &r->obs);
+    else
+        cpn_summary_observer(r->summary, &r->obs);
+    struct cpn_run_info info;
+    if ((rc = cpn_network_new(r->eng, r->scen->topo, r->scen->router, &r->net)) != CPN_OK ||
+        (rc = build_jobs(r)) != CPN_OK || (rc = build_traffic(r)) != CPN_OK ||
+        (rc = fill_run_info(r, argc, argv, &info)) != CPN_OK ||
+        (rc = cpn_observe_begin(&r->obs, &info)) != CPN_OK ||
+        (r->scen->centers.len && (rc = cpn_jobs_start(r->jobs)) != CPN_OK))
+        goto fail;
+
+    running_engine = r->eng;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    rc = run_with_progress(r->eng, r->scen->until, !cli->quiet && isatty(STDERR_FILENO));
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    running_engine = NULL;
+    if (rc != CPN_OK && rc != CPN_EINTERRUPT)
+        fprintf(stderr, "cpnsim: %s: %s\n", r->scen->file, cpn_error_message());
+    int rc_end = cpn_jobs_finish(r->jobs, rc == CPN_OK); /* totals, then the observer's end() */
     if (rc_end != CPN_OK) {
         fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
         status = cpn_exit_code(rc_end);
     }
-
     if (!cli->quiet) {
-        printf("%s: %zu flows, %zu finished by t = %g s; makespan %.9g s; %llu events\n",
-               scen->file, n, cpn_traffic_finished(traffic), cpn_engine_now(eng),
-               cpn_traffic_makespan(traffic), (unsigned long long)cpn_engine_events(eng));
-        cpn_summary_print(summary, stdout);
-        if (trace)
-            printf("trace: %s\n", cpn_trace_path(trace));
+        struct cpn_jobs_stats js;
+        cpn_jobs_stats(r->jobs, &js);
+        printf("%s: t = %g s, %llu events; jobs: %llu submitted, %llu done, %llu rejected; "
+               "flows: %zu given, %zu finished\n", r->scen->file, cpn_engine_now(r->eng),
+               (unsigned long long)cpn_engine_events(r->eng), (unsigned long long)js.submitted,
+               (unsigned long long)js.done, (unsigned long long)js.rejected, r->scen->flows.len,
+               cpn_traffic_finished(r->traffic));
+        cpn_summary_print(r->summary, stdout);
+        if (r->trace)
+            printf("trace: %s\n", cpn_trace_path(r->trace));
     }
-    if (summary_out && cpn_summary_write_tsv(summary, summary_out) != CPN_OK) {
-        fprintf(stderr, "cpnsim: %s: %s\n", summary_out, cpn_error_message());
+    if (r->summary_out && cpn_summary_write_tsv(r->summary, r->summary_out) != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s: %s\n", r->summary_out, cpn_error_message());
         status = 74;
     }
-    if (flows_out) {
-        int st = write_flows_csv(flows_out, force, scen, traffic);
+    if (r->flows_out) {
+        int st = write_flows_csv(r->flows_out, r->force, r->scen, r->traffic);
         if (st)
             status = st;
     }
     if (rc == CPN_EINTERRUPT) {
-        fprintf(stderr, "cpnsim: interrupted at t = %g s%s%s\n", cpn_engine_now(eng),
-                trace ? "; partial trace kept in " : "", trace ? cpn_trace_path(trace) : "");
+        fprintf(stderr, "cpnsim: interrupted at t = %g s%s%s\n", cpn_engine_now(r->eng),
+                r->trace ? "; partial trace kept in " : "", r->trace ? cpn_trace_path(r->trace) : "");
         status = caught_signal == SIGTERM ? 143 : 130;
     } else if (rc != CPN_OK && !status) {
         status = cpn_exit_code(rc);
     }
     goto done;
 fail:
-    fprintf(stderr, "cpnsim: %s: %s\n", scen ? scen->file : "run", cpn_error_message());
+    fprintf(stderr, "cpnsim: %s: %s\n", r->scen ? r->scen->file : "run", cpn_error_message());
     status = cpn_exit_code(rc);
 done:
-    cpn_trace_free(trace); /* after end(): closes; without end(): keeps PATH.partial, complete=0 */
-    cpn_traffic_free(traffic);
-    free(flows);
-    free(link_util);
-    release_run_tables(&tables);
-    cpn_summary_free(summary);
-    cpn_network_free(net);
-    cpn_engine_free(eng);
-    cpn_scen_free(scen);
-    free(seed_target);
-    free(until_target);
-    free_overrides(&ov);
+    run_release(r);
     return status;
 }

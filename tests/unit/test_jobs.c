@@ -400,6 +400,62 @@ static void test_a_held_job_is_offered_again_when_a_job_ends(void)
     fx_free(&f);
 }
 
+static void run_depth_case(uint32_t depth, double *start4)
+{
+    /* Center c0: 1 "cpu" unit; c1: 1 "gpu" unit.  Jobs 0 (c0) and 1 (c1), 10 s each from
+     * t = 0; held by nearest: 2 (cpu, t = 1), 3 (cpu, t = 2), 4 (gpu, t = 3).  Both centers
+     * free at 10; the re-offer places 2 on c0, holds 3 again; with depth 1 it stops there and 4
+     * waits for the next re-offer (job 2's end at 20); with the default depth 4 starts at 10. */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    if (cpn_policy_new(cpn_policy_find(NULL, "nearest"), NULL, 0, f.rng, 2, 1, &f.policy) !=
+        CPN_OK)
+        CU_FAIL_FATAL("policy");
+    struct cpn_jobs_config cfg = {.engine = f.eng,
+                                  .network = f.net,
+                                  .topo = f.topo,
+                                  .router = f.router,
+                                  .policy = f.policy,
+                                  .observer = &f.obs,
+                                  .rng = f.rng,
+                                  .reoffer_depth = depth,
+                                  .hook = rec_hook,
+                                  .hook_ctx = &f.r};
+    CU_ASSERT_FATAL(cpn_jobs_new(&cfg, &f.jobs) == CPN_OK);
+    const char *acc[] = {"cpu", "gpu"}, *names[] = {"c0", "c1"};
+    for (int c = 0; c < 2; c++) {
+        struct cpn_center_spec cs;
+        cpn_center_spec_init(&cs);
+        cs.id = names[c];
+        cs.node = 0;
+        struct cpn_pool_spec ps = {"p", 1, 1e9, 0, acc[c], 100, 300};
+        CU_ASSERT_FATAL(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_OK);
+    }
+    const double submit[] = {0, 0, 1, 2, 3};
+    const int type[] = {0, 1, 0, 0, 1};
+    for (int i = 0; i < 5; i++) {
+        struct cpn_job_spec s = job(0, submit[i], 1);
+        s.duration = 10;
+        s.pool_type = cpn_jobs_pool_type(f.jobs, acc[type[i]]);
+        s.center = i < 2 ? (uint32_t)i : CPN_NONE;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT(times_of(&f, 2)->start == 10 && times_of(&f, 3)->start == 20);
+    *start4 = times_of(&f, 4)->start;
+    fx_free(&f);
+}
+
+static void test_a_reoffer_stops_after_depth_jobs_are_held_again(void)
+{
+    double start4;
+    run_depth_case(1, &start4);
+    CU_ASSERT(start4 == 20);
+    run_depth_case(0, &start4);
+    CU_ASSERT(start4 == 10);
+}
+
 static void test_centralized_staleness_is_the_report_age_and_a_conflict_is_replaced(void)
 {
     /* Centralized: reports every 10 s (t = 10, 20, ...) visible 1 s later.  Two one-unit
@@ -885,6 +941,8 @@ int cpn_test_register_jobs(void)
          test_earliest_finish_avoids_the_busy_near_center},
         {"a held job is offered again when a job ends",
          test_a_held_job_is_offered_again_when_a_job_ends},
+        {"a re-offer stops after depth jobs are held again",
+         test_a_reoffer_stops_after_depth_jobs_are_held_again},
         {"centralized staleness is the report age and a conflict is re-placed",
          test_centralized_staleness_is_the_report_age_and_a_conflict_is_replaced},
         {"ingest splits its bytes over two paths", test_ingest_splits_its_bytes_over_two_paths},
