@@ -1,5 +1,5 @@
-/* Jobs: life cycle and placement (see jobs.h); sources in jobs_source.c, inference in
- * jobs_inference.c. */
+/* Jobs: life cycle and placement (see jobs.h); the world view in jobs_world.c, periodic events
+ * and totals in jobs_periodic.c, sources in jobs_source.c, inference in jobs_inference.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,13 @@ static const char *const kind_names[CPN_JOB_NKINDS] = {"batch",  "training",  "i
 const char *cpn_job_kind_name(enum cpn_job_kind kind)
 {
     return (unsigned)kind < CPN_JOB_NKINDS ? kind_names[kind] : "?";
+}
+
+const char *const *cpn_job_kind_names(size_t *n)
+{
+    if (n)
+        *n = CPN_JOB_NKINDS;
+    return kind_names;
 }
 
 int cpn_job_kind_parse(const char *name, enum cpn_job_kind *out)
@@ -43,26 +50,6 @@ void cpn_job_spec_init(struct cpn_job_spec *spec)
     spec->center = CPN_NONE;
     spec->targets = 1;
     spec->target_kind = CPN_CENTER_NKINDS;
-}
-
-static double now_of(const struct cpn_jobs *jobs)
-{
-    return cpn_engine_now(jobs->cfg.engine);
-}
-
-static struct jobs_job *job_at(struct cpn_jobs *jobs, uint32_t slot)
-{
-    return &jobs->slots.items[slot];
-}
-
-static uint32_t center_node(const struct cpn_jobs *jobs, uint32_t c)
-{
-    return cpn_center_describe(jobs->centers.items[c].center)->node;
-}
-
-static uint32_t data_node_of(const struct jobs_job *j)
-{
-    return j->s.data_node == CPN_NONE ? j->s.origin : j->s.data_node;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -146,7 +133,8 @@ uint32_t cpn_jobs_pool_type(const struct cpn_jobs *jobs, const char *accelerator
     return CPN_NONE;
 }
 
-static int center_on_start(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev);
+static int center_on_start(void *ctx, struct cpn_center *center,
+                           const struct cpn_request_event *ev);
 static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev);
 
 int cpn_jobs_add_center(struct cpn_jobs *jobs, const struct cpn_center_spec *spec,
@@ -209,178 +197,6 @@ struct cpn_center *cpn_jobs_center(const struct cpn_jobs *jobs, uint32_t i)
 struct cpn_awareness *cpn_jobs_awareness(const struct cpn_jobs *jobs)
 {
     return jobs->aw;
-}
-
-/* ---------------------------------------------------------------------------------------------
- * The exact world */
-
-static int world_build(struct cpn_jobs *jobs)
-{
-    uint32_t nc = (uint32_t)jobs->centers.len;
-    size_t rows = (size_t)jobs->n_nodes * nc;
-    jobs->wcenters = calloc(nc, sizeof *jobs->wcenters);
-    jobs->wpools = calloc(jobs->n_wpools, sizeof *jobs->wpools);
-    jobs->rtt = calloc(rows ? rows : 1, sizeof *jobs->rtt);
-    jobs->bandwidth = calloc(rows ? rows * jobs->cfg.n_paths : 1, sizeof *jobs->bandwidth);
-    jobs->center_sample = calloc(nc, sizeof *jobs->center_sample);
-    if (!jobs->wcenters || !jobs->wpools || !jobs->rtt || !jobs->bandwidth ||
-        !jobs->center_sample)
-        return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the world view");
-    for (uint32_t c = 0; c < nc; c++) {
-        const struct jobs_center *jc = &jobs->centers.items[c];
-        const struct cpn_center_spec *cs = cpn_center_describe(jc->center);
-        struct cpn_world_center *wc = &jobs->wcenters[c];
-        wc->name = cs->id;
-        wc->node = cs->node;
-        wc->region = jobs->origin_region[cs->node];
-        wc->up = 1;
-        wc->n_pools = cpn_center_npools(jc->center);
-        wc->pools = &jobs->wpools[jc->first_pool];
-        wc->price = cs->unit_price;
-        wc->carbon = cs->carbon_intensity;
-        wc->pue = cs->pue;
-        for (uint32_t p = 0; p < wc->n_pools; p++) {
-            const struct cpn_pool_spec *ps = cpn_center_pool(jc->center, p);
-            struct cpn_world_pool *wp = &jobs->wpools[jc->first_pool + p];
-            wp->type = jobs->pool_type_of.items[jc->first_pool + p];
-            wp->units = ps->units;
-            wp->free = ps->units;
-            wp->speed = ps->flops;
-            wp->memory = ps->memory;
-            wp->power_idle = ps->idle_power;
-            wp->power_peak = ps->peak_power;
-        }
-    }
-    struct cpn_world *w = &jobs->world;
-    w->n_centers = nc;
-    w->centers = jobs->wcenters;
-    w->n_origins = jobs->n_nodes;
-    w->origin_node = jobs->origin_node;
-    w->origin_region = jobs->origin_region;
-    w->n_paths = jobs->cfg.n_paths;
-    w->rtt = jobs->rtt;
-    w->bandwidth = jobs->bandwidth;
-    return CPN_OK;
-}
-
-/* Bring center @p c of the exact world up to the engine's time. */
-static void world_center(struct cpn_jobs *jobs, uint32_t c)
-{
-    const struct jobs_center *jc = &jobs->centers.items[c];
-    struct cpn_world_center *wc = &jobs->wcenters[c];
-    double now = now_of(jobs);
-    wc->queue_length = 0;
-    wc->queued_work = 0;
-    for (uint32_t p = 0; p < wc->n_pools; p++) {
-        struct cpn_pool_state ps;
-        int rc = cpn_center_pool_state(jc->center, p, &ps);
-        CPN_ASSERT(rc == CPN_OK);
-        jobs->wpools[jc->first_pool + p].free = ps.free_units;
-        wc->queue_length += (uint32_t)ps.queued;
-        wc->queued_work += ps.queued_work;
-    }
-    wc->queued_units = jc->queued_units;
-    double running = jc->run_end_sum - jc->run_units * now;
-    wc->running_work = running > 0 ? running : 0;
-    wc->measured = now;
-}
-
-static void world_refresh(struct cpn_jobs *jobs)
-{
-    for (uint32_t c = 0; c < jobs->centers.len; c++)
-        world_center(jobs, c);
-    jobs->world.time = now_of(jobs);
-}
-
-int cpn_jobs_rtt_row_(struct cpn_jobs *jobs, uint32_t node)
-{
-    if (jobs->rtt_valid[node])
-        return CPN_OK;
-    double *row = &jobs->rtt[(size_t)node * jobs->centers.len];
-    for (uint32_t c = 0; c < jobs->centers.len; c++) {
-        const struct cpn_path *path;
-        int rc = cpn_route_shortest(jobs->cfg.router, node, center_node(jobs, c), &path);
-        if (rc == CPN_EUNREACH)
-            row[c] = INFINITY;
-        else if (rc != CPN_OK)
-            return rc;
-        else
-            row[c] = 2 * path->latency;
-    }
-    jobs->rtt_valid[node] = 1;
-    return CPN_OK;
-}
-
-/* Fill the bandwidth row of @p node: entry k = sum of the offers of the k+1 best paths. */
-static int bandwidth_row(struct cpn_jobs *jobs, uint32_t node)
-{
-    uint32_t np = jobs->cfg.n_paths;
-    for (uint32_t c = 0; c < jobs->centers.len; c++) {
-        double *entry = &jobs->bandwidth[((size_t)node * jobs->centers.len + c) * np];
-        const struct cpn_path *const *paths;
-        uint32_t n = 0;
-        int rc = cpn_route_k_shortest(jobs->cfg.router, node, center_node(jobs, c), np, &paths, &n);
-        if (rc != CPN_OK && rc != CPN_EUNREACH)
-            return rc;
-        double sum = 0;
-        for (uint32_t k = 0; k < np; k++) {
-            if (k < n && rc == CPN_OK) {
-                double offer = INFINITY;
-                if (paths[k]->hops > 0 &&
-                    (rc = cpn_flownet_path_offer(cpn_network_flows(jobs->cfg.network),
-                                                 paths[k]->dlinks, paths[k]->hops, &offer)) !=
-                        CPN_OK)
-                    return rc;
-                sum += offer;
-            }
-            entry[k] = sum;
-        }
-    }
-    return CPN_OK;
-}
-
-/* The network rows a placement of @p j reads: its origin and its data node. */
-static int network_rows(struct cpn_jobs *jobs, const struct jobs_job *j)
-{
-    uint32_t nodes[2] = {j->s.origin, data_node_of(j)};
-    for (int i = 0; i < (nodes[1] == nodes[0] ? 1 : 2); i++) {
-        int rc = cpn_jobs_rtt_row_(jobs, nodes[i]);
-        if (rc == CPN_OK)
-            rc = bandwidth_row(jobs, nodes[i]);
-        if (rc != CPN_OK)
-            return rc;
-    }
-    return CPN_OK;
-}
-
-static void world_job(const struct jobs_job *j, struct cpn_world_job *wj)
-{
-    const struct cpn_job_spec *s = &j->s;
-    memset(wj, 0, sizeof *wj);
-    wj->id = j->id;
-    wj->kind = (enum cpn_world_job_kind)s->kind;
-    wj->origin = s->origin;
-    wj->pool_type = s->pool_type;
-    wj->units = s->units;
-    if (s->kind == CPN_JOB_INGEST || s->kind == CPN_JOB_DEPLOY) {
-        wj->units = 1; /* a transfer holds no unit; the policy needs a center that is up */
-        wj->pool_type = CPN_NONE;
-    } else if (s->kind == CPN_JOB_VM || s->kind == CPN_JOB_INFERENCE) {
-        wj->duration = s->duration;
-    } else if (s->work > 0) {
-        wj->work = s->work;
-    } else if (s->ref_speed > 0) {
-        wj->work = s->duration * s->units * s->ref_speed;
-    } else {
-        wj->duration = s->duration;
-    }
-    wj->walltime = s->walltime;
-    wj->input_bytes = s->bytes_in;
-    wj->input_origin = s->data_node;
-    wj->submit = s->submit;
-    wj->deadline = s->deadline;
-    wj->slo = s->slo;
-    wj->attempts = j->attempts;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -583,11 +399,9 @@ static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow
  * Placement */
 
 static int queue_at(struct cpn_jobs *jobs, uint32_t slot);
-static int schedule_reoffer(struct cpn_jobs *jobs);
 
 /* Send job @p slot to center @p c (pool hint, paths of the decision): stage-in or transfer. */
-static int dispatch(struct cpn_jobs *jobs, uint32_t slot, uint32_t c, uint32_t pool,
-                    uint32_t paths)
+static int dispatch(struct cpn_jobs *jobs, uint32_t slot, uint32_t c, uint32_t pool, uint32_t paths)
 {
     struct jobs_job *j = job_at(jobs, slot);
     j->center = c;
@@ -617,10 +431,10 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
     double now = now_of(jobs);
     struct cpn_world_job wj;
     int rc;
-    if ((rc = network_rows(jobs, j)) != CPN_OK)
+    if ((rc = cpn_jobs_network_rows_(jobs, j)) != CPN_OK)
         return rc;
-    world_refresh(jobs);
-    world_job(j, &wj);
+    cpn_jobs_world_refresh_(jobs);
+    cpn_jobs_world_job_(j, &wj);
     const struct cpn_world *view;
     if ((rc = cpn_awareness_view(jobs->aw, j->s.origin, now, &jobs->world, &view)) != CPN_OK)
         return rc;
@@ -665,8 +479,8 @@ static int at_center(struct cpn_jobs *jobs, uint32_t slot)
     j->staged = now_of(jobs);
     if (j->placed_by_policy && j->rec.expected_free) {
         struct cpn_world_job wj;
-        world_center(jobs, j->center);
-        world_job(j, &wj);
+        cpn_jobs_world_center_(jobs, j->center);
+        cpn_jobs_world_job_(j, &wj);
         if (cpn_awareness_arrival(jobs->aw, &j->rec, &jobs->wcenters[j->center], &wj)) {
             jobs->st.conflicts++;
             if (j->attempts < CPN_JOBS_MAX_ATTEMPTS)
@@ -702,8 +516,8 @@ static int queue_at(struct cpn_jobs *jobs, uint32_t slot)
     uint32_t c = j->center;
     struct jobs_center *jc = &jobs->centers.items[c];
     struct cpn_world_job wj;
-    world_center(jobs, c);
-    world_job(j, &wj);
+    cpn_jobs_world_center_(jobs, c);
+    cpn_jobs_world_job_(j, &wj);
     const struct cpn_world_center *wc = &jobs->wcenters[c];
     uint32_t pool = cpn_world_fit_pool(wc, &wj, CPN_WORLD_FIT_NOW);
     if (pool == CPN_NONE) {
@@ -760,12 +574,12 @@ static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_
     jc->run_end_sum -= j->run_work;
     int rc;
     if (jobs->cfg.policy && cpn_policy_ops_of(jobs->cfg.policy)->on_event) {
-        world_refresh(jobs);
+        cpn_jobs_world_refresh_(jobs);
         struct cpn_policy_event pe = {CPN_POLICY_EVENT_JOB_FINISHED, ev->end, j->id, j->center,
                                       CPN_NONE};
         cpn_policy_notify(jobs->cfg.policy, &pe, &jobs->world);
     }
-    if ((rc = schedule_reoffer(jobs)) != CPN_OK)
+    if ((rc = cpn_jobs_schedule_reoffer_(jobs)) != CPN_OK)
         return rc;
     if (j->s.kind == CPN_JOB_INFERENCE)
         return cpn_jobs_service_stop_(jobs, slot);
@@ -827,7 +641,7 @@ static int on_reoffer(struct cpn_engine *eng, void *ctx, uint64_t arg)
 static const struct cpn_handler reoffer_handler = {on_reoffer, "jobs_reoffer"};
 
 /* Offer the held jobs again, in an event at the current time (after the center's own pass). */
-static int schedule_reoffer(struct cpn_jobs *jobs)
+int cpn_jobs_schedule_reoffer_(struct cpn_jobs *jobs)
 {
     if (jobs->reoffer_pending || jobs->held.len == 0)
         return CPN_OK;
@@ -861,8 +675,7 @@ static int deploy(struct cpn_jobs *jobs, uint32_t slot)
                 continue;
             if (!isfinite(rtt[c]))
                 continue;
-            if (last != CPN_NONE &&
-                (rtt[c] < rtt[last] || (rtt[c] == rtt[last] && c <= last)))
+            if (last != CPN_NONE && (rtt[c] < rtt[last] || (rtt[c] == rtt[last] && c <= last)))
                 continue;
             if (best == CPN_NONE || rtt[c] < rtt[best])
                 best = c;
@@ -880,7 +693,8 @@ static int deploy(struct cpn_jobs *jobs, uint32_t slot)
         j = job_at(jobs, slot);
     }
     if (chosen == 0)
-        return cpn_jobs_end_(jobs, slot, CPN_JOB_REJECTED, "no reachable target center of its kind");
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_REJECTED,
+                             "no reachable target center of its kind");
     if (j->pending > 0)
         return CPN_OK;
     j->staged = now_of(jobs);
@@ -891,7 +705,7 @@ static int deploy(struct cpn_jobs *jobs, uint32_t slot)
 static int fits_ever(struct cpn_jobs *jobs, const struct jobs_job *j)
 {
     struct cpn_world_job wj;
-    world_job(j, &wj);
+    cpn_jobs_world_job_(j, &wj);
     for (uint32_t c = 0; c < jobs->centers.len; c++)
         if ((j->s.center == CPN_NONE || c == j->s.center) &&
             cpn_world_fit_pool(&jobs->wcenters[c], &wj, CPN_WORLD_FIT_EVER) != CPN_NONE)
@@ -933,8 +747,7 @@ int cpn_jobs_check_spec_(const struct cpn_jobs *jobs, const struct cpn_job_spec 
 {
     if ((unsigned)s->kind >= CPN_JOB_NKINDS)
         return CPN_ERROR(CPN_EINVAL, "%s: job kind %d out of range", what, (int)s->kind);
-    if (s->origin >= jobs->n_nodes ||
-        (s->data_node != CPN_NONE && s->data_node >= jobs->n_nodes))
+    if (s->origin >= jobs->n_nodes || (s->data_node != CPN_NONE && s->data_node >= jobs->n_nodes))
         return CPN_ERROR(CPN_EINVAL, "%s: origin or data node out of range (%u nodes)", what,
                          jobs->n_nodes);
     if (s->center != CPN_NONE && s->center >= jobs->centers.len)
@@ -943,8 +756,8 @@ int cpn_jobs_check_spec_(const struct cpn_jobs *jobs, const struct cpn_job_spec 
     if (s->units == 0 || s->paths > CPN_NETWORK_MAX_PATHS || s->targets == 0)
         return CPN_ERROR(CPN_EINVAL, "%s: units and targets must be >= 1, paths <= %d", what,
                          CPN_NETWORK_MAX_PATHS);
-    const double q[] = {s->work,     s->duration, s->ref_speed,    s->walltime,
-                        s->bytes_in, s->bytes_out, s->deadline,    s->slo,
+    const double q[] = {s->work,         s->duration,     s->ref_speed,    s->walltime,
+                        s->bytes_in,     s->bytes_out,    s->deadline,     s->slo,
                         s->request_rate, s->request_flop, s->request_bytes};
     for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
         if (!(q[i] >= 0 && isfinite(q[i])))
@@ -984,107 +797,6 @@ int cpn_jobs_submit(struct cpn_jobs *jobs, const struct cpn_job_spec *spec, uint
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Periodic events: awareness reports, policy ticks, samples */
-
-/* Work remains: a job not ended (pending ones included) or a source with arrivals left. */
-static int work_left(const struct cpn_jobs *jobs)
-{
-    return jobs->st.active > 0 || jobs->n_pending > 0 || cpn_jobs_sources_live_(jobs);
-}
-
-static int on_report(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static int on_sample(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static const struct cpn_handler report_handler = {on_report, "jobs_report"};
-static const struct cpn_handler tick_handler = {on_tick, "jobs_policy_tick"};
-static const struct cpn_handler sample_handler = {on_sample, "jobs_sample"};
-
-/* Keep the periodic events going, or let them stop when no work is left. */
-static int periodic_next(struct cpn_jobs *jobs, const struct cpn_handler *h, double time)
-{
-    if (!work_left(jobs)) {
-        jobs->periodic_live &= ~(h == &report_handler ? 1 : h == &tick_handler ? 2 : 4);
-        return CPN_OK;
-    }
-    return cpn_engine_schedule(jobs->cfg.engine, time, h, jobs, 0, NULL);
-}
-
-static int on_report(struct cpn_engine *eng, void *ctx, uint64_t arg)
-{
-    (void)arg;
-    struct cpn_jobs *jobs = ctx;
-    world_refresh(jobs);
-    int rc = cpn_awareness_report_all(jobs->aw, &jobs->world);
-    if (rc == CPN_OK)
-        rc = schedule_reoffer(jobs);
-    if (rc != CPN_OK)
-        return rc;
-    return periodic_next(jobs, &report_handler,
-                         cpn_awareness_next_report_time(jobs->aw, cpn_engine_now(eng)));
-}
-
-static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
-{
-    (void)arg;
-    struct cpn_jobs *jobs = ctx;
-    world_refresh(jobs);
-    cpn_policy_tick(jobs->cfg.policy, &jobs->world);
-    return periodic_next(jobs, &tick_handler,
-                         cpn_engine_now(eng) + cpn_policy_tick_period(jobs->cfg.policy));
-}
-
-static int take_sample(struct cpn_jobs *jobs)
-{
-    int rc = cpn_network_sample(jobs->cfg.network, jobs->link_sample, jobs->n_dlinks);
-    if (rc != CPN_OK)
-        return rc;
-    world_refresh(jobs);
-    for (uint32_t c = 0; c < jobs->centers.len; c++) {
-        const struct cpn_world_center *wc = &jobs->wcenters[c];
-        double units = 0, busy = 0;
-        for (uint32_t p = 0; p < wc->n_pools; p++) {
-            units += wc->pools[p].units;
-            busy += wc->pools[p].units - wc->pools[p].free;
-        }
-        jobs->center_sample[c] = units > 0 ? (float)(busy / units) : 0.0f;
-    }
-    jobs->last_sample = now_of(jobs);
-    return cpn_observe_sample(jobs->cfg.observer, jobs->last_sample, jobs->link_sample,
-                              jobs->n_dlinks, jobs->center_sample, jobs->centers.len);
-}
-
-static int on_sample(struct cpn_engine *eng, void *ctx, uint64_t arg)
-{
-    (void)arg;
-    struct cpn_jobs *jobs = ctx;
-    int rc = take_sample(jobs);
-    if (rc != CPN_OK)
-        return rc;
-    return periodic_next(jobs, &sample_handler, cpn_engine_now(eng) + jobs->cfg.sample_interval);
-}
-
-void cpn_jobs_work_changed_(struct cpn_jobs *jobs)
-{
-    if (!jobs->started)
-        return;
-    double now = now_of(jobs);
-    /* Failures to schedule leave the timer off; the run continues without it. */
-    if (!(jobs->periodic_live & 1) && cpn_awareness_mode_of(jobs->aw) != CPN_AWARENESS_ORACLE &&
-        cpn_engine_schedule(jobs->cfg.engine, cpn_awareness_next_report_time(jobs->aw, now),
-                            &report_handler, jobs, 0, NULL) == CPN_OK)
-        jobs->periodic_live |= 1;
-    if (!(jobs->periodic_live & 2) && jobs->cfg.policy &&
-        cpn_policy_tick_period(jobs->cfg.policy) > 0 &&
-        cpn_engine_schedule(jobs->cfg.engine, now + cpn_policy_tick_period(jobs->cfg.policy),
-                            &tick_handler, jobs, 0, NULL) == CPN_OK)
-        jobs->periodic_live |= 2;
-    if (!(jobs->periodic_live & 4) && jobs->cfg.sample_interval > 0 &&
-        cpn_engine_schedule(jobs->cfg.engine, now + jobs->cfg.sample_interval, &sample_handler,
-                            jobs, 0, NULL) == CPN_OK)
-        jobs->periodic_live |= 4;
-}
-
-/* ---------------------------------------------------------------------------------------------
  * Start, finish, stats */
 
 int cpn_jobs_start(struct cpn_jobs *jobs)
@@ -1093,10 +805,10 @@ int cpn_jobs_start(struct cpn_jobs *jobs)
         return CPN_ERROR(CPN_EINVAL, "cpn_jobs_start: NULL argument");
     if (jobs->started || jobs->centers.len == 0)
         return CPN_ERROR(CPN_ESTATE, "jobs: %s", jobs->started ? "already started" : "no center");
-    int rc = world_build(jobs);
+    int rc = cpn_jobs_world_build_(jobs);
     if (rc != CPN_OK)
         return rc;
-    world_refresh(jobs);
+    cpn_jobs_world_refresh_(jobs);
     if (jobs->cfg.awareness.mode == CPN_AWARENESS_DISTRIBUTED)
         for (uint32_t n = 0; n < jobs->n_nodes; n++)
             if ((rc = cpn_jobs_rtt_row_(jobs, n)) != CPN_OK)
@@ -1114,55 +826,4 @@ int cpn_jobs_start(struct cpn_jobs *jobs)
         return rc;
     cpn_jobs_work_changed_(jobs);
     return CPN_OK;
-}
-
-int cpn_jobs_finish(struct cpn_jobs *jobs, int complete)
-{
-    int rc;
-    if (jobs->started && jobs->cfg.sample_interval > 0 && now_of(jobs) > jobs->last_sample &&
-        (rc = take_sample(jobs)) != CPN_OK)
-        return rc;
-    size_t nc = jobs->centers.len, nd = jobs->n_dlinks;
-    double *buf = calloc(jobs->n_wpools + 3 * nc + nd + 1, sizeof *buf);
-    if (!buf)
-        return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the totals");
-    double *busy = buf, *energy = busy + jobs->n_wpools, *cost = energy + nc,
-           *carbon = cost + nc, *link = carbon + nc;
-    for (size_t c = 0; c < nc; c++) {
-        const struct jobs_center *jc = &jobs->centers.items[c];
-        struct cpn_center_stats cs;
-        uint32_t np = cpn_center_npools(jc->center);
-        for (uint32_t p = 0; p < np; p++) {
-            cpn_center_stats(jc->center, p, &cs);
-            busy[jc->first_pool + p] = cs.busy_unit_seconds;
-        }
-        cpn_center_stats(jc->center, CPN_NONE, &cs);
-        energy[c] = cs.energy;
-        cost[c] = cs.electricity_cost;
-        carbon[c] = cs.carbon;
-    }
-    rc = cpn_network_totals(jobs->cfg.network, link, NULL, NULL);
-    struct cpn_run_totals totals = {
-        .time_end = now_of(jobs),
-        .events = cpn_engine_events(jobs->cfg.engine),
-        .pool_busy = busy,
-        .n_pools = jobs->n_wpools,
-        .center_energy = energy,
-        .center_cost = cost,
-        .center_carbon = carbon,
-        .n_centers = nc,
-        .link_util = link,
-        .n_link_dirs = nd,
-    };
-    if (rc == CPN_OK)
-        rc = cpn_observe_end(jobs->cfg.observer, complete, &totals);
-    free(buf);
-    return rc;
-}
-
-void cpn_jobs_stats(const struct cpn_jobs *jobs, struct cpn_jobs_stats *out)
-{
-    *out = jobs->st;
-    out->staleness_mean =
-        jobs->st.decisions ? jobs->staleness_sum / (double)jobs->st.decisions : 0;
 }

@@ -141,11 +141,13 @@ enum cpn_job_kind {
     CPN_JOB_NKINDS = 6     /**< number of kinds (not a kind) */
 };
 
-_Static_assert(CPN_JOB_BATCH == (int)CPN_WORLD_JOB_BATCH && CPN_JOB_TRAINING == (int)CPN_WORLD_JOB_TRAINING &&
+_Static_assert(CPN_JOB_BATCH == (int)CPN_WORLD_JOB_BATCH &&
+                   CPN_JOB_TRAINING == (int)CPN_WORLD_JOB_TRAINING &&
                    CPN_JOB_INGEST == (int)CPN_WORLD_JOB_INGEST &&
                    CPN_JOB_DEPLOY == (int)CPN_WORLD_JOB_DEPLOY &&
                    CPN_JOB_INFERENCE == (int)CPN_WORLD_JOB_INFERENCE &&
-                   CPN_JOB_VM == (int)CPN_WORLD_JOB_VM && CPN_JOB_NKINDS == (int)CPN_WORLD_JOB_NKINDS,
+                   CPN_JOB_VM == (int)CPN_WORLD_JOB_VM &&
+                   CPN_JOB_NKINDS == (int)CPN_WORLD_JOB_NKINDS,
                "enum cpn_job_kind must match enum cpn_world_job_kind");
 
 /**
@@ -180,17 +182,17 @@ struct cpn_job_spec {
     uint32_t center;        /**< fixed center index (`<placement center=".."/>`); CPN_NONE
                                  (default) = the policy decides */
     /* inference */
-    double request_rate;    /**< Poisson request rate [1/s], >= 0 (unused with a trace) */
-    double request_flop;    /**< work of one request [FLOP], >= 0 (when no distribution) */
-    const struct cpn_dist *request_flop_dist; /**< distribution of a request's work [FLOP]
-                                                   drawn per request, or NULL (borrowed) */
-    double request_bytes;   /**< request payload sent to the service [B], >= 0 */
+    double request_rate; /**< Poisson request rate [1/s], >= 0 (unused with a trace) */
+    double request_flop; /**< work of one request [FLOP], >= 0 (when no distribution) */
+    const struct cpn_dist *request_flop_dist;  /**< distribution of a request's work [FLOP]
+                                                    drawn per request, or NULL (borrowed) */
+    double request_bytes;                      /**< request payload sent to the service [B], >= 0 */
     const struct cpn_traces_request *requests; /**< request trace (times [s] relative to the
                                                     service start; flop used when not NaN), or
                                                     NULL (borrowed, sorted by time) */
-    size_t n_requests;      /**< length of @ref requests */
+    size_t n_requests;                         /**< length of @ref requests */
     /* deploy */
-    uint32_t targets;              /**< number of target centers N, >= 1; default 1 */
+    uint32_t targets;                 /**< number of target centers N, >= 1; default 1 */
     enum cpn_center_kind target_kind; /**< kind of the targets; CPN_CENTER_NKINDS (default) =
                                            any kind */
 };
@@ -201,27 +203,27 @@ struct cpn_job_spec {
  * Strings and distributions are borrowed and must outlive the jobs object; arrays are copied.
  */
 struct cpn_generator_spec {
-    const char *id;                /**< source id, non-empty, unique among sources */
-    struct cpn_job_spec base;      /**< template: kind, fixed values, placement (copied) */
-    struct cpn_arrivals arrivals;  /**< arrival process (copied) */
-    double start;                  /**< first possible arrival [s]; default 0 */
-    double stop;                   /**< no arrival at or after [s]; default INFINITY */
-    uint64_t max_jobs;             /**< at most this many jobs; 0 (default) = no limit */
-    uint32_t n_origins;            /**< 0 = base.origin; else the origin is drawn among: */
-    const uint32_t *origins;       /**< origin node indices, length n_origins (copied) */
-    const double *origin_weights;  /**< weights >= 0 (sum > 0), length n_origins, or NULL =
-                                        equal (copied) */
+    const char *id;               /**< source id, non-empty, unique among sources */
+    struct cpn_job_spec base;     /**< template: kind, fixed values, placement (copied) */
+    struct cpn_arrivals arrivals; /**< arrival process (copied) */
+    double start;                 /**< first possible arrival [s]; default 0 */
+    double stop;                  /**< no arrival at or after [s]; default INFINITY */
+    uint64_t max_jobs;            /**< at most this many jobs; 0 (default) = no limit */
+    uint32_t n_origins;           /**< 0 = base.origin; else the origin is drawn among: */
+    const uint32_t *origins;      /**< origin node indices, length n_origins (copied) */
+    const double *origin_weights; /**< weights >= 0 (sum > 0), length n_origins, or NULL =
+                                       equal (copied) */
     /* Distributions (NULL = the base value).  Sampled values are clamped to >= 0. */
-    const struct cpn_dist *units;     /**< units [count]; rounded to nearest, at least 1 */
-    const struct cpn_dist *work;      /**< work [FLOP] */
-    const struct cpn_dist *duration;  /**< duration on reference hardware / lifetime [s] */
-    const struct cpn_dist *walltime;  /**< walltime estimate [s] */
+    const struct cpn_dist *units;           /**< units [count]; rounded to nearest, at least 1 */
+    const struct cpn_dist *work;            /**< work [FLOP] */
+    const struct cpn_dist *duration;        /**< duration on reference hardware / lifetime [s] */
+    const struct cpn_dist *walltime;        /**< walltime estimate [s] */
     const struct cpn_dist *walltime_factor; /**< walltime = factor x reference run time [1]
                                                  (used when @ref walltime is NULL) */
-    const struct cpn_dist *bytes_in;  /**< input / ingest / model bytes [B] */
-    const struct cpn_dist *bytes_out; /**< output bytes [B] */
-    const struct cpn_dist *deadline;  /**< relative deadline after submit [s] */
-    const struct cpn_dist *request_rate; /**< inference request rate [1/s] */
+    const struct cpn_dist *bytes_in;        /**< input / ingest / model bytes [B] */
+    const struct cpn_dist *bytes_out;       /**< output bytes [B] */
+    const struct cpn_dist *deadline;        /**< relative deadline after submit [s] */
+    const struct cpn_dist *request_rate;    /**< inference request rate [1/s] */
 };
 
 /**
@@ -234,42 +236,42 @@ struct cpn_generator_spec {
  * (cpn_jobs_stats.trace_skipped; one warning per source).
  */
 struct cpn_trace_source_spec {
-    const char *id;                 /**< source id, non-empty (stream "workload/ID") */
-    const struct cpn_traces *traces; /**< the read trace (borrowed; outlives the jobs object) */
-    struct cpn_job_spec base;       /**< template: kind, origin, ref_speed, bytes, placement */
-    const uint32_t *origins;        /**< origin node per job record (length traces->njobs,
-                                         copied), or NULL = base.origin; see
-                                         cpn_traces_assign_origins() */
+    const char *id;                   /**< source id, non-empty (stream "workload/ID") */
+    const struct cpn_traces *traces;  /**< the read trace (borrowed; outlives the jobs object) */
+    struct cpn_job_spec base;         /**< template: kind, origin, ref_speed, bytes, placement */
+    const uint32_t *origins;          /**< origin node per job record (length traces->njobs,
+                                           copied), or NULL = base.origin; see
+                                           cpn_traces_assign_origins() */
     const struct cpn_dist *bytes_in;  /**< input bytes per job [B], or NULL = base.bytes_in */
     const struct cpn_dist *bytes_out; /**< output bytes per job [B], or NULL = base.bytes_out */
-    double service_submit;          /**< request trace: submit time of the service [s] */
+    double service_submit;            /**< request trace: submit time of the service [s] */
 };
 
 /** Every timestamp and figure of one finished job (for tests and detailed traces). */
 struct cpn_job_times {
-    uint32_t id;            /**< job id */
-    enum cpn_job_kind kind; /**< kind */
-    enum cpn_job_state state; /**< CPN_JOB_DONE, CPN_JOB_REJECTED or CPN_JOB_FAILED */
-    const char *reason;     /**< why it was rejected or failed (static string), else NULL */
-    uint32_t origin;        /**< origin node */
-    uint32_t center;        /**< center (nearest target for deploy), CPN_NONE when rejected */
-    uint32_t pool;          /**< pool used, CPN_NONE when none */
-    uint32_t units;         /**< units */
-    uint32_t attempts;      /**< placement decisions taken (0 for fixed-center jobs) */
-    double submit;          /**< submit [s] */
-    double placed;          /**< last placement decision [s], NaN when none */
-    double staged;          /**< stage-in (ingest, deploy: the transfer) complete [s], NaN */
-    double queued;          /**< submitted to the center's queue [s], NaN when never */
-    double start;           /**< run start [s], NaN when never */
-    double run_end;         /**< run end [s], NaN when never */
-    double done;            /**< done, rejected or failed [s] */
-    double runtime;         /**< run time at the chosen pool [s], NaN when never computed */
-    double staleness;       /**< of the last decision [s], NaN when none */
-    double bytes_in_asked;  /**< bytes to stage in (x targets for deploy) [B] */
-    double bytes_in_done;   /**< bytes delivered in [B] */
-    double bytes_out_asked; /**< bytes to stage out [B] */
-    double bytes_out_done;  /**< bytes delivered out [B] */
-    uint64_t requests;      /**< inference: requests served */
+    uint32_t id;               /**< job id */
+    enum cpn_job_kind kind;    /**< kind */
+    enum cpn_job_state state;  /**< CPN_JOB_DONE, CPN_JOB_REJECTED or CPN_JOB_FAILED */
+    const char *reason;        /**< why it was rejected or failed (static string), else NULL */
+    uint32_t origin;           /**< origin node */
+    uint32_t center;           /**< center (nearest target for deploy), CPN_NONE when rejected */
+    uint32_t pool;             /**< pool used, CPN_NONE when none */
+    uint32_t units;            /**< units */
+    uint32_t attempts;         /**< placement decisions taken (0 for fixed-center jobs) */
+    double submit;             /**< submit [s] */
+    double placed;             /**< last placement decision [s], NaN when none */
+    double staged;             /**< stage-in (ingest, deploy: the transfer) complete [s], NaN */
+    double queued;             /**< submitted to the center's queue [s], NaN when never */
+    double start;              /**< run start [s], NaN when never */
+    double run_end;            /**< run end [s], NaN when never */
+    double done;               /**< done, rejected or failed [s] */
+    double runtime;            /**< run time at the chosen pool [s], NaN when never computed */
+    double staleness;          /**< of the last decision [s], NaN when none */
+    double bytes_in_asked;     /**< bytes to stage in (x targets for deploy) [B] */
+    double bytes_in_done;      /**< bytes delivered in [B] */
+    double bytes_out_asked;    /**< bytes to stage out [B] */
+    double bytes_out_done;     /**< bytes delivered out [B] */
+    uint64_t requests;         /**< inference: requests served */
     uint64_t requests_slo_met; /**< inference: requests within the SLO */
 };
 
@@ -282,52 +284,58 @@ typedef void cpn_jobs_hook_fn(void *ctx, const struct cpn_job_times *t);
 
 /** Configuration of cpn_jobs_new().  Everything is borrowed and must outlive the jobs object. */
 struct cpn_jobs_config {
-    struct cpn_engine *engine;   /**< engine (required) */
-    struct cpn_network *network; /**< network (required) */
-    const struct cpn_topo *topo; /**< topology of @ref network (required) */
-    struct cpn_router *router;   /**< router of @ref network (required) */
-    struct cpn_policy *policy;   /**< policy instance, sized for the centers added and
-                                      n_origins = node count; NULL: every job needs a fixed
-                                      center (others are rejected, reason "no policy") */
+    struct cpn_engine *engine;             /**< engine (required) */
+    struct cpn_network *network;           /**< network (required) */
+    const struct cpn_topo *topo;           /**< topology of @ref network (required) */
+    struct cpn_router *router;             /**< router of @ref network (required) */
+    struct cpn_policy *policy;             /**< policy instance, sized for the centers added and
+                                                n_origins = node count; NULL: every job needs a fixed
+                                                center (others are rejected, reason "no policy") */
     struct cpn_awareness_config awareness; /**< awareness mode (default oracle) */
-    uint32_t n_paths;            /**< paths described in the view's bandwidth (k of Yen),
-                                      1..CPN_NETWORK_MAX_PATHS; 0 = 1 */
-    enum cpn_transport_kind profile; /**< transport profile of job transfers (default ideal) */
-    const uint32_t *node_region; /**< region of every node (length node count), or NULL:
-                                      region = node index; a center's region is its node's */
+    uint32_t n_paths;                      /**< paths described in the view's bandwidth (k of Yen),
+                                                1..CPN_NETWORK_MAX_PATHS; 0 = 1 */
+    enum cpn_transport_kind profile;     /**< transport profile of job transfers (default ideal) */
+    const uint32_t *node_region;         /**< region of every node (length node count), or NULL:
+                                              region = node index; a center's region is its node's */
     const struct cpn_observer *observer; /**< observer (may be NULL) */
-    struct cpn_rng *rng;         /**< random streams (required with generators, inference) */
-    double sample_interval;      /**< utilisation sampling period [s]; 0 = no samples */
-    uint32_t reoffer_depth;      /**< held jobs re-held before a re-offer stops [jobs];
-                                      0 = CPN_JOBS_REOFFER_DEPTH */
-    cpn_jobs_hook_fn *hook;      /**< optional per-job hook, or NULL */
-    void *hook_ctx;              /**< passed to @ref hook */
+    struct cpn_rng *rng;    /**< random streams (required with generators, inference) */
+    double sample_interval; /**< utilisation sampling period [s]; 0 = no samples */
+    uint32_t reoffer_depth; /**< held jobs re-held before a re-offer stops [jobs];
+                                 0 = CPN_JOBS_REOFFER_DEPTH */
+    cpn_jobs_hook_fn *hook; /**< optional per-job hook, or NULL */
+    void *hook_ctx;         /**< passed to @ref hook */
 };
 
 /** Counters of a run so far. */
 struct cpn_jobs_stats {
-    uint64_t submitted;       /**< jobs submitted (arrived) */
-    uint64_t done;            /**< jobs done */
-    uint64_t rejected;        /**< jobs rejected */
-    uint64_t failed;          /**< jobs failed */
-    uint64_t active;          /**< jobs arrived and not ended (held, moving, queued, running) */
-    uint64_t held;            /**< jobs in the global hold queue now */
-    uint64_t decisions;       /**< policy placements on a center */
-    uint64_t holds;           /**< "hold" decisions */
-    uint64_t conflicts;       /**< arrivals that found the center full (re-placed) */
-    uint64_t flows;           /**< flows started */
-    uint64_t requests;        /**< inference requests served */
+    uint64_t submitted;        /**< jobs submitted (arrived) */
+    uint64_t done;             /**< jobs done */
+    uint64_t rejected;         /**< jobs rejected */
+    uint64_t failed;           /**< jobs failed */
+    uint64_t active;           /**< jobs arrived and not ended (held, moving, queued, running) */
+    uint64_t held;             /**< jobs in the global hold queue now */
+    uint64_t decisions;        /**< policy placements on a center */
+    uint64_t holds;            /**< "hold" decisions */
+    uint64_t conflicts;        /**< arrivals that found the center full (re-placed) */
+    uint64_t flows;            /**< flows started */
+    uint64_t requests;         /**< inference requests served */
     uint64_t requests_slo_met; /**< of which within the SLO */
-    uint64_t trace_skipped;   /**< trace records skipped (unknown run time) */
-    double staleness_mean;    /**< mean staleness of the placements [s] */
-    double staleness_max;     /**< largest staleness [s] */
-    double bytes_asked;       /**< bytes of all transfers started [B] */
-    double bytes_delivered;   /**< bytes delivered by finished transfers [B] */
+    uint64_t trace_skipped;    /**< trace records skipped (unknown run time) */
+    double staleness_mean;     /**< mean staleness of the placements [s] */
+    double staleness_max;      /**< largest staleness [s] */
+    double bytes_asked;        /**< bytes of all transfers started [B] */
+    double bytes_delivered;    /**< bytes delivered by finished transfers [B] */
 };
 
 /** Return the name of @p kind ("batch", "training", "ingest", "deploy", "inference", "vm"),
  *  or "?" when out of range. */
 const char *cpn_job_kind_name(enum cpn_job_kind kind);
+
+/**
+ * Return the table of kind names indexed by enum cpn_job_kind (static storage), for
+ * cpn_run_info.job_kinds; @p n receives its length CPN_JOB_NKINDS (may be NULL).
+ */
+const char *const *cpn_job_kind_names(size_t *n);
 
 /**
  * Parse a job kind name as written in a scenario (`kind="training"`).

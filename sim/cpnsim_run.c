@@ -530,8 +530,9 @@ static int parse_run_options(struct run *r, int argc, char **argv)
     }
     if (argc - optind > 1)
         return cpn_cli_usage_error("run", "one scenario file at most (got %d)", argc - optind);
-    for (char **p = (char *[]){r->seed_target, r->until_target, NULL}; *p; p++)
-        if ((status = add_override("run", *p, &r->ov)) != 0)
+    const char *extra[] = {r->seed_target, r->until_target};
+    for (size_t i = 0; i < 2; i++)
+        if (extra[i] && (status = add_override("run", extra[i], &r->ov)) != 0)
             return status;
     return 0;
 }
