@@ -1,0 +1,103 @@
+#!/bin/sh
+# Whole-run tests of the main scenarios (issue 8): national.xml and chinanet.xml in a shortened
+# form (--until), checking that the run completes, the trace is complete, and invariants of the
+# summary hold (no utilisation above 1, every job counted once); and the policy experiment with
+# 2 seeds on a short horizon.  Exit 0 pass, 1 fail.
+set -u
+bin=${CPN_BUILDDIR:-.}/cpnsim
+src=${CPN_SRCDIR:-$(dirname "$0")/../..}
+data=${CPN_DATADIR:-$src/../shared/data}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+
+# check_run NAME TSV TRACE: the invariants every run must satisfy.
+check_run() {
+    name=$1 tsv=$2 trace=$3
+    [ -f "$trace" ] && [ ! -f "$trace.partial" ] || { bad "$name: no complete trace"; return; }
+    "$bin" info "$trace" | grep -q ", complete$" || { bad "$name: trace not marked complete"; return; }
+    awk -F'\t' -v name="$name" '
+        $1 == "run.complete" && $2 != 1 { print name ": run.complete = " $2; bad = 1 }
+        ($1 ~ /util$/ || $1 ~ /link_util/) && $2 != "nan" && ($2 < 0 || $2 > 1 + 1e-9) {
+            print name ": " $1 " = " $2 " outside [0, 1]"; bad = 1 }
+        $1 == "job.all.count" { count = $2 }
+        $1 == "job.all.completed" { done = $2 }
+        $1 == "job.all.rejected" { rej = $2 }
+        $1 == "job.all.failed" { failed = $2 }
+        END {
+            if (count == "" || count + 0 <= 0) { print name ": no job ended"; bad = 1 }
+            if (done + rej + failed != count) { print name ": completed + rejected + failed != count"; bad = 1 }
+            exit bad }' "$tsv" && ok "$name: complete trace, utilisation in [0,1], every job counted once" ||
+        bad "$name: summary invariants"
+}
+
+# national.xml, first 12 simulated hours.
+if "$bin" --quiet run "$src/scenarios/national.xml" --until 12h -o "$tmp/national.h5" \
+        --summary-out "$tmp/national.tsv" >"$tmp/national.log" 2>&1; then
+    check_run national "$tmp/national.tsv" "$tmp/national.h5"
+else
+    bad "national.xml --until 12h exited $?"; cat "$tmp/national.log"
+fi
+
+# The embedded default scenario is national.xml: same seed, same summary.
+if "$bin" --quiet run --until 12h --summary-out "$tmp/default.tsv" >/dev/null 2>&1 &&
+        cmp -s "$tmp/default.tsv" "$tmp/national.tsv"; then
+    ok "the default scenario is national.xml (identical summary)"
+else
+    bad "the default scenario differs from national.xml"
+fi
+
+# Same seed, same program: the same datasets, bit for bit.
+if "$bin" --quiet run "$src/scenarios/national.xml" --until 12h -o "$tmp/again.h5" >/dev/null 2>&1 &&
+        h5diff "$tmp/national.h5" "$tmp/again.h5" /jobs /jobs >/dev/null 2>&1 &&
+        h5diff "$tmp/national.h5" "$tmp/again.h5" /flows /flows >/dev/null 2>&1 &&
+        h5diff "$tmp/national.h5" "$tmp/again.h5" /summary /summary >/dev/null 2>&1; then
+    ok "national.xml twice with the same seed: identical /jobs, /flows and /summary"
+else
+    bad "national.xml is not reproducible"
+fi
+
+# chinanet.xml needs the shared data.
+if [ -f "$data/topologies/Chinanet.graphml" ] && [ -f "$data/traces/gpu/philly.csv" ]; then
+    if "$bin" --quiet run "$src/scenarios/chinanet.xml" --until 1d -o "$tmp/chinanet.h5" \
+            --summary-out "$tmp/chinanet.tsv" \
+            --set "import@graphml=$data/topologies/Chinanet.graphml" \
+            --set "trace/sdsc@file=$data/traces/swf/SDSC-SP2-1998-4.2-cln.swf.gz" \
+            --set "trace/philly@file=$data/traces/gpu/philly.csv" \
+            --set "trace/chat@file=$data/traces/inference/AzureLLMInferenceTrace_conv.csv" \
+            >"$tmp/chinanet.log" 2>&1; then
+        check_run chinanet "$tmp/chinanet.tsv" "$tmp/chinanet.h5"
+    else
+        bad "chinanet.xml --until 1d exited $?"; cat "$tmp/chinanet.log"
+    fi
+else
+    echo "SKIP: chinanet.xml: the shared data ($data) is absent"
+fi
+
+# The policy experiment with 2 seeds on 2 simulated hours: 16 runs, one table row per policy.
+if "$bin" --quiet batch "$src/scenarios/experiments/policies.xml" --seeds 2 -j 2 \
+        --set simulation@until=2h -o "$tmp/batch" >"$tmp/batch.md" 2>"$tmp/batch.err"; then
+    rows=$(grep -c '^| [a-z_]* | 2 |' "$tmp/batch.md")
+    files=$(ls "$tmp/batch"/*.h5 2>/dev/null | wc -l)
+    if [ "$rows" -eq 8 ] && [ "$files" -eq 16 ]; then
+        ok "policy experiment: 16 runs, 8 table rows of 2 runs each"
+    else
+        bad "policy experiment: $files result files, $rows rows"; cat "$tmp/batch.md" "$tmp/batch.err"
+    fi
+    # Resuming: a second batch finds every run complete and starts none.
+    "$bin" batch "$src/scenarios/experiments/policies.xml" --seeds 2 --set simulation@until=2h \
+        -o "$tmp/batch" >/dev/null 2>"$tmp/again.err"
+    if grep -q "16 runs (16 already complete)" "$tmp/again.err"; then
+        ok "policy experiment resumes: every complete run is skipped"
+    else
+        bad "policy experiment did not skip complete runs"; cat "$tmp/again.err"
+    fi
+else
+    bad "policy experiment exited $?"; cat "$tmp/batch.err"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
