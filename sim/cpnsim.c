@@ -30,16 +30,24 @@ static int cmd_help(struct cpn_cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     {"run", cpn_cmd_run, "run [SCENARIO.xml] [options]",
-     "Run a scenario (the embedded default when no file is given).\n"
-     "  -o, --output FILE.h5     HDF5 trace (not in this version yet)\n"
+     "Run a scenario (the embedded default, scenarios/national.xml, when no file is given),\n"
+     "print a progress line on a terminal and the summary table at the end.\n"
+     "  -o, --output FILE.h5     write the HDF5 trace (FILE.h5.partial until the run completes;\n"
+     "                           an interrupted run keeps the .partial file, complete = 0)\n"
+     "  --trace-level LEVEL      summary, jobs, flows (default) or full (docs/output-format.md)\n"
+     "  --summary-out FILE.tsv   the summary table as tab-separated values\n"
+     "  --flows-out FILE.csv     per-flow results of <traffic>: id,src,dst,bytes,start_time,\n"
+     "                           finish_time (%.17g)\n"
      "  --seed N                 override <simulation seed>\n"
      "  --until TIME             override <simulation until>, with a unit (\"1d\", \"30min\")\n"
      "  --set TARGET=VALUE       change a scenario attribute before validation (repeatable);\n"
      "                           TARGET is ELEMENT@ATTR, ELEMENT/ID@ATTR or an XPath to an\n"
      "                           attribute (see docs/scenario-format.md)\n"
-     "  --flows-out FILE.csv     per-flow results: id,src,dst,bytes,start_time,finish_time\n"
-     "  --force                  overwrite existing output files\n"},
-    {"validate", cpn_cmd_validate, "validate SCENARIO.xml... [--set TARGET=VALUE ...]",
+     "  --policy NAME            use this scheduling policy instead of the scenario's\n"
+     "  --plugin PATH.so         load a policy plug-in (repeatable; docs/policies.md)\n"
+     "  --force                  overwrite existing output files\n"
+     "Exit: 0 ok, 65 bad scenario, 66 missing input, 73/74 output errors, 130/143 interrupted.\n"},
+    {"validate", cpn_cmd_validate, "validate SCENARIO.xml... [--set TARGET=VALUE ...] [--plugin PATH.so ...]",
      "Check scenario files against the schema and semantically; print every error as\n"
      "FILE:LINE: message.  Exit 0 when all files are valid, 65 otherwise.\n"},
     {"batch", cpn_cmd_batch, "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--dry-run]",

@@ -63,21 +63,52 @@ static void free_overrides(struct override_list *ov)
     cpn_array_release(ov);
 }
 
+static int load_one(const char *file, const struct override_list *ov,
+                    const struct cpn_policy_registry *registry, struct cpn_scenario **scen)
+{
+    struct cpn_diag diag;
+    cpn_diag_init(&diag, stderr);
+    struct cpn_scen_options opt = {.overrides = ov->items, .n_overrides = ov->len,
+                                   .policies = registry};
+    int rc = file ? cpn_scen_load(file, &opt, &diag, scen)
+                  : cpn_scen_load_memory("(default scenario)", (const char *)cpn_default_scenario,
+                                         cpn_default_scenario_len, &opt, &diag, scen);
+    cpn_diag_flush(&diag);
+    if (rc != CPN_OK && diag.errors == 0)
+        fprintf(stderr, "cpnsim: %s: %s\n", file ? file : "(default scenario)", cpn_error_message());
+    return rc;
+}
+
 int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
         {"set", required_argument, NULL, 's'},
+        {"plugin", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct override_list ov = {0};
+    struct cpn_policy_registry *registry = cpn_policy_registry_new();
     int c, status = 0;
+    if (!registry) {
+        status = 70;
+        goto done;
+    }
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (c == 's') {
             if ((status = add_override("validate", optarg, &ov)) != 0)
                 goto done;
+        } else if (c == 'L') {
+            /* Plug-in policies may be named by the scenarios being checked. */
+            int rc = cpn_policy_registry_load(registry, optarg);
+            if (rc != CPN_OK) {
+                fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+                status = cpn_exit_code(rc);
+                goto done;
+            }
         } else if (c == 'h') {
-            printf("usage: cpnsim validate SCENARIO.xml... [--set TARGET=VALUE ...]\n");
+            printf("usage: cpnsim validate SCENARIO.xml... [--set TARGET=VALUE ...] "
+                   "[--plugin PATH.so ...]\n");
             goto done;
         } else {
             status = cpn_cli_usage_error("validate", "unknown option");
@@ -88,17 +119,11 @@ int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv)
         status = cpn_cli_usage_error("validate", "no scenario file given");
         goto done;
     }
-    struct cpn_scen_options opt = {.overrides = ov.items, .n_overrides = ov.len};
     for (int i = optind; i < argc; i++) {
-        struct cpn_diag diag;
-        cpn_diag_init(&diag, stderr);
         struct cpn_scenario *scen = NULL;
-        int rc = cpn_scen_load(argv[i], &opt, &diag, &scen);
-        cpn_diag_flush(&diag);
+        int rc = load_one(argv[i], &ov, registry, &scen);
         cpn_scen_free(scen);
         if (rc != CPN_OK) {
-            if (diag.errors == 0) /* not a located error: say what happened */
-                fprintf(stderr, "cpnsim: %s: %s\n", argv[i], cpn_error_message());
             int ex = cpn_exit_code(rc);
             if (ex > status)
                 status = ex;
@@ -108,6 +133,7 @@ int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv)
     }
 done:
     free_overrides(&ov);
+    cpn_policy_registry_free(registry);
     return status;
 }
 
@@ -212,21 +238,6 @@ static int run_with_progress(struct cpn_engine *eng, double until, int show)
     return CPN_OK;
 }
 
-static int load_one(const char *file, const struct override_list *ov,
-                    const struct cpn_policy_registry *registry, struct cpn_scenario **scen)
-{
-    struct cpn_diag diag;
-    cpn_diag_init(&diag, stderr);
-    struct cpn_scen_options opt = {.overrides = ov->items, .n_overrides = ov->len,
-                                   .policies = registry};
-    int rc = file ? cpn_scen_load(file, &opt, &diag, scen)
-                  : cpn_scen_load_memory("(default scenario)", (const char *)cpn_default_scenario,
-                                         cpn_default_scenario_len, &opt, &diag, scen);
-    cpn_diag_flush(&diag);
-    if (rc != CPN_OK && diag.errors == 0)
-        fprintf(stderr, "cpnsim: %s: %s\n", file ? file : "(default scenario)", cpn_error_message());
-    return rc;
-}
 
 /* Everything one run owns, freed in reverse order by run_release(). */
 struct run {

@@ -60,6 +60,30 @@ else
     bad "national.xml is not reproducible"
 fi
 
+# An existing result is never overwritten without --force (exit 73, file untouched).
+cp "$tmp/national.h5" "$tmp/keep.h5"
+"$bin" --quiet run "$src/scenarios/national.xml" --until 1h -o "$tmp/national.h5" >/dev/null 2>&1
+code=$?
+if [ "$code" -eq 73 ] && cmp -s "$tmp/national.h5" "$tmp/keep.h5"; then
+    ok "run -o on an existing file: exit 73, the file is untouched"
+else
+    bad "run -o on an existing file: exit $code"
+fi
+
+# SIGINT mid-run: exit 130, the trace is kept as .partial with complete = 0 and is readable.
+"$bin" --quiet run "$src/scenarios/national.xml" -o "$tmp/stopped.h5" >/dev/null 2>&1 &
+pid=$!
+sleep 2
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+code=$?
+if [ "$code" -eq 130 ] && [ -f "$tmp/stopped.h5.partial" ] && [ ! -f "$tmp/stopped.h5" ] &&
+        "$bin" info "$tmp/stopped.h5.partial" | grep -q "INCOMPLETE"; then
+    ok "SIGINT mid-run: exit 130, readable stopped.h5.partial with complete = 0"
+else
+    bad "SIGINT mid-run: exit $code"; ls "$tmp"
+fi
+
 # chinanet.xml needs the shared data.
 if [ -f "$data/topologies/Chinanet.graphml" ] && [ -f "$data/traces/gpu/philly.csv" ]; then
     if "$bin" --quiet run "$src/scenarios/chinanet.xml" --until 1d -o "$tmp/chinanet.h5" \
