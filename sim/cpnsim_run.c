@@ -369,8 +369,8 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(r->wall_clock, sizeof r->wall_clock, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    static const char *const kinds[CPN_JOB_NKINDS] = {"batch", "training", "ingest",
-                                                      "deploy", "inference", "vm"};
+    size_t n_kinds;
+    const char *const *kinds = cpn_job_kind_names(&n_kinds);
     *info = (struct cpn_run_info){
         .program_version = PACKAGE_VERSION,
         .scenario_path = scen->file,
@@ -389,7 +389,7 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
         .until = scen->until,
         .currency = scen->currency,
         .job_kinds = kinds,
-        .n_job_kinds = CPN_JOB_NKINDS,
+        .n_job_kinds = n_kinds,
         .nodes = r->nodes,
         .n_nodes = nn,
         .links = r->links,

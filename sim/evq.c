@@ -16,6 +16,11 @@
 
 #define DEFAULT_CAPACITY 1024
 
+/* Below this many pending events the heap and the pool stay in the L1/L2 caches, where the
+ * prefetches only cost instructions (hold model at 1e3 events, 2e7 steps: 1.61 s with them,
+ * 1.41-1.49 s without, plain heap 1.26 s). */
+#define PREFETCH_MIN 16384
+
 /* A hint to start loading a cache line; the figures in evq.h were measured with it. */
 #if defined(__GNUC__)
 #define PREFETCH(address) __builtin_prefetch(address)
@@ -171,8 +176,9 @@ static void sift_down(struct cpn_evq *q, size_t i, struct heap_entry e)
             break;
         /* Start loading the grandchildren's lines while the children are compared: the sift
          * is bound by memory latency once the heap outgrows the L2 cache (1e5 events). */
-        for (size_t c = first; c < first + CPN_EVQ_ARITY && CPN_EVQ_ARITY * c + 1 < n; c++)
-            PREFETCH(&q->heap[CPN_EVQ_ARITY * c + 1]);
+        if (n > PREFETCH_MIN)
+            for (size_t c = first; c < first + CPN_EVQ_ARITY && CPN_EVQ_ARITY * c + 1 < n; c++)
+                PREFETCH(&q->heap[CPN_EVQ_ARITY * c + 1]);
         size_t best = min_child(q, first, first + CPN_EVQ_ARITY < n ? first + CPN_EVQ_ARITY : n);
         if (!before(q, q->heap[best], e))
             break;
@@ -200,7 +206,7 @@ static inline void prefetch_slot(const struct slot *slot)
  * cache miss otherwise. */
 static inline void prefetch_top(const struct cpn_evq *q)
 {
-    if (q->len)
+    if (q->len > PREFETCH_MIN)
         prefetch_slot(&q->slots[q->heap[0].slot]);
 }
 
@@ -283,7 +289,7 @@ int cpn_evq_pop(struct cpn_evq *q, struct cpn_event *out)
     uint32_t s = q->heap[0].slot;
     /* The next event to pop is (almost always) the earliest child of the root: start loading
      * its slot now, so the miss overlaps this pop's sift instead of stalling the next pop. */
-    if (q->len > 1) {
+    if (q->len > PREFETCH_MIN) {
         size_t end = q->len < 1 + CPN_EVQ_ARITY ? q->len : 1 + CPN_EVQ_ARITY;
         prefetch_slot(&q->slots[q->heap[min_child(q, 1, end)].slot]);
     }

@@ -7,9 +7,10 @@
  * entries (time, slot), offset so that the 4 children of a node share one 64-byte cache line
  * (LaMarca & Ladner, ACM J. Exp. Algorithmics 1, 1996); the sequence number is read from the
  * pool only when two times are equal.  The heap position of each slot is kept in a dense uint32_t
- * array, updated at every move, which gives cancel and reschedule in O(log n).  Pop prefetches
- * the slot of the next earliest event and every sift level prefetches the grandchildren, because
- * past ~1e5 events the sifts are bound by memory latency, not comparisons.
+ * array, updated at every move, which gives cancel and reschedule in O(log n).  Above 16384
+ * pending events, pop prefetches the slot of the next earliest event and every sift level
+ * prefetches the grandchildren, because past ~1e5 events the sifts are bound by memory latency,
+ * not comparisons.
  *
  * Chosen by measurement with the hold model (Vaucher & Duval, CACM 18(4), 1975; Jones, CACM
  * 29(4), 1986), tests/bench/bench_evq.c, against a plain array binary heap of (time, seq) without
