@@ -59,7 +59,7 @@ run_validate() {
     rc=$?
 }
 
-for f in "$srcdir"/scenarios/*.xml "$here"/ok/*.xml; do
+for f in "$srcdir"/scenarios/*.xml "$srcdir"/scenarios/replay/*.xml "$here"/ok/*.xml; do
     [ -f "$f" ] || continue
     if [ ! -d "$datadir" ] && { grep -q 'shared/data/' "$f" ||
             { [ -f "${f%.xml}.args" ] && grep -q @DATADIR@ "${f%.xml}.args"; }; }; then
