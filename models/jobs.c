@@ -803,8 +803,8 @@ int cpn_jobs_start(struct cpn_jobs *jobs)
 {
     if (!jobs)
         return CPN_ERROR(CPN_EINVAL, "cpn_jobs_start: NULL argument");
-    if (jobs->started || jobs->centers.len == 0)
-        return CPN_ERROR(CPN_ESTATE, "jobs: %s", jobs->started ? "already started" : "no center");
+    if (jobs->started)
+        return CPN_ERROR(CPN_ESTATE, "jobs: already started");
     int rc = cpn_jobs_world_build_(jobs);
     if (rc != CPN_OK)
         return rc;

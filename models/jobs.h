@@ -300,6 +300,10 @@ struct cpn_jobs_config {
     const struct cpn_observer *observer; /**< observer (may be NULL) */
     struct cpn_rng *rng;    /**< random streams (required with generators, inference) */
     double sample_interval; /**< utilisation sampling period [s]; 0 = no samples */
+    int sample_always;      /**< nonzero: sample until the engine stops, even when no job work is
+                                 left (flows given outside the jobs layer, such as a scenario's
+                                 <traffic>, still load the links); the run must then end at a
+                                 finite time */
     uint32_t reoffer_depth; /**< held jobs re-held before a re-offer stops [jobs];
                                  0 = CPN_JOBS_REOFFER_DEPTH */
     cpn_jobs_hook_fn *hook; /**< optional per-job hook, or NULL */
@@ -438,7 +442,7 @@ int cpn_jobs_submit(struct cpn_jobs *jobs, const struct cpn_job_spec *spec, uint
  * Start: register the centers with the awareness module (its t0 = the engine's time), schedule
  * the first arrival of every source and of the submitted jobs, the awareness reports, the
  * policy ticks and the samples.
- * @return CPN_OK; CPN_ESTATE when already started or no center was added; CPN_EINVAL as
+ * @return CPN_OK; CPN_ESTATE when already started; CPN_EINVAL as
  *         cpn_awareness_new(); CPN_ENOMEM.
  */
 int cpn_jobs_start(struct cpn_jobs *jobs);

@@ -22,7 +22,7 @@ static const struct cpn_handler sample_handler = {on_sample, "jobs_sample"};
 /* Keep the periodic events going, or let them stop when no work is left. */
 static int periodic_next(struct cpn_jobs *jobs, const struct cpn_handler *h, double time)
 {
-    if (!work_left(jobs)) {
+    if (!work_left(jobs) && !(h == &sample_handler && jobs->cfg.sample_always)) {
         jobs->periodic_live &= ~(h == &report_handler ? 1 : h == &tick_handler ? 2 : 4);
         return CPN_OK;
     }

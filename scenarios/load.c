@@ -2,6 +2,7 @@
 #include "scenarios/load.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <limits.h>
@@ -336,7 +337,23 @@ struct ld_parse {
     const char *name; /* file name for messages */
     int refused;      /* a DOCTYPE was refused: the parser is stopped, ignore later errors */
     int errors;
+    char generic[CPN_LD_MSG]; /* first message libxml2 sent to its generic handler */
 };
+
+/* libxml2 reports a few errors without a parser context (character encoding conversion) through
+ * its per-thread generic handler, which prints on stderr.  Keep the first one while parsing and
+ * report it located like every other error. */
+static void ld_parse_generic(void *ctx, const char *fmt, ...)
+{
+    struct ld_parse *P = ctx;
+    if (P->generic[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(P->generic, sizeof P->generic, fmt, ap);
+    va_end(ap);
+    cpn_ld_chomp(P->generic);
+}
 
 static void ld_parse_error(void *ctx, cpn_ld_xml_error *e)
 {
@@ -395,13 +412,21 @@ xmlDoc *cpn_ld_parse_xml(struct cpn_diag *diag, const char *name, const char *bu
         *oom = 1;
         return NULL;
     }
-    struct ld_parse P = {diag, name, 0, 0};
+    struct ld_parse P = {.diag = diag, .name = name};
     ctxt->_private = &P;
     ctxt->sax->serror = ld_parse_error;
     ctxt->sax->internalSubset = ld_refuse_doctype;
+    xmlGenericErrorFunc saved = xmlGenericError;
+    void *saved_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(&P, ld_parse_generic);
     /* No XML_PARSE_NOENT (no entity substitution), no XML_PARSE_DTDLOAD, no XML_PARSE_HUGE. */
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, buf, (int)len, name, NULL,
                                     XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
+    xmlSetGenericErrorFunc(saved_ctx, saved); /* restore: no handler is left behind */
+    if (P.generic[0] && !P.errors && !P.refused) {
+        cpn_diag_error(diag, name, 0, "malformed XML: %s", P.generic);
+        P.errors++;
+    }
     if (doc && (P.errors || P.refused || !ctxt->wellFormed)) {
         xmlFreeDoc(doc);
         doc = NULL;

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,9 @@ int cpn_cli_usage_error(const char *command, const char *fmt, ...)
 int main(int argc, char **argv)
 {
     struct cpn_cli cli = {.quiet = 0, .log_spec = NULL};
+    /* GSL's default error handler aborts; cpnsim checks what GSL returns instead (a failed
+     * gsl_rng_alloc is CPN_ENOMEM), and checks its inputs before they reach GSL. */
+    gsl_set_error_handler_off();
     static const struct option options[] = {
         {"quiet", no_argument, NULL, 'q'},   {"log", required_argument, NULL, 'L'},
         {"version", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'},

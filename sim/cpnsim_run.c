@@ -440,6 +440,7 @@ static int build_jobs(struct run *r)
         .observer = &r->obs,
         .rng = r->rng,
         .sample_interval = scen->sample,
+        .sample_always = scen->flows.len > 0, /* <traffic> loads the links outside the jobs */
     };
     if ((rc = cpn_jobs_new(&cfg, &r->jobs)) != CPN_OK)
         return rc;
@@ -608,7 +609,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         (rc = build_jobs(r)) != CPN_OK || (rc = build_traffic(r)) != CPN_OK ||
         (rc = fill_run_info(r, argc, argv, &info)) != CPN_OK ||
         (rc = cpn_observe_begin(&r->obs, &info)) != CPN_OK ||
-        (r->scen->centers.len && (rc = cpn_jobs_start(r->jobs)) != CPN_OK))
+        (rc = cpn_jobs_start(r->jobs)) != CPN_OK)
         goto fail;
 
     running_engine = r->eng;

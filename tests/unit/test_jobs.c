@@ -1006,6 +1006,29 @@ static void test_samples_arrive_every_interval_while_work_remains(void)
     fx_free(&f);
 }
 
+/* A run of <traffic> only: no center, no job; the links still carry flows, so with
+ * sample_always the samples go on every 10 s until the engine stops at t = 100 s (10 samples at
+ * 10, 20, ..., 100 s; the finish adds none, the last sample being at the end time). */
+static void test_without_centers_samples_go_on_until_the_run_ends(void)
+{
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    struct cpn_jobs_config cfg = {.engine = f.eng,
+                                  .network = f.net,
+                                  .topo = f.topo,
+                                  .router = f.router,
+                                  .observer = &f.obs,
+                                  .rng = f.rng,
+                                  .sample_interval = 10,
+                                  .sample_always = 1};
+    CU_ASSERT_FATAL(cpn_jobs_new(&cfg, &f.jobs) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_engine_run(f.eng, 100) == CPN_OK);
+    CU_ASSERT(cpn_jobs_finish(f.jobs, 1) == CPN_OK);
+    CU_ASSERT_EQUAL(f.r.samples, 10);
+    fx_free(&f);
+}
+
 static void test_bad_arguments_and_states_are_reported(void)
 {
     struct fx f;
@@ -1020,7 +1043,6 @@ static void test_bad_arguments_and_states_are_reported(void)
     cfg.sample_interval = -1;
     CU_ASSERT(cpn_jobs_new(&cfg, &jobs) == CPN_EINVAL);
     fx_jobs(&f, NULL, 1, NULL, 1);
-    CU_ASSERT(cpn_jobs_start(f.jobs) == CPN_ESTATE); /* no center */
     struct cpn_center_spec cs;
     cpn_center_spec_init(&cs);
     cs.id = "c";
@@ -1117,6 +1139,8 @@ int cpn_test_register_jobs(void)
          test_every_policy_under_every_awareness_mode_keeps_the_invariants},
         {"samples arrive every interval while work remains",
          test_samples_arrive_every_interval_while_work_remains},
+        {"without centers, samples go on until the run ends",
+         test_without_centers_samples_go_on_until_the_run_ends},
         {"bad arguments and states are reported", test_bad_arguments_and_states_are_reported},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
