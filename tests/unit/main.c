@@ -39,6 +39,26 @@ const char *cpn_test_datapath(const char *relative)
     return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
+int cpn_test_add_suite(const char *name, const struct cpn_test *tests, size_t n)
+{
+    CU_pSuite s = CU_add_suite(name, NULL, NULL);
+    if (!s)
+        return CU_get_error();
+    for (size_t i = 0; i < n; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return CU_get_error();
+    return CUE_SUCCESS;
+}
+
+void cpn_test_sink_open(struct cpn_test_sink *s)
+{
+    s->text = NULL;
+    s->len = 0;
+    s->f = open_memstream(&s->text, &s->len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s->f);
+    cpn_diag_init(&s->diag, s->f);
+}
+
 void cpn_test_skip(const char *why)
 {
     printf("\n  SKIP: %s\n", why);

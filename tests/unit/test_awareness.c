@@ -315,13 +315,7 @@ static void test_reports_and_views_of_the_wrong_shape_are_einval(void)
 
 int cpn_test_register_awareness(void)
 {
-    CU_pSuite s = CU_add_suite("awareness", NULL, NULL);
-    if (!s)
-        return CU_get_error();
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const struct cpn_test tests[] = {
         {"modes parse by name and unknown names are ENOENT",
          test_modes_parse_by_name_and_unknown_names_are_enoent},
         {"bad configurations are EINVAL", test_bad_configurations_are_einval},
@@ -340,8 +334,5 @@ int cpn_test_register_awareness(void)
         {"reports and views of the wrong shape are EINVAL",
          test_reports_and_views_of_the_wrong_shape_are_einval},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return CU_get_error();
-    return CUE_SUCCESS;
+    return CPN_TEST_SUITE("awareness", tests);
 }

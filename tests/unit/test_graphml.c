@@ -12,38 +12,21 @@
 #include "sim/error.h"
 #include "tests/unit/suites.h"
 
-/* A diagnostic sink whose output is kept in memory. */
-struct sink {
-    struct cpn_diag diag;
-    char *text;
-    size_t len;
-    FILE *f;
-};
-
-static void sink_open(struct sink *s)
-{
-    s->text = NULL;
-    s->len = 0;
-    s->f = open_memstream(&s->text, &s->len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(s->f);
-    cpn_diag_init(&s->diag, s->f);
-}
-
 /* Flush and return everything printed so far. */
-static const char *sink_text(struct sink *s)
+static const char *sink_text(struct cpn_test_sink *s)
 {
     fflush(s->f);
     return s->text ? s->text : "";
 }
 
-static void sink_close(struct sink *s)
+static void sink_close(struct cpn_test_sink *s)
 {
     fclose(s->f);
     free(s->text);
 }
 
 /* Count the lines of the sink that contain @p needle. */
-static unsigned count_lines(struct sink *s, const char *needle)
+static unsigned count_lines(struct cpn_test_sink *s, const char *needle)
 {
     unsigned n = 0;
     const char *p = sink_text(s);
@@ -83,7 +66,7 @@ static const struct cpn_link *link_between(const struct cpn_topo *t, const char 
 struct fixture {
     const char *path; /* the shared data file */
     struct cpn_topo *t;
-    struct sink s;
+    struct cpn_test_sink s;
     struct cpn_graphml_options o;
     struct cpn_graphml_stats st;
 };
@@ -103,7 +86,7 @@ static int zoo_open(struct fixture *f, const char *file, int drop)
     f->path = path;
     f->t = cpn_topo_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->t);
-    sink_open(&f->s);
+    cpn_test_sink_open(&f->s);
     options(&f->o, drop);
     return 1;
 }
@@ -334,7 +317,7 @@ static const char *write_temp(const char *text)
     "    <data key=\"g1\">99</data>\n"
 
 /* Import a text; returns the status and leaves messages in s. */
-static int import_text(struct cpn_topo *t, struct sink *s, const char *text, int drop,
+static int import_text(struct cpn_topo *t, struct cpn_test_sink *s, const char *text, int drop,
                        struct cpn_graphml_stats *st)
 {
     const char *path = write_temp(text);
@@ -359,8 +342,8 @@ static void test_key_ids_are_resolved_through_attr_name_and_domain(void)
              "    <edge source=\"a\" target=\"b\"/>\n"
              "  </graph>\n</graphml>\n";
     struct cpn_topo *t = cpn_topo_new();
-    struct sink s;
-    sink_open(&s);
+    struct cpn_test_sink s;
+    cpn_test_sink_open(&s);
     struct cpn_graphml_stats st;
     CU_ASSERT_EQUAL_FATAL(import_text(t, &s, text, 0, &st), CPN_OK);
     CU_ASSERT_EQUAL(cpn_topo_node_count(t), 2);
@@ -395,8 +378,8 @@ static void test_duplicate_labels_get_the_next_free_suffix(void)
              "    <node id=\"n4\"><data key=\"k9\">1</data><data key=\"k3\">4</data></node>\n"
              "  </graph>\n</graphml>\n";
     struct cpn_topo *t = cpn_topo_new();
-    struct sink s;
-    sink_open(&s);
+    struct cpn_test_sink s;
+    cpn_test_sink_open(&s);
     struct cpn_graphml_stats st;
     CU_ASSERT_EQUAL_FATAL(import_text(t, &s, text, 0, &st), CPN_OK);
     CU_ASSERT_EQUAL(cpn_topo_find_node(t, "X"), 0);
@@ -429,8 +412,8 @@ static void test_every_problem_is_reported_at_its_line(void)
         "    <edge target=\"c\"/>\n"                             /* 18 */
         "  </graph>\n</graphml>\n";
     struct cpn_topo *t = cpn_topo_new();
-    struct sink s;
-    sink_open(&s);
+    struct cpn_test_sink s;
+    cpn_test_sink_open(&s);
     struct cpn_graphml_stats st;
     CU_ASSERT_EQUAL(import_text(t, &s, text, 1, &st), CPN_ESCENARIO);
     const char *out = sink_text(&s);
@@ -459,8 +442,8 @@ static void test_every_problem_is_reported_at_its_line(void)
 static void test_bad_files_are_located_errors(void)
 {
     struct cpn_topo *t = cpn_topo_new();
-    struct sink s;
-    sink_open(&s);
+    struct cpn_test_sink s;
+    cpn_test_sink_open(&s);
     struct cpn_graphml_stats st;
     /* Not well-formed: the error names line 3. */
     CU_ASSERT_EQUAL(import_text(t, &s, "<graphml>\n<graph>\n<node id=\"a\">\n</graph>\n", 0, &st),
@@ -503,8 +486,8 @@ static void test_external_entities_are_not_loaded(void)
         "<data key=\"x\">0</data></node></graph>\n"
         "</graphml>\n";
     struct cpn_topo *t = cpn_topo_new();
-    struct sink s;
-    sink_open(&s);
+    struct cpn_test_sink s;
+    cpn_test_sink_open(&s);
     struct cpn_graphml_stats st;
     CU_ASSERT_EQUAL(import_text(t, &s, text, 0, &st), CPN_OK);
     CU_ASSERT_EQUAL_FATAL(cpn_topo_node_count(t), 1);
@@ -522,8 +505,8 @@ static void test_id_prefix_and_duplicates_with_existing_nodes(void)
                             "    <edge source=\"1\" target=\"2\"/>\n"
                             "  </graph>\n</graphml>\n";
     struct cpn_topo *t = cpn_topo_new();
-    struct sink s;
-    sink_open(&s);
+    struct cpn_test_sink s;
+    cpn_test_sink_open(&s);
     const char *path = write_temp(text);
     struct cpn_graphml_options o;
     options(&o, 0);

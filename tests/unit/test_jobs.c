@@ -1089,13 +1089,7 @@ static void test_bad_arguments_and_states_are_reported(void)
 
 int cpn_test_register_jobs(void)
 {
-    CU_pSuite s = CU_add_suite("jobs", NULL, NULL);
-    if (!s)
-        return CU_get_error();
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const struct cpn_test tests[] = {
         {"kinds have names and unknown names are ENOENT",
          test_kinds_have_names_and_unknown_names_are_enoent},
         {"a batch job stages in, runs and stages out at hand-computed times",
@@ -1143,8 +1137,5 @@ int cpn_test_register_jobs(void)
          test_without_centers_samples_go_on_until_the_run_ends},
         {"bad arguments and states are reported", test_bad_arguments_and_states_are_reported},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return CU_get_error();
-    return CUE_SUCCESS;
+    return CPN_TEST_SUITE("jobs", tests);
 }

@@ -11,42 +11,26 @@
 #include "sim/rng.h"
 #include "tests/unit/suites.h"
 
-/* A diagnostic sink writing into memory, so tests can read the messages. */
-struct sink {
-    struct cpn_diag diag;
-    FILE *f;
-    char *text;
-    size_t len;
-};
-
-static void sink_open(struct sink *k)
-{
-    k->text = NULL;
-    k->len = 0;
-    k->f = open_memstream(&k->text, &k->len);
-    cpn_diag_init(&k->diag, k->f);
-}
-
 /* Close the stream; k->text then holds every line printed ("" when none). */
-static const char *sink_close(struct sink *k)
+static const char *sink_close(struct cpn_test_sink *k)
 {
     fclose(k->f);
     return k->text ? k->text : "";
 }
 
-static int load_text(const char *xml, const struct cpn_scen_options *opt, struct sink *k,
+static int load_text(const char *xml, const struct cpn_scen_options *opt, struct cpn_test_sink *k,
                      struct cpn_scenario **s)
 {
-    sink_open(k);
+    cpn_test_sink_open(k);
     int rc = cpn_scen_load_memory("mem.xml", xml, strlen(xml), opt, &k->diag, s);
     sink_close(k);
     return rc;
 }
 
 /* Load a file of the source tree; the messages are in k->text (free it). */
-static int load_file(const char *relative, struct sink *k, struct cpn_scenario **s)
+static int load_file(const char *relative, struct cpn_test_sink *k, struct cpn_scenario **s)
 {
-    sink_open(k);
+    cpn_test_sink_open(k);
     int rc = cpn_scen_load(cpn_test_srcpath(relative), NULL, &k->diag, s);
     sink_close(k);
     return rc;
@@ -72,7 +56,7 @@ static const struct cpn_scen_flow *flow_of(const struct cpn_scenario *s, const c
 
 static void test_tiny_builds_five_nodes_five_links_one_path_four_flows(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("scenarios/tiny.xml", &k, &s), CPN_OK);
     CU_ASSERT_STRING_EQUAL(k.text, "");
@@ -92,7 +76,7 @@ static void test_tiny_builds_five_nodes_five_links_one_path_four_flows(void)
 
 static void test_tiny_link_attributes_are_converted_to_si(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("scenarios/tiny.xml", &k, &s), CPN_OK);
     /* sh-nx: latency from coordinates.  Great circle (haversine, R = 6371008.8 m) between
@@ -121,7 +105,7 @@ static void test_tiny_link_attributes_are_converted_to_si(void)
 
 static void test_tiny_path_and_flows_are_resolved(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("scenarios/tiny.xml", &k, &s), CPN_OK);
     /* via-xian: sh-dc -> sh-r -> xa-r -> nx-r -> nx-dc, 4 hops, 50 us + 7.35 ms + 5.39 ms + 50 us. */
@@ -155,7 +139,7 @@ static void test_tiny_path_and_flows_are_resolved(void)
 
 static void test_includes_and_csv_rows_keep_their_own_file_and_line(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/includes.xml", &k, &s), CPN_OK);
     CU_ASSERT_STRING_EQUAL(k.text, "");
@@ -187,7 +171,7 @@ static void test_includes_and_csv_rows_keep_their_own_file_and_line(void)
 
 static void test_include_cycle_is_a_located_error(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL(load_file("tests/scenarios/bad/18-include-cycle.xml", &k, &s), CPN_ESCENARIO);
     CU_ASSERT_PTR_NULL(s);
@@ -209,7 +193,7 @@ static const char two_nodes[] =
 
 static void test_short_overrides_change_attributes_before_validation(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     const struct cpn_override ov[] = {{"link/a-b@capacity", "400Gbps", NULL},
                                       {"simulation@seed", "7", NULL},
@@ -226,7 +210,7 @@ static void test_short_overrides_change_attributes_before_validation(void)
 
 static void test_xpath_override_sets_every_selected_attribute(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     const struct cpn_override ov[] = {{"//link[@id=\"a-b\"]/@capacity", "1Tbps", NULL},
                                       {"/cpnsim/simulation/@until", "2h", NULL}};
@@ -240,7 +224,7 @@ static void test_xpath_override_sets_every_selected_attribute(void)
 
 static void test_overrides_that_match_nothing_or_too_much_are_errors(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     const struct cpn_override ov[] = {{"link/nope@capacity", "1Gbps", NULL},
                                       {"node@lat", "10", "batch.xml:3"},
@@ -281,7 +265,7 @@ static void test_override_split_keeps_xpath_predicates_in_the_target(void)
 
 static void test_invalid_xpath_is_reported_with_its_position(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     const struct cpn_override ov[] = {{"//link[@id", "1Gbps", NULL}};
     const struct cpn_scen_options opt = {.overrides = ov, .n_overrides = 1};
@@ -293,7 +277,7 @@ static void test_invalid_xpath_is_reported_with_its_position(void)
 
 static void test_every_error_of_a_file_is_reported(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     const char *xml = "<cpnsim version=\"1\">\n"
                       "  <simulation until=\"1h\"/>\n"
@@ -318,7 +302,7 @@ static void test_every_error_of_a_file_is_reported(void)
 
 static void test_entity_bomb_and_external_entity_are_refused_before_expansion(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     const char *bomb = "<?xml version=\"1.0\"?>\n"
                        "<!DOCTYPE cpnsim [\n"
@@ -345,7 +329,7 @@ static void test_entity_bomb_and_external_entity_are_refused_before_expansion(vo
 
 static void test_garbage_and_empty_input_are_scenario_errors(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL(load_text("", NULL, &k, &s), CPN_ESCENARIO);
     CU_ASSERT(k.diag.errors >= 1);
@@ -360,9 +344,9 @@ static void test_garbage_and_empty_input_are_scenario_errors(void)
 
 static void test_missing_file_is_enoinput_and_null_arguments_einval(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = (struct cpn_scenario *)&k; /* must be reset to NULL */
-    sink_open(&k);
+    cpn_test_sink_open(&k);
     CU_ASSERT_EQUAL(cpn_scen_load("no/such/file.xml", NULL, &k.diag, &s), CPN_ENOINPUT);
     CU_ASSERT_PTR_NULL(s);
     CU_ASSERT_STRING_EQUAL(sink_close(&k),
@@ -385,7 +369,7 @@ static uint32_t node_of(const struct cpn_scenario *s, const char *id)
 
 static void test_centers_and_pools_are_converted_to_si(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
     CU_ASSERT_STRING_EQUAL(k.text, "");
@@ -440,7 +424,7 @@ static void test_centers_and_pools_are_converted_to_si(void)
 
 static void test_generators_get_arrivals_origins_and_distributions(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
     CU_ASSERT_EQUAL_FATAL(s->generators.len, 3);
@@ -496,7 +480,7 @@ static void test_generators_get_arrivals_origins_and_distributions(void)
 
 static void test_trace_keeps_the_window_and_maps_groups_to_origins(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
     CU_ASSERT_EQUAL_FATAL(s->traces.len, 1);
@@ -525,7 +509,7 @@ static void test_trace_keeps_the_window_and_maps_groups_to_origins(void)
 
 static void test_scheduler_settings_are_checked_and_kept(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
     const struct cpn_scen_scheduler *sch = &s->scheduler;
@@ -554,7 +538,7 @@ static void test_scheduler_settings_are_checked_and_kept(void)
 
 static void test_without_scheduler_the_default_is_earliest_finish_with_oracle(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("scenarios/tiny.xml", &k, &s), CPN_OK);
     CU_ASSERT_STRING_EQUAL(s->scheduler.policy, CPN_SCEN_DEFAULT_POLICY);
@@ -570,7 +554,7 @@ static void test_without_scheduler_the_default_is_earliest_finish_with_oracle(vo
 }
 
 /* A two-node scenario around the given centers/workload/scheduler text. */
-static int load_parts(const char *parts, struct sink *k, struct cpn_scenario **s,
+static int load_parts(const char *parts, struct cpn_test_sink *k, struct cpn_scenario **s,
                       const struct cpn_scen_options *opt)
 {
     char xml[4096];
@@ -591,7 +575,7 @@ static int load_parts(const char *parts, struct sink *k, struct cpn_scenario **s
 
 static void test_weighted_trace_origins_are_drawn_from_the_seed(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s1 = NULL, *s2 = NULL;
     char parts[1024];
     snprintf(parts, sizeof parts,
@@ -617,7 +601,7 @@ static void test_weighted_trace_origins_are_drawn_from_the_seed(void)
 
 static void test_scheduler_errors_are_located(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL(load_parts("<scheduler awareness=\"hybrid\" period=\"0\"/>\n"
                                "<scheduler/>",
@@ -640,7 +624,7 @@ static void test_scheduler_errors_are_located(void)
 
 static void test_a_policy_registry_in_the_options_is_used(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     struct cpn_policy_registry *reg = cpn_policy_registry_new();
     CU_ASSERT_PTR_NOT_NULL_FATAL(reg);
@@ -654,7 +638,7 @@ static void test_a_policy_registry_in_the_options_is_used(void)
 
 static void test_unbounded_unit_distributions_are_not_checked_at_load(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     /* exp(100) can exceed the 8-unit pool, but has no maximum: jobs drawn above 8 units are
      * rejected by the jobs layer at run time.  uniform(1,9) can: 9 > 8 is an error. */
@@ -672,7 +656,7 @@ static void test_unbounded_unit_distributions_are_not_checked_at_load(void)
 
 static void test_loaded_specs_are_accepted_by_the_jobs_layer(void)
 {
-    struct sink k;
+    struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
     free(k.text);

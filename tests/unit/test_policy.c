@@ -671,13 +671,7 @@ static void test_bad_plugins_fail_with_a_message_naming_the_file(void)
 
 int cpn_test_register_policy(void)
 {
-    CU_pSuite s = CU_add_suite("policy", NULL, NULL);
-    if (!s)
-        return CU_get_error();
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const struct cpn_test tests[] = {
         {"registry lists the eight built-ins by name",
          test_registry_lists_the_eight_builtins_by_name},
         {"parameters are looked up and validated by name",
@@ -708,8 +702,5 @@ int cpn_test_register_policy(void)
         {"bad plug-ins fail with a message naming the file",
          test_bad_plugins_fail_with_a_message_naming_the_file},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return CU_get_error();
-    return CUE_SUCCESS;
+    return CPN_TEST_SUITE("policy", tests);
 }

@@ -41,24 +41,8 @@ static void write_gz(const char *path, const char *text)
     gzclose(g);
 }
 
-/* A diag sink writing into memory, so messages can be compared exactly. */
-struct sink {
-    struct cpn_diag diag;
-    FILE *f;
-    char *text;
-    size_t len;
-};
-
-static void sink_open(struct sink *s)
-{
-    s->text = NULL;
-    s->len = 0;
-    s->f = open_memstream(&s->text, &s->len);
-    cpn_diag_init(&s->diag, s->f);
-}
-
 /* Close the sink and return its text (caller frees). */
-static char *sink_close(struct sink *s)
+static char *sink_close(struct cpn_test_sink *s)
 {
     fclose(s->f);
     return s->text;
@@ -73,9 +57,9 @@ static struct cpn_traces *read_expect(const char *path, enum cpn_traces_format f
                                       const struct cpn_traces_options *o, int want_rc,
                                       const char *want)
 {
-    struct sink s;
+    struct cpn_test_sink s;
     struct cpn_traces *t = (struct cpn_traces *)&s; /* the reader must reset it */
-    sink_open(&s);
+    cpn_test_sink_open(&s);
     int rc = cpn_traces_read(path, fmt, o, &s.diag, &t);
     char *text = sink_close(&s);
     CU_ASSERT_EQUAL(rc, want_rc);
@@ -490,8 +474,8 @@ static void test_read_failures(void)
     CU_ASSERT_EQUAL(truncate(tp, size / 2), 0);
     /* The damaged last line is not parsed; only the read error is reported, without zlib's own
      * path prefix. */
-    struct sink s;
-    sink_open(&s);
+    struct cpn_test_sink s;
+    cpn_test_sink_open(&s);
     CU_ASSERT_EQUAL(cpn_traces_read(tp, CPN_TRACES_SWF, NULL, &s.diag, &t), CPN_ESCENARIO);
     char *text = sink_close(&s);
     CU_ASSERT_EQUAL(s.diag.errors, 1);

@@ -193,13 +193,7 @@ static void test_bad_arguments_are_einval(void)
 
 int cpn_test_register_transport(void)
 {
-    CU_pSuite s = CU_add_suite("transport", NULL, NULL);
-    if (!s)
-        return CU_get_error();
-    struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const struct cpn_test tests[] = {
         {"a 6 MiB window at 33 ms RTT caps at 1.53 Gbit/s",
          test_window_cap_reproduces_the_6MiB_at_33ms_row},
         {"Mathis at p=1e-6, 33 ms, MSS 1460 gives 0.43 Gbit/s",
@@ -218,8 +212,5 @@ int cpn_test_register_transport(void)
          test_profile_names_parse_and_unknown_is_enoent},
         {"out-of-range profiles and hops are EINVAL", test_bad_arguments_are_einval},
     };
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return CU_get_error();
-    return CUE_SUCCESS;
+    return CPN_TEST_SUITE("transport", tests);
 }
