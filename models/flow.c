@@ -44,75 +44,7 @@ static struct cpn_flow_rec *lookup_flow(const struct cpn_flownet *net, cpn_flowh
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Resources */
-
-/* ---------------------------------------------------------------------------------------- */
-/* Timers */
-
-static inline uint32_t *timer_pos(struct cpn_flownet *net, uint32_t id)
-{
-    return id & TIMER_FLOW ? &net->flows.items[id & ~TIMER_FLOW].tpos
-                           : &net->classes.items[id].tpos;
-}
-
-static inline int timer_before(const struct cpn_flow_timer *a, const struct cpn_flow_timer *b)
-{
-    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
-}
-
-static void timer_place(struct cpn_flownet *net, uint32_t i, struct cpn_flow_timer t)
-{
-    net->timers.items[i] = t;
-    *timer_pos(net, t.id) = i;
-}
-
-static void timer_restore(struct cpn_flownet *net, uint32_t i, struct cpn_flow_timer t)
-{
-    struct cpn_flow_timer *h = net->timers.items;
-    uint32_t len = (uint32_t)net->timers.len;
-    while (i > 0 && timer_before(&t, &h[(i - 1) / 2])) {
-        timer_place(net, i, h[(i - 1) / 2]);
-        i = (i - 1) / 2;
-    }
-    for (;;) {
-        uint32_t l = 2 * i + 1;
-        if (l >= len)
-            break;
-        if (l + 1 < len && timer_before(&h[l + 1], &h[l]))
-            l++;
-        if (!timer_before(&h[l], &t))
-            break;
-        timer_place(net, i, h[l]);
-        i = l;
-    }
-    timer_place(net, i, t);
-}
-
-/* Set (insert or move) the timer of @p id to @p time. */
-static int timer_set(struct cpn_flownet *net, uint32_t id, double time)
-{
-    uint32_t pos = *timer_pos(net, id);
-    struct cpn_flow_timer t = {time, net->timer_seq++, id};
-    net->stats.reschedules++;
-    if (pos == CPN_NONE) {
-        if (cpn_array_reserve(&net->timers, net->timers.len + 1) != CPN_OK)
-            return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
-        pos = (uint32_t)net->timers.len++;
-    }
-    timer_restore(net, pos, t);
-    return CPN_OK;
-}
-
-static void timer_remove(struct cpn_flownet *net, uint32_t id)
-{
-    uint32_t *pp = timer_pos(net, id), pos = *pp;
-    if (pos == CPN_NONE)
-        return;
-    *pp = CPN_NONE;
-    struct cpn_flow_timer last = net->timers.items[--net->timers.len];
-    if (pos < net->timers.len)
-        timer_restore(net, pos, last);
-}
+/* The tick */
 
 /* Put the tick where it is needed: now when a re-solve is pending, else at the earliest timer.
  * Inside the tick handler this waits until the handler ends. */
@@ -120,8 +52,9 @@ static int sync_tick(struct cpn_flownet *net)
 {
     if (net->in_tick)
         return CPN_OK;
+    const struct cpn_flow_timer *first = cpn_flow_timer_first_(net);
     double want = net->dirty_cls.len || net->dirty_res.len ? cpn_engine_now(net->eng)
-                  : net->timers.len                        ? net->timers.items[0].time
+                  : first                                  ? first->time
                                                            : INFINITY;
     if (want == INFINITY) {
         if (net->tick_ev != CPN_EVH_NONE)
@@ -148,22 +81,22 @@ static int mark_res(struct cpn_flownet *net, uint32_t r)
     return CPN_OK;
 }
 
-static int mark_class(struct cpn_flownet *net, uint32_t c)
+/* Queue a class for the next solve; @p why is DIRTY_CHANGED or DIRTY_GREW (it gained flows). */
+static int mark_class(struct cpn_flownet *net, uint32_t c, uint8_t why)
 {
     if (!net->classes.items[c].dirty) {
         if (cpn_array_push(&net->dirty_cls, c) != CPN_OK)
             return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
-        net->classes.items[c].dirty = 1;
     }
+    net->classes.items[c].dirty |= why;
     return CPN_OK;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Paths: identical hop sequences share one id (kept for the network's lifetime). */
 
-static int table_grow(uint32_t **tab, size_t *size, size_t need, const uint64_t *(*hash_of)(
-                                                                       const struct cpn_flownet *,
-                                                                       uint32_t),
+static int table_grow(uint32_t **tab, size_t *size, size_t need,
+                      uint64_t (*hash_of)(const struct cpn_flownet *, uint32_t),
                       const struct cpn_flownet *net)
 {
     if (need * 2 <= *size)
@@ -179,7 +112,7 @@ static int table_grow(uint32_t **tab, size_t *size, size_t need, const uint64_t 
         uint32_t id = (*tab)[i];
         if (id == CPN_NONE)
             continue;
-        size_t j = *hash_of(net, id) & (ns - 1);
+        size_t j = hash_of(net, id) & (ns - 1);
         while (t[j] != CPN_NONE)
             j = (j + 1) & (ns - 1);
         t[j] = id;
@@ -190,14 +123,21 @@ static int table_grow(uint32_t **tab, size_t *size, size_t need, const uint64_t 
     return CPN_OK;
 }
 
-static const uint64_t *path_hash(const struct cpn_flownet *net, uint32_t id)
+static uint64_t path_hash(const struct cpn_flownet *net, uint32_t id)
 {
-    return &net->paths.items[id].hash;
+    return net->paths.items[id].hash;
 }
 
-static const uint64_t *class_hash(const struct cpn_flownet *net, uint32_t id)
+/* The hash of a class key (computed, not stored: classes are the bulk of the memory). */
+static inline uint64_t class_key_hash(uint32_t pid, double cap, double weight)
 {
-    return &net->classes.items[id].hash;
+    return mix64(mix64(mix64(pid) ^ bits_of(cap)) ^ bits_of(weight));
+}
+
+static uint64_t class_hash(const struct cpn_flownet *net, uint32_t id)
+{
+    const struct cpn_flow_class *c = &net->classes.items[id];
+    return class_key_hash(c->path, c->cap, c->weight);
 }
 
 static int path_intern(struct cpn_flownet *net, const uint32_t *hops, uint32_t n, uint32_t *out)
@@ -245,14 +185,14 @@ static int path_intern(struct cpn_flownet *net, const uint32_t *hops, uint32_t n
 static int class_get(struct cpn_flownet *net, uint32_t pid, double cap, double weight,
                      uint32_t *out)
 {
-    uint64_t h = mix64(mix64(mix64(pid) ^ bits_of(cap)) ^ bits_of(weight));
+    uint64_t h = class_key_hash(pid, cap, weight);
     if (net->ctab_size) {
         for (size_t j = h & (net->ctab_size - 1);; j = (j + 1) & (net->ctab_size - 1)) {
             uint32_t id = net->ctab[j];
             if (id == CPN_NONE)
                 break;
             const struct cpn_flow_class *c = &net->classes.items[id];
-            if (c->hash == h && c->path == pid && c->cap == cap && c->weight == weight) {
+            if (c->path == pid && c->cap == cap && c->weight == weight) {
                 *out = id;
                 return CPN_OK;
             }
@@ -284,16 +224,14 @@ static int class_get(struct cpn_flownet *net, uint32_t pid, double cap, double w
         c->pcap = n_hops;
     }
     if (id == net->free_class)
-        net->free_class = c->next_free;
+        net->free_class = c->tpos; /* the free list runs through tpos */
     c->cap = cap;
     c->weight = weight;
-    c->rate = c->service = c->t_service = c->new_rate = 0;
-    c->hash = h;
+    c->rate = c->service = c->t_service = 0;
     c->hlen = 0;
     c->path = pid;
     c->n = c->refs = 0;
     c->tpos = CPN_NONE;
-    c->next_free = CPN_NONE;
     size_t j = h & (net->ctab_size - 1);
     while (net->ctab[j] != CPN_NONE)
         j = (j + 1) & (net->ctab_size - 1);
@@ -310,11 +248,11 @@ static void class_unref(struct cpn_flownet *net, uint32_t id)
     struct cpn_flow_class *c = &net->classes.items[id];
     if (--c->refs)
         return;
-    size_t mask = net->ctab_size - 1, i = c->hash & mask;
+    size_t mask = net->ctab_size - 1, i = class_hash(net, id) & mask;
     while (net->ctab[i] != id)
         i = (i + 1) & mask;
     for (size_t j = (i + 1) & mask; net->ctab[j] != CPN_NONE; j = (j + 1) & mask) {
-        size_t home = net->classes.items[net->ctab[j]].hash & mask;
+        size_t home = class_hash(net, net->ctab[j]) & mask;
         /* Move entry j back into the hole i unless its home lies cyclically in (i, j]. */
         if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
             net->ctab[i] = net->ctab[j];
@@ -324,8 +262,22 @@ static void class_unref(struct cpn_flownet *net, uint32_t id)
     net->ctab[i] = CPN_NONE;
     net->ctab_used--;
     net->live_classes--;
-    c->next_free = net->free_class;
+    c->tpos = net->free_class;
     net->free_class = id;
+}
+
+/* Find the smallest capacity on the class's path and a hop that has it. */
+static void class_min_capacity(struct cpn_flownet *net, struct cpn_flow_class *c)
+{
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    c->min_capacity = INFINITY;
+    c->min_res = CPN_NONE;
+    for (uint32_t i = 0; i < n; i++)
+        if (net->res[hops[i]].capacity < c->min_capacity) {
+            c->min_capacity = net->res[hops[i]].capacity;
+            c->min_res = hops[i];
+        }
 }
 
 /* Refresh the upper bound of a class's per-flow rate implied by its cap and its own path: n
@@ -351,6 +303,7 @@ static void class_resize(struct cpn_flownet *net, struct cpn_flow_class *c, uint
         account(r, now);
         r->load += dn * c->rate;
         r->demand += dd;
+        r->wsum += dn * c->weight;
         r->nflows = (uint32_t)((int64_t)r->nflows + (int64_t)dn);
     }
 }
@@ -358,7 +311,7 @@ static void class_resize(struct cpn_flownet *net, struct cpn_flow_class *c, uint
 static void heap_place(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i, struct cpn_flow_member m)
 {
     c->heap[i] = m;
-    net->flows.items[m.flow].hpos = i;
+    net->flows.items[m.flow].pos = i;
 }
 
 static void member_up(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i, struct cpn_flow_member m)
@@ -405,11 +358,17 @@ static int class_activate(struct cpn_flownet *net, uint32_t id, double now)
 {
     uint32_t n;
     const uint32_t *hops = path_hops(net, net->classes.items[id].path, &n);
+    double min_capacity = INFINITY;
+    uint32_t min_res = CPN_NONE;
     for (uint32_t i = 0; i < n; i++) {
         struct cpn_flow_resource *r = &net->res[hops[i]];
+        if (r->capacity < min_capacity) {
+            min_capacity = r->capacity;
+            min_res = hops[i];
+        }
         if (r->len == r->cap) {
             uint32_t nc = r->cap ? r->cap * 2 : 4;
-            struct cpn_flow_rentry *l = realloc(r->list, nc * sizeof *l);
+            uint32_t *l = realloc(r->list, nc * sizeof *l);
             if (!l) {
                 while (i--) /* undo the entries added so far */
                     net->res[hops[i]].len--;
@@ -419,12 +378,11 @@ static int class_activate(struct cpn_flownet *net, uint32_t id, double now)
             r->cap = nc;
         }
         net->classes.items[id].pos[i] = r->len;
-        r->list[r->len++] = (struct cpn_flow_rentry){id, i};
+        r->list[r->len++] = id;
     }
     struct cpn_flow_class *c = &net->classes.items[id];
-    c->min_capacity = INFINITY;
-    for (uint32_t i = 0; i < n; i++)
-        c->min_capacity = min2(c->min_capacity, net->res[hops[i]].capacity);
+    c->min_capacity = min_capacity;
+    c->min_res = min_res;
     c->service = 0; /* rebase the virtual time while the class is empty */
     c->t_service = now;
     c->rate = 0;
@@ -441,31 +399,28 @@ static int class_deactivate(struct cpn_flownet *net, uint32_t id)
     for (uint32_t i = 0; i < n; i++) {
         struct cpn_flow_resource *r = &net->res[hops[i]];
         uint32_t p = c->pos[i];
-        struct cpn_flow_rentry last = r->list[--r->len];
-        if (p != r->len) {
+        uint32_t last = r->list[--r->len];
+        if (p != r->len) { /* the last entry moves to p: find which of its hops it is */
+            struct cpn_flow_class *o = &net->classes.items[last];
+            uint32_t on;
+            const uint32_t *ohops = path_hops(net, o->path, &on);
+            uint32_t j = 0;
+            while (j < on && (ohops[j] != hops[i] || o->pos[j] != r->len))
+                j++;
+            CPN_ASSERT(j < on);
+            o->pos[j] = p;
             r->list[p] = last;
-            net->classes.items[last.cls].pos[last.hop] = p;
         }
         if (r->len == 0) /* exact zeros: no drift survives an idle resource */
-            r->load = r->demand = 0;
-        if (rc == CPN_OK)
+            r->load = r->demand = r->wsum = 0;
+        /* A resource slack at its last visit and still slack could not bind and cannot now:
+         * the departure changes nothing through it. */
+        if (rc == CPN_OK && (r->coupled || r->demand > r->capacity))
             rc = mark_res(net, hops[i]);
     }
-    timer_remove(net, id);
+    cpn_flow_timer_remove_(net, id);
     c->rate = 0;
     return rc;
-}
-
-/* (Re)schedule the class's completion event for its earliest member. */
-int cpn_flow_schedule_(struct cpn_flownet *net, struct cpn_flow_class *c, double now)
-{
-    uint32_t id = (uint32_t)(c - net->classes.items);
-    if (c->n == 0 || !(c->rate > 0)) {
-        timer_remove(net, id);
-        return CPN_OK;
-    }
-    class_advance(c, now);
-    return timer_set(net, id, now + max2(c->heap[0].finish - c->service, 0) / c->rate);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -511,7 +466,7 @@ static int flow_join(struct cpn_flownet *net, uint32_t slot)
     class_resize(net, c, c->n + 1, now);
     f->state = FLOW_ACTIVE;
     net->n_active++;
-    return mark_class(net, cid);
+    return mark_class(net, cid, DIRTY_GREW);
 }
 
 /* Take a sharing flow out of its class (finish or cancel). */
@@ -520,10 +475,11 @@ static int flow_leave(struct cpn_flownet *net, uint32_t slot)
     struct cpn_flow_rec *f = &net->flows.items[slot];
     uint32_t cid = f->cls;
     struct cpn_flow_class *c = &net->classes.items[cid];
-    member_remove(net, c, f->hpos);
+    net->low_level = min2(net->low_level, c->rate / c->weight);
+    member_remove(net, c, f->pos);
     class_resize(net, c, c->n - 1, cpn_engine_now(net->eng));
     net->n_active--;
-    int rc = c->n == 0 ? class_deactivate(net, cid) : mark_class(net, cid);
+    int rc = c->n == 0 ? class_deactivate(net, cid) : mark_class(net, cid, DIRTY_CHANGED);
     class_unref(net, cid);
     flow_free(net, slot);
     return rc;
@@ -575,9 +531,10 @@ static int due_class(struct cpn_flownet *net, uint32_t cid, double now)
     }
     if (popped == 0)
         return cpn_flow_schedule_(net, c, now); /* rounding: not quite there yet */
+    net->low_level = min2(net->low_level, c->rate / c->weight);
     class_resize(net, c, c->n - popped, now);
     net->n_active -= popped;
-    int rc = c->n == 0 ? class_deactivate(net, cid) : mark_class(net, cid);
+    int rc = c->n == 0 ? class_deactivate(net, cid) : mark_class(net, cid, DIRTY_CHANGED);
     for (uint32_t i = 0; i < popped; i++)
         class_unref(net, cid);
     return rc;
@@ -595,9 +552,10 @@ static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
     net->in_tick = 1;
     for (;;) {
         net->done.len = 0;
-        while (rc == CPN_OK && net->timers.len && net->timers.items[0].time <= now) {
-            uint32_t id = net->timers.items[0].id;
-            timer_remove(net, id);
+        const struct cpn_flow_timer *first;
+        while (rc == CPN_OK && (first = cpn_flow_timer_first_(net)) && first->time <= now) {
+            uint32_t id = first->id;
+            cpn_flow_timer_remove_(net, id);
             rc = id & TIMER_FLOW ? due_join(net, id & ~TIMER_FLOW, now) : due_class(net, id, now);
         }
         /* Callbacks run before the re-solve, so the flows they start join the same solve. */
@@ -608,7 +566,8 @@ static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
         }
         if (rc == CPN_OK && (net->dirty_cls.len || net->dirty_res.len))
             rc = cpn_flow_solve_(net, now);
-        if (rc != CPN_OK || !net->timers.len || net->timers.items[0].time > now)
+        first = cpn_flow_timer_first_(net);
+        if (rc != CPN_OK || !first || first->time > now)
             break;
     }
     net->in_tick = 0;
@@ -636,6 +595,7 @@ int cpn_flownet_new(struct cpn_engine *eng, size_t n_resources, const double *ca
     net->eng = eng;
     net->n_res = (uint32_t)n_resources;
     net->free_flow = net->free_class = CPN_NONE;
+    net->low_level = INFINITY;
     net->res = calloc(n_resources ? n_resources : 1, sizeof *net->res);
     if (!net->res)
         goto fail;
@@ -674,11 +634,13 @@ void cpn_flownet_free(struct cpn_flownet *net)
     cpn_array_release(&net->dirty_cls);
     cpn_array_release(&net->dirty_res);
     cpn_array_release(&net->comp_cls);
+    cpn_array_release(&net->comp);
     cpn_array_release(&net->comp_res);
     cpn_array_release(&net->xhops);
     cpn_array_release(&net->heap);
     cpn_array_release(&net->done);
-    cpn_array_release(&net->timers);
+    cpn_array_release(&net->timers[0]);
+    cpn_array_release(&net->timers[1]);
     free(net);
 }
 
@@ -697,19 +659,18 @@ int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double 
                          resource, capacity);
     struct cpn_flow_resource *r = &net->res[resource];
     account_capacity(r, cpn_engine_now(net->eng), capacity);
+    net->low_level = 0; /* any level may change: no class is kept frozen */
     /* The crossing classes' bounds change, hence the slackness of their other hops. */
     for (uint32_t k = 0; k < r->len; k++) {
-        uint32_t id = r->list[k].cls, n;
+        uint32_t id = r->list[k], n;
         struct cpn_flow_class *c = &net->classes.items[id];
         const uint32_t *hops = path_hops(net, c->path, &n);
         double old_demand = c->n * c->bound;
-        c->min_capacity = INFINITY;
-        for (uint32_t i = 0; i < n; i++)
-            c->min_capacity = min2(c->min_capacity, net->res[hops[i]].capacity);
+        class_min_capacity(net, c);
         class_set_bound(c);
         for (uint32_t i = 0; i < n; i++)
             net->res[hops[i]].demand += c->n * c->bound - old_demand;
-        int rc = mark_class(net, id);
+        int rc = mark_class(net, id, DIRTY_CHANGED);
         if (rc != CPN_OK)
             return rc;
     }
@@ -815,23 +776,22 @@ int cpn_flow_start_path(struct cpn_flownet *net, uint32_t pid, const struct cpn_
     f->done = s->done;
     f->ctx = s->ctx;
     f->id = s->id;
-    f->tpos = CPN_NONE;
+    f->pos = CPN_NONE;
     f->cls = cid;
-    f->hpos = CPN_NONE;
     f->src = s->src;
     f->dst = s->dst;
     f->state = FLOW_PENDING;
     net->n_flows++;
     cpn_flowh h = make_handle(slot, f->gen);
     if (s->latency > 0 || s->size == 0)
-        rc = timer_set(net, TIMER_FLOW | slot, now + s->latency);
+        rc = cpn_flow_timer_set_(net, TIMER_FLOW | slot, now + s->latency);
     else
         rc = flow_join(net, slot);
     if (rc == CPN_OK)
         rc = sync_tick(net);
     if (rc != CPN_OK) {
         if (net->flows.items[slot].state == FLOW_PENDING) {
-            timer_remove(net, TIMER_FLOW | slot);
+            cpn_flow_timer_remove_(net, TIMER_FLOW | slot);
             class_unref(net, cid);
             flow_free(net, slot);
         }
@@ -849,7 +809,7 @@ int cpn_flow_cancel(struct cpn_flownet *net, cpn_flowh flow)
         return CPN_ERROR(CPN_ENOENT, "flow: no flow with handle %#llx", (unsigned long long)flow);
     uint32_t slot = (uint32_t)flow;
     if (f->state == FLOW_PENDING) {
-        timer_remove(net, TIMER_FLOW | slot);
+        cpn_flow_timer_remove_(net, TIMER_FLOW | slot);
         class_unref(net, f->cls);
         flow_free(net, slot);
         return sync_tick(net);
@@ -883,7 +843,7 @@ int cpn_flow_remaining(const struct cpn_flownet *net, cpn_flowh flow, double *by
     }
     const struct cpn_flow_class *c = &net->classes.items[f->cls];
     double s = c->service + c->rate * (cpn_engine_now(net->eng) - c->t_service);
-    *bytes = max2(c->heap[f->hpos].finish - s, 0);
+    *bytes = max2(c->heap[f->pos].finish - s, 0);
     return CPN_OK;
 }
 

@@ -19,7 +19,9 @@
  * one engine event per network (the "tick"), rescheduled in place.  Joins, finishes and capacity
  * changes mark classes and resources dirty; the tick at the current time (after the events
  * already pending at that time) re-solves once, and only the connected components they touch,
- * where resources that can never bind (slack) do not connect classes.  Storage is pooled.
+ * where resources that can never bind (slack) do not connect classes, and classes whose level
+ * (rate / weight) lies below the lowest level the changes can affect keep their rates.  Storage
+ * is pooled.
  *
  * The module knows nothing of topology: resources are numbered 0..n-1 by the caller (cpnsim's
  * glue uses the directed link id d = 2*l + dir of models/topology.h).

@@ -25,6 +25,13 @@
  * ~1e-16 / FLOW_REWEIGH relative. */
 #define FLOW_REWEIGH 1e-4
 
+/* A solve keeps frozen, at their old rates, the classes whose level (rate / weight) lies below
+ * the lowest level the pending changes can affect (see cpn_flow_solve_()).  That level is
+ * estimated from below; this relative margin keeps the estimate below the rounding of the
+ * weight sums it is computed from (~1e-13 relative), so only classes that are certainly
+ * unaffected are kept. */
+#define FLOW_PRUNE_MARGIN 1e-6
+
 /* Minimum and maximum without libm's NaN handling (no NaN reaches them; they inline). */
 static inline double min2(double a, double b)
 {
@@ -38,11 +45,14 @@ static inline double max2(double a, double b)
 /* Up to this many entries (coupled resources + class bounds) the filling finds its minimum by
  * a linear scan instead of a heap (callgrind on the WAN benchmark: 8 and 16 equal, 32 3% more
  * instructions). */
-#define FLOW_SMALL 8
+#define FLOW_SMALL 16
 
 #define CAP_ITEM 0x80000000u /* solver heap item tag: a class's cap instead of a resource */
 
 enum { FLOW_FREE = 0, FLOW_PENDING, FLOW_ACTIVE };
+
+/* Why a class awaits the solve (bits of its dirty field). */
+enum { DIRTY_CHANGED = 1, DIRTY_GREW = 2 };
 
 struct cpn_flow_rec {
     double size;            /* bytes [B] */
@@ -50,12 +60,12 @@ struct cpn_flow_rec {
     cpn_flow_done_fn *done; /* owner's callback */
     void *ctx;              /* owner's context */
     uint64_t id;            /* owner's id */
-    uint32_t tpos;          /* position of its join timer (latency phase), else CPN_NONE */
-    uint32_t gen;           /* generation of the slot (never 0) */
-    uint32_t cls;           /* class; next free slot when free */
-    uint32_t hpos;          /* position in the class heap (active) */
-    uint32_t src, dst;      /* endpoints (not interpreted) */
-    uint8_t state;          /* FLOW_* */
+    uint32_t pos;  /* pending: position of its join timer (else CPN_NONE); sharing: position in
+                    * its class's member heap */
+    uint32_t gen;  /* generation of the slot (never 0) */
+    uint32_t cls;  /* class; next free slot when free */
+    uint32_t src, dst; /* endpoints (not interpreted) */
+    uint8_t state; /* FLOW_* */
 };
 
 struct cpn_flow_member {
@@ -69,24 +79,23 @@ struct cpn_flow_class {
     double rate;      /* current per-flow rate [B/s] */
     double service;   /* cumulative per-flow service at t_service [B] */
     double t_service; /* [s] */
-    double new_rate;  /* solver result [B/s] */
-    double bound;     /* solver: min(cap, min_capacity / n) [B/s] */
+    double bound;     /* min(cap, min_capacity / n) [B/s] */
     double min_capacity; /* smallest capacity on the path (INFINITY for none) [B/s] */
-    uint64_t hash;
     struct cpn_flow_member *heap; /* min-heap of members' finish points */
     uint32_t *pos;       /* pos[i]: index of this class in the list of hop i */
     uint32_t hlen, hcap, pcap;
     uint32_t path, n, refs;
     uint32_t stamp, fstamp; /* component and frozen marks of the current solve */
-    uint32_t xoff, xlen;    /* its expanded hops in the solve's scratch list */
-    uint32_t next_free;
-    uint32_t tpos; /* position of its completion timer, else CPN_NONE */
-    uint8_t dirty;
+    uint32_t slot;    /* its index in the solve's component (valid while stamp is current) */
+    uint32_t tpos;    /* position of its completion timer, else CPN_NONE; next free class when free */
+    uint32_t min_res; /* a hop of smallest capacity (CPN_NONE for an empty path) */
+    uint8_t dirty;    /* DIRTY_* bits: queued for the next solve */
 };
 
-struct cpn_flow_rentry {
-    uint32_t cls; /* class crossing the resource */
-    uint32_t hop; /* index of the resource in the class's path */
+/* What the solve keeps per component class. */
+struct cpn_flow_scratch {
+    double new_rate;     /* the filling's result [B/s] */
+    uint32_t xoff, xlen; /* its hops that are in the filling, in net->xhops */
 };
 
 struct cpn_flow_resource {
@@ -101,7 +110,8 @@ struct cpn_flow_resource {
     double weight_base; /* solver: last exact weight */
     double frozen;   /* solver: sum of frozen rates [B/s] */
     double demand;   /* sum over crossing classes of n x bound [B/s] (kept incrementally) */
-    struct cpn_flow_rentry *list;
+    double wsum;     /* sum over crossing classes of n x weight (kept incrementally) */
+    uint32_t *list; /* the classes crossing it (a class crossing it twice is listed twice) */
     uint32_t len, cap;
     uint32_t cnt, nflows, stamp, xstamp; /* xstamp: expanded in this solve */
     uint8_t dirty;
@@ -128,6 +138,12 @@ struct cpn_flow_timer {
     uint32_t id;  /* class id, or TIMER_FLOW | flow slot */
 };
 
+/* A growable heap of timers (the layout of CPN_ARRAY, so that its macros apply). */
+struct cpn_flow_timerheap {
+    struct cpn_flow_timer *items;
+    size_t len, cap;
+};
+
 struct cpn_flow_donerec {
     struct cpn_flow_done info;
     cpn_flow_done_fn *fn;
@@ -149,17 +165,23 @@ struct cpn_flownet {
     CPN_ARRAY(uint32_t) dirty_cls;
     CPN_ARRAY(uint32_t) dirty_res;
     CPN_ARRAY(uint32_t) comp_cls;
+    CPN_ARRAY(struct cpn_flow_scratch) comp; /* per component class, same order as comp_cls */
     CPN_ARRAY(uint32_t) comp_res;
     CPN_ARRAY(uint32_t) xhops; /* per component class: its expanded hops */
     CPN_ARRAY(struct cpn_flow_sentry) heap;
     CPN_ARRAY(struct cpn_flow_donerec) done;
     size_t n_flows, n_active;
     uint32_t stamp;
-    CPN_ARRAY(struct cpn_flow_timer) timers;
+    /* Two min-heaps: the classes' completions (few: one per sharing class) and the flows' joins
+     * (one per flow in its latency phase, often many more), so that the frequent moves of
+     * completion timers work on a small heap. */
+    struct cpn_flow_timerheap timers[2];
     uint64_t timer_seq;
     cpn_evh tick_ev;  /* the pending tick, or CPN_EVH_NONE */
     double tick_time; /* its time [s] */
     int in_tick;      /* the tick handler is running (callbacks included) */
+    double low_level; /* lowest old level (rate / weight) of a class that lost flows since the
+                       * last solve, 0 after a capacity change [B/s]; INFINITY when none */
     struct cpn_flow_stats stats;
 };
 
@@ -211,6 +233,16 @@ static inline void class_advance(struct cpn_flow_class *c, double now)
  *         K classes and R coupled resources.
  */
 int cpn_flow_solve_(struct cpn_flownet *net, double now);
+
+/** Set (insert or move) the timer of @p id (a class, or TIMER_FLOW | flow slot) to @p time [s].
+ *  @return CPN_OK or CPN_ENOMEM.  O(log T), T the timers of its heap. */
+int cpn_flow_timer_set_(struct cpn_flownet *net, uint32_t id, double time);
+
+/** Remove the timer of @p id if it has one.  O(log T). */
+void cpn_flow_timer_remove_(struct cpn_flownet *net, uint32_t id);
+
+/** The earliest timer of the network, or NULL when there is none.  O(1). */
+const struct cpn_flow_timer *cpn_flow_timer_first_(const struct cpn_flownet *net);
 
 /** (Re)set the completion timer of a class for its earliest member (none at rate 0). */
 int cpn_flow_schedule_(struct cpn_flownet *net, struct cpn_flow_class *c, double now);

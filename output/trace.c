@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <hdf5.h>
+#include <pthread.h>
+#include <signal.h>
 #include <nettle/sha2.h>
 
 #include "output/trace.h"
@@ -78,12 +80,25 @@ static const char *const event_names[CPN_EVENT_NKINDS] = {
     "decision", "link_down", "link_up", "center_down", "center_up", "reroute", "requeue", "other"};
 static const char *const level_names[CPN_TRACE_NLEVELS] = {"summary", "jobs", "flows", "full"};
 
-/* An appendable record table. */
+/* Chunks queued for the writer thread at most; a full queue makes the run wait (back-pressure). */
+#define TRACE_QUEUE 8
+
+/* An appendable record table.  Full buffers go to the writer thread; the ones it has written
+ * come back as spares (at most TRACE_QUEUE + 1 buffers per table exist). */
 struct table {
     hid_t dset, memtype;
     size_t rec_size, n_buf;
     hsize_t n_written;
     unsigned char *buf;
+    unsigned char *spare[TRACE_QUEUE + 1];
+    size_t n_spare;
+};
+
+/* One chunk of records for the writer thread. */
+struct wjob {
+    struct table *tab;
+    unsigned char *buf;
+    hsize_t start, count;
 };
 
 struct cpn_trace {
@@ -106,16 +121,34 @@ struct cpn_trace {
     hsize_t s_written;
     double *s_tbuf;
     float *s_lbuf, *s_cbuf;
+    /* The writer thread: compression and H5Dwrite of full record chunks run there, beside the
+     * simulation.  The HDF5 library (serial build) is only ever entered by one thread at a
+     * time: the main thread calls it only while the queue is drained and the writer idle. */
+    int writer_on;
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    struct wjob q[TRACE_QUEUE];
+    size_t q_head, q_len;
+    int w_busy, w_stop, w_failed;
+    char w_msg[512];
 };
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
-static int h5fail(struct cpn_trace *t, const char *what)
+/* Raise CPN_EIO with HDF5's own message; touches nothing of @p t (the writer thread calls it). */
+static int h5error(const struct cpn_trace *t, const char *what)
 {
     char msg[512];
     cpn_h5_error_text(msg, sizeof msg);
-    t->failed = CPN_EIO;
     return CPN_ERROR(CPN_EIO, "%s: cannot %s: %s", t->where, what, msg);
+}
+
+/* As h5error(), and mark the trace failed (main thread only). */
+static int h5fail(struct cpn_trace *t, const char *what)
+{
+    t->failed = CPN_EIO;
+    return h5error(t, what);
 }
 
 /* ---- small HDF5 helpers -------------------------------------------------------------------- */
@@ -230,26 +263,146 @@ static int table_create(struct cpn_trace *t, struct table *tab, const char *name
     return rc;
 }
 
-static int table_flush(struct cpn_trace *t, struct table *tab)
+/* Append @p count records of @p buf at row @p start (HDF5 calls; one thread at a time). */
+static int table_write(struct cpn_trace *t, struct table *tab, const unsigned char *buf,
+                       hsize_t start, hsize_t count)
 {
-    if (tab->n_buf == 0 || tab->dset < 0)
-        return CPN_OK;
-    hsize_t start = tab->n_written, count = tab->n_buf, total = start + count;
+    hsize_t total = start + count;
     hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
     int rc = CPN_OK;
     if (H5Dset_extent(tab->dset, &total) < 0 || (fspace = H5Dget_space(tab->dset)) < 0 ||
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) < 0 ||
         (mspace = H5Screate_simple(1, &count, NULL)) < 0 ||
-        H5Dwrite(tab->dset, tab->memtype, mspace, fspace, H5P_DEFAULT, tab->buf) < 0)
-        rc = h5fail(t, "append records");
-    else
-        tab->n_written = total;
-    tab->n_buf = 0;
+        H5Dwrite(tab->dset, tab->memtype, mspace, fspace, H5P_DEFAULT, buf) < 0)
+        rc = h5error(t, "append records");
     if (fspace >= 0)
         H5Sclose(fspace);
     if (mspace >= 0)
         H5Sclose(mspace);
     return rc;
+}
+
+static void *writer_main(void *arg)
+{
+    struct cpn_trace *t = arg;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        while (t->q_len == 0 && !t->w_stop)
+            pthread_cond_wait(&t->cv_work, &t->mu);
+        if (t->q_len == 0)
+            break;
+        struct wjob j = t->q[t->q_head];
+        t->q_head = (t->q_head + 1) % TRACE_QUEUE;
+        t->q_len--;
+        t->w_busy = 1;
+        int skip = t->w_failed;
+        pthread_mutex_unlock(&t->mu);
+        int rc = skip ? CPN_OK : table_write(t, j.tab, j.buf, j.start, j.count);
+        pthread_mutex_lock(&t->mu);
+        if (rc != CPN_OK && !t->w_failed) {
+            t->w_failed = rc;
+            snprintf(t->w_msg, sizeof t->w_msg, "%s", cpn_error_message());
+        }
+        j.tab->spare[j.tab->n_spare++] = j.buf;
+        t->w_busy = 0;
+        pthread_cond_broadcast(&t->cv_done);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* Report a failure of the writer thread in this thread (its message is thread-local there). */
+static int writer_failed(struct cpn_trace *t)
+{
+    t->failed = t->w_failed;
+    return CPN_ERROR(t->w_failed, "%s", t->w_msg);
+}
+
+/* Wait until the writer has written every queued chunk; then the main thread may call HDF5. */
+static int writer_drain(struct cpn_trace *t)
+{
+    if (!t->writer_on)
+        return CPN_OK;
+    pthread_mutex_lock(&t->mu);
+    while (t->q_len > 0 || t->w_busy)
+        pthread_cond_wait(&t->cv_done, &t->mu);
+    int failed = t->w_failed;
+    pthread_mutex_unlock(&t->mu);
+    return failed ? writer_failed(t) : CPN_OK;
+}
+
+/* Drain and end the writer thread (idempotent). */
+static int writer_stop(struct cpn_trace *t)
+{
+    if (!t->writer_on)
+        return CPN_OK;
+    int rc = writer_drain(t);
+    pthread_mutex_lock(&t->mu);
+    t->w_stop = 1;
+    pthread_cond_signal(&t->cv_work);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->writer, NULL);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv_work);
+    pthread_cond_destroy(&t->cv_done);
+    t->writer_on = 0;
+    return rc;
+}
+
+/* Start the writer thread with every signal blocked (signals stay with the main thread).  When
+ * no thread can be made, the writes stay synchronous. */
+static void writer_start(struct cpn_trace *t)
+{
+    if (pthread_mutex_init(&t->mu, NULL) != 0)
+        return;
+    if (pthread_cond_init(&t->cv_work, NULL) != 0) {
+        pthread_mutex_destroy(&t->mu);
+        return;
+    }
+    if (pthread_cond_init(&t->cv_done, NULL) != 0) {
+        pthread_cond_destroy(&t->cv_work);
+        pthread_mutex_destroy(&t->mu);
+        return;
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    t->writer_on = pthread_create(&t->writer, NULL, writer_main, t) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!t->writer_on) {
+        pthread_cond_destroy(&t->cv_done);
+        pthread_cond_destroy(&t->cv_work);
+        pthread_mutex_destroy(&t->mu);
+    }
+}
+
+/* Write the buffered records of @p tab: queued to the writer thread when it runs, else now. */
+static int table_flush(struct cpn_trace *t, struct table *tab)
+{
+    if (tab->n_buf == 0 || tab->dset < 0)
+        return CPN_OK;
+    hsize_t start = tab->n_written, count = tab->n_buf;
+    tab->n_buf = 0;
+    tab->n_written = start + count;
+    if (!t->writer_on) {
+        int rc = table_write(t, tab, tab->buf, start, count);
+        if (rc != CPN_OK)
+            t->failed = rc;
+        return rc;
+    }
+    pthread_mutex_lock(&t->mu);
+    while (t->q_len == TRACE_QUEUE && !t->w_failed)
+        pthread_cond_wait(&t->cv_done, &t->mu);
+    if (t->w_failed) {
+        pthread_mutex_unlock(&t->mu);
+        return writer_failed(t);
+    }
+    t->q[(t->q_head + t->q_len++) % TRACE_QUEUE] = (struct wjob){tab, tab->buf, start, count};
+    unsigned char *next = tab->n_spare ? tab->spare[--tab->n_spare] : NULL;
+    pthread_cond_signal(&t->cv_work);
+    pthread_mutex_unlock(&t->mu);
+    tab->buf = next ? next : malloc(t->chunk * tab->rec_size);
+    return tab->buf ? CPN_OK : CPN_ERROR(CPN_ENOMEM, NULL);
 }
 
 static int table_append(struct cpn_trace *t, struct table *tab, const void *rec)
@@ -269,6 +422,9 @@ static void table_close(struct table *tab)
     tab->dset = tab->memtype = H5I_INVALID_HID;
     free(tab->buf);
     tab->buf = NULL;
+    for (size_t i = 0; i < tab->n_spare; i++)
+        free(tab->spare[i]);
+    tab->n_spare = 0;
 }
 
 /* ---- static tables ---------------------------------------------------------------------------- */
@@ -549,7 +705,10 @@ static int series_flush(struct cpn_trace *t)
 {
     if (t->s_buf == 0 || t->s_time < 0)
         return CPN_OK;
-    int rc = series_write(t, t->s_time, 0, t->s_tbuf, H5T_NATIVE_DOUBLE);
+    int rc = writer_drain(t); /* the series are written by this thread */
+    if (rc != CPN_OK)
+        return rc;
+    rc = series_write(t, t->s_time, 0, t->s_tbuf, H5T_NATIVE_DOUBLE);
     if (rc == CPN_OK && t->n_link_dirs)
         rc = series_write(t, t->s_link, t->n_link_dirs, t->s_lbuf, H5T_NATIVE_FLOAT);
     if (rc == CPN_OK && t->n_centers)
@@ -687,6 +846,8 @@ static int trace_begin_(struct cpn_trace *t, const struct cpn_run_info *in)
         if (rc == CPN_OK && !(t->detail_off = malloc(t->chunk * sizeof *t->detail_off)))
             rc = CPN_ERROR(CPN_ENOMEM, NULL);
     }
+    if (rc == CPN_OK && t->level >= CPN_TRACE_JOBS)
+        writer_start(t);
     return rc;
 }
 
@@ -726,12 +887,22 @@ static int trace_request_end(void *ctx, const struct cpn_request_record *r)
     return table_append(t, &t->requests, r);
 }
 
+/* Events are written by the main thread after a drain: their details point into the arena,
+ * which is reused as soon as they are written. */
 static int events_flush(struct cpn_trace *t)
 {
+    int rc0 = writer_drain(t);
+    if (rc0 != CPN_OK)
+        return rc0;
     struct event_row *rows = (struct event_row *)t->events.buf;
     for (size_t i = 0; i < t->events.n_buf; i++)
         rows[i].detail = t->arena.items + t->detail_off[i];
-    int rc = table_flush(t, &t->events);
+    hsize_t start = t->events.n_written, count = t->events.n_buf;
+    int rc = count ? table_write(t, &t->events, t->events.buf, start, count) : CPN_OK;
+    if (rc != CPN_OK)
+        t->failed = rc;
+    t->events.n_written = start + count;
+    t->events.n_buf = 0;
     t->arena.len = 0;
     return rc;
 }
@@ -785,7 +956,10 @@ static int trace_sample(void *ctx, double time, const float *link_util, size_t n
 /* Flush every buffer, write `complete` and close the file.  Returns the first error. */
 static int finish(struct cpn_trace *t, int complete)
 {
+    int rc_writer = writer_stop(t); /* no-op when already stopped */
     int rc = t->failed ? t->failed : CPN_OK;
+    if (rc == CPN_OK)
+        rc = rc_writer;
     if (t->file < 0)
         return rc;
     if (!t->failed) {

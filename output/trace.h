@@ -17,6 +17,17 @@
  * - Same records in, same bytes out: object timestamps are disabled and the library format
  *   bounds fixed, so two runs with the same seed give byte-identical datasets (the root
  *   attributes `wall_clock_start` and `command_line` excepted).
+ *
+ * Speed: at levels `jobs` and above, full chunks of records are compressed and written by a
+ * writer thread started at begin(), beside the simulation (at most 8 chunks per trace queued;
+ * a full queue makes the run wait).  The HDF5 library is never entered by two threads at once:
+ * the calling thread writes the series, events and attributes only after the queue is drained,
+ * in the order a synchronous writer would, so the file is the same.  An HDF5 failure in the
+ * writer thread is returned (CPN_EIO) by the next call that queues a chunk, and by end().
+ * Measured with tests/bench/trace.sh on scenarios/national.xml (878,656 flows, 1.75e6
+ * inference requests, 1e5 jobs; median of 3 runs on this 2-core machine): 3.72 s at level
+ * `summary`, 4.05 s at level `flows` (+9.0%), 16.8 B per /flows record on disk; the same
+ * writer without the thread cost +45.6%.
  */
 #ifndef CPN_OUTPUT_TRACE_H
 #define CPN_OUTPUT_TRACE_H

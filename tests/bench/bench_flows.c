@@ -3,9 +3,11 @@
  * busiest directed link.  Prints wall time of the run, flows/s, concurrency and peak RSS.
  *
  * Usage: bench_flows [--case wan|fat|wanhigh|all] [--flows N] [--load RHO] [--runs R]
- *                    [--seed S] [--check]
+ *                    [--seed S] [--check] [--memory]
  *   --check runs the naive reference solver (tests/unit/flow_reference.h) on small cases and
  *   prints the worst relative difference of completion times.
+ *   --memory measures the bytes per concurrent flow: growth of the peak RSS over N sharing
+ *   flows (default 2e5) on an 8-hop path, each alone in its class (--case one: all in one class).
  * Default: every case at its sizes (wan 1e3..1e6, fat 1e3..1e5, wanhigh 1e6), median of 3 runs.
  */
 #include <gsl/gsl_randist.h>
@@ -398,6 +400,47 @@ static void bench(const char *kind, size_t n, double rho, int runs, unsigned lon
     free_workload(&w);
 }
 
+/* Bytes per sharing flow: the growth of the peak RSS while @p n flows share an 8-hop path and
+ * have been solved once, each flow alone in its class (distinct caps) or all in one class.
+ * Includes the allocator's headers, the slack of geometric growth and the solve's workspace. */
+static void memory_probe(size_t n, int one_class)
+{
+    enum { HOPS = 8 };
+    double cap[HOPS];
+    uint32_t hops[HOPS];
+    for (int i = 0; i < HOPS; i++) {
+        cap[i] = 1e11; /* [B/s] */
+        hops[i] = (uint32_t)i;
+    }
+    struct cpn_engine *eng = cpn_engine_new();
+    struct cpn_flownet *net;
+    uint32_t pid;
+    int rc = eng ? cpn_flownet_new(eng, HOPS, cap, &net) : CPN_ENOMEM;
+    if (rc == CPN_OK)
+        rc = cpn_flownet_path(net, hops, HOPS, &pid);
+    if (rc != CPN_OK)
+        die(rc, "memory probe");
+    double rss0 = peak_rss_mb();
+    for (size_t i = 0; i < n && rc == CPN_OK; i++) {
+        /* 1 TB each: nothing finishes; distinct finite caps above any share make distinct
+         * classes without binding. */
+        struct cpn_flow_spec s = {0,        0, 1e12, NULL, 0, 0, 1,
+                                  one_class ? INFINITY : 1e12 + (double)i, NULL, NULL, i};
+        rc = cpn_flow_start_path(net, pid, &s, NULL);
+    }
+    if (rc == CPN_OK)
+        rc = cpn_engine_run(eng, 1e-9); /* one solve */
+    if (rc != CPN_OK)
+        die(rc, "memory probe");
+    double grown = (peak_rss_mb() - rss0) * 1024 * 1024;
+    printf("memory: %zu sharing flows on an 8-hop path, %s: %zu classes, %.0f bytes per flow "
+           "(peak RSS growth)\n",
+           n, one_class ? "one class" : "each alone in its class", cpn_flownet_classes(net),
+           grown / (double)n);
+    cpn_flownet_free(net);
+    cpn_engine_free(eng);
+}
+
 /* Compare with the naive reference on a small case; prints the worst relative difference. */
 static int check(const char *kind, size_t n, double rho, unsigned long seed)
 {
@@ -444,7 +487,7 @@ int main(int argc, char **argv)
     const char *which = "all";
     size_t flows = 0;
     double load = 0;
-    int runs = 3, do_check = 0;
+    int runs = 3, do_check = 0, do_memory = 0;
     unsigned long seed = 42;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--case") && i + 1 < argc)
@@ -459,15 +502,21 @@ int main(int argc, char **argv)
             seed = strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--check"))
             do_check = 1;
+        else if (!strcmp(argv[i], "--memory"))
+            do_memory = 1;
         else {
             fprintf(stderr, "usage: %s [--case wan|fat|wanhigh|all] [--flows N] [--load RHO] "
-                            "[--runs R] [--seed S] [--check]\n",
+                            "[--runs R] [--seed S] [--check] [--memory]\n",
                     argv[0]);
             return 64;
         }
     }
     if (runs < 1 || runs > 16)
         runs = 3;
+    if (do_memory) {
+        memory_probe(flows ? flows : 200000, !strcmp(which, "one"));
+        return 0;
+    }
     if (do_check) {
         int ok = check("wan", 3000, 0.7, seed) & check("fat", 3000, 0.7, seed) &
                  check("wan", 3000, 1.0, seed + 1);
