@@ -66,8 +66,9 @@ static const struct command commands[] = {
      "report RESULT.h5... [--by KEYS] [--metrics LIST] [--format md|csv|tex] [-o FILE] [--mix]",
      "Group runs and print, per group and metric, the mean and the half-width of the 95%\n"
      "confidence interval over the group's runs (Student t), with units and run counts.\n"
-     "  --by KEYS        comma-separated: scenario, policy, awareness, seed, version, or the\n"
-     "                   name of a policy parameter (default: scenario,policy)\n"
+     "  --by KEYS        comma-separated: scenario, policy, awareness, seed, version, the\n"
+     "                   name of a policy parameter, or the TARGET of a --set the runs were\n"
+     "                   made with, e.g. link/sh-nx@capacity (default: scenario,policy)\n"
      "  --metrics LIST   comma-separated metric names or shell patterns ('job.*.jct.mean');\n"
      "                   default: the main job, network and center metrics\n"
      "  --format F       md (default), csv or tex\n"
