@@ -32,10 +32,16 @@
  * is offset so that every group of siblings starts on a line).  The sequence number lives in the
  * pool and is read only when two times are equal, which keeps the entry small. */
 struct heap_entry {
-    double time;   /* firing time [s] (copy of slots[slot].event.time) */
-    uint32_t slot; /* pool slot of the event */
-    uint32_t unused;
+    uint64_t key;   /* firing time as an order-preserving integer (time_key()) */
+    uint32_t slot;  /* pool slot of the event */
+    uint32_t track; /* where moves record the heap index: pos[slot + 1] for an event whose handle
+                     * was handed out, pos[0] (a scratch cell, never read) for one without: such
+                     * an event can never be cancelled or rescheduled, and a store to one hot
+                     * cell does not miss the cache as a store into a large position array
+                     * does, at every level of a sift, and needs no branch */
 };
+
+_Static_assert(sizeof(struct heap_entry) == 16, "4 heap entries must fill one cache line");
 
 /* A pool slot.  gen is odd while the slot holds a pending event and even while it is free, so
  * generation 0 (CPN_EVH_NONE) never names a pending event. */
@@ -50,15 +56,25 @@ struct slot {
  * 4i+4..4i+7, i.e. on one cache line. */
 #define HEAP_OFFSET (CACHE_LINE / sizeof(struct heap_entry) - 1)
 
+/* Deferred removal of the root: pop takes the root's event and leaves heap[0] vacant (hole = 1)
+ * instead of moving the last entry there and sifting it down.  A discrete-event simulation
+ * almost always schedules an event after firing one, and that push then fills the hole with a
+ * single sift-down from the root: one sift per hold step instead of a sift-down plus a
+ * sift-up, and the last entry stays where it is.  Any other operation first settles the hole
+ * the ordinary way (settle()), and peek looks at the root's children, so the hole is invisible
+ * behind the API.  Invariant: hole implies len >= 2 (the vacant root and a pending event). */
+
 struct cpn_evq {
     struct heap_entry *heap;   /* the heap (root at heap[0]), len entries */
     struct heap_entry *buffer; /* cache-line aligned allocation; heap = buffer + HEAP_OFFSET */
-    size_t len, heap_cap;      /* pending events; heap capacity [entries] */
+    size_t len, heap_cap;      /* heap entries including a vacant root; capacity [entries] */
+    size_t hole;               /* 1 while heap[0] is vacant (deferred removal), else 0 */
     struct slot *slots;        /* the pool, n_slots used */
-    uint32_t *pos;             /* heap index of every pending slot: a dense array, because a
-                                * sift updates one entry per level */
+    uint32_t *pos;             /* pos[slot + 1]: heap index of every pending slot with a handle;
+                                * pos[0]: scratch.  A dense array, because a sift updates one
+                                * entry per level */
     size_t n_slots;            /* slots ever allocated */
-    size_t slots_cap, pos_cap; /* capacities [slots] */
+    size_t slots_cap, pos_cap; /* capacities [slots], [cells] */
     uint32_t free_head;        /* first free slot or CPN_NONE */
     uint64_t next_seq;         /* sequence number of the next push or reschedule */
     size_t limit;              /* maximum pending events (cpn_evq_set_limit) */
@@ -100,7 +116,7 @@ struct cpn_evq *cpn_evq_new(size_t initial_capacity)
         goto fail;
     if (heap_grow(q, cap) != CPN_OK ||
         cpn_array_grow_((void **)&q->slots, &q->slots_cap, sizeof *q->slots, cap) != CPN_OK ||
-        cpn_array_grow_((void **)&q->pos, &q->pos_cap, sizeof *q->pos, cap) != CPN_OK)
+        cpn_array_grow_((void **)&q->pos, &q->pos_cap, sizeof *q->pos, cap + 1) != CPN_OK)
         goto fail;
     return q;
 fail:
@@ -120,7 +136,7 @@ void cpn_evq_free(struct cpn_evq *q)
 
 size_t cpn_evq_size(const struct cpn_evq *q)
 {
-    return q->len;
+    return q->len - q->hole;
 }
 
 void cpn_evq_set_limit(struct cpn_evq *q, size_t max_events)
@@ -128,18 +144,30 @@ void cpn_evq_set_limit(struct cpn_evq *q, size_t max_events)
     q->limit = max_events < CPN_EVQ_MAX_EVENTS ? max_events : CPN_EVQ_MAX_EVENTS;
 }
 
+/* Map a finite time to an integer of the same order, so that the sifts compare integers (one
+ * compare and a conditional move) rather than doubles (an unordered-compare and its parity
+ * branch).  Adding +0.0 turns -0.0 into +0.0, which ties with it as doubles do.  Positive
+ * doubles order like their bit patterns; negative ones in reverse, hence the complement. */
+static inline uint64_t time_key(double time)
+{
+    double t = time + 0.0;
+    uint64_t bits;
+    memcpy(&bits, &t, sizeof bits);
+    return bits >> 63 ? ~bits : bits | UINT64_C(1) << 63;
+}
+
 /* Strict (time, seq) order.  Sequence numbers are unique, so no two events compare equal. */
 static inline int before(const struct cpn_evq *q, struct heap_entry a, struct heap_entry b)
 {
-    if (a.time != b.time)
-        return a.time < b.time;
+    if (a.key != b.key)
+        return a.key < b.key;
     return q->slots[a.slot].event.seq < q->slots[b.slot].event.seq;
 }
 
 static inline void place(struct cpn_evq *q, size_t i, struct heap_entry e)
 {
     q->heap[i] = e;
-    q->pos[e.slot] = (uint32_t)i;
+    q->pos[e.track] = (uint32_t)i;
 }
 
 /* Move the hole at i up until e fits; return the final index. */
@@ -166,20 +194,40 @@ static inline size_t min_child(const struct cpn_evq *q, size_t first, size_t end
     return best;
 }
 
+/* Index of the earliest of all CPN_EVQ_ARITY children from first.  For 4 children, a tournament
+ * of two independent pairs: the compiler makes each pair branch-free (set-on-compare, the tie
+ * test aside) and the two pairs run in parallel, where a linear scan is a chain of 3 dependent
+ * compare-and-branch steps (measured in evq.h "Structure"). */
+static inline size_t min_children(const struct cpn_evq *q, size_t first)
+{
+#if CPN_EVQ_ARITY == 4
+    const struct heap_entry *h = q->heap;
+    size_t a = first + (size_t)before(q, h[first + 1], h[first]);
+    size_t b = first + 2 + (size_t)before(q, h[first + 3], h[first + 2]);
+    return before(q, h[b], h[a]) ? b : a;
+#else
+    return min_child(q, first, first + CPN_EVQ_ARITY);
+#endif
+}
+
 /* Move the hole at i down until e fits. */
 static void sift_down(struct cpn_evq *q, size_t i, struct heap_entry e)
 {
     size_t n = q->len;
     for (;;) {
-        size_t first = CPN_EVQ_ARITY * i + 1;
-        if (first >= n)
+        size_t first = CPN_EVQ_ARITY * i + 1, best;
+        if (first + CPN_EVQ_ARITY <= n) {
+            /* Start loading the grandchildren's lines while the children are compared: the
+             * sift is bound by memory latency once the heap outgrows the L2 cache (1e5). */
+            if (n > PREFETCH_MIN)
+                for (size_t c = first; c < first + CPN_EVQ_ARITY && CPN_EVQ_ARITY * c + 1 < n; c++)
+                    PREFETCH(&q->heap[CPN_EVQ_ARITY * c + 1]);
+            best = min_children(q, first);
+        } else if (first < n) {
+            best = min_child(q, first, n);
+        } else {
             break;
-        /* Start loading the grandchildren's lines while the children are compared: the sift
-         * is bound by memory latency once the heap outgrows the L2 cache (1e5 events). */
-        if (n > PREFETCH_MIN)
-            for (size_t c = first; c < first + CPN_EVQ_ARITY && CPN_EVQ_ARITY * c + 1 < n; c++)
-                PREFETCH(&q->heap[CPN_EVQ_ARITY * c + 1]);
-        size_t best = min_child(q, first, first + CPN_EVQ_ARITY < n ? first + CPN_EVQ_ARITY : n);
+        }
         if (!before(q, q->heap[best], e))
             break;
         place(q, i, q->heap[best]);
@@ -193,6 +241,16 @@ static void restore(struct cpn_evq *q, size_t i, struct heap_entry e)
 {
     if (sift_up(q, i, e) == i)
         sift_down(q, i, e);
+}
+
+/* Fill a vacant root the ordinary way: the last entry moves there and sifts down. */
+static void settle(struct cpn_evq *q)
+{
+    if (!q->hole)
+        return;
+    q->hole = 0;
+    struct heap_entry last = q->heap[--q->len];
+    sift_down(q, 0, last);
 }
 
 /* Start loading a slot: both of its lines, since a 48-byte slot may straddle two. */
@@ -217,7 +275,7 @@ static void release_slot(struct cpn_evq *q, uint32_t slot)
     q->free_head = slot;
 }
 
-/* Remove the entry at heap index i (its slot is released by the caller). */
+/* Remove the entry at heap index i of a settled heap (the caller releases its slot). */
 static void remove_at(struct cpn_evq *q, size_t i)
 {
     struct heap_entry last = q->heap[--q->len];
@@ -237,12 +295,12 @@ static int lookup(const struct cpn_evq *q, cpn_evh h, uint32_t *slot)
 /* Take a free slot, growing the pool geometrically when none is left. */
 static int acquire_slot(struct cpn_evq *q, uint32_t *slot)
 {
-    if (q->len >= q->limit)
+    if (q->len - q->hole >= q->limit)
         return CPN_ERROR(CPN_ENOMEM, "event queue: limit of %zu pending events reached", q->limit);
     if (q->free_head == CPN_NONE) {
         size_t need = q->n_slots + 1;
         if (cpn_array_grow_((void **)&q->slots, &q->slots_cap, sizeof *q->slots, need) ||
-            cpn_array_grow_((void **)&q->pos, &q->pos_cap, sizeof *q->pos, need) ||
+            cpn_array_grow_((void **)&q->pos, &q->pos_cap, sizeof *q->pos, need + 1) ||
             heap_grow(q, need))
             return CPN_ERROR(CPN_ENOMEM, "event queue: cannot grow the pool beyond %zu events",
                              q->n_slots);
@@ -269,8 +327,14 @@ int cpn_evq_push(struct cpn_evq *q, double time, const struct cpn_handler *handl
     if (rc != CPN_OK)
         return rc;
     q->slots[s].event = (struct cpn_event){time, q->next_seq++, handler, ctx, arg};
-    q->len++;
-    sift_up(q, q->len - 1, (struct heap_entry){time, s, 0});
+    struct heap_entry e = {time_key(time), s, out ? s + 1 : 0};
+    if (q->hole) { /* the pop-then-push of a hold step: one sift-down from the vacant root */
+        q->hole = 0;
+        sift_down(q, 0, e);
+    } else {
+        q->len++;
+        sift_up(q, q->len - 1, e);
+    }
     prefetch_top(q);
     if (out)
         *out = (cpn_evh)q->slots[s].gen << 32 | s;
@@ -279,24 +343,29 @@ int cpn_evq_push(struct cpn_evq *q, double time, const struct cpn_handler *handl
 
 const struct cpn_event *cpn_evq_peek(const struct cpn_evq *q)
 {
+    if (q->hole) { /* the earliest pending event is the earliest child of the vacant root */
+        size_t end = q->len < 1 + CPN_EVQ_ARITY ? q->len : 1 + CPN_EVQ_ARITY;
+        return &q->slots[q->heap[min_child(q, 1, end)].slot].event;
+    }
     return q->len ? &q->slots[q->heap[0].slot].event : NULL;
 }
 
 int cpn_evq_pop(struct cpn_evq *q, struct cpn_event *out)
 {
-    if (!q->len)
+    if (q->len == 0)
         return CPN_ERROR(CPN_ENOENT, "event queue: pop from an empty queue");
+    settle(q);
     uint32_t s = q->heap[0].slot;
     /* The next event to pop is (almost always) the earliest child of the root: start loading
      * its slot now, so the miss overlaps this pop's sift instead of stalling the next pop. */
-    if (q->len > PREFETCH_MIN) {
-        size_t end = q->len < 1 + CPN_EVQ_ARITY ? q->len : 1 + CPN_EVQ_ARITY;
-        prefetch_slot(&q->slots[q->heap[min_child(q, 1, end)].slot]);
-    }
+    if (q->len > PREFETCH_MIN)
+        prefetch_slot(&q->slots[q->heap[min_children(q, 1)].slot]);
     *out = q->slots[s].event;
     release_slot(q, s);
-    remove_at(q, 0);
-    prefetch_top(q);
+    if (q->len == 1)
+        q->len = 0; /* a vacant root over an empty heap would break the invariant */
+    else
+        q->hole = 1;
     return CPN_OK;
 }
 
@@ -306,7 +375,8 @@ int cpn_evq_cancel(struct cpn_evq *q, cpn_evh h)
     if (!lookup(q, h, &s))
         return CPN_ERROR(CPN_ENOENT, "event queue: cancel: handle %#llx names no pending event",
                          (unsigned long long)h);
-    size_t i = q->pos[s];
+    settle(q);
+    size_t i = q->pos[s + 1];
     release_slot(q, s);
     remove_at(q, i);
     prefetch_top(q);
@@ -321,9 +391,10 @@ int cpn_evq_reschedule(struct cpn_evq *q, cpn_evh h, double time)
                          (unsigned long long)h);
     if (!isfinite(time))
         return CPN_ERROR(CPN_EINVAL, "event queue: reschedule to t=%g s: time is not finite", time);
+    settle(q);
     q->slots[s].event.time = time;
     q->slots[s].event.seq = q->next_seq++;
-    restore(q, q->pos[s], (struct heap_entry){time, s, 0});
+    restore(q, q->pos[s + 1], (struct heap_entry){time_key(time), s, s + 1});
     prefetch_top(q);
     return CPN_OK;
 }

@@ -4,10 +4,17 @@
  *        with schedule, cancel and reschedule by handle, all O(log n), and no malloc per event.
  *
  * Structure: an implicit 4-ary min-heap (Johnson, Inf. Proc. Letters 4(3), 1975) of 16-byte
- * entries (time, slot), offset so that the 4 children of a node share one 64-byte cache line
- * (LaMarca & Ladner, ACM J. Exp. Algorithmics 1, 1996); the sequence number is read from the
- * pool only when two times are equal.  The heap position of each slot is kept in a dense uint32_t
- * array, updated at every move, which gives cancel and reschedule in O(log n).  Above 16384
+ * entries (time, slot, position cell), offset so that the 4 children of a node share one 64-byte
+ * cache line (LaMarca & Ladner, ACM J. Exp. Algorithmics 1, 1996).  The time is stored as an
+ * order-preserving 64-bit integer (the double's bits, sign-folded), so a sift compares integers;
+ * the sequence number is read from the pool only when two times are equal.  The heap position
+ * of each event whose handle was handed out (push with a non-NULL @p out) is kept in a dense
+ * uint32_t array, updated at every move, which gives cancel and reschedule in O(log n); moves of
+ * events without a handle write one scratch cell instead (no branch, no cache miss).  Pop
+ * defers the removal of the root: it leaves the root vacant, and the next push fills it with a
+ * single sift-down from the top; every other operation first fills it the ordinary way (last
+ * entry to the root, sift down).  A simulation schedules an event after firing one at almost
+ * every step, so a hold step costs one sift instead of a sift-down plus a sift-up.  Above 16384
  * pending events, pop prefetches the slot of the next earliest event and every sift level
  * prefetches the grandchildren, because past ~1e5 events the sifts are bound by memory latency,
  * not comparisons.
@@ -24,20 +31,43 @@
  *     4-ary, no prefetch       0.96   0.95   1.3-1.9  -
  *
  * The binary heap wins slightly up to 1e4 events but loses a third at 1e6, where a level costs a
- * cache miss and the 4-ary heap has half as many levels.  Those ratios are against a plain heap
- * at malloc's alignment.  Against a cache-line aligned plain heap (its two children on one
- * half line; the reference `tests/bench/bench_evq` now uses), final code, median of 3 runs of
- * 5 repetitions each, load average 3-5 on the 2 cores [ns per step]:
+ * cache miss and the 4-ary heap has half as many levels.  Against a cache-line aligned plain
+ * heap (its two children on one half line, the reference the benchmark now uses), that 4-ary
+ * heap, which wrote a position at every move, cost 1.25-1.29x the plain heap per hold step.
+ * The hold path was then tuned, each change measured by instructions per hold step
+ * (`valgrind --tool=callgrind`, `bench_evq 1 10000 10000`, stable to the instruction) and by the
+ * wall-time ratio to the plain heap (`bench_evq 5`, median of 5 repetitions, one run each, load
+ * average 3-4, so +-0.1):
+ *
+ *     variant                                      instr/step   ratio at N = 1e3  1e4   1e5   1e6
+ *     plain binary heap (reference)                    458
+ *     4-ary, position write at every move (before)     795                  1.09  1.12  1.24  1.03
+ *     A = before + the 3 changes below                 686                  0.86  0.95  0.93  1.01
+ *       A without the tournament min of 4 children     704                  1.04  1.13  1.16  1.02
+ *       A without the deferred root removal            741                  0.94  1.01  1.03  1.01
+ *       A without skipping positions (no handle)       683                  0.86  0.97  1.02  0.98
+ *     A, run again just before the next row            686                  0.88  0.96  0.97  0.91
+ *     A + integer time keys (final)                    606                  0.60  0.66  0.91  0.77
+ *
+ * The integer keys gain the most; probably because a double compare is an unordered compare
+ * plus a parity branch, while an integer compare feeds a conditional move directly.  Skipping
+ * the positions of events without a handle saves stores, not instructions, and shows only at
+ * 1e6, where the position array misses the cache: final code at 1e6, two runs, 0.78 and 0.76
+ * with it, 0.88 and 1.01 without.
+ *
+ * Final code, median of 3 runs of 5 repetitions each [ns per step]:
  *
  *     N      plain   evq   ratio   evq + 1/4 reschedules   / plain hold
- *     1e3     76.7  102.6  1.25            72.4                0.92
- *     1e4    112.5  141.6  1.26           123.4                1.12
- *     1e5    153.5  193.9  1.25           188.4                1.33
- *     1e6    422.7  488.7  1.29           571.3                1.34
+ *     1e3     57.2   34.2   0.60            29.5                0.52
+ *     1e4     74.9   53.0   0.67            46.1                0.58
+ *     1e5    154.6  107.4   0.67            93.2                0.62
+ *     1e6    288.9  269.4   0.90           294.3                1.02
  *
- * so the handles cost about 25% per hold step over a handle-less heap (the position writes, one
- * per level, and the 40-byte copy of the popped event), and a mix with reschedules stays below
- * 1.4x plain hold.  Single-run ratios spread by +-0.2 under that load.
+ * (each column the median of its own 3 values; the ratios are medians of the per-run ratios;
+ * load average 3-4 on the 2 cores; the highest single-run ratios were 0.93 for hold at 1e6 and
+ * 1.26 for the reschedule mix at 1e5).  So the queue with handles is now faster per hold step
+ * than the handle-less binary heap: the changes above more than pay for the handles.
+ *
  * Pairing heaps and calendar/ladder queues were not measured.
  * Memory: 68 B per event of capacity (16 B heap entry, 48 B pool slot, 4 B position); the pool
  * never shrinks.

@@ -3,6 +3,9 @@
  * CACM 29(4), 1986).  N events are pending; each hold step removes the earliest one and inserts
  * one at now + Exp(1).  The same run times a plain array binary heap of (time, seq) without
  * handles as the reference, so the figures are ratios measured under the same machine load.
+ * A hold step of the cpnsim queue makes the calls cpn_engine_run() makes for an event whose
+ * handler schedules one event: cpn_evq_pop(), then cpn_evq_push() (with out = NULL, as the
+ * plain heap keeps no handles either).
  *
  * Variant "resched": one step in four reschedules a random pending event to now + Exp(1) (the
  * fluid flow model's pattern) instead of a hold; live handles are kept in an array.
@@ -12,7 +15,8 @@
  * Steps per N: max(10 N, 2e6); the table shows the median of REPS repetitions [ns per step],
  * run in alternating order.  The fill of the N initial events is not timed.
  *
- * Usage: bench_evq [REPS [MAX_N]]   (defaults: 5 repetitions, N up to 1e6)
+ * Usage: bench_evq [REPS [MAX_N [MIN_N]]]   (defaults: 5 repetitions, N from 1e3 to 1e6; a
+ * single N, e.g. `bench_evq 1 10000 10000`, suits `valgrind --tool=callgrind`)
  */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -167,6 +171,7 @@ int main(int argc, char **argv)
 {
     size_t reps = argc > 1 ? strtoul(argv[1], NULL, 10) : 5;
     size_t max_n = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000000;
+    size_t min_n = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000;
     if (reps == 0 || reps > 100)
         reps = 5;
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -184,7 +189,7 @@ int main(int argc, char **argv)
            "evq = cpnsim queue with handles; plain = binary heap of (time, seq)", reps);
     printf("%9s %10s %9s %9s %7s %13s %13s\n", "N", "steps", "plain", "evq", "ratio", "evq+resched",
            "/plain hold");
-    for (size_t n = 1000; n <= max_n; n *= 10) {
+    for (size_t n = min_n ? min_n : 1000; n <= max_n; n *= 10) {
         for (size_t i = 0; i < N_DRAWS; i++)
             indices[i] = (uint32_t)gsl_rng_uniform_int(rng, n);
         struct inputs in = {draws, indices, n, n * 10 > 2000000 ? n * 10 : 2000000};

@@ -103,6 +103,46 @@ static void test_events_fire_in_time_order_and_ties_in_scheduling_order(void)
     cpn_engine_free(eng);
 }
 
+/* A clock: records its firing, then schedules itself again one period (arg [s]) later while
+ * that is at most 6 s. */
+static int tick_again(struct cpn_engine *eng, void *ctx, uint64_t arg);
+
+static const struct cpn_handler tick_handler = {tick_again, "tick"};
+
+static int tick_again(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    int rc = record(eng, ctx, arg);
+    double next = cpn_engine_now(eng) + (double)arg;
+    if (rc == CPN_OK && next <= 6.0)
+        rc = cpn_engine_schedule(eng, next, &tick_handler, ctx, arg, NULL);
+    return rc;
+}
+
+static void test_handlers_that_schedule_their_next_firing_keep_ties_in_scheduling_order(void)
+{
+    /* The hold pattern (each firing schedules one event): clocks of period 1, 2 and 3 s, all
+     * first scheduled at t=0 in that order.  By hand, with the sequence numbers of the
+     * reschedules: t=0: 1, 2, 3 (scheduled first); t=1: 1; t=2: 2 (scheduled at t=0) before 1
+     * (scheduled at t=1); t=3: 3 (t=0) before 1 (t=2); t=4: 2 (t=2) before 1 (t=3); t=5: 1;
+     * t=6: 3 (scheduled at t=3), 2 (t=4), 1 (t=5). */
+    struct cpn_engine *eng = cpn_engine_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(eng);
+    struct trace tr = {0};
+    for (uint64_t period = 1; period <= 3; period++)
+        CU_ASSERT_EQUAL_FATAL(cpn_engine_schedule(eng, 0.0, &tick_handler, &tr, period, NULL),
+                              CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_OK);
+    const uint64_t expected[] = {1, 2, 3, 1, 2, 1, 3, 1, 2, 1, 1, 3, 2, 1};
+    const double expected_time[] = {0, 0, 0, 1, 2, 2, 3, 3, 4, 4, 5, 6, 6, 6};
+    CU_ASSERT_EQUAL_FATAL(tr.n, 14);
+    for (size_t k = 0; k < 14; k++) {
+        CU_ASSERT_EQUAL(tr.args[k], expected[k]);
+        CU_ASSERT_EQUAL(tr.times[k], expected_time[k]);
+    }
+    CU_ASSERT_EQUAL(cpn_engine_pending(eng), 0);
+    cpn_engine_free(eng);
+}
+
 static void test_run_until_stops_at_until_and_a_second_run_continues(void)
 {
     struct cpn_engine *eng = cpn_engine_new();
@@ -278,6 +318,8 @@ int cpn_test_register_engine(void)
     if (!s ||
         !CU_add_test(s, "events fire in time order and ties in scheduling order",
                      test_events_fire_in_time_order_and_ties_in_scheduling_order) ||
+        !CU_add_test(s, "handlers that schedule their next firing keep ties in scheduling order",
+                     test_handlers_that_schedule_their_next_firing_keep_ties_in_scheduling_order) ||
         !CU_add_test(s, "run(until) stops at until and a second run continues",
                      test_run_until_stops_at_until_and_a_second_run_continues) ||
         !CU_add_test(s, "scheduling in the past and bad arguments are CPN_EINVAL",

@@ -1,4 +1,5 @@
 /* Suite "evq": the pending-event set (ordering, handles, pool growth, differential test). */
+#include <float.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
@@ -39,6 +40,48 @@ static void test_earlier_times_pop_first_and_ties_pop_in_insertion_order(void)
         CU_ASSERT_PTR_EQUAL(ev.handler, &test_handler);
     }
     CU_ASSERT_PTR_NULL(cpn_evq_peek(q));
+    cpn_evq_free(q);
+}
+
+static void test_negative_zero_tiny_and_huge_times_pop_in_numeric_order(void)
+{
+    /* Inside, times are compared as integers mapped from the doubles' bits; this checks the
+     * mapping against the order of the numbers themselves, across signs, the two zeros (equal
+     * as numbers, so they pop in insertion order), subnormals and the largest finite values.
+     * Sorted by hand (arg = index in times[]): -DBL_MAX #0; -1 #1; -DBL_TRUE_MIN #2; the zeros
+     * -0.0 #3, +0.0 #4, -0.0 #9, equal, so in insertion order (below); DBL_TRUE_MIN #5; 1 #6;
+     * 2 #7; DBL_MAX #8. */
+    struct cpn_evq *q = cpn_evq_new(0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    const double times[] = {-DBL_MAX, -1.0, -DBL_TRUE_MIN, -0.0, 0.0,
+                            DBL_TRUE_MIN, 1.0, 2.0, DBL_MAX, -0.0};
+    const int order[] = {8, 4, 0, 7, 2, 9, 5, 1, 6, 3}; /* a shuffled insertion */
+    cpn_evh h[10];
+    for (int k = 0; k < 10; k++)
+        CU_ASSERT_EQUAL_FATAL(cpn_evq_push(q, times[order[k]], &test_handler, NULL,
+                                           (uint64_t)order[k], &h[order[k]]),
+                              CPN_OK);
+    /* The two zeros #4 and #3 were inserted in the order 4 (k=1), 9 (k=5), 3 (k=9). */
+    const uint64_t expected[] = {0, 1, 2, 4, 9, 3, 5, 6, 7, 8};
+    struct cpn_event ev;
+    for (int k = 0; k < 10; k++) {
+        CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK);
+        CU_ASSERT_EQUAL(ev.arg, expected[k]);
+        CU_ASSERT_EQUAL(ev.time, times[expected[k]]);
+    }
+    /* Rescheduling uses the same mapping: #10 moves from 5 to -1, the earliest; #11 moves from
+     * -0.5 to +0.0, which ties with #12 at -0.0 and goes behind it (rescheduled later). */
+    cpn_evh a, b, c;
+    CU_ASSERT_EQUAL(cpn_evq_push(q, 5.0, &test_handler, NULL, 10, &a), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_push(q, -0.5, &test_handler, NULL, 11, &b), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_push(q, -0.0, &test_handler, NULL, 12, &c), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_reschedule(q, a, -1.0), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_reschedule(q, b, 0.0), CPN_OK);
+    const uint64_t expected2[] = {10, 12, 11};
+    for (int k = 0; k < 3; k++) {
+        CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK);
+        CU_ASSERT_EQUAL(ev.arg, expected2[k]);
+    }
     cpn_evq_free(q);
 }
 
@@ -188,6 +231,101 @@ static void test_a_million_random_events_pop_sorted_with_ties_in_order(void)
     cpn_evq_free(q);
 }
 
+static void test_a_push_after_a_pop_takes_its_place_in_time_then_scheduling_order(void)
+{
+    /* The hold step (pop, then push) fills the root vacated by the pop.  By hand: pending
+     * #0 t=1, #1 t=2, #2 t=2, #3 t=3; pop #0; push #4 at t=2 (seq 4, so behind #1 and #2, which
+     * share its time); then the order is #1, #2, #4, #3.  A push at t=0.5, earlier than all,
+     * must stay at the root: #5 next. */
+    struct cpn_evq *q = cpn_evq_new(0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    const double times[] = {1, 2, 2, 3};
+    for (uint64_t i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL_FATAL(cpn_evq_push(q, times[i], &test_handler, NULL, i, NULL), CPN_OK);
+    struct cpn_event ev;
+    CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK);
+    CU_ASSERT_EQUAL(ev.arg, 0);
+    CU_ASSERT_EQUAL(cpn_evq_size(q), 3);
+    CU_ASSERT_EQUAL(cpn_evq_push(q, 2.0, &test_handler, NULL, 4, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_size(q), 4);
+    CU_ASSERT_EQUAL(cpn_evq_pop(q, &ev), CPN_OK);
+    CU_ASSERT_EQUAL(ev.arg, 1);
+    CU_ASSERT_EQUAL(cpn_evq_push(q, 0.5, &test_handler, NULL, 5, NULL), CPN_OK);
+    const uint64_t expected[] = {5, 2, 4, 3};
+    const uint64_t expected_seq[] = {5, 2, 4, 3}; /* pushes counted from 0 */
+    for (int k = 0; k < 4; k++) {
+        CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK);
+        CU_ASSERT_EQUAL(ev.arg, expected[k]);
+        CU_ASSERT_EQUAL(ev.seq, expected_seq[k]);
+    }
+    CU_ASSERT_EQUAL(cpn_evq_size(q), 0);
+    CU_ASSERT_PTR_NULL(cpn_evq_peek(q));
+    CU_ASSERT_EQUAL(cpn_evq_pop(q, &ev), CPN_ENOENT);
+    cpn_evq_free(q);
+}
+
+static void test_between_a_pop_and_a_push_the_popped_event_is_gone_for_every_call(void)
+{
+    /* After a pop and before the next push, the root is vacant inside the queue; every other
+     * call must see the queue without the popped event.  Pending (by hand): #0 t=1, #1 t=2,
+     * #2 t=3, #3 t=4, #4 t=5, #5 t=6. */
+    struct cpn_evq *q = cpn_evq_new(0);
+    cpn_evh h[6];
+    for (uint64_t i = 0; i < 6; i++)
+        CU_ASSERT_EQUAL_FATAL(cpn_evq_push(q, (double)(i + 1), &test_handler, NULL, i, &h[i]),
+                              CPN_OK);
+    struct cpn_event ev;
+    CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK); /* #0 */
+    CU_ASSERT_EQUAL(cpn_evq_size(q), 5);
+    CU_ASSERT_FALSE(cpn_evq_pending(q, h[0]));
+    CU_ASSERT_EQUAL(cpn_evq_cancel(q, h[0]), CPN_ENOENT);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cpn_evq_peek(q));
+    CU_ASSERT_EQUAL(cpn_evq_peek(q)->arg, 1);
+    double t = 0;
+    CU_ASSERT_EQUAL(cpn_evq_time(q, h[3], &t), CPN_OK);
+    CU_ASSERT_EQUAL(t, 4.0);
+    /* Cancel the earliest pending one (#1) while the root is vacant: #2 is next. */
+    CU_ASSERT_EQUAL(cpn_evq_cancel(q, h[1]), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_peek(q)->arg, 2);
+    CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK); /* #2, root vacant again */
+    CU_ASSERT_EQUAL(ev.arg, 2);
+    /* Reschedule #5 from t=6 to t=0 while the root is vacant: it becomes the earliest. */
+    CU_ASSERT_EQUAL(cpn_evq_reschedule(q, h[5], 0.0), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_peek(q)->arg, 5);
+    CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK); /* #5 */
+    CU_ASSERT_EQUAL(ev.arg, 5);
+    /* Two pops in a row (the second with the root vacant): #3 goes, #4 (t=5) is left; a new
+     * #6 at t=4.5 then comes before #4. */
+    CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK);
+    CU_ASSERT_EQUAL(ev.arg, 3);
+    CU_ASSERT_EQUAL(cpn_evq_size(q), 1);
+    CU_ASSERT_EQUAL(cpn_evq_push(q, 4.5, &test_handler, NULL, 6, NULL), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK);
+    CU_ASSERT_EQUAL(ev.arg, 6);
+    CU_ASSERT_EQUAL_FATAL(cpn_evq_pop(q, &ev), CPN_OK); /* the last one: the queue is empty */
+    CU_ASSERT_EQUAL(ev.arg, 4);
+    CU_ASSERT_EQUAL(cpn_evq_size(q), 0);
+    CU_ASSERT_PTR_NULL(cpn_evq_peek(q));
+    CU_ASSERT_EQUAL(cpn_evq_push(q, 7.0, &test_handler, NULL, 7, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_peek(q)->arg, 7);
+    cpn_evq_free(q);
+}
+
+static void test_the_limit_counts_pending_events_between_a_pop_and_a_push(void)
+{
+    /* With the limit reached, a pop makes room for exactly one push. */
+    struct cpn_evq *q = cpn_evq_new(0);
+    cpn_evq_set_limit(q, 2);
+    CU_ASSERT_EQUAL(cpn_evq_push(q, 1.0, &test_handler, NULL, 0, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_push(q, 2.0, &test_handler, NULL, 1, NULL), CPN_OK);
+    struct cpn_event ev;
+    CU_ASSERT_EQUAL(cpn_evq_pop(q, &ev), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_push(q, 3.0, &test_handler, NULL, 2, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_evq_push(q, 4.0, &test_handler, NULL, 3, NULL), CPN_ENOMEM);
+    CU_ASSERT_EQUAL(cpn_evq_size(q), 2);
+    cpn_evq_free(q);
+}
+
 /* ---- differential test against a naive array ------------------------------------------- */
 
 struct ref_event {
@@ -205,6 +343,24 @@ static size_t ref_min(const struct ref_event *ref, size_t n)
             (ref[i].time == ref[best].time && ref[i].seq < ref[best].seq))
             best = i;
     return best;
+}
+
+/* End a differential run: pop the n events left in q, which must come out in the reference's
+ * order, then check that nothing mismatched and that each of the n_kinds kinds of operation was
+ * exercised many times. */
+static void ref_finish(struct cpn_evq *q, struct ref_event *ref, size_t n, size_t mismatches,
+                       const size_t *counts, size_t n_kinds)
+{
+    while (n > 0) {
+        size_t m = ref_min(ref, n);
+        struct cpn_event ev;
+        mismatches += cpn_evq_pop(q, &ev) != CPN_OK || ev.arg != ref[m].id;
+        ref[m] = ref[--n];
+    }
+    CU_ASSERT_EQUAL(cpn_evq_size(q), 0);
+    CU_ASSERT_EQUAL(mismatches, 0);
+    for (size_t k = 0; k < n_kinds; k++)
+        CU_ASSERT(counts[k] > 1000);
 }
 
 static void test_random_operations_match_a_naive_reference(void)
@@ -262,18 +418,70 @@ static void test_random_operations_match_a_naive_reference(void)
             mismatches += cpn_evq_peek(q)->arg != ref[ref_min(ref, n)].id;
         }
     }
-    /* Drain: the rest must come out in the reference's order. */
-    while (n > 0) {
-        size_t m = ref_min(ref, n);
-        struct cpn_event ev;
-        mismatches += cpn_evq_pop(q, &ev) != CPN_OK || ev.arg != ref[m].id;
-        ref[m] = ref[--n];
-    }
-    CU_ASSERT_EQUAL(mismatches, 0);
-    for (int k = 0; k < 5; k++) /* every kind of operation was exercised many times */
-        CU_ASSERT(counts[k] > 1000);
+    ref_finish(q, ref, n, mismatches, counts, 5);
     gsl_rng_free(rng);
     free(dead);
+    free(ref);
+    cpn_evq_free(q);
+}
+
+static void test_random_hold_steps_with_and_without_handles_match_a_naive_reference(void)
+{
+    /* The engine's pattern: pop, then usually push (one hold step), mixed with pushes whose
+     * handle is not kept (out = NULL), cancels and reschedules of kept handles, and peeks
+     * between a pop and the next push.  Times are small integers half of the time (ties). */
+    enum { OPS = 60000, MAX = 3000 };
+    struct cpn_evq *q = cpn_evq_new(1);
+    struct ref_event *ref = malloc(MAX * sizeof *ref);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    CU_ASSERT_FATAL(q && ref && rng);
+    gsl_rng_set(rng, 1975);
+    size_t n = 0, mismatches = 0, counts[4] = {0};
+    uint64_t seq = 0, next_id = 0;
+    double now = 0;
+    for (int op = 0; op < OPS; op++) {
+        unsigned kind = (unsigned)gsl_rng_uniform_int(rng, 100);
+        if ((kind < 60 && n > 0) || n == MAX) { /* pop, peek, then push 9 times in 10 */
+            size_t m = ref_min(ref, n);
+            struct cpn_event ev;
+            mismatches += cpn_evq_pop(q, &ev) != CPN_OK || ev.arg != ref[m].id;
+            now = ref[m].time;
+            ref[m] = ref[--n];
+            mismatches += cpn_evq_size(q) != n;
+            if (n > 0)
+                mismatches += cpn_evq_peek(q)->arg != ref[ref_min(ref, n)].id;
+            counts[0]++;
+            if (gsl_rng_uniform_int(rng, 10) == 9)
+                continue;
+        } else if (kind < 75 && n > 0) { /* cancel or reschedule a kept handle, if any */
+            size_t m = gsl_rng_uniform_int(rng, n);
+            if (ref[m].handle == CPN_EVH_NONE)
+                continue;
+            if (kind < 67) {
+                mismatches += cpn_evq_cancel(q, ref[m].handle) != CPN_OK;
+                ref[m] = ref[--n];
+                counts[1]++;
+            } else {
+                double t = now + (double)gsl_rng_uniform_int(rng, 5);
+                mismatches += cpn_evq_reschedule(q, ref[m].handle, t) != CPN_OK;
+                ref[m].time = t;
+                ref[m].seq = seq++;
+                counts[2]++;
+            }
+            continue;
+        }
+        /* push at now + 0..4 (ties) or now + U(0, 5), keeping the handle half of the time */
+        double t = now + (gsl_rng_uniform(rng) < 0.5 ? (double)gsl_rng_uniform_int(rng, 5)
+                                                     : 5.0 * gsl_rng_uniform(rng));
+        struct ref_event r = {t, seq++, next_id++, CPN_EVH_NONE};
+        int keep = gsl_rng_uniform(rng) < 0.5;
+        mismatches += cpn_evq_push(q, t, &test_handler, NULL, r.id, keep ? &r.handle : NULL) !=
+                      CPN_OK;
+        ref[n++] = r;
+        counts[3]++;
+    }
+    ref_finish(q, ref, n, mismatches, counts, 4);
+    gsl_rng_free(rng);
     free(ref);
     cpn_evq_free(q);
 }
@@ -284,6 +492,8 @@ int cpn_test_register_evq(void)
     if (!s ||
         !CU_add_test(s, "earlier times pop first and ties pop in insertion order",
                      test_earlier_times_pop_first_and_ties_pop_in_insertion_order) ||
+        !CU_add_test(s, "negative, zero, tiny and huge times pop in numeric order",
+                     test_negative_zero_tiny_and_huge_times_pop_in_numeric_order) ||
         !CU_add_test(s, "cancel removes exactly that event",
                      test_cancel_removes_exactly_that_event) ||
         !CU_add_test(s, "fired, cancelled, unknown and NONE handles are CPN_ENOENT",
@@ -294,10 +504,18 @@ int cpn_test_register_evq(void)
                      test_invalid_arguments_are_einval) ||
         !CU_add_test(s, "the pending limit makes push fail with CPN_ENOMEM",
                      test_the_limit_makes_push_fail_with_enomem) ||
+        !CU_add_test(s, "a push after a pop takes its place in time, then scheduling order",
+                     test_a_push_after_a_pop_takes_its_place_in_time_then_scheduling_order) ||
+        !CU_add_test(s, "between a pop and a push the popped event is gone for every call",
+                     test_between_a_pop_and_a_push_the_popped_event_is_gone_for_every_call) ||
+        !CU_add_test(s, "the limit counts pending events between a pop and a push",
+                     test_the_limit_counts_pending_events_between_a_pop_and_a_push) ||
         !CU_add_test(s, "a million random events pop sorted with ties in insertion order",
                      test_a_million_random_events_pop_sorted_with_ties_in_order) ||
         !CU_add_test(s, "random push/pop/cancel/reschedule match a naive reference",
-                     test_random_operations_match_a_naive_reference))
+                     test_random_operations_match_a_naive_reference) ||
+        !CU_add_test(s, "random hold steps with and without handles match a naive reference",
+                     test_random_hold_steps_with_and_without_handles_match_a_naive_reference))
         return CU_get_error();
     return CUE_SUCCESS;
 }
