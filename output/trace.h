@@ -25,9 +25,10 @@
  * in the order a synchronous writer would, so the file is the same.  An HDF5 failure in the
  * writer thread is returned (CPN_EIO) by the next call that queues a chunk, and by end().
  * Measured with tests/bench/trace.sh on scenarios/national.xml (878,656 flows, 1.75e6
- * inference requests, 1e5 jobs; median of 3 runs on this 2-core machine): 3.72 s at level
- * `summary`, 4.05 s at level `flows` (+9.0%), 16.8 B per /flows record on disk; the same
- * writer without the thread cost +45.6%.
+ * inference requests, 1e5 jobs; median of 3 runs on this 2-core machine): 2.03 s at level
+ * `summary`, 2.07 s at level `flows` (+2.0%) on a quiet machine, 3.72 s and 4.05 s (+9.0%)
+ * with other jobs on both cores; 16.8 B per /flows record on disk.  The same writer without
+ * the thread cost +45.6% (loaded machine).
  */
 #ifndef CPN_OUTPUT_TRACE_H
 #define CPN_OUTPUT_TRACE_H
