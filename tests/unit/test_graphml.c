@@ -288,6 +288,40 @@ static void test_chinanet_hong_kong_is_fixed_by_an_override(void)
     zoo_close(&f);
 }
 
+/* Override of Cernet's misplaced "Chengdou" (25.71 N 116.98 E in the Zoo, in Jiangxi) to
+ * Chengdu's real position (30.66 N 104.07 E, ../shared/reference/network-models.md §7). */
+static int cernet_overrides(void *ctx, const char *id, double *lat, double *lon)
+{
+    (void)ctx;
+    if (strcmp(id, "Chengdou") != 0)
+        return 0;
+    *lat = 30.66;
+    *lon = 104.07;
+    return 1;
+}
+
+static void test_cernet_chengdou_is_fixed_by_an_override(void)
+{
+    struct fixture f;
+    if (!zoo_open(&f, "Cernet.graphml", 1))
+        return;
+    CU_ASSERT_EQUAL_FATAL(zoo_import(&f), CPN_OK);
+    const struct cpn_node *c = cpn_topo_node(f.t, cpn_topo_find_node(f.t, "Chengdou"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CPN_ASSERT_REL(c->lat, 25.71, 1e-3); /* the Zoo's value, to 2 decimals */
+    zoo_close(&f);
+
+    zoo_open(&f, "Cernet.graphml", 1);
+    f.o.lookup = cernet_overrides;
+    CU_ASSERT_EQUAL_FATAL(zoo_import(&f), CPN_OK);
+    CU_ASSERT_EQUAL(f.st.nodes_overridden, 1);
+    c = cpn_topo_node(f.t, cpn_topo_find_node(f.t, "Chengdou"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->lat, 30.66);
+    CU_ASSERT_EQUAL(c->lon, 104.07);
+    zoo_close(&f);
+}
+
 /* ------------------------------------------------------------------------------------------
  * Synthetic files. */
 
@@ -536,6 +570,8 @@ int cpn_test_register_graphml(void)
                      test_geant2009_has_34_nodes_52_links_with_their_link_speeds) ||
         !CU_add_test(s, "Abilene edges take the default capacity (or are errors without one)",
                      test_abilene_edges_take_the_default_capacity) ||
+        !CU_add_test(s, "Cernet's Chengdou is fixed by an override",
+                     test_cernet_chengdou_is_fixed_by_an_override) ||
         !CU_add_test(s, "Cernet drops its stubs, merges Beijing-Xi'an, renames Shijiazhuang",
                      test_cernet_drops_stubs_merges_beijing_xian_and_renames_shijiazhuang) ||
         !CU_add_test(s, "Chinanet's Hong Kong is fixed by an override",
