@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "models/policy.h"
 #include "scenarios/load_impl.h"
 #include "sim/error.h"
 
@@ -135,10 +137,18 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
                 path = strdup(f);
             else if (asprintf(&path, "%s/%s", dir, f) < 0)
                 path = NULL;
-            push_str(x, &e->scenarios, &e->n_scenarios, keep(x, path));
+            const char *kept = keep(x, path);
+            if (kept && access(kept, R_OK) != 0)
+                cpn_diag_error(diag, file, line, "<scenario>: cannot read \"%s\" (%s; a relative "
+                               "file is resolved against the experiment's directory)", kept,
+                               strerror(errno));
+            push_str(x, &e->scenarios, &e->n_scenarios, kept);
         } else if (strcmp(name, "policy") == 0) {
             check_attrs(diag, file, c, (const char *[]){"name", NULL}, (const char *[]){"name", NULL});
             const char *p = attr(x, c, "name");
+            if (p && !cpn_policy_find(NULL, p))
+                cpn_diag_error(diag, file, line, "<policy>: \"%s\" is not a built-in policy (see "
+                               "'cpnsim policies'; plug-ins cannot be named in experiments)", p);
             if (p)
                 push_str(x, &e->policies, &e->n_policies, p);
         } else if (strcmp(name, "sweep") == 0) {

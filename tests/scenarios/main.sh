@@ -4,7 +4,7 @@
 # summary hold (no utilisation above 1, every job counted once); and the policy experiment with
 # 2 seeds on a short horizon.  Exit 0 pass, 1 fail.
 set -u
-bin=${CPN_BUILDDIR:-.}/cpnsim
+bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
 src=${CPN_SRCDIR:-$(dirname "$0")/../..}
 data=${CPN_DATADIR:-$src/../shared/data}
 tmp=$(mktemp -d)
@@ -71,9 +71,10 @@ else
 fi
 
 # SIGINT mid-run: exit 130, the trace is kept as .partial with complete = 0 and is readable.
-"$bin" --quiet run "$src/scenarios/national.xml" -o "$tmp/stopped.h5" >/dev/null 2>&1 &
+# (60 simulated days: long enough, about 20 s, to be running when the signal comes.)
+"$bin" --quiet run "$src/scenarios/national.xml" --until 60d -o "$tmp/stopped.h5" >/dev/null 2>&1 &
 pid=$!
-sleep 2
+sleep 1
 kill -INT "$pid" 2>/dev/null
 wait "$pid"
 code=$?
@@ -99,6 +100,16 @@ if [ -f "$data/topologies/Chinanet.graphml" ] && [ -f "$data/traces/gpu/philly.c
     fi
 else
     echo "SKIP: chinanet.xml: the shared data ($data) is absent"
+fi
+
+# A bad experiment file: every mistake located, exit 65, no run started.
+here=$src/tests/scenarios/bad-experiments
+(cd "$here" && exec "$bin" batch mistakes.xml -o "$tmp/never") >/dev/null 2>"$tmp/mistakes.err"
+code=$?
+if [ "$code" -eq 65 ] && cmp -s "$tmp/mistakes.err" "$here/mistakes.expected" && [ ! -d "$tmp/never" ]; then
+    ok "bad experiment file: exit 65, every mistake at its line, no run started"
+else
+    bad "bad experiment file: exit $code"; diff "$tmp/mistakes.err" "$here/mistakes.expected"
 fi
 
 # The policy experiment with 2 seeds on 2 simulated hours: 16 runs, one table row per policy.
