@@ -42,6 +42,7 @@
 #include "models/policy.h"
 #include "models/route.h"
 #include "models/topology.h"
+#include "models/transport.h"
 #include "scenarios/units.h"
 #include "sim/array.h"
 #include "sim/diag.h"
@@ -212,6 +213,8 @@ struct cpn_scenario {
     double until;        /**< simulated end time [s], > 0 */
     uint64_t seed;       /**< seed of all random streams */
     double sample;       /**< interval between time-series samples [s]; 0 = no sampling */
+    enum cpn_transport_kind transport; /**< transport profile of the jobs' transfers
+                                            (`<simulation transport>`, default ideal) */
     struct cpn_topo *topo;     /**< the network (owned) */
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
     CPN_ARRAY(struct cpn_scen_path) paths; /**< explicit paths, in file order */

@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "scenarios/graphml.h"
+#include "models/transport.h"
 #include "scenarios/load_impl.h"
 #include "sim/error.h"
 
@@ -37,6 +38,10 @@ int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
     s->until = until;
     if (cpn_ld_quantity(L, elem, "sample", CPN_Q_TIME, &sample) >= 0)
         s->sample = sample;
+    const char *transport = cpn_ld_attr(elem, "transport");
+    if (transport && cpn_transport_kind_parse(transport, &s->transport) != CPN_OK)
+        cpn_ld_error(L, elem, "transport \"%s\" is unknown (use ideal, tcp, rdma-lossless or "
+                     "rdma-lossy)", transport); /* the schema already restricts it */
     const char *seed = cpn_ld_attr(elem, "seed");
     if (seed) {
         char *end;

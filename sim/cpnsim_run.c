@@ -422,6 +422,7 @@ static int build_jobs(struct run *r)
         .router = scen->router,
         .policy = r->policy,
         .awareness = scen->scheduler.awareness,
+        .profile = scen->transport,
         .observer = &r->obs,
         .rng = r->rng,
         .sample_interval = scen->sample,

@@ -222,6 +222,28 @@ static void test_xpath_override_sets_every_selected_attribute(void)
     free(k.text);
 }
 
+/* <simulation transport>: ideal when absent (the schema default); "tcp" through an override. */
+static void test_simulation_transport_defaults_to_ideal_and_can_be_set(void)
+{
+    struct cpn_test_sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_text(two_nodes, NULL, &k, &s), CPN_OK);
+    CU_ASSERT_EQUAL(s->transport, CPN_TRANSPORT_IDEAL);
+    cpn_scen_free(s);
+    free(k.text);
+    const struct cpn_override ov[] = {{"simulation@transport", "tcp", NULL}};
+    const struct cpn_scen_options opt = {.overrides = ov, .n_overrides = 1};
+    CU_ASSERT_EQUAL_FATAL(load_text(two_nodes, &opt, &k, &s), CPN_OK);
+    CU_ASSERT_EQUAL(s->transport, CPN_TRANSPORT_TCP);
+    cpn_scen_free(s);
+    free(k.text);
+    const struct cpn_override bad[] = {{"simulation@transport", "udp", NULL}};
+    const struct cpn_scen_options opt2 = {.overrides = bad, .n_overrides = 1};
+    CU_ASSERT_EQUAL(load_text(two_nodes, &opt2, &k, &s), CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "transport"));
+    free(k.text);
+}
+
 static void test_overrides_that_match_nothing_or_too_much_are_errors(void)
 {
     struct cpn_test_sink k;
@@ -709,6 +731,8 @@ int cpn_test_register_load(void)
                      test_includes_and_csv_rows_keep_their_own_file_and_line) ||
         !CU_add_test(s, "an include cycle is a located error",
                      test_include_cycle_is_a_located_error) ||
+        !CU_add_test(s, "simulation transport defaults to ideal and can be set",
+                     test_simulation_transport_defaults_to_ideal_and_can_be_set) ||
         !CU_add_test(s, "short overrides change attributes before validation",
                      test_short_overrides_change_attributes_before_validation) ||
         !CU_add_test(s, "an XPath override sets every selected attribute",
