@@ -24,15 +24,6 @@ struct cpn_network {
     size_t n_dlinks;
 };
 
-static enum cpn_flowctl flowctl_of(enum cpn_flow_control fc)
-{
-    switch (fc) {
-    case CPN_FC_PFC: return CPN_FLOWCTL_PFC;
-    case CPN_FC_CREDIT: return CPN_FLOWCTL_CREDIT;
-    default: return CPN_FLOWCTL_NONE;
-    }
-}
-
 int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct cpn_router *router,
                     struct cpn_network **out)
 {
@@ -127,7 +118,7 @@ int cpn_network_cap(struct cpn_network *net, const struct cpn_path *path,
                 .latency = l->latency,
                 .loss = l->loss,
                 .buffer = l->buffer,
-                .flowctl = flowctl_of(l->flow_control),
+                .flowctl = l->flow_control,
                 .mtu = (double)l->mtu,
             };
         }

@@ -111,17 +111,17 @@ int cpn_transport_cap(const struct cpn_transport *t, const struct cpn_hop *hops,
         const struct cpn_hop *h = &hops[i];
         if (!positive(h->capacity) || !(h->latency >= 0) || !isfinite(h->latency) ||
             !(h->loss >= 0 && h->loss < 1) || !(h->buffer >= 0) || !positive(h->mtu) ||
-            (h->flowctl != CPN_FLOWCTL_NONE && h->flowctl != CPN_FLOWCTL_PFC &&
-             h->flowctl != CPN_FLOWCTL_CREDIT))
+            (h->flowctl != CPN_FC_NONE && h->flowctl != CPN_FC_PFC &&
+             h->flowctl != CPN_FC_CREDIT))
             return CPN_ERROR(CPN_EINVAL,
                              "transport: hop %zu out of range (capacity > 0, latency >= 0, "
                              "loss in [0, 1), buffer >= 0, MTU > 0, known flow control)",
                              i);
         one_way += h->latency;
         cmin = fmin(cmin, h->capacity);
-        if (h->flowctl != CPN_FLOWCTL_NONE) {
+        if (h->flowctl != CPN_FC_NONE) {
             double usable = h->buffer;
-            if (h->flowctl == CPN_FLOWCTL_PFC)
+            if (h->flowctl == CPN_FC_PFC)
                 usable = fmax(h->buffer - 2 * h->mtu, 0);
             segments = fmin(segments, cpn_transport_window_cap(usable, 2 * h->latency));
         }

@@ -31,12 +31,8 @@
 
 #include <stddef.h>
 
-/** Link-level flow control of a hop. */
-enum cpn_flowctl {
-    CPN_FLOWCTL_NONE = 0, /**< lossy: drops under congestion */
-    CPN_FLOWCTL_PFC,      /**< priority flow control, IEEE 802.1Qbb (pause with headroom) */
-    CPN_FLOWCTL_CREDIT    /**< credit-based, InfiniBand spec vol. 1 §7.9 / OTN lossless */
-};
+#include "models/topology.h"
+
 
 /** What the transport model needs to know about one hop (directed link) of a path. */
 struct cpn_hop {
@@ -44,7 +40,9 @@ struct cpn_hop {
     double latency;           /**< one-way propagation delay [s], >= 0 */
     double loss;              /**< packet loss probability, in [0, 1) */
     double buffer;            /**< buffer at the receiving end of the hop for this traffic [B] */
-    enum cpn_flowctl flowctl; /**< flow-control mode */
+    enum cpn_flow_control flowctl; /**< flow-control mode (models/topology.h): none, PFC
+                                        (IEEE 802.1Qbb) or credit (InfiniBand vol. 1 §7.9,
+                                        OTN lossless flow control) */
     double mtu;               /**< maximum frame size [B], > 0 (used by PFC) */
 };
 

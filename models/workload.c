@@ -14,23 +14,6 @@
 /* Most arguments of a fixed-arity family (pareto has 3). */
 #define DIST_MAX_ARGS 3
 
-/* Write a reason into the caller's buffer and record it as the last error. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static int
-fail(int code, char *why, size_t whylen, const char *fmt, ...)
-{
-    char msg[CPN_DIST_MAX_TEXT + 256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (why && whylen)
-        snprintf(why, whylen, "%s", msg);
-    return CPN_ERROR(code, "%s", msg);
-}
-
 /* Copy [s, e) without surrounding blanks into buf (size CPN_DIST_MAX_TEXT + 1). */
 static void copy_trimmed(const char *s, const char *e, char *buf)
 {
@@ -65,18 +48,18 @@ static int parse_arg(const char *family, int index, const char *text,
                      size_t whylen)
 {
     if (!*text)
-        return fail(CPN_ESCENARIO, why, whylen, "%s: argument %d is empty", family, index);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d is empty", family, index);
     if (!parse_quantity) {
         if (parse_number(text, out) != 0)
-            return fail(CPN_ESCENARIO, why, whylen, "%s: argument %d \"%s\" is not a number",
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d \"%s\" is not a number",
                         family, index, text);
         return CPN_OK;
     }
     char reason[512] = "";
     if (parse_quantity(text, ctx, out, reason, sizeof reason) != 0)
-        return fail(CPN_ESCENARIO, why, whylen, "%s: argument %d: %s", family, index, reason);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d: %s", family, index, reason);
     if (!isfinite(*out))
-        return fail(CPN_ESCENARIO, why, whylen, "%s: argument %d \"%s\" is not finite", family,
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d \"%s\" is not finite", family,
                     index, text);
     return CPN_OK;
 }
@@ -86,7 +69,7 @@ static int parse_plain(const char *family, const char *name, const char *text, d
                        char *why, size_t whylen)
 {
     if (parse_number(text, out) != 0)
-        return fail(CPN_ESCENARIO, why, whylen,
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                     "%s: %s \"%s\" is not a number (it is dimensionless: write it without a unit)",
                     family, name, text);
     return CPN_OK;
@@ -123,12 +106,12 @@ static int parse_choice(const char *s, const char *e, cpn_quantity_parse_fn *par
     for (const char *p = s; p < e; p++)
         n += *p == ',';
     if (n > CPN_DIST_MAX_CHOICES)
-        return fail(CPN_ESCENARIO, why, whylen, "choice: %zu values, at most %d are accepted", n,
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "choice: %zu values, at most %d are accepted", n,
                     CPN_DIST_MAX_CHOICES);
     d->values = malloc(n * sizeof *d->values);
     d->weights = malloc(n * sizeof *d->weights);
     if (!d->values || !d->weights)
-        return fail(CPN_ENOMEM, why, whylen, "choice: out of memory");
+        return CPN_ERROR_WHY(CPN_ENOMEM, why, whylen, "choice: out of memory");
     d->n = n;
     char item[CPN_DIST_MAX_TEXT + 1];
     double total = 0.0;
@@ -139,7 +122,7 @@ static int parse_choice(const char *s, const char *e, cpn_quantity_parse_fn *par
         copy_trimmed(p, stop, item);
         char *colon = strrchr(item, ':');
         if (!colon)
-            return fail(CPN_ESCENARIO, why, whylen,
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                         "choice: item %zu \"%s\" has no weight (write value:weight, e.g. 8:0.1)",
                         i + 1, item);
         *colon = '\0';
@@ -153,15 +136,15 @@ static int parse_choice(const char *s, const char *e, cpn_quantity_parse_fn *par
         if ((rc = parse_plain("choice", "weight", weight, &d->weights[i], why, whylen)) != CPN_OK)
             return rc;
         if (d->weights[i] < 0)
-            return fail(CPN_ESCENARIO, why, whylen, "choice: weight \"%s\" is negative", weight);
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "choice: weight \"%s\" is negative", weight);
         total += d->weights[i];
         p = stop + 1;
     }
     if (!(total > 0))
-        return fail(CPN_ESCENARIO, why, whylen, "choice: all weights are 0 (give one > 0)");
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "choice: all weights are 0 (give one > 0)");
     d->table = gsl_ran_discrete_preproc(n, d->weights);
     if (!d->table)
-        return fail(CPN_ENOMEM, why, whylen, "choice: cannot build the alias table");
+        return CPN_ERROR_WHY(CPN_ENOMEM, why, whylen, "choice: cannot build the alias table");
     return CPN_OK;
 }
 
@@ -171,7 +154,7 @@ static int want_args(const char *family, const char *names, int want, int got, c
 {
     if (got == want)
         return CPN_OK;
-    return fail(CPN_ESCENARIO, why, whylen, "%s(%s) takes %d argument%s, got %d", family, names,
+    return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s(%s) takes %d argument%s, got %d", family, names,
                 want, want == 1 ? "" : "s", got);
 }
 
@@ -199,7 +182,7 @@ static int parse_family(const char *name, const char *s, const char *e, cpn_quan
             (rc = parse_arg(name, 2, args[1], pq, ctx, &d->b, why, whylen)) != CPN_OK)
             return rc;
         if (d->a > d->b)
-            return fail(CPN_ESCENARIO, why, whylen,
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                         "uniform(a,b): a \"%s\" is greater than b \"%s\" (use a <= b)", args[0],
                         args[1]);
         return CPN_OK;
@@ -210,7 +193,7 @@ static int parse_family(const char *name, const char *s, const char *e, cpn_quan
             (rc = parse_arg(name, 1, args[0], pq, ctx, &d->a, why, whylen)) != CPN_OK)
             return rc;
         if (!(d->a > 0))
-            return fail(CPN_ESCENARIO, why, whylen, "exp(mean): mean \"%s\" is not positive",
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "exp(mean): mean \"%s\" is not positive",
                         args[0]);
         return CPN_OK;
     }
@@ -221,7 +204,7 @@ static int parse_family(const char *name, const char *s, const char *e, cpn_quan
             (rc = parse_plain(name, "sigma", args[1], &d->b, why, whylen)) != CPN_OK)
             return rc;
         if (!(d->b > 0))
-            return fail(CPN_ESCENARIO, why, whylen,
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                         "lognormal(mu,sigma): sigma \"%s\" is not positive", args[1]);
         return CPN_OK;
     }
@@ -233,15 +216,15 @@ static int parse_family(const char *name, const char *s, const char *e, cpn_quan
             (rc = parse_arg(name, 3, args[2], pq, ctx, &d->b, why, whylen)) != CPN_OK)
             return rc;
         if (!(d->alpha > 0))
-            return fail(CPN_ESCENARIO, why, whylen,
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                         "pareto(alpha,min,max): alpha \"%s\" is not positive", args[0]);
         if (!(d->a > 0 && d->a < d->b))
-            return fail(CPN_ESCENARIO, why, whylen,
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                         "pareto(alpha,min,max): needs 0 < min < max, got min \"%s\", max \"%s\"",
                         args[1], args[2]);
         return CPN_OK;
     }
-    return fail(CPN_ESCENARIO, why, whylen, "\"%s\" is not a distribution (use %s)", name, FORMS);
+    return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%s\" is not a distribution (use %s)", name, FORMS);
 }
 
 int cpn_dist_parse(const char *text, cpn_quantity_parse_fn *parse_quantity, void *ctx,
@@ -250,11 +233,11 @@ int cpn_dist_parse(const char *text, cpn_quantity_parse_fn *parse_quantity, void
     if (why && whylen)
         why[0] = '\0';
     if (!text || !out)
-        return fail(CPN_EINVAL, why, whylen, "cpn_dist_parse: NULL argument");
+        return CPN_ERROR_WHY(CPN_EINVAL, why, whylen, "cpn_dist_parse: NULL argument");
     memset(out, 0, sizeof *out);
     size_t len = strlen(text);
     if (len > CPN_DIST_MAX_TEXT)
-        return fail(CPN_ESCENARIO, why, whylen,
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                     "distribution expression is %zu characters long, at most %d are accepted", len,
                     CPN_DIST_MAX_TEXT);
     const char *open = strchr(text, '(');
@@ -264,20 +247,20 @@ int cpn_dist_parse(const char *text, cpn_quantity_parse_fn *parse_quantity, void
         /* A bare quantity is a constant. */
         copy_trimmed(text, text + len, name);
         if (!*name)
-            return fail(CPN_ESCENARIO, why, whylen, "empty distribution (use %s)", FORMS);
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "empty distribution (use %s)", FORMS);
         out->kind = CPN_DIST_CONST;
         rc = parse_arg("const", 1, name, parse_quantity, ctx, &out->a, why, whylen);
     } else {
         const char *close = strrchr(text, ')');
         copy_trimmed(text, open, name);
         if (!close || close < open) {
-            rc = fail(CPN_ESCENARIO, why, whylen, "\"%s\" lacks a closing \")\"", text);
+            rc = CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%s\" lacks a closing \")\"", text);
         } else {
             const char *tail = close + 1;
             while (isspace((unsigned char)*tail))
                 tail++;
             if (*tail)
-                rc = fail(CPN_ESCENARIO, why, whylen, "unexpected \"%s\" after \")\" in \"%s\"",
+                rc = CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "unexpected \"%s\" after \")\" in \"%s\"",
                           tail, text);
             else
                 rc = parse_family(name, open + 1, close, parse_quantity, ctx, out, why, whylen);

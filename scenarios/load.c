@@ -337,22 +337,31 @@ struct ld_parse {
     const char *name; /* file name for messages */
     int refused;      /* a DOCTYPE was refused: the parser is stopped, ignore later errors */
     int errors;
-    char generic[CPN_LD_MSG]; /* first message libxml2 sent to its generic handler */
 };
 
-/* libxml2 reports a few errors without a parser context (character encoding conversion) through
- * its per-thread generic handler, which prints on stderr.  Keep the first one while parsing and
- * report it located like every other error. */
-static void ld_parse_generic(void *ctx, const char *fmt, ...)
+static void ld_generic_first(void *ctx, const char *fmt, ...)
 {
-    struct ld_parse *P = ctx;
-    if (P->generic[0])
+    struct cpn_ld_generic *g = ctx;
+    if (g->text[0])
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(P->generic, sizeof P->generic, fmt, ap);
+    vsnprintf(g->text, sizeof g->text, fmt, ap);
     va_end(ap);
-    cpn_ld_chomp(P->generic);
+    cpn_ld_chomp(g->text);
+}
+
+void cpn_ld_generic_catch(struct cpn_ld_generic *g)
+{
+    g->text[0] = '\0';
+    g->saved = xmlGenericError;
+    g->saved_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(g, ld_generic_first);
+}
+
+void cpn_ld_generic_release(struct cpn_ld_generic *g)
+{
+    xmlSetGenericErrorFunc(g->saved_ctx, g->saved);
 }
 
 static void ld_parse_error(void *ctx, cpn_ld_xml_error *e)
@@ -416,15 +425,16 @@ xmlDoc *cpn_ld_parse_xml(struct cpn_diag *diag, const char *name, const char *bu
     ctxt->_private = &P;
     ctxt->sax->serror = ld_parse_error;
     ctxt->sax->internalSubset = ld_refuse_doctype;
-    xmlGenericErrorFunc saved = xmlGenericError;
-    void *saved_ctx = xmlGenericErrorContext;
-    xmlSetGenericErrorFunc(&P, ld_parse_generic);
+    /* The few errors libxml2 raises without a context (encoding conversion) are reported
+     * located like every other error instead of printed on stderr. */
+    struct cpn_ld_generic g;
+    cpn_ld_generic_catch(&g);
     /* No XML_PARSE_NOENT (no entity substitution), no XML_PARSE_DTDLOAD, no XML_PARSE_HUGE. */
     xmlDoc *doc = xmlCtxtReadMemory(ctxt, buf, (int)len, name, NULL,
                                     XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
-    xmlSetGenericErrorFunc(saved_ctx, saved); /* restore: no handler is left behind */
-    if (P.generic[0] && !P.errors && !P.refused) {
-        cpn_diag_error(diag, name, 0, "malformed XML: %s", P.generic);
+    cpn_ld_generic_release(&g);
+    if (g.text[0] && !P.errors && !P.refused) {
+        cpn_diag_error(diag, name, 0, "malformed XML: %s", g.text);
         P.errors++;
     }
     if (doc && (P.errors || P.refused || !ctxt->wellFormed)) {

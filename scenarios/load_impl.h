@@ -169,6 +169,23 @@ void cpn_ld_where(const xmlNode *first, const xmlNode *elem, char *buf, size_t l
 /** Make a libxml2 message one line: drop trailing newlines and blanks, join inner lines. */
 void cpn_ld_chomp(char *text);
 
+/**
+ * While it is installed, libxml2's per-thread generic error handler (used by the few errors
+ * libxml2 raises without a context: encoding conversion, some XPath errors, which would
+ * otherwise print on stderr) keeps the first message, chomped, in @c text.
+ */
+struct cpn_ld_generic {
+    char text[CPN_LD_MSG];      /**< the first message, "" when none */
+    xmlGenericErrorFunc saved;  /**< the handler to restore */
+    void *saved_ctx;            /**< its context */
+};
+
+/** Install the capture (text cleared); pair with cpn_ld_generic_release(). */
+void cpn_ld_generic_catch(struct cpn_ld_generic *g);
+
+/** Restore the handler that was installed before: no handler is left behind. */
+void cpn_ld_generic_release(struct cpn_ld_generic *g);
+
 /** Parse and compile the built-in schema; CPN_OK, CPN_ENOMEM or CPN_EINTERNAL. */
 int cpn_ld_schema_load(struct cpn_ld *L, struct cpn_ld_schema *S);
 

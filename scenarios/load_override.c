@@ -60,23 +60,6 @@ static void ld_xpath_error(void *ctx, cpn_ld_xml_error *e)
                  e->int1 + 1);
 }
 
-/* libxml2's XPath evaluator prints some errors through the generic (per-thread) handler:
- * catch them into the message while an expression is evaluated. */
-static void ld_xpath_generic(void *ctx, const char *fmt, ...)
-{
-    struct ld_xpath_msg *m = ctx;
-    if (m->text[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->text, sizeof m->text, fmt, ap);
-    va_end(ap);
-    cpn_ld_chomp(m->text);
-    const char *colon = strstr(m->text, ": ");
-    if (strncmp(m->text, "xmlXPath", 8) == 0 && colon)
-        memmove(m->text, colon + 2, strlen(colon + 2) + 1);
-}
-
 /* Count and set the elements named @p name (with id @p id when not NULL) under @p n. */
 static size_t ld_set_short(xmlNode *n, const char *name, const char *id, const char *attr,
                            const char *value, int apply)
@@ -163,11 +146,16 @@ static int ld_override_xpath(struct cpn_ld *L, const char *where, const char *ta
             return CPN_ENOMEM;
         x->error = ld_xpath_error;
         x->userData = &m;
-        xmlGenericErrorFunc saved = xmlGenericError;
-        void *saved_ctx = xmlGenericErrorContext;
-        xmlSetGenericErrorFunc(&m, ld_xpath_generic);
+        /* libxml2's XPath evaluator prints some errors through the generic handler. */
+        struct cpn_ld_generic g;
+        cpn_ld_generic_catch(&g);
         xmlXPathObject *r = xmlXPathEvalExpression((const xmlChar *)target, x);
-        xmlSetGenericErrorFunc(saved_ctx, saved); /* restore: no handler is left behind */
+        cpn_ld_generic_release(&g);
+        const char *colon = strstr(g.text, ": ");
+        if (!m.text[0] && strncmp(g.text, "xmlXPath", 8) == 0 && colon)
+            snprintf(m.text, sizeof m.text, "%s", colon + 2); /* "xmlXPathEval: ..." */
+        else if (!m.text[0] && g.text[0])
+            snprintf(m.text, sizeof m.text, "%s", g.text);
         if (!r) {
             cpn_diag_error(L->diag, where, 0, "invalid XPath \"%s\": %s", target,
                            m.text[0] ? m.text : "cannot be evaluated");

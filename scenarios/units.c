@@ -113,23 +113,7 @@ static const struct prefix price_times[] = {{"hours", 3600.0}, {"hour", 3600.0},
 
 /* ------------------------------------------------------------------------------------------ */
 
-/* Write a message into why (or a local buffer) and raise it. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (why && whylen)
-        snprintf(why, whylen, "%s", buf);
-    return CPN_ERROR(CPN_ESCENARIO, "%s", buf);
-}
-
+/* Clear why and return CPN_OK. */
 static int ok(char *why, size_t whylen)
 {
     if (why && whylen)
@@ -314,7 +298,7 @@ static int split(const char *text, const char *expect, struct parsed *p, char *w
     p->text_len = n;
     int tl = n > 200 ? 200 : (int)n;
     if (!n)
-        return fail(why, whylen, "empty value (expected %s)", expect);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "empty value (expected %s)", expect);
     p->num = text;
     p->num_len = scan_number(text);
     if (!p->num_len) {
@@ -322,11 +306,11 @@ static int split(const char *text, const char *expect, struct parsed *p, char *w
         while (w < n && !is_blank((unsigned char)text[w]) && !isdigit((unsigned char)text[w]))
             w++;
         if (is_nonfinite_word(text, w))
-            return fail(why, whylen, "\"%.*s\" is not a finite number", tl, text);
-        return fail(why, whylen, "\"%.*s\" is not a number", tl, text);
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is not a finite number", tl, text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is not a number", tl, text);
     }
     if (p->num_len >= NUMBER_MAX)
-        return fail(why, whylen, "\"%.*s\" is too long to be a number", tl, text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is too long to be a number", tl, text);
     char buf[NUMBER_MAX];
     memcpy(buf, text, p->num_len);
     buf[p->num_len] = '\0';
@@ -338,7 +322,7 @@ static int split(const char *text, const char *expect, struct parsed *p, char *w
     int overflow = errno == ERANGE && fabs(p->value) > 1.0;
     freelocale(c);
     if (overflow || !isfinite(p->value))
-        return fail(why, whylen, "\"%.*s\" is out of range", tl, text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is out of range", tl, text);
     const char *u = text + p->num_len;
     while (u < text + n && is_blank((unsigned char)*u))
         u++;
@@ -405,7 +389,7 @@ static int no_unit(const struct parsed *p, enum cpn_quantity q, char *why, size_
         snprintf(ex, sizeof ex, "\"%.*sCNY/kWh\"", nl, num);
         break;
     }
-    return fail(why, whylen, "\"%.*s\" has no unit (use e.g. %s)", tl, p->text, ex);
+    return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" has no unit (use e.g. %s)", tl, p->text, ex);
 }
 
 int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, double *out,
@@ -444,7 +428,7 @@ int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, do
     } else if (is_price) {
         found = parse_price(p.unit, p.unit_len, &factor, cur, &bad_currency);
         if (found == q && bad_currency)
-            return fail(why, whylen,
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                         "currency \"%.*s\" in \"%.*s\" is not an ISO 4217 code (use e.g. CNY or "
                         "USD)",
                         (int)(strchr(p.unit, '/') - p.unit), p.unit, tl, p.text);
@@ -464,18 +448,18 @@ int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, do
                 found = parse_price(p.unit, p.unit_len, &f2, c2, &bc);
         }
         if (found != CPN_Q_NQUANTITY && found != q)
-            return fail(why, whylen, "unit \"%.*s\" is %s %s, not %s %s (use %s)", ul, p.unit,
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "unit \"%.*s\" is %s %s, not %s %s (use %s)", ul, p.unit,
                         quantities[found].article, quantities[found].name, qi->article, qi->name,
                         qi->list);
-        return fail(why, whylen, "unit \"%.*s\" is not %s %s (use %s)", ul, p.unit, qi->article,
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "unit \"%.*s\" is not %s %s (use %s)", ul, p.unit, qi->article,
                     qi->name, qi->list);
     }
 
     if (p.value < 0 && !(flags & CPN_UNITS_ALLOW_NEGATIVE))
-        return fail(why, whylen, "\"%.*s\" is negative", tl, p.text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is negative", tl, p.text);
     double v = p.value * factor;
     if (!isfinite(v))
-        return fail(why, whylen, "\"%.*s\" is out of range", tl, p.text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is out of range", tl, p.text);
     *out = v == 0 ? 0.0 : v;
     if (is_price && currency)
         memcpy(currency, cur, sizeof cur);
@@ -497,10 +481,10 @@ int cpn_units_parse_number(const char *text, unsigned flags, double *out, char *
         return rc;
     int tl = p.text_len > 200 ? 200 : (int)p.text_len;
     if (p.unit_len)
-        return fail(why, whylen, "\"%.*s\" is not a plain number (no unit expected here)", tl,
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is not a plain number (no unit expected here)", tl,
                     p.text);
     if (p.value < 0 && !(flags & CPN_UNITS_ALLOW_NEGATIVE))
-        return fail(why, whylen, "\"%.*s\" is negative", tl, p.text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is negative", tl, p.text);
     *out = p.value == 0 ? 0.0 : p.value;
     return ok(why, whylen);
 }
@@ -518,10 +502,10 @@ int cpn_units_parse_ratio(const char *text, double *out, char *why, size_t whyle
     if (p.unit_len == 1 && p.unit[0] == '%')
         v /= 100.0;
     else if (p.unit_len)
-        return fail(why, whylen, "\"%.*s\" is not a ratio (use e.g. \"0.5\" or \"50%%\")", tl,
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is not a ratio (use e.g. \"0.5\" or \"50%%\")", tl,
                     p.text);
     if (!(v >= 0.0 && v <= 1.0))
-        return fail(why, whylen,
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                     "\"%.*s\" is not a ratio between 0 and 1 (use e.g. \"0.5\" or \"50%%\")", tl,
                     p.text);
     *out = v == 0 ? 0.0 : v;

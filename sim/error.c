@@ -63,6 +63,19 @@ int cpn_error_at(const char *file, int line, int code, const char *fmt, ...)
     return code;
 }
 
+int cpn_error_why_at(const char *file, int line, int code, char *why, size_t whylen,
+                     const char *fmt, ...)
+{
+    char msg[CPN_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (why && whylen)
+        snprintf(why, whylen, "%s", msg);
+    return cpn_error_at(file, line, code, "%s", msg);
+}
+
 const char *cpn_error_message(void)
 {
     return last_message;

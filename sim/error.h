@@ -13,6 +13,7 @@
 #ifndef CPN_SIM_ERROR_H
 #define CPN_SIM_ERROR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /** Index meaning "no entity" for every dense uint32_t index (STYLE.md "Names"). */
@@ -82,6 +83,23 @@ const char *cpn_error_message(void);
  * @return a pointer into thread-local storage, valid until the next CPN_ERROR on this thread.
  */
 const char *cpn_error_where(void);
+
+/**
+ * Record an error like cpn_error_at() and also copy its message into a caller's buffer: for
+ * parsers whose callers print the reason themselves (scenarios/units.h, models/workload.h).
+ * @param why buffer of @p whylen bytes receiving the message (may be NULL or 0: not copied).
+ * @return @p code.
+ */
+int cpn_error_why_at(const char *file, int line, int code, char *why, size_t whylen,
+                     const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+/** Raise @p code with a message, also copied into @p why (@p whylen bytes); evaluates to code. */
+#define CPN_ERROR_WHY(code, why, whylen, ...)                                                      \
+    cpn_error_why_at(__FILE__, __LINE__, (code), (why), (whylen), __VA_ARGS__)
 
 /** Raise @p code with a printf-style message; evaluates to @p code. */
 #define CPN_ERROR(code, ...) cpn_error_at(__FILE__, __LINE__, (code), __VA_ARGS__)

@@ -12,7 +12,7 @@
 /* One hop of capacity c [B/s], one-way latency d [s], loss p; lossy, no buffer, 1500-B MTU. */
 static struct cpn_hop hop(double c, double d, double p)
 {
-    return (struct cpn_hop){c, d, p, 0, CPN_FLOWCTL_NONE, 1500};
+    return (struct cpn_hop){c, d, p, 0, CPN_FC_NONE, 1500};
 }
 
 /* Round x to two decimals, as the reference's tables print it. */
@@ -102,7 +102,7 @@ static void test_lossless_segment_caps_at_usable_buffer_over_segment_rtt(void)
     double c = 100 * GBIT, d = 1000 * US_PER_KM; /* 1000 km at 100G */
     /* A PFC hop whose buffer is exactly the headroom 2Cd + 2MTU reaches full rate:
      * usable = buffer - 2 MTU = 2Cd, over RTT_s = 2d gives C. */
-    struct cpn_hop pfc = {c, d, 0, cpn_transport_pfc_headroom(c, d, 9000), CPN_FLOWCTL_PFC, 9000};
+    struct cpn_hop pfc = {c, d, 0, cpn_transport_pfc_headroom(c, d, 9000), CPN_FC_PFC, 9000};
     double cap;
     struct cpn_transport_terms x;
     CU_ASSERT_EQUAL(cpn_transport_cap(&t, &pfc, 1, &cap, &x), CPN_OK);
@@ -112,7 +112,7 @@ static void test_lossless_segment_caps_at_usable_buffer_over_segment_rtt(void)
     CU_ASSERT_EQUAL(cpn_transport_cap(&t, &pfc, 1, &cap, &x), CPN_OK);
     CPN_ASSERT_REL(cap, (32.0 * 1048576 - 18000) / (2 * d), 1e-12);
     /* A credit hop uses its whole buffer: 512 MB over 2 x 3000 km x 4.9 us = 29.4 ms. */
-    struct cpn_hop credit = {c, 3000 * US_PER_KM, 0, 512e6, CPN_FLOWCTL_CREDIT, 9000};
+    struct cpn_hop credit = {c, 3000 * US_PER_KM, 0, 512e6, CPN_FC_CREDIT, 9000};
     struct cpn_hop path[2] = {pfc, credit};
     path[0].buffer = 1e12; /* deep: not binding */
     CU_ASSERT_EQUAL(cpn_transport_cap(&t, path, 2, &cap, &x), CPN_OK);
@@ -126,8 +126,8 @@ static void test_eta_scales_the_bottleneck_capacity(void)
     struct cpn_transport t;
     cpn_transport_default(CPN_TRANSPORT_RDMA_LOSSLESS, &t);
     CPN_ASSERT_REL(t.eta, 0.95, 0);
-    struct cpn_hop p[2] = {{400 * GBIT, 1e-3, 0, 1e12, CPN_FLOWCTL_CREDIT, 9000},
-                           {100 * GBIT, 1e-3, 0, 1e12, CPN_FLOWCTL_NONE, 9000}};
+    struct cpn_hop p[2] = {{400 * GBIT, 1e-3, 0, 1e12, CPN_FC_CREDIT, 9000},
+                           {100 * GBIT, 1e-3, 0, 1e12, CPN_FC_NONE, 9000}};
     double cap;
     CU_ASSERT_EQUAL(cpn_transport_cap(&t, p, 2, &cap, NULL), CPN_OK);
     CPN_ASSERT_REL(cap, 0.95 * 100 * GBIT, 1e-12);
