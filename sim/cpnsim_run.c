@@ -257,7 +257,9 @@ struct run {
     size_t n_overrides;
     char *command_line;
     char wall_clock[32];
-    const char *policy_label;
+    const char *policy_label;                 /* the policy run ("none" without centers) */
+    const struct cpn_policy_setting *settings; /* its parameters as given, n_settings of them */
+    size_t n_settings;
 };
 
 static void run_release(struct run *r)
@@ -294,7 +296,7 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
     const struct cpn_scenario *scen = r->scen;
     uint32_t nn = cpn_topo_node_count(scen->topo), nl = cpn_topo_link_count(scen->topo);
     size_t nc = scen->centers.len, np = scen->pools.len;
-    size_t nparams = r->policy_label == scen->scheduler.policy ? scen->scheduler.params.len : 0;
+    size_t nparams = r->n_settings;
     r->nodes = calloc(nn + 1, sizeof *r->nodes);
     r->links = calloc(nl + 1, sizeof *r->links);
     r->centers = calloc(nc + 1, sizeof *r->centers);
@@ -346,7 +348,7 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
                                                 .pue = c->spec.pue};
     }
     for (size_t i = 0; i < nparams; i++) {
-        const struct cpn_policy_setting *ps = &scen->scheduler.params.items[i];
+        const struct cpn_policy_setting *ps = &r->settings[i];
         snprintf(r->param_text[i], sizeof r->param_text[i], "%.17g", ps->value);
         r->params[i] = (struct cpn_run_param){.name = ps->name, .value = r->param_text[i]};
     }
@@ -413,8 +415,13 @@ static int build_jobs(struct run *r)
     if (nc && ops && (rc = cpn_policy_new(ops, settings, n_settings, r->rng, nc, nn, &r->policy)) !=
                          CPN_OK)
         return rc;
-    if (!nc)
+    if (!nc) {
         r->policy_label = "none";
+        settings = NULL;
+        n_settings = 0;
+    }
+    r->settings = settings;
+    r->n_settings = n_settings;
     struct cpn_jobs_config cfg = {
         .engine = r->eng,
         .network = r->net,
@@ -432,11 +439,14 @@ static int build_jobs(struct run *r)
         return rc;
     for (uint32_t i = 0; i < nc; i++) {
         const struct cpn_scen_center *c = &scen->centers.items[i];
-        struct cpn_pool_spec pools[64];
-        uint32_t np = c->npools < 64 ? c->npools : 64;
-        for (uint32_t k = 0; k < np; k++)
+        struct cpn_pool_spec *pools = malloc(c->npools * sizeof *pools);
+        if (!pools)
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        for (uint32_t k = 0; k < c->npools; k++)
             pools[k] = scen->pools.items[c->pool0 + k].spec;
-        if ((rc = cpn_jobs_add_center(r->jobs, &c->spec, pools, np, NULL)) != CPN_OK)
+        rc = cpn_jobs_add_center(r->jobs, &c->spec, pools, c->npools, NULL);
+        free(pools);
+        if (rc != CPN_OK)
             return rc;
     }
     for (size_t i = 0; i < scen->generators.len; i++)
