@@ -153,6 +153,30 @@ static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
     h[i] = e;
 }
 
+/* Sort a few entries by key (insertion sort: stable, and the fastest for the handful of entries
+ * a filling usually has). */
+static void insertion_sort(struct cpn_flow_sentry *h, size_t len)
+{
+    for (size_t i = 1; i < len; i++) {
+        struct cpn_flow_sentry e = h[i];
+        size_t j = i;
+        for (; j > 0 && e.key < h[j - 1].key; j--)
+            h[j] = h[j - 1];
+        h[j] = e;
+    }
+}
+
+/* Remove the entry with the smallest key (h[*head]) from the filling's queue. */
+static inline void queue_pop(struct cpn_flow_sentry *h, size_t *head, size_t *len, int sorted)
+{
+    if (sorted) {
+        ++*head;
+    } else {
+        h[0] = h[--*len];
+        sift_down(h, *len, 0);
+    }
+}
+
 static void freeze(struct cpn_flownet *net, uint32_t id, double rate)
 {
     struct cpn_flow_class *c = &net->classes.items[id];
@@ -207,30 +231,23 @@ static int fill(struct cpn_flownet *net)
             continue;
         h[len++] = (struct cpn_flow_sentry){c->bound / c->weight, CAP_ITEM | id};
     }
-    /* Small components (the common case) pick the minimum by a linear scan; large ones keep a
-     * binary heap.  Either way h[0] is the entry with the smallest key. */
-    int small = len <= FLOW_SMALL;
-    if (!small)
+    /* The queue of entries by key: small fillings (the common case) sort their entries once and
+     * consume them from the front, a stale key moving back by insertion; large ones keep a
+     * binary heap.  Either way h[head] is the entry with the smallest key. */
+    int sorted = len <= FLOW_SORTED;
+    size_t head = 0;
+    if (sorted)
+        insertion_sort(h, len);
+    else
         for (size_t i = len / 2; i-- > 0;)
             sift_down(h, len, i);
     double level = 0;
-    while (len > 0) {
-        if (small) {
-            size_t m = 0;
-            for (size_t i = 1; i < len; i++)
-                if (h[i].key < h[m].key)
-                    m = i;
-            struct cpn_flow_sentry t = h[0];
-            h[0] = h[m];
-            h[m] = t;
-        }
-        uint32_t item = h[0].item;
-        double key = h[0].key;
+    while (head < len) {
+        uint32_t item = h[head].item;
+        double key = h[head].key;
         if (item & CAP_ITEM) {
             uint32_t id = item & ~CAP_ITEM;
-            h[0] = h[--len];
-            if (!small)
-                sift_down(h, len, 0);
+            queue_pop(h, &head, &len, sorted);
             if (net->classes.items[id].fstamp == net->stamp)
                 continue;
             level = key <= level * (1 + FLOW_TIE_REL) ? level : key;
@@ -239,21 +256,23 @@ static int fill(struct cpn_flownet *net)
         }
         struct cpn_flow_resource *r = &net->res[item];
         if (r->cnt == 0) {
-            h[0] = h[--len];
-            if (!small)
-                sift_down(h, len, 0);
+            queue_pop(h, &head, &len, sorted);
             continue;
         }
         double share = max2(r->capacity - r->frozen, 0) / r->weight;
         if (share > key) { /* stale key: the share rose as other flows froze */
-            h[0].key = share;
-            if (!small)
+            h[head].key = share;
+            if (sorted)
+                for (size_t i = head; i + 1 < len && h[i + 1].key < h[i].key; i++) {
+                    struct cpn_flow_sentry t = h[i];
+                    h[i] = h[i + 1];
+                    h[i + 1] = t;
+                }
+            else
                 sift_down(h, len, 0);
             continue;
         }
-        h[0] = h[--len];
-        if (!small)
-            sift_down(h, len, 0);
+        queue_pop(h, &head, &len, sorted);
         level = share <= level * (1 + FLOW_TIE_REL) ? level : share;
         for (uint32_t k = 0; k < r->len; k++) {
             uint32_t id = r->list[k];

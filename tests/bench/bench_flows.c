@@ -63,7 +63,10 @@ struct run {
     size_t next, done;
     double sum_active; /* sum over arrivals of the number of sharing flows */
     size_t max_active, max_flows;
-    double *end; /* optional: completion times [s] */
+    double *end;   /* optional: completion times [s] */
+    double *begin; /* optional: start times [s] (closed loop: known only when run) */
+    size_t sessions; /* closed loop: this many flows in flight, each finish starts the next
+                      * (0: open loop, Poisson arrivals) */
 };
 
 static void die(int rc, const char *what)
@@ -301,6 +304,29 @@ static void free_workload(struct workload *w)
     free(w->f);
 }
 
+static int on_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_done *d);
+
+/* Start flow r->next now and record the concurrency it sees. */
+static int start_next(struct run *r)
+{
+    const struct barrival *f = &r->a[r->next];
+    struct cpn_flow_spec s = {0,     0, f->size, NULL, 0, f->latency, 1, INFINITY,
+                              on_done, r, r->next};
+    int rc = cpn_flow_start_path(r->net, f->path, &s, NULL);
+    if (rc != CPN_OK)
+        return rc;
+    if (r->begin)
+        r->begin[r->next] = cpn_engine_now(r->eng);
+    r->next++;
+    size_t active = cpn_flownet_active(r->net), flows = cpn_flownet_flows(r->net);
+    r->sum_active += active;
+    if (active > r->max_active)
+        r->max_active = active;
+    if (flows > r->max_flows)
+        r->max_flows = flows;
+    return CPN_OK;
+}
+
 static int on_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_done *d)
 {
     (void)net;
@@ -308,6 +334,8 @@ static int on_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_don
     r->done++;
     if (r->end)
         r->end[d->id] = d->end;
+    if (r->sessions && r->next < r->w->n) /* closed loop: the session starts its next flow */
+        return start_next(r);
     return CPN_OK;
 }
 
@@ -315,20 +343,17 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
     (void)arg;
     struct run *r = ctx;
-    const struct barrival *f = &r->a[r->next];
-    struct cpn_flow_spec s = {0,     0, f->size, NULL, 0, f->latency, 1, INFINITY,
-                              on_done, r, r->next};
-    int rc = cpn_flow_start_path(r->net, f->path, &s, NULL);
+    if (r->sessions) { /* closed loop: every session starts its first flow at time 0 */
+        int rc = CPN_OK;
+        while (rc == CPN_OK && r->next < r->sessions && r->next < r->w->n)
+            rc = start_next(r);
+        return rc;
+    }
+    int rc = start_next(r);
     if (rc != CPN_OK)
         return rc;
-    size_t active = cpn_flownet_active(r->net), flows = cpn_flownet_flows(r->net);
-    r->sum_active += active;
-    if (active > r->max_active)
-        r->max_active = active;
-    if (flows > r->max_flows)
-        r->max_flows = flows;
     static const struct cpn_handler arrival = {on_arrival, "bench_arrival"};
-    if (++r->next < r->w->n)
+    if (r->next < r->w->n)
         return cpn_engine_schedule(eng, r->a[r->next].start, &arrival, r, 0, NULL);
     return CPN_OK;
 }
@@ -338,9 +363,12 @@ static double run_once(const struct workload *w, struct run *r, struct cpn_flow_
                        double *wall)
 {
     static const struct cpn_handler arrival = {on_arrival, "bench_arrival"};
-    double *end = r->end;
+    double *end = r->end, *begin = r->begin;
+    size_t sessions = r->sessions;
     memset(r, 0, sizeof *r);
     r->end = end;
+    r->begin = begin;
+    r->sessions = sessions;
     r->w = w;
     r->a = malloc(w->n * sizeof *r->a);
     r->eng = cpn_engine_new();
@@ -359,7 +387,7 @@ static double run_once(const struct workload *w, struct run *r, struct cpn_flow_
         cpn_flownet_path(r->net, w->f[i].path->dlinks, w->f[i].path->hops, &id);
         r->a[i] = (struct barrival){w->f[i].start, w->f[i].size, w->f[i].path->latency, id};
     }
-    cpn_engine_schedule(r->eng, w->f[0].start, &arrival, r, 0, NULL);
+    cpn_engine_schedule(r->eng, r->sessions ? 0 : w->f[0].start, &arrival, r, 0, NULL);
     double t0 = now_wall(), c0 = now_cpu();
     rc = cpn_engine_run(r->eng, INFINITY);
     double cpu = now_cpu() - c0;
@@ -381,12 +409,14 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void bench(const char *kind, size_t n, double rho, int runs, unsigned long seed)
+static void bench(const char *kind, size_t n, double rho, size_t sessions, int runs,
+                  unsigned long seed)
 {
     struct workload w = {kind, NULL, NULL, NULL, 0};
     make_flows(&w, kind, n, rho, seed);
     double rss0 = peak_rss_mb(), cpus[16], walls[16];
     struct run r = {0};
+    r.sessions = sessions;
     struct cpn_flow_stats st = {0};
     for (int i = 0; i < runs; i++)
         cpus[i] = run_once(&w, &r, &st, &walls[i]);
@@ -443,14 +473,16 @@ static void memory_probe(size_t n, int one_class)
 }
 
 /* Compare with the naive reference on a small case; prints the worst relative difference. */
-static int check(const char *kind, size_t n, double rho, unsigned long seed)
+static int check(const char *kind, size_t n, double rho, size_t sessions, unsigned long seed)
 {
     struct workload w = {kind, NULL, NULL, NULL, 0};
     make_flows(&w, kind, n, rho, seed);
     struct run r = {0};
     struct cpn_flow_stats st;
     double wall;
+    r.sessions = sessions;
     r.end = malloc(n * sizeof *r.end);
+    r.begin = malloc(n * sizeof *r.begin);
     double *ref = malloc(n * sizeof *ref);
     struct cpn_ref_flow *rf = calloc(n, sizeof *rf);
     run_once(&w, &r, &st, &wall);
@@ -458,7 +490,7 @@ static int check(const char *kind, size_t n, double rho, unsigned long seed)
         const struct cpn_path *p = w.f[i].path;
         if (p->hops > CPN_REF_MAXH)
             die(CPN_ERANGE, "path too long for the reference");
-        rf[i] = (struct cpn_ref_flow){w.f[i].start, p->latency, w.f[i].size, 1, INFINITY, {0},
+        rf[i] = (struct cpn_ref_flow){r.begin[i], p->latency, w.f[i].size, 1, INFINITY, {0},
                                       (int)p->hops};
         memcpy(rf[i].hops, p->dlinks, p->hops * sizeof *p->dlinks);
     }
@@ -472,9 +504,15 @@ static int check(const char *kind, size_t n, double rho, unsigned long seed)
     double ref_wall = now_wall() - t0, worst = 0;
     for (size_t i = 0; i < n; i++)
         worst = fmax(worst, fabs(r.end[i] - ref[i]) / fabs(ref[i]));
-    printf("check %-8s %6zu flows, load %.2f: worst relative difference of completion times "
-           "%.2e (reference %.2f s) %s\n",
-           kind, n, rho, worst, ref_wall, worst <= 1e-9 ? "OK" : "FAIL");
+    if (sessions)
+        printf("check %-8s %6zu flows, closed loop of %zu: worst relative difference of "
+               "completion times %.2e (reference %.2f s) %s\n",
+               kind, n, sessions, worst, ref_wall, worst <= 1e-9 ? "OK" : "FAIL");
+    else
+        printf("check %-8s %6zu flows, load %.2f: worst relative difference of completion times "
+               "%.2e (reference %.2f s) %s\n",
+               kind, n, rho, worst, ref_wall, worst <= 1e-9 ? "OK" : "FAIL");
+    free(r.begin);
     free(cap);
     free(rf);
     free(ref);
@@ -488,6 +526,7 @@ int main(int argc, char **argv)
     const char *which = "all";
     size_t flows = 0;
     double load = 0;
+    size_t sessions = 10000;
     int runs = 3, do_check = 0, do_memory = 0;
     unsigned long seed = 42;
     for (int i = 1; i < argc; i++) {
@@ -497,6 +536,8 @@ int main(int argc, char **argv)
             flows = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--load") && i + 1 < argc)
             load = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--sessions") && i + 1 < argc)
+            sessions = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
@@ -506,8 +547,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--memory"))
             do_memory = 1;
         else {
-            fprintf(stderr, "usage: %s [--case wan|fat|wanhigh|all] [--flows N] [--load RHO] "
-                            "[--runs R] [--seed S] [--check] [--memory]\n",
+            fprintf(stderr, "usage: %s [--case wan|fat|wanhigh|closed|all] [--flows N] "
+                            "[--load RHO] [--sessions S] [--runs R] [--seed S] [--check] [--memory]\n",
                     argv[0]);
             return 64;
         }
@@ -519,8 +560,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (do_check) {
-        int ok = check("wan", 3000, 0.7, seed) & check("fat", 3000, 0.7, seed) &
-                 check("wan", 3000, 1.0, seed + 1) & check("wan", 3000, 1.5, seed + 2);
+        int ok = check("wan", 3000, 0.7, 0, seed) & check("fat", 3000, 0.7, 0, seed) &
+                 check("wan", 3000, 1.0, 0, seed + 1) & check("wan", 3000, 1.5, 0, seed + 2) &
+                 check("closed", 3000, 0.7, 300, seed + 3);
         return ok ? 0 : 1;
     }
     printf("case        flows  load    wall_s     cpu_s  flows/cpu_s mean_act  max_act max_flow "
@@ -528,19 +570,21 @@ int main(int argc, char **argv)
     int all = !strcmp(which, "all");
     if (all || !strcmp(which, "wan")) {
         if (flows)
-            bench("wan", flows, load ? load : 0.7, runs, seed);
+            bench("wan", flows, load ? load : 0.7, 0, runs, seed);
         else
             for (size_t n = 1000; n <= 1000000; n *= 10)
-                bench("wan", n, load ? load : 0.7, runs, seed);
+                bench("wan", n, load ? load : 0.7, 0, runs, seed);
     }
     if (all || !strcmp(which, "fat")) {
         if (flows)
-            bench("fat", flows, load ? load : 0.7, runs, seed);
+            bench("fat", flows, load ? load : 0.7, 0, runs, seed);
         else
             for (size_t n = 1000; n <= 100000; n *= 10)
-                bench("fat", n, load ? load : 0.7, runs, seed);
+                bench("fat", n, load ? load : 0.7, 0, runs, seed);
     }
     if (all || !strcmp(which, "wanhigh"))
-        bench("wanhigh", flows ? flows : 1000000, load ? load : 0.99, runs, seed);
+        bench("wanhigh", flows ? flows : 1000000, load ? load : 0.99, 0, runs, seed);
+    if (all || !strcmp(which, "closed"))
+        bench("closed", flows ? flows : 1000000, 1, sessions, runs, seed);
     return 0;
 }
