@@ -13,15 +13,6 @@
 static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static const struct cpn_handler tick_handler = {on_tick, "flow_tick"};
 
-/* SplitMix64 finaliser (Steele, Lea & Flood 2014): a cheap well-mixing hash step. */
-static inline uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
 static inline uint64_t bits_of(double x)
 {
     uint64_t u;
@@ -95,9 +86,9 @@ static int mark_class(struct cpn_flownet *net, uint32_t c, uint8_t why)
 /* ---------------------------------------------------------------------------------------- */
 /* Paths: identical hop sequences share one id (kept for the network's lifetime). */
 
-static int table_grow(uint32_t **tab, size_t *size, size_t need,
-                      uint64_t (*hash_of)(const struct cpn_flownet *, uint32_t),
-                      const struct cpn_flownet *net)
+int cpn_flow_table_grow_(uint32_t **tab, size_t *size, size_t need,
+                         uint64_t (*hash_of)(const struct cpn_flownet *, uint32_t),
+                         const struct cpn_flownet *net)
 {
     if (need * 2 <= *size)
         return CPN_OK;
@@ -160,7 +151,7 @@ static int path_intern(struct cpn_flownet *net, const uint32_t *hops, uint32_t n
     }
     if (net->paths.len >= CPN_NONE - 1 || net->arena.len + n >= CPN_NONE)
         return CPN_ERROR(CPN_ERANGE, "flow: too many distinct paths");
-    int rc = table_grow(&net->ptab, &net->ptab_size, net->paths.len + 1, path_hash, net);
+    int rc = cpn_flow_table_grow_(&net->ptab, &net->ptab_size, net->paths.len + 1, path_hash, net);
     if (rc != CPN_OK)
         return rc;
     if (cpn_array_reserve(&net->arena, net->arena.len + n) != CPN_OK ||
@@ -182,6 +173,20 @@ static int path_intern(struct cpn_flownet *net, const uint32_t *hops, uint32_t n
 /* ---------------------------------------------------------------------------------------- */
 /* Classes */
 
+/* The smallest capacity on the path of class @p c and a hop that has it. */
+static void class_cmin(const struct cpn_flownet *net, struct cpn_flow_class *c)
+{
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    c->cmin = INFINITY;
+    c->min_res = CPN_NONE;
+    for (uint32_t i = 0; i < n; i++)
+        if (net->res[hops[i]].capacity < c->cmin) {
+            c->cmin = net->res[hops[i]].capacity;
+            c->min_res = hops[i];
+        }
+}
+
 static int class_get(struct cpn_flownet *net, uint32_t pid, double cap, double weight,
                      uint32_t *out)
 {
@@ -200,12 +205,13 @@ static int class_get(struct cpn_flownet *net, uint32_t pid, double cap, double w
     }
     uint32_t n_hops;
     path_hops(net, pid, &n_hops);
-    int rc = table_grow(&net->ctab, &net->ctab_size, net->ctab_used + 1, class_hash, net);
+    int rc = cpn_flow_table_grow_(&net->ctab, &net->ctab_size, net->ctab_used + 1, class_hash, net);
     if (rc != CPN_OK)
         return rc;
     uint32_t id = net->free_class;
     if (id == CPN_NONE) {
-        if (net->classes.len >= CPN_NONE - 1)
+        /* Class ids share the timer id space with the resources (n_res + id < TIMER_FLOW). */
+        if (net->classes.len >= TIMER_FLOW - 1 - net->n_res)
             return CPN_ERROR(CPN_ERANGE, "flow: too many classes");
         if (cpn_array_reserve(&net->classes, net->classes.len + 1) != CPN_OK)
             return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
@@ -214,24 +220,28 @@ static int class_get(struct cpn_flownet *net, uint32_t pid, double cap, double w
     }
     struct cpn_flow_class *c = &net->classes.items[id];
     if (c->pcap < n_hops) {
-        uint32_t *p = realloc(c->pos, n_hops * sizeof *p);
+        uint32_t *p = realloc(c->pp, n_hops * sizeof *p);
         if (!p) {
             if (id == net->classes.len - 1 && net->free_class != id)
                 net->classes.len--;
             return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
         }
-        c->pos = p;
+        c->pp = p;
         c->pcap = n_hops;
     }
     if (id == net->free_class)
         net->free_class = c->tpos; /* the free list runs through tpos */
     c->cap = cap;
     c->weight = weight;
-    c->rate = c->service = c->t_service = 0;
+    c->anchor = c->service = c->t_service = 0;
+    c->brate = 0;
     c->hlen = 0;
     c->path = pid;
+    class_cmin(net, c);
     c->n = c->refs = 0;
+    c->grp = GRP_NONE;
     c->tpos = CPN_NONE;
+    c->dirty = 0;
     size_t j = h & (net->ctab_size - 1);
     while (net->ctab[j] != CPN_NONE)
         j = (j + 1) & (net->ctab_size - 1);
@@ -266,46 +276,10 @@ static void class_unref(struct cpn_flownet *net, uint32_t id)
     net->free_class = id;
 }
 
-/* Find the smallest capacity on the class's path and a hop that has it. */
-static void class_min_capacity(struct cpn_flownet *net, struct cpn_flow_class *c)
+/* The level (per-flow rate / weight) of a sharing class before the next solve. */
+static inline double class_level(const struct cpn_flownet *net, const struct cpn_flow_class *c)
 {
-    uint32_t n;
-    const uint32_t *hops = path_hops(net, c->path, &n);
-    c->min_capacity = INFINITY;
-    c->min_res = CPN_NONE;
-    for (uint32_t i = 0; i < n; i++)
-        if (net->res[hops[i]].capacity < c->min_capacity) {
-            c->min_capacity = net->res[hops[i]].capacity;
-            c->min_res = hops[i];
-        }
-}
-
-/* Refresh the upper bound of a class's per-flow rate implied by its cap and its own path: n
- * flows of the class share each hop, so none gets more than min_capacity / n. */
-static inline void class_set_bound(struct cpn_flow_class *c)
-{
-    c->bound = c->n ? min2(c->cap, c->min_capacity / c->n) : c->cap;
-}
-
-/* Set a sharing class's member count to @p n_new, keeping its hops' load, demand and flow
- * counts in step (the class's rate is unchanged until the next solve). */
-static void class_resize(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t n_new, double now)
-{
-    double old_demand = c->n ? c->n * c->bound : 0; /* bound may be INFINITY at n = 0 */
-    double dn = (double)n_new - (double)c->n;
-    c->n = n_new;
-    class_set_bound(c);
-    double dd = (n_new ? n_new * c->bound : 0) - old_demand;
-    uint32_t n;
-    const uint32_t *hops = path_hops(net, c->path, &n);
-    for (uint32_t i = 0; i < n; i++) {
-        struct cpn_flow_resource *r = &net->res[hops[i]];
-        account(r, now);
-        r->load += dn * c->rate;
-        r->demand += dd;
-        r->wsum += dn * c->weight;
-        r->nflows = (uint32_t)((int64_t)r->nflows + (int64_t)dn);
-    }
+    return class_rate(net, c) / c->weight;
 }
 
 static void heap_place(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i, struct cpn_flow_member m)
@@ -353,74 +327,25 @@ static void member_remove(struct cpn_flownet *net, struct cpn_flow_class *c, uin
         member_down(net, c, i, last);
 }
 
-/* Enter the resource lists (the class gets its first sharing member). */
-static int class_activate(struct cpn_flownet *net, uint32_t id, double now)
-{
-    uint32_t n;
-    const uint32_t *hops = path_hops(net, net->classes.items[id].path, &n);
-    double min_capacity = INFINITY;
-    uint32_t min_res = CPN_NONE;
-    for (uint32_t i = 0; i < n; i++) {
-        struct cpn_flow_resource *r = &net->res[hops[i]];
-        if (r->capacity < min_capacity) {
-            min_capacity = r->capacity;
-            min_res = hops[i];
-        }
-        if (r->len == r->cap) {
-            uint32_t nc = r->cap ? r->cap * 2 : 4;
-            uint32_t *l = realloc(r->list, nc * sizeof *l);
-            if (!l) {
-                while (i--) /* undo the entries added so far */
-                    net->res[hops[i]].len--;
-                return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
-            }
-            r->list = l;
-            r->cap = nc;
-        }
-        net->classes.items[id].pos[i] = r->len;
-        r->list[r->len++] = id;
-    }
-    struct cpn_flow_class *c = &net->classes.items[id];
-    c->min_capacity = min_capacity;
-    c->min_res = min_res;
-    c->service = 0; /* rebase the virtual time while the class is empty */
-    c->t_service = now;
-    c->rate = 0;
-    return CPN_OK;
-}
-
-/* Leave the resource lists (the last sharing member left). */
-static int class_deactivate(struct cpn_flownet *net, uint32_t id)
+/* The last sharing member of a class left: it leaves its group; what it ran through may now
+ * run faster (its hops are re-solved). */
+static int class_empty(struct cpn_flownet *net, uint32_t id, double now)
 {
     struct cpn_flow_class *c = &net->classes.items[id];
-    uint32_t n;
+    uint32_t grp = c->grp, n;
+    if (grp == GRP_NONE)
+        return CPN_OK; /* never solved: it held no bandwidth */
     const uint32_t *hops = path_hops(net, c->path, &n);
-    int rc = CPN_OK;
     for (uint32_t i = 0; i < n; i++) {
-        struct cpn_flow_resource *r = &net->res[hops[i]];
-        uint32_t p = c->pos[i];
-        uint32_t last = r->list[--r->len];
-        if (p != r->len) { /* the last entry moves to p: find which of its hops it is */
-            struct cpn_flow_class *o = &net->classes.items[last];
-            uint32_t on;
-            const uint32_t *ohops = path_hops(net, o->path, &on);
-            uint32_t j = 0;
-            while (j < on && (ohops[j] != hops[i] || o->pos[j] != r->len))
-                j++;
-            CPN_ASSERT(j < on);
-            o->pos[j] = p;
-            r->list[p] = last;
-        }
-        if (r->len == 0) /* exact zeros: no drift survives an idle resource */
-            r->load = r->demand = r->wsum = 0;
-        /* A resource slack at its last visit and still slack could not bind and cannot now:
+        /* A resource slack when last reached and still slack could not bind and cannot now:
          * the departure changes nothing through it. */
-        if (rc == CPN_OK && (r->coupled || r->demand > r->capacity))
-            rc = mark_res(net, hops[i]);
+        const struct cpn_flow_resource *r = &net->res[hops[i]];
+        int rc = r->coupled || res_coupled(r) ? mark_res(net, hops[i]) : CPN_OK;
+        if (rc != CPN_OK)
+            return rc;
     }
-    cpn_flow_timer_remove_(net, id);
-    c->rate = 0;
-    return rc;
+    cpn_flow_group_leave_(net, id, now, 0);
+    return grp < net->n_res ? cpn_flow_group_schedule_(net, grp, now) : CPN_OK;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -443,43 +368,46 @@ static int flow_join(struct cpn_flownet *net, uint32_t slot)
     struct cpn_flow_rec *f = &net->flows.items[slot];
     uint32_t cid = f->cls;
     struct cpn_flow_class *c = &net->classes.items[cid];
-    if (c->n == 0) {
-        int rc = class_activate(net, cid, now);
-        if (rc != CPN_OK)
-            return rc;
-    } else {
-        class_advance(c, now);
-    }
     if (c->hlen == c->hcap) {
         uint32_t nc = c->hcap ? c->hcap * 2 : 1; /* singleton classes are the common case */
         struct cpn_flow_member *h = realloc(c->heap, nc * sizeof *h);
-        if (!h) {
-            if (c->n == 0)
-                class_deactivate(net, cid);
+        if (!h)
             return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
-        }
         c->heap = h;
         c->hcap = nc;
     }
+    if (c->n == 0) { /* rebase the class's service while it is empty */
+        c->service = 0;
+        c->t_service = now;
+    }
+    double service = class_service(net, c, now);
     c->hlen++;
-    member_up(net, c, c->hlen - 1, (struct cpn_flow_member){c->service + f->size, slot});
-    class_resize(net, c, c->n + 1, now);
+    member_up(net, c, c->hlen - 1, (struct cpn_flow_member){service + f->size, slot});
+    cpn_flow_class_resize_(net, c, 1, now);
     f->state = FLOW_ACTIVE;
     net->n_active++;
-    return mark_class(net, cid, DIRTY_GREW);
+    int rc = f->pos == 0 ? cpn_flow_class_rekey_(net, cid, now) : CPN_OK;
+    return rc != CPN_OK ? rc : mark_class(net, cid, DIRTY_GREW);
 }
 
-/* Take a sharing flow out of its class (finish or cancel). */
+/* Take a sharing flow out of its class (cancel). */
 static int flow_leave(struct cpn_flownet *net, uint32_t slot)
 {
+    double now = cpn_engine_now(net->eng);
     struct cpn_flow_rec *f = &net->flows.items[slot];
     uint32_t cid = f->cls;
     struct cpn_flow_class *c = &net->classes.items[cid];
-    net->low_level = min2(net->low_level, c->rate / c->weight);
+    if (c->grp != GRP_NONE)
+        net->low_level = min2(net->low_level, class_level(net, c));
+    int top = f->pos == 0;
     member_remove(net, c, f->pos);
-    class_resize(net, c, c->n - 1, cpn_engine_now(net->eng));
+    cpn_flow_class_resize_(net, c, -1, now);
     net->n_active--;
-    int rc = c->n == 0 ? class_deactivate(net, cid) : mark_class(net, cid, DIRTY_CHANGED);
+    int rc = c->n == 0 ? class_empty(net, cid, now)
+             : top     ? cpn_flow_class_rekey_(net, cid, now)
+                       : CPN_OK;
+    if (rc == CPN_OK && c->n)
+        rc = mark_class(net, cid, DIRTY_CHANGED);
     class_unref(net, cid);
     flow_free(net, slot);
     return rc;
@@ -511,32 +439,80 @@ static int due_join(struct cpn_flownet *net, uint32_t slot, double now)
     return rc;
 }
 
-/* A class's completion timer is due: its members whose service is complete finish. */
-static int due_class(struct cpn_flownet *net, uint32_t cid, double now)
+/* The members of class @p cid whose remaining service (measured by @p left, in the unit of the
+ * class's clock, at @p speed units per second) is below what the arithmetic resolves finish:
+ * they are popped and reported.  Returns how many, or -1 on error. */
+static int64_t pop_finished(struct cpn_flownet *net, uint32_t cid, double now, double clock,
+                            double speed)
 {
     struct cpn_flow_class *c = &net->classes.items[cid];
-    class_advance(c, now);
-    uint32_t popped = 0;
+    int in_group = c->grp < net->n_res;
+    int64_t popped = 0;
     while (c->hlen > 0) {
-        double fin = c->heap[0].finish, rem = fin - c->service;
-        if (!(rem <= FLOW_DONE_REL * fabs(fin) || rem <= c->rate * FLOW_DONE_REL * now))
+        /* The same expression as the group heap's key, so that a due key always pops. */
+        double fin = in_group ? c->anchor + c->heap[0].finish / c->weight : c->heap[0].finish,
+               rem = fin - clock;
+        if (!(rem <= FLOW_DONE_REL * fabs(fin) || rem <= speed * FLOW_DONE_REL * now))
             break;
         uint32_t slot = c->heap[0].flow;
-        int rc = push_done(net, slot, now);
-        if (rc != CPN_OK)
-            return rc;
+        if (push_done(net, slot, now) != CPN_OK)
+            return -1;
         member_remove(net, c, 0);
         flow_free(net, slot);
         popped++;
     }
-    if (popped == 0)
-        return cpn_flow_schedule_(net, c, now); /* rounding: not quite there yet */
-    net->low_level = min2(net->low_level, c->rate / c->weight);
-    class_resize(net, c, c->n - popped, now);
-    net->n_active -= popped;
-    int rc = c->n == 0 ? class_deactivate(net, cid) : mark_class(net, cid, DIRTY_CHANGED);
-    for (uint32_t i = 0; i < popped; i++)
+    return popped;
+}
+
+/* The members just popped from class @p cid leave it. */
+static int class_finished(struct cpn_flownet *net, uint32_t cid, int64_t popped, double now)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    net->low_level = min2(net->low_level, class_level(net, c));
+    cpn_flow_class_resize_(net, c, -popped, now);
+    net->n_active -= (size_t)popped;
+    int rc = c->n == 0 ? class_empty(net, cid, now) : mark_class(net, cid, DIRTY_CHANGED);
+    if (rc == CPN_OK && c->n && c->grp < net->n_res) /* its group's heap: the new earliest */
+        rc = cpn_flow_class_rekey_(net, cid, now);
+    for (int64_t i = 0; i < popped; i++)
         class_unref(net, cid);
+    return rc;
+}
+
+/* A group's completion timer is due: the classes whose earliest member is done lose their
+ * finished members. */
+static int due_group(struct cpn_flownet *net, uint32_t r, double now)
+{
+    struct cpn_flow_group *g = &net->groups[r];
+    group_advance(g, now);
+    while (g->hlen > 0) {
+        uint32_t cid = g->heap[0].cls;
+        int64_t popped = pop_finished(net, cid, now, g->vtime, g->theta);
+        if (popped < 0)
+            return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+        if (popped == 0)
+            break; /* rounding: not quite there yet */
+        int rc = class_finished(net, cid, popped, now);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return cpn_flow_group_schedule_(net, r, now);
+}
+
+/* A class at its bound is due: its members whose service is complete finish. */
+static int due_cap(struct cpn_flownet *net, uint32_t cid, double now)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    c->service = class_service(net, c, now);
+    c->t_service = now;
+    int64_t popped = pop_finished(net, cid, now, c->service, c->brate);
+    if (popped < 0)
+        return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+    if (popped == 0) /* rounding: not quite there yet */
+        return cpn_flow_class_rekey_(net, cid, now);
+    int rc = class_finished(net, cid, popped, now);
+    if (rc == CPN_OK && c->n)
+        rc = cpn_flow_class_rekey_(net, cid, now);
     return rc;
 }
 
@@ -556,7 +532,9 @@ static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
         while (rc == CPN_OK && (first = cpn_flow_timer_first_(net)) && first->time <= now) {
             uint32_t id = first->id;
             cpn_flow_timer_remove_(net, id);
-            rc = id & TIMER_FLOW ? due_join(net, id & ~TIMER_FLOW, now) : due_class(net, id, now);
+            rc = id & TIMER_FLOW ? due_join(net, id & ~TIMER_FLOW, now)
+                 : id < net->n_res ? due_group(net, id, now)
+                                   : due_cap(net, id - net->n_res, now);
         }
         /* Callbacks run before the re-solve, so the flows they start join the same solve. */
         for (size_t i = 0; rc == CPN_OK && i < net->done.len; i++) {
@@ -596,13 +574,17 @@ int cpn_flownet_new(struct cpn_engine *eng, size_t n_resources, const double *ca
     net->n_res = (uint32_t)n_resources;
     net->free_flow = net->free_class = CPN_NONE;
     net->low_level = INFINITY;
+    net->free_pair = CPN_NONE;
     net->res = calloc(n_resources ? n_resources : 1, sizeof *net->res);
-    if (!net->res)
+    net->groups = calloc(n_resources ? n_resources : 1, sizeof *net->groups);
+    if (!net->res || !net->groups)
         goto fail;
     double now = cpn_engine_now(eng);
     for (size_t i = 0; i < n_resources; i++) {
         net->res[i].capacity = capacity[i];
         net->res[i].t_acct = now;
+        net->groups[i].tpos = CPN_NONE;
+        net->groups[i].t_v = now;
     }
     *out = net;
     return CPN_OK;
@@ -619,12 +601,20 @@ void cpn_flownet_free(struct cpn_flownet *net)
         cpn_engine_cancel(net->eng, net->tick_ev);
     for (size_t i = 0; i < net->classes.len; i++) {
         free(net->classes.items[i].heap);
-        free(net->classes.items[i].pos);
+        free(net->classes.items[i].pp);
     }
-    if (net->res)
-        for (uint32_t r = 0; r < net->n_res; r++)
-            free(net->res[r].list);
+    for (uint32_t r = 0; r < net->n_res; r++) {
+        if (net->res)
+            free(net->res[r].pairs);
+        if (net->groups) {
+            free(net->groups[r].heap);
+            free(net->groups[r].pairs);
+        }
+    }
     free(net->res);
+    free(net->groups);
+    cpn_array_release(&net->pairs);
+    free(net->gtab);
     cpn_array_release(&net->flows);
     cpn_array_release(&net->classes);
     cpn_array_release(&net->arena);
@@ -633,10 +623,13 @@ void cpn_flownet_free(struct cpn_flownet *net)
     free(net->ctab);
     cpn_array_release(&net->dirty_cls);
     cpn_array_release(&net->dirty_res);
-    cpn_array_release(&net->comp_cls);
-    cpn_array_release(&net->comp);
-    cpn_array_release(&net->comp_res);
-    cpn_array_release(&net->xhops);
+    cpn_array_release(&net->play);
+    cpn_array_release(&net->loose);
+    cpn_array_release(&net->reached);
+    cpn_array_release(&net->touched);
+    cpn_array_release(&net->garbage);
+    cpn_array_release(&net->pick);
+    cpn_array_release(&net->moves);
     cpn_array_release(&net->heap);
     cpn_array_release(&net->done);
     cpn_array_release(&net->timers[0]);
@@ -659,20 +652,20 @@ int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double 
                          resource, capacity);
     struct cpn_flow_resource *r = &net->res[resource];
     account_capacity(r, cpn_engine_now(net->eng), capacity);
-    net->low_level = 0; /* any level may change: no class is kept frozen */
-    /* The crossing classes' bounds change, hence the slackness of their other hops. */
-    for (uint32_t k = 0; k < r->len; k++) {
-        uint32_t id = r->list[k], n;
-        struct cpn_flow_class *c = &net->classes.items[id];
+    net->low_level = 0; /* any level may change: no group is kept */
+    /* The smallest capacity of the paths through it may change, hence the demand of every
+     * resource they cross: recomputed from scratch (capacity changes are rare). */
+    for (uint32_t i = 0; i < net->n_res; i++)
+        net->res[i].demand = 0;
+    for (size_t i = 0; i < net->classes.len; i++) {
+        struct cpn_flow_class *c = &net->classes.items[i];
+        if (c->refs == 0)
+            continue; /* free */
+        class_cmin(net, c);
+        uint32_t n;
         const uint32_t *hops = path_hops(net, c->path, &n);
-        double old_demand = c->n * c->bound;
-        class_min_capacity(net, c);
-        class_set_bound(c);
-        for (uint32_t i = 0; i < n; i++)
-            net->res[hops[i]].demand += c->n * c->bound - old_demand;
-        int rc = mark_class(net, id, DIRTY_CHANGED);
-        if (rc != CPN_OK)
-            return rc;
+        for (uint32_t k = 0; k < n; k++)
+            net->res[hops[k]].demand += class_demand(c, c->n);
     }
     int rc = mark_res(net, resource);
     return rc != CPN_OK ? rc : sync_tick(net);
@@ -814,7 +807,6 @@ int cpn_flow_cancel(struct cpn_flownet *net, cpn_flowh flow)
         flow_free(net, slot);
         return sync_tick(net);
     }
-    class_advance(&net->classes.items[f->cls], cpn_engine_now(net->eng));
     int rc = flow_leave(net, slot);
     return rc != CPN_OK ? rc : sync_tick(net);
 }
@@ -826,7 +818,7 @@ int cpn_flow_rate(const struct cpn_flownet *net, cpn_flowh flow, double *rate)
     const struct cpn_flow_rec *f = lookup_flow(net, flow);
     if (!f)
         return CPN_ERROR(CPN_ENOENT, "flow: no flow with handle %#llx", (unsigned long long)flow);
-    *rate = f->state == FLOW_ACTIVE ? net->classes.items[f->cls].rate : 0;
+    *rate = f->state == FLOW_ACTIVE ? class_rate(net, &net->classes.items[f->cls]) : 0;
     return CPN_OK;
 }
 
@@ -842,8 +834,7 @@ int cpn_flow_remaining(const struct cpn_flownet *net, cpn_flowh flow, double *by
         return CPN_OK;
     }
     const struct cpn_flow_class *c = &net->classes.items[f->cls];
-    double s = c->service + c->rate * (cpn_engine_now(net->eng) - c->t_service);
-    *bytes = max2(c->heap[f->pos].finish - s, 0);
+    *bytes = max2(c->heap[f->pos].finish - class_service(net, c, cpn_engine_now(net->eng)), 0);
     return CPN_OK;
 }
 

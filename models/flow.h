@@ -192,9 +192,11 @@ size_t cpn_flownet_classes(const struct cpn_flownet *net);
 /** Counters of the solver's work, for benchmarks. */
 struct cpn_flow_stats {
     uint64_t solves;          /**< solve events run */
-    uint64_t solved_classes;  /**< sum over solves of classes re-solved */
-    uint64_t solved_resources; /**< sum over solves of resources re-solved */
+    uint64_t solved_classes;  /**< sum over solves of bottleneck groups and single classes
+                               *   re-solved */
+    uint64_t solved_resources; /**< sum over solves of resources reached */
     uint64_t reschedules;     /**< join and completion timers set or moved */
+    uint64_t moved_classes;   /**< classes that changed bottleneck group in a solve */
 };
 
 /** Copy the work counters into @p out. */

@@ -1,5 +1,16 @@
-/* Internal state of the flow network, shared by models/flow.c (API, pools, timers, events) and
- * models/flowsolve.c (component collection and progressive filling).  Not a public header. */
+/* Internal state of the flow network, shared by models/flow.c (API, pools, classes, events) and
+ * models/flowsolve.c (bottleneck groups, progressive filling, timers).  Not a public header.
+ *
+ * Vocabulary (docs/models-network.md §1.3):
+ * - a class: flows with equal (path, cap, weight), which always have equal rates;
+ * - a level: a class's per-flow rate divided by its weight;
+ * - a class's bound: its cap, and its path's smallest capacity shared by its n flows;
+ * - a group: the classes whose rate is set by one bottleneck.  Group r (r < n_res) holds the
+ *   classes bottlenecked at resource r, all at r's level theta_r; a class at its own bound forms
+ *   a group alone, numbered n_res + class id;
+ * - a pair (g, r): what group g puts on resource r: the sum of n x weight over its classes'
+ *   hops on r.  A resource's list of pairs says which groups cross it; a group's list says which
+ *   resources it crosses. */
 #ifndef CPN_MODELS_FLOW_INTERNAL_H
 #define CPN_MODELS_FLOW_INTERNAL_H
 
@@ -15,22 +26,31 @@
 #define FLOW_TIE_REL 1e-12
 
 /* A member whose remaining service is below what double arithmetic resolves is finished: its
- * remaining bytes are below FLOW_DONE_REL of its finish point (the rounding of the cumulative
- * service), or it would finish within FLOW_DONE_REL x now seconds (the rounding of the clock).
- * It may thus finish at most ~1e-12 relative early; the test also guarantees progress. */
+ * remaining service is below FLOW_DONE_REL of its finish point (the rounding of the cumulative
+ * service or virtual time), or it would finish within FLOW_DONE_REL x now seconds (the rounding
+ * of the clock).  It may thus finish at most ~1e-12 relative early; the test also guarantees
+ * progress. */
 #define FLOW_DONE_REL 1e-12
 
-/* The weight sum of a resource is kept by subtraction while classes freeze; when it has fallen
- * below this fraction of the last exact sum it is recomputed, so that cancellation costs at most
- * ~1e-16 / FLOW_REWEIGH relative. */
+/* The unfrozen weight of a resource is kept by subtraction while groups freeze; when it has
+ * fallen below this fraction of the last exact sum it is recomputed, so that cancellation costs
+ * at most ~1e-16 / FLOW_REWEIGH relative. */
 #define FLOW_REWEIGH 1e-4
 
-/* A solve keeps frozen, at their old rates, the classes whose level (rate / weight) lies below
- * the lowest level the pending changes can affect (see cpn_flow_solve_()).  That level is
- * estimated from below; this relative margin keeps the estimate below the rounding of the
- * weight sums it is computed from (~1e-13 relative), so only classes that are certainly
- * unaffected are kept. */
+/* A solve keeps, at their old rates, the groups whose level lies below the lowest level the
+ * pending changes can affect (see collect() in flowsolve.c).  That level is estimated from
+ * below; this relative margin keeps the estimate below the rounding of the weight sums it is
+ * computed from (~1e-13 relative), so only groups that are certainly unaffected are kept. */
 #define FLOW_PRUNE_MARGIN 1e-6
+
+/* SplitMix64 finaliser (Steele, Lea & Flood 2014): a cheap well-mixing hash step. */
+static inline uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
 
 /* Minimum and maximum without libm's NaN handling (no NaN reaches them; they inline). */
 static inline double min2(double a, double b)
@@ -42,12 +62,15 @@ static inline double max2(double a, double b)
     return b > a ? b : a;
 }
 
-/* Up to this many entries (coupled resources + class bounds) the filling sorts its entries once
- * instead of keeping a heap (WAN benchmark, 1e6 flows: 99.9% of the fillings have at most 64
- * entries, 10 on average, and one in ten pops finds a stale key). */
+/* Up to this many entries (resources + caps) the filling sorts its entries once instead of
+ * keeping a heap (WAN benchmark, 1e6 flows: 99.9% of the fillings have at most 64 entries, 10
+ * on average, and one in ten pops finds a stale key). */
 #define FLOW_SORTED 64
 
-#define CAP_ITEM 0x80000000u /* solver heap item tag: a class's cap instead of a resource */
+#define CAP_ITEM 0x80000000u /* solver queue item tag: a class's cap instead of a resource */
+
+/* Group of a class that is in none: a class whose first member joined since the last solve. */
+#define GRP_NONE 0xffffffffu
 
 enum { FLOW_FREE = 0, FLOW_PENDING, FLOW_ACTIVE };
 
@@ -69,58 +92,87 @@ struct cpn_flow_rec {
 };
 
 struct cpn_flow_member {
-    double finish; /* finish point on the class's cumulative service [B] */
+    double finish; /* finish point on the class's cumulative per-flow service [B] */
     uint32_t flow; /* flow slot */
 };
 
 struct cpn_flow_class {
-    /* What the solve reads of every class it meets comes first (one cache line). */
-    uint32_t stamp, fstamp; /* component and frozen marks of the current solve */
-    uint32_t n;       /* sharing members */
-    uint32_t path;
-    uint32_t slot;    /* its index in the solve's component (valid while stamp is current) */
-    uint32_t min_res; /* a hop of smallest capacity (CPN_NONE for an empty path) */
-    double weight;    /* max-min weight */
-    double bound;     /* min(cap, min_capacity / n) [B/s] */
-    double rate;      /* current per-flow rate [B/s] */
-    double cap;       /* per-flow rate bound [B/s] */
-    uint8_t dirty;    /* DIRTY_* bits: queued for the next solve */
-    double service;   /* cumulative per-flow service at t_service [B] */
+    double weight;  /* max-min weight */
+    double cap;     /* per-flow rate bound [B/s] (INFINITY: none) */
+    double anchor;  /* in a resource group g: per-flow service = weight x (V_g - anchor) [B] */
+    double service; /* otherwise: cumulative per-flow service at t_service [B] */
     double t_service; /* [s] */
-    double min_capacity; /* smallest capacity on the path (INFINITY for none) [B/s] */
+    double cmin;    /* smallest capacity on its path (INFINITY for none) [B/s] */
+    double brate;   /* at its bound: its per-flow rate, set by the last solve [B/s] */
     struct cpn_flow_member *heap; /* min-heap of members' finish points */
-    uint32_t *pos;       /* pos[i]: index of this class in the list of hop i */
-    uint32_t hlen, hcap, pcap;
-    uint32_t refs;
-    uint32_t tpos;    /* position of its completion timer, else CPN_NONE; next free class when free */
+    uint32_t *pp;  /* pp[i]: the pair of hop i in its group (none in no group) */
+    uint32_t n;    /* sharing members */
+    uint32_t path;
+    uint32_t grp;  /* group: a resource id (its bottleneck), n_res + own id (at its bound), or
+                    * GRP_NONE */
+    uint32_t min_res; /* a hop of smallest capacity (CPN_NONE for an empty path) */
+    uint32_t gpos; /* position in its resource group's heap */
+    uint32_t tpos; /* at its bound: position of its completion timer, else CPN_NONE; next free
+                    * class when free */
+    uint32_t stamp, fstamp; /* in play and frozen marks of the current solve */
+    uint32_t hlen, hcap, pcap, refs;
+    uint8_t dirty; /* DIRTY_* bits: queued for the next solve */
 };
 
-/* What the solve keeps per component class. */
-struct cpn_flow_scratch {
-    double new_rate;     /* the filling's result [B/s] */
-    uint32_t xoff, xlen; /* its hops that are in the filling, in net->xhops */
+/* An entry of a group's heap: a class by the virtual time of its earliest member's finish. */
+struct cpn_flow_gentry {
+    double key; /* anchor + finish / weight [B per unit weight] */
+    uint32_t cls;
+};
+
+/* The group of the classes bottlenecked at one resource.  They run at weight x theta; their
+ * service is kept on the group's virtual time V = integral of theta dt (a processor-sharing
+ * clock), so a change of theta moves one timer, whatever the number of classes. */
+struct cpn_flow_group {
+    double theta;  /* level [B/s per unit weight] */
+    double vtime;  /* V at t_v [B per unit weight] */
+    double t_v;    /* [s] */
+    double theta_new; /* solver: level found by the filling */
+    struct cpn_flow_gentry *heap; /* classes by next completion */
+    uint32_t *pairs; /* its pairs */
+    uint32_t hlen, hcap, plen, pcap;
+    uint32_t tpos; /* position of its completion timer, else CPN_NONE */
+    uint32_t stamp, fstamp; /* in play and frozen marks of the current solve */
+};
+
+/* What a group puts on a resource. */
+struct cpn_flow_pair {
+    double a;     /* sum over the group's classes' hops on the resource of n x weight */
+    uint32_t g;   /* group (CPN_NONE: free, next free pair in r) */
+    uint32_t r;   /* resource */
+    uint32_t cnt; /* number of (class, hop) incidences behind a */
+    uint32_t gi;  /* index in the group's pair list (resource groups) */
+    uint32_t ri;  /* index in the resource's pair list */
 };
 
 struct cpn_flow_resource {
-    /* What component collection and the filling read comes first (one cache line). */
+    /* What the solve reads comes first. */
     double capacity; /* [B/s] */
-    double demand;   /* sum over crossing classes of n x bound [B/s] (kept incrementally) */
-    double wsum;     /* sum over crossing classes of n x weight (kept incrementally) */
-    double weight;   /* solver: weight of unfrozen flows */
+    double u;        /* solver: weight of the unfrozen classes crossing it */
+    double u_base;   /* solver: last exact u */
     double frozen;   /* solver: sum of frozen rates [B/s] */
-    uint32_t *list; /* the classes crossing it (a class crossing it twice is listed twice) */
-    uint32_t len, cnt;
-    uint32_t stamp, xstamp; /* xstamp: expanded in this solve */
+    uint32_t *pairs; /* pairs (g, this resource) */
+    uint32_t plen, pcap;
+    uint32_t ucnt;   /* solver: unfrozen (class, hop) incidences */
+    uint32_t lcnt;   /* solver: of which by classes in no group */
+    uint32_t stamp;  /* reached in this solve */
     uint8_t dirty;
-    uint8_t coupled; /* not slack at the last visit (see collect()) */
-    double weight_base; /* solver: last exact weight */
+    uint8_t coupled; /* not slack when last reached (then a constraint of the filling) */
+    double demand;   /* sum over crossing classes of min(n x cap, cmin) [B/s] (kept
+                      * incrementally) */
+    double wsum;     /* sum over crossing classes of n x weight (kept incrementally) */
     double load;     /* [B/s] */
     double bytes;    /* [B] */
     double busy;     /* [s] */
     double util;     /* integral of load / capacity up to the bytes mark [s] */
     double bytes_mark; /* bytes carried at the last capacity change [B] */
     double t_acct;   /* accounting integrated up to here [s] */
-    uint32_t cap, nflows;
+    uint32_t nflows;
 };
 
 struct cpn_flow_path {
@@ -133,14 +185,23 @@ struct cpn_flow_sentry {
     uint32_t item; /* resource, or CAP_ITEM | class */
 };
 
-/* An internal timer: a flow's join (latency over) or a class's next completion.  All timers
- * share one min-heap ordered by (time, seq) and one engine event, the "tick", scheduled at the
- * earliest timer (or now, when a re-solve is pending). */
+/* A class that the filling froze on its own, and where it goes. */
+struct cpn_flow_move {
+    double old_rate, new_rate; /* per flow [B/s] */
+    uint32_t cls;
+    uint32_t dest; /* resource group, or n_res + cls (its bound) */
+};
+
+/* An internal timer: a flow's join (latency over), a group's or a class's at its bound
+ * next completion.  Timers live in two min-heaps ordered by (time, seq), joins apart from
+ * completions, served by one engine event, the "tick", scheduled at the earliest timer (or
+ * now, when a re-solve is pending).  Ids: TIMER_FLOW | flow slot, a resource id (its group),
+ * or n_res + class id (a class at its cap). */
 #define TIMER_FLOW 0x80000000u
 struct cpn_flow_timer {
     double time;  /* [s] */
     uint64_t seq; /* tie-break: order of setting */
-    uint32_t id;  /* class id, or TIMER_FLOW | flow slot */
+    uint32_t id;
 };
 
 /* A growable heap of timers (the layout of CPN_ARRAY, so that its macros apply). */
@@ -158,35 +219,41 @@ struct cpn_flow_donerec {
 struct cpn_flownet {
     struct cpn_engine *eng;
     struct cpn_flow_resource *res;
+    struct cpn_flow_group *groups; /* one per resource */
     uint32_t n_res;
     CPN_ARRAY(struct cpn_flow_rec) flows;
     uint32_t free_flow;
     CPN_ARRAY(struct cpn_flow_class) classes;
     uint32_t free_class, live_classes;
+    CPN_ARRAY(struct cpn_flow_pair) pairs;
+    uint32_t free_pair;
+    uint32_t *gtab; /* open-addressing table of resource-group pairs by (g, r) */
+    size_t gtab_size, gtab_used;
     CPN_ARRAY(uint32_t) arena;
     CPN_ARRAY(struct cpn_flow_path) paths;
     uint32_t *ptab, *ctab; /* open-addressing tables of path and class ids */
     size_t ptab_size, ctab_size, ctab_used;
     CPN_ARRAY(uint32_t) dirty_cls;
     CPN_ARRAY(uint32_t) dirty_res;
-    CPN_ARRAY(uint32_t) comp_cls;
-    CPN_ARRAY(struct cpn_flow_scratch) comp; /* per component class, same order as comp_cls */
-    CPN_ARRAY(uint32_t) comp_res;
-    CPN_ARRAY(uint32_t) xhops; /* per component class: its expanded hops */
+    /* Solver workspace. */
+    CPN_ARRAY(uint32_t) play;    /* resource groups in play */
+    CPN_ARRAY(uint32_t) loose;   /* classes in play on their own (no group, or at their bound) */
+    CPN_ARRAY(uint32_t) reached; /* resources reached */
+    CPN_ARRAY(uint32_t) touched; /* resource groups whose timer must be set again */
+    CPN_ARRAY(uint32_t) garbage; /* pairs emptied during the solve */
+    CPN_ARRAY(uint32_t) pick;    /* members of a group leaving it */
+    CPN_ARRAY(struct cpn_flow_move) moves;
     CPN_ARRAY(struct cpn_flow_sentry) heap;
     CPN_ARRAY(struct cpn_flow_donerec) done;
     size_t n_flows, n_active;
     uint32_t stamp;
-    /* Two min-heaps: the classes' completions (few: one per sharing class) and the flows' joins
-     * (one per flow in its latency phase, often many more), so that the frequent moves of
-     * completion timers work on a small heap. */
-    struct cpn_flow_timerheap timers[2];
+    struct cpn_flow_timerheap timers[2]; /* completions, joins */
     uint64_t timer_seq;
     cpn_evh tick_ev;  /* the pending tick, or CPN_EVH_NONE */
     double tick_time; /* its time [s] */
     int in_tick;      /* the tick handler is running (callbacks included) */
-    double low_level; /* lowest old level (rate / weight) of a class that lost flows since the
-                       * last solve, 0 after a capacity change [B/s]; INFINITY when none */
+    double low_level; /* lowest old level of a class that lost flows since the last solve, 0
+                       * after a capacity change [B/s]; INFINITY when none */
     struct cpn_flow_stats stats;
 };
 
@@ -223,33 +290,109 @@ static inline const uint32_t *path_hops(const struct cpn_flownet *net, uint32_t 
     return net->arena.items + p->off;
 }
 
-static inline void class_advance(struct cpn_flow_class *c, double now)
+/* Bring a group's virtual time up to @p now (at its current level). */
+static inline void group_advance(struct cpn_flow_group *g, double now)
 {
-    if (now > c->t_service) {
-        c->service += c->rate * (now - c->t_service);
-        c->t_service = now;
+    if (now > g->t_v) {
+        g->vtime += g->theta * (now - g->t_v);
+        g->t_v = now;
     }
 }
 
+/* The most that the n flows of a class can take together: its cap each, and its path's smallest
+ * capacity [B/s]. */
+static inline double class_demand(const struct cpn_flow_class *c, uint32_t n)
+{
+    return n ? min2(n * c->cap, c->cmin) : 0;
+}
+
+/* Can resource @p r bind?  It is slack, and neither links the groups crossing it nor needs
+ * re-solving when they change, while the bounds of the classes crossing it (each at most its
+ * cap and its own path's smallest capacity shared by its flows) sum to at most its capacity.
+ * (A single class filling its path's smallest link is the common case of equality.)  The sum
+ * is kept incrementally; its drift (~1e-16 relative per update) could only misjudge a resource
+ * whose demand exceeds its capacity by as little, which no rate can exceed by more. */
+static inline int res_coupled(const struct cpn_flow_resource *r)
+{
+    return r->demand > r->capacity;
+}
+
+/* The per-flow bound of a class of @p n flows [B/s]: its cap, and its path's smallest capacity
+ * shared by its flows. */
+static inline double class_bound(const struct cpn_flow_class *c, uint32_t n)
+{
+    return n ? min2(c->cap, c->cmin / n) : c->cap;
+}
+
+/* The current per-flow rate of a class [B/s]: weight x its group's level, its bound as of the
+ * last solve, or 0 before its first solve. */
+static inline double class_rate(const struct cpn_flownet *net, const struct cpn_flow_class *c)
+{
+    return c->grp < net->n_res ? c->weight * net->groups[c->grp].theta
+           : c->grp == GRP_NONE ? 0
+                                : c->brate;
+}
+
+/* A group's virtual time at @p now >= its t_v (what group_advance() would store). */
+static inline double group_vtime(const struct cpn_flow_group *g, double now)
+{
+    return now > g->t_v ? g->vtime + g->theta * (now - g->t_v) : g->vtime;
+}
+
+/* The cumulative per-flow service of a class at @p now [B]. */
+static inline double class_service(const struct cpn_flownet *net, const struct cpn_flow_class *c,
+                                   double now)
+{
+    if (c->grp < net->n_res)
+        return c->weight * (group_vtime(&net->groups[c->grp], now) - c->anchor);
+    return now > c->t_service ? c->service + class_rate(net, c) * (now - c->t_service)
+                              : c->service;
+}
+
+/** Grow the open-addressing table @p tab (ids, CPN_NONE for empty) to hold @p need ids at a
+ *  load of at most 1/2, re-inserting by @p hash_of.  @return CPN_OK or CPN_ENOMEM. */
+int cpn_flow_table_grow_(uint32_t **tab, size_t *size, size_t need,
+                         uint64_t (*hash_of)(const struct cpn_flownet *, uint32_t),
+                         const struct cpn_flownet *net);
+
 /**
- * Re-solve the components touched since the last solve (dirty classes and resources): collect
- * them, run progressive filling, apply the new rates (resource loads, class timers).
- * @return CPN_OK or CPN_ENOMEM.  O((K + R) log(K + R) + sum of path lengths) for a component of
- *         K classes and R coupled resources.
+ * Re-solve what changed since the last solve (dirty classes and resources): collect the groups
+ * and classes in play, run progressive filling over them, apply the new levels (resource loads,
+ * group and class timers, classes that change group).
+ * @return CPN_OK or CPN_ENOMEM.  See docs/models-network.md §1.4 for the cost.
  */
 int cpn_flow_solve_(struct cpn_flownet *net, double now);
 
-/** Set (insert or move) the timer of @p id (a class, or TIMER_FLOW | flow slot) to @p time [s].
- *  @return CPN_OK or CPN_ENOMEM.  O(log T), T the timers of its heap. */
+/** Put class @p cid (its service at @p now in c->service, c->t_service = now) into group
+ *  @p dest: a resource id, or n_res + cid for its bound (c->brate set).
+ *  @return CPN_OK or CPN_ENOMEM. */
+int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, double now);
+
+/** Take class @p cid out of its group: its service at @p now goes to c->service (t_service =
+ *  now), its pairs lose it (emptied pairs are freed, or queued on net->garbage when @p defer).
+ *  Its group's timer is not moved. */
+void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, int defer);
+
+/** The member count of class @p c changes by @p dn (its rate unchanged until the next solve):
+ *  keep loads, weight sums, flow counts and its group's pairs in step. */
+void cpn_flow_class_resize_(struct cpn_flownet *net, struct cpn_flow_class *c, int64_t dn,
+                            double now);
+
+/** The earliest member of class @p cid changed: move its entry in its group's heap and that
+ *  group's timer (or its own timer at its bound).  @return CPN_OK or CPN_ENOMEM. */
+int cpn_flow_class_rekey_(struct cpn_flownet *net, uint32_t cid, double now);
+
+/** (Re)set the completion timer of resource group @p r.  @return CPN_OK or CPN_ENOMEM. */
+int cpn_flow_group_schedule_(struct cpn_flownet *net, uint32_t r, double now);
+
+/** Set (insert or move) the timer @p id to @p time [s].  @return CPN_OK or CPN_ENOMEM.
+ *  O(log T), T the timers of its heap. */
 int cpn_flow_timer_set_(struct cpn_flownet *net, uint32_t id, double time);
 
-/** Remove the timer of @p id if it has one.  O(log T). */
+/** Remove the timer @p id if it has one.  O(log T). */
 void cpn_flow_timer_remove_(struct cpn_flownet *net, uint32_t id);
 
 /** The earliest timer of the network, or NULL when there is none.  O(1). */
 const struct cpn_flow_timer *cpn_flow_timer_first_(const struct cpn_flownet *net);
-
-/** (Re)set the completion timer of a class for its earliest member (none at rate 0). */
-int cpn_flow_schedule_(struct cpn_flownet *net, struct cpn_flow_class *c, double now);
 
 #endif /* CPN_MODELS_FLOW_INTERNAL_H */

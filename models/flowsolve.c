@@ -1,138 +1,697 @@
-/* The flow network's solver (see flow.h, flow_internal.h): progressive filling over the part of
- * the allocation that pending changes can affect, and the timers that the new rates set. */
+/* The flow network's solver (see flow.h, flow_internal.h): bottleneck groups and their pairs,
+ * progressive filling over the part of the allocation that pending changes can affect, and the
+ * timers that the new levels set. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "models/flow_internal.h"
 #include "sim/error.h"
 
-/* Progressive filling over the components touched since the last solve. */
+#define NOMEM() CPN_ERROR(CPN_ENOMEM, "flow: out of memory")
 
-/* A resource is slack when the bounds of the classes crossing it sum to no more than its
- * capacity (demand <= capacity): it can never bind, its constraint is implied by the class
- * bounds (which the filling enforces), so it neither couples its classes nor enters the
- * filling.  Each resource reached is checked once per solve; it is queued for expansion (its
- * classes joined to the component) when it is not slack now, or was not slack at its last check
- * (a departure may release a binding resource, raising its other classes' rates).  The caller
- * has reserved room in comp_res. */
-static inline void check_res(struct cpn_flownet *net, uint32_t rid)
+/* ---------------------------------------------------------------------------------------- */
+/* Pairs: (group, resource) with the weight the group puts on the resource */
+
+static inline uint64_t pair_hash(uint32_t g, uint32_t r)
 {
-    struct cpn_flow_resource *r = &net->res[rid];
-    if (r->stamp == net->stamp)
-        return;
-    r->stamp = net->stamp;
-    uint8_t coupled = r->demand > r->capacity, was = r->coupled;
-    r->coupled = coupled;
-    if (coupled | was) {
-        r->xstamp = net->stamp;
-        net->comp_res.items[net->comp_res.len++] = rid;
+    return mix64(((uint64_t)g << 32) | r);
+}
+
+static uint64_t pair_hash_of(const struct cpn_flownet *net, uint32_t id)
+{
+    const struct cpn_flow_pair *p = &net->pairs.items[id];
+    return pair_hash(p->g, p->r);
+}
+
+/* The pair of resource group @p g on resource @p r, or CPN_NONE. */
+static uint32_t pair_find(const struct cpn_flownet *net, uint32_t g, uint32_t r)
+{
+    if (!net->gtab_size)
+        return CPN_NONE;
+    size_t mask = net->gtab_size - 1;
+    for (size_t j = pair_hash(g, r) & mask;; j = (j + 1) & mask) {
+        uint32_t id = net->gtab[j];
+        if (id == CPN_NONE)
+            return CPN_NONE;
+        const struct cpn_flow_pair *p = &net->pairs.items[id];
+        if (p->g == g && p->r == r)
+            return id;
     }
 }
 
-/* Join class @p id to the component: check its hops and list those to be expanded (xhops).
- * When @p level is not NULL, also lower *level to a bound on the class's new level: no
- * resource r of its path can saturate below C_r / W_r (W_r the weight of all flows crossing r:
- * a flow frozen earlier runs below the level), slack ones not at all, and its rate is at most
- * its bound. */
-static int visit_class(struct cpn_flownet *net, uint32_t id, double *level)
+static int u32_reserve(uint32_t **a, uint32_t *cap, uint32_t need)
 {
-    struct cpn_flow_class *c = &net->classes.items[id];
-    if (c->stamp == net->stamp || c->n == 0)
+    if (need <= *cap)
         return CPN_OK;
-    c->stamp = net->stamp;
+    uint32_t nc = *cap ? *cap : 4;
+    while (nc < need)
+        nc *= 2;
+    uint32_t *p = realloc(*a, nc * sizeof *p);
+    if (!p)
+        return CPN_ENOMEM;
+    *a = p;
+    *cap = nc;
+    return CPN_OK;
+}
+
+/* Make room for @p k new pairs of group @p g over the resources @p hops[0..k), so that creating
+ * them cannot fail. */
+static int pair_reserve(struct cpn_flownet *net, uint32_t g, const uint32_t *hops, uint32_t k)
+{
+    if (cpn_array_reserve(&net->pairs, net->pairs.len + k) != CPN_OK)
+        return NOMEM();
+    for (uint32_t i = 0; i < k; i++) {
+        struct cpn_flow_resource *r = &net->res[hops[i]];
+        if (u32_reserve(&r->pairs, &r->pcap, r->plen + k) != CPN_OK)
+            return NOMEM();
+    }
+    if (g < net->n_res) {
+        struct cpn_flow_group *gr = &net->groups[g];
+        if (u32_reserve(&gr->pairs, &gr->pcap, gr->plen + k) != CPN_OK)
+            return NOMEM();
+        return cpn_flow_table_grow_(&net->gtab, &net->gtab_size, net->gtab_used + k,
+                                    pair_hash_of, net);
+    }
+    return CPN_OK;
+}
+
+/* Create the (empty) pair of group @p g on resource @p r; room was reserved. */
+static uint32_t pair_create(struct cpn_flownet *net, uint32_t g, uint32_t r)
+{
+    uint32_t id = net->free_pair;
+    if (id != CPN_NONE)
+        net->free_pair = net->pairs.items[id].r;
+    else
+        id = (uint32_t)net->pairs.len++;
+    struct cpn_flow_resource *res = &net->res[r];
+    struct cpn_flow_pair *p = &net->pairs.items[id];
+    *p = (struct cpn_flow_pair){0, g, r, 0, CPN_NONE, res->plen};
+    res->pairs[res->plen++] = id;
+    if (g < net->n_res) {
+        struct cpn_flow_group *gr = &net->groups[g];
+        p->gi = gr->plen;
+        gr->pairs[gr->plen++] = id;
+        size_t mask = net->gtab_size - 1, j = pair_hash(g, r) & mask;
+        while (net->gtab[j] != CPN_NONE)
+            j = (j + 1) & mask;
+        net->gtab[j] = id;
+        net->gtab_used++;
+    }
+    return id;
+}
+
+/* Free an empty pair: out of its resource's and group's lists and the table. */
+static void pair_delete(struct cpn_flownet *net, uint32_t id)
+{
+    struct cpn_flow_pair *p = &net->pairs.items[id];
+    struct cpn_flow_resource *res = &net->res[p->r];
+    uint32_t last = res->pairs[--res->plen];
+    if (p->ri != res->plen) {
+        res->pairs[p->ri] = last;
+        net->pairs.items[last].ri = p->ri;
+    }
+    if (p->g < net->n_res) {
+        struct cpn_flow_group *gr = &net->groups[p->g];
+        last = gr->pairs[--gr->plen];
+        if (p->gi != gr->plen) {
+            gr->pairs[p->gi] = last;
+            net->pairs.items[last].gi = p->gi;
+        }
+        size_t mask = net->gtab_size - 1, i = pair_hash(p->g, p->r) & mask;
+        while (net->gtab[i] != id)
+            i = (i + 1) & mask;
+        for (size_t j = (i + 1) & mask; net->gtab[j] != CPN_NONE; j = (j + 1) & mask) {
+            size_t home = pair_hash_of(net, net->gtab[j]) & mask;
+            /* Move entry j back into the hole i unless its home lies cyclically in (i, j]. */
+            if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+                net->gtab[i] = net->gtab[j];
+                i = j;
+            }
+        }
+        net->gtab[i] = CPN_NONE;
+        net->gtab_used--;
+    }
+    p->g = CPN_NONE;
+    p->r = net->free_pair;
+    net->free_pair = id;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* A group's heap of classes, keyed by the virtual time of their earliest member's finish */
+
+static inline double class_key(const struct cpn_flow_class *c)
+{
+    return c->anchor + c->heap[0].finish / c->weight;
+}
+
+static inline void gheap_place(struct cpn_flownet *net, struct cpn_flow_group *g, uint32_t i,
+                               struct cpn_flow_gentry e)
+{
+    g->heap[i] = e;
+    net->classes.items[e.cls].gpos = i;
+}
+
+static void gheap_restore(struct cpn_flownet *net, struct cpn_flow_group *g, uint32_t i,
+                          struct cpn_flow_gentry e)
+{
+    struct cpn_flow_gentry *h = g->heap;
+    while (i > 0 && e.key < h[(i - 1) / 2].key) {
+        gheap_place(net, g, i, h[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    for (;;) {
+        uint32_t l = 2 * i + 1;
+        if (l >= g->hlen)
+            break;
+        if (l + 1 < g->hlen && h[l + 1].key < h[l].key)
+            l++;
+        if (!(h[l].key < e.key))
+            break;
+        gheap_place(net, g, i, h[l]);
+        i = l;
+    }
+    gheap_place(net, g, i, e);
+}
+
+static void gheap_remove(struct cpn_flownet *net, struct cpn_flow_group *g, uint32_t i)
+{
+    struct cpn_flow_gentry last = g->heap[--g->hlen];
+    if (i < g->hlen)
+        gheap_restore(net, g, i, last);
+}
+
+static int gheap_reserve(struct cpn_flow_group *g, uint32_t need)
+{
+    if (need <= g->hcap)
+        return CPN_OK;
+    uint32_t nc = g->hcap ? g->hcap : 4;
+    while (nc < need)
+        nc *= 2;
+    struct cpn_flow_gentry *h = realloc(g->heap, nc * sizeof *h);
+    if (!h)
+        return CPN_ENOMEM;
+    g->heap = h;
+    g->hcap = nc;
+    return CPN_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Classes in groups */
+
+int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, double now)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
     uint32_t n;
     const uint32_t *hops = path_hops(net, c->path, &n);
-    c->slot = (uint32_t)net->comp_cls.len;
-    if (cpn_array_push(&net->comp_cls, id) != CPN_OK ||
-        cpn_array_reserve(&net->comp, net->comp_cls.len) != CPN_OK ||
-        cpn_array_reserve(&net->xhops, net->xhops.len + n) != CPN_OK ||
-        cpn_array_reserve(&net->comp_res, net->comp_res.len + n) != CPN_OK)
+    if (pair_reserve(net, dest, hops, n) != CPN_OK)
         return CPN_ENOMEM;
-    uint32_t *x = net->xhops.items + net->xhops.len, k = 0;
-    double lv = c->bound / c->weight;
+    double nw = c->n * c->weight;
+    if (dest < net->n_res) {
+        struct cpn_flow_group *g = &net->groups[dest];
+        if (gheap_reserve(g, g->hlen + 1) != CPN_OK)
+            return NOMEM();
+        group_advance(g, now);
+        c->anchor = g->vtime - c->service / c->weight;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t pid = pair_find(net, dest, hops[i]);
+            if (pid == CPN_NONE)
+                pid = pair_create(net, dest, hops[i]);
+            struct cpn_flow_pair *p = &net->pairs.items[pid];
+            p->a += nw;
+            p->cnt++;
+            c->pp[i] = pid;
+        }
+        c->grp = dest;
+        g->hlen++;
+        gheap_restore(net, g, g->hlen - 1, (struct cpn_flow_gentry){class_key(c), cid});
+    } else {
+        /* At its bound: a group of its own, one pair per hop (never looked up). */
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t pid = pair_create(net, dest, hops[i]);
+            net->pairs.items[pid].a = nw;
+            net->pairs.items[pid].cnt = 1;
+            c->pp[i] = pid;
+        }
+        c->grp = dest;
+        c->t_service = now;
+    }
+    return CPN_OK;
+}
+
+void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, int defer)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    double service = class_service(net, c, now);
+    if (c->grp < net->n_res) {
+        struct cpn_flow_group *g = &net->groups[c->grp];
+        gheap_remove(net, g, c->gpos);
+        if (g->hlen == 0 && !defer) { /* rebase the empty group's clock */
+            g->vtime = 0;
+            g->t_v = now;
+        }
+    } else if (c->grp != GRP_NONE) {
+        cpn_flow_timer_remove_(net, c->grp);
+    }
+    if (c->grp != GRP_NONE) {
+        uint32_t n;
+        path_hops(net, c->path, &n);
+        double nw = c->n * c->weight;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t pid = c->pp[i];
+            struct cpn_flow_pair *p = &net->pairs.items[pid];
+            if (p->g == CPN_NONE)
+                continue; /* a repeated hop's pair, already freed */
+            p->a -= nw;
+            if (--p->cnt == 0) {
+                p->a = 0; /* exact: no drift survives an empty pair */
+                if (!defer)
+                    pair_delete(net, pid);
+                else if (cpn_array_push(&net->garbage, pid) != CPN_OK)
+                    continue; /* kept empty (a = 0, harmless) rather than fail here */
+            }
+        }
+    }
+    c->service = service;
+    c->t_service = now;
+    c->grp = GRP_NONE;
+}
+
+void cpn_flow_class_resize_(struct cpn_flownet *net, struct cpn_flow_class *c, int64_t dn,
+                            double now)
+{
+    double rate = class_rate(net, c), dw = (double)dn * c->weight;
+    double dd = class_demand(c, (uint32_t)((int64_t)c->n + dn)) - class_demand(c, c->n);
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        struct cpn_flow_resource *r = &net->res[hops[i]];
+        account(r, now);
+        r->nflows = (uint32_t)((int64_t)r->nflows + dn);
+        if (r->nflows == 0) { /* exact zeros: no drift survives an idle resource */
+            r->load = r->wsum = r->demand = 0;
+        } else {
+            r->load += (double)dn * rate;
+            r->wsum += dw;
+            r->demand += dd;
+        }
+        if (c->grp != GRP_NONE)
+            net->pairs.items[c->pp[i]].a += dw;
+    }
+    c->n = (uint32_t)((int64_t)c->n + dn);
+}
+
+/* (Re)set the completion timer of a class at its bound. */
+static int cap_schedule(struct cpn_flownet *net, uint32_t cid, double now)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    uint32_t id = net->n_res + cid;
+    if (c->hlen == 0) {
+        cpn_flow_timer_remove_(net, id);
+        return CPN_OK;
+    }
+    c->service = class_service(net, c, now);
+    c->t_service = now;
+    if (!(c->brate > 0)) {
+        cpn_flow_timer_remove_(net, id);
+        return CPN_OK;
+    }
+    return cpn_flow_timer_set_(net, id, now + max2(c->heap[0].finish - c->service, 0) / c->brate);
+}
+
+int cpn_flow_group_schedule_(struct cpn_flownet *net, uint32_t r, double now)
+{
+    struct cpn_flow_group *g = &net->groups[r];
+    if (g->hlen == 0 || !(g->theta > 0)) {
+        cpn_flow_timer_remove_(net, r);
+        return CPN_OK;
+    }
+    group_advance(g, now);
+    return cpn_flow_timer_set_(net, r, now + max2(g->heap[0].key - g->vtime, 0) / g->theta);
+}
+
+int cpn_flow_class_rekey_(struct cpn_flownet *net, uint32_t cid, double now)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    if (c->grp == GRP_NONE)
+        return CPN_OK;
+    if (c->grp >= net->n_res)
+        return cap_schedule(net, cid, now);
+    struct cpn_flow_group *g = &net->groups[c->grp];
+    gheap_restore(net, g, c->gpos, (struct cpn_flow_gentry){class_key(c), cid});
+    return cpn_flow_group_schedule_(net, c->grp, now);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The solve: collect what is in play, fill, apply */
+
+static void new_stamp(struct cpn_flownet *net)
+{
+    if (++net->stamp != 0)
+        return;
+    for (uint32_t r = 0; r < net->n_res; r++) /* wrapped: clear every mark once */
+        net->res[r].stamp = net->groups[r].stamp = net->groups[r].fstamp = 0;
+    for (size_t i = 0; i < net->classes.len; i++)
+        net->classes.items[i].stamp = net->classes.items[i].fstamp = 0;
+    net->stamp = 1;
+}
+
+/* Reach resource @p r, unless it is slack and was so when last reached: then it neither links
+ * groups nor constrains the filling.  The caller reserved room for every
+ * resource in net->reached. */
+static inline void reach(struct cpn_flownet *net, uint32_t r)
+{
+    struct cpn_flow_resource *res = &net->res[r];
+    if (res->stamp != net->stamp && (res->coupled || res_coupled(res))) {
+        res->stamp = net->stamp;
+        net->reached.items[net->reached.len++] = r;
+    }
+}
+
+/* Put resource group @p r in play (room for every group was reserved in net->play). */
+static void visit_group(struct cpn_flownet *net, uint32_t r)
+{
+    struct cpn_flow_group *g = &net->groups[r];
+    if (g->stamp == net->stamp)
+        return;
+    g->stamp = net->stamp;
+    net->play.items[net->play.len++] = r;
+    for (uint32_t k = 0; k < g->plen; k++)
+        reach(net, net->pairs.items[g->pairs[k]].r);
+}
+
+/* Put class @p cid in play on its own (no group yet, or at its bound). */
+static int visit_loose(struct cpn_flownet *net, uint32_t cid)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    if (c->stamp == net->stamp)
+        return CPN_OK;
+    c->stamp = net->stamp;
+    if (cpn_array_push(&net->loose, cid) != CPN_OK)
+        return NOMEM();
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    for (uint32_t i = 0; i < n; i++)
+        reach(net, hops[i]);
+    return CPN_OK;
+}
+
+/* A lower bound on the new level of a class that gained flows: no resource r of its path can
+ * saturate below C_r / W_r (W_r the weight of all flows crossing r: a flow frozen earlier runs
+ * below the level), and it runs at most at its bound. */
+static double grown_bound(const struct cpn_flownet *net, const struct cpn_flow_class *c)
+{
+    double lv = class_bound(c, c->n) / c->weight;
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
     for (uint32_t i = 0; i < n; i++) {
         const struct cpn_flow_resource *r = &net->res[hops[i]];
-        check_res(net, hops[i]);
-        if (r->xstamp == net->stamp)
-            x[k++] = hops[i];
-        if (level && r->coupled)
-            lv = min2(lv, r->wsum > 0 ? r->capacity / r->wsum : 0);
+        lv = min2(lv, r->wsum > 0 ? r->capacity / r->wsum : 0);
     }
-    net->comp.items[c->slot] = (struct cpn_flow_scratch){0, (uint32_t)net->xhops.len, k};
-    net->comp.len = net->comp_cls.len;
-    net->xhops.len += k;
-    if (level)
-        *level = min2(*level, lv);
-    return CPN_OK;
+    return lv;
 }
 
-/* Join the classes of an expanded resource to the component and set its filling state.  A
- * class whose old level (rate / weight) is below @p keep is not joined: it keeps its rate, which
- * counts as frozen on the resource. */
-static int expand(struct cpn_flownet *net, uint32_t rid, double keep)
+/* Is group @p g (resource group or class at its bound) in play? */
+static inline int in_play(const struct cpn_flownet *net, uint32_t g)
 {
-    struct cpn_flow_resource *r = &net->res[rid];
-    double demand = 0, w = 0, frozen = 0;
-    uint32_t cnt = 0;
-    for (uint32_t k = 0; k < r->len; k++) {
-        uint32_t id = r->list[k];
-        struct cpn_flow_class *c = &net->classes.items[id];
-        demand += c->n * c->bound;
-        if (c->stamp != net->stamp) {
-            if (c->fstamp == net->stamp || c->rate < keep * c->weight) {
-                c->fstamp = net->stamp; /* kept at its rate */
-                frozen += c->n * c->rate;
-                continue;
-            }
-            if (visit_class(net, id, NULL) != CPN_OK)
-                return CPN_ENOMEM;
-        }
-        w += c->n * c->weight;
-        cnt++;
-    }
-    r->demand = demand; /* exact again */
-    r->coupled = demand > r->capacity;
-    r->weight = r->weight_base = w;
-    r->cnt = cnt;
-    r->frozen = frozen;
-    return CPN_OK;
+    return g < net->n_res ? net->groups[g].stamp == net->stamp
+                          : net->classes.items[g - net->n_res].stamp == net->stamp;
 }
 
+static inline int class_frozen(const struct cpn_flownet *net, const struct cpn_flow_class *c)
+{
+    return c->fstamp == net->stamp ||
+           (c->grp < net->n_res && net->groups[c->grp].fstamp == net->stamp);
+}
 
+/*
+ * What is in play: the groups whose level may change and the classes handled on their own.
+ * Starting from the changes (dirty classes and resources), a breadth-first walk over resources
+ * joins every group that crosses a reached resource, unless its level lies below the lowest
+ * level the changes can affect (the keep level: such groups keep their rates, which count as
+ * frozen on the resources); a joined group reaches the resources it crosses.  A resource's own
+ * group always joins (in exact arithmetic implied: a group crossing it runs at or below its
+ * level).  A resource that is slack now and was slack when last reached joins nothing: it
+ * cannot bind, so what changes on it changes nothing for the groups crossing it.  (It is still
+ * a constraint of the filling when reached: that is what bounds its classes.)
+ */
 static int collect(struct cpn_flownet *net)
 {
-    if (++net->stamp == 0) { /* wrapped: clear every mark once */
-        for (uint32_t r = 0; r < net->n_res; r++)
-            net->res[r].stamp = net->res[r].xstamp = 0;
-        for (size_t i = 0; i < net->classes.len; i++)
-            net->classes.items[i].stamp = net->classes.items[i].fstamp = 0;
-        net->stamp = 1;
-    }
-    net->comp_cls.len = net->comp.len = net->comp_res.len = net->xhops.len = 0;
-    /* The lowest level the changes can affect: the old level of a class that lost flows, or the
-     * new level of a class that gained flows (bounded from below while visiting it). */
+    new_stamp(net);
+    net->play.len = net->loose.len = net->reached.len = 0;
+    net->moves.len = net->garbage.len = net->touched.len = 0;
+    if (cpn_array_reserve(&net->reached, net->n_res) != CPN_OK ||
+        cpn_array_reserve(&net->play, net->n_res) != CPN_OK)
+        return NOMEM();
+    /* The lowest level the changes can affect: the old level of a class that lost flows, or
+     * the new level of a class that gained flows (bounded from below). */
     double keep = net->low_level;
     net->low_level = INFINITY;
     for (size_t i = 0; i < net->dirty_cls.len; i++) {
-        uint32_t id = net->dirty_cls.items[i];
-        struct cpn_flow_class *c = &net->classes.items[id];
-        int grew = c->dirty & DIRTY_GREW;
-        if (c->n == 0)
-            c->dirty = 0;
-        else if (visit_class(net, id, grew ? &keep : NULL) != CPN_OK)
-            return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+        const struct cpn_flow_class *c = &net->classes.items[net->dirty_cls.items[i]];
+        if (c->n && (c->dirty & DIRTY_GREW))
+            keep = min2(keep, grown_bound(net, c));
     }
     keep *= 1 - FLOW_PRUNE_MARGIN;
-    if (cpn_array_reserve(&net->comp_res, net->comp_res.len + net->dirty_res.len) != CPN_OK)
-        return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+    for (size_t i = 0; i < net->dirty_cls.len; i++) {
+        uint32_t cid = net->dirty_cls.items[i];
+        struct cpn_flow_class *c = &net->classes.items[cid];
+        c->dirty = 0;
+        if (c->n == 0)
+            continue;
+        if (c->grp < net->n_res)
+            visit_group(net, c->grp);
+        else if (visit_loose(net, cid) != CPN_OK)
+            return CPN_ENOMEM;
+    }
     for (size_t i = 0; i < net->dirty_res.len; i++) {
         net->res[net->dirty_res.items[i]].dirty = 0;
-        check_res(net, net->dirty_res.items[i]);
+        reach(net, net->dirty_res.items[i]);
     }
     net->dirty_cls.len = net->dirty_res.len = 0;
-    for (size_t i = 0; i < net->comp_res.len; i++)
-        if (expand(net, net->comp_res.items[i], keep) != CPN_OK)
-            return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+    for (size_t i = 0; i < net->reached.len; i++) {
+        uint32_t rid = net->reached.items[i];
+        struct cpn_flow_resource *r = &net->res[rid];
+        if (net->groups[rid].hlen)
+            visit_group(net, rid);
+        uint8_t was = r->coupled;
+        r->coupled = (uint8_t)res_coupled(r);
+        if (!(was | r->coupled))
+            continue;
+        for (uint32_t k = 0; k < r->plen; k++) {
+            uint32_t g = net->pairs.items[r->pairs[k]].g;
+            if (g < net->n_res) {
+                if (net->groups[g].stamp != net->stamp && net->groups[g].theta >= keep)
+                    visit_group(net, g);
+            } else {
+                const struct cpn_flow_class *c = &net->classes.items[g - net->n_res];
+                if (c->stamp != net->stamp && c->brate / c->weight >= keep &&
+                    visit_loose(net, g - net->n_res) != CPN_OK)
+                    return CPN_ENOMEM;
+            }
+        }
+    }
+    return CPN_OK;
+}
+
+/* The unfrozen weight and frozen rate of every reached resource that can bind.  A slack one
+ * (reached because it was not slack before) stays out of the filling: the bounds of its
+ * classes imply its constraint, and the filling enforces them (fill_entries()). */
+static void init_resources(struct cpn_flownet *net)
+{
+    for (size_t i = 0; i < net->reached.len; i++) {
+        struct cpn_flow_resource *r = &net->res[net->reached.items[i]];
+        if (!r->coupled)
+            continue;
+        double u = 0, frozen = 0;
+        uint32_t ucnt = 0;
+        for (uint32_t k = 0; k < r->plen; k++) {
+            const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k]];
+            if (in_play(net, p->g)) {
+                u += p->a;
+                ucnt += p->cnt;
+            } else if (p->g < net->n_res) {
+                frozen += net->groups[p->g].theta * p->a;
+            } else {
+                const struct cpn_flow_class *c = &net->classes.items[p->g - net->n_res];
+                frozen += c->n * c->brate;
+            }
+        }
+        r->u = u;
+        r->ucnt = ucnt;
+        r->lcnt = 0;
+        r->frozen = frozen;
+    }
+    for (size_t i = 0; i < net->loose.len; i++) {
+        const struct cpn_flow_class *c = &net->classes.items[net->loose.items[i]];
+        if (c->grp != GRP_NONE)
+            continue; /* at its bound: counted through its pairs */
+        uint32_t n;
+        const uint32_t *hops = path_hops(net, c->path, &n);
+        for (uint32_t k = 0; k < n; k++) {
+            struct cpn_flow_resource *r = &net->res[hops[k]];
+            if (r->coupled) {
+                r->u += c->n * c->weight;
+                r->ucnt++;
+                r->lcnt++;
+            }
+        }
+    }
+    for (size_t i = 0; i < net->reached.len; i++) {
+        struct cpn_flow_resource *r = &net->res[net->reached.items[i]];
+        r->u_base = r->u;
+    }
+}
+
+/* Recompute the unfrozen weight of a resource from its pairs and classes in no group. */
+static void reweigh(struct cpn_flownet *net, struct cpn_flow_resource *r, uint32_t rid)
+{
+    double u = 0;
+    for (uint32_t k = 0; k < r->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k]];
+        if (p->g < net->n_res) {
+            const struct cpn_flow_group *g = &net->groups[p->g];
+            if (g->stamp == net->stamp && g->fstamp != net->stamp)
+                u += p->a;
+        } else {
+            const struct cpn_flow_class *c = &net->classes.items[p->g - net->n_res];
+            if (c->stamp == net->stamp && c->fstamp != net->stamp)
+                u += p->a;
+        }
+    }
+    for (size_t i = 0; r->lcnt && i < net->loose.len; i++) {
+        const struct cpn_flow_class *c = &net->classes.items[net->loose.items[i]];
+        if (c->grp != GRP_NONE || c->fstamp == net->stamp)
+            continue;
+        uint32_t n;
+        const uint32_t *hops = path_hops(net, c->path, &n);
+        for (uint32_t k = 0; k < n; k++)
+            if (hops[k] == rid)
+                u += c->n * c->weight;
+    }
+    r->u = r->u_base = u;
+}
+
+/* Weight @p a of @p cnt incidences on resource @p rid freezes, adding rate @p rate. */
+static inline void res_freeze(struct cpn_flownet *net, uint32_t rid, double a, uint32_t cnt,
+                              double rate)
+{
+    struct cpn_flow_resource *r = &net->res[rid];
+    if (!r->coupled)
+        return; /* not in the filling */
+    r->frozen += rate;
+    r->ucnt -= cnt;
+    if (r->ucnt == 0) {
+        r->u = 0;
+    } else {
+        r->u -= a;
+        if (r->u < FLOW_REWEIGH * r->u_base)
+            reweigh(net, r, rid);
+    }
+}
+
+/* Freeze the whole group of resource @p s at level @p x. */
+static void freeze_group(struct cpn_flownet *net, uint32_t s, double x)
+{
+    struct cpn_flow_group *g = &net->groups[s];
+    g->fstamp = net->stamp;
+    g->theta_new = x;
+    for (uint32_t k = 0; k < g->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[g->pairs[k]];
+        if (p->cnt)
+            res_freeze(net, p->r, p->a, p->cnt, x * p->a);
+    }
+}
+
+/* Freeze class @p cid on its own at per-flow @p rate; it goes to group @p dest (a resource, or
+ * n_res + cid for its bound).  Leaving its old group happens now (its pairs must not count when
+ * that group freezes); entering the new one after the filling. */
+static int freeze_class(struct cpn_flownet *net, uint32_t cid, double rate, uint32_t dest,
+                        double now)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    c->fstamp = net->stamp;
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    double nw = c->n * c->weight, nr = c->n * rate;
+    int none = c->grp == GRP_NONE;
+    for (uint32_t i = 0; i < n; i++) {
+        if (none && net->res[hops[i]].coupled)
+            net->res[hops[i]].lcnt--;
+        res_freeze(net, hops[i], nw, 1, nr);
+    }
+    double old = class_rate(net, c);
+    if (dest == c->grp && rate == old)
+        return CPN_OK; /* stays at its bound */
+    if (cpn_array_reserve(&net->moves, net->moves.len + 1) != CPN_OK ||
+        cpn_array_reserve(&net->touched, net->touched.len + 1) != CPN_OK)
+        return NOMEM();
+    if (c->grp < net->n_res)
+        net->touched.items[net->touched.len++] = c->grp;
+    if (!none && dest != c->grp) /* (at its bound with a new rate, it stays in its group) */
+        cpn_flow_group_leave_(net, cid, now, 1);
+    net->moves.items[net->moves.len++] = (struct cpn_flow_move){old, rate, cid, dest};
+    return CPN_OK;
+}
+
+/* Does the path of class @p c cross resource @p s? */
+static int crosses(const struct cpn_flownet *net, const struct cpn_flow_class *c, uint32_t s)
+{
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    for (uint32_t i = 0; i < n; i++)
+        if (hops[i] == s)
+            return 1;
+    return 0;
+}
+
+/* Freeze class @p cid at level @p x set by resource @p s, or at its bound if that is lower (a
+ * tie: the bound's entry would have come first). */
+static int freeze_at(struct cpn_flownet *net, uint32_t cid, double x, uint32_t s, double now)
+{
+    const struct cpn_flow_class *c = &net->classes.items[cid];
+    double rate = c->weight * x, bound = class_bound(c, c->n);
+    return rate <= bound ? freeze_class(net, cid, rate, s, now)
+                         : freeze_class(net, cid, bound, net->n_res + cid, now);
+}
+
+/* Resource @p s saturates at level @p x with unfrozen classes of other groups (or of none)
+ * crossing it: their bottleneck moves to s.  Found through s's pairs, one group at a time. */
+static int freeze_others(struct cpn_flownet *net, uint32_t s, double x, double now)
+{
+    struct cpn_flow_resource *r = &net->res[s];
+    for (size_t i = 0; r->lcnt && i < net->loose.len; i++) {
+        uint32_t cid = net->loose.items[i];
+        const struct cpn_flow_class *c = &net->classes.items[cid];
+        if (c->grp != GRP_NONE || c->fstamp == net->stamp || !crosses(net, c, s))
+            continue;
+        int rc = freeze_at(net, cid, x, s, now);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    for (uint32_t k = 0; r->ucnt && k < r->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k]];
+        if (p->cnt == 0 || !in_play(net, p->g))
+            continue;
+        net->pick.len = 0;
+        if (p->g < net->n_res) {
+            const struct cpn_flow_group *h = &net->groups[p->g];
+            if (h->fstamp == net->stamp)
+                continue;
+            for (uint32_t j = 0; j < h->hlen; j++)
+                if (crosses(net, &net->classes.items[h->heap[j].cls], s) &&
+                    cpn_array_push(&net->pick, h->heap[j].cls) != CPN_OK)
+                    return NOMEM();
+        } else if (net->classes.items[p->g - net->n_res].fstamp != net->stamp &&
+                   cpn_array_push(&net->pick, p->g - net->n_res) != CPN_OK) {
+            return NOMEM();
+        }
+        for (size_t j = 0; j < net->pick.len; j++) {
+            int rc = freeze_at(net, net->pick.items[j], x, s, now);
+            if (rc != CPN_OK)
+                return rc;
+        }
+    }
     return CPN_OK;
 }
 
@@ -177,60 +736,66 @@ static inline void queue_pop(struct cpn_flow_sentry *h, size_t *head, size_t *le
     }
 }
 
-static void freeze(struct cpn_flownet *net, uint32_t id, double rate)
+/* The bound entry of an in-play class, if it needs one: its bound / weight, unless the bound is
+ * its path's smallest capacity and that resource is in the filling (its share never exceeds
+ * C / (n w) while the class is unfrozen), or it has none. */
+static inline int bound_entry(const struct cpn_flownet *net, uint32_t cid,
+                              struct cpn_flow_sentry *e)
 {
-    struct cpn_flow_class *c = &net->classes.items[id];
-    c->fstamp = net->stamp;
-    struct cpn_flow_scratch *x = &net->comp.items[c->slot];
-    x->new_rate = rate;
-    const uint32_t *hops = net->xhops.items + x->xoff;
-    for (uint32_t i = 0; i < x->xlen; i++) {
-        struct cpn_flow_resource *r = &net->res[hops[i]];
-        if (!r->coupled)
-            continue;
-        r->frozen += c->n * rate;
-        if (--r->cnt == 0) {
-            r->weight = 0;
-            continue;
-        }
-        r->weight -= c->n * c->weight;
-        if (r->weight < FLOW_REWEIGH * r->weight_base) {
-            double w = 0;
-            for (uint32_t k = 0; k < r->len; k++) {
-                const struct cpn_flow_class *o = &net->classes.items[r->list[k]];
-                if (o->fstamp != net->stamp)
-                    w += o->n * o->weight;
-            }
-            r->weight = r->weight_base = w;
-        }
+    const struct cpn_flow_class *c = &net->classes.items[cid];
+    double bound = class_bound(c, c->n);
+    if (!isfinite(bound))
+        return 0;
+    if (bound < c->cap && c->min_res != CPN_NONE) {
+        const struct cpn_flow_resource *m = &net->res[c->min_res];
+        if (m->stamp == net->stamp && m->coupled)
+            return 0;
     }
+    *e = (struct cpn_flow_sentry){bound / c->weight, CAP_ITEM | cid};
+    return 1;
 }
 
-static int fill(struct cpn_flownet *net)
+/* The entries of the filling: reached resources that can bind, and the bounds of the classes
+ * in play that need one. */
+static int fill_entries(struct cpn_flownet *net, size_t *out)
 {
+    size_t need = net->reached.len + net->loose.len;
+    for (size_t i = 0; i < net->play.len; i++)
+        need += net->groups[net->play.items[i]].hlen;
     net->heap.len = 0;
-    if (cpn_array_reserve(&net->heap, net->comp_res.len + net->comp_cls.len) != CPN_OK)
-        return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+    if (cpn_array_reserve(&net->heap, need) != CPN_OK)
+        return NOMEM();
     struct cpn_flow_sentry *h = net->heap.items;
     size_t len = 0;
-    for (size_t i = 0; i < net->comp_res.len; i++) {
-        uint32_t rid = net->comp_res.items[i];
-        struct cpn_flow_resource *r = &net->res[rid];
-        if (r->coupled && r->cnt) /* else slack (implied by the class bounds) or all kept */
-            h[len++] = (struct cpn_flow_sentry){max2(r->capacity - r->frozen, 0) / r->weight, rid};
+    for (size_t i = 0; i < net->reached.len; i++) {
+        uint32_t rid = net->reached.items[i];
+        const struct cpn_flow_resource *r = &net->res[rid];
+        if (r->coupled && r->ucnt)
+            h[len++] = (struct cpn_flow_sentry){max2(r->capacity - r->frozen, 0) / r->u, rid};
     }
-    for (size_t i = 0; i < net->comp_cls.len; i++) {
-        uint32_t id = net->comp_cls.items[i];
-        struct cpn_flow_class *c = &net->classes.items[id];
-        if (!isfinite(c->bound))
-            continue;
-        /* A bound set by the smallest capacity is implied when that resource is in the filling:
-         * its share (C - frozen) / W never exceeds C / (n w) while the class is unfrozen. */
-        const struct cpn_flow_resource *m = c->min_res != CPN_NONE ? &net->res[c->min_res] : NULL;
-        if (m && c->bound < c->cap && m->xstamp == net->stamp && m->coupled)
-            continue;
-        h[len++] = (struct cpn_flow_sentry){c->bound / c->weight, CAP_ITEM | id};
+    for (size_t i = 0; i < net->loose.len; i++)
+        len += (size_t)bound_entry(net, net->loose.items[i], &h[len]);
+    for (size_t i = 0; i < net->play.len; i++) {
+        const struct cpn_flow_group *g = &net->groups[net->play.items[i]];
+        for (uint32_t j = 0; j < g->hlen; j++)
+            len += (size_t)bound_entry(net, g->heap[j].cls, &h[len]);
     }
+    *out = len;
+    return CPN_OK;
+}
+
+/* Progressive filling over what is in play: the level rises; the resource whose share
+ * (capacity - frozen) / unfrozen weight is smallest saturates and freezes every unfrozen class
+ * crossing it (its own group at once, others one by one); a class whose bound / weight is
+ * reached freezes at its bound. */
+static int fill(struct cpn_flownet *net, double now)
+{
+    size_t len = 0;
+    init_resources(net);
+    int rc = fill_entries(net, &len);
+    if (rc != CPN_OK)
+        return rc;
+    struct cpn_flow_sentry *h = net->heap.items;
     /* The queue of entries by key: small fillings (the common case) sort their entries once and
      * consume them from the front, a stale key moving back by insertion; large ones keep a
      * binary heap.  Either way h[head] is the entry with the smallest key. */
@@ -246,21 +811,24 @@ static int fill(struct cpn_flownet *net)
         uint32_t item = h[head].item;
         double key = h[head].key;
         if (item & CAP_ITEM) {
-            uint32_t id = item & ~CAP_ITEM;
+            uint32_t cid = item & ~CAP_ITEM;
             queue_pop(h, &head, &len, sorted);
-            if (net->classes.items[id].fstamp == net->stamp)
+            const struct cpn_flow_class *c = &net->classes.items[cid];
+            if (class_frozen(net, c))
                 continue;
             level = key <= level * (1 + FLOW_TIE_REL) ? level : key;
-            freeze(net, id, net->classes.items[id].bound);
+            rc = freeze_class(net, cid, class_bound(c, c->n), net->n_res + cid, now);
+            if (rc != CPN_OK)
+                return rc;
             continue;
         }
         struct cpn_flow_resource *r = &net->res[item];
-        if (r->cnt == 0) {
+        if (r->ucnt == 0) {
             queue_pop(h, &head, &len, sorted);
             continue;
         }
-        double share = max2(r->capacity - r->frozen, 0) / r->weight;
-        if (share > key) { /* stale key: the share rose as other flows froze */
+        double share = max2(r->capacity - r->frozen, 0) / r->u;
+        if (share > key) { /* stale key: the share rose as other classes froze */
             h[head].key = share;
             if (sorted)
                 for (size_t i = head; i + 1 < len && h[i + 1].key < h[i].key; i++) {
@@ -274,11 +842,85 @@ static int fill(struct cpn_flownet *net)
         }
         queue_pop(h, &head, &len, sorted);
         level = share <= level * (1 + FLOW_TIE_REL) ? level : share;
-        for (uint32_t k = 0; k < r->len; k++) {
-            uint32_t id = r->list[k];
-            const struct cpn_flow_class *c = &net->classes.items[id];
-            if (c->fstamp != net->stamp)
-                freeze(net, id, min2(c->weight * level, c->bound));
+        /* The resource becomes (or stays) a bottleneck: its group takes the level. */
+        struct cpn_flow_group *g = &net->groups[item];
+        if (g->stamp != net->stamp) {
+            g->stamp = net->stamp;
+            net->play.items[net->play.len++] = item;
+        }
+        if (g->fstamp != net->stamp)
+            freeze_group(net, item, level);
+        if (r->ucnt && (rc = freeze_others(net, item, level, now)) != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
+/* Apply the filling: new group levels (loads, timers), classes entering their new groups. */
+static int apply(struct cpn_flownet *net, double now)
+{
+    for (size_t i = 0; i < net->play.len; i++) {
+        uint32_t rid = net->play.items[i];
+        struct cpn_flow_group *g = &net->groups[rid];
+        if (g->fstamp != net->stamp || g->theta_new == g->theta)
+            continue;
+        group_advance(g, now);
+        double d = g->theta_new - g->theta;
+        for (uint32_t k = 0; k < g->plen; k++) {
+            const struct cpn_flow_pair *p = &net->pairs.items[g->pairs[k]];
+            if (p->a != 0) {
+                struct cpn_flow_resource *r = &net->res[p->r];
+                account(r, now);
+                r->load += d * p->a;
+            }
+        }
+        g->theta = g->theta_new;
+        if (cpn_array_push(&net->touched, rid) != CPN_OK)
+            return NOMEM();
+    }
+    for (size_t i = 0; i < net->moves.len; i++) {
+        struct cpn_flow_move m = net->moves.items[i];
+        struct cpn_flow_class *c = &net->classes.items[m.cls];
+        double d = c->n * (m.new_rate - m.old_rate);
+        if (d != 0) {
+            uint32_t n;
+            const uint32_t *hops = path_hops(net, c->path, &n);
+            for (uint32_t k = 0; k < n; k++) {
+                struct cpn_flow_resource *r = &net->res[hops[k]];
+                account(r, now);
+                r->load += d;
+            }
+        }
+        int rc = CPN_OK;
+        if (m.dest >= net->n_res) { /* at its bound: the new rate from now on */
+            c->service = class_service(net, c, now);
+            c->t_service = now;
+            c->brate = m.new_rate;
+        }
+        if (m.dest != c->grp)
+            rc = cpn_flow_group_enter_(net, m.cls, m.dest, now);
+        if (rc == CPN_OK)
+            rc = m.dest < net->n_res ? cpn_array_push(&net->touched, m.dest)
+                                     : cap_schedule(net, m.cls, now);
+        if (rc != CPN_OK)
+            return rc == CPN_ENOMEM ? NOMEM() : rc;
+    }
+    for (size_t i = 0; i < net->touched.len; i++) {
+        int rc = cpn_flow_group_schedule_(net, net->touched.items[i], now);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < net->garbage.len; i++) {
+        uint32_t pid = net->garbage.items[i];
+        const struct cpn_flow_pair *p = &net->pairs.items[pid];
+        if (p->g != CPN_NONE && p->cnt == 0)
+            pair_delete(net, pid);
+    }
+    for (size_t i = 0; i < net->play.len; i++) { /* rebase the clocks of emptied groups */
+        struct cpn_flow_group *g = &net->groups[net->play.items[i]];
+        if (g->hlen == 0) {
+            g->vtime = 0;
+            g->t_v = now;
         }
     }
     return CPN_OK;
@@ -288,35 +930,15 @@ int cpn_flow_solve_(struct cpn_flownet *net, double now)
 {
     int rc = collect(net);
     if (rc == CPN_OK)
-        rc = fill(net);
+        rc = fill(net, now);
+    if (rc == CPN_OK)
+        rc = apply(net, now);
     if (rc != CPN_OK)
         return rc;
     net->stats.solves++;
-    net->stats.solved_classes += net->comp_cls.len;
-    net->stats.solved_resources += net->comp_res.len;
-    for (size_t i = 0; i < net->comp_cls.len; i++) {
-        struct cpn_flow_class *c = &net->classes.items[net->comp_cls.items[i]];
-        double new_rate = net->comp.items[i].new_rate;
-        CPN_ASSERT(c->fstamp == net->stamp);
-        if (new_rate != c->rate || c->dirty) {
-            class_advance(c, now);
-            double dl = c->n * (new_rate - c->rate);
-            if (dl != 0) {
-                uint32_t n;
-                const uint32_t *hops = path_hops(net, c->path, &n);
-                for (uint32_t k = 0; k < n; k++) {
-                    struct cpn_flow_resource *r = &net->res[hops[k]];
-                    account(r, now);
-                    r->load += dl;
-                }
-            }
-            c->rate = new_rate;
-            c->dirty = 0;
-            rc = cpn_flow_schedule_(net, c, now);
-            if (rc != CPN_OK)
-                return rc;
-        }
-    }
+    net->stats.solved_classes += net->play.len + net->loose.len;
+    net->stats.solved_resources += net->reached.len;
+    net->stats.moved_classes += net->moves.len;
     return CPN_OK;
 }
 
@@ -325,8 +947,9 @@ int cpn_flow_solve_(struct cpn_flownet *net, double now)
 
 static inline uint32_t *timer_pos(struct cpn_flownet *net, uint32_t id)
 {
-    return id & TIMER_FLOW ? &net->flows.items[id & ~TIMER_FLOW].pos
-                           : &net->classes.items[id].tpos;
+    return id & TIMER_FLOW      ? &net->flows.items[id & ~TIMER_FLOW].pos
+           : id < net->n_res    ? &net->groups[id].tpos
+                                : &net->classes.items[id - net->n_res].tpos;
 }
 
 static inline int timer_before(const struct cpn_flow_timer *a, const struct cpn_flow_timer *b)
@@ -378,7 +1001,7 @@ int cpn_flow_timer_set_(struct cpn_flownet *net, uint32_t id, double time)
     net->stats.reschedules++;
     if (pos == CPN_NONE) {
         if (cpn_array_reserve(heap, heap->len + 1) != CPN_OK)
-            return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+            return NOMEM();
         pos = (uint32_t)heap->len++;
     }
     timer_restore(net, heap, pos, t);
@@ -402,15 +1025,4 @@ const struct cpn_flow_timer *cpn_flow_timer_first_(const struct cpn_flownet *net
     const struct cpn_flow_timer *a = net->timers[0].len ? &net->timers[0].items[0] : NULL,
                                 *b = net->timers[1].len ? &net->timers[1].items[0] : NULL;
     return !a ? b : !b ? a : timer_before(b, a) ? b : a;
-}
-
-int cpn_flow_schedule_(struct cpn_flownet *net, struct cpn_flow_class *c, double now)
-{
-    uint32_t id = (uint32_t)(c - net->classes.items);
-    if (c->n == 0 || !(c->rate > 0)) {
-        cpn_flow_timer_remove_(net, id);
-        return CPN_OK;
-    }
-    class_advance(c, now);
-    return cpn_flow_timer_set_(net, id, now + max2(c->heap[0].finish - c->service, 0) / c->rate);
 }
