@@ -131,6 +131,21 @@ static uint64_t class_hash(const struct cpn_flownet *net, uint32_t id)
     return class_key_hash(c->path, c->cap, c->weight);
 }
 
+/* The smallest capacity on path @p pid and a hop that has it. */
+static void path_cmin(struct cpn_flownet *net, uint32_t pid)
+{
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, pid, &n);
+    struct cpn_flow_path *p = &net->paths.items[pid];
+    p->cmin = INFINITY;
+    p->min_res = CPN_NONE;
+    for (uint32_t i = 0; i < n; i++)
+        if (net->res[hops[i]].capacity < p->cmin) {
+            p->cmin = net->res[hops[i]].capacity;
+            p->min_res = hops[i];
+        }
+}
+
 static int path_intern(struct cpn_flownet *net, const uint32_t *hops, uint32_t n, uint32_t *out)
 {
     uint64_t h = mix64(n);
@@ -158,10 +173,12 @@ static int path_intern(struct cpn_flownet *net, const uint32_t *hops, uint32_t n
         cpn_array_reserve(&net->paths, net->paths.len + 1) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
     uint32_t id = (uint32_t)net->paths.len;
-    net->paths.items[net->paths.len++] = (struct cpn_flow_path){(uint32_t)net->arena.len, n, h};
+    net->paths.items[net->paths.len++] =
+        (struct cpn_flow_path){INFINITY, (uint32_t)net->arena.len, n, CPN_NONE, h};
     if (n)
         memcpy(net->arena.items + net->arena.len, hops, n * sizeof *hops);
     net->arena.len += n;
+    path_cmin(net, id);
     size_t j = h & (net->ptab_size - 1);
     while (net->ptab[j] != CPN_NONE)
         j = (j + 1) & (net->ptab_size - 1);
@@ -172,20 +189,6 @@ static int path_intern(struct cpn_flownet *net, const uint32_t *hops, uint32_t n
 
 /* ---------------------------------------------------------------------------------------- */
 /* Classes */
-
-/* The smallest capacity on the path of class @p c and a hop that has it. */
-static void class_cmin(const struct cpn_flownet *net, struct cpn_flow_class *c)
-{
-    uint32_t n;
-    const uint32_t *hops = path_hops(net, c->path, &n);
-    c->cmin = INFINITY;
-    c->min_res = CPN_NONE;
-    for (uint32_t i = 0; i < n; i++)
-        if (net->res[hops[i]].capacity < c->cmin) {
-            c->cmin = net->res[hops[i]].capacity;
-            c->min_res = hops[i];
-        }
-}
 
 static int class_get(struct cpn_flownet *net, uint32_t pid, double cap, double weight,
                      uint32_t *out)
@@ -237,7 +240,6 @@ static int class_get(struct cpn_flownet *net, uint32_t pid, double cap, double w
     c->brate = 0;
     c->hlen = 0;
     c->path = pid;
-    class_cmin(net, c);
     c->n = c->refs = 0;
     c->grp = GRP_NONE;
     c->tpos = CPN_NONE;
@@ -345,7 +347,7 @@ static int class_empty(struct cpn_flownet *net, uint32_t id, double now)
             return rc;
     }
     cpn_flow_group_leave_(net, id, now, 0);
-    return grp < net->n_res ? cpn_flow_group_schedule_(net, grp, now) : CPN_OK;
+    return grp < net->n_res ? cpn_flow_retime_(net, grp) : CPN_OK;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -496,7 +498,7 @@ static int due_group(struct cpn_flownet *net, uint32_t r, double now)
         if (rc != CPN_OK)
             return rc;
     }
-    return cpn_flow_group_schedule_(net, r, now);
+    return cpn_flow_retime_(net, r);
 }
 
 /* A class at its bound is due: its members whose service is complete finish. */
@@ -544,6 +546,8 @@ static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
         }
         if (rc == CPN_OK && (net->dirty_cls.len || net->dirty_res.len))
             rc = cpn_flow_solve_(net, now);
+        if (rc == CPN_OK)
+            rc = cpn_flow_retime_flush_(net, now);
         first = cpn_flow_timer_first_(net);
         if (rc != CPN_OK || !first || first->time > now)
             break;
@@ -614,7 +618,6 @@ void cpn_flownet_free(struct cpn_flownet *net)
     free(net->res);
     free(net->groups);
     cpn_array_release(&net->pairs);
-    free(net->gtab);
     cpn_array_release(&net->flows);
     cpn_array_release(&net->classes);
     cpn_array_release(&net->arena);
@@ -626,7 +629,7 @@ void cpn_flownet_free(struct cpn_flownet *net)
     cpn_array_release(&net->play);
     cpn_array_release(&net->loose);
     cpn_array_release(&net->reached);
-    cpn_array_release(&net->touched);
+    cpn_array_release(&net->retime);
     cpn_array_release(&net->garbage);
     cpn_array_release(&net->pick);
     cpn_array_release(&net->moves);
@@ -657,15 +660,16 @@ int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double 
      * resource they cross: recomputed from scratch (capacity changes are rare). */
     for (uint32_t i = 0; i < net->n_res; i++)
         net->res[i].demand = 0;
+    for (uint32_t pid = 0; pid < net->paths.len; pid++)
+        path_cmin(net, pid);
     for (size_t i = 0; i < net->classes.len; i++) {
         struct cpn_flow_class *c = &net->classes.items[i];
         if (c->refs == 0)
             continue; /* free */
-        class_cmin(net, c);
         uint32_t n;
         const uint32_t *hops = path_hops(net, c->path, &n);
         for (uint32_t k = 0; k < n; k++)
-            net->res[hops[k]].demand += class_demand(c, c->n);
+            net->res[hops[k]].demand += class_demand(net, c, c->n);
     }
     int rc = mark_res(net, resource);
     return rc != CPN_OK ? rc : sync_tick(net);
@@ -808,6 +812,8 @@ int cpn_flow_cancel(struct cpn_flownet *net, cpn_flowh flow)
         return sync_tick(net);
     }
     int rc = flow_leave(net, slot);
+    if (rc == CPN_OK)
+        rc = cpn_flow_retime_flush_(net, cpn_engine_now(net->eng));
     return rc != CPN_OK ? rc : sync_tick(net);
 }
 

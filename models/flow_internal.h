@@ -99,10 +99,11 @@ struct cpn_flow_member {
 struct cpn_flow_class {
     double weight;  /* max-min weight */
     double cap;     /* per-flow rate bound [B/s] (INFINITY: none) */
-    double anchor;  /* in a resource group g: per-flow service = weight x (V_g - anchor) [B] */
-    double service; /* otherwise: cumulative per-flow service at t_service [B] */
+    union {
+        double anchor;  /* in a resource group g: per-flow service = weight x (V_g - anchor) */
+        double service; /* otherwise: cumulative per-flow service at t_service [B] */
+    };
     double t_service; /* [s] */
-    double cmin;    /* smallest capacity on its path (INFINITY for none) [B/s] */
     double brate;   /* at its bound: its per-flow rate, set by the last solve [B/s] */
     struct cpn_flow_member *heap; /* min-heap of members' finish points */
     uint32_t *pp;  /* pp[i]: the pair of hop i in its group (none in no group) */
@@ -110,7 +111,6 @@ struct cpn_flow_class {
     uint32_t path;
     uint32_t grp;  /* group: a resource id (its bottleneck), n_res + own id (at its bound), or
                     * GRP_NONE */
-    uint32_t min_res; /* a hop of smallest capacity (CPN_NONE for an empty path) */
     uint32_t gpos; /* position in its resource group's heap */
     uint32_t tpos; /* at its bound: position of its completion timer, else CPN_NONE; next free
                     * class when free */
@@ -138,6 +138,7 @@ struct cpn_flow_group {
     uint32_t hlen, hcap, plen, pcap;
     uint32_t tpos; /* position of its completion timer, else CPN_NONE */
     uint32_t stamp, fstamp; /* in play and frozen marks of the current solve */
+    uint8_t retime; /* listed in net->retime */
 };
 
 /* What a group puts on a resource. */
@@ -150,19 +151,26 @@ struct cpn_flow_pair {
     uint32_t ri;  /* index in the resource's pair list */
 };
 
+/* An entry of a resource's list of pairs: the pair and its group (kept here, so that finding
+ * a group's pair on a resource scans one contiguous array). */
+struct cpn_flow_ref {
+    uint32_t pair, g;
+};
+
 struct cpn_flow_resource {
     /* What the solve reads comes first. */
     double capacity; /* [B/s] */
     double u;        /* solver: weight of the unfrozen classes crossing it */
     double u_base;   /* solver: last exact u */
     double frozen;   /* solver: sum of frozen rates [B/s] */
-    uint32_t *pairs; /* pairs (g, this resource) */
+    struct cpn_flow_ref *pairs; /* pairs (g, this resource) */
     uint32_t plen, pcap;
     uint32_t ucnt;   /* solver: unfrozen (class, hop) incidences */
     uint32_t lcnt;   /* solver: of which by classes in no group */
     uint32_t stamp;  /* reached in this solve */
     uint8_t dirty;
-    uint8_t coupled; /* not slack when last reached (then a constraint of the filling) */
+    uint8_t coupled; /* not slack when last reached */
+    uint8_t infill;  /* solver: a constraint of the current filling (not slack, or changed) */
     double demand;   /* sum over crossing classes of min(n x cap, cmin) [B/s] (kept
                       * incrementally) */
     double wsum;     /* sum over crossing classes of n x weight (kept incrementally) */
@@ -176,7 +184,9 @@ struct cpn_flow_resource {
 };
 
 struct cpn_flow_path {
+    double cmin;       /* smallest capacity on it (INFINITY for none) [B/s] */
     uint32_t off, len; /* hops in the arena */
+    uint32_t min_res;  /* a hop of smallest capacity (CPN_NONE for none) */
     uint64_t hash;
 };
 
@@ -190,6 +200,7 @@ struct cpn_flow_move {
     double old_rate, new_rate; /* per flow [B/s] */
     uint32_t cls;
     uint32_t dest; /* resource group, or n_res + cls (its bound) */
+    uint8_t reuse; /* it left a group in this solve: its emptied pairs may be given to dest */
 };
 
 /* An internal timer: a flow's join (latency over), a group's or a class's at its bound
@@ -227,8 +238,6 @@ struct cpn_flownet {
     uint32_t free_class, live_classes;
     CPN_ARRAY(struct cpn_flow_pair) pairs;
     uint32_t free_pair;
-    uint32_t *gtab; /* open-addressing table of resource-group pairs by (g, r) */
-    size_t gtab_size, gtab_used;
     CPN_ARRAY(uint32_t) arena;
     CPN_ARRAY(struct cpn_flow_path) paths;
     uint32_t *ptab, *ctab; /* open-addressing tables of path and class ids */
@@ -239,7 +248,7 @@ struct cpn_flownet {
     CPN_ARRAY(uint32_t) play;    /* resource groups in play */
     CPN_ARRAY(uint32_t) loose;   /* classes in play on their own (no group, or at their bound) */
     CPN_ARRAY(uint32_t) reached; /* resources reached */
-    CPN_ARRAY(uint32_t) touched; /* resource groups whose timer must be set again */
+    CPN_ARRAY(uint32_t) retime;  /* resource groups whose timer must be set again */
     CPN_ARRAY(uint32_t) garbage; /* pairs emptied during the solve */
     CPN_ARRAY(uint32_t) pick;    /* members of a group leaving it */
     CPN_ARRAY(struct cpn_flow_move) moves;
@@ -301,9 +310,10 @@ static inline void group_advance(struct cpn_flow_group *g, double now)
 
 /* The most that the n flows of a class can take together: its cap each, and its path's smallest
  * capacity [B/s]. */
-static inline double class_demand(const struct cpn_flow_class *c, uint32_t n)
+static inline double class_demand(const struct cpn_flownet *net, const struct cpn_flow_class *c,
+                                  uint32_t n)
 {
-    return n ? min2(n * c->cap, c->cmin) : 0;
+    return n ? min2(n * c->cap, net->paths.items[c->path].cmin) : 0;
 }
 
 /* Can resource @p r bind?  It is slack, and neither links the groups crossing it nor needs
@@ -319,9 +329,10 @@ static inline int res_coupled(const struct cpn_flow_resource *r)
 
 /* The per-flow bound of a class of @p n flows [B/s]: its cap, and its path's smallest capacity
  * shared by its flows. */
-static inline double class_bound(const struct cpn_flow_class *c, uint32_t n)
+static inline double class_bound(const struct cpn_flownet *net, const struct cpn_flow_class *c,
+                                 uint32_t n)
 {
-    return n ? min2(c->cap, c->cmin / n) : c->cap;
+    return n ? min2(c->cap, net->paths.items[c->path].cmin / n) : c->cap;
 }
 
 /* The current per-flow rate of a class [B/s]: weight x its group's level, its bound as of the
@@ -364,9 +375,11 @@ int cpn_flow_table_grow_(uint32_t **tab, size_t *size, size_t need,
 int cpn_flow_solve_(struct cpn_flownet *net, double now);
 
 /** Put class @p cid (its service at @p now in c->service, c->t_service = now) into group
- *  @p dest: a resource id, or n_res + cid for its bound (c->brate set).
- *  @return CPN_OK or CPN_ENOMEM. */
-int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, double now);
+ *  @p dest: a resource id, or n_res + cid for its bound (c->brate set).  With @p reuse, the
+ *  class left a group in this solve with deferred freeing, and its emptied pairs (c->pp) may be
+ *  given to @p dest.  @return CPN_OK or CPN_ENOMEM. */
+int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, double now,
+                          int reuse);
 
 /** Take class @p cid out of its group: its service at @p now goes to c->service (t_service =
  *  now), its pairs lose it (emptied pairs are freed, or queued on net->garbage when @p defer).
@@ -378,12 +391,19 @@ void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, in
 void cpn_flow_class_resize_(struct cpn_flownet *net, struct cpn_flow_class *c, int64_t dn,
                             double now);
 
-/** The earliest member of class @p cid changed: move its entry in its group's heap and that
- *  group's timer (or its own timer at its bound).  @return CPN_OK or CPN_ENOMEM. */
+/** The earliest member of class @p cid changed: move its entry in its group's heap and queue
+ *  that group's timer (or set its own timer at its bound).  @return CPN_OK or CPN_ENOMEM. */
 int cpn_flow_class_rekey_(struct cpn_flownet *net, uint32_t cid, double now);
 
 /** (Re)set the completion timer of resource group @p r.  @return CPN_OK or CPN_ENOMEM. */
 int cpn_flow_group_schedule_(struct cpn_flownet *net, uint32_t r, double now);
+
+/** Queue the timer of resource group @p r to be set again (once, by cpn_flow_retime_flush_()).
+ *  @return CPN_OK or CPN_ENOMEM. */
+int cpn_flow_retime_(struct cpn_flownet *net, uint32_t r);
+
+/** Set the timers queued by cpn_flow_retime_().  @return CPN_OK or CPN_ENOMEM. */
+int cpn_flow_retime_flush_(struct cpn_flownet *net, double now);
 
 /** Set (insert or move) the timer @p id to @p time [s].  @return CPN_OK or CPN_ENOMEM.
  *  O(log T), T the timers of its heap. */

@@ -13,31 +13,15 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Pairs: (group, resource) with the weight the group puts on the resource */
 
-static inline uint64_t pair_hash(uint32_t g, uint32_t r)
-{
-    return mix64(((uint64_t)g << 32) | r);
-}
-
-static uint64_t pair_hash_of(const struct cpn_flownet *net, uint32_t id)
-{
-    const struct cpn_flow_pair *p = &net->pairs.items[id];
-    return pair_hash(p->g, p->r);
-}
-
-/* The pair of resource group @p g on resource @p r, or CPN_NONE. */
+/* The pair of resource group @p g on resource @p r, or CPN_NONE (a scan of r's list: a few
+ * groups cross a resource, a few hundred on the busiest). */
 static uint32_t pair_find(const struct cpn_flownet *net, uint32_t g, uint32_t r)
 {
-    if (!net->gtab_size)
-        return CPN_NONE;
-    size_t mask = net->gtab_size - 1;
-    for (size_t j = pair_hash(g, r) & mask;; j = (j + 1) & mask) {
-        uint32_t id = net->gtab[j];
-        if (id == CPN_NONE)
-            return CPN_NONE;
-        const struct cpn_flow_pair *p = &net->pairs.items[id];
-        if (p->g == g && p->r == r)
-            return id;
-    }
+    const struct cpn_flow_resource *res = &net->res[r];
+    for (uint32_t k = 0; k < res->plen; k++)
+        if (res->pairs[k].g == g)
+            return res->pairs[k].pair;
+    return CPN_NONE;
 }
 
 static int u32_reserve(uint32_t **a, uint32_t *cap, uint32_t need)
@@ -63,15 +47,21 @@ static int pair_reserve(struct cpn_flownet *net, uint32_t g, const uint32_t *hop
         return NOMEM();
     for (uint32_t i = 0; i < k; i++) {
         struct cpn_flow_resource *r = &net->res[hops[i]];
-        if (u32_reserve(&r->pairs, &r->pcap, r->plen + k) != CPN_OK)
-            return NOMEM();
+        if (r->plen + k > r->pcap) {
+            uint32_t nc = r->pcap ? r->pcap : 4;
+            while (nc < r->plen + k)
+                nc *= 2;
+            struct cpn_flow_ref *l = realloc(r->pairs, nc * sizeof *l);
+            if (!l)
+                return NOMEM();
+            r->pairs = l;
+            r->pcap = nc;
+        }
     }
     if (g < net->n_res) {
         struct cpn_flow_group *gr = &net->groups[g];
         if (u32_reserve(&gr->pairs, &gr->pcap, gr->plen + k) != CPN_OK)
             return NOMEM();
-        return cpn_flow_table_grow_(&net->gtab, &net->gtab_size, net->gtab_used + k,
-                                    pair_hash_of, net);
     }
     return CPN_OK;
 }
@@ -87,50 +77,32 @@ static uint32_t pair_create(struct cpn_flownet *net, uint32_t g, uint32_t r)
     struct cpn_flow_resource *res = &net->res[r];
     struct cpn_flow_pair *p = &net->pairs.items[id];
     *p = (struct cpn_flow_pair){0, g, r, 0, CPN_NONE, res->plen};
-    res->pairs[res->plen++] = id;
+    res->pairs[res->plen++] = (struct cpn_flow_ref){id, g};
     if (g < net->n_res) {
         struct cpn_flow_group *gr = &net->groups[g];
         p->gi = gr->plen;
         gr->pairs[gr->plen++] = id;
-        size_t mask = net->gtab_size - 1, j = pair_hash(g, r) & mask;
-        while (net->gtab[j] != CPN_NONE)
-            j = (j + 1) & mask;
-        net->gtab[j] = id;
-        net->gtab_used++;
     }
     return id;
 }
 
-/* Free an empty pair: out of its resource's and group's lists and the table. */
+/* Free an empty pair: out of its resource's and group's lists. */
 static void pair_delete(struct cpn_flownet *net, uint32_t id)
 {
     struct cpn_flow_pair *p = &net->pairs.items[id];
     struct cpn_flow_resource *res = &net->res[p->r];
-    uint32_t last = res->pairs[--res->plen];
+    struct cpn_flow_ref last = res->pairs[--res->plen];
     if (p->ri != res->plen) {
         res->pairs[p->ri] = last;
-        net->pairs.items[last].ri = p->ri;
+        net->pairs.items[last.pair].ri = p->ri;
     }
     if (p->g < net->n_res) {
         struct cpn_flow_group *gr = &net->groups[p->g];
-        last = gr->pairs[--gr->plen];
+        uint32_t lastg = gr->pairs[--gr->plen];
         if (p->gi != gr->plen) {
-            gr->pairs[p->gi] = last;
-            net->pairs.items[last].gi = p->gi;
+            gr->pairs[p->gi] = lastg;
+            net->pairs.items[lastg].gi = p->gi;
         }
-        size_t mask = net->gtab_size - 1, i = pair_hash(p->g, p->r) & mask;
-        while (net->gtab[i] != id)
-            i = (i + 1) & mask;
-        for (size_t j = (i + 1) & mask; net->gtab[j] != CPN_NONE; j = (j + 1) & mask) {
-            size_t home = pair_hash_of(net, net->gtab[j]) & mask;
-            /* Move entry j back into the hole i unless its home lies cyclically in (i, j]. */
-            if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-                net->gtab[i] = net->gtab[j];
-                i = j;
-            }
-        }
-        net->gtab[i] = CPN_NONE;
-        net->gtab_used--;
     }
     p->g = CPN_NONE;
     p->r = net->free_pair;
@@ -199,7 +171,49 @@ static int gheap_reserve(struct cpn_flow_group *g, uint32_t need)
 /* ---------------------------------------------------------------------------------------- */
 /* Classes in groups */
 
-int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, double now)
+/* Give the empty pair @p pid (not yet freed) to group @p g: cheaper than freeing it and creating
+ * another on the same resource.  Room in g's list was reserved. */
+static void pair_retag(struct cpn_flownet *net, uint32_t pid, uint32_t g)
+{
+    struct cpn_flow_pair *p = &net->pairs.items[pid];
+    if (p->g < net->n_res) {
+        struct cpn_flow_group *old = &net->groups[p->g];
+        uint32_t last = old->pairs[--old->plen];
+        if (p->gi != old->plen) {
+            old->pairs[p->gi] = last;
+            net->pairs.items[last].gi = p->gi;
+        }
+    }
+    p->g = g;
+    net->res[p->r].pairs[p->ri].g = g;
+    if (g < net->n_res) {
+        struct cpn_flow_group *gr = &net->groups[g];
+        p->gi = gr->plen;
+        gr->pairs[gr->plen++] = pid;
+    }
+}
+
+/* A pair for class @p c's hop @p i in group @p g: the group's own on that resource, else the
+ * class's pair in its previous group if it was emptied (when @p reuse), else a new one. */
+static uint32_t pair_for(struct cpn_flownet *net, const struct cpn_flow_class *c, uint32_t i,
+                         uint32_t hop, uint32_t g, int reuse)
+{
+    uint32_t pid = g < net->n_res ? pair_find(net, g, hop) : CPN_NONE;
+    if (pid != CPN_NONE)
+        return pid;
+    if (reuse) {
+        uint32_t old = c->pp[i];
+        const struct cpn_flow_pair *p = &net->pairs.items[old];
+        if (p->g != CPN_NONE && p->r == hop && p->cnt == 0) {
+            pair_retag(net, old, g);
+            return old;
+        }
+    }
+    return pair_create(net, g, hop);
+}
+
+int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, double now,
+                          int reuse)
 {
     struct cpn_flow_class *c = &net->classes.items[cid];
     uint32_t n;
@@ -214,9 +228,7 @@ int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, 
         group_advance(g, now);
         c->anchor = g->vtime - c->service / c->weight;
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t pid = pair_find(net, dest, hops[i]);
-            if (pid == CPN_NONE)
-                pid = pair_create(net, dest, hops[i]);
+            uint32_t pid = pair_for(net, c, i, hops[i], dest, reuse);
             struct cpn_flow_pair *p = &net->pairs.items[pid];
             p->a += nw;
             p->cnt++;
@@ -228,7 +240,7 @@ int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, 
     } else {
         /* At its bound: a group of its own, one pair per hop (never looked up). */
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t pid = pair_create(net, dest, hops[i]);
+            uint32_t pid = pair_for(net, c, i, hops[i], dest, reuse);
             net->pairs.items[pid].a = nw;
             net->pairs.items[pid].cnt = 1;
             c->pp[i] = pid;
@@ -281,7 +293,7 @@ void cpn_flow_class_resize_(struct cpn_flownet *net, struct cpn_flow_class *c, i
                             double now)
 {
     double rate = class_rate(net, c), dw = (double)dn * c->weight;
-    double dd = class_demand(c, (uint32_t)((int64_t)c->n + dn)) - class_demand(c, c->n);
+    double dd = class_demand(net, c, (uint32_t)((int64_t)c->n + dn)) - class_demand(net, c, c->n);
     uint32_t n;
     const uint32_t *hops = path_hops(net, c->path, &n);
     for (uint32_t i = 0; i < n; i++) {
@@ -339,7 +351,31 @@ int cpn_flow_class_rekey_(struct cpn_flownet *net, uint32_t cid, double now)
         return cap_schedule(net, cid, now);
     struct cpn_flow_group *g = &net->groups[c->grp];
     gheap_restore(net, g, c->gpos, (struct cpn_flow_gentry){class_key(c), cid});
-    return cpn_flow_group_schedule_(net, c->grp, now);
+    return cpn_flow_retime_(net, c->grp);
+}
+
+int cpn_flow_retime_(struct cpn_flownet *net, uint32_t r)
+{
+    struct cpn_flow_group *g = &net->groups[r];
+    if (g->retime)
+        return CPN_OK;
+    if (cpn_array_push(&net->retime, r) != CPN_OK)
+        return NOMEM();
+    g->retime = 1;
+    return CPN_OK;
+}
+
+int cpn_flow_retime_flush_(struct cpn_flownet *net, double now)
+{
+    int rc = CPN_OK;
+    for (size_t i = 0; i < net->retime.len; i++) {
+        uint32_t r = net->retime.items[i];
+        net->groups[r].retime = 0;
+        if (rc == CPN_OK)
+            rc = cpn_flow_group_schedule_(net, r, now);
+    }
+    net->retime.len = 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -401,7 +437,7 @@ static int visit_loose(struct cpn_flownet *net, uint32_t cid)
  * below the level), and it runs at most at its bound. */
 static double grown_bound(const struct cpn_flownet *net, const struct cpn_flow_class *c)
 {
-    double lv = class_bound(c, c->n) / c->weight;
+    double lv = class_bound(net, c, c->n) / c->weight;
     uint32_t n;
     const uint32_t *hops = path_hops(net, c->path, &n);
     for (uint32_t i = 0; i < n; i++) {
@@ -439,7 +475,7 @@ static int collect(struct cpn_flownet *net)
 {
     new_stamp(net);
     net->play.len = net->loose.len = net->reached.len = 0;
-    net->moves.len = net->garbage.len = net->touched.len = 0;
+    net->moves.len = net->garbage.len = 0;
     if (cpn_array_reserve(&net->reached, net->n_res) != CPN_OK ||
         cpn_array_reserve(&net->play, net->n_res) != CPN_OK)
         return NOMEM();
@@ -464,9 +500,12 @@ static int collect(struct cpn_flownet *net)
         else if (visit_loose(net, cid) != CPN_OK)
             return CPN_ENOMEM;
     }
-    for (size_t i = 0; i < net->dirty_res.len; i++) {
-        net->res[net->dirty_res.items[i]].dirty = 0;
-        reach(net, net->dirty_res.items[i]);
+    for (size_t i = 0; i < net->dirty_res.len; i++) { /* reached whatever their demand */
+        struct cpn_flow_resource *r = &net->res[net->dirty_res.items[i]];
+        if (r->stamp != net->stamp) {
+            r->stamp = net->stamp;
+            net->reached.items[net->reached.len++] = net->dirty_res.items[i];
+        }
     }
     net->dirty_cls.len = net->dirty_res.len = 0;
     for (size_t i = 0; i < net->reached.len; i++) {
@@ -474,12 +513,16 @@ static int collect(struct cpn_flownet *net)
         struct cpn_flow_resource *r = &net->res[rid];
         if (net->groups[rid].hlen)
             visit_group(net, rid);
-        uint8_t was = r->coupled;
+        /* A changed resource (a capacity change, a departure) is expanded and filled even if
+         * slack now: the bounds of the classes crossing it may have changed with it. */
+        uint8_t was = r->coupled, changed = r->dirty;
+        r->dirty = 0;
         r->coupled = (uint8_t)res_coupled(r);
-        if (!(was | r->coupled))
+        r->infill = r->coupled | changed;
+        if (!(was | r->infill))
             continue;
         for (uint32_t k = 0; k < r->plen; k++) {
-            uint32_t g = net->pairs.items[r->pairs[k]].g;
+            uint32_t g = r->pairs[k].g;
             if (g < net->n_res) {
                 if (net->groups[g].stamp != net->stamp && net->groups[g].theta >= keep)
                     visit_group(net, g);
@@ -501,12 +544,12 @@ static void init_resources(struct cpn_flownet *net)
 {
     for (size_t i = 0; i < net->reached.len; i++) {
         struct cpn_flow_resource *r = &net->res[net->reached.items[i]];
-        if (!r->coupled)
+        if (!r->infill)
             continue;
         double u = 0, frozen = 0;
         uint32_t ucnt = 0;
         for (uint32_t k = 0; k < r->plen; k++) {
-            const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k]];
+            const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
             if (in_play(net, p->g)) {
                 u += p->a;
                 ucnt += p->cnt;
@@ -530,7 +573,7 @@ static void init_resources(struct cpn_flownet *net)
         const uint32_t *hops = path_hops(net, c->path, &n);
         for (uint32_t k = 0; k < n; k++) {
             struct cpn_flow_resource *r = &net->res[hops[k]];
-            if (r->coupled) {
+            if (r->infill) {
                 r->u += c->n * c->weight;
                 r->ucnt++;
                 r->lcnt++;
@@ -548,7 +591,7 @@ static void reweigh(struct cpn_flownet *net, struct cpn_flow_resource *r, uint32
 {
     double u = 0;
     for (uint32_t k = 0; k < r->plen; k++) {
-        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k]];
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
         if (p->g < net->n_res) {
             const struct cpn_flow_group *g = &net->groups[p->g];
             if (g->stamp == net->stamp && g->fstamp != net->stamp)
@@ -577,7 +620,7 @@ static inline void res_freeze(struct cpn_flownet *net, uint32_t rid, double a, u
                               double rate)
 {
     struct cpn_flow_resource *r = &net->res[rid];
-    if (!r->coupled)
+    if (!r->infill)
         return; /* not in the filling */
     r->frozen += rate;
     r->ucnt -= cnt;
@@ -616,21 +659,21 @@ static int freeze_class(struct cpn_flownet *net, uint32_t cid, double rate, uint
     double nw = c->n * c->weight, nr = c->n * rate;
     int none = c->grp == GRP_NONE;
     for (uint32_t i = 0; i < n; i++) {
-        if (none && net->res[hops[i]].coupled)
+        if (none && net->res[hops[i]].infill)
             net->res[hops[i]].lcnt--;
         res_freeze(net, hops[i], nw, 1, nr);
     }
     double old = class_rate(net, c);
     if (dest == c->grp && rate == old)
         return CPN_OK; /* stays at its bound */
-    if (cpn_array_reserve(&net->moves, net->moves.len + 1) != CPN_OK ||
-        cpn_array_reserve(&net->touched, net->touched.len + 1) != CPN_OK)
+    if (cpn_array_reserve(&net->moves, net->moves.len + 1) != CPN_OK)
         return NOMEM();
-    if (c->grp < net->n_res)
-        net->touched.items[net->touched.len++] = c->grp;
+    if (c->grp < net->n_res && cpn_flow_retime_(net, c->grp) != CPN_OK)
+        return CPN_ENOMEM;
     if (!none && dest != c->grp) /* (at its bound with a new rate, it stays in its group) */
         cpn_flow_group_leave_(net, cid, now, 1);
-    net->moves.items[net->moves.len++] = (struct cpn_flow_move){old, rate, cid, dest};
+    net->moves.items[net->moves.len++] =
+        (struct cpn_flow_move){old, rate, cid, dest, (uint8_t)!none};
     return CPN_OK;
 }
 
@@ -645,14 +688,45 @@ static int crosses(const struct cpn_flownet *net, const struct cpn_flow_class *c
     return 0;
 }
 
+/* Freeze class @p cid at its bound.  At its cap it forms a group of its own.  At its path's
+ * smallest capacity shared by its flows it goes to the group of that resource m, at level
+ * C_m / (n w): that bound has an entry only when m cannot bind (fill_entries()), so no other
+ * class crosses m (another would make m's demand exceed C_m) and the class is m's group alone.
+ * (A class whose only constraint is m thus stays in m's group whether or not others come to
+ * share m, instead of moving between groups.) */
+static int freeze_bound(struct cpn_flownet *net, uint32_t cid, double now)
+{
+    const struct cpn_flow_class *c = &net->classes.items[cid];
+    double bound = class_bound(net, c, c->n);
+    const struct cpn_flow_path *path = &net->paths.items[c->path];
+    if (!(bound < c->cap) || path->min_res == CPN_NONE)
+        return freeze_class(net, cid, bound, net->n_res + cid, now);
+    uint32_t m = path->min_res;
+    /* Any other hop of that capacity that cannot bind holds the class alone as well: when the
+     * class's group is one, it stays there. */
+    if (c->grp < net->n_res && c->grp != m && net->res[c->grp].capacity == path->cmin &&
+        !res_coupled(&net->res[c->grp]))
+        m = c->grp;
+    struct cpn_flow_group *g = &net->groups[m];
+    if (g->stamp != net->stamp) {
+        g->stamp = net->stamp;
+        net->play.items[net->play.len++] = m;
+    }
+    if (g->fstamp != net->stamp)
+        freeze_group(net, m, bound / c->weight);
+    if (c->grp == m)
+        return CPN_OK; /* frozen with its group */
+    return freeze_class(net, cid, c->weight * g->theta_new, m, now);
+}
+
 /* Freeze class @p cid at level @p x set by resource @p s, or at its bound if that is lower (a
  * tie: the bound's entry would have come first). */
 static int freeze_at(struct cpn_flownet *net, uint32_t cid, double x, uint32_t s, double now)
 {
     const struct cpn_flow_class *c = &net->classes.items[cid];
-    double rate = c->weight * x, bound = class_bound(c, c->n);
-    return rate <= bound ? freeze_class(net, cid, rate, s, now)
-                         : freeze_class(net, cid, bound, net->n_res + cid, now);
+    double rate = c->weight * x;
+    return rate <= class_bound(net, c, c->n) ? freeze_class(net, cid, rate, s, now)
+                                        : freeze_bound(net, cid, now);
 }
 
 /* Resource @p s saturates at level @p x with unfrozen classes of other groups (or of none)
@@ -670,7 +744,7 @@ static int freeze_others(struct cpn_flownet *net, uint32_t s, double x, double n
             return rc;
     }
     for (uint32_t k = 0; r->ucnt && k < r->plen; k++) {
-        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k]];
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
         if (p->cnt == 0 || !in_play(net, p->g))
             continue;
         net->pick.len = 0;
@@ -743,12 +817,13 @@ static inline int bound_entry(const struct cpn_flownet *net, uint32_t cid,
                               struct cpn_flow_sentry *e)
 {
     const struct cpn_flow_class *c = &net->classes.items[cid];
-    double bound = class_bound(c, c->n);
+    double bound = class_bound(net, c, c->n);
     if (!isfinite(bound))
         return 0;
-    if (bound < c->cap && c->min_res != CPN_NONE) {
-        const struct cpn_flow_resource *m = &net->res[c->min_res];
-        if (m->stamp == net->stamp && m->coupled)
+    uint32_t min_res = net->paths.items[c->path].min_res;
+    if (bound < c->cap && min_res != CPN_NONE) {
+        const struct cpn_flow_resource *m = &net->res[min_res];
+        if (m->stamp == net->stamp && m->infill)
             return 0;
     }
     *e = (struct cpn_flow_sentry){bound / c->weight, CAP_ITEM | cid};
@@ -770,7 +845,7 @@ static int fill_entries(struct cpn_flownet *net, size_t *out)
     for (size_t i = 0; i < net->reached.len; i++) {
         uint32_t rid = net->reached.items[i];
         const struct cpn_flow_resource *r = &net->res[rid];
-        if (r->coupled && r->ucnt)
+        if (r->infill && r->ucnt)
             h[len++] = (struct cpn_flow_sentry){max2(r->capacity - r->frozen, 0) / r->u, rid};
     }
     for (size_t i = 0; i < net->loose.len; i++)
@@ -817,7 +892,7 @@ static int fill(struct cpn_flownet *net, double now)
             if (class_frozen(net, c))
                 continue;
             level = key <= level * (1 + FLOW_TIE_REL) ? level : key;
-            rc = freeze_class(net, cid, class_bound(c, c->n), net->n_res + cid, now);
+            rc = freeze_bound(net, cid, now);
             if (rc != CPN_OK)
                 return rc;
             continue;
@@ -875,8 +950,8 @@ static int apply(struct cpn_flownet *net, double now)
             }
         }
         g->theta = g->theta_new;
-        if (cpn_array_push(&net->touched, rid) != CPN_OK)
-            return NOMEM();
+        if (cpn_flow_retime_(net, rid) != CPN_OK)
+            return CPN_ENOMEM;
     }
     for (size_t i = 0; i < net->moves.len; i++) {
         struct cpn_flow_move m = net->moves.items[i];
@@ -898,15 +973,10 @@ static int apply(struct cpn_flownet *net, double now)
             c->brate = m.new_rate;
         }
         if (m.dest != c->grp)
-            rc = cpn_flow_group_enter_(net, m.cls, m.dest, now);
+            rc = cpn_flow_group_enter_(net, m.cls, m.dest, now, m.reuse);
         if (rc == CPN_OK)
-            rc = m.dest < net->n_res ? cpn_array_push(&net->touched, m.dest)
+            rc = m.dest < net->n_res ? cpn_flow_retime_(net, m.dest)
                                      : cap_schedule(net, m.cls, now);
-        if (rc != CPN_OK)
-            return rc == CPN_ENOMEM ? NOMEM() : rc;
-    }
-    for (size_t i = 0; i < net->touched.len; i++) {
-        int rc = cpn_flow_group_schedule_(net, net->touched.items[i], now);
         if (rc != CPN_OK)
             return rc;
     }
@@ -933,6 +1003,8 @@ int cpn_flow_solve_(struct cpn_flownet *net, double now)
         rc = fill(net, now);
     if (rc == CPN_OK)
         rc = apply(net, now);
+    if (rc == CPN_OK)
+        rc = cpn_flow_retime_flush_(net, now);
     if (rc != CPN_OK)
         return rc;
     net->stats.solves++;

@@ -423,10 +423,12 @@ static void bench(const char *kind, size_t n, double rho, size_t sessions, int r
     qsort(cpus, runs, sizeof cpus[0], cmp_double);
     qsort(walls, runs, sizeof walls[0], cmp_double);
     double med = cpus[runs / 2];
-    printf("%-8s %8zu %5.2f %9.3f %9.3f %11.0f %9.1f %8zu %8zu %9.1f %6.1f %6.2f %8.1f %9.1f %7.1f\n", kind, n,
-           rho, walls[runs / 2], med, n / med, r.sum_active / n, r.max_active, r.max_flows,
-           (double)st.solved_classes / fmax(st.solves, 1), (double)st.solved_resources / fmax(st.solves, 1), (double)st.solves / n,
-           (double)st.reschedules / n, rss0, peak_rss_mb());
+    printf("%-8s %8zu %5.2f %9.3f %9.3f %11.0f %9.1f %8zu %8zu %9.1f %9.1f %8.2f %8.1f %8.2f %8.1f "
+           "%7.1f\n",
+           kind, n, rho, walls[runs / 2], med, n / med, r.sum_active / n, r.max_active, r.max_flows,
+           (double)st.solved_classes / fmax(st.solves, 1),
+           (double)st.solved_resources / fmax(st.solves, 1), (double)st.solves / n,
+           (double)st.reschedules / n, (double)st.moved_classes / n, rss0, peak_rss_mb());
     fflush(stdout);
     free_workload(&w);
 }
@@ -470,6 +472,63 @@ static void memory_probe(size_t n, int one_class)
            grown / (double)n);
     cpn_flownet_free(net);
     cpn_engine_free(eng);
+}
+
+/* Write a workload for another simulator (tests/bench/simgrid_flows.cpp): the directed links
+ * (capacity [B/s], latency [s]) and the flows (start [s], size [B], hops).  Text:
+ *   cpnsim-flows 1
+ *   links D            then D lines "capacity latency" (directed link d = 2 l + direction)
+ *   flows N            then N lines "start size src dst nhops d0 d1 ..." (src, dst: node ids)
+ * Values are printed with %.17g, so they read back exactly. */
+static void export_workload(const char *kind, size_t n, double rho, unsigned long seed,
+                            const char *file)
+{
+    struct workload w = {kind, NULL, NULL, NULL, 0};
+    make_flows(&w, kind, n, rho, seed);
+    FILE *fp = fopen(file, "w");
+    if (!fp) {
+        perror(file);
+        exit(1);
+    }
+    uint32_t n_dl = 2 * cpn_topo_link_count(w.topo);
+    fprintf(fp, "cpnsim-flows 1\nlinks %u\n", n_dl);
+    for (uint32_t d = 0; d < n_dl; d++) {
+        const struct cpn_link *l = cpn_topo_link(w.topo, d / 2);
+        fprintf(fp, "%.17g %.17g\n", l->capacity, l->latency);
+    }
+    fprintf(fp, "flows %zu\n", n);
+    for (size_t i = 0; i < n; i++) {
+        const struct cpn_path *p = w.f[i].path;
+        fprintf(fp, "%.17g %.17g %u %u %u", w.f[i].start, w.f[i].size, p->src, p->dst, p->hops);
+        for (uint32_t h = 0; h < p->hops; h++)
+            fprintf(fp, " %u", p->dlinks[h]);
+        fputc('\n', fp);
+    }
+    if (fclose(fp) != 0) {
+        perror(file);
+        exit(1);
+    }
+    /* cpnsim's completion times, one per line in flow order, to compare with. */
+    struct run r = {0};
+    struct cpn_flow_stats st;
+    double wall;
+    r.end = malloc(n * sizeof *r.end);
+    run_once(&w, &r, &st, &wall);
+    char done[4096];
+    snprintf(done, sizeof done, "%s.done", file);
+    fp = fopen(done, "w");
+    if (!fp) {
+        perror(done);
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++)
+        fprintf(fp, "%.17g\n", r.end[i]);
+    if (fclose(fp) != 0) {
+        perror(done);
+        exit(1);
+    }
+    free(r.end);
+    free_workload(&w);
 }
 
 /* Compare with the naive reference on a small case; prints the worst relative difference. */
@@ -523,7 +582,7 @@ static int check(const char *kind, size_t n, double rho, size_t sessions, unsign
 
 int main(int argc, char **argv)
 {
-    const char *which = "all";
+    const char *which = "all", *export = NULL;
     size_t flows = 0;
     double load = 0;
     size_t sessions = 10000;
@@ -542,19 +601,30 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
             seed = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--export") && i + 1 < argc)
+            export = argv[++i];
         else if (!strcmp(argv[i], "--check"))
             do_check = 1;
         else if (!strcmp(argv[i], "--memory"))
             do_memory = 1;
         else {
             fprintf(stderr, "usage: %s [--case wan|fat|wanhigh|closed|all] [--flows N] "
-                            "[--load RHO] [--sessions S] [--runs R] [--seed S] [--check] [--memory]\n",
+                            "[--load RHO] [--sessions S] [--runs R] [--export FILE] [--seed S] [--check] [--memory]\n",
                     argv[0]);
             return 64;
         }
     }
     if (runs < 1 || runs > 16)
         runs = 3;
+    if (export) {
+        if (!strcmp(which, "all") || !strcmp(which, "closed")) {
+            fprintf(stderr, "bench_flows: --export needs --case wan, fat or wanhigh\n");
+            return 64;
+        }
+        export_workload(which, flows ? flows : 1000,
+                        load ? load : !strcmp(which, "wanhigh") ? 0.99 : 0.7, seed, export);
+        return 0;
+    }
     if (do_memory) {
         memory_probe(flows ? flows : 200000, !strcmp(which, "one"));
         return 0;
@@ -566,7 +636,7 @@ int main(int argc, char **argv)
         return ok ? 0 : 1;
     }
     printf("case        flows  load    wall_s     cpu_s  flows/cpu_s mean_act  max_act max_flow "
-           "cls/solve res/solve solve/fl resch/fl  rss0_MB  rss_MB\n");
+           "grp/solve res/solve solve/fl resch/fl  move/fl  rss0_MB  rss_MB\n");
     int all = !strcmp(which, "all");
     if (all || !strcmp(which, "wan")) {
         if (flows)
