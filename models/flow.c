@@ -286,17 +286,18 @@ static inline double class_level(const struct cpn_flownet *net, const struct cpn
 
 static void heap_place(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i, struct cpn_flow_member m)
 {
-    c->heap[i] = m;
+    class_members(c)[i] = m;
     net->flows.items[m.flow].pos = i;
 }
 
 static void member_up(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i, struct cpn_flow_member m)
 {
+    const struct cpn_flow_member *h = class_members(c);
     while (i > 0) {
         uint32_t p = (i - 1) / 2;
-        if (c->heap[p].finish <= m.finish)
+        if (h[p].finish <= m.finish)
             break;
-        heap_place(net, c, i, c->heap[p]);
+        heap_place(net, c, i, h[p]);
         i = p;
     }
     heap_place(net, c, i, m);
@@ -304,15 +305,16 @@ static void member_up(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_
 
 static void member_down(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i, struct cpn_flow_member m)
 {
+    const struct cpn_flow_member *h = class_members(c);
     for (;;) {
         uint32_t l = 2 * i + 1;
         if (l >= c->hlen)
             break;
-        if (l + 1 < c->hlen && c->heap[l + 1].finish < c->heap[l].finish)
+        if (l + 1 < c->hlen && h[l + 1].finish < h[l].finish)
             l++;
-        if (m.finish <= c->heap[l].finish)
+        if (m.finish <= h[l].finish)
             break;
-        heap_place(net, c, i, c->heap[l]);
+        heap_place(net, c, i, h[l]);
         i = l;
     }
     heap_place(net, c, i, m);
@@ -320,10 +322,11 @@ static void member_down(struct cpn_flownet *net, struct cpn_flow_class *c, uint3
 
 static void member_remove(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i)
 {
-    struct cpn_flow_member last = c->heap[--c->hlen];
+    const struct cpn_flow_member *h = class_members(c);
+    struct cpn_flow_member last = h[--c->hlen];
     if (i == c->hlen)
         return;
-    if (i > 0 && last.finish < c->heap[(i - 1) / 2].finish)
+    if (i > 0 && last.finish < h[(i - 1) / 2].finish)
         member_up(net, c, i, last);
     else
         member_down(net, c, i, last);
@@ -370,12 +373,17 @@ static int flow_join(struct cpn_flownet *net, uint32_t slot)
     struct cpn_flow_rec *f = &net->flows.items[slot];
     uint32_t cid = f->cls;
     struct cpn_flow_class *c = &net->classes.items[cid];
-    if (c->hlen == c->hcap) {
-        uint32_t nc = c->hcap ? c->hcap * 2 : 1; /* singleton classes are the common case */
-        struct cpn_flow_member *h = realloc(c->heap, nc * sizeof *h);
-        if (!h)
-            return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
-        c->heap = h;
+    if (c->hlen == c->hcap) { /* up to one member in place, then an allocated heap */
+        uint32_t nc = c->hcap ? c->hcap * 2 : 1;
+        if (nc > 1) {
+            struct cpn_flow_member *h = malloc(nc * sizeof *h);
+            if (!h)
+                return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+            memcpy(h, class_members(c), c->hlen * sizeof *h);
+            if (c->hcap > 1)
+                free(c->heap);
+            c->heap = h;
+        }
         c->hcap = nc;
     }
     if (c->n == 0) { /* rebase the class's service while it is empty */
@@ -452,11 +460,12 @@ static int64_t pop_finished(struct cpn_flownet *net, uint32_t cid, double now, d
     int64_t popped = 0;
     while (c->hlen > 0) {
         /* The same expression as the group heap's key, so that a due key always pops. */
-        double fin = in_group ? c->anchor + c->heap[0].finish / c->weight : c->heap[0].finish,
+        const struct cpn_flow_member *top = class_members(c);
+        double fin = in_group ? c->anchor + top->finish / c->weight : top->finish,
                rem = fin - clock;
         if (!(rem <= FLOW_DONE_REL * fabs(fin) || rem <= speed * FLOW_DONE_REL * now))
             break;
-        uint32_t slot = c->heap[0].flow;
+        uint32_t slot = top->flow;
         if (push_done(net, slot, now) != CPN_OK)
             return -1;
         member_remove(net, c, 0);
@@ -604,7 +613,8 @@ void cpn_flownet_free(struct cpn_flownet *net)
     if (net->tick_ev != CPN_EVH_NONE)
         cpn_engine_cancel(net->eng, net->tick_ev);
     for (size_t i = 0; i < net->classes.len; i++) {
-        free(net->classes.items[i].heap);
+        if (net->classes.items[i].hcap > 1)
+            free(net->classes.items[i].heap);
         free(net->classes.items[i].pp);
     }
     for (uint32_t r = 0; r < net->n_res; r++) {
@@ -840,7 +850,9 @@ int cpn_flow_remaining(const struct cpn_flownet *net, cpn_flowh flow, double *by
         return CPN_OK;
     }
     const struct cpn_flow_class *c = &net->classes.items[f->cls];
-    *bytes = max2(c->heap[f->pos].finish - class_service(net, c, cpn_engine_now(net->eng)), 0);
+    *bytes = max2(class_members_c(c)[f->pos].finish -
+                      class_service(net, c, cpn_engine_now(net->eng)),
+                  0);
     return CPN_OK;
 }
 

@@ -105,7 +105,11 @@ struct cpn_flow_class {
     };
     double t_service; /* [s] */
     double brate;   /* at its bound: its per-flow rate, set by the last solve [B/s] */
-    struct cpn_flow_member *heap; /* min-heap of members' finish points */
+    union {         /* min-heap of members' finish points: see class_members() */
+        struct cpn_flow_member *heap; /* hcap > 1: allocated */
+        struct cpn_flow_member one;   /* hcap <= 1: in place (a class of one flow is the
+                                       * common case: no allocation) */
+    };
     uint32_t *pp;  /* pp[i]: the pair of hop i in its group (none in no group) */
     uint32_t n;    /* sharing members */
     uint32_t path;
@@ -193,6 +197,7 @@ struct cpn_flow_path {
 struct cpn_flow_sentry {
     double key;    /* share level [B/s per unit weight] */
     uint32_t item; /* resource, or CAP_ITEM | class */
+    uint32_t rank; /* at equal keys, higher first (1: a resource with a group) */
 };
 
 /* A class that the filling froze on its own, and where it goes. */
@@ -306,6 +311,16 @@ static inline void group_advance(struct cpn_flow_group *g, double now)
         g->vtime += g->theta * (now - g->t_v);
         g->t_v = now;
     }
+}
+
+/* The member heap of a class (hlen entries). */
+static inline struct cpn_flow_member *class_members(struct cpn_flow_class *c)
+{
+    return c->hcap > 1 ? c->heap : &c->one;
+}
+static inline const struct cpn_flow_member *class_members_c(const struct cpn_flow_class *c)
+{
+    return c->hcap > 1 ? c->heap : &c->one;
 }
 
 /* The most that the n flows of a class can take together: its cap each, and its path's smallest

@@ -114,7 +114,7 @@ static void pair_delete(struct cpn_flownet *net, uint32_t id)
 
 static inline double class_key(const struct cpn_flow_class *c)
 {
-    return c->anchor + c->heap[0].finish / c->weight;
+    return c->anchor + class_members_c(c)->finish / c->weight;
 }
 
 static inline void gheap_place(struct cpn_flownet *net, struct cpn_flow_group *g, uint32_t i,
@@ -328,7 +328,8 @@ static int cap_schedule(struct cpn_flownet *net, uint32_t cid, double now)
         cpn_flow_timer_remove_(net, id);
         return CPN_OK;
     }
-    return cpn_flow_timer_set_(net, id, now + max2(c->heap[0].finish - c->service, 0) / c->brate);
+    return cpn_flow_timer_set_(net, id,
+                               now + max2(class_members(c)->finish - c->service, 0) / c->brate);
 }
 
 int cpn_flow_group_schedule_(struct cpn_flownet *net, uint32_t r, double now)
@@ -769,6 +770,13 @@ static int freeze_others(struct cpn_flownet *net, uint32_t s, double x, double n
     return CPN_OK;
 }
 
+/* The filling's order: by key; at equal keys a resource that is a group's bottleneck first, so
+ * that a tie keeps classes in their group instead of moving them to an equal bottleneck. */
+static inline int entry_before(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b)
+{
+    return a->key < b->key || (a->key == b->key && a->rank > b->rank);
+}
+
 static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
 {
     struct cpn_flow_sentry e = h[i];
@@ -777,8 +785,8 @@ static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
         if (l >= len)
             break;
         if (l + 1 < len)
-            l = h[l + 1].key < h[l].key ? l + 1 : l;
-        if (e.key <= h[l].key)
+            l = entry_before(&h[l + 1], &h[l]) ? l + 1 : l;
+        if (!entry_before(&h[l], &e))
             break;
         h[i] = h[l];
         i = l;
@@ -793,7 +801,7 @@ static void insertion_sort(struct cpn_flow_sentry *h, size_t len)
     for (size_t i = 1; i < len; i++) {
         struct cpn_flow_sentry e = h[i];
         size_t j = i;
-        for (; j > 0 && e.key < h[j - 1].key; j--)
+        for (; j > 0 && entry_before(&e, &h[j - 1]); j--)
             h[j] = h[j - 1];
         h[j] = e;
     }
@@ -826,7 +834,7 @@ static inline int bound_entry(const struct cpn_flownet *net, uint32_t cid,
         if (m->stamp == net->stamp && m->infill)
             return 0;
     }
-    *e = (struct cpn_flow_sentry){bound / c->weight, CAP_ITEM | cid};
+    *e = (struct cpn_flow_sentry){bound / c->weight, CAP_ITEM | cid, 0};
     return 1;
 }
 
@@ -846,7 +854,8 @@ static int fill_entries(struct cpn_flownet *net, size_t *out)
         uint32_t rid = net->reached.items[i];
         const struct cpn_flow_resource *r = &net->res[rid];
         if (r->infill && r->ucnt)
-            h[len++] = (struct cpn_flow_sentry){max2(r->capacity - r->frozen, 0) / r->u, rid};
+            h[len++] = (struct cpn_flow_sentry){max2(r->capacity - r->frozen, 0) / r->u, rid,
+                                                net->groups[rid].hlen > 0};
     }
     for (size_t i = 0; i < net->loose.len; i++)
         len += (size_t)bound_entry(net, net->loose.items[i], &h[len]);
@@ -906,7 +915,7 @@ static int fill(struct cpn_flownet *net, double now)
         if (share > key) { /* stale key: the share rose as other classes froze */
             h[head].key = share;
             if (sorted)
-                for (size_t i = head; i + 1 < len && h[i + 1].key < h[i].key; i++) {
+                for (size_t i = head; i + 1 < len && entry_before(&h[i + 1], &h[i]); i++) {
                     struct cpn_flow_sentry t = h[i];
                     h[i] = h[i + 1];
                     h[i + 1] = t;
