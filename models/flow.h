@@ -12,16 +12,16 @@
  * whenever a flow joins, finishes or is cancelled, or a capacity changes; a flow finishes when its
  * bytes are drained, and its owner's callback is called from the engine event at that time.
  *
- * Speed (docs/models-network.md): flows with equal (path, cap, weight) form a class whose members
- * always have equal rates; each class keeps its members' finish points on the class's cumulative
- * per-flow service (processor-sharing virtual time) in a min-heap.  The joins of flows in their
- * latency phase and the next completion of each class are timers in one internal heap, served by
- * one engine event per network (the "tick"), rescheduled in place.  Joins, finishes and capacity
- * changes mark classes and resources dirty; the tick at the current time (after the events
- * already pending at that time) re-solves once, and only the connected components they touch,
- * where resources that can never bind (slack) do not connect classes, and classes whose level
- * (rate / weight) lies below the lowest level the changes can affect keep their rates.  Storage
- * is pooled.
+ * Speed (docs/models-network.md §1.3): flows with equal (path, cap, weight) form a class whose
+ * members always have equal rates, their finish points in a min-heap on the class's cumulative
+ * per-flow service.  Classes whose rate is set by the same bottleneck resource form a group, all
+ * at that resource's level theta (rate / weight); their service is kept on the group's virtual
+ * time (integral of theta dt), so a change of theta moves one timer whatever the number of
+ * classes, and the filling works on per-(group, resource) weight sums.  Joins, finishes and
+ * capacity changes mark classes and resources dirty; one engine event per network (the "tick",
+ * rescheduled in place) fires the due joins and completions and then re-solves once per instant,
+ * only the groups that the changes can reach through resources that can bind and whose level is
+ * not below the lowest level the changes can affect.  Storage is pooled.
  *
  * The module knows nothing of topology: resources are numbered 0..n-1 by the caller (cpnsim's
  * glue uses the directed link id d = 2*l + dir of models/topology.h).

@@ -448,6 +448,12 @@ static double grown_bound(const struct cpn_flownet *net, const struct cpn_flow_c
     return lv;
 }
 
+/* Is resource @p r a constraint of the current filling (reached, and not slack or changed)? */
+static inline int in_fill(const struct cpn_flownet *net, const struct cpn_flow_resource *r)
+{
+    return r->stamp == net->stamp && r->infill;
+}
+
 /* Is group @p g (resource group or class at its bound) in play? */
 static inline int in_play(const struct cpn_flownet *net, uint32_t g)
 {
@@ -574,7 +580,7 @@ static void init_resources(struct cpn_flownet *net)
         const uint32_t *hops = path_hops(net, c->path, &n);
         for (uint32_t k = 0; k < n; k++) {
             struct cpn_flow_resource *r = &net->res[hops[k]];
-            if (r->infill) {
+            if (in_fill(net, r)) {
                 r->u += c->n * c->weight;
                 r->ucnt++;
                 r->lcnt++;
@@ -621,7 +627,7 @@ static inline void res_freeze(struct cpn_flownet *net, uint32_t rid, double a, u
                               double rate)
 {
     struct cpn_flow_resource *r = &net->res[rid];
-    if (!r->infill)
+    if (!in_fill(net, r))
         return; /* not in the filling */
     r->frozen += rate;
     r->ucnt -= cnt;
@@ -660,7 +666,7 @@ static int freeze_class(struct cpn_flownet *net, uint32_t cid, double rate, uint
     double nw = c->n * c->weight, nr = c->n * rate;
     int none = c->grp == GRP_NONE;
     for (uint32_t i = 0; i < n; i++) {
-        if (none && net->res[hops[i]].infill)
+        if (none && in_fill(net, &net->res[hops[i]]))
             net->res[hops[i]].lcnt--;
         res_freeze(net, hops[i], nw, 1, nr);
     }
@@ -831,7 +837,7 @@ static inline int bound_entry(const struct cpn_flownet *net, uint32_t cid,
     uint32_t min_res = net->paths.items[c->path].min_res;
     if (bound < c->cap && min_res != CPN_NONE) {
         const struct cpn_flow_resource *m = &net->res[min_res];
-        if (m->stamp == net->stamp && m->infill)
+        if (in_fill(net, m))
             return 0;
     }
     *e = (struct cpn_flow_sentry){bound / c->weight, CAP_ITEM | cid, 0};

@@ -26,11 +26,16 @@
  *                               weight-S 0 (LV08 would scale them: 0.97, 13.01, 20537).
  *   network/TCP-gamma:0         no window bound gamma / (2 latency) on a flow's rate.
  *   network/crosstraffic:0      no 5 % reverse-path (ACK) load on the reverse links.
- *   maxmin/precision:1e-10      the lmm solver treats a link as saturated when its remaining
- *                               capacity is below precision * capacity [relative] (default 1e-5,
- *                               which lets rates be off by ~1e-5 relative).
- *   surf/precision:1e-12        events closer than this [s] are merged (default 1e-9 s).
- *   network/optim:Lazy          the default: partial re-solves and a heap of completion dates.
+ *   maxmin/precision:1e-10      numerical precision of the lmm solver [relative to link
+ *                               capacities] (default 1e-5).  No effect on these workloads' results
+ *                               from 1e-5 to 1e-12; 1e-13 made --link-latency abort on a rounding
+ *                               residual ("Cannot saturate more a constraint").
+ *   surf/precision:1e-12        dates closer than this [s] are merged into one event (default
+ *                               1e-9 s, which shifted completions by up to 1.2e-7 of a flow's
+ *                               duration on 1e4 WAN flows; 1e-12 leaves 5e-13).
+ *   network/optim:Lazy          the default (partial re-solves, a heap of completion dates);
+ *                               --cfg=network/optim:Full was 1.2-1.5x faster on the WAN workloads
+ *                               (few concurrent flows), with the same results.
  * Latency.  CM02 sets each flow's sharing penalty (inverse weight) to its path latency once the
  * latency is paid, i.e. it shares bottlenecks RTT-unfairly: rate proportional to 1 / latency.
  * cpnsim gives every flow weight 1.  So by default the links get latency 0 and the one actor
@@ -50,7 +55,7 @@
  * keeping every CommPtr and waiting on them at the end took 1.2x the CPU time and 3x the memory
  * (the s4u Activity::on_completion signal fires only when an actor waits or tests, so it gives no
  * date for a detached comm), and --per-flow-actors (one actor per flow, spawned at its release,
- * calling the blocking Comm::sendto) about 4x the CPU time.
+ * calling the blocking Comm::sendto) 4-5x the CPU time.
  */
 #include <simgrid/kernel/resource/Action.hpp>
 #include <simgrid/s4u.hpp>
@@ -68,14 +73,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 namespace sg4 = simgrid::s4u;
 
-namespace {
+namespace
+{
 
 struct link_spec {
     double capacity; /* [B/s] */
@@ -83,11 +89,10 @@ struct link_spec {
 };
 
 struct flow_spec {
-    double start;       /* [s] */
-    double size;        /* [B] */
-    double latency;     /* one-way path latency, sum over the route [s] */
-    uint32_t src, dst;  /* node ids */
-    uint32_t route;     /* index into workload::routes */
+    double start;      /* [s] */
+    double size;       /* [B] */
+    double latency;    /* one-way path latency, sum over the route [s] */
+    uint32_t src, dst; /* node ids */
 };
 
 struct workload {
@@ -166,14 +171,11 @@ void read_workload(const char *file, workload &w)
         auto it = w.pair_route.find(key);
         if (it == w.pair_route.end()) {
             w.pair_route.emplace(key, (uint32_t)w.routes.size());
-            f.route = (uint32_t)w.routes.size();
             w.routes.push_back(hops);
         } else if (w.routes[it->second] != hops) {
             die("%s: flow %zu: node %u to node %u takes a route that differs from an earlier "
                 "flow's; a full-routing zone holds one route per pair",
                 file, i, f.src, f.dst);
-        } else {
-            f.route = it->second;
         }
     }
     fclose(fp);
@@ -204,7 +206,7 @@ std::pair<double, double> worst_median(std::vector<double> &v)
 struct replay {
     const workload *w;
     bool link_latency;
-    double scale; /* SimGrid's units per byte (a power of two) */
+    double scale;                  /* SimGrid's units per byte (a power of two) */
     std::vector<sg4::Host *> host; /* by node id */
     std::vector<size_t> order;     /* flows by release time (release()), ties in file order */
     std::vector<double> end;       /* completion time of each flow [s] */
@@ -307,14 +309,18 @@ int main(int argc, char **argv)
         else if (argv[i][0] != '-' && !file)
             file = argv[i];
         else
-            die("usage: simgrid_flows FILE [--compare FILE.done] [--out FILE] [--scale S] [--link-latency] "
+            die("usage: simgrid_flows FILE [--compare FILE.done] [--out FILE] [--scale S] "
+                "[--link-latency] "
                 "[--per-flow-actors] [--cfg=name:value ...]");
     }
     if (!file)
-        die("usage: simgrid_flows FILE [--compare FILE.done] [--out FILE] [--scale S] [--link-latency] "
+        die("usage: simgrid_flows FILE [--compare FILE.done] [--out FILE] [--scale S] "
+            "[--link-latency] "
             "[--per-flow-actors] [--cfg=name:value ...]");
     workload w;
     read_workload(file, w);
+    if (w.flows.empty())
+        die("%s: no flows", file);
 
     /* Quiet: only warnings and worse (the configuration changes are logged at INFO). */
     xbt_log_control_set("root.thresh:warning");
@@ -346,7 +352,7 @@ int main(int argc, char **argv)
     uint32_t max_node = 0;
     for (const flow_spec &f : w.flows)
         max_node = std::max({max_node, f.src, f.dst});
-    r.host.assign(w.flows.empty() ? 0 : max_node + 1, nullptr);
+    r.host.assign(max_node + 1, nullptr);
     for (const flow_spec &f : w.flows)
         for (uint32_t node : {f.src, f.dst})
             if (!r.host[node])
@@ -371,7 +377,7 @@ int main(int argc, char **argv)
         sg4::Link::on_communication_state_change_cb(
             [&r](simgrid::kernel::resource::NetworkAction &action,
                  simgrid::kernel::resource::Action::State) { on_network_action(r, action); });
-    sg4::Host *home = w.flows.empty() ? zone->create_host("home", 1e9)->seal() : r.host[w.flows[0].src];
+    sg4::Host *home = r.host[w.flows[0].src]; /* any host: the actors only start comms */
     if (per_flow)
         sg4::Actor::create("spawner", home, spawner, &r);
     else
@@ -382,10 +388,11 @@ int main(int argc, char **argv)
     double cpu = cpu_now() - c0;
     if (r.done != w.flows.size())
         die("%zu of %zu flows completed", r.done, w.flows.size());
-    printf("simgrid flows %zu cpu_s %.3f flows_per_cpu_s %.0f peak_rss_mb %.1f (%s, %s)\n",
+    printf("simgrid flows %zu cpu_s %.6f flows_per_cpu_s %.0f peak_rss_mb %.1f (%s, %s)\n",
            w.flows.size(), cpu, cpu > 0 ? (double)w.flows.size() / cpu : 0.0, peak_rss_mb(),
            per_flow ? "one actor per flow" : "one actor",
-           link_latency ? "latency on the links: CM02 RTT-unfair" : "latency before the start: weights 1");
+           link_latency ? "latency on the links: CM02 RTT-unfair"
+                        : "latency before the start: weights 1");
     if (out) {
         FILE *fp = fopen(out, "w");
         if (!fp)
