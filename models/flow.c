@@ -13,6 +13,15 @@
 static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static const struct cpn_handler tick_handler = {on_tick, "flow_tick"};
 
+/* SplitMix64 finaliser (Steele, Lea & Flood 2014): a cheap well-mixing hash step. */
+static inline uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
 static inline uint64_t bits_of(double x)
 {
     uint64_t u;
@@ -86,9 +95,9 @@ static int mark_class(struct cpn_flownet *net, uint32_t c, uint8_t why)
 /* ---------------------------------------------------------------------------------------- */
 /* Paths: identical hop sequences share one id (kept for the network's lifetime). */
 
-int cpn_flow_table_grow_(uint32_t **tab, size_t *size, size_t need,
-                         uint64_t (*hash_of)(const struct cpn_flownet *, uint32_t),
-                         const struct cpn_flownet *net)
+static int table_grow(uint32_t **tab, size_t *size, size_t need,
+                      uint64_t (*hash_of)(const struct cpn_flownet *, uint32_t),
+                      const struct cpn_flownet *net)
 {
     if (need * 2 <= *size)
         return CPN_OK;
@@ -166,7 +175,7 @@ static int path_intern(struct cpn_flownet *net, const uint32_t *hops, uint32_t n
     }
     if (net->paths.len >= CPN_NONE - 1 || net->arena.len + n >= CPN_NONE)
         return CPN_ERROR(CPN_ERANGE, "flow: too many distinct paths");
-    int rc = cpn_flow_table_grow_(&net->ptab, &net->ptab_size, net->paths.len + 1, path_hash, net);
+    int rc = table_grow(&net->ptab, &net->ptab_size, net->paths.len + 1, path_hash, net);
     if (rc != CPN_OK)
         return rc;
     if (cpn_array_reserve(&net->arena, net->arena.len + n) != CPN_OK ||
@@ -208,7 +217,7 @@ static int class_get(struct cpn_flownet *net, uint32_t pid, double cap, double w
     }
     uint32_t n_hops;
     path_hops(net, pid, &n_hops);
-    int rc = cpn_flow_table_grow_(&net->ctab, &net->ctab_size, net->ctab_used + 1, class_hash, net);
+    int rc = table_grow(&net->ctab, &net->ctab_size, net->ctab_used + 1, class_hash, net);
     if (rc != CPN_OK)
         return rc;
     uint32_t id = net->free_class;
@@ -672,6 +681,8 @@ int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double 
         net->res[i].demand = 0;
     for (uint32_t pid = 0; pid < net->paths.len; pid++)
         path_cmin(net, pid);
+    for (uint32_t i = 0; i < net->n_res; i++)
+        net->groups[i].bvalid = 0;
     for (size_t i = 0; i < net->classes.len; i++) {
         struct cpn_flow_class *c = &net->classes.items[i];
         if (c->refs == 0)

@@ -1,5 +1,6 @@
-/* Internal state of the flow network, shared by models/flow.c (API, pools, classes, events) and
- * models/flowsolve.c (bottleneck groups, progressive filling, timers).  Not a public header.
+/* Internal state of the flow network, shared by models/flow.c (API, pools, classes, events),
+ * models/flowgroup.c (bottleneck groups, pairs, timers) and models/flowsolve.c (what a change
+ * can affect, progressive filling).  Not a public header.
  *
  * Vocabulary (docs/models-network.md §1.3):
  * - a class: flows with equal (path, cap, weight), which always have equal rates;
@@ -42,15 +43,6 @@
  * below; this relative margin keeps the estimate below the rounding of the weight sums it is
  * computed from (~1e-13 relative), so only groups that are certainly unaffected are kept. */
 #define FLOW_PRUNE_MARGIN 1e-6
-
-/* SplitMix64 finaliser (Steele, Lea & Flood 2014): a cheap well-mixing hash step. */
-static inline uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
 
 /* Minimum and maximum without libm's NaN handling (no NaN reaches them; they inline). */
 static inline double min2(double a, double b)
@@ -143,6 +135,8 @@ struct cpn_flow_group {
     uint32_t tpos; /* position of its completion timer, else CPN_NONE */
     uint32_t stamp, fstamp; /* in play and frozen marks of the current solve */
     uint8_t retime; /* listed in net->retime */
+    uint8_t bvalid; /* bmin is up to date */
+    double bmin;    /* smallest bound / weight of its classes (when bvalid) */
 };
 
 /* What a group puts on a resource. */
@@ -194,10 +188,13 @@ struct cpn_flow_path {
     uint64_t hash;
 };
 
+/* Kinds of the filling's entries, also their order at equal keys (higher first). */
+enum { ENTRY_BOUND = 0, ENTRY_GROUP_BOUND = 1, ENTRY_RES = 2, ENTRY_RES_GROUP = 3 };
+
 struct cpn_flow_sentry {
-    double key;    /* share level [B/s per unit weight] */
-    uint32_t item; /* resource, or CAP_ITEM | class */
-    uint32_t rank; /* at equal keys, higher first (1: a resource with a group) */
+    double key;    /* level [B/s per unit weight] */
+    uint32_t item; /* resource, group (its resource id), or CAP_ITEM | class */
+    uint32_t rank; /* ENTRY_*: what item is; at equal keys, higher first */
 };
 
 /* A class that the filling froze on its own, and where it goes. */
@@ -375,12 +372,6 @@ static inline double class_service(const struct cpn_flownet *net, const struct c
                               : c->service;
 }
 
-/** Grow the open-addressing table @p tab (ids, CPN_NONE for empty) to hold @p need ids at a
- *  load of at most 1/2, re-inserting by @p hash_of.  @return CPN_OK or CPN_ENOMEM. */
-int cpn_flow_table_grow_(uint32_t **tab, size_t *size, size_t need,
-                         uint64_t (*hash_of)(const struct cpn_flownet *, uint32_t),
-                         const struct cpn_flownet *net);
-
 /**
  * Re-solve what changed since the last solve (dirty classes and resources): collect the groups
  * and classes in play, run progressive filling over them, apply the new levels (resource loads,
@@ -409,6 +400,13 @@ void cpn_flow_class_resize_(struct cpn_flownet *net, struct cpn_flow_class *c, i
 /** The earliest member of class @p cid changed: move its entry in its group's heap and queue
  *  that group's timer (or set its own timer at its bound).  @return CPN_OK or CPN_ENOMEM. */
 int cpn_flow_class_rekey_(struct cpn_flownet *net, uint32_t cid, double now);
+
+/** Free the empty pair @p id (out of its resource's and group's lists).  O(1). */
+void cpn_flow_pair_delete_(struct cpn_flownet *net, uint32_t id);
+
+/** (Re)set the completion timer of class @p cid at its bound (rate c->brate).
+ *  @return CPN_OK or CPN_ENOMEM. */
+int cpn_flow_cap_schedule_(struct cpn_flownet *net, uint32_t cid, double now);
 
 /** (Re)set the completion timer of resource group @p r.  @return CPN_OK or CPN_ENOMEM. */
 int cpn_flow_group_schedule_(struct cpn_flownet *net, uint32_t r, double now);
