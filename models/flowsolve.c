@@ -482,13 +482,14 @@ static double group_bmin(struct cpn_flownet *net, uint32_t r)
     return g->bmin;
 }
 
-/* The bound of class @p c that the filling must enforce by an entry [B/s]: its cap, and its
- * path's smallest capacity shared by its flows unless that resource is in the filling. */
+/* The bound of class @p c that the filling must enforce by an entry [B/s] (INFINITY: none): its
+ * bound, unless that is its path's smallest capacity shared by its flows and that resource is in
+ * the filling (its share then freezes the class first; the cap, higher, cannot bind either). */
 static inline double entry_bound(const struct cpn_flownet *net, const struct cpn_flow_class *c)
 {
     double bound = class_bound(net, c, c->n);
     uint32_t min_res = net->paths.items[c->path].min_res;
-    return bound < c->cap && min_res != CPN_NONE && in_fill(net, &net->res[min_res]) ? c->cap
+    return bound < c->cap && min_res != CPN_NONE && in_fill(net, &net->res[min_res]) ? INFINITY
                                                                                      : bound;
 }
 
