@@ -293,13 +293,15 @@ static inline double class_level(const struct cpn_flownet *net, const struct cpn
     return class_rate(net, c) / c->weight;
 }
 
-static void heap_place(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i, struct cpn_flow_member m)
+static void heap_place(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i,
+                       struct cpn_flow_member m)
 {
     class_members(c)[i] = m;
     net->flows.items[m.flow].pos = i;
 }
 
-static void member_up(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i, struct cpn_flow_member m)
+static void member_up(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i,
+                      struct cpn_flow_member m)
 {
     const struct cpn_flow_member *h = class_members(c);
     while (i > 0) {
@@ -312,7 +314,8 @@ static void member_up(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_
     heap_place(net, c, i, m);
 }
 
-static void member_down(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i, struct cpn_flow_member m)
+static void member_down(struct cpn_flownet *net, struct cpn_flow_class *c, uint32_t i,
+                        struct cpn_flow_member m)
 {
     const struct cpn_flow_member *h = class_members(c);
     for (;;) {
@@ -441,7 +444,8 @@ static int push_done(struct cpn_flownet *net, uint32_t slot, double now)
     if (cpn_array_reserve(&net->done, net->done.len + 1) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
     net->done.items[net->done.len++] = (struct cpn_flow_donerec){
-        {make_handle(slot, f->gen), f->id, f->src, f->dst, f->size, f->start, now}, f->done,
+        {make_handle(slot, f->gen), f->id, f->src, f->dst, f->size, f->start, now},
+        f->done,
         f->ctx};
     return CPN_OK;
 }
@@ -552,7 +556,7 @@ static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
         while (rc == CPN_OK && (first = cpn_flow_timer_first_(net)) && first->time <= now) {
             uint32_t id = first->id;
             cpn_flow_timer_remove_(net, id);
-            rc = id & TIMER_FLOW ? due_join(net, id & ~TIMER_FLOW, now)
+            rc = id & TIMER_FLOW   ? due_join(net, id & ~TIMER_FLOW, now)
                  : id < net->n_res ? due_group(net, id, now)
                                    : due_cap(net, id - net->n_res, now);
         }
@@ -705,9 +709,8 @@ int cpn_flownet_usage(struct cpn_flownet *net, uint32_t resource, struct cpn_flo
                          net->n_res);
     struct cpn_flow_resource *r = &net->res[resource];
     account(r, cpn_engine_now(net->eng));
-    *out = (struct cpn_flow_usage){r->capacity, max2(r->load, 0), r->bytes, r->busy,
-                                   account_util(r),
-                                   r->nflows};
+    *out = (struct cpn_flow_usage){r->capacity, max2(r->load, 0), r->bytes,
+                                   r->busy,     account_util(r),  r->nflows};
     return CPN_OK;
 }
 
@@ -724,8 +727,7 @@ static int check_hops(const struct cpn_flownet *net, const uint32_t *hops, size_
     return CPN_OK;
 }
 
-int cpn_flownet_path(struct cpn_flownet *net, const uint32_t *hops, size_t n_hops,
-                     uint32_t *path)
+int cpn_flownet_path(struct cpn_flownet *net, const uint32_t *hops, size_t n_hops, uint32_t *path)
 {
     if (!path)
         return CPN_ERROR(CPN_EINVAL, "flow: NULL path output");
@@ -861,9 +863,8 @@ int cpn_flow_remaining(const struct cpn_flownet *net, cpn_flowh flow, double *by
         return CPN_OK;
     }
     const struct cpn_flow_class *c = &net->classes.items[f->cls];
-    *bytes = max2(class_members_c(c)[f->pos].finish -
-                      class_service(net, c, cpn_engine_now(net->eng)),
-                  0);
+    *bytes = max2(
+        class_members_c(c)[f->pos].finish - class_service(net, c, cpn_engine_now(net->eng)), 0);
     return CPN_OK;
 }
 

@@ -112,8 +112,9 @@ size_t cpn_flownet_resources(const struct cpn_flownet *net);
  * @param resource resource id < cpn_flownet_resources().
  * @param capacity new capacity [B/s], finite, >= 0 (0 stalls the flows crossing it).
  * @return CPN_OK; CPN_ERANGE for an unknown resource; CPN_EINVAL for a bad capacity;
- *         CPN_ENOMEM.  Side effect: moves the tick to now (re-solve).  O(sum of the path lengths
- *         of the classes crossing the resource).
+ *         CPN_ENOMEM.  Side effect: moves the tick to now (re-solve).  O(hops of all interned
+ *         paths + hops of all live classes): every path's smallest capacity and every
+ *         resource's demand are recomputed (capacity changes are rare events).
  */
 int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double capacity);
 

@@ -19,6 +19,7 @@
 
 #include "models/flow.h"
 #include "sim/array.h"
+#include "sim/error.h"
 #include "sim/evq.h"
 
 /* Two resource shares within this relative distance are a tie: progressive filling freezes the
@@ -62,7 +63,7 @@ static inline double max2(double a, double b)
 #define CAP_ITEM 0x80000000u /* solver queue item tag: a class's bound entry (item = class) */
 
 /* Group of a class that is in none: a class whose first member joined since the last solve. */
-#define GRP_NONE 0xffffffffu
+#define GRP_NONE CPN_NONE
 
 enum { FLOW_FREE = 0, FLOW_PENDING, FLOW_ACTIVE };
 
@@ -75,12 +76,12 @@ struct cpn_flow_rec {
     cpn_flow_done_fn *done; /* owner's callback */
     void *ctx;              /* owner's context */
     uint64_t id;            /* owner's id */
-    uint32_t pos;  /* pending: position of its join timer (else CPN_NONE); sharing: position in
-                    * its class's member heap */
-    uint32_t gen;  /* generation of the slot (never 0) */
-    uint32_t cls;  /* class; next free slot when free */
+    uint32_t pos;      /* pending: position of its join timer (else CPN_NONE); sharing: position in
+                        * its class's member heap */
+    uint32_t gen;      /* generation of the slot (never 0) */
+    uint32_t cls;      /* class; next free slot when free */
     uint32_t src, dst; /* endpoints (not interpreted) */
-    uint8_t state; /* FLOW_* */
+    uint8_t state;     /* FLOW_* */
 };
 
 struct cpn_flow_member {
@@ -89,21 +90,21 @@ struct cpn_flow_member {
 };
 
 struct cpn_flow_class {
-    double weight;  /* max-min weight */
-    double cap;     /* per-flow rate bound [B/s] (INFINITY: none) */
+    double weight; /* max-min weight */
+    double cap;    /* per-flow rate bound [B/s] (INFINITY: none) */
     union {
         double anchor;  /* in a resource group g: per-flow service = weight x (V_g - anchor) */
         double service; /* otherwise: cumulative per-flow service at t_service [B] */
     };
     double t_service; /* [s] */
-    double brate;   /* at its bound: its per-flow rate, set by the last solve [B/s] */
-    union {         /* min-heap of members' finish points: see class_members() */
+    double brate;     /* at its bound: its per-flow rate, set by the last solve [B/s] */
+    union {           /* min-heap of members' finish points: see class_members() */
         struct cpn_flow_member *heap; /* hcap > 1: allocated */
         struct cpn_flow_member one;   /* hcap <= 1: in place (a class of one flow is the
                                        * common case: no allocation) */
     };
-    uint32_t *pp;  /* pp[i]: the pair of hop i in its group (none in no group) */
-    uint32_t n;    /* sharing members */
+    uint32_t *pp; /* pp[i]: the pair of hop i in its group (none in no group) */
+    uint32_t n;   /* sharing members */
     uint32_t path;
     uint32_t grp;  /* group: a resource id (its bottleneck), n_res + own id (at its bound), or
                     * GRP_NONE */
@@ -125,18 +126,18 @@ struct cpn_flow_gentry {
  * service is kept on the group's virtual time V = integral of theta dt (a processor-sharing
  * clock), so a change of theta moves one timer, whatever the number of classes. */
 struct cpn_flow_group {
-    double theta;  /* level [B/s per unit weight] */
-    double vtime;  /* V at t_v [B per unit weight] */
-    double t_v;    /* [s] */
-    double theta_new; /* solver: level found by the filling */
+    double theta;                 /* level [B/s per unit weight] */
+    double vtime;                 /* V at t_v [B per unit weight] */
+    double t_v;                   /* [s] */
+    double theta_new;             /* solver: level found by the filling */
     struct cpn_flow_gentry *heap; /* classes by next completion */
-    uint32_t *pairs; /* its pairs */
+    uint32_t *pairs;              /* its pairs */
     uint32_t hlen, hcap, plen, pcap;
-    uint32_t tpos; /* position of its completion timer, else CPN_NONE */
+    uint32_t tpos;          /* position of its completion timer, else CPN_NONE */
     uint32_t stamp, fstamp; /* in play and frozen marks of the current solve */
-    uint8_t retime; /* listed in net->retime */
-    uint8_t bvalid; /* bmin is up to date */
-    double bmin;    /* smallest bound / weight of its classes (when bvalid) */
+    uint8_t retime;         /* listed in net->retime */
+    uint8_t bvalid;         /* bmin is up to date */
+    double bmin;            /* smallest bound / weight of its classes (when bvalid) */
 };
 
 /* What a group puts on a resource. */
@@ -157,27 +158,27 @@ struct cpn_flow_ref {
 
 struct cpn_flow_resource {
     /* What the solve reads comes first. */
-    double capacity; /* [B/s] */
-    double u;        /* solver: weight of the unfrozen classes crossing it */
-    double u_base;   /* solver: last exact u */
-    double frozen;   /* solver: sum of frozen rates [B/s] */
+    double capacity;            /* [B/s] */
+    double u;                   /* solver: weight of the unfrozen classes crossing it */
+    double u_base;              /* solver: last exact u */
+    double frozen;              /* solver: sum of frozen rates [B/s] */
     struct cpn_flow_ref *pairs; /* pairs (g, this resource) */
     uint32_t plen, pcap;
-    uint32_t ucnt;   /* solver: unfrozen (class, hop) incidences */
-    uint32_t lcnt;   /* solver: of which by classes in no group */
-    uint32_t stamp;  /* reached in this solve */
+    uint32_t ucnt;  /* solver: unfrozen (class, hop) incidences */
+    uint32_t lcnt;  /* solver: of which by classes in no group */
+    uint32_t stamp; /* reached in this solve */
     uint8_t dirty;
-    uint8_t coupled; /* not slack when last reached */
-    uint8_t infill;  /* solver: a constraint of the current filling (not slack, or changed) */
-    double demand;   /* sum over crossing classes of min(n x cap, cmin) [B/s] (kept
-                      * incrementally) */
-    double wsum;     /* sum over crossing classes of n x weight (kept incrementally) */
-    double load;     /* [B/s] */
-    double bytes;    /* [B] */
-    double busy;     /* [s] */
-    double util;     /* integral of load / capacity up to the bytes mark [s] */
+    uint8_t coupled;   /* not slack when last reached */
+    uint8_t infill;    /* solver: a constraint of the current filling (not slack, or changed) */
+    double demand;     /* sum over crossing classes of min(n x cap, cmin) [B/s] (kept
+                        * incrementally) */
+    double wsum;       /* sum over crossing classes of n x weight (kept incrementally) */
+    double load;       /* [B/s] */
+    double bytes;      /* [B] */
+    double busy;       /* [s] */
+    double util;       /* integral of load / capacity up to the bytes mark [s] */
     double bytes_mark; /* bytes carried at the last capacity change [B] */
-    double t_acct;   /* accounting integrated up to here [s] */
+    double t_acct;     /* accounting integrated up to here [s] */
     uint32_t nflows;
 };
 
@@ -351,7 +352,7 @@ static inline double class_bound(const struct cpn_flownet *net, const struct cpn
  * last solve, or 0 before its first solve. */
 static inline double class_rate(const struct cpn_flownet *net, const struct cpn_flow_class *c)
 {
-    return c->grp < net->n_res ? c->weight * net->groups[c->grp].theta
+    return c->grp < net->n_res  ? c->weight * net->groups[c->grp].theta
            : c->grp == GRP_NONE ? 0
                                 : c->brate;
 }
@@ -368,8 +369,7 @@ static inline double class_service(const struct cpn_flownet *net, const struct c
 {
     if (c->grp < net->n_res)
         return c->weight * (group_vtime(&net->groups[c->grp], now) - c->anchor);
-    return now > c->t_service ? c->service + class_rate(net, c) * (now - c->t_service)
-                              : c->service;
+    return now > c->t_service ? c->service + class_rate(net, c) * (now - c->t_service) : c->service;
 }
 
 /**
@@ -407,9 +407,6 @@ void cpn_flow_pair_delete_(struct cpn_flownet *net, uint32_t id);
 /** (Re)set the completion timer of class @p cid at its bound (rate c->brate).
  *  @return CPN_OK or CPN_ENOMEM. */
 int cpn_flow_cap_schedule_(struct cpn_flownet *net, uint32_t cid, double now);
-
-/** (Re)set the completion timer of resource group @p r.  @return CPN_OK or CPN_ENOMEM. */
-int cpn_flow_group_schedule_(struct cpn_flownet *net, uint32_t r, double now);
 
 /** Queue the timer of resource group @p r to be set again (once, by cpn_flow_retime_flush_()).
  *  @return CPN_OK or CPN_ENOMEM. */

@@ -24,18 +24,13 @@ static uint32_t pair_find(const struct cpn_flownet *net, uint32_t g, uint32_t r)
     return CPN_NONE;
 }
 
-static int u32_reserve(uint32_t **a, uint32_t *cap, uint32_t need)
+/* Grow an array with a 32-bit capacity to hold @p need items (sim/array.h's growth). */
+static int grow32(void **items, uint32_t *cap, size_t size, uint32_t need)
 {
-    if (need <= *cap)
-        return CPN_OK;
-    uint32_t nc = *cap ? *cap : 4;
-    while (nc < need)
-        nc *= 2;
-    uint32_t *p = realloc(*a, nc * sizeof *p);
-    if (!p)
+    size_t c = *cap;
+    if (cpn_array_grow_(items, &c, size, need) != CPN_OK || c > UINT32_MAX)
         return CPN_ENOMEM;
-    *a = p;
-    *cap = nc;
+    *cap = (uint32_t)c;
     return CPN_OK;
 }
 
@@ -47,20 +42,12 @@ static int pair_reserve(struct cpn_flownet *net, uint32_t g, const uint32_t *hop
         return NOMEM();
     for (uint32_t i = 0; i < k; i++) {
         struct cpn_flow_resource *r = &net->res[hops[i]];
-        if (r->plen + k > r->pcap) {
-            uint32_t nc = r->pcap ? r->pcap : 4;
-            while (nc < r->plen + k)
-                nc *= 2;
-            struct cpn_flow_ref *l = realloc(r->pairs, nc * sizeof *l);
-            if (!l)
-                return NOMEM();
-            r->pairs = l;
-            r->pcap = nc;
-        }
+        if (grow32((void **)&r->pairs, &r->pcap, sizeof *r->pairs, r->plen + k) != CPN_OK)
+            return NOMEM();
     }
     if (g < net->n_res) {
         struct cpn_flow_group *gr = &net->groups[g];
-        if (u32_reserve(&gr->pairs, &gr->pcap, gr->plen + k) != CPN_OK)
+        if (grow32((void **)&gr->pairs, &gr->pcap, sizeof *gr->pairs, gr->plen + k) != CPN_OK)
             return NOMEM();
     }
     return CPN_OK;
@@ -86,6 +73,20 @@ static uint32_t pair_create(struct cpn_flownet *net, uint32_t g, uint32_t r)
     return id;
 }
 
+/* Take pair @p p out of its group's list (a resource group's; a class at its bound keeps its
+ * pairs in the class). */
+static void group_unlist(struct cpn_flownet *net, const struct cpn_flow_pair *p)
+{
+    if (p->g >= net->n_res)
+        return;
+    struct cpn_flow_group *gr = &net->groups[p->g];
+    uint32_t last = gr->pairs[--gr->plen];
+    if (p->gi != gr->plen) {
+        gr->pairs[p->gi] = last;
+        net->pairs.items[last].gi = p->gi;
+    }
+}
+
 /* Free an empty pair: out of its resource's and group's lists. */
 void cpn_flow_pair_delete_(struct cpn_flownet *net, uint32_t id)
 {
@@ -96,14 +97,7 @@ void cpn_flow_pair_delete_(struct cpn_flownet *net, uint32_t id)
         res->pairs[p->ri] = last;
         net->pairs.items[last.pair].ri = p->ri;
     }
-    if (p->g < net->n_res) {
-        struct cpn_flow_group *gr = &net->groups[p->g];
-        uint32_t lastg = gr->pairs[--gr->plen];
-        if (p->gi != gr->plen) {
-            gr->pairs[p->gi] = lastg;
-            net->pairs.items[lastg].gi = p->gi;
-        }
-    }
+    group_unlist(net, p);
     p->g = CPN_NONE;
     p->r = net->free_pair;
     net->free_pair = id;
@@ -153,21 +147,6 @@ static void gheap_remove(struct cpn_flownet *net, struct cpn_flow_group *g, uint
         gheap_restore(net, g, i, last);
 }
 
-static int gheap_reserve(struct cpn_flow_group *g, uint32_t need)
-{
-    if (need <= g->hcap)
-        return CPN_OK;
-    uint32_t nc = g->hcap ? g->hcap : 4;
-    while (nc < need)
-        nc *= 2;
-    struct cpn_flow_gentry *h = realloc(g->heap, nc * sizeof *h);
-    if (!h)
-        return CPN_ENOMEM;
-    g->heap = h;
-    g->hcap = nc;
-    return CPN_OK;
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* Classes in groups */
 
@@ -176,14 +155,7 @@ static int gheap_reserve(struct cpn_flow_group *g, uint32_t need)
 static void pair_retag(struct cpn_flownet *net, uint32_t pid, uint32_t g)
 {
     struct cpn_flow_pair *p = &net->pairs.items[pid];
-    if (p->g < net->n_res) {
-        struct cpn_flow_group *old = &net->groups[p->g];
-        uint32_t last = old->pairs[--old->plen];
-        if (p->gi != old->plen) {
-            old->pairs[p->gi] = last;
-            net->pairs.items[last].gi = p->gi;
-        }
-    }
+    group_unlist(net, p);
     p->g = g;
     net->res[p->r].pairs[p->ri].g = g;
     if (g < net->n_res) {
@@ -223,7 +195,7 @@ int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, 
     double nw = c->n * c->weight;
     if (dest < net->n_res) {
         struct cpn_flow_group *g = &net->groups[dest];
-        if (gheap_reserve(g, g->hlen + 1) != CPN_OK)
+        if (grow32((void **)&g->heap, &g->hcap, sizeof *g->heap, g->hlen + 1) != CPN_OK)
             return NOMEM();
         group_advance(g, now);
         c->anchor = g->vtime - c->service / c->weight;
@@ -322,21 +294,18 @@ int cpn_flow_cap_schedule_(struct cpn_flownet *net, uint32_t cid, double now)
 {
     struct cpn_flow_class *c = &net->classes.items[cid];
     uint32_t id = net->n_res + cid;
-    if (c->hlen == 0) {
+    if (c->hlen == 0 || !(c->brate > 0)) {
         cpn_flow_timer_remove_(net, id);
         return CPN_OK;
     }
     c->service = class_service(net, c, now);
     c->t_service = now;
-    if (!(c->brate > 0)) {
-        cpn_flow_timer_remove_(net, id);
-        return CPN_OK;
-    }
     return cpn_flow_timer_set_(net, id,
                                now + max2(class_members(c)->finish - c->service, 0) / c->brate);
 }
 
-int cpn_flow_group_schedule_(struct cpn_flownet *net, uint32_t r, double now)
+/* (Re)set the completion timer of resource group @p r. */
+static int group_schedule(struct cpn_flownet *net, uint32_t r, double now)
 {
     struct cpn_flow_group *g = &net->groups[r];
     if (g->hlen == 0 || !(g->theta > 0)) {
@@ -377,7 +346,7 @@ int cpn_flow_retime_flush_(struct cpn_flownet *net, double now)
         uint32_t r = net->retime.items[i];
         net->groups[r].retime = 0;
         if (rc == CPN_OK)
-            rc = cpn_flow_group_schedule_(net, r, now);
+            rc = group_schedule(net, r, now);
     }
     net->retime.len = 0;
     return rc;
@@ -388,9 +357,9 @@ int cpn_flow_retime_flush_(struct cpn_flownet *net, double now)
 
 static inline uint32_t *timer_pos(struct cpn_flownet *net, uint32_t id)
 {
-    return id & TIMER_FLOW      ? &net->flows.items[id & ~TIMER_FLOW].pos
-           : id < net->n_res    ? &net->groups[id].tpos
-                                : &net->classes.items[id - net->n_res].tpos;
+    return id & TIMER_FLOW   ? &net->flows.items[id & ~TIMER_FLOW].pos
+           : id < net->n_res ? &net->groups[id].tpos
+                             : &net->classes.items[id - net->n_res].tpos;
 }
 
 static inline int timer_before(const struct cpn_flow_timer *a, const struct cpn_flow_timer *b)

@@ -103,9 +103,10 @@ static inline int class_frozen(const struct cpn_flownet *net, const struct cpn_f
  * level the changes can affect (the keep level: such groups keep their rates, which count as
  * frozen on the resources); a joined group reaches the resources it crosses.  A resource's own
  * group always joins (in exact arithmetic implied: a group crossing it runs at or below its
- * level).  A resource that is slack now and was slack when last reached joins nothing: it
- * cannot bind, so what changes on it changes nothing for the groups crossing it.  (It is still
- * a constraint of the filling when reached: that is what bounds its classes.)
+ * level).  A resource that is slack now and was slack when last reached is not reached: it
+ * cannot bind, so what changes on it changes nothing for the groups crossing it, and the bounds
+ * of its classes imply its constraint.  A changed resource (a departure, a capacity change) is
+ * reached and filled whatever its demand.
  */
 static int collect(struct cpn_flownet *net)
 {
@@ -120,17 +121,14 @@ static int collect(struct cpn_flownet *net)
     double keep = net->low_level;
     net->low_level = INFINITY;
     for (size_t i = 0; i < net->dirty_cls.len; i++) {
-        const struct cpn_flow_class *c = &net->classes.items[net->dirty_cls.items[i]];
-        if (c->n && (c->dirty & DIRTY_GREW))
-            keep = min2(keep, grown_bound(net, c));
-    }
-    keep *= 1 - FLOW_PRUNE_MARGIN;
-    for (size_t i = 0; i < net->dirty_cls.len; i++) {
         uint32_t cid = net->dirty_cls.items[i];
         struct cpn_flow_class *c = &net->classes.items[cid];
+        int grew = c->dirty & DIRTY_GREW;
         c->dirty = 0;
         if (c->n == 0)
             continue;
+        if (grew)
+            keep = min2(keep, grown_bound(net, c));
         if (c->grp < net->n_res)
             visit_group(net, c->grp);
         else if (visit_loose(net, cid) != CPN_OK)
@@ -144,6 +142,7 @@ static int collect(struct cpn_flownet *net)
         }
     }
     net->dirty_cls.len = net->dirty_res.len = 0;
+    keep *= 1 - FLOW_PRUNE_MARGIN;
     for (size_t i = 0; i < net->reached.len; i++) {
         uint32_t rid = net->reached.items[i];
         struct cpn_flow_resource *r = &net->res[rid];
@@ -362,7 +361,7 @@ static int freeze_at(struct cpn_flownet *net, uint32_t cid, double x, uint32_t s
     const struct cpn_flow_class *c = &net->classes.items[cid];
     double rate = c->weight * x;
     return rate <= class_bound(net, c, c->n) ? freeze_class(net, cid, rate, s, now)
-                                        : freeze_bound(net, cid, now);
+                                             : freeze_bound(net, cid, now);
 }
 
 /* Resource @p s saturates at level @p x with unfrozen classes of other groups (or of none)
@@ -508,9 +507,9 @@ static int fill_entries(struct cpn_flownet *net, size_t *out)
         uint32_t rid = net->reached.items[i];
         const struct cpn_flow_resource *r = &net->res[rid];
         if (r->infill && r->ucnt)
-            h[len++] = (struct cpn_flow_sentry){
-                max2(r->capacity - r->frozen, 0) / r->u, rid,
-                net->groups[rid].hlen > 0 ? ENTRY_RES_GROUP : ENTRY_RES};
+            h[len++] =
+                (struct cpn_flow_sentry){max2(r->capacity - r->frozen, 0) / r->u, rid,
+                                         net->groups[rid].hlen > 0 ? ENTRY_RES_GROUP : ENTRY_RES};
     }
     for (size_t i = 0; i < net->loose.len; i++) {
         uint32_t cid = net->loose.items[i];
@@ -532,8 +531,7 @@ static int fill_entries(struct cpn_flownet *net, size_t *out)
 /* The group bound entry of group @p r came first at level @p x: its unfrozen classes whose bound
  * (as the filling enforces it) is reached freeze at it.  Returns the smallest bound / weight of
  * those left, where the entry goes next (INFINITY: none). */
-static int group_bound_due(struct cpn_flownet *net, uint32_t r, double x, double now,
-                           double *next)
+static int group_bound_due(struct cpn_flownet *net, uint32_t r, double x, double now, double *next)
 {
     const struct cpn_flow_group *g = &net->groups[r];
     double m = INFINITY;

@@ -192,19 +192,37 @@ static double draw(const struct cpn_dist *d, gsl_rng *rng, double fallback)
     return v > 0 && isfinite(v) ? v : 0;
 }
 
+/* A new job slot in *slot with spec @p base, submitted now. */
+static int new_job(struct cpn_jobs *jobs, const struct cpn_job_spec *base, uint32_t *slot)
+{
+    int rc = cpn_jobs_alloc_slot_(jobs, slot);
+    if (rc != CPN_OK)
+        return rc;
+    struct cpn_job_spec *s = &jobs->slots.items[*slot].s;
+    *s = *base;
+    s->submit = cpn_engine_now(jobs->cfg.engine);
+    return CPN_OK;
+}
+
+/* The job in @p slot, its spec complete, arrives from source @p src. */
+static int submit_job(struct cpn_jobs *jobs, struct jobs_source *src, uint32_t slot)
+{
+    jobs->slots.items[slot].phase = PHASE_PENDING;
+    jobs->n_pending++;
+    src->count++;
+    return cpn_jobs_arrive_(jobs, slot);
+}
+
 /* Make generator @p src's next job, arriving now. */
 static int make_generated(struct cpn_jobs *jobs, struct jobs_source *src)
 {
     const struct cpn_generator_spec *g = &src->gen;
     uint32_t slot;
-    int rc = cpn_jobs_alloc_slot_(jobs, &slot);
+    int rc = new_job(jobs, &g->base, &slot);
     if (rc != CPN_OK)
         return rc;
-    struct jobs_job *j = &jobs->slots.items[slot];
-    struct cpn_job_spec *s = &j->s;
-    double now = cpn_engine_now(jobs->cfg.engine);
-    *s = g->base;
-    s->submit = now;
+    struct cpn_job_spec *s = &jobs->slots.items[slot].s;
+    double now = s->submit;
     /* The order of the draws is part of the contract (same seed, same jobs). */
     if (g->n_origins > 0)
         s->origin = g->origins[gsl_ran_discrete(src->rng, src->origin_table)];
@@ -227,10 +245,7 @@ static int make_generated(struct cpn_jobs *jobs, struct jobs_source *src)
     if (g->deadline)
         s->deadline = now + draw(g->deadline, src->rng, 0);
     s->request_rate = draw(g->request_rate, src->rng, s->request_rate);
-    j->phase = PHASE_PENDING;
-    jobs->n_pending++;
-    src->count++;
-    return cpn_jobs_arrive_(jobs, slot);
+    return submit_job(jobs, src, slot);
 }
 
 /* Make the trace job of record @p i, arriving now (1 when made, 0 when skipped, < 0 never). */
@@ -248,13 +263,10 @@ static int make_traced(struct cpn_jobs *jobs, struct jobs_source *src, size_t i)
         return CPN_OK;
     }
     uint32_t slot;
-    int rc = cpn_jobs_alloc_slot_(jobs, &slot);
+    int rc = new_job(jobs, &src->trace.base, &slot);
     if (rc != CPN_OK)
         return rc;
-    struct jobs_job *j = &jobs->slots.items[slot];
-    struct cpn_job_spec *s = &j->s;
-    *s = src->trace.base;
-    s->submit = cpn_engine_now(jobs->cfg.engine);
+    struct cpn_job_spec *s = &jobs->slots.items[slot].s;
     if (src->trace.origins)
         s->origin = src->trace.origins[i];
     s->units = rec->units ? rec->units : 1;
@@ -263,10 +275,7 @@ static int make_traced(struct cpn_jobs *jobs, struct jobs_source *src, size_t i)
     s->walltime = isfinite(rec->walltime) && rec->walltime > 0 ? rec->walltime : 0;
     s->bytes_in = draw(src->trace.bytes_in, src->rng, s->bytes_in);
     s->bytes_out = draw(src->trace.bytes_out, src->rng, s->bytes_out);
-    j->phase = PHASE_PENDING;
-    jobs->n_pending++;
-    src->count++;
-    return cpn_jobs_arrive_(jobs, slot);
+    return submit_job(jobs, src, slot);
 }
 
 /* Compute the source's next arrival after @p now (INFINITY when exhausted) and schedule it. */

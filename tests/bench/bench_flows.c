@@ -1,15 +1,23 @@
 /* Benchmark of the flow solver (models/flow): deterministic workloads on a 40-city national WAN
  * and a k = 8 fat tree, heavy-tailed sizes, Poisson arrivals sized for a target load on the
- * busiest directed link.  Prints wall time of the run, flows/s, concurrency and peak RSS.
+ * busiest directed link, or a closed loop on the WAN.  Prints wall and CPU time of the run,
+ * flows per CPU second, concurrency, groups and resources per solve, solves, timer moves and
+ * group changes per flow, and peak RSS.
  *
- * Usage: bench_flows [--case wan|fat|wanhigh|all] [--flows N] [--load RHO] [--runs R]
- *                    [--seed S] [--check] [--memory]
+ * Usage: bench_flows [--case wan|fat|wanhigh|closed|all] [--flows N] [--load RHO]
+ *                    [--sessions S] [--runs R] [--seed S] [--check] [--memory] [--export FILE]
+ *   --case closed: the WAN with S sessions (default 1e4), each starting a flow at time 0 and its
+ *   next one when a flow of it completes, so that S flows are always in flight.
  *   --check runs the naive reference solver (tests/unit/flow_reference.h) on small cases (WAN at
- *   loads 0.7, 1.0 and 1.5, fat tree at 0.7) and prints the worst relative difference of
- *   completion times.
+ *   loads 0.7, 1.0 and 1.5, fat tree at 0.7, a closed loop of 300 sessions) and prints the worst
+ *   relative difference of completion times; exit 1 if one exceeds 1e-9.
  *   --memory measures the bytes per concurrent flow: growth of the peak RSS over N sharing
  *   flows (default 2e5) on an 8-hop path, each alone in its class (--case one: all in one class).
- * Default: every case at its sizes (wan 1e3..1e6, fat 1e3..1e5, wanhigh 1e6), median of 3 runs.
+ *   --export FILE writes the workload of --case wan|fat|wanhigh for another simulator
+ *   (tests/bench/simgrid_flows.cpp; format at export_workload()) and cpnsim's completion times
+ *   to FILE.done.
+ * Default: every case at its sizes (wan 1e3..1e6, fat 1e3..1e5, wanhigh 1e6, closed 1e6), median
+ * of 3 runs.
  */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -27,11 +35,11 @@
 #include "sim/error.h"
 #include "tests/unit/flow_reference.h"
 
-#define GBPS 1.25e8     /* 1 Gbit/s [B/s] */
-#define US_PER_KM 5e-6  /* fibre delay used by the workload [s/km] (the task's 5 us/km) */
+#define GBPS         1.25e8 /* 1 Gbit/s [B/s] */
+#define US_PER_KM    5e-6   /* fibre delay used by the workload [s/km] (the task's 5 us/km) */
 #define PARETO_ALPHA 1.2
-#define SIZE_LO 1e6    /* [B] */
-#define SIZE_HI 1e11   /* [B] */
+#define SIZE_LO      1e6  /* [B] */
+#define SIZE_HI      1e11 /* [B] */
 
 struct bflow {
     double start;                /* [s] */
@@ -63,8 +71,8 @@ struct run {
     size_t next, done;
     double sum_active; /* sum over arrivals of the number of sharing flows */
     size_t max_active, max_flows;
-    double *end;   /* optional: completion times [s] */
-    double *begin; /* optional: start times [s] (closed loop: known only when run) */
+    double *end;     /* optional: completion times [s] */
+    double *begin;   /* optional: start times [s] (closed loop: known only when run) */
     size_t sessions; /* closed loop: this many flows in flight, each finish starts the next
                       * (0: open loop, Poisson arrivals) */
 };
@@ -218,8 +226,8 @@ static void build_fat(struct workload *w, struct fattree *ft)
 }
 
 /* Explicit up/down route between hosts a != b, aggregation and core chosen at random. */
-static const struct cpn_path *fat_route(struct workload *w, const struct fattree *ft, int a,
-                                        int b, gsl_rng *rng)
+static const struct cpn_path *fat_route(struct workload *w, const struct fattree *ft, int a, int b,
+                                        gsl_rng *rng)
 {
     int pa = a / (HALF * HALF), ea = a / HALF % HALF, pb = b / (HALF * HALF), eb = b / HALF % HALF;
     int j = (int)gsl_rng_uniform_int(rng, HALF), m = (int)gsl_rng_uniform_int(rng, HALF);
@@ -310,8 +318,7 @@ static int on_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_don
 static int start_next(struct run *r)
 {
     const struct barrival *f = &r->a[r->next];
-    struct cpn_flow_spec s = {0,     0, f->size, NULL, 0, f->latency, 1, INFINITY,
-                              on_done, r, r->next};
+    struct cpn_flow_spec s = {0, 0, f->size, NULL, 0, f->latency, 1, INFINITY, on_done, r, r->next};
     int rc = cpn_flow_start_path(r->net, f->path, &s, NULL);
     if (rc != CPN_OK)
         return rc;
@@ -457,8 +464,8 @@ static void memory_probe(size_t n, int one_class)
     for (size_t i = 0; i < n && rc == CPN_OK; i++) {
         /* 1 TB each: nothing finishes; distinct finite caps above any share make distinct
          * classes without binding. */
-        struct cpn_flow_spec s = {0,        0, 1e12, NULL, 0, 0, 1,
-                                  one_class ? INFINITY : 1e12 + (double)i, NULL, NULL, i};
+        struct cpn_flow_spec s = {
+            0, 0, 1e12, NULL, 0, 0, 1, one_class ? INFINITY : 1e12 + (double)i, NULL, NULL, i};
         rc = cpn_flow_start_path(net, pid, &s, NULL);
     }
     if (rc == CPN_OK)
@@ -549,8 +556,8 @@ static int check(const char *kind, size_t n, double rho, size_t sessions, unsign
         const struct cpn_path *p = w.f[i].path;
         if (p->hops > CPN_REF_MAXH)
             die(CPN_ERANGE, "path too long for the reference");
-        rf[i] = (struct cpn_ref_flow){r.begin[i], p->latency, w.f[i].size, 1, INFINITY, {0},
-                                      (int)p->hops};
+        rf[i] = (struct cpn_ref_flow){r.begin[i], p->latency, w.f[i].size, 1,
+                                      INFINITY,   {0},        (int)p->hops};
         memcpy(rf[i].hops, p->dlinks, p->hops * sizeof *p->dlinks);
     }
     uint32_t n_dl = 2 * cpn_topo_link_count(w.topo);
@@ -608,8 +615,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--memory"))
             do_memory = 1;
         else {
-            fprintf(stderr, "usage: %s [--case wan|fat|wanhigh|closed|all] [--flows N] "
-                            "[--load RHO] [--sessions S] [--runs R] [--export FILE] [--seed S] [--check] [--memory]\n",
+            fprintf(stderr,
+                    "usage: %s [--case wan|fat|wanhigh|closed|all] [--flows N] "
+                    "[--load RHO] [--sessions S] [--runs R] [--export FILE] [--seed S] [--check] "
+                    "[--memory]\n",
                     argv[0]);
             return 64;
         }
@@ -622,7 +631,10 @@ int main(int argc, char **argv)
             return 64;
         }
         export_workload(which, flows ? flows : 1000,
-                        load ? load : !strcmp(which, "wanhigh") ? 0.99 : 0.7, seed, export);
+                        load                        ? load
+                        : !strcmp(which, "wanhigh") ? 0.99
+                                                    : 0.7,
+                        seed, export);
         return 0;
     }
     if (do_memory) {
@@ -638,19 +650,16 @@ int main(int argc, char **argv)
     printf("case        flows  load    wall_s     cpu_s  flows/cpu_s mean_act  max_act max_flow "
            "grp/solve res/solve solve/fl resch/fl  move/fl  rss0_MB  rss_MB\n");
     int all = !strcmp(which, "all");
-    if (all || !strcmp(which, "wan")) {
-        if (flows)
-            bench("wan", flows, load ? load : 0.7, 0, runs, seed);
-        else
-            for (size_t n = 1000; n <= 1000000; n *= 10)
-                bench("wan", n, load ? load : 0.7, 0, runs, seed);
-    }
-    if (all || !strcmp(which, "fat")) {
-        if (flows)
-            bench("fat", flows, load ? load : 0.7, 0, runs, seed);
-        else
-            for (size_t n = 1000; n <= 100000; n *= 10)
-                bench("fat", n, load ? load : 0.7, 0, runs, seed);
+    /* wan at 1e3..1e6 flows, fat at 1e3..1e5, unless --flows says one size */
+    const struct {
+        const char *kind;
+        size_t most;
+    } sized[] = {{"wan", 1000000}, {"fat", 100000}};
+    for (size_t k = 0; k < sizeof sized / sizeof sized[0]; k++) {
+        if (!all && strcmp(which, sized[k].kind))
+            continue;
+        for (size_t n = flows ? flows : 1000; n <= (flows ? flows : sized[k].most); n *= 10)
+            bench(sized[k].kind, n, load ? load : 0.7, 0, runs, seed);
     }
     if (all || !strcmp(which, "wanhigh"))
         bench("wanhigh", flows ? flows : 1000000, load ? load : 0.99, 0, runs, seed);

@@ -230,14 +230,20 @@ double release(const replay &r, const flow_spec &f) /* [s] */
     return r.link_latency ? f.start : f.start + f.latency;
 }
 
+/* The calling actor waits until flow f may take bandwidth. */
+void wait_release(const replay &r, const flow_spec &f)
+{
+    double t = release(r, f);
+    if (t > sg4::Engine::get_clock())
+        sg4::this_actor::sleep_until(t);
+}
+
 void one_actor(replay *r)
 {
     const workload &w = *r->w;
     for (size_t i : r->order) {
         const flow_spec &f = w.flows[i];
-        double t = release(*r, f);
-        if (t > sg4::Engine::get_clock())
-            sg4::this_actor::sleep_until(t);
+        wait_release(*r, f);
         sg4::CommPtr comm = sg4::Comm::sendto_init(r->host[f.src], r->host[f.dst]);
         comm->set_payload_size(payload(f.size, r->scale));
         comm->detach();
@@ -274,9 +280,7 @@ void spawner(replay *r)
     const workload &w = *r->w;
     for (size_t i : r->order) {
         const flow_spec &f = w.flows[i];
-        double t = release(*r, f);
-        if (t > sg4::Engine::get_clock())
-            sg4::this_actor::sleep_until(t);
+        wait_release(*r, f);
         sg4::Actor::create("f", r->host[f.src], one_flow, r, i);
     }
 }

@@ -13,16 +13,16 @@
 #include "tests/unit/flow_reference.h"
 #include "tests/unit/suites.h"
 
-#define REL 1e-12  /* hand-computed cases: exact up to a few roundings */
-#define GB 1e9     /* 1 GB [B]; capacities below are in GB/s = 1e9 B/s */
+#define REL  1e-12 /* hand-computed cases: exact up to a few roundings */
+#define GB   1e9   /* 1 GB [B]; capacities below are in GB/s = 1e9 B/s */
 #define MAXF 16
 
 struct rec {
     struct cpn_engine *eng;
     struct cpn_flownet *net;
-    double end[MAXF];     /* completion time per owner id [s] (-1: not completed) */
-    int count;            /* completions seen */
-    cpn_flowh h[MAXF];    /* handles per owner id */
+    double end[MAXF];  /* completion time per owner id [s] (-1: not completed) */
+    int count;         /* completions seen */
+    cpn_flowh h[MAXF]; /* handles per owner id */
 };
 
 static int on_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_done *d)
@@ -498,23 +498,22 @@ static void test_every_error_code_is_reported(void)
 
 struct workload {
     int n_res, n_flows;
-    double *capacity;   /* [B/s] per resource */
+    double *capacity; /* [B/s] per resource */
     struct cpn_ref_flow *f;
-    double *end;        /* completion times from cpnsim [s] */
-    double *ref_end;    /* completion times from the reference [s] */
+    double *end;     /* completion times from cpnsim [s] */
+    double *ref_end; /* completion times from the reference [s] */
     struct cpn_engine *eng;
     struct cpn_flownet *net;
-    int overload;       /* number of times a resource was seen above capacity */
+    int overload; /* number of times a resource was seen above capacity */
     int max_active;
     size_t max_classes;
-    int sessions;       /* closed loop: each completion starts the next flow (0: open) */
-    int next;           /* closed loop: next flow to start */
+    int sessions; /* closed loop: each completion starts the next flow (0: open) */
+    int next;     /* closed loop: next flow to start */
 };
 
 /* A random connected graph of n nodes (random tree + extra edges); path = BFS (fewest hops,
  * lowest node index first); directed resource of link l from its a-end is 2l, else 2l+1. */
-static void make_workload(struct workload *w, unsigned long seed, int n_flows, double gap,
-                          int ties)
+static void make_workload(struct workload *w, unsigned long seed, int n_flows, double gap, int ties)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, seed);
@@ -540,7 +539,7 @@ static void make_workload(struct workload *w, unsigned long seed, int n_flows, d
     w->ref_end = malloc(n_flows * sizeof *w->ref_end);
     for (int r = 0; r < w->n_res; r++)
         w->capacity[r] = ties ? 1e9 * (1 << gsl_rng_uniform_int(rng, 3)) /* 1, 2 or 4 GB/s */
-                              : 1e8 * pow(100, gsl_rng_uniform(rng)); /* 0.1 .. 10 GB/s */
+                              : 1e8 * pow(100, gsl_rng_uniform(rng));    /* 0.1 .. 10 GB/s */
     double t = 0;
     int hot[4][2];
     for (int k = 0; k < 4; k++) {
@@ -584,15 +583,13 @@ static void make_workload(struct workload *w, unsigned long seed, int n_flows, d
         double u = gsl_rng_uniform(rng);
         f->size = u < 0.02 ? 0
                   : ties   ? 1e7 * (1 << gsl_rng_uniform_int(rng, 4)) /* 10 .. 80 MB */
-                           : 1e5 * pow(1e4, gsl_rng_uniform(rng)); /* 0.1 MB .. 1 GB */
+                           : 1e5 * pow(1e4, gsl_rng_uniform(rng));      /* 0.1 MB .. 1 GB */
         u = gsl_rng_uniform(rng);
         f->latency = u < 0.3 ? 0 : 5e-3 * gsl_rng_uniform(rng);
         u = gsl_rng_uniform(rng);
         f->weight = u < 0.5 ? 1 : u < 0.75 || ties ? 2 : 0.5 + 3.5 * gsl_rng_uniform(rng);
         u = gsl_rng_uniform(rng);
-        f->cap = u < 0.6 ? INFINITY
-                 : u < 0.8 || ties ? 2e8
-                                   : 1e7 * pow(500, gsl_rng_uniform(rng));
+        f->cap = u < 0.6 ? INFINITY : u < 0.8 || ties ? 2e8 : 1e7 * pow(500, gsl_rng_uniform(rng));
         (void)lb;
     }
     gsl_rng_free(rng);
@@ -620,8 +617,7 @@ static int wl_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_don
     /* Conservation: no resource above its capacity at any completion instant. */
     for (int r = 0; r < w->n_res; r++) {
         struct cpn_flow_usage u;
-        if (cpn_flownet_usage(net, (uint32_t)r, &u) != CPN_OK ||
-            u.load > u.capacity * (1 + 1e-9))
+        if (cpn_flownet_usage(net, (uint32_t)r, &u) != CPN_OK || u.load > u.capacity * (1 + 1e-9))
             w->overload++;
     }
     if ((int)cpn_flownet_active(net) > w->max_active)
@@ -636,8 +632,8 @@ static int wl_begin(struct workload *w, int i, double now)
 {
     struct cpn_ref_flow *f = &w->f[i];
     f->start = now;
-    struct cpn_flow_spec s = {0,        1,         f->size, f->hops, (size_t)f->nh, f->latency,
-                              f->weight, f->cap,   wl_done, w,       (uint64_t)i};
+    struct cpn_flow_spec s = {0,         1,      f->size, f->hops, (size_t)f->nh, f->latency,
+                              f->weight, f->cap, wl_done, w,       (uint64_t)i};
     return cpn_flow_start(w->net, &s, NULL);
 }
 
@@ -646,6 +642,20 @@ static int wl_start(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return wl_begin(ctx, (int)arg, cpn_engine_now(eng));
 }
 static const struct cpn_handler wl_start_handler = {wl_start, "test_start"};
+
+/* The number of flows whose completion time differs from the reference's by more than 1e-9
+ * relative; the worst relative difference in *worst. */
+static int compare_with_reference(const struct workload *w, double *worst)
+{
+    int bad = 0;
+    *worst = 0;
+    for (int i = 0; i < w->n_flows; i++) {
+        double e = fabs(w->end[i] - w->ref_end[i]) / fmax(fabs(w->ref_end[i]), 1e-300);
+        *worst = fmax(*worst, e);
+        bad += !(e <= 1e-9);
+    }
+    return bad;
+}
 
 static void test_random_workloads_match_the_reference_solver(void)
 {
@@ -666,14 +676,10 @@ static void test_random_workloads_match_the_reference_solver(void)
         }
         CU_ASSERT_EQUAL(cpn_engine_run(w.eng, INFINITY), CPN_OK);
         CU_ASSERT_EQUAL(cpn_ref_run(w.n_res, w.capacity, w.n_flows, w.f, w.ref_end), 0);
-        int bad = 0;
-        double worst = 0, carried = 0, expected = 0;
-        for (int i = 0; i < w.n_flows; i++) {
-            double e = fabs(w.end[i] - w.ref_end[i]) / fmax(fabs(w.ref_end[i]), 1e-300);
-            worst = fmax(worst, e);
-            bad += !(e <= 1e-9);
+        double worst, carried = 0, expected = 0;
+        int bad = compare_with_reference(&w, &worst);
+        for (int i = 0; i < w.n_flows; i++)
             expected += w.f[i].size * w.f[i].nh;
-        }
         for (int r = 0; r < w.n_res; r++) {
             struct cpn_flow_usage u;
             cpn_flownet_usage(w.net, (uint32_t)r, &u);
@@ -687,13 +693,13 @@ static void test_random_workloads_match_the_reference_solver(void)
             CU_ASSERT_EQUAL(w.overload, 0);
         CPN_ASSERT_REL(carried, expected, 1e-9); /* bytes in = bytes delivered, per hop */
         if (seed <= 5 || seed >= 9) {
-            CU_ASSERT(w.max_active >= 10);           /* real contention happened */
+            CU_ASSERT(w.max_active >= 10);                   /* real contention happened */
             CU_ASSERT(w.max_classes < (size_t)w.max_active); /* and classes aggregated flows */
         }
         CU_ASSERT_EQUAL(cpn_flownet_flows(w.net), 0);
         if (getenv("CPN_TEST_VERBOSE"))
-            printf("\n  seed %lu: %d resources, max %d active in %zu classes, worst rel %.2e",
-                   seed, w.n_res, w.max_active, w.max_classes, worst);
+            printf("\n  seed %lu: %d resources, max %d active in %zu classes, worst rel %.2e", seed,
+                   w.n_res, w.max_active, w.max_classes, worst);
         cpn_flownet_free(w.net);
         cpn_engine_free(w.eng);
         free_workload(&w);
@@ -718,14 +724,8 @@ static void test_closed_loops_match_the_reference_solver(void)
         CU_ASSERT_EQUAL(cpn_engine_run(w.eng, INFINITY), CPN_OK);
         CU_ASSERT_EQUAL(w.next, w.n_flows);
         CU_ASSERT_EQUAL(cpn_ref_run(w.n_res, w.capacity, w.n_flows, w.f, w.ref_end), 0);
-        int bad = 0;
-        double worst = 0;
-        for (int i = 0; i < w.n_flows; i++) {
-            double e = fabs(w.end[i] - w.ref_end[i]) / fmax(fabs(w.ref_end[i]), 1e-300);
-            worst = fmax(worst, e);
-            bad += !(e <= 1e-9);
-        }
-        CU_ASSERT_EQUAL(bad, 0);
+        double worst;
+        CU_ASSERT_EQUAL(compare_with_reference(&w, &worst), 0);
         CU_ASSERT(w.max_active >= 20); /* the sessions did overlap */
         if (getenv("CPN_TEST_VERBOSE"))
             printf("\n  closed seed %lu: %d sessions, max %d active in %zu classes, worst %.2e",
@@ -753,7 +753,8 @@ int cpn_test_register_flow(void)
          test_two_links_in_series_give_the_smaller_capacity},
         {"parking lot: a finish moves the bottleneck and raises the others' rates",
          test_parking_lot_and_a_moving_bottleneck},
-        {"members of one class finish in size order", test_one_class_finishes_members_in_size_order},
+        {"members of one class finish in size order",
+         test_one_class_finishes_members_in_size_order},
         {"a change re-solves from its level up; lower levels keep their rates",
          test_changes_re_solve_from_their_level_up},
         {"weights share a link in proportion", test_weights_share_in_proportion},
