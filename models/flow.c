@@ -608,7 +608,7 @@ int cpn_flownet_new(struct cpn_engine *eng, size_t n_resources, const double *ca
     double now = cpn_engine_now(eng);
     for (size_t i = 0; i < n_resources; i++) {
         net->res[i].capacity = capacity[i];
-        net->res[i].t_acct = now;
+        net->res[i].t_busy = now;
         net->groups[i].tpos = CPN_NONE;
         net->groups[i].t_v = now;
     }
@@ -676,8 +676,7 @@ int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double 
     if (!(capacity >= 0) || !isfinite(capacity))
         return CPN_ERROR(CPN_EINVAL, "flow: resource %u: capacity %g B/s (need finite >= 0)",
                          resource, capacity);
-    struct cpn_flow_resource *r = &net->res[resource];
-    account_capacity(r, cpn_engine_now(net->eng), capacity);
+    account_capacity(net, resource, cpn_engine_now(net->eng), capacity);
     net->low_level = 0; /* any level may change: no group is kept */
     /* The smallest capacity of the paths through it may change, hence the demand of every
      * resource they cross: recomputed from scratch (capacity changes are rare). */
@@ -707,10 +706,15 @@ int cpn_flownet_usage(struct cpn_flownet *net, uint32_t resource, struct cpn_flo
     if (resource >= net->n_res)
         return CPN_ERROR(CPN_ERANGE, "flow: resource %u out of range (%u resources)", resource,
                          net->n_res);
-    struct cpn_flow_resource *r = &net->res[resource];
-    account(r, cpn_engine_now(net->eng));
-    *out = (struct cpn_flow_usage){r->capacity, max2(r->load, 0), r->bytes,
-                                   r->busy,     account_util(r),  r->nflows};
+    const struct cpn_flow_resource *r = &net->res[resource];
+    double now = cpn_engine_now(net->eng), bytes = res_bytes(net, resource, now);
+    *out = (struct cpn_flow_usage){
+        r->capacity,
+        max2(res_load(net, resource), 0),
+        bytes,
+        r->busy + (r->nflows ? now - r->t_busy : 0),
+        r->util + (r->capacity > 0 ? (bytes - r->bytes_mark) / r->capacity : 0),
+        r->nflows};
     return CPN_OK;
 }
 
@@ -898,7 +902,7 @@ int cpn_flownet_path_offer(const struct cpn_flownet *net, const uint32_t *hops, 
         if (hops[i] >= net->n_res)
             return CPN_ERROR(CPN_ERANGE, "flow: hop %zu: resource %u out of range", i, hops[i]);
         const struct cpn_flow_resource *r = &net->res[hops[i]];
-        double o = max2(r->capacity - r->load, r->capacity / (r->nflows + 1.0));
+        double o = max2(r->capacity - res_load(net, hops[i]), r->capacity / (r->nflows + 1.0));
         best = min2(best, o);
     }
     *offer = best;

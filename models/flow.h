@@ -78,12 +78,13 @@ struct cpn_flow_spec {
     uint64_t id;            /**< owner's id, passed to @c done */
 };
 
-/** Per-resource accounting for utilisation sampling (all integrals since the network's creation). */
+/** Per-resource accounting for utilisation sampling (integrals since the network's creation). */
 struct cpn_flow_usage {
     double capacity; /**< current capacity [B/s] */
     double load;     /**< current sum of the rates of the flows crossing it [B/s] */
     double bytes;    /**< bytes carried since creation, integral of load [B] */
-    double busy;     /**< time with load > 0 since creation [s] */
+    double busy;     /**< time with at least one sharing flow crossing it since creation [s]
+                      *   (the time with load > 0, unless a zero capacity stalled them all) */
     double util;     /**< integral of load / capacity (capacity > 0) [s] */
     uint32_t flows;  /**< number of sharing flows crossing it */
 };
@@ -120,9 +121,11 @@ int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double 
 
 /**
  * Read the accounting of a resource, brought up to the current time.
- * @return CPN_OK; CPN_ERANGE for an unknown resource; CPN_EINVAL for NULL @p out.  O(1).
- * Rates are those of the last solve (a solve runs at the current time after the events of that
- * time that were already scheduled).  util is the integral of load / capacity [s].
+ * @return CPN_OK; CPN_ERANGE for an unknown resource; CPN_EINVAL for NULL @p out.  O(groups
+ * crossing the resource): the accounting is lazy (bytes are folded when a group's weight on the
+ * resource changes, not when its rate does).  Rates are those of the last solve (a solve runs at
+ * the current time after the events of that time that were already scheduled).  util is the
+ * integral of load / capacity [s].
  */
 int cpn_flownet_usage(struct cpn_flownet *net, uint32_t resource, struct cpn_flow_usage *out);
 
@@ -151,8 +154,7 @@ int cpn_flow_start(struct cpn_flownet *net, const struct cpn_flow_spec *spec, cp
  *         a hop id >= the number of resources or too many distinct paths; CPN_ENOMEM.
  *         O(n_hops) expected.
  */
-int cpn_flownet_path(struct cpn_flownet *net, const uint32_t *hops, size_t n_hops,
-                     uint32_t *path);
+int cpn_flownet_path(struct cpn_flownet *net, const uint32_t *hops, size_t n_hops, uint32_t *path);
 
 /**
  * Start a flow over an interned path, as cpn_flow_start() (spec->hops and spec->n_hops are
@@ -192,12 +194,12 @@ size_t cpn_flownet_classes(const struct cpn_flownet *net);
 
 /** Counters of the solver's work, for benchmarks. */
 struct cpn_flow_stats {
-    uint64_t solves;          /**< solve events run */
-    uint64_t solved_classes;  /**< sum over solves of bottleneck groups and single classes
-                               *   re-solved */
+    uint64_t solves;           /**< solve events run */
+    uint64_t solved_classes;   /**< sum over solves of bottleneck groups and single classes
+                                *   re-solved */
     uint64_t solved_resources; /**< sum over solves of resources reached */
-    uint64_t reschedules;     /**< join and completion timers set or moved */
-    uint64_t moved_classes;   /**< classes that changed bottleneck group in a solve */
+    uint64_t reschedules;      /**< join and completion timers set or moved */
+    uint64_t moved_classes;    /**< classes that changed bottleneck group in a solve */
 };
 
 /** Copy the work counters into @p out. */
@@ -212,7 +214,7 @@ void cpn_flownet_stats(const struct cpn_flownet *net, struct cpn_flow_stats *out
  * @param hops resource ids, length n_hops >= 1 (borrowed).
  * @param offer receives the estimate [B/s].
  * @return CPN_OK; CPN_EINVAL for NULL pointers or n_hops 0; CPN_ERANGE for an unknown resource.
- *         O(n_hops).
+ *         O(groups crossing its resources): loads are summed on demand.
  */
 int cpn_flownet_path_offer(const struct cpn_flownet *net, const uint32_t *hops, size_t n_hops,
                            double *offer);

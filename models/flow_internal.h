@@ -143,6 +143,8 @@ struct cpn_flow_group {
 /* What a group puts on a resource. */
 struct cpn_flow_pair {
     double a;     /* sum over the group's classes' hops on the resource of n x weight */
+    double vmark; /* its group's clock when a last changed (bytes up to then are in the
+                   * resource's bytes): see pair_fold() [B per unit weight] */
     uint32_t g;   /* group (CPN_NONE: free, next free pair in r) */
     uint32_t r;   /* resource */
     uint32_t cnt; /* number of (class, hop) incidences behind a */
@@ -173,12 +175,11 @@ struct cpn_flow_resource {
     double demand;     /* sum over crossing classes of min(n x cap, cmin) [B/s] (kept
                         * incrementally) */
     double wsum;       /* sum over crossing classes of n x weight (kept incrementally) */
-    double load;       /* [B/s] */
-    double bytes;      /* [B] */
-    double busy;       /* [s] */
+    double bytes;      /* bytes carried up to its pairs' marks (res_bytes() adds the rest) [B] */
+    double busy;       /* length of the busy periods that ended [s] */
+    double t_busy;     /* start of the current busy period (nflows > 0) [s] */
     double util;       /* integral of load / capacity up to the bytes mark [s] */
     double bytes_mark; /* bytes carried at the last capacity change [B] */
-    double t_acct;     /* accounting integrated up to here [s] */
     uint32_t nflows;
 };
 
@@ -200,7 +201,7 @@ struct cpn_flow_sentry {
 
 /* A class that the filling froze on its own, and where it goes. */
 struct cpn_flow_move {
-    double old_rate, new_rate; /* per flow [B/s] */
+    double new_rate; /* per flow [B/s] */
     uint32_t cls;
     uint32_t dest; /* resource group, or n_res + cls (its bound) */
     uint8_t reuse; /* it left a group in this solve: its emptied pairs may be given to dest */
@@ -268,32 +269,6 @@ struct cpn_flownet {
                        * after a capacity change [B/s]; INFINITY when none */
     struct cpn_flow_stats stats;
 };
-
-static inline void account(struct cpn_flow_resource *r, double now)
-{
-    double dt = now - r->t_acct;
-    if (dt > 0) {
-        r->bytes += r->load * dt;
-        if (r->load > 0)
-            r->busy += dt;
-    }
-    r->t_acct = now;
-}
-
-/* The utilisation integral: while the capacity is constant it is (bytes - mark) / capacity, so
- * the hot path keeps no division; a capacity change closes the interval (account_capacity()). */
-static inline double account_util(const struct cpn_flow_resource *r)
-{
-    return r->util + (r->capacity > 0 ? (r->bytes - r->bytes_mark) / r->capacity : 0);
-}
-
-static inline void account_capacity(struct cpn_flow_resource *r, double now, double capacity)
-{
-    account(r, now);
-    r->util = account_util(r);
-    r->bytes_mark = r->bytes;
-    r->capacity = capacity;
-}
 
 static inline const uint32_t *path_hops(const struct cpn_flownet *net, uint32_t pid, uint32_t *n)
 {
@@ -370,6 +345,72 @@ static inline double class_service(const struct cpn_flownet *net, const struct c
     if (c->grp < net->n_res)
         return c->weight * (group_vtime(&net->groups[c->grp], now) - c->anchor);
     return now > c->t_service ? c->service + class_rate(net, c) * (now - c->t_service) : c->service;
+}
+
+/* The clock of group @p g at @p now [B per unit weight]: a resource group's virtual time, or a
+ * class at its bound's per-flow service / weight.  A class of group g crossing a resource puts
+ * n x weight x (the clock's advance) bytes on it, so a pair of weight a carries a x (advance). */
+static inline double pair_clock(const struct cpn_flownet *net, uint32_t g, double now)
+{
+    if (g < net->n_res)
+        return group_vtime(&net->groups[g], now);
+    const struct cpn_flow_class *c = &net->classes.items[g - net->n_res];
+    return class_service(net, c, now) / c->weight;
+}
+
+/* Bytes carried by pair @p p up to its group's clock @p v go to its resource; its weight may
+ * then change.  (Link accounting is lazy: a level change costs nothing here.) */
+static inline void pair_fold(const struct cpn_flownet *net, struct cpn_flow_pair *p, double v)
+{
+    if (p->cnt)
+        net->res[p->r].bytes += p->a * (v - p->vmark);
+    p->vmark = v;
+}
+
+/* Bytes carried by resource @p rid up to @p now [B].  O(its pairs). */
+static inline double res_bytes(const struct cpn_flownet *net, uint32_t rid, double now)
+{
+    const struct cpn_flow_resource *r = &net->res[rid];
+    double b = r->bytes;
+    for (uint32_t k = 0; k < r->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
+        if (p->cnt)
+            b += p->a * (pair_clock(net, p->g, now) - p->vmark);
+    }
+    return b;
+}
+
+/* The current load of resource @p rid: the sum of the rates of the flows crossing it [B/s].
+ * O(its pairs). */
+static inline double res_load(const struct cpn_flownet *net, uint32_t rid)
+{
+    const struct cpn_flow_resource *r = &net->res[rid];
+    double load = 0;
+    for (uint32_t k = 0; k < r->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
+        if (!p->cnt)
+            continue;
+        if (p->g < net->n_res) {
+            load += net->groups[p->g].theta * p->a;
+        } else {
+            const struct cpn_flow_class *c = &net->classes.items[p->g - net->n_res];
+            load += c->brate * (p->a / c->weight);
+        }
+    }
+    return load;
+}
+
+/* Close the utilisation interval of resource @p rid at @p now before its capacity changes: while
+ * the capacity is constant the integral of load / capacity is (bytes - mark) / capacity. */
+static inline void account_capacity(struct cpn_flownet *net, uint32_t rid, double now,
+                                    double capacity)
+{
+    struct cpn_flow_resource *r = &net->res[rid];
+    double bytes = res_bytes(net, rid, now);
+    if (r->capacity > 0)
+        r->util += (bytes - r->bytes_mark) / r->capacity;
+    r->bytes_mark = bytes;
+    r->capacity = capacity;
 }
 
 /**

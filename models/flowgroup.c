@@ -42,12 +42,14 @@ static int pair_reserve(struct cpn_flownet *net, uint32_t g, const uint32_t *hop
         return NOMEM();
     for (uint32_t i = 0; i < k; i++) {
         struct cpn_flow_resource *r = &net->res[hops[i]];
-        if (grow32((void **)&r->pairs, &r->pcap, sizeof *r->pairs, r->plen + k) != CPN_OK)
+        if (r->plen + k > r->pcap &&
+            grow32((void **)&r->pairs, &r->pcap, sizeof *r->pairs, r->plen + k) != CPN_OK)
             return NOMEM();
     }
     if (g < net->n_res) {
         struct cpn_flow_group *gr = &net->groups[g];
-        if (grow32((void **)&gr->pairs, &gr->pcap, sizeof *gr->pairs, gr->plen + k) != CPN_OK)
+        if (gr->plen + k > gr->pcap &&
+            grow32((void **)&gr->pairs, &gr->pcap, sizeof *gr->pairs, gr->plen + k) != CPN_OK)
             return NOMEM();
     }
     return CPN_OK;
@@ -63,7 +65,7 @@ static uint32_t pair_create(struct cpn_flownet *net, uint32_t g, uint32_t r)
         id = (uint32_t)net->pairs.len++;
     struct cpn_flow_resource *res = &net->res[r];
     struct cpn_flow_pair *p = &net->pairs.items[id];
-    *p = (struct cpn_flow_pair){0, g, r, 0, CPN_NONE, res->plen};
+    *p = (struct cpn_flow_pair){0, 0, g, r, 0, CPN_NONE, res->plen};
     res->pairs[res->plen++] = (struct cpn_flow_ref){id, g};
     if (g < net->n_res) {
         struct cpn_flow_group *gr = &net->groups[g];
@@ -202,6 +204,7 @@ int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, 
         for (uint32_t i = 0; i < n; i++) {
             uint32_t pid = pair_for(net, c, i, hops[i], dest, reuse);
             struct cpn_flow_pair *p = &net->pairs.items[pid];
+            pair_fold(net, p, g->vtime);
             p->a += nw;
             p->cnt++;
             c->pp[i] = pid;
@@ -212,9 +215,11 @@ int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, 
         gheap_restore(net, g, g->hlen - 1, (struct cpn_flow_gentry){class_key(c), cid});
     } else {
         /* At its bound: a group of its own, one pair per hop (never looked up). */
+        double v = c->service / c->weight;
         for (uint32_t i = 0; i < n; i++) {
             uint32_t pid = pair_for(net, c, i, hops[i], dest, reuse);
             net->pairs.items[pid].a = nw;
+            net->pairs.items[pid].vmark = v;
             net->pairs.items[pid].cnt = 1;
             c->pp[i] = pid;
         }
@@ -228,6 +233,7 @@ void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, in
 {
     struct cpn_flow_class *c = &net->classes.items[cid];
     double service = class_service(net, c, now);
+    double v = c->grp != GRP_NONE ? pair_clock(net, c->grp, now) : 0;
     if (c->grp < net->n_res) {
         struct cpn_flow_group *g = &net->groups[c->grp];
         gheap_remove(net, g, c->gpos);
@@ -248,6 +254,7 @@ void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, in
             struct cpn_flow_pair *p = &net->pairs.items[pid];
             if (p->g == CPN_NONE)
                 continue; /* a repeated hop's pair, already freed */
+            pair_fold(net, p, v);
             p->a -= nw;
             if (--p->cnt == 0) {
                 p->a = 0; /* exact: no drift survives an empty pair */
@@ -266,23 +273,28 @@ void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, in
 void cpn_flow_class_resize_(struct cpn_flownet *net, struct cpn_flow_class *c, int64_t dn,
                             double now)
 {
-    double rate = class_rate(net, c), dw = (double)dn * c->weight;
+    double dw = (double)dn * c->weight;
     double dd = class_demand(net, c, (uint32_t)((int64_t)c->n + dn)) - class_demand(net, c, c->n);
+    double v = c->grp != GRP_NONE ? pair_clock(net, c->grp, now) : 0;
     uint32_t n;
     const uint32_t *hops = path_hops(net, c->path, &n);
     for (uint32_t i = 0; i < n; i++) {
         struct cpn_flow_resource *r = &net->res[hops[i]];
-        account(r, now);
+        if (r->nflows == 0)
+            r->t_busy = now; /* a busy period starts */
         r->nflows = (uint32_t)((int64_t)r->nflows + dn);
         if (r->nflows == 0) { /* exact zeros: no drift survives an idle resource */
-            r->load = r->wsum = r->demand = 0;
+            r->wsum = r->demand = 0;
+            r->busy += now - r->t_busy;
         } else {
-            r->load += (double)dn * rate;
             r->wsum += dw;
             r->demand += dd;
         }
-        if (c->grp != GRP_NONE)
-            net->pairs.items[c->pp[i]].a += dw;
+        if (c->grp != GRP_NONE) {
+            struct cpn_flow_pair *p = &net->pairs.items[c->pp[i]];
+            pair_fold(net, p, v);
+            p->a += dw;
+        }
     }
     c->n = (uint32_t)((int64_t)c->n + dn);
     if (c->grp < net->n_res)

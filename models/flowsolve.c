@@ -298,8 +298,7 @@ static int freeze_class(struct cpn_flownet *net, uint32_t cid, double rate, uint
             net->res[hops[i]].lcnt--;
         res_freeze(net, hops[i], nw, 1, nr);
     }
-    double old = class_rate(net, c);
-    if (dest == c->grp && rate == old)
+    if (dest == c->grp && rate == class_rate(net, c))
         return CPN_OK; /* stays at its bound */
     if (cpn_array_reserve(&net->moves, net->moves.len + 1) != CPN_OK)
         return NOMEM();
@@ -307,8 +306,7 @@ static int freeze_class(struct cpn_flownet *net, uint32_t cid, double rate, uint
         return CPN_ENOMEM;
     if (!none && dest != c->grp) /* (at its bound with a new rate, it stays in its group) */
         cpn_flow_group_leave_(net, cid, now, 1);
-    net->moves.items[net->moves.len++] =
-        (struct cpn_flow_move){old, rate, cid, dest, (uint8_t)!none};
+    net->moves.items[net->moves.len++] = (struct cpn_flow_move){rate, cid, dest, (uint8_t)!none};
     return CPN_OK;
 }
 
@@ -648,15 +646,6 @@ static int apply(struct cpn_flownet *net, double now)
         if (g->fstamp != net->stamp || g->theta_new == g->theta)
             continue;
         group_advance(g, now);
-        double d = g->theta_new - g->theta;
-        for (uint32_t k = 0; k < g->plen; k++) {
-            const struct cpn_flow_pair *p = &net->pairs.items[g->pairs[k]];
-            if (p->a != 0) {
-                struct cpn_flow_resource *r = &net->res[p->r];
-                account(r, now);
-                r->load += d * p->a;
-            }
-        }
         g->theta = g->theta_new;
         if (cpn_flow_retime_(net, rid) != CPN_OK)
             return CPN_ENOMEM;
@@ -664,16 +653,6 @@ static int apply(struct cpn_flownet *net, double now)
     for (size_t i = 0; i < net->moves.len; i++) {
         struct cpn_flow_move m = net->moves.items[i];
         struct cpn_flow_class *c = &net->classes.items[m.cls];
-        double d = c->n * (m.new_rate - m.old_rate);
-        if (d != 0) {
-            uint32_t n;
-            const uint32_t *hops = path_hops(net, c->path, &n);
-            for (uint32_t k = 0; k < n; k++) {
-                struct cpn_flow_resource *r = &net->res[hops[k]];
-                account(r, now);
-                r->load += d;
-            }
-        }
         int rc = CPN_OK;
         if (m.dest >= net->n_res) { /* at its bound: the new rate from now on */
             c->service = class_service(net, c, now);
