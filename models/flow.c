@@ -182,8 +182,12 @@ static int path_intern(struct cpn_flownet *net, const uint32_t *hops, uint32_t n
         cpn_array_reserve(&net->paths, net->paths.len + 1) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
     uint32_t id = (uint32_t)net->paths.len;
-    net->paths.items[net->paths.len++] =
-        (struct cpn_flow_path){INFINITY, (uint32_t)net->arena.len, n, CPN_NONE, h};
+    net->paths.items[net->paths.len++] = (struct cpn_flow_path){
+        INFINITY, (uint32_t)net->arena.len, n, CPN_NONE, h, n <= FLOW_DISTINCT};
+    for (uint32_t i = 0; i < n && net->paths.items[id].distinct; i++)
+        for (uint32_t j = 0; j < i; j++)
+            if (hops[j] == hops[i])
+                net->paths.items[id].distinct = 0;
     if (n)
         memcpy(net->arena.items + net->arena.len, hops, n * sizeof *hops);
     net->arena.len += n;

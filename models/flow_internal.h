@@ -188,7 +188,12 @@ struct cpn_flow_path {
     uint32_t off, len; /* hops in the arena */
     uint32_t min_res;  /* a hop of smallest capacity (CPN_NONE for none) */
     uint64_t hash;
+    uint8_t distinct; /* its hops are distinct resources (checked up to FLOW_DISTINCT hops) */
 };
+
+/* Paths up to this many hops are checked for repeated resources when interned (O(hops^2)
+ * once); longer ones count as repeating (a slower but general way into groups). */
+#define FLOW_DISTINCT 64
 
 /* Kinds of the filling's entries, also their order at equal keys (higher first). */
 enum { ENTRY_BOUND = 0, ENTRY_GROUP_BOUND = 1, ENTRY_RES = 2, ENTRY_RES_GROUP = 3 };

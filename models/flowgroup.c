@@ -89,8 +89,9 @@ static void group_unlist(struct cpn_flownet *net, const struct cpn_flow_pair *p)
     }
 }
 
-/* Free an empty pair: out of its resource's and group's lists. */
-void cpn_flow_pair_delete_(struct cpn_flownet *net, uint32_t id)
+/* Free an empty pair: out of its resource's list, and out of its group's unless @p listed is 0
+ * (the caller empties that list at once). */
+static inline void pair_free(struct cpn_flownet *net, uint32_t id, int listed)
 {
     struct cpn_flow_pair *p = &net->pairs.items[id];
     struct cpn_flow_resource *res = &net->res[p->r];
@@ -99,10 +100,16 @@ void cpn_flow_pair_delete_(struct cpn_flownet *net, uint32_t id)
         res->pairs[p->ri] = last;
         net->pairs.items[last.pair].ri = p->ri;
     }
-    group_unlist(net, p);
+    if (listed)
+        group_unlist(net, p);
     p->g = CPN_NONE;
     p->r = net->free_pair;
     net->free_pair = id;
+}
+
+void cpn_flow_pair_delete_(struct cpn_flownet *net, uint32_t id)
+{
+    pair_free(net, id, 1);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -167,12 +174,13 @@ static void pair_retag(struct cpn_flownet *net, uint32_t pid, uint32_t g)
     }
 }
 
-/* A pair for class @p c's hop @p i in group @p g: the group's own on that resource, else the
- * class's pair in its previous group if it was emptied (when @p reuse), else a new one. */
-static uint32_t pair_for(struct cpn_flownet *net, const struct cpn_flow_class *c, uint32_t i,
-                         uint32_t hop, uint32_t g, int reuse)
+/* A pair for class @p c's hop @p i in group @p g: the group's own on that resource (looked up
+ * when @p find), else the class's pair in its previous group if it was emptied (when @p reuse),
+ * else a new one. */
+static inline uint32_t pair_for(struct cpn_flownet *net, const struct cpn_flow_class *c, uint32_t i,
+                                uint32_t hop, uint32_t g, int find, int reuse)
 {
-    uint32_t pid = g < net->n_res ? pair_find(net, g, hop) : CPN_NONE;
+    uint32_t pid = find ? pair_find(net, g, hop) : CPN_NONE;
     if (pid != CPN_NONE)
         return pid;
     if (reuse) {
@@ -201,8 +209,11 @@ int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, 
             return NOMEM();
         group_advance(g, now);
         c->anchor = g->vtime - c->service / c->weight;
+        /* A group without pairs (the common case at light load: a group of one class) has none
+         * to find, unless the path repeats a resource (its second hop finds the first's). */
+        int find = g->plen > 0 || !net->paths.items[c->path].distinct;
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t pid = pair_for(net, c, i, hops[i], dest, reuse);
+            uint32_t pid = pair_for(net, c, i, hops[i], dest, find, reuse);
             struct cpn_flow_pair *p = &net->pairs.items[pid];
             pair_fold(net, p, g->vtime);
             p->a += nw;
@@ -217,7 +228,7 @@ int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, 
         /* At its bound: a group of its own, one pair per hop (never looked up). */
         double v = c->service / c->weight;
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t pid = pair_for(net, c, i, hops[i], dest, reuse);
+            uint32_t pid = pair_for(net, c, i, hops[i], dest, 0, reuse);
             net->pairs.items[pid].a = nw;
             net->pairs.items[pid].vmark = v;
             net->pairs.items[pid].cnt = 1;
@@ -234,6 +245,9 @@ void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, in
     struct cpn_flow_class *c = &net->classes.items[cid];
     double service = class_service(net, c, now);
     double v = c->grp != GRP_NONE ? pair_clock(net, c->grp, now) : 0;
+    uint32_t n;
+    path_hops(net, c->path, &n);
+    struct cpn_flow_group *whole = NULL; /* a group whose pairs all go: its list is emptied */
     if (c->grp < net->n_res) {
         struct cpn_flow_group *g = &net->groups[c->grp];
         gheap_remove(net, g, c->gpos);
@@ -241,13 +255,14 @@ void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, in
         if (g->hlen == 0 && !defer) { /* rebase the empty group's clock */
             g->vtime = 0;
             g->t_v = now;
+            /* Its only class, over distinct resources, held every pair of it (one each). */
+            if (g->plen == n && net->paths.items[c->path].distinct)
+                whole = g;
         }
     } else if (c->grp != GRP_NONE) {
         cpn_flow_timer_remove_(net, c->grp);
     }
     if (c->grp != GRP_NONE) {
-        uint32_t n;
-        path_hops(net, c->path, &n);
         double nw = c->n * c->weight;
         for (uint32_t i = 0; i < n; i++) {
             uint32_t pid = c->pp[i];
@@ -259,11 +274,13 @@ void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, in
             if (--p->cnt == 0) {
                 p->a = 0; /* exact: no drift survives an empty pair */
                 if (!defer)
-                    cpn_flow_pair_delete_(net, pid);
+                    pair_free(net, pid, !whole);
                 else if (cpn_array_push(&net->garbage, pid) != CPN_OK)
                     continue; /* kept empty (a = 0, harmless) rather than fail here */
             }
         }
+        if (whole)
+            whole->plen = 0;
     }
     c->service = service;
     c->t_service = now;

@@ -64,7 +64,8 @@ static int visit_loose(struct cpn_flownet *net, uint32_t cid)
 
 /* A lower bound on the new level of a class that gained flows: no resource r of its path can
  * saturate below C_r / W_r (W_r the weight of all flows crossing r: a flow frozen earlier runs
- * below the level), and it runs at most at its bound. */
+ * below the level), and it runs at most at its bound.  A slack resource (the bounds of its
+ * classes sum to at most C_r) binds no class below its bound, so only the others count. */
 static double grown_bound(const struct cpn_flownet *net, const struct cpn_flow_class *c)
 {
     double lv = class_bound(net, c, c->n) / c->weight;
@@ -72,7 +73,8 @@ static double grown_bound(const struct cpn_flownet *net, const struct cpn_flow_c
     const uint32_t *hops = path_hops(net, c->path, &n);
     for (uint32_t i = 0; i < n; i++) {
         const struct cpn_flow_resource *r = &net->res[hops[i]];
-        lv = min2(lv, r->wsum > 0 ? r->capacity / r->wsum : 0);
+        if (res_coupled(r))
+            lv = min2(lv, r->capacity / r->wsum);
     }
     return lv;
 }
