@@ -357,13 +357,17 @@ static int class_empty(struct cpn_flownet *net, uint32_t id, double now)
     if (grp == GRP_NONE)
         return CPN_OK; /* never solved: it held no bandwidth */
     const uint32_t *hops = path_hops(net, c->path, &n);
+    if (cpn_array_reserve(&net->dirty_res, net->dirty_res.len + n) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
     for (uint32_t i = 0; i < n; i++) {
         /* A resource slack when last reached and still slack could not bind and cannot now:
-         * the departure changes nothing through it. */
-        const struct cpn_flow_resource *r = &net->res[hops[i]];
-        int rc = r->coupled || res_coupled(r) ? mark_res(net, hops[i]) : CPN_OK;
-        if (rc != CPN_OK)
-            return rc;
+         * the departure changes nothing through it.  (Without branches: which hops are slack
+         * is as good as random.) */
+        struct cpn_flow_resource *r = &net->res[hops[i]];
+        uint8_t mark = (uint8_t)((r->coupled | res_coupled(r)) & !r->dirty);
+        net->dirty_res.items[net->dirty_res.len] = hops[i];
+        net->dirty_res.len += mark;
+        r->dirty |= mark;
     }
     cpn_flow_group_leave_(net, id, now, 0);
     return grp < net->n_res ? cpn_flow_retime_(net, grp) : CPN_OK;
@@ -558,8 +562,7 @@ static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
         net->done.len = 0;
         const struct cpn_flow_timer *first;
         while (rc == CPN_OK && (first = cpn_flow_timer_first_(net)) && first->time <= now) {
-            uint32_t id = first->id;
-            cpn_flow_timer_remove_(net, id);
+            uint32_t id = cpn_flow_timer_pop_(net, (first->id & TIMER_FLOW) != 0);
             rc = id & TIMER_FLOW   ? due_join(net, id & ~TIMER_FLOW, now)
                  : id < net->n_res ? due_group(net, id, now)
                                    : due_cap(net, id - net->n_res, now);

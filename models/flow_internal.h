@@ -169,9 +169,10 @@ struct cpn_flow_resource {
     uint32_t ucnt;  /* solver: unfrozen (class, hop) incidences */
     uint32_t lcnt;  /* solver: of which by classes in no group */
     uint32_t stamp; /* reached in this solve */
+    uint32_t fill;  /* solver: equal to the solve's stamp when a constraint of its filling (not
+                     * slack, or changed) */
     uint8_t dirty;
     uint8_t coupled;   /* not slack when last reached */
-    uint8_t infill;    /* solver: a constraint of the current filling (not slack, or changed) */
     double demand;     /* sum over crossing classes of min(n x cap, cmin) [B/s] (kept
                         * incrementally) */
     double wsum;       /* sum over crossing classes of n x weight (kept incrementally) */
@@ -467,6 +468,10 @@ int cpn_flow_timer_set_(struct cpn_flownet *net, uint32_t id, double time);
 
 /** Remove the timer @p id if it has one.  O(log T). */
 void cpn_flow_timer_remove_(struct cpn_flownet *net, uint32_t id);
+
+/** Remove the earliest timer of the joins' heap (@p join 1) or the completions' (0), which must
+ *  not be empty; returns its id.  O(log T). */
+uint32_t cpn_flow_timer_pop_(struct cpn_flownet *net, int join);
 
 /** The earliest timer of the network, or NULL when there is none.  O(1). */
 const struct cpn_flow_timer *cpn_flow_timer_first_(const struct cpn_flownet *net);

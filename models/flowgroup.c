@@ -297,16 +297,14 @@ void cpn_flow_class_resize_(struct cpn_flownet *net, struct cpn_flow_class *c, i
     const uint32_t *hops = path_hops(net, c->path, &n);
     for (uint32_t i = 0; i < n; i++) {
         struct cpn_flow_resource *r = &net->res[hops[i]];
-        if (r->nflows == 0)
-            r->t_busy = now; /* a busy period starts */
+        /* (Without branches: whether a resource starts or ends a busy period is as good as
+         * random.) */
+        r->t_busy = r->nflows ? r->t_busy : now; /* a busy period starts */
         r->nflows = (uint32_t)((int64_t)r->nflows + dn);
-        if (r->nflows == 0) { /* exact zeros: no drift survives an idle resource */
-            r->wsum = r->demand = 0;
-            r->busy += now - r->t_busy;
-        } else {
-            r->wsum += dw;
-            r->demand += dd;
-        }
+        int idle = r->nflows == 0; /* exact zeros: no drift survives an idle resource */
+        r->wsum = idle ? 0 : r->wsum + dw;
+        r->demand = idle ? 0 : r->demand + dd;
+        r->busy += idle ? now - r->t_busy : 0;
         if (c->grp != GRP_NONE) {
             struct cpn_flow_pair *p = &net->pairs.items[c->pp[i]];
             pair_fold(net, p, v);
@@ -384,9 +382,11 @@ int cpn_flow_retime_flush_(struct cpn_flownet *net, double now)
 /* ---------------------------------------------------------------------------------------- */
 /* Timers: two indexed min-heaps ordered by (time, seq), joins apart from completions */
 
-static inline uint32_t *timer_pos(struct cpn_flownet *net, uint32_t id)
+/* Where the heap position of timer @p id is kept; @p join says which heap holds it (a constant
+ * at every call, so that each heap's code needs no test of the kind of its ids). */
+static inline uint32_t *timer_pos(struct cpn_flownet *net, uint32_t id, int join)
 {
-    return id & TIMER_FLOW   ? &net->flows.items[id & ~TIMER_FLOW].pos
+    return join              ? &net->flows.items[id & ~TIMER_FLOW].pos
            : id < net->n_res ? &net->groups[id].tpos
                              : &net->classes.items[id - net->n_res].tpos;
 }
@@ -396,26 +396,23 @@ static inline int timer_before(const struct cpn_flow_timer *a, const struct cpn_
     return a->time < b->time || (a->time == b->time && a->seq < b->seq);
 }
 
-/* The heap that holds the timer of @p id: joins apart from completions. */
-static inline struct cpn_flow_timerheap *timer_heap(struct cpn_flownet *net, uint32_t id)
+static inline void timer_place(struct cpn_flownet *net, struct cpn_flow_timer *h, uint32_t i,
+                               struct cpn_flow_timer t, int join)
 {
-    return &net->timers[(id & TIMER_FLOW) != 0];
+    h[i] = t;
+    *timer_pos(net, t.id, join) = i;
 }
 
-static void timer_place(struct cpn_flownet *net, struct cpn_flow_timerheap *heap, uint32_t i,
-                        struct cpn_flow_timer t)
+/* Put timer @p t at a valid place of heap @p join from the hole at @p i: up, or else down
+ * (only down when @p down_only, for the root's hole). */
+static inline void timer_restore(struct cpn_flownet *net, uint32_t i, struct cpn_flow_timer t,
+                                 int join, int down_only)
 {
-    heap->items[i] = t;
-    *timer_pos(net, t.id) = i;
-}
-
-static void timer_restore(struct cpn_flownet *net, struct cpn_flow_timerheap *heap, uint32_t i,
-                          struct cpn_flow_timer t)
-{
+    struct cpn_flow_timerheap *heap = &net->timers[join];
     struct cpn_flow_timer *h = heap->items;
     uint32_t len = (uint32_t)heap->len;
-    while (i > 0 && timer_before(&t, &h[(i - 1) / 2])) {
-        timer_place(net, heap, i, h[(i - 1) / 2]);
+    while (!down_only && i > 0 && timer_before(&t, &h[(i - 1) / 2])) {
+        timer_place(net, h, i, h[(i - 1) / 2], join);
         i = (i - 1) / 2;
     }
     for (;;) {
@@ -426,16 +423,27 @@ static void timer_restore(struct cpn_flownet *net, struct cpn_flow_timerheap *he
             l++;
         if (!timer_before(&h[l], &t))
             break;
-        timer_place(net, heap, i, h[l]);
+        timer_place(net, h, i, h[l], join);
         i = l;
     }
-    timer_place(net, heap, i, t);
+    timer_place(net, h, i, t, join);
+}
+
+static void timer_restore_join(struct cpn_flownet *net, uint32_t i, struct cpn_flow_timer t)
+{
+    timer_restore(net, i, t, 1, 0);
+}
+
+static void timer_restore_done(struct cpn_flownet *net, uint32_t i, struct cpn_flow_timer t)
+{
+    timer_restore(net, i, t, 0, 0);
 }
 
 int cpn_flow_timer_set_(struct cpn_flownet *net, uint32_t id, double time)
 {
-    struct cpn_flow_timerheap *heap = timer_heap(net, id);
-    uint32_t pos = *timer_pos(net, id);
+    int join = (id & TIMER_FLOW) != 0;
+    struct cpn_flow_timerheap *heap = &net->timers[join];
+    uint32_t pos = *timer_pos(net, id, join);
     struct cpn_flow_timer t = {time, net->timer_seq++, id};
     net->stats.reschedules++;
     if (pos == CPN_NONE) {
@@ -443,20 +451,43 @@ int cpn_flow_timer_set_(struct cpn_flownet *net, uint32_t id, double time)
             return NOMEM();
         pos = (uint32_t)heap->len++;
     }
-    timer_restore(net, heap, pos, t);
+    if (join)
+        timer_restore_join(net, pos, t);
+    else
+        timer_restore_done(net, pos, t);
     return CPN_OK;
 }
 
 void cpn_flow_timer_remove_(struct cpn_flownet *net, uint32_t id)
 {
-    uint32_t *pp = timer_pos(net, id), pos = *pp;
+    int join = (id & TIMER_FLOW) != 0;
+    uint32_t *pp = timer_pos(net, id, join), pos = *pp;
     if (pos == CPN_NONE)
         return;
     *pp = CPN_NONE;
-    struct cpn_flow_timerheap *heap = timer_heap(net, id);
+    struct cpn_flow_timerheap *heap = &net->timers[join];
     struct cpn_flow_timer last = heap->items[--heap->len];
-    if (pos < heap->len)
-        timer_restore(net, heap, pos, last);
+    if (pos < heap->len) {
+        if (join)
+            timer_restore_join(net, pos, last);
+        else
+            timer_restore_done(net, pos, last);
+    }
+}
+
+uint32_t cpn_flow_timer_pop_(struct cpn_flownet *net, int join)
+{
+    struct cpn_flow_timerheap *heap = &net->timers[join];
+    uint32_t id = heap->items[0].id;
+    *timer_pos(net, id, join) = CPN_NONE;
+    struct cpn_flow_timer last = heap->items[--heap->len];
+    if (heap->len) {
+        if (join)
+            timer_restore(net, 0, last, 1, 1);
+        else
+            timer_restore(net, 0, last, 0, 1);
+    }
+    return id;
 }
 
 const struct cpn_flow_timer *cpn_flow_timer_first_(const struct cpn_flownet *net)

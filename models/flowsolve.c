@@ -28,10 +28,11 @@ static void new_stamp(struct cpn_flownet *net)
 static inline void reach(struct cpn_flownet *net, uint32_t r)
 {
     struct cpn_flow_resource *res = &net->res[r];
-    if (res->stamp != net->stamp && (res->coupled || res_coupled(res))) {
-        res->stamp = net->stamp;
-        net->reached.items[net->reached.len++] = r;
-    }
+    /* (Without branches: whether a hop is reached is as good as random.) */
+    int take = (res->stamp != net->stamp) & (res->coupled | res_coupled(res));
+    net->reached.items[net->reached.len] = r;
+    net->reached.len += (size_t)take;
+    res->stamp ^= (res->stamp ^ net->stamp) & (0u - (uint32_t)take);
 }
 
 /* Put resource group @p r in play (room for every group was reserved in net->play). */
@@ -82,7 +83,7 @@ static double grown_bound(const struct cpn_flownet *net, const struct cpn_flow_c
 /* Is resource @p r a constraint of the current filling (reached, and not slack or changed)? */
 static inline int in_fill(const struct cpn_flownet *net, const struct cpn_flow_resource *r)
 {
-    return r->stamp == net->stamp && r->infill;
+    return r->fill == net->stamp;
 }
 
 /* Is group @p g (resource group or class at its bound) in play? */
@@ -115,7 +116,7 @@ static int collect(struct cpn_flownet *net)
     new_stamp(net);
     net->play.len = net->loose.len = net->reached.len = 0;
     net->moves.len = net->garbage.len = 0;
-    if (cpn_array_reserve(&net->reached, net->n_res) != CPN_OK ||
+    if (cpn_array_reserve(&net->reached, net->n_res + 1) != CPN_OK ||
         cpn_array_reserve(&net->play, net->n_res) != CPN_OK)
         return NOMEM();
     /* The lowest level the changes can affect: the old level of a class that lost flows, or
@@ -155,8 +156,8 @@ static int collect(struct cpn_flownet *net)
         uint8_t was = r->coupled, changed = r->dirty;
         r->dirty = 0;
         r->coupled = (uint8_t)res_coupled(r);
-        r->infill = r->coupled | changed;
-        if (!(was | r->infill))
+        r->fill = r->coupled | changed ? net->stamp : 0;
+        if (!(was | r->coupled | changed))
             continue;
         for (uint32_t k = 0; k < r->plen; k++) {
             uint32_t g = r->pairs[k].g;
@@ -181,7 +182,7 @@ static void init_resources(struct cpn_flownet *net)
 {
     for (size_t i = 0; i < net->reached.len; i++) {
         struct cpn_flow_resource *r = &net->res[net->reached.items[i]];
-        if (!r->infill)
+        if (r->fill != net->stamp)
             continue;
         double u = 0, frozen = 0;
         uint32_t ucnt = 0;
@@ -257,17 +258,16 @@ static inline void res_freeze(struct cpn_flownet *net, uint32_t rid, double a, u
                               double rate)
 {
     struct cpn_flow_resource *r = &net->res[rid];
-    if (!in_fill(net, r))
-        return; /* not in the filling */
-    r->frozen += rate;
-    r->ucnt -= cnt;
-    if (r->ucnt == 0) {
-        r->u = 0;
-    } else {
-        r->u -= a;
-        if (r->u < FLOW_REWEIGH * r->u_base)
-            reweigh(net, r, rid);
-    }
+    /* Only a resource in the filling changes; without branches (whether it is in the filling
+     * is as good as random), the others get zeros added (their solver fields are unused). */
+    /* Only a resource in the filling changes.  Without branches (whether it is in the filling
+     * is as good as random): the others get zeros added, and their solver fields are unused. */
+    uint32_t in = in_fill(net, r);
+    r->frozen += (double)in * rate;
+    r->ucnt -= in * cnt;
+    r->u = (r->u - (double)in * a) * (double)(r->ucnt != 0); /* exact 0 once all froze */
+    if (in & (r->ucnt != 0) & (r->u < FLOW_REWEIGH * r->u_base))
+        reweigh(net, r, rid);
 }
 
 /* Freeze the whole group of resource @p s at level @p x. */
@@ -296,8 +296,7 @@ static int freeze_class(struct cpn_flownet *net, uint32_t cid, double rate, uint
     double nw = c->n * c->weight, nr = c->n * rate;
     int none = c->grp == GRP_NONE;
     for (uint32_t i = 0; i < n; i++) {
-        if (none && in_fill(net, &net->res[hops[i]]))
-            net->res[hops[i]].lcnt--;
+        net->res[hops[i]].lcnt -= (uint32_t)(none & in_fill(net, &net->res[hops[i]]));
         res_freeze(net, hops[i], nw, 1, nr);
     }
     if (dest == c->grp && rate == class_rate(net, c))
@@ -408,7 +407,7 @@ static int freeze_others(struct cpn_flownet *net, uint32_t s, double x, double n
  * that a tie keeps classes in their group instead of moving them to an equal bottleneck. */
 static inline int entry_before(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b)
 {
-    return a->key < b->key || (a->key == b->key && a->rank > b->rank);
+    return (a->key < b->key) | ((a->key == b->key) & (a->rank > b->rank));
 }
 
 static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
@@ -506,7 +505,7 @@ static int fill_entries(struct cpn_flownet *net, size_t *out)
     for (size_t i = 0; i < net->reached.len; i++) {
         uint32_t rid = net->reached.items[i];
         const struct cpn_flow_resource *r = &net->res[rid];
-        if (r->infill && r->ucnt)
+        if (r->fill == net->stamp && r->ucnt)
             h[len++] =
                 (struct cpn_flow_sentry){max2(r->capacity - r->frozen, 0) / r->u, rid,
                                          net->groups[rid].hlen > 0 ? ENTRY_RES_GROUP : ENTRY_RES};
