@@ -419,8 +419,9 @@ static inline void timer_restore(struct cpn_flownet *net, uint32_t i, struct cpn
         uint32_t l = 2 * i + 1;
         if (l >= len)
             break;
-        if (l + 1 < len && timer_before(&h[l + 1], &h[l]))
-            l++;
+        if (l + 1 < len) /* the earlier child, without a branch (a coin toss) */
+            l += (uint32_t)((h[l + 1].time < h[l].time) |
+                            ((h[l + 1].time == h[l].time) & (h[l + 1].seq < h[l].seq)));
         if (!timer_before(&h[l], &t))
             break;
         timer_place(net, h, i, h[l], join);

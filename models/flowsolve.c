@@ -258,16 +258,13 @@ static inline void res_freeze(struct cpn_flownet *net, uint32_t rid, double a, u
                               double rate)
 {
     struct cpn_flow_resource *r = &net->res[rid];
-    /* Only a resource in the filling changes; without branches (whether it is in the filling
-     * is as good as random), the others get zeros added (their solver fields are unused). */
     /* Only a resource in the filling changes.  Without branches (whether it is in the filling
-     * is as good as random): the others get zeros added, and their solver fields are unused. */
+     * is as good as random): the others get zeros added, and their solver fields are unused.
+     * The cancellation in u is checked where u is used (fill()). */
     uint32_t in = in_fill(net, r);
     r->frozen += (double)in * rate;
     r->ucnt -= in * cnt;
-    r->u = (r->u - (double)in * a) * (double)(r->ucnt != 0); /* exact 0 once all froze */
-    if (in & (r->ucnt != 0) & (r->u < FLOW_REWEIGH * r->u_base))
-        reweigh(net, r, rid);
+    r->u -= (double)in * a;
 }
 
 /* Freeze the whole group of resource @p s at level @p x. */
@@ -616,6 +613,8 @@ static int fill(struct cpn_flownet *net, double now)
             queue_pop(h, &head, &len, sorted);
             continue;
         }
+        if (r->u < FLOW_REWEIGH * r->u_base)
+            reweigh(net, r, item); /* u kept by subtraction lost too many digits */
         double share = max2(r->capacity - r->frozen, 0) / r->u;
         if (share > key) { /* stale key: the share rose as other classes froze */
             h[head].key = share;

@@ -221,6 +221,29 @@ static void test_weights_share_in_proportion(void)
     teardown(&r);
 }
 
+static void test_weights_far_apart_keep_the_light_flows_share(void)
+{
+    /* f0 (weight 1e16) crosses r0 (1 GB/s) and r1 (3 GB/s); f1 (weight 1) crosses r1 only.
+     * Filling: f0's level is capped first by r0 at 1e9 / 1e16 = 1e-7, so f0 takes 1 GB/s and f1
+     * the rest of r1: 2 GB/s (its level, 2e9, is far above r1's first share 3e9 / (1e16 + 1)).
+     * In doubles 1e16 + 1 rounds to 1e16, so r1's unfrozen weight kept by subtraction would fall
+     * to 0 when f0 freezes: the solver must recompute it (1, exactly).  f0 (1 GB) ends at 1 s;
+     * f1 (4 GB) has 2 GB left, then alone at 3 GB/s: ends at 1 + 2/3. */
+    struct rec r;
+    double cap[] = {1 * GB, 3 * GB};
+    uint32_t a[] = {0, 1}, b[] = {1};
+    setup(&r, 2, cap);
+    start(&r, 0, 1 * GB, a, 2, 0, 1e16, INFINITY);
+    start(&r, 1, 4 * GB, b, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.5), CPN_OK);
+    CPN_ASSERT_REL(rate_of(&r, 0), 1 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 1), 2 * GB, REL);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 1.0, REL);
+    CPN_ASSERT_REL(r.end[1], 1.0 + 2.0 / 3, REL);
+    teardown(&r);
+}
+
 static void test_a_binding_cap_frees_capacity_for_others(void)
 {
     /* 1 GB/s shared by f0 (cap 0.2 GB/s) and f1: f0 = 0.2, f1 = 0.8.  A cap of 0.8 on f2 and
@@ -758,6 +781,8 @@ int cpn_test_register_flow(void)
         {"a change re-solves from its level up; lower levels keep their rates",
          test_changes_re_solve_from_their_level_up},
         {"weights share a link in proportion", test_weights_share_in_proportion},
+        {"weights 16 orders of magnitude apart: the light flow keeps its share",
+         test_weights_far_apart_keep_the_light_flows_share},
         {"a binding cap frees capacity; a loose cap changes nothing",
          test_a_binding_cap_frees_capacity_for_others},
         {"the latency phase uses no bandwidth; size 0 ends at join",
