@@ -16,6 +16,7 @@
 #define CPN_MODELS_FLOW_INTERNAL_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "models/flow.h"
 #include "sim/array.h"
@@ -53,6 +54,17 @@ static inline double min2(double a, double b)
 static inline double max2(double a, double b)
 {
     return b > a ? b : a;
+}
+
+/* @p c ? @p a : @p b, without a branch (for outcomes as good as random). */
+static inline double pick(int c, double a, double b)
+{
+    uint64_t x, y, m = 0 - (uint64_t)(c != 0);
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    x = (x & m) | (y & ~m);
+    memcpy(&a, &x, sizeof a);
+    return a;
 }
 
 /* Up to this many entries (resources + bounds) the filling sorts its entries once instead of

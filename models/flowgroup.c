@@ -299,12 +299,12 @@ void cpn_flow_class_resize_(struct cpn_flownet *net, struct cpn_flow_class *c, i
         struct cpn_flow_resource *r = &net->res[hops[i]];
         /* (Without branches: whether a resource starts or ends a busy period is as good as
          * random.) */
-        r->t_busy = r->nflows ? r->t_busy : now; /* a busy period starts */
+        r->t_busy = pick(r->nflows == 0, now, r->t_busy); /* a busy period starts */
         r->nflows = (uint32_t)((int64_t)r->nflows + dn);
         int idle = r->nflows == 0; /* exact zeros: no drift survives an idle resource */
-        r->wsum = idle ? 0 : r->wsum + dw;
-        r->demand = idle ? 0 : r->demand + dd;
-        r->busy += idle ? now - r->t_busy : 0;
+        r->wsum = pick(idle, 0, r->wsum + dw);
+        r->demand = pick(idle, 0, r->demand + dd);
+        r->busy += pick(idle, now - r->t_busy, 0);
         if (c->grp != GRP_NONE) {
             struct cpn_flow_pair *p = &net->pairs.items[c->pp[i]];
             pair_fold(net, p, v);

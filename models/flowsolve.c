@@ -209,13 +209,13 @@ static void init_resources(struct cpn_flownet *net)
             continue; /* at its bound: counted through its pairs */
         uint32_t n;
         const uint32_t *hops = path_hops(net, c->path, &n);
-        for (uint32_t k = 0; k < n; k++) {
+        double nw = c->n * c->weight;
+        for (uint32_t k = 0; k < n; k++) { /* (without branches, as in res_freeze()) */
             struct cpn_flow_resource *r = &net->res[hops[k]];
-            if (in_fill(net, r)) {
-                r->u += c->n * c->weight;
-                r->ucnt++;
-                r->lcnt++;
-            }
+            uint32_t in = in_fill(net, r);
+            r->u += (double)in * nw;
+            r->ucnt += in;
+            r->lcnt += in;
         }
     }
     for (size_t i = 0; i < net->reached.len; i++) {
