@@ -83,10 +83,8 @@ static void group_unlist(struct cpn_flownet *net, const struct cpn_flow_pair *p)
         return;
     struct cpn_flow_group *gr = &net->groups[p->g];
     uint32_t last = gr->pairs[--gr->plen];
-    if (p->gi != gr->plen) {
-        gr->pairs[p->gi] = last;
-        net->pairs.items[last].gi = p->gi;
-    }
+    gr->pairs[p->gi] = last; /* (when p was last: rewrites itself, without a branch) */
+    net->pairs.items[last].gi = p->gi;
 }
 
 /* Free an empty pair: out of its resource's list, and out of its group's unless @p listed is 0
@@ -96,10 +94,8 @@ static inline void pair_free(struct cpn_flownet *net, uint32_t id, int listed)
     struct cpn_flow_pair *p = &net->pairs.items[id];
     struct cpn_flow_resource *res = &net->res[p->r];
     struct cpn_flow_ref last = res->pairs[--res->plen];
-    if (p->ri != res->plen) {
-        res->pairs[p->ri] = last;
-        net->pairs.items[last.pair].ri = p->ri;
-    }
+    res->pairs[p->ri] = last; /* (when p was last: rewrites itself, without a branch) */
+    net->pairs.items[last.pair].ri = p->ri;
     if (listed)
         group_unlist(net, p);
     p->g = CPN_NONE;

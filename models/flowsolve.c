@@ -149,21 +149,25 @@ static int collect(struct cpn_flownet *net)
     for (size_t i = 0; i < net->reached.len; i++) {
         uint32_t rid = net->reached.items[i];
         struct cpn_flow_resource *r = &net->res[rid];
-        if (net->groups[rid].hlen)
-            visit_group(net, rid);
+        if (cpn_array_reserve(&net->pick, (size_t)r->plen + 1) != CPN_OK)
+            return NOMEM();
+        /* The groups to join are listed first, without branches (which join is as good as
+         * random), then visited. */
+        uint32_t *cand = net->pick.items, nc = 0;
+        cand[nc] = rid;
+        nc += net->groups[rid].hlen > 0;
         /* A changed resource (a capacity change, a departure) is expanded and filled even if
          * slack now: the bounds of the classes crossing it may have changed with it. */
         uint8_t was = r->coupled, changed = r->dirty;
         r->dirty = 0;
         r->coupled = (uint8_t)res_coupled(r);
         r->fill = r->coupled | changed ? net->stamp : 0;
-        if (!(was | r->coupled | changed))
-            continue;
-        for (uint32_t k = 0; k < r->plen; k++) {
+        for (uint32_t k = 0; (was | r->coupled | changed) && k < r->plen; k++) {
             uint32_t g = r->pairs[k].g;
             if (g < net->n_res) {
-                if (net->groups[g].stamp != net->stamp && net->groups[g].theta >= keep)
-                    visit_group(net, g);
+                const struct cpn_flow_group *h = &net->groups[g];
+                cand[nc] = g;
+                nc += (h->stamp != net->stamp) & (h->theta >= keep);
             } else {
                 const struct cpn_flow_class *c = &net->classes.items[g - net->n_res];
                 if (c->stamp != net->stamp && c->brate / c->weight >= keep &&
@@ -171,6 +175,8 @@ static int collect(struct cpn_flownet *net)
                     return CPN_ENOMEM;
             }
         }
+        for (uint32_t k = 0; k < nc; k++)
+            visit_group(net, cand[k]);
     }
     return CPN_OK;
 }
