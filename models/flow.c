@@ -348,17 +348,24 @@ static void member_remove(struct cpn_flownet *net, struct cpn_flow_class *c, uin
         member_down(net, c, i, last);
 }
 
-/* The last sharing member of a class left: it leaves its group; what it ran through may now
- * run faster (its hops are re-solved). */
-static int class_empty(struct cpn_flownet *net, uint32_t id, double now)
+/* Class @p cid loses @p dn sharing members (finished or cancelled).  When that empties it, it
+ * leaves its group first (its pairs change once), and what it ran through may now run faster:
+ * its hops are re-solved. */
+static int class_shrink(struct cpn_flownet *net, uint32_t cid, int64_t dn, double now)
 {
-    struct cpn_flow_class *c = &net->classes.items[id];
+    struct cpn_flow_class *c = &net->classes.items[cid];
     uint32_t grp = c->grp, n;
-    if (grp == GRP_NONE)
-        return CPN_OK; /* never solved: it held no bandwidth */
     const uint32_t *hops = path_hops(net, c->path, &n);
-    if (cpn_array_reserve(&net->dirty_res, net->dirty_res.len + n) != CPN_OK)
-        return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+    /* (A class never solved held no bandwidth: nothing to re-solve.) */
+    int empties = (int64_t)c->n == dn && grp != GRP_NONE;
+    if (empties) {
+        if (cpn_array_reserve(&net->dirty_res, net->dirty_res.len + n) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "flow: out of memory");
+        cpn_flow_group_leave_(net, cid, now, 0);
+    }
+    cpn_flow_class_resize_(net, c, -dn, now);
+    if (!empties)
+        return CPN_OK;
     for (uint32_t i = 0; i < n; i++) {
         /* A resource slack when last reached and still slack could not bind and cannot now:
          * the departure changes nothing through it.  (Without branches: which hops are slack
@@ -369,7 +376,6 @@ static int class_empty(struct cpn_flownet *net, uint32_t id, double now)
         net->dirty_res.len += mark;
         r->dirty |= mark;
     }
-    cpn_flow_group_leave_(net, id, now, 0);
     return grp < net->n_res ? cpn_flow_retime_(net, grp) : CPN_OK;
 }
 
@@ -431,11 +437,10 @@ static int flow_leave(struct cpn_flownet *net, uint32_t slot)
         net->low_level = min2(net->low_level, class_level(net, c));
     int top = f->pos == 0;
     member_remove(net, c, f->pos);
-    cpn_flow_class_resize_(net, c, -1, now);
+    int rc = class_shrink(net, cid, 1, now);
     net->n_active--;
-    int rc = c->n == 0 ? class_empty(net, cid, now)
-             : top     ? cpn_flow_class_rekey_(net, cid, now)
-                       : CPN_OK;
+    if (rc == CPN_OK && c->n && top)
+        rc = cpn_flow_class_rekey_(net, cid, now);
     if (rc == CPN_OK && c->n)
         rc = mark_class(net, cid, DIRTY_CHANGED);
     class_unref(net, cid);
@@ -501,9 +506,10 @@ static int class_finished(struct cpn_flownet *net, uint32_t cid, int64_t popped,
 {
     struct cpn_flow_class *c = &net->classes.items[cid];
     net->low_level = min2(net->low_level, class_level(net, c));
-    cpn_flow_class_resize_(net, c, -popped, now);
+    int rc = class_shrink(net, cid, popped, now);
     net->n_active -= (size_t)popped;
-    int rc = c->n == 0 ? class_empty(net, cid, now) : mark_class(net, cid, DIRTY_CHANGED);
+    if (rc == CPN_OK && c->n)
+        rc = mark_class(net, cid, DIRTY_CHANGED);
     if (rc == CPN_OK && c->n && c->grp < net->n_res) /* its group's heap: the new earliest */
         rc = cpn_flow_class_rekey_(net, cid, now);
     for (int64_t i = 0; i < popped; i++)
