@@ -35,9 +35,9 @@
  * progress. */
 #define FLOW_DONE_REL 1e-12
 
-/* The unfrozen weight of a resource is kept by subtraction while groups freeze; when it has
- * fallen below this fraction of the last exact sum it is recomputed, so that cancellation costs
- * at most ~1e-16 / FLOW_REWEIGH relative. */
+/* The unfrozen weight of a resource is kept by subtraction while groups freeze; when the filling
+ * reads it and it has fallen below this fraction of the last exact sum, it is recomputed, so that
+ * cancellation costs at most ~1e-16 / FLOW_REWEIGH relative. */
 #define FLOW_REWEIGH 1e-4
 
 /* A solve keeps, at their old rates, the groups whose level lies below the lowest level the
