@@ -139,13 +139,35 @@ static void test_parking_lot_and_a_moving_bottleneck(void)
     CPN_ASSERT_REL(rate_of(&r, 0), 0.5 * GB, REL);
     CPN_ASSERT_REL(rate_of(&r, 1), 0.5 * GB, REL);
     CPN_ASSERT_REL(rate_of(&r, 2), 1.5 * GB, REL);
+    /* Link accounting at 0.5: A carries 0.5 + 0.5 GB/s, 0.5 GB so far; B 0.5 + 1.5 GB/s, 1 GB. */
+    struct cpn_flow_usage u;
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    CPN_ASSERT_REL(u.load, 1 * GB, REL);
+    CPN_ASSERT_REL(u.bytes, 0.5 * GB, REL);
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 1, &u), CPN_OK);
+    CPN_ASSERT_REL(u.load, 2 * GB, REL);
+    CPN_ASSERT_REL(u.bytes, 1 * GB, REL);
     CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 1.2), CPN_OK);
     CPN_ASSERT_REL(rate_of(&r, 0), 1 * GB, REL);
     CPN_ASSERT_REL(rate_of(&r, 2), 1 * GB, REL);
+    /* At 1.2 (f0 moved from A's group to B's at 1): A 1 GB/s, 1 + 0.2 GB; B 2 GB/s, 2.4 GB. */
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    CPN_ASSERT_REL(u.load, 1 * GB, REL);
+    CPN_ASSERT_REL(u.bytes, 1.2 * GB, REL);
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 1, &u), CPN_OK);
+    CPN_ASSERT_REL(u.load, 2 * GB, REL);
+    CPN_ASSERT_REL(u.bytes, 2.4 * GB, REL);
     CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
     CPN_ASSERT_REL(r.end[1], 1.0, REL);
     CPN_ASSERT_REL(r.end[0], 1.5, REL);
     CPN_ASSERT_REL(r.end[2], 2.0, REL);
+    /* In all, A carried f0 + f1 = 1.5 GB and was busy until 1.5; B f0 + f2 = 4 GB, until 2. */
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    CPN_ASSERT_REL(u.bytes, 1.5 * GB, REL);
+    CPN_ASSERT_REL(u.busy, 1.5, REL);
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 1, &u), CPN_OK);
+    CPN_ASSERT_REL(u.bytes, 4 * GB, REL);
+    CPN_ASSERT_REL(u.busy, 2.0, REL);
     teardown(&r);
 }
 
@@ -432,6 +454,41 @@ static void test_capacity_change_resolves_rates(void)
     struct cpn_flow_usage u;
     CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
     CPN_ASSERT_REL(u.util, 0.75, REL); /* 0.5 s at util 1, 0.25 s at util 1 */
+    teardown(&r);
+}
+
+static int restore_capacity(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    struct rec *r = ctx;
+    return cpn_flownet_set_capacity(r->net, (uint32_t)arg, 1 * GB);
+}
+static const struct cpn_handler restore_handler = {restore_capacity, "test_restore"};
+
+static void test_a_zero_capacity_stalls_the_flows_crossing_it(void)
+{
+    /* f0 (1 GB) crosses A (1 GB/s) and B (capacity 0): it stalls at rate 0, yet counts as busy
+     * on A (a sharing flow crosses it).  At 1 B gets 1 GB/s: f0 ends at 2.  A: 1 GB carried,
+     * busy 2 s, utilisation 1 s (load 1 GB/s from 1 to 2). */
+    struct rec r;
+    double cap[] = {1 * GB, 0};
+    uint32_t ab[] = {0, 1};
+    setup(&r, 2, cap);
+    start(&r, 0, 1 * GB, ab, 2, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 1, &restore_handler, &r, 1, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.5), CPN_OK);
+    CU_ASSERT_EQUAL(rate_of(&r, 0), 0);
+    struct cpn_flow_usage u;
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    CU_ASSERT_EQUAL(u.load, 0);
+    CU_ASSERT_EQUAL(u.bytes, 0);
+    CPN_ASSERT_REL(u.busy, 0.5, REL);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 2.0, REL);
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    CPN_ASSERT_REL(u.bytes, 1 * GB, REL);
+    CPN_ASSERT_REL(u.busy, 2.0, REL);
+    CPN_ASSERT_REL(u.util, 1.0, REL);
     teardown(&r);
 }
 
@@ -793,6 +850,8 @@ int cpn_test_register_flow(void)
         {"cancel mid-transfer frees the share; link accounting adds up",
          test_cancel_mid_transfer_frees_the_share},
         {"a capacity change re-solves the rates", test_capacity_change_resolves_rates},
+        {"a zero capacity stalls the flows crossing it; they count as busy",
+         test_a_zero_capacity_stalls_the_flows_crossing_it},
         {"callbacks may start flows; a callback error stops the run",
          test_callbacks_may_start_flows_and_errors_stop_the_run},
         {"every documented error code is reported", test_every_error_code_is_reported},
