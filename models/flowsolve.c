@@ -155,7 +155,7 @@ static int collect(struct cpn_flownet *net)
          * random), then visited. */
         uint32_t *cand = net->pick.items, nc = 0;
         cand[nc] = rid;
-        nc += net->groups[rid].hlen > 0;
+        nc += (net->groups[rid].hlen > 0) & (net->groups[rid].stamp != net->stamp);
         /* A changed resource (a capacity change, a departure) is expanded and filled even if
          * slack now: the bounds of the classes crossing it may have changed with it. */
         uint8_t was = r->coupled, changed = r->dirty;
