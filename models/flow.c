@@ -681,6 +681,51 @@ size_t cpn_flownet_resources(const struct cpn_flownet *net)
     return net->n_res;
 }
 
+/* Bytes carried by resource @p rid up to @p now [B].  O(its pairs). */
+static double res_bytes(const struct cpn_flownet *net, uint32_t rid, double now)
+{
+    const struct cpn_flow_resource *r = &net->res[rid];
+    double b = r->bytes;
+    for (uint32_t k = 0; k < r->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
+        if (p->cnt)
+            b += p->a * (pair_clock(net, p->g, now) - p->vmark);
+    }
+    return b;
+}
+
+/* The current load of resource @p rid: the sum of the rates of the flows crossing it [B/s].
+ * O(its pairs). */
+static double res_load(const struct cpn_flownet *net, uint32_t rid)
+{
+    const struct cpn_flow_resource *r = &net->res[rid];
+    double load = 0;
+    for (uint32_t k = 0; k < r->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
+        if (!p->cnt)
+            continue;
+        if (p->g < net->n_res) {
+            load += net->groups[p->g].theta * p->a;
+        } else {
+            const struct cpn_flow_class *c = &net->classes.items[p->g - net->n_res];
+            load += c->brate * (p->a / c->weight);
+        }
+    }
+    return load;
+}
+
+/* Close the utilisation interval of resource @p rid at @p now before its capacity changes: while
+ * the capacity is constant the integral of load / capacity is (bytes - mark) / capacity. */
+static void account_capacity(struct cpn_flownet *net, uint32_t rid, double now, double capacity)
+{
+    struct cpn_flow_resource *r = &net->res[rid];
+    double bytes = res_bytes(net, rid, now);
+    if (r->capacity > 0)
+        r->util += (bytes - r->bytes_mark) / r->capacity;
+    r->bytes_mark = bytes;
+    r->capacity = capacity;
+}
+
 int cpn_flownet_set_capacity(struct cpn_flownet *net, uint32_t resource, double capacity)
 {
     if (resource >= net->n_res)

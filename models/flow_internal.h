@@ -272,7 +272,7 @@ struct cpn_flownet {
     CPN_ARRAY(uint32_t) reached; /* resources reached */
     CPN_ARRAY(uint32_t) retime;  /* resource groups whose timer must be set again */
     CPN_ARRAY(uint32_t) garbage; /* pairs emptied during the solve */
-    CPN_ARRAY(uint32_t) pick;    /* members of a group leaving it */
+    CPN_ARRAY(uint32_t) pick;    /* members of a group leaving it; groups a walk joins */
     CPN_ARRAY(struct cpn_flow_move) moves;
     CPN_ARRAY(struct cpn_flow_sentry) heap;
     CPN_ARRAY(struct cpn_flow_donerec) done;
@@ -383,52 +383,6 @@ static inline void pair_fold(const struct cpn_flownet *net, struct cpn_flow_pair
     if (p->cnt)
         net->res[p->r].bytes += p->a * (v - p->vmark);
     p->vmark = v;
-}
-
-/* Bytes carried by resource @p rid up to @p now [B].  O(its pairs). */
-static inline double res_bytes(const struct cpn_flownet *net, uint32_t rid, double now)
-{
-    const struct cpn_flow_resource *r = &net->res[rid];
-    double b = r->bytes;
-    for (uint32_t k = 0; k < r->plen; k++) {
-        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
-        if (p->cnt)
-            b += p->a * (pair_clock(net, p->g, now) - p->vmark);
-    }
-    return b;
-}
-
-/* The current load of resource @p rid: the sum of the rates of the flows crossing it [B/s].
- * O(its pairs). */
-static inline double res_load(const struct cpn_flownet *net, uint32_t rid)
-{
-    const struct cpn_flow_resource *r = &net->res[rid];
-    double load = 0;
-    for (uint32_t k = 0; k < r->plen; k++) {
-        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
-        if (!p->cnt)
-            continue;
-        if (p->g < net->n_res) {
-            load += net->groups[p->g].theta * p->a;
-        } else {
-            const struct cpn_flow_class *c = &net->classes.items[p->g - net->n_res];
-            load += c->brate * (p->a / c->weight);
-        }
-    }
-    return load;
-}
-
-/* Close the utilisation interval of resource @p rid at @p now before its capacity changes: while
- * the capacity is constant the integral of load / capacity is (bytes - mark) / capacity. */
-static inline void account_capacity(struct cpn_flownet *net, uint32_t rid, double now,
-                                    double capacity)
-{
-    struct cpn_flow_resource *r = &net->res[rid];
-    double bytes = res_bytes(net, rid, now);
-    if (r->capacity > 0)
-        r->util += (bytes - r->bytes_mark) / r->capacity;
-    r->bytes_mark = bytes;
-    r->capacity = capacity;
 }
 
 /**

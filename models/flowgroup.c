@@ -378,11 +378,9 @@ int cpn_flow_retime_flush_(struct cpn_flownet *net, double now)
 /* ---------------------------------------------------------------------------------------- */
 /* Timers: two indexed min-heaps ordered by (time, seq), joins apart from completions */
 
-/* Where the heap position of timer @p id is kept; @p join says which heap holds it (a constant
- * at every call, so that each heap's code needs no test of the kind of its ids). */
-static inline uint32_t *timer_pos(struct cpn_flownet *net, uint32_t id, int join)
+static inline uint32_t *timer_pos(struct cpn_flownet *net, uint32_t id)
 {
-    return join              ? &net->flows.items[id & ~TIMER_FLOW].pos
+    return id & TIMER_FLOW   ? &net->flows.items[id & ~TIMER_FLOW].pos
            : id < net->n_res ? &net->groups[id].tpos
                              : &net->classes.items[id - net->n_res].tpos;
 }
@@ -392,23 +390,28 @@ static inline int timer_before(const struct cpn_flow_timer *a, const struct cpn_
     return a->time < b->time || (a->time == b->time && a->seq < b->seq);
 }
 
-static inline void timer_place(struct cpn_flownet *net, struct cpn_flow_timer *h, uint32_t i,
-                               struct cpn_flow_timer t, int join)
+/* The heap that holds the timer of @p id: joins apart from completions. */
+static inline struct cpn_flow_timerheap *timer_heap(struct cpn_flownet *net, uint32_t id)
 {
-    h[i] = t;
-    *timer_pos(net, t.id, join) = i;
+    return &net->timers[(id & TIMER_FLOW) != 0];
 }
 
-/* Put timer @p t at a valid place of heap @p join from the hole at @p i: up, or else down
- * (only down when @p down_only, for the root's hole). */
-static inline void timer_restore(struct cpn_flownet *net, uint32_t i, struct cpn_flow_timer t,
-                                 int join, int down_only)
+static inline void timer_place(struct cpn_flownet *net, struct cpn_flow_timer *h, uint32_t i,
+                               struct cpn_flow_timer t)
 {
-    struct cpn_flow_timerheap *heap = &net->timers[join];
+    h[i] = t;
+    *timer_pos(net, t.id) = i;
+}
+
+/* Put timer @p t at a valid place of @p heap from the hole at @p i: up, or else down (only down
+ * when @p down_only, for the root's hole). */
+static void timer_restore(struct cpn_flownet *net, struct cpn_flow_timerheap *heap, uint32_t i,
+                          struct cpn_flow_timer t, int down_only)
+{
     struct cpn_flow_timer *h = heap->items;
     uint32_t len = (uint32_t)heap->len;
     while (!down_only && i > 0 && timer_before(&t, &h[(i - 1) / 2])) {
-        timer_place(net, h, i, h[(i - 1) / 2], join);
+        timer_place(net, h, i, h[(i - 1) / 2]);
         i = (i - 1) / 2;
     }
     for (;;) {
@@ -420,27 +423,16 @@ static inline void timer_restore(struct cpn_flownet *net, uint32_t i, struct cpn
                             ((h[l + 1].time == h[l].time) & (h[l + 1].seq < h[l].seq)));
         if (!timer_before(&h[l], &t))
             break;
-        timer_place(net, h, i, h[l], join);
+        timer_place(net, h, i, h[l]);
         i = l;
     }
-    timer_place(net, h, i, t, join);
-}
-
-static void timer_restore_join(struct cpn_flownet *net, uint32_t i, struct cpn_flow_timer t)
-{
-    timer_restore(net, i, t, 1, 0);
-}
-
-static void timer_restore_done(struct cpn_flownet *net, uint32_t i, struct cpn_flow_timer t)
-{
-    timer_restore(net, i, t, 0, 0);
+    timer_place(net, h, i, t);
 }
 
 int cpn_flow_timer_set_(struct cpn_flownet *net, uint32_t id, double time)
 {
-    int join = (id & TIMER_FLOW) != 0;
-    struct cpn_flow_timerheap *heap = &net->timers[join];
-    uint32_t pos = *timer_pos(net, id, join);
+    struct cpn_flow_timerheap *heap = timer_heap(net, id);
+    uint32_t pos = *timer_pos(net, id);
     struct cpn_flow_timer t = {time, net->timer_seq++, id};
     net->stats.reschedules++;
     if (pos == CPN_NONE) {
@@ -448,42 +440,30 @@ int cpn_flow_timer_set_(struct cpn_flownet *net, uint32_t id, double time)
             return NOMEM();
         pos = (uint32_t)heap->len++;
     }
-    if (join)
-        timer_restore_join(net, pos, t);
-    else
-        timer_restore_done(net, pos, t);
+    timer_restore(net, heap, pos, t, 0);
     return CPN_OK;
 }
 
 void cpn_flow_timer_remove_(struct cpn_flownet *net, uint32_t id)
 {
-    int join = (id & TIMER_FLOW) != 0;
-    uint32_t *pp = timer_pos(net, id, join), pos = *pp;
+    uint32_t *pp = timer_pos(net, id), pos = *pp;
     if (pos == CPN_NONE)
         return;
     *pp = CPN_NONE;
-    struct cpn_flow_timerheap *heap = &net->timers[join];
+    struct cpn_flow_timerheap *heap = timer_heap(net, id);
     struct cpn_flow_timer last = heap->items[--heap->len];
-    if (pos < heap->len) {
-        if (join)
-            timer_restore_join(net, pos, last);
-        else
-            timer_restore_done(net, pos, last);
-    }
+    if (pos < heap->len)
+        timer_restore(net, heap, pos, last, 0);
 }
 
 uint32_t cpn_flow_timer_pop_(struct cpn_flownet *net, int join)
 {
     struct cpn_flow_timerheap *heap = &net->timers[join];
     uint32_t id = heap->items[0].id;
-    *timer_pos(net, id, join) = CPN_NONE;
+    *timer_pos(net, id) = CPN_NONE;
     struct cpn_flow_timer last = heap->items[--heap->len];
-    if (heap->len) {
-        if (join)
-            timer_restore(net, 0, last, 1, 1);
-        else
-            timer_restore(net, 0, last, 0, 1);
-    }
+    if (heap->len)
+        timer_restore(net, heap, 0, last, 1);
     return id;
 }
 

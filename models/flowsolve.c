@@ -23,8 +23,8 @@ static void new_stamp(struct cpn_flownet *net)
 }
 
 /* Reach resource @p r, unless it is slack and was so when last reached: then it neither links
- * groups nor constrains the filling.  The caller reserved room for every
- * resource in net->reached. */
+ * groups nor constrains the filling.  The caller reserved room for every resource in
+ * net->reached, and one more (the slot past the end is written either way). */
 static inline void reach(struct cpn_flownet *net, uint32_t r)
 {
     struct cpn_flow_resource *res = &net->res[r];

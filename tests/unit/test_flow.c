@@ -63,6 +63,14 @@ static void start(struct rec *r, uint64_t id, double size, const uint32_t *hops,
     CU_ASSERT_EQUAL(cpn_flow_start(r->net, &s, &r->h[id]), CPN_OK);
 }
 
+/* The accounting of resource @p res now (asserting the call succeeds). */
+static struct cpn_flow_usage usage_of(struct rec *r, uint32_t res)
+{
+    struct cpn_flow_usage u = {0};
+    CU_ASSERT_EQUAL(cpn_flownet_usage(r->net, res, &u), CPN_OK);
+    return u;
+}
+
 static double rate_of(struct rec *r, uint64_t id)
 {
     double x = -1;
@@ -140,21 +148,20 @@ static void test_parking_lot_and_a_moving_bottleneck(void)
     CPN_ASSERT_REL(rate_of(&r, 1), 0.5 * GB, REL);
     CPN_ASSERT_REL(rate_of(&r, 2), 1.5 * GB, REL);
     /* Link accounting at 0.5: A carries 0.5 + 0.5 GB/s, 0.5 GB so far; B 0.5 + 1.5 GB/s, 1 GB. */
-    struct cpn_flow_usage u;
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    struct cpn_flow_usage u = usage_of(&r, 0);
     CPN_ASSERT_REL(u.load, 1 * GB, REL);
     CPN_ASSERT_REL(u.bytes, 0.5 * GB, REL);
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 1, &u), CPN_OK);
+    u = usage_of(&r, 1);
     CPN_ASSERT_REL(u.load, 2 * GB, REL);
     CPN_ASSERT_REL(u.bytes, 1 * GB, REL);
     CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 1.2), CPN_OK);
     CPN_ASSERT_REL(rate_of(&r, 0), 1 * GB, REL);
     CPN_ASSERT_REL(rate_of(&r, 2), 1 * GB, REL);
     /* At 1.2 (f0 moved from A's group to B's at 1): A 1 GB/s, 1 + 0.2 GB; B 2 GB/s, 2.4 GB. */
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    u = usage_of(&r, 0);
     CPN_ASSERT_REL(u.load, 1 * GB, REL);
     CPN_ASSERT_REL(u.bytes, 1.2 * GB, REL);
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 1, &u), CPN_OK);
+    u = usage_of(&r, 1);
     CPN_ASSERT_REL(u.load, 2 * GB, REL);
     CPN_ASSERT_REL(u.bytes, 2.4 * GB, REL);
     CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
@@ -162,10 +169,10 @@ static void test_parking_lot_and_a_moving_bottleneck(void)
     CPN_ASSERT_REL(r.end[0], 1.5, REL);
     CPN_ASSERT_REL(r.end[2], 2.0, REL);
     /* In all, A carried f0 + f1 = 1.5 GB and was busy until 1.5; B f0 + f2 = 4 GB, until 2. */
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    u = usage_of(&r, 0);
     CPN_ASSERT_REL(u.bytes, 1.5 * GB, REL);
     CPN_ASSERT_REL(u.busy, 1.5, REL);
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 1, &u), CPN_OK);
+    u = usage_of(&r, 1);
     CPN_ASSERT_REL(u.bytes, 4 * GB, REL);
     CPN_ASSERT_REL(u.busy, 2.0, REL);
     teardown(&r);
@@ -423,8 +430,7 @@ static void test_cancel_mid_transfer_frees_the_share(void)
     CU_ASSERT_EQUAL(r.count, 1);
     CU_ASSERT_EQUAL(cpn_flow_cancel(r.net, r.h[1]), CPN_ENOENT); /* stale handle */
     /* Link accounting: 0.5 s x 1 GB/s + 0.75 s x 1 GB/s = 1.25 GB carried, busy 1.25 s. */
-    struct cpn_flow_usage u;
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    struct cpn_flow_usage u = usage_of(&r, 0);
     CPN_ASSERT_REL(u.bytes, 1.25 * GB, REL);
     CPN_ASSERT_REL(u.busy, 1.25, REL);
     CPN_ASSERT_REL(u.util, 1.25, REL);
@@ -451,8 +457,7 @@ static void test_capacity_change_resolves_rates(void)
     CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 0.5, &capacity_handler, &r, 0, NULL), CPN_OK);
     CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
     CPN_ASSERT_REL(r.end[0], 0.75, REL);
-    struct cpn_flow_usage u;
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    struct cpn_flow_usage u = usage_of(&r, 0);
     CPN_ASSERT_REL(u.util, 0.75, REL); /* 0.5 s at util 1, 0.25 s at util 1 */
     teardown(&r);
 }
@@ -478,14 +483,13 @@ static void test_a_zero_capacity_stalls_the_flows_crossing_it(void)
     CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 1, &restore_handler, &r, 1, NULL), CPN_OK);
     CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.5), CPN_OK);
     CU_ASSERT_EQUAL(rate_of(&r, 0), 0);
-    struct cpn_flow_usage u;
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    struct cpn_flow_usage u = usage_of(&r, 0);
     CU_ASSERT_EQUAL(u.load, 0);
     CU_ASSERT_EQUAL(u.bytes, 0);
     CPN_ASSERT_REL(u.busy, 0.5, REL);
     CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
     CPN_ASSERT_REL(r.end[0], 2.0, REL);
-    CU_ASSERT_EQUAL(cpn_flownet_usage(r.net, 0, &u), CPN_OK);
+    u = usage_of(&r, 0);
     CPN_ASSERT_REL(u.bytes, 1 * GB, REL);
     CPN_ASSERT_REL(u.busy, 2.0, REL);
     CPN_ASSERT_REL(u.util, 1.0, REL);
