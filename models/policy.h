@@ -3,7 +3,7 @@
  * @brief The scheduling-policy contract: a table of callbacks, an ABI number, parameters.
  *
  * Two levels schedule work (DESIGN.md §4.7): the global scheduler places each job on a center
- * (this contract), and each center's local queue orders its own work (models/center.h).  A
+ * (this contract), and each center's local queue orders its own work (models/centers/center.h).  A
  * policy is a `const struct cpn_policy_ops` table.  Its `place` callback receives the job and a
  * read-only view of the world (models/world.h) and returns a decision: a center, or "hold" (the
  * job waits in the global queue and is offered again when something changes), and optionally

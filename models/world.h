@@ -6,7 +6,7 @@
  * chooses a center.  The view is plain data: arrays of centers (each with its resource pools,
  * queue, price, carbon intensity and power), and network matrices indexed [origin][center]
  * (RTT and currently available bandwidth).  The simulation fills it; under imperfect compute
- * awareness (models/awareness.h) the center part may be stale, and each center says when its
+ * awareness (models/policy/awareness.h) the center part may be stale, and each center says when its
  * state was measured.
  *
  * This header is public: `make install` installs it (as `models/world.h` under

@@ -26,7 +26,7 @@
  *    capacity is the sum of theirs.
  *  - Link ids are "A--B" with A, B the node ids in the order of the first edge's source and
  *    target.  Latency comes from the endpoints' coordinates: great circle x route factor x
- *    4.9 us/km (models/topology.h).  Other link fields come from options.link.
+ *    4.9 us/km (models/net/topology.h).  Other link fields come from options.link.
  *
  * Parsing uses libxml2 with XML_PARSE_NONET | XML_PARSE_BIG_LINES, no entity substitution and
  * no DTD loading.  Every problem is reported into the diagnostic sink with the GraphML file
@@ -37,7 +37,7 @@
 
 #include <stdint.h>
 
-#include "models/topology.h"
+#include "models/net/topology.h"
 #include "sim/diag.h"
 
 /**

@@ -596,7 +596,7 @@ static const struct ld_handler {
     {"flow", CPN_LD_RUN, cpn_ld_flow},
     {"flows", CPN_LD_RUN, cpn_ld_flows},
     {"generator", CPN_LD_RUN, cpn_ld_generator},
-    {"trace", CPN_LD_RUN, cpn_ld_trace},
+    {"trace", CPN_LD_RUN, cpn_ld_wlog},
     {"scheduler", CPN_LD_RUN, cpn_ld_scheduler},
 };
 

@@ -13,15 +13,15 @@
  *     (cpn_scen_xsd), so no installed file is needed;
  *  4. when the structure is valid: check the semantics and build the topology, the routes,
  *     the traffic, the centers, the workload and the scheduler settings (units through
- *     scenarios/units.h, topology through models/topology.h, GraphML through
- *     scenarios/graphml.h, routes through models/route.h, center specs of models/center.h,
- *     distributions and arrivals of models/workload.h, traces read with models/traces.h, source
- *     specs of models/jobs.h, policies looked up with models/policy.h, awareness modes of
- *     models/awareness.h).  Nothing is simulated: the specs are ready to be given to
- *     cpn_jobs_add_center(), cpn_jobs_add_generator(), cpn_jobs_add_trace() and
+ *     scenarios/units.h, topology through models/net/topology.h, GraphML through
+ *     scenarios/graphml.h, routes through models/net/route.h, center specs of models/centers/center.h,
+ *     distributions and arrivals of models/workload/workload.h, workload logs read with models/workload/wlog.h, source
+ *     specs of models/jobs/jobs.h, policies looked up with models/policy.h, awareness modes of
+ *     models/policy/awareness.h).  Nothing is simulated: the specs are ready to be given to
+ *     cpn_jobs_add_center(), cpn_jobs_add_generator(), cpn_jobs_add_wlog() and
  *     cpn_policy_new().
  * Every mistake is printed into the diagnostic sink as `cpnsim: FILE:LINE: ELEMENT "ID": what
- * is wrong (what would be accepted)` (a malformed trace line at the trace file's line), and
+ * is wrong (what would be accepted)` (a malformed workload log line at the workload log file's line), and
  * loading goes on to find all of them (the sink prints at most its max_errors).  Reachability
  * (a flow's src to dst, a path's hops, every center from every origin of the workload) is
  * checked only when no other error was found, so that one bad link does not cascade into many
@@ -36,13 +36,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/awareness.h"
-#include "models/center.h"
-#include "models/jobs.h"
+#include "models/policy/awareness.h"
+#include "models/centers/center.h"
+#include "models/jobs/jobs.h"
 #include "models/policy.h"
-#include "models/route.h"
-#include "models/topology.h"
-#include "models/transport.h"
+#include "models/net/route.h"
+#include "models/net/topology.h"
+#include "models/net/transport.h"
 #include "scenarios/units.h"
 #include "sim/array.h"
 #include "sim/diag.h"
@@ -123,7 +123,7 @@ struct cpn_scen_names {
 
 /** One `<pool>` of a center. */
 struct cpn_scen_pool {
-    struct cpn_pool_spec spec; /**< the pool as models/center.h takes it (strings owned by the
+    struct cpn_pool_spec spec; /**< the pool as models/centers/center.h takes it (strings owned by the
                                     scenario); spec.name is the `name` attribute or NULL */
     uint32_t type;             /**< unit type: index of spec.accelerator ("" when none) in
                                     cpn_scenario.pool_types; the numbering of
@@ -133,7 +133,7 @@ struct cpn_scen_pool {
 
 /** One `<center>` of `<centers>`. */
 struct cpn_scen_center {
-    struct cpn_center_spec spec; /**< the center as models/center.h takes it (id owned by the
+    struct cpn_center_spec spec; /**< the center as models/centers/center.h takes it (id owned by the
                                       scenario; node is its attachment node index; lat/lon are
                                       that node's coordinates, NaN when it has none) */
     uint32_t pool0;              /**< index of its first pool in cpn_scenario.pools */
@@ -171,14 +171,14 @@ struct cpn_scen_generator {
     long line;                      /**< line in @c file */
 };
 
-/** One `<trace>` of `<workload>`: pass &spec to cpn_jobs_add_trace(). */
-struct cpn_scen_trace {
-    struct cpn_trace_source_spec spec; /**< the source; spec.traces is the read trace (owned:
-                                            cpn_traces_free()), spec.origins the origin node of
+/** One `<trace>` of `<workload>`: pass &spec to cpn_jobs_add_wlog(). */
+struct cpn_scen_wlog {
+    struct cpn_wlog_source_spec spec; /**< the source; spec.log is the read workload log (owned:
+                                            cpn_wlog_free()), spec.origins the origin node of
                                             every job record (owned) or NULL = base.origin,
                                             bytes distributions point into @c dists */
     struct cpn_scen_dists *dists;      /**< the distributions (owned) */
-    const char *path;                  /**< trace file as opened (resolved against the
+    const char *path;                  /**< workload log file as opened (resolved against the
                                             scenario's directory; owned by the scenario) */
     const char *file;                  /**< file that defines it (owned by the scenario) */
     long line;                         /**< line in @c file */
@@ -219,7 +219,7 @@ struct cpn_scenario {
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
     CPN_ARRAY(struct cpn_scen_path) paths; /**< explicit paths, in file order */
     CPN_ARRAY(struct cpn_scen_flow) flows; /**< flows, in file order (not sorted by start) */
-    CPN_ARRAY(const char *) files; /**< every file read: main, includes, GraphML, CSV, traces,
+    CPN_ARRAY(const char *) files; /**< every file read: main, includes, GraphML, CSV, workload logs,
                                         in the order read (strings owned by the scenario) */
     CPN_ARRAY(struct cpn_scen_center) centers; /**< centers in file order; the index is the
                                                     center index of the run */
@@ -227,7 +227,7 @@ struct cpn_scenario {
     struct cpn_scen_names pool_types;          /**< accelerator names of the pools ("" for
                                                     none) by type index, in order of first use */
     CPN_ARRAY(struct cpn_scen_generator) generators; /**< `<generator>`s in file order */
-    CPN_ARRAY(struct cpn_scen_trace) traces;         /**< `<trace>`s in file order */
+    CPN_ARRAY(struct cpn_scen_wlog) wlogs;         /**< `<trace>`s in file order */
     char currency[CPN_CURRENCY_LEN];           /**< ISO 4217 code of every price of the
                                                     scenario ("CNY"), "" when none is given */
     struct cpn_scen_scheduler scheduler;       /**< the global scheduler */
@@ -246,12 +246,12 @@ struct cpn_scenario {
  *   @p diag (malformed XML, a DOCTYPE or entity, schema violation, bad override, include
  *   problem, bad unit or value, unknown id, unreachable pair, bad CSV or GraphML file, bad
  *   distribution, unknown policy, parameter or awareness mode, job that no pool can ever fit,
- *   missing or malformed trace file);
+ *   missing or malformed workload log file);
  *   CPN_ENOMEM; CPN_EINVAL when @p file, @p diag or @p out is NULL.
  *   Complexity: linear in the input size plus one shortest-path search per distinct
  *   (src, dst) pair of the traffic and per (origin, center) pair of the workload, plus
- *   O(n log n) per trace of n records.  Side effect: weighted trace origins are drawn on the
- *   stream "traces/ID/origins" of the scenario seed (a private sim/rng.h set, freed at once).
+ *   O(n log n) per workload log of n records.  Side effect: weighted workload log origins are drawn on the
+ *   stream "workload logs/ID/origins" of the scenario seed (a private sim/rng.h set, freed at once).
  */
 int cpn_scen_load(const char *file, const struct cpn_scen_options *opt, struct cpn_diag *diag,
                   struct cpn_scenario **out);
@@ -271,7 +271,7 @@ int cpn_scen_load_memory(const char *name, const char *buf, size_t len,
                          struct cpn_scenario **out);
 
 /** Free a scenario: its topology, router, strings, centers, the workload's distributions,
- *  origin tables and traces (cpn_traces_free()), and the scheduler settings.  Accepts NULL. */
+ *  origin tables and workload logs (cpn_wlog_free()), and the scheduler settings.  Accepts NULL. */
 void cpn_scen_free(struct cpn_scenario *s);
 
 /**

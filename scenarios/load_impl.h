@@ -216,7 +216,7 @@ cpn_ld_handler_fn cpn_ld_flows;
 cpn_ld_handler_fn cpn_ld_center;
 cpn_ld_handler_fn cpn_ld_scheduler;
 cpn_ld_handler_fn cpn_ld_generator;
-cpn_ld_handler_fn cpn_ld_trace;
+cpn_ld_handler_fn cpn_ld_wlog;
 
 /**
  * Find a node id named by attribute @p attr of @p elem (@p id: the attribute value or one word

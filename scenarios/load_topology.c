@@ -7,7 +7,7 @@
 #include <errno.h>
 
 #include "scenarios/graphml.h"
-#include "models/transport.h"
+#include "models/net/transport.h"
 #include "scenarios/load_impl.h"
 #include "sim/error.h"
 

@@ -1,4 +1,4 @@
-/* Scenario loader: <workload> (generators and traces) and the whole-workload checks (see
+/* Scenario loader: <workload> (generators and workload logs) and the whole-workload checks (see
  * load.h, docs/scenario-format.md). */
 #include <errno.h>
 #include <math.h>
@@ -14,7 +14,7 @@
 #include "sim/error.h"
 #include "sim/rng.h"
 
-/* Where the project keeps the real traces (README of the shared data folder). */
+/* Where the project keeps the real workload logs (README of the shared data folder). */
 #define LD_SHARED_DATA "../shared/data/"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -148,7 +148,7 @@ static void ld_where_source(const char *file, long line, const xmlNode *elem, ch
         snprintf(buf, len, "%s:%ld", file, line);
 }
 
-/* Check that a source id is new among generators and traces; 0 when taken (reported). */
+/* Check that a source id is new among generators and workload logs; 0 when taken (reported). */
 static int ld_source_id_new(struct cpn_ld *L, xmlNode *elem, const char *id)
 {
     const struct cpn_scenario *s = L->s;
@@ -160,10 +160,10 @@ static int ld_source_id_new(struct cpn_ld *L, xmlNode *elem, const char *id)
             line = s->generators.items[i].line;
             what = "generator";
         }
-    for (size_t i = 0; i < s->traces.len && !file; i++)
-        if (strcmp(s->traces.items[i].spec.id, id) == 0) {
-            file = s->traces.items[i].file;
-            line = s->traces.items[i].line;
+    for (size_t i = 0; i < s->wlogs.len && !file; i++)
+        if (strcmp(s->wlogs.items[i].spec.id, id) == 0) {
+            file = s->wlogs.items[i].file;
+            line = s->wlogs.items[i].line;
             what = "trace";
         }
     if (!file)
@@ -178,7 +178,7 @@ static int ld_source_id_new(struct cpn_ld *L, xmlNode *elem, const char *id)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* What generators and traces share: the job template                                         */
+/* What generators and workload logs share: the job template                                         */
 
 /* Largest pool of type @p type (CPN_NONE = any) in center @p center (CPN_NONE = any);
  * writes the center of that pool in @p where.  0 when none. */
@@ -300,7 +300,7 @@ static int ld_check_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_job_
     double lo = base->units, hi = base->units;
     if (d && !ld_dist_bounds(d, &lo, &hi))
         return 1; /* unbounded: jobs drawn above the largest pool are rejected at run time */
-    /* Drawn values are rounded to the nearest whole number, at least 1 (models/jobs.h). */
+    /* Drawn values are rounded to the nearest whole number, at least 1 (models/jobs/jobs.h). */
     double most = fmax(1, floor(hi + 0.5));
     char scope[256];
     ld_pool_scope(s, base, scope, sizeof scope);
@@ -541,12 +541,12 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
 /* ------------------------------------------------------------------------------------------ */
 /* <trace>                                                                                     */
 
-/* The mapping options of a trace; 0 when one is bad (reported). */
-static int ld_trace_options(struct cpn_ld *L, xmlNode *elem, struct cpn_traces_options *o)
+/* The mapping options of a workload log; 0 when one is bad (reported). */
+static int ld_wlog_options(struct cpn_ld *L, xmlNode *elem, struct cpn_wlog_options *o)
 {
     int ok = 1;
     double v;
-    cpn_traces_options_default(o);
+    cpn_wlog_options_default(o);
     ok &= cpn_ld_quantity(L, elem, "window-start", CPN_Q_TIME, &o->t0) >= 0;
     int r = cpn_ld_quantity(L, elem, "window-end", CPN_Q_TIME, &o->t1);
     if (r == 1 && !(o->t1 > o->t0)) {
@@ -579,7 +579,7 @@ static int ld_trace_options(struct cpn_ld *L, xmlNode *elem, struct cpn_traces_o
     const char *completed = cpn_ld_attr(elem, "completed-only");
     o->completed_only = completed && strcmp(completed, "true") == 0;
     const char *on_error = cpn_ld_attr(elem, "on-error");
-    o->on_error = on_error && strcmp(on_error, "skip") == 0 ? CPN_TRACES_SKIP : CPN_TRACES_FAIL;
+    o->on_error = on_error && strcmp(on_error, "skip") == 0 ? CPN_WLOG_SKIP : CPN_WLOG_FAIL;
     if ((r = cpn_ld_number(L, elem, "parameters", 0, &v)) < 0)
         ok = 0;
     else if (r)
@@ -587,12 +587,12 @@ static int ld_trace_options(struct cpn_ld *L, xmlNode *elem, struct cpn_traces_o
     return ok;
 }
 
-/* Map the trace's job records to origin nodes (origins="by-group|round-robin|weighted" and
+/* Map the workload log's job records to origin nodes (origins="by-group|round-robin|weighted" and
  * <map> children, or one origin).  Fills t->spec.origins or base.origin; 0 when bad. */
-static int ld_trace_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_trace *t)
+static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog *t)
 {
     struct cpn_scenario *s = L->s;
-    const struct cpn_traces *tr = t->spec.traces;
+    const struct cpn_wlog *tr = t->spec.log;
     const char *rule = cpn_ld_attr(elem, "origins");
     const char *origin = cpn_ld_attr(elem, "origin");
     uint32_t dflt = CPN_NONE;
@@ -607,16 +607,16 @@ static int ld_trace_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_tra
         t->spec.base.origin = dflt;
         return 1;
     }
-    struct cpn_traces_origin_map map = {.default_origin = CPN_NONE};
-    map.rule = strcmp(rule, "by-group") == 0      ? CPN_TRACES_BY_GROUP
-               : strcmp(rule, "round-robin") == 0 ? CPN_TRACES_ROUND_ROBIN
-                                                  : CPN_TRACES_WEIGHTED;
+    struct cpn_wlog_origin_map map = {.default_origin = CPN_NONE};
+    map.rule = strcmp(rule, "by-group") == 0      ? CPN_WLOG_BY_GROUP
+               : strcmp(rule, "round-robin") == 0 ? CPN_WLOG_ROUND_ROBIN
+                                                  : CPN_WLOG_WEIGHTED;
     CPN_ARRAY(uint32_t) nodes = {0};
     CPN_ARRAY(double) weights = {0};
     uint32_t *group_origin = NULL, *origins = NULL;
     struct cpn_rng *rng = NULL;
     int ok = 1;
-    if (map.rule == CPN_TRACES_BY_GROUP && tr->ngroups &&
+    if (map.rule == CPN_WLOG_BY_GROUP && tr->ngroups &&
         !(group_origin = malloc(tr->ngroups * sizeof *group_origin)))
         goto oom;
     for (size_t g = 0; group_origin && g < tr->ngroups; g++)
@@ -632,8 +632,8 @@ static int ld_trace_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_tra
             ok = 0;
             continue;
         }
-        if ((map.rule == CPN_TRACES_BY_GROUP) != (group != NULL)) {
-            cpn_ld_error(L, n, map.rule == CPN_TRACES_BY_GROUP
+        if ((map.rule == CPN_WLOG_BY_GROUP) != (group != NULL)) {
+            cpn_ld_error(L, n, map.rule == CPN_WLOG_BY_GROUP
                                    ? "group is missing (origins=\"by-group\" maps a group to a node)"
                                    : "group is given, but origins=\"%s\" does not map groups (use "
                                      "origins=\"by-group\")",
@@ -641,14 +641,14 @@ static int ld_trace_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_tra
             ok = 0;
             continue;
         }
-        if (r == 1 && map.rule != CPN_TRACES_WEIGHTED) {
+        if (r == 1 && map.rule != CPN_WLOG_WEIGHTED) {
             cpn_ld_error(L, n, "weight is given, but origins=\"%s\" does not use weights (use "
                                "origins=\"weighted\")",
                          rule);
             ok = 0;
             continue;
         }
-        if (map.rule == CPN_TRACES_BY_GROUP) {
+        if (map.rule == CPN_WLOG_BY_GROUP) {
             size_t g = 0;
             while (g < tr->ngroups && strcmp(tr->groups[g], group) != 0)
                 g++;
@@ -663,7 +663,7 @@ static int ld_trace_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_tra
             goto oom;
     }
     if (dflt != CPN_NONE) {
-        if (map.rule != CPN_TRACES_BY_GROUP) {
+        if (map.rule != CPN_WLOG_BY_GROUP) {
             cpn_ld_error(L, elem, "origin is given with origins=\"%s\" (a default origin is used "
                                   "only by origins=\"by-group\")",
                          rule);
@@ -675,7 +675,7 @@ static int ld_trace_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_tra
     }
     if (ok && nodes.len == 0) {
         cpn_ld_error(L, elem, "origins=\"%s\" has no <map> (add e.g. <map %snode=\"NODE\"/>)", rule,
-                     map.rule == CPN_TRACES_BY_GROUP ? "group=\"NAME\" " : "");
+                     map.rule == CPN_WLOG_BY_GROUP ? "group=\"NAME\" " : "");
         ok = 0;
     }
     if (!ok)
@@ -691,13 +691,13 @@ static int ld_trace_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_tra
         snprintf(name, sizeof name, "traces/%s/origins", t->spec.id);
         if (!(origins = malloc(tr->njobs * sizeof *origins)))
             goto oom;
-        if (map.rule == CPN_TRACES_WEIGHTED) {
+        if (map.rule == CPN_WLOG_WEIGHTED) {
             int rc = (rng = cpn_rng_new(L->s->seed)) ? cpn_rng_stream(rng, name, &stream)
                                                      : CPN_ENOMEM;
             if (rc != CPN_OK)
                 goto oom;
         }
-        int rc = cpn_traces_assign_origins(tr->jobs, tr->njobs, &map, stream, origins);
+        int rc = cpn_wlog_assign_origins(tr->jobs, tr->njobs, &map, stream, origins);
         if (rc == CPN_ENOMEM)
             goto oom;
         if (rc != CPN_OK) {
@@ -726,17 +726,17 @@ done:
     return ok;
 }
 
-/* Count the jobs of a trace that can never fit; one warning (they are rejected at run time). */
-static void ld_trace_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_scen_trace *t)
+/* Count the jobs of a workload log that can never fit; one warning (they are rejected at run time). */
+static void ld_wlog_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_scen_wlog *t)
 {
     const struct cpn_job_spec *base = &t->spec.base;
-    const struct cpn_traces *tr = t->spec.traces;
+    const struct cpn_wlog *tr = t->spec.log;
     uint32_t where, largest = ld_largest_pool(L->s, base->pool_type, base->center, &where);
     size_t over = 0, first = 0;
     uint32_t most = 0;
     if (base->kind == CPN_JOB_INGEST || base->kind == CPN_JOB_DEPLOY || !L->s->centers.len)
         return;
-    if (!tr->njobs) { /* a request trace: one service of base.units servers */
+    if (!tr->njobs) { /* a request workload log: one service of base.units servers */
         ld_check_units(L, elem, base, NULL);
         return;
     }
@@ -759,9 +759,9 @@ static void ld_trace_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_sce
     }
 }
 
-static void ld_trace_release(struct cpn_scen_trace *t)
+static void ld_wlog_release(struct cpn_scen_wlog *t)
 {
-    cpn_traces_free((struct cpn_traces *)t->spec.traces);
+    cpn_wlog_free((struct cpn_wlog *)t->spec.log);
     free((void *)t->spec.origins);
     if (t->dists) {
         cpn_dist_release(&t->dists->bytes_in);
@@ -770,7 +770,7 @@ static void ld_trace_release(struct cpn_scen_trace *t)
     free(t->dists);
 }
 
-int cpn_ld_trace(struct cpn_ld *L, xmlNode *elem)
+int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
 {
     struct cpn_scenario *s = L->s;
     const char *id = cpn_ld_attr(elem, "id");
@@ -778,8 +778,8 @@ int cpn_ld_trace(struct cpn_ld *L, xmlNode *elem)
     if (!cpn_ld_check_id(L, elem, id) || !ld_source_id_new(L, elem, id) || !name)
         return CPN_OK;
     unsigned errors = L->diag->errors;
-    struct cpn_scen_trace t = {.file = cpn_ld_file_name(elem), .line = xmlGetLineNo(elem)};
-    cpn_trace_source_spec_init(&t.spec);
+    struct cpn_scen_wlog t = {.file = cpn_ld_file_name(elem), .line = xmlGetLineNo(elem)};
+    cpn_wlog_source_spec_init(&t.spec);
     t.spec.id = cpn_ld_strdup(L, id, strlen(id));
     t.path = cpn_ld_resolve(L, elem, name);
     t.dists = calloc(1, sizeof *t.dists);
@@ -787,12 +787,12 @@ int cpn_ld_trace(struct cpn_ld *L, xmlNode *elem)
         free(t.dists);
         return CPN_ENOMEM;
     }
-    enum cpn_traces_format format = CPN_TRACES_SWF;
+    enum cpn_wlog_format format = CPN_WLOG_SWF;
     const char *fmt = cpn_ld_attr(elem, "format");
-    if (fmt && cpn_traces_format_parse(fmt, &format) != CPN_OK)
+    if (fmt && cpn_wlog_format_parse(fmt, &format) != CPN_OK)
         cpn_ld_error_model(L, elem); /* the schema lists the formats: not reached */
-    struct cpn_traces_options opt;
-    int ok = ld_trace_options(L, elem, &opt);
+    struct cpn_wlog_options opt;
+    int ok = ld_wlog_options(L, elem, &opt);
     ok &= ld_job_base(L, elem, &t.spec.base);
     if (cpn_ld_count(L, elem, "units", 1, UINT32_MAX, &t.spec.base.units) < 0)
         ok = 0;
@@ -816,12 +816,12 @@ int cpn_ld_trace(struct cpn_ld *L, xmlNode *elem)
     }
     /* Read the file only when its settings are valid, so one mistake gives one message. */
     if (ok && !L->oom && L->diag->errors == errors) {
-        struct cpn_traces *tr = NULL;
-        int rc = cpn_traces_read(t.path, format, &opt, L->diag, &tr);
+        struct cpn_wlog *tr = NULL;
+        int rc = cpn_wlog_read(t.path, format, &opt, L->diag, &tr);
         if (rc == CPN_ENOMEM)
             L->oom = 1;
         else if (rc == CPN_OK) {
-            t.spec.traces = tr;
+            t.spec.log = tr;
             if (cpn_array_push(&s->files, t.path) != CPN_OK)
                 L->oom = 1;
             if (!cpn_ld_attr(elem, "kind") && cpn_job_kind_parse(tr->kind, &t.spec.base.kind))
@@ -829,16 +829,16 @@ int cpn_ld_trace(struct cpn_ld *L, xmlNode *elem)
             if (!tr->njobs && t.spec.base.kind != CPN_JOB_INFERENCE)
                 cpn_ld_error(L, elem, "a request trace (format %s) replays one inference service "
                                       "(use kind=\"inference\")",
-                             cpn_traces_format_name(format));
+                             cpn_wlog_format_name(format));
             else if (!tr->njobs && !(t.spec.base.duration > 0))
                 cpn_ld_error(L, elem, "a request trace needs duration (the lifetime of its "
                                       "inference service, e.g. duration=\"1d\")");
-            else if (ld_trace_origins(L, elem, &t) && !L->oom)
-                ld_trace_units(L, elem, &t);
+            else if (ld_wlog_origins(L, elem, &t) && !L->oom)
+                ld_wlog_units(L, elem, &t);
         }
     }
-    if (L->oom || cpn_array_push(&s->traces, t) != CPN_OK) {
-        ld_trace_release(&t);
+    if (L->oom || cpn_array_push(&s->wlogs, t) != CPN_OK) {
+        ld_wlog_release(&t);
         return CPN_ENOMEM;
     }
     return CPN_OK;
@@ -877,9 +877,9 @@ static int ld_reach_all(struct cpn_ld *L)
     size_t nn = cpn_topo_node_count(s->topo);
     char *seen = calloc(nn ? nn : 1, 1);
     int rc = r && seen ? CPN_OK : CPN_ENOMEM;
-    for (size_t i = 0; rc == CPN_OK && i < s->generators.len + s->traces.len; i++) {
+    for (size_t i = 0; rc == CPN_OK && i < s->generators.len + s->wlogs.len; i++) {
         const struct cpn_scen_generator *g = i < s->generators.len ? &s->generators.items[i] : NULL;
-        const struct cpn_scen_trace *t = g ? NULL : &s->traces.items[i - s->generators.len];
+        const struct cpn_scen_wlog *t = g ? NULL : &s->wlogs.items[i - s->generators.len];
         const struct cpn_job_spec *base = g ? &g->spec.base : &t->spec.base;
         const char *what = g ? "generator" : "trace", *id = g ? g->spec.id : t->spec.id;
         const char *file = g ? g->file : t->file;
@@ -887,7 +887,7 @@ static int ld_reach_all(struct cpn_ld *L)
         memset(seen, 0, nn);
         /* The origins (where results go) and the data node (where inputs come from). */
         size_t n = g ? (g->spec.n_origins ? g->spec.n_origins : 1)
-                     : (t->spec.origins ? t->spec.traces->njobs : 1);
+                     : (t->spec.origins ? t->spec.log->njobs : 1);
         for (size_t k = 0; rc == CPN_OK && k <= n; k++) {
             uint32_t o = k == n ? base->data_node
                          : g    ? (g->spec.n_origins ? g->spec.origins[k] : base->origin)
@@ -907,14 +907,14 @@ int cpn_ld_finish_workload(struct cpn_ld *L)
     struct cpn_scenario *s = L->s;
     if (!L->scheduler) /* the documented default: earliest_finish, oracle awareness */
         s->scheduler.ops = cpn_policy_find(L->policies, s->scheduler.policy);
-    if (!s->centers.len && (s->generators.len || s->traces.len)) {
+    if (!s->centers.len && (s->generators.len || s->wlogs.len)) {
         int g = s->generators.len > 0;
-        const char *file = g ? s->generators.items[0].file : s->traces.items[0].file;
-        long line = g ? s->generators.items[0].line : s->traces.items[0].line;
+        const char *file = g ? s->generators.items[0].file : s->wlogs.items[0].file;
+        long line = g ? s->generators.items[0].line : s->wlogs.items[0].line;
         cpn_diag_error(L->diag, file, line, "%s \"%s\": the scenario has no center to run its "
                                             "jobs (add <centers> with at least one <center>)",
                        g ? "generator" : "trace",
-                       g ? s->generators.items[0].spec.id : s->traces.items[0].spec.id);
+                       g ? s->generators.items[0].spec.id : s->wlogs.items[0].spec.id);
     }
     if (L->diag->errors != L->errors0)
         return CPN_OK;
@@ -925,8 +925,8 @@ void cpn_scen_workload_release(struct cpn_scenario *s)
 {
     for (size_t i = 0; i < s->generators.len; i++)
         ld_generator_release(&s->generators.items[i]);
-    for (size_t i = 0; i < s->traces.len; i++)
-        ld_trace_release(&s->traces.items[i]);
+    for (size_t i = 0; i < s->wlogs.len; i++)
+        ld_wlog_release(&s->wlogs.items[i]);
     cpn_array_release(&s->generators);
-    cpn_array_release(&s->traces);
+    cpn_array_release(&s->wlogs);
 }

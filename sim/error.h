@@ -86,7 +86,7 @@ const char *cpn_error_where(void);
 
 /**
  * Record an error like cpn_error_at() and also copy its message into a caller's buffer: for
- * parsers whose callers print the reason themselves (scenarios/units.h, models/workload.h).
+ * parsers whose callers print the reason themselves (scenarios/units.h, models/workload/workload.h).
  * @param why buffer of @p whylen bytes receiving the message (may be NULL or 0: not copied).
  * @return @p code.
  */

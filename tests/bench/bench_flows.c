@@ -28,9 +28,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "models/flow.h"
-#include "models/route.h"
-#include "models/topology.h"
+#include "models/net/flow.h"
+#include "models/net/route.h"
+#include "models/net/topology.h"
 #include "sim/engine.h"
 #include "sim/error.h"
 #include "tests/unit/flow_reference.h"

@@ -17,7 +17,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "models/jobs.h"
+#include "models/jobs/jobs.h"
 #include "sim/engine.h"
 #include "sim/error.h"
 #include "sim/rng.h"

@@ -20,8 +20,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "models/center.h"
-#include "models/traces.h"
+#include "models/centers/center.h"
+#include "models/workload/wlog.h"
 #include "sim/diag.h"
 #include "sim/engine.h"
 #include "sim/error.h"
@@ -148,9 +148,9 @@ int main(int argc, char **argv)
     uint32_t units = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 128;
     struct cpn_diag diag;
     cpn_diag_init(&diag, NULL);
-    struct cpn_traces *tr = NULL;
+    struct cpn_wlog *tr = NULL;
     double t0 = seconds();
-    if (cpn_traces_read(path, CPN_TRACES_SWF, NULL, &diag, &tr) != CPN_OK) {
+    if (cpn_wlog_read(path, CPN_WLOG_SWF, NULL, &diag, &tr) != CPN_OK) {
         fprintf(stderr, "bench_replay: cannot read %s: %s\n", path, cpn_error_message());
         return 1;
     }
@@ -160,7 +160,7 @@ int main(int argc, char **argv)
         return 1;
     size_t n = 0, skipped = 0, too_big = 0;
     for (size_t i = 0; i < tr->njobs; i++) {
-        const struct cpn_traces_job *tj = &tr->jobs[i];
+        const struct cpn_wlog_job *tj = &tr->jobs[i];
         if (!(tj->runtime >= 0)) {
             skipped++;
             continue;
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
             (struct job){tj->submit, tj->runtime, tj->walltime >= 0 ? tj->walltime : tj->runtime,
                          tj->units,  NAN,         NAN};
     }
-    cpn_traces_free(tr);
+    cpn_wlog_free(tr);
     printf("trace %s: %zu jobs replayed (%zu without runtime, %zu wider than %u units "
            "skipped), read in %.3f s\n",
            path, n, skipped, too_big, units, read);

@@ -17,7 +17,7 @@ cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 cflags="$cflags $(pkg-config --cflags gsl libxml-2.0 zlib hdf5)"
 libs="$(pkg-config --libs gsl libxml-2.0 zlib) -lm"
 objs=""
-for f in $(cd "$src" && ls sim/*.c models/*.c models/*/*.c scenarios/*.c | grep -v 'sim/cpnsim'); do
+for f in $(cd "$src" && ls sim/*.c models/*/*.c scenarios/*.c); do
     o="$build/fuzz-$(echo "$f" | tr / _).o"
     clang $cflags -fsanitize=fuzzer-no-link -c "$src/$f" -o "$o" 2>/dev/null ||
         clang $(echo "$cflags" | sed 's/-fsanitize=fuzzer,/-fsanitize=/') -c "$src/$f" -o "$o"

@@ -1,9 +1,9 @@
 /* Suite "awareness": views and staleness under oracle, centralized, distributed and hybrid
- * compute awareness (models/awareness.h). */
+ * compute awareness (models/policy/awareness.h). */
 #include <math.h>
 #include <string.h>
 
-#include "models/awareness.h"
+#include "models/policy/awareness.h"
 #include "sim/error.h"
 #include "tests/unit/suites.h"
 

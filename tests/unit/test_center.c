@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/center.h"
-#include "models/traces.h"
+#include "models/centers/center.h"
+#include "models/workload/wlog.h"
 #include "sim/engine.h"
 #include "sim/error.h"
 #include "tests/unit/suites.h"
@@ -759,20 +759,20 @@ static void check_swf(enum cpn_queue_discipline discipline)
     }
     struct cpn_diag diag;
     cpn_diag_init(&diag, NULL);
-    struct cpn_traces *tr = NULL;
-    CU_ASSERT_FATAL(cpn_traces_read(path, CPN_TRACES_SWF, NULL, &diag, &tr) == CPN_OK);
+    struct cpn_wlog *tr = NULL;
+    CU_ASSERT_FATAL(cpn_wlog_read(path, CPN_WLOG_SWF, NULL, &diag, &tr) == CPN_OK);
     CU_ASSERT(tr->njobs == 59715);
     struct job *jobs = calloc(tr->njobs, sizeof *jobs);
     CU_ASSERT_FATAL(jobs != NULL);
     size_t n = 0;
     for (size_t i = 0; i < tr->njobs; i++) {
-        const struct cpn_traces_job *tj = &tr->jobs[i];
+        const struct cpn_wlog_job *tj = &tr->jobs[i];
         if (!(tj->runtime >= 0))
             continue;
         jobs[n++] = (struct job){tj->submit, 0, tj->units, tj->runtime,
                                  tj->walltime >= 0 ? tj->walltime : tj->runtime};
     }
-    cpn_traces_free(tr);
+    cpn_wlog_free(tr);
     static const uint32_t units[] = {128};
     struct harness h;
     run_jobs(&h, discipline, CPN_WALLTIME_KILL, units, 1, jobs, n);

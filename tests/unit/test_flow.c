@@ -1,7 +1,7 @@
 /* Tests of models/flow: hand-computed max-min cases, then randomized workloads against an
  * independent naive reference solver (its own event loop, progressive filling from scratch over
  * all flows at every event, no classes, no laziness). */
-#include "models/flow.h"
+#include "models/net/flow.h"
 
 #include <gsl/gsl_rng.h>
 #include <math.h>

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "models/topology.h"
+#include "models/net/topology.h"
 #include "scenarios/graphml.h"
 #include "sim/diag.h"
 #include "sim/error.h"

@@ -1,4 +1,4 @@
-/* Tests of the jobs layer (models/jobs.h): life cycle, placement, awareness, transfers,
+/* Tests of the jobs layer (models/jobs/jobs.h): life cycle, placement, awareness, transfers,
  * inference queues, accounting and invariants.  Times are computed by hand in the comments. */
 #include "config.h"
 
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/jobs.h"
+#include "models/jobs/jobs.h"
 #include "sim/array.h"
 #include "sim/engine.h"
 #include "sim/error.h"
@@ -595,23 +595,23 @@ static void test_a_request_trace_is_served_fcfs_by_one_service(void)
      * 0.1, 0.15, 0.2 s.  SLO 0.16 s: 2 of 3 met (67 % < 99 %): the job misses its SLO. */
     struct fx f;
     fx_simple(&f, 1, 1e9, CPN_CENTER_EDGE);
-    struct cpn_traces_request reqs[3] = {
+    struct cpn_wlog_request reqs[3] = {
         {.time = 0, .flop = 1e8, .line = 2},
         {.time = 0.05, .flop = 1e8, .line = 3},
         {.time = 0.1, .flop = 1e8, .line = 4},
     };
-    struct cpn_traces tr = {
-        .format = CPN_TRACES_AZURE, .kind = "inference", .requests = reqs, .nrequests = 3};
-    struct cpn_trace_source_spec src;
-    cpn_trace_source_spec_init(&src);
+    struct cpn_wlog tr = {
+        .format = CPN_WLOG_AZURE, .kind = "inference", .requests = reqs, .nrequests = 3};
+    struct cpn_wlog_source_spec src;
+    cpn_wlog_source_spec_init(&src);
     src.id = "azure";
-    src.traces = &tr;
+    src.log = &tr;
     src.base.origin = 0;
     src.base.center = 0;
     src.base.duration = 60;
     src.base.slo = 0.16;
     src.service_submit = 5;
-    CU_ASSERT_FATAL(cpn_jobs_add_trace(f.jobs, &src) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_add_wlog(f.jobs, &src) == CPN_OK);
     CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
     fx_run(&f);
     CU_ASSERT_FATAL(f.r.latency.len == 3);
@@ -700,26 +700,26 @@ static void test_trace_records_become_jobs_scaled_to_the_pool_speed(void)
      * the origin: record 0 (t = 0, 2 units) ends at 50; record 2 (t = 5, 2 units) at 25. */
     struct fx f;
     fx_simple(&f, 4, 2e9, CPN_CENTER_HPC);
-    struct cpn_traces_job recs[3] = {
+    struct cpn_wlog_job recs[3] = {
         {.submit = 0, .runtime = 100, .walltime = 200, .units = 2, .line = 1},
         {.submit = 1, .runtime = NAN, .walltime = NAN, .units = 1, .line = 2},
         {.submit = 5, .runtime = 40, .walltime = NAN, .units = 2, .line = 3},
     };
-    struct cpn_traces tr = {.format = CPN_TRACES_SWF, .kind = "batch", .jobs = recs, .njobs = 3};
-    struct cpn_trace_source_spec src;
-    cpn_trace_source_spec_init(&src);
+    struct cpn_wlog tr = {.format = CPN_WLOG_SWF, .kind = "batch", .jobs = recs, .njobs = 3};
+    struct cpn_wlog_source_spec src;
+    cpn_wlog_source_spec_init(&src);
     src.id = "swf";
-    src.traces = &tr;
+    src.log = &tr;
     src.base.origin = 0;
     src.base.center = 0;
     src.base.ref_speed = 1e9;
-    CU_ASSERT_FATAL(cpn_jobs_add_trace(f.jobs, &src) == CPN_OK);
-    CU_ASSERT(cpn_jobs_add_trace(f.jobs, &src) == CPN_EINVAL); /* the id is taken */
+    CU_ASSERT_FATAL(cpn_jobs_add_wlog(f.jobs, &src) == CPN_OK);
+    CU_ASSERT(cpn_jobs_add_wlog(f.jobs, &src) == CPN_EINVAL); /* the id is taken */
     CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
     fx_run(&f);
     struct cpn_jobs_stats st;
     cpn_jobs_stats(f.jobs, &st);
-    CU_ASSERT(st.done == 2 && st.trace_skipped == 1);
+    CU_ASSERT(st.done == 2 && st.wlog_skipped == 1);
     CU_ASSERT(times_of(&f, 0)->done == 50 && times_of(&f, 1)->done == 25);
     CU_ASSERT(times_of(&f, 1)->submit == 5);
     fx_free(&f);
@@ -1075,7 +1075,7 @@ static void test_bad_arguments_and_states_are_reported(void)
     g.id = "g";
     g.stop = -1;
     CU_ASSERT(cpn_jobs_add_generator(f.jobs, &g) == CPN_EINVAL);
-    CU_ASSERT(cpn_jobs_add_trace(f.jobs, NULL) == CPN_EINVAL);
+    CU_ASSERT(cpn_jobs_add_wlog(f.jobs, NULL) == CPN_EINVAL);
     CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
     CU_ASSERT(cpn_jobs_start(f.jobs) == CPN_ESTATE);
     CU_ASSERT(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_ESTATE);

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/jobs.h"
-#include "models/network.h"
+#include "models/jobs/jobs.h"
+#include "models/net/network.h"
 #include "scenarios/load.h"
 #include "sim/engine.h"
 #include "sim/error.h"
@@ -505,9 +505,9 @@ static void test_trace_keeps_the_window_and_maps_groups_to_origins(void)
     struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("tests/scenarios/ok/centers.xml", &k, &s), CPN_OK);
-    CU_ASSERT_EQUAL_FATAL(s->traces.len, 1);
-    const struct cpn_scen_trace *t = &s->traces.items[0];
-    const struct cpn_traces *tr = t->spec.traces;
+    CU_ASSERT_EQUAL_FATAL(s->wlogs.len, 1);
+    const struct cpn_scen_wlog *t = &s->wlogs.items[0];
+    const struct cpn_wlog *tr = t->spec.log;
     CU_ASSERT_STRING_EQUAL(t->spec.id, "sdsc");
     CU_ASSERT_PTR_NOT_NULL(strstr(t->path, "tests/scenarios/ok/data/small.swf"));
     CU_ASSERT_STRING_EQUAL(s->files.items[s->files.len - 1], t->path);
@@ -609,8 +609,8 @@ static void test_weighted_trace_origins_are_drawn_from_the_seed(void)
     free(k.text);
     CU_ASSERT_EQUAL_FATAL(load_parts(parts, &k, &s2, NULL), CPN_OK);
     free(k.text);
-    const struct cpn_scen_trace *t1 = &s1->traces.items[0], *t2 = &s2->traces.items[0];
-    CU_ASSERT_EQUAL_FATAL(t1->spec.traces->njobs, 5);
+    const struct cpn_scen_wlog *t1 = &s1->wlogs.items[0], *t2 = &s2->wlogs.items[0];
+    CU_ASSERT_EQUAL_FATAL(t1->spec.log->njobs, 5);
     /* Weight 0 for c: every job comes from a or b; the same seed gives the same draws. */
     uint32_t c = node_of(s1, "c");
     for (size_t i = 0; i < 5; i++) {
@@ -707,8 +707,8 @@ static void test_loaded_specs_are_accepted_by_the_jobs_layer(void)
         CU_ASSERT_EQUAL(cpn_jobs_pool_type(jobs, s->pool_types.items[t]), t);
     for (size_t i = 0; i < s->generators.len; i++)
         CU_ASSERT_EQUAL(cpn_jobs_add_generator(jobs, &s->generators.items[i].spec), CPN_OK);
-    for (size_t i = 0; i < s->traces.len; i++)
-        CU_ASSERT_EQUAL(cpn_jobs_add_trace(jobs, &s->traces.items[i].spec), CPN_OK);
+    for (size_t i = 0; i < s->wlogs.len; i++)
+        CU_ASSERT_EQUAL(cpn_jobs_add_wlog(jobs, &s->wlogs.items[i].spec), CPN_OK);
     cpn_jobs_free(jobs);
     cpn_network_free(net);
     cpn_rng_free(rng);

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/route.h"
-#include "models/topology.h"
+#include "models/net/route.h"
+#include "models/net/topology.h"
 #include "sim/error.h"
 #include "tests/unit/suites.h"
 

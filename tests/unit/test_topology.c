@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "models/topology.h"
+#include "models/net/topology.h"
 #include "sim/error.h"
 #include "tests/unit/suites.h"
 

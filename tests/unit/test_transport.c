@@ -1,5 +1,5 @@
 /* Tests of models/transport: the caps reproduce the numbers of reference/network-models.md. */
-#include "models/transport.h"
+#include "models/net/transport.h"
 
 #include <math.h>
 

@@ -1,4 +1,4 @@
-/* Suite "workload": distribution expressions, sampling and arrival processes (models/workload.h).
+/* Suite "workload": distribution expressions, sampling and arrival processes (models/workload/workload.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 
 #include <gsl/gsl_statistics_double.h>
 
-#include "models/workload.h"
+#include "models/workload/workload.h"
 #include "sim/error.h"
 #include "sim/rng.h"
 #include "tests/unit/suites.h"

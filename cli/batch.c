@@ -1,0 +1,344 @@
+/*
+ * `cpnsim batch EXPERIMENT.xml [-j N] [-o DIR]`: run the cross product of an experiment in N
+ * parallel processes, one HDF5 result per run under DIR with a deterministic name, skipping runs
+ * whose result is already complete (an interrupted batch resumes), then print the report table.
+ *
+ * Each run is a child process `cpnsim --quiet run SCENARIO --seed S [--policy P] [--set T=V]...
+ * -o DIR/NAME.h5 --force` whose output goes to DIR/NAME.log.  A result file exists under its
+ * final name only when its run completed (output/trace.h writes NAME.h5.partial until then), so
+ * "exists" means "complete"; --force only clears a stale NAME.h5.partial of an interrupted run.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "output/report.h"
+#include "scenarios/experiment.h"
+#include "cli/cli.h"
+#include "sim/diag.h"
+#include "sim/error.h"
+
+/* Create DIR and its parents (mkdir -p). */
+static int make_dirs(const char *dir)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return ENAMETOOLONG;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return errno;
+            *p = '/';
+        }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return errno;
+    return 0;
+}
+
+struct child {
+    pid_t pid;
+    size_t run;
+};
+
+static volatile sig_atomic_t batch_interrupted;
+
+static void on_batch_signal(int sig)
+{
+    batch_interrupted = sig;
+}
+
+/* Start one run as a child process; returns its pid or -1. */
+static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run *r, const char *dir,
+                       const char *const *extra_sets, size_t n_extra)
+{
+    char out[4096], log[4096];
+    snprintf(out, sizeof out, "%s/%s.h5", dir, r->name);
+    snprintf(log, sizeof log, "%s/%s.log", dir, r->name);
+    size_t max_args = 16 + 2 * (e->n_sets + r->n_sweep + n_extra);
+    char **args = calloc(max_args, sizeof *args);
+    char **owned = calloc(max_args, sizeof *owned);
+    if (!args || !owned) {
+        free(args);
+        free(owned);
+        return -1;
+    }
+    size_t n = 0, no = 0;
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+    args[n++] = "cpnsim";
+    args[n++] = "--quiet";
+    args[n++] = "run";
+    args[n++] = (char *)r->scenario;
+    args[n++] = "--seed";
+    args[n++] = seed;
+    if (r->policy) {
+        args[n++] = "--policy";
+        args[n++] = (char *)r->policy;
+    }
+    for (size_t i = 0; i < e->n_sets + r->n_sweep; i++) {
+        const struct cpn_exp_setting *s = i < e->n_sets ? &e->sets[i] : &r->sweep[i - e->n_sets];
+        char *item = NULL;
+        if (asprintf(&item, "%s=%s", s->target, s->value) < 0)
+            item = NULL;
+        owned[no++] = item;
+        args[n++] = "--set";
+        args[n++] = item ? item : "";
+    }
+    for (size_t i = 0; i < n_extra; i++) {
+        args[n++] = "--set";
+        args[n++] = (char *)extra_sets[i];
+    }
+    args[n++] = "-o";
+    args[n++] = out;
+    args[n++] = "--force";
+    args[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        execv("/proc/self/exe", args);
+        fprintf(stderr, "cpnsim: batch: cannot run /proc/self/exe: %s\n", strerror(errno));
+        _exit(70);
+    }
+    for (size_t i = 0; i < no; i++)
+        free(owned[i]);
+    free(owned);
+    free(args);
+    return pid;
+}
+
+int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"jobs", required_argument, NULL, 'j'},  {"output", required_argument, NULL, 'o'},
+        {"seeds", required_argument, NULL, 'S'}, {"set", required_argument, NULL, 's'},
+        {"dry-run", no_argument, NULL, 'n'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+    long max_seeds = 0;
+    const char *dir = NULL;
+    int dry = 0, c, status = 0;
+    const char **sets = NULL;
+    size_t n_sets = 0;
+    char *defdir = NULL;
+    struct cpn_experiment *e = NULL;
+    struct child *kids = NULL;
+    size_t *todo = NULL;
+    while ((c = getopt_long(argc, argv, "j:o:hn", options, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'j':
+            jobs = strtol(optarg, &end, 10);
+            if (*end || jobs < 1 || jobs > 1024) {
+                status = cpn_cli_usage_error("batch", "-j %s: give a number of processes from 1 "
+                                             "to 1024", optarg);
+                goto done;
+            }
+            break;
+        case 'S':
+            max_seeds = strtol(optarg, &end, 10);
+            if (*end || max_seeds < 1) {
+                status = cpn_cli_usage_error("batch", "--seeds %s: give a positive number", optarg);
+                goto done;
+            }
+            break;
+        case 'o': dir = optarg; break;
+        case 's': {
+            const char **p = realloc(sets, (n_sets + 1) * sizeof *p);
+            if (!p) {
+                status = 70;
+                goto done;
+            }
+            sets = p;
+            sets[n_sets++] = optarg;
+            break;
+        }
+        case 'n': dry = 1; break;
+        case 'h': printf("usage: cpnsim batch EXPERIMENT.xml [-j N] [-o DIR] (see 'cpnsim help "
+                         "batch')\n");
+            goto done;
+        default: status = cpn_cli_usage_error("batch", "unknown option"); goto done;
+        }
+    }
+    if (argc - optind != 1) {
+        status = cpn_cli_usage_error("batch", "give exactly one experiment file");
+        goto done;
+    }
+    if (jobs < 1)
+        jobs = 1;
+    struct cpn_diag diag;
+    cpn_diag_init(&diag, stderr);
+    int rc = cpn_experiment_load(argv[optind], &diag, &e);
+    cpn_diag_flush(&diag);
+    if (rc != CPN_OK) {
+        if (diag.errors == 0)
+            fprintf(stderr, "cpnsim: %s: %s\n", argv[optind], cpn_error_message());
+        status = cpn_exit_code(rc);
+        goto done;
+    }
+    if (max_seeds && (size_t)max_seeds < e->n_seeds)
+        e->n_seeds = (size_t)max_seeds;
+    if (!dir) {
+        const char *base = strrchr(argv[optind], '/');
+        base = base ? base + 1 : argv[optind];
+        size_t bl = strlen(base);
+        if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
+            bl -= 4;
+        if (asprintf(&defdir, "results/%.*s", (int)bl, base) < 0) {
+            status = 70;
+            goto done;
+        }
+        dir = defdir;
+    }
+    size_t n_runs = cpn_experiment_runs(e), n_todo = 0, skipped = 0;
+    todo = calloc(n_runs ? n_runs : 1, sizeof *todo);
+    kids = calloc((size_t)jobs, sizeof *kids);
+    if (!todo || !kids) {
+        status = 70;
+        goto done;
+    }
+    int err = dry ? 0 : make_dirs(dir);
+    if (err) {
+        fprintf(stderr, "cpnsim: batch: cannot create %s: %s\n", dir, strerror(err));
+        status = 73;
+        goto done;
+    }
+    for (size_t i = 0; i < n_runs; i++) {
+        struct cpn_exp_run r;
+        cpn_experiment_run(e, i, &r);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.h5", dir, r.name);
+        if (dry) {
+            printf("%s%s\n", path, access(path, F_OK) == 0 ? "  (complete: skipped)" : "");
+            continue;
+        }
+        if (access(path, F_OK) == 0)
+            skipped++;
+        else
+            todo[n_todo++] = i;
+    }
+    if (dry)
+        goto done;
+    if (!cli->quiet)
+        fprintf(stderr, "batch: %zu runs (%zu already complete), %ld in parallel, results in %s\n",
+                n_runs, skipped, jobs, dir);
+
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_batch_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    size_t next = 0, running = 0, done_runs = 0, failed = 0;
+    int first_failure = 0;
+    while ((next < n_todo && !batch_interrupted) || running) {
+        while (next < n_todo && running < (size_t)jobs && !batch_interrupted) {
+            struct cpn_exp_run r;
+            cpn_experiment_run(e, todo[next], &r);
+            pid_t pid = spawn_run(e, &r, dir, sets, n_sets);
+            if (pid < 0) {
+                fprintf(stderr, "cpnsim: batch: cannot start run %s: %s\n", r.name, strerror(errno));
+                failed++;
+                next++;
+                continue;
+            }
+            for (long k = 0; k < jobs; k++)
+                if (kids[k].pid == 0) {
+                    kids[k] = (struct child){pid, todo[next]};
+                    break;
+                }
+            running++;
+            next++;
+        }
+        int wst;
+        pid_t pid = waitpid(-1, &wst, 0);
+        if (pid < 0) {
+            if (errno == EINTR) {
+                for (long k = 0; k < jobs; k++) /* pass the signal on to the runs */
+                    if (kids[k].pid)
+                        kill(kids[k].pid, batch_interrupted ? batch_interrupted : SIGTERM);
+                continue;
+            }
+            break;
+        }
+        for (long k = 0; k < jobs; k++) {
+            if (kids[k].pid != pid)
+                continue;
+            struct cpn_exp_run r;
+            cpn_experiment_run(e, kids[k].run, &r);
+            int code = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
+            done_runs++;
+            if (code != 0) {
+                failed++;
+                if (!first_failure)
+                    first_failure = code;
+                fprintf(stderr, "cpnsim: batch: run %s failed (exit %d); see %s/%s.log\n", r.name,
+                        code, dir, r.name);
+            }
+            kids[k].pid = 0;
+            running--;
+            if (!cli->quiet)
+                fprintf(stderr, "batch: %zu/%zu done, %zu running, %zu failed\n",
+                        done_runs + skipped, n_runs, running, failed);
+        }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (batch_interrupted) {
+        fprintf(stderr, "cpnsim: batch interrupted: %zu of %zu runs complete; run the same "
+                "command again to resume\n", done_runs - failed + skipped, n_runs);
+        status = batch_interrupted == SIGTERM ? 143 : 130;
+        goto done;
+    }
+
+    /* The report over every complete result of this experiment. */
+    enum cpn_report_format fmt = CPN_REPORT_MD;
+    cpn_report_format_parse(e->report_format, &fmt);
+    /* Default grouping: scenario, policy and every swept target, so a row is one setting. */
+    char by[1024] = "scenario,policy";
+    for (size_t k = 0; k < e->n_sweeps; k++)
+        snprintf(by + strlen(by), sizeof by - strlen(by), ",%s", e->sweeps[k].target);
+    struct cpn_report_options ropt = {.by = e->report_by ? e->report_by : by,
+                                      .metrics = e->report_metrics, .format = fmt};
+    struct cpn_report *rep = NULL;
+    if ((rc = cpn_report_new(&ropt, &rep)) == CPN_OK) {
+        for (size_t i = 0; i < n_runs && rc == CPN_OK; i++) {
+            struct cpn_exp_run r;
+            cpn_experiment_run(e, i, &r);
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s.h5", dir, r.name);
+            if (access(path, F_OK) == 0)
+                rc = cpn_report_add_file(rep, path);
+        }
+        if (rc == CPN_OK)
+            rc = cpn_report_write(rep, stdout);
+    }
+    cpn_report_free(rep);
+    if (rc != CPN_OK) {
+        fprintf(stderr, "cpnsim: batch: report: %s\n", cpn_error_message());
+        status = cpn_exit_code(rc);
+    }
+    if (failed && !status)
+        status = first_failure ? first_failure : 70;
+done:
+    cpn_experiment_free(e);
+    free(kids);
+    free(todo);
+    free(sets);
+    free(defdir);
+    return status;
+}

@@ -1,0 +1,660 @@
+/*
+ * `cpnsim validate` and `cpnsim run` (program layer: may use every other layer).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "models/policy/awareness.h"
+#include "models/centers/center.h"
+#include "models/jobs/jobs.h"
+#include "models/net/network.h"
+#include "models/policy.h"
+#include "models/observer.h"
+#include "models/net/traffic.h"
+#include "output/summary.h"
+#include "output/trace.h"
+#include "scenarios/load.h"
+#include "sim/engine.h"
+#include "sim/rng.h"
+#include "sim/array.h"
+#include "cli/cli.h"
+#include "sim/diag.h"
+#include "sim/error.h"
+
+/* The --set options of one command line. */
+struct override_list {
+    struct cpn_override *items;
+    size_t len, cap;
+};
+
+/* Collect one --set TARGET=VALUE into @p ov; returns 0 or the usage exit status. */
+static int add_override(const char *command, const char *arg, struct override_list *ov)
+{
+    size_t n;
+    if (cpn_override_split(arg, &n) != CPN_OK)
+        return cpn_cli_usage_error(command, "--set '%s': expected TARGET=VALUE, e.g. "
+                                   "--set link/sh-nx@capacity=400Gbps", arg);
+    /* The target is copied up to its '=' (the first one outside brackets and quotes, so XPath
+     * predicates stay whole); the value points into argv, which lives as long as main. */
+    char *target = strndup(arg, n);
+    if (!target)
+        return 70;
+    struct cpn_override o = {.target = target, .value = arg + n + 1, .origin = NULL};
+    if (cpn_array_push(ov, o) != CPN_OK) {
+        free(target);
+        return 70;
+    }
+    return 0;
+}
+
+static void free_overrides(struct override_list *ov)
+{
+    for (size_t i = 0; i < ov->len; i++)
+        free((char *)ov->items[i].target);
+    cpn_array_release(ov);
+}
+
+static int load_one(const char *file, const struct override_list *ov,
+                    const struct cpn_policy_registry *registry, struct cpn_scenario **scen)
+{
+    struct cpn_diag diag;
+    cpn_diag_init(&diag, stderr);
+    struct cpn_scen_options opt = {.overrides = ov->items, .n_overrides = ov->len,
+                                   .policies = registry};
+    int rc = file ? cpn_scen_load(file, &opt, &diag, scen)
+                  : cpn_scen_load_memory("(default scenario)", (const char *)cpn_default_scenario,
+                                         cpn_default_scenario_len, &opt, &diag, scen);
+    cpn_diag_flush(&diag);
+    if (rc != CPN_OK && diag.errors == 0)
+        fprintf(stderr, "cpnsim: %s: %s\n", file ? file : "(default scenario)", cpn_error_message());
+    return rc;
+}
+
+int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"set", required_argument, NULL, 's'},
+        {"plugin", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct override_list ov = {0};
+    struct cpn_policy_registry *registry = cpn_policy_registry_new();
+    int c, status = 0;
+    if (!registry) {
+        status = 70;
+        goto done;
+    }
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        if (c == 's') {
+            if ((status = add_override("validate", optarg, &ov)) != 0)
+                goto done;
+        } else if (c == 'L') {
+            /* Plug-in policies may be named by the scenarios being checked. */
+            int rc = cpn_policy_registry_load(registry, optarg);
+            if (rc != CPN_OK) {
+                fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+                status = cpn_exit_code(rc);
+                goto done;
+            }
+        } else if (c == 'h') {
+            printf("usage: cpnsim validate SCENARIO.xml... [--set TARGET=VALUE ...] "
+                   "[--plugin PATH.so ...]\n");
+            goto done;
+        } else {
+            status = cpn_cli_usage_error("validate", "unknown option");
+            goto done;
+        }
+    }
+    if (optind >= argc) {
+        status = cpn_cli_usage_error("validate", "no scenario file given");
+        goto done;
+    }
+    for (int i = optind; i < argc; i++) {
+        struct cpn_scenario *scen = NULL;
+        int rc = load_one(argv[i], &ov, registry, &scen);
+        cpn_scen_free(scen);
+        if (rc != CPN_OK) {
+            int ex = cpn_exit_code(rc);
+            if (ex > status)
+                status = ex;
+        } else if (!cli->quiet) {
+            printf("%s: valid\n", argv[i]);
+        }
+    }
+done:
+    free_overrides(&ov);
+    cpn_policy_registry_free(registry);
+    return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* cpnsim run                                                                                  */
+
+static struct cpn_engine *volatile running_engine; /* for the signal handler only */
+static volatile sig_atomic_t caught_signal;
+
+static void on_signal(int sig)
+{
+    caught_signal = sig;
+    if (running_engine)
+        *cpn_engine_stop_flag(running_engine) = 1;
+}
+
+/* Write --flows-out: id,src,dst,bytes,start_time,finish_time in input order; times %.17g so
+ * they round-trip; a flow that did not finish has an empty finish_time. */
+static int write_flows_csv(const char *path, int force, const struct cpn_scenario *scen,
+                           const struct cpn_traffic *traffic)
+{
+    int status = 0;
+    char *tmp = NULL;
+    if (asprintf(&tmp, "%s.partial", path) < 0)
+        return 70;
+    if (!force && access(path, F_OK) == 0) {
+        fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", path);
+        free(tmp);
+        return 73;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "cpnsim: %s: cannot create: %s\n", tmp, strerror(errno));
+        free(tmp);
+        return 73;
+    }
+    fprintf(f, "id,src,dst,bytes,start_time,finish_time\n");
+    for (size_t i = 0; i < scen->flows.len; i++) {
+        const struct cpn_scen_flow *fl = &scen->flows.items[i];
+        double fin = cpn_traffic_finish(traffic, i);
+        fprintf(f, "%s,%s,%s,%.17g,%.17g,", fl->id, cpn_topo_node(scen->topo, fl->src)->id,
+                cpn_topo_node(scen->topo, fl->dst)->id, fl->size, fl->start);
+        if (!isnan(fin))
+            fprintf(f, "%.17g", fin);
+        fputc('\n', f);
+    }
+    if (ferror(f) | (fclose(f) != 0) || rename(tmp, path) != 0) {
+        fprintf(stderr, "cpnsim: %s: write failed: %s\n", path, strerror(errno));
+        unlink(tmp);
+        status = 74;
+    }
+    free(tmp);
+    return status;
+}
+
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Run the engine to @p until in slices, printing a progress line on a terminal.  Slicing does
+ * not change the run: events fire in the same order, and the clock ends at @p until as with one
+ * call (so the summary is the same with and without a terminal). */
+static int run_with_progress(struct cpn_engine *eng, double until, int show)
+{
+    const int slices = 200;
+    double t0 = wall_seconds(), last = t0, start = cpn_engine_now(eng);
+    if (!show || !isfinite(until))
+        return cpn_engine_run(eng, until);
+    for (int k = 1; k <= slices; k++) {
+        double t = k == slices ? until : start + (until - start) * k / slices;
+        int rc = cpn_engine_run(eng, t);
+        if (rc != CPN_OK)
+            return rc;
+        double now = wall_seconds();
+        if (now - last >= 0.25 || k == slices) {
+            double frac = (t - start) / (until - start);
+            double eta = frac > 0 ? (now - t0) * (1 - frac) / frac : 0;
+            fprintf(stderr, "\r  t = %12.1f s  %5.1f%%  %8.3g events/s  ETA %6.1f s ", t, 100 * frac,
+                    (double)cpn_engine_events(eng) / fmax(now - t0, 1e-9), eta);
+            last = now;
+        }
+    }
+    fputc('\n', stderr);
+    return CPN_OK;
+}
+
+
+/* Everything one run owns, freed in reverse order by run_release(). */
+struct run {
+    /* options */
+    struct override_list ov;
+    const char *flows_out, *output, *summary_out, *policy_name;
+    const char **plugins;
+    size_t n_plugins;
+    enum cpn_trace_level level;
+    int force;
+    char *seed_target, *until_target;
+    /* objects */
+    struct cpn_policy_registry *registry;
+    struct cpn_scenario *scen;
+    struct cpn_engine *eng;
+    struct cpn_rng *rng;
+    struct cpn_network *net;
+    struct cpn_policy *policy;
+    struct cpn_jobs *jobs;
+    struct cpn_traffic *traffic;
+    struct cpn_summary *summary;
+    struct cpn_trace *trace;
+    struct cpn_observer obs;
+    /* static tables of the run info */
+    struct cpn_run_node *nodes;
+    struct cpn_run_link *links;
+    struct cpn_run_center *centers;
+    struct cpn_run_pool *pools;
+    struct cpn_run_param *params;
+    char (*param_text)[64];
+    char **overrides; /* "TARGET=VALUE" */
+    size_t n_overrides;
+    char *command_line;
+    char wall_clock[32];
+    const char *policy_label;                 /* the policy run ("none" without centers) */
+    const struct cpn_policy_setting *settings; /* its parameters as given, n_settings of them */
+    size_t n_settings;
+};
+
+static void run_release(struct run *r)
+{
+    cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
+    cpn_traffic_free(r->traffic);
+    cpn_jobs_free(r->jobs);   /* before the engine: centers cancel their events */
+    cpn_policy_free(r->policy);
+    cpn_summary_free(r->summary);
+    cpn_network_free(r->net);
+    cpn_engine_free(r->eng);
+    cpn_rng_free(r->rng);
+    cpn_scen_free(r->scen);
+    cpn_policy_registry_free(r->registry); /* after every policy instance */
+    free(r->nodes);
+    free(r->links);
+    free(r->centers);
+    free(r->pools);
+    free(r->params);
+    free(r->param_text);
+    free(r->command_line);
+    for (size_t i = 0; i < r->n_overrides; i++)
+        free(r->overrides[i]);
+    free(r->overrides);
+    free(r->plugins);
+    free(r->seed_target);
+    free(r->until_target);
+    free_overrides(&r->ov);
+}
+
+/* Build the provenance and static tables handed to the observer's begin(). */
+static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_info *info)
+{
+    const struct cpn_scenario *scen = r->scen;
+    uint32_t nn = cpn_topo_node_count(scen->topo), nl = cpn_topo_link_count(scen->topo);
+    size_t nc = scen->centers.len, np = scen->pools.len;
+    size_t nparams = r->n_settings;
+    r->nodes = calloc(nn + 1, sizeof *r->nodes);
+    r->links = calloc(nl + 1, sizeof *r->links);
+    r->centers = calloc(nc + 1, sizeof *r->centers);
+    r->pools = calloc(np + 1, sizeof *r->pools);
+    r->params = calloc(nparams + 1, sizeof *r->params);
+    r->param_text = calloc(nparams + 1, sizeof *r->param_text);
+    r->overrides = calloc(r->ov.len + 1, sizeof *r->overrides);
+    size_t len = 8;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    r->command_line = calloc(len, 1);
+    if (!r->nodes || !r->links || !r->centers || !r->pools || !r->params || !r->param_text ||
+        !r->overrides || !r->command_line)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < r->ov.len; i++, r->n_overrides++)
+        if (asprintf(&r->overrides[i], "%s=%s", r->ov.items[i].target, r->ov.items[i].value) < 0) {
+            r->overrides[i] = NULL;
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        }
+    strcpy(r->command_line, "cpnsim");
+    for (int i = 0; i < argc; i++) {
+        strcat(r->command_line, " ");
+        strcat(r->command_line, argv[i]);
+    }
+    for (uint32_t i = 0; i < nn; i++) {
+        const struct cpn_node *n = cpn_topo_node(scen->topo, i);
+        r->nodes[i] = (struct cpn_run_node){.id = n->id, .lat = n->lat, .lon = n->lon};
+    }
+    for (uint32_t i = 0; i < nl; i++) {
+        const struct cpn_link *l = cpn_topo_link(scen->topo, i);
+        r->links[i] = (struct cpn_run_link){.id = l->id, .kind = cpn_link_kind_name(l->kind),
+                                            .a = l->a, .b = l->b, .capacity = l->capacity,
+                                            .latency = l->latency};
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const struct cpn_scen_center *c = &scen->centers.items[i];
+        uint32_t units = 0;
+        for (uint32_t k = 0; k < c->npools; k++) {
+            const struct cpn_pool_spec *ps = &scen->pools.items[c->pool0 + k].spec;
+            units += ps->units;
+            r->pools[c->pool0 + k] = (struct cpn_run_pool){
+                .center = (uint32_t)i, .units = ps->units, .unit_flops = ps->flops,
+                .unit_memory = ps->memory, .idle_power = ps->idle_power,
+                .peak_power = ps->peak_power};
+        }
+        r->centers[i] = (struct cpn_run_center){.id = c->spec.id,
+                                                .kind = cpn_center_kind_name(c->spec.kind),
+                                                .node = c->spec.node, .units = units,
+                                                .pue = c->spec.pue};
+    }
+    for (size_t i = 0; i < nparams; i++) {
+        const struct cpn_policy_setting *ps = &r->settings[i];
+        snprintf(r->param_text[i], sizeof r->param_text[i], "%.17g", ps->value);
+        r->params[i] = (struct cpn_run_param){.name = ps->name, .value = r->param_text[i]};
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(r->wall_clock, sizeof r->wall_clock, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    size_t n_kinds;
+    const char *const *kinds = cpn_job_kind_names(&n_kinds);
+    *info = (struct cpn_run_info){
+        .program_version = PACKAGE_VERSION,
+        .scenario_path = scen->file,
+        .scenario_text = scen->text,
+        .scenario_length = scen->text_len,
+        .seed = scen->seed,
+        .policy = r->policy_label,
+        .policy_params = r->params,
+        .n_policy_params = nparams,
+        .awareness = cpn_awareness_mode_name(scen->scheduler.awareness.mode),
+        .overrides = (const char *const *)r->overrides,
+        .n_overrides = r->n_overrides,
+        .command_line = r->command_line,
+        .wall_clock_start = r->wall_clock,
+        .sample_interval = scen->sample,
+        .until = scen->until,
+        .currency = scen->currency,
+        .job_kinds = kinds,
+        .n_job_kinds = n_kinds,
+        .nodes = r->nodes,
+        .n_nodes = nn,
+        .links = r->links,
+        .n_links = nl,
+        .centers = r->centers,
+        .n_centers = nc,
+        .pools = r->pools,
+        .n_pools = np,
+    };
+    return CPN_OK;
+}
+
+/* Centers, workload sources and the scheduler of the scenario, in a jobs object. */
+static int build_jobs(struct run *r)
+{
+    struct cpn_scenario *scen = r->scen;
+    const struct cpn_policy_ops *ops = scen->scheduler.ops;
+    const struct cpn_policy_setting *settings = scen->scheduler.params.items;
+    size_t n_settings = scen->scheduler.params.len;
+    r->policy_label = scen->scheduler.policy;
+    if (r->policy_name) {
+        ops = cpn_policy_find(r->registry, r->policy_name);
+        if (!ops) {
+            fprintf(stderr, "cpnsim: --policy %s: no such policy (see 'cpnsim policies')\n",
+                    r->policy_name);
+            return CPN_ESCENARIO;
+        }
+        if (ops != scen->scheduler.ops) { /* the scenario's <param>s belong to its policy */
+            settings = NULL;
+            n_settings = 0;
+        }
+        r->policy_label = ops->name;
+    }
+    uint32_t nc = (uint32_t)scen->centers.len, nn = cpn_topo_node_count(scen->topo);
+    int rc;
+    if (nc && ops && (rc = cpn_policy_new(ops, settings, n_settings, r->rng, nc, nn, &r->policy)) !=
+                         CPN_OK)
+        return rc;
+    if (!nc) {
+        r->policy_label = "none";
+        settings = NULL;
+        n_settings = 0;
+    }
+    r->settings = settings;
+    r->n_settings = n_settings;
+    struct cpn_jobs_config cfg = {
+        .engine = r->eng,
+        .network = r->net,
+        .topo = scen->topo,
+        .router = scen->router,
+        .policy = r->policy,
+        .awareness = scen->scheduler.awareness,
+        .profile = scen->transport,
+        .observer = &r->obs,
+        .rng = r->rng,
+        .sample_interval = scen->sample,
+        .sample_always = scen->flows.len > 0, /* <traffic> loads the links outside the jobs */
+    };
+    if ((rc = cpn_jobs_new(&cfg, &r->jobs)) != CPN_OK)
+        return rc;
+    for (uint32_t i = 0; i < nc; i++) {
+        const struct cpn_scen_center *c = &scen->centers.items[i];
+        struct cpn_pool_spec *pools = malloc(c->npools * sizeof *pools);
+        if (!pools)
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        for (uint32_t k = 0; k < c->npools; k++)
+            pools[k] = scen->pools.items[c->pool0 + k].spec;
+        rc = cpn_jobs_add_center(r->jobs, &c->spec, pools, c->npools, NULL);
+        free(pools);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < scen->generators.len; i++)
+        if ((rc = cpn_jobs_add_generator(r->jobs, &scen->generators.items[i].spec)) != CPN_OK)
+            return rc;
+    for (size_t i = 0; i < scen->wlogs.len; i++)
+        if ((rc = cpn_jobs_add_wlog(r->jobs, &scen->wlogs.items[i].spec)) != CPN_OK)
+            return rc;
+    return CPN_OK;
+}
+
+/* The scenario's <traffic> flows, replayed on the network. */
+static int build_traffic(struct run *r)
+{
+    const struct cpn_scenario *scen = r->scen;
+    size_t n = scen->flows.len;
+    struct cpn_traffic_flow *flows = calloc(n ? n : 1, sizeof *flows);
+    if (!flows)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < n; i++) {
+        const struct cpn_scen_flow *f = &scen->flows.items[i];
+        enum cpn_transport_kind kind = CPN_TRANSPORT_IDEAL;
+        cpn_transport_kind_parse(f->profile, &kind); /* the loader accepted the name */
+        flows[i] = (struct cpn_traffic_flow){
+            .src = f->src,
+            .dst = f->dst,
+            .size = f->size,
+            .start = f->start,
+            .path = f->path == CPN_NONE ? NULL : scen->paths.items[f->path].route,
+            .profile = kind,
+            .weight = f->weight,
+        };
+    }
+    int rc = cpn_traffic_new(r->eng, r->net, &r->obs, flows, n, &r->traffic);
+    free(flows);
+    return rc;
+}
+
+static int parse_run_options(struct run *r, int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"set", required_argument, NULL, 's'},         {"seed", required_argument, NULL, 'S'},
+        {"until", required_argument, NULL, 'U'},       {"flows-out", required_argument, NULL, 'F'},
+        {"output", required_argument, NULL, 'o'},      {"trace-level", required_argument, NULL, 'T'},
+        {"summary-out", required_argument, NULL, 'M'}, {"force", no_argument, NULL, 'f'},
+        {"policy", required_argument, NULL, 'P'},      {"plugin", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
+    };
+    int c, status;
+    while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if ((status = add_override("run", optarg, &r->ov)) != 0)
+                return status;
+            break;
+        case 'S':
+        case 'U': {
+            /* --seed and --until are overrides of <simulation>, checked like the file. */
+            char **slot = c == 'S' ? &r->seed_target : &r->until_target;
+            free(*slot);
+            if (asprintf(slot, "simulation@%s=%s", c == 'S' ? "seed" : "until", optarg) < 0) {
+                *slot = NULL;
+                return 70;
+            }
+            break;
+        }
+        case 'F': r->flows_out = optarg; break;
+        case 'o': r->output = optarg; break;
+        case 'M': r->summary_out = optarg; break;
+        case 'P': r->policy_name = optarg; break;
+        case 'L': {
+            const char **p = realloc(r->plugins, (r->n_plugins + 1) * sizeof *p);
+            if (!p)
+                return 70;
+            r->plugins = p;
+            r->plugins[r->n_plugins++] = optarg;
+            break;
+        }
+        case 'T':
+            if (cpn_trace_level_parse(optarg, &r->level) != CPN_OK)
+                return cpn_cli_usage_error("run", "--trace-level %s: use summary, jobs, flows or "
+                                           "full", optarg);
+            break;
+        case 'f': r->force = 1; break;
+        case 'h': printf("usage: cpnsim run [SCENARIO.xml] [options] (see 'cpnsim help run')\n");
+            return -1;
+        default: return cpn_cli_usage_error("run", "unknown option");
+        }
+    }
+    if (argc - optind > 1)
+        return cpn_cli_usage_error("run", "one scenario file at most (got %d)", argc - optind);
+    const char *extra[] = {r->seed_target, r->until_target};
+    for (size_t i = 0; i < 2; i++)
+        if (extra[i] && (status = add_override("run", extra[i], &r->ov)) != 0)
+            return status;
+    return 0;
+}
+
+int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
+{
+    struct run run = {.level = CPN_TRACE_FLOWS}, *r = &run;
+    int status = parse_run_options(r, argc, argv), rc = CPN_OK;
+    if (status) {
+        status = status < 0 ? 0 : status;
+        goto done;
+    }
+    const char *file = optind < argc ? argv[optind] : NULL;
+    /* Refuse to replace the user's files before spending time on the run. */
+    for (const char **p = (const char *[]){r->flows_out, r->summary_out, NULL}; *p; p++)
+        if (!r->force && access(*p, F_OK) == 0) {
+            fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", *p);
+            status = 73;
+            goto done;
+        }
+    if ((rc = cpn_summary_new(&r->summary)) != CPN_OK)
+        goto fail;
+    if (r->output) {
+        /* The trace writer's open is the program's first HDF5 call (output/trace.h). */
+        struct cpn_trace_options topt = {.path = r->output, .level = r->level, .force = r->force,
+                                         .deflate = -1, .summary = r->summary};
+        if ((rc = cpn_trace_open(&topt, &r->trace)) != CPN_OK) {
+            fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+            status = cpn_exit_code(rc);
+            goto done;
+        }
+    }
+    /* Plug-ins are loaded from the command line only, never from a scenario file. */
+    if (!(r->registry = cpn_policy_registry_new())) {
+        rc = CPN_ERROR(CPN_ENOMEM, NULL);
+        goto fail;
+    }
+    for (size_t i = 0; i < r->n_plugins; i++)
+        if ((rc = cpn_policy_registry_load(r->registry, r->plugins[i])) != CPN_OK) {
+            fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+            status = cpn_exit_code(rc);
+            goto done;
+        }
+    if ((rc = load_one(file, &r->ov, r->registry, &r->scen)) != CPN_OK) {
+        status = cpn_exit_code(rc);
+        goto done;
+    }
+    if (!(r->eng = cpn_engine_new()) || !(r->rng = cpn_rng_new(r->scen->seed))) {
+        rc = CPN_ERROR(CPN_ENOMEM, NULL);
+        goto fail;
+    }
+    if (cli->log_spec)
+        cpn_log_parse(cpn_engine_log(r->eng), cli->log_spec); /* already checked by main */
+    /* One observer for the models: the trace (which forwards every record to the summary), or
+     * the summary alone. */
+    if (r->trace)
+        cpn_trace_observer(r->trace, &r->obs);
+    else
+        cpn_summary_observer(r->summary, &r->obs);
+    struct cpn_run_info info;
+    if ((rc = cpn_network_new(r->eng, r->scen->topo, r->scen->router, &r->net)) != CPN_OK ||
+        (rc = build_jobs(r)) != CPN_OK || (rc = build_traffic(r)) != CPN_OK ||
+        (rc = fill_run_info(r, argc, argv, &info)) != CPN_OK ||
+        (rc = cpn_observe_begin(&r->obs, &info)) != CPN_OK ||
+        (rc = cpn_jobs_start(r->jobs)) != CPN_OK)
+        goto fail;
+
+    running_engine = r->eng;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    rc = run_with_progress(r->eng, r->scen->until, !cli->quiet && isatty(STDERR_FILENO));
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    running_engine = NULL;
+    if (rc != CPN_OK && rc != CPN_EINTERRUPT)
+        fprintf(stderr, "cpnsim: %s: %s\n", r->scen->file, cpn_error_message());
+    int rc_end = cpn_jobs_finish(r->jobs, rc == CPN_OK); /* totals, then the observer's end() */
+    if (rc_end != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+        status = cpn_exit_code(rc_end);
+    }
+    if (!cli->quiet) {
+        struct cpn_jobs_stats js;
+        cpn_jobs_stats(r->jobs, &js);
+        printf("%s: t = %g s, %llu events; jobs: %llu submitted, %llu done, %llu rejected; "
+               "flows: %zu given, %zu finished\n", r->scen->file, cpn_engine_now(r->eng),
+               (unsigned long long)cpn_engine_events(r->eng), (unsigned long long)js.submitted,
+               (unsigned long long)js.done, (unsigned long long)js.rejected, r->scen->flows.len,
+               cpn_traffic_finished(r->traffic));
+        cpn_summary_print(r->summary, stdout);
+        if (r->trace)
+            printf("trace: %s\n", cpn_trace_path(r->trace));
+    }
+    if (r->summary_out && cpn_summary_write_tsv(r->summary, r->summary_out) != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s: %s\n", r->summary_out, cpn_error_message());
+        status = 74;
+    }
+    if (r->flows_out) {
+        int st = write_flows_csv(r->flows_out, r->force, r->scen, r->traffic);
+        if (st)
+            status = st;
+    }
+    if (rc == CPN_EINTERRUPT) {
+        fprintf(stderr, "cpnsim: interrupted at t = %g s%s%s\n", cpn_engine_now(r->eng),
+                r->trace ? "; partial trace kept in " : "", r->trace ? cpn_trace_path(r->trace) : "");
+        status = caught_signal == SIGTERM ? 143 : 130;
+    } else if (rc != CPN_OK && !status) {
+        status = cpn_exit_code(rc);
+    }
+    goto done;
+fail:
+    fprintf(stderr, "cpnsim: %s: %s\n", r->scen ? r->scen->file : "run", cpn_error_message());
+    status = cpn_exit_code(rc);
+done:
+    run_release(r);
+    return status;
+}

@@ -1,0 +1,789 @@
+/* Compute centers: pools, FCFS / EASY local queues, energy and cost accounting (see center.h). */
+#include "models/centers/center.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_heapsort.h>
+
+#include "sim/array.h"
+#include "sim/engine.h"
+#include "sim/error.h"
+
+/* A submitted request: one slot of the center's request table (slots are reused). */
+struct request {
+    uint32_t id;         /* owner's id */
+    uint32_t pool;       /* pool index */
+    uint32_t units;      /* units wanted */
+    int backfilled;      /* started ahead of an earlier-submitted request */
+    double runtime;      /* actual runtime [s] */
+    double walltime;     /* estimate used by the scheduler [s] */
+    double submit;       /* [s] */
+    double start;        /* [s], NaN while queued */
+    double expected_end; /* start + walltime [s] */
+    double reservation;  /* earliest reservation held as blocked head [s] */
+    cpn_evh end_event;   /* pending end event while running */
+};
+
+/* A running request in the pool's set, sorted by expected end. */
+struct running {
+    double end;     /* expected end = start + walltime [s] */
+    uint32_t slot;  /* request slot */
+    uint32_t units; /* units held */
+};
+
+/* A future release of units in the start-time projection. */
+struct release {
+    double time;    /* [s] */
+    uint32_t units; /* released at `time`; after the projection, the free units from `time` */
+};
+
+struct pool {
+    struct cpn_pool_spec spec;         /* name and accelerator owned by the pool */
+    uint32_t free_units;               /* units free now */
+    CPN_ARRAY(uint32_t) queue;         /* request slots in submission order; CPN_NONE = removed */
+    size_t head;                       /* index of the first entry that may be live */
+    size_t queued;                     /* live entries */
+    size_t holes;                      /* CPN_NONE entries at index >= head */
+    double queued_work;                /* sum of units x walltime of live entries with a finite
+                                          walltime [unit s] */
+    size_t queued_unbounded;           /* live entries whose walltime is infinite */
+    CPN_ARRAY(struct running) running; /* sorted by (end, insertion order) */
+    int in_pass;                       /* a scheduling pass is running on this pool */
+    /* Result of the last pass, valid until a request ends: the blocked head and its
+     * reservation (EASY's shadow time and extra units; also FCFS's expected head start). */
+    int pass_valid;
+    uint32_t head_slot; /* CPN_NONE when the queue is empty */
+    double shadow;      /* [s] */
+    uint32_t extra;     /* [units] */
+    /* Accounting, integrated up to last_time. */
+    double last_time;         /* [s] */
+    double busy_unit_seconds; /* [unit s] */
+    double it_energy;         /* [J] */
+    uint64_t submitted, rejected, started, backfilled, completed, killed;
+    /* Start-time projection (cpn_center_estimate_start), cached until the pool changes. */
+    int projection_valid;
+    double projection_now;              /* time it was built at [s] */
+    double projection_cursor;           /* start of the last queued request [s] */
+    uint32_t projection_free;           /* units free at the cursor */
+    CPN_ARRAY(struct release) releases; /* heap while building; sorted + cumulative after */
+};
+
+struct cpn_center {
+    struct cpn_center_spec spec; /* id owned */
+    struct cpn_engine *eng;      /* borrowed */
+    struct cpn_center_hooks hooks;
+    double created; /* engine time at creation [s] */
+    CPN_ARRAY(struct pool) pools;
+    CPN_ARRAY(struct request) requests;
+    CPN_ARRAY(uint32_t) free_slots;
+    int sealed; /* a request was submitted: no more pools */
+};
+
+/* Compact the queue once removed entries outnumber live ones (and the array is not tiny):
+ * removal is O(1), compaction O(len) amortised over at least len/2 removals. */
+#define QUEUE_COMPACT_MIN 64
+
+static char *copy_string(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+void cpn_center_spec_init(struct cpn_center_spec *spec)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->kind = CPN_CENTER_HPC;
+    spec->lat = NAN;
+    spec->lon = NAN;
+    spec->node = CPN_NONE;
+    spec->pue = 1.0;
+    spec->discipline = CPN_QUEUE_EASY;
+    spec->walltime = CPN_WALLTIME_KILL;
+}
+
+/* Check a quantity: >= 0, not NaN, and finite unless allow_infinite. */
+static int check_quantity(const char *center, const char *what, const char *field, double v,
+                          int allow_infinite)
+{
+    if (v >= 0 && (allow_infinite || isfinite(v)))
+        return CPN_OK;
+    return CPN_ERROR(CPN_ESCENARIO, "center \"%s\"%s: %s %.15g is invalid (use a %snumber >= 0)",
+                     center, what, field, v, allow_infinite ? "" : "finite ");
+}
+
+static int check_spec(const struct cpn_center_spec *s)
+{
+    if (!s->id || !*s->id)
+        return CPN_ERROR(CPN_ESCENARIO, "center: the id is empty (give every center a name)");
+    if (!(s->pue >= 1) || !isfinite(s->pue))
+        return CPN_ERROR(CPN_ESCENARIO, "center \"%s\": pue %.15g is invalid (use a number >= 1)",
+                         s->id, s->pue);
+    int rc;
+    if ((rc = check_quantity(s->id, "", "storage capacity [B]", s->storage_capacity, 1)) ||
+        (rc = check_quantity(s->id, "", "storage read bandwidth [B/s]", s->storage_read_bandwidth,
+                             1)) ||
+        (rc = check_quantity(s->id, "", "storage write bandwidth [B/s]", s->storage_write_bandwidth,
+                             1)) ||
+        (rc = check_quantity(s->id, "", "electricity price [currency/J]", s->electricity_price,
+                             0)) ||
+        (rc = check_quantity(s->id, "", "unit price [currency/(unit s)]", s->unit_price, 0)) ||
+        (rc = check_quantity(s->id, "", "carbon intensity [kg/J]", s->carbon_intensity, 0)))
+        return rc;
+    return CPN_OK;
+}
+
+int cpn_center_new(const struct cpn_center_spec *spec, struct cpn_engine *eng,
+                   const struct cpn_center_hooks *hooks, struct cpn_center **out)
+{
+    if (!spec || !eng || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_center_new: spec, engine and out must not be NULL");
+    *out = NULL;
+    if ((unsigned)spec->kind >= CPN_CENTER_NKINDS ||
+        (unsigned)spec->discipline >= CPN_QUEUE_NDISCIPLINES ||
+        (unsigned)spec->walltime >= CPN_WALLTIME_NPOLICIES)
+        return CPN_ERROR(CPN_EINVAL,
+                         "cpn_center_new: kind %d, discipline %d or walltime policy "
+                         "%d out of range",
+                         (int)spec->kind, (int)spec->discipline, (int)spec->walltime);
+    int rc = check_spec(spec);
+    if (rc != CPN_OK)
+        return rc;
+    struct cpn_center *c = calloc(1, sizeof *c);
+    if (!c)
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", spec->id);
+    c->spec = *spec;
+    c->spec.id = copy_string(spec->id);
+    if (!c->spec.id)
+        goto fail;
+    c->eng = eng;
+    if (hooks)
+        c->hooks = *hooks;
+    c->created = cpn_engine_now(eng);
+    *out = c;
+    return CPN_OK;
+fail:
+    cpn_center_free(c);
+    return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", spec->id);
+}
+
+void cpn_center_free(struct cpn_center *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->pools.len; i++) {
+        struct pool *p = &c->pools.items[i];
+        for (size_t k = 0; k < p->running.len; k++)
+            cpn_engine_cancel(c->eng, c->requests.items[p->running.items[k].slot].end_event);
+        free((char *)p->spec.name);
+        free((char *)p->spec.accelerator);
+        cpn_array_release(&p->queue);
+        cpn_array_release(&p->running);
+        cpn_array_release(&p->releases);
+    }
+    cpn_array_release(&c->pools);
+    cpn_array_release(&c->requests);
+    cpn_array_release(&c->free_slots);
+    free((char *)c->spec.id);
+    free(c);
+}
+
+int cpn_center_add_pool(struct cpn_center *c, const struct cpn_pool_spec *pool, uint32_t *index)
+{
+    if (!c || !pool)
+        return CPN_ERROR(CPN_EINVAL, "cpn_center_add_pool: center and pool must not be NULL");
+    const char *id = c->spec.id;
+    if (c->sealed)
+        return CPN_ERROR(CPN_ESTATE,
+                         "center \"%s\": pools must be added before the first "
+                         "request",
+                         id);
+    char name[64];
+    if (pool->name && *pool->name)
+        snprintf(name, sizeof name, "%s", pool->name);
+    else
+        snprintf(name, sizeof name, "pool %zu", c->pools.len);
+    char what[96];
+    snprintf(what, sizeof what, " pool \"%s\"", name);
+    if (pool->units == 0)
+        return CPN_ERROR(CPN_ESCENARIO, "center \"%s\"%s: units 0 is invalid (use at least 1)", id,
+                         what);
+    int rc;
+    if ((rc = check_quantity(id, what, "flops [FLOP/s]", pool->flops, 0)) ||
+        (rc = check_quantity(id, what, "memory [B]", pool->memory, 0)) ||
+        (rc = check_quantity(id, what, "idle power [W]", pool->idle_power, 0)) ||
+        (rc = check_quantity(id, what, "peak power [W]", pool->peak_power, 0)))
+        return rc;
+    if (pool->idle_power > pool->peak_power)
+        return CPN_ERROR(CPN_ESCENARIO,
+                         "center \"%s\"%s: idle power %.15g W exceeds peak power "
+                         "%.15g W (use idle <= peak)",
+                         id, what, pool->idle_power, pool->peak_power);
+    if (c->pools.len >= CPN_NONE - 1 || cpn_array_reserve(&c->pools, c->pools.len + 1))
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
+    struct pool p;
+    memset(&p, 0, sizeof p);
+    p.spec = *pool;
+    p.spec.name = copy_string(pool->name && *pool->name ? pool->name : name);
+    p.spec.accelerator = copy_string(pool->accelerator ? pool->accelerator : "");
+    if (!p.spec.name || !p.spec.accelerator) {
+        free((char *)p.spec.name);
+        free((char *)p.spec.accelerator);
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
+    }
+    p.free_units = pool->units;
+    p.head_slot = CPN_NONE;
+    p.shadow = INFINITY;
+    p.pass_valid = 1;
+    p.last_time = c->created; /* idle energy counts from the center's creation */
+    if (index)
+        *index = (uint32_t)c->pools.len;
+    c->pools.items[c->pools.len++] = p;
+    return CPN_OK;
+}
+
+/* Integrate busy unit-seconds and IT energy up to `now` (piecewise constant since last_time). */
+static void pool_advance(struct pool *p, double now)
+{
+    double dt = now - p->last_time;
+    if (dt > 0) {
+        double busy = (double)(p->spec.units - p->free_units);
+        p->busy_unit_seconds += busy * dt;
+        p->it_energy += (busy * p->spec.peak_power + p->free_units * p->spec.idle_power) * dt;
+        p->last_time = now;
+    }
+}
+
+/* First index in the running set whose end is > end (upper bound): O(log r). */
+static size_t running_upper(const struct pool *p, double end)
+{
+    size_t lo = 0, hi = p->running.len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->running.items[mid].end <= end)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Insert after equal ends, so equal ends keep start order: O(log r + r) (one memmove). */
+static int running_insert(struct pool *p, double end, uint32_t slot, uint32_t units)
+{
+    if (cpn_array_reserve(&p->running, p->running.len + 1))
+        return CPN_ENOMEM;
+    size_t at = running_upper(p, end);
+    memmove(p->running.items + at + 1, p->running.items + at,
+            (p->running.len - at) * sizeof *p->running.items);
+    p->running.items[at] = (struct running){end, slot, units};
+    p->running.len++;
+    return CPN_OK;
+}
+
+static void running_remove(struct pool *p, double end, uint32_t slot)
+{
+    size_t at = running_upper(p, end);
+    while (at > 0 && p->running.items[at - 1].slot != slot)
+        at--;
+    CPN_ASSERT(at > 0 && p->running.items[at - 1].end == end);
+    at--;
+    memmove(p->running.items + at, p->running.items + at + 1,
+            (p->running.len - at - 1) * sizeof *p->running.items);
+    p->running.len--;
+}
+
+static void fill_event(const struct request *r, struct cpn_request_event *ev)
+{
+    ev->id = r->id;
+    ev->pool = r->pool;
+    ev->units = r->units;
+    ev->submit = r->submit;
+    ev->start = r->start;
+    ev->end = NAN;
+    ev->walltime = r->walltime;
+    ev->reservation = r->reservation;
+    ev->killed = 0;
+    ev->backfilled = r->backfilled;
+}
+
+static int on_end_event(struct cpn_engine *eng, void *ctx, uint64_t arg);
+static const struct cpn_handler end_handler = {on_end_event, "center_request_end"};
+
+/* Start a request already removed from the queue: take its units, schedule its end, tell the
+ * owner.  The owner's callback may submit more requests (growing c->requests), so no request
+ * pointer is used after it. */
+static int start_request(struct cpn_center *c, struct pool *p, uint32_t slot, int backfilled)
+{
+    double now = cpn_engine_now(c->eng);
+    struct request *r = &c->requests.items[slot];
+    double duration =
+        c->spec.walltime == CPN_WALLTIME_KILL ? fmin(r->runtime, r->walltime) : r->runtime;
+    int rc = cpn_engine_schedule(c->eng, now + duration, &end_handler, c, slot, &r->end_event);
+    if (rc != CPN_OK)
+        return rc;
+    if (running_insert(p, now + r->walltime, slot, r->units) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
+    pool_advance(p, now);
+    p->free_units -= r->units;
+    r->start = now;
+    r->expected_end = now + r->walltime;
+    r->backfilled = backfilled;
+    p->started++;
+    p->backfilled += backfilled != 0;
+    p->projection_valid = 0;
+    if (!c->hooks.on_start)
+        return CPN_OK;
+    struct cpn_request_event ev;
+    fill_event(r, &ev);
+    return c->hooks.on_start(c->hooks.ctx, c, &ev);
+}
+
+/* Take the live entry at queue index i out of the queue (the caller then starts it). */
+static uint32_t queue_take(struct cpn_center *c, struct pool *p, size_t i)
+{
+    uint32_t slot = p->queue.items[i];
+    const struct request *r = &c->requests.items[slot];
+    p->queue.items[i] = CPN_NONE;
+    if (i == p->head)
+        p->head++;
+    else
+        p->holes++;
+    p->queued--;
+    if (isfinite(r->walltime))
+        p->queued_work -= (double)r->units * r->walltime;
+    else
+        p->queued_unbounded--;
+    return slot;
+}
+
+/* Drop removed entries: O(len), done when they are at least half the array. */
+static void queue_compact(struct pool *p)
+{
+    if (p->queued == 0) {
+        p->queue.len = p->head = p->holes = 0;
+        p->queued_work = 0; /* no drift when empty */
+        return;
+    }
+    if (p->queue.len < QUEUE_COMPACT_MIN || p->head + p->holes < p->queue.len / 2)
+        return;
+    size_t n = 0;
+    for (size_t i = p->head; i < p->queue.len; i++)
+        if (p->queue.items[i] != CPN_NONE)
+            p->queue.items[n++] = p->queue.items[i];
+    p->queue.len = n;
+    p->head = p->holes = 0;
+}
+
+/* The blocked head's reservation: walk running requests by expected end until enough units
+ * are free (Mu'alem & Feitelson 2001, §2: shadow time and extra nodes).  O(r). */
+static void compute_reservation(struct cpn_center *c, struct pool *p)
+{
+    struct request *h = &c->requests.items[p->head_slot];
+    uint64_t avail = p->free_units;
+    size_t k = 0;
+    while (avail < h->units) {
+        CPN_ASSERT(k < p->running.len); /* units <= pool units is checked at submission */
+        avail += p->running.items[k++].units;
+    }
+    double shadow = k > 0 ? p->running.items[k - 1].end : cpn_engine_now(c->eng);
+    while (k < p->running.len && p->running.items[k].end == shadow)
+        avail += p->running.items[k++].units;
+    p->shadow = shadow;
+    p->extra = (uint32_t)(avail - h->units);
+    if (shadow < h->reservation)
+        h->reservation = shadow;
+}
+
+/* A full scheduling pass on one pool: start heads while they fit, then (EASY) backfill.
+ * O(q + r) for q queue entries and r running requests; the backfill scan stops when no unit
+ * is free.  Requests submitted by callbacks during the pass are appended and seen by it. */
+static int pool_pass(struct cpn_center *c, struct pool *p)
+{
+    double now = cpn_engine_now(c->eng);
+    int rc = CPN_OK;
+    p->in_pass = 1;
+    p->pass_valid = 0;
+    while (p->head < p->queue.len) {
+        uint32_t slot = p->queue.items[p->head];
+        if (slot == CPN_NONE) {
+            p->head++;
+            p->holes--;
+            continue;
+        }
+        if (c->requests.items[slot].units > p->free_units)
+            break;
+        queue_take(c, p, p->head);
+        if ((rc = start_request(c, p, slot, 0)) != CPN_OK)
+            goto out;
+    }
+    p->head_slot = CPN_NONE;
+    p->shadow = INFINITY;
+    p->extra = 0;
+    if (p->queued == 0) {
+        p->pass_valid = 1;
+        goto out;
+    }
+    p->head_slot = p->queue.items[p->head];
+    compute_reservation(c, p);
+    if (c->spec.discipline == CPN_QUEUE_EASY) {
+        for (size_t i = p->head + 1; i < p->queue.len && p->free_units > 0; i++) {
+            uint32_t slot = p->queue.items[i];
+            if (slot == CPN_NONE)
+                continue;
+            const struct request *r = &c->requests.items[slot];
+            if (r->units > p->free_units)
+                continue;
+            if (!(now + r->walltime <= p->shadow)) {
+                if (r->units > p->extra)
+                    continue;
+                p->extra -= r->units;
+            }
+            queue_take(c, p, i);
+            if ((rc = start_request(c, p, slot, 1)) != CPN_OK)
+                goto out;
+        }
+    }
+    p->pass_valid = 1;
+out:
+    p->in_pass = 0;
+    queue_compact(p);
+    return rc;
+}
+
+/* The end of a request: free its units, tell the owner, schedule the pool again. */
+static int on_end_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    struct cpn_center *c = ctx;
+    uint32_t slot = (uint32_t)arg;
+    struct request *r = &c->requests.items[slot];
+    struct pool *p = &c->pools.items[r->pool];
+    double now = cpn_engine_now(eng);
+    pool_advance(p, now);
+    running_remove(p, r->expected_end, slot);
+    p->free_units += r->units;
+    struct cpn_request_event ev;
+    fill_event(r, &ev);
+    ev.end = now;
+    ev.killed = c->spec.walltime == CPN_WALLTIME_KILL && r->runtime > r->walltime;
+    if (ev.killed)
+        p->killed++;
+    else
+        p->completed++;
+    r->end_event = CPN_EVH_NONE;
+    if (cpn_array_push(&c->free_slots, slot) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
+    p->pass_valid = 0;
+    p->projection_valid = 0;
+    if (c->hooks.on_end) {
+        int rc = c->hooks.on_end(c->hooks.ctx, c, &ev);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return pool_pass(c, p);
+}
+
+int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
+{
+    if (!c || !req)
+        return CPN_ERROR(CPN_EINVAL, "cpn_center_submit: center and request must not be NULL");
+    const char *id = c->spec.id;
+    if (req->pool >= c->pools.len)
+        return CPN_ERROR(CPN_ENOENT,
+                         "center \"%s\": request %" PRIu32 " names pool %" PRIu32
+                         ", the center has %zu",
+                         id, req->id, req->pool, c->pools.len);
+    struct pool *p = &c->pools.items[req->pool];
+    if (req->units == 0 || !(req->runtime >= 0) || !isfinite(req->runtime) || !(req->walltime >= 0))
+        return CPN_ERROR(CPN_EINVAL,
+                         "center \"%s\": request %" PRIu32 ": units %" PRIu32
+                         ", runtime %.15g s, walltime %.15g s (use units >= 1, a finite runtime "
+                         ">= 0 and a walltime >= 0)",
+                         id, req->id, req->units, req->runtime, req->walltime);
+    if (req->units > p->spec.units) {
+        p->rejected++;
+        return CPN_ERROR(CPN_ERANGE,
+                         "center \"%s\" pool \"%s\": request %" PRIu32 " asks for %" PRIu32
+                         " units, the pool has %" PRIu32,
+                         id, p->spec.name, req->id, req->units, p->spec.units);
+    }
+    uint32_t slot;
+    if (c->free_slots.len > 0) {
+        slot = c->free_slots.items[--c->free_slots.len];
+    } else {
+        if (c->requests.len >= CPN_NONE - 1 ||
+            cpn_array_reserve(&c->requests, c->requests.len + 1) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
+        slot = (uint32_t)c->requests.len++;
+    }
+    if (cpn_array_push(&p->queue, slot) != CPN_OK) {
+        c->free_slots.items[c->free_slots.len++] = slot; /* capacity is there: it was popped */
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
+    }
+    double now = cpn_engine_now(c->eng);
+    struct request *r = &c->requests.items[slot];
+    r->id = req->id;
+    r->pool = req->pool;
+    r->units = req->units;
+    r->backfilled = 0;
+    r->runtime = req->runtime;
+    r->walltime =
+        c->spec.walltime == CPN_WALLTIME_EXTEND ? fmax(req->runtime, req->walltime) : req->walltime;
+    r->submit = now;
+    r->start = NAN;
+    r->expected_end = NAN;
+    r->reservation = INFINITY;
+    r->end_event = CPN_EVH_NONE;
+    c->sealed = 1;
+    p->queued++;
+    if (isfinite(r->walltime))
+        p->queued_work += (double)r->units * r->walltime;
+    else
+        p->queued_unbounded++;
+    p->submitted++;
+    p->projection_valid = 0;
+    if (p->in_pass)
+        return CPN_OK; /* the running pass reaches the new entry */
+    if (!p->pass_valid || p->queued == 1)
+        return pool_pass(c, p);
+    /* The queue was blocked and nothing ended since the last pass: only the new request can
+     * change anything, and only by backfilling against the cached reservation. */
+    if (c->spec.discipline != CPN_QUEUE_EASY || r->units > p->free_units)
+        return CPN_OK;
+    if (!(now + r->walltime <= p->shadow)) {
+        if (r->units > p->extra)
+            return CPN_OK;
+        p->extra -= r->units;
+    }
+    queue_take(c, p, p->queue.len - 1);
+    queue_compact(p);
+    return start_request(c, p, slot, 1);
+}
+
+/* Min-heap on release time (sift helpers for the projection). */
+static void heap_up(struct release *h, size_t i)
+{
+    struct release x = h[i];
+    while (i > 0 && h[(i - 1) / 2].time > x.time) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = x;
+}
+
+static void heap_down(struct release *h, size_t n, size_t i)
+{
+    struct release x = h[i];
+    for (;;) {
+        size_t k = 2 * i + 1;
+        if (k >= n)
+            break;
+        if (k + 1 < n && h[k + 1].time < h[k].time)
+            k++;
+        if (h[k].time >= x.time)
+            break;
+        h[i] = h[k];
+        i = k;
+    }
+    h[i] = x;
+}
+
+static int release_cmp(const void *a, const void *b)
+{
+    double x = ((const struct release *)a)->time, y = ((const struct release *)b)->time;
+    return (x > y) - (x < y);
+}
+
+/* Build the projection: place queued requests in order on the release profile (FCFS with
+ * walltimes), then keep the remaining releases sorted with cumulative free units.
+ * O((q + r) log(q + r)). */
+static int build_projection(struct cpn_center *c, struct pool *p, double now)
+{
+    if (cpn_array_reserve(&p->releases, p->running.len + p->queued) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
+    struct release *h = p->releases.items;
+    size_t n = 0;
+    for (size_t k = 0; k < p->running.len; k++) /* sorted, hence already a heap */
+        h[n++] = (struct release){p->running.items[k].end, p->running.items[k].units};
+    double cursor = now;
+    uint64_t free_units = p->free_units;
+    for (size_t i = p->head; i < p->queue.len; i++) {
+        uint32_t slot = p->queue.items[i];
+        if (slot == CPN_NONE)
+            continue;
+        const struct request *r = &c->requests.items[slot];
+        while (free_units < r->units) {
+            CPN_ASSERT(n > 0);
+            cursor = fmax(cursor, h[0].time);
+            free_units += h[0].units;
+            h[0] = h[--n];
+            heap_down(h, n, 0);
+        }
+        free_units -= r->units;
+        h[n] = (struct release){cursor + r->walltime, r->units};
+        heap_up(h, n++);
+    }
+    gsl_heapsort(h, n, sizeof *h, release_cmp);
+    uint64_t cumulative = free_units;
+    for (size_t k = 0; k < n; k++) {
+        cumulative += h[k].units;
+        h[k].units = (uint32_t)cumulative;
+    }
+    p->releases.len = n;
+    p->projection_cursor = cursor;
+    p->projection_free = (uint32_t)free_units;
+    p->projection_now = now;
+    p->projection_valid = 1;
+    return CPN_OK;
+}
+
+int cpn_center_estimate_start(struct cpn_center *c, uint32_t pool, uint32_t units, double walltime,
+                              double now, double *start)
+{
+    if (!c || !start || !(walltime >= 0))
+        return CPN_ERROR(CPN_EINVAL,
+                         "cpn_center_estimate_start: NULL pointer or walltime %.15g "
+                         "s (use >= 0)",
+                         walltime);
+    double engine_now = cpn_engine_now(c->eng);
+    if (!(now >= engine_now) || !isfinite(now))
+        return CPN_ERROR(CPN_EINVAL,
+                         "center \"%s\": estimate for a submission at t=%.15g s "
+                         "(use a finite time >= now, t=%.15g s)",
+                         c->spec.id, now, engine_now);
+    if (pool >= c->pools.len)
+        return CPN_ERROR(CPN_ENOENT, "center \"%s\": no pool %" PRIu32 " (the center has %zu)",
+                         c->spec.id, pool, c->pools.len);
+    struct pool *p = &c->pools.items[pool];
+    if (units == 0 || units > p->spec.units)
+        return CPN_ERROR(CPN_ERANGE,
+                         "center \"%s\" pool \"%s\": estimate for %" PRIu32
+                         " units (use 1..%" PRIu32 ")",
+                         c->spec.id, p->spec.name, units, p->spec.units);
+    if (now == engine_now && p->queued == 0 && units <= p->free_units) {
+        *start = now;
+        return CPN_OK;
+    }
+    if (now == engine_now && c->spec.discipline == CPN_QUEUE_EASY && p->pass_valid &&
+        p->queued > 0 && units <= p->free_units &&
+        (now + walltime <= p->shadow || units <= p->extra)) {
+        *start = now;
+        return CPN_OK;
+    }
+    if (!p->projection_valid || p->projection_now != engine_now) {
+        int rc = build_projection(c, p, engine_now);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    /* After the cursor the profile only releases units, so free units never decrease: the
+     * first time at or after max(cursor, now) with enough free units is a binary search. */
+    double earliest = fmax(p->projection_cursor, now);
+    if (p->projection_free >= units) {
+        *start = earliest;
+        return CPN_OK;
+    }
+    size_t lo = 0, hi = p->releases.len; /* first release with cumulative free >= units */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->releases.items[mid].units < units)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    CPN_ASSERT(lo < p->releases.len);
+    *start = fmax(earliest, p->releases.items[lo].time);
+    return CPN_OK;
+}
+
+const struct cpn_center_spec *cpn_center_describe(const struct cpn_center *c)
+{
+    return &c->spec;
+}
+
+uint32_t cpn_center_npools(const struct cpn_center *c)
+{
+    return (uint32_t)c->pools.len;
+}
+
+const struct cpn_pool_spec *cpn_center_pool(const struct cpn_center *c, uint32_t pool)
+{
+    return pool < c->pools.len ? &c->pools.items[pool].spec : NULL;
+}
+
+int cpn_center_pool_state(const struct cpn_center *c, uint32_t pool, struct cpn_pool_state *out)
+{
+    if (!c || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_center_pool_state: NULL pointer");
+    if (pool >= c->pools.len)
+        return CPN_ERROR(CPN_ENOENT, "center \"%s\": no pool %" PRIu32 " (the center has %zu)",
+                         c->spec.id, pool, c->pools.len);
+    const struct pool *p = &c->pools.items[pool];
+    out->units = p->spec.units;
+    out->free_units = p->free_units;
+    out->queued = p->queued;
+    out->running = p->running.len;
+    out->queued_work = p->queued_unbounded ? INFINITY : p->queued_work;
+    int blocked = p->pass_valid && p->head_slot != CPN_NONE;
+    out->head = blocked ? c->requests.items[p->head_slot].id : CPN_NONE;
+    out->shadow_time = blocked ? p->shadow : INFINITY;
+    out->extra_units = blocked ? p->extra : 0;
+    return CPN_OK;
+}
+
+/* Add one pool's figures, integrated to `now`, into out (the sums; ratios are made after). */
+static void add_pool_stats(const struct cpn_center *c, const struct pool *p, double now,
+                           struct cpn_center_stats *out)
+{
+    double dt = now - p->last_time > 0 ? now - p->last_time : 0;
+    double busy = (double)(p->spec.units - p->free_units);
+    out->busy_unit_seconds += p->busy_unit_seconds + busy * dt;
+    out->capacity_unit_seconds += (double)p->spec.units * (now - c->created);
+    out->it_energy +=
+        p->it_energy + (busy * p->spec.peak_power + p->free_units * p->spec.idle_power) * dt;
+    out->submitted += p->submitted;
+    out->rejected += p->rejected;
+    out->started += p->started;
+    out->backfilled += p->backfilled;
+    out->completed += p->completed;
+    out->killed += p->killed;
+}
+
+int cpn_center_stats(const struct cpn_center *c, uint32_t pool, struct cpn_center_stats *out)
+{
+    if (!c || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_center_stats: NULL pointer");
+    if (pool != CPN_NONE && pool >= c->pools.len)
+        return CPN_ERROR(CPN_ENOENT, "center \"%s\": no pool %" PRIu32 " (the center has %zu)",
+                         c->spec.id, pool, c->pools.len);
+    double now = cpn_engine_now(c->eng);
+    memset(out, 0, sizeof *out);
+    out->elapsed = now - c->created;
+    for (size_t i = 0; i < c->pools.len; i++)
+        if (pool == CPN_NONE || pool == i)
+            add_pool_stats(c, &c->pools.items[i], now, out);
+    out->utilisation =
+        out->capacity_unit_seconds > 0 ? out->busy_unit_seconds / out->capacity_unit_seconds : 0;
+    out->energy = c->spec.pue * out->it_energy;
+    out->electricity_cost = c->spec.electricity_price * out->energy;
+    out->user_charge = c->spec.unit_price * out->busy_unit_seconds;
+    out->carbon = c->spec.carbon_intensity * out->energy;
+    return CPN_OK;
+}
+
+const char *cpn_center_kind_name(enum cpn_center_kind kind)
+{
+    static const char *const names[] = {"hpc", "ai", "cloud", "edge"};
+    return (unsigned)kind < CPN_CENTER_NKINDS ? names[kind] : NULL;
+}
+
+const char *cpn_queue_discipline_name(enum cpn_queue_discipline discipline)
+{
+    static const char *const names[] = {"fcfs", "easy"};
+    return (unsigned)discipline < CPN_QUEUE_NDISCIPLINES ? names[discipline] : NULL;
+}

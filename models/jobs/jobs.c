@@ -1,0 +1,829 @@
+/* Jobs: life cycle and placement (see jobs.h); the world view in jobs_world.c, periodic events
+ * and totals in jobs_periodic.c, sources in jobs_source.c, inference in jobs_inference.c. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/jobs/jobs_impl.h"
+#include "models/net/route.h"
+#include "sim/error.h"
+
+static const char *const kind_names[CPN_JOB_NKINDS] = {"batch",  "training",  "ingest",
+                                                       "deploy", "inference", "vm"};
+
+const char *cpn_job_kind_name(enum cpn_job_kind kind)
+{
+    return (unsigned)kind < CPN_JOB_NKINDS ? kind_names[kind] : "?";
+}
+
+const char *const *cpn_job_kind_names(size_t *n)
+{
+    if (n)
+        *n = CPN_JOB_NKINDS;
+    return kind_names;
+}
+
+int cpn_job_kind_parse(const char *name, enum cpn_job_kind *out)
+{
+    if (!name || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_job_kind_parse: NULL argument");
+    for (unsigned i = 0; i < CPN_JOB_NKINDS; i++)
+        if (strcmp(name, kind_names[i]) == 0) {
+            *out = (enum cpn_job_kind)i;
+            return CPN_OK;
+        }
+    return CPN_ERROR(CPN_ENOENT,
+                     "job kind \"%s\" is unknown (accepted: batch, training, ingest, deploy, "
+                     "inference, vm)",
+                     name);
+}
+
+void cpn_job_spec_init(struct cpn_job_spec *spec)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->kind = CPN_JOB_BATCH;
+    spec->origin = CPN_NONE;
+    spec->units = 1;
+    spec->pool_type = CPN_NONE;
+    spec->data_node = CPN_NONE;
+    spec->center = CPN_NONE;
+    spec->targets = 1;
+    spec->target_kind = CPN_CENTER_NKINDS;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Object, centers */
+
+int cpn_jobs_new(const struct cpn_jobs_config *cfg, struct cpn_jobs **out)
+{
+    if (!cfg || !out || !cfg->engine || !cfg->network || !cfg->topo || !cfg->router)
+        return CPN_ERROR(CPN_EINVAL, "cpn_jobs_new: NULL argument");
+    *out = NULL;
+    if (cfg->n_paths > CPN_NETWORK_MAX_PATHS)
+        return CPN_ERROR(CPN_EINVAL, "jobs: %u paths asked (use 1 to %d)", cfg->n_paths,
+                         CPN_NETWORK_MAX_PATHS);
+    if (!(cfg->sample_interval >= 0 && isfinite(cfg->sample_interval)))
+        return CPN_ERROR(CPN_EINVAL, "jobs: sample interval %g s must be finite and >= 0",
+                         cfg->sample_interval);
+    struct cpn_jobs *jobs = calloc(1, sizeof *jobs);
+    if (!jobs)
+        return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory");
+    jobs->cfg = *cfg;
+    if (jobs->cfg.n_paths == 0)
+        jobs->cfg.n_paths = 1;
+    jobs->free_head = CPN_NONE;
+    jobs->n_nodes = cpn_topo_node_count(cfg->topo);
+    jobs->n_dlinks = cpn_network_dlinks(cfg->network);
+    size_t nn = jobs->n_nodes ? jobs->n_nodes : 1;
+    jobs->origin_node = malloc(nn * sizeof *jobs->origin_node);
+    jobs->origin_region = malloc(nn * sizeof *jobs->origin_region);
+    jobs->rtt_valid = calloc(nn, 1);
+    jobs->link_sample = calloc(jobs->n_dlinks ? jobs->n_dlinks : 1, sizeof *jobs->link_sample);
+    if (!jobs->origin_node || !jobs->origin_region || !jobs->rtt_valid || !jobs->link_sample) {
+        cpn_jobs_free(jobs);
+        return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory");
+    }
+    for (uint32_t n = 0; n < jobs->n_nodes; n++) {
+        jobs->origin_node[n] = n;
+        jobs->origin_region[n] = cfg->node_region ? cfg->node_region[n] : n;
+    }
+    *out = jobs;
+    return CPN_OK;
+}
+
+void cpn_jobs_free(struct cpn_jobs *jobs)
+{
+    if (!jobs)
+        return;
+    for (size_t i = 0; i < jobs->slots.len; i++)
+        cpn_jobs_service_free_(jobs, jobs->slots.items[i].svc);
+    for (size_t c = 0; c < jobs->centers.len; c++)
+        cpn_center_free(jobs->centers.items[c].center);
+    for (size_t t = 0; t < jobs->types.len; t++)
+        free(jobs->types.items[t]);
+    for (size_t s = 0; s < jobs->sources.len; s++)
+        cpn_jobs_source_release_(&jobs->sources.items[s]);
+    cpn_array_release(&jobs->centers);
+    cpn_array_release(&jobs->types);
+    cpn_array_release(&jobs->pool_type_of);
+    cpn_array_release(&jobs->slots);
+    cpn_array_release(&jobs->sources);
+    cpn_array_release(&jobs->held);
+    cpn_array_release(&jobs->held_swap);
+    cpn_awareness_free(jobs->aw);
+    free(jobs->wcenters);
+    free(jobs->wpools);
+    free(jobs->origin_node);
+    free(jobs->origin_region);
+    free(jobs->rtt);
+    free(jobs->bandwidth);
+    free(jobs->rtt_valid);
+    free(jobs->link_sample);
+    free(jobs->center_sample);
+    free(jobs);
+}
+
+uint32_t cpn_jobs_pool_type(const struct cpn_jobs *jobs, const char *accelerator)
+{
+    const char *name = accelerator ? accelerator : "";
+    for (size_t t = 0; t < jobs->types.len; t++)
+        if (strcmp(jobs->types.items[t], name) == 0)
+            return (uint32_t)t;
+    return CPN_NONE;
+}
+
+static int center_on_start(void *ctx, struct cpn_center *center,
+                           const struct cpn_request_event *ev);
+static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev);
+
+int cpn_jobs_add_center(struct cpn_jobs *jobs, const struct cpn_center_spec *spec,
+                        const struct cpn_pool_spec *pools, uint32_t n_pools, uint32_t *index)
+{
+    if (!jobs || !spec || !pools || n_pools == 0)
+        return CPN_ERROR(CPN_EINVAL, "cpn_jobs_add_center: NULL argument or no pool");
+    if (jobs->started)
+        return CPN_ERROR(CPN_ESTATE, "jobs: center \"%s\" added after the start",
+                         spec->id ? spec->id : "");
+    if (spec->node >= jobs->n_nodes)
+        return CPN_ERROR(CPN_EINVAL, "jobs: center \"%s\": node %u out of range (%u nodes)",
+                         spec->id ? spec->id : "", spec->node, jobs->n_nodes);
+    if (cpn_array_reserve(&jobs->centers, jobs->centers.len + 1) != CPN_OK ||
+        cpn_array_reserve(&jobs->pool_type_of, jobs->pool_type_of.len + n_pools) != CPN_OK ||
+        cpn_array_reserve(&jobs->types, jobs->types.len + n_pools) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory");
+    struct cpn_center_hooks hooks = {center_on_start, center_on_end, jobs};
+    struct cpn_center *center;
+    int rc = cpn_center_new(spec, jobs->cfg.engine, &hooks, &center);
+    if (rc != CPN_OK)
+        return rc;
+    for (uint32_t p = 0; p < n_pools; p++)
+        if ((rc = cpn_center_add_pool(center, &pools[p], NULL)) != CPN_OK) {
+            cpn_center_free(center);
+            return rc;
+        }
+    for (uint32_t p = 0; p < n_pools; p++) {
+        const char *name = pools[p].accelerator ? pools[p].accelerator : "";
+        uint32_t type = cpn_jobs_pool_type(jobs, name);
+        if (type == CPN_NONE) {
+            char *copy = strdup(name);
+            if (!copy) {
+                cpn_center_free(center);
+                return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory");
+            }
+            type = (uint32_t)jobs->types.len;
+            jobs->types.items[jobs->types.len++] = copy;
+        }
+        jobs->pool_type_of.items[jobs->pool_type_of.len++] = type;
+    }
+    struct jobs_center jc = {center, jobs->n_wpools, 0, 0, 0};
+    jobs->n_wpools += n_pools;
+    jobs->centers.items[jobs->centers.len++] = jc;
+    if (index)
+        *index = (uint32_t)jobs->centers.len - 1;
+    return CPN_OK;
+}
+
+uint32_t cpn_jobs_ncenters(const struct cpn_jobs *jobs)
+{
+    return (uint32_t)jobs->centers.len;
+}
+
+struct cpn_center *cpn_jobs_center(const struct cpn_jobs *jobs, uint32_t i)
+{
+    return i < jobs->centers.len ? jobs->centers.items[i].center : NULL;
+}
+
+struct cpn_awareness *cpn_jobs_awareness(const struct cpn_jobs *jobs)
+{
+    return jobs->aw;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Slots, ends */
+
+int cpn_jobs_alloc_slot_(struct cpn_jobs *jobs, uint32_t *slot)
+{
+    if (jobs->free_head != CPN_NONE) {
+        *slot = jobs->free_head;
+        jobs->free_head = jobs->slots.items[*slot].next_free;
+    } else {
+        if (jobs->slots.len >= CPN_NONE - 1 ||
+            cpn_array_reserve(&jobs->slots, jobs->slots.len + 1) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for job slots");
+        *slot = (uint32_t)jobs->slots.len++;
+    }
+    struct jobs_job *j = job_at(jobs, *slot);
+    memset(j, 0, sizeof *j);
+    j->center = CPN_NONE;
+    j->pool = CPN_NONE;
+    j->nearest = CPN_NONE;
+    j->placed = j->staged = j->queued = j->start = j->run_end = NAN;
+    j->runtime = j->staleness = NAN;
+    j->id = jobs->next_id++;
+    return CPN_OK;
+}
+
+static int emit_event(struct cpn_jobs *jobs, enum cpn_event_kind kind, uint32_t subject,
+                      const char *detail)
+{
+    struct cpn_event_record ev = {now_of(jobs), (uint32_t)kind, subject, detail};
+    return cpn_observe_event(jobs->cfg.observer, &ev);
+}
+
+int cpn_jobs_end_(struct cpn_jobs *jobs, uint32_t slot, enum cpn_job_state state,
+                  const char *reason)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    double now = now_of(jobs);
+    int8_t slo_met = -1;
+    if (j->s.kind == CPN_JOB_INFERENCE && j->s.slo > 0 && j->requests > 0)
+        slo_met = (double)j->requests_met >= CPN_JOBS_SLO_FRACTION * (double)j->requests;
+    else if (j->s.deadline > 0)
+        slo_met = state == CPN_JOB_DONE && now <= j->s.deadline;
+    struct cpn_job_times t = {
+        .id = j->id,
+        .kind = j->s.kind,
+        .state = state,
+        .reason = reason,
+        .origin = j->s.origin,
+        .center = state == CPN_JOB_REJECTED ? CPN_NONE : j->center,
+        .pool = j->pool,
+        .units = j->s.units,
+        .attempts = j->attempts,
+        .submit = j->s.submit,
+        .placed = j->placed,
+        .staged = j->staged,
+        .queued = j->queued,
+        .start = j->start,
+        .run_end = j->run_end,
+        .done = now,
+        .runtime = j->runtime,
+        .staleness = j->staleness,
+        .bytes_in_asked = j->in_asked,
+        .bytes_in_done = j->in_done,
+        .bytes_out_asked = j->out_asked,
+        .bytes_out_done = j->out_done,
+        .requests = j->requests,
+        .requests_slo_met = j->requests_met,
+    };
+    struct cpn_job_record rec = {
+        .submit = j->s.submit,
+        .start = j->start,
+        .end = now,
+        .wait = j->start - j->queued,
+        .bytes_in = j->in_done,
+        .bytes_out = j->out_done,
+        .staleness = j->staleness,
+        .id = j->id,
+        .origin = j->s.origin,
+        .center = t.center,
+        .units = j->s.units,
+        .kind = (uint8_t)j->s.kind,
+        .state = (uint8_t)state,
+        .slo_met = slo_met,
+    };
+    if (state == CPN_JOB_DONE)
+        jobs->st.done++;
+    else if (state == CPN_JOB_REJECTED)
+        jobs->st.rejected++;
+    else
+        jobs->st.failed++;
+    jobs->st.active--;
+    cpn_jobs_service_free_(jobs, j->svc);
+    j->svc = NULL;
+    j->phase = PHASE_FREE;
+    j->next_free = jobs->free_head;
+    jobs->free_head = slot;
+    if (jobs->cfg.hook)
+        jobs->cfg.hook(jobs->cfg.hook_ctx, &t);
+    int rc = CPN_OK;
+    if (reason) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "job %u %s: %s", t.id,
+                 state == CPN_JOB_REJECTED ? "rejected" : "failed", reason);
+        rc = emit_event(jobs, CPN_EVENT_OTHER, t.id, detail);
+    }
+    if (rc == CPN_OK)
+        rc = cpn_observe_job_end(jobs->cfg.observer, &rec);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Transfers */
+
+static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow_done *done);
+static int at_center(struct cpn_jobs *jobs, uint32_t slot);
+
+/* Start @p bytes from @p src to @p dst for job @p slot over @p k paths; counts the flows in
+ * j->pending.  Nothing moves for 0 bytes or src == dst. */
+static int transfer(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t dst, double bytes,
+                    uint32_t k)
+{
+    if (!(bytes > 0) || src == dst)
+        return CPN_OK;
+    struct cpn_transfer t = {
+        .src = src,
+        .dst = dst,
+        .size = bytes,
+        .profile = jobs->cfg.profile,
+        .weight = 1,
+        .done = on_flow_done,
+        .ctx = jobs,
+        .id = slot,
+    };
+    uint32_t started = 1;
+    int rc;
+    if (k <= 1) {
+        const struct cpn_path *path;
+        if ((rc = cpn_route_shortest(jobs->cfg.router, src, dst, &path)) != CPN_OK)
+            return rc;
+        t.path = path;
+        t.id |= (uint64_t)(path->id + 1u) << 32; /* the path id travels with the flow */
+        rc = cpn_network_transfer(jobs->cfg.network, &t, NULL);
+    } else {
+        rc = cpn_network_transfer_multipath(jobs->cfg.network, &t, k, NULL, NULL, &started);
+    }
+    if (rc != CPN_OK)
+        return rc;
+    job_at(jobs, slot)->pending += started;
+    jobs->st.flows += started;
+    jobs->st.bytes_asked += bytes;
+    return CPN_OK;
+}
+
+static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow_done *done)
+{
+    (void)fn;
+    struct cpn_jobs *jobs = ctx;
+    uint32_t slot = (uint32_t)(done->id & 0xffffffffu);
+    uint32_t path = (uint32_t)(done->id >> 32);
+    struct jobs_job *j = job_at(jobs, slot);
+    double dur = done->end - done->start;
+    struct cpn_flow_record rec = {
+        .start = done->start,
+        .end = done->end,
+        .bytes = done->size,
+        .id = done->flow,
+        .job = j->id,
+        .src = done->src,
+        .dst = done->dst,
+        .path = path ? path - 1 : CPN_NONE,
+        .klass = CPN_NONE,
+        .mean_rate = dur > 0 ? (float)(done->size / dur) : 0.0f,
+    };
+    jobs->st.bytes_delivered += done->size;
+    if (j->phase == PHASE_STAGE_OUT)
+        j->out_done += done->size;
+    else
+        j->in_done += done->size;
+    int rc = cpn_observe_flow_end(jobs->cfg.observer, &rec);
+    CPN_ASSERT(j->pending > 0);
+    if (rc != CPN_OK || --j->pending > 0)
+        return rc;
+    switch (j->phase) {
+    case PHASE_STAGE_IN:
+        return at_center(jobs, slot);
+    case PHASE_STAGE_OUT:
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_DONE, NULL);
+    case PHASE_TRANSFER:
+        j->staged = done->end;
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_DONE, NULL);
+    default:
+        return CPN_ERROR(CPN_EINTERNAL, "jobs: flow of job %u done in phase %d", j->id,
+                         (int)j->phase);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Placement */
+
+static int queue_at(struct cpn_jobs *jobs, uint32_t slot);
+
+/* Send job @p slot to center @p c (pool hint, paths of the decision): stage-in or transfer. */
+static int dispatch(struct cpn_jobs *jobs, uint32_t slot, uint32_t c, uint32_t pool, uint32_t paths)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    j->center = c;
+    j->pool = pool;
+    j->paths = j->s.paths ? j->s.paths : (paths ? paths : 1);
+    uint32_t src = data_node_of(j), dst = center_node(jobs, c);
+    j->phase = j->s.kind == CPN_JOB_INGEST ? PHASE_TRANSFER : PHASE_STAGE_IN;
+    if (src != dst)
+        j->in_asked += j->s.bytes_in;
+    int rc = transfer(jobs, slot, src, dst, j->s.bytes_in, j->paths);
+    j = job_at(jobs, slot);
+    if (rc == CPN_EUNREACH)
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "no route from the data to the center");
+    if (rc != CPN_OK || j->pending > 0)
+        return rc;
+    j->staged = now_of(jobs);
+    if (j->s.kind == CPN_JOB_INGEST)
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_DONE, NULL);
+    return at_center(jobs, slot);
+}
+
+/* Ask the policy for job @p slot.  @p here: the center where a conflict was just found
+ * (CPN_NONE otherwise); choosing it again queues the job there. */
+static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    double now = now_of(jobs);
+    struct cpn_world_job wj;
+    int rc;
+    if ((rc = cpn_jobs_network_rows_(jobs, j)) != CPN_OK)
+        return rc;
+    cpn_jobs_world_refresh_(jobs);
+    cpn_jobs_world_job_(j, &wj);
+    const struct cpn_world *view;
+    if ((rc = cpn_awareness_view(jobs->aw, j->s.origin, now, &jobs->world, &view)) != CPN_OK)
+        return rc;
+    struct cpn_policy_decision d = {CPN_POLICY_HOLD, CPN_NONE, 0};
+    if ((rc = cpn_policy_place(jobs->cfg.policy, &wj, view, &d)) != CPN_OK)
+        return rc;
+    j->attempts++;
+    if ((rc = cpn_awareness_record_decision(jobs->aw, view, &wj, &d, &j->rec)) != CPN_OK)
+        return rc;
+    if (d.center == CPN_POLICY_HOLD) {
+        jobs->st.holds++;
+        j->phase = PHASE_HELD;
+        if (cpn_array_push(&jobs->held, slot) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the hold queue");
+        jobs->st.held++;
+        return CPN_OK;
+    }
+    jobs->st.decisions++;
+    jobs->staleness_sum += j->rec.staleness;
+    if (j->rec.staleness > jobs->st.staleness_max)
+        jobs->st.staleness_max = j->rec.staleness;
+    j->staleness = j->rec.staleness;
+    j->placed = now;
+    j->placed_by_policy = 1;
+    char detail[200];
+    snprintf(detail, sizeof detail, "center=%s pool=%d paths=%u staleness=%.9g",
+             jobs->wcenters[d.center].name, d.pool == CPN_NONE ? -1 : (int)d.pool,
+             d.paths ? d.paths : 1, j->rec.staleness);
+    if ((rc = emit_event(jobs, CPN_EVENT_DECISION, j->id, detail)) != CPN_OK)
+        return rc;
+    if (d.center == here) {
+        j->pool = d.pool;
+        return queue_at(jobs, slot);
+    }
+    return dispatch(jobs, slot, d.center, d.pool, d.paths);
+}
+
+/* The job's input is at its center: check for a conflict, then queue. */
+static int at_center(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    j->staged = now_of(jobs);
+    if (j->placed_by_policy && j->rec.expected_free) {
+        struct cpn_world_job wj;
+        cpn_jobs_world_center_(jobs, j->center);
+        cpn_jobs_world_job_(j, &wj);
+        if (cpn_awareness_arrival(jobs->aw, &j->rec, &jobs->wcenters[j->center], &wj)) {
+            jobs->st.conflicts++;
+            if (j->attempts < CPN_JOBS_MAX_ATTEMPTS)
+                return place(jobs, slot, j->center);
+        }
+    }
+    return queue_at(jobs, slot);
+}
+
+/* Reference run time of a job [s] (NaN when unknown): what walltime estimates are relative to. */
+static double ref_runtime(const struct cpn_job_spec *s)
+{
+    if (s->kind == CPN_JOB_VM || s->kind == CPN_JOB_INFERENCE || !(s->work > 0))
+        return s->duration;
+    return s->ref_speed > 0 ? s->work / (s->units * s->ref_speed) : NAN;
+}
+
+/* Run time of a job on units of speed @p speed [s] (the rule of jobs.h). */
+static double runtime_at(const struct cpn_job_spec *s, double speed)
+{
+    if (s->kind == CPN_JOB_VM || s->kind == CPN_JOB_INFERENCE)
+        return s->duration;
+    if (s->work > 0)
+        return speed > 0 ? s->work / (s->units * speed) : INFINITY;
+    if (s->ref_speed > 0)
+        return speed > 0 ? s->duration * s->ref_speed / speed : INFINITY;
+    return s->duration;
+}
+
+static int queue_at(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    uint32_t c = j->center;
+    struct jobs_center *jc = &jobs->centers.items[c];
+    struct cpn_world_job wj;
+    cpn_jobs_world_center_(jobs, c);
+    cpn_jobs_world_job_(j, &wj);
+    const struct cpn_world_center *wc = &jobs->wcenters[c];
+    uint32_t pool = cpn_world_fit_pool(wc, &wj, CPN_WORLD_FIT_NOW);
+    if (pool == CPN_NONE) {
+        pool = j->pool;
+        if (pool == CPN_NONE || pool >= wc->n_pools || wc->pools[pool].units < j->s.units)
+            pool = cpn_world_fit_pool(wc, &wj, CPN_WORLD_FIT_EVER);
+    }
+    CPN_ASSERT(pool != CPN_NONE); /* checked at arrival, and by cpn_policy_place() */
+    double runtime = runtime_at(&j->s, wc->pools[pool].speed);
+    if (!isfinite(runtime) || (j->s.kind == CPN_JOB_INFERENCE && !(wc->pools[pool].speed > 0)))
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "the pool has no speed");
+    double ref = ref_runtime(&j->s), walltime = runtime;
+    /* A VM or a service holds its units for its lifetime exactly: never killed early. */
+    if (j->s.walltime > 0 && j->s.kind != CPN_JOB_VM && j->s.kind != CPN_JOB_INFERENCE)
+        walltime = ref > 0 && isfinite(ref) ? j->s.walltime * runtime / ref : j->s.walltime;
+    j->pool = pool;
+    j->runtime = runtime;
+    j->walltime = walltime;
+    j->queued = now_of(jobs);
+    j->phase = PHASE_QUEUED;
+    jc->queued_units += j->s.units;
+    struct cpn_request req = {slot, pool, j->s.units, runtime, walltime};
+    return cpn_center_submit(jc->center, &req);
+}
+
+static int center_on_start(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev)
+{
+    (void)center;
+    struct cpn_jobs *jobs = ctx;
+    struct jobs_job *j = job_at(jobs, ev->id);
+    struct jobs_center *jc = &jobs->centers.items[j->center];
+    jc->queued_units -= j->s.units;
+    j->start = ev->start;
+    j->phase = PHASE_RUNNING;
+    double end = ev->start + (isfinite(ev->walltime) ? ev->walltime : j->runtime);
+    j->run_work = j->s.units * end;
+    jc->run_units += j->s.units;
+    jc->run_end_sum += j->run_work;
+    if (j->s.kind == CPN_JOB_INFERENCE)
+        return cpn_jobs_service_start_(jobs, ev->id);
+    return CPN_OK;
+}
+
+static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev)
+{
+    (void)center;
+    struct cpn_jobs *jobs = ctx;
+    uint32_t slot = ev->id;
+    struct jobs_job *j = job_at(jobs, slot);
+    struct jobs_center *jc = &jobs->centers.items[j->center];
+    j->run_end = ev->end;
+    j->killed = ev->killed;
+    jc->run_units -= j->s.units;
+    jc->run_end_sum -= j->run_work;
+    int rc;
+    if (jobs->cfg.policy && cpn_policy_ops_of(jobs->cfg.policy)->on_event) {
+        cpn_jobs_world_refresh_(jobs);
+        struct cpn_policy_event pe = {CPN_POLICY_EVENT_JOB_FINISHED, ev->end, j->id, j->center,
+                                      CPN_NONE};
+        cpn_policy_notify(jobs->cfg.policy, &pe, &jobs->world);
+    }
+    if ((rc = cpn_jobs_schedule_reoffer_(jobs)) != CPN_OK)
+        return rc;
+    if (j->s.kind == CPN_JOB_INFERENCE)
+        return cpn_jobs_service_stop_(jobs, slot);
+    if (j->killed)
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "killed at the walltime limit");
+    return cpn_jobs_stage_out_(jobs, slot);
+}
+
+int cpn_jobs_stage_out_(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    uint32_t src = center_node(jobs, j->center);
+    j->phase = PHASE_STAGE_OUT;
+    if (src != j->s.origin)
+        j->out_asked += j->s.bytes_out;
+    int rc = transfer(jobs, slot, src, j->s.origin, j->s.bytes_out, j->paths);
+    if (rc == CPN_EUNREACH)
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "no route from the center to the origin");
+    if (rc != CPN_OK || job_at(jobs, slot)->pending > 0)
+        return rc;
+    return cpn_jobs_end_(jobs, slot, CPN_JOB_DONE, NULL);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Hold queue */
+
+static int on_reoffer(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    (void)arg;
+    struct cpn_jobs *jobs = ctx;
+    jobs->reoffer_pending = 0;
+    /* Offer every held job once, in order; those held again queue up behind in the same order. */
+    CPN_ARRAY(uint32_t) tmp = {jobs->held_swap.items, jobs->held_swap.len, jobs->held_swap.cap};
+    jobs->held_swap.items = jobs->held.items;
+    jobs->held_swap.len = jobs->held.len;
+    jobs->held_swap.cap = jobs->held.cap;
+    jobs->held.items = tmp.items;
+    jobs->held.len = 0;
+    jobs->held.cap = tmp.cap;
+    uint32_t depth = jobs->cfg.reoffer_depth ? jobs->cfg.reoffer_depth : CPN_JOBS_REOFFER_DEPTH;
+    uint32_t again = 0;
+    int rc = CPN_OK;
+    size_t i = 0;
+    for (; i < jobs->held_swap.len && again < depth && rc == CPN_OK; i++) {
+        uint32_t slot = jobs->held_swap.items[i];
+        jobs->st.held--;
+        rc = place(jobs, slot, CPN_NONE);
+        again += job_at(jobs, slot)->phase == PHASE_HELD;
+    }
+    /* The jobs not offered (depth reached, or an error) stay held, in order. */
+    for (; i < jobs->held_swap.len; i++)
+        if (cpn_array_push(&jobs->held, jobs->held_swap.items[i]) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the hold queue");
+    jobs->held_swap.len = 0;
+    return rc;
+}
+
+static const struct cpn_handler reoffer_handler = {on_reoffer, "jobs_reoffer"};
+
+/* Offer the held jobs again, in an event at the current time (after the center's own pass). */
+int cpn_jobs_schedule_reoffer_(struct cpn_jobs *jobs)
+{
+    if (jobs->reoffer_pending || jobs->held.len == 0)
+        return CPN_OK;
+    jobs->reoffer_pending = 1;
+    return cpn_engine_schedule_in(jobs->cfg.engine, 0, &reoffer_handler, jobs, 0, NULL);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Arrival */
+
+/* Deploy: choose the targets and start the copies. */
+static int deploy(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    uint32_t src = data_node_of(j), nc = (uint32_t)jobs->centers.len;
+    int rc = cpn_jobs_rtt_row_(jobs, src);
+    if (rc != CPN_OK)
+        return rc;
+    const double *rtt = &jobs->rtt[(size_t)src * nc];
+    uint32_t chosen = 0, last = CPN_NONE;
+    j->phase = PHASE_TRANSFER;
+    j->paths = j->s.paths ? j->s.paths : 1;
+    /* N rounds of "the nearest eligible center after the previous one in (RTT, index) order". */
+    while (chosen < j->s.targets) {
+        uint32_t best = CPN_NONE;
+        for (uint32_t c = 0; c < nc; c++) {
+            if (j->s.center != CPN_NONE && c != j->s.center)
+                continue;
+            if (j->s.target_kind != CPN_CENTER_NKINDS &&
+                cpn_center_describe(jobs->centers.items[c].center)->kind != j->s.target_kind)
+                continue;
+            if (!isfinite(rtt[c]))
+                continue;
+            if (last != CPN_NONE && (rtt[c] < rtt[last] || (rtt[c] == rtt[last] && c <= last)))
+                continue;
+            if (best == CPN_NONE || rtt[c] < rtt[best])
+                best = c;
+        }
+        if (best == CPN_NONE)
+            break;
+        if (chosen++ == 0)
+            j->nearest = j->center = best;
+        last = best;
+        uint32_t dst = center_node(jobs, best);
+        if (dst != src)
+            j->in_asked += j->s.bytes_in;
+        if ((rc = transfer(jobs, slot, src, dst, j->s.bytes_in, j->paths)) != CPN_OK)
+            return rc;
+        j = job_at(jobs, slot);
+    }
+    if (chosen == 0)
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_REJECTED,
+                             "no reachable target center of its kind");
+    if (j->pending > 0)
+        return CPN_OK;
+    j->staged = now_of(jobs);
+    return cpn_jobs_end_(jobs, slot, CPN_JOB_DONE, NULL);
+}
+
+/* Can job @p j ever fit somewhere (its fixed center, or any)? */
+static int fits_ever(struct cpn_jobs *jobs, const struct jobs_job *j)
+{
+    struct cpn_world_job wj;
+    cpn_jobs_world_job_(j, &wj);
+    for (uint32_t c = 0; c < jobs->centers.len; c++)
+        if ((j->s.center == CPN_NONE || c == j->s.center) &&
+            cpn_world_fit_pool(&jobs->wcenters[c], &wj, CPN_WORLD_FIT_EVER) != CPN_NONE)
+            return 1;
+    return 0;
+}
+
+int cpn_jobs_arrive_(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    if (j->phase == PHASE_PENDING)
+        jobs->n_pending--;
+    jobs->st.submitted++;
+    jobs->st.active++;
+    if (j->s.kind == CPN_JOB_DEPLOY)
+        return deploy(jobs, slot);
+    if (!fits_ever(jobs, j))
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_REJECTED,
+                             j->s.center == CPN_NONE ? "no center can ever fit it"
+                                                     : "its fixed center can never fit it");
+    if (j->s.center != CPN_NONE)
+        return dispatch(jobs, slot, j->s.center, CPN_NONE, 0);
+    if (!jobs->cfg.policy)
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_REJECTED, "no policy and no fixed center");
+    return place(jobs, slot, CPN_NONE);
+}
+
+static int on_job_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    struct cpn_jobs *jobs = ctx;
+    return cpn_jobs_arrive_(jobs, (uint32_t)arg);
+}
+
+static const struct cpn_handler job_arrival_handler = {on_job_arrival, "jobs_arrival"};
+
+int cpn_jobs_check_spec_(const struct cpn_jobs *jobs, const struct cpn_job_spec *s,
+                         const char *what)
+{
+    if ((unsigned)s->kind >= CPN_JOB_NKINDS)
+        return CPN_ERROR(CPN_EINVAL, "%s: job kind %d out of range", what, (int)s->kind);
+    if (s->origin >= jobs->n_nodes || (s->data_node != CPN_NONE && s->data_node >= jobs->n_nodes))
+        return CPN_ERROR(CPN_EINVAL, "%s: origin or data node out of range (%u nodes)", what,
+                         jobs->n_nodes);
+    if (s->center != CPN_NONE && s->center >= jobs->centers.len)
+        return CPN_ERROR(CPN_EINVAL, "%s: center %u out of range (%zu centers)", what, s->center,
+                         jobs->centers.len);
+    if (s->units == 0 || s->paths > CPN_NETWORK_MAX_PATHS || s->targets == 0)
+        return CPN_ERROR(CPN_EINVAL, "%s: units and targets must be >= 1, paths <= %d", what,
+                         CPN_NETWORK_MAX_PATHS);
+    const double q[] = {s->work,         s->duration,     s->ref_speed,    s->walltime,
+                        s->bytes_in,     s->bytes_out,    s->deadline,     s->slo,
+                        s->request_rate, s->request_flop, s->request_bytes};
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
+        if (!(q[i] >= 0 && isfinite(q[i])))
+            return CPN_ERROR(CPN_EINVAL, "%s: quantity %zu is %g (must be finite and >= 0)", what,
+                             i, q[i]);
+    if ((unsigned)s->target_kind > CPN_CENTER_NKINDS)
+        return CPN_ERROR(CPN_EINVAL, "%s: target kind out of range", what);
+    return CPN_OK;
+}
+
+int cpn_jobs_submit(struct cpn_jobs *jobs, const struct cpn_job_spec *spec, uint32_t *id)
+{
+    if (!jobs || !spec)
+        return CPN_ERROR(CPN_EINVAL, "cpn_jobs_submit: NULL argument");
+    int rc = cpn_jobs_check_spec_(jobs, spec, "job");
+    if (rc != CPN_OK)
+        return rc;
+    if (!(spec->submit >= now_of(jobs)) || !isfinite(spec->submit))
+        return CPN_ERROR(CPN_EINVAL, "job: submit time %g s is before now (%g s)", spec->submit,
+                         now_of(jobs));
+    if (spec->kind == CPN_JOB_INFERENCE && !(spec->request_rate > 0) && !spec->requests)
+        return CPN_ERROR(CPN_EINVAL, "job: an inference job needs a request rate or a trace");
+    uint32_t slot;
+    if ((rc = cpn_jobs_alloc_slot_(jobs, &slot)) != CPN_OK)
+        return rc;
+    struct jobs_job *j = job_at(jobs, slot);
+    j->s = *spec;
+    j->phase = PHASE_PENDING;
+    jobs->n_pending++;
+    if (id)
+        *id = j->id;
+    if (!jobs->started)
+        return CPN_OK;
+    cpn_jobs_work_changed_(jobs);
+    return cpn_engine_schedule(jobs->cfg.engine, spec->submit, &job_arrival_handler, jobs, slot,
+                               NULL);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Start, finish, stats */
+
+int cpn_jobs_start(struct cpn_jobs *jobs)
+{
+    if (!jobs)
+        return CPN_ERROR(CPN_EINVAL, "cpn_jobs_start: NULL argument");
+    if (jobs->started)
+        return CPN_ERROR(CPN_ESTATE, "jobs: already started");
+    int rc = cpn_jobs_world_build_(jobs);
+    if (rc != CPN_OK)
+        return rc;
+    cpn_jobs_world_refresh_(jobs);
+    if (jobs->cfg.awareness.mode == CPN_AWARENESS_DISTRIBUTED)
+        for (uint32_t n = 0; n < jobs->n_nodes; n++)
+            if ((rc = cpn_jobs_rtt_row_(jobs, n)) != CPN_OK)
+                return rc;
+    if ((rc = cpn_awareness_new(&jobs->cfg.awareness, &jobs->world, &jobs->aw)) != CPN_OK)
+        return rc;
+    jobs->started = 1;
+    jobs->last_sample = now_of(jobs);
+    for (size_t i = 0; i < jobs->slots.len; i++)
+        if (jobs->slots.items[i].phase == PHASE_PENDING &&
+            (rc = cpn_engine_schedule(jobs->cfg.engine, jobs->slots.items[i].s.submit,
+                                      &job_arrival_handler, jobs, i, NULL)) != CPN_OK)
+            return rc;
+    if ((rc = cpn_jobs_sources_start_(jobs)) != CPN_OK)
+        return rc;
+    cpn_jobs_work_changed_(jobs);
+    return CPN_OK;
+}

@@ -1,0 +1,192 @@
+/*
+ * Internal header of the jobs layer (models/jobs*.c): the object's layout and the functions
+ * the files share.  Not part of the public API.
+ */
+#ifndef CPN_MODELS_JOBS_JOBS_IMPL_H
+#define CPN_MODELS_JOBS_JOBS_IMPL_H
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "models/jobs/jobs.h"
+#include "sim/array.h"
+#include "sim/engine.h"
+
+/* Where a job slot is in its life. */
+enum job_phase {
+    PHASE_FREE = 0,  /* slot unused */
+    PHASE_PENDING,   /* submitted, arrival event not fired yet */
+    PHASE_HELD,      /* in the global hold queue */
+    PHASE_STAGE_IN,  /* input moving to the center */
+    PHASE_QUEUED,    /* in the center's local queue */
+    PHASE_RUNNING,   /* holding its units */
+    PHASE_DRAIN,     /* inference: lifetime over, requests still served */
+    PHASE_STAGE_OUT, /* results moving back */
+    PHASE_TRANSFER   /* ingest, deploy: the transfer itself */
+};
+
+/* One inference request in a service's queue or on a server. */
+struct jobs_request {
+    double arrival; /* arrival time at the origin [s] */
+    double network; /* RTT + payload transfer time [s] */
+    double service; /* service time [s] */
+};
+
+/* An inference service (M/G/c queue), allocated when the service starts. */
+struct jobs_service {
+    gsl_rng *rng;                         /* stream "jobs/inference/ID" (owned by the rng set) */
+    uint32_t servers;                     /* c [servers] */
+    uint32_t busy;                        /* servers busy [servers] */
+    double speed;                         /* per-server speed [FLOP/s] */
+    double rtt;                           /* RTT origin <-> center [s] */
+    const struct cpn_path *path;          /* origin -> center shortest path (payload rate) */
+    int up;                               /* 1 while requests arrive */
+    size_t next_request;                    /* next record of the request workload log */
+    double ready;                         /* service start [s] */
+    cpn_evh arrival_event;                /* pending arrival, CPN_EVH_NONE when none */
+    struct jobs_request *serving;         /* [servers]: request on each server */
+    uint32_t *idle;                       /* [servers]: stack of idle server indices */
+    uint32_t n_idle;                      /* entries in idle */
+    CPN_ARRAY(struct jobs_request) queue; /* FIFO from queue_head */
+    size_t queue_head;                    /* first waiting request in queue.items */
+};
+
+/* One job slot. */
+struct jobs_job {
+    struct cpn_job_spec s; /* the job as submitted (after sampling) */
+    enum job_phase phase;
+    uint32_t id;          /* job id */
+    uint32_t center;      /* chosen center, CPN_NONE before */
+    uint32_t pool;        /* pool used (or the decision's hint before queueing) */
+    uint32_t paths;       /* paths of its transfers */
+    uint32_t attempts;    /* placement decisions */
+    uint32_t pending;     /* flows not finished */
+    uint32_t nearest;     /* deploy: nearest target */
+    int killed;           /* ended by the walltime limit */
+    int placed_by_policy; /* the arrival is checked for a conflict */
+    struct cpn_awareness_decision rec;
+    double placed, staged, queued, start, run_end; /* [s] */
+    double runtime;                                /* at the chosen pool [s] */
+    double walltime;                               /* estimate given to the center [s] */
+    double run_work;  /* units x estimated end added to the center's running sum [unit s] */
+    double staleness; /* [s] */
+    double in_asked, in_done, out_asked, out_done; /* [B] */
+    uint64_t requests, requests_met;
+    struct jobs_service *svc; /* inference only (owned) */
+    uint32_t next_free;       /* free list link */
+};
+
+/* A job source (generator or workload log). */
+struct jobs_source {
+    int is_wlog;
+    char *id;                           /* owned copy */
+    struct cpn_generator_spec gen;      /* generator (origins arrays replaced by owned copies) */
+    struct cpn_wlog_source_spec wlog; /* workload log (origins replaced by an owned copy) */
+    uint32_t *origins;                  /* owned copy of the origin table / per-record origins */
+    gsl_ran_discrete_t *origin_table;   /* weighted origin choice (owned) */
+    gsl_rng *rng;                       /* stream "workload/ID" */
+    uint64_t count;                     /* jobs made */
+    size_t next;                        /* workload log: next record */
+    double next_time;                   /* next arrival [s], INFINITY when exhausted */
+    int warned;                         /* workload log: skip warning given */
+};
+
+/* Per-center bookkeeping beside the center object. */
+struct jobs_center {
+    struct cpn_center *center; /* owned */
+    uint32_t first_pool;       /* index of its first pool in the world pool block */
+    double queued_units;       /* units of waiting requests [units] */
+    double run_units;          /* units running [units] */
+    double run_end_sum;        /* sum of units x estimated end over running requests [unit s] */
+};
+
+struct cpn_jobs {
+    struct cpn_jobs_config cfg;
+    uint32_t n_nodes;
+    int started;
+    CPN_ARRAY(struct jobs_center) centers;
+    CPN_ARRAY(char *) types;          /* accelerator names, index = pool type */
+    CPN_ARRAY(uint32_t) pool_type_of; /* per world pool */
+    CPN_ARRAY(struct jobs_job) slots;
+    uint32_t free_head; /* free slot list, CPN_NONE when empty */
+    uint32_t next_id;
+    uint64_t n_pending; /* slots in PHASE_PENDING */
+    CPN_ARRAY(struct jobs_source) sources;
+    CPN_ARRAY(uint32_t) held;      /* slots on hold, FIFO */
+    CPN_ARRAY(uint32_t) held_swap; /* scratch for re-offering */
+    int reoffer_pending;           /* a re-offer event is scheduled */
+    /* the exact world */
+    struct cpn_world world;
+    struct cpn_world_center *wcenters;
+    struct cpn_world_pool *wpools;
+    uint32_t n_wpools;
+    uint32_t *origin_node, *origin_region;
+    double *rtt, *bandwidth;
+    unsigned char *rtt_valid; /* per origin row */
+    struct cpn_awareness *aw;
+    /* periodic events */
+    int periodic_live;
+    double last_sample; /* [s] */
+    float *link_sample, *center_sample;
+    size_t n_dlinks;
+    /* counters */
+    struct cpn_jobs_stats st;
+    double staleness_sum;
+};
+
+static inline double now_of(const struct cpn_jobs *jobs)
+{
+    return cpn_engine_now(jobs->cfg.engine);
+}
+
+static inline struct jobs_job *job_at(struct cpn_jobs *jobs, uint32_t slot)
+{
+    return &jobs->slots.items[slot];
+}
+
+static inline uint32_t center_node(const struct cpn_jobs *jobs, uint32_t c)
+{
+    return cpn_center_describe(jobs->centers.items[c].center)->node;
+}
+
+static inline uint32_t data_node_of(const struct jobs_job *j)
+{
+    return j->s.data_node == CPN_NONE ? j->s.origin : j->s.data_node;
+}
+
+/* The handlers shared between files. */
+extern const struct cpn_handler cpn_jobs_source_handler_;
+
+/* jobs.c */
+int cpn_jobs_alloc_slot_(struct cpn_jobs *jobs, uint32_t *slot);
+int cpn_jobs_arrive_(struct cpn_jobs *jobs, uint32_t slot);
+int cpn_jobs_check_spec_(const struct cpn_jobs *jobs, const struct cpn_job_spec *s,
+                         const char *what);
+int cpn_jobs_end_(struct cpn_jobs *jobs, uint32_t slot, enum cpn_job_state state,
+                  const char *reason);
+int cpn_jobs_stage_out_(struct cpn_jobs *jobs, uint32_t slot);
+int cpn_jobs_schedule_reoffer_(struct cpn_jobs *jobs);
+
+/* jobs_world.c */
+int cpn_jobs_rtt_row_(struct cpn_jobs *jobs, uint32_t node);
+int cpn_jobs_world_build_(struct cpn_jobs *jobs);
+void cpn_jobs_world_center_(struct cpn_jobs *jobs, uint32_t c);
+void cpn_jobs_world_refresh_(struct cpn_jobs *jobs);
+int cpn_jobs_network_rows_(struct cpn_jobs *jobs, const struct jobs_job *j);
+void cpn_jobs_world_job_(const struct jobs_job *j, struct cpn_world_job *wj);
+
+/* jobs_periodic.c */
+void cpn_jobs_work_changed_(struct cpn_jobs *jobs);
+int cpn_jobs_take_sample_(struct cpn_jobs *jobs);
+
+/* jobs_source.c */
+int cpn_jobs_sources_start_(struct cpn_jobs *jobs);
+int cpn_jobs_sources_live_(const struct cpn_jobs *jobs);
+void cpn_jobs_source_release_(struct jobs_source *src);
+
+/* jobs_inference.c */
+int cpn_jobs_service_start_(struct cpn_jobs *jobs, uint32_t slot);
+int cpn_jobs_service_stop_(struct cpn_jobs *jobs, uint32_t slot);
+void cpn_jobs_service_free_(struct cpn_jobs *jobs, struct jobs_service *svc);
+
+#endif /* CPN_MODELS_JOBS_JOBS_IMPL_H */

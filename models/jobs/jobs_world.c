@@ -1,0 +1,175 @@
+/* Jobs: the exact world the policy's view is made from (see jobs.h, "placement"). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/jobs/jobs_impl.h"
+#include "models/net/route.h"
+#include "sim/error.h"
+
+int cpn_jobs_world_build_(struct cpn_jobs *jobs)
+{
+    uint32_t nc = (uint32_t)jobs->centers.len;
+    size_t rows = (size_t)jobs->n_nodes * nc;
+    jobs->wcenters = calloc(nc, sizeof *jobs->wcenters);
+    jobs->wpools = calloc(jobs->n_wpools, sizeof *jobs->wpools);
+    jobs->rtt = calloc(rows ? rows : 1, sizeof *jobs->rtt);
+    jobs->bandwidth = calloc(rows ? rows * jobs->cfg.n_paths : 1, sizeof *jobs->bandwidth);
+    jobs->center_sample = calloc(nc, sizeof *jobs->center_sample);
+    if (!jobs->wcenters || !jobs->wpools || !jobs->rtt || !jobs->bandwidth || !jobs->center_sample)
+        return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the world view");
+    for (uint32_t c = 0; c < nc; c++) {
+        const struct jobs_center *jc = &jobs->centers.items[c];
+        const struct cpn_center_spec *cs = cpn_center_describe(jc->center);
+        struct cpn_world_center *wc = &jobs->wcenters[c];
+        wc->name = cs->id;
+        wc->node = cs->node;
+        wc->region = jobs->origin_region[cs->node];
+        wc->up = 1;
+        wc->n_pools = cpn_center_npools(jc->center);
+        wc->pools = &jobs->wpools[jc->first_pool];
+        wc->price = cs->unit_price;
+        wc->carbon = cs->carbon_intensity;
+        wc->pue = cs->pue;
+        for (uint32_t p = 0; p < wc->n_pools; p++) {
+            const struct cpn_pool_spec *ps = cpn_center_pool(jc->center, p);
+            struct cpn_world_pool *wp = &jobs->wpools[jc->first_pool + p];
+            wp->type = jobs->pool_type_of.items[jc->first_pool + p];
+            wp->units = ps->units;
+            wp->free = ps->units;
+            wp->speed = ps->flops;
+            wp->memory = ps->memory;
+            wp->power_idle = ps->idle_power;
+            wp->power_peak = ps->peak_power;
+        }
+    }
+    struct cpn_world *w = &jobs->world;
+    w->n_centers = nc;
+    w->centers = jobs->wcenters;
+    w->n_origins = jobs->n_nodes;
+    w->origin_node = jobs->origin_node;
+    w->origin_region = jobs->origin_region;
+    w->n_paths = jobs->cfg.n_paths;
+    w->rtt = jobs->rtt;
+    w->bandwidth = jobs->bandwidth;
+    return CPN_OK;
+}
+
+/* Bring center @p c of the exact world up to the engine's time. */
+void cpn_jobs_world_center_(struct cpn_jobs *jobs, uint32_t c)
+{
+    const struct jobs_center *jc = &jobs->centers.items[c];
+    struct cpn_world_center *wc = &jobs->wcenters[c];
+    double now = now_of(jobs);
+    wc->queue_length = 0;
+    wc->queued_work = 0;
+    for (uint32_t p = 0; p < wc->n_pools; p++) {
+        struct cpn_pool_state ps;
+        int rc = cpn_center_pool_state(jc->center, p, &ps);
+        CPN_ASSERT(rc == CPN_OK);
+        jobs->wpools[jc->first_pool + p].free = ps.free_units;
+        wc->queue_length += (uint32_t)ps.queued;
+        wc->queued_work += ps.queued_work;
+    }
+    wc->queued_units = jc->queued_units;
+    double running = jc->run_end_sum - jc->run_units * now;
+    wc->running_work = running > 0 ? running : 0;
+    wc->measured = now;
+}
+
+void cpn_jobs_world_refresh_(struct cpn_jobs *jobs)
+{
+    for (uint32_t c = 0; c < jobs->centers.len; c++)
+        cpn_jobs_world_center_(jobs, c);
+    jobs->world.time = now_of(jobs);
+}
+
+int cpn_jobs_rtt_row_(struct cpn_jobs *jobs, uint32_t node)
+{
+    if (jobs->rtt_valid[node])
+        return CPN_OK;
+    double *row = &jobs->rtt[(size_t)node * jobs->centers.len];
+    for (uint32_t c = 0; c < jobs->centers.len; c++) {
+        const struct cpn_path *path;
+        int rc = cpn_route_shortest(jobs->cfg.router, node, center_node(jobs, c), &path);
+        if (rc == CPN_EUNREACH)
+            row[c] = INFINITY;
+        else if (rc != CPN_OK)
+            return rc;
+        else
+            row[c] = 2 * path->latency;
+    }
+    jobs->rtt_valid[node] = 1;
+    return CPN_OK;
+}
+
+/* Fill the bandwidth row of @p node: entry k = sum of the offers of the k+1 best paths. */
+static int bandwidth_row(struct cpn_jobs *jobs, uint32_t node)
+{
+    uint32_t np = jobs->cfg.n_paths;
+    for (uint32_t c = 0; c < jobs->centers.len; c++) {
+        double *entry = &jobs->bandwidth[((size_t)node * jobs->centers.len + c) * np];
+        const struct cpn_path *const *paths;
+        uint32_t n = 0;
+        int rc = cpn_route_k_shortest(jobs->cfg.router, node, center_node(jobs, c), np, &paths, &n);
+        if (rc != CPN_OK && rc != CPN_EUNREACH)
+            return rc;
+        double sum = 0;
+        for (uint32_t k = 0; k < np; k++) {
+            if (k < n && rc == CPN_OK) {
+                double offer = INFINITY;
+                if (paths[k]->hops > 0 && (rc = cpn_flownet_path_offer(
+                                               cpn_network_flows(jobs->cfg.network),
+                                               paths[k]->dlinks, paths[k]->hops, &offer)) != CPN_OK)
+                    return rc;
+                sum += offer;
+            }
+            entry[k] = sum;
+        }
+    }
+    return CPN_OK;
+}
+
+/* The network rows a placement of @p j reads: its origin and its data node. */
+int cpn_jobs_network_rows_(struct cpn_jobs *jobs, const struct jobs_job *j)
+{
+    uint32_t nodes[2] = {j->s.origin, data_node_of(j)};
+    for (int i = 0; i < (nodes[1] == nodes[0] ? 1 : 2); i++) {
+        int rc = cpn_jobs_rtt_row_(jobs, nodes[i]);
+        if (rc == CPN_OK)
+            rc = bandwidth_row(jobs, nodes[i]);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
+void cpn_jobs_world_job_(const struct jobs_job *j, struct cpn_world_job *wj)
+{
+    const struct cpn_job_spec *s = &j->s;
+    memset(wj, 0, sizeof *wj);
+    wj->id = j->id;
+    wj->kind = (enum cpn_world_job_kind)s->kind;
+    wj->origin = s->origin;
+    wj->pool_type = s->pool_type;
+    wj->units = s->units;
+    if (s->kind == CPN_JOB_INGEST || s->kind == CPN_JOB_DEPLOY) {
+        wj->units = 1; /* a transfer holds no unit; the policy needs a center that is up */
+        wj->pool_type = CPN_NONE;
+    } else if (s->kind == CPN_JOB_VM || s->kind == CPN_JOB_INFERENCE) {
+        wj->duration = s->duration;
+    } else if (s->work > 0) {
+        wj->work = s->work;
+    } else if (s->ref_speed > 0) {
+        wj->work = s->duration * s->units * s->ref_speed;
+    } else {
+        wj->duration = s->duration;
+    }
+    wj->walltime = s->walltime;
+    wj->input_bytes = s->bytes_in;
+    wj->input_origin = s->data_node;
+    wj->submit = s->submit;
+    wj->deadline = s->deadline;
+    wj->slo = s->slo;
+    wj->attempts = j->attempts;
+}

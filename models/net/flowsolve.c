@@ -1,0 +1,708 @@
+/* The flow network's solver (see flow.h, flow_internal.h): which groups a change can affect,
+ * progressive filling over them, and the new levels applied. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "models/net/flow_internal.h"
+#include "sim/error.h"
+
+#define NOMEM() CPN_ERROR(CPN_ENOMEM, "flow: out of memory")
+
+/* ---------------------------------------------------------------------------------------- */
+/* The solve: collect what is in play, fill, apply */
+
+static void new_stamp(struct cpn_flownet *net)
+{
+    if (++net->stamp != 0)
+        return;
+    for (uint32_t r = 0; r < net->n_res; r++) /* wrapped: clear every mark once */
+        net->res[r].stamp = net->groups[r].stamp = net->groups[r].fstamp = 0;
+    for (size_t i = 0; i < net->classes.len; i++)
+        net->classes.items[i].stamp = net->classes.items[i].fstamp = 0;
+    net->stamp = 1;
+}
+
+/* Reach resource @p r, unless it is slack and was so when last reached: then it neither links
+ * groups nor constrains the filling.  The caller reserved room for every resource in
+ * net->reached, and one more (the slot past the end is written either way). */
+static inline void reach(struct cpn_flownet *net, uint32_t r)
+{
+    struct cpn_flow_resource *res = &net->res[r];
+    /* (Without branches: whether a hop is reached is as good as random.) */
+    int take = (res->stamp != net->stamp) & (res->coupled | res_coupled(res));
+    net->reached.items[net->reached.len] = r;
+    net->reached.len += (size_t)take;
+    res->stamp ^= (res->stamp ^ net->stamp) & (0u - (uint32_t)take);
+}
+
+/* Put resource group @p r in play (room for every group was reserved in net->play). */
+static void visit_group(struct cpn_flownet *net, uint32_t r)
+{
+    struct cpn_flow_group *g = &net->groups[r];
+    if (g->stamp == net->stamp)
+        return;
+    g->stamp = net->stamp;
+    net->play.items[net->play.len++] = r;
+    for (uint32_t k = 0; k < g->plen; k++)
+        reach(net, net->pairs.items[g->pairs[k]].r);
+}
+
+/* Put class @p cid in play on its own (no group yet, or at its bound). */
+static int visit_loose(struct cpn_flownet *net, uint32_t cid)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    if (c->stamp == net->stamp)
+        return CPN_OK;
+    c->stamp = net->stamp;
+    if (cpn_array_push(&net->loose, cid) != CPN_OK)
+        return NOMEM();
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    for (uint32_t i = 0; i < n; i++)
+        reach(net, hops[i]);
+    return CPN_OK;
+}
+
+/* A lower bound on the new level of a class that gained flows: no resource r of its path can
+ * saturate below C_r / W_r (W_r the weight of all flows crossing r: a flow frozen earlier runs
+ * below the level), and it runs at most at its bound.  A slack resource (the bounds of its
+ * classes sum to at most C_r) binds no class below its bound, so only the others count. */
+static double grown_bound(const struct cpn_flownet *net, const struct cpn_flow_class *c)
+{
+    double lv = class_bound(net, c, c->n) / c->weight;
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct cpn_flow_resource *r = &net->res[hops[i]];
+        if (res_coupled(r))
+            lv = min2(lv, r->capacity / r->wsum);
+    }
+    return lv;
+}
+
+/* Is resource @p r a constraint of the current filling (reached, and not slack or changed)? */
+static inline int in_fill(const struct cpn_flownet *net, const struct cpn_flow_resource *r)
+{
+    return r->fill == net->stamp;
+}
+
+/* Is group @p g (resource group or class at its bound) in play? */
+static inline int in_play(const struct cpn_flownet *net, uint32_t g)
+{
+    return g < net->n_res ? net->groups[g].stamp == net->stamp
+                          : net->classes.items[g - net->n_res].stamp == net->stamp;
+}
+
+static inline int class_frozen(const struct cpn_flownet *net, const struct cpn_flow_class *c)
+{
+    return c->fstamp == net->stamp ||
+           (c->grp < net->n_res && net->groups[c->grp].fstamp == net->stamp);
+}
+
+/*
+ * What is in play: the groups whose level may change and the classes handled on their own.
+ * Starting from the changes (dirty classes and resources), a breadth-first walk over resources
+ * joins every group that crosses a reached resource, unless its level lies below the lowest
+ * level the changes can affect (the keep level: such groups keep their rates, which count as
+ * frozen on the resources); a joined group reaches the resources it crosses.  A resource's own
+ * group always joins (in exact arithmetic implied: a group crossing it runs at or below its
+ * level).  A resource that is slack now and was slack when last reached is not reached: it
+ * cannot bind, so what changes on it changes nothing for the groups crossing it, and the bounds
+ * of its classes imply its constraint.  A changed resource (a departure, a capacity change) is
+ * reached and filled whatever its demand.
+ */
+static int collect(struct cpn_flownet *net)
+{
+    new_stamp(net);
+    net->play.len = net->loose.len = net->reached.len = 0;
+    net->moves.len = net->garbage.len = 0;
+    if (cpn_array_reserve(&net->reached, net->n_res + 1) != CPN_OK ||
+        cpn_array_reserve(&net->play, net->n_res) != CPN_OK)
+        return NOMEM();
+    /* The lowest level the changes can affect: the old level of a class that lost flows, or
+     * the new level of a class that gained flows (bounded from below). */
+    double keep = net->low_level;
+    net->low_level = INFINITY;
+    for (size_t i = 0; i < net->dirty_cls.len; i++) {
+        uint32_t cid = net->dirty_cls.items[i];
+        struct cpn_flow_class *c = &net->classes.items[cid];
+        int grew = c->dirty & DIRTY_GREW;
+        c->dirty = 0;
+        if (c->n == 0)
+            continue;
+        if (grew)
+            keep = min2(keep, grown_bound(net, c));
+        if (c->grp < net->n_res)
+            visit_group(net, c->grp);
+        else if (visit_loose(net, cid) != CPN_OK)
+            return CPN_ENOMEM;
+    }
+    for (size_t i = 0; i < net->dirty_res.len; i++) { /* reached whatever their demand */
+        struct cpn_flow_resource *r = &net->res[net->dirty_res.items[i]];
+        if (r->stamp != net->stamp) {
+            r->stamp = net->stamp;
+            net->reached.items[net->reached.len++] = net->dirty_res.items[i];
+        }
+    }
+    net->dirty_cls.len = net->dirty_res.len = 0;
+    keep *= 1 - FLOW_PRUNE_MARGIN;
+    for (size_t i = 0; i < net->reached.len; i++) {
+        uint32_t rid = net->reached.items[i];
+        struct cpn_flow_resource *r = &net->res[rid];
+        if (cpn_array_reserve(&net->pick, (size_t)r->plen + 1) != CPN_OK)
+            return NOMEM();
+        /* The groups to join are listed first, without branches (which join is as good as
+         * random), then visited. */
+        uint32_t *cand = net->pick.items, nc = 0;
+        cand[nc] = rid;
+        nc += (net->groups[rid].hlen > 0) & (net->groups[rid].stamp != net->stamp);
+        /* A changed resource (a capacity change, a departure) is expanded and filled even if
+         * slack now: the bounds of the classes crossing it may have changed with it. */
+        uint8_t was = r->coupled, changed = r->dirty;
+        r->dirty = 0;
+        r->coupled = (uint8_t)res_coupled(r);
+        r->fill = r->coupled | changed ? net->stamp : 0;
+        for (uint32_t k = 0; (was | r->coupled | changed) && k < r->plen; k++) {
+            uint32_t g = r->pairs[k].g;
+            if (g < net->n_res) {
+                const struct cpn_flow_group *h = &net->groups[g];
+                cand[nc] = g;
+                nc += (h->stamp != net->stamp) & (h->theta >= keep);
+            } else {
+                const struct cpn_flow_class *c = &net->classes.items[g - net->n_res];
+                if (c->stamp != net->stamp && c->brate / c->weight >= keep &&
+                    visit_loose(net, g - net->n_res) != CPN_OK)
+                    return CPN_ENOMEM;
+            }
+        }
+        for (uint32_t k = 0; k < nc; k++)
+            visit_group(net, cand[k]);
+    }
+    return CPN_OK;
+}
+
+/* The unfrozen weight and frozen rate of every reached resource that can bind.  A slack one
+ * (reached because it was not slack before) stays out of the filling: the bounds of its
+ * classes imply its constraint, and the filling enforces them (fill_entries()). */
+static void init_resources(struct cpn_flownet *net)
+{
+    for (size_t i = 0; i < net->reached.len; i++) {
+        struct cpn_flow_resource *r = &net->res[net->reached.items[i]];
+        if (r->fill != net->stamp)
+            continue;
+        double u = 0, frozen = 0;
+        uint32_t ucnt = 0;
+        for (uint32_t k = 0; k < r->plen; k++) {
+            const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
+            if (in_play(net, p->g)) {
+                u += p->a;
+                ucnt += p->cnt;
+            } else if (p->g < net->n_res) {
+                frozen += net->groups[p->g].theta * p->a;
+            } else {
+                const struct cpn_flow_class *c = &net->classes.items[p->g - net->n_res];
+                frozen += c->n * c->brate;
+            }
+        }
+        r->u = u;
+        r->ucnt = ucnt;
+        r->lcnt = 0;
+        r->frozen = frozen;
+    }
+    for (size_t i = 0; i < net->loose.len; i++) {
+        const struct cpn_flow_class *c = &net->classes.items[net->loose.items[i]];
+        if (c->grp != GRP_NONE)
+            continue; /* at its bound: counted through its pairs */
+        uint32_t n;
+        const uint32_t *hops = path_hops(net, c->path, &n);
+        double nw = c->n * c->weight;
+        for (uint32_t k = 0; k < n; k++) { /* (without branches, as in res_freeze()) */
+            struct cpn_flow_resource *r = &net->res[hops[k]];
+            uint32_t in = in_fill(net, r);
+            r->u += (double)in * nw;
+            r->ucnt += in;
+            r->lcnt += in;
+        }
+    }
+    for (size_t i = 0; i < net->reached.len; i++) {
+        struct cpn_flow_resource *r = &net->res[net->reached.items[i]];
+        r->u_base = r->u;
+    }
+}
+
+/* Recompute the unfrozen weight of a resource from its pairs and classes in no group. */
+static void reweigh(struct cpn_flownet *net, struct cpn_flow_resource *r, uint32_t rid)
+{
+    double u = 0;
+    for (uint32_t k = 0; k < r->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
+        if (p->g < net->n_res) {
+            const struct cpn_flow_group *g = &net->groups[p->g];
+            if (g->stamp == net->stamp && g->fstamp != net->stamp)
+                u += p->a;
+        } else {
+            const struct cpn_flow_class *c = &net->classes.items[p->g - net->n_res];
+            if (c->stamp == net->stamp && c->fstamp != net->stamp)
+                u += p->a;
+        }
+    }
+    for (size_t i = 0; r->lcnt && i < net->loose.len; i++) {
+        const struct cpn_flow_class *c = &net->classes.items[net->loose.items[i]];
+        if (c->grp != GRP_NONE || c->fstamp == net->stamp)
+            continue;
+        uint32_t n;
+        const uint32_t *hops = path_hops(net, c->path, &n);
+        for (uint32_t k = 0; k < n; k++)
+            if (hops[k] == rid)
+                u += c->n * c->weight;
+    }
+    r->u = r->u_base = u;
+}
+
+/* Weight @p a of @p cnt incidences on resource @p rid freezes, adding rate @p rate. */
+static inline void res_freeze(struct cpn_flownet *net, uint32_t rid, double a, uint32_t cnt,
+                              double rate)
+{
+    struct cpn_flow_resource *r = &net->res[rid];
+    /* Only a resource in the filling changes.  Without branches (whether it is in the filling
+     * is as good as random): the others get zeros added, and their solver fields are unused.
+     * The cancellation in u is checked where u is used (fill()). */
+    uint32_t in = in_fill(net, r);
+    r->frozen += (double)in * rate;
+    r->ucnt -= in * cnt;
+    r->u -= (double)in * a;
+}
+
+/* Freeze the whole group of resource @p s at level @p x. */
+static void freeze_group(struct cpn_flownet *net, uint32_t s, double x)
+{
+    struct cpn_flow_group *g = &net->groups[s];
+    g->fstamp = net->stamp;
+    g->theta_new = x;
+    for (uint32_t k = 0; k < g->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[g->pairs[k]];
+        if (p->cnt)
+            res_freeze(net, p->r, p->a, p->cnt, x * p->a);
+    }
+}
+
+/* Freeze class @p cid on its own at per-flow @p rate; it goes to group @p dest (a resource, or
+ * n_res + cid for its bound).  Leaving its old group happens now (its pairs must not count when
+ * that group freezes); entering the new one after the filling. */
+static int freeze_class(struct cpn_flownet *net, uint32_t cid, double rate, uint32_t dest,
+                        double now)
+{
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    c->fstamp = net->stamp;
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    double nw = c->n * c->weight, nr = c->n * rate;
+    int none = c->grp == GRP_NONE;
+    for (uint32_t i = 0; i < n; i++) {
+        net->res[hops[i]].lcnt -= (uint32_t)(none & in_fill(net, &net->res[hops[i]]));
+        res_freeze(net, hops[i], nw, 1, nr);
+    }
+    if (dest == c->grp && rate == class_rate(net, c))
+        return CPN_OK; /* stays at its bound */
+    if (cpn_array_reserve(&net->moves, net->moves.len + 1) != CPN_OK)
+        return NOMEM();
+    if (c->grp < net->n_res && cpn_flow_retime_(net, c->grp) != CPN_OK)
+        return CPN_ENOMEM;
+    if (!none && dest != c->grp) /* (at its bound with a new rate, it stays in its group) */
+        cpn_flow_group_leave_(net, cid, now, 1);
+    net->moves.items[net->moves.len++] = (struct cpn_flow_move){rate, cid, dest, (uint8_t)!none};
+    return CPN_OK;
+}
+
+/* Does the path of class @p c cross resource @p s? */
+static int crosses(const struct cpn_flownet *net, const struct cpn_flow_class *c, uint32_t s)
+{
+    uint32_t n;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    for (uint32_t i = 0; i < n; i++)
+        if (hops[i] == s)
+            return 1;
+    return 0;
+}
+
+/* Freeze class @p cid at its bound.  At its cap it forms a group of its own.  At its path's
+ * smallest capacity shared by its flows it goes to the group of that resource m, at level
+ * C_m / (n w): that bound has an entry only when m cannot bind (fill_entries()), so no other
+ * class crosses m (another would make m's demand exceed C_m) and the class is m's group alone.
+ * (A class whose only constraint is m thus stays in m's group whether or not others come to
+ * share m, instead of moving between groups.) */
+static int freeze_bound(struct cpn_flownet *net, uint32_t cid, double now)
+{
+    const struct cpn_flow_class *c = &net->classes.items[cid];
+    double bound = class_bound(net, c, c->n);
+    const struct cpn_flow_path *path = &net->paths.items[c->path];
+    if (!(bound < c->cap) || path->min_res == CPN_NONE)
+        return freeze_class(net, cid, bound, net->n_res + cid, now);
+    uint32_t m = path->min_res;
+    /* Any other hop of that capacity that cannot bind holds the class alone as well: when the
+     * class's group is one, it stays there. */
+    if (c->grp < net->n_res && c->grp != m && net->res[c->grp].capacity == path->cmin &&
+        !res_coupled(&net->res[c->grp]))
+        m = c->grp;
+    struct cpn_flow_group *g = &net->groups[m];
+    if (g->stamp != net->stamp) {
+        g->stamp = net->stamp;
+        net->play.items[net->play.len++] = m;
+    }
+    if (g->fstamp != net->stamp)
+        freeze_group(net, m, bound / c->weight);
+    if (c->grp == m)
+        return CPN_OK; /* frozen with its group */
+    return freeze_class(net, cid, c->weight * g->theta_new, m, now);
+}
+
+/* Freeze class @p cid at level @p x set by resource @p s, or at its bound if that is lower (a
+ * tie: the bound's entry would have come first). */
+static int freeze_at(struct cpn_flownet *net, uint32_t cid, double x, uint32_t s, double now)
+{
+    const struct cpn_flow_class *c = &net->classes.items[cid];
+    double rate = c->weight * x;
+    return rate <= class_bound(net, c, c->n) ? freeze_class(net, cid, rate, s, now)
+                                             : freeze_bound(net, cid, now);
+}
+
+/* Resource @p s saturates at level @p x with unfrozen classes of other groups (or of none)
+ * crossing it: their bottleneck moves to s.  Found through s's pairs, one group at a time. */
+static int freeze_others(struct cpn_flownet *net, uint32_t s, double x, double now)
+{
+    struct cpn_flow_resource *r = &net->res[s];
+    for (size_t i = 0; r->lcnt && i < net->loose.len; i++) {
+        uint32_t cid = net->loose.items[i];
+        const struct cpn_flow_class *c = &net->classes.items[cid];
+        if (c->grp != GRP_NONE || c->fstamp == net->stamp || !crosses(net, c, s))
+            continue;
+        int rc = freeze_at(net, cid, x, s, now);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    for (uint32_t k = 0; r->ucnt && k < r->plen; k++) {
+        const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
+        if (p->cnt == 0 || !in_play(net, p->g))
+            continue;
+        net->pick.len = 0;
+        if (p->g < net->n_res) {
+            const struct cpn_flow_group *h = &net->groups[p->g];
+            if (h->fstamp == net->stamp)
+                continue;
+            for (uint32_t j = 0; j < h->hlen; j++)
+                if (crosses(net, &net->classes.items[h->heap[j].cls], s) &&
+                    cpn_array_push(&net->pick, h->heap[j].cls) != CPN_OK)
+                    return NOMEM();
+        } else if (net->classes.items[p->g - net->n_res].fstamp != net->stamp &&
+                   cpn_array_push(&net->pick, p->g - net->n_res) != CPN_OK) {
+            return NOMEM();
+        }
+        for (size_t j = 0; j < net->pick.len; j++) {
+            int rc = freeze_at(net, net->pick.items[j], x, s, now);
+            if (rc != CPN_OK)
+                return rc;
+        }
+    }
+    return CPN_OK;
+}
+
+/* The filling's order: by key; at equal keys a resource that is a group's bottleneck first, so
+ * that a tie keeps classes in their group instead of moving them to an equal bottleneck. */
+static inline int entry_before(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b)
+{
+    return (a->key < b->key) | ((a->key == b->key) & (a->rank > b->rank));
+}
+
+static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
+{
+    struct cpn_flow_sentry e = h[i];
+    for (;;) {
+        size_t l = 2 * i + 1;
+        if (l >= len)
+            break;
+        if (l + 1 < len)
+            l = entry_before(&h[l + 1], &h[l]) ? l + 1 : l;
+        if (!entry_before(&h[l], &e))
+            break;
+        h[i] = h[l];
+        i = l;
+    }
+    h[i] = e;
+}
+
+/* Sort a few entries by key (insertion sort: stable, and the fastest for the handful of entries
+ * a filling usually has). */
+static void insertion_sort(struct cpn_flow_sentry *h, size_t len)
+{
+    for (size_t i = 1; i < len; i++) {
+        struct cpn_flow_sentry e = h[i];
+        size_t j = i;
+        for (; j > 0 && entry_before(&e, &h[j - 1]); j--)
+            h[j] = h[j - 1];
+        h[j] = e;
+    }
+}
+
+/* The key of the first entry (h[head]) rose: move it back to its place in the queue. */
+static inline void queue_rekey(struct cpn_flow_sentry *h, size_t head, size_t len, int sorted)
+{
+    if (sorted)
+        for (size_t i = head; i + 1 < len && entry_before(&h[i + 1], &h[i]); i++) {
+            struct cpn_flow_sentry t = h[i];
+            h[i] = h[i + 1];
+            h[i + 1] = t;
+        }
+    else
+        sift_down(h, len, 0);
+}
+
+/* Remove the entry with the smallest key (h[*head]) from the filling's queue. */
+static inline void queue_pop(struct cpn_flow_sentry *h, size_t *head, size_t *len, int sorted)
+{
+    if (sorted) {
+        ++*head;
+    } else {
+        h[0] = h[--*len];
+        sift_down(h, *len, 0);
+    }
+}
+
+/* The smallest bound / weight of the classes of group @p r (cached until they change). */
+static double group_bmin(struct cpn_flownet *net, uint32_t r)
+{
+    struct cpn_flow_group *g = &net->groups[r];
+    if (!g->bvalid) {
+        double m = INFINITY;
+        for (uint32_t j = 0; j < g->hlen; j++) {
+            const struct cpn_flow_class *c = &net->classes.items[g->heap[j].cls];
+            m = min2(m, class_bound(net, c, c->n) / c->weight);
+        }
+        g->bmin = m;
+        g->bvalid = 1;
+    }
+    return g->bmin;
+}
+
+/* The bound of class @p c that the filling must enforce by an entry [B/s] (INFINITY: none): its
+ * bound, unless that is its path's smallest capacity shared by its flows and that resource is in
+ * the filling (its share then freezes the class first; the cap, higher, cannot bind either). */
+static inline double entry_bound(const struct cpn_flownet *net, const struct cpn_flow_class *c)
+{
+    double bound = class_bound(net, c, c->n);
+    uint32_t min_res = net->paths.items[c->path].min_res;
+    return bound < c->cap && min_res != CPN_NONE && in_fill(net, &net->res[min_res]) ? INFINITY
+                                                                                     : bound;
+}
+
+/* The entries of the filling: reached resources that can bind, the bounds of the classes in
+ * play on their own, and one bound entry per group in play: the smallest bound / weight of its
+ * classes (a lower bound of what needs enforcing; see group_bound_due()). */
+static int fill_entries(struct cpn_flownet *net, size_t *out)
+{
+    size_t need = net->reached.len + net->loose.len + net->play.len;
+    net->heap.len = 0;
+    if (cpn_array_reserve(&net->heap, need) != CPN_OK)
+        return NOMEM();
+    struct cpn_flow_sentry *h = net->heap.items;
+    size_t len = 0;
+    for (size_t i = 0; i < net->reached.len; i++) {
+        uint32_t rid = net->reached.items[i];
+        const struct cpn_flow_resource *r = &net->res[rid];
+        if (r->fill == net->stamp && r->ucnt)
+            h[len++] =
+                (struct cpn_flow_sentry){max2(r->capacity - r->frozen, 0) / r->u, rid,
+                                         net->groups[rid].hlen > 0 ? ENTRY_RES_GROUP : ENTRY_RES};
+    }
+    for (size_t i = 0; i < net->loose.len; i++) {
+        uint32_t cid = net->loose.items[i];
+        const struct cpn_flow_class *c = &net->classes.items[cid];
+        double bound = entry_bound(net, c);
+        if (isfinite(bound))
+            h[len++] = (struct cpn_flow_sentry){bound / c->weight, CAP_ITEM | cid, ENTRY_BOUND};
+    }
+    for (size_t i = 0; i < net->play.len; i++) {
+        uint32_t rid = net->play.items[i];
+        double b = net->groups[rid].hlen ? group_bmin(net, rid) : INFINITY;
+        if (isfinite(b))
+            h[len++] = (struct cpn_flow_sentry){b, rid, ENTRY_GROUP_BOUND};
+    }
+    *out = len;
+    return CPN_OK;
+}
+
+/* The group bound entry of group @p r came first at level @p x: its unfrozen classes whose bound
+ * (as the filling enforces it) is reached freeze at it.  Returns the smallest bound / weight of
+ * those left, where the entry goes next (INFINITY: none). */
+static int group_bound_due(struct cpn_flownet *net, uint32_t r, double x, double now, double *next)
+{
+    const struct cpn_flow_group *g = &net->groups[r];
+    double m = INFINITY;
+    net->pick.len = 0;
+    for (uint32_t j = 0; j < g->hlen; j++) {
+        uint32_t cid = g->heap[j].cls;
+        const struct cpn_flow_class *c = &net->classes.items[cid];
+        if (c->fstamp == net->stamp)
+            continue;
+        double b = entry_bound(net, c) / c->weight;
+        if (b <= x * (1 + FLOW_TIE_REL)) {
+            if (cpn_array_push(&net->pick, cid) != CPN_OK)
+                return NOMEM();
+        } else {
+            m = min2(m, b);
+        }
+    }
+    for (size_t j = 0; j < net->pick.len; j++) {
+        int rc = freeze_bound(net, net->pick.items[j], now);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    *next = m;
+    return CPN_OK;
+}
+
+/* Progressive filling over what is in play: the level rises; the resource whose share
+ * (capacity - frozen) / unfrozen weight is smallest saturates and freezes every unfrozen class
+ * crossing it (its own group at once, others one by one); a class whose bound / weight is
+ * reached freezes at its bound. */
+static int fill(struct cpn_flownet *net, double now)
+{
+    size_t len = 0;
+    init_resources(net);
+    int rc = fill_entries(net, &len);
+    if (rc != CPN_OK)
+        return rc;
+    struct cpn_flow_sentry *h = net->heap.items;
+    /* The queue of entries by key: small fillings (the common case) sort their entries once and
+     * consume them from the front, a stale key moving back by insertion; large ones keep a
+     * binary heap.  Either way h[head] is the entry with the smallest key. */
+    int sorted = len <= FLOW_SORTED;
+    size_t head = 0;
+    if (sorted)
+        insertion_sort(h, len);
+    else
+        for (size_t i = len / 2; i-- > 0;)
+            sift_down(h, len, i);
+    double level = 0;
+    while (head < len) {
+        uint32_t item = h[head].item;
+        double key = h[head].key;
+        if (h[head].rank == ENTRY_GROUP_BOUND) {
+            double next = INFINITY;
+            if (net->groups[item].fstamp != net->stamp) {
+                level = key <= level * (1 + FLOW_TIE_REL) ? level : key;
+                rc = group_bound_due(net, item, key, now, &next);
+                if (rc != CPN_OK)
+                    return rc;
+            }
+            if (isfinite(next) && net->groups[item].fstamp != net->stamp) {
+                h[head].key = next; /* the group's next bound */
+                queue_rekey(h, head, len, sorted);
+            } else {
+                queue_pop(h, &head, &len, sorted);
+            }
+            continue;
+        }
+        if (item & CAP_ITEM) {
+            uint32_t cid = item & ~CAP_ITEM;
+            queue_pop(h, &head, &len, sorted);
+            const struct cpn_flow_class *c = &net->classes.items[cid];
+            if (class_frozen(net, c))
+                continue;
+            level = key <= level * (1 + FLOW_TIE_REL) ? level : key;
+            rc = freeze_bound(net, cid, now);
+            if (rc != CPN_OK)
+                return rc;
+            continue;
+        }
+        struct cpn_flow_resource *r = &net->res[item];
+        if (r->ucnt == 0) {
+            queue_pop(h, &head, &len, sorted);
+            continue;
+        }
+        if (r->u < FLOW_REWEIGH * r->u_base)
+            reweigh(net, r, item); /* u kept by subtraction lost too many digits */
+        double share = max2(r->capacity - r->frozen, 0) / r->u;
+        if (share > key) { /* stale key: the share rose as other classes froze */
+            h[head].key = share;
+            queue_rekey(h, head, len, sorted);
+            continue;
+        }
+        queue_pop(h, &head, &len, sorted);
+        level = share <= level * (1 + FLOW_TIE_REL) ? level : share;
+        /* The resource becomes (or stays) a bottleneck: its group takes the level. */
+        struct cpn_flow_group *g = &net->groups[item];
+        if (g->stamp != net->stamp) {
+            g->stamp = net->stamp;
+            net->play.items[net->play.len++] = item;
+        }
+        if (g->fstamp != net->stamp)
+            freeze_group(net, item, level);
+        if (r->ucnt && (rc = freeze_others(net, item, level, now)) != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
+/* Apply the filling: new group levels (loads, timers), classes entering their new groups. */
+static int apply(struct cpn_flownet *net, double now)
+{
+    for (size_t i = 0; i < net->play.len; i++) {
+        uint32_t rid = net->play.items[i];
+        struct cpn_flow_group *g = &net->groups[rid];
+        if (g->fstamp != net->stamp || g->theta_new == g->theta)
+            continue;
+        group_advance(g, now);
+        g->theta = g->theta_new;
+        if (cpn_flow_retime_(net, rid) != CPN_OK)
+            return CPN_ENOMEM;
+    }
+    for (size_t i = 0; i < net->moves.len; i++) {
+        struct cpn_flow_move m = net->moves.items[i];
+        struct cpn_flow_class *c = &net->classes.items[m.cls];
+        int rc = CPN_OK;
+        if (m.dest >= net->n_res) { /* at its bound: the new rate from now on */
+            c->service = class_service(net, c, now);
+            c->t_service = now;
+            c->brate = m.new_rate;
+        }
+        if (m.dest != c->grp)
+            rc = cpn_flow_group_enter_(net, m.cls, m.dest, now, m.reuse);
+        if (rc == CPN_OK)
+            rc = m.dest < net->n_res ? cpn_flow_retime_(net, m.dest)
+                                     : cpn_flow_cap_schedule_(net, m.cls, now);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < net->garbage.len; i++) {
+        uint32_t pid = net->garbage.items[i];
+        const struct cpn_flow_pair *p = &net->pairs.items[pid];
+        if (p->g != CPN_NONE && p->cnt == 0)
+            cpn_flow_pair_delete_(net, pid);
+    }
+    for (size_t i = 0; i < net->play.len; i++) { /* rebase the clocks of emptied groups */
+        struct cpn_flow_group *g = &net->groups[net->play.items[i]];
+        if (g->hlen == 0) {
+            g->vtime = 0;
+            g->t_v = now;
+        }
+    }
+    return CPN_OK;
+}
+
+int cpn_flow_solve_(struct cpn_flownet *net, double now)
+{
+    int rc = collect(net);
+    if (rc == CPN_OK)
+        rc = fill(net, now);
+    if (rc == CPN_OK)
+        rc = apply(net, now);
+    if (rc == CPN_OK)
+        rc = cpn_flow_retime_flush_(net, now);
+    if (rc != CPN_OK)
+        return rc;
+    net->stats.solves++;
+    net->stats.solved_classes += net->play.len + net->loose.len;
+    net->stats.solved_resources += net->reached.len;
+    net->stats.moved_classes += net->moves.len;
+    return CPN_OK;
+}

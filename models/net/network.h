@@ -1,0 +1,122 @@
+/**
+ * @file models/net/network.h
+ * @brief The network as the rest of cpnsim sees it: topology + routes + transport caps + fluid
+ *        flows, behind one "transfer these bytes from A to B" call.
+ *
+ * A transfer picks its path (an explicit path, or the shortest path by latency from
+ * models/net/route.h), computes its per-flow cap from the path's hops and the transport profile
+ * (models/net/transport.h; cached per (path, profile)), and starts a fluid flow (models/net/flow.h) on the
+ * directed links of the path, resource id d = 2 x link + direction (models/net/topology.h).  A
+ * multipath transfer splits its bytes over the k shortest simple paths (Yen) in proportion to the
+ * rates they currently offer (cpn_flownet_path_offer) or to given ratios.
+ *
+ * The network also samples link utilisation for the time series: the mean utilisation of each
+ * directed link since the previous sample, from the flow model's exact integrals.
+ */
+#ifndef CPN_MODELS_NET_NETWORK_H
+#define CPN_MODELS_NET_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/net/flow.h"
+#include "models/net/route.h"
+#include "models/net/topology.h"
+#include "models/net/transport.h"
+
+struct cpn_engine;
+struct cpn_network;
+
+/** Most paths a multipath transfer may use (bounded so that its workspace is on the stack). */
+#define CPN_NETWORK_MAX_PATHS 16
+
+/** One transfer (parameters of cpn_network_transfer()). */
+struct cpn_transfer {
+    uint32_t src;                  /**< source node index */
+    uint32_t dst;                  /**< destination node index (== src: completes at once) */
+    double size;                   /**< bytes [B], finite, >= 0 */
+    const struct cpn_path *path;   /**< explicit path from src to dst, or NULL: shortest */
+    enum cpn_transport_kind profile; /**< transport profile (CPN_TRANSPORT_IDEAL: no cap) */
+    double weight;                 /**< max-min weight, > 0 (1 for plain max-min) */
+    cpn_flow_done_fn *done;        /**< completion callback (may be NULL) */
+    void *ctx;                     /**< passed to @c done (borrowed) */
+    uint64_t id;                   /**< owner's id, passed to @c done */
+};
+
+/**
+ * Create the network of a topology.
+ * @param eng engine (borrowed; outlives the network).
+ * @param topo topology (borrowed; outlives the network; its links' capacities are read now).
+ * @param router router over @p topo (borrowed; outlives the network).
+ * @param out receives the network (caller frees with cpn_network_free()).
+ * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ENOMEM.  O(links).
+ *         Links that are down get capacity 0 (flows crossing them stall).
+ */
+int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct cpn_router *router,
+                    struct cpn_network **out);
+
+/** Free the network and its flows (no callbacks); accepts NULL. */
+void cpn_network_free(struct cpn_network *net);
+
+/** The fluid flow model underneath (borrowed; lives as long as the network). */
+struct cpn_flownet *cpn_network_flows(struct cpn_network *net);
+
+/** Set the defaults of a profile (NIC rate, window, ...) used by later transfers. */
+int cpn_network_set_profile(struct cpn_network *net, const struct cpn_transport *profile);
+
+/**
+ * Compute the transport cap of @p profile on @p path.
+ * @param cap receives the cap [B/s] (INFINITY when nothing binds or the path is empty).
+ * @return CPN_OK; CPN_EINVAL for NULL arguments or a path not from this network's router.
+ *         O(hops) the first time per (path, profile), O(1) afterwards (cached).
+ */
+int cpn_network_cap(struct cpn_network *net, const struct cpn_path *path,
+                    enum cpn_transport_kind profile, double *cap);
+
+/**
+ * Start a transfer now.
+ * @param out receives the flow handle (may be NULL).
+ * @return CPN_OK; CPN_EUNREACH when no path joins src and dst (message names both nodes);
+ *         CPN_EINVAL for a bad size or weight, an unknown node, or a path whose ends are not
+ *         src and dst; CPN_ENOMEM.  Side effects: starts a flow (schedules its events).
+ */
+int cpn_network_transfer(struct cpn_network *net, const struct cpn_transfer *t, cpn_flowh *out);
+
+/**
+ * Start a transfer split over up to @p k paths: the k shortest simple paths by latency (Yen),
+ * each carrying bytes in proportion to @p ratio (length k; NULL: in proportion to the rates
+ * the paths offer now, cpn_flownet_path_offer).  Each part is its own flow with the same
+ * callback and id; the caller counts completions.  A part of 0 bytes is not started.
+ * @param k paths wanted, 1..CPN_NETWORK_MAX_PATHS (fewer exist: fewer are used).
+ * @param flows receives the handles (length k; CPN_FLOWH_NONE for unused parts; may be NULL).
+ * @param n_started receives the number of flows started (the callbacks to expect).
+ * @return as cpn_network_transfer(); CPN_ERANGE for k outside 1..CPN_NETWORK_MAX_PATHS.
+ */
+int cpn_network_transfer_multipath(struct cpn_network *net, const struct cpn_transfer *t,
+                                   uint32_t k, const double *ratio, cpn_flowh *flows,
+                                   uint32_t *n_started);
+
+/**
+ * Mean utilisation of every directed link since the previous call (or since the start): for
+ * directed link d, (integral of load/capacity over the interval) / interval length.
+ * @param util receives 2 x links values in [0, 1] (0 for a zero-length interval).
+ * @param n length of @p util; must be 2 x the topology's link count.
+ * @return CPN_OK; CPN_EINVAL for NULL @p util or a wrong @p n.  O(links).
+ */
+int cpn_network_sample(struct cpn_network *net, float *util, size_t n);
+
+/**
+ * Totals over the run so far (from time 0 to now).
+ * @param link_util receives the time-mean utilisation of every directed link [1], length
+ *        2 x links (may be NULL); 0 at time 0.
+ * @param link_bytes receives the bytes carried summed over directed links [B] (may be NULL).
+ * @param mean_util receives the mean of @p link_util over directed links [1] (may be NULL).
+ * @return CPN_OK.  O(links).
+ */
+int cpn_network_totals(struct cpn_network *net, double *link_util, double *link_bytes,
+                       double *mean_util);
+
+/** Number of directed links (2 x the topology's links): the length of utilisation arrays. */
+size_t cpn_network_dlinks(const struct cpn_network *net);
+
+#endif /* CPN_MODELS_NET_NETWORK_H */

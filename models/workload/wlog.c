@@ -1,0 +1,493 @@
+/* Readers of real workload logs and the origin mapping (see workload logs.h).  The per-format line
+ * parsers are in trace_swf.c and trace_csv.c (models/workload/wlog_reader.h). */
+#include "models/workload/wlog.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_heapsort.h>
+#include <gsl/gsl_randist.h>
+#include <zlib.h>
+
+#include "models/workload/wlog_reader.h"
+#include "sim/error.h"
+
+/* zlib read buffer [B]: large enough that inflating is not dominated by call overhead. */
+#define GZ_BUFFER (256u * 1024u)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Helpers shared with the format parsers */
+
+/* Report a malformed line (or count it under on-error=skip).  Always returns 1. */
+int cpn_wlog_bad(struct cpn_wlog_reader *r, const char *fmt, ...)
+{
+    r->t->stats.malformed++;
+    if (!r->first_bad)
+        r->first_bad = r->line;
+    if (r->opt->on_error == CPN_WLOG_FAIL) {
+        va_list ap;
+        va_start(ap, fmt);
+        cpn_diag_verror(r->diag, r->path, r->line, fmt, ap);
+        va_end(ap);
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Field parsers.  Each returns 0 when the whole token is a valid value. */
+
+int cpn_wlog_parse_long(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cpn_wlog_parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Lines and groups */
+
+/*
+ * Read the next line into r->buf without its line end.  Returns 1 for a line, 0 at the end of
+ * the file, -1 on a read error (reported).  An overlong line is consumed and reported as
+ * malformed; 2 is returned for it.
+ */
+/* Report a zlib read error, if any; returns -1 when there was one. */
+static int read_error(struct cpn_wlog_reader *r, long line)
+{
+    int err;
+    const char *msg = gzerror(r->gz, &err);
+    if (err == Z_OK || err == Z_STREAM_END)
+        return 0;
+    size_t n = strlen(r->path);
+    if (strncmp(msg, r->path, n) == 0 && strncmp(msg + n, ": ", 2) == 0)
+        msg += n + 2; /* zlib prefixes the path; diag already does */
+    cpn_diag_error(r->diag, r->path, line, "cannot read: %s", msg);
+    return -1;
+}
+
+static int next_line(struct cpn_wlog_reader *r)
+{
+    if (!gzgets(r->gz, r->buf, (int)sizeof r->buf))
+        return read_error(r, r->line + 1);
+    r->line++;
+    r->t->stats.lines++;
+    size_t n = strlen(r->buf);
+    if (n && r->buf[n - 1] != '\n' && read_error(r, r->line) != 0)
+        return -1; /* a line cut by a damaged file is not parsed */
+    if (n == sizeof r->buf - 1 && r->buf[n - 1] != '\n') {
+        /* Consume the rest of the overlong line. */
+        char skip[1024];
+        while (gzgets(r->gz, skip, (int)sizeof skip) && skip[strlen(skip) - 1] != '\n')
+            ;
+        cpn_wlog_bad(r, "line is longer than %d characters", CPN_WLOG_MAX_LINE);
+        return 2;
+    }
+    while (n && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r'))
+        r->buf[--n] = '\0';
+    return 1;
+}
+
+static int is_blank(const char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    return *s == '\0';
+}
+
+int cpn_wlog_push_job(struct cpn_wlog_reader *r, const struct cpn_wlog_job *j)
+{
+    if (cpn_array_push(&r->jobs, *j) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, "out of memory for trace jobs");
+    r->t->stats.records++;
+    return CPN_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading */
+
+/* Read every line; returns CPN_OK or a fatal code (ENOMEM, a read error or a bad header). */
+static int read_all(struct cpn_wlog_reader *r)
+{
+    static const char *const headers[CPN_WLOG_NFORMATS] = {
+        NULL, CPN_WLOG_PHILLY_HEADER, CPN_WLOG_ALIBABA_HEADER, CPN_WLOG_AZURE_HEADER};
+    static const char *const names[CPN_WLOG_NFORMATS] = {"SWF", "Philly", "Alibaba pod",
+                                                           "Azure LLM inference"};
+    enum cpn_wlog_format fmt = r->t->format;
+    int got;
+    while ((got = next_line(r)) != 0) {
+        if (got < 0)
+            return CPN_ESCENARIO;
+        if (got == 2 || is_blank(r->buf))
+            continue;
+        char *s = r->buf;
+        int rc = CPN_OK;
+        if (fmt == CPN_WLOG_SWF) {
+            const char *p = s;
+            while (isspace((unsigned char)*p))
+                p++;
+            if (*p == ';')
+                rc = cpn_wlog_swf_header(r, p);
+            else
+                cpn_wlog_swf_line(r, &rc);
+        } else if (!r->header_seen) {
+            if (strncmp(s, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
+                s += 3;
+            if (strcmp(s, headers[fmt]) != 0) {
+                cpn_diag_error(r->diag, r->path, r->line,
+                               "header \"%s\" is not the %s CSV header (expected \"%s\")", s,
+                               names[fmt], headers[fmt]);
+                return CPN_ESCENARIO;
+            }
+            r->header_seen = 1;
+        } else if (fmt == CPN_WLOG_PHILLY) {
+            cpn_wlog_philly_line(r, &rc);
+        } else if (fmt == CPN_WLOG_ALIBABA) {
+            cpn_wlog_alibaba_line(r, &rc);
+        } else {
+            cpn_wlog_azure_line(r, &rc);
+        }
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
+static int cmp_job(const void *a, const void *b)
+{
+    const struct cpn_wlog_job *x = a, *y = b;
+    if (x->submit != y->submit)
+        return x->submit < y->submit ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+static int cmp_request(const void *a, const void *b)
+{
+    const struct cpn_wlog_request *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * Sort n records of @p size bytes at *base by (time, line) unless already in that order (SWF
+ * logs usually are).  gsl_heapsort_index permutes indices only (moving 64-byte records inside
+ * the heap was 5x slower on the Philly workload log); the records are then copied once into a new
+ * buffer that replaces *base, with capacity *cap = n.  CPN_OK or CPN_ENOMEM (*base untouched).
+ */
+static int sort_records(void **base, size_t *cap, size_t n, size_t size, gsl_comparison_fn_t cmp)
+{
+    const char *p = *base;
+    size_t i = 1;
+    while (i < n && cmp(p + (i - 1) * size, p + i * size) <= 0)
+        i++;
+    if (i >= n)
+        return CPN_OK;
+    size_t *perm = malloc(n * sizeof *perm);
+    char *sorted = malloc(n * size);
+    if (!perm || !sorted) {
+        free(perm);
+        free(sorted);
+        return CPN_ERROR(CPN_ENOMEM, "out of memory sorting trace records");
+    }
+    gsl_heapsort_index(perm, *base, n, size, cmp);
+    for (i = 0; i < n; i++)
+        memcpy(sorted + i * size, p + perm[i] * size, size);
+    free(perm);
+    free(*base);
+    *base = sorted;
+    *cap = n;
+    return CPN_OK;
+}
+
+/* Workload log time of the earliest record, made 0 for date-time formats. */
+static double time_origin(const struct cpn_wlog_reader *r)
+{
+    if (r->t->format != CPN_WLOG_PHILLY && r->t->format != CPN_WLOG_AZURE)
+        return 0.0;
+    double m = INFINITY;
+    for (size_t i = 0; i < r->jobs.len; i++)
+        m = fmin(m, r->jobs.items[i].submit);
+    for (size_t i = 0; i < r->requests.len; i++)
+        m = fmin(m, r->requests.items[i].time);
+    return isfinite(m) ? m : 0.0;
+}
+
+/* Apply window, shift, scale and filters in place; sort; cut to max_records.  CPN_OK or
+ * CPN_ENOMEM. */
+static int apply_options(struct cpn_wlog_reader *r)
+{
+    const struct cpn_wlog_options *o = r->opt;
+    struct cpn_wlog *t = r->t;
+    double origin = time_origin(r);
+    if (r->have_base)
+        t->unix_start = (double)r->base + origin;
+    size_t k = 0;
+    for (size_t i = 0; i < r->jobs.len; i++) {
+        struct cpn_wlog_job j = r->jobs.items[i];
+        double tt = j.submit - origin;
+        if (!(tt >= o->t0 && tt < o->t1) || j.units < o->min_units || j.units > o->max_units ||
+            (o->completed_only && j.status != CPN_WLOG_UNKNOWN &&
+             j.status != CPN_WLOG_COMPLETED))
+            continue;
+        j.submit = o->offset + o->time_scale * (tt - o->t0);
+        r->jobs.items[k++] = j;
+    }
+    r->jobs.len = k;
+    k = 0;
+    for (size_t i = 0; i < r->requests.len; i++) {
+        struct cpn_wlog_request q = r->requests.items[i];
+        double tt = q.time - origin;
+        if (!(tt >= o->t0 && tt < o->t1))
+            continue;
+        q.time = o->offset + o->time_scale * (tt - o->t0);
+        r->requests.items[k++] = q;
+    }
+    r->requests.len = k;
+    int rc = sort_records((void **)&r->jobs.items, &r->jobs.cap, r->jobs.len, sizeof *r->jobs.items,
+                          cmp_job);
+    if (rc == CPN_OK)
+        rc = sort_records((void **)&r->requests.items, &r->requests.cap, r->requests.len,
+                          sizeof *r->requests.items, cmp_request);
+    if (rc != CPN_OK)
+        return rc;
+    if (o->max_records) {
+        if (r->jobs.len > o->max_records)
+            r->jobs.len = o->max_records;
+        if (r->requests.len > o->max_records)
+            r->requests.len = o->max_records;
+    }
+    t->stats.kept = r->jobs.len + r->requests.len;
+    t->stats.filtered = t->stats.records - t->stats.kept;
+    return CPN_OK;
+}
+
+void cpn_wlog_options_default(struct cpn_wlog_options *o)
+{
+    *o = (struct cpn_wlog_options){.t0 = 0.0,
+                                     .t1 = INFINITY,
+                                     .offset = 0.0,
+                                     .time_scale = 1.0,
+                                     .min_units = 0,
+                                     .max_units = UINT32_MAX,
+                                     .completed_only = 0,
+                                     .max_records = 0,
+                                     .on_error = CPN_WLOG_FAIL,
+                                     .parameters = NAN};
+}
+
+static const char *const FORMAT_NAMES[CPN_WLOG_NFORMATS] = {"swf", "philly", "alibaba", "azure"};
+
+int cpn_wlog_format_parse(const char *name, enum cpn_wlog_format *out)
+{
+    if (!name || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_wlog_format_parse: NULL argument");
+    for (int f = 0; f < CPN_WLOG_NFORMATS; f++)
+        if (strcmp(name, FORMAT_NAMES[f]) == 0) {
+            *out = (enum cpn_wlog_format)f;
+            return CPN_OK;
+        }
+    return CPN_ERROR(CPN_ENOENT,
+                     "trace format \"%s\" is unknown (use swf, philly, alibaba or azure)", name);
+}
+
+const char *cpn_wlog_format_name(enum cpn_wlog_format f)
+{
+    return (unsigned)f < CPN_WLOG_NFORMATS ? FORMAT_NAMES[f] : "?";
+}
+
+static int check_options(const struct cpn_wlog_options *o)
+{
+    if (!(o->t1 > o->t0) || isnan(o->t0) || !isfinite(o->offset))
+        return CPN_ERROR(CPN_EINVAL, "trace window [%g s, %g s) is empty or offset %g s invalid",
+                         o->t0, o->t1, o->offset);
+    if (!(o->time_scale > 0) || !isfinite(o->time_scale))
+        return CPN_ERROR(CPN_EINVAL, "trace time scale %g is not a finite number > 0",
+                         o->time_scale);
+    if (o->min_units > o->max_units)
+        return CPN_ERROR(CPN_EINVAL, "trace filter min units %u > max units %u",
+                         (unsigned)o->min_units, (unsigned)o->max_units);
+    if ((unsigned)o->on_error > CPN_WLOG_SKIP)
+        return CPN_ERROR(CPN_EINVAL, "trace on-error mode %d is unknown", (int)o->on_error);
+    return CPN_OK;
+}
+
+int cpn_wlog_read(const char *path, enum cpn_wlog_format format,
+                    const struct cpn_wlog_options *opt, struct cpn_diag *diag,
+                    struct cpn_wlog **out)
+{
+    struct cpn_wlog_options defaults;
+    if (out)
+        *out = NULL;
+    if (!path || !diag || !out || (unsigned)format >= CPN_WLOG_NFORMATS)
+        return CPN_ERROR(CPN_EINVAL, "cpn_wlog_read: NULL argument or unknown format");
+    if (!opt) {
+        cpn_wlog_options_default(&defaults);
+        opt = &defaults;
+    }
+    int rc = check_options(opt);
+    if (rc != CPN_OK)
+        return rc;
+    struct cpn_wlog_reader *r = calloc(1, sizeof *r);
+    struct cpn_wlog *t = calloc(1, sizeof *t);
+    if (!r || !t) {
+        rc = CPN_ERROR(CPN_ENOMEM, "out of memory reading %s", path);
+        goto fail;
+    }
+    static const char *const kinds[CPN_WLOG_NFORMATS] = {"batch", "training", "training",
+                                                           "inference"};
+    t->format = format;
+    t->kind = kinds[format];
+    t->unix_start = NAN;
+    t->max_procs = -1;
+    r->path = path;
+    r->diag = diag;
+    r->opt = opt;
+    r->t = t;
+    errno = 0;
+    r->gz = gzopen(path, "rb");
+    if (!r->gz) {
+        cpn_diag_error(diag, path, 0, "cannot open: %s", errno ? strerror(errno) : "out of memory");
+        rc = CPN_ERROR(CPN_ENOINPUT, "cannot open trace %s", path);
+        goto fail;
+    }
+    gzbuffer(r->gz, GZ_BUFFER);
+    rc = read_all(r);
+    if (rc == CPN_OK && format != CPN_WLOG_SWF && !r->header_seen) {
+        cpn_diag_error(diag, path, 0, "file is empty (expected the %s CSV header first)",
+                       cpn_wlog_format_name(format));
+        rc = CPN_ESCENARIO;
+    }
+    if (rc == CPN_ESCENARIO) {
+        rc = CPN_ERROR(CPN_ESCENARIO, "%s: cannot read the trace", path);
+        goto fail;
+    }
+    if (rc != CPN_OK)
+        goto fail;
+    if (t->stats.malformed && opt->on_error == CPN_WLOG_FAIL) {
+        rc = CPN_ERROR(CPN_ESCENARIO, "%s: %zu malformed line%s", path, t->stats.malformed,
+                       t->stats.malformed == 1 ? "" : "s");
+        goto fail;
+    }
+    if (t->stats.malformed)
+        cpn_diag_warning(diag, path, 0, "%zu malformed line%s skipped (the first at line %ld)",
+                         t->stats.malformed, t->stats.malformed == 1 ? "" : "s", r->first_bad);
+    if ((rc = apply_options(r)) != CPN_OK)
+        goto fail;
+    t->jobs = r->jobs.items;
+    t->njobs = r->jobs.len;
+    t->requests = r->requests.items;
+    t->nrequests = r->requests.len;
+    t->groups = r->groups.items;
+    t->ngroups = r->groups.len;
+    gzclose(r->gz);
+    cpn_array_release(&r->partition);
+    free(r);
+    *out = t;
+    return CPN_OK;
+fail:
+    if (r) {
+        if (r->gz)
+            gzclose(r->gz);
+        for (size_t i = 0; i < r->groups.len; i++)
+            free(r->groups.items[i]);
+        cpn_array_release(&r->groups);
+        cpn_array_release(&r->jobs);
+        cpn_array_release(&r->requests);
+        cpn_array_release(&r->partition);
+    }
+    free(r);
+    free(t);
+    return rc;
+}
+
+void cpn_wlog_free(struct cpn_wlog *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->ngroups; i++)
+        free(t->groups[i]);
+    free(t->groups);
+    free(t->jobs);
+    free(t->requests);
+    free(t);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Origins */
+
+int cpn_wlog_assign_origins(const struct cpn_wlog_job *jobs, size_t n,
+                              const struct cpn_wlog_origin_map *map, gsl_rng *rng,
+                              uint32_t *origins)
+{
+    if (!map || (n && !origins) || map->norigins == 0)
+        return CPN_ERROR(CPN_EINVAL, "cpn_wlog_assign_origins: NULL argument or no origins");
+    switch (map->rule) {
+    case CPN_WLOG_BY_GROUP:
+        if ((n && !jobs) || (map->ngroups && !map->group_origin))
+            return CPN_ERROR(CPN_EINVAL, "origin by group needs the jobs and the group table");
+        if (map->default_origin != CPN_NONE && map->default_origin >= map->norigins)
+            return CPN_ERROR(CPN_ERANGE, "default origin %u is not below %u origins",
+                             (unsigned)map->default_origin, (unsigned)map->norigins);
+        for (size_t i = 0; i < map->ngroups; i++)
+            if (map->group_origin[i] != CPN_NONE && map->group_origin[i] >= map->norigins)
+                return CPN_ERROR(CPN_ERANGE, "origin %u of group %zu is not below %u origins",
+                                 (unsigned)map->group_origin[i], i, (unsigned)map->norigins);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t g = jobs[i].group;
+            uint32_t o = g != CPN_NONE && g < map->ngroups ? map->group_origin[g] : CPN_NONE;
+            if (o == CPN_NONE)
+                o = map->default_origin;
+            if (o == CPN_NONE)
+                return CPN_ERROR(CPN_ENOENT,
+                                 "trace line %u: group %u has no origin and no default is given",
+                                 (unsigned)jobs[i].line, (unsigned)g);
+            origins[i] = o;
+        }
+        return CPN_OK;
+    case CPN_WLOG_ROUND_ROBIN:
+        for (size_t i = 0; i < n; i++)
+            origins[i] = (uint32_t)(i % map->norigins);
+        return CPN_OK;
+    case CPN_WLOG_WEIGHTED: {
+        if (!map->weights || !rng)
+            return CPN_ERROR(CPN_EINVAL, "weighted origins need weights and a generator");
+        double total = 0.0;
+        for (uint32_t i = 0; i < map->norigins; i++) {
+            if (!(map->weights[i] >= 0) || !isfinite(map->weights[i]))
+                return CPN_ERROR(CPN_ERANGE, "origin weight %u is %g, not a finite number >= 0",
+                                 (unsigned)i, map->weights[i]);
+            total += map->weights[i];
+        }
+        if (!(total > 0))
+            return CPN_ERROR(CPN_ERANGE, "origin weights are all 0");
+        gsl_ran_discrete_t *table = gsl_ran_discrete_preproc(map->norigins, map->weights);
+        if (!table)
+            return CPN_ERROR(CPN_ENOMEM, "cannot build the origin alias table");
+        for (size_t i = 0; i < n; i++)
+            origins[i] = (uint32_t)gsl_ran_discrete(rng, table);
+        gsl_ran_discrete_free(table);
+        return CPN_OK;
+    }
+    }
+    return CPN_ERROR(CPN_EINVAL, "origin rule %d is unknown", (int)map->rule);
+}

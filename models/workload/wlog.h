@@ -1,0 +1,245 @@
+/**
+ * @file models/workload/wlog.h
+ * @brief Readers of workload logs (SWF, Philly CSV, Alibaba GPU 2023 pods, Azure LLM
+ *        inference) into arrays of plain records, and the mapping of records to origins.
+ *
+ * Formats and field rules (docs/models-workload.md has the long form; the field lists are in
+ * shared/reference/traces.md):
+ *
+ * - **SWF** (Standard Workload Format v2.2, Parallel Workloads Archive,
+ *   www.cs.huji.ac.il/labs/parallel/workload/swf.html): 18 whitespace-separated numeric fields,
+ *   `;` header lines (`MaxProcs`, `UnixStartTime`, `Partition: N name` are kept).  `.swf` and
+ *   `.swf.gz` are read by one code path (zlib gzopen/gzgets read plain files transparently).
+ *   Job kind "batch".  submit = field 2; runtime = field 4; walltime estimate = field 9;
+ *   units = field 8 (requested processors) when > 0, else field 5 (allocated processors)
+ *   (Assumption: the request is what a scheduler sees when the job is submitted; many PWA logs
+ *   leave field 8 at -1, and allocated may exceed requested through node rounding, swf.html
+ *   fields 5 and 8; CloudSim Plus reads the same two fields); memory = field 10 (requested KB per
+ * processor) when > 0 else field 7 (used KB per processor), times units, times 1024 B (Assumption:
+ * the PWA "KB" is the kibibyte); status = field 11; group = field 16 (partition), named from the
+ * header's `Partition:` lines or by its number.  -1 means unknown: runtime, walltime and memory
+ * become NAN, status CPN_WLOG_UNKNOWN, group CPN_NONE; a job whose submit time or both processor
+ * fields are unknown is malformed.  Every one of the 18 fields must be a number (integers for the
+ *   count/id fields 1, 5, 8, 11-17).
+ * - **Philly** (`timestamp,duration,num_gpus,gpu_time,cluster`; the Pollux reduction of the
+ *   Microsoft Philly workload log, Jeon et al., ATC'19; Qiao et al., OSDI'21): kind "training";
+ *   submit = timestamp (UTC date-time "YYYY-MM-DD hh:mm:ss"), runtime = duration [s],
+ *   units = num_gpus, group = cluster (virtual-cluster hash); status unknown.
+ * - **Alibaba** GPU 2023 `openb_pod_list_*.csv` (Weng et al., ATC'23): kind "training";
+ *   submit = creation_time [s], runtime = deletion_time - scheduled_time when both are given,
+ *   else NAN; units = num_gpu (0 for CPU-only pods), unit_share = gpu_milli / 1000,
+ *   cpus = cpu_milli / 1000, memory = memory_mib x 2^20 B, group = qos class (LS, BE, ...),
+ *   status from pod_phase (Succeeded, Failed, Running, Pending).  gpu_spec is not kept.
+ * - **Azure** LLM inference (`TIMESTAMP,ContextTokens,GeneratedTokens`, Azure Public Dataset
+ *   2023): requests, kind "inference"; time = TIMESTAMP (date-time with fractional seconds);
+ *   FLOP = 2 x parameters x (context + generated tokens): the forward pass costs about 2N FLOP
+ *   per token for N non-embedding parameters (Kaplan et al., "Scaling Laws for Neural Language
+ *   Models", arXiv:2001.08361, 2020, §2.1, Table 1).  Approximation: ignores the attention
+ *   term 2 n_layer n_ctx d_attn, small against 2N for contexts much shorter than 12 d_model.
+ *
+ * Times: SWF submit times are already relative to the log start (header UnixStartTime, kept in
+ * cpn_wlog.unix_start).  Date-times (Philly, Azure) are read as UTC and made relative to the
+ * earliest record of the file; Alibaba times are already relative.  Then the mapping options
+ * apply: records with t0 <= time < t1 are kept and moved to offset + time_scale x (time - t0);
+ * filters (units, completed only) and max_records follow; records are sorted by time (ties by
+ * source line), so the result is ready to be replayed in order.
+ *
+ * Errors: a malformed data line is a located error reported through a struct cpn_diag, e.g.
+ * `cpnsim: LCG.swf:12: field 5 "procs": "x1" is not an integer (use a whole number or -1 for
+ * unknown)`.  All malformed lines of a file are reported (then CPN_ESCENARIO is returned),
+ * unless on_error is CPN_WLOG_SKIP: then malformed lines are dropped, counted in the stats,
+ * and one warning gives the count.  Blank lines are ignored everywhere.  A wrong CSV header is
+ * always an error.
+ *
+ * Names: this module's prefix is `cpn_wlog_` (for "workload log"), distinct from the
+ * HDF5 output writer's `cpn_trace_` (output/trace.h); both can be included together.
+ *
+ * Speed: one fixed line buffer, fields parsed in place with strtol/strtod (C locale: cpnsim
+ * never sets LC_NUMERIC), no allocation per line but the amortised growth of the record array.
+ */
+#ifndef CPN_MODELS_WORKLOAD_WLOG_H
+#define CPN_MODELS_WORKLOAD_WLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "sim/diag.h"
+
+/** Longest accepted line of a workload log file [characters, newline excluded]. */
+#define CPN_WLOG_MAX_LINE 4095
+
+/** Largest accepted SWF partition number (partitions index a table). */
+#define CPN_WLOG_MAX_PARTITION 1000000
+
+/** Workload log file formats. */
+enum cpn_wlog_format {
+    CPN_WLOG_SWF,     /**< Standard Workload Format, plain or gzip */
+    CPN_WLOG_PHILLY,  /**< Philly job CSV (Pollux reduction) */
+    CPN_WLOG_ALIBABA, /**< Alibaba GPU 2023 openb pod list CSV */
+    CPN_WLOG_AZURE,   /**< Azure LLM inference CSV (requests) */
+    CPN_WLOG_NFORMATS /**< number of formats (not a format) */
+};
+
+/** Job status as the workload log records it. */
+enum cpn_wlog_status {
+    CPN_WLOG_UNKNOWN,   /**< not recorded (-1 in SWF; all Philly jobs) */
+    CPN_WLOG_COMPLETED, /**< SWF 1; Alibaba Succeeded */
+    CPN_WLOG_FAILED,    /**< SWF 0; Alibaba Failed */
+    CPN_WLOG_CANCELLED, /**< SWF 5 */
+    CPN_WLOG_RUNNING,   /**< Alibaba Running (still running when the workload log was cut) */
+    CPN_WLOG_PENDING,   /**< Alibaba Pending (never scheduled) */
+    CPN_WLOG_OTHER      /**< any other SWF code (2, 3, 4: checkpointing) */
+};
+
+/** What to do with a malformed data line. */
+enum cpn_wlog_on_error {
+    CPN_WLOG_FAIL, /**< report every malformed line as an error; the read fails */
+    CPN_WLOG_SKIP  /**< drop malformed lines; one warning with the count */
+};
+
+/** One job of a batch or training workload log (plain data). */
+struct cpn_wlog_job {
+    double submit;     /**< submit time [s], after the mapping options */
+    double runtime;    /**< actual run time [s], or NAN when unknown */
+    double walltime;   /**< requested (estimated) run time [s], or NAN when unknown */
+    double memory;     /**< memory of the whole job [B], or NAN when unknown */
+    double cpus;       /**< CPU cores (Alibaba cpu_milli / 1000) [cores], or NAN */
+    double unit_share; /**< fraction of each unit used (Alibaba gpu_milli / 1000), else 1 */
+    uint32_t units;    /**< processors (SWF) or GPUs (Philly, Alibaba) [count] */
+    uint32_t group;    /**< partition / cluster / qos: index into cpn_wlog.groups, or CPN_NONE */
+    uint32_t line;     /**< 1-based source line in the file */
+    uint32_t id;       /**< SWF job number; otherwise the record's ordinal in the file (1-based) */
+    enum cpn_wlog_status status; /**< as recorded */
+};
+
+/** One inference request (plain data). */
+struct cpn_wlog_request {
+    double time;             /**< arrival time [s], after the mapping options */
+    double flop;             /**< work: 2 x parameters x (context + generated) [FLOP], NAN when the
+                                  model size was not given */
+    uint32_t context_tokens; /**< prompt length [tokens] */
+    uint32_t generated_tokens; /**< output length [tokens] */
+    uint32_t line;             /**< 1-based source line in the file */
+};
+
+/** Counts of one read. */
+struct cpn_wlog_stats {
+    size_t lines;     /**< lines read, headers and blank lines included */
+    size_t records;   /**< well-formed data records */
+    size_t malformed; /**< malformed data lines (skipped under CPN_WLOG_SKIP) */
+    size_t filtered;  /**< well-formed records dropped by the window, filters or max_records */
+    size_t kept;      /**< records returned */
+};
+
+/** Mapping options (the scenario gives them).  Start from cpn_wlog_options_default(). */
+struct cpn_wlog_options {
+    double t0;          /**< window start [s] in workload log time (inclusive); default 0 */
+    double t1;          /**< window end [s] in workload log time (exclusive); default +INFINITY */
+    double offset;      /**< simulated time of workload log time t0 [s]; default 0 */
+    double time_scale;  /**< factor on times relative to t0 (0.5 doubles the arrival rate;
+                             run times are not scaled), > 0; default 1 */
+    uint32_t min_units; /**< drop jobs with fewer units; default 0 */
+    uint32_t max_units; /**< drop jobs with more units; default UINT32_MAX */
+    int completed_only; /**< nonzero: drop jobs whose status is known and not COMPLETED */
+    size_t max_records; /**< keep at most this many (the earliest); 0 = no limit */
+    enum cpn_wlog_on_error on_error; /**< default CPN_WLOG_FAIL */
+    double parameters; /**< Azure: model parameters N [count] for FLOP = 2N tokens; NAN or 0
+                            leaves flop NAN; default NAN */
+};
+
+/** A read workload log.  Fields are read-only for users; free with cpn_wlog_free(). */
+struct cpn_wlog {
+    enum cpn_wlog_format format; /**< format read */
+    const char *kind; /**< default job kind of the format: "batch", "training", "inference" */
+    struct cpn_wlog_job *jobs;         /**< njobs jobs sorted by submit (owned) */
+    size_t njobs;                        /**< number of jobs */
+    struct cpn_wlog_request *requests; /**< nrequests requests sorted by time (owned) */
+    size_t nrequests;                    /**< number of requests */
+    char **groups;     /**< ngroups group names (partitions, clusters, qos) (owned) */
+    size_t ngroups;    /**< number of group names */
+    double unix_start; /**< SWF UnixStartTime [s since 1970-01-01 UTC]; for date-time formats
+                            the epoch time of trace time 0; NAN when unknown */
+    long max_procs;    /**< SWF MaxProcs header [count], or -1 */
+    struct cpn_wlog_stats stats; /**< counts of the read */
+};
+
+/**
+ * Fill @p o with the defaults listed in struct cpn_wlog_options.
+ * @param o options to initialise (caller storage).
+ */
+void cpn_wlog_options_default(struct cpn_wlog_options *o);
+
+/**
+ * Look up a format by its scenario name: "swf", "philly", "alibaba", "azure".
+ * @return CPN_OK; CPN_EINVAL for NULL pointers; CPN_ENOENT for an unknown name (the message
+ *         lists the names).
+ */
+int cpn_wlog_format_parse(const char *name, enum cpn_wlog_format *out);
+
+/** Return the scenario name of a format ("swf", ...), or "?" when out of range. */
+const char *cpn_wlog_format_name(enum cpn_wlog_format f);
+
+/**
+ * Read a whole workload log file.
+ * @param path file to read (plain or gzip-compressed, any format) (borrowed).
+ * @param format its format.
+ * @param opt mapping options (borrowed), or NULL for the defaults.
+ * @param diag sink for located errors and the skip warning (borrowed); messages name @p path.
+ * @param out receives the workload log (caller frees with cpn_wlog_free()); NULL on failure.
+ * @return CPN_OK; CPN_EINVAL for NULL pointers, a format out of range or invalid options
+ *         (t1 <= t0, time_scale <= 0 or not finite, min_units > max_units);
+ *         CPN_ENOINPUT when the file cannot be opened (one error in @p diag);
+ *         CPN_ESCENARIO for a wrong or missing CSV header, a gzip stream error (e.g. a
+ *         truncated file), or any malformed line (including one longer than
+ *         CPN_WLOG_MAX_LINE) under CPN_WLOG_FAIL (each reported in @p diag);
+ *         CPN_ENOMEM when memory runs out.
+ *         O(n log n) for n records (the sort), one pass over the file.
+ */
+int cpn_wlog_read(const char *path, enum cpn_wlog_format format,
+                    const struct cpn_wlog_options *opt, struct cpn_diag *diag,
+                    struct cpn_wlog **out);
+
+/** Free a workload log and everything it owns; accepts NULL. */
+void cpn_wlog_free(struct cpn_wlog *t);
+
+/** Rules mapping workload log records to origins (the node or site a job comes from). */
+enum cpn_wlog_origin_rule {
+    CPN_WLOG_BY_GROUP,    /**< origin = group_origin[record's group] (partition/cluster) */
+    CPN_WLOG_ROUND_ROBIN, /**< record i gets origin i mod norigins */
+    CPN_WLOG_WEIGHTED     /**< independent draws with probabilities weights / sum */
+};
+
+/** How to map records to origins. */
+struct cpn_wlog_origin_map {
+    enum cpn_wlog_origin_rule rule; /**< the rule */
+    uint32_t norigins;                /**< number of origins (> 0) */
+    const uint32_t *group_origin;     /**< BY_GROUP: origin of each group, length ngroups; an entry
+                                           CPN_NONE means "use default_origin" (borrowed) */
+    size_t ngroups;                   /**< BY_GROUP: length of group_origin */
+    uint32_t default_origin;          /**< BY_GROUP: origin of unmapped groups and of records
+                                           without group; CPN_NONE makes them an error */
+    const double *weights;            /**< WEIGHTED: norigins weights >= 0, sum > 0 (borrowed) */
+};
+
+/**
+ * Assign an origin index to each of @p n records.
+ * @param jobs the records (borrowed); may be NULL unless the rule is BY_GROUP (requests have no
+ *        group: use ROUND_ROBIN or WEIGHTED with jobs NULL).
+ * @param n number of records.
+ * @param map the rule and its tables (borrowed).
+ * @param rng generator for WEIGHTED (a named stream; n draws through gsl_ran_discrete);
+ *        unused otherwise, may be NULL.
+ * @param origins receives n origin indices, each < map->norigins (caller storage).
+ * @return CPN_OK; CPN_EINVAL for NULL pointers that the rule needs, norigins 0, an unknown
+ *         rule; CPN_ERANGE for an origin index >= norigins in group_origin/default_origin or
+ *         invalid weights; CPN_ENOENT when a record's group has no origin and default_origin
+ *         is CPN_NONE (the message names the group index and the record's line);
+ *         CPN_ENOMEM when the alias table cannot be built.  O(n + norigins).
+ */
+int cpn_wlog_assign_origins(const struct cpn_wlog_job *jobs, size_t n,
+                              const struct cpn_wlog_origin_map *map, gsl_rng *rng,
+                              uint32_t *origins);
+
+#endif /* CPN_MODELS_WORKLOAD_WLOG_H */

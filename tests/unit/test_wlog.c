@@ -1,0 +1,695 @@
+/* Suite "traces": the trace readers and the origin mapping (models/workload/wlog.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "models/workload/wlog.h"
+#include "sim/error.h"
+#include "tests/unit/suites.h"
+
+/* Allowed deviation of a sampled frequency from its probability [standard deviations]. */
+#define SIGMAS 5.0
+
+/* Temporary directory of the fixtures (created by the suite's init, removed by its cleanup). */
+static char fixture_dir[64];
+
+/* Path of fixture @p name in the temporary directory (static buffer, one at a time per slot). */
+static const char *fixture(const char *name, int slot)
+{
+    static char buf[4][256];
+    snprintf(buf[slot], sizeof buf[slot], "%s/%s", fixture_dir, name);
+    return buf[slot];
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void write_gz(const char *path, const char *text)
+{
+    gzFile g = gzopen(path, "wb9");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    CU_ASSERT(gzputs(g, text) == (int)strlen(text));
+    gzclose(g);
+}
+
+/* Close the sink and return its text (caller frees). */
+static char *sink_close(struct cpn_test_sink *s)
+{
+    fclose(s->f);
+    return s->text;
+}
+
+/*
+ * Read @p path with options @p o (NULL: defaults), expect status @p want_rc and, unless
+ * @p want is NULL, exactly the diagnostic text @p want with every '@' replaced by the path.
+ * Returns the trace (caller frees) when the read succeeded, else NULL.
+ */
+static struct cpn_wlog *read_expect(const char *path, enum cpn_wlog_format fmt,
+                                      const struct cpn_wlog_options *o, int want_rc,
+                                      const char *want)
+{
+    struct cpn_test_sink s;
+    struct cpn_wlog *t = (struct cpn_wlog *)&s; /* the reader must reset it */
+    cpn_test_sink_open(&s);
+    int rc = cpn_wlog_read(path, fmt, o, &s.diag, &t);
+    char *text = sink_close(&s);
+    CU_ASSERT_EQUAL(rc, want_rc);
+    CU_ASSERT(rc == CPN_OK ? t != NULL : t == NULL);
+    if (want) {
+        char expanded[8192] = "";
+        size_t n = 0;
+        for (const char *c = want; *c && n + 512 < sizeof expanded; c++)
+            n += (size_t)(*c == '@' ? snprintf(expanded + n, sizeof expanded - n, "%s", path)
+                                    : snprintf(expanded + n, sizeof expanded - n, "%c", *c));
+        CU_ASSERT_STRING_EQUAL(text ? text : "", expanded);
+        if (strcmp(text ? text : "", expanded) != 0)
+            printf("\n--- got:\n%s--- want:\n%s", text ? text : "", expanded);
+    }
+    free(text);
+    return rc == CPN_OK ? t : NULL;
+}
+
+static int init_suite(void)
+{
+    strcpy(fixture_dir, "/tmp/cpn-traces-XXXXXX");
+    return mkdtemp(fixture_dir) ? 0 : -1;
+}
+
+static int clean_suite(void)
+{
+    static const char *const names[] = {"a.swf",        "a.swf.gz",  "bad.swf", "p.csv",
+                                        "pbad.csv",     "a.csv",     "z.csv",   "long.swf",
+                                        "trunc.swf.gz", "empty.csv", "h.csv"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        unlink(fixture(names[i], 0));
+    return rmdir(fixture_dir);
+}
+
+/* Header keys, -1 fields, a blank line, partitions named by the header or by number. */
+static const char *const SWF_FIXTURE =
+    "; Version: 2.2\n"
+    "; UnixStartTime: 1000000000\n"
+    "; MaxProcs: 64\n"
+    "; Partition: 1 alpha\n"
+    "; Partition: 2 beta  \n"
+    "    1     0  5   100   4  -1  -1   8  200  1000  1  1  1 -1 -1  1 -1 -1\n"
+    "    2    10 -1    -1   2  -1 500  -1   -1    -1  0  1  1 -1 -1  2 -1 -1\n"
+    "\n"
+    "    3    20  0  50.5  16  -1  -1  -1   60    -1  5  1  1 -1 -1 -1 -1 -1\n"
+    "    4    30  0   300   1  -1  -1   1  400    -1  1  1  1 -1 -1  7 -1 -1\n";
+
+static void test_swf_fields(void)
+{
+    write_file(fixture("a.swf", 0), SWF_FIXTURE);
+    struct cpn_wlog *t = read_expect(fixture("a.swf", 0), CPN_WLOG_SWF, NULL, CPN_OK, "");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL_FATAL(t->njobs, 4);
+    CU_ASSERT_STRING_EQUAL(t->kind, "batch");
+    CU_ASSERT_EQUAL(t->unix_start, 1e9);
+    CU_ASSERT_EQUAL(t->max_procs, 64);
+    CU_ASSERT_EQUAL_FATAL(t->ngroups, 3);
+    CU_ASSERT_STRING_EQUAL(t->groups[0], "alpha");
+    CU_ASSERT_STRING_EQUAL(t->groups[1], "beta");
+    CU_ASSERT_STRING_EQUAL(t->groups[2], "7");
+    CU_ASSERT_EQUAL(t->stats.lines, 10);
+    CU_ASSERT_EQUAL(t->stats.records, 4);
+    CU_ASSERT_EQUAL(t->stats.kept, 4);
+
+    const struct cpn_wlog_job *j = t->jobs;
+    /* Job 1: requested procs (field 8 = 8) win over allocated (4); memory = requested 1000 KB
+     * per processor x 8 x 1024 B. */
+    CU_ASSERT_EQUAL(j[0].submit, 0.0);
+    CU_ASSERT_EQUAL(j[0].runtime, 100.0);
+    CU_ASSERT_EQUAL(j[0].walltime, 200.0);
+    CU_ASSERT_EQUAL(j[0].units, 8);
+    CU_ASSERT_EQUAL(j[0].memory, 1000.0 * 1024 * 8);
+    CU_ASSERT_EQUAL(j[0].status, CPN_WLOG_COMPLETED);
+    CU_ASSERT_EQUAL(j[0].group, 0);
+    CU_ASSERT_EQUAL(j[0].line, 6);
+    CU_ASSERT_EQUAL(j[0].id, 1);
+    CU_ASSERT(isnan(j[0].cpus));
+    CU_ASSERT_EQUAL(j[0].unit_share, 1.0);
+    /* Job 2: -1 runtime, walltime and requested procs; used memory 500 KB x 2 procs. */
+    CU_ASSERT_EQUAL(j[1].submit, 10.0);
+    CU_ASSERT(isnan(j[1].runtime));
+    CU_ASSERT(isnan(j[1].walltime));
+    CU_ASSERT_EQUAL(j[1].units, 2);
+    CU_ASSERT_EQUAL(j[1].memory, 500.0 * 1024 * 2);
+    CU_ASSERT_EQUAL(j[1].status, CPN_WLOG_FAILED);
+    CU_ASSERT_EQUAL(j[1].group, 1);
+    /* Job 3 (after the blank line 8): fractional runtime, no memory, no partition. */
+    CU_ASSERT_EQUAL(j[2].runtime, 50.5);
+    CU_ASSERT_EQUAL(j[2].units, 16);
+    CU_ASSERT(isnan(j[2].memory));
+    CU_ASSERT_EQUAL(j[2].status, CPN_WLOG_CANCELLED);
+    CU_ASSERT_EQUAL(j[2].group, CPN_NONE);
+    CU_ASSERT_EQUAL(j[2].line, 9);
+    /* Job 4: partition 7 is not in the header and is named by its number. */
+    CU_ASSERT_EQUAL(j[3].group, 2);
+    CU_ASSERT_EQUAL(j[3].line, 10);
+    cpn_wlog_free(t);
+    cpn_wlog_free(NULL);
+}
+
+static void test_swf_gz_equals_plain(void)
+{
+    write_file(fixture("a.swf", 0), SWF_FIXTURE);
+    write_gz(fixture("a.swf.gz", 1), SWF_FIXTURE);
+    struct cpn_wlog *a = read_expect(fixture("a.swf", 0), CPN_WLOG_SWF, NULL, CPN_OK, "");
+    struct cpn_wlog *b = read_expect(fixture("a.swf.gz", 1), CPN_WLOG_SWF, NULL, CPN_OK, "");
+    CU_ASSERT_FATAL(a && b);
+    CU_ASSERT_EQUAL_FATAL(a->njobs, b->njobs);
+    /* Same bytes, NAN bit patterns included (both come from the same parser). */
+    CU_ASSERT(memcmp(a->jobs, b->jobs, a->njobs * sizeof *a->jobs) == 0);
+    CU_ASSERT_EQUAL_FATAL(a->ngroups, b->ngroups);
+    for (size_t i = 0; i < a->ngroups; i++)
+        CU_ASSERT_STRING_EQUAL(a->groups[i], b->groups[i]);
+    CU_ASSERT_EQUAL(a->unix_start, b->unix_start);
+    cpn_wlog_free(a);
+    cpn_wlog_free(b);
+}
+
+/* One good line per SWF error kind, then the expected messages. */
+static const char *const SWF_BAD = "; UnixStartTime: 0\n"
+                                   "1   0 -1 100  4 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"
+                                   "2  10 -1 100 x1 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"
+                                   "3  20 -1 100  4 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1\n"
+                                   "4  -1 -1 100  4 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"
+                                   "5  30 -1  -5  4 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"
+                                   "6  40 -1 100 -1 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"
+                                   "7  50 -1  1e  4 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"
+                                   "8  60 -1 100  4 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n";
+
+static void test_swf_malformed_located(void)
+{
+    const char *p = fixture("bad.swf", 0);
+    write_file(p, SWF_BAD);
+    read_expect(p, CPN_WLOG_SWF, NULL, CPN_ESCENARIO,
+                "cpnsim: @:3: field 5 \"procs\": \"x1\" is not an integer (use a whole number or "
+                "-1 for unknown)\n"
+                "cpnsim: @:4: line has 17 fields (an SWF job line has 18 numbers, -1 for unknown)\n"
+                "cpnsim: @:5: field 2 \"submit\": \"-1\" is unknown or negative (a job needs a "
+                "submit time >= 0)\n"
+                "cpnsim: @:6: field 4 \"runtime\": \"-5\" is negative (use a value >= 0 or -1 for "
+                "unknown)\n"
+                "cpnsim: @:7: fields 5 \"procs\" (\"-1\") and 8 \"requested procs\" (\"-1\") give "
+                "no processor count (a job needs one of them > 0)\n"
+                "cpnsim: @:8: field 4 \"runtime\": \"1e\" is not a number (use a number or -1 for "
+                "unknown)\n");
+}
+
+static void test_swf_skip_counts(void)
+{
+    struct cpn_wlog_options o;
+    const char *p = fixture("bad.swf", 0);
+    write_file(p, SWF_BAD);
+    cpn_wlog_options_default(&o);
+    o.on_error = CPN_WLOG_SKIP;
+    struct cpn_wlog *t =
+        read_expect(p, CPN_WLOG_SWF, &o, CPN_OK,
+                    "cpnsim: @: warning: 6 malformed lines skipped (the first at line 3)\n");
+    CU_ASSERT_FATAL(t != NULL);
+    CU_ASSERT_EQUAL(t->njobs, 2);
+    CU_ASSERT_EQUAL(t->stats.malformed, 6);
+    CU_ASSERT_EQUAL(t->stats.records, 2);
+    CU_ASSERT_EQUAL(t->stats.lines, 9);
+    CU_ASSERT_EQUAL(t->jobs[1].line, 9);
+    cpn_wlog_free(t);
+}
+
+/* Read the SWF fixture with @p o; return the submit times [s] in @p submit (at most 4). */
+static size_t read_with(const struct cpn_wlog_options *o, double submit[4], uint32_t line[4])
+{
+    struct cpn_wlog *t = read_expect(fixture("a.swf", 0), CPN_WLOG_SWF, o, CPN_OK, "");
+    if (!t)
+        return 0;
+    size_t n = t->njobs;
+    for (size_t i = 0; i < n && i < 4; i++) {
+        submit[i] = t->jobs[i].submit;
+        line[i] = t->jobs[i].line;
+    }
+    CU_ASSERT_EQUAL(t->stats.filtered, 4 - n);
+    cpn_wlog_free(t);
+    return n;
+}
+
+static void test_mapping_options(void)
+{
+    struct cpn_wlog_options o;
+    double sub[4];
+    uint32_t line[4];
+    write_file(fixture("a.swf", 0), SWF_FIXTURE);
+
+    /* Window [10, 30) keeps the jobs at 10 and 20 (lines 7, 9); offset 100 and scale 2 move
+     * them to 100 + 2 (10 - 10) = 100 and 100 + 2 (20 - 10) = 120. */
+    cpn_wlog_options_default(&o);
+    o.t0 = 10;
+    o.t1 = 30;
+    o.offset = 100;
+    o.time_scale = 2;
+    CU_ASSERT_EQUAL(read_with(&o, sub, line), 2);
+    CU_ASSERT_EQUAL(sub[0], 100.0);
+    CU_ASSERT_EQUAL(sub[1], 120.0);
+    CU_ASSERT_EQUAL(line[0], 7);
+
+    /* Units in [4, 8]: only job 1 (8 units); 2, 16 and 1 are out. */
+    cpn_wlog_options_default(&o);
+    o.min_units = 4;
+    o.max_units = 8;
+    CU_ASSERT_EQUAL(read_with(&o, sub, line), 1);
+    CU_ASSERT_EQUAL(line[0], 6);
+
+    /* Completed only: jobs 1 and 4 (2 failed, 3 cancelled). */
+    cpn_wlog_options_default(&o);
+    o.completed_only = 1;
+    CU_ASSERT_EQUAL(read_with(&o, sub, line), 2);
+    CU_ASSERT_EQUAL(line[1], 10);
+
+    /* At most 3 records: the three earliest. */
+    cpn_wlog_options_default(&o);
+    o.max_records = 3;
+    CU_ASSERT_EQUAL(read_with(&o, sub, line), 3);
+    CU_ASSERT_EQUAL(sub[2], 20.0);
+
+    /* Invalid options and arguments: programming errors, nothing in the diag sink. */
+    const char *a = fixture("a.swf", 0);
+    cpn_wlog_options_default(&o);
+    o.t1 = 0;
+    read_expect(a, CPN_WLOG_SWF, &o, CPN_EINVAL, "");
+    cpn_wlog_options_default(&o);
+    o.time_scale = 0;
+    read_expect(a, CPN_WLOG_SWF, &o, CPN_EINVAL, "");
+    cpn_wlog_options_default(&o);
+    o.min_units = 9;
+    o.max_units = 8;
+    read_expect(a, CPN_WLOG_SWF, &o, CPN_EINVAL, "");
+    read_expect(NULL, CPN_WLOG_SWF, NULL, CPN_EINVAL, NULL);
+    read_expect(a, CPN_WLOG_NFORMATS, NULL, CPN_EINVAL, "");
+}
+
+static void test_philly(void)
+{
+    const char *p = fixture("p.csv", 0);
+    write_file(p, "timestamp,duration,num_gpus,gpu_time,cluster\n"
+                  "2017-10-09 07:01:55,66.0,1,66.0,11cb48\n"
+                  "2017-10-09 06:13:03,2951.0,2,5902.0,6214e9\n"
+                  "2017-10-10 06:13:03,10,4,40,11cb48\n"
+                  "\n");
+    struct cpn_wlog *t = read_expect(p, CPN_WLOG_PHILLY, NULL, CPN_OK, "");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_STRING_EQUAL(t->kind, "training");
+    CU_ASSERT_EQUAL_FATAL(t->njobs, 3);
+    /* Sorted, relative to the earliest timestamp 2017-10-09 06:13:03 UTC = 1507529583 s
+     * (Python calendar.timegm); 07:01:55 is 48 min 52 s = 2932 s later. */
+    CU_ASSERT_EQUAL(t->unix_start, 1507529583.0);
+    CU_ASSERT_EQUAL(t->jobs[0].submit, 0.0);
+    CU_ASSERT_EQUAL(t->jobs[0].line, 3);
+    CU_ASSERT_EQUAL(t->jobs[0].units, 2);
+    CU_ASSERT_EQUAL(t->jobs[0].runtime, 2951.0);
+    CU_ASSERT_EQUAL(t->jobs[0].status, CPN_WLOG_UNKNOWN);
+    CU_ASSERT_EQUAL(t->jobs[1].submit, 2932.0);
+    CU_ASSERT_EQUAL(t->jobs[2].submit, 86400.0);
+    CU_ASSERT_EQUAL_FATAL(t->ngroups, 2);
+    CU_ASSERT_STRING_EQUAL(t->groups[t->jobs[0].group], "6214e9");
+    CU_ASSERT_STRING_EQUAL(t->groups[t->jobs[1].group], "11cb48");
+    CU_ASSERT_EQUAL(t->jobs[1].group, t->jobs[2].group);
+    cpn_wlog_free(t);
+
+    /* A wrong header, a bad date and a bad count. */
+    const char *q = fixture("pbad.csv", 1);
+    write_file(q, "timestamp,duration,gpus\n");
+    read_expect(q, CPN_WLOG_PHILLY, NULL, CPN_ESCENARIO,
+                "cpnsim: @:1: header \"timestamp,duration,gpus\" is not the Philly CSV header "
+                "(expected \"timestamp,duration,num_gpus,gpu_time,cluster\")\n");
+
+    write_file(q, "timestamp,duration,num_gpus,gpu_time,cluster\n"
+                  "2017-13-09 07:01:55,66.0,1,66.0,11cb48\n"
+                  "2017-10-09 07:01:55,66.0,one,66.0,11cb48\n"
+                  "2017-10-09 07:01:55,66.0,1,66.0\n");
+    read_expect(q, CPN_WLOG_PHILLY, NULL, CPN_ESCENARIO,
+                "cpnsim: @:2: field 1 \"timestamp\": \"2017-13-09 07:01:55\" is not a date-time "
+                "(use YYYY-MM-DD hh:mm:ss)\n"
+                "cpnsim: @:3: field 3 \"num_gpus\": \"one\" is not a count (use a whole number "
+                ">= 0)\n"
+                "cpnsim: @:4: line has 4 fields (the Philly CSV has 5: "
+                "timestamp,duration,num_gpus,gpu_time,cluster)\n");
+
+    /* An empty file has no header. */
+    const char *e = fixture("empty.csv", 2);
+    write_file(e, "\n");
+    read_expect(e, CPN_WLOG_PHILLY, NULL, CPN_ESCENARIO,
+                "cpnsim: @: file is empty (expected the philly CSV header first)\n");
+}
+
+static void test_alibaba(void)
+{
+    const char *p = fixture("a.csv", 0);
+    write_file(p, "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,"
+                  "creation_time,deletion_time,scheduled_time\n"
+                  "openb-pod-0000,12000,16384,1,1000,,LS,Running,0,12537496,0\n"
+                  "openb-pod-0001,6000,12288,0,0,,BE,Succeeded,100,400,150\n"
+                  "openb-pod-0002,3152,5600,8,590,,BE,Pending,200,260,\n"
+                  "openb-pod-0003,1,1,1,1,,LS,Exploded,0,1,0\n");
+    struct cpn_wlog_options o;
+    cpn_wlog_options_default(&o);
+    o.on_error = CPN_WLOG_SKIP;
+    struct cpn_wlog *t = read_expect(p, CPN_WLOG_ALIBABA, &o, CPN_OK, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(t->stats.malformed, 1);
+    CU_ASSERT_EQUAL_FATAL(t->njobs, 3);
+    const struct cpn_wlog_job *j = t->jobs;
+    /* runtime = deletion - scheduled; memory = MiB x 2^20; cpus = milli / 1000. */
+    CU_ASSERT_EQUAL(j[0].runtime, 12537496.0);
+    CU_ASSERT_EQUAL(j[0].memory, 16384.0 * 1048576.0);
+    CU_ASSERT_EQUAL(j[0].cpus, 12.0);
+    CU_ASSERT_EQUAL(j[0].units, 1);
+    CU_ASSERT_EQUAL(j[0].unit_share, 1.0);
+    CU_ASSERT_EQUAL(j[0].status, CPN_WLOG_RUNNING);
+    CU_ASSERT_STRING_EQUAL(t->groups[j[0].group], "LS");
+    CU_ASSERT_EQUAL(j[1].submit, 100.0);
+    CU_ASSERT_EQUAL(j[1].runtime, 250.0);
+    CU_ASSERT_EQUAL(j[1].units, 0);
+    CU_ASSERT_EQUAL(j[1].status, CPN_WLOG_COMPLETED);
+    CU_ASSERT_STRING_EQUAL(t->groups[j[1].group], "BE");
+    CU_ASSERT(isnan(j[2].runtime));
+    CU_ASSERT_EQUAL(j[2].units, 8);
+    CPN_ASSERT_REL(j[2].unit_share, 0.59, 1e-15);
+    CU_ASSERT_EQUAL(j[2].status, CPN_WLOG_PENDING);
+    cpn_wlog_free(t);
+
+    o.on_error = CPN_WLOG_FAIL;
+    read_expect(p, CPN_WLOG_ALIBABA, &o, CPN_ESCENARIO,
+                "cpnsim: @:5: field 8 \"pod_phase\": \"Exploded\" is not a pod phase (use "
+                "Succeeded, Failed, Running, Pending or nothing)\n");
+}
+
+static void test_azure(void)
+{
+    const char *p = fixture("z.csv", 0);
+    /* CRLF line ends, as in the published file. */
+    write_file(p, "TIMESTAMP,ContextTokens,GeneratedTokens\r\n"
+                  "2023-11-16 18:15:46.6805900,374,44\r\n"
+                  "2023-11-16 18:15:50.9951690,396,109\r\n"
+                  "2023-11-16 18:16:46.5,10,-3\r\n");
+    struct cpn_wlog_options o;
+    cpn_wlog_options_default(&o);
+    o.on_error = CPN_WLOG_SKIP;
+    o.parameters = 7e9;
+    struct cpn_wlog *t =
+        read_expect(p, CPN_WLOG_AZURE, &o, CPN_OK,
+                    "cpnsim: @: warning: 1 malformed line skipped (the first at line 4)\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_STRING_EQUAL(t->kind, "inference");
+    CU_ASSERT_EQUAL(t->njobs, 0);
+    CU_ASSERT_EQUAL_FATAL(t->nrequests, 2);
+    CU_ASSERT_EQUAL(t->stats.malformed, 1);
+    const struct cpn_wlog_request *q = t->requests;
+    /* 50.9951690 - 46.6805900 = 4.3145790 s; FLOP = 2 x 7e9 x (374 + 44). */
+    CU_ASSERT_EQUAL(q[0].time, 0.0);
+    CPN_ASSERT_REL(q[1].time, 4.314579, 1e-9);
+    CU_ASSERT_EQUAL(q[0].context_tokens, 374);
+    CU_ASSERT_EQUAL(q[0].generated_tokens, 44);
+    CPN_ASSERT_REL(q[0].flop, 2 * 7e9 * 418, 1e-15);
+    CU_ASSERT_EQUAL(q[1].line, 3);
+    /* 2023-11-16 18:15:46 UTC = 1700158546 s (Python calendar.timegm), plus 0.68059 s. */
+    CPN_ASSERT_REL(t->unix_start, 1700158546.68059, 1e-15);
+    cpn_wlog_free(t);
+
+    /* Without a model size the work is unknown. */
+    o.parameters = NAN;
+    t = read_expect(p, CPN_WLOG_AZURE, &o, CPN_OK, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT(isnan(t->requests[0].flop));
+    cpn_wlog_free(t);
+}
+
+static void test_read_failures(void)
+{
+    /* Missing file. */
+    read_expect(fixture("no-such.swf", 0), CPN_WLOG_SWF, NULL, CPN_ENOINPUT,
+                "cpnsim: @: cannot open: No such file or directory\n");
+
+    /* A line longer than the buffer is malformed; the lines after it keep their numbers. */
+    const char *lp = fixture("long.swf", 1);
+    FILE *f = fopen(lp, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    for (int i = 0; i < CPN_WLOG_MAX_LINE + 100; i++)
+        fputc('7', f);
+    fputs("\n1 0 -1 100 4 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n", f);
+    fclose(f);
+    read_expect(lp, CPN_WLOG_SWF, NULL, CPN_ESCENARIO,
+                "cpnsim: @:1: line is longer than 4095 characters\n");
+    struct cpn_wlog_options o;
+    cpn_wlog_options_default(&o);
+    o.on_error = CPN_WLOG_SKIP;
+    struct cpn_wlog *t = read_expect(lp, CPN_WLOG_SWF, &o, CPN_OK, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(t->njobs, 1);
+    CU_ASSERT_EQUAL(t->jobs[0].line, 2);
+    cpn_wlog_free(t);
+
+    /* A truncated gzip file is a read error, not a silently short trace. */
+    const char *tp = fixture("trunc.swf.gz", 2);
+    size_t n = 3000, len = 0;
+    char *big = malloc(n * 80);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(big + len, "%zu %zu -1 %zu 4 -1 -1 -1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n",
+                               i + 1, 10 * i, (i * 7919) % 10007);
+    write_gz(tp, big);
+    free(big);
+    f = fopen(tp, "rb");
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    CU_ASSERT_EQUAL(truncate(tp, size / 2), 0);
+    /* The damaged last line is not parsed; only the read error is reported, without zlib's own
+     * path prefix. */
+    struct cpn_test_sink s;
+    cpn_test_sink_open(&s);
+    CU_ASSERT_EQUAL(cpn_wlog_read(tp, CPN_WLOG_SWF, NULL, &s.diag, &t), CPN_ESCENARIO);
+    char *text = sink_close(&s);
+    CU_ASSERT_EQUAL(s.diag.errors, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ": cannot read: unexpected end of file\n"));
+    CU_ASSERT_PTR_NULL(strstr(text, "fields"));
+    free(text);
+
+    /* Format names. */
+    enum cpn_wlog_format fmt;
+    CU_ASSERT_EQUAL(cpn_wlog_format_parse("philly", &fmt), CPN_OK);
+    CU_ASSERT_EQUAL(fmt, CPN_WLOG_PHILLY);
+    CU_ASSERT_EQUAL(cpn_wlog_format_parse("csv", &fmt), CPN_ENOENT);
+    CU_ASSERT_STRING_EQUAL(cpn_error_message(),
+                           "trace format \"csv\" is unknown (use swf, philly, alibaba or azure)");
+    CU_ASSERT_EQUAL(cpn_wlog_format_parse(NULL, &fmt), CPN_EINVAL);
+    CU_ASSERT_STRING_EQUAL(cpn_wlog_format_name(CPN_WLOG_AZURE), "azure");
+    CU_ASSERT_STRING_EQUAL(cpn_wlog_format_name(CPN_WLOG_NFORMATS), "?");
+}
+
+static void test_origins(void)
+{
+    struct cpn_wlog_job jobs[4] = {{.group = 0, .line = 1},
+                                     {.group = 1, .line = 2},
+                                     {.group = CPN_NONE, .line = 3},
+                                     {.group = 2, .line = 4}};
+    uint32_t out[4];
+    uint32_t map_groups[3] = {2, CPN_NONE, 0};
+    struct cpn_wlog_origin_map m = {.rule = CPN_WLOG_BY_GROUP,
+                                      .norigins = 3,
+                                      .group_origin = map_groups,
+                                      .ngroups = 3,
+                                      .default_origin = 1};
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(jobs, 4, &m, NULL, out), CPN_OK);
+    /* group 0 -> 2; group 1 unmapped -> default 1; no group -> default 1; group 2 -> 0. */
+    CU_ASSERT(out[0] == 2 && out[1] == 1 && out[2] == 1 && out[3] == 0);
+    m.default_origin = CPN_NONE;
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(jobs, 4, &m, NULL, out), CPN_ENOENT);
+    CU_ASSERT_STRING_EQUAL(cpn_error_message(),
+                           "trace line 2: group 1 has no origin and no default is given");
+    m.default_origin = 3;
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(jobs, 4, &m, NULL, out), CPN_ERANGE);
+    m.default_origin = 0;
+    map_groups[0] = 7;
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(jobs, 4, &m, NULL, out), CPN_ERANGE);
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(NULL, 4, &m, NULL, out), CPN_EINVAL);
+
+    struct cpn_wlog_origin_map rr = {.rule = CPN_WLOG_ROUND_ROBIN, .norigins = 3};
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(NULL, 4, &rr, NULL, out), CPN_OK);
+    CU_ASSERT(out[0] == 0 && out[1] == 1 && out[2] == 2 && out[3] == 0);
+    rr.norigins = 0;
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(NULL, 4, &rr, NULL, out), CPN_EINVAL);
+    rr.norigins = 3;
+    rr.rule = (enum cpn_wlog_origin_rule)42;
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(NULL, 4, &rr, NULL, out), CPN_EINVAL);
+
+    /* Weighted 1:3 over 1e5 records: origin 1 with p = 0.75, sd sqrt(p (1-p) / n) = 0.00137. */
+    enum { N = 100000 };
+    static uint32_t many[N];
+    double w[2] = {1.0, 3.0};
+    struct cpn_wlog_origin_map wm = {.rule = CPN_WLOG_WEIGHTED, .norigins = 2, .weights = w};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 5);
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(NULL, N, &wm, r, many), CPN_OK);
+    long ones = 0;
+    for (int i = 0; i < N; i++)
+        ones += many[i];
+    CU_ASSERT(fabs(ones / (double)N - 0.75) <= SIGMAS * sqrt(0.75 * 0.25 / N));
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(NULL, N, &wm, NULL, many), CPN_EINVAL);
+    w[0] = -1;
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(NULL, N, &wm, r, many), CPN_ERANGE);
+    w[0] = w[1] = 0;
+    CU_ASSERT_EQUAL(cpn_wlog_assign_origins(NULL, N, &wm, r, many), CPN_ERANGE);
+    gsl_rng_free(r);
+}
+
+/* ---- real traces (../shared/data/traces, see SOURCES.md); skipped when absent ---- */
+
+/* Read shared-data trace @p rel; NULL (after a skip message) when the file is absent. */
+static struct cpn_wlog *read_real(const char *rel, enum cpn_wlog_format fmt)
+{
+    const char *p = cpn_test_datapath(rel);
+    char why[512];
+    if (!p) {
+        snprintf(why, sizeof why, "traces/%s absent from the shared data folder", rel);
+        cpn_test_skip(why);
+        return NULL;
+    }
+    struct cpn_wlog *t = NULL;
+    struct cpn_diag d;
+    cpn_diag_init(&d, stderr);
+    CU_ASSERT_EQUAL(cpn_wlog_read(p, fmt, NULL, &d, &t), CPN_OK);
+    CU_ASSERT_EQUAL(d.errors + d.warnings, 0);
+    return t;
+}
+
+/* Count jobs with each unit count in {0, 1, 2, 4, 8, 16, 32}. */
+static void unit_histogram(const struct cpn_wlog *t, size_t hist[7], size_t *other)
+{
+    static const uint32_t keys[7] = {0, 1, 2, 4, 8, 16, 32};
+    *other = 0;
+    memset(hist, 0, 7 * sizeof *hist);
+    for (size_t i = 0; i < t->njobs; i++) {
+        int k = 0;
+        while (k < 7 && keys[k] != t->jobs[i].units)
+            k++;
+        if (k < 7)
+            hist[k]++;
+        else
+            ++*other;
+    }
+}
+
+static void test_real_swf(void)
+{
+    /* Job counts from SOURCES.md (checked there with zcat | grep -vc '^;'). */
+    struct cpn_wlog *t = read_real("traces/swf/NASA-iPSC-1993-3.1-cln.swf.gz", CPN_WLOG_SWF);
+    if (t) {
+        CU_ASSERT_EQUAL(t->njobs, 18239);
+        cpn_wlog_free(t);
+    }
+    if ((t = read_real("traces/swf/SDSC-SP2-1998-4.2-cln.swf.gz", CPN_WLOG_SWF))) {
+        CU_ASSERT_EQUAL(t->njobs, 59715);
+        CU_ASSERT_EQUAL(t->max_procs, 128);
+        CU_ASSERT_EQUAL(t->unix_start, 893466664.0);
+        cpn_wlog_free(t);
+    }
+    if ((t = read_real("traces/swf/LCG.swf.gz", CPN_WLOG_SWF))) {
+        CU_ASSERT_EQUAL(t->njobs, 188041);
+        /* Header: 170 partitions (grid sites), MaxProcs 24515, UnixStartTime 1132444805. */
+        CU_ASSERT_EQUAL(t->ngroups, 170);
+        CU_ASSERT_EQUAL(t->max_procs, 24515);
+        CU_ASSERT_EQUAL(t->unix_start, 1132444805.0);
+        /* The first job runs at partition 1, grid.ici.ro; all LCG jobs use one processor. */
+        CU_ASSERT_STRING_EQUAL(t->groups[t->jobs[0].group], "grid.ici.ro");
+        size_t single = 0;
+        for (size_t i = 0; i < t->njobs; i++)
+            single += t->jobs[i].units == 1;
+        CU_ASSERT_EQUAL(single, 188041);
+        cpn_wlog_free(t);
+    }
+}
+
+static void test_real_gpu(void)
+{
+    size_t h[7], other;
+    struct cpn_wlog *t = read_real("traces/gpu/philly.csv", CPN_WLOG_PHILLY);
+    if (t) {
+        /* SOURCES.md: 82,247 rows; num_gpus 1:76,627 2:1,818 4:1,870 8:1,643 16:199 32:67.
+         * The other 23 rows use 12 (7), 24 (7), 64 (6) or 128 (3) GPUs (counted with awk). */
+        CU_ASSERT_EQUAL(t->njobs, 82247);
+        CU_ASSERT_EQUAL(t->ngroups, 15);
+        unit_histogram(t, h, &other);
+        CU_ASSERT(h[0] == 0 && h[1] == 76627 && h[2] == 1818 && h[3] == 1870 && h[4] == 1643 &&
+                  h[5] == 199 && h[6] == 67 && other == 23);
+        cpn_wlog_free(t);
+    }
+    if ((t = read_real("traces/gpu/openb_pod_list_default.csv", CPN_WLOG_ALIBABA))) {
+        /* SOURCES.md: 8,152 pods; num_gpu 1:6989 0:1088 8:44 2:16 4:15. */
+        CU_ASSERT_EQUAL(t->njobs, 8152);
+        unit_histogram(t, h, &other);
+        CU_ASSERT(h[0] == 1088 && h[1] == 6989 && h[2] == 16 && h[3] == 15 && h[4] == 44 &&
+                  h[5] == 0 && h[6] == 0 && other == 0);
+        cpn_wlog_free(t);
+    }
+}
+
+static void test_real_azure(void)
+{
+    struct cpn_wlog *t =
+        read_real("traces/inference/AzureLLMInferenceTrace_conv.csv", CPN_WLOG_AZURE);
+    if (!t)
+        return;
+    /* 19,366 requests from 18:15:46.6805900 to 19:14:08.4025270: 3502 s - 0.278063 s. */
+    CU_ASSERT_EQUAL(t->nrequests, 19366);
+    CU_ASSERT_EQUAL(t->requests[0].time, 0.0);
+    CPN_ASSERT_REL(t->requests[t->nrequests - 1].time, 3501.721937, 1e-9);
+    cpn_wlog_free(t);
+}
+
+int cpn_test_register_traces(void)
+{
+    CU_pSuite s = CU_add_suite("traces", init_suite, clean_suite);
+    if (!s)
+        return CU_get_error();
+    if (!CU_add_test(s,
+                     "SWF fields map to jobs: requested procs first, -1 is unknown, "
+                     "partitions named by the header",
+                     test_swf_fields) ||
+        !CU_add_test(s, "gzip and plain SWF give identical records", test_swf_gz_equals_plain) ||
+        !CU_add_test(s, "every malformed SWF line is a located error with its exact text",
+                     test_swf_malformed_located) ||
+        !CU_add_test(s, "on-error=skip drops malformed lines and warns once with the count",
+                     test_swf_skip_counts) ||
+        !CU_add_test(s,
+                     "window, offset, scale, unit filters, completed-only and max records "
+                     "select and move jobs",
+                     test_mapping_options) ||
+        !CU_add_test(s,
+                     "Philly jobs are sorted, relative to the earliest date, grouped by "
+                     "cluster; bad lines are located",
+                     test_philly) ||
+        !CU_add_test(s, "Alibaba pods give GPUs, shares, memory, runtime and phase",
+                     test_alibaba) ||
+        !CU_add_test(s, "Azure requests get relative times and 2N FLOP per token", test_azure) ||
+        !CU_add_test(s, "missing, overlong and truncated inputs fail cleanly; format names",
+                     test_read_failures) ||
+        !CU_add_test(s, "origins by group, round robin and weighted draws", test_origins) ||
+        !CU_add_test(s, "real SWF logs give the job counts of SOURCES.md", test_real_swf) ||
+        !CU_add_test(s,
+                     "real Philly and Alibaba traces give the counts and GPU histograms of "
+                     "SOURCES.md",
+                     test_real_gpu) ||
+        !CU_add_test(s, "the Azure conversation trace has 19,366 requests over 3501.7 s",
+                     test_real_azure))
+        return CU_get_error();
+    return CUE_SUCCESS;
+}
