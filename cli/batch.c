@@ -113,7 +113,7 @@ static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run 
         }
         execv("/proc/self/exe", args);
         fprintf(stderr, "cpnsim: batch: cannot run /proc/self/exe: %s\n", strerror(errno));
-        _exit(70);
+        _exit(EX_SOFTWARE);
     }
     for (size_t i = 0; i < no; i++)
         free(owned[i]);
@@ -122,7 +122,29 @@ static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run 
     return pid;
 }
 
-int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
+/* What the command line asked for. */
+struct batch_options {
+    long jobs;           /* -j: runs at a time */
+    long max_seeds;      /* --seeds: keep the first N seeds, 0 = all */
+    const char *dir;     /* -o, or NULL for results/EXPERIMENT */
+    int dry;             /* --dry-run */
+    const char **sets;   /* --set TARGET=VALUE, applied to every run (malloc) */
+    size_t n_sets;
+    const char *file;    /* the experiment file */
+};
+
+/* The runs of the experiment and which of them still need running. */
+struct batch_plan {
+    const char *dir;     /* result folder (o->dir or dir_owned) */
+    char *dir_owned;     /* results/EXPERIMENT when -o is not given (malloc) */
+    size_t n_runs;       /* runs of the experiment */
+    size_t *todo;        /* indices of the runs without a complete result, length n_todo */
+    size_t n_todo;
+    size_t skipped;      /* runs already complete */
+};
+
+/* Parse the options; returns -1 to go on, or the exit status (0 after --help). */
+static int batch_parse(int argc, char **argv, struct batch_options *o)
 {
     static const struct option options[] = {
         {"jobs", required_argument, NULL, 'j'},  {"output", required_argument, NULL, 'o'},
@@ -130,135 +152,121 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
         {"dry-run", no_argument, NULL, 'n'},     {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-    long max_seeds = 0;
-    const char *dir = NULL;
-    int dry = 0, c, status = 0;
-    const char **sets = NULL;
-    size_t n_sets = 0;
-    char *defdir = NULL;
-    struct cpn_experiment *e = NULL;
-    struct child *kids = NULL;
-    size_t *todo = NULL;
+    *o = (struct batch_options){.jobs = sysconf(_SC_NPROCESSORS_ONLN)};
+    int c;
     while ((c = getopt_long(argc, argv, "j:o:hn", options, NULL)) != -1) {
         char *end;
         switch (c) {
         case 'j':
-            jobs = strtol(optarg, &end, 10);
-            if (*end || jobs < 1 || jobs > 1024) {
-                status = cpn_cli_usage_error("batch", "-j %s: give a number of processes from 1 "
-                                             "to 1024", optarg);
-                goto done;
-            }
+            o->jobs = strtol(optarg, &end, 10);
+            if (*end || o->jobs < 1 || o->jobs > 1024)
+                return cpn_cli_usage_error("batch", "-j %s: give a number of processes from 1 "
+                                           "to 1024", optarg);
             break;
         case 'S':
-            max_seeds = strtol(optarg, &end, 10);
-            if (*end || max_seeds < 1) {
-                status = cpn_cli_usage_error("batch", "--seeds %s: give a positive number", optarg);
-                goto done;
-            }
+            o->max_seeds = strtol(optarg, &end, 10);
+            if (*end || o->max_seeds < 1)
+                return cpn_cli_usage_error("batch", "--seeds %s: give a positive number", optarg);
             break;
-        case 'o': dir = optarg; break;
+        case 'o': o->dir = optarg; break;
         case 's': {
-            const char **p = realloc(sets, (n_sets + 1) * sizeof *p);
-            if (!p) {
-                status = 70;
-                goto done;
-            }
-            sets = p;
-            sets[n_sets++] = optarg;
+            const char **p = realloc(o->sets, (o->n_sets + 1) * sizeof *p);
+            if (!p)
+                return EX_SOFTWARE;
+            o->sets = p;
+            o->sets[o->n_sets++] = optarg;
             break;
         }
-        case 'n': dry = 1; break;
+        case 'n': o->dry = 1; break;
         case 'h': printf("usage: cpnsim batch EXPERIMENT.xml [-j N] [-o DIR] (see 'cpnsim help "
                          "batch')\n");
-            goto done;
-        default: status = cpn_cli_usage_error("batch", "unknown option"); goto done;
+            return 0;
+        default: return cpn_cli_usage_error("batch", "unknown option");
         }
     }
-    if (argc - optind != 1) {
-        status = cpn_cli_usage_error("batch", "give exactly one experiment file");
-        goto done;
-    }
-    if (jobs < 1)
-        jobs = 1;
-    struct cpn_diag diag;
-    cpn_diag_init(&diag, stderr);
-    int rc = cpn_experiment_load(argv[optind], &diag, &e);
-    cpn_diag_flush(&diag);
-    if (rc != CPN_OK) {
-        if (diag.errors == 0)
-            fprintf(stderr, "cpnsim: %s: %s\n", argv[optind], cpn_error_message());
-        status = cpn_exit_code(rc);
-        goto done;
-    }
-    if (max_seeds && (size_t)max_seeds < e->n_seeds)
-        e->n_seeds = (size_t)max_seeds;
-    if (!dir) {
-        const char *base = strrchr(argv[optind], '/');
-        base = base ? base + 1 : argv[optind];
+    if (argc - optind != 1)
+        return cpn_cli_usage_error("batch", "give exactly one experiment file");
+    if (o->jobs < 1)
+        o->jobs = 1;
+    o->file = argv[optind];
+    return -1;
+}
+
+/* Decide the result folder and the runs still to do (a run whose NAME.h5 exists is complete);
+ * with --dry-run, list them instead.  Returns -1 to go on, or the exit status. */
+static int batch_plan(const struct cpn_experiment *e, const struct batch_options *o,
+                      struct batch_plan *p)
+{
+    p->dir = o->dir;
+    if (!p->dir) {
+        const char *base = strrchr(o->file, '/');
+        base = base ? base + 1 : o->file;
         size_t bl = strlen(base);
         if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
             bl -= 4;
-        if (asprintf(&defdir, "results/%.*s", (int)bl, base) < 0) {
-            status = 70;
-            goto done;
+        if (asprintf(&p->dir_owned, "results/%.*s", (int)bl, base) < 0) {
+            p->dir_owned = NULL;
+            return EX_SOFTWARE;
         }
-        dir = defdir;
+        p->dir = p->dir_owned;
     }
-    size_t n_runs = cpn_experiment_runs(e), n_todo = 0, skipped = 0;
-    todo = calloc(n_runs ? n_runs : 1, sizeof *todo);
-    kids = calloc((size_t)jobs, sizeof *kids);
-    if (!todo || !kids) {
-        status = 70;
-        goto done;
-    }
-    int err = dry ? 0 : make_dirs(dir);
+    p->n_runs = cpn_experiment_runs(e);
+    p->todo = calloc(p->n_runs ? p->n_runs : 1, sizeof *p->todo);
+    if (!p->todo)
+        return EX_SOFTWARE;
+    int err = o->dry ? 0 : make_dirs(p->dir);
     if (err) {
-        fprintf(stderr, "cpnsim: batch: cannot create %s: %s\n", dir, strerror(err));
-        status = 73;
-        goto done;
+        fprintf(stderr, "cpnsim: batch: cannot create %s: %s\n", p->dir, strerror(err));
+        return EX_CANTCREAT;
     }
-    for (size_t i = 0; i < n_runs; i++) {
+    for (size_t i = 0; i < p->n_runs; i++) {
         struct cpn_exp_run r;
         cpn_experiment_run(e, i, &r);
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s.h5", dir, r.name);
-        if (dry) {
-            printf("%s%s\n", path, access(path, F_OK) == 0 ? "  (complete: skipped)" : "");
-            continue;
-        }
-        if (access(path, F_OK) == 0)
-            skipped++;
+        snprintf(path, sizeof path, "%s/%s.h5", p->dir, r.name);
+        int complete = access(path, F_OK) == 0;
+        if (o->dry)
+            printf("%s%s\n", path, complete ? "  (complete: skipped)" : "");
+        else if (complete)
+            p->skipped++;
         else
-            todo[n_todo++] = i;
+            p->todo[p->n_todo++] = i;
     }
-    if (dry)
-        goto done;
+    return o->dry ? 0 : -1;
+}
+
+/* Run the planned runs, at most o->jobs child processes at a time; SIGINT and SIGTERM are
+ * passed on to the runs.  Returns -1 when every run was tried (failures counted in *failed,
+ * the first failure's exit status in *first_failure), or the status of an interrupted batch. */
+static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
+                      const struct batch_options *o, const struct batch_plan *p, size_t *failed,
+                      int *first_failure)
+{
+    struct child *kids = calloc((size_t)o->jobs, sizeof *kids);
+    if (!kids)
+        return EX_SOFTWARE;
     if (!cli->quiet)
         fprintf(stderr, "batch: %zu runs (%zu already complete), %ld in parallel, results in %s\n",
-                n_runs, skipped, jobs, dir);
-
+                p->n_runs, p->skipped, o->jobs, p->dir);
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_batch_signal;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    size_t next = 0, running = 0, done_runs = 0, failed = 0;
-    int first_failure = 0;
-    while ((next < n_todo && !batch_interrupted) || running) {
-        while (next < n_todo && running < (size_t)jobs && !batch_interrupted) {
+    size_t next = 0, running = 0, done_runs = 0;
+    while ((next < p->n_todo && !batch_interrupted) || running) {
+        while (next < p->n_todo && running < (size_t)o->jobs && !batch_interrupted) {
             struct cpn_exp_run r;
-            cpn_experiment_run(e, todo[next], &r);
-            pid_t pid = spawn_run(e, &r, dir, sets, n_sets);
+            cpn_experiment_run(e, p->todo[next], &r);
+            pid_t pid = spawn_run(e, &r, p->dir, o->sets, o->n_sets);
             if (pid < 0) {
                 fprintf(stderr, "cpnsim: batch: cannot start run %s: %s\n", r.name, strerror(errno));
-                failed++;
+                ++*failed;
                 next++;
                 continue;
             }
-            for (long k = 0; k < jobs; k++)
+            for (long k = 0; k < o->jobs; k++)
                 if (kids[k].pid == 0) {
-                    kids[k] = (struct child){pid, todo[next]};
+                    kids[k] = (struct child){pid, p->todo[next]};
                     break;
                 }
             running++;
@@ -268,14 +276,14 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
         pid_t pid = waitpid(-1, &wst, 0);
         if (pid < 0) {
             if (errno == EINTR) {
-                for (long k = 0; k < jobs; k++) /* pass the signal on to the runs */
+                for (long k = 0; k < o->jobs; k++) /* pass the signal on to the runs */
                     if (kids[k].pid)
                         kill(kids[k].pid, batch_interrupted ? batch_interrupted : SIGTERM);
                 continue;
             }
             break;
         }
-        for (long k = 0; k < jobs; k++) {
+        for (long k = 0; k < o->jobs; k++) {
             if (kids[k].pid != pid)
                 continue;
             struct cpn_exp_run r;
@@ -283,29 +291,33 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
             int code = WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
             done_runs++;
             if (code != 0) {
-                failed++;
-                if (!first_failure)
-                    first_failure = code;
+                ++*failed;
+                if (!*first_failure)
+                    *first_failure = code;
                 fprintf(stderr, "cpnsim: batch: run %s failed (exit %d); see %s/%s.log\n", r.name,
-                        code, dir, r.name);
+                        code, p->dir, r.name);
             }
             kids[k].pid = 0;
             running--;
             if (!cli->quiet)
                 fprintf(stderr, "batch: %zu/%zu done, %zu running, %zu failed\n",
-                        done_runs + skipped, n_runs, running, failed);
+                        done_runs + p->skipped, p->n_runs, running, *failed);
         }
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    free(kids);
     if (batch_interrupted) {
         fprintf(stderr, "cpnsim: batch interrupted: %zu of %zu runs complete; run the same "
-                "command again to resume\n", done_runs - failed + skipped, n_runs);
-        status = batch_interrupted == SIGTERM ? 143 : 130;
-        goto done;
+                "command again to resume\n", done_runs - *failed + p->skipped, p->n_runs);
+        return batch_interrupted == SIGTERM ? 128 + SIGTERM : 128 + SIGINT;
     }
+    return -1;
+}
 
-    /* The report over every complete result of this experiment. */
+/* Print the report table over every complete result of the experiment; returns the status. */
+static int batch_report(const struct cpn_experiment *e, const struct batch_plan *p)
+{
     enum cpn_report_format fmt = CPN_REPORT_MD;
     cpn_report_format_parse(e->report_format, &fmt);
     /* Default grouping: scenario, policy and every swept target, so a row is one setting. */
@@ -315,30 +327,57 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
     struct cpn_report_options ropt = {.by = e->report_by ? e->report_by : by,
                                       .metrics = e->report_metrics, .format = fmt};
     struct cpn_report *rep = NULL;
-    if ((rc = cpn_report_new(&ropt, &rep)) == CPN_OK) {
-        for (size_t i = 0; i < n_runs && rc == CPN_OK; i++) {
-            struct cpn_exp_run r;
-            cpn_experiment_run(e, i, &r);
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s.h5", dir, r.name);
-            if (access(path, F_OK) == 0)
-                rc = cpn_report_add_file(rep, path);
-        }
-        if (rc == CPN_OK)
-            rc = cpn_report_write(rep, stdout);
+    int rc = cpn_report_new(&ropt, &rep);
+    for (size_t i = 0; i < p->n_runs && rc == CPN_OK; i++) {
+        struct cpn_exp_run r;
+        cpn_experiment_run(e, i, &r);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.h5", p->dir, r.name);
+        if (access(path, F_OK) == 0)
+            rc = cpn_report_add_file(rep, path);
     }
+    if (rc == CPN_OK)
+        rc = cpn_report_write(rep, stdout);
     cpn_report_free(rep);
     if (rc != CPN_OK) {
         fprintf(stderr, "cpnsim: batch: report: %s\n", cpn_error_message());
-        status = cpn_exit_code(rc);
+        return cpn_exit_code(rc);
     }
+    return 0;
+}
+
+int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
+{
+    struct batch_options o;
+    struct batch_plan plan = {0};
+    struct cpn_experiment *e = NULL;
+    size_t failed = 0;
+    int first_failure = 0;
+    int status = batch_parse(argc, argv, &o);
+    if (status >= 0)
+        goto done;
+    struct cpn_diag diag;
+    cpn_diag_init(&diag, stderr);
+    int rc = cpn_experiment_load(o.file, &diag, &e);
+    cpn_diag_flush(&diag);
+    if (rc != CPN_OK) {
+        if (diag.errors == 0)
+            fprintf(stderr, "cpnsim: %s: %s\n", o.file, cpn_error_message());
+        status = cpn_exit_code(rc);
+        goto done;
+    }
+    cpn_experiment_limit_seeds(e, (size_t)o.max_seeds);
+    if ((status = batch_plan(e, &o, &plan)) >= 0)
+        goto done;
+    if ((status = batch_pool(cli, e, &o, &plan, &failed, &first_failure)) >= 0)
+        goto done;
+    status = batch_report(e, &plan);
     if (failed && !status)
-        status = first_failure ? first_failure : 70;
+        status = first_failure ? first_failure : EX_SOFTWARE;
 done:
     cpn_experiment_free(e);
-    free(kids);
-    free(todo);
-    free(sets);
-    free(defdir);
+    free(plan.todo);
+    free(plan.dir_owned);
+    free(o.sets);
     return status;
 }

@@ -1,6 +1,6 @@
 /**
  * @file cli/cli.h
- * @brief Internal interface between the program's command files (sim/cpnsim*.c).
+ * @brief Internal interface between the program's command files (cli/*.c).
  *
  * These files are the program layer (DESIGN.md §2): they may use every other layer.  Nothing
  * in libcpn includes this header.
@@ -8,9 +8,10 @@
 #ifndef CPN_CLI_CLI_H
 #define CPN_CLI_CLI_H
 
+#include <signal.h>
 #include <stdarg.h>
-
 #include <stddef.h>
+#include <sysexits.h> /* exit statuses by name: EX_USAGE, EX_SOFTWARE, ... */
 
 /** The scenario `cpnsim run` uses when given no file (generated from scenarios/ at build time). */
 extern const unsigned char cpn_default_scenario[];

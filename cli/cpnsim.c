@@ -18,8 +18,6 @@
 #include "sim/error.h"
 #include "sim/log.h"
 
-#define EX_USAGE 64
-
 struct command {
     const char *name;
     int (*main)(struct cpn_cli *cli, int argc, char **argv);

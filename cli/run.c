@@ -47,11 +47,11 @@ static int add_override(const char *command, const char *arg, struct override_li
      * predicates stay whole); the value points into argv, which lives as long as main. */
     char *target = strndup(arg, n);
     if (!target)
-        return 70;
+        return EX_SOFTWARE;
     struct cpn_override o = {.target = target, .value = arg + n + 1, .origin = NULL};
     if (cpn_array_push(ov, o) != CPN_OK) {
         free(target);
-        return 70;
+        return EX_SOFTWARE;
     }
     return 0;
 }
@@ -91,7 +91,7 @@ int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv)
     struct cpn_policy_registry *registry = cpn_policy_registry_new();
     int c, status = 0;
     if (!registry) {
-        status = 70;
+        status = EX_SOFTWARE;
         goto done;
     }
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -158,17 +158,17 @@ static int write_flows_csv(const char *path, int force, const struct cpn_scenari
     int status = 0;
     char *tmp = NULL;
     if (asprintf(&tmp, "%s.partial", path) < 0)
-        return 70;
+        return EX_SOFTWARE;
     if (!force && access(path, F_OK) == 0) {
         fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", path);
         free(tmp);
-        return 73;
+        return EX_CANTCREAT;
     }
     FILE *f = fopen(tmp, "w");
     if (!f) {
         fprintf(stderr, "cpnsim: %s: cannot create: %s\n", tmp, strerror(errno));
         free(tmp);
-        return 73;
+        return EX_CANTCREAT;
     }
     fprintf(f, "id,src,dst,bytes,start_time,finish_time\n");
     for (size_t i = 0; i < scen->flows.len; i++) {
@@ -183,7 +183,7 @@ static int write_flows_csv(const char *path, int force, const struct cpn_scenari
     if (ferror(f) | (fclose(f) != 0) || rename(tmp, path) != 0) {
         fprintf(stderr, "cpnsim: %s: write failed: %s\n", path, strerror(errno));
         unlink(tmp);
-        status = 74;
+        status = EX_IOERR;
     }
     free(tmp);
     return status;
@@ -509,7 +509,7 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             free(*slot);
             if (asprintf(slot, "simulation@%s=%s", c == 'S' ? "seed" : "until", optarg) < 0) {
                 *slot = NULL;
-                return 70;
+                return EX_SOFTWARE;
             }
             break;
         }
@@ -520,7 +520,7 @@ static int parse_run_options(struct run *r, int argc, char **argv)
         case 'L': {
             const char **p = realloc(r->plugins, (r->n_plugins + 1) * sizeof *p);
             if (!p)
-                return 70;
+                return EX_SOFTWARE;
             r->plugins = p;
             r->plugins[r->n_plugins++] = optarg;
             break;
@@ -558,7 +558,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     for (const char **p = (const char *[]){r->flows_out, r->summary_out, NULL}; *p; p++)
         if (!r->force && access(*p, F_OK) == 0) {
             fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", *p);
-            status = 73;
+            status = EX_CANTCREAT;
             goto done;
         }
     if ((rc = cpn_summary_new(&r->summary)) != CPN_OK)
@@ -636,7 +636,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     }
     if (r->summary_out && cpn_summary_write_tsv(r->summary, r->summary_out) != CPN_OK) {
         fprintf(stderr, "cpnsim: %s: %s\n", r->summary_out, cpn_error_message());
-        status = 74;
+        status = EX_IOERR;
     }
     if (r->flows_out) {
         int st = write_flows_csv(r->flows_out, r->force, r->scen, r->traffic);
@@ -646,7 +646,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     if (rc == CPN_EINTERRUPT) {
         fprintf(stderr, "cpnsim: interrupted at t = %g s%s%s\n", cpn_engine_now(r->eng),
                 r->trace ? "; partial trace kept in " : "", r->trace ? cpn_trace_path(r->trace) : "");
-        status = caught_signal == SIGTERM ? 143 : 130;
+        status = caught_signal == SIGTERM ? 128 + SIGTERM : 128 + SIGINT;
     } else if (rc != CPN_OK && !status) {
         status = cpn_exit_code(rc);
     }

@@ -166,8 +166,9 @@ static inline double cpn_world_eligible_units(const struct cpn_world_center *c,
 
 /**
  * Return the run time of @p job on pool @p pool [s]: its duration when given, else
- * work / (units x per-unit speed); INFINITY when the pool has no speed.
- * Assumption: work divides perfectly over the units (no parallel-efficiency loss).
+ * work / (units x per-unit speed); INFINITY when the pool has no speed.  This is the run time
+ * rule of docs/models-jobs.md ("Run time"), with its assumption that work divides perfectly
+ * over the units; a job given as a duration on reference hardware reaches a policy as work.
  */
 static inline double cpn_world_run_time(const struct cpn_world_job *job,
                                         const struct cpn_world_pool *pool)

@@ -312,6 +312,12 @@ void cpn_experiment_free(struct cpn_experiment *e)
     free(x);
 }
 
+void cpn_experiment_limit_seeds(struct cpn_experiment *e, size_t max_seeds)
+{
+    if (e && max_seeds > 0 && max_seeds < e->n_seeds)
+        e->n_seeds = max_seeds;
+}
+
 size_t cpn_experiment_runs(const struct cpn_experiment *e)
 {
     size_t n = e->n_scenarios * (e->n_policies ? e->n_policies : 1) * e->n_seeds;

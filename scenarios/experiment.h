@@ -40,7 +40,10 @@ struct cpn_exp_sweep {
     size_t n_values;     /**< number of values */
 };
 
-/** A loaded experiment (read-only for users; free with cpn_experiment_free()). */
+/**
+ * A loaded experiment.  Read-only for users except through cpn_experiment_limit_seeds(); free
+ * with cpn_experiment_free().
+ */
 struct cpn_experiment {
     const char *file;                 /**< the experiment file as given */
     const char **scenarios;           /**< scenario paths, resolved against the experiment's
@@ -83,6 +86,13 @@ int cpn_experiment_load(const char *file, struct cpn_diag *diag, struct cpn_expe
 
 /** Free an experiment; accepts NULL. */
 void cpn_experiment_free(struct cpn_experiment *e);
+
+/**
+ * Keep only the first @p max_seeds seeds (`cpnsim batch --seeds N`); the kept runs have the
+ * names they have in the full experiment (a name ends with its seed).  No effect when
+ * @p max_seeds is 0 or not below n_seeds.
+ */
+void cpn_experiment_limit_seeds(struct cpn_experiment *e, size_t max_seeds);
 
 /** Number of runs: scenarios x max(policies, 1) x product of sweep lengths x seeds. */
 size_t cpn_experiment_runs(const struct cpn_experiment *e);

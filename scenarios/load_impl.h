@@ -1,7 +1,9 @@
 /**
  * @file scenarios/load_impl.h
- * @brief Internals shared by the scenario loader's files (load.c: files, includes, overrides,
- *        schema, element walk; load_topology.c and load_traffic.c: the element handlers).
+ * @brief Internals shared by the scenario loader's files: load.c (files, includes, element walk),
+ *        load_schema.c (schema validation), load_override.c (--set overrides), the element
+ *        handlers of load_topology.c, load_traffic.c, load_centers.c and load_workload.c, and
+ *        experiment.c (which reads its files and reports through the same helpers).
  *        Not part of the loader's contract: include scenarios/load.h instead.
  */
 #ifndef CPN_SCENARIOS_LOAD_IMPL_H

@@ -1,9 +1,11 @@
 /* Status codes and the single error funnel (see error.h). */
 #include "sim/error.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sysexits.h>
 
 #define CPN_ERROR_MESSAGE_MAX 1024
 
@@ -39,13 +41,13 @@ int cpn_exit_code(int code)
     switch (code) {
     case CPN_OK: return 0;
     case CPN_ESCENARIO:
-    case CPN_EUNREACH: return 65;
+    case CPN_EUNREACH: return EX_DATAERR;
     case CPN_ENOINPUT:
-    case CPN_EPLUGIN: return 66;
-    case CPN_EOUTPUT: return 73;
-    case CPN_EIO: return 74;
-    case CPN_EINTERRUPT: return 130;
-    default: return 70;
+    case CPN_EPLUGIN: return EX_NOINPUT;
+    case CPN_EOUTPUT: return EX_CANTCREAT;
+    case CPN_EIO: return EX_IOERR;
+    case CPN_EINTERRUPT: return 128 + SIGINT; /* the shell's status for a SIGINT death */
+    default: return EX_SOFTWARE;
     }
 }
 

@@ -19,56 +19,10 @@
  * prefetches the grandchildren, because past ~1e5 events the sifts are bound by memory latency,
  * not comparisons.
  *
- * Chosen by measurement with the hold model (Vaucher & Duval, CACM 18(4), 1975; Jones, CACM
- * 29(4), 1986), tests/bench/bench_evq.c, against a plain array binary heap of (time, seq) without
- * handles in the same run, as the ratio of ns per hold step (AMD EPYC VM, 2 cores shared with
- * other builds, gcc -O2; one run of 3 repetitions per variant, so +-10%):
- *
- *     N                        1e3    1e4    1e5    1e6
- *     2-ary with positions     0.85   0.88   1.01   1.49
- *     4-ary with positions     0.99   0.95   1.08   1.08   <- chosen
- *     8-ary with positions     1.37   1.33   1.21   1.27
- *     4-ary, no prefetch       0.96   0.95   1.3-1.9  -
- *
- * The binary heap wins slightly up to 1e4 events but loses a third at 1e6, where a level costs a
- * cache miss and the 4-ary heap has half as many levels.  Against a cache-line aligned plain
- * heap (its two children on one half line, the reference the benchmark now uses), that 4-ary
- * heap, which wrote a position at every move, cost 1.25-1.29x the plain heap per hold step.
- * The hold path was then tuned, each change measured by instructions per hold step
- * (`valgrind --tool=callgrind`, `bench_evq 1 10000 10000`, stable to the instruction) and by the
- * wall-time ratio to the plain heap (`bench_evq 5`, median of 5 repetitions, one run each, load
- * average 3-4, so +-0.1):
- *
- *     variant                                      instr/step   ratio at N = 1e3  1e4   1e5   1e6
- *     plain binary heap (reference)                    458
- *     4-ary, position write at every move (before)     795                  1.09  1.12  1.24  1.03
- *     A = before + the 3 changes below                 686                  0.86  0.95  0.93  1.01
- *       A without the tournament min of 4 children     704                  1.04  1.13  1.16  1.02
- *       A without the deferred root removal            741                  0.94  1.01  1.03  1.01
- *       A without skipping positions (no handle)       683                  0.86  0.97  1.02  0.98
- *     A, run again just before the next row            686                  0.88  0.96  0.97  0.91
- *     A + integer time keys (final)                    606                  0.60  0.66  0.91  0.77
- *
- * The integer keys gain the most; probably because a double compare is an unordered compare
- * plus a parity branch, while an integer compare feeds a conditional move directly.  Skipping
- * the positions of events without a handle saves stores, not instructions, and shows only at
- * 1e6, where the position array misses the cache: final code at 1e6, two runs, 0.78 and 0.76
- * with it, 0.88 and 1.01 without.
- *
- * Final code, median of 3 runs of 5 repetitions each [ns per step]:
- *
- *     N      plain   evq   ratio   evq + 1/4 reschedules   / plain hold
- *     1e3     57.2   34.2   0.60            29.5                0.52
- *     1e4     74.9   53.0   0.67            46.1                0.58
- *     1e5    154.6  107.4   0.67            93.2                0.62
- *     1e6    288.9  269.4   0.90           294.3                1.02
- *
- * (each column the median of its own 3 values; the ratios are medians of the per-run ratios;
- * load average 3-4 on the 2 cores; the highest single-run ratios were 0.93 for hold at 1e6 and
- * 1.26 for the reschedule mix at 1e5).  So the queue with handles is now faster per hold step
- * than the handle-less binary heap: the changes above more than pay for the handles.
- *
- * Pairing heaps and calendar/ladder queues were not measured.
+ * Chosen by measurement with the hold model (Vaucher & Duval, CACM 18(4), 1975) against a plain
+ * binary heap in the same run (tests/bench/bench_evq.c); the variants tried, the figures and
+ * why this structure won are in docs/evq.md.  Pairing heaps and calendar/ladder queues were not
+ * measured.
  * Memory: 68 B per event of capacity (16 B heap entry, 48 B pool slot, 4 B position); the pool
  * never shrinks.
  *

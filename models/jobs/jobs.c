@@ -498,7 +498,7 @@ static double ref_runtime(const struct cpn_job_spec *s)
     return s->ref_speed > 0 ? s->work / (s->units * s->ref_speed) : NAN;
 }
 
-/* Run time of a job on units of speed @p speed [s] (the rule of jobs.h). */
+/* Run time of a job on units of speed @p speed [s] (docs/models-jobs.md, "Run time"). */
 static double runtime_at(const struct cpn_job_spec *s, double speed)
 {
     if (s->kind == CPN_JOB_VM || s->kind == CPN_JOB_INFERENCE)

@@ -38,16 +38,12 @@
  *  6. *stage-out*: bytes_out move from the center's node back to the origin (same path rule).
  *  7. *done*: a job record (state CPN_JOB_DONE) goes to the observer.
  *
- * **Run time rule.**  A job gives either its work W [FLOP] or its duration D [s] measured on
- * reference hardware of per-unit speed ref_speed [FLOP/s].  On a pool of per-unit speed s:
- * runtime = W / (units x s) when W > 0; else D x ref_speed / s when ref_speed > 0 (the same
- * work, W = D x units x ref_speed, on faster or slower units); else D (speed-independent:
- * VMs, and workload logs without a reference speed).  Assumption: work divides perfectly over the
- * units (no parallel-efficiency loss), the rule of cpn_world_run_time(); docs/models-jobs.md
- * says the same.  The walltime estimate scales like the run time: walltime x runtime /
- * reference run time (D, or W / (units x ref_speed)), taken as is when the reference run time
- * is unknown (W without ref_speed); 0 gives the exact run time; a VM's or a service's estimate
- * is its lifetime.  A job that outruns its estimate is ended by the center at the estimate
+ * **Run time rule.**  Written once, in docs/models-jobs.md ("Run time"): a job's run time on a
+ * pool follows from its work or its duration on reference hardware, and its walltime estimate
+ * scales with it.  Implemented by runtime_at() and ref_runtime() in jobs.c; the policies' view
+ * (jobs_world.c) hands the same job to cpn_world_run_time() (models/world.h) as work
+ * W = D x units x ref_speed, so both give the same figure.
+ * A job that outruns its estimate is ended by the center at the estimate
  * (CPN_WALLTIME_KILL, as Slurm does) and reported FAILED ("killed at the walltime limit"),
  * without stage-out; under CPN_WALLTIME_EXTEND it completes.
  *
