@@ -124,32 +124,35 @@ static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run 
 
 /* What the command line asked for. */
 struct batch_options {
-    long jobs;           /* -j: runs at a time */
-    long max_seeds;      /* --seeds: keep the first N seeds, 0 = all */
-    const char *dir;     /* -o, or NULL for results/EXPERIMENT */
-    int dry;             /* --dry-run */
-    const char **sets;   /* --set TARGET=VALUE, applied to every run (malloc) */
+    long jobs;         /* -j: runs at a time */
+    long max_seeds;    /* --seeds: keep the first N seeds, 0 = all */
+    const char *dir;   /* -o, or NULL for results/EXPERIMENT */
+    int dry;           /* --dry-run */
+    const char **sets; /* --set TARGET=VALUE, applied to every run (malloc) */
     size_t n_sets;
-    const char *file;    /* the experiment file */
+    const char *file; /* the experiment file */
 };
 
 /* The runs of the experiment and which of them still need running. */
 struct batch_plan {
-    const char *dir;     /* result folder (o->dir or dir_owned) */
-    char *dir_owned;     /* results/EXPERIMENT when -o is not given (malloc) */
-    size_t n_runs;       /* runs of the experiment */
-    size_t *todo;        /* indices of the runs without a complete result, length n_todo */
+    const char *dir; /* result folder (o->dir or dir_owned) */
+    char *dir_owned; /* results/EXPERIMENT when -o is not given (malloc) */
+    size_t n_runs;   /* runs of the experiment */
+    size_t *todo;    /* indices of the runs without a complete result, length n_todo */
     size_t n_todo;
-    size_t skipped;      /* runs already complete */
+    size_t skipped; /* runs already complete */
 };
 
 /* Parse the options; returns -1 to go on, or the exit status (0 after --help). */
 static int batch_parse(int argc, char **argv, struct batch_options *o)
 {
     static const struct option options[] = {
-        {"jobs", required_argument, NULL, 'j'},  {"output", required_argument, NULL, 'o'},
-        {"seeds", required_argument, NULL, 'S'}, {"set", required_argument, NULL, 's'},
-        {"dry-run", no_argument, NULL, 'n'},     {"help", no_argument, NULL, 'h'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"seeds", required_argument, NULL, 'S'},
+        {"set", required_argument, NULL, 's'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     *o = (struct batch_options){.jobs = sysconf(_SC_NPROCESSORS_ONLN)};
@@ -160,15 +163,19 @@ static int batch_parse(int argc, char **argv, struct batch_options *o)
         case 'j':
             o->jobs = strtol(optarg, &end, 10);
             if (*end || o->jobs < 1 || o->jobs > 1024)
-                return cpn_cli_usage_error("batch", "-j %s: give a number of processes from 1 "
-                                           "to 1024", optarg);
+                return cpn_cli_usage_error("batch",
+                                           "-j %s: give a number of processes from 1 "
+                                           "to 1024",
+                                           optarg);
             break;
         case 'S':
             o->max_seeds = strtol(optarg, &end, 10);
             if (*end || o->max_seeds < 1)
                 return cpn_cli_usage_error("batch", "--seeds %s: give a positive number", optarg);
             break;
-        case 'o': o->dir = optarg; break;
+        case 'o':
+            o->dir = optarg;
+            break;
         case 's': {
             const char **p = realloc(o->sets, (o->n_sets + 1) * sizeof *p);
             if (!p)
@@ -177,11 +184,15 @@ static int batch_parse(int argc, char **argv, struct batch_options *o)
             o->sets[o->n_sets++] = optarg;
             break;
         }
-        case 'n': o->dry = 1; break;
-        case 'h': printf("usage: cpnsim batch EXPERIMENT.xml [-j N] [-o DIR] (see 'cpnsim help "
-                         "batch')\n");
+        case 'n':
+            o->dry = 1;
+            break;
+        case 'h':
+            printf("usage: cpnsim batch EXPERIMENT.xml [-j N] [-o DIR] (see 'cpnsim help "
+                   "batch')\n");
             return 0;
-        default: return cpn_cli_usage_error("batch", "unknown option");
+        default:
+            return cpn_cli_usage_error("batch", "unknown option");
         }
     }
     if (argc - optind != 1)
@@ -259,7 +270,8 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
             cpn_experiment_run(e, p->todo[next], &r);
             pid_t pid = spawn_run(e, &r, p->dir, o->sets, o->n_sets);
             if (pid < 0) {
-                fprintf(stderr, "cpnsim: batch: cannot start run %s: %s\n", r.name, strerror(errno));
+                fprintf(stderr, "cpnsim: batch: cannot start run %s: %s\n", r.name,
+                        strerror(errno));
                 ++*failed;
                 next++;
                 continue;
@@ -308,8 +320,10 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
     sigaction(SIGTERM, &old_term, NULL);
     free(kids);
     if (batch_interrupted) {
-        fprintf(stderr, "cpnsim: batch interrupted: %zu of %zu runs complete; run the same "
-                "command again to resume\n", done_runs - *failed + p->skipped, p->n_runs);
+        fprintf(stderr,
+                "cpnsim: batch interrupted: %zu of %zu runs complete; run the same "
+                "command again to resume\n",
+                done_runs - *failed + p->skipped, p->n_runs);
         return batch_interrupted == SIGTERM ? 128 + SIGTERM : 128 + SIGINT;
     }
     return -1;
@@ -324,8 +338,8 @@ static int batch_report(const struct cpn_experiment *e, const struct batch_plan 
     char by[1024] = "scenario,policy";
     for (size_t k = 0; k < e->n_sweeps; k++)
         snprintf(by + strlen(by), sizeof by - strlen(by), ",%s", e->sweeps[k].target);
-    struct cpn_report_options ropt = {.by = e->report_by ? e->report_by : by,
-                                      .metrics = e->report_metrics, .format = fmt};
+    struct cpn_report_options ropt = {
+        .by = e->report_by ? e->report_by : by, .metrics = e->report_metrics, .format = fmt};
     struct cpn_report *rep = NULL;
     int rc = cpn_report_new(&ropt, &rep);
     for (size_t i = 0; i < p->n_runs && rc == CPN_OK; i++) {

@@ -1,6 +1,6 @@
 /**
  * @file cli/cli.h
- * @brief Internal interface between the program's command files (cli/*.c).
+ * @brief Internal interface between the program's command files (cli/).
  *
  * These files are the program layer (DESIGN.md §2): they may use every other layer.  Nothing
  * in libcpn includes this header.

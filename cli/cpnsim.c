@@ -46,10 +46,12 @@ static const struct command commands[] = {
      "  --plugin PATH.so         load a policy plug-in (repeatable; docs/policies.md)\n"
      "  --force                  overwrite existing output files\n"
      "Exit: 0 ok, 65 bad scenario, 66 missing input, 73/74 output errors, 130/143 interrupted.\n"},
-    {"validate", cpn_cmd_validate, "validate SCENARIO.xml... [--set TARGET=VALUE ...] [--plugin PATH.so ...]",
+    {"validate", cpn_cmd_validate,
+     "validate SCENARIO.xml... [--set TARGET=VALUE ...] [--plugin PATH.so ...]",
      "Check scenario files against the schema and semantically; print every error as\n"
      "FILE:LINE: message.  Exit 0 when all files are valid, 65 otherwise.\n"},
-    {"batch", cpn_cmd_batch, "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--dry-run]",
+    {"batch", cpn_cmd_batch,
+     "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--dry-run]",
      "Run the cross product of an experiment file (scenarios x policies x swept --set values x\n"
      "seeds) in N parallel processes, one HDF5 result per run under DIR (default\n"
      "results/EXPERIMENT) with a deterministic name, skipping runs already complete (an\n"
@@ -94,9 +96,11 @@ static const struct command *find_command(const char *name)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: cpnsim [--quiet] [--log=SPEC] COMMAND [ARGS...]\n\n"
-                 "cpnsim %s: a discrete-event simulator of national compute power networks.\n\n"
-                 "Commands:\n", PACKAGE_VERSION);
+    fprintf(out,
+            "usage: cpnsim [--quiet] [--log=SPEC] COMMAND [ARGS...]\n\n"
+            "cpnsim %s: a discrete-event simulator of national compute power networks.\n\n"
+            "Commands:\n",
+            PACKAGE_VERSION);
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  cpnsim %s\n", commands[i].synopsis);
     fprintf(out, "\nGlobal options:\n"
@@ -118,8 +122,10 @@ static int cmd_help(struct cpn_cli *cli, int argc, char **argv)
     }
     const struct command *c = find_command(argv[1]);
     if (!c) {
-        fprintf(stderr, "cpnsim: help: unknown command '%s' (commands: run, validate, batch, "
-                        "report, policies, info, help)\n", argv[1]);
+        fprintf(stderr,
+                "cpnsim: help: unknown command '%s' (commands: run, validate, batch, "
+                "report, policies, info, help)\n",
+                argv[1]);
         return EX_USAGE;
     }
     printf("usage: cpnsim %s\n\n%s", c->synopsis, c->help);
@@ -144,19 +150,31 @@ int main(int argc, char **argv)
      * gsl_rng_alloc is CPN_ENOMEM), and checks its inputs before they reach GSL. */
     gsl_set_error_handler_off();
     static const struct option options[] = {
-        {"quiet", no_argument, NULL, 'q'},   {"log", required_argument, NULL, 'L'},
-        {"version", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"log", required_argument, NULL, 'L'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
     /* '+': stop at the first non-option (the command); its options are its own. */
     while ((c = getopt_long(argc, argv, "+qVh", options, NULL)) != -1) {
         switch (c) {
-        case 'q': cli.quiet = 1; break;
-        case 'L': cli.log_spec = optarg; break;
-        case 'V': printf("cpnsim %s\n", PACKAGE_VERSION); return 0;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return EX_USAGE;
+        case 'q':
+            cli.quiet = 1;
+            break;
+        case 'L':
+            cli.log_spec = optarg;
+            break;
+        case 'V':
+            printf("cpnsim %s\n", PACKAGE_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return EX_USAGE;
         }
     }
     if (cli.log_spec) {
@@ -173,8 +191,10 @@ int main(int argc, char **argv)
     }
     const struct command *cmd = find_command(argv[optind]);
     if (!cmd) {
-        fprintf(stderr, "cpnsim: unknown command '%s' (commands: run, validate, batch, report, "
-                        "policies, info, help)\n", argv[optind]);
+        fprintf(stderr,
+                "cpnsim: unknown command '%s' (commands: run, validate, batch, report, "
+                "policies, info, help)\n",
+                argv[optind]);
         return EX_USAGE;
     }
     int sub_argc = argc - optind;

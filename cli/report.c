@@ -16,9 +16,12 @@
 int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"by", required_argument, NULL, 'b'},     {"metrics", required_argument, NULL, 'm'},
-        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-        {"mix", no_argument, NULL, 'x'},          {"help", no_argument, NULL, 'h'},
+        {"by", required_argument, NULL, 'b'},
+        {"metrics", required_argument, NULL, 'm'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"mix", no_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct cpn_report_options opt = {.by = NULL, .metrics = NULL, .format = CPN_REPORT_MD};
@@ -27,19 +30,28 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
     (void)cli;
     while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
         switch (c) {
-        case 'b': opt.by = optarg; break;
-        case 'm': opt.metrics = optarg; break;
+        case 'b':
+            opt.by = optarg;
+            break;
+        case 'm':
+            opt.metrics = optarg;
+            break;
         case 'f':
             if (cpn_report_format_parse(optarg, &opt.format) != CPN_OK)
                 return cpn_cli_usage_error("report", "%s", cpn_error_message());
             break;
-        case 'o': out_path = optarg; break;
-        case 'x': opt.mix = 1; break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'x':
+            opt.mix = 1;
+            break;
         case 'h':
             printf("usage: cpnsim report RESULT.h5... [--by KEYS] [--metrics LIST] "
                    "[--format md|csv|tex] [-o FILE] [--mix]\n");
             return 0;
-        default: return cpn_cli_usage_error("report", "unknown option");
+        default:
+            return cpn_cli_usage_error("report", "unknown option");
         }
     }
     if (optind >= argc)

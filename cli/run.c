@@ -41,8 +41,10 @@ static int add_override(const char *command, const char *arg, struct override_li
 {
     size_t n;
     if (cpn_override_split(arg, &n) != CPN_OK)
-        return cpn_cli_usage_error(command, "--set '%s': expected TARGET=VALUE, e.g. "
-                                   "--set link/sh-nx@capacity=400Gbps", arg);
+        return cpn_cli_usage_error(command,
+                                   "--set '%s': expected TARGET=VALUE, e.g. "
+                                   "--set link/sh-nx@capacity=400Gbps",
+                                   arg);
     /* The target is copied up to its '=' (the first one outside brackets and quotes, so XPath
      * predicates stay whole); the value points into argv, which lives as long as main. */
     char *target = strndup(arg, n);
@@ -68,14 +70,15 @@ static int load_one(const char *file, const struct override_list *ov,
 {
     struct cpn_diag diag;
     cpn_diag_init(&diag, stderr);
-    struct cpn_scen_options opt = {.overrides = ov->items, .n_overrides = ov->len,
-                                   .policies = registry};
+    struct cpn_scen_options opt = {
+        .overrides = ov->items, .n_overrides = ov->len, .policies = registry};
     int rc = file ? cpn_scen_load(file, &opt, &diag, scen)
                   : cpn_scen_load_memory("(default scenario)", (const char *)cpn_default_scenario,
                                          cpn_default_scenario_len, &opt, &diag, scen);
     cpn_diag_flush(&diag);
     if (rc != CPN_OK && diag.errors == 0)
-        fprintf(stderr, "cpnsim: %s: %s\n", file ? file : "(default scenario)", cpn_error_message());
+        fprintf(stderr, "cpnsim: %s: %s\n", file ? file : "(default scenario)",
+                cpn_error_message());
     return rc;
 }
 
@@ -214,15 +217,14 @@ static int run_with_progress(struct cpn_engine *eng, double until, int show)
         if (now - last >= 0.25 || k == slices) {
             double frac = (t - start) / (until - start);
             double eta = frac > 0 ? (now - t0) * (1 - frac) / frac : 0;
-            fprintf(stderr, "\r  t = %12.1f s  %5.1f%%  %8.3g events/s  ETA %6.1f s ", t, 100 * frac,
-                    (double)cpn_engine_events(eng) / fmax(now - t0, 1e-9), eta);
+            fprintf(stderr, "\r  t = %12.1f s  %5.1f%%  %8.3g events/s  ETA %6.1f s ", t,
+                    100 * frac, (double)cpn_engine_events(eng) / fmax(now - t0, 1e-9), eta);
             last = now;
         }
     }
     fputc('\n', stderr);
     return CPN_OK;
 }
-
 
 /* Everything one run owns, freed in reverse order by run_release(). */
 struct run {
@@ -257,7 +259,7 @@ struct run {
     size_t n_overrides;
     char *command_line;
     char wall_clock[32];
-    const char *policy_label;                 /* the policy run ("none" without centers) */
+    const char *policy_label;                  /* the policy run ("none" without centers) */
     const struct cpn_policy_setting *settings; /* its parameters as given, n_settings of them */
     size_t n_settings;
 };
@@ -266,7 +268,7 @@ static void run_release(struct run *r)
 {
     cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
     cpn_traffic_free(r->traffic);
-    cpn_jobs_free(r->jobs);   /* before the engine: centers cancel their events */
+    cpn_jobs_free(r->jobs); /* before the engine: centers cancel their events */
     cpn_policy_free(r->policy);
     cpn_summary_free(r->summary);
     cpn_network_free(r->net);
@@ -327,8 +329,11 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
     }
     for (uint32_t i = 0; i < nl; i++) {
         const struct cpn_link *l = cpn_topo_link(scen->topo, i);
-        r->links[i] = (struct cpn_run_link){.id = l->id, .kind = cpn_link_kind_name(l->kind),
-                                            .a = l->a, .b = l->b, .capacity = l->capacity,
+        r->links[i] = (struct cpn_run_link){.id = l->id,
+                                            .kind = cpn_link_kind_name(l->kind),
+                                            .a = l->a,
+                                            .b = l->b,
+                                            .capacity = l->capacity,
                                             .latency = l->latency};
     }
     for (size_t i = 0; i < nc; i++) {
@@ -337,14 +342,17 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
         for (uint32_t k = 0; k < c->npools; k++) {
             const struct cpn_pool_spec *ps = &scen->pools.items[c->pool0 + k].spec;
             units += ps->units;
-            r->pools[c->pool0 + k] = (struct cpn_run_pool){
-                .center = (uint32_t)i, .units = ps->units, .unit_flops = ps->flops,
-                .unit_memory = ps->memory, .idle_power = ps->idle_power,
-                .peak_power = ps->peak_power};
+            r->pools[c->pool0 + k] = (struct cpn_run_pool){.center = (uint32_t)i,
+                                                           .units = ps->units,
+                                                           .unit_flops = ps->flops,
+                                                           .unit_memory = ps->memory,
+                                                           .idle_power = ps->idle_power,
+                                                           .peak_power = ps->peak_power};
         }
         r->centers[i] = (struct cpn_run_center){.id = c->spec.id,
                                                 .kind = cpn_center_kind_name(c->spec.kind),
-                                                .node = c->spec.node, .units = units,
+                                                .node = c->spec.node,
+                                                .units = units,
                                                 .pue = c->spec.pue};
     }
     for (size_t i = 0; i < nparams; i++) {
@@ -412,8 +420,8 @@ static int build_jobs(struct run *r)
     }
     uint32_t nc = (uint32_t)scen->centers.len, nn = cpn_topo_node_count(scen->topo);
     int rc;
-    if (nc && ops && (rc = cpn_policy_new(ops, settings, n_settings, r->rng, nc, nn, &r->policy)) !=
-                         CPN_OK)
+    if (nc && ops &&
+        (rc = cpn_policy_new(ops, settings, n_settings, r->rng, nc, nn, &r->policy)) != CPN_OK)
         return rc;
     if (!nc) {
         r->policy_label = "none";
@@ -488,12 +496,18 @@ static int build_traffic(struct run *r)
 static int parse_run_options(struct run *r, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"set", required_argument, NULL, 's'},         {"seed", required_argument, NULL, 'S'},
-        {"until", required_argument, NULL, 'U'},       {"flows-out", required_argument, NULL, 'F'},
-        {"output", required_argument, NULL, 'o'},      {"trace-level", required_argument, NULL, 'T'},
-        {"summary-out", required_argument, NULL, 'M'}, {"force", no_argument, NULL, 'f'},
-        {"policy", required_argument, NULL, 'P'},      {"plugin", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0},
+        {"set", required_argument, NULL, 's'},
+        {"seed", required_argument, NULL, 'S'},
+        {"until", required_argument, NULL, 'U'},
+        {"flows-out", required_argument, NULL, 'F'},
+        {"output", required_argument, NULL, 'o'},
+        {"trace-level", required_argument, NULL, 'T'},
+        {"summary-out", required_argument, NULL, 'M'},
+        {"force", no_argument, NULL, 'f'},
+        {"policy", required_argument, NULL, 'P'},
+        {"plugin", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c, status;
     while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
@@ -513,10 +527,18 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             }
             break;
         }
-        case 'F': r->flows_out = optarg; break;
-        case 'o': r->output = optarg; break;
-        case 'M': r->summary_out = optarg; break;
-        case 'P': r->policy_name = optarg; break;
+        case 'F':
+            r->flows_out = optarg;
+            break;
+        case 'o':
+            r->output = optarg;
+            break;
+        case 'M':
+            r->summary_out = optarg;
+            break;
+        case 'P':
+            r->policy_name = optarg;
+            break;
         case 'L': {
             const char **p = realloc(r->plugins, (r->n_plugins + 1) * sizeof *p);
             if (!p)
@@ -527,13 +549,19 @@ static int parse_run_options(struct run *r, int argc, char **argv)
         }
         case 'T':
             if (cpn_trace_level_parse(optarg, &r->level) != CPN_OK)
-                return cpn_cli_usage_error("run", "--trace-level %s: use summary, jobs, flows or "
-                                           "full", optarg);
+                return cpn_cli_usage_error("run",
+                                           "--trace-level %s: use summary, jobs, flows or "
+                                           "full",
+                                           optarg);
             break;
-        case 'f': r->force = 1; break;
-        case 'h': printf("usage: cpnsim run [SCENARIO.xml] [options] (see 'cpnsim help run')\n");
+        case 'f':
+            r->force = 1;
+            break;
+        case 'h':
+            printf("usage: cpnsim run [SCENARIO.xml] [options] (see 'cpnsim help run')\n");
             return -1;
-        default: return cpn_cli_usage_error("run", "unknown option");
+        default:
+            return cpn_cli_usage_error("run", "unknown option");
         }
     }
     if (argc - optind > 1)
@@ -565,8 +593,11 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         goto fail;
     if (r->output) {
         /* The trace writer's open is the program's first HDF5 call (output/trace.h). */
-        struct cpn_trace_options topt = {.path = r->output, .level = r->level, .force = r->force,
-                                         .deflate = -1, .summary = r->summary};
+        struct cpn_trace_options topt = {.path = r->output,
+                                         .level = r->level,
+                                         .force = r->force,
+                                         .deflate = -1,
+                                         .summary = r->summary};
         if ((rc = cpn_trace_open(&topt, &r->trace)) != CPN_OK) {
             fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
             status = cpn_exit_code(rc);
@@ -626,9 +657,10 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         struct cpn_jobs_stats js;
         cpn_jobs_stats(r->jobs, &js);
         printf("%s: t = %g s, %llu events; jobs: %llu submitted, %llu done, %llu rejected; "
-               "flows: %zu given, %zu finished\n", r->scen->file, cpn_engine_now(r->eng),
-               (unsigned long long)cpn_engine_events(r->eng), (unsigned long long)js.submitted,
-               (unsigned long long)js.done, (unsigned long long)js.rejected, r->scen->flows.len,
+               "flows: %zu given, %zu finished\n",
+               r->scen->file, cpn_engine_now(r->eng), (unsigned long long)cpn_engine_events(r->eng),
+               (unsigned long long)js.submitted, (unsigned long long)js.done,
+               (unsigned long long)js.rejected, r->scen->flows.len,
                cpn_traffic_finished(r->traffic));
         cpn_summary_print(r->summary, stdout);
         if (r->trace)
@@ -645,7 +677,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     }
     if (rc == CPN_EINTERRUPT) {
         fprintf(stderr, "cpnsim: interrupted at t = %g s%s%s\n", cpn_engine_now(r->eng),
-                r->trace ? "; partial trace kept in " : "", r->trace ? cpn_trace_path(r->trace) : "");
+                r->trace ? "; partial trace kept in " : "",
+                r->trace ? cpn_trace_path(r->trace) : "");
         status = caught_signal == SIGTERM ? 128 + SIGTERM : 128 + SIGINT;
     } else if (rc != CPN_OK && !status) {
         status = cpn_exit_code(rc);

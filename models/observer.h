@@ -95,38 +95,38 @@ struct cpn_run_pool {
  * duration of begin() only.  Optional strings may be NULL (written as "").
  */
 struct cpn_run_info {
-    const char *program_version;        /**< e.g. PACKAGE_VERSION "0.1.0" */
-    const char *scenario_path;          /**< path as given on the command line */
-    const char *scenario_text;          /**< full scenario text (may contain NULs: see length) */
-    size_t scenario_length;             /**< bytes of scenario_text [B] */
-    const char *scenario_sha256;        /**< 64 lowercase hex digits, or NULL: the observer
-                                             computes it from scenario_text */
-    uint64_t seed;                      /**< the run's seed */
-    const char *policy;                 /**< policy name */
+    const char *program_version; /**< e.g. PACKAGE_VERSION "0.1.0" */
+    const char *scenario_path;   /**< path as given on the command line */
+    const char *scenario_text;   /**< full scenario text (may contain NULs: see length) */
+    size_t scenario_length;      /**< bytes of scenario_text [B] */
+    const char *scenario_sha256; /**< 64 lowercase hex digits, or NULL: the observer
+                                      computes it from scenario_text */
+    uint64_t seed;               /**< the run's seed */
+    const char *policy;          /**< policy name */
     const struct cpn_run_param *policy_params; /**< length n_policy_params (may be NULL if 0) */
-    size_t n_policy_params;             /**< number of policy parameters */
-    const char *const *overrides;       /**< the run's --set overrides as "TARGET=VALUE", in
-                                             the order applied (may be NULL if 0; borrowed) */
-    size_t n_overrides;                 /**< number of overrides */
-    const char *awareness;              /**< awareness mode: "oracle", "centralized", ... */
-    const char *command_line;           /**< the command line, words joined by spaces */
-    const char *wall_clock_start;       /**< ISO 8601 UTC, e.g. "2026-11-21T13:33:12Z" (the
-                                             only non-reproducible value) */
-    double sample_interval;             /**< series sampling interval [s]; 0 = no series */
-    double until;                       /**< simulated horizon [s] (INFINITY = none) */
-    const char *currency;               /**< unit of costs, e.g. "CNY"; NULL = "1" */
-    const char *const *job_kinds;       /**< names of job kinds, indexed by record.kind;
-                                             length n_job_kinds <= 255 */
-    size_t n_job_kinds;                 /**< number of job kinds */
-    const struct cpn_run_node *nodes;   /**< length n_nodes */
-    size_t n_nodes;                     /**< number of nodes */
-    const struct cpn_run_link *links;   /**< length n_links; link i owns series columns 2i
-                                             (a->b) and 2i+1 (b->a) */
-    size_t n_links;                     /**< number of links */
-    const struct cpn_run_center *centers; /**< length n_centers */
-    size_t n_centers;                   /**< number of centers */
-    const struct cpn_run_pool *pools;   /**< length n_pools */
-    size_t n_pools;                     /**< number of pools over all centers */
+    size_t n_policy_params;                    /**< number of policy parameters */
+    const char *const *overrides;              /**< the run's --set overrides as "TARGET=VALUE", in
+                                                    the order applied (may be NULL if 0; borrowed) */
+    size_t n_overrides;                        /**< number of overrides */
+    const char *awareness;                     /**< awareness mode: "oracle", "centralized", ... */
+    const char *command_line;                  /**< the command line, words joined by spaces */
+    const char *wall_clock_start;              /**< ISO 8601 UTC, e.g. "2026-11-21T13:33:12Z" (the
+                                                    only non-reproducible value) */
+    double sample_interval;                    /**< series sampling interval [s]; 0 = no series */
+    double until;                              /**< simulated horizon [s] (INFINITY = none) */
+    const char *currency;                      /**< unit of costs, e.g. "CNY"; NULL = "1" */
+    const char *const *job_kinds;              /**< names of job kinds, indexed by record.kind;
+                                                    length n_job_kinds <= 255 */
+    size_t n_job_kinds;                        /**< number of job kinds */
+    const struct cpn_run_node *nodes;          /**< length n_nodes */
+    size_t n_nodes;                            /**< number of nodes */
+    const struct cpn_run_link *links;          /**< length n_links; link i owns series columns 2i
+                                                    (a->b) and 2i+1 (b->a) */
+    size_t n_links;                            /**< number of links */
+    const struct cpn_run_center *centers;      /**< length n_centers */
+    size_t n_centers;                          /**< number of centers */
+    const struct cpn_run_pool *pools;          /**< length n_pools */
+    size_t n_pools;                            /**< number of pools over all centers */
 };
 
 /** One finished (or rejected, or failed) job: a row of /jobs. */
@@ -149,16 +149,16 @@ struct cpn_job_record {
 
 /** One finished flow: a row of /flows (56 bytes, no padding). */
 struct cpn_flow_record {
-    double start;     /**< creation time [s] */
-    double end;       /**< time its last byte was delivered [s] */
-    double bytes;     /**< bytes delivered [B] */
-    uint64_t id;      /**< flow id */
-    uint32_t job;     /**< owning job id; CPN_NONE if none */
-    uint32_t src;     /**< source node index */
-    uint32_t dst;     /**< destination node index */
-    uint32_t path;    /**< path id (route cache index); CPN_NONE if unknown */
-    uint32_t klass;   /**< flow class id of the solver; CPN_NONE if unknown ("class" on disk) */
-    float mean_rate;  /**< bytes / (end - start) [B/s] (float32: 7 significant digits) */
+    double start;    /**< creation time [s] */
+    double end;      /**< time its last byte was delivered [s] */
+    double bytes;    /**< bytes delivered [B] */
+    uint64_t id;     /**< flow id */
+    uint32_t job;    /**< owning job id; CPN_NONE if none */
+    uint32_t src;    /**< source node index */
+    uint32_t dst;    /**< destination node index */
+    uint32_t path;   /**< path id (route cache index); CPN_NONE if unknown */
+    uint32_t klass;  /**< flow class id of the solver; CPN_NONE if unknown ("class" on disk) */
+    float mean_rate; /**< bytes / (end - start) [B/s] (float32: 7 significant digits) */
 };
 
 /** One finished inference request: a row of /requests. */
@@ -171,10 +171,10 @@ struct cpn_request_record {
 
 /** One notable event: a row of /events. */
 struct cpn_event_record {
-    double time;         /**< simulated time [s] */
-    uint32_t kind;       /**< enum cpn_event_kind */
-    uint32_t subject;    /**< index of the entity concerned (see enum cpn_event_kind) */
-    const char *detail;  /**< free text, may be NULL (borrowed for the call) */
+    double time;        /**< simulated time [s] */
+    uint32_t kind;      /**< enum cpn_event_kind */
+    uint32_t subject;   /**< index of the entity concerned (see enum cpn_event_kind) */
+    const char *detail; /**< free text, may be NULL (borrowed for the call) */
 };
 
 /**

@@ -172,8 +172,10 @@ static int read_summary(hid_t f, const char *path, struct cpn_metric **rows, siz
     *rows = NULL;
     *n = 0;
     if (H5Lexists(f, "summary", H5P_DEFAULT) <= 0)
-        return CPN_ERROR(CPN_ESCENARIO, "%s: has no /summary (written with an old version, or "
-                         "without a summary)", path);
+        return CPN_ERROR(CPN_ESCENARIO,
+                         "%s: has no /summary (written with an old version, or "
+                         "without a summary)",
+                         path);
     hid_t d = H5Dopen2(f, "summary", H5P_DEFAULT);
     hid_t ft = d >= 0 ? H5Dget_type(d) : H5I_INVALID_HID;
     hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
@@ -250,8 +252,10 @@ static int open_trace(const char *path, hid_t *file)
     if (!ok) {
         H5Fclose(*file);
         *file = H5I_INVALID_HID;
-        return CPN_ERROR(CPN_ESCENARIO, "%s: not a cpnsim trace (no root attribute "
-                         "format = \"cpnsim-trace\")", path);
+        return CPN_ERROR(CPN_ESCENARIO,
+                         "%s: not a cpnsim trace (no root attribute "
+                         "format = \"cpnsim-trace\")",
+                         path);
     }
     return CPN_OK;
 }
@@ -274,8 +278,8 @@ int cpn_report_add_file(struct cpn_report *r, const char *path)
     rc = read_summary(f, path, &rows, &n);
     char *a[5] = {cpn_h5_attr_read_str(f, "program_version", 0),
                   cpn_h5_attr_read_str(f, "scenario_path", 0),
-                  cpn_h5_attr_read_str(f, "scenario_sha256", 0), cpn_h5_attr_read_str(f, "policy", 0),
-                  cpn_h5_attr_read_str(f, "awareness", 0)};
+                  cpn_h5_attr_read_str(f, "scenario_sha256", 0),
+                  cpn_h5_attr_read_str(f, "policy", 0), cpn_h5_attr_read_str(f, "awareness", 0)};
     uint64_t seed = 0;
     cpn_h5_attr_read_u64(f, "seed", &seed);
     /* Grouping keys: the policy parameters and the --set overrides, both "KEY=VALUE". */
@@ -296,11 +300,17 @@ int cpn_report_add_file(struct cpn_report *r, const char *path)
     if (rc == CPN_OK && !params)
         rc = CPN_ERROR(CPN_ENOMEM, NULL);
     if (rc == CPN_OK) {
-        struct cpn_report_run run = {
-            .source = path, .program_version = a[0], .scenario_path = a[1],
-            .scenario_sha256 = a[2], .policy = a[3], .awareness = a[4], .seed = seed,
-            .params = (const char *const *)params, .n_params = n_params,
-            .metrics = rows, .n_metrics = n};
+        struct cpn_report_run run = {.source = path,
+                                     .program_version = a[0],
+                                     .scenario_path = a[1],
+                                     .scenario_sha256 = a[2],
+                                     .policy = a[3],
+                                     .awareness = a[4],
+                                     .seed = seed,
+                                     .params = (const char *const *)params,
+                                     .n_params = n_params,
+                                     .metrics = rows,
+                                     .n_metrics = n};
         rc = cpn_report_add_run(r, &run);
     }
     for (int i = 0; i < 5; i++)
@@ -549,15 +559,17 @@ static int check_mix(struct cpn_report *r, const size_t *idx, size_t lo, size_t 
     for (size_t i = lo + 1; i < hi && !r->mix; i++) {
         const struct run *b = &r->runs.items[idx[i]];
         if (strcmp(a->version, b->version) != 0)
-            return CPN_ERROR(CPN_ESCENARIO, "report: %s and %s were written by different program "
+            return CPN_ERROR(CPN_ESCENARIO,
+                             "report: %s and %s were written by different program "
                              "versions (%s, %s) but fall in one group; refusing to mix them "
-                             "(use --mix to allow, or --by version)", a->source, b->source,
-                             a->version, b->version);
+                             "(use --mix to allow, or --by version)",
+                             a->source, b->source, a->version, b->version);
         if (strcmp(a->sha, b->sha) != 0)
-            return CPN_ERROR(CPN_ESCENARIO, "report: %s and %s ran different scenarios (SHA-256 "
+            return CPN_ERROR(CPN_ESCENARIO,
+                             "report: %s and %s ran different scenarios (SHA-256 "
                              "%.12s..., %.12s...) but fall in one group; refusing to mix them "
-                             "(use --mix to allow, or group --by scenario)", a->source,
-                             b->source, a->sha, b->sha);
+                             "(use --mix to allow, or group --by scenario)",
+                             a->source, b->source, a->sha, b->sha);
     }
     return CPN_OK;
 }
@@ -589,7 +601,8 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
         rc = select_columns(r, &cols);
     }
     for (size_t lo = 0, hi; rc == CPN_OK && lo < nr; lo = hi) {
-        for (hi = lo + 1; hi < nr && cmp_keys(&r->runs.items[idx[lo]], &r->runs.items[idx[hi]], nk) == 0; hi++)
+        for (hi = lo + 1;
+             hi < nr && cmp_keys(&r->runs.items[idx[lo]], &r->runs.items[idx[hi]], nk) == 0; hi++)
             ;
         rc = check_mix(r, idx, lo, hi);
     }
@@ -615,7 +628,8 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
             fputs("\\bottomrule\n\\end{tabular}\n", out);
         else if (f == CPN_REPORT_MD)
             fputs("\nMean ± half-width of the 95% confidence interval over the runs of each row "
-                  "(Student t, n - 1 degrees of freedom).\n", out);
+                  "(Student t, n - 1 degrees of freedom).\n",
+                  out);
         if (ferror(out) || fflush(out) != 0)
             rc = CPN_ERROR(CPN_EIO, "report: cannot write the table: %s", strerror(errno));
     }
@@ -677,11 +691,21 @@ static void info_dataset(FILE *out, hid_t f, const char *path)
 int cpn_report_info(const char *path, FILE *out, int with_scenario)
 {
     static const char *const attrs[] = {
-        "program_version", "scenario_path", "scenario_sha256", "seed", "policy", "awareness",
-        "trace_level", "command_line", "wall_clock_start", "sample_interval", "until", "currency"};
-    static const char *const sets[] = {
-        "/nodes", "/links", "/centers", "/pools", "/jobs", "/requests", "/flows", "/events",
-        "/series/time", "/series/link_util", "/series/center_util", "/summary"};
+        "program_version",  "scenario_path",   "scenario_sha256", "seed",
+        "policy",           "awareness",       "trace_level",     "command_line",
+        "wall_clock_start", "sample_interval", "until",           "currency"};
+    static const char *const sets[] = {"/nodes",
+                                       "/links",
+                                       "/centers",
+                                       "/pools",
+                                       "/jobs",
+                                       "/requests",
+                                       "/flows",
+                                       "/events",
+                                       "/series/time",
+                                       "/series/link_util",
+                                       "/series/center_util",
+                                       "/summary"};
     if (!path || !out)
         return CPN_ERROR(CPN_EINVAL, "cpn_report_info: NULL argument");
     hid_t f;
@@ -692,8 +716,9 @@ int cpn_report_info(const char *path, FILE *out, int with_scenario)
     cpn_h5_attr_read_f64(f, "complete", &complete);
     cpn_h5_attr_read_f64(f, "format_version", &version);
     fprintf(out, "%s: cpnsim trace, format %g, %s\n", path, version,
-            complete != 0 ? "complete" : "INCOMPLETE (complete = 0: the run was interrupted or "
-                                         "failed)");
+            complete != 0 ? "complete"
+                          : "INCOMPLETE (complete = 0: the run was interrupted or "
+                            "failed)");
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
         info_attr(out, f, attrs[i]);
     for (const char *const *key = (const char *const[]){"policy_params", "overrides", NULL}; *key;

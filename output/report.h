@@ -22,7 +22,7 @@
 
 /** Metrics shown when the caller gives none (names or fnmatch(3) patterns). */
 #define CPN_REPORT_DEFAULT_METRICS                                                                 \
-    "job.all.jct.mean,job.all.wait.mean,job.all.bsld.mean,job.all.slo_violation_rate,"            \
+    "job.all.jct.mean,job.all.wait.mean,job.all.bsld.mean,job.all.slo_violation_rate,"             \
     "net.fct.p95,net.link_util.mean,center.all.util,center.all.energy,center.all.cost"
 
 /** Output formats. */
@@ -34,25 +34,25 @@ enum cpn_report_format {
 
 /** Options of a report. */
 struct cpn_report_options {
-    const char *by;      /**< comma-separated grouping keys; NULL = "scenario,policy" */
-    const char *metrics; /**< comma-separated names or fnmatch patterns; NULL = default */
+    const char *by;                /**< comma-separated grouping keys; NULL = "scenario,policy" */
+    const char *metrics;           /**< comma-separated names or fnmatch patterns; NULL = default */
     enum cpn_report_format format; /**< output format */
-    int mix;             /**< nonzero: allow a group to mix program versions or scenarios */
+    int mix; /**< nonzero: allow a group to mix program versions or scenarios */
 };
 
 /** One run as the report sees it (everything borrowed; cpn_report_add_run() copies). */
 struct cpn_report_run {
-    const char *source;          /**< where it came from (file name), for messages */
-    const char *program_version; /**< program version of the run */
-    const char *scenario_path;   /**< scenario path; the key "scenario" is its base name */
-    const char *scenario_sha256; /**< scenario hash */
-    const char *policy;          /**< policy name */
-    const char *awareness;       /**< awareness mode */
-    uint64_t seed;               /**< seed */
-    const char *const *params;   /**< policy parameters "name=value", length n_params */
-    size_t n_params;             /**< number of parameters */
+    const char *source;               /**< where it came from (file name), for messages */
+    const char *program_version;      /**< program version of the run */
+    const char *scenario_path;        /**< scenario path; the key "scenario" is its base name */
+    const char *scenario_sha256;      /**< scenario hash */
+    const char *policy;               /**< policy name */
+    const char *awareness;            /**< awareness mode */
+    uint64_t seed;                    /**< seed */
+    const char *const *params;        /**< policy parameters "name=value", length n_params */
+    size_t n_params;                  /**< number of parameters */
     const struct cpn_metric *metrics; /**< the run's summary rows, length n_metrics */
-    size_t n_metrics;            /**< number of rows */
+    size_t n_metrics;                 /**< number of rows */
 };
 
 /** A report under construction (opaque). */

@@ -229,9 +229,10 @@ static int summary_sample(void *ctx, double time, const float *link_util, size_t
             return CPN_ERROR(CPN_ENOMEM, NULL);
     }
     if (n_link_dirs != s->n_link_dirs || n_centers != s->n_centers)
-        return CPN_ERROR(CPN_EINVAL, "summary: sample with %zu link directions and %zu centers, "
-                         "expected %zu and %zu", n_link_dirs, n_centers, s->n_link_dirs,
-                         s->n_centers);
+        return CPN_ERROR(CPN_EINVAL,
+                         "summary: sample with %zu link directions and %zu centers, "
+                         "expected %zu and %zu",
+                         n_link_dirs, n_centers, s->n_link_dirs, s->n_centers);
     s->dirty = 1;
     s->n_samples++;
     for (size_t i = 0; i < n_link_dirs; i++)
@@ -266,8 +267,10 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
         return CPN_OK;
     if ((t->pool_busy && t->n_pools != s->n_pools) ||
         ((t->center_energy || t->center_cost || t->center_carbon) && t->n_centers != s->n_centers))
-        return CPN_ERROR(CPN_EINVAL, "summary: totals for %zu pools and %zu centers, the run has "
-                         "%zu and %zu", t->n_pools, t->n_centers, s->n_pools, s->n_centers);
+        return CPN_ERROR(CPN_EINVAL,
+                         "summary: totals for %zu pools and %zu centers, the run has "
+                         "%zu and %zu",
+                         t->n_pools, t->n_centers, s->n_pools, s->n_centers);
     s->time_end = t->time_end;
     s->events = (double)t->events;
     int rc = copy_totals(&s->pool_busy, t->pool_busy, s->n_pools);
@@ -323,8 +326,10 @@ static int add_row(struct cpn_summary *s, const char *unit, double value, const 
 /* Sort @p a in place and add NAME.mean, .p50, .p95, .p99 (NaN for an empty set). */
 static int add_stats(struct cpn_summary *s, double_array *a, const char *unit, const char *name)
 {
-    static const struct { const char *suffix; double f; } q[] = {
-        {"p50", 0.50}, {"p95", 0.95}, {"p99", 0.99}};
+    static const struct {
+        const char *suffix;
+        double f;
+    } q[] = {{"p50", 0.50}, {"p95", 0.95}, {"p99", 0.99}};
     size_t n = a->len;
     if (n)
         gsl_sort(a->items, 1, n);
@@ -449,8 +454,9 @@ static int add_network(struct cpn_summary *s)
     /* Time-mean utilisation per link direction: from the totals, else from the samples. */
     double_array u = {0};
     for (size_t i = 0; rc == CPN_OK && i < s->n_link_dirs; i++) {
-        double v = s->link_util ? s->link_util[i]
-                 : s->n_samples ? s->link_sum[i] / (double)s->n_samples : NAN;
+        double v = s->link_util   ? s->link_util[i]
+                   : s->n_samples ? s->link_sum[i] / (double)s->n_samples
+                                  : NAN;
         if (isfinite(v))
             rc = push(&u, v);
     }
@@ -534,8 +540,10 @@ int cpn_summary_print(struct cpn_summary *s, FILE *out)
                           rows[i].unit) < 0;
     }
     if (!bad && undefined)
-        bad = fprintf(out, "(%zu metrics undefined in this run, e.g. percentiles of empty sets, "
-                      "are not shown)\n", undefined) < 0;
+        bad = fprintf(out,
+                      "(%zu metrics undefined in this run, e.g. percentiles of empty sets, "
+                      "are not shown)\n",
+                      undefined) < 0;
     if (bad || fflush(out) != 0)
         return CPN_ERROR(CPN_EIO, "cannot write the summary: %s", strerror(errno));
     return CPN_OK;

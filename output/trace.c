@@ -42,7 +42,10 @@ struct event_row {
     const char *detail;
 };
 
-#define FIELD(s, m, t, u) {#m, offsetof(struct s, m), t, u}
+#define FIELD(s, m, t, u)                                                                          \
+    {                                                                                              \
+#m, offsetof(struct s, m), t, u                                                            \
+    }
 
 static const struct field job_fields[] = {
     FIELD(cpn_job_record, submit, F_F64, "s"),    FIELD(cpn_job_record, start, F_F64, "s"),
@@ -55,22 +58,30 @@ static const struct field job_fields[] = {
 };
 
 static const struct field flow_fields[] = {
-    FIELD(cpn_flow_record, start, F_F64, "s"), FIELD(cpn_flow_record, end, F_F64, "s"),
-    FIELD(cpn_flow_record, bytes, F_F64, "B"), FIELD(cpn_flow_record, id, F_U64, ""),
-    FIELD(cpn_flow_record, job, F_U32, ""),    FIELD(cpn_flow_record, src, F_U32, ""),
-    FIELD(cpn_flow_record, dst, F_U32, ""),    FIELD(cpn_flow_record, path, F_U32, ""),
+    FIELD(cpn_flow_record, start, F_F64, "s"),
+    FIELD(cpn_flow_record, end, F_F64, "s"),
+    FIELD(cpn_flow_record, bytes, F_F64, "B"),
+    FIELD(cpn_flow_record, id, F_U64, ""),
+    FIELD(cpn_flow_record, job, F_U32, ""),
+    FIELD(cpn_flow_record, src, F_U32, ""),
+    FIELD(cpn_flow_record, dst, F_U32, ""),
+    FIELD(cpn_flow_record, path, F_U32, ""),
     {"class", offsetof(struct cpn_flow_record, klass), F_U32, ""},
     FIELD(cpn_flow_record, mean_rate, F_F32, "B/s"),
 };
 
 static const struct field request_fields[] = {
-    FIELD(cpn_request_record, time, F_F64, "s"), FIELD(cpn_request_record, latency, F_F64, "s"),
-    FIELD(cpn_request_record, job, F_U32, ""),   FIELD(cpn_request_record, slo_met, F_I8, ""),
+    FIELD(cpn_request_record, time, F_F64, "s"),
+    FIELD(cpn_request_record, latency, F_F64, "s"),
+    FIELD(cpn_request_record, job, F_U32, ""),
+    FIELD(cpn_request_record, slo_met, F_I8, ""),
 };
 
 static const struct field event_fields[] = {
-    FIELD(event_row, time, F_F64, "s"),   FIELD(event_row, kind, F_EVENT, ""),
-    FIELD(event_row, subject, F_U32, ""), FIELD(event_row, detail, F_VSTR, ""),
+    FIELD(event_row, time, F_F64, "s"),
+    FIELD(event_row, kind, F_EVENT, ""),
+    FIELD(event_row, subject, F_U32, ""),
+    FIELD(event_row, detail, F_VSTR, ""),
 };
 
 #define NFIELDS(a) (sizeof a / sizeof a[0])
@@ -171,16 +182,26 @@ static hid_t enum_type(const char *const *names, size_t n)
 static hid_t member_type(const struct cpn_trace *t, enum ftype ft)
 {
     switch (ft) {
-    case F_F64: return H5T_NATIVE_DOUBLE;
-    case F_F32: return H5T_NATIVE_FLOAT;
-    case F_U64: return H5T_NATIVE_UINT64;
-    case F_U32: return H5T_NATIVE_UINT32;
-    case F_U8: return H5T_NATIVE_UINT8;
-    case F_I8: return H5T_NATIVE_INT8;
-    case F_KIND: return t->kind_type;
-    case F_STATE: return t->state_type;
-    case F_EVENT: return t->event_type;
-    case F_VSTR: return cpn_h5_vstr_type();
+    case F_F64:
+        return H5T_NATIVE_DOUBLE;
+    case F_F32:
+        return H5T_NATIVE_FLOAT;
+    case F_U64:
+        return H5T_NATIVE_UINT64;
+    case F_U32:
+        return H5T_NATIVE_UINT32;
+    case F_U8:
+        return H5T_NATIVE_UINT8;
+    case F_I8:
+        return H5T_NATIVE_INT8;
+    case F_KIND:
+        return t->kind_type;
+    case F_STATE:
+        return t->state_type;
+    case F_EVENT:
+        return t->event_type;
+    case F_VSTR:
+        return cpn_h5_vstr_type();
     }
     return H5I_INVALID_HID;
 }
@@ -427,7 +448,8 @@ static void table_close(struct table *tab)
     tab->n_spare = 0;
 }
 
-/* ---- static tables ---------------------------------------------------------------------------- */
+/* ---- static tables ----------------------------------------------------------------------------
+ */
 
 /* A column of a static table: F_F64, F_U32 or a fixed string (F_VSTR here means "fixed string
  * of width `width`"); offsets are packed. */
@@ -475,14 +497,15 @@ static int write_static(struct cpn_trace *t, const char *name, struct col *c, si
     hsize_t dims = n;
     int ok = type >= 0;
     for (size_t i = 0; ok && i < nc; i++) {
-        hid_t m = c[i].type == F_F64 ? H5T_NATIVE_DOUBLE
-                : c[i].type == F_U32 ? H5T_NATIVE_UINT32
-                                     : cpn_h5_str_type(c[i].width);
+        hid_t m = c[i].type == F_F64   ? H5T_NATIVE_DOUBLE
+                  : c[i].type == F_U32 ? H5T_NATIVE_UINT32
+                                       : cpn_h5_str_type(c[i].width);
         ok = m >= 0 && H5Tinsert(type, c[i].name, c[i].offset, m) >= 0;
         if (c[i].type == F_VSTR && m >= 0)
             H5Tclose(m);
     }
-    ok = ok && (space = H5Screate_simple(1, &dims, NULL)) >= 0 && (dcpl = make_dcpl(t, 1, NULL)) >= 0 &&
+    ok = ok && (space = H5Screate_simple(1, &dims, NULL)) >= 0 &&
+         (dcpl = make_dcpl(t, 1, NULL)) >= 0 &&
          (dset = H5Dcreate2(t->file, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) >= 0 &&
          (n == 0 || H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
     char an[96];
@@ -515,9 +538,11 @@ static void put_u32(unsigned char *p, uint32_t v)
 
 static int write_nodes(struct cpn_trace *t, const struct cpn_run_info *in)
 {
-    struct col c[] = {{"id", F_VSTR, "", max_len(in->nodes, sizeof *in->nodes, in->n_nodes,
-                                                 offsetof(struct cpn_run_node, id)), 0},
-                      {"lat", F_F64, "degree", 0, 0}, {"lon", F_F64, "degree", 0, 0}};
+    struct col c[] = {
+        {"id", F_VSTR, "",
+         max_len(in->nodes, sizeof *in->nodes, in->n_nodes, offsetof(struct cpn_run_node, id)), 0},
+        {"lat", F_F64, "degree", 0, 0},
+        {"lon", F_F64, "degree", 0, 0}};
     size_t size = layout(c, 3), n = in->n_nodes;
     unsigned char *buf = calloc(n ? n : 1, size);
     if (!buf)
@@ -535,11 +560,14 @@ static int write_nodes(struct cpn_trace *t, const struct cpn_run_info *in)
 static int write_links(struct cpn_trace *t, const struct cpn_run_info *in)
 {
     const size_t st = sizeof *in->links;
-    struct col c[] = {
-        {"id", F_VSTR, "", max_len(in->links, st, in->n_links, offsetof(struct cpn_run_link, id)), 0},
-        {"kind", F_VSTR, "", max_len(in->links, st, in->n_links, offsetof(struct cpn_run_link, kind)), 0},
-        {"a", F_U32, "", 0, 0}, {"b", F_U32, "", 0, 0},
-        {"capacity", F_F64, "B/s", 0, 0}, {"latency", F_F64, "s", 0, 0}};
+    struct col c[] = {{"id", F_VSTR, "",
+                       max_len(in->links, st, in->n_links, offsetof(struct cpn_run_link, id)), 0},
+                      {"kind", F_VSTR, "",
+                       max_len(in->links, st, in->n_links, offsetof(struct cpn_run_link, kind)), 0},
+                      {"a", F_U32, "", 0, 0},
+                      {"b", F_U32, "", 0, 0},
+                      {"capacity", F_F64, "B/s", 0, 0},
+                      {"latency", F_F64, "s", 0, 0}};
     size_t size = layout(c, 6), n = in->n_links;
     unsigned char *buf = calloc(n ? n : 1, size);
     if (!buf)
@@ -562,9 +590,13 @@ static int write_centers(struct cpn_trace *t, const struct cpn_run_info *in)
 {
     const size_t st = sizeof *in->centers;
     struct col c[] = {
-        {"id", F_VSTR, "", max_len(in->centers, st, in->n_centers, offsetof(struct cpn_run_center, id)), 0},
-        {"kind", F_VSTR, "", max_len(in->centers, st, in->n_centers, offsetof(struct cpn_run_center, kind)), 0},
-        {"node", F_U32, "", 0, 0}, {"units", F_U32, "1", 0, 0}, {"pue", F_F64, "1", 0, 0}};
+        {"id", F_VSTR, "",
+         max_len(in->centers, st, in->n_centers, offsetof(struct cpn_run_center, id)), 0},
+        {"kind", F_VSTR, "",
+         max_len(in->centers, st, in->n_centers, offsetof(struct cpn_run_center, kind)), 0},
+        {"node", F_U32, "", 0, 0},
+        {"units", F_U32, "1", 0, 0},
+        {"pue", F_F64, "1", 0, 0}};
     size_t size = layout(c, 5), n = in->n_centers;
     unsigned char *buf = calloc(n ? n : 1, size);
     if (!buf)
@@ -581,9 +613,9 @@ static int write_centers(struct cpn_trace *t, const struct cpn_run_info *in)
     free(buf);
     if (rc != CPN_OK)
         return rc;
-    struct col p[] = {{"center", F_U32, "", 0, 0},       {"units", F_U32, "1", 0, 0},
+    struct col p[] = {{"center", F_U32, "", 0, 0},           {"units", F_U32, "1", 0, 0},
                       {"unit_flops", F_F64, "FLOP/s", 0, 0}, {"unit_memory", F_F64, "B", 0, 0},
-                      {"idle_power", F_F64, "W", 0, 0},  {"peak_power", F_F64, "W", 0, 0}};
+                      {"idle_power", F_F64, "W", 0, 0},      {"peak_power", F_F64, "W", 0, 0}};
     size = layout(p, 6);
     n = in->n_pools;
     if (!(buf = calloc(n ? n : 1, size)))
@@ -609,9 +641,10 @@ static int write_summary(struct cpn_trace *t)
     int rc = cpn_summary_metrics(t->summary, &m, &n);
     if (rc != CPN_OK)
         return rc;
-    struct col c[] = {{"metric", F_VSTR, "", max_len(m, sizeof *m, n, offsetof(struct cpn_metric, name)), 0},
-                      {"value", F_F64, "see field unit", 0, 0},
-                      {"unit", F_VSTR, "", max_len(m, sizeof *m, n, offsetof(struct cpn_metric, unit)), 0}};
+    struct col c[] = {
+        {"metric", F_VSTR, "", max_len(m, sizeof *m, n, offsetof(struct cpn_metric, name)), 0},
+        {"value", F_F64, "see field unit", 0, 0},
+        {"unit", F_VSTR, "", max_len(m, sizeof *m, n, offsetof(struct cpn_metric, unit)), 0}};
     size_t size = layout(c, 3);
     unsigned char *buf = calloc(n ? n : 1, size);
     if (!buf)
@@ -626,7 +659,8 @@ static int write_summary(struct cpn_trace *t)
     return rc;
 }
 
-/* ---- series ----------------------------------------------------------------------------------- */
+/* ---- series -----------------------------------------------------------------------------------
+ */
 
 static hid_t series_create(struct cpn_trace *t, hid_t group, const char *name, size_t cols,
                            const char *unit, const char *doc)
@@ -641,7 +675,8 @@ static hid_t series_create(struct cpn_trace *t, hid_t group, const char *name, s
     hid_t d = H5I_INVALID_HID;
     if (space >= 0 && dcpl >= 0)
         d = H5Dcreate2(group, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (d >= 0 && (cpn_h5_attr_str(d, "units", unit) < 0 || cpn_h5_attr_str(d, "columns", doc) < 0)) {
+    if (d >= 0 &&
+        (cpn_h5_attr_str(d, "units", unit) < 0 || cpn_h5_attr_str(d, "columns", doc) < 0)) {
         H5Dclose(d);
         d = H5I_INVALID_HID;
     }
@@ -673,8 +708,9 @@ static int series_begin(struct cpn_trace *t)
         return h5fail(t, "create /series");
     t->s_time = series_create(t, g, "time", 0, "s", "sample time");
     if (t->n_link_dirs)
-        t->s_link = series_create(t, g, "link_util", t->n_link_dirs, "1",
-                                  "link i direction a->b at column 2i, b->a at 2i+1 (/links row i)");
+        t->s_link =
+            series_create(t, g, "link_util", t->n_link_dirs, "1",
+                          "link i direction a->b at column 2i, b->a at 2i+1 (/links row i)");
     if (t->n_centers)
         t->s_center = series_create(t, g, "center_util", t->n_centers, "1",
                                     "center j at column j (/centers row j): busy units / units");
@@ -832,8 +868,8 @@ static int trace_begin_(struct cpn_trace *t, const struct cpn_run_info *in)
         rc = table_create(t, &t->jobs, "jobs", job_fields, NFIELDS(job_fields),
                           sizeof(struct cpn_job_record));
         if (rc == CPN_OK)
-            rc = table_create(t, &t->requests, "requests", request_fields,
-                              NFIELDS(request_fields), sizeof(struct cpn_request_record));
+            rc = table_create(t, &t->requests, "requests", request_fields, NFIELDS(request_fields),
+                              sizeof(struct cpn_request_record));
         if (rc == CPN_OK)
             rc = series_begin(t);
     }
@@ -920,8 +956,8 @@ static int trace_event(void *ctx, const struct cpn_event_record *r)
     if (cpn_array_reserve(&t->arena, t->arena.len + len) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     memcpy(t->arena.items + t->arena.len, d, len);
-    struct event_row row = {.time = r->time, .subject = r->subject, .kind = (uint8_t)r->kind,
-                            .detail = NULL};
+    struct event_row row = {
+        .time = r->time, .subject = r->subject, .kind = (uint8_t)r->kind, .detail = NULL};
     t->detail_off[t->events.n_buf] = t->arena.len;
     t->arena.len += len;
     memcpy(t->events.buf + t->events.n_buf * t->events.rec_size, &row, sizeof row);
@@ -940,9 +976,10 @@ static int trace_sample(void *ctx, double time, const float *link_util, size_t n
     if (rc != CPN_OK || t->level < CPN_TRACE_JOBS)
         return rc;
     if (n_link_dirs != t->n_link_dirs || n_centers != t->n_centers)
-        return CPN_ERROR(CPN_EINVAL, "%s: sample with %zu link directions and %zu centers, the "
-                         "run has %zu and %zu", t->where, n_link_dirs, n_centers, t->n_link_dirs,
-                         t->n_centers);
+        return CPN_ERROR(CPN_EINVAL,
+                         "%s: sample with %zu link directions and %zu centers, the "
+                         "run has %zu and %zu",
+                         t->where, n_link_dirs, n_centers, t->n_link_dirs, t->n_centers);
     t->s_tbuf[t->s_buf] = time;
     if (n_link_dirs)
         memcpy(t->s_lbuf + t->s_buf * n_link_dirs, link_util, n_link_dirs * sizeof *link_util);
@@ -1002,8 +1039,10 @@ static int publish(struct cpn_trace *t)
     } else if (link(t->partial, t->path) == 0) {
         unlink(t->partial);
     } else if (errno == EEXIST) {
-        return CPN_ERROR(CPN_EOUTPUT, "%s: exists (created during the run); the trace is left in "
-                         "%s (use --force to overwrite)", t->path, t->partial);
+        return CPN_ERROR(CPN_EOUTPUT,
+                         "%s: exists (created during the run); the trace is left in "
+                         "%s (use --force to overwrite)",
+                         t->path, t->partial);
     } else if (access(t->path, F_OK) == 0 || rename(t->partial, t->path) != 0) {
         /* link() is not supported everywhere (e.g. FAT): fall back to a checked rename. */
         return CPN_ERROR(CPN_EIO, "%s: cannot rename to %s: %s", t->partial, t->path,
@@ -1044,7 +1083,8 @@ void cpn_trace_observer(struct cpn_trace *t, struct cpn_observer *obs)
     };
 }
 
-/* ---- life cycle ------------------------------------------------------------------------------- */
+/* ---- life cycle -------------------------------------------------------------------------------
+ */
 
 int cpn_trace_level_parse(const char *name, enum cpn_trace_level *out)
 {
@@ -1120,8 +1160,10 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
     }
     t->where = t->partial;
     if (!t->force && access(t->partial, F_OK) == 0) {
-        int rc = CPN_ERROR(CPN_EOUTPUT, "%s: exists (left by an interrupted or concurrent run; "
-                           "use --force to overwrite)", t->partial);
+        int rc = CPN_ERROR(CPN_EOUTPUT,
+                           "%s: exists (left by an interrupted or concurrent run; "
+                           "use --force to overwrite)",
+                           t->partial);
         cpn_trace_free(t);
         return rc;
     }

@@ -128,7 +128,8 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
         long line = xmlGetLineNo(c);
         const char *name = (const char *)c->name;
         if (strcmp(name, "scenario") == 0) {
-            check_attrs(diag, file, c, (const char *[]){"file", NULL}, (const char *[]){"file", NULL});
+            check_attrs(diag, file, c, (const char *[]){"file", NULL},
+                        (const char *[]){"file", NULL});
             const char *f = attr(x, c, "file");
             if (!f)
                 continue;
@@ -139,16 +140,20 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
                 path = NULL;
             const char *kept = keep(x, path);
             if (kept && access(kept, R_OK) != 0)
-                cpn_diag_error(diag, file, line, "<scenario>: cannot read \"%s\" (%s; a relative "
-                               "file is resolved against the experiment's directory)", kept,
-                               strerror(errno));
+                cpn_diag_error(diag, file, line,
+                               "<scenario>: cannot read \"%s\" (%s; a relative "
+                               "file is resolved against the experiment's directory)",
+                               kept, strerror(errno));
             push_str(x, &e->scenarios, &e->n_scenarios, kept);
         } else if (strcmp(name, "policy") == 0) {
-            check_attrs(diag, file, c, (const char *[]){"name", NULL}, (const char *[]){"name", NULL});
+            check_attrs(diag, file, c, (const char *[]){"name", NULL},
+                        (const char *[]){"name", NULL});
             const char *p = attr(x, c, "name");
             if (p && !cpn_policy_find(NULL, p))
-                cpn_diag_error(diag, file, line, "<policy>: \"%s\" is not a built-in policy (see "
-                               "'cpnsim policies'; plug-ins cannot be named in experiments)", p);
+                cpn_diag_error(diag, file, line,
+                               "<policy>: \"%s\" is not a built-in policy (see "
+                               "'cpnsim policies'; plug-ins cannot be named in experiments)",
+                               p);
             if (p)
                 push_str(x, &e->policies, &e->n_policies, p);
         } else if (strcmp(name, "sweep") == 0) {
@@ -158,16 +163,20 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
             if (!t || !v)
                 continue;
             if (e->n_sweeps == CPN_EXP_MAX_SWEEPS) {
-                cpn_diag_error(diag, file, line, "<sweep>: more than %d sweeps (combine them or "
-                               "split the experiment)", CPN_EXP_MAX_SWEEPS);
+                cpn_diag_error(diag, file, line,
+                               "<sweep>: more than %d sweeps (combine them or "
+                               "split the experiment)",
+                               CPN_EXP_MAX_SWEEPS);
                 continue;
             }
             struct cpn_exp_sweep *s = &e->sweeps[e->n_sweeps++];
             s->target = t;
             s->n_values = split_words(x, v, &s->values);
             if (s->n_values == 0)
-                cpn_diag_error(diag, file, line, "<sweep target=\"%s\">: values is empty (give "
-                               "blank-separated values such as \"100Gbps 400Gbps\")", t);
+                cpn_diag_error(diag, file, line,
+                               "<sweep target=\"%s\">: values is empty (give "
+                               "blank-separated values such as \"100Gbps 400Gbps\")",
+                               t);
         } else if (strcmp(name, "set") == 0) {
             check_attrs(diag, file, c, (const char *[]){"target", "value", NULL},
                         (const char *[]){"target", "value", NULL});
@@ -200,12 +209,15 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
                     x->oom = 1;
                 for (size_t i = 0; e->seeds && i < nw; i++)
                     if (parse_u64(words[i], &e->seeds[e->n_seeds++]) != 0)
-                        cpn_diag_error(diag, file, line, "<seeds>: \"%s\" is not a seed (use "
-                                       "non-negative whole numbers)", words[i]);
+                        cpn_diag_error(diag, file, line,
+                                       "<seeds>: \"%s\" is not a seed (use "
+                                       "non-negative whole numbers)",
+                                       words[i]);
                 free((void *)words);
             } else if (!count || parse_u64(count, &n) != 0 || n == 0 || n > 100000 ||
                        (first && parse_u64(first, &f) != 0)) {
-                cpn_diag_error(diag, file, line, "<seeds>: give count=\"N\" (1 to 100000) and "
+                cpn_diag_error(diag, file, line,
+                               "<seeds>: give count=\"N\" (1 to 100000) and "
                                "optionally first=\"S\", or list=\"S1 S2 ...\"");
             } else {
                 e->seeds = calloc(n, sizeof *e->seeds);
@@ -220,13 +232,17 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
             e->report_metrics = attr(x, c, "metrics");
             const char *fmt = attr(x, c, "format");
             if (fmt && strcmp(fmt, "md") && strcmp(fmt, "csv") && strcmp(fmt, "tex"))
-                cpn_diag_error(diag, file, line, "<report>: format \"%s\" is unknown (use md, "
-                               "csv or tex)", fmt);
+                cpn_diag_error(diag, file, line,
+                               "<report>: format \"%s\" is unknown (use md, "
+                               "csv or tex)",
+                               fmt);
             if (fmt)
                 e->report_format = fmt;
         } else {
-            cpn_diag_error(diag, file, line, "<%s> is not an experiment element (accepted: "
-                           "scenario, policy, sweep, set, seeds, report)", name);
+            cpn_diag_error(diag, file, line,
+                           "<%s> is not an experiment element (accepted: "
+                           "scenario, policy, sweep, set, seeds, report)",
+                           name);
         }
     }
     if (!e->n_scenarios)
@@ -277,8 +293,10 @@ int cpn_experiment_load(const char *file, struct cpn_diag *diag, struct cpn_expe
         check_attrs(diag, file, root, (const char *[]){"version", NULL},
                     (const char *[]){"version", NULL});
         if (version && strcmp(version, "1") != 0)
-            cpn_diag_error(diag, file, xmlGetLineNo(root), "<experiment> version \"%s\" is not "
-                           "supported (this cpnsim reads version \"1\")", version);
+            cpn_diag_error(diag, file, xmlGetLineNo(root),
+                           "<experiment> version \"%s\" is not "
+                           "supported (this cpnsim reads version \"1\")",
+                           version);
         if (dir)
             read_elements(x, diag, file, dir, root);
     }
@@ -368,8 +386,8 @@ int cpn_experiment_run(const struct cpn_experiment *e, size_t index, struct cpn_
     base = base ? base + 1 : out->scenario;
     size_t bl = strlen(base);
     char scen[128];
-    snprintf(scen, sizeof scen, "%.*s", (int)(bl > 4 && strcmp(base + bl - 4, ".xml") == 0 ? bl - 4 : bl),
-             base);
+    snprintf(scen, sizeof scen, "%.*s",
+             (int)(bl > 4 && strcmp(base + bl - 4, ".xml") == 0 ? bl - 4 : bl), base);
     stem_add(out->name, sizeof out->name, scen);
     if (out->policy)
         stem_add(out->name, sizeof out->name, out->policy);

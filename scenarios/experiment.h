@@ -45,33 +45,33 @@ struct cpn_exp_sweep {
  * with cpn_experiment_free().
  */
 struct cpn_experiment {
-    const char *file;                 /**< the experiment file as given */
-    const char **scenarios;           /**< scenario paths, resolved against the experiment's
-                                           directory, length n_scenarios >= 1 */
-    size_t n_scenarios;               /**< number of scenarios */
-    const char **policies;            /**< policy names, length n_policies (0: each scenario's
-                                           own scheduler) */
-    size_t n_policies;                /**< number of policies */
+    const char *file;       /**< the experiment file as given */
+    const char **scenarios; /**< scenario paths, resolved against the experiment's
+                                 directory, length n_scenarios >= 1 */
+    size_t n_scenarios;     /**< number of scenarios */
+    const char **policies;  /**< policy names, length n_policies (0: each scenario's
+                                 own scheduler) */
+    size_t n_policies;      /**< number of policies */
     struct cpn_exp_sweep sweeps[CPN_EXP_MAX_SWEEPS]; /**< swept parameters */
-    size_t n_sweeps;                  /**< number of sweeps */
-    struct cpn_exp_setting *sets;     /**< settings of every run, length n_sets */
-    size_t n_sets;                    /**< number of fixed settings */
-    uint64_t *seeds;                  /**< seeds, length n_seeds >= 1 */
-    size_t n_seeds;                   /**< number of seeds */
-    const char *report_by;            /**< `<report by>` or NULL (report's default) */
-    const char *report_metrics;       /**< `<report metrics>` or NULL (report's default) */
-    const char *report_format;        /**< `<report format>`: md (default), csv or tex */
+    size_t n_sweeps;                                 /**< number of sweeps */
+    struct cpn_exp_setting *sets;                    /**< settings of every run, length n_sets */
+    size_t n_sets;                                   /**< number of fixed settings */
+    uint64_t *seeds;                                 /**< seeds, length n_seeds >= 1 */
+    size_t n_seeds;                                  /**< number of seeds */
+    const char *report_by;      /**< `<report by>` or NULL (report's default) */
+    const char *report_metrics; /**< `<report metrics>` or NULL (report's default) */
+    const char *report_format;  /**< `<report format>`: md (default), csv or tex */
 };
 
 /** One run of the cross product. */
 struct cpn_exp_run {
-    const char *scenario;   /**< scenario path (borrowed from the experiment) */
-    const char *policy;     /**< policy name or NULL (the scenario's own) (borrowed) */
+    const char *scenario; /**< scenario path (borrowed from the experiment) */
+    const char *policy;   /**< policy name or NULL (the scenario's own) (borrowed) */
     struct cpn_exp_setting sweep[CPN_EXP_MAX_SWEEPS]; /**< this run's swept values (borrowed) */
-    size_t n_sweep;         /**< number of swept settings */
-    uint64_t seed;          /**< seed */
-    char name[256];         /**< deterministic file stem: SCENARIO__POLICY__VALUES__sSEED, with
-                                 every character outside [A-Za-z0-9._-] replaced by '-' */
+    size_t n_sweep;                                   /**< number of swept settings */
+    uint64_t seed;                                    /**< seed */
+    char name[256]; /**< deterministic file stem: SCENARIO__POLICY__VALUES__sSEED, with
+                         every character outside [A-Za-z0-9._-] replaced by '-' */
 };
 
 /**

@@ -14,7 +14,6 @@
 #include "scenarios/load_impl.h"
 #include "sim/error.h"
 
-
 /* ------------------------------------------------------------------------------------------ */
 /* String storage: chunks that never move, so strings can be handed out as const char *.      */
 
@@ -154,8 +153,8 @@ int cpn_ld_quantity(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_
             cpn_ld_error(L, elem, "%s %s", name, why);
         else
             cpn_ld_error(L, elem, "%s %s (use %s %s in %s)", name, why,
-                         strstr(why, "negative") ? "a non-negative" : "a",
-                         cpn_units_name(q), cpn_units_list(q));
+                         strstr(why, "negative") ? "a non-negative" : "a", cpn_units_name(q),
+                         cpn_units_list(q));
         return -1;
     }
     return 1;
@@ -218,8 +217,9 @@ uint32_t cpn_ld_node_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, cons
 {
     uint32_t n = cpn_topo_find_node(L->s->topo, id);
     if (n == CPN_NONE)
-        cpn_ld_error(L, elem, "%s: node \"%s\" is not defined (define it with <node id=\"%s\"/> "
-                              "or check the spelling)",
+        cpn_ld_error(L, elem,
+                     "%s: node \"%s\" is not defined (define it with <node id=\"%s\"/> "
+                     "or check the spelling)",
                      attr, id, id);
     return n;
 }
@@ -472,14 +472,16 @@ static int ld_include(struct cpn_ld *L, struct cpn_ld_file *parent, xmlNode *inc
     if (!href)
         return CPN_OK; /* reported by the schema */
     if (!*href || href[0] == '/' || strstr(href, "://")) {
-        cpn_ld_error(L, inc, "href \"%s\" is not accepted (use a relative path to a file, such "
-                             "as \"common/topology.xml\")",
+        cpn_ld_error(L, inc,
+                     "href \"%s\" is not accepted (use a relative path to a file, such "
+                     "as \"common/topology.xml\")",
                      href);
         return CPN_OK;
     }
     if (parent->depth + 1 > CPN_SCEN_MAX_INCLUDE_DEPTH) {
-        cpn_ld_error(L, inc, "href \"%s\": includes are nested deeper than %d levels (include "
-                             "the files from fewer levels)",
+        cpn_ld_error(L, inc,
+                     "href \"%s\": includes are nested deeper than %d levels (include "
+                     "the files from fewer levels)",
                      href, CPN_SCEN_MAX_INCLUDE_DEPTH);
         return CPN_OK;
     }
@@ -506,8 +508,8 @@ static int ld_include(struct cpn_ld *L, struct cpn_ld_file *parent, xmlNode *inc
                 stack[n++] = q;
             size_t used = 0;
             for (int i = n - 1; i >= 0 && used < sizeof chain; i--)
-                used += (size_t)snprintf(chain + used, sizeof chain - used, "%s -> ",
-                                         stack[i]->name);
+                used +=
+                    (size_t)snprintf(chain + used, sizeof chain - used, "%s -> ", stack[i]->name);
             if (used < sizeof chain)
                 snprintf(chain + used, sizeof chain - used, "%s", path);
             cpn_ld_error(L, inc, "href \"%s\" makes an include cycle (%s)", href, chain);
@@ -538,8 +540,9 @@ static int ld_load_xml(struct cpn_ld *L, struct cpn_ld_file *f, const char *buf,
     f->doc->_private = f;
     xmlNode *root = xmlDocGetRootElement(f->doc);
     if (!root) {
-        cpn_diag_error(L->diag, f->name, 0, "the file holds no element (a scenario starts with "
-                                            "<cpnsim version=\"" CPN_SCEN_VERSION "\">)");
+        cpn_diag_error(L->diag, f->name, 0,
+                       "the file holds no element (a scenario starts with "
+                       "<cpnsim version=\"" CPN_SCEN_VERSION "\">)");
         return CPN_OK;
     }
     if (!xmlStrEqual(root->name, (const xmlChar *)"cpnsim") || root->ns) {
@@ -560,8 +563,8 @@ static int ld_load_xml(struct cpn_ld *L, struct cpn_ld_file *f, const char *buf,
     }
     if (strcmp(version, CPN_SCEN_VERSION) != 0) {
         cpn_diag_error(L->diag, f->name, xmlGetLineNo(root),
-                       "<cpnsim> version \"%s\" is not supported (this cpnsim reads version \""
-                       CPN_SCEN_VERSION "\")",
+                       "<cpnsim> version \"%s\" is not supported (this cpnsim reads version "
+                       "\"" CPN_SCEN_VERSION "\")",
                        version);
         f->bad = 1;
         return CPN_OK;

@@ -14,17 +14,17 @@
  *  4. when the structure is valid: check the semantics and build the topology, the routes,
  *     the traffic, the centers, the workload and the scheduler settings (units through
  *     scenarios/units.h, topology through models/net/topology.h, GraphML through
- *     scenarios/graphml.h, routes through models/net/route.h, center specs of models/centers/center.h,
- *     distributions and arrivals of models/workload/workload.h, workload logs read with models/workload/wlog.h, source
- *     specs of models/jobs/jobs.h, policies looked up with models/policy.h, awareness modes of
- *     models/policy/awareness.h).  Nothing is simulated: the specs are ready to be given to
- *     cpn_jobs_add_center(), cpn_jobs_add_generator(), cpn_jobs_add_wlog() and
+ *     scenarios/graphml.h, routes through models/net/route.h, center specs of
+ * models/centers/center.h, distributions and arrivals of models/workload/workload.h, workload logs
+ * read with models/workload/wlog.h, source specs of models/jobs/jobs.h, policies looked up with
+ * models/policy.h, awareness modes of models/policy/awareness.h).  Nothing is simulated: the specs
+ * are ready to be given to cpn_jobs_add_center(), cpn_jobs_add_generator(), cpn_jobs_add_wlog() and
  *     cpn_policy_new().
  * Every mistake is printed into the diagnostic sink as `cpnsim: FILE:LINE: ELEMENT "ID": what
- * is wrong (what would be accepted)` (a malformed workload log line at the workload log file's line), and
- * loading goes on to find all of them (the sink prints at most its max_errors).  Reachability
- * (a flow's src to dst, a path's hops, every center from every origin of the workload) is
- * checked only when no other error was found, so that one bad link does not cascade into many
+ * is wrong (what would be accepted)` (a malformed workload log line at the workload log file's
+ * line), and loading goes on to find all of them (the sink prints at most its max_errors).
+ * Reachability (a flow's src to dst, a path's hops, every center from every origin of the workload)
+ * is checked only when no other error was found, so that one bad link does not cascade into many
  * messages.
  *
  * The loader is reentrant: no global state is touched (libxml2 error handlers are installed on
@@ -123,8 +123,8 @@ struct cpn_scen_names {
 
 /** One `<pool>` of a center. */
 struct cpn_scen_pool {
-    struct cpn_pool_spec spec; /**< the pool as models/centers/center.h takes it (strings owned by the
-                                    scenario); spec.name is the `name` attribute or NULL */
+    struct cpn_pool_spec spec; /**< the pool as models/centers/center.h takes it (strings owned by
+                                  the scenario); spec.name is the `name` attribute or NULL */
     uint32_t type;             /**< unit type: index of spec.accelerator ("" when none) in
                                     cpn_scenario.pool_types; the numbering of
                                     cpn_jobs_pool_type() when the centers are added to the jobs
@@ -133,8 +133,8 @@ struct cpn_scen_pool {
 
 /** One `<center>` of `<centers>`. */
 struct cpn_scen_center {
-    struct cpn_center_spec spec; /**< the center as models/centers/center.h takes it (id owned by the
-                                      scenario; node is its attachment node index; lat/lon are
+    struct cpn_center_spec spec; /**< the center as models/centers/center.h takes it (id owned by
+                                    the scenario; node is its attachment node index; lat/lon are
                                       that node's coordinates, NaN when it has none) */
     uint32_t pool0;              /**< index of its first pool in cpn_scenario.pools */
     uint32_t npools;             /**< number of its pools (>= 1), contiguous from pool0 */
@@ -177,27 +177,28 @@ struct cpn_scen_wlog {
                                             cpn_wlog_free()), spec.origins the origin node of
                                             every job record (owned) or NULL = base.origin,
                                             bytes distributions point into @c dists */
-    struct cpn_scen_dists *dists;      /**< the distributions (owned) */
-    const char *path;                  /**< workload log file as opened (resolved against the
-                                            scenario's directory; owned by the scenario) */
-    const char *file;                  /**< file that defines it (owned by the scenario) */
-    long line;                         /**< line in @c file */
+    struct cpn_scen_dists *dists;     /**< the distributions (owned) */
+    const char *path;                 /**< workload log file as opened (resolved against the
+                                           scenario's directory; owned by the scenario) */
+    const char *file;                 /**< file that defines it (owned by the scenario) */
+    long line;                        /**< line in @c file */
 };
 
 /** The `<scheduler>` settings (or the defaults when the element is absent). */
 struct cpn_scen_scheduler {
-    const char *policy;                /**< policy name; default "earliest_finish" */
-    const struct cpn_policy_ops *ops;  /**< its table: a built-in (static) or a plug-in's table
-                                            from cpn_scen_options.policies (borrowed) */
-    CPN_ARRAY(struct cpn_policy_setting) params; /**< `<param>` settings in file order, values
-                                            in the parameter's unit, each checked with
-                                            cpn_policy_param_lookup() (names owned by the
-                                            scenario); pass to cpn_policy_new() */
+    const char *policy;               /**< policy name; default "earliest_finish" */
+    const struct cpn_policy_ops *ops; /**< its table: a built-in (static) or a plug-in's table
+                                           from cpn_scen_options.policies (borrowed) */
+    CPN_ARRAY(struct cpn_policy_setting)
+    params;                                /**< `<param>` settings in file order, values
+                                      in the parameter's unit, each checked with
+                                      cpn_policy_param_lookup() (names owned by the
+                                      scenario); pass to cpn_policy_new() */
     struct cpn_awareness_config awareness; /**< mode (default oracle), period [s] (> 0 unless
                                             oracle; 0 when not given), delay [s] (default 0);
                                             center_delay NULL */
-    const char *file;                  /**< file of the element, NULL when absent (defaults) */
-    long line;                         /**< line in @c file, 0 when absent */
+    const char *file;                      /**< file of the element, NULL when absent (defaults) */
+    long line;                             /**< line in @c file, 0 when absent */
 };
 
 /** Policy of a scenario without `<scheduler>` (with oracle awareness). */
@@ -207,31 +208,33 @@ struct cpn_scen_strings; /* string storage of a scenario (private) */
 
 /** A loaded scenario.  Fields are read-only for users; free with cpn_scen_free(). */
 struct cpn_scenario {
-    char *file;          /**< main file path as given (or the name given to the memory load) */
-    char *text;          /**< full text of the main file, NUL-terminated (provenance) */
-    size_t text_len;     /**< length of @c text [bytes] */
-    double until;        /**< simulated end time [s], > 0 */
-    uint64_t seed;       /**< seed of all random streams */
-    double sample;       /**< interval between time-series samples [s]; 0 = no sampling */
+    char *file;      /**< main file path as given (or the name given to the memory load) */
+    char *text;      /**< full text of the main file, NUL-terminated (provenance) */
+    size_t text_len; /**< length of @c text [bytes] */
+    double until;    /**< simulated end time [s], > 0 */
+    uint64_t seed;   /**< seed of all random streams */
+    double sample;   /**< interval between time-series samples [s]; 0 = no sampling */
     enum cpn_transport_kind transport; /**< transport profile of the jobs' transfers
                                             (`<simulation transport>`, default ideal) */
-    struct cpn_topo *topo;     /**< the network (owned) */
+    struct cpn_topo *topo;             /**< the network (owned) */
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
     CPN_ARRAY(struct cpn_scen_path) paths; /**< explicit paths, in file order */
     CPN_ARRAY(struct cpn_scen_flow) flows; /**< flows, in file order (not sorted by start) */
-    CPN_ARRAY(const char *) files; /**< every file read: main, includes, GraphML, CSV, workload logs,
-                                        in the order read (strings owned by the scenario) */
-    CPN_ARRAY(struct cpn_scen_center) centers; /**< centers in file order; the index is the
-                                                    center index of the run */
-    CPN_ARRAY(struct cpn_scen_pool) pools;     /**< pools of all centers, grouped by center */
-    struct cpn_scen_names pool_types;          /**< accelerator names of the pools ("" for
-                                                    none) by type index, in order of first use */
+    CPN_ARRAY(const char *)
+    files; /**< every file read: main, includes, GraphML, CSV, workload logs,
+                in the order read (strings owned by the scenario) */
+    CPN_ARRAY(struct cpn_scen_center)
+    centers;                                         /**< centers in file order; the index is the
+                                                          center index of the run */
+    CPN_ARRAY(struct cpn_scen_pool) pools;           /**< pools of all centers, grouped by center */
+    struct cpn_scen_names pool_types;                /**< accelerator names of the pools ("" for
+                                                          none) by type index, in order of first use */
     CPN_ARRAY(struct cpn_scen_generator) generators; /**< `<generator>`s in file order */
-    CPN_ARRAY(struct cpn_scen_wlog) wlogs;         /**< `<trace>`s in file order */
-    char currency[CPN_CURRENCY_LEN];           /**< ISO 4217 code of every price of the
-                                                    scenario ("CNY"), "" when none is given */
-    struct cpn_scen_scheduler scheduler;       /**< the global scheduler */
-    struct cpn_scen_strings *strings; /**< storage of every string above (private) */
+    CPN_ARRAY(struct cpn_scen_wlog) wlogs;           /**< `<trace>`s in file order */
+    char currency[CPN_CURRENCY_LEN];                 /**< ISO 4217 code of every price of the
+                                                          scenario ("CNY"), "" when none is given */
+    struct cpn_scen_scheduler scheduler;             /**< the global scheduler */
+    struct cpn_scen_strings *strings;                /**< storage of every string above (private) */
 };
 
 /**
@@ -250,8 +253,9 @@ struct cpn_scenario {
  *   CPN_ENOMEM; CPN_EINVAL when @p file, @p diag or @p out is NULL.
  *   Complexity: linear in the input size plus one shortest-path search per distinct
  *   (src, dst) pair of the traffic and per (origin, center) pair of the workload, plus
- *   O(n log n) per workload log of n records.  Side effect: weighted workload log origins are drawn on the
- *   stream "workload logs/ID/origins" of the scenario seed (a private sim/rng.h set, freed at once).
+ *   O(n log n) per workload log of n records.  Side effect: weighted workload log origins are drawn
+ * on the stream "workload logs/ID/origins" of the scenario seed (a private sim/rng.h set, freed at
+ * once).
  */
 int cpn_scen_load(const char *file, const struct cpn_scen_options *opt, struct cpn_diag *diag,
                   struct cpn_scenario **out);

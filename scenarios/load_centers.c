@@ -28,8 +28,9 @@ static int ld_price(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_
     } else if (strcmp(L->s->currency, currency) != 0) {
         char where[512];
         cpn_ld_where(L->currency_elem, elem, where, sizeof where);
-        cpn_ld_error(L, elem, "%s \"%s\" is in %s, but %s is in %s (at %s); a scenario uses one "
-                              "currency",
+        cpn_ld_error(L, elem,
+                     "%s \"%s\" is in %s, but %s is in %s (at %s); a scenario uses one "
+                     "currency",
                      name, v, currency, L->currency_attr, L->s->currency, where);
         return -1;
     }
@@ -84,8 +85,9 @@ static int ld_pool(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_pool *p)
     if (a < 0 || b < 0)
         ok = 0;
     else if (p->spec.peak_power < p->spec.idle_power) {
-        cpn_ld_error(L, elem, "peak power \"%s\" is below idle power \"%s\" (a busy unit draws at "
-                              "least its idle power; use peak >= idle)",
+        cpn_ld_error(L, elem,
+                     "peak power \"%s\" is below idle power \"%s\" (a busy unit draws at "
+                     "least its idle power; use peak >= idle)",
                      b ? cpn_ld_attr(elem, "peak") : "0", cpn_ld_attr(elem, "idle"));
         ok = 0;
     }
@@ -125,8 +127,9 @@ int cpn_ld_center(struct cpn_ld *L, xmlNode *elem)
         }
     }
     if (cpn_ld_number(L, elem, "pue", 0, &c.spec.pue) == 1 && !(c.spec.pue >= 1))
-        cpn_ld_error(L, elem, "pue \"%s\" is below 1 (PUE = facility energy / IT energy >= 1; "
-                              "use e.g. 1.2)",
+        cpn_ld_error(L, elem,
+                     "pue \"%s\" is below 1 (PUE = facility energy / IT energy >= 1; "
+                     "use e.g. 1.2)",
                      cpn_ld_attr(elem, "pue"));
     ld_price(L, elem, "price", CPN_Q_PRICE, &c.spec.unit_price);
     ld_price(L, elem, "electricity", CPN_Q_ENERGY_PRICE, &c.spec.electricity_price);
@@ -151,8 +154,9 @@ int cpn_ld_center(struct cpn_ld *L, xmlNode *elem)
         c.npools++;
     }
     if (!c.npools)
-        cpn_ld_error(L, elem, "has no <pool> (add at least one, e.g. <pool units=\"64\" "
-                              "per-unit=\"989TFLOPS\" idle=\"90W\" peak=\"700W\"/>)");
+        cpn_ld_error(L, elem,
+                     "has no <pool> (add at least one, e.g. <pool units=\"64\" "
+                     "per-unit=\"989TFLOPS\" idle=\"90W\" peak=\"700W\"/>)");
     if (cpn_array_push(&s->centers, c) != CPN_OK || cpn_array_push(&L->center_elem, elem) != CPN_OK)
         return CPN_ENOMEM;
     return CPN_OK;
@@ -247,8 +251,9 @@ int cpn_ld_scheduler(struct cpn_ld *L, xmlNode *elem)
         if (!sch->ops) {
             char names[CPN_LD_MSG / 2];
             ld_policy_names(L, names, sizeof names);
-            cpn_ld_error(L, elem, "policy \"%s\" is not known (use one of: %s; plug-ins are "
-                                  "loaded with cpnsim run --plugin FILE.so)",
+            cpn_ld_error(L, elem,
+                         "policy \"%s\" is not known (use one of: %s; plug-ins are "
+                         "loaded with cpnsim run --plugin FILE.so)",
                          policy, names);
         }
     }
@@ -264,8 +269,9 @@ int cpn_ld_scheduler(struct cpn_ld *L, xmlNode *elem)
         cpn_ld_error_model(L, elem);
     int r = cpn_ld_quantity(L, elem, "period", CPN_Q_TIME, &aw->period);
     if (r >= 0 && aw->mode != CPN_AWARENESS_ORACLE && !(aw->period > 0))
-        cpn_ld_error(L, elem, "period is %s (awareness \"%s\" needs the interval between state "
-                              "reports, e.g. period=\"30s\")",
+        cpn_ld_error(L, elem,
+                     "period is %s (awareness \"%s\" needs the interval between state "
+                     "reports, e.g. period=\"30s\")",
                      r ? "zero" : "missing", cpn_awareness_mode_name(aw->mode));
     cpn_ld_quantity(L, elem, "delay", CPN_Q_TIME, &aw->delay);
     return CPN_OK;

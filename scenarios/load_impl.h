@@ -29,20 +29,20 @@ typedef xmlError cpn_ld_xml_error; /**< what libxml2 passes to structured handle
 
 /** The built-in schema (load_schema.c). */
 struct cpn_ld_schema {
-    xmlDoc *doc;              /**< the schema as a document: accepted names for messages */
-    xmlSchema *schema;        /**< the compiled schema */
+    xmlDoc *doc;       /**< the schema as a document: accepted names for messages */
+    xmlSchema *schema; /**< the compiled schema */
 };
 
 /** One XML file of the scenario (main or included); doc->_private points back to it. */
 struct cpn_ld_file {
-    const char *name;           /**< path shown in messages (scenario strings) */
-    const char *dir;            /**< directory that relative paths in it resolve against,
-                                     with a final '/', or "" (scenario strings) */
-    char *real;                 /**< canonical path for cycle detection (malloc), or NULL */
-    xmlDoc *doc;                /**< the parsed document (owned), NULL when it failed */
+    const char *name;                 /**< path shown in messages (scenario strings) */
+    const char *dir;                  /**< directory that relative paths in it resolve against,
+                                           with a final '/', or "" (scenario strings) */
+    char *real;                       /**< canonical path for cycle detection (malloc), or NULL */
+    xmlDoc *doc;                      /**< the parsed document (owned), NULL when it failed */
     const struct cpn_ld_file *parent; /**< including file, NULL for the main file */
-    int depth;                  /**< include level: 0 for the main file */
-    int bad;                    /**< nonzero when its structure is invalid (skip it) */
+    int depth;                        /**< include level: 0 for the main file */
+    int bad;                          /**< nonzero when its structure is invalid (skip it) */
 };
 
 /** Phases of the element walk: each handler runs in one phase, phases run in this order. */
@@ -59,20 +59,20 @@ enum cpn_ld_phase {
 
 /** Loader state of one cpn_scen_load() call. */
 struct cpn_ld {
-    struct cpn_diag *diag;     /**< where errors go (borrowed) */
-    struct cpn_scenario *s;    /**< the scenario being built */
+    struct cpn_diag *diag;               /**< where errors go (borrowed) */
+    struct cpn_scenario *s;              /**< the scenario being built */
     CPN_ARRAY(struct cpn_ld_file *) xml; /**< XML files, in load order */
     struct cpn_topo *declared; /**< scratch topology of the `<node>` elements (ids, coords) */
     CPN_ARRAY(xmlNode *) declared_elem; /**< element of each declared node, by index */
-    CPN_ARRAY(xmlNode *) link_elem; /**< element of each link by index (NULL: imported) */
-    xmlNode *simulation;       /**< the `<simulation>` element seen, or NULL */
-    xmlNode *scheduler;        /**< the `<scheduler>` element seen, or NULL */
-    CPN_ARRAY(xmlNode *) center_elem; /**< element of each center, by index */
-    xmlNode *currency_elem;    /**< element that gave the scenario's currency, or NULL */
-    const char *currency_attr; /**< its attribute name */
+    CPN_ARRAY(xmlNode *) link_elem;     /**< element of each link by index (NULL: imported) */
+    xmlNode *simulation;                /**< the `<simulation>` element seen, or NULL */
+    xmlNode *scheduler;                 /**< the `<scheduler>` element seen, or NULL */
+    CPN_ARRAY(xmlNode *) center_elem;   /**< element of each center, by index */
+    xmlNode *currency_elem;             /**< element that gave the scenario's currency, or NULL */
+    const char *currency_attr;          /**< its attribute name */
     const struct cpn_policy_registry *policies; /**< options' registry, or NULL (built-ins) */
-    unsigned errors0;          /**< diag->errors when the load started */
-    int oom;                   /**< nonzero once an allocation failed */
+    unsigned errors0;                           /**< diag->errors when the load started */
+    int oom;                                    /**< nonzero once an allocation failed */
 };
 
 /** A handler of one element kind in one phase; returns CPN_OK or CPN_ENOMEM (errors go to diag). */
@@ -177,9 +177,9 @@ void cpn_ld_chomp(char *text);
  * otherwise print on stderr) keeps the first message, chomped, in @c text.
  */
 struct cpn_ld_generic {
-    char text[CPN_LD_MSG];      /**< the first message, "" when none */
-    xmlGenericErrorFunc saved;  /**< the handler to restore */
-    void *saved_ctx;            /**< its context */
+    char text[CPN_LD_MSG];     /**< the first message, "" when none */
+    xmlGenericErrorFunc saved; /**< the handler to restore */
+    void *saved_ctx;           /**< its context */
 };
 
 /** Install the capture (text cleared); pair with cpn_ld_generic_release(). */

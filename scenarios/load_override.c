@@ -1,4 +1,5 @@
-/* Scenario loader: `--set` overrides, short form and XPath (see load.h, docs/scenario-format.md). */
+/* Scenario loader: `--set` overrides, short form and XPath (see load.h, docs/scenario-format.md).
+ */
 #include <libxml/globals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
@@ -104,8 +105,9 @@ static int ld_override_short(struct cpn_ld *L, const char *where, const char *ta
     }
     const char *attr = at + 1;
     if (strcmp(name, "include") == 0 && strcmp(attr, "href") == 0) {
-        cpn_diag_error(L->diag, where, 0, "<include> href cannot be changed (includes are read "
-                                          "before overrides apply)");
+        cpn_diag_error(L->diag, where, 0,
+                       "<include> href cannot be changed (includes are read "
+                       "before overrides apply)");
         return CPN_OK;
     }
     size_t count = 0;
@@ -176,8 +178,9 @@ static int ld_override_xpath(struct cpn_ld *L, const char *where, const char *ta
                     bad = 1;
                 } else if (xmlStrEqual(a->name, (const xmlChar *)"href") && a->parent &&
                            xmlStrEqual(a->parent->name, (const xmlChar *)"include")) {
-                    cpn_diag_error(L->diag, where, 0, "<include> href cannot be changed "
-                                                      "(includes are read before overrides apply)");
+                    cpn_diag_error(L->diag, where, 0,
+                                   "<include> href cannot be changed "
+                                   "(includes are read before overrides apply)");
                     bad = 1;
                 } else {
                     xmlSetProp(a->parent, a->name, (const xmlChar *)value);

@@ -13,7 +13,6 @@
 /* ------------------------------------------------------------------------------------------ */
 /* The schema                                                                                  */
 
-
 static void ld_schema_internal_error(void *ctx, cpn_ld_xml_error *e)
 {
     struct cpn_ld *L = ctx;
@@ -59,7 +58,8 @@ static void ld_schema_names(xmlDoc *xsd, const char *elem, int children, char *b
     xmlXPathContext *x = xmlXPathNewContext(xsd);
     if (!x)
         return;
-    xmlXPathRegisterNs(x, (const xmlChar *)"xs", (const xmlChar *)"http://www.w3.org/2001/XMLSchema");
+    xmlXPathRegisterNs(x, (const xmlChar *)"xs",
+                       (const xmlChar *)"http://www.w3.org/2001/XMLSchema");
     xmlXPathObject *r = xmlXPathEvalExpression((const xmlChar *)expr, x);
     size_t used = 0;
     if (r && r->nodesetval)
@@ -134,7 +134,8 @@ static void ld_schema_error(void *ctx, cpn_ld_xml_error *e)
         cpn_diag_error(L->diag, e->file, e->line, "%s", msg);
         return;
     }
-    if ((e->code == XML_SCHEMAV_CVC_ATTRIBUTE_3 || e->code == XML_SCHEMAV_CVC_DATATYPE_VALID_1_2_1) &&
+    if ((e->code == XML_SCHEMAV_CVC_ATTRIBUTE_3 ||
+         e->code == XML_SCHEMAV_CVC_DATATYPE_VALID_1_2_1) &&
         V->facet_node == node && node) {
         V->errors--; /* the second message of the same mistake */
         return;
@@ -144,8 +145,7 @@ static void ld_schema_error(void *ctx, cpn_ld_xml_error *e)
     case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_1:
     case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_2:
         ld_schema_names(V->S->doc, (const char *)elem->name, 0, names, sizeof names);
-        cpn_ld_error(L, elem, "unknown attribute \"%s\" (accepted: %s)", attr ? attr : "?",
-                     names);
+        cpn_ld_error(L, elem, "unknown attribute \"%s\" (accepted: %s)", attr ? attr : "?", names);
         return;
     case XML_SCHEMAV_CVC_COMPLEX_TYPE_4:
         if (ld_quoted(msg, "The attribute", a, sizeof a))
@@ -155,8 +155,8 @@ static void ld_schema_error(void *ctx, cpn_ld_xml_error *e)
         return;
     case XML_SCHEMAV_ELEMENT_CONTENT: {
         const xmlNode *parent = elem->parent;
-        const char *pname = parent && parent->type == XML_ELEMENT_NODE ? (const char *)parent->name
-                                                                       : "?";
+        const char *pname =
+            parent && parent->type == XML_ELEMENT_NODE ? (const char *)parent->name : "?";
         ld_schema_names(V->S->doc, pname, 1, names, sizeof names);
         cpn_diag_error(L->diag, cpn_ld_file_name(elem), xmlGetLineNo(elem),
                        "element <%s> is not allowed in <%s> (accepted there: %s)",
@@ -178,7 +178,8 @@ static void ld_schema_error(void *ctx, cpn_ld_xml_error *e)
         break;
     case XML_SCHEMAV_CVC_DATATYPE_VALID_1_2_1:
         V->facet_node = node;
-        if (attr && ld_quoted(msg, "': ", a, sizeof a) && ld_quoted(msg, "atomic type", b, sizeof b)) {
+        if (attr && ld_quoted(msg, "': ", a, sizeof a) &&
+            ld_quoted(msg, "atomic type", b, sizeof b)) {
             cpn_ld_error(L, elem, "%s \"%s\" is not accepted (use %s)", attr, a, ld_type_words(b));
             return;
         }

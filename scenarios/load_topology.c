@@ -32,7 +32,8 @@ int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
     if (!cpn_ld_once(L, elem, &L->simulation))
         return CPN_OK;
     double until = 0, sample = 60;
-    if (cpn_ld_quantity(L, elem, "until", CPN_Q_TIME, &until) == 1 && !(until > 0 && isfinite(until)))
+    if (cpn_ld_quantity(L, elem, "until", CPN_Q_TIME, &until) == 1 &&
+        !(until > 0 && isfinite(until)))
         cpn_ld_error(L, elem, "until \"%s\" is not a positive time (use e.g. \"7d\" or \"3600s\")",
                      cpn_ld_attr(elem, "until"));
     s->until = until;
@@ -40,8 +41,10 @@ int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
         s->sample = sample;
     const char *transport = cpn_ld_attr(elem, "transport");
     if (transport && cpn_transport_kind_parse(transport, &s->transport) != CPN_OK)
-        cpn_ld_error(L, elem, "transport \"%s\" is unknown (use ideal, tcp, rdma-lossless or "
-                     "rdma-lossy)", transport); /* the schema already restricts it */
+        cpn_ld_error(L, elem,
+                     "transport \"%s\" is unknown (use ideal, tcp, rdma-lossless or "
+                     "rdma-lossy)",
+                     transport); /* the schema already restricts it */
     const char *seed = cpn_ld_attr(elem, "seed");
     if (seed) {
         char *end;
@@ -126,8 +129,9 @@ static int ld_route_factor(struct cpn_ld *L, xmlNode *elem, double *out)
 {
     int r = cpn_ld_number(L, elem, "route-factor", 0, out);
     if (r == 1 && !(*out >= 1.0)) {
-        cpn_ld_error(L, elem, "route-factor \"%s\" is below 1 (fibre is never shorter than the "
-                              "great circle; use e.g. 1.5)",
+        cpn_ld_error(L, elem,
+                     "route-factor \"%s\" is below 1 (fibre is never shorter than the "
+                     "great circle; use e.g. 1.5)",
                      cpn_ld_attr(elem, "route-factor"));
         return 0;
     }
@@ -195,8 +199,9 @@ static int ld_node_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, const 
     if (!id)
         return 0;
     if (cpn_topo_find_node(L->s->topo, id) == CPN_NONE) {
-        cpn_ld_error(L, elem, "%s: node \"%s\" is not defined (define it with <node id=\"%s\"/> "
-                              "or check the spelling)",
+        cpn_ld_error(L, elem,
+                     "%s: node \"%s\" is not defined (define it with <node id=\"%s\"/> "
+                     "or check the spelling)",
                      attr, id, id);
         return 0;
     }
@@ -231,8 +236,9 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
     if ((r = cpn_ld_quantity(L, elem, "length", CPN_Q_LENGTH, &spec.length)) < 0)
         ok = 0;
     if (has_latency && r == 1) {
-        cpn_ld_error(L, elem, "latency and length are both given (give one: the latency, or "
-                              "the fibre length it is computed from)");
+        cpn_ld_error(L, elem,
+                     "latency and length are both given (give one: the latency, or "
+                     "the fibre length it is computed from)");
         ok = 0;
     }
     ok &= ld_route_factor(L, elem, &spec.route_factor);
@@ -245,8 +251,9 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
             cpn_ld_error(L, elem, "loss %s", why);
             ok = 0;
         } else if (spec.loss >= 1.0) {
-            cpn_ld_error(L, elem, "loss \"%s\" is not below 1 (use a probability in [0, 1), "
-                                  "e.g. \"0.001\" or \"0.1%%\")",
+            cpn_ld_error(L, elem,
+                         "loss \"%s\" is not below 1 (use a probability in [0, 1), "
+                         "e.g. \"0.001\" or \"0.1%%\")",
                          loss);
             ok = 0;
         }
@@ -260,8 +267,9 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
         ok = 0;
     else if (r == 1) {
         if (!(v >= 1 && v <= UINT32_MAX && v == floor(v))) {
-            cpn_ld_error(L, elem, "mtu \"%s\" is not a whole positive number of bytes (use e.g. "
-                                  "\"1500B\" or \"9000B\")",
+            cpn_ld_error(L, elem,
+                         "mtu \"%s\" is not a whole positive number of bytes (use e.g. "
+                         "\"1500B\" or \"9000B\")",
                          cpn_ld_attr(elem, "mtu"));
             ok = 0;
         } else
@@ -313,8 +321,9 @@ int cpn_ld_path(struct cpn_ld *L, xmlNode *elem)
             snprintf(name, sizeof name, "%.*s", (int)n, p);
             uint32_t node = cpn_topo_find_node(s->topo, name);
             if (node == CPN_NONE) {
-                cpn_ld_error(L, elem, "via: node \"%s\" is not defined (define it with <node "
-                                      "id=\"%s\"/> or check the spelling)",
+                cpn_ld_error(L, elem,
+                             "via: node \"%s\" is not defined (define it with <node "
+                             "id=\"%s\"/> or check the spelling)",
                              name, name);
                 ok = 0;
             } else if (cpn_array_push(&nodes, node) != CPN_OK) {
@@ -326,8 +335,9 @@ int cpn_ld_path(struct cpn_ld *L, xmlNode *elem)
             p++;
     }
     if (ok && nodes.len < 2) {
-        cpn_ld_error(L, elem, "via \"%s\" names %zu node%s (use at least two: source and "
-                              "destination)",
+        cpn_ld_error(L, elem,
+                     "via \"%s\" names %zu node%s (use at least two: source and "
+                     "destination)",
                      via, nodes.len, nodes.len == 1 ? "" : "s");
         ok = 0;
     }

@@ -53,9 +53,10 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
     if (path) {
         f.path = cpn_scen_find_path(s, path);
         if (f.path == CPN_NONE) {
-            cpn_ld_error(L, elem, "path \"%s\" is not defined (define it in <topology> with "
-                                  "<path id=\"%s\" via=\"SRC ... DST\"/>, or leave path out for "
-                                  "the shortest path)",
+            cpn_ld_error(L, elem,
+                         "path \"%s\" is not defined (define it in <topology> with "
+                         "<path id=\"%s\" via=\"SRC ... DST\"/>, or leave path out for "
+                         "the shortest path)",
                          path, path);
             ok = 0;
         }
@@ -66,8 +67,9 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
         while (i < n && strcmp(profile, ld_profiles[i]) != 0)
             i++;
         if (i == n) {
-            cpn_ld_error(L, elem, "profile \"%s\" is not accepted (use ideal, tcp, rdma-lossless "
-                                  "or rdma-lossy)",
+            cpn_ld_error(L, elem,
+                         "profile \"%s\" is not accepted (use ideal, tcp, rdma-lossless "
+                         "or rdma-lossy)",
                          profile);
             ok = 0;
         } else
@@ -97,8 +99,9 @@ static int ld_csv_row(struct cpn_ld *L, const char *file, long line, char **fiel
     char why[256];
     int ok = 1;
     if (!*field[0] || strpbrk(field[0], " \t")) {
-        cpn_diag_error(L->diag, file, line, "field 1 \"id\": \"%s\" is not accepted (use a "
-                                            "non-empty name without blanks)",
+        cpn_diag_error(L->diag, file, line,
+                       "field 1 \"id\": \"%s\" is not accepted (use a "
+                       "non-empty name without blanks)",
                        field[0]);
         ok = 0;
     }
@@ -124,8 +127,9 @@ static int ld_csv_row(struct cpn_ld *L, const char *file, long line, char **fiel
             char *paren = strstr(why, " (");
             if (paren)
                 *paren = '\0';
-            cpn_diag_error(L->diag, file, line, "field %d \"%s\": %s (use %s as a non-negative "
-                                                "number)",
+            cpn_diag_error(L->diag, file, line,
+                           "field %d \"%s\": %s (use %s as a non-negative "
+                           "number)",
                            k + 1, ld_csv_fields[k], why, k == 3 ? "bytes" : "seconds");
             ok = 0;
         } else
@@ -164,8 +168,9 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
         line++;
         if (line == 1) {
             if (strcmp(p, LD_CSV_HEADER) != 0) {
-                cpn_diag_error(L->diag, file, 1, "header \"%.80s\" is not accepted (the first line "
-                                                 "must be exactly \"" LD_CSV_HEADER "\")",
+                cpn_diag_error(L->diag, file, 1,
+                               "header \"%.80s\" is not accepted (the first line "
+                               "must be exactly \"" LD_CSV_HEADER "\")",
                                p);
                 break;
             }
@@ -185,8 +190,11 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
                 cpn_diag_error(L->diag, file, line, "%d field%s (use 5: " LD_CSV_HEADER ")", n,
                                n == 1 ? "" : "s");
             else {
-                struct cpn_scen_flow f = {.path = CPN_NONE, .profile = ld_profiles[0],
-                                          .weight = 1, .file = file, .line = line};
+                struct cpn_scen_flow f = {.path = CPN_NONE,
+                                          .profile = ld_profiles[0],
+                                          .weight = 1,
+                                          .file = file,
+                                          .line = line};
                 if (ld_csv_row(L, file, line, field, &f)) {
                     f.id = cpn_ld_strdup(L, field[0], strlen(field[0]));
                     rc = f.id ? cpn_array_push(&L->s->flows, f) : CPN_ENOMEM;
@@ -196,8 +204,8 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
         p = next;
     }
     if (rc == CPN_OK && line == 0)
-        cpn_diag_error(L->diag, file, 0, "the file is empty (the first line must be \""
-                                         LD_CSV_HEADER "\")");
+        cpn_diag_error(L->diag, file, 0,
+                       "the file is empty (the first line must be \"" LD_CSV_HEADER "\")");
     free(text);
     return rc;
 }
@@ -268,8 +276,9 @@ static int ld_route_flows(struct cpn_ld *L)
         const struct cpn_path *route;
         int rc = cpn_route_shortest(r, f->src, f->dst, &route);
         if (rc == CPN_EUNREACH)
-            cpn_diag_error(L->diag, f->file, f->line, "flow \"%s\": %s (add a link or check that "
-                                                      "the links on the way are up)",
+            cpn_diag_error(L->diag, f->file, f->line,
+                           "flow \"%s\": %s (add a link or check that "
+                           "the links on the way are up)",
                            f->id, cpn_error_message());
         else if (rc != CPN_OK)
             return rc;

@@ -36,8 +36,8 @@ static int ld_dist(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_q
     char why[CPN_LD_MSG / 2];
     if (!v)
         return 0;
-    int rc = cpn_dist_parse(v, q == CPN_Q_NQUANTITY ? NULL : ld_dist_quantity, &q, d, why,
-                            sizeof why);
+    int rc =
+        cpn_dist_parse(v, q == CPN_Q_NQUANTITY ? NULL : ld_dist_quantity, &q, d, why, sizeof why);
     if (rc == CPN_ENOMEM) {
         L->oom = 1;
         return -1;
@@ -93,7 +93,8 @@ static uint32_t ld_origin_list(struct cpn_ld *L, xmlNode *elem, const char *attr
     }
     memcpy(copy, v, len + 1);
     char *save = NULL;
-    for (char *tok = strtok_r(copy, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+    for (char *tok = strtok_r(copy, " \t\r\n", &save); tok;
+         tok = strtok_r(NULL, " \t\r\n", &save)) {
         char *colon = strrchr(tok, ':');
         double weight = 1;
         if (colon) {
@@ -116,8 +117,9 @@ static uint32_t ld_origin_list(struct cpn_ld *L, xmlNode *elem, const char *attr
     for (size_t i = 0; i < w.len; i++)
         sum += w.items[i];
     if (ok && !L->oom && n.len == 0) {
-        cpn_ld_error(L, elem, "%s is empty (give one node id or several, e.g. \"beijing "
-                              "shanghai:2\")",
+        cpn_ld_error(L, elem,
+                     "%s is empty (give one node id or several, e.g. \"beijing "
+                     "shanghai:2\")",
                      attr);
         ok = 0;
     } else if (ok && !(sum > 0)) {
@@ -139,8 +141,7 @@ static uint32_t ld_origin_list(struct cpn_ld *L, xmlNode *elem, const char *attr
 }
 
 /* "line 12" or "FILE:12" for a source defined at @p file:@p line, seen from @p elem. */
-static void ld_where_source(const char *file, long line, const xmlNode *elem, char *buf,
-                            size_t len)
+static void ld_where_source(const char *file, long line, const xmlNode *elem, char *buf, size_t len)
 {
     if (strcmp(file, cpn_ld_file_name(elem)) == 0)
         snprintf(buf, len, "line %ld", line);
@@ -178,7 +179,7 @@ static int ld_source_id_new(struct cpn_ld *L, xmlNode *elem, const char *id)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* What generators and workload logs share: the job template                                         */
+/* What generators and workload logs share: the job template */
 
 /* Largest pool of type @p type (CPN_NONE = any) in center @p center (CPN_NONE = any);
  * writes the center of that pool in @p where.  0 when none. */
@@ -257,9 +258,11 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
                                  s->pool_types.items[i]);
                 used += n > 0 ? (size_t)n : 0;
             }
-            cpn_ld_error(L, elem, "accelerator \"%s\": no pool has it (accelerators of the pools: "
-                                  "%s%s)",
-                         accel, used ? names : "none", plain ? "; leave accelerator out for any pool" : "");
+            cpn_ld_error(L, elem,
+                         "accelerator \"%s\": no pool has it (accelerators of the pools: "
+                         "%s%s)",
+                         accel, used ? names : "none",
+                         plain ? "; leave accelerator out for any pool" : "");
             ok = 0;
         }
     }
@@ -278,8 +281,9 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
             if (strcmp(s->centers.items[c].spec.id, center) == 0)
                 base->center = (uint32_t)c;
         if (base->center == CPN_NONE) {
-            cpn_ld_error(L, n, "center \"%s\" is not defined (define it in <centers> or check the "
-                               "spelling)",
+            cpn_ld_error(L, n,
+                         "center \"%s\" is not defined (define it in <centers> or check the "
+                         "spelling)",
                          center);
             ok = 0;
         }
@@ -315,8 +319,9 @@ static int ld_check_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_job_
                      cpn_ld_attr(elem, "units"), most);
         else
             snprintf(words, sizeof words, "its jobs ask for %.0f units", most);
-        cpn_ld_error(L, elem, "%s, more than %s has (the largest has %u units, in center "
-                              "\"%s\"); such a job could never start",
+        cpn_ld_error(L, elem,
+                     "%s, more than %s has (the largest has %u units, in center "
+                     "\"%s\"); such a job could never start",
                      words, scope, (unsigned)largest, s->centers.items[where].spec.id);
         return 0;
     }
@@ -346,8 +351,9 @@ static int ld_hourly(struct cpn_ld *L, xmlNode *elem, double rates[CPN_HOURS_PER
         n++;
     }
     if (n != CPN_HOURS_PER_DAY) {
-        cpn_ld_error(L, elem, "hourly has %d rates (give %d, one per hour of the day, e.g. "
-                              "\"2/h 1/h ... 5/h\")",
+        cpn_ld_error(L, elem,
+                     "hourly has %d rates (give %d, one per hour of the day, e.g. "
+                     "\"2/h 1/h ... 5/h\")",
                      n, CPN_HOURS_PER_DAY);
         return 0;
     }
@@ -378,8 +384,9 @@ static int ld_arrivals(struct cpn_ld *L, xmlNode *elem, struct cpn_arrivals *a)
         return 0;
     }
     if (!has_rate && !has_hourly) {
-        cpn_ld_error(L, elem, "no arrival rate (give rate, e.g. rate=\"12/h\", or hourly with 24 "
-                              "rates)");
+        cpn_ld_error(L, elem,
+                     "no arrival rate (give rate, e.g. rate=\"12/h\", or hourly with 24 "
+                     "rates)");
         return 0;
     }
     if (has_hourly) {
@@ -404,10 +411,12 @@ static int ld_kind_needs(struct cpn_ld *L, xmlNode *elem, const struct cpn_gener
     case CPN_JOB_BATCH:
     case CPN_JOB_TRAINING:
         if (work == duration) {
-            cpn_ld_error(L, elem, "%s (%s jobs need exactly one: work in FLOP, or duration on "
-                                  "the reference hardware)",
-                         work ? "work and duration are both given" : "neither work nor duration "
-                                                                     "is given",
+            cpn_ld_error(L, elem,
+                         "%s (%s jobs need exactly one: work in FLOP, or duration on "
+                         "the reference hardware)",
+                         work ? "work and duration are both given"
+                              : "neither work nor duration "
+                                "is given",
                          kind);
             return 0;
         }
@@ -425,8 +434,9 @@ static int ld_kind_needs(struct cpn_ld *L, xmlNode *elem, const struct cpn_gener
         return 1;
     default: /* ingest, deploy: transfers */
         if (work || duration || !g->bytes_in) {
-            cpn_ld_error(L, elem, "%s jobs need bytes-in (the bytes to move) and no work or "
-                                  "duration",
+            cpn_ld_error(L, elem,
+                         "%s jobs need bytes-in (the bytes to move) and no work or "
+                         "duration",
                          kind);
             return 0;
         }
@@ -558,8 +568,9 @@ static int ld_wlog_options(struct cpn_ld *L, xmlNode *elem, struct cpn_wlog_opti
     ok &= cpn_ld_quantity(L, elem, "offset", CPN_Q_TIME, &o->offset) >= 0;
     r = cpn_ld_number(L, elem, "time-scale", 0, &o->time_scale);
     if (r == 1 && !(o->time_scale > 0)) {
-        cpn_ld_error(L, elem, "time-scale \"%s\" is not positive (use a factor > 0, e.g. 0.5 to "
-                              "double the arrival rate)",
+        cpn_ld_error(L, elem,
+                     "time-scale \"%s\" is not positive (use a factor > 0, e.g. 0.5 to "
+                     "double the arrival rate)",
                      cpn_ld_attr(elem, "time-scale"));
         ok = 0;
     } else if (r < 0)
@@ -600,8 +611,9 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
         return 0;
     if (!rule) {
         if (dflt == CPN_NONE) {
-            cpn_ld_error(L, elem, "no origin (give origin=\"NODE\", or origins=\"by-group\", "
-                                  "\"round-robin\" or \"weighted\" with <map> children)");
+            cpn_ld_error(L, elem,
+                         "no origin (give origin=\"NODE\", or origins=\"by-group\", "
+                         "\"round-robin\" or \"weighted\" with <map> children)");
             return 0;
         }
         t->spec.base.origin = dflt;
@@ -633,17 +645,19 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
             continue;
         }
         if ((map.rule == CPN_WLOG_BY_GROUP) != (group != NULL)) {
-            cpn_ld_error(L, n, map.rule == CPN_WLOG_BY_GROUP
-                                   ? "group is missing (origins=\"by-group\" maps a group to a node)"
-                                   : "group is given, but origins=\"%s\" does not map groups (use "
-                                     "origins=\"by-group\")",
+            cpn_ld_error(L, n,
+                         map.rule == CPN_WLOG_BY_GROUP
+                             ? "group is missing (origins=\"by-group\" maps a group to a node)"
+                             : "group is given, but origins=\"%s\" does not map groups (use "
+                               "origins=\"by-group\")",
                          rule);
             ok = 0;
             continue;
         }
         if (r == 1 && map.rule != CPN_WLOG_WEIGHTED) {
-            cpn_ld_error(L, n, "weight is given, but origins=\"%s\" does not use weights (use "
-                               "origins=\"weighted\")",
+            cpn_ld_error(L, n,
+                         "weight is given, but origins=\"%s\" does not use weights (use "
+                         "origins=\"weighted\")",
                          rule);
             ok = 0;
             continue;
@@ -664,8 +678,9 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
     }
     if (dflt != CPN_NONE) {
         if (map.rule != CPN_WLOG_BY_GROUP) {
-            cpn_ld_error(L, elem, "origin is given with origins=\"%s\" (a default origin is used "
-                                  "only by origins=\"by-group\")",
+            cpn_ld_error(L, elem,
+                         "origin is given with origins=\"%s\" (a default origin is used "
+                         "only by origins=\"by-group\")",
                          rule);
             ok = 0;
         }
@@ -692,8 +707,8 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
         if (!(origins = malloc(tr->njobs * sizeof *origins)))
             goto oom;
         if (map.rule == CPN_WLOG_WEIGHTED) {
-            int rc = (rng = cpn_rng_new(L->s->seed)) ? cpn_rng_stream(rng, name, &stream)
-                                                     : CPN_ENOMEM;
+            int rc =
+                (rng = cpn_rng_new(L->s->seed)) ? cpn_rng_stream(rng, name, &stream) : CPN_ENOMEM;
             if (rc != CPN_OK)
                 goto oom;
         }
@@ -701,8 +716,9 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
         if (rc == CPN_ENOMEM)
             goto oom;
         if (rc != CPN_OK) {
-            cpn_ld_error(L, elem, "%s (map the group with <map group=\"...\" node=\"...\"/> or "
-                                  "give a default origin=\"NODE\")",
+            cpn_ld_error(L, elem,
+                         "%s (map the group with <map group=\"...\" node=\"...\"/> or "
+                         "give a default origin=\"NODE\")",
                          cpn_error_message());
             ok = 0;
             goto done;
@@ -726,7 +742,8 @@ done:
     return ok;
 }
 
-/* Count the jobs of a workload log that can never fit; one warning (they are rejected at run time). */
+/* Count the jobs of a workload log that can never fit; one warning (they are rejected at run time).
+ */
 static void ld_wlog_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_scen_wlog *t)
 {
     const struct cpn_job_spec *base = &t->spec.base;
@@ -751,9 +768,10 @@ static void ld_wlog_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_scen
     if (over) {
         char scope[256];
         ld_pool_scope(L->s, base, scope, sizeof scope);
-        cpn_ld_warning(L, elem, "%zu of %zu jobs ask for more units than %s has (%u; up to %u "
-                                "asked, first at %s:%u); they will be rejected (use "
-                                "max-units=\"%u\" to leave them out)",
+        cpn_ld_warning(L, elem,
+                       "%zu of %zu jobs ask for more units than %s has (%u; up to %u "
+                       "asked, first at %s:%u); they will be rejected (use "
+                       "max-units=\"%u\" to leave them out)",
                        over, tr->njobs, scope, (unsigned)largest, (unsigned)most, t->path,
                        (unsigned)tr->jobs[first].line, (unsigned)largest);
     }
@@ -802,15 +820,16 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
     ok &= ld_dist(L, elem, "bytes-out", CPN_Q_SIZE, &t.dists->bytes_out, &t.spec.bytes_out) >= 0;
     struct stat st;
     if (stat(t.path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        cpn_ld_error(L, elem, "file \"%s\": \"%s\" is not a regular file (give a trace file)",
-                     name, t.path);
+        cpn_ld_error(L, elem, "file \"%s\": \"%s\" is not a regular file (give a trace file)", name,
+                     t.path);
         ok = 0;
     } else if (access(t.path, R_OK) != 0) {
         int err = errno;
-        cpn_ld_error(L, elem, "file \"%s\": cannot read \"%s\" (relative paths are resolved "
-                              "against the scenario's directory): %s; the shared traces live "
-                              "in " LD_SHARED_DATA "traces/ of the project (see " LD_SHARED_DATA
-                              "SOURCES.md): point file= there or use --set",
+        cpn_ld_error(L, elem,
+                     "file \"%s\": cannot read \"%s\" (relative paths are resolved "
+                     "against the scenario's directory): %s; the shared traces live "
+                     "in " LD_SHARED_DATA "traces/ of the project (see " LD_SHARED_DATA
+                     "SOURCES.md): point file= there or use --set",
                      name, t.path, strerror(err));
         ok = 0;
     }
@@ -827,12 +846,14 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
             if (!cpn_ld_attr(elem, "kind") && cpn_job_kind_parse(tr->kind, &t.spec.base.kind))
                 cpn_ld_error_model(L, elem);
             if (!tr->njobs && t.spec.base.kind != CPN_JOB_INFERENCE)
-                cpn_ld_error(L, elem, "a request trace (format %s) replays one inference service "
-                                      "(use kind=\"inference\")",
+                cpn_ld_error(L, elem,
+                             "a request trace (format %s) replays one inference service "
+                             "(use kind=\"inference\")",
                              cpn_wlog_format_name(format));
             else if (!tr->njobs && !(t.spec.base.duration > 0))
-                cpn_ld_error(L, elem, "a request trace needs duration (the lifetime of its "
-                                      "inference service, e.g. duration=\"1d\")");
+                cpn_ld_error(L, elem,
+                             "a request trace needs duration (the lifetime of its "
+                             "inference service, e.g. duration=\"1d\")");
             else if (ld_wlog_origins(L, elem, &t) && !L->oom)
                 ld_wlog_units(L, elem, &t);
         }
@@ -859,9 +880,10 @@ static int ld_reach(struct cpn_ld *L, struct cpn_router *r, const char *what, co
         const struct cpn_path *route;
         int rc = cpn_route_shortest(r, o, cs->node, &route);
         if (rc == CPN_EUNREACH)
-            cpn_diag_error(L->diag, file, line, "%s \"%s\": center \"%s\" cannot be reached: %s "
-                                                "(add a link or check that the links on the way "
-                                                "are up)",
+            cpn_diag_error(L->diag, file, line,
+                           "%s \"%s\": center \"%s\" cannot be reached: %s "
+                           "(add a link or check that the links on the way "
+                           "are up)",
                            what, id, cs->id, cpn_error_message());
         else if (rc != CPN_OK)
             return rc;
@@ -911,8 +933,9 @@ int cpn_ld_finish_workload(struct cpn_ld *L)
         int g = s->generators.len > 0;
         const char *file = g ? s->generators.items[0].file : s->wlogs.items[0].file;
         long line = g ? s->generators.items[0].line : s->wlogs.items[0].line;
-        cpn_diag_error(L->diag, file, line, "%s \"%s\": the scenario has no center to run its "
-                                            "jobs (add <centers> with at least one <center>)",
+        cpn_diag_error(L->diag, file, line,
+                       "%s \"%s\": the scenario has no center to run its "
+                       "jobs (add <centers> with at least one <center>)",
                        g ? "generator" : "trace",
                        g ? s->generators.items[0].spec.id : s->wlogs.items[0].spec.id);
     }

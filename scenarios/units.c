@@ -306,11 +306,13 @@ static int split(const char *text, const char *expect, struct parsed *p, char *w
         while (w < n && !is_blank((unsigned char)text[w]) && !isdigit((unsigned char)text[w]))
             w++;
         if (is_nonfinite_word(text, w))
-            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is not a finite number", tl, text);
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is not a finite number", tl,
+                                 text);
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is not a number", tl, text);
     }
     if (p->num_len >= NUMBER_MAX)
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is too long to be a number", tl, text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is too long to be a number", tl,
+                             text);
     char buf[NUMBER_MAX];
     memcpy(buf, text, p->num_len);
     buf[p->num_len] = '\0';
@@ -389,7 +391,8 @@ static int no_unit(const struct parsed *p, enum cpn_quantity q, char *why, size_
         snprintf(ex, sizeof ex, "\"%.*sCNY/kWh\"", nl, num);
         break;
     }
-    return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" has no unit (use e.g. %s)", tl, p->text, ex);
+    return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" has no unit (use e.g. %s)", tl,
+                         p->text, ex);
 }
 
 int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, double *out,
@@ -428,10 +431,11 @@ int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, do
     } else if (is_price) {
         found = parse_price(p.unit, p.unit_len, &factor, cur, &bad_currency);
         if (found == q && bad_currency)
-            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
-                        "currency \"%.*s\" in \"%.*s\" is not an ISO 4217 code (use e.g. CNY or "
-                        "USD)",
-                        (int)(strchr(p.unit, '/') - p.unit), p.unit, tl, p.text);
+            return CPN_ERROR_WHY(
+                CPN_ESCENARIO, why, whylen,
+                "currency \"%.*s\" in \"%.*s\" is not an ISO 4217 code (use e.g. CNY or "
+                "USD)",
+                (int)(strchr(p.unit, '/') - p.unit), p.unit, tl, p.text);
     } else {
         factor = lookup(p.unit, p.unit_len, q, &found);
     }
@@ -448,11 +452,12 @@ int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, do
                 found = parse_price(p.unit, p.unit_len, &f2, c2, &bc);
         }
         if (found != CPN_Q_NQUANTITY && found != q)
-            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "unit \"%.*s\" is %s %s, not %s %s (use %s)", ul, p.unit,
-                        quantities[found].article, quantities[found].name, qi->article, qi->name,
-                        qi->list);
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "unit \"%.*s\" is not %s %s (use %s)", ul, p.unit, qi->article,
-                    qi->name, qi->list);
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                                 "unit \"%.*s\" is %s %s, not %s %s (use %s)", ul, p.unit,
+                                 quantities[found].article, quantities[found].name, qi->article,
+                                 qi->name, qi->list);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "unit \"%.*s\" is not %s %s (use %s)", ul,
+                             p.unit, qi->article, qi->name, qi->list);
     }
 
     if (p.value < 0 && !(flags & CPN_UNITS_ALLOW_NEGATIVE))
@@ -481,8 +486,8 @@ int cpn_units_parse_number(const char *text, unsigned flags, double *out, char *
         return rc;
     int tl = p.text_len > 200 ? 200 : (int)p.text_len;
     if (p.unit_len)
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is not a plain number (no unit expected here)", tl,
-                    p.text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                             "\"%.*s\" is not a plain number (no unit expected here)", tl, p.text);
     if (p.value < 0 && !(flags & CPN_UNITS_ALLOW_NEGATIVE))
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is negative", tl, p.text);
     *out = p.value == 0 ? 0.0 : p.value;
@@ -502,12 +507,12 @@ int cpn_units_parse_ratio(const char *text, double *out, char *why, size_t whyle
     if (p.unit_len == 1 && p.unit[0] == '%')
         v /= 100.0;
     else if (p.unit_len)
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is not a ratio (use e.g. \"0.5\" or \"50%%\")", tl,
-                    p.text);
-    if (!(v >= 0.0 && v <= 1.0))
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
-                    "\"%.*s\" is not a ratio between 0 and 1 (use e.g. \"0.5\" or \"50%%\")", tl,
-                    p.text);
+                             "\"%.*s\" is not a ratio (use e.g. \"0.5\" or \"50%%\")", tl, p.text);
+    if (!(v >= 0.0 && v <= 1.0))
+        return CPN_ERROR_WHY(
+            CPN_ESCENARIO, why, whylen,
+            "\"%.*s\" is not a ratio between 0 and 1 (use e.g. \"0.5\" or \"50%%\")", tl, p.text);
     *out = v == 0 ? 0.0 : v;
     return ok(why, whylen);
 }

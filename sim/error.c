@@ -39,15 +39,22 @@ const char *cpn_strerror(int code)
 int cpn_exit_code(int code)
 {
     switch (code) {
-    case CPN_OK: return 0;
+    case CPN_OK:
+        return 0;
     case CPN_ESCENARIO:
-    case CPN_EUNREACH: return EX_DATAERR;
+    case CPN_EUNREACH:
+        return EX_DATAERR;
     case CPN_ENOINPUT:
-    case CPN_EPLUGIN: return EX_NOINPUT;
-    case CPN_EOUTPUT: return EX_CANTCREAT;
-    case CPN_EIO: return EX_IOERR;
-    case CPN_EINTERRUPT: return 128 + SIGINT; /* the shell's status for a SIGINT death */
-    default: return EX_SOFTWARE;
+    case CPN_EPLUGIN:
+        return EX_NOINPUT;
+    case CPN_EOUTPUT:
+        return EX_CANTCREAT;
+    case CPN_EIO:
+        return EX_IOERR;
+    case CPN_EINTERRUPT:
+        return 128 + SIGINT; /* the shell's status for a SIGINT death */
+    default:
+        return EX_SOFTWARE;
     }
 }
 

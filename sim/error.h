@@ -21,21 +21,21 @@
 
 /** Status codes.  Keep cpn_strerror() and cpn_exit_code() in step when adding one. */
 enum cpn_status {
-    CPN_OK = 0,         /**< success */
-    CPN_EINVAL = 1,     /**< invalid argument from the calling code (a programming error) */
-    CPN_ENOMEM = 2,     /**< memory allocation failed */
-    CPN_ERANGE = 3,     /**< a value is outside its documented range */
-    CPN_ENOENT = 4,     /**< a named entity, handle, file or stream does not exist */
-    CPN_ESCENARIO = 5,  /**< the user's scenario or input data is invalid (exit 65) */
-    CPN_ENOINPUT = 6,   /**< an input file cannot be opened (exit 66) */
-    CPN_EIO = 7,        /**< reading or writing output failed (exit 74) */
-    CPN_ESTATE = 8,     /**< the operation is not valid in the object's current state */
-    CPN_EUNREACH = 9,   /**< no route exists between two nodes */
-    CPN_EPLUGIN = 10,   /**< a policy plug-in cannot be loaded or has the wrong ABI */
-    CPN_EINTERRUPT = 11,/**< the run was stopped by a signal or a stop request */
-    CPN_EOUTPUT = 12,   /**< an output file cannot be created or already exists (exit 73) */
-    CPN_EINTERNAL = 13, /**< an internal invariant failed (a bug in cpnsim) */
-    CPN_NSTATUS         /**< number of status codes (not a code) */
+    CPN_OK = 0,          /**< success */
+    CPN_EINVAL = 1,      /**< invalid argument from the calling code (a programming error) */
+    CPN_ENOMEM = 2,      /**< memory allocation failed */
+    CPN_ERANGE = 3,      /**< a value is outside its documented range */
+    CPN_ENOENT = 4,      /**< a named entity, handle, file or stream does not exist */
+    CPN_ESCENARIO = 5,   /**< the user's scenario or input data is invalid (exit 65) */
+    CPN_ENOINPUT = 6,    /**< an input file cannot be opened (exit 66) */
+    CPN_EIO = 7,         /**< reading or writing output failed (exit 74) */
+    CPN_ESTATE = 8,      /**< the operation is not valid in the object's current state */
+    CPN_EUNREACH = 9,    /**< no route exists between two nodes */
+    CPN_EPLUGIN = 10,    /**< a policy plug-in cannot be loaded or has the wrong ABI */
+    CPN_EINTERRUPT = 11, /**< the run was stopped by a signal or a stop request */
+    CPN_EOUTPUT = 12,    /**< an output file cannot be created or already exists (exit 73) */
+    CPN_EINTERNAL = 13,  /**< an internal invariant failed (a bug in cpnsim) */
+    CPN_NSTATUS          /**< number of status codes (not a code) */
 };
 
 /**
@@ -86,7 +86,8 @@ const char *cpn_error_where(void);
 
 /**
  * Record an error like cpn_error_at() and also copy its message into a caller's buffer: for
- * parsers whose callers print the reason themselves (scenarios/units.h, models/workload/workload.h).
+ * parsers whose callers print the reason themselves (scenarios/units.h,
+ * models/workload/workload.h).
  * @param why buffer of @p whylen bytes receiving the message (may be NULL or 0: not copied).
  * @return @p code.
  */
@@ -114,7 +115,8 @@ void cpn_assert_fail(const char *file, int line, const char *expr)
 #endif
     ;
 
-/** Check an internal invariant (always on: a simulator that is silently wrong is worse than none). */
+/** Check an internal invariant (always on: a simulator that is silently wrong is worse than none).
+ */
 #define CPN_ASSERT(expr) ((expr) ? (void)0 : cpn_assert_fail(__FILE__, __LINE__, #expr))
 
 #endif /* CPN_SIM_ERROR_H */

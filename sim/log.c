@@ -47,18 +47,22 @@ int cpn_log_parse(struct cpn_log *lg, const char *spec)
             if (lv < 0)
                 return CPN_ERROR(CPN_EINVAL,
                                  "log level \"%.*s\" is unknown (use error, warn, info, debug or "
-                                 "trace, optionally as MODULE:LEVEL)", (int)n, p);
+                                 "trace, optionally as MODULE:LEVEL)",
+                                 (int)n, p);
             next.default_level = lv;
         } else {
             size_t mn = (size_t)(colon - p);
             int lv = level_from(colon + 1, n - mn - 1);
             if (mn == 0 || mn >= sizeof next.modules[0].name)
-                return CPN_ERROR(CPN_EINVAL, "log item \"%.*s\": module name must be 1 to %zu "
-                                 "characters", (int)n, p, sizeof next.modules[0].name - 1);
+                return CPN_ERROR(CPN_EINVAL,
+                                 "log item \"%.*s\": module name must be 1 to %zu "
+                                 "characters",
+                                 (int)n, p, sizeof next.modules[0].name - 1);
             if (lv < 0)
                 return CPN_ERROR(CPN_EINVAL,
                                  "log item \"%.*s\": level is unknown (use error, warn, info, "
-                                 "debug or trace)", (int)n, p);
+                                 "debug or trace)",
+                                 (int)n, p);
             unsigned i;
             for (i = 0; i < next.n_modules; i++)
                 if (strlen(next.modules[i].name) == mn && strncmp(next.modules[i].name, p, mn) == 0)

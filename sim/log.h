@@ -30,11 +30,11 @@ enum cpn_log_level {
 
 /** A logger.  Initialise with cpn_log_init(); fields are read by the CPN_LOG macro. */
 struct cpn_log {
-    FILE *out;               /**< destination (borrowed); NULL means stderr */
-    const double *now;       /**< simulated clock [s] shown in the prefix (borrowed) or NULL */
-    int default_level;       /**< level of modules without an override */
-    int max_level;           /**< highest level enabled anywhere (fast rejection) */
-    unsigned n_modules;      /**< number of overrides */
+    FILE *out;          /**< destination (borrowed); NULL means stderr */
+    const double *now;  /**< simulated clock [s] shown in the prefix (borrowed) or NULL */
+    int default_level;  /**< level of modules without an override */
+    int max_level;      /**< highest level enabled anywhere (fast rejection) */
+    unsigned n_modules; /**< number of overrides */
     struct {
         char name[24];
         int level;

@@ -148,8 +148,8 @@ _Static_assert(CPN_JOB_BATCH == (int)CPN_WORLD_JOB_BATCH &&
 
 /**
  * One job.  Fill with cpn_job_spec_init(), then set fields.  Pointers are borrowed and must
- * outlive the jobs object (a generator's or workload log source's template is copied, its pointers are
- * not).
+ * outlive the jobs object (a generator's or workload log source's template is copied, its pointers
+ * are not).
  */
 struct cpn_job_spec {
     enum cpn_job_kind kind; /**< kind; default CPN_JOB_BATCH */
@@ -180,13 +180,13 @@ struct cpn_job_spec {
     /* inference */
     double request_rate; /**< Poisson request rate [1/s], >= 0 (unused with a workload log) */
     double request_flop; /**< work of one request [FLOP], >= 0 (when no distribution) */
-    const struct cpn_dist *request_flop_dist;  /**< distribution of a request's work [FLOP]
-                                                    drawn per request, or NULL (borrowed) */
-    double request_bytes;                      /**< request payload sent to the service [B], >= 0 */
-    const struct cpn_wlog_request *requests; /**< request workload log (times [s] relative to the
-                                                    service start; flop used when not NaN), or
-                                                    NULL (borrowed, sorted by time) */
-    size_t n_requests;                         /**< length of @ref requests */
+    const struct cpn_dist *request_flop_dist; /**< distribution of a request's work [FLOP]
+                                                   drawn per request, or NULL (borrowed) */
+    double request_bytes;                     /**< request payload sent to the service [B], >= 0 */
+    const struct cpn_wlog_request *requests;  /**< request workload log (times [s] relative to the
+                                                     service start; flop used when not NaN), or
+                                                     NULL (borrowed, sorted by time) */
+    size_t n_requests;                        /**< length of @ref requests */
     /* deploy */
     uint32_t targets;                 /**< number of target centers N, >= 1; default 1 */
     enum cpn_center_kind target_kind; /**< kind of the targets; CPN_CENTER_NKINDS (default) =
@@ -223,8 +223,9 @@ struct cpn_generator_spec {
 };
 
 /**
- * A workload log replay source: one job per workload log job record (struct cpn_wlog_job), in time order;
- * or, for a request workload log (njobs == 0, nrequests > 0), one inference service (base) at time
+ * A workload log replay source: one job per workload log job record (struct cpn_wlog_job), in time
+ * order; or, for a request workload log (njobs == 0, nrequests > 0), one inference service (base)
+ * at time
  * @ref service_submit whose requests are the workload log's records.
  * Job records map as: submit = record.submit; units = record.units (0 -> 1); duration =
  * record.runtime with base.ref_speed as the reference speed; walltime = record.walltime
@@ -232,12 +233,12 @@ struct cpn_generator_spec {
  * (cpn_jobs_stats.wlog_skipped; one warning per source).
  */
 struct cpn_wlog_source_spec {
-    const char *id;                   /**< source id, non-empty (stream "workload/ID") */
-    const struct cpn_wlog *log;  /**< the read workload log (borrowed; outlives the jobs object) */
-    struct cpn_job_spec base;         /**< template: kind, origin, ref_speed, bytes, placement */
-    const uint32_t *origins;          /**< origin node per job record (length workload logs->njobs,
-                                           copied), or NULL = base.origin; see
-                                           cpn_wlog_assign_origins() */
+    const char *id;             /**< source id, non-empty (stream "workload/ID") */
+    const struct cpn_wlog *log; /**< the read workload log (borrowed; outlives the jobs object) */
+    struct cpn_job_spec base;   /**< template: kind, origin, ref_speed, bytes, placement */
+    const uint32_t *origins;    /**< origin node per job record (length workload logs->njobs,
+                                     copied), or NULL = base.origin; see
+                                     cpn_wlog_assign_origins() */
     const struct cpn_dist *bytes_in;  /**< input bytes per job [B], or NULL = base.bytes_in */
     const struct cpn_dist *bytes_out; /**< output bytes per job [B], or NULL = base.bytes_out */
     double service_submit;            /**< request workload log: submit time of the service [s] */
@@ -320,7 +321,7 @@ struct cpn_jobs_stats {
     uint64_t flows;            /**< flows started */
     uint64_t requests;         /**< inference requests served */
     uint64_t requests_slo_met; /**< of which within the SLO */
-    uint64_t wlog_skipped;    /**< workload log records skipped (unknown run time) */
+    uint64_t wlog_skipped;     /**< workload log records skipped (unknown run time) */
     double staleness_mean;     /**< mean staleness of the placements [s] */
     double staleness_max;      /**< largest staleness [s] */
     double bytes_asked;        /**< bytes of all transfers started [B] */

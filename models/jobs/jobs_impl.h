@@ -41,7 +41,7 @@ struct jobs_service {
     double rtt;                           /* RTT origin <-> center [s] */
     const struct cpn_path *path;          /* origin -> center shortest path (payload rate) */
     int up;                               /* 1 while requests arrive */
-    size_t next_request;                    /* next record of the request workload log */
+    size_t next_request;                  /* next record of the request workload log */
     double ready;                         /* service start [s] */
     cpn_evh arrival_event;                /* pending arrival, CPN_EVH_NONE when none */
     struct jobs_request *serving;         /* [servers]: request on each server */
@@ -79,16 +79,16 @@ struct jobs_job {
 /* A job source (generator or workload log). */
 struct jobs_source {
     int is_wlog;
-    char *id;                           /* owned copy */
-    struct cpn_generator_spec gen;      /* generator (origins arrays replaced by owned copies) */
+    char *id;                         /* owned copy */
+    struct cpn_generator_spec gen;    /* generator (origins arrays replaced by owned copies) */
     struct cpn_wlog_source_spec wlog; /* workload log (origins replaced by an owned copy) */
-    uint32_t *origins;                  /* owned copy of the origin table / per-record origins */
-    gsl_ran_discrete_t *origin_table;   /* weighted origin choice (owned) */
-    gsl_rng *rng;                       /* stream "workload/ID" */
-    uint64_t count;                     /* jobs made */
-    size_t next;                        /* workload log: next record */
-    double next_time;                   /* next arrival [s], INFINITY when exhausted */
-    int warned;                         /* workload log: skip warning given */
+    uint32_t *origins;                /* owned copy of the origin table / per-record origins */
+    gsl_ran_discrete_t *origin_table; /* weighted origin choice (owned) */
+    gsl_rng *rng;                     /* stream "workload/ID" */
+    uint64_t count;                   /* jobs made */
+    size_t next;                      /* workload log: next record */
+    double next_time;                 /* next arrival [s], INFINITY when exhausted */
+    int warned;                       /* workload log: skip warning given */
 };
 
 /* Per-center bookkeeping beside the center object. */

@@ -248,7 +248,8 @@ static int make_generated(struct cpn_jobs *jobs, struct jobs_source *src)
     return submit_job(jobs, src, slot);
 }
 
-/* Make the workload log job of record @p i, arriving now (1 when made, 0 when skipped, < 0 never). */
+/* Make the workload log job of record @p i, arriving now (1 when made, 0 when skipped, < 0 never).
+ */
 static int make_logged(struct cpn_jobs *jobs, struct jobs_source *src, size_t i)
 {
     const struct cpn_wlog_job *rec = &src->wlog.log->jobs[i];

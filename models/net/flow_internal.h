@@ -1,6 +1,6 @@
 /* Internal state of the flow network, shared by models/net/flow.c (API, pools, classes, events),
- * models/net/flowgroup.c (bottleneck groups, pairs, timers) and models/net/flowsolve.c (what a change
- * can affect, progressive filling).  Not a public header.
+ * models/net/flowgroup.c (bottleneck groups, pairs, timers) and models/net/flowsolve.c (what a
+ * change can affect, progressive filling).  Not a public header.
  *
  * Vocabulary (docs/models-network.md §1.3):
  * - a class: flows with equal (path, cap, weight), which always have equal rates;

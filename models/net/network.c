@@ -17,10 +17,10 @@ struct cpn_network {
     struct cpn_router *router;
     struct cpn_flownet *flows;
     struct cpn_transport profiles[N_PROFILES];
-    CPN_ARRAY(double) caps;     /* [path id * N_PROFILES + profile]: cap [B/s], NaN = unknown */
+    CPN_ARRAY(double) caps;         /* [path id * N_PROFILES + profile]: cap [B/s], NaN = unknown */
     CPN_ARRAY(struct cpn_hop) hops; /* workspace for cap computation */
-    double *util_prev;          /* per directed link: util integral at the previous sample [s] */
-    double t_prev;              /* time of the previous sample [s] */
+    double *util_prev; /* per directed link: util integral at the previous sample [s] */
+    double t_prev;     /* time of the previous sample [s] */
     size_t n_dlinks;
 };
 
@@ -112,7 +112,8 @@ int cpn_network_cap(struct cpn_network *net, const struct cpn_path *path,
         if (cpn_array_reserve(&net->hops, path->hops) != CPN_OK)
             return CPN_ERROR(CPN_ENOMEM, NULL);
         for (uint32_t h = 0; h < path->hops; h++) {
-            const struct cpn_link *l = cpn_topo_link(net->topo, cpn_topo_dlink_link(path->dlinks[h]));
+            const struct cpn_link *l =
+                cpn_topo_link(net->topo, cpn_topo_dlink_link(path->dlinks[h]));
             net->hops.items[h] = (struct cpn_hop){
                 .capacity = l->capacity,
                 .latency = l->latency,
@@ -140,9 +141,9 @@ static int resolve_path(struct cpn_network *net, const struct cpn_transfer *t,
         return CPN_ERROR(CPN_EINVAL, "transfer: unknown node index");
     if (t->path) {
         if (t->path->src != t->src || t->path->dst != t->dst)
-            return CPN_ERROR(CPN_EINVAL, "transfer: the explicit path does not join \"%s\" to \"%s\"",
-                             cpn_topo_node(net->topo, t->src)->id,
-                             cpn_topo_node(net->topo, t->dst)->id);
+            return CPN_ERROR(
+                CPN_EINVAL, "transfer: the explicit path does not join \"%s\" to \"%s\"",
+                cpn_topo_node(net->topo, t->src)->id, cpn_topo_node(net->topo, t->dst)->id);
         *path = t->path;
         return CPN_OK;
     }

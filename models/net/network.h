@@ -5,9 +5,9 @@
  *
  * A transfer picks its path (an explicit path, or the shortest path by latency from
  * models/net/route.h), computes its per-flow cap from the path's hops and the transport profile
- * (models/net/transport.h; cached per (path, profile)), and starts a fluid flow (models/net/flow.h) on the
- * directed links of the path, resource id d = 2 x link + direction (models/net/topology.h).  A
- * multipath transfer splits its bytes over the k shortest simple paths (Yen) in proportion to the
+ * (models/net/transport.h; cached per (path, profile)), and starts a fluid flow (models/net/flow.h)
+ * on the directed links of the path, resource id d = 2 x link + direction (models/net/topology.h).
+ * A multipath transfer splits its bytes over the k shortest simple paths (Yen) in proportion to the
  * rates they currently offer (cpn_flownet_path_offer) or to given ratios.
  *
  * The network also samples link utilisation for the time series: the mean utilisation of each
@@ -32,15 +32,15 @@ struct cpn_network;
 
 /** One transfer (parameters of cpn_network_transfer()). */
 struct cpn_transfer {
-    uint32_t src;                  /**< source node index */
-    uint32_t dst;                  /**< destination node index (== src: completes at once) */
-    double size;                   /**< bytes [B], finite, >= 0 */
-    const struct cpn_path *path;   /**< explicit path from src to dst, or NULL: shortest */
+    uint32_t src;                    /**< source node index */
+    uint32_t dst;                    /**< destination node index (== src: completes at once) */
+    double size;                     /**< bytes [B], finite, >= 0 */
+    const struct cpn_path *path;     /**< explicit path from src to dst, or NULL: shortest */
     enum cpn_transport_kind profile; /**< transport profile (CPN_TRANSPORT_IDEAL: no cap) */
-    double weight;                 /**< max-min weight, > 0 (1 for plain max-min) */
-    cpn_flow_done_fn *done;        /**< completion callback (may be NULL) */
-    void *ctx;                     /**< passed to @c done (borrowed) */
-    uint64_t id;                   /**< owner's id, passed to @c done */
+    double weight;                   /**< max-min weight, > 0 (1 for plain max-min) */
+    cpn_flow_done_fn *done;          /**< completion callback (may be NULL) */
+    void *ctx;                       /**< passed to @c done (borrowed) */
+    uint64_t id;                     /**< owner's id, passed to @c done */
 };
 
 /**

@@ -111,8 +111,7 @@ int cpn_transport_cap(const struct cpn_transport *t, const struct cpn_hop *hops,
         const struct cpn_hop *h = &hops[i];
         if (!positive(h->capacity) || !(h->latency >= 0) || !isfinite(h->latency) ||
             !(h->loss >= 0 && h->loss < 1) || !(h->buffer >= 0) || !positive(h->mtu) ||
-            (h->flowctl != CPN_FC_NONE && h->flowctl != CPN_FC_PFC &&
-             h->flowctl != CPN_FC_CREDIT))
+            (h->flowctl != CPN_FC_NONE && h->flowctl != CPN_FC_PFC && h->flowctl != CPN_FC_CREDIT))
             return CPN_ERROR(CPN_EINVAL,
                              "transport: hop %zu out of range (capacity > 0, latency >= 0, "
                              "loss in [0, 1), buffer >= 0, MTU > 0, known flow control)",
@@ -126,8 +125,14 @@ int cpn_transport_cap(const struct cpn_transport *t, const struct cpn_hop *hops,
             segments = fmin(segments, cpn_transport_window_cap(usable, 2 * h->latency));
         }
     }
-    struct cpn_transport_terms x = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
-                                    2 * one_way + t->rtt_extra, cpn_transport_path_loss(hops, n),
+    struct cpn_transport_terms x = {INFINITY,
+                                    INFINITY,
+                                    INFINITY,
+                                    INFINITY,
+                                    INFINITY,
+                                    INFINITY,
+                                    2 * one_way + t->rtt_extra,
+                                    cpn_transport_path_loss(hops, n),
                                     INFINITY};
     if (t->kind != CPN_TRANSPORT_IDEAL) {
         x.nic = t->nic_rate;

@@ -33,17 +33,16 @@
 
 #include "models/net/topology.h"
 
-
 /** What the transport model needs to know about one hop (directed link) of a path. */
 struct cpn_hop {
-    double capacity;          /**< [B/s], > 0 */
-    double latency;           /**< one-way propagation delay [s], >= 0 */
-    double loss;              /**< packet loss probability, in [0, 1) */
-    double buffer;            /**< buffer at the receiving end of the hop for this traffic [B] */
+    double capacity; /**< [B/s], > 0 */
+    double latency;  /**< one-way propagation delay [s], >= 0 */
+    double loss;     /**< packet loss probability, in [0, 1) */
+    double buffer;   /**< buffer at the receiving end of the hop for this traffic [B] */
     enum cpn_flow_control flowctl; /**< flow-control mode (models/net/topology.h): none, PFC
                                         (IEEE 802.1Qbb) or credit (InfiniBand vol. 1 §7.9,
                                         OTN lossless flow control) */
-    double mtu;               /**< maximum frame size [B], > 0 (used by PFC) */
+    double mtu;                    /**< maximum frame size [B], > 0 (used by PFC) */
 };
 
 /** Transport profiles (which terms of the cap apply). */
@@ -68,9 +67,9 @@ struct cpn_transport {
 /** Breakdown of a cap: every term [B/s] (INFINITY when the term does not apply). */
 struct cpn_transport_terms {
     double nic, window, mathis, gbn, segments, eta; /**< the terms [B/s] */
-    double rtt;  /**< path round-trip time [s] */
-    double loss; /**< composed path loss probability */
-    double cap;  /**< the minimum of the terms [B/s] */
+    double rtt;                                     /**< path round-trip time [s] */
+    double loss;                                    /**< composed path loss probability */
+    double cap;                                     /**< the minimum of the terms [B/s] */
 };
 
 /**

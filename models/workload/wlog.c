@@ -131,7 +131,7 @@ static int read_all(struct cpn_wlog_reader *r)
     static const char *const headers[CPN_WLOG_NFORMATS] = {
         NULL, CPN_WLOG_PHILLY_HEADER, CPN_WLOG_ALIBABA_HEADER, CPN_WLOG_AZURE_HEADER};
     static const char *const names[CPN_WLOG_NFORMATS] = {"SWF", "Philly", "Alibaba pod",
-                                                           "Azure LLM inference"};
+                                                         "Azure LLM inference"};
     enum cpn_wlog_format fmt = r->t->format;
     int got;
     while ((got = next_line(r)) != 0) {
@@ -246,8 +246,7 @@ static int apply_options(struct cpn_wlog_reader *r)
         struct cpn_wlog_job j = r->jobs.items[i];
         double tt = j.submit - origin;
         if (!(tt >= o->t0 && tt < o->t1) || j.units < o->min_units || j.units > o->max_units ||
-            (o->completed_only && j.status != CPN_WLOG_UNKNOWN &&
-             j.status != CPN_WLOG_COMPLETED))
+            (o->completed_only && j.status != CPN_WLOG_UNKNOWN && j.status != CPN_WLOG_COMPLETED))
             continue;
         j.submit = o->offset + o->time_scale * (tt - o->t0);
         r->jobs.items[k++] = j;
@@ -284,15 +283,15 @@ static int apply_options(struct cpn_wlog_reader *r)
 void cpn_wlog_options_default(struct cpn_wlog_options *o)
 {
     *o = (struct cpn_wlog_options){.t0 = 0.0,
-                                     .t1 = INFINITY,
-                                     .offset = 0.0,
-                                     .time_scale = 1.0,
-                                     .min_units = 0,
-                                     .max_units = UINT32_MAX,
-                                     .completed_only = 0,
-                                     .max_records = 0,
-                                     .on_error = CPN_WLOG_FAIL,
-                                     .parameters = NAN};
+                                   .t1 = INFINITY,
+                                   .offset = 0.0,
+                                   .time_scale = 1.0,
+                                   .min_units = 0,
+                                   .max_units = UINT32_MAX,
+                                   .completed_only = 0,
+                                   .max_records = 0,
+                                   .on_error = CPN_WLOG_FAIL,
+                                   .parameters = NAN};
 }
 
 static const char *const FORMAT_NAMES[CPN_WLOG_NFORMATS] = {"swf", "philly", "alibaba", "azure"};
@@ -331,9 +330,8 @@ static int check_options(const struct cpn_wlog_options *o)
     return CPN_OK;
 }
 
-int cpn_wlog_read(const char *path, enum cpn_wlog_format format,
-                    const struct cpn_wlog_options *opt, struct cpn_diag *diag,
-                    struct cpn_wlog **out)
+int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cpn_wlog_options *opt,
+                  struct cpn_diag *diag, struct cpn_wlog **out)
 {
     struct cpn_wlog_options defaults;
     if (out)
@@ -354,7 +352,7 @@ int cpn_wlog_read(const char *path, enum cpn_wlog_format format,
         goto fail;
     }
     static const char *const kinds[CPN_WLOG_NFORMATS] = {"batch", "training", "training",
-                                                           "inference"};
+                                                         "inference"};
     t->format = format;
     t->kind = kinds[format];
     t->unix_start = NAN;
@@ -436,8 +434,7 @@ void cpn_wlog_free(struct cpn_wlog *t)
 /* Origins */
 
 int cpn_wlog_assign_origins(const struct cpn_wlog_job *jobs, size_t n,
-                              const struct cpn_wlog_origin_map *map, gsl_rng *rng,
-                              uint32_t *origins)
+                            const struct cpn_wlog_origin_map *map, gsl_rng *rng, uint32_t *origins)
 {
     if (!map || (n && !origins) || map->norigins == 0)
         return CPN_ERROR(CPN_EINVAL, "cpn_wlog_assign_origins: NULL argument or no origins");

@@ -154,9 +154,9 @@ struct cpn_wlog {
     enum cpn_wlog_format format; /**< format read */
     const char *kind; /**< default job kind of the format: "batch", "training", "inference" */
     struct cpn_wlog_job *jobs;         /**< njobs jobs sorted by submit (owned) */
-    size_t njobs;                        /**< number of jobs */
+    size_t njobs;                      /**< number of jobs */
     struct cpn_wlog_request *requests; /**< nrequests requests sorted by time (owned) */
-    size_t nrequests;                    /**< number of requests */
+    size_t nrequests;                  /**< number of requests */
     char **groups;     /**< ngroups group names (partitions, clusters, qos) (owned) */
     size_t ngroups;    /**< number of group names */
     double unix_start; /**< SWF UnixStartTime [s since 1970-01-01 UTC]; for date-time formats
@@ -197,9 +197,8 @@ const char *cpn_wlog_format_name(enum cpn_wlog_format f);
  *         CPN_ENOMEM when memory runs out.
  *         O(n log n) for n records (the sort), one pass over the file.
  */
-int cpn_wlog_read(const char *path, enum cpn_wlog_format format,
-                    const struct cpn_wlog_options *opt, struct cpn_diag *diag,
-                    struct cpn_wlog **out);
+int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cpn_wlog_options *opt,
+                  struct cpn_diag *diag, struct cpn_wlog **out);
 
 /** Free a workload log and everything it owns; accepts NULL. */
 void cpn_wlog_free(struct cpn_wlog *t);
@@ -214,13 +213,13 @@ enum cpn_wlog_origin_rule {
 /** How to map records to origins. */
 struct cpn_wlog_origin_map {
     enum cpn_wlog_origin_rule rule; /**< the rule */
-    uint32_t norigins;                /**< number of origins (> 0) */
-    const uint32_t *group_origin;     /**< BY_GROUP: origin of each group, length ngroups; an entry
-                                           CPN_NONE means "use default_origin" (borrowed) */
-    size_t ngroups;                   /**< BY_GROUP: length of group_origin */
-    uint32_t default_origin;          /**< BY_GROUP: origin of unmapped groups and of records
-                                           without group; CPN_NONE makes them an error */
-    const double *weights;            /**< WEIGHTED: norigins weights >= 0, sum > 0 (borrowed) */
+    uint32_t norigins;              /**< number of origins (> 0) */
+    const uint32_t *group_origin;   /**< BY_GROUP: origin of each group, length ngroups; an entry
+                                         CPN_NONE means "use default_origin" (borrowed) */
+    size_t ngroups;                 /**< BY_GROUP: length of group_origin */
+    uint32_t default_origin;        /**< BY_GROUP: origin of unmapped groups and of records
+                                         without group; CPN_NONE makes them an error */
+    const double *weights;          /**< WEIGHTED: norigins weights >= 0, sum > 0 (borrowed) */
 };
 
 /**
@@ -239,7 +238,6 @@ struct cpn_wlog_origin_map {
  *         CPN_ENOMEM when the alias table cannot be built.  O(n + norigins).
  */
 int cpn_wlog_assign_origins(const struct cpn_wlog_job *jobs, size_t n,
-                              const struct cpn_wlog_origin_map *map, gsl_rng *rng,
-                              uint32_t *origins);
+                            const struct cpn_wlog_origin_map *map, gsl_rng *rng, uint32_t *origins);
 
 #endif /* CPN_MODELS_WORKLOAD_WLOG_H */

@@ -115,8 +115,7 @@ static int csv_fields(struct cpn_wlog_reader *r, char **f, int want, const char 
 {
     int n = csv_split(r->buf, f, CSV_MAX_FIELDS);
     if (n != want)
-        return cpn_wlog_bad(r, "line has %d fields (the %s CSV has %d: %s)", n, what, want,
-                              header);
+        return cpn_wlog_bad(r, "line has %d fields (the %s CSV has %d: %s)", n, what, want, header);
     return 0;
 }
 
@@ -127,9 +126,9 @@ static int csv_time(struct cpn_wlog_reader *r, int col, const char *name, const 
     long long whole;
     double frac;
     if (parse_datetime(s, &whole, &frac) != 0)
-        return cpn_wlog_bad(
-            r, "field %d \"%s\": \"%s\" is not a date-time (use YYYY-MM-DD hh:mm:ss)", col, name,
-            s);
+        return cpn_wlog_bad(r,
+                            "field %d \"%s\": \"%s\" is not a date-time (use YYYY-MM-DD hh:mm:ss)",
+                            col, name, s);
     if (!r->have_base) {
         r->base = whole;
         r->have_base = 1;
@@ -144,7 +143,7 @@ static int csv_count(struct cpn_wlog_reader *r, int col, const char *name, const
     long x;
     if (cpn_wlog_parse_long(s, &x) != 0 || x < 0 || x > (long)UINT32_MAX)
         return cpn_wlog_bad(r, "field %d \"%s\": \"%s\" is not a count (use a whole number >= 0)",
-                              col, name, s);
+                            col, name, s);
     *out = (uint32_t)x;
     return 0;
 }
@@ -154,7 +153,7 @@ static int csv_seconds(struct cpn_wlog_reader *r, int col, const char *name, con
 {
     if (cpn_wlog_parse_double(s, out) != 0 || *out < 0)
         return cpn_wlog_bad(r, "field %d \"%s\": \"%s\" is not a time >= 0 in seconds", col, name,
-                              s);
+                            s);
     return 0;
 }
 
@@ -174,11 +173,8 @@ int cpn_wlog_philly_line(struct cpn_wlog_reader *r, int *rc)
     char *f[CSV_MAX_FIELDS];
     if (csv_fields(r, f, 5, "Philly", CPN_WLOG_PHILLY_HEADER))
         return 1;
-    struct cpn_wlog_job j = {.walltime = NAN,
-                               .memory = NAN,
-                               .cpus = NAN,
-                               .unit_share = 1.0,
-                               .status = CPN_WLOG_UNKNOWN};
+    struct cpn_wlog_job j = {
+        .walltime = NAN, .memory = NAN, .cpus = NAN, .unit_share = 1.0, .status = CPN_WLOG_UNKNOWN};
     double gpu_time = 0.0;
     if (csv_time(r, 1, "timestamp", f[0], &j.submit) ||
         csv_seconds(r, 2, "duration", f[1], &j.runtime) ||
@@ -206,11 +202,10 @@ int cpn_wlog_alibaba_line(struct cpn_wlog_reader *r, int *rc)
         (*f[10] && csv_seconds(r, 11, "scheduled_time", f[10], &scheduled)))
         return 1;
     if (gpu_milli > 1000)
-        return cpn_wlog_bad(r, "field 5 \"gpu_milli\": \"%s\" is above 1000 (one whole GPU)",
-                              f[4]);
+        return cpn_wlog_bad(r, "field 5 \"gpu_milli\": \"%s\" is above 1000 (one whole GPU)", f[4]);
     if (deletion < scheduled)
-        return cpn_wlog_bad(
-            r, "field 10 \"deletion_time\": \"%s\" is before scheduled_time \"%s\"", f[9], f[10]);
+        return cpn_wlog_bad(r, "field 10 \"deletion_time\": \"%s\" is before scheduled_time \"%s\"",
+                            f[9], f[10]);
     if (!isnan(deletion) && !isnan(scheduled))
         j.runtime = deletion - scheduled;
     j.cpus = cpu_milli / 1000.0;

@@ -1,7 +1,7 @@
 /**
  * @file models/workload/wlog_reader.h
- * @brief Internal to the workload log readers (workload logs.c, trace_swf.c, trace_csv.c): the state of one
- *        read and the per-format line parsers.  Not part of the models/ API; include
+ * @brief Internal to the workload log readers (workload logs.c, trace_swf.c, trace_csv.c): the
+ * state of one read and the per-format line parsers.  Not part of the models/ API; include
  *        models/workload/wlog.h instead.
  */
 #ifndef CPN_MODELS_WORKLOAD_WLOG_READER_H
@@ -17,7 +17,7 @@
 /** The header line of the Philly job CSV (Pollux reduction). */
 #define CPN_WLOG_PHILLY_HEADER "timestamp,duration,num_gpus,gpu_time,cluster"
 /** The header line of the Alibaba GPU 2023 pod list CSV. */
-#define CPN_WLOG_ALIBABA_HEADER                                                                  \
+#define CPN_WLOG_ALIBABA_HEADER                                                                    \
     "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"            \
     "deletion_time,scheduled_time"
 /** The header line of the Azure LLM inference CSV. */
@@ -25,12 +25,12 @@
 
 /** One read in progress (owned by cpn_wlog_read()). */
 struct cpn_wlog_reader {
-    gzFile gz;                            /**< the open file (plain or gzip) */
-    const char *path;                     /**< file name for messages (borrowed) */
-    struct cpn_diag *diag;                /**< located errors (borrowed) */
+    gzFile gz;                          /**< the open file (plain or gzip) */
+    const char *path;                   /**< file name for messages (borrowed) */
+    struct cpn_diag *diag;              /**< located errors (borrowed) */
     const struct cpn_wlog_options *opt; /**< mapping options (borrowed) */
     struct cpn_wlog *t;                 /**< the workload log being filled */
-    long line;                            /**< current 1-based line */
+    long line;                          /**< current 1-based line */
     long first_bad;    /**< first malformed line (for the skip warning), 0 if none */
     int header_seen;   /**< CSV: header line read */
     int have_base;     /**< date-time formats: base set */
@@ -38,8 +38,8 @@ struct cpn_wlog_reader {
     size_t last_group; /**< cache: index of the last group found by name */
     CPN_ARRAY(struct cpn_wlog_job) jobs;         /**< jobs read so far */
     CPN_ARRAY(struct cpn_wlog_request) requests; /**< requests read so far */
-    CPN_ARRAY(char *) groups;                      /**< group names (owned) */
-    CPN_ARRAY(uint32_t) partition;     /**< SWF partition number -> group index + 1 (0: none) */
+    CPN_ARRAY(char *) groups;                    /**< group names (owned) */
+    CPN_ARRAY(uint32_t) partition;   /**< SWF partition number -> group index + 1 (0: none) */
     char buf[CPN_WLOG_MAX_LINE + 2]; /**< the current line, line end removed */
 };
 

@@ -142,8 +142,8 @@ int cpn_wlog_swf_line(struct cpn_wlog_reader *r, int *rc)
     }
     if (n != SWF_FIELDS)
         return cpn_wlog_bad(r,
-                              "line has %d fields (an SWF job line has %d numbers, -1 for unknown)",
-                              n, SWF_FIELDS);
+                            "line has %d fields (an SWF job line has %d numbers, -1 for unknown)",
+                            n, SWF_FIELDS);
     for (int f = 0; f < SWF_FIELDS; f++) {
         if (SWF_INTEGER[f]) {
             long x;
@@ -156,9 +156,9 @@ int cpn_wlog_swf_line(struct cpn_wlog_reader *r, int *rc)
             v[f] = (double)x;
         } else if (cpn_wlog_parse_double(tok[f], &v[f]) != 0) {
             return cpn_wlog_bad(r,
-                                  "field %d \"%s\": \"%s\" is not a number (use a number or -1 for "
-                                  "unknown)",
-                                  f + 1, SWF_NAMES[f], tok[f]);
+                                "field %d \"%s\": \"%s\" is not a number (use a number or -1 for "
+                                "unknown)",
+                                f + 1, SWF_NAMES[f], tok[f]);
         }
     }
     struct cpn_wlog_job j = {.cpus = NAN, .unit_share = 1.0, .group = CPN_NONE};
@@ -204,7 +204,7 @@ int cpn_wlog_swf_line(struct cpn_wlog_reader *r, int *rc)
     }
     if (v[15] > CPN_WLOG_MAX_PARTITION)
         return cpn_wlog_bad(r, "field 16 \"partition\": \"%s\" is larger than %d", tok[15],
-                              CPN_WLOG_MAX_PARTITION);
+                            CPN_WLOG_MAX_PARTITION);
     if (v[15] >= 0 && (*rc = swf_partition(r, (long)v[15], NULL, &j.group)) != CPN_OK)
         return 0;
     j.submit = submit;

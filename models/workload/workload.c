@@ -51,16 +51,17 @@ static int parse_arg(const char *family, int index, const char *text,
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d is empty", family, index);
     if (!parse_quantity) {
         if (parse_number(text, out) != 0)
-            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d \"%s\" is not a number",
-                        family, index, text);
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                                 "%s: argument %d \"%s\" is not a number", family, index, text);
         return CPN_OK;
     }
     char reason[512] = "";
     if (parse_quantity(text, ctx, out, reason, sizeof reason) != 0)
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d: %s", family, index, reason);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d: %s", family, index,
+                             reason);
     if (!isfinite(*out))
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d \"%s\" is not finite", family,
-                    index, text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s: argument %d \"%s\" is not finite",
+                             family, index, text);
     return CPN_OK;
 }
 
@@ -69,9 +70,10 @@ static int parse_plain(const char *family, const char *name, const char *text, d
                        char *why, size_t whylen)
 {
     if (parse_number(text, out) != 0)
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
-                    "%s: %s \"%s\" is not a number (it is dimensionless: write it without a unit)",
-                    family, name, text);
+        return CPN_ERROR_WHY(
+            CPN_ESCENARIO, why, whylen,
+            "%s: %s \"%s\" is not a number (it is dimensionless: write it without a unit)", family,
+            name, text);
     return CPN_OK;
 }
 
@@ -106,8 +108,9 @@ static int parse_choice(const char *s, const char *e, cpn_quantity_parse_fn *par
     for (const char *p = s; p < e; p++)
         n += *p == ',';
     if (n > CPN_DIST_MAX_CHOICES)
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "choice: %zu values, at most %d are accepted", n,
-                    CPN_DIST_MAX_CHOICES);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                             "choice: %zu values, at most %d are accepted", n,
+                             CPN_DIST_MAX_CHOICES);
     d->values = malloc(n * sizeof *d->values);
     d->weights = malloc(n * sizeof *d->weights);
     if (!d->values || !d->weights)
@@ -122,9 +125,10 @@ static int parse_choice(const char *s, const char *e, cpn_quantity_parse_fn *par
         copy_trimmed(p, stop, item);
         char *colon = strrchr(item, ':');
         if (!colon)
-            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
-                        "choice: item %zu \"%s\" has no weight (write value:weight, e.g. 8:0.1)",
-                        i + 1, item);
+            return CPN_ERROR_WHY(
+                CPN_ESCENARIO, why, whylen,
+                "choice: item %zu \"%s\" has no weight (write value:weight, e.g. 8:0.1)", i + 1,
+                item);
         *colon = '\0';
         char value[CPN_DIST_MAX_TEXT + 1], weight[CPN_DIST_MAX_TEXT + 1];
         copy_trimmed(item, colon, value);
@@ -136,12 +140,14 @@ static int parse_choice(const char *s, const char *e, cpn_quantity_parse_fn *par
         if ((rc = parse_plain("choice", "weight", weight, &d->weights[i], why, whylen)) != CPN_OK)
             return rc;
         if (d->weights[i] < 0)
-            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "choice: weight \"%s\" is negative", weight);
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "choice: weight \"%s\" is negative",
+                                 weight);
         total += d->weights[i];
         p = stop + 1;
     }
     if (!(total > 0))
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "choice: all weights are 0 (give one > 0)");
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                             "choice: all weights are 0 (give one > 0)");
     d->table = gsl_ran_discrete_preproc(n, d->weights);
     if (!d->table)
         return CPN_ERROR_WHY(CPN_ENOMEM, why, whylen, "choice: cannot build the alias table");
@@ -154,8 +160,8 @@ static int want_args(const char *family, const char *names, int want, int got, c
 {
     if (got == want)
         return CPN_OK;
-    return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s(%s) takes %d argument%s, got %d", family, names,
-                want, want == 1 ? "" : "s", got);
+    return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "%s(%s) takes %d argument%s, got %d", family,
+                         names, want, want == 1 ? "" : "s", got);
 }
 
 static int parse_family(const char *name, const char *s, const char *e, cpn_quantity_parse_fn *pq,
@@ -183,8 +189,8 @@ static int parse_family(const char *name, const char *s, const char *e, cpn_quan
             return rc;
         if (d->a > d->b)
             return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
-                        "uniform(a,b): a \"%s\" is greater than b \"%s\" (use a <= b)", args[0],
-                        args[1]);
+                                 "uniform(a,b): a \"%s\" is greater than b \"%s\" (use a <= b)",
+                                 args[0], args[1]);
         return CPN_OK;
     }
     if (strcmp(name, "exp") == 0) {
@@ -193,8 +199,8 @@ static int parse_family(const char *name, const char *s, const char *e, cpn_quan
             (rc = parse_arg(name, 1, args[0], pq, ctx, &d->a, why, whylen)) != CPN_OK)
             return rc;
         if (!(d->a > 0))
-            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "exp(mean): mean \"%s\" is not positive",
-                        args[0]);
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                                 "exp(mean): mean \"%s\" is not positive", args[0]);
         return CPN_OK;
     }
     if (strcmp(name, "lognormal") == 0) {
@@ -205,7 +211,7 @@ static int parse_family(const char *name, const char *s, const char *e, cpn_quan
             return rc;
         if (!(d->b > 0))
             return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
-                        "lognormal(mu,sigma): sigma \"%s\" is not positive", args[1]);
+                                 "lognormal(mu,sigma): sigma \"%s\" is not positive", args[1]);
         return CPN_OK;
     }
     if (strcmp(name, "pareto") == 0) {
@@ -217,14 +223,16 @@ static int parse_family(const char *name, const char *s, const char *e, cpn_quan
             return rc;
         if (!(d->alpha > 0))
             return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
-                        "pareto(alpha,min,max): alpha \"%s\" is not positive", args[0]);
+                                 "pareto(alpha,min,max): alpha \"%s\" is not positive", args[0]);
         if (!(d->a > 0 && d->a < d->b))
-            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
-                        "pareto(alpha,min,max): needs 0 < min < max, got min \"%s\", max \"%s\"",
-                        args[1], args[2]);
+            return CPN_ERROR_WHY(
+                CPN_ESCENARIO, why, whylen,
+                "pareto(alpha,min,max): needs 0 < min < max, got min \"%s\", max \"%s\"", args[1],
+                args[2]);
         return CPN_OK;
     }
-    return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%s\" is not a distribution (use %s)", name, FORMS);
+    return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%s\" is not a distribution (use %s)", name,
+                         FORMS);
 }
 
 int cpn_dist_parse(const char *text, cpn_quantity_parse_fn *parse_quantity, void *ctx,
@@ -237,9 +245,10 @@ int cpn_dist_parse(const char *text, cpn_quantity_parse_fn *parse_quantity, void
     memset(out, 0, sizeof *out);
     size_t len = strlen(text);
     if (len > CPN_DIST_MAX_TEXT)
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
-                    "distribution expression is %zu characters long, at most %d are accepted", len,
-                    CPN_DIST_MAX_TEXT);
+        return CPN_ERROR_WHY(
+            CPN_ESCENARIO, why, whylen,
+            "distribution expression is %zu characters long, at most %d are accepted", len,
+            CPN_DIST_MAX_TEXT);
     const char *open = strchr(text, '(');
     char name[CPN_DIST_MAX_TEXT + 1];
     int rc;
@@ -260,8 +269,8 @@ int cpn_dist_parse(const char *text, cpn_quantity_parse_fn *parse_quantity, void
             while (isspace((unsigned char)*tail))
                 tail++;
             if (*tail)
-                rc = CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "unexpected \"%s\" after \")\" in \"%s\"",
-                          tail, text);
+                rc = CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                                   "unexpected \"%s\" after \")\" in \"%s\"", tail, text);
             else
                 rc = parse_family(name, open + 1, close, parse_quantity, ctx, out, why, whylen);
         }

@@ -174,9 +174,10 @@ int cpn_arrivals_init_poisson(struct cpn_arrivals *a, double rate);
 
 /**
  * Initialise a sinusoidal diurnal process lambda(t) = rate (1 + amplitude sin(2 pi (t - phase) /
- * CPN_DAY)).  Assumption: one sinusoid per day is the simplest diurnal shape; real workload logs show
- * a daily cycle of submissions (e.g. Feitelson, Workload Modeling for Computer Systems
- * Performance Evaluation, 2015, §8.5 "daily cycle"); use the hourly profile to follow a workload log.
+ * CPN_DAY)).  Assumption: one sinusoid per day is the simplest diurnal shape; real workload logs
+ * show a daily cycle of submissions (e.g. Feitelson, Workload Modeling for Computer Systems
+ * Performance Evaluation, 2015, §8.5 "daily cycle"); use the hourly profile to follow a workload
+ * log.
  * @param rate mean rate [1/s], finite, >= 0.
  * @param amplitude relative amplitude, 0 <= amplitude <= 1 (so lambda(t) >= 0).
  * @param phase time shift [s], finite.

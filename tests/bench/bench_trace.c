@@ -54,23 +54,34 @@ static double run(const struct cpn_observer *obs, size_t n)
     for (size_t i = 0; i < 100; i++)
         links[i] = (struct cpn_run_link){"link", "ip", (uint32_t)(i % 40), (uint32_t)((i + 1) % 40),
                                          12.5e9, 0.005};
-    struct cpn_run_info in = {.program_version = PACKAGE_VERSION, .scenario_text = "bench",
-                              .scenario_length = 5, .policy = "none", .job_kinds = kinds,
-                              .n_job_kinds = 4, .nodes = nodes, .n_nodes = 40, .links = links,
+    struct cpn_run_info in = {.program_version = PACKAGE_VERSION,
+                              .scenario_text = "bench",
+                              .scenario_length = 5,
+                              .policy = "none",
+                              .job_kinds = kinds,
+                              .n_job_kinds = 4,
+                              .nodes = nodes,
+                              .n_nodes = 40,
+                              .links = links,
                               .n_links = 100};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 42);
     double t0 = now(), t = 0;
     int rc = cpn_observe_begin(obs, &in);
     for (size_t i = 0; rc == CPN_OK && i < n; i++) {
-        t += gsl_ran_exponential(rng, 0.6);           /* ~1e6 flows per week */
+        t += gsl_ran_exponential(rng, 0.6); /* ~1e6 flows per week */
         double d = 0.001 + gsl_ran_exponential(rng, 10.0);
         double bytes = floor(gsl_ran_lognormal(rng, 18.0, 2.0)); /* median ~66 MB */
-        struct cpn_flow_record r = {
-            .start = t, .end = t + d, .bytes = bytes, .id = i, .job = (uint32_t)(i / 10),
-            .src = (uint32_t)gsl_rng_uniform_int(rng, 40), .dst = (uint32_t)gsl_rng_uniform_int(rng, 40),
-            .path = (uint32_t)gsl_rng_uniform_int(rng, 200),
-            .klass = (uint32_t)gsl_rng_uniform_int(rng, 1000), .mean_rate = (float)(bytes / d)};
+        struct cpn_flow_record r = {.start = t,
+                                    .end = t + d,
+                                    .bytes = bytes,
+                                    .id = i,
+                                    .job = (uint32_t)(i / 10),
+                                    .src = (uint32_t)gsl_rng_uniform_int(rng, 40),
+                                    .dst = (uint32_t)gsl_rng_uniform_int(rng, 40),
+                                    .path = (uint32_t)gsl_rng_uniform_int(rng, 200),
+                                    .klass = (uint32_t)gsl_rng_uniform_int(rng, 1000),
+                                    .mean_rate = (float)(bytes / d)};
         rc = cpn_observe_flow_end(obs, &r);
     }
     if (rc == CPN_OK)
@@ -135,7 +146,13 @@ int main(int argc, char **argv)
     struct cpn_observer noop = {.ctx = (void *)&sink, .flow_end = noop_flow};
     printf("bench_trace: %zu flow records, file %s, chunk %d records\n", n, path, CPN_TRACE_CHUNK);
     /* Each configuration twice, keeping the faster run (the machine is shared). */
-    struct { const char *name; int traced; enum cpn_trace_level level; int deflate; double best, disk, size; } c[] = {
+    struct {
+        const char *name;
+        int traced;
+        enum cpn_trace_level level;
+        int deflate;
+        double best, disk, size;
+    } c[] = {
         {"baseline (build records, no-op observer)", 0, CPN_TRACE_SUMMARY, 0, 1e300, 0, 0},
         {"level summary (summary attached)", 1, CPN_TRACE_SUMMARY, -1, 1e300, 0, 0},
         {"level flows, deflate 0 (shuffle off)", 1, CPN_TRACE_FLOWS, 0, 1e300, 0, 0},
@@ -164,6 +181,7 @@ int main(int argc, char **argv)
     double extra = 1e9 * (c[3].best - c[1].best) / n;
     printf("writing /flows (default) costs %.1f ns per flow over level summary; within the 25%% "
            "budget when a run spends >= %.0f ns per flow elsewhere; %.2f B per flow on disk "
-           "(target <= 48)\n", extra, 4 * extra, c[3].disk / n);
+           "(target <= 48)\n",
+           extra, 4 * extra, c[3].disk / n);
     return 0;
 }

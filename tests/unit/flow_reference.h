@@ -13,13 +13,13 @@
 
 /** One flow of a reference workload. */
 struct cpn_ref_flow {
-    double start;   /**< creation time [s] */
-    double latency; /**< one-way latency before sharing [s] */
-    double size;    /**< [B] */
-    double weight;  /**< max-min weight, > 0 */
-    double cap;     /**< per-flow bound [B/s] (INFINITY: none) */
+    double start;                /**< creation time [s] */
+    double latency;              /**< one-way latency before sharing [s] */
+    double size;                 /**< [B] */
+    double weight;               /**< max-min weight, > 0 */
+    double cap;                  /**< per-flow bound [B/s] (INFINITY: none) */
     uint32_t hops[CPN_REF_MAXH]; /**< resource ids */
-    int nh;         /**< number of hops */
+    int nh;                      /**< number of hops */
 };
 
 /* Rates of the active flows act[0..na): each round raises every unfrozen flow to weight x theta,

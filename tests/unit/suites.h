@@ -11,8 +11,8 @@
 
 /** Assert |a - b| <= rel * max(|a|, |b|, tiny): a relative tolerance with a stated meaning. */
 #define CPN_ASSERT_REL(a, b, rel)                                                                  \
-    CU_ASSERT(fabs((double)(a) - (double)(b)) <=                                                  \
-              (rel) * fmax(fmax(fabs((double)(a)), fabs((double)(b))), 1e-300))
+    CU_ASSERT(fabs((double)(a) - (double)(b)) <=                                                   \
+              (rel)*fmax(fmax(fabs((double)(a)), fabs((double)(b))), 1e-300))
 
 /** One test of a suite table: the name states the expectation. */
 struct cpn_test {

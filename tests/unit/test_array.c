@@ -42,7 +42,8 @@ int cpn_test_register_array(void)
     if (!s ||
         !CU_add_test(s, "push grows geometrically and keeps values",
                      test_push_grows_geometrically_and_keeps_values) ||
-        !CU_add_test(s, "an oversized reservation fails cleanly", test_oversized_reservation_fails_cleanly))
+        !CU_add_test(s, "an oversized reservation fails cleanly",
+                     test_oversized_reservation_fails_cleanly))
         return CU_get_error();
     return CUE_SUCCESS;
 }

@@ -49,7 +49,9 @@ static void test_exit_codes_follow_sysexits(void)
 int cpn_test_register_error(void)
 {
     CU_pSuite s = CU_add_suite("error", NULL, NULL);
-    if (!s || !CU_add_test(s, "every status code has its own text", test_every_code_has_a_distinct_text) ||
+    if (!s ||
+        !CU_add_test(s, "every status code has its own text",
+                     test_every_code_has_a_distinct_text) ||
         !CU_add_test(s, "CPN_ERROR returns the code and keeps message and C location",
                      test_error_funnel_returns_code_and_keeps_message_and_location) ||
         !CU_add_test(s, "exit codes follow sysexits(3)", test_exit_codes_follow_sysexits))

@@ -53,14 +53,14 @@ static void test_negative_zero_tiny_and_huge_times_pop_in_numeric_order(void)
      * 2 #7; DBL_MAX #8. */
     struct cpn_evq *q = cpn_evq_new(0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(q);
-    const double times[] = {-DBL_MAX, -1.0, -DBL_TRUE_MIN, -0.0, 0.0,
-                            DBL_TRUE_MIN, 1.0, 2.0, DBL_MAX, -0.0};
+    const double times[] = {-DBL_MAX,     -1.0, -DBL_TRUE_MIN, -0.0,    0.0,
+                            DBL_TRUE_MIN, 1.0,  2.0,           DBL_MAX, -0.0};
     const int order[] = {8, 4, 0, 7, 2, 9, 5, 1, 6, 3}; /* a shuffled insertion */
     cpn_evh h[10];
     for (int k = 0; k < 10; k++)
-        CU_ASSERT_EQUAL_FATAL(cpn_evq_push(q, times[order[k]], &test_handler, NULL,
-                                           (uint64_t)order[k], &h[order[k]]),
-                              CPN_OK);
+        CU_ASSERT_EQUAL_FATAL(
+            cpn_evq_push(q, times[order[k]], &test_handler, NULL, (uint64_t)order[k], &h[order[k]]),
+            CPN_OK);
     /* The two zeros #4 and #3 were inserted in the order 4 (k=1), 9 (k=5), 3 (k=9). */
     const uint64_t expected[] = {0, 1, 2, 4, 9, 3, 5, 6, 7, 8};
     struct cpn_event ev;
@@ -475,8 +475,8 @@ static void test_random_hold_steps_with_and_without_handles_match_a_naive_refere
                                                      : 5.0 * gsl_rng_uniform(rng));
         struct ref_event r = {t, seq++, next_id++, CPN_EVH_NONE};
         int keep = gsl_rng_uniform(rng) < 0.5;
-        mismatches += cpn_evq_push(q, t, &test_handler, NULL, r.id, keep ? &r.handle : NULL) !=
-                      CPN_OK;
+        mismatches +=
+            cpn_evq_push(q, t, &test_handler, NULL, r.id, keep ? &r.handle : NULL) != CPN_OK;
         ref[n++] = r;
         counts[3]++;
     }

@@ -108,7 +108,8 @@ static void test_tiny_path_and_flows_are_resolved(void)
     struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
     CU_ASSERT_EQUAL_FATAL(load_file("scenarios/tiny.xml", &k, &s), CPN_OK);
-    /* via-xian: sh-dc -> sh-r -> xa-r -> nx-r -> nx-dc, 4 hops, 50 us + 7.35 ms + 5.39 ms + 50 us. */
+    /* via-xian: sh-dc -> sh-r -> xa-r -> nx-r -> nx-dc, 4 hops, 50 us + 7.35 ms + 5.39 ms + 50 us.
+     */
     CU_ASSERT_EQUAL(cpn_scen_find_path(s, "via-xian"), 0);
     CU_ASSERT_EQUAL(cpn_scen_find_path(s, "nope"), CPN_NONE);
     const struct cpn_path *p = s->paths.items[0].route;
@@ -176,8 +177,9 @@ static void test_include_cycle_is_a_located_error(void)
     CU_ASSERT_EQUAL(load_file("tests/scenarios/bad/18-include-cycle.xml", &k, &s), CPN_ESCENARIO);
     CU_ASSERT_PTR_NULL(s);
     CU_ASSERT_EQUAL(k.diag.errors, 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "inc/cycle-b.xml:2: include: href \"../18-include-cycle.xml\" "
-                                       "makes an include cycle"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(k.text,
+                                  "inc/cycle-b.xml:2: include: href \"../18-include-cycle.xml\" "
+                                  "makes an include cycle"));
     free(k.text);
 }
 
@@ -314,11 +316,12 @@ static void test_every_error_of_a_file_is_reported(void)
     CU_ASSERT_EQUAL(load_text(xml, NULL, &k, &s), CPN_ESCENARIO);
     CU_ASSERT_EQUAL(k.diag.errors, 3);
     CU_ASSERT_STRING_EQUAL(
-        k.text, "cpnsim: mem.xml:4: node \"a\": latitude 91 is out of range (use -90 to 90 degrees)\n"
-                "cpnsim: mem.xml:6: link \"l1\": capacity \"10G\" has no unit (use e.g. \"10Gbps\" "
-                "or \"1.25GB/s\")\n"
-                "cpnsim: mem.xml:7: link \"l2\": loss \"2\" is not a ratio between 0 and 1 (use "
-                "e.g. \"0.5\" or \"50%\")\n");
+        k.text,
+        "cpnsim: mem.xml:4: node \"a\": latitude 91 is out of range (use -90 to 90 degrees)\n"
+        "cpnsim: mem.xml:6: link \"l1\": capacity \"10G\" has no unit (use e.g. \"10Gbps\" "
+        "or \"1.25GB/s\")\n"
+        "cpnsim: mem.xml:7: link \"l2\": loss \"2\" is not a ratio between 0 and 1 (use "
+        "e.g. \"0.5\" or \"50%\")\n");
     free(k.text);
 }
 
@@ -326,17 +329,18 @@ static void test_entity_bomb_and_external_entity_are_refused_before_expansion(vo
 {
     struct cpn_test_sink k;
     struct cpn_scenario *s = NULL;
-    const char *bomb = "<?xml version=\"1.0\"?>\n"
-                       "<!DOCTYPE cpnsim [\n"
-                       " <!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
-                       " <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
-                       " <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
-                       " <!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
-                       " <!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
-                       " <!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
-                       " <!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">\n"
-                       "]>\n"
-                       "<cpnsim version=\"1\"><simulation until=\"&g;\"/></cpnsim>\n";
+    const char *bomb =
+        "<?xml version=\"1.0\"?>\n"
+        "<!DOCTYPE cpnsim [\n"
+        " <!ENTITY a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\">\n"
+        " <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n"
+        " <!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">\n"
+        " <!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">\n"
+        " <!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">\n"
+        " <!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\">\n"
+        " <!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\">\n"
+        "]>\n"
+        "<cpnsim version=\"1\"><simulation until=\"&g;\"/></cpnsim>\n";
     CU_ASSERT_EQUAL(load_text(bomb, NULL, &k, &s), CPN_ESCENARIO);
     CU_ASSERT_EQUAL(k.diag.errors, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "mem.xml:2: DOCTYPE declarations are not allowed"));
@@ -408,8 +412,8 @@ static void test_centers_and_pools_are_converted_to_si(void)
     /* 0.35 CNY/kWh and 0.35 kg/kWh over 3.6e6 J/kWh = 9.7222e-8 per J. */
     CPN_ASSERT_REL(c->spec.electricity_price, 0.35 / 3.6e6, 1e-12);
     CPN_ASSERT_REL(c->spec.carbon_intensity, 0.35 / 3.6e6, 1e-12);
-    CPN_ASSERT_REL(c->spec.storage_capacity, 50e15, 1e-12);       /* 50 PB */
-    CPN_ASSERT_REL(c->spec.storage_read_bandwidth, 5e10, 1e-12);  /* 400 Gbps / 8 */
+    CPN_ASSERT_REL(c->spec.storage_capacity, 50e15, 1e-12);         /* 50 PB */
+    CPN_ASSERT_REL(c->spec.storage_read_bandwidth, 5e10, 1e-12);    /* 400 Gbps / 8 */
     CPN_ASSERT_REL(c->spec.storage_write_bandwidth, 2.5e10, 1e-12); /* 200 Gbps / 8 */
     CU_ASSERT_EQUAL(c->spec.discipline, CPN_QUEUE_EASY);
     CU_ASSERT_EQUAL(c->spec.walltime, CPN_WALLTIME_KILL);
@@ -434,7 +438,7 @@ static void test_centers_and_pools_are_converted_to_si(void)
     CU_ASSERT_EQUAL(c->spec.kind, CPN_CENTER_HPC); /* default */
     CU_ASSERT_EQUAL(c->spec.discipline, CPN_QUEUE_FCFS);
     CU_ASSERT_EQUAL(c->spec.walltime, CPN_WALLTIME_EXTEND);
-    CU_ASSERT_EQUAL(c->spec.pue, 1);               /* default */
+    CU_ASSERT_EQUAL(c->spec.pue, 1);                       /* default */
     CPN_ASSERT_REL(c->spec.unit_price, 0.1 / 3600, 1e-12); /* 0.1 CNY/core-h */
     CU_ASSERT_EQUAL(c->spec.storage_capacity, 0);
     CU_ASSERT_EQUAL(c->pool0, 2);
@@ -688,8 +692,11 @@ static void test_loaded_specs_are_accepted_by_the_jobs_layer(void)
     struct cpn_jobs *jobs = NULL;
     CU_ASSERT_PTR_NOT_NULL_FATAL(s->router); /* built for the reachability checks */
     CU_ASSERT_EQUAL_FATAL(cpn_network_new(eng, s->topo, s->router, &net), CPN_OK);
-    struct cpn_jobs_config cfg = {.engine = eng, .network = net, .topo = s->topo,
-                                  .router = s->router, .awareness = s->scheduler.awareness,
+    struct cpn_jobs_config cfg = {.engine = eng,
+                                  .network = net,
+                                  .topo = s->topo,
+                                  .router = s->router,
+                                  .awareness = s->scheduler.awareness,
                                   .rng = rng};
     CU_ASSERT_EQUAL_FATAL(cpn_jobs_new(&cfg, &jobs), CPN_OK);
     for (size_t i = 0; i < s->centers.len; i++) {

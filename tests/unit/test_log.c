@@ -60,7 +60,8 @@ int cpn_test_register_log(void)
 {
     CU_pSuite s = CU_add_suite("log", NULL, NULL);
     if (!s ||
-        !CU_add_test(s, "module levels override the default", test_module_levels_override_the_default) ||
+        !CU_add_test(s, "module levels override the default",
+                     test_module_levels_override_the_default) ||
         !CU_add_test(s, "bad specs are rejected and leave the logger unchanged",
                      test_bad_specs_are_rejected_and_leave_the_logger_unchanged) ||
         !CU_add_test(s, "lines carry the simulated time", test_lines_carry_the_simulated_time))

@@ -26,10 +26,17 @@ static void add(struct cpn_report *r, const char *policy, uint64_t seed, double 
     const char *params[1] = {seed % 2 ? "alpha=0.5" : "alpha=1"};
     char src[64];
     snprintf(src, sizeof src, "%s-%llu.h5", policy, (unsigned long long)seed);
-    struct cpn_report_run run = {.source = src, .program_version = version,
-                                 .scenario_path = "scenarios/tiny.xml", .scenario_sha256 = sha,
-                                 .policy = policy, .awareness = "oracle", .seed = seed,
-                                 .params = params, .n_params = 1, .metrics = m, .n_metrics = 3};
+    struct cpn_report_run run = {.source = src,
+                                 .program_version = version,
+                                 .scenario_path = "scenarios/tiny.xml",
+                                 .scenario_sha256 = sha,
+                                 .policy = policy,
+                                 .awareness = "oracle",
+                                 .seed = seed,
+                                 .params = params,
+                                 .n_params = 1,
+                                 .metrics = m,
+                                 .n_metrics = 3};
     CU_ASSERT_EQUAL(cpn_report_add_run(r, &run), CPN_OK);
 }
 
@@ -68,8 +75,8 @@ __attribute__((noinline)) static char *render(struct cpn_report *r, int *rc)
 
 static void test_csv_means_and_cis_match_hand_computed_values(void)
 {
-    struct cpn_report *r = two_policies_three_seeds(CPN_REPORT_CSV,
-                                                    "job.all.jct.mean,center.all.energy");
+    struct cpn_report *r =
+        two_policies_three_seeds(CPN_REPORT_CSV, "job.all.jct.mean,center.all.energy");
     int rc;
     char *out = render(r, &rc);
     CU_ASSERT_EQUAL(rc, CPN_OK);
@@ -82,7 +89,8 @@ static void test_csv_means_and_cis_match_hand_computed_values(void)
     unsigned runs, n1, n2;
     line = strtok_r(NULL, "\n", &save);
     CU_ASSERT_EQUAL(sscanf(line, "%31[^,],%31[^,],%u,%lf,%lf,%u,%lf,%lf,%u", scen, pol, &runs, &m1,
-                           &c1, &n1, &m2, &c2, &n2), 9);
+                           &c1, &n1, &m2, &c2, &n2),
+                    9);
     CU_ASSERT_STRING_EQUAL(scen, "tiny.xml");
     CU_ASSERT_STRING_EQUAL(pol, "nearest");
     CU_ASSERT_EQUAL(runs, 3);
@@ -92,7 +100,8 @@ static void test_csv_means_and_cis_match_hand_computed_values(void)
     CU_ASSERT_EQUAL(c2, 0);
     line = strtok_r(NULL, "\n", &save);
     CU_ASSERT_EQUAL(sscanf(line, "%31[^,],%31[^,],%u,%lf,%lf,%u,%lf,%lf,%u", scen, pol, &runs, &m1,
-                           &c1, &n1, &m2, &c2, &n2), 9);
+                           &c1, &n1, &m2, &c2, &n2),
+                    9);
     CU_ASSERT_STRING_EQUAL(pol, "random");
     CPN_ASSERT_REL(m1, 12, TOL);
     CPN_ASSERT_REL(c1, 4.968275, TOL);
@@ -130,8 +139,8 @@ static void test_markdown_and_latex_show_mean_ci_units_and_partial_n(void)
 static void test_grouping_by_a_policy_parameter_and_by_seed(void)
 {
     struct cpn_report *r = NULL;
-    struct cpn_report_options o = {.by = "alpha", .metrics = "job.all.jct.mean",
-                                   .format = CPN_REPORT_CSV, .mix = 0};
+    struct cpn_report_options o = {
+        .by = "alpha", .metrics = "job.all.jct.mean", .format = CPN_REPORT_CSV, .mix = 0};
     CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
     add(r, "random", 1, 10, 1, "0.1.0", "aa"); /* odd seeds: alpha=0.5 */
     add(r, "random", 2, 12, 1, "0.1.0", "aa");
@@ -214,23 +223,35 @@ static void test_invalid_reports_are_refused(void)
 
 static const char *const kinds[] = {"batch"};
 
-static int write_trace(const char *path, const char *policy, uint64_t seed, double jct, int complete)
+static int write_trace(const char *path, const char *policy, uint64_t seed, double jct,
+                       int complete)
 {
     struct cpn_summary *s = NULL;
     struct cpn_trace *t = NULL;
     int rc = cpn_summary_new(&s);
-    struct cpn_trace_options opt = {.path = path, .level = CPN_TRACE_JOBS, .force = 1,
-                                    .deflate = -1, .summary = s};
+    struct cpn_trace_options opt = {
+        .path = path, .level = CPN_TRACE_JOBS, .force = 1, .deflate = -1, .summary = s};
     if (rc == CPN_OK)
         rc = cpn_trace_open(&opt, &t);
     struct cpn_observer obs;
     if (rc == CPN_OK)
         cpn_trace_observer(t, &obs);
-    struct cpn_run_info in = {.program_version = "0.1.0", .scenario_path = "a/b/tiny.xml",
-                              .scenario_text = "<cpnsim/>", .scenario_length = 9, .seed = seed,
-                              .policy = policy, .job_kinds = kinds, .n_job_kinds = 1};
-    struct cpn_job_record j = {.submit = 0, .start = 0, .end = jct, .wait = 0, .center = 0,
-                               .kind = 0, .state = CPN_JOB_DONE, .slo_met = -1};
+    struct cpn_run_info in = {.program_version = "0.1.0",
+                              .scenario_path = "a/b/tiny.xml",
+                              .scenario_text = "<cpnsim/>",
+                              .scenario_length = 9,
+                              .seed = seed,
+                              .policy = policy,
+                              .job_kinds = kinds,
+                              .n_job_kinds = 1};
+    struct cpn_job_record j = {.submit = 0,
+                               .start = 0,
+                               .end = jct,
+                               .wait = 0,
+                               .center = 0,
+                               .kind = 0,
+                               .state = CPN_JOB_DONE,
+                               .slo_met = -1};
     if (rc == CPN_OK)
         rc = cpn_observe_begin(&obs, &in);
     if (rc == CPN_OK)

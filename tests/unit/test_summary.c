@@ -16,12 +16,18 @@
 
 static const char *const kinds[] = {"batch", "ai"};
 static const struct cpn_run_center centers[] = {{"c0", "ai", 0, 40, 1.1}};
-static const struct cpn_run_pool pools[] = {{0, 10, 1e12, 1e9, 50, 300}, {0, 30, 1e12, 1e9, 50, 300}};
+static const struct cpn_run_pool pools[] = {{0, 10, 1e12, 1e9, 50, 300},
+                                            {0, 30, 1e12, 1e9, 50, 300}};
 
 static struct cpn_run_info info(void)
 {
-    return (struct cpn_run_info){.job_kinds = kinds, .n_job_kinds = 2, .centers = centers,
-                                 .n_centers = 1, .pools = pools, .n_pools = 2, .currency = "CNY",
+    return (struct cpn_run_info){.job_kinds = kinds,
+                                 .n_job_kinds = 2,
+                                 .centers = centers,
+                                 .n_centers = 1,
+                                 .pools = pools,
+                                 .n_pools = 2,
+                                 .currency = "CNY",
                                  .n_links = 1};
 }
 
@@ -32,17 +38,38 @@ static void feed_jobs(const struct cpn_observer *o)
     static const int8_t slo[] = {1, 0, 1, -1, 1};
     for (uint32_t i = 0; i < 5; i++) {
         double w = jct[i] / 10;
-        struct cpn_job_record r = {.submit = 0, .start = w, .end = jct[i], .wait = w,
-                                   .staleness = i < 2 ? 0.1 * (i + 1) : NAN, .id = i,
-                                   .center = 0, .units = 1, .kind = 0, .state = CPN_JOB_DONE,
+        struct cpn_job_record r = {.submit = 0,
+                                   .start = w,
+                                   .end = jct[i],
+                                   .wait = w,
+                                   .staleness = i < 2 ? 0.1 * (i + 1) : NAN,
+                                   .id = i,
+                                   .center = 0,
+                                   .units = 1,
+                                   .kind = 0,
+                                   .state = CPN_JOB_DONE,
                                    .slo_met = slo[i]};
         CU_ASSERT_EQUAL(cpn_observe_job_end(o, &r), CPN_OK);
     }
-    struct cpn_job_record rej = {.submit = 5, .start = NAN, .end = 5, .wait = NAN,
-                                 .staleness = NAN, .id = 5, .center = CPN_NONE, .kind = 0,
-                                 .state = CPN_JOB_REJECTED, .slo_met = -1};
-    struct cpn_job_record fail = {.submit = 1, .start = 2, .end = 3, .wait = 1, .staleness = 0.3,
-                                  .id = 6, .center = 0, .kind = 1, .state = CPN_JOB_FAILED,
+    struct cpn_job_record rej = {.submit = 5,
+                                 .start = NAN,
+                                 .end = 5,
+                                 .wait = NAN,
+                                 .staleness = NAN,
+                                 .id = 5,
+                                 .center = CPN_NONE,
+                                 .kind = 0,
+                                 .state = CPN_JOB_REJECTED,
+                                 .slo_met = -1};
+    struct cpn_job_record fail = {.submit = 1,
+                                  .start = 2,
+                                  .end = 3,
+                                  .wait = 1,
+                                  .staleness = 0.3,
+                                  .id = 6,
+                                  .center = 0,
+                                  .kind = 1,
+                                  .state = CPN_JOB_FAILED,
                                   .slo_met = 0};
     CU_ASSERT_EQUAL(cpn_observe_job_end(o, &rej), CPN_OK);
     CU_ASSERT_EQUAL(cpn_observe_job_end(o, &fail), CPN_OK);
@@ -74,9 +101,14 @@ static struct cpn_summary *make(int with_totals)
     feed_jobs(&o);
     feed_rest(&o);
     double busy[2] = {500, 1500}, energy[1] = {3.6e9}, cost[1] = {120}, carbon[1] = {350};
-    struct cpn_run_totals t = {.time_end = 100, .events = 1234, .pool_busy = busy, .n_pools = 2,
-                               .center_energy = energy, .center_cost = cost,
-                               .center_carbon = carbon, .n_centers = 1};
+    struct cpn_run_totals t = {.time_end = 100,
+                               .events = 1234,
+                               .pool_busy = busy,
+                               .n_pools = 2,
+                               .center_energy = energy,
+                               .center_cost = cost,
+                               .center_carbon = carbon,
+                               .n_centers = 1};
     CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, with_totals ? &t : NULL), CPN_OK);
     return s;
 }
@@ -133,7 +165,7 @@ static void test_network_and_center_metrics(void)
 {
     struct cpn_summary *s = make(1);
     CU_ASSERT_EQUAL(cpn_summary_value(s, "net.flows"), 4);
-    CU_ASSERT_EQUAL(cpn_summary_value(s, "net.bytes"), 1000);  /* 100 + 200 + 300 + 400 */
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "net.bytes"), 1000);      /* 100 + 200 + 300 + 400 */
     CPN_ASSERT_REL(cpn_summary_value(s, "net.fct.p50"), 2.5, TOL); /* {1,2,3,4} at 1.5 */
     /* Link directions: mean of two samples {0.2, 0.4} -> 0.3 and {0.4, 0.8} -> 0.6 (float
      * inputs: tolerance 1e-6).  mean 0.45, p95 = 0.3 + 0.95 * 0.3 = 0.585, max 0.6. */

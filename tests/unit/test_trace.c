@@ -40,41 +40,73 @@ static const char *const kinds[] = {"batch", "training", "inference"};
 static const struct cpn_run_param params[] = {{"alpha", "0.5"}, {"period", "30s"}};
 static const struct cpn_run_node nodes[] = {
     {"shanghai", 31.2, 121.5}, {"ningxia-gw", 37.5, 105.2}, {"beijing", NAN, NAN}};
-static const struct cpn_run_link links[] = {
-    {"sh-nx", "rdma", 0, 1, 12.5e9, 0.0147}, {"bj-nx", "ip", 2, 1, 1.25e9, 0.006}};
-static const struct cpn_run_center centers[] = {
-    {"zhongwei-ai", "ai", 1, 4096, 1.2}, {"sh-hpc", "hpc", 0, 100, NAN}};
-static const struct cpn_run_pool pools[] = {
-    {0, 4000, 989e12, 80e9, 90, 700}, {0, 96, 312e12, 40e9, 60, 400}, {1, 100, 3e12, 256e9, 200, 500}};
+static const struct cpn_run_link links[] = {{"sh-nx", "rdma", 0, 1, 12.5e9, 0.0147},
+                                            {"bj-nx", "ip", 2, 1, 1.25e9, 0.006}};
+static const struct cpn_run_center centers[] = {{"zhongwei-ai", "ai", 1, 4096, 1.2},
+                                                {"sh-hpc", "hpc", 0, 100, NAN}};
+static const struct cpn_run_pool pools[] = {{0, 4000, 989e12, 80e9, 90, 700},
+                                            {0, 96, 312e12, 40e9, 60, 400},
+                                            {1, 100, 3e12, 256e9, 200, 500}};
 
 static struct cpn_run_info info(void)
 {
-    return (struct cpn_run_info){
-        .program_version = "0.1.0", .scenario_path = "scenarios/tiny.xml",
-        .scenario_text = "abc", .scenario_length = 3, .scenario_sha256 = NULL, .seed = 42,
-        .policy = "earliest_finish", .policy_params = params, .n_policy_params = 2,
-        .awareness = "centralized", .command_line = "cpnsim run tiny.xml",
-        .wall_clock_start = "2026-11-21T13:33:12Z", .sample_interval = 300, .until = 86400,
-        .currency = "CNY", .job_kinds = kinds, .n_job_kinds = 3, .nodes = nodes, .n_nodes = 3,
-        .links = links, .n_links = 2, .centers = centers, .n_centers = 2, .pools = pools,
-        .n_pools = 3};
+    return (struct cpn_run_info){.program_version = "0.1.0",
+                                 .scenario_path = "scenarios/tiny.xml",
+                                 .scenario_text = "abc",
+                                 .scenario_length = 3,
+                                 .scenario_sha256 = NULL,
+                                 .seed = 42,
+                                 .policy = "earliest_finish",
+                                 .policy_params = params,
+                                 .n_policy_params = 2,
+                                 .awareness = "centralized",
+                                 .command_line = "cpnsim run tiny.xml",
+                                 .wall_clock_start = "2026-11-21T13:33:12Z",
+                                 .sample_interval = 300,
+                                 .until = 86400,
+                                 .currency = "CNY",
+                                 .job_kinds = kinds,
+                                 .n_job_kinds = 3,
+                                 .nodes = nodes,
+                                 .n_nodes = 3,
+                                 .links = links,
+                                 .n_links = 2,
+                                 .centers = centers,
+                                 .n_centers = 2,
+                                 .pools = pools,
+                                 .n_pools = 3};
 }
 
 static struct cpn_flow_record flow(uint32_t i)
 {
-    return (struct cpn_flow_record){
-        .start = i * 1.5, .end = i * 1.5 + 2.0 + i * 0.001, .bytes = 1e9 + i, .id = 1000000000000ull + i,
-        .job = i % 3 ? i / 3 : CPN_NONE, .src = i % 3, .dst = (i + 1) % 3, .path = i % 5,
-        .klass = i % 7, .mean_rate = (float)((1e9 + i) / (2.0 + i * 0.001))};
+    return (struct cpn_flow_record){.start = i * 1.5,
+                                    .end = i * 1.5 + 2.0 + i * 0.001,
+                                    .bytes = 1e9 + i,
+                                    .id = 1000000000000ull + i,
+                                    .job = i % 3 ? i / 3 : CPN_NONE,
+                                    .src = i % 3,
+                                    .dst = (i + 1) % 3,
+                                    .path = i % 5,
+                                    .klass = i % 7,
+                                    .mean_rate = (float)((1e9 + i) / (2.0 + i * 0.001))};
 }
 
 static struct cpn_job_record job(uint32_t i)
 {
-    return (struct cpn_job_record){
-        .submit = 10.0 * i, .start = 10.0 * i + 1, .end = 10.0 * i + 30, .wait = 1,
-        .bytes_in = 1e12, .bytes_out = 1e6, .staleness = 0.25 * i, .id = i, .origin = i % 3,
-        .center = i == 2 ? CPN_NONE : i % 2, .units = 8 * (i + 1), .kind = (uint8_t)(i % 3),
-        .state = i == 2 ? CPN_JOB_REJECTED : CPN_JOB_DONE, .slo_met = (int8_t)(i % 3 - 1)};
+    return (struct cpn_job_record){.submit = 10.0 * i,
+                                   .start = 10.0 * i + 1,
+                                   .end = 10.0 * i + 30,
+                                   .wait = 1,
+                                   .bytes_in = 1e12,
+                                   .bytes_out = 1e6,
+                                   .staleness = 0.25 * i,
+                                   .id = i,
+                                   .origin = i % 3,
+                                   .center = i == 2 ? CPN_NONE : i % 2,
+                                   .units = 8 * (i + 1),
+                                   .kind = (uint8_t)(i % 3),
+                                   .state = i == 2 ? CPN_JOB_REJECTED : CPN_JOB_DONE,
+                                   .slo_met = (int8_t)(i % 3 - 1)};
 }
 
 enum { N_FLOWS = 10, N_JOBS = 5, N_SAMPLES = 3 };
@@ -115,8 +147,12 @@ static int write_run(const char *path, enum cpn_trace_level level, int complete,
     struct cpn_trace *t = NULL;
     struct cpn_observer obs;
     int rc = cpn_summary_new(&s);
-    struct cpn_trace_options opt = {.path = path, .level = level, .force = 1,
-                                    .chunk_records = chunk, .deflate = -1, .summary = s};
+    struct cpn_trace_options opt = {.path = path,
+                                    .level = level,
+                                    .force = 1,
+                                    .chunk_records = chunk,
+                                    .deflate = -1,
+                                    .summary = s};
     if (rc == CPN_OK)
         rc = cpn_trace_open(&opt, &t);
     if (rc == CPN_OK) {
@@ -208,7 +244,12 @@ static void test_records_read_back_equal_with_the_hdf5_api(void)
     H5Dclose(d);
 
     /* Jobs: a few fields, including the enum through its names. */
-    struct jrow { double end; uint32_t center; int8_t slo; uint8_t state; };
+    struct jrow {
+        double end;
+        uint32_t center;
+        int8_t slo;
+        uint8_t state;
+    };
     mt = H5Tcreate(H5T_COMPOUND, sizeof(struct jrow));
     H5Tinsert(mt, "end", HOFFSET(struct jrow, end), H5T_NATIVE_DOUBLE);
     H5Tinsert(mt, "center", HOFFSET(struct jrow, center), H5T_NATIVE_UINT32);
@@ -235,19 +276,28 @@ static void test_records_read_back_equal_with_the_hdf5_api(void)
 
     /* Units on every field; provenance at the root. */
     char *u;
-    CU_ASSERT_STRING_EQUAL((u = units_of(f, "flows", "mean_rate")), "B/s"); free(u);
-    CU_ASSERT_STRING_EQUAL((u = units_of(f, "flows", "start")), "s"); free(u);
-    CU_ASSERT_STRING_EQUAL((u = units_of(f, "flows", "class")), ""); free(u);
-    CU_ASSERT_STRING_EQUAL((u = units_of(f, "jobs", "bytes_in")), "B"); free(u);
-    CU_ASSERT_STRING_EQUAL((u = units_of(f, "links", "capacity")), "B/s"); free(u);
-    CU_ASSERT_STRING_EQUAL((u = units_of(f, "pools", "unit_flops")), "FLOP/s"); free(u);
-    CU_ASSERT_STRING_EQUAL((u = units_of(f, "events", "time")), "s"); free(u);
+    CU_ASSERT_STRING_EQUAL((u = units_of(f, "flows", "mean_rate")), "B/s");
+    free(u);
+    CU_ASSERT_STRING_EQUAL((u = units_of(f, "flows", "start")), "s");
+    free(u);
+    CU_ASSERT_STRING_EQUAL((u = units_of(f, "flows", "class")), "");
+    free(u);
+    CU_ASSERT_STRING_EQUAL((u = units_of(f, "jobs", "bytes_in")), "B");
+    free(u);
+    CU_ASSERT_STRING_EQUAL((u = units_of(f, "links", "capacity")), "B/s");
+    free(u);
+    CU_ASSERT_STRING_EQUAL((u = units_of(f, "pools", "unit_flops")), "FLOP/s");
+    free(u);
+    CU_ASSERT_STRING_EQUAL((u = units_of(f, "events", "time")), "s");
+    free(u);
     /* SHA-256("abc") = ba7816bf...15ad: FIPS 180-2, appendix B.1. */
     CU_ASSERT_STRING_EQUAL((u = cpn_h5_attr_read_str(f, "scenario_sha256", 0)),
                            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     free(u);
-    CU_ASSERT_STRING_EQUAL((u = cpn_h5_attr_read_str(f, "policy_params", 1)), "period=30s"); free(u);
-    CU_ASSERT_STRING_EQUAL((u = cpn_h5_attr_read_str(f, "scenario_text", 0)), "abc"); free(u);
+    CU_ASSERT_STRING_EQUAL((u = cpn_h5_attr_read_str(f, "policy_params", 1)), "period=30s");
+    free(u);
+    CU_ASSERT_STRING_EQUAL((u = cpn_h5_attr_read_str(f, "scenario_text", 0)), "abc");
+    free(u);
     double complete = -1, seed = 0;
     CU_ASSERT_EQUAL(cpn_h5_attr_read_f64(f, "complete", &complete), 0);
     CU_ASSERT_EQUAL(complete, 1);
@@ -297,7 +347,7 @@ static void test_h5dump_reads_units_enums_and_records(void)
     snprintf(cmd, sizeof cmd, "h5dump -a '/flows/units:mean_rate' %s", p);
     CU_ASSERT(output_has(cmd, "\"B/s\""));
     snprintf(cmd, sizeof cmd, "h5dump -d /jobs %s", p);
-    CU_ASSERT(output_has(cmd, "training"));  /* the kind enum prints its names */
+    CU_ASSERT(output_has(cmd, "training")); /* the kind enum prints its names */
     CU_ASSERT(output_has(cmd, "rejected"));
     snprintf(cmd, sizeof cmd, "h5dump -d /events %s", p);
     CU_ASSERT(output_has(cmd, "center=zhongwei-ai"));
@@ -436,8 +486,8 @@ static void test_full_disk_is_reported_as_eio_naming_the_file(void)
         struct rlimit rl = {64 * 1024, 64 * 1024};
         setrlimit(RLIMIT_FSIZE, &rl);
         struct cpn_trace *t = NULL;
-        struct cpn_trace_options opt = {.path = p, .level = CPN_TRACE_FLOWS, .force = 1,
-                                        .deflate = 0, .chunk_records = 256};
+        struct cpn_trace_options opt = {
+            .path = p, .level = CPN_TRACE_FLOWS, .force = 1, .deflate = 0, .chunk_records = 256};
         if (cpn_trace_open(&opt, &t) != CPN_OK)
             _exit(10);
         struct cpn_observer obs;
@@ -456,8 +506,8 @@ static void test_full_disk_is_reported_as_eio_naming_the_file(void)
         int again = cpn_observe_flow_end(&obs, &f);
         cpn_trace_free(t);
         /* Our handles are closed; HDF5 itself keeps the file it could not flush. */
-        int closed = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_DATASET | H5F_OBJ_GROUP |
-                                                       H5F_OBJ_ATTR | H5F_OBJ_DATATYPE) == 0;
+        int closed = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_ATTR |
+                                                       H5F_OBJ_DATATYPE) == 0;
         /* exit(), not _exit(): HDF5 must not crash at exit on the file it failed to close. */
         exit(rc == CPN_EIO && named && again == CPN_EIO && closed ? 0 : 20 + rc);
     }
@@ -471,11 +521,13 @@ static void test_full_disk_is_reported_as_eio_naming_the_file(void)
 
 static void test_trace_levels_choose_the_datasets(void)
 {
-    static const struct { enum cpn_trace_level level; long jobs, flows, events, series; } c[] = {
-        {CPN_TRACE_SUMMARY, -1, -1, -1, -1},
-        {CPN_TRACE_JOBS, N_JOBS, -1, -1, N_SAMPLES},
-        {CPN_TRACE_FLOWS, N_JOBS, N_FLOWS, -1, N_SAMPLES},
-        {CPN_TRACE_FULL, N_JOBS, N_FLOWS, 2, N_SAMPLES}};
+    static const struct {
+        enum cpn_trace_level level;
+        long jobs, flows, events, series;
+    } c[] = {{CPN_TRACE_SUMMARY, -1, -1, -1, -1},
+             {CPN_TRACE_JOBS, N_JOBS, -1, -1, N_SAMPLES},
+             {CPN_TRACE_FLOWS, N_JOBS, N_FLOWS, -1, N_SAMPLES},
+             {CPN_TRACE_FULL, N_JOBS, N_FLOWS, 2, N_SAMPLES}};
     for (size_t i = 0; i < 4; i++) {
         const char *p = tmp("level.h5");
         CU_ASSERT_EQUAL_FATAL(write_run(p, c[i].level, 1, 0), CPN_OK);
@@ -570,7 +622,8 @@ static void test_python_h5py_snippet_of_the_docs_reads_the_file(void)
              "with h5py.File(\"%s\", \"r\") as f:\n"
              "    assert f.attrs[\"complete\"] == 1\n"
              "    flows = pd.DataFrame(f[\"flows\"][()])\n"
-             "    units = {k[6:]: v for k, v in f[\"flows\"].attrs.items() if k.startswith(\"units:\")}\n"
+             "    units = {k[6:]: v for k, v in f[\"flows\"].attrs.items() if "
+             "k.startswith(\"units:\")}\n"
              "    summary = {r[\"metric\"].decode(): r[\"value\"] for r in f[\"summary\"][()]}\n"
              "assert len(flows) == %d and units[\"mean_rate\"] == \"B/s\"\n"
              "assert summary[\"net.flows\"] == %d\n'",
@@ -610,7 +663,8 @@ int cpn_test_register_trace(void)
                      test_same_records_give_byte_identical_files) ||
         !CU_add_test(s, "a full disk is reported as CPN_EIO naming the file",
                      test_full_disk_is_reported_as_eio_naming_the_file) ||
-        !CU_add_test(s, "trace levels choose the datasets", test_trace_levels_choose_the_datasets) ||
+        !CU_add_test(s, "trace levels choose the datasets",
+                     test_trace_levels_choose_the_datasets) ||
         !CU_add_test(s, "invalid calls are refused with their documented codes",
                      test_invalid_calls_are_refused) ||
         !CU_add_test(s, "SHA-256 of \"\" and \"abc\" match FIPS 180",

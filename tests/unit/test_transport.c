@@ -6,8 +6,8 @@
 #include "sim/error.h"
 #include "tests/unit/suites.h"
 
-#define GBIT 1.25e8        /* 1 Gbit/s in B/s */
-#define US_PER_KM 4.9e-6   /* fibre delay [s/km] of the reference's tables (§1.2, §2.3) */
+#define GBIT      1.25e8 /* 1 Gbit/s in B/s */
+#define US_PER_KM 4.9e-6 /* fibre delay [s/km] of the reference's tables (§1.2, §2.3) */
 
 /* One hop of capacity c [B/s], one-way latency d [s], loss p; lossy, no buffer, 1500-B MTU. */
 static struct cpn_hop hop(double c, double d, double p)
@@ -84,9 +84,8 @@ static void test_pfc_headroom_reproduces_the_2xBDP_rows(void)
     const double mb[3][6] = {{1.2, 9.8, 24.5, 36.8, 123, 368},
                              {4.9, 39, 98, 147, 490, 1470},
                              {9.8, 78, 196, 294, 980, 2940}};
-    const double unit[3][6] = {{0.1, 0.1, 0.1, 0.1, 1, 1},
-                               {0.1, 1, 1, 1, 1, 10},
-                               {0.1, 1, 1, 1, 1, 10}};
+    const double unit[3][6] = {
+        {0.1, 0.1, 0.1, 0.1, 1, 1}, {0.1, 1, 1, 1, 1, 10}, {0.1, 1, 1, 1, 1, 10}};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 6; j++) {
             double h = cpn_transport_pfc_headroom(gbps[i] * GBIT, km[j] * US_PER_KM, 1500) / 1e6;
@@ -206,7 +205,8 @@ int cpn_test_register_transport(void)
          test_lossless_segment_caps_at_usable_buffer_over_segment_rtt},
         {"eta scales the bottleneck capacity; the NIC binds when lower",
          test_eta_scales_the_bottleneck_capacity},
-        {"path loss is 1 - prod(1 - p_i), exact for tiny p", test_path_loss_composes_independent_hops},
+        {"path loss is 1 - prod(1 - p_i), exact for tiny p",
+         test_path_loss_composes_independent_hops},
         {"the ideal profile has no cap", test_ideal_profile_has_no_cap},
         {"profile names parse; an unknown name is ENOENT",
          test_profile_names_parse_and_unknown_is_enoent},

@@ -54,8 +54,7 @@ static char *sink_close(struct cpn_test_sink *s)
  * Returns the trace (caller frees) when the read succeeded, else NULL.
  */
 static struct cpn_wlog *read_expect(const char *path, enum cpn_wlog_format fmt,
-                                      const struct cpn_wlog_options *o, int want_rc,
-                                      const char *want)
+                                    const struct cpn_wlog_options *o, int want_rc, const char *want)
 {
     struct cpn_test_sink s;
     struct cpn_wlog *t = (struct cpn_wlog *)&s; /* the reader must reset it */
@@ -498,16 +497,16 @@ static void test_read_failures(void)
 static void test_origins(void)
 {
     struct cpn_wlog_job jobs[4] = {{.group = 0, .line = 1},
-                                     {.group = 1, .line = 2},
-                                     {.group = CPN_NONE, .line = 3},
-                                     {.group = 2, .line = 4}};
+                                   {.group = 1, .line = 2},
+                                   {.group = CPN_NONE, .line = 3},
+                                   {.group = 2, .line = 4}};
     uint32_t out[4];
     uint32_t map_groups[3] = {2, CPN_NONE, 0};
     struct cpn_wlog_origin_map m = {.rule = CPN_WLOG_BY_GROUP,
-                                      .norigins = 3,
-                                      .group_origin = map_groups,
-                                      .ngroups = 3,
-                                      .default_origin = 1};
+                                    .norigins = 3,
+                                    .group_origin = map_groups,
+                                    .ngroups = 3,
+                                    .default_origin = 1};
     CU_ASSERT_EQUAL(cpn_wlog_assign_origins(jobs, 4, &m, NULL, out), CPN_OK);
     /* group 0 -> 2; group 1 unmapped -> default 1; no group -> default 1; group 2 -> 0. */
     CU_ASSERT(out[0] == 2 && out[1] == 1 && out[2] == 1 && out[3] == 0);

@@ -1,4 +1,5 @@
-/* Suite "workload": distribution expressions, sampling and arrival processes (models/workload/workload.h).
+/* Suite "workload": distribution expressions, sampling and arrival processes
+ * (models/workload/workload.h).
  */
 #include <math.h>
 #include <stdio.h>
