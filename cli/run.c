@@ -466,6 +466,21 @@ static int build_jobs(struct run *r)
     return CPN_OK;
 }
 
+/* The network, with the scenario's transport profiles (the index is the profile id). */
+static int build_network(struct run *r)
+{
+    const struct cpn_scenario *scen = r->scen;
+    size_t n = scen->transports.len;
+    struct cpn_transport *profiles = malloc((n ? n : 1) * sizeof *profiles);
+    if (!profiles)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < n; i++)
+        profiles[i] = scen->transports.items[i].profile;
+    int rc = cpn_network_new(r->eng, scen->topo, scen->router, profiles, n, &r->net);
+    free(profiles);
+    return rc;
+}
+
 /* The scenario's <traffic> flows, replayed on the network. */
 static int build_traffic(struct run *r)
 {
@@ -476,15 +491,13 @@ static int build_traffic(struct run *r)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     for (size_t i = 0; i < n; i++) {
         const struct cpn_scen_flow *f = &scen->flows.items[i];
-        enum cpn_transport_kind kind = CPN_TRANSPORT_IDEAL;
-        cpn_transport_kind_parse(f->profile, &kind); /* the loader accepted the name */
         flows[i] = (struct cpn_traffic_flow){
             .src = f->src,
             .dst = f->dst,
             .size = f->size,
             .start = f->start,
             .path = f->path == CPN_NONE ? NULL : scen->paths.items[f->path].route,
-            .profile = kind,
+            .profile = f->transport,
             .weight = f->weight,
         };
     }
@@ -632,7 +645,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     else
         cpn_summary_observer(r->summary, &r->obs);
     struct cpn_run_info info;
-    if ((rc = cpn_network_new(r->eng, r->scen->topo, r->scen->router, &r->net)) != CPN_OK ||
+    if ((rc = build_network(r)) != CPN_OK ||
         (rc = build_jobs(r)) != CPN_OK || (rc = build_traffic(r)) != CPN_OK ||
         (rc = fill_run_info(r, argc, argv, &info)) != CPN_OK ||
         (rc = cpn_observe_begin(&r->obs, &info)) != CPN_OK ||

@@ -587,6 +587,7 @@ static const struct ld_handler {
     enum cpn_ld_phase phase;
     cpn_ld_handler_fn *fn;
 } ld_handlers[] = {
+    {"transport", CPN_LD_TRANSPORTS, cpn_ld_transport},
     {"simulation", CPN_LD_NODES, cpn_ld_simulation},
     {"node", CPN_LD_NODES, cpn_ld_node_collect},
     {"import", CPN_LD_IMPORT, cpn_ld_import},
@@ -654,6 +655,7 @@ void cpn_scen_free(struct cpn_scenario *s)
     cpn_topo_free(s->topo);
     cpn_array_release(&s->paths);
     cpn_array_release(&s->flows);
+    cpn_array_release(&s->transports);
     cpn_array_release(&s->files);
     cpn_array_release(&s->centers);
     cpn_array_release(&s->pools);
@@ -710,6 +712,7 @@ static int ld_run(const char *name, char *text, size_t len, int memory,
     s->until = 0;
     s->seed = 1;
     s->sample = 0;
+    s->fibre_delay = CPN_FIBRE_DELAY;
     s->scheduler.policy = CPN_SCEN_DEFAULT_POLICY;
     s->scheduler.awareness.mode = CPN_AWARENESS_ORACLE;
     L.diag = diag;
@@ -717,7 +720,8 @@ static int ld_run(const char *name, char *text, size_t len, int memory,
     L.policies = opt ? opt->policies : NULL;
     L.errors0 = errors0;
     if (!(s->file = strdup(name)) || !(s->strings = calloc(1, sizeof *s->strings)) ||
-        !(s->topo = cpn_topo_new()) || !(L.declared = cpn_topo_new()))
+        !(s->topo = cpn_topo_new()) || !(L.declared = cpn_topo_new()) ||
+        cpn_ld_transport_builtins(s) != CPN_OK)
         goto fail;
     rc = cpn_ld_schema_load(&L, &S);
     if (rc != CPN_OK)

@@ -98,6 +98,23 @@ struct cpn_scen_path {
     long line;                    /**< line in @c file */
 };
 
+/**
+ * A transport profile of the scenario: one of the built-ins (ideal, tcp, rdma-lossless,
+ * rdma-lossy, at the indices of their cpn_transport_kind) or a `<transport>` element.
+ */
+struct cpn_scen_transport {
+    const char *id;               /**< name by which flows, sources and `<simulation>` refer to it */
+    struct cpn_transport profile; /**< the profile (models/net/transport.h) */
+    const char *cc;               /**< congestion control: "reno" (tcp), "hpcc", "dcqcn" or
+                                       "none" (rdma), "" (ideal) (a static string) */
+    const char *file;             /**< file of the element (owned by the scenario); NULL for a
+                                       built-in */
+    long line;                    /**< line in @c file, 0 for a built-in */
+};
+
+/** Number of built-in transport profiles (indices 0 .. 3 of cpn_scenario.transports). */
+#define CPN_SCEN_BUILTIN_TRANSPORTS 4
+
 /** One flow of `<traffic>` (inline `<flow>` or a row of a `<flows>` CSV file). */
 struct cpn_scen_flow {
     const char *id;      /**< flow id, unique among flows (owned by the scenario) */
@@ -106,8 +123,8 @@ struct cpn_scen_flow {
     double size;         /**< bytes to move [B], >= 0 */
     double start;        /**< start time [s], >= 0 */
     uint32_t path;       /**< index into cpn_scenario.paths, or CPN_NONE for the shortest path */
-    const char *profile; /**< transport profile: "ideal" (default), "tcp", "rdma-lossless" or
-                              "rdma-lossy" (a static string) */
+    uint32_t transport;  /**< transport profile: index into cpn_scenario.transports (default
+                              0, ideal) */
     double weight;       /**< weight in weighted max-min sharing (unit-less, > 0; default 1) */
     const char *file;    /**< file that defines it: the scenario or the CSV file (owned by the
                               scenario) */
@@ -214,8 +231,14 @@ struct cpn_scenario {
     double until;    /**< simulated end time [s], > 0 */
     uint64_t seed;   /**< seed of all random streams */
     double sample;   /**< interval between time-series samples [s]; 0 = no sampling */
-    enum cpn_transport_kind transport; /**< transport profile of the jobs' transfers
-                                            (`<simulation transport>`, default ideal) */
+    double fibre_delay; /**< one-way fibre delay [s/m] (`<simulation fibre-delay>`, default
+                             CPN_FIBRE_DELAY) */
+    uint32_t transport; /**< default transport profile of the jobs' transfers: index into
+                             @c transports (`<simulation transport>`, default 0, ideal) */
+    CPN_ARRAY(struct cpn_scen_transport)
+    transports;                        /**< the profile table: the built-ins, then the
+                                            `<transport>`s in file order; the index is the
+                                            network's profile index (cpn_network_new()) */
     struct cpn_topo *topo;             /**< the network (owned) */
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
     CPN_ARRAY(struct cpn_scen_path) paths; /**< explicit paths, in file order */
@@ -283,6 +306,10 @@ void cpn_scen_free(struct cpn_scenario *s);
  * @return its index in s->paths, or CPN_NONE.  O(number of paths).
  */
 uint32_t cpn_scen_find_path(const struct cpn_scenario *s, const char *id);
+
+/** Return the index of the transport profile named @p id in s->transports, or CPN_NONE.
+ *  O(profiles). */
+uint32_t cpn_scen_find_transport(const struct cpn_scenario *s, const char *id);
 
 /** The schema scenarios/cpnsim.xsd, compiled in (generated scenarios/cpnsim_xsd.c). */
 extern const unsigned char cpn_scen_xsd[];

@@ -47,6 +47,7 @@ struct cpn_ld_file {
 
 /** Phases of the element walk: each handler runs in one phase, phases run in this order. */
 enum cpn_ld_phase {
+    CPN_LD_TRANSPORTS, /**< `<transport>` profiles (referred to by everything after) */
     CPN_LD_NODES,     /**< `<simulation>`; collect `<node>` elements (ids, coordinates) */
     CPN_LD_IMPORT,    /**< GraphML imports, with the collected nodes as coordinate overrides */
     CPN_LD_NODES_ADD, /**< add the collected nodes that no import defined */
@@ -219,6 +220,27 @@ cpn_ld_handler_fn cpn_ld_center;
 cpn_ld_handler_fn cpn_ld_scheduler;
 cpn_ld_handler_fn cpn_ld_generator;
 cpn_ld_handler_fn cpn_ld_wlog;
+cpn_ld_handler_fn cpn_ld_transport;
+
+/** Put the built-in transport profiles (ideal, tcp, rdma-lossless, rdma-lossy) first in the
+ *  scenario's profile table.  @return CPN_OK or CPN_ENOMEM. */
+int cpn_ld_transport_builtins(struct cpn_scenario *s);
+
+/**
+ * Resolve attribute @p attr of @p elem, a transport profile name, to its index.
+ * @return 1 when present and known (*out set), 0 when absent, -1 when unknown (reported with
+ *         the names of the profiles).
+ */
+int cpn_ld_transport_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, uint32_t *out);
+
+/**
+ * Check that transport @p transport can use @p route: a lossless profile that refuses lossy hops
+ * needs every hop flow-controlled.  A violation is reported at FILE:LINE, prefixed by @p what
+ * (e.g. `flow "x"`), naming the profile, the route's ends, the link and both remedies.
+ * @return CPN_OK (also when reported) or CPN_ENOMEM.
+ */
+int cpn_ld_transport_check_route(struct cpn_ld *L, const char *file, long line, const char *what,
+                                 uint32_t transport, const struct cpn_path *route);
 
 /**
  * Find a node id named by attribute @p attr of @p elem (@p id: the attribute value or one word

@@ -39,12 +39,14 @@ int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
     s->until = until;
     if (cpn_ld_quantity(L, elem, "sample", CPN_Q_TIME, &sample) >= 0)
         s->sample = sample;
-    const char *transport = cpn_ld_attr(elem, "transport");
-    if (transport && cpn_transport_kind_parse(transport, &s->transport) != CPN_OK)
-        cpn_ld_error(L, elem,
-                     "transport \"%s\" is unknown (use ideal, tcp, rdma-lossless or "
-                     "rdma-lossy)",
-                     transport); /* the schema already restricts it */
+    cpn_ld_transport_ref(L, elem, "transport", &s->transport);
+    double fibre = 0;
+    int r = cpn_ld_quantity(L, elem, "fibre-delay", CPN_Q_DELAY_PER_LENGTH, &fibre);
+    if (r == 1 && !(fibre > 0))
+        cpn_ld_error(L, elem, "fibre-delay \"%s\" is not positive (use e.g. \"4.9us/km\")",
+                     cpn_ld_attr(elem, "fibre-delay"));
+    else if (r == 1)
+        s->fibre_delay = fibre;
     const char *seed = cpn_ld_attr(elem, "seed");
     if (seed) {
         char *end;
@@ -163,6 +165,7 @@ int cpn_ld_import(struct cpn_ld *L, xmlNode *elem)
     }
     ok &= ld_kind(L, elem, &o.link.kind);
     ok &= ld_route_factor(L, elem, &o.link.route_factor);
+    o.link.fibre_delay = L->s->fibre_delay;
     o.drop_unplaced = ld_bool(elem, "drop-unplaced", 0);
     o.lookup = ld_lookup;
     o.lookup_ctx = L;
@@ -180,15 +183,22 @@ int cpn_ld_node_add(struct cpn_ld *L, xmlNode *elem)
     uint32_t d = cpn_topo_find_node(L->declared, id);
     if (d == CPN_NONE || L->declared_elem.items[d] != elem)
         return CPN_OK; /* bad or a duplicate: reported in CPN_LD_NODES */
-    if (cpn_topo_find_node(L->s->topo, id) != CPN_NONE)
-        return CPN_OK; /* an imported node: its coordinates came through ld_lookup() */
-    const struct cpn_node *n = cpn_topo_node(L->declared, d);
-    int rc = cpn_topo_add_node(L->s->topo, id, n->lat, n->lon, NULL);
-    if (rc == CPN_ESCENARIO) {
-        cpn_ld_error_model(L, elem);
-        return CPN_OK;
+    uint32_t index = cpn_topo_find_node(L->s->topo, id);
+    if (index == CPN_NONE) { /* not imported (an imported one got its coordinates already) */
+        const struct cpn_node *n = cpn_topo_node(L->declared, d);
+        int rc = cpn_topo_add_node(L->s->topo, id, n->lat, n->lon, &index);
+        if (rc == CPN_ESCENARIO) {
+            cpn_ld_error_model(L, elem);
+            return CPN_OK;
+        }
+        if (rc != CPN_OK)
+            return rc;
     }
-    return rc;
+    double delay;
+    if (cpn_ld_quantity(L, elem, "delay", CPN_Q_TIME, &delay) == 1 &&
+        cpn_topo_set_node_delay(L->s->topo, index, delay) == CPN_ESCENARIO)
+        cpn_ld_error_model(L, elem);
+    return CPN_OK;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -206,6 +216,26 @@ static int ld_node_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, const 
         return 0;
     }
     return 1;
+}
+
+/* Warn when a PFC link's buffer is below the headroom that line rate needs (reference §1.2):
+ * its lossless flows then share the lower rate of cpn_transport_segment_rate(). */
+static void ld_pfc_headroom(struct cpn_ld *L, xmlNode *elem, const struct cpn_link *l)
+{
+    if (l->flow_control != CPN_FC_PFC)
+        return;
+    struct cpn_hop h = {l->capacity, l->latency, l->loss, l->buffer, CPN_FC_PFC, (double)l->mtu};
+    double need = cpn_transport_pfc_headroom(l->capacity, l->latency, (double)l->mtu);
+    if (l->buffer >= need)
+        return;
+    double rate = cpn_transport_segment_rate(&h);
+    cpn_ld_warning(L, elem,
+                   "PFC buffer %.4g MB is below the headroom %.4g MB that %.4g Gbit/s needs over "
+                   "a one-way delay of %.4g ms (2 C d + 2 MTU + PFC frame + C x response "
+                   "delay); its lossless flows share %.4g Gbit/s of it (%.1f%% of the link) "
+                   "(give buffer=\"%.0fMB\" or more for line rate)",
+                   l->buffer / 1e6, need / 1e6, l->capacity * 8 / 1e9, l->latency * 1e3,
+                   rate * 8 / 1e9, 100 * rate / l->capacity, ceil(need / 1e6));
 }
 
 int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
@@ -241,7 +271,19 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
                      "the fibre length it is computed from)");
         ok = 0;
     }
+    int has_length = r == 1;
     ok &= ld_route_factor(L, elem, &spec.route_factor);
+    if ((has_length || has_latency) && cpn_ld_attr(elem, "route-factor")) {
+        cpn_ld_error(L, elem,
+                     "route-factor \"%s\" has no effect with %s (the route factor turns the "
+                     "great-circle distance between the end nodes into a fibre length; give "
+                     "either %s or route-factor)",
+                     cpn_ld_attr(elem, "route-factor"), has_length ? "length, the fibre length"
+                                                                   : "an explicit latency",
+                     has_length ? "length" : "latency");
+        ok = 0;
+    }
+    spec.fibre_delay = L->s->fibre_delay;
     if (cpn_ld_quantity(L, elem, "buffer", CPN_Q_SIZE, &spec.buffer) < 0)
         ok = 0;
     const char *loss = cpn_ld_attr(elem, "loss");
@@ -286,6 +328,7 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
     }
     if (rc != CPN_OK)
         return rc;
+    ld_pfc_headroom(L, elem, cpn_topo_link(L->s->topo, index));
     while (L->link_elem.len < index)
         if (cpn_array_push(&L->link_elem, NULL) != CPN_OK)
             return CPN_ENOMEM;

@@ -10,9 +10,6 @@
 #include "scenarios/load_impl.h"
 #include "sim/error.h"
 
-/* Transport profiles a flow may name (the schema lists the same); the first is the default. */
-static const char *const ld_profiles[] = {"ideal", "tcp", "rdma-lossless", "rdma-lossy"};
-
 /* The exact header line of a flows CSV file. */
 #define LD_CSV_HEADER "id,src,dst,bytes,start_time"
 
@@ -33,7 +30,7 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
                               .src = ld_flow_node(L, elem, "src"),
                               .dst = ld_flow_node(L, elem, "dst"),
                               .path = CPN_NONE,
-                              .profile = ld_profiles[0],
+                              .transport = 0,
                               .weight = 1,
                               .file = cpn_ld_file_name(elem),
                               .line = xmlGetLineNo(elem)};
@@ -61,20 +58,15 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
             ok = 0;
         }
     }
-    const char *profile = cpn_ld_attr(elem, "profile");
-    if (profile) {
-        size_t i = 0, n = sizeof ld_profiles / sizeof ld_profiles[0];
-        while (i < n && strcmp(profile, ld_profiles[i]) != 0)
-            i++;
-        if (i == n) {
-            cpn_ld_error(L, elem,
-                         "profile \"%s\" is not accepted (use ideal, tcp, rdma-lossless "
-                         "or rdma-lossy)",
-                         profile);
-            ok = 0;
-        } else
-            f.profile = ld_profiles[i];
-    }
+    /* transport= names the profile; profile= is its older name, still accepted. */
+    if (cpn_ld_attr(elem, "transport") && cpn_ld_attr(elem, "profile")) {
+        cpn_ld_error(L, elem,
+                     "transport and profile are both given (profile is the older name of "
+                     "transport: give transport only)");
+        ok = 0;
+    } else if (cpn_ld_transport_ref(L, elem, cpn_ld_attr(elem, "profile") ? "profile" : "transport",
+                                    &f.transport) < 0)
+        ok = 0;
     int r = cpn_ld_number(L, elem, "weight", 0, &f.weight);
     if (r < 0)
         ok = 0;
@@ -141,7 +133,8 @@ static int ld_csv_row(struct cpn_ld *L, const char *file, long line, char **fiel
 int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
 {
     const char *name = cpn_ld_attr(elem, "file");
-    if (!name)
+    uint32_t transport = 0;
+    if (!name || cpn_ld_transport_ref(L, elem, "transport", &transport) < 0)
         return CPN_OK;
     const char *file = cpn_ld_resolve(L, elem, name);
     if (!file)
@@ -191,7 +184,7 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
                                n == 1 ? "" : "s");
             else {
                 struct cpn_scen_flow f = {.path = CPN_NONE,
-                                          .profile = ld_profiles[0],
+                                          .transport = transport,
                                           .weight = 1,
                                           .file = file,
                                           .line = line};
@@ -261,8 +254,16 @@ static int ld_route_flows(struct cpn_ld *L)
         return CPN_ENOMEM;
     for (size_t i = 0; i < s->flows.len; i++) {
         const struct cpn_scen_flow *f = &s->flows.items[i];
+        char what[256];
+        snprintf(what, sizeof what, "flow \"%s\"", f->id);
         if (f->path != CPN_NONE) {
             const struct cpn_scen_path *p = &s->paths.items[f->path];
+            if (p->route && p->route->src == f->src && p->route->dst == f->dst) {
+                int rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport,
+                                                      p->route);
+                if (rc != CPN_OK)
+                    return rc;
+            }
             if (p->route && (p->route->src != f->src || p->route->dst != f->dst))
                 cpn_diag_error(L->diag, f->file, f->line,
                                "flow \"%s\": path \"%s\" goes from \"%s\" to \"%s\", not from "
@@ -281,6 +282,9 @@ static int ld_route_flows(struct cpn_ld *L)
                            "the links on the way are up)",
                            f->id, cpn_error_message());
         else if (rc != CPN_OK)
+            return rc;
+        else if ((rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport,
+                                                    route)) != CPN_OK)
             return rc;
     }
     return CPN_OK;

@@ -242,6 +242,8 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
     const char *data = cpn_ld_attr(elem, "data");
     if (data && (base->data_node = cpn_ld_node_ref(L, elem, "data", data)) == CPN_NONE)
         ok = 0;
+    if (cpn_ld_transport_ref(L, elem, "transport", &base->transport) < 0)
+        ok = 0;
     const char *accel = cpn_ld_attr(elem, "accelerator");
     if (accel) {
         base->pool_type = cpn_ld_names_find(&s->pool_types, accel);
@@ -868,9 +870,11 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
 /* ------------------------------------------------------------------------------------------ */
 /* Whole-workload checks                                                                       */
 
-/* Report every center that origin @p o cannot reach (all centers, or the fixed one). */
+/* Report every center that origin @p o cannot reach (all centers, or the fixed one), and the
+ * first route that a lossless transport of the source cannot use (*lossy set once reported). */
 static int ld_reach(struct cpn_ld *L, struct cpn_router *r, const char *what, const char *id,
-                    const char *file, long line, uint32_t o, uint32_t center)
+                    const char *file, long line, uint32_t o, uint32_t center, uint32_t transport,
+                    int *lossy)
 {
     const struct cpn_scenario *s = L->s;
     for (size_t c = 0; c < s->centers.len; c++) {
@@ -887,6 +891,15 @@ static int ld_reach(struct cpn_ld *L, struct cpn_router *r, const char *what, co
                            what, id, cs->id, cpn_error_message());
         else if (rc != CPN_OK)
             return rc;
+        if (rc == CPN_OK && !*lossy) {
+            char whatid[256];
+            unsigned e0 = L->diag->errors;
+            snprintf(whatid, sizeof whatid, "%s \"%s\"", what, id);
+            if ((rc = cpn_ld_transport_check_route(L, file, line, whatid, transport, route)) !=
+                CPN_OK)
+                return rc;
+            *lossy = L->diag->errors != e0;
+        }
     }
     return CPN_OK;
 }
@@ -907,6 +920,8 @@ static int ld_reach_all(struct cpn_ld *L)
         const char *file = g ? g->file : t->file;
         long line = g ? g->line : t->line;
         memset(seen, 0, nn);
+        int lossy = 0;
+        uint32_t transport = base->transport != CPN_NONE ? base->transport : s->transport;
         /* The origins (where results go) and the data node (where inputs come from). */
         size_t n = g ? (g->spec.n_origins ? g->spec.n_origins : 1)
                      : (t->spec.origins ? t->spec.log->njobs : 1);
@@ -917,7 +932,7 @@ static int ld_reach_all(struct cpn_ld *L)
             if (o == CPN_NONE || o >= nn || seen[o])
                 continue;
             seen[o] = 1;
-            rc = ld_reach(L, r, what, id, file, line, o, base->center);
+            rc = ld_reach(L, r, what, id, file, line, o, base->center, transport, &lossy);
         }
     }
     free(seen);

@@ -101,6 +101,8 @@ static const struct quantity_info quantities[CPN_Q_NQUANTITY] = {
                      "e.g. CNY/GPUh, USD/core-h, CNY/h"},
     [CPN_Q_ENERGY_PRICE] = {"energy price", "an", "currency/J",
                             "CUR/ENERGY with an ISO 4217 currency code, e.g. CNY/kWh"},
+    [CPN_Q_DELAY_PER_LENGTH] = {"delay per length", "a", "s/m",
+                                "TIME/LENGTH, e.g. us/km or ns/m"},
 };
 
 /* Mass units of carbon intensities [kg]. */
@@ -183,6 +185,17 @@ static double parse_carbon(const char *u, size_t n)
     size_t el = n - (size_t)(e - u);
     double energy = lookup(e, el, CPN_Q_ENERGY, NULL);
     return mass > 0 && energy > 0 ? mass / energy : 0;
+}
+
+/* Delay per length TIME/LENGTH -> factor [s/m], 0 when u is not one. */
+static double parse_delay_per_length(const char *u, size_t n)
+{
+    const char *slash = memchr(u, '/', n);
+    if (!slash || slash == u)
+        return 0;
+    double time = lookup(u, (size_t)(slash - u), CPN_Q_TIME, NULL);
+    double length = lookup(slash + 1, n - (size_t)(slash - u) - 1, CPN_Q_LENGTH, NULL);
+    return time > 0 && length > 0 ? time / length : 0;
 }
 
 /* Price CUR/DENOMINATOR: returns the quantity it is (CPN_Q_PRICE or CPN_Q_ENERGY_PRICE) and
@@ -386,6 +399,9 @@ static int no_unit(const struct parsed *p, enum cpn_quantity q, char *why, size_
     case CPN_Q_PRICE:
         snprintf(ex, sizeof ex, "\"%.*sCNY/GPUh\"", nl, num);
         break;
+    case CPN_Q_DELAY_PER_LENGTH:
+        snprintf(ex, sizeof ex, "\"%.*sus/km\"", nl, num);
+        break;
     case CPN_Q_ENERGY_PRICE:
     default:
         snprintf(ex, sizeof ex, "\"%.*sCNY/kWh\"", nl, num);
@@ -428,6 +444,9 @@ int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, do
     if (q == CPN_Q_CARBON) {
         factor = parse_carbon(p.unit, p.unit_len);
         found = factor > 0 ? q : CPN_Q_NQUANTITY;
+    } else if (q == CPN_Q_DELAY_PER_LENGTH) {
+        factor = parse_delay_per_length(p.unit, p.unit_len);
+        found = factor > 0 ? q : CPN_Q_NQUANTITY;
     } else if (is_price) {
         found = parse_price(p.unit, p.unit_len, &factor, cur, &bad_currency);
         if (found == q && bad_currency)
@@ -448,6 +467,8 @@ int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, do
         if (lookup(p.unit, p.unit_len, CPN_Q_NQUANTITY, &found) == 0) {
             if (parse_carbon(p.unit, p.unit_len) > 0)
                 found = CPN_Q_CARBON;
+            else if (parse_delay_per_length(p.unit, p.unit_len) > 0)
+                found = CPN_Q_DELAY_PER_LENGTH;
             else
                 found = parse_price(p.unit, p.unit_len, &f2, c2, &bc);
         }

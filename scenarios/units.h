@@ -55,6 +55,8 @@ enum cpn_quantity {
                              optional word of letters (GPU, core, node...), TIME one of s,
                              min, h, d ("1.8CNY/GPUh", "0.1USD/core-h", "5CNY/h") */
     CPN_Q_ENERGY_PRICE, /**< price of energy [currency/J]: CUR/ENERGY ("0.5CNY/kWh") */
+    CPN_Q_DELAY_PER_LENGTH, /**< propagation delay per length [s/m]: TIME/LENGTH with the units
+                                 above ("4.9us/km", "5ns/m") */
     CPN_Q_NQUANTITY     /**< number of quantities (not a quantity) */
 };
 

@@ -48,6 +48,7 @@ void cpn_job_spec_init(struct cpn_job_spec *spec)
     spec->pool_type = CPN_NONE;
     spec->data_node = CPN_NONE;
     spec->center = CPN_NONE;
+    spec->transport = CPN_NONE;
     spec->targets = 1;
     spec->target_kind = CPN_CENTER_NKINDS;
 }
@@ -326,7 +327,8 @@ static int transfer(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t
         .src = src,
         .dst = dst,
         .size = bytes,
-        .profile = jobs->cfg.profile,
+        .profile = job_at(jobs, slot)->s.transport != CPN_NONE ? job_at(jobs, slot)->s.transport
+                                                               : jobs->cfg.profile,
         .weight = 1,
         .done = on_flow_done,
         .ctx = jobs,

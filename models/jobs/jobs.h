@@ -177,6 +177,8 @@ struct cpn_job_spec {
                                  0 (default) = the policy's choice (1 without a policy) */
     uint32_t center;        /**< fixed center index (`<placement center=".."/>`); CPN_NONE
                                  (default) = the policy decides */
+    uint32_t transport;     /**< transport profile of its transfers: index into the network's
+                                 profile table; CPN_NONE (default) = cpn_jobs_config.profile */
     /* inference */
     double request_rate; /**< Poisson request rate [1/s], >= 0 (unused with a workload log) */
     double request_flop; /**< work of one request [FLOP], >= 0 (when no distribution) */
@@ -291,7 +293,8 @@ struct cpn_jobs_config {
     struct cpn_awareness_config awareness; /**< awareness mode (default oracle) */
     uint32_t n_paths;                      /**< paths described in the view's bandwidth (k of Yen),
                                                 1..CPN_NETWORK_MAX_PATHS; 0 = 1 */
-    enum cpn_transport_kind profile;     /**< transport profile of job transfers (default ideal) */
+    uint32_t profile; /**< transport profile of job transfers: index into the network's profile
+                           table (0 = ideal with the default table) */
     const uint32_t *node_region;         /**< region of every node (length node count), or NULL:
                                               region = node index; a center's region is its node's */
     const struct cpn_observer *observer; /**< observer (may be NULL) */

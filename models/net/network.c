@@ -9,56 +9,142 @@
 #include "sim/engine.h"
 #include "sim/error.h"
 
-#define N_PROFILES 4
+/* What a (path, profile) pair costs to compute once: the per-flow cap and the interned path of
+ * resources (the path's directed links, then its lossless segments and its eta resources). */
+struct path_profile {
+    double cap;     /* per-flow cap [B/s] */
+    uint32_t fpath; /* interned flow-model path */
+    uint8_t state;  /* 0 not computed yet, 1 computed */
+};
 
 struct cpn_network {
     struct cpn_engine *eng;
     const struct cpn_topo *topo;
     struct cpn_router *router;
     struct cpn_flownet *flows;
-    struct cpn_transport profiles[N_PROFILES];
-    CPN_ARRAY(double) caps;         /* [path id * N_PROFILES + profile]: cap [B/s], NaN = unknown */
-    CPN_ARRAY(struct cpn_hop) hops; /* workspace for cap computation */
+    struct cpn_transport *profiles; /* the profile table, length n_profiles */
+    uint32_t n_profiles;
+    CPN_ARRAY(struct path_profile) cache; /* [path id * n_profiles + profile] */
+    CPN_ARRAY(struct cpn_hop) hops;       /* workspace: the hops of a path */
+    CPN_ARRAY(uint32_t) rids;             /* workspace: the resources of a path */
+    uint32_t *segment;                    /* per directed link: its lossless segment resource,
+                                             or CPN_NONE (no flow control, or never tighter than
+                                             the link) */
+    double *etas;                         /* distinct eta < 1 of the profiles, ascending */
+    uint32_t n_etas;
+    uint32_t eta_base;                    /* resource of (eta k, dlink d): eta_base + k n + d */
     double *util_prev; /* per directed link: util integral at the previous sample [s] */
     double t_prev;     /* time of the previous sample [s] */
     size_t n_dlinks;
 };
 
+static struct cpn_hop hop_of(const struct cpn_link *l)
+{
+    return (struct cpn_hop){
+        .capacity = l->capacity,
+        .latency = l->latency,
+        .loss = l->loss,
+        .buffer = l->buffer,
+        .flowctl = l->flow_control,
+        .mtu = (double)l->mtu,
+    };
+}
+
+/* Index of @p eta in the sorted table, or n_etas. */
+static uint32_t eta_index(const struct cpn_network *net, double eta)
+{
+    for (uint32_t k = 0; k < net->n_etas; k++)
+        if (net->etas[k] == eta)
+            return k;
+    return net->n_etas;
+}
+
 int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct cpn_router *router,
+                    const struct cpn_transport *profiles, size_t n_profiles,
                     struct cpn_network **out)
 {
-    if (!eng || !topo || !router || !out)
+    if (!eng || !topo || !router || !out || (!profiles && n_profiles))
         return CPN_ERROR(CPN_EINVAL, "cpn_network_new: NULL argument");
     *out = NULL;
     struct cpn_network *net = calloc(1, sizeof *net);
-    double *capacity = NULL;
+    CPN_ARRAY(double) capacity = {0};
     int rc = CPN_ENOMEM;
     if (!net)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     net->eng = eng;
     net->topo = topo;
     net->router = router;
+    if (!profiles) {
+        n_profiles = CPN_TRANSPORT_RDMA_LOSSY + 1;
+        if (!(net->profiles = calloc(n_profiles, sizeof *net->profiles)))
+            goto fail;
+        for (size_t k = 0; k < n_profiles; k++)
+            cpn_transport_default((enum cpn_transport_kind)k, &net->profiles[k]);
+    } else {
+        if (n_profiles >= CPN_NONE || !(net->profiles = malloc(n_profiles * sizeof *profiles)))
+            goto fail;
+        memcpy(net->profiles, profiles, n_profiles * sizeof *profiles);
+    }
+    net->n_profiles = (uint32_t)n_profiles;
+    net->etas = malloc((n_profiles ? n_profiles : 1) * sizeof *net->etas);
+    if (!net->etas)
+        goto fail;
+    for (size_t k = 0; k < n_profiles; k++) { /* distinct eta < 1, ascending (insertion) */
+        double e = net->profiles[k].eta;
+        if (!(e > 0 && e <= 1)) {
+            rc = CPN_ERROR(CPN_EINVAL, "network: profile %zu: eta %g is outside (0, 1]", k, e);
+            goto fail;
+        }
+        if (e == 1 || eta_index(net, e) < net->n_etas)
+            continue;
+        uint32_t i = net->n_etas++;
+        for (; i > 0 && net->etas[i - 1] > e; i--)
+            net->etas[i] = net->etas[i - 1];
+        net->etas[i] = e;
+    }
     uint32_t n_links = cpn_topo_link_count(topo);
     net->n_dlinks = 2 * (size_t)n_links;
-    capacity = malloc((net->n_dlinks ? net->n_dlinks : 1) * sizeof *capacity);
     net->util_prev = calloc(net->n_dlinks ? net->n_dlinks : 1, sizeof *net->util_prev);
-    if (!capacity || !net->util_prev)
+    net->segment = malloc((net->n_dlinks ? net->n_dlinks : 1) * sizeof *net->segment);
+    if (!net->util_prev || !net->segment ||
+        cpn_array_reserve(&capacity, net->n_dlinks * (1 + net->n_etas) + 1) != CPN_OK)
         goto fail;
+    capacity.len = net->n_dlinks;
     for (uint32_t l = 0; l < n_links; l++) {
         const struct cpn_link *link = cpn_topo_link(topo, l);
         double c = link->up ? link->capacity : 0.0;
-        capacity[cpn_topo_dlink(l, 0)] = c;
-        capacity[cpn_topo_dlink(l, 1)] = c;
+        capacity.items[cpn_topo_dlink(l, 0)] = c;
+        capacity.items[cpn_topo_dlink(l, 1)] = c;
     }
-    if ((rc = cpn_flownet_new(eng, net->n_dlinks, capacity, &net->flows)) != CPN_OK)
+    /* Lossless segments: one resource per direction of a flow-controlled link whose buffer
+     * bounds the lossless flows below the link's capacity (otherwise the link binds first). */
+    for (uint32_t l = 0; l < n_links; l++) {
+        const struct cpn_link *link = cpn_topo_link(topo, l);
+        struct cpn_hop h = hop_of(link);
+        double rate = cpn_transport_segment_rate(&h);
+        for (unsigned dir = 0; dir < 2; dir++) {
+            uint32_t d = cpn_topo_dlink(l, dir);
+            net->segment[d] = CPN_NONE;
+            if (!(rate < link->capacity))
+                continue;
+            net->segment[d] = (uint32_t)capacity.len;
+            if (cpn_array_push(&capacity, link->up ? rate : 0.0) != CPN_OK)
+                goto fail;
+        }
+    }
+    /* eta resources: eta x C of every directed link, per distinct eta < 1. */
+    net->eta_base = (uint32_t)capacity.len;
+    for (uint32_t k = 0; k < net->n_etas; k++)
+        for (size_t d = 0; d < net->n_dlinks; d++)
+            if (cpn_array_push(&capacity, net->etas[k] * capacity.items[d]) != CPN_OK)
+                goto fail;
+    if ((rc = cpn_flownet_new(eng, capacity.len, capacity.items, &net->flows)) != CPN_OK)
         goto fail;
-    for (int k = 0; k < N_PROFILES; k++)
-        cpn_transport_default((enum cpn_transport_kind)k, &net->profiles[k]);
-    free(capacity);
+    cpn_array_release(&capacity);
     *out = net;
     return CPN_OK;
 fail:
-    free(capacity);
+    cpn_array_release(&capacity);
     cpn_network_free(net);
     return rc == CPN_ENOMEM ? CPN_ERROR(CPN_ENOMEM, NULL) : rc;
 }
@@ -68,8 +154,12 @@ void cpn_network_free(struct cpn_network *net)
     if (!net)
         return;
     cpn_flownet_free(net->flows);
-    cpn_array_release(&net->caps);
+    cpn_array_release(&net->cache);
     cpn_array_release(&net->hops);
+    cpn_array_release(&net->rids);
+    free(net->profiles);
+    free(net->etas);
+    free(net->segment);
     free(net->util_prev);
     free(net);
 }
@@ -79,58 +169,105 @@ struct cpn_flownet *cpn_network_flows(struct cpn_network *net)
     return net->flows;
 }
 
-int cpn_network_set_profile(struct cpn_network *net, const struct cpn_transport *profile)
+const struct cpn_transport *cpn_network_profile(const struct cpn_network *net, uint32_t profile)
 {
-    if (!net || !profile || (int)profile->kind < 0 || (int)profile->kind >= N_PROFILES)
-        return CPN_ERROR(CPN_EINVAL, "cpn_network_set_profile: NULL argument or unknown kind");
-    net->profiles[profile->kind] = *profile;
-    for (size_t i = (size_t)profile->kind; i < net->caps.len; i += N_PROFILES)
-        net->caps.items[i] = NAN; /* recompute lazily */
+    return net && profile < net->n_profiles ? &net->profiles[profile] : NULL;
+}
+
+/* Fill the hop workspace from @p path. */
+static int path_hops(struct cpn_network *net, const struct cpn_path *path)
+{
+    if (cpn_array_reserve(&net->hops, path->hops) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (uint32_t h = 0; h < path->hops; h++)
+        net->hops.items[h] =
+            hop_of(cpn_topo_link(net->topo, cpn_topo_dlink_link(path->dlinks[h])));
     return CPN_OK;
 }
 
-int cpn_network_cap(struct cpn_network *net, const struct cpn_path *path,
-                    enum cpn_transport_kind profile, double *cap)
+int cpn_network_path_terms(struct cpn_network *net, const struct cpn_path *path, uint32_t profile,
+                           struct cpn_transport_terms *terms)
 {
-    if (!net || !path || !cap || (int)profile < 0 || (int)profile >= N_PROFILES ||
+    if (!net || !path || !terms || profile >= net->n_profiles ||
         cpn_route_path(net->router, path->id) != path)
-        return CPN_ERROR(CPN_EINVAL, "cpn_network_cap: bad argument");
-    if (profile == CPN_TRANSPORT_IDEAL || path->hops == 0) {
-        *cap = INFINITY;
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_path_terms: bad argument");
+    if (path->hops == 0) {
+        *terms = (struct cpn_transport_terms){INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
+                                              INFINITY, 0,        0,        INFINITY, INFINITY,
+                                              0};
         return CPN_OK;
     }
-    size_t slot = (size_t)path->id * N_PROFILES + (size_t)profile;
-    if (slot >= net->caps.len) {
-        size_t old = net->caps.len;
-        if (cpn_array_reserve(&net->caps, slot + 1) != CPN_OK)
-            return CPN_ERROR(CPN_ENOMEM, NULL);
-        for (size_t i = old; i < net->caps.cap; i++)
-            net->caps.items[i] = NAN;
-        net->caps.len = net->caps.cap;
+    int rc = path_hops(net, path);
+    double cap;
+    /* The hops hold half of each end node's equipment delay; the RTT pays the other halves. */
+    struct cpn_transport t = net->profiles[profile];
+    t.rtt_extra += cpn_topo_node(net->topo, path->src)->delay +
+                   cpn_topo_node(net->topo, path->dst)->delay;
+    if (rc == CPN_OK)
+        rc = cpn_transport_cap(&t, net->hops.items, path->hops, &cap, terms);
+    if (rc == CPN_ESCENARIO) {
+        size_t i = cpn_transport_lossy_hop(net->hops.items, path->hops);
+        const struct cpn_link *l = cpn_topo_link(net->topo, cpn_topo_dlink_link(path->dlinks[i]));
+        return CPN_ERROR(CPN_ESCENARIO,
+                         "a lossless transport from \"%s\" to \"%s\" crosses link \"%s\", which has "
+                         "no flow control (give it flow-control=\"pfc\" or \"credit\", or let the "
+                         "transport run over lossy hops with lossy-hops=\"go-back-n\")",
+                         cpn_topo_node(net->topo, path->src)->id,
+                         cpn_topo_node(net->topo, path->dst)->id, l->id);
     }
-    if (isnan(net->caps.items[slot])) {
-        if (cpn_array_reserve(&net->hops, path->hops) != CPN_OK)
+    return rc;
+}
+
+/* The cached (cap, interned resource path) of @p path under @p profile. */
+static int path_profile(struct cpn_network *net, const struct cpn_path *path, uint32_t profile,
+                        const struct path_profile **out)
+{
+    size_t slot = (size_t)path->id * net->n_profiles + profile;
+    if (slot >= net->cache.len) {
+        size_t old = net->cache.len;
+        if (cpn_array_reserve(&net->cache, slot + 1) != CPN_OK)
             return CPN_ERROR(CPN_ENOMEM, NULL);
-        for (uint32_t h = 0; h < path->hops; h++) {
-            const struct cpn_link *l =
-                cpn_topo_link(net->topo, cpn_topo_dlink_link(path->dlinks[h]));
-            net->hops.items[h] = (struct cpn_hop){
-                .capacity = l->capacity,
-                .latency = l->latency,
-                .loss = l->loss,
-                .buffer = l->buffer,
-                .flowctl = l->flow_control,
-                .mtu = (double)l->mtu,
-            };
-        }
-        double c;
-        int rc = cpn_transport_cap(&net->profiles[profile], net->hops.items, path->hops, &c, NULL);
+        memset(net->cache.items + old, 0, (net->cache.cap - old) * sizeof *net->cache.items);
+        net->cache.len = net->cache.cap;
+    }
+    struct path_profile *pp = &net->cache.items[slot];
+    if (!pp->state) {
+        struct cpn_transport_terms x;
+        int rc = cpn_network_path_terms(net, path, profile, &x);
         if (rc != CPN_OK)
             return rc;
-        net->caps.items[slot] = c;
+        const struct cpn_transport *t = &net->profiles[profile];
+        uint32_t k = t->eta < 1 ? eta_index(net, t->eta) : net->n_etas;
+        size_t n = path->hops;
+        if (cpn_array_reserve(&net->rids, 3 * n + 1) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        memcpy(net->rids.items, path->dlinks, n * sizeof *path->dlinks);
+        for (uint32_t h = 0; x.lossless && h < path->hops; h++)
+            if (net->segment[path->dlinks[h]] != CPN_NONE)
+                net->rids.items[n++] = net->segment[path->dlinks[h]];
+        for (uint32_t h = 0; k < net->n_etas && h < path->hops; h++)
+            net->rids.items[n++] =
+                net->eta_base + k * (uint32_t)net->n_dlinks + path->dlinks[h];
+        if ((rc = cpn_flownet_path(net->flows, net->rids.items, n, &pp->fpath)) != CPN_OK)
+            return rc;
+        pp->cap = path->hops == 0 ? INFINITY : x.cap;
+        pp->state = 1;
     }
-    *cap = net->caps.items[slot];
+    *out = pp;
     return CPN_OK;
+}
+
+int cpn_network_cap(struct cpn_network *net, const struct cpn_path *path, uint32_t profile,
+                    double *cap)
+{
+    if (!net || !path || !cap || profile >= net->n_profiles ||
+        cpn_route_path(net->router, path->id) != path)
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_cap: bad argument");
+    const struct path_profile *pp;
+    int rc = path_profile(net, path, profile, &pp);
+    if (rc == CPN_OK)
+        *cap = pp->cap;
+    return rc;
 }
 
 static int resolve_path(struct cpn_network *net, const struct cpn_transfer *t,
@@ -153,24 +290,27 @@ static int resolve_path(struct cpn_network *net, const struct cpn_transfer *t,
 static int start_on_path(struct cpn_network *net, const struct cpn_transfer *t,
                          const struct cpn_path *path, double size, cpn_flowh *out)
 {
+    if (t->profile >= net->n_profiles)
+        return CPN_ERROR(CPN_EINVAL, "transfer: profile %u unknown (%u profiles)", t->profile,
+                         net->n_profiles);
+    const struct path_profile *pp;
+    int rc = path_profile(net, path, t->profile, &pp);
+    if (rc != CPN_OK)
+        return rc;
     struct cpn_flow_spec spec = {
         .src = t->src,
         .dst = t->dst,
         .size = size,
-        .hops = path->dlinks,
-        .n_hops = path->hops,
         .latency = path->latency,
         .weight = t->weight,
+        .cap = pp->cap,
         .done = t->done,
         .ctx = t->ctx,
         .id = t->id,
     };
-    int rc = cpn_network_cap(net, path, t->profile, &spec.cap);
-    if (rc != CPN_OK)
-        return rc;
     if (path->hops == 0 && isinf(spec.cap))
         spec.cap = 1e300; /* src == dst: nothing to cross; the flow completes when it joins */
-    return cpn_flow_start(net->flows, &spec, out);
+    return cpn_flow_start_path(net->flows, pp->fpath, &spec, out);
 }
 
 int cpn_network_transfer(struct cpn_network *net, const struct cpn_transfer *t, cpn_flowh *out)

@@ -4,9 +4,16 @@
  *        flows, behind one "transfer these bytes from A to B" call.
  *
  * A transfer picks its path (an explicit path, or the shortest path by latency from
- * models/net/route.h), computes its per-flow cap from the path's hops and the transport profile
- * (models/net/transport.h; cached per (path, profile)), and starts a fluid flow (models/net/flow.h)
- * on the directed links of the path, resource id d = 2 x link + direction (models/net/topology.h).
+ * models/net/route.h), computes its per-flow cap from the path's hops and its transport profile
+ * (models/net/transport.h), and starts a fluid flow (models/net/flow.h) over the path's
+ * resources; both are computed once per (path, profile) and cached.  Resources of the flow model:
+ * - directed links, id d = 2 x link + direction (models/net/topology.h), ids 0 .. 2L-1;
+ * - lossless segments: one per direction of a pfc or credit link whose
+ *   cpn_transport_segment_rate() is below the link's capacity, crossed by the lossless flows
+ *   only (so that the buffer bounds their aggregate, not each flow's rate);
+ * - eta resources: for every distinct eta < 1 among the profiles, eta x C of every directed
+ *   link, crossed by the flows of the profiles with that eta (so that they share eta x C).
+ * Flows that use none of these cross only their links: the extra resources cost them nothing.
  * A multipath transfer splits its bytes over the k shortest simple paths (Yen) in proportion to the
  * rates they currently offer (cpn_flownet_path_offer) or to given ratios.
  *
@@ -36,7 +43,8 @@ struct cpn_transfer {
     uint32_t dst;                    /**< destination node index (== src: completes at once) */
     double size;                     /**< bytes [B], finite, >= 0 */
     const struct cpn_path *path;     /**< explicit path from src to dst, or NULL: shortest */
-    enum cpn_transport_kind profile; /**< transport profile (CPN_TRANSPORT_IDEAL: no cap) */
+    uint32_t profile;                /**< index into the network's profile table (with the
+                                          default table, the cpn_transport_kind: 0 = ideal) */
     double weight;                   /**< max-min weight, > 0 (1 for plain max-min) */
     cpn_flow_done_fn *done;          /**< completion callback (may be NULL) */
     void *ctx;                       /**< passed to @c done (borrowed) */
@@ -48,11 +56,16 @@ struct cpn_transfer {
  * @param eng engine (borrowed; outlives the network).
  * @param topo topology (borrowed; outlives the network; its links' capacities are read now).
  * @param router router over @p topo (borrowed; outlives the network).
+ * @param profiles the transport profiles transfers name by index, length n_profiles (copied);
+ *        NULL for the default table: cpn_transport_default() of each cpn_transport_kind, in
+ *        enum order (index = kind).
  * @param out receives the network (caller frees with cpn_network_free()).
- * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ENOMEM.  O(links).
- *         Links that are down get capacity 0 (flows crossing them stall).
+ * @return CPN_OK; CPN_EINVAL for NULL arguments or a profile whose eta is outside (0, 1];
+ *         CPN_ENOMEM.  O(links x (1 + distinct etas)).  Links that are down get capacity 0
+ *         (flows crossing them stall).
  */
 int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct cpn_router *router,
+                    const struct cpn_transport *profiles, size_t n_profiles,
                     struct cpn_network **out);
 
 /** Free the network and its flows (no callbacks); accepts NULL. */
@@ -61,24 +74,35 @@ void cpn_network_free(struct cpn_network *net);
 /** The fluid flow model underneath (borrowed; lives as long as the network). */
 struct cpn_flownet *cpn_network_flows(struct cpn_network *net);
 
-/** Set the defaults of a profile (NIC rate, window, ...) used by later transfers. */
-int cpn_network_set_profile(struct cpn_network *net, const struct cpn_transport *profile);
+/** Profile @p profile of the table, or NULL for an index out of range (borrowed). */
+const struct cpn_transport *cpn_network_profile(const struct cpn_network *net, uint32_t profile);
 
 /**
- * Compute the transport cap of @p profile on @p path.
+ * Compute the per-flow transport cap of profile @p profile on @p path.
  * @param cap receives the cap [B/s] (INFINITY when nothing binds or the path is empty).
- * @return CPN_OK; CPN_EINVAL for NULL arguments or a path not from this network's router.
+ * @return CPN_OK; CPN_EINVAL for NULL arguments, an unknown profile or a path not from this
+ *         network's router; CPN_ESCENARIO when a lossless profile that refuses lossy hops meets
+ *         a hop without flow control (the message names the link and both remedies).
  *         O(hops) the first time per (path, profile), O(1) afterwards (cached).
  */
-int cpn_network_cap(struct cpn_network *net, const struct cpn_path *path,
-                    enum cpn_transport_kind profile, double *cap);
+int cpn_network_cap(struct cpn_network *net, const struct cpn_path *path, uint32_t profile,
+                    double *cap);
+
+/**
+ * Break the transport limits of profile @p profile on @p path down (models/net/transport.h):
+ * per-flow terms, the shared segment and eta limits, the RTT and the path loss.
+ * @return as cpn_network_cap().  O(hops), not cached.
+ */
+int cpn_network_path_terms(struct cpn_network *net, const struct cpn_path *path, uint32_t profile,
+                           struct cpn_transport_terms *terms);
 
 /**
  * Start a transfer now.
  * @param out receives the flow handle (may be NULL).
  * @return CPN_OK; CPN_EUNREACH when no path joins src and dst (message names both nodes);
- *         CPN_EINVAL for a bad size or weight, an unknown node, or a path whose ends are not
- *         src and dst; CPN_ENOMEM.  Side effects: starts a flow (schedules its events).
+ *         CPN_EINVAL for a bad size or weight, an unknown node or profile, or a path whose ends
+ *         are not src and dst; CPN_ESCENARIO as cpn_network_cap(); CPN_ENOMEM.  Side effects:
+ *         starts a flow (schedules its events).
  */
 int cpn_network_transfer(struct cpn_network *net, const struct cpn_transfer *t, cpn_flowh *out);
 

@@ -281,7 +281,10 @@ static int intern(struct cpn_router *r, uint32_t src, uint32_t dst, const uint32
     p->src = src;
     p->dst = dst;
     p->hops = hops;
+    /* The links hold half of each end node's equipment delay; the path's two ends add theirs. */
     p->latency = sum_latency(r->topo, dlinks, hops);
+    if (hops)
+        p->latency += (cpn_topo_node(r->topo, src)->delay + cpn_topo_node(r->topo, dst)->delay) / 2;
     if (hops)
         memcpy(p->dlinks, dlinks, hops * sizeof *dlinks);
     r->paths.items[r->paths.len++] = p;

@@ -57,7 +57,9 @@ struct cpn_path {
     uint32_t src;      /**< source node index */
     uint32_t dst;      /**< destination node index */
     uint32_t hops;     /**< number of directed links (0 when src == dst) */
-    double latency;    /**< one-way latency [s]: sum of the links' latencies */
+    double latency;    /**< one-way latency [s]: sum of the links' latencies, plus half of
+                            each end node's equipment delay (the links hold the rest; see
+                            cpn_topo_set_node_delay()) */
     uint32_t dlinks[]; /**< directed link ids, @c hops of them, from src to dst */
 };
 

@@ -124,6 +124,7 @@ void cpn_link_spec_init(struct cpn_link_spec *s)
     s->latency = NAN;
     s->length = NAN;
     s->route_factor = CPN_ROUTE_FACTOR;
+    s->fibre_delay = CPN_FIBRE_DELAY;
     s->buffer = 0;
     s->loss = 0;
     s->flow_control = CPN_FC_NONE;
@@ -236,6 +237,11 @@ static int check_link_spec(const struct cpn_topo *t, const struct cpn_link_spec 
                          "link \"%s\": route factor %g is below 1 or not finite (fibre is never "
                          "shorter than the great circle; use e.g. 1.5)",
                          id, s->route_factor);
+    if (!(s->fibre_delay > 0) || !isfinite(s->fibre_delay))
+        return CPN_ERROR(CPN_ESCENARIO,
+                         "link \"%s\": fibre delay %g s/m is not a positive finite delay per "
+                         "length (use e.g. 4.9 us/km)",
+                         id, s->fibre_delay);
     if (!(s->loss >= 0.0 && s->loss < 1.0))
         return CPN_ERROR(CPN_ESCENARIO, "link \"%s\": loss rate %g is outside [0, 1)", id, s->loss);
     if (s->mtu == 0)
@@ -263,8 +269,9 @@ int cpn_topo_add_link(struct cpn_topo *t, const struct cpn_link_spec *spec, uint
                                  spec->id, na->has_coords ? nb->id : na->id);
             length = cpn_topo_great_circle(na->lat, na->lon, nb->lat, nb->lon) * spec->route_factor;
         }
-        latency = length * CPN_FIBRE_DELAY;
+        latency = length * spec->fibre_delay;
     }
+    latency += (t->nodes.items[a].delay + t->nodes.items[b].delay) / 2;
 
     if (t->links.len >= CPN_NONE / 2 - 1)
         return CPN_ERROR(CPN_ENOMEM, "too many links");
@@ -315,6 +322,24 @@ int cpn_topo_set_node_coords(struct cpn_topo *t, uint32_t node, double lat, doub
     n->has_coords = !isnan(lat);
     n->lat = lat;
     n->lon = lon;
+    return CPN_OK;
+}
+
+int cpn_topo_set_node_delay(struct cpn_topo *t, uint32_t node, double delay)
+{
+    if (!t || node >= t->nodes.len)
+        return CPN_ERROR(CPN_EINVAL, "cpn_topo_set_node_delay: no node %u", (unsigned)node);
+    struct cpn_node *n = &t->nodes.items[node];
+    if (!(delay >= 0) || !isfinite(delay))
+        return CPN_ERROR(CPN_ESCENARIO,
+                         "node \"%s\": delay %g s is not a finite time >= 0 (use e.g. \"0.5ms\")",
+                         n->id, delay);
+    double change = (delay - n->delay) / 2;
+    n->delay = delay;
+    const cpn_u32_array *out = &t->out.items[node];
+    for (size_t i = 0; i < out->len; i++)
+        t->links.items[cpn_topo_dlink_link(out->items[i])].latency += change;
+    t->version++;
     return CPN_OK;
 }
 

@@ -75,6 +75,9 @@ struct cpn_node {
     double lat;     /**< latitude [degree], -90..90; NaN when has_coords is 0 */
     double lon;     /**< longitude [degree], -180..180; NaN when has_coords is 0 */
     int has_coords; /**< nonzero when lat/lon are set */
+    double delay;   /**< equipment delay of the node (routers, OTN/ROADM equipment) [s], >= 0,
+                         paid once by every path through or from or to the node (see
+                         cpn_topo_set_node_delay()) */
 };
 
 /** A full-duplex link.  Read-only for users (cpn_topo_link()); change it through the API. */
@@ -111,6 +114,9 @@ struct cpn_link_spec {
     double route_factor;                /**< fibre/great-circle ratio, >= 1, used only when
                                              the latency comes from coordinates; default
                                              CPN_ROUTE_FACTOR */
+    double fibre_delay;                 /**< one-way fibre delay [s/m], > 0, used when the
+                                             latency comes from a length or coordinates;
+                                             default CPN_FIBRE_DELAY */
     double buffer;                      /**< per direction [B], >= 0; default 0 = not given */
     double loss;                        /**< loss probability in [0, 1); default 0 */
     enum cpn_flow_control flow_control; /**< default CPN_FC_NONE */
@@ -162,7 +168,8 @@ int cpn_topo_add_node(struct cpn_topo *t, const char *id, double lat, double lon
  *   coordinates are available (`link "x": no latency, length or endpoint coordinates`);
  *   CPN_ENOMEM; CPN_EINVAL when an argument is NULL.  O(1) amortised.
  * Sources of the derived latency: see CPN_FIBRE_DELAY, CPN_ROUTE_FACTOR,
- * cpn_topo_great_circle().
+ * cpn_topo_great_circle().  The link's latency also holds half of each end node's equipment
+ * delay (cpn_topo_set_node_delay()).  A fibre delay that is not > 0 is CPN_ESCENARIO.
  */
 int cpn_topo_add_link(struct cpn_topo *t, const struct cpn_link_spec *spec, uint32_t *out);
 
@@ -174,6 +181,19 @@ int cpn_topo_add_link(struct cpn_topo *t, const struct cpn_link_spec *spec, uint
  * @return CPN_OK; CPN_ESCENARIO for out-of-range coordinates; CPN_EINVAL for a bad index.
  */
 int cpn_topo_set_node_coords(struct cpn_topo *t, uint32_t node, double lat, double lon);
+
+/**
+ * Set a node's equipment delay (routers, OTN and ROADM equipment on the way) [s].  A path of
+ * nodes n0 .. nk pays every node's delay once: each link carries half of each end's delay in
+ * its latency (so routes by latency see them, links added later included) and the router adds
+ * the halves of the path's two ends (models/net/route.h).  Source: the field RTT of 33 ms over
+ * ~3000 km of fibre (29.4 ms at 4.9 us/km) is fibre plus equipment (reference §2.4, §6.1).
+ * Increments the topology version.
+ * @param delay [s], finite, >= 0.
+ * @return CPN_OK; CPN_ESCENARIO for a negative or non-finite delay; CPN_EINVAL for a bad index.
+ *         O(degree of the node).
+ */
+int cpn_topo_set_node_delay(struct cpn_topo *t, uint32_t node, double delay);
 
 /**
  * Bring a link up or down.  When the state changes, increments the topology version so that

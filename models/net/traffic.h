@@ -28,7 +28,7 @@ struct cpn_traffic_flow {
     double size;                     /**< bytes [B], >= 0 */
     double start;                    /**< start time [s], >= 0 */
     const struct cpn_path *path;     /**< explicit path (borrowed from the router) or NULL */
-    enum cpn_transport_kind profile; /**< transport profile */
+    uint32_t profile; /**< transport profile: index into the network's profile table */
     double weight;                   /**< max-min weight, > 0 */
 };
 

@@ -19,7 +19,8 @@ int cpn_transport_default(enum cpn_transport_kind kind, struct cpn_transport *t)
 {
     if (!t)
         return CPN_ERROR(CPN_EINVAL, "transport: NULL profile");
-    *t = (struct cpn_transport){kind, INFINITY, INFINITY, INFINITY, INFINITY, 1.0, 0.0};
+    *t = (struct cpn_transport){kind,     INFINITY, INFINITY, INFINITY, INFINITY,
+                                1.0,      0.0,      CPN_LOSSY_REFUSE};
     switch (kind) {
     case CPN_TRANSPORT_IDEAL:
         return CPN_OK;
@@ -77,7 +78,30 @@ double cpn_transport_gbn_efficiency(double loss, double window_packets)
 
 double cpn_transport_pfc_headroom(double capacity, double latency, double mtu)
 {
-    return 2 * capacity * latency + 2 * mtu;
+    return 2 * capacity * latency + 2 * mtu + CPN_PFC_FRAME + capacity * CPN_PFC_RESPONSE;
+}
+
+double cpn_transport_segment_rate(const struct cpn_hop *hop)
+{
+    switch (hop->flowctl) {
+    case CPN_FC_CREDIT:
+        return cpn_transport_window_cap(hop->buffer, 2 * hop->latency);
+    case CPN_FC_PFC:
+        return fmax(hop->buffer - 2 * hop->mtu - CPN_PFC_FRAME, 0) /
+               (2 * hop->latency + CPN_PFC_RESPONSE);
+    case CPN_FC_NONE:
+    case CPN_FC_NMODES:
+        break;
+    }
+    return INFINITY;
+}
+
+size_t cpn_transport_lossy_hop(const struct cpn_hop *hops, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (hops[i].flowctl == CPN_FC_NONE)
+            return i;
+    return n;
 }
 
 double cpn_transport_path_loss(const struct cpn_hop *hops, size_t n)
@@ -106,6 +130,10 @@ int cpn_transport_cap(const struct cpn_transport *t, const struct cpn_hop *hops,
         !isfinite(t->rtt_extra))
         return CPN_ERROR(CPN_EINVAL, "transport: profile field out of range (rates, window, MSS "
                                      "and packet > 0; eta in (0, 1]; rtt_extra finite >= 0)");
+    if (t->kind < CPN_TRANSPORT_IDEAL || t->kind > CPN_TRANSPORT_RDMA_LOSSY ||
+        (t->lossy_hops != CPN_LOSSY_REFUSE && t->lossy_hops != CPN_LOSSY_GO_BACK_N))
+        return CPN_ERROR(CPN_EINVAL, "transport: unknown profile kind %d or lossy-hop rule %d",
+                         (int)t->kind, (int)t->lossy_hops);
     double one_way = 0, cmin = INFINITY, segments = INFINITY;
     for (size_t i = 0; i < n; i++) {
         const struct cpn_hop *h = &hops[i];
@@ -118,28 +146,22 @@ int cpn_transport_cap(const struct cpn_transport *t, const struct cpn_hop *hops,
                              i);
         one_way += h->latency;
         cmin = fmin(cmin, h->capacity);
-        if (h->flowctl != CPN_FC_NONE) {
-            double usable = h->buffer;
-            if (h->flowctl == CPN_FC_PFC)
-                usable = fmax(h->buffer - 2 * h->mtu, 0);
-            segments = fmin(segments, cpn_transport_window_cap(usable, 2 * h->latency));
-        }
+        segments = fmin(segments, cpn_transport_segment_rate(h));
     }
-    struct cpn_transport_terms x = {INFINITY,
-                                    INFINITY,
-                                    INFINITY,
-                                    INFINITY,
-                                    INFINITY,
-                                    INFINITY,
-                                    2 * one_way + t->rtt_extra,
-                                    cpn_transport_path_loss(hops, n),
-                                    INFINITY};
-    if (t->kind != CPN_TRANSPORT_IDEAL) {
+    struct cpn_transport_terms x = {.nic = INFINITY,
+                                    .window = INFINITY,
+                                    .mathis = INFINITY,
+                                    .gbn = INFINITY,
+                                    .segments = INFINITY,
+                                    .eta = INFINITY,
+                                    .rtt = 2 * one_way + t->rtt_extra,
+                                    .loss = cpn_transport_path_loss(hops, n)};
+    if (t->kind != CPN_TRANSPORT_IDEAL)
         x.nic = t->nic_rate;
+    if (t->kind != CPN_TRANSPORT_IDEAL)
         x.window = cpn_transport_window_cap(t->window, x.rtt);
-        if (t->eta < 1)
-            x.eta = t->eta * cmin;
-    }
+    if (t->eta < 1)
+        x.eta = t->eta * cmin;
     int gbn = 0;
     switch (t->kind) {
     case CPN_TRANSPORT_IDEAL:
@@ -148,21 +170,30 @@ int cpn_transport_cap(const struct cpn_transport *t, const struct cpn_hop *hops,
         x.mathis = cpn_transport_mathis_cap(t->mss, x.rtt, x.loss);
         break;
     case CPN_TRANSPORT_RDMA_LOSSLESS:
+        if (cpn_transport_lossy_hop(hops, n) < n) {
+            if (t->lossy_hops == CPN_LOSSY_REFUSE)
+                return CPN_ERROR(CPN_ESCENARIO,
+                                 "transport: a lossless profile over hop %zu, which has no "
+                                 "flow control",
+                                 cpn_transport_lossy_hop(hops, n));
+            gbn = 1; /* lossy RDMA with go-back-N over this path */
+            break;
+        }
+        x.lossless = 1;
         x.segments = segments;
         gbn = x.loss > 0;
         break;
     case CPN_TRANSPORT_RDMA_LOSSY:
         gbn = 1;
         break;
-    default:
-        return CPN_ERROR(CPN_EINVAL, "transport: unknown profile kind %d", (int)t->kind);
     }
     if (gbn) {
         /* Packets in flight: the window, or the bottleneck BDP when the window is larger. */
         double w_pkt = fmax(fmin(t->window, cmin * x.rtt) / t->packet, 1);
         x.gbn = cmin * cpn_transport_gbn_efficiency(x.loss, w_pkt);
     }
-    x.cap = fmin(fmin(fmin(x.nic, x.window), fmin(x.mathis, x.gbn)), fmin(x.segments, x.eta));
+    x.cap = fmin(fmin(x.nic, x.window), fmin(x.mathis, x.gbn));
+    x.alone = fmin(fmin(x.cap, cmin), fmin(x.segments, x.eta));
     *cap = x.cap;
     if (terms)
         *terms = x;

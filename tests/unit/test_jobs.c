@@ -136,7 +136,7 @@ static void fx_init(struct fx *f, uint32_t n, const struct link_def *links, size
     }
     f->router = cpn_router_new(f->topo);
     CU_ASSERT_FATAL(f->router != NULL);
-    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, &f->net) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, NULL, 0, &f->net) == CPN_OK);
     f->rng = cpn_rng_new(42);
     f->obs = (struct cpn_observer){&f->r,       NULL,      rec_job,    rec_flow,
                                    rec_request, rec_event, rec_sample, rec_end};

@@ -116,23 +116,23 @@ static void test_tiny_path_and_flows_are_resolved(void)
     CU_ASSERT_EQUAL_FATAL(p != NULL, 1);
     CU_ASSERT_EQUAL(p->hops, 4);
     CPN_ASSERT_REL(p->latency, 12.84e-3, 1e-9);
-    CU_ASSERT_EQUAL(s->paths.items[0].line, 27);
+    CU_ASSERT_EQUAL(s->paths.items[0].line, 33);
     const struct cpn_scen_flow *f = flow_of(s, "dataset");
     CU_ASSERT_EQUAL(f->path, 0);
-    CU_ASSERT_STRING_EQUAL(f->profile, "rdma-lossless");
+    CU_ASSERT_STRING_EQUAL(s->transports.items[f->transport].id, "rdma-lossless");
     CU_ASSERT_EQUAL(f->src, cpn_topo_find_node(s->topo, "sh-dc"));
     CU_ASSERT_EQUAL(f->dst, cpn_topo_find_node(s->topo, "nx-dc"));
     CPN_ASSERT_REL(f->size, 10e9, 1e-12);
     f = flow_of(s, "backup"); /* defaults: start 0, shortest path, ideal, weight 1 */
     CU_ASSERT_EQUAL(f->path, CPN_NONE);
     CU_ASSERT_EQUAL(f->start, 0.0);
-    CU_ASSERT_STRING_EQUAL(f->profile, "ideal");
+    CU_ASSERT_STRING_EQUAL(s->transports.items[f->transport].id, "ideal");
     CU_ASSERT_EQUAL(f->weight, 1.0);
-    CU_ASSERT_EQUAL(f->line, 31);
+    CU_ASSERT_EQUAL(f->line, 37);
     f = flow_of(s, "results");
     CU_ASSERT_EQUAL(f->start, 60.0); /* "1min" */
     CPN_ASSERT_REL(f->size, 1e12, 1e-12);
-    CU_ASSERT_STRING_EQUAL(f->profile, "tcp");
+    CU_ASSERT_STRING_EQUAL(s->transports.items[f->transport].id, "tcp");
     CU_ASSERT_EQUAL(flow_of(s, "priority")->weight, 2.0);
     cpn_scen_free(s);
     free(k.text);
@@ -162,7 +162,7 @@ static void test_includes_and_csv_rows_keep_their_own_file_and_line(void)
     CU_ASSERT_EQUAL(f->start, 12.5);
     CU_ASSERT_EQUAL(f->src, cpn_topo_find_node(s->topo, "shanghai"));
     CU_ASSERT_EQUAL(f->dst, cpn_topo_find_node(s->topo, "beijing"));
-    CU_ASSERT_STRING_EQUAL(f->profile, "ideal");
+    CU_ASSERT_STRING_EQUAL(s->transports.items[f->transport].id, "ideal");
     CU_ASSERT_EQUAL(flow_of(s, "c1")->line, 3);
     CU_ASSERT_EQUAL(flow_of(s, "c3")->size, 0.0);
     CU_ASSERT_EQUAL(flow_of(s, "c3")->start, 600.0);
@@ -691,7 +691,7 @@ static void test_loaded_specs_are_accepted_by_the_jobs_layer(void)
     struct cpn_network *net = NULL;
     struct cpn_jobs *jobs = NULL;
     CU_ASSERT_PTR_NOT_NULL_FATAL(s->router); /* built for the reachability checks */
-    CU_ASSERT_EQUAL_FATAL(cpn_network_new(eng, s->topo, s->router, &net), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(cpn_network_new(eng, s->topo, s->router, NULL, 0, &net), CPN_OK);
     struct cpn_jobs_config cfg = {.engine = eng,
                                   .network = net,
                                   .topo = s->topo,

@@ -88,52 +88,92 @@ static void test_pfc_headroom_reproduces_the_2xBDP_rows(void)
         {0.1, 0.1, 0.1, 0.1, 1, 1}, {0.1, 1, 1, 1, 1, 10}, {0.1, 1, 1, 1, 1, 10}};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 6; j++) {
-            double h = cpn_transport_pfc_headroom(gbps[i] * GBIT, km[j] * US_PER_KM, 1500) / 1e6;
-            CU_ASSERT(fabs(h - mb[i][j]) <= unit[i][j] / 2);
+            /* The full headroom adds the PFC frame (84 B) and C x 4.47488 us of interface and
+             * response delay (§1.2) to the table's 2 C d + 2 MTU. */
+            double c = gbps[i] * GBIT;
+            double h = cpn_transport_pfc_headroom(c, km[j] * US_PER_KM, 1500);
+            double bdp_rows = (h - 84 - c * 4.47488e-6) / 1e6;
+            CU_ASSERT(fabs(bdp_rows - mb[i][j]) <= unit[i][j] / 2);
         }
+    /* By hand at 100G, 10 km: 2 x 12.5e9 x 49e-6 = 1,225,000; + 3000 + 84 + 55,936 B. */
+    CPN_ASSERT_REL(cpn_transport_pfc_headroom(100 * GBIT, 10 * US_PER_KM, 1500), 1284020.0, 1e-12);
 }
 
-static void test_lossless_segment_caps_at_usable_buffer_over_segment_rtt(void)
+static void test_lossless_segment_rate_is_the_rate_its_buffer_covers(void)
 {
-    struct cpn_transport t;
-    cpn_transport_default(CPN_TRANSPORT_RDMA_LOSSLESS, &t);
-    t.eta = 1;
     double c = 100 * GBIT, d = 1000 * US_PER_KM; /* 1000 km at 100G */
-    /* A PFC hop whose buffer is exactly the headroom 2Cd + 2MTU reaches full rate:
-     * usable = buffer - 2 MTU = 2Cd, over RTT_s = 2d gives C. */
+    /* A PFC hop whose buffer is exactly the headroom reaches line rate: (headroom - 2 MTU -
+     * 84 B) / (2 d + 4.47488 us) = (2 C d + C x 4.47488 us) / (2 d + 4.47488 us) = C. */
     struct cpn_hop pfc = {c, d, 0, cpn_transport_pfc_headroom(c, d, 9000), CPN_FC_PFC, 9000};
-    double cap;
-    struct cpn_transport_terms x;
-    CU_ASSERT_EQUAL(cpn_transport_cap(&t, &pfc, 1, &cap, &x), CPN_OK);
-    CPN_ASSERT_REL(x.segments, c, 1e-12);
-    /* A 32 MiB shallow buffer (HPCC config, §1.1): (32 MiB - 18000 B) / 9.8 ms = 3.42e9 B/s. */
+    CPN_ASSERT_REL(cpn_transport_segment_rate(&pfc), c, 1e-12);
+    /* A 32 MiB shallow buffer (HPCC config, §1.1): (32 MiB - 18,084 B) / 9.80447488 ms. */
     pfc.buffer = 32.0 * 1048576;
-    CU_ASSERT_EQUAL(cpn_transport_cap(&t, &pfc, 1, &cap, &x), CPN_OK);
-    CPN_ASSERT_REL(cap, (32.0 * 1048576 - 18000) / (2 * d), 1e-12);
+    CPN_ASSERT_REL(cpn_transport_segment_rate(&pfc),
+                   (32.0 * 1048576 - 18084) / (2 * d + 4.47488e-6), 1e-12);
     /* A credit hop uses its whole buffer: 512 MB over 2 x 3000 km x 4.9 us = 29.4 ms. */
     struct cpn_hop credit = {c, 3000 * US_PER_KM, 0, 512e6, CPN_FC_CREDIT, 9000};
+    CPN_ASSERT_REL(cpn_transport_segment_rate(&credit), 512e6 / 0.0294, 1e-12);
+    /* A buffer smaller than two frames holds nothing: 0; no flow control: unbounded. */
+    pfc.buffer = 1000;
+    CU_ASSERT_EQUAL(cpn_transport_segment_rate(&pfc), 0.0);
+    CU_ASSERT(isinf(cpn_transport_segment_rate(&(struct cpn_hop){c, d, 0, 1e9, CPN_FC_NONE, 1500})));
+    /* The segment limit is shared, not a per-flow cap: the cap of a flow over it is its own
+     * terms only (here none binds), and the terms report the shared limit. */
+    struct cpn_transport t;
+    cpn_transport_default(CPN_TRANSPORT_RDMA_LOSSLESS, &t);
+    double cap;
+    struct cpn_transport_terms x;
+    credit.buffer = 256e6; /* 256 MB / 29.4 ms = 8.71e9 B/s, below 0.95 x C = 11.9e9 B/s */
     struct cpn_hop path[2] = {pfc, credit};
     path[0].buffer = 1e12; /* deep: not binding */
     CU_ASSERT_EQUAL(cpn_transport_cap(&t, path, 2, &cap, &x), CPN_OK);
-    CPN_ASSERT_REL(cap, 512e6 / (2 * 3000 * US_PER_KM), 1e-12);
+    CU_ASSERT(isinf(cap));
+    CU_ASSERT_EQUAL(x.lossless, 1);
+    CPN_ASSERT_REL(x.segments, 256e6 / 0.0294, 1e-12);
+    CPN_ASSERT_REL(x.alone, 256e6 / 0.0294, 1e-12);
     CU_ASSERT(isinf(x.gbn)); /* lossless path: no go-back-N term */
 }
 
-static void test_eta_scales_the_bottleneck_capacity(void)
+static void test_eta_is_a_shared_limit_reported_in_the_terms(void)
 {
-    /* rdma-lossless with deep credit buffers and eta 0.95: cap = 0.95 x min capacity. */
+    /* rdma-lossless with deep credit buffers and eta 0.95: no per-flow cap; a flow alone gets
+     * 0.95 x the smallest capacity (the eta resource of the network). */
     struct cpn_transport t;
     cpn_transport_default(CPN_TRANSPORT_RDMA_LOSSLESS, &t);
     CPN_ASSERT_REL(t.eta, 0.95, 0);
     struct cpn_hop p[2] = {{400 * GBIT, 1e-3, 0, 1e12, CPN_FC_CREDIT, 9000},
-                           {100 * GBIT, 1e-3, 0, 1e12, CPN_FC_NONE, 9000}};
+                           {100 * GBIT, 1e-3, 0, 1e12, CPN_FC_CREDIT, 9000}};
     double cap;
-    CU_ASSERT_EQUAL(cpn_transport_cap(&t, p, 2, &cap, NULL), CPN_OK);
-    CPN_ASSERT_REL(cap, 0.95 * 100 * GBIT, 1e-12);
-    /* The NIC rate binds when lower. */
+    struct cpn_transport_terms x;
+    CU_ASSERT_EQUAL(cpn_transport_cap(&t, p, 2, &cap, &x), CPN_OK);
+    CU_ASSERT(isinf(cap));
+    CPN_ASSERT_REL(x.eta, 0.95 * 100 * GBIT, 1e-12);
+    CPN_ASSERT_REL(x.alone, 0.95 * 100 * GBIT, 1e-12);
+    /* The NIC rate is the sender's own: a per-flow cap. */
     t.nic_rate = 25 * GBIT;
     CU_ASSERT_EQUAL(cpn_transport_cap(&t, p, 2, &cap, NULL), CPN_OK);
     CPN_ASSERT_REL(cap, 25 * GBIT, 1e-12);
+}
+
+static void test_lossless_over_a_lossy_hop_is_refused_or_go_back_n(void)
+{
+    /* A hop without flow control makes the path lossy: refused by default... */
+    struct cpn_transport t;
+    cpn_transport_default(CPN_TRANSPORT_RDMA_LOSSLESS, &t);
+    struct cpn_hop p[2] = {{100 * GBIT, 1e-3, 0, 1e12, CPN_FC_CREDIT, 9000},
+                           {100 * GBIT, 0.0155, 1e-6, 0, CPN_FC_NONE, 1500}};
+    double cap;
+    struct cpn_transport_terms x;
+    CU_ASSERT_EQUAL(cpn_transport_lossy_hop(p, 2), 1);
+    CU_ASSERT_EQUAL(cpn_transport_cap(&t, p, 2, &cap, &x), CPN_ESCENARIO);
+    /* ... or modelled as lossy RDMA: go-back-N at p = 1e-6 over RTT 33 ms (412,500 packets of
+     * 1 KB in flight), no lossless segment. */
+    t.lossy_hops = CPN_LOSSY_GO_BACK_N;
+    CU_ASSERT_EQUAL(cpn_transport_cap(&t, p, 2, &cap, &x), CPN_OK);
+    CU_ASSERT_EQUAL(x.lossless, 0);
+    CU_ASSERT(isinf(x.segments));
+    CPN_ASSERT_REL(cap, 100 * GBIT * (1 - 1e-6) / (1 + 1e-6 * (412500 - 1)), 1e-9);
+    CU_ASSERT_EQUAL(cpn_transport_lossy_hop(p, 1), 1); /* the first hop alone is lossless */
 }
 
 static void test_path_loss_composes_independent_hops(void)
@@ -199,12 +239,14 @@ int cpn_test_register_transport(void)
          test_mathis_cap_reproduces_0_43_gbit_at_1e_6},
         {"go-back-N at 100G, 33 ms, 1 KB, p=1e-6 keeps 0.71 of the capacity",
          test_go_back_n_reproduces_0_71_at_100G_33ms},
-        {"PFC headroom 2Cd+2MTU reproduces the 2xBDP table rows",
+        {"PFC headroom reproduces the 2xBDP table rows plus frame and response terms",
          test_pfc_headroom_reproduces_the_2xBDP_rows},
-        {"a lossless segment caps at its usable buffer over its RTT",
-         test_lossless_segment_caps_at_usable_buffer_over_segment_rtt},
-        {"eta scales the bottleneck capacity; the NIC binds when lower",
-         test_eta_scales_the_bottleneck_capacity},
+        {"a lossless segment sustains the rate its buffer covers (shared, not per flow)",
+         test_lossless_segment_rate_is_the_rate_its_buffer_covers},
+        {"eta is a shared limit reported in the terms; the NIC is a per-flow cap",
+         test_eta_is_a_shared_limit_reported_in_the_terms},
+        {"lossless over a hop without flow control: refused, or go-back-N when asked",
+         test_lossless_over_a_lossy_hop_is_refused_or_go_back_n},
         {"path loss is 1 - prod(1 - p_i), exact for tiny p",
          test_path_loss_composes_independent_hops},
         {"the ideal profile has no cap", test_ideal_profile_has_no_cap},
