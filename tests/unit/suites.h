@@ -42,6 +42,7 @@ int cpn_test_register_units(void);
 int cpn_test_register_topology(void);
 int cpn_test_register_route(void);
 int cpn_test_register_transport(void);
+int cpn_test_register_network(void);
 int cpn_test_register_flow(void);
 int cpn_test_register_load(void);
 int cpn_test_register_graphml(void);

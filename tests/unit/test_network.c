@@ -1,0 +1,225 @@
+/* Tests of models/net/network: lossless segments and eta as shared resources of the solve,
+ * lossless profiles over lossy hops, node delays; every expectation computed by hand. */
+#include "models/net/network.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/engine.h"
+#include "sim/error.h"
+#include "tests/unit/suites.h"
+
+#define GBIT 1.25e8 /* 1 Gbit/s in B/s */
+
+/* A line of n nodes "n0".."n{n-1}" joined by links; the network with the given profiles. */
+struct net_fx {
+    struct cpn_engine *eng;
+    struct cpn_topo *topo;
+    struct cpn_router *router;
+    struct cpn_network *net;
+    double end[16]; /* completion time of transfer id [s] */
+    int done;
+};
+
+static void fx_free(struct net_fx *f)
+{
+    cpn_network_free(f->net);
+    cpn_router_free(f->router);
+    cpn_topo_free(f->topo);
+    cpn_engine_free(f->eng);
+}
+
+static int on_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow_done *d)
+{
+    (void)fn;
+    struct net_fx *f = ctx;
+    if (d->id < 16)
+        f->end[d->id] = d->end;
+    f->done++;
+    return CPN_OK;
+}
+
+/* Add node "n{i}" for i < n and link "l{i}" from n{i} to n{i+1} with spec @p link[i]. */
+static void fx_line(struct net_fx *f, uint32_t n, const struct cpn_link_spec *link,
+                    const struct cpn_transport *profiles, size_t n_profiles)
+{
+    memset(f, 0, sizeof *f);
+    f->eng = cpn_engine_new();
+    f->topo = cpn_topo_new();
+    CU_ASSERT_FATAL(f->eng && f->topo);
+    char id[16], a[16], b[16];
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "n%u", i);
+        CU_ASSERT_FATAL(cpn_topo_add_node(f->topo, id, NAN, NAN, NULL) == CPN_OK);
+    }
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        struct cpn_link_spec s = link[i];
+        snprintf(id, sizeof id, "l%u", i);
+        snprintf(a, sizeof a, "n%u", i);
+        snprintf(b, sizeof b, "n%u", i + 1);
+        s.id = id;
+        s.a = a;
+        s.b = b;
+        CU_ASSERT_FATAL(cpn_topo_add_link(f->topo, &s, NULL) == CPN_OK);
+    }
+    f->router = cpn_router_new(f->topo);
+    CU_ASSERT_FATAL(f->router != NULL);
+    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, profiles, n_profiles, &f->net) ==
+                    CPN_OK);
+}
+
+static struct cpn_link_spec link_spec(double capacity, double latency, enum cpn_flow_control fc,
+                                      double buffer)
+{
+    struct cpn_link_spec s;
+    cpn_link_spec_init(&s);
+    s.capacity = capacity;
+    s.latency = latency;
+    s.flow_control = fc;
+    s.buffer = buffer;
+    return s;
+}
+
+static int start(struct net_fx *f, uint32_t src, uint32_t dst, double size, uint32_t profile,
+                 uint64_t id)
+{
+    struct cpn_transfer t = {.src = src,
+                             .dst = dst,
+                             .size = size,
+                             .profile = profile,
+                             .weight = 1,
+                             .done = on_done,
+                             .ctx = f,
+                             .id = id};
+    return cpn_network_transfer(f->net, &t, NULL);
+}
+
+static void test_four_lossless_flows_share_the_credit_buffer_over_rtt(void)
+{
+    /* One 100G credit link, one-way 1 ms, 8 MB of credits: the segment sustains
+     * 8e6 / 2 ms = 4e9 B/s (32 Gbit/s) for all lossless flows together (the issue's
+     * "four flows through an 8 MB port").  Four lossless flows of 1 GB each start at 0: each
+     * gets 1e9 B/s and ends at 1 ms + 1 s.  (A per-flow cap would have given each 4e9 B/s.)
+     * An ideal flow of 8.5 GB over the same link is not lossless: it takes the rest of the
+     * link, 12.5e9 - 4e9 = 8.5e9 B/s, and ends at 1 ms + 1 s as well. */
+    struct cpn_transport prof[2];
+    cpn_transport_default(CPN_TRANSPORT_IDEAL, &prof[0]);
+    cpn_transport_default(CPN_TRANSPORT_RDMA_LOSSLESS, &prof[1]);
+    prof[1].eta = 1; /* only the segment binds */
+    struct cpn_link_spec l = link_spec(100 * GBIT, 1e-3, CPN_FC_CREDIT, 8e6);
+    struct net_fx f;
+    fx_line(&f, 2, &l, prof, 2);
+    for (uint64_t k = 0; k < 4; k++)
+        CU_ASSERT_EQUAL(start(&f, 0, 1, 1e9, 1, k), CPN_OK);
+    CU_ASSERT_EQUAL(start(&f, 0, 1, 8.5e9, 0, 4), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL(f.done, 5);
+    for (int k = 0; k < 5; k++)
+        CPN_ASSERT_REL(f.end[k], 1e-3 + 1.0, 1e-12);
+    fx_free(&f);
+}
+
+static void test_a_pfc_port_below_its_headroom_shares_its_buffer_rate(void)
+{
+    /* 100G PFC hop, one-way 1.47 ms (300 km), 8 MB buffer, MTU 1500: the lossless flows share
+     * (8e6 - 3000 - 84) / (2 x 1.47 ms + 4.47488 us) = 2.7153e9 B/s.  Two flows of 1 GB:
+     * each gets half, ending at 1.47 ms + 2e9 / 2.7153e9 s. */
+    struct cpn_transport prof;
+    cpn_transport_default(CPN_TRANSPORT_RDMA_LOSSLESS, &prof);
+    prof.eta = 1;
+    struct cpn_link_spec l = link_spec(100 * GBIT, 1.47e-3, CPN_FC_PFC, 8e6);
+    struct net_fx f;
+    fx_line(&f, 2, &l, &prof, 1);
+    CU_ASSERT_EQUAL(start(&f, 0, 1, 1e9, 0, 0), CPN_OK);
+    CU_ASSERT_EQUAL(start(&f, 0, 1, 1e9, 0, 1), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_OK);
+    double rate = (8e6 - 3000 - 84) / (2 * 1.47e-3 + 4.47488e-6);
+    CPN_ASSERT_REL(f.end[0], 1.47e-3 + 2e9 / rate, 1e-12);
+    CPN_ASSERT_REL(f.end[1], f.end[0], 1e-12);
+    fx_free(&f);
+}
+
+static void test_two_eta_flows_fill_eta_times_capacity(void)
+{
+    /* rdma-lossy (eta 0.95) on a 100G link without loss (so go-back-N keeps the whole link):
+     * two flows of 1 GB share 0.95 x 12.5e9 B/s, 5.9375e9 B/s each, and end at
+     * 1e9 / 5.9375e9 s (latency 0).  Before eta was a shared resource each flow was capped at
+     * 0.95 C alone and the two filled the link to 100%. */
+    struct cpn_transport prof;
+    cpn_transport_default(CPN_TRANSPORT_RDMA_LOSSY, &prof);
+    CPN_ASSERT_REL(prof.eta, 0.95, 0);
+    struct cpn_link_spec l = link_spec(100 * GBIT, 0, CPN_FC_NONE, 0);
+    struct net_fx f;
+    fx_line(&f, 2, &l, &prof, 1);
+    CU_ASSERT_EQUAL(start(&f, 0, 1, 1e9, 0, 0), CPN_OK);
+    CU_ASSERT_EQUAL(start(&f, 0, 1, 1e9, 0, 1), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(f.end[0], 1e9 / (0.95 * 12.5e9 / 2), 1e-12);
+    CPN_ASSERT_REL(f.end[1], f.end[0], 1e-12);
+    /* The link carried 2 GB in that time: its mean load was 0.95 of its capacity. */
+    struct cpn_flow_usage u;
+    CU_ASSERT_EQUAL(cpn_flownet_usage(cpn_network_flows(f.net), 0, &u), CPN_OK);
+    CPN_ASSERT_REL(u.bytes / f.end[0], 0.95 * 12.5e9, 1e-12);
+    fx_free(&f);
+}
+
+static void test_a_lossless_transfer_over_a_lossy_hop_is_refused(void)
+{
+    /* n0 -credit- n1 -none- n2: rdma-lossless (refuse) cannot go to n2, but can go to n1;
+     * with lossy-hops go-back-n it runs (loss 0: go-back-N keeps the whole link). */
+    struct cpn_transport prof[2];
+    cpn_transport_default(CPN_TRANSPORT_RDMA_LOSSLESS, &prof[0]);
+    prof[1] = prof[0];
+    prof[1].lossy_hops = CPN_LOSSY_GO_BACK_N;
+    struct cpn_link_spec l[2] = {link_spec(100 * GBIT, 1e-3, CPN_FC_CREDIT, 1e9),
+                                 link_spec(100 * GBIT, 1e-3, CPN_FC_NONE, 0)};
+    struct net_fx f;
+    fx_line(&f, 3, l, prof, 2);
+    CU_ASSERT_EQUAL(start(&f, 0, 2, 1e9, 0, 0), CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "link \"l1\""));
+    CU_ASSERT_EQUAL(start(&f, 0, 1, 1e9, 0, 1), CPN_OK);
+    CU_ASSERT_EQUAL(start(&f, 0, 2, 1e9, 1, 2), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL(f.done, 2);
+    fx_free(&f);
+}
+
+static void test_node_delays_add_once_per_node_on_a_path(void)
+{
+    /* n0 - n1 - n2, links of 1 ms; node delays 0.1, 0.2, 0.4 ms: the path n0 -> n2 pays
+     * 2 ms + 0.7 ms; n0 -> n1 pays 1 ms + 0.3 ms.  Set after the links exist (moved onto them). */
+    struct cpn_link_spec l[2] = {link_spec(GBIT, 1e-3, CPN_FC_NONE, 0),
+                                 link_spec(GBIT, 1e-3, CPN_FC_NONE, 0)};
+    struct net_fx f;
+    fx_line(&f, 3, l, NULL, 0);
+    CU_ASSERT_EQUAL(cpn_topo_set_node_delay(f.topo, 0, 1e-4), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_topo_set_node_delay(f.topo, 1, 2e-4), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_topo_set_node_delay(f.topo, 2, 4e-4), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_topo_set_node_delay(f.topo, 2, -1), CPN_ESCENARIO);
+    struct cpn_router *r = cpn_router_new(f.topo); /* routes of the changed topology */
+    const struct cpn_path *p;
+    CU_ASSERT_EQUAL_FATAL(cpn_route_shortest(r, 0, 2, &p), CPN_OK);
+    CPN_ASSERT_REL(p->latency, 2.7e-3, 1e-12);
+    CU_ASSERT_EQUAL_FATAL(cpn_route_shortest(r, 0, 1, &p), CPN_OK);
+    CPN_ASSERT_REL(p->latency, 1.3e-3, 1e-12);
+    cpn_router_free(r);
+    fx_free(&f);
+}
+
+int cpn_test_register_network(void)
+{
+    static const struct cpn_test tests[] = {
+        {"four lossless flows share one credit buffer's B/RTT; an ideal flow takes the rest",
+         test_four_lossless_flows_share_the_credit_buffer_over_rtt},
+        {"a PFC port below its headroom: its lossless flows share the rate its buffer covers",
+         test_a_pfc_port_below_its_headroom_shares_its_buffer_rate},
+        {"two eta flows fill eta x C of a link together",
+         test_two_eta_flows_fill_eta_times_capacity},
+        {"a lossless transfer over a hop without flow control is refused, or go-back-N",
+         test_a_lossless_transfer_over_a_lossy_hop_is_refused},
+        {"node delays are paid once per node on a path",
+         test_node_delays_add_once_per_node_on_a_path},
+    };
+    return CPN_TEST_SUITE("network", tests);
+}
