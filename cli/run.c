@@ -491,6 +491,8 @@ static int build_traffic(struct run *r)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     for (size_t i = 0; i < n; i++) {
         const struct cpn_scen_flow *f = &scen->flows.items[i];
+        const struct cpn_scen_pathset *set =
+            f->pathset == CPN_NONE ? NULL : &scen->pathsets.items[f->pathset];
         flows[i] = (struct cpn_traffic_flow){
             .src = f->src,
             .dst = f->dst,
@@ -499,6 +501,10 @@ static int build_traffic(struct run *r)
             .path = f->path == CPN_NONE ? NULL : scen->paths.items[f->path].route,
             .profile = f->transport,
             .weight = f->weight,
+            .k_paths = f->k_paths,
+            .paths = set ? set->routes : NULL,
+            .shares = set ? set->shares : NULL,
+            .n_paths = set ? set->n : 0,
         };
     }
     int rc = cpn_traffic_new(r->eng, r->net, &r->obs, flows, n, &r->traffic);

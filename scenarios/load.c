@@ -594,6 +594,7 @@ static const struct ld_handler {
     {"node", CPN_LD_NODES_ADD, cpn_ld_node_add},
     {"link", CPN_LD_LINKS, cpn_ld_link},
     {"path", CPN_LD_PATHS, cpn_ld_path},
+    {"pathset", CPN_LD_PATHSETS, cpn_ld_pathset},
 
     {"center", CPN_LD_CENTERS, cpn_ld_center},
 
@@ -654,6 +655,11 @@ void cpn_scen_free(struct cpn_scenario *s)
     cpn_router_free(s->router);
     cpn_topo_free(s->topo);
     cpn_array_release(&s->paths);
+    for (size_t i = 0; i < s->pathsets.len; i++) {
+        free(s->pathsets.items[i].routes);
+        free(s->pathsets.items[i].shares);
+    }
+    cpn_array_release(&s->pathsets);
     cpn_array_release(&s->flows);
     cpn_array_release(&s->transports);
     cpn_array_release(&s->files);

@@ -98,6 +98,19 @@ struct cpn_scen_path {
     long line;                    /**< line in @c file */
 };
 
+/** A path set (`<pathset id paths="P:W ..."/>`): explicit paths and the share of each, an
+ *  SRv6-style policy that splits a flow's bytes over its paths. */
+struct cpn_scen_pathset {
+    const char *id;                      /**< id (owned by the scenario) */
+    const struct cpn_path **routes;      /**< the member paths' routes, length n (malloc, owned;
+                                              routes owned by the scenario's router) */
+    double *shares;                      /**< share of each path [unit-less, >= 0, sum > 0],
+                                              length n (malloc, owned) */
+    uint32_t n;                          /**< number of paths, 1..CPN_NETWORK_MAX_PATHS */
+    const char *file;                    /**< file of the element (owned by the scenario) */
+    long line;                           /**< line in @c file */
+};
+
 /**
  * A transport profile of the scenario: one of the built-ins (ideal, tcp, rdma-lossless,
  * rdma-lossy, at the indices of their cpn_transport_kind) or a `<transport>` element.
@@ -125,6 +138,8 @@ struct cpn_scen_flow {
     uint32_t path;       /**< index into cpn_scenario.paths, or CPN_NONE for the shortest path */
     uint32_t transport;  /**< transport profile: index into cpn_scenario.transports (default
                               0, ideal) */
+    uint32_t k_paths;    /**< paths="K": split over the K shortest paths (> 1), else 0 */
+    uint32_t pathset;    /**< paths="SET": index into cpn_scenario.pathsets, or CPN_NONE */
     double weight;       /**< weight in weighted max-min sharing (unit-less, > 0; default 1) */
     const char *file;    /**< file that defines it: the scenario or the CSV file (owned by the
                               scenario) */
@@ -242,6 +257,7 @@ struct cpn_scenario {
     struct cpn_topo *topo;             /**< the network (owned) */
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
     CPN_ARRAY(struct cpn_scen_path) paths; /**< explicit paths, in file order */
+    CPN_ARRAY(struct cpn_scen_pathset) pathsets; /**< path sets, in file order */
     CPN_ARRAY(struct cpn_scen_flow) flows; /**< flows, in file order (not sorted by start) */
     CPN_ARRAY(const char *)
     files; /**< every file read: main, includes, GraphML, CSV, workload logs,

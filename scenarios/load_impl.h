@@ -53,6 +53,7 @@ enum cpn_ld_phase {
     CPN_LD_NODES_ADD, /**< add the collected nodes that no import defined */
     CPN_LD_LINKS,     /**< links */
     CPN_LD_PATHS,     /**< explicit paths (the router exists from here on) */
+    CPN_LD_PATHSETS,  /**< path sets (of the paths above) */
     CPN_LD_CENTERS,   /**< centers and their pools */
     CPN_LD_RUN,       /**< traffic, workload, scheduler */
     CPN_LD_NPHASES
@@ -221,6 +222,14 @@ cpn_ld_handler_fn cpn_ld_scheduler;
 cpn_ld_handler_fn cpn_ld_generator;
 cpn_ld_handler_fn cpn_ld_wlog;
 cpn_ld_handler_fn cpn_ld_transport;
+cpn_ld_handler_fn cpn_ld_pathset;
+
+/**
+ * Parse a `paths` attribute of a flow or a flows file: a whole number K of shortest paths
+ * (1..CPN_NETWORK_MAX_PATHS; 1 means one path) into *k_paths, or the id of a `<pathset>` into
+ * *pathset.  @return 1 when present and valid, 0 when absent, -1 when bad (reported).
+ */
+int cpn_ld_paths_ref(struct cpn_ld *L, xmlNode *elem, uint32_t *k_paths, uint32_t *pathset);
 
 /** Put the built-in transport profiles (ideal, tcp, rdma-lossless, rdma-lossy) first in the
  *  scenario's profile table.  @return CPN_OK or CPN_ENOMEM. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "scenarios/graphml.h"
+#include "models/net/network.h"
 #include "models/net/transport.h"
 #include "scenarios/load_impl.h"
 #include "sim/error.h"
@@ -406,4 +407,133 @@ int cpn_ld_path(struct cpn_ld *L, xmlNode *elem)
     if (!path.id)
         return CPN_ENOMEM;
     return cpn_array_push(&s->paths, path);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+int cpn_ld_pathset(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_scenario *s = L->s;
+    const char *id = cpn_ld_attr(elem, "id"), *paths = cpn_ld_attr(elem, "paths");
+    if (!cpn_ld_check_id(L, elem, id) || !paths)
+        return CPN_OK;
+    for (size_t i = 0; i < s->pathsets.len; i++)
+        if (strcmp(s->pathsets.items[i].id, id) == 0) {
+            cpn_ld_error(L, elem, "pathset \"%s\" is defined twice (first at %s:%ld)", id,
+                         s->pathsets.items[i].file, s->pathsets.items[i].line);
+            return CPN_OK;
+        }
+    struct cpn_scen_pathset set = {.id = cpn_ld_strdup(L, id, strlen(id)),
+                                   .file = cpn_ld_file_name(elem),
+                                   .line = xmlGetLineNo(elem)};
+    set.routes = calloc(CPN_NETWORK_MAX_PATHS, sizeof *set.routes);
+    set.shares = calloc(CPN_NETWORK_MAX_PATHS, sizeof *set.shares);
+    if (!set.id || !set.routes || !set.shares) {
+        free(set.routes);
+        free(set.shares);
+        return CPN_ENOMEM;
+    }
+    int ok = 1;
+    double sum = 0;
+    char item[256];
+    for (const char *p = paths; *p;) {
+        size_t n = strcspn(p, " \t\r\n");
+        if (!n) {
+            p++;
+            continue;
+        }
+        snprintf(item, sizeof item, "%.*s", (int)n, p);
+        p += n;
+        char *colon = strrchr(item, ':');
+        double share = 1;
+        if (colon) {
+            char *end;
+            *colon = '\0';
+            share = strtod(colon + 1, &end);
+            if (end == colon + 1 || *end || !(share >= 0) || !isfinite(share)) {
+                cpn_ld_error(L, elem,
+                             "paths: share \"%s\" of path \"%s\" is not a number >= 0 (use "
+                             "e.g. \"%s:2\")",
+                             colon + 1, item, item);
+                ok = 0;
+                continue;
+            }
+        }
+        uint32_t path = cpn_scen_find_path(s, item);
+        if (path == CPN_NONE || !s->paths.items[path].route) {
+            if (path == CPN_NONE)
+                cpn_ld_error(L, elem,
+                             "paths: path \"%s\" is not defined (define it with <path "
+                             "id=\"%s\" via=\"SRC ... DST\"/>)",
+                             item, item);
+            ok = 0;
+            continue;
+        }
+        if (set.n == CPN_NETWORK_MAX_PATHS) {
+            cpn_ld_error(L, elem, "paths: more than %d paths (a transfer splits over at most %d)",
+                         CPN_NETWORK_MAX_PATHS, CPN_NETWORK_MAX_PATHS);
+            ok = 0;
+            break;
+        }
+        const struct cpn_path *route = s->paths.items[path].route;
+        if (set.n && (route->src != set.routes[0]->src || route->dst != set.routes[0]->dst)) {
+            cpn_ld_error(L, elem,
+                         "paths: path \"%s\" goes from \"%s\" to \"%s\", the first from \"%s\" "
+                         "to \"%s\" (the paths of a set join the same two nodes)",
+                         item, cpn_topo_node(s->topo, route->src)->id,
+                         cpn_topo_node(s->topo, route->dst)->id,
+                         cpn_topo_node(s->topo, set.routes[0]->src)->id,
+                         cpn_topo_node(s->topo, set.routes[0]->dst)->id);
+            ok = 0;
+            continue;
+        }
+        set.routes[set.n] = route;
+        set.shares[set.n++] = share;
+        sum += share;
+    }
+    if (ok && set.n == 0) {
+        cpn_ld_error(L, elem, "paths \"%s\" names no path (use e.g. paths=\"p1:3 p2:1\")", paths);
+        ok = 0;
+    }
+    if (ok && !(sum > 0)) {
+        cpn_ld_error(L, elem, "paths: every share is 0 (give at least one a positive share)");
+        ok = 0;
+    }
+    if (!ok || cpn_array_push(&s->pathsets, set) != CPN_OK) {
+        free(set.routes);
+        free(set.shares);
+        return ok ? CPN_ENOMEM : CPN_OK;
+    }
+    return CPN_OK;
+}
+
+int cpn_ld_paths_ref(struct cpn_ld *L, xmlNode *elem, uint32_t *k_paths, uint32_t *pathset)
+{
+    const char *v = cpn_ld_attr(elem, "paths");
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    long k = strtol(v, &end, 10);
+    if (end != v && !*end) {
+        if (errno || k < 1 || k > CPN_NETWORK_MAX_PATHS) {
+            cpn_ld_error(L, elem,
+                         "paths \"%s\" is not a number of paths from 1 to %d (or the id of a "
+                         "<pathset>)",
+                         v, CPN_NETWORK_MAX_PATHS);
+            return -1;
+        }
+        *k_paths = k > 1 ? (uint32_t)k : 0;
+        return 1;
+    }
+    for (size_t i = 0; i < L->s->pathsets.len; i++)
+        if (strcmp(L->s->pathsets.items[i].id, v) == 0) {
+            *pathset = (uint32_t)i;
+            return 1;
+        }
+    cpn_ld_error(L, elem,
+                 "paths \"%s\" is neither a number of shortest paths (1 to %d) nor a path set "
+                 "(define it with <pathset id=\"%s\" paths=\"P1:SHARE P2:SHARE\"/>)",
+                 v, CPN_NETWORK_MAX_PATHS, v);
+    return -1;
 }

@@ -30,6 +30,7 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
                               .src = ld_flow_node(L, elem, "src"),
                               .dst = ld_flow_node(L, elem, "dst"),
                               .path = CPN_NONE,
+                              .pathset = CPN_NONE,
                               .transport = 0,
                               .weight = 1,
                               .file = cpn_ld_file_name(elem),
@@ -57,6 +58,15 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
                          path, path);
             ok = 0;
         }
+    }
+    int r_paths = cpn_ld_paths_ref(L, elem, &f.k_paths, &f.pathset);
+    if (r_paths < 0)
+        ok = 0;
+    else if (r_paths == 1 && path) {
+        cpn_ld_error(L, elem,
+                     "path and paths are both given (give path for one explicit path, or paths "
+                     "for a split over several)");
+        ok = 0;
     }
     /* transport= names the profile; profile= is its older name, still accepted. */
     if (cpn_ld_attr(elem, "transport") && cpn_ld_attr(elem, "profile")) {
@@ -133,8 +143,9 @@ static int ld_csv_row(struct cpn_ld *L, const char *file, long line, char **fiel
 int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
 {
     const char *name = cpn_ld_attr(elem, "file");
-    uint32_t transport = 0;
-    if (!name || cpn_ld_transport_ref(L, elem, "transport", &transport) < 0)
+    uint32_t transport = 0, k_paths = 0, pathset = CPN_NONE;
+    if (!name || cpn_ld_transport_ref(L, elem, "transport", &transport) < 0 ||
+        cpn_ld_paths_ref(L, elem, &k_paths, &pathset) < 0)
         return CPN_OK;
     const char *file = cpn_ld_resolve(L, elem, name);
     if (!file)
@@ -185,6 +196,8 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
             else {
                 struct cpn_scen_flow f = {.path = CPN_NONE,
                                           .transport = transport,
+                                          .k_paths = k_paths,
+                                          .pathset = pathset,
                                           .weight = 1,
                                           .file = file,
                                           .line = line};
@@ -256,6 +269,30 @@ static int ld_route_flows(struct cpn_ld *L)
         const struct cpn_scen_flow *f = &s->flows.items[i];
         char what[256];
         snprintf(what, sizeof what, "flow \"%s\"", f->id);
+        if (f->pathset != CPN_NONE) {
+            const struct cpn_scen_pathset *set = &s->pathsets.items[f->pathset];
+            if (set->routes[0]->src != f->src || set->routes[0]->dst != f->dst) {
+                cpn_diag_error(L->diag, f->file, f->line,
+                               "flow \"%s\": path set \"%s\" goes from \"%s\" to \"%s\", not "
+                               "from \"%s\" to \"%s\" (use a set of paths with the flow's src "
+                               "and dst)",
+                               f->id, set->id, cpn_topo_node(s->topo, set->routes[0]->src)->id,
+                               cpn_topo_node(s->topo, set->routes[0]->dst)->id,
+                               cpn_topo_node(s->topo, f->src)->id,
+                               cpn_topo_node(s->topo, f->dst)->id);
+                continue;
+            }
+            for (uint32_t k = 0; k < set->n; k++) {
+                unsigned e0 = L->diag->errors;
+                int rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport,
+                                                      set->routes[k]);
+                if (rc != CPN_OK)
+                    return rc;
+                if (L->diag->errors != e0)
+                    break;
+            }
+            continue;
+        }
         if (f->path != CPN_NONE) {
             const struct cpn_scen_path *p = &s->paths.items[f->path];
             if (p->route && p->route->src == f->src && p->route->dst == f->dst) {

@@ -324,6 +324,48 @@ int cpn_network_transfer(struct cpn_network *net, const struct cpn_transfer *t, 
     return start_on_path(net, t, path, t->size, out);
 }
 
+int cpn_network_transfer_split(struct cpn_network *net, const struct cpn_transfer *t,
+                               const struct cpn_path *const *paths, uint32_t n, const double *ratio,
+                               cpn_flowh *flows, uint32_t *n_started)
+{
+    if (!net || !t || !n_started || (!paths && n))
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_transfer_split: NULL argument");
+    if (n < 1 || n > CPN_NETWORK_MAX_PATHS)
+        return CPN_ERROR(CPN_ERANGE, "split transfer: %u paths (use 1 to %d)", n,
+                         CPN_NETWORK_MAX_PATHS);
+    *n_started = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!paths[i] || paths[i]->src != t->src || paths[i]->dst != t->dst)
+            return CPN_ERROR(CPN_EINVAL, "split transfer: path %u does not join \"%s\" to \"%s\"",
+                             i, cpn_topo_node(net->topo, t->src)->id,
+                             cpn_topo_node(net->topo, t->dst)->id);
+    double share[CPN_NETWORK_MAX_PATHS], parts[CPN_NETWORK_MAX_PATHS];
+    int rc;
+    for (uint32_t i = 0; i < n; i++) {
+        if (ratio) {
+            share[i] = ratio[i];
+        } else if (paths[i]->hops == 0) {
+            share[i] = 1.0;
+        } else if ((rc = cpn_flownet_path_offer(net->flows, paths[i]->dlinks, paths[i]->hops,
+                                                &share[i])) != CPN_OK) {
+            return rc;
+        }
+    }
+    if ((rc = cpn_flow_split(t->size, n, share, parts)) != CPN_OK)
+        return rc;
+    if (flows)
+        for (uint32_t i = 0; i < n; i++)
+            flows[i] = CPN_FLOWH_NONE;
+    for (uint32_t i = 0; i < n; i++) {
+        if (parts[i] <= 0.0 && !(i == n - 1 && *n_started == 0))
+            continue;
+        if ((rc = start_on_path(net, t, paths[i], parts[i], flows ? &flows[i] : NULL)) != CPN_OK)
+            return rc;
+        (*n_started)++;
+    }
+    return CPN_OK;
+}
+
 int cpn_network_transfer_multipath(struct cpn_network *net, const struct cpn_transfer *t,
                                    uint32_t k, const double *ratio, cpn_flowh *flows,
                                    uint32_t *n_started)
@@ -339,30 +381,10 @@ int cpn_network_transfer_multipath(struct cpn_network *net, const struct cpn_tra
     int rc = cpn_route_k_shortest(net->router, t->src, t->dst, k, &paths, &n);
     if (rc != CPN_OK)
         return rc;
-    double share[CPN_NETWORK_MAX_PATHS], parts[CPN_NETWORK_MAX_PATHS];
-    for (uint32_t i = 0; i < n; i++) {
-        if (ratio) {
-            share[i] = ratio[i];
-        } else if (paths[i]->hops == 0) {
-            share[i] = 1.0;
-        } else if ((rc = cpn_flownet_path_offer(net->flows, paths[i]->dlinks, paths[i]->hops,
-                                                &share[i])) != CPN_OK) {
-            return rc;
-        }
-    }
-    if ((rc = cpn_flow_split(t->size, n, share, parts)) != CPN_OK)
-        return rc;
-    for (uint32_t i = 0; i < k; i++)
-        if (flows)
+    if (flows)
+        for (uint32_t i = n; i < k; i++)
             flows[i] = CPN_FLOWH_NONE;
-    for (uint32_t i = 0; i < n; i++) {
-        if (parts[i] <= 0.0 && !(i == n - 1 && *n_started == 0))
-            continue;
-        if ((rc = start_on_path(net, t, paths[i], parts[i], flows ? &flows[i] : NULL)) != CPN_OK)
-            return rc;
-        (*n_started)++;
-    }
-    return CPN_OK;
+    return cpn_network_transfer_split(net, t, paths, n, ratio, flows, n_started);
 }
 
 int cpn_network_sample(struct cpn_network *net, float *util, size_t n)

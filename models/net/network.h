@@ -121,6 +121,22 @@ int cpn_network_transfer_multipath(struct cpn_network *net, const struct cpn_tra
                                    uint32_t *n_started);
 
 /**
+ * Start a transfer split over the given paths (an SRv6-style policy: explicit paths and the
+ * share of each), as cpn_network_transfer_multipath() does over the k shortest.
+ * @param paths the paths, each from t->src to t->dst (borrowed), length n in
+ *        1..CPN_NETWORK_MAX_PATHS.
+ * @param ratio shares >= 0, length n (the bytes split in proportion, cpn_flow_split()), or NULL:
+ *        in proportion to the rates the paths offer now (cpn_flownet_path_offer()).
+ * @param flows receives the handles (length n; may be NULL).
+ * @param n_started receives the number of flows started (the callbacks to expect).
+ * @return as cpn_network_transfer(); CPN_ERANGE for n outside 1..CPN_NETWORK_MAX_PATHS;
+ *         CPN_EINVAL for a path with other ends or a bad share.
+ */
+int cpn_network_transfer_split(struct cpn_network *net, const struct cpn_transfer *t,
+                               const struct cpn_path *const *paths, uint32_t n, const double *ratio,
+                               cpn_flowh *flows, uint32_t *n_started);
+
+/**
  * Mean utilisation of every directed link since the previous call (or since the start): for
  * directed link d, (integral of load/capacity over the interval) / interval length.
  * @param util receives 2 x links values in [0, 1] (0 for a zero-length interval).

@@ -14,6 +14,7 @@ struct cpn_traffic {
     struct cpn_traffic_flow *flows; /* copy, input order */
     uint32_t *order;                /* flow indices by (start, index) */
     double *finish;                 /* per flow [s], NaN until finished */
+    uint8_t *parts;                 /* per flow: parts still moving (split flows) */
     size_t n, next, finished;
     double makespan;
 };
@@ -32,23 +33,27 @@ static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow
     (void)fn;
     struct cpn_traffic *t = ctx;
     const struct cpn_traffic_flow *f = &t->flows[done->id];
+    if (--t->parts[done->id] > 0)
+        return CPN_OK; /* a split flow completes with its last part */
     t->finish[done->id] = done->end;
     t->finished++;
     if (done->end > t->makespan)
         t->makespan = done->end;
     double dur = done->end - done->start;
-    const struct cpn_path *path = f->path;
+    int split = f->paths || f->k_paths > 1;
+    const struct cpn_path *path = split ? NULL : f->path;
+    double bytes = split ? f->size : done->size;
     struct cpn_flow_record rec = {
         .start = done->start,
         .end = done->end,
-        .bytes = done->size,
+        .bytes = bytes,
         .id = done->id,
         .job = CPN_NONE,
         .src = done->src,
         .dst = done->dst,
         .path = path ? path->id : CPN_NONE,
         .klass = CPN_NONE,
-        .mean_rate = dur > 0 ? (float)(done->size / dur) : 0.0f,
+        .mean_rate = dur > 0 ? (float)(bytes / dur) : 0.0f,
     };
     return cpn_observe_flow_end(t->obs, &rec);
 }
@@ -76,9 +81,15 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
             .ctx = t,
             .id = i,
         };
-        int rc = cpn_network_transfer(t->net, &tr, NULL);
+        uint32_t started = 1;
+        int rc = f->paths      ? cpn_network_transfer_split(t->net, &tr, f->paths, f->n_paths,
+                                                            f->shares, NULL, &started)
+                 : f->k_paths > 1 ? cpn_network_transfer_multipath(t->net, &tr, f->k_paths, NULL,
+                                                                 NULL, &started)
+                                  : cpn_network_transfer(t->net, &tr, NULL);
         if (rc != CPN_OK)
             return rc;
+        t->parts[i] = (uint8_t)started;
     }
     if (t->next < t->n)
         return cpn_engine_schedule(eng, t->flows[t->order[t->next]].start, &arrival_handler, t, 0,
@@ -94,8 +105,11 @@ int cpn_traffic_new(struct cpn_engine *eng, struct cpn_network *net, const struc
     *out = NULL;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(flows[i].size) || flows[i].size < 0 || !isfinite(flows[i].start) ||
-            flows[i].start < 0 || !(flows[i].weight > 0) || !isfinite(flows[i].weight))
-            return CPN_ERROR(CPN_EINVAL, "traffic flow %zu: bad size, start or weight", i);
+            flows[i].start < 0 || !(flows[i].weight > 0) || !isfinite(flows[i].weight) ||
+            flows[i].k_paths > CPN_NETWORK_MAX_PATHS ||
+            (flows[i].paths && (!flows[i].shares || flows[i].n_paths < 1 ||
+                                flows[i].n_paths > CPN_NETWORK_MAX_PATHS)))
+            return CPN_ERROR(CPN_EINVAL, "traffic flow %zu: bad size, start, weight or paths", i);
     if (n >= UINT32_MAX)
         return CPN_ERROR(CPN_EINVAL, "traffic: too many flows (%zu)", n);
     struct cpn_traffic *t = calloc(1, sizeof *t);
@@ -105,7 +119,8 @@ int cpn_traffic_new(struct cpn_engine *eng, struct cpn_network *net, const struc
     t->flows = malloc(m * sizeof *t->flows);
     t->order = malloc(m * sizeof *t->order);
     t->finish = malloc(m * sizeof *t->finish);
-    if (!t->flows || !t->order || !t->finish) {
+    t->parts = calloc(m, sizeof *t->parts);
+    if (!t->flows || !t->order || !t->finish || !t->parts) {
         cpn_traffic_free(t);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
@@ -140,6 +155,7 @@ void cpn_traffic_free(struct cpn_traffic *t)
     free(t->flows);
     free(t->order);
     free(t->finish);
+    free(t->parts);
     free(t);
 }
 

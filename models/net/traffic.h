@@ -2,9 +2,11 @@
  * @file models/net/traffic.h
  * @brief Replay of a given set of flows (a scenario's `<traffic>`) on the network.
  *
- * Each flow starts at its start time on its path (explicit, or the shortest path by latency),
- * shares bandwidth by weighted max-min fairness under its transport cap (models/net/network.h), and
- * is reported to the observer when its last byte is delivered.  Flows are started in the order
+ * Each flow starts at its start time on its path (explicit, or the shortest path by latency), or
+ * split over several paths (the k shortest, or a given path set with shares: an SRv6-style
+ * policy), shares bandwidth by weighted max-min fairness under its transport (models/net/
+ * network.h), and is reported to the observer when its last byte is delivered (a split flow:
+ * when its last part is; one record per flow).  Flows are started in the order
  * (start time, index), so a run does not depend on the order of the input rows beyond ties.
  * One arrival event is pending at a time (the next start), so memory is O(flows) for the
  * results and O(1) events for the arrivals.
@@ -30,6 +32,13 @@ struct cpn_traffic_flow {
     const struct cpn_path *path;     /**< explicit path (borrowed from the router) or NULL */
     uint32_t profile; /**< transport profile: index into the network's profile table */
     double weight;                   /**< max-min weight, > 0 */
+    uint32_t k_paths;                /**< > 1: split over the k shortest paths
+                                          (cpn_network_transfer_multipath(), shares by the
+                                          rates offered); 0 or 1: one path */
+    const struct cpn_path *const *paths; /**< a path set to split over (borrowed, outlives the
+                                              replay), or NULL; overrides path and k_paths */
+    const double *shares;            /**< shares of the path set (borrowed), length n_paths */
+    uint32_t n_paths;                /**< length of @ref paths, 1..CPN_NETWORK_MAX_PATHS */
 };
 
 /**
@@ -39,7 +48,8 @@ struct cpn_traffic_flow {
  * @param flows the flows, length n (copied).
  * @param out receives the replay (caller frees with cpn_traffic_free()).
  * @return CPN_OK; CPN_EINVAL for NULL arguments or a flow with a negative or non-finite size or
- *         start, or a non-positive weight; CPN_ENOMEM.  O(n log n) (sorting by start time).
+ *         start, a non-positive weight, more than CPN_NETWORK_MAX_PATHS paths or a path set
+ *         without shares; CPN_ENOMEM.  O(n log n) (sorting by start time).
  *         Side effect: schedules the first arrival event on @p eng.
  */
 int cpn_traffic_new(struct cpn_engine *eng, struct cpn_network *net, const struct cpn_observer *obs,

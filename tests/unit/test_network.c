@@ -1,6 +1,7 @@
 /* Tests of models/net/network: lossless segments and eta as shared resources of the solve,
  * lossless profiles over lossy hops, node delays; every expectation computed by hand. */
 #include "models/net/network.h"
+#include "models/net/traffic.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -207,6 +208,86 @@ static void test_node_delays_add_once_per_node_on_a_path(void)
     fx_free(&f);
 }
 
+/* Records of finished flows, for the traffic replay. */
+struct flow_log {
+    struct cpn_flow_record rec[8];
+    int n;
+};
+
+static int log_flow(void *ctx, const struct cpn_flow_record *rec)
+{
+    struct flow_log *l = ctx;
+    if (l->n < 8)
+        l->rec[l->n] = *rec;
+    l->n++;
+    return CPN_OK;
+}
+
+static void test_a_four_way_weighted_split_completes_with_its_last_part(void)
+{
+    /* n0 reaches n5 over four disjoint two-hop paths n0-nk-n5 (k = 1..4), every link 10 GB/s
+     * and 1 ms.  A 5 GB flow over the path set with shares 1:1:1:2 moves 1, 1, 1 and 2 GB, each
+     * part alone on its path at 10 GB/s: parts end at 2 ms + 0.1 s (three) and 2 ms + 0.2 s.
+     * The replay reports one record: 5 GB, ending at 0.202 s.  A second flow, paths="4"
+     * (shares by the offered rates, here equal), moves 1.25 GB per path once the first has
+     * gone: started at 1 s, it ends at 1 + 0.002 + 0.125 s. */
+    struct net_fx f;
+    memset(&f, 0, sizeof f);
+    f.eng = cpn_engine_new();
+    f.topo = cpn_topo_new();
+    char id[16], a[16], b[16];
+    for (int i = 0; i < 6; i++) {
+        snprintf(id, sizeof id, "n%d", i);
+        CU_ASSERT_FATAL(cpn_topo_add_node(f.topo, id, NAN, NAN, NULL) == CPN_OK);
+    }
+    for (int k = 1; k <= 4; k++)
+        for (int side = 0; side < 2; side++) {
+            struct cpn_link_spec l = link_spec(10e9, 1e-3, CPN_FC_NONE, 0);
+            snprintf(id, sizeof id, "l%d%d", k, side);
+            snprintf(a, sizeof a, "n%d", side ? k : 0);
+            snprintf(b, sizeof b, "n%d", side ? 5 : k);
+            l.id = id;
+            l.a = a;
+            l.b = b;
+            CU_ASSERT_FATAL(cpn_topo_add_link(f.topo, &l, NULL) == CPN_OK);
+        }
+    f.router = cpn_router_new(f.topo);
+    CU_ASSERT_FATAL(cpn_network_new(f.eng, f.topo, f.router, NULL, 0, &f.net) == CPN_OK);
+    const struct cpn_path *set[4];
+    for (uint32_t k = 1; k <= 4; k++) {
+        uint32_t nodes[3] = {0, k, 5};
+        CU_ASSERT_FATAL(cpn_route_explicit(f.router, nodes, 3, &set[k - 1]) == CPN_OK);
+    }
+    const double shares[4] = {1, 1, 1, 2};
+    struct cpn_traffic_flow flows[2] = {
+        {.src = 0, .dst = 5, .size = 5e9, .start = 0, .weight = 1, .paths = set,
+         .shares = shares, .n_paths = 4},
+        {.src = 0, .dst = 5, .size = 5e9, .start = 1, .weight = 1, .k_paths = 4},
+    };
+    struct flow_log log = {0};
+    struct cpn_observer obs = {.ctx = &log, .flow_end = log_flow};
+    struct cpn_traffic *t = NULL;
+    CU_ASSERT_FATAL(cpn_traffic_new(f.eng, f.net, &obs, flows, 2, &t) == CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(log.n, 2);
+    CPN_ASSERT_REL(log.rec[0].end, 0.202, 1e-12);
+    CPN_ASSERT_REL(log.rec[0].bytes, 5e9, 1e-12);
+    CU_ASSERT_EQUAL(log.rec[0].path, CPN_NONE);
+    CPN_ASSERT_REL(cpn_traffic_finish(t, 0), 0.202, 1e-12);
+    CPN_ASSERT_REL(log.rec[1].end, 1.127, 1e-12);
+    CPN_ASSERT_REL(log.rec[1].bytes, 5e9, 1e-12);
+    /* The links of the fourth path carried 2 GB (share 2/5), the others 1 GB + 1.25 GB. */
+    struct cpn_flow_usage u;
+    CU_ASSERT_EQUAL(cpn_flownet_usage(cpn_network_flows(f.net), cpn_topo_dlink(6, 0), &u),
+                    CPN_OK);
+    CPN_ASSERT_REL(u.bytes, 2e9 + 1.25e9, 1e-12);
+    CU_ASSERT_EQUAL(cpn_flownet_usage(cpn_network_flows(f.net), cpn_topo_dlink(0, 0), &u),
+                    CPN_OK);
+    CPN_ASSERT_REL(u.bytes, 1e9 + 1.25e9, 1e-12);
+    cpn_traffic_free(t);
+    fx_free(&f);
+}
+
 int cpn_test_register_network(void)
 {
     static const struct cpn_test tests[] = {
@@ -220,6 +301,8 @@ int cpn_test_register_network(void)
          test_a_lossless_transfer_over_a_lossy_hop_is_refused},
         {"node delays are paid once per node on a path",
          test_node_delays_add_once_per_node_on_a_path},
+        {"a 4-way weighted split completes with its last part; K shortest split by offers",
+         test_a_four_way_weighted_split_completes_with_its_last_part},
     };
     return CPN_TEST_SUITE("network", tests);
 }
