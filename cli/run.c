@@ -255,6 +255,7 @@ struct run {
     struct cpn_run_pool *pools;
     struct cpn_run_param *params;
     char (*param_text)[64];
+    uint32_t *site_nodes; /* node of each storage site (the jobs' configuration) */
     char **overrides; /* "TARGET=VALUE" */
     size_t n_overrides;
     char *command_line;
@@ -282,6 +283,7 @@ static void run_release(struct run *r)
     free(r->pools);
     free(r->params);
     free(r->param_text);
+    free(r->site_nodes);
     free(r->command_line);
     for (size_t i = 0; i < r->n_overrides; i++)
         free(r->overrides[i]);
@@ -401,6 +403,11 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
 static int build_jobs(struct run *r)
 {
     struct cpn_scenario *scen = r->scen;
+    r->site_nodes = malloc((scen->sites.len ? scen->sites.len : 1) * sizeof *r->site_nodes);
+    if (!r->site_nodes)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < scen->sites.len; i++)
+        r->site_nodes[i] = scen->sites.items[i].node;
     const struct cpn_policy_ops *ops = scen->scheduler.ops;
     const struct cpn_policy_setting *settings = scen->scheduler.params.items;
     size_t n_settings = scen->scheduler.params.len;
@@ -438,6 +445,8 @@ static int build_jobs(struct run *r)
         .policy = r->policy,
         .awareness = scen->scheduler.awareness,
         .profile = scen->transport,
+        .site_nodes = r->site_nodes,
+        .n_sites = (uint32_t)scen->sites.len,
         .observer = &r->obs,
         .rng = r->rng,
         .sample_interval = scen->sample,
@@ -457,6 +466,11 @@ static int build_jobs(struct run *r)
         if (rc != CPN_OK)
             return rc;
     }
+    for (size_t i = 0; i < scen->sites.len; i++)
+        if (scen->sites.items[i].center != CPN_NONE &&
+            (rc = cpn_jobs_set_center_site(r->jobs, scen->sites.items[i].center, (uint32_t)i)) !=
+                CPN_OK)
+            return rc;
     for (size_t i = 0; i < scen->generators.len; i++)
         if ((rc = cpn_jobs_add_generator(r->jobs, &scen->generators.items[i].spec)) != CPN_OK)
             return rc;
@@ -470,14 +484,21 @@ static int build_jobs(struct run *r)
 static int build_network(struct run *r)
 {
     const struct cpn_scenario *scen = r->scen;
-    size_t n = scen->transports.len;
+    size_t n = scen->transports.len, ns = scen->sites.len;
     struct cpn_transport *profiles = malloc((n ? n : 1) * sizeof *profiles);
-    if (!profiles)
-        return CPN_ERROR(CPN_ENOMEM, NULL);
-    for (size_t i = 0; i < n; i++)
-        profiles[i] = scen->transports.items[i].profile;
-    int rc = cpn_network_new(r->eng, scen->topo, scen->router, profiles, n, &r->net);
+    struct cpn_storage_bandwidth *sites = malloc((ns ? ns : 1) * sizeof *sites);
+    int rc = CPN_ERROR(CPN_ENOMEM, NULL);
+    if (profiles && sites) {
+        for (size_t i = 0; i < n; i++)
+            profiles[i] = scen->transports.items[i].profile;
+        for (size_t i = 0; i < ns; i++)
+            sites[i] = (struct cpn_storage_bandwidth){scen->sites.items[i].read,
+                                                      scen->sites.items[i].write};
+        struct cpn_network_config cfg = {profiles, n, sites, ns};
+        rc = cpn_network_new(r->eng, scen->topo, scen->router, &cfg, &r->net);
+    }
     free(profiles);
+    free(sites);
     return rc;
 }
 

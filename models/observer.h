@@ -169,6 +169,31 @@ struct cpn_request_record {
     int8_t slo_met; /**< 1 met, 0 violated, -1 no SLO */
 };
 
+/**
+ * How the computation of a job whose speed depends on the network went (a streamed dataset, or
+ * training by iterations, split or not): a row of /compute, written when its run ends.
+ * Definitions: docs/metrics.md ("Compute efficiency").
+ */
+struct cpn_compute_record {
+    double ideal;        /**< its compute time without network stalls [s]: streamed, the run
+                              time rule; training, iterations x the iteration time of the same
+                              job in one center (compute + intra-center all-reduce) */
+    double actual;       /**< time from its start on its units to the end of its compute [s] */
+    double efficiency;   /**< ideal / actual [1] */
+    double iter_mean;    /**< mean iteration time [s]; NaN without iterations */
+    double iter_p95;     /**< 95th percentile of the iteration times [s]; NaN without */
+    double exposed;      /**< exposed-communication fraction: 1 - (sum of compute times) /
+                              (sum of iteration times) [1]; NaN without iterations */
+    double convergence;  /**< convergence ratio of a split job: per-center intra bandwidth
+                              (units x per-unit bandwidth) over the inter-center bottleneck
+                              bandwidth [1]; NaN when not split */
+    uint64_t iterations; /**< iterations done */
+    uint32_t job;        /**< job id */
+    uint32_t centers;    /**< centers it ran on (>= 1) */
+    uint8_t streamed;    /**< 1 when it streamed its input, else 0 */
+    uint8_t killed;      /**< 1 when the walltime limit ended it first */
+};
+
 /** One notable event: a row of /events. */
 struct cpn_event_record {
     double time;        /**< simulated time [s] */
@@ -215,12 +240,21 @@ struct cpn_observer {
     /** End of a run (once).  @p complete is 1 when the run reached its end, 0 when it was
      *  interrupted or failed; @p totals may be NULL. */
     int (*end)(void *ctx, int complete, const struct cpn_run_totals *totals);
+    /** The compute of a streamed or iterated job ended (before its job record). */
+    int (*compute_end)(void *ctx, const struct cpn_compute_record *rec);
 };
 
 /** Call begin() if present.  @return the callback's status, or CPN_OK. */
 static inline int cpn_observe_begin(const struct cpn_observer *o, const struct cpn_run_info *info)
 {
     return o && o->begin ? o->begin(o->ctx, info) : CPN_OK;
+}
+
+/** Call compute_end() if present.  @return the callback's status, or CPN_OK. */
+static inline int cpn_observe_compute_end(const struct cpn_observer *o,
+                                          const struct cpn_compute_record *r)
+{
+    return o && o->compute_end ? o->compute_end(o->ctx, r) : CPN_OK;
 }
 
 /** Call job_end() if present.  @return the callback's status, or CPN_OK. */

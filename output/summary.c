@@ -43,6 +43,9 @@ struct cpn_summary {
     size_t n_pools;
     /* records */
     double_array fct, staleness, req_latency;
+    /* compute records: efficiency of streamed and of iterated jobs, iteration times, exposure */
+    double_array eff_stream, eff_train, iter_mean, exposed;
+    size_t computes;
     size_t flows, req_slo_known, req_slo_violated, requests;
     double bytes;
     /* sample sums */
@@ -88,6 +91,10 @@ void cpn_summary_free(struct cpn_summary *s)
     cpn_array_release(&s->fct);
     cpn_array_release(&s->staleness);
     cpn_array_release(&s->req_latency);
+    cpn_array_release(&s->eff_stream);
+    cpn_array_release(&s->eff_train);
+    cpn_array_release(&s->iter_mean);
+    cpn_array_release(&s->exposed);
     free(s->link_sum);
     free(s->center_sum);
     free(s->pool_busy);
@@ -202,6 +209,24 @@ static int summary_flow_end(void *ctx, const struct cpn_flow_record *r)
     return push(&s->fct, r->end - r->start);
 }
 
+static int summary_compute_end(void *ctx, const struct cpn_compute_record *r)
+{
+    struct cpn_summary *s = ctx;
+    s->dirty = 1;
+    s->computes++;
+    int rc = CPN_OK;
+    if (r->streamed)
+        rc = push(&s->eff_stream, r->efficiency);
+    if (rc == CPN_OK && r->iterations > 0) {
+        rc = push(&s->eff_train, r->efficiency);
+        if (rc == CPN_OK)
+            rc = push(&s->iter_mean, r->iter_mean);
+        if (rc == CPN_OK)
+            rc = push(&s->exposed, r->exposed);
+    }
+    return rc;
+}
+
 static int summary_request_end(void *ctx, const struct cpn_request_record *r)
 {
     struct cpn_summary *s = ctx;
@@ -295,6 +320,7 @@ void cpn_summary_observer(struct cpn_summary *s, struct cpn_observer *obs)
         .job_end = summary_job_end,
         .flow_end = summary_flow_end,
         .request_end = summary_request_end,
+        .compute_end = summary_compute_end,
         .event = NULL,
         .sample = summary_sample,
         .end = summary_end,
@@ -494,6 +520,17 @@ int cpn_summary_metrics(struct cpn_summary *s, const struct cpn_metric **rows, s
             rc = add_network(s);
         if (rc == CPN_OK)
             rc = add_mean_p95_max(s, &s->staleness, "s", "decision.staleness");
+        if (rc == CPN_OK && s->computes) { /* only runs with streamed or iterated jobs */
+            rc = add_row(s, "1", (double)s->computes, "compute.count");
+            if (rc == CPN_OK)
+                rc = add_stats(s, &s->eff_stream, "1", "compute.stream.efficiency");
+            if (rc == CPN_OK)
+                rc = add_stats(s, &s->eff_train, "1", "compute.training.efficiency");
+            if (rc == CPN_OK)
+                rc = add_stats(s, &s->iter_mean, "s", "compute.training.iteration");
+            if (rc == CPN_OK)
+                rc = add_stats(s, &s->exposed, "1", "compute.training.exposed_comm");
+        }
         if (rc != CPN_OK) {
             free_rows(s);
             return rc;

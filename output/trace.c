@@ -77,6 +77,21 @@ static const struct field request_fields[] = {
     FIELD(cpn_request_record, slo_met, F_I8, ""),
 };
 
+static const struct field compute_fields[] = {
+    FIELD(cpn_compute_record, ideal, F_F64, "s"),
+    FIELD(cpn_compute_record, actual, F_F64, "s"),
+    FIELD(cpn_compute_record, efficiency, F_F64, "1"),
+    FIELD(cpn_compute_record, iter_mean, F_F64, "s"),
+    FIELD(cpn_compute_record, iter_p95, F_F64, "s"),
+    FIELD(cpn_compute_record, exposed, F_F64, "1"),
+    FIELD(cpn_compute_record, convergence, F_F64, "1"),
+    FIELD(cpn_compute_record, iterations, F_U64, "1"),
+    FIELD(cpn_compute_record, job, F_U32, ""),
+    FIELD(cpn_compute_record, centers, F_U32, "1"),
+    FIELD(cpn_compute_record, streamed, F_U8, ""),
+    FIELD(cpn_compute_record, killed, F_U8, ""),
+};
+
 static const struct field event_fields[] = {
     FIELD(event_row, time, F_F64, "s"),
     FIELD(event_row, kind, F_EVENT, ""),
@@ -123,7 +138,7 @@ struct cpn_trace {
     struct cpn_summary *summary;
     struct cpn_observer sobs;
     hid_t kind_type, state_type, event_type;
-    struct table jobs, flows, requests, events;
+    struct table jobs, flows, requests, events, compute;
     CPN_ARRAY(char) arena; /* event details of the buffered events */
     size_t *detail_off;
     /* series */
@@ -871,6 +886,9 @@ static int trace_begin_(struct cpn_trace *t, const struct cpn_run_info *in)
             rc = table_create(t, &t->requests, "requests", request_fields, NFIELDS(request_fields),
                               sizeof(struct cpn_request_record));
         if (rc == CPN_OK)
+            rc = table_create(t, &t->compute, "compute", compute_fields, NFIELDS(compute_fields),
+                              sizeof(struct cpn_compute_record));
+        if (rc == CPN_OK)
             rc = series_begin(t);
     }
     if (rc == CPN_OK && t->level >= CPN_TRACE_FLOWS)
@@ -921,6 +939,17 @@ static int trace_request_end(void *ctx, const struct cpn_request_record *r)
     if (rc != CPN_OK || t->level < CPN_TRACE_JOBS)
         return rc;
     return table_append(t, &t->requests, r);
+}
+
+static int trace_compute_end(void *ctx, const struct cpn_compute_record *r)
+{
+    struct cpn_trace *t = ctx;
+    int rc = check_live(t);
+    if (rc == CPN_OK && t->summary)
+        rc = cpn_observe_compute_end(&t->sobs, r);
+    if (rc != CPN_OK || t->level < CPN_TRACE_JOBS)
+        return rc;
+    return table_append(t, &t->compute, r);
 }
 
 /* Events are written by the main thread after a drain: their details point into the arena,
@@ -1000,10 +1029,10 @@ static int finish(struct cpn_trace *t, int complete)
     if (t->file < 0)
         return rc;
     if (!t->failed) {
-        int r[5] = {table_flush(t, &t->jobs), table_flush(t, &t->flows),
+        int r[6] = {table_flush(t, &t->jobs),     table_flush(t, &t->flows),
                     table_flush(t, &t->requests), t->events.buf ? events_flush(t) : CPN_OK,
-                    series_flush(t)};
-        for (int i = 0; i < 5 && rc == CPN_OK; i++)
+                    series_flush(t),              table_flush(t, &t->compute)};
+        for (int i = 0; i < 6 && rc == CPN_OK; i++)
             rc = r[i];
         if (rc == CPN_OK && t->summary && t->begun)
             rc = write_summary(t);
@@ -1014,6 +1043,7 @@ static int finish(struct cpn_trace *t, int complete)
     table_close(&t->flows);
     table_close(&t->requests);
     table_close(&t->events);
+    table_close(&t->compute);
     hid_t *h[] = {&t->s_time, &t->s_link, &t->s_center};
     for (int i = 0; i < 3; i++)
         if (*h[i] > 0)
@@ -1077,6 +1107,7 @@ void cpn_trace_observer(struct cpn_trace *t, struct cpn_observer *obs)
         .job_end = trace_job_end,
         .flow_end = trace_flow_end,
         .request_end = trace_request_end,
+        .compute_end = trace_compute_end,
         .event = trace_event,
         .sample = trace_sample,
         .end = trace_end,
@@ -1117,6 +1148,7 @@ void cpn_trace_free(struct cpn_trace *t)
     table_close(&t->flows);
     table_close(&t->requests);
     table_close(&t->events);
+    table_close(&t->compute);
     free(t->detail_off);
     cpn_array_release(&t->arena);
     free(t->s_tbuf);
@@ -1142,8 +1174,8 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     t->file = t->s_time = t->s_link = t->s_center = H5I_INVALID_HID;
     t->kind_type = t->state_type = t->event_type = H5I_INVALID_HID;
-    struct table *tabs[] = {&t->jobs, &t->flows, &t->requests, &t->events};
-    for (int i = 0; i < 4; i++)
+    struct table *tabs[] = {&t->jobs, &t->flows, &t->requests, &t->events, &t->compute};
+    for (int i = 0; i < 5; i++)
         tabs[i]->dset = tabs[i]->memtype = H5I_INVALID_HID;
     t->level = opt->level;
     t->force = opt->force;

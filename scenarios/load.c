@@ -597,6 +597,7 @@ static const struct ld_handler {
     {"pathset", CPN_LD_PATHSETS, cpn_ld_pathset},
 
     {"center", CPN_LD_CENTERS, cpn_ld_center},
+    {"storage", CPN_LD_STORAGE, cpn_ld_storage},
 
     {"flow", CPN_LD_RUN, cpn_ld_flow},
     {"flows", CPN_LD_RUN, cpn_ld_flows},
@@ -665,6 +666,7 @@ void cpn_scen_free(struct cpn_scenario *s)
     cpn_array_release(&s->files);
     cpn_array_release(&s->centers);
     cpn_array_release(&s->pools);
+    cpn_array_release(&s->sites);
     cpn_array_release(&s->pool_types);
     cpn_array_release(&s->scheduler.params);
     cpn_scen_workload_release(s);

@@ -112,6 +112,23 @@ struct cpn_scen_pathset {
 };
 
 /**
+ * A storage site (`<storage>`, or the storage of a center given by its storage-read or
+ * storage-write attributes): a dataset's home, whose read and write bandwidths are resources
+ * shared by the flows that read from or write to it (models/net/network.h).
+ */
+struct cpn_scen_storage {
+    const char *id;  /**< site id (a center's own site has the center's id) */
+    uint32_t node;   /**< node it is attached to */
+    uint32_t center; /**< the center it belongs to, or CPN_NONE for a site of its own */
+    double capacity; /**< [B], >= 0; 0 = not given.  Assumption: informational (not enforced
+                          over time: sites are provisioned for the datasets they hold) */
+    double read;     /**< read bandwidth [B/s], >= 0; 0 = not a limit */
+    double write;    /**< write bandwidth [B/s], >= 0; 0 = not a limit */
+    const char *file; /**< file of the element (owned by the scenario) */
+    long line;        /**< line in @c file */
+};
+
+/**
  * A transport profile of the scenario: one of the built-ins (ideal, tcp, rdma-lossless,
  * rdma-lossy, at the indices of their cpn_transport_kind) or a `<transport>` element.
  */
@@ -266,6 +283,10 @@ struct cpn_scenario {
     centers;                                         /**< centers in file order; the index is the
                                                           center index of the run */
     CPN_ARRAY(struct cpn_scen_pool) pools;           /**< pools of all centers, grouped by center */
+    CPN_ARRAY(struct cpn_scen_storage) sites;        /**< storage sites: the centers' own (in
+                                                          center order, where given) and the
+                                                          `<storage>` elements, in file order;
+                                                          the index is the network's site */
     struct cpn_scen_names pool_types;                /**< accelerator names of the pools ("" for
                                                           none) by type index, in order of first use */
     CPN_ARRAY(struct cpn_scen_generator) generators; /**< `<generator>`s in file order */
@@ -322,6 +343,9 @@ void cpn_scen_free(struct cpn_scenario *s);
  * @return its index in s->paths, or CPN_NONE.  O(number of paths).
  */
 uint32_t cpn_scen_find_path(const struct cpn_scenario *s, const char *id);
+
+/** Return the index of the storage site named @p id in s->sites, or CPN_NONE.  O(sites). */
+uint32_t cpn_scen_find_site(const struct cpn_scenario *s, const char *id);
 
 /** Return the index of the transport profile named @p id in s->transports, or CPN_NONE.
  *  O(profiles). */

@@ -159,7 +159,80 @@ int cpn_ld_center(struct cpn_ld *L, xmlNode *elem)
                      "per-unit=\"989TFLOPS\" idle=\"90W\" peak=\"700W\"/>)");
     if (cpn_array_push(&s->centers, c) != CPN_OK || cpn_array_push(&L->center_elem, elem) != CPN_OK)
         return CPN_ENOMEM;
+    if (c.spec.storage_read_bandwidth > 0 || c.spec.storage_write_bandwidth > 0) {
+        /* The center's own storage: what it stages in is written there, what it sends out is
+         * read there (models/jobs/jobs.h, cpn_jobs_set_center_site()). */
+        struct cpn_scen_storage site = {.id = c.spec.id,
+                                        .node = c.spec.node,
+                                        .center = (uint32_t)(s->centers.len - 1),
+                                        .capacity = c.spec.storage_capacity,
+                                        .read = c.spec.storage_read_bandwidth,
+                                        .write = c.spec.storage_write_bandwidth,
+                                        .file = c.file,
+                                        .line = c.line};
+        if (cpn_array_push(&s->sites, site) != CPN_OK)
+            return CPN_ENOMEM;
+    }
     return CPN_OK;
+}
+
+uint32_t cpn_scen_find_site(const struct cpn_scenario *s, const char *id)
+{
+    for (size_t i = 0; i < s->sites.len; i++)
+        if (strcmp(s->sites.items[i].id, id) == 0)
+            return (uint32_t)i;
+    return CPN_NONE;
+}
+
+int cpn_ld_storage(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_scenario *s = L->s;
+    const char *id = cpn_ld_attr(elem, "id");
+    if (!cpn_ld_check_id(L, elem, id))
+        return CPN_OK;
+    uint32_t first = cpn_scen_find_site(s, id);
+    if (first != CPN_NONE) {
+        const struct cpn_scen_storage *f = &s->sites.items[first];
+        cpn_ld_error(L, elem, "storage \"%s\" is defined twice (first at %s:%ld%s)", id, f->file,
+                     f->line, f->center != CPN_NONE ? ", a center's own storage" : "");
+        return CPN_OK;
+    }
+    struct cpn_scen_storage site = {.id = cpn_ld_strdup(L, id, strlen(id)),
+                                    .node = CPN_NONE,
+                                    .center = CPN_NONE,
+                                    .file = cpn_ld_file_name(elem),
+                                    .line = xmlGetLineNo(elem)};
+    if (!site.id)
+        return CPN_ENOMEM;
+    int ok = 1;
+    const char *node = cpn_ld_attr(elem, "node"), *center = cpn_ld_attr(elem, "center");
+    if (!node == !center) {
+        cpn_ld_error(L, elem,
+                     "give exactly one of node (a site of its own at that node) and center (the "
+                     "site sits inside that center)");
+        ok = 0;
+    } else if (node) {
+        if ((site.node = cpn_ld_node_ref(L, elem, "node", node)) == CPN_NONE)
+            ok = 0;
+    } else {
+        for (size_t c = 0; c < s->centers.len; c++)
+            if (strcmp(s->centers.items[c].spec.id, center) == 0)
+                site.node = s->centers.items[c].spec.node;
+        if (site.node == CPN_NONE) {
+            cpn_ld_error(L, elem,
+                         "center \"%s\" is not defined (define it in <centers> or check the "
+                         "spelling)",
+                         center);
+            ok = 0;
+        }
+    }
+    if (cpn_ld_quantity(L, elem, "capacity", CPN_Q_SIZE, &site.capacity) < 0 ||
+        cpn_ld_quantity(L, elem, "read", CPN_Q_RATE, &site.read) < 0 ||
+        cpn_ld_quantity(L, elem, "write", CPN_Q_RATE, &site.write) < 0)
+        ok = 0;
+    if (!ok)
+        return CPN_OK;
+    return cpn_array_push(&s->sites, site);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -55,6 +55,7 @@ enum cpn_ld_phase {
     CPN_LD_PATHS,     /**< explicit paths (the router exists from here on) */
     CPN_LD_PATHSETS,  /**< path sets (of the paths above) */
     CPN_LD_CENTERS,   /**< centers and their pools */
+    CPN_LD_STORAGE,   /**< storage sites (at nodes or inside the centers above) */
     CPN_LD_RUN,       /**< traffic, workload, scheduler */
     CPN_LD_NPHASES
 };
@@ -223,6 +224,7 @@ cpn_ld_handler_fn cpn_ld_generator;
 cpn_ld_handler_fn cpn_ld_wlog;
 cpn_ld_handler_fn cpn_ld_transport;
 cpn_ld_handler_fn cpn_ld_pathset;
+cpn_ld_handler_fn cpn_ld_storage;
 
 /**
  * Parse a `paths` attribute of a flow or a flows file: a whole number K of shortest paths

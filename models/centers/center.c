@@ -311,6 +311,7 @@ static void fill_event(const struct request *r, struct cpn_request_event *ev)
     ev->reservation = r->reservation;
     ev->killed = 0;
     ev->backfilled = r->backfilled;
+    ev->handle = CPN_NONE;
 }
 
 static int on_end_event(struct cpn_engine *eng, void *ctx, uint64_t arg);
@@ -325,9 +326,12 @@ static int start_request(struct cpn_center *c, struct pool *p, uint32_t slot, in
     struct request *r = &c->requests.items[slot];
     double duration =
         c->spec.walltime == CPN_WALLTIME_KILL ? fmin(r->runtime, r->walltime) : r->runtime;
-    int rc = cpn_engine_schedule(c->eng, now + duration, &end_handler, c, slot, &r->end_event);
-    if (rc != CPN_OK)
-        return rc;
+    r->end_event = CPN_EVH_NONE;
+    if (isfinite(duration)) { /* else open-ended, no limit: the owner ends it */
+        int rc = cpn_engine_schedule(c->eng, now + duration, &end_handler, c, slot, &r->end_event);
+        if (rc != CPN_OK)
+            return rc;
+    }
     if (running_insert(p, now + r->walltime, slot, r->units) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
     pool_advance(p, now);
@@ -342,6 +346,7 @@ static int start_request(struct cpn_center *c, struct pool *p, uint32_t slot, in
         return CPN_OK;
     struct cpn_request_event ev;
     fill_event(r, &ev);
+    ev.handle = slot;
     return c->hooks.on_start(c->hooks.ctx, c, &ev);
 }
 
@@ -458,25 +463,25 @@ out:
 }
 
 /* The end of a request: free its units, tell the owner, schedule the pool again. */
-static int on_end_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
+static int end_request(struct cpn_center *c, uint32_t slot, int by_event)
 {
-    struct cpn_center *c = ctx;
-    uint32_t slot = (uint32_t)arg;
     struct request *r = &c->requests.items[slot];
     struct pool *p = &c->pools.items[r->pool];
-    double now = cpn_engine_now(eng);
+    double now = cpn_engine_now(c->eng);
     pool_advance(p, now);
     running_remove(p, r->expected_end, slot);
     p->free_units += r->units;
     struct cpn_request_event ev;
     fill_event(r, &ev);
     ev.end = now;
-    ev.killed = c->spec.walltime == CPN_WALLTIME_KILL && r->runtime > r->walltime;
+    ev.handle = slot;
+    ev.killed = by_event && c->spec.walltime == CPN_WALLTIME_KILL && r->runtime > r->walltime;
     if (ev.killed)
         p->killed++;
     else
         p->completed++;
     r->end_event = CPN_EVH_NONE;
+    r->start = NAN; /* no longer running */
     if (cpn_array_push(&c->free_slots, slot) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
     p->pass_valid = 0;
@@ -487,6 +492,26 @@ static int on_end_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
             return rc;
     }
     return pool_pass(c, p);
+}
+
+static int on_end_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    return end_request(ctx, (uint32_t)arg, 1);
+}
+
+int cpn_center_finish(struct cpn_center *c, uint32_t handle)
+{
+    if (!c || handle >= c->requests.len || isnan(c->requests.items[handle].start))
+        return CPN_ERROR(CPN_ENOENT, "center: no running request with handle %u",
+                         (unsigned)handle);
+    struct request *r = &c->requests.items[handle];
+    if (r->end_event != CPN_EVH_NONE) {
+        int rc = cpn_engine_cancel(c->eng, r->end_event);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return end_request(c, handle, 0);
 }
 
 int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
@@ -500,11 +525,11 @@ int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
                          ", the center has %zu",
                          id, req->id, req->pool, c->pools.len);
     struct pool *p = &c->pools.items[req->pool];
-    if (req->units == 0 || !(req->runtime >= 0) || !isfinite(req->runtime) || !(req->walltime >= 0))
+    if (req->units == 0 || !(req->runtime >= 0) || !(req->walltime >= 0))
         return CPN_ERROR(CPN_EINVAL,
                          "center \"%s\": request %" PRIu32 ": units %" PRIu32
-                         ", runtime %.15g s, walltime %.15g s (use units >= 1, a finite runtime "
-                         ">= 0 and a walltime >= 0)",
+                         ", runtime %.15g s, walltime %.15g s (use units >= 1, a runtime >= 0 "
+                         "and a walltime >= 0)",
                          id, req->id, req->units, req->runtime, req->walltime);
     if (req->units > p->spec.units) {
         p->rejected++;

@@ -116,7 +116,8 @@ struct cpn_request {
     uint32_t id;     /**< the owner's opaque id (echoed in callbacks; need not be unique) */
     uint32_t pool;   /**< pool index in the center */
     uint32_t units;  /**< units wanted, >= 1 (all at once: gang allocation) */
-    double runtime;  /**< actual runtime [s], finite and >= 0 (0 is valid) */
+    double runtime;  /**< actual runtime [s], >= 0 (0 is valid); INFINITY = open-ended: the
+                          owner ends it with cpn_center_finish() (or the walltime limit does) */
     double walltime; /**< walltime estimate [s], >= 0; INFINITY = no estimate (never killed;
                           backfilled only on extra units) */
 };
@@ -133,6 +134,8 @@ struct cpn_request_event {
     double reservation; /**< earliest EASY/FCFS reservation the request held while blocked at
                              the head of its queue [s]; INFINITY when it never was */
     int killed;         /**< nonzero in an end event when the walltime limit ended it */
+    uint32_t handle;    /**< the center's name of the running request, for cpn_center_finish()
+                             (valid from its start event to its end event) */
     int backfilled;     /**< nonzero when it started ahead of an earlier-submitted request */
 };
 
@@ -187,6 +190,16 @@ struct cpn_center_stats {
     uint64_t completed;  /**< requests ended after their full runtime */
     uint64_t killed;     /**< requests ended by the walltime limit */
 };
+
+/**
+ * End a running request now, as if its runtime were over (an open-ended request whose work the
+ * owner tracks: a streamed dataset, iterations of training).  The units are freed, on_end is
+ * called (killed 0) and the pool is scheduled again, all before this returns.
+ * @param handle the request's handle from its start event.
+ * @return CPN_OK; CPN_ENOENT when @p handle names no running request; the on_end hook's or the
+ *         scheduling pass's error.  O(r + q) (the pass).
+ */
+int cpn_center_finish(struct cpn_center *c, uint32_t handle);
 
 /** Fill @p spec with the defaults documented in struct cpn_center_spec. */
 void cpn_center_spec_init(struct cpn_center_spec *spec);

@@ -49,6 +49,10 @@ void cpn_job_spec_init(struct cpn_job_spec *spec)
     spec->data_node = CPN_NONE;
     spec->center = CPN_NONE;
     spec->transport = CPN_NONE;
+    spec->dataset_site = CPN_NONE;
+    spec->training.mfu = 1;
+    spec->training.sync_every = 1;
+    spec->training.intra_bandwidth = INFINITY;
     spec->targets = 1;
     spec->target_kind = CPN_CENTER_NKINDS;
 }
@@ -97,8 +101,10 @@ void cpn_jobs_free(struct cpn_jobs *jobs)
 {
     if (!jobs)
         return;
-    for (size_t i = 0; i < jobs->slots.len; i++)
+    for (size_t i = 0; i < jobs->slots.len; i++) {
         cpn_jobs_service_free_(jobs, jobs->slots.items[i].svc);
+        cpn_jobs_compute_free_(jobs, jobs->slots.items[i].cmp);
+    }
     for (size_t c = 0; c < jobs->centers.len; c++)
         cpn_center_free(jobs->centers.items[c].center);
     for (size_t t = 0; t < jobs->types.len; t++)
@@ -123,6 +129,14 @@ void cpn_jobs_free(struct cpn_jobs *jobs)
     free(jobs->link_sample);
     free(jobs->center_sample);
     free(jobs);
+}
+
+int cpn_jobs_set_center_site(struct cpn_jobs *jobs, uint32_t center, uint32_t site)
+{
+    if (!jobs || center >= jobs->centers.len || site >= jobs->cfg.n_sites)
+        return CPN_ERROR(CPN_EINVAL, "jobs: center %u or storage site %u unknown", center, site);
+    jobs->centers.items[center].site = site;
+    return CPN_OK;
 }
 
 uint32_t cpn_jobs_pool_type(const struct cpn_jobs *jobs, const char *accelerator)
@@ -177,7 +191,7 @@ int cpn_jobs_add_center(struct cpn_jobs *jobs, const struct cpn_center_spec *spe
         }
         jobs->pool_type_of.items[jobs->pool_type_of.len++] = type;
     }
-    struct jobs_center jc = {center, jobs->n_wpools, 0, 0, 0};
+    struct jobs_center jc = {center, jobs->n_wpools, 0, 0, 0, CPN_NONE};
     jobs->n_wpools += n_pools;
     jobs->centers.items[jobs->centers.len++] = jc;
     if (index)
@@ -293,6 +307,8 @@ int cpn_jobs_end_(struct cpn_jobs *jobs, uint32_t slot, enum cpn_job_state state
     jobs->st.active--;
     cpn_jobs_service_free_(jobs, j->svc);
     j->svc = NULL;
+    cpn_jobs_compute_free_(jobs, j->cmp);
+    j->cmp = NULL;
     j->phase = PHASE_FREE;
     j->next_free = jobs->free_head;
     jobs->free_head = slot;
@@ -315,13 +331,23 @@ int cpn_jobs_end_(struct cpn_jobs *jobs, uint32_t slot, enum cpn_job_state state
 
 static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow_done *done);
 static int at_center(struct cpn_jobs *jobs, uint32_t slot);
+static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot);
 
-/* Start @p bytes from @p src to @p dst for job @p slot over @p k paths; counts the flows in
- * j->pending.  Nothing moves for 0 bytes or src == dst. */
-static int transfer(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t dst, double bytes,
-                    uint32_t k)
+uint32_t cpn_jobs_center_site_(const struct cpn_jobs *jobs, uint32_t center)
 {
-    if (!(bytes > 0) || src == dst)
+    return center < jobs->centers.len ? jobs->centers.items[center].site : CPN_NONE;
+}
+
+/* Start @p bytes from @p src to @p dst for job @p slot over @p k paths, reading from storage
+ * site @p src_site and writing to @p dst_site (CPN_NONE: none), each flow capped at @p cap
+ * (0: no cap of its own); counts the flows in j->pending.  Nothing moves for 0 bytes, or for
+ * src == dst without a storage site on the way.  @p out receives the flow of a one-path
+ * transfer (may be NULL). */
+int cpn_jobs_transfer_(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t dst,
+                       double bytes, uint32_t k, uint32_t src_site, uint32_t dst_site, double cap,
+                       cpn_flowh *out)
+{
+    if (!(bytes > 0) || (src == dst && src_site == CPN_NONE && dst_site == CPN_NONE))
         return CPN_OK;
     struct cpn_transfer t = {
         .src = src,
@@ -333,16 +359,19 @@ static int transfer(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t
         .done = on_flow_done,
         .ctx = jobs,
         .id = slot,
+        .src_site = src_site,
+        .dst_site = dst_site,
+        .cap = cap,
     };
     uint32_t started = 1;
     int rc;
-    if (k <= 1) {
+    if (k <= 1 || src == dst) {
         const struct cpn_path *path;
         if ((rc = cpn_route_shortest(jobs->cfg.router, src, dst, &path)) != CPN_OK)
             return rc;
         t.path = path;
         t.id |= (uint64_t)(path->id + 1u) << 32; /* the path id travels with the flow */
-        rc = cpn_network_transfer(jobs->cfg.network, &t, NULL);
+        rc = cpn_network_transfer(jobs->cfg.network, &t, out);
     } else {
         rc = cpn_network_transfer_multipath(jobs->cfg.network, &t, k, NULL, NULL, &started);
     }
@@ -352,6 +381,12 @@ static int transfer(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t
     jobs->st.flows += started;
     jobs->st.bytes_asked += bytes;
     return CPN_OK;
+}
+
+static int transfer(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t dst, double bytes,
+                    uint32_t k, uint32_t src_site, uint32_t dst_site)
+{
+    return cpn_jobs_transfer_(jobs, slot, src, dst, bytes, k, src_site, dst_site, 0, NULL);
 }
 
 static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow_done *done)
@@ -381,7 +416,10 @@ static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow
         j->in_done += done->size;
     int rc = cpn_observe_flow_end(jobs->cfg.observer, &rec);
     CPN_ASSERT(j->pending > 0);
-    if (rc != CPN_OK || --j->pending > 0)
+    j->pending--;
+    if (rc == CPN_OK && j->phase == PHASE_RUNNING && j->cmp)
+        return cpn_jobs_compute_flow_done_(jobs, slot); /* a stream or an iteration's flow */
+    if (rc != CPN_OK || j->pending > 0)
         return rc;
     switch (j->phase) {
     case PHASE_STAGE_IN:
@@ -409,11 +447,15 @@ static int dispatch(struct cpn_jobs *jobs, uint32_t slot, uint32_t c, uint32_t p
     j->center = c;
     j->pool = pool;
     j->paths = j->s.paths ? j->s.paths : (paths ? paths : 1);
-    uint32_t src = data_node_of(j), dst = center_node(jobs, c);
+    uint32_t site = j->s.dataset_site;
+    uint32_t src = site != CPN_NONE ? jobs->cfg.site_nodes[site] : data_node_of(j);
+    uint32_t dst = center_node(jobs, c);
     j->phase = j->s.kind == CPN_JOB_INGEST ? PHASE_TRANSFER : PHASE_STAGE_IN;
+    /* A streamed input is staged only up to the prefetch buffer; the rest flows in the run. */
+    double bytes = j->cmp && j->cmp->stream ? fmin(j->s.prefetch, j->s.bytes_in) : j->s.bytes_in;
     if (src != dst)
-        j->in_asked += j->s.bytes_in;
-    int rc = transfer(jobs, slot, src, dst, j->s.bytes_in, j->paths);
+        j->in_asked += bytes;
+    int rc = transfer(jobs, slot, src, dst, bytes, j->paths, site, cpn_jobs_center_site_(jobs, c));
     j = job_at(jobs, slot);
     if (rc == CPN_EUNREACH)
         return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "no route from the data to the center");
@@ -422,6 +464,35 @@ static int dispatch(struct cpn_jobs *jobs, uint32_t slot, uint32_t c, uint32_t p
     j->staged = now_of(jobs);
     if (j->s.kind == CPN_JOB_INGEST)
         return cpn_jobs_end_(jobs, slot, CPN_JOB_DONE, NULL);
+    return at_center(jobs, slot);
+}
+
+/* A split training job: its input goes to its centers in proportion to their units, then its
+ * parts queue there (jobs_compute.c). */
+static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    const struct jobs_compute *cmp = j->cmp;
+    j->center = cmp->parts[0].center;
+    j->paths = j->s.paths ? j->s.paths : 1;
+    j->phase = PHASE_STAGE_IN;
+    uint32_t site = j->s.dataset_site;
+    uint32_t src = site != CPN_NONE ? jobs->cfg.site_nodes[site] : data_node_of(j);
+    for (uint32_t k = 0; k < cmp->n_parts; k++) {
+        uint32_t c = j->cmp->parts[k].center, dst = center_node(jobs, c);
+        double bytes = j->s.bytes_in * j->cmp->parts[k].units / (double)j->s.units;
+        if (src != dst)
+            j->in_asked += bytes;
+        int rc = transfer(jobs, slot, src, dst, bytes, j->paths, site,
+                          cpn_jobs_center_site_(jobs, c));
+        if (rc == CPN_EUNREACH)
+            return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "no route from the data to a center");
+        if (rc != CPN_OK)
+            return rc;
+        j = job_at(jobs, slot);
+    }
+    if (j->pending > 0)
+        return CPN_OK;
     return at_center(jobs, slot);
 }
 
@@ -479,6 +550,8 @@ static int at_center(struct cpn_jobs *jobs, uint32_t slot)
 {
     struct jobs_job *j = job_at(jobs, slot);
     j->staged = now_of(jobs);
+    if (j->cmp && j->cmp->n_parts > 1)
+        return cpn_jobs_compute_queue_(jobs, slot);
     if (j->placed_by_policy && j->rec.expected_free) {
         struct cpn_world_job wj;
         cpn_jobs_world_center_(jobs, j->center);
@@ -542,14 +615,21 @@ static int queue_at(struct cpn_jobs *jobs, uint32_t slot)
     j->phase = PHASE_QUEUED;
     jc->queued_units += j->s.units;
     struct cpn_request req = {slot, pool, j->s.units, runtime, walltime};
+    if (j->cmp) { /* its compute ends it (jobs_compute.c); a limit only when one is given */
+        j->cmp->parts[0].center = c;
+        j->cmp->parts[0].pool = pool;
+        req.runtime = INFINITY;
+        req.walltime = j->walltime = j->s.walltime > 0 ? walltime : INFINITY;
+    }
     return cpn_center_submit(jc->center, &req);
 }
 
 static int center_on_start(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev)
 {
-    (void)center;
     struct cpn_jobs *jobs = ctx;
     struct jobs_job *j = job_at(jobs, ev->id);
+    if (j->cmp)
+        return cpn_jobs_compute_on_start_(jobs, ev->id, center, ev);
     struct jobs_center *jc = &jobs->centers.items[j->center];
     jc->queued_units -= j->s.units;
     j->start = ev->start;
@@ -565,16 +645,22 @@ static int center_on_start(void *ctx, struct cpn_center *center, const struct cp
 
 static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev)
 {
-    (void)center;
     struct cpn_jobs *jobs = ctx;
     uint32_t slot = ev->id;
     struct jobs_job *j = job_at(jobs, slot);
-    struct jobs_center *jc = &jobs->centers.items[j->center];
-    j->run_end = ev->end;
-    j->killed = ev->killed;
-    jc->run_units -= j->s.units;
-    jc->run_end_sum -= j->run_work;
     int rc;
+    if (j->cmp) {
+        int whole = 0;
+        if ((rc = cpn_jobs_compute_on_end_(jobs, slot, center, ev, &whole)) != CPN_OK || !whole)
+            return rc; /* the job goes on when its last part has ended */
+        j = job_at(jobs, slot);
+    } else {
+        struct jobs_center *jc = &jobs->centers.items[j->center];
+        j->run_end = ev->end;
+        j->killed = ev->killed;
+        jc->run_units -= j->s.units;
+        jc->run_end_sum -= j->run_work;
+    }
     if (jobs->cfg.policy && cpn_policy_ops_of(jobs->cfg.policy)->on_event) {
         cpn_jobs_world_refresh_(jobs);
         struct cpn_policy_event pe = {CPN_POLICY_EVENT_JOB_FINISHED, ev->end, j->id, j->center,
@@ -597,7 +683,8 @@ int cpn_jobs_stage_out_(struct cpn_jobs *jobs, uint32_t slot)
     j->phase = PHASE_STAGE_OUT;
     if (src != j->s.origin)
         j->out_asked += j->s.bytes_out;
-    int rc = transfer(jobs, slot, src, j->s.origin, j->s.bytes_out, j->paths);
+    int rc = transfer(jobs, slot, src, j->s.origin, j->s.bytes_out, j->paths,
+                      cpn_jobs_center_site_(jobs, j->center), CPN_NONE);
     if (rc == CPN_EUNREACH)
         return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "no route from the center to the origin");
     if (rc != CPN_OK || job_at(jobs, slot)->pending > 0)
@@ -690,7 +777,8 @@ static int deploy(struct cpn_jobs *jobs, uint32_t slot)
         uint32_t dst = center_node(jobs, best);
         if (dst != src)
             j->in_asked += j->s.bytes_in;
-        if ((rc = transfer(jobs, slot, src, dst, j->s.bytes_in, j->paths)) != CPN_OK)
+        if ((rc = transfer(jobs, slot, src, dst, j->s.bytes_in, j->paths, j->s.dataset_site,
+                           cpn_jobs_center_site_(jobs, best))) != CPN_OK)
             return rc;
         j = job_at(jobs, slot);
     }
@@ -724,6 +812,12 @@ int cpn_jobs_arrive_(struct cpn_jobs *jobs, uint32_t slot)
     jobs->st.active++;
     if (j->s.kind == CPN_JOB_DEPLOY)
         return deploy(jobs, slot);
+    int rc = cpn_jobs_compute_new_(jobs, slot);
+    if (rc != CPN_OK)
+        return rc;
+    j = job_at(jobs, slot);
+    if (j->cmp && j->cmp->n_parts > 1)
+        return dispatch_split(jobs, slot);
     if (!fits_ever(jobs, j))
         return cpn_jobs_end_(jobs, slot, CPN_JOB_REJECTED,
                              j->s.center == CPN_NONE ? "no center can ever fit it"
@@ -767,6 +861,45 @@ int cpn_jobs_check_spec_(const struct cpn_jobs *jobs, const struct cpn_job_spec 
                              i, q[i]);
     if ((unsigned)s->target_kind > CPN_CENTER_NKINDS)
         return CPN_ERROR(CPN_EINVAL, "%s: target kind out of range", what);
+    if (s->dataset_site != CPN_NONE && s->dataset_site >= jobs->cfg.n_sites)
+        return CPN_ERROR(CPN_EINVAL, "%s: storage site %u out of range (%u sites)", what,
+                         s->dataset_site, jobs->cfg.n_sites);
+    if ((s->access != CPN_ACCESS_STAGE && s->access != CPN_ACCESS_STREAM) ||
+        !(s->prefetch >= 0 && isfinite(s->prefetch)))
+        return CPN_ERROR(CPN_EINVAL, "%s: access mode or prefetch (%g B) out of range", what,
+                         s->prefetch);
+    const struct cpn_training *tr = &s->training;
+    if (tr->iterations > 0 &&
+        (!(tr->iteration_flop > 0 && isfinite(tr->iteration_flop)) ||
+         !(tr->mfu > 0 && tr->mfu <= 1) || !(tr->overlap >= 0 && tr->overlap <= 1) ||
+         tr->sync_every < 1 || !(tr->intra_bandwidth > 0) || !(tr->gradient_bytes >= 0) ||
+         !(tr->activation_bytes >= 0) || !isfinite(tr->gradient_bytes) ||
+         !isfinite(tr->activation_bytes) ||
+         (tr->parallelism != CPN_PARALLEL_DP && tr->parallelism != CPN_PARALLEL_PP)))
+        return CPN_ERROR(CPN_EINVAL,
+                         "%s: training: iteration FLOP > 0, MFU in (0, 1], overlap in [0, 1], "
+                         "sync every >= 1, intra bandwidth > 0, bytes >= 0 finite", what);
+    if (s->n_split == 1 || s->n_split > CPN_JOBS_MAX_SPLIT ||
+        (s->n_split && (!s->split_centers || !s->split_units || tr->iterations == 0 ||
+                        s->access == CPN_ACCESS_STREAM)))
+        return CPN_ERROR(CPN_EINVAL,
+                         "%s: a split needs 2 to %d centers with units, and iterations (not a "
+                         "stream)", what, CPN_JOBS_MAX_SPLIT);
+    if (tr->iterations > 0 && s->access == CPN_ACCESS_STREAM)
+        return CPN_ERROR(CPN_EINVAL, "%s: a streamed input with iterations is not modelled", what);
+    uint64_t sum = 0;
+    for (uint32_t k = 0; k < s->n_split; k++) {
+        if (s->split_centers[k] >= jobs->centers.len || s->split_units[k] == 0)
+            return CPN_ERROR(CPN_EINVAL, "%s: split part %u: center %u or units 0", what, k,
+                             s->split_centers[k]);
+        for (uint32_t m = 0; m < k; m++)
+            if (s->split_centers[m] == s->split_centers[k])
+                return CPN_ERROR(CPN_EINVAL, "%s: split centers are not distinct", what);
+        sum += s->split_units[k];
+    }
+    if (s->n_split && sum != s->units)
+        return CPN_ERROR(CPN_EINVAL, "%s: the split's units sum to %llu, not %u", what,
+                         (unsigned long long)sum, s->units);
     return CPN_OK;
 }
 

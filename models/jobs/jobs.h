@@ -146,6 +146,43 @@ _Static_assert(CPN_JOB_BATCH == (int)CPN_WORLD_JOB_BATCH &&
                    CPN_JOB_NKINDS == (int)CPN_WORLD_JOB_NKINDS,
                "enum cpn_job_kind must match enum cpn_world_job_kind");
 
+/** Most centers a training job may be split over. */
+#define CPN_JOBS_MAX_SPLIT 16
+
+/** How a job reaches its input (DESIGN.md §4.10). */
+enum cpn_data_access {
+    CPN_ACCESS_STAGE = 0, /**< copy the whole input to the center before queueing (default) */
+    CPN_ACCESS_STREAM     /**< read it during the run (docs/models-jobs.md, "Streamed datasets") */
+};
+
+/** How a split training job cuts its model over its centers (DESIGN.md §4.6). */
+enum cpn_parallelism {
+    CPN_PARALLEL_DP = 0, /**< data parallel: every center holds the model; gradients are
+                              all-reduced every sync_every iterations */
+    CPN_PARALLEL_PP      /**< pipeline parallel: each center holds consecutive stages;
+                              activations and their gradients cross every stage boundary */
+};
+
+/**
+ * The iterations of a training job (docs/models-jobs.md, "Training across centers").  A job with
+ * iterations 0 is not modelled by iterations (its run time follows the run time rule).
+ */
+struct cpn_training {
+    uint64_t iterations;        /**< iterations to run; 0 = no iteration model */
+    double iteration_flop;      /**< work of one iteration of the whole job [FLOP], > 0 */
+    double mfu;                 /**< model FLOP utilisation in (0, 1]: achieved / peak speed */
+    enum cpn_parallelism parallelism; /**< how a split cuts the model */
+    double gradient_bytes;      /**< DP: gradients all-reduced per synchronisation, S [B] */
+    double activation_bytes;    /**< PP: bytes crossing each stage boundary per iteration in
+                                     each direction (activations forward, their gradients
+                                     backward) [B] */
+    double overlap;             /**< fraction of an iteration's compute during which its
+                                     communication may proceed, in [0, 1] */
+    uint32_t sync_every;        /**< DP: synchronise every H iterations (local SGD), >= 1 */
+    double intra_bandwidth;     /**< per-unit bandwidth inside a center for the hierarchical
+                                     all-reduce [B/s], > 0; INFINITY = free */
+};
+
 /**
  * One job.  Fill with cpn_job_spec_init(), then set fields.  Pointers are borrowed and must
  * outlive the jobs object (a generator's or workload log source's template is copied, its pointers
@@ -179,6 +216,19 @@ struct cpn_job_spec {
                                  (default) = the policy decides */
     uint32_t transport;     /**< transport profile of its transfers: index into the network's
                                  profile table; CPN_NONE (default) = cpn_jobs_config.profile */
+    uint32_t dataset_site;  /**< storage site holding its input (bytes_in): index into
+                                 cpn_jobs_config.site_nodes; CPN_NONE (default) = at data_node
+                                 (or the origin), outside any site */
+    enum cpn_data_access access; /**< stage (default) or stream the input */
+    double prefetch;        /**< stream: bytes staged before the run into the prefetch buffer
+                                 [B], >= 0 (at most bytes_in) */
+    uint32_t n_split;       /**< training split over this many centers (>= 2), with
+                                 split_centers and split_units; 0 (default) = one center */
+    const uint32_t *split_centers; /**< centers of the split, length n_split, distinct
+                                        (borrowed; outlives the jobs object) */
+    const uint32_t *split_units;   /**< units at each, length n_split, >= 1 each, summing to
+                                        @ref units (borrowed) */
+    struct cpn_training training;  /**< iteration model (training kind; iterations 0 = none) */
     /* inference */
     double request_rate; /**< Poisson request rate [1/s], >= 0 (unused with a workload log) */
     double request_flop; /**< work of one request [FLOP], >= 0 (when no distribution) */
@@ -295,6 +345,9 @@ struct cpn_jobs_config {
                                                 1..CPN_NETWORK_MAX_PATHS; 0 = 1 */
     uint32_t profile; /**< transport profile of job transfers: index into the network's profile
                            table (0 = ideal with the default table) */
+    const uint32_t *site_nodes; /**< node of each storage site of the network's configuration
+                                     (cpn_network_config.sites, same indices), length n_sites */
+    uint32_t n_sites;           /**< number of storage sites */
     const uint32_t *node_region;         /**< region of every node (length node count), or NULL:
                                               region = node index; a center's region is its node's */
     const struct cpn_observer *observer; /**< observer (may be NULL) */
@@ -389,6 +442,14 @@ void cpn_jobs_free(struct cpn_jobs *jobs);
  */
 int cpn_jobs_add_center(struct cpn_jobs *jobs, const struct cpn_center_spec *spec,
                         const struct cpn_pool_spec *pools, uint32_t n_pools, uint32_t *index);
+
+/**
+ * Give center @p center its own storage site (the data it stages in is written there, what it
+ * stages out or ingests is read or written there: the site's bandwidths are resources of those
+ * flows).  Call after cpn_jobs_add_center(), before cpn_jobs_start().
+ * @return CPN_OK; CPN_EINVAL for an unknown center or site.
+ */
+int cpn_jobs_set_center_site(struct cpn_jobs *jobs, uint32_t center, uint32_t site);
 
 /**
  * Return the pool type index of an accelerator name (NULL = ""), as cpn_jobs_add_center()

@@ -51,6 +51,46 @@ struct jobs_service {
     size_t queue_head;                    /* first waiting request in queue.items */
 };
 
+/* One part of a job's compute: a center's units (a split training job has one per center). */
+struct jobs_part {
+    uint32_t center;  /* center index */
+    uint32_t pool;    /* pool used */
+    uint32_t units;   /* units held there */
+    uint32_t handle;  /* the center's handle of the running request, CPN_NONE when not running */
+    double speed;     /* per-unit speed of the pool [FLOP/s] */
+    double run_work;  /* units x estimated end added to the center's running sum [unit s] */
+    int started;      /* its request started */
+};
+
+/* The compute of a job whose speed depends on the network (jobs_compute.c): a streamed input,
+ * or training by iterations on one or several centers. */
+struct jobs_compute {
+    int stream;                /* 1: streamed input (one part, no iterations) */
+    uint32_t n_parts;          /* 1, or the centers of a split */
+    struct jobs_part *parts;   /* [n_parts] (owned) */
+    uint32_t started;          /* parts started */
+    double t0;                 /* compute start: every part running [s] */
+    double ideal;              /* compute time without network stalls [s] */
+    cpn_evh timer[2];          /* compute end, communication start or tail; CPN_EVH_NONE */
+    CPN_ARRAY(cpn_flowh) flows; /* flows of the running stream or communication */
+    uint32_t pending;          /* of which not finished */
+    /* stream */
+    int compute_done, stream_done;
+    /* iterations */
+    uint64_t iter, n_iter;     /* current iteration (from 0), iterations to run */
+    double t_iter;             /* start of the current iteration [s] */
+    double tc;                 /* compute time of an iteration [s] */
+    double intra;              /* intra-center all-reduce time of a synchronisation [s] */
+    double single_sync, single_plain; /* iteration time in one center, with / without sync [s] */
+    int comp_done;             /* the current iteration's compute is over */
+    int comm;                  /* 0 none this iteration, 1 waiting to start, 2 flows running,
+                                  3 intra tail, 4 done */
+    double convergence;        /* convergence ratio [1], NaN when not split */
+    CPN_ARRAY(double) times;   /* iteration times [s] */
+    double sum_tc, sum_ideal;  /* [s] */
+    int ending;                /* the compute is over: its parts are being ended */
+};
+
 /* One job slot. */
 struct jobs_job {
     struct cpn_job_spec s; /* the job as submitted (after sampling) */
@@ -73,6 +113,7 @@ struct jobs_job {
     double in_asked, in_done, out_asked, out_done; /* [B] */
     uint64_t requests, requests_met;
     struct jobs_service *svc; /* inference only (owned) */
+    struct jobs_compute *cmp; /* streamed or iterated compute (owned), NULL otherwise */
     uint32_t next_free;       /* free list link */
 };
 
@@ -98,6 +139,7 @@ struct jobs_center {
     double queued_units;       /* units of waiting requests [units] */
     double run_units;          /* units running [units] */
     double run_end_sum;        /* sum of units x estimated end over running requests [unit s] */
+    uint32_t site;             /* its own storage site (cpn_jobs_set_center_site()), CPN_NONE */
 };
 
 struct cpn_jobs {
@@ -183,6 +225,22 @@ int cpn_jobs_take_sample_(struct cpn_jobs *jobs);
 int cpn_jobs_sources_start_(struct cpn_jobs *jobs);
 int cpn_jobs_sources_live_(const struct cpn_jobs *jobs);
 void cpn_jobs_source_release_(struct jobs_source *src);
+
+/* jobs.c: transfers */
+int cpn_jobs_transfer_(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t dst,
+                       double bytes, uint32_t k, uint32_t src_site, uint32_t dst_site, double cap,
+                       cpn_flowh *out);
+uint32_t cpn_jobs_center_site_(const struct cpn_jobs *jobs, uint32_t center);
+
+/* jobs_compute.c */
+int cpn_jobs_compute_new_(struct cpn_jobs *jobs, uint32_t slot);
+int cpn_jobs_compute_queue_(struct cpn_jobs *jobs, uint32_t slot);
+int cpn_jobs_compute_on_start_(struct cpn_jobs *jobs, uint32_t slot, struct cpn_center *center,
+                               const struct cpn_request_event *ev);
+int cpn_jobs_compute_on_end_(struct cpn_jobs *jobs, uint32_t slot, struct cpn_center *center,
+                             const struct cpn_request_event *ev, int *whole);
+int cpn_jobs_compute_flow_done_(struct cpn_jobs *jobs, uint32_t slot);
+void cpn_jobs_compute_free_(struct cpn_jobs *jobs, struct jobs_compute *cmp);
 
 /* jobs_inference.c */
 int cpn_jobs_service_start_(struct cpn_jobs *jobs, uint32_t slot);

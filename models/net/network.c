@@ -15,6 +15,7 @@ struct path_profile {
     double cap;     /* per-flow cap [B/s] */
     uint32_t fpath; /* interned flow-model path */
     uint8_t state;  /* 0 not computed yet, 1 computed */
+    uint8_t lossless; /* the flows cross the path's lossless segments */
 };
 
 struct cpn_network {
@@ -33,6 +34,8 @@ struct cpn_network {
     double *etas;                         /* distinct eta < 1 of the profiles, ascending */
     uint32_t n_etas;
     uint32_t eta_base;                    /* resource of (eta k, dlink d): eta_base + k n + d */
+    uint32_t *site_read, *site_write;     /* per storage site: its resources, or CPN_NONE */
+    uint32_t n_sites;
     double *util_prev; /* per directed link: util integral at the previous sample [s] */
     double t_prev;     /* time of the previous sample [s] */
     size_t n_dlinks;
@@ -60,10 +63,15 @@ static uint32_t eta_index(const struct cpn_network *net, double eta)
 }
 
 int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct cpn_router *router,
-                    const struct cpn_transport *profiles, size_t n_profiles,
-                    struct cpn_network **out)
+                    const struct cpn_network_config *cfg, struct cpn_network **out)
 {
-    if (!eng || !topo || !router || !out || (!profiles && n_profiles))
+    static const struct cpn_network_config none = {0};
+    if (!cfg)
+        cfg = &none;
+    const struct cpn_transport *profiles = cfg->profiles;
+    size_t n_profiles = cfg->n_profiles;
+    if (!eng || !topo || !router || !out || (!profiles && n_profiles) ||
+        (!cfg->sites && cfg->n_sites) || cfg->n_sites >= CPN_NONE)
         return CPN_ERROR(CPN_EINVAL, "cpn_network_new: NULL argument");
     *out = NULL;
     struct cpn_network *net = calloc(1, sizeof *net);
@@ -138,6 +146,30 @@ int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct 
         for (size_t d = 0; d < net->n_dlinks; d++)
             if (cpn_array_push(&capacity, net->etas[k] * capacity.items[d]) != CPN_OK)
                 goto fail;
+    /* Storage sites: a resource for the read and one for the write bandwidth of each. */
+    net->n_sites = (uint32_t)cfg->n_sites;
+    net->site_read = malloc((net->n_sites ? net->n_sites : 1) * sizeof *net->site_read);
+    net->site_write = malloc((net->n_sites ? net->n_sites : 1) * sizeof *net->site_write);
+    if (!net->site_read || !net->site_write)
+        goto fail;
+    for (uint32_t k = 0; k < net->n_sites; k++) {
+        const struct cpn_storage_bandwidth *b = &cfg->sites[k];
+        if (!(b->read >= 0) || !(b->write >= 0)) {
+            rc = CPN_ERROR(CPN_EINVAL, "network: storage site %u: negative or NaN bandwidth", k);
+            goto fail;
+        }
+        net->site_read[k] = net->site_write[k] = CPN_NONE;
+        if (b->read > 0 && isfinite(b->read)) {
+            net->site_read[k] = (uint32_t)capacity.len;
+            if (cpn_array_push(&capacity, b->read) != CPN_OK)
+                goto fail;
+        }
+        if (b->write > 0 && isfinite(b->write)) {
+            net->site_write[k] = (uint32_t)capacity.len;
+            if (cpn_array_push(&capacity, b->write) != CPN_OK)
+                goto fail;
+        }
+    }
     if ((rc = cpn_flownet_new(eng, capacity.len, capacity.items, &net->flows)) != CPN_OK)
         goto fail;
     cpn_array_release(&capacity);
@@ -160,6 +192,8 @@ void cpn_network_free(struct cpn_network *net)
     free(net->profiles);
     free(net->etas);
     free(net->segment);
+    free(net->site_read);
+    free(net->site_write);
     free(net->util_prev);
     free(net);
 }
@@ -218,6 +252,27 @@ int cpn_network_path_terms(struct cpn_network *net, const struct cpn_path *path,
     return rc;
 }
 
+/* Put the resources of @p path under @p profile in net->rids (its directed links, then its
+ * lossless segments when @p lossless, then its eta resources), with room for @p spare more;
+ * *n receives their number. */
+static int path_resources(struct cpn_network *net, const struct cpn_path *path, uint32_t profile,
+                          int lossless, size_t spare, size_t *n)
+{
+    const struct cpn_transport *t = &net->profiles[profile];
+    uint32_t k = t->eta < 1 ? eta_index(net, t->eta) : net->n_etas;
+    size_t m = path->hops;
+    if (cpn_array_reserve(&net->rids, 3 * m + spare + 1) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    memcpy(net->rids.items, path->dlinks, m * sizeof *path->dlinks);
+    for (uint32_t h = 0; lossless && h < path->hops; h++)
+        if (net->segment[path->dlinks[h]] != CPN_NONE)
+            net->rids.items[m++] = net->segment[path->dlinks[h]];
+    for (uint32_t h = 0; k < net->n_etas && h < path->hops; h++)
+        net->rids.items[m++] = net->eta_base + k * (uint32_t)net->n_dlinks + path->dlinks[h];
+    *n = m;
+    return CPN_OK;
+}
+
 /* The cached (cap, interned resource path) of @p path under @p profile. */
 static int path_profile(struct cpn_network *net, const struct cpn_path *path, uint32_t profile,
                         const struct path_profile **out)
@@ -236,21 +291,13 @@ static int path_profile(struct cpn_network *net, const struct cpn_path *path, ui
         int rc = cpn_network_path_terms(net, path, profile, &x);
         if (rc != CPN_OK)
             return rc;
-        const struct cpn_transport *t = &net->profiles[profile];
-        uint32_t k = t->eta < 1 ? eta_index(net, t->eta) : net->n_etas;
-        size_t n = path->hops;
-        if (cpn_array_reserve(&net->rids, 3 * n + 1) != CPN_OK)
-            return CPN_ERROR(CPN_ENOMEM, NULL);
-        memcpy(net->rids.items, path->dlinks, n * sizeof *path->dlinks);
-        for (uint32_t h = 0; x.lossless && h < path->hops; h++)
-            if (net->segment[path->dlinks[h]] != CPN_NONE)
-                net->rids.items[n++] = net->segment[path->dlinks[h]];
-        for (uint32_t h = 0; k < net->n_etas && h < path->hops; h++)
-            net->rids.items[n++] =
-                net->eta_base + k * (uint32_t)net->n_dlinks + path->dlinks[h];
+        size_t n;
+        if ((rc = path_resources(net, path, profile, x.lossless, 2, &n)) != CPN_OK)
+            return rc;
         if ((rc = cpn_flownet_path(net->flows, net->rids.items, n, &pp->fpath)) != CPN_OK)
             return rc;
         pp->cap = path->hops == 0 ? INFINITY : x.cap;
+        pp->lossless = (uint8_t)x.lossless;
         pp->state = 1;
     }
     *out = pp;
@@ -303,14 +350,30 @@ static int start_on_path(struct cpn_network *net, const struct cpn_transfer *t,
         .size = size,
         .latency = path->latency,
         .weight = t->weight,
-        .cap = pp->cap,
+        .cap = t->cap > 0 ? fmin(pp->cap, t->cap) : pp->cap,
         .done = t->done,
         .ctx = t->ctx,
         .id = t->id,
     };
-    if (path->hops == 0 && isinf(spec.cap))
+    uint32_t fpath = pp->fpath;
+    uint32_t extra[2], n_extra = 0;
+    if (t->src_site != CPN_NONE && t->src_site < net->n_sites &&
+        net->site_read[t->src_site] != CPN_NONE)
+        extra[n_extra++] = net->site_read[t->src_site];
+    if (t->dst_site != CPN_NONE && t->dst_site < net->n_sites &&
+        net->site_write[t->dst_site] != CPN_NONE)
+        extra[n_extra++] = net->site_write[t->dst_site];
+    if (n_extra) { /* the storage bandwidths join the path's resources */
+        size_t n;
+        if ((rc = path_resources(net, path, t->profile, pp->lossless, n_extra, &n)) != CPN_OK)
+            return rc;
+        memcpy(net->rids.items + n, extra, n_extra * sizeof *extra);
+        if ((rc = cpn_flownet_path(net->flows, net->rids.items, n + n_extra, &fpath)) != CPN_OK)
+            return rc;
+    } else if (path->hops == 0 && isinf(spec.cap)) {
         spec.cap = 1e300; /* src == dst: nothing to cross; the flow completes when it joins */
-    return cpn_flow_start_path(net->flows, pp->fpath, &spec, out);
+    }
+    return cpn_flow_start_path(net->flows, fpath, &spec, out);
 }
 
 int cpn_network_transfer(struct cpn_network *net, const struct cpn_transfer *t, cpn_flowh *out)

@@ -12,7 +12,9 @@
  *   cpn_transport_segment_rate() is below the link's capacity, crossed by the lossless flows
  *   only (so that the buffer bounds their aggregate, not each flow's rate);
  * - eta resources: for every distinct eta < 1 among the profiles, eta x C of every directed
- *   link, crossed by the flows of the profiles with that eta (so that they share eta x C).
+ *   link, crossed by the flows of the profiles with that eta (so that they share eta x C);
+ * - storage sites: the read and the write bandwidth of each, crossed by the transfers that read
+ *   from or write to it (struct cpn_transfer src_site, dst_site).
  * Flows that use none of these cross only their links: the extra resources cost them nothing.
  * A multipath transfer splits its bytes over the k shortest simple paths (Yen) in proportion to the
  * rates they currently offer (cpn_flownet_path_offer) or to given ratios.
@@ -49,6 +51,32 @@ struct cpn_transfer {
     cpn_flow_done_fn *done;          /**< completion callback (may be NULL) */
     void *ctx;                       /**< passed to @c done (borrowed) */
     uint64_t id;                     /**< owner's id, passed to @c done */
+    uint32_t src_site;               /**< storage site read from (its read bandwidth is a
+                                          resource of the flow), or CPN_NONE; 0 is a site, so
+                                          set it explicitly */
+    uint32_t dst_site;               /**< storage site written to (its write bandwidth), or
+                                          CPN_NONE */
+    double cap;                      /**< a further per-flow cap [B/s] (a consumer's rate), or 0
+                                          for none */
+};
+
+/** Read and write bandwidth of a storage site [B/s]; 0 or INFINITY = not a limit. */
+struct cpn_storage_bandwidth {
+    double read;  /**< [B/s], >= 0 */
+    double write; /**< [B/s], >= 0 */
+};
+
+/** What cpn_network_new() needs besides the topology; every field may be left 0. */
+struct cpn_network_config {
+    const struct cpn_transport *profiles; /**< the transport profiles transfers name by index,
+                                               length n_profiles (copied); NULL for the default
+                                               table: cpn_transport_default() of each
+                                               cpn_transport_kind, index = kind */
+    size_t n_profiles;                    /**< length of @ref profiles */
+    const struct cpn_storage_bandwidth *sites; /**< storage sites, by index, length n_sites
+                                                    (copied): their bandwidths become resources
+                                                    shared by the flows that read or write there */
+    size_t n_sites;                       /**< length of @ref sites */
 };
 
 /**
@@ -56,17 +84,14 @@ struct cpn_transfer {
  * @param eng engine (borrowed; outlives the network).
  * @param topo topology (borrowed; outlives the network; its links' capacities are read now).
  * @param router router over @p topo (borrowed; outlives the network).
- * @param profiles the transport profiles transfers name by index, length n_profiles (copied);
- *        NULL for the default table: cpn_transport_default() of each cpn_transport_kind, in
- *        enum order (index = kind).
+ * @param cfg profiles and storage sites (borrowed, copied), or NULL for the defaults.
  * @param out receives the network (caller frees with cpn_network_free()).
- * @return CPN_OK; CPN_EINVAL for NULL arguments or a profile whose eta is outside (0, 1];
- *         CPN_ENOMEM.  O(links x (1 + distinct etas)).  Links that are down get capacity 0
- *         (flows crossing them stall).
+ * @return CPN_OK; CPN_EINVAL for NULL arguments, a profile whose eta is outside (0, 1] or a
+ *         negative storage bandwidth; CPN_ENOMEM.  O(links x (1 + distinct etas) + sites).
+ *         Links that are down get capacity 0 (flows crossing them stall).
  */
 int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct cpn_router *router,
-                    const struct cpn_transport *profiles, size_t n_profiles,
-                    struct cpn_network **out);
+                    const struct cpn_network_config *cfg, struct cpn_network **out);
 
 /** Free the network and its flows (no callbacks); accepts NULL. */
 void cpn_network_free(struct cpn_network *net);

@@ -80,6 +80,8 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
             .done = on_flow_done,
             .ctx = t,
             .id = i,
+            .src_site = CPN_NONE,
+            .dst_site = CPN_NONE,
         };
         uint32_t started = 1;
         int rc = f->paths      ? cpn_network_transfer_split(t->net, &tr, f->paths, f->n_paths,

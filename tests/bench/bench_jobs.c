@@ -68,7 +68,7 @@ static int run(uint64_t n, const char *policy_name, double load, int full, struc
     struct cpn_network *net;
     struct cpn_policy *policy = NULL;
     struct cpn_jobs *jobs;
-    if (cpn_network_new(eng, topo, router, NULL, 0, &net) != CPN_OK)
+    if (cpn_network_new(eng, topo, router, NULL, &net) != CPN_OK)
         return 1;
     if (full && cpn_policy_new(cpn_policy_find(NULL, policy_name), NULL, 0, rng, CENTERS, NODES,
                                &policy) != CPN_OK) {

@@ -582,6 +582,77 @@ static void test_callbacks_may_submit(void)
     }
 }
 
+/* Open-ended requests (runtime INFINITY) end when the owner says so.  Pool of 2 units, EASY:
+ * O0 (2u, open-ended, walltime 10) starts at 0; J1 (1u, run 3, wall 3) queues behind it.  A timer
+ * finishes O0 at 4 (through its handle): J1 starts at 4 and ends at 7.  O2 (2u, open-ended,
+ * walltime 5) starts at 7 and is never finished by the owner: the limit kills it at 12.  A
+ * handle after its request's end (O2's) is ENOENT. */
+struct open_case {
+    struct cpn_engine *eng;
+    struct cpn_center *c;
+    uint32_t handle[3];
+    double start[3], end[3];
+    int killed[3];
+};
+
+static int open_start(void *ctx, struct cpn_center *c, const struct cpn_request_event *ev)
+{
+    struct open_case *o = ctx;
+    (void)c;
+    o->handle[ev->id] = ev->handle;
+    o->start[ev->id] = ev->start;
+    return CPN_OK;
+}
+
+static int open_end(void *ctx, struct cpn_center *c, const struct cpn_request_event *ev)
+{
+    struct open_case *o = ctx;
+    o->end[ev->id] = ev->end;
+    o->killed[ev->id] = ev->killed;
+    if (ev->id == 1) {
+        struct cpn_request r2 = {2, 0, 2, INFINITY, 5};
+        return cpn_center_submit(c, &r2);
+    }
+    return CPN_OK;
+}
+
+static int open_finish(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    (void)arg;
+    struct open_case *o = ctx;
+    return cpn_center_finish(o->c, o->handle[0]);
+}
+
+static void test_open_ended_requests_end_when_the_owner_says(void)
+{
+    static const struct cpn_handler finish_handler = {open_finish, "test_finish"};
+    struct open_case o = {0};
+    o.eng = cpn_engine_new();
+    struct cpn_center_hooks hooks = {open_start, open_end, &o};
+    struct cpn_center_spec spec;
+    cpn_center_spec_init(&spec);
+    spec.id = "open";
+    CU_ASSERT_FATAL(cpn_center_new(&spec, o.eng, &hooks, &o.c) == CPN_OK);
+    struct cpn_pool_spec pool = {"gpu", 2, 1e12, 0, NULL, 0, 0};
+    CU_ASSERT_FATAL(cpn_center_add_pool(o.c, &pool, NULL) == CPN_OK);
+    struct cpn_request r0 = {0, 0, 2, INFINITY, 10}, r1 = {1, 0, 1, 3, 3};
+    CU_ASSERT(cpn_center_submit(o.c, &r0) == CPN_OK);
+    CU_ASSERT(cpn_center_submit(o.c, &r1) == CPN_OK);
+    CU_ASSERT(cpn_engine_schedule(o.eng, 4, &finish_handler, &o, 0, NULL) == CPN_OK);
+    CU_ASSERT(cpn_engine_run(o.eng, INFINITY) == CPN_OK);
+    CPN_ASSERT_REL(o.end[0], 4.0, EXACT);
+    CU_ASSERT_EQUAL(o.killed[0], 0);
+    CPN_ASSERT_REL(o.start[1], 4.0, EXACT);
+    CPN_ASSERT_REL(o.end[1], 7.0, EXACT);
+    CPN_ASSERT_REL(o.start[2], 7.0, EXACT);
+    CPN_ASSERT_REL(o.end[2], 12.0, EXACT);
+    CU_ASSERT_EQUAL(o.killed[2], 1);
+    CU_ASSERT_EQUAL(cpn_center_finish(o.c, o.handle[2]), CPN_ENOENT);
+    cpn_center_free(o.c);
+    cpn_engine_free(o.eng);
+}
+
 /* An independent, naive replay used as the reference: at every event (arrival first on equal
  * times, then the earliest end) it runs the textbook pass from scratch (Mu'alem & Feitelson
  * 2001, §2): start queued jobs in order while the first fits; then for EASY sort the running
@@ -822,6 +893,8 @@ int cpn_test_register_center(void)
                      test_request_without_estimate) ||
         !CU_add_test(s, "energy, cost and carbon match the hand computation",
                      test_energy_cost_carbon_by_hand) ||
+        !CU_add_test(s, "open-ended requests end when the owner says, or at the walltime limit",
+                     test_open_ended_requests_end_when_the_owner_says) ||
         !CU_add_test(s, "start estimate follows the queue profile",
                      test_estimate_start_follows_queue) ||
         !CU_add_test(s,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/jobs/jobs.h"
+#include "models/net/traffic.h"
 #include "sim/array.h"
 #include "sim/engine.h"
 #include "sim/error.h"
@@ -32,6 +33,7 @@ struct recorder {
     uint64_t events[CPN_EVENT_NKINDS];
     int ended;
     double energy[4], cost[4], carbon[4], busy[8];
+    CPN_ARRAY(struct cpn_compute_record) computes;
 };
 
 struct fx {
@@ -44,6 +46,8 @@ struct fx {
     struct cpn_jobs *jobs;
     struct cpn_observer obs;
     struct recorder r;
+    uint32_t site_nodes[4]; /* storage sites of fx_sites() */
+    uint32_t n_sites;
 };
 
 struct link_def {
@@ -64,6 +68,12 @@ static int rec_flow(void *ctx, const struct cpn_flow_record *rec)
     r->flows++;
     r->flow_bytes += rec->bytes;
     return CPN_OK;
+}
+
+static int rec_compute(void *ctx, const struct cpn_compute_record *rec)
+{
+    struct recorder *r = ctx;
+    return cpn_array_push(&r->computes, *rec);
 }
 
 static int rec_request(void *ctx, const struct cpn_request_record *rec)
@@ -136,10 +146,25 @@ static void fx_init(struct fx *f, uint32_t n, const struct link_def *links, size
     }
     f->router = cpn_router_new(f->topo);
     CU_ASSERT_FATAL(f->router != NULL);
-    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, NULL, 0, &f->net) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, NULL, &f->net) == CPN_OK);
     f->rng = cpn_rng_new(42);
-    f->obs = (struct cpn_observer){&f->r,       NULL,      rec_job,    rec_flow,
-                                   rec_request, rec_event, rec_sample, rec_end};
+    f->obs = (struct cpn_observer){&f->r,      NULL,       rec_job, rec_flow,   rec_request,
+                                   rec_event, rec_sample, rec_end, rec_compute};
+}
+
+/* Give the network storage sites at @p nodes with read bandwidths @p read [B/s] (0: none);
+ * before fx_jobs(). */
+static void fx_sites(struct fx *f, const uint32_t *nodes, const double *read, uint32_t n)
+{
+    struct cpn_storage_bandwidth b[4];
+    for (uint32_t i = 0; i < n; i++) {
+        b[i] = (struct cpn_storage_bandwidth){read[i], 0};
+        f->site_nodes[i] = nodes[i];
+    }
+    f->n_sites = n;
+    cpn_network_free(f->net);
+    struct cpn_network_config cfg = {.sites = b, .n_sites = n};
+    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, &cfg, &f->net) == CPN_OK);
 }
 
 /* Create the jobs object with policy @p policy (NULL: none) for @p n_centers centers. */
@@ -158,6 +183,8 @@ static void fx_jobs(struct fx *f, const char *policy, uint32_t n_centers,
         .n_paths = n_paths,
         .observer = &f->obs,
         .rng = f->rng,
+        .site_nodes = f->site_nodes,
+        .n_sites = f->n_sites,
         .hook = rec_hook,
         .hook_ctx = &f->r,
     };
@@ -210,6 +237,7 @@ static void fx_free(struct fx *f)
     cpn_array_release(&f->r.times);
     cpn_array_release(&f->r.latency);
     cpn_array_release(&f->r.slo_met);
+    cpn_array_release(&f->r.computes);
 }
 
 /* The recorded times of job @p id (fails the test when absent). */
@@ -1087,11 +1115,200 @@ static void test_bad_arguments_and_states_are_reported(void)
     fx_free(&f);
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Streamed datasets and training by iterations (jobs_compute.c) */
+
+/* n0 (a storage site, unlimited read) -- n1 (one center of 4 units of 1e12 FLOP/s), 1 ms, link
+ * capacity @p cap.  One job streams 10 GB while computing 4e13 FLOP on 4 units: its ideal run
+ * time is 10 s, so it consumes 1e9 B/s; 1 GB is prefetched before it queues. */
+static void stream_fixture(struct fx *f, double cap)
+{
+    struct link_def links[] = {{0, 1, 1e-3, cap}};
+    fx_init(f, 2, links, 1);
+    const uint32_t nodes[] = {0};
+    const double read[] = {0};
+    fx_sites(f, nodes, read, 1);
+    fx_jobs(f, NULL, 1, NULL, 1);
+    uint32_t c = fx_center(f, 1, 4, 1e12, CPN_CENTER_AI);
+    struct cpn_job_spec s = job(0, 0, 4);
+    s.kind = CPN_JOB_TRAINING;
+    s.work = 4e13;
+    s.bytes_in = 10e9;
+    s.access = CPN_ACCESS_STREAM;
+    s.prefetch = 1e9;
+    s.dataset_site = 0;
+    s.center = c;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f->jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f->jobs) == CPN_OK);
+}
+
+static void test_a_stream_at_the_full_rate_computes_at_full_speed(void)
+{
+    /* Link 2e9 B/s: the prefetch takes 1 ms + 0.5 s, so the job starts at t0 = 0.501; the
+     * stream (9 GB, capped at 1e9 B/s) is in at t0 + 9.001, before the compute's 10 s: the
+     * compute ends at t0 + 10 and the efficiency is exactly 1. */
+    struct fx f;
+    stream_fixture(&f, 2e9);
+    fx_run(&f);
+    CU_ASSERT_EQUAL_FATAL(f.r.computes.len, 1);
+    const struct cpn_compute_record *r = &f.r.computes.items[0];
+    CPN_ASSERT_REL(r->ideal, 10.0, TIME_TOL);
+    CPN_ASSERT_REL(r->actual, 10.0, TIME_TOL);
+    CPN_ASSERT_REL(r->efficiency, 1.0, TIME_TOL);
+    CU_ASSERT(r->streamed == 1 && r->iterations == 0 && r->centers == 1);
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CPN_ASSERT_REL(t->start, 0.501, TIME_TOL);
+    CPN_ASSERT_REL(t->done, 10.501, TIME_TOL);
+    CPN_ASSERT_REL(t->bytes_in_done, 10e9, TIME_TOL);
+    fx_free(&f);
+}
+
+static void test_a_stream_at_half_the_rate_computes_at_about_half_speed(void)
+{
+    /* Link 0.5e9 B/s, half the 1e9 B/s the compute consumes: the prefetch takes 1 ms + 2 s
+     * (t0 = 2.001); the other 9 GB arrive at 0.5e9 B/s, at t0 + 0.001 + 18 s.  The compute
+     * cannot end before its data: actual 18.001 s for an ideal 10 s, efficiency 10 / 18.001
+     * = 0.5555 (without the 1 GB buffer, 10 / 20.001 = 0.49998: the buffer's contribution). */
+    struct fx f;
+    stream_fixture(&f, 0.5e9);
+    fx_run(&f);
+    CU_ASSERT_EQUAL_FATAL(f.r.computes.len, 1);
+    const struct cpn_compute_record *r = &f.r.computes.items[0];
+    CPN_ASSERT_REL(r->actual, 18.001, TIME_TOL);
+    CPN_ASSERT_REL(r->efficiency, 10 / 18.001, TIME_TOL);
+    CPN_ASSERT_REL(times_of(&f, 0)->start, 2.001, TIME_TOL);
+    fx_free(&f);
+}
+
+static void test_a_competing_flow_slows_a_stream_past_its_buffer(void)
+{
+    /* Link 1.5e9 B/s: t0 = 0.001 + 1e9 / 1.5e9.  The stream runs at its 1e9 B/s cap until a
+     * competing 6 GB flow joins at t0 + 2.001; both then get 0.75e9 B/s for 8 s (the
+     * competitor's 6 GB), so the stream has 2 + 6 = 8 GB at t0 + 10.001, and its last 1 GB at
+     * 1e9 B/s arrives at t0 + 11.001.  The deficit (2 GB) is more than the 1 GB buffer:
+     * actual 11.001 s, efficiency 10 / 11.001. */
+    struct fx f;
+    stream_fixture(&f, 1.5e9);
+    double t0 = 0.001 + 1e9 / 1.5e9;
+    struct cpn_traffic_flow cross = {.src = 0, .dst = 1, .size = 6e9, .start = t0 + 2,
+                                     .weight = 1};
+    struct cpn_traffic *tr = NULL;
+    CU_ASSERT_FATAL(cpn_traffic_new(f.eng, f.net, NULL, &cross, 1, &tr) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT_EQUAL_FATAL(f.r.computes.len, 1);
+    const struct cpn_compute_record *r = &f.r.computes.items[0];
+    CPN_ASSERT_REL(r->actual, 11.001, TIME_TOL);
+    CPN_ASSERT_REL(r->efficiency, 10 / 11.001, TIME_TOL);
+    CPN_ASSERT_REL(cpn_traffic_finish(tr, 0), t0 + 10.001, TIME_TOL);
+    cpn_traffic_free(tr);
+    fx_free(&f);
+}
+
+/* Two centers, c0 at n0 and c1 at n1, each 2 units of 1e12 FLOP/s, joined by one link of
+ * 10 ms and 1e9 B/s.  A training job split 2 + 2 over them: 3 iterations of 4e12 FLOP
+ * (MFU 1: 1 s of compute each), data parallel, 1 GB of gradients synchronised every
+ * iteration, no overlap, free intra-center all-reduce. */
+static void training_fixture(struct fx *f, double overlap)
+{
+    struct link_def links[] = {{0, 1, 0.01, 1e9}};
+    fx_init(f, 2, links, 1);
+    fx_jobs(f, NULL, 2, NULL, 1);
+    fx_center(f, 0, 2, 1e12, CPN_CENTER_AI);
+    fx_center(f, 1, 2, 1e12, CPN_CENTER_AI);
+    static const uint32_t centers[] = {0, 1}, units[] = {2, 2};
+    struct cpn_job_spec s = job(0, 0, 4);
+    s.kind = CPN_JOB_TRAINING;
+    s.n_split = 2;
+    s.split_centers = centers;
+    s.split_units = units;
+    s.training = (struct cpn_training){.iterations = 3,
+                                       .iteration_flop = 4e12,
+                                       .mfu = 1,
+                                       .parallelism = CPN_PARALLEL_DP,
+                                       .gradient_bytes = 1e9,
+                                       .overlap = overlap,
+                                       .sync_every = 1,
+                                       .intra_bandwidth = INFINITY};
+    CU_ASSERT_FATAL(cpn_jobs_submit(f->jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f->jobs) == CPN_OK);
+}
+
+static void test_two_center_data_parallel_training_follows_the_ring_formula(void)
+{
+    /* Ring all-reduce over d = 2 centers: each sends 2 (d - 1) / d x S = 1 GB to the other,
+     * both ways at once on the full-duplex link: 10 ms + 1 s (reference §2.4: T_WAN =
+     * 2 (d - 1) / d x S / B).  An iteration is 1 s of compute then 1.01 s of sync: 2.01 s;
+     * three take 6.03 s.  In one center the same job computes 1 s per iteration: efficiency
+     * 3 / 6.03, exposed communication 1 - 3 / 6.03. */
+    struct fx f;
+    training_fixture(&f, 0);
+    fx_run(&f);
+    CU_ASSERT_EQUAL_FATAL(f.r.computes.len, 1);
+    const struct cpn_compute_record *r = &f.r.computes.items[0];
+    CU_ASSERT(r->iterations == 3 && r->centers == 2 && r->streamed == 0 && r->killed == 0);
+    CPN_ASSERT_REL(r->iter_mean, 2.01, TIME_TOL);
+    CPN_ASSERT_REL(r->iter_p95, 2.01, TIME_TOL);
+    CPN_ASSERT_REL(r->actual, 6.03, TIME_TOL);
+    CPN_ASSERT_REL(r->ideal, 3.0, TIME_TOL);
+    CPN_ASSERT_REL(r->efficiency, 3 / 6.03, TIME_TOL);
+    CPN_ASSERT_REL(r->exposed, 1 - 3 / 6.03, TIME_TOL);
+    CU_ASSERT(isnan(r->convergence)); /* no intra bandwidth given */
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT_EQUAL(t->state, CPN_JOB_DONE);
+    CPN_ASSERT_REL(t->done, 6.03, TIME_TOL);
+    CU_ASSERT_EQUAL(f.r.flows, 6); /* two per iteration */
+    fx_free(&f);
+}
+
+static void test_overlap_hides_communication_behind_compute(void)
+{
+    /* Overlap 0.5: the sync starts half-way through the compute, at 0.5 s, and ends at
+     * 0.5 + 1.01 = 1.51 s: the iteration takes 1.51 s, 0.51 s of it exposed. */
+    struct fx f;
+    training_fixture(&f, 0.5);
+    fx_run(&f);
+    const struct cpn_compute_record *r = &f.r.computes.items[0];
+    CPN_ASSERT_REL(r->iter_mean, 1.51, TIME_TOL);
+    CPN_ASSERT_REL(r->efficiency, 1 / 1.51, TIME_TOL);
+    fx_free(&f);
+}
+
+static void test_cross_traffic_slows_the_training_by_its_max_min_share(void)
+{
+    /* A 100 GB flow from n0 to n1 from time 0 shares the n0 -> n1 direction with the
+     * gradient flow: each gets 0.5e9 B/s, so that flow takes 10 ms + 2 s (the other direction
+     * still 1.01 s): iterations of 1 + 2.01 = 3.01 s, 9.03 s in all. */
+    struct fx f;
+    training_fixture(&f, 0);
+    struct cpn_traffic_flow cross = {.src = 0, .dst = 1, .size = 100e9, .start = 0, .weight = 1};
+    struct cpn_traffic *tr = NULL;
+    CU_ASSERT_FATAL(cpn_traffic_new(f.eng, f.net, NULL, &cross, 1, &tr) == CPN_OK);
+    fx_run(&f);
+    const struct cpn_compute_record *r = &f.r.computes.items[0];
+    CPN_ASSERT_REL(r->iter_mean, 3.01, TIME_TOL);
+    CPN_ASSERT_REL(r->actual, 9.03, TIME_TOL);
+    CPN_ASSERT_REL(r->efficiency, 3 / 9.03, TIME_TOL);
+    cpn_traffic_free(tr);
+    fx_free(&f);
+}
+
 int cpn_test_register_jobs(void)
 {
     static const struct cpn_test tests[] = {
         {"kinds have names and unknown names are ENOENT",
          test_kinds_have_names_and_unknown_names_are_enoent},
+        {"a stream at the full rate computes at full speed (efficiency 1)",
+         test_a_stream_at_the_full_rate_computes_at_full_speed},
+        {"a stream at half the rate computes at about half speed (buffer by hand)",
+         test_a_stream_at_half_the_rate_computes_at_about_half_speed},
+        {"a competing flow slows a stream once its buffer is spent",
+         test_a_competing_flow_slows_a_stream_past_its_buffer},
+        {"two-center data-parallel training on an idle WAN follows the ring formula",
+         test_two_center_data_parallel_training_follows_the_ring_formula},
+        {"overlap hides communication behind compute",
+         test_overlap_hides_communication_behind_compute},
+        {"cross traffic slows the training by its max-min share",
+         test_cross_traffic_slows_the_training_by_its_max_min_share},
         {"a batch job stages in, runs and stages out at hand-computed times",
          test_a_batch_job_stages_in_runs_and_stages_out_at_hand_computed_times},
         {"two jobs on a one-unit pool run in FCFS order",

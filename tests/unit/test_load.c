@@ -691,7 +691,7 @@ static void test_loaded_specs_are_accepted_by_the_jobs_layer(void)
     struct cpn_network *net = NULL;
     struct cpn_jobs *jobs = NULL;
     CU_ASSERT_PTR_NOT_NULL_FATAL(s->router); /* built for the reachability checks */
-    CU_ASSERT_EQUAL_FATAL(cpn_network_new(eng, s->topo, s->router, NULL, 0, &net), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(cpn_network_new(eng, s->topo, s->router, NULL, &net), CPN_OK);
     struct cpn_jobs_config cfg = {.engine = eng,
                                   .network = net,
                                   .topo = s->topo,

@@ -66,7 +66,7 @@ static void fx_line(struct net_fx *f, uint32_t n, const struct cpn_link_spec *li
     }
     f->router = cpn_router_new(f->topo);
     CU_ASSERT_FATAL(f->router != NULL);
-    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, profiles, n_profiles, &f->net) ==
+    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, &(struct cpn_network_config){profiles, n_profiles, NULL, 0}, &f->net) ==
                     CPN_OK);
 }
 
@@ -92,7 +92,9 @@ static int start(struct net_fx *f, uint32_t src, uint32_t dst, double size, uint
                              .weight = 1,
                              .done = on_done,
                              .ctx = f,
-                             .id = id};
+                             .id = id,
+                             .src_site = CPN_NONE,
+                             .dst_site = CPN_NONE};
     return cpn_network_transfer(f->net, &t, NULL);
 }
 
@@ -252,7 +254,7 @@ static void test_a_four_way_weighted_split_completes_with_its_last_part(void)
             CU_ASSERT_FATAL(cpn_topo_add_link(f.topo, &l, NULL) == CPN_OK);
         }
     f.router = cpn_router_new(f.topo);
-    CU_ASSERT_FATAL(cpn_network_new(f.eng, f.topo, f.router, NULL, 0, &f.net) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_network_new(f.eng, f.topo, f.router, NULL, &f.net) == CPN_OK);
     const struct cpn_path *set[4];
     for (uint32_t k = 1; k <= 4; k++) {
         uint32_t nodes[3] = {0, k, 5};
