@@ -663,6 +663,12 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         rc = CPN_ERROR(CPN_ENOMEM, NULL);
         goto fail;
     }
+    for (size_t i = 0; i < r->scen->headlines.len; i++) {
+        const struct cpn_scen_headline *h = &r->scen->headlines.items[i];
+        if ((rc = cpn_summary_add_headline(r->summary, h->id, h->metric, h->scale, h->flows,
+                                           h->n_flows, h->per)) != CPN_OK)
+            goto fail;
+    }
     if (cli->log_spec)
         cpn_log_parse(cpn_engine_log(r->eng), cli->log_spec); /* already checked by main */
     /* One observer for the models: the trace (which forwards every record to the summary), or

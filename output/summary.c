@@ -44,8 +44,16 @@ struct cpn_summary {
     /* records */
     double_array fct, staleness, req_latency;
     /* compute records: efficiency of streamed and of iterated jobs, iteration times, exposure */
-    double_array eff_stream, eff_train, iter_mean, exposed;
+    double_array eff_stream, eff_train, iter_mean, exposed, convergence;
     size_t computes;
+    /* headlines: name, metric (NULL: a flow's rate), scale or per, flow id, observed rate */
+    struct headline {
+        char *name, *metric;
+        double scale, per, rate; /* rate: sum of the mean rates of its flows seen so far */
+        uint64_t *flows;         /* its flows' record ids */
+        size_t n_flows, seen;    /* flows, of which finished */
+    } *heads;
+    size_t n_heads;
     size_t flows, req_slo_known, req_slo_violated, requests;
     double bytes;
     /* sample sums */
@@ -91,10 +99,17 @@ void cpn_summary_free(struct cpn_summary *s)
     cpn_array_release(&s->fct);
     cpn_array_release(&s->staleness);
     cpn_array_release(&s->req_latency);
+    for (size_t i = 0; i < s->n_heads; i++) {
+        free(s->heads[i].name);
+        free(s->heads[i].metric);
+        free(s->heads[i].flows);
+    }
+    free(s->heads);
     cpn_array_release(&s->eff_stream);
     cpn_array_release(&s->eff_train);
     cpn_array_release(&s->iter_mean);
     cpn_array_release(&s->exposed);
+    cpn_array_release(&s->convergence);
     free(s->link_sum);
     free(s->center_sum);
     free(s->pool_busy);
@@ -206,7 +221,38 @@ static int summary_flow_end(void *ctx, const struct cpn_flow_record *r)
     s->dirty = 1;
     s->flows++;
     s->bytes += r->bytes;
+    for (size_t i = 0; r->job == CPN_NONE && i < s->n_heads; i++)
+        for (size_t k = 0; k < s->heads[i].n_flows; k++)
+            if (r->id == s->heads[i].flows[k] && r->end > r->start) {
+                s->heads[i].rate += r->bytes / (r->end - r->start);
+                s->heads[i].seen++;
+            }
     return push(&s->fct, r->end - r->start);
+}
+
+int cpn_summary_add_headline(struct cpn_summary *s, const char *name, const char *metric,
+                             double scale, const uint64_t *flows, size_t n_flows, double per)
+{
+    if (!s || !name || (!metric && (!(per > 0) || !flows || !n_flows)))
+        return CPN_ERROR(CPN_EINVAL, "cpn_summary_add_headline: bad argument");
+    struct headline *h = realloc(s->heads, (s->n_heads + 1) * sizeof *h);
+    if (!h)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    s->heads = h;
+    h = &s->heads[s->n_heads];
+    *h = (struct headline){strdup(name), metric ? strdup(metric) : NULL, scale, per, 0, NULL,
+                           metric ? 0 : n_flows, 0};
+    if (!metric && (h->flows = malloc(n_flows * sizeof *h->flows)))
+        memcpy(h->flows, flows, n_flows * sizeof *flows);
+    if (!h->name || (metric && !h->metric) || (!metric && !h->flows)) {
+        free(h->name);
+        free(h->metric);
+        free(h->flows);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    s->n_heads++;
+    s->dirty = 1;
+    return CPN_OK;
 }
 
 static int summary_compute_end(void *ctx, const struct cpn_compute_record *r)
@@ -223,6 +269,8 @@ static int summary_compute_end(void *ctx, const struct cpn_compute_record *r)
             rc = push(&s->iter_mean, r->iter_mean);
         if (rc == CPN_OK)
             rc = push(&s->exposed, r->exposed);
+        if (rc == CPN_OK && isfinite(r->convergence))
+            rc = push(&s->convergence, r->convergence);
     }
     return rc;
 }
@@ -530,6 +578,24 @@ int cpn_summary_metrics(struct cpn_summary *s, const struct cpn_metric **rows, s
                 rc = add_stats(s, &s->iter_mean, "s", "compute.training.iteration");
             if (rc == CPN_OK)
                 rc = add_stats(s, &s->exposed, "1", "compute.training.exposed_comm");
+            if (rc == CPN_OK)
+                rc = add_stats(s, &s->convergence, "1", "compute.training.convergence");
+        }
+        size_t n_rows = s->rows.len; /* headlines read the rows above */
+        for (size_t h = 0; rc == CPN_OK && h < s->n_heads; h++) {
+            const struct headline *hd = &s->heads[h];
+            double v = NAN;
+            const char *unit = "1";
+            if (hd->metric) {
+                for (size_t i = 0; i < n_rows; i++)
+                    if (strcmp(s->rows.items[i].name, hd->metric) == 0) {
+                        v = s->rows.items[i].value * hd->scale;
+                        unit = hd->scale == 1 ? s->rows.items[i].unit : "1";
+                    }
+            } else if (hd->seen == hd->n_flows) {
+                v = hd->rate / hd->per;
+            }
+            rc = add_row(s, unit, v, "headline.%s", hd->name);
         }
         if (rc != CPN_OK) {
             free_rows(s);

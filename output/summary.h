@@ -13,6 +13,10 @@
  *   center.C.util, center.C.poolJ.util, center.C.energy | cost | carbon   (C = id or "all")
  *   net.flows, net.bytes, net.fct.S, net.link_util.mean | p95 | max
  *   decision.staleness.mean | p95 | max
+ *   compute.count, compute.stream.efficiency.S, compute.training.efficiency.S,
+ *   compute.training.iteration.S, compute.training.exposed_comm.S,
+ *   compute.training.convergence.S                       (only with /compute records)
+ *   headline.NAME                                        (the scenario's <headline> figures)
  *
  * A statistic over an empty set is NaN (written as such; `cpnsim report` skips NaN values).
  * Job completion time (JCT) = end - submit of done jobs; bounded slowdown
@@ -26,6 +30,7 @@
 #define CPN_OUTPUT_SUMMARY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "models/observer.h"
@@ -62,6 +67,21 @@ void cpn_summary_free(struct cpn_summary *s);
  * @param obs receives the observer.
  */
 void cpn_summary_observer(struct cpn_summary *s, struct cpn_observer *obs);
+
+/**
+ * Add a headline: a named figure the scenario states as its result (`<headline>`), added to the
+ * table as `headline.NAME` after every other row.  Either the value of metric @p metric times
+ * @p scale, or, with @p metric NULL, the sum of the mean rates (bytes / (end - start)) of the
+ * `<traffic>` flows whose record ids are @p flows, divided by @p per [B/s] (the utilisation of
+ * a port that concurrent flows share when @p per is its rate).  NaN when the metric is
+ * unknown or a flow did not finish.
+ * @param name headline name (copied); @param metric metric name (copied) or NULL.
+ * @param flows record ids, length n_flows (copied).
+ * @return CPN_OK; CPN_EINVAL for NULL @p s or @p name, or, for flows, none or per <= 0;
+ *         CPN_ENOMEM.
+ */
+int cpn_summary_add_headline(struct cpn_summary *s, const char *name, const char *metric,
+                             double scale, const uint64_t *flows, size_t n_flows, double per);
 
 /**
  * Compute the metric table from what was observed so far (normally after end()).

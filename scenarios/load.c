@@ -604,6 +604,7 @@ static const struct ld_handler {
     {"generator", CPN_LD_RUN, cpn_ld_generator},
     {"trace", CPN_LD_RUN, cpn_ld_wlog},
     {"scheduler", CPN_LD_RUN, cpn_ld_scheduler},
+    {"headline", CPN_LD_RUN, cpn_ld_headline},
 };
 
 static int ld_walk(struct cpn_ld *L, xmlNode *parent, enum cpn_ld_phase phase)
@@ -661,6 +662,9 @@ void cpn_scen_free(struct cpn_scenario *s)
         free(s->pathsets.items[i].shares);
     }
     cpn_array_release(&s->pathsets);
+    for (size_t i = 0; i < s->headlines.len; i++)
+        free(s->headlines.items[i].flows);
+    cpn_array_release(&s->headlines);
     cpn_array_release(&s->flows);
     cpn_array_release(&s->transports);
     cpn_array_release(&s->files);

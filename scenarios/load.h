@@ -142,6 +142,19 @@ struct cpn_scen_transport {
     long line;                    /**< line in @c file, 0 for a built-in */
 };
 
+/** A figure the scenario states as its result (`<headline>`): cpn_summary_add_headline(). */
+struct cpn_scen_headline {
+    const char *id;     /**< headline name (owned by the scenario) */
+    const char *metric; /**< a summary metric (owned by the scenario), or NULL: a flow's rate */
+    double scale;       /**< factor on the metric [1] (default 1) */
+    uint64_t *flows;    /**< the flows (indices into cpn_scenario.flows) whose mean rates are
+                             summed, length n_flows (malloc, owned) */
+    size_t n_flows;     /**< number of flows; 0 for a metric */
+    double per;         /**< the rate the flows' summed mean rate is divided by [B/s] */
+    const char *file;   /**< file of the element (owned by the scenario) */
+    long line;          /**< line in @c file */
+};
+
 /** Number of built-in transport profiles (indices 0 .. 3 of cpn_scenario.transports). */
 #define CPN_SCEN_BUILTIN_TRANSPORTS 4
 
@@ -275,6 +288,7 @@ struct cpn_scenario {
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
     CPN_ARRAY(struct cpn_scen_path) paths; /**< explicit paths, in file order */
     CPN_ARRAY(struct cpn_scen_pathset) pathsets; /**< path sets, in file order */
+    CPN_ARRAY(struct cpn_scen_headline) headlines; /**< `<headline>`s, in file order */
     CPN_ARRAY(struct cpn_scen_flow) flows; /**< flows, in file order (not sorted by start) */
     CPN_ARRAY(const char *)
     files; /**< every file read: main, includes, GraphML, CSV, workload logs,

@@ -225,6 +225,7 @@ cpn_ld_handler_fn cpn_ld_wlog;
 cpn_ld_handler_fn cpn_ld_transport;
 cpn_ld_handler_fn cpn_ld_pathset;
 cpn_ld_handler_fn cpn_ld_storage;
+cpn_ld_handler_fn cpn_ld_headline;
 
 /**
  * Parse a `paths` attribute of a flow or a flows file: a whole number K of shortest paths

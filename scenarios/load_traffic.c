@@ -327,6 +327,8 @@ static int ld_route_flows(struct cpn_ld *L)
     return CPN_OK;
 }
 
+static void ld_headline_flows(struct cpn_ld *L);
+
 int cpn_ld_finish(struct cpn_ld *L)
 {
     if (!L->simulation) {
@@ -336,10 +338,113 @@ int cpn_ld_finish(struct cpn_ld *L)
                        "no <simulation> element (add one, e.g. <simulation until=\"1d\" "
                        "seed=\"1\"/>)");
     }
+    ld_headline_flows(L);
     int rc = ld_unique_flows(L);
     if (rc == CPN_OK && L->diag->errors == L->errors0)
         rc = ld_route_flows(L);
     if (rc == CPN_OK)
         rc = cpn_ld_finish_workload(L);
     return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+int cpn_ld_headline(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_scenario *s = L->s;
+    const char *id = cpn_ld_attr(elem, "id");
+    if (!cpn_ld_check_id(L, elem, id))
+        return CPN_OK;
+    for (size_t i = 0; i < s->headlines.len; i++)
+        if (strcmp(s->headlines.items[i].id, id) == 0) {
+            cpn_ld_error(L, elem, "headline \"%s\" is defined twice (first at %s:%ld)", id,
+                         s->headlines.items[i].file, s->headlines.items[i].line);
+            return CPN_OK;
+        }
+    const char *metric = cpn_ld_attr(elem, "metric"), *flow = cpn_ld_attr(elem, "flow");
+    struct cpn_scen_headline h = {.id = cpn_ld_strdup(L, id, strlen(id)),
+                                  .scale = 1,
+                                  .file = cpn_ld_file_name(elem),
+                                  .line = xmlGetLineNo(elem)};
+    if (!h.id)
+        return CPN_ENOMEM;
+    int ok = 1;
+    if (!metric == !flow) {
+        cpn_ld_error(L, elem,
+                     "give exactly one of metric (a summary metric, e.g. "
+                     "\"compute.training.efficiency.mean\") and flow (a flow whose mean rate is "
+                     "divided by per)");
+        ok = 0;
+    } else if (metric) {
+        if (!(h.metric = cpn_ld_strdup(L, metric, strlen(metric))))
+            return CPN_ENOMEM;
+        if (cpn_ld_number(L, elem, "scale", CPN_UNITS_ALLOW_NEGATIVE, &h.scale) < 0)
+            ok = 0;
+        if (cpn_ld_attr(elem, "per")) {
+            cpn_ld_error(L, elem, "per is for a flow's rate (a metric takes scale)");
+            ok = 0;
+        }
+    } else {
+        /* The flow is looked up when every flow is read (cpn_ld_finish()). */
+        if (!(h.metric = cpn_ld_strdup(L, flow, strlen(flow))))
+            return CPN_ENOMEM;
+        int r = cpn_ld_quantity(L, elem, "per", CPN_Q_RATE, &h.per);
+        if (r == 0 || (r == 1 && !(h.per > 0))) {
+            cpn_ld_error(L, elem,
+                         "a flow's headline needs per, a positive rate to divide its mean rate by "
+                         "(e.g. per=\"10Gbps\", the port's rate: a utilisation)");
+            ok = 0;
+        } else if (r < 0)
+            ok = 0;
+        if (cpn_ld_attr(elem, "scale")) {
+            cpn_ld_error(L, elem, "scale is for a metric (a flow's rate takes per)");
+            ok = 0;
+        }
+    }
+    if (!ok)
+        return CPN_OK;
+    return cpn_array_push(&s->headlines, h);
+}
+
+/* Resolve the flows of the flow headlines (h.metric holds the flow ids until then). */
+static void ld_headline_flows(struct cpn_ld *L)
+{
+    struct cpn_scenario *s = L->s;
+    for (size_t i = 0; i < s->headlines.len; i++) {
+        struct cpn_scen_headline *h = &s->headlines.items[i];
+        if (!(h->per > 0))
+            continue;
+        const char *ids = h->metric;
+        h->metric = NULL;
+        size_t words = 0;
+        for (const char *p = ids; *p;) {
+            size_t n = strcspn(p, " \t\r\n");
+            words += n > 0;
+            p += n ? n : 1;
+        }
+        if (!(h->flows = calloc(words ? words : 1, sizeof *h->flows))) {
+            L->oom = 1;
+            return;
+        }
+        char name[256];
+        for (const char *p = ids; *p;) {
+            size_t n = strcspn(p, " \t\r\n");
+            if (!n) {
+                p++;
+                continue;
+            }
+            snprintf(name, sizeof name, "%.*s", (int)n, p);
+            p += n;
+            size_t f = 0;
+            while (f < s->flows.len && strcmp(s->flows.items[f].id, name) != 0)
+                f++;
+            if (f == s->flows.len)
+                cpn_diag_error(L->diag, h->file, h->line,
+                               "headline \"%s\": flow \"%s\" is not defined (give the ids of "
+                               "<flow>s of <traffic>)",
+                               h->id, name);
+            else
+                h->flows[h->n_flows++] = f;
+        }
+    }
 }

@@ -217,6 +217,111 @@ static void ld_pool_scope(const struct cpn_scenario *s, const struct cpn_job_spe
 }
 
 /* The attributes of the job template common to <generator> and <trace>; 0 when one is bad. */
+/* Storage, streaming and the training iteration model of a source's jobs. */
+static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *base)
+{
+    struct cpn_scenario *s = L->s;
+    int ok = 1;
+    const char *dataset = cpn_ld_attr(elem, "dataset");
+    if (dataset && (base->dataset_site = cpn_scen_find_site(s, dataset)) == CPN_NONE) {
+        char list[256] = "";
+        for (size_t i = 0; i < s->sites.len && strlen(list) < 200; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"", i ? ", " : "",
+                     s->sites.items[i].id);
+        cpn_ld_error(L, elem,
+                     "dataset \"%s\" is not a storage site (sites: %s; define one with <storage "
+                     "id=\"%s\" node=\"...\"/> in <centers>)",
+                     dataset, s->sites.len ? list : "none", dataset);
+        ok = 0;
+    }
+    const char *access = cpn_ld_attr(elem, "access");
+    if (access && strcmp(access, "stream") == 0)
+        base->access = CPN_ACCESS_STREAM;
+    if (cpn_ld_quantity(L, elem, "prefetch", CPN_Q_SIZE, &base->prefetch) < 0)
+        ok = 0;
+    else if (cpn_ld_attr(elem, "prefetch") && base->access != CPN_ACCESS_STREAM) {
+        cpn_ld_error(L, elem, "prefetch is for access=\"stream\" (a staged input is copied whole)");
+        ok = 0;
+    }
+    struct cpn_training *tr = &base->training;
+    double it = 0;
+    int r = cpn_ld_whole(L, elem, "iterations", 1, 1e15, &it);
+    if (r < 0)
+        ok = 0;
+    tr->iterations = (uint64_t)it;
+    static const char *const model[] = {"iteration-flop",   "mfu",     "parallelism",
+                                        "gradient-bytes",   "overlap", "sync-every",
+                                        "activation-bytes", "intra-bandwidth"};
+    if (r == 0) {
+        for (size_t i = 0; i < sizeof model / sizeof model[0]; i++)
+            if (cpn_ld_attr(elem, model[i])) {
+                cpn_ld_error(L, elem,
+                             "%s is part of the iteration model (give iterations=\"N\" and "
+                             "iteration-flop too)",
+                             model[i]);
+                ok = 0;
+            }
+        if (base->n_split > 1) {
+            cpn_ld_error(L, elem,
+                         "a split over several centers runs by iterations (give iterations and "
+                         "iteration-flop)");
+            ok = 0;
+        }
+        return ok;
+    }
+    if (base->kind != CPN_JOB_TRAINING) {
+        cpn_ld_error(L, elem, "iterations are for kind=\"training\" (this source has kind \"%s\")",
+                     cpn_job_kind_name(base->kind));
+        ok = 0;
+    }
+    if (cpn_ld_quantity(L, elem, "iteration-flop", CPN_Q_FLOP, &tr->iteration_flop) != 1 ||
+        !(tr->iteration_flop > 0)) {
+        if (!cpn_ld_attr(elem, "iteration-flop") || tr->iteration_flop == 0)
+            cpn_ld_error(L, elem,
+                         "iterations need iteration-flop, the work of one iteration of the whole "
+                         "job (e.g. \"5.6EFLOP\")");
+        ok = 0;
+    }
+    const char *ratios[] = {"mfu", "overlap"};
+    double *dst[] = {&tr->mfu, &tr->overlap};
+    for (int i = 0; i < 2; i++) {
+        const char *v = cpn_ld_attr(elem, ratios[i]);
+        char why[256];
+        if (v && cpn_units_parse_ratio(v, dst[i], why, sizeof why) != CPN_OK) {
+            cpn_ld_error(L, elem, "%s %s", ratios[i], why);
+            ok = 0;
+        }
+    }
+    if (!(tr->mfu > 0)) {
+        cpn_ld_error(L, elem, "mfu \"%s\" is not above 0 (use e.g. \"0.45\")",
+                     cpn_ld_attr(elem, "mfu"));
+        ok = 0;
+    }
+    const char *par = cpn_ld_attr(elem, "parallelism");
+    if (par && strcmp(par, "pp") == 0)
+        tr->parallelism = CPN_PARALLEL_PP;
+    if (cpn_ld_quantity(L, elem, "gradient-bytes", CPN_Q_SIZE, &tr->gradient_bytes) < 0 ||
+        cpn_ld_quantity(L, elem, "activation-bytes", CPN_Q_SIZE, &tr->activation_bytes) < 0 ||
+        cpn_ld_count(L, elem, "sync-every", 1, UINT32_MAX, &tr->sync_every) < 0)
+        ok = 0;
+    r = cpn_ld_quantity(L, elem, "intra-bandwidth", CPN_Q_RATE, &tr->intra_bandwidth);
+    if (r < 0)
+        ok = 0;
+    else if (r == 1 && !(tr->intra_bandwidth > 0)) {
+        cpn_ld_error(L, elem, "intra-bandwidth \"%s\" is not positive (use e.g. \"200Gbps\" per "
+                              "unit)",
+                     cpn_ld_attr(elem, "intra-bandwidth"));
+        ok = 0;
+    }
+    if (base->access == CPN_ACCESS_STREAM) {
+        cpn_ld_error(L, elem,
+                     "access=\"stream\" with iterations is not modelled (stream a job given by "
+                     "its work or duration, or stage the input)");
+        ok = 0;
+    }
+    return ok;
+}
+
 static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *base)
 {
     struct cpn_scenario *s = L->s;
@@ -268,28 +373,90 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
             ok = 0;
         }
     }
+    /* <placement center/>: a fixed center; several, each with units: a split training job. */
+    uint32_t n_place = 0, centers[CPN_JOBS_MAX_SPLIT], units[CPN_JOBS_MAX_SPLIT];
+    int with_units = 0;
     for (xmlNode *n = elem->children; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, (const xmlChar *)"placement"))
             continue;
         const char *center = cpn_ld_attr(n, "center");
         if (!center)
             continue; /* the schema reported it */
-        if (base->center != CPN_NONE) {
-            cpn_ld_error(L, n, "given twice (a source has at most one <placement>)");
+        if (n_place == CPN_JOBS_MAX_SPLIT) {
+            cpn_ld_error(L, n, "more than %d placements (a job splits over at most %d centers)",
+                         CPN_JOBS_MAX_SPLIT, CPN_JOBS_MAX_SPLIT);
             ok = 0;
-            continue;
+            break;
         }
-        for (size_t c = 0; c < s->centers.len; c++)
-            if (strcmp(s->centers.items[c].spec.id, center) == 0)
-                base->center = (uint32_t)c;
-        if (base->center == CPN_NONE) {
+        uint32_t c = CPN_NONE;
+        for (size_t i = 0; i < s->centers.len; i++)
+            if (strcmp(s->centers.items[i].spec.id, center) == 0)
+                c = (uint32_t)i;
+        if (c == CPN_NONE) {
             cpn_ld_error(L, n,
                          "center \"%s\" is not defined (define it in <centers> or check the "
                          "spelling)",
                          center);
             ok = 0;
+            continue;
         }
+        for (uint32_t k = 0; k < n_place; k++)
+            if (centers[k] == c) {
+                cpn_ld_error(L, n, "center \"%s\" is placed twice (a split uses distinct centers)",
+                             center);
+                ok = 0;
+            }
+        uint32_t u = 0;
+        int r = cpn_ld_count(L, n, "units", 1, UINT32_MAX, &u);
+        if (r < 0)
+            ok = 0;
+        with_units += r == 1;
+        centers[n_place] = c;
+        units[n_place++] = u;
     }
+    if (n_place == 1 && with_units) {
+        cpn_ld_error(L, elem,
+                     "<placement units> is for a split over two or more centers (one center "
+                     "takes the job's units)");
+        ok = 0;
+    }
+    if (n_place == 1)
+        base->center = centers[0];
+    if (n_place > 1 && (uint32_t)with_units != n_place) {
+        cpn_ld_error(L, elem,
+                     "a split over %u centers needs units on every <placement> (e.g. <placement "
+                     "center=\"a\" units=\"512\"/>)",
+                     n_place);
+        ok = 0;
+    } else if (n_place > 1 && ok) {
+        uint32_t *split = malloc(2 * n_place * sizeof *split);
+        if (!split) {
+            L->oom = 1;
+            return 0;
+        }
+        uint64_t sum = 0;
+        for (uint32_t k = 0; k < n_place; k++) {
+            split[k] = centers[k];
+            split[n_place + k] = units[k];
+            sum += units[k];
+        }
+        base->n_split = n_place;
+        base->split_centers = split;
+        base->split_units = split + n_place;
+        if (sum > UINT32_MAX) {
+            cpn_ld_error(L, elem, "the split's units sum to %llu (at most 2^32 - 1)",
+                         (unsigned long long)sum);
+            ok = 0;
+        } else if (cpn_ld_attr(elem, "units")) {
+            cpn_ld_error(L, elem,
+                         "units \"%s\" is given with a split (leave units out: the placements "
+                         "give %llu)",
+                         cpn_ld_attr(elem, "units"), (unsigned long long)sum);
+            ok = 0;
+        }
+        base->units = (uint32_t)sum;
+    }
+    ok &= ld_compute_attrs(L, elem, base);
     return ok;
 }
 
@@ -302,6 +469,16 @@ static int ld_check_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_job_
     const struct cpn_scenario *s = L->s;
     if (base->kind == CPN_JOB_INGEST || base->kind == CPN_JOB_DEPLOY || !s->centers.len)
         return 1; /* no unit is held; no center at all is reported once at the end */
+    for (uint32_t k = 0; k < base->n_split; k++) { /* a split: each part at its center */
+        struct cpn_job_spec part = *base;
+        part.n_split = 0;
+        part.center = base->split_centers[k];
+        part.units = base->split_units[k];
+        if (!ld_check_units(L, elem, &part, NULL))
+            return 0;
+    }
+    if (base->n_split)
+        return 1;
     uint32_t where, largest = ld_largest_pool(s, base->pool_type, base->center, &where);
     double lo = base->units, hi = base->units;
     if (d && !ld_dist_bounds(d, &lo, &hi))
@@ -412,6 +589,15 @@ static int ld_kind_needs(struct cpn_ld *L, xmlNode *elem, const struct cpn_gener
     switch (g->base.kind) {
     case CPN_JOB_BATCH:
     case CPN_JOB_TRAINING:
+        if (g->base.training.iterations > 0) { /* its iterations give its work */
+            if (work || duration) {
+                cpn_ld_error(L, elem,
+                             "work or duration is given with iterations (the iterations give "
+                             "the work: iterations x iteration-flop / mfu at peak speed)");
+                return 0;
+            }
+            return 1;
+        }
         if (work == duration) {
             cpn_ld_error(L, elem,
                          "%s (%s jobs need exactly one: work in FLOP, or duration on "
@@ -454,6 +640,7 @@ static void ld_generator_release(struct cpn_scen_generator *g)
     free(g->dists);
     free(g->origins);
     free(g->origin_weights);
+    free((void *)g->spec.base.split_centers); /* centers and units: one allocation */
 }
 
 int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
@@ -783,6 +970,7 @@ static void ld_wlog_release(struct cpn_scen_wlog *t)
 {
     cpn_wlog_free((struct cpn_wlog *)t->spec.log);
     free((void *)t->spec.origins);
+    free((void *)t->spec.base.split_centers);
     if (t->dists) {
         cpn_dist_release(&t->dists->bytes_in);
         cpn_dist_release(&t->dists->bytes_out);

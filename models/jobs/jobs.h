@@ -180,7 +180,12 @@ struct cpn_training {
                                      communication may proceed, in [0, 1] */
     uint32_t sync_every;        /**< DP: synchronise every H iterations (local SGD), >= 1 */
     double intra_bandwidth;     /**< per-unit bandwidth inside a center for the hierarchical
-                                     all-reduce [B/s], > 0; INFINITY = free */
+                                     all-reduce [B/s], > 0; INFINITY = free.  The all-reduce of
+                                     a center of u units moves 2 (u - 1) / u x S through the u
+                                     units' links together (Assumption: the model is sharded
+                                     over the units, tensor and pipeline parallelism inside the
+                                     center; the bandwidth-optimal all-reduce, Patarasuk & Yuan,
+                                     JPDC 69(2), 2009), so it takes 2 (u - 1) / u x S / (u B) */
 };
 
 /**

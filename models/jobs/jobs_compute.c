@@ -288,12 +288,13 @@ static int compute_begin(struct cpn_jobs *jobs, uint32_t slot)
         double share = tr->parallelism == CPN_PARALLEL_PP ? p->units / units : 1.0;
         if (isfinite(tr->intra_bandwidth) && p->units > 1)
             cmp->intra = fmax(cmp->intra, 2.0 * (p->units - 1) / p->units * tr->gradient_bytes *
-                                              share / tr->intra_bandwidth);
+                                              share / (p->units * tr->intra_bandwidth));
     }
     /* The same job in one center, on part 0's units' speed. */
     double single = tr->iteration_flop / (units * cmp->parts[0].speed * tr->mfu);
     double intra1 = isfinite(tr->intra_bandwidth) && units > 1
-                        ? 2.0 * (units - 1) / units * tr->gradient_bytes / tr->intra_bandwidth
+                        ? 2.0 * (units - 1) / units * tr->gradient_bytes /
+                              (units * tr->intra_bandwidth)
                         : 0;
     cmp->single_plain = single;
     cmp->single_sync = fmax(single, (1 - tr->overlap) * single + intra1);

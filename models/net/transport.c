@@ -179,9 +179,11 @@ int cpn_transport_cap(const struct cpn_transport *t, const struct cpn_hop *hops,
             gbn = 1; /* lossy RDMA with go-back-N over this path */
             break;
         }
+        /* Every hop is flow-controlled: no congestion loss (a hop's loss is that of the
+         * traffic that does not use its flow control).  Assumption: bit errors are corrected
+         * below (OTN FEC), so the lossless flows see no loss at all. */
         x.lossless = 1;
         x.segments = segments;
-        gbn = x.loss > 0;
         break;
     case CPN_TRANSPORT_RDMA_LOSSY:
         gbn = 1;

@@ -31,7 +31,9 @@
  *   the control loop of a segment spans one hop.  A long-haul segment made of several spans
  *   between two gateways is modelled as one link.
  * - A lossless profile needs every hop of its path to be flow-controlled: a hop with flow
- *   control none is lossy.  Such a path is refused (CPN_LOSSY_REFUSE, the default), or the flow
+ *   control none is lossy.  A flow-controlled hop's loss is the loss of the traffic that does
+ *   not use its flow control (congestion drops: tcp, rdma-lossy); lossless flows see none
+ *   (Assumption: bit errors are corrected below them, by the OTN FEC).  Such a path is refused (CPN_LOSSY_REFUSE, the default), or the flow
  *   is modelled as lossy RDMA with go-back-N over it (CPN_LOSSY_GO_BACK_N).
  */
 #ifndef CPN_MODELS_NET_TRANSPORT_H
@@ -57,7 +59,7 @@ struct cpn_hop {
 enum cpn_transport_kind {
     CPN_TRANSPORT_IDEAL = 0,     /**< no cap (pure max-min) */
     CPN_TRANSPORT_TCP,           /**< NIC, window, Mathis loss, eta */
-    CPN_TRANSPORT_RDMA_LOSSLESS, /**< NIC, window, lossless segments, go-back-N if p > 0, eta */
+    CPN_TRANSPORT_RDMA_LOSSLESS, /**< NIC, window, lossless segments, eta (no loss) */
     CPN_TRANSPORT_RDMA_LOSSY     /**< NIC, window, go-back-N, eta (flow control not used) */
 };
 

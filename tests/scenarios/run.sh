@@ -1,7 +1,7 @@
 #!/bin/sh
 # Whole-scenario tests (STYLE.md "Tests"), run by `make check`.
 #
-#  ok/*.xml   and scenarios/*.xml: `cpnsim validate FILE [ARGS]` exits 0 and prints nothing
+#  ok/*.xml, scenarios/*.xml, scenarios/replay/*.xml and scenarios/examples/*.xml: `cpnsim validate FILE [ARGS]` exits 0 and prints nothing
 #             on stderr but warnings.
 #  bad/*.xml: `cpnsim validate FILE [ARGS]`, run from bad/ with a relative file name so that
 #             messages are stable, exits 65 and prints exactly the lines of FILE.expected on
@@ -59,7 +59,8 @@ run_validate() {
     rc=$?
 }
 
-for f in "$srcdir"/scenarios/*.xml "$srcdir"/scenarios/replay/*.xml "$here"/ok/*.xml; do
+for f in "$srcdir"/scenarios/*.xml "$srcdir"/scenarios/replay/*.xml "$srcdir"/scenarios/examples/*.xml \
+    "$here"/ok/*.xml; do
     [ -f "$f" ] || continue
     if [ ! -d "$datadir" ] && { grep -q 'shared/data/' "$f" ||
             { [ -f "${f%.xml}.args" ] && grep -q @DATADIR@ "${f%.xml}.args"; }; }; then
