@@ -36,7 +36,10 @@
  * ABI number of this contract.  A plug-in stores it in `ops.abi`; the loader refuses a table
  * with another number.  Incremented on every incompatible change of this file or world.h.
  */
-#define CPN_POLICY_ABI 1u
+#define CPN_POLICY_ABI 2u
+
+/** Most centers a decision may split a job over. */
+#define CPN_POLICY_MAX_SPLIT 16
 
 /** Name of the function every plug-in defines (see cpn_policy_entry()). */
 #define CPN_POLICY_ENTRY "cpn_policy_entry"
@@ -59,6 +62,14 @@ struct cpn_policy_decision {
     uint32_t center; /**< chosen center index, or CPN_POLICY_HOLD */
     uint32_t pool;   /**< pool index in that center, or CPN_NONE to let the center choose */
     uint32_t paths;  /**< paths to split the stage-in over, in [1, world.n_paths]; 0 = 1 */
+    uint32_t n_split; /**< 0 (default): run at @ref center; 2..CPN_POLICY_MAX_SPLIT: split a
+                           splittable job (cpn_world_job.splittable) over split_centers, its
+                           parts starting together (docs/models-jobs.md, "Training across
+                           centers"); @ref center must then be split_centers[0] */
+    uint32_t split_centers[CPN_POLICY_MAX_SPLIT]; /**< distinct center indices, n_split */
+    uint32_t split_units[CPN_POLICY_MAX_SPLIT];   /**< units at each (each fitting a pool of
+                                                       the job's type there), summing to the
+                                                       job's units */
 };
 
 /** Kinds of event a policy may observe through on_event. */

@@ -56,6 +56,8 @@ struct cpn_world_job {
     double deadline;              /**< absolute deadline [s]; 0 = none */
     double slo;                   /**< latency objective per request [s]; 0 = none */
     uint32_t attempts;            /**< placements so far (> 0 when re-placed after a conflict) */
+    uint32_t splittable;          /**< 1 when the job may be split over centers (a training
+                                       job by iterations: cpn_policy_decision.n_split), else 0 */
 };
 
 /** One resource pool of a center: identical units. */

@@ -474,7 +474,7 @@ static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot)
     struct jobs_job *j = job_at(jobs, slot);
     const struct jobs_compute *cmp = j->cmp;
     j->center = cmp->parts[0].center;
-    j->paths = j->s.paths ? j->s.paths : 1;
+    j->paths = j->s.paths ? j->s.paths : (j->paths ? j->paths : 1);
     j->phase = PHASE_STAGE_IN;
     uint32_t site = j->s.dataset_site;
     uint32_t src = site != CPN_NONE ? jobs->cfg.site_nodes[site] : data_node_of(j);
@@ -511,7 +511,7 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
     const struct cpn_world *view;
     if ((rc = cpn_awareness_view(jobs->aw, j->s.origin, now, &jobs->world, &view)) != CPN_OK)
         return rc;
-    struct cpn_policy_decision d = {CPN_POLICY_HOLD, CPN_NONE, 0};
+    struct cpn_policy_decision d = {.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
     if ((rc = cpn_policy_place(jobs->cfg.policy, &wj, view, &d)) != CPN_OK)
         return rc;
     j->attempts++;
@@ -538,6 +538,14 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
              d.paths ? d.paths : 1, j->rec.staleness);
     if ((rc = emit_event(jobs, CPN_EVENT_DECISION, j->id, detail)) != CPN_OK)
         return rc;
+    if (d.n_split >= 2) { /* a training job split over centers (checked by the registry) */
+        if ((rc = cpn_jobs_compute_split_(jobs, slot, d.n_split, d.split_centers,
+                                          d.split_units)) != CPN_OK)
+            return rc;
+        j = job_at(jobs, slot);
+        j->paths = d.paths;
+        return dispatch_split(jobs, slot);
+    }
     if (d.center == here) {
         j->pool = d.pool;
         return queue_at(jobs, slot);
@@ -796,11 +804,15 @@ static int fits_ever(struct cpn_jobs *jobs, const struct jobs_job *j)
 {
     struct cpn_world_job wj;
     cpn_jobs_world_job_(j, &wj);
-    for (uint32_t c = 0; c < jobs->centers.len; c++)
+    double spread = 0; /* a splittable job may also fit over several centers together */
+    for (uint32_t c = 0; c < jobs->centers.len; c++) {
         if ((j->s.center == CPN_NONE || c == j->s.center) &&
             cpn_world_fit_pool(&jobs->wcenters[c], &wj, CPN_WORLD_FIT_EVER) != CPN_NONE)
             return 1;
-    return 0;
+        if (wj.splittable && j->s.center == CPN_NONE && jobs->cfg.policy)
+            spread += cpn_world_eligible_units(&jobs->wcenters[c], &wj);
+    }
+    return wj.splittable && spread >= wj.units;
 }
 
 int cpn_jobs_arrive_(struct cpn_jobs *jobs, uint32_t slot)

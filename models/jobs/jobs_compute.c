@@ -60,6 +60,25 @@ int cpn_jobs_compute_new_(struct cpn_jobs *jobs, uint32_t slot)
     return CPN_OK;
 }
 
+int cpn_jobs_compute_split_(struct cpn_jobs *jobs, uint32_t slot, uint32_t n,
+                            const uint32_t *centers, const uint32_t *units)
+{
+    struct jobs_compute *cmp = job_at(jobs, slot)->cmp;
+    CPN_ASSERT(cmp && n >= 2 && n <= CPN_JOBS_MAX_SPLIT);
+    struct jobs_part *parts = calloc(n, sizeof *parts);
+    if (!parts)
+        return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for a split");
+    for (uint32_t k = 0; k < n; k++)
+        parts[k] = (struct jobs_part){.center = centers[k],
+                                      .pool = CPN_NONE,
+                                      .units = units[k],
+                                      .handle = CPN_NONE};
+    free(cmp->parts);
+    cmp->parts = parts;
+    cmp->n_parts = n;
+    return CPN_OK;
+}
+
 void cpn_jobs_compute_free_(struct cpn_jobs *jobs, struct jobs_compute *cmp)
 {
     (void)jobs;

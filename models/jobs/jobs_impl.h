@@ -235,6 +235,8 @@ uint32_t cpn_jobs_center_site_(const struct cpn_jobs *jobs, uint32_t center);
 /* jobs_compute.c */
 int cpn_jobs_compute_new_(struct cpn_jobs *jobs, uint32_t slot);
 int cpn_jobs_compute_queue_(struct cpn_jobs *jobs, uint32_t slot);
+int cpn_jobs_compute_split_(struct cpn_jobs *jobs, uint32_t slot, uint32_t n,
+                            const uint32_t *centers, const uint32_t *units);
 int cpn_jobs_compute_on_start_(struct cpn_jobs *jobs, uint32_t slot, struct cpn_center *center,
                                const struct cpn_request_event *ev);
 int cpn_jobs_compute_on_end_(struct cpn_jobs *jobs, uint32_t slot, struct cpn_center *center,

@@ -294,6 +294,41 @@ double cpn_policy_param_value(const struct cpn_policy *p, uint32_t index)
     return p->params[index];
 }
 
+/* Check a decision that splits @p job over several centers. */
+static int check_split(const char *name, const struct cpn_world_job *job,
+                       const struct cpn_world *world, const struct cpn_policy_decision *d)
+{
+    unsigned long long id = (unsigned long long)job->id;
+    if (!job->splittable)
+        return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": job %llu cannot be split (only training "
+                                      "jobs by iterations can)", name, id);
+    if (d->n_split < 2 || d->n_split > CPN_POLICY_MAX_SPLIT || d->center != d->split_centers[0])
+        return CPN_ERROR(CPN_EPLUGIN,
+                         "policy \"%s\": job %llu: a split over %u centers (use 2 to %d, with "
+                         "center = split_centers[0])",
+                         name, id, d->n_split, CPN_POLICY_MAX_SPLIT);
+    uint64_t sum = 0;
+    for (uint32_t k = 0; k < d->n_split; k++) {
+        uint32_t c = d->split_centers[k];
+        struct cpn_world_job part = *job;
+        part.units = d->split_units[k];
+        int dup = 0;
+        for (uint32_t m = 0; m < k; m++)
+            dup |= d->split_centers[m] == c;
+        if (c >= world->n_centers || dup || part.units == 0 ||
+            cpn_world_fit_pool(&world->centers[c], &part, CPN_WORLD_FIT_EVER) == CPN_NONE)
+            return CPN_ERROR(CPN_EPLUGIN,
+                             "policy \"%s\": job %llu: split part %u (center %u, %u units) is "
+                             "out of range, repeated or never fits",
+                             name, id, k, c, part.units);
+        sum += part.units;
+    }
+    if (sum != job->units)
+        return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": job %llu: the split's units sum to %llu, "
+                                      "not %u", name, id, (unsigned long long)sum, job->units);
+    return CPN_OK;
+}
+
 int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
                      const struct cpn_world *world, struct cpn_policy_decision *out)
 {
@@ -312,7 +347,7 @@ int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
                          "units %u out of range",
                          name, (unsigned long long)job->id, job->origin, job->input_origin,
                          job->units);
-    *out = (struct cpn_policy_decision){CPN_POLICY_HOLD, CPN_NONE, 0};
+    *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
     int rc = p->ops->place(&p->ctx, job, world, out);
     if (rc != 0)
         return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": place() failed (returned %d) for job %llu",
@@ -329,6 +364,8 @@ int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
                          "policy \"%s\": job %llu: center index %u out of range "
                          "(%u centers)",
                          name, (unsigned long long)job->id, out->center, world->n_centers);
+    if (out->n_split)
+        return check_split(name, job, world, out);
     const struct cpn_world_center *c = &world->centers[out->center];
     if (cpn_world_fit_pool(c, job, CPN_WORLD_FIT_EVER) == CPN_NONE)
         return CPN_ERROR(CPN_EPLUGIN,

@@ -131,7 +131,7 @@ static void test_oracle_views_are_exact_with_zero_staleness(void)
     CU_ASSERT_EQUAL(v->centers[1].measured, 12.5);
     CU_ASSERT_PTR_EQUAL(v->rtt, e.rtt); /* the network part is passed through */
     struct cpn_world_job job = {.units = 2, .pool_type = CPN_NONE, .input_origin = CPN_NONE};
-    struct cpn_policy_decision d = {1, CPN_NONE, 1};
+    struct cpn_policy_decision d = {.center = 1, .pool = CPN_NONE, .paths = 1};
     struct cpn_awareness_decision rec;
     CU_ASSERT_EQUAL(cpn_awareness_record_decision(aw, v, &job, &d, &rec), CPN_OK);
     CU_ASSERT_EQUAL(rec.staleness, 0);
@@ -163,7 +163,7 @@ static void test_centralized_staleness_follows_period_and_delay(void)
     struct cpn_awareness *aw = centralized_30s_20ms(&e);
     CU_ASSERT_PTR_NOT_NULL_FATAL(aw);
     struct cpn_world_job job = {.units = 4, .pool_type = CPN_NONE, .input_origin = CPN_NONE};
-    struct cpn_policy_decision d = {1, CPN_NONE, 1};
+    struct cpn_policy_decision d = {.center = 1, .pool = CPN_NONE, .paths = 1};
     struct cpn_awareness_decision rec;
     static const struct {
         double now, staleness;
@@ -264,7 +264,7 @@ static void test_a_stale_free_center_found_full_on_arrival_is_a_conflict(void)
     struct cpn_world_job job = {.units = 4, .pool_type = CPN_NONE, .input_origin = CPN_NONE};
     e.pools[1].free = 0; /* really full, but the view still shows the registration (10 free) */
     const struct cpn_world *v = view_at(aw, &e, 0, 5);
-    struct cpn_policy_decision d = {1, CPN_NONE, 1};
+    struct cpn_policy_decision d = {.center = 1, .pool = CPN_NONE, .paths = 1};
     struct cpn_awareness_decision rec;
     CU_ASSERT_EQUAL(cpn_awareness_record_decision(aw, v, &job, &d, &rec), CPN_OK);
     CU_ASSERT_EQUAL(rec.expected_free, 1);
@@ -276,7 +276,7 @@ static void test_a_stale_free_center_found_full_on_arrival_is_a_conflict(void)
     e.pools[1].free = 0;
     CU_ASSERT_EQUAL(cpn_awareness_arrival(aw, &queued, &e.centers[1], &job), 0);
     cpn_awareness_count_conflict(aw);
-    struct cpn_policy_decision hold = {CPN_POLICY_HOLD, CPN_NONE, 1};
+    struct cpn_policy_decision hold = {.center = CPN_POLICY_HOLD, .pool = CPN_NONE, .paths = 1};
     CU_ASSERT_EQUAL(cpn_awareness_record_decision(aw, v, &job, &hold, &rec), CPN_OK);
     CU_ASSERT_EQUAL(rec.staleness, 0);
     struct cpn_awareness_stats st;
@@ -285,7 +285,7 @@ static void test_a_stale_free_center_found_full_on_arrival_is_a_conflict(void)
     CU_ASSERT_EQUAL(st.holds, 1);
     CU_ASSERT_EQUAL(st.conflicts, 2);
     CPN_ASSERT_REL(st.staleness_mean, 5, REL);
-    struct cpn_policy_decision bad = {7, CPN_NONE, 1};
+    struct cpn_policy_decision bad = {.center = 7, .pool = CPN_NONE, .paths = 1};
     CU_ASSERT_EQUAL(cpn_awareness_record_decision(aw, v, &job, &bad, &rec), CPN_EINVAL);
     cpn_awareness_free(aw);
 }

@@ -1292,6 +1292,55 @@ static void test_cross_traffic_slows_the_training_by_its_max_min_share(void)
     fx_free(&f);
 }
 
+/* A policy that splits every splittable job half and half over centers 0 and 1. */
+static int halves_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
+                        const struct cpn_world *world, struct cpn_policy_decision *out)
+{
+    (void)ctx;
+    (void)world;
+    if (!job->splittable)
+        return 1; /* the test submits only splittable jobs */
+    out->center = 0;
+    out->n_split = 2;
+    out->split_centers[0] = 0;
+    out->split_centers[1] = 1;
+    out->split_units[0] = job->units / 2;
+    out->split_units[1] = job->units - job->units / 2;
+    return 0;
+}
+
+static const struct cpn_policy_ops halves_ops = {
+    .abi = CPN_POLICY_ABI, .name = "halves", .doc = "split in halves", .place = halves_place};
+
+static void test_a_policy_splits_a_training_job_over_two_centers(void)
+{
+    /* The training fixture's job, placed by a policy instead of fixed placements: the same
+     * 2 + 2 split, so the same 2.01 s iterations (the registry's checks of splits:
+     * tests/unit/test_policy.c). */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}};
+    fx_init(&f, 2, links, 1);
+    CU_ASSERT_FATAL(cpn_policy_new(&halves_ops, NULL, 0, f.rng, 2, 2, &f.policy) == CPN_OK);
+    fx_jobs(&f, NULL, 2, NULL, 1);
+    fx_center(&f, 0, 2, 1e12, CPN_CENTER_AI);
+    fx_center(&f, 1, 2, 1e12, CPN_CENTER_AI);
+    struct cpn_job_spec s = job(0, 0, 4);
+    s.kind = CPN_JOB_TRAINING;
+    s.training = (struct cpn_training){.iterations = 3,
+                                       .iteration_flop = 4e12,
+                                       .mfu = 1,
+                                       .gradient_bytes = 1e9,
+                                       .sync_every = 1,
+                                       .intra_bandwidth = INFINITY};
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT_EQUAL_FATAL(f.r.computes.len, 1);
+    CU_ASSERT_EQUAL(f.r.computes.items[0].centers, 2);
+    CPN_ASSERT_REL(f.r.computes.items[0].iter_mean, 2.01, TIME_TOL);
+    fx_free(&f);
+}
+
 int cpn_test_register_jobs(void)
 {
     static const struct cpn_test tests[] = {
@@ -1309,6 +1358,8 @@ int cpn_test_register_jobs(void)
          test_overlap_hides_communication_behind_compute},
         {"cross traffic slows the training by its max-min share",
          test_cross_traffic_slows_the_training_by_its_max_min_share},
+        {"a policy splits a training job over two centers",
+         test_a_policy_splits_a_training_job_over_two_centers},
         {"a batch job stages in, runs and stages out at hand-computed times",
          test_a_batch_job_stages_in_runs_and_stages_out_at_hand_computed_times},
         {"two jobs on a one-unit pool run in FCFS order",

@@ -275,6 +275,49 @@ static void test_bad_decisions_are_caught_before_the_simulation_sees_them(void)
     cpn_policy_free(NULL);
 }
 
+static uint32_t split_units0; /* split_place: units at center 0 (the rest at center 1) */
+
+static int split_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
+                       const struct cpn_world *world, struct cpn_policy_decision *out)
+{
+    (void)ctx, (void)world;
+    out->center = 0;
+    out->n_split = 2;
+    out->split_centers[0] = 0;
+    out->split_centers[1] = 1;
+    out->split_units[0] = split_units0;
+    out->split_units[1] = job->units - split_units0;
+    return 0;
+}
+
+static void test_splits_are_checked_part_by_part(void)
+{
+    /* Two centers of 10 units.  A 4-unit job split 2 + 2: accepted when splittable, refused
+     * otherwise; 0 + 4 (an empty part) and 12 + 2 on a 14-unit job (12 > 10) are refused;
+     * a split whose center is not split_centers[0] is refused. */
+    struct fixture f;
+    fixture_init(&f, 2, 1);
+    struct cpn_policy_ops ops = {
+        .abi = CPN_POLICY_ABI, .name = "split", .doc = "d", .place = split_place};
+    struct cpn_policy *p;
+    CU_ASSERT_EQUAL_FATAL(cpn_policy_new(&ops, NULL, 0, NULL, 2, MAX_O, &p), CPN_OK);
+    struct cpn_world_job job = job4();
+    struct cpn_policy_decision d;
+    split_units0 = 2;
+    CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_EPLUGIN); /* not splittable */
+    job.splittable = 1;
+    CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_OK);
+    CU_ASSERT(d.n_split == 2 && d.split_units[0] == 2 && d.split_units[1] == 2);
+    split_units0 = 0;
+    CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_EPLUGIN);
+    job.units = 14;
+    split_units0 = 12;
+    CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_EPLUGIN);
+    split_units0 = 7;
+    CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_OK);
+    cpn_policy_free(p);
+}
+
 static int events_seen, ticks_seen;
 
 static void count_event(struct cpn_policy_ctx *ctx, const struct cpn_policy_event *event,
@@ -661,7 +704,7 @@ static void test_bad_plugins_fail_with_a_message_naming_the_file(void)
     expect_load_error("does_not_exist.so", "no such plug-in file");
     if (!have_plugins())
         return;
-    expect_load_error("bad_abi.so", "policy ABI 2, but this cpnsim expects 1");
+    expect_load_error("bad_abi.so", "policy ABI 3, but this cpnsim expects 2");
     expect_load_error("no_entry.so", "does not define cpn_policy_entry()");
     expect_load_error("dup_name.so", "\"nearest\" is already taken by a built-in policy");
     /* A file that is not a shared object: dlopen's own error, still naming the file. */
@@ -678,6 +721,8 @@ int cpn_test_register_policy(void)
          test_parameters_are_looked_up_and_validated_by_name},
         {"malformed tables are refused with EPLUGIN",
          test_malformed_tables_are_refused_with_eplugin},
+        {"splits are checked part by part",
+         test_splits_are_checked_part_by_part},
         {"bad decisions are caught before the simulation sees them",
          test_bad_decisions_are_caught_before_the_simulation_sees_them},
         {"events and ticks reach policies that want them",
