@@ -256,7 +256,7 @@ struct run {
     struct cpn_run_param *params;
     char (*param_text)[64];
     uint32_t *site_nodes; /* node of each storage site (the jobs' configuration) */
-    char **overrides; /* "TARGET=VALUE" */
+    char **overrides;     /* "TARGET=VALUE" */
     size_t n_overrides;
     char *command_line;
     char wall_clock[32];
@@ -678,9 +678,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     else
         cpn_summary_observer(r->summary, &r->obs);
     struct cpn_run_info info;
-    if ((rc = build_network(r)) != CPN_OK ||
-        (rc = build_jobs(r)) != CPN_OK || (rc = build_traffic(r)) != CPN_OK ||
-        (rc = fill_run_info(r, argc, argv, &info)) != CPN_OK ||
+    if ((rc = build_network(r)) != CPN_OK || (rc = build_jobs(r)) != CPN_OK ||
+        (rc = build_traffic(r)) != CPN_OK || (rc = fill_run_info(r, argc, argv, &info)) != CPN_OK ||
         (rc = cpn_observe_begin(&r->obs, &info)) != CPN_OK ||
         (rc = cpn_jobs_start(r->jobs)) != CPN_OK)
         goto fail;

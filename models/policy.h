@@ -59,9 +59,9 @@ struct cpn_policy_param {
 
 /** What the policy decided for one job. */
 struct cpn_policy_decision {
-    uint32_t center; /**< chosen center index, or CPN_POLICY_HOLD */
-    uint32_t pool;   /**< pool index in that center, or CPN_NONE to let the center choose */
-    uint32_t paths;  /**< paths to split the stage-in over, in [1, world.n_paths]; 0 = 1 */
+    uint32_t center;  /**< chosen center index, or CPN_POLICY_HOLD */
+    uint32_t pool;    /**< pool index in that center, or CPN_NONE to let the center choose */
+    uint32_t paths;   /**< paths to split the stage-in over, in [1, world.n_paths]; 0 = 1 */
     uint32_t n_split; /**< 0 (default): run at @ref center; 2..CPN_POLICY_MAX_SPLIT: split a
                            splittable job (cpn_world_job.splittable) over split_centers, its
                            parts starting together (docs/models-jobs.md, "Training across

@@ -52,7 +52,7 @@ struct cpn_summary {
         double scale, per, rate; /* rate: sum of the mean rates of its flows seen so far */
         uint64_t *flows;         /* its flows' record ids */
         size_t n_flows, seen;    /* flows, of which finished */
-    } *heads;
+    } * heads;
     size_t n_heads;
     size_t flows, req_slo_known, req_slo_violated, requests;
     double bytes;
@@ -240,8 +240,8 @@ int cpn_summary_add_headline(struct cpn_summary *s, const char *name, const char
         return CPN_ERROR(CPN_ENOMEM, NULL);
     s->heads = h;
     h = &s->heads[s->n_heads];
-    *h = (struct headline){strdup(name), metric ? strdup(metric) : NULL, scale, per, 0, NULL,
-                           metric ? 0 : n_flows, 0};
+    *h = (struct headline){strdup(name), metric ? strdup(metric) : NULL, scale, per, 0,
+                           NULL,         metric ? 0 : n_flows,           0};
     if (!metric && (h->flows = malloc(n_flows * sizeof *h->flows)))
         memcpy(h->flows, flows, n_flows * sizeof *flows);
     if (!h->name || (metric && !h->metric) || (!metric && !h->flows)) {

@@ -1029,9 +1029,12 @@ static int finish(struct cpn_trace *t, int complete)
     if (t->file < 0)
         return rc;
     if (!t->failed) {
-        int r[6] = {table_flush(t, &t->jobs),     table_flush(t, &t->flows),
-                    table_flush(t, &t->requests), t->events.buf ? events_flush(t) : CPN_OK,
-                    series_flush(t),              table_flush(t, &t->compute)};
+        int r[6] = {table_flush(t, &t->jobs),
+                    table_flush(t, &t->flows),
+                    table_flush(t, &t->requests),
+                    t->events.buf ? events_flush(t) : CPN_OK,
+                    series_flush(t),
+                    table_flush(t, &t->compute)};
         for (int i = 0; i < 6 && rc == CPN_OK; i++)
             rc = r[i];
         if (rc == CPN_OK && t->summary && t->begun)

@@ -101,14 +101,14 @@ struct cpn_scen_path {
 /** A path set (`<pathset id paths="P:W ..."/>`): explicit paths and the share of each, an
  *  SRv6-style policy that splits a flow's bytes over its paths. */
 struct cpn_scen_pathset {
-    const char *id;                      /**< id (owned by the scenario) */
-    const struct cpn_path **routes;      /**< the member paths' routes, length n (malloc, owned;
-                                              routes owned by the scenario's router) */
-    double *shares;                      /**< share of each path [unit-less, >= 0, sum > 0],
-                                              length n (malloc, owned) */
-    uint32_t n;                          /**< number of paths, 1..CPN_NETWORK_MAX_PATHS */
-    const char *file;                    /**< file of the element (owned by the scenario) */
-    long line;                           /**< line in @c file */
+    const char *id;                 /**< id (owned by the scenario) */
+    const struct cpn_path **routes; /**< the member paths' routes, length n (malloc, owned;
+                                         routes owned by the scenario's router) */
+    double *shares;                 /**< share of each path [unit-less, >= 0, sum > 0],
+                                         length n (malloc, owned) */
+    uint32_t n;                     /**< number of paths, 1..CPN_NETWORK_MAX_PATHS */
+    const char *file;               /**< file of the element (owned by the scenario) */
+    long line;                      /**< line in @c file */
 };
 
 /**
@@ -117,13 +117,13 @@ struct cpn_scen_pathset {
  * shared by the flows that read from or write to it (models/net/network.h).
  */
 struct cpn_scen_storage {
-    const char *id;  /**< site id (a center's own site has the center's id) */
-    uint32_t node;   /**< node it is attached to */
-    uint32_t center; /**< the center it belongs to, or CPN_NONE for a site of its own */
-    double capacity; /**< [B], >= 0; 0 = not given.  Assumption: informational (not enforced
-                          over time: sites are provisioned for the datasets they hold) */
-    double read;     /**< read bandwidth [B/s], >= 0; 0 = not a limit */
-    double write;    /**< write bandwidth [B/s], >= 0; 0 = not a limit */
+    const char *id;   /**< site id (a center's own site has the center's id) */
+    uint32_t node;    /**< node it is attached to */
+    uint32_t center;  /**< the center it belongs to, or CPN_NONE for a site of its own */
+    double capacity;  /**< [B], >= 0; 0 = not given.  Assumption: informational (not enforced
+                           over time: sites are provisioned for the datasets they hold) */
+    double read;      /**< read bandwidth [B/s], >= 0; 0 = not a limit */
+    double write;     /**< write bandwidth [B/s], >= 0; 0 = not a limit */
     const char *file; /**< file of the element (owned by the scenario) */
     long line;        /**< line in @c file */
 };
@@ -133,7 +133,7 @@ struct cpn_scen_storage {
  * rdma-lossy, at the indices of their cpn_transport_kind) or a `<transport>` element.
  */
 struct cpn_scen_transport {
-    const char *id;               /**< name by which flows, sources and `<simulation>` refer to it */
+    const char *id; /**< name by which flows, sources and `<simulation>` refer to it */
     struct cpn_transport profile; /**< the profile (models/net/transport.h) */
     const char *cc;               /**< congestion control: "reno" (tcp), "hpcc", "dcqcn" or
                                        "none" (rdma), "" (ideal) (a static string) */
@@ -160,20 +160,20 @@ struct cpn_scen_headline {
 
 /** One flow of `<traffic>` (inline `<flow>` or a row of a `<flows>` CSV file). */
 struct cpn_scen_flow {
-    const char *id;      /**< flow id, unique among flows (owned by the scenario) */
-    uint32_t src;        /**< source node index in the scenario's topology */
-    uint32_t dst;        /**< destination node index */
-    double size;         /**< bytes to move [B], >= 0 */
-    double start;        /**< start time [s], >= 0 */
-    uint32_t path;       /**< index into cpn_scenario.paths, or CPN_NONE for the shortest path */
-    uint32_t transport;  /**< transport profile: index into cpn_scenario.transports (default
-                              0, ideal) */
-    uint32_t k_paths;    /**< paths="K": split over the K shortest paths (> 1), else 0 */
-    uint32_t pathset;    /**< paths="SET": index into cpn_scenario.pathsets, or CPN_NONE */
-    double weight;       /**< weight in weighted max-min sharing (unit-less, > 0; default 1) */
-    const char *file;    /**< file that defines it: the scenario or the CSV file (owned by the
-                              scenario) */
-    long line;           /**< line in @c file */
+    const char *id;     /**< flow id, unique among flows (owned by the scenario) */
+    uint32_t src;       /**< source node index in the scenario's topology */
+    uint32_t dst;       /**< destination node index */
+    double size;        /**< bytes to move [B], >= 0 */
+    double start;       /**< start time [s], >= 0 */
+    uint32_t path;      /**< index into cpn_scenario.paths, or CPN_NONE for the shortest path */
+    uint32_t transport; /**< transport profile: index into cpn_scenario.transports (default
+                             0, ideal) */
+    uint32_t k_paths;   /**< paths="K": split over the K shortest paths (> 1), else 0 */
+    uint32_t pathset;   /**< paths="SET": index into cpn_scenario.pathsets, or CPN_NONE */
+    double weight;      /**< weight in weighted max-min sharing (unit-less, > 0; default 1) */
+    const char *file;   /**< file that defines it: the scenario or the CSV file (owned by the
+                             scenario) */
+    long line;          /**< line in @c file */
 };
 
 /** A table of names (a CPN_ARRAY of strings owned by the scenario); the index is the id. */
@@ -270,34 +270,35 @@ struct cpn_scen_strings; /* string storage of a scenario (private) */
 
 /** A loaded scenario.  Fields are read-only for users; free with cpn_scen_free(). */
 struct cpn_scenario {
-    char *file;      /**< main file path as given (or the name given to the memory load) */
-    char *text;      /**< full text of the main file, NUL-terminated (provenance) */
-    size_t text_len; /**< length of @c text [bytes] */
-    double until;    /**< simulated end time [s], > 0 */
-    uint64_t seed;   /**< seed of all random streams */
-    double sample;   /**< interval between time-series samples [s]; 0 = no sampling */
+    char *file;         /**< main file path as given (or the name given to the memory load) */
+    char *text;         /**< full text of the main file, NUL-terminated (provenance) */
+    size_t text_len;    /**< length of @c text [bytes] */
+    double until;       /**< simulated end time [s], > 0 */
+    uint64_t seed;      /**< seed of all random streams */
+    double sample;      /**< interval between time-series samples [s]; 0 = no sampling */
     double fibre_delay; /**< one-way fibre delay [s/m] (`<simulation fibre-delay>`, default
                              CPN_FIBRE_DELAY) */
     uint32_t transport; /**< default transport profile of the jobs' transfers: index into
                              @c transports (`<simulation transport>`, default 0, ideal) */
     CPN_ARRAY(struct cpn_scen_transport)
-    transports;                        /**< the profile table: the built-ins, then the
-                                            `<transport>`s in file order; the index is the
-                                            network's profile index (cpn_network_new()) */
-    struct cpn_topo *topo;             /**< the network (owned) */
+    transports;                /**< the profile table: the built-ins, then the
+                                    `<transport>`s in file order; the index is the
+                                    network's profile index (cpn_network_new()) */
+    struct cpn_topo *topo;     /**< the network (owned) */
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
-    CPN_ARRAY(struct cpn_scen_path) paths; /**< explicit paths, in file order */
-    CPN_ARRAY(struct cpn_scen_pathset) pathsets; /**< path sets, in file order */
+    CPN_ARRAY(struct cpn_scen_path) paths;         /**< explicit paths, in file order */
+    CPN_ARRAY(struct cpn_scen_pathset) pathsets;   /**< path sets, in file order */
     CPN_ARRAY(struct cpn_scen_headline) headlines; /**< `<headline>`s, in file order */
     CPN_ARRAY(struct cpn_scen_flow) flows; /**< flows, in file order (not sorted by start) */
     CPN_ARRAY(const char *)
     files; /**< every file read: main, includes, GraphML, CSV, workload logs,
                 in the order read (strings owned by the scenario) */
     CPN_ARRAY(struct cpn_scen_center)
-    centers;                                         /**< centers in file order; the index is the
-                                                          center index of the run */
-    CPN_ARRAY(struct cpn_scen_pool) pools;           /**< pools of all centers, grouped by center */
-    CPN_ARRAY(struct cpn_scen_storage) sites;        /**< storage sites: the centers' own (in
+    centers;                               /**< centers in file order; the index is the
+                                                center index of the run */
+    CPN_ARRAY(struct cpn_scen_pool) pools; /**< pools of all centers, grouped by center */
+    CPN_ARRAY(struct cpn_scen_storage)
+    sites;                                           /**< storage sites: the centers' own (in
                                                           center order, where given) and the
                                                           `<storage>` elements, in file order;
                                                           the index is the network's site */

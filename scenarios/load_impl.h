@@ -48,15 +48,15 @@ struct cpn_ld_file {
 /** Phases of the element walk: each handler runs in one phase, phases run in this order. */
 enum cpn_ld_phase {
     CPN_LD_TRANSPORTS, /**< `<transport>` profiles (referred to by everything after) */
-    CPN_LD_NODES,     /**< `<simulation>`; collect `<node>` elements (ids, coordinates) */
-    CPN_LD_IMPORT,    /**< GraphML imports, with the collected nodes as coordinate overrides */
-    CPN_LD_NODES_ADD, /**< add the collected nodes that no import defined */
-    CPN_LD_LINKS,     /**< links */
-    CPN_LD_PATHS,     /**< explicit paths (the router exists from here on) */
-    CPN_LD_PATHSETS,  /**< path sets (of the paths above) */
-    CPN_LD_CENTERS,   /**< centers and their pools */
-    CPN_LD_STORAGE,   /**< storage sites (at nodes or inside the centers above) */
-    CPN_LD_RUN,       /**< traffic, workload, scheduler */
+    CPN_LD_NODES,      /**< `<simulation>`; collect `<node>` elements (ids, coordinates) */
+    CPN_LD_IMPORT,     /**< GraphML imports, with the collected nodes as coordinate overrides */
+    CPN_LD_NODES_ADD,  /**< add the collected nodes that no import defined */
+    CPN_LD_LINKS,      /**< links */
+    CPN_LD_PATHS,      /**< explicit paths (the router exists from here on) */
+    CPN_LD_PATHSETS,   /**< path sets (of the paths above) */
+    CPN_LD_CENTERS,    /**< centers and their pools */
+    CPN_LD_STORAGE,    /**< storage sites (at nodes or inside the centers above) */
+    CPN_LD_RUN,        /**< traffic, workload, scheduler */
     CPN_LD_NPHASES
 };
 

@@ -279,8 +279,8 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
                      "route-factor \"%s\" has no effect with %s (the route factor turns the "
                      "great-circle distance between the end nodes into a fibre length; give "
                      "either %s or route-factor)",
-                     cpn_ld_attr(elem, "route-factor"), has_length ? "length, the fibre length"
-                                                                   : "an explicit latency",
+                     cpn_ld_attr(elem, "route-factor"),
+                     has_length ? "length, the fibre length" : "an explicit latency",
                      has_length ? "length" : "latency");
         ok = 0;
     }

@@ -296,8 +296,8 @@ static int ld_route_flows(struct cpn_ld *L)
         if (f->path != CPN_NONE) {
             const struct cpn_scen_path *p = &s->paths.items[f->path];
             if (p->route && p->route->src == f->src && p->route->dst == f->dst) {
-                int rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport,
-                                                      p->route);
+                int rc =
+                    cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport, p->route);
                 if (rc != CPN_OK)
                     return rc;
             }

@@ -8,11 +8,9 @@
 #include "sim/error.h"
 
 /* Built-in profiles, at the indices of their cpn_transport_kind. */
-static const char *const ld_builtin_names[CPN_SCEN_BUILTIN_TRANSPORTS] = {"ideal", "tcp",
-                                                                         "rdma-lossless",
-                                                                         "rdma-lossy"};
-static const char *const ld_builtin_cc[CPN_SCEN_BUILTIN_TRANSPORTS] = {"", "reno", "hpcc",
-                                                                       "hpcc"};
+static const char *const ld_builtin_names[CPN_SCEN_BUILTIN_TRANSPORTS] = {
+    "ideal", "tcp", "rdma-lossless", "rdma-lossy"};
+static const char *const ld_builtin_cc[CPN_SCEN_BUILTIN_TRANSPORTS] = {"", "reno", "hpcc", "hpcc"};
 
 /* Congestion controls and the utilisation eta they target at steady state. */
 static const struct ld_cc {
@@ -210,7 +208,7 @@ static int ld_route_hops(const struct cpn_topo *topo, const struct cpn_path *rou
 {
     for (uint32_t h = 0; h < route->hops; h++) {
         const struct cpn_link *l = cpn_topo_link(topo, cpn_topo_dlink_link(route->dlinks[h]));
-        hops[h] = (struct cpn_hop){l->capacity, l->latency,  l->loss,
+        hops[h] = (struct cpn_hop){l->capacity, l->latency,      l->loss,
                                    l->buffer,   l->flow_control, (double)l->mtu};
     }
     return CPN_OK;

@@ -249,9 +249,9 @@ static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec
     if (r < 0)
         ok = 0;
     tr->iterations = (uint64_t)it;
-    static const char *const model[] = {"iteration-flop",   "mfu",     "parallelism",
-                                        "gradient-bytes",   "overlap", "sync-every",
-                                        "activation-bytes", "intra-bandwidth"};
+    static const char *const model[] = {
+        "iteration-flop", "mfu",        "parallelism",      "gradient-bytes",
+        "overlap",        "sync-every", "activation-bytes", "intra-bandwidth"};
     if (r == 0) {
         for (size_t i = 0; i < sizeof model / sizeof model[0]; i++)
             if (cpn_ld_attr(elem, model[i])) {
@@ -308,8 +308,9 @@ static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec
     if (r < 0)
         ok = 0;
     else if (r == 1 && !(tr->intra_bandwidth > 0)) {
-        cpn_ld_error(L, elem, "intra-bandwidth \"%s\" is not positive (use e.g. \"200Gbps\" per "
-                              "unit)",
+        cpn_ld_error(L, elem,
+                     "intra-bandwidth \"%s\" is not positive (use e.g. \"200Gbps\" per "
+                     "unit)",
                      cpn_ld_attr(elem, "intra-bandwidth"));
         ok = 0;
     }

@@ -101,8 +101,7 @@ static const struct quantity_info quantities[CPN_Q_NQUANTITY] = {
                      "e.g. CNY/GPUh, USD/core-h, CNY/h"},
     [CPN_Q_ENERGY_PRICE] = {"energy price", "an", "currency/J",
                             "CUR/ENERGY with an ISO 4217 currency code, e.g. CNY/kWh"},
-    [CPN_Q_DELAY_PER_LENGTH] = {"delay per length", "a", "s/m",
-                                "TIME/LENGTH, e.g. us/km or ns/m"},
+    [CPN_Q_DELAY_PER_LENGTH] = {"delay per length", "a", "s/m", "TIME/LENGTH, e.g. us/km or ns/m"},
 };
 
 /* Mass units of carbon intensities [kg]. */

@@ -34,30 +34,30 @@
 
 /** The kinds of quantity an attribute can hold, with the SI unit of the parsed value. */
 enum cpn_quantity {
-    CPN_Q_TIME,         /**< [s]: ns, us (also µs, μs), ms, s, min, h, d */
-    CPN_Q_SIZE,         /**< [B]: B, kB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB, EiB */
-    CPN_Q_RATE,         /**< data rate [B/s]: bps, kbps, Mbps, Gbps, Tbps, Pbps and bit/s,
-                             kbit/s .. Pbit/s, b/s, kb/s .. Pb/s (bits, divided by 8);
-                             Bps, kBps .. PBps and B/s, kB/s .. PB/s, KiB/s .. PiB/s (bytes) */
-    CPN_Q_FLOP,         /**< amount of computation [FLOP]: FLOP, kFLOP, MFLOP, GFLOP, TFLOP,
-                             PFLOP, EFLOP, ZFLOP */
-    CPN_Q_FLOPS,        /**< compute speed [FLOP/s]: FLOPS, kFLOPS .. ZFLOPS and FLOP/s,
-                             kFLOP/s .. ZFLOP/s */
-    CPN_Q_POWER,        /**< [W]: W, kW, MW, GW */
-    CPN_Q_ENERGY,       /**< [J]: J, kJ, MJ, GJ, Wh, kWh, MWh, GWh (1 Wh = 3600 J) */
-    CPN_Q_LENGTH,       /**< [m]: m, km */
-    CPN_Q_EVENT_RATE,   /**< events per second [1/s]: /s, /min, /h, /d ("12/h"), Hz */
-    CPN_Q_CARBON,       /**< carbon intensity [kg/J]: MASS/ENERGY with MASS one of g, kg, t
-                             optionally followed by CO2 or CO2e ("0.35kg/kWh",
-                             "350gCO2/kWh") and ENERGY an energy unit above */
-    CPN_Q_PRICE,        /**< price per unit-time [currency/(unit*s)]: CUR/[RESOURCE][-]TIME
-                             with CUR an ISO 4217 code of three capital letters, RESOURCE an
-                             optional word of letters (GPU, core, node...), TIME one of s,
-                             min, h, d ("1.8CNY/GPUh", "0.1USD/core-h", "5CNY/h") */
-    CPN_Q_ENERGY_PRICE, /**< price of energy [currency/J]: CUR/ENERGY ("0.5CNY/kWh") */
+    CPN_Q_TIME,             /**< [s]: ns, us (also µs, μs), ms, s, min, h, d */
+    CPN_Q_SIZE,             /**< [B]: B, kB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB, EiB */
+    CPN_Q_RATE,             /**< data rate [B/s]: bps, kbps, Mbps, Gbps, Tbps, Pbps and bit/s,
+                                 kbit/s .. Pbit/s, b/s, kb/s .. Pb/s (bits, divided by 8);
+                                 Bps, kBps .. PBps and B/s, kB/s .. PB/s, KiB/s .. PiB/s (bytes) */
+    CPN_Q_FLOP,             /**< amount of computation [FLOP]: FLOP, kFLOP, MFLOP, GFLOP, TFLOP,
+                                 PFLOP, EFLOP, ZFLOP */
+    CPN_Q_FLOPS,            /**< compute speed [FLOP/s]: FLOPS, kFLOPS .. ZFLOPS and FLOP/s,
+                                 kFLOP/s .. ZFLOP/s */
+    CPN_Q_POWER,            /**< [W]: W, kW, MW, GW */
+    CPN_Q_ENERGY,           /**< [J]: J, kJ, MJ, GJ, Wh, kWh, MWh, GWh (1 Wh = 3600 J) */
+    CPN_Q_LENGTH,           /**< [m]: m, km */
+    CPN_Q_EVENT_RATE,       /**< events per second [1/s]: /s, /min, /h, /d ("12/h"), Hz */
+    CPN_Q_CARBON,           /**< carbon intensity [kg/J]: MASS/ENERGY with MASS one of g, kg, t
+                                 optionally followed by CO2 or CO2e ("0.35kg/kWh",
+                                 "350gCO2/kWh") and ENERGY an energy unit above */
+    CPN_Q_PRICE,            /**< price per unit-time [currency/(unit*s)]: CUR/[RESOURCE][-]TIME
+                                 with CUR an ISO 4217 code of three capital letters, RESOURCE an
+                                 optional word of letters (GPU, core, node...), TIME one of s,
+                                 min, h, d ("1.8CNY/GPUh", "0.1USD/core-h", "5CNY/h") */
+    CPN_Q_ENERGY_PRICE,     /**< price of energy [currency/J]: CUR/ENERGY ("0.5CNY/kWh") */
     CPN_Q_DELAY_PER_LENGTH, /**< propagation delay per length [s/m]: TIME/LENGTH with the units
                                  above ("4.9us/km", "5ns/m") */
-    CPN_Q_NQUANTITY     /**< number of quantities (not a quantity) */
+    CPN_Q_NQUANTITY         /**< number of quantities (not a quantity) */
 };
 
 /** Flags of cpn_units_parse_ex(). */

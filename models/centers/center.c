@@ -503,8 +503,7 @@ static int on_end_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
 int cpn_center_finish(struct cpn_center *c, uint32_t handle)
 {
     if (!c || handle >= c->requests.len || isnan(c->requests.items[handle].start))
-        return CPN_ERROR(CPN_ENOENT, "center: no running request with handle %u",
-                         (unsigned)handle);
+        return CPN_ERROR(CPN_ENOENT, "center: no running request with handle %u", (unsigned)handle);
     struct request *r = &c->requests.items[handle];
     if (r->end_event != CPN_EVH_NONE) {
         int rc = cpn_engine_cancel(c->eng, r->end_event);

@@ -483,8 +483,8 @@ static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot)
         double bytes = j->s.bytes_in * j->cmp->parts[k].units / (double)j->s.units;
         if (src != dst)
             j->in_asked += bytes;
-        int rc = transfer(jobs, slot, src, dst, bytes, j->paths, site,
-                          cpn_jobs_center_site_(jobs, c));
+        int rc =
+            transfer(jobs, slot, src, dst, bytes, j->paths, site, cpn_jobs_center_site_(jobs, c));
         if (rc == CPN_EUNREACH)
             return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "no route from the data to a center");
         if (rc != CPN_OK)
@@ -539,8 +539,8 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
     if ((rc = emit_event(jobs, CPN_EVENT_DECISION, j->id, detail)) != CPN_OK)
         return rc;
     if (d.n_split >= 2) { /* a training job split over centers (checked by the registry) */
-        if ((rc = cpn_jobs_compute_split_(jobs, slot, d.n_split, d.split_centers,
-                                          d.split_units)) != CPN_OK)
+        if ((rc = cpn_jobs_compute_split_(jobs, slot, d.n_split, d.split_centers, d.split_units)) !=
+            CPN_OK)
             return rc;
         j = job_at(jobs, slot);
         j->paths = d.paths;
@@ -890,13 +890,15 @@ int cpn_jobs_check_spec_(const struct cpn_jobs *jobs, const struct cpn_job_spec 
          (tr->parallelism != CPN_PARALLEL_DP && tr->parallelism != CPN_PARALLEL_PP)))
         return CPN_ERROR(CPN_EINVAL,
                          "%s: training: iteration FLOP > 0, MFU in (0, 1], overlap in [0, 1], "
-                         "sync every >= 1, intra bandwidth > 0, bytes >= 0 finite", what);
+                         "sync every >= 1, intra bandwidth > 0, bytes >= 0 finite",
+                         what);
     if (s->n_split == 1 || s->n_split > CPN_JOBS_MAX_SPLIT ||
         (s->n_split && (!s->split_centers || !s->split_units || tr->iterations == 0 ||
                         s->access == CPN_ACCESS_STREAM)))
         return CPN_ERROR(CPN_EINVAL,
                          "%s: a split needs 2 to %d centers with units, and iterations (not a "
-                         "stream)", what, CPN_JOBS_MAX_SPLIT);
+                         "stream)",
+                         what, CPN_JOBS_MAX_SPLIT);
     if (tr->iterations > 0 && s->access == CPN_ACCESS_STREAM)
         return CPN_ERROR(CPN_EINVAL, "%s: a streamed input with iterations is not modelled", what);
     uint64_t sum = 0;

@@ -168,24 +168,24 @@ enum cpn_parallelism {
  * iterations 0 is not modelled by iterations (its run time follows the run time rule).
  */
 struct cpn_training {
-    uint64_t iterations;        /**< iterations to run; 0 = no iteration model */
-    double iteration_flop;      /**< work of one iteration of the whole job [FLOP], > 0 */
-    double mfu;                 /**< model FLOP utilisation in (0, 1]: achieved / peak speed */
+    uint64_t iterations;   /**< iterations to run; 0 = no iteration model */
+    double iteration_flop; /**< work of one iteration of the whole job [FLOP], > 0 */
+    double mfu;            /**< model FLOP utilisation in (0, 1]: achieved / peak speed */
     enum cpn_parallelism parallelism; /**< how a split cuts the model */
-    double gradient_bytes;      /**< DP: gradients all-reduced per synchronisation, S [B] */
-    double activation_bytes;    /**< PP: bytes crossing each stage boundary per iteration in
-                                     each direction (activations forward, their gradients
-                                     backward) [B] */
-    double overlap;             /**< fraction of an iteration's compute during which its
-                                     communication may proceed, in [0, 1] */
-    uint32_t sync_every;        /**< DP: synchronise every H iterations (local SGD), >= 1 */
-    double intra_bandwidth;     /**< per-unit bandwidth inside a center for the hierarchical
-                                     all-reduce [B/s], > 0; INFINITY = free.  The all-reduce of
-                                     a center of u units moves 2 (u - 1) / u x S through the u
-                                     units' links together (Assumption: the model is sharded
-                                     over the units, tensor and pipeline parallelism inside the
-                                     center; the bandwidth-optimal all-reduce, Patarasuk & Yuan,
-                                     JPDC 69(2), 2009), so it takes 2 (u - 1) / u x S / (u B) */
+    double gradient_bytes;            /**< DP: gradients all-reduced per synchronisation, S [B] */
+    double activation_bytes;          /**< PP: bytes crossing each stage boundary per iteration in
+                                           each direction (activations forward, their gradients
+                                           backward) [B] */
+    double overlap;                   /**< fraction of an iteration's compute during which its
+                                           communication may proceed, in [0, 1] */
+    uint32_t sync_every;              /**< DP: synchronise every H iterations (local SGD), >= 1 */
+    double intra_bandwidth;           /**< per-unit bandwidth inside a center for the hierarchical
+                                           all-reduce [B/s], > 0; INFINITY = free.  The all-reduce of
+                                           a center of u units moves 2 (u - 1) / u x S through the u
+                                           units' links together (Assumption: the model is sharded
+                                           over the units, tensor and pipeline parallelism inside the
+                                           center; the bandwidth-optimal all-reduce, Patarasuk & Yuan,
+                                           JPDC 69(2), 2009), so it takes 2 (u - 1) / u x S / (u B) */
 };
 
 /**
@@ -194,41 +194,41 @@ struct cpn_training {
  * are not).
  */
 struct cpn_job_spec {
-    enum cpn_job_kind kind; /**< kind; default CPN_JOB_BATCH */
-    uint32_t origin;        /**< origin node index (user, result destination); required */
-    double submit;          /**< submit time [s], >= the engine's time at cpn_jobs_submit();
-                                 ignored in generator and trace templates */
-    uint32_t units;         /**< units needed at once [units], >= 1; default 1 */
-    uint32_t pool_type;     /**< pool type wanted: cpn_jobs_pool_type() of an accelerator name;
-                                 CPN_NONE (default) = any pool */
-    double work;            /**< compute work [FLOP], >= 0; 0 = use @ref duration */
-    double duration;        /**< run time on the reference hardware [s], >= 0; the lifetime of
-                                 a vm or inference job (speed-independent) */
-    double ref_speed;       /**< per-unit speed of the reference hardware [FLOP/s], >= 0;
-                                 0 = @ref duration is speed-independent (default) */
-    double walltime;        /**< walltime estimate on the reference hardware [s], >= 0;
-                                 0 = the exact run time (perfect estimate); default 0 */
-    double bytes_in;        /**< input to stage in (ingest: bytes to move; deploy: model size)
-                                 [B], >= 0 */
-    uint32_t data_node;     /**< node where the input lives; CPN_NONE (default) = origin */
-    double bytes_out;       /**< results/checkpoint moved back to the origin after the run
-                                 [B], >= 0 */
-    double deadline;        /**< absolute deadline [s]; 0 (default) = none */
-    double slo;             /**< inference: latency objective per request [s]; 0 = none */
-    uint32_t paths;         /**< paths to split transfers over, 0..CPN_NETWORK_MAX_PATHS;
-                                 0 (default) = the policy's choice (1 without a policy) */
-    uint32_t center;        /**< fixed center index (`<placement center=".."/>`); CPN_NONE
-                                 (default) = the policy decides */
-    uint32_t transport;     /**< transport profile of its transfers: index into the network's
-                                 profile table; CPN_NONE (default) = cpn_jobs_config.profile */
-    uint32_t dataset_site;  /**< storage site holding its input (bytes_in): index into
-                                 cpn_jobs_config.site_nodes; CPN_NONE (default) = at data_node
-                                 (or the origin), outside any site */
+    enum cpn_job_kind kind;      /**< kind; default CPN_JOB_BATCH */
+    uint32_t origin;             /**< origin node index (user, result destination); required */
+    double submit;               /**< submit time [s], >= the engine's time at cpn_jobs_submit();
+                                      ignored in generator and trace templates */
+    uint32_t units;              /**< units needed at once [units], >= 1; default 1 */
+    uint32_t pool_type;          /**< pool type wanted: cpn_jobs_pool_type() of an accelerator name;
+                                      CPN_NONE (default) = any pool */
+    double work;                 /**< compute work [FLOP], >= 0; 0 = use @ref duration */
+    double duration;             /**< run time on the reference hardware [s], >= 0; the lifetime of
+                                      a vm or inference job (speed-independent) */
+    double ref_speed;            /**< per-unit speed of the reference hardware [FLOP/s], >= 0;
+                                      0 = @ref duration is speed-independent (default) */
+    double walltime;             /**< walltime estimate on the reference hardware [s], >= 0;
+                                      0 = the exact run time (perfect estimate); default 0 */
+    double bytes_in;             /**< input to stage in (ingest: bytes to move; deploy: model size)
+                                      [B], >= 0 */
+    uint32_t data_node;          /**< node where the input lives; CPN_NONE (default) = origin */
+    double bytes_out;            /**< results/checkpoint moved back to the origin after the run
+                                      [B], >= 0 */
+    double deadline;             /**< absolute deadline [s]; 0 (default) = none */
+    double slo;                  /**< inference: latency objective per request [s]; 0 = none */
+    uint32_t paths;              /**< paths to split transfers over, 0..CPN_NETWORK_MAX_PATHS;
+                                      0 (default) = the policy's choice (1 without a policy) */
+    uint32_t center;             /**< fixed center index (`<placement center=".."/>`); CPN_NONE
+                                      (default) = the policy decides */
+    uint32_t transport;          /**< transport profile of its transfers: index into the network's
+                                      profile table; CPN_NONE (default) = cpn_jobs_config.profile */
+    uint32_t dataset_site;       /**< storage site holding its input (bytes_in): index into
+                                      cpn_jobs_config.site_nodes; CPN_NONE (default) = at data_node
+                                      (or the origin), outside any site */
     enum cpn_data_access access; /**< stage (default) or stream the input */
-    double prefetch;        /**< stream: bytes staged before the run into the prefetch buffer
-                                 [B], >= 0 (at most bytes_in) */
-    uint32_t n_split;       /**< training split over this many centers (>= 2), with
-                                 split_centers and split_units; 0 (default) = one center */
+    double prefetch;             /**< stream: bytes staged before the run into the prefetch buffer
+                                      [B], >= 0 (at most bytes_in) */
+    uint32_t n_split;            /**< training split over this many centers (>= 2), with
+                                      split_centers and split_units; 0 (default) = one center */
     const uint32_t *split_centers; /**< centers of the split, length n_split, distinct
                                         (borrowed; outlives the jobs object) */
     const uint32_t *split_units;   /**< units at each, length n_split, >= 1 each, summing to
@@ -350,11 +350,11 @@ struct cpn_jobs_config {
                                                 1..CPN_NETWORK_MAX_PATHS; 0 = 1 */
     uint32_t profile; /**< transport profile of job transfers: index into the network's profile
                            table (0 = ideal with the default table) */
-    const uint32_t *site_nodes; /**< node of each storage site of the network's configuration
-                                     (cpn_network_config.sites, same indices), length n_sites */
-    uint32_t n_sites;           /**< number of storage sites */
-    const uint32_t *node_region;         /**< region of every node (length node count), or NULL:
-                                              region = node index; a center's region is its node's */
+    const uint32_t *site_nodes;  /**< node of each storage site of the network's configuration
+                                      (cpn_network_config.sites, same indices), length n_sites */
+    uint32_t n_sites;            /**< number of storage sites */
+    const uint32_t *node_region; /**< region of every node (length node count), or NULL:
+                                      region = node index; a center's region is its node's */
     const struct cpn_observer *observer; /**< observer (may be NULL) */
     struct cpn_rng *rng;    /**< random streams (required with generators, inference) */
     double sample_interval; /**< utilisation sampling period [s]; 0 = no samples */

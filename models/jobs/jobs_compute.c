@@ -69,10 +69,8 @@ int cpn_jobs_compute_split_(struct cpn_jobs *jobs, uint32_t slot, uint32_t n,
     if (!parts)
         return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for a split");
     for (uint32_t k = 0; k < n; k++)
-        parts[k] = (struct jobs_part){.center = centers[k],
-                                      .pool = CPN_NONE,
-                                      .units = units[k],
-                                      .handle = CPN_NONE};
+        parts[k] = (struct jobs_part){
+            .center = centers[k], .pool = CPN_NONE, .units = units[k], .handle = CPN_NONE};
     free(cmp->parts);
     cmp->parts = parts;
     cmp->n_parts = n;
@@ -130,7 +128,8 @@ int cpn_jobs_compute_queue_(struct cpn_jobs *jobs, uint32_t slot)
     for (uint32_t k = 0; k < cmp->n_parts; k++) {
         const struct jobs_part *p = &cmp->parts[k];
         double speed = cpn_center_pool(jobs->centers.items[p->center].center, p->pool)->flops;
-        tc = fmax(tc, j->s.training.iteration_flop / ((double)j->s.units * speed * j->s.training.mfu));
+        tc = fmax(tc,
+                  j->s.training.iteration_flop / ((double)j->s.units * speed * j->s.training.mfu));
     }
     j->runtime = (double)cmp->n_iter * tc;
     for (uint32_t k = 0; k < cmp->n_parts; k++) {
@@ -210,8 +209,7 @@ static int comm_start(struct cpn_jobs *jobs, uint32_t slot)
         double bytes = 2.0 * (n - 1) / n * tr->gradient_bytes;
         for (uint32_t k = 0; k < n && rc == CPN_OK; k++)
             rc = comm_flow(jobs, slot, center_node(jobs, cmp->parts[k].center),
-                           center_node(jobs, cmp->parts[(k + 1) % n].center), bytes, CPN_NONE,
-                           0);
+                           center_node(jobs, cmp->parts[(k + 1) % n].center), bytes, CPN_NONE, 0);
     } else if (n > 1 && tr->parallelism == CPN_PARALLEL_PP) {
         /* Activations forward and their gradients backward across every stage boundary. */
         for (uint32_t b = 0; b + 1 < n && rc == CPN_OK; b++) {
@@ -311,10 +309,10 @@ static int compute_begin(struct cpn_jobs *jobs, uint32_t slot)
     }
     /* The same job in one center, on part 0's units' speed. */
     double single = tr->iteration_flop / (units * cmp->parts[0].speed * tr->mfu);
-    double intra1 = isfinite(tr->intra_bandwidth) && units > 1
-                        ? 2.0 * (units - 1) / units * tr->gradient_bytes /
-                              (units * tr->intra_bandwidth)
-                        : 0;
+    double intra1 =
+        isfinite(tr->intra_bandwidth) && units > 1
+            ? 2.0 * (units - 1) / units * tr->gradient_bytes / (units * tr->intra_bandwidth)
+            : 0;
     cmp->single_plain = single;
     cmp->single_sync = fmax(single, (1 - tr->overlap) * single + intra1);
     if (cmp->n_parts > 1 && isfinite(tr->intra_bandwidth)) {

@@ -53,42 +53,42 @@ struct jobs_service {
 
 /* One part of a job's compute: a center's units (a split training job has one per center). */
 struct jobs_part {
-    uint32_t center;  /* center index */
-    uint32_t pool;    /* pool used */
-    uint32_t units;   /* units held there */
-    uint32_t handle;  /* the center's handle of the running request, CPN_NONE when not running */
-    double speed;     /* per-unit speed of the pool [FLOP/s] */
-    double run_work;  /* units x estimated end added to the center's running sum [unit s] */
-    int started;      /* its request started */
+    uint32_t center; /* center index */
+    uint32_t pool;   /* pool used */
+    uint32_t units;  /* units held there */
+    uint32_t handle; /* the center's handle of the running request, CPN_NONE when not running */
+    double speed;    /* per-unit speed of the pool [FLOP/s] */
+    double run_work; /* units x estimated end added to the center's running sum [unit s] */
+    int started;     /* its request started */
 };
 
 /* The compute of a job whose speed depends on the network (jobs_compute.c): a streamed input,
  * or training by iterations on one or several centers. */
 struct jobs_compute {
-    int stream;                /* 1: streamed input (one part, no iterations) */
-    uint32_t n_parts;          /* 1, or the centers of a split */
-    struct jobs_part *parts;   /* [n_parts] (owned) */
-    uint32_t started;          /* parts started */
-    double t0;                 /* compute start: every part running [s] */
-    double ideal;              /* compute time without network stalls [s] */
-    cpn_evh timer[2];          /* compute end, communication start or tail; CPN_EVH_NONE */
+    int stream;                 /* 1: streamed input (one part, no iterations) */
+    uint32_t n_parts;           /* 1, or the centers of a split */
+    struct jobs_part *parts;    /* [n_parts] (owned) */
+    uint32_t started;           /* parts started */
+    double t0;                  /* compute start: every part running [s] */
+    double ideal;               /* compute time without network stalls [s] */
+    cpn_evh timer[2];           /* compute end, communication start or tail; CPN_EVH_NONE */
     CPN_ARRAY(cpn_flowh) flows; /* flows of the running stream or communication */
-    uint32_t pending;          /* of which not finished */
+    uint32_t pending;           /* of which not finished */
     /* stream */
     int compute_done, stream_done;
     /* iterations */
-    uint64_t iter, n_iter;     /* current iteration (from 0), iterations to run */
-    double t_iter;             /* start of the current iteration [s] */
-    double tc;                 /* compute time of an iteration [s] */
-    double intra;              /* intra-center all-reduce time of a synchronisation [s] */
+    uint64_t iter, n_iter;            /* current iteration (from 0), iterations to run */
+    double t_iter;                    /* start of the current iteration [s] */
+    double tc;                        /* compute time of an iteration [s] */
+    double intra;                     /* intra-center all-reduce time of a synchronisation [s] */
     double single_sync, single_plain; /* iteration time in one center, with / without sync [s] */
-    int comp_done;             /* the current iteration's compute is over */
-    int comm;                  /* 0 none this iteration, 1 waiting to start, 2 flows running,
-                                  3 intra tail, 4 done */
-    double convergence;        /* convergence ratio [1], NaN when not split */
-    CPN_ARRAY(double) times;   /* iteration times [s] */
-    double sum_tc, sum_ideal;  /* [s] */
-    int ending;                /* the compute is over: its parts are being ended */
+    int comp_done;                    /* the current iteration's compute is over */
+    int comm;                         /* 0 none this iteration, 1 waiting to start, 2 flows running,
+                                         3 intra tail, 4 done */
+    double convergence;               /* convergence ratio [1], NaN when not split */
+    CPN_ARRAY(double) times;          /* iteration times [s] */
+    double sum_tc, sum_ideal;         /* [s] */
+    int ending;                       /* the compute is over: its parts are being ended */
 };
 
 /* One job slot. */

@@ -166,8 +166,8 @@ void cpn_jobs_world_job_(const struct jobs_job *j, struct cpn_world_job *wj)
         wj->duration = s->duration;
     }
     wj->walltime = s->walltime;
-    wj->splittable = s->kind == CPN_JOB_TRAINING && s->training.iterations > 0 &&
-                     s->access != CPN_ACCESS_STREAM;
+    wj->splittable =
+        s->kind == CPN_JOB_TRAINING && s->training.iterations > 0 && s->access != CPN_ACCESS_STREAM;
     wj->input_bytes = s->bytes_in;
     wj->input_origin = s->data_node;
     wj->submit = s->submit;

@@ -12,9 +12,9 @@
 /* What a (path, profile) pair costs to compute once: the per-flow cap and the interned path of
  * resources (the path's directed links, then its lossless segments and its eta resources). */
 struct path_profile {
-    double cap;     /* per-flow cap [B/s] */
-    uint32_t fpath; /* interned flow-model path */
-    uint8_t state;  /* 0 not computed yet, 1 computed */
+    double cap;       /* per-flow cap [B/s] */
+    uint32_t fpath;   /* interned flow-model path */
+    uint8_t state;    /* 0 not computed yet, 1 computed */
     uint8_t lossless; /* the flows cross the path's lossless segments */
 };
 
@@ -33,8 +33,8 @@ struct cpn_network {
                                              the link) */
     double *etas;                         /* distinct eta < 1 of the profiles, ascending */
     uint32_t n_etas;
-    uint32_t eta_base;                    /* resource of (eta k, dlink d): eta_base + k n + d */
-    uint32_t *site_read, *site_write;     /* per storage site: its resources, or CPN_NONE */
+    uint32_t eta_base;                /* resource of (eta k, dlink d): eta_base + k n + d */
+    uint32_t *site_read, *site_write; /* per storage site: its resources, or CPN_NONE */
     uint32_t n_sites;
     double *util_prev; /* per directed link: util integral at the previous sample [s] */
     double t_prev;     /* time of the previous sample [s] */
@@ -214,8 +214,7 @@ static int path_hops(struct cpn_network *net, const struct cpn_path *path)
     if (cpn_array_reserve(&net->hops, path->hops) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     for (uint32_t h = 0; h < path->hops; h++)
-        net->hops.items[h] =
-            hop_of(cpn_topo_link(net->topo, cpn_topo_dlink_link(path->dlinks[h])));
+        net->hops.items[h] = hop_of(cpn_topo_link(net->topo, cpn_topo_dlink_link(path->dlinks[h])));
     return CPN_OK;
 }
 
@@ -226,28 +225,29 @@ int cpn_network_path_terms(struct cpn_network *net, const struct cpn_path *path,
         cpn_route_path(net->router, path->id) != path)
         return CPN_ERROR(CPN_EINVAL, "cpn_network_path_terms: bad argument");
     if (path->hops == 0) {
-        *terms = (struct cpn_transport_terms){INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
-                                              INFINITY, 0,        0,        INFINITY, INFINITY,
-                                              0};
+        *terms =
+            (struct cpn_transport_terms){INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
+                                         0,        0,        INFINITY, INFINITY, 0};
         return CPN_OK;
     }
     int rc = path_hops(net, path);
     double cap;
     /* The hops hold half of each end node's equipment delay; the RTT pays the other halves. */
     struct cpn_transport t = net->profiles[profile];
-    t.rtt_extra += cpn_topo_node(net->topo, path->src)->delay +
-                   cpn_topo_node(net->topo, path->dst)->delay;
+    t.rtt_extra +=
+        cpn_topo_node(net->topo, path->src)->delay + cpn_topo_node(net->topo, path->dst)->delay;
     if (rc == CPN_OK)
         rc = cpn_transport_cap(&t, net->hops.items, path->hops, &cap, terms);
     if (rc == CPN_ESCENARIO) {
         size_t i = cpn_transport_lossy_hop(net->hops.items, path->hops);
         const struct cpn_link *l = cpn_topo_link(net->topo, cpn_topo_dlink_link(path->dlinks[i]));
-        return CPN_ERROR(CPN_ESCENARIO,
-                         "a lossless transport from \"%s\" to \"%s\" crosses link \"%s\", which has "
-                         "no flow control (give it flow-control=\"pfc\" or \"credit\", or let the "
-                         "transport run over lossy hops with lossy-hops=\"go-back-n\")",
-                         cpn_topo_node(net->topo, path->src)->id,
-                         cpn_topo_node(net->topo, path->dst)->id, l->id);
+        return CPN_ERROR(
+            CPN_ESCENARIO,
+            "a lossless transport from \"%s\" to \"%s\" crosses link \"%s\", which has "
+            "no flow control (give it flow-control=\"pfc\" or \"credit\", or let the "
+            "transport run over lossy hops with lossy-hops=\"go-back-n\")",
+            cpn_topo_node(net->topo, path->src)->id, cpn_topo_node(net->topo, path->dst)->id,
+            l->id);
     }
     return rc;
 }

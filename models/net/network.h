@@ -41,23 +41,23 @@ struct cpn_network;
 
 /** One transfer (parameters of cpn_network_transfer()). */
 struct cpn_transfer {
-    uint32_t src;                    /**< source node index */
-    uint32_t dst;                    /**< destination node index (== src: completes at once) */
-    double size;                     /**< bytes [B], finite, >= 0 */
-    const struct cpn_path *path;     /**< explicit path from src to dst, or NULL: shortest */
-    uint32_t profile;                /**< index into the network's profile table (with the
-                                          default table, the cpn_transport_kind: 0 = ideal) */
-    double weight;                   /**< max-min weight, > 0 (1 for plain max-min) */
-    cpn_flow_done_fn *done;          /**< completion callback (may be NULL) */
-    void *ctx;                       /**< passed to @c done (borrowed) */
-    uint64_t id;                     /**< owner's id, passed to @c done */
-    uint32_t src_site;               /**< storage site read from (its read bandwidth is a
-                                          resource of the flow), or CPN_NONE; 0 is a site, so
-                                          set it explicitly */
-    uint32_t dst_site;               /**< storage site written to (its write bandwidth), or
-                                          CPN_NONE */
-    double cap;                      /**< a further per-flow cap [B/s] (a consumer's rate), or 0
-                                          for none */
+    uint32_t src;                /**< source node index */
+    uint32_t dst;                /**< destination node index (== src: completes at once) */
+    double size;                 /**< bytes [B], finite, >= 0 */
+    const struct cpn_path *path; /**< explicit path from src to dst, or NULL: shortest */
+    uint32_t profile;            /**< index into the network's profile table (with the
+                                      default table, the cpn_transport_kind: 0 = ideal) */
+    double weight;               /**< max-min weight, > 0 (1 for plain max-min) */
+    cpn_flow_done_fn *done;      /**< completion callback (may be NULL) */
+    void *ctx;                   /**< passed to @c done (borrowed) */
+    uint64_t id;                 /**< owner's id, passed to @c done */
+    uint32_t src_site;           /**< storage site read from (its read bandwidth is a
+                                      resource of the flow), or CPN_NONE; 0 is a site, so
+                                      set it explicitly */
+    uint32_t dst_site;           /**< storage site written to (its write bandwidth), or
+                                      CPN_NONE */
+    double cap;                  /**< a further per-flow cap [B/s] (a consumer's rate), or 0
+                                      for none */
 };
 
 /** Read and write bandwidth of a storage site [B/s]; 0 or INFINITY = not a limit. */
@@ -68,15 +68,15 @@ struct cpn_storage_bandwidth {
 
 /** What cpn_network_new() needs besides the topology; every field may be left 0. */
 struct cpn_network_config {
-    const struct cpn_transport *profiles; /**< the transport profiles transfers name by index,
-                                               length n_profiles (copied); NULL for the default
-                                               table: cpn_transport_default() of each
-                                               cpn_transport_kind, index = kind */
-    size_t n_profiles;                    /**< length of @ref profiles */
+    const struct cpn_transport *profiles;      /**< the transport profiles transfers name by index,
+                                                    length n_profiles (copied); NULL for the default
+                                                    table: cpn_transport_default() of each
+                                                    cpn_transport_kind, index = kind */
+    size_t n_profiles;                         /**< length of @ref profiles */
     const struct cpn_storage_bandwidth *sites; /**< storage sites, by index, length n_sites
                                                     (copied): their bandwidths become resources
                                                     shared by the flows that read or write there */
-    size_t n_sites;                       /**< length of @ref sites */
+    size_t n_sites;                            /**< length of @ref sites */
 };
 
 /**

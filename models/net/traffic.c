@@ -84,11 +84,11 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
             .dst_site = CPN_NONE,
         };
         uint32_t started = 1;
-        int rc = f->paths      ? cpn_network_transfer_split(t->net, &tr, f->paths, f->n_paths,
-                                                            f->shares, NULL, &started)
-                 : f->k_paths > 1 ? cpn_network_transfer_multipath(t->net, &tr, f->k_paths, NULL,
-                                                                 NULL, &started)
-                                  : cpn_network_transfer(t->net, &tr, NULL);
+        int rc = f->paths ? cpn_network_transfer_split(t->net, &tr, f->paths, f->n_paths, f->shares,
+                                                       NULL, &started)
+                 : f->k_paths > 1
+                     ? cpn_network_transfer_multipath(t->net, &tr, f->k_paths, NULL, NULL, &started)
+                     : cpn_network_transfer(t->net, &tr, NULL);
         if (rc != CPN_OK)
             return rc;
         t->parts[i] = (uint8_t)started;

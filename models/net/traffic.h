@@ -25,20 +25,20 @@ struct cpn_traffic;
 
 /** One flow to replay. */
 struct cpn_traffic_flow {
-    uint32_t src;                    /**< source node index */
-    uint32_t dst;                    /**< destination node index */
-    double size;                     /**< bytes [B], >= 0 */
-    double start;                    /**< start time [s], >= 0 */
-    const struct cpn_path *path;     /**< explicit path (borrowed from the router) or NULL */
-    uint32_t profile; /**< transport profile: index into the network's profile table */
-    double weight;                   /**< max-min weight, > 0 */
-    uint32_t k_paths;                /**< > 1: split over the k shortest paths
-                                          (cpn_network_transfer_multipath(), shares by the
-                                          rates offered); 0 or 1: one path */
+    uint32_t src;                /**< source node index */
+    uint32_t dst;                /**< destination node index */
+    double size;                 /**< bytes [B], >= 0 */
+    double start;                /**< start time [s], >= 0 */
+    const struct cpn_path *path; /**< explicit path (borrowed from the router) or NULL */
+    uint32_t profile;            /**< transport profile: index into the network's profile table */
+    double weight;               /**< max-min weight, > 0 */
+    uint32_t k_paths;            /**< > 1: split over the k shortest paths
+                                      (cpn_network_transfer_multipath(), shares by the
+                                      rates offered); 0 or 1: one path */
     const struct cpn_path *const *paths; /**< a path set to split over (borrowed, outlives the
                                               replay), or NULL; overrides path and k_paths */
-    const double *shares;            /**< shares of the path set (borrowed), length n_paths */
-    uint32_t n_paths;                /**< length of @ref paths, 1..CPN_NETWORK_MAX_PATHS */
+    const double *shares;                /**< shares of the path set (borrowed), length n_paths */
+    uint32_t n_paths;                    /**< length of @ref paths, 1..CPN_NETWORK_MAX_PATHS */
 };
 
 /**

@@ -19,8 +19,8 @@ int cpn_transport_default(enum cpn_transport_kind kind, struct cpn_transport *t)
 {
     if (!t)
         return CPN_ERROR(CPN_EINVAL, "transport: NULL profile");
-    *t = (struct cpn_transport){kind,     INFINITY, INFINITY, INFINITY, INFINITY,
-                                1.0,      0.0,      CPN_LOSSY_REFUSE};
+    *t = (struct cpn_transport){kind,     INFINITY, INFINITY, INFINITY,
+                                INFINITY, 1.0,      0.0,      CPN_LOSSY_REFUSE};
     switch (kind) {
     case CPN_TRANSPORT_IDEAL:
         return CPN_OK;

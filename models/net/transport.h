@@ -33,8 +33,9 @@
  * - A lossless profile needs every hop of its path to be flow-controlled: a hop with flow
  *   control none is lossy.  A flow-controlled hop's loss is the loss of the traffic that does
  *   not use its flow control (congestion drops: tcp, rdma-lossy); lossless flows see none
- *   (Assumption: bit errors are corrected below them, by the OTN FEC).  Such a path is refused (CPN_LOSSY_REFUSE, the default), or the flow
- *   is modelled as lossy RDMA with go-back-N over it (CPN_LOSSY_GO_BACK_N).
+ *   (Assumption: bit errors are corrected below them, by the OTN FEC).  Such a path is refused
+ * (CPN_LOSSY_REFUSE, the default), or the flow is modelled as lossy RDMA with go-back-N over it
+ * (CPN_LOSSY_GO_BACK_N).
  */
 #ifndef CPN_MODELS_NET_TRANSPORT_H
 #define CPN_MODELS_NET_TRANSPORT_H
@@ -71,15 +72,15 @@ enum cpn_lossy_hops {
 
 /** A transport profile; quantities that are INFINITY (or eta = 1) impose no bound. */
 struct cpn_transport {
-    enum cpn_transport_kind kind; /**< which terms apply */
-    double nic_rate;              /**< sender NIC rate [B/s], > 0 */
-    double window;                /**< outstanding-data limit W [B], > 0 */
-    double mss;                   /**< TCP maximum segment size [B], > 0 (Mathis) */
-    double packet;                /**< RDMA packet payload [B], > 0 (go-back-N W_pkt) */
-    double eta;                   /**< congestion-control target utilisation, in (0, 1]: the
-                                       flows of this eta share eta x C of each link (a shared
-                                       resource, not a per-flow cap) */
-    double rtt_extra;             /**< added to the propagation RTT [s], >= 0 */
+    enum cpn_transport_kind kind;   /**< which terms apply */
+    double nic_rate;                /**< sender NIC rate [B/s], > 0 */
+    double window;                  /**< outstanding-data limit W [B], > 0 */
+    double mss;                     /**< TCP maximum segment size [B], > 0 (Mathis) */
+    double packet;                  /**< RDMA packet payload [B], > 0 (go-back-N W_pkt) */
+    double eta;                     /**< congestion-control target utilisation, in (0, 1]: the
+                                         flows of this eta share eta x C of each link (a shared
+                                         resource, not a per-flow cap) */
+    double rtt_extra;               /**< added to the propagation RTT [s], >= 0 */
     enum cpn_lossy_hops lossy_hops; /**< rdma-lossless over a hop without flow control */
 };
 

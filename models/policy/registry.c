@@ -300,8 +300,10 @@ static int check_split(const char *name, const struct cpn_world_job *job,
 {
     unsigned long long id = (unsigned long long)job->id;
     if (!job->splittable)
-        return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": job %llu cannot be split (only training "
-                                      "jobs by iterations can)", name, id);
+        return CPN_ERROR(CPN_EPLUGIN,
+                         "policy \"%s\": job %llu cannot be split (only training "
+                         "jobs by iterations can)",
+                         name, id);
     if (d->n_split < 2 || d->n_split > CPN_POLICY_MAX_SPLIT || d->center != d->split_centers[0])
         return CPN_ERROR(CPN_EPLUGIN,
                          "policy \"%s\": job %llu: a split over %u centers (use 2 to %d, with "
@@ -324,8 +326,10 @@ static int check_split(const char *name, const struct cpn_world_job *job,
         sum += part.units;
     }
     if (sum != job->units)
-        return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": job %llu: the split's units sum to %llu, "
-                                      "not %u", name, id, (unsigned long long)sum, job->units);
+        return CPN_ERROR(CPN_EPLUGIN,
+                         "policy \"%s\": job %llu: the split's units sum to %llu, "
+                         "not %u",
+                         name, id, (unsigned long long)sum, job->units);
     return CPN_OK;
 }
 

@@ -148,7 +148,7 @@ static void fx_init(struct fx *f, uint32_t n, const struct link_def *links, size
     CU_ASSERT_FATAL(f->router != NULL);
     CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, NULL, &f->net) == CPN_OK);
     f->rng = cpn_rng_new(42);
-    f->obs = (struct cpn_observer){&f->r,      NULL,       rec_job, rec_flow,   rec_request,
+    f->obs = (struct cpn_observer){&f->r,     NULL,       rec_job, rec_flow,   rec_request,
                                    rec_event, rec_sample, rec_end, rec_compute};
 }
 
@@ -1190,8 +1190,7 @@ static void test_a_competing_flow_slows_a_stream_past_its_buffer(void)
     struct fx f;
     stream_fixture(&f, 1.5e9);
     double t0 = 0.001 + 1e9 / 1.5e9;
-    struct cpn_traffic_flow cross = {.src = 0, .dst = 1, .size = 6e9, .start = t0 + 2,
-                                     .weight = 1};
+    struct cpn_traffic_flow cross = {.src = 0, .dst = 1, .size = 6e9, .start = t0 + 2, .weight = 1};
     struct cpn_traffic *tr = NULL;
     CU_ASSERT_FATAL(cpn_traffic_new(f.eng, f.net, NULL, &cross, 1, &tr) == CPN_OK);
     fx_run(&f);
@@ -1208,7 +1207,16 @@ static void test_a_competing_flow_slows_a_stream_past_its_buffer(void)
  * 10 ms and 1e9 B/s.  A training job split 2 + 2 over them: 3 iterations of 4e12 FLOP
  * (MFU 1: 1 s of compute each), data parallel, 1 GB of gradients synchronised every
  * iteration, no overlap, free intra-center all-reduce. */
+static void training_fixture_ex(struct fx *f, double overlap, enum cpn_parallelism par,
+                                uint32_t sync_every, uint64_t iterations);
+
 static void training_fixture(struct fx *f, double overlap)
+{
+    training_fixture_ex(f, overlap, CPN_PARALLEL_DP, 1, 3);
+}
+
+static void training_fixture_ex(struct fx *f, double overlap, enum cpn_parallelism par,
+                                uint32_t sync_every, uint64_t iterations)
 {
     struct link_def links[] = {{0, 1, 0.01, 1e9}};
     fx_init(f, 2, links, 1);
@@ -1221,16 +1229,41 @@ static void training_fixture(struct fx *f, double overlap)
     s.n_split = 2;
     s.split_centers = centers;
     s.split_units = units;
-    s.training = (struct cpn_training){.iterations = 3,
+    s.training = (struct cpn_training){.iterations = iterations,
                                        .iteration_flop = 4e12,
                                        .mfu = 1,
-                                       .parallelism = CPN_PARALLEL_DP,
+                                       .parallelism = par,
                                        .gradient_bytes = 1e9,
+                                       .activation_bytes = 0.5e9,
                                        .overlap = overlap,
-                                       .sync_every = 1,
+                                       .sync_every = sync_every,
                                        .intra_bandwidth = INFINITY};
     CU_ASSERT_FATAL(cpn_jobs_submit(f->jobs, &s, NULL) == CPN_OK);
     CU_ASSERT_FATAL(cpn_jobs_start(f->jobs) == CPN_OK);
+}
+
+static void test_pipeline_activations_and_local_sgd_follow_their_formulas(void)
+{
+    /* PP over the two centers: 0.5 GB forward and 0.5 GB backward across the one boundary every
+     * iteration, both ways at once: 10 ms + 0.5 s after the 1 s of compute: 1.51 s each.
+     * DP with sync every 2 iterations (local SGD) over 4 iterations: 1, 2.01, 1, 2.01 s: mean
+     * 1.505 s, p95 2.01 s, efficiency 4 / 6.02. */
+    struct fx f;
+    training_fixture_ex(&f, 0, CPN_PARALLEL_PP, 1, 3);
+    fx_run(&f);
+    CU_ASSERT_EQUAL_FATAL(f.r.computes.len, 1);
+    CPN_ASSERT_REL(f.r.computes.items[0].iter_mean, 1.51, TIME_TOL);
+    CU_ASSERT_EQUAL(f.r.flows, 6);
+    fx_free(&f);
+    training_fixture_ex(&f, 0, CPN_PARALLEL_DP, 2, 4);
+    fx_run(&f);
+    CU_ASSERT_EQUAL_FATAL(f.r.computes.len, 1);
+    const struct cpn_compute_record *r = &f.r.computes.items[0];
+    CPN_ASSERT_REL(r->iter_mean, 1.505, TIME_TOL);
+    CPN_ASSERT_REL(r->iter_p95, 2.01, TIME_TOL);
+    CPN_ASSERT_REL(r->efficiency, 4 / 6.02, TIME_TOL);
+    CU_ASSERT_EQUAL(f.r.flows, 4); /* two synchronisations */
+    fx_free(&f);
 }
 
 static void test_two_center_data_parallel_training_follows_the_ring_formula(void)
@@ -1358,6 +1391,8 @@ int cpn_test_register_jobs(void)
          test_overlap_hides_communication_behind_compute},
         {"cross traffic slows the training by its max-min share",
          test_cross_traffic_slows_the_training_by_its_max_min_share},
+        {"pipeline activations and local SGD follow their formulas",
+         test_pipeline_activations_and_local_sgd_follow_their_formulas},
         {"a policy splits a training job over two centers",
          test_a_policy_splits_a_training_job_over_two_centers},
         {"a batch job stages in, runs and stages out at hand-computed times",

@@ -66,8 +66,9 @@ static void fx_line(struct net_fx *f, uint32_t n, const struct cpn_link_spec *li
     }
     f->router = cpn_router_new(f->topo);
     CU_ASSERT_FATAL(f->router != NULL);
-    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, &(struct cpn_network_config){profiles, n_profiles, NULL, 0}, &f->net) ==
-                    CPN_OK);
+    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router,
+                                    &(struct cpn_network_config){profiles, n_profiles, NULL, 0},
+                                    &f->net) == CPN_OK);
 }
 
 static struct cpn_link_spec link_spec(double capacity, double latency, enum cpn_flow_control fc,
@@ -262,8 +263,14 @@ static void test_a_four_way_weighted_split_completes_with_its_last_part(void)
     }
     const double shares[4] = {1, 1, 1, 2};
     struct cpn_traffic_flow flows[2] = {
-        {.src = 0, .dst = 5, .size = 5e9, .start = 0, .weight = 1, .paths = set,
-         .shares = shares, .n_paths = 4},
+        {.src = 0,
+         .dst = 5,
+         .size = 5e9,
+         .start = 0,
+         .weight = 1,
+         .paths = set,
+         .shares = shares,
+         .n_paths = 4},
         {.src = 0, .dst = 5, .size = 5e9, .start = 1, .weight = 1, .k_paths = 4},
     };
     struct flow_log log = {0};
@@ -280,11 +287,9 @@ static void test_a_four_way_weighted_split_completes_with_its_last_part(void)
     CPN_ASSERT_REL(log.rec[1].bytes, 5e9, 1e-12);
     /* The links of the fourth path carried 2 GB (share 2/5), the others 1 GB + 1.25 GB. */
     struct cpn_flow_usage u;
-    CU_ASSERT_EQUAL(cpn_flownet_usage(cpn_network_flows(f.net), cpn_topo_dlink(6, 0), &u),
-                    CPN_OK);
+    CU_ASSERT_EQUAL(cpn_flownet_usage(cpn_network_flows(f.net), cpn_topo_dlink(6, 0), &u), CPN_OK);
     CPN_ASSERT_REL(u.bytes, 2e9 + 1.25e9, 1e-12);
-    CU_ASSERT_EQUAL(cpn_flownet_usage(cpn_network_flows(f.net), cpn_topo_dlink(0, 0), &u),
-                    CPN_OK);
+    CU_ASSERT_EQUAL(cpn_flownet_usage(cpn_network_flows(f.net), cpn_topo_dlink(0, 0), &u), CPN_OK);
     CPN_ASSERT_REL(u.bytes, 1e9 + 1.25e9, 1e-12);
     cpn_traffic_free(t);
     fx_free(&f);

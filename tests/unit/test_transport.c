@@ -116,7 +116,8 @@ static void test_lossless_segment_rate_is_the_rate_its_buffer_covers(void)
     /* A buffer smaller than two frames holds nothing: 0; no flow control: unbounded. */
     pfc.buffer = 1000;
     CU_ASSERT_EQUAL(cpn_transport_segment_rate(&pfc), 0.0);
-    CU_ASSERT(isinf(cpn_transport_segment_rate(&(struct cpn_hop){c, d, 0, 1e9, CPN_FC_NONE, 1500})));
+    CU_ASSERT(
+        isinf(cpn_transport_segment_rate(&(struct cpn_hop){c, d, 0, 1e9, CPN_FC_NONE, 1500})));
     /* The segment limit is shared, not a per-flow cap: the cap of a flow over it is its own
      * terms only (here none binds), and the terms report the shared limit. */
     struct cpn_transport t;
