@@ -235,7 +235,8 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
         cpn_experiment_run(e, i, &r);
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.h5", p->dir, r.name);
-        int complete = access(path, F_OK) == 0;
+        /* Done means a result that verifies (output/report.h); anything else is run again. */
+        int complete = access(path, F_OK) == 0 && cpn_result_verify(path) == CPN_OK;
         if (o->dry)
             printf("%s%s\n", path, complete ? "  (complete: skipped)" : "");
         else if (complete)
@@ -347,8 +348,10 @@ static int batch_report(const struct cpn_experiment *e, const struct batch_plan 
         cpn_experiment_run(e, i, &r);
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.h5", p->dir, r.name);
-        if (access(path, F_OK) == 0)
-            rc = cpn_report_add_file(rep, path);
+        if (access(path, F_OK) == 0 && (rc = cpn_report_add_file(rep, path)) == CPN_ESTATE) {
+            fprintf(stderr, "cpnsim: batch: warning: %s\n", cpn_error_message());
+            rc = CPN_OK;
+        }
     }
     if (rc == CPN_OK)
         rc = cpn_report_write(rep, stdout);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/atomic.h"
 #include "output/report.h"
 #include "cli/cli.h"
 #include "sim/error.h"
@@ -74,13 +75,16 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
     }
     if (rc == CPN_OK && added == 0)
         rc = CPN_ERROR(CPN_ENOINPUT, "no complete run among the %d file(s) given", argc - optind);
+    struct cpn_atomic file = {0};
     FILE *out = stdout;
-    if (rc == CPN_OK && out_path && !(out = fopen(out_path, "w")))
-        rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", out_path, strerror(errno));
+    if (rc == CPN_OK && out_path && (rc = cpn_atomic_open(&file, out_path, 1)) == CPN_OK)
+        out = file.f;
     if (rc == CPN_OK)
         rc = cpn_report_write(r, out);
-    if (out && out != stdout && fclose(out) != 0 && rc == CPN_OK)
-        rc = CPN_ERROR(CPN_EIO, "%s: cannot write: %s", out_path, strerror(errno));
+    if (file.f && rc == CPN_OK)
+        rc = cpn_atomic_commit(&file);
+    else if (file.f)
+        cpn_atomic_abort(&file);
     if (rc != CPN_OK)
         fprintf(stderr, "cpnsim: report: %s\n", cpn_error_message());
     cpn_report_free(r);

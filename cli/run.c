@@ -20,6 +20,7 @@
 #include "models/policy.h"
 #include "models/observer.h"
 #include "models/net/traffic.h"
+#include "output/atomic.h"
 #include "output/summary.h"
 #include "output/trace.h"
 #include "scenarios/load.h"
@@ -158,21 +159,13 @@ static void on_signal(int sig)
 static int write_flows_csv(const char *path, int force, const struct cpn_scenario *scen,
                            const struct cpn_traffic *traffic)
 {
-    int status = 0;
-    char *tmp = NULL;
-    if (asprintf(&tmp, "%s.partial", path) < 0)
-        return EX_SOFTWARE;
-    if (!force && access(path, F_OK) == 0) {
-        fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", path);
-        free(tmp);
-        return EX_CANTCREAT;
+    struct cpn_atomic out;
+    int rc = cpn_atomic_open(&out, path, force);
+    if (rc != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+        return cpn_exit_code(rc);
     }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "cpnsim: %s: cannot create: %s\n", tmp, strerror(errno));
-        free(tmp);
-        return EX_CANTCREAT;
-    }
+    FILE *f = out.f;
     fprintf(f, "id,src,dst,bytes,start_time,finish_time\n");
     for (size_t i = 0; i < scen->flows.len; i++) {
         const struct cpn_scen_flow *fl = &scen->flows.items[i];
@@ -183,13 +176,11 @@ static int write_flows_csv(const char *path, int force, const struct cpn_scenari
             fprintf(f, "%.17g", fin);
         fputc('\n', f);
     }
-    if (ferror(f) | (fclose(f) != 0) || rename(tmp, path) != 0) {
-        fprintf(stderr, "cpnsim: %s: write failed: %s\n", path, strerror(errno));
-        unlink(tmp);
-        status = EX_IOERR;
+    if ((rc = cpn_atomic_commit(&out)) != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+        return cpn_exit_code(rc);
     }
-    free(tmp);
-    return status;
+    return 0;
 }
 
 static double wall_seconds(void)
@@ -623,27 +614,15 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     }
     const char *file = optind < argc ? argv[optind] : NULL;
     /* Refuse to replace the user's files before spending time on the run. */
-    for (const char **p = (const char *[]){r->flows_out, r->summary_out, NULL}; *p; p++)
-        if (!r->force && access(*p, F_OK) == 0) {
-            fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", *p);
+    const char *outs[] = {r->output, r->flows_out, r->summary_out};
+    for (size_t i = 0; i < 3; i++)
+        if (outs[i] && !r->force && access(outs[i], F_OK) == 0) {
+            fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", outs[i]);
             status = EX_CANTCREAT;
             goto done;
         }
     if ((rc = cpn_summary_new(&r->summary)) != CPN_OK)
         goto fail;
-    if (r->output) {
-        /* The trace writer's open is the program's first HDF5 call (output/trace.h). */
-        struct cpn_trace_options topt = {.path = r->output,
-                                         .level = r->level,
-                                         .force = r->force,
-                                         .deflate = -1,
-                                         .summary = r->summary};
-        if ((rc = cpn_trace_open(&topt, &r->trace)) != CPN_OK) {
-            fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
-            status = cpn_exit_code(rc);
-            goto done;
-        }
-    }
     /* Plug-ins are loaded from the command line only, never from a scenario file. */
     if (!(r->registry = cpn_policy_registry_new())) {
         rc = CPN_ERROR(CPN_ENOMEM, NULL);
@@ -658,6 +637,22 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     if ((rc = load_one(file, &r->ov, r->registry, &r->scen)) != CPN_OK) {
         status = cpn_exit_code(rc);
         goto done;
+    }
+    if (r->output) {
+        /* Only now, with a valid scenario, is anything created on disk.  The trace writer's
+         * open is the program's first HDF5 call (output/trace.h). */
+        struct cpn_trace_options topt = {.path = r->output,
+                                         .level = r->level,
+                                         .force = r->force,
+                                         .deflate = -1,
+                                         .summary = r->summary,
+                                         .hdf5_debug = cli->log_spec &&
+                                                       strstr(cli->log_spec, "hdf5:debug")};
+        if ((rc = cpn_trace_open(&topt, &r->trace)) != CPN_OK) {
+            fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+            status = cpn_exit_code(rc);
+            goto done;
+        }
     }
     if (!(r->eng = cpn_engine_new()) || !(r->rng = cpn_rng_new(r->scen->seed))) {
         rc = CPN_ERROR(CPN_ENOMEM, NULL);
@@ -711,9 +706,9 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         if (r->trace)
             printf("trace: %s\n", cpn_trace_path(r->trace));
     }
-    if (r->summary_out && cpn_summary_write_tsv(r->summary, r->summary_out) != CPN_OK) {
-        fprintf(stderr, "cpnsim: %s: %s\n", r->summary_out, cpn_error_message());
-        status = EX_IOERR;
+    if (r->summary_out && (rc_end = cpn_summary_write_tsv(r->summary, r->summary_out)) != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+        status = cpn_exit_code(rc_end);
     }
     if (r->flows_out) {
         int st = write_flows_csv(r->flows_out, r->force, r->scen, r->traffic);

@@ -260,10 +260,51 @@ static int open_trace(const char *path, hid_t *file)
     return CPN_OK;
 }
 
-int cpn_report_add_file(struct cpn_report *r, const char *path)
+/* Read every element of dataset @p name (chunk by chunk through HDF5's filters) and return
+ * its number of rows in *rows; a negative status when it cannot be read whole. */
+static int read_whole(hid_t f, const char *name, hsize_t *rows)
 {
-    if (!r || !path)
-        return CPN_ERROR(CPN_EINVAL, "cpn_report_add_file: NULL argument");
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0)
+        return -1;
+    hid_t sp = H5Dget_space(d), type = H5Dget_type(d);
+    int rc = -1;
+    hsize_t dims[2] = {0, 0};
+    int nd = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    size_t size = type >= 0 ? H5Tget_size(type) : 0;
+    int vlen = type >= 0 && (H5Tdetect_class(type, H5T_VLEN) > 0 || H5Tis_variable_str(type) > 0 ||
+                             H5Tdetect_class(type, H5T_STRING) > 0);
+    if (nd >= 1 && nd <= 2 && size > 0) {
+        hsize_t per_row = nd == 2 ? dims[1] : 1, step = 65536;
+        void *buf = malloc((size_t)(step * per_row) * size + 1);
+        rc = buf ? 0 : -1;
+        for (hsize_t at = 0; rc == 0 && at < dims[0]; at += step) {
+            hsize_t count[2] = {dims[0] - at < step ? dims[0] - at : step, per_row};
+            hsize_t start[2] = {at, 0};
+            hid_t mem = H5Screate_simple(nd, count, NULL);
+            if (mem < 0 || H5Sselect_hyperslab(sp, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                H5Dread(d, type, mem, sp, H5P_DEFAULT, buf) < 0)
+                rc = -1;
+            else if (vlen) /* variable-length strings (/events details) were allocated */
+                H5Dvlen_reclaim(type, mem, H5P_DEFAULT, buf);
+            if (mem >= 0)
+                H5Sclose(mem);
+        }
+        free(buf);
+        *rows = dims[0];
+    }
+    if (type >= 0)
+        H5Tclose(type);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return rc;
+}
+
+int cpn_result_verify(const char *path)
+{
+    if (!path)
+        return CPN_ERROR(CPN_EINVAL, "cpn_result_verify: NULL path");
     hid_t f;
     int rc = open_trace(path, &f);
     if (rc != CPN_OK)
@@ -271,8 +312,71 @@ int cpn_report_add_file(struct cpn_report *r, const char *path)
     double complete = 0;
     if (cpn_h5_attr_read_f64(f, "complete", &complete) != 0 || complete == 0) {
         H5Fclose(f);
-        return CPN_ERROR(CPN_ESTATE, "%s: incomplete run (complete = 0): left out", path);
+        return CPN_ERROR(CPN_ESTATE, "%s: incomplete run (complete = 0)", path);
     }
+    static const struct {
+        const char *set, *rows;
+    } tables[] = {{"/jobs", "rows_jobs"},         {"/flows", "rows_flows"},
+                  {"/requests", "rows_requests"}, {"/events", "rows_events"},
+                  {"/compute", "rows_compute"},   {"/nodes", NULL},
+                  {"/links", NULL},               {"/centers", NULL},
+                  {"/pools", NULL},               {"/summary", NULL},
+                  {"/series/time", NULL},         {"/series/link_util", NULL},
+                  {"/series/center_util", NULL}};
+    for (size_t i = 0; rc == CPN_OK && i < sizeof tables / sizeof tables[0]; i++) {
+        int exists = strchr(tables[i].set + 1, '/') && H5Lexists(f, "/series", H5P_DEFAULT) <= 0
+                         ? 0
+                         : H5Lexists(f, tables[i].set, H5P_DEFAULT) > 0;
+        H5Eclear2(H5E_DEFAULT);
+        if (!exists) {
+            uint64_t want;
+            if (tables[i].rows && cpn_h5_attr_read_u64(f, tables[i].rows, &want) == 0)
+                rc = CPN_ERROR(CPN_EIO, "%s: %s is missing but %s = %llu", path,
+                               tables[i].set, tables[i].rows, (unsigned long long)want);
+            continue; /* a table the run's trace level does not write */
+        }
+        hsize_t rows = 0;
+        if (read_whole(f, tables[i].set, &rows) != 0) {
+            char msg[256];
+            cpn_h5_error_text(msg, sizeof msg);
+            rc = CPN_ERROR(CPN_EIO, "%s: %s cannot be read: %s", path, tables[i].set, msg);
+            break;
+        }
+        uint64_t want;
+        if (tables[i].rows) {
+            if (cpn_h5_attr_read_u64(f, tables[i].rows, &want) != 0)
+                rc = CPN_ERROR(CPN_EIO,
+                               "%s: no row count %s for %s (written by an older cpnsim, or the "
+                               "file is damaged)",
+                               path, tables[i].rows, tables[i].set);
+            else if (want != rows)
+                rc = CPN_ERROR(CPN_EIO, "%s: %s has %llu rows, its count says %llu", path,
+                               tables[i].set, (unsigned long long)rows,
+                               (unsigned long long)want);
+        }
+    }
+    H5Eclear2(H5E_DEFAULT);
+    H5Fclose(f);
+    return rc;
+}
+
+int cpn_report_add_file(struct cpn_report *r, const char *path)
+{
+    if (!r || !path)
+        return CPN_ERROR(CPN_EINVAL, "cpn_report_add_file: NULL argument");
+    int rc = cpn_result_verify(path);
+    if (rc == CPN_ESTATE)
+        return CPN_ERROR(CPN_ESTATE, "%s: incomplete run (complete = 0): left out", path);
+    if (rc == CPN_EIO) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", cpn_error_message());
+        return CPN_ERROR(CPN_ESTATE, "%s: left out", why);
+    }
+    if (rc != CPN_OK)
+        return rc;
+    hid_t f;
+    if ((rc = open_trace(path, &f)) != CPN_OK)
+        return rc;
     struct cpn_metric *rows = NULL;
     size_t n = 0;
     rc = read_summary(f, path, &rows, &n);
@@ -715,10 +819,14 @@ int cpn_report_info(const char *path, FILE *out, int with_scenario)
     double complete = 0, version = 0;
     cpn_h5_attr_read_f64(f, "complete", &complete);
     cpn_h5_attr_read_f64(f, "format_version", &version);
+    int verified = complete != 0 ? cpn_result_verify(path) : CPN_ESTATE;
+    char why[512] = "";
+    if (verified == CPN_EIO)
+        snprintf(why, sizeof why, "DAMAGED: %s", cpn_error_message());
     fprintf(out, "%s: cpnsim trace, format %g, %s\n", path, version,
-            complete != 0 ? "complete"
-                          : "INCOMPLETE (complete = 0: the run was interrupted or "
-                            "failed)");
+            verified == CPN_OK ? "complete, verified"
+            : complete == 0    ? "INCOMPLETE (complete = 0: the run was interrupted or failed)"
+                               : why);
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
         info_attr(out, f, attrs[i]);
     for (const char *const *key = (const char *const[]){"policy_params", "overrides", NULL}; *key;

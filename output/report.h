@@ -82,12 +82,24 @@ void cpn_report_free(struct cpn_report *r);
 int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *run);
 
 /**
- * Read one trace file's provenance and /summary and add it as a run.
+ * Read one trace file's provenance and /summary and add it as a run, after
+ * cpn_result_verify().
  * @return CPN_OK; CPN_ENOINPUT when the file is missing or not HDF5; CPN_ESCENARIO when it is
  *         not a cpnsim trace or has no /summary; CPN_ESTATE when the run is incomplete
- *         (`complete = 0`: not added, the caller warns and goes on); CPN_ENOMEM.
+ *         (`complete = 0`) or does not verify (not added, the caller warns and goes on);
+ *         CPN_ENOMEM.
  */
 int cpn_report_add_file(struct cpn_report *r, const char *path);
+
+/**
+ * Verify a result before trusting it: it opens as a cpnsim trace, is complete, every dataset
+ * reads whole (every chunk through its filters), and every record table has the row count
+ * recorded at the end of its run (root attributes rows_*, output/trace.h).
+ * @return CPN_OK; CPN_ENOINPUT when it cannot be opened; CPN_ESCENARIO when it is not a cpnsim
+ *         trace; CPN_ESTATE when incomplete; CPN_EIO when a dataset cannot be read whole, or a
+ *         count differs or is missing (the message says which).  O(file size).
+ */
+int cpn_result_verify(const char *path);
 
 /**
  * Group the runs and print the table on @p out.

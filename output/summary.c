@@ -15,6 +15,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "output/summary.h"
+#include "output/atomic.h"
 #include "sim/array.h"
 
 typedef CPN_ARRAY(double) double_array;
@@ -661,18 +662,14 @@ int cpn_summary_write_tsv(struct cpn_summary *s, const char *path)
     int rc = cpn_summary_metrics(s, &rows, &n);
     if (rc != CPN_OK)
         return rc;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", path, strerror(errno));
-    int bad = fprintf(f, "metric\tvalue\tunit\n") < 0;
-    for (size_t i = 0; i < n && !bad; i++)
-        bad = fprintf(f, "%s\t%.17g\t%s\n", rows[i].name, rows[i].value, rows[i].unit) < 0;
-    int err = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        err = errno;
-    }
-    if (bad)
-        return CPN_ERROR(CPN_EIO, "%s: cannot write: %s", path, strerror(err));
+    struct cpn_atomic a;
+    if ((rc = cpn_atomic_open(&a, path, 1)) != CPN_OK)
+        return rc;
+    FILE *f = a.f;
+    fprintf(f, "metric\tvalue\tunit\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s\t%.17g\t%s\n", rows[i].name, rows[i].value, rows[i].unit);
+    if ((rc = cpn_atomic_commit(&a)) != CPN_OK)
+        return rc;
     return CPN_OK;
 }

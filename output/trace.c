@@ -9,10 +9,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -128,7 +131,8 @@ struct wjob {
 };
 
 struct cpn_trace {
-    char *path, *partial;
+    char *path, *partial, *lock; /* PATH, PATH.partial, PATH.lock */
+    int lock_fd;                 /* holds an exclusive flock on PATH.lock, or -1 */
     const char *where; /* path or partial: where the file is now */
     enum cpn_trace_level level;
     int force, deflate;
@@ -1039,6 +1043,13 @@ static int finish(struct cpn_trace *t, int complete)
             rc = r[i];
         if (rc == CPN_OK && t->summary && t->begun)
             rc = write_summary(t);
+        /* The row counts let a reader check that every table is whole (cpn_result_verify()). */
+        struct table *tabs[] = {&t->jobs, &t->flows, &t->requests, &t->events, &t->compute};
+        const char *rows[] = {"rows_jobs", "rows_flows", "rows_requests", "rows_events",
+                              "rows_compute"};
+        for (int i = 0; i < 5 && rc == CPN_OK; i++)
+            if (tabs[i]->dset > 0 && cpn_h5_attr_u64(t->file, rows[i], tabs[i]->n_written) < 0)
+                rc = h5fail(t, "write the row counts");
         if (rc == CPN_OK && cpn_h5_attr_i32(t->file, "complete", complete && rc == CPN_OK) < 0)
             rc = h5fail(t, "write the attribute 'complete'");
     }
@@ -1060,6 +1071,47 @@ static int finish(struct cpn_trace *t, int complete)
         rc = h5fail(t, "close the file");
     t->file = H5I_INVALID_HID;
     return rc;
+}
+
+/* Take the exclusive lock of PATH: an open PATH.lock with flock(LOCK_EX | LOCK_NB), checked to
+ * be the file that is at PATH.lock now (a holder unlinks it before it lets go, so a lock taken
+ * on an unlinked file is taken again on the new one). */
+static int take_lock(struct cpn_trace *t)
+{
+    for (int attempt = 0; attempt < 16; attempt++) {
+        int fd = open(t->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0)
+            return CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", t->lock, strerror(errno));
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int err = errno;
+            close(fd);
+            if (err == EWOULDBLOCK)
+                return CPN_ERROR(CPN_EOUTPUT,
+                                 "%s: another cpnsim run is writing it now (it holds %s); wait "
+                                 "for it to end, or write elsewhere",
+                                 t->path, t->lock);
+            return CPN_ERROR(CPN_EOUTPUT, "%s: cannot lock: %s", t->lock, strerror(err));
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(t->lock, &b) == 0 && a.st_ino == b.st_ino &&
+            a.st_dev == b.st_dev) {
+            t->lock_fd = fd;
+            return CPN_OK;
+        }
+        close(fd); /* the holder removed it while we waited: lock the new one */
+    }
+    return CPN_ERROR(CPN_EOUTPUT, "%s: cannot take the lock %s (it keeps changing)", t->path,
+                     t->lock);
+}
+
+/* Let go of the lock: remove PATH.lock while holding it, then close it. */
+static void release_lock(struct cpn_trace *t)
+{
+    if (t->lock_fd < 0)
+        return;
+    unlink(t->lock);
+    close(t->lock_fd);
+    t->lock_fd = -1;
 }
 
 /* Move PATH.partial to PATH, never replacing PATH unless forced (link() fails on EEXIST). */
@@ -1095,10 +1147,13 @@ static int trace_end(void *ctx, int complete, const struct cpn_run_totals *total
     if (t->summary)
         rc = cpn_observe_end(&t->sobs, complete, totals);
     int rc2 = finish(t, complete && rc == CPN_OK);
+    if (rc2 != CPN_OK)
+        unlink(t->partial); /* a file that could not be written whole is no result */
     if (rc == CPN_OK)
         rc = rc2;
     if (rc == CPN_OK && complete)
         rc = publish(t);
+    release_lock(t);
     return rc;
 }
 
@@ -1145,8 +1200,10 @@ void cpn_trace_free(struct cpn_trace *t)
 {
     if (!t)
         return;
-    if (t->file >= 0)
-        finish(t, 0);
+    if (t->file >= 0 && finish(t, 0) != CPN_OK)
+        unlink(t->partial); /* a file that could not be written whole is no result */
+    release_lock(t);
+    free(t->lock);
     table_close(&t->jobs);
     table_close(&t->flows);
     table_close(&t->requests);
@@ -1176,6 +1233,7 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
     if (!t)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     t->file = t->s_time = t->s_link = t->s_center = H5I_INVALID_HID;
+    t->lock_fd = -1;
     t->kind_type = t->state_type = t->event_type = H5I_INVALID_HID;
     struct table *tabs[] = {&t->jobs, &t->flows, &t->requests, &t->events, &t->compute};
     for (int i = 0; i < 5; i++)
@@ -1194,24 +1252,51 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
     t->where = t->partial;
-    if (!t->force && access(t->partial, F_OK) == 0) {
-        int rc = CPN_ERROR(CPN_EOUTPUT,
-                           "%s: exists (left by an interrupted or concurrent run; "
-                           "use --force to overwrite)",
+    if (asprintf(&t->lock, "%s.lock", opt->path) < 0) {
+        t->lock = NULL;
+        cpn_trace_free(t);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    /* Nothing is created or replaced before the lock is held: a second run on the same output
+     * fails here and leaves the first one's files alone. */
+    int rc = take_lock(t);
+    if (rc == CPN_OK && !t->force && access(t->path, F_OK) == 0)
+        rc = CPN_ERROR(CPN_EOUTPUT, "%s: exists (use --force to overwrite)", t->path);
+    if (rc == CPN_OK && access(t->partial, F_OK) == 0) {
+        if (!t->force)
+            rc = CPN_ERROR(CPN_EOUTPUT,
+                           "%s: exists, left by an interrupted run (no run is writing it now); "
+                           "use --force to replace it",
                            t->partial);
+        else if (unlink(t->partial) != 0)
+            rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot remove: %s", t->partial, strerror(errno));
+    }
+    /* Create PATH.partial exclusively (the kernel's reason on failure: missing folder, no
+     * permission, full disk), then let HDF5 write into that file of ours. */
+    if (rc == CPN_OK) {
+        int fd = open(t->partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0)
+            rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", t->partial, strerror(errno));
+        else
+            close(fd);
+    }
+    if (rc != CPN_OK) {
         cpn_trace_free(t);
         return rc;
     }
     cpn_h5_quiet();
+    if (opt->hdf5_debug)
+        H5Eset_auto2(H5E_DEFAULT, (H5E_auto2_t)H5Eprint2, stderr);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) >= 0)
-        t->file = H5Fcreate(t->partial, t->force ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+        t->file = H5Fcreate(t->partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (fapl >= 0)
         H5Pclose(fapl);
     if (t->file < 0) {
         char msg[512];
         cpn_h5_error_text(msg, sizeof msg);
-        int rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", t->partial, msg);
+        rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", t->partial, msg);
+        unlink(t->partial);
         cpn_trace_free(t);
         return rc;
     }

@@ -4,14 +4,24 @@
  *        HDF5 file (layout: docs/output-format.md).
  *
  * Safety rules:
- * - The file is written as `OUT.h5.partial` and renamed to `OUT.h5` by end(complete = 1).
- * - An existing `OUT.h5` (or a leftover `OUT.h5.partial`) is never overwritten unless
- *   `force` is set.
+ * - A writer holds an exclusive lock on `OUT.h5.lock` (flock) from open to end or free, taken
+ *   before anything is created or replaced: a second run on the same output fails at once
+ *   (CPN_EOUTPUT) and touches nothing of the first one's files.  The lock file is removed when
+ *   the writer lets go of it.
+ * - The file is written as `OUT.h5.partial`, created exclusively (never a file another process
+ *   may hold), and renamed to `OUT.h5` by end(complete = 1).
+ * - An existing `OUT.h5` (or a leftover `OUT.h5.partial` of an interrupted run) is never
+ *   overwritten unless `force` is set, and even then only once the lock is held.
+ * - The counts of rows of every record table are written as root attributes (`rows_jobs`,
+ *   `rows_flows`, `rows_requests`, `rows_events`, `rows_compute`) with `complete`, so that a
+ *   reader can verify the file (output/report.h, cpn_result_verify()).
  * - end(complete = 0) (an interrupted run) and cpn_trace_free() before end() flush what was
  *   recorded, set the root attribute `complete = 0`, close the file, and leave it readable under
  *   the name `OUT.h5.partial`, so that a later complete run never mistakes it for a result.
  * - Every HDF5 failure (full disk included) is returned as CPN_EIO with the file name and
- *   HDF5's innermost message; HDF5's automatic error printing is turned off.  A program must make
+ *   HDF5's innermost message (the system's reason when there is one), in one line; HDF5's
+ *   automatic error printing is turned off (on with hdf5_debug).  A file whose writing failed
+ *   is removed: it is no result.  A program must make
  *   cpn_trace_open() (or cpn_h5_quiet() of output/h5util.h) its first HDF5 call: that also turns
  *   off HDF5's clean-up at exit, which crashes HDF5 1.10 after a close failed on a full disk.
  * - Same records in, same bytes out: object timestamps are disabled and the library format
@@ -68,6 +78,8 @@ struct cpn_trace_options {
     struct cpn_summary *summary; /**< borrowed, may be NULL: receives every record through the
                                       trace's observer, and its table is written to /summary at
                                       end (do not attach it to the models separately) */
+    int hdf5_debug;              /**< nonzero: print HDF5's own error stacks (--log=hdf5:debug);
+                                      otherwise every failure is one line with its reason */
 };
 
 /** The trace writer (opaque). */
@@ -87,9 +99,10 @@ const char *cpn_trace_level_name(enum cpn_trace_level level);
  * @param opt options (borrowed during the call).
  * @param out receives the writer (caller frees with cpn_trace_free()).
  * @return CPN_OK; CPN_EINVAL for NULL arguments, an empty path, an invalid level, deflate
- *         outside -1..9; CPN_EOUTPUT when PATH exists and force is 0, when PATH.partial exists
- *         and force is 0, or when PATH.partial cannot be created (message names the file);
- *         CPN_ENOMEM.
+ *         outside -1..9; CPN_EOUTPUT when another writer holds PATH.lock, when PATH exists and
+ *         force is 0, when PATH.partial exists and force is 0, or when PATH.lock or
+ *         PATH.partial cannot be created (the message names the file and the system's reason:
+ *         a missing folder, no permission, a full disk); CPN_ENOMEM.
  */
 int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out);
 

@@ -18,7 +18,7 @@ bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
 check_run() {
     name=$1 tsv=$2 trace=$3
     [ -f "$trace" ] && [ ! -f "$trace.partial" ] || { bad "$name: no complete trace"; return; }
-    "$bin" info "$trace" | grep -q ", complete$" || { bad "$name: trace not marked complete"; return; }
+    "$bin" info "$trace" | grep -q ", complete, verified$" || { bad "$name: trace not marked complete"; return; }
     awk -F'\t' -v name="$name" '
         $1 == "run.complete" && $2 != 1 { print name ": run.complete = " $2; bad = 1 }
         ($1 ~ /util$/ || $1 ~ /link_util/) && $2 != "nan" && ($2 < 0 || $2 > 1 + 1e-9) {
