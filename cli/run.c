@@ -24,6 +24,7 @@
 #include "output/summary.h"
 #include "output/trace.h"
 #include "scenarios/load.h"
+#include "scenarios/units.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
 #include "sim/array.h"
@@ -549,7 +550,27 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             break;
         case 'S':
         case 'U': {
-            /* --seed and --until are overrides of <simulation>, checked like the file. */
+            /* --seed and --until become overrides of <simulation>; their values are checked
+             * here, so that a bad one is a command-line error, not one of the file. */
+            char why[256];
+            double v = 0;
+            if (c == 'U' && (optarg[0] == '-' ||
+                             cpn_units_parse(optarg, CPN_Q_TIME, &v, why, sizeof why) != CPN_OK ||
+                             !(v > 0) || !isfinite(v)))
+                return cpn_cli_usage_error("run",
+                                           "--until \"%s\" is not a positive time with a unit "
+                                           "(e.g. --until 1d or --until 30min)",
+                                           optarg);
+            if (c == 'S') {
+                char *end;
+                errno = 0;
+                (void)strtoull(optarg, &end, 10);
+                if (errno || end == optarg || *end || strchr(optarg, '-'))
+                    return cpn_cli_usage_error("run",
+                                               "--seed \"%s\" is not a whole number from 0 to "
+                                               "2^64-1 (e.g. --seed 7)",
+                                               optarg);
+            }
             char **slot = c == 'S' ? &r->seed_target : &r->until_target;
             free(*slot);
             if (asprintf(slot, "simulation@%s=%s", c == 'S' ? "seed" : "until", optarg) < 0) {
@@ -634,6 +655,12 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
             status = cpn_exit_code(rc);
             goto done;
         }
+    if (r->policy_name && !cpn_policy_find(r->registry, r->policy_name)) {
+        status = cpn_cli_usage_error(
+            "run", "--policy \"%s\" is not a policy ('cpnsim policies' lists them)",
+            r->policy_name);
+        goto done;
+    }
     if ((rc = load_one(file, &r->ov, r->registry, &r->scen)) != CPN_OK) {
         status = cpn_exit_code(rc);
         goto done;
@@ -646,8 +673,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
                                          .force = r->force,
                                          .deflate = -1,
                                          .summary = r->summary,
-                                         .hdf5_debug = cli->log_spec &&
-                                                       strstr(cli->log_spec, "hdf5:debug")};
+                                         .hdf5_debug =
+                                             cli->log_spec && strstr(cli->log_spec, "hdf5:debug")};
         if ((rc = cpn_trace_open(&topt, &r->trace)) != CPN_OK) {
             fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
             status = cpn_exit_code(rc);

@@ -9,9 +9,38 @@
 
 #include "sim/error.h"
 
+/* The stream's writes: to the descriptor, keeping the first error's errno (a FILE forgets it). */
+static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
+{
+    struct cpn_atomic *a = cookie;
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = write(a->fd, buf + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (!a->err)
+                a->err = n < 0 ? errno : EIO;
+            return done ? (ssize_t)done : -1;
+        }
+        done += (size_t)n;
+    }
+    return (ssize_t)size;
+}
+
+static int cookie_close(void *cookie)
+{
+    struct cpn_atomic *a = cookie;
+    int rc = close(a->fd);
+    if (rc != 0 && !a->err)
+        a->err = errno;
+    a->fd = -1;
+    return rc;
+}
+
 int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force)
 {
-    *a = (struct cpn_atomic){.force = force};
+    *a = (struct cpn_atomic){.force = force, .fd = -1};
     if (!force && access(path, F_OK) == 0)
         return CPN_ERROR(CPN_EOUTPUT, "%s: already exists (use --force to overwrite it)", path);
     if (!(a->path = strdup(path)) || asprintf(&a->tmp, "%s.tmp.XXXXXX", path) < 0) {
@@ -25,7 +54,9 @@ int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force)
         umask(mask);
         fchmod(fd, 0666 & ~mask);
     }
-    if (fd < 0 || !(a->f = fdopen(fd, "w"))) {
+    a->fd = fd;
+    cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
+    if (fd < 0 || !(a->f = fopencookie(a, "w", io))) {
         int err = errno;
         if (fd >= 0) {
             close(fd);
@@ -53,15 +84,12 @@ void cpn_atomic_abort(struct cpn_atomic *a)
 
 int cpn_atomic_commit(struct cpn_atomic *a)
 {
-    int err = 0;
-    errno = 0;
-    if (fflush(a->f) != 0 || ferror(a->f))
-        err = errno ? errno : EIO; /* a failed fwrite leaves its errno (ENOSPC) */
-    if (fsync(fileno(a->f)) != 0 && !err && errno != EINVAL)
-        err = errno;
-    if (fclose(a->f) != 0 && !err)
-        err = errno;
+    int bad = fflush(a->f) != 0 || ferror(a->f);
+    if (!bad && fsync(a->fd) != 0 && errno != EINVAL && !a->err)
+        a->err = errno;
+    bad |= fclose(a->f) != 0;
     a->f = NULL;
+    int err = a->err ? a->err : bad ? EIO : 0; /* the first write error (ENOSPC), when one */
     int rc = CPN_OK;
     if (err) {
         rc = CPN_ERROR(CPN_EIO, "%s: cannot write: %s", a->path, strerror(err));
@@ -71,8 +99,10 @@ int cpn_atomic_commit(struct cpn_atomic *a)
                            strerror(errno));
     } else if (link(a->tmp, a->path) != 0) {
         rc = errno == EEXIST
-                 ? CPN_ERROR(CPN_EOUTPUT, "%s: appeared during the run (use --force to overwrite "
-                                          "it)", a->path)
+                 ? CPN_ERROR(CPN_EOUTPUT,
+                             "%s: appeared during the run (use --force to overwrite "
+                             "it)",
+                             a->path)
                  : CPN_ERROR(CPN_EIO, "%s: cannot create: %s", a->path, strerror(errno));
     }
     unlink(a->tmp); /* after a rename it is gone already; after a link it is a second name */

@@ -14,10 +14,12 @@
 
 /** A file being written: its stream and names. */
 struct cpn_atomic {
-    FILE *f;     /**< the stream to write to */
-    char *tmp;   /**< the temporary name, PATH.tmp.XXXXXX (malloc) */
-    char *path;  /**< the final name (malloc) */
-    int force;   /**< nonzero: the final name may be replaced */
+    FILE *f;    /**< the stream to write to */
+    char *tmp;  /**< the temporary name, PATH.tmp.XXXXXX (malloc) */
+    char *path; /**< the final name (malloc) */
+    int force;  /**< nonzero: the final name may be replaced */
+    int fd;     /**< the temporary file's descriptor (private) */
+    int err;    /**< the first write error's errno, 0 when none (private) */
 };
 
 /**

@@ -316,12 +316,18 @@ int cpn_result_verify(const char *path)
     }
     static const struct {
         const char *set, *rows;
-    } tables[] = {{"/jobs", "rows_jobs"},         {"/flows", "rows_flows"},
-                  {"/requests", "rows_requests"}, {"/events", "rows_events"},
-                  {"/compute", "rows_compute"},   {"/nodes", NULL},
-                  {"/links", NULL},               {"/centers", NULL},
-                  {"/pools", NULL},               {"/summary", NULL},
-                  {"/series/time", NULL},         {"/series/link_util", NULL},
+    } tables[] = {{"/jobs", "rows_jobs"},
+                  {"/flows", "rows_flows"},
+                  {"/requests", "rows_requests"},
+                  {"/events", "rows_events"},
+                  {"/compute", "rows_compute"},
+                  {"/nodes", NULL},
+                  {"/links", NULL},
+                  {"/centers", NULL},
+                  {"/pools", NULL},
+                  {"/summary", NULL},
+                  {"/series/time", NULL},
+                  {"/series/link_util", NULL},
                   {"/series/center_util", NULL}};
     for (size_t i = 0; rc == CPN_OK && i < sizeof tables / sizeof tables[0]; i++) {
         int exists = strchr(tables[i].set + 1, '/') && H5Lexists(f, "/series", H5P_DEFAULT) <= 0
@@ -331,8 +337,8 @@ int cpn_result_verify(const char *path)
         if (!exists) {
             uint64_t want;
             if (tables[i].rows && cpn_h5_attr_read_u64(f, tables[i].rows, &want) == 0)
-                rc = CPN_ERROR(CPN_EIO, "%s: %s is missing but %s = %llu", path,
-                               tables[i].set, tables[i].rows, (unsigned long long)want);
+                rc = CPN_ERROR(CPN_EIO, "%s: %s is missing but %s = %llu", path, tables[i].set,
+                               tables[i].rows, (unsigned long long)want);
             continue; /* a table the run's trace level does not write */
         }
         hsize_t rows = 0;
@@ -351,8 +357,7 @@ int cpn_result_verify(const char *path)
                                path, tables[i].rows, tables[i].set);
             else if (want != rows)
                 rc = CPN_ERROR(CPN_EIO, "%s: %s has %llu rows, its count says %llu", path,
-                               tables[i].set, (unsigned long long)rows,
-                               (unsigned long long)want);
+                               tables[i].set, (unsigned long long)rows, (unsigned long long)want);
         }
     }
     H5Eclear2(H5E_DEFAULT);

@@ -133,7 +133,7 @@ struct wjob {
 struct cpn_trace {
     char *path, *partial, *lock; /* PATH, PATH.partial, PATH.lock */
     int lock_fd;                 /* holds an exclusive flock on PATH.lock, or -1 */
-    const char *where; /* path or partial: where the file is now */
+    const char *where;           /* path or partial: where the file is now */
     enum cpn_trace_level level;
     int force, deflate;
     size_t chunk, n_kinds;

@@ -265,7 +265,7 @@ int cpn_experiment_load(const char *file, struct cpn_diag *diag, struct cpn_expe
     if (err) {
         if (err == ENOMEM)
             return CPN_ERROR(CPN_ENOMEM, NULL);
-        cpn_diag_error(diag, file, 0, "cannot read: %s", strerror(err));
+        cpn_diag_error(diag, file, 0, "cannot read: %s", cpn_ld_strerror(err));
         return CPN_ENOINPUT;
     }
     unsigned errors0 = diag->errors;

@@ -2,6 +2,7 @@
 #include "scenarios/graphml.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,6 +454,13 @@ int cpn_graphml_import(struct cpn_topo *t, const char *path, const struct cpn_gr
     xmlDocPtr doc = NULL;
     int rc = CPN_OK;
 
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        cpn_diag_error(diag, path, 0,
+                       "cannot open GraphML file: not a regular file (a folder, a device or a "
+                       "FIFO: give a file)");
+        return CPN_ERROR(CPN_ENOINPUT, "GraphML file \"%s\" is not a regular file", path);
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         int e = errno;

@@ -2,6 +2,9 @@
 #include "scenarios/load.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -264,15 +267,43 @@ int cpn_ld_check_id(struct cpn_ld *L, xmlNode *elem, const char *id)
 /* ------------------------------------------------------------------------------------------ */
 /* Files                                                                                       */
 
-/* Read a whole file; returns 0 or an errno value. */
+const char *cpn_ld_strerror(int err)
+{
+    if (err == CPN_LD_ENOTREG)
+        return "not a regular file (a folder, a device or a FIFO: give a file)";
+    if (err == EFBIG)
+        return "larger than the " CPN_LD_MAX_FILE_TEXT " a scenario input may have";
+    return strerror(err);
+}
+
+/* Read a whole file; returns 0, an errno value or CPN_LD_ENOTREG (cpn_ld_strerror()). */
 int cpn_ld_read(const char *path, char **text, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return errno ? errno : EIO;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return CPN_LD_ENOTREG;
+    }
+    if ((unsigned long long)st.st_size > CPN_LD_MAX_FILE) {
+        close(fd);
+        return EFBIG;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return errno ? errno : EIO;
+    }
     CPN_ARRAY(char) buf = {0};
     int err = 0;
     for (;;) {
+        if (buf.len > CPN_LD_MAX_FILE) { /* it grew while being read */
+            err = EFBIG;
+            break;
+        }
         if (cpn_array_reserve(&buf, buf.len + 65536 + 1) != CPN_OK) {
             err = ENOMEM;
             break;
@@ -494,7 +525,7 @@ static int ld_include(struct cpn_ld *L, struct cpn_ld_file *parent, xmlNode *inc
     if (err) {
         if (err == ENOMEM)
             return CPN_ENOMEM;
-        cpn_ld_error(L, inc, "cannot read \"%s\": %s", path, strerror(err));
+        cpn_ld_error(L, inc, "cannot read \"%s\": %s", path, cpn_ld_strerror(err));
         return CPN_OK;
     }
     real = realpath(path, NULL);
@@ -786,8 +817,8 @@ int cpn_scen_load(const char *file, const struct cpn_scen_options *opt, struct c
     if (err == ENOMEM)
         return CPN_ERROR(CPN_ENOMEM, "out of memory reading %s", file);
     if (err) {
-        cpn_diag_error(diag, file, 0, "cannot read: %s", strerror(err));
-        return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", file, strerror(err));
+        cpn_diag_error(diag, file, 0, "cannot read: %s", cpn_ld_strerror(err));
+        return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", file, cpn_ld_strerror(err));
     }
     return ld_run(file, text, len, 0, opt, diag, out);
 }

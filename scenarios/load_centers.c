@@ -76,7 +76,15 @@ static int ld_pool(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_pool *p)
         return 0;
     if (cpn_ld_count(L, elem, "units", 1, UINT32_MAX, &p->spec.units) < 0)
         ok = 0;
-    if (cpn_ld_quantity(L, elem, "per-unit", CPN_Q_FLOPS, &p->spec.flops) < 0)
+    int r_speed = cpn_ld_quantity(L, elem, "per-unit", CPN_Q_FLOPS, &p->spec.flops);
+    if (r_speed == 1 && !(p->spec.flops > 0)) {
+        cpn_ld_error(L, elem,
+                     "per-unit \"%s\" is not positive (a unit needs a speed: jobs given by their "
+                     "work would never end; use e.g. \"989TFLOPS\")",
+                     cpn_ld_attr(elem, "per-unit"));
+        ok = 0;
+    }
+    if (r_speed < 0)
         ok = 0;
     if (cpn_ld_quantity(L, elem, "memory", CPN_Q_SIZE, &p->spec.memory) < 0)
         ok = 0;

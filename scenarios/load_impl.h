@@ -158,6 +158,17 @@ const char *cpn_ld_strdup(struct cpn_ld *L, const char *text, size_t len);
 /** Read a whole file into a malloc'ed NUL-terminated buffer; returns 0 or an errno value. */
 int cpn_ld_read(const char *path, char **text, size_t *len);
 
+/** cpn_ld_read()'s status for a path that is not a regular file (a folder, device, FIFO). */
+#define CPN_LD_ENOTREG (-2)
+
+/** Largest file the loader reads whole (a scenario, an include, a flows CSV, an experiment)
+ *  [B]: 1 GiB, the size of about 2.5e7 flows of a flows file. */
+#define CPN_LD_MAX_FILE      (1ull << 30)
+#define CPN_LD_MAX_FILE_TEXT "1 GiB"
+
+/** The text of a cpn_ld_read() status (strerror(), or the two of its own). */
+const char *cpn_ld_strerror(int err);
+
 /**
  * Parse an XML buffer safely: no network, no DTD loading, no entity substitution; a DOCTYPE is
  * refused before anything in it is read, and so is any entity reference.  Errors go to @p diag

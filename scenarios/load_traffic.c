@@ -156,7 +156,8 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
     if (err) {
         if (err == ENOMEM)
             return CPN_ENOMEM;
-        cpn_ld_error(L, elem, "file \"%s\": cannot read \"%s\": %s", name, file, strerror(err));
+        cpn_ld_error(L, elem, "file \"%s\": cannot read \"%s\": %s", name, file,
+                     cpn_ld_strerror(err));
         return CPN_OK;
     }
     int rc = cpn_array_push(&L->s->files, file);

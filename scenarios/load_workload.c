@@ -549,6 +549,13 @@ static int ld_arrivals(struct cpn_ld *L, xmlNode *elem, struct cpn_arrivals *a)
     const char *d = cpn_ld_attr(elem, "diurnal");
     char why[256];
     int ok = has_rate >= 0;
+    if (has_rate == 1 && !(rate > 0)) {
+        cpn_ld_error(L, elem,
+                     "rate \"%s\" is not positive (a source of rate 0 makes no job: remove it, "
+                     "or give e.g. \"10/h\")",
+                     cpn_ld_attr(elem, "rate"));
+        ok = 0;
+    }
     if (d && cpn_units_parse_ratio(d, &amplitude, why, sizeof why) != CPN_OK) {
         cpn_ld_error(L, elem, "diurnal %s", why);
         ok = 0;
@@ -725,6 +732,14 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
     }
     if (ok && spec->walltime && spec->walltime_factor) {
         cpn_ld_error(L, elem, "walltime and walltime-factor are both given (give one)");
+        ok = 0;
+    }
+    double wlo, whi;
+    if (ok && spec->walltime && ld_dist_bounds(spec->walltime, &wlo, &whi) && !(whi > 0)) {
+        cpn_ld_error(L, elem,
+                     "walltime \"%s\" is never positive (a walltime of 0 would kill every job "
+                     "at once; leave walltime out for the exact run time)",
+                     cpn_ld_attr(elem, "walltime"));
         ok = 0;
     }
     if (ok)
@@ -1036,9 +1051,15 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
                 L->oom = 1;
             if (!cpn_ld_attr(elem, "kind") && cpn_job_kind_parse(tr->kind, &t.spec.base.kind))
                 cpn_ld_error_model(L, elem);
-            if (!tr->njobs && t.spec.base.kind != CPN_JOB_INFERENCE)
+            if (!tr->njobs && !tr->nrequests)
                 cpn_ld_error(L, elem,
-                             "a request trace (format %s) replays one inference service "
+                             "file \"%s\" holds no job and no request (an empty %s log, or one "
+                             "whose every row was skipped; check the file, its window-start and "
+                             "window-end, and completed-only)",
+                             cpn_ld_attr(elem, "file"), cpn_wlog_format_name(format));
+            else if (!tr->njobs && t.spec.base.kind != CPN_JOB_INFERENCE)
+                cpn_ld_error(L, elem,
+                             "a request log (format %s) replays one inference service "
                              "(use kind=\"inference\")",
                              cpn_wlog_format_name(format));
             else if (!tr->njobs && !(t.spec.base.duration > 0))

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <locale.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -485,6 +486,10 @@ int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, do
     double v = p.value * factor;
     if (!isfinite(v))
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is out of range", tl, p.text);
+    if (v != 0 && fabs(v) < DBL_MIN) /* a subnormal: it would lose its digits in arithmetic */
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                             "\"%.*s\" is too small (%g %s, below %g: give 0 or a larger value)",
+                             tl, p.text, v, qi->si, DBL_MIN);
     *out = v == 0 ? 0.0 : v;
     if (is_price && currency)
         memcpy(currency, cur, sizeof cur);
@@ -510,6 +515,10 @@ int cpn_units_parse_number(const char *text, unsigned flags, double *out, char *
                              "\"%.*s\" is not a plain number (no unit expected here)", tl, p.text);
     if (p.value < 0 && !(flags & CPN_UNITS_ALLOW_NEGATIVE))
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is negative", tl, p.text);
+    if (p.value != 0 && fabs(p.value) < DBL_MIN)
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                             "\"%.*s\" is too small (below %g: give 0 or a larger value)", tl,
+                             p.text, DBL_MIN);
     *out = p.value == 0 ? 0.0 : p.value;
     return ok(why, whylen);
 }

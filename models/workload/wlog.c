@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -361,6 +362,14 @@ int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cp
     r->diag = diag;
     r->opt = opt;
     r->t = t;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        cpn_diag_error(diag, path, 0,
+                       "cannot open: not a regular file (a folder, a device or a FIFO: give a "
+                       "file)");
+        rc = CPN_ERROR(CPN_ENOINPUT, "workload log %s is not a regular file", path);
+        goto fail;
+    }
     errno = 0;
     r->gz = gzopen(path, "rb");
     if (!r->gz) {

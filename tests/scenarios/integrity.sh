@@ -1,0 +1,152 @@
+#!/bin/sh
+# No result lost or faked (docs/output-format.md, "Safety and reproducibility"): two runs racing
+# for one output, a batch rerun after kill -9 of the batch process alone, a failed validation,
+# a full disk for --summary-out, includes of a device and of a FIFO, and command-line values.
+# Exit 0 pass, 1 fail.
+set -u
+bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
+src=${CPN_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d)
+mnt=""
+cleanup() {
+    [ -n "$mnt" ] && umount "$mnt" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+national=$src/scenarios/national.xml
+
+# wait_for FILE: until FILE exists (at most 20 s).
+wait_for() {
+    i=0
+    while [ ! -e "$1" ] && [ $i -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -e "$1" ]
+}
+
+# 1. Two runs on one output: the second fails at once, with and without --force, and the
+#    first one's result is complete and verifies.
+"$bin" --quiet run "$national" --until 10d -o "$tmp/race.h5" >/dev/null 2>&1 &
+first=$!
+if wait_for "$tmp/race.h5.lock"; then
+    "$bin" --quiet run "$national" --until 1h -o "$tmp/race.h5" --force >/dev/null 2>"$tmp/err1"
+    c1=$?
+    "$bin" --quiet run "$national" --until 1h -o "$tmp/race.h5" >/dev/null 2>"$tmp/err2"
+    c2=$?
+    wait $first
+    c0=$?
+    if [ $c0 -eq 0 ] && [ $c1 -eq 73 ] && [ $c2 -eq 73 ] &&
+            grep -q "another cpnsim run is writing it now" "$tmp/err1" &&
+            "$bin" info "$tmp/race.h5" | grep -q ", complete, verified$" &&
+            [ ! -e "$tmp/race.h5.lock" ] && [ ! -e "$tmp/race.h5.partial" ]; then
+        ok "a second run on a live output fails (exit 73, with and without --force); the first result verifies"
+    else
+        bad "race: first exit $c0, second $c1, third $c2"; cat "$tmp/err1" "$tmp/err2"
+    fi
+else
+    kill $first 2>/dev/null
+    bad "race: the first run never took its lock"
+fi
+
+# 2. kill -9 of the batch process alone while its runs go on, then a rerun at once (its runs
+#    of the live outputs fail cleanly), then one after the orphans end: every result verifies.
+cat >"$tmp/exp.xml" <<EOF
+<experiment version="1">
+  <scenario file="$national"/>
+  <policy name="nearest"/>
+  <policy name="balanced"/>
+  <set target="simulation@until" value="4d"/>
+  <seeds first="1" count="1"/>
+  <report by="policy" metrics="job.all.count"/>
+</experiment>
+EOF
+(cd "$tmp" && exec "$bin" --quiet batch exp.xml -j 2 -o out >/dev/null 2>&1) &
+batch=$!
+if wait_for "$tmp/out/national__nearest__s1.h5.lock" && wait_for "$tmp/out/national__balanced__s1.h5.lock"; then
+    kill -9 $batch 2>/dev/null
+    wait $batch 2>/dev/null
+    (cd "$tmp" && "$bin" --quiet batch exp.xml -j 2 -o out >"$tmp/b2.out" 2>"$tmp/b2.err")
+    c2=$?
+    # the orphans end by themselves
+    i=0
+    while ls "$tmp"/out/*.lock >/dev/null 2>&1 && [ $i -lt 300 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    (cd "$tmp" && "$bin" --quiet batch exp.xml -j 2 -o out >"$tmp/b3.out" 2>"$tmp/b3.err")
+    c3=$?
+    n_ok=$(for f in "$tmp"/out/*.h5; do "$bin" info "$f"; done 2>/dev/null | grep -c ", complete, verified$")
+    if [ $c2 -ne 0 ] && grep -q "another cpnsim run is writing it now" "$tmp"/out/*.log &&
+            [ $c3 -eq 0 ] && [ "$n_ok" -eq 2 ] && grep -q "| nearest |" "$tmp/b3.out"; then
+        ok "a batch rerun after kill -9 of the batch alone: live runs are left alone; the next rerun reports 2 verified results"
+    else
+        bad "batch after kill -9: rerun exit $c2, next $c3, $n_ok verified"
+        cat "$tmp/b2.err" "$tmp/b3.err" "$tmp/b3.out"
+    fi
+else
+    kill -9 $batch 2>/dev/null
+    bad "batch after kill -9: the runs never started"
+fi
+
+# 3. A failed validation leaves no file at all.
+printf '<cpnsim version="1"><simulation until="-1h"/></cpnsim>\n' >"$tmp/bad.xml"
+"$bin" --quiet run "$tmp/bad.xml" -o "$tmp/bad.h5" --summary-out "$tmp/bad.tsv" >/dev/null 2>&1
+c=$?
+if [ $c -eq 65 ] && [ -z "$(ls "$tmp" | grep '^bad\.\(h5\|tsv\)')" ]; then
+    ok "a failed validation leaves no output file (exit 65)"
+else
+    bad "failed validation: exit $c, files: $(ls "$tmp" | grep '^bad\.')"
+fi
+
+# 4. A full disk for --summary-out leaves no file (and an old one untouched with --force).
+mkdir -p "$tmp/full"
+if mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null; then
+    mnt=$tmp/full
+    dd if=/dev/zero of="$tmp/full/fill" bs=1k count=64 2>/dev/null
+    "$bin" --quiet run "$national" --until 1h --summary-out "$tmp/full/s.tsv" >/dev/null 2>"$tmp/err"
+    c=$?
+    if [ $c -eq 74 ] && [ ! -e "$tmp/full/s.tsv" ] && [ "$(ls "$tmp/full")" = "fill" ] &&
+            grep -q "No space left on device" "$tmp/err" && [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+        ok "a full disk for --summary-out: exit 74, one line with the reason, no file"
+    else
+        bad "full disk: exit $c, files $(ls "$tmp/full" | tr '\n' ' ')"; cat "$tmp/err"
+    fi
+else
+    echo "SKIP: full disk: cannot mount a tmpfs here (needs root)"
+fi
+
+# 5. Includes of a device and of a FIFO fail at once.
+mkfifo "$tmp/fifo.xml"
+printf '<cpnsim version="1"><simulation until="1h"/><include href="fifo.xml"/><include href="../../../../../../../../../../dev/zero"/></cpnsim>\n' >"$tmp/inc.xml"
+timeout 20 "$bin" validate "$tmp/inc.xml" >/dev/null 2>"$tmp/err"
+c=$?
+if [ $c -eq 65 ] && [ "$(grep -c 'not a regular file' "$tmp/err")" -eq 2 ]; then
+    ok "includes of a FIFO and of /dev/zero fail at once (not a regular file)"
+else
+    bad "includes of a FIFO and /dev/zero: exit $c"; cat "$tmp/err"
+fi
+
+# 6. Command-line values are command-line errors (exit 64), with a valid example.
+check_cli() { # EXPECTED-TEXT ARGS...
+    want=$1
+    shift
+    "$bin" run "$src/scenarios/tiny.xml" "$@" >/dev/null 2>"$tmp/err"
+    c=$?
+    if [ $c -eq 64 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$want" "$tmp/err"; then
+        ok "cpnsim run $*: exit 64, one line: $want"
+    else
+        bad "cpnsim run $*: exit $c"; cat "$tmp/err"
+    fi
+}
+check_cli '--until "0" is not a positive time with a unit (e.g. --until 1d' --until 0
+check_cli '--until "-1" is not a positive time' --until -1
+check_cli '--seed "abc" is not a whole number' --seed abc
+check_cli '--policy "nope" is not a policy' --policy nope
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
