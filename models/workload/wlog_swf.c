@@ -185,7 +185,8 @@ int cpn_wlog_swf_line(struct cpn_wlog_reader *r, int *rc)
             tok[4], tok[7]);
     double kb = mem_req > 0 ? mem_req : mem_used;
     j.memory = kb > 0 ? kb * 1024.0 * j.units : NAN;
-    switch ((int)v[10]) {
+    /* A status outside the codes (any double can be written there) is "other", never cast. */
+    switch (v[10] >= -1 && v[10] <= 5 && v[10] == floor(v[10]) ? (int)v[10] : 99) {
     case -1:
         j.status = CPN_WLOG_UNKNOWN;
         break;
