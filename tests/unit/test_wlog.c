@@ -657,13 +657,13 @@ static void test_real_azure(void)
 static void test_an_swf_status_out_of_range_is_other_not_undefined(void)
 {
     /* Found by fuzzing (tests/fuzz/run.sh wlog_swf): a status field of -5.6e12 was cast to int,
-     * undefined behaviour.  Any value outside the codes is "other"; -1, 0, 1, 5 keep their
-     * meaning. */
+     * undefined behaviour.  Any whole number outside the codes is "other"; -1, 0, 1, 5 keep
+     * their meaning (3, checkpointing, is "other" too). */
     write_file(fixture("status.swf", 0),
                "1 0 10 100 4 -1 -1 4 200 -1 -5555555555555 1 1 -1 1 -1 -1 -1\n"
-               "2 5 10 100 4 -1 -1 4 200 -1 1e300 1 1 -1 1 -1 -1 -1\n"
+               "2 5 10 100 4 -1 -1 4 200 -1 99999999999 1 1 -1 1 -1 -1 -1\n"
                "3 9 10 100 4 -1 -1 4 200 -1 5 1 1 -1 1 -1 -1 -1\n"
-               "4 9 10 100 4 -1 -1 4 200 -1 0.5 1 1 -1 1 -1 -1 -1\n");
+               "4 9 10 100 4 -1 -1 4 200 -1 3 1 1 -1 1 -1 -1 -1\n");
     struct cpn_wlog *t = read_expect(fixture("status.swf", 0), CPN_WLOG_SWF, NULL, CPN_OK, NULL);
     CU_ASSERT_FATAL(t != NULL && t->njobs == 4);
     CU_ASSERT_EQUAL(t->jobs[0].status, CPN_WLOG_OTHER);
