@@ -723,12 +723,114 @@ static void test_loaded_specs_are_accepted_by_the_jobs_layer(void)
     cpn_scen_free(s);
 }
 
+/* The elements and attributes of the coupled models, read into the scenario by hand. */
+static const char coupled_xml[] =
+    "<cpnsim version=\"1\">\n"
+    "  <simulation until=\"1d\" transport=\"rdma-dc\" fibre-delay=\"5us/km\"/>\n"
+    "  <transport id=\"rdma-dc\" kind=\"rdma\" cc=\"dcqcn\" nic-rate=\"200Gbps\"/>\n"
+    "  <transport id=\"tcp-3m\" kind=\"tcp\" window=\"3MiB\" eta=\"0.8\"/>\n"
+    "  <topology>\n"
+    "    <node id=\"a\" delay=\"1ms\"/><node id=\"b\"/><node id=\"c\"/>\n"
+    "    <link id=\"ab\" a=\"a\" b=\"b\" capacity=\"100Gbps\" length=\"100km\"\n"
+    "          flow-control=\"credit\" buffer=\"64MB\"/>\n"
+    "    <link id=\"bc\" a=\"b\" b=\"c\" capacity=\"100Gbps\" length=\"100km\"\n"
+    "          flow-control=\"credit\" buffer=\"64MB\"/>\n"
+    "    <link id=\"ac\" a=\"a\" b=\"c\" capacity=\"100Gbps\" length=\"300km\"\n"
+    "          flow-control=\"credit\" buffer=\"64MB\"/>\n"
+    "    <path id=\"p1\" via=\"a b c\"/><path id=\"p2\" via=\"a c\"/>\n"
+    "    <pathset id=\"srv6\" paths=\"p1:3 p2\"/>\n"
+    "  </topology>\n"
+    "  <centers>\n"
+    "    <storage id=\"lake\" node=\"a\" read=\"40Gbps\" capacity=\"1PB\"/>\n"
+    "    <center id=\"x\" node=\"b\" storage-write=\"10Gbps\">\n"
+    "      <pool units=\"8\" per-unit=\"1TFLOPS\"/></center>\n"
+    "    <center id=\"y\" node=\"c\"><pool units=\"8\" per-unit=\"1TFLOPS\"/></center>\n"
+    "  </centers>\n"
+    "  <workload>\n"
+    "    <generator id=\"s\" kind=\"training\" rate=\"1/h\" origin=\"a\" units=\"4\"\n"
+    "               duration=\"1h\" bytes-in=\"1TB\" dataset=\"lake\" access=\"stream\"\n"
+    "               prefetch=\"10GB\" transport=\"tcp-3m\"/>\n"
+    "    <generator id=\"t\" kind=\"training\" rate=\"1/h\" origin=\"a\" iterations=\"10\"\n"
+    "               iteration-flop=\"1PFLOP\" mfu=\"45%\" parallelism=\"pp\"\n"
+    "               activation-bytes=\"1GB\" overlap=\"0.5\" sync-every=\"4\"\n"
+    "               intra-bandwidth=\"200Gbps\">\n"
+    "      <placement center=\"x\" units=\"6\"/><placement center=\"y\" units=\"2\"/>\n"
+    "    </generator>\n"
+    "  </workload>\n"
+    "  <traffic>\n"
+    "    <flow id=\"f\" src=\"a\" dst=\"c\" size=\"1GB\" paths=\"srv6\" "
+    "transport=\"rdma-lossless\"/>\n"
+    "    <flow id=\"g\" src=\"a\" dst=\"c\" size=\"1GB\" paths=\"3\"/>\n"
+    "  </traffic>\n"
+    "  <headline id=\"u\" flow=\"f g\" per=\"10Gbps\"/>\n"
+    "  <headline id=\"e\" metric=\"compute.training.efficiency.mean\" scale=\"100\"/>\n"
+    "</cpnsim>\n";
+
+static void test_transports_storage_pathsets_splits_and_headlines_are_read(void)
+{
+    struct cpn_test_sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_text(coupled_xml, NULL, &k, &s), CPN_OK);
+    CU_ASSERT_STRING_EQUAL(k.text ? k.text : "", "");
+    /* Profiles after the four built-ins; dcqcn's eta 0.9; the simulation's default. */
+    CU_ASSERT_EQUAL_FATAL(s->transports.len, 6);
+    const struct cpn_scen_transport *dc = &s->transports.items[4], *tcp = &s->transports.items[5];
+    CU_ASSERT_STRING_EQUAL(dc->id, "rdma-dc");
+    CU_ASSERT_EQUAL(dc->profile.kind, CPN_TRANSPORT_RDMA_LOSSLESS);
+    CPN_ASSERT_REL(dc->profile.eta, 0.9, 0);
+    CPN_ASSERT_REL(dc->profile.nic_rate, 25e9, 1e-12);
+    CU_ASSERT_EQUAL(s->transport, 4);
+    CPN_ASSERT_REL(tcp->profile.window, 3.0 * 1048576, 0);
+    CPN_ASSERT_REL(tcp->profile.eta, 0.8, 0);
+    /* Fibre at 5 us/km; node a's 1 ms delay: half on each of its links. */
+    CPN_ASSERT_REL(cpn_topo_link(s->topo, link_of(s, "bc"))->latency, 100 * 5e-6, 1e-12);
+    CPN_ASSERT_REL(cpn_topo_link(s->topo, link_of(s, "ab"))->latency, 100 * 5e-6 + 0.5e-3, 1e-12);
+    /* The path set, its shares; the flows' splits and profiles. */
+    CU_ASSERT_EQUAL_FATAL(s->pathsets.len, 1);
+    CU_ASSERT_EQUAL(s->pathsets.items[0].n, 2);
+    CPN_ASSERT_REL(s->pathsets.items[0].shares[0], 3, 0);
+    CPN_ASSERT_REL(s->pathsets.items[0].shares[1], 1, 0);
+    const struct cpn_scen_flow *f = flow_of(s, "f"), *g = flow_of(s, "g");
+    CU_ASSERT(f->pathset == 0 && f->k_paths == 0 && f->transport == CPN_TRANSPORT_RDMA_LOSSLESS);
+    CU_ASSERT(g->pathset == CPN_NONE && g->k_paths == 3 && g->transport == 0);
+    /* Sites: the center's own (storage-write) first, then <storage>. */
+    CU_ASSERT_EQUAL_FATAL(s->sites.len, 2);
+    CU_ASSERT_STRING_EQUAL(s->sites.items[0].id, "x");
+    CU_ASSERT_EQUAL(s->sites.items[0].center, 0);
+    CPN_ASSERT_REL(s->sites.items[0].write, 1.25e9, 1e-12);
+    CU_ASSERT_STRING_EQUAL(s->sites.items[1].id, "lake");
+    CPN_ASSERT_REL(s->sites.items[1].read, 5e9, 1e-12);
+    /* The streamed generator and the split, iterated one. */
+    const struct cpn_job_spec *sb = &s->generators.items[0].spec.base;
+    CU_ASSERT(sb->access == CPN_ACCESS_STREAM && sb->dataset_site == 1 && sb->transport == 5);
+    CPN_ASSERT_REL(sb->prefetch, 10e9, 0);
+    const struct cpn_job_spec *tb = &s->generators.items[1].spec.base;
+    CU_ASSERT_EQUAL_FATAL(tb->n_split, 2);
+    CU_ASSERT(tb->split_centers[0] == 0 && tb->split_centers[1] == 1);
+    CU_ASSERT(tb->split_units[0] == 6 && tb->split_units[1] == 2 && tb->units == 8);
+    CU_ASSERT(tb->training.iterations == 10 && tb->training.parallelism == CPN_PARALLEL_PP &&
+              tb->training.sync_every == 4);
+    CPN_ASSERT_REL(tb->training.mfu, 0.45, 1e-12);
+    CPN_ASSERT_REL(tb->training.iteration_flop, 1e15, 0);
+    CPN_ASSERT_REL(tb->training.intra_bandwidth, 25e9, 1e-12);
+    /* Headlines: flows resolved to their indices; a scaled metric. */
+    CU_ASSERT_EQUAL_FATAL(s->headlines.len, 2);
+    CU_ASSERT(s->headlines.items[0].n_flows == 2 && s->headlines.items[0].flows[1] == 1);
+    CPN_ASSERT_REL(s->headlines.items[0].per, 1.25e9, 1e-12);
+    CU_ASSERT_STRING_EQUAL(s->headlines.items[1].metric, "compute.training.efficiency.mean");
+    CPN_ASSERT_REL(s->headlines.items[1].scale, 100, 0);
+    cpn_scen_free(s);
+    free(k.text);
+}
+
 int cpn_test_register_load(void)
 {
     CU_pSuite s = CU_add_suite("load", NULL, NULL);
     if (!s)
         return CU_get_error();
-    if (!CU_add_test(s, "tiny.xml builds 5 nodes, 5 links, 1 path, 4 flows",
+    if (!CU_add_test(s, "transports, storage, path sets, splits and headlines are read",
+                     test_transports_storage_pathsets_splits_and_headlines_are_read) ||
+        !CU_add_test(s, "tiny.xml builds 5 nodes, 5 links, 1 path, 4 flows",
                      test_tiny_builds_five_nodes_five_links_one_path_four_flows) ||
         !CU_add_test(s, "tiny.xml link attributes are converted to SI (derived latency by hand)",
                      test_tiny_link_attributes_are_converted_to_si) ||
