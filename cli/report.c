@@ -85,9 +85,11 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
         rc = cpn_atomic_commit(&file);
     else if (file.f)
         cpn_atomic_abort(&file);
+    cpn_report_free(r);
+    if (rc == CPN_ERANGE) /* an unknown --by key: a command-line error */
+        return cpn_cli_usage_error("report", "%s", cpn_error_message());
     if (rc != CPN_OK)
         fprintf(stderr, "cpnsim: report: %s\n", cpn_error_message());
-    cpn_report_free(r);
     return cpn_exit_code(rc);
 }
 

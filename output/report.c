@@ -683,6 +683,61 @@ static int check_mix(struct cpn_report *r, const size_t *idx, size_t lo, size_t 
     return CPN_OK;
 }
 
+/* Whether some run has parameter or override @p key. */
+static int key_known(const struct cpn_report *r, const char *key)
+{
+    static const char *const builtin[] = {"scenario", "policy", "awareness", "seed", "version"};
+    for (size_t i = 0; i < sizeof builtin / sizeof *builtin; i++)
+        if (strcmp(key, builtin[i]) == 0)
+            return 1;
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < r->runs.len; i++) {
+        const struct run *x = &r->runs.items[i];
+        for (size_t k = 0; k < x->n_params; k++)
+            if (strncmp(x->params[k], key, kl) == 0 && x->params[k][kl] == '=')
+                return 1;
+    }
+    return 0;
+}
+
+/* Refuse a --by key that no run knows (a typo would fold every run into one row).  The
+ * message lists what is accepted: the built-in keys and the runs' parameter names. */
+static int check_keys(const struct cpn_report *r)
+{
+    for (size_t k = 0; k < r->by.len; k++) {
+        const char *key = r->by.items[k];
+        if (key_known(r, key))
+            continue;
+        char names[512] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < r->runs.len; i++) {
+            const struct run *x = &r->runs.items[i];
+            for (size_t j = 0; j < x->n_params; j++) {
+                int nl = (int)strcspn(x->params[j], "=");
+                char item[160];
+                int w = snprintf(item, sizeof item, ", %.*s", nl, x->params[j]);
+                if (w <= 0 || (size_t)w >= sizeof item || used + (size_t)w >= sizeof names)
+                    continue;
+                const char *at = names;
+                while ((at = strstr(at, item)) && at[w] != ',' && at[w] != '\0')
+                    at += w; /* a longer name with this prefix: look further */
+                if (at)
+                    continue; /* listed already */
+                memcpy(names + used, item, (size_t)w + 1);
+                used += (size_t)w;
+            }
+        }
+        return CPN_ERROR(CPN_ERANGE,
+                         "--by key \"%s\" is not known (use scenario, policy, "
+                         "awareness, seed, version%s)",
+                         key,
+                         *names ? names
+                                : ", or a policy parameter or --set target of "
+                                  "the runs: these runs have none");
+    }
+    return CPN_OK;
+}
+
 int cpn_report_write(struct cpn_report *r, FILE *out)
 {
     if (!r || !out)
@@ -690,6 +745,9 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
     size_t nr = r->runs.len, nk = r->by.len;
     if (nr == 0)
         return CPN_ERROR(CPN_ESTATE, "report: no complete run to report");
+    int krc = check_keys(r);
+    if (krc != CPN_OK)
+        return krc;
     struct cols cols = {0};
     size_t *idx = malloc(nr * sizeof *idx);
     double *vals = malloc(nr * sizeof *vals);

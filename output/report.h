@@ -103,7 +103,10 @@ int cpn_result_verify(const char *path);
 
 /**
  * Group the runs and print the table on @p out.
- * @return CPN_OK; CPN_ESTATE when no run was added; CPN_ESCENARIO when a group mixes program
+ * @return CPN_OK; CPN_ESTATE when no run was added; CPN_ERANGE when a --by key is neither a
+ *         built-in key (scenario, policy, awareness, seed, version) nor a parameter or --set
+ *         target of at least one run (the message lists the accepted keys; nothing is
+ *         printed); CPN_ESCENARIO when a group mixes program
  *         versions or scenario hashes and mix is 0 (the message names two files that differ),
  *         or when no metric matches; CPN_ENOMEM; CPN_EIO when writing fails.
  *         O(R log R + R x M) for R runs and M metrics.

@@ -18,6 +18,7 @@ struct exp_impl {
     char **strings;
     size_t n_strings, cap_strings;
     int oom;
+    long report_line; /* line of <report>, 0 when none */
 };
 
 static const char *keep(struct exp_impl *x, char *s)
@@ -229,6 +230,7 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
         } else if (strcmp(name, "report") == 0) {
             check_attrs(diag, file, c, (const char *[]){"by", "metrics", "format", NULL}, NULL);
             e->report_by = attr(x, c, "by");
+            x->report_line = line;
             e->report_metrics = attr(x, c, "metrics");
             const char *fmt = attr(x, c, "format");
             if (fmt && strcmp(fmt, "md") && strcmp(fmt, "csv") && strcmp(fmt, "tex"))
@@ -253,6 +255,51 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
             e->seeds[e->n_seeds++] = 1;
         else
             x->oom = 1;
+    }
+}
+
+/* Whether policy @p ops has a parameter named @p key. */
+static int policy_has_param(const struct cpn_policy_ops *ops, const char *key)
+{
+    for (uint32_t k = 0; ops && k < ops->n_params; k++)
+        if (strcmp(ops->params[k].name, key) == 0)
+            return 1;
+    return 0;
+}
+
+/* Refuse a <report by> key that no run of the experiment will carry: a typo would fold every
+ * run into one row of the final table (cpn_report_write() refuses it too, but only after
+ * every run). */
+static void check_report_keys(struct exp_impl *x, struct cpn_diag *diag, const char *file)
+{
+    const struct cpn_experiment *e = &x->pub;
+    const char *p = e->report_by;
+    while (p && *p) {
+        size_t n = strcspn(p, ",");
+        char key[256];
+        snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), p);
+        p += n + (p[n] == ',');
+        /* The built-in keys of cpnsim report (output/report.c, key_value_raw; this layer may
+         * not include the output layer). */
+        static const char *const builtin[] = {"scenario", "policy", "awareness", "seed", "version"};
+        int known = !*key;
+        for (size_t i = 0; !known && i < sizeof builtin / sizeof *builtin; i++)
+            known = strcmp(key, builtin[i]) == 0;
+        for (size_t i = 0; !known && i < e->n_sweeps; i++)
+            known = strcmp(key, e->sweeps[i].target) == 0;
+        for (size_t i = 0; !known && i < e->n_sets; i++)
+            known = strcmp(key, e->sets[i].target) == 0;
+        for (size_t i = 0; !known && i < e->n_policies; i++)
+            known = policy_has_param(cpn_policy_find(NULL, e->policies[i]), key);
+        for (size_t i = 0; !known && e->n_policies == 0 && i < cpn_policy_registry_count(NULL);
+             i++) /* each scenario's own scheduler: any built-in policy */
+            known = policy_has_param(cpn_policy_registry_at(NULL, i, NULL), key);
+        if (!known)
+            cpn_diag_error(diag, file, x->report_line,
+                           "<report>: by key \"%s\" is not known (use scenario, policy, "
+                           "awareness, seed, version, a <sweep> or <set> target, or a "
+                           "parameter of a listed policy)",
+                           key);
     }
 }
 
@@ -297,8 +344,10 @@ int cpn_experiment_load(const char *file, struct cpn_diag *diag, struct cpn_expe
                            "<experiment> version \"%s\" is not "
                            "supported (this cpnsim reads version \"1\")",
                            version);
-        if (dir)
+        if (dir) {
             read_elements(x, diag, file, dir, root);
+            check_report_keys(x, diag, file);
+        }
     }
     xmlFreeDoc(doc);
     if (x->oom) {

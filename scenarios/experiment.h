@@ -76,7 +76,10 @@ struct cpn_exp_run {
 
 /**
  * Read an experiment file (libxml2, the scenario loader's safe parse: no network, no DTD, no
- * entities).  Every mistake is reported to @p diag at FILE:LINE.
+ * entities).  Every mistake is reported to @p diag at FILE:LINE, among them a `<report by>`
+ * key that is not built-in (scenario, policy, awareness, seed, version), not a `<sweep>` or
+ * `<set>` target and not a parameter of a listed policy (of any built-in one when none is
+ * listed): it would fold the runs into one row of the final table.
  * @param file path (borrowed).
  * @param out receives the experiment (caller frees with cpn_experiment_free()).
  * @return CPN_OK; CPN_ESCENARIO when the file has errors (reported); CPN_ENOINPUT when it cannot

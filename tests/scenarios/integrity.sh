@@ -1,7 +1,8 @@
 #!/bin/sh
 # No result lost or faked (docs/output-format.md, "Safety and reproducibility"): two runs racing
 # for one output, a batch rerun after kill -9 of the batch process alone, a failed validation,
-# a full disk for --summary-out, includes of a device and of a FIFO, and command-line values.
+# a full disk for --summary-out, includes of a device and of a FIFO, command-line values, and a
+# report grouped by a key no run has.
 # Exit 0 pass, 1 fail.
 set -u
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
@@ -147,6 +148,19 @@ check_cli '--until "0" is not a positive time with a unit (e.g. --until 1d' --un
 check_cli '--until "-1" is not a positive time' --until -1
 check_cli '--seed "abc" is not a whole number' --seed abc
 check_cli '--policy "nope" is not a policy' --policy nope
+
+# 7. A report --by a key no run has (a typo) is refused: it would fold every run into one row.
+"$bin" report "$tmp"/out/*.h5 --by polcy --metrics job.all.count >"$tmp/rep.out" 2>"$tmp/err"
+c=$?
+"$bin" report "$tmp"/out/*.h5 --by policy --metrics job.all.count >"$tmp/rep2.out" 2>/dev/null
+c2=$?
+if [ $c -eq 64 ] && [ ! -s "$tmp/rep.out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+        grep -q -- '--by key "polcy" is not known (use scenario, policy, awareness, seed, version, simulation@until' "$tmp/err" &&
+        [ $c2 -eq 0 ] && [ "$(grep -c '^| [a-z]* | 1 |' "$tmp/rep2.out")" -eq 2 ]; then
+    ok "report --by polcy: exit 64, one line naming the accepted keys; --by policy gives 2 rows"
+else
+    bad "report --by polcy: exit $c, --by policy: exit $c2"; cat "$tmp/err" "$tmp/rep.out" "$tmp/rep2.out"
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -155,6 +155,34 @@ static void test_grouping_by_a_policy_parameter_and_by_seed(void)
     cpn_report_free(r);
 }
 
+static void test_an_unknown_grouping_key_is_refused(void)
+{
+    /* "polcy" is no built-in key and no run has it as a parameter: refused, nothing printed,
+     * and the message lists the keys accepted for these runs (the built-ins and "alpha").
+     * "alpha" is accepted because the runs carry it. */
+    struct cpn_report *r = NULL;
+    struct cpn_report_options o = {.by = "policy,polcy", .format = CPN_REPORT_MD};
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    add(r, "nearest", 2, 12, 1, "0.1.0", "aa");
+    int rc;
+    char *out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_ERANGE);
+    CU_ASSERT_STRING_EQUAL(out, "");
+    CU_ASSERT_STRING_EQUAL(cpn_error_message(),
+                           "--by key \"polcy\" is not known (use scenario, policy, awareness, "
+                           "seed, version, alpha)");
+    free(out);
+    cpn_report_free(r);
+    o.by = "alpha,seed";
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    free(out);
+    cpn_report_free(r);
+}
+
 static void test_mixing_versions_or_scenarios_is_refused_unless_asked(void)
 {
     struct cpn_report *r = two_policies_three_seeds(CPN_REPORT_MD, NULL);
@@ -328,6 +356,8 @@ int cpn_test_register_report(void)
                      test_markdown_and_latex_show_mean_ci_units_and_partial_n) ||
         !CU_add_test(s, "runs group by a policy parameter",
                      test_grouping_by_a_policy_parameter_and_by_seed) ||
+        !CU_add_test(s, "an unknown --by key is refused with the accepted keys",
+                     test_an_unknown_grouping_key_is_refused) ||
         !CU_add_test(s, "mixing program versions or scenarios is refused unless --mix",
                      test_mixing_versions_or_scenarios_is_refused_unless_asked) ||
         !CU_add_test(s, "invalid reports are refused with the documented codes",
