@@ -249,10 +249,11 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
 
 /* Run the planned runs, at most o->jobs child processes at a time; SIGINT and SIGTERM are
  * passed on to the runs.  Returns -1 when every run was tried (failures counted in *failed,
- * the first failure's exit status in *first_failure), or the status of an interrupted batch. */
+ * the first failure's exit status in *first_failure and its run index in *first_run), or the
+ * status of an interrupted batch. */
 static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
                       const struct batch_options *o, const struct batch_plan *p, size_t *failed,
-                      int *first_failure)
+                      int *first_failure, size_t *first_run)
 {
     struct child *kids = calloc((size_t)o->jobs, sizeof *kids);
     if (!kids)
@@ -305,8 +306,10 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
             done_runs++;
             if (code != 0) {
                 ++*failed;
-                if (!*first_failure)
+                if (!*first_failure) {
                     *first_failure = code;
+                    *first_run = kids[k].run;
+                }
                 fprintf(stderr, "cpnsim: batch: run %s failed (exit %d); see %s/%s.log\n", r.name,
                         code, p->dir, r.name);
             }
@@ -328,6 +331,29 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
         return batch_interrupted == SIGTERM ? 128 + SIGTERM : 128 + SIGINT;
     }
     return -1;
+}
+
+/* Every run failed and no earlier result exists: there is no table to print.  Show what the
+ * first failed run said (its log, at most 20 lines) and return its exit status when it is a
+ * sysexits code (65 for a bad scenario or --set value), else EX_SOFTWARE. */
+static int batch_all_failed(const struct cpn_experiment *e, const struct batch_plan *p,
+                            int first_failure, size_t first_run)
+{
+    struct cpn_exp_run r;
+    cpn_experiment_run(e, first_run, &r);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.log", p->dir, r.name);
+    fprintf(stderr, "cpnsim: batch: all %zu runs failed; the first, %s (exit %d), said:\n",
+            p->n_todo, r.name, first_failure);
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    for (int n = 0; f && n < 20 && fgets(line, sizeof line, f); n++)
+        fprintf(stderr, "  %s%s", line, strchr(line, '\n') ? "" : "\n");
+    if (f)
+        fclose(f);
+    else
+        fprintf(stderr, "  (no log: %s: %s)\n", path, strerror(errno));
+    return first_failure >= EX__BASE && first_failure <= EX__MAX ? first_failure : EX_SOFTWARE;
 }
 
 /* Print the report table over every complete result of the experiment; returns the status. */
@@ -370,6 +396,7 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
     struct cpn_experiment *e = NULL;
     size_t failed = 0;
     int first_failure = 0;
+    size_t first_run = 0;
     int status = batch_parse(argc, argv, &o);
     if (status >= 0)
         goto done;
@@ -386,8 +413,12 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
     cpn_experiment_limit_seeds(e, (size_t)o.max_seeds);
     if ((status = batch_plan(e, &o, &plan)) >= 0)
         goto done;
-    if ((status = batch_pool(cli, e, &o, &plan, &failed, &first_failure)) >= 0)
+    if ((status = batch_pool(cli, e, &o, &plan, &failed, &first_failure, &first_run)) >= 0)
         goto done;
+    if (failed > 0 && failed == plan.n_todo && plan.skipped == 0 && first_failure) {
+        status = batch_all_failed(e, &plan, first_failure, first_run);
+        goto done;
+    }
     status = batch_report(e, &plan);
     if (failed && !status)
         status = first_failure ? first_failure : EX_SOFTWARE;

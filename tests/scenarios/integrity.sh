@@ -2,7 +2,7 @@
 # No result lost or faked (docs/output-format.md, "Safety and reproducibility"): two runs racing
 # for one output, a batch rerun after kill -9 of the batch process alone, a failed validation,
 # a full disk for --summary-out, includes of a device and of a FIFO, command-line values, and a
-# report grouped by a key no run has.
+# report grouped by a key no run has, and a batch whose every run fails.
 # Exit 0 pass, 1 fail.
 set -u
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
@@ -160,6 +160,24 @@ if [ $c -eq 64 ] && [ ! -s "$tmp/rep.out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] 
     ok "report --by polcy: exit 64, one line naming the accepted keys; --by policy gives 2 rows"
 else
     bad "report --by polcy: exit $c, --by policy: exit $c2"; cat "$tmp/err" "$tmp/rep.out" "$tmp/rep2.out"
+fi
+
+# 8. A batch whose every run fails (a bad --set value) exits 65 with the first run's error,
+#    not 70 with "no complete run to report".
+cat >"$tmp/exp2.xml" <<EOF
+<experiment version="1">
+  <scenario file="$src/scenarios/tiny.xml"/>
+  <policy name="nearest"/>
+  <policy name="balanced"/>
+</experiment>
+EOF
+(cd "$tmp" && exec "$bin" --quiet batch exp2.xml --set simulation@until=-1h -o out2) >"$tmp/b.out" 2>"$tmp/err"
+c=$?
+if [ $c -eq 65 ] && [ ! -s "$tmp/b.out" ] && grep -q "all 2 runs failed; the first" "$tmp/err" &&
+        grep -q 'until "-1h" is negative' "$tmp/err" && ! grep -q "no complete run" "$tmp/err"; then
+    ok "a batch whose every run fails: exit 65 with the first run's error"
+else
+    bad "batch, every run failing: exit $c"; cat "$tmp/err"
 fi
 
 echo "$pass passed, $fail failed"
