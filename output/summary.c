@@ -183,20 +183,20 @@ static int add_job_to(struct kind_acc *k, const struct cpn_job_record *r)
         k->rejected++;
         return CPN_OK;
     }
+    int rc = CPN_OK;
+    if (isfinite(r->start)) { /* it executed: wait and bsld (docs/metrics.md), killed included */
+        double bsld = (r->end - r->submit) / fmax(r->end - r->start, CPN_BSLD_TAU);
+        if (isfinite(r->wait))
+            rc = push(&k->wait, r->wait);
+        if (rc == CPN_OK && isfinite(bsld))
+            rc = push(&k->bsld, fmax(1.0, bsld));
+    }
     if (r->state != CPN_JOB_DONE) {
         k->failed++;
-        return CPN_OK;
+        return rc;
     }
     k->completed++;
-    double jct = r->end - r->submit;
-    double run = r->end - r->start;
-    double bsld = jct / fmax(run, CPN_BSLD_TAU);
-    int rc = push(&k->jct, jct);
-    if (rc == CPN_OK && isfinite(r->wait))
-        rc = push(&k->wait, r->wait);
-    if (rc == CPN_OK && isfinite(bsld))
-        rc = push(&k->bsld, fmax(1.0, bsld));
-    return rc;
+    return rc == CPN_OK ? push(&k->jct, r->end - r->submit) : rc;
 }
 
 static int summary_job_end(void *ctx, const struct cpn_job_record *r)

@@ -8,7 +8,8 @@
  *
  *   run.time_end, run.events, run.complete
  *   job.K.count | completed | rejected | failed | slo_violation_rate       (K = kind or "all")
- *   job.K.jct.S | job.K.wait.S | job.K.bsld.S            (S = mean, p50, p95, p99; done jobs)
+ *   job.K.jct.S (done jobs) | job.K.wait.S | job.K.bsld.S (jobs that executed)  (S = mean,
+ *                                                          p50, p95, p99)
  *   request.count, request.latency.S, request.slo_violation_rate
  *   center.C.util, center.C.poolJ.util, center.C.energy | cost | carbon   (C = id or "all")
  *   net.flows, net.bytes, net.fct.S, net.link_util.mean | p95 | max
@@ -19,8 +20,10 @@
  *   headline.NAME                                        (the scenario's <headline> figures)
  *
  * A statistic over an empty set is NaN (written as such; `cpnsim report` skips NaN values).
- * Job completion time (JCT) = end - submit of done jobs; bounded slowdown
- * BSLD = max(1, (end - submit) / max(end - start, tau)) with tau = CPN_BSLD_TAU
+ * Populations and windows: docs/metrics.md (the one definition of each metric).
+ * Job completion time (JCT) = end - submit of done jobs; wait and bounded slowdown over the jobs
+ * that executed (finite start: done or failed, killed at the walltime included; transfer-only
+ * jobs have none): BSLD = max(1, (end - submit) / max(end - start, tau)) with tau = CPN_BSLD_TAU
  * (Feitelson, Rudolph, Schwiegelshohn, Sevcik, Wong, "Theory and practice in parallel job
  * scheduling", JSSPP 1997, §4.2; tau = 10 s is their suggested threshold).  Percentiles are
  * GSL's gsl_stats_quantile_from_sorted_data (linear interpolation between order statistics at

@@ -161,6 +161,71 @@ static void test_counts_and_slo_violation_rate_per_kind_and_overall(void)
     cpn_summary_free(s);
 }
 
+/* docs/metrics.md: wait and bsld cover every job that executed (start finite), killed at the
+ * walltime (state failed) included; JCT covers done jobs; a transfer-only job (no start) has a
+ * JCT but no bsld (before, its run time NaN made max(NaN, 10 s) = 10 s its divisor). */
+static void test_wait_and_bsld_cover_every_executed_job(void)
+{
+    static const char *const two[] = {"batch", "ingest"};
+    struct cpn_summary *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_summary_new(&s), CPN_OK);
+    struct cpn_observer o;
+    cpn_summary_observer(s, &o);
+    struct cpn_run_info in = {.job_kinds = two, .n_job_kinds = 2};
+    CU_ASSERT_EQUAL(cpn_observe_begin(&o, &in), CPN_OK);
+    /* batch, done: submit 0, start 0, end 100: wait 0, bsld max(1, 100 / 100) = 1, JCT 100.
+     * batch, killed at its walltime: submit 0, start 20, end 30: wait 20,
+     *   bsld max(1, 30 / max(10, 10)) = 3, no JCT.
+     * ingest, done, never executed on units: submit 0, end 50: JCT 50, no wait, no bsld. */
+    struct cpn_job_record r[3] = {{.submit = 0,
+                                   .start = 0,
+                                   .end = 100,
+                                   .wait = 0,
+                                   .staleness = NAN,
+                                   .id = 0,
+                                   .kind = 0,
+                                   .state = CPN_JOB_DONE,
+                                   .slo_met = -1},
+                                  {.submit = 0,
+                                   .start = 20,
+                                   .end = 30,
+                                   .wait = 20,
+                                   .staleness = NAN,
+                                   .id = 1,
+                                   .kind = 0,
+                                   .state = CPN_JOB_FAILED,
+                                   .slo_met = -1},
+                                  {.submit = 0,
+                                   .start = NAN,
+                                   .end = 50,
+                                   .wait = NAN,
+                                   .staleness = NAN,
+                                   .id = 2,
+                                   .kind = 1,
+                                   .state = CPN_JOB_DONE,
+                                   .slo_met = -1}};
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(cpn_observe_job_end(&o, &r[i]), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, NULL), CPN_OK);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.wait.mean"), 10.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.bsld.mean"), 2.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.jct.mean"), 100.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.ingest.jct.mean"), 50.0, TOL);
+    CU_ASSERT(isnan(cpn_summary_value(s, "job.ingest.bsld.mean")));
+    CU_ASSERT(isnan(cpn_summary_value(s, "job.ingest.wait.mean")));
+    /* all: bsld {1, 3} (the ingest job adds none), JCT {100, 50}. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.bsld.mean"), 2.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.jct.mean"), 75.0, TOL);
+    cpn_summary_free(s);
+    /* The shared fixture: its failed ai job (submit 1, start 2, end 3, wait 1) executed:
+     * ai wait {1}, bsld max(1, 2 / 10) = 1; all waits {1, 2, 3, 4, 10} + {1}: mean 21 / 6. */
+    s = make(1);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.ai.wait.mean"), 1.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.ai.bsld.mean"), 1.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.wait.mean"), 3.5, TOL);
+    cpn_summary_free(s);
+}
+
 static void test_network_and_center_metrics(void)
 {
     struct cpn_summary *s = make(1);
@@ -278,6 +343,8 @@ int cpn_test_register_summary(void)
                      test_job_percentiles_match_hand_sorted_values) ||
         !CU_add_test(s, "counts and SLO violation rates per kind and overall",
                      test_counts_and_slo_violation_rate_per_kind_and_overall) ||
+        !CU_add_test(s, "wait and bsld cover every executed job; transfer-only jobs get no bsld",
+                     test_wait_and_bsld_cover_every_executed_job) ||
         !CU_add_test(s, "network and center metrics from records, samples and totals",
                      test_network_and_center_metrics) ||
         !CU_add_test(s, "print and TSV write every metric; errors name the file",
