@@ -63,7 +63,8 @@ static const struct command commands[] = {
      "  --dry-run           list the runs and whether they are complete\n"
      "See docs/user-guide.md for the experiment file format.\n"},
     {"report", cpn_cmd_report,
-     "report RESULT.h5... [--by KEYS] [--metrics LIST] [--format md|csv|tex] [-o FILE] [--mix]",
+     "report RESULT.h5... [--by KEYS] [--metrics LIST] [--format md|csv|tex] [-o FILE] [--mix]\n"
+     "       [--paired [KEY=]BASELINE]",
      "Group runs and print, per group and metric, the mean and the half-width of the 95%\n"
      "confidence interval over the group's runs (Student t), with units and run counts.\n"
      "  --by KEYS        comma-separated: scenario, policy, awareness, seed, version, the\n"
@@ -74,6 +75,10 @@ static const struct command commands[] = {
      "  --format F       md (default), csv or tex\n"
      "  -o FILE          write the table to FILE instead of standard output\n"
      "  --mix            allow a group to mix program versions or scenario hashes\n"
+     "  --paired [KEY=]BASELINE\n"
+     "                   compare each row with the row whose KEY (default: policy) is\n"
+     "                   BASELINE: mean difference over the seeds both ran, paired 95%\n"
+     "                   Student t interval, relative difference\n"
      "Incomplete runs (complete = 0) are left out with a warning.\n"},
     {"policies", cpn_cmd_policies, "policies [--plugin PATH.so ...]",
      "List the built-in scheduling policies and those of the given plug-ins, with their\n"

@@ -17,13 +17,10 @@
 int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"by", required_argument, NULL, 'b'},
-        {"metrics", required_argument, NULL, 'm'},
-        {"format", required_argument, NULL, 'f'},
-        {"output", required_argument, NULL, 'o'},
-        {"mix", no_argument, NULL, 'x'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"by", required_argument, NULL, 'b'},     {"metrics", required_argument, NULL, 'm'},
+        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
+        {"mix", no_argument, NULL, 'x'},          {"paired", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct cpn_report_options opt = {.by = NULL, .metrics = NULL, .format = CPN_REPORT_MD};
     const char *out_path = NULL;
@@ -47,9 +44,12 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
         case 'x':
             opt.mix = 1;
             break;
+        case 'p':
+            opt.paired = optarg;
+            break;
         case 'h':
             printf("usage: cpnsim report RESULT.h5... [--by KEYS] [--metrics LIST] "
-                   "[--format md|csv|tex] [-o FILE] [--mix]\n");
+                   "[--format md|csv|tex] [-o FILE] [--mix] [--paired [KEY=]BASELINE]\n");
             return 0;
         default:
             return cpn_cli_usage_error("report", "unknown option");
@@ -86,7 +86,7 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
     else if (file.f)
         cpn_atomic_abort(&file);
     cpn_report_free(r);
-    if (rc == CPN_ERANGE) /* an unknown --by key: a command-line error */
+    if (rc == CPN_ERANGE) /* an unknown --by key or --paired baseline: a command-line error */
         return cpn_cli_usage_error("report", "%s", cpn_error_message());
     if (rc != CPN_OK)
         fprintf(stderr, "cpnsim: report: %s\n", cpn_error_message());

@@ -37,6 +37,8 @@ struct cpn_report {
     struct words by, metrics;
     enum cpn_report_format format;
     int mix;
+    size_t paired_key;  /* index in `by` of the key of --paired, or SIZE_MAX for none */
+    char *paired_value; /* the baseline's value of that key (owned) */
     CPN_ARRAY(struct run) runs;
 };
 
@@ -101,10 +103,30 @@ void cpn_report_free(struct cpn_report *r)
         return;
     words_release(&r->by);
     words_release(&r->metrics);
+    free(r->paired_value);
     for (size_t i = 0; i < r->runs.len; i++)
         run_release(&r->runs.items[i]);
     cpn_array_release(&r->runs);
     free(r);
+}
+
+/* --paired VALUE (a value of the key "policy") or KEY=VALUE (KEY one of the --by keys). */
+static int parse_paired(struct cpn_report *r, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    size_t kl = eq ? (size_t)(eq - spec) : strlen("policy");
+    const char *key = eq ? spec : "policy", *value = eq ? eq + 1 : spec;
+    for (size_t k = 0; k < r->by.len; k++)
+        if (strlen(r->by.items[k]) == kl && strncmp(r->by.items[k], key, kl) == 0)
+            r->paired_key = k;
+    if (r->paired_key == SIZE_MAX || !*value)
+        return CPN_ERROR(CPN_ERANGE,
+                         "--paired \"%s\": give BASELINE (a policy, with policy among the --by "
+                         "keys) or KEY=BASELINE with KEY one of the --by keys",
+                         spec);
+    if (!(r->paired_value = strdup(value)))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    return CPN_OK;
 }
 
 int cpn_report_new(const struct cpn_report_options *opt, struct cpn_report **out)
@@ -124,6 +146,9 @@ int cpn_report_new(const struct cpn_report_options *opt, struct cpn_report **out
         rc = CPN_ERROR(CPN_EINVAL, "report: empty --by or --metrics list");
     if (rc == CPN_OK && (unsigned)opt->format > CPN_REPORT_TEX)
         rc = CPN_ERROR(CPN_EINVAL, "report: invalid format %d", (int)opt->format);
+    r->paired_key = SIZE_MAX;
+    if (rc == CPN_OK && opt->paired)
+        rc = parse_paired(r, opt->paired);
     if (rc != CPN_OK) {
         cpn_report_free(r);
         return rc;
@@ -596,11 +621,27 @@ static void print_header(struct cpn_report *r, FILE *out, const struct col *c, s
         fputs(sep, out);
     }
     fputs("runs", out);
+    int paired = r->paired_key != SIZE_MAX;
     for (size_t m = 0; m < nc; m++) {
         fputs(sep, out);
-        snprintf(buf, sizeof buf, "%s [%s]", c[m].name, c[m].unit);
+        if (paired && f == CPN_REPORT_TEX)
+            fputs("$\\Delta$ ", out);
+        snprintf(buf, sizeof buf, "%s%s [%s]", paired && f == CPN_REPORT_MD ? "Δ " : "", c[m].name,
+                 c[m].unit);
+        if (paired && f == CPN_REPORT_CSV)
+            snprintf(buf, sizeof buf, "%s diff [%s]", c[m].name, c[m].unit);
         put_text(out, f, buf);
-        if (f == CPN_REPORT_CSV) {
+        if (paired && f == CPN_REPORT_CSV) {
+            snprintf(buf, sizeof buf, "%s diff ci95 [%s]", c[m].name, c[m].unit);
+            fputs(",", out);
+            put_csv(out, buf);
+            snprintf(buf, sizeof buf, "%s rel", c[m].name);
+            fputs(",", out);
+            put_csv(out, buf);
+            snprintf(buf, sizeof buf, "%s pairs", c[m].name);
+            fputs(",", out);
+            put_csv(out, buf);
+        } else if (f == CPN_REPORT_CSV) {
             snprintf(buf, sizeof buf, "%s ci95 [%s]", c[m].name, c[m].unit);
             fputs(",", out);
             put_csv(out, buf);
@@ -659,6 +700,61 @@ static void print_cell(struct cpn_report *r, FILE *out, const size_t *idx, size_
         fputc('$', out);
     if (n != hi - lo)
         fprintf(out, " (n=%zu)", n);
+}
+
+/* Print one paired cell: over the seeds that runs idx[lo..hi) and the baseline runs
+ * idx[blo..bhi) share (first run of each seed, both values finite), the mean difference
+ * d = x - b, the half-width of its paired 95% Student t interval t(0.975, n - 1) s_d / sqrt(n),
+ * and the relative difference mean(d) / mean(b). */
+static void print_paired_cell(struct cpn_report *r, FILE *out, const size_t *idx, size_t lo,
+                              size_t hi, size_t blo, size_t bhi, const char *name, double *d,
+                              double *b)
+{
+    size_t n = 0;
+    for (size_t i = lo; i < hi; i++) {
+        const struct run *x = &r->runs.items[idx[i]];
+        if (i > lo && r->runs.items[idx[i - 1]].seed == x->seed)
+            continue; /* runs are sorted by seed within a row: first of each seed */
+        const struct cpn_metric *mx = find_metric(x, name);
+        for (size_t j = blo; j < bhi && mx && isfinite(mx->value); j++) {
+            const struct run *y = &r->runs.items[idx[j]];
+            if (y->seed != x->seed)
+                continue;
+            const struct cpn_metric *my = find_metric(y, name);
+            if (my && isfinite(my->value)) {
+                d[n] = mx->value - my->value;
+                b[n++] = my->value;
+            }
+            break;
+        }
+    }
+    double mean = n ? gsl_stats_mean(d, 1, n) : NAN;
+    double ci =
+        n > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * gsl_stats_sd(d, 1, n) / sqrt((double)n)
+              : NAN;
+    double base = n ? gsl_stats_mean(b, 1, n) : NAN;
+    double rel = base != 0 ? mean / base : NAN;
+    enum cpn_report_format f = r->format;
+    if (f == CPN_REPORT_CSV) {
+        fprintf(out, ",%.17g,%.17g,%.17g,%zu", mean, ci, rel, n);
+        return;
+    }
+    fputs(f == CPN_REPORT_MD ? " | " : " & ", out);
+    if (n == 0) {
+        fputs("-", out);
+        return;
+    }
+    if (f == CPN_REPORT_TEX)
+        fprintf(out, "$%+.4g", mean);
+    else
+        fprintf(out, "%+.4g", mean);
+    if (isfinite(ci))
+        fprintf(out, f == CPN_REPORT_MD ? " ± %.2g" : " \\pm %.2g", ci);
+    if (f == CPN_REPORT_TEX)
+        fputc('$', out);
+    if (isfinite(rel))
+        fprintf(out, f == CPN_REPORT_MD ? " (%+.3g%%)" : " ($%+.3g\\%%$)", 100 * rel);
+    fprintf(out, " (n=%zu)", n);
 }
 
 /* Refuse a group that mixes program versions or scenario hashes (unless --mix). */
@@ -750,7 +846,7 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
         return krc;
     struct cols cols = {0};
     size_t *idx = malloc(nr * sizeof *idx);
-    double *vals = malloc(nr * sizeof *vals);
+    double *vals = malloc(2 * nr * sizeof *vals);
     char *keybuf = malloc(nr * nk * 32);
     int rc = idx && vals && keybuf ? CPN_OK : CPN_ERROR(CPN_ENOMEM, NULL);
     for (size_t i = 0; rc == CPN_OK && i < nr; i++) {
@@ -773,6 +869,15 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
             ;
         rc = check_mix(r, idx, lo, hi);
     }
+    size_t kb = r->paired_key;
+    if (rc == CPN_OK && kb != SIZE_MAX) {
+        int found = 0;
+        for (size_t i = 0; i < nr && !found; i++)
+            found = strcmp(r->runs.items[i].keys[kb], r->paired_value) == 0;
+        if (!found)
+            rc = CPN_ERROR(CPN_ERANGE, "--paired: no run has %s = %s (the baseline)",
+                           r->by.items[kb], r->paired_value);
+    }
     if (rc == CPN_OK) {
         enum cpn_report_format f = r->format;
         print_header(r, out, cols.items, cols.len);
@@ -780,6 +885,21 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
             const struct run *x = &r->runs.items[idx[lo]];
             for (hi = lo + 1; hi < nr && cmp_keys(x, &r->runs.items[idx[hi]], nk) == 0; hi++)
                 ;
+            size_t blo = 0, bhi = 0; /* the baseline row: the same keys but the paired one */
+            if (kb != SIZE_MAX) {
+                if (strcmp(x->keys[kb], r->paired_value) == 0)
+                    continue; /* the baseline itself */
+                for (size_t i = 0; i < nr; i++) {
+                    const struct run *y = &r->runs.items[idx[i]];
+                    int same = strcmp(y->keys[kb], r->paired_value) == 0;
+                    for (size_t k = 0; k < nk && same; k++)
+                        same = k == kb || strcmp(y->keys[k], x->keys[k]) == 0;
+                    if (same && bhi == 0)
+                        blo = i;
+                    if (same)
+                        bhi = i + 1;
+                }
+            }
             if (f == CPN_REPORT_MD)
                 fputs("| ", out);
             for (size_t k = 0; k < nk; k++) {
@@ -788,11 +908,22 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
             }
             fprintf(out, "%zu", hi - lo);
             for (size_t m = 0; m < cols.len; m++)
-                print_cell(r, out, idx, lo, hi, cols.items[m].name, vals);
+                if (kb == SIZE_MAX)
+                    print_cell(r, out, idx, lo, hi, cols.items[m].name, vals);
+                else
+                    print_paired_cell(r, out, idx, lo, hi, blo, bhi, cols.items[m].name, vals,
+                                      vals + nr);
             fputs(f == CPN_REPORT_MD ? " |\n" : f == CPN_REPORT_TEX ? " \\\\\n" : "\n", out);
         }
         if (f == CPN_REPORT_TEX)
             fputs("\\bottomrule\n\\end{tabular}\n", out);
+        else if (f == CPN_REPORT_MD && kb != SIZE_MAX)
+            fprintf(out,
+                    "\nMean difference from the row with %s = %s and the same other keys, over "
+                    "the seeds both ran (n pairs) ± half-width of the paired 95%% confidence "
+                    "interval (Student t, n - 1 degrees of freedom); in brackets the mean "
+                    "difference relative to the baseline's mean over the same seeds.\n",
+                    r->by.items[kb], r->paired_value);
         else if (f == CPN_REPORT_MD)
             fputs("\nMean ± half-width of the 95% confidence interval over the runs of each row "
                   "(Student t, n - 1 degrees of freedom).\n",

@@ -38,6 +38,15 @@ struct cpn_report_options {
     const char *metrics;           /**< comma-separated names or fnmatch patterns; NULL = default */
     enum cpn_report_format format; /**< output format */
     int mix; /**< nonzero: allow a group to mix program versions or scenarios */
+    /** NULL, or the baseline of a paired comparison: "VALUE" (a value of the key "policy") or
+     *  "KEY=VALUE" (KEY one of the --by keys).  Each row whose KEY differs from VALUE is then
+     *  compared with the baseline row (the same other keys): per metric, over the seeds both
+     *  rows ran (first run of each seed, both values finite; n pairs), the mean difference
+     *  d = x - baseline, the half-width t(0.975, n - 1) s_d / sqrt(n) of its paired Student t
+     *  95% interval (gsl_cdf_tdist_Pinv; e.g. Montgomery & Runger, "Applied Statistics and
+     *  Probability for Engineers", §10-4, paired t), and mean(d) / mean(baseline over the same
+     *  seeds).  The baseline row itself is not printed. */
+    const char *paired;
 };
 
 /** One run as the report sees it (everything borrowed; cpn_report_add_run() copies). */
@@ -68,7 +77,9 @@ int cpn_report_format_parse(const char *name, enum cpn_report_format *out);
  * Create an empty report.
  * @param opt options (strings copied).
  * @param out receives the report (caller frees with cpn_report_free()).
- * @return CPN_OK; CPN_EINVAL for NULL arguments, an empty key or metric list; CPN_ENOMEM.
+ * @return CPN_OK; CPN_EINVAL for NULL arguments, an empty key or metric list; CPN_ERANGE when
+ *         opt->paired names a key that is not among the --by keys (or "policy" is not, for a
+ *         bare value) or an empty value; CPN_ENOMEM.
  */
 int cpn_report_new(const struct cpn_report_options *opt, struct cpn_report **out);
 
@@ -106,7 +117,8 @@ int cpn_result_verify(const char *path);
  * @return CPN_OK; CPN_ESTATE when no run was added; CPN_ERANGE when a --by key is neither a
  *         built-in key (scenario, policy, awareness, seed, version) nor a parameter or --set
  *         target of at least one run (the message lists the accepted keys; nothing is
- *         printed); CPN_ESCENARIO when a group mixes program
+ *         printed), or when --paired is given and no run has the baseline value;
+ *         CPN_ESCENARIO when a group mixes program
  *         versions or scenario hashes and mix is 0 (the message names two files that differ),
  *         or when no metric matches; CPN_ENOMEM; CPN_EIO when writing fails.
  *         O(R log R + R x M) for R runs and M metrics.

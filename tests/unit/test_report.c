@@ -155,6 +155,85 @@ static void test_grouping_by_a_policy_parameter_and_by_seed(void)
     cpn_report_free(r);
 }
 
+/* Paired against random, same seeds 1..3 (the fixture above):
+ *   JCT: nearest - random = {20-10, 21-12, 25-14} = {10, 9, 11}: mean 10, s_d = 1,
+ *        ci = 4.302653 / sqrt 3 = 2.484138; relative 10 / mean{10, 12, 14} = 10 / 12.
+ *   energy: random's seed 2 is NaN, so 2 pairs: {5-1, 5-3} = {4, 2}: mean 3, s_d = sqrt 2,
+ *        ci = 12.706205 sqrt 2 / sqrt 2 = 12.706205; relative 3 / mean{1, 3} = 1.5.
+ * The unpaired intervals of the same rows (6.57 and 4.97 around 22 and 12) are wider. */
+static void test_paired_differences_match_hand_computed_values(void)
+{
+    struct cpn_report *r = NULL;
+    struct cpn_report_options o = {.metrics = "job.all.jct.mean,center.all.energy",
+                                   .format = CPN_REPORT_CSV,
+                                   .paired = "random"};
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "nearest", 1, 20, 5, "0.1.0", "aa");
+    add(r, "random", 3, 14, 3, "0.1.0", "aa");
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    add(r, "nearest", 2, 21, 5, "0.1.0", "aa");
+    add(r, "random", 2, 12, NAN, "0.1.0", "aa");
+    add(r, "nearest", 3, 25, 5, "0.1.0", "aa");
+    add(r, "greenest", 7, 30, 5, "0.1.0", "aa"); /* no seed in common with the baseline */
+    int rc;
+    char *out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    char *save = NULL, *line = strtok_r(out, "\n", &save);
+    CU_ASSERT_STRING_EQUAL(line, "scenario,policy,runs,job.all.jct.mean diff [s],"
+                                 "job.all.jct.mean diff ci95 [s],job.all.jct.mean rel,"
+                                 "job.all.jct.mean pairs,center.all.energy diff [J],"
+                                 "center.all.energy diff ci95 [J],center.all.energy rel,"
+                                 "center.all.energy pairs");
+    char pol[32];
+    double d1, c1, r1, d2, c2, r2;
+    unsigned runs, n1, n2;
+    line = strtok_r(NULL, "\n", &save); /* greenest: sorted first, no pair */
+    CU_ASSERT_PTR_NOT_NULL(strstr(line, "tiny.xml,greenest,1,nan,nan,nan,0,nan,nan,nan,0"));
+    line = strtok_r(NULL, "\n", &save);
+    CU_ASSERT_EQUAL(sscanf(line, "tiny.xml,%31[^,],%u,%lf,%lf,%lf,%u,%lf,%lf,%lf,%u", pol, &runs,
+                           &d1, &c1, &r1, &n1, &d2, &c2, &r2, &n2),
+                    10);
+    CU_ASSERT_STRING_EQUAL(pol, "nearest");
+    CPN_ASSERT_REL(d1, 10, TOL);
+    CPN_ASSERT_REL(c1, 2.484138, TOL);
+    CPN_ASSERT_REL(r1, 10.0 / 12, TOL);
+    CU_ASSERT_EQUAL(n1, 3);
+    CPN_ASSERT_REL(d2, 3, TOL);
+    CPN_ASSERT_REL(c2, 12.706205, TOL);
+    CPN_ASSERT_REL(r2, 1.5, TOL);
+    CU_ASSERT_EQUAL(n2, 2);
+    CU_ASSERT_PTR_NULL(strtok_r(NULL, "\n", &save)); /* the baseline row is not printed */
+    free(out);
+    cpn_report_free(r);
+    /* Markdown: signed difference, interval, relative difference in per cent, pairs. */
+    o.format = CPN_REPORT_MD;
+    o.metrics = "job.all.jct.mean";
+    o.paired = "policy=random";
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "nearest", 1, 20, 5, "0.1.0", "aa");
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    add(r, "nearest", 2, 21, 5, "0.1.0", "aa");
+    add(r, "random", 2, 12, 1, "0.1.0", "aa");
+    add(r, "nearest", 3, 25, 5, "0.1.0", "aa");
+    add(r, "random", 3, 14, 1, "0.1.0", "aa");
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "| tiny.xml | nearest | 3 | +10 ± 2.5 (+83.3%) (n=3) |"));
+    free(out);
+    cpn_report_free(r);
+    /* A baseline no run has, and a key not among --by, are refused. */
+    o.paired = "fifo";
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_ERANGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "no run has policy = fifo"));
+    free(out);
+    cpn_report_free(r);
+    o.paired = "seed=1";
+    CU_ASSERT_EQUAL(cpn_report_new(&o, &r), CPN_ERANGE);
+}
+
 static void test_an_unknown_grouping_key_is_refused(void)
 {
     /* "polcy" is no built-in key and no run has it as a parameter: refused, nothing printed,
@@ -356,6 +435,8 @@ int cpn_test_register_report(void)
                      test_markdown_and_latex_show_mean_ci_units_and_partial_n) ||
         !CU_add_test(s, "runs group by a policy parameter",
                      test_grouping_by_a_policy_parameter_and_by_seed) ||
+        !CU_add_test(s, "paired differences, intervals and relative differences match hand values",
+                     test_paired_differences_match_hand_computed_values) ||
         !CU_add_test(s, "an unknown --by key is refused with the accepted keys",
                      test_an_unknown_grouping_key_is_refused) ||
         !CU_add_test(s, "mixing program versions or scenarios is refused unless --mix",
