@@ -689,15 +689,15 @@ static void print_cell(struct cpn_report *r, FILE *out, const size_t *idx, size_
         fputs("-", out);
         return;
     }
-    const char *pm = f == CPN_REPORT_MD ? " ± " : " \\pm ";
-    if (f == CPN_REPORT_TEX)
-        fputc('$', out);
-    if (isfinite(ci))
-        fprintf(out, "%.4g%s%.2g", mean, pm, ci);
+    /* TeX: numbers through siunitx's \\num, which typesets 4.264e+12 as 4.264 x 10^12. */
+    if (f == CPN_REPORT_TEX && isfinite(ci))
+        fprintf(out, "$\\num{%.4g} \\pm \\num{%.2g}$", mean, ci);
+    else if (f == CPN_REPORT_TEX)
+        fprintf(out, "$\\num{%.4g}$", mean);
+    else if (isfinite(ci))
+        fprintf(out, "%.4g ± %.2g", mean, ci);
     else
         fprintf(out, "%.4g", mean);
-    if (f == CPN_REPORT_TEX)
-        fputc('$', out);
     if (n != hi - lo)
         fprintf(out, " (n=%zu)", n);
 }
@@ -745,15 +745,15 @@ static void print_paired_cell(struct cpn_report *r, FILE *out, const size_t *idx
         return;
     }
     if (f == CPN_REPORT_TEX)
-        fprintf(out, "$%+.4g", mean);
+        fprintf(out, "$\\num{%+.4g}", mean);
     else
         fprintf(out, "%+.4g", mean);
     if (isfinite(ci))
-        fprintf(out, f == CPN_REPORT_MD ? " ± %.2g" : " \\pm %.2g", ci);
+        fprintf(out, f == CPN_REPORT_MD ? " ± %.2g" : " \\pm \\num{%.2g}", ci);
     if (f == CPN_REPORT_TEX)
         fputc('$', out);
     if (isfinite(rel))
-        fprintf(out, f == CPN_REPORT_MD ? " (%+.3g%%)" : " ($%+.3g\\%%$)", 100 * rel);
+        fprintf(out, f == CPN_REPORT_MD ? " (%+.3g%%)" : " (\\num{%+.3g}\\,\\%%)", 100 * rel);
     fprintf(out, " (n=%zu)", n);
 }
 

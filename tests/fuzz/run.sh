@@ -28,18 +28,25 @@ cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 cflags="$cflags $(pkg-config --cflags gsl libxml-2.0 zlib hdf5)"
 libs="$(pkg-config --libs gsl libxml-2.0 zlib) -lm"
 
-# The library objects, once, instrumented for coverage.
+# The library objects, instrumented for coverage; an object is rebuilt when its source, or any
+# header of the tree, is newer than it (so a fix is fuzzed, not the code before it).
 lib="$build/fuzz-lib.a"
-if [ ! -f "$lib" ]; then
-    objs=""
-    for f in $(cd "$src" && ls sim/*.c models/*/*.c scenarios/*.c); do
-        o="$build/fuzz-$(echo "$f" | tr / _).o"
+newest_h=$(cd "$src" && ls -t $(find sim models scenarios -name '*.h') | head -1)
+objs=""
+changed=0
+for f in $(cd "$src" && ls sim/*.c models/*/*.c scenarios/*.c); do
+    o="$build/fuzz-$(echo "$f" | tr / _).o"
+    if [ ! -f "$o" ] || [ "$src/$f" -nt "$o" ] || [ "$src/$newest_h" -nt "$o" ]; then
         clang $cflags -fsanitize=fuzzer-no-link -c "$src/$f" -o "$o" 2>/dev/null ||
             clang $(echo "$cflags" | sed 's/-fsanitize=fuzzer,/-fsanitize=/') -c "$src/$f" -o "$o"
-        objs="$objs $o"
-    done
+        changed=1
+    fi
+    objs="$objs $o"
+done
+if [ $changed -eq 1 ] || [ ! -f "$lib" ] || [ "$src/scenarios/cpnsim.xsd" -nt "$lib" ]; then
     sh "$src/scenarios/embed.sh" cpn_scen_xsd scenarios/load.h "$src/scenarios/cpnsim.xsd" >"$build/fuzz-xsd.c"
     clang $cflags -c "$build/fuzz-xsd.c" -o "$build/fuzz-xsd.o"
+    rm -f "$lib"
     ar cr "$lib" $objs "$build/fuzz-xsd.o"
 fi
 

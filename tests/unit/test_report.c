@@ -131,7 +131,7 @@ static void test_markdown_and_latex_show_mean_ci_units_and_partial_n(void)
     CU_ASSERT_EQUAL(rc, CPN_OK);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\\begin{tabular}{llrr}"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "job.all.jct.mean [s]")); /* header keeps dots */
-    CU_ASSERT_PTR_NOT_NULL(strstr(out, "tiny.xml & random & 3 & $12 \\pm 5$ \\\\"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "tiny.xml & random & 3 & $\\num{12} \\pm \\num{5}$ \\\\"));
     free(out);
     cpn_report_free(r);
 }
