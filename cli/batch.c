@@ -5,8 +5,11 @@
  *
  * Each run is a child process `cpnsim --quiet run SCENARIO --seed S [--policy P] [--set T=V]...
  * -o DIR/NAME.h5 --force` whose output goes to DIR/NAME.log.  A result file exists under its
- * final name only when its run completed (output/trace.h writes NAME.h5.partial until then), so
- * "exists" means "complete"; --force only clears a stale NAME.h5.partial of an interrupted run.
+ * final name only when its run completed (output/trace.h writes NAME.h5.partial until then); a
+ * run is done when its NAME.h5 verifies (cpn_result_verify) and records this run's definition
+ * (cpn_result_matches); a result of another definition stops the batch before any run unless
+ * `batch --force`.  The child's --force only clears a stale NAME.h5.partial (or replaces a
+ * result the batch decided to rerun).
  */
 #include "config.h"
 
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include "output/report.h"
+#include "output/trace.h"
 #include "scenarios/experiment.h"
 #include "cli/cli.h"
 #include "sim/diag.h"
@@ -57,6 +61,39 @@ static void on_batch_signal(int sig)
     batch_interrupted = sig;
 }
 
+/* The --set overrides of run @p r, "TARGET=VALUE" in the order the run gets them: the
+ * experiment's <set>s, the run's swept values, then the command line's --set.  Returns a
+ * malloc'd array of *n malloc'd strings, or NULL when out of memory. */
+static char **run_overrides(const struct cpn_experiment *e, const struct cpn_exp_run *r,
+                            const char *const *extra_sets, size_t n_extra, size_t *n)
+{
+    size_t total = e->n_sets + r->n_sweep + n_extra;
+    char **v = calloc(total + 1, sizeof *v);
+    for (size_t i = 0; v && i < total; i++) {
+        const struct cpn_exp_setting *s = i < e->n_sets                ? &e->sets[i]
+                                          : i < e->n_sets + r->n_sweep ? &r->sweep[i - e->n_sets]
+                                                                       : NULL;
+        int ok = s ? asprintf(&v[i], "%s=%s", s->target, s->value) >= 0
+                   : (v[i] = strdup(extra_sets[i - e->n_sets - r->n_sweep])) != NULL;
+        if (!ok) {
+            v[i] = NULL;
+            for (size_t k = 0; k < i; k++)
+                free(v[k]);
+            free(v);
+            return NULL;
+        }
+    }
+    *n = total;
+    return v;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 /* Start one run as a child process; returns its pid or -1. */
 static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run *r, const char *dir,
                        const char *const *extra_sets, size_t n_extra)
@@ -64,15 +101,15 @@ static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run 
     char out[4096], log[4096];
     snprintf(out, sizeof out, "%s/%s.h5", dir, r->name);
     snprintf(log, sizeof log, "%s/%s.log", dir, r->name);
-    size_t max_args = 16 + 2 * (e->n_sets + r->n_sweep + n_extra);
-    char **args = calloc(max_args, sizeof *args);
-    char **owned = calloc(max_args, sizeof *owned);
+    size_t no = 0;
+    char **owned = run_overrides(e, r, extra_sets, n_extra, &no);
+    char **args = calloc(16 + 2 * no, sizeof *args);
     if (!args || !owned) {
         free(args);
-        free(owned);
+        free_strings(owned, no);
         return -1;
     }
-    size_t n = 0, no = 0;
+    size_t n = 0;
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
     args[n++] = "cpnsim";
@@ -85,18 +122,9 @@ static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run 
         args[n++] = "--policy";
         args[n++] = (char *)r->policy;
     }
-    for (size_t i = 0; i < e->n_sets + r->n_sweep; i++) {
-        const struct cpn_exp_setting *s = i < e->n_sets ? &e->sets[i] : &r->sweep[i - e->n_sets];
-        char *item = NULL;
-        if (asprintf(&item, "%s=%s", s->target, s->value) < 0)
-            item = NULL;
-        owned[no++] = item;
+    for (size_t i = 0; i < no; i++) {
         args[n++] = "--set";
-        args[n++] = item ? item : "";
-    }
-    for (size_t i = 0; i < n_extra; i++) {
-        args[n++] = "--set";
-        args[n++] = (char *)extra_sets[i];
+        args[n++] = owned[i];
     }
     args[n++] = "-o";
     args[n++] = out;
@@ -115,9 +143,7 @@ static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run 
         fprintf(stderr, "cpnsim: batch: cannot run /proc/self/exe: %s\n", strerror(errno));
         _exit(EX_SOFTWARE);
     }
-    for (size_t i = 0; i < no; i++)
-        free(owned[i]);
-    free(owned);
+    free_strings(owned, no);
     free(args);
     return pid;
 }
@@ -128,6 +154,7 @@ struct batch_options {
     long max_seeds;    /* --seeds: keep the first N seeds, 0 = all */
     const char *dir;   /* -o, or NULL for results/EXPERIMENT */
     int dry;           /* --dry-run */
+    int force;         /* --force: rerun the runs whose result records another definition */
     const char **sets; /* --set TARGET=VALUE, applied to every run (malloc) */
     size_t n_sets;
     const char *file; /* the experiment file */
@@ -147,13 +174,10 @@ struct batch_plan {
 static int batch_parse(int argc, char **argv, struct batch_options *o)
 {
     static const struct option options[] = {
-        {"jobs", required_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'},
-        {"seeds", required_argument, NULL, 'S'},
-        {"set", required_argument, NULL, 's'},
-        {"dry-run", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"jobs", required_argument, NULL, 'j'},  {"output", required_argument, NULL, 'o'},
+        {"seeds", required_argument, NULL, 'S'}, {"set", required_argument, NULL, 's'},
+        {"dry-run", no_argument, NULL, 'n'},     {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     *o = (struct batch_options){.jobs = sysconf(_SC_NPROCESSORS_ONLN)};
     int c;
@@ -187,6 +211,9 @@ static int batch_parse(int argc, char **argv, struct batch_options *o)
         case 'n':
             o->dry = 1;
             break;
+        case 'f':
+            o->force = 1;
+            break;
         case 'h':
             printf("usage: cpnsim batch EXPERIMENT.xml [-j N] [-o DIR] (see 'cpnsim help "
                    "batch')\n");
@@ -203,8 +230,65 @@ static int batch_parse(int argc, char **argv, struct batch_options *o)
     return -1;
 }
 
-/* Decide the result folder and the runs still to do (a run whose NAME.h5 exists is complete);
- * with --dry-run, list them instead.  Returns -1 to go on, or the exit status. */
+/* SHA-256 (hex) of the bytes of file @p path, as `cpnsim run` records its main scenario file;
+ * "" when it cannot be read (then no recorded hash matches). */
+static void file_sha256(const char *path, char hex[65])
+{
+    hex[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    do {
+        if (len == cap) {
+            char *p = realloc(buf, cap = cap ? 2 * cap : 65536);
+            if (!p)
+                break;
+            buf = p;
+        }
+        got = fread(buf + len, 1, cap - len, f);
+        len += got;
+    } while (got > 0);
+    if (!ferror(f) && feof(f))
+        cpn_sha256_hex(buf, len, hex);
+    fclose(f);
+    free(buf);
+}
+
+/* Whether the verified result @p path records the definition run @p r has now (scenario
+ * hash, program version, policy, seed, overrides).  CPN_OK when it does; else the message
+ * says the first difference. */
+static int result_is_this_run(const char *path, const struct cpn_experiment *e,
+                              const struct cpn_exp_run *r, const struct batch_options *o,
+                              const char *sha)
+{
+    size_t n = 0;
+    char **ov = run_overrides(e, r, o->sets, o->n_sets, &n);
+    /* `cpnsim run` records its --seed after the --set overrides (cli/run.c), as
+     * simulation@seed=N; the list has room for it. */
+    if (!ov)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    if (asprintf(&ov[n], "simulation@seed=%llu", (unsigned long long)r->seed) < 0) {
+        free_strings(ov, n);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    n++;
+    struct cpn_result_definition want = {.program_version = PACKAGE_VERSION,
+                                         .scenario_sha256 = sha,
+                                         .policy = r->policy,
+                                         .seed = r->seed,
+                                         .overrides = (const char *const *)ov,
+                                         .n_overrides = n};
+    int rc = cpn_result_matches(path, &want);
+    free_strings(ov, n);
+    return rc;
+}
+
+/* Decide the result folder and the runs still to do: a run is done when NAME.h5 verifies and
+ * records the definition the experiment asks now; a verified result of another definition is
+ * refused (exit 73, nothing is run) unless --force reruns it.  With --dry-run, list them
+ * instead.  Returns -1 to go on, or the exit status. */
 static int batch_plan(const struct cpn_experiment *e, const struct batch_options *o,
                       struct batch_plan *p)
 {
@@ -230,19 +314,52 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
         fprintf(stderr, "cpnsim: batch: cannot create %s: %s\n", p->dir, strerror(err));
         return EX_CANTCREAT;
     }
+    char(*sha)[65] = calloc(e->n_scenarios, sizeof *sha);
+    if (!sha)
+        return EX_SOFTWARE;
+    for (size_t s = 0; s < e->n_scenarios; s++)
+        file_sha256(e->scenarios[s], sha[s]);
+    size_t differing = 0;
     for (size_t i = 0; i < p->n_runs; i++) {
         struct cpn_exp_run r;
         cpn_experiment_run(e, i, &r);
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.h5", p->dir, r.name);
-        /* Done means a result that verifies (output/report.h); anything else is run again. */
+        /* Done means a result that verifies (output/report.h) and is this run; a result that
+         * does not verify is run again. */
         int complete = access(path, F_OK) == 0 && cpn_result_verify(path) == CPN_OK;
+        int differs = 0;
+        if (complete) {
+            size_t s = 0;
+            while (s + 1 < e->n_scenarios && e->scenarios[s] != r.scenario)
+                s++;
+            int rc = result_is_this_run(path, e, &r, o, sha[s]);
+            if (rc == CPN_ENOMEM) {
+                free(sha);
+                return EX_SOFTWARE;
+            }
+            differs = rc != CPN_OK;
+            if (differs && !o->force && !o->dry && ++differing <= 5)
+                fprintf(stderr, "cpnsim: batch: %s\n", cpn_error_message());
+        }
         if (o->dry)
-            printf("%s%s\n", path, complete ? "  (complete: skipped)" : "");
-        else if (complete)
+            printf("%s%s\n", path,
+                   !complete ? ""
+                   : differs ? "  (a result of another definition: rerun with --force)"
+                             : "  (complete: skipped)");
+        else if (complete && !differs)
             p->skipped++;
         else
             p->todo[p->n_todo++] = i;
+    }
+    free(sha);
+    if (differing) {
+        fprintf(stderr,
+                "cpnsim: batch: %zu result(s) in %s were made with another definition (scenario, "
+                "version, policy, seed or --set); nothing was run.  Use another -o DIR, or "
+                "--force to rerun and replace them\n",
+                differing, p->dir);
+        return EX_CANTCREAT;
     }
     return o->dry ? 0 : -1;
 }

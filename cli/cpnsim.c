@@ -51,16 +51,18 @@ static const struct command commands[] = {
      "Check scenario files against the schema and semantically; print every error as\n"
      "FILE:LINE: message.  Exit 0 when all files are valid, 65 otherwise.\n"},
     {"batch", cpn_cmd_batch,
-     "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--dry-run]",
+     "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--dry-run] [--force]",
      "Run the cross product of an experiment file (scenarios x policies x swept --set values x\n"
      "seeds) in N parallel processes, one HDF5 result per run under DIR (default\n"
      "results/EXPERIMENT) with a deterministic name, skipping runs already complete (an\n"
-     "interrupted batch resumes), then print the report table.\n"
+     "interrupted batch resumes), then print the report table.  A result that records\n"
+     "another definition (scenario hash, version, policy, seed, --set) is refused (exit 73).\n"
      "  -j, --jobs N        parallel runs (default: the number of processors)\n"
      "  -o, --output DIR    where the results go\n"
      "  --seeds N           use only the first N seeds of the experiment\n"
      "  --set TARGET=VALUE  an extra override for every run (repeatable)\n"
      "  --dry-run           list the runs and whether they are complete\n"
+     "  --force             rerun the runs whose result records another definition\n"
      "See docs/user-guide.md for the experiment file format.\n"},
     {"report", cpn_cmd_report,
      "report RESULT.h5... [--by KEYS] [--metrics LIST] [--format md|csv|tex] [-o FILE] [--mix]\n"

@@ -460,6 +460,64 @@ int cpn_report_add_file(struct cpn_report *r, const char *path)
     return rc;
 }
 
+/* Compare one recorded string attribute with the wanted value (NULL recorded = ""). */
+static int differs(const char *path, const char *what, const char *have, const char *want)
+{
+    if (strcmp(have ? have : "", want) == 0)
+        return CPN_OK;
+    return CPN_ERROR(CPN_ESTATE, "%s: recorded %s \"%s\", the experiment now asks \"%s\"", path,
+                     what, have ? have : "", want);
+}
+
+int cpn_result_matches(const char *path, const struct cpn_result_definition *want)
+{
+    if (!path || !want || !want->program_version || !want->scenario_sha256 ||
+        (want->n_overrides && !want->overrides))
+        return CPN_ERROR(CPN_EINVAL, "cpn_result_matches: NULL argument");
+    hid_t f;
+    int rc = open_trace(path, &f);
+    if (rc != CPN_OK)
+        return rc;
+    char *version = cpn_h5_attr_read_str(f, "program_version", 0);
+    char *sha = cpn_h5_attr_read_str(f, "scenario_sha256", 0);
+    char *policy = cpn_h5_attr_read_str(f, "policy", 0);
+    uint64_t seed = 0;
+    int have_seed = cpn_h5_attr_read_u64(f, "seed", &seed) == 0;
+    rc = differs(path, "program version", version, want->program_version);
+    if (rc == CPN_OK)
+        rc = differs(path, "scenario SHA-256", sha, want->scenario_sha256);
+    /* A scenario without centers records the policy "none": no policy acts on its result. */
+    if (rc == CPN_OK && want->policy && !(policy && strcmp(policy, "none") == 0))
+        rc = differs(path, "policy", policy, want->policy);
+    if (rc == CPN_OK && (!have_seed || seed != want->seed))
+        rc =
+            CPN_ERROR(CPN_ESTATE, "%s: recorded seed %" PRIu64 ", the experiment now asks %" PRIu64,
+                      path, seed, want->seed);
+    long no = cpn_h5_attr_count(f, "overrides");
+    size_t have_n = 0; /* non-empty entries (a run without overrides may record one "") */
+    for (long i = 0; rc == CPN_OK && i < no; i++) {
+        char *o = cpn_h5_attr_read_str(f, "overrides", (size_t)i);
+        if (o && *o) {
+            char what[32];
+            snprintf(what, sizeof what, "override %zu", have_n + 1);
+            if (have_n < want->n_overrides)
+                rc = differs(path, what, o, want->overrides[have_n]);
+            have_n++;
+        }
+        free(o);
+    }
+    if (rc == CPN_OK && have_n != want->n_overrides)
+        rc = CPN_ERROR(CPN_ESTATE,
+                       "%s: recorded %zu --set override(s), the experiment now asks %zu (the "
+                       "run was made with other settings)",
+                       path, have_n, want->n_overrides);
+    H5Fclose(f);
+    free(version);
+    free(sha);
+    free(policy);
+    return rc;
+}
+
 /* ---- the table ------------------------------------------------------------------------------ */
 
 static const char *base_name(const char *p)

@@ -102,6 +102,27 @@ int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *run);
  */
 int cpn_report_add_file(struct cpn_report *r, const char *path);
 
+/** What a run is: the definition a result file records, compared by cpn_result_matches(). */
+struct cpn_result_definition {
+    const char *program_version;  /**< cpnsim version that would write it */
+    const char *scenario_sha256;  /**< SHA-256 (hex) of the main scenario file's bytes */
+    const char *policy;           /**< policy name, or NULL: the scenario's own (not compared) */
+    uint64_t seed;                /**< seed */
+    const char *const *overrides; /**< "TARGET=VALUE" in the order given, length n_overrides */
+    size_t n_overrides;           /**< number of overrides */
+};
+
+/**
+ * Compare the definition recorded in result @p path (root attributes program_version,
+ * scenario_sha256, policy, seed, overrides) with @p want.  A recorded policy "none" (a
+ * scenario without centers, where no policy acts) matches any wanted policy.
+ * @return CPN_OK when every field is equal (overrides: the same list in the same order);
+ *         CPN_ESTATE when one differs (the message names the first difference, recorded and
+ *         wanted); CPN_ENOINPUT when the file is missing or not HDF5; CPN_ESCENARIO when it is
+ *         not a cpnsim trace; CPN_EINVAL for NULL arguments; CPN_ENOMEM.  O(overrides).
+ */
+int cpn_result_matches(const char *path, const struct cpn_result_definition *want);
+
 /**
  * Verify a result before trusting it: it opens as a cpnsim trace, is complete, every dataset
  * reads whole (every chunk through its filters), and every record table has the row count

@@ -2,7 +2,8 @@
 # No result lost or faked (docs/output-format.md, "Safety and reproducibility"): two runs racing
 # for one output, a batch rerun after kill -9 of the batch process alone, a failed validation,
 # a full disk for --summary-out, includes of a device and of a FIFO, command-line values, and a
-# report grouped by a key no run has, and a batch whose every run fails.
+# report grouped by a key no run has, a batch whose every run fails, and a batch rerun with
+# other settings over the results of the first.
 # Exit 0 pass, 1 fail.
 set -u
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
@@ -178,6 +179,27 @@ if [ $c -eq 65 ] && [ ! -s "$tmp/b.out" ] && grep -q "all 2 runs failed; the fir
     ok "a batch whose every run fails: exit 65 with the first run's error"
 else
     bad "batch, every run failing: exit $c"; cat "$tmp/err"
+fi
+
+# 9. A result is "done" only for the definition it records: a rerun with another --set is
+#    refused (exit 73) and leaves the results untouched; --force reruns and replaces them.
+(cd "$tmp" && exec "$bin" --quiet batch exp2.xml --set simulation@until=1h -o out3) >/dev/null 2>&1
+c1=$?
+sum1=$(cat "$tmp"/out3/*.h5 | cksum)
+(cd "$tmp" && exec "$bin" --quiet batch exp2.xml --set simulation@until=2h -o out3) >"$tmp/b.out" 2>"$tmp/err"
+c2=$?
+sum2=$(cat "$tmp"/out3/*.h5 | cksum)
+(cd "$tmp" && exec "$bin" --quiet batch exp2.xml --set simulation@until=2h -o out3 --force) >/dev/null 2>&1
+c3=$?
+(cd "$tmp" && exec "$bin" --quiet batch exp2.xml --set simulation@until=2h -o out3) >/dev/null 2>&1
+c4=$?
+if [ $c1 -eq 0 ] && [ $c2 -eq 73 ] && [ "$sum1" = "$sum2" ] && [ ! -s "$tmp/b.out" ] &&
+        grep -q 'recorded override 1 "simulation@until=1h", the experiment now asks "simulation@until=2h"' "$tmp/err" &&
+        grep -q "2 result(s) in out3 were made with another definition" "$tmp/err" &&
+        [ $c3 -eq 0 ] && [ $c4 -eq 0 ] && [ "$(cat "$tmp"/out3/*.h5 | cksum)" != "$sum1" ]; then
+    ok "a batch over results of other settings: exit 73, results untouched; --force reruns them"
+else
+    bad "batch over other settings: exits $c1 $c2 $c3 $c4"; cat "$tmp/err"
 fi
 
 echo "$pass passed, $fail failed"

@@ -370,6 +370,49 @@ static int write_trace(const char *path, const char *policy, uint64_t seed, doub
     return rc;
 }
 
+/* A result is the run it records: version, scenario hash, policy, seed and overrides.  The
+ * hash of "<cpnsim/>" is from coreutils: printf '<cpnsim/>' | sha256sum. */
+static void test_a_result_matches_only_its_own_definition(void)
+{
+    char dir[] = "/tmp/cpn-match-XXXXXX";
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    char path[128];
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    CU_ASSERT_EQUAL_FATAL(write_trace(path, "nearest", 3, 10, 1), CPN_OK);
+    const char *sha = "aaf491869da7e4ef48cec12709376d23c439a5a591863753abbd4528c09b3a37";
+    struct cpn_result_definition want = {
+        .program_version = "0.1.0", .scenario_sha256 = sha, .policy = "nearest", .seed = 3};
+    CU_ASSERT_EQUAL(cpn_result_matches(path, &want), CPN_OK);
+    want.policy = NULL; /* the scenario's own: not compared */
+    CU_ASSERT_EQUAL(cpn_result_matches(path, &want), CPN_OK);
+    want.seed = 4;
+    CU_ASSERT_EQUAL(cpn_result_matches(path, &want), CPN_ESTATE);
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(cpn_error_message(), "recorded seed 3, the experiment now asks 4"));
+    want.seed = 3;
+    want.policy = "random";
+    CU_ASSERT_EQUAL(cpn_result_matches(path, &want), CPN_ESTATE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "recorded policy \"nearest\""));
+    want.policy = "nearest";
+    want.program_version = "0.2.0";
+    CU_ASSERT_EQUAL(cpn_result_matches(path, &want), CPN_ESTATE);
+    want.program_version = "0.1.0";
+    want.scenario_sha256 = "00";
+    CU_ASSERT_EQUAL(cpn_result_matches(path, &want), CPN_ESTATE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "scenario SHA-256"));
+    want.scenario_sha256 = sha;
+    const char *ov[] = {"simulation@until=2h"};
+    want.overrides = ov;
+    want.n_overrides = 1;
+    CU_ASSERT_EQUAL(cpn_result_matches(path, &want), CPN_ESTATE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "recorded 0 --set override(s)"));
+    CU_ASSERT_EQUAL(cpn_result_matches("/nonexistent.h5", &want), CPN_ENOINPUT);
+    CU_ASSERT_EQUAL(cpn_result_matches(path, NULL), CPN_EINVAL);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static void test_report_and_info_read_trace_files(void)
 {
     char dir[] = "/tmp/cpn-report-XXXXXX";
@@ -443,6 +486,8 @@ int cpn_test_register_report(void)
                      test_mixing_versions_or_scenarios_is_refused_unless_asked) ||
         !CU_add_test(s, "invalid reports are refused with the documented codes",
                      test_invalid_reports_are_refused) ||
+        !CU_add_test(s, "a result matches only the definition it records",
+                     test_a_result_matches_only_its_own_definition) ||
         !CU_add_test(s, "report and info read trace files; incomplete ones are left out",
                      test_report_and_info_read_trace_files))
         return CU_get_error();
