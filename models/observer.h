@@ -208,16 +208,23 @@ struct cpn_event_record {
  * series samples).  Borrowed for the duration of end() only.
  */
 struct cpn_run_totals {
-    double time_end;             /**< simulated time when the run stopped [s] */
-    uint64_t events;             /**< number of kernel events processed */
-    const double *pool_busy;     /**< busy integral per pool [unit s], length n_pools */
-    size_t n_pools;              /**< length of pool_busy */
-    const double *center_energy; /**< energy per center incl. PUE [J], length n_centers */
-    const double *center_cost;   /**< electricity cost per center [currency], length n_centers */
-    const double *center_carbon; /**< emissions per center [kg CO2e], length n_centers */
-    size_t n_centers;            /**< length of the center arrays */
-    const double *link_util;     /**< time-mean utilisation per link direction [1] */
-    size_t n_link_dirs;          /**< length of link_util (2 x links) */
+    double time_end;               /**< simulated time when the run stopped [s] */
+    uint64_t events;               /**< number of kernel events processed */
+    const double *pool_busy;       /**< busy integral per pool [unit s], length n_pools */
+    size_t n_pools;                /**< length of pool_busy */
+    const double *center_energy;   /**< energy per center incl. PUE [J], length n_centers */
+    const double *center_cost;     /**< electricity cost per center [currency], length n_centers */
+    const double *center_carbon;   /**< emissions per center [kg CO2e], length n_centers */
+    const double *center_charge;   /**< user charge per center (unit price x busy unit-seconds)
+                                        [currency], length n_centers; may be NULL */
+    size_t n_centers;              /**< length of the center arrays */
+    const double *link_util;       /**< time-mean utilisation per link direction [1] */
+    size_t n_link_dirs;            /**< length of link_util (2 x links) */
+    const uint64_t *job_submitted; /**< jobs submitted (arrived) per kind, length n_job_kinds;
+                                        may be NULL */
+    size_t n_job_kinds;            /**< length of job_submitted (the run's job kinds) */
+    uint64_t wlog_skipped;         /**< workload-log records skipped when read because their
+                                        run time is unknown */
 };
 
 /** An observer: callbacks plus their context.  Any callback may be NULL (not interested). */

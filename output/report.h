@@ -23,7 +23,7 @@
 /** Metrics shown when the caller gives none (names or fnmatch(3) patterns). */
 #define CPN_REPORT_DEFAULT_METRICS                                                                 \
     "job.all.jct.mean,job.all.wait.mean,job.all.bsld.mean,job.all.slo_violation_rate,"             \
-    "net.fct.p95,net.link_util.mean,center.all.util,center.all.energy,center.all.cost"
+    "net.fct.p95,net.link_util.mean,center.all.util,center.all.energy,center.all.electricity_cost"
 
 /** Output formats. */
 enum cpn_report_format {

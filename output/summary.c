@@ -63,7 +63,9 @@ struct cpn_summary {
     /* totals (copied at end) */
     double time_end;
     double events;
-    double *pool_busy, *center_energy, *center_cost, *center_carbon, *link_util;
+    double *pool_busy, *center_energy, *center_cost, *center_carbon, *center_charge, *link_util;
+    double *job_submitted; /* per kind, when the totals gave them (else NULL) */
+    double wlog_skipped;   /* NaN without totals */
     /* computed table */
     CPN_ARRAY(struct cpn_metric) rows;
     int dirty;
@@ -117,6 +119,8 @@ void cpn_summary_free(struct cpn_summary *s)
     free(s->center_energy);
     free(s->center_cost);
     free(s->center_carbon);
+    free(s->center_charge);
+    free(s->job_submitted);
     free(s->link_util);
     free_rows(s);
     cpn_array_release(&s->rows);
@@ -131,6 +135,7 @@ int cpn_summary_new(struct cpn_summary **out)
     if (!*out)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     (*out)->dirty = 1;
+    (*out)->wlog_skipped = NAN; /* until totals say otherwise */
     return CPN_OK;
 }
 
@@ -354,6 +359,16 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
         rc = copy_totals(&s->center_cost, t->center_cost, s->n_centers);
     if (rc == CPN_OK)
         rc = copy_totals(&s->center_carbon, t->center_carbon, s->n_centers);
+    if (rc == CPN_OK && t->center_charge)
+        rc = copy_totals(&s->center_charge, t->center_charge, s->n_centers);
+    s->wlog_skipped = (double)t->wlog_skipped;
+    if (rc == CPN_OK && t->job_submitted && t->n_job_kinds == s->n_kinds) {
+        free(s->job_submitted);
+        if (!(s->job_submitted = malloc((s->n_kinds + 1) * sizeof *s->job_submitted)))
+            rc = CPN_ERROR(CPN_ENOMEM, NULL);
+        for (size_t k = 0; rc == CPN_OK && k < s->n_kinds; k++)
+            s->job_submitted[k] = (double)t->job_submitted[k];
+    }
     if (rc == CPN_OK && t->link_util) {
         s->n_link_dirs = t->n_link_dirs;
         rc = copy_totals(&s->link_util, t->link_util, t->n_link_dirs);
@@ -443,7 +458,17 @@ static int add_jobs(struct cpn_summary *s)
     for (size_t k = 0; rc == CPN_OK && k <= s->n_kinds; k++) {
         struct kind_acc *a = &s->kinds[k];
         const char *kn = a->name;
-        rc = add_row(s, "1", (double)a->count, "job.%s.count", kn);
+        /* Submitted (arrived) jobs and those still held, moving, queued or running at the end:
+         * from the totals (NaN without them); the last accumulator is "all". */
+        double submitted = NAN;
+        for (size_t i = 0; s->job_submitted && i < s->n_kinds; i++)
+            if (i == k || k == s->n_kinds)
+                submitted = (isnan(submitted) ? 0 : submitted) + s->job_submitted[i];
+        rc = add_row(s, "1", submitted, "job.%s.submitted", kn);
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", submitted - (double)a->count, "job.%s.unfinished", kn);
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", (double)a->count, "job.%s.count", kn);
         if (rc == CPN_OK)
             rc = add_row(s, "1", (double)a->completed, "job.%s.completed", kn);
         if (rc == CPN_OK)
@@ -463,6 +488,8 @@ static int add_jobs(struct cpn_summary *s)
         if (rc == CPN_OK)
             rc = add_stats(s, &a->bsld, "1", name);
     }
+    if (rc == CPN_OK)
+        rc = add_row(s, "1", s->wlog_skipped, "job.all.skipped.unknown_runtime");
     return rc;
 }
 
@@ -470,7 +497,7 @@ static int add_centers(struct cpn_summary *s)
 {
     int rc = CPN_OK;
     double all_busy = 0, all_units = 0;
-    double sum_e = 0, sum_c = 0, sum_k = 0;
+    double sum_e = 0, sum_c = 0, sum_k = 0, sum_u = 0;
     for (size_t c = 0; rc == CPN_OK && c < s->n_centers; c++) {
         const char *id = s->centers[c].id;
         double busy = 0, units = 0;
@@ -499,11 +526,14 @@ static int add_centers(struct cpn_summary *s)
         double e = s->center_energy ? s->center_energy[c] : NAN;
         double co = s->center_cost ? s->center_cost[c] : NAN;
         double ca = s->center_carbon ? s->center_carbon[c] : NAN;
-        sum_e += e, sum_c += co, sum_k += ca;
+        double ch = s->center_charge ? s->center_charge[c] : NAN;
+        sum_e += e, sum_c += co, sum_k += ca, sum_u += ch;
         if (rc == CPN_OK)
             rc = add_row(s, "J", e, "center.%s.energy", id);
         if (rc == CPN_OK)
-            rc = add_row(s, s->currency, co, "center.%s.cost", id);
+            rc = add_row(s, s->currency, co, "center.%s.electricity_cost", id);
+        if (rc == CPN_OK)
+            rc = add_row(s, s->currency, ch, "center.%s.charge", id);
         if (rc == CPN_OK)
             rc = add_row(s, "kg", ca, "center.%s.carbon", id);
     }
@@ -513,7 +543,9 @@ static int add_centers(struct cpn_summary *s)
     if (rc == CPN_OK)
         rc = add_row(s, "J", s->n_centers ? sum_e : NAN, "center.all.energy");
     if (rc == CPN_OK)
-        rc = add_row(s, s->currency, s->n_centers ? sum_c : NAN, "center.all.cost");
+        rc = add_row(s, s->currency, s->n_centers ? sum_c : NAN, "center.all.electricity_cost");
+    if (rc == CPN_OK)
+        rc = add_row(s, s->currency, s->n_centers ? sum_u : NAN, "center.all.charge");
     if (rc == CPN_OK)
         rc = add_row(s, "kg", s->n_centers ? sum_k : NAN, "center.all.carbon");
     return rc;

@@ -7,11 +7,14 @@
  * can aggregate them (the full list is in docs/output-format.md, "/summary"):
  *
  *   run.time_end, run.events, run.complete
- *   job.K.count | completed | rejected | failed | slo_violation_rate       (K = kind or "all")
+ *   job.K.submitted | unfinished | count | completed | rejected | failed | slo_violation_rate
+ *                                                          (K = kind or "all")
+ *   job.all.skipped.unknown_runtime
  *   job.K.jct.S (done jobs) | job.K.wait.S | job.K.bsld.S (jobs that executed)  (S = mean,
  *                                                          p50, p95, p99)
  *   request.count, request.latency.S, request.slo_violation_rate
- *   center.C.util, center.C.poolJ.util, center.C.energy | cost | carbon   (C = id or "all")
+ *   center.C.util, center.C.poolJ.util, center.C.energy | electricity_cost | charge | carbon
+ *                                                          (C = id or "all")
  *   net.flows, net.bytes, net.fct.S, net.link_util.mean | p95 | max
  *   decision.staleness.mean | p95 | max
  *   compute.count, compute.stream.efficiency.S, compute.training.efficiency.S,

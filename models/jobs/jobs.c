@@ -821,6 +821,7 @@ int cpn_jobs_arrive_(struct cpn_jobs *jobs, uint32_t slot)
     if (j->phase == PHASE_PENDING)
         jobs->n_pending--;
     jobs->st.submitted++;
+    jobs->submitted_by_kind[j->s.kind]++;
     jobs->st.active++;
     if (j->s.kind == CPN_JOB_DEPLOY)
         return deploy(jobs, slot);

@@ -173,6 +173,7 @@ struct cpn_jobs {
     size_t n_dlinks;
     /* counters */
     struct cpn_jobs_stats st;
+    uint64_t submitted_by_kind[CPN_JOB_NKINDS]; /* st.submitted by kind */
     double staleness_sum;
 };
 

@@ -111,11 +111,11 @@ int cpn_jobs_finish(struct cpn_jobs *jobs, int complete)
         (rc = cpn_jobs_take_sample_(jobs)) != CPN_OK)
         return rc;
     size_t nc = jobs->centers.len, nd = jobs->n_dlinks;
-    double *buf = calloc(jobs->n_wpools + 3 * nc + nd + 1, sizeof *buf);
+    double *buf = calloc(jobs->n_wpools + 4 * nc + nd + 1, sizeof *buf);
     if (!buf)
         return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the totals");
     double *busy = buf, *energy = busy + jobs->n_wpools, *cost = energy + nc, *carbon = cost + nc,
-           *link = carbon + nc;
+           *charge = carbon + nc, *link = charge + nc;
     for (size_t c = 0; c < nc; c++) {
         const struct jobs_center *jc = &jobs->centers.items[c];
         struct cpn_center_stats cs;
@@ -128,6 +128,7 @@ int cpn_jobs_finish(struct cpn_jobs *jobs, int complete)
         energy[c] = cs.energy;
         cost[c] = cs.electricity_cost;
         carbon[c] = cs.carbon;
+        charge[c] = cs.user_charge;
     }
     rc = cpn_network_totals(jobs->cfg.network, link, NULL, NULL);
     struct cpn_run_totals totals = {
@@ -138,9 +139,13 @@ int cpn_jobs_finish(struct cpn_jobs *jobs, int complete)
         .center_energy = energy,
         .center_cost = cost,
         .center_carbon = carbon,
+        .center_charge = charge,
         .n_centers = nc,
         .link_util = link,
         .n_link_dirs = nd,
+        .job_submitted = jobs->submitted_by_kind,
+        .n_job_kinds = CPN_JOB_NKINDS,
+        .wlog_skipped = jobs->st.wlog_skipped,
     };
     if (rc == CPN_OK)
         rc = cpn_observe_end(jobs->cfg.observer, complete, &totals);

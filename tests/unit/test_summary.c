@@ -101,6 +101,8 @@ static struct cpn_summary *make(int with_totals)
     feed_jobs(&o);
     feed_rest(&o);
     double busy[2] = {500, 1500}, energy[1] = {3.6e9}, cost[1] = {120}, carbon[1] = {350};
+    double charge[1] = {80};
+    uint64_t submitted[2] = {8, 2}; /* batch, ai */
     struct cpn_run_totals t = {.time_end = 100,
                                .events = 1234,
                                .pool_busy = busy,
@@ -108,7 +110,11 @@ static struct cpn_summary *make(int with_totals)
                                .center_energy = energy,
                                .center_cost = cost,
                                .center_carbon = carbon,
-                               .n_centers = 1};
+                               .center_charge = charge,
+                               .n_centers = 1,
+                               .job_submitted = submitted,
+                               .n_job_kinds = 2,
+                               .wlog_skipped = 4};
     CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, with_totals ? &t : NULL), CPN_OK);
     return s;
 }
@@ -144,6 +150,14 @@ static void test_counts_and_slo_violation_rate_per_kind_and_overall(void)
     CU_ASSERT_EQUAL(cpn_summary_value(s, "job.batch.rejected"), 1);
     CU_ASSERT_EQUAL(cpn_summary_value(s, "job.ai.failed"), 1);
     CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.count"), 7);
+    /* Submitted from the totals: batch 8 (6 ended: unfinished 2), ai 2 (1 ended: 1), all 10
+     * (7 ended: 3); records skipped when a workload log was read: 4. */
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.batch.submitted"), 8);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.batch.unfinished"), 2);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.ai.unfinished"), 1);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.submitted"), 10);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.unfinished"), 3);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.skipped.unknown_runtime"), 4);
     /* batch SLOs {1, 0, 1, n/a, 1} and the rejected job n/a: 1 violated of 4 known. */
     CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.slo_violation_rate"), 0.25, TOL);
     /* all: the failed ai job violated too: 2 of 5. */
@@ -242,7 +256,9 @@ static void test_network_and_center_metrics(void)
     CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.pool1.util"), 0.5, TOL);
     CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.util"), 0.5, TOL);
     CPN_ASSERT_REL(cpn_summary_value(s, "center.all.energy"), 3.6e9, TOL);
-    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.cost"), 120, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.electricity_cost"), 120, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.charge"), 80, TOL); /* apart from the bill */
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.all.charge"), 80, TOL);
     CPN_ASSERT_REL(cpn_summary_value(s, "center.all.carbon"), 350, TOL);
     CU_ASSERT_EQUAL(cpn_summary_value(s, "run.time_end"), 100);
     CU_ASSERT_EQUAL(cpn_summary_value(s, "run.complete"), 1);
@@ -251,7 +267,7 @@ static void test_network_and_center_metrics(void)
     CU_ASSERT_EQUAL(cpn_summary_metrics(s, &rows, &n), CPN_OK);
     int found = 0;
     for (size_t i = 0; i < n; i++)
-        if (strcmp(rows[i].name, "center.c0.cost") == 0)
+        if (strcmp(rows[i].name, "center.c0.electricity_cost") == 0)
             found = strcmp(rows[i].unit, "CNY") == 0;
     CU_ASSERT_TRUE(found);
     cpn_summary_free(s);
@@ -261,6 +277,8 @@ static void test_network_and_center_metrics(void)
     CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.util"), 0.75, 1e-6);
     CU_ASSERT(isnan(cpn_summary_value(s, "center.c0.pool0.util")));
     CU_ASSERT(isnan(cpn_summary_value(s, "center.all.energy")));
+    CU_ASSERT(isnan(cpn_summary_value(s, "job.all.submitted"))); /* unknown without totals */
+    CU_ASSERT(isnan(cpn_summary_value(s, "job.all.skipped.unknown_runtime")));
     cpn_summary_free(s);
 }
 
