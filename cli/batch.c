@@ -26,6 +26,7 @@
 
 #include "output/report.h"
 #include "output/trace.h"
+#include "models/policy.h"
 #include "scenarios/experiment.h"
 #include "cli/cli.h"
 #include "sim/diag.h"
@@ -96,14 +97,15 @@ static void free_strings(char **v, size_t n)
 
 /* Start one run as a child process; returns its pid or -1. */
 static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run *r, const char *dir,
-                       const char *const *extra_sets, size_t n_extra)
+                       const char *const *extra_sets, size_t n_extra, const char *const *plugins,
+                       size_t n_plugins)
 {
     char out[4096], log[4096];
     snprintf(out, sizeof out, "%s/%s.h5", dir, r->name);
     snprintf(log, sizeof log, "%s/%s.log", dir, r->name);
     size_t no = 0;
     char **owned = run_overrides(e, r, extra_sets, n_extra, &no);
-    char **args = calloc(16 + 2 * no, sizeof *args);
+    char **args = calloc(16 + 2 * (no + n_plugins), sizeof *args);
     if (!args || !owned) {
         free(args);
         free_strings(owned, no);
@@ -125,6 +127,10 @@ static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run 
     for (size_t i = 0; i < no; i++) {
         args[n++] = "--set";
         args[n++] = owned[i];
+    }
+    for (size_t i = 0; i < n_plugins; i++) { /* plug-ins load from the command line only */
+        args[n++] = "--plugin";
+        args[n++] = (char *)plugins[i];
     }
     args[n++] = "-o";
     args[n++] = out;
@@ -157,6 +163,8 @@ struct batch_options {
     int force;         /* --force: rerun the runs whose result records another definition */
     const char **sets; /* --set TARGET=VALUE, applied to every run (malloc) */
     size_t n_sets;
+    const char **plugins; /* --plugin PATH.so, loaded here and passed to every run (malloc) */
+    size_t n_plugins;
     const char *file; /* the experiment file */
 };
 
@@ -174,10 +182,15 @@ struct batch_plan {
 static int batch_parse(int argc, char **argv, struct batch_options *o)
 {
     static const struct option options[] = {
-        {"jobs", required_argument, NULL, 'j'},  {"output", required_argument, NULL, 'o'},
-        {"seeds", required_argument, NULL, 'S'}, {"set", required_argument, NULL, 's'},
-        {"dry-run", no_argument, NULL, 'n'},     {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"jobs", required_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"seeds", required_argument, NULL, 'S'},
+        {"set", required_argument, NULL, 's'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"force", no_argument, NULL, 'f'},
+        {"plugin", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     *o = (struct batch_options){.jobs = sysconf(_SC_NPROCESSORS_ONLN)};
     int c;
@@ -214,6 +227,14 @@ static int batch_parse(int argc, char **argv, struct batch_options *o)
         case 'f':
             o->force = 1;
             break;
+        case 'L': {
+            const char **p = realloc(o->plugins, (o->n_plugins + 1) * sizeof *p);
+            if (!p)
+                return EX_SOFTWARE;
+            o->plugins = p;
+            o->plugins[o->n_plugins++] = optarg;
+            break;
+        }
         case 'h':
             printf("usage: cpnsim batch EXPERIMENT.xml [-j N] [-o DIR] (see 'cpnsim help "
                    "batch')\n");
@@ -387,7 +408,7 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
         while (next < p->n_todo && running < (size_t)o->jobs && !batch_interrupted) {
             struct cpn_exp_run r;
             cpn_experiment_run(e, p->todo[next], &r);
-            pid_t pid = spawn_run(e, &r, p->dir, o->sets, o->n_sets);
+            pid_t pid = spawn_run(e, &r, p->dir, o->sets, o->n_sets, o->plugins, o->n_plugins);
             if (pid < 0) {
                 fprintf(stderr, "cpnsim: batch: cannot start run %s: %s\n", r.name,
                         strerror(errno));
@@ -511,15 +532,30 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
     struct batch_options o;
     struct batch_plan plan = {0};
     struct cpn_experiment *e = NULL;
+    struct cpn_policy_registry *reg = NULL;
     size_t failed = 0;
     int first_failure = 0;
     size_t first_run = 0;
     int status = batch_parse(argc, argv, &o);
     if (status >= 0)
         goto done;
+    /* The plug-ins, loaded here too so that the experiment may name their policies (a plug-in
+     * that does not load stops the batch before any run). */
+    if (!(reg = cpn_policy_registry_new())) {
+        status = EX_SOFTWARE;
+        goto done;
+    }
+    for (size_t i = 0; i < o.n_plugins; i++) {
+        int prc = cpn_policy_registry_load(reg, o.plugins[i]);
+        if (prc != CPN_OK) {
+            fprintf(stderr, "cpnsim: batch: %s\n", cpn_error_message());
+            status = cpn_exit_code(prc);
+            goto done;
+        }
+    }
     struct cpn_diag diag;
     cpn_diag_init(&diag, stderr);
-    int rc = cpn_experiment_load(o.file, &diag, &e);
+    int rc = cpn_experiment_load(o.file, reg, &diag, &e);
     cpn_diag_flush(&diag);
     if (rc != CPN_OK) {
         if (diag.errors == 0)
@@ -541,6 +577,8 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
         status = first_failure ? first_failure : EX_SOFTWARE;
 done:
     cpn_experiment_free(e);
+    cpn_policy_registry_free(reg);
+    free(o.plugins);
     free(plan.todo);
     free(plan.dir_owned);
     free(o.sets);

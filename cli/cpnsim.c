@@ -51,7 +51,8 @@ static const struct command commands[] = {
      "Check scenario files against the schema and semantically; print every error as\n"
      "FILE:LINE: message.  Exit 0 when all files are valid, 65 otherwise.\n"},
     {"batch", cpn_cmd_batch,
-     "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--dry-run] [--force]",
+     "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--plugin PATH.so]\n"
+     "      [--dry-run] [--force]",
      "Run the cross product of an experiment file (scenarios x policies x swept --set values x\n"
      "seeds) in N parallel processes, one HDF5 result per run under DIR (default\n"
      "results/EXPERIMENT) with a deterministic name, skipping runs already complete (an\n"
@@ -63,6 +64,8 @@ static const struct command commands[] = {
      "  --set TARGET=VALUE  an extra override for every run (repeatable)\n"
      "  --dry-run           list the runs and whether they are complete\n"
      "  --force             rerun the runs whose result records another definition\n"
+     "  --plugin PATH.so    load a policy plug-in (repeatable): the experiment may name its\n"
+     "                      policies, and every run loads it\n"
      "See docs/user-guide.md for the experiment file format.\n"},
     {"report", cpn_cmd_report,
      "report RESULT.h5... [--by KEYS] [--metrics LIST] [--format md|csv|tex] [-o FILE] [--mix]\n"

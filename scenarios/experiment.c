@@ -18,7 +18,8 @@ struct exp_impl {
     char **strings;
     size_t n_strings, cap_strings;
     int oom;
-    long report_line; /* line of <report>, 0 when none */
+    long report_line;                      /* line of <report>, 0 when none */
+    const struct cpn_policy_registry *reg; /* the policies <policy> may name (NULL: built-ins) */
 };
 
 static const char *keep(struct exp_impl *x, char *s)
@@ -150,10 +151,10 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
             check_attrs(diag, file, c, (const char *[]){"name", NULL},
                         (const char *[]){"name", NULL});
             const char *p = attr(x, c, "name");
-            if (p && !cpn_policy_find(NULL, p))
+            if (p && !cpn_policy_find(x->reg, p))
                 cpn_diag_error(diag, file, line,
-                               "<policy>: \"%s\" is not a built-in policy (see "
-                               "'cpnsim policies'; plug-ins cannot be named in experiments)",
+                               "<policy>: \"%s\" is not a built-in policy (see 'cpnsim "
+                               "policies') nor one of a plug-in given with 'batch --plugin'",
                                p);
             if (p)
                 push_str(x, &e->policies, &e->n_policies, p);
@@ -290,10 +291,10 @@ static void check_report_keys(struct exp_impl *x, struct cpn_diag *diag, const c
         for (size_t i = 0; !known && i < e->n_sets; i++)
             known = strcmp(key, e->sets[i].target) == 0;
         for (size_t i = 0; !known && i < e->n_policies; i++)
-            known = policy_has_param(cpn_policy_find(NULL, e->policies[i]), key);
-        for (size_t i = 0; !known && e->n_policies == 0 && i < cpn_policy_registry_count(NULL);
-             i++) /* each scenario's own scheduler: any built-in policy */
-            known = policy_has_param(cpn_policy_registry_at(NULL, i, NULL), key);
+            known = policy_has_param(cpn_policy_find(x->reg, e->policies[i]), key);
+        for (size_t i = 0; !known && e->n_policies == 0 && i < cpn_policy_registry_count(x->reg);
+             i++) /* each scenario's own scheduler: any known policy */
+            known = policy_has_param(cpn_policy_registry_at(x->reg, i, NULL), key);
         if (!known)
             cpn_diag_error(diag, file, x->report_line,
                            "<report>: by key \"%s\" is not known (use scenario, policy, "
@@ -303,7 +304,8 @@ static void check_report_keys(struct exp_impl *x, struct cpn_diag *diag, const c
     }
 }
 
-int cpn_experiment_load(const char *file, struct cpn_diag *diag, struct cpn_experiment **out)
+int cpn_experiment_load(const char *file, const struct cpn_policy_registry *reg,
+                        struct cpn_diag *diag, struct cpn_experiment **out)
 {
     *out = NULL;
     char *text = NULL;
@@ -326,6 +328,7 @@ int cpn_experiment_load(const char *file, struct cpn_diag *diag, struct cpn_expe
         xmlFreeDoc(doc);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
+    x->reg = reg;
     struct cpn_experiment *e = &x->pub;
     e->file = keep(x, strdup(file));
     e->report_format = "md";

@@ -24,6 +24,8 @@
 
 #include "sim/diag.h"
 
+struct cpn_policy_registry;
+
 /** Most `<sweep>` elements an experiment may have. */
 #define CPN_EXP_MAX_SWEEPS 8
 
@@ -81,11 +83,14 @@ struct cpn_exp_run {
  * `<set>` target and not a parameter of a listed policy (of any built-in one when none is
  * listed): it would fold the runs into one row of the final table.
  * @param file path (borrowed).
+ * @param reg the policies a `<policy name>` may name: the built-ins and the plug-ins loaded
+ *        into @p reg from the command line (`batch --plugin`), or NULL for the built-ins only.
  * @param out receives the experiment (caller frees with cpn_experiment_free()).
  * @return CPN_OK; CPN_ESCENARIO when the file has errors (reported); CPN_ENOINPUT when it cannot
  *         be read; CPN_ENOMEM.
  */
-int cpn_experiment_load(const char *file, struct cpn_diag *diag, struct cpn_experiment **out);
+int cpn_experiment_load(const char *file, const struct cpn_policy_registry *reg,
+                        struct cpn_diag *diag, struct cpn_experiment **out);
 
 /** Free an experiment; accepts NULL. */
 void cpn_experiment_free(struct cpn_experiment *e);

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct cpn_diag diag;
     cpn_diag_init(&diag, cpn_fuzz_sink());
     struct cpn_experiment *e = NULL;
-    if (cpn_experiment_load(path, &diag, &e) == CPN_OK) {
+    if (cpn_experiment_load(path, NULL, &diag, &e) == CPN_OK) {
         struct cpn_exp_run r;
         for (size_t i = 0; i < cpn_experiment_runs(e) && i < 64; i++)
             cpn_experiment_run(e, i, &r);

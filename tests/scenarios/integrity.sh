@@ -2,8 +2,8 @@
 # No result lost or faked (docs/output-format.md, "Safety and reproducibility"): two runs racing
 # for one output, a batch rerun after kill -9 of the batch process alone, a failed validation,
 # a full disk for --summary-out, includes of a device and of a FIFO, command-line values, and a
-# report grouped by a key no run has, a batch whose every run fails, and a batch rerun with
-# other settings over the results of the first.
+# report grouped by a key no run has, a batch whose every run fails, a batch rerun with
+# other settings over the results of the first, and a batch of a plug-in policy.
 # Exit 0 pass, 1 fail.
 set -u
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
@@ -200,6 +200,35 @@ if [ $c1 -eq 0 ] && [ $c2 -eq 73 ] && [ "$sum1" = "$sum2" ] && [ ! -s "$tmp/b.ou
     ok "a batch over results of other settings: exit 73, results untouched; --force reruns them"
 else
     bad "batch over other settings: exits $c1 $c2 $c3 $c4"; cat "$tmp/err"
+fi
+
+# 10. A plug-in policy in a batch: named in the experiment, loaded with --plugin (the example
+#     of tests/plugins, built by make check); without --plugin the name is an error at its line.
+plugin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/tests/plugins/example.so
+if [ -f "$plugin" ]; then
+    cat >"$tmp/exp4.xml" <<EOF
+<experiment version="1">
+  <scenario file="$national"/>
+  <policy name="balanced"/>
+  <policy name="example_fastest"/>
+  <set target="simulation@until" value="1h"/>
+  <report metrics="job.all.count"/>
+</experiment>
+EOF
+    (cd "$tmp" && exec "$bin" --quiet batch exp4.xml -o out4) >/dev/null 2>"$tmp/err"
+    c1=$?
+    [ -d "$tmp/out4" ] && c1="$c1 (and created out4)"
+    (cd "$tmp" && exec "$bin" --quiet batch exp4.xml -o out4 --plugin "$plugin") >"$tmp/b.out" 2>/dev/null
+    c2=$?
+    if [ "$c1" = 65 ] && grep -q 'exp4.xml:4: <policy>: "example_fastest" is not a built-in policy' "$tmp/err" &&
+            [ $c2 -eq 0 ] && grep -q '^| national.xml | example_fastest | 1 |' "$tmp/b.out" &&
+            grep -q "^| national.xml | balanced | 1 |" "$tmp/b.out"; then
+        ok "batch --plugin: a plug-in policy runs in an experiment; without it, exit 65 at its line"
+    else
+        bad "batch --plugin: exits $c1, $c2"; cat "$tmp/err" "$tmp/b.out"
+    fi
+else
+    echo "SKIP: batch --plugin: $plugin not built"
 fi
 
 echo "$pass passed, $fail failed"
