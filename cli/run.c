@@ -723,12 +723,14 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     if (!cli->quiet) {
         struct cpn_jobs_stats js;
         cpn_jobs_stats(r->jobs, &js);
+        /* Flows: those the scenario gives, those the jobs started, and every flow that
+         * finished (the population of net.flows, docs/metrics.md). */
         printf("%s: t = %g s, %llu events; jobs: %llu submitted, %llu done, %llu rejected; "
-               "flows: %zu given, %zu finished\n",
+               "flows: %zu given, %llu started by jobs, %.0f finished\n",
                r->scen->file, cpn_engine_now(r->eng), (unsigned long long)cpn_engine_events(r->eng),
                (unsigned long long)js.submitted, (unsigned long long)js.done,
-               (unsigned long long)js.rejected, r->scen->flows.len,
-               cpn_traffic_finished(r->traffic));
+               (unsigned long long)js.rejected, r->scen->flows.len, (unsigned long long)js.flows,
+               cpn_summary_value(r->summary, "net.flows"));
         cpn_summary_print(r->summary, stdout);
         if (r->trace)
             printf("trace: %s\n", cpn_trace_path(r->trace));

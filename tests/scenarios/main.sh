@@ -50,6 +50,16 @@ else
     bad "the default scenario differs from national.xml"
 fi
 
+# The end-of-run line counts the flows the jobs started and every finished flow (net.flows).
+"$bin" run "$src/scenarios/national.xml" --until 2h >"$tmp/line.out" 2>/dev/null
+finished=$(awk '$1 == "net.flows" { print $2 }' "$tmp/line.out")
+if [ -n "$finished" ] && [ "$finished" -gt 0 ] &&
+        head -1 "$tmp/line.out" | grep -q "flows: 0 given, [0-9]* started by jobs, $finished finished$"; then
+    ok "end-of-run line: flows started by jobs and $finished finished, as net.flows"
+else
+    bad "end-of-run line: $(head -1 "$tmp/line.out")"
+fi
+
 # Same seed, same program: the same datasets, bit for bit.
 if "$bin" --quiet run "$src/scenarios/national.xml" --until 12h -o "$tmp/again.h5" >/dev/null 2>&1 &&
         h5diff "$tmp/national.h5" "$tmp/again.h5" /jobs /jobs >/dev/null 2>&1 &&
