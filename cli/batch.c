@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "output/report.h"
@@ -404,6 +405,8 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     size_t next = 0, running = 0, done_runs = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     while ((next < p->n_todo && !batch_interrupted) || running) {
         while (next < p->n_todo && running < (size_t)o->jobs && !batch_interrupted) {
             struct cpn_exp_run r;
@@ -453,9 +456,15 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
             }
             kids[k].pid = 0;
             running--;
-            if (!cli->quiet)
-                fprintf(stderr, "batch: %zu/%zu done, %zu running, %zu failed\n",
-                        done_runs + p->skipped, p->n_runs, running, *failed);
+            if (!cli->quiet) {
+                /* ETA from this batch's throughput so far: runs ended per second of wall
+                 * time, with its parallelism; the remaining runs at that pace. */
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                double elapsed = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
+                double eta = elapsed / (double)done_runs * (double)(p->n_todo - done_runs);
+                fprintf(stderr, "batch: %zu/%zu done, %zu running, %zu failed, ETA %.0f s\n",
+                        done_runs + p->skipped, p->n_runs, running, *failed, eta);
+            }
         }
     }
     sigaction(SIGINT, &old_int, NULL);
