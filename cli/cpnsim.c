@@ -35,6 +35,8 @@ static const struct command commands[] = {
      "                           an interrupted run keeps the .partial file, complete = 0)\n"
      "  --trace-level LEVEL      summary, jobs, flows (default) or full (docs/output-format.md)\n"
      "  --summary-out FILE.tsv   the summary table as tab-separated values\n"
+     "  --summary grouped|full   the table printed at the end: by job kind and totals\n"
+     "                           (default), or every row (per center, per pool, percentiles)\n"
      "  --flows-out FILE.csv     per-flow results of <traffic>: id,src,dst,bytes,start_time,\n"
      "                           finish_time (%.17g)\n"
      "  --seed N                 override <simulation seed>\n"

@@ -223,6 +223,7 @@ struct run {
     /* options */
     struct override_list ov;
     const char *flows_out, *output, *summary_out, *policy_name;
+    int summary_full; /* --summary=full: every row; else the grouped view */
     const char **plugins;
     size_t n_plugins;
     enum cpn_trace_level level;
@@ -535,6 +536,7 @@ static int parse_run_options(struct run *r, int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"trace-level", required_argument, NULL, 'T'},
         {"summary-out", required_argument, NULL, 'M'},
+        {"summary", required_argument, NULL, 'Y'},
         {"force", no_argument, NULL, 'f'},
         {"policy", required_argument, NULL, 'P'},
         {"plugin", required_argument, NULL, 'L'},
@@ -584,6 +586,14 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             break;
         case 'o':
             r->output = optarg;
+            break;
+        case 'Y':
+            if (strcmp(optarg, "full") != 0 && strcmp(optarg, "grouped") != 0)
+                return cpn_cli_usage_error("run",
+                                           "--summary \"%s\" is not a view (use grouped, the "
+                                           "default, or full)",
+                                           optarg);
+            r->summary_full = strcmp(optarg, "full") == 0;
             break;
         case 'M':
             r->summary_out = optarg;
@@ -731,7 +741,10 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
                (unsigned long long)js.submitted, (unsigned long long)js.done,
                (unsigned long long)js.rejected, r->scen->flows.len, (unsigned long long)js.flows,
                cpn_summary_value(r->summary, "net.flows"));
-        cpn_summary_print(r->summary, stdout);
+        if (r->summary_full)
+            cpn_summary_print(r->summary, stdout);
+        else
+            cpn_summary_print_grouped(r->summary, stdout);
         if (r->trace)
             printf("trace: %s\n", cpn_trace_path(r->trace));
     }

@@ -685,6 +685,101 @@ int cpn_summary_print(struct cpn_summary *s, FILE *out)
     return CPN_OK;
 }
 
+/* Print " " and @p v in @p width columns: a whole number when @p digits is 0, else with
+ * @p digits significant digits; "-" when it is undefined. */
+static int put_value(FILE *out, int width, int digits, double v)
+{
+    if (isnan(v))
+        return fprintf(out, " %*s", width, "-");
+    return digits ? fprintf(out, " %*.*g", width, digits, v) : fprintf(out, " %*.0f", width, v);
+}
+
+int cpn_summary_print_grouped(struct cpn_summary *s, FILE *out)
+{
+    const struct cpn_metric *rows;
+    size_t n;
+    if (!out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_summary_print_grouped: NULL stream");
+    int rc = cpn_summary_metrics(s, &rows, &n);
+    if (rc != CPN_OK)
+        return rc;
+    /* The job table, unless the run had no job at all. */
+    int any_job =
+        cpn_summary_value(s, "job.all.submitted") > 0 || cpn_summary_value(s, "job.all.count") > 0;
+    int bad = any_job && fprintf(out, "%-10s %10s %10s %10s %9s %8s %10s %12s %11s %9s\n", "jobs",
+                                 "submitted", "ended", "done", "rejected", "failed", "unfinished",
+                                 "jct.mean[s]", "wait.mean[s]", "bsld.mean") < 0;
+    char name[512];
+    for (size_t k = 0; any_job && k <= s->n_kinds && !bad; k++) {
+        const char *kn = s->kinds[k].name;
+        double v[9];
+        static const char *const field[9] = {"submitted", "count",     "completed",
+                                             "rejected",  "failed",    "unfinished",
+                                             "jct.mean",  "wait.mean", "bsld.mean"};
+        for (int f = 0; f < 9; f++) {
+            snprintf(name, sizeof name, "job.%s.%s", kn, field[f]);
+            v[f] = cpn_summary_value(s, name);
+        }
+        if (k < s->n_kinds && !(v[0] > 0) && !(v[1] > 0))
+            continue; /* a kind without any job */
+        bad = fprintf(out, "%-10s", kn) < 0;
+        static const int width[9] = {10, 10, 10, 9, 8, 10, 12, 11, 9};
+        static const int digits[9] = {0, 0, 0, 0, 0, 0, 6, 6, 6};
+        for (int f = 0; f < 9 && !bad; f++)
+            bad = put_value(out, width[f], digits[f], v[f]) < 0;
+        bad = bad || fputc('\n', out) == EOF;
+    }
+    double skipped = cpn_summary_value(s, "job.all.skipped.unknown_runtime");
+    if (!bad && skipped > 0)
+        bad = fprintf(out, "(%.0f workload-log records skipped when read: unknown run time)\n",
+                      skipped) < 0;
+    const char *sp = *s->currency ? " " : ""; /* no currency when no price is given */
+    if (!bad && s->n_centers)
+        bad = fprintf(out,
+                      "centers    util %.4g, energy %.4g J, electricity %.6g%s%s, charge %.6g%s%s, "
+                      "carbon %.6g kg\n",
+                      cpn_summary_value(s, "center.all.util"),
+                      cpn_summary_value(s, "center.all.energy"),
+                      cpn_summary_value(s, "center.all.electricity_cost"), sp, s->currency,
+                      cpn_summary_value(s, "center.all.charge"), sp, s->currency,
+                      cpn_summary_value(s, "center.all.carbon")) < 0;
+    if (!bad)
+        bad =
+            fprintf(out,
+                    "network    %.0f flows, %.4g B, fct p95 %.4g s, link utilisation mean %.4g "
+                    "max %.4g\n",
+                    cpn_summary_value(s, "net.flows"), cpn_summary_value(s, "net.bytes"),
+                    cpn_summary_value(s, "net.fct.p95"), cpn_summary_value(s, "net.link_util.mean"),
+                    cpn_summary_value(s, "net.link_util.max")) < 0;
+    if (!bad && cpn_summary_value(s, "request.count") > 0)
+        bad = fprintf(out, "requests   %.0f, latency p95 %.4g s, SLO violated %.4g\n",
+                      cpn_summary_value(s, "request.count"),
+                      cpn_summary_value(s, "request.latency.p95"),
+                      cpn_summary_value(s, "request.slo_violation_rate")) < 0;
+    if (!bad && !isnan(cpn_summary_value(s, "decision.staleness.mean")))
+        bad = fprintf(out, "decisions  staleness mean %.4g s, max %.4g s\n",
+                      cpn_summary_value(s, "decision.staleness.mean"),
+                      cpn_summary_value(s, "decision.staleness.max")) < 0;
+    for (size_t i = 0; i < n && !bad; i++) { /* compute: the count and the means */
+        const char *m = rows[i].name;
+        size_t len = strlen(m);
+        int compute =
+            strncmp(m, "compute.", 8) == 0 &&
+            (strcmp(m, "compute.count") == 0 || (len > 5 && strcmp(m + len - 5, ".mean") == 0));
+        if ((compute || strncmp(m, "headline.", 9) == 0) && !isnan(rows[i].value))
+            bad = fprintf(out, "%-40s %14.6g  %s\n", m, rows[i].value, rows[i].unit) < 0;
+    }
+    if (!bad)
+        bad = fprintf(out,
+                      "run        t = %.6g s, %s (per-center, per-pool and percentile rows: "
+                      "--summary=full)\n",
+                      cpn_summary_value(s, "run.time_end"),
+                      cpn_summary_value(s, "run.complete") == 1 ? "complete" : "INCOMPLETE") < 0;
+    if (bad || fflush(out) != 0)
+        return CPN_ERROR(CPN_EIO, "cannot write the summary: %s", strerror(errno));
+    return CPN_OK;
+}
+
 int cpn_summary_write_tsv(struct cpn_summary *s, const char *path)
 {
     const struct cpn_metric *rows;

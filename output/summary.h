@@ -114,6 +114,18 @@ double cpn_summary_value(struct cpn_summary *s, const char *name);
 int cpn_summary_print(struct cpn_summary *s, FILE *out);
 
 /**
+ * Print the summary grouped to fit a screen (`cpnsim run`'s default): one line per job kind
+ * that had any job, then the totals (`all`): submitted, ended, done, rejected, failed,
+ * unfinished, mean JCT [s], mean wait [s], mean bounded slowdown; then one line each for the
+ * centers (all), the network, inference requests and decisions; compute.count, the
+ * compute.*.mean rows and every headline.* row as in cpn_summary_print().  Undefined values print
+ * as "-".  The per-center, per-pool and percentile rows are in the full table (cpn_summary_print(),
+ * `--summary=full`).
+ * @return as cpn_summary_print().
+ */
+int cpn_summary_print_grouped(struct cpn_summary *s, FILE *out);
+
+/**
  * Write the metric table as TSV with a header line `metric<TAB>value<TAB>unit` (values with
  * %.17g, NaN as "nan") to @p path (overwritten if it exists).
  * @return CPN_OK; errors of cpn_summary_metrics(); CPN_EOUTPUT when @p path cannot be created;

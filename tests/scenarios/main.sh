@@ -51,7 +51,7 @@ else
 fi
 
 # The end-of-run line counts the flows the jobs started and every finished flow (net.flows).
-"$bin" run "$src/scenarios/national.xml" --until 2h >"$tmp/line.out" 2>/dev/null
+"$bin" run "$src/scenarios/national.xml" --until 2h --summary full >"$tmp/line.out" 2>/dev/null
 finished=$(awk '$1 == "net.flows" { print $2 }' "$tmp/line.out")
 if [ -n "$finished" ] && [ "$finished" -gt 0 ] &&
         head -1 "$tmp/line.out" | grep -q "flows: 0 given, [0-9]* started by jobs, $finished finished$"; then

@@ -324,6 +324,49 @@ static void test_print_and_tsv_write_every_metric(void)
     cpn_summary_free(s);
 }
 
+/* The grouped view of the shared fixture, every figure by hand:
+ *   batch: submitted 8, ended 6 (5 done, 1 rejected), unfinished 2, JCT mean 40, wait mean 4,
+ *          bsld mean (1 + 4/0.9)/5 = 1.08889;
+ *   ai: submitted 2, ended 1 (failed), unfinished 1, no JCT, wait 1, bsld 1;
+ *   all: 10, 7, 5, 1, 1, 3, JCT 40, wait 21/6 = 3.5, bsld (1 + 4/0.9 + 1)/6 = 1.07407;
+ *   centers: util 0.5, energy 3.6e9 J, electricity 120 CNY, charge 80 CNY, carbon 350 kg;
+ *   network: 4 flows, 1000 B, FCT p95 of {1,2,3,4} = 3 + 0.85 = 3.85 s, link mean 0.45 max 0.6;
+ *   requests: 3, latency p95 of {0.01, 0.02, 0.03} = 0.029 s, 1 of 3 violated. */
+static void test_grouped_view_fits_a_screen(void)
+{
+    struct cpn_summary *s = make(1);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CU_ASSERT_FATAL(f != NULL);
+    CU_ASSERT_EQUAL(cpn_summary_print_grouped(s, f), CPN_OK);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nbatch               8          6          5         1 "
+                                       "       0          2           40           4   1.08889\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nai                  2          1          0         0 "
+                                       "       1          1            -           1         1\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nall                10          7          5         1 "
+                                       "       1          3           40         3.5   1.07407\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf,
+                                  "centers    util 0.5, energy 3.6e+09 J, electricity 120 CNY, "
+                                  "charge 80 CNY, carbon 350 kg\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "network    4 flows, 1000 B, fct p95 3.85 s, link "
+                                       "utilisation mean 0.45 max 0.6\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "requests   3, latency p95 0.029 s, SLO violated 0.3333\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "run        t = 100 s, complete"));
+    size_t lines = 0;
+    for (char *p = buf; *p; p++)
+        lines += *p == '\n';
+    CU_ASSERT(lines <= 12); /* against the full table's rows */
+    free(buf);
+    FILE *full = fopen("/dev/full", "w");
+    if (full) {
+        CU_ASSERT_EQUAL(cpn_summary_print_grouped(s, full), CPN_EIO);
+        fclose(full);
+    }
+    cpn_summary_free(s);
+}
+
 static void test_invalid_use_is_refused(void)
 {
     CU_ASSERT_EQUAL(cpn_summary_new(NULL), CPN_EINVAL);
@@ -367,6 +410,8 @@ int cpn_test_register_summary(void)
                      test_network_and_center_metrics) ||
         !CU_add_test(s, "print and TSV write every metric; errors name the file",
                      test_print_and_tsv_write_every_metric) ||
+        !CU_add_test(s, "the grouped view shows kinds, totals, centers and network by hand values",
+                     test_grouped_view_fits_a_screen) ||
         !CU_add_test(s, "invalid use is refused with the documented codes",
                      test_invalid_use_is_refused))
         return CU_get_error();
