@@ -3,14 +3,17 @@
  * @brief The simulation engine: clock, event scheduling and the run loop.
  *
  * Time is a double in seconds.  Events fire in (time, sequence number) order, so equal-time
- * events fire in the order they were scheduled and a run is a pure function of its inputs.
+ * events fire in the order they were scheduled and a run is a pure function of its inputs;
+ * except that a handler marked `late` fires after every other event of its time (the end of an
+ * instant: arrivals see every end of that instant applied, as batch-scheduling simulators do),
+ * late events of one time among themselves in scheduling order.
  * The clock never goes backwards: scheduling before now() is CPN_EINVAL.
  *
  * Handlers are described by a static `struct cpn_handler` (function plus a name), so an error a
  * handler returns can be reported with the handler's name and the simulated time:
  * @code
  *   static int on_done(struct cpn_engine *e, void *ctx, uint64_t arg) { ... return CPN_OK; }
- *   static const struct cpn_handler done_handler = { on_done, "flow_done" };
+ *   static const struct cpn_handler done_handler = { on_done, "flow_done", 0 };
  *   cpn_engine_schedule(eng, t, &done_handler, flows, index, &handle);
  * @endcode
  */
@@ -37,6 +40,7 @@ typedef int cpn_event_fn(struct cpn_engine *eng, void *ctx, uint64_t arg);
 struct cpn_handler {
     cpn_event_fn *fn; /**< the callback */
     const char *name; /**< name used in error reports and logs */
+    int late;         /**< nonzero: fire after every non-late event of the same time */
 };
 
 /**

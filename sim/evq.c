@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sim/array.h"
+#include "sim/engine.h" /* struct cpn_handler: its late flag */
 #include "sim/error.h"
 
 /* Children per heap node.  4 was chosen by measurement (evq.h "Structure"); the macro lets the
@@ -326,7 +327,8 @@ int cpn_evq_push(struct cpn_evq *q, double time, const struct cpn_handler *handl
     int rc = acquire_slot(q, &s);
     if (rc != CPN_OK)
         return rc;
-    q->slots[s].event = (struct cpn_event){time, q->next_seq++, handler, ctx, arg};
+    uint64_t seq = q->next_seq++ | (handler->late ? CPN_EVQ_LATE : 0);
+    q->slots[s].event = (struct cpn_event){time, seq, handler, ctx, arg};
     struct heap_entry e = {time_key(time), s, out ? s + 1 : 0};
     if (q->hole) { /* the pop-then-push of a hold step: one sift-down from the vacant root */
         q->hole = 0;
@@ -393,7 +395,7 @@ int cpn_evq_reschedule(struct cpn_evq *q, cpn_evh h, double time)
         return CPN_ERROR(CPN_EINVAL, "event queue: reschedule to t=%g s: time is not finite", time);
     settle(q);
     q->slots[s].event.time = time;
-    q->slots[s].event.seq = q->next_seq++;
+    q->slots[s].event.seq = q->next_seq++ | (q->slots[s].event.handler->late ? CPN_EVQ_LATE : 0);
     restore(q, q->pos[s + 1], (struct heap_entry){time_key(time), s, s + 1});
     prefetch_top(q);
     return CPN_OK;

@@ -44,10 +44,14 @@ typedef uint64_t cpn_evh;
 
 struct cpn_handler;
 
+/** Bit of cpn_event.seq set for the events of a late handler (struct cpn_handler.late). */
+#define CPN_EVQ_LATE (UINT64_C(1) << 63)
+
 /** What the queue stores for one event (returned by cpn_evq_pop). */
 struct cpn_event {
-    double time;                       /**< firing time [s] */
-    uint64_t seq;                      /**< scheduling sequence number (tie-break) */
+    double time;  /**< firing time [s] */
+    uint64_t seq; /**< scheduling sequence number (tie-break), with bit 63 (CPN_EVQ_LATE) set
+                       for a late handler, which so sorts after every other event of its time */
     const struct cpn_handler *handler; /**< what to call (borrowed, static storage) */
     void *ctx;                         /**< handler context (borrowed) */
     uint64_t arg;                      /**< handler argument */

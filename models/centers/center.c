@@ -24,6 +24,7 @@ struct request {
     double submit;       /* [s] */
     double start;        /* [s], NaN while queued */
     double expected_end; /* start + walltime [s] */
+    double end_time;     /* when its end event fires: start + duration [s] (while pending) */
     double reservation;  /* earliest reservation held as blocked head [s] */
     cpn_evh end_event;   /* pending end event while running */
 };
@@ -80,7 +81,9 @@ struct cpn_center {
     CPN_ARRAY(struct pool) pools;
     CPN_ARRAY(struct request) requests;
     CPN_ARRAY(uint32_t) free_slots;
-    int sealed; /* a request was submitted: no more pools */
+    CPN_ARRAY(uint32_t) ending;                /* requests ending at this instant (scratch) */
+    CPN_ARRAY(struct cpn_request_event) ended; /* their end events, for the owner (scratch) */
+    int sealed;                                /* a request was submitted: no more pools */
 };
 
 /* Compact the queue once removed entries outnumber live ones (and the array is not tiny):
@@ -190,6 +193,8 @@ void cpn_center_free(struct cpn_center *c)
     cpn_array_release(&c->pools);
     cpn_array_release(&c->requests);
     cpn_array_release(&c->free_slots);
+    cpn_array_release(&c->ending);
+    cpn_array_release(&c->ended);
     free((char *)c->spec.id);
     free(c);
 }
@@ -315,7 +320,7 @@ static void fill_event(const struct request *r, struct cpn_request_event *ev)
 }
 
 static int on_end_event(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static const struct cpn_handler end_handler = {on_end_event, "center_request_end"};
+static const struct cpn_handler end_handler = {on_end_event, "center_request_end", 0};
 
 /* Start a request already removed from the queue: take its units, schedule its end, tell the
  * owner.  The owner's callback may submit more requests (growing c->requests), so no request
@@ -331,6 +336,7 @@ static int start_request(struct cpn_center *c, struct pool *p, uint32_t slot, in
         int rc = cpn_engine_schedule(c->eng, now + duration, &end_handler, c, slot, &r->end_event);
         if (rc != CPN_OK)
             return rc;
+        r->end_time = now + duration;
     }
     if (running_insert(p, now + r->walltime, slot, r->units) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
@@ -462,12 +468,12 @@ out:
     return rc;
 }
 
-/* The end of a request: free its units, tell the owner, schedule the pool again. */
-static int end_request(struct cpn_center *c, uint32_t slot, int by_event)
+/* Take request @p slot off its pool: free its units, count it, append its end event to
+ * c->ended (the owner is told later).  The slot is freed with the caller's events. */
+static int release_request(struct cpn_center *c, uint32_t slot, int by_event, double now)
 {
     struct request *r = &c->requests.items[slot];
     struct pool *p = &c->pools.items[r->pool];
-    double now = cpn_engine_now(c->eng);
     pool_advance(p, now);
     running_remove(p, r->expected_end, slot);
     p->free_units += r->units;
@@ -482,22 +488,65 @@ static int end_request(struct cpn_center *c, uint32_t slot, int by_event)
         p->completed++;
     r->end_event = CPN_EVH_NONE;
     r->start = NAN; /* no longer running */
-    if (cpn_array_push(&c->free_slots, slot) != CPN_OK)
-        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
     p->pass_valid = 0;
     p->projection_valid = 0;
-    if (c->hooks.on_end) {
-        int rc = c->hooks.on_end(c->hooks.ctx, c, &ev);
-        if (rc != CPN_OK)
-            return rc;
-    }
-    return pool_pass(c, p);
+    if (cpn_array_push(&c->ended, ev) != CPN_OK || cpn_array_push(&c->free_slots, slot) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
+    return CPN_OK;
 }
 
+/* Tell the owner of the ends in c->ended (in order), then schedule pool @p p again.  The
+ * events are moved out first: a hook may end other requests of this center (re-entering). */
+static int notify_and_pass(struct cpn_center *c, struct pool *p)
+{
+    struct cpn_request_event few[8], *ev = few;
+    size_t n = c->ended.len;
+    if (n > sizeof few / sizeof *few && !(ev = malloc(n * sizeof *ev)))
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
+    memcpy(ev, c->ended.items, n * sizeof *ev);
+    c->ended.len = 0;
+    int rc = CPN_OK;
+    for (size_t i = 0; i < n && rc == CPN_OK; i++)
+        if (c->hooks.on_end)
+            rc = c->hooks.on_end(c->hooks.ctx, c, &ev[i]);
+    if (ev != few)
+        free(ev);
+    return rc == CPN_OK ? pool_pass(c, p) : rc;
+}
+
+/* The end of a request: free its units, tell the owner, schedule the pool again. */
+static int end_request(struct cpn_center *c, uint32_t slot, int by_event)
+{
+    struct pool *p = &c->pools.items[c->requests.items[slot].pool];
+    int rc = release_request(c, slot, by_event, cpn_engine_now(c->eng));
+    return rc == CPN_OK ? notify_and_pass(c, p) : rc;
+}
+
+/* An end event.  Every other request of the pool whose end event fires at this same instant
+ * ends with it, before the owner is told and before the one scheduling pass: EASY then sees
+ * all the units freed at that instant at once, as a batch scheduler does (docs/models-centers.md
+ * "Simultaneous ends").  The others' end events are cancelled.  O(r) to find them. */
 static int on_end_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
-    (void)eng;
-    return end_request(ctx, (uint32_t)arg, 1);
+    struct cpn_center *c = ctx;
+    uint32_t slot = (uint32_t)arg;
+    struct pool *p = &c->pools.items[c->requests.items[slot].pool];
+    double now = cpn_engine_now(eng);
+    c->ending.len = 0;
+    for (size_t k = 0; k < p->running.len; k++) {
+        uint32_t other = p->running.items[k].slot;
+        const struct request *o = &c->requests.items[other];
+        if (other != slot && o->end_event != CPN_EVH_NONE && o->end_time == now &&
+            cpn_array_push(&c->ending, other) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
+    }
+    int rc = release_request(c, slot, 1, now);
+    for (size_t i = 0; i < c->ending.len && rc == CPN_OK; i++) {
+        uint32_t other = c->ending.items[i];
+        if ((rc = cpn_engine_cancel(eng, c->requests.items[other].end_event)) == CPN_OK)
+            rc = release_request(c, other, 1, now);
+    }
+    return rc == CPN_OK ? notify_and_pass(c, p) : rc;
 }
 
 int cpn_center_finish(struct cpn_center *c, uint32_t handle)

@@ -25,6 +25,10 @@
  *    starts now if it fits in the units free now AND (it ends, by its walltime, no later than
  *    the shadow time OR it uses no more than the extra units, which then decrease).
  *
+ * **Simultaneous ends.**  The requests of a pool whose end events fall at the same instant end
+ * together, before the owner is told and before one scheduling pass (docs/models-centers.md §2),
+ * so EASY sees every unit freed at that instant at once.
+ *
  * **Walltime.**  Traces hold requests whose runtime exceeds the walltime estimate.  Policy
  * `CPN_WALLTIME_KILL` (default) ends such a request at start + walltime, as Slurm does at the
  * time limit (sbatch(1), option --time); the end event says `killed`.  Policy

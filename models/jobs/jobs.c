@@ -735,7 +735,8 @@ static int on_reoffer(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return rc;
 }
 
-static const struct cpn_handler reoffer_handler = {on_reoffer, "jobs_reoffer"};
+/* Late: after every end of the instant, so the policy sees all the units freed then. */
+static const struct cpn_handler reoffer_handler = {on_reoffer, "jobs_reoffer", 1};
 
 /* Offer the held jobs again, in an event at the current time (after the center's own pass). */
 int cpn_jobs_schedule_reoffer_(struct cpn_jobs *jobs)
@@ -849,7 +850,9 @@ static int on_job_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return cpn_jobs_arrive_(jobs, (uint32_t)arg);
 }
 
-static const struct cpn_handler job_arrival_handler = {on_job_arrival, "jobs_arrival"};
+/* Late: a job arriving at the instant some requests end is placed, and queued, after those
+ * ends (docs/models-centers.md, "Simultaneous ends"). */
+static const struct cpn_handler job_arrival_handler = {on_job_arrival, "jobs_arrival", 1};
 
 int cpn_jobs_check_spec_(const struct cpn_jobs *jobs, const struct cpn_job_spec *s,
                          const char *what)

@@ -14,7 +14,7 @@
 enum { TIMER_COMPUTE = 0, TIMER_COMM = 1, TIMER_FINISH = 2 };
 
 static int on_timer(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static const struct cpn_handler compute_handler = {on_timer, "jobs_compute"};
+static const struct cpn_handler compute_handler = {on_timer, "jobs_compute", 0};
 
 /* The engine argument of a timer: slot, timer kind and part. */
 static uint64_t timer_arg(uint32_t slot, unsigned kind, uint32_t part)

@@ -25,8 +25,8 @@ void cpn_jobs_service_free_(struct cpn_jobs *jobs, struct jobs_service *svc)
 
 static int on_request(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static int on_served(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static const struct cpn_handler request_handler = {on_request, "jobs_request"};
-static const struct cpn_handler served_handler = {on_served, "jobs_request_served"};
+static const struct cpn_handler request_handler = {on_request, "jobs_request", 0};
+static const struct cpn_handler served_handler = {on_served, "jobs_request_served", 0};
 
 /* Schedule the service's next request after @p now, if it arrives within the lifetime. */
 static int next_request(struct cpn_jobs *jobs, uint32_t slot, double now)

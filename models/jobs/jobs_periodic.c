@@ -15,9 +15,9 @@ static int work_left(const struct cpn_jobs *jobs)
 static int on_report(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static int on_sample(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static const struct cpn_handler report_handler = {on_report, "jobs_report"};
-static const struct cpn_handler tick_handler = {on_tick, "jobs_policy_tick"};
-static const struct cpn_handler sample_handler = {on_sample, "jobs_sample"};
+static const struct cpn_handler report_handler = {on_report, "jobs_report", 0};
+static const struct cpn_handler tick_handler = {on_tick, "jobs_policy_tick", 0};
+static const struct cpn_handler sample_handler = {on_sample, "jobs_sample", 0};
 
 /* Keep the periodic events going, or let them stop when no work is left. */
 static int periodic_next(struct cpn_jobs *jobs, const struct cpn_handler *h, double time)

@@ -320,7 +320,7 @@ static int on_source(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return source_next(jobs, (uint32_t)arg, now);
 }
 
-const struct cpn_handler cpn_jobs_source_handler_ = {on_source, "jobs_source"};
+const struct cpn_handler cpn_jobs_source_handler_ = {on_source, "jobs_source", 0};
 
 int cpn_jobs_sources_start_(struct cpn_jobs *jobs)
 {

@@ -11,7 +11,7 @@
 #include "models/net/flow_internal.h"
 
 static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static const struct cpn_handler tick_handler = {on_tick, "flow_tick"};
+static const struct cpn_handler tick_handler = {on_tick, "flow_tick", 0};
 
 /* SplitMix64 finaliser (Steele, Lea & Flood 2014): a cheap well-mixing hash step. */
 static inline uint64_t mix64(uint64_t x)

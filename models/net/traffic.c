@@ -59,7 +59,7 @@ static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow
 }
 
 static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static const struct cpn_handler arrival_handler = {on_arrival, "traffic_arrival"};
+static const struct cpn_handler arrival_handler = {on_arrival, "traffic_arrival", 0};
 
 static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {

@@ -98,7 +98,7 @@ static int bench_fn(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return 0;
 }
 
-static const struct cpn_handler bench_handler = {bench_fn, "bench"};
+static const struct cpn_handler bench_handler = {bench_fn, "bench", 0};
 
 struct inputs {
     const double *draws;     /* Exp(1) increments [s], N_DRAWS */

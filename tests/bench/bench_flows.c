@@ -359,7 +359,7 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
     int rc = start_next(r);
     if (rc != CPN_OK)
         return rc;
-    static const struct cpn_handler arrival = {on_arrival, "bench_arrival"};
+    static const struct cpn_handler arrival = {on_arrival, "bench_arrival", 0};
     if (r->next < r->w->n)
         return cpn_engine_schedule(eng, r->a[r->next].start, &arrival, r, 0, NULL);
     return CPN_OK;
@@ -369,7 +369,7 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
 static double run_once(const struct workload *w, struct run *r, struct cpn_flow_stats *st,
                        double *wall)
 {
-    static const struct cpn_handler arrival = {on_arrival, "bench_arrival"};
+    static const struct cpn_handler arrival = {on_arrival, "bench_arrival", 0};
     double *end = r->end, *begin = r->begin;
     size_t sessions = r->sessions;
     memset(r, 0, sizeof *r);

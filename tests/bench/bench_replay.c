@@ -66,7 +66,7 @@ static int on_end(void *ctx, struct cpn_center *c, const struct cpn_request_even
 
 /* Arrivals are chained: each submits its job and schedules the next one (one pending arrival). */
 static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg);
-static const struct cpn_handler arrival = {on_arrival, "bench_arrival"};
+static const struct cpn_handler arrival = {on_arrival, "bench_arrival", 0};
 
 static int on_reference_end(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
@@ -74,7 +74,7 @@ static int on_reference_end(struct cpn_engine *eng, void *ctx, uint64_t arg)
     r->jobs[arg].end = cpn_engine_now(eng);
     return CPN_OK;
 }
-static const struct cpn_handler reference_end = {on_reference_end, "bench_reference_end"};
+static const struct cpn_handler reference_end = {on_reference_end, "bench_reference_end", 0};
 
 static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {

@@ -108,7 +108,8 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return CPN_OK;
 }
 
-static const struct cpn_handler arrival_handler = {on_arrival, "test_arrival"};
+/* Late, as the job layer's arrivals: after the ends of the same instant. */
+static const struct cpn_handler arrival_handler = {on_arrival, "test_arrival", 1};
 
 /* Build an engine and a center with the given pools (power and prices from `spec`). */
 static void harness_open(struct harness *h, const struct cpn_center_spec *spec,
@@ -626,7 +627,7 @@ static int open_finish(struct cpn_engine *eng, void *ctx, uint64_t arg)
 
 static void test_open_ended_requests_end_when_the_owner_says(void)
 {
-    static const struct cpn_handler finish_handler = {open_finish, "test_finish"};
+    static const struct cpn_handler finish_handler = {open_finish, "test_finish", 0};
     struct open_case o = {0};
     o.eng = cpn_engine_new();
     struct cpn_center_hooks hooks = {open_start, open_end, &o};
@@ -712,6 +713,8 @@ static void naive_pass(const struct job *jobs, size_t *queue, size_t *nq, struct
     *nq = kept;
 }
 
+/* Per instant, as a batch scheduler: at each time t, every job ending at t frees its units,
+ * then a pass; then each job submitted at t joins the queue, each followed by a pass. */
 static void naive_replay(const struct job *jobs, size_t n, uint32_t units, int easy, double *starts)
 {
     size_t *queue = malloc(n * sizeof *queue), nq = 0, nr = 0, next = 0;
@@ -719,20 +722,24 @@ static void naive_replay(const struct job *jobs, size_t n, uint32_t units, int e
     CU_ASSERT_FATAL(queue && run);
     uint32_t free_units = units;
     while (next < n || nr > 0) {
-        size_t first = 0; /* earliest actual end among running jobs */
-        for (size_t k = 1; k < nr; k++)
-            if (run[k].end < run[first].end)
-                first = k;
-        double now;
-        if (next < n && (nr == 0 || jobs[next].submit <= run[first].end)) {
-            now = jobs[next].submit;
-            queue[nq++] = next++;
-        } else {
-            now = run[first].end;
-            free_units += run[first].units;
-            run[first] = run[--nr];
+        double now = next < n ? jobs[next].submit : INFINITY;
+        for (size_t k = 0; k < nr; k++)
+            now = fmin(now, run[k].end);
+        size_t ended = 0;
+        for (size_t k = 0; k < nr;)
+            if (run[k].end == now) {
+                free_units += run[k].units;
+                run[k] = run[--nr];
+                ended++;
+            } else {
+                k++;
+            }
+        if (ended)
+            naive_pass(jobs, queue, &nq, run, &nr, &free_units, now, easy, starts);
+        for (; next < n && jobs[next].submit == now; next++) {
+            queue[nq++] = next;
+            naive_pass(jobs, queue, &nq, run, &nr, &free_units, now, easy, starts);
         }
-        naive_pass(jobs, queue, &nq, run, &nr, &free_units, now, easy, starts);
     }
     free(queue);
     free(run);
@@ -745,7 +752,8 @@ static void naive_replay(const struct job *jobs, size_t n, uint32_t units, int e
  * started and ended exactly once, FCFS started jobs in submission order, and the center's busy
  * unit-seconds equal the sum of units x (end - start) of the jobs; and the start times equal
  * those of the naive reference replay above. */
-static void check_random(enum cpn_queue_discipline discipline, int exact_walltimes)
+static void check_random(enum cpn_queue_discipline discipline, int exact_walltimes,
+                         int whole_seconds)
 {
     enum { N = 3000 };
     static struct job jobs[N];
@@ -762,6 +770,11 @@ static void check_random(enum cpn_queue_discipline discipline, int exact_walltim
         jobs[i].walltime = jobs[i].runtime * gsl_ran_flat(rng, 0.5, 3.0);
         if (exact_walltimes)
             jobs[i].walltime = jobs[i].runtime;
+        if (whole_seconds) { /* as in workload logs: many ends and arrivals share an instant */
+            jobs[i].submit = floor(t / 60) * 60;
+            jobs[i].runtime = 60 * round(jobs[i].runtime / 60);
+            jobs[i].walltime = 60 * ceil(jobs[i].walltime / 60);
+        }
     }
     gsl_rng_free(rng);
     static const uint32_t units[] = {64};
@@ -804,18 +817,27 @@ static void check_random(enum cpn_queue_discipline discipline, int exact_walltim
 
 static void test_random_workload_invariants_fcfs(void)
 {
-    check_random(CPN_QUEUE_FCFS, 0);
+    check_random(CPN_QUEUE_FCFS, 0, 0);
 }
 
 static void test_random_workload_invariants_easy(void)
 {
-    check_random(CPN_QUEUE_EASY, 0);
+    check_random(CPN_QUEUE_EASY, 0, 0);
 }
 
 static void test_fcfs_estimate_is_exact_with_exact_walltimes(void)
 {
-    check_random(CPN_QUEUE_FCFS, 1);
-    check_random(CPN_QUEUE_EASY, 1); /* the invariants and the reference, with no kills */
+    check_random(CPN_QUEUE_FCFS, 1, 0);
+    check_random(CPN_QUEUE_EASY, 1, 0); /* the invariants and the reference, with no kills */
+}
+
+/* Whole minutes, as in workload logs: ends and arrivals share instants, and the schedule still
+ * equals the per-instant reference start for start (before ends were batched, a backfill
+ * candidate could start between two ends of one instant, ahead of the head). */
+static void test_simultaneous_ends_and_arrivals_are_one_instant(void)
+{
+    check_random(CPN_QUEUE_FCFS, 0, 1);
+    check_random(CPN_QUEUE_EASY, 0, 1);
 }
 
 /* Full replay of SDSC-SP2 (59,715 jobs, 128 processors) with the same invariants.  Jobs with
@@ -853,6 +875,16 @@ static void check_swf(enum cpn_queue_discipline discipline)
     CU_ASSERT(st.started == n && st.completed + st.killed == n);
     CPN_ASSERT_REL(st.busy_unit_seconds, h.busy_unit_seconds, SUM_TOL);
     CU_ASSERT(st.utilisation > 0 && st.utilisation <= 1);
+    /* Start for start the per-instant reference (SWF times are whole seconds: ends and
+     * arrivals share instants all the time). */
+    double *naive = malloc(n * sizeof *naive);
+    CU_ASSERT_FATAL(naive != NULL);
+    naive_replay(jobs, n, units[0], discipline == CPN_QUEUE_EASY, naive);
+    size_t differ = 0;
+    for (size_t i = 0; i < n; i++)
+        differ += h.out[i].start != naive[i];
+    CU_ASSERT(differ == 0);
+    free(naive);
     harness_close(&h);
     free(jobs);
 }
@@ -867,12 +899,32 @@ static void test_swf_replay_invariants_easy(void)
     check_swf(CPN_QUEUE_EASY);
 }
 
+/* Two simultaneous ends and a backfill candidate, one pool of 4 units, EASY (kill):
+ *   J0 t=0 2u run 10 wall 10, J1 t=0 2u run 10 wall 20: both start at 0 and end at 10.
+ *   J2 t=1 4u run 5 wall 5: blocked head; shadow 20 (J1's expected end), extra 0.
+ *   J3 t=2 2u run 8 wall 8: no unit free.
+ * Per instant (now): at 10 both ends free 4 units, J2 starts [10, 15], then J3 [15, 23].
+ * One end at a time (before): J0's end frees 2 units, J2 still waits (shadow 20), and J3 ends
+ * by 18 <= 20, so it backfilled at 10 into J0's units; J1's end then left J2 waiting until
+ * J3's end at 18 — the head delayed by a job submitted after it. */
+static void test_two_simultaneous_ends_start_the_head_before_a_backfill(void)
+{
+    static const struct job set[] = {
+        {0, 0, 2, 10, 10}, {0, 0, 2, 10, 20}, {1, 0, 4, 5, 5}, {2, 0, 2, 8, 8}};
+    static const double expected[][2] = {{0, 10}, {0, 10}, {10, 15}, {15, 23}};
+    expect_schedule(CPN_QUEUE_EASY, 4, set, 4, expected);
+}
+
 int cpn_test_register_center(void)
 {
     CU_pSuite s = CU_add_suite("center", NULL, NULL);
     if (!s)
         return CU_get_error();
-    if (!CU_add_test(s, "EASY refuses a backfill that would delay the head's reservation",
+    if (!CU_add_test(s, "two simultaneous ends start the head before a backfill candidate",
+                     test_two_simultaneous_ends_start_the_head_before_a_backfill) ||
+        !CU_add_test(s, "simultaneous ends and arrivals are one instant, as the reference",
+                     test_simultaneous_ends_and_arrivals_are_one_instant) ||
+        !CU_add_test(s, "EASY refuses a backfill that would delay the head's reservation",
                      test_easy_refuses_backfill_that_delays_head) ||
         !CU_add_test(s, "FCFS never backfills (same job set)", test_fcfs_never_backfills) ||
         !CU_add_test(s, "EASY backfills a long job that uses only extra units",

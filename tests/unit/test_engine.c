@@ -26,7 +26,7 @@ static int record(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return CPN_OK;
 }
 
-static const struct cpn_handler record_handler = {record, "record"};
+static const struct cpn_handler record_handler = {record, "record", 0};
 
 static int record_then_stop(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
@@ -34,7 +34,7 @@ static int record_then_stop(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return record(eng, ctx, arg);
 }
 
-static const struct cpn_handler stop_handler = {record_then_stop, "stopper"};
+static const struct cpn_handler stop_handler = {record_then_stop, "stopper", 0};
 
 static int record_then_raise_flag(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
@@ -42,7 +42,7 @@ static int record_then_raise_flag(struct cpn_engine *eng, void *ctx, uint64_t ar
     return record(eng, ctx, arg);
 }
 
-static const struct cpn_handler flag_handler = {record_then_raise_flag, "signal"};
+static const struct cpn_handler flag_handler = {record_then_raise_flag, "signal", 0};
 
 static int fail_with_range(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
@@ -50,7 +50,7 @@ static int fail_with_range(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return CPN_ERROR(CPN_ERANGE, "capacity -1 B/s is negative");
 }
 
-static const struct cpn_handler failing_handler = {fail_with_range, "bad_link"};
+static const struct cpn_handler failing_handler = {fail_with_range, "bad_link", 0};
 
 /* Schedules two events at the current time: they go behind earlier-scheduled equal-time ones. */
 static int schedule_two_now(struct cpn_engine *eng, void *ctx, uint64_t arg)
@@ -63,7 +63,7 @@ static int schedule_two_now(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return rc;
 }
 
-static const struct cpn_handler spawner = {schedule_two_now, "spawner"};
+static const struct cpn_handler spawner = {schedule_two_now, "spawner", 0};
 
 /* Schedule record (arg 1) at times[0], @p middle (arg 2) at times[1], record (arg 3) at
  * times[2]. */
@@ -107,7 +107,7 @@ static void test_events_fire_in_time_order_and_ties_in_scheduling_order(void)
  * that is at most 6 s. */
 static int tick_again(struct cpn_engine *eng, void *ctx, uint64_t arg);
 
-static const struct cpn_handler tick_handler = {tick_again, "tick"};
+static const struct cpn_handler tick_handler = {tick_again, "tick", 0};
 
 static int tick_again(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
@@ -140,6 +140,43 @@ static void test_handlers_that_schedule_their_next_firing_keep_ties_in_schedulin
         CU_ASSERT_EQUAL(tr.times[k], expected_time[k]);
     }
     CU_ASSERT_EQUAL(cpn_engine_pending(eng), 0);
+    cpn_engine_free(eng);
+}
+
+static const struct cpn_handler late_record_handler = {record, "late_record", 1};
+
+/* A late handler that records, then schedules a normal event now (arg + 100). */
+static int late_spawn(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    int rc = record(eng, ctx, arg);
+    return rc == CPN_OK ? cpn_engine_schedule_in(eng, 0.0, &record_handler, ctx, 100 + arg, NULL)
+                        : rc;
+}
+
+static const struct cpn_handler late_spawner = {late_spawn, "late_spawner", 1};
+
+/* At t = 5, scheduled in the order L1 (late), N2, L3 (late, spawns a normal 103 at once), N4,
+ * and N6 at t = 7 first of all; L5 (late) at t = 4.  Fired: L5 at 4 (a late event still fires
+ * in time order), then at 5 the normal N2, N4, then the late L1, L3, and 103 (normal, scheduled
+ * by L3 at 5: it comes before any remaining late event of 5, here none), then N6 at 7. */
+static void test_late_handlers_fire_after_every_other_event_of_their_time(void)
+{
+    struct cpn_engine *eng = cpn_engine_new();
+    CU_ASSERT_FATAL(eng != NULL);
+    struct trace tr = {0};
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 7, &record_handler, &tr, 6, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 5, &late_record_handler, &tr, 1, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 5, &record_handler, &tr, 2, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 5, &late_spawner, &tr, 3, NULL), CPN_OK);
+    cpn_evh h;
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 9, &record_handler, &tr, 4, &h), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_reschedule(eng, h, 5), CPN_OK); /* N4: normal, at 5 */
+    CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 4, &late_record_handler, &tr, 5, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_OK);
+    static const uint64_t order[] = {5, 2, 4, 1, 3, 103, 6};
+    CU_ASSERT_EQUAL_FATAL(tr.n, 7);
+    for (size_t k = 0; k < 7; k++)
+        CU_ASSERT_EQUAL(tr.args[k], order[k]);
     cpn_engine_free(eng);
 }
 
@@ -180,7 +217,7 @@ static void test_scheduling_in_the_past_and_bad_arguments_are_einval(void)
     CU_ASSERT_EQUAL(cpn_engine_schedule(eng, NAN, &record_handler, &tr, 0, NULL), CPN_EINVAL);
     CU_ASSERT_EQUAL(cpn_engine_schedule(eng, INFINITY, &record_handler, &tr, 0, NULL), CPN_EINVAL);
     CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 4.0, NULL, &tr, 0, NULL), CPN_EINVAL);
-    static const struct cpn_handler no_function = {NULL, "empty"};
+    static const struct cpn_handler no_function = {NULL, "empty", 0};
     CU_ASSERT_EQUAL(cpn_engine_schedule(eng, 4.0, &no_function, &tr, 0, NULL), CPN_EINVAL);
     CU_ASSERT_EQUAL(cpn_engine_schedule_in(eng, -1e-9, &record_handler, &tr, 0, NULL), CPN_EINVAL);
     CU_ASSERT_EQUAL(cpn_engine_schedule_in(eng, NAN, &record_handler, &tr, 0, NULL), CPN_EINVAL);
@@ -290,7 +327,7 @@ static int log_something(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return CPN_OK;
 }
 
-static const struct cpn_handler log_handler = {log_something, "logger"};
+static const struct cpn_handler log_handler = {log_something, "logger", 0};
 
 static void test_the_log_prefix_shows_the_engine_clock(void)
 {
@@ -320,6 +357,8 @@ int cpn_test_register_engine(void)
                      test_events_fire_in_time_order_and_ties_in_scheduling_order) ||
         !CU_add_test(s, "handlers that schedule their next firing keep ties in scheduling order",
                      test_handlers_that_schedule_their_next_firing_keep_ties_in_scheduling_order) ||
+        !CU_add_test(s, "late handlers fire after every other event of their time",
+                     test_late_handlers_fire_after_every_other_event_of_their_time) ||
         !CU_add_test(s, "run(until) stops at until and a second run continues",
                      test_run_until_stops_at_until_and_a_second_run_continues) ||
         !CU_add_test(s, "scheduling in the past and bad arguments are CPN_EINVAL",

@@ -15,7 +15,7 @@ static int never_called(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return CPN_EINTERNAL;
 }
 
-static const struct cpn_handler test_handler = {never_called, "test"};
+static const struct cpn_handler test_handler = {never_called, "test", 0};
 
 static void test_earlier_times_pop_first_and_ties_pop_in_insertion_order(void)
 {

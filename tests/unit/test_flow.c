@@ -408,7 +408,7 @@ static int cancel_h1(struct cpn_engine *eng, void *ctx, uint64_t arg)
     CPN_ASSERT_REL(rem, 0.75 * GB, REL); /* 0.5 s at 0.5 GB/s */
     return cpn_flow_cancel(r->net, r->h[1]);
 }
-static const struct cpn_handler cancel_handler = {cancel_h1, "test_cancel"};
+static const struct cpn_handler cancel_handler = {cancel_h1, "test_cancel", 0};
 
 static void test_cancel_mid_transfer_frees_the_share(void)
 {
@@ -444,7 +444,7 @@ static int double_capacity(struct cpn_engine *eng, void *ctx, uint64_t arg)
     struct rec *r = ctx;
     return cpn_flownet_set_capacity(r->net, (uint32_t)arg, 2 * GB);
 }
-static const struct cpn_handler capacity_handler = {double_capacity, "test_capacity"};
+static const struct cpn_handler capacity_handler = {double_capacity, "test_capacity", 0};
 
 static void test_capacity_change_resolves_rates(void)
 {
@@ -468,7 +468,7 @@ static int restore_capacity(struct cpn_engine *eng, void *ctx, uint64_t arg)
     struct rec *r = ctx;
     return cpn_flownet_set_capacity(r->net, (uint32_t)arg, 1 * GB);
 }
-static const struct cpn_handler restore_handler = {restore_capacity, "test_restore"};
+static const struct cpn_handler restore_handler = {restore_capacity, "test_restore", 0};
 
 static void test_a_zero_capacity_stalls_the_flows_crossing_it(void)
 {
@@ -725,7 +725,7 @@ static int wl_start(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
     return wl_begin(ctx, (int)arg, cpn_engine_now(eng));
 }
-static const struct cpn_handler wl_start_handler = {wl_start, "test_start"};
+static const struct cpn_handler wl_start_handler = {wl_start, "test_start", 0};
 
 /* The number of flows whose completion time differs from the reference's by more than 1e-9
  * relative; the worst relative difference in *worst. */
