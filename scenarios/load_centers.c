@@ -70,7 +70,16 @@ static int ld_pool(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_pool *p)
     const char *accelerator = cpn_ld_attr(elem, "accelerator");
     if (name && !(p->spec.name = cpn_ld_strdup(L, name, strlen(name))))
         return 0;
-    p->spec.accelerator = accelerator ? cpn_ld_strdup(L, accelerator, strlen(accelerator)) : "";
+    if (!accelerator || !*accelerator) {
+        /* Every pool has a unit type, so that no job runs on units it was not meant for (a CPU
+         * job on an H100 pool would run FLOP-scaled, 450 times too fast, without a word). */
+        cpn_ld_error(L, elem,
+                     "accelerator is required (pool \"%s\"): the unit type that jobs ask for "
+                     "(e.g. accelerator=\"cpu\", \"gpu\", \"vm\", or a model such as \"H100\")",
+                     name ? name : "without a name");
+        return 0;
+    }
+    p->spec.accelerator = cpn_ld_strdup(L, accelerator, strlen(accelerator));
     p->type = cpn_ld_intern(L, &L->s->pool_types, p->spec.accelerator ? p->spec.accelerator : "");
     if (!p->spec.accelerator || p->type == CPN_NONE)
         return 0;

@@ -351,26 +351,19 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
     if (cpn_ld_transport_ref(L, elem, "transport", &base->transport) < 0)
         ok = 0;
     const char *accel = cpn_ld_attr(elem, "accelerator");
-    if (accel) {
+    if (accel && s->centers.len) { /* no centers: reported apart */
         base->pool_type = cpn_ld_names_find(&s->pool_types, accel);
         if (base->pool_type == CPN_NONE) {
             char names[CPN_LD_MSG / 2] = "";
             size_t used = 0;
-            int plain = 0;
             for (size_t i = 0; i < s->pool_types.len && used < sizeof names; i++) {
-                if (!*s->pool_types.items[i]) {
-                    plain = 1;
-                    continue;
-                }
                 int n = snprintf(names + used, sizeof names - used, "%s\"%s\"", used ? ", " : "",
                                  s->pool_types.items[i]);
                 used += n > 0 ? (size_t)n : 0;
             }
             cpn_ld_error(L, elem,
-                         "accelerator \"%s\": no pool has it (accelerators of the pools: "
-                         "%s%s)",
-                         accel, used ? names : "none",
-                         plain ? "; leave accelerator out for any pool" : "");
+                         "accelerator \"%s\": no pool has it (accelerators of the pools: %s)",
+                         accel, used ? names : "none");
             ok = 0;
         }
     }
@@ -651,6 +644,29 @@ static void ld_generator_release(struct cpn_scen_generator *g)
     free((void *)g->spec.base.split_centers); /* centers and units: one allocation */
 }
 
+/* A job that runs on units names their type: every kind but ingest and deploy (which only
+ * move data).  Without one, a CPU job could land on a GPU pool and run FLOP-scaled (issue 14,
+ * "resource types").  Returns 0 when missing (reported with the pools' types). */
+static int ld_require_type(struct cpn_ld *L, xmlNode *elem, const struct cpn_job_spec *base)
+{
+    if (base->kind == CPN_JOB_INGEST || base->kind == CPN_JOB_DEPLOY ||
+        cpn_ld_attr(elem, "accelerator") || !L->s->centers.len) /* no centers: reported apart */
+        return 1;
+    const struct cpn_scenario *s = L->s;
+    char names[CPN_LD_MSG / 2] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < s->pool_types.len && used < sizeof names; i++) {
+        int n = snprintf(names + used, sizeof names - used, "%s\"%s\"", used ? ", " : "",
+                         s->pool_types.items[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    cpn_ld_error(L, elem,
+                 "accelerator is required for %s jobs: the unit type they run on (the pools' "
+                 "types: %s)",
+                 cpn_job_kind_name(base->kind), names);
+    return 0;
+}
+
 int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
 {
     const char *id = cpn_ld_attr(elem, "id");
@@ -667,6 +683,7 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
     }
     struct cpn_scen_dists *D = g.dists;
     int ok = ld_job_base(L, elem, &spec->base);
+    ok &= ld_require_type(L, elem, &spec->base);
     ok &= ld_arrivals(L, elem, &spec->arrivals);
     ok &= cpn_ld_quantity(L, elem, "start", CPN_Q_TIME, &spec->start) >= 0;
     double stop = INFINITY, max_jobs = 0;
@@ -1051,6 +1068,7 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
                 L->oom = 1;
             if (!cpn_ld_attr(elem, "kind") && cpn_job_kind_parse(tr->kind, &t.spec.base.kind))
                 cpn_ld_error_model(L, elem);
+            ld_require_type(L, elem, &t.spec.base);
             if (!tr->njobs && !tr->nrequests)
                 cpn_ld_error(L, elem,
                              "file \"%s\" holds no job and no request (an empty %s log, or one "

@@ -430,10 +430,11 @@ static void test_centers_and_pools_are_converted_to_si(void)
     CU_ASSERT_EQUAL(p->spec.idle_power, 90);
     CU_ASSERT_EQUAL(p->spec.peak_power, 700);
     CU_ASSERT_EQUAL(p->type, 0);
-    CU_ASSERT_EQUAL(s->pools.items[1].type, 1); /* no accelerator: type "" */
+    CU_ASSERT_EQUAL(s->pools.items[1].type, 1); /* "cpu" */
+    CU_ASSERT_EQUAL(s->pools.items[2].type, 1); /* "cpu" too: one unit type */
     CU_ASSERT_EQUAL_FATAL(s->pool_types.len, 2);
     CU_ASSERT_STRING_EQUAL(s->pool_types.items[0], "H100");
-    CU_ASSERT_STRING_EQUAL(s->pool_types.items[1], "");
+    CU_ASSERT_STRING_EQUAL(s->pool_types.items[1], "cpu");
     c = &s->centers.items[1];
     CU_ASSERT_EQUAL(c->spec.kind, CPN_CENTER_HPC); /* default */
     CU_ASSERT_EQUAL(c->spec.discipline, CPN_QUEUE_FCFS);
@@ -591,7 +592,8 @@ static int load_parts(const char *parts, struct cpn_test_sink *k, struct cpn_sce
              "    <link id=\"a-b\" a=\"a\" b=\"b\" capacity=\"1Gbps\" latency=\"1ms\"/>\n"
              "    <link id=\"b-c\" a=\"b\" b=\"c\" capacity=\"1Gbps\" latency=\"1ms\"/>\n"
              "  </topology>\n"
-             "  <centers><center id=\"c1\" node=\"b\"><pool units=\"8\" per-unit=\"1TFLOPS\"/>"
+             "  <centers><center id=\"c1\" node=\"b\"><pool units=\"8\" per-unit=\"1TFLOPS\" "
+             "accelerator=\"cpu\"/>"
              "</center></centers>\n"
              "%s\n"
              "</cpnsim>\n",
@@ -605,7 +607,8 @@ static void test_weighted_trace_origins_are_drawn_from_the_seed(void)
     struct cpn_scenario *s1 = NULL, *s2 = NULL;
     char parts[1024];
     snprintf(parts, sizeof parts,
-             "<workload><trace id=\"t\" format=\"swf\" file=\"%s\" origins=\"weighted\">"
+             "<workload><trace id=\"t\" format=\"swf\" file=\"%s\" origins=\"weighted\" "
+             "accelerator=\"cpu\">"
              "<map node=\"a\" weight=\"1\"/><map node=\"c\" weight=\"0\"/><map node=\"b\"/>"
              "</trace></workload>",
              cpn_test_srcpath("tests/scenarios/ok/data/small.swf"));
@@ -668,15 +671,16 @@ static void test_unbounded_unit_distributions_are_not_checked_at_load(void)
     struct cpn_scenario *s = NULL;
     /* exp(100) can exceed the 8-unit pool, but has no maximum: jobs drawn above 8 units are
      * rejected by the jobs layer at run time.  uniform(1,9) can: 9 > 8 is an error. */
-    CU_ASSERT_EQUAL(load_parts("<workload><generator id=\"g\" origin=\"a\" rate=\"1/h\" "
-                               "units=\"exp(100)\" duration=\"1h\"/>"
-                               "<generator id=\"h\" origin=\"a\" rate=\"1/h\" "
-                               "units=\"uniform(1,9)\" duration=\"1h\"/></workload>",
-                               &k, &s, NULL),
-                    CPN_ESCENARIO);
+    CU_ASSERT_EQUAL(
+        load_parts("<workload><generator id=\"g\" origin=\"a\" rate=\"1/h\" accelerator=\"cpu\" "
+                   "units=\"exp(100)\" duration=\"1h\"/>"
+                   "<generator id=\"h\" origin=\"a\" rate=\"1/h\" accelerator=\"cpu\" "
+                   "units=\"uniform(1,9)\" duration=\"1h\"/></workload>",
+                   &k, &s, NULL),
+        CPN_ESCENARIO);
     CU_ASSERT_EQUAL(k.diag.errors, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "generator \"h\": units \"uniform(1,9)\" can ask for 9 "
-                                          "units, more than any pool has"));
+                                          "units, more than any pool of accelerator \"cpu\" has"));
     free(k.text);
 }
 
@@ -743,14 +747,17 @@ static const char coupled_xml[] =
     "  <centers>\n"
     "    <storage id=\"lake\" node=\"a\" read=\"40Gbps\" capacity=\"1PB\"/>\n"
     "    <center id=\"x\" node=\"b\" storage-write=\"10Gbps\">\n"
-    "      <pool units=\"8\" per-unit=\"1TFLOPS\"/></center>\n"
-    "    <center id=\"y\" node=\"c\"><pool units=\"8\" per-unit=\"1TFLOPS\"/></center>\n"
+    "      <pool units=\"8\" per-unit=\"1TFLOPS\" accelerator=\"cpu\"/></center>\n"
+    "    <center id=\"y\" node=\"c\"><pool units=\"8\" per-unit=\"1TFLOPS\" "
+    "accelerator=\"cpu\"/></center>\n"
     "  </centers>\n"
     "  <workload>\n"
-    "    <generator id=\"s\" kind=\"training\" rate=\"1/h\" origin=\"a\" units=\"4\"\n"
+    "    <generator id=\"s\" kind=\"training\" rate=\"1/h\" origin=\"a\" units=\"4\" "
+    "accelerator=\"cpu\"\n"
     "               duration=\"1h\" bytes-in=\"1TB\" dataset=\"lake\" access=\"stream\"\n"
     "               prefetch=\"10GB\" transport=\"tcp-3m\"/>\n"
-    "    <generator id=\"t\" kind=\"training\" rate=\"1/h\" origin=\"a\" iterations=\"10\"\n"
+    "    <generator id=\"t\" kind=\"training\" rate=\"1/h\" origin=\"a\" iterations=\"10\" "
+    "accelerator=\"cpu\"\n"
     "               iteration-flop=\"1PFLOP\" mfu=\"45%\" parallelism=\"pp\"\n"
     "               activation-bytes=\"1GB\" overlap=\"0.5\" sync-every=\"4\"\n"
     "               intra-bandwidth=\"200Gbps\">\n"
