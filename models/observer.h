@@ -225,6 +225,11 @@ struct cpn_run_totals {
     size_t n_job_kinds;            /**< length of job_submitted (the run's job kinds) */
     uint64_t wlog_skipped;         /**< workload-log records skipped when read because their
                                         run time is unknown */
+    uint64_t decisions;            /**< placements of a job on a center by the policy */
+    uint64_t conflicts;            /**< of them, placements whose view said the job fits now
+                                        while the center had no room when it arrived
+                                        (docs/policies.md §5); the job was placed again */
+    int have_decisions;            /**< 1 when decisions and conflicts are given */
 };
 
 /** An observer: callbacks plus their context.  Any callback may be NULL (not interested). */

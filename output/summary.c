@@ -64,8 +64,9 @@ struct cpn_summary {
     double time_end;
     double events;
     double *pool_busy, *center_energy, *center_cost, *center_carbon, *center_charge, *link_util;
-    double *job_submitted; /* per kind, when the totals gave them (else NULL) */
-    double wlog_skipped;   /* NaN without totals */
+    double *job_submitted;       /* per kind, when the totals gave them (else NULL) */
+    double wlog_skipped;         /* NaN without totals */
+    double decisions, conflicts; /* NaN without totals */
     /* computed table */
     CPN_ARRAY(struct cpn_metric) rows;
     int dirty;
@@ -136,6 +137,7 @@ int cpn_summary_new(struct cpn_summary **out)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     (*out)->dirty = 1;
     (*out)->wlog_skipped = NAN; /* until totals say otherwise */
+    (*out)->decisions = (*out)->conflicts = NAN;
     return CPN_OK;
 }
 
@@ -362,6 +364,10 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
     if (rc == CPN_OK && t->center_charge)
         rc = copy_totals(&s->center_charge, t->center_charge, s->n_centers);
     s->wlog_skipped = (double)t->wlog_skipped;
+    if (t->have_decisions) {
+        s->decisions = (double)t->decisions;
+        s->conflicts = (double)t->conflicts;
+    }
     if (rc == CPN_OK && t->job_submitted && t->n_job_kinds == s->n_kinds) {
         free(s->job_submitted);
         if (!(s->job_submitted = malloc((s->n_kinds + 1) * sizeof *s->job_submitted)))
@@ -601,6 +607,13 @@ int cpn_summary_metrics(struct cpn_summary *s, const struct cpn_metric **rows, s
             rc = add_network(s);
         if (rc == CPN_OK)
             rc = add_mean_p95_max(s, &s->staleness, "s", "decision.staleness");
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", s->decisions, "decision.count");
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", s->conflicts, "decision.conflicts");
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", s->decisions > 0 ? s->conflicts / s->decisions : NAN,
+                         "decision.conflict_rate");
         if (rc == CPN_OK && s->computes) { /* only runs with streamed or iterated jobs */
             rc = add_row(s, "1", (double)s->computes, "compute.count");
             if (rc == CPN_OK)
@@ -757,9 +770,11 @@ int cpn_summary_print_grouped(struct cpn_summary *s, FILE *out)
                       cpn_summary_value(s, "request.latency.p95"),
                       cpn_summary_value(s, "request.slo_violation_rate")) < 0;
     if (!bad && !isnan(cpn_summary_value(s, "decision.staleness.mean")))
-        bad = fprintf(out, "decisions  staleness mean %.4g s, max %.4g s\n",
+        bad = fprintf(out, "decisions  %.0f, staleness mean %.4g s, max %.4g s, conflicts %.0f\n",
+                      cpn_summary_value(s, "decision.count"),
                       cpn_summary_value(s, "decision.staleness.mean"),
-                      cpn_summary_value(s, "decision.staleness.max")) < 0;
+                      cpn_summary_value(s, "decision.staleness.max"),
+                      cpn_summary_value(s, "decision.conflicts")) < 0;
     for (size_t i = 0; i < n && !bad; i++) { /* compute: the count and the means */
         const char *m = rows[i].name;
         size_t len = strlen(m);

@@ -146,6 +146,9 @@ int cpn_jobs_finish(struct cpn_jobs *jobs, int complete)
         .job_submitted = jobs->submitted_by_kind,
         .n_job_kinds = CPN_JOB_NKINDS,
         .wlog_skipped = jobs->st.wlog_skipped,
+        .decisions = jobs->st.decisions,
+        .conflicts = jobs->st.conflicts,
+        .have_decisions = 1,
     };
     if (rc == CPN_OK)
         rc = cpn_observe_end(jobs->cfg.observer, complete, &totals);

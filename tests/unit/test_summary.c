@@ -114,7 +114,10 @@ static struct cpn_summary *make(int with_totals)
                                .n_centers = 1,
                                .job_submitted = submitted,
                                .n_job_kinds = 2,
-                               .wlog_skipped = 4};
+                               .wlog_skipped = 4,
+                               .decisions = 10,
+                               .conflicts = 2,
+                               .have_decisions = 1};
     CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, with_totals ? &t : NULL), CPN_OK);
     return s;
 }
@@ -158,6 +161,10 @@ static void test_counts_and_slo_violation_rate_per_kind_and_overall(void)
     CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.submitted"), 10);
     CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.unfinished"), 3);
     CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.skipped.unknown_runtime"), 4);
+    /* Decisions from the totals: 2 conflicts in 10 placements. */
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "decision.count"), 10);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "decision.conflicts"), 2);
+    CPN_ASSERT_REL(cpn_summary_value(s, "decision.conflict_rate"), 0.2, TOL);
     /* batch SLOs {1, 0, 1, n/a, 1} and the rejected job n/a: 1 violated of 4 known. */
     CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.slo_violation_rate"), 0.25, TOL);
     /* all: the failed ai job violated too: 2 of 5. */
@@ -279,6 +286,7 @@ static void test_network_and_center_metrics(void)
     CU_ASSERT(isnan(cpn_summary_value(s, "center.all.energy")));
     CU_ASSERT(isnan(cpn_summary_value(s, "job.all.submitted"))); /* unknown without totals */
     CU_ASSERT(isnan(cpn_summary_value(s, "job.all.skipped.unknown_runtime")));
+    CU_ASSERT(isnan(cpn_summary_value(s, "decision.conflicts")));
     cpn_summary_free(s);
 }
 
@@ -353,6 +361,8 @@ static void test_grouped_view_fits_a_screen(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "network    4 flows, 1000 B, fct p95 3.85 s, link "
                                        "utilisation mean 0.45 max 0.6\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "requests   3, latency p95 0.029 s, SLO violated 0.3333\n"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(buf, "decisions  10, staleness mean 0.2 s, max 0.3 s, conflicts 2\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "run        t = 100 s, complete"));
     size_t lines = 0;
     for (char *p = buf; *p; p++)
