@@ -444,6 +444,7 @@ static int build_jobs(struct run *r)
         .rng = r->rng,
         .sample_interval = scen->sample,
         .sample_always = scen->flows.len > 0, /* <traffic> loads the links outside the jobs */
+        .arrivals_until = scen->drain > 0 ? scen->until : 0, /* with a drain, none after until */
     };
     if ((rc = cpn_jobs_new(&cfg, &r->jobs)) != CPN_OK)
         return rc;
@@ -719,7 +720,15 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     running_engine = r->eng;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    rc = run_with_progress(r->eng, r->scen->until, !cli->quiet && isatty(STDERR_FILENO));
+    int show = !cli->quiet && isatty(STDERR_FILENO);
+    rc = run_with_progress(r->eng, r->scen->until, show);
+    /* The drain: on after until until every job that arrived has ended (the jobs layer stops
+     * the engine then), for at most `drain`; the run then ends when the last job ended. */
+    if (rc == CPN_OK && r->scen->drain > 0 && !cpn_jobs_drain(r->jobs)) {
+        rc = run_with_progress(r->eng, r->scen->until + r->scen->drain, show);
+        if (rc == CPN_EINTERRUPT && !caught_signal && cpn_jobs_drained(r->jobs))
+            rc = CPN_OK;
+    }
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     running_engine = NULL;

@@ -273,7 +273,9 @@ struct cpn_scenario {
     char *file;         /**< main file path as given (or the name given to the memory load) */
     char *text;         /**< full text of the main file, NUL-terminated (provenance) */
     size_t text_len;    /**< length of @c text [bytes] */
-    double until;       /**< simulated end time [s], > 0 */
+    double until;       /**< simulated end time [s], > 0; with a drain, the last arrival time */
+    double drain;       /**< longest run after @c until to let the jobs that arrived end [s]
+                             (`<simulation drain>`); 0 = none, the run stops at @c until */
     uint64_t seed;      /**< seed of all random streams */
     double sample;      /**< interval between time-series samples [s]; 0 = no sampling */
     double fibre_delay; /**< one-way fibre delay [s/m] (`<simulation fibre-delay>`, default

@@ -38,6 +38,15 @@ int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
         cpn_ld_error(L, elem, "until \"%s\" is not a positive time (use e.g. \"7d\" or \"3600s\")",
                      cpn_ld_attr(elem, "until"));
     s->until = until;
+    double drain = 0;
+    if (cpn_ld_quantity(L, elem, "drain", CPN_Q_TIME, &drain) == 1 &&
+        !(drain > 0 && isfinite(drain)))
+        cpn_ld_error(L, elem,
+                     "drain \"%s\" is not a positive time (the longest run after until for the "
+                     "jobs that arrived to end, e.g. \"30d\"; leave it out for none)",
+                     cpn_ld_attr(elem, "drain"));
+    else
+        s->drain = drain;
     if (cpn_ld_quantity(L, elem, "sample", CPN_Q_TIME, &sample) >= 0)
         s->sample = sample;
     cpn_ld_transport_ref(L, elem, "transport", &s->transport);

@@ -305,6 +305,8 @@ int cpn_jobs_end_(struct cpn_jobs *jobs, uint32_t slot, enum cpn_job_state state
     else
         jobs->st.failed++;
     jobs->st.active--;
+    if (jobs->draining && jobs->st.active == 0)
+        cpn_engine_stop(jobs->cfg.engine); /* the work submitted before until has ended */
     cpn_jobs_service_free_(jobs, j->svc);
     j->svc = NULL;
     cpn_jobs_compute_free_(jobs, j->cmp);
@@ -942,11 +944,27 @@ int cpn_jobs_submit(struct cpn_jobs *jobs, const struct cpn_job_spec *spec, uint
     jobs->n_pending++;
     if (id)
         *id = j->id;
-    if (!jobs->started)
+    if (!jobs->started || !cpn_jobs_arrives_(jobs, spec->submit))
         return CPN_OK;
     cpn_jobs_work_changed_(jobs);
     return cpn_engine_schedule(jobs->cfg.engine, spec->submit, &job_arrival_handler, jobs, slot,
                                NULL);
+}
+
+int cpn_jobs_arrives_(const struct cpn_jobs *jobs, double t)
+{
+    return !(jobs->cfg.arrivals_until > 0) || t <= jobs->cfg.arrivals_until;
+}
+
+int cpn_jobs_drain(struct cpn_jobs *jobs)
+{
+    jobs->draining = 1;
+    return jobs->st.active == 0;
+}
+
+int cpn_jobs_drained(const struct cpn_jobs *jobs)
+{
+    return jobs->draining && jobs->st.active == 0;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -972,6 +990,7 @@ int cpn_jobs_start(struct cpn_jobs *jobs)
     jobs->last_sample = now_of(jobs);
     for (size_t i = 0; i < jobs->slots.len; i++)
         if (jobs->slots.items[i].phase == PHASE_PENDING &&
+            cpn_jobs_arrives_(jobs, jobs->slots.items[i].s.submit) &&
             (rc = cpn_engine_schedule(jobs->cfg.engine, jobs->slots.items[i].s.submit,
                                       &job_arrival_handler, jobs, i, NULL)) != CPN_OK)
             return rc;

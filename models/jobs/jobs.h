@@ -364,6 +364,10 @@ struct cpn_jobs_config {
                                  finite time */
     uint32_t reoffer_depth; /**< held jobs re-held before a re-offer stops [jobs];
                                  0 = CPN_JOBS_REOFFER_DEPTH */
+    double arrivals_until;  /**< no job arrives after this time [s] (a scenario's `until`, so
+                                 that a drain only finishes the work submitted before it);
+                                 0 = no limit.  Jobs due later never arrive and are not
+                                 counted. */
     cpn_jobs_hook_fn *hook; /**< optional per-job hook, or NULL */
     void *hook_ctx;         /**< passed to @ref hook */
 };
@@ -512,6 +516,18 @@ int cpn_jobs_submit(struct cpn_jobs *jobs, const struct cpn_job_spec *spec, uint
  *         cpn_awareness_new(); CPN_ENOMEM.
  */
 int cpn_jobs_start(struct cpn_jobs *jobs);
+
+/**
+ * Start draining: from now on, the engine is stopped (cpn_engine_stop()) as soon as no job is
+ * active (every job that arrived has ended: done, rejected or failed).  Used after `until`
+ * with cpn_jobs_config.arrivals_until, so that the run ends when the work submitted before it
+ * has ended (`<simulation drain>`, docs/metrics.md "Window").
+ * @return 1 when no job is active now (nothing to drain: do not run on), else 0.
+ */
+int cpn_jobs_drain(struct cpn_jobs *jobs);
+
+/** Whether a drain started by cpn_jobs_drain() has ended: no job is active. */
+int cpn_jobs_drained(const struct cpn_jobs *jobs);
 
 /**
  * Finish the run: take a last sample (when sampling and time advanced), compute the totals

@@ -157,6 +157,7 @@ struct cpn_jobs {
     CPN_ARRAY(uint32_t) held;      /* slots on hold, FIFO */
     CPN_ARRAY(uint32_t) held_swap; /* scratch for re-offering */
     int reoffer_pending;           /* a re-offer event is scheduled */
+    int draining;                  /* cpn_jobs_drain(): stop the engine when no job is active */
     /* the exact world */
     struct cpn_world world;
     struct cpn_world_center *wcenters;
@@ -220,6 +221,9 @@ void cpn_jobs_world_job_(const struct jobs_job *j, struct cpn_world_job *wj);
 
 /* jobs_periodic.c */
 void cpn_jobs_work_changed_(struct cpn_jobs *jobs);
+
+/* Whether a job due at @p t arrives: not after cfg.arrivals_until (when set). */
+int cpn_jobs_arrives_(const struct cpn_jobs *jobs, double t);
 int cpn_jobs_take_sample_(struct cpn_jobs *jobs);
 
 /* jobs_source.c */

@@ -296,6 +296,8 @@ static int source_next(struct cpn_jobs *jobs, uint32_t index, double now)
         if (t >= src->gen.stop)
             t = INFINITY;
     }
+    if (!cpn_jobs_arrives_(jobs, t)) /* after the scenario's until: none (a drain follows) */
+        t = INFINITY;
     src->next_time = t;
     if (!isfinite(t))
         return CPN_OK;

@@ -50,6 +50,28 @@ else
     bad "the default scenario differs from national.xml"
 fi
 
+# A drain: no arrival after until, then on until every job that arrived has ended (at most
+# the drain).  The same jobs arrive as without it; none is left unfinished; the run ends at
+# the last end, after until and before until + drain.  A drain too short to finish them ends
+# at until + drain with jobs unfinished.
+val() { awk -v m="$1" '$1 == m { print $2 }' "$2"; }
+"$bin" --quiet run "$src/scenarios/national.xml" --until 6h --summary-out "$tmp/nodrain.tsv" >/dev/null 2>&1
+"$bin" --quiet run "$src/scenarios/national.xml" --until 6h --set simulation@drain=30d \
+    --summary-out "$tmp/drain.tsv" >/dev/null 2>&1
+"$bin" --quiet run "$src/scenarios/national.xml" --until 6h --set simulation@drain=1min \
+    --summary-out "$tmp/short.tsv" >/dev/null 2>&1
+if [ -n "$(val job.all.submitted "$tmp/drain.tsv")" ] &&
+        [ "$(val job.all.submitted "$tmp/drain.tsv")" = "$(val job.all.submitted "$tmp/nodrain.tsv")" ] &&
+        [ "$(val job.all.unfinished "$tmp/drain.tsv")" = 0 ] &&
+        [ "$(val job.all.unfinished "$tmp/nodrain.tsv")" -gt 0 ] &&
+        awk -v t="$(val run.time_end "$tmp/drain.tsv")" 'BEGIN { exit !(t > 21600 && t < 21600 + 30 * 86400) }' &&
+        [ "$(val run.time_end "$tmp/short.tsv")" = 21660 ] && [ "$(val job.all.unfinished "$tmp/short.tsv")" -gt 0 ] &&
+        [ "$(val run.complete "$tmp/drain.tsv")" = 1 ]; then
+    ok "drain: $(val job.all.submitted "$tmp/drain.tsv") jobs arrive with and without it, none unfinished, the run ends at t = $(val run.time_end "$tmp/drain.tsv") s"
+else
+    bad "drain: submitted $(val job.all.submitted "$tmp/drain.tsv") vs $(val job.all.submitted "$tmp/nodrain.tsv"), unfinished $(val job.all.unfinished "$tmp/drain.tsv"), end $(val run.time_end "$tmp/drain.tsv"); short: end $(val run.time_end "$tmp/short.tsv")"
+fi
+
 # The end-of-run line counts the flows the jobs started and every finished flow (net.flows).
 "$bin" run "$src/scenarios/national.xml" --until 2h --summary full >"$tmp/line.out" 2>/dev/null
 finished=$(awk '$1 == "net.flows" { print $2 }' "$tmp/line.out")
