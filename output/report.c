@@ -815,7 +815,37 @@ static void print_paired_cell(struct cpn_report *r, FILE *out, const size_t *idx
     fprintf(out, " (n=%zu)", n);
 }
 
-/* Refuse a group that mixes program versions or scenario hashes (unless --mix). */
+/* Whether setting @p kv ("KEY=VALUE", a policy parameter or an override) tells runs of one
+ * group apart: not the seed (runs of a group differ by seed) and not a grouping key. */
+static int setting_counts(const struct cpn_report *r, const char *kv)
+{
+    size_t kl = strcspn(kv, "=");
+    if (kl == strlen("simulation@seed") && strncmp(kv, "simulation@seed", kl) == 0)
+        return 0;
+    for (size_t k = 0; k < r->by.len; k++)
+        if (strlen(r->by.items[k]) == kl && strncmp(r->by.items[k], kv, kl) == 0)
+            return 0;
+    return 1;
+}
+
+/* The first setting of run @p a that counts and that run @p b has not, or NULL. */
+static const char *setting_missing(const struct cpn_report *r, const struct run *a,
+                                   const struct run *b)
+{
+    for (size_t i = 0; i < a->n_params; i++) {
+        if (!setting_counts(r, a->params[i]))
+            continue;
+        int found = 0;
+        for (size_t j = 0; j < b->n_params && !found; j++)
+            found = strcmp(a->params[i], b->params[j]) == 0;
+        if (!found)
+            return a->params[i];
+    }
+    return NULL;
+}
+
+/* Refuse a group that mixes program versions, scenario hashes or settings (policy parameters
+ * and --set overrides that are not grouping keys), unless --mix. */
 static int check_mix(struct cpn_report *r, const size_t *idx, size_t lo, size_t hi)
 {
     const struct run *a = &r->runs.items[idx[lo]];
@@ -823,16 +853,29 @@ static int check_mix(struct cpn_report *r, const size_t *idx, size_t lo, size_t 
         const struct run *b = &r->runs.items[idx[i]];
         if (strcmp(a->version, b->version) != 0)
             return CPN_ERROR(CPN_ESCENARIO,
-                             "report: %s and %s were written by different program "
+                             "%s and %s were written by different program "
                              "versions (%s, %s) but fall in one group; refusing to mix them "
                              "(use --mix to allow, or --by version)",
                              a->source, b->source, a->version, b->version);
         if (strcmp(a->sha, b->sha) != 0)
             return CPN_ERROR(CPN_ESCENARIO,
-                             "report: %s and %s ran different scenarios (SHA-256 "
+                             "%s and %s ran different scenarios (SHA-256 "
                              "%.12s..., %.12s...) but fall in one group; refusing to mix them "
                              "(use --mix to allow, or group --by scenario)",
                              a->source, b->source, a->sha, b->sha);
+        const struct run *x = a, *y = b;
+        const char *kv = setting_missing(r, a, b);
+        if (!kv) {
+            x = b, y = a;
+            kv = setting_missing(r, b, a);
+        }
+        if (kv) {
+            int kl = (int)strcspn(kv, "=");
+            return CPN_ERROR(CPN_ESCENARIO,
+                             "%s was made with %s and %s was not, but they fall in one "
+                             "group; refusing to mix them (use --mix to allow, or add --by %.*s)",
+                             x->source, kv, y->source, kl, kv);
+        }
     }
     return CPN_OK;
 }

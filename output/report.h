@@ -139,7 +139,8 @@ int cpn_result_verify(const char *path);
  *         built-in key (scenario, policy, awareness, seed, version) nor a parameter or --set
  *         target of at least one run (the message lists the accepted keys; nothing is
  *         printed), or when --paired is given and no run has the baseline value;
- *         CPN_ESCENARIO when a group mixes program
+ *         CPN_ESCENARIO when a group mixes runs whose settings (policy parameters or --set
+ *         overrides that are not --by keys; the seed aside) differ, or program
  *         versions or scenario hashes and mix is 0 (the message names two files that differ),
  *         or when no metric matches; CPN_ENOMEM; CPN_EIO when writing fails.
  *         O(R log R + R x M) for R runs and M metrics.

@@ -17,13 +17,17 @@
  * t(0.975, 2) = 4.302653, t(0.975, 1) = 12.706205; tolerance 1e-6 relative. */
 #define TOL 1e-6
 
+/* When set, runs of odd seeds get alpha=0.5 and the others alpha=1 (the test of grouping by a
+ * parameter); else every run has alpha=0.5 (runs of one group have the same settings). */
+static int alpha_by_parity;
+
 static void add(struct cpn_report *r, const char *policy, uint64_t seed, double jct, double energy,
                 const char *version, const char *sha)
 {
     struct cpn_metric m[3] = {{"job.all.jct.mean", "s", jct},
                               {"center.all.energy", "J", energy},
                               {"net.fct.p95", "s", 1.0}};
-    const char *params[1] = {seed % 2 ? "alpha=0.5" : "alpha=1"};
+    const char *params[1] = {seed % 2 || !alpha_by_parity ? "alpha=0.5" : "alpha=1"};
     char src[64];
     snprintf(src, sizeof src, "%s-%llu.h5", policy, (unsigned long long)seed);
     struct cpn_report_run run = {.source = src,
@@ -142,6 +146,7 @@ static void test_grouping_by_a_policy_parameter_and_by_seed(void)
     struct cpn_report_options o = {
         .by = "alpha", .metrics = "job.all.jct.mean", .format = CPN_REPORT_CSV, .mix = 0};
     CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    alpha_by_parity = 1;
     add(r, "random", 1, 10, 1, "0.1.0", "aa"); /* odd seeds: alpha=0.5 */
     add(r, "random", 2, 12, 1, "0.1.0", "aa");
     add(r, "random", 3, 14, 1, "0.1.0", "aa");
@@ -153,6 +158,28 @@ static void test_grouping_by_a_policy_parameter_and_by_seed(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,1,12,nan,1\n"));
     free(out);
     cpn_report_free(r);
+    /* The same runs grouped by policy alone would fold alpha=0.5 and alpha=1 into one row:
+     * refused unless --mix, naming the setting and the key to add. */
+    o.by = "policy";
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    add(r, "random", 2, 12, 1, "0.1.0", "aa");
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "random-1.h5 was made with alpha=0.5 and "
+                                                       "random-2.h5 was not"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "--by alpha"));
+    free(out);
+    cpn_report_free(r);
+    o.mix = 1;
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    add(r, "random", 2, 12, 1, "0.1.0", "aa");
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    free(out);
+    cpn_report_free(r);
+    alpha_by_parity = 0;
 }
 
 /* Paired against random, same seeds 1..3 (the fixture above):
