@@ -794,6 +794,47 @@ static void test_a_job_outrunning_its_walltime_is_killed_and_failed(void)
     fx_free(&f);
 }
 
+static void test_a_drain_ends_the_run_at_the_last_end_of_the_jobs_that_arrived(void)
+{
+    /* One 1-unit center (FCFS), arrivals until 50 s: J0 at 0 (100 s) runs [0, 100], J1 at 10
+     * (100 s) waits and runs [100, 200]; J2 at 60 s is after the limit and never arrives.  Run
+     * to 50, drain: the engine stops when J1 ends, at 200 s, with no job active. */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    struct cpn_jobs_config cfg = {.engine = f.eng,
+                                  .network = f.net,
+                                  .topo = f.topo,
+                                  .router = f.router,
+                                  .observer = &f.obs,
+                                  .rng = f.rng,
+                                  .arrivals_until = 50,
+                                  .hook = rec_hook,
+                                  .hook_ctx = &f.r};
+    CU_ASSERT_FATAL(cpn_jobs_new(&cfg, &f.jobs) == CPN_OK);
+    fx_center(&f, 0, 1, 1e9, CPN_CENTER_HPC);
+    const double submit[] = {0, 10, 60};
+    for (int i = 0; i < 3; i++) {
+        struct cpn_job_spec s = job(0, submit[i], 1);
+        s.duration = 100;
+        s.center = 0;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, 50), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_jobs_drain(f.jobs), 0); /* J0 and J1 are active */
+    CU_ASSERT_FALSE(cpn_jobs_drained(f.jobs));
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, 1000), CPN_EINTERRUPT); /* the drain's stop */
+    CU_ASSERT_TRUE(cpn_jobs_drained(f.jobs));
+    CU_ASSERT_EQUAL(cpn_engine_now(f.eng), 200);
+    CU_ASSERT(cpn_jobs_finish(f.jobs, 1) == CPN_OK);
+    CU_ASSERT_EQUAL(f.r.records.len, 2);
+    CU_ASSERT(times_of(&f, 0)->done == 100 && times_of(&f, 1)->done == 200);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.submitted == 2 && st.active == 0); /* J2 never arrived */
+    fx_free(&f);
+}
+
 static void test_input_without_a_route_fails_the_job(void)
 {
     /* n0 and n1 are not linked; the fixed center at n1 can never receive n0's input. */
@@ -1427,6 +1468,8 @@ int cpn_test_register_jobs(void)
          test_distributed_awareness_sees_remote_centers_by_advertisement},
         {"a job outrunning its walltime is killed and failed",
          test_a_job_outrunning_its_walltime_is_killed_and_failed},
+        {"a drain ends the run at the last end of the jobs that arrived",
+         test_a_drain_ends_the_run_at_the_last_end_of_the_jobs_that_arrived},
         {"input without a route fails the job", test_input_without_a_route_fails_the_job},
         {"policy ticks and job ends reach the policy",
          test_policy_ticks_and_job_ends_reach_the_policy},
