@@ -466,10 +466,10 @@ static int add_jobs(struct cpn_summary *s)
         const char *kn = a->name;
         /* Submitted (arrived) jobs and those still held, moving, queued or running at the end:
          * from the totals (NaN without them); the last accumulator is "all". */
-        double submitted = NAN;
+        double submitted = s->job_submitted ? 0 : NAN;
         for (size_t i = 0; s->job_submitted && i < s->n_kinds; i++)
             if (i == k || k == s->n_kinds)
-                submitted = (isnan(submitted) ? 0 : submitted) + s->job_submitted[i];
+                submitted += s->job_submitted[i];
         rc = add_row(s, "1", submitted, "job.%s.submitted", kn);
         if (rc == CPN_OK)
             rc = add_row(s, "1", submitted - (double)a->count, "job.%s.unfinished", kn);

@@ -216,6 +216,19 @@ static void ld_pool_scope(const struct cpn_scenario *s, const struct cpn_job_spe
         snprintf(buf, len, "any pool%s", type);
 }
 
+/* The pools' unit types as "\"cpu\", \"gpu\"" in @p buf (truncated to @p len), or "none". */
+static const char *ld_pool_types(const struct cpn_scenario *s, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < s->pool_types.len && used < len; i++) {
+        int n =
+            snprintf(buf + used, len - used, "%s\"%s\"", used ? ", " : "", s->pool_types.items[i]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return used ? buf : "none";
+}
+
 /* The attributes of the job template common to <generator> and <trace>; 0 when one is bad. */
 /* Storage, streaming and the training iteration model of a source's jobs. */
 static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *base)
@@ -354,16 +367,10 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
     if (accel && s->centers.len) { /* no centers: reported apart */
         base->pool_type = cpn_ld_names_find(&s->pool_types, accel);
         if (base->pool_type == CPN_NONE) {
-            char names[CPN_LD_MSG / 2] = "";
-            size_t used = 0;
-            for (size_t i = 0; i < s->pool_types.len && used < sizeof names; i++) {
-                int n = snprintf(names + used, sizeof names - used, "%s\"%s\"", used ? ", " : "",
-                                 s->pool_types.items[i]);
-                used += n > 0 ? (size_t)n : 0;
-            }
+            char names[CPN_LD_MSG / 2];
             cpn_ld_error(L, elem,
                          "accelerator \"%s\": no pool has it (accelerators of the pools: %s)",
-                         accel, used ? names : "none");
+                         accel, ld_pool_types(s, names, sizeof names));
             ok = 0;
         }
     }
@@ -652,18 +659,11 @@ static int ld_require_type(struct cpn_ld *L, xmlNode *elem, const struct cpn_job
     if (base->kind == CPN_JOB_INGEST || base->kind == CPN_JOB_DEPLOY ||
         cpn_ld_attr(elem, "accelerator") || !L->s->centers.len) /* no centers: reported apart */
         return 1;
-    const struct cpn_scenario *s = L->s;
-    char names[CPN_LD_MSG / 2] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < s->pool_types.len && used < sizeof names; i++) {
-        int n = snprintf(names + used, sizeof names - used, "%s\"%s\"", used ? ", " : "",
-                         s->pool_types.items[i]);
-        used += n > 0 ? (size_t)n : 0;
-    }
+    char names[CPN_LD_MSG / 2];
     cpn_ld_error(L, elem,
                  "accelerator is required for %s jobs: the unit type they run on (the pools' "
                  "types: %s)",
-                 cpn_job_kind_name(base->kind), names);
+                 cpn_job_kind_name(base->kind), ld_pool_types(L->s, names, sizeof names));
     return 0;
 }
 
