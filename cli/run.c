@@ -377,6 +377,7 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
         .wall_clock_start = r->wall_clock,
         .sample_interval = scen->sample,
         .until = scen->until,
+        .warmup = scen->warmup,
         .currency = scen->currency,
         .job_kinds = kinds,
         .n_job_kinds = n_kinds,
@@ -721,7 +722,17 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     int show = !cli->quiet && isatty(STDERR_FILENO);
-    rc = run_with_progress(r->eng, r->scen->until, show);
+    /* The statistics window (docs/metrics.md, "Window"): it opens at the warmup and closes at
+     * until, or when the workload has ended if that is earlier or until is a replay's span
+     * (the jobs layer closes it then). */
+    if (r->scen->warmup > 0)
+        rc = run_with_progress(r->eng, r->scen->warmup, show);
+    if (rc == CPN_OK)
+        rc = cpn_jobs_window(r->jobs, 0);
+    if (rc == CPN_OK)
+        rc = run_with_progress(r->eng, r->scen->until, show);
+    if (rc == CPN_OK && !r->scen->until_is_span)
+        rc = cpn_jobs_window(r->jobs, 1);
     /* The drain: on after until until every job that arrived has ended (the jobs layer stops
      * the engine then), for at most `drain`; the run then ends when the last job ended. */
     if (rc == CPN_OK && r->scen->drain > 0 && !cpn_jobs_drain(r->jobs)) {

@@ -114,6 +114,9 @@ struct cpn_run_info {
                                                     only non-reproducible value) */
     double sample_interval;                    /**< series sampling interval [s]; 0 = no series */
     double until;                              /**< simulated horizon [s] (INFINITY = none) */
+    double warmup;                             /**< start of the statistics window [s]
+                                                    (`<simulation warmup>`, 0 = from the start;
+                                                    docs/metrics.md, "Window") */
     const char *currency;                      /**< unit of costs, e.g. "CNY"; NULL = "1" */
     const char *const *job_kinds;              /**< names of job kinds, indexed by record.kind;
                                                     length n_job_kinds <= 255 */
@@ -254,6 +257,12 @@ struct cpn_observer {
     int (*end)(void *ctx, int complete, const struct cpn_run_totals *totals);
     /** The compute of a streamed or iterated job ended (before its job record). */
     int (*compute_end)(void *ctx, const struct cpn_compute_record *rec);
+    /** The statistics window opens (@p closes = 0, at the warmup) or closes (@p closes = 1, at
+     *  `until` or earlier when the workload has ended): @p at holds the totals so far
+     *  (at->time_end is the time), so that time averages cover the window only (docs/metrics.md,
+     *  "Window").  Each is called at most once, the opening first; without an opening the window
+     *  opens at 0, without a closing it closes at the end of the run. */
+    int (*window)(void *ctx, int closes, const struct cpn_run_totals *at);
 };
 
 /** Call begin() if present.  @return the callback's status, or CPN_OK. */
@@ -302,6 +311,13 @@ static inline int cpn_observe_sample(const struct cpn_observer *o, double time,
 {
     return o && o->sample ? o->sample(o->ctx, time, link_util, n_link_dirs, center_util, n_centers)
                           : CPN_OK;
+}
+
+/** Call window() if present.  @return the callback's status, or CPN_OK. */
+static inline int cpn_observe_window(const struct cpn_observer *o, int closes,
+                                     const struct cpn_run_totals *at)
+{
+    return o && o->window ? o->window(o->ctx, closes, at) : CPN_OK;
 }
 
 /** Call end() if present.  @return the callback's status, or CPN_OK. */

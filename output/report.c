@@ -844,7 +844,8 @@ static const char *setting_missing(const struct cpn_report *r, const struct run 
     return NULL;
 }
 
-/* Refuse a group that mixes program versions, scenario hashes or settings (policy parameters
+/* Refuse a group that mixes program versions, scenario hashes, statistics windows (their start:
+ * the window's end is an outcome of each run, docs/metrics.md) or settings (policy parameters
  * and --set overrides that are not grouping keys), unless --mix. */
 static int check_mix(struct cpn_report *r, const size_t *idx, size_t lo, size_t hi)
 {
@@ -863,6 +864,14 @@ static int check_mix(struct cpn_report *r, const size_t *idx, size_t lo, size_t 
                              "%.12s..., %.12s...) but fall in one group; refusing to mix them "
                              "(use --mix to allow, or group --by scenario)",
                              a->source, b->source, a->sha, b->sha);
+        const struct cpn_metric *wa = find_metric(a, "run.window_start"),
+                                *wb = find_metric(b, "run.window_start");
+        if (wa && wb && wa->value != wb->value)
+            return CPN_ERROR(CPN_ESCENARIO,
+                             "%s and %s measured different windows (statistics from t = %g s "
+                             "and from t = %g s) but fall in one group; refusing to mix them "
+                             "(use --mix to allow, or give both the same warmup)",
+                             a->source, b->source, wa->value, wb->value);
         const struct run *x = a, *y = b;
         const char *kv = setting_missing(r, a, b);
         if (!kv) {

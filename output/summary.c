@@ -67,6 +67,14 @@ struct cpn_summary {
     double *job_submitted;       /* per kind, when the totals gave them (else NULL) */
     double wlog_skipped;         /* NaN without totals */
     double decisions, conflicts; /* NaN without totals */
+    /* the statistics window (docs/metrics.md, "Window"): [warmup, its close] */
+    double warmup;     /* from the run info */
+    uint64_t first_id; /* jobs with a smaller id were submitted before the window opened */
+    struct snap {
+        int have;
+        double time, decisions, conflicts;
+        double *pool_busy, *energy, *cost, *carbon, *charge, *link_util, *submitted;
+    } open, close; /* the totals when the window opened and closed (have = 0: not seen) */
     /* computed table */
     CPN_ARRAY(struct cpn_metric) rows;
     int dirty;
@@ -75,6 +83,18 @@ struct cpn_summary {
 static char *dup_or(const char *s, const char *fallback)
 {
     return strdup(s ? s : fallback);
+}
+
+static void snap_release(struct snap *w)
+{
+    free(w->pool_busy);
+    free(w->energy);
+    free(w->cost);
+    free(w->carbon);
+    free(w->charge);
+    free(w->link_util);
+    free(w->submitted);
+    *w = (struct snap){0};
 }
 
 static void free_rows(struct cpn_summary *s)
@@ -123,6 +143,8 @@ void cpn_summary_free(struct cpn_summary *s)
     free(s->center_charge);
     free(s->job_submitted);
     free(s->link_util);
+    snap_release(&s->open);
+    snap_release(&s->close);
     free_rows(s);
     cpn_array_release(&s->rows);
     free(s);
@@ -171,6 +193,8 @@ static int summary_begin(void *ctx, const struct cpn_run_info *info)
     }
     if (s->n_pools)
         memcpy(s->pools, info->pools, s->n_pools * sizeof *s->pools);
+    s->warmup = isfinite(info->warmup) && info->warmup > 0 ? info->warmup : 0;
+    s->first_id = s->warmup > 0 ? UINT64_MAX : 0; /* known when the window opens */
     return CPN_OK;
 }
 
@@ -214,6 +238,8 @@ static int summary_job_end(void *ctx, const struct cpn_job_record *r)
     if (r->kind >= s->n_kinds)
         return CPN_ERROR(CPN_EINVAL, "summary: job %u has kind %u, only %zu kinds", r->id,
                          (unsigned)r->kind, s->n_kinds);
+    if (r->id < s->first_id)
+        return CPN_OK; /* submitted before the window opened */
     s->dirty = 1;
     int rc = add_job_to(&s->kinds[r->kind], r);
     if (rc == CPN_OK)
@@ -226,6 +252,8 @@ static int summary_job_end(void *ctx, const struct cpn_job_record *r)
 static int summary_flow_end(void *ctx, const struct cpn_flow_record *r)
 {
     struct cpn_summary *s = ctx;
+    if (r->start < s->warmup)
+        return CPN_OK; /* started before the window opened */
     s->dirty = 1;
     s->flows++;
     s->bytes += r->bytes;
@@ -266,6 +294,8 @@ int cpn_summary_add_headline(struct cpn_summary *s, const char *name, const char
 static int summary_compute_end(void *ctx, const struct cpn_compute_record *r)
 {
     struct cpn_summary *s = ctx;
+    if (r->job < s->first_id)
+        return CPN_OK; /* its job was submitted before the window opened */
     s->dirty = 1;
     s->computes++;
     int rc = CPN_OK;
@@ -286,6 +316,8 @@ static int summary_compute_end(void *ctx, const struct cpn_compute_record *r)
 static int summary_request_end(void *ctx, const struct cpn_request_record *r)
 {
     struct cpn_summary *s = ctx;
+    if (r->time < s->warmup)
+        return CPN_OK; /* arrived before the window opened */
     s->dirty = 1;
     s->requests++;
     if (r->slo_met >= 0) {
@@ -302,7 +334,7 @@ static int summary_sample(void *ctx, double time, const float *link_util, size_t
     (void)time;
     if (!s->begun)
         return CPN_ERROR(CPN_ESTATE, "summary: sample before begin");
-    if (s->n_samples == 0) {
+    if (!s->link_sum) {
         s->n_link_dirs = n_link_dirs;
         s->link_sum = calloc(n_link_dirs ? n_link_dirs : 1, sizeof *s->link_sum);
         s->center_sum = calloc(s->n_centers ? s->n_centers : 1, sizeof *s->center_sum);
@@ -314,6 +346,8 @@ static int summary_sample(void *ctx, double time, const float *link_util, size_t
                          "summary: sample with %zu link directions and %zu centers, "
                          "expected %zu and %zu",
                          n_link_dirs, n_centers, s->n_link_dirs, s->n_centers);
+    if ((s->warmup > 0 && time <= s->warmup) || (s->close.have && time > s->close.time))
+        return CPN_OK; /* outside the window (the first sample covers the interval before it) */
     s->dirty = 1;
     s->n_samples++;
     for (size_t i = 0; i < n_link_dirs; i++)
@@ -334,6 +368,57 @@ static int copy_totals(double **dst, const double *src, size_t n)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     memcpy(*dst, src, n * sizeof **dst);
     return CPN_OK;
+}
+
+/* Keep the totals of @p t that the window subtracts (docs/metrics.md, "Window"). */
+static int snap_take(struct cpn_summary *s, struct snap *w, const struct cpn_run_totals *t)
+{
+    snap_release(w);
+    w->have = 1;
+    w->time = t->time_end;
+    w->decisions = t->have_decisions ? (double)t->decisions : NAN;
+    w->conflicts = t->have_decisions ? (double)t->conflicts : NAN;
+    int rc = CPN_OK;
+    if (t->pool_busy && t->n_pools == s->n_pools)
+        rc = copy_totals(&w->pool_busy, t->pool_busy, s->n_pools);
+    if (rc == CPN_OK && t->n_centers == s->n_centers) {
+        rc = copy_totals(&w->energy, t->center_energy, s->n_centers);
+        if (rc == CPN_OK)
+            rc = copy_totals(&w->cost, t->center_cost, s->n_centers);
+        if (rc == CPN_OK)
+            rc = copy_totals(&w->carbon, t->center_carbon, s->n_centers);
+        if (rc == CPN_OK)
+            rc = copy_totals(&w->charge, t->center_charge, s->n_centers);
+    }
+    if (rc == CPN_OK && t->link_util && t->n_link_dirs == s->n_link_dirs)
+        rc = copy_totals(&w->link_util, t->link_util, s->n_link_dirs);
+    if (rc == CPN_OK && t->job_submitted && t->n_job_kinds == s->n_kinds) {
+        if (!(w->submitted = malloc((s->n_kinds ? s->n_kinds : 1) * sizeof *w->submitted)))
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        for (size_t k = 0; k < s->n_kinds; k++)
+            w->submitted[k] = (double)t->job_submitted[k];
+    }
+    return rc;
+}
+
+static int summary_window(void *ctx, int closes, const struct cpn_run_totals *t)
+{
+    struct cpn_summary *s = ctx;
+    if (!s->begun)
+        return CPN_ERROR(CPN_ESTATE, "summary: window before begin");
+    if (!t)
+        return CPN_ERROR(CPN_EINVAL, "summary: window without totals");
+    if (s->n_link_dirs == 0)
+        s->n_link_dirs = t->n_link_dirs;
+    s->dirty = 1;
+    if (closes)
+        return snap_take(s, &s->close, t);
+    /* Job ids are dense in submission order: those submitted so far are before the window. */
+    s->first_id = 0;
+    for (size_t k = 0; t->job_submitted && k < t->n_job_kinds; k++)
+        s->first_id += t->job_submitted[k];
+    s->warmup = t->time_end;
+    return snap_take(s, &s->open, t);
 }
 
 static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
@@ -394,6 +479,7 @@ void cpn_summary_observer(struct cpn_summary *s, struct cpn_observer *obs)
         .event = NULL,
         .sample = summary_sample,
         .end = summary_end,
+        .window = summary_window,
     };
 }
 
@@ -452,6 +538,29 @@ static int add_mean_p95_max(struct cpn_summary *s, double_array *a, const char *
     return rc;
 }
 
+/* The statistics window (docs/metrics.md, "Window"): from the warmup to its closing (at until,
+ * or when the workload ended), else to the end of the run. */
+static double window_start(const struct cpn_summary *s)
+{
+    return s->warmup;
+}
+
+static double window_end(const struct cpn_summary *s)
+{
+    return s->close.have ? s->close.time : s->time_end;
+}
+
+/* Element @p i of a total over the window: its value when the window closed (@p hi: at the
+ * closing, else at the end) minus its value when it opened (@p lo; NULL: opened at 0).  NaN
+ * when not given. */
+static double windowed(const double *hi, const double *lo, size_t i)
+{
+    return hi ? hi[i] - (lo ? lo[i] : 0) : NAN;
+}
+
+/* The array @p member of the totals at the window's closing, else at the end (@p at_end). */
+#define AT_CLOSE(s, member, at_end) ((s)->close.have ? (s)->close.member : (at_end))
+
 static double ratio(size_t num, size_t den)
 {
     return den ? (double)num / (double)den : NAN;
@@ -469,7 +578,7 @@ static int add_jobs(struct cpn_summary *s)
         double submitted = s->job_submitted ? 0 : NAN;
         for (size_t i = 0; s->job_submitted && i < s->n_kinds; i++)
             if (i == k || k == s->n_kinds)
-                submitted += s->job_submitted[i];
+                submitted += s->job_submitted[i] - (s->open.submitted ? s->open.submitted[i] : 0);
         rc = add_row(s, "1", submitted, "job.%s.submitted", kn);
         if (rc == CPN_OK)
             rc = add_row(s, "1", submitted - (double)a->count, "job.%s.unfinished", kn);
@@ -502,6 +611,7 @@ static int add_jobs(struct cpn_summary *s)
 static int add_centers(struct cpn_summary *s)
 {
     int rc = CPN_OK;
+    double len = window_end(s) - window_start(s); /* the window's length [s] */
     double all_busy = 0, all_units = 0;
     double sum_e = 0, sum_c = 0, sum_k = 0, sum_u = 0;
     for (size_t c = 0; rc == CPN_OK && c < s->n_centers; c++) {
@@ -511,28 +621,29 @@ static int add_centers(struct cpn_summary *s)
         for (size_t p = 0; rc == CPN_OK && p < s->n_pools; p++) {
             if (s->pools[p].center != c)
                 continue;
-            double u = NAN;
-            if (s->pool_busy && s->time_end > 0 && s->pools[p].units > 0)
-                u = s->pool_busy[p] / (s->pools[p].units * s->time_end);
-            if (s->pool_busy) {
-                busy += s->pool_busy[p];
+            double u = NAN,
+                   b = windowed(AT_CLOSE(s, pool_busy, s->pool_busy), s->open.pool_busy, p);
+            if (isfinite(b) && len > 0 && s->pools[p].units > 0)
+                u = b / (s->pools[p].units * len);
+            if (isfinite(b)) {
+                busy += b;
                 units += s->pools[p].units;
             }
             rc = add_row(s, "1", u, "center.%s.pool%zu.util", id, local++);
         }
         double util = NAN;
-        if (s->pool_busy && units > 0 && s->time_end > 0)
-            util = busy / (units * s->time_end);
+        if (units > 0 && len > 0)
+            util = busy / (units * len);
         else if (s->n_samples)
             util = s->center_sum[c] / (double)s->n_samples; /* Approximation: equal intervals */
         all_busy += isfinite(util) ? util * s->centers[c].units : 0;
         all_units += isfinite(util) ? s->centers[c].units : 0;
         if (rc == CPN_OK)
             rc = add_row(s, "1", util, "center.%s.util", id);
-        double e = s->center_energy ? s->center_energy[c] : NAN;
-        double co = s->center_cost ? s->center_cost[c] : NAN;
-        double ca = s->center_carbon ? s->center_carbon[c] : NAN;
-        double ch = s->center_charge ? s->center_charge[c] : NAN;
+        double e = windowed(AT_CLOSE(s, energy, s->center_energy), s->open.energy, c);
+        double co = windowed(AT_CLOSE(s, cost, s->center_cost), s->open.cost, c);
+        double ca = windowed(AT_CLOSE(s, carbon, s->center_carbon), s->open.carbon, c);
+        double ch = windowed(AT_CLOSE(s, charge, s->center_charge), s->open.charge, c);
         sum_e += e, sum_c += co, sum_k += ca, sum_u += ch;
         if (rc == CPN_OK)
             rc = add_row(s, "J", e, "center.%s.energy", id);
@@ -564,12 +675,18 @@ static int add_network(struct cpn_summary *s)
         rc = add_row(s, "B", s->bytes, "net.bytes");
     if (rc == CPN_OK)
         rc = add_stats(s, &s->fct, "s", "net.fct");
-    /* Time-mean utilisation per link direction: from the totals, else from the samples. */
+    /* Time-mean utilisation per link direction over the window: from the totals (time means
+     * since 0, so u(E) E - u(W) W is the integral over the window), else from the samples. */
     double_array u = {0};
+    double w0 = window_start(s), w1 = window_end(s);
+    const double *u1 = s->close.have ? s->close.link_util : s->link_util;
+    const double *u0 = s->open.have ? s->open.link_util : NULL;
     for (size_t i = 0; rc == CPN_OK && i < s->n_link_dirs; i++) {
-        double v = s->link_util   ? s->link_util[i]
-                   : s->n_samples ? s->link_sum[i] / (double)s->n_samples
-                                  : NAN;
+        double v = NAN;
+        if (u1 && w1 > w0)
+            v = (u1[i] * w1 - (u0 ? u0[i] * w0 : 0)) / (w1 - w0);
+        else if (!u1 && s->n_samples)
+            v = s->link_sum[i] / (double)s->n_samples;
         if (isfinite(v))
             rc = push(&u, v);
     }
@@ -593,6 +710,11 @@ int cpn_summary_metrics(struct cpn_summary *s, const struct cpn_metric **rows, s
         if (rc == CPN_OK)
             rc = add_row(s, "1", s->complete, "run.complete");
         if (rc == CPN_OK)
+            rc = add_row(s, "s", window_start(s), "run.window_start");
+        if (rc == CPN_OK)
+            rc = add_row(s, "s", s->begun && (s->ended || s->close.have) ? window_end(s) : NAN,
+                         "run.window_end");
+        if (rc == CPN_OK)
             rc = add_jobs(s);
         if (rc == CPN_OK)
             rc = add_row(s, "1", (double)s->requests, "request.count");
@@ -607,13 +729,15 @@ int cpn_summary_metrics(struct cpn_summary *s, const struct cpn_metric **rows, s
             rc = add_network(s);
         if (rc == CPN_OK)
             rc = add_mean_p95_max(s, &s->staleness, "s", "decision.staleness");
+        /* Placements and conflicts of the window: at the end minus when it opened. */
+        double dec = s->decisions - (s->open.have ? s->open.decisions : 0);
+        double con = s->conflicts - (s->open.have ? s->open.conflicts : 0);
         if (rc == CPN_OK)
-            rc = add_row(s, "1", s->decisions, "decision.count");
+            rc = add_row(s, "1", dec, "decision.count");
         if (rc == CPN_OK)
-            rc = add_row(s, "1", s->conflicts, "decision.conflicts");
+            rc = add_row(s, "1", con, "decision.conflicts");
         if (rc == CPN_OK)
-            rc = add_row(s, "1", s->decisions > 0 ? s->conflicts / s->decisions : NAN,
-                         "decision.conflict_rate");
+            rc = add_row(s, "1", dec > 0 ? con / dec : NAN, "decision.conflict_rate");
         if (rc == CPN_OK && s->computes) { /* only runs with streamed or iterated jobs */
             rc = add_row(s, "1", (double)s->computes, "compute.count");
             if (rc == CPN_OK)

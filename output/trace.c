@@ -1157,6 +1157,14 @@ static int trace_end(void *ctx, int complete, const struct cpn_run_totals *total
     return rc;
 }
 
+/* The statistics window is the summary's (the trace keeps every record). */
+static int trace_window(void *ctx, int closes, const struct cpn_run_totals *at)
+{
+    struct cpn_trace *t = ctx;
+    int rc = check_live(t);
+    return rc == CPN_OK && t->summary ? cpn_observe_window(&t->sobs, closes, at) : rc;
+}
+
 void cpn_trace_observer(struct cpn_trace *t, struct cpn_observer *obs)
 {
     *obs = (struct cpn_observer){
@@ -1169,6 +1177,7 @@ void cpn_trace_observer(struct cpn_trace *t, struct cpn_observer *obs)
         .event = trace_event,
         .sample = trace_sample,
         .end = trace_end,
+        .window = trace_window,
     };
 }
 

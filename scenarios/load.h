@@ -268,14 +268,29 @@ struct cpn_scen_scheduler {
 
 struct cpn_scen_strings; /* string storage of a scenario (private) */
 
+/**
+ * Drain of a replay that gives no `until` nor `drain` [s]: 365 days.  Assumption: a year after
+ * the last submission is longer than any backlog of the archive logs (their longest jobs run for
+ * days); a run that reaches it reports its jobs still unfinished instead of hanging.
+ */
+#define CPN_SCEN_REPLAY_DRAIN (365.0 * 86400.0)
+
 /** A loaded scenario.  Fields are read-only for users; free with cpn_scen_free(). */
 struct cpn_scenario {
     char *file;         /**< main file path as given (or the name given to the memory load) */
     char *text;         /**< full text of the main file, NUL-terminated (provenance) */
     size_t text_len;    /**< length of @c text [bytes] */
-    double until;       /**< simulated end time [s], > 0; with a drain, the last arrival time */
+    double until;       /**< simulated end time [s], > 0; with a drain, the last arrival time.
+                             Left out in a scenario whose every source is a workload log: the
+                             latest submit time of its logs (the replay's own span), and the
+                             drain then defaults to CPN_SCEN_REPLAY_DRAIN */
     double drain;       /**< longest run after @c until to let the jobs that arrived end [s]
                              (`<simulation drain>`); 0 = none, the run stops at @c until */
+    int until_is_span;  /**< 1 when @c until was left out and is the replay's span: the
+                             statistics window then closes when the workload has ended, the
+                             drain included (docs/metrics.md, "Window") */
+    double warmup;      /**< start of the statistics window [s], 0 <= warmup < until
+                             (`<simulation warmup>`, docs/metrics.md "Window"); 0 = none */
     uint64_t seed;      /**< seed of all random streams */
     double sample;      /**< interval between time-series samples [s]; 0 = no sampling */
     double fibre_delay; /**< one-way fibre delay [s/m] (`<simulation fibre-delay>`, default

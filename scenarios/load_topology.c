@@ -38,6 +38,15 @@ int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
         cpn_ld_error(L, elem, "until \"%s\" is not a positive time (use e.g. \"7d\" or \"3600s\")",
                      cpn_ld_attr(elem, "until"));
     s->until = until;
+    double warmup = 0;
+    if (cpn_ld_quantity(L, elem, "warmup", CPN_Q_TIME, &warmup) == 1 &&
+        !(warmup >= 0 && isfinite(warmup)))
+        cpn_ld_error(L, elem,
+                     "warmup \"%s\" is not a time >= 0 (the start of the statistics window, "
+                     "before until, e.g. \"1d\")",
+                     cpn_ld_attr(elem, "warmup"));
+    else
+        s->warmup = warmup;
     double drain = 0;
     if (cpn_ld_quantity(L, elem, "drain", CPN_Q_TIME, &drain) == 1 &&
         !(drain > 0 && isfinite(drain)))

@@ -1167,6 +1167,49 @@ static int ld_reach_all(struct cpn_ld *L)
     return rc;
 }
 
+/* `until` left out: a replay (every source a workload log, no <traffic>) runs over its logs'
+ * span, the latest submit time, and drains (docs/metrics.md, "Window"); anything else must say
+ * when it ends.  Then check the warmup against until. */
+static void ld_default_until(struct cpn_ld *L)
+{
+    struct cpn_scenario *s = L->s;
+    xmlNode *sim = L->simulation;
+    if (!sim)
+        return; /* reported by cpn_ld_finish() */
+    if (!(s->until > 0) && !cpn_ld_attr(sim, "until")) {
+        if (!s->wlogs.len || s->generators.len || s->flows.len) {
+            cpn_ld_error(L, sim,
+                         "until is missing: give the simulated end time (e.g. until=\"7d\"); "
+                         "only a replay, whose every source is a workload log, may leave it out "
+                         "(it then runs over the logs' span)");
+            return;
+        }
+        double span = 0;
+        for (size_t i = 0; i < s->wlogs.len; i++) {
+            const struct cpn_wlog *w = s->wlogs.items[i].spec.log;
+            if (w && w->njobs)
+                span = fmax(span, w->jobs[w->njobs - 1].submit);
+            if (w && w->nrequests)
+                span = fmax(span, w->requests[w->nrequests - 1].time);
+        }
+        if (!(span > 0)) {
+            cpn_ld_error(L, sim,
+                         "until is missing and the workload logs hold no job after time 0 to "
+                         "take the replay's span from: give until (e.g. until=\"7d\")");
+            return;
+        }
+        s->until = span;
+        s->until_is_span = 1;
+        if (!cpn_ld_attr(sim, "drain"))
+            s->drain = CPN_SCEN_REPLAY_DRAIN;
+    }
+    if (s->until > 0 && s->warmup >= s->until)
+        cpn_ld_error(L, sim,
+                     "warmup \"%s\" is not before until (%g s): the statistics window would be "
+                     "empty (give a warmup shorter than the run)",
+                     cpn_ld_attr(sim, "warmup"), s->until);
+}
+
 int cpn_ld_finish_workload(struct cpn_ld *L)
 {
     struct cpn_scenario *s = L->s;
@@ -1182,6 +1225,7 @@ int cpn_ld_finish_workload(struct cpn_ld *L)
                        g ? "generator" : "trace",
                        g ? s->generators.items[0].spec.id : s->wlogs.items[0].spec.id);
     }
+    ld_default_until(L);
     if (L->diag->errors != L->errors0)
         return CPN_OK;
     return ld_reach_all(L);

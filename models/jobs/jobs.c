@@ -325,6 +325,8 @@ int cpn_jobs_end_(struct cpn_jobs *jobs, uint32_t slot, enum cpn_job_state state
     }
     if (rc == CPN_OK)
         rc = cpn_observe_job_end(jobs->cfg.observer, &rec);
+    if (rc == CPN_OK && jobs->st.active == 0)
+        rc = cpn_jobs_window_workload_ended_(jobs);
     return rc;
 }
 

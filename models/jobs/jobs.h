@@ -530,6 +530,18 @@ int cpn_jobs_drain(struct cpn_jobs *jobs);
 int cpn_jobs_drained(const struct cpn_jobs *jobs);
 
 /**
+ * Open (@p closes = 0) or close (@p closes = 1) the statistics window now: compute the totals so
+ * far (as cpn_jobs_finish()) and hand them to the observer's window() (docs/metrics.md,
+ * "Window").  Opening at time 0 only marks the window open (nothing to subtract).  While the
+ * window is open, it also closes by itself when the workload has ended: when a job ends, no job
+ * is left, no source has an arrival to come, and the run has no `<traffic>` of its own
+ * (cpn_jobs_config.sample_always = 0), so that a replay's time averages cover the time its
+ * workload ran, not an `until` far beyond.  A second opening or closing does nothing.
+ * @return CPN_OK, CPN_ENOMEM, or the observer's error.
+ */
+int cpn_jobs_window(struct cpn_jobs *jobs, int closes);
+
+/**
  * Finish the run: take a last sample (when sampling and time advanced), compute the totals
  * (per-pool busy unit-seconds, pools numbered over the centers in order of addition and each
  * center's pools in order; per-center energy, electricity cost and carbon from the center

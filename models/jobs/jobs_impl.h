@@ -158,6 +158,7 @@ struct cpn_jobs {
     CPN_ARRAY(uint32_t) held_swap; /* scratch for re-offering */
     int reoffer_pending;           /* a re-offer event is scheduled */
     int draining;                  /* cpn_jobs_drain(): stop the engine when no job is active */
+    int window;                    /* statistics window: 0 before it opens, 1 open, 2 closed */
     /* the exact world */
     struct cpn_world world;
     struct cpn_world_center *wcenters;
@@ -225,6 +226,9 @@ void cpn_jobs_work_changed_(struct cpn_jobs *jobs);
 /* Whether a job due at @p t arrives: not after cfg.arrivals_until (when set). */
 int cpn_jobs_arrives_(const struct cpn_jobs *jobs, double t);
 int cpn_jobs_take_sample_(struct cpn_jobs *jobs);
+/* Close the statistics window now when it is open and the workload has ended (no job left, no
+ * arrival to come, no <traffic> of its own): called when a job ends. */
+int cpn_jobs_window_workload_ended_(struct cpn_jobs *jobs);
 
 /* jobs_source.c */
 int cpn_jobs_sources_start_(struct cpn_jobs *jobs);

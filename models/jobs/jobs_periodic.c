@@ -104,12 +104,10 @@ void cpn_jobs_work_changed_(struct cpn_jobs *jobs)
         jobs->periodic_live |= 4;
 }
 
-int cpn_jobs_finish(struct cpn_jobs *jobs, int complete)
+/* Compute the totals so far and hand them to the observer: its end(@p complete) when @p what
+ * is -1, else its window(@p what). */
+static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
 {
-    int rc;
-    if (jobs->started && jobs->cfg.sample_interval > 0 && now_of(jobs) > jobs->last_sample &&
-        (rc = cpn_jobs_take_sample_(jobs)) != CPN_OK)
-        return rc;
     size_t nc = jobs->centers.len, nd = jobs->n_dlinks;
     double *buf = calloc(jobs->n_wpools + 4 * nc + nd + 1, sizeof *buf);
     if (!buf)
@@ -130,7 +128,7 @@ int cpn_jobs_finish(struct cpn_jobs *jobs, int complete)
         carbon[c] = cs.carbon;
         charge[c] = cs.user_charge;
     }
-    rc = cpn_network_totals(jobs->cfg.network, link, NULL, NULL);
+    int rc = cpn_network_totals(jobs->cfg.network, link, NULL, NULL);
     struct cpn_run_totals totals = {
         .time_end = now_of(jobs),
         .events = cpn_engine_events(jobs->cfg.engine),
@@ -151,9 +149,38 @@ int cpn_jobs_finish(struct cpn_jobs *jobs, int complete)
         .have_decisions = 1,
     };
     if (rc == CPN_OK)
-        rc = cpn_observe_end(jobs->cfg.observer, complete, &totals);
+        rc = what < 0 ? cpn_observe_end(jobs->cfg.observer, complete, &totals)
+                      : cpn_observe_window(jobs->cfg.observer, what, &totals);
     free(buf);
     return rc;
+}
+
+int cpn_jobs_window(struct cpn_jobs *jobs, int closes)
+{
+    if (jobs->window > (closes ? 1 : 0))
+        return CPN_OK; /* already opened (closed) */
+    if (!closes && jobs->window == 0 && now_of(jobs) == 0) {
+        jobs->window = 1; /* opens at 0: nothing to subtract */
+        return CPN_OK;
+    }
+    jobs->window = closes ? 2 : 1;
+    return jobs_totals(jobs, closes, 0);
+}
+
+int cpn_jobs_window_workload_ended_(struct cpn_jobs *jobs)
+{
+    if (jobs->window != 1 || jobs->cfg.sample_always || work_left(jobs))
+        return CPN_OK;
+    return cpn_jobs_window(jobs, 1);
+}
+
+int cpn_jobs_finish(struct cpn_jobs *jobs, int complete)
+{
+    int rc;
+    if (jobs->started && jobs->cfg.sample_interval > 0 && now_of(jobs) > jobs->last_sample &&
+        (rc = cpn_jobs_take_sample_(jobs)) != CPN_OK)
+        return rc;
+    return jobs_totals(jobs, -1, complete);
 }
 
 void cpn_jobs_stats(const struct cpn_jobs *jobs, struct cpn_jobs_stats *out)

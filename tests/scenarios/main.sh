@@ -144,6 +144,35 @@ else
     bad "bad experiment file: exit $code"; diff "$tmp/mistakes.err" "$here/mistakes.expected"
 fi
 
+# A replay without until (tests/scenarios/ok/replay-window.xml, the five-job ok/data/small.swf on
+# 128 processors, FCFS): it runs over the log's span and drains; the window opens at the 100 s
+# warmup and closes when the last job ends.  By hand: jobs 0-3600 s (64 procs), 60-660 (8),
+# 120-1920 (32), 3600-3700 (128, waited 600 s), 90000-90060 (1).  The two submitted before
+# 100 s are left out: 3 submitted, JCT {1800, 700, 60}, mean 853.33 s, wait mean 200 s.  Busy
+# in [100, 90060]: 64 x 3500 + 8 x 560 + 32 x 1800 + 128 x 100 + 60 = 298,940 unit s, util
+# 298940 / (128 x 89960) = 0.0259612, energy 100 W x 298,940 s = 29,894,000 J.
+if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run replay-window.xml \
+        --summary-out "$tmp/window.tsv") >/dev/null 2>"$tmp/window.err"; then
+    if awk -F'\t' '
+        function near(v, want) { return v - want < 1e-6 * want && want - v < 1e-6 * want }
+        $1 == "run.window_start" && $2 != 100 { bad = 1 }
+        $1 == "run.window_end" && $2 != 90060 { bad = 1 }
+        $1 == "run.time_end" && $2 != 90060 { bad = 1 }
+        $1 == "job.all.submitted" && $2 != 3 { bad = 1 }
+        $1 == "job.all.unfinished" && $2 != 0 { bad = 1 }
+        $1 == "job.all.jct.mean" && !near($2, 2560 / 3) { bad = 1 }
+        $1 == "job.all.wait.mean" && $2 != 200 { bad = 1 }
+        $1 == "center.hpc.util" && !near($2, 298940 / (128 * 89960)) { bad = 1 }
+        $1 == "center.hpc.energy" && !near($2, 29894000) { bad = 1 }
+        END { exit bad }' "$tmp/window.tsv"; then
+        ok "replay without until: the log's span, a drain, the window from the warmup to the last end"
+    else
+        bad "replay window: summary differs from the hand values"; cat "$tmp/window.tsv"
+    fi
+else
+    bad "replay-window.xml exited $?"; cat "$tmp/window.err"
+fi
+
 # The policy experiment with 2 seeds on 2 simulated hours: 16 runs, one table row per policy.
 if "$bin" --quiet batch "$src/scenarios/experiments/policies.xml" --seeds 2 -j 2 \
         --set simulation@until=2h -o "$tmp/batch" >"$tmp/batch.md" 2>"$tmp/batch.err"; then

@@ -148,8 +148,14 @@ static void fx_init(struct fx *f, uint32_t n, const struct link_def *links, size
     CU_ASSERT_FATAL(f->router != NULL);
     CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router, NULL, &f->net) == CPN_OK);
     f->rng = cpn_rng_new(42);
-    f->obs = (struct cpn_observer){&f->r,     NULL,       rec_job, rec_flow,   rec_request,
-                                   rec_event, rec_sample, rec_end, rec_compute};
+    f->obs = (struct cpn_observer){.ctx = &f->r,
+                                   .job_end = rec_job,
+                                   .flow_end = rec_flow,
+                                   .request_end = rec_request,
+                                   .event = rec_event,
+                                   .sample = rec_sample,
+                                   .end = rec_end,
+                                   .compute_end = rec_compute};
 }
 
 /* Give the network storage sites at @p nodes with read bandwidths @p read [B/s] (0: none);

@@ -290,6 +290,118 @@ static void test_network_and_center_metrics(void)
     cpn_summary_free(s);
 }
 
+/* The statistics window (docs/metrics.md, "Window"): warmup 100 s, closed at 300 s, run ended at
+ * 400 s.  Every figure below is computed by hand from the totals at the three times. */
+static void test_window_subtracts_the_warmup_and_stops_at_its_close(void)
+{
+    struct cpn_summary *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_summary_new(&s), CPN_OK);
+    struct cpn_observer o;
+    cpn_summary_observer(s, &o);
+    struct cpn_run_info in = info();
+    in.warmup = 100;
+    CU_ASSERT_EQUAL(cpn_observe_begin(&o, &in), CPN_OK);
+    /* Before the opening: job 0 (submitted at 10) ends; a flow and a request. */
+    struct cpn_job_record j = {.submit = 10,
+                               .start = 20,
+                               .end = 90,
+                               .wait = 10,
+                               .staleness = NAN,
+                               .id = 0,
+                               .kind = 0,
+                               .state = CPN_JOB_DONE,
+                               .slo_met = -1};
+    CU_ASSERT_EQUAL(cpn_observe_job_end(&o, &j), CPN_OK);
+    struct cpn_flow_record f = {.start = 50, .end = 60, .bytes = 1000};
+    CU_ASSERT_EQUAL(cpn_observe_flow_end(&o, &f), CPN_OK);
+    struct cpn_request_record q = {.time = 99, .latency = 1, .slo_met = 0};
+    CU_ASSERT_EQUAL(cpn_observe_request_end(&o, &q), CPN_OK);
+    /* The opening at 100 s: jobs 0 and 1 were submitted (kind batch); pool busy 200 and 300
+     * unit s, energy 1000 J, link directions' time means since 0: 0.5 and 0.1. */
+    double busy0[2] = {200, 300}, e0[1] = {1000}, zero[1] = {0}, link0[2] = {0.5, 0.1};
+    uint64_t sub0[2] = {2, 0};
+    struct cpn_run_totals t0 = {.time_end = 100,
+                                .pool_busy = busy0,
+                                .n_pools = 2,
+                                .center_energy = e0,
+                                .center_cost = zero,
+                                .center_carbon = zero,
+                                .center_charge = zero,
+                                .n_centers = 1,
+                                .link_util = link0,
+                                .n_link_dirs = 2,
+                                .job_submitted = sub0,
+                                .n_job_kinds = 2,
+                                .decisions = 2,
+                                .conflicts = 1,
+                                .have_decisions = 1};
+    CU_ASSERT_EQUAL(cpn_observe_window(&o, 0, &t0), CPN_OK);
+    /* In the window: job 1 (submitted before it: left out), jobs 2 and 3 (counted), a flow. */
+    for (uint32_t id = 1; id <= 3; id++) {
+        j = (struct cpn_job_record){.submit = id == 1 ? 50 : 100 + 10 * id,
+                                    .start = 150 + id,
+                                    .end = 200 + id,
+                                    .wait = 5 * id,
+                                    .staleness = NAN,
+                                    .id = id,
+                                    .kind = 0,
+                                    .state = CPN_JOB_DONE,
+                                    .slo_met = -1};
+        CU_ASSERT_EQUAL(cpn_observe_job_end(&o, &j), CPN_OK);
+    }
+    f = (struct cpn_flow_record){.start = 150, .end = 152, .bytes = 500};
+    CU_ASSERT_EQUAL(cpn_observe_flow_end(&o, &f), CPN_OK);
+    /* The closing at 300 s: busy 600 and 1500, energy 3000 J, links 0.4 and 0.1 since 0. */
+    double busy1[2] = {600, 1500}, e1[1] = {3000}, link1[2] = {0.4, 0.1};
+    uint64_t sub1[2] = {5, 1};
+    struct cpn_run_totals t1 = t0;
+    t1.time_end = 300;
+    t1.pool_busy = busy1;
+    t1.center_energy = e1;
+    t1.link_util = link1;
+    t1.job_submitted = sub1;
+    CU_ASSERT_EQUAL(cpn_observe_window(&o, 1, &t1), CPN_OK);
+    /* The end at 400 s: more busy time and energy (after the window: not counted). */
+    double busy2[2] = {700, 1900}, e2[1] = {4000}, link2[2] = {0.3, 0.1};
+    uint64_t sub2[2] = {5, 1};
+    struct cpn_run_totals t2 = t1;
+    t2.time_end = 400;
+    t2.pool_busy = busy2;
+    t2.center_energy = e2;
+    t2.link_util = link2;
+    t2.job_submitted = sub2;
+    t2.decisions = 7;
+    t2.conflicts = 2;
+    CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, &t2), CPN_OK);
+
+    CPN_ASSERT_REL(cpn_summary_value(s, "run.window_start"), 100.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "run.window_end"), 300.0, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "run.time_end"), 400.0, TOL);
+    /* Submitted in the window: (5 + 1) - (2 + 0) = 4, of which jobs 2 and 3 ended: 2 left. */
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.submitted"), 4);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.batch.submitted"), 3);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.count"), 2);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "job.all.unfinished"), 2);
+    /* Waits of jobs 2 and 3: {10, 15}; JCT {202 - 120, 203 - 130} = {82, 73}. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.wait.mean"), 12.5, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.jct.mean"), 77.5, TOL);
+    /* Pools: (600 - 200) / (10 x 200) = 0.2, (1500 - 300) / (30 x 200) = 0.2. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.pool0.util"), 0.2, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.pool1.util"), 0.2, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.util"), 0.2, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "center.c0.energy"), 2000.0, TOL);
+    /* Links: (0.4 x 300 - 0.5 x 100) / 200 = 0.35 and (0.1 x 300 - 0.1 x 100) / 200 = 0.1. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "net.link_util.max"), 0.35, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "net.link_util.mean"), 0.225, TOL);
+    /* One flow and no request started in the window; decisions 7 - 2, conflicts 2 - 1. */
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "net.flows"), 1);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "net.bytes"), 500);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "request.count"), 0);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "decision.count"), 5);
+    CPN_ASSERT_REL(cpn_summary_value(s, "decision.conflict_rate"), 0.2, TOL);
+    cpn_summary_free(s);
+}
+
 static void test_print_and_tsv_write_every_metric(void)
 {
     struct cpn_summary *s = make(1);
@@ -418,6 +530,8 @@ int cpn_test_register_summary(void)
                      test_wait_and_bsld_cover_every_executed_job) ||
         !CU_add_test(s, "network and center metrics from records, samples and totals",
                      test_network_and_center_metrics) ||
+        !CU_add_test(s, "the window subtracts the warmup and stops at its closing, by hand",
+                     test_window_subtracts_the_warmup_and_stops_at_its_close) ||
         !CU_add_test(s, "print and TSV write every metric; errors name the file",
                      test_print_and_tsv_write_every_metric) ||
         !CU_add_test(s, "the grouped view shows kinds, totals, centers and network by hand values",
