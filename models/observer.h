@@ -134,20 +134,24 @@ struct cpn_run_info {
 
 /** One finished (or rejected, or failed) job: a row of /jobs. */
 struct cpn_job_record {
-    double submit;    /**< submission time [s] */
-    double start;     /**< time it started running on its units [s]; NaN if never */
-    double end;       /**< completion, rejection or failure time [s] */
-    double wait;      /**< time spent queued at the center [s]; NaN if never queued */
-    double bytes_in;  /**< bytes moved to the center (stage-in) [B] */
-    double bytes_out; /**< bytes moved back (stage-out, results) [B] */
-    double staleness; /**< age of the state the placement decision saw [s]; NaN if none */
-    uint32_t id;      /**< job id (dense index in submission order) */
-    uint32_t origin;  /**< origin node index */
-    uint32_t center;  /**< center index; CPN_NONE when rejected */
-    uint32_t units;   /**< units allocated (GPUs, nodes, VM slots) */
-    uint8_t kind;     /**< job kind, index into cpn_run_info.job_kinds */
-    uint8_t state;    /**< enum cpn_job_state */
-    int8_t slo_met;   /**< 1 met, 0 violated, -1 no SLO or deadline */
+    double submit;         /**< submission time [s] */
+    double start;          /**< time it started running on its units [s]; NaN if never */
+    double end;            /**< completion, rejection or failure time [s] */
+    double wait;           /**< time spent queued at the center [s]; NaN if never queued */
+    double bytes_in;       /**< bytes moved to the center (stage-in) [B] */
+    double bytes_out;      /**< bytes moved back (stage-out, results) [B] */
+    double staleness;      /**< age of the state the placement decision saw [s]; NaN if none */
+    double ideal_transfer; /**< ingest and deploy jobs: the time their data would take to move
+                                alone on an empty network (cpn_network_ideal_time(); the longest
+                                of a deploy's copies) [s]; NaN for other kinds or when nothing
+                                moved */
+    uint32_t id;           /**< job id (dense index in submission order) */
+    uint32_t origin;       /**< origin node index */
+    uint32_t center;       /**< center index; CPN_NONE when rejected */
+    uint32_t units;        /**< units allocated (GPUs, nodes, VM slots) */
+    uint8_t kind;          /**< job kind, index into cpn_run_info.job_kinds */
+    uint8_t state;         /**< enum cpn_job_state */
+    int8_t slo_met;        /**< 1 met, 0 violated, -1 no SLO or deadline */
 };
 
 /** One finished flow: a row of /flows (56 bytes, no padding). */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_rstat.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
@@ -20,12 +21,26 @@
 
 typedef CPN_ARRAY(double) double_array;
 
+/* The quantiles every population reports (add_stats(), add_mean_p95_max()). */
+static const double quantile_f[] = {0.50, 0.95, 0.99};
+#define N_QUANTILES (sizeof quantile_f / sizeof *quantile_f)
+
+/* One population of values (JCTs of a kind, flow completion times, ...): kept exactly while it
+ * has at most `exact_max` values, then summarised by GSL's running statistics (mean, max) and
+ * P-square quantile estimators (Jain and Chlamtac 1985), fed every value in arrival order, so
+ * that memory stays bounded however long the run (docs/metrics.md, "Estimators"). */
+struct pop {
+    double_array v;                               /* the values while exact */
+    gsl_rstat_workspace *rs;                      /* after: mean and max */
+    gsl_rstat_quantile_workspace *q[N_QUANTILES]; /* after: the quantiles */
+};
+
 /* Per job kind (and one more slot for "all"). */
 struct kind_acc {
     char *name;
     size_t count, completed, rejected, failed;
     size_t slo_known, slo_violated;
-    double_array jct, wait, bsld;
+    struct pop jct, wait, bsld, tsld; /* tsld: transfer slowdown of transfer-only jobs */
 };
 
 struct center_acc {
@@ -43,9 +58,10 @@ struct cpn_summary {
     struct cpn_run_pool *pools;
     size_t n_pools;
     /* records */
-    double_array fct, staleness, req_latency;
+    struct pop fct, staleness, req_latency;
     /* compute records: efficiency of streamed and of iterated jobs, iteration times, exposure */
-    double_array eff_stream, eff_train, iter_mean, exposed, convergence;
+    struct pop eff_stream, eff_train, iter_mean, exposed, convergence;
+    size_t exact_max; /* values kept per population for exact percentiles */
     size_t computes;
     /* headlines: name, metric (NULL: a flow's rate), scale or per, flow id, observed rate */
     struct headline {
@@ -85,6 +101,17 @@ static char *dup_or(const char *s, const char *fallback)
     return strdup(s ? s : fallback);
 }
 
+static void pop_release(struct pop *p)
+{
+    cpn_array_release(&p->v);
+    if (p->rs) /* GSL's free functions do not accept NULL */
+        gsl_rstat_free(p->rs);
+    for (size_t i = 0; i < N_QUANTILES; i++)
+        if (p->q[i])
+            gsl_rstat_quantile_free(p->q[i]);
+    *p = (struct pop){0};
+}
+
 static void snap_release(struct snap *w)
 {
     free(w->pool_busy);
@@ -110,9 +137,10 @@ void cpn_summary_free(struct cpn_summary *s)
         return;
     for (size_t k = 0; s->kinds && k <= s->n_kinds; k++) {
         free(s->kinds[k].name);
-        cpn_array_release(&s->kinds[k].jct);
-        cpn_array_release(&s->kinds[k].wait);
-        cpn_array_release(&s->kinds[k].bsld);
+        pop_release(&s->kinds[k].jct);
+        pop_release(&s->kinds[k].wait);
+        pop_release(&s->kinds[k].bsld);
+        pop_release(&s->kinds[k].tsld);
     }
     free(s->kinds);
     for (size_t c = 0; s->centers && c < s->n_centers; c++)
@@ -120,20 +148,20 @@ void cpn_summary_free(struct cpn_summary *s)
     free(s->centers);
     free(s->pools);
     free(s->currency);
-    cpn_array_release(&s->fct);
-    cpn_array_release(&s->staleness);
-    cpn_array_release(&s->req_latency);
+    pop_release(&s->fct);
+    pop_release(&s->staleness);
+    pop_release(&s->req_latency);
     for (size_t i = 0; i < s->n_heads; i++) {
         free(s->heads[i].name);
         free(s->heads[i].metric);
         free(s->heads[i].flows);
     }
     free(s->heads);
-    cpn_array_release(&s->eff_stream);
-    cpn_array_release(&s->eff_train);
-    cpn_array_release(&s->iter_mean);
-    cpn_array_release(&s->exposed);
-    cpn_array_release(&s->convergence);
+    pop_release(&s->eff_stream);
+    pop_release(&s->eff_train);
+    pop_release(&s->iter_mean);
+    pop_release(&s->exposed);
+    pop_release(&s->convergence);
     free(s->link_sum);
     free(s->center_sum);
     free(s->pool_busy);
@@ -158,6 +186,7 @@ int cpn_summary_new(struct cpn_summary **out)
     if (!*out)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     (*out)->dirty = 1;
+    (*out)->exact_max = CPN_SUMMARY_EXACT_MAX;
     (*out)->wlog_skipped = NAN; /* until totals say otherwise */
     (*out)->decisions = (*out)->conflicts = NAN;
     return CPN_OK;
@@ -203,7 +232,35 @@ static int push(double_array *a, double v)
     return cpn_array_push(a, v) == CPN_OK ? CPN_OK : CPN_ERROR(CPN_ENOMEM, NULL);
 }
 
-static int add_job_to(struct kind_acc *k, const struct cpn_job_record *r)
+/* Feed @p v to the running statistics of @p p. */
+static void pop_stream(struct pop *p, double v)
+{
+    gsl_rstat_add(v, p->rs);
+    for (size_t i = 0; i < N_QUANTILES; i++)
+        gsl_rstat_quantile_add(v, p->q[i]);
+}
+
+/* Add a value to a population of the summary @p s (exact up to s->exact_max values). */
+static int pop_add(const struct cpn_summary *s, struct pop *p, double v)
+{
+    if (!p->rs && p->v.len < s->exact_max)
+        return push(&p->v, v);
+    if (!p->rs) { /* the population outgrows its exact store: summarise what it holds */
+        if (!(p->rs = gsl_rstat_alloc()))
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        for (size_t i = 0; i < N_QUANTILES; i++)
+            if (!(p->q[i] = gsl_rstat_quantile_alloc(quantile_f[i])))
+                return CPN_ERROR(CPN_ENOMEM, NULL);
+        for (size_t i = 0; i < p->v.len; i++)
+            pop_stream(p, p->v.items[i]);
+        cpn_array_release(&p->v);
+    }
+    pop_stream(p, v);
+    return CPN_OK;
+}
+
+static int add_job_to(const struct cpn_summary *s, struct kind_acc *k,
+                      const struct cpn_job_record *r)
 {
     k->count++;
     if (r->slo_met >= 0) {
@@ -218,16 +275,18 @@ static int add_job_to(struct kind_acc *k, const struct cpn_job_record *r)
     if (isfinite(r->start)) { /* it executed: wait and bsld (docs/metrics.md), killed included */
         double bsld = (r->end - r->submit) / fmax(r->end - r->start, CPN_BSLD_TAU);
         if (isfinite(r->wait))
-            rc = push(&k->wait, r->wait);
+            rc = pop_add(s, &k->wait, r->wait);
         if (rc == CPN_OK && isfinite(bsld))
-            rc = push(&k->bsld, fmax(1.0, bsld));
+            rc = pop_add(s, &k->bsld, fmax(1.0, bsld));
     }
     if (r->state != CPN_JOB_DONE) {
         k->failed++;
         return rc;
     }
     k->completed++;
-    return rc == CPN_OK ? push(&k->jct, r->end - r->submit) : rc;
+    if (rc == CPN_OK && r->ideal_transfer > 0) /* NaN for jobs that do not only move data */
+        rc = pop_add(s, &k->tsld, (r->end - r->submit) / r->ideal_transfer);
+    return rc == CPN_OK ? pop_add(s, &k->jct, r->end - r->submit) : rc;
 }
 
 static int summary_job_end(void *ctx, const struct cpn_job_record *r)
@@ -241,11 +300,11 @@ static int summary_job_end(void *ctx, const struct cpn_job_record *r)
     if (r->id < s->first_id)
         return CPN_OK; /* submitted before the window opened */
     s->dirty = 1;
-    int rc = add_job_to(&s->kinds[r->kind], r);
+    int rc = add_job_to(s, &s->kinds[r->kind], r);
     if (rc == CPN_OK)
-        rc = add_job_to(&s->kinds[s->n_kinds], r);
+        rc = add_job_to(s, &s->kinds[s->n_kinds], r);
     if (rc == CPN_OK && isfinite(r->staleness))
-        rc = push(&s->staleness, r->staleness);
+        rc = pop_add(s, &s->staleness, r->staleness);
     return rc;
 }
 
@@ -263,7 +322,7 @@ static int summary_flow_end(void *ctx, const struct cpn_flow_record *r)
                 s->heads[i].rate += r->bytes / (r->end - r->start);
                 s->heads[i].seen++;
             }
-    return push(&s->fct, r->end - r->start);
+    return pop_add(s, &s->fct, r->end - r->start);
 }
 
 int cpn_summary_add_headline(struct cpn_summary *s, const char *name, const char *metric,
@@ -300,15 +359,15 @@ static int summary_compute_end(void *ctx, const struct cpn_compute_record *r)
     s->computes++;
     int rc = CPN_OK;
     if (r->streamed)
-        rc = push(&s->eff_stream, r->efficiency);
+        rc = pop_add(s, &s->eff_stream, r->efficiency);
     if (rc == CPN_OK && r->iterations > 0) {
-        rc = push(&s->eff_train, r->efficiency);
+        rc = pop_add(s, &s->eff_train, r->efficiency);
         if (rc == CPN_OK)
-            rc = push(&s->iter_mean, r->iter_mean);
+            rc = pop_add(s, &s->iter_mean, r->iter_mean);
         if (rc == CPN_OK)
-            rc = push(&s->exposed, r->exposed);
+            rc = pop_add(s, &s->exposed, r->exposed);
         if (rc == CPN_OK && isfinite(r->convergence))
-            rc = push(&s->convergence, r->convergence);
+            rc = pop_add(s, &s->convergence, r->convergence);
     }
     return rc;
 }
@@ -324,7 +383,7 @@ static int summary_request_end(void *ctx, const struct cpn_request_record *r)
         s->req_slo_known++;
         s->req_slo_violated += r->slo_met == 0;
     }
-    return push(&s->req_latency, r->latency);
+    return pop_add(s, &s->req_latency, r->latency);
 }
 
 static int summary_sample(void *ctx, double time, const float *link_util, size_t n_link_dirs,
@@ -505,37 +564,75 @@ static int add_row(struct cpn_summary *s, const char *unit, double value, const 
     return CPN_OK;
 }
 
-/* Sort @p a in place and add NAME.mean, .p50, .p95, .p99 (NaN for an empty set). */
-static int add_stats(struct cpn_summary *s, double_array *a, const char *unit, const char *name)
+/* The mean, quantile_f[@p qi] and maximum of @p p into @p mean, @p q, @p max (NaN when
+ * empty): exact from the sorted values (sorts them in place), else the running estimates. */
+static void pop_stats(struct pop *p, size_t qi, double *mean, double *q, double *max)
 {
-    static const struct {
-        const char *suffix;
-        double f;
-    } q[] = {{"p50", 0.50}, {"p95", 0.95}, {"p99", 0.99}};
-    size_t n = a->len;
-    if (n)
-        gsl_sort(a->items, 1, n);
-    int rc = add_row(s, unit, n ? gsl_stats_mean(a->items, 1, n) : NAN, "%s.mean", name);
-    for (size_t i = 0; rc == CPN_OK && i < sizeof q / sizeof q[0]; i++)
-        rc = add_row(s, unit, n ? gsl_stats_quantile_from_sorted_data(a->items, 1, n, q[i].f) : NAN,
-                     "%s.%s", name, q[i].suffix);
+    size_t n = p->v.len;
+    if (p->rs) {
+        *mean = gsl_rstat_mean(p->rs);
+        *q = gsl_rstat_quantile_get(p->q[qi]);
+        *max = gsl_rstat_max(p->rs);
+    } else if (n) {
+        gsl_sort(p->v.items, 1, n);
+        *mean = gsl_stats_mean(p->v.items, 1, n);
+        *q = gsl_stats_quantile_from_sorted_data(p->v.items, 1, n, quantile_f[qi]);
+        *max = p->v.items[n - 1];
+    } else {
+        *mean = *q = *max = NAN;
+    }
+}
+
+/* Add NAME.mean, .p50, .p95, .p99 of @p p (NaN for an empty set). */
+static int add_stats(struct cpn_summary *s, struct pop *p, const char *unit, const char *name)
+{
+    static const char *const suffix[N_QUANTILES] = {"p50", "p95", "p99"};
+    double mean, q[N_QUANTILES], max;
+    for (size_t i = 0; i < N_QUANTILES; i++)
+        pop_stats(p, i, &mean, &q[i], &max);
+    int rc = add_row(s, unit, mean, "%s.mean", name);
+    for (size_t i = 0; rc == CPN_OK && i < N_QUANTILES; i++)
+        rc = add_row(s, unit, q[i], "%s.%s", name, suffix[i]);
     return rc;
 }
 
-/* Sort @p a in place and add NAME.mean, .p95 and .max (NaN for an empty set). */
-static int add_mean_p95_max(struct cpn_summary *s, double_array *a, const char *unit,
+/* Add NAME.mean, .p95 and .max of @p p (NaN for an empty set). */
+static int add_mean_p95_max(struct cpn_summary *s, struct pop *p, const char *unit,
                             const char *name)
 {
-    size_t n = a->len;
-    if (n)
-        gsl_sort(a->items, 1, n);
-    int rc = add_row(s, unit, n ? gsl_stats_mean(a->items, 1, n) : NAN, "%s.mean", name);
+    double mean, p95, max;
+    pop_stats(p, 1, &mean, &p95, &max);
+    int rc = add_row(s, unit, mean, "%s.mean", name);
     if (rc == CPN_OK)
-        rc = add_row(s, unit, n ? gsl_stats_quantile_from_sorted_data(a->items, 1, n, 0.95) : NAN,
-                     "%s.p95", name);
+        rc = add_row(s, unit, p95, "%s.p95", name);
     if (rc == CPN_OK)
-        rc = add_row(s, unit, n ? a->items[n - 1] : NAN, "%s.max", name);
+        rc = add_row(s, unit, max, "%s.max", name);
     return rc;
+}
+
+/* How many populations outgrew their exact store (their figures are estimates). */
+static size_t estimated(const struct cpn_summary *s)
+{
+    const struct pop *all[] = {&s->fct,       &s->staleness, &s->req_latency, &s->eff_stream,
+                               &s->eff_train, &s->iter_mean, &s->exposed,     &s->convergence};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        n += all[i]->rs != NULL;
+    for (size_t k = 0; k <= s->n_kinds; k++)
+        n += (s->kinds[k].jct.rs != NULL) + (s->kinds[k].wait.rs != NULL) +
+             (s->kinds[k].bsld.rs != NULL) + (s->kinds[k].tsld.rs != NULL);
+    return n;
+}
+
+int cpn_summary_set_exact_max(struct cpn_summary *s, size_t n)
+{
+    if (!s || n == 0)
+        return CPN_ERROR(CPN_EINVAL, "cpn_summary_set_exact_max: %s",
+                         s ? "keep at least one value" : "NULL summary");
+    if (s->begun)
+        return CPN_ERROR(CPN_ESTATE, "cpn_summary_set_exact_max: the run has begun");
+    s->exact_max = n;
+    return CPN_OK;
 }
 
 /* The statistics window (docs/metrics.md, "Window"): from the warmup to its closing (at until,
@@ -602,6 +699,9 @@ static int add_jobs(struct cpn_summary *s)
         snprintf(name, sizeof name, "job.%s.bsld", kn);
         if (rc == CPN_OK)
             rc = add_stats(s, &a->bsld, "1", name);
+        snprintf(name, sizeof name, "job.%s.transfer_slowdown", kn);
+        if (rc == CPN_OK)
+            rc = add_stats(s, &a->tsld, "1", name);
     }
     if (rc == CPN_OK)
         rc = add_row(s, "1", s->wlog_skipped, "job.all.skipped.unknown_runtime");
@@ -677,7 +777,7 @@ static int add_network(struct cpn_summary *s)
         rc = add_stats(s, &s->fct, "s", "net.fct");
     /* Time-mean utilisation per link direction over the window: from the totals (time means
      * since 0, so u(E) E - u(W) W is the integral over the window), else from the samples. */
-    double_array u = {0};
+    struct pop u = {0};
     double w0 = window_start(s), w1 = window_end(s);
     const double *u1 = s->close.have ? s->close.link_util : s->link_util;
     const double *u0 = s->open.have ? s->open.link_util : NULL;
@@ -688,11 +788,11 @@ static int add_network(struct cpn_summary *s)
         else if (!u1 && s->n_samples)
             v = s->link_sum[i] / (double)s->n_samples;
         if (isfinite(v))
-            rc = push(&u, v);
+            rc = pop_add(s, &u, v);
     }
     if (rc == CPN_OK)
         rc = add_mean_p95_max(s, &u, "1", "net.link_util");
-    cpn_array_release(&u);
+    pop_release(&u);
     return rc;
 }
 
@@ -714,6 +814,8 @@ int cpn_summary_metrics(struct cpn_summary *s, const struct cpn_metric **rows, s
         if (rc == CPN_OK)
             rc = add_row(s, "s", s->begun && (s->ended || s->close.have) ? window_end(s) : NAN,
                          "run.window_end");
+        if (rc == CPN_OK)
+            rc = add_row(s, "1", (double)estimated(s), "run.estimated_populations");
         if (rc == CPN_OK)
             rc = add_jobs(s);
         if (rc == CPN_OK)
@@ -866,6 +968,20 @@ int cpn_summary_print_grouped(struct cpn_summary *s, FILE *out)
             bad = put_value(out, width[f], digits[f], v[f]) < 0;
         bad = bad || fputc('\n', out) == EOF;
     }
+    /* Jobs that only move data have no bounded slowdown: their transfer slowdown, apart. */
+    int first = 1;
+    for (size_t k = 0; any_job && k < s->n_kinds && !bad; k++) {
+        snprintf(name, sizeof name, "job.%s.transfer_slowdown.mean", s->kinds[k].name);
+        double v = cpn_summary_value(s, name);
+        if (!isfinite(v))
+            continue;
+        bad = fprintf(out, "%s%s %.6g",
+                      first ? "transfer slowdown (JCT / ideal transfer time), mean: " : ", ",
+                      s->kinds[k].name, v) < 0;
+        first = 0;
+    }
+    if (!first && !bad)
+        bad = fputc('\n', out) == EOF;
     double skipped = cpn_summary_value(s, "job.all.skipped.unknown_runtime");
     if (!bad && skipped > 0)
         bad = fprintf(out, "(%.0f workload-log records skipped when read: unknown run time)\n",

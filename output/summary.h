@@ -6,7 +6,8 @@
  * Metric names are dotted paths, stable across runs of one scenario so that `cpnsim report`
  * can aggregate them (the full list is in docs/output-format.md, "/summary"):
  *
- *   run.time_end, run.events, run.complete
+ *   run.time_end, run.events, run.complete, run.window_start, run.window_end,
+ *   run.estimated_populations
  *   job.K.submitted | unfinished | count | completed | rejected | failed | slo_violation_rate
  *                                                          (K = kind or "all")
  *   job.all.skipped.unknown_runtime
@@ -30,7 +31,7 @@
  * (Feitelson, Rudolph, Schwiegelshohn, Sevcik, Wong, "Theory and practice in parallel job
  * scheduling", JSSPP 1997, §4.2; tau = 10 s is their suggested threshold).  Percentiles are
  * GSL's gsl_stats_quantile_from_sorted_data (linear interpolation between order statistics at
- * (n - 1) f).
+ * (n - 1) f) up to CPN_SUMMARY_EXACT_MAX values per population, P-square estimates beyond.
  */
 #ifndef CPN_OUTPUT_SUMMARY_H
 #define CPN_OUTPUT_SUMMARY_H
@@ -43,6 +44,18 @@
 
 /** Threshold of the bounded slowdown [s] (Feitelson et al. 1997, see the file comment). */
 #define CPN_BSLD_TAU 10.0
+
+/**
+ * Values kept per population (the JCTs of one job kind, the flow completion times, ...) for exact
+ * percentiles: 2^20 (8 MiB of doubles).  Beyond it, the population is summarised by GSL's running
+ * statistics (gsl_rstat: mean, maximum) and P-square quantile estimators (gsl_rstat_quantile; Jain
+ * and Chlamtac, "The P2 algorithm for dynamic calculation of quantiles and histograms without
+ * storing observations", CACM 28(10), 1985), fed every value in arrival order; the row
+ * run.estimated_populations counts such populations (docs/metrics.md, "Estimators").
+ * Assumption: 2^20 values keep percentiles exact for every run shorter than about a simulated
+ * month of national.xml while bounding the summary to about 8 MiB per population.
+ */
+#define CPN_SUMMARY_EXACT_MAX ((size_t)1 << 20)
 
 /** One row of the summary table. */
 struct cpn_metric {
@@ -73,6 +86,14 @@ void cpn_summary_free(struct cpn_summary *s);
  * @param obs receives the observer.
  */
 void cpn_summary_observer(struct cpn_summary *s, struct cpn_observer *obs);
+
+/**
+ * Set how many values per population are kept for exact percentiles (default
+ * CPN_SUMMARY_EXACT_MAX); a population that grows beyond it is estimated from then on.
+ * @param s the summary, before begin(); @param n values per population, >= 1.
+ * @return CPN_OK; CPN_EINVAL for NULL @p s or @p n = 0; CPN_ESTATE after begin().
+ */
+int cpn_summary_set_exact_max(struct cpn_summary *s, size_t n);
 
 /**
  * Add a headline: a named figure the scenario states as its result (`<headline>`), added to the

@@ -54,10 +54,11 @@ static const struct field job_fields[] = {
     FIELD(cpn_job_record, submit, F_F64, "s"),    FIELD(cpn_job_record, start, F_F64, "s"),
     FIELD(cpn_job_record, end, F_F64, "s"),       FIELD(cpn_job_record, wait, F_F64, "s"),
     FIELD(cpn_job_record, bytes_in, F_F64, "B"),  FIELD(cpn_job_record, bytes_out, F_F64, "B"),
-    FIELD(cpn_job_record, staleness, F_F64, "s"), FIELD(cpn_job_record, id, F_U32, ""),
-    FIELD(cpn_job_record, origin, F_U32, ""),     FIELD(cpn_job_record, center, F_U32, ""),
-    FIELD(cpn_job_record, units, F_U32, "1"),     FIELD(cpn_job_record, kind, F_KIND, ""),
-    FIELD(cpn_job_record, state, F_STATE, ""),    FIELD(cpn_job_record, slo_met, F_I8, ""),
+    FIELD(cpn_job_record, staleness, F_F64, "s"), FIELD(cpn_job_record, ideal_transfer, F_F64, "s"),
+    FIELD(cpn_job_record, id, F_U32, ""),         FIELD(cpn_job_record, origin, F_U32, ""),
+    FIELD(cpn_job_record, center, F_U32, ""),     FIELD(cpn_job_record, units, F_U32, "1"),
+    FIELD(cpn_job_record, kind, F_KIND, ""),      FIELD(cpn_job_record, state, F_STATE, ""),
+    FIELD(cpn_job_record, slo_met, F_I8, ""),
 };
 
 static const struct field flow_fields[] = {

@@ -49,7 +49,7 @@
 #include "output/summary.h"
 
 /** Version of the file layout written in the root attribute `format_version`. */
-#define CPN_TRACE_FORMAT_VERSION 1
+#define CPN_TRACE_FORMAT_VERSION 2
 
 /** Default number of records buffered in memory and written per chunk. */
 #define CPN_TRACE_CHUNK 4096

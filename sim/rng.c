@@ -90,6 +90,16 @@ size_t cpn_rng_count(const struct cpn_rng *r)
     return r->streams.len;
 }
 
+int cpn_rng_stream_new(const struct cpn_rng *r, const char *name, gsl_rng **out)
+{
+    if (!name || !*name)
+        return CPN_ERROR(CPN_EINVAL, "random stream: the name must be a non-empty string");
+    if (!(*out = gsl_rng_alloc(gsl_rng_mt19937)))
+        return CPN_ERROR(CPN_ENOMEM, "random stream \"%s\": out of memory", name);
+    gsl_rng_set(*out, cpn_rng_gsl_seed(cpn_rng_derive_seed(r->seed, name)));
+    return CPN_OK;
+}
+
 int cpn_rng_stream(struct cpn_rng *r, const char *name, gsl_rng **out)
 {
     if (!name || !*name)

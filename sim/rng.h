@@ -45,6 +45,16 @@ void cpn_rng_free(struct cpn_rng *r);
 int cpn_rng_stream(struct cpn_rng *r, const char *name, gsl_rng **out);
 
 /**
+ * Create a generator of stream @p name owned by the caller: the same sequence as the stream of
+ * that name in the set (cpn_rng_stream()) would give, without keeping it in the set, for streams
+ * of short-lived objects (one per inference service) whose memory must be returned when they end.
+ * @param name non-empty stream name (not kept).
+ * @param out receives the generator (caller frees with gsl_rng_free()).
+ * @return CPN_OK; CPN_EINVAL for an empty or NULL name; CPN_ENOMEM.  O(1).
+ */
+int cpn_rng_stream_new(const struct cpn_rng *r, const char *name, gsl_rng **out);
+
+/**
  * Derive the 64-bit seed of stream @p name under scenario seed @p seed (exposed for tests and
  * documentation).  Deterministic across platforms.
  */

@@ -290,6 +290,7 @@ int cpn_jobs_end_(struct cpn_jobs *jobs, uint32_t slot, enum cpn_job_state state
         .bytes_in = j->in_done,
         .bytes_out = j->out_done,
         .staleness = j->staleness,
+        .ideal_transfer = j->ideal_transfer > 0 ? j->ideal_transfer : NAN,
         .id = j->id,
         .origin = j->s.origin,
         .center = t.center,
@@ -369,6 +370,15 @@ int cpn_jobs_transfer_(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint3
     };
     uint32_t started = 1;
     int rc;
+    struct jobs_job *j = job_at(jobs, slot);
+    if (j->s.kind == CPN_JOB_INGEST) { /* the reference of its transfer slowdown */
+        double ideal;
+        rc = cpn_network_ideal_time(jobs->cfg.network, &t, k < 1 ? 1 : k, &ideal);
+        if (rc != CPN_OK && rc != CPN_EUNREACH)
+            return rc;
+        if (rc == CPN_OK)
+            j->ideal_transfer = fmax(j->ideal_transfer, ideal);
+    }
     if (k <= 1 || src == dst) {
         const struct cpn_path *path;
         if ((rc = cpn_route_shortest(jobs->cfg.router, src, dst, &path)) != CPN_OK)
@@ -764,6 +774,10 @@ static int deploy(struct cpn_jobs *jobs, uint32_t slot)
         return rc;
     const double *rtt = &jobs->rtt[(size_t)src * nc];
     uint32_t chosen = 0, last = CPN_NONE;
+    /* Its copies, for the reference of its transfer slowdown (cpn_network_ideal_time_set()). */
+    struct cpn_transfer *copies = calloc(nc ? nc : 1, sizeof *copies);
+    if (!copies)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
     j->phase = PHASE_TRANSFER;
     j->paths = j->s.paths ? j->s.paths : 1;
     /* N rounds of "the nearest eligible center after the previous one in (RTT, index) order". */
@@ -790,11 +804,28 @@ static int deploy(struct cpn_jobs *jobs, uint32_t slot)
         uint32_t dst = center_node(jobs, best);
         if (dst != src)
             j->in_asked += j->s.bytes_in;
+        copies[chosen - 1] = (struct cpn_transfer){
+            .src = src,
+            .dst = dst,
+            .size = j->s.bytes_in,
+            .profile = j->s.transport != CPN_NONE ? j->s.transport : jobs->cfg.profile,
+            .weight = 1,
+            .src_site = j->s.dataset_site,
+            .dst_site = cpn_jobs_center_site_(jobs, best),
+        };
         if ((rc = transfer(jobs, slot, src, dst, j->s.bytes_in, j->paths, j->s.dataset_site,
-                           cpn_jobs_center_site_(jobs, best))) != CPN_OK)
+                           cpn_jobs_center_site_(jobs, best))) != CPN_OK) {
+            free(copies);
             return rc;
+        }
         j = job_at(jobs, slot);
     }
+    double ideal = 0;
+    rc = cpn_network_ideal_time_set(jobs->cfg.network, copies, chosen, &ideal);
+    free(copies);
+    if (rc != CPN_OK && rc != CPN_EUNREACH)
+        return rc;
+    j->ideal_transfer = rc == CPN_OK ? ideal : 0;
     if (chosen == 0)
         return cpn_jobs_end_(jobs, slot, CPN_JOB_REJECTED,
                              "no reachable target center of its kind");

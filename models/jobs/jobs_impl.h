@@ -34,19 +34,19 @@ struct jobs_request {
 
 /* An inference service (M/G/c queue), allocated when the service starts. */
 struct jobs_service {
-    gsl_rng *rng;                         /* stream "jobs/inference/ID" (owned by the rng set) */
-    uint32_t servers;                     /* c [servers] */
-    uint32_t busy;                        /* servers busy [servers] */
-    double speed;                         /* per-server speed [FLOP/s] */
-    double rtt;                           /* RTT origin <-> center [s] */
-    const struct cpn_path *path;          /* origin -> center shortest path (payload rate) */
-    int up;                               /* 1 while requests arrive */
-    size_t next_request;                  /* next record of the request workload log */
-    double ready;                         /* service start [s] */
-    cpn_evh arrival_event;                /* pending arrival, CPN_EVH_NONE when none */
-    struct jobs_request *serving;         /* [servers]: request on each server */
-    uint32_t *idle;                       /* [servers]: stack of idle server indices */
-    uint32_t n_idle;                      /* entries in idle */
+    gsl_rng *rng;                 /* stream "jobs/inference/ID" (owned: cpn_rng_stream_new) */
+    uint32_t servers;             /* c [servers] */
+    uint32_t busy;                /* servers busy [servers] */
+    double speed;                 /* per-server speed [FLOP/s] */
+    double rtt;                   /* RTT origin <-> center [s] */
+    const struct cpn_path *path;  /* origin -> center shortest path (payload rate) */
+    int up;                       /* 1 while requests arrive */
+    size_t next_request;          /* next record of the request workload log */
+    double ready;                 /* service start [s] */
+    cpn_evh arrival_event;        /* pending arrival, CPN_EVH_NONE when none */
+    struct jobs_request *serving; /* [servers]: request on each server */
+    uint32_t *idle;               /* [servers]: stack of idle server indices */
+    uint32_t n_idle;              /* entries in idle */
     CPN_ARRAY(struct jobs_request) queue; /* FIFO from queue_head */
     size_t queue_head;                    /* first waiting request in queue.items */
 };
@@ -111,6 +111,7 @@ struct jobs_job {
     double run_work;  /* units x estimated end added to the center's running sum [unit s] */
     double staleness; /* [s] */
     double in_asked, in_done, out_asked, out_done; /* [B] */
+    double ideal_transfer; /* transfer-only jobs: the longest ideal time of their transfers [s] */
     uint64_t requests, requests_met;
     struct jobs_service *svc; /* inference only (owned) */
     struct jobs_compute *cmp; /* streamed or iterated compute (owned), NULL otherwise */

@@ -20,6 +20,8 @@ void cpn_jobs_service_free_(struct cpn_jobs *jobs, struct jobs_service *svc)
     free(svc->serving);
     free(svc->idle);
     cpn_array_release(&svc->queue);
+    if (svc->rng)
+        gsl_rng_free(svc->rng);
     free(svc);
 }
 
@@ -71,7 +73,7 @@ int cpn_jobs_service_start_(struct cpn_jobs *jobs, uint32_t slot)
     svc->speed = cpn_center_pool(jobs->centers.items[j->center].center, j->pool)->flops;
     char name[64];
     snprintf(name, sizeof name, "jobs/inference/%u", j->id);
-    int rc = cpn_rng_stream(jobs->cfg.rng, name, &svc->rng);
+    int rc = cpn_rng_stream_new(jobs->cfg.rng, name, &svc->rng); /* freed with the service */
     if (rc != CPN_OK)
         return rc;
     if ((rc = cpn_jobs_rtt_row_(jobs, j->s.origin)) != CPN_OK)

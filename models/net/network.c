@@ -450,6 +450,167 @@ int cpn_network_transfer_multipath(struct cpn_network *net, const struct cpn_tra
     return cpn_network_transfer_split(net, t, paths, n, ratio, flows, n_started);
 }
 
+/* The rate transfer @p t would get alone on @p path [B/s]: its per-flow cap against the capacity
+ * of every resource it crosses (links, lossless segments, eta limits, storage sites). */
+static int solo_rate(struct cpn_network *net, const struct cpn_transfer *t,
+                     const struct cpn_path *path, double *rate)
+{
+    const struct path_profile *pp;
+    int rc = path_profile(net, path, t->profile, &pp);
+    if (rc != CPN_OK)
+        return rc;
+    struct cpn_transport_terms x;
+    size_t n;
+    if ((rc = cpn_network_path_terms(net, path, t->profile, &x)) != CPN_OK ||
+        (rc = path_resources(net, path, t->profile, x.lossless, 2, &n)) != CPN_OK)
+        return rc;
+    if (t->src_site != CPN_NONE && t->src_site < net->n_sites &&
+        net->site_read[t->src_site] != CPN_NONE)
+        net->rids.items[n++] = net->site_read[t->src_site];
+    if (t->dst_site != CPN_NONE && t->dst_site < net->n_sites &&
+        net->site_write[t->dst_site] != CPN_NONE)
+        net->rids.items[n++] = net->site_write[t->dst_site];
+    double r = t->cap > 0 ? fmin(pp->cap, t->cap) : pp->cap;
+    for (size_t i = 0; i < n; i++) {
+        struct cpn_flow_usage u;
+        if ((rc = cpn_flownet_usage(net->flows, net->rids.items[i], &u)) != CPN_OK)
+            return rc;
+        r = fmin(r, u.capacity);
+    }
+    *rate = r;
+    return CPN_OK;
+}
+
+/* The time transfer @p t takes alone on its path (or the shortest): latency + size / solo rate. */
+static int ideal_one(struct cpn_network *net, const struct cpn_transfer *t, double *time)
+{
+    const struct cpn_path *p;
+    int rc = resolve_path(net, t, &p);
+    if (rc != CPN_OK)
+        return rc;
+    if (p->hops == 0 && t->src_site == CPN_NONE && t->dst_site == CPN_NONE) {
+        *time = 0; /* nothing to cross */
+        return CPN_OK;
+    }
+    double r;
+    if ((rc = solo_rate(net, t, p, &r)) != CPN_OK)
+        return rc;
+    *time = p->latency + (r > 0 ? t->size / r : INFINITY);
+    return CPN_OK;
+}
+
+/* The least time of transfers @p t started together (cpn_network_ideal_time_set()). */
+static int ideal_parts(struct cpn_network *net, const struct cpn_transfer *t, size_t n,
+                       double *time)
+{
+    /* Bytes per resource crossed, summed over the transfers (a short list: n x hops). */
+    struct load {
+        uint32_t rid;
+        double bytes, capacity;
+    };
+    CPN_ARRAY(struct load) loads = {0};
+    double solo_max = 0, latency_min = INFINITY;
+    int rc = CPN_OK;
+    for (size_t i = 0; i < n && rc == CPN_OK; i++) {
+        double solo;
+        if ((rc = ideal_one(net, &t[i], &solo)) != CPN_OK || solo == 0)
+            continue;
+        solo_max = fmax(solo_max, solo);
+        const struct cpn_path *path;
+        struct cpn_transport_terms x;
+        size_t m;
+        if ((rc = resolve_path(net, &t[i], &path)) != CPN_OK ||
+            (rc = cpn_network_path_terms(net, path, t[i].profile, &x)) != CPN_OK ||
+            (rc = path_resources(net, path, t[i].profile, x.lossless, 2, &m)) != CPN_OK)
+            break;
+        latency_min = fmin(latency_min, path->latency);
+        if (t[i].src_site != CPN_NONE && t[i].src_site < net->n_sites &&
+            net->site_read[t[i].src_site] != CPN_NONE)
+            net->rids.items[m++] = net->site_read[t[i].src_site];
+        if (t[i].dst_site != CPN_NONE && t[i].dst_site < net->n_sites &&
+            net->site_write[t[i].dst_site] != CPN_NONE)
+            net->rids.items[m++] = net->site_write[t[i].dst_site];
+        for (size_t h = 0; h < m && rc == CPN_OK; h++) {
+            uint32_t rid = net->rids.items[h];
+            size_t k = 0;
+            while (k < loads.len && loads.items[k].rid != rid)
+                k++;
+            if (k == loads.len) {
+                struct cpn_flow_usage u;
+                if ((rc = cpn_flownet_usage(net->flows, rid, &u)) != CPN_OK)
+                    break;
+                struct load l = {rid, 0, u.capacity};
+                if (cpn_array_push(&loads, l) != CPN_OK) {
+                    rc = CPN_ERROR(CPN_ENOMEM, NULL);
+                    break;
+                }
+            }
+            loads.items[k].bytes += t[i].size;
+        }
+    }
+    double shared = 0; /* the busiest resource's bytes over its capacity */
+    for (size_t k = 0; k < loads.len; k++)
+        shared = fmax(shared, loads.items[k].capacity > 0
+                                  ? loads.items[k].bytes / loads.items[k].capacity
+                                  : INFINITY);
+    cpn_array_release(&loads);
+    if (rc != CPN_OK)
+        return rc;
+    *time = fmax(solo_max, isfinite(latency_min) ? latency_min + shared : 0);
+    return CPN_OK;
+}
+
+int cpn_network_ideal_time(struct cpn_network *net, const struct cpn_transfer *t, uint32_t k,
+                           double *time)
+{
+    if (!net || !t || !time)
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_ideal_time: NULL argument");
+    if (k < 1 || k > CPN_NETWORK_MAX_PATHS)
+        return CPN_ERROR(CPN_ERANGE, "ideal transfer time: %u paths (use 1 to %d)", k,
+                         CPN_NETWORK_MAX_PATHS);
+    if (t->profile >= net->n_profiles)
+        return CPN_ERROR(CPN_EINVAL, "ideal transfer time: profile %u unknown (%u profiles)",
+                         t->profile, net->n_profiles);
+    if (k == 1)
+        return ideal_one(net, t, time);
+    /* Over k paths: the parts split in proportion to the paths' rates alone (what
+     * cpn_network_transfer_multipath() does on an empty network), started together. */
+    const struct cpn_path *const *paths;
+    uint32_t n;
+    int rc = cpn_route_k_shortest(net->router, t->src, t->dst, k, &paths, &n);
+    if (rc != CPN_OK)
+        return rc;
+    double share[CPN_NETWORK_MAX_PATHS], size[CPN_NETWORK_MAX_PATHS];
+    struct cpn_transfer part[CPN_NETWORK_MAX_PATHS];
+    for (uint32_t i = 0; i < n; i++) {
+        share[i] = 1.0;
+        if (paths[i]->hops > 0 && (rc = solo_rate(net, t, paths[i], &share[i])) != CPN_OK)
+            return rc;
+        if (!isfinite(share[i]))
+            share[i] = 1e300;
+    }
+    if ((rc = cpn_flow_split(t->size, n, share, size)) != CPN_OK)
+        return rc;
+    for (uint32_t i = 0; i < n; i++) {
+        part[i] = *t;
+        part[i].path = paths[i];
+        part[i].size = size[i];
+    }
+    return ideal_parts(net, part, n, time);
+}
+
+int cpn_network_ideal_time_set(struct cpn_network *net, const struct cpn_transfer *t, size_t n,
+                               double *time)
+{
+    if (!net || (!t && n) || !time)
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_ideal_time_set: NULL argument");
+    for (size_t i = 0; i < n; i++)
+        if (t[i].profile >= net->n_profiles)
+            return CPN_ERROR(CPN_EINVAL, "ideal transfer time: profile %u unknown (%u profiles)",
+                             t[i].profile, net->n_profiles);
+    return ideal_parts(net, t, n, time);
+}
+
 int cpn_network_sample(struct cpn_network *net, float *util, size_t n)
 {
     if (!net || (!util && n) || n != net->n_dlinks)

@@ -162,6 +162,41 @@ int cpn_network_transfer_split(struct cpn_network *net, const struct cpn_transfe
                                cpn_flowh *flows, uint32_t *n_started);
 
 /**
+ * The time transfer @p t would take alone on an empty network [s], the reference of the
+ * transfer slowdown (docs/metrics.md): over one path, the one-way latency of its path plus its
+ * size over the rate it would get alone, the smallest of its per-flow transport cap
+ * (cpn_network_cap(), and t->cap) and the capacity of every resource it crosses (links,
+ * lossless segments and eta limits at their current capacity, its storage sites): exact for
+ * the fluid model.  Over @p k > 1 paths (the k shortest, as cpn_network_transfer_multipath()),
+ * its size split in proportion to the paths' rates alone, the parts taken as a set started
+ * together (cpn_network_ideal_time_set()), so that paths sharing an access link are not
+ * counted twice.
+ * @param t the transfer (its path, or the shortest; src == dst without a storage site: 0).
+ * @param k paths, 1 to CPN_NETWORK_MAX_PATHS.
+ * @param time receives the time [s].
+ * @return CPN_OK; CPN_EINVAL for NULL arguments or an unknown profile; CPN_ERANGE for a bad
+ *         @p k; CPN_EUNREACH when no path joins its ends; CPN_ESCENARIO as cpn_network_cap();
+ *         CPN_ENOMEM.  O(k hops) with cached paths.  No side effect on the flows.
+ */
+int cpn_network_ideal_time(struct cpn_network *net, const struct cpn_transfer *t, uint32_t k,
+                           double *time);
+
+/**
+ * The time a set of @p n transfers started together would take at the least on an empty
+ * network [s] (the reference of a deploy's copies, docs/metrics.md): the longest of their
+ * cpn_network_ideal_time() over one path each, or, when they share a resource, the shortest
+ * latency plus the bytes that cross the busiest resource over its capacity, whichever is
+ * larger.  Assumption: a lower bound of the makespan (no schedule moves the bytes of a shared
+ * resource faster than its capacity), exact when the copies are equal and share one bottleneck
+ * (e.g. the source's access link), as max-min fairness then ends them together.
+ * @param t the transfers, length @p n (their paths, or the shortest).
+ * @param time receives the time [s] (0 when nothing crosses a resource).
+ * @return as cpn_network_ideal_time(); CPN_ENOMEM.  O(n x hops x resources crossed).
+ */
+int cpn_network_ideal_time_set(struct cpn_network *net, const struct cpn_transfer *t, size_t n,
+                               double *time);
+
+/**
  * Mean utilisation of every directed link since the previous call (or since the start): for
  * directed link d, (integral of load/capacity over the interval) / interval length.
  * @param util receives 2 x links values in [0, 1] (0 for a zero-length interval).

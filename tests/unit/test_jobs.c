@@ -558,6 +558,65 @@ static void test_ingest_splits_its_bytes_over_two_paths(void)
     CPN_ASSERT_REL(t->done, 1.02, TIME_TOL);
     CU_ASSERT(f.r.flows == 2);
     CPN_ASSERT_REL(t->bytes_in_done, 2e9, TIME_TOL);
+    /* Alone on an empty network it took its ideal time: the longest latency, 0.02 s, plus 2 GB
+     * over the two paths' 1 + 1 GB/s: 1.02 s, so its transfer slowdown is 1. */
+    CU_ASSERT_FATAL(f.r.records.len == 1);
+    CPN_ASSERT_REL(f.r.records.items[0].ideal_transfer, 1.02, TIME_TOL);
+    fx_free(&f);
+}
+
+static void test_transfer_slowdown_reference_is_the_empty_network_time(void)
+{
+    /* Two ingest jobs of 1 GB from n0 to the center at n1 over one 1 GB/s, 10 ms link, both at
+     * t = 0: they share the link and end at 0.01 + 2 = 2.01 s, while alone each would take
+     * 0.01 + 1 = 1.01 s (its ideal time): slowdown 2.01 / 1.01.  A batch job has none. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}};
+    fx_init(&f, 2, links, 1);
+    fx_jobs(&f, "nearest", 1, NULL, 1);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+    for (int i = 0; i < 2; i++) {
+        struct cpn_job_spec s = job(0, 0, 1);
+        s.kind = CPN_JOB_INGEST;
+        s.bytes_in = 1e9;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    }
+    struct cpn_job_spec b = job(0, 0, 1);
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &b, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT_FATAL(f.r.records.len == 3);
+    for (size_t i = 0; i < 3; i++) {
+        const struct cpn_job_record *r = &f.r.records.items[i];
+        if (r->kind != CPN_JOB_INGEST) {
+            CU_ASSERT(isnan(r->ideal_transfer));
+            continue;
+        }
+        CPN_ASSERT_REL(r->end - r->submit, 2.01, TIME_TOL);
+        CPN_ASSERT_REL(r->ideal_transfer, 1.01, TIME_TOL);
+    }
+    fx_free(&f);
+
+    /* A deploy of 1 GB to the two ai centers at n2 and n3 behind the hub n1: both copies cross
+     * n0-n1 (1 GB/s, 10 ms), then 10 GB/s, 10 ms links.  Alone they share that link and end
+     * together at 0.02 + 2e9 / 1e9 = 2.02 s: its ideal time (not 1.02, a copy alone), so its
+     * transfer slowdown is 1. */
+    struct link_def hub[] = {{0, 1, 0.01, 1e9}, {1, 2, 0.01, 1e10}, {1, 3, 0.01, 1e10}};
+    fx_init(&f, 4, hub, 3);
+    fx_jobs(&f, NULL, 2, NULL, 1);
+    fx_center(&f, 2, 1, 1e9, CPN_CENTER_AI);
+    fx_center(&f, 3, 1, 1e9, CPN_CENTER_AI);
+    struct cpn_job_spec d = job(0, 0, 1);
+    d.kind = CPN_JOB_DEPLOY;
+    d.bytes_in = 1e9;
+    d.targets = 2;
+    d.target_kind = CPN_CENTER_AI;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &d, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT_FATAL(f.r.records.len == 1);
+    CPN_ASSERT_REL(f.r.records.items[0].end, 2.02, TIME_TOL);
+    CPN_ASSERT_REL(f.r.records.items[0].ideal_transfer, 2.02, TIME_TOL);
     fx_free(&f);
 }
 
@@ -587,6 +646,9 @@ static void test_deploy_reaches_the_n_nearest_centers_of_the_kind(void)
     CU_ASSERT(t->state == CPN_JOB_DONE && t->center == 0);
     CPN_ASSERT_REL(t->done, 0.12, TIME_TOL);
     CU_ASSERT(f.r.flows == 2 && t->bytes_in_asked == 2e8 && t->bytes_in_done == 2e8);
+    /* Its ideal time: the longer copy alone, 0.02 + 0.1 = 0.12 s (it had the links to itself). */
+    CU_ASSERT_FATAL(f.r.records.len == 1);
+    CPN_ASSERT_REL(f.r.records.items[0].ideal_transfer, 0.12, TIME_TOL);
     fx_free(&f);
 }
 
@@ -1458,6 +1520,8 @@ int cpn_test_register_jobs(void)
         {"centralized staleness is the report age and a conflict is re-placed",
          test_centralized_staleness_is_the_report_age_and_a_conflict_is_replaced},
         {"ingest splits its bytes over two paths", test_ingest_splits_its_bytes_over_two_paths},
+        {"the transfer slowdown's reference is the empty-network time",
+         test_transfer_slowdown_reference_is_the_empty_network_time},
         {"deploy reaches the N nearest centers of the kind",
          test_deploy_reaches_the_n_nearest_centers_of_the_kind},
         {"an idle inference request pays RTT plus service",

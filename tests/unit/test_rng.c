@@ -29,6 +29,26 @@ static void test_same_seed_and_name_give_the_same_sequence(void)
     CU_ASSERT_EQUAL(memcmp(a, b, sizeof a), 0);
 }
 
+/* An owned stream (cpn_rng_stream_new) gives the sequence of the set's stream of that name, and
+ * is not added to the set. */
+static void test_an_owned_stream_gives_the_named_sequence(void)
+{
+    unsigned long a[DRAWS];
+    draw_fresh(42, "jobs/inference/7", a);
+    struct cpn_rng *r = cpn_rng_new(42);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    gsl_rng *g = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_rng_stream_new(r, "jobs/inference/7", &g), CPN_OK);
+    int same = 1;
+    for (int i = 0; i < DRAWS; i++)
+        same &= gsl_rng_get(g) == a[i];
+    CU_ASSERT(same);
+    CU_ASSERT_EQUAL(cpn_rng_count(r), 0);
+    gsl_rng_free(g);
+    CU_ASSERT_EQUAL(cpn_rng_stream_new(r, "", &g), CPN_EINVAL);
+    cpn_rng_free(r);
+}
+
 static void test_another_seed_or_name_gives_another_sequence(void)
 {
     unsigned long base[DRAWS], other_seed[DRAWS], other_name[DRAWS];
@@ -153,6 +173,8 @@ int cpn_test_register_rng(void)
     if (!s ||
         !CU_add_test(s, "the same seed and name give the same sequence",
                      test_same_seed_and_name_give_the_same_sequence) ||
+        !CU_add_test(s, "an owned stream gives the named sequence and is not kept",
+                     test_an_owned_stream_gives_the_named_sequence) ||
         !CU_add_test(s, "another seed or name gives another sequence",
                      test_another_seed_or_name_gives_another_sequence) ||
         !CU_add_test(s, "a stream does not depend on streams created or used in between",

@@ -221,6 +221,7 @@ static void test_wait_and_bsld_cover_every_executed_job(void)
                                    .end = 50,
                                    .wait = NAN,
                                    .staleness = NAN,
+                                   .ideal_transfer = 20,
                                    .id = 2,
                                    .kind = 1,
                                    .state = CPN_JOB_DONE,
@@ -234,6 +235,9 @@ static void test_wait_and_bsld_cover_every_executed_job(void)
     CPN_ASSERT_REL(cpn_summary_value(s, "job.ingest.jct.mean"), 50.0, TOL);
     CU_ASSERT(isnan(cpn_summary_value(s, "job.ingest.bsld.mean")));
     CU_ASSERT(isnan(cpn_summary_value(s, "job.ingest.wait.mean")));
+    /* Its transfer slowdown instead: JCT 50 s over its ideal transfer time 20 s = 2.5. */
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.ingest.transfer_slowdown.mean"), 2.5, TOL);
+    CU_ASSERT(isnan(cpn_summary_value(s, "job.batch.transfer_slowdown.mean")));
     /* all: bsld {1, 3} (the ingest job adds none), JCT {100, 50}. */
     CPN_ASSERT_REL(cpn_summary_value(s, "job.all.bsld.mean"), 2.0, TOL);
     CPN_ASSERT_REL(cpn_summary_value(s, "job.all.jct.mean"), 75.0, TOL);
@@ -402,6 +406,51 @@ static void test_window_subtracts_the_warmup_and_stops_at_its_close(void)
     cpn_summary_free(s);
 }
 
+/* Beyond the exact store, a population is estimated: feed the JCTs 1..20000 s in a scrambled
+ * order (v = 1 + 7919 i mod 20000, 7919 prime to 20000: a permutation) with 1000 values kept.
+ * Exact figures by (n - 1) f interpolation: p50 = 1 + 19999 x 0.5 = 10000.5, p95 = 19000.05,
+ * p99 = 19800.01; mean 10000.5 and max 20000 stay exact (running statistics); the P-square
+ * estimates are within 1%. */
+static void test_large_populations_are_estimated_in_bounded_memory(void)
+{
+    struct cpn_summary *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_summary_new(&s), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_summary_set_exact_max(s, 0), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_summary_set_exact_max(s, 1000), CPN_OK);
+    struct cpn_observer o;
+    cpn_summary_observer(s, &o);
+    struct cpn_run_info in = info();
+    CU_ASSERT_EQUAL(cpn_observe_begin(&o, &in), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_summary_set_exact_max(s, 10), CPN_ESTATE);
+    for (uint32_t i = 0; i < 20000; i++) {
+        double v = 1 + (double)((7919ull * i) % 20000);
+        struct cpn_job_record r = {.submit = 0,
+                                   .start = 0,
+                                   .end = v,
+                                   .wait = 0,
+                                   .staleness = NAN,
+                                   .id = i,
+                                   .kind = 0,
+                                   .state = CPN_JOB_DONE,
+                                   .slo_met = -1};
+        CU_ASSERT_EQUAL(cpn_observe_job_end(&o, &r), CPN_OK);
+    }
+    CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, NULL), CPN_OK);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.jct.mean"), 10000.5, 1e-12);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.jct.p50"), 10000.5, 0.01);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.jct.p95"), 19000.05, 0.01);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.jct.p99"), 19800.01, 0.01);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.batch.jct.p95"), 19000.05, 0.01);
+    CPN_ASSERT_REL(cpn_summary_value(s, "job.all.bsld.p99"), 1.0, 1e-12);
+    /* jct, wait and bsld of batch and of all: 6 estimated populations. */
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "run.estimated_populations"), 6);
+    cpn_summary_free(s);
+    /* Below the store, the same figures are exact and nothing is estimated. */
+    s = make(1);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "run.estimated_populations"), 0);
+    cpn_summary_free(s);
+}
+
 static void test_print_and_tsv_write_every_metric(void)
 {
     struct cpn_summary *s = make(1);
@@ -532,6 +581,8 @@ int cpn_test_register_summary(void)
                      test_network_and_center_metrics) ||
         !CU_add_test(s, "the window subtracts the warmup and stops at its closing, by hand",
                      test_window_subtracts_the_warmup_and_stops_at_its_close) ||
+        !CU_add_test(s, "large populations are estimated in bounded memory (P-square)",
+                     test_large_populations_are_estimated_in_bounded_memory) ||
         !CU_add_test(s, "print and TSV write every metric; errors name the file",
                      test_print_and_tsv_write_every_metric) ||
         !CU_add_test(s, "the grouped view shows kinds, totals, centers and network by hand values",
