@@ -246,6 +246,8 @@ struct run {
     struct cpn_run_link *links;
     struct cpn_run_center *centers;
     struct cpn_run_pool *pools;
+    const char **source_ids; /* borrowed from the jobs layer */
+    uint8_t *source_kinds;
     struct cpn_run_param *params;
     char (*param_text)[64];
     uint32_t *site_nodes; /* node of each storage site (the jobs' configuration) */
@@ -274,6 +276,8 @@ static void run_release(struct run *r)
     free(r->links);
     free(r->centers);
     free(r->pools);
+    free(r->source_ids);
+    free(r->source_kinds);
     free(r->params);
     free(r->param_text);
     free(r->site_nodes);
@@ -298,6 +302,9 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
     r->links = calloc(nl + 1, sizeof *r->links);
     r->centers = calloc(nc + 1, sizeof *r->centers);
     r->pools = calloc(np + 1, sizeof *r->pools);
+    size_t ns = cpn_jobs_source_count(r->jobs);
+    r->source_ids = calloc(ns + 1, sizeof *r->source_ids);
+    r->source_kinds = calloc(ns + 1, sizeof *r->source_kinds);
     r->params = calloc(nparams + 1, sizeof *r->params);
     r->param_text = calloc(nparams + 1, sizeof *r->param_text);
     r->overrides = calloc(r->ov.len + 1, sizeof *r->overrides);
@@ -306,8 +313,13 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
         len += strlen(argv[i]) + 1;
     r->command_line = calloc(len, 1);
     if (!r->nodes || !r->links || !r->centers || !r->pools || !r->params || !r->param_text ||
-        !r->overrides || !r->command_line)
+        !r->overrides || !r->command_line || !r->source_ids || !r->source_kinds)
         return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < ns; i++) {
+        enum cpn_job_kind kind = CPN_JOB_BATCH;
+        r->source_ids[i] = cpn_jobs_source(r->jobs, i, &kind);
+        r->source_kinds[i] = (uint8_t)kind;
+    }
     for (size_t i = 0; i < r->ov.len; i++, r->n_overrides++)
         if (asprintf(&r->overrides[i], "%s=%s", r->ov.items[i].target, r->ov.items[i].value) < 0) {
             r->overrides[i] = NULL;
@@ -389,6 +401,9 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
         .n_centers = nc,
         .pools = r->pools,
         .n_pools = np,
+        .sources = r->source_ids,
+        .source_kinds = r->source_kinds,
+        .n_sources = ns,
     };
     return CPN_OK;
 }

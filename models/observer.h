@@ -130,6 +130,11 @@ struct cpn_run_info {
     size_t n_centers;                          /**< number of centers */
     const struct cpn_run_pool *pools;          /**< length n_pools */
     size_t n_pools;                            /**< number of pools over all centers */
+    const char *const *sources;                /**< ids of the workload sources (generators and
+                                                    workload logs) in the order of their index
+                                                    in records; length n_sources */
+    const uint8_t *source_kinds;               /**< job kind of each source, length n_sources */
+    size_t n_sources;                          /**< number of sources */
 };
 
 /** One finished (or rejected, or failed) job: a row of /jobs. */
@@ -170,10 +175,12 @@ struct cpn_flow_record {
 
 /** One finished inference request: a row of /requests. */
 struct cpn_request_record {
-    double time;    /**< arrival time [s] */
-    double latency; /**< end-to-end latency: network RTT + queueing + service [s] */
-    uint32_t job;   /**< the inference job (service) it belongs to */
-    int8_t slo_met; /**< 1 met, 0 violated, -1 no SLO */
+    double time;     /**< arrival time [s] */
+    double latency;  /**< end-to-end latency: network RTT + queueing + service [s] */
+    uint32_t job;    /**< the inference job (service) it belongs to */
+    uint32_t source; /**< index of the service's source (cpn_run_info.sources), CPN_NONE when
+                          its job was submitted directly */
+    int8_t slo_met;  /**< 1 met, 0 violated, -1 no SLO */
 };
 
 /**

@@ -43,6 +43,13 @@ struct kind_acc {
     struct pop jct, wait, bsld, tsld; /* tsld: transfer slowdown of transfer-only jobs */
 };
 
+/* Per inference source (service): its requests. */
+struct service_acc {
+    char *id;
+    size_t count, slo_known, slo_violated;
+    struct pop latency;
+};
+
 struct center_acc {
     char *id;
     uint32_t units;
@@ -55,6 +62,8 @@ struct cpn_summary {
     size_t n_kinds;
     struct center_acc *centers;
     size_t n_centers;
+    struct service_acc *services; /* per source; id NULL for sources that are not inference */
+    size_t n_services;
     struct cpn_run_pool *pools;
     size_t n_pools;
     /* records */
@@ -146,6 +155,11 @@ void cpn_summary_free(struct cpn_summary *s)
     for (size_t c = 0; s->centers && c < s->n_centers; c++)
         free(s->centers[c].id);
     free(s->centers);
+    for (size_t i = 0; s->services && i < s->n_services; i++) {
+        free(s->services[i].id);
+        pop_release(&s->services[i].latency);
+    }
+    free(s->services);
     free(s->pools);
     free(s->currency);
     pop_release(&s->fct);
@@ -222,6 +236,16 @@ static int summary_begin(void *ctx, const struct cpn_run_info *info)
     }
     if (s->n_pools)
         memcpy(s->pools, info->pools, s->n_pools * sizeof *s->pools);
+    /* Requests are reported per inference source too (docs/metrics.md). */
+    s->n_services = info->n_sources;
+    if (!(s->services = calloc(s->n_services ? s->n_services : 1, sizeof *s->services)))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < s->n_services; i++) {
+        uint8_t k = info->source_kinds ? info->source_kinds[i] : UINT8_MAX;
+        if (k < s->n_kinds && strcmp(s->kinds[k].name, "inference") == 0 &&
+            !(s->services[i].id = dup_or(info->sources[i], "?")))
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
     s->warmup = isfinite(info->warmup) && info->warmup > 0 ? info->warmup : 0;
     s->first_id = s->warmup > 0 ? UINT64_MAX : 0; /* known when the window opens */
     return CPN_OK;
@@ -382,6 +406,17 @@ static int summary_request_end(void *ctx, const struct cpn_request_record *r)
     if (r->slo_met >= 0) {
         s->req_slo_known++;
         s->req_slo_violated += r->slo_met == 0;
+    }
+    if (r->source < s->n_services && s->services[r->source].id) {
+        struct service_acc *v = &s->services[r->source];
+        v->count++;
+        if (r->slo_met >= 0) {
+            v->slo_known++;
+            v->slo_violated += r->slo_met == 0;
+        }
+        int rc = pop_add(s, &v->latency, r->latency);
+        if (rc != CPN_OK)
+            return rc;
     }
     return pop_add(s, &s->req_latency, r->latency);
 }
@@ -618,6 +653,8 @@ static size_t estimated(const struct cpn_summary *s)
     size_t n = 0;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         n += all[i]->rs != NULL;
+    for (size_t i = 0; i < s->n_services; i++)
+        n += s->services[i].latency.rs != NULL;
     for (size_t k = 0; k <= s->n_kinds; k++)
         n += (s->kinds[k].jct.rs != NULL) + (s->kinds[k].wait.rs != NULL) +
              (s->kinds[k].bsld.rs != NULL) + (s->kinds[k].tsld.rs != NULL);
@@ -825,6 +862,19 @@ int cpn_summary_metrics(struct cpn_summary *s, const struct cpn_metric **rows, s
         if (rc == CPN_OK)
             rc = add_row(s, "1", ratio(s->req_slo_violated, s->req_slo_known),
                          "request.slo_violation_rate");
+        for (size_t i = 0; rc == CPN_OK && i < s->n_services; i++) {
+            struct service_acc *v = &s->services[i];
+            if (!v->id)
+                continue;
+            char name[512];
+            rc = add_row(s, "1", (double)v->count, "request.%s.count", v->id);
+            if (rc == CPN_OK)
+                rc = add_row(s, "1", ratio(v->slo_violated, v->slo_known),
+                             "request.%s.slo_violation_rate", v->id);
+            snprintf(name, sizeof name, "request.%s.latency", v->id);
+            if (rc == CPN_OK)
+                rc = add_stats(s, &v->latency, "s", name);
+        }
         if (rc == CPN_OK)
             rc = add_centers(s);
         if (rc == CPN_OK)

@@ -75,9 +75,8 @@ static const struct field flow_fields[] = {
 };
 
 static const struct field request_fields[] = {
-    FIELD(cpn_request_record, time, F_F64, "s"),
-    FIELD(cpn_request_record, latency, F_F64, "s"),
-    FIELD(cpn_request_record, job, F_U32, ""),
+    FIELD(cpn_request_record, time, F_F64, "s"),  FIELD(cpn_request_record, latency, F_F64, "s"),
+    FIELD(cpn_request_record, job, F_U32, ""),    FIELD(cpn_request_record, source, F_U32, ""),
     FIELD(cpn_request_record, slo_met, F_I8, ""),
 };
 

@@ -233,6 +233,7 @@ int cpn_jobs_alloc_slot_(struct cpn_jobs *jobs, uint32_t *slot)
     j->center = CPN_NONE;
     j->pool = CPN_NONE;
     j->nearest = CPN_NONE;
+    j->source = CPN_NONE;
     j->placed = j->staged = j->queued = j->start = j->run_end = NAN;
     j->runtime = j->staleness = NAN;
     j->id = jobs->next_id++;

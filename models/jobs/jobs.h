@@ -552,6 +552,15 @@ int cpn_jobs_window(struct cpn_jobs *jobs, int closes);
  */
 int cpn_jobs_finish(struct cpn_jobs *jobs, int complete);
 
+/** Number of workload sources (generators and workload logs) added, in order of addition. */
+size_t cpn_jobs_source_count(const struct cpn_jobs *jobs);
+
+/**
+ * The id and job kind of source @p i (the index carried by struct cpn_request_record.source).
+ * @return its id (owned by @p jobs), or NULL when @p i is out of range.
+ */
+const char *cpn_jobs_source(const struct cpn_jobs *jobs, size_t i, enum cpn_job_kind *kind);
+
 /** Fill @p out with the counters so far. */
 void cpn_jobs_stats(const struct cpn_jobs *jobs, struct cpn_jobs_stats *out);
 

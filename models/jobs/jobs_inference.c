@@ -149,7 +149,11 @@ static int on_served(struct cpn_engine *eng, void *ctx, uint64_t arg)
     struct jobs_service *svc = j->svc;
     double now = cpn_engine_now(eng);
     const struct jobs_request *req = &svc->serving[server];
-    struct cpn_request_record rec = {req->arrival, now - req->arrival + req->network, j->id, -1};
+    struct cpn_request_record rec = {.time = req->arrival,
+                                     .latency = now - req->arrival + req->network,
+                                     .job = j->id,
+                                     .source = j->source,
+                                     .slo_met = -1};
     if (j->s.slo > 0)
         rec.slo_met = rec.latency <= j->s.slo;
     j->requests++;

@@ -193,11 +193,14 @@ static double draw(const struct cpn_dist *d, gsl_rng *rng, double fallback)
 }
 
 /* A new job slot in *slot with spec @p base, submitted now. */
-static int new_job(struct cpn_jobs *jobs, const struct cpn_job_spec *base, uint32_t *slot)
+static int new_job(struct cpn_jobs *jobs, const struct jobs_source *src,
+                   const struct cpn_job_spec *base, uint32_t *slot)
 {
+    uint32_t index = (uint32_t)(src - jobs->sources.items); /* before a slot may move */
     int rc = cpn_jobs_alloc_slot_(jobs, slot);
     if (rc != CPN_OK)
         return rc;
+    jobs->slots.items[*slot].source = index;
     struct cpn_job_spec *s = &jobs->slots.items[*slot].s;
     *s = *base;
     s->submit = cpn_engine_now(jobs->cfg.engine);
@@ -218,7 +221,7 @@ static int make_generated(struct cpn_jobs *jobs, struct jobs_source *src)
 {
     const struct cpn_generator_spec *g = &src->gen;
     uint32_t slot;
-    int rc = new_job(jobs, &g->base, &slot);
+    int rc = new_job(jobs, src, &g->base, &slot);
     if (rc != CPN_OK)
         return rc;
     struct cpn_job_spec *s = &jobs->slots.items[slot].s;
@@ -264,7 +267,7 @@ static int make_logged(struct cpn_jobs *jobs, struct jobs_source *src, size_t i)
         return CPN_OK;
     }
     uint32_t slot;
-    int rc = new_job(jobs, &src->wlog.base, &slot);
+    int rc = new_job(jobs, src, &src->wlog.base, &slot);
     if (rc != CPN_OK)
         return rc;
     struct cpn_job_spec *s = &jobs->slots.items[slot].s;
@@ -343,4 +346,19 @@ int cpn_jobs_sources_live_(const struct cpn_jobs *jobs)
         if (isfinite(jobs->sources.items[i].next_time))
             return 1;
     return 0;
+}
+
+size_t cpn_jobs_source_count(const struct cpn_jobs *jobs)
+{
+    return jobs->sources.len;
+}
+
+const char *cpn_jobs_source(const struct cpn_jobs *jobs, size_t i, enum cpn_job_kind *kind)
+{
+    if (i >= jobs->sources.len)
+        return NULL;
+    const struct jobs_source *src = &jobs->sources.items[i];
+    if (kind)
+        *kind = src->is_wlog ? src->wlog.base.kind : src->gen.base.kind;
+    return src->id;
 }

@@ -451,6 +451,41 @@ static void test_large_populations_are_estimated_in_bounded_memory(void)
     cpn_summary_free(s);
 }
 
+/* Requests per inference source: source 0 ("chat", inference) gets latencies {0.1, 0.3} s, one
+ * of two over its SLO; source 1 is a batch generator (no rows); a request of a job submitted
+ * directly (CPN_NONE) counts in the totals only. */
+static void test_requests_are_reported_per_inference_source(void)
+{
+    static const char *const kinds3[] = {"batch", "inference"};
+    static const char *const ids[] = {"chat", "hpc"};
+    static const uint8_t skinds[] = {1, 0};
+    struct cpn_summary *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_summary_new(&s), CPN_OK);
+    struct cpn_observer o;
+    cpn_summary_observer(s, &o);
+    struct cpn_run_info in = info();
+    in.job_kinds = kinds3;
+    in.sources = ids;
+    in.source_kinds = skinds;
+    in.n_sources = 2;
+    CU_ASSERT_EQUAL(cpn_observe_begin(&o, &in), CPN_OK);
+    struct cpn_request_record q[3] = {
+        {.time = 1, .latency = 0.1, .source = 0, .slo_met = 1},
+        {.time = 2, .latency = 0.3, .source = 0, .slo_met = 0},
+        {.time = 3, .latency = 0.2, .source = CPN_NONE, .slo_met = 1}};
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(cpn_observe_request_end(&o, &q[i]), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "request.count"), 3);
+    CU_ASSERT_EQUAL(cpn_summary_value(s, "request.chat.count"), 2);
+    CPN_ASSERT_REL(cpn_summary_value(s, "request.chat.slo_violation_rate"), 0.5, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "request.chat.latency.mean"), 0.2, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "request.chat.latency.p50"), 0.2, TOL);
+    CPN_ASSERT_REL(cpn_summary_value(s, "request.slo_violation_rate"), 1.0 / 3, TOL);
+    CU_ASSERT(isnan(cpn_summary_value(s, "request.hpc.count"))); /* not a row: unknown name */
+    cpn_summary_free(s);
+}
+
 static void test_print_and_tsv_write_every_metric(void)
 {
     struct cpn_summary *s = make(1);
@@ -583,6 +618,8 @@ int cpn_test_register_summary(void)
                      test_window_subtracts_the_warmup_and_stops_at_its_close) ||
         !CU_add_test(s, "large populations are estimated in bounded memory (P-square)",
                      test_large_populations_are_estimated_in_bounded_memory) ||
+        !CU_add_test(s, "requests are reported per inference source",
+                     test_requests_are_reported_per_inference_source) ||
         !CU_add_test(s, "print and TSV write every metric; errors name the file",
                      test_print_and_tsv_write_every_metric) ||
         !CU_add_test(s, "the grouped view shows kinds, totals, centers and network by hand values",
