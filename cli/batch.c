@@ -512,8 +512,10 @@ static int batch_report(const struct cpn_experiment *e, const struct batch_plan 
     char by[1024] = "scenario,policy";
     for (size_t k = 0; k < e->n_sweeps; k++)
         snprintf(by + strlen(by), sizeof by - strlen(by), ",%s", e->sweeps[k].target);
-    struct cpn_report_options ropt = {
-        .by = e->report_by ? e->report_by : by, .metrics = e->report_metrics, .format = fmt};
+    struct cpn_report_options ropt = {.by = e->report_by ? e->report_by : by,
+                                      .metrics = e->report_metrics,
+                                      .format = fmt,
+                                      .paired = e->report_paired};
     struct cpn_report *rep = NULL;
     int rc = cpn_report_new(&ropt, &rep);
     for (size_t i = 0; i < p->n_runs && rc == CPN_OK; i++) {

@@ -229,8 +229,10 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
                     e->seeds[e->n_seeds++] = f + i;
             }
         } else if (strcmp(name, "report") == 0) {
-            check_attrs(diag, file, c, (const char *[]){"by", "metrics", "format", NULL}, NULL);
+            check_attrs(diag, file, c,
+                        (const char *[]){"by", "metrics", "format", "paired", NULL}, NULL);
             e->report_by = attr(x, c, "by");
+            e->report_paired = attr(x, c, "paired");
             x->report_line = line;
             e->report_metrics = attr(x, c, "metrics");
             const char *fmt = attr(x, c, "format");
@@ -301,6 +303,21 @@ static void check_report_keys(struct exp_impl *x, struct cpn_diag *diag, const c
                            "awareness, seed, version, a <sweep> or <set> target, or a "
                            "parameter of a listed policy)",
                            key);
+    }
+    /* <report paired="[KEY=]BASELINE">: KEY (default policy) must be a grouping key. */
+    if (e->report_paired) {
+        const char *eq = strchr(e->report_paired, '=');
+        size_t kl = eq ? (size_t)(eq - e->report_paired) : strlen("policy");
+        const char *key = eq ? e->report_paired : "policy";
+        const char *by = e->report_by ? e->report_by : "scenario,policy";
+        int found = 0;
+        for (const char *q = by; *q && !found; q += strcspn(q, ",") + (q[strcspn(q, ",")] == ','))
+            found = strcspn(q, ",") == kl && strncmp(q, key, kl) == 0;
+        if (!found || !*(eq ? eq + 1 : e->report_paired))
+            cpn_diag_error(diag, file, x->report_line,
+                           "<report>: paired \"%s\" needs %s%.*s among the by keys (\"%s\") "
+                           "and a baseline value (e.g. paired=\"balanced\" with by=\"policy\")",
+                           e->report_paired, found ? "" : "the key ", (int)kl, key, by);
     }
 }
 

@@ -63,6 +63,8 @@ struct cpn_experiment {
     const char *report_by;      /**< `<report by>` or NULL (report's default) */
     const char *report_metrics; /**< `<report metrics>` or NULL (report's default) */
     const char *report_format;  /**< `<report format>`: md (default), csv or tex */
+    const char *report_paired;  /**< `<report paired>`: [KEY=]BASELINE as `cpnsim report
+                                     --paired`, or NULL */
 };
 
 /** One run of the cross product. */

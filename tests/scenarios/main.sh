@@ -173,6 +173,20 @@ else
     bad "replay-window.xml exited $?"; cat "$tmp/window.err"
 fi
 
+# The network-aware experiment stays valid: 1 seed on 2 h (warmup 1 h), the paired table has
+# one row per policy but the baseline (balanced).
+if "$bin" --quiet batch "$src/scenarios/experiments/network-aware.xml" --seeds 1 -j 2 \
+        --set simulation@until=2h --set simulation@warmup=1h -o "$tmp/na" >"$tmp/na.md" 2>"$tmp/na.err"; then
+    rows=$(grep -c '^| [a-z_]* | 1 | [+-]' "$tmp/na.md")
+    if [ "$rows" -eq 7 ] && ! grep -q '^| balanced |' "$tmp/na.md"; then
+        ok "network-aware experiment: 8 runs, 7 rows paired against balanced"
+    else
+        bad "network-aware experiment: $rows paired rows"; cat "$tmp/na.md" "$tmp/na.err"
+    fi
+else
+    bad "network-aware experiment exited $?"; cat "$tmp/na.err"
+fi
+
 # The policy experiment with 2 seeds on 2 simulated hours: 16 runs, one table row per policy.
 if "$bin" --quiet batch "$src/scenarios/experiments/policies.xml" --seeds 2 -j 2 \
         --set simulation@until=2h -o "$tmp/batch" >"$tmp/batch.md" 2>"$tmp/batch.err"; then
