@@ -229,8 +229,8 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
                     e->seeds[e->n_seeds++] = f + i;
             }
         } else if (strcmp(name, "report") == 0) {
-            check_attrs(diag, file, c,
-                        (const char *[]){"by", "metrics", "format", "paired", NULL}, NULL);
+            check_attrs(diag, file, c, (const char *[]){"by", "metrics", "format", "paired", NULL},
+                        NULL);
             e->report_by = attr(x, c, "by");
             e->report_paired = attr(x, c, "paired");
             x->report_line = line;
