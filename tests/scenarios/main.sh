@@ -144,30 +144,50 @@ else
     bad "bad experiment file: exit $code"; diff "$tmp/mistakes.err" "$here/mistakes.expected"
 fi
 
-# A replay without until (tests/scenarios/ok/replay-window.xml, the five-job ok/data/small.swf on
-# 128 processors, FCFS): it runs over the log's span and drains; the window opens at the 100 s
-# warmup and closes when the last job ends.  By hand: jobs 0-3600 s (64 procs), 60-660 (8),
-# 120-1920 (32), 3600-3700 (128, waited 600 s), 90000-90060 (1).  The two submitted before
-# 100 s are left out: 3 submitted, JCT {1800, 700, 60}, mean 853.33 s, wait mean 200 s.  Busy
-# in [100, 90060]: 64 x 3500 + 8 x 560 + 32 x 1800 + 128 x 100 + 60 = 298,940 unit s, util
-# 298940 / (128 x 89960) = 0.0259612, energy 100 W x 298,940 s = 29,894,000 J.
+# A replay without until (tests/scenarios/ok/replay-window.xml: the seven rows of
+# ok/data/window.swf on 128 processors, FCFS, jobs killed at their requested time): it runs
+# over the log's span and drains; the window opens at the 100 s warmup and closes when the last
+# job ends.  By hand: jobs 0-3600 s (64 procs), 60-660 (8), 120-1920 (32), row 4 skipped (run
+# time -1), 300-1300 (16, killed at its requested 1000 s), 3600-3700 (128, waited 600 s),
+# 90000-90060 (1).  The two submitted before 100 s are left out: 4 submitted, 3 done, 1 failed;
+# JCT {1800, 700, 60}: mean 853.33 s; waits {0, 0, 600, 0}: 150 s; bsld {1, 1, 7, 1}: 2.5.
+# Busy in [100, 90060]: 64 x 3500 + 8 x 560 + 32 x 1800 + 16 x 1000 + 128 x 100 + 60 = 314,940
+# unit s: util 314940 / (128 x 89960), energy 100 W x 314,940 s.
+# With until = 3650 s (given: no drain), the 128-processor job is still running: 3 submitted in
+# the window, 2 ended, 1 unfinished; busy in [100, 3650] 308,480 unit s: util 308480 / (128 x 3550).
+check_window() { # TSV AWK-CONDITIONS...
+    tsv=$1
+    shift
+    awk -F'\t' "function near(v, want) { return v - want <= 1e-9 * want && want - v <= 1e-9 * want }
+        $*
+        END { exit bad }" "$tsv"
+}
 if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run replay-window.xml \
-        --summary-out "$tmp/window.tsv") >/dev/null 2>"$tmp/window.err"; then
-    if awk -F'\t' '
-        function near(v, want) { return v - want < 1e-6 * want && want - v < 1e-6 * want }
+        --summary-out "$tmp/window.tsv" && "$bin" --quiet run replay-window.xml \
+        --set simulation@until=3650s --summary-out "$tmp/window-until.tsv") >/dev/null 2>"$tmp/window.err"; then
+    if check_window "$tmp/window.tsv" '
         $1 == "run.window_start" && $2 != 100 { bad = 1 }
         $1 == "run.window_end" && $2 != 90060 { bad = 1 }
         $1 == "run.time_end" && $2 != 90060 { bad = 1 }
-        $1 == "job.all.submitted" && $2 != 3 { bad = 1 }
+        $1 == "job.all.submitted" && $2 != 4 { bad = 1 }
+        $1 == "job.all.completed" && $2 != 3 { bad = 1 }
+        $1 == "job.all.failed" && $2 != 1 { bad = 1 }
         $1 == "job.all.unfinished" && $2 != 0 { bad = 1 }
+        $1 == "job.all.skipped.unknown_runtime" && $2 != 1 { bad = 1 }
         $1 == "job.all.jct.mean" && !near($2, 2560 / 3) { bad = 1 }
-        $1 == "job.all.wait.mean" && $2 != 200 { bad = 1 }
-        $1 == "center.hpc.util" && !near($2, 298940 / (128 * 89960)) { bad = 1 }
-        $1 == "center.hpc.energy" && !near($2, 29894000) { bad = 1 }
-        END { exit bad }' "$tmp/window.tsv"; then
-        ok "replay without until: the log's span, a drain, the window from the warmup to the last end"
+        $1 == "job.all.wait.mean" && $2 != 150 { bad = 1 }
+        $1 == "job.all.bsld.mean" && !near($2, 2.5) { bad = 1 }
+        $1 == "center.hpc.util" && !near($2, 314940 / (128 * 89960)) { bad = 1 }
+        $1 == "center.hpc.energy" && !near($2, 31494000) { bad = 1 }' &&
+        check_window "$tmp/window-until.tsv" '
+        $1 == "run.window_end" && $2 != 3650 { bad = 1 }
+        $1 == "job.all.submitted" && $2 != 3 { bad = 1 }
+        $1 == "job.all.count" && $2 != 2 { bad = 1 }
+        $1 == "job.all.unfinished" && $2 != 1 { bad = 1 }
+        $1 == "center.hpc.util" && !near($2, 308480 / (128 * 3550)) { bad = 1 }'; then
+        ok "replay window by hand: warmup, the log's span and a drain, a killed job, a skipped row, an unfinished job"
     else
-        bad "replay window: summary differs from the hand values"; cat "$tmp/window.tsv"
+        bad "replay window: summary differs from the hand values"; cat "$tmp/window.tsv" "$tmp/window-until.tsv"
     fi
 else
     bad "replay-window.xml exited $?"; cat "$tmp/window.err"
