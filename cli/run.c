@@ -15,6 +15,7 @@
 
 #include "models/policy/awareness.h"
 #include "models/centers/center.h"
+#include "models/dynamics/timeline.h"
 #include "models/jobs/jobs.h"
 #include "models/net/network.h"
 #include "models/policy.h"
@@ -238,6 +239,7 @@ struct run {
     struct cpn_policy *policy;
     struct cpn_jobs *jobs;
     struct cpn_traffic *traffic;
+    struct cpn_timeline *timeline;
     struct cpn_summary *summary;
     struct cpn_trace *trace;
     struct cpn_observer obs;
@@ -264,6 +266,7 @@ static void run_release(struct run *r)
 {
     cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
     cpn_traffic_free(r->traffic);
+    cpn_timeline_free(r->timeline);
     cpn_jobs_free(r->jobs); /* before the engine: centers cancel their events */
     cpn_policy_free(r->policy);
     cpn_summary_free(r->summary);
@@ -731,6 +734,12 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         (rc = build_traffic(r)) != CPN_OK || (rc = fill_run_info(r, argc, argv, &info)) != CPN_OK ||
         (rc = cpn_observe_begin(&r->obs, &info)) != CPN_OK ||
         (rc = cpn_jobs_start(r->jobs)) != CPN_OK)
+        goto fail;
+    /* The scenario's <timeline>: changes at their times (models/dynamics/timeline.h). */
+    if (r->scen->changes.len &&
+        ((rc = cpn_timeline_new(r->eng, r->net, r->jobs, &r->obs, r->scen->changes.items,
+                                r->scen->changes.len, &r->timeline)) != CPN_OK ||
+         (rc = cpn_timeline_start(r->timeline)) != CPN_OK))
         goto fail;
 
     running_engine = r->eng;

@@ -62,6 +62,8 @@ struct cpn_summary {
     size_t n_kinds;
     struct center_acc *centers;
     size_t n_centers;
+    char **link_ids; /* per link (availability rows) */
+    size_t n_links;
     struct service_acc *services; /* per source; id NULL for sources that are not inference */
     size_t n_services;
     struct cpn_run_pool *pools;
@@ -89,6 +91,7 @@ struct cpn_summary {
     double time_end;
     double events;
     double *pool_busy, *center_energy, *center_cost, *center_carbon, *center_charge, *link_util;
+    double *link_down;           /* per link: time down so far [s], when the totals gave it */
     double *job_submitted;       /* per kind, when the totals gave them (else NULL) */
     double wlog_skipped;         /* NaN without totals */
     double decisions, conflicts; /* NaN without totals */
@@ -98,7 +101,7 @@ struct cpn_summary {
     struct snap {
         int have;
         double time, decisions, conflicts;
-        double *pool_busy, *energy, *cost, *carbon, *charge, *link_util, *submitted;
+        double *pool_busy, *energy, *cost, *carbon, *charge, *link_util, *submitted, *link_down;
     } open, close; /* the totals when the window opened and closed (have = 0: not seen) */
     /* computed table */
     CPN_ARRAY(struct cpn_metric) rows;
@@ -130,6 +133,7 @@ static void snap_release(struct snap *w)
     free(w->charge);
     free(w->link_util);
     free(w->submitted);
+    free(w->link_down);
     *w = (struct snap){0};
 }
 
@@ -185,6 +189,10 @@ void cpn_summary_free(struct cpn_summary *s)
     free(s->center_charge);
     free(s->job_submitted);
     free(s->link_util);
+    free(s->link_down);
+    for (size_t i = 0; s->link_ids && i < s->n_links; i++)
+        free(s->link_ids[i]);
+    free(s->link_ids);
     snap_release(&s->open);
     snap_release(&s->close);
     free_rows(s);
@@ -236,6 +244,12 @@ static int summary_begin(void *ctx, const struct cpn_run_info *info)
     }
     if (s->n_pools)
         memcpy(s->pools, info->pools, s->n_pools * sizeof *s->pools);
+    s->n_links = info->n_links;
+    if (!(s->link_ids = calloc(s->n_links ? s->n_links : 1, sizeof *s->link_ids)))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < s->n_links; i++)
+        if (!(s->link_ids[i] = dup_or(info->links ? info->links[i].id : NULL, "?")))
+            return CPN_ERROR(CPN_ENOMEM, NULL);
     /* Requests are reported per inference source too (docs/metrics.md). */
     s->n_services = info->n_sources;
     if (!(s->services = calloc(s->n_services ? s->n_services : 1, sizeof *s->services)))
@@ -486,6 +500,8 @@ static int snap_take(struct cpn_summary *s, struct snap *w, const struct cpn_run
     }
     if (rc == CPN_OK && t->link_util && t->n_link_dirs == s->n_link_dirs)
         rc = copy_totals(&w->link_util, t->link_util, s->n_link_dirs);
+    if (rc == CPN_OK && t->link_down && t->n_links == s->n_links)
+        rc = copy_totals(&w->link_down, t->link_down, s->n_links);
     if (rc == CPN_OK && t->job_submitted && t->n_job_kinds == s->n_kinds) {
         if (!(w->submitted = malloc((s->n_kinds ? s->n_kinds : 1) * sizeof *w->submitted)))
             return CPN_ERROR(CPN_ENOMEM, NULL);
@@ -558,6 +574,8 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
         s->n_link_dirs = t->n_link_dirs;
         rc = copy_totals(&s->link_util, t->link_util, t->n_link_dirs);
     }
+    if (rc == CPN_OK && t->link_down && t->n_links == s->n_links)
+        rc = copy_totals(&s->link_down, t->link_down, s->n_links);
     return rc;
 }
 
@@ -830,6 +848,12 @@ static int add_network(struct cpn_summary *s)
     if (rc == CPN_OK)
         rc = add_mean_p95_max(s, &u, "1", "net.link_util");
     pop_release(&u);
+    /* Availability of the links that were down in the window (timelines). */
+    for (size_t l = 0; rc == CPN_OK && l < s->n_links && w1 > w0; l++) {
+        double down = windowed(AT_CLOSE(s, link_down, s->link_down), s->open.link_down, l);
+        if (down > 0)
+            rc = add_row(s, "1", 1 - down / (w1 - w0), "link.%s.availability", s->link_ids[l]);
+    }
     return rc;
 }
 

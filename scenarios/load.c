@@ -636,6 +636,8 @@ static const struct ld_handler {
     {"trace", CPN_LD_RUN, cpn_ld_wlog},
     {"scheduler", CPN_LD_RUN, cpn_ld_scheduler},
     {"headline", CPN_LD_RUN, cpn_ld_headline},
+    {"at", CPN_LD_RUN, cpn_ld_timeline_at},
+    {"tariffs", CPN_LD_RUN, cpn_ld_timeline_tariffs},
 };
 
 static int ld_walk(struct cpn_ld *L, xmlNode *parent, enum cpn_ld_phase phase)
@@ -696,6 +698,7 @@ void cpn_scen_free(struct cpn_scenario *s)
     for (size_t i = 0; i < s->headlines.len; i++)
         free(s->headlines.items[i].flows);
     cpn_array_release(&s->headlines);
+    cpn_array_release(&s->changes);
     cpn_array_release(&s->flows);
     cpn_array_release(&s->transports);
     cpn_array_release(&s->files);

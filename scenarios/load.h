@@ -38,6 +38,7 @@
 
 #include "models/policy/awareness.h"
 #include "models/centers/center.h"
+#include "models/dynamics/timeline.h"
 #include "models/jobs/jobs.h"
 #include "models/policy.h"
 #include "models/net/route.h"
@@ -306,6 +307,10 @@ struct cpn_scenario {
     CPN_ARRAY(struct cpn_scen_path) paths;         /**< explicit paths, in file order */
     CPN_ARRAY(struct cpn_scen_pathset) pathsets;   /**< path sets, in file order */
     CPN_ARRAY(struct cpn_scen_headline) headlines; /**< `<headline>`s, in file order */
+    CPN_ARRAY(struct cpn_change)
+    changes;                               /**< `<timeline>` changes in file order (a tariff
+                                                table's rows in row order; NaN in a tariff: keep
+                                                the value before) */
     CPN_ARRAY(struct cpn_scen_flow) flows; /**< flows, in file order (not sorted by start) */
     CPN_ARRAY(const char *)
     files; /**< every file read: main, includes, GraphML, CSV, workload logs,

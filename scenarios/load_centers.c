@@ -10,8 +10,8 @@
 
 /* Parse an optional price attribute and check that every price of the scenario uses one
  * currency.  Returns as cpn_ld_quantity(). */
-static int ld_price(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_quantity q,
-                    double *out)
+int cpn_ld_price(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_quantity q,
+                 double *out)
 {
     const char *v = cpn_ld_attr(elem, name);
     char why[256], currency[CPN_CURRENCY_LEN];
@@ -148,8 +148,8 @@ int cpn_ld_center(struct cpn_ld *L, xmlNode *elem)
                      "pue \"%s\" is below 1 (PUE = facility energy / IT energy >= 1; "
                      "use e.g. 1.2)",
                      cpn_ld_attr(elem, "pue"));
-    ld_price(L, elem, "price", CPN_Q_PRICE, &c.spec.unit_price);
-    ld_price(L, elem, "electricity", CPN_Q_ENERGY_PRICE, &c.spec.electricity_price);
+    cpn_ld_price(L, elem, "price", CPN_Q_PRICE, &c.spec.unit_price);
+    cpn_ld_price(L, elem, "electricity", CPN_Q_ENERGY_PRICE, &c.spec.electricity_price);
     cpn_ld_quantity(L, elem, "carbon", CPN_Q_CARBON, &c.spec.carbon_intensity);
     cpn_ld_quantity(L, elem, "storage", CPN_Q_SIZE, &c.spec.storage_capacity);
     cpn_ld_quantity(L, elem, "storage-read", CPN_Q_RATE, &c.spec.storage_read_bandwidth);

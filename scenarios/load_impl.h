@@ -118,6 +118,14 @@ int cpn_ld_quantity(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_
                     double *out);
 
 /**
+ * Parse an optional price attribute (quantity @p q: CPN_Q_PRICE or CPN_Q_ENERGY_PRICE) and check
+ * that its currency is the scenario's one currency (the first price sets it).
+ * @return 1 when present and valid, 0 when absent, -1 when invalid (reported).
+ */
+int cpn_ld_price(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_quantity q,
+                 double *out);
+
+/**
  * Parse an optional unit-less number attribute (non-negative unless @p flags allows it).
  * @return 1 when present and valid, 0 when absent, -1 when invalid (reported).
  */
@@ -227,6 +235,8 @@ cpn_ld_handler_fn cpn_ld_node_add;
 cpn_ld_handler_fn cpn_ld_link;
 cpn_ld_handler_fn cpn_ld_path;
 cpn_ld_handler_fn cpn_ld_simulation;
+cpn_ld_handler_fn cpn_ld_timeline_at;      /* load_timeline.c */
+cpn_ld_handler_fn cpn_ld_timeline_tariffs; /* load_timeline.c */
 cpn_ld_handler_fn cpn_ld_flow;
 cpn_ld_handler_fn cpn_ld_flows;
 cpn_ld_handler_fn cpn_ld_center;

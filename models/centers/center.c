@@ -84,6 +84,9 @@ struct cpn_center {
     CPN_ARRAY(uint32_t) ending;                /* requests ending at this instant (scratch) */
     CPN_ARRAY(struct cpn_request_event) ended; /* their end events, for the owner (scratch) */
     int sealed;                                /* a request was submitted: no more pools */
+    /* Tariff changes (cpn_center_set_tariff): electricity cost and carbon of the facility
+     * energy before the last change, and that energy [currency, kg, J]. */
+    double cost_folded, carbon_folded, energy_folded;
 };
 
 /* Compact the queue once removed entries outnumber live ones (and the array is not tiny):
@@ -845,9 +848,36 @@ int cpn_center_stats(const struct cpn_center *c, uint32_t pool, struct cpn_cente
     out->utilisation =
         out->capacity_unit_seconds > 0 ? out->busy_unit_seconds / out->capacity_unit_seconds : 0;
     out->energy = c->spec.pue * out->it_energy;
-    out->electricity_cost = c->spec.electricity_price * out->energy;
     out->user_charge = c->spec.unit_price * out->busy_unit_seconds;
-    out->carbon = c->spec.carbon_intensity * out->energy;
+    if (pool == CPN_NONE) { /* the energy since the last tariff change at today's tariff */
+        out->electricity_cost =
+            c->cost_folded + c->spec.electricity_price * (out->energy - c->energy_folded);
+        out->carbon =
+            c->carbon_folded + c->spec.carbon_intensity * (out->energy - c->energy_folded);
+    } else { /* Assumption: a pool's share at today's tariff (the center's figure is exact) */
+        out->electricity_cost = c->spec.electricity_price * out->energy;
+        out->carbon = c->spec.carbon_intensity * out->energy;
+    }
+    return CPN_OK;
+}
+
+int cpn_center_set_tariff(struct cpn_center *c, double electricity_price, double carbon_intensity)
+{
+    if (!c || !(electricity_price >= 0) || !isfinite(electricity_price) ||
+        !(carbon_intensity >= 0) || !isfinite(carbon_intensity))
+        return CPN_ERROR(CPN_EINVAL,
+                         "center \"%s\": tariff %g currency/J, %g kg/J (need finite "
+                         ">= 0)",
+                         c ? c->spec.id : "?", electricity_price, carbon_intensity);
+    struct cpn_center_stats st;
+    int rc = cpn_center_stats(c, CPN_NONE, &st);
+    if (rc != CPN_OK)
+        return rc;
+    c->cost_folded = st.electricity_cost;
+    c->carbon_folded = st.carbon;
+    c->energy_folded = st.energy;
+    c->spec.electricity_price = electricity_price;
+    c->spec.carbon_intensity = carbon_intensity;
     return CPN_OK;
 }
 

@@ -286,6 +286,16 @@ int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req);
 int cpn_center_estimate_start(struct cpn_center *c, uint32_t pool, uint32_t units, double walltime,
                               double now, double *start);
 
+/**
+ * Change the center's electricity price and carbon intensity from now on (a timeline entry,
+ * e.g. an hourly tariff table): the energy used so far keeps the old figures, the energy from
+ * now on gets the new ones, so cpn_center_stats() integrates price x power over time.
+ * @param electricity_price [currency/J], finite >= 0.
+ * @param carbon_intensity [kg/J], finite >= 0.
+ * @return CPN_OK; CPN_EINVAL for a NULL center or a bad figure.  O(pools).
+ */
+int cpn_center_set_tariff(struct cpn_center *c, double electricity_price, double carbon_intensity);
+
 /** Return the center's description (strings owned by the center; lives as long as it). */
 const struct cpn_center_spec *cpn_center_describe(const struct cpn_center *c);
 

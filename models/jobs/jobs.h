@@ -552,6 +552,15 @@ int cpn_jobs_window(struct cpn_jobs *jobs, int closes);
  */
 int cpn_jobs_finish(struct cpn_jobs *jobs, int complete);
 
+/**
+ * Change center @p center's electricity price and carbon intensity from now on
+ * (cpn_center_set_tariff(); NaN keeps a figure as it is); the policies see the new carbon intensity
+ * in the exact world at once, and through their awareness mode (reports, delays) in their view.
+ * @return CPN_OK; CPN_EINVAL for an unknown center or a bad figure.
+ */
+int cpn_jobs_set_center_tariff(struct cpn_jobs *jobs, uint32_t center, double electricity_price,
+                               double carbon_intensity);
+
 /** Number of workload sources (generators and workload logs) added, in order of addition. */
 size_t cpn_jobs_source_count(const struct cpn_jobs *jobs);
 

@@ -108,12 +108,12 @@ void cpn_jobs_work_changed_(struct cpn_jobs *jobs)
  * is -1, else its window(@p what). */
 static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
 {
-    size_t nc = jobs->centers.len, nd = jobs->n_dlinks;
-    double *buf = calloc(jobs->n_wpools + 4 * nc + nd + 1, sizeof *buf);
+    size_t nc = jobs->centers.len, nd = jobs->n_dlinks, nl = nd / 2;
+    double *buf = calloc(jobs->n_wpools + 4 * nc + nd + nl + 1, sizeof *buf);
     if (!buf)
         return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the totals");
     double *busy = buf, *energy = busy + jobs->n_wpools, *cost = energy + nc, *carbon = cost + nc,
-           *charge = carbon + nc, *link = charge + nc;
+           *charge = carbon + nc, *link = charge + nc, *down = link + nd;
     for (size_t c = 0; c < nc; c++) {
         const struct jobs_center *jc = &jobs->centers.items[c];
         struct cpn_center_stats cs;
@@ -129,6 +129,8 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         charge[c] = cs.user_charge;
     }
     int rc = cpn_network_totals(jobs->cfg.network, link, NULL, NULL);
+    for (size_t l = 0; rc == CPN_OK && l < nl; l++)
+        rc = cpn_network_link_state(jobs->cfg.network, (uint32_t)l, NULL, NULL, &down[l]);
     struct cpn_run_totals totals = {
         .time_end = now_of(jobs),
         .events = cpn_engine_events(jobs->cfg.engine),
@@ -141,6 +143,8 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         .n_centers = nc,
         .link_util = link,
         .n_link_dirs = nd,
+        .link_down = down,
+        .n_links = nl,
         .job_submitted = jobs->submitted_by_kind,
         .n_job_kinds = CPN_JOB_NKINDS,
         .wlog_skipped = jobs->st.wlog_skipped,

@@ -175,3 +175,20 @@ void cpn_jobs_world_job_(const struct jobs_job *j, struct cpn_world_job *wj)
     wj->slo = s->slo;
     wj->attempts = j->attempts;
 }
+
+int cpn_jobs_set_center_tariff(struct cpn_jobs *jobs, uint32_t center, double electricity_price,
+                               double carbon_intensity)
+{
+    if (center >= jobs->centers.len)
+        return CPN_ERROR(CPN_EINVAL, "jobs: no center %u (%zu centers)", center, jobs->centers.len);
+    struct cpn_center *c = jobs->centers.items[center].center;
+    const struct cpn_center_spec *spec = cpn_center_describe(c);
+    if (isnan(electricity_price))
+        electricity_price = spec->electricity_price;
+    if (isnan(carbon_intensity))
+        carbon_intensity = spec->carbon_intensity;
+    int rc = cpn_center_set_tariff(c, electricity_price, carbon_intensity);
+    if (rc == CPN_OK && jobs->wcenters)
+        jobs->wcenters[center].carbon = carbon_intensity;
+    return rc;
+}

@@ -39,6 +39,10 @@ struct cpn_network {
     double *util_prev; /* per directed link: util integral at the previous sample [s] */
     double t_prev;     /* time of the previous sample [s] */
     size_t n_dlinks;
+    /* Changes during the run (cpn_network_set_link): per link, its capacity now [B/s], whether
+     * it is up, since when it is down and its down time before that [s]. */
+    double *link_capacity, *down_since, *down_time;
+    uint8_t *link_up;
 };
 
 static struct cpn_hop hop_of(const struct cpn_link *l)
@@ -140,6 +144,19 @@ int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct 
                 goto fail;
         }
     }
+    /* The links' state, changed by cpn_network_set_link(). */
+    net->link_capacity = malloc((n_links ? n_links : 1) * sizeof *net->link_capacity);
+    net->down_since = malloc((n_links ? n_links : 1) * sizeof *net->down_since);
+    net->down_time = calloc(n_links ? n_links : 1, sizeof *net->down_time);
+    net->link_up = malloc(n_links ? n_links : 1);
+    if (!net->link_capacity || !net->down_since || !net->down_time || !net->link_up)
+        goto fail;
+    for (uint32_t l = 0; l < n_links; l++) {
+        const struct cpn_link *link = cpn_topo_link(topo, l);
+        net->link_capacity[l] = link->capacity;
+        net->link_up[l] = link->up != 0;
+        net->down_since[l] = link->up ? NAN : cpn_engine_now(eng);
+    }
     /* eta resources: eta x C of every directed link, per distinct eta < 1. */
     net->eta_base = (uint32_t)capacity.len;
     for (uint32_t k = 0; k < net->n_etas; k++)
@@ -195,6 +212,10 @@ void cpn_network_free(struct cpn_network *net)
     free(net->site_read);
     free(net->site_write);
     free(net->util_prev);
+    free(net->link_capacity);
+    free(net->down_since);
+    free(net->down_time);
+    free(net->link_up);
     free(net);
 }
 
@@ -655,4 +676,53 @@ int cpn_network_totals(struct cpn_network *net, double *link_util, double *link_
 size_t cpn_network_dlinks(const struct cpn_network *net)
 {
     return net->n_dlinks;
+}
+
+int cpn_network_set_link(struct cpn_network *net, uint32_t link, double capacity, int up)
+{
+    if (!net || link >= cpn_topo_link_count(net->topo))
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_set_link: no link %u", link);
+    if (!(capacity > 0) || !isfinite(capacity))
+        return CPN_ERROR(CPN_EINVAL, "link \"%s\": capacity %g B/s (need finite > 0)",
+                         cpn_topo_link(net->topo, link)->id, capacity);
+    double now = cpn_engine_now(net->eng);
+    if (net->link_up[link] && !up)
+        net->down_since[link] = now;
+    else if (!net->link_up[link] && up) {
+        net->down_time[link] += now - net->down_since[link];
+        net->down_since[link] = NAN;
+    }
+    net->link_up[link] = up != 0;
+    net->link_capacity[link] = capacity;
+    const struct cpn_link *l = cpn_topo_link(net->topo, link);
+    struct cpn_hop h = hop_of(l);
+    double segment = cpn_transport_segment_rate(&h);
+    double c = up ? capacity : 0.0;
+    for (unsigned dir = 0; dir < 2; dir++) {
+        uint32_t d = cpn_topo_dlink(link, dir);
+        int rc = cpn_flownet_set_capacity(net->flows, d, c);
+        if (rc == CPN_OK && net->segment[d] != CPN_NONE)
+            rc = cpn_flownet_set_capacity(net->flows, net->segment[d], up ? segment : 0.0);
+        for (uint32_t k = 0; rc == CPN_OK && k < net->n_etas; k++)
+            rc = cpn_flownet_set_capacity(
+                net->flows, net->eta_base + k * (uint32_t)net->n_dlinks + d, net->etas[k] * c);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
+int cpn_network_link_state(const struct cpn_network *net, uint32_t link, double *capacity, int *up,
+                           double *down_time)
+{
+    if (!net || link >= cpn_topo_link_count(net->topo))
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_link_state: no link %u", link);
+    if (capacity)
+        *capacity = net->link_capacity[link];
+    if (up)
+        *up = net->link_up[link];
+    if (down_time)
+        *down_time = net->down_time[link] +
+                     (net->link_up[link] ? 0 : cpn_engine_now(net->eng) - net->down_since[link]);
+    return CPN_OK;
 }

@@ -216,6 +216,28 @@ int cpn_network_sample(struct cpn_network *net, float *util, size_t n);
 int cpn_network_totals(struct cpn_network *net, double *link_util, double *link_bytes,
                        double *mean_util);
 
+/**
+ * Change link @p link from now on (a timeline entry, docs/models-dynamics.md): its capacity and
+ * whether it is up.  Both directions of the link, its lossless segments and its eta limits
+ * follow: a link that is down carries nothing, so the flows crossing it stall (rate 0) and
+ * resume when it is up again (no rerouting yet).  Assumption: the per-flow transport caps of
+ * the paths (window, Mathis, go-back-N, a flow's eta share) keep the scenario's capacities;
+ * only the shared limits change, and lossless segments are those of the scenario's capacities.
+ * @param capacity the link's capacity when up [B/s], finite > 0.
+ * @param up 1 up, 0 down.
+ * @return CPN_OK; CPN_EINVAL for an unknown link or a bad capacity; CPN_ENOMEM.  O(cost of
+ *         cpn_flownet_set_capacity() x (2 + 2 etas)).
+ */
+int cpn_network_set_link(struct cpn_network *net, uint32_t link, double capacity, int up);
+
+/**
+ * Read link @p link's state now: its capacity when up [B/s], whether it is up, and its total
+ * down time since the start [s] (any argument may be NULL).
+ * @return CPN_OK; CPN_EINVAL for an unknown link.  O(1).
+ */
+int cpn_network_link_state(const struct cpn_network *net, uint32_t link, double *capacity, int *up,
+                           double *down_time);
+
 /** Number of directed links (2 x the topology's links): the length of utilisation arrays. */
 size_t cpn_network_dlinks(const struct cpn_network *net);
 

@@ -193,6 +193,34 @@ else
     bad "replay-window.xml exited $?"; cat "$tmp/window.err"
 fi
 
+# Timelines (docs/models-dynamics.md).  ok/timeline-stall.xml: a flow stalls while its link is
+# down and follows its capacity changes: it ends at 16.02 s (by hand in the file); the changes
+# are /events (2 link events, 2 others); the link's availability is 1 - 3 s / 3600 s.  ok/greenest-hourly.xml: an hourly carbon table moves
+# greenest's choice at 10:00: 200 busy unit s at a (the jobs before), 2000 at b (after); a's
+# carbon 20,000 J x 0.2 kg/kWh.
+if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run timeline-stall.xml -o "$tmp/stall.h5" \
+        --trace-level full --flows-out "$tmp/stall.csv" --summary-out "$tmp/stall.tsv" &&
+        "$bin" --quiet run greenest-hourly.xml --summary-out "$tmp/green.tsv") >/dev/null 2>"$tmp/tl.err"; then
+    end=$(awk -F, 'NR == 2 { print $6 }' "$tmp/stall.csv")
+    events=$(h5dump -d /events "$tmp/stall.h5" 2>/dev/null | grep -c -E 'link_down|link_up|other,$')
+    if awk -v e="$end" 'BEGIN { exit !(e - 16.02 < 1e-9 && 16.02 - e < 1e-9) }' &&
+        h5dump -d /events "$tmp/stall.h5" | grep -q 'DATASPACE  SIMPLE { ( 4 )' &&
+        [ "$(h5dump -d /events "$tmp/stall.h5" | grep -c -E '^ *link_(down|up),$')" -eq 2 ] &&
+        check_window "$tmp/stall.tsv" '$1 == "link.a-b.availability" && !near($2, 1 - 3 / 3600) { bad = 1 }
+            $1 == "link.a-b.availability" { seen = 1 } END { bad = bad || !seen }' &&
+        check_window "$tmp/green.tsv" '
+        $1 == "center.a.energy" && !near($2, 20000) { bad = 1 }
+        $1 == "center.b.energy" && !near($2, 200000) { bad = 1 }
+        $1 == "center.a.carbon" && !near($2, 20000 / 3.6e6 * 0.2) { bad = 1 }
+        $1 == "center.b.carbon" && !near($2, 200000 / 3.6e6 * 0.4) { bad = 1 }'; then
+        ok "timelines: a flow stalls and resumes (ends at 16.02 s); hourly carbon moves greenest at 10:00"
+    else
+        bad "timelines: flow ends at $end, $events events"; cat "$tmp/green.tsv"
+    fi
+else
+    bad "timeline scenarios exited $?"; cat "$tmp/tl.err"
+fi
+
 # The network-aware experiment stays valid: 1 seed on 2 h (warmup 1 h), the paired table has
 # one row per policy but the baseline (balanced).
 if "$bin" --quiet batch "$src/scenarios/experiments/network-aware.xml" --seeds 1 -j 2 \

@@ -10,14 +10,15 @@
 #include "tests/unit/suites.h"
 
 static int (*const registrations[])(void) = {
-    cpn_test_register_error,   cpn_test_register_diag,      cpn_test_register_log,
-    cpn_test_register_array,   cpn_test_register_evq,       cpn_test_register_engine,
-    cpn_test_register_rng,     cpn_test_register_units,     cpn_test_register_topology,
-    cpn_test_register_route,   cpn_test_register_transport, cpn_test_register_network,
-    cpn_test_register_flow,    cpn_test_register_load,      cpn_test_register_graphml,
-    cpn_test_register_center,  cpn_test_register_workload,  cpn_test_register_traces,
-    cpn_test_register_policy,  cpn_test_register_awareness, cpn_test_register_trace,
-    cpn_test_register_summary, cpn_test_register_report,    cpn_test_register_jobs,
+    cpn_test_register_error,    cpn_test_register_diag,      cpn_test_register_log,
+    cpn_test_register_array,    cpn_test_register_evq,       cpn_test_register_engine,
+    cpn_test_register_rng,      cpn_test_register_units,     cpn_test_register_topology,
+    cpn_test_register_route,    cpn_test_register_transport, cpn_test_register_network,
+    cpn_test_register_flow,     cpn_test_register_load,      cpn_test_register_graphml,
+    cpn_test_register_center,   cpn_test_register_workload,  cpn_test_register_traces,
+    cpn_test_register_policy,   cpn_test_register_awareness, cpn_test_register_trace,
+    cpn_test_register_summary,  cpn_test_register_report,    cpn_test_register_jobs,
+    cpn_test_register_timeline,
 };
 
 const char *cpn_test_srcpath(const char *relative)

@@ -52,6 +52,7 @@ int cpn_test_register_traces(void);
 int cpn_test_register_policy(void);
 int cpn_test_register_awareness(void);
 int cpn_test_register_jobs(void);
+int cpn_test_register_timeline(void);
 int cpn_test_register_trace(void);
 int cpn_test_register_summary(void);
 int cpn_test_register_report(void);

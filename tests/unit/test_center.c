@@ -409,6 +409,19 @@ static void test_energy_cost_carbon_by_hand(void)
     CU_ASSERT(cpn_center_stats(h.c, 0, &st) == CPN_OK);
     CPN_ASSERT_REL(st.energy, 1080000.0, SUM_TOL);
     harness_close(&h);
+    /* A tariff change at 3600 s (a timeline): the first hour's 2,160,000 J keep 0.1 CNY/kWh and
+     * 0.5 kg/kWh (0.06 CNY, 0.3 kg); the second hour's 1,080,000 J (both units idle) get 0.3
+     * CNY/kWh and 0.1 kg/kWh (0.09 CNY, 0.03 kg). */
+    harness_open(&h, &spec, units, 1, jobs, 1);
+    CU_ASSERT(cpn_engine_run(h.eng, 3600) == CPN_OK);
+    CU_ASSERT(cpn_center_set_tariff(h.c, 0.3 / 3.6e6, 0.1 / 3.6e6) == CPN_OK);
+    CU_ASSERT(cpn_center_set_tariff(h.c, -1, 0) == CPN_EINVAL);
+    CU_ASSERT(cpn_engine_run(h.eng, 7200) == CPN_OK);
+    CU_ASSERT(cpn_center_stats(h.c, CPN_NONE, &st) == CPN_OK);
+    CPN_ASSERT_REL(st.energy, 3240000.0, SUM_TOL);
+    CPN_ASSERT_REL(st.electricity_cost, 0.15, SUM_TOL);
+    CPN_ASSERT_REL(st.carbon, 0.33, SUM_TOL);
+    harness_close(&h);
 }
 
 /* Start estimates, one pool of 4 units, at t=1 with J0 (2u, wall 10) running since 0 and J1

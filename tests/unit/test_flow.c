@@ -496,6 +496,61 @@ static void test_a_zero_capacity_stalls_the_flows_crossing_it(void)
     teardown(&r);
 }
 
+static int zero_capacity(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    struct rec *r = ctx;
+    return cpn_flownet_set_capacity(r->net, (uint32_t)arg, 0);
+}
+static const struct cpn_handler zero_handler = {zero_capacity, "test_zero", 0};
+
+static int zero_both(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng, (void)arg;
+    struct rec *r = ctx;
+    int rc = cpn_flownet_set_capacity(r->net, 0, 0);
+    return rc == CPN_OK ? cpn_flownet_set_capacity(r->net, 1, 0) : rc;
+}
+static int restore_both(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng, (void)arg;
+    struct rec *r = ctx;
+    int rc = cpn_flownet_set_capacity(r->net, 0, 1 * GB);
+    return rc == CPN_OK ? cpn_flownet_set_capacity(r->net, 1, 1 * GB) : rc;
+}
+static const struct cpn_handler zero_both_handler = {zero_both, "test_zero_both", 0};
+static const struct cpn_handler restore_both_handler = {restore_both, "test_restore_both", 0};
+
+static void test_a_flow_stalls_when_its_link_fails_and_resumes(void)
+{
+    /* 10 GB at 1 GB/s from 0; the link's capacity is 0 from 2 to 5 (a failure): 2 GB before,
+     * none for 3 s, 8 GB after: the flow ends at 5 + 8 = 13 (not 10). */
+    struct rec r;
+    double cap[] = {1 * GB};
+    uint32_t p[] = {0};
+    setup(&r, 1, cap);
+    start(&r, 0, 10 * GB, p, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 2, &zero_handler, &r, 0, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 5, &restore_handler, &r, 0, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 3), CPN_OK);
+    CU_ASSERT_EQUAL(rate_of(&r, 0), 0);
+    CPN_ASSERT_REL(usage_of(&r, 0).bytes, 2 * GB, REL);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 13.0, REL);
+    CPN_ASSERT_REL(usage_of(&r, 0).bytes, 10 * GB, REL);
+    teardown(&r);
+    /* The same with both directions of the link changed at once (as cpn_network_set_link()
+     * does), the flow on the first, with a latency of 0.01 s: it ends at 13.01. */
+    double cap2[] = {1 * GB, 1 * GB};
+    setup(&r, 2, cap2);
+    start(&r, 0, 10 * GB, p, 1, 0.01, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 2, &zero_both_handler, &r, 0, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 5, &restore_both_handler, &r, 0, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 13.01, REL);
+    teardown(&r);
+}
+
 static int chain_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_done *d)
 {
     struct rec *r = ctx;
@@ -854,6 +909,8 @@ int cpn_test_register_flow(void)
         {"cancel mid-transfer frees the share; link accounting adds up",
          test_cancel_mid_transfer_frees_the_share},
         {"a capacity change re-solves the rates", test_capacity_change_resolves_rates},
+        {"a flow stalls while its link fails and resumes after",
+         test_a_flow_stalls_when_its_link_fails_and_resumes},
         {"a zero capacity stalls the flows crossing it; they count as busy",
          test_a_zero_capacity_stalls_the_flows_crossing_it},
         {"callbacks may start flows; a callback error stops the run",

@@ -1,0 +1,153 @@
+/* Timelines: changes at given times (see timeline.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/dynamics/timeline.h"
+#include "models/net/topology.h"
+#include "sim/error.h"
+
+struct cpn_timeline {
+    struct cpn_engine *eng;
+    struct cpn_network *net;
+    struct cpn_jobs *jobs;
+    const struct cpn_observer *obs;
+    struct cpn_change *changes; /* sorted by time */
+    size_t n, next;             /* changes, and the first not applied */
+    int started;
+};
+
+static int on_change(struct cpn_engine *eng, void *ctx, uint64_t arg);
+static const struct cpn_handler change_handler = {on_change, "timeline_change", 0};
+
+/* Stable order by time (ties by their index in the input). */
+static int by_time(const void *a, const void *b)
+{
+    const struct cpn_change *x = a, *y = b;
+    return x->time < y->time ? -1 : x->time > y->time ? 1 : 0;
+}
+
+int cpn_timeline_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn_jobs *jobs,
+                     const struct cpn_observer *obs, const struct cpn_change *changes, size_t n,
+                     struct cpn_timeline **out)
+{
+    if (!eng || !out || (!changes && n))
+        return CPN_ERROR(CPN_EINVAL, "cpn_timeline_new: NULL argument");
+    *out = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct cpn_change *c = &changes[i];
+        int link = c->kind == CPN_CHANGE_LINK_CAPACITY || c->kind == CPN_CHANGE_LINK_DOWN ||
+                   c->kind == CPN_CHANGE_LINK_UP;
+        if (!(c->time >= 0) || !isfinite(c->time) || (unsigned)c->kind >= CPN_CHANGE_NKINDS)
+            return CPN_ERROR(CPN_EINVAL, "timeline: change %zu: time %g s or kind %d out of range",
+                             i, c->time, (int)c->kind);
+        if (link && !net)
+            return CPN_ERROR(CPN_EINVAL, "timeline: change %zu is a link's, without a network", i);
+        if (!link && !jobs)
+            return CPN_ERROR(CPN_EINVAL, "timeline: change %zu is a center's, without centers", i);
+        if (c->kind == CPN_CHANGE_LINK_CAPACITY && !(c->value > 0 && isfinite(c->value)))
+            return CPN_ERROR(CPN_EINVAL, "timeline: change %zu: capacity %g B/s (need > 0)", i,
+                             c->value);
+        if (c->kind == CPN_CHANGE_CENTER_TARIFF &&
+            ((!isnan(c->value) && !(c->value >= 0 && isfinite(c->value))) ||
+             (!isnan(c->value2) && !(c->value2 >= 0 && isfinite(c->value2)))))
+            return CPN_ERROR(CPN_EINVAL, "timeline: change %zu: tariff %g, %g (need >= 0, or NaN)",
+                             i, c->value, c->value2);
+    }
+    struct cpn_timeline *tl = calloc(1, sizeof *tl);
+    if (!tl || !(tl->changes = malloc((n ? n : 1) * sizeof *tl->changes))) {
+        free(tl);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    *tl = (struct cpn_timeline){eng, net, jobs, obs, tl->changes, n, 0, 0};
+    if (n)
+        memcpy(tl->changes, changes, n * sizeof *changes);
+    /* qsort is not stable: insertion sort keeps equal times in their order (timelines are short
+     * or given sorted, as tables are). */
+    for (size_t i = 1; i < n; i++) {
+        struct cpn_change c = tl->changes[i];
+        size_t j = i;
+        for (; j > 0 && by_time(&tl->changes[j - 1], &c) > 0; j--)
+            tl->changes[j] = tl->changes[j - 1];
+        tl->changes[j] = c;
+    }
+    *out = tl;
+    return CPN_OK;
+}
+
+/* Apply one change now and report it. */
+static int apply(struct cpn_timeline *tl, const struct cpn_change *c)
+{
+    int rc = CPN_OK, up;
+    double capacity;
+    char detail[160] = "";
+    struct cpn_event_record ev = {.time = cpn_engine_now(tl->eng), .subject = c->index};
+    switch (c->kind) {
+    case CPN_CHANGE_LINK_CAPACITY:
+        if ((rc = cpn_network_link_state(tl->net, c->index, NULL, &up, NULL)) == CPN_OK)
+            rc = cpn_network_set_link(tl->net, c->index, c->value, up);
+        ev.kind = CPN_EVENT_OTHER;
+        snprintf(detail, sizeof detail, "link capacity %.17g B/s", c->value);
+        break;
+    case CPN_CHANGE_LINK_DOWN:
+    case CPN_CHANGE_LINK_UP:
+        up = c->kind == CPN_CHANGE_LINK_UP;
+        if ((rc = cpn_network_link_state(tl->net, c->index, &capacity, NULL, NULL)) == CPN_OK)
+            rc = cpn_network_set_link(tl->net, c->index, capacity, up);
+        ev.kind = up ? CPN_EVENT_LINK_UP : CPN_EVENT_LINK_DOWN;
+        break;
+    case CPN_CHANGE_CENTER_TARIFF:
+        rc = cpn_jobs_set_center_tariff(tl->jobs, c->index, c->value, c->value2);
+        ev.kind = CPN_EVENT_OTHER;
+        snprintf(detail, sizeof detail, "center tariff %.17g currency/J, %.17g kg/J", c->value,
+                 c->value2);
+        break;
+    default:
+        return CPN_ERROR(CPN_EINVAL, "timeline: unknown change kind %d", (int)c->kind);
+    }
+    ev.detail = detail[0] ? detail : NULL;
+    return rc == CPN_OK ? cpn_observe_event(tl->obs, &ev) : rc;
+}
+
+/* Apply every change due now, then schedule the next. */
+static int on_change(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    struct cpn_timeline *tl = ctx;
+    double now = cpn_engine_now(eng);
+    while (tl->next < tl->n && tl->changes[tl->next].time <= now) {
+        int rc = apply(tl, &tl->changes[tl->next]);
+        if (rc != CPN_OK)
+            return rc;
+        tl->next++;
+    }
+    if (tl->next == tl->n)
+        return CPN_OK;
+    return cpn_engine_schedule(eng, tl->changes[tl->next].time, &change_handler, tl, 0, NULL);
+}
+
+int cpn_timeline_start(struct cpn_timeline *tl)
+{
+    if (!tl || tl->started)
+        return CPN_ERROR(CPN_ESTATE, "cpn_timeline_start: %s", tl ? "already started" : "NULL");
+    tl->started = 1;
+    if (!tl->n)
+        return CPN_OK;
+    double now = cpn_engine_now(tl->eng);
+    double t = tl->changes[0].time > now ? tl->changes[0].time : now;
+    return cpn_engine_schedule(tl->eng, t, &change_handler, tl, 0, NULL);
+}
+
+size_t cpn_timeline_applied(const struct cpn_timeline *tl)
+{
+    return tl ? tl->next : 0;
+}
+
+void cpn_timeline_free(struct cpn_timeline *tl)
+{
+    if (!tl)
+        return;
+    free(tl->changes);
+    free(tl);
+}

@@ -1,0 +1,238 @@
+/* Loader: <timeline> changes and tariff tables (docs/scenario-format.md, "<timeline>"). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "scenarios/load_impl.h"
+#include "sim/error.h"
+
+/* The index of center @p id, or CPN_NONE (the error names the element). */
+static uint32_t ld_center(struct cpn_ld *L, xmlNode *elem, const char *id)
+{
+    for (size_t i = 0; i < L->s->centers.len; i++)
+        if (strcmp(L->s->centers.items[i].spec.id, id) == 0)
+            return (uint32_t)i;
+    cpn_ld_error(L, elem, "center \"%s\" is not a center of the scenario", id);
+    return CPN_NONE;
+}
+
+/* Warn once per element about a change after until: it never happens. */
+static void ld_after_until(struct cpn_ld *L, xmlNode *elem, double t)
+{
+    if (L->s->until > 0 && t > L->s->until)
+        cpn_ld_warning(L, elem, "time %g s is after until (%g s): this change never happens", t,
+                       L->s->until);
+}
+
+int cpn_ld_timeline_at(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_change c = {.index = CPN_NONE, .value = NAN, .value2 = NAN};
+    if (cpn_ld_quantity(L, elem, "time", CPN_Q_TIME, &c.time) != 1)
+        return CPN_OK; /* reported (the schema requires it) */
+    if (!(c.time >= 0) || !isfinite(c.time)) {
+        cpn_ld_error(L, elem, "time \"%s\" is not a time >= 0 (e.g. \"2h\")",
+                     cpn_ld_attr(elem, "time"));
+        return CPN_OK;
+    }
+    const char *link = cpn_ld_attr(elem, "link"), *center = cpn_ld_attr(elem, "center");
+    const char *state = cpn_ld_attr(elem, "state");
+    int has_cap = cpn_ld_attr(elem, "capacity") != NULL;
+    int has_tariff = cpn_ld_attr(elem, "electricity") || cpn_ld_attr(elem, "carbon");
+    if (!link == !center) {
+        cpn_ld_error(L, elem, "give exactly one of link and center (the element changed)");
+        return CPN_OK;
+    }
+    if (link) {
+        if (has_tariff || has_cap == (state != NULL)) {
+            cpn_ld_error(L, elem,
+                         "a link's change is exactly one of capacity (e.g. \"200Gbps\") and "
+                         "state (down or up)");
+            return CPN_OK;
+        }
+        c.index = cpn_topo_find_link(L->s->topo, link);
+        if (c.index == CPN_NONE) {
+            cpn_ld_error(L, elem, "link \"%s\" is not a link of the scenario", link);
+            return CPN_OK;
+        }
+        if (state)
+            c.kind = strcmp(state, "down") == 0 ? CPN_CHANGE_LINK_DOWN : CPN_CHANGE_LINK_UP;
+        else {
+            c.kind = CPN_CHANGE_LINK_CAPACITY;
+            if (cpn_ld_quantity(L, elem, "capacity", CPN_Q_RATE, &c.value) != 1)
+                return CPN_OK;
+            if (!(c.value > 0) || !isfinite(c.value)) {
+                cpn_ld_error(L, elem,
+                             "capacity \"%s\" is not a positive rate (use state=\"down\" to "
+                             "take the link down)",
+                             cpn_ld_attr(elem, "capacity"));
+                return CPN_OK;
+            }
+        }
+    } else {
+        if (has_cap || state || !has_tariff) {
+            cpn_ld_error(L, elem,
+                         "a center's change gives electricity and/or carbon (e.g. "
+                         "electricity=\"0.3CNY/kWh\" carbon=\"0.2kg/kWh\"), not capacity or "
+                         "state");
+            return CPN_OK;
+        }
+        if ((c.index = ld_center(L, elem, center)) == CPN_NONE)
+            return CPN_OK;
+        c.kind = CPN_CHANGE_CENTER_TARIFF;
+        if (cpn_ld_attr(elem, "electricity") &&
+            cpn_ld_price(L, elem, "electricity", CPN_Q_ENERGY_PRICE, &c.value) != 1)
+            return CPN_OK;
+        if (cpn_ld_attr(elem, "carbon") &&
+            cpn_ld_quantity(L, elem, "carbon", CPN_Q_CARBON, &c.value2) != 1)
+            return CPN_OK;
+    }
+    ld_after_until(L, elem, c.time);
+    return cpn_array_push(&L->s->changes, c);
+}
+
+/* ---- tariff tables: libcsv callbacks ------------------------------------------------------ */
+
+struct tariff_reader {
+    struct cpn_ld *L;
+    xmlNode *elem;
+    const char *file;
+    uint32_t center;
+    long row;  /* 1 = the header */
+    int field; /* in the current row */
+    int bad;   /* this row has an error */
+    struct cpn_change c;
+    double last; /* time of the previous row [s] */
+    int oom;
+    int stop; /* the header was wrong: the rows are not read */
+};
+
+static const char *const tariff_header[] = {"time", "electricity", "carbon"};
+
+static void tariff_field(void *data, size_t len, void *ctx)
+{
+    struct tariff_reader *r = ctx;
+    char text[128];
+    int k = r->field++;
+    if (r->stop)
+        return;
+    if (r->row == 1) {
+        if (k >= 3 || len != strlen(tariff_header[k]) || memcmp(data, tariff_header[k], len) != 0)
+            r->bad = 1;
+        return;
+    }
+    if (k >= 3 || r->bad)
+        return;
+    if (len >= sizeof text) {
+        cpn_diag_error(r->L->diag, r->file, r->row, "field %d is too long (%zu bytes)", k + 1, len);
+        r->bad = 1;
+        return;
+    }
+    memcpy(text, data, len);
+    text[len] = '\0';
+    if (len == 0 && k > 0)
+        return; /* empty: keep the value before (NaN) */
+    static const enum cpn_quantity q[] = {CPN_Q_TIME, CPN_Q_ENERGY_PRICE, CPN_Q_CARBON};
+    static const char *const eg[] = {"13h", "0.45CNY/kWh", "0.52kg/kWh"};
+    double v;
+    char why[256];
+    double *dst[] = {&r->c.time, &r->c.value, &r->c.value2};
+    char currency[CPN_CURRENCY_LEN] = "";
+    if (cpn_units_parse_ex(text, q[k], 0, &v, currency, why, sizeof why) != CPN_OK || !(v >= 0) ||
+        !isfinite(v)) {
+        cpn_diag_error(r->L->diag, r->file, r->row,
+                       "%s \"%s\" is not accepted (%s; give a value >= 0 with its unit, e.g. "
+                       "\"%s\")",
+                       tariff_header[k], text, len ? why : "empty", eg[k]);
+        r->bad = 1;
+        return;
+    }
+    if (k == 1 && currency[0] && r->L->s->currency[0] && strcmp(currency, r->L->s->currency) != 0) {
+        cpn_diag_error(r->L->diag, r->file, r->row,
+                       "electricity \"%s\" is in %s, but the scenario's prices are in %s (a "
+                       "scenario uses one currency)",
+                       text, currency, r->L->s->currency);
+        r->bad = 1;
+        return;
+    }
+    *dst[k] = v;
+}
+
+static void tariff_row(int end, void *ctx)
+{
+    (void)end;
+    struct tariff_reader *r = ctx;
+    if (r->stop) { /* the header was wrong: the rows are skipped */
+    } else if (r->row == 1) {
+        if ((r->stop = r->bad || r->field != 3))
+            cpn_diag_error(r->L->diag, r->file, 1,
+                           "header is not accepted (the first line must be exactly "
+                           "\"time,electricity,carbon\")");
+    } else if (!r->bad && r->field != 3) {
+        cpn_diag_error(r->L->diag, r->file, r->row, "%d field%s (use 3: time,electricity,carbon)",
+                       r->field, r->field == 1 ? "" : "s");
+    } else if (!r->bad && r->c.time < r->last) {
+        cpn_diag_error(r->L->diag, r->file, r->row,
+                       "time %g s is before the previous row's (%g s): rows go in time order",
+                       r->c.time, r->last);
+    } else if (!r->bad) {
+        r->last = r->c.time;
+        if (cpn_array_push(&r->L->s->changes, r->c) != CPN_OK)
+            r->oom = 1;
+    }
+    r->row++;
+    r->field = 0;
+    r->bad = 0;
+    r->c = (struct cpn_change){
+        .kind = CPN_CHANGE_CENTER_TARIFF, .index = r->center, .value = NAN, .value2 = NAN};
+}
+
+int cpn_ld_timeline_tariffs(struct cpn_ld *L, xmlNode *elem)
+{
+    const char *center = cpn_ld_attr(elem, "center"), *name = cpn_ld_attr(elem, "file");
+    if (!center || !name)
+        return CPN_OK; /* the schema reported it */
+    uint32_t index = ld_center(L, elem, center);
+    const char *file = cpn_ld_resolve(L, elem, name);
+    if (!file)
+        return CPN_ENOMEM;
+    if (index == CPN_NONE)
+        return CPN_OK;
+    char *text = NULL;
+    size_t len = 0;
+    int err = cpn_ld_read(file, &text, &len);
+    if (err) {
+        if (err == ENOMEM)
+            return CPN_ENOMEM;
+        cpn_ld_error(L, elem, "file \"%s\": cannot read \"%s\": %s", name, file,
+                     cpn_ld_strerror(err));
+        return CPN_OK;
+    }
+    int rc = cpn_array_push(&L->s->files, file);
+    struct tariff_reader r = {.L = L, .elem = elem, .file = file, .center = index, .row = 1};
+    r.c = (struct cpn_change){
+        .kind = CPN_CHANGE_CENTER_TARIFF, .index = index, .value = NAN, .value2 = NAN};
+    struct csv_parser p;
+    if (rc == CPN_OK && csv_init(&p, CSV_STRICT) != 0)
+        rc = CPN_ENOMEM;
+    else if (rc == CPN_OK) {
+        if (csv_parse(&p, text, len, tariff_field, tariff_row, &r) != len ||
+            csv_fini(&p, tariff_field, tariff_row, &r) != 0)
+            cpn_diag_error(L->diag, file, r.row, "not a valid CSV file here: %s",
+                           csv_strerror(csv_error(&p)));
+        csv_free(&p);
+        if (r.row == 1)
+            cpn_diag_error(L->diag, file, 0,
+                           "the file is empty (the first line must be \"time,electricity,"
+                           "carbon\")");
+        if (r.oom)
+            rc = CPN_ENOMEM;
+    }
+    free(text);
+    if (rc == CPN_OK && r.last > 0)
+        ld_after_until(L, elem, r.last);
+    return rc;
+}

@@ -1,0 +1,159 @@
+/* Suite "timeline": changes of links at given times (models/dynamics/timeline.h), every
+ * expectation computed by hand. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "models/dynamics/timeline.h"
+#include "models/net/route.h"
+#include "models/net/topology.h"
+#include "models/net/transport.h"
+#include "sim/engine.h"
+#include "sim/error.h"
+#include "tests/unit/suites.h"
+
+#define GB  1e9
+#define REL 1e-12
+
+/* Two nodes and one 1 GB/s link of latency @p latency, the network, an event recorder. */
+struct tl_fx {
+    struct cpn_engine *eng;
+    struct cpn_topo *topo;
+    struct cpn_router *router;
+    struct cpn_network *net;
+    struct cpn_observer obs;
+    double end;
+    struct cpn_event_record ev[8];
+    int n_ev;
+};
+
+static int on_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow_done *d)
+{
+    (void)fn;
+    ((struct tl_fx *)ctx)->end = d->end;
+    return CPN_OK;
+}
+
+static int on_event(void *ctx, const struct cpn_event_record *r)
+{
+    struct tl_fx *f = ctx;
+    if (f->n_ev < 8) {
+        f->ev[f->n_ev] = *r;
+        f->ev[f->n_ev].detail = NULL; /* borrowed for the call only */
+    }
+    f->n_ev++;
+    return CPN_OK;
+}
+
+static void fx_open(struct tl_fx *f, double latency)
+{
+    memset(f, 0, sizeof *f);
+    f->eng = cpn_engine_new();
+    f->topo = cpn_topo_new();
+    CU_ASSERT_FATAL(f->eng && f->topo);
+    CU_ASSERT_FATAL(cpn_topo_add_node(f->topo, "a", NAN, NAN, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_topo_add_node(f->topo, "b", NAN, NAN, NULL) == CPN_OK);
+    struct cpn_link_spec s;
+    cpn_link_spec_init(&s);
+    s.id = "a-b";
+    s.a = "a";
+    s.b = "b";
+    s.capacity = GB;
+    s.latency = latency;
+    CU_ASSERT_FATAL(cpn_topo_add_link(f->topo, &s, NULL) == CPN_OK);
+    f->router = cpn_router_new(f->topo);
+    CU_ASSERT_FATAL(f->router != NULL);
+    struct cpn_transport ideal;
+    CU_ASSERT_FATAL(cpn_transport_default(CPN_TRANSPORT_IDEAL, &ideal) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_network_new(f->eng, f->topo, f->router,
+                                    &(struct cpn_network_config){&ideal, 1, NULL, 0},
+                                    &f->net) == CPN_OK);
+    f->obs = (struct cpn_observer){.ctx = f, .event = on_event};
+}
+
+static void fx_close(struct tl_fx *f)
+{
+    cpn_network_free(f->net);
+    cpn_router_free(f->router);
+    cpn_topo_free(f->topo);
+    cpn_engine_free(f->eng);
+}
+
+static void fx_transfer(struct tl_fx *f, double size)
+{
+    struct cpn_transfer t = {.src = 0,
+                             .dst = 1,
+                             .size = size,
+                             .weight = 1,
+                             .done = on_done,
+                             .ctx = f,
+                             .src_site = CPN_NONE,
+                             .dst_site = CPN_NONE};
+    CU_ASSERT_FATAL(cpn_network_transfer(f->net, &t, NULL) == CPN_OK);
+}
+
+static void test_a_failed_link_stalls_its_flow_until_it_is_up(void)
+{
+    /* 10 GB at 1 GB/s, latency 0: down at 2 s, up at 5 s with a capacity change to 2 GB/s
+     * given first at the same instant (order kept): 2 GB by 2 s, none until 5 s, then 8 GB at
+     * 2 GB/s: ends at 9 s.  The link was down 3 s; three events (down, capacity, up). */
+    struct tl_fx f;
+    fx_open(&f, 0);
+    struct cpn_change ch[] = {{5, CPN_CHANGE_LINK_CAPACITY, 0, 2 * GB, NAN},
+                              {2, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN},
+                              {5, CPN_CHANGE_LINK_UP, 0, NAN, NAN}};
+    struct cpn_timeline *tl = NULL;
+    CU_ASSERT_FATAL(cpn_timeline_new(f.eng, f.net, NULL, &f.obs, ch, 3, &tl) == CPN_OK);
+    CU_ASSERT_EQUAL(cpn_timeline_start(tl), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_timeline_start(tl), CPN_ESTATE);
+    fx_transfer(&f, 10 * GB);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, 4), CPN_OK);
+    int up = -1;
+    double down = 0, cap = 0;
+    CU_ASSERT_EQUAL(cpn_network_link_state(f.net, 0, &cap, &up, &down), CPN_OK);
+    CU_ASSERT(up == 0 && cap == GB);
+    CPN_ASSERT_REL(down, 2.0, REL); /* down since 2 s, read at 4 s */
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(f.end, 9.0, REL);
+    CU_ASSERT_EQUAL(cpn_network_link_state(f.net, 0, &cap, &up, &down), CPN_OK);
+    CU_ASSERT(up == 1 && cap == 2 * GB);
+    CPN_ASSERT_REL(down, 3.0, REL);
+    CU_ASSERT_EQUAL(cpn_timeline_applied(tl), 3);
+    CU_ASSERT_FATAL(f.n_ev == 3);
+    CU_ASSERT(f.ev[0].kind == CPN_EVENT_LINK_DOWN && f.ev[0].time == 2);
+    CU_ASSERT(f.ev[1].kind == CPN_EVENT_OTHER && f.ev[1].time == 5);
+    CU_ASSERT(f.ev[2].kind == CPN_EVENT_LINK_UP && f.ev[2].time == 5);
+    cpn_timeline_free(tl);
+    fx_close(&f);
+}
+
+static void test_bad_changes_are_refused(void)
+{
+    struct tl_fx f;
+    fx_open(&f, 0);
+    struct cpn_timeline *tl = NULL;
+    struct cpn_change bad_time = {-1, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN};
+    struct cpn_change bad_kind = {1, CPN_CHANGE_NKINDS, 0, NAN, NAN};
+    struct cpn_change bad_cap = {1, CPN_CHANGE_LINK_CAPACITY, 0, 0, NAN};
+    struct cpn_change tariff = {1, CPN_CHANGE_CENTER_TARIFF, 0, NAN, 0.1};
+    CU_ASSERT_EQUAL(cpn_timeline_new(f.eng, f.net, NULL, NULL, &bad_time, 1, &tl), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_timeline_new(f.eng, f.net, NULL, NULL, &bad_kind, 1, &tl), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_timeline_new(f.eng, f.net, NULL, NULL, &bad_cap, 1, &tl), CPN_EINVAL);
+    /* A center's change needs the jobs layer; a link's the network. */
+    CU_ASSERT_EQUAL(cpn_timeline_new(f.eng, f.net, NULL, NULL, &tariff, 1, &tl), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_timeline_new(f.eng, NULL, NULL, NULL, &bad_cap, 1, &tl), CPN_EINVAL);
+    CU_ASSERT_PTR_NULL(tl);
+    CU_ASSERT_EQUAL(cpn_network_set_link(f.net, 7, GB, 1), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_network_set_link(f.net, 0, -1, 1), CPN_EINVAL);
+    fx_close(&f);
+}
+
+int cpn_test_register_timeline(void)
+{
+    static const struct cpn_test tests[] = {
+        {"a failed link stalls its flow until it is up; same-time changes keep their order",
+         test_a_failed_link_stalls_its_flow_until_it_is_up},
+        {"bad changes are refused", test_bad_changes_are_refused},
+    };
+    return CPN_TEST_SUITE("timeline", tests);
+}
