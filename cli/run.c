@@ -15,6 +15,7 @@
 
 #include "models/policy/awareness.h"
 #include "models/centers/center.h"
+#include "models/dynamics/failures.h"
 #include "models/dynamics/timeline.h"
 #include "models/jobs/jobs.h"
 #include "models/net/network.h"
@@ -240,6 +241,7 @@ struct run {
     struct cpn_jobs *jobs;
     struct cpn_traffic *traffic;
     struct cpn_timeline *timeline;
+    struct cpn_failures *failures;
     struct cpn_summary *summary;
     struct cpn_trace *trace;
     struct cpn_observer obs;
@@ -267,6 +269,7 @@ static void run_release(struct run *r)
     cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
     cpn_traffic_free(r->traffic);
     cpn_timeline_free(r->timeline);
+    cpn_failures_free(r->failures);
     cpn_jobs_free(r->jobs); /* before the engine: centers cancel their events */
     cpn_policy_free(r->policy);
     cpn_summary_free(r->summary);
@@ -409,6 +412,22 @@ static int fill_run_info(struct run *r, int argc, char **argv, struct cpn_run_in
         .n_sources = ns,
     };
     return CPN_OK;
+}
+
+/* The scenario's random link failures (models/dynamics/failures.h), started. */
+static int build_failures(struct run *r)
+{
+    size_t n = r->scen->failures.len;
+    struct cpn_failure_spec *specs = malloc(n * sizeof *specs);
+    if (!specs)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < n; i++) {
+        const struct cpn_scen_failure *f = &r->scen->failures.items[i];
+        specs[i] = (struct cpn_failure_spec){f->link, &f->dists[0], &f->dists[1]};
+    }
+    int rc = cpn_failures_new(r->eng, r->net, &r->obs, r->rng, specs, n, &r->failures);
+    free(specs);
+    return rc == CPN_OK ? cpn_failures_start(r->failures) : rc;
 }
 
 /* Centers, workload sources and the scheduler of the scenario, in a jobs object. */
@@ -740,6 +759,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         ((rc = cpn_timeline_new(r->eng, r->net, r->jobs, &r->obs, r->scen->changes.items,
                                 r->scen->changes.len, &r->timeline)) != CPN_OK ||
          (rc = cpn_timeline_start(r->timeline)) != CPN_OK))
+        goto fail;
+    if (r->scen->failures.len && (rc = build_failures(r)) != CPN_OK)
         goto fail;
 
     running_engine = r->eng;

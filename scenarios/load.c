@@ -638,6 +638,7 @@ static const struct ld_handler {
     {"headline", CPN_LD_RUN, cpn_ld_headline},
     {"at", CPN_LD_RUN, cpn_ld_timeline_at},
     {"tariffs", CPN_LD_RUN, cpn_ld_timeline_tariffs},
+    {"failures", CPN_LD_RUN, cpn_ld_timeline_failures},
 };
 
 static int ld_walk(struct cpn_ld *L, xmlNode *parent, enum cpn_ld_phase phase)
@@ -699,6 +700,13 @@ void cpn_scen_free(struct cpn_scenario *s)
         free(s->headlines.items[i].flows);
     cpn_array_release(&s->headlines);
     cpn_array_release(&s->changes);
+    for (size_t i = 0; i < s->failures.len; i++)
+        if (s->failures.items[i].owner) {
+            cpn_dist_release(&s->failures.items[i].dists[0]);
+            cpn_dist_release(&s->failures.items[i].dists[1]);
+            free(s->failures.items[i].dists);
+        }
+    cpn_array_release(&s->failures);
     cpn_array_release(&s->flows);
     cpn_array_release(&s->transports);
     cpn_array_release(&s->files);

@@ -118,6 +118,15 @@ int cpn_ld_quantity(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_
                     double *out);
 
 /**
+ * Parse an optional distribution attribute (models/workload/workload.h) into @p d and point
+ * @p ptr at it (@p ptr may be NULL).  @p q is the quantity of its values, or CPN_Q_NQUANTITY
+ * for plain numbers (counts, factors).
+ * @return 1 when present and valid, 0 when absent, -1 when invalid (reported).
+ */
+int cpn_ld_dist(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_quantity q,
+                struct cpn_dist *d, const struct cpn_dist **ptr);
+
+/**
  * Parse an optional price attribute (quantity @p q: CPN_Q_PRICE or CPN_Q_ENERGY_PRICE) and check
  * that its currency is the scenario's one currency (the first price sets it).
  * @return 1 when present and valid, 0 when absent, -1 when invalid (reported).
@@ -237,6 +246,7 @@ cpn_ld_handler_fn cpn_ld_path;
 cpn_ld_handler_fn cpn_ld_simulation;
 cpn_ld_handler_fn cpn_ld_timeline_at;      /* load_timeline.c */
 cpn_ld_handler_fn cpn_ld_timeline_tariffs; /* load_timeline.c */
+cpn_ld_handler_fn cpn_ld_timeline_failures; /* load_timeline.c */
 cpn_ld_handler_fn cpn_ld_flow;
 cpn_ld_handler_fn cpn_ld_flows;
 cpn_ld_handler_fn cpn_ld_center;

@@ -236,3 +236,74 @@ int cpn_ld_timeline_tariffs(struct cpn_ld *L, xmlNode *elem)
         ld_after_until(L, elem, r.last);
     return rc;
 }
+
+/* ---- random failures ---------------------------------------------------------------------- */
+
+/* Give link @p l the failure distributions @p d, unless it has some already (an error). */
+static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, uint32_t l, struct cpn_dist *d)
+{
+    for (size_t i = 0; i < L->s->failures.len; i++)
+        if (L->s->failures.items[i].link == l) {
+            cpn_ld_error(L, elem, "link \"%s\" already has random failures (line %ld)",
+                         cpn_topo_link(L->s->topo, l)->id, L->s->failures.items[i].line);
+            return CPN_OK;
+        }
+    struct cpn_scen_failure f = {l, d, 0, cpn_ld_file_name(elem), xmlGetLineNo(elem)};
+    return cpn_array_push(&L->s->failures, f);
+}
+
+int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
+{
+    const char *links = cpn_ld_attr(elem, "links"), *kind = cpn_ld_attr(elem, "kind");
+    if (!links == !kind) {
+        cpn_ld_error(L, elem,
+                     "give exactly one of links (link ids, e.g. \"a-b c-d\") and kind (every "
+                     "link of a kind: ip, optical, rdma or dc)");
+        return CPN_OK;
+    }
+    struct cpn_dist *d = calloc(2, sizeof *d);
+    if (!d)
+        return CPN_ENOMEM;
+    int ok = 1;
+    static const char *const names[] = {"mtbf", "mttr"};
+    for (int k = 0; k < 2; k++) {
+        int r = cpn_ld_dist(L, elem, names[k], CPN_Q_TIME, &d[k], NULL);
+        if (r == 0)
+            cpn_ld_error(L, elem,
+                         "%s is missing: give a distribution of time, e.g. \"exp(30d)\" or "
+                         "\"weibull(30d,0.7)\"",
+                         names[k]);
+        ok &= r == 1;
+    }
+    const struct cpn_topo *topo = L->s->topo;
+    size_t first = L->s->failures.len;
+    int rc = CPN_OK;
+    if (ok && kind) {
+        for (uint32_t l = 0; l < cpn_topo_link_count(topo) && rc == CPN_OK; l++)
+            if (strcmp(cpn_link_kind_name(cpn_topo_link(topo, l)->kind), kind) == 0)
+                rc = ld_failure_add(L, elem, l, d);
+        if (rc == CPN_OK && L->s->failures.len == first)
+            cpn_ld_warning(L, elem, "no link is of kind \"%s\": nothing fails", kind);
+    } else if (ok) {
+        char *copy = strdup(links), *save = NULL;
+        if (!copy)
+            rc = CPN_ENOMEM;
+        for (char *w = copy ? strtok_r(copy, " \t\n", &save) : NULL; w && rc == CPN_OK;
+             w = strtok_r(NULL, " \t\n", &save)) {
+            uint32_t l = cpn_topo_find_link(topo, w);
+            if (l == CPN_NONE)
+                cpn_ld_error(L, elem, "link \"%s\" is not a link of the scenario", w);
+            else
+                rc = ld_failure_add(L, elem, l, d);
+        }
+        free(copy);
+    }
+    if (L->s->failures.len > first) {
+        L->s->failures.items[first].owner = 1;
+        return rc;
+    }
+    cpn_dist_release(&d[0]);
+    cpn_dist_release(&d[1]);
+    free(d);
+    return rc;
+}

@@ -26,11 +26,8 @@ static int ld_dist_quantity(const char *text, void *ctx, double *out, char *why,
     return cpn_units_parse(text, *(const enum cpn_quantity *)ctx, out, why, whylen);
 }
 
-/* Parse an optional distribution attribute into @p d and point @p ptr at it.  @p q is the
- * quantity of its values, or CPN_Q_NQUANTITY for plain numbers (counts, factors).
- * Returns 1 when present and valid, 0 when absent, -1 when invalid (reported). */
-static int ld_dist(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_quantity q,
-                   struct cpn_dist *d, const struct cpn_dist **ptr)
+int cpn_ld_dist(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_quantity q,
+                struct cpn_dist *d, const struct cpn_dist **ptr)
 {
     const char *v = cpn_ld_attr(elem, name);
     char why[CPN_LD_MSG / 2];
@@ -46,7 +43,8 @@ static int ld_dist(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_q
         cpn_ld_error(L, elem, "%s \"%s\": %s", name, v, why);
         return -1;
     }
-    *ptr = d;
+    if (ptr)
+        *ptr = d;
     return 1;
 }
 
@@ -736,11 +734,11 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
 #undef LD_D
     };
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
-        if (ld_dist(L, elem, attrs[i].name, attrs[i].q,
+        if (cpn_ld_dist(L, elem, attrs[i].name, attrs[i].q,
                     (struct cpn_dist *)((char *)D + attrs[i].dist),
                     (const struct cpn_dist **)((char *)spec + attrs[i].field)) < 0)
             ok = 0;
-    if (ld_dist(L, elem, "request-flop", CPN_Q_FLOP, &D->request_flop,
+    if (cpn_ld_dist(L, elem, "request-flop", CPN_Q_FLOP, &D->request_flop,
                 &spec->base.request_flop_dist) < 0)
         ok = 0;
     if (L->oom) {
@@ -1039,8 +1037,8 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
         ok = 0;
     ok &= cpn_ld_quantity(L, elem, "duration", CPN_Q_TIME, &t.spec.base.duration) >= 0;
     ok &= cpn_ld_quantity(L, elem, "service-start", CPN_Q_TIME, &t.spec.service_submit) >= 0;
-    ok &= ld_dist(L, elem, "bytes-in", CPN_Q_SIZE, &t.dists->bytes_in, &t.spec.bytes_in) >= 0;
-    ok &= ld_dist(L, elem, "bytes-out", CPN_Q_SIZE, &t.dists->bytes_out, &t.spec.bytes_out) >= 0;
+    ok &= cpn_ld_dist(L, elem, "bytes-in", CPN_Q_SIZE, &t.dists->bytes_in, &t.spec.bytes_in) >= 0;
+    ok &= cpn_ld_dist(L, elem, "bytes-out", CPN_Q_SIZE, &t.dists->bytes_out, &t.spec.bytes_out) >= 0;
     struct stat st;
     if (stat(t.path, &st) == 0 && !S_ISREG(st.st_mode)) {
         cpn_ld_error(L, elem, "file \"%s\": \"%s\" is not a regular file (give a trace file)", name,

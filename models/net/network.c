@@ -726,3 +726,8 @@ int cpn_network_link_state(const struct cpn_network *net, uint32_t link, double 
                      (net->link_up[link] ? 0 : cpn_engine_now(net->eng) - net->down_since[link]);
     return CPN_OK;
 }
+
+const struct cpn_topo *cpn_network_topology(const struct cpn_network *net)
+{
+    return net->topo;
+}

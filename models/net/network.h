@@ -238,6 +238,9 @@ int cpn_network_set_link(struct cpn_network *net, uint32_t link, double capacity
 int cpn_network_link_state(const struct cpn_network *net, uint32_t link, double *capacity, int *up,
                            double *down_time);
 
+/** The topology the network was made from (borrowed). */
+const struct cpn_topo *cpn_network_topology(const struct cpn_network *net);
+
 /** Number of directed links (2 x the topology's links): the length of utilisation arrays. */
 size_t cpn_network_dlinks(const struct cpn_network *net);
 

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sf_gamma.h>
+
 #include "sim/error.h"
 
 /* Most arguments of a fixed-arity family (pareto has 3). */
@@ -98,8 +101,8 @@ static int split_args(const char *s, const char *e, char args[][CPN_DIST_MAX_TEX
 }
 
 static const char *const FORMS =
-    "const(x), uniform(a,b), exp(mean), lognormal(mu,sigma), pareto(alpha,min,max) or "
-    "choice(v1:w1,v2:w2,...)";
+    "const(x), uniform(a,b), exp(mean), lognormal(mu,sigma), pareto(alpha,min,max), "
+    "weibull(scale,shape) or choice(v1:w1,v2:w2,...)";
 
 static int parse_choice(const char *s, const char *e, cpn_quantity_parse_fn *parse_quantity,
                         void *ctx, struct cpn_dist *d, char *why, size_t whylen)
@@ -231,6 +234,19 @@ static int parse_family(const char *name, const char *s, const char *e, cpn_quan
                 args[2]);
         return CPN_OK;
     }
+    if (strcmp(name, "weibull") == 0) {
+        d->kind = CPN_DIST_WEIBULL;
+        if ((rc = want_args(name, "scale,shape", 2, n, why, whylen)) != CPN_OK ||
+            (rc = parse_arg(name, 1, args[0], pq, ctx, &d->a, why, whylen)) != CPN_OK ||
+            (rc = parse_plain(name, "shape", args[1], &d->b, why, whylen)) != CPN_OK)
+            return rc;
+        if (!(d->a > 0) || !(d->b > 0))
+            return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                                 "weibull(scale,shape): needs scale > 0 and shape > 0, got "
+                                 "\"%s\", \"%s\"",
+                                 args[0], args[1]);
+        return CPN_OK;
+    }
     return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%s\" is not a distribution (use %s)", name,
                          FORMS);
 }
@@ -319,6 +335,8 @@ double cpn_dist_sample(const struct cpn_dist *d, gsl_rng *r)
     }
     case CPN_DIST_CHOICE:
         return d->values[gsl_ran_discrete(r, d->table)];
+    case CPN_DIST_WEIBULL:
+        return gsl_ran_weibull(r, d->a, d->b);
     }
     CPN_ASSERT(!"unknown distribution kind");
     return NAN;
@@ -342,6 +360,8 @@ double cpn_dist_mean(const struct cpn_dist *d)
             return log(hi / lo) * lo * hi / (hi - lo);
         return al * pow(lo, al) * (pow(hi, 1.0 - al) - pow(lo, 1.0 - al)) / ((1.0 - al) * norm);
     }
+    case CPN_DIST_WEIBULL: /* scale x Gamma(1 + 1/shape) */
+        return d->a * gsl_sf_gamma(1.0 + 1.0 / d->b);
     case CPN_DIST_CHOICE: {
         double sum = 0.0, total = 0.0;
         for (size_t i = 0; i < d->n; i++) {

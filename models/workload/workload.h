@@ -73,7 +73,9 @@ enum cpn_dist_kind {
     CPN_DIST_EXP,       /**< exp(mean) */
     CPN_DIST_LOGNORMAL, /**< lognormal(mu,sigma) */
     CPN_DIST_PARETO,    /**< pareto(alpha,min,max), bounded */
-    CPN_DIST_CHOICE     /**< choice(v1:w1,...) */
+    CPN_DIST_CHOICE,    /**< choice(v1:w1,...) */
+    CPN_DIST_WEIBULL    /**< weibull(scale,shape): failure and repair times (GSL's
+                             gsl_ran_weibull, density k/l (x/l)^(k-1) e^-(x/l)^k) */
 };
 
 /**
@@ -83,8 +85,9 @@ enum cpn_dist_kind {
  */
 struct cpn_dist {
     enum cpn_dist_kind kind; /**< family */
-    double a;        /**< const: x; uniform: a; exp: mean; lognormal: mu; pareto: min [SI] */
-    double b;        /**< uniform: b; lognormal: sigma; pareto: max [SI] */
+    double a;        /**< const: x; uniform: a; exp: mean; lognormal: mu; pareto: min;
+                          weibull: scale [SI] */
+    double b;        /**< uniform: b; lognormal: sigma; pareto: max [SI]; weibull: shape [1] */
     double alpha;    /**< pareto: tail index alpha [dimensionless] */
     size_t n;        /**< choice: number of values */
     double *values;  /**< choice: the n values [SI] (owned) */

@@ -42,6 +42,25 @@ else
     bad "national.xml --until 12h exited $?"; cat "$tmp/national.log"
 fi
 
+# Random failures (ok/national-failures.xml: national.xml's optical links fail after exp(1d)
+# and come back after exp(2h), each on its own stream): the same seed gives the same run, and the
+# jobs that arrive are those of national.xml without failures (same counts of every kind).
+if "$bin" --quiet run "$src/tests/scenarios/ok/national-failures.xml" --until 12h \
+        --summary-out "$tmp/fail1.tsv" >/dev/null 2>"$tmp/fail.err" &&
+        "$bin" --quiet run "$src/tests/scenarios/ok/national-failures.xml" --until 12h \
+        --summary-out "$tmp/fail2.tsv" >/dev/null 2>>"$tmp/fail.err"; then
+    grep '^job\..*\.submitted' "$tmp/national.tsv" >"$tmp/sub0"
+    grep '^job\..*\.submitted' "$tmp/fail1.tsv" >"$tmp/sub1"
+    down=$(grep -c '^link\..*\.availability' "$tmp/fail1.tsv")
+    if cmp -s "$tmp/fail1.tsv" "$tmp/fail2.tsv" && cmp -s "$tmp/sub0" "$tmp/sub1" && [ "$down" -gt 0 ]; then
+        ok "random failures: same seed, same run; the same arrivals as without failures ($down links failed)"
+    else
+        bad "random failures: runs differ, arrivals differ, or no link failed ($down)"; diff "$tmp/sub0" "$tmp/sub1"
+    fi
+else
+    bad "national-failures.xml exited $?"; cat "$tmp/fail.err"
+fi
+
 # The embedded default scenario is national.xml: same seed, same summary.
 if "$bin" --quiet run --until 12h --summary-out "$tmp/default.tsv" >/dev/null 2>&1 &&
         cmp -s "$tmp/default.tsv" "$tmp/national.tsv"; then

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/dynamics/failures.h"
 #include "models/dynamics/timeline.h"
 #include "models/net/route.h"
 #include "models/net/topology.h"
@@ -148,12 +149,56 @@ static void test_bad_changes_are_refused(void)
     fx_close(&f);
 }
 
+static void test_random_failures_alternate_on_their_own_stream(void)
+{
+    /* Constant MTBF 10 s and MTTR 2 s: down at 10, up at 12, down at 22, up at 24, ...  A 30 GB
+     * transfer at 1 GB/s moves 10 GB by 10 s, 10 GB from 12 to 22, 10 GB from 24 to 34: it ends
+     * at 34 s; by 33 s two failures happened and the link was down 4 s.  The stream
+     * "failures/link/a-b" is the only one drawn. */
+    struct tl_fx f;
+    fx_open(&f, 0);
+    struct cpn_rng *rng = cpn_rng_new(7);
+    struct cpn_dist mtbf, mttr;
+    char why[256];
+    CU_ASSERT_FATAL(rng != NULL);
+    CU_ASSERT_FATAL(cpn_dist_parse("const(10)", NULL, NULL, &mtbf, why, sizeof why) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_dist_parse("const(2)", NULL, NULL, &mttr, why, sizeof why) == CPN_OK);
+    struct cpn_failure_spec spec = {0, &mtbf, &mttr};
+    struct cpn_failures *fl = NULL;
+    CU_ASSERT_FATAL(cpn_failures_new(f.eng, f.net, &f.obs, rng, &spec, 1, &fl) == CPN_OK);
+    CU_ASSERT_EQUAL(cpn_failures_start(fl), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_failures_start(fl), CPN_ESTATE);
+    CU_ASSERT_EQUAL(cpn_rng_count(rng), 1);
+    fx_transfer(&f, 30 * GB);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, 33), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_failures_count(fl), 2);
+    double down = 0;
+    CU_ASSERT_EQUAL(cpn_network_link_state(f.net, 0, NULL, NULL, &down), CPN_OK);
+    CPN_ASSERT_REL(down, 4.0, REL);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, 40), CPN_OK);
+    CPN_ASSERT_REL(f.end, 34.0, REL);
+    CU_ASSERT(f.n_ev >= 5 && f.ev[0].kind == CPN_EVENT_LINK_DOWN && f.ev[0].time == 10 &&
+              f.ev[1].kind == CPN_EVENT_LINK_UP && f.ev[1].time == 12);
+    /* A link given twice is refused. */
+    struct cpn_failure_spec twice[] = {spec, spec};
+    struct cpn_failures *bad = NULL;
+    CU_ASSERT_EQUAL(cpn_failures_new(f.eng, f.net, NULL, rng, twice, 2, &bad), CPN_EINVAL);
+    CU_ASSERT_PTR_NULL(bad);
+    cpn_failures_free(fl);
+    cpn_dist_release(&mtbf);
+    cpn_dist_release(&mttr);
+    cpn_rng_free(rng);
+    fx_close(&f);
+}
+
 int cpn_test_register_timeline(void)
 {
     static const struct cpn_test tests[] = {
         {"a failed link stalls its flow until it is up; same-time changes keep their order",
          test_a_failed_link_stalls_its_flow_until_it_is_up},
         {"bad changes are refused", test_bad_changes_are_refused},
+        {"random failures alternate down and up on their own stream",
+         test_random_failures_alternate_on_their_own_stream},
     };
     return CPN_TEST_SUITE("timeline", tests);
 }

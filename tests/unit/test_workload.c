@@ -140,10 +140,12 @@ static void test_parse_rejections(void)
     cpn_quantity_parse_fn *q = test_quantity;
     expect_reject("gamma(1,2)", q,
                   "\"gamma\" is not a distribution (use const(x), uniform(a,b), exp(mean), "
-                  "lognormal(mu,sigma), pareto(alpha,min,max) or choice(v1:w1,v2:w2,...))");
+                  "lognormal(mu,sigma), pareto(alpha,min,max), weibull(scale,shape) or "
+                  "choice(v1:w1,v2:w2,...))");
     expect_reject("", q,
                   "empty distribution (use const(x), uniform(a,b), exp(mean), "
-                  "lognormal(mu,sigma), pareto(alpha,min,max) or choice(v1:w1,v2:w2,...))");
+                  "lognormal(mu,sigma), pareto(alpha,min,max), weibull(scale,shape) or "
+                  "choice(v1:w1,v2:w2,...))");
     expect_reject("uniform(1s,2s", q, "\"uniform(1s,2s\" lacks a closing \")\"");
     expect_reject("exp(5s) x", q, "unexpected \"x\" after \")\" in \"exp(5s) x\"");
     expect_reject("uniform(1s,2s,3s)", q, "uniform(a,b) takes 2 arguments, got 3");
@@ -238,6 +240,10 @@ static void test_sample_means(void)
     check_mean("pareto(1.5,1,100)", 1.35 / 0.4995, 1.0, 100.0);
     /* alpha = 1 on [1, 10]: E = ln(H/L) L H / (H - L) = ln(10) * 10 / 9. */
     check_mean("pareto(1,1,10)", log(10.0) * 10.0 / 9.0, 1.0, 10.0);
+    /* Weibull scale 2, shape 1: the exponential of mean 2 (Gamma(2) = 1); shape 0.5:
+     * E = 3 Gamma(3) = 6. */
+    check_mean("weibull(2,1)", 2.0, 0.0, INFINITY);
+    check_mean("weibull(3,0.5)", 6.0, 0.0, INFINITY);
     /* A heavy tail (alpha 0.5) still stays within [min, max]. */
     check_mean("pareto(0.5,1,1e6)", 0.5 * (1e3 - 1.0) / (0.5 * (1.0 - 1e-3)), 1.0, 1e6);
 }

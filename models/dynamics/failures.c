@@ -1,0 +1,138 @@
+/* Random link failures: alternating renewal processes (see failures.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "models/dynamics/failures.h"
+#include "models/net/topology.h"
+#include "sim/error.h"
+
+struct process {
+    struct cpn_failure_spec spec;
+    gsl_rng *rng; /* "failures/link/ID" (owned by the run's stream set) */
+};
+
+struct cpn_failures {
+    struct cpn_engine *eng;
+    struct cpn_network *net;
+    const struct cpn_observer *obs;
+    struct process *p;
+    size_t n;
+    uint64_t count;
+    int started;
+};
+
+static int on_fail(struct cpn_engine *eng, void *ctx, uint64_t arg);
+static int on_repair(struct cpn_engine *eng, void *ctx, uint64_t arg);
+static const struct cpn_handler fail_handler = {on_fail, "failure_link_down", 0};
+static const struct cpn_handler repair_handler = {on_repair, "failure_link_up", 0};
+
+int cpn_failures_new(struct cpn_engine *eng, struct cpn_network *net,
+                     const struct cpn_observer *obs, struct cpn_rng *rng,
+                     const struct cpn_failure_spec *specs, size_t n, struct cpn_failures **out)
+{
+    if (!eng || !net || !rng || !out || (!specs && n))
+        return CPN_ERROR(CPN_EINVAL, "cpn_failures_new: NULL argument");
+    *out = NULL;
+    const struct cpn_topo *topo = cpn_network_topology(net);
+    struct cpn_failures *f = calloc(1, sizeof *f);
+    if (!f || !(f->p = calloc(n ? n : 1, sizeof *f->p))) {
+        free(f);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    *f = (struct cpn_failures){eng, net, obs, f->p, n, 0, 0};
+    int rc = CPN_OK;
+    for (size_t i = 0; i < n && rc == CPN_OK; i++) {
+        const struct cpn_failure_spec *s = &specs[i];
+        if (s->link >= cpn_topo_link_count(topo) || !s->mtbf || !s->mttr) {
+            rc = CPN_ERROR(CPN_EINVAL, "failures: process %zu: no link %u or no distribution", i,
+                           s->link);
+            break;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (specs[j].link == s->link)
+                rc = CPN_ERROR(CPN_EINVAL, "failures: link \"%s\" is given twice",
+                               cpn_topo_link(topo, s->link)->id);
+        char name[512];
+        snprintf(name, sizeof name, "failures/link/%s", cpn_topo_link(topo, s->link)->id);
+        f->p[i].spec = *s;
+        if (rc == CPN_OK)
+            rc = cpn_rng_stream(rng, name, &f->p[i].rng);
+    }
+    if (rc != CPN_OK) {
+        cpn_failures_free(f);
+        return rc;
+    }
+    *out = f;
+    return CPN_OK;
+}
+
+/* A drawn duration, at least 0 (a distribution may give 0, never a negative time). */
+static double draw(const struct cpn_dist *d, gsl_rng *r)
+{
+    double x = cpn_dist_sample(d, r);
+    return x > 0 && isfinite(x) ? x : 0;
+}
+
+/* Take link @p i down or up now and report it. */
+static int set(struct cpn_failures *f, size_t i, int up)
+{
+    uint32_t link = f->p[i].spec.link;
+    double capacity;
+    int rc = cpn_network_link_state(f->net, link, &capacity, NULL, NULL);
+    if (rc == CPN_OK)
+        rc = cpn_network_set_link(f->net, link, capacity, up);
+    struct cpn_event_record ev = {.time = cpn_engine_now(f->eng),
+                                  .kind = up ? CPN_EVENT_LINK_UP : CPN_EVENT_LINK_DOWN,
+                                  .subject = link,
+                                  .detail = up ? "repaired" : "random failure"};
+    return rc == CPN_OK ? cpn_observe_event(f->obs, &ev) : rc;
+}
+
+static int on_fail(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    struct cpn_failures *f = ctx;
+    f->count++;
+    int rc = set(f, arg, 0);
+    if (rc != CPN_OK)
+        return rc;
+    return cpn_engine_schedule_in(eng, draw(f->p[arg].spec.mttr, f->p[arg].rng), &repair_handler,
+                                  f, arg, NULL);
+}
+
+static int on_repair(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    struct cpn_failures *f = ctx;
+    int rc = set(f, arg, 1);
+    if (rc != CPN_OK)
+        return rc;
+    return cpn_engine_schedule_in(eng, draw(f->p[arg].spec.mtbf, f->p[arg].rng), &fail_handler, f,
+                                  arg, NULL);
+}
+
+int cpn_failures_start(struct cpn_failures *f)
+{
+    if (!f || f->started)
+        return CPN_ERROR(CPN_ESTATE, "cpn_failures_start: %s", f ? "already started" : "NULL");
+    f->started = 1;
+    for (size_t i = 0; i < f->n; i++) {
+        int rc = cpn_engine_schedule_in(f->eng, draw(f->p[i].spec.mtbf, f->p[i].rng),
+                                        &fail_handler, f, i, NULL);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
+uint64_t cpn_failures_count(const struct cpn_failures *f)
+{
+    return f ? f->count : 0;
+}
+
+void cpn_failures_free(struct cpn_failures *f)
+{
+    if (!f)
+        return;
+    free(f->p);
+    free(f);
+}
