@@ -16,6 +16,7 @@
 #include "models/policy/awareness.h"
 #include "models/centers/center.h"
 #include "models/dynamics/failures.h"
+#include "models/dynamics/links.h"
 #include "models/dynamics/timeline.h"
 #include "models/jobs/jobs.h"
 #include "models/net/network.h"
@@ -242,6 +243,7 @@ struct run {
     struct cpn_traffic *traffic;
     struct cpn_timeline *timeline;
     struct cpn_failures *failures;
+    struct cpn_links *link_states; /* timelines and failures (models/dynamics/links.h) */
     struct cpn_summary *summary;
     struct cpn_trace *trace;
     struct cpn_observer obs;
@@ -270,6 +272,7 @@ static void run_release(struct run *r)
     cpn_traffic_free(r->traffic);
     cpn_timeline_free(r->timeline);
     cpn_failures_free(r->failures);
+    cpn_links_free(r->link_states);
     cpn_jobs_free(r->jobs); /* before the engine: centers cancel their events */
     cpn_policy_free(r->policy);
     cpn_summary_free(r->summary);
@@ -423,9 +426,9 @@ static int build_failures(struct run *r)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     for (size_t i = 0; i < n; i++) {
         const struct cpn_scen_failure *f = &r->scen->failures.items[i];
-        specs[i] = (struct cpn_failure_spec){f->link, &f->dists[0], &f->dists[1]};
+        specs[i] = (struct cpn_failure_spec){f->link, &f->dists[0], &f->dists[1], f->restore};
     }
-    int rc = cpn_failures_new(r->eng, r->net, &r->obs, r->rng, specs, n, &r->failures);
+    int rc = cpn_failures_new(r->eng, r->link_states, r->rng, specs, n, &r->failures);
     free(specs);
     return rc == CPN_OK ? cpn_failures_start(r->failures) : rc;
 }
@@ -754,9 +757,12 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         (rc = cpn_observe_begin(&r->obs, &info)) != CPN_OK ||
         (rc = cpn_jobs_start(r->jobs)) != CPN_OK)
         goto fail;
-    /* The scenario's <timeline>: changes at their times (models/dynamics/timeline.h). */
+    /* The scenario's <timeline>: changes at their times, random failures (models/dynamics/). */
+    if ((r->scen->changes.len || r->scen->failures.len) &&
+        (rc = cpn_links_new(r->eng, r->net, r->scen->topo, &r->obs, &r->link_states)) != CPN_OK)
+        goto fail;
     if (r->scen->changes.len &&
-        ((rc = cpn_timeline_new(r->eng, r->net, r->jobs, &r->obs, r->scen->changes.items,
+        ((rc = cpn_timeline_new(r->eng, r->link_states, r->jobs, &r->obs, r->scen->changes.items,
                                 r->scen->changes.len, &r->timeline)) != CPN_OK ||
          (rc = cpn_timeline_start(r->timeline)) != CPN_OK))
         goto fail;

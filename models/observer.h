@@ -42,7 +42,8 @@ enum cpn_event_kind {
     CPN_EVENT_LINK_UP = 2,     /**< subject = link index */
     CPN_EVENT_CENTER_DOWN = 3, /**< subject = center index */
     CPN_EVENT_CENTER_UP = 4,   /**< subject = center index */
-    CPN_EVENT_REROUTE = 5,     /**< subject = flow id (low 32 bits), detail = old/new path */
+    CPN_EVENT_REROUTE = 5,     /**< a failed link's restoration: subject = link index, detail
+                                    = the flows moved to other routes and those left stalled */
     CPN_EVENT_REQUEUE = 6,     /**< subject = job id */
     CPN_EVENT_OTHER = 7,       /**< anything else; detail says what */
     CPN_EVENT_NKINDS           /**< number of kinds (not a kind) */

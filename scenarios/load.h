@@ -149,6 +149,7 @@ struct cpn_scen_failure {
     struct cpn_dist *dists; /**< [0] time to failure, [1] time to repair (malloc; owned by the
                                  entry whose @c owner is 1, the first of its `<failures>`) */
     int owner;              /**< 1 for the entry that frees @c dists */
+    double restore;         /**< restoration delay [s] (models/dynamics/links.h), NaN: none */
     const char *file;       /**< file that defines it (owned by the scenario) */
     long line;              /**< line in @c file */
 };
@@ -317,8 +318,9 @@ struct cpn_scenario {
     CPN_ARRAY(struct cpn_scen_path) paths;         /**< explicit paths, in file order */
     CPN_ARRAY(struct cpn_scen_pathset) pathsets;   /**< path sets, in file order */
     CPN_ARRAY(struct cpn_scen_headline) headlines; /**< `<headline>`s, in file order */
-    CPN_ARRAY(struct cpn_scen_failure) failures; /**< `<failures>`: one per link, in file order
-                                                      (models/dynamics/failures.h) */
+    CPN_ARRAY(struct cpn_scen_failure)
+    failures; /**< `<failures>`: one per link, in file order
+                   (models/dynamics/failures.h) */
     CPN_ARRAY(struct cpn_change)
     changes;                               /**< `<timeline>` changes in file order (a tariff
                                                 table's rows in row order; NaN in a tariff: keep

@@ -30,7 +30,7 @@ static void ld_after_until(struct cpn_ld *L, xmlNode *elem, double t)
 
 int cpn_ld_timeline_at(struct cpn_ld *L, xmlNode *elem)
 {
-    struct cpn_change c = {.index = CPN_NONE, .value = NAN, .value2 = NAN};
+    struct cpn_change c = {.index = CPN_NONE, .value = NAN, .value2 = NAN, .restore = NAN};
     if (cpn_ld_quantity(L, elem, "time", CPN_Q_TIME, &c.time) != 1)
         return CPN_OK; /* reported (the schema requires it) */
     if (!(c.time >= 0) || !isfinite(c.time)) {
@@ -60,7 +60,16 @@ int cpn_ld_timeline_at(struct cpn_ld *L, xmlNode *elem)
         }
         if (state)
             c.kind = strcmp(state, "down") == 0 ? CPN_CHANGE_LINK_DOWN : CPN_CHANGE_LINK_UP;
-        else {
+        if (cpn_ld_attr(elem, "restore") && c.kind != CPN_CHANGE_LINK_DOWN) {
+            cpn_ld_error(L, elem,
+                         "restore is the restoration delay of a failure: it goes with "
+                         "state=\"down\"");
+            return CPN_OK;
+        }
+        if (c.kind == CPN_CHANGE_LINK_DOWN &&
+            cpn_ld_quantity(L, elem, "restore", CPN_Q_TIME, &c.restore) < 0)
+            return CPN_OK;
+        if (!state) {
             c.kind = CPN_CHANGE_LINK_CAPACITY;
             if (cpn_ld_quantity(L, elem, "capacity", CPN_Q_RATE, &c.value) != 1)
                 return CPN_OK;
@@ -186,8 +195,11 @@ static void tariff_row(int end, void *ctx)
     r->row++;
     r->field = 0;
     r->bad = 0;
-    r->c = (struct cpn_change){
-        .kind = CPN_CHANGE_CENTER_TARIFF, .index = r->center, .value = NAN, .value2 = NAN};
+    r->c = (struct cpn_change){.kind = CPN_CHANGE_CENTER_TARIFF,
+                               .index = r->center,
+                               .value = NAN,
+                               .value2 = NAN,
+                               .restore = NAN};
 }
 
 int cpn_ld_timeline_tariffs(struct cpn_ld *L, xmlNode *elem)
@@ -213,8 +225,11 @@ int cpn_ld_timeline_tariffs(struct cpn_ld *L, xmlNode *elem)
     }
     int rc = cpn_array_push(&L->s->files, file);
     struct tariff_reader r = {.L = L, .elem = elem, .file = file, .center = index, .row = 1};
-    r.c = (struct cpn_change){
-        .kind = CPN_CHANGE_CENTER_TARIFF, .index = index, .value = NAN, .value2 = NAN};
+    r.c = (struct cpn_change){.kind = CPN_CHANGE_CENTER_TARIFF,
+                              .index = index,
+                              .value = NAN,
+                              .value2 = NAN,
+                              .restore = NAN};
     struct csv_parser p;
     if (rc == CPN_OK && csv_init(&p, CSV_STRICT) != 0)
         rc = CPN_ENOMEM;
@@ -239,8 +254,10 @@ int cpn_ld_timeline_tariffs(struct cpn_ld *L, xmlNode *elem)
 
 /* ---- random failures ---------------------------------------------------------------------- */
 
-/* Give link @p l the failure distributions @p d, unless it has some already (an error). */
-static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, uint32_t l, struct cpn_dist *d)
+/* Give link @p l the failure distributions @p d and restoration delay @p restore, unless it has
+ * some already (an error). */
+static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, uint32_t l, struct cpn_dist *d,
+                          double restore)
 {
     for (size_t i = 0; i < L->s->failures.len; i++)
         if (L->s->failures.items[i].link == l) {
@@ -248,7 +265,7 @@ static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, uint32_t l, struct cp
                          cpn_topo_link(L->s->topo, l)->id, L->s->failures.items[i].line);
             return CPN_OK;
         }
-    struct cpn_scen_failure f = {l, d, 0, cpn_ld_file_name(elem), xmlGetLineNo(elem)};
+    struct cpn_scen_failure f = {l, d, 0, restore, cpn_ld_file_name(elem), xmlGetLineNo(elem)};
     return cpn_array_push(&L->s->failures, f);
 }
 
@@ -275,13 +292,16 @@ int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
                          names[k]);
         ok &= r == 1;
     }
+    double restore = NAN;
+    if (cpn_ld_quantity(L, elem, "restore", CPN_Q_TIME, &restore) < 0)
+        ok = 0;
     const struct cpn_topo *topo = L->s->topo;
     size_t first = L->s->failures.len;
     int rc = CPN_OK;
     if (ok && kind) {
         for (uint32_t l = 0; l < cpn_topo_link_count(topo) && rc == CPN_OK; l++)
             if (strcmp(cpn_link_kind_name(cpn_topo_link(topo, l)->kind), kind) == 0)
-                rc = ld_failure_add(L, elem, l, d);
+                rc = ld_failure_add(L, elem, l, d, restore);
         if (rc == CPN_OK && L->s->failures.len == first)
             cpn_ld_warning(L, elem, "no link is of kind \"%s\": nothing fails", kind);
     } else if (ok) {
@@ -294,7 +314,7 @@ int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
             if (l == CPN_NONE)
                 cpn_ld_error(L, elem, "link \"%s\" is not a link of the scenario", w);
             else
-                rc = ld_failure_add(L, elem, l, d);
+                rc = ld_failure_add(L, elem, l, d, restore);
         }
         free(copy);
     }

@@ -14,8 +14,7 @@ struct process {
 
 struct cpn_failures {
     struct cpn_engine *eng;
-    struct cpn_network *net;
-    const struct cpn_observer *obs;
+    struct cpn_links *links;
     struct process *p;
     size_t n;
     uint64_t count;
@@ -27,20 +26,19 @@ static int on_repair(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static const struct cpn_handler fail_handler = {on_fail, "failure_link_down", 0};
 static const struct cpn_handler repair_handler = {on_repair, "failure_link_up", 0};
 
-int cpn_failures_new(struct cpn_engine *eng, struct cpn_network *net,
-                     const struct cpn_observer *obs, struct cpn_rng *rng,
+int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn_rng *rng,
                      const struct cpn_failure_spec *specs, size_t n, struct cpn_failures **out)
 {
-    if (!eng || !net || !rng || !out || (!specs && n))
+    if (!eng || !links || !rng || !out || (!specs && n))
         return CPN_ERROR(CPN_EINVAL, "cpn_failures_new: NULL argument");
     *out = NULL;
-    const struct cpn_topo *topo = cpn_network_topology(net);
+    const struct cpn_topo *topo = cpn_network_topology(cpn_links_network(links));
     struct cpn_failures *f = calloc(1, sizeof *f);
     if (!f || !(f->p = calloc(n ? n : 1, sizeof *f->p))) {
         free(f);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
-    *f = (struct cpn_failures){eng, net, obs, f->p, n, 0, 0};
+    *f = (struct cpn_failures){eng, links, f->p, n, 0, 0};
     int rc = CPN_OK;
     for (size_t i = 0; i < n && rc == CPN_OK; i++) {
         const struct cpn_failure_spec *s = &specs[i];
@@ -74,19 +72,11 @@ static double draw(const struct cpn_dist *d, gsl_rng *r)
     return x > 0 && isfinite(x) ? x : 0;
 }
 
-/* Take link @p i down or up now and report it. */
+/* Take link @p i down or up now (reported by the links). */
 static int set(struct cpn_failures *f, size_t i, int up)
 {
-    uint32_t link = f->p[i].spec.link;
-    double capacity;
-    int rc = cpn_network_link_state(f->net, link, &capacity, NULL, NULL);
-    if (rc == CPN_OK)
-        rc = cpn_network_set_link(f->net, link, capacity, up);
-    struct cpn_event_record ev = {.time = cpn_engine_now(f->eng),
-                                  .kind = up ? CPN_EVENT_LINK_UP : CPN_EVENT_LINK_DOWN,
-                                  .subject = link,
-                                  .detail = up ? "repaired" : "random failure"};
-    return rc == CPN_OK ? cpn_observe_event(f->obs, &ev) : rc;
+    return cpn_links_set(f->links, f->p[i].spec.link, up, f->p[i].spec.restore,
+                         up ? "repaired" : "random failure");
 }
 
 static int on_fail(struct cpn_engine *eng, void *ctx, uint64_t arg)
@@ -96,8 +86,8 @@ static int on_fail(struct cpn_engine *eng, void *ctx, uint64_t arg)
     int rc = set(f, arg, 0);
     if (rc != CPN_OK)
         return rc;
-    return cpn_engine_schedule_in(eng, draw(f->p[arg].spec.mttr, f->p[arg].rng), &repair_handler,
-                                  f, arg, NULL);
+    return cpn_engine_schedule_in(eng, draw(f->p[arg].spec.mttr, f->p[arg].rng), &repair_handler, f,
+                                  arg, NULL);
 }
 
 static int on_repair(struct cpn_engine *eng, void *ctx, uint64_t arg)
@@ -116,8 +106,8 @@ int cpn_failures_start(struct cpn_failures *f)
         return CPN_ERROR(CPN_ESTATE, "cpn_failures_start: %s", f ? "already started" : "NULL");
     f->started = 1;
     for (size_t i = 0; i < f->n; i++) {
-        int rc = cpn_engine_schedule_in(f->eng, draw(f->p[i].spec.mtbf, f->p[i].rng),
-                                        &fail_handler, f, i, NULL);
+        int rc = cpn_engine_schedule_in(f->eng, draw(f->p[i].spec.mtbf, f->p[i].rng), &fail_handler,
+                                        f, i, NULL);
         if (rc != CPN_OK)
             return rc;
     }

@@ -7,11 +7,12 @@
  * Each link draws from its own named random stream "failures/link/ID" (sim/rng.h), so adding or
  * removing failures changes no other draw: the workload's arrivals are the same with and without
  * them (docs/models-dynamics.md, "Random failures").  A failure and a repair are applied as a
- * timeline's link down and up (cpn_network_set_link()) and reported as CPN_EVENT_LINK_DOWN and
- * CPN_EVENT_LINK_UP.  Assumption: a link that a timeline also takes down or up follows whichever
- * changed it last.  Source of the model: the alternating renewal process of repairable systems
- * with exponential or Weibull lifetimes (e.g. Trivedi, "Probability and Statistics with
- * Reliability, Queuing and Computer Science Applications", 2nd ed., Wiley 2016, §8.4 and §3.4.6).
+ * timeline's link down and up (cpn_links_set(), with the restoration delay of the spec) and
+ * reported as CPN_EVENT_LINK_DOWN and CPN_EVENT_LINK_UP.  Assumption: a link that a timeline also
+ * takes down or up follows whichever changed it last.  Source of the model: the alternating renewal
+ * process of repairable systems with exponential or Weibull lifetimes (e.g. Trivedi, "Probability
+ * and Statistics with Reliability, Queuing and Computer Science Applications", 2nd ed., Wiley 2016,
+ * §8.4 and §3.4.6).
  */
 #ifndef CPN_MODELS_DYNAMICS_FAILURES_H
 #define CPN_MODELS_DYNAMICS_FAILURES_H
@@ -19,17 +20,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/net/network.h"
-#include "models/observer.h"
+#include "models/dynamics/links.h"
 #include "models/workload/workload.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
 
 /** The failure process of one link. */
 struct cpn_failure_spec {
-    uint32_t link;                /**< link index */
-    const struct cpn_dist *mtbf;  /**< time to failure [s] (borrowed; outlives the object) */
-    const struct cpn_dist *mttr;  /**< time to repair [s] (borrowed; outlives the object) */
+    uint32_t link;               /**< link index */
+    const struct cpn_dist *mtbf; /**< time to failure [s] (borrowed; outlives the object) */
+    const struct cpn_dist *mttr; /**< time to repair [s] (borrowed; outlives the object) */
+    double restore;              /**< restoration delay of each failure [s] (links.h), NaN
+                                      for none (its flows stall until the repair) */
 };
 
 /** Random failures of a run (opaque). */
@@ -37,15 +39,14 @@ struct cpn_failures;
 
 /**
  * Create the failure processes of @p n links (copied).
- * @param eng, net, obs the engine, network and observer of the run (borrowed; @p obs may be
- *        NULL).  @param rng the run's stream set (borrowed): each link's stream is
+ * @param eng, links the engine and link states of the run (borrowed; events go to the links'
+ *        observer).  @param rng the run's stream set (borrowed): each link's stream is
  *        "failures/link/ID" with ID the link's id.
  * @param out receives the object (caller frees with cpn_failures_free()).
  * @return CPN_OK; CPN_EINVAL for NULL arguments, an unknown link or a link given twice;
  *         CPN_ENOMEM.
  */
-int cpn_failures_new(struct cpn_engine *eng, struct cpn_network *net,
-                     const struct cpn_observer *obs, struct cpn_rng *rng,
+int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn_rng *rng,
                      const struct cpn_failure_spec *specs, size_t n, struct cpn_failures **out);
 
 /**

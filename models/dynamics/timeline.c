@@ -10,7 +10,7 @@
 
 struct cpn_timeline {
     struct cpn_engine *eng;
-    struct cpn_network *net;
+    struct cpn_links *links;
     struct cpn_jobs *jobs;
     const struct cpn_observer *obs;
     struct cpn_change *changes; /* sorted by time */
@@ -28,7 +28,7 @@ static int by_time(const void *a, const void *b)
     return x->time < y->time ? -1 : x->time > y->time ? 1 : 0;
 }
 
-int cpn_timeline_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn_jobs *jobs,
+int cpn_timeline_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn_jobs *jobs,
                      const struct cpn_observer *obs, const struct cpn_change *changes, size_t n,
                      struct cpn_timeline **out)
 {
@@ -42,7 +42,7 @@ int cpn_timeline_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn
         if (!(c->time >= 0) || !isfinite(c->time) || (unsigned)c->kind >= CPN_CHANGE_NKINDS)
             return CPN_ERROR(CPN_EINVAL, "timeline: change %zu: time %g s or kind %d out of range",
                              i, c->time, (int)c->kind);
-        if (link && !net)
+        if (link && !links)
             return CPN_ERROR(CPN_EINVAL, "timeline: change %zu is a link's, without a network", i);
         if (!link && !jobs)
             return CPN_ERROR(CPN_EINVAL, "timeline: change %zu is a center's, without centers", i);
@@ -60,7 +60,7 @@ int cpn_timeline_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn
         free(tl);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
-    *tl = (struct cpn_timeline){eng, net, jobs, obs, tl->changes, n, 0, 0};
+    *tl = (struct cpn_timeline){eng, links, jobs, obs, tl->changes, n, 0, 0};
     if (n)
         memcpy(tl->changes, changes, n * sizeof *changes);
     /* qsort is not stable: insertion sort keeps equal times in their order (timelines are short
@@ -79,24 +79,16 @@ int cpn_timeline_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn
 /* Apply one change now and report it. */
 static int apply(struct cpn_timeline *tl, const struct cpn_change *c)
 {
-    int rc = CPN_OK, up;
-    double capacity;
+    int rc = CPN_OK;
     char detail[160] = "";
     struct cpn_event_record ev = {.time = cpn_engine_now(tl->eng), .subject = c->index};
     switch (c->kind) {
     case CPN_CHANGE_LINK_CAPACITY:
-        if ((rc = cpn_network_link_state(tl->net, c->index, NULL, &up, NULL)) == CPN_OK)
-            rc = cpn_network_set_link(tl->net, c->index, c->value, up);
-        ev.kind = CPN_EVENT_OTHER;
-        snprintf(detail, sizeof detail, "link capacity %.17g B/s", c->value);
-        break;
+        return cpn_links_capacity(tl->links, c->index, c->value);
     case CPN_CHANGE_LINK_DOWN:
     case CPN_CHANGE_LINK_UP:
-        up = c->kind == CPN_CHANGE_LINK_UP;
-        if ((rc = cpn_network_link_state(tl->net, c->index, &capacity, NULL, NULL)) == CPN_OK)
-            rc = cpn_network_set_link(tl->net, c->index, capacity, up);
-        ev.kind = up ? CPN_EVENT_LINK_UP : CPN_EVENT_LINK_DOWN;
-        break;
+        return cpn_links_set(tl->links, c->index, c->kind == CPN_CHANGE_LINK_UP, c->restore,
+                             "timeline");
     case CPN_CHANGE_CENTER_TARIFF:
         rc = cpn_jobs_set_center_tariff(tl->jobs, c->index, c->value, c->value2);
         ev.kind = CPN_EVENT_OTHER;

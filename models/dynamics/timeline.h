@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/dynamics/links.h"
 #include "models/jobs/jobs.h"
-#include "models/net/network.h"
 #include "models/observer.h"
 #include "sim/engine.h"
 
@@ -39,6 +39,7 @@ struct cpn_change {
     uint32_t index;            /**< the link or center index */
     double value;              /**< capacity [B/s] or electricity price [currency/J] */
     double value2;             /**< carbon intensity [kg/J] (tariffs only) */
+    double restore;            /**< link down: restoration delay [s] (links.h), NaN for none */
 };
 
 /** A timeline (opaque). */
@@ -47,14 +48,15 @@ struct cpn_timeline;
 /**
  * Create a timeline of @p n changes (copied and sorted by time, stably: changes of the same
  * time keep their order).
- * @param eng the engine (borrowed); @param net the network (borrowed; NULL when no change is a
- *        link's); @param jobs the jobs layer (borrowed; NULL when no change is a center's);
- *        @param obs the observer of the events (borrowed; may be NULL).
+ * @param eng the engine (borrowed); @param links the link states (borrowed; NULL when no change
+ *        is a link's); @param jobs the jobs layer (borrowed; NULL when no change is a center's);
+ *        @param obs the observer of the tariff events (borrowed; may be NULL; link events go
+ *        to the links' observer).
  * @param out receives the timeline (caller frees with cpn_timeline_free()).
  * @return CPN_OK; CPN_EINVAL for a change with a bad time, kind, value or index (the message
  *         names it), or a link (center) change without a network (jobs layer); CPN_ENOMEM.
  */
-int cpn_timeline_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn_jobs *jobs,
+int cpn_timeline_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn_jobs *jobs,
                      const struct cpn_observer *obs, const struct cpn_change *changes, size_t n,
                      struct cpn_timeline **out);
 

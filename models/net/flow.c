@@ -393,7 +393,15 @@ static void flow_free(struct cpn_flownet *net, uint32_t slot)
     net->n_flows--;
 }
 
+static int flow_join_amount(struct cpn_flownet *net, uint32_t slot, double amount);
+
 static int flow_join(struct cpn_flownet *net, uint32_t slot)
+{
+    return flow_join_amount(net, slot, net->flows.items[slot].size);
+}
+
+/* Join flow @p slot to its class with @p amount bytes to move. */
+static int flow_join_amount(struct cpn_flownet *net, uint32_t slot, double amount)
 {
     double now = cpn_engine_now(net->eng);
     struct cpn_flow_rec *f = &net->flows.items[slot];
@@ -418,7 +426,7 @@ static int flow_join(struct cpn_flownet *net, uint32_t slot)
     }
     double service = class_service(net, c, now);
     c->hlen++;
-    member_up(net, c, c->hlen - 1, (struct cpn_flow_member){service + f->size, slot});
+    member_up(net, c, c->hlen - 1, (struct cpn_flow_member){service + amount, slot});
     cpn_flow_class_resize_(net, c, 1, now);
     f->state = FLOW_ACTIVE;
     net->n_active++;
@@ -862,6 +870,7 @@ int cpn_flow_start_path(struct cpn_flownet *net, uint32_t pid, const struct cpn_
     f->cls = cid;
     f->src = s->src;
     f->dst = s->dst;
+    f->tag = s->tag;
     f->state = FLOW_PENDING;
     net->n_flows++;
     cpn_flowh h = make_handle(slot, f->gen);
@@ -899,6 +908,98 @@ int cpn_flow_cancel(struct cpn_flownet *net, cpn_flowh flow)
     int rc = flow_leave(net, slot);
     if (rc == CPN_OK)
         rc = cpn_flow_retime_flush_(net, cpn_engine_now(net->eng));
+    return rc != CPN_OK ? rc : sync_tick(net);
+}
+
+int cpn_flow_info(const struct cpn_flownet *net, cpn_flowh flow, struct cpn_flow_info *out)
+{
+    if (!out)
+        return CPN_ERROR(CPN_EINVAL, "flow: NULL info output");
+    const struct cpn_flow_rec *f = lookup_flow(net, flow);
+    if (!f)
+        return CPN_ERROR(CPN_ENOENT, "flow: no flow with handle %#llx", (unsigned long long)flow);
+    const struct cpn_flow_class *c = &net->classes.items[f->cls];
+    *out = (struct cpn_flow_info){.src = f->src,
+                                  .dst = f->dst,
+                                  .path = c->path,
+                                  .tag = f->tag,
+                                  .weight = c->weight,
+                                  .cap = c->cap,
+                                  .id = f->id};
+    return cpn_flow_remaining(net, flow, &out->remaining);
+}
+
+int cpn_flownet_flows_on(const struct cpn_flownet *net, uint32_t resource, cpn_flowh *out,
+                         size_t cap, size_t *n)
+{
+    if (!n || (!out && cap))
+        return CPN_ERROR(CPN_EINVAL, "flow: NULL output");
+    if (resource >= net->n_res)
+        return CPN_ERROR(CPN_ERANGE, "flow: resource %u out of range (%u resources)", resource,
+                         net->n_res);
+    *n = 0;
+    for (uint32_t slot = 0; slot < net->flows.len; slot++) {
+        const struct cpn_flow_rec *f = &net->flows.items[slot];
+        if (f->state == FLOW_FREE)
+            continue;
+        uint32_t nh;
+        const uint32_t *hops = path_hops(net, net->classes.items[f->cls].path, &nh);
+        for (uint32_t k = 0; k < nh; k++)
+            if (hops[k] == resource) {
+                if (*n < cap)
+                    out[*n] = make_handle(slot, f->gen);
+                (*n)++;
+                break;
+            }
+    }
+    return CPN_OK;
+}
+
+int cpn_flow_move(struct cpn_flownet *net, cpn_flowh flow, uint32_t path, double cap)
+{
+    struct cpn_flow_rec *f = lookup_flow(net, flow);
+    if (!f)
+        return CPN_ERROR(CPN_ENOENT, "flow: no flow with handle %#llx", (unsigned long long)flow);
+    if (path >= net->paths.len)
+        return CPN_ERROR(CPN_ENOENT, "flow: no path with id %u", path);
+    if (!(cap > 0))
+        return CPN_ERROR(CPN_EINVAL, "flow: cap %g B/s (need > 0)", cap);
+    uint32_t slot = (uint32_t)flow, old = f->cls;
+    double weight = net->classes.items[old].weight, left;
+    int rc = cpn_flow_remaining(net, flow, &left);
+    uint32_t cid = CPN_NONE;
+    if (rc == CPN_OK)
+        rc = class_get(net, path, cap, weight, &cid);
+    if (rc != CPN_OK)
+        return rc;
+    net->classes.items[cid].refs++;
+    double now = cpn_engine_now(net->eng);
+    f = &net->flows.items[slot];
+    if (f->state == FLOW_PENDING) { /* still in its latency: it joins the new class then */
+        f->cls = cid;
+        class_unref(net, old);
+        return sync_tick(net);
+    }
+    /* Take it out of its class as a cancel would, without freeing it; then join the new one. */
+    struct cpn_flow_class *c = &net->classes.items[old];
+    if (c->grp != GRP_NONE)
+        net->low_level = min2(net->low_level, class_level(net, c));
+    int top = f->pos == 0;
+    member_remove(net, c, f->pos);
+    rc = class_shrink(net, old, 1, now);
+    net->n_active--;
+    if (rc == CPN_OK && c->n && top)
+        rc = cpn_flow_class_rekey_(net, old, now);
+    if (rc == CPN_OK && c->n)
+        rc = mark_class(net, old, DIRTY_CHANGED);
+    class_unref(net, old);
+    f = &net->flows.items[slot];
+    f->cls = cid;
+    f->pos = CPN_NONE;
+    if (rc == CPN_OK)
+        rc = flow_join_amount(net, slot, left);
+    if (rc == CPN_OK)
+        rc = cpn_flow_retime_flush_(net, now);
     return rc != CPN_OK ? rc : sync_tick(net);
 }
 
@@ -992,4 +1093,13 @@ int cpn_flow_split(double size, size_t k, const double *share, double *parts)
     }
     parts[last] = max2(size - sum, 0);
     return CPN_OK;
+}
+
+const uint32_t *cpn_flownet_path_hops(const struct cpn_flownet *net, uint32_t path, uint32_t *n)
+{
+    if (path >= net->paths.len) {
+        *n = 0;
+        return NULL;
+    }
+    return path_hops(net, path, n);
 }

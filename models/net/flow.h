@@ -76,6 +76,19 @@ struct cpn_flow_spec {
     cpn_flow_done_fn *done; /**< completion callback (may be NULL) */
     void *ctx;              /**< passed to @c done (borrowed) */
     uint64_t id;            /**< owner's id, passed to @c done */
+    uint16_t tag;           /**< owner's data kept with the flow (cpn_flow_info()), e.g. the
+                                 network's transport profile; 0 when unused */
+};
+
+/** What a live flow is, for its owner (cpn_flow_info()). */
+struct cpn_flow_info {
+    uint32_t src, dst; /**< endpoints, as given */
+    uint32_t path;     /**< interned path id (cpn_flownet_path()) */
+    uint16_t tag;      /**< the spec's tag */
+    double weight;     /**< max-min weight */
+    double cap;        /**< per-flow cap [B/s] */
+    double remaining;  /**< bytes still to move [B] */
+    uint64_t id;       /**< owner's id */
 };
 
 /** Per-resource accounting for utilisation sampling (integrals since the network's creation). */
@@ -218,6 +231,38 @@ void cpn_flownet_stats(const struct cpn_flownet *net, struct cpn_flow_stats *out
  */
 int cpn_flownet_path_offer(const struct cpn_flownet *net, const uint32_t *hops, size_t n_hops,
                            double *offer);
+
+/**
+ * Fill @p out with what live flow @p flow is (endpoints, path, tag, weight, cap, bytes left).
+ * @return CPN_OK; CPN_ENOENT for a stale or unknown handle; CPN_EINVAL for NULL @p out.  O(1).
+ */
+int cpn_flow_info(const struct cpn_flownet *net, cpn_flowh flow, struct cpn_flow_info *out);
+
+/**
+ * List the live flows (sharing or in their latency) whose path crosses resource @p resource, in
+ * slot order: up to @p cap handles into @p out, their number into @p n (which may exceed
+ * @p cap: call again with a larger array).
+ * @return CPN_OK; CPN_ERANGE for an unknown resource; CPN_EINVAL for NULL @p n, or NULL
+ *         @p out with @p cap > 0.  O(live flows x hops): for rare events (a link failure).
+ */
+int cpn_flownet_flows_on(const struct cpn_flownet *net, uint32_t resource, cpn_flowh *out,
+                         size_t cap, size_t *n);
+
+/**
+ * The resources of interned path @p path: a pointer to @p *n ids (owned by the flownet, valid
+ * until the next path is interned), or NULL for an unknown path.  O(1).
+ */
+const uint32_t *cpn_flownet_path_hops(const struct cpn_flownet *net, uint32_t path, uint32_t *n);
+
+/**
+ * Move live flow @p flow onto interned path @p path with per-flow cap @p cap, keeping its handle,
+ * owner, id, size and start: the bytes it has left continue on the new path from now (a reroute
+ * after a link failure, docs/models-dynamics.md).  Assumption: the move is instant (the new path's
+ * latency is not paid again; bytes in flight on the old path are not sent twice).
+ * @return CPN_OK; CPN_ENOENT for a stale handle or an unknown path; CPN_EINVAL for a bad cap;
+ *         CPN_ENOMEM.  Side effect: re-solves at the current time.  O(cost of a cancel + a join).
+ */
+int cpn_flow_move(struct cpn_flownet *net, cpn_flowh flow, uint32_t path, double cap);
 
 /**
  * Split @p size bytes over k paths in proportion to @p share (a given ratio, or the paths'

@@ -94,6 +94,7 @@ struct cpn_flow_rec {
     uint32_t cls;      /* class; next free slot when free */
     uint32_t src, dst; /* endpoints (not interpreted) */
     uint8_t state;     /* FLOW_* */
+    uint16_t tag;      /* owner's data (spec.tag) */
 };
 
 struct cpn_flow_member {

@@ -375,6 +375,7 @@ static int start_on_path(struct cpn_network *net, const struct cpn_transfer *t,
         .done = t->done,
         .ctx = t->ctx,
         .id = t->id,
+        .tag = (uint16_t)t->profile, /* for a reroute (cpn_network_reroute) */
     };
     uint32_t fpath = pp->fpath;
     uint32_t extra[2], n_extra = 0;
@@ -730,4 +731,67 @@ int cpn_network_link_state(const struct cpn_network *net, uint32_t link, double 
 const struct cpn_topo *cpn_network_topology(const struct cpn_network *net)
 {
     return net->topo;
+}
+
+/* Whether resource @p rid is a storage site's (it travels with a rerouted flow). */
+static int is_site_resource(const struct cpn_network *net, uint32_t rid)
+{
+    for (uint32_t k = 0; k < net->n_sites; k++)
+        if (net->site_read[k] == rid || net->site_write[k] == rid)
+            return 1;
+    return 0;
+}
+
+int cpn_network_reroute(struct cpn_network *net, uint32_t link, size_t *moved, size_t *stalled)
+{
+    if (!net || link >= cpn_topo_link_count(net->topo))
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_reroute: no link %u", link);
+    size_t m = 0, s = 0;
+    int rc = CPN_OK;
+    for (unsigned dir = 0; dir < 2 && rc == CPN_OK; dir++) {
+        uint32_t d = cpn_topo_dlink(link, dir);
+        size_t n = 0;
+        if ((rc = cpn_flownet_flows_on(net->flows, d, NULL, 0, &n)) != CPN_OK || n == 0)
+            continue;
+        cpn_flowh *h = malloc(n * sizeof *h);
+        if (!h)
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        rc = cpn_flownet_flows_on(net->flows, d, h, n, &n);
+        for (size_t i = 0; i < n && rc == CPN_OK; i++) {
+            struct cpn_flow_info fi;
+            const struct cpn_path *path;
+            if ((rc = cpn_flow_info(net->flows, h[i], &fi)) != CPN_OK)
+                break;
+            rc = cpn_route_shortest(net->router, fi.src, fi.dst, &path);
+            if (rc == CPN_EUNREACH) { /* no route left: it stays, stalled, until the link is up */
+                s++;
+                rc = CPN_OK;
+                continue;
+            }
+            const struct path_profile *pp;
+            struct cpn_transport_terms x;
+            size_t k;
+            if (rc != CPN_OK || (rc = path_profile(net, path, fi.tag, &pp)) != CPN_OK ||
+                (rc = cpn_network_path_terms(net, path, fi.tag, &x)) != CPN_OK ||
+                (rc = path_resources(net, path, fi.tag, x.lossless, 2, &k)) != CPN_OK)
+                break;
+            uint32_t nh;
+            const uint32_t *old = cpn_flownet_path_hops(net->flows, fi.path, &nh);
+            for (uint32_t j = 0; j < nh && k < net->rids.cap; j++)
+                if (is_site_resource(net, old[j]))
+                    net->rids.items[k++] = old[j];
+            uint32_t fpath;
+            if ((rc = cpn_flownet_path(net->flows, net->rids.items, k, &fpath)) != CPN_OK)
+                break;
+            /* Assumption: never faster per flow than before (a consumer's cap is kept). */
+            rc = cpn_flow_move(net->flows, h[i], fpath, fmin(pp->cap, fi.cap));
+            m += rc == CPN_OK;
+        }
+        free(h);
+    }
+    if (moved)
+        *moved = m;
+    if (stalled)
+        *stalled = s;
+    return rc;
 }

@@ -238,6 +238,21 @@ int cpn_network_set_link(struct cpn_network *net, uint32_t link, double capacity
 int cpn_network_link_state(const struct cpn_network *net, uint32_t link, double *capacity, int *up,
                            double *down_time);
 
+/**
+ * Reroute the flows crossing link @p link (either direction) onto the router's shortest path
+ * between their ends now (docs/models-dynamics.md, "Restoration"): call it once the topology has
+ * the link down (cpn_topo_set_link_up(), so that the router avoids it).  Each flow keeps its
+ * handle, owner and bytes left (cpn_flow_move()); its transport profile's resources and cap are
+ * those of the new path, with its storage sites kept.  A flow whose ends no path joins any more
+ * stays where it is, stalled, and resumes when the link is up.  Assumption: a flow's own cap is
+ * never raised by the move (fmin of the new path's cap and its cap before), and records keep
+ * the path the flow started on.
+ * @param moved, stalled receive the flows moved and left stalled (may be NULL).
+ * @return CPN_OK; CPN_EINVAL for an unknown link; CPN_ESCENARIO as cpn_network_cap() for the
+ *         new path; CPN_ENOMEM.  O(live flows x hops + moved flows x route).
+ */
+int cpn_network_reroute(struct cpn_network *net, uint32_t link, size_t *moved, size_t *stalled);
+
 /** The topology the network was made from (borrowed). */
 const struct cpn_topo *cpn_network_topology(const struct cpn_network *net);
 

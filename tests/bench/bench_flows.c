@@ -318,7 +318,8 @@ static int on_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_don
 static int start_next(struct run *r)
 {
     const struct barrival *f = &r->a[r->next];
-    struct cpn_flow_spec s = {0, 0, f->size, NULL, 0, f->latency, 1, INFINITY, on_done, r, r->next};
+    struct cpn_flow_spec s = {0, 0,        f->size, NULL, 0,       f->latency,
+                              1, INFINITY, on_done, r,    r->next, 0};
     int rc = cpn_flow_start_path(r->net, f->path, &s, NULL);
     if (rc != CPN_OK)
         return rc;
@@ -465,7 +466,7 @@ static void memory_probe(size_t n, int one_class)
         /* 1 TB each: nothing finishes; distinct finite caps above any share make distinct
          * classes without binding. */
         struct cpn_flow_spec s = {
-            0, 0, 1e12, NULL, 0, 0, 1, one_class ? INFINITY : 1e12 + (double)i, NULL, NULL, i};
+            0, 0, 1e12, NULL, 0, 0, 1, one_class ? INFINITY : 1e12 + (double)i, NULL, NULL, i, 0};
         rc = cpn_flow_start_path(net, pid, &s, NULL);
     }
     if (rc == CPN_OK)

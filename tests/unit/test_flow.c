@@ -53,7 +53,7 @@ static void teardown(struct rec *r)
 static struct cpn_flow_spec spec(struct rec *r, uint64_t id, double size, const uint32_t *hops,
                                  size_t n, double latency, double weight, double cap)
 {
-    return (struct cpn_flow_spec){0, 1, size, hops, n, latency, weight, cap, on_done, r, id};
+    return (struct cpn_flow_spec){0, 1, size, hops, n, latency, weight, cap, on_done, r, id, 0};
 }
 
 static void start(struct rec *r, uint64_t id, double size, const uint32_t *hops, size_t n,
@@ -551,6 +551,49 @@ static void test_a_flow_stalls_when_its_link_fails_and_resumes(void)
     teardown(&r);
 }
 
+static int move_f0(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    struct rec *r = ctx;
+    return cpn_flow_move(r->net, r->h[0], (uint32_t)arg, INFINITY);
+}
+static const struct cpn_handler move_handler = {move_f0, "test_move", 0};
+
+static void test_a_moved_flow_keeps_its_bytes_and_handle(void)
+{
+    /* f0 and f1 (10 GB each) share A (1 GB/s): 0.5 GB/s each, 1 GB each by 2 s.  At 2 f0 moves
+     * to B (2 GB/s): its 9 GB take 4.5 s (ends 6.5); f1 has A alone, 9 GB at 1 GB/s: ends 11.
+     * Before the move both cross A and none B; the handle stays valid; size and start are
+     * reported as given. */
+    struct rec r;
+    double cap[] = {1 * GB, 2 * GB};
+    uint32_t a[] = {0}, b[] = {1}, pb;
+    setup(&r, 2, cap);
+    start(&r, 0, 10 * GB, a, 1, 0, 1, INFINITY);
+    start(&r, 1, 10 * GB, a, 1, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL_FATAL(cpn_flownet_path(r.net, b, 1, &pb), CPN_OK);
+    cpn_flowh on[4];
+    size_t n = 0;
+    CU_ASSERT_EQUAL(cpn_flownet_flows_on(r.net, 0, on, 4, &n), CPN_OK);
+    CU_ASSERT(n == 2 && on[0] == r.h[0] && on[1] == r.h[1]);
+    CU_ASSERT_EQUAL(cpn_flownet_flows_on(r.net, 1, on, 4, &n), CPN_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 2, &move_handler, &r, pb, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 3), CPN_OK);
+    struct cpn_flow_info info;
+    CU_ASSERT_EQUAL(cpn_flow_info(r.net, r.h[0], &info), CPN_OK);
+    CU_ASSERT(info.path == pb && info.id == 0);
+    CPN_ASSERT_REL(info.remaining, 7 * GB, REL); /* 9 GB at 2 s, 2 GB moved since */
+    CU_ASSERT_EQUAL(cpn_flow_move(r.net, r.h[0], 999, INFINITY), CPN_ENOENT);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(r.end[0], 6.5, REL);
+    CPN_ASSERT_REL(r.end[1], 11.0, REL);
+    CPN_ASSERT_REL(usage_of(&r, 1).bytes, 9 * GB, REL);
+    CPN_ASSERT_REL(usage_of(&r, 0).bytes, 11 * GB, REL);
+    CU_ASSERT_EQUAL(cpn_flow_info(r.net, r.h[0], &info), CPN_ENOENT);
+    teardown(&r);
+}
+
 static int chain_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_done *d)
 {
     struct rec *r = ctx;
@@ -558,7 +601,7 @@ static int chain_done(struct cpn_flownet *net, void *ctx, const struct cpn_flow_
     r->count++;
     if (d->id == 0) { /* start the next transfer from the callback */
         static const uint32_t p[] = {0};
-        struct cpn_flow_spec s = {0, 1, 1 * GB, p, 1, 0.5, 1, INFINITY, chain_done, r, 1};
+        struct cpn_flow_spec s = {0, 1, 1 * GB, p, 1, 0.5, 1, INFINITY, chain_done, r, 1, 0};
         return cpn_flow_start(net, &s, &r->h[1]);
     }
     return d->id == 2 ? CPN_ESTATE : CPN_OK;
@@ -572,9 +615,9 @@ static void test_callbacks_may_start_flows_and_errors_stop_the_run(void)
     double cap[] = {1 * GB, 1 * GB};
     uint32_t p[] = {0}, q[] = {1};
     setup(&r, 2, cap);
-    struct cpn_flow_spec s = {0, 1, 1 * GB, p, 1, 0, 1, INFINITY, chain_done, &r, 0};
+    struct cpn_flow_spec s = {0, 1, 1 * GB, p, 1, 0, 1, INFINITY, chain_done, &r, 0, 0};
     CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, &r.h[0]), CPN_OK);
-    s = (struct cpn_flow_spec){0, 1, 10 * GB, q, 1, 0, 1, INFINITY, chain_done, &r, 2};
+    s = (struct cpn_flow_spec){0, 1, 10 * GB, q, 1, 0, 1, INFINITY, chain_done, &r, 2, 0};
     CU_ASSERT_EQUAL(cpn_flow_start(r.net, &s, &r.h[2]), CPN_OK);
     CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_ESTATE);
     CPN_ASSERT_REL(r.end[0], 1.0, REL);
@@ -772,7 +815,7 @@ static int wl_begin(struct workload *w, int i, double now)
     struct cpn_ref_flow *f = &w->f[i];
     f->start = now;
     struct cpn_flow_spec s = {0,         1,      f->size, f->hops, (size_t)f->nh, f->latency,
-                              f->weight, f->cap, wl_done, w,       (uint64_t)i};
+                              f->weight, f->cap, wl_done, w,       (uint64_t)i,   0};
     return cpn_flow_start(w->net, &s, NULL);
 }
 
@@ -909,6 +952,8 @@ int cpn_test_register_flow(void)
         {"cancel mid-transfer frees the share; link accounting adds up",
          test_cancel_mid_transfer_frees_the_share},
         {"a capacity change re-solves the rates", test_capacity_change_resolves_rates},
+        {"a moved flow keeps its bytes and handle; flows are found by resource",
+         test_a_moved_flow_keeps_its_bytes_and_handle},
         {"a flow stalls while its link fails and resumes after",
          test_a_flow_stalls_when_its_link_fails_and_resumes},
         {"a zero capacity stalls the flows crossing it; they count as busy",

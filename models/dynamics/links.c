@@ -1,0 +1,133 @@
+/* Link states during a run: down, restoration (reroute), up (see links.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "models/dynamics/links.h"
+#include "sim/error.h"
+
+struct cpn_links {
+    struct cpn_engine *eng;
+    struct cpn_network *net;
+    struct cpn_topo *topo;
+    const struct cpn_observer *obs;
+    uint32_t *epoch;        /* per link: failures so far (a restoration checks it) */
+    uint8_t *routed_around; /* per link: the topology has it down (restored) */
+    uint64_t moved, stalled;
+};
+
+static int on_restore(struct cpn_engine *eng, void *ctx, uint64_t arg);
+static const struct cpn_handler restore_handler = {on_restore, "link_restoration", 0};
+
+int cpn_links_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn_topo *topo,
+                  const struct cpn_observer *obs, struct cpn_links **out)
+{
+    if (!eng || !net || !topo || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_links_new: NULL argument");
+    size_t n = cpn_topo_link_count(topo);
+    struct cpn_links *l = calloc(1, sizeof *l);
+    if (!l || !(l->epoch = calloc(n ? n : 1, sizeof *l->epoch)) ||
+        !(l->routed_around = calloc(n ? n : 1, 1))) {
+        cpn_links_free(l);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    l->eng = eng;
+    l->net = net;
+    l->topo = topo;
+    l->obs = obs;
+    *out = l;
+    return CPN_OK;
+}
+
+static int report(struct cpn_links *l, enum cpn_event_kind kind, uint32_t link, const char *why)
+{
+    struct cpn_event_record ev = {
+        .time = cpn_engine_now(l->eng), .kind = kind, .subject = link, .detail = why};
+    return cpn_observe_event(l->obs, &ev);
+}
+
+int cpn_links_set(struct cpn_links *l, uint32_t link, int up, double restore, const char *why)
+{
+    double capacity;
+    int was_up;
+    int rc = cpn_network_link_state(l->net, link, &capacity, &was_up, NULL);
+    if (rc != CPN_OK)
+        return rc;
+    if (!up && restore < 0)
+        return CPN_ERROR(CPN_EINVAL, "link \"%s\": restoration delay %g s (need >= 0)",
+                         cpn_topo_link(l->topo, link)->id, restore);
+    if (!was_up == !up)
+        return CPN_OK; /* no change */
+    if ((rc = cpn_network_set_link(l->net, link, capacity, up)) != CPN_OK)
+        return rc;
+    if (up) {
+        if (l->routed_around[link]) { /* routers may use it again */
+            l->routed_around[link] = 0;
+            rc = cpn_topo_set_link_up(l->topo, link, 1);
+        }
+    } else {
+        l->epoch[link]++;
+        if (isfinite(restore))
+            rc = cpn_engine_schedule_in(l->eng, restore, &restore_handler, l,
+                                        (uint64_t)link | (uint64_t)l->epoch[link] << 32, NULL);
+    }
+    return rc == CPN_OK ? report(l, up ? CPN_EVENT_LINK_UP : CPN_EVENT_LINK_DOWN, link, why) : rc;
+}
+
+/* The restoration delay of a failure is over: route around the link, move its flows. */
+static int on_restore(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    struct cpn_links *l = ctx;
+    uint32_t link = (uint32_t)arg, epoch = (uint32_t)(arg >> 32);
+    int up;
+    int rc = cpn_network_link_state(l->net, link, NULL, &up, NULL);
+    if (rc != CPN_OK || up || epoch != l->epoch[link])
+        return rc; /* repaired meanwhile (or failed again: that failure restores itself) */
+    l->routed_around[link] = 1;
+    size_t moved = 0, stalled = 0;
+    if ((rc = cpn_topo_set_link_up(l->topo, link, 0)) != CPN_OK ||
+        (rc = cpn_network_reroute(l->net, link, &moved, &stalled)) != CPN_OK)
+        return rc;
+    l->moved += moved;
+    l->stalled += stalled;
+    char detail[96];
+    snprintf(detail, sizeof detail, "restored: %zu flows rerouted, %zu without a route", moved,
+             stalled);
+    return report(l, CPN_EVENT_REROUTE, link, detail);
+}
+
+int cpn_links_capacity(struct cpn_links *l, uint32_t link, double capacity)
+{
+    int up;
+    int rc = cpn_network_link_state(l->net, link, NULL, &up, NULL);
+    if (rc == CPN_OK)
+        rc = cpn_network_set_link(l->net, link, capacity, up);
+    if (rc != CPN_OK)
+        return rc;
+    char detail[64];
+    snprintf(detail, sizeof detail, "link capacity %.17g B/s", capacity);
+    return report(l, CPN_EVENT_OTHER, link, detail);
+}
+
+struct cpn_network *cpn_links_network(const struct cpn_links *l)
+{
+    return l->net;
+}
+
+void cpn_links_reroutes(const struct cpn_links *l, uint64_t *moved, uint64_t *stalled)
+{
+    if (moved)
+        *moved = l ? l->moved : 0;
+    if (stalled)
+        *stalled = l ? l->stalled : 0;
+}
+
+void cpn_links_free(struct cpn_links *l)
+{
+    if (!l)
+        return;
+    free(l->epoch);
+    free(l->routed_around);
+    free(l);
+}
