@@ -244,8 +244,8 @@ cpn_ld_handler_fn cpn_ld_node_add;
 cpn_ld_handler_fn cpn_ld_link;
 cpn_ld_handler_fn cpn_ld_path;
 cpn_ld_handler_fn cpn_ld_simulation;
-cpn_ld_handler_fn cpn_ld_timeline_at;      /* load_timeline.c */
-cpn_ld_handler_fn cpn_ld_timeline_tariffs; /* load_timeline.c */
+cpn_ld_handler_fn cpn_ld_timeline_at;       /* load_timeline.c */
+cpn_ld_handler_fn cpn_ld_timeline_tariffs;  /* load_timeline.c */
 cpn_ld_handler_fn cpn_ld_timeline_failures; /* load_timeline.c */
 cpn_ld_handler_fn cpn_ld_flow;
 cpn_ld_handler_fn cpn_ld_flows;

@@ -735,11 +735,11 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
     };
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
         if (cpn_ld_dist(L, elem, attrs[i].name, attrs[i].q,
-                    (struct cpn_dist *)((char *)D + attrs[i].dist),
-                    (const struct cpn_dist **)((char *)spec + attrs[i].field)) < 0)
+                        (struct cpn_dist *)((char *)D + attrs[i].dist),
+                        (const struct cpn_dist **)((char *)spec + attrs[i].field)) < 0)
             ok = 0;
     if (cpn_ld_dist(L, elem, "request-flop", CPN_Q_FLOP, &D->request_flop,
-                &spec->base.request_flop_dist) < 0)
+                    &spec->base.request_flop_dist) < 0)
         ok = 0;
     if (L->oom) {
         ld_generator_release(&g);
@@ -1038,7 +1038,8 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
     ok &= cpn_ld_quantity(L, elem, "duration", CPN_Q_TIME, &t.spec.base.duration) >= 0;
     ok &= cpn_ld_quantity(L, elem, "service-start", CPN_Q_TIME, &t.spec.service_submit) >= 0;
     ok &= cpn_ld_dist(L, elem, "bytes-in", CPN_Q_SIZE, &t.dists->bytes_in, &t.spec.bytes_in) >= 0;
-    ok &= cpn_ld_dist(L, elem, "bytes-out", CPN_Q_SIZE, &t.dists->bytes_out, &t.spec.bytes_out) >= 0;
+    ok &=
+        cpn_ld_dist(L, elem, "bytes-out", CPN_Q_SIZE, &t.dists->bytes_out, &t.spec.bytes_out) >= 0;
     struct stat st;
     if (stat(t.path, &st) == 0 && !S_ISREG(st.st_mode)) {
         cpn_ld_error(L, elem, "file \"%s\": \"%s\" is not a regular file (give a trace file)", name,

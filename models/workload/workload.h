@@ -85,8 +85,8 @@ enum cpn_dist_kind {
  */
 struct cpn_dist {
     enum cpn_dist_kind kind; /**< family */
-    double a;        /**< const: x; uniform: a; exp: mean; lognormal: mu; pareto: min;
-                          weibull: scale [SI] */
+    double a;                /**< const: x; uniform: a; exp: mean; lognormal: mu; pareto: min;
+                                  weibull: scale [SI] */
     double b;        /**< uniform: b; lognormal: sigma; pareto: max [SI]; weibull: shape [1] */
     double alpha;    /**< pareto: tail index alpha [dimensionless] */
     size_t n;        /**< choice: number of values */
