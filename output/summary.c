@@ -335,8 +335,9 @@ static int summary_job_end(void *ctx, const struct cpn_job_record *r)
     if (r->kind >= s->n_kinds)
         return CPN_ERROR(CPN_EINVAL, "summary: job %u has kind %u, only %zu kinds", r->id,
                          (unsigned)r->kind, s->n_kinds);
-    if (r->id < s->first_id)
-        return CPN_OK; /* submitted before the window opened */
+    if (s->warmup > 0 && !(r->submit > s->warmup))
+        return CPN_OK; /* submitted before the window opened (arrivals at the warmup instant
+                          arrived before it: the opening counts them as submitted) */
     s->dirty = 1;
     int rc = add_job_to(s, &s->kinds[r->kind], r);
     if (rc == CPN_OK)

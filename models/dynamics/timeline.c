@@ -21,11 +21,19 @@ struct cpn_timeline {
 static int on_change(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static const struct cpn_handler change_handler = {on_change, "timeline_change", 0};
 
-/* Stable order by time (ties by their index in the input). */
+/* A change and its index in the input, for a stable sort. */
+struct indexed {
+    struct cpn_change c;
+    size_t i;
+};
+
+/* Order by time, then by index in the input (changes of one time keep their order). */
 static int by_time(const void *a, const void *b)
 {
-    const struct cpn_change *x = a, *y = b;
-    return x->time < y->time ? -1 : x->time > y->time ? 1 : 0;
+    const struct indexed *x = a, *y = b;
+    if (x->c.time != y->c.time)
+        return x->c.time < y->c.time ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
 }
 
 int cpn_timeline_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn_jobs *jobs,
@@ -61,17 +69,17 @@ int cpn_timeline_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
     *tl = (struct cpn_timeline){eng, links, jobs, obs, tl->changes, n, 0, 0};
-    if (n)
-        memcpy(tl->changes, changes, n * sizeof *changes);
-    /* qsort is not stable: insertion sort keeps equal times in their order (timelines are short
-     * or given sorted, as tables are). */
-    for (size_t i = 1; i < n; i++) {
-        struct cpn_change c = tl->changes[i];
-        size_t j = i;
-        for (; j > 0 && by_time(&tl->changes[j - 1], &c) > 0; j--)
-            tl->changes[j] = tl->changes[j - 1];
-        tl->changes[j] = c;
+    struct indexed *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    if (!tmp) {
+        cpn_timeline_free(tl);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
     }
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (struct indexed){changes[i], i};
+    qsort(tmp, n, sizeof *tmp, by_time); /* O(n log n): hourly tables of many centers */
+    for (size_t i = 0; i < n; i++)
+        tl->changes[i] = tmp[i].c;
+    free(tmp);
     *out = tl;
     return CPN_OK;
 }

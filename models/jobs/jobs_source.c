@@ -151,7 +151,26 @@ int cpn_jobs_add_wlog(struct cpn_jobs *jobs, const struct cpn_wlog_source_spec *
             return CPN_ERROR(CPN_EINVAL, "jobs: a source needs a non-empty id");
         if (jobs->started)
             return CPN_ERROR(CPN_ESTATE, "jobs: source \"%s\" added after the start", spec->id);
-        return cpn_jobs_submit(jobs, &s, NULL);
+        /* The service is a source of its own (no arrivals to draw), so that its requests are
+         * reported per service (cpn_request_record.source). */
+        struct jobs_source svc = {0};
+        uint32_t id;
+        if ((rc = source_open(jobs, spec->id, &svc)) != CPN_OK) {
+            cpn_jobs_source_release_(&svc);
+            return rc;
+        }
+        svc.is_wlog = 1;
+        svc.wlog = *spec;
+        svc.wlog.id = NULL;
+        svc.wlog.origins = NULL;
+        svc.next = tr->njobs; /* nothing to replay */
+        if ((rc = source_commit(jobs, &svc)) != CPN_OK ||
+            (rc = cpn_jobs_submit(jobs, &s, &id)) != CPN_OK)
+            return rc;
+        for (size_t k = 0; k < jobs->slots.len; k++)
+            if (jobs->slots.items[k].id == id && jobs->slots.items[k].phase == PHASE_PENDING)
+                jobs->slots.items[k].source = (uint32_t)(jobs->sources.len - 1);
+        return CPN_OK;
     }
     struct jobs_source src = {0};
     if ((rc = source_open(jobs, spec->id, &src)) != CPN_OK)
