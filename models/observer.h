@@ -248,6 +248,9 @@ struct cpn_run_totals {
                                         while the center had no room when it arrived
                                         (docs/policies.md §5); the job was placed again */
     int have_decisions;            /**< 1 when decisions and conflicts are given */
+    uint64_t requeued;             /**< runs ended by a center failure and placed again */
+    double lost_work;              /**< unit-seconds of those runs lost (since their last
+                                        checkpoint) [unit s] */
 };
 
 /** An observer: callbacks plus their context.  Any callback may be NULL (not interested). */

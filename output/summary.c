@@ -95,12 +95,13 @@ struct cpn_summary {
     double *job_submitted;       /* per kind, when the totals gave them (else NULL) */
     double wlog_skipped;         /* NaN without totals */
     double decisions, conflicts; /* NaN without totals */
+    double requeued, lost_work;  /* center failures (NaN without totals) */
     /* the statistics window (docs/metrics.md, "Window"): [warmup, its close] */
     double warmup;     /* from the run info */
     uint64_t first_id; /* jobs with a smaller id were submitted before the window opened */
     struct snap {
         int have;
-        double time, decisions, conflicts;
+        double time, decisions, conflicts, requeued, lost_work;
         double *pool_busy, *energy, *cost, *carbon, *charge, *link_util, *submitted, *link_down;
     } open, close; /* the totals when the window opened and closed (have = 0: not seen) */
     /* computed table */
@@ -211,6 +212,7 @@ int cpn_summary_new(struct cpn_summary **out)
     (*out)->exact_max = CPN_SUMMARY_EXACT_MAX;
     (*out)->wlog_skipped = NAN; /* until totals say otherwise */
     (*out)->decisions = (*out)->conflicts = NAN;
+    (*out)->requeued = (*out)->lost_work = NAN;
     return CPN_OK;
 }
 
@@ -487,6 +489,8 @@ static int snap_take(struct cpn_summary *s, struct snap *w, const struct cpn_run
     w->time = t->time_end;
     w->decisions = t->have_decisions ? (double)t->decisions : NAN;
     w->conflicts = t->have_decisions ? (double)t->conflicts : NAN;
+    w->requeued = t->have_decisions ? (double)t->requeued : NAN;
+    w->lost_work = t->have_decisions ? t->lost_work : NAN;
     int rc = CPN_OK;
     if (t->pool_busy && t->n_pools == s->n_pools)
         rc = copy_totals(&w->pool_busy, t->pool_busy, s->n_pools);
@@ -563,6 +567,8 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
     if (t->have_decisions) {
         s->decisions = (double)t->decisions;
         s->conflicts = (double)t->conflicts;
+        s->requeued = (double)t->requeued;
+        s->lost_work = t->lost_work;
     }
     if (rc == CPN_OK && t->job_submitted && t->n_job_kinds == s->n_kinds) {
         free(s->job_submitted);
@@ -773,6 +779,13 @@ static int add_jobs(struct cpn_summary *s)
     }
     if (rc == CPN_OK)
         rc = add_row(s, "1", s->wlog_skipped, "job.all.skipped.unknown_runtime");
+    /* Runs ended by center failures in the window, and the work they lost. */
+    if (rc == CPN_OK)
+        rc = add_row(s, "1", s->requeued - (s->open.have ? s->open.requeued : 0),
+                     "job.all.requeued");
+    if (rc == CPN_OK)
+        rc = add_row(s, "unit s", s->lost_work - (s->open.have ? s->open.lost_work : 0),
+                     "job.all.lost_work");
     return rc;
 }
 

@@ -82,15 +82,20 @@ int cpn_ld_timeline_at(struct cpn_ld *L, xmlNode *elem)
             }
         }
     } else {
-        if (has_cap || state || !has_tariff) {
+        if (has_cap || !state == !has_tariff || cpn_ld_attr(elem, "restore")) {
             cpn_ld_error(L, elem,
-                         "a center's change gives electricity and/or carbon (e.g. "
-                         "electricity=\"0.3CNY/kWh\" carbon=\"0.2kg/kWh\"), not capacity or "
-                         "state");
+                         "a center's change is either state (down or up) or a tariff: "
+                         "electricity and/or carbon (e.g. electricity=\"0.3CNY/kWh\" "
+                         "carbon=\"0.2kg/kWh\"); not capacity or restore");
             return CPN_OK;
         }
         if ((c.index = ld_center(L, elem, center)) == CPN_NONE)
             return CPN_OK;
+        if (state) {
+            c.kind = strcmp(state, "down") == 0 ? CPN_CHANGE_CENTER_DOWN : CPN_CHANGE_CENTER_UP;
+            ld_after_until(L, elem, c.time);
+            return cpn_array_push(&L->s->changes, c);
+        }
         c.kind = CPN_CHANGE_CENTER_TARIFF;
         if (cpn_ld_attr(elem, "electricity") &&
             cpn_ld_price(L, elem, "electricity", CPN_Q_ENERGY_PRICE, &c.value) != 1)

@@ -64,7 +64,7 @@ struct pool {
     double last_time;         /* [s] */
     double busy_unit_seconds; /* [unit s] */
     double it_energy;         /* [J] */
-    uint64_t submitted, rejected, started, backfilled, completed, killed;
+    uint64_t submitted, rejected, started, backfilled, completed, killed, failed;
     /* Start-time projection (cpn_center_estimate_start), cached until the pool changes. */
     int projection_valid;
     double projection_now;              /* time it was built at [s] */
@@ -87,6 +87,7 @@ struct cpn_center {
     /* Tariff changes (cpn_center_set_tariff): electricity cost and carbon of the facility
      * energy before the last change, and that energy [currency, kg, J]. */
     double cost_folded, carbon_folded, energy_folded;
+    int down; /* cpn_center_set_up(): nothing starts while down */
 };
 
 /* Compact the queue once removed entries outnumber live ones (and the array is not tiny):
@@ -318,6 +319,7 @@ static void fill_event(const struct request *r, struct cpn_request_event *ev)
     ev->walltime = r->walltime;
     ev->reservation = r->reservation;
     ev->killed = 0;
+    ev->failed = 0;
     ev->backfilled = r->backfilled;
     ev->handle = CPN_NONE;
 }
@@ -420,6 +422,10 @@ static void compute_reservation(struct cpn_center *c, struct pool *p)
  * is free.  Requests submitted by callbacks during the pass are appended and seen by it. */
 static int pool_pass(struct cpn_center *c, struct pool *p)
 {
+    if (c->down) { /* nothing starts while the center is down */
+        p->pass_valid = 0;
+        return CPN_OK;
+    }
     double now = cpn_engine_now(c->eng);
     int rc = CPN_OK;
     p->in_pass = 1;
@@ -472,8 +478,10 @@ out:
 }
 
 /* Take request @p slot off its pool: free its units, count it, append its end event to
- * c->ended (the owner is told later).  The slot is freed with the caller's events. */
-static int release_request(struct cpn_center *c, uint32_t slot, int by_event, double now)
+ * c->ended (the owner is told later).  The slot is freed with the caller's events.  @p failed:
+ * the center failed under it (cpn_center_set_up()). */
+static int release_request_ex(struct cpn_center *c, uint32_t slot, int by_event, double now,
+                              int failed)
 {
     struct request *r = &c->requests.items[slot];
     struct pool *p = &c->pools.items[r->pool];
@@ -485,7 +493,10 @@ static int release_request(struct cpn_center *c, uint32_t slot, int by_event, do
     ev.end = now;
     ev.handle = slot;
     ev.killed = by_event && c->spec.walltime == CPN_WALLTIME_KILL && r->runtime > r->walltime;
-    if (ev.killed)
+    ev.failed = failed != 0;
+    if (ev.failed)
+        p->failed++;
+    else if (ev.killed)
         p->killed++;
     else
         p->completed++;
@@ -496,6 +507,11 @@ static int release_request(struct cpn_center *c, uint32_t slot, int by_event, do
     if (cpn_array_push(&c->ended, ev) != CPN_OK || cpn_array_push(&c->free_slots, slot) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
     return CPN_OK;
+}
+
+static int release_request(struct cpn_center *c, uint32_t slot, int by_event, double now)
+{
+    return release_request_ex(c, slot, by_event, now, 0);
 }
 
 /* Tell the owner of the ends in c->ended (in order), then schedule pool @p p again.  The
@@ -830,6 +846,7 @@ static void add_pool_stats(const struct cpn_center *c, const struct pool *p, dou
     out->backfilled += p->backfilled;
     out->completed += p->completed;
     out->killed += p->killed;
+    out->failed += p->failed;
 }
 
 int cpn_center_stats(const struct cpn_center *c, uint32_t pool, struct cpn_center_stats *out)
@@ -859,6 +876,43 @@ int cpn_center_stats(const struct cpn_center *c, uint32_t pool, struct cpn_cente
         out->carbon = c->spec.carbon_intensity * out->energy;
     }
     return CPN_OK;
+}
+
+int cpn_center_set_up(struct cpn_center *c, int up)
+{
+    if (!c)
+        return CPN_ERROR(CPN_EINVAL, "cpn_center_set_up: NULL center");
+    if (!c->down == !!up)
+        return CPN_OK; /* no change */
+    int rc = CPN_OK;
+    if (up) {
+        c->down = 0;
+        for (size_t i = 0; i < c->pools.len && rc == CPN_OK; i++)
+            rc = pool_pass(c, &c->pools.items[i]);
+        return rc;
+    }
+    c->down = 1;
+    double now = cpn_engine_now(c->eng);
+    for (size_t i = 0; i < c->pools.len && rc == CPN_OK; i++) {
+        struct pool *p = &c->pools.items[i];
+        /* Every running request ends, in the order of the running set (expected end). */
+        while (p->running.len > 0 && rc == CPN_OK) {
+            uint32_t slot = p->running.items[0].slot;
+            struct request *r = &c->requests.items[slot];
+            if (r->end_event != CPN_EVH_NONE)
+                rc = cpn_engine_cancel(c->eng, r->end_event);
+            if (rc == CPN_OK)
+                rc = release_request_ex(c, slot, 0, now, 1);
+        }
+        if (rc == CPN_OK)
+            rc = notify_and_pass(c, p); /* the pass starts nothing: the center is down */
+    }
+    return rc;
+}
+
+int cpn_center_is_up(const struct cpn_center *c)
+{
+    return c && !c->down;
 }
 
 int cpn_center_set_tariff(struct cpn_center *c, double electricity_price, double carbon_intensity)

@@ -138,6 +138,8 @@ struct cpn_request_event {
     double reservation; /**< earliest EASY/FCFS reservation the request held while blocked at
                              the head of its queue [s]; INFINITY when it never was */
     int killed;         /**< nonzero in an end event when the walltime limit ended it */
+    int failed;         /**< nonzero in an end event when the center failed under it
+                             (cpn_center_set_up()) */
     uint32_t handle;    /**< the center's name of the running request, for cpn_center_finish()
                              (valid from its start event to its end event) */
     int backfilled;     /**< nonzero when it started ahead of an earlier-submitted request */
@@ -193,6 +195,7 @@ struct cpn_center_stats {
     uint64_t backfilled; /**< requests started ahead of an earlier-submitted one */
     uint64_t completed;  /**< requests ended after their full runtime */
     uint64_t killed;     /**< requests ended by the walltime limit */
+    uint64_t failed;     /**< requests ended by a failure of the center */
 };
 
 /**
@@ -285,6 +288,22 @@ int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req);
  */
 int cpn_center_estimate_start(struct cpn_center *c, uint32_t pool, uint32_t units, double walltime,
                               double now, double *start);
+
+/**
+ * Take the center down (@p up = 0) or bring it back up, now (a failure and its repair,
+ * docs/models-dynamics.md).  Down: every running request ends at once (its units are freed, its
+ * end event is cancelled, on_end is called with failed = 1 and killed = 0); the queued requests
+ * stay queued, and nothing starts until the center is up again (Assumption: the local queue
+ * survives an outage, as a batch system's saved state does; the owner may take its requests
+ * elsewhere only through their failure).  Requests may still be submitted: they wait.  Up: each
+ * pool is scheduled again.  A second down (up) does nothing.
+ * @return CPN_OK; CPN_EINVAL for a NULL center; the on_end hook's or the pass's error.
+ *         O(r log r + q) per pool.
+ */
+int cpn_center_set_up(struct cpn_center *c, int up);
+
+/** Whether the center is up (1) or down (0). */
+int cpn_center_is_up(const struct cpn_center *c);
 
 /**
  * Change the center's electricity price and carbon intensity from now on (a timeline entry,

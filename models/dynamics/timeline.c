@@ -97,6 +97,13 @@ static int apply(struct cpn_timeline *tl, const struct cpn_change *c)
     case CPN_CHANGE_LINK_UP:
         return cpn_links_set(tl->links, c->index, c->kind == CPN_CHANGE_LINK_UP, c->restore,
                              "timeline");
+    case CPN_CHANGE_CENTER_DOWN:
+    case CPN_CHANGE_CENTER_UP:
+        ev.kind = c->kind == CPN_CHANGE_CENTER_UP ? CPN_EVENT_CENTER_UP : CPN_EVENT_CENTER_DOWN;
+        /* Reported first: the re-placements it causes come after it in /events. */
+        if ((rc = cpn_observe_event(tl->obs, &ev)) != CPN_OK)
+            return rc;
+        return cpn_jobs_set_center_up(tl->jobs, c->index, c->kind == CPN_CHANGE_CENTER_UP);
     case CPN_CHANGE_CENTER_TARIFF:
         rc = cpn_jobs_set_center_tariff(tl->jobs, c->index, c->value, c->value2);
         ev.kind = CPN_EVENT_OTHER;

@@ -24,11 +24,14 @@
 /** What a change does. */
 enum cpn_change_kind {
     CPN_CHANGE_LINK_CAPACITY = 0, /**< link @c index gets capacity @c value [B/s] */
-    CPN_CHANGE_LINK_DOWN = 1,     /**< link @c index goes down (its flows stall) */
+    CPN_CHANGE_LINK_DOWN = 1,     /**< link @c index goes down (its flows stall; rerouted after
+                                       @c restore when finite) */
     CPN_CHANGE_LINK_UP = 2,       /**< link @c index comes back up (its flows resume) */
     CPN_CHANGE_CENTER_TARIFF = 3, /**< center @c index gets electricity price @c value
                                        [currency/J] and carbon intensity @c value2 [kg/J];
                                        NaN keeps the value it had */
+    CPN_CHANGE_CENTER_DOWN = 4,   /**< center @c index fails (cpn_jobs_set_center_up()) */
+    CPN_CHANGE_CENTER_UP = 5,     /**< center @c index is repaired */
     CPN_CHANGE_NKINDS             /**< number of kinds (not a kind) */
 };
 

@@ -616,7 +616,11 @@ static int queue_at(struct cpn_jobs *jobs, uint32_t slot)
     struct cpn_world_job wj;
     cpn_jobs_world_center_(jobs, c);
     cpn_jobs_world_job_(j, &wj);
-    const struct cpn_world_center *wc = &jobs->wcenters[c];
+    /* A center that is down still takes the job into its queue (it waits for the repair):
+     * its pools are chosen as if it were up. */
+    struct cpn_world_center up = jobs->wcenters[c];
+    up.up = 1;
+    const struct cpn_world_center *wc = &up;
     uint32_t pool = cpn_world_fit_pool(wc, &wj, CPN_WORLD_FIT_NOW);
     if (pool == CPN_NONE) {
         pool = j->pool;
@@ -631,6 +635,9 @@ static int queue_at(struct cpn_jobs *jobs, uint32_t slot)
     /* A VM or a service holds its units for its lifetime exactly: never killed early. */
     if (j->s.walltime > 0 && j->s.kind != CPN_JOB_VM && j->s.kind != CPN_JOB_INFERENCE)
         walltime = ref > 0 && isfinite(ref) ? j->s.walltime * runtime / ref : j->s.walltime;
+    /* After a center failure, only the work not kept by its checkpoints is left. */
+    runtime *= 1 - j->progress;
+    walltime *= 1 - j->progress;
     j->pool = pool;
     j->runtime = runtime;
     j->walltime = walltime;
@@ -666,12 +673,48 @@ static int center_on_start(void *ctx, struct cpn_center *center, const struct cp
     return CPN_OK;
 }
 
+/* The run of plain job @p slot ended because its center failed at @p now after running
+ * @p elapsed seconds: keep the work up to its last checkpoint, count the rest as lost, and place
+ * it again (docs/models-dynamics.md, "Center failures"). */
+static int requeue_after_failure(struct cpn_jobs *jobs, uint32_t slot, double elapsed)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    double cp = j->s.checkpoint;
+    double kept = cp > 0 ? floor(elapsed / cp) * cp : 0;
+    if (kept > j->runtime)
+        kept = j->runtime;
+    /* j->runtime is the part of the work left at its last start, (1 - progress) of the whole. */
+    if (j->runtime > 0)
+        j->progress += (1 - j->progress) * kept / j->runtime;
+    jobs->st.requeued++;
+    jobs->st.lost_work += (double)j->s.units * (elapsed - kept);
+    j->start = NAN;
+    j->pool = CPN_NONE;
+    int rc = emit_event(jobs, CPN_EVENT_REQUEUE, j->id, "its center failed");
+    if (rc != CPN_OK)
+        return rc;
+    if (j->s.center != CPN_NONE) /* a fixed center: it waits there for the repair */
+        return dispatch(jobs, slot, j->s.center, CPN_NONE, 0);
+    if (!jobs->cfg.policy)
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "its center failed");
+    return place(jobs, slot, CPN_NONE);
+}
+
 static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev)
 {
     struct cpn_jobs *jobs = ctx;
     uint32_t slot = ev->id;
     struct jobs_job *j = job_at(jobs, slot);
     int rc;
+    if (ev->failed)
+        j->center_failed = 1;
+    if (ev->failed && !j->cmp && j->s.kind != CPN_JOB_INFERENCE) {
+        struct jobs_center *jc = &jobs->centers.items[j->center];
+        jc->run_units -= j->s.units;
+        jc->run_end_sum -= j->run_work;
+        j->center_failed = 0;
+        return requeue_after_failure(jobs, slot, ev->end - ev->start);
+    }
     if (j->cmp) {
         int whole = 0;
         if ((rc = cpn_jobs_compute_on_end_(jobs, slot, center, ev, &whole)) != CPN_OK || !whole)
@@ -695,8 +738,19 @@ static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_
     if (j->s.kind == CPN_JOB_INFERENCE)
         return cpn_jobs_service_stop_(jobs, slot);
     if (j->killed)
-        return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "killed at the walltime limit");
+        return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED,
+                             j->center_failed ? "its center failed"
+                                              : "killed at the walltime limit");
     return cpn_jobs_stage_out_(jobs, slot);
+}
+
+int cpn_jobs_set_center_up(struct cpn_jobs *jobs, uint32_t center, int up)
+{
+    if (center >= jobs->centers.len)
+        return CPN_ERROR(CPN_EINVAL, "jobs: no center %u (%zu centers)", center, jobs->centers.len);
+    if (jobs->wcenters)
+        jobs->wcenters[center].up = up != 0;
+    return cpn_center_set_up(jobs->centers.items[center].center, up);
 }
 
 int cpn_jobs_stage_out_(struct cpn_jobs *jobs, uint32_t slot)
@@ -843,8 +897,10 @@ static int fits_ever(struct cpn_jobs *jobs, const struct jobs_job *j)
     cpn_jobs_world_job_(j, &wj);
     double spread = 0; /* a splittable job may also fit over several centers together */
     for (uint32_t c = 0; c < jobs->centers.len; c++) {
+        struct cpn_world_center ever = jobs->wcenters[c];
+        ever.up = 1; /* "ever": a center down now may be repaired */
         if ((j->s.center == CPN_NONE || c == j->s.center) &&
-            cpn_world_fit_pool(&jobs->wcenters[c], &wj, CPN_WORLD_FIT_EVER) != CPN_NONE)
+            cpn_world_fit_pool(&ever, &wj, CPN_WORLD_FIT_EVER) != CPN_NONE)
             return 1;
         if (wj.splittable && j->s.center == CPN_NONE && jobs->cfg.policy)
             spread += cpn_world_eligible_units(&jobs->wcenters[c], &wj);

@@ -208,6 +208,10 @@ struct cpn_job_spec {
                                       0 = @ref duration is speed-independent (default) */
     double walltime;             /**< walltime estimate on the reference hardware [s], >= 0;
                                       0 = the exact run time (perfect estimate); default 0 */
+    double checkpoint;           /**< checkpoint interval of its run [s], >= 0: when its center
+                                      fails, the work since its last checkpoint is lost and the
+                                      rest is kept (docs/models-dynamics.md); 0 = none (all of
+                                      its run is lost) */
     double bytes_in;             /**< input to stage in (ingest: bytes to move; deploy: model size)
                                       [B], >= 0 */
     uint32_t data_node;          /**< node where the input lives; CPN_NONE (default) = origin */
@@ -387,6 +391,9 @@ struct cpn_jobs_stats {
     uint64_t requests;         /**< inference requests served */
     uint64_t requests_slo_met; /**< of which within the SLO */
     uint64_t wlog_skipped;     /**< workload log records skipped (unknown run time) */
+    uint64_t requeued;         /**< runs ended by a center failure and placed again */
+    double lost_work;          /**< unit-seconds of runs lost to center failures (the time
+                                    since each run's last checkpoint x its units) [unit s] */
     double staleness_mean;     /**< mean staleness of the placements [s] */
     double staleness_max;      /**< largest staleness [s] */
     double bytes_asked;        /**< bytes of all transfers started [B] */
@@ -560,6 +567,20 @@ int cpn_jobs_finish(struct cpn_jobs *jobs, int complete);
  */
 int cpn_jobs_set_center_tariff(struct cpn_jobs *jobs, uint32_t center, double electricity_price,
                                double carbon_intensity);
+
+/**
+ * Take center @p center down (@p up = 0) or bring it back up, now (docs/models-dynamics.md,
+ * "Center failures").  Down: the policies' exact world marks it down (they see it through
+ * their awareness mode: a stale view may still send work there, which then waits in its queue,
+ * a conflict); every job running there ends its run (cpn_center_set_up()): a plain job keeps
+ * the work up to its last checkpoint (cpn_job_spec.checkpoint), loses the rest, and is placed
+ * again (by the policy, or at its fixed center where it waits for the repair); a job whose
+ * compute depends on the network (streamed or iterated, models-jobs.md) fails ("its center
+ * failed"); an inference service stops taking requests (those in service finish).  Jobs
+ * queued there stay queued.  Up: the center starts work again.
+ * @return CPN_OK; CPN_EINVAL for an unknown center; the errors of the runs' ends.
+ */
+int cpn_jobs_set_center_up(struct cpn_jobs *jobs, uint32_t center, int up);
 
 /** Number of workload sources (generators and workload logs) added, in order of addition. */
 size_t cpn_jobs_source_count(const struct cpn_jobs *jobs);

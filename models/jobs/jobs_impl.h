@@ -103,6 +103,8 @@ struct jobs_job {
     uint32_t pending;     /* flows not finished */
     uint32_t nearest;     /* deploy: nearest target */
     uint32_t source;      /* index of its source in jobs->sources, CPN_NONE when submitted */
+    double progress;      /* fraction of its work kept across center failures (checkpoints) */
+    int center_failed;    /* its run ended because its center failed */
     int killed;           /* ended by the walltime limit */
     int placed_by_policy; /* the arrival is checked for a conflict */
     struct cpn_awareness_decision rec;

@@ -151,6 +151,8 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         .decisions = jobs->st.decisions,
         .conflicts = jobs->st.conflicts,
         .have_decisions = 1,
+        .requeued = jobs->st.requeued,
+        .lost_work = jobs->st.lost_work,
     };
     if (rc == CPN_OK)
         rc = what < 0 ? cpn_observe_end(jobs->cfg.observer, complete, &totals)

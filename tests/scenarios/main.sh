@@ -240,6 +240,23 @@ else
     bad "timeline scenarios exited $?"; cat "$tmp/tl.err"
 fi
 
+# A center failure with checkpoints (ok/center-failure.xml): the 10 h job keeps 3 h, loses
+# 0.5 h (1800 unit s) and ends on the other center at 37,800 s; utilisation over the window
+# (to the last end): 12,600 / 37,800 at the failed center, 25,200 / 37,800 at the other.
+if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run center-failure.xml \
+        --summary-out "$tmp/cfail.tsv") >/dev/null 2>"$tmp/cfail.err" &&
+    check_window "$tmp/cfail.tsv" '
+        $1 == "job.all.requeued" && $2 != 1 { bad = 1 }
+        $1 == "job.all.lost_work" && !near($2, 1800) { bad = 1 }
+        $1 == "job.all.completed" && $2 != 1 { bad = 1 }
+        $1 == "job.all.jct.mean" && !near($2, 37800) { bad = 1 }
+        $1 == "center.near.util" && !near($2, 1 / 3) { bad = 1 }
+        $1 == "center.far.util" && !near($2, 2 / 3) { bad = 1 }'; then
+    ok "center failure: 3 h kept by checkpoints, 1800 unit s lost, the job ends elsewhere at 37,800 s"
+else
+    bad "center failure: summary differs from the hand values"; cat "$tmp/cfail.err" "$tmp/cfail.tsv"
+fi
+
 # The network-aware experiment stays valid: 1 seed on 2 h (warmup 1 h), the paired table has
 # one row per policy but the baseline (balanced).
 if "$bin" --quiet batch "$src/scenarios/experiments/network-aware.xml" --seeds 1 -j 2 \

@@ -620,6 +620,60 @@ static void test_transfer_slowdown_reference_is_the_empty_network_time(void)
     fx_free(&f);
 }
 
+/* A center failure at 3.5 h, repaired at 5 h (engine events of the test). */
+static int fail_c0(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    return cpn_jobs_set_center_up(ctx, 0, (int)arg);
+}
+static const struct cpn_handler fail_c0_handler = {fail_c0, "test_center_failure", 0};
+
+static void test_a_center_failure_keeps_the_work_up_to_the_last_checkpoint(void)
+{
+    /* Star from n0: c0 at n1 (10 ms), c1 at n2 (20 ms), 1 unit each; a 1-unit batch job of
+     * 10 h (36,000 s) from n0, no data.  nearest puts it on c0 at 0.  c0 fails at 3.5 h
+     * (12,600 s) and is repaired at 5 h (18,000 s).
+     * - checkpoint 1 h: 3 h kept, 0.5 h (1800 unit s) lost; placed again on c1, the 7 h left
+     *   end at 12,600 + 25,200 = 37,800 s;
+     * - no checkpoint: all 12,600 unit s lost; the whole 10 h on c1: 48,600 s;
+     * - fixed at c0, checkpoint 1 h: it waits for the repair, then runs 7 h: 43,200 s. */
+    static const struct {
+        double checkpoint;
+        int fixed;
+        double end, lost;
+        uint32_t center;
+    } cases[] = {{3600, 0, 37800, 1800, 1}, {0, 0, 48600, 12600, 1}, {3600, 1, 43200, 1800, 0}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        struct fx f;
+        struct link_def links[] = {{0, 1, 0.01, 1e9}, {0, 2, 0.02, 1e9}};
+        fx_init(&f, 3, links, 2);
+        fx_jobs(&f, "nearest", 2, NULL, 1);
+        fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+        fx_center(&f, 2, 1, 1e9, CPN_CENTER_HPC);
+        struct cpn_job_spec s = job(0, 0, 1);
+        s.duration = 36000;
+        s.checkpoint = cases[k].checkpoint;
+        if (cases[k].fixed)
+            s.center = 0;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 12600, &fail_c0_handler, f.jobs, 0, NULL) ==
+                        CPN_OK);
+        CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 18000, &fail_c0_handler, f.jobs, 1, NULL) ==
+                        CPN_OK);
+        fx_run(&f);
+        const struct cpn_job_times *t = times_of(&f, 0);
+        CU_ASSERT(t->state == CPN_JOB_DONE && t->center == cases[k].center);
+        CPN_ASSERT_REL(t->done, cases[k].end, TIME_TOL);
+        struct cpn_jobs_stats st;
+        cpn_jobs_stats(f.jobs, &st);
+        CU_ASSERT_EQUAL(st.requeued, 1);
+        CPN_ASSERT_REL(st.lost_work, cases[k].lost, TIME_TOL);
+        CU_ASSERT_EQUAL(f.r.events[CPN_EVENT_REQUEUE], 1);
+        fx_free(&f);
+    }
+}
+
 static void test_deploy_reaches_the_n_nearest_centers_of_the_kind(void)
 {
     /* Star from n0: n1 (10 ms), n2 (20 ms), n3 (30 ms), n4 (5 ms), 1 GB/s each.  Centers: c0 at
@@ -1522,6 +1576,8 @@ int cpn_test_register_jobs(void)
         {"ingest splits its bytes over two paths", test_ingest_splits_its_bytes_over_two_paths},
         {"the transfer slowdown's reference is the empty-network time",
          test_transfer_slowdown_reference_is_the_empty_network_time},
+        {"a center failure keeps the work up to the last checkpoint; the job is placed again",
+         test_a_center_failure_keeps_the_work_up_to_the_last_checkpoint},
         {"deploy reaches the N nearest centers of the kind",
          test_deploy_reaches_the_n_nearest_centers_of_the_kind},
         {"an idle inference request pays RTT plus service",
