@@ -426,9 +426,11 @@ static int build_failures(struct run *r)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     for (size_t i = 0; i < n; i++) {
         const struct cpn_scen_failure *f = &r->scen->failures.items[i];
-        specs[i] = (struct cpn_failure_spec){f->link, &f->dists[0], &f->dists[1], f->restore};
+        specs[i] =
+            (struct cpn_failure_spec){f->link, f->center, &f->dists[0], &f->dists[1], f->restore};
     }
-    int rc = cpn_failures_new(r->eng, r->link_states, r->rng, specs, n, &r->failures);
+    int rc =
+        cpn_failures_new(r->eng, r->link_states, r->jobs, &r->obs, r->rng, specs, n, &r->failures);
     free(specs);
     return rc == CPN_OK ? cpn_failures_start(r->failures) : rc;
 }

@@ -145,7 +145,8 @@ struct cpn_scen_transport {
 
 /** The random failures of one link (`<failures>`): its MTBF and MTTR distributions [s]. */
 struct cpn_scen_failure {
-    uint32_t link;          /**< link index */
+    uint32_t link;          /**< link index (when @c center is CPN_NONE) */
+    uint32_t center;        /**< center index, or CPN_NONE for a link */
     struct cpn_dist *dists; /**< [0] time to failure, [1] time to repair (malloc; owned by the
                                  entry whose @c owner is 1, the first of its `<failures>`) */
     int owner;              /**< 1 for the entry that frees @c dists */

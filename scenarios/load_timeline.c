@@ -261,26 +261,36 @@ int cpn_ld_timeline_tariffs(struct cpn_ld *L, xmlNode *elem)
 
 /* Give link @p l the failure distributions @p d and restoration delay @p restore, unless it has
  * some already (an error). */
-static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, uint32_t l, struct cpn_dist *d,
-                          double restore)
+static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, uint32_t l, uint32_t c,
+                          struct cpn_dist *d, double restore)
 {
-    for (size_t i = 0; i < L->s->failures.len; i++)
-        if (L->s->failures.items[i].link == l) {
-            cpn_ld_error(L, elem, "link \"%s\" already has random failures (line %ld)",
-                         cpn_topo_link(L->s->topo, l)->id, L->s->failures.items[i].line);
+    for (size_t i = 0; i < L->s->failures.len; i++) {
+        const struct cpn_scen_failure *o = &L->s->failures.items[i];
+        if (c != CPN_NONE ? o->center == c : o->center == CPN_NONE && o->link == l) {
+            cpn_ld_error(L, elem, "%s \"%s\" already has random failures (line %ld)",
+                         c != CPN_NONE ? "center" : "link",
+                         c != CPN_NONE ? L->s->centers.items[c].spec.id
+                                       : cpn_topo_link(L->s->topo, l)->id,
+                         o->line);
             return CPN_OK;
         }
-    struct cpn_scen_failure f = {l, d, 0, restore, cpn_ld_file_name(elem), xmlGetLineNo(elem)};
+    }
+    struct cpn_scen_failure f = {l, c, d, 0, restore, cpn_ld_file_name(elem), xmlGetLineNo(elem)};
     return cpn_array_push(&L->s->failures, f);
 }
 
 int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
 {
     const char *links = cpn_ld_attr(elem, "links"), *kind = cpn_ld_attr(elem, "kind");
-    if (!links == !kind) {
+    const char *centers = cpn_ld_attr(elem, "centers");
+    if ((links != NULL) + (kind != NULL) + (centers != NULL) != 1) {
         cpn_ld_error(L, elem,
-                     "give exactly one of links (link ids, e.g. \"a-b c-d\") and kind (every "
-                     "link of a kind: ip, optical, rdma or dc)");
+                     "give exactly one of links (link ids, e.g. \"a-b c-d\"), kind (every "
+                     "link of a kind: ip, optical, rdma or dc) and centers (center ids)");
+        return CPN_OK;
+    }
+    if (centers && cpn_ld_attr(elem, "restore")) {
+        cpn_ld_error(L, elem, "restore is for links (a center's jobs are placed again)");
         return CPN_OK;
     }
     struct cpn_dist *d = calloc(2, sizeof *d);
@@ -306,20 +316,26 @@ int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
     if (ok && kind) {
         for (uint32_t l = 0; l < cpn_topo_link_count(topo) && rc == CPN_OK; l++)
             if (strcmp(cpn_link_kind_name(cpn_topo_link(topo, l)->kind), kind) == 0)
-                rc = ld_failure_add(L, elem, l, d, restore);
+                rc = ld_failure_add(L, elem, l, CPN_NONE, d, restore);
         if (rc == CPN_OK && L->s->failures.len == first)
             cpn_ld_warning(L, elem, "no link is of kind \"%s\": nothing fails", kind);
     } else if (ok) {
-        char *copy = strdup(links), *save = NULL;
+        char *copy = strdup(links ? links : centers), *save = NULL;
         if (!copy)
             rc = CPN_ENOMEM;
         for (char *w = copy ? strtok_r(copy, " \t\n", &save) : NULL; w && rc == CPN_OK;
              w = strtok_r(NULL, " \t\n", &save)) {
+            if (centers) {
+                uint32_t c = ld_center(L, elem, w);
+                if (c != CPN_NONE)
+                    rc = ld_failure_add(L, elem, CPN_NONE, c, d, restore);
+                continue;
+            }
             uint32_t l = cpn_topo_find_link(topo, w);
             if (l == CPN_NONE)
                 cpn_ld_error(L, elem, "link \"%s\" is not a link of the scenario", w);
             else
-                rc = ld_failure_add(L, elem, l, d, restore);
+                rc = ld_failure_add(L, elem, l, CPN_NONE, d, restore);
         }
         free(copy);
     }

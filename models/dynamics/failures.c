@@ -15,6 +15,8 @@ struct process {
 struct cpn_failures {
     struct cpn_engine *eng;
     struct cpn_links *links;
+    struct cpn_jobs *jobs;
+    const struct cpn_observer *obs;
     struct process *p;
     size_t n;
     uint64_t count;
@@ -26,7 +28,8 @@ static int on_repair(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static const struct cpn_handler fail_handler = {on_fail, "failure_link_down", 0};
 static const struct cpn_handler repair_handler = {on_repair, "failure_link_up", 0};
 
-int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn_rng *rng,
+int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn_jobs *jobs,
+                     const struct cpn_observer *obs, struct cpn_rng *rng,
                      const struct cpn_failure_spec *specs, size_t n, struct cpn_failures **out)
 {
     if (!eng || !links || !rng || !out || (!specs && n))
@@ -38,21 +41,27 @@ int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn
         free(f);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
-    *f = (struct cpn_failures){eng, links, f->p, n, 0, 0};
+    *f = (struct cpn_failures){eng, links, jobs, obs, f->p, n, 0, 0};
     int rc = CPN_OK;
     for (size_t i = 0; i < n && rc == CPN_OK; i++) {
         const struct cpn_failure_spec *s = &specs[i];
-        if (s->link >= cpn_topo_link_count(topo) || !s->mtbf || !s->mttr) {
-            rc = CPN_ERROR(CPN_EINVAL, "failures: process %zu: no link %u or no distribution", i,
-                           s->link);
+        int center = s->center != CPN_NONE;
+        if ((center ? !jobs || s->center >= cpn_jobs_ncenters(jobs)
+                    : s->link >= cpn_topo_link_count(topo)) ||
+            !s->mtbf || !s->mttr) {
+            rc = CPN_ERROR(CPN_EINVAL, "failures: process %zu: no %s %u or no distribution", i,
+                           center ? "center" : "link", center ? s->center : s->link);
             break;
         }
+        const char *id = center ? cpn_center_describe(cpn_jobs_center(jobs, s->center))->id
+                                : cpn_topo_link(topo, s->link)->id;
         for (size_t j = 0; j < i; j++)
-            if (specs[j].link == s->link)
-                rc = CPN_ERROR(CPN_EINVAL, "failures: link \"%s\" is given twice",
-                               cpn_topo_link(topo, s->link)->id);
+            if ((center && specs[j].center == s->center) ||
+                (!center && specs[j].center == CPN_NONE && specs[j].link == s->link))
+                rc = CPN_ERROR(CPN_EINVAL, "failures: %s \"%s\" is given twice",
+                               center ? "center" : "link", id);
         char name[512];
-        snprintf(name, sizeof name, "failures/link/%s", cpn_topo_link(topo, s->link)->id);
+        snprintf(name, sizeof name, "failures/%s/%s", center ? "center" : "link", id);
         f->p[i].spec = *s;
         if (rc == CPN_OK)
             rc = cpn_rng_stream(rng, name, &f->p[i].rng);
@@ -72,11 +81,18 @@ static double draw(const struct cpn_dist *d, gsl_rng *r)
     return x > 0 && isfinite(x) ? x : 0;
 }
 
-/* Take link @p i down or up now (reported by the links). */
+/* Take process @p i's link or center down or up now, and report it. */
 static int set(struct cpn_failures *f, size_t i, int up)
 {
-    return cpn_links_set(f->links, f->p[i].spec.link, up, f->p[i].spec.restore,
-                         up ? "repaired" : "random failure");
+    const struct cpn_failure_spec *s = &f->p[i].spec;
+    if (s->center == CPN_NONE)
+        return cpn_links_set(f->links, s->link, up, s->restore, up ? "repaired" : "random failure");
+    struct cpn_event_record ev = {.time = cpn_engine_now(f->eng),
+                                  .kind = up ? CPN_EVENT_CENTER_UP : CPN_EVENT_CENTER_DOWN,
+                                  .subject = s->center,
+                                  .detail = up ? "repaired" : "random failure"};
+    int rc = cpn_observe_event(f->obs, &ev); /* first: the re-placements come after it */
+    return rc == CPN_OK ? cpn_jobs_set_center_up(f->jobs, s->center, up) : rc;
 }
 
 static int on_fail(struct cpn_engine *eng, void *ctx, uint64_t arg)

@@ -21,13 +21,16 @@
 #include <stdint.h>
 
 #include "models/dynamics/links.h"
+#include "models/jobs/jobs.h"
 #include "models/workload/workload.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
 
-/** The failure process of one link. */
+/** The failure process of one link or one center. */
 struct cpn_failure_spec {
-    uint32_t link;               /**< link index */
+    uint32_t link;               /**< link index (when @c center is CPN_NONE) */
+    uint32_t center;             /**< center index, or CPN_NONE for a link's process: a center
+                                      fails as cpn_jobs_set_center_up() takes it down */
     const struct cpn_dist *mtbf; /**< time to failure [s] (borrowed; outlives the object) */
     const struct cpn_dist *mttr; /**< time to repair [s] (borrowed; outlives the object) */
     double restore;              /**< restoration delay of each failure [s] (links.h), NaN
@@ -38,15 +41,18 @@ struct cpn_failure_spec {
 struct cpn_failures;
 
 /**
- * Create the failure processes of @p n links (copied).
- * @param eng, links the engine and link states of the run (borrowed; events go to the links'
- *        observer).  @param rng the run's stream set (borrowed): each link's stream is
- *        "failures/link/ID" with ID the link's id.
+ * Create the failure processes of @p n links and centers (copied).
+ * @param eng, links the engine and link states of the run (borrowed; link events go to the
+ *        links' observer).  @param jobs the jobs layer (borrowed; NULL when no process is a
+ *        center's).  @param obs the observer of the center events (borrowed; may be NULL).
+ *        @param rng the run's stream set (borrowed): each process's stream is
+ *        "failures/link/ID" or "failures/center/ID".
  * @param out receives the object (caller frees with cpn_failures_free()).
- * @return CPN_OK; CPN_EINVAL for NULL arguments, an unknown link or a link given twice;
- *         CPN_ENOMEM.
+ * @return CPN_OK; CPN_EINVAL for NULL arguments, an unknown link or center, one given twice, or
+ *         a center's process without the jobs layer; CPN_ENOMEM.
  */
-int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn_rng *rng,
+int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn_jobs *jobs,
+                     const struct cpn_observer *obs, struct cpn_rng *rng,
                      const struct cpn_failure_spec *specs, size_t n, struct cpn_failures **out);
 
 /**
@@ -55,7 +61,7 @@ int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn
  */
 int cpn_failures_start(struct cpn_failures *f);
 
-/** Failures (link downs) so far. */
+/** Failures (link and center downs) so far. */
 uint64_t cpn_failures_count(const struct cpn_failures *f);
 
 /** Free the object; accepts NULL.  Its pending events must not fire afterwards. */

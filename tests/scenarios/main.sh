@@ -257,6 +257,19 @@ else
     bad "center failure: summary differs from the hand values"; cat "$tmp/cfail.err" "$tmp/cfail.tsv"
 fi
 
+# The same failure drawn by <failures centers=...> with constant MTBF 3.5 h and MTTR 1.5 h
+# (ok/center-failure-random.xml): the same job figures.
+if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run center-failure-random.xml \
+        --summary-out "$tmp/cfail2.tsv") >/dev/null 2>"$tmp/cfail2.err" &&
+    check_window "$tmp/cfail2.tsv" '
+        $1 == "job.all.requeued" && $2 != 1 { bad = 1 }
+        $1 == "job.all.lost_work" && !near($2, 1800) { bad = 1 }
+        $1 == "job.all.jct.mean" && !near($2, 37800) { bad = 1 }'; then
+    ok "random center failures (constant MTBF/MTTR): the same figures as the timeline"
+else
+    bad "random center failures: summary differs"; cat "$tmp/cfail2.err" "$tmp/cfail2.tsv"
+fi
+
 # The network-aware experiment stays valid: 1 seed on 2 h (warmup 1 h), the paired table has
 # one row per policy but the baseline (balanced).
 if "$bin" --quiet batch "$src/scenarios/experiments/network-aware.xml" --seeds 1 -j 2 \
