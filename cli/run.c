@@ -763,6 +763,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     if ((r->scen->changes.len || r->scen->failures.len) &&
         (rc = cpn_links_new(r->eng, r->net, r->scen->topo, &r->obs, &r->link_states)) != CPN_OK)
         goto fail;
+    if (r->link_states)
+        cpn_links_notify(r->link_states, r->jobs);
     if (r->scen->changes.len &&
         ((rc = cpn_timeline_new(r->eng, r->link_states, r->jobs, &r->obs, r->scen->changes.items,
                                 r->scen->changes.len, &r->timeline)) != CPN_OK ||

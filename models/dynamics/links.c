@@ -14,6 +14,7 @@ struct cpn_links {
     uint32_t *epoch;        /* per link: failures so far (a restoration checks it) */
     uint8_t *routed_around; /* per link: the topology has it down (restored) */
     uint64_t moved, stalled;
+    struct cpn_jobs *jobs; /* told of every change (cpn_links_notify), or NULL */
 };
 
 static int on_restore(struct cpn_engine *eng, void *ctx, uint64_t arg);
@@ -39,8 +40,14 @@ int cpn_links_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn_to
     return CPN_OK;
 }
 
+void cpn_links_notify(struct cpn_links *l, struct cpn_jobs *jobs)
+{
+    l->jobs = jobs;
+}
+
 static int report(struct cpn_links *l, enum cpn_event_kind kind, uint32_t link, const char *why)
 {
+    cpn_jobs_link_changed(l->jobs, link);
     struct cpn_event_record ev = {
         .time = cpn_engine_now(l->eng), .kind = kind, .subject = link, .detail = why};
     return cpn_observe_event(l->obs, &ev);

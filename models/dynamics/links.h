@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/jobs/jobs.h"
 #include "models/net/network.h"
 #include "models/net/topology.h"
 #include "models/observer.h"
@@ -37,6 +38,12 @@ struct cpn_links;
  */
 int cpn_links_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn_topo *topo,
                   const struct cpn_observer *obs, struct cpn_links **out);
+
+/**
+ * Tell the policy of the jobs layer @p jobs (borrowed; NULL: none) of every link change
+ * (cpn_jobs_link_changed()): a failure, a repair, a restoration, a capacity change.
+ */
+void cpn_links_notify(struct cpn_links *l, struct cpn_jobs *jobs);
 
 /**
  * Take link @p link down now, with restoration after @p restore seconds (NaN: none, its flows

@@ -744,13 +744,35 @@ static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_
     return cpn_jobs_stage_out_(jobs, slot);
 }
 
+/* Tell the policy that center @p center or link @p link changed (docs/policies.md, §2). */
+static void notify_change(struct cpn_jobs *jobs, enum cpn_policy_event_kind kind, uint32_t center,
+                          uint32_t link)
+{
+    if (!jobs->cfg.policy || !cpn_policy_ops_of(jobs->cfg.policy)->on_event || !jobs->wcenters)
+        return;
+    cpn_jobs_world_refresh_(jobs);
+    struct cpn_policy_event pe = {kind, now_of(jobs), 0, center, link};
+    cpn_policy_notify(jobs->cfg.policy, &pe, &jobs->world);
+}
+
 int cpn_jobs_set_center_up(struct cpn_jobs *jobs, uint32_t center, int up)
 {
     if (center >= jobs->centers.len)
         return CPN_ERROR(CPN_EINVAL, "jobs: no center %u (%zu centers)", center, jobs->centers.len);
     if (jobs->wcenters)
         jobs->wcenters[center].up = up != 0;
-    return cpn_center_set_up(jobs->centers.items[center].center, up);
+    /* The policy learns of it first, then the runs there end (and are placed again). */
+    notify_change(jobs, CPN_POLICY_EVENT_CENTER_CHANGED, center, CPN_NONE);
+    int rc = cpn_center_set_up(jobs->centers.items[center].center, up);
+    if (rc == CPN_OK && up)
+        rc = cpn_jobs_schedule_reoffer_(jobs); /* held jobs may fit there now */
+    return rc;
+}
+
+void cpn_jobs_link_changed(struct cpn_jobs *jobs, uint32_t link)
+{
+    if (jobs)
+        notify_change(jobs, CPN_POLICY_EVENT_LINK_CHANGED, CPN_NONE, link);
 }
 
 int cpn_jobs_stage_out_(struct cpn_jobs *jobs, uint32_t slot)

@@ -570,17 +570,26 @@ int cpn_jobs_set_center_tariff(struct cpn_jobs *jobs, uint32_t center, double el
 
 /**
  * Take center @p center down (@p up = 0) or bring it back up, now (docs/models-dynamics.md,
- * "Center failures").  Down: the policies' exact world marks it down (they see it through
- * their awareness mode: a stale view may still send work there, which then waits in its queue,
- * a conflict); every job running there ends its run (cpn_center_set_up()): a plain job keeps
+ * "Center failures").  The policy's on_event gets CPN_POLICY_EVENT_CENTER_CHANGED first.
+ * Down: the policies' exact world marks it down (they see it through their awareness mode: a
+ * stale view may still send work there, which then waits in its queue, or is a conflict and
+ * placed again); every job running there ends its run (cpn_center_set_up()): a plain job keeps
  * the work up to its last checkpoint (cpn_job_spec.checkpoint), loses the rest, and is placed
  * again (by the policy, or at its fixed center where it waits for the repair); a job whose
  * compute depends on the network (streamed or iterated, models-jobs.md) fails ("its center
  * failed"); an inference service stops taking requests (those in service finish).  Jobs
- * queued there stay queued.  Up: the center starts work again.
+ * queued there stay queued.  Up: the center starts work again and the held jobs are offered
+ * again.
  * @return CPN_OK; CPN_EINVAL for an unknown center; the errors of the runs' ends.
  */
 int cpn_jobs_set_center_up(struct cpn_jobs *jobs, uint32_t center, int up);
+
+/**
+ * Tell the policy that link @p link changed (state or capacity): its on_event gets
+ * CPN_POLICY_EVENT_LINK_CHANGED with the exact world (models/policy.h).  Called by the dynamics
+ * layer (models/dynamics/links.h); accepts NULL @p jobs (nothing to tell).
+ */
+void cpn_jobs_link_changed(struct cpn_jobs *jobs, uint32_t link);
 
 /** Number of workload sources (generators and workload logs) added, in order of addition. */
 size_t cpn_jobs_source_count(const struct cpn_jobs *jobs);

@@ -979,7 +979,7 @@ static void test_input_without_a_route_fails_the_job(void)
  * job-finished events in a test-owned record (a policy has no other way out; tests run on one
  * thread). */
 struct probe_state {
-    int ticks, finished;
+    int ticks, finished, center_changed, link_changed;
     double last_finish; /* [s] */
 };
 
@@ -1007,11 +1007,14 @@ static void probe_event(struct cpn_policy_ctx *ctx, const struct cpn_policy_even
                         const struct cpn_world *world)
 {
     struct probe_state *st = ctx->state;
-    (void)world;
     if (ev->kind == CPN_POLICY_EVENT_JOB_FINISHED) {
         st->finished++;
         st->last_finish = ev->time;
     }
+    if (ev->kind == CPN_POLICY_EVENT_CENTER_CHANGED && ev->center == 0)
+        st->center_changed += world->centers[0].up ? 10 : 1; /* the world shows the new state */
+    if (ev->kind == CPN_POLICY_EVENT_LINK_CHANGED && ev->link == 3)
+        st->link_changed++;
 }
 
 static void probe_tick(struct cpn_policy_ctx *ctx, const struct cpn_world *world)
@@ -1059,6 +1062,14 @@ static void test_policy_ticks_and_job_ends_reach_the_policy(void)
     const struct probe_state *st = &probe_seen;
     CU_ASSERT(st->ticks >= 2 && st->ticks <= 3);
     CU_ASSERT(st->finished == 2 && st->last_finish == 25);
+    /* A center failure and repair, and a link change, reach the policy with the world showing
+     * the new center state (down: 1, up: 10). */
+    CU_ASSERT_EQUAL(cpn_jobs_set_center_up(f.jobs, 0, 0), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_jobs_set_center_up(f.jobs, 0, 1), CPN_OK);
+    cpn_jobs_link_changed(f.jobs, 3);
+    CU_ASSERT_EQUAL(st->center_changed, 11);
+    CU_ASSERT_EQUAL(st->link_changed, 1);
+    CU_ASSERT_EQUAL(cpn_jobs_set_center_up(f.jobs, 9, 0), CPN_EINVAL);
     fx_free(&f);
 }
 
@@ -1597,7 +1608,7 @@ int cpn_test_register_jobs(void)
         {"a drain ends the run at the last end of the jobs that arrived",
          test_a_drain_ends_the_run_at_the_last_end_of_the_jobs_that_arrived},
         {"input without a route fails the job", test_input_without_a_route_fails_the_job},
-        {"policy ticks and job ends reach the policy",
+        {"policy ticks, job ends, center and link changes reach the policy",
          test_policy_ticks_and_job_ends_reach_the_policy},
         {"a random mixed workload keeps the invariants",
          test_a_random_mixed_workload_keeps_the_invariants},
