@@ -533,6 +533,10 @@ static int build_network(struct run *r)
                                                       scen->sites.items[i].write};
         struct cpn_network_config cfg = {profiles, n, sites, ns};
         rc = cpn_network_new(r->eng, scen->topo, scen->router, &cfg, &r->net);
+        for (size_t i = 0; rc == CPN_OK && i < scen->elastic.len; i++)
+            rc = cpn_network_set_elastic(r->net, scen->elastic.items[i].link,
+                                         scen->elastic.items[i].budget,
+                                         scen->elastic.items[i].setup);
     }
     free(profiles);
     free(sites);

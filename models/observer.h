@@ -251,6 +251,8 @@ struct cpn_run_totals {
     uint64_t requeued;             /**< runs ended by a center failure and placed again */
     double lost_work;              /**< unit-seconds of those runs lost (since their last
                                         checkpoint) [unit s] */
+    uint64_t bw_granted;           /**< elastic bandwidth requests granted */
+    uint64_t bw_refused;           /**< elastic bandwidth requests refused */
 };
 
 /** An observer: callbacks plus their context.  Any callback may be NULL (not interested). */

@@ -91,17 +91,18 @@ struct cpn_summary {
     double time_end;
     double events;
     double *pool_busy, *center_energy, *center_cost, *center_carbon, *center_charge, *link_util;
-    double *link_down;           /* per link: time down so far [s], when the totals gave it */
-    double *job_submitted;       /* per kind, when the totals gave them (else NULL) */
-    double wlog_skipped;         /* NaN without totals */
-    double decisions, conflicts; /* NaN without totals */
-    double requeued, lost_work;  /* center failures (NaN without totals) */
+    double *link_down;             /* per link: time down so far [s], when the totals gave it */
+    double *job_submitted;         /* per kind, when the totals gave them (else NULL) */
+    double wlog_skipped;           /* NaN without totals */
+    double decisions, conflicts;   /* NaN without totals */
+    double requeued, lost_work;    /* center failures (NaN without totals) */
+    double bw_granted, bw_refused; /* elastic bandwidth requests (NaN without totals) */
     /* the statistics window (docs/metrics.md, "Window"): [warmup, its close] */
     double warmup;     /* from the run info */
     uint64_t first_id; /* jobs with a smaller id were submitted before the window opened */
     struct snap {
         int have;
-        double time, decisions, conflicts, requeued, lost_work;
+        double time, decisions, conflicts, requeued, lost_work, bw_granted, bw_refused;
         double *pool_busy, *energy, *cost, *carbon, *charge, *link_util, *submitted, *link_down;
     } open, close; /* the totals when the window opened and closed (have = 0: not seen) */
     /* computed table */
@@ -213,6 +214,7 @@ int cpn_summary_new(struct cpn_summary **out)
     (*out)->wlog_skipped = NAN; /* until totals say otherwise */
     (*out)->decisions = (*out)->conflicts = NAN;
     (*out)->requeued = (*out)->lost_work = NAN;
+    (*out)->bw_granted = (*out)->bw_refused = NAN;
     return CPN_OK;
 }
 
@@ -491,6 +493,8 @@ static int snap_take(struct cpn_summary *s, struct snap *w, const struct cpn_run
     w->conflicts = t->have_decisions ? (double)t->conflicts : NAN;
     w->requeued = t->have_decisions ? (double)t->requeued : NAN;
     w->lost_work = t->have_decisions ? t->lost_work : NAN;
+    w->bw_granted = t->have_decisions ? (double)t->bw_granted : NAN;
+    w->bw_refused = t->have_decisions ? (double)t->bw_refused : NAN;
     int rc = CPN_OK;
     if (t->pool_busy && t->n_pools == s->n_pools)
         rc = copy_totals(&w->pool_busy, t->pool_busy, s->n_pools);
@@ -569,6 +573,8 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
         s->conflicts = (double)t->conflicts;
         s->requeued = (double)t->requeued;
         s->lost_work = t->lost_work;
+        s->bw_granted = (double)t->bw_granted;
+        s->bw_refused = (double)t->bw_refused;
     }
     if (rc == CPN_OK && t->job_submitted && t->n_job_kinds == s->n_kinds) {
         free(s->job_submitted);
@@ -874,6 +880,13 @@ static int add_network(struct cpn_summary *s)
     if (rc == CPN_OK)
         rc = add_mean_p95_max(s, &u, "1", "net.link_util");
     pop_release(&u);
+    /* Elastic bandwidth requests of the window (docs/models-dynamics.md). */
+    if (rc == CPN_OK)
+        rc = add_row(s, "1", s->bw_granted - (s->open.have ? s->open.bw_granted : 0),
+                     "net.bandwidth.granted");
+    if (rc == CPN_OK)
+        rc = add_row(s, "1", s->bw_refused - (s->open.have ? s->open.bw_refused : 0),
+                     "net.bandwidth.refused");
     /* Availability of the links that were down in the window (timelines). */
     for (size_t l = 0; rc == CPN_OK && l < s->n_links && w1 > w0; l++) {
         double down = windowed(AT_CLOSE(s, link_down, s->link_down), s->open.link_down, l);

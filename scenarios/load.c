@@ -707,6 +707,7 @@ void cpn_scen_free(struct cpn_scenario *s)
             free(s->failures.items[i].dists);
         }
     cpn_array_release(&s->failures);
+    cpn_array_release(&s->elastic);
     cpn_array_release(&s->flows);
     cpn_array_release(&s->transports);
     cpn_array_release(&s->files);

@@ -143,6 +143,13 @@ struct cpn_scen_transport {
     long line;                    /**< line in @c file, 0 for a built-in */
 };
 
+/** The elastic bandwidth budget of a link (`<link elastic elastic-setup>`). */
+struct cpn_scen_elastic {
+    uint32_t link; /**< link index */
+    double budget; /**< bandwidth that may be added on request [B/s] */
+    double setup;  /**< set-up time of a grant [s] (default 100 ms, OTN ODUflex) */
+};
+
 /** The random failures of one link (`<failures>`): its MTBF and MTTR distributions [s]. */
 struct cpn_scen_failure {
     uint32_t link;          /**< link index (when @c center is CPN_NONE) */
@@ -319,6 +326,7 @@ struct cpn_scenario {
     CPN_ARRAY(struct cpn_scen_path) paths;         /**< explicit paths, in file order */
     CPN_ARRAY(struct cpn_scen_pathset) pathsets;   /**< path sets, in file order */
     CPN_ARRAY(struct cpn_scen_headline) headlines; /**< `<headline>`s, in file order */
+    CPN_ARRAY(struct cpn_scen_elastic) elastic;    /**< links with an elastic budget */
     CPN_ARRAY(struct cpn_scen_failure)
     failures; /**< `<failures>`: one per link, in file order
                    (models/dynamics/failures.h) */

@@ -127,6 +127,13 @@ int cpn_ld_dist(struct cpn_ld *L, xmlNode *elem, const char *name, enum cpn_quan
                 struct cpn_dist *d, const struct cpn_dist **ptr);
 
 /**
+ * Parse an optional amount of bandwidth given as "COUNTxRATE" (e.g. "8x1Gbps": 8 granules of
+ * 1 Gbit/s) or as a plain rate ("8Gbps"), into @p out [B/s] (> 0).
+ * @return 1 when present and valid, 0 when absent, -1 when invalid (reported).
+ */
+int cpn_ld_bandwidth(struct cpn_ld *L, xmlNode *elem, const char *name, double *out);
+
+/**
  * Parse an optional price attribute (quantity @p q: CPN_Q_PRICE or CPN_Q_ENERGY_PRICE) and check
  * that its currency is the scenario's one currency (the first price sets it).
  * @return 1 when present and valid, 0 when absent, -1 when invalid (reported).

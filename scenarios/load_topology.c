@@ -257,6 +257,41 @@ static void ld_pfc_headroom(struct cpn_ld *L, xmlNode *elem, const struct cpn_li
                    rate * 8 / 1e9, 100 * rate / l->capacity, ceil(need / 1e6));
 }
 
+int cpn_ld_bandwidth(struct cpn_ld *L, xmlNode *elem, const char *name, double *out)
+{
+    const char *v = cpn_ld_attr(elem, name);
+    if (!v)
+        return 0;
+    const char *x = strchr(v, 'x');
+    unsigned long count = 1;
+    const char *rate = v;
+    if (x) {
+        char *end;
+        errno = 0;
+        count = strtoul(v, &end, 10);
+        if (errno || end != x || count == 0 || count > 1000000 || *v == '-') {
+            cpn_ld_error(L, elem,
+                         "%s \"%s\" is not accepted (use COUNTxRATE, e.g. \"8x1Gbps\", with a "
+                         "whole count 1 to 1000000, or a rate, e.g. \"8Gbps\")",
+                         name, v);
+            return -1;
+        }
+        rate = x + 1;
+    }
+    double r;
+    char why[256];
+    if (cpn_units_parse(rate, CPN_Q_RATE, &r, why, sizeof why) != CPN_OK || !(r > 0) ||
+        !isfinite(r)) {
+        cpn_ld_error(L, elem,
+                     "%s \"%s\": the rate \"%s\" is not accepted (%s; use e.g. "
+                     "\"8x1Gbps\")",
+                     name, v, rate, r > 0 ? why : "it must be positive");
+        return -1;
+    }
+    *out = (double)count * r;
+    return 1;
+}
+
 int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
 {
     struct cpn_link_spec spec;
@@ -348,6 +383,16 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
     if (rc != CPN_OK)
         return rc;
     ld_pfc_headroom(L, elem, cpn_topo_link(L->s->topo, index));
+    /* Elastic bandwidth on demand (models/net/network.h, cpn_network_set_elastic). */
+    struct cpn_scen_elastic el = {index, 0, 0.1};
+    int has = cpn_ld_bandwidth(L, elem, "elastic", &el.budget);
+    if (has == 1 && cpn_ld_quantity(L, elem, "elastic-setup", CPN_Q_TIME, &el.setup) >= 0 &&
+        (rc = cpn_array_push(&L->s->elastic, el)) != CPN_OK)
+        return rc;
+    if (has == 0 && cpn_ld_attr(elem, "elastic-setup"))
+        cpn_ld_error(L, elem,
+                     "elastic-setup goes with elastic (a bandwidth budget, e.g. "
+                     "\"64x1Gbps\")");
     while (L->link_elem.len < index)
         if (cpn_array_push(&L->link_elem, NULL) != CPN_OK)
             return CPN_ENOMEM;

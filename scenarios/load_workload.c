@@ -346,7 +346,8 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
     if (cpn_ld_quantity(L, elem, "ref-speed", CPN_Q_FLOPS, &base->ref_speed) < 0)
         ok = 0;
     if (cpn_ld_quantity(L, elem, "slo", CPN_Q_TIME, &base->slo) < 0 ||
-        cpn_ld_quantity(L, elem, "checkpoint", CPN_Q_TIME, &base->checkpoint) < 0)
+        cpn_ld_quantity(L, elem, "checkpoint", CPN_Q_TIME, &base->checkpoint) < 0 ||
+        cpn_ld_bandwidth(L, elem, "elastic", &base->elastic) < 0)
         ok = 0;
     if (cpn_ld_quantity(L, elem, "request-bytes", CPN_Q_SIZE, &base->request_bytes) < 0)
         ok = 0;

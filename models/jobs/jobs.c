@@ -234,6 +234,7 @@ int cpn_jobs_alloc_slot_(struct cpn_jobs *jobs, uint32_t *slot)
     j->pool = CPN_NONE;
     j->nearest = CPN_NONE;
     j->source = CPN_NONE;
+    j->grant = CPN_NONE;
     j->placed = j->staged = j->queued = j->start = j->run_end = NAN;
     j->runtime = j->staleness = NAN;
     j->id = jobs->next_id++;
@@ -247,9 +248,14 @@ static int emit_event(struct cpn_jobs *jobs, enum cpn_event_kind kind, uint32_t 
     return cpn_observe_event(jobs->cfg.observer, &ev);
 }
 
+static int release_bandwidth(struct cpn_jobs *jobs, uint32_t slot);
+
 int cpn_jobs_end_(struct cpn_jobs *jobs, uint32_t slot, enum cpn_job_state state,
                   const char *reason)
 {
+    int rc0 = release_bandwidth(jobs, slot); /* an ingest's transfer is over */
+    if (rc0 != CPN_OK)
+        return rc0;
     struct jobs_job *j = job_at(jobs, slot);
     double now = now_of(jobs);
     int8_t slo_met = -1;
@@ -455,6 +461,46 @@ static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow
 
 static int queue_at(struct cpn_jobs *jobs, uint32_t slot);
 
+/* Give back job @p slot's elastic bandwidth, if it holds some. */
+static int release_bandwidth(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    if (j->grant == CPN_NONE)
+        return CPN_OK;
+    uint32_t g = j->grant;
+    j->grant = CPN_NONE;
+    return cpn_network_release_bandwidth(jobs->cfg.network, g);
+}
+
+/* Ask for job @p slot's elastic bandwidth on the shortest path from @p src to @p dst
+ * (docs/models-dynamics.md, "Elastic bandwidth"); granted or refused, it is reported. */
+static int request_bandwidth(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t dst)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    if (!(j->s.elastic > 0) || src == dst || j->grant != CPN_NONE)
+        return CPN_OK;
+    const struct cpn_path *path;
+    int rc = cpn_route_shortest(jobs->cfg.router, src, dst, &path);
+    if (rc == CPN_EUNREACH)
+        return CPN_OK; /* the transfer reports it */
+    double setup = 0;
+    uint32_t grant = CPN_NONE;
+    if (rc != CPN_OK || (rc = cpn_network_request_bandwidth(jobs->cfg.network, path, j->s.elastic,
+                                                            &grant, &setup)) != CPN_OK)
+        return rc;
+    j->grant = grant;
+    char detail[128];
+    if (grant == CPN_NONE) {
+        jobs->st.bw_refused++;
+        snprintf(detail, sizeof detail, "bandwidth %.17g B/s refused", j->s.elastic);
+    } else {
+        jobs->st.bw_granted++;
+        snprintf(detail, sizeof detail, "bandwidth %.17g B/s granted after %.17g s", j->s.elastic,
+                 setup);
+    }
+    return emit_event(jobs, CPN_EVENT_OTHER, j->id, detail);
+}
+
 /* Send job @p slot to center @p c (pool hint, paths of the decision): stage-in or transfer. */
 static int dispatch(struct cpn_jobs *jobs, uint32_t slot, uint32_t c, uint32_t pool, uint32_t paths)
 {
@@ -470,7 +516,10 @@ static int dispatch(struct cpn_jobs *jobs, uint32_t slot, uint32_t c, uint32_t p
     double bytes = j->cmp && j->cmp->stream ? fmin(j->s.prefetch, j->s.bytes_in) : j->s.bytes_in;
     if (src != dst)
         j->in_asked += bytes;
-    int rc = transfer(jobs, slot, src, dst, bytes, j->paths, site, cpn_jobs_center_site_(jobs, c));
+    int rc = bytes > 0 ? request_bandwidth(jobs, slot, src, dst) : CPN_OK;
+    if (rc != CPN_OK)
+        return rc;
+    rc = transfer(jobs, slot, src, dst, bytes, j->paths, site, cpn_jobs_center_site_(jobs, c));
     j = job_at(jobs, slot);
     if (rc == CPN_EUNREACH)
         return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "no route from the data to the center");
@@ -571,6 +620,9 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
 /* The job's input is at its center: check for a conflict, then queue. */
 static int at_center(struct cpn_jobs *jobs, uint32_t slot)
 {
+    int rc = release_bandwidth(jobs, slot); /* its transfer is over */
+    if (rc != CPN_OK)
+        return rc;
     struct jobs_job *j = job_at(jobs, slot);
     j->staged = now_of(jobs);
     if (j->cmp && j->cmp->n_parts > 1)

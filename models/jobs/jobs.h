@@ -208,6 +208,11 @@ struct cpn_job_spec {
                                       0 = @ref duration is speed-independent (default) */
     double walltime;             /**< walltime estimate on the reference hardware [s], >= 0;
                                       0 = the exact run time (perfect estimate); default 0 */
+    double elastic;              /**< elastic bandwidth asked for its input's transfer [B/s],
+                                      >= 0 (e.g. "8x1Gbps" = 1e9 B/s): added to every link of
+                                      its path after their set-up time while the transfer lasts,
+                                      when their budgets allow (cpn_network_request_bandwidth);
+                                      0 = none */
     double checkpoint;           /**< checkpoint interval of its run [s], >= 0: when its center
                                       fails, the work since its last checkpoint is lost and the
                                       rest is kept (docs/models-dynamics.md); 0 = none (all of
@@ -394,6 +399,8 @@ struct cpn_jobs_stats {
     uint64_t requeued;         /**< runs ended by a center failure and placed again */
     double lost_work;          /**< unit-seconds of runs lost to center failures (the time
                                     since each run's last checkpoint x its units) [unit s] */
+    uint64_t bw_granted;       /**< elastic bandwidth requests granted */
+    uint64_t bw_refused;       /**< elastic bandwidth requests refused (budget spent) */
     double staleness_mean;     /**< mean staleness of the placements [s] */
     double staleness_max;      /**< largest staleness [s] */
     double bytes_asked;        /**< bytes of all transfers started [B] */

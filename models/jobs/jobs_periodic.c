@@ -153,6 +153,8 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         .have_decisions = 1,
         .requeued = jobs->st.requeued,
         .lost_work = jobs->st.lost_work,
+        .bw_granted = jobs->st.bw_granted,
+        .bw_refused = jobs->st.bw_refused,
     };
     if (rc == CPN_OK)
         rc = what < 0 ? cpn_observe_end(jobs->cfg.observer, complete, &totals)

@@ -43,6 +43,20 @@ struct cpn_network {
      * it is up, since when it is down and its down time before that [s]. */
     double *link_capacity, *down_since, *down_time;
     uint8_t *link_up;
+    /* Elastic bandwidth (cpn_network_set_elastic, cpn_network_request_bandwidth): per link, its
+     * budget [B/s], what is reserved of it [B/s], what is active (added to the capacity) [B/s],
+     * the set-up time of its layer [s]; the grants. */
+    double *elastic_budget, *elastic_reserved, *elastic_active, *elastic_setup;
+    CPN_ARRAY(struct grant) grants;
+};
+
+/* A bandwidth grant: @c amount [B/s] on every link of a path, active after a set-up time. */
+struct grant {
+    uint32_t *links; /* link indices (owned), n of them; NULL when released */
+    uint32_t n;
+    double amount; /* [B/s] */
+    int active;    /* the capacity is added */
+    cpn_evh setup; /* pending activation, or CPN_EVH_NONE */
 };
 
 static struct cpn_hop hop_of(const struct cpn_link *l)
@@ -149,7 +163,13 @@ int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct 
     net->down_since = malloc((n_links ? n_links : 1) * sizeof *net->down_since);
     net->down_time = calloc(n_links ? n_links : 1, sizeof *net->down_time);
     net->link_up = malloc(n_links ? n_links : 1);
-    if (!net->link_capacity || !net->down_since || !net->down_time || !net->link_up)
+    net->elastic_budget = calloc(n_links ? n_links : 1, sizeof *net->elastic_budget);
+    net->elastic_reserved = calloc(n_links ? n_links : 1, sizeof *net->elastic_reserved);
+    net->elastic_active = calloc(n_links ? n_links : 1, sizeof *net->elastic_active);
+    net->elastic_setup = calloc(n_links ? n_links : 1, sizeof *net->elastic_setup);
+    if (!net->link_capacity || !net->down_since || !net->down_time || !net->link_up ||
+        !net->elastic_budget || !net->elastic_reserved || !net->elastic_active ||
+        !net->elastic_setup)
         goto fail;
     for (uint32_t l = 0; l < n_links; l++) {
         const struct cpn_link *link = cpn_topo_link(topo, l);
@@ -216,6 +236,13 @@ void cpn_network_free(struct cpn_network *net)
     free(net->down_since);
     free(net->down_time);
     free(net->link_up);
+    free(net->elastic_budget);
+    free(net->elastic_reserved);
+    free(net->elastic_active);
+    free(net->elastic_setup);
+    for (size_t i = 0; i < net->grants.len; i++)
+        free(net->grants.items[i].links);
+    cpn_array_release(&net->grants);
     free(net);
 }
 
@@ -679,6 +706,29 @@ size_t cpn_network_dlinks(const struct cpn_network *net)
     return net->n_dlinks;
 }
 
+/* Give link @p link's resources the capacity it has now: its base capacity plus the elastic
+ * bandwidth active on it when up, 0 when down. */
+static int apply_link(struct cpn_network *net, uint32_t link)
+{
+    const struct cpn_link *l = cpn_topo_link(net->topo, link);
+    struct cpn_hop h = hop_of(l);
+    double segment = cpn_transport_segment_rate(&h);
+    int up = net->link_up[link];
+    double c = up ? net->link_capacity[link] + net->elastic_active[link] : 0.0;
+    for (unsigned dir = 0; dir < 2; dir++) {
+        uint32_t d = cpn_topo_dlink(link, dir);
+        int rc = cpn_flownet_set_capacity(net->flows, d, c);
+        if (rc == CPN_OK && net->segment[d] != CPN_NONE)
+            rc = cpn_flownet_set_capacity(net->flows, net->segment[d], up ? segment : 0.0);
+        for (uint32_t k = 0; rc == CPN_OK && k < net->n_etas; k++)
+            rc = cpn_flownet_set_capacity(
+                net->flows, net->eta_base + k * (uint32_t)net->n_dlinks + d, net->etas[k] * c);
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return CPN_OK;
+}
+
 int cpn_network_set_link(struct cpn_network *net, uint32_t link, double capacity, int up)
 {
     if (!net || link >= cpn_topo_link_count(net->topo))
@@ -695,22 +745,104 @@ int cpn_network_set_link(struct cpn_network *net, uint32_t link, double capacity
     }
     net->link_up[link] = up != 0;
     net->link_capacity[link] = capacity;
-    const struct cpn_link *l = cpn_topo_link(net->topo, link);
-    struct cpn_hop h = hop_of(l);
-    double segment = cpn_transport_segment_rate(&h);
-    double c = up ? capacity : 0.0;
-    for (unsigned dir = 0; dir < 2; dir++) {
-        uint32_t d = cpn_topo_dlink(link, dir);
-        int rc = cpn_flownet_set_capacity(net->flows, d, c);
-        if (rc == CPN_OK && net->segment[d] != CPN_NONE)
-            rc = cpn_flownet_set_capacity(net->flows, net->segment[d], up ? segment : 0.0);
-        for (uint32_t k = 0; rc == CPN_OK && k < net->n_etas; k++)
-            rc = cpn_flownet_set_capacity(
-                net->flows, net->eta_base + k * (uint32_t)net->n_dlinks + d, net->etas[k] * c);
-        if (rc != CPN_OK)
-            return rc;
-    }
+    return apply_link(net, link);
+}
+
+int cpn_network_set_elastic(struct cpn_network *net, uint32_t link, double budget, double setup)
+{
+    if (!net || link >= cpn_topo_link_count(net->topo))
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_set_elastic: no link %u", link);
+    if (!(budget >= 0) || !isfinite(budget) || !(setup >= 0) || !isfinite(setup))
+        return CPN_ERROR(CPN_EINVAL,
+                         "link \"%s\": elastic budget %g B/s, set-up %g s (need "
+                         "finite >= 0)",
+                         cpn_topo_link(net->topo, link)->id, budget, setup);
+    net->elastic_budget[link] = budget;
+    net->elastic_setup[link] = setup;
     return CPN_OK;
+}
+
+static int on_grant_setup(struct cpn_engine *eng, void *ctx, uint64_t arg);
+static const struct cpn_handler grant_handler = {on_grant_setup, "bandwidth_setup", 0};
+
+/* A grant's set-up time is over: its bandwidth joins its links. */
+static int on_grant_setup(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    struct cpn_network *net = ctx;
+    struct grant *g = &net->grants.items[arg];
+    g->setup = CPN_EVH_NONE;
+    g->active = 1;
+    int rc = CPN_OK;
+    for (uint32_t i = 0; i < g->n && rc == CPN_OK; i++) {
+        net->elastic_active[g->links[i]] += g->amount;
+        rc = apply_link(net, g->links[i]);
+    }
+    return rc;
+}
+
+int cpn_network_request_bandwidth(struct cpn_network *net, const struct cpn_path *path,
+                                  double amount, uint32_t *grant, double *setup)
+{
+    if (!net || !path || !grant || !(amount > 0) || !isfinite(amount))
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_request_bandwidth: bad argument");
+    *grant = CPN_NONE;
+    double t = 0;
+    for (uint32_t h = 0; h < path->hops; h++) {
+        uint32_t l = path->dlinks[h] / 2; /* directed link d = 2 l + dir (models/net/topology.h) */
+        if (net->elastic_budget[l] - net->elastic_reserved[l] < amount * (1 - 1e-12))
+            return CPN_OK; /* refused: a link of the path has not that much left */
+        t = fmax(t, net->elastic_setup[l]);
+    }
+    if (path->hops == 0)
+        return CPN_OK;
+    struct grant g = {malloc(path->hops * sizeof *g.links), 0, amount, 0, CPN_EVH_NONE};
+    if (!g.links || cpn_array_reserve(&net->grants, net->grants.len + 1) != CPN_OK) {
+        free(g.links);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    for (uint32_t h = 0; h < path->hops; h++) {
+        uint32_t l = path->dlinks[h] / 2, seen = 0;
+        for (uint32_t k = 0; k < g.n; k++)
+            seen |= g.links[k] == l;
+        if (!seen) {
+            g.links[g.n++] = l;
+            net->elastic_reserved[l] += amount;
+        }
+    }
+    uint32_t id = (uint32_t)net->grants.len;
+    net->grants.items[net->grants.len++] = g;
+    int rc =
+        cpn_engine_schedule_in(net->eng, t, &grant_handler, net, id, &net->grants.items[id].setup);
+    if (rc != CPN_OK)
+        return rc;
+    *grant = id;
+    if (setup)
+        *setup = t;
+    return CPN_OK;
+}
+
+int cpn_network_release_bandwidth(struct cpn_network *net, uint32_t grant)
+{
+    if (!net || grant >= net->grants.len || !net->grants.items[grant].links)
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_release_bandwidth: no grant %u", grant);
+    struct grant *g = &net->grants.items[grant];
+    int rc = CPN_OK;
+    if (g->setup != CPN_EVH_NONE) { /* not set up yet: cancel it */
+        rc = cpn_engine_cancel(net->eng, g->setup);
+        g->setup = CPN_EVH_NONE;
+    }
+    for (uint32_t i = 0; i < g->n && rc == CPN_OK; i++) {
+        uint32_t l = g->links[i];
+        net->elastic_reserved[l] -= g->amount;
+        if (g->active) {
+            net->elastic_active[l] -= g->amount;
+            rc = apply_link(net, l);
+        }
+    }
+    free(g->links);
+    g->links = NULL;
+    return rc;
 }
 
 int cpn_network_link_state(const struct cpn_network *net, uint32_t link, double *capacity, int *up,

@@ -253,6 +253,35 @@ int cpn_network_link_state(const struct cpn_network *net, uint32_t link, double 
  */
 int cpn_network_reroute(struct cpn_network *net, uint32_t link, size_t *moved, size_t *stalled);
 
+/**
+ * Give link @p link an elastic bandwidth budget (docs/models-dynamics.md, "Elastic
+ * bandwidth"): up to @p budget [B/s] may be added to its capacity on request, each grant after
+ * @p setup [s], the set-up time of its layer (reference network-models.md §4.2: OCS about
+ * 10 ms, OTN ODUflex about 100 ms, ROADM wavelengths 60 to 300 s).  0 budget: none (default).
+ * @return CPN_OK; CPN_EINVAL for an unknown link or a negative or infinite figure.  O(1).
+ */
+int cpn_network_set_elastic(struct cpn_network *net, uint32_t link, double budget, double setup);
+
+/**
+ * Ask for @p amount [B/s] more on every link of @p path, e.g. an ingest's "8x1Gbps": when every
+ * link has that much of its elastic budget left, it is reserved now and added to the links'
+ * capacities (shared by every flow on them) after the largest set-up time of the path's links;
+ * else the request is refused (*@p grant = CPN_NONE) and nothing changes.  First come, first
+ * served.  Assumption: the added capacity is the link's, not the requester's alone.
+ * @param grant receives the grant's id, or CPN_NONE when refused.
+ * @param setup receives the set-up time [s] (may be NULL).
+ * @return CPN_OK (granted or refused); CPN_EINVAL for NULL arguments or a bad amount;
+ *         CPN_ENOMEM.  O(hops^2).
+ */
+int cpn_network_request_bandwidth(struct cpn_network *net, const struct cpn_path *path,
+                                  double amount, uint32_t *grant, double *setup);
+
+/**
+ * Give back grant @p grant: its bandwidth leaves the links now (or its set-up is cancelled).
+ * @return CPN_OK; CPN_EINVAL for an unknown or released grant; CPN_ENOMEM.
+ */
+int cpn_network_release_bandwidth(struct cpn_network *net, uint32_t grant);
+
 /** The topology the network was made from (borrowed). */
 const struct cpn_topo *cpn_network_topology(const struct cpn_network *net);
 

@@ -674,6 +674,43 @@ static void test_a_center_failure_keeps_the_work_up_to_the_last_checkpoint(void)
     }
 }
 
+static void test_an_elastic_ingest_gets_its_bandwidth_after_the_setup_time(void)
+{
+    /* n0 -> n1 over 100 Mbit/s (12.5 MB/s), 10 ms; the link's elastic budget is 8 Gbit/s
+     * (1 GB/s) with a 100 ms set-up (OTN ODUflex).  A 10 GB ingest asking "8x1Gbps" at 0 is
+     * granted: its flow joins at 0.01 s, moves 0.09 s x 12.5 MB/s = 1.125 MB by 0.1 s, then the
+     * rest at 1.0125 GB/s: it ends at 0.1 + (1e10 - 1.125e6) / 1.0125e9 s (about 9.975 s,
+     * against 800 s without).  After it the link is back to 12.5 MB/s.  A second run with a
+     * budget of 1.5 GB/s and two such ingests: the first is granted, the second refused. */
+    for (int two = 0; two <= 1; two++) {
+        struct fx f;
+        struct link_def links[] = {{0, 1, 0.01, 12.5e6}};
+        fx_init(&f, 2, links, 1);
+        CU_ASSERT_FATAL(cpn_network_set_elastic(f.net, 0, two ? 1.5e9 : 1e9, 0.1) == CPN_OK);
+        fx_jobs(&f, "nearest", 1, NULL, 1);
+        fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+        for (int i = 0; i <= two; i++) {
+            struct cpn_job_spec s = job(0, 0, 1);
+            s.kind = CPN_JOB_INGEST;
+            s.bytes_in = 1e10;
+            s.elastic = 1e9;
+            CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+        }
+        CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+        fx_run(&f);
+        struct cpn_jobs_stats st;
+        cpn_jobs_stats(f.jobs, &st);
+        CU_ASSERT_EQUAL(st.bw_granted, 1);
+        CU_ASSERT_EQUAL(st.bw_refused, (uint64_t)two);
+        if (!two)
+            CPN_ASSERT_REL(times_of(&f, 0)->done, 0.1 + (1e10 - 1.125e6) / 1.0125e9, TIME_TOL);
+        struct cpn_flow_usage u;
+        CU_ASSERT_EQUAL(cpn_flownet_usage(cpn_network_flows(f.net), 0, &u), CPN_OK);
+        CU_ASSERT_EQUAL(u.capacity, 12.5e6);
+        fx_free(&f);
+    }
+}
+
 static void test_deploy_reaches_the_n_nearest_centers_of_the_kind(void)
 {
     /* Star from n0: n1 (10 ms), n2 (20 ms), n3 (30 ms), n4 (5 ms), 1 GB/s each.  Centers: c0 at
@@ -1589,6 +1626,8 @@ int cpn_test_register_jobs(void)
          test_transfer_slowdown_reference_is_the_empty_network_time},
         {"a center failure keeps the work up to the last checkpoint; the job is placed again",
          test_a_center_failure_keeps_the_work_up_to_the_last_checkpoint},
+        {"an elastic ingest gets its bandwidth after the set-up time; a spent budget refuses",
+         test_an_elastic_ingest_gets_its_bandwidth_after_the_setup_time},
         {"deploy reaches the N nearest centers of the kind",
          test_deploy_reaches_the_n_nearest_centers_of_the_kind},
         {"an idle inference request pays RTT plus service",
