@@ -70,6 +70,11 @@ struct cpn_policy_decision {
     uint32_t split_units[CPN_POLICY_MAX_SPLIT];   /**< units at each (each fitting a pool of
                                                        the job's type there), summing to the
                                                        job's units */
+    double elastic; /**< elastic bandwidth to ask for the job's stage-in [B/s] on the links of
+                         its path (docs/models-dynamics.md, "Elastic bandwidth"), granted after
+                         their set-up time when their budgets allow; 0 (default) = none.  The
+                         larger of this and the job's own request is asked for.  (Appended: a
+                         plug-in built before it leaves it 0.) */
 };
 
 /** Kinds of event a policy may observe through on_event. */

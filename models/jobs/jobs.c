@@ -477,7 +477,8 @@ static int release_bandwidth(struct cpn_jobs *jobs, uint32_t slot)
 static int request_bandwidth(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t dst)
 {
     struct jobs_job *j = job_at(jobs, slot);
-    if (!(j->s.elastic > 0) || src == dst || j->grant != CPN_NONE)
+    double amount = j->s.elastic > j->elastic ? j->s.elastic : j->elastic;
+    if (!(amount > 0) || src == dst || j->grant != CPN_NONE)
         return CPN_OK;
     const struct cpn_path *path;
     int rc = cpn_route_shortest(jobs->cfg.router, src, dst, &path);
@@ -485,18 +486,17 @@ static int request_bandwidth(struct cpn_jobs *jobs, uint32_t slot, uint32_t src,
         return CPN_OK; /* the transfer reports it */
     double setup = 0;
     uint32_t grant = CPN_NONE;
-    if (rc != CPN_OK || (rc = cpn_network_request_bandwidth(jobs->cfg.network, path, j->s.elastic,
-                                                            &grant, &setup)) != CPN_OK)
+    if (rc != CPN_OK || (rc = cpn_network_request_bandwidth(jobs->cfg.network, path, amount, &grant,
+                                                            &setup)) != CPN_OK)
         return rc;
     j->grant = grant;
     char detail[128];
     if (grant == CPN_NONE) {
         jobs->st.bw_refused++;
-        snprintf(detail, sizeof detail, "bandwidth %.17g B/s refused", j->s.elastic);
+        snprintf(detail, sizeof detail, "bandwidth %.17g B/s refused", amount);
     } else {
         jobs->st.bw_granted++;
-        snprintf(detail, sizeof detail, "bandwidth %.17g B/s granted after %.17g s", j->s.elastic,
-                 setup);
+        snprintf(detail, sizeof detail, "bandwidth %.17g B/s granted after %.17g s", amount, setup);
     }
     return emit_event(jobs, CPN_EVENT_OTHER, j->id, detail);
 }
@@ -596,6 +596,7 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
     j->staleness = j->rec.staleness;
     j->placed = now;
     j->placed_by_policy = 1;
+    j->elastic = d.elastic > 0 && isfinite(d.elastic) ? d.elastic : 0;
     char detail[200];
     snprintf(detail, sizeof detail, "center=%s pool=%d paths=%u staleness=%.9g",
              jobs->wcenters[d.center].name, d.pool == CPN_NONE ? -1 : (int)d.pool,

@@ -105,6 +105,7 @@ struct jobs_job {
     uint32_t source;      /* index of its source in jobs->sources, CPN_NONE when submitted */
     double progress;      /* fraction of its work kept across center failures (checkpoints) */
     uint32_t grant;       /* its elastic bandwidth grant (network), CPN_NONE when none */
+    double elastic;       /* elastic bandwidth its policy asked for its stage-in [B/s] */
     int center_failed;    /* its run ended because its center failed */
     int killed;           /* ended by the walltime limit */
     int placed_by_policy; /* the arrival is checked for a conflict */

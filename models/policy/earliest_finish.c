@@ -15,7 +15,10 @@
  * is smaller than the wait it saves.  "hold" when no estimate is finite (no center can ever fit,
  * or no path has bandwidth: the job is offered again when a link or center changes).
  *
- * Parameters: max_paths [1], path_overhead [s], overlap [1].
+ * Parameters: max_paths [1], path_overhead [s], overlap [1], elastic [B/s] and
+ * elastic_above [B]: an input of at least elastic_above asks for elastic bandwidth (the
+ * links' optical layer adds it after its set-up time when its budget allows;
+ * docs/models-dynamics.md), 0 = never (default).  The estimate above does not count on it.
  * Complexity: O(centers x (pools + max_paths)) per job, no allocation.
  * Source: the earliest-finish-time rule of HEFT (Topcuoglu, Hariri & Wu, IEEE TPDS 13(3),
  * 2002) applied to one job over compute centers and WAN paths; multipath stage-in after the
@@ -23,7 +26,7 @@
  */
 #include "models/policy.h"
 
-enum { P_MAX_PATHS, P_PATH_OVERHEAD, P_OVERLAP };
+enum { P_MAX_PATHS, P_PATH_OVERHEAD, P_OVERLAP, P_ELASTIC, P_ELASTIC_ABOVE };
 
 static const struct cpn_policy_param earliest_finish_params[] = {
     [P_MAX_PATHS] = {"max_paths", "1", 4, 1, 64, "most paths to split the stage-in over (integer)"},
@@ -31,6 +34,10 @@ static const struct cpn_policy_param earliest_finish_params[] = {
                          "set-up time of each additional stage-in path"},
     [P_OVERLAP] = {"overlap", "1", 0, 0, 1,
                    "1: stage-in overlaps the queue wait; 0: stage-in, then queue, then run"},
+    [P_ELASTIC] = {"elastic", "B/s", 0, 0, 1e15,
+                   "elastic bandwidth to ask for a large stage-in (0: never)"},
+    [P_ELASTIC_ABOVE] = {"elastic_above", "B", 1e12, 0, 1e18,
+                         "smallest input that asks for elastic bandwidth"},
 };
 
 static int earliest_finish_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
@@ -58,6 +65,9 @@ static int earliest_finish_place(struct cpn_policy_ctx *ctx, const struct cpn_wo
             out->paths = paths;
         }
     }
+    /* A large input asks for elastic bandwidth on its path (granted when the links allow). */
+    if (ctx->params[P_ELASTIC] > 0 && job->input_bytes >= ctx->params[P_ELASTIC_ABOVE])
+        out->elastic = ctx->params[P_ELASTIC];
     return 0;
 }
 
@@ -66,6 +76,6 @@ const struct cpn_policy_ops cpn_policy_earliest_finish = {
     .name = "earliest_finish",
     .doc = "minimum stage-in (best paths) + queue wait + run time: joint compute-network",
     .params = earliest_finish_params,
-    .n_params = 3,
+    .n_params = 5,
     .place = earliest_finish_place,
 };

@@ -709,6 +709,29 @@ static void test_an_elastic_ingest_gets_its_bandwidth_after_the_setup_time(void)
         CU_ASSERT_EQUAL(u.capacity, 12.5e6);
         fx_free(&f);
     }
+    /* The policy may ask instead: earliest_finish with elastic = 1 GB/s for inputs of at least
+     * 1 GB.  A batch job (10 s) with a 10 GB input: the same stage-in, then its run: done at
+     * 0.1 + (1e10 - 1.125e6) / 1.0125e9 + 10 s. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 12.5e6}};
+    fx_init(&f, 2, links, 1);
+    CU_ASSERT_FATAL(cpn_network_set_elastic(f.net, 0, 1e9, 0.1) == CPN_OK);
+    struct cpn_policy_setting ask[] = {{"elastic", 1e9}, {"elastic_above", 1e9}};
+    CU_ASSERT_FATAL(cpn_policy_new(cpn_policy_find(NULL, "earliest_finish"), ask, 2, f.rng, 1, 2,
+                                   &f.policy) == CPN_OK);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.bytes_in = 1e10;
+    s.duration = 10;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT_EQUAL(st.bw_granted, 1);
+    CPN_ASSERT_REL(times_of(&f, 0)->done, 0.1 + (1e10 - 1.125e6) / 1.0125e9 + 10, TIME_TOL);
+    fx_free(&f);
 }
 
 static void test_deploy_reaches_the_n_nearest_centers_of_the_kind(void)
