@@ -236,6 +236,8 @@ struct cpn_run_totals {
     const double *link_util;       /**< time-mean utilisation per link direction [1] */
     const double *link_down;       /**< time each link was down so far [s], length n_links; may
                                         be NULL (timelines, docs/models-dynamics.md) */
+    const double *center_down;     /**< time each center was down so far [s], length
+                                        n_centers; may be NULL */
     size_t n_links;                /**< length of link_down */
     size_t n_link_dirs;            /**< length of link_util (2 x links) */
     const uint64_t *job_submitted; /**< jobs submitted (arrived) per kind, length n_job_kinds;

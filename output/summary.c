@@ -92,6 +92,7 @@ struct cpn_summary {
     double events;
     double *pool_busy, *center_energy, *center_cost, *center_carbon, *center_charge, *link_util;
     double *link_down;             /* per link: time down so far [s], when the totals gave it */
+    double *center_down;           /* per center: time down so far [s], likewise */
     double *job_submitted;         /* per kind, when the totals gave them (else NULL) */
     double wlog_skipped;           /* NaN without totals */
     double decisions, conflicts;   /* NaN without totals */
@@ -104,6 +105,7 @@ struct cpn_summary {
         int have;
         double time, decisions, conflicts, requeued, lost_work, bw_granted, bw_refused;
         double *pool_busy, *energy, *cost, *carbon, *charge, *link_util, *submitted, *link_down;
+        double *center_down;
     } open, close; /* the totals when the window opened and closed (have = 0: not seen) */
     /* computed table */
     CPN_ARRAY(struct cpn_metric) rows;
@@ -136,6 +138,7 @@ static void snap_release(struct snap *w)
     free(w->link_util);
     free(w->submitted);
     free(w->link_down);
+    free(w->center_down);
     *w = (struct snap){0};
 }
 
@@ -192,6 +195,7 @@ void cpn_summary_free(struct cpn_summary *s)
     free(s->job_submitted);
     free(s->link_util);
     free(s->link_down);
+    free(s->center_down);
     for (size_t i = 0; s->link_ids && i < s->n_links; i++)
         free(s->link_ids[i]);
     free(s->link_ids);
@@ -511,6 +515,8 @@ static int snap_take(struct cpn_summary *s, struct snap *w, const struct cpn_run
         rc = copy_totals(&w->link_util, t->link_util, s->n_link_dirs);
     if (rc == CPN_OK && t->link_down && t->n_links == s->n_links)
         rc = copy_totals(&w->link_down, t->link_down, s->n_links);
+    if (rc == CPN_OK && t->center_down && t->n_centers == s->n_centers)
+        rc = copy_totals(&w->center_down, t->center_down, s->n_centers);
     if (rc == CPN_OK && t->job_submitted && t->n_job_kinds == s->n_kinds) {
         if (!(w->submitted = malloc((s->n_kinds ? s->n_kinds : 1) * sizeof *w->submitted)))
             return CPN_ERROR(CPN_ENOMEM, NULL);
@@ -589,6 +595,8 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
     }
     if (rc == CPN_OK && t->link_down && t->n_links == s->n_links)
         rc = copy_totals(&s->link_down, t->link_down, s->n_links);
+    if (rc == CPN_OK && t->center_down && t->n_centers == s->n_centers)
+        rc = copy_totals(&s->center_down, t->center_down, s->n_centers);
     return rc;
 }
 
@@ -840,6 +848,10 @@ static int add_centers(struct cpn_summary *s)
             rc = add_row(s, s->currency, ch, "center.%s.charge", id);
         if (rc == CPN_OK)
             rc = add_row(s, "kg", ca, "center.%s.carbon", id);
+        /* Availability, for a center that was down in the window (docs/models-dynamics.md). */
+        double down = windowed(AT_CLOSE(s, center_down, s->center_down), s->open.center_down, c);
+        if (rc == CPN_OK && down > 0 && len > 0)
+            rc = add_row(s, "1", 1 - down / len, "center.%s.availability", id);
     }
     /* An empty sum is 0 only when the totals were given (no centers: nothing consumed). */
     if (rc == CPN_OK)

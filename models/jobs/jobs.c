@@ -191,7 +191,7 @@ int cpn_jobs_add_center(struct cpn_jobs *jobs, const struct cpn_center_spec *spe
         }
         jobs->pool_type_of.items[jobs->pool_type_of.len++] = type;
     }
-    struct jobs_center jc = {center, jobs->n_wpools, 0, 0, 0, CPN_NONE};
+    struct jobs_center jc = {center, jobs->n_wpools, 0, 0, 0, CPN_NONE, NAN, 0};
     jobs->n_wpools += n_pools;
     jobs->centers.items[jobs->centers.len++] = jc;
     if (index)
@@ -814,6 +814,14 @@ int cpn_jobs_set_center_up(struct cpn_jobs *jobs, uint32_t center, int up)
         return CPN_ERROR(CPN_EINVAL, "jobs: no center %u (%zu centers)", center, jobs->centers.len);
     if (jobs->wcenters)
         jobs->wcenters[center].up = up != 0;
+    struct jobs_center *jc = &jobs->centers.items[center];
+    int was_up = cpn_center_is_up(jc->center);
+    if (was_up && !up)
+        jc->down_since = now_of(jobs);
+    else if (!was_up && up) {
+        jc->down_time += now_of(jobs) - jc->down_since;
+        jc->down_since = NAN;
+    }
     /* The policy learns of it first, then the runs there end (and are placed again). */
     notify_change(jobs, CPN_POLICY_EVENT_CENTER_CHANGED, center, CPN_NONE);
     int rc = cpn_center_set_up(jobs->centers.items[center].center, up);

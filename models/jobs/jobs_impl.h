@@ -146,6 +146,8 @@ struct jobs_center {
     double run_units;          /* units running [units] */
     double run_end_sum;        /* sum of units x estimated end over running requests [unit s] */
     uint32_t site;             /* its own storage site (cpn_jobs_set_center_site()), CPN_NONE */
+    double down_since;         /* when it went down [s] (NaN while up) */
+    double down_time;          /* time down before that [s] */
 };
 
 struct cpn_jobs {

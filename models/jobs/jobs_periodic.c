@@ -109,11 +109,11 @@ void cpn_jobs_work_changed_(struct cpn_jobs *jobs)
 static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
 {
     size_t nc = jobs->centers.len, nd = jobs->n_dlinks, nl = nd / 2;
-    double *buf = calloc(jobs->n_wpools + 4 * nc + nd + nl + 1, sizeof *buf);
+    double *buf = calloc(jobs->n_wpools + 5 * nc + nd + nl + 1, sizeof *buf);
     if (!buf)
         return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the totals");
     double *busy = buf, *energy = busy + jobs->n_wpools, *cost = energy + nc, *carbon = cost + nc,
-           *charge = carbon + nc, *link = charge + nc, *down = link + nd;
+           *charge = carbon + nc, *link = charge + nc, *down = link + nd, *cdown = down + nl;
     for (size_t c = 0; c < nc; c++) {
         const struct jobs_center *jc = &jobs->centers.items[c];
         struct cpn_center_stats cs;
@@ -127,6 +127,7 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         cost[c] = cs.electricity_cost;
         carbon[c] = cs.carbon;
         charge[c] = cs.user_charge;
+        cdown[c] = jc->down_time + (isnan(jc->down_since) ? 0 : now_of(jobs) - jc->down_since);
     }
     int rc = cpn_network_totals(jobs->cfg.network, link, NULL, NULL);
     for (size_t l = 0; rc == CPN_OK && l < nl; l++)
@@ -145,6 +146,7 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         .n_link_dirs = nd,
         .link_down = down,
         .n_links = nl,
+        .center_down = cdown,
         .job_submitted = jobs->submitted_by_kind,
         .n_job_kinds = CPN_JOB_NKINDS,
         .wlog_skipped = jobs->st.wlog_skipped,

@@ -251,7 +251,8 @@ if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run center-failure.xml \
         $1 == "job.all.completed" && $2 != 1 { bad = 1 }
         $1 == "job.all.jct.mean" && !near($2, 37800) { bad = 1 }
         $1 == "center.near.util" && !near($2, 1 / 3) { bad = 1 }
-        $1 == "center.far.util" && !near($2, 2 / 3) { bad = 1 }'; then
+        $1 == "center.far.util" && !near($2, 2 / 3) { bad = 1 }
+        $1 == "center.near.availability" && !near($2, 1 - 5400 / 37800) { bad = 1 }'; then
     ok "center failure: 3 h kept by checkpoints, 1800 unit s lost, the job ends elsewhere at 37,800 s"
 else
     bad "center failure: summary differs from the hand values"; cat "$tmp/cfail.err" "$tmp/cfail.tsv"
