@@ -437,11 +437,12 @@ static int summary_request_end(void *ctx, const struct cpn_request_record *r)
             v->slo_known++;
             v->slo_violated += r->slo_met == 0;
         }
-        int rc = pop_add(s, &v->latency, r->latency);
+        int rc = isnan(r->latency) ? CPN_OK : pop_add(s, &v->latency, r->latency);
         if (rc != CPN_OK)
             return rc;
     }
-    return pop_add(s, &s->req_latency, r->latency);
+    /* A failed request (its service's center failed) has no latency: counted, not timed. */
+    return isnan(r->latency) ? CPN_OK : pop_add(s, &s->req_latency, r->latency);
 }
 
 static int summary_sample(void *ctx, double time, const float *link_util, size_t n_link_dirs,

@@ -235,6 +235,7 @@ int cpn_jobs_alloc_slot_(struct cpn_jobs *jobs, uint32_t *slot)
     j->nearest = CPN_NONE;
     j->source = CPN_NONE;
     j->grant = CPN_NONE;
+    j->svc_origin = NAN;
     j->placed = j->staged = j->queued = j->start = j->run_end = NAN;
     j->runtime = j->staleness = NAN;
     j->id = jobs->next_id++;
@@ -734,6 +735,8 @@ static int requeue_after_failure(struct cpn_jobs *jobs, uint32_t slot, double el
     struct jobs_job *j = job_at(jobs, slot);
     double cp = j->s.checkpoint;
     double kept = cp > 0 ? floor(elapsed / cp) * cp : 0;
+    if (j->s.kind == CPN_JOB_INFERENCE)
+        kept = elapsed; /* a service's lifetime runs on: it is deployed again for the rest */
     if (kept > j->runtime)
         kept = j->runtime;
     /* j->runtime is the part of the work left at its last start, (1 - progress) of the whole. */
@@ -761,11 +764,14 @@ static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_
     int rc;
     if (ev->failed)
         j->center_failed = 1;
-    if (ev->failed && !j->cmp && j->s.kind != CPN_JOB_INFERENCE) {
+    if (ev->failed && !j->cmp) {
         struct jobs_center *jc = &jobs->centers.items[j->center];
         jc->run_units -= j->s.units;
         jc->run_end_sum -= j->run_work;
         j->center_failed = 0;
+        /* A service's requests in service or queued fail; it is deployed again elsewhere. */
+        if (j->s.kind == CPN_JOB_INFERENCE && (rc = cpn_jobs_service_fail_(jobs, slot)) != CPN_OK)
+            return rc;
         return requeue_after_failure(jobs, slot, ev->end - ev->start);
     }
     if (j->cmp) {

@@ -399,6 +399,7 @@ struct cpn_jobs_stats {
     uint64_t requeued;         /**< runs ended by a center failure and placed again */
     double lost_work;          /**< unit-seconds of runs lost to center failures (the time
                                     since each run's last checkpoint x its units) [unit s] */
+    uint64_t requests_failed;  /**< inference requests failed with their service's center */
     uint64_t bw_granted;       /**< elastic bandwidth requests granted */
     uint64_t bw_refused;       /**< elastic bandwidth requests refused (budget spent) */
     double staleness_mean;     /**< mean staleness of the placements [s] */

@@ -45,6 +45,8 @@ struct jobs_service {
     double ready;                 /* service start [s] */
     cpn_evh arrival_event;        /* pending arrival, CPN_EVH_NONE when none */
     struct jobs_request *serving; /* [servers]: request on each server */
+    cpn_evh *served;              /* [servers]: its end-of-service event, or CPN_EVH_NONE */
+    double origin;                /* time 0 of its request workload log [s] (its first start) */
     uint32_t *idle;               /* [servers]: stack of idle server indices */
     uint32_t n_idle;              /* entries in idle */
     CPN_ARRAY(struct jobs_request) queue; /* FIFO from queue_head */
@@ -106,6 +108,8 @@ struct jobs_job {
     double progress;      /* fraction of its work kept across center failures (checkpoints) */
     uint32_t grant;       /* its elastic bandwidth grant (network), CPN_NONE when none */
     double elastic;       /* elastic bandwidth its policy asked for its stage-in [B/s] */
+    size_t svc_next;      /* inference: next record of its request log (across redeployments) */
+    double svc_origin;    /* inference: time 0 of its request log [s], NaN before it serves */
     int center_failed;    /* its run ended because its center failed */
     int killed;           /* ended by the walltime limit */
     int placed_by_policy; /* the arrival is checked for a conflict */
@@ -264,6 +268,9 @@ void cpn_jobs_compute_free_(struct cpn_jobs *jobs, struct jobs_compute *cmp);
 /* jobs_inference.c */
 int cpn_jobs_service_start_(struct cpn_jobs *jobs, uint32_t slot);
 int cpn_jobs_service_stop_(struct cpn_jobs *jobs, uint32_t slot);
+/* Its center failed: every request in service or queued fails (an SLO violation, latency NaN),
+ * arrivals stop, the service is freed (it is deployed again when the job is placed again). */
+int cpn_jobs_service_fail_(struct cpn_jobs *jobs, uint32_t slot);
 void cpn_jobs_service_free_(struct cpn_jobs *jobs, struct jobs_service *svc);
 
 #endif /* CPN_MODELS_JOBS_JOBS_IMPL_H */

@@ -17,7 +17,11 @@ void cpn_jobs_service_free_(struct cpn_jobs *jobs, struct jobs_service *svc)
         return;
     if (svc->arrival_event != CPN_EVH_NONE)
         (void)cpn_engine_cancel(jobs->cfg.engine, svc->arrival_event);
+    for (uint32_t k = 0; svc->served && k < svc->servers; k++)
+        if (svc->served[k] != CPN_EVH_NONE)
+            (void)cpn_engine_cancel(jobs->cfg.engine, svc->served[k]);
     free(svc->serving);
+    free(svc->served);
     free(svc->idle);
     cpn_array_release(&svc->queue);
     if (svc->rng)
@@ -30,6 +34,22 @@ static int on_served(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static const struct cpn_handler request_handler = {on_request, "jobs_request", 0};
 static const struct cpn_handler served_handler = {on_served, "jobs_request_served", 0};
 
+/* Request @p req of service @p slot failed (its center failed): a record with a NaN latency,
+ * an SLO violation when the service has an SLO. */
+static int fail_request(struct cpn_jobs *jobs, uint32_t slot, const struct jobs_request *req)
+{
+    struct jobs_job *j = &jobs->slots.items[slot];
+    struct cpn_request_record rec = {.time = req->arrival,
+                                     .latency = NAN,
+                                     .job = j->id,
+                                     .source = j->source,
+                                     .slo_met = j->s.slo > 0 ? 0 : -1};
+    j->requests++;
+    jobs->st.requests++;
+    jobs->st.requests_failed++;
+    return cpn_observe_request_end(jobs->cfg.observer, &rec);
+}
+
 /* Schedule the service's next request after @p now, if it arrives within the lifetime. */
 static int next_request(struct cpn_jobs *jobs, uint32_t slot, double now)
 {
@@ -40,7 +60,7 @@ static int next_request(struct cpn_jobs *jobs, uint32_t slot, double now)
     if (j->s.requests) {
         if (svc->next_request >= j->s.n_requests)
             return CPN_OK;
-        t = svc->ready + j->s.requests[svc->next_request].time;
+        t = svc->origin + j->s.requests[svc->next_request].time;
         t = t > now ? t : now;
     } else {
         if (!(j->s.request_rate > 0))
@@ -63,12 +83,15 @@ int cpn_jobs_service_start_(struct cpn_jobs *jobs, uint32_t slot)
     j->svc = svc;
     svc->servers = j->s.units;
     svc->serving = calloc(svc->servers, sizeof *svc->serving);
+    svc->served = malloc(svc->servers * sizeof *svc->served);
     svc->idle = malloc(svc->servers * sizeof *svc->idle);
-    if (!svc->serving || !svc->idle)
+    if (!svc->serving || !svc->served || !svc->idle)
         return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for a service of %u servers",
                          svc->servers);
-    for (uint32_t s = 0; s < svc->servers; s++)
+    for (uint32_t s = 0; s < svc->servers; s++) {
         svc->idle[s] = svc->servers - 1 - s; /* server 0 on top */
+        svc->served[s] = CPN_EVH_NONE;
+    }
     svc->n_idle = svc->servers;
     svc->speed = cpn_center_pool(jobs->centers.items[j->center].center, j->pool)->flops;
     char name[64];
@@ -85,7 +108,41 @@ int cpn_jobs_service_start_(struct cpn_jobs *jobs, uint32_t slot)
         return rc;
     svc->up = 1;
     svc->ready = cpn_engine_now(jobs->cfg.engine);
+    /* Deployed again after a failure: its request log goes on where it stopped; the requests
+     * due while it was down failed (docs/models-dynamics.md, "Center failures"). */
+    if (isnan(j->svc_origin))
+        j->svc_origin = svc->ready;
+    svc->origin = j->svc_origin;
+    svc->next_request = j->svc_next;
+    while (j->s.requests && svc->next_request < j->s.n_requests &&
+           svc->origin + j->s.requests[svc->next_request].time < svc->ready) {
+        struct jobs_request lost = {svc->origin + j->s.requests[svc->next_request].time, 0, 0};
+        svc->next_request++;
+        if ((rc = fail_request(jobs, slot, &lost)) != CPN_OK)
+            return rc;
+    }
     return next_request(jobs, slot, svc->ready);
+}
+
+int cpn_jobs_service_fail_(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = &jobs->slots.items[slot];
+    struct jobs_service *svc = j->svc;
+    if (!svc)
+        return CPN_OK;
+    int rc = CPN_OK;
+    for (uint32_t k = 0; k < svc->servers && rc == CPN_OK; k++)
+        if (svc->served[k] != CPN_EVH_NONE) {
+            (void)cpn_engine_cancel(jobs->cfg.engine, svc->served[k]);
+            svc->served[k] = CPN_EVH_NONE;
+            rc = fail_request(jobs, slot, &svc->serving[k]);
+        }
+    for (size_t q = svc->queue_head; q < svc->queue.len && rc == CPN_OK; q++)
+        rc = fail_request(jobs, slot, &svc->queue.items[q]);
+    j->svc_next = svc->next_request;
+    cpn_jobs_service_free_(jobs, svc); /* cancels its next arrival */
+    j->svc = NULL;
+    return rc;
 }
 
 /* Put @p req on server @p server now. */
@@ -95,7 +152,7 @@ static int begin(struct cpn_jobs *jobs, uint32_t slot, uint32_t server,
     struct jobs_service *svc = jobs->slots.items[slot].svc;
     svc->serving[server] = *req;
     return cpn_engine_schedule_in(jobs->cfg.engine, req->service, &served_handler, jobs,
-                                  (uint64_t)slot | (uint64_t)server << 32, NULL);
+                                  (uint64_t)slot | (uint64_t)server << 32, &svc->served[server]);
 }
 
 static int on_request(struct cpn_engine *eng, void *ctx, uint64_t arg)
@@ -148,6 +205,7 @@ static int on_served(struct cpn_engine *eng, void *ctx, uint64_t arg)
     struct jobs_job *j = &jobs->slots.items[slot];
     struct jobs_service *svc = j->svc;
     double now = cpn_engine_now(eng);
+    svc->served[server] = CPN_EVH_NONE;
     const struct jobs_request *req = &svc->serving[server];
     struct cpn_request_record rec = {.time = req->arrival,
                                      .latency = now - req->arrival + req->network,

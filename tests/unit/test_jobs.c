@@ -837,6 +837,57 @@ static void test_a_request_trace_is_served_fcfs_by_one_service(void)
     fx_free(&f);
 }
 
+static void test_a_service_on_a_failed_center_loses_its_requests_in_flight(void)
+{
+    /* A service from a request log (1e9 FLOP each on one 1e9 FLOP/s server: 1 s each; at 0, 1,
+     * 2, 3, 10 and 20 s after it starts; lifetime 60 s; SLO 1.03 s) placed by nearest on c0
+     * (RTT 0.02 s) at 0.  c0 fails at 2.5 s: the request of 2 s, in service, fails; the service
+     * is deployed again on c1 (RTT 0.04 s) at 2.5 s and serves the rest.  Latencies: 1.02, 1.02,
+     * failed (NaN), 1.04, 1.04, 1.04; SLO met by 2 of 6; it ends at its lifetime, 60 s. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}, {0, 2, 0.02, 1e9}};
+    fx_init(&f, 3, links, 2);
+    fx_jobs(&f, "nearest", 2, NULL, 1);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_EDGE);
+    fx_center(&f, 2, 1, 1e9, CPN_CENTER_EDGE);
+    struct cpn_wlog_request reqs[6] = {{.time = 0, .flop = 1e9},  {.time = 1, .flop = 1e9},
+                                       {.time = 2, .flop = 1e9},  {.time = 3, .flop = 1e9},
+                                       {.time = 10, .flop = 1e9}, {.time = 20, .flop = 1e9}};
+    struct cpn_wlog tr = {
+        .format = CPN_WLOG_AZURE, .kind = "inference", .requests = reqs, .nrequests = 6};
+    struct cpn_wlog_source_spec src;
+    cpn_wlog_source_spec_init(&src);
+    src.id = "chat";
+    src.log = &tr;
+    src.base.origin = 0;
+    src.base.units = 1;
+    src.base.duration = 60;
+    src.base.slo = 1.03;
+    src.service_submit = 0;
+    CU_ASSERT_FATAL(cpn_jobs_add_wlog(f.jobs, &src) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 2.5, &fail_c0_handler, f.jobs, 0, NULL) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT_FATAL(f.r.latency.len == 6);
+    const double expect[] = {1.02, 1.02, NAN, 1.04, 1.04, 1.04};
+    for (int i = 0; i < 6; i++) {
+        if (isnan(expect[i])) {
+            CU_ASSERT(isnan(f.r.latency.items[i]));
+        } else {
+            CPN_ASSERT_REL(f.r.latency.items[i], expect[i], TIME_TOL);
+        }
+        CU_ASSERT(f.r.slo_met.items[i] == (i < 2));
+    }
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT(t->state == CPN_JOB_DONE && t->center == 1);
+    CPN_ASSERT_REL(t->done, 60, TIME_TOL);
+    CU_ASSERT(t->requests == 6 && t->requests_slo_met == 2);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.requeued == 1 && st.requests_failed == 1);
+    fx_free(&f);
+}
+
 static void test_inference_mm1_mean_sojourn_matches_the_analytic_value(void)
 {
     /* M/M/1: arrivals Poisson lambda = 5/s, service exp with mean 1e8 FLOP / 1e9 FLOP/s = 0.1 s
@@ -1655,6 +1706,8 @@ int cpn_test_register_jobs(void)
          test_deploy_reaches_the_n_nearest_centers_of_the_kind},
         {"an idle inference request pays RTT plus service",
          test_an_idle_inference_request_pays_rtt_plus_service},
+        {"a service on a failed center loses its requests in flight and is deployed again",
+         test_a_service_on_a_failed_center_loses_its_requests_in_flight},
         {"a request trace is served FCFS by one service",
          test_a_request_trace_is_served_fcfs_by_one_service},
         {"inference M/M/1 mean sojourn matches the analytic value",
