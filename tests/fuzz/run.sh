@@ -26,7 +26,7 @@ if [ ! -f "$build/config.h" ]; then
 fi
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$src -I$build -D_GNU_SOURCE -std=c11"
 cflags="$cflags $(pkg-config --cflags gsl libxml-2.0 zlib hdf5)"
-libs="$(pkg-config --libs gsl libxml-2.0 zlib) -lm"
+libs="$(pkg-config --libs gsl libxml-2.0 zlib) -lcsv -lm"
 
 # The library objects, instrumented for coverage; an object is rebuilt when its source, or any
 # header of the tree, is newer than it (so a fix is fuzzed, not the code before it).
