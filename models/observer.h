@@ -243,6 +243,8 @@ struct cpn_run_totals {
     const uint64_t *job_submitted; /**< jobs submitted (arrived) per kind, length n_job_kinds;
                                         may be NULL */
     size_t n_job_kinds;            /**< length of job_submitted (the run's job kinds) */
+    uint64_t wlog_cancelled;       /**< workload-log records of jobs cancelled before they ran
+                                        (SWF status 5), skipped when read */
     uint64_t wlog_skipped;         /**< workload-log records skipped when read because their
                                         run time is unknown */
     uint64_t decisions;            /**< placements of a job on a center by the policy */

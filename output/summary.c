@@ -95,6 +95,7 @@ struct cpn_summary {
     double *center_down;           /* per center: time down so far [s], likewise */
     double *job_submitted;         /* per kind, when the totals gave them (else NULL) */
     double wlog_skipped;           /* NaN without totals */
+    double wlog_cancelled;         /* NaN without totals */
     double decisions, conflicts;   /* NaN without totals */
     double requeued, lost_work;    /* center failures (NaN without totals) */
     double bw_granted, bw_refused; /* elastic bandwidth requests (NaN without totals) */
@@ -216,6 +217,7 @@ int cpn_summary_new(struct cpn_summary **out)
     (*out)->dirty = 1;
     (*out)->exact_max = CPN_SUMMARY_EXACT_MAX;
     (*out)->wlog_skipped = NAN; /* until totals say otherwise */
+    (*out)->wlog_cancelled = NAN;
     (*out)->decisions = (*out)->conflicts = NAN;
     (*out)->requeued = (*out)->lost_work = NAN;
     (*out)->bw_granted = (*out)->bw_refused = NAN;
@@ -575,6 +577,7 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
     if (rc == CPN_OK && t->center_charge)
         rc = copy_totals(&s->center_charge, t->center_charge, s->n_centers);
     s->wlog_skipped = (double)t->wlog_skipped;
+    s->wlog_cancelled = (double)t->wlog_cancelled;
     if (t->have_decisions) {
         s->decisions = (double)t->decisions;
         s->conflicts = (double)t->conflicts;
@@ -794,6 +797,8 @@ static int add_jobs(struct cpn_summary *s)
     }
     if (rc == CPN_OK)
         rc = add_row(s, "1", s->wlog_skipped, "job.all.skipped.unknown_runtime");
+    if (rc == CPN_OK)
+        rc = add_row(s, "1", s->wlog_cancelled, "job.all.skipped.cancelled");
     /* Runs ended by center failures in the window, and the work they lost. */
     if (rc == CPN_OK)
         rc = add_row(s, "1", s->requeued - (s->open.have ? s->open.requeued : 0),
@@ -1109,9 +1114,15 @@ int cpn_summary_print_grouped(struct cpn_summary *s, FILE *out)
     if (!first && !bad)
         bad = fputc('\n', out) == EOF;
     double skipped = cpn_summary_value(s, "job.all.skipped.unknown_runtime");
+    double cancelled = cpn_summary_value(s, "job.all.skipped.cancelled");
     if (!bad && skipped > 0)
         bad = fprintf(out, "(%.0f workload-log records skipped when read: unknown run time)\n",
                       skipped) < 0;
+    if (!bad && cancelled > 0)
+        bad = fprintf(out,
+                      "(%.0f workload-log records skipped when read: cancelled before they "
+                      "ran)\n",
+                      cancelled) < 0;
     const char *sp = *s->currency ? " " : ""; /* no currency when no price is given */
     if (!bad && s->n_centers)
         bad = fprintf(out,

@@ -396,6 +396,7 @@ struct cpn_jobs_stats {
     uint64_t requests;         /**< inference requests served */
     uint64_t requests_slo_met; /**< of which within the SLO */
     uint64_t wlog_skipped;     /**< workload log records skipped (unknown run time) */
+    uint64_t wlog_cancelled;   /**< workload log records of jobs cancelled before they ran */
     uint64_t requeued;         /**< runs ended by a center failure and placed again */
     double lost_work;          /**< unit-seconds of runs lost to center failures (the time
                                     since each run's last checkpoint x its units) [unit s] */

@@ -150,6 +150,7 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         .job_submitted = jobs->submitted_by_kind,
         .n_job_kinds = CPN_JOB_NKINDS,
         .wlog_skipped = jobs->st.wlog_skipped,
+        .wlog_cancelled = jobs->st.wlog_cancelled,
         .decisions = jobs->st.decisions,
         .conflicts = jobs->st.conflicts,
         .have_decisions = 1,

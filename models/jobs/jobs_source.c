@@ -172,6 +172,7 @@ int cpn_jobs_add_wlog(struct cpn_jobs *jobs, const struct cpn_wlog_source_spec *
                 jobs->slots.items[k].source = (uint32_t)(jobs->sources.len - 1);
         return CPN_OK;
     }
+    jobs->st.wlog_cancelled += tr->stats.cancelled; /* skipped when read (counted once) */
     struct jobs_source src = {0};
     if ((rc = source_open(jobs, spec->id, &src)) != CPN_OK)
         goto fail;

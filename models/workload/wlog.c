@@ -277,7 +277,7 @@ static int apply_options(struct cpn_wlog_reader *r)
             r->requests.len = o->max_records;
     }
     t->stats.kept = r->jobs.len + r->requests.len;
-    t->stats.filtered = t->stats.records - t->stats.kept;
+    t->stats.filtered = t->stats.records - t->stats.kept - t->stats.cancelled;
     return CPN_OK;
 }
 

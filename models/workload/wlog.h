@@ -130,6 +130,8 @@ struct cpn_wlog_stats {
     size_t records;   /**< well-formed data records */
     size_t malformed; /**< malformed data lines (skipped under CPN_WLOG_SKIP) */
     size_t filtered;  /**< well-formed records dropped by the window, filters or max_records */
+    size_t cancelled; /**< SWF: records of jobs cancelled before they ran (status 5 with no
+                           processor count or no positive run time), skipped and counted */
     size_t kept;      /**< records returned */
 };
 

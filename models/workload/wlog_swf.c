@@ -173,18 +173,6 @@ int cpn_wlog_swf_line(struct cpn_wlog_reader *r, int *rc)
     if (swf_amount(r, 3, tok[3], v[3], &j.runtime) || swf_amount(r, 8, tok[8], v[8], &j.walltime) ||
         swf_amount(r, 6, tok[6], v[6], &mem_used) || swf_amount(r, 9, tok[9], v[9], &mem_req))
         return 1;
-    if (requested > 0 && requested <= UINT32_MAX)
-        j.units = (uint32_t)requested;
-    else if (procs > 0 && procs <= UINT32_MAX)
-        j.units = (uint32_t)procs;
-    else
-        return cpn_wlog_bad(
-            r,
-            "fields 5 \"procs\" (\"%s\") and 8 \"requested procs\" (\"%s\") give no "
-            "processor count (a job needs one of them > 0)",
-            tok[4], tok[7]);
-    double kb = mem_req > 0 ? mem_req : mem_used;
-    j.memory = kb > 0 ? kb * 1024.0 * j.units : NAN;
     /* A status outside the codes (any double can be written there) is "other", never cast. */
     switch (v[10] >= -1 && v[10] <= 5 && v[10] == floor(v[10]) ? (int)v[10] : 99) {
     case -1:
@@ -203,6 +191,25 @@ int cpn_wlog_swf_line(struct cpn_wlog_reader *r, int *rc)
         j.status = CPN_WLOG_OTHER;
         break;
     }
+    /* A job cancelled before it ran (status 5: Feitelson, Tsafrir and Krakov 2014, SWF field
+     * 11) has no processors and no run time: nothing to replay; it is counted, not an error. */
+    if (j.status == CPN_WLOG_CANCELLED && ((!(procs > 0) && !(requested > 0)) || !(v[3] > 0))) {
+        r->t->stats.records++;
+        r->t->stats.cancelled++;
+        return 0;
+    }
+    if (requested > 0 && requested <= UINT32_MAX)
+        j.units = (uint32_t)requested;
+    else if (procs > 0 && procs <= UINT32_MAX)
+        j.units = (uint32_t)procs;
+    else
+        return cpn_wlog_bad(
+            r,
+            "fields 5 \"procs\" (\"%s\") and 8 \"requested procs\" (\"%s\") give no "
+            "processor count (a job needs one of them > 0; on-error=\"skip\" skips such rows)",
+            tok[4], tok[7]);
+    double kb = mem_req > 0 ? mem_req : mem_used;
+    j.memory = kb > 0 ? kb * 1024.0 * j.units : NAN;
     if (v[15] > CPN_WLOG_MAX_PARTITION)
         return cpn_wlog_bad(r, "field 16 \"partition\": \"%s\" is larger than %d", tok[15],
                             CPN_WLOG_MAX_PARTITION);

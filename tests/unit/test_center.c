@@ -867,7 +867,7 @@ static void check_swf(enum cpn_queue_discipline discipline)
     cpn_diag_init(&diag, NULL);
     struct cpn_wlog *tr = NULL;
     CU_ASSERT_FATAL(cpn_wlog_read(path, CPN_WLOG_SWF, NULL, &diag, &tr) == CPN_OK);
-    CU_ASSERT(tr->njobs == 59715);
+    CU_ASSERT(tr->njobs == 59715 - 5681); /* the jobs cancelled before they ran are skipped */
     struct job *jobs = calloc(tr->njobs, sizeof *jobs);
     CU_ASSERT_FATAL(jobs != NULL);
     size_t n = 0;

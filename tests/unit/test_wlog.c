@@ -201,9 +201,31 @@ static void test_swf_malformed_located(void)
                 "cpnsim: @:6: field 4 \"runtime\": \"-5\" is negative (use a value >= 0 or -1 for "
                 "unknown)\n"
                 "cpnsim: @:7: fields 5 \"procs\" (\"-1\") and 8 \"requested procs\" (\"-1\") give "
-                "no processor count (a job needs one of them > 0)\n"
+                "no processor count (a job needs one of them > 0; on-error=\"skip\" skips such "
+                "rows)\n"
                 "cpnsim: @:8: field 4 \"runtime\": \"1e\" is not a number (use a number or -1 for "
                 "unknown)\n");
+}
+
+/* Status 5 (cancelled): a job that never ran (no processors, or no positive run time) is
+ * skipped and counted, not an error; a cancelled job that ran is replayed. */
+static void test_swf_cancelled_jobs_that_never_ran_are_counted(void)
+{
+    const char *p = fixture("cancel.swf", 0);
+    write_file(p, "; MaxProcs: 8\n"
+                  "1 0 0 100 4 -1 -1 4 200 -1 1 1 1 -1 -1 1 -1 -1\n"
+                  "2 5 -1 -1 -1 -1 -1 -1 200 -1 5 1 1 -1 -1 1 -1 -1\n"
+                  "3 6 0 0 2 -1 -1 2 200 -1 5 1 1 -1 -1 1 -1 -1\n"
+                  "4 7 0 30 2 -1 -1 2 200 -1 5 1 1 -1 -1 1 -1 -1\n");
+    struct cpn_wlog *t = read_expect(p, CPN_WLOG_SWF, NULL, CPN_OK, "");
+    CU_ASSERT_FATAL(t != NULL);
+    CU_ASSERT_EQUAL(t->stats.records, 4);
+    CU_ASSERT_EQUAL(t->stats.cancelled, 2);
+    CU_ASSERT_EQUAL(t->stats.filtered, 0);
+    CU_ASSERT_EQUAL(t->njobs, 2);
+    CU_ASSERT(t->jobs[0].id == 1 && t->jobs[1].id == 4 && t->jobs[1].status == CPN_WLOG_CANCELLED);
+    cpn_wlog_free(t);
+    unlink(p);
 }
 
 static void test_swf_skip_counts(void)
@@ -596,7 +618,11 @@ static void test_real_swf(void)
         cpn_wlog_free(t);
     }
     if ((t = read_real("traces/swf/SDSC-SP2-1998-4.2-cln.swf.gz", CPN_WLOG_SWF))) {
-        CU_ASSERT_EQUAL(t->njobs, 59715);
+        /* 59,715 rows, of which 5,681 jobs cancelled before they ran (status 5 and a run time
+         * <= 0 or no processors: zcat | awk '$11 == 5 && ($4 <= 0 || ($5 <= 0 && $8 <= 0))'). */
+        CU_ASSERT_EQUAL(t->stats.records, 59715);
+        CU_ASSERT_EQUAL(t->stats.cancelled, 5681);
+        CU_ASSERT_EQUAL(t->njobs, 59715 - 5681);
         CU_ASSERT_EQUAL(t->max_procs, 128);
         CU_ASSERT_EQUAL(t->unix_start, 893466664.0);
         cpn_wlog_free(t);
@@ -690,6 +716,8 @@ int cpn_test_register_traces(void)
                      test_swf_malformed_located) ||
         !CU_add_test(s, "on-error=skip drops malformed lines and warns once with the count",
                      test_swf_skip_counts) ||
+        !CU_add_test(s, "cancelled jobs that never ran are skipped and counted",
+                     test_swf_cancelled_jobs_that_never_ran_are_counted) ||
         !CU_add_test(s,
                      "window, offset, scale, unit filters, completed-only and max records "
                      "select and move jobs",
