@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,11 +337,9 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
         fprintf(stderr, "cpnsim: batch: cannot create %s: %s\n", p->dir, strerror(err));
         return EX_CANTCREAT;
     }
-    char(*sha)[65] = calloc(e->n_scenarios, sizeof *sha);
-    if (!sha)
-        return EX_SOFTWARE;
-    for (size_t s = 0; s < e->n_scenarios; s++)
-        file_sha256(e->scenarios[s], sha[s]);
+    /* SHA-256 of each run's scenario, computed once per scenario path. */
+    const char *sha_of = NULL;
+    char sha[65] = "";
     size_t differing = 0;
     for (size_t i = 0; i < p->n_runs; i++) {
         struct cpn_exp_run r;
@@ -352,14 +351,11 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
         int complete = access(path, F_OK) == 0 && cpn_result_verify(path) == CPN_OK;
         int differs = 0;
         if (complete) {
-            size_t s = 0;
-            while (s + 1 < e->n_scenarios && e->scenarios[s] != r.scenario)
-                s++;
-            int rc = result_is_this_run(path, e, &r, o, sha[s]);
-            if (rc == CPN_ENOMEM) {
-                free(sha);
+            if (!sha_of || strcmp(sha_of, r.scenario) != 0)
+                file_sha256(sha_of = r.scenario, sha);
+            int rc = result_is_this_run(path, e, &r, o, sha);
+            if (rc == CPN_ENOMEM)
                 return EX_SOFTWARE;
-            }
             differs = rc != CPN_OK;
             if (differs && !o->force && !o->dry && ++differing <= 5)
                 fprintf(stderr, "cpnsim: batch: %s\n", cpn_error_message());
@@ -374,7 +370,6 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
         else
             p->todo[p->n_todo++] = i;
     }
-    free(sha);
     if (differing) {
         fprintf(stderr,
                 "cpnsim: batch: %zu result(s) in %s were made with another definition (scenario, "
@@ -504,8 +499,11 @@ static int batch_all_failed(const struct cpn_experiment *e, const struct batch_p
 }
 
 /* Print the report table over every complete result of the experiment; returns the status. */
-static int batch_report(const struct cpn_experiment *e, const struct batch_plan *p)
+static int batch_report(const struct cpn_cli *cli, const struct cpn_experiment *e,
+                        const struct batch_plan *p)
 {
+    if (!e->n_scenarios) /* only rows and series */
+        return cpn_batch_tables(e, p->dir, stdout, cli->quiet);
     enum cpn_report_format fmt = CPN_REPORT_MD;
     cpn_report_format_parse(e->report_format, &fmt);
     /* Default grouping: scenario, policy and every swept target, so a row is one setting. */
@@ -521,6 +519,8 @@ static int batch_report(const struct cpn_experiment *e, const struct batch_plan 
     for (size_t i = 0; i < p->n_runs && rc == CPN_OK; i++) {
         struct cpn_exp_run r;
         cpn_experiment_run(e, i, &r);
+        if (r.row != SIZE_MAX || r.series != SIZE_MAX)
+            break; /* the rows' and series' runs come after the cross product */
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.h5", p->dir, r.name);
         if (access(path, F_OK) == 0 && (rc = cpn_report_add_file(rep, path)) == CPN_ESTATE) {
@@ -535,7 +535,9 @@ static int batch_report(const struct cpn_experiment *e, const struct batch_plan 
         fprintf(stderr, "cpnsim: batch: report: %s\n", cpn_error_message());
         return cpn_exit_code(rc);
     }
-    return 0;
+    if (e->n_rows || e->n_series)
+        fputc('\n', stdout);
+    return cpn_batch_tables(e, p->dir, stdout, cli->quiet);
 }
 
 int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
@@ -583,7 +585,7 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
         status = batch_all_failed(e, &plan, first_failure, first_run);
         goto done;
     }
-    status = batch_report(e, &plan);
+    status = batch_report(cli, e, &plan);
     if (failed && !status)
         status = first_failure ? first_failure : EX_SOFTWARE;
 done:

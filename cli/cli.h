@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sysexits.h> /* exit statuses by name: EX_USAGE, EX_SOFTWARE, ... */
 
 /** The scenario `cpnsim run` uses when given no file (generated from scenarios/ at build time). */
@@ -39,6 +40,21 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv);
 
 /** `cpnsim batch EXPERIMENT.xml`: runs the sweep; returns the exit status. */
 int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv);
+
+struct cpn_experiment;
+
+/**
+ * The table of published results and the sensitivity series of experiment @p e (cli/tables.c,
+ * docs/paper-tables.md) from the results in @p dir: prints the Markdown table on @p out and
+ * writes DIR/tables.md, DIR/tables.tex, DIR/tables.tsv and DIR/series-ID.csv (each whole or not
+ * at all), then says so on stderr unless @p quiet.  Rows whose runs are missing or incomplete
+ * say "incomplete".
+ * @return 0; EX_DATAERR when a result lacks a row's or series' metric, or a row's published
+ *         figure and its figure have different units (reported on stderr, the tables are
+ *         written); EX_CANTCREAT or EX_IOERR when a file cannot be written; EX_SOFTWARE when out
+ *         of memory.  Does nothing (0) without rows and series.
+ */
+int cpn_batch_tables(const struct cpn_experiment *e, const char *dir, FILE *out, int quiet);
 
 /** `cpnsim validate FILE...`: returns 0 when every file is valid, 65 otherwise (64 on usage). */
 int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv);

@@ -390,6 +390,38 @@ int cpn_result_verify(const char *path)
     return rc;
 }
 
+int cpn_result_metric(const char *path, const char *metric, double *value, char *unit,
+                      size_t unitlen)
+{
+    if (!path || !metric || !value)
+        return CPN_ERROR(CPN_EINVAL, "cpn_result_metric: NULL argument");
+    int rc = cpn_result_verify(path);
+    if (rc != CPN_OK)
+        return rc;
+    hid_t f;
+    if ((rc = open_trace(path, &f)) != CPN_OK)
+        return rc;
+    struct cpn_metric *rows = NULL;
+    size_t n = 0;
+    rc = read_summary(f, path, &rows, &n);
+    H5Fclose(f);
+    if (rc != CPN_OK)
+        return rc;
+    rc = CPN_ERROR(CPN_ERANGE, "%s: the summary has no metric \"%s\"", path, metric);
+    for (size_t i = 0; i < n; i++) {
+        if (rc != CPN_OK && strcmp(rows[i].name, metric) == 0) {
+            *value = rows[i].value;
+            if (unit && unitlen)
+                snprintf(unit, unitlen, "%s", rows[i].unit);
+            rc = CPN_OK;
+        }
+        free((char *)rows[i].name);
+        free((char *)rows[i].unit);
+    }
+    free(rows);
+    return rc;
+}
+
 int cpn_report_add_file(struct cpn_report *r, const char *path)
 {
     if (!r || !path)

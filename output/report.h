@@ -102,6 +102,20 @@ int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *run);
  */
 int cpn_report_add_file(struct cpn_report *r, const char *path);
 
+/**
+ * Read one metric of a complete result's /summary, after cpn_result_verify().
+ * @param path the result file.
+ * @param metric the summary row's name, e.g. "headline.efficiency".
+ * @param value receives its value (in @p unit).
+ * @param unit receives its unit ("1", "s", ...), truncated to @p unitlen - 1 bytes; may be NULL.
+ * @param unitlen size of @p unit [bytes].
+ * @return CPN_OK; CPN_ERANGE when the summary has no such row; CPN_ENOINPUT, CPN_ESCENARIO,
+ *         CPN_ESTATE, CPN_EIO as cpn_result_verify() (missing, not a trace, incomplete,
+ *         unreadable); CPN_EINVAL for NULL arguments; CPN_ENOMEM.  O(file size).
+ */
+int cpn_result_metric(const char *path, const char *metric, double *value, char *unit,
+                      size_t unitlen);
+
 /** What a run is: the definition a result file records, compared by cpn_result_matches(). */
 struct cpn_result_definition {
     const char *program_version;  /**< cpnsim version that would write it */

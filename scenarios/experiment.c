@@ -2,6 +2,7 @@
 #include "scenarios/experiment.h"
 
 #include <errno.h>
+#include <math.h>
 #include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "models/policy.h"
 #include "scenarios/load_impl.h"
+#include "scenarios/units.h"
 #include "sim/error.h"
 
 /* Strings of an experiment live in one growable list freed at the end. */
@@ -106,6 +108,59 @@ static size_t split_words(struct exp_impl *x, const char *text, const char ***ou
     return n;
 }
 
+/* Resolve scenario file @p f of element @p c against the experiment's directory and check
+ * that it can be read. */
+static const char *scenario_path(struct exp_impl *x, struct cpn_diag *diag, const char *file,
+                                 xmlNode *c, const char *dir, const char *f)
+{
+    char *path = NULL;
+    if (f[0] == '/' || !*dir)
+        path = strdup(f);
+    else if (asprintf(&path, "%s/%s", dir, f) < 0)
+        path = NULL;
+    const char *kept = keep(x, path);
+    if (kept && access(kept, R_OK) != 0)
+        cpn_diag_error(diag, file, xmlGetLineNo(c),
+                       "<%s>: cannot read \"%s\" (%s; a relative "
+                       "file is resolved against the experiment's directory)",
+                       c->name, kept, strerror(errno));
+    return kept;
+}
+
+/* Append a setting to a growable array. */
+static void push_setting(struct exp_impl *x, struct cpn_exp_setting **arr, size_t *n,
+                         const char *target, const char *value)
+{
+    struct cpn_exp_setting *p = realloc(*arr, (*n + 1) * sizeof *p);
+    if (!p) {
+        x->oom = 1;
+        return;
+    }
+    p[(*n)++] = (struct cpn_exp_setting){target, value};
+    *arr = p;
+}
+
+/* Read <TAG target values> into @p sw; reports an empty list. */
+static int read_values(struct exp_impl *x, struct cpn_diag *diag, const char *file, xmlNode *c,
+                       struct cpn_exp_sweep *sw)
+{
+    check_attrs(diag, file, c, (const char *[]){"target", "values", NULL},
+                (const char *[]){"target", "values", NULL});
+    const char *t = attr(x, c, "target"), *v = attr(x, c, "values");
+    if (!t || !v)
+        return -1;
+    sw->target = t;
+    sw->n_values = split_words(x, v, &sw->values);
+    if (sw->n_values == 0) {
+        cpn_diag_error(diag, file, xmlGetLineNo(c),
+                       "<%s target=\"%s\">: values is empty (give "
+                       "blank-separated values such as \"100Gbps 400Gbps\")",
+                       c->name, t);
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     char *end;
@@ -117,6 +172,266 @@ static int parse_u64(const char *s, uint64_t *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* A published figure's end: "95%" (0.95), "4x" (4), a time ("16s", in seconds) or a plain
+ * number.  Returns 0 and the value and its unit ("1" or "s"), or -1 with @p why. */
+static int parse_published(const char *text, double *out, const char **unit, char *why,
+                           size_t whylen)
+{
+    size_t n = strlen(text);
+    char num[64];
+    if (n > 1 && n < sizeof num && (text[n - 1] == '%' || text[n - 1] == 'x')) {
+        memcpy(num, text, n - 1);
+        num[n - 1] = '\0';
+        if (cpn_units_parse_number(num, CPN_UNITS_ALLOW_NEGATIVE, out, why, whylen) != CPN_OK)
+            return -1;
+        if (text[n - 1] == '%')
+            *out /= 100;
+        *unit = "1";
+        return 0;
+    }
+    if (cpn_units_parse_number(text, CPN_UNITS_ALLOW_NEGATIVE, out, NULL, 0) == CPN_OK) {
+        *unit = "1";
+        return 0;
+    }
+    if (cpn_units_parse(text, CPN_Q_TIME, out, NULL, 0) == CPN_OK) {
+        *unit = "s";
+        return 0;
+    }
+    snprintf(why, whylen,
+             "\"%s\" is not a published figure (use a percentage \"95%%\", a factor \"4x\", a "
+             "time \"16s\" or a plain number)",
+             text);
+    return -1;
+}
+
+/* Check that @p id is a new row or series name (it names result files). */
+static void check_table_id(struct exp_impl *x, struct cpn_diag *diag, const char *file, xmlNode *c,
+                           const char *id)
+{
+    const struct cpn_experiment *e = &x->pub;
+    int dup = 0;
+    for (size_t i = 0; i < e->n_rows && !dup; i++)
+        dup = strcmp(e->rows[i].id, id) == 0;
+    for (size_t i = 0; i < e->n_series && !dup; i++)
+        dup = strcmp(e->series[i].id, id) == 0;
+    if (dup)
+        cpn_diag_error(diag, file, xmlGetLineNo(c),
+                       "<%s>: id \"%s\" is already a row or series of this experiment (ids "
+                       "name result files: give each its own)",
+                       c->name, id);
+    for (const char *p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '-' || *p == '_')) {
+            cpn_diag_error(diag, file, xmlGetLineNo(c),
+                           "<%s>: id \"%s\" has the character '%c' (use letters, digits, '.', "
+                           "'-' and '_': ids name result files)",
+                           c->name, id, *p);
+            break;
+        }
+}
+
+/* A bare headline id means the summary row headline.ID. */
+static const char *metric_name(struct exp_impl *x, const char *h)
+{
+    char *m = NULL;
+    if (strchr(h, '.'))
+        return h;
+    if (asprintf(&m, "headline.%s", h) < 0)
+        m = NULL;
+    return keep(x, m);
+}
+
+static void read_row(struct exp_impl *x, struct cpn_diag *diag, const char *file, const char *dir,
+                     xmlNode *c)
+{
+    struct cpn_experiment *e = &x->pub;
+    long line = xmlGetLineNo(c);
+    check_attrs(diag, file, c,
+                (const char *[]){"id", "scenario", "headline", "over", "figure", "distance",
+                                 "setting", "published", "published-min", "published-max", "source",
+                                 "note", NULL},
+                (const char *[]){"id", "scenario", "headline", "published", NULL});
+    const char *id = attr(x, c, "id"), *scen = attr(x, c, "scenario");
+    const char *head = attr(x, c, "headline"), *pub = attr(x, c, "published");
+    if (id)
+        check_table_id(x, diag, file, c, id);
+    if (!id || !scen || !head || !pub)
+        return;
+    struct cpn_exp_row *rows = realloc(e->rows, (e->n_rows + 1) * sizeof *rows);
+    if (!rows) {
+        x->oom = 1;
+        return;
+    }
+    e->rows = rows;
+    struct cpn_exp_row *r = &e->rows[e->n_rows++];
+    const char *over = attr(x, c, "over");
+    *r = (struct cpn_exp_row){.id = id,
+                              .scenario = scenario_path(x, diag, file, c, dir, scen),
+                              .headline = metric_name(x, head),
+                              .over = over ? metric_name(x, over) : NULL,
+                              .published = pub,
+                              .published_min = NAN,
+                              .published_max = NAN,
+                              .unit = "1"};
+    const char *d = attr(x, c, "distance"), *st = attr(x, c, "setting");
+    const char *src = attr(x, c, "source");
+    r->distance = d ? d : "";
+    r->setting = st ? st : "";
+    r->source = src ? src : "";
+    r->note = attr(x, c, "note");
+    const char *fig = attr(x, c, "figure");
+    static const char *const figures[] = {"value", "ratio", "speedup", "loss"};
+    if (fig) {
+        size_t k = 0;
+        while (k < 4 && strcmp(fig, figures[k]) != 0)
+            k++;
+        if (k == 4)
+            cpn_diag_error(diag, file, line,
+                           "<row id=\"%s\">: figure \"%s\" is unknown (use value, ratio, "
+                           "speedup or loss)",
+                           id, fig);
+        else
+            r->figure = (enum cpn_exp_figure)k;
+    }
+    const char *pmin = attr(x, c, "published-min"), *pmax = attr(x, c, "published-max");
+    const char *umin = NULL, *umax = NULL;
+    char why[256];
+    if (pmin || pmax) {
+        r->published_min = -INFINITY;
+        r->published_max = INFINITY;
+    }
+    if (pmin && parse_published(pmin, &r->published_min, &umin, why, sizeof why) != 0)
+        cpn_diag_error(diag, file, line, "<row id=\"%s\">: published-min: %s", id, why);
+    if (pmax && parse_published(pmax, &r->published_max, &umax, why, sizeof why) != 0)
+        cpn_diag_error(diag, file, line, "<row id=\"%s\">: published-max: %s", id, why);
+    if (umin && umax && strcmp(umin, umax) != 0)
+        cpn_diag_error(diag, file, line,
+                       "<row id=\"%s\">: published-min \"%s\" and published-max \"%s\" have "
+                       "different units (give both as times, or both as numbers)",
+                       id, pmin, pmax);
+    r->unit = umin ? umin : umax ? umax : "1";
+    if (umin && umax && strcmp(umin, umax) == 0 && r->published_min > r->published_max)
+        cpn_diag_error(diag, file, line,
+                       "<row id=\"%s\">: published-min \"%s\" is above published-max \"%s\"", id,
+                       pmin, pmax);
+    for (xmlNode *k = c->children; k && !x->oom; k = k->next) {
+        if (k->type != XML_ELEMENT_NODE)
+            continue;
+        const char *kn = (const char *)k->name;
+        if (strcmp(kn, "set") == 0 || strcmp(kn, "baseline") == 0) {
+            check_attrs(diag, file, k, (const char *[]){"target", "value", NULL},
+                        (const char *[]){"target", "value", NULL});
+            const char *t = attr(x, k, "target"), *v = attr(x, k, "value");
+            if (t && v && kn[0] == 's')
+                push_setting(x, &r->sets, &r->n_sets, t, v);
+            else if (t && v)
+                push_setting(x, &r->baseline, &r->n_baseline, t, v);
+        } else if (strcmp(kn, "range") == 0) {
+            struct cpn_exp_sweep *p = realloc(r->ranges, (r->n_ranges + 1) * sizeof *p);
+            if (!p) {
+                x->oom = 1;
+                break;
+            }
+            r->ranges = p;
+            p[r->n_ranges] = (struct cpn_exp_sweep){0};
+            if (read_values(x, diag, file, k, &p[r->n_ranges]) == 0)
+                r->n_ranges++;
+            else
+                free((void *)p[r->n_ranges].values);
+        } else {
+            cpn_diag_error(diag, file, xmlGetLineNo(k),
+                           "<%s> is not an element of <row> (accepted: set, range, baseline)", kn);
+        }
+    }
+    if (r->figure == CPN_EXP_FIGURE_VALUE && r->n_baseline)
+        cpn_diag_error(diag, file, line,
+                       "<row id=\"%s\">: <baseline> needs figure=\"ratio\", \"speedup\" or "
+                       "\"loss\" (the figure \"value\" has no baseline run)",
+                       id);
+    if (r->figure != CPN_EXP_FIGURE_VALUE && !r->n_baseline)
+        cpn_diag_error(diag, file, line,
+                       "<row id=\"%s\">: figure \"%s\" compares with a baseline run: give its "
+                       "settings as <baseline target=\"...\" value=\"...\"/>",
+                       id, figures[r->figure]);
+    if (r->n_sets + r->n_ranges + r->n_baseline > CPN_EXP_MAX_RUN_SETTINGS)
+        cpn_diag_error(diag, file, line,
+                       "<row id=\"%s\">: %zu settings, ranges and baseline settings (at most %d)",
+                       id, r->n_sets + r->n_ranges + r->n_baseline, CPN_EXP_MAX_RUN_SETTINGS);
+    size_t corners = r->n_ranges ? 1 : 0;
+    for (size_t k = 0; k < r->n_ranges; k++)
+        corners *= r->ranges[k].n_values;
+    if (corners > 4096)
+        cpn_diag_error(diag, file, line,
+                       "<row id=\"%s\">: its ranges make %zu corners (at most 4096: give fewer "
+                       "values)",
+                       id, corners);
+    r->n_points = 1 + corners;
+}
+
+static void read_series(struct exp_impl *x, struct cpn_diag *diag, const char *file,
+                        const char *dir, xmlNode *c)
+{
+    struct cpn_experiment *e = &x->pub;
+    long line = xmlGetLineNo(c);
+    check_attrs(diag, file, c, (const char *[]){"id", "scenario", "headlines", NULL},
+                (const char *[]){"id", "scenario", "headlines", NULL});
+    const char *id = attr(x, c, "id"), *scen = attr(x, c, "scenario");
+    const char *heads = attr(x, c, "headlines");
+    if (id)
+        check_table_id(x, diag, file, c, id);
+    if (!id || !scen || !heads)
+        return;
+    struct cpn_exp_series *ss = realloc(e->series, (e->n_series + 1) * sizeof *ss);
+    if (!ss) {
+        x->oom = 1;
+        return;
+    }
+    e->series = ss;
+    struct cpn_exp_series *s = &e->series[e->n_series++];
+    *s = (struct cpn_exp_series){.id = id, .scenario = scenario_path(x, diag, file, c, dir, scen)};
+    s->n_headlines = split_words(x, heads, &s->headlines);
+    for (size_t i = 0; i < s->n_headlines; i++)
+        s->headlines[i] = metric_name(x, s->headlines[i]);
+    if (!s->n_headlines)
+        cpn_diag_error(diag, file, line, "<series id=\"%s\">: headlines is empty", id);
+    int have_x = 0, have_curve = 0;
+    for (xmlNode *k = c->children; k && !x->oom; k = k->next) {
+        if (k->type != XML_ELEMENT_NODE)
+            continue;
+        const char *kn = (const char *)k->name;
+        if (strcmp(kn, "set") == 0) {
+            check_attrs(diag, file, k, (const char *[]){"target", "value", NULL},
+                        (const char *[]){"target", "value", NULL});
+            const char *t = attr(x, k, "target"), *v = attr(x, k, "value");
+            if (t && v)
+                push_setting(x, &s->sets, &s->n_sets, t, v);
+        } else if (strcmp(kn, "x") == 0 || strcmp(kn, "curve") == 0) {
+            int *have = kn[0] == 'x' ? &have_x : &have_curve;
+            struct cpn_exp_sweep *sw = kn[0] == 'x' ? &s->x : &s->curve;
+            if ((*have)++) {
+                cpn_diag_error(diag, file, xmlGetLineNo(k),
+                               "<series id=\"%s\">: <%s> given twice (give one)", id, kn);
+                continue;
+            }
+            if (read_values(x, diag, file, k, sw) != 0) {
+                free((void *)sw->values);
+                *sw = (struct cpn_exp_sweep){0};
+            }
+        } else {
+            cpn_diag_error(diag, file, xmlGetLineNo(k),
+                           "<%s> is not an element of <series> (accepted: set, curve, x)", kn);
+        }
+    }
+    if (!have_x)
+        cpn_diag_error(diag, file, line,
+                       "<series id=\"%s\">: no <x target=\"...\" values=\"...\"/> (the swept "
+                       "parameter)",
+                       id);
+    if (s->n_sets + 2 > CPN_EXP_MAX_RUN_SETTINGS)
+        cpn_diag_error(diag, file, line, "<series id=\"%s\">: %zu settings (at most %d)", id,
+                       s->n_sets, CPN_EXP_MAX_RUN_SETTINGS - 2);
 }
 
 static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char *file,
@@ -135,18 +450,7 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
             const char *f = attr(x, c, "file");
             if (!f)
                 continue;
-            char *path = NULL;
-            if (f[0] == '/' || !*dir)
-                path = strdup(f);
-            else if (asprintf(&path, "%s/%s", dir, f) < 0)
-                path = NULL;
-            const char *kept = keep(x, path);
-            if (kept && access(kept, R_OK) != 0)
-                cpn_diag_error(diag, file, line,
-                               "<scenario>: cannot read \"%s\" (%s; a relative "
-                               "file is resolved against the experiment's directory)",
-                               kept, strerror(errno));
-            push_str(x, &e->scenarios, &e->n_scenarios, kept);
+            push_str(x, &e->scenarios, &e->n_scenarios, scenario_path(x, diag, file, c, dir, f));
         } else if (strcmp(name, "policy") == 0) {
             check_attrs(diag, file, c, (const char *[]){"name", NULL},
                         (const char *[]){"name", NULL});
@@ -159,11 +463,6 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
             if (p)
                 push_str(x, &e->policies, &e->n_policies, p);
         } else if (strcmp(name, "sweep") == 0) {
-            check_attrs(diag, file, c, (const char *[]){"target", "values", NULL},
-                        (const char *[]){"target", "values", NULL});
-            const char *t = attr(x, c, "target"), *v = attr(x, c, "values");
-            if (!t || !v)
-                continue;
             if (e->n_sweeps == CPN_EXP_MAX_SWEEPS) {
                 cpn_diag_error(diag, file, line,
                                "<sweep>: more than %d sweeps (combine them or "
@@ -171,27 +470,19 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
                                CPN_EXP_MAX_SWEEPS);
                 continue;
             }
-            struct cpn_exp_sweep *s = &e->sweeps[e->n_sweeps++];
-            s->target = t;
-            s->n_values = split_words(x, v, &s->values);
-            if (s->n_values == 0)
-                cpn_diag_error(diag, file, line,
-                               "<sweep target=\"%s\">: values is empty (give "
-                               "blank-separated values such as \"100Gbps 400Gbps\")",
-                               t);
+            if (read_values(x, diag, file, c, &e->sweeps[e->n_sweeps]) == 0) {
+                e->n_sweeps++;
+            } else {
+                free((void *)e->sweeps[e->n_sweeps].values);
+                e->sweeps[e->n_sweeps] = (struct cpn_exp_sweep){0};
+            }
         } else if (strcmp(name, "set") == 0) {
             check_attrs(diag, file, c, (const char *[]){"target", "value", NULL},
                         (const char *[]){"target", "value", NULL});
             const char *t = attr(x, c, "target"), *v = attr(x, c, "value");
             if (!t || !v)
                 continue;
-            struct cpn_exp_setting *p = realloc(e->sets, (e->n_sets + 1) * sizeof *p);
-            if (!p) {
-                x->oom = 1;
-                continue;
-            }
-            e->sets = p;
-            e->sets[e->n_sets++] = (struct cpn_exp_setting){t, v};
+            push_setting(x, &e->sets, &e->n_sets, t, v);
         } else if (strcmp(name, "seeds") == 0) {
             check_attrs(diag, file, c, (const char *[]){"first", "count", "list", NULL}, NULL);
             if (have_seeds++) {
@@ -243,15 +534,28 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
                                fmt);
             if (fmt)
                 e->report_format = fmt;
+        } else if (strcmp(name, "row") == 0) {
+            read_row(x, diag, file, dir, c);
+        } else if (strcmp(name, "series") == 0) {
+            read_series(x, diag, file, dir, c);
+        } else if (strcmp(name, "table") == 0) {
+            check_attrs(diag, file, c, (const char *[]){"title", NULL}, NULL);
+            e->table_title = attr(x, c, "title");
         } else {
             cpn_diag_error(diag, file, line,
                            "<%s> is not an experiment element (accepted: "
-                           "scenario, policy, sweep, set, seeds, report)",
+                           "scenario, policy, sweep, set, seeds, report, table, row, series)",
                            name);
         }
     }
-    if (!e->n_scenarios)
-        cpn_diag_error(diag, file, xmlGetLineNo(root), "<experiment>: no <scenario file=\"...\"/>");
+    if (!e->n_scenarios && !e->n_rows && !e->n_series)
+        cpn_diag_error(diag, file, xmlGetLineNo(root),
+                       "<experiment>: no <scenario file=\"...\"/> (nor a <row> or <series>)");
+    if (!e->n_scenarios &&
+        (e->n_policies || e->n_sweeps || e->report_by || e->report_metrics || e->report_paired))
+        cpn_diag_error(diag, file, xmlGetLineNo(root),
+                       "<experiment>: <policy>, <sweep> and <report> apply to the <scenario>s, "
+                       "and there is none");
     if (!have_seeds) {
         e->seeds = calloc(1, sizeof *e->seeds);
         if (e->seeds)
@@ -321,6 +625,8 @@ static void check_report_keys(struct exp_impl *x, struct cpn_diag *diag, const c
     }
 }
 
+static void number_table_runs(struct cpn_experiment *e);
+
 int cpn_experiment_load(const char *file, const struct cpn_policy_registry *reg,
                         struct cpn_diag *diag, struct cpn_experiment **out)
 {
@@ -367,6 +673,7 @@ int cpn_experiment_load(const char *file, const struct cpn_policy_registry *reg,
         if (dir) {
             read_elements(x, diag, file, dir, root);
             check_report_keys(x, diag, file);
+            number_table_runs(e);
         }
     }
     xmlFreeDoc(doc);
@@ -396,20 +703,74 @@ void cpn_experiment_free(struct cpn_experiment *e)
         free((void *)e->sweeps[i].values);
     free(e->sets);
     free(e->seeds);
+    for (size_t i = 0; i < e->n_rows; i++) {
+        struct cpn_exp_row *r = &e->rows[i];
+        for (size_t k = 0; k < r->n_ranges; k++)
+            free((void *)r->ranges[k].values);
+        free(r->ranges);
+        free(r->sets);
+        free(r->baseline);
+    }
+    free(e->rows);
+    for (size_t i = 0; i < e->n_series; i++) {
+        struct cpn_exp_series *s = &e->series[i];
+        free((void *)s->headlines);
+        free((void *)s->x.values);
+        free((void *)s->curve.values);
+        free(s->sets);
+    }
+    free(e->series);
     free(x);
 }
 
 void cpn_experiment_limit_seeds(struct cpn_experiment *e, size_t max_seeds)
 {
-    if (e && max_seeds > 0 && max_seeds < e->n_seeds)
+    if (e && max_seeds > 0 && max_seeds < e->n_seeds) {
         e->n_seeds = max_seeds;
+        number_table_runs(e);
+    }
 }
 
-size_t cpn_experiment_runs(const struct cpn_experiment *e)
+/* Runs of the cross product of scenarios, policies, sweeps and seeds. */
+static size_t cross_runs(const struct cpn_experiment *e)
 {
     size_t n = e->n_scenarios * (e->n_policies ? e->n_policies : 1) * e->n_seeds;
     for (size_t i = 0; i < e->n_sweeps; i++)
         n *= e->sweeps[i].n_values;
+    return n;
+}
+
+static size_t row_runs(const struct cpn_exp_row *r)
+{
+    return r->n_points * (r->figure == CPN_EXP_FIGURE_VALUE ? 1 : 2);
+}
+
+static size_t series_runs(const struct cpn_exp_series *s)
+{
+    return (s->curve.n_values ? s->curve.n_values : 1) * s->x.n_values;
+}
+
+/* Number the rows' and series' runs after the cross product (again after --seeds N). */
+static void number_table_runs(struct cpn_experiment *e)
+{
+    size_t next = cross_runs(e);
+    for (size_t i = 0; i < e->n_rows; i++) {
+        e->rows[i].first_run = next;
+        next += row_runs(&e->rows[i]);
+    }
+    for (size_t i = 0; i < e->n_series; i++) {
+        e->series[i].first_run = next;
+        next += series_runs(&e->series[i]);
+    }
+}
+
+size_t cpn_experiment_runs(const struct cpn_experiment *e)
+{
+    size_t n = cross_runs(e);
+    for (size_t i = 0; i < e->n_rows; i++)
+        n += row_runs(&e->rows[i]);
+    for (size_t i = 0; i < e->n_series; i++)
+        n += series_runs(&e->series[i]);
     return n;
 }
 
@@ -430,12 +791,93 @@ static void stem_add(char *stem, size_t cap, const char *s)
     stem[n] = '\0';
 }
 
+/* Append a setting to run @p out. */
+static void run_add(struct cpn_exp_run *out, const char *target, const char *value)
+{
+    if (out->n_sweep < CPN_EXP_MAX_RUN_SETTINGS)
+        out->sweep[out->n_sweep++] = (struct cpn_exp_setting){target, value};
+}
+
+/* Describe run @p i of row @p r (0 <= i < row_runs(r)). */
+static void describe_row_run(const struct cpn_experiment *e, size_t ri, size_t i,
+                             struct cpn_exp_run *out)
+{
+    const struct cpn_exp_row *r = &e->rows[ri];
+    int paired = r->figure != CPN_EXP_FIGURE_VALUE;
+    out->row = ri;
+    out->point = paired ? i / 2 : i;
+    out->baseline = paired && i % 2;
+    out->scenario = r->scenario;
+    out->seed = e->seeds[0];
+    for (size_t k = 0; k < r->n_sets; k++)
+        run_add(out, r->sets[k].target, r->sets[k].value);
+    stem_add(out->name, sizeof out->name, r->id);
+    if (out->point == 0) {
+        stem_add(out->name, sizeof out->name, "nominal");
+    } else { /* corner point - 1 in mixed radix, the last range fastest */
+        size_t c = out->point - 1, n = out->n_sweep;
+        for (size_t k = r->n_ranges; k-- > 0;) {
+            const struct cpn_exp_sweep *g = &r->ranges[k];
+            out->sweep[n + k] = (struct cpn_exp_setting){g->target, g->values[c % g->n_values]};
+            c /= g->n_values;
+        }
+        out->n_sweep += r->n_ranges;
+        for (size_t k = 0; k < r->n_ranges; k++)
+            stem_add(out->name, sizeof out->name, out->sweep[n + k].value);
+    }
+    if (out->baseline) {
+        for (size_t k = 0; k < r->n_baseline; k++)
+            run_add(out, r->baseline[k].target, r->baseline[k].value);
+        stem_add(out->name, sizeof out->name, "base");
+    }
+}
+
+/* Describe run @p i of series @p si. */
+static void describe_series_run(const struct cpn_experiment *e, size_t si, size_t i,
+                                struct cpn_exp_run *out)
+{
+    const struct cpn_exp_series *s = &e->series[si];
+    out->series = si;
+    out->point = i;
+    out->scenario = s->scenario;
+    out->seed = e->seeds[0];
+    for (size_t k = 0; k < s->n_sets; k++)
+        run_add(out, s->sets[k].target, s->sets[k].value);
+    stem_add(out->name, sizeof out->name, s->id);
+    if (s->curve.n_values) {
+        const char *v = s->curve.values[i / s->x.n_values];
+        run_add(out, s->curve.target, v);
+        stem_add(out->name, sizeof out->name, v);
+    }
+    const char *v = s->x.values[i % s->x.n_values];
+    run_add(out, s->x.target, v);
+    stem_add(out->name, sizeof out->name, v);
+}
+
 int cpn_experiment_run(const struct cpn_experiment *e, size_t index, struct cpn_exp_run *out)
 {
     if (index >= cpn_experiment_runs(e))
         return CPN_ERROR(CPN_ERANGE, "run %zu of an experiment with %zu runs", index,
                          cpn_experiment_runs(e));
     memset(out, 0, sizeof *out);
+    out->row = out->series = SIZE_MAX;
+    if (index >= cross_runs(e)) {
+        size_t i = 0;
+        while (i < e->n_rows && index >= e->rows[i].first_run + row_runs(&e->rows[i]))
+            i++;
+        if (i < e->n_rows) {
+            describe_row_run(e, i, index - e->rows[i].first_run, out);
+        } else {
+            i = 0;
+            while (index >= e->series[i].first_run + series_runs(&e->series[i]))
+                i++;
+            describe_series_run(e, i, index - e->series[i].first_run, out);
+        }
+        char seed[32];
+        snprintf(seed, sizeof seed, "s%llu", (unsigned long long)out->seed);
+        stem_add(out->name, sizeof out->name, seed);
+        return CPN_OK;
+    }
     /* Mixed radix, seed fastest, then sweeps from last to first, then policy, then scenario. */
     size_t i = index;
     out->seed = e->seeds[i % e->n_seeds];

@@ -153,15 +153,17 @@ else
     echo "SKIP: chinanet.xml: the shared data ($data) is absent"
 fi
 
-# A bad experiment file: every mistake located, exit 65, no run started.
+# Bad experiment files: every mistake located, exit 65, no run started.
 here=$src/tests/scenarios/bad-experiments
-(cd "$here" && exec "$bin" batch mistakes.xml -o "$tmp/never") >/dev/null 2>"$tmp/mistakes.err"
-code=$?
-if [ "$code" -eq 65 ] && cmp -s "$tmp/mistakes.err" "$here/mistakes.expected" && [ ! -d "$tmp/never" ]; then
-    ok "bad experiment file: exit 65, every mistake at its line, no run started"
-else
-    bad "bad experiment file: exit $code"; diff "$tmp/mistakes.err" "$here/mistakes.expected"
-fi
+for name in mistakes table-mistakes; do
+    (cd "$here" && exec "$bin" batch $name.xml -o "$tmp/never") >/dev/null 2>"$tmp/$name.err"
+    code=$?
+    if [ "$code" -eq 65 ] && cmp -s "$tmp/$name.err" "$here/$name.expected" && [ ! -d "$tmp/never" ]; then
+        ok "bad experiment file $name.xml: exit 65, every mistake at its line, no run started"
+    else
+        bad "bad experiment file $name.xml: exit $code"; diff "$tmp/$name.err" "$here/$name.expected"
+    fi
+done
 
 # A replay without until (tests/scenarios/ok/replay-window.xml: the seven rows of
 # ok/data/window.swf on 128 processors, FCFS, jobs killed at their requested time): it runs
@@ -269,6 +271,44 @@ if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run center-failure-random.xml
     ok "random center failures (constant MTBF/MTTR): the same figures as the timeline"
 else
     bad "random center failures: summary differs"; cat "$tmp/cfail2.err" "$tmp/cfail2.tsv"
+fi
+
+# A table of published results (tests/scenarios/experiments/table.xml over table-flow.xml): each
+# figure recomputed from the window-capped rate u(W) = S / (S / (W / RTT) + RTT / 2) / C with
+# S = 1e10 B, C = 1.25e9 B/s, RTT = 2 x L x 4.9 us/km; the range over the nominal point and
+# the corners; the verdicts (30-40% inside [u(1 MiB), u(6 MiB)]; a ratio below 1 is not above
+# 3x, so its note is printed; nothing published: "-"); and the series' CSV.
+if (cd "$src/tests/scenarios/experiments" && exec "$bin" --quiet batch table.xml -o "$tmp/table") \
+        >"$tmp/table.md" 2>"$tmp/table.err"; then
+    if awk -F'\t' '
+        function u(w, l) { rtt = 2 * l * 4.9e-6; return 1e10 / (1e10 / (w / rtt) + rtt / 2) / 1.25e9 }
+        function near(v, want) { return v - want <= 1e-12 * want && want - v <= 1e-12 * want }
+        BEGIN { M = 1048576 }
+        $1 == "window" && !(near($2, u(3 * M, 1000)) && near($3, u(M, 1000)) &&
+                            near($4, u(6 * M, 1000)) && $6 == "yes") { bad = 1 }
+        $1 == "against-6mib" && !(near($2, u(3 * M, 1000) / u(6 * M, 1000)) &&
+                                  near($3, u(M, 1000) / u(6 * M, 1000)) && $6 == "no") { bad = 1 }
+        $1 == "lost" && !(near($2, 1 - u(3 * M, 1000) / u(6 * M, 1000)) && $6 == "-") { bad = 1 }
+        { n++ }
+        END { exit bad || n != 4 }' "$tmp/table/tables.tsv" &&
+        awk -F',' '
+        function u(w, l) { rtt = 2 * l * 4.9e-6; return 1e10 / (1e10 / (w / rtt) + rtt / 2) / 1.25e9 }
+        function near(v, want) { return v - want <= 1e-12 * want && want - v <= 1e-12 * want }
+        { gsub(/"/, "") }
+        NR == 1 { ok = $0 == "link/l@length,transport/t@window,headline.u,net.fct.mean"; next }
+        { n++; l = $1 + 0; w = ($2 + 0) * 1048576
+          if (!near($3, u(w, l)) || !near($4, 1e10 / (u(w, l) * 1.25e9))) bad = 1 }
+        END { exit bad || !ok || n != 4 }' "$tmp/table/series-windows.csv" &&
+        grep -q '^| against-6mib |.* | \*\*no\*\* |$' "$tmp/table.md" &&
+        grep -q '^- \*\*against-6mib\*\*: a smaller window is never faster$' "$tmp/table.md" &&
+        grep -q 'against-6mib &  &  & above 3x & 0.5\$\\times\$' "$tmp/table/tables.tex"; then
+        ok "table of published results: figures, ranges, verdicts and a series, by hand"
+    else
+        bad "table of published results"; cat "$tmp/table.md" "$tmp/table/tables.tsv" \
+            "$tmp/table/series-windows.csv"
+    fi
+else
+    bad "table experiment exited $?"; cat "$tmp/table.err"
 fi
 
 # The network-aware experiment stays valid: 1 seed on 2 h (warmup 1 h), the paired table has
