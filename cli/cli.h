@@ -48,7 +48,8 @@ struct cpn_experiment;
  * docs/paper-tables.md) from the results in @p dir: prints the Markdown table on @p out and
  * writes DIR/tables.md, DIR/tables.tex, DIR/tables.tsv and DIR/series-ID.csv (each whole or not
  * at all), then says so on stderr unless @p quiet.  Rows whose runs are missing or incomplete
- * say "incomplete".
+ * say "incomplete", rows whose metric a result lacks "no such metric", rows whose published
+ * figure is in another unit than their figure "unit mismatch".
  * @return 0; EX_DATAERR when a result lacks a row's or series' metric, or a row's published
  *         figure and its figure have different units (reported on stderr, the tables are
  *         written); EX_CANTCREAT or EX_IOERR when a file cannot be written; EX_SOFTWARE when out

@@ -32,7 +32,9 @@ struct row_result {
     double nominal, lo, hi; /* the figure at the nominal point, its range over all points */
     char unit[16];          /* the figure's unit ("1" or the headline's) */
     size_t missing;         /* points without a complete result */
-    const char *verdict;    /* "yes", "no", "-" (nothing published), "incomplete", "unit" */
+    const char *verdict;    /* "yes", "no", "-" (nothing published), "incomplete", "unit" (a
+                               published figure in another unit), "no metric" (a result lacks
+                               the row's metric) */
 };
 
 /* Read metric @p m of run @p index; NaN when its result is missing or incomplete.  A result
@@ -89,9 +91,10 @@ static void evaluate_row(const struct cpn_experiment *e, const char *dir, size_t
 {
     const struct cpn_exp_row *row = &e->rows[ri];
     *out = (struct row_result){.nominal = NAN, .lo = INFINITY, .hi = -INFINITY, .unit = "1"};
+    int no_metric = 0;
     for (size_t p = 0; p < row->n_points; p++) {
         char unit[16] = "1";
-        double v = row_figure(e, dir, ri, p, unit, bad);
+        double v = row_figure(e, dir, ri, p, unit, &no_metric);
         if (p == 0) {
             out->nominal = v;
             snprintf(out->unit, sizeof out->unit, "%s", unit);
@@ -103,16 +106,18 @@ static void evaluate_row(const struct cpn_experiment *e, const char *dir, size_t
         out->lo = fmin(out->lo, v);
         out->hi = fmax(out->hi, v);
     }
-    if (out->missing)
+    *bad |= no_metric;
+    if (no_metric)
+        out->verdict = "no metric";
+    else if (out->missing)
         out->verdict = "incomplete";
     else if (isnan(row->published_min))
         out->verdict = "-";
-    else if (strcmp(row->unit, out->unit) != 0 && strcmp(row->unit, "1") != 0)
-        out->verdict = "unit";
-    else
+    else if (strcmp(row->unit, out->unit) == 0)
         out->verdict =
             fmax(out->lo, row->published_min) <= fmin(out->hi, row->published_max) ? "yes" : "no";
-    if (strcmp(out->verdict, "unit") == 0) {
+    else {
+        out->verdict = "unit";
         fprintf(stderr,
                 "cpnsim: batch: row \"%s\": the published figure is in %s but the figure in %s "
                 "(give published-min and published-max in the figure's unit)\n",
@@ -192,6 +197,7 @@ static const char *verdict_text(const char *v)
            : strcmp(v, "no") == 0         ? "**no**"
            : strcmp(v, "-") == 0          ? "(none published)"
            : strcmp(v, "incomplete") == 0 ? "incomplete"
+           : strcmp(v, "no metric") == 0  ? "no such metric"
                                           : "unit mismatch";
 }
 

@@ -311,6 +311,20 @@ else
     bad "table experiment exited $?"; cat "$tmp/table.err"
 fi
 
+# A row whose published figure is in another unit, and one whose metric does not exist: the
+# table is written, each row says what is wrong, the batch says why and exits 65.
+(cd "$src/tests/scenarios/experiments" && exec "$bin" --quiet batch table-unit.xml -o "$tmp/tu") \
+    >"$tmp/tu.md" 2>"$tmp/tu.err"
+code=$?
+if [ "$code" -eq 65 ] && grep -q '^| fct |.* | unit mismatch |$' "$tmp/tu.md" &&
+        grep -q '^| typo |.* | no such metric |$' "$tmp/tu.md" &&
+        grep -q 'row "fct": the published figure is in 1 but the figure in s' "$tmp/tu.err" &&
+        grep -q 'typo__nominal__s1.h5: the summary has no metric "headline.uu"' "$tmp/tu.err"; then
+    ok "table rows with a unit mismatch and an unknown metric: marked, explained, exit 65"
+else
+    bad "table rows with a unit mismatch and an unknown metric: exit $code"; cat "$tmp/tu.md" "$tmp/tu.err"
+fi
+
 # The network-aware experiment stays valid: 1 seed on 2 h (warmup 1 h), the paired table has
 # one row per policy but the baseline (balanced).
 if "$bin" --quiet batch "$src/scenarios/experiments/network-aware.xml" --seeds 1 -j 2 \
