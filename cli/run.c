@@ -244,6 +244,7 @@ struct run {
     struct cpn_timeline *timeline;
     struct cpn_failures *failures;
     struct cpn_links *link_states; /* timelines and failures (models/dynamics/links.h) */
+    const char **span_names;       /* the spans' ids, for link_states (malloc) */
     struct cpn_summary *summary;
     struct cpn_trace *trace;
     struct cpn_observer obs;
@@ -273,6 +274,7 @@ static void run_release(struct run *r)
     cpn_timeline_free(r->timeline);
     cpn_failures_free(r->failures);
     cpn_links_free(r->link_states);
+    free(r->span_names);
     cpn_jobs_free(r->jobs); /* before the engine: centers cancel their events */
     cpn_policy_free(r->policy);
     cpn_summary_free(r->summary);
@@ -426,8 +428,8 @@ static int build_failures(struct run *r)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     for (size_t i = 0; i < n; i++) {
         const struct cpn_scen_failure *f = &r->scen->failures.items[i];
-        specs[i] =
-            (struct cpn_failure_spec){f->link, f->center, &f->dists[0], &f->dists[1], f->restore};
+        specs[i] = (struct cpn_failure_spec){f->link,      f->center,  &f->dists[0],
+                                             &f->dists[1], f->restore, f->span};
     }
     int rc =
         cpn_failures_new(r->eng, r->link_states, r->jobs, &r->obs, r->rng, specs, n, &r->failures);
@@ -537,6 +539,17 @@ static int build_network(struct run *r)
             rc = cpn_network_set_elastic(r->net, scen->elastic.items[i].link,
                                          scen->elastic.items[i].budget,
                                          scen->elastic.items[i].setup);
+        /* The wavelength layer: spans, then the links' lightpaths in file order (the loader
+         * lit them in the same order, so they fit). */
+        for (size_t i = 0; rc == CPN_OK && i < scen->spans.len; i++) {
+            uint32_t index;
+            rc = cpn_network_add_span(r->net, scen->spans.items[i].wavelengths, &index);
+        }
+        for (size_t i = 0; rc == CPN_OK && i < scen->lightpaths.len; i++) {
+            const struct cpn_scen_lightpaths *lp = &scen->lightpaths.items[i];
+            rc = cpn_network_set_lightpaths(r->net, lp->link, lp->spans, lp->k, lp->lambda,
+                                            lp->setup);
+        }
     }
     free(profiles);
     free(sites);
@@ -769,6 +782,17 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         goto fail;
     if (r->link_states)
         cpn_links_notify(r->link_states, r->jobs);
+    if (r->link_states && r->scen->spans.len) { /* the spans' names, for events and streams */
+        if (!(r->span_names = malloc(r->scen->spans.len * sizeof *r->span_names))) {
+            rc = CPN_ERROR(CPN_ENOMEM, NULL);
+            goto fail;
+        }
+        for (size_t i = 0; i < r->scen->spans.len; i++)
+            r->span_names[i] = r->scen->spans.items[i].id;
+        if ((rc = cpn_links_set_span_names(r->link_states, (const char *const *)r->span_names,
+                                           (uint32_t)r->scen->spans.len)) != CPN_OK)
+            goto fail;
+    }
     if (r->scen->changes.len &&
         ((rc = cpn_timeline_new(r->eng, r->link_states, r->jobs, &r->obs, r->scen->changes.items,
                                 r->scen->changes.len, &r->timeline)) != CPN_OK ||

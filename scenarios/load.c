@@ -623,6 +623,8 @@ static const struct ld_handler {
     {"node", CPN_LD_NODES, cpn_ld_node_collect},
     {"import", CPN_LD_IMPORT, cpn_ld_import},
     {"node", CPN_LD_NODES_ADD, cpn_ld_node_add},
+    {"span", CPN_LD_SPANS, cpn_ld_span},
+    {"reach", CPN_LD_SPANS, cpn_ld_reach},
     {"link", CPN_LD_LINKS, cpn_ld_link},
     {"path", CPN_LD_PATHS, cpn_ld_path},
     {"pathset", CPN_LD_PATHSETS, cpn_ld_pathset},
@@ -708,6 +710,10 @@ void cpn_scen_free(struct cpn_scenario *s)
         }
     cpn_array_release(&s->failures);
     cpn_array_release(&s->elastic);
+    cpn_array_release(&s->spans);
+    for (size_t i = 0; i < s->lightpaths.len; i++)
+        free(s->lightpaths.items[i].spans);
+    cpn_array_release(&s->lightpaths);
     cpn_array_release(&s->flows);
     cpn_array_release(&s->transports);
     cpn_array_release(&s->files);
@@ -731,8 +737,18 @@ uint32_t cpn_scen_find_path(const struct cpn_scenario *s, const char *id)
     return CPN_NONE;
 }
 
+uint32_t cpn_scen_find_span(const struct cpn_scenario *s, const char *id)
+{
+    for (size_t i = 0; s && id && i < s->spans.len; i++)
+        if (strcmp(s->spans.items[i].id, id) == 0)
+            return (uint32_t)i;
+    return CPN_NONE;
+}
+
 static void ld_release(struct cpn_ld *L)
 {
+    cpn_optical_free(L->optical);
+    cpn_array_release(&L->reach);
     for (size_t i = 0; i < L->xml.len; i++) {
         struct cpn_ld_file *f = L->xml.items[i];
         if (f->doc)

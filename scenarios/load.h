@@ -150,10 +150,31 @@ struct cpn_scen_elastic {
     double setup;  /**< set-up time of a grant [s] (default 100 ms, OTN ODUflex) */
 };
 
+/** A fibre span of the wavelength layer (`<span>`; models/net/optical.h). */
+struct cpn_scen_span {
+    const char *id;       /**< span name (owned by the scenario) */
+    uint32_t a, b;        /**< end nodes */
+    double length;        /**< fibre length [m] */
+    uint32_t wavelengths; /**< wavelength slots */
+    const char *file;     /**< file of the element (owned by the scenario) */
+    long line;            /**< its line */
+};
+
+/** The lightpaths of an IP link (`<link over lambda lambda-setup>`;
+ *  cpn_network_set_lightpaths()). */
+struct cpn_scen_lightpaths {
+    uint32_t link;   /**< link index */
+    uint32_t *spans; /**< span indices from a to b (malloc; owned) */
+    uint32_t k;      /**< number of spans */
+    double lambda;   /**< rate of one wavelength [B/s] */
+    double setup;    /**< set-up time of one more lightpath [s] (default 60 s, ROADM) */
+};
+
 /** The random failures of one link (`<failures>`): its MTBF and MTTR distributions [s]. */
 struct cpn_scen_failure {
-    uint32_t link;          /**< link index (when @c center is CPN_NONE) */
-    uint32_t center;        /**< center index, or CPN_NONE for a link */
+    uint32_t link;          /**< link index (when @c center and @c span are CPN_NONE) */
+    uint32_t center;        /**< center index, or CPN_NONE for a link or a span */
+    uint32_t span;          /**< fibre span index, or CPN_NONE for a link or a center */
     struct cpn_dist *dists; /**< [0] time to failure, [1] time to repair (malloc; owned by the
                                  entry whose @c owner is 1, the first of its `<failures>`) */
     int owner;              /**< 1 for the entry that frees @c dists */
@@ -323,10 +344,12 @@ struct cpn_scenario {
                                     network's profile index (cpn_network_new()) */
     struct cpn_topo *topo;     /**< the network (owned) */
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
-    CPN_ARRAY(struct cpn_scen_path) paths;         /**< explicit paths, in file order */
-    CPN_ARRAY(struct cpn_scen_pathset) pathsets;   /**< path sets, in file order */
-    CPN_ARRAY(struct cpn_scen_headline) headlines; /**< `<headline>`s, in file order */
-    CPN_ARRAY(struct cpn_scen_elastic) elastic;    /**< links with an elastic budget */
+    CPN_ARRAY(struct cpn_scen_path) paths;            /**< explicit paths, in file order */
+    CPN_ARRAY(struct cpn_scen_pathset) pathsets;      /**< path sets, in file order */
+    CPN_ARRAY(struct cpn_scen_headline) headlines;    /**< `<headline>`s, in file order */
+    CPN_ARRAY(struct cpn_scen_elastic) elastic;       /**< links with an elastic budget */
+    CPN_ARRAY(struct cpn_scen_span) spans;            /**< fibre spans, in file order */
+    CPN_ARRAY(struct cpn_scen_lightpaths) lightpaths; /**< links on lightpaths */
     CPN_ARRAY(struct cpn_scen_failure)
     failures; /**< `<failures>`: one per link, in file order
                    (models/dynamics/failures.h) */
@@ -403,6 +426,9 @@ void cpn_scen_free(struct cpn_scenario *s);
  * @return its index in s->paths, or CPN_NONE.  O(number of paths).
  */
 uint32_t cpn_scen_find_path(const struct cpn_scenario *s, const char *id);
+
+/** Index of span @p id, or CPN_NONE. */
+uint32_t cpn_scen_find_span(const struct cpn_scenario *s, const char *id);
 
 /** Return the index of the storage site named @p id in s->sites, or CPN_NONE.  O(sites). */
 uint32_t cpn_scen_find_site(const struct cpn_scenario *s, const char *id);

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/net/optical.h"
 #include "scenarios/load.h"
 #include "scenarios/units.h"
 
@@ -51,6 +52,7 @@ enum cpn_ld_phase {
     CPN_LD_NODES,      /**< `<simulation>`; collect `<node>` elements (ids, coordinates) */
     CPN_LD_IMPORT,     /**< GraphML imports, with the collected nodes as coordinate overrides */
     CPN_LD_NODES_ADD,  /**< add the collected nodes that no import defined */
+    CPN_LD_SPANS,      /**< fibre spans of the wavelength layer, reach table */
     CPN_LD_LINKS,      /**< links */
     CPN_LD_PATHS,      /**< explicit paths (the router exists from here on) */
     CPN_LD_PATHSETS,   /**< path sets (of the paths above) */
@@ -58,6 +60,12 @@ enum cpn_ld_phase {
     CPN_LD_STORAGE,    /**< storage sites (at nodes or inside the centers above) */
     CPN_LD_RUN,        /**< traffic, workload, scheduler */
     CPN_LD_NPHASES
+};
+
+/** A reach table entry: the longest lightpath of a wavelength rate. */
+struct cpn_ld_reach {
+    double rate;     /**< [B/s] */
+    double distance; /**< [m] */
 };
 
 /** Loader state of one cpn_scen_load() call. */
@@ -76,6 +84,10 @@ struct cpn_ld {
     const struct cpn_policy_registry *policies; /**< options' registry, or NULL (built-ins) */
     unsigned errors0;                           /**< diag->errors when the load started */
     int oom;                                    /**< nonzero once an allocation failed */
+    struct cpn_optical *optical;          /**< scratch wavelength layer: the spans, with the links'
+                                               lightpaths lit in file order (the run lights them in the
+                                               same order) */
+    CPN_ARRAY(struct cpn_ld_reach) reach; /**< `<reach>` entries */
 };
 
 /** A handler of one element kind in one phase; returns CPN_OK or CPN_ENOMEM (errors go to diag). */
@@ -249,6 +261,8 @@ cpn_ld_handler_fn cpn_ld_node_collect;
 cpn_ld_handler_fn cpn_ld_import;
 cpn_ld_handler_fn cpn_ld_node_add;
 cpn_ld_handler_fn cpn_ld_link;
+cpn_ld_handler_fn cpn_ld_span;
+cpn_ld_handler_fn cpn_ld_reach;
 cpn_ld_handler_fn cpn_ld_path;
 cpn_ld_handler_fn cpn_ld_simulation;
 cpn_ld_handler_fn cpn_ld_timeline_at;       /* load_timeline.c */

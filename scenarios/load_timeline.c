@@ -39,12 +39,37 @@ int cpn_ld_timeline_at(struct cpn_ld *L, xmlNode *elem)
         return CPN_OK;
     }
     const char *link = cpn_ld_attr(elem, "link"), *center = cpn_ld_attr(elem, "center");
+    const char *span = cpn_ld_attr(elem, "span");
     const char *state = cpn_ld_attr(elem, "state");
     int has_cap = cpn_ld_attr(elem, "capacity") != NULL;
     int has_tariff = cpn_ld_attr(elem, "electricity") || cpn_ld_attr(elem, "carbon");
-    if (!link == !center) {
-        cpn_ld_error(L, elem, "give exactly one of link and center (the element changed)");
+    if ((link != NULL) + (center != NULL) + (span != NULL) != 1) {
+        cpn_ld_error(L, elem, "give exactly one of link, span and center (the element changed)");
         return CPN_OK;
+    }
+    if (span) {
+        if (has_tariff || has_cap || !state) {
+            cpn_ld_error(L, elem,
+                         "a span's change is its state (down: a fibre cut, with an optional "
+                         "restore; or up)");
+            return CPN_OK;
+        }
+        if ((c.index = cpn_scen_find_span(L->s, span)) == CPN_NONE) {
+            cpn_ld_error(L, elem, "span \"%s\" is not a span of the scenario", span);
+            return CPN_OK;
+        }
+        c.kind = strcmp(state, "down") == 0 ? CPN_CHANGE_SPAN_DOWN : CPN_CHANGE_SPAN_UP;
+        if (cpn_ld_attr(elem, "restore") && c.kind != CPN_CHANGE_SPAN_DOWN) {
+            cpn_ld_error(L, elem,
+                         "restore is the restoration delay of a failure: it goes with "
+                         "state=\"down\"");
+            return CPN_OK;
+        }
+        if (c.kind == CPN_CHANGE_SPAN_DOWN &&
+            cpn_ld_quantity(L, elem, "restore", CPN_Q_TIME, &c.restore) < 0)
+            return CPN_OK;
+        ld_after_until(L, elem, c.time);
+        return cpn_array_push(&L->s->changes, c);
     }
     if (link) {
         if (has_tariff || has_cap == (state != NULL)) {
@@ -261,32 +286,39 @@ int cpn_ld_timeline_tariffs(struct cpn_ld *L, xmlNode *elem)
 
 /* Give link @p l the failure distributions @p d and restoration delay @p restore, unless it has
  * some already (an error). */
-static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, uint32_t l, uint32_t c,
+static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, uint32_t l, uint32_t c, uint32_t sp,
                           struct cpn_dist *d, double restore)
 {
     for (size_t i = 0; i < L->s->failures.len; i++) {
         const struct cpn_scen_failure *o = &L->s->failures.items[i];
-        if (c != CPN_NONE ? o->center == c : o->center == CPN_NONE && o->link == l) {
+        if (c != CPN_NONE    ? o->center == c
+            : sp != CPN_NONE ? o->span == sp
+                             : o->center == CPN_NONE && o->span == CPN_NONE && o->link == l) {
             cpn_ld_error(L, elem, "%s \"%s\" already has random failures (line %ld)",
-                         c != CPN_NONE ? "center" : "link",
-                         c != CPN_NONE ? L->s->centers.items[c].spec.id
-                                       : cpn_topo_link(L->s->topo, l)->id,
+                         c != CPN_NONE    ? "center"
+                         : sp != CPN_NONE ? "span"
+                                          : "link",
+                         c != CPN_NONE    ? L->s->centers.items[c].spec.id
+                         : sp != CPN_NONE ? L->s->spans.items[sp].id
+                                          : cpn_topo_link(L->s->topo, l)->id,
                          o->line);
             return CPN_OK;
         }
     }
-    struct cpn_scen_failure f = {l, c, d, 0, restore, cpn_ld_file_name(elem), xmlGetLineNo(elem)};
+    struct cpn_scen_failure f = {
+        l, c, sp, d, 0, restore, cpn_ld_file_name(elem), xmlGetLineNo(elem)};
     return cpn_array_push(&L->s->failures, f);
 }
 
 int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
 {
     const char *links = cpn_ld_attr(elem, "links"), *kind = cpn_ld_attr(elem, "kind");
-    const char *centers = cpn_ld_attr(elem, "centers");
-    if ((links != NULL) + (kind != NULL) + (centers != NULL) != 1) {
+    const char *centers = cpn_ld_attr(elem, "centers"), *spans = cpn_ld_attr(elem, "spans");
+    if ((links != NULL) + (kind != NULL) + (centers != NULL) + (spans != NULL) != 1) {
         cpn_ld_error(L, elem,
                      "give exactly one of links (link ids, e.g. \"a-b c-d\"), kind (every "
-                     "link of a kind: ip, optical, rdma or dc) and centers (center ids)");
+                     "link of a kind: ip, optical, rdma or dc), spans (fibre span ids) and "
+                     "centers (center ids)");
         return CPN_OK;
     }
     if (centers && cpn_ld_attr(elem, "restore")) {
@@ -316,11 +348,11 @@ int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
     if (ok && kind) {
         for (uint32_t l = 0; l < cpn_topo_link_count(topo) && rc == CPN_OK; l++)
             if (strcmp(cpn_link_kind_name(cpn_topo_link(topo, l)->kind), kind) == 0)
-                rc = ld_failure_add(L, elem, l, CPN_NONE, d, restore);
+                rc = ld_failure_add(L, elem, l, CPN_NONE, CPN_NONE, d, restore);
         if (rc == CPN_OK && L->s->failures.len == first)
             cpn_ld_warning(L, elem, "no link is of kind \"%s\": nothing fails", kind);
     } else if (ok) {
-        char *copy = strdup(links ? links : centers), *save = NULL;
+        char *copy = strdup(links ? links : centers ? centers : spans), *save = NULL;
         if (!copy)
             rc = CPN_ENOMEM;
         for (char *w = copy ? strtok_r(copy, " \t\n", &save) : NULL; w && rc == CPN_OK;
@@ -328,14 +360,22 @@ int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
             if (centers) {
                 uint32_t c = ld_center(L, elem, w);
                 if (c != CPN_NONE)
-                    rc = ld_failure_add(L, elem, CPN_NONE, c, d, restore);
+                    rc = ld_failure_add(L, elem, CPN_NONE, c, CPN_NONE, d, restore);
+                continue;
+            }
+            if (spans) {
+                uint32_t sp = cpn_scen_find_span(L->s, w);
+                if (sp == CPN_NONE)
+                    cpn_ld_error(L, elem, "span \"%s\" is not a span of the scenario", w);
+                else
+                    rc = ld_failure_add(L, elem, CPN_NONE, CPN_NONE, sp, d, restore);
                 continue;
             }
             uint32_t l = cpn_topo_find_link(topo, w);
             if (l == CPN_NONE)
                 cpn_ld_error(L, elem, "link \"%s\" is not a link of the scenario", w);
             else
-                rc = ld_failure_add(L, elem, l, CPN_NONE, d, restore);
+                rc = ld_failure_add(L, elem, l, CPN_NONE, CPN_NONE, d, restore);
         }
         free(copy);
     }

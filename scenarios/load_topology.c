@@ -292,6 +292,242 @@ int cpn_ld_bandwidth(struct cpn_ld *L, xmlNode *elem, const char *name, double *
     return 1;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The wavelength layer (models/net/optical.h, docs/models-dynamics.md "Wavelengths").          */
+
+int cpn_ld_span(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_scenario *s = L->s;
+    const char *id = cpn_ld_attr(elem, "id"), *a = cpn_ld_attr(elem, "a");
+    const char *b = cpn_ld_attr(elem, "b"), *w = cpn_ld_attr(elem, "wavelengths");
+    if (!cpn_ld_check_id(L, elem, id))
+        return CPN_OK;
+    uint32_t first = cpn_scen_find_span(s, id);
+    if (first != CPN_NONE) {
+        cpn_ld_error(L, elem, "span \"%s\" is defined twice (first at %s:%ld)", id,
+                     s->spans.items[first].file, s->spans.items[first].line);
+        return CPN_OK;
+    }
+    int ok = ld_node_ref(L, elem, "a", a) & ld_node_ref(L, elem, "b", b);
+    if (ok && strcmp(a, b) == 0) {
+        cpn_ld_error(L, elem, "a and b are the same node \"%s\" (a span joins two nodes)", a);
+        ok = 0;
+    }
+    struct cpn_scen_span sp = {.id = cpn_ld_strdup(L, id, strlen(id)),
+                               .file = cpn_ld_file_name(elem),
+                               .line = xmlGetLineNo(elem)};
+    int r = cpn_ld_quantity(L, elem, "length", CPN_Q_LENGTH, &sp.length);
+    if (r == 0)
+        cpn_ld_error(L, elem, "length is required (the fibre length, e.g. \"400km\")");
+    else if (r == 1 && !(sp.length > 0)) {
+        cpn_ld_error(L, elem, "length \"%s\" is not positive", cpn_ld_attr(elem, "length"));
+        r = -1;
+    }
+    double v = 0;
+    if (!w || cpn_units_parse_number(w, 0, &v, NULL, 0) != CPN_OK || v != floor(v) || v < 1 ||
+        v > 4096) {
+        cpn_ld_error(L, elem,
+                     "wavelengths \"%s\" is not accepted (a whole number of wavelength slots, "
+                     "1 to 4096: C band about 40 at 150 GHz or 80 at 75 GHz, C+L twice that)",
+                     w ? w : "");
+        ok = 0;
+    }
+    if (!ok || r != 1)
+        return CPN_OK;
+    sp.a = cpn_topo_find_node(s->topo, a);
+    sp.b = cpn_topo_find_node(s->topo, b);
+    sp.wavelengths = (uint32_t)v;
+    uint32_t index;
+    if (!L->optical && !(L->optical = cpn_optical_new()))
+        return CPN_ENOMEM;
+    int rc = cpn_optical_add_span(L->optical, sp.wavelengths, &index);
+    if (rc != CPN_OK)
+        return rc;
+    return cpn_array_push(&s->spans, sp);
+}
+
+int cpn_ld_reach(struct cpn_ld *L, xmlNode *elem)
+{
+    struct cpn_ld_reach e;
+    int r1 = cpn_ld_quantity(L, elem, "rate", CPN_Q_RATE, &e.rate);
+    int r2 = cpn_ld_quantity(L, elem, "distance", CPN_Q_LENGTH, &e.distance);
+    if (r1 != 1 || r2 != 1 || !(e.rate > 0) || !(e.distance > 0)) {
+        if (r1 >= 0 && r2 >= 0)
+            cpn_ld_error(L, elem,
+                         "<reach> needs rate and distance, both positive (e.g. rate=\"800Gbps\" "
+                         "distance=\"1200km\")");
+        return CPN_OK;
+    }
+    for (size_t i = 0; i < L->reach.len; i++)
+        if (L->reach.items[i].rate == e.rate) {
+            cpn_ld_error(L, elem, "a reach for %s is already given", cpn_ld_attr(elem, "rate"));
+            return CPN_OK;
+        }
+    return cpn_array_push(&L->reach, e);
+}
+
+/* The reach of wavelength rate @p rate [B/s]: a <reach> of that rate, else the defaults of
+ * reference network-models.md §4.1 (400G QPSK 6000 km: the 6028 km live-network record; 800G
+ * PCS-16QAM 1200 km: China Telecom's 800G/400G over more than 1200 km of G.652), else none
+ * (Assumption: other rates are not limited unless the scenario says so). */
+static double ld_reach(const struct cpn_ld *L, double rate)
+{
+    for (size_t i = 0; i < L->reach.len; i++)
+        if (L->reach.items[i].rate == rate)
+            return L->reach.items[i].distance;
+    if (rate == 400e9 / 8)
+        return 6000e3;
+    if (rate == 800e9 / 8)
+        return 1200e3;
+    return INFINITY;
+}
+
+/* Read <link over lambda lambda-setup>: the spans, chained from a to b, into @p lp; their total
+ * length into *length.  Returns 1 when the link rides lightpaths, 0 when not, -1 on an error
+ * (reported). */
+static int ld_link_spans(struct cpn_ld *L, xmlNode *elem, const char *a, const char *b,
+                         struct cpn_scen_lightpaths *lp, double *length)
+{
+    const struct cpn_scenario *s = L->s;
+    const char *over = cpn_ld_attr(elem, "over");
+    *lp = (struct cpn_scen_lightpaths){.setup = 60};
+    if (!over) {
+        if (cpn_ld_attr(elem, "lambda") || cpn_ld_attr(elem, "lambda-setup")) {
+            cpn_ld_error(L, elem,
+                         "lambda and lambda-setup go with over (the fibre spans the link's "
+                         "lightpaths follow)");
+            return -1;
+        }
+        return 0;
+    }
+    int ok = 1;
+    if (cpn_ld_attr(elem, "elastic")) {
+        cpn_ld_error(L, elem,
+                     "elastic and over exclude each other (a link on lightpaths gets more "
+                     "bandwidth by lighting wavelengths on its spans)");
+        ok = 0;
+    }
+    int r = cpn_ld_quantity(L, elem, "lambda", CPN_Q_RATE, &lp->lambda);
+    if (r == 0 || (r == 1 && !(lp->lambda > 0))) {
+        cpn_ld_error(L, elem, "over needs lambda, the rate of one wavelength (e.g. \"400Gbps\")");
+        ok = 0;
+    } else if (r < 0)
+        ok = 0;
+    if (cpn_ld_quantity(L, elem, "lambda-setup", CPN_Q_TIME, &lp->setup) < 0)
+        ok = 0;
+    uint32_t at = a ? cpn_topo_find_node(s->topo, a) : CPN_NONE;
+    uint32_t end = b ? cpn_topo_find_node(s->topo, b) : CPN_NONE;
+    *length = 0;
+    size_t n = 0;
+    for (const char *p = over; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        size_t w = strcspn(p, " \t\n");
+        if (!w)
+            break;
+        char id[256];
+        snprintf(id, sizeof id, "%.*s", (int)(w < 255 ? w : 255), p);
+        p += w;
+        uint32_t k = cpn_scen_find_span(s, id);
+        uint32_t *spans = realloc(lp->spans, (n + 1) * sizeof *spans);
+        if (!spans) {
+            L->oom = 1;
+            return -1;
+        }
+        lp->spans = spans;
+        if (k == CPN_NONE) {
+            cpn_ld_error(L, elem,
+                         "over: span \"%s\" is not defined (define it with <span id=\"%s\" "
+                         "a b length wavelengths/>)",
+                         id, id);
+            ok = 0;
+            continue;
+        }
+        for (size_t j = 0; j < n; j++)
+            if (lp->spans[j] == k) {
+                cpn_ld_error(L, elem, "over: span \"%s\" is listed twice", id);
+                ok = 0;
+            }
+        const struct cpn_scen_span *sp = &s->spans.items[k];
+        if (at != CPN_NONE && sp->a != at && sp->b != at) {
+            cpn_ld_error(L, elem,
+                         "over: span \"%s\" (%s - %s) does not start at node \"%s\", where the "
+                         "spans before it end (list the spans in order from a to b)",
+                         id, cpn_topo_node(s->topo, sp->a)->id, cpn_topo_node(s->topo, sp->b)->id,
+                         cpn_topo_node(s->topo, at)->id);
+            ok = 0;
+            at = CPN_NONE;
+        } else if (at != CPN_NONE)
+            at = sp->a == at ? sp->b : sp->a;
+        *length += sp->length;
+        lp->spans[n++] = k;
+    }
+    lp->k = (uint32_t)n;
+    if (n == 0) {
+        cpn_ld_error(L, elem, "over is empty (give the ids of the spans from a to b)");
+        ok = 0;
+    } else if (ok && at != end && end != CPN_NONE) {
+        cpn_ld_error(L, elem, "over: the spans end at node \"%s\", not at b \"%s\"",
+                     cpn_topo_node(s->topo, at)->id, b);
+        ok = 0;
+    }
+    if (ok && !(*length <= ld_reach(L, lp->lambda))) {
+        cpn_ld_error(L, elem,
+                     "over: %.6g km of spans exceed the reach of %.6g Gbit/s wavelengths, "
+                     "%.6g km (split the link at a regeneration site, use a slower rate, or "
+                     "give <reach rate distance/>)",
+                     *length / 1e3, lp->lambda * 8 / 1e9, ld_reach(L, lp->lambda) / 1e3);
+        ok = 0;
+    }
+    if (!ok) {
+        free(lp->spans);
+        lp->spans = NULL;
+        return -1;
+    }
+    return 1;
+}
+
+/* Light link @p index's lightpaths on the scratch layer, as the run will (first fit, file
+ * order): a capacity that is not whole wavelengths, or wavelengths that do not fit, is an
+ * error here. */
+static int ld_light(struct cpn_ld *L, xmlNode *elem, const struct cpn_link *l,
+                    const struct cpn_scen_lightpaths *lp)
+{
+    double n = round(l->capacity / lp->lambda);
+    if (n < 1 || fabs(n * lp->lambda - l->capacity) > 1e-9 * l->capacity) {
+        cpn_ld_error(L, elem,
+                     "capacity %.6g Gbit/s is not a whole number of %.6g Gbit/s wavelengths "
+                     "(give a multiple of lambda)",
+                     l->capacity * 8 / 1e9, lp->lambda * 8 / 1e9);
+        return 0;
+    }
+    uint32_t *slots = malloc((size_t)n * sizeof *slots);
+    int granted = 0;
+    if (!slots ||
+        cpn_optical_light(L->optical, lp->spans, lp->k, (uint32_t)n, slots, &granted) != CPN_OK) {
+        free(slots);
+        L->oom = !slots;
+        return 0;
+    }
+    free(slots);
+    if (!granted) {
+        char list[512] = "";
+        for (uint32_t i = 0; i < lp->k; i++) {
+            uint32_t total = 0, used = 0;
+            cpn_optical_span_state(L->optical, lp->spans[i], &total, &used, NULL);
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\" %u of %u",
+                     i ? ", " : "", L->s->spans.items[lp->spans[i]].id, used, total);
+        }
+        cpn_ld_error(L, elem,
+                     "its %.0f wavelengths do not fit on its spans (first fit with wavelength "
+                     "continuity; slots lit by the links before it: %s): give the spans more "
+                     "wavelengths or the link less capacity",
+                     n, list);
+        return 0;
+    }
+    return 1;
+}
+
 int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
 {
     struct cpn_link_spec spec;
@@ -372,16 +608,33 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
             spec.mtu = (uint32_t)v;
     }
     spec.up = ld_bool(elem, "up", 1);
-    if (!ok || !spec.a || !spec.b)
-        return CPN_OK;
-    uint32_t index;
-    int rc = cpn_topo_add_link(L->s->topo, &spec, &index);
-    if (rc == CPN_ESCENARIO) {
-        cpn_ld_error_model(L, elem);
+    struct cpn_scen_lightpaths lp;
+    double span_length = 0;
+    int on_spans = ld_link_spans(L, elem, spec.a, spec.b, &lp, &span_length);
+    if (on_spans < 0)
+        ok = 0;
+    else if (on_spans == 1 && !has_length && !has_latency)
+        spec.length = span_length; /* the lightpaths' fibre */
+    if (!ok || !spec.a || !spec.b) {
+        free(lp.spans);
         return CPN_OK;
     }
-    if (rc != CPN_OK)
-        return rc;
+    uint32_t index;
+    int rc = cpn_topo_add_link(L->s->topo, &spec, &index);
+    if (rc == CPN_ESCENARIO)
+        cpn_ld_error_model(L, elem);
+    if (rc != CPN_OK ||
+        (on_spans == 1 && !ld_light(L, elem, cpn_topo_link(L->s->topo, index), &lp))) {
+        free(lp.spans);
+        return rc == CPN_ESCENARIO ? CPN_OK : rc;
+    }
+    if (on_spans == 1) {
+        lp.link = index;
+        if ((rc = cpn_array_push(&L->s->lightpaths, lp)) != CPN_OK) {
+            free(lp.spans);
+            return rc;
+        }
+    }
     ld_pfc_headroom(L, elem, cpn_topo_link(L->s->topo, index));
     /* Elastic bandwidth on demand (models/net/network.h, cpn_network_set_elastic). */
     struct cpn_scen_elastic el = {index, 0, 0.1};

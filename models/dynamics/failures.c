@@ -45,23 +45,29 @@ int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn
     int rc = CPN_OK;
     for (size_t i = 0; i < n && rc == CPN_OK; i++) {
         const struct cpn_failure_spec *s = &specs[i];
-        int center = s->center != CPN_NONE;
+        int center = s->center != CPN_NONE, span = s->span != CPN_NONE;
+        const char *what = center ? "center" : span ? "span" : "link";
+        uint32_t index = center ? s->center : span ? s->span : s->link;
         if ((center ? !jobs || s->center >= cpn_jobs_ncenters(jobs)
+             : span ? !cpn_links_span_name(links, s->span)
                     : s->link >= cpn_topo_link_count(topo)) ||
             !s->mtbf || !s->mttr) {
             rc = CPN_ERROR(CPN_EINVAL, "failures: process %zu: no %s %u or no distribution", i,
-                           center ? "center" : "link", center ? s->center : s->link);
+                           what, index);
             break;
         }
         const char *id = center ? cpn_center_describe(cpn_jobs_center(jobs, s->center))->id
+                         : span ? cpn_links_span_name(links, s->span)
                                 : cpn_topo_link(topo, s->link)->id;
-        for (size_t j = 0; j < i; j++)
-            if ((center && specs[j].center == s->center) ||
-                (!center && specs[j].center == CPN_NONE && specs[j].link == s->link))
-                rc = CPN_ERROR(CPN_EINVAL, "failures: %s \"%s\" is given twice",
-                               center ? "center" : "link", id);
+        for (size_t j = 0; j < i; j++) {
+            const struct cpn_failure_spec *o = &specs[j];
+            if (center ? o->center == s->center
+                : span ? o->span == s->span
+                       : o->center == CPN_NONE && o->span == CPN_NONE && o->link == s->link)
+                rc = CPN_ERROR(CPN_EINVAL, "failures: %s \"%s\" is given twice", what, id);
+        }
         char name[512];
-        snprintf(name, sizeof name, "failures/%s/%s", center ? "center" : "link", id);
+        snprintf(name, sizeof name, "failures/%s/%s", what, id);
         f->p[i].spec = *s;
         if (rc == CPN_OK)
             rc = cpn_rng_stream(rng, name, &f->p[i].rng);
@@ -85,6 +91,8 @@ static double draw(const struct cpn_dist *d, gsl_rng *r)
 static int set(struct cpn_failures *f, size_t i, int up)
 {
     const struct cpn_failure_spec *s = &f->p[i].spec;
+    if (s->span != CPN_NONE)
+        return cpn_links_set_span(f->links, s->span, up, s->restore);
     if (s->center == CPN_NONE)
         return cpn_links_set(f->links, s->link, up, s->restore, up ? "repaired" : "random failure");
     struct cpn_event_record ev = {.time = cpn_engine_now(f->eng),

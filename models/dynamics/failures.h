@@ -35,6 +35,10 @@ struct cpn_failure_spec {
     const struct cpn_dist *mttr; /**< time to repair [s] (borrowed; outlives the object) */
     double restore;              /**< restoration delay of each failure [s] (links.h), NaN
                                       for none (its flows stall until the repair) */
+    uint32_t span;               /**< fibre span index (cpn_links_set_span()), or CPN_NONE
+                                      for a link's or a center's process; a span's process
+                                      cuts it and repairs it, on the stream
+                                      "failures/span/ID" */
 };
 
 /** Random failures of a run (opaque). */

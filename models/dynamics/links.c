@@ -15,6 +15,12 @@ struct cpn_links {
     uint8_t *routed_around; /* per link: the topology has it down (restored) */
     uint64_t moved, stalled;
     struct cpn_jobs *jobs; /* told of every change (cpn_links_notify), or NULL */
+    /* Why a link is down: its own failure, and how many of the spans it rides are down. */
+    uint8_t *own_down;
+    uint32_t *spans_down;
+    uint8_t *span_down; /* per span of the network's wavelength layer */
+    uint32_t n_spans;
+    const char *const *span_names; /* for the events (borrowed), or NULL */
 };
 
 static int on_restore(struct cpn_engine *eng, void *ctx, uint64_t arg);
@@ -28,7 +34,8 @@ int cpn_links_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn_to
     size_t n = cpn_topo_link_count(topo);
     struct cpn_links *l = calloc(1, sizeof *l);
     if (!l || !(l->epoch = calloc(n ? n : 1, sizeof *l->epoch)) ||
-        !(l->routed_around = calloc(n ? n : 1, 1))) {
+        !(l->routed_around = calloc(n ? n : 1, 1)) || !(l->own_down = calloc(n ? n : 1, 1)) ||
+        !(l->spans_down = calloc(n ? n : 1, sizeof *l->spans_down))) {
         cpn_links_free(l);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
@@ -53,16 +60,16 @@ static int report(struct cpn_links *l, enum cpn_event_kind kind, uint32_t link, 
     return cpn_observe_event(l->obs, &ev);
 }
 
-int cpn_links_set(struct cpn_links *l, uint32_t link, int up, double restore, const char *why)
+/* Bring link @p link to the state its causes give: up when neither it nor a span under it is
+ * down. */
+static int sync_link(struct cpn_links *l, uint32_t link, double restore, const char *why)
 {
     double capacity;
     int was_up;
     int rc = cpn_network_link_state(l->net, link, &capacity, &was_up, NULL);
     if (rc != CPN_OK)
         return rc;
-    if (!up && restore < 0)
-        return CPN_ERROR(CPN_EINVAL, "link \"%s\": restoration delay %g s (need >= 0)",
-                         cpn_topo_link(l->topo, link)->id, restore);
+    int up = !l->own_down[link] && l->spans_down[link] == 0;
     if (!was_up == !up)
         return CPN_OK; /* no change */
     if ((rc = cpn_network_set_link(l->net, link, capacity, up)) != CPN_OK)
@@ -79,6 +86,66 @@ int cpn_links_set(struct cpn_links *l, uint32_t link, int up, double restore, co
                                         (uint64_t)link | (uint64_t)l->epoch[link] << 32, NULL);
     }
     return rc == CPN_OK ? report(l, up ? CPN_EVENT_LINK_UP : CPN_EVENT_LINK_DOWN, link, why) : rc;
+}
+
+int cpn_links_set(struct cpn_links *l, uint32_t link, int up, double restore, const char *why)
+{
+    if (!l || link >= cpn_topo_link_count(l->topo))
+        return CPN_ERROR(CPN_EINVAL, "cpn_links_set: no link %u", link);
+    if (!up && restore < 0)
+        return CPN_ERROR(CPN_EINVAL, "link \"%s\": restoration delay %g s (need >= 0)",
+                         cpn_topo_link(l->topo, link)->id, restore);
+    l->own_down[link] = !up;
+    return sync_link(l, link, restore, why);
+}
+
+int cpn_links_set_span_names(struct cpn_links *l, const char *const *names, uint32_t n)
+{
+    if (!l || (n && !names))
+        return CPN_ERROR(CPN_EINVAL, "cpn_links_set_span_names: bad argument");
+    uint8_t *p = realloc(l->span_down, n ? n : 1);
+    if (!p)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    if (n > l->n_spans)
+        for (uint32_t i = l->n_spans; i < n; i++)
+            p[i] = 0;
+    l->span_down = p;
+    l->n_spans = n;
+    l->span_names = names;
+    return CPN_OK;
+}
+
+const char *cpn_links_span_name(const struct cpn_links *l, uint32_t span)
+{
+    return l && span < l->n_spans ? l->span_names[span] : NULL;
+}
+
+int cpn_links_set_span(struct cpn_links *l, uint32_t span, int up, double restore)
+{
+    if (!l || span >= l->n_spans)
+        return CPN_ERROR(CPN_EINVAL, "cpn_links_set_span: no span %u", span);
+    if (!up && restore < 0)
+        return CPN_ERROR(CPN_EINVAL, "span \"%s\": restoration delay %g s (need >= 0)",
+                         l->span_names[span], restore);
+    if (!l->span_down[span] == !!up)
+        return CPN_OK; /* no change */
+    l->span_down[span] = !up;
+    char why[300];
+    snprintf(why, sizeof why, "span \"%s\" %s", l->span_names[span], up ? "repaired" : "cut");
+    int rc = CPN_OK;
+    for (uint32_t link = 0; link < cpn_topo_link_count(l->topo) && rc == CPN_OK; link++) {
+        const uint32_t *spans;
+        uint32_t k;
+        if ((rc = cpn_network_link_spans(l->net, link, &spans, &k)) != CPN_OK)
+            break;
+        for (uint32_t i = 0; i < k; i++)
+            if (spans[i] == span) {
+                l->spans_down[link] += up ? (uint32_t)-1 : 1u;
+                rc = sync_link(l, link, restore, why);
+                break;
+            }
+    }
+    return rc;
 }
 
 /* The restoration delay of a failure is over: route around the link, move its flows. */
@@ -136,5 +203,8 @@ void cpn_links_free(struct cpn_links *l)
         return;
     free(l->epoch);
     free(l->routed_around);
+    free(l->own_down);
+    free(l->spans_down);
+    free(l->span_down);
     free(l);
 }

@@ -47,12 +47,34 @@ void cpn_links_notify(struct cpn_links *l, struct cpn_jobs *jobs);
 
 /**
  * Take link @p link down now, with restoration after @p restore seconds (NaN: none, its flows
- * stall until it is up); or bring it up (@p up = 1; @p restore ignored).  @p why is the event's
- * detail (may be NULL).  Taking down a link that is down, or up one that is up, does nothing.
+ * stall until it is up); or bring it up (@p up = 1; @p restore ignored): it is up again unless
+ * a span it rides is cut (cpn_links_set_span()).  @p why is the event's detail (may be NULL).
+ * Taking down a link that is down, or up one that is up, changes nothing in the network.
  * @return CPN_OK; CPN_EINVAL for an unknown link or a negative delay; CPN_ENOMEM; the
  *         observer's error.
  */
 int cpn_links_set(struct cpn_links *l, uint32_t link, int up, double restore, const char *why);
+
+/**
+ * Name the spans of the network's wavelength layer (cpn_network_add_span()), @p n of them
+ * (borrowed, for the events): from then on cpn_links_set_span() knows them.
+ * @return CPN_OK; CPN_EINVAL for NULL names with n > 0; CPN_ENOMEM.
+ */
+int cpn_links_set_span_names(struct cpn_links *l, const char *const *names, uint32_t n);
+
+/** Span @p span's name (cpn_links_set_span_names()), or NULL for an unknown span. */
+const char *cpn_links_span_name(const struct cpn_links *l, uint32_t span);
+
+/**
+ * Cut fibre span @p span now (@p up = 0), with restoration after @p restore seconds (NaN:
+ * none), or repair it: every link whose lightpaths ride it (cpn_network_link_spans()) goes down
+ * as in cpn_links_set(), and up again when none of its spans is cut and it has not failed
+ * itself.  The events name the span.  Cutting a cut span, or repairing one that is not, does
+ * nothing.
+ * @return CPN_OK; CPN_EINVAL for an unknown span or a negative delay; CPN_ENOMEM; the
+ *         observer's error.
+ */
+int cpn_links_set_span(struct cpn_links *l, uint32_t span, int up, double restore);
 
 /**
  * Set link @p link's capacity now (kept while it is down) and report it.

@@ -32,6 +32,9 @@ enum cpn_change_kind {
                                        NaN keeps the value it had */
     CPN_CHANGE_CENTER_DOWN = 4,   /**< center @c index fails (cpn_jobs_set_center_up()) */
     CPN_CHANGE_CENTER_UP = 5,     /**< center @c index is repaired */
+    CPN_CHANGE_SPAN_DOWN = 6,     /**< fibre span @c index is cut: the links over it go down
+                                       (cpn_links_set_span(); rerouted after @c restore) */
+    CPN_CHANGE_SPAN_UP = 7,       /**< fibre span @c index is repaired */
     CPN_CHANGE_NKINDS             /**< number of kinds (not a kind) */
 };
 
@@ -39,7 +42,7 @@ enum cpn_change_kind {
 struct cpn_change {
     double time;               /**< when [s], finite >= 0 */
     enum cpn_change_kind kind; /**< what */
-    uint32_t index;            /**< the link or center index */
+    uint32_t index;            /**< the link, center or span index */
     double value;              /**< capacity [B/s] or electricity price [currency/J] */
     double value2;             /**< carbon intensity [kg/J] (tariffs only) */
     double restore;            /**< link down: restoration delay [s] (links.h), NaN for none */

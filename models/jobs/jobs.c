@@ -497,7 +497,14 @@ static int request_bandwidth(struct cpn_jobs *jobs, uint32_t slot, uint32_t src,
         snprintf(detail, sizeof detail, "bandwidth %.17g B/s refused", amount);
     } else {
         jobs->st.bw_granted++;
-        snprintf(detail, sizeof detail, "bandwidth %.17g B/s granted after %.17g s", amount, setup);
+        uint32_t waves = cpn_network_grant_wavelengths(jobs->cfg.network, grant);
+        if (waves)
+            snprintf(detail, sizeof detail,
+                     "bandwidth %.17g B/s granted after %.17g s (%u wavelengths lit)", amount,
+                     setup, waves);
+        else
+            snprintf(detail, sizeof detail, "bandwidth %.17g B/s granted after %.17g s", amount,
+                     setup);
     }
     return emit_event(jobs, CPN_EVENT_OTHER, j->id, detail);
 }

@@ -1,5 +1,6 @@
 /* The network glue: topology + routes + transport caps + fluid flows (see network.h). */
 #include "models/net/network.h"
+#include "models/net/optical.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,13 +49,28 @@ struct cpn_network {
      * the set-up time of its layer [s]; the grants. */
     double *elastic_budget, *elastic_reserved, *elastic_active, *elastic_setup;
     CPN_ARRAY(struct grant) grants;
+    /* The wavelength layer (cpn_network_add_span, cpn_network_set_lightpaths): the spans, and
+     * per link the spans its lightpaths follow (none: spans NULL). */
+    struct cpn_optical *optical;
+    struct lightpaths *lp;
 };
 
-/* A bandwidth grant: @c amount [B/s] on every link of a path, active after a set-up time. */
+/* The lightpaths an IP link rides: spans, rate per wavelength, set-up time of one more. */
+struct lightpaths {
+    uint32_t *spans; /* owned; NULL: the link is not on the wavelength layer */
+    uint32_t k;
+    double lambda, setup; /* [B/s], [s] */
+};
+
+/* A bandwidth grant: @c amount [B/s] asked on every link of a path, active after a set-up
+ * time; on a link that rides lightpaths it is whole wavelengths. */
 struct grant {
     uint32_t *links; /* link indices (owned), n of them; NULL when released */
     uint32_t n;
-    double amount; /* [B/s] */
+    double amount;   /* asked [B/s] */
+    double *added;   /* per link: the capacity it adds [B/s] (owned) */
+    uint32_t *slots; /* wavelength slots lit, link by link (owned; NULL when none) */
+    uint32_t n_slots;
     int active;    /* the capacity is added */
     cpn_evh setup; /* pending activation, or CPN_EVH_NONE */
 };
@@ -167,9 +183,10 @@ int cpn_network_new(struct cpn_engine *eng, const struct cpn_topo *topo, struct 
     net->elastic_reserved = calloc(n_links ? n_links : 1, sizeof *net->elastic_reserved);
     net->elastic_active = calloc(n_links ? n_links : 1, sizeof *net->elastic_active);
     net->elastic_setup = calloc(n_links ? n_links : 1, sizeof *net->elastic_setup);
+    net->lp = calloc(n_links ? n_links : 1, sizeof *net->lp);
     if (!net->link_capacity || !net->down_since || !net->down_time || !net->link_up ||
         !net->elastic_budget || !net->elastic_reserved || !net->elastic_active ||
-        !net->elastic_setup)
+        !net->elastic_setup || !net->lp)
         goto fail;
     for (uint32_t l = 0; l < n_links; l++) {
         const struct cpn_link *link = cpn_topo_link(topo, l);
@@ -240,9 +257,16 @@ void cpn_network_free(struct cpn_network *net)
     free(net->elastic_reserved);
     free(net->elastic_active);
     free(net->elastic_setup);
-    for (size_t i = 0; i < net->grants.len; i++)
+    for (size_t i = 0; i < net->grants.len; i++) {
         free(net->grants.items[i].links);
+        free(net->grants.items[i].added);
+        free(net->grants.items[i].slots);
+    }
     cpn_array_release(&net->grants);
+    for (size_t l = 0; net->lp && l < cpn_topo_link_count(net->topo); l++)
+        free(net->lp[l].spans);
+    free(net->lp);
+    cpn_optical_free(net->optical);
     free(net);
 }
 
@@ -775,8 +799,106 @@ static int on_grant_setup(struct cpn_engine *eng, void *ctx, uint64_t arg)
     g->active = 1;
     int rc = CPN_OK;
     for (uint32_t i = 0; i < g->n && rc == CPN_OK; i++) {
-        net->elastic_active[g->links[i]] += g->amount;
+        net->elastic_active[g->links[i]] += g->added[i];
         rc = apply_link(net, g->links[i]);
+    }
+    return rc;
+}
+
+int cpn_network_add_span(struct cpn_network *net, uint32_t wavelengths, uint32_t *index)
+{
+    if (!net)
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_add_span: NULL network");
+    if (!net->optical && !(net->optical = cpn_optical_new()))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    return cpn_optical_add_span(net->optical, wavelengths, index);
+}
+
+/* Whole wavelengths of @p lambda that carry @p rate (a rate within 1e-9 of a multiple counts
+ * as that multiple). */
+static uint32_t wavelengths_for(double rate, double lambda)
+{
+    double n = ceil(rate / lambda * (1 - 1e-9));
+    return n < 1 ? 1 : n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+int cpn_network_set_lightpaths(struct cpn_network *net, uint32_t link, const uint32_t *spans,
+                               uint32_t k, double lambda, double setup)
+{
+    if (!net || link >= cpn_topo_link_count(net->topo) || !spans || k == 0 || !net->optical)
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_set_lightpaths: bad argument");
+    const struct cpn_link *l = cpn_topo_link(net->topo, link);
+    if (!(lambda > 0) || !isfinite(lambda) || !(setup >= 0) || !isfinite(setup))
+        return CPN_ERROR(CPN_EINVAL,
+                         "link \"%s\": wavelength rate %g B/s, set-up %g s (need "
+                         "finite, rate > 0, set-up >= 0)",
+                         l->id, lambda, setup);
+    if (net->lp[link].spans)
+        return CPN_ERROR(CPN_EINVAL, "link \"%s\": its lightpaths are already set", l->id);
+    uint32_t n = (uint32_t)llround(l->capacity / lambda);
+    if (n < 1 || fabs(n * lambda - l->capacity) > 1e-9 * l->capacity)
+        return CPN_ERROR(CPN_ESCENARIO,
+                         "link \"%s\": capacity %.6g Gbit/s is not a whole number of %.6g Gbit/s "
+                         "wavelengths",
+                         l->id, l->capacity * 8 / 1e9, lambda * 8 / 1e9);
+    uint32_t *own = malloc(k * sizeof *own), *slots = malloc(n * sizeof *slots);
+    if (!own || !slots) {
+        free(own);
+        free(slots);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    memcpy(own, spans, k * sizeof *own);
+    int granted = 0;
+    int rc = cpn_optical_light(net->optical, own, k, n, slots, &granted);
+    free(slots);
+    if (rc == CPN_OK && !granted)
+        rc = CPN_ERROR(CPN_ESCENARIO,
+                       "link \"%s\": its %u wavelengths do not fit on its spans (first fit "
+                       "with wavelength continuity found fewer common free slots)",
+                       l->id, n);
+    if (rc != CPN_OK) {
+        free(own);
+        return rc;
+    }
+    net->lp[link] = (struct lightpaths){own, k, lambda, setup};
+    return CPN_OK;
+}
+
+uint32_t cpn_network_grant_wavelengths(const struct cpn_network *net, uint32_t grant)
+{
+    return net && grant < net->grants.len ? net->grants.items[grant].n_slots : 0;
+}
+
+int cpn_network_span_state(const struct cpn_network *net, uint32_t span, uint32_t *total,
+                           uint32_t *used, uint32_t *peak)
+{
+    if (!net || !net->optical)
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_span_state: no span %u", span);
+    return cpn_optical_span_state(net->optical, span, total, used, peak);
+}
+
+int cpn_network_link_spans(const struct cpn_network *net, uint32_t link, const uint32_t **spans,
+                           uint32_t *k)
+{
+    if (!net || link >= cpn_topo_link_count(net->topo) || !spans || !k)
+        return CPN_ERROR(CPN_EINVAL, "cpn_network_link_spans: bad argument");
+    *spans = net->lp[link].spans;
+    *k = net->lp[link].spans ? net->lp[link].k : 0;
+    return CPN_OK;
+}
+
+/* Give back the wavelengths of grant @p g lit on its first @p upto links. */
+static int darken_grant(struct cpn_network *net, struct grant *g, uint32_t upto)
+{
+    uint32_t at = 0;
+    int rc = CPN_OK;
+    for (uint32_t i = 0; i < upto && rc == CPN_OK; i++) {
+        const struct lightpaths *lp = &net->lp[g->links[i]];
+        if (!lp->spans)
+            continue;
+        uint32_t n = wavelengths_for(g->added[i], lp->lambda);
+        rc = cpn_optical_darken(net->optical, lp->spans, lp->k, n, g->slots + at);
+        at += n;
     }
     return rc;
 }
@@ -787,33 +909,82 @@ int cpn_network_request_bandwidth(struct cpn_network *net, const struct cpn_path
     if (!net || !path || !grant || !(amount > 0) || !isfinite(amount))
         return CPN_ERROR(CPN_EINVAL, "cpn_network_request_bandwidth: bad argument");
     *grant = CPN_NONE;
-    double t = 0;
-    for (uint32_t h = 0; h < path->hops; h++) {
-        uint32_t l = path->dlinks[h] / 2; /* directed link d = 2 l + dir (models/net/topology.h) */
-        if (net->elastic_budget[l] - net->elastic_reserved[l] < amount * (1 - 1e-12))
-            return CPN_OK; /* refused: a link of the path has not that much left */
-        t = fmax(t, net->elastic_setup[l]);
-    }
     if (path->hops == 0)
         return CPN_OK;
-    struct grant g = {malloc(path->hops * sizeof *g.links), 0, amount, 0, CPN_EVH_NONE};
-    if (!g.links || cpn_array_reserve(&net->grants, net->grants.len + 1) != CPN_OK) {
+    /* The links of the path, once each; a budget link must have the amount left. */
+    double t = 0;
+    uint32_t n_slots = 0;
+    struct grant g = {malloc(path->hops * sizeof *g.links),
+                      0,
+                      amount,
+                      malloc(path->hops * sizeof *g.added),
+                      NULL,
+                      0,
+                      0,
+                      CPN_EVH_NONE};
+    if (!g.links || !g.added) {
         free(g.links);
+        free(g.added);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
     for (uint32_t h = 0; h < path->hops; h++) {
-        uint32_t l = path->dlinks[h] / 2, seen = 0;
+        uint32_t l = path->dlinks[h] / 2, seen = 0; /* d = 2 l + dir (models/net/topology.h) */
         for (uint32_t k = 0; k < g.n; k++)
             seen |= g.links[k] == l;
-        if (!seen) {
-            g.links[g.n++] = l;
-            net->elastic_reserved[l] += amount;
+        if (seen)
+            continue;
+        const struct lightpaths *lp = &net->lp[l];
+        if (lp->spans) {
+            uint32_t n = wavelengths_for(amount, lp->lambda);
+            g.added[g.n] = n * lp->lambda;
+            n_slots += n;
+            t = fmax(t, lp->setup);
+        } else if (net->elastic_budget[l] - net->elastic_reserved[l] < amount * (1 - 1e-12)) {
+            n_slots = UINT32_MAX; /* refused: a link of the path has not that much left */
+            break;
+        } else {
+            g.added[g.n] = amount;
+            t = fmax(t, net->elastic_setup[l]);
         }
+        g.links[g.n++] = l;
     }
+    int rc = CPN_OK;
+    if (n_slots != UINT32_MAX && n_slots > 0 && !(g.slots = malloc(n_slots * sizeof *g.slots)))
+        rc = CPN_ERROR(CPN_ENOMEM, NULL);
+    /* Light the wavelengths link by link; a link without enough common free slots refuses the
+     * whole request, and the links lit before it go dark again. */
+    uint32_t at = 0;
+    for (uint32_t i = 0; rc == CPN_OK && n_slots != UINT32_MAX && i < g.n; i++) {
+        const struct lightpaths *lp = &net->lp[g.links[i]];
+        if (!lp->spans)
+            continue;
+        uint32_t n = wavelengths_for(amount, lp->lambda);
+        int ok = 0;
+        rc = cpn_optical_light(net->optical, lp->spans, lp->k, n, g.slots + at, &ok);
+        if (rc == CPN_OK && !ok) {
+            rc = darken_grant(net, &g, i);
+            n_slots = UINT32_MAX;
+        }
+        at += n;
+    }
+    if (rc == CPN_OK && n_slots != UINT32_MAX &&
+        cpn_array_reserve(&net->grants, net->grants.len + 1) != CPN_OK) {
+        darken_grant(net, &g, g.n);
+        rc = CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    if (rc != CPN_OK || n_slots == UINT32_MAX) {
+        free(g.links);
+        free(g.added);
+        free(g.slots);
+        return rc;
+    }
+    g.n_slots = n_slots;
+    for (uint32_t i = 0; i < g.n; i++)
+        if (!net->lp[g.links[i]].spans)
+            net->elastic_reserved[g.links[i]] += amount;
     uint32_t id = (uint32_t)net->grants.len;
     net->grants.items[net->grants.len++] = g;
-    int rc =
-        cpn_engine_schedule_in(net->eng, t, &grant_handler, net, id, &net->grants.items[id].setup);
+    rc = cpn_engine_schedule_in(net->eng, t, &grant_handler, net, id, &net->grants.items[id].setup);
     if (rc != CPN_OK)
         return rc;
     *grant = id;
@@ -832,16 +1003,23 @@ int cpn_network_release_bandwidth(struct cpn_network *net, uint32_t grant)
         rc = cpn_engine_cancel(net->eng, g->setup);
         g->setup = CPN_EVH_NONE;
     }
+    if (rc == CPN_OK)
+        rc = darken_grant(net, g, g->n);
     for (uint32_t i = 0; i < g->n && rc == CPN_OK; i++) {
         uint32_t l = g->links[i];
-        net->elastic_reserved[l] -= g->amount;
+        if (!net->lp[l].spans)
+            net->elastic_reserved[l] -= g->amount;
         if (g->active) {
-            net->elastic_active[l] -= g->amount;
+            net->elastic_active[l] -= g->added[i];
             rc = apply_link(net, l);
         }
     }
     free(g->links);
+    free(g->added);
+    free(g->slots);
     g->links = NULL;
+    g->added = NULL;
+    g->slots = NULL;
     return rc;
 }
 

@@ -263,21 +263,64 @@ int cpn_network_reroute(struct cpn_network *net, uint32_t link, size_t *moved, s
 int cpn_network_set_elastic(struct cpn_network *net, uint32_t link, double budget, double setup);
 
 /**
- * Ask for @p amount [B/s] more on every link of @p path, e.g. an ingest's "8x1Gbps": when every
- * link has that much of its elastic budget left, it is reserved now and added to the links'
- * capacities (shared by every flow on them) after the largest set-up time of the path's links;
- * else the request is refused (*@p grant = CPN_NONE) and nothing changes.  First come, first
- * served.  Assumption: the added capacity is the link's, not the requester's alone.
+ * Add a fibre span of the wavelength layer with @p wavelengths slots (models/net/optical.h;
+ * docs/models-dynamics.md, "Wavelengths").
+ * @param index receives its index (0, 1, ... in order of addition).
+ * @return CPN_OK; CPN_EINVAL for a slot count outside 1..4096; CPN_ENOMEM.
+ */
+int cpn_network_add_span(struct cpn_network *net, uint32_t wavelengths, uint32_t *index);
+
+/**
+ * Carry link @p link on lightpaths over spans @p spans[0..k) (copied) of @p lambda [B/s] each:
+ * its capacity is lit now as capacity / lambda lightpaths, first fit with wavelength
+ * continuity, and its elastic bandwidth comes from lighting more (after @p setup [s], the
+ * ROADM's: reference network-models.md §4.2, 60 to 300 s) instead of a budget.
+ * @return CPN_OK; CPN_ESCENARIO when the capacity is not a whole number of wavelengths or they
+ *         do not fit on the spans (the message names the link); CPN_EINVAL for an unknown link
+ *         or span, no span, a span twice, a rate <= 0, a negative or infinite set-up, a link set
+ *         twice; CPN_ENOMEM.
+ */
+int cpn_network_set_lightpaths(struct cpn_network *net, uint32_t link, const uint32_t *spans,
+                               uint32_t k, double lambda, double setup);
+
+/**
+ * The spans link @p link rides: *@p spans (borrowed; NULL and *@p k = 0 when it is not on the
+ * wavelength layer).
+ * @return CPN_OK; CPN_EINVAL for an unknown link or NULL arguments.
+ */
+int cpn_network_link_spans(const struct cpn_network *net, uint32_t link, const uint32_t **spans,
+                           uint32_t *k);
+
+/**
+ * Span @p span's slots: @p total, lit now @p used, most lit at once @p peak (each may be NULL).
+ * @return CPN_OK; CPN_EINVAL for an unknown span.
+ */
+int cpn_network_span_state(const struct cpn_network *net, uint32_t span, uint32_t *total,
+                           uint32_t *used, uint32_t *peak);
+
+/** Wavelengths lit by grant @p grant (0 for an unknown grant or one on budget links only). */
+uint32_t cpn_network_grant_wavelengths(const struct cpn_network *net, uint32_t grant);
+
+/**
+ * Ask for @p amount [B/s] more on every link of @p path, e.g. an ingest's "8x1Gbps".  On a link
+ * with an elastic budget the amount must be left of it; on a link that rides lightpaths
+ * (cpn_network_set_lightpaths()) ceil(amount / lambda) more lightpaths must find common free
+ * slots on its spans (first fit), and that many whole wavelengths are added.  When every link
+ * can, everything is reserved now and added to the links' capacities (shared by every flow on
+ * them) after the largest set-up time of the path's links; else the request is refused
+ * (*@p grant = CPN_NONE) and nothing changes.  First come, first served.  Assumption: the added
+ * capacity is the link's, not the requester's alone.
  * @param grant receives the grant's id, or CPN_NONE when refused.
  * @param setup receives the set-up time [s] (may be NULL).
  * @return CPN_OK (granted or refused); CPN_EINVAL for NULL arguments or a bad amount;
- *         CPN_ENOMEM.  O(hops^2).
+ *         CPN_ENOMEM.  O(hops^2 + wavelengths x slots x spans).
  */
 int cpn_network_request_bandwidth(struct cpn_network *net, const struct cpn_path *path,
                                   double amount, uint32_t *grant, double *setup);
 
 /**
- * Give back grant @p grant: its bandwidth leaves the links now (or its set-up is cancelled).
+ * Give back grant @p grant: its bandwidth leaves the links now (or its set-up is cancelled),
+ * its wavelengths go dark.
  * @return CPN_OK; CPN_EINVAL for an unknown or released grant; CPN_ENOMEM.
  */
 int cpn_network_release_bandwidth(struct cpn_network *net, uint32_t grant);

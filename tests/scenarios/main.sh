@@ -273,6 +273,36 @@ else
     bad "random center failures: summary differs"; cat "$tmp/cfail2.err" "$tmp/cfail2.tsv"
 fi
 
+# Fibre cuts under IP links (tests/scenarios/ok/span-cut.xml, computed there by hand): a link
+# over two spans is down while either is cut (1 s to 5 s), a link over one of them only while
+# it is (1 s to 3 s); mean rates 100 GB / 6.00294 s and 100 GB / 4.00147 s per 50 GB/s.
+if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run span-cut.xml \
+        --summary-out "$tmp/span.tsv") >/dev/null 2>"$tmp/span.err" &&
+    awk -F'\t' 'function near(v, want) { return v - want <= 1e-9 * want && want - v <= 1e-9 * want }
+        $1 == "headline.f" { n++; if (!near($2, 100 / (6.00294 * 50))) bad = 1 }
+        $1 == "headline.g" { n++; if (!near($2, 100 / (4.00147 * 50))) bad = 1 }
+        $1 == "link.ab.availability" { n++; if (!near($2, 1 - 4 / 3600)) bad = 1 }
+        $1 == "link.am.availability" { n++; if (!near($2, 1 - 2 / 3600)) bad = 1 }
+        END { exit bad || n != 4 }' "$tmp/span.tsv"; then
+    ok "fibre cuts: a link is down while any span under it is cut"
+else
+    bad "fibre cuts under IP links"; cat "$tmp/span.err" "$tmp/span.tsv"
+fi
+
+# Random fibre cuts (tests/scenarios/ok/span-failures.xml): the same seed gives the same run;
+# the two links over the cut span are down together (equal availability below 1), the link
+# over the other span never.
+if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run span-failures.xml --summary-out "$tmp/sf1.tsv" &&
+        exec "$bin" --quiet run span-failures.xml --summary-out "$tmp/sf2.tsv") >/dev/null 2>"$tmp/sf.err" &&
+    cmp -s "$tmp/sf1.tsv" "$tmp/sf2.tsv" &&
+    awk -F'\t' '$1 == "link.ab.availability" { ab = $2 } $1 == "link.am.availability" { am = $2 }
+        $1 == "link.mb.availability" { mb = 1 }
+        END { exit !(ab != "" && ab == am && ab < 1 && !mb) }' "$tmp/sf1.tsv"; then
+    ok "random fibre cuts: same seed, same run; the links over the span fail with it"
+else
+    bad "random fibre cuts"; cat "$tmp/sf.err" "$tmp/sf1.tsv"
+fi
+
 # A table of published results (tests/scenarios/experiments/table.xml over table-flow.xml): each
 # figure recomputed from the window-capped rate u(W) = S / (S / (W / RTT) + RTT / 2) / C with
 # S = 1e10 B, C = 1.25e9 B/s, RTT = 2 x L x 4.9 us/km; the range over the nominal point and

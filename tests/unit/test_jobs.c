@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "models/jobs/jobs.h"
+#include "models/net/optical.h"
 #include "models/net/traffic.h"
 #include "sim/array.h"
 #include "sim/engine.h"
@@ -732,6 +733,81 @@ static void test_an_elastic_ingest_gets_its_bandwidth_after_the_setup_time(void)
     CU_ASSERT_EQUAL(st.bw_granted, 1);
     CPN_ASSERT_REL(times_of(&f, 0)->done, 0.1 + (1e10 - 1.125e6) / 1.0125e9 + 10, TIME_TOL);
     fx_free(&f);
+}
+
+static void test_an_ingest_lights_a_wavelength_after_the_roadm_setup(void)
+{
+    /* n0 -> n1: an IP link of one 8 Gbit/s (1 GB/s) wavelength, 10 ms, over one fibre span of 2
+     * slots; one more lightpath takes 60 s to set up (ROADM).  A 100 GB ingest asking 1 GB/s:
+     * ceil(1 / 1) = 1 wavelength, free on the span: granted.  Its flow joins at 0.01 s and moves
+     * 59.99 GB by 60 s at 1 GB/s, then 40.01 GB at 2 GB/s: done at 60 + 20.005 = 80.005 s.  A
+     * second ingest asking 1.5 GB/s at the same time needs 2 wavelengths, the span has 1 left:
+     * refused (first come, first served), and nothing is lit for it.  After both, the
+     * wavelength is dark again: 1 slot in use (the link's own), 2 at the peak. */
+    for (int two = 0; two <= 1; two++) {
+        struct fx f;
+        struct link_def links[] = {{0, 1, 0.01, 1e9}};
+        fx_init(&f, 2, links, 1);
+        uint32_t span, slots = 0, used = 0, peak = 0;
+        CU_ASSERT_FATAL(cpn_network_add_span(f.net, 2, &span) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_network_set_lightpaths(f.net, 0, &span, 1, 1e9, 60) == CPN_OK);
+        fx_jobs(&f, "nearest", 1, NULL, 1);
+        fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+        for (int i = 0; i <= two; i++) {
+            struct cpn_job_spec s = job(0, 0, 1);
+            s.kind = CPN_JOB_INGEST;
+            s.bytes_in = 1e11;
+            s.elastic = i ? 1.5e9 : 1e9;
+            CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+        }
+        CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+        fx_run(&f);
+        struct cpn_jobs_stats st;
+        cpn_jobs_stats(f.jobs, &st);
+        CU_ASSERT_EQUAL(st.bw_granted, 1);
+        CU_ASSERT_EQUAL(st.bw_refused, (uint64_t)two);
+        if (!two)
+            CPN_ASSERT_REL(times_of(&f, 0)->done, 80.005, TIME_TOL);
+        CU_ASSERT_EQUAL(cpn_network_span_state(f.net, span, &slots, &used, &peak), CPN_OK);
+        CU_ASSERT_EQUAL(slots, 2);
+        CU_ASSERT_EQUAL(used, 1);
+        CU_ASSERT_EQUAL(peak, 2);
+        struct cpn_flow_usage u;
+        CU_ASSERT_EQUAL(cpn_flownet_usage(cpn_network_flows(f.net), 0, &u), CPN_OK);
+        CU_ASSERT_EQUAL(u.capacity, 1e9);
+        fx_free(&f);
+    }
+}
+
+static void test_lightpaths_take_the_first_slot_free_on_every_span(void)
+{
+    /* Wavelength continuity, first fit (models/net/optical.h): spans A (4 slots), B (3 slots).
+     * A lightpath over A lit alone takes slot 0 of A; one over B takes slot 0 of B; then two
+     * over A and B need slots free on both: 1 and 2.  One more over A and B: A has 3 free, B
+     * none: refused, nothing changes.  Darkening slot 1 makes it the next one over A and B. */
+    struct cpn_optical *o = cpn_optical_new();
+    CU_ASSERT_FATAL(o != NULL);
+    uint32_t a, b, got[3] = {99, 99, 99};
+    int ok = 0;
+    CU_ASSERT_FATAL(cpn_optical_add_span(o, 4, &a) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_optical_add_span(o, 3, &b) == CPN_OK);
+    CU_ASSERT_EQUAL(cpn_optical_add_span(o, 0, &b), CPN_EINVAL);
+    uint32_t ab[] = {a, b};
+    CU_ASSERT(cpn_optical_light(o, &a, 1, 1, got, &ok) == CPN_OK && ok && got[0] == 0);
+    CU_ASSERT(cpn_optical_light(o, &b, 1, 1, got, &ok) == CPN_OK && ok && got[0] == 0);
+    CU_ASSERT(cpn_optical_light(o, ab, 2, 2, got, &ok) == CPN_OK && ok);
+    CU_ASSERT(got[0] == 1 && got[1] == 2);
+    got[0] = 99;
+    CU_ASSERT(cpn_optical_light(o, ab, 2, 1, got, &ok) == CPN_OK && !ok && got[0] == 99);
+    uint32_t used = 0, peak = 0;
+    CU_ASSERT(cpn_optical_span_state(o, a, NULL, &used, &peak) == CPN_OK && used == 3 && peak == 3);
+    uint32_t one = 1;
+    CU_ASSERT_EQUAL(cpn_optical_darken(o, ab, 2, 1, &one), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_optical_darken(o, ab, 2, 1, &one), CPN_EINVAL); /* not lit */
+    CU_ASSERT(cpn_optical_light(o, ab, 2, 1, got, &ok) == CPN_OK && ok && got[0] == 1);
+    uint32_t twice[] = {a, a};
+    CU_ASSERT_EQUAL(cpn_optical_light(o, twice, 2, 1, got, &ok), CPN_EINVAL);
+    cpn_optical_free(o);
 }
 
 static void test_deploy_reaches_the_n_nearest_centers_of_the_kind(void)
@@ -1702,6 +1778,10 @@ int cpn_test_register_jobs(void)
          test_a_center_failure_keeps_the_work_up_to_the_last_checkpoint},
         {"an elastic ingest gets its bandwidth after the set-up time; a spent budget refuses",
          test_an_elastic_ingest_gets_its_bandwidth_after_the_setup_time},
+        {"an ingest lights a wavelength after the ROADM set-up; a full span refuses",
+         test_an_ingest_lights_a_wavelength_after_the_roadm_setup},
+        {"lightpaths take the first slot free on every span of their route",
+         test_lightpaths_take_the_first_slot_free_on_every_span},
         {"deploy reaches the N nearest centers of the kind",
          test_deploy_reaches_the_n_nearest_centers_of_the_kind},
         {"an idle inference request pays RTT plus service",
