@@ -428,8 +428,8 @@ static int build_failures(struct run *r)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     for (size_t i = 0; i < n; i++) {
         const struct cpn_scen_failure *f = &r->scen->failures.items[i];
-        specs[i] = (struct cpn_failure_spec){f->link,      f->center,  &f->dists[0],
-                                             &f->dists[1], f->restore, f->span};
+        specs[i] = (struct cpn_failure_spec){f->link,    f->center, &f->dists[0], &f->dists[1],
+                                             f->restore, f->span,   f->node};
     }
     int rc =
         cpn_failures_new(r->eng, r->link_states, r->jobs, &r->obs, r->rng, specs, n, &r->failures);

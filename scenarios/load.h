@@ -172,9 +172,11 @@ struct cpn_scen_lightpaths {
 
 /** The random failures of one link (`<failures>`): its MTBF and MTTR distributions [s]. */
 struct cpn_scen_failure {
-    uint32_t link;          /**< link index (when @c center and @c span are CPN_NONE) */
-    uint32_t center;        /**< center index, or CPN_NONE for a link or a span */
-    uint32_t span;          /**< fibre span index, or CPN_NONE for a link or a center */
+    uint32_t link;          /**< link index (when @c center, @c span and @c node are
+                                 CPN_NONE) */
+    uint32_t center;        /**< center index, or CPN_NONE */
+    uint32_t span;          /**< fibre span index, or CPN_NONE */
+    uint32_t node;          /**< node index, or CPN_NONE */
     struct cpn_dist *dists; /**< [0] time to failure, [1] time to repair (malloc; owned by the
                                  entry whose @c owner is 1, the first of its `<failures>`) */
     int owner;              /**< 1 for the entry that frees @c dists */

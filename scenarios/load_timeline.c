@@ -39,34 +39,38 @@ int cpn_ld_timeline_at(struct cpn_ld *L, xmlNode *elem)
         return CPN_OK;
     }
     const char *link = cpn_ld_attr(elem, "link"), *center = cpn_ld_attr(elem, "center");
-    const char *span = cpn_ld_attr(elem, "span");
+    const char *span = cpn_ld_attr(elem, "span"), *node = cpn_ld_attr(elem, "node");
     const char *state = cpn_ld_attr(elem, "state");
     int has_cap = cpn_ld_attr(elem, "capacity") != NULL;
     int has_tariff = cpn_ld_attr(elem, "electricity") || cpn_ld_attr(elem, "carbon");
-    if ((link != NULL) + (center != NULL) + (span != NULL) != 1) {
-        cpn_ld_error(L, elem, "give exactly one of link, span and center (the element changed)");
+    if ((link != NULL) + (center != NULL) + (span != NULL) + (node != NULL) != 1) {
+        cpn_ld_error(L, elem,
+                     "give exactly one of link, span, node and center (the element changed)");
         return CPN_OK;
     }
-    if (span) {
+    if (span || node) {
         if (has_tariff || has_cap || !state) {
             cpn_ld_error(L, elem,
-                         "a span's change is its state (down: a fibre cut, with an optional "
-                         "restore; or up)");
+                         "a %s's change is its state (down, with an optional restore; or up)",
+                         span ? "span" : "node");
             return CPN_OK;
         }
-        if ((c.index = cpn_scen_find_span(L->s, span)) == CPN_NONE) {
-            cpn_ld_error(L, elem, "span \"%s\" is not a span of the scenario", span);
+        c.index = span ? cpn_scen_find_span(L->s, span) : cpn_topo_find_node(L->s->topo, node);
+        if (c.index == CPN_NONE) {
+            cpn_ld_error(L, elem, "%s \"%s\" is not a %s of the scenario", span ? "span" : "node",
+                         span ? span : node, span ? "span" : "node");
             return CPN_OK;
         }
-        c.kind = strcmp(state, "down") == 0 ? CPN_CHANGE_SPAN_DOWN : CPN_CHANGE_SPAN_UP;
-        if (cpn_ld_attr(elem, "restore") && c.kind != CPN_CHANGE_SPAN_DOWN) {
+        int down = strcmp(state, "down") == 0;
+        c.kind = span ? (down ? CPN_CHANGE_SPAN_DOWN : CPN_CHANGE_SPAN_UP)
+                      : (down ? CPN_CHANGE_NODE_DOWN : CPN_CHANGE_NODE_UP);
+        if (cpn_ld_attr(elem, "restore") && !down) {
             cpn_ld_error(L, elem,
                          "restore is the restoration delay of a failure: it goes with "
                          "state=\"down\"");
             return CPN_OK;
         }
-        if (c.kind == CPN_CHANGE_SPAN_DOWN &&
-            cpn_ld_quantity(L, elem, "restore", CPN_Q_TIME, &c.restore) < 0)
+        if (down && cpn_ld_quantity(L, elem, "restore", CPN_Q_TIME, &c.restore) < 0)
             return CPN_OK;
         ld_after_until(L, elem, c.time);
         return cpn_array_push(&L->s->changes, c);
@@ -284,29 +288,41 @@ int cpn_ld_timeline_tariffs(struct cpn_ld *L, xmlNode *elem)
 
 /* ---- random failures ---------------------------------------------------------------------- */
 
-/* Give link @p l the failure distributions @p d and restoration delay @p restore, unless it has
- * some already (an error). */
-static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, uint32_t l, uint32_t c, uint32_t sp,
-                          struct cpn_dist *d, double restore)
+/* What a failure process is of: a link, a center, a span or a node (the others CPN_NONE). */
+struct ld_failing {
+    uint32_t link, center, span, node;
+};
+
+/* Give @p w the failure distributions @p d and restoration delay @p restore, unless it has some
+ * already (an error). */
+static int ld_failure_add(struct cpn_ld *L, xmlNode *elem, struct ld_failing w, struct cpn_dist *d,
+                          double restore)
 {
+    const char *what = w.center != CPN_NONE ? "center"
+                       : w.span != CPN_NONE ? "span"
+                       : w.node != CPN_NONE ? "node"
+                                            : "link";
     for (size_t i = 0; i < L->s->failures.len; i++) {
         const struct cpn_scen_failure *o = &L->s->failures.items[i];
-        if (c != CPN_NONE    ? o->center == c
-            : sp != CPN_NONE ? o->span == sp
-                             : o->center == CPN_NONE && o->span == CPN_NONE && o->link == l) {
-            cpn_ld_error(L, elem, "%s \"%s\" already has random failures (line %ld)",
-                         c != CPN_NONE    ? "center"
-                         : sp != CPN_NONE ? "span"
-                                          : "link",
-                         c != CPN_NONE    ? L->s->centers.items[c].spec.id
-                         : sp != CPN_NONE ? L->s->spans.items[sp].id
-                                          : cpn_topo_link(L->s->topo, l)->id,
+        if (o->link == w.link && o->center == w.center && o->span == w.span && o->node == w.node) {
+            cpn_ld_error(L, elem, "%s \"%s\" already has random failures (line %ld)", what,
+                         w.center != CPN_NONE ? L->s->centers.items[w.center].spec.id
+                         : w.span != CPN_NONE ? L->s->spans.items[w.span].id
+                         : w.node != CPN_NONE ? cpn_topo_node(L->s->topo, w.node)->id
+                                              : cpn_topo_link(L->s->topo, w.link)->id,
                          o->line);
             return CPN_OK;
         }
     }
-    struct cpn_scen_failure f = {
-        l, c, sp, d, 0, restore, cpn_ld_file_name(elem), xmlGetLineNo(elem)};
+    struct cpn_scen_failure f = {w.link,
+                                 w.center,
+                                 w.span,
+                                 w.node,
+                                 d,
+                                 0,
+                                 restore,
+                                 cpn_ld_file_name(elem),
+                                 xmlGetLineNo(elem)};
     return cpn_array_push(&L->s->failures, f);
 }
 
@@ -314,11 +330,13 @@ int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
 {
     const char *links = cpn_ld_attr(elem, "links"), *kind = cpn_ld_attr(elem, "kind");
     const char *centers = cpn_ld_attr(elem, "centers"), *spans = cpn_ld_attr(elem, "spans");
-    if ((links != NULL) + (kind != NULL) + (centers != NULL) + (spans != NULL) != 1) {
+    const char *nodes = cpn_ld_attr(elem, "nodes");
+    if ((links != NULL) + (kind != NULL) + (centers != NULL) + (spans != NULL) + (nodes != NULL) !=
+        1) {
         cpn_ld_error(L, elem,
                      "give exactly one of links (link ids, e.g. \"a-b c-d\"), kind (every "
-                     "link of a kind: ip, optical, rdma or dc), spans (fibre span ids) and "
-                     "centers (center ids)");
+                     "link of a kind: ip, optical, rdma or dc), spans (fibre span ids), nodes "
+                     "(node ids) and centers (center ids)");
         return CPN_OK;
     }
     if (centers && cpn_ld_attr(elem, "restore")) {
@@ -348,34 +366,33 @@ int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
     if (ok && kind) {
         for (uint32_t l = 0; l < cpn_topo_link_count(topo) && rc == CPN_OK; l++)
             if (strcmp(cpn_link_kind_name(cpn_topo_link(topo, l)->kind), kind) == 0)
-                rc = ld_failure_add(L, elem, l, CPN_NONE, CPN_NONE, d, restore);
+                rc = ld_failure_add(L, elem, (struct ld_failing){l, CPN_NONE, CPN_NONE, CPN_NONE},
+                                    d, restore);
         if (rc == CPN_OK && L->s->failures.len == first)
             cpn_ld_warning(L, elem, "no link is of kind \"%s\": nothing fails", kind);
     } else if (ok) {
-        char *copy = strdup(links ? links : centers ? centers : spans), *save = NULL;
+        const char *list = links ? links : centers ? centers : spans ? spans : nodes;
+        char *copy = strdup(list), *save = NULL;
         if (!copy)
             rc = CPN_ENOMEM;
         for (char *w = copy ? strtok_r(copy, " \t\n", &save) : NULL; w && rc == CPN_OK;
              w = strtok_r(NULL, " \t\n", &save)) {
+            struct ld_failing what = {CPN_NONE, CPN_NONE, CPN_NONE, CPN_NONE};
+            uint32_t k = CPN_NONE;
             if (centers) {
-                uint32_t c = ld_center(L, elem, w);
-                if (c != CPN_NONE)
-                    rc = ld_failure_add(L, elem, CPN_NONE, c, CPN_NONE, d, restore);
-                continue;
-            }
-            if (spans) {
-                uint32_t sp = cpn_scen_find_span(L->s, w);
-                if (sp == CPN_NONE)
+                if ((what.center = ld_center(L, elem, w)) == CPN_NONE)
+                    continue; /* reported */
+            } else if (spans) {
+                if ((what.span = k = cpn_scen_find_span(L->s, w)) == CPN_NONE)
                     cpn_ld_error(L, elem, "span \"%s\" is not a span of the scenario", w);
-                else
-                    rc = ld_failure_add(L, elem, CPN_NONE, CPN_NONE, sp, d, restore);
-                continue;
-            }
-            uint32_t l = cpn_topo_find_link(topo, w);
-            if (l == CPN_NONE)
+            } else if (nodes) {
+                if ((what.node = k = cpn_topo_find_node(topo, w)) == CPN_NONE)
+                    cpn_ld_error(L, elem, "node \"%s\" is not a node of the scenario", w);
+            } else if ((what.link = k = cpn_topo_find_link(topo, w)) == CPN_NONE) {
                 cpn_ld_error(L, elem, "link \"%s\" is not a link of the scenario", w);
-            else
-                rc = ld_failure_add(L, elem, l, CPN_NONE, CPN_NONE, d, restore);
+            }
+            if (centers || k != CPN_NONE)
+                rc = ld_failure_add(L, elem, what, d, restore);
         }
         free(copy);
     }

@@ -46,10 +46,12 @@ int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn
     for (size_t i = 0; i < n && rc == CPN_OK; i++) {
         const struct cpn_failure_spec *s = &specs[i];
         int center = s->center != CPN_NONE, span = s->span != CPN_NONE;
-        const char *what = center ? "center" : span ? "span" : "link";
-        uint32_t index = center ? s->center : span ? s->span : s->link;
+        int node = s->node != CPN_NONE;
+        const char *what = center ? "center" : span ? "span" : node ? "node" : "link";
+        uint32_t index = center ? s->center : span ? s->span : node ? s->node : s->link;
         if ((center ? !jobs || s->center >= cpn_jobs_ncenters(jobs)
              : span ? !cpn_links_span_name(links, s->span)
+             : node ? s->node >= cpn_topo_node_count(topo)
                     : s->link >= cpn_topo_link_count(topo)) ||
             !s->mtbf || !s->mttr) {
             rc = CPN_ERROR(CPN_EINVAL, "failures: process %zu: no %s %u or no distribution", i,
@@ -58,12 +60,15 @@ int cpn_failures_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn
         }
         const char *id = center ? cpn_center_describe(cpn_jobs_center(jobs, s->center))->id
                          : span ? cpn_links_span_name(links, s->span)
+                         : node ? cpn_topo_node(topo, s->node)->id
                                 : cpn_topo_link(topo, s->link)->id;
         for (size_t j = 0; j < i; j++) {
             const struct cpn_failure_spec *o = &specs[j];
             if (center ? o->center == s->center
                 : span ? o->span == s->span
-                       : o->center == CPN_NONE && o->span == CPN_NONE && o->link == s->link)
+                : node ? o->node == s->node
+                       : o->center == CPN_NONE && o->span == CPN_NONE && o->node == CPN_NONE &&
+                             o->link == s->link)
                 rc = CPN_ERROR(CPN_EINVAL, "failures: %s \"%s\" is given twice", what, id);
         }
         char name[512];
@@ -93,6 +98,8 @@ static int set(struct cpn_failures *f, size_t i, int up)
     const struct cpn_failure_spec *s = &f->p[i].spec;
     if (s->span != CPN_NONE)
         return cpn_links_set_span(f->links, s->span, up, s->restore);
+    if (s->node != CPN_NONE)
+        return cpn_links_set_node(f->links, s->node, up, s->restore);
     if (s->center == CPN_NONE)
         return cpn_links_set(f->links, s->link, up, s->restore, up ? "repaired" : "random failure");
     struct cpn_event_record ev = {.time = cpn_engine_now(f->eng),

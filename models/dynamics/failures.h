@@ -39,6 +39,9 @@ struct cpn_failure_spec {
                                       for a link's or a center's process; a span's process
                                       cuts it and repairs it, on the stream
                                       "failures/span/ID" */
+    uint32_t node;               /**< node index (cpn_links_set_node()), or CPN_NONE; a node's
+                                      process takes it down and up, on the stream
+                                      "failures/node/ID" */
 };
 
 /** Random failures of a run (opaque). */

@@ -15,9 +15,11 @@ struct cpn_links {
     uint8_t *routed_around; /* per link: the topology has it down (restored) */
     uint64_t moved, stalled;
     struct cpn_jobs *jobs; /* told of every change (cpn_links_notify), or NULL */
-    /* Why a link is down: its own failure, and how many of the spans it rides are down. */
+    /* Why a link is down: its own failure, and how many of the spans it rides and of its end
+     * nodes are down. */
     uint8_t *own_down;
     uint32_t *spans_down;
+    uint8_t *node_down; /* per node */
     uint8_t *span_down; /* per span of the network's wavelength layer */
     uint32_t n_spans;
     const char *const *span_names; /* for the events (borrowed), or NULL */
@@ -35,7 +37,8 @@ int cpn_links_new(struct cpn_engine *eng, struct cpn_network *net, struct cpn_to
     struct cpn_links *l = calloc(1, sizeof *l);
     if (!l || !(l->epoch = calloc(n ? n : 1, sizeof *l->epoch)) ||
         !(l->routed_around = calloc(n ? n : 1, 1)) || !(l->own_down = calloc(n ? n : 1, 1)) ||
-        !(l->spans_down = calloc(n ? n : 1, sizeof *l->spans_down))) {
+        !(l->spans_down = calloc(n ? n : 1, sizeof *l->spans_down)) ||
+        !(l->node_down = calloc(cpn_topo_node_count(topo) ? cpn_topo_node_count(topo) : 1, 1))) {
         cpn_links_free(l);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
@@ -60,8 +63,8 @@ static int report(struct cpn_links *l, enum cpn_event_kind kind, uint32_t link, 
     return cpn_observe_event(l->obs, &ev);
 }
 
-/* Bring link @p link to the state its causes give: up when neither it nor a span under it is
- * down. */
+/* Bring link @p link to the state its causes give: up when neither it, nor a span under it,
+ * nor an end node is down. */
 static int sync_link(struct cpn_links *l, uint32_t link, double restore, const char *why)
 {
     double capacity;
@@ -113,6 +116,30 @@ int cpn_links_set_span_names(struct cpn_links *l, const char *const *names, uint
     l->n_spans = n;
     l->span_names = names;
     return CPN_OK;
+}
+
+int cpn_links_set_node(struct cpn_links *l, uint32_t node, int up, double restore)
+{
+    if (!l || node >= cpn_topo_node_count(l->topo))
+        return CPN_ERROR(CPN_EINVAL, "cpn_links_set_node: no node %u", node);
+    const char *id = cpn_topo_node(l->topo, node)->id;
+    if (!up && restore < 0)
+        return CPN_ERROR(CPN_EINVAL, "node \"%s\": restoration delay %g s (need >= 0)", id,
+                         restore);
+    if (!l->node_down[node] == !!up)
+        return CPN_OK; /* no change */
+    l->node_down[node] = !up;
+    char why[300];
+    snprintf(why, sizeof why, "node \"%s\" %s", id, up ? "repaired" : "down");
+    int rc = CPN_OK;
+    for (uint32_t link = 0; link < cpn_topo_link_count(l->topo) && rc == CPN_OK; link++) {
+        const struct cpn_link *k = cpn_topo_link(l->topo, link);
+        if (k->a != node && k->b != node)
+            continue;
+        l->spans_down[link] += up ? (uint32_t)-1 : 1u;
+        rc = sync_link(l, link, restore, why);
+    }
+    return rc;
 }
 
 const char *cpn_links_span_name(const struct cpn_links *l, uint32_t span)
@@ -206,5 +233,6 @@ void cpn_links_free(struct cpn_links *l)
     free(l->own_down);
     free(l->spans_down);
     free(l->span_down);
+    free(l->node_down);
     free(l);
 }

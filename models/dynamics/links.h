@@ -77,6 +77,16 @@ const char *cpn_links_span_name(const struct cpn_links *l, uint32_t span);
 int cpn_links_set_span(struct cpn_links *l, uint32_t span, int up, double restore);
 
 /**
+ * Take node @p node down now (@p up = 0; a router or site failure), with restoration after
+ * @p restore seconds (NaN: none), or bring it up: every link at the node goes down as in
+ * cpn_links_set(), and up again when neither end, nor a span under it, is down and it has not
+ * failed itself.  Taking down a node that is down, or up one that is up, does nothing.
+ * @return CPN_OK; CPN_EINVAL for an unknown node or a negative delay; CPN_ENOMEM; the
+ *         observer's error.
+ */
+int cpn_links_set_node(struct cpn_links *l, uint32_t node, int up, double restore);
+
+/**
  * Set link @p link's capacity now (kept while it is down) and report it.
  * @return as cpn_network_set_link(); the observer's error.
  */

@@ -47,7 +47,8 @@ int cpn_timeline_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn
         const struct cpn_change *c = &changes[i];
         int link = c->kind == CPN_CHANGE_LINK_CAPACITY || c->kind == CPN_CHANGE_LINK_DOWN ||
                    c->kind == CPN_CHANGE_LINK_UP || c->kind == CPN_CHANGE_SPAN_DOWN ||
-                   c->kind == CPN_CHANGE_SPAN_UP;
+                   c->kind == CPN_CHANGE_SPAN_UP || c->kind == CPN_CHANGE_NODE_DOWN ||
+                   c->kind == CPN_CHANGE_NODE_UP;
         if (!(c->time >= 0) || !isfinite(c->time) || (unsigned)c->kind >= CPN_CHANGE_NKINDS)
             return CPN_ERROR(CPN_EINVAL, "timeline: change %zu: time %g s or kind %d out of range",
                              i, c->time, (int)c->kind);
@@ -101,6 +102,9 @@ static int apply(struct cpn_timeline *tl, const struct cpn_change *c)
     case CPN_CHANGE_SPAN_DOWN:
     case CPN_CHANGE_SPAN_UP:
         return cpn_links_set_span(tl->links, c->index, c->kind == CPN_CHANGE_SPAN_UP, c->restore);
+    case CPN_CHANGE_NODE_DOWN:
+    case CPN_CHANGE_NODE_UP:
+        return cpn_links_set_node(tl->links, c->index, c->kind == CPN_CHANGE_NODE_UP, c->restore);
     case CPN_CHANGE_CENTER_DOWN:
     case CPN_CHANGE_CENTER_UP:
         ev.kind = c->kind == CPN_CHANGE_CENTER_UP ? CPN_EVENT_CENTER_UP : CPN_EVENT_CENTER_DOWN;

@@ -35,6 +35,9 @@ enum cpn_change_kind {
     CPN_CHANGE_SPAN_DOWN = 6,     /**< fibre span @c index is cut: the links over it go down
                                        (cpn_links_set_span(); rerouted after @c restore) */
     CPN_CHANGE_SPAN_UP = 7,       /**< fibre span @c index is repaired */
+    CPN_CHANGE_NODE_DOWN = 8,     /**< node @c index fails: the links at it go down
+                                       (cpn_links_set_node(); rerouted after @c restore) */
+    CPN_CHANGE_NODE_UP = 9,       /**< node @c index is repaired */
     CPN_CHANGE_NKINDS             /**< number of kinds (not a kind) */
 };
 
@@ -42,7 +45,7 @@ enum cpn_change_kind {
 struct cpn_change {
     double time;               /**< when [s], finite >= 0 */
     enum cpn_change_kind kind; /**< what */
-    uint32_t index;            /**< the link, center or span index */
+    uint32_t index;            /**< the link, center, span or node index */
     double value;              /**< capacity [B/s] or electricity price [currency/J] */
     double value2;             /**< carbon intensity [kg/J] (tariffs only) */
     double restore;            /**< link down: restoration delay [s] (links.h), NaN for none */

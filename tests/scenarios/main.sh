@@ -303,6 +303,21 @@ else
     bad "random fibre cuts"; cat "$tmp/sf.err" "$tmp/sf1.tsv"
 fi
 
+# A failed router (tests/scenarios/ok/node-down.xml, by hand there): its links go down with it
+# and the flow moves to the direct link at once: done at 18.004 s; am and mb down 3 s of 3600.
+if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run node-down.xml \
+        --summary-out "$tmp/node.tsv") >/dev/null 2>"$tmp/node.err" &&
+    awk -F'\t' 'function near(v, want) { return v - want <= 1e-9 * want && want - v <= 1e-9 * want }
+        $1 == "headline.fct" { n++; if (!near($2, 18.004)) bad = 1 }
+        $1 == "link.am.availability" || $1 == "link.mb.availability" {
+            n++; if (!near($2, 1 - 3 / 3600)) bad = 1 }
+        $1 == "link.ab.availability" { bad = 1 }
+        END { exit bad || n != 3 }' "$tmp/node.tsv"; then
+    ok "a failed node takes its links down; its flow moves to the detour"
+else
+    bad "a failed node"; cat "$tmp/node.err" "$tmp/node.tsv"
+fi
+
 # A table of published results (tests/scenarios/experiments/table.xml over table-flow.xml): each
 # figure recomputed from the window-capped rate u(W) = S / (S / (W / RTT) + RTT / 2) / C with
 # S = 1e10 B, C = 1.25e9 B/s, RTT = 2 x L x 4.9 us/km; the range over the nominal point and

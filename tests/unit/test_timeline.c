@@ -201,7 +201,7 @@ static void test_random_failures_alternate_on_their_own_stream(void)
     CU_ASSERT_FATAL(rng != NULL);
     CU_ASSERT_FATAL(cpn_dist_parse("const(10)", NULL, NULL, &mtbf, why, sizeof why) == CPN_OK);
     CU_ASSERT_FATAL(cpn_dist_parse("const(2)", NULL, NULL, &mttr, why, sizeof why) == CPN_OK);
-    struct cpn_failure_spec spec = {0, CPN_NONE, &mtbf, &mttr, NAN, CPN_NONE};
+    struct cpn_failure_spec spec = {0, CPN_NONE, &mtbf, &mttr, NAN, CPN_NONE, CPN_NONE};
     struct cpn_failures *fl = NULL;
     CU_ASSERT_FATAL(cpn_failures_new(f.eng, f.links, NULL, &f.obs, rng, &spec, 1, &fl) == CPN_OK);
     CU_ASSERT_EQUAL(cpn_failures_start(fl), CPN_OK);
