@@ -91,11 +91,13 @@ struct cpn_summary {
     double time_end;
     double events;
     double *pool_busy, *center_energy, *center_cost, *center_carbon, *center_charge, *link_util;
-    double *link_down;             /* per link: time down so far [s], when the totals gave it */
-    double *center_down;           /* per center: time down so far [s], likewise */
-    double *job_submitted;         /* per kind, when the totals gave them (else NULL) */
-    double wlog_skipped;           /* NaN without totals */
-    double wlog_cancelled;         /* NaN without totals */
+    double *link_down;     /* per link: time down so far [s], when the totals gave it */
+    double *center_down;   /* per center: time down so far [s], likewise */
+    double *job_submitted; /* per kind, when the totals gave them (else NULL) */
+    double wlog_skipped;   /* NaN without totals */
+    double wlog_cancelled; /* NaN without totals */
+    double wlog_rows, wlog_malformed, wlog_outside, wlog_filtered, wlog_replayed,
+        wlog_after_until;          /* NaN without totals */
     double decisions, conflicts;   /* NaN without totals */
     double requeued, lost_work;    /* center failures (NaN without totals) */
     double bw_granted, bw_refused; /* elastic bandwidth requests (NaN without totals) */
@@ -218,6 +220,8 @@ int cpn_summary_new(struct cpn_summary **out)
     (*out)->exact_max = CPN_SUMMARY_EXACT_MAX;
     (*out)->wlog_skipped = NAN; /* until totals say otherwise */
     (*out)->wlog_cancelled = NAN;
+    (*out)->wlog_rows = (*out)->wlog_malformed = (*out)->wlog_outside = NAN;
+    (*out)->wlog_filtered = (*out)->wlog_replayed = (*out)->wlog_after_until = NAN;
     (*out)->decisions = (*out)->conflicts = NAN;
     (*out)->requeued = (*out)->lost_work = NAN;
     (*out)->bw_granted = (*out)->bw_refused = NAN;
@@ -578,6 +582,12 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
         rc = copy_totals(&s->center_charge, t->center_charge, s->n_centers);
     s->wlog_skipped = (double)t->wlog_skipped;
     s->wlog_cancelled = (double)t->wlog_cancelled;
+    s->wlog_rows = (double)t->wlog_rows;
+    s->wlog_malformed = (double)t->wlog_malformed;
+    s->wlog_outside = (double)t->wlog_outside;
+    s->wlog_filtered = (double)t->wlog_filtered;
+    s->wlog_replayed = (double)t->wlog_replayed;
+    s->wlog_after_until = (double)t->wlog_after_until;
     if (t->have_decisions) {
         s->decisions = (double)t->decisions;
         s->conflicts = (double)t->conflicts;
@@ -799,6 +809,20 @@ static int add_jobs(struct cpn_summary *s)
         rc = add_row(s, "1", s->wlog_skipped, "job.all.skipped.unknown_runtime");
     if (rc == CPN_OK)
         rc = add_row(s, "1", s->wlog_cancelled, "job.all.skipped.cancelled");
+    /* Every data row of the job workload logs, over the whole logs (not windowed). */
+    if (rc == CPN_OK && s->wlog_rows > 0) {
+        const struct {
+            const char *name;
+            double v;
+        } rows[] = {{"job.all.skipped.malformed", s->wlog_malformed},
+                    {"job.all.skipped.outside_window", s->wlog_outside},
+                    {"job.all.skipped.filtered", s->wlog_filtered},
+                    {"job.all.skipped.after_until", s->wlog_after_until},
+                    {"job.all.log_replayed", s->wlog_replayed},
+                    {"job.all.log_rows", s->wlog_rows}};
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0] && rc == CPN_OK; i++)
+            rc = add_row(s, "1", rows[i].v, "%s", rows[i].name);
+    }
     /* Runs ended by center failures in the window, and the work they lost. */
     if (rc == CPN_OK)
         rc = add_row(s, "1", s->requeued - (s->open.have ? s->open.requeued : 0),

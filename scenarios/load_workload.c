@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -773,15 +774,72 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
 /* ------------------------------------------------------------------------------------------ */
 /* <trace>                                                                                     */
 
+/* An epoch time as "YYYY-MM-DDThh:mm:ssZ" (a static buffer: one call per message). */
+static const char *ld_utc(double t)
+{
+    static char buf[32];
+    time_t s = (time_t)floor(t);
+    struct tm tm;
+    if (!gmtime_r(&s, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, sizeof buf, "%.0f s after 1970", t);
+    return buf;
+}
+
+/* A window bound given as a UTC date, "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ss" or "YYYY-MM-DD
+ * hh:mm:ss" (strptime, timegm): 1 with the epoch time in *out, 0 when the attribute is absent or
+ * not a date (then it is a time), -1 for a date that does not exist (reported). */
+static int ld_date(struct cpn_ld *L, xmlNode *elem, const char *name, double *out)
+{
+    const char *v = cpn_ld_attr(elem, name);
+    if (!v || strlen(v) < 10 || v[4] != '-' || v[7] != '-')
+        return 0;
+    static const char *const formats[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"};
+    for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+        struct tm tm = {0};
+        const char *end = strptime(v, formats[i], &tm);
+        if (end && !*end) {
+            struct tm check = tm;
+            time_t t = timegm(&tm);
+            struct tm back;
+            if (t != (time_t)-1 && gmtime_r(&t, &back) && back.tm_mday == check.tm_mday &&
+                back.tm_mon == check.tm_mon) {
+                *out = (double)t;
+                return 1;
+            }
+            break;
+        }
+    }
+    cpn_ld_error(L, elem,
+                 "%s \"%s\" is not a date (use YYYY-MM-DD or YYYY-MM-DDThh:mm:ss, UTC) nor a "
+                 "time (e.g. \"7d\")",
+                 name, v);
+    return -1;
+}
+
 /* The mapping options of a workload log; 0 when one is bad (reported). */
 static int ld_wlog_options(struct cpn_ld *L, xmlNode *elem, struct cpn_wlog_options *o)
 {
     int ok = 1;
     double v;
     cpn_wlog_options_default(o);
-    ok &= cpn_ld_quantity(L, elem, "window-start", CPN_Q_TIME, &o->t0) >= 0;
-    int r = cpn_ld_quantity(L, elem, "window-end", CPN_Q_TIME, &o->t1);
-    if (r == 1 && !(o->t1 > o->t0)) {
+    int d0 = ld_date(L, elem, "window-start", &o->t0_date);
+    int d1 = ld_date(L, elem, "window-end", &o->t1_date);
+    ok &= d0 >= 0 && d1 >= 0;
+    if (d0 == 0)
+        ok &= cpn_ld_quantity(L, elem, "window-start", CPN_Q_TIME, &o->t0) >= 0;
+    int r = d1 == 0 ? cpn_ld_quantity(L, elem, "window-end", CPN_Q_TIME, &o->t1) : 0;
+    if (d0 == 1 && d1 == 1 && !(o->t1_date > o->t0_date)) {
+        cpn_ld_error(L, elem, "window-end \"%s\" is not after window-start (give an end > start)",
+                     cpn_ld_attr(elem, "window-end"));
+        ok = 0;
+    } else if (d0 >= 0 && d1 >= 0 && d0 != d1 && cpn_ld_attr(elem, "window-start") &&
+               cpn_ld_attr(elem, "window-end")) {
+        cpn_ld_error(L, elem,
+                     "window-start \"%s\" and window-end \"%s\": give both as dates or both as "
+                     "times from the log's first job",
+                     cpn_ld_attr(elem, "window-start"), cpn_ld_attr(elem, "window-end"));
+        ok = 0;
+    } else if (r == 1 && !(o->t1 > o->t0)) {
         cpn_ld_error(L, elem, "window-end \"%s\" is not after window-start (give an end > start)",
                      cpn_ld_attr(elem, "window-end"));
         ok = 0;
@@ -1070,12 +1128,36 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
             if (!cpn_ld_attr(elem, "kind") && cpn_job_kind_parse(tr->kind, &t.spec.base.kind))
                 cpn_ld_error_model(L, elem);
             ld_require_type(L, elem, &t.spec.base);
-            if (!tr->njobs && !tr->nrequests)
+            if (tr->stats.dates_unplaced)
+                cpn_ld_error(L, elem,
+                             "file \"%s\": the window is given as dates, but the log does not "
+                             "say when it starts (no UnixStartTime header, no date-times): give "
+                             "window-start and window-end as times from its first job (e.g. "
+                             "\"7d\")",
+                             cpn_ld_attr(elem, "file"));
+            else if (!tr->njobs && !tr->nrequests && tr->stats.records > tr->stats.cancelled)
+                cpn_ld_error(L, elem,
+                             "file \"%s\": none of its %zu records is replayed: the window, "
+                             "the unit filters and completed-only leave none (its records span "
+                             "%.17g s from its first job%s%s; window-start and window-end are "
+                             "times from that job, or dates)",
+                             cpn_ld_attr(elem, "file"), tr->stats.records - tr->stats.cancelled,
+                             tr->stats.span, isnan(tr->unix_start) ? "" : ", at ",
+                             isnan(tr->unix_start) ? "" : ld_utc(tr->unix_start));
+            else if (!tr->njobs && !tr->nrequests)
                 cpn_ld_error(L, elem,
                              "file \"%s\" holds no job and no request (an empty %s log, or one "
-                             "whose every row was skipped; check the file, its window-start and "
-                             "window-end, and completed-only)",
+                             "whose every row was skipped or cancelled)",
                              cpn_ld_attr(elem, "file"), cpn_wlog_format_name(format));
+            else if (L->s->until > 0 && !L->s->until_is_span &&
+                     (tr->njobs ? tr->jobs[0].submit : tr->requests[0].time) >= L->s->until)
+                cpn_ld_error(L, elem,
+                             "file \"%s\": its first record arrives at %.17g s, not before "
+                             "until (%.17g s): nothing of it would be replayed (give a later "
+                             "until, leave until out to replay the log's span, or move it with "
+                             "offset or window-start)",
+                             cpn_ld_attr(elem, "file"),
+                             tr->njobs ? tr->jobs[0].submit : tr->requests[0].time, L->s->until);
             else if (!tr->njobs && t.spec.base.kind != CPN_JOB_INFERENCE)
                 cpn_ld_error(L, elem,
                              "a request log (format %s) replays one inference service "

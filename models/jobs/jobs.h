@@ -397,6 +397,13 @@ struct cpn_jobs_stats {
     uint64_t requests_slo_met; /**< of which within the SLO */
     uint64_t wlog_skipped;     /**< workload log records skipped (unknown run time) */
     uint64_t wlog_cancelled;   /**< workload log records of jobs cancelled before they ran */
+    uint64_t wlog_rows;        /**< data rows of the job workload logs (records + malformed) */
+    uint64_t wlog_malformed;   /**< of them, malformed rows dropped (on-error="skip") */
+    uint64_t wlog_outside;     /**< records outside their window, or beyond max-jobs */
+    uint64_t wlog_filtered;    /**< records left out by min/max-units or completed-only */
+    uint64_t wlog_replayed;    /**< records submitted as jobs */
+    uint64_t wlog_after_until; /**< records whose arrival would come after until (set by
+                                    cpn_jobs_finish()) */
     uint64_t requeued;         /**< runs ended by a center failure and placed again */
     double lost_work;          /**< unit-seconds of runs lost to center failures (the time
                                     since each run's last checkpoint x its units) [unit s] */

@@ -129,6 +129,13 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         charge[c] = cs.user_charge;
         cdown[c] = jc->down_time + (isnan(jc->down_since) ? 0 : now_of(jobs) - jc->down_since);
     }
+    /* Workload-log records not reached yet: at the end, those after until. */
+    jobs->st.wlog_after_until = 0;
+    for (size_t i = 0; i < jobs->sources.len; i++) {
+        const struct jobs_source *src = &jobs->sources.items[i];
+        if (src->is_wlog && src->wlog.log && src->next < src->wlog.log->njobs)
+            jobs->st.wlog_after_until += src->wlog.log->njobs - src->next;
+    }
     int rc = cpn_network_totals(jobs->cfg.network, link, NULL, NULL);
     for (size_t l = 0; rc == CPN_OK && l < nl; l++)
         rc = cpn_network_link_state(jobs->cfg.network, (uint32_t)l, NULL, NULL, &down[l]);
@@ -151,6 +158,12 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         .n_job_kinds = CPN_JOB_NKINDS,
         .wlog_skipped = jobs->st.wlog_skipped,
         .wlog_cancelled = jobs->st.wlog_cancelled,
+        .wlog_rows = jobs->st.wlog_rows,
+        .wlog_malformed = jobs->st.wlog_malformed,
+        .wlog_outside = jobs->st.wlog_outside,
+        .wlog_filtered = jobs->st.wlog_filtered,
+        .wlog_replayed = jobs->st.wlog_replayed,
+        .wlog_after_until = jobs->st.wlog_after_until,
         .decisions = jobs->st.decisions,
         .conflicts = jobs->st.conflicts,
         .have_decisions = 1,

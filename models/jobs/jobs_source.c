@@ -172,7 +172,12 @@ int cpn_jobs_add_wlog(struct cpn_jobs *jobs, const struct cpn_wlog_source_spec *
                 jobs->slots.items[k].source = (uint32_t)(jobs->sources.len - 1);
         return CPN_OK;
     }
+    /* Every data row of the log is accounted for (docs/metrics.md, "Workload-log rows"). */
     jobs->st.wlog_cancelled += tr->stats.cancelled; /* skipped when read (counted once) */
+    jobs->st.wlog_rows += tr->stats.records + tr->stats.malformed;
+    jobs->st.wlog_malformed += tr->stats.malformed;
+    jobs->st.wlog_outside += tr->stats.outside;
+    jobs->st.wlog_filtered += tr->stats.filtered;
     struct jobs_source src = {0};
     if ((rc = source_open(jobs, spec->id, &src)) != CPN_OK)
         goto fail;
@@ -290,6 +295,7 @@ static int make_logged(struct cpn_jobs *jobs, struct jobs_source *src, size_t i)
     int rc = new_job(jobs, src, &src->wlog.base, &slot);
     if (rc != CPN_OK)
         return rc;
+    jobs->st.wlog_replayed++;
     struct cpn_job_spec *s = &jobs->slots.items[slot].s;
     if (src->wlog.origins)
         s->origin = src->wlog.origins[i];

@@ -220,11 +220,10 @@ static int sort_records(void **base, size_t *cap, size_t n, size_t size, gsl_com
     return CPN_OK;
 }
 
-/* Workload log time of the earliest record, made 0 for date-time formats. */
+/* Time of the earliest record as read, which becomes workload log time 0 (every format: a log's
+ * own span starts at its first job, docs/models-workload.md "Time bases"). */
 static double time_origin(const struct cpn_wlog_reader *r)
 {
-    if (r->t->format != CPN_WLOG_PHILLY && r->t->format != CPN_WLOG_AZURE)
-        return 0.0;
     double m = INFINITY;
     for (size_t i = 0; i < r->jobs.len; i++)
         m = fmin(m, r->jobs.items[i].submit);
@@ -239,17 +238,55 @@ static int apply_options(struct cpn_wlog_reader *r)
 {
     const struct cpn_wlog_options *o = r->opt;
     struct cpn_wlog *t = r->t;
-    double origin = time_origin(r);
+    double origin = time_origin(r), last = -INFINITY;
+    for (size_t i = 0; i < r->jobs.len; i++)
+        last = fmax(last, r->jobs.items[i].submit);
+    for (size_t i = 0; i < r->requests.len; i++)
+        last = fmax(last, r->requests.items[i].time);
+    t->stats.span = isfinite(last) ? last - origin : 0.0;
+    /* The epoch time of log time 0: the date-time formats' first record; SWF's UnixStartTime
+     * plus the first submit time; SWF submit times that are themselves epoch seconds (no
+     * UnixStartTime, or 0, and a first submit after 1973-03-03, 1e8 s: no log spans three
+     * years before its first job) are their own epoch (Assumption). */
     if (r->have_base)
         t->unix_start = (double)r->base + origin;
-    size_t k = 0;
+    else if (t->format == CPN_WLOG_SWF && isfinite(t->unix_start) && t->unix_start != 0)
+        t->unix_start += origin;
+    else if (t->format == CPN_WLOG_SWF && origin >= CPN_WLOG_EPOCH_FLOOR)
+        t->unix_start = origin;
+    else
+        t->unix_start = NAN;
+    double t0 = o->t0, t1 = o->t1;
+    if (!isnan(o->t0_date) || !isnan(o->t1_date)) {
+        if (isnan(t->unix_start)) { /* the caller reports it where the window was given */
+            t->stats.dates_unplaced = 1;
+            t0 = INFINITY;
+            t1 = INFINITY;
+        }
+        if (!isnan(o->t0_date))
+            t0 = o->t0_date - t->unix_start;
+        if (!isnan(o->t1_date))
+            t1 = o->t1_date - t->unix_start;
+        if (!t->stats.dates_unplaced && !(t1 > t0)) {
+            cpn_diag_error(r->diag, r->path, 0,
+                           "the window [%.17g s, %.17g s) of log time is empty (window-end must "
+                           "be after window-start)",
+                           t0, t1);
+            return CPN_ESCENARIO;
+        }
+    }
+    size_t k = 0, outside = 0;
     for (size_t i = 0; i < r->jobs.len; i++) {
         struct cpn_wlog_job j = r->jobs.items[i];
         double tt = j.submit - origin;
-        if (!(tt >= o->t0 && tt < o->t1) || j.units < o->min_units || j.units > o->max_units ||
+        if (!(tt >= t0 && tt < t1)) {
+            outside++;
+            continue;
+        }
+        if (j.units < o->min_units || j.units > o->max_units ||
             (o->completed_only && j.status != CPN_WLOG_UNKNOWN && j.status != CPN_WLOG_COMPLETED))
             continue;
-        j.submit = o->offset + o->time_scale * (tt - o->t0);
+        j.submit = o->offset + o->time_scale * (tt - t0);
         r->jobs.items[k++] = j;
     }
     r->jobs.len = k;
@@ -257,9 +294,11 @@ static int apply_options(struct cpn_wlog_reader *r)
     for (size_t i = 0; i < r->requests.len; i++) {
         struct cpn_wlog_request q = r->requests.items[i];
         double tt = q.time - origin;
-        if (!(tt >= o->t0 && tt < o->t1))
+        if (!(tt >= t0 && tt < t1)) {
+            outside++;
             continue;
-        q.time = o->offset + o->time_scale * (tt - o->t0);
+        }
+        q.time = o->offset + o->time_scale * (tt - t0);
         r->requests.items[k++] = q;
     }
     r->requests.len = k;
@@ -271,13 +310,18 @@ static int apply_options(struct cpn_wlog_reader *r)
     if (rc != CPN_OK)
         return rc;
     if (o->max_records) {
-        if (r->jobs.len > o->max_records)
+        if (r->jobs.len > o->max_records) {
+            outside += r->jobs.len - o->max_records;
             r->jobs.len = o->max_records;
-        if (r->requests.len > o->max_records)
+        }
+        if (r->requests.len > o->max_records) {
+            outside += r->requests.len - o->max_records;
             r->requests.len = o->max_records;
+        }
     }
     t->stats.kept = r->jobs.len + r->requests.len;
-    t->stats.filtered = t->stats.records - t->stats.kept - t->stats.cancelled;
+    t->stats.outside = outside;
+    t->stats.filtered = t->stats.records - t->stats.kept - t->stats.cancelled - outside;
     return CPN_OK;
 }
 
@@ -292,7 +336,9 @@ void cpn_wlog_options_default(struct cpn_wlog_options *o)
                                    .completed_only = 0,
                                    .max_records = 0,
                                    .on_error = CPN_WLOG_FAIL,
-                                   .parameters = NAN};
+                                   .parameters = NAN,
+                                   .t0_date = NAN,
+                                   .t1_date = NAN};
 }
 
 static const char *const FORMAT_NAMES[CPN_WLOG_NFORMATS] = {"swf", "philly", "alibaba", "azure"};

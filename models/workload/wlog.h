@@ -37,10 +37,16 @@
  *   Models", arXiv:2001.08361, 2020, §2.1, Table 1).  Approximation: ignores the attention
  *   term 2 n_layer n_ctx d_attn, small against 2N for contexts much shorter than 12 d_model.
  *
- * Times: SWF submit times are already relative to the log start (header UnixStartTime, kept in
- * cpn_wlog.unix_start).  Date-times (Philly, Azure) are read as UTC and made relative to the
- * earliest record of the file; Alibaba times are already relative.  Then the mapping options
- * apply: records with t0 <= time < t1 are kept and moved to offset + time_scale x (time - t0);
+ * Times ("time bases"): workload log time 0 is the earliest well-formed record of the file, in
+ * every format, so a replay covers the log's own span (a cleaned SWF log whose first job comes a
+ * year after its header's start does not replay a year of nothing).  cpn_wlog.unix_start is the
+ * epoch time of log time 0: SWF UnixStartTime (when given and not 0) plus the first submit time,
+ * or the first submit time itself when the submit times are epoch seconds (no UnixStartTime or
+ * 0, first submit >= CPN_WLOG_EPOCH_FLOOR: the ALCF Theta conversions); the first date-time of
+ * Philly and Azure (read as UTC); unknown (NaN) for Alibaba and relative SWF logs without a
+ * start.  Then the mapping options apply: a window given as dates (t0_date, t1_date) is made
+ * log time through unix_start; records with t0 <= time < t1 are kept and moved to
+ * offset + time_scale x (time - t0);
  * filters (units, completed only) and max_records follow; records are sorted by time (ties by
  * source line), so the result is ready to be replayed in order.
  *
@@ -126,13 +132,20 @@ struct cpn_wlog_request {
 
 /** Counts of one read. */
 struct cpn_wlog_stats {
-    size_t lines;     /**< lines read, headers and blank lines included */
-    size_t records;   /**< well-formed data records */
-    size_t malformed; /**< malformed data lines (skipped under CPN_WLOG_SKIP) */
-    size_t filtered;  /**< well-formed records dropped by the window, filters or max_records */
-    size_t cancelled; /**< SWF: records of jobs cancelled before they ran (status 5 with no
-                           processor count or no positive run time), skipped and counted */
-    size_t kept;      /**< records returned */
+    size_t lines;       /**< lines read, headers and blank lines included */
+    size_t records;     /**< well-formed data records */
+    size_t malformed;   /**< malformed data lines (skipped under CPN_WLOG_SKIP) */
+    size_t filtered;    /**< well-formed records dropped by the filters (min/max units,
+                             completed-only) */
+    size_t outside;     /**< well-formed records outside the window, or beyond max_records */
+    size_t cancelled;   /**< SWF: records of jobs cancelled before they ran (status 5 with no
+                             processor count or no positive run time), skipped and counted */
+    size_t kept;        /**< records returned */
+    double span;        /**< time from the first to the last well-formed record, before the
+                             window [s] (log time: the first record is at 0) */
+    int dates_unplaced; /**< 1 when the window was given as dates (t0_date, t1_date) but the
+                             log's start is unknown (unix_start NaN): nothing is kept, and the
+                             caller says why */
 };
 
 /** Mapping options (the scenario gives them).  Start from cpn_wlog_options_default(). */
@@ -149,7 +162,16 @@ struct cpn_wlog_options {
     enum cpn_wlog_on_error on_error; /**< default CPN_WLOG_FAIL */
     double parameters; /**< Azure: model parameters N [count] for FLOP = 2N tokens; NAN or 0
                             leaves flop NAN; default NAN */
+    double t0_date;    /**< window start as an epoch time [s since 1970-01-01 UTC], replacing
+                            t0 when not NaN (needs the log's start: cpn_wlog.unix_start);
+                            default NaN */
+    double t1_date;    /**< window end likewise, replacing t1; default NaN */
 };
+
+/** Submit times of an SWF log without UnixStartTime (or with 0) whose first job is at or after
+ *  this many seconds are taken as epoch seconds (1e8 s: 1973-03-03; no log spans three years
+ *  before its first job). */
+#define CPN_WLOG_EPOCH_FLOOR 1e8
 
 /** A read workload log.  Fields are read-only for users; free with cpn_wlog_free(). */
 struct cpn_wlog {
@@ -159,11 +181,11 @@ struct cpn_wlog {
     size_t njobs;                      /**< number of jobs */
     struct cpn_wlog_request *requests; /**< nrequests requests sorted by time (owned) */
     size_t nrequests;                  /**< number of requests */
-    char **groups;     /**< ngroups group names (partitions, clusters, qos) (owned) */
-    size_t ngroups;    /**< number of group names */
-    double unix_start; /**< SWF UnixStartTime [s since 1970-01-01 UTC]; for date-time formats
-                            the epoch time of trace time 0; NAN when unknown */
-    long max_procs;    /**< SWF MaxProcs header [count], or -1 */
+    char **groups;               /**< ngroups group names (partitions, clusters, qos) (owned) */
+    size_t ngroups;              /**< number of group names */
+    double unix_start;           /**< epoch time of log time 0 [s since 1970-01-01 UTC] (see "Times"
+                                      above); NAN when unknown */
+    long max_procs;              /**< SWF MaxProcs header [count], or -1 */
     struct cpn_wlog_stats stats; /**< counts of the read */
 };
 

@@ -176,6 +176,7 @@ done
 # unit s: util 314940 / (128 x 89960), energy 100 W x 314,940 s.
 # With until = 3650 s (given: no drain), the 128-processor job is still running: 3 submitted in
 # the window, 2 ended, 1 unfinished; busy in [100, 3650] 308,480 unit s: util 308480 / (128 x 3550).
+# Rows: 7 = 6 replayed + 1 unknown run time; with until = 3650 s, 5 + 1 + 1 after until.
 check_window() { # TSV AWK-CONDITIONS...
     tsv=$1
     shift
@@ -195,6 +196,8 @@ if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run replay-window.xml \
         $1 == "job.all.failed" && $2 != 1 { bad = 1 }
         $1 == "job.all.unfinished" && $2 != 0 { bad = 1 }
         $1 == "job.all.skipped.unknown_runtime" && $2 != 1 { bad = 1 }
+        $1 == "job.all.log_rows" && $2 != 7 { bad = 1 }
+        $1 == "job.all.log_replayed" && $2 != 6 { bad = 1 }
         $1 == "job.all.jct.mean" && !near($2, 2560 / 3) { bad = 1 }
         $1 == "job.all.wait.mean" && $2 != 150 { bad = 1 }
         $1 == "job.all.bsld.mean" && !near($2, 2.5) { bad = 1 }
@@ -205,8 +208,10 @@ if (cd "$src/tests/scenarios/ok" && "$bin" --quiet run replay-window.xml \
         $1 == "job.all.submitted" && $2 != 3 { bad = 1 }
         $1 == "job.all.count" && $2 != 2 { bad = 1 }
         $1 == "job.all.unfinished" && $2 != 1 { bad = 1 }
+        $1 == "job.all.skipped.after_until" && $2 != 1 { bad = 1 }
+        $1 == "job.all.log_replayed" && $2 != 5 { bad = 1 }
         $1 == "center.hpc.util" && !near($2, 308480 / (128 * 3550)) { bad = 1 }'; then
-        ok "replay window by hand: warmup, the log's span and a drain, a killed job, a skipped row, an unfinished job"
+        ok "replay window by hand: warmup, the log's span and a drain, a killed job, a skipped row, an unfinished job, every row counted"
     else
         bad "replay window: summary differs from the hand values"; cat "$tmp/window.tsv" "$tmp/window-until.tsv"
     fi
@@ -316,6 +321,18 @@ if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run node-down.xml \
     ok "a failed node takes its links down; its flow moves to the detour"
 else
     bad "a failed node"; cat "$tmp/node.err" "$tmp/node.tsv"
+fi
+
+# A workload log in epoch seconds replayed from a date (tests/scenarios/ok/trace-dates.xml):
+# one job kept, arriving at 3000 s, done at 3600 s.
+if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run trace-dates.xml \
+        --summary-out "$tmp/dates.tsv") >/dev/null 2>"$tmp/dates.err" &&
+    awk -F'\t' '$1 == "job.all.submitted" && $2 == 1 { n++ } $1 == "job.all.completed" && $2 == 1 { n++ }
+        $1 == "job.all.jct.mean" && $2 == 600 { n++ } $1 == "run.time_end" && $2 == 3600 { n++ }
+        END { exit n != 4 }' "$tmp/dates.tsv"; then
+    ok "a workload log in epoch seconds, windowed by a date"
+else
+    bad "a workload log windowed by a date"; cat "$tmp/dates.err" "$tmp/dates.tsv"
 fi
 
 # A table of published results (tests/scenarios/experiments/table.xml over table-flow.xml): each

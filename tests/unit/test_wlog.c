@@ -228,6 +228,56 @@ static void test_swf_cancelled_jobs_that_never_ran_are_counted(void)
     unlink(p);
 }
 
+static void test_swf_time_bases(void)
+{
+    /* 1. Submit times that are epoch seconds with UnixStartTime 0 (the ALCF Theta 2022
+     *    conversion): log time 0 is the first job, its epoch the first submit time
+     *    (1641000000 s = 2022-01-01 01:20:00 UTC); CRLF line ends are read like LF. */
+    const char *p = fixture("epoch.swf", 0);
+    write_file(p, "; UnixStartTime: 0\r\n"
+                  "1 1641000000 0 100 4 -1 -1 4 200 -1 1 1 1 -1 -1 1 -1 -1\r\n"
+                  "2 1641003600 0 100 4 -1 -1 4 200 -1 1 1 1 -1 -1 1 -1 -1\r\n");
+    struct cpn_wlog *t = read_expect(p, CPN_WLOG_SWF, NULL, CPN_OK, "");
+    CU_ASSERT_FATAL(t != NULL);
+    CU_ASSERT(t->njobs == 2 && t->jobs[0].submit == 0 && t->jobs[1].submit == 3600);
+    CU_ASSERT_EQUAL(t->unix_start, 1641000000.0);
+    CU_ASSERT_EQUAL(t->stats.span, 3600.0);
+    cpn_wlog_free(t);
+    /* A window as dates: from 2022-01-01 01:30:00 UTC (epoch 1641000600) keeps only job 2,
+     * at 3600 - 600 = 3000 s after the window start. */
+    struct cpn_wlog_options o;
+    cpn_wlog_options_default(&o);
+    o.t0_date = 1641000600;
+    t = read_expect(p, CPN_WLOG_SWF, &o, CPN_OK, "");
+    CU_ASSERT_FATAL(t != NULL);
+    CU_ASSERT(t->njobs == 1 && t->jobs[0].id == 2 && t->jobs[0].submit == 3000);
+    CU_ASSERT(t->stats.outside == 1 && t->stats.filtered == 0);
+    cpn_wlog_free(t);
+    unlink(p);
+    /* 2. A cleaned log whose first job comes a year (31,536,000 s) after its UnixStartTime:
+     *    the replay starts at that job, and the log's start moves with it. */
+    p = fixture("late.swf", 0);
+    write_file(p, "; UnixStartTime: 1000000000\n"
+                  "1 31536000 0 100 4 -1 -1 4 200 -1 1 1 1 -1 -1 1 -1 -1\n"
+                  "2 31536050 0 100 4 -1 -1 4 200 -1 1 1 1 -1 -1 1 -1 -1\n");
+    t = read_expect(p, CPN_WLOG_SWF, NULL, CPN_OK, "");
+    CU_ASSERT_FATAL(t != NULL);
+    CU_ASSERT(t->jobs[0].submit == 0 && t->jobs[1].submit == 50);
+    CU_ASSERT_EQUAL(t->unix_start, 1000000000.0 + 31536000.0);
+    cpn_wlog_free(t);
+    unlink(p);
+    /* 3. Relative times without a start: dates cannot be placed; nothing is kept and the flag
+     *    says why (the scenario loader reports it at the <trace>). */
+    p = fixture("nostart.swf", 0);
+    write_file(p, "1 0 0 100 4 -1 -1 4 200 -1 1 1 1 -1 -1 1 -1 -1\n");
+    o.t0_date = 1641000600;
+    t = read_expect(p, CPN_WLOG_SWF, &o, CPN_OK, "");
+    CU_ASSERT_FATAL(t != NULL);
+    CU_ASSERT(t->njobs == 0 && t->stats.dates_unplaced && isnan(t->unix_start));
+    cpn_wlog_free(t);
+    unlink(p);
+}
+
 static void test_swf_skip_counts(void)
 {
     struct cpn_wlog_options o;
@@ -258,7 +308,8 @@ static size_t read_with(const struct cpn_wlog_options *o, double submit[4], uint
         submit[i] = t->jobs[i].submit;
         line[i] = t->jobs[i].line;
     }
-    CU_ASSERT_EQUAL(t->stats.filtered, 4 - n);
+    /* Every record is kept, left out by a filter, or outside the window (or max_records). */
+    CU_ASSERT_EQUAL(t->stats.filtered + t->stats.outside, 4 - n);
     cpn_wlog_free(t);
     return n;
 }
@@ -624,7 +675,12 @@ static void test_real_swf(void)
         CU_ASSERT_EQUAL(t->stats.cancelled, 5681);
         CU_ASSERT_EQUAL(t->njobs, 59715 - 5681);
         CU_ASSERT_EQUAL(t->max_procs, 128);
-        CU_ASSERT_EQUAL(t->unix_start, 893466664.0);
+        /* Log time 0 is the first job, 566,129 s after UnixStartTime 893,466,664 (the cleaned
+         * log dropped the first week); the last is submitted at 63,582,293 s (awk over the
+         * rows that are not cancellations): a span of 63,016,164 s. */
+        CU_ASSERT_EQUAL(t->unix_start, 893466664.0 + 566129.0);
+        CU_ASSERT_EQUAL(t->stats.span, 63582293.0 - 566129.0);
+        CU_ASSERT_EQUAL(t->jobs[0].submit, 0.0);
         cpn_wlog_free(t);
     }
     if ((t = read_real("traces/swf/LCG.swf.gz", CPN_WLOG_SWF))) {
@@ -716,6 +772,8 @@ int cpn_test_register_traces(void)
                      test_swf_malformed_located) ||
         !CU_add_test(s, "on-error=skip drops malformed lines and warns once with the count",
                      test_swf_skip_counts) ||
+        !CU_add_test(s, "time bases: epoch submit times, a late first job, windows as dates",
+                     test_swf_time_bases) ||
         !CU_add_test(s, "cancelled jobs that never ran are skipped and counted",
                      test_swf_cancelled_jobs_that_never_ran_are_counted) ||
         !CU_add_test(s,
