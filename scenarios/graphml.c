@@ -400,6 +400,26 @@ static void on_xml_error(void *user, xmlErrorPtr err)
         fe->message[--l] = '\0';
 }
 
+/* SAX internalSubset: a <!DOCTYPE> is refused, as in scenario files (its entities would be
+ * dropped silently, renaming nodes); the parser stops at once. */
+static void refuse_doctype(void *user, const xmlChar *name, const xmlChar *external_id,
+                           const xmlChar *system_id)
+{
+    (void)name;
+    (void)external_id;
+    (void)system_id;
+    xmlParserCtxtPtr ctxt = user;
+    struct first_error *fe = ctxt ? ctxt->_private : NULL;
+    if (!fe || fe->seen)
+        return;
+    fe->seen = 1;
+    fe->line = ctxt->input ? ctxt->input->line : 0;
+    snprintf(fe->message, sizeof fe->message,
+             "DOCTYPE declarations are not allowed (DTDs and entities are refused for safety, "
+             "as in scenario files; remove the <!DOCTYPE ...>)");
+    xmlStopParser(ctxt);
+}
+
 void cpn_graphml_options_init(struct cpn_graphml_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -480,6 +500,7 @@ int cpn_graphml_import(struct cpn_topo *t, const char *path, const struct cpn_gr
     struct first_error fe = {0};
     ctxt->_private = &fe;
     ctxt->sax->serror = on_xml_error;
+    ctxt->sax->internalSubset = refuse_doctype;
     /* No network, no DTD loading, no entity substitution (XML_PARSE_NOENT is not set). */
     doc = xmlCtxtReadFile(ctxt, path, NULL,
                           XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOERROR |
@@ -489,8 +510,11 @@ int cpn_graphml_import(struct cpn_topo *t, const char *path, const struct cpn_gr
             const xmlError *err = xmlCtxtGetLastError(ctxt);
             on_xml_error(ctxt, (xmlErrorPtr)err);
         }
-        cpn_diag_error(diag, path, fe.line, "not well-formed XML: %s",
-                       fe.seen ? fe.message : "cannot be parsed");
+        if (fe.seen && strncmp(fe.message, "DOCTYPE", 7) == 0)
+            cpn_diag_error(diag, path, fe.line, "%s", fe.message);
+        else
+            cpn_diag_error(diag, path, fe.line, "not well-formed XML: %s",
+                           fe.seen ? fe.message : "cannot be parsed");
         goto fail;
     }
     rc = import_doc(&im, doc);

@@ -330,6 +330,76 @@ static int ld_route_flows(struct cpn_ld *L)
 
 static void ld_headline_flows(struct cpn_ld *L);
 
+/* Union-find root of node @p x (path halving). */
+static uint32_t uf_root(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+/* A network in pieces is reported, never silent: how many connected components, which nodes are
+ * isolated (the first ten), and every pair of centers (the first ten) that no route joins.  A
+ * warning: a source or flow that needs such a route is an error of its own (ld_reach). */
+static int ld_components(struct cpn_ld *L)
+{
+    const struct cpn_scenario *s = L->s;
+    uint32_t n = (uint32_t)cpn_topo_node_count(s->topo);
+    if (n < 2)
+        return CPN_OK;
+    uint32_t *parent = malloc(n * sizeof *parent), *degree = calloc(n, sizeof *degree);
+    if (!parent || !degree) {
+        free(parent);
+        free(degree);
+        return CPN_ENOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        parent[i] = i;
+    for (uint32_t l = 0; l < cpn_topo_link_count(s->topo); l++) {
+        const struct cpn_link *k = cpn_topo_link(s->topo, l);
+        degree[k->a]++;
+        degree[k->b]++;
+        parent[uf_root(parent, k->a)] = uf_root(parent, k->b);
+    }
+    uint32_t components = 0, isolated = 0;
+    char iso[512] = "";
+    for (uint32_t i = 0; i < n; i++) {
+        components += uf_root(parent, i) == i;
+        if (!degree[i] && isolated++ < 10)
+            snprintf(iso + strlen(iso), sizeof iso - strlen(iso), "%s\"%s\"",
+                     isolated > 1 ? ", " : "", cpn_topo_node(s->topo, i)->id);
+    }
+    if (components > 1) {
+        char pairs[1024] = "";
+        size_t np = 0;
+        for (size_t a = 0; a < s->centers.len; a++)
+            for (size_t b = a + 1; b < s->centers.len; b++) {
+                uint32_t na = s->centers.items[a].spec.node, nb = s->centers.items[b].spec.node;
+                if (na == CPN_NONE || nb == CPN_NONE ||
+                    uf_root(parent, na) == uf_root(parent, nb) || np++ >= 10)
+                    continue;
+                snprintf(pairs + strlen(pairs), sizeof pairs - strlen(pairs), "%s\"%s\"-\"%s\"",
+                         np > 1 ? ", " : "", s->centers.items[a].spec.id,
+                         s->centers.items[b].spec.id);
+            }
+        const struct cpn_ld_file *f = L->xml.items[0];
+        cpn_diag_warning(L->diag, f->name, xmlGetLineNo(xmlDocGetRootElement(f->doc)),
+                         "the network is in %u pieces (connected components): %u isolated "
+                         "node(s)%s%s%s; %zu pair(s) of centers no route joins%s%s%s",
+                         components, isolated, isolated ? " (" : "", iso,
+                         isolated > 10 ? ", ...)"
+                         : isolated    ? ")"
+                                       : "",
+                         np, np ? " (" : "", pairs,
+                         np > 10 ? ", ...)"
+                         : np    ? ")"
+                                 : "");
+    }
+    free(parent);
+    free(degree);
+    return CPN_OK;
+}
+
 int cpn_ld_finish(struct cpn_ld *L)
 {
     if (!L->simulation) {
@@ -340,7 +410,9 @@ int cpn_ld_finish(struct cpn_ld *L)
                        "seed=\"1\"/>)");
     }
     ld_headline_flows(L);
-    int rc = ld_unique_flows(L);
+    int rc = L->diag->errors == L->errors0 ? ld_components(L) : CPN_OK;
+    if (rc == CPN_OK)
+        rc = ld_unique_flows(L);
     if (rc == CPN_OK && L->diag->errors == L->errors0)
         rc = ld_route_flows(L);
     if (rc == CPN_OK)

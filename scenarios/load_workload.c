@@ -995,6 +995,22 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
         int rc = cpn_wlog_assign_origins(tr->jobs, tr->njobs, &map, stream, origins);
         if (rc == CPN_ENOMEM)
             goto oom;
+        if (rc == CPN_ENOENT) { /* name the first record's group as the log names it */
+            size_t i = 0;
+            while (i + 1 < tr->njobs && tr->jobs[i].group != CPN_NONE &&
+                   tr->jobs[i].group < map.ngroups && group_origin[tr->jobs[i].group] != CPN_NONE)
+                i++;
+            uint32_t g = tr->jobs[i].group;
+            cpn_ld_error(L, elem,
+                         "line %u of \"%s\": its %s \"%s\" is mapped to no node (map it with "
+                         "<map group=\"%s\" node=\"...\"/> or give a default origin=\"NODE\")",
+                         (unsigned)tr->jobs[i].line, cpn_ld_attr(elem, "file"),
+                         tr->format == CPN_WLOG_SWF ? "partition" : "group",
+                         g != CPN_NONE && g < tr->ngroups ? tr->groups[g] : "(unknown)",
+                         g != CPN_NONE && g < tr->ngroups ? tr->groups[g] : "NAME");
+            ok = 0;
+            goto done;
+        }
         if (rc != CPN_OK) {
             cpn_ld_error(L, elem,
                          "%s (map the group with <map group=\"...\" node=\"...\"/> or "
