@@ -816,6 +816,70 @@ static int ld_date(struct cpn_ld *L, xmlNode *elem, const char *name, double *ou
     return -1;
 }
 
+/* The <columns> child of a column-mapped CSV log (format="csv"), which needs exactly one; any
+ * other format has none.  0 when wrong (reported). */
+static int ld_wlog_columns(struct cpn_ld *L, xmlNode *elem, enum cpn_wlog_format format,
+                           struct cpn_wlog_columns *c)
+{
+    memset(c, 0, sizeof *c);
+    xmlNode *col = NULL;
+    int n = 0;
+    for (xmlNode *k = elem->children; k; k = k->next)
+        if (k->type == XML_ELEMENT_NODE && xmlStrEqual(k->name, (const xmlChar *)"columns")) {
+            col = col ? col : k;
+            n++;
+        }
+    if (format != CPN_WLOG_CSV) {
+        if (n)
+            cpn_ld_error(L, col,
+                         "<columns> maps the columns of format=\"csv\" (the %s reader knows "
+                         "its own)",
+                         cpn_ld_attr(elem, "format"));
+        return n == 0;
+    }
+    if (n != 1) {
+        cpn_ld_error(L, n ? col : elem,
+                     "format=\"csv\" needs one <columns submit=\"...\" duration=\"...\"/> "
+                     "naming the header's columns (%d given)",
+                     n);
+        return 0;
+    }
+    c->submit = cpn_ld_attr(col, "submit");
+    c->start = cpn_ld_attr(col, "start");
+    c->end = cpn_ld_attr(col, "end");
+    c->duration = cpn_ld_attr(col, "duration");
+    c->units = cpn_ld_attr(col, "units");
+    c->group = cpn_ld_attr(col, "group");
+    c->status = cpn_ld_attr(col, "status");
+    c->completed = cpn_ld_attr(col, "completed");
+    c->failed = cpn_ld_attr(col, "failed");
+    c->cancelled = cpn_ld_attr(col, "cancelled");
+    int ok = 1;
+    if (!c->duration && (!c->start || !c->end)) {
+        cpn_ld_error(L, col, "the run time needs duration, or both start and end");
+        ok = 0;
+    }
+    if (!c->status && (c->completed || c->failed || c->cancelled)) {
+        cpn_ld_error(L, col,
+                     "completed, failed and cancelled list values of the status column: "
+                     "give status too");
+        ok = 0;
+    }
+    const char *tf = cpn_ld_attr(col, "time");
+    if (!tf || strcmp(tf, "datetime") == 0)
+        c->time_format = CPN_WLOG_TIME_DATETIME;
+    else if (strcmp(tf, "epoch") == 0)
+        c->time_format = CPN_WLOG_TIME_EPOCH;
+    else if (strcmp(tf, "seconds") == 0)
+        c->time_format = CPN_WLOG_TIME_SECONDS;
+    else {
+        cpn_ld_error(L, col, "time \"%s\" is not a time format (use datetime, epoch or seconds)",
+                     tf);
+        ok = 0;
+    }
+    return ok;
+}
+
 /* The mapping options of a workload log; 0 when one is bad (reported). */
 static int ld_wlog_options(struct cpn_ld *L, xmlNode *elem, struct cpn_wlog_options *o)
 {
@@ -1107,7 +1171,10 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
     if (fmt && cpn_wlog_format_parse(fmt, &format) != CPN_OK)
         cpn_ld_error_model(L, elem); /* the schema lists the formats: not reached */
     struct cpn_wlog_options opt;
+    struct cpn_wlog_columns columns;
     int ok = ld_wlog_options(L, elem, &opt);
+    ok &= ld_wlog_columns(L, elem, format, &columns);
+    opt.columns = &columns;
     ok &= ld_job_base(L, elem, &t.spec.base);
     if (cpn_ld_count(L, elem, "units", 1, UINT32_MAX, &t.spec.base.units) < 0)
         ok = 0;

@@ -150,6 +150,10 @@ static int read_all(struct cpn_wlog_reader *r)
                 rc = cpn_wlog_swf_header(r, p);
             else
                 cpn_wlog_swf_line(r, &rc);
+        } else if (fmt == CPN_WLOG_CSV) {
+            if (strncmp(s, "\xEF\xBB\xBF", 3) == 0 && !r->header_seen)
+                s += 3;
+            rc = cpn_wlog_mapped_line(r, s);
         } else if (!r->header_seen) {
             if (strncmp(s, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
                 s += 3;
@@ -341,7 +345,8 @@ void cpn_wlog_options_default(struct cpn_wlog_options *o)
                                    .t1_date = NAN};
 }
 
-static const char *const FORMAT_NAMES[CPN_WLOG_NFORMATS] = {"swf", "philly", "alibaba", "azure"};
+static const char *const FORMAT_NAMES[CPN_WLOG_NFORMATS] = {"swf", "philly", "alibaba", "azure",
+                                                            "csv"};
 
 int cpn_wlog_format_parse(const char *name, enum cpn_wlog_format *out)
 {
@@ -353,7 +358,8 @@ int cpn_wlog_format_parse(const char *name, enum cpn_wlog_format *out)
             return CPN_OK;
         }
     return CPN_ERROR(CPN_ENOENT,
-                     "trace format \"%s\" is unknown (use swf, philly, alibaba or azure)", name);
+                     "trace format \"%s\" is unknown (use swf, philly, alibaba, azure or csv)",
+                     name);
 }
 
 const char *cpn_wlog_format_name(enum cpn_wlog_format f)
@@ -399,7 +405,9 @@ int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cp
         goto fail;
     }
     static const char *const kinds[CPN_WLOG_NFORMATS] = {"batch", "training", "training",
-                                                         "inference"};
+                                                         "inference", "batch"};
+    if (format == CPN_WLOG_CSV && (!opt->columns || !opt->columns->submit))
+        return CPN_ERROR(CPN_EINVAL, "a column-mapped CSV log needs its columns (submit at least)");
     t->format = format;
     t->kind = kinds[format];
     t->unix_start = NAN;
@@ -454,6 +462,7 @@ int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cp
     t->ngroups = r->groups.len;
     gzclose(r->gz);
     cpn_array_release(&r->partition);
+    cpn_wlog_mapped_release(r);
     free(r);
     *out = t;
     return CPN_OK;
@@ -467,6 +476,7 @@ fail:
         cpn_array_release(&r->jobs);
         cpn_array_release(&r->requests);
         cpn_array_release(&r->partition);
+        cpn_wlog_mapped_release(r);
     }
     free(r);
     free(t);

@@ -85,7 +85,33 @@ enum cpn_wlog_format {
     CPN_WLOG_PHILLY,  /**< Philly job CSV (Pollux reduction) */
     CPN_WLOG_ALIBABA, /**< Alibaba GPU 2023 openb pod list CSV */
     CPN_WLOG_AZURE,   /**< Azure LLM inference CSV (requests) */
+    CPN_WLOG_CSV,     /**< any CSV of jobs, its columns named by cpn_wlog_options.columns */
     CPN_WLOG_NFORMATS /**< number of formats (not a format) */
+};
+
+/** How the time columns of a column-mapped CSV are written. */
+enum cpn_wlog_time_format {
+    CPN_WLOG_TIME_DATETIME, /**< UTC "YYYY-MM-DD hh:mm:ss[.fff]" (or 'T' between) */
+    CPN_WLOG_TIME_EPOCH,    /**< seconds since 1970-01-01 UTC (a number) */
+    CPN_WLOG_TIME_SECONDS   /**< seconds from some origin of the log's own (a number) */
+};
+
+/**
+ * The columns of a column-mapped CSV (format CPN_WLOG_CSV): each field is the header name of
+ * the column that gives it, or NULL when the log has none.  Rules: submit is required; the run
+ * time is the duration column when given, else end - start (both needed); units default to 1;
+ * status values are matched against the comma-separated lists completed, failed and cancelled
+ * (case-sensitive; anything else is "other"; no status column: unknown).  An empty cell is
+ * unknown (a run time unknown is skipped at replay and counted).  Fields are split by libcsv
+ * (quotes allowed; a quoted field may not span lines).
+ */
+struct cpn_wlog_columns {
+    const char *submit, *start, *end, *duration; /**< time columns (duration in seconds) */
+    const char *units;                           /**< count of the job's units (GPUs, cores) */
+    const char *group;                           /**< queue, virtual cluster, partition */
+    const char *status;                          /**< job state */
+    const char *completed, *failed, *cancelled;  /**< status values, comma-separated */
+    enum cpn_wlog_time_format time_format;       /**< how submit, start and end are written */
 };
 
 /** Job status as the workload log records it. */
@@ -166,6 +192,8 @@ struct cpn_wlog_options {
                             t0 when not NaN (needs the log's start: cpn_wlog.unix_start);
                             default NaN */
     double t1_date;    /**< window end likewise, replacing t1; default NaN */
+    const struct cpn_wlog_columns *columns; /**< the column map of format CPN_WLOG_CSV (needed
+                                                 there, borrowed); default NULL */
 };
 
 /** Submit times of an SWF log without UnixStartTime (or with 0) whose first job is at or after
@@ -196,7 +224,7 @@ struct cpn_wlog {
 void cpn_wlog_options_default(struct cpn_wlog_options *o);
 
 /**
- * Look up a format by its scenario name: "swf", "philly", "alibaba", "azure".
+ * Look up a format by its scenario name: "swf", "philly", "alibaba", "azure", "csv".
  * @return CPN_OK; CPN_EINVAL for NULL pointers; CPN_ENOENT for an unknown name (the message
  *         lists the names).
  */

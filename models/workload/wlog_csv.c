@@ -119,9 +119,8 @@ static int csv_fields(struct cpn_wlog_reader *r, char **f, int want, const char 
     return 0;
 }
 
-/* A date-time field, relative to the first one of the file [s]. */
-static int csv_time(struct cpn_wlog_reader *r, int col, const char *name, const char *s,
-                    double *out)
+int cpn_wlog_datetime(struct cpn_wlog_reader *r, int col, const char *name, const char *s,
+                      double *out)
 {
     long long whole;
     double frac;
@@ -157,8 +156,7 @@ static int csv_seconds(struct cpn_wlog_reader *r, int col, const char *name, con
     return 0;
 }
 
-/* Give a CSV job its group, line and ordinal, and append it; CPN_OK or CPN_ENOMEM. */
-static int push_csv_job(struct cpn_wlog_reader *r, struct cpn_wlog_job *j, const char *group)
+int cpn_wlog_push_csv_job(struct cpn_wlog_reader *r, struct cpn_wlog_job *j, const char *group)
 {
     int rc = find_group(r, group, &j->group);
     if (rc != CPN_OK)
@@ -176,12 +174,12 @@ int cpn_wlog_philly_line(struct cpn_wlog_reader *r, int *rc)
     struct cpn_wlog_job j = {
         .walltime = NAN, .memory = NAN, .cpus = NAN, .unit_share = 1.0, .status = CPN_WLOG_UNKNOWN};
     double gpu_time = 0.0;
-    if (csv_time(r, 1, "timestamp", f[0], &j.submit) ||
+    if (cpn_wlog_datetime(r, 1, "timestamp", f[0], &j.submit) ||
         csv_seconds(r, 2, "duration", f[1], &j.runtime) ||
         csv_count(r, 3, "num_gpus", f[2], &j.units) ||
         csv_seconds(r, 4, "gpu_time", f[3], &gpu_time))
         return 1;
-    *rc = push_csv_job(r, &j, f[4]);
+    *rc = cpn_wlog_push_csv_job(r, &j, f[4]);
     return 0;
 }
 
@@ -228,7 +226,7 @@ int cpn_wlog_alibaba_line(struct cpn_wlog_reader *r, int *rc)
             "field 8 \"pod_phase\": \"%s\" is not a pod phase (use Succeeded, Failed, "
             "Running, Pending or nothing)",
             ph);
-    *rc = push_csv_job(r, &j, f[6]);
+    *rc = cpn_wlog_push_csv_job(r, &j, f[6]);
     return 0;
 }
 
@@ -238,7 +236,7 @@ int cpn_wlog_azure_line(struct cpn_wlog_reader *r, int *rc)
     if (csv_fields(r, f, 3, "Azure LLM inference", CPN_WLOG_AZURE_HEADER))
         return 1;
     struct cpn_wlog_request q = {0};
-    if (csv_time(r, 1, "TIMESTAMP", f[0], &q.time) ||
+    if (cpn_wlog_datetime(r, 1, "TIMESTAMP", f[0], &q.time) ||
         csv_count(r, 2, "ContextTokens", f[1], &q.context_tokens) ||
         csv_count(r, 3, "GeneratedTokens", f[2], &q.generated_tokens))
         return 1;

@@ -41,6 +41,11 @@ struct cpn_wlog_reader {
     CPN_ARRAY(char *) groups;                    /**< group names (owned) */
     CPN_ARRAY(uint32_t) partition;   /**< SWF partition number -> group index + 1 (0: none) */
     char buf[CPN_WLOG_MAX_LINE + 2]; /**< the current line, line end removed */
+    /* Column-mapped CSV (wlog_map.c): the column index of each mapped field (-1: none), the
+     * cells of the current row (malloc'd by the libcsv callbacks) and their count. */
+    int col[8];
+    char **cells;
+    size_t n_cells, cap_cells;
 };
 
 /**
@@ -77,5 +82,27 @@ int cpn_wlog_philly_line(struct cpn_wlog_reader *r, int *rc);
 int cpn_wlog_alibaba_line(struct cpn_wlog_reader *r, int *rc);
 /** See cpn_wlog_swf_header(). */
 int cpn_wlog_azure_line(struct cpn_wlog_reader *r, int *rc);
+
+/**
+ * One line of a column-mapped CSV (wlog_map.c): the header (maps the named columns; a missing
+ * one is an error listing the header) or a data row.
+ * @return CPN_OK (a malformed row is reported or counted); CPN_ESCENARIO for a bad header;
+ *         CPN_ENOMEM.
+ */
+int cpn_wlog_mapped_line(struct cpn_wlog_reader *r, const char *line);
+
+/** Give a CSV job its group (by name, added when new; "" for none), line and ordinal, and
+ *  append it; CPN_OK or CPN_ENOMEM. */
+int cpn_wlog_push_csv_job(struct cpn_wlog_reader *r, struct cpn_wlog_job *j, const char *group);
+
+/** Release what the column-mapped reader keeps in @p r. */
+void cpn_wlog_mapped_release(struct cpn_wlog_reader *r);
+
+/**
+ * A UTC date-time "YYYY-MM-DD hh:mm:ss[.fff]" ('T' allowed between) made relative to the first
+ * one of the file (r->base) [s]; 0, or 1 when malformed (reported with the column's name).
+ */
+int cpn_wlog_datetime(struct cpn_wlog_reader *r, int col, const char *name, const char *s,
+                      double *out);
 
 #endif /* CPN_MODELS_WORKLOAD_WLOG_READER_H */

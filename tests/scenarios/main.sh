@@ -335,6 +335,18 @@ else
     bad "a workload log windowed by a date"; cat "$tmp/dates.err" "$tmp/dates.tsv"
 fi
 
+# A column-mapped CSV log (tests/scenarios/ok/trace-csv.xml, Helios columns): 2 jobs replayed
+# (3600 s and 600 s: JCT mean 2100 s), 1 cancellation counted, 3 rows.
+if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run trace-csv.xml \
+        --summary-out "$tmp/csv.tsv") >/dev/null 2>"$tmp/csv.err" &&
+    awk -F'\t' '$1 == "job.all.submitted" && $2 == 2 { n++ } $1 == "job.all.jct.mean" && $2 == 2100 { n++ }
+        $1 == "job.all.skipped.cancelled" && $2 == 1 { n++ } $1 == "job.all.log_rows" && $2 == 3 { n++ }
+        END { exit n != 4 }' "$tmp/csv.tsv"; then
+    ok "a column-mapped CSV log: its columns named in the scenario"
+else
+    bad "a column-mapped CSV log"; cat "$tmp/csv.err" "$tmp/csv.tsv"
+fi
+
 # A table of published results (tests/scenarios/experiments/table.xml over table-flow.xml): each
 # figure recomputed from the window-capped rate u(W) = S / (S / (W / RTT) + RTT / 2) / C with
 # S = 1e10 B, C = 1.25e9 B/s, RTT = 2 x L x 4.9 us/km; the range over the nominal point and

@@ -559,9 +559,10 @@ static void test_read_failures(void)
     enum cpn_wlog_format fmt;
     CU_ASSERT_EQUAL(cpn_wlog_format_parse("philly", &fmt), CPN_OK);
     CU_ASSERT_EQUAL(fmt, CPN_WLOG_PHILLY);
-    CU_ASSERT_EQUAL(cpn_wlog_format_parse("csv", &fmt), CPN_ENOENT);
-    CU_ASSERT_STRING_EQUAL(cpn_error_message(),
-                           "trace format \"csv\" is unknown (use swf, philly, alibaba or azure)");
+    CU_ASSERT_EQUAL(cpn_wlog_format_parse("tsv", &fmt), CPN_ENOENT);
+    CU_ASSERT_STRING_EQUAL(
+        cpn_error_message(),
+        "trace format \"tsv\" is unknown (use swf, philly, alibaba, azure or csv)");
     CU_ASSERT_EQUAL(cpn_wlog_format_parse(NULL, &fmt), CPN_EINVAL);
     CU_ASSERT_STRING_EQUAL(cpn_wlog_format_name(CPN_WLOG_AZURE), "azure");
     CU_ASSERT_STRING_EQUAL(cpn_wlog_format_name(CPN_WLOG_NFORMATS), "?");
@@ -736,6 +737,100 @@ static void test_real_azure(void)
     cpn_wlog_free(t);
 }
 
+static void test_column_mapped_csv_reads_philly_as_the_philly_reader(void)
+{
+    /* The column-mapped reader given the Philly columns (timestamp as a UTC date-time, duration,
+     * num_gpus, cluster) gives exactly the Philly reader's jobs: every field of every record. */
+    const char *p = cpn_test_datapath("traces/gpu/philly.csv");
+    if (!p) {
+        cpn_test_skip("traces/gpu/philly.csv absent from the shared data folder");
+        return;
+    }
+    struct cpn_wlog_columns c = {.submit = "timestamp",
+                                 .duration = "duration",
+                                 .units = "num_gpus",
+                                 .group = "cluster",
+                                 .time_format = CPN_WLOG_TIME_DATETIME};
+    struct cpn_wlog_options o;
+    cpn_wlog_options_default(&o);
+    o.columns = &c;
+    struct cpn_wlog *a = NULL, *b = NULL;
+    struct cpn_diag d;
+    cpn_diag_init(&d, stderr);
+    CU_ASSERT_FATAL(cpn_wlog_read(p, CPN_WLOG_PHILLY, NULL, &d, &a) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_wlog_read(p, CPN_WLOG_CSV, &o, &d, &b) == CPN_OK);
+    CU_ASSERT_EQUAL(d.errors + d.warnings, 0);
+    CU_ASSERT_EQUAL(a->njobs, b->njobs);
+    CU_ASSERT_EQUAL(a->njobs, 82247);
+    CU_ASSERT_EQUAL(a->unix_start, b->unix_start);
+    CU_ASSERT_EQUAL(a->stats.span, b->stats.span);
+    size_t same = 0;
+    for (size_t i = 0; i < a->njobs && i < b->njobs; i++) {
+        const struct cpn_wlog_job *x = &a->jobs[i], *y = &b->jobs[i];
+        same += x->submit == y->submit && x->runtime == y->runtime && x->units == y->units &&
+                x->line == y->line && x->id == y->id && x->status == y->status &&
+                x->unit_share == y->unit_share &&
+                strcmp(a->groups[x->group], b->groups[y->group]) == 0;
+    }
+    CU_ASSERT_EQUAL(same, a->njobs);
+    cpn_wlog_free(a);
+    cpn_wlog_free(b);
+}
+
+static void test_column_mapped_csv_statuses_quotes_and_errors(void)
+{
+    /* Epoch times, end - start as the run time, statuses by value lists, a quoted cell with a
+     * comma, an empty cell (unknown run time), a cancelled job that never ran (counted), and a
+     * bad count (located). */
+    const char *p = fixture("m.csv", 0);
+    write_file(p, "id,queue,gpus,state,submitted,started,ended\n"
+                  "a,\"vc,1\",8,COMPLETED,1600000000,1600000010,1600000110\n"
+                  "b,vc2,2,FAILED,1600000005,1600000020,1600000050\n"
+                  "c,vc2,1,CANCELLED,1600000006,,\n"
+                  "d,vc2,4,TIMEOUT,1600000007,1600000008,\n");
+    struct cpn_wlog_columns c = {.submit = "submitted",
+                                 .start = "started",
+                                 .end = "ended",
+                                 .units = "gpus",
+                                 .group = "queue",
+                                 .status = "state",
+                                 .completed = "COMPLETED",
+                                 .failed = "FAILED,NODE_FAIL",
+                                 .cancelled = "CANCELLED",
+                                 .time_format = CPN_WLOG_TIME_EPOCH};
+    struct cpn_wlog_options o;
+    cpn_wlog_options_default(&o);
+    o.columns = &c;
+    struct cpn_wlog *t = read_expect(p, CPN_WLOG_CSV, &o, CPN_OK, "");
+    CU_ASSERT_FATAL(t != NULL);
+    CU_ASSERT_EQUAL(t->njobs, 3);
+    CU_ASSERT_EQUAL(t->stats.cancelled, 1);
+    CU_ASSERT_EQUAL(t->unix_start, 1600000000.0);
+    CU_ASSERT(t->jobs[0].submit == 0 && t->jobs[0].runtime == 100 && t->jobs[0].units == 8 &&
+              t->jobs[0].status == CPN_WLOG_COMPLETED);
+    CU_ASSERT_STRING_EQUAL(t->groups[t->jobs[0].group], "vc,1");
+    CU_ASSERT(t->jobs[1].submit == 5 && t->jobs[1].runtime == 30 &&
+              t->jobs[1].status == CPN_WLOG_FAILED);
+    CU_ASSERT(t->jobs[2].submit == 7 && isnan(t->jobs[2].runtime) &&
+              t->jobs[2].status == CPN_WLOG_OTHER);
+    cpn_wlog_free(t);
+    write_file(p, "submitted,gpus\n1,x\n");
+    struct cpn_wlog_columns bad = {
+        .submit = "submitted", .duration = "runtime", .time_format = CPN_WLOG_TIME_SECONDS};
+    o.columns = &bad;
+    read_expect(p, CPN_WLOG_CSV, &o, CPN_ESCENARIO,
+                "cpnsim: @:1: the duration column \"runtime\" is not in the header (its "
+                "columns: submitted, gpus)\n");
+    bad.duration = NULL;
+    bad.start = "submitted";
+    bad.end = "submitted";
+    bad.units = "gpus";
+    read_expect(p, CPN_WLOG_CSV, &o, CPN_ESCENARIO,
+                "cpnsim: @:2: field 2 \"gpus\": \"x\" is not a count (use a whole number >= "
+                "0)\n");
+    unlink(p);
+}
+
 static void test_an_swf_status_out_of_range_is_other_not_undefined(void)
 {
     /* Found by fuzzing (tests/fuzz/run.sh wlog_swf): a status field of -5.6e12 was cast to int,
@@ -791,6 +886,10 @@ int cpn_test_register_traces(void)
                      test_read_failures) ||
         !CU_add_test(s, "origins by group, round robin and weighted draws", test_origins) ||
         !CU_add_test(s, "real SWF logs give the job counts of SOURCES.md", test_real_swf) ||
+        !CU_add_test(s, "a column-mapped CSV reads philly.csv exactly as the Philly reader",
+                     test_column_mapped_csv_reads_philly_as_the_philly_reader) ||
+        !CU_add_test(s, "column-mapped CSV: statuses, end - start, quotes, located errors",
+                     test_column_mapped_csv_statuses_quotes_and_errors) ||
         !CU_add_test(s,
                      "real Philly and Alibaba traces give the counts and GPU histograms of "
                      "SOURCES.md",
