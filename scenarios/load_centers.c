@@ -108,6 +108,9 @@ static int ld_pool(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_pool *p)
                      b ? cpn_ld_attr(elem, "peak") : "0", cpn_ld_attr(elem, "idle"));
         ok = 0;
     }
+    /* The schema allows true or false only. */
+    const char *sh = cpn_ld_attr(elem, "shareable");
+    p->spec.shareable = sh && (strcmp(sh, "true") == 0 || strcmp(sh, "1") == 0);
     return ok;
 }
 

@@ -816,6 +816,38 @@ static int ld_date(struct cpn_ld *L, xmlNode *elem, const char *name, double *ou
     return -1;
 }
 
+/* Records that ask no unit but CPU cores (Alibaba CPU-only pods) run as CPU jobs: on the pool
+ * type of cpu-accelerator, else of a pool type named "cpu"; without either they would hold a
+ * whole unit of the trace's accelerator, which is an error here, never silent. */
+static void ld_cpu_pods(struct cpn_ld *L, xmlNode *elem, const struct cpn_wlog *tr,
+                        struct cpn_wlog_source_spec *spec)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tr->njobs; i++)
+        n += tr->jobs[i].units == 0 && tr->jobs[i].cpus > 0;
+    const char *cpu = cpn_ld_attr(elem, "cpu-accelerator");
+    if (cpu && L->s->centers.len) {
+        spec->cpu_pool_type = cpn_ld_names_find(&L->s->pool_types, cpu);
+        if (spec->cpu_pool_type == CPN_NONE) {
+            char names[CPN_LD_MSG / 2];
+            cpn_ld_error(L, elem,
+                         "cpu-accelerator \"%s\": no pool has it (accelerators of the pools: %s)",
+                         cpu, ld_pool_types(L->s, names, sizeof names));
+        }
+        return;
+    }
+    if (!n || !L->s->centers.len)
+        return;
+    spec->cpu_pool_type = cpn_ld_names_find(&L->s->pool_types, "cpu");
+    if (spec->cpu_pool_type == CPN_NONE)
+        cpn_ld_error(L, elem,
+                     "%zu of its %zu jobs ask no %s but only CPU cores (CPU-only pods): give "
+                     "cpu-accelerator=\"TYPE\", a pool type for them, or min-units=\"1\" to "
+                     "leave them out",
+                     n, tr->njobs,
+                     cpn_ld_attr(elem, "accelerator") ? cpn_ld_attr(elem, "accelerator") : "unit");
+}
+
 /* The <columns> child of a column-mapped CSV log (format="csv"), which needs exactly one; any
  * other format has none.  0 when wrong (reported). */
 static int ld_wlog_columns(struct cpn_ld *L, xmlNode *elem, enum cpn_wlog_format format,
@@ -1211,6 +1243,7 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
             if (!cpn_ld_attr(elem, "kind") && cpn_job_kind_parse(tr->kind, &t.spec.base.kind))
                 cpn_ld_error_model(L, elem);
             ld_require_type(L, elem, &t.spec.base);
+            ld_cpu_pods(L, elem, tr, &t.spec);
             if (tr->stats.dates_unplaced)
                 cpn_ld_error(L, elem,
                              "file \"%s\": the window is given as dates, but the log does not "

@@ -27,6 +27,9 @@ struct request {
     double end_time;     /* when its end event fires: start + duration [s] (while pending) */
     double reservation;  /* earliest reservation held as blocked head [s] */
     cpn_evh end_event;   /* pending end event while running */
+    uint32_t milli;      /* share of a unit in 1/1000 on a shareable pool (1..999); 0: whole */
+    uint32_t shared;     /* while running with a share: the shared unit it is on */
+    uint32_t took;       /* units it took from the free ones when it started */
 };
 
 /* A running request in the pool's set, sorted by expected end. */
@@ -65,6 +68,12 @@ struct pool {
     double busy_unit_seconds; /* [unit s] */
     double it_energy;         /* [J] */
     uint64_t submitted, rejected, started, backfilled, completed, killed, failed;
+    /* GPU sharing (spec.shareable): per shared unit, the thousandths of it used by the
+     * requests with a share on it (0: not shared now, counted in free_units when free); how
+     * many are in use; the thousandths used in all. */
+    uint16_t *shared_used;
+    uint32_t shared_active;
+    double shared_milli;
     /* Start-time projection (cpn_center_estimate_start), cached until the pool changes. */
     int projection_valid;
     double projection_now;              /* time it was built at [s] */
@@ -193,6 +202,7 @@ void cpn_center_free(struct cpn_center *c)
         cpn_array_release(&p->queue);
         cpn_array_release(&p->running);
         cpn_array_release(&p->releases);
+        free(p->shared_used);
     }
     cpn_array_release(&c->pools);
     cpn_array_release(&c->requests);
@@ -247,6 +257,11 @@ int cpn_center_add_pool(struct cpn_center *c, const struct cpn_pool_spec *pool, 
         return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
     }
     p.free_units = pool->units;
+    if (pool->shareable && !(p.shared_used = calloc(pool->units, sizeof *p.shared_used))) {
+        free((char *)p.spec.name);
+        free((char *)p.spec.accelerator);
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
+    }
     p.head_slot = CPN_NONE;
     p.shadow = INFINITY;
     p.pass_valid = 1;
@@ -257,16 +272,47 @@ int cpn_center_add_pool(struct cpn_center *c, const struct cpn_pool_spec *pool, 
     return CPN_OK;
 }
 
-/* Integrate busy unit-seconds and IT energy up to `now` (piecewise constant since last_time). */
+/* Units in use now for the utilisation: whole units held, plus the used fraction of each
+ * shared unit (docs/models-centers.md, "GPU sharing"). */
+static double busy_units(const struct pool *p)
+{
+    return (double)(p->spec.units - p->free_units - p->shared_active) + p->shared_milli / 1000.0;
+}
+
+/* Integrate busy unit-seconds and IT energy up to `now` (piecewise constant since last_time).
+ * Assumption: a shared unit draws its peak power however little of it is used. */
 static void pool_advance(struct pool *p, double now)
 {
     double dt = now - p->last_time;
     if (dt > 0) {
-        double busy = (double)(p->spec.units - p->free_units);
-        p->busy_unit_seconds += busy * dt;
-        p->it_energy += (busy * p->spec.peak_power + p->free_units * p->spec.idle_power) * dt;
+        double powered = (double)(p->spec.units - p->free_units);
+        p->busy_unit_seconds += busy_units(p) * dt;
+        p->it_energy += (powered * p->spec.peak_power + p->free_units * p->spec.idle_power) * dt;
         p->last_time = now;
     }
+}
+
+/* Units request @p r would take from the free ones if it started now: its units; with a share
+ * on a shareable pool, 0 when a shared unit has room for it (the first such, *@p unit), else 1
+ * (a free unit becomes shared: the first unused index, *@p unit).  O(units). */
+static uint32_t takes(const struct pool *p, const struct request *r, uint32_t *unit)
+{
+    if (!r->milli || !p->shared_used)
+        return r->units;
+    uint32_t first_unused = CPN_NONE;
+    for (uint32_t i = 0; i < p->spec.units; i++) {
+        uint32_t used = p->shared_used[i];
+        if (used && used + r->milli <= 1000) {
+            if (unit)
+                *unit = i;
+            return 0;
+        }
+        if (!used && first_unused == CPN_NONE)
+            first_unused = i;
+    }
+    if (unit)
+        *unit = first_unused;
+    return 1;
 }
 
 /* First index in the running set whose end is > end (upper bound): O(log r). */
@@ -343,10 +389,20 @@ static int start_request(struct cpn_center *c, struct pool *p, uint32_t slot, in
             return rc;
         r->end_time = now + duration;
     }
-    if (running_insert(p, now + r->walltime, slot, r->units) != CPN_OK)
+    uint32_t unit = CPN_NONE, took = takes(p, r, &unit);
+    /* The reservation walk counts a shared unit back when its taker ends (an approximation:
+     * it is free only when its last request ends). */
+    if (running_insert(p, now + r->walltime, slot, took) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
     pool_advance(p, now);
-    p->free_units -= r->units;
+    p->free_units -= took;
+    r->took = took;
+    if (r->milli && p->shared_used) {
+        r->shared = unit;
+        p->shared_active += p->shared_used[unit] == 0;
+        p->shared_used[unit] = (uint16_t)(p->shared_used[unit] + r->milli);
+        p->shared_milli += r->milli;
+    }
     r->start = now;
     r->expected_end = now + r->walltime;
     r->backfilled = backfilled;
@@ -437,7 +493,7 @@ static int pool_pass(struct cpn_center *c, struct pool *p)
             p->holes--;
             continue;
         }
-        if (c->requests.items[slot].units > p->free_units)
+        if (takes(p, &c->requests.items[slot], NULL) > p->free_units)
             break;
         queue_take(c, p, p->head);
         if ((rc = start_request(c, p, slot, 0)) != CPN_OK)
@@ -458,12 +514,13 @@ static int pool_pass(struct cpn_center *c, struct pool *p)
             if (slot == CPN_NONE)
                 continue;
             const struct request *r = &c->requests.items[slot];
-            if (r->units > p->free_units)
+            uint32_t t = takes(p, r, NULL);
+            if (t > p->free_units)
                 continue;
             if (!(now + r->walltime <= p->shadow)) {
-                if (r->units > p->extra)
+                if (t > p->extra)
                     continue;
-                p->extra -= r->units;
+                p->extra -= t;
             }
             queue_take(c, p, i);
             if ((rc = start_request(c, p, slot, 1)) != CPN_OK)
@@ -487,7 +544,16 @@ static int release_request_ex(struct cpn_center *c, uint32_t slot, int by_event,
     struct pool *p = &c->pools.items[r->pool];
     pool_advance(p, now);
     running_remove(p, r->expected_end, slot);
-    p->free_units += r->units;
+    if (r->milli && p->shared_used) {
+        p->shared_used[r->shared] = (uint16_t)(p->shared_used[r->shared] - r->milli);
+        p->shared_milli -= r->milli;
+        if (p->shared_used[r->shared] == 0) { /* its last request left: a free unit again */
+            p->shared_active--;
+            p->free_units++;
+        }
+    } else {
+        p->free_units += r->units;
+    }
     struct cpn_request_event ev;
     fill_event(r, &ev);
     ev.end = now;
@@ -634,6 +700,11 @@ int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
     r->expected_end = NAN;
     r->reservation = INFINITY;
     r->end_event = CPN_EVH_NONE;
+    r->milli = 0;
+    if (p->shared_used && req->units == 1 && req->share > 0 && req->share < 1) {
+        long m = lround(req->share * 1000);
+        r->milli = (uint32_t)(m < 1 ? 1 : m > 999 ? 999 : m);
+    }
     c->sealed = 1;
     p->queued++;
     if (isfinite(r->walltime))
@@ -648,12 +719,13 @@ int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
         return pool_pass(c, p);
     /* The queue was blocked and nothing ended since the last pass: only the new request can
      * change anything, and only by backfilling against the cached reservation. */
-    if (c->spec.discipline != CPN_QUEUE_EASY || r->units > p->free_units)
+    uint32_t t = takes(p, r, NULL);
+    if (c->spec.discipline != CPN_QUEUE_EASY || t > p->free_units)
         return CPN_OK;
     if (!(now + r->walltime <= p->shadow)) {
-        if (r->units > p->extra)
+        if (t > p->extra)
             return CPN_OK;
-        p->extra -= r->units;
+        p->extra -= t;
     }
     queue_take(c, p, p->queue.len - 1);
     queue_compact(p);
@@ -835,11 +907,11 @@ static void add_pool_stats(const struct cpn_center *c, const struct pool *p, dou
                            struct cpn_center_stats *out)
 {
     double dt = now - p->last_time > 0 ? now - p->last_time : 0;
-    double busy = (double)(p->spec.units - p->free_units);
-    out->busy_unit_seconds += p->busy_unit_seconds + busy * dt;
+    double powered = (double)(p->spec.units - p->free_units);
+    out->busy_unit_seconds += p->busy_unit_seconds + busy_units(p) * dt;
     out->capacity_unit_seconds += (double)p->spec.units * (now - c->created);
     out->it_energy +=
-        p->it_energy + (busy * p->spec.peak_power + p->free_units * p->spec.idle_power) * dt;
+        p->it_energy + (powered * p->spec.peak_power + p->free_units * p->spec.idle_power) * dt;
     out->submitted += p->submitted;
     out->rejected += p->rejected;
     out->started += p->started;

@@ -113,6 +113,9 @@ struct cpn_pool_spec {
     const char *accelerator; /**< accelerator type, e.g. "A100", or NULL/"" for none */
     double idle_power;       /**< power of an idle unit [W], >= 0 */
     double peak_power;       /**< power of a busy unit [W], >= idle_power */
+    int shareable;           /**< nonzero: requests with a share (cpn_request.share) pack onto
+                                  shared units, first fit (docs/models-centers.md, "GPU
+                                  sharing"); 0: every request holds whole units */
 };
 
 /** A request: what the owner submits to a pool. */
@@ -124,6 +127,9 @@ struct cpn_request {
                           owner ends it with cpn_center_finish() (or the walltime limit does) */
     double walltime; /**< walltime estimate [s], >= 0; INFINITY = no estimate (never killed;
                           backfilled only on extra units) */
+    double share;    /**< fraction of one unit used, in (0, 1), by a one-unit request on a
+                          shareable pool (Alibaba gpu_milli / 1000); 0 (or 1, or on a pool
+                          that is not shareable): whole units.  Kept to 1/1000. */
 };
 
 /** What a callback is told about a request. */

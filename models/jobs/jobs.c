@@ -705,7 +705,7 @@ static int queue_at(struct cpn_jobs *jobs, uint32_t slot)
     j->queued = now_of(jobs);
     j->phase = PHASE_QUEUED;
     jc->queued_units += j->s.units;
-    struct cpn_request req = {slot, pool, j->s.units, runtime, walltime};
+    struct cpn_request req = {slot, pool, j->s.units, runtime, walltime, j->s.share};
     if (j->cmp) { /* its compute ends it (jobs_compute.c); a limit only when one is given */
         j->cmp->parts[0].center = c;
         j->cmp->parts[0].pool = pool;

@@ -199,6 +199,9 @@ struct cpn_job_spec {
     double submit;               /**< submit time [s], >= the engine's time at cpn_jobs_submit();
                                       ignored in generator and trace templates */
     uint32_t units;              /**< units needed at once [units], >= 1; default 1 */
+    double share;                /**< fraction of its one unit it uses, in (0, 1), on a shareable
+                                      pool (GPU sharing: Alibaba gpu_milli / 1000); 0: whole
+                                      units (default) */
     uint32_t pool_type;          /**< pool type wanted: cpn_jobs_pool_type() of an accelerator name;
                                       CPN_NONE (default) = any pool */
     double work;                 /**< compute work [FLOP], >= 0; 0 = use @ref duration */
@@ -308,6 +311,10 @@ struct cpn_wlog_source_spec {
     const struct cpn_dist *bytes_in;  /**< input bytes per job [B], or NULL = base.bytes_in */
     const struct cpn_dist *bytes_out; /**< output bytes per job [B], or NULL = base.bytes_out */
     double service_submit;            /**< request workload log: submit time of the service [s] */
+    uint32_t cpu_pool_type; /**< pool type of the records that ask no unit of base.pool_type
+                                 but CPU cores (Alibaba CPU-only pods: num_gpu 0, cpu_milli > 0):
+                                 each runs on ceil(cpus) units of it; CPN_NONE (the default):
+                                 they run on one unit of base.pool_type */
 };
 
 /** Every timestamp and figure of one finished job (for tests and detailed traces). */

@@ -136,7 +136,7 @@ int cpn_jobs_compute_queue_(struct cpn_jobs *jobs, uint32_t slot)
         struct jobs_part *p = &cmp->parts[k];
         struct jobs_center *jc = &jobs->centers.items[p->center];
         jc->queued_units += p->units;
-        struct cpn_request req = {slot, p->pool, p->units, INFINITY, walltime};
+        struct cpn_request req = {slot, p->pool, p->units, INFINITY, walltime, 0};
         int rc = cpn_center_submit(jc->center, &req);
         if (rc != CPN_OK)
             return rc;

@@ -22,6 +22,7 @@ void cpn_wlog_source_spec_init(struct cpn_wlog_source_spec *spec)
 {
     memset(spec, 0, sizeof *spec);
     cpn_job_spec_init(&spec->base);
+    spec->cpu_pool_type = CPN_NONE;
 }
 
 void cpn_jobs_source_release_(struct jobs_source *src)
@@ -300,6 +301,12 @@ static int make_logged(struct cpn_jobs *jobs, struct jobs_source *src, size_t i)
     if (src->wlog.origins)
         s->origin = src->wlog.origins[i];
     s->units = rec->units ? rec->units : 1;
+    if (rec->units == 1 && rec->unit_share > 0 && rec->unit_share < 1)
+        s->share = rec->unit_share; /* a fraction of one GPU (a shareable pool packs it) */
+    if (!rec->units && rec->cpus > 0 && src->wlog.cpu_pool_type != CPN_NONE) { /* a CPU job */
+        s->pool_type = src->wlog.cpu_pool_type;
+        s->units = (uint32_t)ceil(rec->cpus);
+    }
     s->work = 0;
     s->duration = rec->runtime;
     s->walltime = isfinite(rec->walltime) && rec->walltime > 0 ? rec->walltime : 0;

@@ -90,8 +90,8 @@ static int run(uint64_t n, const char *policy_name, double load, int full, struc
         snprintf(id, sizeof id, "c%d", c);
         cs.id = id;
         cs.node = (uint32_t)(3 * c);
-        struct cpn_pool_spec ps = {"p", 64 + 32 * (uint32_t)(c % 3), 1e12 * (1 + c % 2), 0, "", 100,
-                                   400};
+        struct cpn_pool_spec ps = {
+            "p", 64 + 32 * (uint32_t)(c % 3), 1e12 * (1 + c % 2), 0, "", 100, 400, 0};
         if (cpn_jobs_add_center(jobs, &cs, &ps, 1, NULL) != CPN_OK)
             return 1;
     }

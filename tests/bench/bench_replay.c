@@ -82,7 +82,7 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
     struct job *j = &r->jobs[arg];
     int rc;
     if (r->c) {
-        struct cpn_request req = {(uint32_t)arg, 0, j->units, j->runtime, j->walltime};
+        struct cpn_request req = {(uint32_t)arg, 0, j->units, j->runtime, j->walltime, 0};
         rc = cpn_center_submit(r->c, &req);
     } else {
         j->start = cpn_engine_now(eng);
@@ -108,7 +108,7 @@ static int replay(struct job *jobs, size_t n, uint32_t units, int discipline)
         spec.id = "sp2";
         spec.discipline = (enum cpn_queue_discipline)discipline;
         struct cpn_center_hooks hooks = {on_start, on_end, &r};
-        struct cpn_pool_spec pool = {"nodes", units, 0, 0, NULL, 0, 0};
+        struct cpn_pool_spec pool = {"nodes", units, 0, 0, NULL, 0, 0, 0};
         if ((rc = cpn_center_new(&spec, eng, &hooks, &r.c)) != CPN_OK ||
             (rc = cpn_center_add_pool(r.c, &pool, NULL)) != CPN_OK)
             goto out;

@@ -76,7 +76,7 @@ if wait_for "$tmp/out/national__nearest__s1.h5.lock" && wait_for "$tmp/out/natio
     c2=$?
     # the orphans end by themselves
     i=0
-    while ls "$tmp"/out/*.lock >/dev/null 2>&1 && [ $i -lt 300 ]; do
+    while ls "$tmp"/out/*.lock >/dev/null 2>&1 && [ $i -lt 600 ]; do
         sleep 0.1
         i=$((i + 1))
     done

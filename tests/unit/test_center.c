@@ -89,7 +89,7 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
     struct harness *h = ctx;
     const struct job *j = &h->jobs[arg];
-    struct cpn_request req = {(uint32_t)arg, j->pool, j->units, j->runtime, j->walltime};
+    struct cpn_request req = {(uint32_t)arg, j->pool, j->units, j->runtime, j->walltime, 0};
     if (j->units <= h->units[j->pool] &&
         cpn_center_estimate_start(h->c, j->pool, j->units, j->walltime, cpn_engine_now(eng),
                                   &h->out[arg].estimate) != CPN_OK)
@@ -121,7 +121,7 @@ static void harness_open(struct harness *h, const struct cpn_center_spec *spec,
     struct cpn_center_hooks hooks = {on_start, on_end, h};
     CU_ASSERT_FATAL(cpn_center_new(spec, h->eng, &hooks, &h->c) == CPN_OK);
     for (size_t i = 0; i < npools; i++) {
-        struct cpn_pool_spec ps = {NULL, units[i], 1e12, 1e9, "", 100.0, 300.0};
+        struct cpn_pool_spec ps = {NULL, units[i], 1e12, 1e9, "", 100.0, 300.0, 0};
         uint32_t index;
         CU_ASSERT_FATAL(cpn_center_add_pool(h->c, &ps, &index) == CPN_OK);
         CU_ASSERT(index == i);
@@ -469,6 +469,77 @@ static void test_estimate_start_follows_queue(void)
 
 /* A request for more units than the pool has is refused with CPN_ERANGE and counted; so is an
  * estimate for it.  Every other documented error code of the API is provoked too. */
+/* Start and end times of the GPU sharing test, by request id. */
+static double share_start[8], share_end[8];
+
+static int share_on_start(void *ctx, struct cpn_center *c, const struct cpn_request_event *ev)
+{
+    (void)ctx;
+    (void)c;
+    share_start[ev->id] = ev->start;
+    return CPN_OK;
+}
+
+static int share_on_end(void *ctx, struct cpn_center *c, const struct cpn_request_event *ev)
+{
+    (void)ctx;
+    (void)c;
+    share_end[ev->id] = ev->end;
+    return CPN_OK;
+}
+
+static void test_fractional_requests_pack_onto_shared_units_first_fit(void)
+{
+    /* A shareable pool of 2 GPUs (idle 100 W, peak 300 W), EASY, all submitted at 0 in this
+     * order: A 0.5 GPU 100 s, B 0.6 GPU 200 s, C 0.5 GPU 100 s, D one whole GPU 50 s, E 0.3 GPU
+     * 100 s.  By hand, first fit over the shared units: A takes a free GPU (shared unit 0,
+     * 0.5 used), B does not fit there (1.1) and takes the other (unit 1, 0.6), C fits on unit
+     * 0 (1.0); D needs a whole free GPU and none is left: it is the blocked head; E fits on
+     * unit 1 (0.9) without taking a unit, so EASY backfills it at 0.  At 100 s A, C and E end,
+     * unit 0 is free again and D starts; D ends at 150 s, B at 200 s.
+     * Utilisation counts the fractions: [0, 100] 0.5 + 0.6 + 0.5 + 0.3 = 1.9 GPUs, [100, 150]
+     * 1 + 0.6, [150, 200] 0.6: 190 + 80 + 30 = 300 GPU s.  Energy: a shared GPU draws its peak
+     * (Assumption): 2 x 300 W over [0, 150], then 300 + 100 W: 90,000 + 20,000 = 110,000 J.
+     * With shareable = 0 every request holds a whole GPU: A and B start at 0, C at 100. */
+    for (int shareable = 1; shareable >= 0; shareable--) {
+        struct cpn_engine *eng = cpn_engine_new();
+        CU_ASSERT_FATAL(eng != NULL);
+        struct cpn_center_spec spec;
+        cpn_center_spec_init(&spec);
+        spec.id = "gpus";
+        spec.discipline = CPN_QUEUE_EASY;
+        struct cpn_center_hooks hooks = {share_on_start, share_on_end, NULL};
+        struct cpn_center *c = NULL;
+        CU_ASSERT_FATAL(cpn_center_new(&spec, eng, &hooks, &c) == CPN_OK);
+        struct cpn_pool_spec pool = {"gpu", 2, 1e14, 0, "gpu", 100, 300, shareable};
+        CU_ASSERT_FATAL(cpn_center_add_pool(c, &pool, NULL) == CPN_OK);
+        const struct cpn_request reqs[5] = {{0, 0, 1, 100, 100, 0.5},
+                                            {1, 0, 1, 200, 200, 0.6},
+                                            {2, 0, 1, 100, 100, 0.5},
+                                            {3, 0, 1, 50, 50, 0},
+                                            {4, 0, 1, 100, 100, 0.3}};
+        for (int i = 0; i < 5; i++) {
+            share_start[i] = share_end[i] = NAN;
+            CU_ASSERT_FATAL(cpn_center_submit(c, &reqs[i]) == CPN_OK);
+        }
+        CU_ASSERT_FATAL(cpn_engine_run(eng, INFINITY) == CPN_OK);
+        struct cpn_center_stats st;
+        CU_ASSERT_FATAL(cpn_center_stats(c, 0, &st) == CPN_OK);
+        if (shareable) {
+            const double start[5] = {0, 0, 0, 100, 0}, end[5] = {100, 200, 100, 150, 100};
+            for (int i = 0; i < 5; i++)
+                CU_ASSERT(share_start[i] == start[i] && share_end[i] == end[i]);
+            CU_ASSERT_DOUBLE_EQUAL(st.busy_unit_seconds, 300, 1e-9);
+            CU_ASSERT_DOUBLE_EQUAL(st.it_energy, 110000, 1e-6);
+            CU_ASSERT_DOUBLE_EQUAL(st.elapsed, 200, 0);
+        } else {
+            CU_ASSERT(share_start[0] == 0 && share_start[1] == 0 && share_start[2] == 100);
+        }
+        cpn_center_free(c);
+        cpn_engine_free(eng);
+    }
+}
+
 static void test_errors_are_reported(void)
 {
     struct cpn_engine *eng = cpn_engine_new();
@@ -492,7 +563,7 @@ static void test_errors_are_reported(void)
     CU_ASSERT(c == NULL);
     CU_ASSERT_FATAL(cpn_center_new(&spec, eng, NULL, &c) == CPN_OK);
 
-    struct cpn_pool_spec pool = {"gpu", 0, 1e15, 8e10, "H100", 100, 700};
+    struct cpn_pool_spec pool = {"gpu", 0, 1e15, 8e10, "H100", 100, 700, 0};
     CU_ASSERT(cpn_center_add_pool(c, &pool, NULL) == CPN_ESCENARIO); /* 0 units */
     pool.units = 4;
     pool.idle_power = 800;
@@ -505,14 +576,14 @@ static void test_errors_are_reported(void)
     CU_ASSERT(cpn_center_pool(c, 1) == NULL);
     CU_ASSERT(cpn_center_npools(c) == 1);
 
-    struct cpn_request big = {7, 0, 5, 10, 10};
+    struct cpn_request big = {7, 0, 5, 10, 10, 0};
     CU_ASSERT(cpn_center_submit(c, &big) == CPN_ERANGE);
     CU_ASSERT(strstr(cpn_error_message(), "asks for 5 units, the pool has 4") != NULL);
-    struct cpn_request bad_pool = {8, 1, 1, 10, 10};
+    struct cpn_request bad_pool = {8, 1, 1, 10, 10, 0};
     CU_ASSERT(cpn_center_submit(c, &bad_pool) == CPN_ENOENT);
-    struct cpn_request zero = {9, 0, 0, 10, 10};
+    struct cpn_request zero = {9, 0, 0, 10, 10, 0};
     CU_ASSERT(cpn_center_submit(c, &zero) == CPN_EINVAL);
-    struct cpn_request nan_wall = {9, 0, 1, 10, NAN};
+    struct cpn_request nan_wall = {9, 0, 1, 10, NAN, 0};
     CU_ASSERT(cpn_center_submit(c, &nan_wall) == CPN_EINVAL);
     CU_ASSERT(cpn_center_submit(c, NULL) == CPN_EINVAL);
     struct cpn_center_stats st;
@@ -531,7 +602,7 @@ static void test_errors_are_reported(void)
     CU_ASSERT(cpn_center_pool_state(c, 1, &ps) == CPN_ENOENT);
     CU_ASSERT(cpn_center_pool_state(c, 0, NULL) == CPN_EINVAL);
 
-    struct cpn_request ok = {1, 0, 4, 10, 10};
+    struct cpn_request ok = {1, 0, 4, 10, 10, 0};
     CU_ASSERT(cpn_center_submit(c, &ok) == CPN_OK);
     CU_ASSERT(cpn_center_add_pool(c, &pool, NULL) == CPN_ESTATE); /* after a submission */
     CU_ASSERT(strcmp(cpn_center_kind_name(CPN_CENTER_AI), "ai") == 0);
@@ -556,7 +627,7 @@ static int chain_start(void *ctx, struct cpn_center *c, const struct cpn_request
     struct chain *ch = ctx;
     ch->starts++;
     if (ev->id % 2 == 0 && ev->id < 40) {
-        struct cpn_request next = {ev->id + 1, 0, 1 + ev->id % 3, 5, 7};
+        struct cpn_request next = {ev->id + 1, 0, 1 + ev->id % 3, 5, 7, 0};
         return cpn_center_submit(c, &next);
     }
     return CPN_OK;
@@ -567,7 +638,7 @@ static int chain_end(void *ctx, struct cpn_center *c, const struct cpn_request_e
     struct chain *ch = ctx;
     ch->ends++;
     if (ev->id % 2 == 1 && ev->id < 40) {
-        struct cpn_request next = {ev->id + 1, 0, 2, 3, 3};
+        struct cpn_request next = {ev->id + 1, 0, 2, 3, 3, 0};
         return cpn_center_submit(c, &next);
     }
     return CPN_OK;
@@ -584,9 +655,9 @@ static void test_callbacks_may_submit(void)
         spec.id = "chain";
         spec.discipline = d ? CPN_QUEUE_EASY : CPN_QUEUE_FCFS;
         CU_ASSERT_FATAL(cpn_center_new(&spec, eng, &hooks, &ch.c) == CPN_OK);
-        struct cpn_pool_spec pool = {"cpu", 3, 1e9, 1e9, NULL, 10, 20};
+        struct cpn_pool_spec pool = {"cpu", 3, 1e9, 1e9, NULL, 10, 20, 0};
         CU_ASSERT_FATAL(cpn_center_add_pool(ch.c, &pool, NULL) == CPN_OK);
-        struct cpn_request first = {0, 0, 3, 4, 4};
+        struct cpn_request first = {0, 0, 3, 4, 4, 0};
         CU_ASSERT(cpn_center_submit(ch.c, &first) == CPN_OK);
         CU_ASSERT(cpn_engine_run(eng, INFINITY) == CPN_OK);
         /* ids 0..40: 0 starts -> 1 submitted; 1 ends -> 2 submitted; ... 40 ends the chain. */
@@ -624,7 +695,7 @@ static int open_end(void *ctx, struct cpn_center *c, const struct cpn_request_ev
     o->end[ev->id] = ev->end;
     o->killed[ev->id] = ev->killed;
     if (ev->id == 1) {
-        struct cpn_request r2 = {2, 0, 2, INFINITY, 5};
+        struct cpn_request r2 = {2, 0, 2, INFINITY, 5, 0};
         return cpn_center_submit(c, &r2);
     }
     return CPN_OK;
@@ -648,9 +719,9 @@ static void test_open_ended_requests_end_when_the_owner_says(void)
     cpn_center_spec_init(&spec);
     spec.id = "open";
     CU_ASSERT_FATAL(cpn_center_new(&spec, o.eng, &hooks, &o.c) == CPN_OK);
-    struct cpn_pool_spec pool = {"gpu", 2, 1e12, 0, NULL, 0, 0};
+    struct cpn_pool_spec pool = {"gpu", 2, 1e12, 0, NULL, 0, 0, 0};
     CU_ASSERT_FATAL(cpn_center_add_pool(o.c, &pool, NULL) == CPN_OK);
-    struct cpn_request r0 = {0, 0, 2, INFINITY, 10}, r1 = {1, 0, 1, 3, 3};
+    struct cpn_request r0 = {0, 0, 2, INFINITY, 10, 0}, r1 = {1, 0, 1, 3, 3, 0};
     CU_ASSERT(cpn_center_submit(o.c, &r0) == CPN_OK);
     CU_ASSERT(cpn_center_submit(o.c, &r1) == CPN_OK);
     CU_ASSERT(cpn_engine_schedule(o.eng, 4, &finish_handler, &o, 0, NULL) == CPN_OK);
@@ -933,7 +1004,9 @@ int cpn_test_register_center(void)
     CU_pSuite s = CU_add_suite("center", NULL, NULL);
     if (!s)
         return CU_get_error();
-    if (!CU_add_test(s, "two simultaneous ends start the head before a backfill candidate",
+    if (!CU_add_test(s, "fractional requests pack onto shared units, first fit; EASY backfills",
+                     test_fractional_requests_pack_onto_shared_units_first_fit) ||
+        !CU_add_test(s, "two simultaneous ends start the head before a backfill candidate",
                      test_two_simultaneous_ends_start_the_head_before_a_backfill) ||
         !CU_add_test(s, "simultaneous ends and arrivals are one instant, as the reference",
                      test_simultaneous_ends_and_arrivals_are_one_instant) ||

@@ -211,7 +211,7 @@ static uint32_t fx_center(struct fx *f, uint32_t node, uint32_t units, double sp
     cs.node = node;
     cs.kind = kind;
     cs.discipline = CPN_QUEUE_FCFS;
-    struct cpn_pool_spec ps = {"pool", units, speed, 0, "", 100, 300};
+    struct cpn_pool_spec ps = {"pool", units, speed, 0, "", 100, 300, 0};
     uint32_t index;
     CU_ASSERT_FATAL(cpn_jobs_add_center(f->jobs, &cs, &ps, 1, &index) == CPN_OK);
     return index;
@@ -473,7 +473,7 @@ static void run_depth_case(uint32_t depth, double *start4)
         cpn_center_spec_init(&cs);
         cs.id = names[c];
         cs.node = 0;
-        struct cpn_pool_spec ps = {"p", 1, 1e9, 0, acc[c], 100, 300};
+        struct cpn_pool_spec ps = {"p", 1, 1e9, 0, acc[c], 100, 300, 0};
         CU_ASSERT_FATAL(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_OK);
     }
     const double submit[] = {0, 0, 1, 2, 3};
@@ -1014,7 +1014,7 @@ static void test_energy_cost_and_carbon_per_center_match_the_center_model(void)
     cs.pue = 1.5;
     cs.electricity_price = 1e-6;
     cs.carbon_intensity = 1e-7;
-    struct cpn_pool_spec ps = {"cpu", 2, 1e9, 0, "", 100, 300};
+    struct cpn_pool_spec ps = {"cpu", 2, 1e9, 0, "", 100, 300, 0};
     CU_ASSERT_FATAL(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_OK);
     struct cpn_job_spec s = job(0, 0, 1);
     s.duration = 10;
@@ -1436,7 +1436,7 @@ static void test_bad_arguments_and_states_are_reported(void)
     cpn_center_spec_init(&cs);
     cs.id = "c";
     cs.node = 7;
-    struct cpn_pool_spec ps = {"p", 1, 1e9, 0, "", 1, 2};
+    struct cpn_pool_spec ps = {"p", 1, 1e9, 0, "", 1, 2, 0};
     CU_ASSERT(cpn_jobs_add_center(f.jobs, &cs, &ps, 1, NULL) == CPN_EINVAL); /* no node 7 */
     cs.node = 0;
     ps.units = 0;
