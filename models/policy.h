@@ -81,15 +81,20 @@ struct cpn_policy_decision {
 enum cpn_policy_event_kind {
     CPN_POLICY_EVENT_JOB_FINISHED = 0,   /**< a job placed earlier finished (field job, center) */
     CPN_POLICY_EVENT_CENTER_CHANGED = 1, /**< a center went up or down (field center) */
-    CPN_POLICY_EVENT_LINK_CHANGED = 2    /**< a link changed state or capacity (field link) */
+    CPN_POLICY_EVENT_LINK_CHANGED = 2,   /**< a link changed state or capacity (field link) */
+    CPN_POLICY_EVENT_BANDWIDTH_GRANTED = 3, /**< a job's elastic bandwidth request was granted
+                                                 (fields job, center: where its data goes) */
+    CPN_POLICY_EVENT_BANDWIDTH_REFUSED = 4  /**< it was refused: the budget or the wavelengths
+                                                 are spent (fields job, center) */
 };
 
 /** An event delivered to on_event. */
 struct cpn_policy_event {
     enum cpn_policy_event_kind kind; /**< what happened */
     double time;                     /**< when [s] */
-    uint64_t job;                    /**< job id (JOB_FINISHED), else 0 */
-    uint32_t center;                 /**< center index (JOB_FINISHED, CENTER_CHANGED) or CPN_NONE */
+    uint64_t job;                    /**< job id (JOB_FINISHED, BANDWIDTH_*), else 0 */
+    uint32_t center;                 /**< center index (JOB_FINISHED, CENTER_CHANGED,
+                                          BANDWIDTH_*) or CPN_NONE */
     uint32_t link;                   /**< link index (LINK_CHANGED) or CPN_NONE */
 };
 

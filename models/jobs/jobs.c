@@ -491,6 +491,14 @@ static int request_bandwidth(struct cpn_jobs *jobs, uint32_t slot, uint32_t src,
                                                             &setup)) != CPN_OK)
         return rc;
     j->grant = grant;
+    if (jobs->cfg.policy && cpn_policy_ops_of(jobs->cfg.policy)->on_event && jobs->wcenters) {
+        cpn_jobs_world_refresh_(jobs);
+        struct cpn_policy_event pe = {grant == CPN_NONE ? CPN_POLICY_EVENT_BANDWIDTH_REFUSED
+                                                        : CPN_POLICY_EVENT_BANDWIDTH_GRANTED,
+                                      now_of(jobs), j->id, j->center, CPN_NONE};
+        cpn_policy_notify(jobs->cfg.policy, &pe, &jobs->world);
+        j = job_at(jobs, slot);
+    }
     char detail[128];
     if (grant == CPN_NONE) {
         jobs->st.bw_refused++;

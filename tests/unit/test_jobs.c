@@ -227,7 +227,10 @@ static void fx_simple(struct fx *f, uint32_t units, double speed, enum cpn_cente
 
 static void fx_run(struct fx *f)
 {
-    CU_ASSERT_FATAL(cpn_engine_run(f->eng, INFINITY) == CPN_OK);
+    int rc = cpn_engine_run(f->eng, INFINITY);
+    if (rc != CPN_OK)
+        printf("\nengine: %s\n", cpn_error_message());
+    CU_ASSERT_FATAL(rc == CPN_OK);
     CU_ASSERT(cpn_jobs_finish(f->jobs, 1) == CPN_OK);
 }
 
@@ -1166,7 +1169,7 @@ static void test_input_without_a_route_fails_the_job(void)
  * job-finished events in a test-owned record (a policy has no other way out; tests run on one
  * thread). */
 struct probe_state {
-    int ticks, finished, center_changed, link_changed;
+    int ticks, finished, center_changed, link_changed, granted, refused;
     double last_finish; /* [s] */
 };
 
@@ -1202,6 +1205,8 @@ static void probe_event(struct cpn_policy_ctx *ctx, const struct cpn_policy_even
         st->center_changed += world->centers[0].up ? 10 : 1; /* the world shows the new state */
     if (ev->kind == CPN_POLICY_EVENT_LINK_CHANGED && ev->link == 3)
         st->link_changed++;
+    st->granted += ev->kind == CPN_POLICY_EVENT_BANDWIDTH_GRANTED && ev->center == 0;
+    st->refused += ev->kind == CPN_POLICY_EVENT_BANDWIDTH_REFUSED && ev->center == 0;
 }
 
 static void probe_tick(struct cpn_policy_ctx *ctx, const struct cpn_world *world)
@@ -1220,6 +1225,32 @@ static const struct cpn_policy_ops probe_ops = {
     .on_tick = probe_tick,
     .tick_period = 10,
 };
+
+static void test_bandwidth_grants_and_refusals_reach_the_policy(void)
+{
+    /* Two ingests asking 1 GB/s each over a link whose elastic budget is 1.5 GB/s: the first is
+     * granted, the second refused; the policy hears both (center 0, where their data goes). */
+    struct fx f;
+    memset(&probe_seen, 0, sizeof probe_seen);
+    struct link_def links[] = {{0, 1, 0.01, 12.5e6}};
+    fx_init(&f, 2, links, 1);
+    CU_ASSERT_FATAL(cpn_network_set_elastic(f.net, 0, 1.5e9, 0.1) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_policy_new(&probe_ops, NULL, 0, f.rng, 1, 2, &f.policy) == CPN_OK);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+    for (int i = 0; i < 2; i++) {
+        struct cpn_job_spec s = job(0, 0, 1);
+        s.kind = CPN_JOB_INGEST;
+        s.bytes_in = 1e10;
+        s.elastic = 1e9;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT_EQUAL(probe_seen.granted, 1);
+    CU_ASSERT_EQUAL(probe_seen.refused, 1);
+    fx_free(&f);
+}
 
 static void test_policy_ticks_and_job_ends_reach_the_policy(void)
 {
@@ -1805,6 +1836,8 @@ int cpn_test_register_jobs(void)
         {"input without a route fails the job", test_input_without_a_route_fails_the_job},
         {"policy ticks, job ends, center and link changes reach the policy",
          test_policy_ticks_and_job_ends_reach_the_policy},
+        {"bandwidth grants and refusals reach the policy",
+         test_bandwidth_grants_and_refusals_reach_the_policy},
         {"a random mixed workload keeps the invariants",
          test_a_random_mixed_workload_keeps_the_invariants},
         {"every policy under every awareness mode keeps the invariants",
