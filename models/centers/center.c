@@ -315,6 +315,20 @@ static uint32_t takes(const struct pool *p, const struct request *r, uint32_t *u
     return 1;
 }
 
+/* Units in use that no running request gives back by itself: shared units whose takers have
+ * ended (GPU sharing); they are free when the last running request ends.  0 without sharing.
+ * O(r). */
+static uint32_t unaccounted_units(const struct pool *p)
+{
+    if (!p->shared_used)
+        return 0;
+    uint64_t held = 0;
+    for (size_t k = 0; k < p->running.len; k++)
+        held += p->running.items[k].units;
+    uint64_t used = p->spec.units - p->free_units;
+    return used > held ? (uint32_t)(used - held) : 0;
+}
+
 /* First index in the running set whose end is > end (upper bound): O(log r). */
 static size_t running_upper(const struct pool *p, double end)
 {
@@ -460,10 +474,14 @@ static void compute_reservation(struct cpn_center *c, struct pool *p)
     struct request *h = &c->requests.items[p->head_slot];
     uint64_t avail = p->free_units;
     size_t k = 0;
-    while (avail < h->units) {
-        CPN_ASSERT(k < p->running.len); /* units <= pool units is checked at submission */
+    while (avail < h->units && k < p->running.len)
         avail += p->running.items[k++].units;
-    }
+    /* Shared units whose takers have ended come back when the last request ends (GPU
+     * sharing); without sharing the walk always reaches the head's units (units <= pool units
+     * is checked at submission). */
+    if (avail < h->units)
+        avail += unaccounted_units(p);
+    CPN_ASSERT(avail >= h->units);
     double shadow = k > 0 ? p->running.items[k - 1].end : cpn_engine_now(c->eng);
     while (k < p->running.len && p->running.items[k].end == shadow)
         avail += p->running.items[k++].units;
@@ -771,12 +789,17 @@ static int release_cmp(const void *a, const void *b)
  * O((q + r) log(q + r)). */
 static int build_projection(struct cpn_center *c, struct pool *p, double now)
 {
-    if (cpn_array_reserve(&p->releases, p->running.len + p->queued) != CPN_OK)
+    if (cpn_array_reserve(&p->releases, p->running.len + p->queued + 1) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
     struct release *h = p->releases.items;
     size_t n = 0;
     for (size_t k = 0; k < p->running.len; k++) /* sorted, hence already a heap */
         h[n++] = (struct release){p->running.items[k].end, p->running.items[k].units};
+    uint32_t extra = unaccounted_units(p); /* shared units: free after the last end */
+    if (extra && n) {
+        h[n] = (struct release){p->running.items[p->running.len - 1].end, extra};
+        heap_up(h, n++);
+    }
     double cursor = now;
     uint64_t free_units = p->free_units;
     for (size_t i = p->head; i < p->queue.len; i++) {

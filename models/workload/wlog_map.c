@@ -8,6 +8,10 @@
 #include "models/workload/wlog_reader.h"
 #include "sim/error.h"
 
+/* Largest epoch time accepted [s]: 1e12 s is 31,700 years, beyond any log and far inside a
+ * long long. */
+#define CPN_WLOG_EPOCH_MAX 1e12
+
 /* The mapped fields, in the order of cpn_wlog_reader.col. */
 enum { F_SUBMIT, F_START, F_END, F_DURATION, F_UNITS, F_GROUP, F_STATUS, F_COUNT };
 
@@ -143,6 +147,11 @@ static int map_time(struct cpn_wlog_reader *r, int f, enum cpn_wlog_time_format 
         return cpn_wlog_bad(r, "field %d \"%s\": \"%s\" is not a number of seconds", col,
                             field_column(r->opt->columns, f), s);
     if (tf == CPN_WLOG_TIME_EPOCH) { /* made relative to the first row, like date-times */
+        if (!(fabs(v) < CPN_WLOG_EPOCH_MAX)) /* found by fuzzing: 1e300 overflowed the base */
+            return cpn_wlog_bad(r,
+                                "field %d \"%s\": \"%s\" is not an epoch time (seconds since "
+                                "1970, below 1e12 in size)",
+                                col, field_column(r->opt->columns, f), s);
         if (!r->have_base) {
             r->base = (long long)floor(v);
             r->have_base = 1;

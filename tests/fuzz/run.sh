@@ -6,6 +6,7 @@
 #   wlog_swf     Standard Workload Format logs        wlog_philly   Philly job CSV
 #   wlog_alibaba Alibaba GPU 2023 pod CSV             wlog_azure    Azure LLM inference CSV
 #   flows_csv    <flows file> CSV                     graphml       GraphML topologies
+#   wlog_csv     column-mapped CSV logs (format csv)
 #   experiment   experiment files of `cpnsim batch`
 # Needs: clang, libclang-rt-14-dev (Debian), the project's dependencies, and a configured tree
 # (config.h) in $BUILD (default: ./_build-fuzz, created here).  Each corpus starts from the
@@ -16,7 +17,7 @@
 set -eu
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"load wlog_swf wlog_philly wlog_alibaba wlog_azure flows_csv graphml experiment"}
+targets=${*:-"load wlog_swf wlog_philly wlog_alibaba wlog_azure wlog_csv flows_csv graphml experiment"}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 data=${CPN_DATADIR:-$src/../shared/data}
 build=${BUILD:-$src/_build-fuzz}
@@ -64,6 +65,10 @@ seed() {
         done ;;
     wlog_philly)
         [ -f "$data/traces/gpu/philly.csv" ] && head -200 "$data/traces/gpu/philly.csv" >"$c/p.csv" ;;
+    wlog_csv)
+        printf 'submitted,started,ended,duration,gpus,queue,state\n0,1,5,4,2,vc,COMPLETED\n' >"$c/m.csv"
+        printf 'submitted,started,ended,gpus,queue,state\n2020-01-01 00:00:00,2020-01-01 00:00:05,,1,"a,b",FAILED\n' >"$c/n.csv"
+        cp "$src/tests/scenarios/ok/data/helios-like.csv" "$c/" ;;
     wlog_alibaba)
         [ -f "$data/traces/gpu/openb_pod_list_default.csv" ] &&
             head -200 "$data/traces/gpu/openb_pod_list_default.csv" >"$c/a.csv" ;;

@@ -538,6 +538,35 @@ static void test_fractional_requests_pack_onto_shared_units_first_fit(void)
         cpn_center_free(c);
         cpn_engine_free(eng);
     }
+    /* One shared GPU: A 0.5 for 10 s makes it shared, C 0.5 for 100 s joins it, D (whole, 10 s)
+     * waits.  When A ends the GPU is still shared by C, whose request took no unit: the
+     * reservation walk and the start-time projection must still find the GPU, free when C ends
+     * (100 s): D starts at 100 and ends at 110, and a new 10 s request estimated at 20 s
+     * would start after D, at 110. */
+    struct cpn_engine *eng = cpn_engine_new();
+    CU_ASSERT_FATAL(eng != NULL);
+    struct cpn_center_spec spec;
+    cpn_center_spec_init(&spec);
+    spec.id = "one";
+    struct cpn_center_hooks hooks = {share_on_start, share_on_end, NULL};
+    struct cpn_center *c = NULL;
+    CU_ASSERT_FATAL(cpn_center_new(&spec, eng, &hooks, &c) == CPN_OK);
+    struct cpn_pool_spec pool = {"gpu", 1, 1e14, 0, "gpu", 100, 300, 1};
+    CU_ASSERT_FATAL(cpn_center_add_pool(c, &pool, NULL) == CPN_OK);
+    const struct cpn_request reqs[3] = {
+        {0, 0, 1, 10, 10, 0.5}, {1, 0, 1, 100, 100, 0.5}, {2, 0, 1, 10, 10, 0}};
+    for (int i = 0; i < 3; i++) {
+        share_start[i] = share_end[i] = NAN;
+        CU_ASSERT_FATAL(cpn_center_submit(c, &reqs[i]) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_engine_run(eng, 20) == CPN_OK);
+    double at = NAN;
+    CU_ASSERT(cpn_center_estimate_start(c, 0, 1, 10, 20, &at) == CPN_OK && at == 110);
+    CU_ASSERT_FATAL(cpn_engine_run(eng, INFINITY) == CPN_OK);
+    CU_ASSERT(share_end[0] == 10 && share_end[1] == 100);
+    CU_ASSERT(share_start[2] == 100 && share_end[2] == 110);
+    cpn_center_free(c);
+    cpn_engine_free(eng);
 }
 
 static void test_errors_are_reported(void)

@@ -814,6 +814,11 @@ static void test_column_mapped_csv_statuses_quotes_and_errors(void)
     CU_ASSERT(t->jobs[2].submit == 7 && isnan(t->jobs[2].runtime) &&
               t->jobs[2].status == CPN_WLOG_OTHER);
     cpn_wlog_free(t);
+    /* An epoch time too large for any log (found by fuzzing: it overflowed the base). */
+    write_file(p, "submitted,started,ended,gpus,queue,state\n1e300,1,2,1,q,COMPLETED\n");
+    read_expect(p, CPN_WLOG_CSV, &o, CPN_ESCENARIO,
+                "cpnsim: @:2: field 1 \"submitted\": \"1e300\" is not an epoch time (seconds "
+                "since 1970, below 1e12 in size)\n");
     write_file(p, "submitted,gpus\n1,x\n");
     struct cpn_wlog_columns bad = {
         .submit = "submitted", .duration = "runtime", .time_format = CPN_WLOG_TIME_SECONDS};
