@@ -146,7 +146,7 @@ static int map_time(struct cpn_wlog_reader *r, int f, enum cpn_wlog_time_format 
     if (cpn_wlog_parse_double(s, &v) != 0)
         return cpn_wlog_bad(r, "field %d \"%s\": \"%s\" is not a number of seconds", col,
                             field_column(r->opt->columns, f), s);
-    if (tf == CPN_WLOG_TIME_EPOCH) { /* made relative to the first row, like date-times */
+    if (tf == CPN_WLOG_TIME_EPOCH) {         /* made relative to the first row, like date-times */
         if (!(fabs(v) < CPN_WLOG_EPOCH_MAX)) /* found by fuzzing: 1e300 overflowed the base */
             return cpn_wlog_bad(r,
                                 "field %d \"%s\": \"%s\" is not an epoch time (seconds since "
