@@ -260,12 +260,15 @@ struct cpn_run_totals {
     /* Every data row of the job workload logs (docs/metrics.md, "Workload-log rows"):
      * rows = replayed + wlog_skipped + wlog_cancelled + malformed + outside + filtered +
      * after_until.  0 without logs. */
-    uint64_t wlog_rows;        /**< data rows read (well-formed records + malformed rows) */
-    uint64_t wlog_malformed;   /**< malformed rows dropped (on-error="skip") */
-    uint64_t wlog_outside;     /**< records outside their window, or beyond max-jobs */
-    uint64_t wlog_filtered;    /**< records left out by min/max-units or completed-only */
-    uint64_t wlog_replayed;    /**< records submitted as jobs */
-    uint64_t wlog_after_until; /**< records not reached: their arrival came after until */
+    uint64_t wlog_rows;          /**< data rows read (well-formed records + malformed rows) */
+    uint64_t wlog_malformed;     /**< malformed rows dropped (on-error="skip") */
+    uint64_t wlog_outside;       /**< records outside their window, or beyond max-jobs */
+    uint64_t wlog_filtered;      /**< records left out by min/max-units or completed-only */
+    uint64_t wlog_replayed;      /**< records submitted as jobs */
+    uint64_t wlog_after_until;   /**< records not reached: their arrival came after until */
+    const double *pool_capacity; /**< units present integrated per pool [unit s], length
+                                      n_pools (pool sizes change with timelines); NULL: the
+                                      sizes are fixed */
 };
 
 /** An observer: callbacks plus their context.  Any callback may be NULL (not interested). */

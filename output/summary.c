@@ -91,6 +91,7 @@ struct cpn_summary {
     double time_end;
     double events;
     double *pool_busy, *center_energy, *center_cost, *center_carbon, *center_charge, *link_util;
+    double *pool_capacity; /* units present integrated per pool [unit s] (NULL: fixed sizes) */
     double *link_down;     /* per link: time down so far [s], when the totals gave it */
     double *center_down;   /* per center: time down so far [s], likewise */
     double *job_submitted; /* per kind, when the totals gave them (else NULL) */
@@ -108,7 +109,7 @@ struct cpn_summary {
         int have;
         double time, decisions, conflicts, requeued, lost_work, bw_granted, bw_refused;
         double *pool_busy, *energy, *cost, *carbon, *charge, *link_util, *submitted, *link_down;
-        double *center_down;
+        double *center_down, *pool_capacity;
     } open, close; /* the totals when the window opened and closed (have = 0: not seen) */
     /* computed table */
     CPN_ARRAY(struct cpn_metric) rows;
@@ -142,6 +143,7 @@ static void snap_release(struct snap *w)
     free(w->submitted);
     free(w->link_down);
     free(w->center_down);
+    free(w->pool_capacity);
     *w = (struct snap){0};
 }
 
@@ -191,6 +193,7 @@ void cpn_summary_free(struct cpn_summary *s)
     free(s->link_sum);
     free(s->center_sum);
     free(s->pool_busy);
+    free(s->pool_capacity);
     free(s->center_energy);
     free(s->center_cost);
     free(s->center_carbon);
@@ -509,6 +512,8 @@ static int snap_take(struct cpn_summary *s, struct snap *w, const struct cpn_run
     int rc = CPN_OK;
     if (t->pool_busy && t->n_pools == s->n_pools)
         rc = copy_totals(&w->pool_busy, t->pool_busy, s->n_pools);
+    if (rc == CPN_OK && t->pool_capacity && t->n_pools == s->n_pools)
+        rc = copy_totals(&w->pool_capacity, t->pool_capacity, s->n_pools);
     if (rc == CPN_OK && t->n_centers == s->n_centers) {
         rc = copy_totals(&w->energy, t->center_energy, s->n_centers);
         if (rc == CPN_OK)
@@ -572,6 +577,8 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
     s->time_end = t->time_end;
     s->events = (double)t->events;
     int rc = copy_totals(&s->pool_busy, t->pool_busy, s->n_pools);
+    if (rc == CPN_OK && t->pool_capacity)
+        rc = copy_totals(&s->pool_capacity, t->pool_capacity, s->n_pools);
     if (rc == CPN_OK)
         rc = copy_totals(&s->center_energy, t->center_energy, s->n_centers);
     if (rc == CPN_OK)
@@ -848,11 +855,16 @@ static int add_centers(struct cpn_summary *s)
                 continue;
             double u = NAN,
                    b = windowed(AT_CLOSE(s, pool_busy, s->pool_busy), s->open.pool_busy, p);
-            if (isfinite(b) && len > 0 && s->pools[p].units > 0)
-                u = b / (s->pools[p].units * len);
+            /* Unit-seconds of capacity: the units present over the window (they change with
+             * <at center pool units>), else the fixed size times the window. */
+            double cap = s->pool_capacity ? windowed(AT_CLOSE(s, pool_capacity, s->pool_capacity),
+                                                     s->open.pool_capacity, p)
+                                          : s->pools[p].units * len;
+            if (isfinite(b) && len > 0 && cap > 0)
+                u = b / cap;
             if (isfinite(b)) {
                 busy += b;
-                units += s->pools[p].units;
+                units += !s->pool_capacity ? s->pools[p].units : len > 0 ? cap / len : 0;
             }
             rc = add_row(s, "1", u, "center.%s.pool%zu.util", id, local++);
         }
@@ -861,8 +873,9 @@ static int add_centers(struct cpn_summary *s)
             util = busy / (units * len);
         else if (s->n_samples)
             util = s->center_sum[c] / (double)s->n_samples; /* Approximation: equal intervals */
-        all_busy += isfinite(util) ? util * s->centers[c].units : 0;
-        all_units += isfinite(util) ? s->centers[c].units : 0;
+        double weight = s->pool_capacity && units > 0 ? units : s->centers[c].units;
+        all_busy += isfinite(util) ? util * weight : 0;
+        all_units += isfinite(util) ? weight : 0;
         if (rc == CPN_OK)
             rc = add_row(s, "1", util, "center.%s.util", id);
         double e = windowed(AT_CLOSE(s, energy, s->center_energy), s->open.energy, c);

@@ -110,6 +110,38 @@ int cpn_ld_timeline_at(struct cpn_ld *L, xmlNode *elem)
                 return CPN_OK;
             }
         }
+    } else if (cpn_ld_attr(elem, "pool") || cpn_ld_attr(elem, "units")) {
+        /* A pool's size: <at center pool units>. */
+        const char *pool = cpn_ld_attr(elem, "pool");
+        if (!pool || !cpn_ld_attr(elem, "units") || has_cap || state || has_tariff ||
+            cpn_ld_attr(elem, "restore")) {
+            cpn_ld_error(L, elem,
+                         "a pool's change is pool (its name) and units (a whole number >= 1), "
+                         "nothing else");
+            return CPN_OK;
+        }
+        if ((c.index = ld_center(L, elem, center)) == CPN_NONE)
+            return CPN_OK;
+        const struct cpn_scen_center *sc = &L->s->centers.items[c.index];
+        c.pool = CPN_NONE;
+        char names[512] = "";
+        for (uint32_t p = 0; p < sc->npools; p++) {
+            const char *name = L->s->pools.items[sc->pool0 + p].spec.name;
+            if (name && strcmp(name, pool) == 0)
+                c.pool = p;
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s\"%s\"", p ? ", " : "",
+                     name ? name : "");
+        }
+        if (c.pool == CPN_NONE) {
+            cpn_ld_error(L, elem, "pool \"%s\" is not a pool of center \"%s\" (its pools: %s)",
+                         pool, center, names);
+            return CPN_OK;
+        }
+        double u;
+        if (cpn_ld_whole(L, elem, "units", 1, UINT32_MAX, &u) != 1)
+            return CPN_OK;
+        c.kind = CPN_CHANGE_POOL_UNITS;
+        c.value = u;
     } else {
         if (has_cap || !state == !has_tariff || cpn_ld_attr(elem, "restore")) {
             cpn_ld_error(L, elem,

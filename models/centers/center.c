@@ -74,6 +74,12 @@ struct pool {
     uint16_t *shared_used;
     uint32_t shared_active;
     double shared_milli;
+    uint32_t shared_cap; /* length of shared_used (the most units the pool has had) */
+    /* Resizing (cpn_center_set_pool_units): units removed while running requests held them,
+     * leaving as those requests end; the integral of the units present [unit s]. */
+    uint32_t owed;
+    double capacity_seconds;
+    uint32_t max_units; /* the most units the pool has had */
     /* Start-time projection (cpn_center_estimate_start), cached until the pool changes. */
     int projection_valid;
     double projection_now;              /* time it was built at [s] */
@@ -257,6 +263,8 @@ int cpn_center_add_pool(struct cpn_center *c, const struct cpn_pool_spec *pool, 
         return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
     }
     p.free_units = pool->units;
+    p.shared_cap = pool->units;
+    p.max_units = pool->units;
     if (pool->shareable && !(p.shared_used = calloc(pool->units, sizeof *p.shared_used))) {
         free((char *)p.spec.name);
         free((char *)p.spec.accelerator);
@@ -276,7 +284,23 @@ int cpn_center_add_pool(struct cpn_center *c, const struct cpn_pool_spec *pool, 
  * shared unit (docs/models-centers.md, "GPU sharing"). */
 static double busy_units(const struct pool *p)
 {
-    return (double)(p->spec.units - p->free_units - p->shared_active) + p->shared_milli / 1000.0;
+    return (double)(p->spec.units + p->owed - p->free_units - p->shared_active) +
+           p->shared_milli / 1000.0;
+}
+
+/* Units physically present: the pool's size plus the removed ones still held. */
+static uint32_t present_units(const struct pool *p)
+{
+    return p->spec.units + p->owed;
+}
+
+/* Units given back (a request ended, a shared unit emptied): they pay what a shrink still owes,
+ * the rest is free. */
+static void give_back(struct pool *p, uint32_t units)
+{
+    uint32_t pay = units < p->owed ? units : p->owed;
+    p->owed -= pay;
+    p->free_units += units - pay;
 }
 
 /* Integrate busy unit-seconds and IT energy up to `now` (piecewise constant since last_time).
@@ -285,8 +309,9 @@ static void pool_advance(struct pool *p, double now)
 {
     double dt = now - p->last_time;
     if (dt > 0) {
-        double powered = (double)(p->spec.units - p->free_units);
+        double powered = (double)(present_units(p) - p->free_units);
         p->busy_unit_seconds += busy_units(p) * dt;
+        p->capacity_seconds += (double)present_units(p) * dt;
         p->it_energy += (powered * p->spec.peak_power + p->free_units * p->spec.idle_power) * dt;
         p->last_time = now;
     }
@@ -325,7 +350,7 @@ static uint32_t unaccounted_units(const struct pool *p)
     uint64_t held = 0;
     for (size_t k = 0; k < p->running.len; k++)
         held += p->running.items[k].units;
-    uint64_t used = p->spec.units - p->free_units;
+    uint64_t used = present_units(p) - p->free_units;
     return used > held ? (uint32_t)(used - held) : 0;
 }
 
@@ -481,7 +506,11 @@ static void compute_reservation(struct cpn_center *c, struct pool *p)
      * is checked at submission). */
     if (avail < h->units)
         avail += unaccounted_units(p);
-    CPN_ASSERT(avail >= h->units);
+    if (avail < h->units) { /* larger than the pool is now (it shrank): it waits for it to grow */
+        p->shadow = INFINITY;
+        p->extra = p->free_units;
+        return;
+    }
     double shadow = k > 0 ? p->running.items[k - 1].end : cpn_engine_now(c->eng);
     while (k < p->running.len && p->running.items[k].end == shadow)
         avail += p->running.items[k++].units;
@@ -567,10 +596,10 @@ static int release_request_ex(struct cpn_center *c, uint32_t slot, int by_event,
         p->shared_milli -= r->milli;
         if (p->shared_used[r->shared] == 0) { /* its last request left: a free unit again */
             p->shared_active--;
-            p->free_units++;
+            give_back(p, 1);
         }
     } else {
-        p->free_units += r->units;
+        give_back(p, r->units);
     }
     struct cpn_request_event ev;
     fill_event(r, &ev);
@@ -684,12 +713,12 @@ int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
                          ", runtime %.15g s, walltime %.15g s (use units >= 1, a runtime >= 0 "
                          "and a walltime >= 0)",
                          id, req->id, req->units, req->runtime, req->walltime);
-    if (req->units > p->spec.units) {
+    if (req->units > p->max_units) { /* more than it ever had (a smaller pool: it waits) */
         p->rejected++;
         return CPN_ERROR(CPN_ERANGE,
                          "center \"%s\" pool \"%s\": request %" PRIu32 " asks for %" PRIu32
                          " units, the pool has %" PRIu32,
-                         id, p->spec.name, req->id, req->units, p->spec.units);
+                         id, p->spec.name, req->id, req->units, p->max_units);
     }
     uint32_t slot;
     if (c->free_slots.len > 0) {
@@ -807,6 +836,10 @@ static int build_projection(struct cpn_center *c, struct pool *p, double now)
         if (slot == CPN_NONE)
             continue;
         const struct request *r = &c->requests.items[slot];
+        if (r->units > p->spec.units) { /* it waits for the pool to grow: so does what follows */
+            cursor = INFINITY;
+            break;
+        }
         while (free_units < r->units) {
             CPN_ASSERT(n > 0);
             cursor = fmax(cursor, h[0].time);
@@ -850,11 +883,15 @@ int cpn_center_estimate_start(struct cpn_center *c, uint32_t pool, uint32_t unit
         return CPN_ERROR(CPN_ENOENT, "center \"%s\": no pool %" PRIu32 " (the center has %zu)",
                          c->spec.id, pool, c->pools.len);
     struct pool *p = &c->pools.items[pool];
-    if (units == 0 || units > p->spec.units)
+    if (units == 0 || units > p->max_units)
         return CPN_ERROR(CPN_ERANGE,
                          "center \"%s\" pool \"%s\": estimate for %" PRIu32
                          " units (use 1..%" PRIu32 ")",
-                         c->spec.id, p->spec.name, units, p->spec.units);
+                         c->spec.id, p->spec.name, units, p->max_units);
+    if (units > p->spec.units) { /* the pool shrank below it: it waits for a growth */
+        *start = INFINITY;
+        return CPN_OK;
+    }
     if (now == engine_now && p->queued == 0 && units <= p->free_units) {
         *start = now;
         return CPN_OK;
@@ -905,6 +942,38 @@ const struct cpn_pool_spec *cpn_center_pool(const struct cpn_center *c, uint32_t
     return pool < c->pools.len ? &c->pools.items[pool].spec : NULL;
 }
 
+int cpn_center_set_pool_units(struct cpn_center *c, uint32_t pool, uint32_t units)
+{
+    if (!c || pool >= c->pools.len || units == 0)
+        return CPN_ERROR(CPN_EINVAL, "cpn_center_set_pool_units: no pool %u, or 0 units", pool);
+    struct pool *p = &c->pools.items[pool];
+    pool_advance(p, cpn_engine_now(c->eng));
+    if (p->shared_used && units > p->shared_cap) {
+        uint16_t *q = realloc(p->shared_used, units * sizeof *q);
+        if (!q)
+            return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
+        memset(q + p->shared_cap, 0, (units - p->shared_cap) * sizeof *q);
+        p->shared_used = q;
+        p->shared_cap = units;
+    }
+    if (units >= p->spec.units) { /* growth cancels what a shrink still owes, then is free */
+        uint32_t grow = units - p->spec.units, cancel = grow < p->owed ? grow : p->owed;
+        p->owed -= cancel;
+        p->free_units += grow - cancel;
+    } else { /* free units go at once; held ones when their requests end */
+        uint32_t shrink = p->spec.units - units,
+                 now_free = shrink < p->free_units ? shrink : p->free_units;
+        p->free_units -= now_free;
+        p->owed += shrink - now_free;
+    }
+    p->spec.units = units;
+    if (units > p->max_units)
+        p->max_units = units;
+    p->projection_valid = 0;
+    p->pass_valid = 0;
+    return p->in_pass ? CPN_OK : pool_pass(c, p);
+}
+
 int cpn_center_pool_state(const struct cpn_center *c, uint32_t pool, struct cpn_pool_state *out)
 {
     if (!c || !out)
@@ -922,17 +991,17 @@ int cpn_center_pool_state(const struct cpn_center *c, uint32_t pool, struct cpn_
     out->head = blocked ? c->requests.items[p->head_slot].id : CPN_NONE;
     out->shadow_time = blocked ? p->shadow : INFINITY;
     out->extra_units = blocked ? p->extra : 0;
+    out->max_units = p->max_units;
     return CPN_OK;
 }
 
 /* Add one pool's figures, integrated to `now`, into out (the sums; ratios are made after). */
-static void add_pool_stats(const struct cpn_center *c, const struct pool *p, double now,
-                           struct cpn_center_stats *out)
+static void add_pool_stats(const struct pool *p, double now, struct cpn_center_stats *out)
 {
     double dt = now - p->last_time > 0 ? now - p->last_time : 0;
-    double powered = (double)(p->spec.units - p->free_units);
+    double powered = (double)(present_units(p) - p->free_units);
     out->busy_unit_seconds += p->busy_unit_seconds + busy_units(p) * dt;
-    out->capacity_unit_seconds += (double)p->spec.units * (now - c->created);
+    out->capacity_unit_seconds += p->capacity_seconds + (double)present_units(p) * dt;
     out->it_energy +=
         p->it_energy + (powered * p->spec.peak_power + p->free_units * p->spec.idle_power) * dt;
     out->submitted += p->submitted;
@@ -956,7 +1025,7 @@ int cpn_center_stats(const struct cpn_center *c, uint32_t pool, struct cpn_cente
     out->elapsed = now - c->created;
     for (size_t i = 0; i < c->pools.len; i++)
         if (pool == CPN_NONE || pool == i)
-            add_pool_stats(c, &c->pools.items[i], now, out);
+            add_pool_stats(&c->pools.items[i], now, out);
     out->utilisation =
         out->capacity_unit_seconds > 0 ? out->busy_unit_seconds / out->capacity_unit_seconds : 0;
     out->energy = c->spec.pue * out->it_energy;

@@ -182,6 +182,8 @@ struct cpn_pool_state {
     double shadow_time;   /**< head's reservation [s] (INFINITY when none) */
     uint32_t extra_units; /**< units free at the shadow time beyond the head's need,
                                minus those lent to backfilled requests (EASY) */
+    uint32_t max_units;   /**< the most units the pool has had (its size unless resized): a
+                               request up to it is accepted and waits while the pool is smaller */
 };
 
 /** Accumulated figures of a pool or a whole center, up to the engine's current time. */
@@ -307,6 +309,17 @@ int cpn_center_estimate_start(struct cpn_center *c, uint32_t pool, uint32_t unit
  *         O(r log r + q) per pool.
  */
 int cpn_center_set_up(struct cpn_center *c, int up);
+
+/**
+ * Give pool @p pool @p units units from now (a timeline's `<at center pool units>`;
+ * docs/models-dynamics.md, "Pool sizes").  Growing adds free units and starts what then fits;
+ * shrinking removes free units at once and the units running requests hold as they end
+ * (nothing is preempted).  A request larger than the new size (up to the most units the
+ * pool has had) waits for the pool to grow; a larger one is refused (CPN_ERANGE at submission). The
+ * utilisation's denominator integrates the units present over time.
+ * @return CPN_OK; CPN_EINVAL for an unknown pool or 0 units; CPN_ENOMEM; a start's error.
+ */
+int cpn_center_set_pool_units(struct cpn_center *c, uint32_t pool, uint32_t units);
 
 /** Whether the center is up (1) or down (0). */
 int cpn_center_is_up(const struct cpn_center *c);

@@ -56,6 +56,11 @@ int cpn_timeline_new(struct cpn_engine *eng, struct cpn_links *links, struct cpn
             return CPN_ERROR(CPN_EINVAL, "timeline: change %zu is a link's, without a network", i);
         if (!link && !jobs)
             return CPN_ERROR(CPN_EINVAL, "timeline: change %zu is a center's, without centers", i);
+        if (c->kind == CPN_CHANGE_POOL_UNITS &&
+            !(c->value >= 1 && c->value <= UINT32_MAX && c->value == floor(c->value)))
+            return CPN_ERROR(CPN_EINVAL,
+                             "timeline: change %zu: %g units (need a whole number >= 1)", i,
+                             c->value);
         if (c->kind == CPN_CHANGE_LINK_CAPACITY && !(c->value > 0 && isfinite(c->value)))
             return CPN_ERROR(CPN_EINVAL, "timeline: change %zu: capacity %g B/s (need > 0)", i,
                              c->value);
@@ -105,6 +110,8 @@ static int apply(struct cpn_timeline *tl, const struct cpn_change *c)
     case CPN_CHANGE_NODE_DOWN:
     case CPN_CHANGE_NODE_UP:
         return cpn_links_set_node(tl->links, c->index, c->kind == CPN_CHANGE_NODE_UP, c->restore);
+    case CPN_CHANGE_POOL_UNITS:
+        return cpn_jobs_set_pool_units(tl->jobs, c->index, c->pool, (uint32_t)c->value);
     case CPN_CHANGE_CENTER_DOWN:
     case CPN_CHANGE_CENTER_UP:
         ev.kind = c->kind == CPN_CHANGE_CENTER_UP ? CPN_EVENT_CENTER_UP : CPN_EVENT_CENTER_DOWN;

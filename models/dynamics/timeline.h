@@ -38,6 +38,8 @@ enum cpn_change_kind {
     CPN_CHANGE_NODE_DOWN = 8,     /**< node @c index fails: the links at it go down
                                        (cpn_links_set_node(); rerouted after @c restore) */
     CPN_CHANGE_NODE_UP = 9,       /**< node @c index is repaired */
+    CPN_CHANGE_POOL_UNITS = 10,   /**< pool @c pool of center @c index gets @c value units
+                                       (cpn_jobs_set_pool_units()) */
     CPN_CHANGE_NKINDS             /**< number of kinds (not a kind) */
 };
 
@@ -49,6 +51,7 @@ struct cpn_change {
     double value;              /**< capacity [B/s] or electricity price [currency/J] */
     double value2;             /**< carbon intensity [kg/J] (tariffs only) */
     double restore;            /**< link down: restoration delay [s] (links.h), NaN for none */
+    uint32_t pool;             /**< POOL_UNITS: the pool's index in its center */
 };
 
 /** A timeline (opaque). */

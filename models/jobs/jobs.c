@@ -829,6 +829,27 @@ static void notify_change(struct cpn_jobs *jobs, enum cpn_policy_event_kind kind
     cpn_policy_notify(jobs->cfg.policy, &pe, &jobs->world);
 }
 
+int cpn_jobs_set_pool_units(struct cpn_jobs *jobs, uint32_t center, uint32_t pool, uint32_t units)
+{
+    if (center >= jobs->centers.len ||
+        pool >= cpn_center_npools(jobs->centers.items[center].center) || units == 0)
+        return CPN_ERROR(CPN_EINVAL, "jobs: no pool %u of center %u, or 0 units", pool, center);
+    jobs->resized = 1;
+    int rc = cpn_center_set_pool_units(jobs->centers.items[center].center, pool, units);
+    if (rc != CPN_OK)
+        return rc;
+    struct cpn_pool_state ps;
+    if (jobs->wpools &&
+        cpn_center_pool_state(jobs->centers.items[center].center, pool, &ps) == CPN_OK)
+        jobs->wpools[jobs->centers.items[center].first_pool + pool].units = ps.max_units;
+    char detail[96];
+    snprintf(detail, sizeof detail, "pool %u: %u units", pool, units);
+    if ((rc = emit_event(jobs, CPN_EVENT_OTHER, center, detail)) != CPN_OK)
+        return rc;
+    notify_change(jobs, CPN_POLICY_EVENT_CENTER_CHANGED, center, CPN_NONE);
+    return cpn_jobs_schedule_reoffer_(jobs); /* held jobs may fit now */
+}
+
 int cpn_jobs_set_center_up(struct cpn_jobs *jobs, uint32_t center, int up)
 {
     if (center >= jobs->centers.len)

@@ -608,6 +608,18 @@ int cpn_jobs_set_center_tariff(struct cpn_jobs *jobs, uint32_t center, double el
 int cpn_jobs_set_center_up(struct cpn_jobs *jobs, uint32_t center, int up);
 
 /**
+ * Give pool @p pool of center @p center @p units units from now (a timeline's
+ * `<at center pool units>`; cpn_center_set_pool_units(): growth starts what fits, a shrink takes
+ * free units at once and held ones as their runs end, nothing is preempted).  The policies'
+ * world shows the most units the pool has had as its units (a job up to that is accepted and
+ * waits in the queue while the pool is smaller) and the free units now; their on_event gets
+ * CPN_POLICY_EVENT_CENTER_CHANGED; held jobs are offered again; an `/events` row says "pool P: N
+ * units"; from then on the summary's utilisation divides by the units present over time.
+ * @return CPN_OK; CPN_EINVAL for an unknown center or pool or 0 units; the center's errors.
+ */
+int cpn_jobs_set_pool_units(struct cpn_jobs *jobs, uint32_t center, uint32_t pool, uint32_t units);
+
+/**
  * Tell the policy that link @p link changed (state or capacity): its on_event gets
  * CPN_POLICY_EVENT_LINK_CHANGED with the exact world (models/policy.h).  Called by the dynamics
  * layer (models/dynamics/links.h); accepts NULL @p jobs (nothing to tell).

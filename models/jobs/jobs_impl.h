@@ -158,6 +158,7 @@ struct cpn_jobs {
     struct cpn_jobs_config cfg;
     uint32_t n_nodes;
     int started;
+    int resized; /* a pool's size changed (cpn_jobs_set_pool_units): totals give capacities */
     CPN_ARRAY(struct jobs_center) centers;
     CPN_ARRAY(char *) types;          /* accelerator names, index = pool type */
     CPN_ARRAY(uint32_t) pool_type_of; /* per world pool */

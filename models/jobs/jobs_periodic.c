@@ -109,11 +109,12 @@ void cpn_jobs_work_changed_(struct cpn_jobs *jobs)
 static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
 {
     size_t nc = jobs->centers.len, nd = jobs->n_dlinks, nl = nd / 2;
-    double *buf = calloc(jobs->n_wpools + 5 * nc + nd + nl + 1, sizeof *buf);
+    double *buf = calloc(2 * jobs->n_wpools + 5 * nc + nd + nl + 1, sizeof *buf);
     if (!buf)
         return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the totals");
     double *busy = buf, *energy = busy + jobs->n_wpools, *cost = energy + nc, *carbon = cost + nc,
-           *charge = carbon + nc, *link = charge + nc, *down = link + nd, *cdown = down + nl;
+           *charge = carbon + nc, *link = charge + nc, *down = link + nd, *cdown = down + nl,
+           *capacity = cdown + nc;
     for (size_t c = 0; c < nc; c++) {
         const struct jobs_center *jc = &jobs->centers.items[c];
         struct cpn_center_stats cs;
@@ -121,6 +122,7 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         for (uint32_t p = 0; p < np; p++) {
             cpn_center_stats(jc->center, p, &cs);
             busy[jc->first_pool + p] = cs.busy_unit_seconds;
+            capacity[jc->first_pool + p] = cs.capacity_unit_seconds;
         }
         cpn_center_stats(jc->center, CPN_NONE, &cs);
         energy[c] = cs.energy;
@@ -164,6 +166,7 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         .wlog_filtered = jobs->st.wlog_filtered,
         .wlog_replayed = jobs->st.wlog_replayed,
         .wlog_after_until = jobs->st.wlog_after_until,
+        .pool_capacity = jobs->resized ? capacity : NULL, /* fixed sizes: units x time */
         .decisions = jobs->st.decisions,
         .conflicts = jobs->st.conflicts,
         .have_decisions = 1,

@@ -68,6 +68,9 @@ void cpn_jobs_world_center_(struct cpn_jobs *jobs, uint32_t c)
         int rc = cpn_center_pool_state(jc->center, p, &ps);
         CPN_ASSERT(rc == CPN_OK);
         jobs->wpools[jc->first_pool + p].free = ps.free_units;
+        /* Resized pools: the most units they have had (a job up to it is accepted and waits
+         * while the pool is smaller; free says what there is now). */
+        jobs->wpools[jc->first_pool + p].units = ps.max_units;
         wc->queue_length += (uint32_t)ps.queued;
         wc->queued_work += ps.queued_work;
     }

@@ -347,6 +347,20 @@ else
     bad "a column-mapped CSV log"; cat "$tmp/csv.err" "$tmp/csv.tsv"
 fi
 
+# A pool resized during the run (tests/scenarios/ok/pool-resize.xml, by hand there).
+if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run pool-resize.xml \
+        --summary-out "$tmp/resize.tsv") >/dev/null 2>"$tmp/resize.err" &&
+    check_window "$tmp/resize.tsv" '
+        $1 == "center.hpc.util" && !near($2, 600 / 810) { bad = 1 }
+        $1 == "center.hpc.energy" && !near($2, 201000) { bad = 1 }
+        $1 == "job.all.completed" && $2 != 3 { bad = 1 }
+        $1 == "job.all.jct.mean" && !near($2, 350 / 3) { bad = 1 }
+        $1 == "center.hpc.util" { seen = 1 } END { bad = bad || !seen }'; then
+    ok "a pool shrunk and grown by a timeline: utilisation over the units present, energy, JCT"
+else
+    bad "a pool resized by a timeline"; cat "$tmp/resize.err" "$tmp/resize.tsv"
+fi
+
 # A table of published results (tests/scenarios/experiments/table.xml over table-flow.xml): each
 # figure recomputed from the window-capped rate u(W) = S / (S / (W / RTT) + RTT / 2) / C with
 # S = 1e10 B, C = 1.25e9 B/s, RTT = 2 x L x 4.9 us/km; the range over the nominal point and

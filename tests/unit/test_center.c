@@ -569,6 +569,58 @@ static void test_fractional_requests_pack_onto_shared_units_first_fit(void)
     cpn_engine_free(eng);
 }
 
+/* Resize pool 0 of the center in ctx to arg units (test_a_pool_resized_...). */
+static int resize_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    return cpn_center_set_pool_units(ctx, 0, (uint32_t)arg);
+}
+
+static void test_a_pool_resized_gives_and_takes_units_without_preemption(void)
+{
+    /* 4 units (idle 100 W, peak 300 W), FCFS.  At 0: A (3 units, 100 s) starts, B (2 units,
+     * 50 s) waits.  At 10 the pool shrinks to 2: its free unit goes at once, one of A's when A
+     * ends.  At 100 A ends: 3 units back, 1 pays the shrink, 2 free: B starts, ends at 150.  A
+     * request for 5 units at 120 is refused (the pool never had 5; one for 3 would wait).  At
+     * 200 the pool grows to 6.
+     * Read at 300.  By hand: units present 4 x 10 + 3 x 90 + 2 x 100 + 6 x 100 = 1,110
+     * unit s; busy 3 x 100 + 2 x 50 = 400 unit s; IT energy (3 x 300 + 100) x 10 + 900 x 90 +
+     * 600 x 50 + 200 x 50 + 600 x 100 = 191,000 J. */
+    struct cpn_engine *eng = cpn_engine_new();
+    CU_ASSERT_FATAL(eng != NULL);
+    struct cpn_center_spec spec;
+    cpn_center_spec_init(&spec);
+    spec.id = "resize";
+    spec.discipline = CPN_QUEUE_FCFS;
+    struct cpn_center_hooks hooks = {share_on_start, share_on_end, NULL};
+    struct cpn_center *c = NULL;
+    CU_ASSERT_FATAL(cpn_center_new(&spec, eng, &hooks, &c) == CPN_OK);
+    struct cpn_pool_spec pool = {"cpu", 4, 1e9, 0, "cpu", 100, 300, 0};
+    CU_ASSERT_FATAL(cpn_center_add_pool(c, &pool, NULL) == CPN_OK);
+    const struct cpn_request a = {0, 0, 3, 100, 100, 0}, b = {1, 0, 2, 50, 50, 0};
+    share_start[0] = share_start[1] = NAN;
+    CU_ASSERT_FATAL(cpn_center_submit(c, &a) == CPN_OK && cpn_center_submit(c, &b) == CPN_OK);
+    static const struct cpn_handler resize = {resize_event, "test_resize", 0};
+    CU_ASSERT_FATAL(cpn_engine_schedule(eng, 10, &resize, c, 2, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_engine_schedule(eng, 200, &resize, c, 6, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_engine_run(eng, 120) == CPN_OK);
+    const struct cpn_request big = {2, 0, 5, 10, 10, 0};
+    CU_ASSERT_EQUAL(cpn_center_submit(c, &big), CPN_ERANGE);
+    CU_ASSERT_FATAL(cpn_engine_run(eng, 300) == CPN_OK);
+    CU_ASSERT(share_start[0] == 0 && share_end[0] == 100);
+    CU_ASSERT(share_start[1] == 100 && share_end[1] == 150);
+    struct cpn_center_stats st;
+    CU_ASSERT_FATAL(cpn_center_stats(c, 0, &st) == CPN_OK);
+    CU_ASSERT_DOUBLE_EQUAL(st.capacity_unit_seconds, 1110, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(st.busy_unit_seconds, 400, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(st.it_energy, 191000, 1e-6);
+    struct cpn_pool_state ps;
+    CU_ASSERT(cpn_center_pool_state(c, 0, &ps) == CPN_OK && ps.units == 6 && ps.free_units == 6);
+    CU_ASSERT_EQUAL(cpn_center_set_pool_units(c, 0, 0), CPN_EINVAL);
+    cpn_center_free(c);
+    cpn_engine_free(eng);
+}
+
 static void test_errors_are_reported(void)
 {
     struct cpn_engine *eng = cpn_engine_new();
@@ -1035,6 +1087,8 @@ int cpn_test_register_center(void)
         return CU_get_error();
     if (!CU_add_test(s, "fractional requests pack onto shared units, first fit; EASY backfills",
                      test_fractional_requests_pack_onto_shared_units_first_fit) ||
+        !CU_add_test(s, "a pool resized gives and takes units without preemption",
+                     test_a_pool_resized_gives_and_takes_units_without_preemption) ||
         !CU_add_test(s, "two simultaneous ends start the head before a backfill candidate",
                      test_two_simultaneous_ends_start_the_head_before_a_backfill) ||
         !CU_add_test(s, "simultaneous ends and arrivals are one instant, as the reference",

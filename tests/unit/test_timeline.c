@@ -138,9 +138,9 @@ static void test_a_failed_link_stalls_its_flow_until_it_is_up(void)
      * 2 GB/s: ends at 9 s.  The link was down 3 s; three events (down, capacity, up). */
     struct tl_fx f;
     fx_open(&f, 0);
-    struct cpn_change ch[] = {{5, CPN_CHANGE_LINK_CAPACITY, 0, 2 * GB, NAN, NAN},
-                              {2, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN, NAN},
-                              {5, CPN_CHANGE_LINK_UP, 0, NAN, NAN, NAN}};
+    struct cpn_change ch[] = {{5, CPN_CHANGE_LINK_CAPACITY, 0, 2 * GB, NAN, NAN, 0},
+                              {2, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN, NAN, 0},
+                              {5, CPN_CHANGE_LINK_UP, 0, NAN, NAN, NAN, 0}};
     struct cpn_timeline *tl = NULL;
     CU_ASSERT_FATAL(cpn_timeline_new(f.eng, f.links, NULL, &f.obs, ch, 3, &tl) == CPN_OK);
     CU_ASSERT_EQUAL(cpn_timeline_start(tl), CPN_OK);
@@ -171,10 +171,10 @@ static void test_bad_changes_are_refused(void)
     struct tl_fx f;
     fx_open(&f, 0);
     struct cpn_timeline *tl = NULL;
-    struct cpn_change bad_time = {-1, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN, NAN};
-    struct cpn_change bad_kind = {1, CPN_CHANGE_NKINDS, 0, NAN, NAN, NAN};
-    struct cpn_change bad_cap = {1, CPN_CHANGE_LINK_CAPACITY, 0, 0, NAN, NAN};
-    struct cpn_change tariff = {1, CPN_CHANGE_CENTER_TARIFF, 0, NAN, 0.1, NAN};
+    struct cpn_change bad_time = {-1, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN, NAN, 0};
+    struct cpn_change bad_kind = {1, CPN_CHANGE_NKINDS, 0, NAN, NAN, NAN, 0};
+    struct cpn_change bad_cap = {1, CPN_CHANGE_LINK_CAPACITY, 0, 0, NAN, NAN, 0};
+    struct cpn_change tariff = {1, CPN_CHANGE_CENTER_TARIFF, 0, NAN, 0.1, NAN, 0};
     CU_ASSERT_EQUAL(cpn_timeline_new(f.eng, f.links, NULL, NULL, &bad_time, 1, &tl), CPN_EINVAL);
     CU_ASSERT_EQUAL(cpn_timeline_new(f.eng, f.links, NULL, NULL, &bad_kind, 1, &tl), CPN_EINVAL);
     CU_ASSERT_EQUAL(cpn_timeline_new(f.eng, f.links, NULL, NULL, &bad_cap, 1, &tl), CPN_EINVAL);
@@ -237,8 +237,8 @@ static void test_a_restored_failure_reroutes_its_flows(void)
      * After the repair at 10 s the router may use a-b again. */
     struct tl_fx f;
     fx_open_triangle(&f);
-    struct cpn_change ch[] = {{2, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN, 0.05},
-                              {10, CPN_CHANGE_LINK_UP, 0, NAN, NAN, NAN}};
+    struct cpn_change ch[] = {{2, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN, 0.05, 0},
+                              {10, CPN_CHANGE_LINK_UP, 0, NAN, NAN, NAN, 0}};
     struct cpn_timeline *tl = NULL;
     CU_ASSERT_FATAL(cpn_timeline_new(f.eng, f.links, NULL, &f.obs, ch, 2, &tl) == CPN_OK);
     CU_ASSERT_EQUAL(cpn_timeline_start(tl), CPN_OK);
@@ -263,8 +263,8 @@ static void test_a_restored_failure_reroutes_its_flows(void)
     /* Without another route the flow stays, stalled, and resumes at the repair: 1 GB/s, 10 GB,
      * down from 2 to 5 s with a restoration at 2.05 that finds no route: ends at 13.001 s. */
     fx_open(&f, 0.001);
-    struct cpn_change alone[] = {{2, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN, 0.05},
-                                 {5, CPN_CHANGE_LINK_UP, 0, NAN, NAN, NAN}};
+    struct cpn_change alone[] = {{2, CPN_CHANGE_LINK_DOWN, 0, NAN, NAN, 0.05, 0},
+                                 {5, CPN_CHANGE_LINK_UP, 0, NAN, NAN, NAN, 0}};
     CU_ASSERT_FATAL(cpn_timeline_new(f.eng, f.links, NULL, &f.obs, alone, 2, &tl) == CPN_OK);
     CU_ASSERT_EQUAL(cpn_timeline_start(tl), CPN_OK);
     fx_transfer(&f, 10 * GB);
