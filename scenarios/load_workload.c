@@ -348,8 +348,15 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
         ok = 0;
     if (cpn_ld_quantity(L, elem, "slo", CPN_Q_TIME, &base->slo) < 0 ||
         cpn_ld_quantity(L, elem, "checkpoint", CPN_Q_TIME, &base->checkpoint) < 0 ||
+        cpn_ld_quantity(L, elem, "checkpoint-size", CPN_Q_SIZE, &base->checkpoint_bytes) < 0 ||
         cpn_ld_bandwidth(L, elem, "elastic", &base->elastic) < 0)
         ok = 0;
+    if (cpn_ld_attr(elem, "checkpoint-size") && !cpn_ld_attr(elem, "checkpoint")) {
+        cpn_ld_error(L, elem,
+                     "checkpoint-size goes with checkpoint (the interval at which checkpoints "
+                     "of that size are written)");
+        ok = 0;
+    }
     if (cpn_ld_quantity(L, elem, "request-bytes", CPN_Q_SIZE, &base->request_bytes) < 0)
         ok = 0;
     if (cpn_ld_count(L, elem, "paths", 1, CPN_NETWORK_MAX_PATHS, &base->paths) < 0 ||

@@ -431,6 +431,15 @@ static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow
         .klass = CPN_NONE,
         .mean_rate = dur > 0 ? (float)(done->size / dur) : 0.0f,
     };
+    if (j->phase == PHASE_RUNNING && !j->cmp) { /* a plain run's only flows: checkpoints */
+        int rc = cpn_observe_flow_end(jobs->cfg.observer, &rec);
+        CPN_ASSERT(j->pending > 0);
+        j->pending--;
+        j->ckpt_flow = CPN_FLOWH_NONE;
+        j->ckpt_kept = j->ckpt_pending; /* written: it counts from now on */
+        j->ckpt_pending = NAN;
+        return rc;
+    }
     jobs->st.bytes_delivered += done->size;
     if (j->phase == PHASE_STAGE_OUT)
         j->out_done += done->size;
@@ -723,6 +732,71 @@ static int queue_at(struct cpn_jobs *jobs, uint32_t slot)
     return cpn_center_submit(jc->center, &req);
 }
 
+/* ---- checkpoint writes (docs/models-dynamics.md, "Center failures") ---- */
+
+static int on_checkpoint(struct cpn_engine *eng, void *ctx, uint64_t arg);
+static const struct cpn_handler checkpoint_handler = {on_checkpoint, "jobs_checkpoint", 0};
+
+/* Whether job @p j writes its checkpoints as flows: an interval, a size and a site at its
+ * center. */
+static int writes_checkpoints(const struct cpn_jobs *jobs, const struct jobs_job *j)
+{
+    return !j->cmp && j->s.checkpoint > 0 && j->s.checkpoint_bytes > 0 &&
+           j->s.kind != CPN_JOB_INFERENCE && j->center != CPN_NONE &&
+           cpn_jobs_center_site_(jobs, j->center) != CPN_NONE;
+}
+
+/* A checkpoint is due: write it (the run time so far) to the center's storage site, unless the
+ * previous one is still being written (Assumption: a checkpoint is skipped then, as
+ * frameworks do not start a save while one is in progress); then schedule the next. */
+static int on_checkpoint(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    struct cpn_jobs *jobs = ctx;
+    uint32_t slot = (uint32_t)arg;
+    struct jobs_job *j = job_at(jobs, slot);
+    j->ckpt_timer = CPN_EVH_NONE;
+    if (j->phase != PHASE_RUNNING)
+        return CPN_OK;
+    double now = cpn_engine_now(eng);
+    if (j->ckpt_flow == CPN_FLOWH_NONE) {
+        uint32_t node = center_node(jobs, j->center);
+        cpn_flowh h = CPN_FLOWH_NONE;
+        j->ckpt_pending = now - j->start;
+        int rc = cpn_jobs_transfer_(jobs, slot, node, node, j->s.checkpoint_bytes, 1, CPN_NONE,
+                                    cpn_jobs_center_site_(jobs, j->center), 0, &h);
+        if (rc != CPN_OK)
+            return rc;
+        j = job_at(jobs, slot);
+        j->ckpt_flow = h;
+        if (h == CPN_FLOWH_NONE) { /* nothing to move: written at once */
+            j->ckpt_kept = j->ckpt_pending;
+            j->ckpt_pending = NAN;
+        }
+    }
+    if (now + j->s.checkpoint < j->start + j->runtime)
+        return cpn_engine_schedule_in(eng, j->s.checkpoint, &checkpoint_handler, jobs, slot,
+                                      &j->ckpt_timer);
+    return CPN_OK;
+}
+
+/* The run of job @p slot ends: no more checkpoints; one being written is abandoned. */
+static int stop_checkpoints(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    int rc = CPN_OK;
+    if (j->ckpt_timer != CPN_EVH_NONE)
+        rc = cpn_engine_cancel(jobs->cfg.engine, j->ckpt_timer);
+    j->ckpt_timer = CPN_EVH_NONE;
+    if (rc == CPN_OK && j->ckpt_flow != CPN_FLOWH_NONE) {
+        rc = cpn_flow_cancel(cpn_network_flows(jobs->cfg.network), j->ckpt_flow);
+        CPN_ASSERT(j->pending > 0);
+        j->pending--;
+        j->ckpt_flow = CPN_FLOWH_NONE;
+    }
+    j->ckpt_pending = NAN;
+    return rc;
+}
+
 static int center_on_start(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev)
 {
     struct cpn_jobs *jobs = ctx;
@@ -739,6 +813,13 @@ static int center_on_start(void *ctx, struct cpn_center *center, const struct cp
     jc->run_end_sum += j->run_work;
     if (j->s.kind == CPN_JOB_INFERENCE)
         return cpn_jobs_service_start_(jobs, ev->id);
+    j->ckpt_kept = 0;
+    j->ckpt_pending = NAN;
+    j->ckpt_flow = CPN_FLOWH_NONE;
+    j->ckpt_timer = CPN_EVH_NONE;
+    if (writes_checkpoints(jobs, j) && j->s.checkpoint < j->runtime)
+        return cpn_engine_schedule_in(jobs->cfg.engine, j->s.checkpoint, &checkpoint_handler, jobs,
+                                      ev->id, &j->ckpt_timer);
     return CPN_OK;
 }
 
@@ -749,7 +830,14 @@ static int requeue_after_failure(struct cpn_jobs *jobs, uint32_t slot, double el
 {
     struct jobs_job *j = job_at(jobs, slot);
     double cp = j->s.checkpoint;
-    double kept = cp > 0 ? floor(elapsed / cp) * cp : 0;
+    /* Checkpoints written as flows count once written; instant ones at every interval. */
+    double kept = writes_checkpoints(jobs, j) ? j->ckpt_kept
+                  : cp > 0                    ? floor(elapsed / cp) * cp
+                                              : 0;
+    int rc = stop_checkpoints(jobs, slot);
+    if (rc != CPN_OK)
+        return rc;
+    j = job_at(jobs, slot);
     if (j->s.kind == CPN_JOB_INFERENCE)
         kept = elapsed; /* a service's lifetime runs on: it is deployed again for the rest */
     if (kept > j->runtime)
@@ -761,7 +849,7 @@ static int requeue_after_failure(struct cpn_jobs *jobs, uint32_t slot, double el
     jobs->st.lost_work += (double)j->s.units * (elapsed - kept);
     j->start = NAN;
     j->pool = CPN_NONE;
-    int rc = emit_event(jobs, CPN_EVENT_REQUEUE, j->id, "its center failed");
+    rc = emit_event(jobs, CPN_EVENT_REQUEUE, j->id, "its center failed");
     if (rc != CPN_OK)
         return rc;
     if (j->s.center != CPN_NONE) /* a fixed center: it waits there for the repair */
@@ -795,6 +883,9 @@ static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_
             return rc; /* the job goes on when its last part has ended */
         j = job_at(jobs, slot);
     } else {
+        if ((rc = stop_checkpoints(jobs, slot)) != CPN_OK)
+            return rc;
+        j = job_at(jobs, slot);
         struct jobs_center *jc = &jobs->centers.items[j->center];
         j->run_end = ev->end;
         j->killed = ev->killed;

@@ -220,6 +220,10 @@ struct cpn_job_spec {
                                       fails, the work since its last checkpoint is lost and the
                                       rest is kept (docs/models-dynamics.md); 0 = none (all of
                                       its run is lost) */
+    double checkpoint_bytes;     /**< size of one checkpoint [B], >= 0: with a checkpoint
+                                      interval and a storage site at its center, each checkpoint
+                                      is a flow to that site's write bandwidth and counts only
+                                      once written; 0 (or no site): checkpoints are instant */
     double bytes_in;             /**< input to stage in (ingest: bytes to move; deploy: model size)
                                       [B], >= 0 */
     uint32_t data_node;          /**< node where the input lives; CPN_NONE (default) = origin */

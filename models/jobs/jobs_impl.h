@@ -97,15 +97,21 @@ struct jobs_compute {
 struct jobs_job {
     struct cpn_job_spec s; /* the job as submitted (after sampling) */
     enum job_phase phase;
-    uint32_t id;          /* job id */
-    uint32_t center;      /* chosen center, CPN_NONE before */
-    uint32_t pool;        /* pool used (or the decision's hint before queueing) */
-    uint32_t paths;       /* paths of its transfers */
-    uint32_t attempts;    /* placement decisions */
-    uint32_t pending;     /* flows not finished */
-    uint32_t nearest;     /* deploy: nearest target */
-    uint32_t source;      /* index of its source in jobs->sources, CPN_NONE when submitted */
-    double progress;      /* fraction of its work kept across center failures (checkpoints) */
+    uint32_t id;       /* job id */
+    uint32_t center;   /* chosen center, CPN_NONE before */
+    uint32_t pool;     /* pool used (or the decision's hint before queueing) */
+    uint32_t paths;    /* paths of its transfers */
+    uint32_t attempts; /* placement decisions */
+    uint32_t pending;  /* flows not finished */
+    uint32_t nearest;  /* deploy: nearest target */
+    uint32_t source;   /* index of its source in jobs->sources, CPN_NONE when submitted */
+    double progress;   /* fraction of its work kept across center failures (checkpoints) */
+    /* Checkpoint writes as flows (cpn_job_spec.checkpoint_bytes): the next checkpoint's event,
+     * the write in flight, the run time the last written checkpoint covers and the one the
+     * write in flight will cover [s] (NaN: none). */
+    cpn_evh ckpt_timer;
+    cpn_flowh ckpt_flow;
+    double ckpt_kept, ckpt_pending;
     uint32_t grant;       /* its elastic bandwidth grant (network), CPN_NONE when none */
     double elastic;       /* elastic bandwidth its policy asked for its stage-in [B/s] */
     size_t svc_next;      /* inference: next record of its request log (across redeployments) */

@@ -678,6 +678,49 @@ static void test_a_center_failure_keeps_the_work_up_to_the_last_checkpoint(void)
     }
 }
 
+static void test_checkpoints_written_as_flows_count_once_written(void)
+{
+    /* As above, with c0's storage site at n1 writing 1 GB/s and checkpoints of 1,800 GB every
+     * hour: each takes 1,800 s to write.  The one of 1 h is written at 5,400 s, the one of 2 h at
+     * 9,000 s; the one of 3 h (10,800 s) is still being written when c0 fails at 12,240 s
+     * (3.4 h): it is abandoned, 2 h are kept, 12,240 - 7,200 = 5,040 unit s lost; the 8 h left
+     * run on c1 (no site: nothing to write there): done at 12,240 + 28,800 = 41,040 s.  With
+     * instant checkpoints (size 0) 3 h are kept: 1,440 unit s lost, done at 37,440 s. */
+    for (int sized = 1; sized >= 0; sized--) {
+        struct fx f;
+        struct link_def links[] = {{0, 1, 0.01, 1e9}, {0, 2, 0.02, 1e9}};
+        fx_init(&f, 3, links, 2);
+        struct cpn_storage_bandwidth site = {0, 1e9};
+        cpn_network_free(f.net);
+        struct cpn_network_config nc = {.sites = &site, .n_sites = 1};
+        CU_ASSERT_FATAL(cpn_network_new(f.eng, f.topo, f.router, &nc, &f.net) == CPN_OK);
+        f.site_nodes[0] = 1;
+        f.n_sites = 1;
+        fx_jobs(&f, "nearest", 2, NULL, 1);
+        fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+        fx_center(&f, 2, 1, 1e9, CPN_CENTER_HPC);
+        CU_ASSERT_FATAL(cpn_jobs_set_center_site(f.jobs, 0, 0) == CPN_OK);
+        struct cpn_job_spec s = job(0, 0, 1);
+        s.duration = 36000;
+        s.checkpoint = 3600;
+        s.checkpoint_bytes = sized ? 1.8e12 : 0;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 12240, &fail_c0_handler, f.jobs, 0, NULL) ==
+                        CPN_OK);
+        CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 18000, &fail_c0_handler, f.jobs, 1, NULL) ==
+                        CPN_OK);
+        fx_run(&f);
+        const struct cpn_job_times *t = times_of(&f, 0);
+        CU_ASSERT(t->state == CPN_JOB_DONE && t->center == 1);
+        CPN_ASSERT_REL(t->done, sized ? 41040 : 37440, TIME_TOL);
+        struct cpn_jobs_stats st;
+        cpn_jobs_stats(f.jobs, &st);
+        CPN_ASSERT_REL(st.lost_work, sized ? 5040 : 1440, TIME_TOL);
+        fx_free(&f);
+    }
+}
+
 static void test_an_elastic_ingest_gets_its_bandwidth_after_the_setup_time(void)
 {
     /* n0 -> n1 over 100 Mbit/s (12.5 MB/s), 10 ms; the link's elastic budget is 8 Gbit/s
@@ -1807,6 +1850,8 @@ int cpn_test_register_jobs(void)
          test_transfer_slowdown_reference_is_the_empty_network_time},
         {"a center failure keeps the work up to the last checkpoint; the job is placed again",
          test_a_center_failure_keeps_the_work_up_to_the_last_checkpoint},
+        {"checkpoints written as flows count once written; one being written is lost",
+         test_checkpoints_written_as_flows_count_once_written},
         {"an elastic ingest gets its bandwidth after the set-up time; a spent budget refuses",
          test_an_elastic_ingest_gets_its_bandwidth_after_the_setup_time},
         {"an ingest lights a wavelength after the ROADM set-up; a full span refuses",
