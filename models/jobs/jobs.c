@@ -859,6 +859,38 @@ static int requeue_after_failure(struct cpn_jobs *jobs, uint32_t slot, double el
     return place(jobs, slot, CPN_NONE);
 }
 
+/* Training by iterations whose compute a center failure stopped (every part has ended): keep
+ * the iterations its last checkpoint saved, count the rest as lost, and place it again: at its
+ * fixed centers (a failed one's part waits for the repair), or by the policy, which may split
+ * it anew (docs/models-dynamics.md, "Center failures"). */
+static int requeue_compute(struct cpn_jobs *jobs, uint32_t slot)
+{
+    double lost = 0;
+    cpn_jobs_compute_rewind_(jobs, slot, &lost);
+    struct jobs_job *j = job_at(jobs, slot);
+    jobs->st.requeued++;
+    jobs->st.lost_work += lost;
+    j->start = NAN;
+    j->pool = CPN_NONE;
+    j->center_failed = 0;
+    j->killed = 0;
+    int rc = emit_event(jobs, CPN_EVENT_REQUEUE, j->id, "a center of its compute failed");
+    if (rc != CPN_OK)
+        return rc;
+    j = job_at(jobs, slot);
+    if (j->s.n_split >= 2)
+        return dispatch_split(jobs, slot);
+    if (j->cmp->n_parts > 1) { /* a policy's split: the policy places it anew */
+        struct jobs_part one = {
+            .center = CPN_NONE, .pool = CPN_NONE, .units = j->s.units, .handle = CPN_NONE};
+        j->cmp->parts[0] = one;
+        j->cmp->n_parts = 1;
+    }
+    if (j->s.center != CPN_NONE)
+        return dispatch(jobs, slot, j->s.center, CPN_NONE, 0);
+    return place(jobs, slot, CPN_NONE);
+}
+
 static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_request_event *ev)
 {
     struct cpn_jobs *jobs = ctx;
@@ -882,6 +914,8 @@ static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_
         if ((rc = cpn_jobs_compute_on_end_(jobs, slot, center, ev, &whole)) != CPN_OK || !whole)
             return rc; /* the job goes on when its last part has ended */
         j = job_at(jobs, slot);
+        if (j->cmp->requeue)
+            return requeue_compute(jobs, slot);
     } else {
         if ((rc = stop_checkpoints(jobs, slot)) != CPN_OK)
             return rc;

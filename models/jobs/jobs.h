@@ -602,9 +602,11 @@ int cpn_jobs_set_center_tariff(struct cpn_jobs *jobs, uint32_t center, double el
  * stale view may still send work there, which then waits in its queue, or is a conflict and
  * placed again); every job running there ends its run (cpn_center_set_up()): a plain job keeps
  * the work up to its last checkpoint (cpn_job_spec.checkpoint), loses the rest, and is placed
- * again (by the policy, or at its fixed center where it waits for the repair); a job whose
- * compute depends on the network (streamed or iterated, models-jobs.md) fails ("its center
- * failed"); an inference service stops taking requests (those in service finish).  Jobs
+ * again (by the policy, or at its fixed center where it waits for the repair); training by
+ * iterations (split or not) keeps the iterations its last checkpoint saved and is placed again
+ * likewise (a split at its fixed centers or by the policy); a job that streams its input fails
+ * ("its center failed"); an inference service loses its requests in flight and is deployed
+ * again.  Jobs
  * queued there stay queued.  Up: the center starts work again and the held jobs are offered
  * again.
  * @return CPN_OK; CPN_EINVAL for an unknown center; the errors of the runs' ends.

@@ -47,6 +47,8 @@ int cpn_jobs_compute_new_(struct cpn_jobs *jobs, uint32_t slot)
     cmp->timer[0] = cmp->timer[1] = CPN_EVH_NONE;
     cmp->n_iter = s->training.iterations;
     cmp->convergence = NAN;
+    cmp->t_first = NAN;
+    cmp->next_ck = INFINITY;
     for (uint32_t k = 0; k < n; k++)
         cmp->parts[k] = (struct jobs_part){.center = split ? s->split_centers[k] : CPN_NONE,
                                            .pool = CPN_NONE,
@@ -131,7 +133,7 @@ int cpn_jobs_compute_queue_(struct cpn_jobs *jobs, uint32_t slot)
         tc = fmax(tc,
                   j->s.training.iteration_flop / ((double)j->s.units * speed * j->s.training.mfu));
     }
-    j->runtime = (double)cmp->n_iter * tc;
+    j->runtime = (double)(cmp->n_iter - cmp->iter) * tc; /* the iterations left */
     for (uint32_t k = 0; k < cmp->n_parts; k++) {
         struct jobs_part *p = &cmp->parts[k];
         struct jobs_center *jc = &jobs->centers.items[p->center];
@@ -148,6 +150,8 @@ int cpn_jobs_compute_queue_(struct cpn_jobs *jobs, uint32_t slot)
  * Progress */
 
 static int compute_complete(struct cpn_jobs *jobs, uint32_t slot, int killed);
+static int compute_abort(struct cpn_jobs *jobs, uint32_t slot);
+static void compute_stop(struct cpn_jobs *jobs, struct jobs_job *j);
 
 /* Start the flows of @p bytes from @p src to @p dst; counted in cmp->pending. */
 static int comm_flow(struct cpn_jobs *jobs, uint32_t slot, uint32_t src, uint32_t dst, double bytes,
@@ -245,6 +249,17 @@ static int check_iteration(struct cpn_jobs *jobs, uint32_t slot)
     if (!cmp->comp_done || (cmp->comm != 0 && cmp->comm != 4))
         return CPN_OK;
     double now = now_of(jobs);
+    if (cmp->next_ck <= now) {
+        /* A checkpoint fell during this iteration: it saved the state before it (the
+         * iterations done by the iteration's start). */
+        cmp->ck_iter = cmp->iter;
+        cmp->ck_times = cmp->times.len;
+        cmp->ck_sum_tc = cmp->sum_tc;
+        cmp->ck_sum_ideal = cmp->sum_ideal;
+        cmp->ck_time = cmp->t_iter - cmp->t0;
+        double c = j->s.checkpoint;
+        cmp->next_ck = cmp->t0 + c * (floor((now - cmp->t0) / c) + 1);
+    }
     if (cpn_array_push(&cmp->times, now - cmp->t_iter) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for iteration times");
     cmp->sum_tc += cmp->tc;
@@ -296,6 +311,16 @@ static int compute_begin(struct cpn_jobs *jobs, uint32_t slot)
     }
     const struct cpn_training *tr = &j->s.training;
     double units = (double)j->s.units;
+    /* What a failure now would keep: the iterations of the runs before (docs/models-dynamics.md,
+     * "Center failures"); the first checkpoint of this run is due one interval from now. */
+    if (isnan(cmp->t_first))
+        cmp->t_first = now;
+    cmp->ck_iter = cmp->iter;
+    cmp->ck_times = cmp->times.len;
+    cmp->ck_sum_tc = cmp->sum_tc;
+    cmp->ck_sum_ideal = cmp->sum_ideal;
+    cmp->ck_time = 0;
+    cmp->next_ck = j->s.checkpoint > 0 ? now + j->s.checkpoint : INFINITY;
     cmp->tc = 0;
     cmp->intra = 0;
     for (uint32_t k = 0; k < cmp->n_parts; k++) {
@@ -385,17 +410,7 @@ static int compute_complete(struct cpn_jobs *jobs, uint32_t slot, int killed)
     struct jobs_job *j = job_at(jobs, slot);
     struct jobs_compute *cmp = j->cmp;
     double now = now_of(jobs);
-    for (int k = 0; k < 2; k++)
-        if (cmp->timer[k] != CPN_EVH_NONE) {
-            cpn_engine_cancel(jobs->cfg.engine, cmp->timer[k]);
-            cmp->timer[k] = CPN_EVH_NONE;
-        }
-    for (size_t i = 0; i < cmp->flows.len; i++)
-        cpn_flow_cancel(cpn_network_flows(jobs->cfg.network), cmp->flows.items[i]);
-    CPN_ASSERT(j->pending >= cmp->pending);
-    j->pending -= cmp->pending;
-    cmp->pending = 0;
-    cmp->flows.len = 0;
+    compute_stop(jobs, j);
     size_t n = cmp->times.len;
     double sum = 0;
     for (size_t i = 0; i < n; i++)
@@ -410,7 +425,9 @@ static int compute_complete(struct cpn_jobs *jobs, uint32_t slot, int killed)
         p95 = gsl_stats_quantile_from_sorted_data(sorted, 1, n, 0.95);
         free(sorted);
     }
-    double actual = cmp->started == cmp->n_parts ? now - cmp->t0 : 0;
+    /* From its first start: a run cut by a center failure and placed again counts whole. */
+    double actual =
+        cmp->started == cmp->n_parts ? now - (isnan(cmp->t_first) ? cmp->t0 : cmp->t_first) : 0;
     double ideal = cmp->stream ? cmp->ideal : cmp->sum_ideal;
     struct cpn_compute_record rec = {
         .ideal = ideal,
@@ -443,6 +460,67 @@ static int compute_complete(struct cpn_jobs *jobs, uint32_t slot, int killed)
     for (uint32_t i = 0; i < m && rc == CPN_OK; i++)
         rc = cpn_center_finish(centers[i], handles[i]);
     return rc;
+}
+
+/* Stop the compute's timers and flows. */
+static void compute_stop(struct cpn_jobs *jobs, struct jobs_job *j)
+{
+    struct jobs_compute *cmp = j->cmp;
+    for (int k = 0; k < 2; k++)
+        if (cmp->timer[k] != CPN_EVH_NONE) {
+            cpn_engine_cancel(jobs->cfg.engine, cmp->timer[k]);
+            cmp->timer[k] = CPN_EVH_NONE;
+        }
+    for (size_t i = 0; i < cmp->flows.len; i++)
+        cpn_flow_cancel(cpn_network_flows(jobs->cfg.network), cmp->flows.items[i]);
+    CPN_ASSERT(j->pending >= cmp->pending);
+    j->pending -= cmp->pending;
+    cmp->pending = 0;
+    cmp->flows.len = 0;
+}
+
+/* A center of the running compute failed: stop it and end the parts still running, to be
+ * placed again when the last has ended. */
+static int compute_abort(struct cpn_jobs *jobs, uint32_t slot)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    struct jobs_compute *cmp = j->cmp;
+    compute_stop(jobs, j);
+    cmp->requeue = 1;
+    cmp->ending = 1;
+    struct cpn_center *centers[CPN_JOBS_MAX_SPLIT];
+    uint32_t handles[CPN_JOBS_MAX_SPLIT], m = 0;
+    for (uint32_t k = 0; k < cmp->n_parts; k++)
+        if (cmp->parts[k].handle != CPN_NONE) {
+            centers[m] = jobs->centers.items[cmp->parts[k].center].center;
+            handles[m++] = cmp->parts[k].handle;
+        }
+    cmp->lost_at = now_of(jobs);
+    int rc = CPN_OK;
+    for (uint32_t i = 0; i < m && rc == CPN_OK; i++)
+        rc = cpn_center_finish(centers[i], handles[i]);
+    return rc;
+}
+
+void cpn_jobs_compute_rewind_(struct cpn_jobs *jobs, uint32_t slot, double *lost)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    struct jobs_compute *cmp = j->cmp;
+    *lost = (double)j->s.units * fmax(0, cmp->lost_at - cmp->t0 - cmp->ck_time);
+    cmp->iter = cmp->ck_iter;
+    cmp->times.len = cmp->ck_times;
+    cmp->sum_tc = cmp->ck_sum_tc;
+    cmp->sum_ideal = cmp->ck_sum_ideal;
+    cmp->requeue = 0;
+    cmp->ending = 0;
+    cmp->started = 0;
+    cmp->comp_done = 0;
+    cmp->comm = 0;
+    cmp->next_ck = INFINITY;
+    for (uint32_t k = 0; k < cmp->n_parts; k++) {
+        cmp->parts[k].handle = CPN_NONE;
+        cmp->parts[k].started = 0;
+    }
 }
 
 /* The part of job @p j at @p center (by the center object: the parts are at distinct centers). */
@@ -499,6 +577,14 @@ int cpn_jobs_compute_on_end_(struct cpn_jobs *jobs, uint32_t slot, struct cpn_ce
     for (uint32_t i = 0; i < cmp->n_parts; i++) {
         running += cmp->parts[i].handle != CPN_NONE;
         waiting += !cmp->parts[i].started;
+    }
+    if (!cmp->ending && ev->failed && !cmp->stream && cmp->started == cmp->n_parts &&
+        (jobs->cfg.policy || j->s.center != CPN_NONE || j->s.n_split >= 2)) {
+        /* A center of its running compute failed: stop the compute without a record and end
+         * the other parts; the last end places it again with what its checkpoint kept
+         * (cpn_jobs_compute_rewind_()). */
+        *whole = running == 0 && waiting == 0;
+        return compute_abort(jobs, slot);
     }
     if (!cmp->ending) {
         /* The walltime limit, before the compute was over: stop it and end the other parts.

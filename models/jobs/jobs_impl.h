@@ -91,6 +91,15 @@ struct jobs_compute {
     CPN_ARRAY(double) times;          /* iteration times [s] */
     double sum_tc, sum_ideal;         /* [s] */
     int ending;                       /* the compute is over: its parts are being ended */
+    /* Center failures (docs/models-dynamics.md, "Center failures"): the state its last
+     * checkpoint saved (iterations done, their times and sums, the run time it covers), when
+     * the next checkpoint is due, the first start of its compute, and whether the parts are
+     * ending to be placed again. */
+    uint64_t ck_iter;
+    size_t ck_times;
+    double ck_sum_tc, ck_sum_ideal, ck_time, next_ck, t_first;
+    double lost_at; /* when the failure stopped it [s] */
+    int requeue;
 };
 
 /* One job slot. */
@@ -271,6 +280,9 @@ int cpn_jobs_compute_on_end_(struct cpn_jobs *jobs, uint32_t slot, struct cpn_ce
                              const struct cpn_request_event *ev, int *whole);
 int cpn_jobs_compute_flow_done_(struct cpn_jobs *jobs, uint32_t slot);
 void cpn_jobs_compute_free_(struct cpn_jobs *jobs, struct jobs_compute *cmp);
+/* After cpn_jobs_compute_on_end_() said *whole with cmp->requeue set: keep the iterations its
+ * last checkpoint saved, reset the parts for a new run; *lost receives the unit-seconds lost. */
+void cpn_jobs_compute_rewind_(struct cpn_jobs *jobs, uint32_t slot, double *lost);
 
 /* jobs_inference.c */
 int cpn_jobs_service_start_(struct cpn_jobs *jobs, uint32_t slot);

@@ -1650,6 +1650,14 @@ static void training_fixture(struct fx *f, double overlap)
     training_fixture_ex(f, overlap, CPN_PARALLEL_DP, 1, 3);
 }
 
+/* Take center 1 down (arg 0) or up (arg 1). */
+static int fail_c1(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    return cpn_jobs_set_center_up(ctx, 1, (int)arg);
+}
+static const struct cpn_handler fail_c1_handler = {fail_c1, "test_center_failure", 0};
+
 static void training_fixture_ex(struct fx *f, double overlap, enum cpn_parallelism par,
                                 uint32_t sync_every, uint64_t iterations)
 {
@@ -1699,6 +1707,60 @@ static void test_pipeline_activations_and_local_sgd_follow_their_formulas(void)
     CPN_ASSERT_REL(r->efficiency, 4 / 6.02, TIME_TOL);
     CU_ASSERT_EQUAL(f.r.flows, 4); /* two synchronisations */
     fx_free(&f);
+}
+
+static void test_a_split_training_job_resumes_from_its_checkpoint_after_a_center_failure(void)
+{
+    /* The training fixture with 5 iterations of 2.01 s and a checkpoint every 3 s: the
+     * checkpoint at 3 s saves 1 iteration (done at 2.01 s), the one at 6 s saves 2 (done at
+     * 4.02 s; the third ends at 6.03 s, after it).  c1 fails at 7 s and is repaired at 8 s:
+     * the compute stops, both parts end, 2 iterations are kept and 4 units x (7 - 4.02 s) =
+     * 11.92 unit s are lost; the job is queued again at its fixed centers: c0's part starts at
+     * once and holds its units, c1's at the repair; the 3 iterations left run from 8 s: done
+     * at 8 + 3 x 2.01 = 14.03 s.  Its compute record covers the whole job from its first start:
+     * 5 iterations of 2.01 s, actual 14.03 s, ideal 5 s.  Without a checkpoint every
+     * iteration is lost: 4 x 7 = 28 unit s, done at 8 + 5 x 2.01 = 18.05 s. */
+    for (int ck = 1; ck >= 0; ck--) {
+        struct fx f;
+        struct link_def links[] = {{0, 1, 0.01, 1e9}};
+        fx_init(&f, 2, links, 1);
+        fx_jobs(&f, NULL, 2, NULL, 1);
+        fx_center(&f, 0, 2, 1e12, CPN_CENTER_AI);
+        fx_center(&f, 1, 2, 1e12, CPN_CENTER_AI);
+        static const uint32_t centers[] = {0, 1}, units[] = {2, 2};
+        struct cpn_job_spec s = job(0, 0, 4);
+        s.kind = CPN_JOB_TRAINING;
+        s.n_split = 2;
+        s.split_centers = centers;
+        s.split_units = units;
+        s.checkpoint = ck ? 3 : 0;
+        s.training = (struct cpn_training){.iterations = 5,
+                                           .iteration_flop = 4e12,
+                                           .mfu = 1,
+                                           .parallelism = CPN_PARALLEL_DP,
+                                           .gradient_bytes = 1e9,
+                                           .sync_every = 1,
+                                           .intra_bandwidth = INFINITY};
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 7, &fail_c1_handler, f.jobs, 0, NULL) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 8, &fail_c1_handler, f.jobs, 1, NULL) == CPN_OK);
+        fx_run(&f);
+        const struct cpn_job_times *t = times_of(&f, 0);
+        CU_ASSERT(t->state == CPN_JOB_DONE);
+        CPN_ASSERT_REL(t->done, ck ? 14.03 : 18.05, TIME_TOL);
+        struct cpn_jobs_stats st;
+        cpn_jobs_stats(f.jobs, &st);
+        CU_ASSERT_EQUAL(st.requeued, 1);
+        CPN_ASSERT_REL(st.lost_work, ck ? 11.92 : 28, TIME_TOL);
+        CU_ASSERT_EQUAL_FATAL(f.r.computes.len, 1);
+        const struct cpn_compute_record *r = &f.r.computes.items[0];
+        CU_ASSERT(r->iterations == 5 && r->killed == 0);
+        CPN_ASSERT_REL(r->iter_mean, 2.01, TIME_TOL);
+        CPN_ASSERT_REL(r->actual, ck ? 14.03 : 18.05, TIME_TOL);
+        CPN_ASSERT_REL(r->ideal, 5, TIME_TOL);
+        fx_free(&f);
+    }
 }
 
 static void test_two_center_data_parallel_training_follows_the_ring_formula(void)
@@ -1765,9 +1827,12 @@ static int halves_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *
                         const struct cpn_world *world, struct cpn_policy_decision *out)
 {
     (void)ctx;
-    (void)world;
     if (!job->splittable)
         return 1; /* the test submits only splittable jobs */
+    if (!world->centers[0].up || !world->centers[1].up) {
+        out->center = CPN_POLICY_HOLD; /* until both are up (held jobs are offered again) */
+        return 0;
+    }
     out->center = 0;
     out->n_split = 2;
     out->split_centers[0] = 0;
@@ -1809,6 +1874,41 @@ static void test_a_policy_splits_a_training_job_over_two_centers(void)
     fx_free(&f);
 }
 
+static void test_a_policy_places_again_a_split_job_stopped_by_a_failure(void)
+{
+    /* The policy's 2 + 2 split of 5 iterations with a checkpoint every 3 s, c1 failing from 7 s
+     * to 8 s: as with fixed placements, 2 iterations are kept; the policy holds the job while
+     * c1 is down and splits it again when it is repaired (its third decision): done at
+     * 8 + 3 x 2.01 = 14.03 s. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}};
+    fx_init(&f, 2, links, 1);
+    CU_ASSERT_FATAL(cpn_policy_new(&halves_ops, NULL, 0, f.rng, 2, 2, &f.policy) == CPN_OK);
+    fx_jobs(&f, NULL, 2, NULL, 1);
+    fx_center(&f, 0, 2, 1e12, CPN_CENTER_AI);
+    fx_center(&f, 1, 2, 1e12, CPN_CENTER_AI);
+    struct cpn_job_spec s = job(0, 0, 4);
+    s.kind = CPN_JOB_TRAINING;
+    s.checkpoint = 3;
+    s.training = (struct cpn_training){.iterations = 5,
+                                       .iteration_flop = 4e12,
+                                       .mfu = 1,
+                                       .gradient_bytes = 1e9,
+                                       .sync_every = 1,
+                                       .intra_bandwidth = INFINITY};
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 7, &fail_c1_handler, f.jobs, 0, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 8, &fail_c1_handler, f.jobs, 1, NULL) == CPN_OK);
+    fx_run(&f);
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT(t->state == CPN_JOB_DONE && t->attempts == 3);
+    CPN_ASSERT_REL(t->done, 14.03, TIME_TOL);
+    CU_ASSERT_EQUAL_FATAL(f.r.computes.len, 1);
+    CU_ASSERT(f.r.computes.items[0].iterations == 5 && f.r.computes.items[0].centers == 2);
+    fx_free(&f);
+}
+
 int cpn_test_register_jobs(void)
 {
     static const struct cpn_test tests[] = {
@@ -1820,6 +1920,10 @@ int cpn_test_register_jobs(void)
          test_a_stream_at_half_the_rate_computes_at_about_half_speed},
         {"a competing flow slows a stream once its buffer is spent",
          test_a_competing_flow_slows_a_stream_past_its_buffer},
+        {"a policy places again a split job stopped by a center failure",
+         test_a_policy_places_again_a_split_job_stopped_by_a_failure},
+        {"a split training job resumes from its checkpoint after a center failure",
+         test_a_split_training_job_resumes_from_its_checkpoint_after_a_center_failure},
         {"two-center data-parallel training on an idle WAN follows the ring formula",
          test_two_center_data_parallel_training_follows_the_ring_formula},
         {"overlap hides communication behind compute",
