@@ -255,6 +255,8 @@ struct cpn_run_totals {
     uint64_t requeued;             /**< runs ended by a center failure and placed again */
     double lost_work;              /**< unit-seconds of those runs lost (since their last
                                         checkpoint) [unit s] */
+    uint64_t migrated;             /**< jobs moved to another center by their policy */
+    double migrated_bytes;         /**< state those moves carried between centers [B] */
     uint64_t bw_granted;           /**< elastic bandwidth requests granted */
     uint64_t bw_refused;           /**< elastic bandwidth requests refused */
     /* Every data row of the job workload logs (docs/metrics.md, "Workload-log rows"):

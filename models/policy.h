@@ -36,7 +36,7 @@
  * ABI number of this contract.  A plug-in stores it in `ops.abi`; the loader refuses a table
  * with another number.  Incremented on every incompatible change of this file or world.h.
  */
-#define CPN_POLICY_ABI 2u
+#define CPN_POLICY_ABI 3u
 
 /** Most centers a decision may split a job over. */
 #define CPN_POLICY_MAX_SPLIT 16
@@ -98,6 +98,21 @@ struct cpn_policy_event {
     uint32_t link;                   /**< link index (LINK_CHANGED) or CPN_NONE */
 };
 
+/**
+ * Where a job the policy may move stands (the migrate callback; docs/models-dynamics.md,
+ * "Migration").
+ */
+struct cpn_policy_migrant {
+    uint32_t center;    /**< the center it is at now (its index in the view) */
+    uint32_t running;   /**< 1: running there (holding units); 0: waiting in its local queue */
+    double left;        /**< fraction of its work still to do [1], in (0, 1] */
+    double remaining;   /**< time to its end if it stays [s]: the run time left when running,
+                             the run time on its pool when waiting (not counting the wait) */
+    double state_bytes; /**< what would move with it from this center [B]: its checkpoint size
+                             when it has run (running, or work kept from before), else 0; its
+                             input is staged again from where its data lives */
+};
+
 /** The per-instance context handed to every callback. */
 struct cpn_policy_ctx {
     const double *params;         /**< params[ops.n_params]: the values, in the table's order */
@@ -106,6 +121,9 @@ struct cpn_policy_ctx {
     uint32_t n_centers;           /**< number of centers of every view this instance sees */
     uint32_t n_origins;           /**< number of origins of every view this instance sees */
     void *state;                  /**< the policy's own state: set by create, freed by destroy */
+    int no_migrate; /**< 0 at creation; create() sets 1 when this instance never moves work
+                         (its parameters turned migration off): cpnsim then never calls migrate
+                         (and saves the passes over the jobs).  (Appended in ABI 3.) */
 };
 
 /**
@@ -140,7 +158,23 @@ struct cpn_policy_ops {
                      const struct cpn_world *world);
     /** Optional: called every tick_period seconds of simulated time. */
     void (*on_tick)(struct cpn_policy_ctx *ctx, const struct cpn_world *world);
-    double tick_period; /**< period of on_tick [s]; 0 = never */
+    double tick_period; /**< period of on_tick, and of the migrate questions after it [s];
+                             0 = never; > 0 needs on_tick or migrate */
+    /**
+     * Optional: decide whether @p job, at @p at, moves to another center (migration,
+     * docs/models-dynamics.md).  Asked, for every job that can move (a batch, training without
+     * iterations or VM job the policy placed, running or waiting at one center), after each
+     * center or link change and each tick, in job order, with the job's origin's view (as for
+     * place).  Fill @p out (pre-set to "hold" = stay) like place's decision: a center, and
+     * optionally a pool, paths and elastic bandwidth; choosing the center it is at, or "hold",
+     * leaves it.  No split (n_split must stay 0).  A running job stops (the work done so far is
+     * kept), its state moves as a flow and its input is staged again; it then queues at the
+     * new center.  Returns 0, or non-zero on an internal failure (CPN_EPLUGIN for the run).
+     * (Appended in ABI 3.)
+     */
+    int (*migrate)(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
+                   const struct cpn_policy_migrant *at, const struct cpn_world *world,
+                   struct cpn_policy_decision *out);
 };
 
 /**
@@ -307,6 +341,22 @@ double cpn_policy_param_value(const struct cpn_policy *p, uint32_t index);
  */
 int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
                      const struct cpn_world *world, struct cpn_policy_decision *out);
+
+/**
+ * Ask the policy whether @p job moves (its migrate callback), and check the answer as
+ * cpn_policy_place() does.
+ * @param out receives the decision: center CPN_POLICY_HOLD when the job stays (also when the
+ *        policy has no migrate callback or chose the center the job is at).
+ * @return CPN_OK; CPN_EINVAL as cpn_policy_place(), or when @p at names no center of the view;
+ *         CPN_EPLUGIN (message names the policy) when migrate() fails, splits, or chooses a
+ *         center or pool cpn_policy_place() would refuse.  Cost: that of migrate().
+ */
+int cpn_policy_migrate(struct cpn_policy *p, const struct cpn_world_job *job,
+                       const struct cpn_policy_migrant *at, const struct cpn_world *world,
+                       struct cpn_policy_decision *out);
+
+/** Whether the policy has a migrate callback (cpn_policy_migrate() can move anything). */
+int cpn_policy_migrates(const struct cpn_policy *p);
 
 /** Deliver @p event to the policy's on_event (nothing when it has none). */
 void cpn_policy_notify(struct cpn_policy *p, const struct cpn_policy_event *event,

@@ -98,16 +98,18 @@ struct cpn_summary {
     double wlog_skipped;   /* NaN without totals */
     double wlog_cancelled; /* NaN without totals */
     double wlog_rows, wlog_malformed, wlog_outside, wlog_filtered, wlog_replayed,
-        wlog_after_until;          /* NaN without totals */
-    double decisions, conflicts;   /* NaN without totals */
-    double requeued, lost_work;    /* center failures (NaN without totals) */
-    double bw_granted, bw_refused; /* elastic bandwidth requests (NaN without totals) */
+        wlog_after_until;            /* NaN without totals */
+    double decisions, conflicts;     /* NaN without totals */
+    double requeued, lost_work;      /* center failures (NaN without totals) */
+    double migrated, migrated_bytes; /* migrations (NaN without totals) */
+    double bw_granted, bw_refused;   /* elastic bandwidth requests (NaN without totals) */
     /* the statistics window (docs/metrics.md, "Window"): [warmup, its close] */
     double warmup;     /* from the run info */
     uint64_t first_id; /* jobs with a smaller id were submitted before the window opened */
     struct snap {
         int have;
         double time, decisions, conflicts, requeued, lost_work, bw_granted, bw_refused;
+        double migrated, migrated_bytes;
         double *pool_busy, *energy, *cost, *carbon, *charge, *link_util, *submitted, *link_down;
         double *center_down, *pool_capacity;
     } open, close; /* the totals when the window opened and closed (have = 0: not seen) */
@@ -227,6 +229,7 @@ int cpn_summary_new(struct cpn_summary **out)
     (*out)->wlog_filtered = (*out)->wlog_replayed = (*out)->wlog_after_until = NAN;
     (*out)->decisions = (*out)->conflicts = NAN;
     (*out)->requeued = (*out)->lost_work = NAN;
+    (*out)->migrated = (*out)->migrated_bytes = NAN;
     (*out)->bw_granted = (*out)->bw_refused = NAN;
     return CPN_OK;
 }
@@ -507,6 +510,8 @@ static int snap_take(struct cpn_summary *s, struct snap *w, const struct cpn_run
     w->conflicts = t->have_decisions ? (double)t->conflicts : NAN;
     w->requeued = t->have_decisions ? (double)t->requeued : NAN;
     w->lost_work = t->have_decisions ? t->lost_work : NAN;
+    w->migrated = t->have_decisions ? (double)t->migrated : NAN;
+    w->migrated_bytes = t->have_decisions ? t->migrated_bytes : NAN;
     w->bw_granted = t->have_decisions ? (double)t->bw_granted : NAN;
     w->bw_refused = t->have_decisions ? (double)t->bw_refused : NAN;
     int rc = CPN_OK;
@@ -600,6 +605,8 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
         s->conflicts = (double)t->conflicts;
         s->requeued = (double)t->requeued;
         s->lost_work = t->lost_work;
+        s->migrated = (double)t->migrated;
+        s->migrated_bytes = t->migrated_bytes;
         s->bw_granted = (double)t->bw_granted;
         s->bw_refused = (double)t->bw_refused;
     }
@@ -837,6 +844,13 @@ static int add_jobs(struct cpn_summary *s)
     if (rc == CPN_OK)
         rc = add_row(s, "unit s", s->lost_work - (s->open.have ? s->open.lost_work : 0),
                      "job.all.lost_work");
+    /* Moves of jobs between centers by their policy in the window, and the state they carried. */
+    if (rc == CPN_OK)
+        rc = add_row(s, "1", s->migrated - (s->open.have ? s->open.migrated : 0),
+                     "job.all.migrated");
+    if (rc == CPN_OK)
+        rc = add_row(s, "B", s->migrated_bytes - (s->open.have ? s->open.migrated_bytes : 0),
+                     "job.all.migrated_bytes");
     return rc;
 }
 

@@ -67,7 +67,7 @@ struct pool {
     double last_time;         /* [s] */
     double busy_unit_seconds; /* [unit s] */
     double it_energy;         /* [J] */
-    uint64_t submitted, rejected, started, backfilled, completed, killed, failed;
+    uint64_t submitted, rejected, started, backfilled, completed, killed, failed, withdrawn;
     /* GPU sharing (spec.shareable): per shared unit, the thousandths of it used by the
      * requests with a share on it (0: not shared now, counted in free_units when free); how
      * many are in use; the thousandths used in all. */
@@ -696,6 +696,30 @@ int cpn_center_finish(struct cpn_center *c, uint32_t handle)
     return end_request(c, handle, 0);
 }
 
+int cpn_center_withdraw(struct cpn_center *c, uint32_t pool, uint32_t id)
+{
+    if (!c || pool >= c->pools.len)
+        return CPN_ERROR(CPN_ENOENT, "center: no pool %u to withdraw request %u from",
+                         (unsigned)pool, (unsigned)id);
+    struct pool *p = &c->pools.items[pool];
+    size_t i = p->head;
+    while (i < p->queue.len &&
+           (p->queue.items[i] == CPN_NONE || c->requests.items[p->queue.items[i]].id != id))
+        i++;
+    if (i == p->queue.len)
+        return CPN_ERROR(CPN_ENOENT, "center \"%s\": no queued request %u in pool \"%s\"",
+                         c->spec.id, (unsigned)id, p->spec.name);
+    uint32_t slot = queue_take(c, p, i);
+    queue_compact(p);
+    p->withdrawn++;
+    p->pass_valid = 0;
+    p->projection_valid = 0;
+    if (cpn_array_push(&c->free_slots, slot) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
+    /* It may have been the blocked head: what waited behind it may start now. */
+    return p->in_pass ? CPN_OK : pool_pass(c, p);
+}
+
 int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
 {
     if (!c || !req)
@@ -1011,6 +1035,7 @@ static void add_pool_stats(const struct pool *p, double now, struct cpn_center_s
     out->completed += p->completed;
     out->killed += p->killed;
     out->failed += p->failed;
+    out->withdrawn += p->withdrawn;
 }
 
 int cpn_center_stats(const struct cpn_center *c, uint32_t pool, struct cpn_center_stats *out)

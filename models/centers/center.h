@@ -204,6 +204,7 @@ struct cpn_center_stats {
     uint64_t completed;  /**< requests ended after their full runtime */
     uint64_t killed;     /**< requests ended by the walltime limit */
     uint64_t failed;     /**< requests ended by a failure of the center */
+    uint64_t withdrawn;  /**< queued requests taken back by their owner (cpn_center_withdraw()) */
 };
 
 /**
@@ -309,6 +310,18 @@ int cpn_center_estimate_start(struct cpn_center *c, uint32_t pool, uint32_t unit
  *         O(r log r + q) per pool.
  */
 int cpn_center_set_up(struct cpn_center *c, int up);
+
+/**
+ * Take back the queued (not yet started) request of owner id @p id from pool @p pool: a job
+ * its policy moves to another center (docs/models-dynamics.md, "Migration").  Its slot is
+ * freed; no hook is called for it; the pool is scheduled again, since what waited behind it
+ * (it may have been EASY's blocked head) may start now.  When several queued requests share
+ * the id, the earliest submitted is taken.
+ * @return CPN_OK; CPN_ENOENT when the pool does not exist or holds no queued request with that
+ *         id (a running request is ended with cpn_center_finish() instead); CPN_ENOMEM; a
+ *         start's hook error.  O(q) to find it, plus the pass.
+ */
+int cpn_center_withdraw(struct cpn_center *c, uint32_t pool, uint32_t id);
 
 /**
  * Give pool @p pool @p units units from now (a timeline's `<at center pool units>`;

@@ -57,7 +57,9 @@ void cpn_links_notify(struct cpn_links *l, struct cpn_jobs *jobs)
 
 static int report(struct cpn_links *l, enum cpn_event_kind kind, uint32_t link, const char *why)
 {
-    cpn_jobs_link_changed(l->jobs, link);
+    int rc = cpn_jobs_link_changed(l->jobs, link);
+    if (rc != CPN_OK)
+        return rc;
     struct cpn_event_record ev = {
         .time = cpn_engine_now(l->eng), .kind = kind, .subject = link, .detail = why};
     return cpn_observe_event(l->obs, &ev);

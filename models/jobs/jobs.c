@@ -236,6 +236,7 @@ int cpn_jobs_alloc_slot_(struct cpn_jobs *jobs, uint32_t *slot)
     j->source = CPN_NONE;
     j->grant = CPN_NONE;
     j->svc_origin = NAN;
+    j->svc_down = NAN;
     j->placed = j->staged = j->queued = j->start = j->run_end = NAN;
     j->runtime = j->staleness = NAN;
     j->id = jobs->next_id++;
@@ -807,6 +808,7 @@ static int center_on_start(void *ctx, struct cpn_center *center, const struct cp
     jc->queued_units -= j->s.units;
     j->start = ev->start;
     j->phase = PHASE_RUNNING;
+    j->handle = ev->handle;
     double end = ev->start + (isfinite(ev->walltime) ? ev->walltime : j->runtime);
     j->run_work = j->s.units * end;
     jc->run_units += j->s.units;
@@ -897,6 +899,12 @@ static int center_on_end(void *ctx, struct cpn_center *center, const struct cpn_
     uint32_t slot = ev->id;
     struct jobs_job *j = job_at(jobs, slot);
     int rc;
+    if (j->migrating) { /* a migration ends its run: the move goes on in migrate_job() */
+        struct jobs_center *jc = &jobs->centers.items[j->center];
+        jc->run_units -= j->s.units;
+        jc->run_end_sum -= j->run_work;
+        return cpn_jobs_schedule_reoffer_(jobs); /* held jobs may fit in its units */
+    }
     if (ev->failed)
         j->center_failed = 1;
     if (ev->failed && !j->cmp) {
@@ -972,6 +980,8 @@ int cpn_jobs_set_pool_units(struct cpn_jobs *jobs, uint32_t center, uint32_t poo
     if ((rc = emit_event(jobs, CPN_EVENT_OTHER, center, detail)) != CPN_OK)
         return rc;
     notify_change(jobs, CPN_POLICY_EVENT_CENTER_CHANGED, center, CPN_NONE);
+    if ((rc = cpn_jobs_schedule_migrations_(jobs)) != CPN_OK)
+        return rc;
     return cpn_jobs_schedule_reoffer_(jobs); /* held jobs may fit now */
 }
 
@@ -994,13 +1004,150 @@ int cpn_jobs_set_center_up(struct cpn_jobs *jobs, uint32_t center, int up)
     int rc = cpn_center_set_up(jobs->centers.items[center].center, up);
     if (rc == CPN_OK && up)
         rc = cpn_jobs_schedule_reoffer_(jobs); /* held jobs may fit there now */
+    if (rc == CPN_OK)
+        rc = cpn_jobs_schedule_migrations_(jobs);
     return rc;
 }
 
-void cpn_jobs_link_changed(struct cpn_jobs *jobs, uint32_t link)
+int cpn_jobs_link_changed(struct cpn_jobs *jobs, uint32_t link)
 {
-    if (jobs)
-        notify_change(jobs, CPN_POLICY_EVENT_LINK_CHANGED, CPN_NONE, link);
+    if (!jobs)
+        return CPN_OK;
+    notify_change(jobs, CPN_POLICY_EVENT_LINK_CHANGED, CPN_NONE, link);
+    return cpn_jobs_schedule_migrations_(jobs);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Migration (docs/models-dynamics.md, "Migration") */
+
+static int on_migrations(struct cpn_engine *eng, void *ctx, uint64_t arg);
+/* Late: after every change and end of the instant, so the policy sees the state they left. */
+static const struct cpn_handler migrations_handler = {on_migrations, "jobs_migrations", 1};
+
+int cpn_jobs_schedule_migrations_(struct cpn_jobs *jobs)
+{
+    if (jobs->migrate_pending || !jobs->cfg.policy || !cpn_policy_migrates(jobs->cfg.policy) ||
+        !jobs->wcenters)
+        return CPN_OK;
+    jobs->migrate_pending = 1;
+    return cpn_engine_schedule_in(jobs->cfg.engine, 0, &migrations_handler, jobs, 0, NULL);
+}
+
+/* Whether job @p j can move: a batch, training (without iterations) or VM job its policy
+ * placed, running or waiting at one center.  Assumption: streamed and iterated compute, split
+ * jobs, services and transfers stay where they are (their state is spread over flows and
+ * centers; services are re-deployed only when their center fails). */
+static int movable(const struct jobs_job *j)
+{
+    return (j->phase == PHASE_RUNNING || j->phase == PHASE_QUEUED) && !j->cmp &&
+           j->s.center == CPN_NONE && j->center != CPN_NONE &&
+           (j->s.kind == CPN_JOB_BATCH || j->s.kind == CPN_JOB_TRAINING || j->s.kind == CPN_JOB_VM);
+}
+
+/* Move job @p slot, standing at @p at, to the center of decision @p d: end its run (keeping the
+ * work done) or take it out of its queue, send its state from the old center to the new one,
+ * and stage its input again from where its data lives; it queues there when all has arrived. */
+static int migrate_job(struct cpn_jobs *jobs, uint32_t slot, const struct cpn_policy_migrant *at,
+                       const struct cpn_policy_decision *d)
+{
+    struct jobs_job *j = job_at(jobs, slot);
+    uint32_t from = j->center;
+    struct jobs_center *jc = &jobs->centers.items[from];
+    double now = now_of(jobs);
+    int rc;
+    if (at->running) {
+        double elapsed = now - j->start;
+        if ((rc = stop_checkpoints(jobs, slot)) != CPN_OK)
+            return rc;
+        j = job_at(jobs, slot);
+        /* j->runtime is the part of the work left at its start, (1 - progress) of the whole. */
+        if (j->runtime > 0)
+            j->progress += (1 - j->progress) * fmin(elapsed / j->runtime, 1);
+        j->migrating = 1;
+        rc = cpn_center_finish(jc->center, j->handle);
+        j = job_at(jobs, slot);
+        j->migrating = 0;
+    } else {
+        jc->queued_units -= j->s.units;
+        rc = cpn_center_withdraw(jc->center, j->pool, slot);
+        j = job_at(jobs, slot);
+    }
+    if (rc != CPN_OK)
+        return rc;
+    jobs->st.migrated++;
+    jobs->st.migrated_bytes += at->state_bytes;
+    j->start = NAN;
+    j->pool = CPN_NONE;
+    j->rec.expected_free = 0; /* no conflict check at the new center: no view promised room */
+    j->elastic = d->elastic > 0 && isfinite(d->elastic) ? d->elastic : 0;
+    char detail[200];
+    snprintf(detail, sizeof detail, "migrated from %s to %s (%s), state %.17g B",
+             jobs->wcenters[from].name, jobs->wcenters[d->center].name,
+             at->running ? "running" : "queued", at->state_bytes);
+    if ((rc = emit_event(jobs, CPN_EVENT_OTHER, j->id, detail)) != CPN_OK)
+        return rc;
+    j = job_at(jobs, slot);
+    j->center = d->center;
+    j->phase = PHASE_STAGE_IN;
+    uint32_t src = center_node(jobs, from), dst = center_node(jobs, d->center);
+    if (at->state_bytes > 0) {
+        uint32_t src_site = cpn_jobs_center_site_(jobs, from);
+        uint32_t dst_site = cpn_jobs_center_site_(jobs, d->center);
+        if (src != dst || src_site != CPN_NONE || dst_site != CPN_NONE)
+            j->in_asked += at->state_bytes;
+        rc = transfer(jobs, slot, src, dst, at->state_bytes, 1, src_site, dst_site);
+        if (rc == CPN_EUNREACH)
+            return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED,
+                                 "no route for its state to the center it moved to");
+        if (rc != CPN_OK)
+            return rc;
+    }
+    return dispatch(jobs, slot, d->center, d->pool, d->paths);
+}
+
+static int on_migrations(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    struct cpn_jobs *jobs = ctx;
+    jobs->migrate_pending = 0;
+    double now = cpn_engine_now(eng);
+    int rc = CPN_OK, stale = 1;
+    for (uint32_t slot = 0; slot < jobs->slots.len && rc == CPN_OK; slot++) {
+        struct jobs_job *j = job_at(jobs, slot);
+        if (!movable(j))
+            continue;
+        int running = j->phase == PHASE_RUNNING;
+        if (running && !cpn_center_is_up(jobs->centers.items[j->center].center))
+            continue; /* its center failed at this instant: the failure ends it */
+        double done = running && j->runtime > 0 ? fmin((now - j->start) / j->runtime, 1) : 0;
+        struct cpn_policy_migrant at = {
+            .center = j->center,
+            .running = (uint32_t)running,
+            .left = (1 - j->progress) * (1 - done),
+            .remaining = j->runtime * (1 - done),
+            .state_bytes = running || j->progress > 0 ? j->s.checkpoint_bytes : 0,
+        };
+        if (!(at.left > 0))
+            continue; /* it ends at this instant */
+        if ((rc = cpn_jobs_network_rows_(jobs, j)) != CPN_OK)
+            break;
+        if (stale) /* the first question, or a move changed the centers */
+            cpn_jobs_world_refresh_(jobs);
+        stale = 0;
+        struct cpn_world_job wj;
+        cpn_jobs_world_job_(j, &wj);
+        const struct cpn_world *view;
+        if ((rc = cpn_awareness_view(jobs->aw, j->s.origin, now, &jobs->world, &view)) != CPN_OK)
+            break;
+        struct cpn_policy_decision d;
+        if ((rc = cpn_policy_migrate(jobs->cfg.policy, &wj, &at, view, &d)) != CPN_OK)
+            break;
+        if (d.center != CPN_POLICY_HOLD) {
+            rc = migrate_job(jobs, slot, &at, &d);
+            stale = 1;
+        }
+    }
+    return rc;
 }
 
 int cpn_jobs_stage_out_(struct cpn_jobs *jobs, uint32_t slot)

@@ -418,6 +418,8 @@ struct cpn_jobs_stats {
     uint64_t requeued;         /**< runs ended by a center failure and placed again */
     double lost_work;          /**< unit-seconds of runs lost to center failures (the time
                                     since each run's last checkpoint x its units) [unit s] */
+    uint64_t migrated;         /**< jobs moved to another center by their policy (migration) */
+    double migrated_bytes;     /**< state those moves carried between centers [B] */
     uint64_t requests_failed;  /**< inference requests failed with their service's center */
     uint64_t bw_granted;       /**< elastic bandwidth requests granted */
     uint64_t bw_refused;       /**< elastic bandwidth requests refused (budget spent) */
@@ -628,9 +630,12 @@ int cpn_jobs_set_pool_units(struct cpn_jobs *jobs, uint32_t center, uint32_t poo
 /**
  * Tell the policy that link @p link changed (state or capacity): its on_event gets
  * CPN_POLICY_EVENT_LINK_CHANGED with the exact world (models/policy.h).  Called by the dynamics
- * layer (models/dynamics/links.h); accepts NULL @p jobs (nothing to tell).
+ * layer (models/dynamics/links.h); accepts NULL @p jobs (nothing to tell).  A policy with a
+ * migrate callback is then asked about the jobs that can move (docs/models-dynamics.md,
+ * "Migration"), in an event at this instant.
+ * @return CPN_OK; CPN_ENOMEM when that event cannot be scheduled.
  */
-void cpn_jobs_link_changed(struct cpn_jobs *jobs, uint32_t link);
+int cpn_jobs_link_changed(struct cpn_jobs *jobs, uint32_t link);
 
 /** Number of workload sources (generators and workload logs) added, in order of addition. */
 size_t cpn_jobs_source_count(const struct cpn_jobs *jobs);

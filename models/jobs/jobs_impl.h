@@ -125,6 +125,9 @@ struct jobs_job {
     double elastic;       /* elastic bandwidth its policy asked for its stage-in [B/s] */
     size_t svc_next;      /* inference: next record of its request log (across redeployments) */
     double svc_origin;    /* inference: time 0 of its request log [s], NaN before it serves */
+    double svc_down;      /* inference: when its center failed under it [s], NaN otherwise */
+    uint32_t handle;      /* plain job: the center's handle of its running request */
+    int migrating;        /* its run is being ended by a migration (cpn_center_finish()) */
     int center_failed;    /* its run ended because its center failed */
     int killed;           /* ended by the walltime limit */
     int placed_by_policy; /* the arrival is checked for a conflict */
@@ -185,6 +188,7 @@ struct cpn_jobs {
     CPN_ARRAY(uint32_t) held;      /* slots on hold, FIFO */
     CPN_ARRAY(uint32_t) held_swap; /* scratch for re-offering */
     int reoffer_pending;           /* a re-offer event is scheduled */
+    int migrate_pending;           /* a migration pass is scheduled */
     int draining;                  /* cpn_jobs_drain(): stop the engine when no job is active */
     int window;                    /* statistics window: 0 before it opens, 1 open, 2 closed */
     /* the exact world */
@@ -239,6 +243,9 @@ int cpn_jobs_end_(struct cpn_jobs *jobs, uint32_t slot, enum cpn_job_state state
                   const char *reason);
 int cpn_jobs_stage_out_(struct cpn_jobs *jobs, uint32_t slot);
 int cpn_jobs_schedule_reoffer_(struct cpn_jobs *jobs);
+/* Ask the policy's migrate callback about every job that can move, in an event at the current
+ * time (late: after the change of the instant); nothing when the policy has none. */
+int cpn_jobs_schedule_migrations_(struct cpn_jobs *jobs);
 
 /* jobs_world.c */
 int cpn_jobs_rtt_row_(struct cpn_jobs *jobs, uint32_t node);

@@ -121,6 +121,20 @@ int cpn_jobs_service_start_(struct cpn_jobs *jobs, uint32_t slot)
         if ((rc = fail_request(jobs, slot, &lost)) != CPN_OK)
             return rc;
     }
+    /* A Poisson stream went on arriving while it was away: those requests failed too, drawn
+     * from the service's stream from the failure on (memoryless: the next one after the
+     * restart is drawn afresh). */
+    if (!j->s.requests && j->s.request_rate > 0 && !isnan(j->svc_down)) {
+        for (double t = j->svc_down + gsl_ran_exponential(svc->rng, 1.0 / j->s.request_rate);
+             t < svc->ready && rc == CPN_OK;
+             t += gsl_ran_exponential(svc->rng, 1.0 / j->s.request_rate)) {
+            struct jobs_request lost = {t, 0, 0};
+            rc = fail_request(jobs, slot, &lost);
+        }
+        if (rc != CPN_OK)
+            return rc;
+    }
+    j->svc_down = NAN;
     return next_request(jobs, slot, svc->ready);
 }
 
@@ -140,6 +154,7 @@ int cpn_jobs_service_fail_(struct cpn_jobs *jobs, uint32_t slot)
     for (size_t q = svc->queue_head; q < svc->queue.len && rc == CPN_OK; q++)
         rc = fail_request(jobs, slot, &svc->queue.items[q]);
     j->svc_next = svc->next_request;
+    j->svc_down = cpn_engine_now(jobs->cfg.engine);
     cpn_jobs_service_free_(jobs, svc); /* cancels its next arrival */
     j->svc = NULL;
     return rc;

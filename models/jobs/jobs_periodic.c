@@ -49,6 +49,9 @@ static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
     struct cpn_jobs *jobs = ctx;
     cpn_jobs_world_refresh_(jobs);
     cpn_policy_tick(jobs->cfg.policy, &jobs->world);
+    int rc = cpn_jobs_schedule_migrations_(jobs);
+    if (rc != CPN_OK)
+        return rc;
     return periodic_next(jobs, &tick_handler,
                          cpn_engine_now(eng) + cpn_policy_tick_period(jobs->cfg.policy));
 }
@@ -172,6 +175,8 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         .have_decisions = 1,
         .requeued = jobs->st.requeued,
         .lost_work = jobs->st.lost_work,
+        .migrated = jobs->st.migrated,
+        .migrated_bytes = jobs->st.migrated_bytes,
         .bw_granted = jobs->st.bw_granted,
         .bw_refused = jobs->st.bw_refused,
     };

@@ -193,5 +193,7 @@ int cpn_jobs_set_center_tariff(struct cpn_jobs *jobs, uint32_t center, double el
     int rc = cpn_center_set_tariff(c, electricity_price, carbon_intensity);
     if (rc == CPN_OK && jobs->wcenters)
         jobs->wcenters[center].carbon = carbon_intensity;
+    if (rc == CPN_OK) /* a policy may move work to where it is now cheaper or greener */
+        rc = cpn_jobs_schedule_migrations_(jobs);
     return rc;
 }

@@ -160,9 +160,9 @@ int cpn_policy_check(const struct cpn_policy_ops *ops)
     if (ops->n_params > 0 && !ops->params)
         return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": n_params is %u but params is NULL", ops->name,
                          ops->n_params);
-    if (!(ops->tick_period >= 0) || (ops->tick_period > 0 && !ops->on_tick))
+    if (!(ops->tick_period >= 0) || (ops->tick_period > 0 && !ops->on_tick && !ops->migrate))
         return CPN_ERROR(CPN_EPLUGIN,
-                         "policy \"%s\": tick_period %g needs on_tick and must be "
+                         "policy \"%s\": tick_period %g needs on_tick or migrate and must be "
                          ">= 0",
                          ops->name, ops->tick_period);
     for (uint32_t i = 0; i < ops->n_params; i++) {
@@ -333,8 +333,9 @@ static int check_split(const char *name, const struct cpn_world_job *job,
     return CPN_OK;
 }
 
-int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
-                     const struct cpn_world *world, struct cpn_policy_decision *out)
+/* Check the sizes of a view and a job against instance @p p (place and migrate). */
+static int check_call(const struct cpn_policy *p, const struct cpn_world_job *job,
+                      const struct cpn_world *world)
 {
     const char *name = p->ops->name;
     if (world->n_centers != p->ctx.n_centers || world->n_origins != p->ctx.n_origins ||
@@ -351,11 +352,14 @@ int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
                          "units %u out of range",
                          name, (unsigned long long)job->id, job->origin, job->input_origin,
                          job->units);
-    *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
-    int rc = p->ops->place(&p->ctx, job, world, out);
-    if (rc != 0)
-        return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": place() failed (returned %d) for job %llu",
-                         name, rc, (unsigned long long)job->id);
+    return CPN_OK;
+}
+
+/* Check a decision of place() or migrate() against the view. */
+static int check_decision(const struct cpn_policy *p, const struct cpn_world_job *job,
+                          const struct cpn_world *world, struct cpn_policy_decision *out)
+{
+    const char *name = p->ops->name;
     if (out->paths == 0)
         out->paths = 1;
     if (out->paths > world->n_paths)
@@ -385,6 +389,50 @@ int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
                              "does not exist or cannot fit the job",
                              name, (unsigned long long)job->id, out->pool, c->name ? c->name : "?");
     }
+    return CPN_OK;
+}
+
+int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
+                     const struct cpn_world *world, struct cpn_policy_decision *out)
+{
+    int rc = check_call(p, job, world);
+    if (rc != CPN_OK)
+        return rc;
+    *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
+    if ((rc = p->ops->place(&p->ctx, job, world, out)) != 0)
+        return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": place() failed (returned %d) for job %llu",
+                         p->ops->name, rc, (unsigned long long)job->id);
+    return check_decision(p, job, world, out);
+}
+
+int cpn_policy_migrates(const struct cpn_policy *p)
+{
+    return p && p->ops->migrate != NULL && !p->ctx.no_migrate;
+}
+
+int cpn_policy_migrate(struct cpn_policy *p, const struct cpn_world_job *job,
+                       const struct cpn_policy_migrant *at, const struct cpn_world *world,
+                       struct cpn_policy_decision *out)
+{
+    *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
+    int rc = check_call(p, job, world);
+    if (rc != CPN_OK || !cpn_policy_migrates(p))
+        return rc;
+    if (at->center >= world->n_centers)
+        return CPN_ERROR(CPN_EINVAL, "policy \"%s\": job %llu is at center %u of %u", p->ops->name,
+                         (unsigned long long)job->id, at->center, world->n_centers);
+    if ((rc = p->ops->migrate(&p->ctx, job, at, world, out)) != 0)
+        return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": migrate() failed (returned %d) for job %llu",
+                         p->ops->name, rc, (unsigned long long)job->id);
+    if (out->n_split)
+        return CPN_ERROR(CPN_EPLUGIN,
+                         "policy \"%s\": job %llu: migrate() split it over %u centers (a "
+                         "migration moves a job whole)",
+                         p->ops->name, (unsigned long long)job->id, out->n_split);
+    if ((rc = check_decision(p, job, world, out)) != CPN_OK)
+        return rc;
+    if (out->center == at->center)
+        *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
     return CPN_OK;
 }
 

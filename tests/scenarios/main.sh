@@ -347,6 +347,25 @@ else
     bad "a column-mapped CSV log"; cat "$tmp/csv.err" "$tmp/csv.tsv"
 fi
 
+# Work moved off a failed center by earliest_finish (tests/scenarios/ok/migrate.xml, by hand
+# there), and the same run without migration.
+for m in 1 0; do
+    if [ "$m" = 1 ]; then jct=5090; moved=1; else jct=8090; moved=0; fi
+    if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run migrate.xml \
+            --set "//param[@name=\"migrate\"]/@value=$m" \
+            --summary-out "$tmp/migrate$m.tsv") >/dev/null 2>"$tmp/migrate.err" &&
+        check_window "$tmp/migrate$m.tsv" "
+            \$1 == \"job.all.jct.mean\" && !near(\$2, $jct / 3) { bad = 1 }
+            \$1 == \"job.all.migrated\" && \$2 != $moved { bad = 1 }
+            \$1 == \"job.all.requeued\" && \$2 != 1 { bad = 1 }
+            \$1 == \"job.all.lost_work\" && !near(\$2, 500) { bad = 1 }
+            \$1 == \"job.all.migrated\" { seen = 1 } END { bad = bad || !seen }"; then
+        ok "migrate=$m: work waiting at a failed center moved ($moved), JCT mean $jct / 3 s"
+    else
+        bad "migrate=$m on ok/migrate.xml"; cat "$tmp/migrate.err" "$tmp/migrate$m.tsv"
+    fi
+done
+
 # A pool resized during the run (tests/scenarios/ok/pool-resize.xml, by hand there).
 if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run pool-resize.xml \
         --summary-out "$tmp/resize.tsv") >/dev/null 2>"$tmp/resize.err" &&

@@ -216,6 +216,46 @@ static void test_easy_refuses_backfill_that_delays_head(void)
     harness_close(&h);
 }
 
+/* Withdraw job 1 (the blocked head of set A) at 2.5: what waited behind it starts now. */
+static int withdraw_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)eng;
+    struct harness *h = ctx;
+    return cpn_center_withdraw(h->c, 0, (uint32_t)arg);
+}
+
+static void test_a_withdrawn_head_lets_the_queue_behind_it_start(void)
+{
+    /* Set A under EASY, J1 (4 units, the blocked head since 1) taken back at 2.5 (a job its
+     * policy moves elsewhere).  By hand: J0 [0, 10] as before; J2 (2 units, 20 s, waiting since
+     * 2 behind J1) fits the 2 free units: [2.5, 22.5]; J3 (1 unit at 3) finds none free and
+     * becomes the head, shadow 10 (J0's end): [10, 15].  J1 never starts. */
+    static const uint32_t units[] = {4};
+    struct cpn_center_spec spec;
+    cpn_center_spec_init(&spec);
+    spec.id = "withdraw";
+    spec.discipline = CPN_QUEUE_EASY;
+    struct harness h;
+    harness_open(&h, &spec, units, 1, set_a, 4);
+    static const struct cpn_handler withdraw = {withdraw_event, "test_withdraw", 0};
+    CU_ASSERT_FATAL(cpn_engine_schedule(h.eng, 2.5, &withdraw, &h, 1, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_engine_run(h.eng, INFINITY) == CPN_OK);
+    static const double expected[][2] = {{0, 10}, {NAN, NAN}, {2.5, 22.5}, {10, 15}};
+    for (size_t i = 0; i < 4; i++)
+        if (i != 1)
+            CU_ASSERT(h.out[i].start == expected[i][0] && h.out[i].end == expected[i][1]);
+    CU_ASSERT(h.out[1].starts == 0 && h.out[1].ends == 0);
+    CU_ASSERT(h.violations == 0 && h.in_use[0] == 0);
+    struct cpn_center_stats st;
+    CU_ASSERT(cpn_center_stats(h.c, CPN_NONE, &st) == CPN_OK);
+    CU_ASSERT(st.withdrawn == 1 && st.started == 3 && st.completed == 3);
+    /* Nothing queued is left: J1 again, a finished job, an unknown pool. */
+    CU_ASSERT_EQUAL(cpn_center_withdraw(h.c, 0, 1), CPN_ENOENT);
+    CU_ASSERT_EQUAL(cpn_center_withdraw(h.c, 0, 0), CPN_ENOENT);
+    CU_ASSERT_EQUAL(cpn_center_withdraw(h.c, 3, 2), CPN_ENOENT);
+    harness_close(&h);
+}
+
 static void test_fcfs_never_backfills(void)
 {
     static const uint32_t units[] = {4};
@@ -1096,6 +1136,8 @@ int cpn_test_register_center(void)
         !CU_add_test(s, "EASY refuses a backfill that would delay the head's reservation",
                      test_easy_refuses_backfill_that_delays_head) ||
         !CU_add_test(s, "FCFS never backfills (same job set)", test_fcfs_never_backfills) ||
+        !CU_add_test(s, "a withdrawn head lets the queue behind it start",
+                     test_a_withdrawn_head_lets_the_queue_behind_it_start) ||
         !CU_add_test(s, "EASY backfills a long job that uses only extra units",
                      test_easy_backfills_long_job_on_extra_units) ||
         !CU_add_test(s, "EASY lends the extra units only once in a pass",

@@ -28,6 +28,7 @@ struct recorder {
     CPN_ARRAY(struct cpn_job_record) records;
     CPN_ARRAY(struct cpn_job_times) times;
     CPN_ARRAY(double) latency;
+    CPN_ARRAY(double) req_time; /* arrival of each request record [s] */
     CPN_ARRAY(int) slo_met;
     uint64_t flows, samples;
     double flow_bytes;
@@ -80,7 +81,8 @@ static int rec_compute(void *ctx, const struct cpn_compute_record *rec)
 static int rec_request(void *ctx, const struct cpn_request_record *rec)
 {
     struct recorder *r = ctx;
-    if (cpn_array_push(&r->latency, rec->latency) != CPN_OK)
+    if (cpn_array_push(&r->latency, rec->latency) != CPN_OK ||
+        cpn_array_push(&r->req_time, rec->time) != CPN_OK)
         return CPN_ENOMEM;
     return cpn_array_push(&r->slo_met, (int)rec->slo_met);
 }
@@ -246,6 +248,7 @@ static void fx_free(struct fx *f)
     cpn_array_release(&f->r.records);
     cpn_array_release(&f->r.times);
     cpn_array_release(&f->r.latency);
+    cpn_array_release(&f->r.req_time);
     cpn_array_release(&f->r.slo_met);
     cpn_array_release(&f->r.computes);
 }
@@ -721,6 +724,120 @@ static void test_checkpoints_written_as_flows_count_once_written(void)
     }
 }
 
+/* A test policy: everything to c0; from 40 s on, a job at c0 moves to c1 (ticks every 40 s). */
+static int mover_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
+                       const struct cpn_world *world, struct cpn_policy_decision *out)
+{
+    (void)ctx, (void)job, (void)world;
+    out->center = 0;
+    return 0;
+}
+
+static struct cpn_policy_migrant mover_seen;
+
+static int mover_migrate(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
+                         const struct cpn_policy_migrant *at, const struct cpn_world *world,
+                         struct cpn_policy_decision *out)
+{
+    (void)ctx, (void)job;
+    if (at->center == 0 && world->time >= 40) {
+        mover_seen = *at;
+        out->center = 1;
+    }
+    return 0;
+}
+
+static const struct cpn_policy_ops mover_ops = {
+    .abi = CPN_POLICY_ABI,
+    .name = "mover",
+    .doc = "test policy: c0, then c1 from 40 s",
+    .place = mover_place,
+    .migrate = mover_migrate,
+    .tick_period = 40,
+};
+
+static void test_a_migrated_job_keeps_its_work_and_moves_its_state_as_a_flow(void)
+{
+    /* Star from n0: c0 at n1 (10 ms, 1 GFLOP/s per unit), c1 at n2 (20 ms, 2 GFLOP/s); a 1-unit
+     * job of 1e11 FLOP with a 10 GB state (checkpoint size), no data: 100 s on c0, from 0.  At
+     * the 40 s tick the policy moves it: 40% is done; its state crosses n1 -> n0 -> n2 at 1 GB/s
+     * (latency 30 ms): 10.03 s, so it queues at c1 at 50.03 s and runs the 60% left at twice the
+     * speed, 30 s: done at 80.03 s.  Nothing is lost; c0 was busy 40 unit s, c1 30. */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}, {0, 2, 0.02, 1e9}};
+    fx_init(&f, 3, links, 2);
+    CU_ASSERT_FATAL(cpn_policy_new(&mover_ops, NULL, 0, f.rng, 2, 3, &f.policy) == CPN_OK);
+    fx_jobs(&f, NULL, 2, NULL, 1);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+    fx_center(&f, 2, 1, 2e9, CPN_CENTER_HPC);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.work = 1e11;
+    s.checkpoint_bytes = 1e10;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    memset(&mover_seen, 0, sizeof mover_seen);
+    fx_run(&f);
+    CU_ASSERT(mover_seen.running == 1 && mover_seen.center == 0);
+    CPN_ASSERT_REL(mover_seen.left, 0.6, TIME_TOL);
+    CPN_ASSERT_REL(mover_seen.remaining, 60, TIME_TOL);
+    CPN_ASSERT_REL(mover_seen.state_bytes, 1e10, 0);
+    const struct cpn_job_times *t = times_of(&f, 0);
+    CU_ASSERT(t->state == CPN_JOB_DONE && t->center == 1);
+    CPN_ASSERT_REL(t->start, 50.03, TIME_TOL);
+    CPN_ASSERT_REL(t->done, 80.03, TIME_TOL);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.migrated == 1 && st.requeued == 0 && st.lost_work == 0);
+    CPN_ASSERT_REL(st.migrated_bytes, 1e10, 0);
+    CPN_ASSERT_REL(f.r.busy[0], 40, TIME_TOL);
+    CPN_ASSERT_REL(f.r.busy[1], 30, TIME_TOL);
+    fx_free(&f);
+}
+
+static void test_earliest_finish_moves_work_waiting_at_a_failed_center(void)
+{
+    /* c0 at n1 and c1 at n2, 1 unit each: A (50 s) fixed at c0 and C (100 s) fixed at c1 from
+     * 0; B (10 s) arrives at 1 and waits at c0 (finish estimate 49 + 10 against 99 + 10).  c0
+     * fails at 20, repaired at 500.  With migrate = 1 B moves at once to c1 (staying is
+     * unbounded, c1 is estimated at 80 + 10): it starts when C ends, [100, 110].  Without, it
+     * waits for the repair: [500, 510] (it is ahead of A, placed again behind it). */
+    for (int migrate = 1; migrate >= 0; migrate--) {
+        struct fx f;
+        struct link_def links[] = {{0, 1, 0.01, 1e9}, {0, 2, 0.02, 1e9}};
+        fx_init(&f, 3, links, 2);
+        struct cpn_policy_setting set = {"migrate", migrate};
+        CU_ASSERT_FATAL(cpn_policy_new(cpn_policy_find(NULL, "earliest_finish"), &set, 1, f.rng, 2,
+                                       3, &f.policy) == CPN_OK);
+        fx_jobs(&f, NULL, 2, NULL, 1);
+        fx_center(&f, 1, 1, 1e9, CPN_CENTER_HPC);
+        fx_center(&f, 2, 1, 1e9, CPN_CENTER_HPC);
+        struct cpn_job_spec a = job(0, 0, 1), c = job(0, 0, 1), b = job(0, 1, 1);
+        a.duration = 50;
+        a.center = 0;
+        c.duration = 100;
+        c.center = 1;
+        b.duration = 10;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &a, NULL) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &c, NULL) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &b, NULL) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+        CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 20, &fail_c0_handler, f.jobs, 0, NULL) ==
+                        CPN_OK);
+        CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 500, &fail_c0_handler, f.jobs, 1, NULL) ==
+                        CPN_OK);
+        fx_run(&f);
+        const struct cpn_job_times *t = times_of(&f, 2);
+        CU_ASSERT(t->state == CPN_JOB_DONE && t->center == (migrate ? 1u : 0u));
+        CPN_ASSERT_REL(t->start, migrate ? 100 : 500, TIME_TOL);
+        CPN_ASSERT_REL(t->done, migrate ? 110 : 510, TIME_TOL);
+        struct cpn_jobs_stats st;
+        cpn_jobs_stats(f.jobs, &st);
+        CU_ASSERT_EQUAL(st.migrated, (uint64_t)migrate);
+        CU_ASSERT(st.migrated_bytes == 0 && st.requeued == 1); /* A, at its fixed center */
+        fx_free(&f);
+    }
+}
+
 static void test_an_elastic_ingest_gets_its_bandwidth_after_the_setup_time(void)
 {
     /* n0 -> n1 over 100 Mbit/s (12.5 MB/s), 10 ms; the link's elastic budget is 8 Gbit/s
@@ -1007,6 +1124,50 @@ static void test_a_service_on_a_failed_center_loses_its_requests_in_flight(void)
     struct cpn_jobs_stats st;
     cpn_jobs_stats(f.jobs, &st);
     CU_ASSERT(st.requeued == 1 && st.requests_failed == 1);
+    fx_free(&f);
+}
+
+static void test_poisson_requests_arriving_while_a_service_is_redeployed_fail(void)
+{
+    /* A service of Poisson requests (100/s, 1e6 FLOP each: 1 ms on 1e9 FLOP/s) with a 10 GB
+     * model, placed by nearest on c0 (n1, 1 GB/s, 10 ms): up at 10.01 s.  c0 fails at 20 s;
+     * the model is staged again to c1 (n2, 20 ms): up at 30.02 s.  The requests of the gap
+     * [20, 30.02) fail: every failed record arrived in it (or was in service at 20 s), none of
+     * the gap is served, and their number is Poisson with mean 100 x 10.02 = 1,002
+     * (within 4 sigma, +-127; the seed is fixed). */
+    struct fx f;
+    struct link_def links[] = {{0, 1, 0.01, 1e9}, {0, 2, 0.02, 1e9}};
+    fx_init(&f, 3, links, 2);
+    fx_jobs(&f, "nearest", 2, NULL, 1);
+    fx_center(&f, 1, 1, 1e9, CPN_CENTER_EDGE);
+    fx_center(&f, 2, 1, 1e9, CPN_CENTER_EDGE);
+    struct cpn_job_spec s = job(0, 0, 1);
+    s.kind = CPN_JOB_INFERENCE;
+    s.duration = 60;
+    s.bytes_in = 1e10;
+    s.request_rate = 100;
+    s.request_flop = 1e6;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_engine_schedule(f.eng, 20, &fail_c0_handler, f.jobs, 0, NULL) == CPN_OK);
+    fx_run(&f);
+    size_t in_gap = 0, outside = 0, served_in_gap = 0;
+    for (size_t i = 0; i < f.r.latency.len; i++) {
+        double t = f.r.req_time.items[i];
+        int gap = t >= 20 && t < 30.02;
+        if (isnan(f.r.latency.items[i])) {
+            in_gap += gap;
+            outside += !gap && !(t > 19.99 && t < 20);
+        } else {
+            served_in_gap += gap;
+        }
+    }
+    CU_ASSERT(outside == 0 && served_in_gap == 0);
+    CU_ASSERT(in_gap > 1002 - 127 && in_gap < 1002 + 127);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT(st.requests_failed >= in_gap && st.requests_failed <= in_gap + 1);
+    CU_ASSERT(times_of(&f, 0)->center == 1);
     fx_free(&f);
 }
 
@@ -1327,7 +1488,7 @@ static void test_policy_ticks_and_job_ends_reach_the_policy(void)
      * the new center state (down: 1, up: 10). */
     CU_ASSERT_EQUAL(cpn_jobs_set_center_up(f.jobs, 0, 0), CPN_OK);
     CU_ASSERT_EQUAL(cpn_jobs_set_center_up(f.jobs, 0, 1), CPN_OK);
-    cpn_jobs_link_changed(f.jobs, 3);
+    CU_ASSERT_EQUAL(cpn_jobs_link_changed(f.jobs, 3), CPN_OK);
     CU_ASSERT_EQUAL(st->center_changed, 11);
     CU_ASSERT_EQUAL(st->link_changed, 1);
     CU_ASSERT_EQUAL(cpn_jobs_set_center_up(f.jobs, 9, 0), CPN_EINVAL);
@@ -1956,6 +2117,10 @@ int cpn_test_register_jobs(void)
          test_a_center_failure_keeps_the_work_up_to_the_last_checkpoint},
         {"checkpoints written as flows count once written; one being written is lost",
          test_checkpoints_written_as_flows_count_once_written},
+        {"a migrated job keeps its work and moves its state as a flow",
+         test_a_migrated_job_keeps_its_work_and_moves_its_state_as_a_flow},
+        {"earliest_finish moves work waiting at a failed center (and waits without migrate)",
+         test_earliest_finish_moves_work_waiting_at_a_failed_center},
         {"an elastic ingest gets its bandwidth after the set-up time; a spent budget refuses",
          test_an_elastic_ingest_gets_its_bandwidth_after_the_setup_time},
         {"an ingest lights a wavelength after the ROADM set-up; a full span refuses",
@@ -1970,6 +2135,8 @@ int cpn_test_register_jobs(void)
          test_a_service_on_a_failed_center_loses_its_requests_in_flight},
         {"a request trace is served FCFS by one service",
          test_a_request_trace_is_served_fcfs_by_one_service},
+        {"Poisson requests arriving while a service is deployed again fail",
+         test_poisson_requests_arriving_while_a_service_is_redeployed_fail},
         {"inference M/M/1 mean sojourn matches the analytic value",
          test_inference_mm1_mean_sojourn_matches_the_analytic_value},
         {"energy, cost and carbon per center match the center model",

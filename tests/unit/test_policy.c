@@ -275,6 +275,72 @@ static void test_bad_decisions_are_caught_before_the_simulation_sees_them(void)
     cpn_policy_free(NULL);
 }
 
+/* A migrate callback answering as rogue_place does (5: center 0), or splitting (6). */
+static int rogue_migrate(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
+                         const struct cpn_policy_migrant *at, const struct cpn_world *world,
+                         struct cpn_policy_decision *out)
+{
+    (void)at;
+    if (rogue_answer == 6) {
+        out->center = 0;
+        out->n_split = 2;
+        return 0;
+    }
+    return rogue_place(ctx, job, world, out);
+}
+
+static void test_migrations_are_checked_as_placements(void)
+{
+    /* The checks of place apply to migrate; a split is refused; choosing the center the job is
+     * at, or a policy without migrate, means "stay" (hold).  A migrate-only policy may tick. */
+    struct fixture f;
+    fixture_init(&f, 2, 4);
+    f.pools[1].units = f.pools[1].free = 2; /* center 1 can never fit 4 units */
+    struct cpn_policy_ops ops = {.abi = CPN_POLICY_ABI,
+                                 .name = "rogue",
+                                 .doc = "d",
+                                 .place = rogue_place,
+                                 .migrate = rogue_migrate,
+                                 .tick_period = 60};
+    struct cpn_policy *p;
+    CU_ASSERT_EQUAL_FATAL(cpn_policy_new(&ops, NULL, 0, NULL, 2, MAX_O, &p), CPN_OK);
+    CU_ASSERT(cpn_policy_migrates(p));
+    struct cpn_world_job job = job4();
+    struct cpn_policy_migrant at = {1, 1, 0.5, 100, 1e9};
+    struct cpn_policy_decision d;
+    for (rogue_answer = 0; rogue_answer <= 4; rogue_answer++)
+        CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_EPLUGIN);
+    rogue_answer = 6;
+    CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_EPLUGIN);
+    rogue_answer = 5; /* center 0: a move */
+    CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_OK);
+    CU_ASSERT(d.center == 0 && d.paths == 1);
+    at.center = 0; /* where it is: stay */
+    CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_OK);
+    CU_ASSERT_EQUAL(d.center, CPN_POLICY_HOLD);
+    at.center = 2; /* no such center */
+    CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_EINVAL);
+    cpn_policy_free(p);
+    ops.migrate = NULL;
+    CU_ASSERT_EQUAL(cpn_policy_check(&ops), CPN_EPLUGIN); /* a tick with nothing to call */
+    ops.tick_period = 0;
+    CU_ASSERT_EQUAL_FATAL(cpn_policy_new(&ops, NULL, 0, NULL, 2, MAX_O, &p), CPN_OK);
+    CU_ASSERT(!cpn_policy_migrates(p));
+    at.center = 1;
+    CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_OK);
+    CU_ASSERT_EQUAL(d.center, CPN_POLICY_HOLD);
+    cpn_policy_free(p);
+    /* earliest_finish asks to be left out of the passes unless its parameter turns moves on. */
+    const struct cpn_policy_ops *ef = cpn_policy_find(NULL, "earliest_finish");
+    CU_ASSERT_EQUAL_FATAL(cpn_policy_new(ef, NULL, 0, NULL, 2, MAX_O, &p), CPN_OK);
+    CU_ASSERT(!cpn_policy_migrates(p));
+    cpn_policy_free(p);
+    struct cpn_policy_setting on = {"migrate", 1};
+    CU_ASSERT_EQUAL_FATAL(cpn_policy_new(ef, &on, 1, NULL, 2, MAX_O, &p), CPN_OK);
+    CU_ASSERT(cpn_policy_migrates(p));
+    cpn_policy_free(p);
+}
+
 static uint32_t split_units0; /* split_place: units at center 0 (the rest at center 1) */
 
 static int split_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
@@ -704,7 +770,7 @@ static void test_bad_plugins_fail_with_a_message_naming_the_file(void)
     expect_load_error("does_not_exist.so", "no such plug-in file");
     if (!have_plugins())
         return;
-    expect_load_error("bad_abi.so", "policy ABI 3, but this cpnsim expects 2");
+    expect_load_error("bad_abi.so", "policy ABI 4, but this cpnsim expects 3");
     expect_load_error("no_entry.so", "does not define cpn_policy_entry()");
     expect_load_error("dup_name.so", "\"nearest\" is already taken by a built-in policy");
     /* A file that is not a shared object: dlopen's own error, still naming the file. */
@@ -724,6 +790,8 @@ int cpn_test_register_policy(void)
         {"splits are checked part by part", test_splits_are_checked_part_by_part},
         {"bad decisions are caught before the simulation sees them",
          test_bad_decisions_are_caught_before_the_simulation_sees_them},
+        {"migrations are checked as placements; staying is hold",
+         test_migrations_are_checked_as_placements},
         {"events and ticks reach policies that want them",
          test_events_and_ticks_reach_policies_that_want_them},
         {"random: same seed gives same decisions, only fitting centers",
