@@ -259,6 +259,7 @@ struct cpn_run_totals {
     double migrated_bytes;         /**< state those moves carried between centers [B] */
     uint64_t bw_granted;           /**< elastic bandwidth requests granted */
     uint64_t bw_refused;           /**< elastic bandwidth requests refused */
+    double bw_setup;               /**< sum of the set-up times of the granted requests [s] */
     /* Every data row of the job workload logs (docs/metrics.md, "Workload-log rows"):
      * rows = replayed + wlog_skipped + wlog_cancelled + malformed + outside + filtered +
      * after_until.  0 without logs. */

@@ -103,13 +103,14 @@ struct cpn_summary {
     double requeued, lost_work;      /* center failures (NaN without totals) */
     double migrated, migrated_bytes; /* migrations (NaN without totals) */
     double bw_granted, bw_refused;   /* elastic bandwidth requests (NaN without totals) */
+    double bw_setup;                 /* their summed set-up times [s] (NaN without totals) */
     /* the statistics window (docs/metrics.md, "Window"): [warmup, its close] */
     double warmup;     /* from the run info */
     uint64_t first_id; /* jobs with a smaller id were submitted before the window opened */
     struct snap {
         int have;
         double time, decisions, conflicts, requeued, lost_work, bw_granted, bw_refused;
-        double migrated, migrated_bytes;
+        double migrated, migrated_bytes, bw_setup;
         double *pool_busy, *energy, *cost, *carbon, *charge, *link_util, *submitted, *link_down;
         double *center_down, *pool_capacity;
     } open, close; /* the totals when the window opened and closed (have = 0: not seen) */
@@ -230,7 +231,7 @@ int cpn_summary_new(struct cpn_summary **out)
     (*out)->decisions = (*out)->conflicts = NAN;
     (*out)->requeued = (*out)->lost_work = NAN;
     (*out)->migrated = (*out)->migrated_bytes = NAN;
-    (*out)->bw_granted = (*out)->bw_refused = NAN;
+    (*out)->bw_granted = (*out)->bw_refused = (*out)->bw_setup = NAN;
     return CPN_OK;
 }
 
@@ -514,6 +515,7 @@ static int snap_take(struct cpn_summary *s, struct snap *w, const struct cpn_run
     w->migrated_bytes = t->have_decisions ? t->migrated_bytes : NAN;
     w->bw_granted = t->have_decisions ? (double)t->bw_granted : NAN;
     w->bw_refused = t->have_decisions ? (double)t->bw_refused : NAN;
+    w->bw_setup = t->have_decisions ? t->bw_setup : NAN;
     int rc = CPN_OK;
     if (t->pool_busy && t->n_pools == s->n_pools)
         rc = copy_totals(&w->pool_busy, t->pool_busy, s->n_pools);
@@ -609,6 +611,7 @@ static int summary_end(void *ctx, int complete, const struct cpn_run_totals *t)
         s->migrated_bytes = t->migrated_bytes;
         s->bw_granted = (double)t->bw_granted;
         s->bw_refused = (double)t->bw_refused;
+        s->bw_setup = t->bw_setup;
     }
     if (rc == CPN_OK && t->job_submitted && t->n_job_kinds == s->n_kinds) {
         free(s->job_submitted);
@@ -956,6 +959,11 @@ static int add_network(struct cpn_summary *s)
     if (rc == CPN_OK)
         rc = add_row(s, "1", s->bw_refused - (s->open.have ? s->open.bw_refused : 0),
                      "net.bandwidth.refused");
+    /* Mean set-up time of the grants of the window (NaN without any). */
+    double granted = s->bw_granted - (s->open.have ? s->open.bw_granted : 0);
+    double setup = s->bw_setup - (s->open.have ? s->open.bw_setup : 0);
+    if (rc == CPN_OK)
+        rc = add_row(s, "s", granted > 0 ? setup / granted : NAN, "net.bandwidth.setup.mean");
     /* Availability of the links that were down in the window (timelines). */
     for (size_t l = 0; rc == CPN_OK && l < s->n_links && w1 > w0; l++) {
         double down = windowed(AT_CLOSE(s, link_down, s->link_down), s->open.link_down, l);

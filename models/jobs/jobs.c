@@ -515,6 +515,7 @@ static int request_bandwidth(struct cpn_jobs *jobs, uint32_t slot, uint32_t src,
         snprintf(detail, sizeof detail, "bandwidth %.17g B/s refused", amount);
     } else {
         jobs->st.bw_granted++;
+        jobs->st.bw_setup += setup;
         uint32_t waves = cpn_network_grant_wavelengths(jobs->cfg.network, grant);
         if (waves)
             snprintf(detail, sizeof detail,

@@ -423,6 +423,7 @@ struct cpn_jobs_stats {
     uint64_t requests_failed;  /**< inference requests failed with their service's center */
     uint64_t bw_granted;       /**< elastic bandwidth requests granted */
     uint64_t bw_refused;       /**< elastic bandwidth requests refused (budget spent) */
+    double bw_setup;           /**< sum of the set-up times of the granted requests [s] */
     double staleness_mean;     /**< mean staleness of the placements [s] */
     double staleness_max;      /**< largest staleness [s] */
     double bytes_asked;        /**< bytes of all transfers started [B] */

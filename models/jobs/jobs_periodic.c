@@ -179,6 +179,7 @@ static int jobs_totals(struct cpn_jobs *jobs, int what, int complete)
         .migrated_bytes = jobs->st.migrated_bytes,
         .bw_granted = jobs->st.bw_granted,
         .bw_refused = jobs->st.bw_refused,
+        .bw_setup = jobs->st.bw_setup,
     };
     if (rc == CPN_OK)
         rc = what < 0 ? cpn_observe_end(jobs->cfg.observer, complete, &totals)
