@@ -10,7 +10,13 @@
 #include "sim/array.h"
 #include "sim/error.h"
 
-enum query_kind { Q_SHORTEST, Q_KSHORTEST, Q_ECMP };
+enum query_kind { Q_KSHORTEST = 1, Q_ECMP };
+
+/* Predecessor of a node no path reaches, in a route tree. */
+#define TREE_UNREACHED (CPN_NONE - 1)
+
+/* Most bytes the route trees may hold (64 MiB: every source of a 4,096-node graph). */
+#define TREE_BUDGET ((size_t)64 << 20)
 
 /* Cache slot: (kind, src, dst, k) -> paths cache_paths[off .. off+n); n == 0: unreachable. */
 struct cache_slot {
@@ -35,7 +41,13 @@ struct cpn_router {
 
     /* Interned paths: path id -> path; hash table of path ids. */
     CPN_ARRAY(struct cpn_path *) paths;
-    uint32_t *intern;  /* slots of path ids, CPN_NONE = empty */
+    uint64_t *intern; /* slots: path id in the low 32 bits (CPN_NONE = empty), the high 32 bits
+                         of its hash above: the slot index comes from them (so the table grows
+                         without reading the paths) and they are compared before a path is */
+    /* The paths' storage: blocks of PATH_BLOCK bytes filled in order (a path larger than
+     * that gets its own block), freed with the router. */
+    CPN_ARRAY(void *) blocks;
+    size_t block_used; /* bytes used in the last block */
     size_t intern_cap; /* power of two */
 
     /* Route cache. */
@@ -56,6 +68,17 @@ struct cpn_router {
     uint32_t *dlink_block; /* == block_epoch: directed link excluded */
     uint32_t *dlink_mark;  /* == block_epoch: directed link used (explicit paths) */
     uint32_t stamp, block_epoch;
+
+    /* Shortest-path trees, one per source asked (route trees): tree_of[src] is the index of
+     * its block in trees, CPN_NONE when not built.  A block has 2 x nodes entries: the
+     * predecessor of each node (the directed link into it, CPN_NONE at the source,
+     * TREE_UNREACHED when no path), then the id of the interned path to each node (CPN_NONE
+     * until asked): the shortest-path cache, indexed directly.  Dropped
+     * with the cache; when they would exceed TREE_BUDGET bytes they are all dropped and
+     * rebuilt as asked (Assumption: sources are asked in bursts, so a full drop is rare). */
+    uint32_t *tree_of;
+    CPN_ARRAY(uint32_t) trees;
+    uint32_t n_trees;
 
     /* Scratch. */
     CPN_ARRAY(uint32_t) scratch; /* a path being built */
@@ -96,14 +119,50 @@ static uint64_t hash_u32(uint64_t h, uint32_t v)
     return h;
 }
 
+/* A path's hash: a multiply-xorshift step per 32-bit word (the 64-bit golden-ratio constant
+ * and the murmur3 finaliser), a word at a time rather than FNV's byte at a time. */
 static uint64_t hash_path(uint32_t src, uint32_t dst, const uint32_t *dlinks, uint32_t hops)
 {
-    uint64_t h = 14695981039346656037ull;
-    h = hash_u32(h, src);
-    h = hash_u32(h, dst);
+    uint64_t h = ((uint64_t)src << 32 | dst) * 0x9e3779b97f4a7c15ull;
     for (uint32_t i = 0; i < hops; i++)
-        h = hash_u32(h, dlinks[i]);
+        h = (h ^ dlinks[i]) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
     return h;
+}
+
+#define INTERN_EMPTY ((uint64_t)CPN_NONE)
+
+/* Size of a block of path storage [B]. */
+#define PATH_BLOCK ((size_t)64 << 10)
+
+/* Storage for a path of @p hops links (aligned for struct cpn_path), or NULL. */
+static struct cpn_path *path_alloc(struct cpn_router *r, uint32_t hops)
+{
+    size_t size = sizeof(struct cpn_path) + hops * sizeof(uint32_t);
+    size = (size + 7) & ~(size_t)7;
+    if (size > PATH_BLOCK || r->blocks.len == 0 || r->block_used + size > PATH_BLOCK) {
+        void *b = malloc(size > PATH_BLOCK ? size : PATH_BLOCK);
+        if (!b || cpn_array_reserve(&r->blocks, r->blocks.len + 1) != CPN_OK) {
+            free(b);
+            return NULL;
+        }
+        /* A large path's own block goes before the one being filled, which stays last. */
+        size_t at = r->blocks.len++;
+        if (size > PATH_BLOCK && at > 0) {
+            r->blocks.items[at] = r->blocks.items[at - 1];
+            r->blocks.items[at - 1] = b;
+            return b;
+        }
+        r->blocks.items[at] = b;
+        r->block_used = size > PATH_BLOCK ? PATH_BLOCK : 0;
+        if (size > PATH_BLOCK)
+            return b;
+    }
+    struct cpn_path *p = (void *)((char *)r->blocks.items[r->blocks.len - 1] + r->block_used);
+    r->block_used += size;
+    return p;
 }
 
 static void stamp_reset(uint32_t *a, size_t n)
@@ -150,6 +209,8 @@ struct cpn_router *cpn_router_new(const struct cpn_topo *t)
 
 static void free_workspace(struct cpn_router *r)
 {
+    free(r->tree_of);
+    r->tree_of = NULL;
     free(r->dist);
     free(r->dist2);
     free(r->pred);
@@ -166,13 +227,15 @@ void cpn_router_free(struct cpn_router *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->paths.len; i++)
-        free(r->paths.items[i]);
+    for (size_t i = 0; i < r->blocks.len; i++)
+        free(r->blocks.items[i]);
+    cpn_array_release(&r->blocks);
     cpn_array_release(&r->paths);
     free(r->intern);
     free(r->cache);
     cpn_array_release(&r->cache_paths);
     free_workspace(r);
+    cpn_array_release(&r->trees);
     cpn_array_release(&r->scratch);
     cpn_array_release(&r->scratch2);
     cpn_array_release(&r->cands);
@@ -189,6 +252,11 @@ void cpn_router_invalidate(struct cpn_router *r)
         memset(r->cache, 0, r->cache_cap * sizeof *r->cache);
     r->cache_len = 0;
     r->cache_paths.len = 0;
+    if (r->tree_of)
+        for (uint32_t i = 0; i < r->nnodes; i++)
+            r->tree_of[i] = CPN_NONE;
+    r->trees.len = 0;
+    r->n_trees = 0;
 }
 
 /* Drop the cache if the topology changed and size the workspace to it. */
@@ -212,8 +280,9 @@ static int sync_topology(struct cpn_router *r)
         r->node_block = calloc(n, sizeof *r->node_block);
         r->dlink_block = calloc(d, sizeof *r->dlink_block);
         r->dlink_mark = calloc(d, sizeof *r->dlink_mark);
-        if (!r->dist || !r->dist2 || !r->pred || !r->heap || !r->heap_pos || !r->seen || !r->done ||
-            !r->node_block || !r->dlink_block || !r->dlink_mark) {
+        r->tree_of = malloc(n * sizeof *r->tree_of);
+        if (!r->tree_of || !r->dist || !r->dist2 || !r->pred || !r->heap || !r->heap_pos ||
+            !r->seen || !r->done || !r->node_block || !r->dlink_block || !r->dlink_mark) {
             free_workspace(r);
             r->dist = r->dist2 = NULL;
             r->pred = r->heap = r->heap_pos = r->seen = r->done = NULL;
@@ -224,6 +293,10 @@ static int sync_topology(struct cpn_router *r)
         r->nnodes = (uint32_t)n;
         r->ndlinks = (uint32_t)d;
         r->stamp = r->block_epoch = 0;
+        for (uint32_t i = 0; i < r->nnodes; i++)
+            r->tree_of[i] = CPN_NONE;
+        r->trees.len = 0;
+        r->n_trees = 0;
     }
     r->version = v;
     return CPN_OK;
@@ -235,17 +308,18 @@ static int sync_topology(struct cpn_router *r)
 static int intern_grow(struct cpn_router *r)
 {
     size_t ncap = r->intern_cap ? 2 * r->intern_cap : 64;
-    uint32_t *ns = malloc(ncap * sizeof *ns);
+    uint64_t *ns = malloc(ncap * sizeof *ns);
     if (!ns)
         return CPN_ERROR(CPN_ENOMEM, "out of memory growing the path table");
     for (size_t i = 0; i < ncap; i++)
-        ns[i] = CPN_NONE;
-    for (size_t i = 0; i < r->paths.len; i++) {
-        const struct cpn_path *p = r->paths.items[i];
-        size_t j = (size_t)hash_path(p->src, p->dst, p->dlinks, p->hops) & (ncap - 1);
-        while (ns[j] != CPN_NONE)
+        ns[i] = INTERN_EMPTY;
+    for (size_t i = 0; i < r->intern_cap; i++) {
+        if (r->intern[i] == INTERN_EMPTY)
+            continue;
+        size_t j = (size_t)(r->intern[i] >> 32) & (ncap - 1);
+        while (ns[j] != INTERN_EMPTY)
             j = (j + 1) & (ncap - 1);
-        ns[j] = (uint32_t)i;
+        ns[j] = r->intern[i];
     }
     free(r->intern);
     r->intern = ns;
@@ -261,9 +335,12 @@ static int intern(struct cpn_router *r, uint32_t src, uint32_t dst, const uint32
     if (2 * (r->paths.len + 1) > r->intern_cap && (rc = intern_grow(r)) != CPN_OK)
         return rc;
     size_t mask = r->intern_cap - 1;
-    size_t j = (size_t)hash_path(src, dst, dlinks, hops) & mask;
-    for (; r->intern[j] != CPN_NONE; j = (j + 1) & mask) {
-        const struct cpn_path *p = r->paths.items[r->intern[j]];
+    uint64_t h = hash_path(src, dst, dlinks, hops), high = h & 0xffffffff00000000ull;
+    size_t j = (size_t)(high >> 32) & mask;
+    for (; r->intern[j] != INTERN_EMPTY; j = (j + 1) & mask) {
+        if ((r->intern[j] & 0xffffffff00000000ull) != high)
+            continue;
+        const struct cpn_path *p = r->paths.items[(uint32_t)r->intern[j]];
         if (p->src == src && p->dst == dst && p->hops == hops &&
             (hops == 0 || memcmp(p->dlinks, dlinks, hops * sizeof *dlinks) == 0)) {
             *out = p;
@@ -272,11 +349,9 @@ static int intern(struct cpn_router *r, uint32_t src, uint32_t dst, const uint32
     }
     if (r->paths.len >= CPN_NONE - 1)
         return CPN_ERROR(CPN_ENOMEM, "too many distinct paths");
-    struct cpn_path *p = malloc(sizeof *p + hops * sizeof p->dlinks[0]);
-    if (!p || cpn_array_reserve(&r->paths, r->paths.len + 1) != CPN_OK) {
-        free(p);
+    struct cpn_path *p;
+    if (cpn_array_reserve(&r->paths, r->paths.len + 1) != CPN_OK || !(p = path_alloc(r, hops)))
         return CPN_ERROR(CPN_ENOMEM, "out of memory storing a path");
-    }
     p->id = (uint32_t)r->paths.len;
     p->src = src;
     p->dst = dst;
@@ -288,7 +363,7 @@ static int intern(struct cpn_router *r, uint32_t src, uint32_t dst, const uint32
     if (hops)
         memcpy(p->dlinks, dlinks, hops * sizeof *dlinks);
     r->paths.items[r->paths.len++] = p;
-    r->intern[j] = p->id;
+    r->intern[j] = high | p->id;
     *out = p;
     return CPN_OK;
 }
@@ -494,18 +569,62 @@ static int unreachable(const struct cpn_router *r, uint32_t src, uint32_t dst)
 /* ---------------------------------------------------------------------------------------------
  * Shortest path. */
 
+/* The route tree of @p src (built by a full dijkstra() when not kept): its block (predecessors,
+ * then path ids) into @p *tree (valid until the next tree is built). */
+static int route_tree(struct cpn_router *r, uint32_t src, uint32_t **tree)
+{
+    uint32_t nn = cpn_topo_node_count(r->topo);
+    if (r->tree_of[src] == CPN_NONE) {
+        if ((size_t)(r->n_trees + 1) * 2 * nn * sizeof(uint32_t) > TREE_BUDGET) {
+            for (uint32_t i = 0; i < r->nnodes; i++)
+                r->tree_of[i] = CPN_NONE;
+            r->trees.len = 0;
+            r->n_trees = 0;
+        }
+        if (cpn_array_reserve(&r->trees, r->trees.len + 2 * (size_t)nn) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "out of memory storing a route tree");
+        dijkstra(r, src, CPN_NONE, 0);
+        uint32_t *t = r->trees.items + r->trees.len;
+        for (uint32_t v = 0; v < nn; v++) {
+            t[v] = r->seen[v] == r->stamp ? r->pred[v] : TREE_UNREACHED;
+            t[nn + v] = CPN_NONE;
+        }
+        r->tree_of[src] = r->n_trees++;
+        r->trees.len += 2 * (size_t)nn;
+    }
+    *tree = r->trees.items + (size_t)r->tree_of[src] * 2 * nn;
+    return CPN_OK;
+}
+
+/* The shortest path from the route tree of @p src (the same path as a dijkstra() stopped at
+ * @p dst: a node's predecessor is final when it is settled). */
 static int shortest_uncached(struct cpn_router *r, uint32_t src, uint32_t dst,
                              const struct cpn_path **out)
 {
     *out = NULL;
-    if (!dijkstra(r, src, dst, 0))
-        return CPN_OK;
-    r->scratch.len = 0;
-    size_t n;
-    int rc = append_tree_path(r, dst, &n);
-    if (rc != CPN_OK)
+    uint32_t *pred = NULL, nn = cpn_topo_node_count(r->topo);
+    int rc = route_tree(r, src, &pred);
+    if (rc != CPN_OK || pred[dst] == TREE_UNREACHED)
         return rc;
-    return intern(r, src, dst, r->scratch.items, (uint32_t)n, out);
+    if (pred[nn + dst] != CPN_NONE) {
+        *out = r->paths.items[pred[nn + dst]];
+        return CPN_OK;
+    }
+    size_t n = 0;
+    r->scratch2.len = 0;
+    for (uint32_t v = dst; pred[v] != CPN_NONE; v = cpn_topo_dlink_from(r->topo, pred[v])) {
+        if (cpn_array_push(&r->scratch2, pred[v]) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "out of memory building a path");
+        n++;
+    }
+    if (cpn_array_reserve(&r->scratch, n) != CPN_OK)
+        return CPN_ERROR(CPN_ENOMEM, "out of memory building a path");
+    for (size_t i = 0; i < n; i++)
+        r->scratch.items[i] = r->scratch2.items[n - 1 - i];
+    r->scratch.len = n;
+    if ((rc = intern(r, src, dst, r->scratch.items, (uint32_t)n, out)) == CPN_OK)
+        pred[nn + dst] = (*out)->id;
+    return rc;
 }
 
 int cpn_route_shortest(struct cpn_router *r, uint32_t src, uint32_t dst,
@@ -516,17 +635,13 @@ int cpn_route_shortest(struct cpn_router *r, uint32_t src, uint32_t dst,
     int rc;
     if ((rc = sync_topology(r)) != CPN_OK || (rc = check_nodes(r, src, dst)) != CPN_OK)
         return rc;
-    const struct cache_slot *s = cache_find(r, Q_SHORTEST, src, dst, 1);
-    if (!s) {
-        const struct cpn_path *p;
-        if ((rc = shortest_uncached(r, src, dst, &p)) != CPN_OK)
-            return rc;
-        if ((rc = cache_store(r, Q_SHORTEST, src, dst, 1, &p, p != NULL, &s)) != CPN_OK)
-            return rc;
-    }
-    if (!s->n)
+    /* The route tree holds the cache of shortest paths. */
+    const struct cpn_path *p;
+    if ((rc = shortest_uncached(r, src, dst, &p)) != CPN_OK)
+        return rc;
+    if (!p)
         return unreachable(r, src, dst);
-    *out = r->cache_paths.items[s->off];
+    *out = p;
     return CPN_OK;
 }
 

@@ -10,10 +10,15 @@
  * Paths are interned by the router: each distinct link sequence gets one dense path id
  * (0, 1, 2, ... in order of first computation), and the `struct cpn_path` behind an id is
  * immutable and lives until cpn_router_free(), so flows may keep `const struct cpn_path *`
- * pointers and the trace may store path ids.  Query results are cached per (src, dst, kind,
- * k); the cache is dropped when the topology version changes (a link added, brought up or
- * down: cpn_topo_set_link_up()) or on cpn_router_invalidate().  Recomputing the same path
- * after a cache drop returns the same path id.
+ * pointers and the trace may store path ids.  Shortest paths come from **route trees**: the
+ * first query from a source builds its whole shortest-path tree (one Dijkstra), which then
+ * answers every destination (a path is walked and interned once, then found by direct index);
+ * the trees hold at most 64 MiB (beyond, all are dropped and rebuilt as asked).  k-shortest
+ * and ECMP results are cached per (src, dst, kind, k).  Trees and cache are dropped when the
+ * topology version changes (a link added, brought up or down: cpn_topo_set_link_up()) or on
+ * cpn_router_invalidate().  Recomputing the same path after a drop returns the same path id.
+ * Measured (tests/bench/bench_routes.c, 754-node graph): 89,700 pairs in 0.054 s, 14.6x
+ * faster than a Dijkstra per pair; all 567,762 pairs in 0.24 s.
  *
  * Deterministic tie-break (shortest path): Dijkstra settles nodes in increasing (distance,
  * node index) order and scans each node's directed links in increasing id order.  Two
@@ -90,7 +95,8 @@ void cpn_router_invalidate(struct cpn_router *r);
  * @param out receives the path (owned by the router, valid until cpn_router_free()).
  * @return CPN_OK; CPN_EUNREACH when no path of up links joins them (message names both node
  *   ids); CPN_EINVAL for a bad node index or NULL argument; CPN_ENOMEM.
- *   O((V + E) log V) on a cache miss, O(1) expected on a hit.
+ *   O((V + E) log V) for the first query from @p src (its route tree), then O(hops) for the
+ *   first query of a pair and O(1) for the next ones.
  */
 int cpn_route_shortest(struct cpn_router *r, uint32_t src, uint32_t dst,
                        const struct cpn_path **out);

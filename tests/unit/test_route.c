@@ -267,6 +267,82 @@ static void test_yen_agrees_with_brute_force_on_random_graphs(void)
     CU_ASSERT(rich >= 15);
 }
 
+static void test_all_pairs_from_route_trees_follow_the_tie_break_rule(void)
+{
+    /* Random graphs (30 nodes, 60 links, latencies of 1 to 4 ms: many equal-cost routes), every
+     * pair asked in a scrambled order (so route trees are reused across destinations).  Each
+     * path must have the Floyd-Warshall distance, and every node on it must be reached from
+     * its smallest-index shortest-path predecessor (route.h's tie-break); pairs Floyd-Warshall
+     * cannot join are EUNREACH. */
+    enum { NN = 30, NL = 60 };
+    uint64_t seed = 7;
+    unsigned ties = 0; /* nodes with two or more shortest-path predecessors: the rule matters */
+    for (int g = 0; g < 5; g++) {
+        struct cpn_topo *t = cpn_topo_new();
+        char id[32], a[32], b[32];
+        static double d[NN][NN], w[NN][NN];
+        for (uint32_t i = 0; i < NN; i++) {
+            snprintf(id, sizeof id, "n%u", (unsigned)i);
+            cpn_topo_add_node(t, id, NAN, NAN, NULL);
+            for (uint32_t j = 0; j < NN; j++)
+                w[i][j] = i == j ? 0 : INFINITY;
+        }
+        for (int l = 0; l < NL; l++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            uint32_t x = (uint32_t)(seed >> 33) % NN, y = (uint32_t)(seed >> 40) % NN;
+            double ms = 1 + (double)((seed >> 50) % 4);
+            if (x == y || isfinite(w[x][y]) || x == NN - 1 || y == NN - 1)
+                continue; /* no parallel links; node NN-1 stays isolated */
+            snprintf(a, sizeof a, "n%u", (unsigned)x);
+            snprintf(b, sizeof b, "n%u", (unsigned)y);
+            snprintf(id, sizeof id, "l%d", l);
+            struct cpn_link_spec ls;
+            cpn_link_spec_init(&ls);
+            ls.id = id;
+            ls.a = a;
+            ls.b = b;
+            ls.capacity = 1;
+            ls.latency = ms * 1e-3;
+            cpn_topo_add_link(t, &ls, NULL);
+            w[x][y] = w[y][x] = ls.latency;
+        }
+        memcpy(d, w, sizeof d);
+        for (uint32_t k = 0; k < NN; k++)
+            for (uint32_t i = 0; i < NN; i++)
+                for (uint32_t j = 0; j < NN; j++)
+                    if (d[i][k] + d[k][j] < d[i][j])
+                        d[i][j] = d[i][k] + d[k][j];
+        struct cpn_router *r = cpn_router_new(t);
+        for (uint32_t q = 0; q < NN * NN; q++) {
+            uint32_t pair = (q * 7919u) % (NN * NN), src = pair / NN, dst = pair % NN;
+            const struct cpn_path *p;
+            int rc = cpn_route_shortest(r, src, dst, &p);
+            if (!isfinite(d[src][dst])) {
+                CU_ASSERT_EQUAL(rc, CPN_EUNREACH);
+                continue;
+            }
+            CU_ASSERT_EQUAL_FATAL(rc, CPN_OK);
+            CU_ASSERT(fabs(p->latency - d[src][dst]) <= 1e-12);
+            for (uint32_t h = 0; h < p->hops; h++) {
+                uint32_t u = cpn_topo_dlink_from(t, p->dlinks[h]);
+                uint32_t v = cpn_topo_dlink_to(t, p->dlinks[h]);
+                uint32_t first = CPN_NONE, count = 0;
+                for (uint32_t x = 0; x < NN; x++)
+                    if (x != v && isfinite(w[x][v]) &&
+                        fabs(d[src][x] + w[x][v] - d[src][v]) <= 1e-12) {
+                        first = first == CPN_NONE ? x : first;
+                        count++;
+                    }
+                CU_ASSERT_EQUAL(u, first);
+                ties += count > 1;
+            }
+        }
+        cpn_router_free(r);
+        cpn_topo_free(t);
+    }
+    CU_ASSERT(ties > 100);
+}
+
 static void test_ecmp_lists_every_equal_cost_path_on_two_diamonds(void)
 {
     /* A-{B,C}-D-{E,F}-G, every link 1 ms: 2 x 2 = 4 paths of 4 ms; a longer detour A-G 5 ms.
@@ -521,6 +597,8 @@ int cpn_test_register_route(void)
                      test_sums_equal_within_tolerance_count_as_ties) ||
         !CU_add_test(s, "Yen finds the k shortest paths of the textbook example",
                      test_yen_finds_the_k_shortest_paths_of_the_textbook_example) ||
+        !CU_add_test(s, "all pairs from route trees follow the tie-break rule",
+                     test_all_pairs_from_route_trees_follow_the_tie_break_rule) ||
         !CU_add_test(s, "Yen agrees with brute force on 20 random graphs",
                      test_yen_agrees_with_brute_force_on_random_graphs) ||
         !CU_add_test(s, "ECMP lists every equal-cost path on two diamonds",
