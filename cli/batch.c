@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "output/trace.h"
 #include "models/policy.h"
 #include "scenarios/experiment.h"
+#include "cli/batch.h"
 #include "cli/cli.h"
 #include "sim/diag.h"
 #include "sim/error.h"
@@ -97,20 +99,19 @@ static void free_strings(char **v, size_t n)
     free(v);
 }
 
-/* Start one run as a child process; returns its pid or -1. */
-static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run *r, const char *dir,
-                       const char *const *extra_sets, size_t n_extra, const char *const *plugins,
-                       size_t n_plugins)
+pid_t cpn_batch_spawn(const struct cpn_experiment *e, const struct cpn_exp_run *r, const char *dir,
+                      const struct cpn_batch_options *o)
 {
     char out[4096], log[4096];
     snprintf(out, sizeof out, "%s/%s.h5", dir, r->name);
     snprintf(log, sizeof log, "%s/%s.log", dir, r->name);
     size_t no = 0;
-    char **owned = run_overrides(e, r, extra_sets, n_extra, &no);
-    char **args = calloc(16 + 2 * (no + n_plugins), sizeof *args);
+    char **owned = run_overrides(e, r, o->sets, o->n_sets, &no);
+    char **args = calloc(16 + 2 * (no + o->n_plugins), sizeof *args);
     if (!args || !owned) {
         free(args);
         free_strings(owned, no);
+        errno = ENOMEM;
         return -1;
     }
     size_t n = 0;
@@ -130,58 +131,49 @@ static pid_t spawn_run(const struct cpn_experiment *e, const struct cpn_exp_run 
         args[n++] = "--set";
         args[n++] = owned[i];
     }
-    for (size_t i = 0; i < n_plugins; i++) { /* plug-ins load from the command line only */
+    for (size_t i = 0; i < o->n_plugins; i++) { /* plug-ins load from the command line only */
         args[n++] = "--plugin";
-        args[n++] = (char *)plugins[i];
+        args[n++] = (char *)o->plugins[i];
     }
     args[n++] = "-o";
     args[n++] = out;
     args[n++] = "--force";
     args[n] = NULL;
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        execv("/proc/self/exe", args);
-        fprintf(stderr, "cpnsim: batch: cannot run /proc/self/exe: %s\n", strerror(errno));
-        _exit(EX_SOFTWARE);
-    }
+    /* posix_spawn, not fork: safe in an MPI rank too.  Its output goes to DIR/NAME.log. */
+    posix_spawn_file_actions_t fa;
+    pid_t pid = -1;
+    int err = posix_spawn_file_actions_init(&fa);
+    if (!err)
+        err = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log,
+                                               O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (!err)
+        err = posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    if (!err)
+        err = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, args, environ);
+    posix_spawn_file_actions_destroy(&fa);
     free_strings(owned, no);
     free(args);
+    if (err) {
+        errno = err;
+        return -1;
+    }
     return pid;
 }
 
-/* What the command line asked for. */
-struct batch_options {
-    long jobs;         /* -j: runs at a time */
-    long max_seeds;    /* --seeds: keep the first N seeds, 0 = all */
-    const char *dir;   /* -o, or NULL for results/EXPERIMENT */
-    int dry;           /* --dry-run */
-    int force;         /* --force: rerun the runs whose result records another definition */
-    const char **sets; /* --set TARGET=VALUE, applied to every run (malloc) */
-    size_t n_sets;
-    const char **plugins; /* --plugin PATH.so, loaded here and passed to every run (malloc) */
-    size_t n_plugins;
-    const char *file; /* the experiment file */
-};
-
-/* The runs of the experiment and which of them still need running. */
-struct batch_plan {
-    const char *dir; /* result folder (o->dir or dir_owned) */
-    char *dir_owned; /* results/EXPERIMENT when -o is not given (malloc) */
-    size_t n_runs;   /* runs of the experiment */
-    size_t *todo;    /* indices of the runs without a complete result, length n_todo */
-    size_t n_todo;
-    size_t skipped; /* runs already complete */
-};
+int cpn_batch_wait(pid_t pid)
+{
+    int wst;
+    pid_t got;
+    while ((got = waitpid(pid, &wst, 0)) < 0 && errno == EINTR)
+        ;
+    if (got < 0)
+        return -1;
+    return WIFEXITED(wst) ? WEXITSTATUS(wst) : 128 + WTERMSIG(wst);
+}
 
 /* Parse the options; returns -1 to go on, or the exit status (0 after --help). */
-static int batch_parse(int argc, char **argv, struct batch_options *o)
+static int batch_parse(int argc, char **argv, struct cpn_batch_options *o)
 {
     static const struct option options[] = {
         {"jobs", required_argument, NULL, 'j'},
@@ -192,13 +184,74 @@ static int batch_parse(int argc, char **argv, struct batch_options *o)
         {"force", no_argument, NULL, 'f'},
         {"plugin", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
+        {"slurm", no_argument, NULL, 'U'},
+        {"status", no_argument, NULL, 'T'},
+        {"mpi", no_argument, NULL, 'M'},
+        {"partition", required_argument, NULL, 'P'},
+        {"time", required_argument, NULL, 't'},
+        {"mem", required_argument, NULL, 'm'},
+        {"array-max", required_argument, NULL, 'A'},
+        {"chunk", required_argument, NULL, 'C'},
+        {"sbatch-arg", required_argument, NULL, 'B'},
+        {"task", required_argument, NULL, 'K'},
+        {"task-list", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
-    *o = (struct batch_options){.jobs = sysconf(_SC_NPROCESSORS_ONLN)};
+    *o = (struct cpn_batch_options){.jobs = sysconf(_SC_NPROCESSORS_ONLN), .chunk = 1, .task = -1};
     int c;
     while ((c = getopt_long(argc, argv, "j:o:hn", options, NULL)) != -1) {
         char *end;
         switch (c) {
+        case 'U':
+            o->slurm = 1;
+            break;
+        case 'T':
+            o->status = 1;
+            break;
+        case 'M':
+            o->mpi = 1;
+            break;
+        case 'P':
+        case 't':
+        case 'm':
+            /* Passed to sbatch as they are: Slurm checks them (and names the bad one). */
+            if (!*optarg || strpbrk(optarg, " \t\n'\"\\"))
+                return cpn_cli_usage_error("batch",
+                                           "--%s '%s': give a value without blanks or quotes "
+                                           "(e.g. --partition compute, --time 1:00:00, --mem 4G)",
+                                           c == 'P'   ? "partition"
+                                           : c == 't' ? "time"
+                                                      : "mem",
+                                           optarg);
+            *(c == 'P' ? &o->partition : c == 't' ? &o->time : &o->mem) = optarg;
+            break;
+        case 'A':
+        case 'C':
+        case 'K': {
+            long v = strtol(optarg, &end, 10);
+            long lo = c == 'K' ? 0 : 1;
+            if (*end || !*optarg || v < lo || v > 1000000)
+                return cpn_cli_usage_error("batch",
+                                           "--%s %s: give a whole number from %ld to "
+                                           "1000000",
+                                           c == 'A'   ? "array-max"
+                                           : c == 'C' ? "chunk"
+                                                      : "task",
+                                           optarg, lo);
+            *(c == 'A' ? &o->array_max : c == 'C' ? &o->chunk : &o->task) = v;
+            break;
+        }
+        case 'B': {
+            const char **p = realloc(o->sbatch_args, (o->n_sbatch_args + 1) * sizeof *p);
+            if (!p)
+                return EX_SOFTWARE;
+            o->sbatch_args = p;
+            o->sbatch_args[o->n_sbatch_args++] = optarg;
+            break;
+        }
+        case 'F':
+            o->task_list = optarg;
+            break;
         case 'j':
             o->jobs = strtol(optarg, &end, 10);
             if (*end || o->jobs < 1 || o->jobs > 1024)
@@ -247,6 +300,21 @@ static int batch_parse(int argc, char **argv, struct batch_options *o)
     }
     if (argc - optind != 1)
         return cpn_cli_usage_error("batch", "give exactly one experiment file");
+    if (o->slurm + o->status + o->mpi + (o->task >= 0) > 1)
+        return cpn_cli_usage_error("batch", "--slurm, --status, --mpi and --task go alone "
+                                            "(give one of them)");
+    if ((o->task >= 0) != (o->task_list != NULL))
+        return cpn_cli_usage_error("batch", "--task and --task-list go together (the job "
+                                            "script of --slurm gives both)");
+    if (!o->slurm &&
+        (o->partition || o->time || o->mem || o->array_max || o->n_sbatch_args || o->chunk != 1))
+        return cpn_cli_usage_error("batch", "--partition, --time, --mem, --array-max, --chunk "
+                                            "and --sbatch-arg go with --slurm");
+#ifndef HAVE_MPI
+    if (o->mpi)
+        return cpn_cli_usage_error("batch", "--mpi: this cpnsim was built without MPI "
+                                            "(./configure --with-mpi, Debian's libopenmpi-dev)");
+#endif
     if (o->jobs < 1)
         o->jobs = 1;
     o->file = argv[optind];
@@ -283,7 +351,7 @@ static void file_sha256(const char *path, char hex[65])
  * hash, program version, policy, seed, overrides).  CPN_OK when it does; else the message
  * says the first difference. */
 static int result_is_this_run(const char *path, const struct cpn_experiment *e,
-                              const struct cpn_exp_run *r, const struct batch_options *o,
+                              const struct cpn_exp_run *r, const struct cpn_batch_options *o,
                               const char *sha)
 {
     size_t n = 0;
@@ -308,26 +376,55 @@ static int result_is_this_run(const char *path, const struct cpn_experiment *e,
     return rc;
 }
 
+int cpn_batch_run_done(const struct cpn_experiment *e, const struct cpn_exp_run *r,
+                       const struct cpn_batch_options *o, const char *dir, const char **sha_of,
+                       char sha[65], int *differs)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.h5", dir, r->name);
+    *differs = 0;
+    /* Done means a result that verifies (output/report.h) and is this run; a result that does
+     * not verify is run again. */
+    if (access(path, F_OK) != 0 || cpn_result_verify(path) != CPN_OK)
+        return 0;
+    if (!*sha_of || strcmp(*sha_of, r->scenario) != 0)
+        file_sha256(*sha_of = r->scenario, sha);
+    int rc = result_is_this_run(path, e, r, o, sha);
+    if (rc == CPN_ENOMEM)
+        return -1;
+    *differs = rc != CPN_OK;
+    return !*differs;
+}
+
+/* The result folder: -o DIR, or results/EXPERIMENT (the file's name without .xml). */
+static int batch_dir(const struct cpn_batch_options *o, struct cpn_batch_plan *p)
+{
+    p->dir = o->dir;
+    if (p->dir)
+        return 0;
+    const char *base = strrchr(o->file, '/');
+    base = base ? base + 1 : o->file;
+    size_t bl = strlen(base);
+    if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
+        bl -= 4;
+    if (asprintf(&p->dir_owned, "results/%.*s", (int)bl, base) < 0) {
+        p->dir_owned = NULL;
+        return EX_SOFTWARE;
+    }
+    p->dir = p->dir_owned;
+    return 0;
+}
+
 /* Decide the result folder and the runs still to do: a run is done when NAME.h5 verifies and
  * records the definition the experiment asks now; a verified result of another definition is
  * refused (exit 73, nothing is run) unless --force reruns it.  With --dry-run, list them
- * instead.  Returns -1 to go on, or the exit status. */
-static int batch_plan(const struct cpn_experiment *e, const struct batch_options *o,
-                      struct batch_plan *p)
+ * instead (--slurm --dry-run goes on, to print the job script).  Returns -1 to go on, or the
+ * exit status. */
+static int batch_plan(const struct cpn_experiment *e, const struct cpn_batch_options *o,
+                      struct cpn_batch_plan *p)
 {
-    p->dir = o->dir;
-    if (!p->dir) {
-        const char *base = strrchr(o->file, '/');
-        base = base ? base + 1 : o->file;
-        size_t bl = strlen(base);
-        if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
-            bl -= 4;
-        if (asprintf(&p->dir_owned, "results/%.*s", (int)bl, base) < 0) {
-            p->dir_owned = NULL;
-            return EX_SOFTWARE;
-        }
-        p->dir = p->dir_owned;
-    }
+    if (batch_dir(o, p))
+        return EX_SOFTWARE;
     p->n_runs = cpn_experiment_runs(e);
     p->todo = calloc(p->n_runs ? p->n_runs : 1, sizeof *p->todo);
     if (!p->todo)
@@ -337,6 +434,7 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
         fprintf(stderr, "cpnsim: batch: cannot create %s: %s\n", p->dir, strerror(err));
         return EX_CANTCREAT;
     }
+    int list = o->dry && !o->slurm;
     /* SHA-256 of each run's scenario, computed once per scenario path. */
     const char *sha_of = NULL;
     char sha[65] = "";
@@ -344,28 +442,17 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
     for (size_t i = 0; i < p->n_runs; i++) {
         struct cpn_exp_run r;
         cpn_experiment_run(e, i, &r);
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.h5", p->dir, r.name);
-        /* Done means a result that verifies (output/report.h) and is this run; a result that
-         * does not verify is run again. */
-        int complete = access(path, F_OK) == 0 && cpn_result_verify(path) == CPN_OK;
-        int differs = 0;
-        if (complete) {
-            if (!sha_of || strcmp(sha_of, r.scenario) != 0)
-                file_sha256(sha_of = r.scenario, sha);
-            int rc = result_is_this_run(path, e, &r, o, sha);
-            if (rc == CPN_ENOMEM)
-                return EX_SOFTWARE;
-            differs = rc != CPN_OK;
-            if (differs && !o->force && !o->dry && ++differing <= 5)
-                fprintf(stderr, "cpnsim: batch: %s\n", cpn_error_message());
-        }
-        if (o->dry)
-            printf("%s%s\n", path,
-                   !complete ? ""
+        int differs = 0, done = cpn_batch_run_done(e, &r, o, p->dir, &sha_of, sha, &differs);
+        if (done < 0)
+            return EX_SOFTWARE;
+        if (differs && !o->force && !o->dry && ++differing <= 5)
+            fprintf(stderr, "cpnsim: batch: %s\n", cpn_error_message());
+        if (list)
+            printf("%s/%s.h5%s\n", p->dir, r.name,
+                   done      ? "  (complete: skipped)"
                    : differs ? "  (a result of another definition: rerun with --force)"
-                             : "  (complete: skipped)");
-        else if (complete && !differs)
+                             : "");
+        else if (done)
             p->skipped++;
         else
             p->todo[p->n_todo++] = i;
@@ -378,7 +465,7 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
                 differing, p->dir);
         return EX_CANTCREAT;
     }
-    return o->dry ? 0 : -1;
+    return list ? 0 : -1;
 }
 
 /* Run the planned runs, at most o->jobs child processes at a time; SIGINT and SIGTERM are
@@ -386,8 +473,8 @@ static int batch_plan(const struct cpn_experiment *e, const struct batch_options
  * the first failure's exit status in *first_failure and its run index in *first_run), or the
  * status of an interrupted batch. */
 static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
-                      const struct batch_options *o, const struct batch_plan *p, size_t *failed,
-                      int *first_failure, size_t *first_run)
+                      const struct cpn_batch_options *o, const struct cpn_batch_plan *p,
+                      size_t *failed, int *first_failure, size_t *first_run)
 {
     struct child *kids = calloc((size_t)o->jobs, sizeof *kids);
     if (!kids)
@@ -406,7 +493,7 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
         while (next < p->n_todo && running < (size_t)o->jobs && !batch_interrupted) {
             struct cpn_exp_run r;
             cpn_experiment_run(e, p->todo[next], &r);
-            pid_t pid = spawn_run(e, &r, p->dir, o->sets, o->n_sets, o->plugins, o->n_plugins);
+            pid_t pid = cpn_batch_spawn(e, &r, p->dir, o);
             if (pid < 0) {
                 fprintf(stderr, "cpnsim: batch: cannot start run %s: %s\n", r.name,
                         strerror(errno));
@@ -478,7 +565,7 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
 /* Every run failed and no earlier result exists: there is no table to print.  Show what the
  * first failed run said (its log, at most 20 lines) and return its exit status when it is a
  * sysexits code (65 for a bad scenario or --set value), else EX_SOFTWARE. */
-static int batch_all_failed(const struct cpn_experiment *e, const struct batch_plan *p,
+static int batch_all_failed(const struct cpn_experiment *e, const struct cpn_batch_plan *p,
                             int first_failure, size_t first_run)
 {
     struct cpn_exp_run r;
@@ -498,9 +585,8 @@ static int batch_all_failed(const struct cpn_experiment *e, const struct batch_p
     return first_failure >= EX__BASE && first_failure <= EX__MAX ? first_failure : EX_SOFTWARE;
 }
 
-/* Print the report table over every complete result of the experiment; returns the status. */
-static int batch_report(const struct cpn_cli *cli, const struct cpn_experiment *e,
-                        const struct batch_plan *p)
+int cpn_batch_report(const struct cpn_cli *cli, const struct cpn_experiment *e,
+                     const struct cpn_batch_plan *p)
 {
     if (!e->n_scenarios) /* only rows and series */
         return cpn_batch_tables(e, p->dir, stdout, cli->quiet);
@@ -542,8 +628,8 @@ static int batch_report(const struct cpn_cli *cli, const struct cpn_experiment *
 
 int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
 {
-    struct batch_options o;
-    struct batch_plan plan = {0};
+    struct cpn_batch_options o;
+    struct cpn_batch_plan plan = {0};
     struct cpn_experiment *e = NULL;
     struct cpn_policy_registry *reg = NULL;
     size_t failed = 0;
@@ -577,15 +663,32 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
         goto done;
     }
     cpn_experiment_limit_seeds(e, (size_t)o.max_seeds);
+    if (o.task >= 0 || o.status) { /* a Slurm array task, or the state of the runs */
+        if (batch_dir(&o, &plan)) {
+            status = EX_SOFTWARE;
+            goto done;
+        }
+        status = o.task >= 0 ? cpn_batch_task(cli, e, &o, plan.dir)
+                             : cpn_batch_status(cli, e, &o, &plan);
+        goto done;
+    }
     if ((status = batch_plan(e, &o, &plan)) >= 0)
         goto done;
+    if (o.slurm) {
+        status = cpn_batch_slurm(cli, e, &o, &plan);
+        goto done;
+    }
+    if (o.mpi) {
+        status = cpn_batch_mpi(cli, e, &o, &plan);
+        goto done;
+    }
     if ((status = batch_pool(cli, e, &o, &plan, &failed, &first_failure, &first_run)) >= 0)
         goto done;
     if (failed > 0 && failed == plan.n_todo && plan.skipped == 0 && first_failure) {
         status = batch_all_failed(e, &plan, first_failure, first_run);
         goto done;
     }
-    status = batch_report(cli, e, &plan);
+    status = cpn_batch_report(cli, e, &plan);
     if (failed && !status)
         status = first_failure ? first_failure : EX_SOFTWARE;
 done:
@@ -595,5 +698,6 @@ done:
     free(plan.todo);
     free(plan.dir_owned);
     free(o.sets);
+    free(o.sbatch_args);
     return status;
 }

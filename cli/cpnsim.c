@@ -54,7 +54,8 @@ static const struct command commands[] = {
      "FILE:LINE: message.  Exit 0 when all files are valid, 65 otherwise.\n"},
     {"batch", cpn_cmd_batch,
      "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--plugin PATH.so]\n"
-     "      [--dry-run] [--force]",
+     "      [--dry-run] [--force] [--slurm [--partition P --time T --mem M --array-max N\n"
+     "      --chunk C --sbatch-arg ARG] | --status | --mpi]",
      "Run the cross product of an experiment file (scenarios x policies x swept --set values x\n"
      "seeds) in N parallel processes, one HDF5 result per run under DIR (default\n"
      "results/EXPERIMENT) with a deterministic name, skipping runs already complete (an\n"
@@ -71,6 +72,18 @@ static const struct command commands[] = {
      "  --force             rerun the runs whose result records another definition\n"
      "  --plugin PATH.so    load a policy plug-in (repeatable): the experiment may name its\n"
      "                      policies, and every run loads it\n"
+     "On a cluster (docs/clusters.md):\n"
+     "  --slurm             submit the runs not done (nor already in Slurm) as one Slurm job\n"
+     "                      array (sbatch); the same command later submits only what is left;\n"
+     "                      with --dry-run, print the job script\n"
+     "    --partition P, --time T, --mem M   passed to sbatch (per array task)\n"
+     "    --array-max N     at most N tasks at once      --chunk C   C runs per task (1)\n"
+     "    --sbatch-arg ARG  any other sbatch option (repeatable)\n"
+     "  --status            each run's state: done, in Slurm (running, pending), failed, missing\n"
+     "  --mpi               under `mpirun -n N`: rank 0 hands the runs to the other ranks one at\n"
+     "                      a time (a build with ./configure --with-mpi)\n"
+     "Exit: 0 ok, 64 usage, 65 bad experiment, 69 sbatch missing or failing, 73 results of\n"
+     "another definition; a failed run's own exit status.\n"
      "See docs/user-guide.md for the experiment file format.\n"},
     {"report", cpn_cmd_report,
      "report RESULT.h5... [--by KEYS] [--metrics LIST] [--format md|csv|tex] [-o FILE] [--mix]\n"
