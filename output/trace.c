@@ -139,6 +139,8 @@ struct cpn_trace {
     size_t chunk, n_kinds;
     hid_t file;
     int begun, ended, failed;
+    int measured;                     /* measures given (cpn_trace_set_measures) */
+    struct cpn_run_measures measures; /* written at end() */
     struct cpn_summary *summary;
     struct cpn_observer sobs;
     hid_t kind_type, state_type, event_type;
@@ -1050,6 +1052,19 @@ static int finish(struct cpn_trace *t, int complete)
         for (int i = 0; i < 5 && rc == CPN_OK; i++)
             if (tabs[i]->dset > 0 && cpn_h5_attr_u64(t->file, rows[i], tabs[i]->n_written) < 0)
                 rc = h5fail(t, "write the row counts");
+        const struct cpn_run_measures *m = &t->measures;
+        if (rc == CPN_OK && t->measured &&
+            !(cpn_h5_attr_f64(t->file, "wall_time", m->wall_time) >= 0 &&
+              cpn_h5_attr_str(t->file, "units:wall_time", "s") >= 0 &&
+              cpn_h5_attr_f64(t->file, "engine_time", m->engine_time) >= 0 &&
+              cpn_h5_attr_str(t->file, "units:engine_time", "s") >= 0 &&
+              cpn_h5_attr_u64(t->file, "events", m->events) >= 0 &&
+              cpn_h5_attr_f64(t->file, "events_per_second",
+                              m->engine_time > 0 ? (double)m->events / m->engine_time : NAN) >= 0 &&
+              cpn_h5_attr_str(t->file, "units:events_per_second", "1/s") >= 0 &&
+              cpn_h5_attr_f64(t->file, "peak_memory", m->peak_memory) >= 0 &&
+              cpn_h5_attr_str(t->file, "units:peak_memory", "B") >= 0))
+            rc = h5fail(t, "write the measurements");
         if (rc == CPN_OK && cpn_h5_attr_i32(t->file, "complete", complete && rc == CPN_OK) < 0)
             rc = h5fail(t, "write the attribute 'complete'");
     }
@@ -1198,6 +1213,14 @@ int cpn_trace_level_parse(const char *name, enum cpn_trace_level *out)
 const char *cpn_trace_level_name(enum cpn_trace_level level)
 {
     return (unsigned)level < CPN_TRACE_NLEVELS ? level_names[level] : "?";
+}
+
+void cpn_trace_set_measures(struct cpn_trace *t, const struct cpn_run_measures *m)
+{
+    if (t && m) {
+        t->measures = *m;
+        t->measured = 1;
+    }
 }
 
 const char *cpn_trace_path(const struct cpn_trace *t)

@@ -120,6 +120,25 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out);
  */
 void cpn_trace_observer(struct cpn_trace *t, struct cpn_observer *obs);
 
+/**
+ * How the run went on this machine (measurements, not results: they differ from run to run,
+ * so they are kept out of the summary's rows, which stay bit-identical for the same scenario,
+ * seed and program; docs/output-format.md, "Provenance").
+ */
+struct cpn_run_measures {
+    double wall_time;   /**< from the start of the process to the end of the simulation [s] */
+    double engine_time; /**< of it, the simulation itself (the event loop) [s] */
+    uint64_t events;    /**< events fired */
+    double peak_memory; /**< peak resident set size of the process [B] (getrusage) */
+};
+
+/**
+ * Keep @p m to write at end() as root attributes `wall_time`, `engine_time`, `events`,
+ * `events_per_second` (events / engine_time) and `peak_memory`, with their units.  Call it
+ * before the observer's end(); a later call replaces the values.
+ */
+void cpn_trace_set_measures(struct cpn_trace *t, const struct cpn_run_measures *m);
+
 /** Return where the file is now: PATH.partial until a complete end(), then PATH. */
 const char *cpn_trace_path(const struct cpn_trace *t);
 

@@ -347,6 +347,26 @@ else
     bad "a column-mapped CSV log"; cat "$tmp/csv.err" "$tmp/csv.tsv"
 fi
 
+# The measurements of a run (docs/output-format.md, "Provenance"): root attributes of the trace
+# and the last line of the printed summary, never rows of the summary.
+attr() { h5dump -a "/$1" "$2" 2>/dev/null | sed -n 's/^ *(0): *//p'; }
+if "$bin" run "$src/scenarios/tiny.xml" -o "$tmp/measured.h5" --summary-out "$tmp/measured.tsv" \
+        >"$tmp/measured.out" 2>&1; then
+    ev=$(attr events "$tmp/measured.h5")
+    if [ "$ev" = "$(awk -F'\t' '$1 == "run.events" { print $2 }' "$tmp/measured.tsv")" ] &&
+        awk -v w="$(attr wall_time "$tmp/measured.h5")" -v e="$(attr engine_time "$tmp/measured.h5")" \
+            -v r="$(attr events_per_second "$tmp/measured.h5")" -v m="$(attr peak_memory "$tmp/measured.h5")" \
+            -v n="$ev" 'BEGIN { exit !(w >= e && e > 0 && m > 1e6 && (r - n / e) ^ 2 <= (1e-4 * r) ^ 2) }' &&
+        grep -q "^run: .* s (load .* s, simulation .* s: .* events/s), peak memory .* MB$" "$tmp/measured.out" &&
+        ! grep -q -E "wall|peak|per_second" "$tmp/measured.tsv"; then
+        ok "measurements: wall and engine time, events, events/s and peak memory in the trace and the printed summary, not in the rows"
+    else
+        bad "measurements of a run"; tail -3 "$tmp/measured.out"
+    fi
+else
+    bad "a run of tiny.xml with a trace"; cat "$tmp/measured.out"
+fi
+
 # Work moved off a failed center by earliest_finish (tests/scenarios/ok/migrate.xml, by hand
 # there), and the same run without migration.
 for m in 1 0; do
