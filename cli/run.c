@@ -574,7 +574,9 @@ static int build_traffic(struct run *r)
             .dst = f->dst,
             .size = f->size,
             .start = f->start,
-            .path = f->path == CPN_NONE ? NULL : scen->paths.items[f->path].route,
+            .path = f->route              ? f->route
+                    : f->path == CPN_NONE ? NULL
+                                          : scen->paths.items[f->path].route,
             .profile = f->transport,
             .weight = f->weight,
             .k_paths = f->k_paths,

@@ -698,6 +698,7 @@ void cpn_scen_free(struct cpn_scenario *s)
         free(s->pathsets.items[i].shares);
     }
     cpn_array_release(&s->pathsets);
+    cpn_idmap_release(&s->path_ids);
     for (size_t i = 0; i < s->headlines.len; i++)
         free(s->headlines.items[i].flows);
     cpn_array_release(&s->headlines);
@@ -731,10 +732,7 @@ void cpn_scen_free(struct cpn_scenario *s)
 
 uint32_t cpn_scen_find_path(const struct cpn_scenario *s, const char *id)
 {
-    for (size_t i = 0; s && id && i < s->paths.len; i++)
-        if (strcmp(s->paths.items[i].id, id) == 0)
-            return (uint32_t)i;
-    return CPN_NONE;
+    return s ? cpn_idmap_find(&s->path_ids, id) : CPN_NONE;
 }
 
 uint32_t cpn_scen_find_span(const struct cpn_scenario *s, const char *id)

@@ -47,6 +47,7 @@
 #include "scenarios/units.h"
 #include "sim/array.h"
 #include "sim/diag.h"
+#include "sim/idmap.h"
 
 /** The scenario format version this program reads (root attribute `version`). */
 #define CPN_SCEN_VERSION "1"
@@ -214,6 +215,11 @@ struct cpn_scen_flow {
     uint32_t k_paths;   /**< paths="K": split over the K shortest paths (> 1), else 0 */
     uint32_t pathset;   /**< paths="SET": index into cpn_scenario.pathsets, or CPN_NONE */
     double weight;      /**< weight in weighted max-min sharing (unit-less, > 0; default 1) */
+    const struct cpn_path *route; /**< its own route (a node list in its flow file's path
+                                       column, or its ECMP choice; owned by the scenario's
+                                       router), or NULL; checked against src and dst */
+    unsigned char ecmp; /**< routing="ecmp": route chosen by the hash of its id (at load) */
+    unsigned char csv;  /**< defined by a row of a `<flows file>` CSV file */
     const char *file;   /**< file that defines it: the scenario or the CSV file (owned by the
                              scenario) */
     long line;          /**< line in @c file */
@@ -347,6 +353,7 @@ struct cpn_scenario {
     struct cpn_topo *topo;     /**< the network (owned) */
     struct cpn_router *router; /**< router over @c topo holding the explicit paths (owned) */
     CPN_ARRAY(struct cpn_scen_path) paths;            /**< explicit paths, in file order */
+    struct cpn_idmap path_ids;                        /**< path id -> index in @c paths */
     CPN_ARRAY(struct cpn_scen_pathset) pathsets;      /**< path sets, in file order */
     CPN_ARRAY(struct cpn_scen_headline) headlines;    /**< `<headline>`s, in file order */
     CPN_ARRAY(struct cpn_scen_elastic) elastic;       /**< links with an elastic budget */
@@ -425,7 +432,7 @@ void cpn_scen_free(struct cpn_scenario *s);
 
 /**
  * Find an explicit path of a scenario by id.
- * @return its index in s->paths, or CPN_NONE.  O(number of paths).
+ * @return its index in s->paths, or CPN_NONE.  O(1) expected (a hashed id table).
  */
 uint32_t cpn_scen_find_path(const struct cpn_scenario *s, const char *id);
 

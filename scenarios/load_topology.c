@@ -720,7 +720,7 @@ int cpn_ld_path(struct cpn_ld *L, xmlNode *elem)
     cpn_array_release(&nodes);
     struct cpn_scen_path path = {cpn_ld_strdup(L, id, strlen(id)), route, cpn_ld_file_name(elem),
                                  xmlGetLineNo(elem)};
-    if (!path.id)
+    if (!path.id || cpn_idmap_insert(&s->path_ids, path.id, (uint32_t)s->paths.len) != CPN_OK)
         return CPN_ENOMEM;
     return cpn_array_push(&s->paths, path);
 }

@@ -10,8 +10,9 @@
 #include "scenarios/load_impl.h"
 #include "sim/error.h"
 
-/* The exact header line of a flows CSV file. */
-#define LD_CSV_HEADER "id,src,dst,bytes,start_time"
+/* The exact header line of a flows CSV file, and the one with a path column. */
+#define LD_CSV_HEADER      "id,src,dst,bytes,start_time"
+#define LD_CSV_HEADER_PATH LD_CSV_HEADER ",path"
 
 /* Check a flow's src or dst; returns the node index or CPN_NONE (reported). */
 static uint32_t ld_flow_node(struct cpn_ld *L, xmlNode *elem, const char *attr)
@@ -59,7 +60,16 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
             ok = 0;
         }
     }
+    const char *routing = cpn_ld_attr(elem, "routing");
+    f.ecmp = routing && strcmp(routing, "ecmp") == 0; /* the schema allows shortest, ecmp */
     int r_paths = cpn_ld_paths_ref(L, elem, &f.k_paths, &f.pathset);
+    if (f.ecmp && (path || r_paths == 1)) {
+        cpn_ld_error(L, elem,
+                     "routing=\"ecmp\" and %s are both given (ecmp chooses the route of a flow "
+                     "without one: leave out one of them)",
+                     path ? "path" : "paths");
+        ok = 0;
+    }
     if (r_paths < 0)
         ok = 0;
     else if (r_paths == 1 && path) {
@@ -92,7 +102,45 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
 
 /* ------------------------------------------------------------------------------------------ */
 
-static const char *const ld_csv_fields[] = {"id", "src", "dst", "bytes", "start_time"};
+static const char *const ld_csv_fields[] = {"id", "src", "dst", "bytes", "start_time", "path"};
+
+/* The path column of a data row: empty (the file's routing), the id of a topology path, or the
+ * nodes of the route separated by blanks (loose source routing, route.h).  Reports and returns
+ * 0 when bad. */
+static int ld_csv_path(struct cpn_ld *L, const char *file, long line, const char *text,
+                       struct cpn_scen_flow *f)
+{
+    if (!*text)
+        return 1;
+    if (!strpbrk(text, " \t")) {
+        f->path = cpn_scen_find_path(L->s, text);
+        if (f->path == CPN_NONE) {
+            cpn_diag_error(L->diag, file, line,
+                           "field 6 \"path\": \"%s\" is not a path of the topology (give a "
+                           "<path id> of <topology>, the route's nodes separated by blanks, or "
+                           "nothing for the shortest path)",
+                           text);
+            return 0;
+        }
+        return 1;
+    }
+    struct cpn_router *r = cpn_ld_router(L);
+    if (!r)
+        return 0;
+    int rc = cpn_route_explicit_ids(r, text, &f->route);
+    if (rc == CPN_ENOMEM) {
+        L->oom = 1;
+        return 0;
+    }
+    if (rc != CPN_OK) {
+        cpn_diag_error(L->diag, file, line,
+                       "field 6 \"path\": %s (give the nodes of a route from src to dst "
+                       "separated by blanks)",
+                       cpn_error_message());
+        return 0;
+    }
+    return 1;
+}
 
 /* Parse one data row (fields NUL-separated in place); reports and returns 0 when bad. */
 static int ld_csv_row(struct cpn_ld *L, const char *file, long line, char **field,
@@ -144,9 +192,17 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
 {
     const char *name = cpn_ld_attr(elem, "file");
     uint32_t transport = 0, k_paths = 0, pathset = CPN_NONE;
+    const char *routing = cpn_ld_attr(elem, "routing");
+    int ecmp = routing && strcmp(routing, "ecmp") == 0, r_paths;
     if (!name || cpn_ld_transport_ref(L, elem, "transport", &transport) < 0 ||
-        cpn_ld_paths_ref(L, elem, &k_paths, &pathset) < 0)
+        (r_paths = cpn_ld_paths_ref(L, elem, &k_paths, &pathset)) < 0)
         return CPN_OK;
+    if (ecmp && r_paths == 1) {
+        cpn_ld_error(L, elem,
+                     "routing=\"ecmp\" and paths are both given (ecmp routes each flow on one "
+                     "path: leave out one of them)");
+        return CPN_OK;
+    }
     const char *file = cpn_ld_resolve(L, elem, name);
     if (!file)
         return CPN_ENOMEM;
@@ -162,6 +218,7 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
     }
     int rc = cpn_array_push(&L->s->files, file);
     long line = 0;
+    int columns = 5; /* 6 with the path column */
     for (char *p = text; rc == CPN_OK && p < text + len;) {
         char *end = memchr(p, '\n', (size_t)(text + len - p));
         char *next = end ? end + 1 : text + len;
@@ -172,18 +229,21 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
             end[-1] = '\0';
         line++;
         if (line == 1) {
-            if (strcmp(p, LD_CSV_HEADER) != 0) {
+            if (strcmp(p, LD_CSV_HEADER_PATH) == 0) {
+                columns = 6;
+            } else if (strcmp(p, LD_CSV_HEADER) != 0) {
                 cpn_diag_error(L->diag, file, 1,
                                "header \"%.80s\" is not accepted (the first line "
-                               "must be exactly \"" LD_CSV_HEADER "\")",
+                               "must be exactly \"" LD_CSV_HEADER "\" or \"" LD_CSV_HEADER_PATH
+                               "\")",
                                p);
                 break;
             }
         } else if (*p) {
-            char *field[5];
+            char *field[6];
             int n = 0;
             for (char *q = p;; q++) {
-                if (n < 5)
+                if (n < 6)
                     field[n] = q;
                 n++;
                 q = strchr(q, ',');
@@ -191,21 +251,36 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
                     break;
                 *q = '\0';
             }
-            if (n != 5)
-                cpn_diag_error(L->diag, file, line, "%d field%s (use 5: " LD_CSV_HEADER ")", n,
-                               n == 1 ? "" : "s");
+            if (n != columns)
+                cpn_diag_error(L->diag, file, line, "%d field%s (use %d: %s)", n, n == 1 ? "" : "s",
+                               columns, columns == 6 ? LD_CSV_HEADER_PATH : LD_CSV_HEADER);
             else {
                 struct cpn_scen_flow f = {.path = CPN_NONE,
                                           .transport = transport,
                                           .k_paths = k_paths,
                                           .pathset = pathset,
                                           .weight = 1,
+                                          .ecmp = (unsigned char)ecmp,
+                                          .csv = 1,
                                           .file = file,
                                           .line = line};
-                if (ld_csv_row(L, file, line, field, &f)) {
+                int row_ok = ld_csv_row(L, file, line, field, &f);
+                if (columns == 6 && field[5][0] && (k_paths || pathset != CPN_NONE)) {
+                    cpn_diag_error(L->diag, file, line,
+                                   "field 6 \"path\" is given and the file's paths= splits "
+                                   "every flow (leave out one of them)");
+                    row_ok = 0;
+                } else if (columns == 6 && row_ok && !ld_csv_path(L, file, line, field[5], &f)) {
+                    row_ok = 0;
+                }
+                if (row_ok && (f.path != CPN_NONE || f.route))
+                    f.ecmp = 0; /* its path wins over the file's routing */
+                if (row_ok) {
                     f.id = cpn_ld_strdup(L, field[0], strlen(field[0]));
                     rc = f.id ? cpn_array_push(&L->s->flows, f) : CPN_ENOMEM;
                 }
+                if (L->oom)
+                    rc = CPN_ENOMEM;
             }
         }
         p = next;
@@ -259,7 +334,69 @@ static int ld_unique_flows(struct cpn_ld *L)
     return CPN_OK;
 }
 
-/* Check that every flow can be routed. */
+/* Flows of a flow file routed by shortest path over pairs with several shortest routes. */
+struct ld_ties {
+    const char *file;  /* the flow file */
+    long line;         /* its first such flow */
+    size_t flows;      /* such flows */
+    size_t total;      /* flows of the file */
+    uint32_t src, dst; /* the first such pair */
+};
+
+/* Warn once per flow file whose flows are routed over ties without a path or ECMP: they all
+ * take one route (the lowest node indices), which is rarely what a workload with per-flow
+ * routes (a fat tree's D-mod-k) meant. */
+static int ld_warn_ties(struct cpn_ld *L, struct cpn_router *r)
+{
+    struct cpn_scenario *s = L->s;
+    CPN_ARRAY(struct ld_ties) ties = {0};
+    int rc = CPN_OK;
+    for (size_t i = 0; i < s->flows.len && rc == CPN_OK; i++) {
+        const struct cpn_scen_flow *f = &s->flows.items[i];
+        /* only the flows of CSV files (an inline flow names its path if it means one) */
+        if (!f->csv)
+            continue;
+        size_t k = 0;
+        while (k < ties.len && ties.items[k].file != f->file)
+            k++;
+        if (k == ties.len) {
+            struct ld_ties t = {f->file, 0, 0, 0, CPN_NONE, CPN_NONE};
+            if ((rc = cpn_array_push(&ties, t)) != CPN_OK)
+                break;
+        }
+        struct ld_ties *t = &ties.items[k];
+        t->total++;
+        if (f->path != CPN_NONE || f->route || f->ecmp || f->k_paths > 1 || f->pathset != CPN_NONE)
+            continue;
+        const struct cpn_path *const *ps;
+        uint32_t n = 0;
+        int q = cpn_route_ecmp(r, f->src, f->dst, 2, &ps, &n);
+        if (q == CPN_ENOMEM)
+            rc = q;
+        if (q != CPN_OK || n < 2)
+            continue;
+        if (!t->flows++) {
+            t->line = f->line;
+            t->src = f->src;
+            t->dst = f->dst;
+        }
+    }
+    for (size_t k = 0; k < ties.len && rc == CPN_OK; k++) {
+        const struct ld_ties *t = &ties.items[k];
+        if (t->flows)
+            cpn_diag_warning(L->diag, t->file, t->line,
+                             "%zu of the file's %zu flows join nodes with several shortest "
+                             "routes (the first: \"%s\" to \"%s\"): each takes the one through "
+                             "the lowest node indices; give their routes in a path column, or "
+                             "routing=\"ecmp\" on <flows> to spread them as switches do",
+                             t->flows, t->total, cpn_topo_node(s->topo, t->src)->id,
+                             cpn_topo_node(s->topo, t->dst)->id);
+    }
+    cpn_array_release(&ties);
+    return rc;
+}
+
+/* Check that every flow can be routed; route the ECMP flows by the hash of their id. */
 static int ld_route_flows(struct cpn_ld *L)
 {
     struct cpn_scenario *s = L->s;
@@ -267,9 +404,37 @@ static int ld_route_flows(struct cpn_ld *L)
     if (!r)
         return CPN_ENOMEM;
     for (size_t i = 0; i < s->flows.len; i++) {
-        const struct cpn_scen_flow *f = &s->flows.items[i];
+        struct cpn_scen_flow *f = &s->flows.items[i];
         char what[256];
         snprintf(what, sizeof what, "flow \"%s\"", f->id);
+        if (f->ecmp && !f->route && f->path == CPN_NONE) {
+            int rc = cpn_route_ecmp_hash(r, f->src, f->dst, cpn_route_flow_hash(f->id), &f->route);
+            if (rc == CPN_EUNREACH) {
+                cpn_diag_error(L->diag, f->file, f->line,
+                               "flow \"%s\": %s (add a link or check that the links on the way "
+                               "are up)",
+                               f->id, cpn_error_message());
+                continue;
+            }
+            if (rc != CPN_OK)
+                return rc;
+        }
+        if (f->route) {
+            const struct cpn_path *p = f->route;
+            if (p->src != f->src || p->dst != f->dst) {
+                cpn_diag_error(
+                    L->diag, f->file, f->line,
+                    "flow \"%s\": its path goes from \"%s\" to \"%s\", not from "
+                    "\"%s\" to \"%s\" (give a route from the flow's src to its dst)",
+                    f->id, cpn_topo_node(s->topo, p->src)->id, cpn_topo_node(s->topo, p->dst)->id,
+                    cpn_topo_node(s->topo, f->src)->id, cpn_topo_node(s->topo, f->dst)->id);
+                continue;
+            }
+            int rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport, p);
+            if (rc != CPN_OK)
+                return rc;
+            continue;
+        }
         if (f->pathset != CPN_NONE) {
             const struct cpn_scen_pathset *set = &s->pathsets.items[f->pathset];
             if (set->routes[0]->src != f->src || set->routes[0]->dst != f->dst) {
@@ -415,6 +580,8 @@ int cpn_ld_finish(struct cpn_ld *L)
         rc = ld_unique_flows(L);
     if (rc == CPN_OK && L->diag->errors == L->errors0)
         rc = ld_route_flows(L);
+    if (rc == CPN_OK && L->diag->errors == L->errors0)
+        rc = ld_warn_ties(L, cpn_ld_router(L));
     if (rc == CPN_OK)
         rc = cpn_ld_finish_workload(L);
     return rc;

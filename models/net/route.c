@@ -79,6 +79,12 @@ struct cpn_router {
     uint32_t *tree_of;
     CPN_ARRAY(uint32_t) trees;
     uint32_t n_trees;
+    /* Distances to each destination asked by cpn_route_ecmp_hash() (INFINITY: unreachable):
+     * dist_of[dst] indexes dists (nodes entries each), CPN_NONE when not computed; dropped with
+     * the trees, and within the same budget. */
+    uint32_t *dist_of;
+    CPN_ARRAY(double) dists;
+    uint32_t n_dists;
 
     /* Scratch. */
     CPN_ARRAY(uint32_t) scratch; /* a path being built */
@@ -211,6 +217,8 @@ static void free_workspace(struct cpn_router *r)
 {
     free(r->tree_of);
     r->tree_of = NULL;
+    free(r->dist_of);
+    r->dist_of = NULL;
     free(r->dist);
     free(r->dist2);
     free(r->pred);
@@ -236,6 +244,7 @@ void cpn_router_free(struct cpn_router *r)
     cpn_array_release(&r->cache_paths);
     free_workspace(r);
     cpn_array_release(&r->trees);
+    cpn_array_release(&r->dists);
     cpn_array_release(&r->scratch);
     cpn_array_release(&r->scratch2);
     cpn_array_release(&r->cands);
@@ -254,9 +263,11 @@ void cpn_router_invalidate(struct cpn_router *r)
     r->cache_paths.len = 0;
     if (r->tree_of)
         for (uint32_t i = 0; i < r->nnodes; i++)
-            r->tree_of[i] = CPN_NONE;
+            r->tree_of[i] = r->dist_of[i] = CPN_NONE;
     r->trees.len = 0;
     r->n_trees = 0;
+    r->dists.len = 0;
+    r->n_dists = 0;
 }
 
 /* Drop the cache if the topology changed and size the workspace to it. */
@@ -281,8 +292,10 @@ static int sync_topology(struct cpn_router *r)
         r->dlink_block = calloc(d, sizeof *r->dlink_block);
         r->dlink_mark = calloc(d, sizeof *r->dlink_mark);
         r->tree_of = malloc(n * sizeof *r->tree_of);
-        if (!r->tree_of || !r->dist || !r->dist2 || !r->pred || !r->heap || !r->heap_pos ||
-            !r->seen || !r->done || !r->node_block || !r->dlink_block || !r->dlink_mark) {
+        r->dist_of = malloc(n * sizeof *r->dist_of);
+        if (!r->tree_of || !r->dist_of || !r->dist || !r->dist2 || !r->pred || !r->heap ||
+            !r->heap_pos || !r->seen || !r->done || !r->node_block || !r->dlink_block ||
+            !r->dlink_mark) {
             free_workspace(r);
             r->dist = r->dist2 = NULL;
             r->pred = r->heap = r->heap_pos = r->seen = r->done = NULL;
@@ -294,9 +307,11 @@ static int sync_topology(struct cpn_router *r)
         r->ndlinks = (uint32_t)d;
         r->stamp = r->block_epoch = 0;
         for (uint32_t i = 0; i < r->nnodes; i++)
-            r->tree_of[i] = CPN_NONE;
+            r->tree_of[i] = r->dist_of[i] = CPN_NONE;
         r->trees.len = 0;
         r->n_trees = 0;
+        r->dists.len = 0;
+        r->n_dists = 0;
     }
     r->version = v;
     return CPN_OK;
@@ -643,6 +658,83 @@ int cpn_route_shortest(struct cpn_router *r, uint32_t src, uint32_t dst,
         return unreachable(r, src, dst);
     *out = p;
     return CPN_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * ECMP by flow hash. */
+
+uint64_t cpn_route_flow_hash(const char *id)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (const unsigned char *p = (const unsigned char *)id; p && *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* Distances from every node to @p dst (kept per destination). */
+static int dist_to(struct cpn_router *r, uint32_t dst, const double **out)
+{
+    uint32_t nn = cpn_topo_node_count(r->topo);
+    if (r->dist_of[dst] == CPN_NONE) {
+        if ((size_t)(r->n_dists + 1) * nn * sizeof(double) > TREE_BUDGET) {
+            for (uint32_t i = 0; i < r->nnodes; i++)
+                r->dist_of[i] = CPN_NONE;
+            r->dists.len = 0;
+            r->n_dists = 0;
+        }
+        if (cpn_array_reserve(&r->dists, r->dists.len + nn) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "out of memory storing distances");
+        dijkstra(r, dst, CPN_NONE, 0); /* links are symmetric: from dst = to dst */
+        double *d = r->dists.items + r->dists.len;
+        for (uint32_t v = 0; v < nn; v++)
+            d[v] = r->seen[v] == r->stamp ? r->dist[v] : INFINITY;
+        r->dist_of[dst] = r->n_dists++;
+        r->dists.len += nn;
+    }
+    *out = r->dists.items + (size_t)r->dist_of[dst] * nn;
+    return CPN_OK;
+}
+
+int cpn_route_ecmp_hash(struct cpn_router *r, uint32_t src, uint32_t dst, uint64_t hash,
+                        const struct cpn_path **out)
+{
+    if (!r || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_route_ecmp_hash: NULL argument");
+    int rc;
+    if ((rc = sync_topology(r)) != CPN_OK || (rc = check_nodes(r, src, dst)) != CPN_OK)
+        return rc;
+    const double *dist = NULL;
+    if ((rc = dist_to(r, dst, &dist)) != CPN_OK)
+        return rc;
+    if (!isfinite(dist[src]))
+        return unreachable(r, src, dst);
+    const struct cpn_topo *t = r->topo;
+    uint32_t nn = cpn_topo_node_count(t);
+    r->scratch.len = 0;
+    for (uint32_t u = src, hops = 0; u != dst; hops++) {
+        size_t nout;
+        const uint32_t *outl = cpn_topo_out_dlinks(t, u, &nout);
+        uint32_t cand[64], n = 0;
+        for (size_t i = 0; i < nout; i++) {
+            const struct cpn_link *k = cpn_topo_link(t, cpn_topo_dlink_link(outl[i]));
+            uint32_t v = cpn_topo_dlink_dir(outl[i]) ? k->a : k->b;
+            if (!k->up || !isfinite(dist[v]) ||
+                fabs(dist[v] + k->latency - dist[u]) > tolerance(dist[u]) ||
+                !(dist[v] < dist[u] || (dist[v] == dist[u] && hops < nn)))
+                continue;
+            if (n < 64)
+                cand[n++] = outl[i];
+        }
+        if (n == 0 || hops >= nn) /* only with zero-latency cycles: no progress */
+            return unreachable(r, src, dst);
+        uint32_t d = cand[cpn_route_ecmp_pick(hash, u) % n];
+        if (cpn_array_push(&r->scratch, d) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "out of memory building a path");
+        u = cpn_topo_dlink_to(t, d);
+    }
+    return intern(r, src, dst, r->scratch.items, (uint32_t)r->scratch.len, out);
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -136,6 +136,49 @@ int cpn_route_ecmp(struct cpn_router *r, uint32_t src, uint32_t dst, uint32_t ma
                    const struct cpn_path *const **paths, uint32_t *n);
 
 /**
+ * Return the shortest path from @p src to @p dst that hop-by-hop ECMP forwarding takes for a
+ * flow of hash @p hash, as a switch does (RFC 2992 hash-threshold, with a per-node seed so
+ * successive hops do not choose alike): at each node u, the candidates are its up directed
+ * links d = (u, v) on a shortest path to @p dst (dist(v) + latency(d) equal to dist(u) within
+ * CPN_ROUTE_TOLERANCE; distances to @p dst, links being symmetric), in increasing id order, and
+ * the flow takes candidate number
+ *
+ *     cpn_route_ecmp_pick(hash, u) mod (number of candidates)
+ *
+ * The path is among cpn_route_ecmp()'s set; with a single shortest path it is that path.
+ * Assumption: at most the first 64 candidates of a node are used (router ECMP tables hold 16
+ * to 64 next hops).
+ * @param r the router.
+ * @param src, dst node indices (src == dst: the empty path).
+ * @param hash the flow's hash (e.g. cpn_route_flow_hash() of its id).
+ * @param out receives the path (interned; valid until cpn_router_free()).
+ * @return CPN_OK; CPN_EUNREACH when no path joins them; CPN_EINVAL for bad indices or NULL;
+ *   CPN_ENOMEM.  O((V + E) log V) for the first query to @p dst (its distances are kept), then
+ *   O(hops x degree).
+ */
+int cpn_route_ecmp_hash(struct cpn_router *r, uint32_t src, uint32_t dst, uint64_t hash,
+                        const struct cpn_path **out);
+
+/**
+ * The hash of a flow id for cpn_route_ecmp_hash(): 64-bit FNV-1a over the id's bytes
+ * (offset basis 14695981039346656037, prime 1099511628211; Fowler, Noll & Vo).
+ */
+uint64_t cpn_route_flow_hash(const char *id);
+
+/**
+ * The value a node @p u draws from a flow hash @p hash (the choice among ECMP candidates is
+ * it modulo their number): splitmix64's finaliser (Steele, Lea & Flood, OOPSLA 2014) of
+ * hash XOR (u + 1) x 0x9e3779b97f4a7c15.
+ */
+static inline uint64_t cpn_route_ecmp_pick(uint64_t hash, uint32_t u)
+{
+    uint64_t z = hash ^ ((uint64_t)u + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/**
  * Build an explicit path through a list of nodes by loose source routing (RFC 8402 §4, SRv6
  * loose segments): between consecutive listed nodes the shortest path of up links is taken
  * (a direct link when it is the shortest).  The result must not use the same directed link

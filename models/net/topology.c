@@ -6,76 +6,8 @@
 #include <string.h>
 
 #include "sim/array.h"
+#include "sim/idmap.h"
 #include "sim/error.h"
-
-/* ---------------------------------------------------------------------------------------------
- * Id -> index table: open addressing with linear probing, FNV-1a hash, load factor <= 1/2.
- * Keys are the id strings owned by the topology (stable pointers), so slots only borrow them.
- */
-struct idslot {
-    const char *key; /* NULL = empty slot */
-    uint32_t index;
-};
-
-struct idmap {
-    struct idslot *slots;
-    size_t cap; /* power of two, or 0 */
-    size_t len;
-};
-
-/* FNV-1a, 64 bit (Fowler, Noll, Vo; IETF draft-eastlake-fnv). */
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static uint32_t idmap_find(const struct idmap *m, const char *key)
-{
-    if (!m->cap || !key)
-        return CPN_NONE;
-    size_t mask = m->cap - 1;
-    for (size_t i = (size_t)fnv1a(key) & mask;; i = (i + 1) & mask) {
-        if (!m->slots[i].key)
-            return CPN_NONE;
-        if (strcmp(m->slots[i].key, key) == 0)
-            return m->slots[i].index;
-    }
-}
-
-static void idmap_place(struct idslot *slots, size_t cap, const char *key, uint32_t index)
-{
-    size_t mask = cap - 1;
-    size_t i = (size_t)fnv1a(key) & mask;
-    while (slots[i].key)
-        i = (i + 1) & mask;
-    slots[i].key = key;
-    slots[i].index = index;
-}
-
-/* Insert a key known to be absent. */
-static int idmap_insert(struct idmap *m, const char *key, uint32_t index)
-{
-    if (2 * (m->len + 1) > m->cap) {
-        size_t ncap = m->cap ? 2 * m->cap : 16;
-        struct idslot *ns = calloc(ncap, sizeof *ns);
-        if (!ns)
-            return CPN_ERROR(CPN_ENOMEM, "out of memory growing the id table");
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->slots[i].key)
-                idmap_place(ns, ncap, m->slots[i].key, m->slots[i].index);
-        free(m->slots);
-        m->slots = ns;
-        m->cap = ncap;
-    }
-    idmap_place(m->slots, m->cap, key, index);
-    m->len++;
-    return CPN_OK;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 
@@ -85,8 +17,8 @@ struct cpn_topo {
     CPN_ARRAY(struct cpn_node) nodes;
     CPN_ARRAY(struct cpn_link) links;
     CPN_ARRAY(cpn_u32_array) out; /* per node: outgoing directed links, increasing id */
-    struct idmap node_ids;
-    struct idmap link_ids;
+    struct cpn_idmap node_ids;
+    struct cpn_idmap link_ids;
     uint64_t version;
 };
 
@@ -111,8 +43,8 @@ void cpn_topo_free(struct cpn_topo *t)
     cpn_array_release(&t->nodes);
     cpn_array_release(&t->links);
     cpn_array_release(&t->out);
-    free(t->node_ids.slots);
-    free(t->link_ids.slots);
+    cpn_idmap_release(&t->node_ids);
+    cpn_idmap_release(&t->link_ids);
     free(t);
 }
 
@@ -157,7 +89,7 @@ int cpn_topo_add_node(struct cpn_topo *t, const char *id, double lat, double lon
         return CPN_ERROR(CPN_EINVAL, "cpn_topo_add_node: NULL argument");
     if (!*id)
         return CPN_ERROR(CPN_ESCENARIO, "node id is empty");
-    if (idmap_find(&t->node_ids, id) != CPN_NONE)
+    if (cpn_idmap_find(&t->node_ids, id) != CPN_NONE)
         return CPN_ERROR(CPN_ESCENARIO, "node \"%s\" is defined twice", id);
     int rc = check_coords(id, lat, lon);
     if (rc != CPN_OK)
@@ -171,7 +103,7 @@ int cpn_topo_add_node(struct cpn_topo *t, const char *id, double lat, double lon
     if (!copy)
         return CPN_ERROR(CPN_ENOMEM, "out of memory adding node \"%s\"", id);
     uint32_t n = (uint32_t)t->nodes.len;
-    if ((rc = idmap_insert(&t->node_ids, copy, n)) != CPN_OK) {
+    if ((rc = cpn_idmap_insert(&t->node_ids, copy, n)) != CPN_OK) {
         free(copy);
         return rc;
     }
@@ -202,12 +134,12 @@ static int check_link_spec(const struct cpn_topo *t, const struct cpn_link_spec 
     const char *id = s->id;
     if (!*id)
         return CPN_ERROR(CPN_ESCENARIO, "link id is empty");
-    if (idmap_find(&t->link_ids, id) != CPN_NONE)
+    if (cpn_idmap_find(&t->link_ids, id) != CPN_NONE)
         return CPN_ERROR(CPN_ESCENARIO, "link \"%s\" is defined twice", id);
-    *a = idmap_find(&t->node_ids, s->a);
+    *a = cpn_idmap_find(&t->node_ids, s->a);
     if (*a == CPN_NONE)
         return CPN_ERROR(CPN_ESCENARIO, "link \"%s\": node \"%s\" is not defined", id, s->a);
-    *b = idmap_find(&t->node_ids, s->b);
+    *b = cpn_idmap_find(&t->node_ids, s->b);
     if (*b == CPN_NONE)
         return CPN_ERROR(CPN_ESCENARIO, "link \"%s\": node \"%s\" is not defined", id, s->b);
     if (*a == *b)
@@ -284,7 +216,7 @@ int cpn_topo_add_link(struct cpn_topo *t, const struct cpn_link_spec *spec, uint
     if (!copy)
         return CPN_ERROR(CPN_ENOMEM, "out of memory adding link \"%s\"", spec->id);
     uint32_t l = (uint32_t)t->links.len;
-    if ((rc = idmap_insert(&t->link_ids, copy, l)) != CPN_OK) {
+    if ((rc = cpn_idmap_insert(&t->link_ids, copy, l)) != CPN_OK) {
         free(copy);
         return rc;
     }
@@ -392,12 +324,12 @@ const struct cpn_link *cpn_topo_link(const struct cpn_topo *t, uint32_t link)
 
 uint32_t cpn_topo_find_node(const struct cpn_topo *t, const char *id)
 {
-    return idmap_find(&t->node_ids, id);
+    return cpn_idmap_find(&t->node_ids, id);
 }
 
 uint32_t cpn_topo_find_link(const struct cpn_topo *t, const char *id)
 {
-    return idmap_find(&t->link_ids, id);
+    return cpn_idmap_find(&t->link_ids, id);
 }
 
 const uint32_t *cpn_topo_out_dlinks(const struct cpn_topo *t, uint32_t node, size_t *count)

@@ -74,9 +74,9 @@ if wait_for "$tmp/out/national__nearest__s1.h5.lock" && wait_for "$tmp/out/natio
     wait $batch 2>/dev/null
     (cd "$tmp" && "$bin" --quiet batch exp.xml -j 2 -o out >"$tmp/b2.out" 2>"$tmp/b2.err")
     c2=$?
-    # the orphans end by themselves
+    # the orphans end by themselves (at most 180 s: make -j check runs other tests beside)
     i=0
-    while ls "$tmp"/out/*.lock >/dev/null 2>&1 && [ $i -lt 600 ]; do
+    while ls "$tmp"/out/*.lock >/dev/null 2>&1 && [ $i -lt 1800 ]; do
         sleep 0.1
         i=$((i + 1))
     done

@@ -347,6 +347,34 @@ else
     bad "a column-mapped CSV log"; cat "$tmp/csv.err" "$tmp/csv.tsv"
 fi
 
+# Routes in a flow file (tests/scenarios/ok/flow-paths.xml, by hand there): the path column,
+# the lowest-index route with a warning, ECMP by the flows' hashes.
+fp_ok=1
+for v in paths plain ecmp; do
+    case $v in
+    paths) set -- ; want=1.002 ;;
+    plain) set -- --set flows@file=data/two-plain.csv; want=2.002 ;;
+    ecmp) set -- --set flows@file=data/two-plain.csv --set flows@routing=ecmp; want=1.002 ;;
+    esac
+    if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run flow-paths.xml "$@" \
+            --summary-out "$tmp/fp-$v.tsv") >/dev/null 2>"$tmp/fp-$v.err" &&
+        check_window "$tmp/fp-$v.tsv" "
+            \$1 == \"net.fct.mean\" && !near(\$2, $want) { bad = 1 }
+            \$1 == \"net.flows\" && \$2 != 2 { bad = 1 }
+            \$1 == \"net.fct.mean\" { seen = 1 } END { bad = bad || !seen }"; then
+        :
+    else
+        fp_ok=0
+        echo "  $v: FCT mean, expected $want s"; cat "$tmp/fp-$v.err" "$tmp/fp-$v.tsv"
+    fi
+done
+if [ $fp_ok = 1 ] && grep -q "warning: 2 of the file's 2 flows join nodes with several shortest routes" "$tmp/fp-plain.err" &&
+    [ ! -s "$tmp/fp-paths.err" ] && [ ! -s "$tmp/fp-ecmp.err" ]; then
+    ok "flow files: a path column (FCT 1.002 s), ties to the lowest index with a warning (2.002 s), ECMP by hash (1.002 s)"
+else
+    bad "routes of a flow file"; cat "$tmp/fp-plain.err"
+fi
+
 # The measurements of a run (docs/output-format.md, "Provenance"): root attributes of the trace
 # and the last line of the printed summary, never rows of the summary.
 attr() { h5dump -a "/$1" "$2" 2>/dev/null | sed -n 's/^ *(0): *//p'; }

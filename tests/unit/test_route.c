@@ -343,6 +343,68 @@ static void test_all_pairs_from_route_trees_follow_the_tie_break_rule(void)
     CU_ASSERT(ties > 100);
 }
 
+/* The documented flow hash and per-node pick, written again here (route.h). */
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t pick(uint64_t h, uint32_t u)
+{
+    uint64_t z = h ^ ((uint64_t)u + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void test_ecmp_hashing_spreads_flows_as_the_hash_says(void)
+{
+    /* Two diamonds in series, s -{a, b}- m -{c, d}- t, every link 1 ms: four shortest paths.
+     * For 4,000 flows "f0".."f3999": at s the flow takes candidate pick(h, s) mod 2 of (via a,
+     * via b) (links in id order), at m pick(h, m) mod 2 of (via c, via d); the four paths get
+     * about 1,000 flows each (chi-square with 3 degrees of freedom below 16.27, p = 0.001). */
+    const char *links[] = {"s a 1", "s b 1", "a m 1", "b m 1", "m c 1", "m d 1", "c t 1", "d t 1"};
+    struct cpn_topo *t = graph("s a b m c d t", links, 8);
+    struct cpn_router *r = cpn_router_new(t);
+    uint32_t s = node(t, "s"), m = node(t, "m"), dst = node(t, "t");
+    unsigned count[4] = {0}, wrong = 0;
+    char id[32];
+    for (int i = 0; i < 4000; i++) {
+        snprintf(id, sizeof id, "f%d", i);
+        uint64_t h = fnv1a(id);
+        CU_ASSERT_EQUAL(cpn_route_flow_hash(id), h);
+        const struct cpn_path *p;
+        CU_ASSERT_EQUAL_FATAL(cpn_route_ecmp_hash(r, s, dst, h, &p), CPN_OK);
+        unsigned first = (unsigned)(pick(h, s) % 2), second = (unsigned)(pick(h, m) % 2);
+        char want[32];
+        snprintf(want, sizeof want, "s %s m %s t", first ? "b" : "a", second ? "d" : "c");
+        wrong += strcmp(nodes_of(t, p), want) != 0;
+        CPN_ASSERT_REL(p->latency, 4e-3, REL);
+        count[2 * first + second]++;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    double chi2 = 0;
+    for (int k = 0; k < 4; k++)
+        chi2 += (count[k] - 1000.0) * (count[k] - 1000.0) / 1000.0;
+    CU_ASSERT(chi2 < 16.27);
+    /* One shortest path: that path whatever the hash; unreachable and bad arguments. */
+    const char *line[] = {"x y 1", "y z 1"};
+    struct cpn_topo *t2 = graph("x y z w", line, 2);
+    struct cpn_router *r2 = cpn_router_new(t2);
+    const struct cpn_path *p;
+    CU_ASSERT(cpn_route_ecmp_hash(r2, 0, 2, 12345, &p) == CPN_OK &&
+              strcmp(nodes_of(t2, p), "x y z") == 0);
+    CU_ASSERT_EQUAL(cpn_route_ecmp_hash(r2, 0, 3, 1, &p), CPN_EUNREACH);
+    CU_ASSERT_EQUAL(cpn_route_ecmp_hash(r2, 0, 9, 1, &p), CPN_EINVAL);
+    cpn_router_free(r2);
+    cpn_topo_free(t2);
+    cpn_router_free(r);
+    cpn_topo_free(t);
+}
+
 static void test_ecmp_lists_every_equal_cost_path_on_two_diamonds(void)
 {
     /* A-{B,C}-D-{E,F}-G, every link 1 ms: 2 x 2 = 4 paths of 4 ms; a longer detour A-G 5 ms.
@@ -597,6 +659,8 @@ int cpn_test_register_route(void)
                      test_sums_equal_within_tolerance_count_as_ties) ||
         !CU_add_test(s, "Yen finds the k shortest paths of the textbook example",
                      test_yen_finds_the_k_shortest_paths_of_the_textbook_example) ||
+        !CU_add_test(s, "ECMP hashing spreads flows over equal-cost paths as the hash says",
+                     test_ecmp_hashing_spreads_flows_as_the_hash_says) ||
         !CU_add_test(s, "all pairs from route trees follow the tie-break rule",
                      test_all_pairs_from_route_trees_follow_the_tie_break_rule) ||
         !CU_add_test(s, "Yen agrees with brute force on 20 random graphs",

@@ -1,0 +1,66 @@
+/* Id -> index map (sim/idmap.h). */
+#include "sim/idmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/error.h"
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key)
+{
+    if (!m->cap || !key)
+        return CPN_NONE;
+    size_t mask = m->cap - 1;
+    for (size_t i = (size_t)fnv1a(key) & mask;; i = (i + 1) & mask) {
+        if (!m->slots[i].key)
+            return CPN_NONE;
+        if (strcmp(m->slots[i].key, key) == 0)
+            return m->slots[i].index;
+    }
+}
+
+static void place(struct cpn_idmap_slot *slots, size_t cap, const char *key, uint32_t index)
+{
+    size_t mask = cap - 1;
+    size_t i = (size_t)fnv1a(key) & mask;
+    while (slots[i].key)
+        i = (i + 1) & mask;
+    slots[i].key = key;
+    slots[i].index = index;
+}
+
+int cpn_idmap_insert(struct cpn_idmap *m, const char *key, uint32_t index)
+{
+    if (2 * (m->len + 1) > m->cap) {
+        size_t ncap = m->cap ? 2 * m->cap : 16;
+        struct cpn_idmap_slot *ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return CPN_ERROR(CPN_ENOMEM, "out of memory growing the id table");
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slots[i].key)
+                place(ns, ncap, m->slots[i].key, m->slots[i].index);
+        free(m->slots);
+        m->slots = ns;
+        m->cap = ncap;
+    }
+    place(m->slots, m->cap, key, index);
+    m->len++;
+    return CPN_OK;
+}
+
+void cpn_idmap_release(struct cpn_idmap *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->len = 0;
+}

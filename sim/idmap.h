@@ -1,0 +1,41 @@
+/**
+ * @file sim/idmap.h
+ * @brief A map from id strings to dense indices (node, link, path ids): open addressing with
+ *        linear probing, FNV-1a hash, load factor at most 1/2.
+ *
+ * Keys are borrowed: they must stay valid and unchanged while in the map (the owners keep the id
+ * strings of their objects).  A zeroed struct is an empty map.  Not thread-safe.
+ * Source of the hash: Fowler, Noll and Vo, 64-bit FNV-1a (IETF draft-eastlake-fnv).
+ */
+#ifndef CPN_SIM_IDMAP_H
+#define CPN_SIM_IDMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** One slot of the table. */
+struct cpn_idmap_slot {
+    const char *key; /**< borrowed id, NULL = empty slot */
+    uint32_t index;  /**< its index */
+};
+
+/** The map; zero-initialise it. */
+struct cpn_idmap {
+    struct cpn_idmap_slot *slots; /**< cap slots */
+    size_t cap;                   /**< power of two, or 0 */
+    size_t len;                   /**< keys */
+};
+
+/** Return the index of @p key, or CPN_NONE when absent (or @p key is NULL).  O(1) expected. */
+uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key);
+
+/**
+ * Insert @p key (absent: the caller checks with cpn_idmap_find()) with @p index.
+ * @return CPN_OK; CPN_ENOMEM when the table cannot grow.  O(1) amortised.
+ */
+int cpn_idmap_insert(struct cpn_idmap *m, const char *key, uint32_t index);
+
+/** Free the table (not the keys); the map is empty again.  Accepts an empty map. */
+void cpn_idmap_release(struct cpn_idmap *m);
+
+#endif /* CPN_SIM_IDMAP_H */
