@@ -6,6 +6,7 @@
  *
  * Usage: bench_flows [--case wan|fat|wanhigh|closed|all] [--flows N] [--load RHO]
  *                    [--sessions S] [--runs R] [--seed S] [--check] [--memory] [--export FILE]
+ *                    [--export-scenario DIR]
  *   --case closed: the WAN with S sessions (default 1e4), each starting a flow at time 0 and its
  *   next one when a flow of it completes, so that S flows are always in flight.
  *   --check runs the naive reference solver (tests/unit/flow_reference.h) on small cases (WAN at
@@ -539,6 +540,70 @@ static void export_workload(const char *kind, size_t n, double rho, unsigned lon
     free_workload(&w);
 }
 
+/* Write the workload as a cpnsim scenario, for `cpnsim run` end to end
+ * (tests/bench/vs_simgrid.sh --run): DIR/scenario.xml (the nodes and links, capacities in B/s,
+ * latencies in s, the ideal transport) and DIR/flows.csv with each flow's route in the path
+ * column (its nodes), so `cpnsim run` takes exactly the engine's paths (a fat tree's D-mod-k
+ * routes too).  Flow i is "f<i>", in flow order (the order of --export's FILE.done). */
+static void export_scenario(const char *kind, size_t n, double rho, unsigned long seed,
+                            const char *dir)
+{
+    struct workload w = {kind, NULL, NULL, NULL, 0};
+    make_flows(&w, kind, n, rho, seed);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/scenario.xml", dir);
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+        perror(path);
+        exit(1);
+    }
+    double last = 0;
+    for (size_t i = 0; i < n; i++)
+        last = w.f[i].start > last ? w.f[i].start : last;
+    fprintf(fp,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- bench_flows case %s, %zu flows, "
+            "load %g, seed %lu (tests/bench/bench_flows.c) -->\n<cpnsim version=\"1\">\n"
+            "  <simulation until=\"%.17gs\" seed=\"1\"/>\n  <topology>\n",
+            kind, n, rho, seed, 1e3 * (last + 1));
+    for (uint32_t v = 0; v < cpn_topo_node_count(w.topo); v++)
+        fprintf(fp, "    <node id=\"%s\"/>\n", cpn_topo_node(w.topo, v)->id);
+    for (uint32_t l = 0; l < cpn_topo_link_count(w.topo); l++) {
+        const struct cpn_link *k = cpn_topo_link(w.topo, l);
+        fprintf(fp,
+                "    <link id=\"%s\" a=\"%s\" b=\"%s\" capacity=\"%.17gB/s\" "
+                "latency=\"%.17gs\"/>\n",
+                k->id, cpn_topo_node(w.topo, k->a)->id, cpn_topo_node(w.topo, k->b)->id,
+                k->capacity, k->latency);
+    }
+    fprintf(fp, "  </topology>\n  <traffic>\n    <flows file=\"flows.csv\"/>\n  </traffic>\n"
+                "</cpnsim>\n");
+    if (fclose(fp) != 0) {
+        perror(path);
+        exit(1);
+    }
+    snprintf(path, sizeof path, "%s/flows.csv", dir);
+    fp = fopen(path, "w");
+    if (!fp) {
+        perror(path);
+        exit(1);
+    }
+    fprintf(fp, "id,src,dst,bytes,start_time,path\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct cpn_path *p = w.f[i].path;
+        fprintf(fp, "f%zu,%s,%s,%.17g,%.17g,%s", i, cpn_topo_node(w.topo, p->src)->id,
+                cpn_topo_node(w.topo, p->dst)->id, w.f[i].size, w.f[i].start,
+                cpn_topo_node(w.topo, p->src)->id);
+        for (uint32_t h = 0; h < p->hops; h++)
+            fprintf(fp, " %s", cpn_topo_node(w.topo, cpn_topo_dlink_to(w.topo, p->dlinks[h]))->id);
+        fputc('\n', fp);
+    }
+    if (fclose(fp) != 0) {
+        perror(path);
+        exit(1);
+    }
+    free_workload(&w);
+}
+
 /* Compare with the naive reference on a small case; prints the worst relative difference. */
 static int check(const char *kind, size_t n, double rho, size_t sessions, unsigned long seed)
 {
@@ -590,7 +655,7 @@ static int check(const char *kind, size_t n, double rho, size_t sessions, unsign
 
 int main(int argc, char **argv)
 {
-    const char *which = "all", *export = NULL;
+    const char *which = "all", *export = NULL, *export_dir = NULL;
     size_t flows = 0;
     double load = 0;
     size_t sessions = 10000;
@@ -611,21 +676,37 @@ int main(int argc, char **argv)
             seed = strtoul(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--export") && i + 1 < argc)
             export = argv[++i];
+        else if (!strcmp(argv[i], "--export-scenario") && i + 1 < argc)
+            export_dir = argv[++i];
         else if (!strcmp(argv[i], "--check"))
             do_check = 1;
         else if (!strcmp(argv[i], "--memory"))
             do_memory = 1;
         else {
-            fprintf(stderr,
-                    "usage: %s [--case wan|fat|wanhigh|closed|all] [--flows N] "
-                    "[--load RHO] [--sessions S] [--runs R] [--export FILE] [--seed S] [--check] "
-                    "[--memory]\n",
-                    argv[0]);
+            fprintf(
+                stderr,
+                "usage: %s [--case wan|fat|wanhigh|closed|all] [--flows N] "
+                "[--load RHO] [--sessions S] [--runs R] [--export FILE] [--export-scenario DIR] "
+                "[--seed S] [--check] [--memory]\n",
+                argv[0]);
             return 64;
         }
     }
     if (runs < 1 || runs > 16)
         runs = 3;
+    if (export_dir) {
+        if (!strcmp(which, "all") || !strcmp(which, "closed")) {
+            fprintf(stderr, "bench_flows: --export-scenario needs --case wan, fat or wanhigh\n");
+            return 64;
+        }
+        export_scenario(which, flows ? flows : 1000,
+                        load                        ? load
+                        : !strcmp(which, "wanhigh") ? 0.99
+                                                    : 0.7,
+                        seed, export_dir);
+        if (!export)
+            return 0;
+    }
     if (export) {
         if (!strcmp(which, "all") || !strcmp(which, "closed")) {
             fprintf(stderr, "bench_flows: --export needs --case wan, fat or wanhigh\n");
