@@ -277,7 +277,7 @@ const char *cpn_ld_strerror(int err)
 }
 
 /* Read a whole file; returns 0, an errno value or CPN_LD_ENOTREG (cpn_ld_strerror()). */
-int cpn_ld_read(const char *path, char **text, size_t *len)
+int cpn_ld_open(const char *path, FILE **out)
 {
     /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -297,6 +297,16 @@ int cpn_ld_read(const char *path, char **text, size_t *len)
         close(fd);
         return errno ? errno : EIO;
     }
+    *out = f;
+    return 0;
+}
+
+int cpn_ld_read(const char *path, char **text, size_t *len)
+{
+    FILE *f = NULL;
+    int open_err = cpn_ld_open(path, &f);
+    if (open_err)
+        return open_err;
     CPN_ARRAY(char) buf = {0};
     int err = 0;
     for (;;) {

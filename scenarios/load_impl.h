@@ -194,6 +194,13 @@ const char *cpn_ld_strdup(struct cpn_ld *L, const char *text, size_t len);
 /** Read a whole file into a malloc'ed NUL-terminated buffer; returns 0 or an errno value. */
 int cpn_ld_read(const char *path, char **text, size_t *len);
 
+/**
+ * Open a regular file for reading (a FIFO or a device is refused without waiting on it), to read
+ * it line by line.  Returns 0 with *out open (caller fcloses it), or an errno value,
+ * CPN_LD_ENOTREG, or EFBIG above CPN_LD_MAX_FILE.
+ */
+int cpn_ld_open(const char *path, FILE **out);
+
 /** cpn_ld_read()'s status for a path that is not a regular file (a folder, device, FIFO). */
 #define CPN_LD_ENOTREG (-2)
 

@@ -206,9 +206,9 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
     const char *file = cpn_ld_resolve(L, elem, name);
     if (!file)
         return CPN_ENOMEM;
-    char *text = NULL;
-    size_t len = 0;
-    int err = cpn_ld_read(file, &text, &len);
+    /* Line by line: a million flows need not sit in memory twice (text and flows). */
+    FILE *in = NULL;
+    int err = cpn_ld_open(file, &in);
     if (err) {
         if (err == ENOMEM)
             return CPN_ENOMEM;
@@ -219,12 +219,13 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
     int rc = cpn_array_push(&L->s->files, file);
     long line = 0;
     int columns = 5; /* 6 with the path column */
-    for (char *p = text; rc == CPN_OK && p < text + len;) {
-        char *end = memchr(p, '\n', (size_t)(text + len - p));
-        char *next = end ? end + 1 : text + len;
-        if (!end)
-            end = text + len;
-        *end = '\0';
+    char *p = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    while (rc == CPN_OK && (got = getline(&p, &cap, in)) >= 0) {
+        char *end = p + got;
+        if (end > p && end[-1] == '\n')
+            *--end = '\0';
         if (end > p && end[-1] == '\r')
             end[-1] = '\0';
         line++;
@@ -283,12 +284,15 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
                     rc = CPN_ENOMEM;
             }
         }
-        p = next;
     }
-    if (rc == CPN_OK && line == 0)
+    if (rc == CPN_OK && ferror(in))
+        cpn_ld_error(L, elem, "file \"%s\": cannot read \"%s\" after line %ld: %s", name, file,
+                     line, strerror(errno ? errno : EIO));
+    else if (rc == CPN_OK && line == 0)
         cpn_diag_error(L->diag, file, 0,
                        "the file is empty (the first line must be \"" LD_CSV_HEADER "\")");
-    free(text);
+    free(p);
+    fclose(in);
     return rc;
 }
 
