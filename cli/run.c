@@ -131,14 +131,18 @@ int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         struct cpn_scenario *scen = NULL;
         int rc = load_one(argv[i], &ov, registry, &scen);
-        cpn_scen_free(scen);
         if (rc != CPN_OK) {
             int ex = cpn_exit_code(rc);
             if (ex > status)
                 status = ex;
+        } else if (!cli->quiet && scen->flowfiles.len) {
+            size_t n = cpn_scen_flow_count(scen) - scen->flows.len;
+            printf("%s: valid (%zu flow%s read during the run from %zu file%s)\n", argv[i], n,
+                   n == 1 ? "" : "s", scen->flowfiles.len, scen->flowfiles.len == 1 ? "" : "s");
         } else if (!cli->quiet) {
             printf("%s: valid\n", argv[i]);
         }
+        cpn_scen_free(scen);
     }
 done:
     free_overrides(&ov);
@@ -161,9 +165,20 @@ static void on_signal(int sig)
 
 /* Write --flows-out: id,src,dst,bytes,start_time,finish_time in input order; times %.17g so
  * they round-trip; a flow that did not finish has an empty finish_time. */
-static int write_flows_csv(const char *path, int force, const struct cpn_scenario *scen,
+static void write_flow_row(FILE *f, const struct cpn_scenario *scen, const struct cpn_scen_flow *fl,
+                           double finish)
+{
+    fprintf(f, "%s,%s,%s,%.17g,%.17g,", fl->id, cpn_topo_node(scen->topo, fl->src)->id,
+            cpn_topo_node(scen->topo, fl->dst)->id, fl->size, fl->start);
+    if (!isnan(finish))
+        fprintf(f, "%.17g", finish);
+    fputc('\n', f);
+}
+
+static int write_flows_csv(const char *path, int force, struct cpn_scenario *scen,
                            const struct cpn_traffic *traffic)
 {
+    struct cpn_scen_flow row;
     struct cpn_atomic out;
     int rc = cpn_atomic_open(&out, path, force);
     if (rc != CPN_OK) {
@@ -174,12 +189,24 @@ static int write_flows_csv(const char *path, int force, const struct cpn_scenari
     fprintf(f, "id,src,dst,bytes,start_time,finish_time\n");
     for (size_t i = 0; i < scen->flows.len; i++) {
         const struct cpn_scen_flow *fl = &scen->flows.items[i];
-        double fin = cpn_traffic_finish(traffic, i);
-        fprintf(f, "%s,%s,%s,%.17g,%.17g,", fl->id, cpn_topo_node(scen->topo, fl->src)->id,
-                cpn_topo_node(scen->topo, fl->dst)->id, fl->size, fl->start);
-        if (!isnan(fin))
-            fprintf(f, "%.17g", fin);
-        fputc('\n', f);
+        write_flow_row(f, scen, fl, cpn_traffic_finish(traffic, i));
+    }
+    /* The streamed files' rows, read again (their ids follow the loaded flows'). */
+    struct cpn_diag diag;
+    cpn_diag_init(&diag, stderr);
+    for (size_t k = 0; k < scen->flowfiles.len && rc == CPN_OK; k++) {
+        struct cpn_scen_flow_reader *rd = NULL;
+        size_t id = scen->flowfiles.items[k].first;
+        int more = 1;
+        rc = cpn_scen_flow_reader_open(scen, k, &diag, 0, &rd);
+        while (rc == CPN_OK && (rc = cpn_scen_flow_reader_next(rd, &row, &more)) == CPN_OK && more)
+            write_flow_row(f, scen, &row, cpn_traffic_finish(traffic, id++));
+        cpn_scen_flow_reader_free(rd);
+    }
+    if (rc != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+        cpn_atomic_abort(&out);
+        return cpn_exit_code(rc);
     }
     if ((rc = cpn_atomic_commit(&out)) != CPN_OK) {
         fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
@@ -222,6 +249,12 @@ static int run_with_progress(struct cpn_engine *eng, double until, int show)
     return CPN_OK;
 }
 
+/* A streamed flow file read during the run (docs/scenario-format.md, "Streamed flow files"). */
+struct flow_stream {
+    const struct cpn_scenario *scen;
+    struct cpn_scen_flow_reader *reader;
+};
+
 /* Everything one run owns, freed in reverse order by run_release(). */
 struct run {
     /* options */
@@ -242,6 +275,8 @@ struct run {
     struct cpn_policy *policy;
     struct cpn_jobs *jobs;
     struct cpn_traffic *traffic;
+    struct flow_stream *streams; /* one per streamed flow file (scen->flowfiles) */
+    struct cpn_diag stream_diag; /* where a streamed row that went bad is reported */
     struct cpn_timeline *timeline;
     struct cpn_failures *failures;
     struct cpn_links *link_states; /* timelines and failures (models/dynamics/links.h) */
@@ -272,6 +307,9 @@ static void run_release(struct run *r)
 {
     cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
     cpn_traffic_free(r->traffic);
+    for (size_t k = 0; r->streams && k < r->scen->flowfiles.len; k++)
+        cpn_scen_flow_reader_free(r->streams[k].reader);
+    free(r->streams);
     cpn_timeline_free(r->timeline);
     cpn_failures_free(r->failures);
     cpn_links_free(r->link_states);
@@ -489,7 +527,8 @@ static int build_jobs(struct run *r)
         .observer = &r->obs,
         .rng = r->rng,
         .sample_interval = scen->sample,
-        .sample_always = scen->flows.len > 0, /* <traffic> loads the links outside the jobs */
+        .sample_always = scen->flows.len + scen->flowfiles.len > 0, /* <traffic> loads the links
+                                                                        outside the jobs */
         .arrivals_until = scen->drain > 0 ? scen->until : 0, /* with a drain, none after until */
     };
     if ((rc = cpn_jobs_new(&cfg, &r->jobs)) != CPN_OK)
@@ -557,7 +596,30 @@ static int build_network(struct run *r)
     return rc;
 }
 
-/* The scenario's <traffic> flows, replayed on the network. */
+/* cpn_traffic_next_fn over a streamed flow file: its next row, routed as the load routed it. */
+static int next_streamed_flow(void *ctx, struct cpn_traffic_flow *out, int *more)
+{
+    struct flow_stream *fs = ctx;
+    struct cpn_scen_flow f;
+    int rc = cpn_scen_flow_reader_next(fs->reader, &f, more);
+    if (rc != CPN_OK || !*more)
+        return rc;
+    *out = (struct cpn_traffic_flow){
+        .src = f.src,
+        .dst = f.dst,
+        .size = f.size,
+        .start = f.start,
+        .path = f.route              ? f.route
+                : f.path == CPN_NONE ? NULL
+                                     : fs->scen->paths.items[f.path].route,
+        .profile = f.transport,
+        .weight = f.weight,
+    };
+    return CPN_OK;
+}
+
+/* The scenario's <traffic> flows, replayed on the network; flow files too large to load are read
+ * during the run. */
 static int build_traffic(struct run *r)
 {
     const struct cpn_scenario *scen = r->scen;
@@ -587,6 +649,19 @@ static int build_traffic(struct run *r)
     }
     int rc = cpn_traffic_new(r->eng, r->net, &r->obs, flows, n, &r->traffic);
     free(flows);
+    if (rc != CPN_OK || !scen->flowfiles.len)
+        return rc;
+    if (!(r->streams = calloc(scen->flowfiles.len, sizeof *r->streams)))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    cpn_diag_init(&r->stream_diag, stderr);
+    for (size_t k = 0; k < scen->flowfiles.len && rc == CPN_OK; k++) {
+        const struct cpn_scen_flowfile *ff = &scen->flowfiles.items[k];
+        r->streams[k].scen = scen;
+        rc = cpn_scen_flow_reader_open(r->scen, k, &r->stream_diag, 1, &r->streams[k].reader);
+        if (rc == CPN_OK)
+            rc = cpn_traffic_add_source(r->traffic, next_streamed_flow, &r->streams[k], ff->first,
+                                        ff->rows, r->flows_out != NULL);
+    }
     return rc;
 }
 
@@ -858,8 +933,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
                "flows: %zu given, %llu started by jobs, %.0f finished\n",
                r->scen->file, cpn_engine_now(r->eng), (unsigned long long)cpn_engine_events(r->eng),
                (unsigned long long)js.submitted, (unsigned long long)js.done,
-               (unsigned long long)js.rejected, r->scen->flows.len, (unsigned long long)js.flows,
-               cpn_summary_value(r->summary, "net.flows"));
+               (unsigned long long)js.rejected, cpn_scen_flow_count(r->scen),
+               (unsigned long long)js.flows, cpn_summary_value(r->summary, "net.flows"));
         if (r->summary_full)
             cpn_summary_print(r->summary, stdout);
         else

@@ -726,6 +726,11 @@ void cpn_scen_free(struct cpn_scenario *s)
         free(s->lightpaths.items[i].spans);
     cpn_array_release(&s->lightpaths);
     cpn_array_release(&s->flows);
+    cpn_array_release(&s->flowfiles);
+    cpn_idmap_release(&s->route_texts);
+    for (size_t i = 0; i < s->route_keys.len; i++)
+        free(s->route_keys.items[i]);
+    cpn_array_release(&s->route_keys);
     cpn_array_release(&s->transports);
     cpn_array_release(&s->files);
     cpn_array_release(&s->centers);
@@ -820,9 +825,12 @@ static int ld_run(const char *name, char *text, size_t len, int memory,
     if (diag->errors == errors0) {
         xmlNode *root = xmlDocGetRootElement(f->doc);
         /* Every phase walks everything, so a phase after an error still reports its own. */
-        for (int phase = 0; phase < CPN_LD_NPHASES; phase++)
+        for (int phase = 0; phase < CPN_LD_NPHASES; phase++) {
+            if (phase == CPN_LD_RUN)
+                L.errors_run = diag->errors;
             if ((rc = ld_walk(&L, root, (enum cpn_ld_phase)phase)) != CPN_OK)
                 goto fail;
+        }
         if ((rc = cpn_ld_finish(&L)) != CPN_OK)
             goto fail;
     }

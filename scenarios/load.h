@@ -225,6 +225,66 @@ struct cpn_scen_flow {
     long line;          /**< line in @c file */
 };
 
+struct cpn_scenario;
+
+/**
+ * A `<flows file>` read during the run instead of loaded (docs/scenario-format.md, "Streamed
+ * flow files"): its rows are sorted by start time and were all checked at load.
+ */
+struct cpn_scen_flowfile {
+    const char *file;   /**< the CSV file, resolved (owned by the scenario) */
+    uint32_t transport; /**< transport profile of its flows */
+    unsigned char ecmp; /**< routing="ecmp" */
+    int columns;        /**< 5, or 6 with the path column */
+    size_t rows;        /**< flows it holds */
+    size_t first;       /**< id of its first flow: the loaded flows, then the streamed files'
+                             rows in file order */
+    size_t ties;        /**< its flows routed by shortest path over ties (the warning) */
+    long tie_line;      /**< the first of them: its line, src and dst */
+    uint32_t tie_src, tie_dst;
+};
+
+/**
+ * Parse one data row of a flows CSV file (@p text, split in place) into @p f, whose transport,
+ * k_paths, pathset, ecmp, file and line the caller has set: id (pointing into @p text), src,
+ * dst, size, start, and the path column (a path id into f->path, or a node list routed into
+ * f->route by @p r, remembered in s->route_texts).  Errors are reported to @p diag at
+ * @p file:@p line.
+ * @return 1 when the row is good, 0 when not (*oom set when out of memory).
+ */
+int cpn_scen_csv_flow(struct cpn_scenario *s, struct cpn_router *r, struct cpn_diag *diag,
+                      const char *file, long line, char *text, int columns, struct cpn_scen_flow *f,
+                      int *oom);
+
+/** Flows the scenario gives: the loaded ones (s->flows) and the streamed files' rows. */
+size_t cpn_scen_flow_count(const struct cpn_scenario *s);
+
+/** Reads the flows of a streamed file in order during the run (scenarios/load_traffic.c). */
+struct cpn_scen_flow_reader;
+
+/**
+ * Open streamed file @p k of @p s (s->flowfiles) for reading from its first row.
+ * @param diag where a row that went bad since the load is reported (borrowed; outlives it).
+ * @param route nonzero: route ECMP flows (f->route) as the load did; 0: leave them unrouted
+ *        (reading the rows for output only).
+ * @return CPN_OK; CPN_ESCENARIO when the file cannot be read any more (message names it);
+ *         CPN_ENOMEM.
+ */
+int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag *diag, int route,
+                              struct cpn_scen_flow_reader **out);
+
+/**
+ * Read the next flow: *more = 1 and @p f filled (f->id valid until the next call), routed as
+ * the load routed it (f->route for its path column or ECMP), or *more = 0 at the end.
+ * @return CPN_OK; CPN_ESCENARIO, reported with the file and line, when a row no longer parses or
+ *         is out of order, or the file has more or fewer rows than at load (it changed after
+ *         the load); CPN_ENOMEM.  O(row + route).
+ */
+int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more);
+
+/** Close a reader; accepts NULL. */
+void cpn_scen_flow_reader_free(struct cpn_scen_flow_reader *rd);
+
 /** A table of names (a CPN_ARRAY of strings owned by the scenario); the index is the id. */
 struct cpn_scen_names {
     const char **items; /**< the names */
@@ -367,6 +427,10 @@ struct cpn_scenario {
                                                 table's rows in row order; NaN in a tariff: keep
                                                 the value before) */
     CPN_ARRAY(struct cpn_scen_flow) flows; /**< flows, in file order (not sorted by start) */
+    CPN_ARRAY(struct cpn_scen_flowfile) flowfiles; /**< flow files read during the run */
+    struct cpn_idmap route_texts; /**< a flow file's path column (a node list) -> the router's
+                                       path id, so that each distinct route is built once */
+    CPN_ARRAY(char *) route_keys; /**< the keys of route_texts (malloc, owned) */
     CPN_ARRAY(const char *)
     files; /**< every file read: main, includes, GraphML, CSV, workload logs,
                 in the order read (strings owned by the scenario) */

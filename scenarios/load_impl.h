@@ -83,7 +83,9 @@ struct cpn_ld {
     const char *currency_attr;          /**< its attribute name */
     const struct cpn_policy_registry *policies; /**< options' registry, or NULL (built-ins) */
     unsigned errors0;                           /**< diag->errors when the load started */
-    int oom;                                    /**< nonzero once an allocation failed */
+    unsigned errors_run; /**< diag->errors when the CPN_LD_RUN phase started (equal to errors0:
+                              the topology, paths and centers loaded without errors) */
+    int oom;             /**< nonzero once an allocation failed */
     struct cpn_optical *optical;          /**< scratch wavelength layer: the spans, with the links'
                                                lightpaths lit in file order (the run lights them in the
                                                same order) */

@@ -1,6 +1,7 @@
 /* Scenario loader: the <traffic> elements and the whole-scenario checks (see load.h). */
 #include <errno.h>
 #include <search.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -106,16 +107,17 @@ static const char *const ld_csv_fields[] = {"id", "src", "dst", "bytes", "start_
 
 /* The path column of a data row: empty (the file's routing), the id of a topology path, or the
  * nodes of the route separated by blanks (loose source routing, route.h).  Reports and returns
- * 0 when bad. */
-static int ld_csv_path(struct cpn_ld *L, const char *file, long line, const char *text,
-                       struct cpn_scen_flow *f)
+ * 0 when bad (*oom set when out of memory). */
+static int ld_csv_path(struct cpn_scenario *s, struct cpn_router *r, struct cpn_diag *diag,
+                       const char *file, long line, const char *text, struct cpn_scen_flow *f,
+                       int *oom)
 {
     if (!*text)
         return 1;
     if (!strpbrk(text, " \t")) {
-        f->path = cpn_scen_find_path(L->s, text);
+        f->path = cpn_scen_find_path(s, text);
         if (f->path == CPN_NONE) {
-            cpn_diag_error(L->diag, file, line,
+            cpn_diag_error(diag, file, line,
                            "field 6 \"path\": \"%s\" is not a path of the topology (give a "
                            "<path id> of <topology>, the route's nodes separated by blanks, or "
                            "nothing for the shortest path)",
@@ -124,16 +126,26 @@ static int ld_csv_path(struct cpn_ld *L, const char *file, long line, const char
         }
         return 1;
     }
-    struct cpn_router *r = cpn_ld_router(L);
-    if (!r)
-        return 0;
-    int rc = cpn_route_explicit_ids(r, text, &f->route);
+    /* Rows of one pair mostly repeat one route: build each distinct text once. */
+    uint32_t known = r ? cpn_idmap_find(&s->route_texts, text) : CPN_NONE;
+    if (known != CPN_NONE) {
+        f->route = cpn_route_path(r, known);
+        return 1;
+    }
+    int rc = r ? cpn_route_explicit_ids(r, text, &f->route) : CPN_ENOMEM;
+    char *key = NULL;
+    if (rc == CPN_OK && (!(key = strdup(text)) || cpn_array_push(&s->route_keys, key) != CPN_OK ||
+                         cpn_idmap_insert(&s->route_texts, key, f->route->id) != CPN_OK)) {
+        if (!s->route_keys.len || s->route_keys.items[s->route_keys.len - 1] != key)
+            free(key);
+        rc = CPN_ENOMEM;
+    }
     if (rc == CPN_ENOMEM) {
-        L->oom = 1;
+        *oom = 1;
         return 0;
     }
     if (rc != CPN_OK) {
-        cpn_diag_error(L->diag, file, line,
+        cpn_diag_error(diag, file, line,
                        "field 6 \"path\": %s (give the nodes of a route from src to dst "
                        "separated by blanks)",
                        cpn_error_message());
@@ -142,32 +154,48 @@ static int ld_csv_path(struct cpn_ld *L, const char *file, long line, const char
     return 1;
 }
 
-/* Parse one data row (fields NUL-separated in place); reports and returns 0 when bad. */
-static int ld_csv_row(struct cpn_ld *L, const char *file, long line, char **field,
-                      struct cpn_scen_flow *f)
+int cpn_scen_csv_flow(struct cpn_scenario *s, struct cpn_router *r, struct cpn_diag *diag,
+                      const char *file, long line, char *text, int columns, struct cpn_scen_flow *f,
+                      int *oom)
 {
+    char *field[6];
+    int n = 0;
+    for (char *q = text;; q++) {
+        if (n < 6)
+            field[n] = q;
+        n++;
+        q = strchr(q, ',');
+        if (!q)
+            break;
+        *q = '\0';
+    }
+    if (n != columns) {
+        cpn_diag_error(diag, file, line, "%d field%s (use %d: %s)", n, n == 1 ? "" : "s", columns,
+                       columns == 6 ? LD_CSV_HEADER_PATH : LD_CSV_HEADER);
+        return 0;
+    }
     char why[256];
     int ok = 1;
     if (!*field[0] || strpbrk(field[0], " \t")) {
-        cpn_diag_error(L->diag, file, line,
+        cpn_diag_error(diag, file, line,
                        "field 1 \"id\": \"%s\" is not accepted (use a "
                        "non-empty name without blanks)",
                        field[0]);
         ok = 0;
     }
     for (int k = 1; k <= 2; k++) {
-        uint32_t n = cpn_topo_find_node(L->s->topo, field[k]);
-        if (n == CPN_NONE) {
-            cpn_diag_error(L->diag, file, line,
+        uint32_t node = cpn_topo_find_node(s->topo, field[k]);
+        if (node == CPN_NONE) {
+            cpn_diag_error(diag, file, line,
                            "field %d \"%s\": node \"%s\" is not defined (use a node id of the "
                            "topology)",
                            k + 1, ld_csv_fields[k], field[k]);
             ok = 0;
         }
-        *(k == 1 ? &f->src : &f->dst) = n;
+        *(k == 1 ? &f->src : &f->dst) = node;
     }
     if (ok && f->src == f->dst) {
-        cpn_diag_error(L->diag, file, line,
+        cpn_diag_error(diag, file, line,
                        "src and dst are both \"%s\" (a flow joins two different nodes)", field[1]);
         ok = 0;
     }
@@ -177,7 +205,7 @@ static int ld_csv_row(struct cpn_ld *L, const char *file, long line, char **fiel
             char *paren = strstr(why, " (");
             if (paren)
                 *paren = '\0';
-            cpn_diag_error(L->diag, file, line,
+            cpn_diag_error(diag, file, line,
                            "field %d \"%s\": %s (use %s as a non-negative "
                            "number)",
                            k + 1, ld_csv_fields[k], why, k == 3 ? "bytes" : "seconds");
@@ -185,40 +213,169 @@ static int ld_csv_row(struct cpn_ld *L, const char *file, long line, char **fiel
         } else
             *(k == 3 ? &f->size : &f->start) = v;
     }
+    if (columns == 6 && field[5][0] && (f->k_paths || f->pathset != CPN_NONE)) {
+        cpn_diag_error(diag, file, line,
+                       "field 6 \"path\" is given and the file's paths= splits "
+                       "every flow (leave out one of them)");
+        ok = 0;
+    } else if (columns == 6 && ok && !ld_csv_path(s, r, diag, file, line, field[5], f, oom)) {
+        ok = 0;
+    }
+    if (ok && (f->path != CPN_NONE || f->route))
+        f->ecmp = 0; /* its path wins over the file's routing */
+    f->id = field[0];
     return ok;
 }
 
-int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
+/* ---- streamed flow files, read during the run ---------------------------------------------- */
+
+size_t cpn_scen_flow_count(const struct cpn_scenario *s)
 {
-    const char *name = cpn_ld_attr(elem, "file");
-    uint32_t transport = 0, k_paths = 0, pathset = CPN_NONE;
-    const char *routing = cpn_ld_attr(elem, "routing");
-    int ecmp = routing && strcmp(routing, "ecmp") == 0, r_paths;
-    if (!name || cpn_ld_transport_ref(L, elem, "transport", &transport) < 0 ||
-        (r_paths = cpn_ld_paths_ref(L, elem, &k_paths, &pathset)) < 0)
-        return CPN_OK;
-    if (ecmp && r_paths == 1) {
-        cpn_ld_error(L, elem,
-                     "routing=\"ecmp\" and paths are both given (ecmp routes each flow on one "
-                     "path: leave out one of them)");
-        return CPN_OK;
-    }
-    const char *file = cpn_ld_resolve(L, elem, name);
-    if (!file)
-        return CPN_ENOMEM;
-    /* Line by line: a million flows need not sit in memory twice (text and flows). */
-    FILE *in = NULL;
-    int err = cpn_ld_open(file, &in);
+    size_t n = s->flows.len;
+    for (size_t k = 0; k < s->flowfiles.len; k++)
+        n += s->flowfiles.items[k].rows;
+    return n;
+}
+
+struct cpn_scen_flow_reader {
+    struct cpn_scenario *s;
+    const struct cpn_scen_flowfile *ff;
+    struct cpn_diag *diag;
+    FILE *in;
+    char *buf;
+    size_t cap;
+    long line;
+    double last; /* start time of the previous row [s] */
+    int route;   /* route ECMP flows */
+    size_t rows; /* rows given so far */
+};
+
+int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag *diag, int route,
+                              struct cpn_scen_flow_reader **out)
+{
+    if (!s || k >= s->flowfiles.len || !diag || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_scen_flow_reader_open: bad argument");
+    struct cpn_scen_flow_reader *rd = calloc(1, sizeof *rd);
+    if (!rd)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    rd->s = s;
+    rd->ff = &s->flowfiles.items[k];
+    rd->diag = diag;
+    rd->route = route;
+    rd->last = -INFINITY;
+    int err = cpn_ld_open(rd->ff->file, &rd->in);
     if (err) {
-        if (err == ENOMEM)
-            return CPN_ENOMEM;
-        cpn_ld_error(L, elem, "file \"%s\": cannot read \"%s\": %s", name, file,
-                     cpn_ld_strerror(err));
+        free(rd);
+        return err == ENOMEM ? CPN_ERROR(CPN_ENOMEM, NULL)
+                             : CPN_ERROR(CPN_ESCENARIO, "%s: cannot read it any more: %s",
+                                         s->flowfiles.items[k].file, cpn_ld_strerror(err));
+    }
+    *out = rd;
+    return CPN_OK;
+}
+
+int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more)
+{
+    const struct cpn_scen_flowfile *ff = rd->ff;
+    ssize_t got;
+    *more = 0;
+    while ((got = getline(&rd->buf, &rd->cap, rd->in)) >= 0) {
+        char *end = rd->buf + got;
+        if (end > rd->buf && end[-1] == '\n')
+            *--end = '\0';
+        if (end > rd->buf && end[-1] == '\r')
+            end[-1] = '\0';
+        if (++rd->line == 1 || !*rd->buf)
+            continue; /* the header (checked at load), blank lines */
+        *f = (struct cpn_scen_flow){.path = CPN_NONE,
+                                    .transport = ff->transport,
+                                    .pathset = CPN_NONE,
+                                    .weight = 1,
+                                    .ecmp = ff->ecmp,
+                                    .csv = 1,
+                                    .file = ff->file,
+                                    .line = rd->line};
+        int oom = 0;
+        if (!cpn_scen_csv_flow(rd->s, rd->s->router, rd->diag, ff->file, rd->line, rd->buf,
+                               ff->columns, f, &oom))
+            return oom ? CPN_ERROR(CPN_ENOMEM, NULL)
+                       : CPN_ERROR(CPN_ESCENARIO, "%s:%ld: the row changed since it was loaded",
+                                   ff->file, rd->line);
+        if (f->start < rd->last) {
+            cpn_diag_error(rd->diag, ff->file, rd->line,
+                           "start_time %.17g s comes before the previous row's (the file changed "
+                           "since it was loaded)",
+                           f->start);
+            return CPN_ERROR(CPN_ESCENARIO, "%s:%ld: rows out of order", ff->file, rd->line);
+        }
+        rd->last = f->start;
+        if (rd->route && f->ecmp && !f->route && f->path == CPN_NONE) {
+            int rc = cpn_route_ecmp_hash(rd->s->router, f->src, f->dst, cpn_route_flow_hash(f->id),
+                                         &f->route);
+            if (rc != CPN_OK) {
+                cpn_diag_error(rd->diag, ff->file, rd->line, "flow \"%s\": %s", f->id,
+                               cpn_error_message());
+                return rc == CPN_ENOMEM
+                           ? rc
+                           : CPN_ERROR(CPN_ESCENARIO, "%s:%ld: no route", ff->file, rd->line);
+            }
+        }
+        if (++rd->rows > ff->rows)
+            return CPN_ERROR(CPN_ESCENARIO,
+                             "%s:%ld: the file has more rows than the %zu it had when loaded (it "
+                             "changed since)",
+                             ff->file, rd->line, ff->rows);
+        *more = 1;
         return CPN_OK;
     }
-    int rc = cpn_array_push(&L->s->files, file);
+    if (ferror(rd->in))
+        return CPN_ERROR(CPN_ESCENARIO, "%s: cannot read it after line %ld: %s", ff->file, rd->line,
+                         strerror(errno ? errno : EIO));
+    if (rd->rows != ff->rows)
+        return CPN_ERROR(CPN_ESCENARIO,
+                         "%s: the file ends after %zu rows (line %ld), not the %zu it had when "
+                         "loaded (it changed since)",
+                         ff->file, rd->rows, rd->line, ff->rows);
+    return CPN_OK;
+}
+
+void cpn_scen_flow_reader_free(struct cpn_scen_flow_reader *rd)
+{
+    if (!rd)
+        return;
+    if (rd->in)
+        fclose(rd->in);
+    free(rd->buf);
+    free(rd);
+}
+
+static int ld_route_flow(struct cpn_ld *L, struct cpn_router *r, struct cpn_scen_flow *f);
+static int ld_tie(struct cpn_router *r, const struct cpn_scen_flow *f, int *tie);
+
+/* Files from this size on are streamed when stream="auto" [B]: about 60,000 rows. */
+#define LD_STREAM_AUTO ((long long)4 << 20)
+
+/* ld_flows_pass(): a streamed file (stream="auto") whose rows are not sorted. */
+#define LD_UNSORTED 1
+
+/* One pass over a flows file: every row parsed and checked; stored in s->flows, or (@p ff, a
+ * streamed file) only counted, checked for sorted start times, routed and checked as the run
+ * will.  Returns CPN_OK, LD_UNSORTED when a streamed file (stream="auto") turns out unsorted (the
+ * caller loads it whole instead), or an internal error. */
+static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, const char *file,
+                         FILE *in, const struct cpn_scen_flow *proto, struct cpn_scen_flowfile *ff,
+                         int forced)
+{
+    struct cpn_scenario *s = L->s;
+    struct cpn_router *router = cpn_ld_router(L);
+    if (!router)
+        return CPN_ENOMEM;
+    int rc = CPN_OK, columns = 5, oom = 0; /* 6 columns with the path column */
     long line = 0;
-    int columns = 5; /* 6 with the path column */
+    double last = -INFINITY;
+    /* Routed only over a topology loaded without errors (cpn_ld_finish() routes the loaded
+     * flows when nothing at all failed; a streamed file's rows are not kept until then). */
+    int can_route = L->errors_run == L->errors0;
     char *p = NULL;
     size_t cap = 0;
     ssize_t got;
@@ -240,49 +397,45 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
                                p);
                 break;
             }
-        } else if (*p) {
-            char *field[6];
-            int n = 0;
-            for (char *q = p;; q++) {
-                if (n < 6)
-                    field[n] = q;
-                n++;
-                q = strchr(q, ',');
-                if (!q)
-                    break;
-                *q = '\0';
+            continue;
+        }
+        if (!*p)
+            continue;
+        struct cpn_scen_flow f = *proto;
+        f.line = line;
+        if (!cpn_scen_csv_flow(s, router, L->diag, file, line, p, columns, &f, &oom)) {
+            if (oom)
+                rc = CPN_ENOMEM;
+            continue;
+        }
+        if (!ff) {
+            f.id = cpn_ld_strdup(L, f.id, strlen(f.id));
+            rc = f.id ? cpn_array_push(&s->flows, f) : CPN_ENOMEM;
+            continue;
+        }
+        /* Streamed: read in start order during the run. */
+        if (f.start < last) {
+            if (!forced) {
+                rc = LD_UNSORTED;
+                break;
             }
-            if (n != columns)
-                cpn_diag_error(L->diag, file, line, "%d field%s (use %d: %s)", n, n == 1 ? "" : "s",
-                               columns, columns == 6 ? LD_CSV_HEADER_PATH : LD_CSV_HEADER);
-            else {
-                struct cpn_scen_flow f = {.path = CPN_NONE,
-                                          .transport = transport,
-                                          .k_paths = k_paths,
-                                          .pathset = pathset,
-                                          .weight = 1,
-                                          .ecmp = (unsigned char)ecmp,
-                                          .csv = 1,
-                                          .file = file,
-                                          .line = line};
-                int row_ok = ld_csv_row(L, file, line, field, &f);
-                if (columns == 6 && field[5][0] && (k_paths || pathset != CPN_NONE)) {
-                    cpn_diag_error(L->diag, file, line,
-                                   "field 6 \"path\" is given and the file's paths= splits "
-                                   "every flow (leave out one of them)");
-                    row_ok = 0;
-                } else if (columns == 6 && row_ok && !ld_csv_path(L, file, line, field[5], &f)) {
-                    row_ok = 0;
-                }
-                if (row_ok && (f.path != CPN_NONE || f.route))
-                    f.ecmp = 0; /* its path wins over the file's routing */
-                if (row_ok) {
-                    f.id = cpn_ld_strdup(L, field[0], strlen(field[0]));
-                    rc = f.id ? cpn_array_push(&L->s->flows, f) : CPN_ENOMEM;
-                }
-                if (L->oom)
-                    rc = CPN_ENOMEM;
-            }
+            cpn_diag_error(L->diag, file, line,
+                           "start_time %.17g s comes before the previous row's %.17g s (a "
+                           "streamed file is read in order: sort its rows by start_time, or set "
+                           "stream=\"no\" to load it whole)",
+                           f.start, last);
+            continue;
+        }
+        last = f.start;
+        ff->rows++;
+        unsigned e0 = L->diag->errors;
+        if (!can_route || (rc = ld_route_flow(L, router, &f)) != CPN_OK || L->diag->errors != e0)
+            continue;
+        int tie = 0;
+        if ((rc = ld_tie(router, &f, &tie)) == CPN_OK && tie && !ff->ties++) {
+            ff->tie_line = line;
+            ff->tie_src = f.src;
+            ff->tie_dst = f.dst;
         }
     }
     if (rc == CPN_OK && ferror(in))
@@ -291,7 +444,79 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
     else if (rc == CPN_OK && line == 0)
         cpn_diag_error(L->diag, file, 0,
                        "the file is empty (the first line must be \"" LD_CSV_HEADER "\")");
+    if (ff)
+        ff->columns = columns;
     free(p);
+    return rc;
+}
+
+int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
+{
+    const char *name = cpn_ld_attr(elem, "file");
+    uint32_t transport = 0, k_paths = 0, pathset = CPN_NONE;
+    const char *routing = cpn_ld_attr(elem, "routing"), *stream = cpn_ld_attr(elem, "stream");
+    int ecmp = routing && strcmp(routing, "ecmp") == 0, r_paths;
+    if (!name || cpn_ld_transport_ref(L, elem, "transport", &transport) < 0 ||
+        (r_paths = cpn_ld_paths_ref(L, elem, &k_paths, &pathset)) < 0)
+        return CPN_OK;
+    if (ecmp && r_paths == 1) {
+        cpn_ld_error(L, elem,
+                     "routing=\"ecmp\" and paths are both given (ecmp routes each flow on one "
+                     "path: leave out one of them)");
+        return CPN_OK;
+    }
+    int forced = stream && strcmp(stream, "yes") == 0; /* the schema: auto, yes, no */
+    if (forced && r_paths == 1) {
+        cpn_ld_error(L, elem,
+                     "stream=\"yes\" and paths are both given (a streamed file routes each flow "
+                     "on one path: leave out paths, or set stream=\"no\")");
+        return CPN_OK;
+    }
+    const char *file = cpn_ld_resolve(L, elem, name);
+    if (!file)
+        return CPN_ENOMEM;
+    /* Line by line: a million flows need not sit in memory twice (text and flows). */
+    FILE *in = NULL;
+    int err = cpn_ld_open(file, &in);
+    if (err) {
+        if (err == ENOMEM)
+            return CPN_ENOMEM;
+        cpn_ld_error(L, elem, "file \"%s\": cannot read \"%s\": %s", name, file,
+                     cpn_ld_strerror(err));
+        return CPN_OK;
+    }
+    struct stat st = {0};
+    int streamed = forced || (!(stream && strcmp(stream, "no") == 0) && r_paths != 1 &&
+                              fstat(fileno(in), &st) == 0 && st.st_size >= LD_STREAM_AUTO);
+    int rc = cpn_array_push(&L->s->files, file);
+    struct cpn_scen_flow proto = {.path = CPN_NONE,
+                                  .transport = transport,
+                                  .k_paths = k_paths,
+                                  .pathset = pathset,
+                                  .weight = 1,
+                                  .ecmp = (unsigned char)ecmp,
+                                  .csv = 1,
+                                  .file = file};
+    struct cpn_scen_flowfile ff = {.file = file,
+                                   .transport = transport,
+                                   .ecmp = (unsigned char)ecmp,
+                                   .tie_src = CPN_NONE,
+                                   .tie_dst = CPN_NONE};
+    unsigned e0 = L->diag->errors;
+    if (rc == CPN_OK)
+        rc = ld_flows_pass(L, elem, name, file, in, &proto, streamed ? &ff : NULL, forced);
+    if (rc == LD_UNSORTED && L->diag->errors != e0) { /* reported: the load fails anyway */
+        rc = CPN_OK;
+    } else if (rc == LD_UNSORTED) { /* stream="auto" over unsorted rows: load it whole */
+        cpn_diag_warning(L->diag, file, 0,
+                         "its rows are not sorted by start_time, so the whole file is loaded "
+                         "(%lld bytes); sorted, it would be read during the run",
+                         (long long)st.st_size);
+        rewind(in);
+        rc = ld_flows_pass(L, elem, name, file, in, &proto, NULL, 0);
+    } else if (rc == CPN_OK && streamed && L->diag->errors == e0) {
+        rc = cpn_array_push(&L->s->flowfiles, ff);
+    }
     fclose(in);
     return rc;
 }
@@ -347,6 +572,34 @@ struct ld_ties {
     uint32_t src, dst; /* the first such pair */
 };
 
+/* Whether flow @p f is routed by shortest path over a pair with several shortest routes. */
+static int ld_tie(struct cpn_router *r, const struct cpn_scen_flow *f, int *tie)
+{
+    *tie = 0;
+    if (f->path != CPN_NONE || f->route || f->ecmp || f->k_paths > 1 || f->pathset != CPN_NONE)
+        return CPN_OK;
+    const struct cpn_path *const *ps;
+    uint32_t n = 0;
+    int q = cpn_route_ecmp(r, f->src, f->dst, 2, &ps, &n);
+    if (q == CPN_ENOMEM)
+        return q;
+    *tie = q == CPN_OK && n >= 2;
+    return CPN_OK;
+}
+
+static void ld_tie_warning(struct cpn_ld *L, const char *file, long line, size_t flows,
+                           size_t total, uint32_t src, uint32_t dst)
+{
+    const struct cpn_scenario *s = L->s;
+    cpn_diag_warning(L->diag, file, line,
+                     "%zu of the file's %zu flows join nodes with several shortest "
+                     "routes (the first: \"%s\" to \"%s\"): each takes the one through "
+                     "the lowest node indices; give their routes in a path column, or "
+                     "routing=\"ecmp\" on <flows> to spread them as switches do",
+                     flows, total, cpn_topo_node(s->topo, src)->id,
+                     cpn_topo_node(s->topo, dst)->id);
+}
+
 /* Warn once per flow file whose flows are routed over ties without a path or ECMP: they all
  * take one route (the lowest node indices), which is rarely what a workload with per-flow
  * routes (a fat tree's D-mod-k) meant. */
@@ -370,14 +623,8 @@ static int ld_warn_ties(struct cpn_ld *L, struct cpn_router *r)
         }
         struct ld_ties *t = &ties.items[k];
         t->total++;
-        if (f->path != CPN_NONE || f->route || f->ecmp || f->k_paths > 1 || f->pathset != CPN_NONE)
-            continue;
-        const struct cpn_path *const *ps;
-        uint32_t n = 0;
-        int q = cpn_route_ecmp(r, f->src, f->dst, 2, &ps, &n);
-        if (q == CPN_ENOMEM)
-            rc = q;
-        if (q != CPN_OK || n < 2)
+        int tie = 0;
+        if ((rc = ld_tie(r, f, &tie)) != CPN_OK || !tie)
             continue;
         if (!t->flows++) {
             t->line = f->line;
@@ -388,29 +635,25 @@ static int ld_warn_ties(struct cpn_ld *L, struct cpn_router *r)
     for (size_t k = 0; k < ties.len && rc == CPN_OK; k++) {
         const struct ld_ties *t = &ties.items[k];
         if (t->flows)
-            cpn_diag_warning(L->diag, t->file, t->line,
-                             "%zu of the file's %zu flows join nodes with several shortest "
-                             "routes (the first: \"%s\" to \"%s\"): each takes the one through "
-                             "the lowest node indices; give their routes in a path column, or "
-                             "routing=\"ecmp\" on <flows> to spread them as switches do",
-                             t->flows, t->total, cpn_topo_node(s->topo, t->src)->id,
-                             cpn_topo_node(s->topo, t->dst)->id);
+            ld_tie_warning(L, t->file, t->line, t->flows, t->total, t->src, t->dst);
+    }
+    for (size_t k = 0; k < s->flowfiles.len && rc == CPN_OK; k++) {
+        const struct cpn_scen_flowfile *ff = &s->flowfiles.items[k];
+        if (ff->ties)
+            ld_tie_warning(L, ff->file, ff->tie_line, ff->ties, ff->rows, ff->tie_src, ff->tie_dst);
     }
     cpn_array_release(&ties);
     return rc;
 }
 
-/* Check that every flow can be routed; route the ECMP flows by the hash of their id. */
-static int ld_route_flows(struct cpn_ld *L)
+/* Route flow @p f as the run will (its ECMP route into f->route) and check the route; errors go
+ * to the diagnostics.  Returns CPN_OK or an internal error. */
+static int ld_route_flow(struct cpn_ld *L, struct cpn_router *r, struct cpn_scen_flow *f)
 {
     struct cpn_scenario *s = L->s;
-    struct cpn_router *r = cpn_ld_router(L);
-    if (!r)
-        return CPN_ENOMEM;
-    for (size_t i = 0; i < s->flows.len; i++) {
-        struct cpn_scen_flow *f = &s->flows.items[i];
-        char what[256];
-        snprintf(what, sizeof what, "flow \"%s\"", f->id);
+    char what[256];
+    snprintf(what, sizeof what, "flow \"%s\"", f->id);
+    do {
         if (f->ecmp && !f->route && f->path == CPN_NONE) {
             int rc = cpn_route_ecmp_hash(r, f->src, f->dst, cpn_route_flow_hash(f->id), &f->route);
             if (rc == CPN_EUNREACH) {
@@ -492,6 +735,20 @@ static int ld_route_flows(struct cpn_ld *L)
             return rc;
         else if ((rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport,
                                                     route)) != CPN_OK)
+            return rc;
+    } while (0);
+    return CPN_OK;
+}
+
+/* Check that every flow can be routed; route the ECMP flows by the hash of their id. */
+static int ld_route_flows(struct cpn_ld *L)
+{
+    struct cpn_router *r = cpn_ld_router(L);
+    if (!r)
+        return CPN_ENOMEM;
+    for (size_t i = 0; i < L->s->flows.len; i++) {
+        int rc = ld_route_flow(L, r, &L->s->flows.items[i]);
+        if (rc != CPN_OK)
             return rc;
     }
     return CPN_OK;
@@ -586,6 +843,12 @@ int cpn_ld_finish(struct cpn_ld *L)
         rc = ld_route_flows(L);
     if (rc == CPN_OK && L->diag->errors == L->errors0)
         rc = ld_warn_ties(L, cpn_ld_router(L));
+    /* The streamed files' flows come after the loaded ones, in file order (their ids). */
+    size_t first = L->s->flows.len;
+    for (size_t k = 0; k < L->s->flowfiles.len; k++) {
+        L->s->flowfiles.items[k].first = first;
+        first += L->s->flowfiles.items[k].rows;
+    }
     if (rc == CPN_OK)
         rc = cpn_ld_finish_workload(L);
     return rc;
@@ -685,8 +948,11 @@ static void ld_headline_flows(struct cpn_ld *L)
             if (f == s->flows.len)
                 cpn_diag_error(L->diag, h->file, h->line,
                                "headline \"%s\": flow \"%s\" is not defined (give the ids of "
-                               "<flow>s of <traffic>)",
-                               h->id, name);
+                               "<flow>s of <traffic>%s)",
+                               h->id, name,
+                               s->flowfiles.len ? "; the flows of a streamed file cannot be "
+                                                  "named: load it with stream=\"no\""
+                                                : "");
             else
                 h->flows[h->n_flows++] = f;
         }

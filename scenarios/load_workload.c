@@ -1383,7 +1383,7 @@ static void ld_default_until(struct cpn_ld *L)
     if (!sim)
         return; /* reported by cpn_ld_finish() */
     if (!(s->until > 0) && !cpn_ld_attr(sim, "until")) {
-        if (!s->wlogs.len || s->generators.len || s->flows.len) {
+        if (!s->wlogs.len || s->generators.len || s->flows.len || s->flowfiles.len) {
             cpn_ld_error(L, sim,
                          "until is missing: give the simulated end time (e.g. until=\"7d\"); "
                          "only a replay, whose every source is a workload log, may leave it out "

@@ -10,6 +10,10 @@
  * (start time, index), so a run does not depend on the order of the input rows beyond ties.
  * One arrival event is pending at a time (the next start), so memory is O(flows) for the
  * results and O(1) events for the arrivals.
+ *
+ * Streamed sources (cpn_traffic_add_source()) give their flows one at a time in start order,
+ * read as the run reaches them: memory is then O(flows in flight), plus 8 bytes per flow when
+ * their finish times are kept for the caller.
  */
 #ifndef CPN_MODELS_NET_TRAFFIC_H
 #define CPN_MODELS_NET_TRAFFIC_H
@@ -55,13 +59,41 @@ struct cpn_traffic_flow {
 int cpn_traffic_new(struct cpn_engine *eng, struct cpn_network *net, const struct cpn_observer *obs,
                     const struct cpn_traffic_flow *flows, size_t n, struct cpn_traffic **out);
 
+/**
+ * Reads the next flow of a streamed source into @p f (*more = 1), or says the source has ended
+ * (*more = 0).  Flows come in non-decreasing start time.
+ * @return CPN_OK, or an error code that stops the run (the reader reports it).
+ */
+typedef int (*cpn_traffic_next_fn)(void *ctx, struct cpn_traffic_flow *f, int *more);
+
+/**
+ * Add a streamed source to a replay: its flows get the ids @p first .. first + count - 1 in the
+ * order read, are started at their start times (those before the engine's now at once) and
+ * reported to the observer like the replay's own.  The first flow is read now; each later one
+ * when the previous has started (one pending arrival event per source).  A source's flows
+ * starting at the same time as another source's or the replay's own start in the engine's
+ * event order (deterministic: the order the arrival events were scheduled).
+ * @param t the replay; @param next the reader and @p ctx its context (borrowed; outlives the
+ *        replay's run).
+ * @param first id of its first flow, >= the replay's n and past every other source's ids.
+ * @param count flows the source gives; first + count <= 2^32.
+ * @param keep_finish nonzero: keep every finish time for cpn_traffic_finish() (8 B per flow).
+ * @return CPN_OK; CPN_EINVAL for a NULL argument, ids beyond 2^32, a flow out of start order
+ *         or more flows than @p count, a bad size, start or weight, or a split flow (paths or
+ *         k_paths > 1: a streamed flow takes one path) — the source's flows from then on are
+ *         not started and the run stops with the error; CPN_ENOMEM; the reader's error.
+ */
+int cpn_traffic_add_source(struct cpn_traffic *t, cpn_traffic_next_fn next, void *ctx, size_t first,
+                           size_t count, int keep_finish);
+
 /** Free the replay (its flows still in the network are left there); accepts NULL. */
 void cpn_traffic_free(struct cpn_traffic *t);
 
-/** Finish time of flow @p i [s], or NaN when it has not finished (i < n). */
+/** Finish time of flow @p i [s], or NaN when it has not finished, is not a flow of the
+ *  replay, or is a streamed source's flow whose finish times are not kept. */
 double cpn_traffic_finish(const struct cpn_traffic *t, size_t i);
 
-/** Number of flows started so far. */
+/** Number of flows started so far (the replay's and its sources'). */
 size_t cpn_traffic_started(const struct cpn_traffic *t);
 
 /** Number of flows finished so far. */

@@ -3,7 +3,8 @@
 # for one output, a batch rerun after kill -9 of the batch process alone, a failed validation,
 # a full disk for --summary-out, includes of a device and of a FIFO, command-line values, and a
 # report grouped by a key no run has, a batch whose every run fails, a batch rerun with
-# other settings over the results of the first, and a batch of a plug-in policy.
+# other settings over the results of the first, a batch of a plug-in policy, and a streamed flow
+# file changed during the run.
 # Exit 0 pass, 1 fail.
 set -u
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
@@ -229,6 +230,32 @@ EOF
     fi
 else
     echo "SKIP: batch --plugin: $plugin not built"
+fi
+
+# 11. A streamed flow file changed during the run (docs/scenario-format.md, "Streamed flow
+#     files"): the run stops at the first row that differs from the load, at its line, exit 65,
+#     and the summary it writes says run.complete 0.  The run is paused (SIGSTOP) once the load
+#     has printed its warning, the file is cut to its first 100 kB, and the run resumes.
+awk 'BEGIN { print "id,src,dst,bytes,start_time"
+    for (i = 0; i < 2000000; i++) printf "f%d,h1,h2,1000000,%.3f\n", i, i * 0.01 }' >"$tmp/big.csv"
+(cd "$src/tests/scenarios/ok" && exec "$bin" run flow-paths.xml --set "flows@file=$tmp/big.csv" \
+    --set simulation@until=50000s --summary-out "$tmp/st.tsv") >"$tmp/st.out" 2>"$tmp/st.err" &
+pid=$!
+i=0
+while ! grep -q "warning" "$tmp/st.err" 2>/dev/null && [ $i -lt 600 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+kill -STOP $pid 2>/dev/null
+head -c 100000 "$tmp/big.csv" >"$tmp/cut.csv" && cat "$tmp/cut.csv" >"$tmp/big.csv"
+kill -CONT $pid 2>/dev/null
+wait $pid
+c=$?
+if [ $c -eq 65 ] && grep -q "big.csv:[0-9]*: .*changed since" "$tmp/st.err" &&
+    grep -q "^run.complete	0	" "$tmp/st.tsv" && grep -q "INCOMPLETE" "$tmp/st.out"; then
+    ok "a streamed flow file changed during the run: a clean stop at its line, exit 65, incomplete"
+else
+    bad "a streamed flow file changed during the run: exit $c"; cat "$tmp/st.err"; tail -3 "$tmp/st.out"
 fi
 
 echo "$pass passed, $fail failed"

@@ -375,6 +375,77 @@ else
     bad "routes of a flow file"; cat "$tmp/fp-plain.err"
 fi
 
+# Streamed flow files (docs/scenario-format.md, "Streamed flow files"): the same three runs of
+# flow-paths.xml with stream="yes" give the same FCTs and the same warning.
+st_ok=1
+for v in paths plain ecmp; do
+    case $v in
+    paths) set -- ; want=1.002 ;;
+    plain) set -- --set flows@file=data/two-plain.csv; want=2.002 ;;
+    ecmp) set -- --set flows@file=data/two-plain.csv --set flows@routing=ecmp; want=1.002 ;;
+    esac
+    if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run flow-paths.xml "$@" \
+            --set flows@stream=yes --summary-out "$tmp/st-$v.tsv") >/dev/null 2>"$tmp/st-$v.err" &&
+        check_window "$tmp/st-$v.tsv" "
+            \$1 == \"net.fct.mean\" && !near(\$2, $want) { bad = 1 }
+            \$1 == \"net.flows\" && \$2 != 2 { bad = 1 }
+            \$1 == \"net.fct.mean\" { seen = 1 } END { bad = bad || !seen }"; then
+        :
+    else
+        st_ok=0
+        echo "  $v streamed: FCT mean, expected $want s"; cat "$tmp/st-$v.err" "$tmp/st-$v.tsv"
+    fi
+done
+if [ $st_ok = 1 ] && grep -q "warning: 2 of the file's 2 flows join nodes with several shortest routes" "$tmp/st-plain.err" &&
+    [ ! -s "$tmp/st-paths.err" ] && [ ! -s "$tmp/st-ecmp.err" ]; then
+    ok "streamed flow files: a path column (1.002 s), ties with a warning (2.002 s), ECMP (1.002 s)"
+else
+    bad "routes of a streamed flow file"; cat "$tmp/st-plain.err"
+fi
+
+# A larger streamed file (3,000 sorted rows, half of them routed through c2 by the path column,
+# some at the same instant) runs exactly as the same file loaded whole: the summary and
+# --flows-out (every row in file order with its finish time) are byte-identical.
+awk 'BEGIN { print "id,src,dst,bytes,start_time,path"
+    for (i = 0; i < 3000; i++) {
+        s = i % 3 == 0 ? "h1" : "h2"; d = s == "h1" ? "h2" : "h1"
+        p = i % 2 ? "" : s " c2 " d
+        printf "g%d,%s,%s,%d,%.3f,%s\n", i, s, d, 1e6 * (1 + (i * 7919) % 97), int(i / 4) * 0.01, p } }' \
+    >"$tmp/st-big.csv"
+for m in no yes; do
+    (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run flow-paths.xml \
+        --set "flows@file=$tmp/st-big.csv" --set flows@stream=$m --set simulation@until=100s \
+        --summary-out "$tmp/st-big-$m.tsv" --flows-out "$tmp/st-big-$m.csv") \
+        >/dev/null 2>"$tmp/st-big-$m.err" || echo "  stream=$m: exit $?"
+done
+if cmp -s "$tmp/st-big-no.tsv" "$tmp/st-big-yes.tsv" && cmp -s "$tmp/st-big-no.csv" "$tmp/st-big-yes.csv" &&
+    awk -F, 'NR > 1 && $6 != "" && $6 + 0 > $5 + 0 { n++ } NR > 1 && $1 != "g" (NR - 2) { bad = 1 }
+        END { exit bad || n != 3000 }' "$tmp/st-big-yes.csv" &&
+    awk -F'\t' '$1 == "net.flows" && $2 == 3000 { ok = 1 } END { exit !ok }' "$tmp/st-big-yes.tsv" &&
+    (cd "$src/tests/scenarios/ok" && "$bin" validate flow-paths.xml --set "flows@file=$tmp/st-big.csv" \
+        --set flows@stream=yes) | grep -q "valid (3000 flows read during the run from 1 file)"; then
+    ok "a streamed file of 3,000 flows runs bit-identically to the same file loaded whole"
+else
+    bad "streamed vs loaded"; cat "$tmp/st-big-yes.err"; diff "$tmp/st-big-no.tsv" "$tmp/st-big-yes.tsv" | head
+fi
+
+# stream="auto" (the default) streams a file from 4 MiB on when its rows are sorted, and loads
+# an unsorted one whole with a warning.
+awk 'BEGIN { print "id,src,dst,bytes,start_time"
+    for (i = 0; i < 70000; i++) printf "flow-with-a-rather-long-identifier-%08d,h1,h2,1000,%.6f\n", i, i * 1e-3 }' \
+    >"$tmp/st-auto.csv"
+awk 'NR == 1 { print; next } { a[NR] = $0 } END { for (i = NR; i > 1; i--) print a[i] }' \
+    "$tmp/st-auto.csv" >"$tmp/st-unsorted.csv"
+if [ "$(wc -c <"$tmp/st-auto.csv")" -ge 4194304 ] &&
+    (cd "$src/tests/scenarios/ok" && "$bin" validate flow-paths.xml --set "flows@file=$tmp/st-auto.csv" 2>&1) |
+    grep -q "valid (70000 flows read during the run from 1 file)" &&
+    (cd "$src/tests/scenarios/ok" && "$bin" validate flow-paths.xml --set "flows@file=$tmp/st-unsorted.csv" 2>&1) |
+    grep -q "st-unsorted.csv: warning: its rows are not sorted by start_time, so the whole file is loaded"; then
+    ok "stream=\"auto\": a sorted 4 MiB file is streamed, an unsorted one loaded with a warning"
+else
+    bad "stream=auto"; (cd "$src/tests/scenarios/ok" && "$bin" validate flow-paths.xml --set "flows@file=$tmp/st-unsorted.csv")
+fi
+
 # The measurements of a run (docs/output-format.md, "Provenance"): root attributes of the trace
 # and the last line of the printed summary, never rows of the summary.
 attr() { h5dump -a "/$1" "$2" 2>/dev/null | sed -n 's/^ *(0): *//p'; }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/jobs/jobs.h"
 #include "models/net/network.h"
@@ -830,6 +831,98 @@ static void test_transports_storage_pathsets_splits_and_headlines_are_read(void)
     free(k.text);
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_a_streamed_flow_file_is_read_during_the_run(void)
+{
+    /* stream="yes": the rows are checked at load but not kept; a reader gives them in file
+     * order.  A file changed after the load is an error at the changed row's line. */
+    char dir[] = "/tmp/cpn-stream.XXXXXX", csv[64], xml[512];
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(csv, sizeof csv, "%s/f.csv", dir);
+    write_text(csv, "id,src,dst,bytes,start_time\nx,a,b,1e6,0\ny,b,a,2e6,1.5\n\nz,a,b,0,1.5\n");
+    snprintf(xml, sizeof xml,
+             "<cpnsim version=\"1\"><simulation until=\"1h\"/><topology><node id=\"a\"/>"
+             "<node id=\"b\"/><link id=\"l\" a=\"a\" b=\"b\" capacity=\"1Gbps\" "
+             "latency=\"1ms\"/></topology><traffic><flow id=\"i\" src=\"a\" dst=\"b\" "
+             "size=\"1MB\"/><flows file=\"%s\" stream=\"yes\"/></traffic></cpnsim>",
+             csv);
+    struct cpn_test_sink k;
+    struct cpn_scenario *s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_text(xml, NULL, &k, &s), CPN_OK);
+    CU_ASSERT_STRING_EQUAL(k.text, "");
+    free(k.text);
+    CU_ASSERT_EQUAL(s->flows.len, 1); /* the inline flow only */
+    CU_ASSERT_EQUAL_FATAL(s->flowfiles.len, 1);
+    CU_ASSERT_EQUAL(s->flowfiles.items[0].rows, 3);
+    CU_ASSERT_EQUAL(s->flowfiles.items[0].first, 1); /* after the loaded flow */
+    CU_ASSERT_EQUAL(cpn_scen_flow_count(s), 4);
+    cpn_test_sink_open(&k);
+    struct cpn_scen_flow_reader *rd = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd), CPN_OK);
+    const char *ids[3] = {"x", "y", "z"};
+    const double sizes[3] = {1e6, 2e6, 0}, starts[3] = {0, 1.5, 1.5};
+    const long lines[3] = {2, 3, 5};
+    struct cpn_scen_flow f;
+    int more = 0;
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
+        CU_ASSERT_EQUAL_FATAL(more, 1);
+        CU_ASSERT_STRING_EQUAL(f.id, ids[i]);
+        CU_ASSERT_EQUAL(f.size, sizes[i]);
+        CU_ASSERT_EQUAL(f.start, starts[i]);
+        CU_ASSERT_EQUAL(f.line, lines[i]);
+        CU_ASSERT_EQUAL(f.src, cpn_topo_find_node(s->topo, i == 1 ? "b" : "a"));
+    }
+    CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
+    CU_ASSERT_EQUAL(more, 0);
+    cpn_scen_flow_reader_free(rd);
+    /* Changed after the load: an unknown node on line 3, then rows out of order on line 3. */
+    const char *changed[2] = {"id,src,dst,bytes,start_time\nx,a,b,1e6,0\ny,b,zz,2e6,1.5\n",
+                              "id,src,dst,bytes,start_time\nx,a,b,1e6,2\ny,b,a,2e6,1.5\n"};
+    for (int c = 0; c < 2; c++) {
+        write_text(csv, changed[c]);
+        CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd), CPN_OK);
+        CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
+        CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_ESCENARIO);
+        CU_ASSERT_EQUAL(more, 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "f.csv:3"));
+        cpn_scen_flow_reader_free(rd);
+    }
+    /* Shorter or longer than at load. */
+    write_text(csv, "id,src,dst,bytes,start_time\nx,a,b,1e6,0\ny,b,a,2e6,1.5\n");
+    CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "ends after 2 rows (line 3), not the 3"));
+    cpn_scen_flow_reader_free(rd);
+    write_text(csv, "id,src,dst,bytes,start_time\nx,a,b,1,0\ny,b,a,2,1\nz,a,b,3,2\nw,a,b,4,3\n");
+    CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd), CPN_OK);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "f.csv:5: the file has more rows"));
+    cpn_scen_flow_reader_free(rd);
+    const char *text = sink_close(&k);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "f.csv:3: field 3 \"dst\": node \"zz\" is not defined"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(text, "f.csv:3: start_time 1.5 s comes before the previous row's"));
+    free(k.text);
+    /* Gone: the reader cannot open it. */
+    remove(csv);
+    CU_ASSERT_EQUAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd), CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "cannot read it any more"));
+    rmdir(dir);
+    cpn_scen_free(s);
+}
+
 int cpn_test_register_load(void)
 {
     CU_pSuite s = CU_add_suite("load", NULL, NULL);
@@ -886,7 +979,9 @@ int cpn_test_register_load(void)
         !CU_add_test(s, "unbounded unit distributions are not checked at load, bounded ones are",
                      test_unbounded_unit_distributions_are_not_checked_at_load) ||
         !CU_add_test(s, "the loaded centers and sources are accepted by the jobs layer",
-                     test_loaded_specs_are_accepted_by_the_jobs_layer))
+                     test_loaded_specs_are_accepted_by_the_jobs_layer) ||
+        !CU_add_test(s, "a streamed flow file is read during the run; changed rows are errors",
+                     test_a_streamed_flow_file_is_read_during_the_run))
         return CU_get_error();
     return CUE_SUCCESS;
 }

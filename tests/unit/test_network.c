@@ -295,6 +295,111 @@ static void test_a_four_way_weighted_split_completes_with_its_last_part(void)
     fx_free(&f);
 }
 
+/* A streamed source for the replay: a fixed list handed out one flow at a time. */
+struct flow_list {
+    const struct cpn_traffic_flow *flows;
+    size_t n, next;
+    size_t max_ahead; /* largest (read - started) seen: the source reads one flow ahead */
+    struct cpn_traffic *t;
+};
+
+static int next_listed(void *ctx, struct cpn_traffic_flow *f, int *more)
+{
+    struct flow_list *l = ctx;
+    *more = l->next < l->n;
+    if (*more)
+        *f = l->flows[l->next++];
+    if (l->t) {
+        size_t ahead = l->next - cpn_traffic_started(l->t);
+        if (ahead > l->max_ahead)
+            l->max_ahead = ahead;
+    }
+    return CPN_OK;
+}
+
+static void test_a_streamed_source_replays_like_loaded_flows(void)
+{
+    /* n0 - n1, one link of 1 GB/s without latency.  A source gives (ids 10, 11, 12): 1 GB at
+     * 0 s, 1 GB at 0.5 s, 0.5 GB at 3 s; the replay's own flow 0 is 1 GB at 10 s.  By hand:
+     * flow 10 alone moves 0.5 GB by 0.5 s, then shares 0.5 GB/s with 11 and ends at 1.5 s;
+     * 11 has 0.5 GB left, alone at 1 GB/s: 2.0 s; 12 alone: 3.5 s; flow 0 alone: 11 s. */
+    struct cpn_link_spec l = link_spec(1e9, 0, CPN_FC_NONE, 0);
+    struct net_fx f;
+    fx_line(&f, 2, &l, NULL, 0);
+    const struct cpn_traffic_flow own = {.src = 0, .dst = 1, .size = 1e9, .start = 10, .weight = 1};
+    const struct cpn_traffic_flow listed[3] = {
+        {.src = 0, .dst = 1, .size = 1e9, .start = 0, .weight = 1},
+        {.src = 0, .dst = 1, .size = 1e9, .start = 0.5, .weight = 1},
+        {.src = 0, .dst = 1, .size = 0.5e9, .start = 3, .weight = 1},
+    };
+    struct flow_log log = {0};
+    struct cpn_observer obs = {.ctx = &log, .flow_end = log_flow};
+    struct cpn_traffic *t = NULL;
+    CU_ASSERT_FATAL(cpn_traffic_new(f.eng, f.net, &obs, &own, 1, &t) == CPN_OK);
+    struct flow_list src = {listed, 3, 0, 0, t};
+    /* ids must lie past the replay's own (0) and not overlap another source's */
+    CU_ASSERT_EQUAL(cpn_traffic_add_source(t, next_listed, &src, 0, 3, 1), CPN_EINVAL);
+    CU_ASSERT_EQUAL_FATAL(cpn_traffic_add_source(t, next_listed, &src, 10, 3, 1), CPN_OK);
+    struct flow_list none = {listed, 0, 0, 0, NULL};
+    CU_ASSERT_EQUAL(cpn_traffic_add_source(t, next_listed, &none, 12, 1, 0), CPN_EINVAL);
+    CU_ASSERT_EQUAL(src.next, 1); /* only the first flow read so far */
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(log.n, 4);
+    const uint64_t ids[4] = {10, 11, 12, 0};
+    const double ends[4] = {1.5, 2.0, 3.5, 11};
+    for (int k = 0; k < 4; k++) {
+        CU_ASSERT_EQUAL(log.rec[k].id, ids[k]);
+        CPN_ASSERT_REL(log.rec[k].end, ends[k], 1e-12);
+        CPN_ASSERT_REL(cpn_traffic_finish(t, ids[k]), ends[k], 1e-12);
+        CU_ASSERT_EQUAL(log.rec[k].src, 0);
+        CU_ASSERT_EQUAL(log.rec[k].dst, 1);
+    }
+    CPN_ASSERT_REL(log.rec[2].bytes, 0.5e9, 1e-12);
+    CU_ASSERT(isnan(cpn_traffic_finish(t, 5)));
+    CU_ASSERT(isnan(cpn_traffic_finish(t, 13)));
+    CU_ASSERT_EQUAL(cpn_traffic_started(t), 4);
+    CU_ASSERT_EQUAL(cpn_traffic_finished(t), 4);
+    CPN_ASSERT_REL(cpn_traffic_makespan(t), 11, 1e-12);
+    CU_ASSERT(src.max_ahead <= 1); /* never more than one flow read ahead of the starts */
+    cpn_traffic_free(t);
+    fx_free(&f);
+}
+
+static void test_a_streamed_source_out_of_order_stops_the_run(void)
+{
+    /* A source whose second flow starts before its first, or that gives more flows than it
+     * announced, or a split flow: the run stops with CPN_EINVAL when it is read. */
+    struct cpn_link_spec l = link_spec(1e9, 0, CPN_FC_NONE, 0);
+    const struct cpn_traffic_flow listed[2] = {
+        {.src = 0, .dst = 1, .size = 1e9, .start = 2, .weight = 1},
+        {.src = 0, .dst = 1, .size = 1e9, .start = 1, .weight = 1},
+    };
+    const struct cpn_traffic_flow split = {
+        .src = 0, .dst = 1, .size = 1e9, .start = 0, .weight = 1, .k_paths = 2};
+    for (int c = 0; c < 3; c++) {
+        struct net_fx f;
+        fx_line(&f, 2, &l, NULL, 0);
+        struct cpn_traffic *t = NULL;
+        CU_ASSERT_FATAL(cpn_traffic_new(f.eng, f.net, NULL, NULL, 0, &t) == CPN_OK);
+        struct flow_list src = {c == 2   ? &split
+                                : c == 1 ? listed
+                                         : listed,
+                                c == 2 ? 1 : 2, 0, 0, NULL};
+        int rc = cpn_traffic_add_source(t, next_listed, &src, 0, c == 1 ? 1 : 2, 0);
+        if (c == 2) {
+            CU_ASSERT_EQUAL(rc, CPN_EINVAL); /* the first flow is read when added */
+        } else {
+            CU_ASSERT_EQUAL_FATAL(rc, CPN_OK);
+            CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_EINVAL);
+            CU_ASSERT_PTR_NOT_NULL(
+                strstr(cpn_error_message(), c == 0 ? "before the previous" : "more flows"));
+            CU_ASSERT_EQUAL(cpn_traffic_started(t), 1);
+        }
+        cpn_traffic_free(t);
+        fx_free(&f);
+    }
+}
+
 int cpn_test_register_network(void)
 {
     static const struct cpn_test tests[] = {
@@ -310,6 +415,10 @@ int cpn_test_register_network(void)
          test_node_delays_add_once_per_node_on_a_path},
         {"a 4-way weighted split completes with its last part; K shortest split by offers",
          test_a_four_way_weighted_split_completes_with_its_last_part},
+        {"a streamed source replays like loaded flows, one flow read ahead",
+         test_a_streamed_source_replays_like_loaded_flows},
+        {"a streamed source out of order, too long or split stops the run",
+         test_a_streamed_source_out_of_order_stops_the_run},
     };
     return CPN_TEST_SUITE("network", tests);
 }
