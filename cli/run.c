@@ -908,7 +908,10 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     running_engine = NULL;
     struct rusage ru;
     double t_end = wall_seconds();
+    struct cpn_jobs_stats jst;
+    cpn_jobs_stats(r->jobs, &jst);
     struct cpn_run_measures m = {
+        .placement_time = jst.placement_time,
         .wall_time = t_end - t_start,
         .engine_time = t_end - t_engine,
         .events = cpn_engine_events(r->eng),
@@ -942,10 +945,11 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         if (r->trace)
             printf("trace: %s\n", cpn_trace_path(r->trace));
         /* Measurements, not results (not in the summary's rows: those stay bit-identical). */
-        printf("run: %.3f s (load %.3f s, simulation %.3f s: %.4g events/s), peak memory %.1f "
-               "MB\n",
+        printf("run: %.3f s (load %.3f s, simulation %.3f s: %.4g events/s; placement %.3f s), "
+               "peak memory %.1f MB\n",
                m.wall_time, m.wall_time - m.engine_time, m.engine_time,
-               m.engine_time > 0 ? (double)m.events / m.engine_time : NAN, m.peak_memory / 1e6);
+               m.engine_time > 0 ? (double)m.events / m.engine_time : NAN, m.placement_time,
+               m.peak_memory / 1e6);
     }
     if (r->summary_out && (rc_end = cpn_summary_write_tsv(r->summary, r->summary_out)) != CPN_OK) {
         fprintf(stderr, "cpnsim: %s\n", cpn_error_message());

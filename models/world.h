@@ -105,9 +105,17 @@ struct cpn_world {
     /**
      * Currently available bandwidth [B/s], n_origins x n_centers x n_paths, row-major: entry k
      * is the total over the k+1 best paths (so non-decreasing in k, and shared bottlenecks
-     * already accounted for by the simulation); 0 when unreachable.
+     * already accounted for by the simulation); 0 when unreachable.  Read it through
+     * cpn_world_bandwidth(): the simulation fills an (origin, center) entry when it is first
+     * read (NaN until then), so a placement pays only for the rows its policy reads.
      */
     const double *bandwidth;
+    /**
+     * Fills the n_paths entries of (origin @p o, center @p c) of @ref bandwidth, or NULL when
+     * every entry is filled already (views built by hand, tests).  Set by the simulation.
+     */
+    void (*fill_bandwidth)(const struct cpn_world *w, uint32_t o, uint32_t c);
+    void *fill_ctx; /**< the simulation's context for fill_bandwidth (opaque to policies) */
 };
 
 /** Return the round-trip time from origin @p o to center @p c [s].  O(1), no check. */
@@ -118,12 +126,16 @@ static inline double cpn_world_rtt(const struct cpn_world *w, uint32_t o, uint32
 
 /**
  * Return the available bandwidth from origin @p o to center @p c when a transfer is split over
- * @p paths paths [B/s].  @p paths in [1, w->n_paths].  O(1), no check.
+ * @p paths paths [B/s].  @p paths in [1, w->n_paths].  O(1), no check; the first read of an
+ * (origin, center) entry in a placement computes it (O(n_paths x hops)).
  */
 static inline double cpn_world_bandwidth(const struct cpn_world *w, uint32_t o, uint32_t c,
                                          uint32_t paths)
 {
-    return w->bandwidth[((size_t)o * w->n_centers + c) * w->n_paths + (paths - 1)];
+    size_t i = ((size_t)o * w->n_centers + c) * w->n_paths + (paths - 1);
+    if (w->fill_bandwidth && isnan(w->bandwidth[i]))
+        w->fill_bandwidth(w, o, c); /* first read of the entry since the network changed */
+    return w->bandwidth[i];
 }
 
 /** Which fit cpn_world_fit_pool() asks for. */

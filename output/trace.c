@@ -1063,7 +1063,9 @@ static int finish(struct cpn_trace *t, int complete)
                               m->engine_time > 0 ? (double)m->events / m->engine_time : NAN) >= 0 &&
               cpn_h5_attr_str(t->file, "units:events_per_second", "1/s") >= 0 &&
               cpn_h5_attr_f64(t->file, "peak_memory", m->peak_memory) >= 0 &&
-              cpn_h5_attr_str(t->file, "units:peak_memory", "B") >= 0))
+              cpn_h5_attr_str(t->file, "units:peak_memory", "B") >= 0 &&
+              cpn_h5_attr_f64(t->file, "placement_time", m->placement_time) >= 0 &&
+              cpn_h5_attr_str(t->file, "units:placement_time", "s") >= 0))
             rc = h5fail(t, "write the measurements");
         if (rc == CPN_OK && cpn_h5_attr_i32(t->file, "complete", complete && rc == CPN_OK) < 0)
             rc = h5fail(t, "write the attribute 'complete'");

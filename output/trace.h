@@ -126,15 +126,17 @@ void cpn_trace_observer(struct cpn_trace *t, struct cpn_observer *obs);
  * seed and program; docs/output-format.md, "Provenance").
  */
 struct cpn_run_measures {
-    double wall_time;   /**< from the start of the process to the end of the simulation [s] */
-    double engine_time; /**< of it, the simulation itself (the event loop) [s] */
-    uint64_t events;    /**< events fired */
-    double peak_memory; /**< peak resident set size of the process [B] (getrusage) */
+    double wall_time;      /**< from the start of the process to the end of the simulation [s] */
+    double engine_time;    /**< of it, the simulation itself (the event loop) [s] */
+    uint64_t events;       /**< events fired */
+    double peak_memory;    /**< peak resident set size of the process [B] (getrusage) */
+    double placement_time; /**< of engine_time, choosing centers (cpn_jobs_stats) [s] */
 };
 
 /**
  * Keep @p m to write at end() as root attributes `wall_time`, `engine_time`, `events`,
- * `events_per_second` (events / engine_time) and `peak_memory`, with their units.  Call it
+ * `events_per_second` (events / engine_time), `peak_memory` and `placement_time`, with their
+ * units.  Call it
  * before the observer's end(); a later call replaces the values.
  */
 void cpn_trace_set_measures(struct cpn_trace *t, const struct cpn_run_measures *m);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "models/jobs/jobs_impl.h"
 #include "models/net/route.h"
@@ -589,25 +590,40 @@ static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot)
 
 /* Ask the policy for job @p slot.  @p here: the center where a conflict was just found
  * (CPN_NONE otherwise); choosing it again queues the job there. */
+static double wall_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
 {
     struct jobs_job *j = job_at(jobs, slot);
-    double now = now_of(jobs);
+    double now = now_of(jobs), wall0 = wall_clock();
     struct cpn_world_job wj;
     int rc;
     if ((rc = cpn_jobs_network_rows_(jobs, j)) != CPN_OK)
         return rc;
-    cpn_jobs_world_refresh_(jobs);
+    /* Only the centers the view shows exactly are brought up to date: the others come from
+     * the awareness layer's snapshots (every center under oracle awareness, none centralized). */
+    if (cpn_awareness_mode_of(jobs->aw) != CPN_AWARENESS_CENTRALIZED)
+        for (uint32_t c = 0; c < jobs->centers.len; c++)
+            if (cpn_awareness_exact(jobs->aw, &jobs->world, j->s.origin, c))
+                cpn_jobs_world_center_(jobs, c);
+    jobs->world.time = now;
     cpn_jobs_world_job_(j, &wj);
     const struct cpn_world *view;
     if ((rc = cpn_awareness_view(jobs->aw, j->s.origin, now, &jobs->world, &view)) != CPN_OK)
         return rc;
     struct cpn_policy_decision d = {.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
-    if ((rc = cpn_policy_place(jobs->cfg.policy, &wj, view, &d)) != CPN_OK)
+    if ((rc = cpn_policy_place(jobs->cfg.policy, &wj, view, &d)) != CPN_OK ||
+        (rc = cpn_jobs_fill_error_(jobs)) != CPN_OK)
         return rc;
     j->attempts++;
     if ((rc = cpn_awareness_record_decision(jobs->aw, view, &wj, &d, &j->rec)) != CPN_OK)
         return rc;
+    jobs->st.placement_time += wall_clock() - wall0;
     if (d.center == CPN_POLICY_HOLD) {
         jobs->st.holds++;
         j->phase = PHASE_HELD;
@@ -624,12 +640,14 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
     j->placed = now;
     j->placed_by_policy = 1;
     j->elastic = d.elastic > 0 && isfinite(d.elastic) ? d.elastic : 0;
-    char detail[200];
-    snprintf(detail, sizeof detail, "center=%s pool=%d paths=%u staleness=%.9g",
-             jobs->wcenters[d.center].name, d.pool == CPN_NONE ? -1 : (int)d.pool,
-             d.paths ? d.paths : 1, j->rec.staleness);
-    if ((rc = emit_event(jobs, CPN_EVENT_DECISION, j->id, detail)) != CPN_OK)
-        return rc;
+    if (jobs->cfg.observer && jobs->cfg.observer->event) { /* formatted only when recorded */
+        char detail[200];
+        snprintf(detail, sizeof detail, "center=%s pool=%d paths=%u staleness=%.9g",
+                 jobs->wcenters[d.center].name, d.pool == CPN_NONE ? -1 : (int)d.pool,
+                 d.paths ? d.paths : 1, j->rec.staleness);
+        if ((rc = emit_event(jobs, CPN_EVENT_DECISION, j->id, detail)) != CPN_OK)
+            return rc;
+    }
     if (d.n_split >= 2) { /* a training job split over centers (checked by the registry) */
         if ((rc = cpn_jobs_compute_split_(jobs, slot, d.n_split, d.split_centers, d.split_units)) !=
             CPN_OK)
@@ -1141,7 +1159,8 @@ static int on_migrations(struct cpn_engine *eng, void *ctx, uint64_t arg)
         if ((rc = cpn_awareness_view(jobs->aw, j->s.origin, now, &jobs->world, &view)) != CPN_OK)
             break;
         struct cpn_policy_decision d;
-        if ((rc = cpn_policy_migrate(jobs->cfg.policy, &wj, &at, view, &d)) != CPN_OK)
+        if ((rc = cpn_policy_migrate(jobs->cfg.policy, &wj, &at, view, &d)) != CPN_OK ||
+            (rc = cpn_jobs_fill_error_(jobs)) != CPN_OK)
             break;
         if (d.center != CPN_POLICY_HOLD) {
             rc = migrate_job(jobs, slot, &at, &d);

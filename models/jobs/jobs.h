@@ -428,6 +428,10 @@ struct cpn_jobs_stats {
     double staleness_max;      /**< largest staleness [s] */
     double bytes_asked;        /**< bytes of all transfers started [B] */
     double bytes_delivered;    /**< bytes delivered by finished transfers [B] */
+    double placement_time;     /**< wall-clock time spent choosing centers [s]: network rows,
+                                    view and policy of every placement (not the dispatch that
+                                    follows).  A measurement of the program, not a result: it
+                                    differs between runs and is never a summary row */
 };
 
 /** Return the name of @p kind ("batch", "training", "ingest", "deploy", "inference", "vm"),

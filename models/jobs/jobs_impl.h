@@ -199,6 +199,7 @@ struct cpn_jobs {
     uint32_t *origin_node, *origin_region;
     double *rtt, *bandwidth;
     unsigned char *rtt_valid; /* per origin row */
+    int fill_error;           /* an error of a bandwidth entry filled while a policy read it */
     struct cpn_awareness *aw;
     /* periodic events */
     int periodic_live;
@@ -253,6 +254,9 @@ int cpn_jobs_world_build_(struct cpn_jobs *jobs);
 void cpn_jobs_world_center_(struct cpn_jobs *jobs, uint32_t c);
 void cpn_jobs_world_refresh_(struct cpn_jobs *jobs);
 int cpn_jobs_network_rows_(struct cpn_jobs *jobs, const struct jobs_job *j);
+/* The first error of a bandwidth entry filled during the last policy call (CPN_OK if none),
+ * cleared. */
+int cpn_jobs_fill_error_(struct cpn_jobs *jobs);
 void cpn_jobs_world_job_(const struct jobs_job *j, struct cpn_world_job *wj);
 
 /* jobs_periodic.c */

@@ -7,6 +7,8 @@
 #include "models/net/route.h"
 #include "sim/error.h"
 
+static void fill_bandwidth(const struct cpn_world *w, uint32_t o, uint32_t c);
+
 int cpn_jobs_world_build_(struct cpn_jobs *jobs)
 {
     uint32_t nc = (uint32_t)jobs->centers.len;
@@ -52,6 +54,10 @@ int cpn_jobs_world_build_(struct cpn_jobs *jobs)
     w->n_paths = jobs->cfg.n_paths;
     w->rtt = jobs->rtt;
     w->bandwidth = jobs->bandwidth;
+    w->fill_bandwidth = fill_bandwidth;
+    w->fill_ctx = jobs;
+    for (size_t i = 0; i < rows * jobs->cfg.n_paths; i++)
+        jobs->bandwidth[i] = NAN; /* filled when read (cpn_world_bandwidth) */
     return CPN_OK;
 }
 
@@ -106,43 +112,70 @@ int cpn_jobs_rtt_row_(struct cpn_jobs *jobs, uint32_t node)
     return CPN_OK;
 }
 
-/* Fill the bandwidth row of @p node: entry k = sum of the offers of the k+1 best paths. */
-static int bandwidth_row(struct cpn_jobs *jobs, uint32_t node)
+/* Fill the bandwidth entries of @p node to center @p c: entry k = sum of the offers of the k+1
+ * best paths. */
+static int bandwidth_entry(struct cpn_jobs *jobs, uint32_t node, uint32_t c)
 {
     uint32_t np = jobs->cfg.n_paths;
-    for (uint32_t c = 0; c < jobs->centers.len; c++) {
-        double *entry = &jobs->bandwidth[((size_t)node * jobs->centers.len + c) * np];
-        const struct cpn_path *const *paths;
-        uint32_t n = 0;
-        int rc = cpn_route_k_shortest(jobs->cfg.router, node, center_node(jobs, c), np, &paths, &n);
-        if (rc != CPN_OK && rc != CPN_EUNREACH)
-            return rc;
-        double sum = 0;
-        for (uint32_t k = 0; k < np; k++) {
-            if (k < n && rc == CPN_OK) {
-                double offer = INFINITY;
-                if (paths[k]->hops > 0 && (rc = cpn_flownet_path_offer(
-                                               cpn_network_flows(jobs->cfg.network),
-                                               paths[k]->dlinks, paths[k]->hops, &offer)) != CPN_OK)
-                    return rc;
-                sum += offer;
-            }
-            entry[k] = sum;
+    double *entry = &jobs->bandwidth[((size_t)node * jobs->centers.len + c) * np];
+    const struct cpn_path *const *paths;
+    uint32_t n = 0;
+    int rc = cpn_route_k_shortest(jobs->cfg.router, node, center_node(jobs, c), np, &paths, &n);
+    if (rc != CPN_OK && rc != CPN_EUNREACH)
+        return rc;
+    double sum = 0;
+    for (uint32_t k = 0; k < np; k++) {
+        if (k < n && rc == CPN_OK) {
+            double offer = INFINITY;
+            if (paths[k]->hops > 0 &&
+                (rc = cpn_flownet_path_offer(cpn_network_flows(jobs->cfg.network), paths[k]->dlinks,
+                                             paths[k]->hops, &offer)) != CPN_OK)
+                return rc;
+            sum += offer;
         }
+        entry[k] = sum;
     }
     return CPN_OK;
 }
 
-/* The network rows a placement of @p j reads: its origin and its data node. */
+/* cpn_world's fill_bandwidth: an entry read for the first time since the rows were marked.  An
+ * error cannot go through the policy's read: it is kept and returned after the policy's call
+ * (cpn_jobs_fill_error_()), and the entry reads 0 (unreachable) meanwhile. */
+static void fill_bandwidth(const struct cpn_world *w, uint32_t o, uint32_t c)
+{
+    struct cpn_jobs *jobs = w->fill_ctx;
+    if (o >= jobs->n_nodes || c >= jobs->centers.len)
+        return;
+    int rc = bandwidth_entry(jobs, o, c);
+    if (rc != CPN_OK) {
+        double *entry = &jobs->bandwidth[((size_t)o * jobs->centers.len + c) * jobs->cfg.n_paths];
+        for (uint32_t k = 0; k < jobs->cfg.n_paths; k++)
+            entry[k] = 0;
+        if (jobs->fill_error == CPN_OK)
+            jobs->fill_error = rc;
+    }
+}
+
+int cpn_jobs_fill_error_(struct cpn_jobs *jobs)
+{
+    int rc = jobs->fill_error;
+    jobs->fill_error = CPN_OK;
+    return rc;
+}
+
+/* The network rows a placement of @p j reads: its origin and its data node.  Their RTTs are
+ * filled now (they change only with the topology); their bandwidths are marked to be computed
+ * when the policy reads them (the network has moved on since the last placement). */
 int cpn_jobs_network_rows_(struct cpn_jobs *jobs, const struct jobs_job *j)
 {
     uint32_t nodes[2] = {j->s.origin, data_node_of(j)};
+    size_t row = jobs->centers.len * (size_t)jobs->cfg.n_paths;
     for (int i = 0; i < (nodes[1] == nodes[0] ? 1 : 2); i++) {
         int rc = cpn_jobs_rtt_row_(jobs, nodes[i]);
-        if (rc == CPN_OK)
-            rc = bandwidth_row(jobs, nodes[i]);
         if (rc != CPN_OK)
             return rc;
+        for (size_t k = 0; k < row; k++)
+            jobs->bandwidth[nodes[i] * row + k] = NAN;
     }
     return CPN_OK;
 }

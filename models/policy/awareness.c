@@ -242,6 +242,32 @@ static const struct snapshot *visible(const struct cpn_awareness *aw, uint32_t c
     return &aw->snaps[(size_t)c * aw->ring + slot];
 }
 
+/* How late origin @p origin sees center @p c [s]; negative: exactly. */
+static double view_delay(const struct cpn_awareness *aw, const struct cpn_world *exact,
+                         uint32_t origin, uint32_t c)
+{
+    int local = exact->origin_region[origin] == exact->centers[c].region;
+    switch (aw->mode) {
+    case CPN_AWARENESS_ORACLE:
+        return -1;
+    case CPN_AWARENESS_CENTRALIZED:
+        return aw->delay[c];
+    case CPN_AWARENESS_DISTRIBUTED:
+        return local ? -1 : cpn_world_rtt(exact, origin, c);
+    case CPN_AWARENESS_HYBRID:
+        return local ? -1 : aw->delay[c];
+    }
+    return aw->delay[c];
+}
+
+int cpn_awareness_exact(const struct cpn_awareness *aw, const struct cpn_world *exact,
+                        uint32_t origin, uint32_t c)
+{
+    if (origin >= aw->n_origins || c >= aw->n_centers)
+        return 0;
+    return view_delay(aw, exact, origin, c) < 0;
+}
+
 int cpn_awareness_view(struct cpn_awareness *aw, uint32_t origin, double now,
                        const struct cpn_world *exact, const struct cpn_world **out)
 {
@@ -259,21 +285,7 @@ int cpn_awareness_view(struct cpn_awareness *aw, uint32_t origin, double now,
             return CPN_ERROR(CPN_EINVAL, "awareness: center %u has %u pools, registered with %u", c,
                              ex->n_pools, aw->n_pools[c]);
         struct cpn_world_pool *pools = &aw->view_pools[aw->pool_offset[c]];
-        int local = exact->origin_region[origin] == ex->region;
-        double delay = aw->delay[c];
-        switch (aw->mode) {
-        case CPN_AWARENESS_ORACLE:
-            delay = -1;
-            break;
-        case CPN_AWARENESS_CENTRALIZED:
-            break;
-        case CPN_AWARENESS_DISTRIBUTED:
-            delay = local ? -1 : cpn_world_rtt(exact, origin, c);
-            break;
-        case CPN_AWARENESS_HYBRID:
-            delay = local ? -1 : delay;
-            break;
-        }
+        double delay = view_delay(aw, exact, origin, c);
         if (delay < 0) { /* exact */
             aw->view_centers[c] = *ex;
             aw->view_centers[c].measured = now;

@@ -159,6 +159,15 @@ int cpn_awareness_view(struct cpn_awareness *aw, uint32_t origin, double now,
                        const struct cpn_world *exact, const struct cpn_world **out);
 
 /**
+ * Whether the view of origin @p origin shows center @p c exactly (oracle; the origin's own
+ * region in distributed and hybrid), so that the caller needs @p exact's center @p c up to
+ * date before cpn_awareness_view(); the other centers are read from snapshots.
+ * @return 1 or 0 (0 as well for an origin or center out of range).  O(1).
+ */
+int cpn_awareness_exact(const struct cpn_awareness *aw, const struct cpn_world *exact,
+                        uint32_t origin, uint32_t c);
+
+/**
  * Record a decision taken on @p view and return its staleness: for a placement,
  * view->time - view->centers[center].measured (the age of the information it used).
  * @param rec receives what cpn_awareness_arrival() needs later (may be NULL).

@@ -75,12 +75,16 @@ if wait_for "$tmp/out/national__nearest__s1.h5.lock" && wait_for "$tmp/out/natio
     wait $batch 2>/dev/null
     (cd "$tmp" && "$bin" --quiet batch exp.xml -j 2 -o out >"$tmp/b2.out" 2>"$tmp/b2.err")
     c2=$?
-    # the orphans end by themselves (at most 180 s: make -j check runs other tests beside)
+    # the orphans end by themselves (at most 300 s: make -j check runs other tests beside):
+    # wait for the processes themselves, then for their locks
     i=0
-    while ls "$tmp"/out/*.lock >/dev/null 2>&1 && [ $i -lt 1800 ]; do
+    while { pgrep -f -- "-o out/national__" >/dev/null 2>&1 || ls "$tmp"/out/*.lock >/dev/null 2>&1; } &&
+        [ $i -lt 3000 ]; do
         sleep 0.1
         i=$((i + 1))
     done
+    waited="$((i / 10)) s"
+    orphans=$(pgrep -a -f -- "-o out/national__" 2>/dev/null)
     (cd "$tmp" && "$bin" --quiet batch exp.xml -j 2 -o out >"$tmp/b3.out" 2>"$tmp/b3.err")
     c3=$?
     n_ok=$(for f in "$tmp"/out/*.h5; do "$bin" info "$f"; done 2>/dev/null | grep -c ", complete, verified$")
@@ -88,7 +92,8 @@ if wait_for "$tmp/out/national__nearest__s1.h5.lock" && wait_for "$tmp/out/natio
             [ $c3 -eq 0 ] && [ "$n_ok" -eq 2 ] && grep -q "| nearest |" "$tmp/b3.out"; then
         ok "a batch rerun after kill -9 of the batch alone: live runs are left alone; the next rerun reports 2 verified results"
     else
-        bad "batch after kill -9: rerun exit $c2, next $c3, $n_ok verified"
+        bad "batch after kill -9: rerun exit $c2, next $c3, $n_ok verified (waited $waited for the orphans)"
+        echo "orphans still running then: ${orphans:-none}"; ls -la "$tmp/out"
         cat "$tmp/b2.err" "$tmp/b3.err" "$tmp/b3.out"
     fi
 else

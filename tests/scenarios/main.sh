@@ -456,9 +456,12 @@ if "$bin" run "$src/scenarios/tiny.xml" -o "$tmp/measured.h5" --summary-out "$tm
         awk -v w="$(attr wall_time "$tmp/measured.h5")" -v e="$(attr engine_time "$tmp/measured.h5")" \
             -v r="$(attr events_per_second "$tmp/measured.h5")" -v m="$(attr peak_memory "$tmp/measured.h5")" \
             -v n="$ev" 'BEGIN { exit !(w >= e && e > 0 && m > 1e6 && (r - n / e) ^ 2 <= (1e-4 * r) ^ 2) }' &&
-        grep -q "^run: .* s (load .* s, simulation .* s: .* events/s), peak memory .* MB$" "$tmp/measured.out" &&
-        ! grep -q -E "wall|peak|per_second" "$tmp/measured.tsv"; then
-        ok "measurements: wall and engine time, events, events/s and peak memory in the trace and the printed summary, not in the rows"
+        grep -q "^run: .* s (load .* s, simulation .* s: .* events/s; placement .* s), peak memory .* MB$" "$tmp/measured.out" &&
+        ! grep -q -E "wall|peak|per_second|placement" "$tmp/measured.tsv" &&
+        "$bin" run "$src/scenarios/national.xml" --until 6h -o "$tmp/measured6h.h5" >/dev/null 2>&1 &&
+        awk -v p="$(attr placement_time "$tmp/measured6h.h5")" -v e="$(attr engine_time "$tmp/measured6h.h5")" \
+            'BEGIN { exit !(p > 0 && p < e) }'; then
+        ok "measurements: wall and engine time, events, events/s, peak memory and placement time in the trace and the printed summary, not in the rows"
     else
         bad "measurements of a run"; tail -3 "$tmp/measured.out"
     fi
