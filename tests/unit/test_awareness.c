@@ -313,6 +313,35 @@ static void test_reports_and_views_of_the_wrong_shape_are_einval(void)
     cpn_awareness_free(aw);
 }
 
+static void test_exact_centers_are_those_the_view_measures_now(void)
+{
+    /* cpn_awareness_exact() must name exactly the centers whose view is the exact state
+     * (measured = now): oracle all, centralized none, distributed and hybrid the origin's own
+     * region (origin o and center c are in regions o and c). */
+    const enum cpn_awareness_mode modes[4] = {CPN_AWARENESS_ORACLE, CPN_AWARENESS_CENTRALIZED,
+                                              CPN_AWARENESS_DISTRIBUTED, CPN_AWARENESS_HYBRID};
+    for (int m = 0; m < 4; m++) {
+        struct exact e;
+        exact_init(&e, 0);
+        struct cpn_awareness_config cfg = {.mode = modes[m], .period = 30, .delay = 0.02};
+        struct cpn_awareness *aw = NULL;
+        CU_ASSERT_EQUAL_FATAL(cpn_awareness_new(&cfg, &e.w, &aw), CPN_OK);
+        report_at(aw, &e, 30, 4);
+        for (uint32_t o = 0; o < 2; o++) {
+            const struct cpn_world *v = view_at(aw, &e, o, 45);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+            for (uint32_t c = 0; c < 2; c++) {
+                int want = m == 0 ? 1 : m == 1 ? 0 : o == c;
+                CU_ASSERT_EQUAL(cpn_awareness_exact(aw, &e.w, o, c), want);
+                CU_ASSERT_EQUAL(v->centers[c].measured == 45, want);
+            }
+        }
+        CU_ASSERT_EQUAL(cpn_awareness_exact(aw, &e.w, 2, 0), 0); /* out of range */
+        CU_ASSERT_EQUAL(cpn_awareness_exact(aw, &e.w, 0, 2), 0);
+        cpn_awareness_free(aw);
+    }
+}
+
 int cpn_test_register_awareness(void)
 {
     static const struct cpn_test tests[] = {
@@ -333,6 +362,8 @@ int cpn_test_register_awareness(void)
          test_a_stale_free_center_found_full_on_arrival_is_a_conflict},
         {"reports and views of the wrong shape are EINVAL",
          test_reports_and_views_of_the_wrong_shape_are_einval},
+        {"the centers seen exactly are those the view measures now",
+         test_exact_centers_are_those_the_view_measures_now},
     };
     return CPN_TEST_SUITE("awareness", tests);
 }
