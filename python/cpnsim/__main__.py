@@ -1,0 +1,47 @@
+"""python3 -m cpnsim plot KIND TRACE.h5... -o FILE (docs/python.md, "Plots")."""
+
+import argparse
+import sys
+
+from cpnsim import read
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python3 -m cpnsim")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("plot", help="draw a figure from traces (PNG, PDF or SVG by extension)")
+    p.add_argument("kind", choices=["jct-cdf", "wait-cdf", "center-util", "link-util",
+                                    "link-heatmap", "gantt"])
+    p.add_argument("traces", nargs="+", help="HDF5 traces written by cpnsim run -o")
+    p.add_argument("-o", "--output", required=True, help="the figure's file")
+    p.add_argument("--by", default="policy",
+                   help="root attribute labelling the lines of a CDF (default: policy)")
+    p.add_argument("--center", help="the center of a Gantt chart (its id)")
+    args = parser.parse_args(argv)
+    from cpnsim import plot  # matplotlib only when plotting
+
+    try:
+        traces = [read(path) for path in args.traces]
+        if args.kind in ("jct-cdf", "wait-cdf"):
+            plot.cdf(traces, what=args.kind.split("-")[0], by=args.by, out=args.output)
+        elif len(traces) != 1:
+            parser.error(f"{args.kind} draws one trace ({len(traces)} given)")
+        elif args.kind == "center-util":
+            plot.utilisation(traces[0], kind="center", out=args.output)
+        elif args.kind == "link-util":
+            plot.utilisation(traces[0], kind="link", out=args.output)
+        elif args.kind == "link-heatmap":
+            plot.link_heatmap(traces[0], out=args.output)
+        else:
+            if not args.center:
+                parser.error("gantt needs --center ID")
+            plot.gantt(traces[0], args.center, out=args.output)
+    except (OSError, KeyError, ValueError) as e:
+        print(f"cpnsim plot: {e}", file=sys.stderr)
+        return 65 if isinstance(e, (KeyError, ValueError)) else 66
+    print(f"cpnsim plot: wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

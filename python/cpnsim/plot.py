@@ -1,0 +1,127 @@
+"""Figures of cpnsim results with matplotlib (docs/python.md, "Plots").
+
+Every function draws one figure from traces read by cpnsim.read(), writes it when given a file
+name (PNG, PDF or SVG by its extension), and returns the data it plotted, so that a test or a
+caption can check it against the trace.  Axis labels carry units; a caption line at the bottom
+names the runs the figure came from.
+"""
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def _caption(fig, traces):
+    names = "; ".join(t.label() for t in traces)
+    fig.text(0.01, 0.01, f"from: {names}", fontsize=7, ha="left", va="bottom", wrap=True)
+
+
+def _save(fig, out):
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    if out:
+        fig.savefig(out)
+    plt.close(fig)
+
+
+def done_times(trace, what="jct"):
+    """Job completion times (end - submit) or waits (start - submit) [s] of the jobs that ended
+    done in @p trace, sorted: the population of job.all.jct (docs/metrics.md) without its
+    window."""
+    jobs = trace.jobs
+    done = jobs[jobs["state"] == "done"]
+    values = (done["end"] if what == "jct" else done["start"]) - done["submit"]
+    values = values[np.isfinite(values)]
+    return np.sort(values.to_numpy())
+
+
+def cdf(traces, what="jct", by="policy", out=None):
+    """CDF of job completion times (what="jct") or waits (what="wait") per run, one line per
+    trace labelled by its root attribute @p by (policy, seed, awareness...).  Traces with the
+    same label are pooled.  Returns {label: sorted values [s]}."""
+    series = {}
+    for t in traces:
+        label = str(t.attrs.get(by, "?"))
+        series[label] = np.sort(np.concatenate([series.get(label, np.array([])),
+                                                done_times(t, what)]))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, values in sorted(series.items()):
+        if len(values):
+            ax.step(values, np.arange(1, len(values) + 1) / len(values), where="post",
+                    label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel(("job completion time" if what == "jct" else "wait") + " [s]")
+    ax.set_ylabel("fraction of jobs done [1]")
+    ax.legend(title=by)
+    _caption(fig, traces)
+    _save(fig, out)
+    return series
+
+
+def utilisation(trace, out=None, kind="center"):
+    """Utilisation over time of each center (busy units / units) or of each link (the busier
+    direction), from the trace's /series.  Returns the DataFrame plotted (time x entity)."""
+    frame = _entity_util(trace, kind)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    hours = frame.index.to_numpy() / 3600
+    for name in frame.columns:
+        ax.plot(hours, frame[name].to_numpy(), linewidth=0.8, label=name)
+    ax.set_xlabel("simulated time [h]")
+    ax.set_ylabel(f"{kind} utilisation [1]")
+    ax.set_ylim(0, 1.05)
+    if len(frame.columns) <= 12:
+        ax.legend(fontsize=6, ncol=2)
+    _caption(fig, [trace])
+    _save(fig, out)
+    return frame
+
+
+def _entity_util(trace, kind):
+    if kind == "center":
+        return trace.series["center_util"]
+    links = trace.series["link_util"]
+    frame = links.T.groupby(np.arange(links.shape[1]) // 2).max().T  # busier direction
+    frame.columns = list(trace.links["id"])
+    return frame
+
+
+def link_heatmap(trace, out=None):
+    """Heat map of link utilisation (links x time, the busier direction of each link).
+    Returns the matrix plotted (links x samples)."""
+    frame = _entity_util(trace, "link")
+    matrix = frame.to_numpy().T
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.15 * matrix.shape[0])))
+    t = frame.index.to_numpy() / 3600
+    extent = (t[0] if len(t) else 0, t[-1] if len(t) else 1, matrix.shape[0] - 0.5, -0.5)
+    image = ax.imshow(matrix, aspect="auto", interpolation="nearest", vmin=0, vmax=1,
+                      extent=extent, cmap="viridis")
+    ax.set_yticks(range(matrix.shape[0]))
+    ax.set_yticklabels(frame.columns, fontsize=5)
+    ax.set_xlabel("simulated time [h]")
+    ax.set_ylabel("link")
+    fig.colorbar(image, ax=ax, label="utilisation [1]")
+    _caption(fig, [trace])
+    _save(fig, out)
+    return matrix
+
+
+def gantt(trace, center, out=None):
+    """Gantt chart of the jobs that ran at center @p center (its id): one bar per job from its
+    start to its end, in order of start.  Returns a DataFrame (id, start, end) of the bars."""
+    centers = list(trace.centers["id"])
+    if center not in centers:
+        raise KeyError(f"{trace.path}: no center {center!r} (centers: {', '.join(centers)})")
+    c = centers.index(center)
+    jobs = trace.jobs
+    ran = jobs[(jobs["center"] == c) & np.isfinite(jobs["start"]) & np.isfinite(jobs["end"])]
+    bars = ran[["id", "start", "end"]].sort_values(["start", "id"]).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.05 * len(bars))))
+    ax.barh(np.arange(len(bars)), (bars["end"] - bars["start"]) / 3600,
+            left=bars["start"] / 3600, height=0.8)
+    ax.set_xlabel("simulated time [h]")
+    ax.set_ylabel(f"jobs at {center} (by start)")
+    ax.invert_yaxis()
+    _caption(fig, [trace])
+    _save(fig, out)
+    return bars

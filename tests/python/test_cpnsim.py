@@ -1,0 +1,182 @@
+"""Tests of the Python package (python/cpnsim) against the HDF5 tools' view of the same traces.
+
+Run by tests/python/run.sh with CPN_TRACES = the traces of a small batch (two policies) and
+CPN_OUT = a directory for figures.  Every value read() gives is compared with h5dump's text of
+the same dataset (an independent reader), and every plot's data with values computed here from
+that text.
+"""
+
+import math
+import os
+import re
+import subprocess
+import unittest
+
+import numpy as np
+
+import cpnsim
+from cpnsim import plot
+
+TRACES = sorted(os.environ["CPN_TRACES"].split())
+OUT = os.environ["CPN_OUT"]
+
+
+def h5dump_data(path, dataset):
+    """The text of h5dump's DATA block of @p dataset (up to its closing brace)."""
+    text = subprocess.run(["h5dump", "-m", "%.17g", "-w", "0", "-y", "-d", dataset, path],
+                          check=True, capture_output=True, text=True).stdout
+    start = text.index("DATA {") + len("DATA {")
+    depth = 1
+    for i in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text, text[start:i]
+    raise ValueError(f"h5dump {dataset}: unterminated DATA block")
+
+
+def h5dump_rows(path, dataset):
+    """The records of a compound dataset as h5dump prints them: a list of lists of str."""
+    data = h5dump_data(path, dataset)[1]
+    rows = []
+    for record in re.findall(r"\{([^{}]*)\}", data):
+        rows.append([v.strip().strip('"') for v in record.replace("\n", " ").split(",")])
+    return rows
+
+
+def h5dump_matrix(path, dataset):
+    """A numeric 1-D or 2-D dataset as h5dump prints it, as a numpy array (rows x columns)."""
+    text, data = h5dump_data(path, dataset)
+    dims = [int(d) for d in re.search(r"DATASPACE\s+SIMPLE \{ \( ([0-9, ]+) \)", text)
+            .group(1).split(",")]
+    values = [float(v) for v in re.findall(r"[-+0-9.eEnaif]+", data.replace("\n", " "))
+              if re.match(r"^[-+]?(\d|nan|inf)", v)]
+    return np.array(values).reshape(dims)
+
+
+def same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+class ReadTest(unittest.TestCase):
+    def test_jobs_equal_h5dump(self):
+        for path in TRACES:
+            t = cpnsim.read(path)
+            rows = h5dump_rows(path, "/jobs")
+            self.assertEqual(len(rows), len(t.jobs))
+            self.assertGreater(len(rows), 100)
+            names = list(t.jobs.columns)
+            for i, row in enumerate(rows):
+                for name, text in zip(names, row):
+                    value = t.jobs[name].iloc[i]
+                    if name in ("kind", "state"):
+                        self.assertEqual(str(value), text, (path, i, name))
+                    else:
+                        self.assertTrue(same(float(value), float(text)), (path, i, name))
+
+    def test_summary_units_and_attributes(self):
+        t = cpnsim.read(TRACES[0])
+        rows = h5dump_rows(TRACES[0], "/summary")
+        self.assertEqual([r[0] for r in rows], list(t.summary["metric"]))
+        for r, value, unit in zip(rows, t.summary["value"], t.summary["unit"]):
+            self.assertTrue(same(float(r[1]), float(value)), r)
+            self.assertEqual(r[2], unit)
+        self.assertEqual(t.units("jobs")["wait"], "s")
+        self.assertEqual(t.units("jobs")["bytes_in"], "B")
+        if t.flows is not None:
+            self.assertEqual(t.units("flows")["mean_rate"], "B/s")
+        self.assertIn(t.attrs["policy"], ("nearest", "earliest_finish"))
+        self.assertEqual(t.attrs["format"], "cpnsim-trace")
+        self.assertEqual(t.metric("job.all.count"),
+                         float([r[1] for r in rows if r[0] == "job.all.count"][0]))
+
+    def test_not_a_trace(self):
+        with self.assertRaises(OSError):
+            cpnsim.read(os.path.join(OUT, "missing.h5"))
+        import h5py
+
+        other = os.path.join(OUT, "other.h5")
+        with h5py.File(other, "w") as f:
+            f.attrs["format"] = "something-else"
+        with self.assertRaisesRegex(ValueError, "not a cpnsim trace"):
+            cpnsim.read(other)
+
+
+class PlotTest(unittest.TestCase):
+    def done_times(self, path, what):
+        names = [n for n in cpnsim.read(path).jobs.columns]
+        col = {n: k for k, n in enumerate(names)}
+        values = []
+        for row in h5dump_rows(path, "/jobs"):
+            if row[col["state"]] != "done":
+                continue
+            v = float(row[col["end" if what == "jct" else "start"]]) - float(row[col["submit"]])
+            if math.isfinite(v):
+                values.append(v)
+        return sorted(values)
+
+    def test_cdfs_plot_the_done_jobs(self):
+        traces = [cpnsim.read(p) for p in TRACES]
+        for what in ("jct", "wait"):
+            out = os.path.join(OUT, f"{what}.png")
+            data = plot.cdf(traces, what=what, out=out)
+            self.assertGreater(os.path.getsize(out), 1000)
+            self.assertEqual(sorted(data), ["earliest_finish", "nearest"])
+            for path, t in zip(TRACES, traces):
+                expect = self.done_times(path, what)
+                self.assertEqual(list(data[t.attrs["policy"]]), expect)
+
+    def test_center_and_link_utilisation(self):
+        path = TRACES[0]
+        t = cpnsim.read(path)
+        centers = h5dump_matrix(path, "/series/center_util")
+        links = h5dump_matrix(path, "/series/link_util")
+        times = h5dump_matrix(path, "/series/time")
+        for ext in ("png", "pdf", "svg"):
+            out = os.path.join(OUT, f"centers.{ext}")
+            frame = plot.utilisation(t, kind="center", out=out)
+            self.assertGreater(os.path.getsize(out), 1000)
+        np.testing.assert_array_equal(frame.to_numpy(), centers.astype(np.float32))
+        np.testing.assert_array_equal(frame.index.to_numpy(), times)
+        busier = np.maximum(links[:, 0::2], links[:, 1::2]).astype(np.float32)
+        out = os.path.join(OUT, "links.png")
+        matrix = plot.link_heatmap(t, out=out)
+        self.assertGreater(os.path.getsize(out), 1000)
+        np.testing.assert_array_equal(matrix, busier.T)
+
+    def test_gantt_of_one_center(self):
+        path = TRACES[0]
+        t = cpnsim.read(path)
+        col = {n: k for k, n in enumerate(t.jobs.columns)}
+        center = 0
+        expect = sorted((float(r[col["start"]]), int(r[col["id"]]), float(r[col["end"]]))
+                        for r in h5dump_rows(path, "/jobs")
+                        if int(r[col["center"]]) == center and r[col["start"]] != "nan"
+                        and r[col["end"]] != "nan")
+        out = os.path.join(OUT, "gantt.png")
+        bars = plot.gantt(t, t.centers["id"][center], out=out)
+        self.assertGreater(os.path.getsize(out), 1000)
+        self.assertEqual([(s, i, e) for s, i, e in zip(bars["start"], bars["id"], bars["end"])],
+                         expect)
+        self.assertGreater(len(expect), 0)
+        with self.assertRaises(KeyError):
+            plot.gantt(t, "no-such-center")
+
+
+class CommandTest(unittest.TestCase):
+    def test_python_m_cpnsim_plot(self):
+        env = dict(os.environ)
+        out = os.path.join(OUT, "cli.svg")
+        r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot",
+                            "jct-cdf", *TRACES, "-o", out], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertGreater(os.path.getsize(out), 1000)
+        r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot", "gantt",
+                            TRACES[0], "--center", "nowhere", "-o", out], capture_output=True,
+                           text=True, env=env)
+        self.assertEqual(r.returncode, 65)
+        self.assertIn("no center 'nowhere'", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
