@@ -11,8 +11,9 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("plot", help="draw a figure from traces (PNG, PDF or SVG by extension)")
     p.add_argument("kind", choices=["jct-cdf", "wait-cdf", "center-util", "link-util",
-                                    "link-heatmap", "gantt"])
-    p.add_argument("traces", nargs="+", help="HDF5 traces written by cpnsim run -o")
+                                    "link-heatmap", "gantt", "series"])
+    p.add_argument("traces", nargs="+",
+                   help="HDF5 traces written by cpnsim run -o (series: one series-ID.csv)")
     p.add_argument("-o", "--output", required=True, help="the figure's file")
     p.add_argument("--by", default="policy",
                    help="root attribute labelling the lines of a CDF (default: policy)")
@@ -21,6 +22,12 @@ def main(argv=None):
     from cpnsim import plot  # matplotlib only when plotting
 
     try:
+        if args.kind == "series":
+            if len(args.traces) != 1:
+                parser.error("series draws one series-ID.csv")
+            plot.series(args.traces[0], out=args.output)
+            print(f"cpnsim plot: wrote {args.output}")
+            return 0
         traces = [read(path) for path in args.traces]
         if args.kind in ("jct-cdf", "wait-cdf"):
             plot.cdf(traces, what=args.kind.split("-")[0], by=args.by, out=args.output)

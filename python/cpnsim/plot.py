@@ -6,6 +6,9 @@ caption can check it against the trace.  Axis labels carry units; a caption line
 names the runs the figure came from.
 """
 
+import csv
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display needed
@@ -125,3 +128,85 @@ def gantt(trace, center, out=None):
     _caption(fig, [trace])
     _save(fig, out)
     return bars
+
+
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s].*)?$")
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_series(path):
+    """A sensitivity series written by `cpnsim batch` (series-ID.csv, docs/paper-tables.md):
+    its curve columns (the settings before the x column), its x column (the last setting: a
+    quantity with its unit, e.g. "50km"), and its y columns (the metrics: every value a number).
+
+    Returns (x_name, x_unit, y_names, curves) with curves = {curve label: (x values, {y name:
+    values})}, x in the unit the file uses (every row of the file must use the same one)."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], [r for r in rows[1:] if r]
+    numeric = [all(_number(r[k]) is not None for r in body) for k in range(len(header))]
+    first_y = numeric.index(True) if True in numeric else len(header)
+    if first_y == 0 or not all(numeric[first_y:]):
+        raise ValueError(f"{path}: expected setting columns, then metric columns")
+    xk = first_y - 1
+    units = set()
+    curves = {}
+    for r in body:
+        m = _QUANTITY.match(r[xk])
+        if not m:
+            raise ValueError(f"{path}: x value {r[xk]!r} is not a quantity")
+        units.add((m.group(2) or "").strip())
+        label = ", ".join(r[:xk]) or header[xk]
+        x, ys = curves.setdefault(label, ([], {h: [] for h in header[first_y:]}))
+        x.append(float(m.group(1)))
+        for h, v in zip(header[first_y:], r[first_y:]):
+            ys[h].append(float(v))
+    if len(units) > 1:  # e.g. 100GB and 10TB: both to the base unit
+        bases = {_prefixed(u)[1] for u in units}
+        if len(bases) != 1:
+            raise ValueError(f"{path}: the x column mixes units {sorted(units)}")
+        for label, (x, _) in curves.items():
+            units_of = [(_QUANTITY.match(r[xk]).group(2) or "").strip() for r in body
+                        if (", ".join(r[:xk]) or header[xk]) == label]
+            x[:] = [v * _prefixed(u)[0] for v, u in zip(x, units_of)]
+        units = bases
+    return header[xk], units.pop(), header[first_y:], curves
+
+
+# SI and binary prefixes of the units a series' x column may carry (scenario units,
+# docs/scenario-format.md): factor and base unit of e.g. "GB" (1e9, "B") or "GiB" (2**30, "B").
+_PREFIXES = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15,
+             "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+def _prefixed(unit):
+    for prefix in sorted(_PREFIXES, key=len, reverse=True):
+        if unit.startswith(prefix) and len(unit) > len(prefix):
+            return _PREFIXES[prefix], unit[len(prefix):]
+    return 1.0, unit
+
+
+def series(path, out=None):
+    """The curves of a sensitivity series (read_series()), one panel per metric, x on a log
+    axis when it spans more than a factor of 20.  Returns read_series()'s curves."""
+    x_name, x_unit, y_names, curves = read_series(path)
+    fig, axes = plt.subplots(1, len(y_names), figsize=(5 * len(y_names), 4), squeeze=False)
+    for ax, y in zip(axes[0], y_names):
+        for label, (x, ys) in curves.items():
+            ax.plot(x, ys[y], marker="o", markersize=3, label=label)
+        xs = [v for x, _ in curves.values() for v in x if v > 0]
+        if xs and max(xs) / min(xs) > 20:
+            ax.set_xscale("log")
+        ax.set_xlabel(f"{x_name} [{x_unit}]")
+        ax.set_ylabel(y)
+        if len(curves) > 1:
+            ax.legend(fontsize=7)
+    fig.text(0.01, 0.01, f"from: {path}", fontsize=7, ha="left", va="bottom")
+    _save(fig, out)
+    return curves

@@ -162,6 +162,37 @@ class PlotTest(unittest.TestCase):
             plot.gantt(t, "no-such-center")
 
 
+class SeriesTest(unittest.TestCase):
+    def test_paper_series_curves(self):
+        """Every golden sensitivity series: the curves plotted equal the CSV's rows, read here
+        with the csv module (x converted by hand for the prefetch series: GB and TB to B)."""
+        import csv
+        import glob
+
+        files = sorted(glob.glob(os.path.join(os.environ["CPN_SRCDIR"], "tests", "scenarios",
+                                              "golden", "paper", "series-*.csv")))
+        self.assertEqual(len(files), 4)
+        for path in files:
+            out = os.path.join(OUT, os.path.basename(path) + ".png")
+            curves = plot.series(path, out=out)
+            self.assertGreater(os.path.getsize(out), 1000)
+            with open(path, newline="") as f:
+                rows = list(csv.reader(f))
+            header, body = rows[0], rows[1:]
+            ny = sum(h.startswith("headline.") for h in header)
+            nx = len(header) - ny - 1  # curve columns before x
+            self.assertEqual(sum(len(x) for x, _ in curves.values()), len(body))
+            for r in body:
+                label = ", ".join(r[:nx]) or header[nx]
+                x, ys = curves[label]
+                text = r[nx]
+                scale = {"GB": 1e9, "TB": 1e12}.get(text[-2:], 1.0) if "prefetch" in path else 1
+                number = float(text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+                k = x.index(number * scale)
+                for h, v in zip(header[nx + 1:], r[nx + 1:]):
+                    self.assertEqual(ys[h][k], float(v), (path, r))
+
+
 class CommandTest(unittest.TestCase):
     def test_python_m_cpnsim_plot(self):
         env = dict(os.environ)
