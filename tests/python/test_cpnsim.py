@@ -194,6 +194,31 @@ class SeriesTest(unittest.TestCase):
 
 
 class CommandTest(unittest.TestCase):
+    def test_pip_install(self):
+        """pip install ./python (--no-deps: the modules come from Debian) gives an importable
+        package that reads a trace; from a copy, since the source tree may be read-only."""
+        import shutil
+
+        python = os.environ.get("PYTHON", "python3")
+        if subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode:
+            self.skipTest("pip is not installed (Debian: python3-pip)")
+        src = os.path.join(os.environ["CPN_SRCDIR"], "python")
+        copy = os.path.join(OUT, "pkg")
+        shutil.copytree(src, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        target = os.path.join(OUT, "site")
+        r = subprocess.run([python, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
+                            "--no-index", "--quiet", "--target", target, copy],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env["PYTHONPATH"] = target
+        r = subprocess.run([python, "-c", "import cpnsim, sys; t = cpnsim.read(sys.argv[1]); "
+                            "print(cpnsim.__file__, len(t.jobs))", TRACES[0]],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith(target), r.stdout)
+        self.assertEqual(int(r.stdout.split()[-1]), len(cpnsim.read(TRACES[0]).jobs))
+
     def test_python_m_cpnsim_plot(self):
         env = dict(os.environ)
         out = os.path.join(OUT, "cli.svg")
