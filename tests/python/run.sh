@@ -6,9 +6,17 @@
 set -u
 src=${CPN_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
-python=${PYTHON:-python3}
-if ! "$python" -c "import h5py, pandas, numpy, matplotlib" 2>/dev/null; then
-    echo "SKIP: $python lacks h5py, pandas, numpy or matplotlib (Debian: python3-h5py python3-pandas python3-matplotlib)"
+# The first of $PYTHON, python3 and Debian's /usr/bin/python3 that has the modules (a
+# python3 of pyenv or a virtualenv earlier on the PATH may not see Debian's packages).
+python=
+for p in ${PYTHON:-} python3 /usr/bin/python3; do
+    if "$p" -c "import h5py, pandas, numpy, matplotlib" 2>/dev/null; then
+        python=$p
+        break
+    fi
+done
+if [ -z "$python" ]; then
+    echo "SKIP: no python3 with h5py, pandas, numpy and matplotlib (Debian: python3-h5py python3-pandas python3-matplotlib)"
     exit 77
 fi
 command -v h5dump >/dev/null 2>&1 || { echo "SKIP: h5dump not found (Debian: hdf5-tools)"; exit 77; }
