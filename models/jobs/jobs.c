@@ -588,8 +588,7 @@ static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot)
     return at_center(jobs, slot);
 }
 
-/* Ask the policy for job @p slot.  @p here: the center where a conflict was just found
- * (CPN_NONE otherwise); choosing it again queues the job there. */
+/* Wall-clock time [s], for placement_time (a measurement, never a result). */
 static double wall_clock(void)
 {
     struct timespec ts;
@@ -597,6 +596,8 @@ static double wall_clock(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Ask the policy for job @p slot.  @p here: the center where a conflict was just found
+ * (CPN_NONE otherwise); choosing it again queues the job there. */
 static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
 {
     struct jobs_job *j = job_at(jobs, slot);
