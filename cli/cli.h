@@ -69,4 +69,11 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv);
 /** `cpnsim info RESULT.h5...`: what a trace file holds (cli/report.c). */
 int cpn_cmd_info(struct cpn_cli *cli, int argc, char **argv);
 
+/**
+ * `cpnsim plot KIND ...`: runs `python3 -m cpnsim plot KIND ...` of the Python package (the
+ * installed copy under $(pkgdatadir)/python, else the source tree's python/), interpreter from
+ * CPNSIM_PYTHON (default python3); returns only when it cannot be started: 69 (cli/plot.c).
+ */
+int cpn_cmd_plot(struct cpn_cli *cli, int argc, char **argv);
+
 #endif /* CPN_CLI_CLI_H */

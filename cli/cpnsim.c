@@ -110,6 +110,13 @@ static const struct command commands[] = {
     {"info", cpn_cmd_info, "info RESULT.h5... [--scenario]",
      "Describe what a trace file holds: provenance, completeness, datasets with their record\n"
      "counts and bytes on disk, and the summary.  --scenario also prints the scenario text.\n"},
+    {"plot", cpn_cmd_plot, "plot KIND TRACE.h5... -o FILE [--by KEY] [--center ID]",
+     "Draw a figure with the Python package (python3 -m cpnsim plot; docs/python.md): KIND is\n"
+     "jct-cdf, wait-cdf (per --by, default policy), center-util, link-util, link-heatmap,\n"
+     "gantt (--center ID) or series (one series-ID.csv of a paper-table batch); the format\n"
+     "follows FILE's extension (png, pdf, svg).  Needs python3 with h5py, pandas and\n"
+     "matplotlib (CPNSIM_PYTHON names another interpreter).\n"
+     "Exit: 0 ok, 2 usage, 65 missing table or center, 66 unreadable trace, 69 no Python.\n"},
     {"help", cmd_help, "help [COMMAND]", "Show general help or the help of one command.\n"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -152,7 +159,7 @@ static int cmd_help(struct cpn_cli *cli, int argc, char **argv)
     if (!c) {
         fprintf(stderr,
                 "cpnsim: help: unknown command '%s' (commands: run, validate, batch, "
-                "report, policies, info, help)\n",
+                "report, policies, info, plot, help)\n",
                 argv[1]);
         return EX_USAGE;
     }
@@ -221,7 +228,7 @@ int main(int argc, char **argv)
     if (!cmd) {
         fprintf(stderr,
                 "cpnsim: unknown command '%s' (commands: run, validate, batch, report, "
-                "policies, info, help)\n",
+                "policies, info, plot, help)\n",
                 argv[optind]);
         return EX_USAGE;
     }

@@ -7,10 +7,24 @@
     t.attrs["policy"]           # root attributes (provenance, measurements)
 
 The trace format is docs/output-format.md of the cpnsim source tree.  Dependencies: Debian's
-python3-h5py, python3-pandas, python3-numpy (and python3-matplotlib for cpnsim.plot).
+python3-h5py, python3-pandas, python3-numpy (and python3-matplotlib for cpnsim.plot), imported
+when first used, so that `python3 -m cpnsim` can say which one is missing.
 """
-
-from cpnsim.trace import Trace, read
 
 __all__ = ["Trace", "read"]
 __version__ = "0.1.0"
+
+
+def read(path):
+    """Read the cpnsim trace at @p path: see cpnsim.trace.read()."""
+    from cpnsim.trace import read as _read
+
+    return _read(path)
+
+
+def __getattr__(name):  # cpnsim.Trace, imported on first use (PEP 562)
+    if name == "Trace":
+        from cpnsim.trace import Trace
+
+        return Trace
+    raise AttributeError(f"module 'cpnsim' has no attribute {name!r}")

@@ -3,7 +3,13 @@
 import argparse
 import sys
 
-from cpnsim import read
+try:
+    import cpnsim.trace  # noqa: F401 (h5py, pandas, numpy)
+    from cpnsim import read
+except ImportError as e:
+    print(f"cpnsim plot: {e} (Debian: apt-get install python3-h5py python3-pandas "
+          "python3-matplotlib)", file=sys.stderr)
+    sys.exit(69)
 
 
 def main(argv=None):
@@ -19,7 +25,11 @@ def main(argv=None):
                    help="root attribute labelling the lines of a CDF (default: policy)")
     p.add_argument("--center", help="the center of a Gantt chart (its id)")
     args = parser.parse_args(argv)
-    from cpnsim import plot  # matplotlib only when plotting
+    try:
+        from cpnsim import plot  # matplotlib only when plotting
+    except ImportError as e:
+        print(f"cpnsim plot: {e} (Debian: apt-get install python3-matplotlib)", file=sys.stderr)
+        return 69
 
     try:
         if args.kind == "series":

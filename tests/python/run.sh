@@ -37,6 +37,6 @@ if ! (cd "$tmp" && "$bin" --quiet batch exp.xml -j 2 -o out >/dev/null 2>"$tmp/b
     exit 1
 fi
 mkdir -p "$tmp/figures"
-CPN_TRACES="$(ls "$tmp"/out/*.h5 | tr '\n' ' ')" CPN_OUT="$tmp/figures" PYTHON="$python" CPN_SRCDIR="$src" \
+CPN_TRACES="$(ls "$tmp"/out/*.h5 | tr '\n' ' ')" CPN_OUT="$tmp/figures" PYTHON="$python" CPN_SRCDIR="$src" CPN_BIN="$bin" \
     PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}" MPLCONFIGDIR="$tmp/mpl" \
     "$python" "$src/tests/python/test_cpnsim.py" 2>&1

@@ -219,6 +219,22 @@ class CommandTest(unittest.TestCase):
         self.assertTrue(r.stdout.startswith(target), r.stdout)
         self.assertEqual(int(r.stdout.split()[-1]), len(cpnsim.read(TRACES[0]).jobs))
 
+    def test_cpnsim_plot_wrapper(self):
+        """`cpnsim plot` runs the package with the same arguments; without an interpreter it
+        says so and exits 69."""
+        env = dict(os.environ)
+        env["CPNSIM_PYTHON"] = os.environ.get("PYTHON", "python3")
+        out = os.path.join(OUT, "wrapper.png")
+        r = subprocess.run([os.environ["CPN_BIN"], "plot", "center-util", TRACES[0], "-o", out],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertGreater(os.path.getsize(out), 1000)
+        env["CPNSIM_PYTHON"] = os.path.join(OUT, "no-such-python")
+        r = subprocess.run([os.environ["CPN_BIN"], "plot", "center-util", TRACES[0], "-o", out],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 69)
+        self.assertIn("cannot run", r.stderr)
+
     def test_python_m_cpnsim_plot(self):
         env = dict(os.environ)
         out = os.path.join(OUT, "cli.svg")
