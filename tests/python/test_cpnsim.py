@@ -193,6 +193,57 @@ class SeriesTest(unittest.TestCase):
                     self.assertEqual(ys[h][k], float(v), (path, r))
 
 
+class DocTest(unittest.TestCase):
+    def test_every_command_of_docs_python_md(self):
+        """Every ```sh line and ```python block of docs/python.md, in order, from a directory
+        that looks like the source tree (scenarios, python, tests linked), with cpnsim and the
+        python3 that has the modules first on the PATH: each exits 0, and every -o file exists
+        and is not empty."""
+        import shutil
+
+        src = os.environ["CPN_SRCDIR"]
+        work = os.path.join(OUT, "doc")
+        os.makedirs(os.path.join(work, "bin"))
+        for name in ("scenarios", "python", "tests"):
+            os.symlink(os.path.join(src, name), os.path.join(work, name))
+        os.symlink(os.environ["CPN_BIN"], os.path.join(work, "bin", "cpnsim"))
+        python = shutil.which(os.environ.get("PYTHON", "python3"))
+        os.symlink(python, os.path.join(work, "bin", "python3"))
+        env = dict(os.environ)
+        env["PATH"] = os.path.join(work, "bin") + os.pathsep + env["PATH"]
+        env.pop("PYTHONPATH", None)
+        env["CPNSIM_PYTHON"] = python
+        with open(os.path.join(src, "docs", "python.md")) as f:
+            text = f.read()
+        blocks = re.findall(r"```(sh|python)\n(.*?)```", text, re.S)
+        self.assertGreaterEqual(len(blocks), 3)
+        ran = 0
+        for kind, body in blocks:
+            if kind == "python":
+                script = os.path.join(work, f"block{ran}.py")
+                with open(script, "w") as f:
+                    f.write(body)
+                env["PYTHONPATH"] = "python"
+                r = subprocess.run([python, script], cwd=work, env=env, capture_output=True,
+                                   text=True)
+                env.pop("PYTHONPATH")
+                self.assertEqual(r.returncode, 0, (body, r.stderr))
+                ran += 1
+                continue
+            for line in body.splitlines():
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                r = subprocess.run(["sh", "-c", line], cwd=work, env=env, capture_output=True,
+                                   text=True)
+                self.assertEqual(r.returncode, 0, (line, r.stderr))
+                out = re.search(r"-o (\S+)$", line)
+                if out and not os.path.isdir(os.path.join(work, out.group(1))):
+                    self.assertGreater(os.path.getsize(os.path.join(work, out.group(1))), 0,
+                                       line)
+                ran += 1
+        self.assertGreaterEqual(ran, 10)
+
+
 class CommandTest(unittest.TestCase):
     def test_pip_install(self):
         """pip install ./python (--no-deps: the modules come from Debian) gives an importable
