@@ -1,6 +1,7 @@
 """python3 -m cpnsim plot KIND TRACE.h5... -o FILE (docs/python.md, "Plots")."""
 
 import argparse
+import os
 import sys
 
 try:
@@ -24,7 +25,12 @@ def main(argv=None):
     p.add_argument("--by", default="policy",
                    help="root attribute labelling the lines of a CDF (default: policy)")
     p.add_argument("--center", help="the center of a Gantt chart (its id)")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
     args = parser.parse_args(argv)
+    if os.path.exists(args.output) and not args.force:
+        print(f"cpnsim plot: {args.output}: already exists (use --force to replace it)",
+              file=sys.stderr)
+        return 73
     try:
         from cpnsim import plot  # matplotlib only when plotting
     except ImportError as e:

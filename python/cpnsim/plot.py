@@ -7,6 +7,7 @@ names the runs the figure came from.
 """
 
 import csv
+import os
 import re
 
 import matplotlib
@@ -22,10 +23,20 @@ def _caption(fig, traces):
 
 
 def _save(fig, out):
+    """Write the figure whole or not at all: to OUT.partial, then renamed to OUT."""
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    if out:
-        fig.savefig(out)
-    plt.close(fig)
+    try:
+        if out:
+            fmt = os.path.splitext(out)[1].lstrip(".").lower() or "png"
+            partial = f"{out}.partial"
+            try:
+                fig.savefig(partial, format=fmt)
+                os.replace(partial, out)
+            finally:
+                if os.path.exists(partial):
+                    os.unlink(partial)
+    finally:
+        plt.close(fig)
 
 
 def done_times(trace, what="jct"):

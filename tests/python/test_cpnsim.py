@@ -294,11 +294,25 @@ class CommandTest(unittest.TestCase):
                            env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertGreater(os.path.getsize(out), 1000)
-        r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot", "gantt",
-                            TRACES[0], "--center", "nowhere", "-o", out], capture_output=True,
+        # an existing file is kept unless --force
+        before = open(out, "rb").read()
+        r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot",
+                            "wait-cdf", *TRACES, "-o", out], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual(r.returncode, 73)
+        self.assertIn("already exists (use --force", r.stderr)
+        self.assertEqual(open(out, "rb").read(), before)
+        r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot",
+                            "wait-cdf", *TRACES, "-o", out, "--force"], capture_output=True,
                            text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotEqual(open(out, "rb").read(), before)
+        r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot", "gantt",
+                            TRACES[0], "--center", "nowhere", "-o", out + ".png"],
+                           capture_output=True, text=True, env=env)
         self.assertEqual(r.returncode, 65)
         self.assertIn("no center 'nowhere'", r.stderr)
+        self.assertFalse(os.path.exists(out + ".png"))
 
 
 if __name__ == "__main__":
