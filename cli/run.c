@@ -215,20 +215,13 @@ static int write_flows_csv(const char *path, int force, struct cpn_scenario *sce
     return 0;
 }
 
-static double wall_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Run the engine to @p until in slices, printing a progress line on a terminal.  Slicing does
  * not change the run: events fire in the same order, and the clock ends at @p until as with one
  * call (so the summary is the same with and without a terminal). */
 static int run_with_progress(struct cpn_engine *eng, double until, int show)
 {
     const int slices = 200;
-    double t0 = wall_seconds(), last = t0, start = cpn_engine_now(eng);
+    double t0 = cpn_wall_seconds(), last = t0, start = cpn_engine_now(eng);
     if (!show || !isfinite(until))
         return cpn_engine_run(eng, until);
     for (int k = 1; k <= slices; k++) {
@@ -236,7 +229,7 @@ static int run_with_progress(struct cpn_engine *eng, double until, int show)
         int rc = cpn_engine_run(eng, t);
         if (rc != CPN_OK)
             return rc;
-        double now = wall_seconds();
+        double now = cpn_wall_seconds();
         if (now - last >= 0.25 || k == slices) {
             double frac = (t - start) / (until - start);
             double eta = frac > 0 ? (now - t0) * (1 - frac) / frac : 0;
@@ -596,6 +589,15 @@ static int build_network(struct run *r)
     return rc;
 }
 
+/* The explicit route of flow @p f (its own, or its <path>'s), or NULL for the shortest. */
+static const struct cpn_path *flow_route(const struct cpn_scenario *scen,
+                                         const struct cpn_scen_flow *f)
+{
+    if (f->route)
+        return f->route;
+    return f->path == CPN_NONE ? NULL : scen->paths.items[f->path].route;
+}
+
 /* cpn_traffic_next_fn over a streamed flow file: its next row, routed as the load routed it. */
 static int next_streamed_flow(void *ctx, struct cpn_traffic_flow *out, int *more)
 {
@@ -609,9 +611,7 @@ static int next_streamed_flow(void *ctx, struct cpn_traffic_flow *out, int *more
         .dst = f.dst,
         .size = f.size,
         .start = f.start,
-        .path = f.route              ? f.route
-                : f.path == CPN_NONE ? NULL
-                                     : fs->scen->paths.items[f.path].route,
+        .path = flow_route(fs->scen, &f),
         .profile = f.transport,
         .weight = f.weight,
     };
@@ -636,9 +636,7 @@ static int build_traffic(struct run *r)
             .dst = f->dst,
             .size = f->size,
             .start = f->start,
-            .path = f->route              ? f->route
-                    : f->path == CPN_NONE ? NULL
-                                          : scen->paths.items[f->path].route,
+            .path = flow_route(scen, f),
             .profile = f->transport,
             .weight = f->weight,
             .k_paths = f->k_paths,
@@ -777,7 +775,7 @@ static int parse_run_options(struct run *r, int argc, char **argv)
 int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
 {
     struct run run = {.level = CPN_TRACE_FLOWS}, *r = &run;
-    double t_start = wall_seconds(); /* the measurements: docs/output-format.md, "Provenance" */
+    double t_start = cpn_wall_seconds(); /* the measurements: docs/output-format.md, "Provenance" */
     int status = parse_run_options(r, argc, argv), rc = CPN_OK;
     if (status) {
         status = status < 0 ? 0 : status;
@@ -884,7 +882,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     int show = !cli->quiet && isatty(STDERR_FILENO);
-    double t_engine = wall_seconds();
+    double t_engine = cpn_wall_seconds();
     /* The statistics window (docs/metrics.md, "Window"): it opens at the warmup and closes at
      * until, or when the workload has ended if that is earlier or until is a replay's span
      * (the jobs layer closes it then). */
@@ -907,7 +905,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     signal(SIGTERM, SIG_DFL);
     running_engine = NULL;
     struct rusage ru;
-    double t_end = wall_seconds();
+    double t_end = cpn_wall_seconds();
     struct cpn_jobs_stats jst;
     cpn_jobs_stats(r->jobs, &jst);
     struct cpn_run_measures m = {

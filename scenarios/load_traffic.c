@@ -227,6 +227,21 @@ int cpn_scen_csv_flow(struct cpn_scenario *s, struct cpn_router *r, struct cpn_d
     return ok;
 }
 
+/* Read the next line of a CSV file into *buf (grown by getline) without its "\n" or "\r\n".
+ * Returns 0 at the end of the file or on a read error (the caller checks ferror). */
+static int ld_csv_line(char **buf, size_t *cap, FILE *in)
+{
+    ssize_t got = getline(buf, cap, in);
+    if (got < 0)
+        return 0;
+    char *end = *buf + got;
+    if (end > *buf && end[-1] == '\n')
+        *--end = '\0';
+    if (end > *buf && end[-1] == '\r')
+        end[-1] = '\0';
+    return 1;
+}
+
 /* ---- streamed flow files, read during the run ---------------------------------------------- */
 
 size_t cpn_scen_flow_count(const struct cpn_scenario *s)
@@ -277,14 +292,8 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
 int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more)
 {
     const struct cpn_scen_flowfile *ff = rd->ff;
-    ssize_t got;
     *more = 0;
-    while ((got = getline(&rd->buf, &rd->cap, rd->in)) >= 0) {
-        char *end = rd->buf + got;
-        if (end > rd->buf && end[-1] == '\n')
-            *--end = '\0';
-        if (end > rd->buf && end[-1] == '\r')
-            end[-1] = '\0';
+    while (ld_csv_line(&rd->buf, &rd->cap, rd->in)) {
         if (++rd->line == 1 || !*rd->buf)
             continue; /* the header (checked at load), blank lines */
         *f = (struct cpn_scen_flow){.path = CPN_NONE,
@@ -378,13 +387,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
     int can_route = L->errors_run == L->errors0;
     char *p = NULL;
     size_t cap = 0;
-    ssize_t got;
-    while (rc == CPN_OK && (got = getline(&p, &cap, in)) >= 0) {
-        char *end = p + got;
-        if (end > p && end[-1] == '\n')
-            *--end = '\0';
-        if (end > p && end[-1] == '\r')
-            end[-1] = '\0';
+    while (rc == CPN_OK && ld_csv_line(&p, &cap, in)) {
         line++;
         if (line == 1) {
             if (strcmp(p, LD_CSV_HEADER_PATH) == 0) {

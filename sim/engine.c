@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "sim/error.h"
 
@@ -146,4 +147,11 @@ void cpn_engine_stop(struct cpn_engine *eng)
 volatile sig_atomic_t *cpn_engine_stop_flag(struct cpn_engine *eng)
 {
     return &eng->stop_flag;
+}
+
+double cpn_wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

@@ -61,6 +61,12 @@ struct cpn_log *cpn_engine_log(struct cpn_engine *eng);
 /** Number of events fired so far. */
 uint64_t cpn_engine_events(const struct cpn_engine *eng);
 
+/**
+ * Wall-clock time of the machine [s] (CLOCK_MONOTONIC, from an arbitrary origin), for the
+ * program's measurements of itself (wall time, placement time): never part of a result.
+ */
+double cpn_wall_seconds(void);
+
 /** Number of pending events. */
 size_t cpn_engine_pending(const struct cpn_engine *eng);
 

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "models/jobs/jobs_impl.h"
 #include "models/net/route.h"
+#include "sim/engine.h"
 #include "sim/error.h"
 
 static const char *const kind_names[CPN_JOB_NKINDS] = {"batch",  "training",  "ingest",
@@ -588,20 +588,12 @@ static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot)
     return at_center(jobs, slot);
 }
 
-/* Wall-clock time [s], for placement_time (a measurement, never a result). */
-static double wall_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Ask the policy for job @p slot.  @p here: the center where a conflict was just found
  * (CPN_NONE otherwise); choosing it again queues the job there. */
 static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
 {
     struct jobs_job *j = job_at(jobs, slot);
-    double now = now_of(jobs), wall0 = wall_clock();
+    double now = now_of(jobs), wall0 = cpn_wall_seconds();
     struct cpn_world_job wj;
     int rc;
     if ((rc = cpn_jobs_network_rows_(jobs, j)) != CPN_OK)
@@ -624,7 +616,7 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
     j->attempts++;
     if ((rc = cpn_awareness_record_decision(jobs->aw, view, &wj, &d, &j->rec)) != CPN_OK)
         return rc;
-    jobs->st.placement_time += wall_clock() - wall0;
+    jobs->st.placement_time += cpn_wall_seconds() - wall0;
     if (d.center == CPN_POLICY_HOLD) {
         jobs->st.holds++;
         j->phase = PHASE_HELD;

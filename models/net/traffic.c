@@ -41,6 +41,48 @@ static int by_start(const void *pa, const void *pb, void *ctx)
     return (a > b) - (a < b);
 }
 
+/* The transfer that starts flow @p f, reported to @p done with @p ctx and @p id. */
+static struct cpn_transfer transfer_of(const struct cpn_traffic_flow *f, cpn_flow_done_fn *done,
+                                       void *ctx, uint64_t id)
+{
+    return (struct cpn_transfer){
+        .src = f->src,
+        .dst = f->dst,
+        .size = f->size,
+        .path = f->path,
+        .profile = f->profile,
+        .weight = f->weight,
+        .done = done,
+        .ctx = ctx,
+        .id = id,
+        .src_site = CPN_NONE,
+        .dst_site = CPN_NONE,
+    };
+}
+
+/* Count a finished flow (@p id, @p bytes on path id @p path or CPN_NONE) and report it. */
+static int flow_ended(struct cpn_traffic *t, const struct cpn_flow_done *done, uint64_t id,
+                      uint32_t path, double bytes)
+{
+    t->finished++;
+    if (done->end > t->makespan)
+        t->makespan = done->end;
+    double dur = done->end - done->start;
+    struct cpn_flow_record rec = {
+        .start = done->start,
+        .end = done->end,
+        .bytes = bytes,
+        .id = id,
+        .job = CPN_NONE,
+        .src = done->src,
+        .dst = done->dst,
+        .path = path,
+        .klass = CPN_NONE,
+        .mean_rate = dur > 0 ? (float)(bytes / dur) : 0.0f,
+    };
+    return cpn_observe_flow_end(t->obs, &rec);
+}
+
 static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow_done *done)
 {
     (void)fn;
@@ -49,26 +91,9 @@ static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow
     if (--t->parts[done->id] > 0)
         return CPN_OK; /* a split flow completes with its last part */
     t->finish[done->id] = done->end;
-    t->finished++;
-    if (done->end > t->makespan)
-        t->makespan = done->end;
-    double dur = done->end - done->start;
     int split = f->paths || f->k_paths > 1;
     const struct cpn_path *path = split ? NULL : f->path;
-    double bytes = split ? f->size : done->size;
-    struct cpn_flow_record rec = {
-        .start = done->start,
-        .end = done->end,
-        .bytes = bytes,
-        .id = done->id,
-        .job = CPN_NONE,
-        .src = done->src,
-        .dst = done->dst,
-        .path = path ? path->id : CPN_NONE,
-        .klass = CPN_NONE,
-        .mean_rate = dur > 0 ? (float)(bytes / dur) : 0.0f,
-    };
-    return cpn_observe_flow_end(t->obs, &rec);
+    return flow_ended(t, done, done->id, path ? path->id : CPN_NONE, split ? f->size : done->size);
 }
 
 /* The transfer id of a streamed flow: its index in the source (bits 0-31) and its path id + 1
@@ -82,23 +107,7 @@ static int on_stream_done(struct cpn_flownet *fn, void *ctx, const struct cpn_fl
     uint64_t path = (done->id >> 32) & 0x7fffffffu;
     if (src->finish)
         src->finish[k] = done->end;
-    t->finished++;
-    if (done->end > t->makespan)
-        t->makespan = done->end;
-    double dur = done->end - done->start;
-    struct cpn_flow_record rec = {
-        .start = done->start,
-        .end = done->end,
-        .bytes = done->size,
-        .id = src->first + k,
-        .job = CPN_NONE,
-        .src = done->src,
-        .dst = done->dst,
-        .path = path ? (uint32_t)(path - 1) : CPN_NONE,
-        .klass = CPN_NONE,
-        .mean_rate = dur > 0 ? (float)(done->size / dur) : 0.0f,
-    };
-    return cpn_observe_flow_end(t->obs, &rec);
+    return flow_ended(t, done, src->first + k, path ? (uint32_t)(path - 1) : CPN_NONE, done->size);
 }
 
 static int traffic_check(const struct cpn_traffic_flow *f)
@@ -154,19 +163,7 @@ static int on_source_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
         if (path > 0x7fffffffu)
             return CPN_ERROR(CPN_EINVAL, "traffic source: path id %llu too large",
                              (unsigned long long)(path - 1));
-        struct cpn_transfer tr = {
-            .src = f->src,
-            .dst = f->dst,
-            .size = f->size,
-            .path = f->path,
-            .profile = f->profile,
-            .weight = f->weight,
-            .done = on_stream_done,
-            .ctx = src,
-            .id = k | (path & 0x7fffffffu) << 32,
-            .src_site = CPN_NONE,
-            .dst_site = CPN_NONE,
-        };
+        struct cpn_transfer tr = transfer_of(f, on_stream_done, src, k | path << 32);
         int rc = cpn_network_transfer(src->t->net, &tr, NULL);
         if (rc != CPN_OK)
             return rc;
@@ -233,19 +230,7 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
     while (t->next < t->n && t->flows[t->order[t->next]].start <= now) {
         uint32_t i = t->order[t->next++];
         const struct cpn_traffic_flow *f = &t->flows[i];
-        struct cpn_transfer tr = {
-            .src = f->src,
-            .dst = f->dst,
-            .size = f->size,
-            .path = f->path,
-            .profile = f->profile,
-            .weight = f->weight,
-            .done = on_flow_done,
-            .ctx = t,
-            .id = i,
-            .src_site = CPN_NONE,
-            .dst_site = CPN_NONE,
-        };
+        struct cpn_transfer tr = transfer_of(f, on_flow_done, t, i);
         uint32_t started = 1;
         int rc = f->paths ? cpn_network_transfer_split(t->net, &tr, f->paths, f->n_paths, f->shares,
                                                        NULL, &started)
