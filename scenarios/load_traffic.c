@@ -342,9 +342,9 @@ int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_f
                          strerror(errno ? errno : EIO));
     if (rd->rows != ff->rows)
         return CPN_ERROR(CPN_ESCENARIO,
-                         "%s: the file ends after %zu rows (line %ld), not the %zu it had when "
-                         "loaded (it changed since)",
-                         ff->file, rd->rows, rd->line, ff->rows);
+                         "%s:%ld: the file ends after this line, with %zu rows, not the %zu it "
+                         "had when loaded (it changed since)",
+                         ff->file, rd->line, rd->rows, ff->rows);
     return CPN_OK;
 }
 

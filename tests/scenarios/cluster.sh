@@ -166,7 +166,19 @@ else
         [ -z "$task" ] && sleep 0.05
         i=$((i + 1))
     done
-    [ -n "$task" ] && sleep 0.5 && scancel "${job}_$task"
+    # Its first run is paused (SIGSTOP) as soon as it starts and until the cancel is sent, so
+    # that the cancel comes mid-run however fast this machine is (a run takes under a second).
+    if [ -n "$task" ]; then
+        i=0
+        while ! pgrep -f -- "-o sl/" >/dev/null 2>&1 && [ $i -lt 400 ]; do
+            sleep 0.02
+            i=$((i + 1))
+        done
+        pkill -STOP -f -- "-o sl/"
+        scancel "${job}_$task"
+        sleep 0.2
+        pkill -CONT -f -- "-o sl/"
+    fi
     wait_slurm
     "$bin" batch "$exp" "$@" --status >status1.out 2>&1
     "$bin" batch "$exp" "$@" --slurm --chunk 2 >submit2.out 2>&1
