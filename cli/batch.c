@@ -33,6 +33,7 @@
 #include "scenarios/experiment.h"
 #include "cli/batch.h"
 #include "cli/cli.h"
+#include "cli/policy_exec.h"
 #include "sim/diag.h"
 #include "sim/error.h"
 
@@ -99,6 +100,15 @@ static void free_strings(char **v, size_t n)
     free(v);
 }
 
+const char *cpn_batch_exec_of(const struct cpn_batch_options *o, const char *policy)
+{
+    size_t len = strlen(policy);
+    for (size_t i = 0; i < o->n_execs; i++)
+        if (strncmp(o->execs[i], policy, len) == 0 && o->execs[i][len] == '=')
+            return o->execs[i];
+    return NULL;
+}
+
 pid_t cpn_batch_spawn(const struct cpn_experiment *e, const struct cpn_exp_run *r, const char *dir,
                       const struct cpn_batch_options *o)
 {
@@ -107,7 +117,7 @@ pid_t cpn_batch_spawn(const struct cpn_experiment *e, const struct cpn_exp_run *
     snprintf(log, sizeof log, "%s/%s.log", dir, r->name);
     size_t no = 0;
     char **owned = run_overrides(e, r, o->sets, o->n_sets, &no);
-    char **args = calloc(16 + 2 * (no + o->n_plugins), sizeof *args);
+    char **args = calloc(18 + 2 * (no + o->n_plugins) + o->n_exec_args, sizeof *args);
     if (!args || !owned) {
         free(args);
         free_strings(owned, no);
@@ -134,6 +144,13 @@ pid_t cpn_batch_spawn(const struct cpn_experiment *e, const struct cpn_exp_run *
     for (size_t i = 0; i < o->n_plugins; i++) { /* plug-ins load from the command line only */
         args[n++] = "--plugin";
         args[n++] = (char *)o->plugins[i];
+    }
+    const char *exec = r->policy ? cpn_batch_exec_of(o, r->policy) : NULL;
+    if (exec) { /* the run of an external policy starts its process */
+        args[n++] = "--policy-exec";
+        args[n++] = (char *)exec;
+        for (size_t i = 0; i < o->n_exec_args; i++)
+            args[n++] = (char *)o->exec_args[i];
     }
     args[n++] = "-o";
     args[n++] = out;
@@ -183,6 +200,9 @@ static int batch_parse(int argc, char **argv, struct cpn_batch_options *o)
         {"dry-run", no_argument, NULL, 'n'},
         {"force", no_argument, NULL, 'f'},
         {"plugin", required_argument, NULL, 'L'},
+        {"policy-exec", required_argument, NULL, 'E'},
+        {"policy-param", required_argument, NULL, 'R'},
+        {"policy-timeout", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {"slurm", no_argument, NULL, 'U'},
         {"status", no_argument, NULL, 'T'},
@@ -288,6 +308,23 @@ static int batch_parse(int argc, char **argv, struct cpn_batch_options *o)
                 return EX_SOFTWARE;
             o->plugins = p;
             o->plugins[o->n_plugins++] = optarg;
+            break;
+        }
+        case 'E':
+        case 'R':
+        case 'W': {
+            /* Checked by each run (a bad one fails every run of an external policy, exit 64);
+             * here only gathered. */
+            int e = c == 'E';
+            size_t *n = e ? &o->n_execs : &o->n_exec_args;
+            const char ***v = e ? &o->execs : &o->exec_args;
+            const char **p = realloc(*v, (*n + 2) * sizeof *p);
+            if (!p)
+                return EX_SOFTWARE;
+            *v = p;
+            if (!e)
+                p[(*n)++] = c == 'R' ? "--policy-param" : "--policy-timeout";
+            p[(*n)++] = optarg;
             break;
         }
         case 'h':
@@ -632,6 +669,8 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
     struct cpn_batch_plan plan = {0};
     struct cpn_experiment *e = NULL;
     struct cpn_policy_registry *reg = NULL;
+    struct cpn_exec_policy **exec_objs = NULL;
+    size_t n_exec_objs = 0;
     size_t failed = 0;
     int first_failure = 0;
     size_t first_run = 0;
@@ -649,6 +688,28 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
         if (prc != CPN_OK) {
             fprintf(stderr, "cpnsim: batch: %s\n", cpn_error_message());
             status = cpn_exit_code(prc);
+            goto done;
+        }
+    }
+    /* The external policies, registered by name (their processes start in the runs). */
+    if (o.n_execs && !(exec_objs = calloc(o.n_execs, sizeof *exec_objs))) {
+        status = EX_SOFTWARE;
+        goto done;
+    }
+    for (size_t i = 0; i < o.n_execs; i++) {
+        char origin[4200];
+        snprintf(origin, sizeof origin, "--policy-exec %s", o.execs[i]);
+        int prc = cpn_exec_policy_new(o.execs[i], CPN_EXEC_TIMEOUT, &exec_objs[n_exec_objs]);
+        if (prc == CPN_OK)
+            n_exec_objs++;
+        if (prc == CPN_OK && strcmp(cpn_exec_policy_name(exec_objs[i]), "exec") == 0 &&
+            strncmp(o.execs[i], "exec=", 5) != 0)
+            prc = CPN_ERROR(CPN_ERANGE, "\"%s\" has no NAME= (an experiment names its policies)",
+                            o.execs[i]);
+        if (prc == CPN_OK)
+            prc = cpn_policy_registry_add(reg, cpn_exec_policy_ops(exec_objs[i]), origin);
+        if (prc != CPN_OK) {
+            status = cpn_cli_usage_error("batch", "--policy-exec %s", cpn_error_message());
             goto done;
         }
     }
@@ -694,7 +755,12 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
 done:
     cpn_experiment_free(e);
     cpn_policy_registry_free(reg);
+    for (size_t i = 0; i < n_exec_objs; i++)
+        cpn_exec_policy_free(exec_objs[i]);
+    free(exec_objs);
     free(o.plugins);
+    free(o.execs);
+    free(o.exec_args);
     free(plan.todo);
     free(plan.dir_owned);
     free(o.sets);

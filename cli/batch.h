@@ -24,6 +24,12 @@ struct cpn_batch_options {
     size_t n_sets;
     const char **plugins; /**< --plugin PATH.so, loaded here and passed to every run (malloc) */
     size_t n_plugins;
+    const char **execs; /**< --policy-exec NAME=COMMAND: the experiment may name NAME, and its
+                             runs start COMMAND (malloc) */
+    size_t n_execs;
+    const char **exec_args; /**< --policy-param and --policy-timeout, in pairs (option, value),
+                                 passed to the runs of external policies (malloc) */
+    size_t n_exec_args;
     const char *file; /**< the experiment file */
     /* Clusters (docs/clusters.md). */
     int slurm;                /**< --slurm: submit a Slurm job array instead of running here */
@@ -49,6 +55,9 @@ struct cpn_batch_plan {
     size_t n_todo;
     size_t skipped; /**< runs already complete */
 };
+
+/** The --policy-exec NAME=COMMAND of @p o whose NAME is @p policy, or NULL. */
+const char *cpn_batch_exec_of(const struct cpn_batch_options *o, const char *policy);
 
 /**
  * Start run @p r of @p e as a child `cpnsim --quiet run ...` process writing DIR/NAME.h5 and

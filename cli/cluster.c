@@ -227,6 +227,14 @@ static void write_script(FILE *f, const struct cpn_batch_options *o, const char 
         fprintf(f, " --plugin ");
         sh_quote(f, o->plugins[i]);
     }
+    for (size_t i = 0; i < o->n_execs; i++) {
+        fprintf(f, " --policy-exec ");
+        sh_quote(f, o->execs[i]);
+    }
+    for (size_t i = 0; i + 1 < o->n_exec_args; i += 2) {
+        fprintf(f, " %s ", o->exec_args[i]);
+        sh_quote(f, o->exec_args[i + 1]);
+    }
     fprintf(f, " --task-list ");
     sh_quote(f, list);
     fprintf(f, " --task \"$SLURM_ARRAY_TASK_ID\"\n");

@@ -46,14 +46,23 @@ static const struct command commands[] = {
      "                           attribute (see docs/scenario-format.md)\n"
      "  --policy NAME            use this scheduling policy instead of the scenario's\n"
      "  --plugin PATH.so         load a policy plug-in (repeatable; docs/policies.md)\n"
+     "  --policy-exec [NAME=]COMMAND\n"
+     "                           a policy in any language: run COMMAND (sh -c) and place the\n"
+     "                           jobs by its answers, one JSON object per line on its standard\n"
+     "                           input and output (docs/policy-protocol.md); named NAME\n"
+     "                           (default \"exec\"); used unless --policy names another\n"
+     "  --policy-param NAME=VALUE a parameter in its hello (repeatable)\n"
+     "  --policy-timeout TIME     how long to wait for each of its replies (default 30s)\n"
      "  --force                  overwrite existing output files\n"
-     "Exit: 0 ok, 65 bad scenario, 66 missing input, 73/74 output errors, 130/143 interrupted.\n"},
+     "Exit: 0 ok, 65 bad scenario, 66 missing input, 70 the policy process failed, 73/74\n"
+     "output errors, 130/143 interrupted.\n"},
     {"validate", cpn_cmd_validate,
      "validate SCENARIO.xml... [--set TARGET=VALUE ...] [--plugin PATH.so ...]",
      "Check scenario files against the schema and semantically; print every error as\n"
      "FILE:LINE: message.  Exit 0 when all files are valid, 65 otherwise.\n"},
     {"batch", cpn_cmd_batch,
      "batch EXPERIMENT.xml [-j N] [-o DIR] [--seeds N] [--set T=V] [--plugin PATH.so]\n"
+     "      [--policy-exec NAME=COMMAND [--policy-param N=V] [--policy-timeout T]]\n"
      "      [--dry-run] [--force] [--slurm [--partition P --time T --mem M --array-max N\n"
      "      --chunk C --sbatch-arg ARG] | --status | --mpi]",
      "Run the cross product of an experiment file (scenarios x policies x swept --set values x\n"
@@ -72,6 +81,10 @@ static const struct command commands[] = {
      "  --force             rerun the runs whose result records another definition\n"
      "  --plugin PATH.so    load a policy plug-in (repeatable): the experiment may name its\n"
      "                      policies, and every run loads it\n"
+     "  --policy-exec NAME=COMMAND  an external policy process (repeatable;\n"
+     "                      docs/policy-protocol.md): the experiment may name NAME, and each\n"
+     "                      of its runs starts COMMAND; --policy-param NAME=VALUE and\n"
+     "                      --policy-timeout TIME are passed to those runs\n"
      "On a cluster (docs/clusters.md):\n"
      "  --slurm             submit the runs not done (nor already in Slurm) as one Slurm job\n"
      "                      array (sbatch); the same command later submits only what is left;\n"

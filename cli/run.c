@@ -33,6 +33,7 @@
 #include "sim/rng.h"
 #include "sim/array.h"
 #include "cli/cli.h"
+#include "cli/policy_exec.h"
 #include "sim/diag.h"
 #include "sim/error.h"
 
@@ -256,6 +257,10 @@ struct run {
     int summary_full; /* --summary=full: every row; else the grouped view */
     const char **plugins;
     size_t n_plugins;
+    const char *exec_spec;              /* --policy-exec [NAME=]COMMAND */
+    double exec_timeout;                /* --policy-timeout [s] */
+    struct cpn_exec_param *exec_params; /* --policy-param NAME=VALUE */
+    size_t n_exec_params;
     enum cpn_trace_level level;
     int force;
     char *seed_target, *until_target;
@@ -266,6 +271,7 @@ struct run {
     struct cpn_rng *rng;
     struct cpn_network *net;
     struct cpn_policy *policy;
+    struct cpn_exec_policy *exec; /* the external policy process (cli/policy_exec.h), or NULL */
     struct cpn_jobs *jobs;
     struct cpn_traffic *traffic;
     struct flow_stream *streams; /* one per streamed flow file (scen->flowfiles) */
@@ -309,6 +315,7 @@ static void run_release(struct run *r)
     free(r->span_names);
     cpn_jobs_free(r->jobs); /* before the engine: centers cancel their events */
     cpn_policy_free(r->policy);
+    cpn_exec_policy_free(r->exec); /* stops the process if it still runs */
     cpn_summary_free(r->summary);
     cpn_network_free(r->net);
     cpn_engine_free(r->eng);
@@ -329,6 +336,7 @@ static void run_release(struct run *r)
         free(r->overrides[i]);
     free(r->overrides);
     free(r->plugins);
+    free(r->exec_params);
     free(r->seed_target);
     free(r->until_target);
     free_overrides(&r->ov);
@@ -497,9 +505,16 @@ static int build_jobs(struct run *r)
     }
     uint32_t nc = (uint32_t)scen->centers.len, nn = cpn_topo_node_count(scen->topo);
     int rc;
+    int exec = r->exec && ops == cpn_exec_policy_ops(r->exec);
+    if (nc && exec &&
+        (rc = cpn_exec_policy_start(r->exec, scen, r->rng, r->exec_params, r->n_exec_params)) !=
+            CPN_OK)
+        return rc; /* the process answers its hello before the instance is made */
     if (nc && ops &&
         (rc = cpn_policy_new(ops, settings, n_settings, r->rng, nc, nn, &r->policy)) != CPN_OK)
         return rc;
+    if (nc && exec)
+        cpn_policy_bind(r->policy, r->exec);
     if (!nc) {
         r->policy_label = "none";
         settings = NULL;
@@ -677,10 +692,14 @@ static int parse_run_options(struct run *r, int argc, char **argv)
         {"force", no_argument, NULL, 'f'},
         {"policy", required_argument, NULL, 'P'},
         {"plugin", required_argument, NULL, 'L'},
+        {"policy-exec", required_argument, NULL, 'E'},
+        {"policy-param", required_argument, NULL, 'R'},
+        {"policy-timeout", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c, status;
+    r->exec_timeout = CPN_EXEC_TIMEOUT;
     while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
         switch (c) {
         case 's':
@@ -746,6 +765,43 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             r->plugins[r->n_plugins++] = optarg;
             break;
         }
+        case 'E':
+            r->exec_spec = optarg;
+            break;
+        case 'R': {
+            const char *eq = strchr(optarg, '=');
+            size_t nl = eq ? (size_t)(eq - optarg) : 0;
+            int ok = nl > 0;
+            for (size_t i = 0; i < nl && ok; i++)
+                ok = (optarg[i] >= 'a' && optarg[i] <= 'z') ||
+                     (optarg[i] >= '0' && optarg[i] <= '9') || optarg[i] == '_';
+            if (!ok)
+                return cpn_cli_usage_error("run",
+                                           "--policy-param \"%s\" is not NAME=VALUE with a "
+                                           "name of a-z, 0-9 and _ (e.g. --policy-param "
+                                           "alpha=0.5)",
+                                           optarg);
+            struct cpn_exec_param *p = realloc(r->exec_params, (r->n_exec_params + 1) * sizeof *p);
+            if (!p)
+                return EX_SOFTWARE;
+            r->exec_params = p;
+            optarg[nl] = '\0'; /* the name ends at '=' (argv is ours to change) */
+            r->exec_params[r->n_exec_params++] = (struct cpn_exec_param){optarg, eq + 1};
+            break;
+        }
+        case 'W': {
+            char why[256];
+            double v = 0;
+            if (optarg[0] == '-' ||
+                cpn_units_parse(optarg, CPN_Q_TIME, &v, why, sizeof why) != CPN_OK || !(v > 0) ||
+                !isfinite(v))
+                return cpn_cli_usage_error("run",
+                                           "--policy-timeout \"%s\" is not a positive time with "
+                                           "a unit (e.g. --policy-timeout 30s)",
+                                           optarg);
+            r->exec_timeout = v;
+            break;
+        }
         case 'T':
             if (cpn_trace_level_parse(optarg, &r->level) != CPN_OK)
                 return cpn_cli_usage_error("run",
@@ -765,6 +821,9 @@ static int parse_run_options(struct run *r, int argc, char **argv)
     }
     if (argc - optind > 1)
         return cpn_cli_usage_error("run", "one scenario file at most (got %d)", argc - optind);
+    if ((r->n_exec_params || r->exec_timeout != CPN_EXEC_TIMEOUT) && !r->exec_spec)
+        return cpn_cli_usage_error("run", "--policy-param and --policy-timeout go with "
+                                          "--policy-exec");
     const char *extra[] = {r->seed_target, r->until_target};
     for (size_t i = 0; i < 2; i++)
         if (extra[i] && (status = add_override("run", extra[i], &r->ov)) != 0)
@@ -803,6 +862,23 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
             status = cpn_exit_code(rc);
             goto done;
         }
+    /* An external policy process (only from the command line): its table is registered under
+     * its name, and chosen when no --policy names another. */
+    if (r->exec_spec) {
+        char origin[4200];
+        if ((rc = cpn_exec_policy_new(r->exec_spec, r->exec_timeout, &r->exec)) != CPN_OK) {
+            status = cpn_cli_usage_error("run", "--policy-exec %s", cpn_error_message());
+            goto done;
+        }
+        snprintf(origin, sizeof origin, "--policy-exec %s", r->exec_spec);
+        if ((rc = cpn_policy_registry_add(r->registry, cpn_exec_policy_ops(r->exec), origin)) !=
+            CPN_OK) {
+            status = cpn_cli_usage_error("run", "%s", cpn_error_message());
+            goto done;
+        }
+        if (!r->policy_name)
+            r->policy_name = cpn_exec_policy_name(r->exec);
+    }
     if (r->policy_name && !cpn_policy_find(r->registry, r->policy_name)) {
         status = cpn_cli_usage_error(
             "run", "--policy \"%s\" is not a policy ('cpnsim policies' lists them)",
@@ -918,9 +994,23 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     };
     if (r->trace)
         cpn_trace_set_measures(r->trace, &m);
+    if (rc == CPN_OK && r->exec && r->policy) /* an event or tick the process did not take */
+        rc = cpn_exec_policy_check(r->exec);
     if (rc != CPN_OK && rc != CPN_EINTERRUPT)
         fprintf(stderr, "cpnsim: %s: %s\n", r->scen->file, cpn_error_message());
     int rc_end = cpn_jobs_finish(r->jobs, rc == CPN_OK); /* totals, then the observer's end() */
+    if (rc == CPN_OK && rc_end == CPN_OK && r->exec && r->policy) {
+        /* The bye, with the summary; the process must then exit 0 (the results stand). */
+        const struct cpn_metric *rows = NULL;
+        size_t nrows = 0;
+        if (cpn_summary_metrics(r->summary, &rows, &nrows) != CPN_OK)
+            nrows = 0;
+        if ((rc_end = cpn_exec_policy_finish(r->exec, cpn_engine_now(r->eng), rows, nrows)) !=
+            CPN_OK)
+            fprintf(stderr, "cpnsim: %s: %s\n", r->scen->file, cpn_error_message());
+        status = rc_end == CPN_OK ? status : cpn_exit_code(rc_end);
+        rc_end = CPN_OK; /* reported */
+    }
     if (rc_end != CPN_OK) {
         fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
         status = cpn_exit_code(rc_end);

@@ -250,6 +250,18 @@ void cpn_policy_registry_free(struct cpn_policy_registry *reg);
  */
 int cpn_policy_registry_load(struct cpn_policy_registry *reg, const char *path);
 
+/**
+ * Add a table the program made itself (the bridge to an external policy process,
+ * cli/policy_exec.h) to @p reg, so that scenarios, experiments and --policy may name it.
+ * @param ops the table (borrowed: must outlive @p reg and every instance made from it).
+ * @param origin where it comes from, for messages and cpn_policy_registry_at()'s path
+ *        ("--policy-exec mine=python3 mine.py"; copied).
+ * @return CPN_OK; CPN_EPLUGIN when the table fails cpn_policy_check() or its name is taken
+ *         (message names @p origin); CPN_EINVAL for a NULL argument; CPN_ENOMEM.
+ */
+int cpn_policy_registry_add(struct cpn_policy_registry *reg, const struct cpn_policy_ops *ops,
+                            const char *origin);
+
 /** Return the number of policies in @p reg (built-ins first, then plug-ins in load order). */
 size_t cpn_policy_registry_count(const struct cpn_policy_registry *reg);
 
@@ -320,6 +332,27 @@ struct cpn_policy_setting {
 int cpn_policy_new(const struct cpn_policy_ops *ops, const struct cpn_policy_setting *settings,
                    size_t n_settings, struct cpn_rng *streams, uint32_t n_centers,
                    uint32_t n_origins, struct cpn_policy **out);
+
+/**
+ * Hand @p state to an instance of a host-made table (one without create and destroy: the bridge
+ * to an external policy process) as its ctx->state, and mark it as the host's own: when its
+ * place or migrate callback returns CPN_EPOLICY, cpn_policy_place() and cpn_policy_migrate()
+ * return CPN_EPOLICY with the message the callback recorded, instead of CPN_EPLUGIN.
+ */
+void cpn_policy_bind(struct cpn_policy *p, void *state);
+
+/**
+ * Check decision @p out for @p job against @p world: paths within the view (0 becomes 1), a
+ * center in range that is up and can ever fit the job, a pool that exists and fits it, a split
+ * only of a splittable job, over 2..CPN_POLICY_MAX_SPLIT distinct centers that each fit their
+ * part, with center = split_centers[0] and units summing to the job's.  Used by
+ * cpn_policy_place() and cpn_policy_migrate(), and by the external-process bridge to locate a
+ * bad reply.
+ * @param name the policy's name, for messages.
+ * @return CPN_OK; CPN_EPLUGIN with a message naming the policy, the job and what is wrong.
+ */
+int cpn_policy_decision_check(const char *name, const struct cpn_world_job *job,
+                              const struct cpn_world *world, struct cpn_policy_decision *out);
 
 /** Destroy an instance (calls ops->destroy); accepts NULL. */
 void cpn_policy_free(struct cpn_policy *p);

@@ -27,6 +27,7 @@ static const char *const status_text[CPN_NSTATUS] = {
     [CPN_EINTERRUPT] = "interrupted",
     [CPN_EOUTPUT] = "cannot create output",
     [CPN_EINTERNAL] = "internal error",
+    [CPN_EPOLICY] = "external policy process failed",
 };
 
 const char *cpn_strerror(int code)

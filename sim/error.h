@@ -35,6 +35,8 @@ enum cpn_status {
     CPN_EINTERRUPT = 11, /**< the run was stopped by a signal or a stop request */
     CPN_EOUTPUT = 12,    /**< an output file cannot be created or already exists (exit 73) */
     CPN_EINTERNAL = 13,  /**< an internal invariant failed (a bug in cpnsim) */
+    CPN_EPOLICY = 14,    /**< an external policy process died, hung past its timeout or broke
+                              the protocol (docs/policy-protocol.md; exit 70) */
     CPN_NSTATUS          /**< number of status codes (not a code) */
 };
 

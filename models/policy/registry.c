@@ -40,6 +40,7 @@ struct cpn_policy {
     struct cpn_policy_ctx ctx;
     double *params; /* owned: ctx.params points here */
     int created;    /* 1 once ops->create succeeded or was absent */
+    int bound;      /* 1: a host-made table's instance (cpn_policy_bind) */
 };
 
 struct cpn_policy_registry *cpn_policy_registry_new(void)
@@ -91,6 +92,27 @@ int cpn_policy_registry_load(struct cpn_policy_registry *reg, const char *path)
         free(pl.path);
         cpn_policy_plugin_close(handle);
         return CPN_ERROR(CPN_ENOMEM, "%s: out of memory", path);
+    }
+    return CPN_OK;
+}
+
+int cpn_policy_registry_add(struct cpn_policy_registry *reg, const struct cpn_policy_ops *ops,
+                            const char *origin)
+{
+    if (!reg || !ops || !origin)
+        return CPN_ERROR(CPN_EINVAL, "cpn_policy_registry_add: NULL argument");
+    int rc = cpn_policy_check(ops);
+    if (rc != CPN_OK)
+        return rc;
+    if (cpn_policy_find(reg, ops->name))
+        return CPN_ERROR(CPN_EPLUGIN,
+                         "%s: policy name \"%s\" is already taken (by a built-in policy, a "
+                         "plug-in or another external policy)",
+                         origin, ops->name);
+    struct plugin pl = {ops, strdup(origin), NULL};
+    if (!pl.path || cpn_array_push(&reg->plugins, pl) != CPN_OK) {
+        free(pl.path);
+        return CPN_ERROR(CPN_ENOMEM, "%s: out of memory", origin);
     }
     return CPN_OK;
 }
@@ -283,6 +305,13 @@ void cpn_policy_free(struct cpn_policy *p)
     free(p);
 }
 
+void cpn_policy_bind(struct cpn_policy *p, void *state)
+{
+    CPN_ASSERT(!p->ops->create && !p->ops->destroy);
+    p->ctx.state = state;
+    p->bound = 1;
+}
+
 const struct cpn_policy_ops *cpn_policy_ops_of(const struct cpn_policy *p)
 {
     return p->ops;
@@ -355,11 +384,9 @@ static int check_call(const struct cpn_policy *p, const struct cpn_world_job *jo
     return CPN_OK;
 }
 
-/* Check a decision of place() or migrate() against the view. */
-static int check_decision(const struct cpn_policy *p, const struct cpn_world_job *job,
-                          const struct cpn_world *world, struct cpn_policy_decision *out)
+int cpn_policy_decision_check(const char *name, const struct cpn_world_job *job,
+                              const struct cpn_world *world, struct cpn_policy_decision *out)
 {
-    const char *name = p->ops->name;
     if (out->paths == 0)
         out->paths = 1;
     if (out->paths > world->n_paths)
@@ -399,10 +426,12 @@ int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
     if (rc != CPN_OK)
         return rc;
     *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
-    if ((rc = p->ops->place(&p->ctx, job, world, out)) != 0)
+    if ((rc = p->ops->place(&p->ctx, job, world, out)) == CPN_EPOLICY && p->bound)
+        return rc; /* the external-process bridge recorded its own message */
+    if (rc != 0)
         return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": place() failed (returned %d) for job %llu",
                          p->ops->name, rc, (unsigned long long)job->id);
-    return check_decision(p, job, world, out);
+    return cpn_policy_decision_check(p->ops->name, job, world, out);
 }
 
 int cpn_policy_migrates(const struct cpn_policy *p)
@@ -421,7 +450,9 @@ int cpn_policy_migrate(struct cpn_policy *p, const struct cpn_world_job *job,
     if (at->center >= world->n_centers)
         return CPN_ERROR(CPN_EINVAL, "policy \"%s\": job %llu is at center %u of %u", p->ops->name,
                          (unsigned long long)job->id, at->center, world->n_centers);
-    if ((rc = p->ops->migrate(&p->ctx, job, at, world, out)) != 0)
+    if ((rc = p->ops->migrate(&p->ctx, job, at, world, out)) == CPN_EPOLICY && p->bound)
+        return rc; /* the external-process bridge recorded its own message */
+    if (rc != 0)
         return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": migrate() failed (returned %d) for job %llu",
                          p->ops->name, rc, (unsigned long long)job->id);
     if (out->n_split)
@@ -429,7 +460,7 @@ int cpn_policy_migrate(struct cpn_policy *p, const struct cpn_world_job *job,
                          "policy \"%s\": job %llu: migrate() split it over %u centers (a "
                          "migration moves a job whole)",
                          p->ops->name, (unsigned long long)job->id, out->n_split);
-    if ((rc = check_decision(p, job, world, out)) != CPN_OK)
+    if ((rc = cpn_policy_decision_check(p->ops->name, job, world, out)) != CPN_OK)
         return rc;
     if (out->center == at->center)
         *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};

@@ -40,6 +40,7 @@ static void test_exit_codes_follow_sysexits(void)
     CU_ASSERT_EQUAL(cpn_exit_code(CPN_ENOINPUT), 66);
     CU_ASSERT_EQUAL(cpn_exit_code(CPN_EPLUGIN), 66);
     CU_ASSERT_EQUAL(cpn_exit_code(CPN_EINTERNAL), 70);
+    CU_ASSERT_EQUAL(cpn_exit_code(CPN_EPOLICY), 70);
     CU_ASSERT_EQUAL(cpn_exit_code(CPN_ENOMEM), 70);
     CU_ASSERT_EQUAL(cpn_exit_code(CPN_EOUTPUT), 73);
     CU_ASSERT_EQUAL(cpn_exit_code(CPN_EIO), 74);
