@@ -273,7 +273,7 @@ static int read_line(struct cpn_exec_policy *x, const char *what, char **out, si
             x->rlen += (size_t)r;
             continue;
         }
-        if (r == 0) {
+        if (r == 0 || (r < 0 && errno == ECONNRESET)) { /* it exited, unread data or not */
             char when[160];
             snprintf(when, sizeof when, "instead of answering message %llu (%s)",
                      (unsigned long long)x->n, what);
@@ -609,17 +609,7 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
                     "reply to message %llu (%s): field \"center\" is missing (a center's name, "
                     "or null to hold the job)",
                     (unsigned long long)x->n, what);
-    if (json_is_null(center)) {
-        x->decisions++;
-        return CPN_OK; /* hold */
-    }
-    out->center = center_of(x, w, center, "center", what, &rc);
-    if (rc != CPN_OK)
-        return rc;
-    if ((v = json_object_get(msg, "pool")) && !json_is_null(v) &&
-        (rc = whole(x, v, "pool", what, 0, w->centers[out->center].n_pools - 1, &out->pool)) !=
-            CPN_OK)
-        return rc;
+    /* Every field is checked, also in a hold (a policy's typo shows at once). */
     if ((v = json_object_get(msg, "paths")) &&
         (rc = whole(x, v, "paths", what, 1, w->n_paths, &out->paths)) != CPN_OK)
         return rc;
@@ -631,6 +621,28 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
                         (unsigned long long)x->n, what);
         out->elastic = json_number_value(v);
     }
+    if (json_is_null(center)) {
+        if ((v = json_object_get(msg, "pool")) && !json_is_null(v))
+            return fail(x,
+                        "reply to message %llu (%s): field \"pool\": a pool goes with a center "
+                        "(the center is null: hold)",
+                        (unsigned long long)x->n, what);
+        if (json_object_get(msg, "split"))
+            return fail(x,
+                        "reply to message %llu (%s): field \"split\": a split goes with a "
+                        "center (the center is null: hold)",
+                        (unsigned long long)x->n, what);
+        *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
+        x->decisions++;
+        return CPN_OK; /* hold */
+    }
+    out->center = center_of(x, w, center, "center", what, &rc);
+    if (rc != CPN_OK)
+        return rc;
+    if ((v = json_object_get(msg, "pool")) && !json_is_null(v) &&
+        (rc = whole(x, v, "pool", what, 0, w->centers[out->center].n_pools - 1, &out->pool)) !=
+            CPN_OK)
+        return rc;
     if ((v = json_object_get(msg, "split"))) {
         size_t n = json_is_array(v) ? json_array_size(v) : 0;
         if (!may_split || n < 2 || n > CPN_POLICY_MAX_SPLIT)

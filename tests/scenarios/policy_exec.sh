@@ -1,0 +1,221 @@
+#!/bin/sh
+# External-process policies (docs/policy-protocol.md; cli/policy_exec.c), run by `make check`:
+# the eight built-ins written again in Python (python/cpnsim/policies.py) place every job of
+# tiny.xml and national.xml --until 1d as the C ones do (the /jobs datasets of the two traces,
+# dumped by h5dump, are equal); the same seed gives the same run; events, ticks and the bye reach
+# the policy (counted against the summary); a batch runs one beside the built-ins; and each
+# failure (bad JSON, unknown center, wrong type, a decision the models refuse, a bad hello, a
+# timeout, a crash, an exit after the bye, bad command-line values) ends the run with its located
+# message and its exit status.  The failing policies are small sh scripts.  Exit 0 pass, 1 fail,
+# 77 skipped (no python3 or h5dump).
+set -u
+bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
+src=${CPN_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "PASS: $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
+python=$(command -v python3 || command -v /usr/bin/python3) || { echo "SKIP: no python3"; exit 77; }
+command -v h5dump >/dev/null 2>&1 || { echo "SKIP: h5dump not found (Debian: hdf5-tools)"; exit 77; }
+PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONPATH
+national=$src/scenarios/national.xml
+
+# jobs_of TRACE: the /jobs dataset as h5dump prints it (every job's row; no file name).
+jobs_of() { h5dump -d /jobs "$1" | sed 1d; }
+
+# 1. The Python built-ins decide as the C ones: tiny.xml (no centers: the process is never
+#    asked) and national.xml, first simulated day.
+for scen in tiny national; do
+    until=""
+    [ $scen = national ] && until="--until 1d"
+    for p in random round_robin least_loaded nearest min_cost greenest earliest_finish balanced; do
+        # shellcheck disable=SC2086
+        "$bin" --quiet run "$src/scenarios/$scen.xml" $until --policy $p -o "$tmp/c.h5" --force \
+            >/dev/null 2>"$tmp/c.err"
+        c1=$?
+        # shellcheck disable=SC2086
+        "$bin" --quiet run "$src/scenarios/$scen.xml" $until -o "$tmp/py.h5" --force \
+            --policy-exec "py_$p=$python -m cpnsim.policies $p" >/dev/null 2>"$tmp/py.err"
+        c2=$?
+        jobs_of "$tmp/c.h5" >"$tmp/c.jobs"
+        jobs_of "$tmp/py.h5" >"$tmp/py.jobs"
+        n=$(grep -c "^ *(" "$tmp/c.jobs")
+        if [ $c1 -eq 0 ] && [ $c2 -eq 0 ] && cmp -s "$tmp/c.jobs" "$tmp/py.jobs" &&
+            { [ $scen = tiny ] || [ "$n" -gt 10000 ]; }; then
+            ok "$scen.xml $until: py_$p places the $n jobs as $p does"
+        else
+            bad "$scen.xml $until: py_$p (exit $c2) differs from $p (exit $c1), $n jobs"
+            cat "$tmp/py.err"
+            diff "$tmp/c.jobs" "$tmp/py.jobs" | head -5
+        fi
+    done
+done
+
+# 2. The same seed gives the same run (a random policy in Python).
+for i in 1 2; do
+    "$bin" --quiet run "$national" --until 6h -o "$tmp/r$i.h5" \
+        --policy-exec "py_random=$python -m cpnsim.policies random" >/dev/null 2>&1
+done
+jobs_of "$tmp/r1.h5" >"$tmp/r1.jobs"
+jobs_of "$tmp/r2.h5" >"$tmp/r2.jobs"
+"$bin" --quiet run "$national" --until 6h --seed 7 -o "$tmp/r3.h5" \
+    --policy-exec "py_random=$python -m cpnsim.policies random" >/dev/null 2>&1
+jobs_of "$tmp/r3.h5" >"$tmp/r3.jobs"
+if [ -s "$tmp/r1.jobs" ] && cmp -s "$tmp/r1.jobs" "$tmp/r2.jobs" &&
+    ! cmp -s "$tmp/r1.jobs" "$tmp/r3.jobs"; then
+    ok "py_random: the same seed gives the same jobs' rows, another seed others"
+else
+    bad "py_random: runs of one seed differ, or another seed gives the same"
+fi
+
+# 3. Events, ticks and the bye (tests/policies/recorder.py): one job_finished per finished run
+#    of a job (the completed jobs but ingest and deploy, which run nothing), a tick every hour,
+#    and the bye's summary equal to the run's summary table.
+"$bin" --quiet run "$national" --until 6h --summary-out "$tmp/rec.tsv" \
+    --policy-exec "$python $src/tests/policies/recorder.py" --policy-param "out=$tmp/rec.txt" \
+    >/dev/null 2>"$tmp/rec.err"
+c=$?
+if [ $c -eq 0 ] && awk -F'\t' '
+        FNR == NR { v[$1] = $2; next }
+        $1 == "job_finished" { fin = $2 }
+        $1 == "tick" { ticks++; if ($2 != 3600 * ticks) badtick = 1 }
+        $1 == "place" { places = $2 }
+        $1 == "decisions" { decisions = $2 }
+        $1 == "summary" && $3 != "None" { rows++; if ($3 + 0 != v[$2] + 0) { print "summary " $2 ": " $3 " vs " v[$2]; diff = 1 } }
+        END {
+            want = v["job.all.completed"] - v["job.ingest.completed"] - v["job.deploy.completed"]
+            if (fin != want) print "job_finished " fin ", want " want
+            exit !(fin == want && fin > 1000 && ticks == 6 && !badtick && places == decisions &&
+                   places > 1000 && rows > 50 && !diff) }' \
+        "$tmp/rec.tsv" FS=' ' "$tmp/rec.txt"; then
+    ok "events, ticks and the bye: $(grep -c . "$tmp/rec.txt") lines received, as the summary counts"
+else
+    bad "events, ticks and the bye (exit $c)"; cat "$tmp/rec.err"; grep -v summary "$tmp/rec.txt"
+fi
+
+# 4. A batch: the experiment names the external policy; its row equals the C policy's.
+cat >"$tmp/exp.xml" <<EOF
+<experiment version="1">
+  <scenario file="$national"/>
+  <policy name="nearest"/>
+  <policy name="py_nearest"/>
+  <set target="simulation@until" value="6h"/>
+  <report by="policy" metrics="job.all.count,job.all.jct.mean,job.all.wait.p95"/>
+</experiment>
+EOF
+(cd "$tmp" && "$bin" --quiet batch exp.xml -j 2 -o out \
+    --policy-exec "py_nearest=$python -m cpnsim.policies nearest" >"$tmp/b.out" 2>"$tmp/b.err")
+c=$?
+(cd "$tmp" && "$bin" --quiet batch exp.xml -o out2 --policy-exec "$python -m cpnsim.policies nearest" \
+    >/dev/null 2>"$tmp/b2.err")
+c2=$?
+row() { sed -n "s/^| $1 | //p" "$tmp/b.out"; }
+if [ $c -eq 0 ] && [ -n "$(row nearest)" ] && [ "$(row nearest)" = "$(row py_nearest)" ] &&
+    [ $c2 -eq 64 ] && grep -q "has no NAME=" "$tmp/b2.err" && [ ! -d "$tmp/out2" ]; then
+    ok "batch --policy-exec NAME=COMMAND: its row equals nearest's; without NAME, exit 64"
+else
+    bad "batch --policy-exec: exits $c, $c2"; cat "$tmp/b.out" "$tmp/b.err" "$tmp/b2.err"
+fi
+
+# 5. Failures.  fake REPLY...: an sh policy that answers the hello, then prints each REPLY (with
+#    @N@ replaced by the place message's number) in turn, one per message, then stops reading.
+hello='{"type":"hello","n":1,"protocol":1}'
+fake() {
+    f=$tmp/fake$#.sh
+    {
+        echo 'read -r line'
+        echo "echo '$hello'"
+        for r in "$@"; do
+            echo 'read -r line || exit 0'
+            printf '%s\n' 'n=$(printf "%s" "$line" | sed "s/.*\"n\":\([0-9]*\).*/\1/")'
+            printf 'printf "%%s\\n" %s | sed "s/@N@/$n/"\n' "'$r'"
+        done
+        echo 'sleep 60'
+    } >"$f"
+    echo "sh $f"
+}
+# check_fail WHAT STATUS TEXT POLICY [ARGS...]: the run exits STATUS, its stderr has TEXT.
+check_fail() {
+    what=$1 want=$2 text=$3 pol=$4
+    shift 4
+    timeout 60 "$bin" --quiet run "$national" --until 1d --policy-exec "$pol" "$@" \
+        -o "$tmp/f.h5" --force >/dev/null 2>"$tmp/f.err"
+    c=$?
+    if [ $c -eq "$want" ] && grep -q -- "$text" "$tmp/f.err"; then
+        ok "$what: exit $c, $(grep -o -- "$text" "$tmp/f.err" | head -1)"
+    else
+        bad "$what: exit $c (want $want, \"$text\")"; cat "$tmp/f.err"
+    fi
+}
+check_fail "a reply that is not JSON" 70 \
+    'reply to message 2 (place, job 0) is not one JSON object (.*): "center: beijing"' \
+    "$(fake 'center: beijing')"
+check_fail "an unknown center" 70 \
+    'reply to message 2 (place, job 0): field "center": "atlantis" is not a center (use "' \
+    "$(fake '{"type":"decision","n":@N@,"center":"atlantis"}')"
+check_fail "a center of the wrong type" 70 \
+    'reply to message 2 (place, job 0): field "center": not a string' \
+    "$(fake '{"type":"decision","n":@N@,"center":3}')"
+check_fail "paths of the wrong type" 70 \
+    'field "paths": not an integer (use a whole number from 1 to' \
+    "$(fake '{"type":"decision","n":@N@,"center":null,"paths":"two"}')"
+check_fail "an unknown field" 70 'field "centre" is not part of a decision' \
+    "$(fake '{"type":"decision","n":@N@,"centre":"x"}')"
+check_fail "the reply to another message" 70 \
+    'reply to message 2 (place, job 0): field "n": another message' \
+    "$(fake '{"type":"decision","n":7,"center":null}')"
+# job 0 of national.xml is a VM: a GPU-only center can never fit it.
+check_fail "a decision the models refuse" 70 \
+    'reply to message 2 (place, job 0): policy "exec": job 0 (1 units) placed on center "zhongwei-ai" which is down or can never fit it' \
+    "$(fake '{"type":"decision","n":@N@,"center":"zhongwei-ai"}')"
+printf 'read -r line\necho %s\n' "'{\"type\":\"hello\",\"n\":1,\"protocol\":2}'" >"$tmp/v2.sh"
+check_fail "a hello of another protocol" 70 \
+    'reply to message 1 (hello): field "protocol": another version (this cpnsim speaks protocol 1)' \
+    "sh $tmp/v2.sh"
+printf 'read -r line\necho %s\nread -r line\nsleep 30\n' "'$hello'" >"$tmp/slow.sh"
+check_fail "no reply within --policy-timeout" 70 \
+    'no reply to message 2 (place, job 0) within 1 s (--policy-timeout)' \
+    "sh $tmp/slow.sh" --policy-timeout 1s
+printf 'read -r line\necho %s\nread -r line\necho "the policy broke: no model" >&2\nexit 3\n' \
+    "'$hello'" >"$tmp/crash.sh"
+check_fail "a crash" 70 \
+    'the process exited with status 3 instead of answering message 2 (place, job 0)' \
+    "sh $tmp/crash.sh"
+grep -q '  | the policy broke: no model$' "$tmp/f.err" &&
+    ok "a crash: the message quotes the end of its standard error" ||
+    bad "a crash: no stderr tail"; 
+check_fail "a command that does not exist" 70 'the process exited with status 127' \
+    "/nonexistent/policy"
+
+# An exit status other than 0 after the bye: exit 70, and the results stand (complete trace).
+printf '%s\n' "import sys, runpy" "sys.argv = ['x', 'nearest']" \
+    "from cpnsim.policies import Nearest" \
+    "class P(Nearest):" "    def finish(self, bye): sys.exit(5)" "P().run()" >"$tmp/exit5.py"
+"$bin" --quiet run "$national" --until 2h --policy-exec "$python $tmp/exit5.py" -o "$tmp/e5.h5" \
+    >/dev/null 2>"$tmp/e5.err"
+c=$?
+if [ $c -eq 70 ] && grep -q "the process exited with status 5 after the bye" "$tmp/e5.err" &&
+    "$bin" info "$tmp/e5.h5" | grep -q ", complete, verified$"; then
+    ok "an exit status 5 after the bye: exit 70, the complete results kept"
+else
+    bad "exit after the bye: exit $c"; cat "$tmp/e5.err"
+fi
+
+# Command-line values are command-line errors (exit 64).
+for args in "--policy-exec=py=" "--policy-exec x --policy-timeout 0" \
+    "--policy-exec x --policy-param Alpha=2" "--policy-param a=1"; do
+    # shellcheck disable=SC2086
+    "$bin" run "$src/scenarios/tiny.xml" $args >/dev/null 2>"$tmp/err"
+    c=$?
+    if [ $c -eq 64 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]; then
+        ok "cpnsim run $args: exit 64, $(cat "$tmp/err")"
+    else
+        bad "cpnsim run $args: exit $c"; cat "$tmp/err"
+    fi
+done
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
