@@ -1077,6 +1077,12 @@ int cpn_exec_policy_finish(struct cpn_exec_policy *x, double time, const struct 
     return CPN_OK;
 }
 
+uint64_t cpn_exec_policy_decisions(const struct cpn_exec_policy *x, uint64_t *messages)
+{
+    *messages = x->n;
+    return x->decisions;
+}
+
 void cpn_exec_policy_free(struct cpn_exec_policy *x)
 {
     if (!x)

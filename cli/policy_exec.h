@@ -104,6 +104,9 @@ int cpn_exec_policy_check(const struct cpn_exec_policy *x);
 int cpn_exec_policy_finish(struct cpn_exec_policy *x, double time, const struct cpn_metric *rows,
                            size_t n);
 
+/** Return the decisions received so far (holds included) and, in *messages, the messages sent. */
+uint64_t cpn_exec_policy_decisions(const struct cpn_exec_policy *x, uint64_t *messages);
+
 /** Stop the process if it still runs (SIGTERM, then SIGKILL) and free @p x; accepts NULL. */
 void cpn_exec_policy_free(struct cpn_exec_policy *x);
 

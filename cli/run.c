@@ -1032,6 +1032,13 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
             cpn_summary_print_grouped(r->summary, stdout);
         if (r->trace)
             printf("trace: %s\n", cpn_trace_path(r->trace));
+        if (r->exec && r->policy) { /* the external policy's share of the placement time */
+            uint64_t msgs, dec = cpn_exec_policy_decisions(r->exec, &msgs);
+            printf("policy %s: %llu decisions (%llu messages) in %.3f s of placement: %.0f "
+                   "decisions/s\n",
+                   cpn_exec_policy_name(r->exec), (unsigned long long)dec, (unsigned long long)msgs,
+                   m.placement_time, m.placement_time > 0 ? (double)dec / m.placement_time : NAN);
+        }
         /* Measurements, not results (not in the summary's rows: those stay bit-identical). */
         printf("run: %.3f s (load %.3f s, simulation %.3f s: %.4g events/s; placement %.3f s), "
                "peak memory %.1f MB\n",

@@ -114,17 +114,23 @@ class Greenest(_Greedy):
 
 
 class EarliestFinish(Policy):
-    """Minimum stage-in (best paths) + queue wait + run time (placement only: no migration)."""
+    """Minimum stage-in (best paths) + queue wait + run time; with migrate = 1, jobs move off
+    failed centers, or when another center finishes them sooner by migrate_gain."""
 
     name = "py_earliest_finish"
     bandwidth = True
 
-    def place(self, job, view):
+    def start(self, hello):
         p = self.params
-        max_paths = int(float(p.get("max_paths", 4)))
-        overhead = float(p.get("path_overhead", 0))
-        overlap = float(p.get("overlap", 0)) >= 0.5
-        elastic = float(p.get("elastic", 0))
+        self.max_paths = int(float(p.get("max_paths", 4)))
+        self.overhead = float(p.get("path_overhead", 0))
+        self.overlap = float(p.get("overlap", 0)) >= 0.5
+        self.elastic = float(p.get("elastic", 0))
+        self.elastic_above = float(p.get("elastic_above", 1e12))
+        self.migrate = float(p.get("migrate", 0)) >= 0.5  # the hello asks for migrate messages
+        self.gain = float(p.get("migrate_gain", 0.25))
+
+    def _earliest(self, job, view, left, state_bytes):
         best, out = math.inf, None
         for c in view.centers:
             pool = view.fit_pool(c, job, True)
@@ -132,16 +138,32 @@ class EarliestFinish(Policy):
                 pool = view.fit_pool(c, job, False)
             if pool is None:
                 continue
-            stage_in, paths = view.stage_in_time(job, c, max_paths, overhead)
+            stage_in, paths = view.stage_in_time(job, c, self.max_paths, self.overhead)
             wait = view.wait_estimate(c, job)
-            start = (stage_in if stage_in > wait else wait) if overlap else stage_in + wait
-            finish = start + 1 * View.run_time(job, c["pools"][pool])
+            if state_bytes > 0:
+                stage_in += state_bytes / view.bandwidth(job.input_origin, c, 1)
+            start = (stage_in if stage_in > wait else wait) if self.overlap else stage_in + wait
+            finish = start + left * View.run_time(job, c["pools"][pool])
             if finish < best:
                 best, out = finish, {"center": c["name"], "paths": paths}
-        if out is not None and elastic > 0 and \
-                job.input_bytes >= float(p.get("elastic_above", 1e12)):
-            out["elastic"] = elastic
+        return out, best
+
+    def place(self, job, view):
+        out, _ = self._earliest(job, view, 1, 0)
+        if out is not None and self.elastic > 0 and job.input_bytes >= self.elastic_above:
+            out["elastic"] = self.elastic
         return out
+
+    def migrate_job(self, job, at, view):
+        here = next(c for c in view.centers if c["name"] == at["center"])
+        stay = math.inf  # a down center: its repair time is unknown
+        if here["up"]:
+            stay = at["remaining"] + (0 if at["running"] else view.wait_estimate(here, job))
+        d, move = self._earliest(job, view, at["left"], at["state_bytes"])
+        saves = move < (1 - self.gain) * stay if math.isfinite(stay) else math.isfinite(move)
+        if d is not None and d["center"] != at["center"] and saves:
+            return d
+        return None
 
 
 class Balanced(Policy):

@@ -54,6 +54,29 @@ for scen in tiny national; do
     done
 done
 
+# Migration (tests/scenarios/ok/migrate.xml: a center fails, earliest_finish with migrate = 1
+# moves a job off it; by hand, mean JCT 5090 / 3 s): py_earliest_finish with --policy-param
+# migrate=1, asked by migrate messages, moves the same jobs at the same times.
+(cd "$src/tests/scenarios/ok" && "$bin" --quiet run migrate.xml -o "$tmp/mc.h5" \
+    --summary-out "$tmp/mc.tsv" >/dev/null 2>&1)
+c1=$?
+(cd "$src/tests/scenarios/ok" && "$bin" --quiet run migrate.xml -o "$tmp/mpy.h5" \
+    --summary-out "$tmp/mpy.tsv" --policy-param migrate=1 \
+    --policy-exec "py_earliest_finish=tee $tmp/m.in | $python -m cpnsim.policies earliest_finish | tee $tmp/m.out" \
+    >/dev/null 2>"$tmp/mpy.err")
+c2=$?
+jobs_of "$tmp/mc.h5" >"$tmp/mc.jobs"
+jobs_of "$tmp/mpy.h5" >"$tmp/mpy.jobs"
+if [ $c1 -eq 0 ] && [ $c2 -eq 0 ] && cmp -s "$tmp/mc.jobs" "$tmp/mpy.jobs" &&
+    grep -q "^job.all.migrated	1	" "$tmp/mpy.tsv" &&
+    grep -q "^job.all.jct.mean	1696.666666666666" "$tmp/mpy.tsv" &&
+    grep -q '"type":"migrate"' "$tmp/m.in"; then
+    ok "migrate.xml: py_earliest_finish moves the job earliest_finish moves (1 migrated, mean JCT 5090/3 s)"
+else
+    bad "migrate.xml: py_earliest_finish (exit $c2) differs from earliest_finish (exit $c1)"
+    cat "$tmp/mpy.err"
+fi
+
 # 2. The same seed gives the same run (a random policy in Python).
 for i in 1 2; do
     "$bin" --quiet run "$national" --until 6h -o "$tmp/r$i.h5" \
@@ -75,8 +98,8 @@ fi
 #    of a job (the completed jobs but ingest and deploy, which run nothing), a tick every hour,
 #    and the bye's summary equal to the run's summary table.
 "$bin" --quiet run "$national" --until 6h --summary-out "$tmp/rec.tsv" \
-    --policy-exec "$python $src/tests/policies/recorder.py" --policy-param "out=$tmp/rec.txt" \
-    >/dev/null 2>"$tmp/rec.err"
+    --policy-exec "tee $tmp/rec.in | $python $src/tests/policies/recorder.py | tee $tmp/rec.out" \
+    --policy-param "out=$tmp/rec.txt" >/dev/null 2>"$tmp/rec.err"
 c=$?
 if [ $c -eq 0 ] && awk -F'\t' '
         FNR == NR { v[$1] = $2; next }
@@ -95,6 +118,21 @@ if [ $c -eq 0 ] && awk -F'\t' '
 else
     bad "events, ticks and the bye (exit $c)"; cat "$tmp/rec.err"; grep -v summary "$tmp/rec.txt"
 fi
+
+# Every message of both transcripts (national.xml with events and ticks; migrate.xml with
+# migrate messages and bandwidth rows) against the JSON schema of docs/policy-protocol.md.
+schema=$src/docs/policy-protocol.schema.json
+for t in rec m; do
+    "$python" "$src/tests/policies/validate.py" "$schema" "$tmp/$t.in" "$tmp/$t.out" >"$tmp/v.out" 2>&1
+    c=$?
+    if [ $c -eq 77 ]; then
+        echo "SKIP: the schema check: $(cat "$tmp/v.out") (Debian: python3-jsonschema)"
+    elif [ $c -eq 0 ]; then
+        ok "$t transcript: every message valid by docs/policy-protocol.schema.json: $(tr '\n' ',' <"$tmp/v.out")"
+    else
+        bad "$t transcript against the schema"; head -20 "$tmp/v.out"
+    fi
+done
 
 # 4. A batch: the experiment names the external policy; its row equals the C policy's.
 cat >"$tmp/exp.xml" <<EOF
