@@ -1,4 +1,4 @@
-"""cpnsim: read cpnsim's HDF5 traces into pandas and plot them.
+"""cpnsim: read cpnsim's HDF5 traces into pandas and plot them; write policies in Python.
 
     import cpnsim
     t = cpnsim.read("run.h5")
@@ -6,13 +6,20 @@
     t.units("jobs")["wait"]     # "s"
     t.attrs["policy"]           # root attributes (provenance, measurements)
 
-The trace format is docs/output-format.md of the cpnsim source tree.  Dependencies: Debian's
+    class Mine(cpnsim.Policy):  # cpnsim run ... --policy-exec "mine=python3 mine.py"
+        def place(self, job, view): ...
+
+The trace format is docs/output-format.md of the cpnsim source tree; the policy protocol is
+docs/policy-protocol.md.  Dependencies: Debian's
 python3-h5py, python3-pandas, python3-numpy (and python3-matplotlib for cpnsim.plot), imported
 when first used, so that `python3 -m cpnsim` can say which one is missing.
 """
 
-__all__ = ["Trace", "read"]
+__all__ = ["Trace", "read", "Policy", "View", "Job"]
 __version__ = "0.1.0"
+
+# Policies need the standard library only (a policy process starts fast, without pandas).
+from cpnsim.policy import Job, Policy, View  # noqa: E402
 
 
 def read(path):
