@@ -754,6 +754,14 @@ static void exec_tick(struct cpn_policy_ctx *ctx, const struct cpn_world *w)
 
 /* ---- life cycle --------------------------------------------------------------------------- */
 
+int cpn_exec_name_ok(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return len > 0;
+}
+
 int cpn_exec_policy_new(const char *spec, double timeout, struct cpn_exec_policy **out)
 {
     *out = NULL;
@@ -761,11 +769,7 @@ int cpn_exec_policy_new(const char *spec, double timeout, struct cpn_exec_policy
     size_t nl = 0;
     if (eq) { /* NAME=COMMAND when what comes before '=' is a policy name */
         nl = (size_t)(eq - spec);
-        int name = nl > 0;
-        for (size_t i = 0; i < nl && name; i++)
-            name = (spec[i] >= 'a' && spec[i] <= 'z') || (spec[i] >= '0' && spec[i] <= '9') ||
-                   spec[i] == '_';
-        if (name)
+        if (cpn_exec_name_ok(spec, nl))
             cmd = eq + 1;
         else
             nl = 0;
@@ -935,11 +939,7 @@ static int parse_hello(struct cpn_exec_policy *x, json_t *msg)
     }
     v = json_object_get(msg, "stream");
     const char *st = json_is_string(v) ? json_string_value(v) : NULL;
-    size_t sl = st ? strlen(st) : 0;
-    for (size_t i = 0; i < sl && st; i++)
-        if (!((st[i] >= 'a' && st[i] <= 'z') || (st[i] >= '0' && st[i] <= '9') || st[i] == '_'))
-            st = NULL;
-    if (v && (!st || sl == 0 || sl > 63))
+    if (v && (!st || !cpn_exec_name_ok(st, strlen(st)) || strlen(st) > 63))
         return fail(x,
                     "reply to message %llu (%s): field \"stream\": not a stream name (use 1 to "
                     "63 of a-z, 0-9 and _)",

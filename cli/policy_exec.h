@@ -41,6 +41,9 @@
 /** One external policy process and the policy table that speaks to it. */
 struct cpn_exec_policy;
 
+/** Whether the @p len characters at @p s are a name of the protocol: [a-z0-9_]+. */
+int cpn_exec_name_ok(const char *s, size_t len);
+
 /**
  * Parse @p spec, "NAME=COMMAND" or "COMMAND" (NAME: [a-z0-9_]+, 1 to 63 characters; without it
  * the policy is named "exec"), and make the object; nothing is started.

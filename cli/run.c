@@ -257,8 +257,9 @@ struct run {
     int summary_full; /* --summary=full: every row; else the grouped view */
     const char **plugins;
     size_t n_plugins;
-    const char *exec_spec;              /* --policy-exec [NAME=]COMMAND */
-    double exec_timeout;                /* --policy-timeout [s] */
+    const char *exec_spec; /* --policy-exec [NAME=]COMMAND */
+    double exec_timeout;   /* --policy-timeout [s] */
+    int exec_timeout_given;
     struct cpn_exec_param *exec_params; /* --policy-param NAME=VALUE */
     size_t n_exec_params;
     enum cpn_trace_level level;
@@ -771,11 +772,7 @@ static int parse_run_options(struct run *r, int argc, char **argv)
         case 'R': {
             const char *eq = strchr(optarg, '=');
             size_t nl = eq ? (size_t)(eq - optarg) : 0;
-            int ok = nl > 0;
-            for (size_t i = 0; i < nl && ok; i++)
-                ok = (optarg[i] >= 'a' && optarg[i] <= 'z') ||
-                     (optarg[i] >= '0' && optarg[i] <= '9') || optarg[i] == '_';
-            if (!ok)
+            if (!cpn_exec_name_ok(optarg, nl))
                 return cpn_cli_usage_error("run",
                                            "--policy-param \"%s\" is not NAME=VALUE with a "
                                            "name of a-z, 0-9 and _ (e.g. --policy-param "
@@ -800,6 +797,7 @@ static int parse_run_options(struct run *r, int argc, char **argv)
                                            "a unit (e.g. --policy-timeout 30s)",
                                            optarg);
             r->exec_timeout = v;
+            r->exec_timeout_given = 1;
             break;
         }
         case 'T':
@@ -821,7 +819,7 @@ static int parse_run_options(struct run *r, int argc, char **argv)
     }
     if (argc - optind > 1)
         return cpn_cli_usage_error("run", "one scenario file at most (got %d)", argc - optind);
-    if ((r->n_exec_params || r->exec_timeout != CPN_EXEC_TIMEOUT) && !r->exec_spec)
+    if ((r->n_exec_params || r->exec_timeout_given) && !r->exec_spec)
         return cpn_cli_usage_error("run", "--policy-param and --policy-timeout go with "
                                           "--policy-exec");
     const char *extra[] = {r->seed_target, r->until_target};

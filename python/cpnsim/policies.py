@@ -4,7 +4,8 @@
 
 Each class follows its C twin (models/policy/NAME.c of the cpnsim source tree) step by step,
 with the same arithmetic in the same order, so that both make the same decisions (tested in
-tests/python/run.sh on tiny.xml and national.xml --until 1d).  Their parameters come from
+tests/scenarios/policy_exec.sh on national.xml --until 1d, and on tests/scenarios/ok/migrate.xml
+for the migration of earliest_finish).  Their parameters come from
 --policy-param NAME=VALUE, with the C policy's defaults.  Named py_NAME: the C names are taken.
 
 random draws from the stream of the C policy ("policy/random"), one draw per place message:

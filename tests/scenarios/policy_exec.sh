@@ -1,8 +1,9 @@
 #!/bin/sh
 # External-process policies (docs/policy-protocol.md; cli/policy_exec.c), run by `make check`:
 # the eight built-ins written again in Python (python/cpnsim/policies.py) place every job of
-# tiny.xml and national.xml --until 1d as the C ones do (the /jobs datasets of the two traces,
-# dumped by h5dump, are equal); the same seed gives the same run; events, ticks and the bye reach
+# national.xml --until 1d as the C ones do (the /jobs datasets of the two traces, dumped by
+# h5dump, are equal), and migrate as earliest_finish does; tiny.xml, without centers, never
+# starts the process; the same seed gives the same run; events, ticks and the bye reach
 # the policy (counted against the summary); a batch runs one beside the built-ins; and each
 # failure (bad JSON, unknown center, wrong type, a decision the models refuse, a bad hello, a
 # timeout, a crash, an exit after the bye, bad command-line values) ends the run with its located
@@ -25,34 +26,40 @@ national=$src/scenarios/national.xml
 
 # jobs_of TRACE: the /jobs dataset as h5dump prints it (every job's row; no file name).
 jobs_of() { h5dump -d /jobs "$1" | sed 1d; }
+# n_jobs TRACE: its number of job rows.
+n_jobs() { h5dump -H -d /jobs "$1" | sed -n 's/^   DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p'; }
 
-# 1. The Python built-ins decide as the C ones: tiny.xml (no centers: the process is never
-#    asked) and national.xml, first simulated day.
-for scen in tiny national; do
-    until=""
-    [ $scen = national ] && until="--until 1d"
-    for p in random round_robin least_loaded nearest min_cost greenest earliest_finish balanced; do
-        # shellcheck disable=SC2086
-        "$bin" --quiet run "$src/scenarios/$scen.xml" $until --policy $p -o "$tmp/c.h5" --force \
-            >/dev/null 2>"$tmp/c.err"
-        c1=$?
-        # shellcheck disable=SC2086
-        "$bin" --quiet run "$src/scenarios/$scen.xml" $until -o "$tmp/py.h5" --force \
-            --policy-exec "py_$p=$python -m cpnsim.policies $p" >/dev/null 2>"$tmp/py.err"
-        c2=$?
-        jobs_of "$tmp/c.h5" >"$tmp/c.jobs"
-        jobs_of "$tmp/py.h5" >"$tmp/py.jobs"
-        n=$(grep -c "^ *(" "$tmp/c.jobs")
-        if [ $c1 -eq 0 ] && [ $c2 -eq 0 ] && cmp -s "$tmp/c.jobs" "$tmp/py.jobs" &&
-            { [ $scen = tiny ] || [ "$n" -gt 10000 ]; }; then
-            ok "$scen.xml $until: py_$p places the $n jobs as $p does"
-        else
-            bad "$scen.xml $until: py_$p (exit $c2) differs from $p (exit $c1), $n jobs"
-            cat "$tmp/py.err"
-            diff "$tmp/c.jobs" "$tmp/py.jobs" | head -5
-        fi
-    done
+# 1. The Python built-ins place every job of national.xml's first simulated day as the C ones.
+for p in random round_robin least_loaded nearest min_cost greenest earliest_finish balanced; do
+    "$bin" --quiet run "$national" --until 1d --policy $p -o "$tmp/c.h5" --force \
+        >/dev/null 2>"$tmp/c.err"
+    c1=$?
+    "$bin" --quiet run "$national" --until 1d -o "$tmp/py.h5" --force \
+        --policy-exec "py_$p=$python -m cpnsim.policies $p" >/dev/null 2>"$tmp/py.err"
+    c2=$?
+    jobs_of "$tmp/c.h5" >"$tmp/c.jobs"
+    jobs_of "$tmp/py.h5" >"$tmp/py.jobs"
+    n=$(n_jobs "$tmp/c.h5")
+    if [ $c1 -eq 0 ] && [ $c2 -eq 0 ] && cmp -s "$tmp/c.jobs" "$tmp/py.jobs" && [ "$n" -gt 10000 ]; then
+        ok "national.xml --until 1d: py_$p places the $n jobs as $p does (every field of /jobs)"
+    else
+        bad "national.xml --until 1d: py_$p (exit $c2) differs from $p (exit $c1), $n jobs"
+        cat "$tmp/py.err"
+        diff "$tmp/c.jobs" "$tmp/py.jobs" | head -5
+    fi
 done
+# tiny.xml has no centers: no job to place, so the process is not even started (a command that
+# fails at once changes nothing); the summary equals the run's without it.
+"$bin" --quiet run "$src/scenarios/tiny.xml" --summary-out "$tmp/t0.tsv" >/dev/null 2>&1
+c1=$?
+"$bin" --quiet run "$src/scenarios/tiny.xml" --summary-out "$tmp/t1.tsv" --policy-exec "exit 3" \
+    >/dev/null 2>&1
+c2=$?
+if [ $c1 -eq 0 ] && [ $c2 -eq 0 ] && cmp -s "$tmp/t0.tsv" "$tmp/t1.tsv"; then
+    ok "tiny.xml (no centers): the policy process is not started; the same summary"
+else
+    bad "tiny.xml with --policy-exec: exits $c1, $c2"
+fi
 
 # Migration (tests/scenarios/ok/migrate.xml: a center fails, earliest_finish with migrate = 1
 # moves a job off it; by hand, mean JCT 5090 / 3 s): py_earliest_finish with --policy-param
