@@ -76,6 +76,7 @@ struct cpn_exec_policy {
     unsigned subscribed;      /* bit k: event kind k */
     gsl_rng *gen;             /* stream "policy/STREAM" (owned by the run's streams) */
     int want_bandwidth;       /* the hello asked for the bandwidth rows */
+    char reason[128];         /* the reason of the last rejection */
     struct sent_center *sent; /* per center of the view (n_sent) */
     double *rtt_sent;         /* the RTT rows last sent, n_origins x n_centers (NaN: not sent) */
     uint32_t n_sent;
@@ -588,7 +589,7 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
                           struct cpn_policy_decision *out)
 {
     static const char *const fields[] = {"type",  "n",       "center", "pool",
-                                         "paths", "elastic", "split"};
+                                         "paths", "elastic", "split",  "reject"};
     const char *key;
     json_t *v;
     int rc = CPN_OK;
@@ -600,7 +601,7 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
         if (k == sizeof fields / sizeof *fields)
             return fail(x,
                         "reply to message %llu (%s): field \"%.60s\" is not part of a decision "
-                        "(use center, pool, paths, elastic, split)",
+                        "(use center, pool, paths, elastic, split, reject)",
                         (unsigned long long)x->n, what, key);
     }
     json_t *center = json_object_get(msg, "center");
@@ -621,6 +622,24 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
                         (unsigned long long)x->n, what);
         out->elastic = json_number_value(v);
     }
+    if ((v = json_object_get(msg, "reject")) && !json_is_null(v)) {
+        if (!json_is_string(v) || !*json_string_value(v))
+            return fail(x,
+                        "reply to message %llu (%s): field \"reject\": not a reason (use a "
+                        "non-empty string, or null)",
+                        (unsigned long long)x->n, what);
+        if (!may_split)
+            return fail(x,
+                        "reply to message %llu (%s): field \"reject\": a migration cannot "
+                        "reject a job (use center null: it stays)",
+                        (unsigned long long)x->n, what);
+        if (!json_is_null(center))
+            return fail(x,
+                        "reply to message %llu (%s): field \"reject\": a rejection names no "
+                        "center (use center null)",
+                        (unsigned long long)x->n, what);
+        snprintf(x->reason, sizeof x->reason, "%s", json_string_value(v));
+    }
     if (json_is_null(center)) {
         if ((v = json_object_get(msg, "pool")) && !json_is_null(v))
             return fail(x,
@@ -633,8 +652,10 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
                         "center (the center is null: hold)",
                         (unsigned long long)x->n, what);
         *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
+        if ((v = json_object_get(msg, "reject")) && !json_is_null(v))
+            out->reject = x->reason; /* read by the jobs layer during the call */
         x->decisions++;
-        return CPN_OK; /* hold */
+        return CPN_OK; /* hold, or reject */
     }
     out->center = center_of(x, w, center, "center", what, &rc);
     if (rc != CPN_OK)

@@ -5,9 +5,9 @@
  * Two levels schedule work (DESIGN.md §4.7): the global scheduler places each job on a center
  * (this contract), and each center's local queue orders its own work (models/centers/center.h).  A
  * policy is a `const struct cpn_policy_ops` table.  Its `place` callback receives the job and a
- * read-only view of the world (models/world.h) and returns a decision: a center, or "hold" (the
- * job waits in the global queue and is offered again when something changes), and optionally
- * the number of paths to split the stage-in over.
+ * read-only view of the world (models/world.h) and returns a decision: a center, "hold" (the
+ * job waits in the global queue and is offered again when something changes) or a rejection
+ * with a reason, and optionally the number of paths to split the stage-in over.
  *
  * A policy calls no cpnsim function: it can be unit-tested on a hand-built view and built as a
  * plug-in with only this header and models/world.h, which `make install` puts under
@@ -70,11 +70,16 @@ struct cpn_policy_decision {
     uint32_t split_units[CPN_POLICY_MAX_SPLIT];   /**< units at each (each fitting a pool of
                                                        the job's type there), summing to the
                                                        job's units */
-    double elastic; /**< elastic bandwidth to ask for the job's stage-in [B/s] on the links of
-                         its path (docs/models-dynamics.md, "Elastic bandwidth"), granted after
-                         their set-up time when their budgets allow; 0 (default) = none.  The
-                         larger of this and the job's own request is asked for.  (Appended: a
-                         plug-in built before it leaves it 0.) */
+    double elastic;     /**< elastic bandwidth to ask for the job's stage-in [B/s] on the links of
+                             its path (docs/models-dynamics.md, "Elastic bandwidth"), granted after
+                             their set-up time when their budgets allow; 0 (default) = none.  The
+                             larger of this and the job's own request is asked for.  (Appended: a
+                             plug-in built before it leaves it 0.) */
+    const char *reject; /**< non-NULL: reject the job (place only) with this reason, read during
+                             the call: the job ends "rejected" (never placed; docs/metrics.md)
+                             and the reason is recorded with it; @ref center must then be
+                             CPN_POLICY_HOLD and n_split 0.  NULL (default): place or hold.
+                             (Appended: a plug-in built before it leaves it NULL.) */
 };
 
 /** Kinds of event a policy may observe through on_event. */
@@ -343,7 +348,8 @@ void cpn_policy_bind(struct cpn_policy *p, void *state);
 
 /**
  * Check decision @p out for @p job against @p world: paths within the view (0 becomes 1), a
- * center in range that is up and can ever fit the job, a pool that exists and fits it, a split
+ * rejection without a center or split, a center in range that is up and can ever fit the job,
+ * a pool that exists and fits it, a split
  * only of a splittable job, over 2..CPN_POLICY_MAX_SPLIT distinct centers that each fit their
  * part, with center = split_centers[0] and units summing to the job's.  Used by
  * cpn_policy_place() and cpn_policy_migrate(), and by the external-process bridge to locate a
@@ -381,8 +387,8 @@ int cpn_policy_place(struct cpn_policy *p, const struct cpn_world_job *job,
  * @param out receives the decision: center CPN_POLICY_HOLD when the job stays (also when the
  *        policy has no migrate callback or chose the center the job is at).
  * @return CPN_OK; CPN_EINVAL as cpn_policy_place(), or when @p at names no center of the view;
- *         CPN_EPLUGIN (message names the policy) when migrate() fails, splits, or chooses a
- *         center or pool cpn_policy_place() would refuse.  Cost: that of migrate().
+ *         CPN_EPLUGIN (message names the policy) when migrate() fails, splits, rejects, or
+ *         chooses a center or pool cpn_policy_place() would refuse.  Cost: that of migrate().
  */
 int cpn_policy_migrate(struct cpn_policy *p, const struct cpn_world_job *job,
                        const struct cpn_policy_migrant *at, const struct cpn_world *world,

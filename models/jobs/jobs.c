@@ -117,6 +117,9 @@ void cpn_jobs_free(struct cpn_jobs *jobs)
     cpn_array_release(&jobs->pool_type_of);
     cpn_array_release(&jobs->slots);
     cpn_array_release(&jobs->sources);
+    for (size_t i = 0; i < jobs->reasons.len; i++)
+        free(jobs->reasons.items[i]);
+    cpn_array_release(&jobs->reasons);
     cpn_array_release(&jobs->held);
     cpn_array_release(&jobs->held_swap);
     cpn_awareness_free(jobs->aw);
@@ -588,6 +591,23 @@ static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot)
     return at_center(jobs, slot);
 }
 
+/* "by the policy: REASON", kept by @p jobs until it is freed (each distinct text once, so
+ * that job records may point to it); NULL when out of memory. */
+static const char *keep_reason(struct cpn_jobs *jobs, const char *reason)
+{
+    char text[160];
+    snprintf(text, sizeof text, "by the policy: %s", reason);
+    for (size_t i = 0; i < jobs->reasons.len; i++)
+        if (strcmp(jobs->reasons.items[i], text) == 0)
+            return jobs->reasons.items[i];
+    char *copy = strdup(text);
+    if (!copy || cpn_array_push(&jobs->reasons, copy) != CPN_OK) {
+        free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
 /* Ask the policy for job @p slot.  @p here: the center where a conflict was just found
  * (CPN_NONE otherwise); choosing it again queues the job there. */
 static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
@@ -617,6 +637,11 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
     if ((rc = cpn_awareness_record_decision(jobs->aw, view, &wj, &d, &j->rec)) != CPN_OK)
         return rc;
     jobs->st.placement_time += cpn_wall_seconds() - wall0;
+    if (d.reject) { /* the policy's own rejection, with its reason */
+        const char *why = keep_reason(jobs, d.reject);
+        return why ? cpn_jobs_end_(jobs, slot, CPN_JOB_REJECTED, why)
+                   : CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for a rejection's reason");
+    }
     if (d.center == CPN_POLICY_HOLD) {
         jobs->st.holds++;
         j->phase = PHASE_HELD;

@@ -326,7 +326,9 @@ struct cpn_job_times {
     uint32_t id;               /**< job id */
     enum cpn_job_kind kind;    /**< kind */
     enum cpn_job_state state;  /**< CPN_JOB_DONE, CPN_JOB_REJECTED or CPN_JOB_FAILED */
-    const char *reason;        /**< why it was rejected or failed (static string), else NULL */
+    const char *reason;        /**< why it was rejected or failed (a static string, or a
+                                    policy's rejection kept by the jobs object until it is
+                                    freed), else NULL */
     uint32_t origin;           /**< origin node */
     uint32_t center;           /**< center (nearest target for deploy), CPN_NONE when rejected */
     uint32_t pool;             /**< pool used, CPN_NONE when none */

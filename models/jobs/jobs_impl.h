@@ -185,6 +185,7 @@ struct cpn_jobs {
     uint32_t next_id;
     uint64_t n_pending; /* slots in PHASE_PENDING */
     CPN_ARRAY(struct jobs_source) sources;
+    CPN_ARRAY(char *) reasons;     /* the policy's rejection reasons, each kept once (strdup) */
     CPN_ARRAY(uint32_t) held;      /* slots on hold, FIFO */
     CPN_ARRAY(uint32_t) held_swap; /* scratch for re-offering */
     int reoffer_pending;           /* a re-offer event is scheduled */

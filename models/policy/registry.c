@@ -392,6 +392,11 @@ int cpn_policy_decision_check(const char *name, const struct cpn_world_job *job,
     if (out->paths > world->n_paths)
         return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": job %llu: %u paths asked, the view has %u",
                          name, (unsigned long long)job->id, out->paths, world->n_paths);
+    if (out->reject && (out->center != CPN_POLICY_HOLD || out->n_split))
+        return CPN_ERROR(CPN_EPLUGIN,
+                         "policy \"%s\": job %llu: a rejection (\"%.80s\") names no center and "
+                         "no split",
+                         name, (unsigned long long)job->id, out->reject);
     if (out->center == CPN_POLICY_HOLD)
         return CPN_OK;
     if (out->center >= world->n_centers)
@@ -455,11 +460,12 @@ int cpn_policy_migrate(struct cpn_policy *p, const struct cpn_world_job *job,
     if (rc != 0)
         return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": migrate() failed (returned %d) for job %llu",
                          p->ops->name, rc, (unsigned long long)job->id);
-    if (out->n_split)
+    if (out->n_split || out->reject)
         return CPN_ERROR(CPN_EPLUGIN,
-                         "policy \"%s\": job %llu: migrate() split it over %u centers (a "
-                         "migration moves a job whole)",
-                         p->ops->name, (unsigned long long)job->id, out->n_split);
+                         "policy \"%s\": job %llu: migrate() %s (a migration moves a job whole, "
+                         "or leaves it)",
+                         p->ops->name, (unsigned long long)job->id,
+                         out->reject ? "rejected it" : "split it");
     if ((rc = cpn_policy_decision_check(p->ops->name, job, world, out)) != CPN_OK)
         return rc;
     if (out->center == at->center)

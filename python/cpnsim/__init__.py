@@ -15,11 +15,11 @@ python3-h5py, python3-pandas, python3-numpy (and python3-matplotlib for cpnsim.p
 when first used, so that `python3 -m cpnsim` can say which one is missing.
 """
 
-__all__ = ["Trace", "read", "Policy", "View", "Job"]
+__all__ = ["Trace", "read", "Policy", "View", "Job", "Reject"]
 __version__ = "0.1.0"
 
 # Policies need the standard library only (a policy process starts fast, without pandas).
-from cpnsim.policy import Job, Policy, View  # noqa: E402
+from cpnsim.policy import Job, Policy, Reject, View  # noqa: E402
 
 
 def read(path):

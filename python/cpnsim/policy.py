@@ -28,7 +28,7 @@ import stat
 import sys
 import time
 
-__all__ = ["Policy", "View", "Job", "PROTOCOL"]
+__all__ = ["Policy", "View", "Job", "Reject", "PROTOCOL"]
 
 #: The protocol version this module speaks.
 PROTOCOL = 1
@@ -73,6 +73,15 @@ def _socket_lines(fd, spin=0.002):
                 yield buf
             return
         buf += chunk
+
+
+class Reject:
+    """A decision of place(): reject the job, with a reason (it ends "rejected", never placed)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason):
+        self.reason = str(reason)
 
 
 class Job:
@@ -228,9 +237,9 @@ class Policy:
     of the draw each place message carries, None for "policy/NAME"), bandwidth (True: views
     carry the available bandwidth rows; they cost cpnsim a path computation per center).
 
-    place(job, view) returns None (hold the job), a center (its dict, name or index), or a
-    decision dict: {"center": name, "pool": index, "paths": k, "elastic": B/s,
-    "split": [{"center": name, "units": n}, ...]}.  The draw of this placement, uniform in
+    place(job, view) returns None (hold the job), a center (its dict, name or index),
+    Reject(reason), or a decision dict: {"center": name, "pool": index, "paths": k,
+    "elastic": B/s, "split": [{"center": name, "units": n}, ...]} or {"reject": reason}.  The draw of this placement, uniform in
     [0, 1), is self.uniform; the hello's parameters are self.params and its seed self.seed.
     """
 
@@ -291,10 +300,13 @@ class Policy:
     def _decision(d, n):
         if d is None:
             out = {"center": None}
+        elif isinstance(d, Reject):
+            out = {"center": None, "reject": d.reason}
         elif isinstance(d, dict) and "name" in d and "pools" in d:  # a center of the view
             out = {"center": d["name"]}
         elif isinstance(d, dict):
             out = dict(d)
+            out.setdefault("center", None)
             if isinstance(out.get("center"), dict):
                 out["center"] = out["center"]["name"]
             if out.get("pool") is None:

@@ -141,6 +141,22 @@ for t in rec m; do
     fi
 done
 
+# A rejection with a reason (tests/policies/no_vm.py): every VM job ends rejected, the reason
+# in the trace's events; the other jobs complete.
+"$bin" --quiet run "$national" --until 6h --summary-out "$tmp/nv.tsv" -o "$tmp/nv.h5" \
+    --trace-level full --policy-exec "$python $src/tests/policies/no_vm.py" >/dev/null 2>"$tmp/nv.err"
+c=$?
+if [ $c -eq 0 ] && awk -F'\t' '{ v[$1] = $2 }
+        END { exit !(v["job.vm.count"] > 100 && v["job.vm.rejected"] == v["job.vm.count"] &&
+                     v["job.all.rejected"] == v["job.vm.count"] &&
+                     v["job.all.completed"] == v["job.all.count"] - v["job.vm.count"]) }' "$tmp/nv.tsv" &&
+    [ "$(h5dump -d /events "$tmp/nv.h5" | grep -c 'rejected: by the policy: no VMs in this study')" \
+        -eq "$(sed -n 's/^job.vm.rejected	\([0-9]*\).*/\1/p' "$tmp/nv.tsv")" ]; then
+    ok "a rejection: $(sed -n 's/^job.vm.rejected	\([0-9]*\).*/\1/p' "$tmp/nv.tsv") VM jobs rejected by the policy, each with its reason in /events; the rest completed"
+else
+    bad "a rejection by the policy (exit $c)"; cat "$tmp/nv.err"; grep -E "^job.(vm|all)" "$tmp/nv.tsv"
+fi
+
 # 4. A batch: the experiment names the external policy; its row equals the C policy's.
 cat >"$tmp/exp.xml" <<EOF
 <experiment version="1">
@@ -209,6 +225,9 @@ check_fail "paths of the wrong type" 70 \
     "$(fake '{"type":"decision","n":@N@,"center":null,"paths":"two"}')"
 check_fail "an unknown field" 70 'field "centre" is not part of a decision' \
     "$(fake '{"type":"decision","n":@N@,"centre":"x"}')"
+check_fail "a rejection naming a center" 70 \
+    'field "reject": a rejection names no center (use center null)' \
+    "$(fake '{"type":"decision","n":@N@,"center":"beijing","reject":"full"}')"
 check_fail "the reply to another message" 70 \
     'reply to message 2 (place, job 0): field "n": another message' \
     "$(fake '{"type":"decision","n":7,"center":null}')"

@@ -1430,6 +1430,64 @@ static const struct cpn_policy_ops probe_ops = {
     .tick_period = 10,
 };
 
+/* A policy rejecting the jobs of more than one unit, placing the others on center 0.  Its
+ * reason lives in a buffer it wipes at every call: the jobs layer must keep its own copy. */
+static int picky_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
+                       const struct cpn_world *world, struct cpn_policy_decision *out)
+{
+    static char reason[32];
+    (void)ctx, (void)world;
+    memset(reason, 0, sizeof reason);
+    if (job->units > 1) {
+        snprintf(reason, sizeof reason, "wants %u units", job->units);
+        out->reject = reason;
+    } else {
+        out->center = 0;
+    }
+    return 0;
+}
+
+static const struct cpn_policy_ops picky_ops = {
+    .abi = CPN_POLICY_ABI, .name = "picky", .doc = "test policy", .place = picky_place};
+
+static void test_a_policy_rejects_with_its_reason(void)
+{
+    /* Jobs of 1, 2, 1 and 2 units on a 4-unit center: the two of 2 units are rejected by the
+     * policy ("by the policy: wants 2 units", one copy kept for both), the others done. */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    CU_ASSERT_FATAL(cpn_policy_new(&picky_ops, NULL, 0, f.rng, 1, 1, &f.policy) == CPN_OK);
+    fx_jobs(&f, NULL, 1, NULL, 1);
+    fx_center(&f, 0, 4, 1e9, CPN_CENTER_HPC);
+    uint32_t units[4] = {1, 2, 1, 2};
+    for (int i = 0; i < 4; i++) {
+        struct cpn_job_spec s = job(0, (double)i, units[i]);
+        s.duration = 10;
+        CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    }
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    struct cpn_jobs_stats st;
+    cpn_jobs_stats(f.jobs, &st);
+    CU_ASSERT_EQUAL(st.rejected, 2);
+    CU_ASSERT_EQUAL(st.done, 2);
+    CU_ASSERT_EQUAL_FATAL(f.r.times.len, 4);
+    const char *first = NULL;
+    for (size_t i = 0; i < f.r.times.len; i++) {
+        const struct cpn_job_times *t = &f.r.times.items[i];
+        if (t->units == 2) {
+            CU_ASSERT_EQUAL(t->state, CPN_JOB_REJECTED);
+            CU_ASSERT_EQUAL(t->center, CPN_NONE);
+            CU_ASSERT_STRING_EQUAL(t->reason, "by the policy: wants 2 units");
+            CU_ASSERT(!first || first == t->reason); /* one kept copy */
+            first = t->reason;
+        } else {
+            CU_ASSERT_EQUAL(t->state, CPN_JOB_DONE);
+        }
+    }
+    fx_free(&f);
+}
+
 static void test_bandwidth_grants_and_refusals_reach_the_policy(void)
 {
     /* Two ingests asking 1 GB/s each over a link whose elastic budget is 1.5 GB/s: the first is
@@ -2163,6 +2221,7 @@ int cpn_test_register_jobs(void)
         {"without centers, samples go on until the run ends",
          test_without_centers_samples_go_on_until_the_run_ends},
         {"bad arguments and states are reported", test_bad_arguments_and_states_are_reported},
+        {"a policy rejects a job with its reason", test_a_policy_rejects_with_its_reason},
     };
     return CPN_TEST_SUITE("jobs", tests);
 }

@@ -181,6 +181,13 @@ static int rogue_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *j
         out->center = 0;
         out->pool = 1;
         break;
+    case 7: /* a rejection that names a center */
+        out->center = 0;
+        out->reject = "too large";
+        break;
+    case 8: /* a rejection */
+        out->reject = "too large";
+        break;
     default:
         out->center = 0;
         break;
@@ -259,11 +266,19 @@ static void test_bad_decisions_are_caught_before_the_simulation_sees_them(void)
     struct cpn_policy_decision d;
     for (rogue_answer = 0; rogue_answer <= 4; rogue_answer++)
         CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_EPLUGIN);
+    rogue_answer = 7;
+    CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_EPLUGIN);
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(cpn_error_message(), "a rejection (\"too large\") names no center"));
+    rogue_answer = 8;
+    CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_OK);
+    CU_ASSERT(d.center == CPN_POLICY_HOLD && d.reject && strcmp(d.reject, "too large") == 0);
     rogue_answer = 5;
     CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_OK);
     CU_ASSERT_EQUAL(d.center, 0);
-    CU_ASSERT_EQUAL(d.paths, 1); /* 0 is normalised to 1 */
-    f.centers[0].up = 0;         /* a down center is refused */
+    CU_ASSERT_PTR_NULL(d.reject); /* pre-set to NULL for every call */
+    CU_ASSERT_EQUAL(d.paths, 1);  /* 0 is normalised to 1 */
+    f.centers[0].up = 0;          /* a down center is refused */
     CU_ASSERT_EQUAL(cpn_policy_place(p, &job, &f.w, &d), CPN_EPLUGIN);
     f.centers[0].up = 1;
     job.origin = MAX_O; /* out of range */
@@ -312,6 +327,9 @@ static void test_migrations_are_checked_as_placements(void)
         CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_EPLUGIN);
     rogue_answer = 6;
     CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_EPLUGIN);
+    rogue_answer = 8; /* a migration cannot reject */
+    CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_EPLUGIN);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "migrate() rejected it"));
     rogue_answer = 5; /* center 0: a move */
     CU_ASSERT_EQUAL(cpn_policy_migrate(p, &job, &at, &f.w, &d), CPN_OK);
     CU_ASSERT(d.center == 0 && d.paths == 1);
