@@ -77,6 +77,7 @@ struct cpn_exec_policy {
     gsl_rng *gen;             /* stream "policy/STREAM" (owned by the run's streams) */
     int want_bandwidth;       /* the hello asked for the bandwidth rows */
     char reason[128];         /* the reason of the last rejection */
+    int regions_sent;         /* the first view carried the nodes' regions */
     struct sent_center *sent; /* per center of the view (n_sent) */
     double *rtt_sent;         /* the RTT rows last sent, n_origins x n_centers (NaN: not sent) */
     uint32_t n_sent;
@@ -508,6 +509,13 @@ static json_t *view_json(struct cpn_exec_policy *x, const struct cpn_world *w,
         json_object_set_new(centers, wc->name, o);
     }
     json_object_set_new(v, "centers", centers);
+    if (!x->regions_sent && w->origin_region) { /* once: the region of every node */
+        json_t *regions = json_array();
+        for (uint32_t o = 0; o < w->n_origins; o++)
+            json_array_append_new(regions, json_integer(w->origin_region[o]));
+        json_object_set_new(v, "node_regions", regions);
+        x->regions_sent = 1;
+    }
     /* When each center's state was measured: null when all now (exact awareness), one time
      * when all share it (a periodic refresh), else one per center. */
     int all_now = 1, all_same = 1;

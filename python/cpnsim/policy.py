@@ -104,7 +104,8 @@ class View:
     queue_length, queued_units, queued_work [unit s], running_work [unit s], price, carbon
     [kg/J], pue), each pool a dict (type,
     units, free, speed [FLOP/s], memory [B], power_idle [W], power_peak [W]); time [s];
-    n_paths.  The network rows (rtt, and bandwidth when the policy asked for it) are those of
+    n_paths; regions (node name: region index, for distributed awareness).  The network rows
+    (rtt, and bandwidth when the policy asked for it) are those of
     the job's origin and input origin only.  cpnsim sends only the centers that changed since
     its previous message; the Policy keeps the rest, so a view is valid during its call only.
     """
@@ -258,6 +259,7 @@ class Policy:
         self._centers = []
         self._by_name = {}
         self._rtt = {}
+        self._regions = {}
 
     def _view(self, d):
         by_name = self._by_name
@@ -271,7 +273,11 @@ class Policy:
         rtt = self._rtt
         for origin, row in d.get("rtt", {}).items():
             rtt[origin] = row
-        return View(d, self._centers, rtt)
+        if "node_regions" in d:
+            self._regions = dict(zip(self.hello["nodes"], d["node_regions"]))
+        view = View(d, self._centers, rtt)
+        view.regions = self._regions
+        return view
 
     # ---- what a subclass implements ----
 

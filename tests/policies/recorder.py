@@ -1,7 +1,8 @@
 """A test policy (tests/scenarios/policy_exec.sh): nearest, subscribed to every event and to a
 tick every 3600 s; at the bye it writes what it received to the file of --policy-param out=FILE:
-one line "KIND COUNT" per event kind and message type, "tick TIME" per tick, and the bye's
-decisions and summary rows "summary NAME VALUE"."""
+one line "KIND COUNT" per event kind and message type, "regions R N" (nodes with a region in
+the view, nodes of the hello), "tick TIME" per tick, and the bye's decisions and summary rows
+"summary NAME VALUE"."""
 import sys
 
 from cpnsim.policies import Nearest
@@ -20,6 +21,7 @@ class Recorder(Nearest):
 
     def place(self, job, view):
         self.places += 1
+        self.regions = len(view.regions)
         return super().place(job, view)
 
     def on_event(self, event):
@@ -31,6 +33,7 @@ class Recorder(Nearest):
     def finish(self, bye):
         with open(self.params["out"], "w") as f:
             f.write("place %d\n" % self.places)
+            f.write("regions %d %d\n" % (self.regions, len(self.hello["nodes"])))
             for k, n in sorted(self.counts.items()):
                 f.write("%s %d\n" % (k, n))
             for t in self.ticks:

@@ -113,13 +113,14 @@ if [ $c -eq 0 ] && awk -F'\t' '
         $1 == "job_finished" { fin = $2 }
         $1 == "tick" { ticks++; if ($2 != 3600 * ticks) badtick = 1 }
         $1 == "place" { places = $2 }
+        $1 == "regions" { regions = ($2 == $3 && $2 > 10) }
         $1 == "decisions" { decisions = $2 }
         $1 == "summary" && $3 != "None" { rows++; if ($3 + 0 != v[$2] + 0) { print "summary " $2 ": " $3 " vs " v[$2]; diff = 1 } }
         END {
             want = v["job.all.completed"] - v["job.ingest.completed"] - v["job.deploy.completed"]
             if (fin != want) print "job_finished " fin ", want " want
             exit !(fin == want && fin > 1000 && ticks == 6 && !badtick && places == decisions &&
-                   places > 1000 && rows > 50 && !diff) }' \
+                   places > 1000 && rows > 50 && !diff && regions) }' \
         "$tmp/rec.tsv" FS=' ' "$tmp/rec.txt"; then
     ok "events, ticks and the bye: $(grep -c . "$tmp/rec.txt") lines received, as the summary counts"
 else
