@@ -287,10 +287,12 @@ struct cpn_observer {
     int (*request_end)(void *ctx, const struct cpn_request_record *rec);
     /** A failure, repair, reroute, decision or other notable event. */
     int (*event)(void *ctx, const struct cpn_event_record *rec);
-    /** A utilisation sample at @p time [s]: link directions [1] then centers [1] (busy units /
-     *  units); the lengths are the same at every call (2 x links, centers). */
+    /** A utilisation sample at @p time [s]: link directions [1], centers [1] (busy units /
+     *  units), then pools [1] (busy units / units, in the order of cpn_run_info.pools); the
+     *  lengths are the same at every call (2 x links, centers, pools). */
     int (*sample)(void *ctx, double time, const float *link_util, size_t n_link_dirs,
-                  const float *center_util, size_t n_centers);
+                  const float *center_util, size_t n_centers, const float *pool_util,
+                  size_t n_pools);
     /** End of a run (once).  @p complete is 1 when the run reached its end, 0 when it was
      *  interrupted or failed; @p totals may be NULL. */
     int (*end)(void *ctx, int complete, const struct cpn_run_totals *totals);
@@ -346,9 +348,11 @@ static inline int cpn_observe_event(const struct cpn_observer *o, const struct c
 /** Call sample() if present.  @return the callback's status, or CPN_OK. */
 static inline int cpn_observe_sample(const struct cpn_observer *o, double time,
                                      const float *link_util, size_t n_link_dirs,
-                                     const float *center_util, size_t n_centers)
+                                     const float *center_util, size_t n_centers,
+                                     const float *pool_util, size_t n_pools)
 {
-    return o && o->sample ? o->sample(o->ctx, time, link_util, n_link_dirs, center_util, n_centers)
+    return o && o->sample ? o->sample(o->ctx, time, link_util, n_link_dirs, center_util, n_centers,
+                                      pool_util, n_pools)
                           : CPN_OK;
 }
 

@@ -353,7 +353,8 @@ int cpn_result_verify(const char *path)
                   {"/summary", NULL},
                   {"/series/time", NULL},
                   {"/series/link_util", NULL},
-                  {"/series/center_util", NULL}};
+                  {"/series/center_util", NULL},
+                  {"/series/pool_util", NULL}};
     for (size_t i = 0; rc == CPN_OK && i < sizeof tables / sizeof tables[0]; i++) {
         int exists = strchr(tables[i].set + 1, '/') && H5Lexists(f, "/series", H5P_DEFAULT) <= 0
                          ? 0
@@ -1145,6 +1146,7 @@ int cpn_report_info(const char *path, FILE *out, int with_scenario)
                                        "/series/time",
                                        "/series/link_util",
                                        "/series/center_util",
+                                       "/series/pool_util",
                                        "/summary"};
     if (!path || !out)
         return CPN_ERROR(CPN_EINVAL, "cpn_report_info: NULL argument");

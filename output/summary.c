@@ -459,10 +459,11 @@ static int summary_request_end(void *ctx, const struct cpn_request_record *r)
 }
 
 static int summary_sample(void *ctx, double time, const float *link_util, size_t n_link_dirs,
-                          const float *center_util, size_t n_centers)
+                          const float *center_util, size_t n_centers, const float *pool_util,
+                          size_t n_pools)
 {
     struct cpn_summary *s = ctx;
-    (void)time;
+    (void)time, (void)pool_util, (void)n_pools; /* the pools' figures come from the totals */
     if (!s->begun)
         return CPN_ERROR(CPN_ESTATE, "summary: sample before begin");
     if (!s->link_sum) {

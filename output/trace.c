@@ -148,11 +148,11 @@ struct cpn_trace {
     CPN_ARRAY(char) arena; /* event details of the buffered events */
     size_t *detail_off;
     /* series */
-    hid_t s_time, s_link, s_center;
-    size_t n_link_dirs, n_centers, s_rows, s_buf;
+    hid_t s_time, s_link, s_center, s_pool;
+    size_t n_link_dirs, n_centers, n_pools, s_rows, s_buf;
     hsize_t s_written;
     double *s_tbuf;
-    float *s_lbuf, *s_cbuf;
+    float *s_lbuf, *s_cbuf, *s_pbuf;
     /* The writer thread: compression and H5Dwrite of full record chunks run there, beside the
      * simulation.  The HDF5 library (serial build) is only ever entered by one thread at a
      * time: the main thread calls it only while the queue is drained and the writer idle. */
@@ -711,13 +711,15 @@ static hid_t series_create(struct cpn_trace *t, hid_t group, const char *name, s
 static int series_begin(struct cpn_trace *t)
 {
     size_t widest = t->n_link_dirs > t->n_centers ? t->n_link_dirs : t->n_centers;
+    widest = t->n_pools > widest ? t->n_pools : widest;
     /* About 256 KiB per chunk of the widest matrix, at most chunk_records rows. */
     size_t rows = widest ? (256u * 1024u) / (4 * widest) : t->chunk;
     t->s_rows = rows < 1 ? 1 : rows > t->chunk ? t->chunk : rows;
     t->s_tbuf = malloc(t->s_rows * sizeof *t->s_tbuf);
     t->s_lbuf = malloc(t->s_rows * (t->n_link_dirs ? t->n_link_dirs : 1) * sizeof *t->s_lbuf);
     t->s_cbuf = malloc(t->s_rows * (t->n_centers ? t->n_centers : 1) * sizeof *t->s_cbuf);
-    if (!t->s_tbuf || !t->s_lbuf || !t->s_cbuf)
+    t->s_pbuf = malloc(t->s_rows * (t->n_pools ? t->n_pools : 1) * sizeof *t->s_pbuf);
+    if (!t->s_tbuf || !t->s_lbuf || !t->s_cbuf || !t->s_pbuf)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
     hid_t g = H5I_INVALID_HID;
@@ -735,8 +737,12 @@ static int series_begin(struct cpn_trace *t)
     if (t->n_centers)
         t->s_center = series_create(t, g, "center_util", t->n_centers, "1",
                                     "center j at column j (/centers row j): busy units / units");
+    if (t->n_pools)
+        t->s_pool = series_create(t, g, "pool_util", t->n_pools, "1",
+                                  "pool k at column k (/pools row k): busy units / units");
     H5Gclose(g);
-    if (t->s_time < 0 || (t->n_link_dirs && t->s_link < 0) || (t->n_centers && t->s_center < 0))
+    if (t->s_time < 0 || (t->n_link_dirs && t->s_link < 0) || (t->n_centers && t->s_center < 0) ||
+        (t->n_pools && t->s_pool < 0))
         return h5fail(t, "create the /series datasets");
     return CPN_OK;
 }
@@ -770,6 +776,8 @@ static int series_flush(struct cpn_trace *t)
         rc = series_write(t, t->s_link, t->n_link_dirs, t->s_lbuf, H5T_NATIVE_FLOAT);
     if (rc == CPN_OK && t->n_centers)
         rc = series_write(t, t->s_center, t->n_centers, t->s_cbuf, H5T_NATIVE_FLOAT);
+    if (rc == CPN_OK && t->n_pools)
+        rc = series_write(t, t->s_pool, t->n_pools, t->s_pbuf, H5T_NATIVE_FLOAT);
     t->s_written += t->s_buf;
     t->s_buf = 0;
     return rc;
@@ -869,6 +877,7 @@ static int trace_begin_(struct cpn_trace *t, const struct cpn_run_info *in)
     t->n_link_dirs = 2 * in->n_links;
     t->n_kinds = in->n_job_kinds;
     t->n_centers = in->n_centers;
+    t->n_pools = in->n_pools;
     int rc = write_root_attrs(t, in);
     if (rc == CPN_OK)
         rc = write_nodes(t, in);
@@ -1002,24 +1011,29 @@ static int trace_event(void *ctx, const struct cpn_event_record *r)
 }
 
 static int trace_sample(void *ctx, double time, const float *link_util, size_t n_link_dirs,
-                        const float *center_util, size_t n_centers)
+                        const float *center_util, size_t n_centers, const float *pool_util,
+                        size_t n_pools)
 {
     struct cpn_trace *t = ctx;
     int rc = check_live(t);
     if (rc == CPN_OK && t->summary)
-        rc = cpn_observe_sample(&t->sobs, time, link_util, n_link_dirs, center_util, n_centers);
+        rc = cpn_observe_sample(&t->sobs, time, link_util, n_link_dirs, center_util, n_centers,
+                                pool_util, n_pools);
     if (rc != CPN_OK || t->level < CPN_TRACE_JOBS)
         return rc;
-    if (n_link_dirs != t->n_link_dirs || n_centers != t->n_centers)
+    if (n_link_dirs != t->n_link_dirs || n_centers != t->n_centers || n_pools != t->n_pools)
         return CPN_ERROR(CPN_EINVAL,
-                         "%s: sample with %zu link directions and %zu centers, the "
-                         "run has %zu and %zu",
-                         t->where, n_link_dirs, n_centers, t->n_link_dirs, t->n_centers);
+                         "%s: sample with %zu link directions, %zu centers and %zu pools, the "
+                         "run has %zu, %zu and %zu",
+                         t->where, n_link_dirs, n_centers, n_pools, t->n_link_dirs, t->n_centers,
+                         t->n_pools);
     t->s_tbuf[t->s_buf] = time;
     if (n_link_dirs)
         memcpy(t->s_lbuf + t->s_buf * n_link_dirs, link_util, n_link_dirs * sizeof *link_util);
     if (n_centers)
         memcpy(t->s_cbuf + t->s_buf * n_centers, center_util, n_centers * sizeof *center_util);
+    if (n_pools)
+        memcpy(t->s_pbuf + t->s_buf * n_pools, pool_util, n_pools * sizeof *pool_util);
     if (++t->s_buf == t->s_rows)
         return series_flush(t);
     return CPN_OK;
@@ -1075,8 +1089,8 @@ static int finish(struct cpn_trace *t, int complete)
     table_close(&t->requests);
     table_close(&t->events);
     table_close(&t->compute);
-    hid_t *h[] = {&t->s_time, &t->s_link, &t->s_center};
-    for (int i = 0; i < 3; i++)
+    hid_t *h[] = {&t->s_time, &t->s_link, &t->s_center, &t->s_pool};
+    for (int i = 0; i < 4; i++)
         if (*h[i] > 0)
             H5Dclose(*h[i]), *h[i] = H5I_INVALID_HID;
     hid_t *ty[] = {&t->kind_type, &t->state_type, &t->event_type};
@@ -1248,6 +1262,7 @@ void cpn_trace_free(struct cpn_trace *t)
     free(t->s_tbuf);
     free(t->s_lbuf);
     free(t->s_cbuf);
+    free(t->s_pbuf);
     free(t->path);
     free(t->partial);
     free(t);
@@ -1266,7 +1281,7 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
     struct cpn_trace *t = calloc(1, sizeof *t);
     if (!t)
         return CPN_ERROR(CPN_ENOMEM, NULL);
-    t->file = t->s_time = t->s_link = t->s_center = H5I_INVALID_HID;
+    t->file = t->s_time = t->s_link = t->s_center = t->s_pool = H5I_INVALID_HID;
     t->lock_fd = -1;
     t->kind_type = t->state_type = t->event_type = H5I_INVALID_HID;
     struct table *tabs[] = {&t->jobs, &t->flows, &t->requests, &t->events, &t->compute};

@@ -132,6 +132,7 @@ void cpn_jobs_free(struct cpn_jobs *jobs)
     free(jobs->rtt_valid);
     free(jobs->link_sample);
     free(jobs->center_sample);
+    free(jobs->pool_sample);
     free(jobs);
 }
 

@@ -205,7 +205,7 @@ struct cpn_jobs {
     /* periodic events */
     int periodic_live;
     double last_sample; /* [s] */
-    float *link_sample, *center_sample;
+    float *link_sample, *center_sample, *pool_sample;
     size_t n_dlinks;
     /* counters */
     struct cpn_jobs_stats st;

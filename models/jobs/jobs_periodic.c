@@ -71,9 +71,15 @@ int cpn_jobs_take_sample_(struct cpn_jobs *jobs)
         }
         jobs->center_sample[c] = units > 0 ? (float)(busy / units) : 0.0f;
     }
+    for (uint32_t p = 0; p < jobs->n_wpools; p++) { /* the pools, in the centers' order */
+        const struct cpn_world_pool *wp = &jobs->wpools[p];
+        jobs->pool_sample[p] =
+            wp->units > 0 ? (float)((double)(wp->units - wp->free) / wp->units) : 0.0f;
+    }
     jobs->last_sample = now_of(jobs);
     return cpn_observe_sample(jobs->cfg.observer, jobs->last_sample, jobs->link_sample,
-                              jobs->n_dlinks, jobs->center_sample, jobs->centers.len);
+                              jobs->n_dlinks, jobs->center_sample, jobs->centers.len,
+                              jobs->pool_sample, jobs->n_wpools);
 }
 
 static int on_sample(struct cpn_engine *eng, void *ctx, uint64_t arg)

@@ -18,7 +18,9 @@ int cpn_jobs_world_build_(struct cpn_jobs *jobs)
     jobs->rtt = calloc(rows ? rows : 1, sizeof *jobs->rtt);
     jobs->bandwidth = calloc(rows ? rows * jobs->cfg.n_paths : 1, sizeof *jobs->bandwidth);
     jobs->center_sample = calloc(nc, sizeof *jobs->center_sample);
-    if (!jobs->wcenters || !jobs->wpools || !jobs->rtt || !jobs->bandwidth || !jobs->center_sample)
+    jobs->pool_sample = calloc(jobs->n_wpools ? jobs->n_wpools : 1, sizeof *jobs->pool_sample);
+    if (!jobs->wcenters || !jobs->wpools || !jobs->rtt || !jobs->bandwidth ||
+        !jobs->center_sample || !jobs->pool_sample)
         return CPN_ERROR(CPN_ENOMEM, "jobs: out of memory for the world view");
     for (uint32_t c = 0; c < nc; c++) {
         const struct jobs_center *jc = &jobs->centers.items[c];

@@ -17,7 +17,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python3 -m cpnsim")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("plot", help="draw a figure from traces (PNG, PDF or SVG by extension)")
-    p.add_argument("kind", choices=["jct-cdf", "wait-cdf", "center-util", "link-util",
+    p.add_argument("kind", choices=["jct-cdf", "wait-cdf", "center-util", "pool-util", "link-util",
                                     "link-heatmap", "gantt", "series"])
     p.add_argument("traces", nargs="+",
                    help="HDF5 traces written by cpnsim run -o (series: one series-ID.csv)")
@@ -49,8 +49,8 @@ def main(argv=None):
             plot.cdf(traces, what=args.kind.split("-")[0], by=args.by, out=args.output)
         elif len(traces) != 1:
             parser.error(f"{args.kind} draws one trace ({len(traces)} given)")
-        elif args.kind == "center-util":
-            plot.utilisation(traces[0], kind="center", out=args.output)
+        elif args.kind in ("center-util", "pool-util"):
+            plot.utilisation(traces[0], kind=args.kind.split("-")[0], out=args.output)
         elif args.kind == "link-util":
             plot.utilisation(traces[0], kind="link", out=args.output)
         elif args.kind == "link-heatmap":

@@ -74,8 +74,9 @@ def cdf(traces, what="jct", by="policy", out=None):
 
 
 def utilisation(trace, out=None, kind="center"):
-    """Utilisation over time of each center (busy units / units) or of each link (the busier
-    direction), from the trace's /series.  Returns the DataFrame plotted (time x entity)."""
+    """Utilisation over time of each center or pool (busy units / units; pools named
+    CENTER/K) or of each link (the busier direction), from the trace's /series.  Returns the
+    DataFrame plotted (time x entity)."""
     frame = _entity_util(trace, kind)
     fig, ax = plt.subplots(figsize=(7, 4))
     hours = frame.index.to_numpy() / 3600
@@ -92,8 +93,11 @@ def utilisation(trace, out=None, kind="center"):
 
 
 def _entity_util(trace, kind):
-    if kind == "center":
-        return trace.series["center_util"]
+    if kind in ("center", "pool"):
+        if f"{kind}_util" not in trace.series:
+            raise KeyError(f"{trace.path}: no /series/{kind}_util (a trace of an older cpnsim, "
+                           "or of the summary level)")
+        return trace.series[f"{kind}_util"]
     links = trace.series["link_util"]
     frame = links.T.groupby(np.arange(links.shape[1]) // 2).max().T  # busier direction
     frame.columns = list(trace.links["id"])

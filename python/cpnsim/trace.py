@@ -52,7 +52,8 @@ class Trace:
     ``links``, ``centers``, ``pools``, ``summary``, ``jobs``, ``flows``, ``requests``,
     ``events``, ``compute`` (a table the trace level did not write is None), and ``series``:
     a dict with ``time`` (seconds), ``center_util`` (samples x centers, columns named by center
-    id) and ``link_util`` (samples x 2 links, columns "LINK a->b" and "LINK b->a").
+    id), ``pool_util`` (samples x pools, columns "CENTER/K" for pool K of a center, in /pools
+    order) and ``link_util`` (samples x 2 links, columns "LINK a->b" and "LINK b->a").
     """
 
     def __init__(self, path):
@@ -75,6 +76,16 @@ class Trace:
                                          columns=list(self.centers["id"]))
                     frame.attrs["units"] = _text(g["center_util"].attrs.get("units", "1"))
                     self.series["center_util"] = frame
+                if "pool_util" in g and self.pools is not None and self.centers is not None:
+                    ids = list(self.centers["id"])
+                    names, seen = [], {}
+                    for c in self.pools["center"]:
+                        k = seen.get(c, 0)
+                        seen[c] = k + 1
+                        names.append(f"{ids[c]}/{k}")
+                    frame = pd.DataFrame(g["pool_util"][()], index=time, columns=names)
+                    frame.attrs["units"] = _text(g["pool_util"].attrs.get("units", "1"))
+                    self.series["pool_util"] = frame
                 if "link_util" in g and self.links is not None:
                     names = []
                     for link in self.links["id"]:

@@ -137,6 +137,13 @@ class PlotTest(unittest.TestCase):
             self.assertGreater(os.path.getsize(out), 1000)
         np.testing.assert_array_equal(frame.to_numpy(), centers.astype(np.float32))
         np.testing.assert_array_equal(frame.index.to_numpy(), times)
+        pools = h5dump_matrix(path, "/series/pool_util")
+        out = os.path.join(OUT, "pools.png")
+        frame = plot.utilisation(t, kind="pool", out=out)
+        self.assertGreater(os.path.getsize(out), 1000)
+        np.testing.assert_array_equal(frame.to_numpy(), pools.astype(np.float32))
+        self.assertEqual(list(frame.columns[:2]), [f"{t.centers['id'][0]}/0",
+                                                   f"{t.centers['id'][1]}/0"])
         busier = np.maximum(links[:, 0::2], links[:, 1::2]).astype(np.float32)
         out = os.path.join(OUT, "links.png")
         matrix = plot.link_heatmap(t, out=out)

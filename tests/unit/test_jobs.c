@@ -31,6 +31,8 @@ struct recorder {
     CPN_ARRAY(double) req_time; /* arrival of each request record [s] */
     CPN_ARRAY(int) slo_met;
     uint64_t flows, samples;
+    float first_center[2], first_pool[4]; /* the first sample's center and pool columns */
+    size_t n_pool_cols;
     double flow_bytes;
     uint64_t events[CPN_EVENT_NKINDS];
     int ended;
@@ -95,10 +97,18 @@ static int rec_event(void *ctx, const struct cpn_event_record *rec)
 }
 
 static int rec_sample(void *ctx, double time, const float *link_util, size_t n_link_dirs,
-                      const float *center_util, size_t n_centers)
+                      const float *center_util, size_t n_centers, const float *pool_util,
+                      size_t n_pools)
 {
-    (void)time, (void)link_util, (void)n_link_dirs, (void)center_util, (void)n_centers;
-    ((struct recorder *)ctx)->samples++;
+    (void)time, (void)link_util, (void)n_link_dirs;
+    struct recorder *r = ctx;
+    if (r->samples++ == 0) {
+        for (size_t c = 0; c < n_centers && c < 2; c++)
+            r->first_center[c] = center_util[c];
+        for (size_t p = 0; p < n_pools && p < 4; p++)
+            r->first_pool[p] = pool_util[p];
+        r->n_pool_cols = n_pools;
+    }
     return CPN_OK;
 }
 
@@ -1688,6 +1698,42 @@ static void test_samples_arrive_every_interval_while_work_remains(void)
     fx_free(&f);
 }
 
+static void test_samples_give_each_pool_its_utilisation(void)
+{
+    /* A center with two pools of 4 units (1 and 2 GFLOP/s); a 2-unit job of 100 s goes to the
+     * faster pool (models/world.h, cpn_world_fit_pool).  The sample at 10 s: pools 0 and 2/4,
+     * the center 2/8. */
+    struct fx f;
+    fx_init(&f, 1, NULL, 0);
+    struct cpn_jobs_config cfg = {.engine = f.eng,
+                                  .network = f.net,
+                                  .topo = f.topo,
+                                  .router = f.router,
+                                  .observer = &f.obs,
+                                  .rng = f.rng,
+                                  .sample_interval = 10};
+    CU_ASSERT_FATAL(cpn_jobs_new(&cfg, &f.jobs) == CPN_OK);
+    struct cpn_center_spec cs;
+    cpn_center_spec_init(&cs);
+    cs.id = "two";
+    cs.node = 0;
+    cs.discipline = CPN_QUEUE_FCFS;
+    struct cpn_pool_spec ps[2] = {{"slow", 4, 1e9, 0, "", 100, 300, 0},
+                                  {"fast", 4, 2e9, 0, "", 100, 300, 0}};
+    CU_ASSERT_FATAL(cpn_jobs_add_center(f.jobs, &cs, ps, 2, NULL) == CPN_OK);
+    struct cpn_job_spec s = job(0, 0, 2);
+    s.duration = 100;
+    s.center = 0;
+    CU_ASSERT_FATAL(cpn_jobs_submit(f.jobs, &s, NULL) == CPN_OK);
+    CU_ASSERT_FATAL(cpn_jobs_start(f.jobs) == CPN_OK);
+    fx_run(&f);
+    CU_ASSERT_EQUAL(f.r.n_pool_cols, 2);
+    CU_ASSERT_EQUAL(f.r.first_pool[0], 0.0f);
+    CU_ASSERT_EQUAL(f.r.first_pool[1], 0.5f);
+    CU_ASSERT_EQUAL(f.r.first_center[0], 0.25f);
+    fx_free(&f);
+}
+
 /* A run of <traffic> only: no center, no job; the links still carry flows, so with
  * sample_always the samples go on every 10 s until the engine stops at t = 100 s (10 samples at
  * 10, 20, ..., 100 s; the finish adds none, the last sample being at the end time). */
@@ -2216,6 +2262,7 @@ int cpn_test_register_jobs(void)
          test_a_random_mixed_workload_keeps_the_invariants},
         {"every policy under every awareness mode keeps the invariants",
          test_every_policy_under_every_awareness_mode_keeps_the_invariants},
+        {"samples give each pool its utilisation", test_samples_give_each_pool_its_utilisation},
         {"samples arrive every interval while work remains",
          test_samples_arrive_every_interval_while_work_remains},
         {"without centers, samples go on until the run ends",

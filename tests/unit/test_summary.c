@@ -86,8 +86,8 @@ static void feed_rest(const struct cpn_observer *o)
         CU_ASSERT_EQUAL(cpn_observe_request_end(o, &q), CPN_OK);
     }
     float l1[2] = {0.2f, 0.4f}, l2[2] = {0.4f, 0.8f}, c1[1] = {0.5f}, c2[1] = {1.0f};
-    CU_ASSERT_EQUAL(cpn_observe_sample(o, 0, l1, 2, c1, 1), CPN_OK);
-    CU_ASSERT_EQUAL(cpn_observe_sample(o, 300, l2, 2, c2, 1), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_observe_sample(o, 0, l1, 2, c1, 1, NULL, 0), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_observe_sample(o, 300, l2, 2, c2, 1, NULL, 0), CPN_OK);
 }
 
 static struct cpn_summary *make(int with_totals)
@@ -593,8 +593,8 @@ static void test_invalid_use_is_refused(void)
     CU_ASSERT_EQUAL(cpn_observe_begin(&o, &in), CPN_ESTATE);
     CU_ASSERT_EQUAL(cpn_observe_job_end(&o, &j), CPN_EINVAL); /* kind 2 of 2 kinds */
     float l[2] = {0}, c[1] = {0};
-    CU_ASSERT_EQUAL(cpn_observe_sample(&o, 0, l, 2, c, 1), CPN_OK);
-    CU_ASSERT_EQUAL(cpn_observe_sample(&o, 1, l, 1, c, 1), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_observe_sample(&o, 0, l, 2, c, 1, NULL, 0), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_observe_sample(&o, 1, l, 1, c, 1, NULL, 0), CPN_EINVAL);
     double busy[3] = {0};
     struct cpn_run_totals t = {.pool_busy = busy, .n_pools = 3};
     CU_ASSERT_EQUAL(cpn_observe_end(&o, 1, &t), CPN_EINVAL);

@@ -134,7 +134,8 @@ static int feed(const struct cpn_observer *obs, int complete, int do_end)
         rc = cpn_observe_event(obs, &ev[i]);
     for (int s = 0; rc == CPN_OK && s < N_SAMPLES; s++) {
         float lu[4] = {0.1f * s, 0.2f, 0.3f, 0.4f}, cu[2] = {0.5f, 0.25f * s};
-        rc = cpn_observe_sample(obs, 300.0 * s, lu, 4, cu, 2);
+        float pu[3] = {0.5f, 0.125f * s, 1.0f};
+        rc = cpn_observe_sample(obs, 300.0 * s, lu, 4, cu, 2, pu, 3);
     }
     if (rc == CPN_OK && do_end)
         rc = cpn_observe_end(obs, complete, NULL);
@@ -311,6 +312,14 @@ static void test_records_read_back_equal_with_the_hdf5_api(void)
     H5Dclose(d);
     CU_ASSERT_EQUAL(lu[2][0], 0.1f * 2);
     CU_ASSERT_EQUAL(lu[1][3], 0.4f);
+    /* pool_util: row s is {0.5, 0.125 s, 1}, one column per /pools row. */
+    float pu[N_SAMPLES][3];
+    CU_ASSERT_EQUAL(rows(f, "series/pool_util"), N_SAMPLES);
+    d = H5Dopen2(f, "series/pool_util", H5P_DEFAULT);
+    CU_ASSERT(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, pu) >= 0);
+    H5Dclose(d);
+    CU_ASSERT_EQUAL(pu[2][1], 0.125f * 2);
+    CU_ASSERT_EQUAL(pu[1][2], 1.0f);
     H5Fclose(f);
 }
 
@@ -572,7 +581,9 @@ static void test_invalid_calls_are_refused(void)
     CU_ASSERT_EQUAL(cpn_observe_begin(&obs, &in), CPN_OK);
     CU_ASSERT_EQUAL(cpn_observe_begin(&obs, &in), CPN_ESTATE);
     float lu[3] = {0}, cu[2] = {0};
-    CU_ASSERT_EQUAL(cpn_observe_sample(&obs, 0, lu, 3, cu, 2), CPN_EINVAL);
+    float pu[3] = {0};
+    CU_ASSERT_EQUAL(cpn_observe_sample(&obs, 0, lu, 3, cu, 2, pu, 3), CPN_EINVAL);
+    CU_ASSERT_EQUAL(cpn_observe_sample(&obs, 0, lu, 4, cu, 2, pu, 2), CPN_EINVAL); /* pools */
     struct cpn_job_record j = job(0);
     j.kind = 3;
     CU_ASSERT_EQUAL(cpn_observe_job_end(&obs, &j), CPN_EINVAL);
