@@ -8,6 +8,7 @@ names the runs the figure came from.
 
 import csv
 import os
+import textwrap
 import re
 
 import matplotlib
@@ -17,14 +18,55 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def _ranges(values):
+    """Integers as ranges: [1, 2, 3, 5] -> "1-3, 5"."""
+    values = sorted(set(values))
+    out, start = [], None
+    for i, v in enumerate(values):
+        if start is None:
+            start = v
+        if i + 1 == len(values) or values[i + 1] != v + 1:
+            out.append(str(start) if start == v else f"{start}-{v}")
+            start = None
+    return ", ".join(out)
+
+
+def caption_text(traces):
+    """The caption naming the runs a figure came from: per scenario, its policies and seeds
+    ("from 40 runs: national.xml: balanced, nearest, ..., seeds 1-5 each")."""
+    runs = {}  # scenario -> policy -> seeds, in order of first appearance
+    for t in traces:
+        scenario = str(t.attrs.get("scenario_path", "?")).rsplit("/", 1)[-1]
+        seed = t.attrs.get("seed", "?")
+        runs.setdefault(scenario, {}).setdefault(str(t.attrs.get("policy", "?")), []).append(
+            int(seed) if str(seed).isdigit() else seed)
+    parts = []
+    for scenario, policies in runs.items():
+        seed_sets = {tuple(sorted(map(str, v))) for v in policies.values()}
+        numeric = all(isinstance(x, int) for v in policies.values() for x in v)
+        show = (lambda v: _ranges(v)) if numeric else (lambda v: ", ".join(map(str, v)))
+        if len(seed_sets) == 1:
+            seeds = next(iter(policies.values()))
+            each = " each" if len(policies) > 1 else ""
+            parts.append(f"{scenario}: {', '.join(policies)}, seed{'s' if len(seeds) > 1 else ''} "
+                         f"{show(seeds)}{each}")
+        else:
+            parts.append(f"{scenario}: " + "; ".join(f"{p} seeds {show(v)}"
+                                                      for p, v in policies.items()))
+    n = len(traces)
+    return f"from {n} run{'s' if n != 1 else ''}: " + "; ".join(parts)
+
+
 def _caption(fig, traces):
-    names = "; ".join(t.label() for t in traces)
-    fig.text(0.01, 0.01, f"from: {names}", fontsize=7, ha="left", va="bottom", wrap=True)
+    text = textwrap.fill(caption_text(traces), 100)
+    fig._cpn_caption_lines = text.count("\n") + 1
+    fig.text(0.01, 0.01, text, fontsize=7, ha="left", va="bottom")
 
 
 def _save(fig, out):
     """Write the figure whole or not at all: to OUT.partial, then renamed to OUT."""
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    lines = getattr(fig, "_cpn_caption_lines", 1)
+    fig.tight_layout(rect=(0, min(0.3, 0.02 + 0.03 * lines), 1, 1))
     try:
         if out:
             fmt = os.path.splitext(out)[1].lstrip(".").lower() or "png"
@@ -75,9 +117,13 @@ def cdf(traces, what="jct", by="policy", out=None):
 
 def utilisation(trace, out=None, kind="center"):
     """Utilisation over time of each center or pool (busy units / units; pools named
-    CENTER/K) or of each link (the busier direction), from the trace's /series.  Returns the
+    CENTER/K) or of each link (the busier direction), from the trace's /series: one line per
+    entity, or a heat map (entities x time) when there are more than 12 of them.  Returns the
     DataFrame plotted (time x entity)."""
     frame = _entity_util(trace, kind)
+    if len(frame.columns) > 12:
+        _heatmap(frame, kind, trace, out)
+        return frame
     fig, ax = plt.subplots(figsize=(7, 4))
     hours = frame.index.to_numpy() / 3600
     for name in frame.columns:
@@ -85,11 +131,28 @@ def utilisation(trace, out=None, kind="center"):
     ax.set_xlabel("simulated time [h]")
     ax.set_ylabel(f"{kind} utilisation [1]")
     ax.set_ylim(0, 1.05)
-    if len(frame.columns) <= 12:
-        ax.legend(fontsize=6, ncol=2)
+    ax.legend(fontsize=6, ncol=2)
     _caption(fig, [trace])
     _save(fig, out)
     return frame
+
+
+def _heatmap(frame, kind, trace, out):
+    """Draw @p frame (time x entity) as a heat map, entities x time; returns the matrix."""
+    matrix = frame.to_numpy().T
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.15 * matrix.shape[0])))
+    t = frame.index.to_numpy() / 3600
+    extent = (t[0] if len(t) else 0, t[-1] if len(t) else 1, matrix.shape[0] - 0.5, -0.5)
+    image = ax.imshow(matrix, aspect="auto", interpolation="nearest", vmin=0, vmax=1,
+                      extent=extent, cmap="viridis")
+    ax.set_yticks(range(matrix.shape[0]))
+    ax.set_yticklabels(frame.columns, fontsize=5)
+    ax.set_xlabel("simulated time [h]")
+    ax.set_ylabel(kind)
+    fig.colorbar(image, ax=ax, label="utilisation [1]")
+    _caption(fig, [trace])
+    _save(fig, out)
+    return matrix
 
 
 def _entity_util(trace, kind):
@@ -107,21 +170,7 @@ def _entity_util(trace, kind):
 def link_heatmap(trace, out=None):
     """Heat map of link utilisation (links x time, the busier direction of each link).
     Returns the matrix plotted (links x samples)."""
-    frame = _entity_util(trace, "link")
-    matrix = frame.to_numpy().T
-    fig, ax = plt.subplots(figsize=(8, max(3, 0.15 * matrix.shape[0])))
-    t = frame.index.to_numpy() / 3600
-    extent = (t[0] if len(t) else 0, t[-1] if len(t) else 1, matrix.shape[0] - 0.5, -0.5)
-    image = ax.imshow(matrix, aspect="auto", interpolation="nearest", vmin=0, vmax=1,
-                      extent=extent, cmap="viridis")
-    ax.set_yticks(range(matrix.shape[0]))
-    ax.set_yticklabels(frame.columns, fontsize=5)
-    ax.set_xlabel("simulated time [h]")
-    ax.set_ylabel("link")
-    fig.colorbar(image, ax=ax, label="utilisation [1]")
-    _caption(fig, [trace])
-    _save(fig, out)
-    return matrix
+    return _heatmap(_entity_util(trace, "link"), "link", trace, out)
 
 
 def gantt(trace, center, out=None):
@@ -134,7 +183,7 @@ def gantt(trace, center, out=None):
     jobs = trace.jobs
     ran = jobs[(jobs["center"] == c) & np.isfinite(jobs["start"]) & np.isfinite(jobs["end"])]
     bars = ran[["id", "start", "end"]].sort_values(["start", "id"]).reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8, max(3, 0.05 * len(bars))))
+    fig, ax = plt.subplots(figsize=(8, min(8, max(3, 0.05 * len(bars)))))
     ax.barh(np.arange(len(bars)), (bars["end"] - bars["start"]) / 3600,
             left=bars["start"] / 3600, height=0.8)
     ax.set_xlabel("simulated time [h]")

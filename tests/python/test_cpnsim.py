@@ -116,6 +116,11 @@ class PlotTest(unittest.TestCase):
 
     def test_cdfs_plot_the_done_jobs(self):
         traces = [cpnsim.read(p) for p in TRACES]
+        # The caption names the runs, grouped: scenario, policies, seeds (ranges).
+        names = sorted(t.attrs["policy"] for t in traces)
+        self.assertEqual(plot.caption_text(sorted(traces, key=lambda t: t.attrs["policy"])),
+                         f"from 2 runs: national.xml: {names[0]}, {names[1]}, seed 1 each")
+        self.assertEqual(plot._ranges([5, 1, 2, 3, 7, 8]), "1-3, 5, 7-8")
         for what in ("jct", "wait"):
             out = os.path.join(OUT, f"{what}.png")
             data = plot.cdf(traces, what=what, out=out)
