@@ -174,7 +174,12 @@ c=$?
 (cd "$tmp" && "$bin" --quiet batch exp.xml -o out2 --policy-exec "$python -m cpnsim.policies nearest" \
     >/dev/null 2>"$tmp/b2.err")
 c2=$?
+(cd "$tmp" && "$bin" batch exp.xml -o out3 --slurm --dry-run --policy-timeout 10s \
+    --policy-exec "py_nearest=$python -m cpnsim.policies nearest" >"$tmp/sl.out" 2>&1)
 row() { sed -n "s/^| $1 | //p" "$tmp/b.out"; }
+grep -q "batch 'exp.xml' -o 'out3' --policy-exec 'py_nearest=$python -m cpnsim.policies nearest' --policy-timeout '10s' --task-list" "$tmp/sl.out" &&
+    ok "batch --slurm: the job script passes --policy-exec and --policy-timeout to its tasks" ||
+    { bad "batch --slurm --dry-run with --policy-exec"; cat "$tmp/sl.out"; }
 if [ $c -eq 0 ] && [ -n "$(row nearest)" ] && [ "$(row nearest)" = "$(row py_nearest)" ] &&
     [ $c2 -eq 64 ] && grep -q "has no NAME=" "$tmp/b2.err" && [ ! -d "$tmp/out2" ]; then
     ok "batch --policy-exec NAME=COMMAND: its row equals nearest's; without NAME, exit 64"
