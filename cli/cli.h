@@ -76,4 +76,12 @@ int cpn_cmd_info(struct cpn_cli *cli, int argc, char **argv);
  */
 int cpn_cmd_plot(struct cpn_cli *cli, int argc, char **argv);
 
+/**
+ * The PYTHONPATH under which the Python package `cpnsim` is found: the installed package's
+ * directory ($(pkgdatadir)/python), else the source tree's (a build that is not installed),
+ * then the caller's PYTHONPATH if any (cli/plot.c).
+ * @return a malloc'd string (the caller frees it), or NULL when out of memory.
+ */
+char *cpn_cli_python_path(void);
+
 #endif /* CPN_CLI_CLI_H */

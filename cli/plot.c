@@ -12,18 +12,26 @@
 
 #include "cli/cli.h"
 
-int cpn_cmd_plot(struct cpn_cli *cli, int argc, char **argv)
+char *cpn_cli_python_path(void)
 {
-    (void)cli;
-    const char *python = getenv("CPNSIM_PYTHON");
-    if (!python || !*python)
-        python = "python3";
     /* The installed package, else the source tree's (a build that is not installed). */
     const char *dir =
         access(CPN_PYTHONDIR "/cpnsim/__init__.py", R_OK) == 0 ? CPN_PYTHONDIR : CPN_SRC_PYTHONDIR;
     const char *old = getenv("PYTHONPATH");
     size_t n = strlen(dir) + (old && *old ? strlen(old) + 1 : 0) + 1;
     char *path = malloc(n);
+    if (path)
+        snprintf(path, n, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "");
+    return path;
+}
+
+int cpn_cmd_plot(struct cpn_cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    const char *python = getenv("CPNSIM_PYTHON");
+    if (!python || !*python)
+        python = "python3";
+    char *path = cpn_cli_python_path();
     char **args = malloc(((size_t)argc + 4) * sizeof *args);
     if (!path || !args) {
         fprintf(stderr, "cpnsim: plot: out of memory\n");
@@ -31,7 +39,6 @@ int cpn_cmd_plot(struct cpn_cli *cli, int argc, char **argv)
         free(args);
         return 71; /* EX_OSERR */
     }
-    snprintf(path, n, "%s%s%s", dir, old && *old ? ":" : "", old && *old ? old : "");
     setenv("PYTHONPATH", path, 1);
     int k = 0;
     args[k++] = (char *)python;

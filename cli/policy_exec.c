@@ -9,6 +9,8 @@
  */
 #include "cli/policy_exec.h"
 
+#include "cli/cli.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -875,10 +877,30 @@ static int spawn(struct cpn_exec_policy *x)
         e = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
     if (!e)
         e = posix_spawnattr_setpgroup(&at, 0);
+    /* Its environment: ours, with the Python package first on its PYTHONPATH (so that
+     * `python3 -m cpnsim.policies NAME` and `import cpnsim` work as they are).  Built here, not
+     * with setenv: the trace's writer thread may be running. */
+    size_t n_env = 0;
+    while (environ[n_env])
+        n_env++;
+    char **envp = calloc(n_env + 2, sizeof *envp), *pypath = cpn_cli_python_path(), *entry = NULL;
+    if (!e && (!envp || !pypath || asprintf(&entry, "PYTHONPATH=%s", pypath) < 0)) {
+        entry = NULL;
+        e = ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; envp && i < n_env; i++)
+        if (strncmp(environ[i], "PYTHONPATH=", 11) != 0)
+            envp[k++] = environ[i];
+    if (envp)
+        envp[k] = entry;
     char *argv[] = {"sh", "-c", x->command, NULL};
     fflush(NULL);
     if (!e)
-        e = posix_spawn(&x->pid, "/bin/sh", &fa, &at, argv, environ);
+        e = posix_spawn(&x->pid, "/bin/sh", &fa, &at, argv, envp);
+    free(envp);
+    free(pypath);
+    free(entry);
     if (have_at)
         posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);

@@ -20,8 +20,8 @@ ok() { pass=$((pass + 1)); echo "PASS: $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $1"; }
 python=$(command -v python3 || command -v /usr/bin/python3) || { echo "SKIP: no python3"; exit 77; }
 command -v h5dump >/dev/null 2>&1 || { echo "SKIP: h5dump not found (Debian: hdf5-tools)"; exit 77; }
-PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}"
-export PYTHONPATH
+# No PYTHONPATH: cpnsim gives the policy processes the package (the source tree's here).
+unset PYTHONPATH
 national=$src/scenarios/national.xml
 
 # jobs_of TRACE: the /jobs dataset as h5dump prints it (every job's row; no file name).
