@@ -998,6 +998,8 @@ static int parse_hello(struct cpn_exec_policy *x, json_t *msg)
                         "protocol, name, subscribe, tick, migrate, stream, bandwidth)",
                         n, what, key);
     }
+    if ((v = json_object_get(msg, "name")) && !json_is_string(v))
+        return fail(x, "reply to message %llu (%s): field \"name\": not a string", n, what);
     v = json_object_get(msg, "stream");
     const char *st = json_is_string(v) ? json_string_value(v) : NULL;
     if (v && (!st || !cpn_exec_name_ok(st, strlen(st)) || strlen(st) > 63))
