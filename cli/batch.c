@@ -313,9 +313,12 @@ static int batch_parse(int argc, char **argv, struct cpn_batch_options *o)
         case 'E':
         case 'R':
         case 'W': {
-            /* Checked by each run (a bad one fails every run of an external policy, exit 64);
-             * here only gathered. */
-            int e = c == 'E';
+            /* Checked here as each run will (a command-line error, exit 64, before any run). */
+            int e = c == 'E', st;
+            if (!e &&
+                (st = cpn_exec_option_check(
+                     "batch", c == 'R' ? "--policy-param" : "--policy-timeout", optarg, NULL)) != 0)
+                return st;
             size_t *n = e ? &o->n_execs : &o->n_exec_args;
             const char ***v = e ? &o->execs : &o->exec_args;
             const char **p = realloc(*v, (*n + 2) * sizeof *p);

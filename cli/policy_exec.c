@@ -31,6 +31,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "models/net/topology.h"
+#include "scenarios/units.h"
 #include "sim/error.h"
 #include "sim/rng.h"
 
@@ -785,6 +786,30 @@ static void exec_tick(struct cpn_policy_ctx *ctx, const struct cpn_world *w)
 }
 
 /* ---- life cycle --------------------------------------------------------------------------- */
+
+int cpn_exec_option_check(const char *command, const char *option, const char *arg, double *timeout)
+{
+    if (strcmp(option, "--policy-param") == 0) {
+        const char *eq = strchr(arg, '=');
+        if (!cpn_exec_name_ok(arg, eq ? (size_t)(eq - arg) : 0))
+            return cpn_cli_usage_error(command,
+                                       "--policy-param \"%s\" is not NAME=VALUE with a name of "
+                                       "a-z, 0-9 and _ (e.g. --policy-param alpha=0.5)",
+                                       arg);
+        return 0;
+    }
+    char why[256];
+    double v = 0;
+    if (arg[0] == '-' || cpn_units_parse(arg, CPN_Q_TIME, &v, why, sizeof why) != CPN_OK ||
+        !(v > 0) || !isfinite(v))
+        return cpn_cli_usage_error(command,
+                                   "--policy-timeout \"%s\" is not a positive time with a unit "
+                                   "(e.g. --policy-timeout 30s)",
+                                   arg);
+    if (timeout)
+        *timeout = v;
+    return 0;
+}
 
 int cpn_exec_name_ok(const char *s, size_t len)
 {

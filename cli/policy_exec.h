@@ -41,6 +41,14 @@
 /** One external policy process and the policy table that speaks to it. */
 struct cpn_exec_policy;
 
+/**
+ * Check the value @p arg of @p option, "--policy-param" (NAME=VALUE, NAME [a-z0-9_]+) or
+ * "--policy-timeout" (a positive time with a unit; its value in *timeout [s] when not NULL).
+ * @return 0, or 64 after printing the command-line error of @p command ("run", "batch").
+ */
+int cpn_exec_option_check(const char *command, const char *option, const char *arg,
+                          double *timeout);
+
 /** Whether the @p len characters at @p s are a name of the protocol: [a-z0-9_]+. */
 int cpn_exec_name_ok(const char *s, size_t len);
 

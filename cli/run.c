@@ -770,14 +770,10 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             r->exec_spec = optarg;
             break;
         case 'R': {
+            if ((status = cpn_exec_option_check("run", "--policy-param", optarg, NULL)) != 0)
+                return status;
             const char *eq = strchr(optarg, '=');
-            size_t nl = eq ? (size_t)(eq - optarg) : 0;
-            if (!cpn_exec_name_ok(optarg, nl))
-                return cpn_cli_usage_error("run",
-                                           "--policy-param \"%s\" is not NAME=VALUE with a "
-                                           "name of a-z, 0-9 and _ (e.g. --policy-param "
-                                           "alpha=0.5)",
-                                           optarg);
+            size_t nl = (size_t)(eq - optarg);
             struct cpn_exec_param *p = realloc(r->exec_params, (r->n_exec_params + 1) * sizeof *p);
             if (!p)
                 return EX_SOFTWARE;
@@ -786,20 +782,12 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             r->exec_params[r->n_exec_params++] = (struct cpn_exec_param){optarg, eq + 1};
             break;
         }
-        case 'W': {
-            char why[256];
-            double v = 0;
-            if (optarg[0] == '-' ||
-                cpn_units_parse(optarg, CPN_Q_TIME, &v, why, sizeof why) != CPN_OK || !(v > 0) ||
-                !isfinite(v))
-                return cpn_cli_usage_error("run",
-                                           "--policy-timeout \"%s\" is not a positive time with "
-                                           "a unit (e.g. --policy-timeout 30s)",
-                                           optarg);
-            r->exec_timeout = v;
+        case 'W':
+            if ((status = cpn_exec_option_check("run", "--policy-timeout", optarg,
+                                                &r->exec_timeout)) != 0)
+                return status;
             r->exec_timeout_given = 1;
             break;
-        }
         case 'T':
             if (cpn_trace_level_parse(optarg, &r->level) != CPN_OK)
                 return cpn_cli_usage_error("run",

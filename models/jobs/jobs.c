@@ -593,7 +593,8 @@ static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot)
 }
 
 /* "by the policy: REASON", kept by @p jobs until it is freed (each distinct text once, so
- * that job records may point to it); NULL when out of memory. */
+ * that job records may point to it); NULL when out of memory.  Assumption: a policy gives few
+ * distinct reasons (a handful of rules), so a linear search over them costs little. */
 static const char *keep_reason(struct cpn_jobs *jobs, const char *reason)
 {
     char text[160];

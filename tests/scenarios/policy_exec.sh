@@ -287,5 +287,15 @@ for args in "--policy-exec=py=" "--policy-exec x --policy-timeout 0" \
     fi
 done
 
+(cd "$tmp" && "$bin" batch exp.xml -o out5 --policy-exec "py_nearest=$python -m cpnsim.policies nearest" \
+    --policy-param "=1" >/dev/null 2>"$tmp/err")
+c=$?
+if [ $c -eq 64 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q 'policy-param "=1" is not NAME=VALUE' "$tmp/err" &&
+    [ ! -d "$tmp/out5" ]; then
+    ok "cpnsim batch --policy-param =1: exit 64 before any run, $(cat "$tmp/err")"
+else
+    bad "cpnsim batch --policy-param =1: exit $c"; cat "$tmp/err"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
