@@ -1248,8 +1248,9 @@ void cpn_trace_free(struct cpn_trace *t)
 {
     if (!t)
         return;
-    if (t->file >= 0 && finish(t, 0) != CPN_OK)
-        unlink(t->partial); /* a file that could not be written whole is no result */
+    int never = !t->begun; /* the run failed before it began: nothing was recorded */
+    if (t->file >= 0 && (finish(t, 0) != CPN_OK || never))
+        unlink(t->partial); /* a file that could not be written whole, or empty, is no result */
     release_lock(t);
     free(t->lock);
     table_close(&t->jobs);

@@ -17,7 +17,9 @@
  *   reader can verify the file (output/report.h, cpn_result_verify()).
  * - end(complete = 0) (an interrupted run) and cpn_trace_free() before end() flush what was
  *   recorded, set the root attribute `complete = 0`, close the file, and leave it readable under
- *   the name `OUT.h5.partial`, so that a later complete run never mistakes it for a result.
+ *   the name `OUT.h5.partial`, so that a later complete run never mistakes it for a result;
+ *   cpn_trace_free() before begin() (the run failed while it was being set up) removes the
+ *   file: nothing was recorded.
  * - Every HDF5 failure (full disk included) is returned as CPN_EIO with the file name and
  *   HDF5's innermost message (the system's reason when there is one), in one line; HDF5's
  *   automatic error printing is turned off (on with hdf5_debug).  A file whose writing failed

@@ -204,14 +204,20 @@ fake() {
     } >"$f"
     echo "sh $f"
 }
-# check_fail WHAT STATUS TEXT POLICY [ARGS...]: the run exits STATUS, its stderr has TEXT.
+# check_fail WHAT STATUS TEXT POLICY [ARGS...]: the run exits STATUS, its stderr has TEXT, and
+# its trace is left as FILE.partial marked incomplete (no file at all when the hello failed).
 check_fail() {
     what=$1 want=$2 text=$3 pol=$4
     shift 4
+    rm -f "$tmp/f.h5" "$tmp/f.h5.partial"
     timeout 60 "$bin" --quiet run "$national" --until 1d --policy-exec "$pol" "$@" \
         -o "$tmp/f.h5" --force >/dev/null 2>"$tmp/f.err"
     c=$?
-    if [ $c -eq "$want" ] && grep -q -- "$text" "$tmp/f.err"; then
+    # the trace is kept as .partial, marked incomplete; none when the hello failed (the run
+    # never began)
+    if [ $c -eq "$want" ] && grep -q -- "$text" "$tmp/f.err" && [ ! -e "$tmp/f.h5" ] &&
+        { "$bin" info "$tmp/f.h5.partial" 2>/dev/null | grep -q "INCOMPLETE" ||
+          { grep -q "message 1 (hello)" "$tmp/f.err" && [ ! -e "$tmp/f.h5.partial" ]; }; }; then
         ok "$what: exit $c, $(grep -o -- "$text" "$tmp/f.err" | head -1)"
     else
         bad "$what: exit $c (want $want, \"$text\")"; cat "$tmp/f.err"

@@ -401,6 +401,12 @@ static void test_free_without_end_also_leaves_a_readable_partial_file(void)
     CU_ASSERT_EQUAL(rows(f, "summary"), -1); /* no summary attached */
     H5Fclose(f);
     unlink(pp);
+    /* Freed before begin (the run failed while being set up): nothing recorded, no file. */
+    CU_ASSERT_EQUAL_FATAL(cpn_trace_open(&opt, &t), CPN_OK);
+    CU_ASSERT_EQUAL(access(pp, F_OK), 0);
+    cpn_trace_free(t);
+    CU_ASSERT_NOT_EQUAL(access(pp, F_OK), 0);
+    CU_ASSERT_NOT_EQUAL(access(p, F_OK), 0);
 }
 
 static void test_existing_output_is_not_overwritten_without_force(void)
@@ -666,7 +672,9 @@ int cpn_test_register_trace(void)
                      test_h5dump_reads_units_enums_and_records) ||
         !CU_add_test(s, "an interrupted run leaves OUT.partial readable with complete = 0",
                      test_interrupted_run_leaves_readable_partial_file_with_complete_0) ||
-        !CU_add_test(s, "freeing the writer without end also leaves a readable partial file",
+        !CU_add_test(s,
+                     "freeing the writer without end also leaves a readable partial file (before "
+                     "begin: none)",
                      test_free_without_end_also_leaves_a_readable_partial_file) ||
         !CU_add_test(s, "an existing output is never overwritten without force",
                      test_existing_output_is_not_overwritten_without_force) ||
