@@ -144,6 +144,18 @@ __attribute__((format(printf, 2, 3))) static int fail(struct cpn_exec_policy *x,
     return CPN_ERROR(CPN_EPOLICY, "%s", x->failure);
 }
 
+/* fail() for a bad reply: "reply to message N (WHAT): " before the message. */
+__attribute__((format(printf, 3, 4))) static int bad_reply(struct cpn_exec_policy *x,
+                                                           const char *what, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return fail(x, "reply to message %llu (%s): %s", (unsigned long long)x->n, what, msg);
+}
+
 /* ---- the process and its socket ----------------------------------------------------------- */
 
 static double now_seconds(void)
@@ -329,16 +341,15 @@ static int read_reply(struct cpn_exec_policy *x, const char *type, const char *w
     consume_line(x, len);
     json_t *t = json_object_get(msg, "type"), *n = json_object_get(msg, "n");
     if (!json_is_string(t) || strcmp(json_string_value(t), type) != 0)
-        rc = fail(x, "reply to message %llu (%s): field \"type\": %s (use \"%s\")",
-                  (unsigned long long)x->n, what,
-                  json_is_string(t) ? json_string_value(t) : "missing or not a string", type);
+        rc = bad_reply(x, what, "field \"type\": %s (use \"%s\")",
+                       json_is_string(t) ? json_string_value(t) : "missing or not a string", type);
     else if (!json_is_integer(n) || (uint64_t)json_integer_value(n) != x->n)
-        rc = fail(x,
-                  "reply to message %llu (%s): field \"n\": %s (use %llu, the number of the "
-                  "message it answers)",
-                  (unsigned long long)x->n, what,
-                  json_is_integer(n) ? "another message's number" : "missing or not an integer",
-                  (unsigned long long)x->n);
+        rc =
+            bad_reply(x, what,
+                      "field \"n\": %s (use %llu, the number of the "
+                      "message it answers)",
+                      json_is_integer(n) ? "another message's number" : "missing or not an integer",
+                      (unsigned long long)x->n);
     if (rc != CPN_OK) {
         json_decref(msg);
         return rc;
@@ -527,13 +538,14 @@ static json_t *view_json(struct cpn_exec_policy *x, const struct cpn_world *w,
         all_now &= w->centers[c].measured == w->time;
         all_same &= w->centers[c].measured == w->centers[0].measured;
     }
-    json_t *measured = all_now ? json_null() : NULL;
-    if (!measured && all_same)
-        measured = num(w->n_centers ? w->centers[0].measured : w->time);
-    for (uint32_t c = 0; !measured && c <= w->n_centers; c++) {
-        if (c == 0)
-            measured = json_array();
-        if (c < w->n_centers)
+    json_t *measured;
+    if (all_now) {
+        measured = json_null();
+    } else if (all_same) {
+        measured = num(w->centers[0].measured); /* all_now holds without centers */
+    } else {
+        measured = json_array();
+        for (uint32_t c = 0; c < w->n_centers; c++)
             json_array_append_new(measured, num(w->centers[c].measured));
     }
     json_object_set_new(v, "measured", measured);
@@ -557,8 +569,7 @@ static uint32_t center_of(struct cpn_exec_policy *x, const struct cpn_world *w, 
                           const char *field, const char *what, int *rc)
 {
     if (!json_is_string(v)) {
-        *rc = fail(x, "reply to message %llu (%s): field \"%s\": not a string (a center's name)",
-                   (unsigned long long)x->n, what, field);
+        *rc = bad_reply(x, what, "field \"%s\": not a string (a center's name)", field);
         return CPN_NONE;
     }
     const char *name = json_string_value(v);
@@ -570,9 +581,8 @@ static uint32_t center_of(struct cpn_exec_policy *x, const struct cpn_world *w, 
     for (uint32_t c = 0; c < w->n_centers && len + 80 < sizeof names; c++)
         len += (size_t)snprintf(names + len, sizeof names - len, "%s\"%s\"", c ? ", " : "",
                                 w->centers[c].name);
-    *rc = fail(x, "reply to message %llu (%s): field \"%s\": \"%.100s\" is not a center (use %s%s)",
-               (unsigned long long)x->n, what, field, name, names,
-               len + 80 >= sizeof names ? ", ..." : "");
+    *rc = bad_reply(x, what, "field \"%s\": \"%.100s\" is not a center (use %s%s)", field, name,
+                    names, len + 80 >= sizeof names ? ", ..." : "");
     return CPN_NONE;
 }
 
@@ -586,10 +596,10 @@ static int whole(struct cpn_exec_policy *x, json_t *v, const char *field, const 
             snprintf(got, sizeof got, "%lld", (long long)json_integer_value(v));
         else
             snprintf(got, sizeof got, "not an integer");
-        return fail(x,
-                    "reply to message %llu (%s): field \"%s\": %s (use a whole number from "
-                    "%lld to %lld)",
-                    (unsigned long long)x->n, what, field, got, lo, hi);
+        return bad_reply(x, what,
+                         "field \"%s\": %s (use a whole number from "
+                         "%lld to %lld)",
+                         field, got, lo, hi);
     }
     *out = (uint32_t)json_integer_value(v);
     return CPN_OK;
@@ -611,58 +621,51 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
         while (k < sizeof fields / sizeof *fields && strcmp(fields[k], key) != 0)
             k++;
         if (k == sizeof fields / sizeof *fields)
-            return fail(x,
-                        "reply to message %llu (%s): field \"%.60s\" is not part of a decision "
-                        "(use center, pool, paths, elastic, split, reject)",
-                        (unsigned long long)x->n, what, key);
+            return bad_reply(x, what,
+                             "field \"%.60s\" is not part of a decision "
+                             "(use center, pool, paths, elastic, split, reject)",
+                             key);
     }
     json_t *center = json_object_get(msg, "center");
     if (!center)
-        return fail(x,
-                    "reply to message %llu (%s): field \"center\" is missing (a center's name, "
-                    "or null to hold the job)",
-                    (unsigned long long)x->n, what);
+        return bad_reply(x, what,
+                         "field \"center\" is missing (a center's name, "
+                         "or null to hold the job)");
     /* Every field is checked, also in a hold (a policy's typo shows at once). */
     if ((v = json_object_get(msg, "paths")) &&
         (rc = whole(x, v, "paths", what, 1, w->n_paths, &out->paths)) != CPN_OK)
         return rc;
     if ((v = json_object_get(msg, "elastic"))) {
         if (!json_is_number(v) || !(json_number_value(v) >= 0) || !isfinite(json_number_value(v)))
-            return fail(x,
-                        "reply to message %llu (%s): field \"elastic\": not a bandwidth (use a "
-                        "number of B/s, >= 0)",
-                        (unsigned long long)x->n, what);
+            return bad_reply(x, what,
+                             "field \"elastic\": not a bandwidth (use a "
+                             "number of B/s, >= 0)");
         out->elastic = json_number_value(v);
     }
     if ((v = json_object_get(msg, "reject")) && !json_is_null(v)) {
         if (!json_is_string(v) || !*json_string_value(v))
-            return fail(x,
-                        "reply to message %llu (%s): field \"reject\": not a reason (use a "
-                        "non-empty string, or null)",
-                        (unsigned long long)x->n, what);
+            return bad_reply(x, what,
+                             "field \"reject\": not a reason (use a "
+                             "non-empty string, or null)");
         if (!may_split)
-            return fail(x,
-                        "reply to message %llu (%s): field \"reject\": a migration cannot "
-                        "reject a job (use center null: it stays)",
-                        (unsigned long long)x->n, what);
+            return bad_reply(x, what,
+                             "field \"reject\": a migration cannot "
+                             "reject a job (use center null: it stays)");
         if (!json_is_null(center))
-            return fail(x,
-                        "reply to message %llu (%s): field \"reject\": a rejection names no "
-                        "center (use center null)",
-                        (unsigned long long)x->n, what);
+            return bad_reply(x, what,
+                             "field \"reject\": a rejection names no "
+                             "center (use center null)");
         snprintf(x->reason, sizeof x->reason, "%s", json_string_value(v));
     }
     if (json_is_null(center)) {
         if ((v = json_object_get(msg, "pool")) && !json_is_null(v))
-            return fail(x,
-                        "reply to message %llu (%s): field \"pool\": a pool goes with a center "
-                        "(the center is null: hold)",
-                        (unsigned long long)x->n, what);
+            return bad_reply(x, what,
+                             "field \"pool\": a pool goes with a center "
+                             "(the center is null: hold)");
         if (json_object_get(msg, "split"))
-            return fail(x,
-                        "reply to message %llu (%s): field \"split\": a split goes with a "
-                        "center (the center is null: hold)",
-                        (unsigned long long)x->n, what);
+            return bad_reply(x, what,
+                             "field \"split\": a split goes with a "
+                             "center (the center is null: hold)");
         *out = (struct cpn_policy_decision){.center = CPN_POLICY_HOLD, .pool = CPN_NONE};
         if ((v = json_object_get(msg, "reject")) && !json_is_null(v))
             out->reject = x->reason; /* read by the jobs layer during the call */
@@ -679,10 +682,10 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
     if ((v = json_object_get(msg, "split"))) {
         size_t n = json_is_array(v) ? json_array_size(v) : 0;
         if (!may_split || n < 2 || n > CPN_POLICY_MAX_SPLIT)
-            return fail(x, "reply to message %llu (%s): field \"split\": %s",
-                        (unsigned long long)x->n, what,
-                        !may_split ? "a migration moves a job whole (no split)"
-                                   : "not an array of 2 to 16 {\"center\", \"units\"} objects");
+            return bad_reply(x, what, "field \"split\": %s",
+                             !may_split
+                                 ? "a migration moves a job whole (no split)"
+                                 : "not an array of 2 to 16 {\"center\", \"units\"} objects");
         out->n_split = (uint32_t)n;
         for (size_t k = 0; k < n; k++) {
             json_t *part = json_array_get(v, k);
@@ -699,13 +702,28 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
     if (cpn_policy_decision_check(x->name, job, w, out) != CPN_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", cpn_error_message());
-        return fail(x, "reply to message %llu (%s): %s", (unsigned long long)x->n, what, why);
+        return bad_reply(x, what, "%s", why);
     }
     x->decisions++;
     return CPN_OK;
 }
 
 /* ---- the policy table's callbacks --------------------------------------------------------- */
+
+/* Send @p m (a place or migrate question, @p type) about @p job and read the decision. */
+static int ask(struct cpn_exec_policy *x, json_t *m, const char *type,
+               const struct cpn_world_job *job, const struct cpn_world *w,
+               struct cpn_policy_decision *out)
+{
+    char what[64];
+    snprintf(what, sizeof what, "%s, job %llu", type, (unsigned long long)job->id);
+    json_t *reply = NULL;
+    int rc = send_message(x, m, what);
+    if (rc == CPN_OK && (rc = read_reply(x, "decision", what, &reply)) == CPN_OK)
+        rc = parse_decision(x, reply, job, w, strcmp(type, "place") == 0, what, out);
+    json_decref(reply);
+    return rc;
+}
 
 static int exec_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
                       const struct cpn_world *w, struct cpn_policy_decision *out)
@@ -717,14 +735,7 @@ static int exec_place(struct cpn_policy_ctx *ctx, const struct cpn_world_job *jo
     json_object_set_new(m, "job", job_json(x, job));
     json_object_set_new(m, "view", view_json(x, w, job));
     json_object_set_new(m, "uniform", x->gen ? json_real(gsl_rng_uniform(x->gen)) : json_null());
-    char what[64];
-    snprintf(what, sizeof what, "place, job %llu", (unsigned long long)job->id);
-    json_t *reply = NULL;
-    int rc = send_message(x, m, what);
-    if (rc == CPN_OK && (rc = read_reply(x, "decision", what, &reply)) == CPN_OK)
-        rc = parse_decision(x, reply, job, w, 1, what, out);
-    json_decref(reply);
-    return rc;
+    return ask(x, m, "place", job, w, out);
 }
 
 static int exec_migrate(struct cpn_policy_ctx *ctx, const struct cpn_world_job *job,
@@ -744,14 +755,7 @@ static int exec_migrate(struct cpn_policy_ctx *ctx, const struct cpn_world_job *
     json_object_set_new(a, "state_bytes", num(at->state_bytes));
     json_object_set_new(m, "at", a);
     json_object_set_new(m, "view", view_json(x, w, job));
-    char what[64];
-    snprintf(what, sizeof what, "migrate, job %llu", (unsigned long long)job->id);
-    json_t *reply = NULL;
-    int rc = send_message(x, m, what);
-    if (rc == CPN_OK && (rc = read_reply(x, "decision", what, &reply)) == CPN_OK)
-        rc = parse_decision(x, reply, job, w, 0, what, out);
-    json_decref(reply);
-    return rc;
+    return ask(x, m, "migrate", job, w, out);
 }
 
 static void exec_event(struct cpn_policy_ctx *ctx, const struct cpn_policy_event *e,
@@ -1010,7 +1014,6 @@ static void hello_world(const struct cpn_exec_policy *x, json_t *m)
 static int parse_hello(struct cpn_exec_policy *x, json_t *msg)
 {
     const char *what = "hello";
-    unsigned long long n = (unsigned long long)x->n;
     const char *key;
     json_t *v;
     json_object_foreach(msg, key, v)
@@ -1018,34 +1021,32 @@ static int parse_hello(struct cpn_exec_policy *x, json_t *msg)
         if (strcmp(key, "type") && strcmp(key, "n") && strcmp(key, "protocol") &&
             strcmp(key, "subscribe") && strcmp(key, "tick") && strcmp(key, "migrate") &&
             strcmp(key, "name") && strcmp(key, "stream") && strcmp(key, "bandwidth"))
-            return fail(x,
-                        "reply to message %llu (%s): field \"%.60s\" is not part of a hello (use "
-                        "protocol, name, subscribe, tick, migrate, stream, bandwidth)",
-                        n, what, key);
+            return bad_reply(x, what,
+                             "field \"%.60s\" is not part of a hello (use "
+                             "protocol, name, subscribe, tick, migrate, stream, bandwidth)",
+                             key);
     }
     if ((v = json_object_get(msg, "name")) && !json_is_string(v))
-        return fail(x, "reply to message %llu (%s): field \"name\": not a string", n, what);
+        return bad_reply(x, what, "field \"name\": not a string");
     v = json_object_get(msg, "stream");
     const char *st = json_is_string(v) ? json_string_value(v) : NULL;
     if (v && (!st || !cpn_exec_name_ok(st, strlen(st)) || strlen(st) > 63))
-        return fail(x,
-                    "reply to message %llu (%s): field \"stream\": not a stream name (use 1 to "
-                    "63 of a-z, 0-9 and _)",
-                    n, what);
+        return bad_reply(x, what,
+                         "field \"stream\": not a stream name (use 1 to "
+                         "63 of a-z, 0-9 and _)");
     snprintf(x->stream, sizeof x->stream, "policy/%s", st ? st : x->name);
     v = json_object_get(msg, "protocol");
     if (!json_is_integer(v) || json_integer_value(v) != CPN_EXEC_PROTOCOL)
-        return fail(x,
-                    "reply to message %llu (%s): field \"protocol\": %s (this cpnsim speaks "
-                    "protocol %d)",
-                    n, what, json_is_integer(v) ? "another version" : "missing or not an integer",
-                    CPN_EXEC_PROTOCOL);
+        return bad_reply(x, what,
+                         "field \"protocol\": %s (this cpnsim speaks "
+                         "protocol %d)",
+                         json_is_integer(v) ? "another version" : "missing or not an integer",
+                         CPN_EXEC_PROTOCOL);
     if ((v = json_object_get(msg, "subscribe"))) {
         if (!json_is_array(v))
-            return fail(x,
-                        "reply to message %llu (%s): field \"subscribe\": not an array of event "
-                        "kinds",
-                        n, what);
+            return bad_reply(x, what,
+                             "field \"subscribe\": not an array of event "
+                             "kinds");
         size_t i;
         json_t *e;
         json_array_foreach(v, i, e)
@@ -1055,30 +1056,28 @@ static int parse_hello(struct cpn_exec_policy *x, json_t *msg)
                    !(json_is_string(e) && strcmp(json_string_value(e), event_names[k]) == 0))
                 k++;
             if (k == N_EVENTS)
-                return fail(x,
-                            "reply to message %llu (%s): field \"subscribe[%zu]\": %.60s%s%s is "
-                            "not an event kind (use job_finished, center_changed, "
-                            "link_changed, bandwidth_granted, bandwidth_refused)",
-                            n, what, i, json_is_string(e) ? "\"" : "",
-                            json_is_string(e) ? json_string_value(e) : "a non-string",
-                            json_is_string(e) ? "\"" : "");
+                return bad_reply(x, what,
+                                 "field \"subscribe[%zu]\": %.60s%s%s is "
+                                 "not an event kind (use job_finished, center_changed, "
+                                 "link_changed, bandwidth_granted, bandwidth_refused)",
+                                 i, json_is_string(e) ? "\"" : "",
+                                 json_is_string(e) ? json_string_value(e) : "a non-string",
+                                 json_is_string(e) ? "\"" : "");
             x->subscribed |= 1u << k;
         }
     }
     if ((v = json_object_get(msg, "tick")) && !json_is_null(v)) {
         if (!json_is_number(v) || !(json_number_value(v) >= 0) || !isfinite(json_number_value(v)))
-            return fail(x,
-                        "reply to message %llu (%s): field \"tick\": not a period (use a number "
-                        "of seconds > 0, or 0 for no ticks)",
-                        n, what);
+            return bad_reply(x, what,
+                             "field \"tick\": not a period (use a number "
+                             "of seconds > 0, or 0 for no ticks)");
         x->ops.tick_period = json_number_value(v);
     }
     if ((v = json_object_get(msg, "bandwidth")) && !json_is_boolean(v))
-        return fail(x, "reply to message %llu (%s): field \"bandwidth\": not true or false", n,
-                    what);
+        return bad_reply(x, what, "field \"bandwidth\": not true or false");
     x->want_bandwidth = json_is_true(v);
     if ((v = json_object_get(msg, "migrate")) && !json_is_boolean(v))
-        return fail(x, "reply to message %llu (%s): field \"migrate\": not true or false", n, what);
+        return bad_reply(x, what, "field \"migrate\": not true or false");
     if (json_is_true(v))
         x->ops.migrate = exec_migrate;
     if (x->subscribed)
@@ -1089,8 +1088,7 @@ static int parse_hello(struct cpn_exec_policy *x, json_t *msg)
 }
 
 int cpn_exec_policy_start(struct cpn_exec_policy *x, const struct cpn_scenario *s,
-                          struct cpn_rng *streams, const struct cpn_exec_param *params,
-                          size_t n_params)
+                          struct cpn_rng *streams, const char *const *params, size_t n_params)
 {
     x->scen = s;
     if (!(x->sent = calloc(s->centers.len ? s->centers.len : 1, sizeof *x->sent)))
@@ -1110,11 +1108,17 @@ int cpn_exec_policy_start(struct cpn_exec_policy *x, const struct cpn_scenario *
     json_object_set_new(m, "seed", json_integer((json_int_t)s->seed));
     json_object_set_new(m, "scenario", json_string(s->file));
     for (size_t i = 0; i < n_params; i++) {
-        char *end;
-        double v = strtod(params[i].value, &end);
-        json_object_set_new(
-            p, params[i].name,
-            *params[i].value && !*end && isfinite(v) ? json_real(v) : json_string(params[i].value));
+        const char *eq = strchr(params[i], '='), *value = eq ? eq + 1 : "";
+        char *name = strndup(params[i], eq ? (size_t)(eq - params[i]) : strlen(params[i])), *end;
+        double v = strtod(value, &end);
+        if (!name) {
+            json_decref(m);
+            json_decref(p);
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        }
+        json_object_set_new(p, name,
+                            *value && !*end && isfinite(v) ? json_real(v) : json_string(value));
+        free(name);
     }
     json_object_set_new(m, "params", p);
     hello_world(x, m);

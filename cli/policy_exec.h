@@ -75,12 +75,6 @@ const char *cpn_exec_policy_command(const struct cpn_exec_policy *x);
  */
 const struct cpn_policy_ops *cpn_exec_policy_ops(struct cpn_exec_policy *x);
 
-/** A parameter given to the process in the hello (--policy-param NAME=VALUE). */
-struct cpn_exec_param {
-    const char *name;  /**< [a-z0-9_]+ (borrowed) */
-    const char *value; /**< sent as a JSON number when it is one whole (strtod), else a string */
-};
-
 struct cpn_rng;
 
 /**
@@ -91,13 +85,14 @@ struct cpn_rng;
  * the draw each place message carries ("policy/STREAM", default "policy/NAME"; sim/rng.h).
  * @param s the loaded scenario (borrowed; must outlive the run's use of @p x).
  * @param streams the run's random streams (borrowed; outlive the run); NULL: no draws.
- * @param params params[n_params] (borrowed for the call).
+ * @param params params[n_params]: the --policy-param texts, "NAME=VALUE" as checked by
+ *        cpn_exec_option_check() (borrowed for the call); VALUE goes to the hello as a JSON
+ *        number when it is one whole (strtod), else as a string.
  * @return CPN_OK; CPN_EPOLICY when the process cannot be started, dies, times out or answers
  *         with a bad hello (message located as in the file comment); CPN_ENOMEM.
  */
 int cpn_exec_policy_start(struct cpn_exec_policy *x, const struct cpn_scenario *s,
-                          struct cpn_rng *streams, const struct cpn_exec_param *params,
-                          size_t n_params);
+                          struct cpn_rng *streams, const char *const *params, size_t n_params);
 
 /**
  * Return CPN_OK, or CPN_EPOLICY with its message when an event or tick message failed (the

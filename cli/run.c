@@ -260,7 +260,7 @@ struct run {
     const char *exec_spec; /* --policy-exec [NAME=]COMMAND */
     double exec_timeout;   /* --policy-timeout [s] */
     int exec_timeout_given;
-    struct cpn_exec_param *exec_params; /* --policy-param NAME=VALUE */
+    const char **exec_params; /* --policy-param NAME=VALUE (argv's) */
     size_t n_exec_params;
     enum cpn_trace_level level;
     int force;
@@ -772,14 +772,11 @@ static int parse_run_options(struct run *r, int argc, char **argv)
         case 'R': {
             if ((status = cpn_exec_option_check("run", "--policy-param", optarg, NULL)) != 0)
                 return status;
-            const char *eq = strchr(optarg, '=');
-            size_t nl = (size_t)(eq - optarg);
-            struct cpn_exec_param *p = realloc(r->exec_params, (r->n_exec_params + 1) * sizeof *p);
+            const char **p = realloc(r->exec_params, (r->n_exec_params + 1) * sizeof *p);
             if (!p)
                 return EX_SOFTWARE;
             r->exec_params = p;
-            optarg[nl] = '\0'; /* the name ends at '=' (argv is ours to change) */
-            r->exec_params[r->n_exec_params++] = (struct cpn_exec_param){optarg, eq + 1};
+            r->exec_params[r->n_exec_params++] = optarg; /* argv stays whole: it is provenance */
             break;
         }
         case 'W':

@@ -178,10 +178,7 @@ class View:
         """Queue wait estimate at @p center [s] (cpn_world_wait_estimate)."""
         if center["queue_length"] == 0 and self.fit_pool(center, job, True) is not None:
             return 0.0
-        units = 0.0
-        for p in center["pools"]:
-            if job.pool_type is None or p["type"] == job.pool_type:
-                units += p["units"]
+        units = self.eligible_units(center, job)
         if units <= 0:
             return math.inf
         return (center["queued_work"] + center["running_work"]) / units

@@ -84,6 +84,31 @@ else
     cat "$tmp/mpy.err"
 fi
 
+# Distributed awareness: each center's state is measured at its own time, so the views carry
+# one measurement time per center; py_nearest still decides as nearest (equal summaries).
+"$bin" --quiet run "$national" --until 2h --set scheduler@awareness=distributed --policy nearest \
+    --summary-out "$tmp/d0.tsv" >/dev/null 2>&1
+"$bin" --quiet run "$national" --until 2h --set scheduler@awareness=distributed \
+    --summary-out "$tmp/d1.tsv" \
+    --policy-exec "tee $tmp/d.in | $python -m cpnsim.policies nearest" >/dev/null 2>"$tmp/d.err"
+c=$?
+lists=$("$python" -c '
+import json, sys
+n, bad, seen = None, 0, 0
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    if m["type"] == "hello":
+        n = len(m["centers"])
+    elif "view" in m and isinstance(m["view"]["measured"], list):
+        seen += 1
+        bad += len(m["view"]["measured"]) != n
+print(seen if seen and not bad else "bad %d of %d" % (bad, seen))' "$tmp/d.in")
+if [ $c -eq 0 ] && cmp -s "$tmp/d0.tsv" "$tmp/d1.tsv" && [ "$lists" -gt 0 ] 2>/dev/null; then
+    ok "distributed awareness: $lists views with one measurement time per center; the same run as nearest"
+else
+    bad "distributed awareness (exit $c): $lists"; cat "$tmp/d.err"
+fi
+
 # 2. The same seed gives the same run (a random policy in Python).
 for i in 1 2; do
     "$bin" --quiet run "$national" --until 6h -o "$tmp/r$i.h5" \
@@ -106,8 +131,12 @@ fi
 #    and the bye's summary equal to the run's summary table.
 "$bin" --quiet run "$national" --until 6h --summary-out "$tmp/rec.tsv" \
     --policy-exec "tee $tmp/rec.in | $python $src/tests/policies/recorder.py | tee $tmp/rec.out" \
-    --policy-param "out=$tmp/rec.txt" >/dev/null 2>"$tmp/rec.err"
+    --policy-param "out=$tmp/rec.txt" -o "$tmp/rec.h5" >/dev/null 2>"$tmp/rec.err"
 c=$?
+# the trace's provenance keeps the option whole
+"$bin" info "$tmp/rec.h5" | grep -q -- "--policy-param out=$tmp/rec.txt -o" &&
+    ok "the trace's command line keeps --policy-param NAME=VALUE whole" ||
+    bad "the trace's command line lost --policy-param's value: $("$bin" info "$tmp/rec.h5" | grep command_line)"
 if [ $c -eq 0 ] && awk -F'\t' '
         FNR == NR { v[$1] = $2; next }
         $1 == "job_finished" { fin = $2 }
