@@ -38,7 +38,7 @@ static const struct command commands[] = {
      "  --summary grouped|full   the table printed at the end: by job kind and totals\n"
      "                           (default), or every row (per center, per pool, percentiles)\n"
      "  --flows-out FILE.csv     per-flow results of <traffic>: id,src,dst,bytes,start_time,\n"
-     "                           finish_time (%.17g)\n"
+     "                           finish_time (shortest round-trip numbers)\n"
      "  --seed N                 override <simulation seed>\n"
      "  --until TIME             override <simulation until>, with a unit (\"1d\", \"30min\")\n"
      "  --set TARGET=VALUE       change a scenario attribute before validation (repeatable);\n"

@@ -226,12 +226,16 @@ static void build_fat(struct workload *w, struct fattree *ft)
     }
 }
 
-/* Explicit up/down route between hosts a != b, aggregation and core chosen at random. */
-static const struct cpn_path *fat_route(struct workload *w, const struct fattree *ft, int a, int b,
-                                        gsl_rng *rng)
+/* Explicit up/down route between hosts a != b by D-mod-k (destination-mod-k) routing: the
+ * upward port at each level is chosen by the destination's index, aggregation switch
+ * j = b mod (k/2) and core switch m = (b / (k/2)) mod (k/2); the way down is then unique.  Source:
+ * E. Zahavi, "D-Mod-K routing providing non-blocking traffic for shift permutations on real life
+ * fat trees", CCIT Report 776, Technion, 2010.  Every pair thus has one route, which SimGrid's
+ * full-routing zone can hold. */
+static const struct cpn_path *fat_route(struct workload *w, const struct fattree *ft, int a, int b)
 {
     int pa = a / (HALF * HALF), ea = a / HALF % HALF, pb = b / (HALF * HALF), eb = b / HALF % HALF;
-    int j = (int)gsl_rng_uniform_int(rng, HALF), m = (int)gsl_rng_uniform_int(rng, HALF);
+    int j = b % HALF, m = b / HALF % HALF;
     uint32_t nodes[7];
     uint32_t n = 0;
     nodes[n++] = ft->host[a];
@@ -285,7 +289,7 @@ static void make_flows(struct workload *w, const char *kind, size_t n, double rh
         struct bflow *f = &w->f[i];
         f->size = bounded_pareto(rng);
         if (fat) {
-            f->path = fat_route(w, &ft, a, b, rng);
+            f->path = fat_route(w, &ft, a, b);
         } else {
             int rc = cpn_route_shortest(w->router, hosts[a], hosts[b], &f->path);
             if (rc != CPN_OK)

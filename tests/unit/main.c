@@ -18,7 +18,7 @@ static int (*const registrations[])(void) = {
     cpn_test_register_center,   cpn_test_register_workload,  cpn_test_register_traces,
     cpn_test_register_policy,   cpn_test_register_awareness, cpn_test_register_trace,
     cpn_test_register_summary,  cpn_test_register_report,    cpn_test_register_jobs,
-    cpn_test_register_timeline,
+    cpn_test_register_timeline, cpn_test_register_numtext,
 };
 
 const char *cpn_test_srcpath(const char *relative)

@@ -56,6 +56,7 @@ int cpn_test_register_timeline(void);
 int cpn_test_register_trace(void);
 int cpn_test_register_summary(void);
 int cpn_test_register_report(void);
+int cpn_test_register_numtext(void);
 
 /**
  * Path of a file under the source tree (tests/..., scenarios/...), from $CPN_SRCDIR or the
