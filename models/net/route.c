@@ -49,6 +49,14 @@ struct cpn_router {
     CPN_ARRAY(void *) blocks;
     size_t block_used; /* bytes used in the last block */
     size_t intern_cap; /* power of two */
+    /* Paths of route trees not yet in the table (their ids), put there by intern_flush() before
+     * the table is next read: a tree path needs no look-up when no other path can have its
+     * links (see tree_path_unique()), which saves a cache miss per path on large graphs. */
+    CPN_ARRAY(uint32_t) pending;
+    /* other_from[src]: paths from src made by anything but a route tree (explicit, k-shortest,
+     * ECMP); grown with the node indices seen, zero beyond its length. */
+    CPN_ARRAY(uint32_t) other_from;
+    int trees_dropped; /* trees were dropped while paths existed: look every tree path up */
 
     /* Route cache. */
     struct cache_slot *cache;
@@ -239,6 +247,8 @@ void cpn_router_free(struct cpn_router *r)
         free(r->blocks.items[i]);
     cpn_array_release(&r->blocks);
     cpn_array_release(&r->paths);
+    cpn_array_release(&r->pending);
+    cpn_array_release(&r->other_from);
     free(r->intern);
     free(r->cache);
     cpn_array_release(&r->cache_paths);
@@ -264,6 +274,8 @@ void cpn_router_invalidate(struct cpn_router *r)
     if (r->tree_of)
         for (uint32_t i = 0; i < r->nnodes; i++)
             r->tree_of[i] = r->dist_of[i] = CPN_NONE;
+    if (r->paths.len)
+        r->trees_dropped = 1;
     r->trees.len = 0;
     r->n_trees = 0;
     r->dists.len = 0;
@@ -342,26 +354,10 @@ static int intern_grow(struct cpn_router *r)
     return CPN_OK;
 }
 
-/* Return the interned path with these links, creating it if new. */
-static int intern(struct cpn_router *r, uint32_t src, uint32_t dst, const uint32_t *dlinks,
-                  uint32_t hops, const struct cpn_path **out)
+/* A new path with these links (not in the table: the caller puts it there or in pending). */
+static int path_new(struct cpn_router *r, uint32_t src, uint32_t dst, const uint32_t *dlinks,
+                    uint32_t hops, struct cpn_path **out)
 {
-    int rc;
-    if (2 * (r->paths.len + 1) > r->intern_cap && (rc = intern_grow(r)) != CPN_OK)
-        return rc;
-    size_t mask = r->intern_cap - 1;
-    uint64_t h = hash_path(src, dst, dlinks, hops), high = h & 0xffffffff00000000ull;
-    size_t j = (size_t)(high >> 32) & mask;
-    for (; r->intern[j] != INTERN_EMPTY; j = (j + 1) & mask) {
-        if ((r->intern[j] & 0xffffffff00000000ull) != high)
-            continue;
-        const struct cpn_path *p = r->paths.items[(uint32_t)r->intern[j]];
-        if (p->src == src && p->dst == dst && p->hops == hops &&
-            (hops == 0 || memcmp(p->dlinks, dlinks, hops * sizeof *dlinks) == 0)) {
-            *out = p;
-            return CPN_OK;
-        }
-    }
     if (r->paths.len >= CPN_NONE - 1)
         return CPN_ERROR(CPN_ENOMEM, "too many distinct paths");
     struct cpn_path *p;
@@ -378,9 +374,76 @@ static int intern(struct cpn_router *r, uint32_t src, uint32_t dst, const uint32
     if (hops)
         memcpy(p->dlinks, dlinks, hops * sizeof *dlinks);
     r->paths.items[r->paths.len++] = p;
-    r->intern[j] = high | p->id;
     *out = p;
     return CPN_OK;
+}
+
+/* Put the pending tree paths in the table (each is unique: tree_path_unique()). */
+static int intern_flush(struct cpn_router *r)
+{
+    int rc;
+    while (2 * (r->paths.len + 1) > r->intern_cap)
+        if ((rc = intern_grow(r)) != CPN_OK)
+            return rc;
+    size_t mask = r->intern_cap - 1;
+    for (size_t i = 0; i < r->pending.len; i++) {
+        const struct cpn_path *p = r->paths.items[r->pending.items[i]];
+        uint64_t high = hash_path(p->src, p->dst, p->dlinks, p->hops) & 0xffffffff00000000ull;
+        size_t j = (size_t)(high >> 32) & mask;
+        while (r->intern[j] != INTERN_EMPTY)
+            j = (j + 1) & mask;
+        r->intern[j] = high | p->id;
+    }
+    r->pending.len = 0;
+    return CPN_OK;
+}
+
+/* Return the interned path with these links, creating it if new (@p tree: for a route tree;
+ * else counted in other_from). */
+static int intern(struct cpn_router *r, uint32_t src, uint32_t dst, const uint32_t *dlinks,
+                  uint32_t hops, int tree, const struct cpn_path **out)
+{
+    int rc;
+    if (r->pending.len && (rc = intern_flush(r)) != CPN_OK)
+        return rc;
+    if (!tree && src >= r->other_from.len) {
+        size_t old = r->other_from.len;
+        if (cpn_array_reserve(&r->other_from, (size_t)src + 1) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "out of memory storing a path");
+        memset(r->other_from.items + old, 0, ((size_t)src + 1 - old) * sizeof(uint32_t));
+        r->other_from.len = (size_t)src + 1;
+    }
+    if (2 * (r->paths.len + 1) > r->intern_cap && (rc = intern_grow(r)) != CPN_OK)
+        return rc;
+    size_t mask = r->intern_cap - 1;
+    uint64_t h = hash_path(src, dst, dlinks, hops), high = h & 0xffffffff00000000ull;
+    size_t j = (size_t)(high >> 32) & mask;
+    for (; r->intern[j] != INTERN_EMPTY; j = (j + 1) & mask) {
+        if ((r->intern[j] & 0xffffffff00000000ull) != high)
+            continue;
+        const struct cpn_path *p = r->paths.items[(uint32_t)r->intern[j]];
+        if (p->src == src && p->dst == dst && p->hops == hops &&
+            (hops == 0 || memcmp(p->dlinks, dlinks, hops * sizeof *dlinks) == 0)) {
+            *out = p;
+            return CPN_OK;
+        }
+    }
+    struct cpn_path *p;
+    if ((rc = path_new(r, src, dst, dlinks, hops, &p)) != CPN_OK)
+        return rc;
+    r->intern[j] = high | p->id;
+    if (!tree)
+        r->other_from.items[src]++;
+    *out = p;
+    return CPN_OK;
+}
+
+/* A path of the current route tree of @p src can equal no existing path when no path from src
+ * was made otherwise and no tree was dropped (the tree's own paths are found by index, and a
+ * path's links fix its source). */
+static int tree_path_unique(const struct cpn_router *r, uint32_t src)
+{
+    return !r->trees_dropped && (src >= r->other_from.len || r->other_from.items[src] == 0);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -595,6 +658,7 @@ static int route_tree(struct cpn_router *r, uint32_t src, uint32_t **tree)
                 r->tree_of[i] = CPN_NONE;
             r->trees.len = 0;
             r->n_trees = 0;
+            r->trees_dropped = 1;
         }
         if (cpn_array_reserve(&r->trees, r->trees.len + 2 * (size_t)nn) != CPN_OK)
             return CPN_ERROR(CPN_ENOMEM, "out of memory storing a route tree");
@@ -637,7 +701,18 @@ static int shortest_uncached(struct cpn_router *r, uint32_t src, uint32_t dst,
     for (size_t i = 0; i < n; i++)
         r->scratch.items[i] = r->scratch2.items[n - 1 - i];
     r->scratch.len = n;
-    if ((rc = intern(r, src, dst, r->scratch.items, (uint32_t)n, out)) == CPN_OK)
+    if (tree_path_unique(r, src)) {
+        struct cpn_path *p;
+        if (cpn_array_reserve(&r->pending, r->pending.len + 1) != CPN_OK)
+            return CPN_ERROR(CPN_ENOMEM, "out of memory storing a path");
+        if ((rc = path_new(r, src, dst, r->scratch.items, (uint32_t)n, &p)) != CPN_OK)
+            return rc;
+        r->pending.items[r->pending.len++] = p->id;
+        *out = p;
+    } else {
+        rc = intern(r, src, dst, r->scratch.items, (uint32_t)n, 1, out);
+    }
+    if (rc == CPN_OK)
         pred[nn + dst] = (*out)->id;
     return rc;
 }
@@ -734,7 +809,7 @@ int cpn_route_ecmp_hash(struct cpn_router *r, uint32_t src, uint32_t dst, uint64
             return CPN_ERROR(CPN_ENOMEM, "out of memory building a path");
         u = cpn_topo_dlink_to(t, d);
     }
-    return intern(r, src, dst, r->scratch.items, (uint32_t)r->scratch.len, out);
+    return intern(r, src, dst, r->scratch.items, (uint32_t)r->scratch.len, 0, out);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -828,7 +903,7 @@ static int yen(struct cpn_router *r, uint32_t src, uint32_t dst, uint32_t k)
         }
         const struct candidate c = r->cands.items[best];
         const struct cpn_path *p;
-        if ((rc = intern(r, src, dst, r->cand_links.items + c.off, c.hops, &p)) != CPN_OK)
+        if ((rc = intern(r, src, dst, r->cand_links.items + c.off, c.hops, 0, &p)) != CPN_OK)
             return rc;
         if (cpn_array_push(&r->found, p) != CPN_OK)
             return CPN_ERROR(CPN_ENOMEM, "out of memory in k-shortest paths");
@@ -858,7 +933,7 @@ static int ecmp(struct cpn_router *r, uint32_t src, uint32_t dst, uint32_t max_p
     r->found.len = 0;
     if (src == dst) {
         const struct cpn_path *p;
-        int rc = intern(r, src, dst, NULL, 0, &p);
+        int rc = intern(r, src, dst, NULL, 0, 0, &p);
         if (rc != CPN_OK)
             return rc;
         return cpn_array_push(&r->found, p) == CPN_OK
@@ -904,7 +979,7 @@ static int ecmp(struct cpn_router *r, uint32_t src, uint32_t dst, uint32_t max_p
                 return CPN_ERROR(CPN_ENOMEM, "out of memory in ECMP");
             if (v == dst) {
                 const struct cpn_path *p;
-                int rc = intern(r, src, dst, r->scratch.items, (uint32_t)r->scratch.len, &p);
+                int rc = intern(r, src, dst, r->scratch.items, (uint32_t)r->scratch.len, 0, &p);
                 if (rc != CPN_OK)
                     return rc;
                 r->scratch.len--;
@@ -1011,7 +1086,7 @@ int cpn_route_explicit(struct cpn_router *r, const uint32_t *nodes, uint32_t cou
         }
     }
     return intern(r, nodes[0], nodes[count - 1], r->cand_links.items, (uint32_t)r->cand_links.len,
-                  out);
+                  0, out);
 }
 
 int cpn_route_explicit_ids(struct cpn_router *r, const char *text, const struct cpn_path **out)

@@ -491,6 +491,73 @@ static void test_a_link_going_down_and_up_changes_the_cached_route(void)
     cpn_topo_free(t);
 }
 
+/* No two paths of @p r have the same source, destination and links (by comparing every pair). */
+static int paths_distinct(const struct cpn_router *r)
+{
+    uint32_t n = cpn_route_path_count(r);
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = i + 1; j < n; j++) {
+            const struct cpn_path *a = cpn_route_path(r, i), *b = cpn_route_path(r, j);
+            if (a->src == b->src && a->dst == b->dst && a->hops == b->hops &&
+                (a->hops == 0 || !memcmp(a->dlinks, b->dlinks, a->hops * sizeof *a->dlinks)))
+                return 0;
+        }
+    return 1;
+}
+
+/* A path is one object (one id) whichever query makes it first: a route tree's paths are put
+ * in the path table only when another query next reads it (route.c, tree_path_unique()), and a
+ * path made otherwise first makes the tree's look it up. */
+static void test_a_path_is_one_object_whichever_query_makes_it_first(void)
+{
+    const char *links[] = {"A B 1", "B D 1", "A C 2", "C D 2"};
+    struct cpn_topo *t = graph("A B C D", links, 4);
+    struct cpn_router *r = cpn_router_new(t);
+    const struct cpn_path *p, *q, *const *ps;
+    uint32_t n;
+    /* Tree first (A's tree: A-B, A-B-D, A-C), then explicit, k-shortest and ECMP. */
+    CU_ASSERT_EQUAL_FATAL(cpn_route_shortest(r, 0, 3, &p), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(cpn_route_shortest(r, 0, 1, &q), CPN_OK);
+    uint32_t abd[] = {0, 1, 3}, ab[] = {0, 1};
+    CU_ASSERT_EQUAL_FATAL(cpn_route_explicit(r, abd, 3, &q), CPN_OK);
+    CU_ASSERT_PTR_EQUAL(q, p);
+    CU_ASSERT_EQUAL_FATAL(cpn_route_k_shortest(r, 0, 3, 2, &ps, &n), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    CU_ASSERT_PTR_EQUAL(ps[0], p);
+    CU_ASSERT_STRING_EQUAL(nodes_of(t, ps[1]), "A C D");
+    CU_ASSERT_EQUAL_FATAL(cpn_route_explicit(r, ab, 2, &q), CPN_OK);
+    CU_ASSERT_EQUAL(q->id, 1); /* A-B, the tree's second path */
+    CU_ASSERT(paths_distinct(r));
+    /* Explicit first from D (D-B-A), then D's tree: the same object. */
+    uint32_t dba[] = {3, 1, 0};
+    CU_ASSERT_EQUAL_FATAL(cpn_route_explicit(r, dba, 3, &q), CPN_OK);
+    const struct cpn_path *tree;
+    CU_ASSERT_EQUAL_FATAL(cpn_route_shortest(r, 3, 0, &tree), CPN_OK);
+    CU_ASSERT_PTR_EQUAL(tree, q);
+    CU_ASSERT(paths_distinct(r));
+    /* Every pair by trees, then each again explicitly by its nodes: no new path. */
+    for (uint32_t s = 0; s < 4; s++)
+        for (uint32_t d = 0; d < 4; d++)
+            CU_ASSERT_EQUAL(cpn_route_shortest(r, s, d, &p), CPN_OK);
+    uint32_t before = cpn_route_path_count(r);
+    for (uint32_t s = 0; s < 4; s++)
+        for (uint32_t d = 0; d < 4; d++) {
+            if (s == d)
+                continue;
+            CU_ASSERT_EQUAL_FATAL(cpn_route_shortest(r, s, d, &p), CPN_OK);
+            uint32_t nodes[8];
+            nodes[0] = s;
+            for (uint32_t h = 0; h < p->hops; h++)
+                nodes[h + 1] = cpn_topo_dlink_to(t, p->dlinks[h]);
+            CU_ASSERT_EQUAL_FATAL(cpn_route_explicit(r, nodes, p->hops + 1, &q), CPN_OK);
+            CU_ASSERT_PTR_EQUAL(q, p);
+        }
+    CU_ASSERT_EQUAL(cpn_route_path_count(r), before);
+    CU_ASSERT(paths_distinct(r));
+    cpn_router_free(r);
+    cpn_topo_free(t);
+}
+
 static void test_unreachable_pairs_name_both_nodes(void)
 {
     const char *links[] = {"shanghai guangzhou 5", "ningxia lanzhou 3"};
@@ -669,6 +736,8 @@ int cpn_test_register_route(void)
                      test_ecmp_lists_every_equal_cost_path_on_two_diamonds) ||
         !CU_add_test(s, "a link going down and up changes the cached route",
                      test_a_link_going_down_and_up_changes_the_cached_route) ||
+        !CU_add_test(s, "a path is one object whichever query makes it first",
+                     test_a_path_is_one_object_whichever_query_makes_it_first) ||
         !CU_add_test(s, "unreachable pairs are CPN_EUNREACH naming both nodes",
                      test_unreachable_pairs_name_both_nodes) ||
         !CU_add_test(s, "explicit paths are loose segments joined by shortest paths",
