@@ -1,6 +1,7 @@
 /* The flow network's solver (see flow.h, flow_internal.h): which groups a change can affect,
  * progressive filling over them, and the new levels applied. */
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "models/net/flow_internal.h"
@@ -430,30 +431,59 @@ static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
     h[i] = e;
 }
 
-/* Sort a few entries by key (insertion sort: stable, and the fastest for the handful of entries
- * a filling usually has). */
-static void insertion_sort(struct cpn_flow_sentry *h, size_t len)
+/* Sort a few entries by key, stably: insertion sort of runs of 8, then merges through @p tmp
+ * (at least len entries).  Stable, so the order is the one insertion sort alone gave (the
+ * filling's order at equal keys and ranks is the entries' order), at O(len log len). */
+static void stable_sort(struct cpn_flow_sentry *h, size_t len, struct cpn_flow_sentry *tmp)
 {
-    for (size_t i = 1; i < len; i++) {
-        struct cpn_flow_sentry e = h[i];
-        size_t j = i;
-        for (; j > 0 && entry_before(&e, &h[j - 1]); j--)
-            h[j] = h[j - 1];
-        h[j] = e;
+    enum { RUN = 8 };
+    for (size_t lo = 0; lo < len; lo += RUN) {
+        size_t hi = lo + RUN < len ? lo + RUN : len;
+        for (size_t i = lo + 1; i < hi; i++) {
+            struct cpn_flow_sentry e = h[i];
+            size_t j = i;
+            for (; j > lo && entry_before(&e, &h[j - 1]); j--)
+                h[j] = h[j - 1];
+            h[j] = e;
+        }
+    }
+    for (size_t w = RUN; w < len; w *= 2) {
+        for (size_t lo = 0; lo + w < len; lo += 2 * w) {
+            size_t mid = lo + w, hi = lo + 2 * w < len ? lo + 2 * w : len;
+            if (!entry_before(&h[mid], &h[mid - 1]))
+                continue; /* already in order */
+            memcpy(tmp, h + lo, w * sizeof *h);
+            size_t a = 0, b = mid, k = lo;
+            while (a < w && b < hi) /* the right run's entry goes first only when before */
+                h[k++] = entry_before(&h[b], &tmp[a]) ? h[b++] : tmp[a++];
+            while (a < w)
+                h[k++] = tmp[a++];
+        }
     }
 }
 
-/* The key of the first entry (h[head]) rose: move it back to its place in the queue. */
+/* The key of the first entry (h[head]) rose: move it back to its place in the queue.  Sorted:
+ * after every entry that comes before it (h[head + 1 ..] is sorted, so those are a prefix,
+ * found by bisection), the entries between moving up by one. */
 static inline void queue_rekey(struct cpn_flow_sentry *h, size_t head, size_t len, int sorted)
 {
-    if (sorted)
-        for (size_t i = head; i + 1 < len && entry_before(&h[i + 1], &h[i]); i++) {
-            struct cpn_flow_sentry t = h[i];
-            h[i] = h[i + 1];
-            h[i + 1] = t;
-        }
-    else
+    if (!sorted) {
         sift_down(h, len, 0);
+        return;
+    }
+    struct cpn_flow_sentry t = h[head];
+    size_t lo = head + 1, hi = len; /* the first entry not before t is in [lo, hi] */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (entry_before(&h[mid], &t))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > head + 1) {
+        memmove(&h[head], &h[head + 1], (lo - head - 1) * sizeof *h);
+        h[lo - 1] = t;
+    }
 }
 
 /* Remove the entry with the smallest key (h[*head]) from the filling's queue. */
@@ -577,9 +607,10 @@ static int fill(struct cpn_flownet *net, double now)
      * binary heap.  Either way h[head] is the entry with the smallest key. */
     int sorted = len <= FLOW_SORTED;
     size_t head = 0;
-    if (sorted)
-        insertion_sort(h, len);
-    else
+    if (sorted) {
+        struct cpn_flow_sentry tmp[FLOW_SORTED];
+        stable_sort(h, len, tmp);
+    } else
         for (size_t i = len / 2; i-- > 0;)
             sift_down(h, len, i);
     double level = 0;
