@@ -33,7 +33,7 @@
 #include "sim/rng.h"
 #include "sim/array.h"
 #include "cli/cli.h"
-#include "cli/numtext.h"
+#include "cli/flows_out.h"
 #include "cli/policy_exec.h"
 #include "sim/diag.h"
 #include "sim/error.h"
@@ -165,140 +165,6 @@ static void on_signal(int sig)
         *cpn_engine_stop_flag(running_engine) = 1;
 }
 
-/* A flow file read during the run (cpn_traffic_add_source). */
-struct flow_stream {
-    const struct cpn_scenario *scen;
-    struct cpn_scen_flow_reader *reader;
-    FILE *spool;     /* with --flows-out: the start of each row read (tmpfile), else NULL */
-    int spool_error; /* errno of the first failed write to the spool, else 0 */
-    char *row;       /* flow_prefix()'s buffer */
-    size_t row_cap;  /* its size [bytes] */
-    int failed;      /* the reader failed during the run (its error was reported) */
-};
-
-/* The start of a --flows-out row, "id,src,dst,bytes,start_time,", into @p buf (at least
- * flow_prefix_room() bytes); returns its length.  Numbers in their shortest round-trip text
- * (cli/numtext.h). */
-static size_t flow_prefix(char *buf, const struct cpn_scenario *scen,
-                          const struct cpn_scen_flow *fl)
-{
-    size_t n = 0;
-    const char *parts[3] = {fl->id, cpn_topo_node(scen->topo, fl->src)->id,
-                            cpn_topo_node(scen->topo, fl->dst)->id};
-    for (int k = 0; k < 3; k++) {
-        size_t len = strlen(parts[k]);
-        memcpy(buf + n, parts[k], len);
-        n += len;
-        buf[n++] = ',';
-    }
-    n += cpn_numtext(fl->size, buf + n);
-    buf[n++] = ',';
-    n += cpn_numtext(fl->start, buf + n);
-    buf[n++] = ',';
-    return n;
-}
-
-/* Room flow_prefix() needs for @p fl [bytes], the NUL included. */
-static size_t flow_prefix_room(const struct cpn_scenario *scen, const struct cpn_scen_flow *fl)
-{
-    return strlen(fl->id) + strlen(cpn_topo_node(scen->topo, fl->src)->id) +
-           strlen(cpn_topo_node(scen->topo, fl->dst)->id) + 5 + 2 * CPN_NUMTEXT_MAX;
-}
-
-/* Append @p finish (nothing when NaN: the flow did not finish) and the line's end to a row of
- * @p len bytes in @p buf (room for CPN_NUMTEXT_MAX + 1 more) and write it to @p f. */
-static void flow_row_end(FILE *f, char *buf, size_t len, double finish)
-{
-    if (!isnan(finish))
-        len += cpn_numtext(finish, buf + len);
-    buf[len++] = '\n';
-    fwrite(buf, 1, len, f);
-}
-
-/* Write one --flows-out row for @p fl. */
-static int write_flow_row(FILE *f, char **buf, size_t *cap, const struct cpn_scenario *scen,
-                          const struct cpn_scen_flow *fl, double finish)
-{
-    size_t need = flow_prefix_room(scen, fl) + CPN_NUMTEXT_MAX + 1;
-    if (need > *cap) {
-        char *grown = realloc(*buf, need);
-        if (!grown)
-            return CPN_ERROR(CPN_ENOMEM, NULL);
-        *buf = grown;
-        *cap = need;
-    }
-    flow_row_end(f, *buf, flow_prefix(*buf, scen, fl), finish);
-    return CPN_OK;
-}
-
-/* Write --flows-out: id,src,dst,bytes,start_time,finish_time in input order (the loaded flows,
- * then each streamed file's rows); numbers in their shortest round-trip text; a flow that did
- * not finish has an empty finish_time.  A streamed file's rows read during the run are in its
- * stream's spool (each row's start, written when it was read); the rows the run did not reach
- * are read now from where it stopped. */
-static int write_flows_csv(const char *path, int force, struct cpn_scenario *scen,
-                           const struct cpn_traffic *traffic, struct flow_stream *streams)
-{
-    struct cpn_scen_flow row;
-    struct cpn_atomic out;
-    int rc = cpn_atomic_open(&out, path, force);
-    if (rc != CPN_OK) {
-        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
-        return cpn_exit_code(rc);
-    }
-    FILE *f = out.f;
-    char *buf = NULL;
-    size_t cap = 0;
-    fprintf(f, "id,src,dst,bytes,start_time,finish_time\n");
-    for (size_t i = 0; i < scen->flows.len && rc == CPN_OK; i++)
-        rc = write_flow_row(f, &buf, &cap, scen, &scen->flows.items[i],
-                            cpn_traffic_finish(traffic, i));
-    for (size_t k = 0; k < scen->flowfiles.len && rc == CPN_OK; k++) {
-        struct flow_stream *fs = &streams[k];
-        size_t id = scen->flowfiles.items[k].first;
-        ssize_t len;
-        if (fs->failed)
-            rc = CPN_ERROR(CPN_ESCENARIO, "%s could not be read to its end during the run",
-                           scen->flowfiles.items[k].file);
-        else if (fs->spool_error)
-            rc = CPN_ERROR(CPN_EIO, "the spool of %s's rows: %s", scen->flowfiles.items[k].file,
-                           strerror(fs->spool_error));
-        else if (fs->spool && (fflush(fs->spool) || fseek(fs->spool, 0, SEEK_SET)))
-            rc = CPN_ERROR(CPN_EIO, "the spool of %s's rows: %s", scen->flowfiles.items[k].file,
-                           strerror(errno));
-        while (rc == CPN_OK && fs->spool && (len = getline(&buf, &cap, fs->spool)) > 0) {
-            if (cap < (size_t)len + CPN_NUMTEXT_MAX + 1) {
-                char *grown = realloc(buf, (size_t)len + CPN_NUMTEXT_MAX + 1);
-                if (!grown) {
-                    rc = CPN_ERROR(CPN_ENOMEM, NULL);
-                    break;
-                }
-                buf = grown;
-                cap = (size_t)len + CPN_NUMTEXT_MAX + 1;
-            }
-            flow_row_end(f, buf, (size_t)len - 1, cpn_traffic_finish(traffic, id++));
-        }
-        if (rc == CPN_OK && fs->spool && ferror(fs->spool))
-            rc = CPN_ERROR(CPN_EIO, "the spool of %s's rows: cannot read it back",
-                           scen->flowfiles.items[k].file);
-        int more = 1;
-        while (rc == CPN_OK && fs->reader &&
-               (rc = cpn_scen_flow_reader_next(fs->reader, &row, &more)) == CPN_OK && more)
-            rc = write_flow_row(f, &buf, &cap, scen, &row, cpn_traffic_finish(traffic, id++));
-    }
-    free(buf);
-    if (rc != CPN_OK) {
-        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
-        cpn_atomic_abort(&out);
-        return cpn_exit_code(rc);
-    }
-    if ((rc = cpn_atomic_commit(&out)) != CPN_OK) {
-        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
-        return cpn_exit_code(rc);
-    }
-    return 0;
-}
-
 /* Run the engine to @p until in slices, printing a progress line on a terminal.  Slicing does
  * not change the run: events fire in the same order, and the clock ends at @p until as with one
  * call (so the summary is the same with and without a terminal). */
@@ -327,6 +193,13 @@ static int run_with_progress(struct cpn_engine *eng, double until, int show)
 }
 
 /* A streamed flow file read during the run (docs/scenario-format.md, "Streamed flow files"). */
+struct flow_stream {
+    const struct cpn_scenario *scen;
+    struct cpn_scen_flow_reader *reader;
+    struct cpn_flows_out *flows_out; /* with --flows-out, where its rows go, else NULL */
+    size_t k;                        /* its index in scen->flowfiles */
+    int failed;                      /* the reader failed during the run (reported) */
+};
 
 /* Everything one run owns, freed in reverse order by run_release(). */
 struct run {
@@ -355,6 +228,7 @@ struct run {
     struct cpn_jobs *jobs;
     struct cpn_traffic *traffic;
     struct flow_stream *streams; /* one per streamed flow file (scen->flowfiles) */
+    struct cpn_flows_out *fo;    /* the --flows-out table, or NULL */
     struct cpn_diag stream_diag; /* where a streamed row that went bad is reported */
     struct cpn_timeline *timeline;
     struct cpn_failures *failures;
@@ -386,12 +260,9 @@ static void run_release(struct run *r)
 {
     cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
     cpn_traffic_free(r->traffic);
-    for (size_t k = 0; r->streams && k < r->scen->flowfiles.len; k++) {
+    cpn_flows_out_free(r->fo); /* stops its writer thread, which reads the scenario */
+    for (size_t k = 0; r->streams && k < r->scen->flowfiles.len; k++)
         cpn_scen_flow_reader_free(r->streams[k].reader);
-        if (r->streams[k].spool)
-            fclose(r->streams[k].spool);
-        free(r->streams[k].row);
-    }
     free(r->streams);
     cpn_timeline_free(r->timeline);
     cpn_failures_free(r->failures);
@@ -707,20 +578,8 @@ static int next_streamed_flow(void *ctx, struct cpn_traffic_flow *out, int *more
         fs->failed = 1;
     if (rc != CPN_OK || !*more)
         return rc;
-    if (fs->spool && !fs->spool_error) { /* --flows-out's row, but for its finish time */
-        size_t need = flow_prefix_room(fs->scen, &f);
-        if (need > fs->row_cap) {
-            char *grown = realloc(fs->row, need);
-            if (!grown)
-                return CPN_ERROR(CPN_ENOMEM, NULL);
-            fs->row = grown;
-            fs->row_cap = need;
-        }
-        size_t len = flow_prefix(fs->row, fs->scen, &f);
-        fs->row[len++] = '\n';
-        if (fwrite(fs->row, 1, len, fs->spool) != len)
-            fs->spool_error = errno ? errno : EIO;
-    }
+    if (fs->flows_out && (rc = cpn_flows_out_streamed(fs->flows_out, fs->k, &f)) != CPN_OK)
+        return rc;
     *out = (struct cpn_traffic_flow){
         .src = f.src,
         .dst = f.dst,
@@ -762,6 +621,8 @@ static int build_traffic(struct run *r)
     }
     int rc = cpn_traffic_new(r->eng, r->net, &r->obs, flows, n, &r->traffic);
     free(flows);
+    if (rc == CPN_OK && r->flows_out)
+        rc = cpn_flows_out_new(scen, scen->flowfiles.len, &r->fo);
     if (rc != CPN_OK || !scen->flowfiles.len)
         return rc;
     if (!(r->streams = calloc(scen->flowfiles.len, sizeof *r->streams)))
@@ -770,9 +631,8 @@ static int build_traffic(struct run *r)
     for (size_t k = 0; k < scen->flowfiles.len && rc == CPN_OK; k++) {
         const struct cpn_scen_flowfile *ff = &scen->flowfiles.items[k];
         r->streams[k].scen = scen;
-        if (r->flows_out && !(r->streams[k].spool = tmpfile()))
-            return CPN_ERROR(CPN_EIO, "a temporary file for --flows-out's rows of %s: %s", ff->file,
-                             strerror(errno));
+        r->streams[k].flows_out = r->fo;
+        r->streams[k].k = k;
         rc = cpn_scen_flow_reader_open(r->scen, k, &r->stream_diag, 1, &r->streams[k].reader);
         if (rc == CPN_OK)
             rc = cpn_traffic_add_source(r->traffic, next_streamed_flow, &r->streams[k], ff->first,
@@ -1136,7 +996,21 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         status = cpn_exit_code(rc_end);
     }
     if (r->flows_out) {
-        int st = write_flows_csv(r->flows_out, r->force, r->scen, r->traffic, r->streams);
+        size_t ns = r->scen->flowfiles.len;
+        struct cpn_scen_flow_reader **readers = calloc(ns ? ns : 1, sizeof *readers);
+        int *failed = calloc(ns ? ns : 1, sizeof *failed), st;
+        if (!readers || !failed || !r->fo) {
+            fprintf(stderr, "cpnsim: out of memory writing %s\n", r->flows_out);
+            st = EX_SOFTWARE;
+        } else {
+            for (size_t k = 0; k < ns; k++) {
+                readers[k] = r->streams[k].reader;
+                failed[k] = r->streams[k].failed;
+            }
+            st = cpn_flows_out_write(r->fo, r->flows_out, r->force, r->traffic, readers, failed);
+        }
+        free(readers);
+        free(failed);
         if (st)
             status = st;
     }
