@@ -309,11 +309,11 @@ int cpn_ld_transport_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, uint
 /**
  * Check that transport @p transport can use @p route: a lossless profile that refuses lossy hops
  * needs every hop flow-controlled.  A violation is reported at FILE:LINE, prefixed by @p what
- * (e.g. `flow "x"`), naming the profile, the route's ends, the link and both remedies.
+ * and @p id (`flow "x"`), naming the profile, the route's ends, the link and both remedies.
  * @return CPN_OK (also when reported) or CPN_ENOMEM.
  */
 int cpn_ld_transport_check_route(struct cpn_ld *L, const char *file, long line, const char *what,
-                                 uint32_t transport, const struct cpn_path *route);
+                                 const char *id, uint32_t transport, const struct cpn_path *route);
 
 /**
  * Find a node id named by attribute @p attr of @p elem (@p id: the attribute value or one word

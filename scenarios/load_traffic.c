@@ -654,8 +654,7 @@ static int ld_warn_ties(struct cpn_ld *L, struct cpn_router *r)
 static int ld_route_flow(struct cpn_ld *L, struct cpn_router *r, struct cpn_scen_flow *f)
 {
     struct cpn_scenario *s = L->s;
-    char what[256];
-    snprintf(what, sizeof what, "flow \"%s\"", f->id);
+    const char *what = "flow";
     do {
         if (f->ecmp && !f->route && f->path == CPN_NONE) {
             int rc = cpn_route_ecmp_hash(r, f->src, f->dst, cpn_route_flow_hash(f->id), &f->route);
@@ -680,7 +679,8 @@ static int ld_route_flow(struct cpn_ld *L, struct cpn_router *r, struct cpn_scen
                     cpn_topo_node(s->topo, f->src)->id, cpn_topo_node(s->topo, f->dst)->id);
                 continue;
             }
-            int rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport, p);
+            int rc =
+                cpn_ld_transport_check_route(L, f->file, f->line, what, f->id, f->transport, p);
             if (rc != CPN_OK)
                 return rc;
             continue;
@@ -700,8 +700,8 @@ static int ld_route_flow(struct cpn_ld *L, struct cpn_router *r, struct cpn_scen
             }
             for (uint32_t k = 0; k < set->n; k++) {
                 unsigned e0 = L->diag->errors;
-                int rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport,
-                                                      set->routes[k]);
+                int rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->id,
+                                                      f->transport, set->routes[k]);
                 if (rc != CPN_OK)
                     return rc;
                 if (L->diag->errors != e0)
@@ -712,8 +712,8 @@ static int ld_route_flow(struct cpn_ld *L, struct cpn_router *r, struct cpn_scen
         if (f->path != CPN_NONE) {
             const struct cpn_scen_path *p = &s->paths.items[f->path];
             if (p->route && p->route->src == f->src && p->route->dst == f->dst) {
-                int rc =
-                    cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport, p->route);
+                int rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->id,
+                                                      f->transport, p->route);
                 if (rc != CPN_OK)
                     return rc;
             }
@@ -736,7 +736,7 @@ static int ld_route_flow(struct cpn_ld *L, struct cpn_router *r, struct cpn_scen
                            f->id, cpn_error_message());
         else if (rc != CPN_OK)
             return rc;
-        else if ((rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->transport,
+        else if ((rc = cpn_ld_transport_check_route(L, f->file, f->line, what, f->id, f->transport,
                                                     route)) != CPN_OK)
             return rc;
     } while (0);

@@ -215,7 +215,7 @@ static int ld_route_hops(const struct cpn_topo *topo, const struct cpn_path *rou
 }
 
 int cpn_ld_transport_check_route(struct cpn_ld *L, const char *file, long line, const char *what,
-                                 uint32_t transport, const struct cpn_path *route)
+                                 const char *id, uint32_t transport, const struct cpn_path *route)
 {
     const struct cpn_scen_transport *t = &L->s->transports.items[transport];
     if (t->profile.kind != CPN_TRANSPORT_RDMA_LOSSLESS ||
@@ -237,11 +237,11 @@ int cpn_ld_transport_check_route(struct cpn_ld *L, const char *file, long line, 
     else
         snprintf(where, sizeof where, " (built in)");
     cpn_diag_error(L->diag, file, line,
-                   "%s: transport \"%s\"%s is lossless, but its route from \"%s\" to \"%s\" "
+                   "%s \"%s\": transport \"%s\"%s is lossless, but its route from \"%s\" to \"%s\" "
                    "crosses link \"%s\", which has no flow control (give the link "
                    "flow-control=\"pfc\" or \"credit\", or model lossy RDMA over it with "
                    "<transport kind=\"rdma\" lossy-hops=\"go-back-n\">)",
-                   what, t->id, where, cpn_topo_node(topo, route->src)->id,
+                   what, id, t->id, where, cpn_topo_node(topo, route->src)->id,
                    cpn_topo_node(topo, route->dst)->id, l->id);
     return CPN_OK;
 }

@@ -1326,10 +1326,8 @@ static int ld_reach(struct cpn_ld *L, struct cpn_router *r, const char *what, co
         else if (rc != CPN_OK)
             return rc;
         if (rc == CPN_OK && !*lossy) {
-            char whatid[256];
             unsigned e0 = L->diag->errors;
-            snprintf(whatid, sizeof whatid, "%s \"%s\"", what, id);
-            if ((rc = cpn_ld_transport_check_route(L, file, line, whatid, transport, route)) !=
+            if ((rc = cpn_ld_transport_check_route(L, file, line, what, id, transport, route)) !=
                 CPN_OK)
                 return rc;
             *lossy = L->diag->errors != e0;

@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,6 +300,16 @@ struct parsed {
     size_t unit_len;
 };
 
+/* The C locale for strtod_l, made once per process (newlocale per number cost more than the
+ * number's parse); never freed, so it stays reachable. */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
 /* Split text into number and unit; checks emptiness, number syntax and finiteness. */
 static int split(const char *text, const char *expect, struct parsed *p, char *why, size_t whylen)
 {
@@ -329,13 +340,12 @@ static int split(const char *text, const char *expect, struct parsed *p, char *w
     char buf[NUMBER_MAX];
     memcpy(buf, text, p->num_len);
     buf[p->num_len] = '\0';
-    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-    if (!c)
+    pthread_once(&c_locale_once, make_c_locale);
+    if (!c_locale)
         return CPN_ERROR(CPN_ENOMEM, "cannot create the C locale");
     errno = 0;
-    p->value = strtod_l(buf, NULL, c);
+    p->value = strtod_l(buf, NULL, c_locale);
     int overflow = errno == ERANGE && fabs(p->value) > 1.0;
-    freelocale(c);
     if (overflow || !isfinite(p->value))
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is out of range", tl, text);
     const char *u = text + p->num_len;

@@ -6,14 +6,24 @@
 
 #include "sim/error.h"
 
-static uint64_t fnv1a(const char *s)
+/* Hash of a key, 8 bytes at a time (a multiply-xorshift mix per word, the splitmix64 finaliser
+ * at the end): about 8 times fewer dependent multiplications than byte-wise FNV-1a on the long
+ * keys of path columns.  Only the table's slot order depends on it; nothing iterates the table. */
+static uint64_t key_hash(const char *s)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ull;
+    size_t n = strlen(s);
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 29;
     }
-    return h;
+    w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
 }
 
 uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key)
@@ -21,7 +31,7 @@ uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key)
     if (!m->cap || !key)
         return CPN_NONE;
     size_t mask = m->cap - 1;
-    for (size_t i = (size_t)fnv1a(key) & mask;; i = (i + 1) & mask) {
+    for (size_t i = (size_t)key_hash(key) & mask;; i = (i + 1) & mask) {
         if (!m->slots[i].key)
             return CPN_NONE;
         if (strcmp(m->slots[i].key, key) == 0)
@@ -32,7 +42,7 @@ uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key)
 static void place(struct cpn_idmap_slot *slots, size_t cap, const char *key, uint32_t index)
 {
     size_t mask = cap - 1;
-    size_t i = (size_t)fnv1a(key) & mask;
+    size_t i = (size_t)key_hash(key) & mask;
     while (slots[i].key)
         i = (i + 1) & mask;
     slots[i].key = key;
