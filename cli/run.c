@@ -227,9 +227,10 @@ struct run {
     struct cpn_exec_policy *exec; /* the external policy process (cli/policy_exec.h), or NULL */
     struct cpn_jobs *jobs;
     struct cpn_traffic *traffic;
-    struct flow_stream *streams; /* one per streamed flow file (scen->flowfiles) */
-    struct cpn_flows_out *fo;    /* the --flows-out table, or NULL */
-    struct cpn_diag stream_diag; /* where a streamed row that went bad is reported */
+    struct flow_stream *streams;                /* one per streamed flow file (scen->flowfiles) */
+    struct cpn_flows_out *fo;                   /* the --flows-out table, or NULL */
+    struct cpn_scen_wlog_stream **wlog_streams; /* per workload log: its stream, or NULL */
+    struct cpn_diag stream_diag;                /* where a streamed row that went bad is reported */
     struct cpn_timeline *timeline;
     struct cpn_failures *failures;
     struct cpn_links *link_states; /* timelines and failures (models/dynamics/links.h) */
@@ -261,6 +262,9 @@ static void run_release(struct run *r)
     cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
     cpn_traffic_free(r->traffic);
     cpn_flows_out_free(r->fo); /* stops its writer thread, which reads the scenario */
+    for (size_t k = 0; r->wlog_streams && k < r->scen->wlogs.len; k++)
+        cpn_scen_wlog_stream_free(r->wlog_streams[k]);
+    free(r->wlog_streams);
     for (size_t k = 0; r->streams && k < r->scen->flowfiles.len; k++)
         cpn_scen_flow_reader_free(r->streams[k].reader);
     free(r->streams);
@@ -516,9 +520,20 @@ static int build_jobs(struct run *r)
     for (size_t i = 0; i < scen->generators.len; i++)
         if ((rc = cpn_jobs_add_generator(r->jobs, &scen->generators.items[i].spec)) != CPN_OK)
             return rc;
-    for (size_t i = 0; i < scen->wlogs.len; i++)
-        if ((rc = cpn_jobs_add_wlog(r->jobs, &scen->wlogs.items[i].spec)) != CPN_OK)
+    if (scen->wlogs.len && !(r->wlog_streams = calloc(scen->wlogs.len, sizeof *r->wlog_streams)))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    for (size_t i = 0; i < scen->wlogs.len; i++) {
+        struct cpn_wlog_source_spec spec = scen->wlogs.items[i].spec;
+        if (scen->wlogs.items[i].streamed) { /* read during the run (scenarios/load.h) */
+            if ((rc = cpn_scen_wlog_stream_open(scen, i, &r->stream_diag, &r->wlog_streams[i])) !=
+                CPN_OK)
+                return rc;
+            spec.next = cpn_scen_wlog_stream_next;
+            spec.next_ctx = r->wlog_streams[i];
+        }
+        if ((rc = cpn_jobs_add_wlog(r->jobs, &spec)) != CPN_OK)
             return rc;
+    }
     return CPN_OK;
 }
 
@@ -627,7 +642,6 @@ static int build_traffic(struct run *r)
         return rc;
     if (!(r->streams = calloc(scen->flowfiles.len, sizeof *r->streams)))
         return CPN_ERROR(CPN_ENOMEM, NULL);
-    cpn_diag_init(&r->stream_diag, stderr);
     for (size_t k = 0; k < scen->flowfiles.len && rc == CPN_OK; k++) {
         const struct cpn_scen_flowfile *ff = &scen->flowfiles.items[k];
         r->streams[k].scen = scen;
@@ -869,6 +883,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     else
         cpn_summary_observer(r->summary, &r->obs);
     struct cpn_run_info info;
+    cpn_diag_init(&r->stream_diag, stderr); /* streamed files' rows that changed */
     if ((rc = build_network(r)) != CPN_OK || (rc = build_jobs(r)) != CPN_OK ||
         (rc = build_traffic(r)) != CPN_OK || (rc = fill_run_info(r, argc, argv, &info)) != CPN_OK ||
         (rc = cpn_observe_begin(&r->obs, &info)) != CPN_OK ||

@@ -353,7 +353,39 @@ struct cpn_scen_wlog {
                                            scenario's directory; owned by the scenario) */
     const char *file;                 /**< file that defines it (owned by the scenario) */
     long line;                        /**< line in @c file */
+    /* A streamed log (`stream`, docs/scenario-format.md "Streamed workload logs"): spec.log
+     * holds no record (cpn_wlog_scan()); cpn_scen_wlog_stream_open() reads them in the run. */
+    int streamed;                    /**< nonzero when streamed */
+    struct cpn_wlog_options opt;     /**< the read's options (columns: @c columns) */
+    struct cpn_wlog_columns columns; /**< the CSV columns (names owned by the scenario) */
+    struct cpn_wlog_origin_map map;  /**< streamed with origins=: each record's origin, as an
+                                          index into @c origin_nodes (tables owned) */
+    uint32_t *origin_nodes;          /**< map's origins as nodes (owned), map.norigins */
 };
+
+/** A streamed workload log being read during the run (cpn_scen_wlog_stream_open()). */
+struct cpn_scen_wlog_stream;
+
+/**
+ * Open workload log @p k of @p s (a streamed one) for the run: its records in time order, each
+ * with its origin node as the load would have assigned it (by group, round robin, or weighted
+ * draws from the stream "traces/ID/origins" of the scenario's seed, in record order).
+ * @param diag where rows that changed since the load are reported (borrowed).
+ * @return CPN_OK; CPN_EINVAL when @p k is out of range or not streamed; CPN_ENOINPUT when the
+ *         file cannot be read any more; CPN_ENOMEM.
+ */
+int cpn_scen_wlog_stream_open(const struct cpn_scenario *s, size_t k, struct cpn_diag *diag,
+                              struct cpn_scen_wlog_stream **out);
+
+/**
+ * The next record and its origin node (cpn_wlog_source_spec.next's shape: @p ctx is the
+ * stream).
+ * @return as cpn_wlog_stream_next().
+ */
+int cpn_scen_wlog_stream_next(void *ctx, struct cpn_wlog_job *rec, uint32_t *origin, int *more);
+
+/** Close a stream; accepts NULL. */
+void cpn_scen_wlog_stream_free(struct cpn_scen_wlog_stream *st);
 
 /** The `<scheduler>` settings (or the defaults when the element is absent). */
 struct cpn_scen_scheduler {

@@ -15,6 +15,8 @@
 #include "sim/error.h"
 #include "sim/rng.h"
 
+#include <gsl/gsl_randist.h>
+
 /* Where the project keeps the real workload logs (README of the shared data folder). */
 #define LD_SHARED_DATA "../shared/data/"
 
@@ -829,9 +831,7 @@ static int ld_date(struct cpn_ld *L, xmlNode *elem, const char *name, double *ou
 static void ld_cpu_pods(struct cpn_ld *L, xmlNode *elem, const struct cpn_wlog *tr,
                         struct cpn_wlog_source_spec *spec)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < tr->njobs; i++)
-        n += tr->jobs[i].units == 0 && tr->jobs[i].cpus > 0;
+    size_t n = tr->cpu_only;
     const char *cpu = cpn_ld_attr(elem, "cpu-accelerator");
     if (cpu && L->s->centers.len) {
         spec->cpu_pool_type = cpn_ld_names_find(&L->s->pool_types, cpu);
@@ -1087,7 +1087,8 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
         gsl_rng *stream = NULL;
         char name[CPN_LD_MSG];
         snprintf(name, sizeof name, "traces/%s/origins", t->spec.id);
-        if (!(origins = malloc(tr->njobs * sizeof *origins)))
+        size_t n = tr->jobs ? tr->njobs : 0; /* a streamed log: its map is checked, kept */
+        if (!(origins = malloc((n ? n : 1) * sizeof *origins)))
             goto oom;
         if (map.rule == CPN_WLOG_WEIGHTED) {
             int rc =
@@ -1095,19 +1096,37 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
             if (rc != CPN_OK)
                 goto oom;
         }
-        int rc = cpn_wlog_assign_origins(tr->jobs, tr->njobs, &map, stream, origins);
-        if (rc == CPN_ENOMEM)
-            goto oom;
+        int rc = cpn_wlog_assign_origins(tr->jobs, n, &map, stream, origins);
+        uint32_t g = CPN_NONE, line = 0;
         if (rc == CPN_ENOENT) { /* name the first record's group as the log names it */
             size_t i = 0;
             while (i + 1 < tr->njobs && tr->jobs[i].group != CPN_NONE &&
                    tr->jobs[i].group < map.ngroups && group_origin[tr->jobs[i].group] != CPN_NONE)
                 i++;
-            uint32_t g = tr->jobs[i].group;
+            g = tr->jobs[i].group;
+            line = tr->jobs[i].line;
+        } else if (rc == CPN_OK && !tr->jobs && map.rule == CPN_WLOG_BY_GROUP &&
+                   map.default_origin == CPN_NONE) {
+            /* A streamed log: the first kept job whose group maps to no node, by its summary
+             * (the first job of each group; records are in file order). */
+            line = tr->nogroup_first;
+            for (size_t k = 0; k < tr->ngroups; k++)
+                if (tr->group_first[k] && group_origin[k] == CPN_NONE &&
+                    (!line || tr->group_first[k] < line)) {
+                    line = tr->group_first[k];
+                    g = (uint32_t)k;
+                }
+            if (line && line == tr->nogroup_first)
+                g = CPN_NONE;
+            rc = line ? CPN_ENOENT : CPN_OK;
+        }
+        if (rc == CPN_ENOMEM)
+            goto oom;
+        if (rc == CPN_ENOENT) {
             cpn_ld_error(L, elem,
                          "line %u of \"%s\": its %s \"%s\" is mapped to no node (map it with "
                          "<map group=\"%s\" node=\"...\"/> or give a default origin=\"NODE\")",
-                         (unsigned)tr->jobs[i].line, cpn_ld_attr(elem, "file"),
+                         (unsigned)line, cpn_ld_attr(elem, "file"),
                          tr->format == CPN_WLOG_SWF ? "partition" : "group",
                          g != CPN_NONE && g < tr->ngroups ? tr->groups[g] : "(unknown)",
                          g != CPN_NONE && g < tr->ngroups ? tr->groups[g] : "NAME");
@@ -1120,6 +1139,17 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
                          "give a default origin=\"NODE\")",
                          cpn_error_message());
             ok = 0;
+            goto done;
+        }
+        if (!tr->jobs) { /* streamed: each record's origin is drawn in the run by this map */
+            t->map = map;
+            t->map.group_origin = group_origin;
+            t->map.weights = weights.items;
+            t->origin_nodes = nodes.items;
+            group_origin = NULL;
+            weights.items = NULL;
+            nodes.items = NULL;
+            nodes.len = weights.len = 0;
             goto done;
         }
         for (size_t i = 0; i < tr->njobs; i++)
@@ -1156,7 +1186,8 @@ static void ld_wlog_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_scen
         ld_check_units(L, elem, base, NULL);
         return;
     }
-    for (size_t i = 0; i < tr->njobs; i++) {
+    uint32_t first_line = 0;
+    for (size_t i = 0; tr->jobs && i < tr->njobs; i++) {
         uint32_t u = tr->jobs[i].units ? tr->jobs[i].units : 1;
         if (u > largest) {
             if (!over++)
@@ -1164,6 +1195,15 @@ static void ld_wlog_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_scen
             most = u > most ? u : most;
         }
     }
+    if (tr->jobs && over)
+        first_line = tr->jobs[first].line;
+    for (size_t i = 0; !tr->jobs && i < tr->nunits; i++) /* a streamed log: its summary */
+        if (tr->units[i].units > largest) {
+            over += tr->units[i].count;
+            most = tr->units[i].units;
+            if (!first_line || tr->units[i].first_line < first_line)
+                first_line = tr->units[i].first_line;
+        }
     if (over) {
         char scope[256];
         ld_pool_scope(L->s, base, scope, sizeof scope);
@@ -1172,7 +1212,7 @@ static void ld_wlog_units(struct cpn_ld *L, xmlNode *elem, const struct cpn_scen
                        "asked, first at %s:%u); they will be rejected (use "
                        "max-units=\"%u\" to leave them out)",
                        over, tr->njobs, scope, (unsigned)largest, (unsigned)most, t->path,
-                       (unsigned)tr->jobs[first].line, (unsigned)largest);
+                       (unsigned)first_line, (unsigned)largest);
     }
 }
 
@@ -1180,12 +1220,38 @@ static void ld_wlog_release(struct cpn_scen_wlog *t)
 {
     cpn_wlog_free((struct cpn_wlog *)t->spec.log);
     free((void *)t->spec.origins);
+    free((void *)t->map.group_origin);
+    free((void *)t->map.weights);
+    free(t->origin_nodes);
     free((void *)t->spec.base.split_centers);
     if (t->dists) {
         cpn_dist_release(&t->dists->bytes_in);
         cpn_dist_release(&t->dists->bytes_out);
     }
     free(t->dists);
+}
+
+/* A job log of this many bytes or more (as stored: compressed for .gz) is streamed by
+ * stream="auto" when its records are in time order (as flow files: load_traffic.c). */
+#define LD_WLOG_STREAM_AUTO ((long long)4 << 20)
+
+/* Keep the options of a streamed log's read, for its replay: the column names are copied
+ * (they point into the scenario's document). */
+static int ld_wlog_keep_options(struct cpn_ld *L, struct cpn_scen_wlog *t,
+                                const struct cpn_wlog_options *opt,
+                                const struct cpn_wlog_columns *columns)
+{
+    t->opt = *opt;
+    t->opt.columns = NULL; /* cpn_scen_wlog_stream_open() points it at t->columns */
+    t->columns = *columns;
+    const char **names[] = {&t->columns.submit,   &t->columns.start,     &t->columns.end,
+                            &t->columns.duration, &t->columns.units,     &t->columns.group,
+                            &t->columns.status,   &t->columns.completed, &t->columns.failed,
+                            &t->columns.cancelled};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (*names[i] && !(*names[i] = cpn_ld_strdup(L, *names[i], strlen(*names[i]))))
+            return CPN_ENOMEM;
+    return CPN_OK;
 }
 
 int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
@@ -1222,7 +1288,7 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
     ok &= cpn_ld_dist(L, elem, "bytes-in", CPN_Q_SIZE, &t.dists->bytes_in, &t.spec.bytes_in) >= 0;
     ok &=
         cpn_ld_dist(L, elem, "bytes-out", CPN_Q_SIZE, &t.dists->bytes_out, &t.spec.bytes_out) >= 0;
-    struct stat st;
+    struct stat st = {0};
     if (stat(t.path, &st) == 0 && !S_ISREG(st.st_mode)) {
         cpn_ld_error(L, elem, "file \"%s\": \"%s\" is not a regular file (give a trace file)", name,
                      t.path);
@@ -1237,10 +1303,44 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
                      name, t.path, strerror(err));
         ok = 0;
     }
+    const char *stream = cpn_ld_attr(elem, "stream"); /* the schema: auto, yes, no */
+    int forced = stream && strcmp(stream, "yes") == 0;
+    if (forced && format == CPN_WLOG_AZURE) {
+        cpn_ld_error(L, elem,
+                     "stream=\"yes\": a request log (format azure) is always loaded (leave "
+                     "stream out)");
+        ok = 0;
+    }
     /* Read the file only when its settings are valid, so one mistake gives one message. */
     if (ok && !L->oom && L->diag->errors == errors) {
         struct cpn_wlog *tr = NULL;
-        int rc = cpn_wlog_read(t.path, format, &opt, L->diag, &tr);
+        int rc;
+        if (format != CPN_WLOG_AZURE && (forced || (!(stream && strcmp(stream, "no") == 0) &&
+                                                    st.st_size >= LD_WLOG_STREAM_AUTO))) {
+            rc = cpn_wlog_scan(t.path, format, &opt, L->diag, &tr);
+            if (rc == CPN_OK && !tr->file_order) {
+                if (forced)
+                    cpn_ld_error(L, elem,
+                                 "stream=\"yes\", but the kept records of \"%s\" are not in "
+                                 "time order in the file (sort it by submit time, or set "
+                                 "stream=\"no\" to load and sort them)",
+                                 name);
+                else
+                    cpn_diag_warning(L->diag, t.path, 0,
+                                     "its records are not in time order, so the whole log is "
+                                     "loaded (%lld bytes); sorted, it would be read during the "
+                                     "run",
+                                     (long long)st.st_size);
+                cpn_wlog_free(tr);
+                tr = NULL;
+                rc = forced ? CPN_ESCENARIO : cpn_wlog_read(t.path, format, &opt, L->diag, &tr);
+            } else if (rc == CPN_OK) {
+                t.streamed = 1;
+                rc = ld_wlog_keep_options(L, &t, &opt, &columns);
+            }
+        } else {
+            rc = cpn_wlog_read(t.path, format, &opt, L->diag, &tr);
+        }
         if (rc == CPN_ENOMEM)
             L->oom = 1;
         else if (rc == CPN_OK) {
@@ -1273,14 +1373,14 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
                              "whose every row was skipped or cancelled)",
                              cpn_ld_attr(elem, "file"), cpn_wlog_format_name(format));
             else if (L->s->until > 0 && !L->s->until_is_span &&
-                     (tr->njobs ? tr->jobs[0].submit : tr->requests[0].time) >= L->s->until)
+                     (tr->njobs ? tr->first_submit : tr->requests[0].time) >= L->s->until)
                 cpn_ld_error(L, elem,
                              "file \"%s\": its first record arrives at %.17g s, not before "
                              "until (%.17g s): nothing of it would be replayed (give a later "
                              "until, leave until out to replay the log's span, or move it with "
                              "offset or window-start)",
                              cpn_ld_attr(elem, "file"),
-                             tr->njobs ? tr->jobs[0].submit : tr->requests[0].time, L->s->until);
+                             tr->njobs ? tr->first_submit : tr->requests[0].time, L->s->until);
             else if (!tr->njobs && t.spec.base.kind != CPN_JOB_INFERENCE)
                 cpn_ld_error(L, elem,
                              "a request log (format %s) replays one inference service "
@@ -1355,12 +1455,16 @@ static int ld_reach_all(struct cpn_ld *L)
         int lossy = 0;
         uint32_t transport = base->transport != CPN_NONE ? base->transport : s->transport;
         /* The origins (where results go) and the data node (where inputs come from). */
-        size_t n = g ? (g->spec.n_origins ? g->spec.n_origins : 1)
-                     : (t->spec.origins ? t->spec.log->njobs : 1);
+        /* (a streamed log: every origin its map can give) */
+        size_t n = g                 ? (g->spec.n_origins ? g->spec.n_origins : 1)
+                   : t->origin_nodes ? t->map.norigins
+                                     : (t->spec.origins ? t->spec.log->njobs : 1);
         for (size_t k = 0; rc == CPN_OK && k <= n; k++) {
-            uint32_t o = k == n ? base->data_node
-                         : g    ? (g->spec.n_origins ? g->spec.origins[k] : base->origin)
-                                : (t->spec.origins ? t->spec.origins[k] : base->origin);
+            uint32_t o = k == n            ? base->data_node
+                         : g               ? (g->spec.n_origins ? g->spec.origins[k] : base->origin)
+                         : t->origin_nodes ? t->origin_nodes[k]
+                         : t->spec.origins ? t->spec.origins[k]
+                                           : base->origin;
             if (o == CPN_NONE || o >= nn || seen[o])
                 continue;
             seen[o] = 1;
@@ -1389,10 +1493,13 @@ static void ld_default_until(struct cpn_ld *L)
             return;
         }
         double span = 0;
+        for (size_t i = 0; i < s->wlogs.len; i++)
+            if (!s->wlogs.items[i].spec.log)
+                return; /* a log that could not be read: reported, no span to take */
         for (size_t i = 0; i < s->wlogs.len; i++) {
             const struct cpn_wlog *w = s->wlogs.items[i].spec.log;
             if (w && w->njobs)
-                span = fmax(span, w->jobs[w->njobs - 1].submit);
+                span = fmax(span, w->last_submit);
             if (w && w->nrequests)
                 span = fmax(span, w->requests[w->nrequests - 1].time);
         }
@@ -1443,4 +1550,94 @@ void cpn_scen_workload_release(struct cpn_scenario *s)
         ld_wlog_release(&s->wlogs.items[i]);
     cpn_array_release(&s->generators);
     cpn_array_release(&s->wlogs);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Streamed workload logs, read during the run                                                 */
+
+struct cpn_scen_wlog_stream {
+    const struct cpn_scen_wlog *w;
+    struct cpn_wlog_options opt; /* w->opt with its columns */
+    struct cpn_wlog_stream *st;
+    struct cpn_rng *rng;       /* weighted origins: the load's generator */
+    gsl_rng *draws;            /* its stream "traces/ID/origins" */
+    gsl_ran_discrete_t *table; /* weighted origins */
+    size_t given;              /* records given (round robin) */
+};
+
+void cpn_scen_wlog_stream_free(struct cpn_scen_wlog_stream *st)
+{
+    if (!st)
+        return;
+    cpn_wlog_stream_free(st->st);
+    if (st->table)
+        gsl_ran_discrete_free(st->table);
+    cpn_rng_free(st->rng);
+    free(st);
+}
+
+int cpn_scen_wlog_stream_open(const struct cpn_scenario *s, size_t k, struct cpn_diag *diag,
+                              struct cpn_scen_wlog_stream **out)
+{
+    if (out)
+        *out = NULL;
+    if (!s || !diag || !out || k >= s->wlogs.len || !s->wlogs.items[k].streamed)
+        return CPN_ERROR(CPN_EINVAL, "cpn_scen_wlog_stream_open: bad argument");
+    const struct cpn_scen_wlog *w = &s->wlogs.items[k];
+    struct cpn_scen_wlog_stream *st = calloc(1, sizeof *st);
+    if (!st)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    st->w = w;
+    st->opt = w->opt;
+    st->opt.columns = &w->columns;
+    int rc = CPN_OK;
+    if (w->origin_nodes && w->map.rule == CPN_WLOG_WEIGHTED) {
+        /* The same draws, in the same order, as cpn_wlog_assign_origins() at load. */
+        char name[512];
+        snprintf(name, sizeof name, "traces/%s/origins", w->spec.id);
+        if (!(st->rng = cpn_rng_new(s->seed)) ||
+            (rc = cpn_rng_stream(st->rng, name, &st->draws)) != CPN_OK ||
+            !(st->table = gsl_ran_discrete_preproc(w->map.norigins, w->map.weights)))
+            rc = CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    if (rc == CPN_OK)
+        rc = cpn_wlog_stream_open(w->path, w->spec.log, &st->opt, diag, &st->st);
+    if (rc != CPN_OK) {
+        cpn_scen_wlog_stream_free(st);
+        return rc;
+    }
+    *out = st;
+    return CPN_OK;
+}
+
+int cpn_scen_wlog_stream_next(void *ctx, struct cpn_wlog_job *rec, uint32_t *origin, int *more)
+{
+    struct cpn_scen_wlog_stream *st = ctx;
+    const struct cpn_scen_wlog *w = st->w;
+    int rc = cpn_wlog_stream_next(st->st, rec, more);
+    *origin = CPN_NONE;
+    if (rc != CPN_OK || !*more || !w->origin_nodes)
+        return rc;
+    /* As cpn_wlog_assign_origins() (models/workload/wlog.c), one record at a time. */
+    const struct cpn_wlog_origin_map *m = &w->map;
+    uint32_t o = CPN_NONE;
+    switch (m->rule) {
+    case CPN_WLOG_BY_GROUP:
+        o = rec->group != CPN_NONE && rec->group < m->ngroups ? m->group_origin[rec->group]
+                                                              : CPN_NONE;
+        o = o == CPN_NONE ? m->default_origin : o;
+        break;
+    case CPN_WLOG_ROUND_ROBIN:
+        o = (uint32_t)(st->given % m->norigins);
+        break;
+    case CPN_WLOG_WEIGHTED:
+        o = (uint32_t)gsl_ran_discrete(st->draws, st->table);
+        break;
+    }
+    st->given++;
+    if (o == CPN_NONE || o >= m->norigins)
+        return CPN_ERROR(CPN_ESCENARIO, "%s:%u: this record's group maps to no origin", w->path,
+                         (unsigned)rec->line);
+    *origin = w->origin_nodes[o];
+    return CPN_OK;
 }

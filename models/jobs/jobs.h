@@ -319,6 +319,13 @@ struct cpn_wlog_source_spec {
                                  but CPU cores (Alibaba CPU-only pods: num_gpu 0, cpu_milli > 0):
                                  each runs on ceil(cpus) units of it; CPN_NONE (the default):
                                  they run on one unit of base.pool_type */
+    /** A streamed job log (log->jobs dropped: cpn_wlog_drop_jobs()): the records come from
+     *  @ref next, called as the run reaches them (one record read ahead), in time order, with
+     *  their origin node (CPN_NONE: base.origin); log->njobs of them.  NULL: log->jobs.  An
+     *  error it returns (the file changed since it was loaded: reported at its line) stops the
+     *  run. */
+    int (*next)(void *ctx, struct cpn_wlog_job *rec, uint32_t *origin, int *more);
+    void *next_ctx; /**< @ref next's context (borrowed; outlives the jobs object) */
 };
 
 /** Every timestamp and figure of one finished job (for tests and detailed traces). */

@@ -158,6 +158,10 @@ struct jobs_source {
     size_t next;                      /* workload log: next record */
     double next_time;                 /* next arrival [s], INFINITY when exhausted */
     int warned;                       /* workload log: skip warning given */
+    /* A streamed workload log (wlog.next): the record read ahead and its origin. */
+    struct cpn_wlog_job ahead;
+    uint32_t ahead_origin;
+    int have_ahead;
 };
 
 /* Per-center bookkeeping beside the center object. */

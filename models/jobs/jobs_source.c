@@ -180,6 +180,11 @@ int cpn_jobs_add_wlog(struct cpn_jobs *jobs, const struct cpn_wlog_source_spec *
     jobs->st.wlog_outside += tr->stats.outside;
     jobs->st.wlog_filtered += tr->stats.filtered;
     struct jobs_source src = {0};
+    if (tr->njobs && !tr->jobs && !spec->next)
+        return CPN_ERROR(CPN_EINVAL,
+                         "trace \"%s\": its records were dropped and no stream "
+                         "gives them",
+                         spec->id ? spec->id : "");
     if ((rc = source_open(jobs, spec->id, &src)) != CPN_OK)
         goto fail;
     if ((rc = cpn_jobs_check_spec_(jobs, &spec->base, spec->id)) != CPN_OK)
@@ -277,11 +282,11 @@ static int make_generated(struct cpn_jobs *jobs, struct jobs_source *src)
     return submit_job(jobs, src, slot);
 }
 
-/* Make the workload log job of record @p i, arriving now (1 when made, 0 when skipped, < 0 never).
- */
-static int make_logged(struct cpn_jobs *jobs, struct jobs_source *src, size_t i)
+/* Make the workload log job of record @p rec (origin node @p origin, CPN_NONE: the base's),
+ * arriving now (a record without a run time is skipped and counted). */
+static int make_logged(struct cpn_jobs *jobs, struct jobs_source *src,
+                       const struct cpn_wlog_job *rec, uint32_t origin)
 {
-    const struct cpn_wlog_job *rec = &src->wlog.log->jobs[i];
     if (!isfinite(rec->runtime) || rec->runtime < 0) {
         jobs->st.wlog_skipped++;
         if (!src->warned) {
@@ -298,8 +303,8 @@ static int make_logged(struct cpn_jobs *jobs, struct jobs_source *src, size_t i)
         return rc;
     jobs->st.wlog_replayed++;
     struct cpn_job_spec *s = &jobs->slots.items[slot].s;
-    if (src->wlog.origins)
-        s->origin = src->wlog.origins[i];
+    if (origin != CPN_NONE)
+        s->origin = origin;
     s->units = rec->units ? rec->units : 1;
     if (rec->units == 1 && rec->unit_share > 0 && rec->unit_share < 1)
         s->share = rec->unit_share; /* a fraction of one GPU (a shareable pool packs it) */
@@ -315,14 +320,56 @@ static int make_logged(struct cpn_jobs *jobs, struct jobs_source *src, size_t i)
     return submit_job(jobs, src, slot);
 }
 
+/* The next record of workload log source @p src into *rec and *origin, 0 when none is left
+ * (a streamed log's read ahead: src->ahead). */
+static int logged_peek(struct cpn_jobs *jobs, struct jobs_source *src,
+                       const struct cpn_wlog_job **rec, uint32_t *origin, int *have)
+{
+    *have = 0;
+    if (src->next >= src->wlog.log->njobs)
+        return CPN_OK;
+    if (!src->wlog.next) {
+        *rec = &src->wlog.log->jobs[src->next];
+        *origin = src->wlog.origins ? src->wlog.origins[src->next] : CPN_NONE;
+        *have = 1;
+        return CPN_OK;
+    }
+    if (!src->have_ahead) {
+        int more = 0;
+        uint32_t o = CPN_NONE;
+        int rc = src->wlog.next(src->wlog.next_ctx, &src->ahead, &o, &more);
+        if (rc != CPN_OK)
+            return rc;
+        if (!more) /* fewer records than counted: the stream reports it; nothing more here */
+            return CPN_ERROR(CPN_ESCENARIO, "trace \"%s\": ends after %zu of its %zu records",
+                             src->id, src->next, src->wlog.log->njobs);
+        if (o != CPN_NONE && o >= jobs->n_nodes)
+            return CPN_ERROR(CPN_EINVAL,
+                             "trace \"%s\": record at line %u: origin node %u out "
+                             "of range",
+                             src->id, src->ahead.line, o);
+        src->ahead_origin = o;
+        src->have_ahead = 1;
+    }
+    *rec = &src->ahead;
+    *origin = src->ahead_origin;
+    *have = 1;
+    return CPN_OK;
+}
+
 /* Compute the source's next arrival after @p now (INFINITY when exhausted) and schedule it. */
 static int source_next(struct cpn_jobs *jobs, uint32_t index, double now)
 {
     struct jobs_source *src = &jobs->sources.items[index];
     double t = INFINITY;
     if (src->is_wlog) {
-        if (src->next < src->wlog.log->njobs) {
-            t = src->wlog.log->jobs[src->next].submit;
+        const struct cpn_wlog_job *rec;
+        uint32_t origin;
+        int have, rc = logged_peek(jobs, src, &rec, &origin, &have);
+        if (rc != CPN_OK)
+            return rc;
+        if (have) {
+            t = rec->submit;
             t = t > now ? t : now;
         }
     } else if (src->gen.max_jobs == 0 || src->count < src->gen.max_jobs) {
@@ -348,10 +395,19 @@ static int on_source(struct cpn_engine *eng, void *ctx, uint64_t arg)
     int rc;
     if (src->is_wlog) {
         /* Every record due now in one event, in workload log order. */
-        const struct cpn_wlog *tr = src->wlog.log;
-        while (src->next < tr->njobs && tr->jobs[src->next].submit <= now)
-            if ((rc = make_logged(jobs, src, src->next++)) != CPN_OK)
+        const struct cpn_wlog_job *rec;
+        uint32_t origin;
+        int have;
+        while ((rc = logged_peek(jobs, src, &rec, &origin, &have)) == CPN_OK && have &&
+               rec->submit <= now) {
+            struct cpn_wlog_job copy = *rec;
+            src->have_ahead = 0;
+            src->next++;
+            if ((rc = make_logged(jobs, src, &copy, origin)) != CPN_OK)
                 return rc;
+        }
+        if (rc != CPN_OK)
+            return rc;
     } else if ((rc = make_generated(jobs, src)) != CPN_OK) {
         return rc;
     }

@@ -117,6 +117,12 @@ static int is_blank(const char *s)
 
 int cpn_wlog_push_job(struct cpn_wlog_reader *r, const struct cpn_wlog_job *j)
 {
+    if (r->count_only) {
+        r->tmin = r->t->stats.records ? fmin(r->tmin, j->submit) : j->submit;
+        r->tmax = r->t->stats.records ? fmax(r->tmax, j->submit) : j->submit;
+        r->t->stats.records++;
+        return CPN_OK;
+    }
     if (cpn_array_push(&r->jobs, *j) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, "out of memory for trace jobs");
     r->t->stats.records++;
@@ -126,55 +132,65 @@ int cpn_wlog_push_job(struct cpn_wlog_reader *r, const struct cpn_wlog_job *j)
 /* ------------------------------------------------------------------------------------------ */
 /* Reading */
 
-/* Read every line; returns CPN_OK or a fatal code (ENOMEM, a read error or a bad header). */
-static int read_all(struct cpn_wlog_reader *r)
+/* Read and handle one line (*done = 1 at the end of the file); returns CPN_OK or a fatal code
+ * (ENOMEM, a read error or a bad header). */
+static int read_one(struct cpn_wlog_reader *r, int *done)
 {
     static const char *const headers[CPN_WLOG_NFORMATS] = {
         NULL, CPN_WLOG_PHILLY_HEADER, CPN_WLOG_ALIBABA_HEADER, CPN_WLOG_AZURE_HEADER};
     static const char *const names[CPN_WLOG_NFORMATS] = {"SWF", "Philly", "Alibaba pod",
                                                          "Azure LLM inference"};
     enum cpn_wlog_format fmt = r->t->format;
-    int got;
-    while ((got = next_line(r)) != 0) {
-        if (got < 0)
-            return CPN_ESCENARIO;
-        if (got == 2 || is_blank(r->buf))
-            continue;
-        char *s = r->buf;
-        int rc = CPN_OK;
-        if (fmt == CPN_WLOG_SWF) {
-            const char *p = s;
-            while (isspace((unsigned char)*p))
-                p++;
-            if (*p == ';')
-                rc = cpn_wlog_swf_header(r, p);
-            else
-                cpn_wlog_swf_line(r, &rc);
-        } else if (fmt == CPN_WLOG_CSV) {
-            if (strncmp(s, "\xEF\xBB\xBF", 3) == 0 && !r->header_seen)
-                s += 3;
-            rc = cpn_wlog_mapped_line(r, s);
-        } else if (!r->header_seen) {
-            if (strncmp(s, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
-                s += 3;
-            if (strcmp(s, headers[fmt]) != 0) {
-                cpn_diag_error(r->diag, r->path, r->line,
-                               "header \"%s\" is not the %s CSV header (expected \"%s\")", s,
-                               names[fmt], headers[fmt]);
-                return CPN_ESCENARIO;
-            }
-            r->header_seen = 1;
-        } else if (fmt == CPN_WLOG_PHILLY) {
-            cpn_wlog_philly_line(r, &rc);
-        } else if (fmt == CPN_WLOG_ALIBABA) {
-            cpn_wlog_alibaba_line(r, &rc);
-        } else {
-            cpn_wlog_azure_line(r, &rc);
-        }
-        if (rc != CPN_OK)
-            return rc;
+    int got = next_line(r);
+    if (got == 0) {
+        *done = 1;
+        return CPN_OK;
     }
-    return CPN_OK;
+    if (got < 0)
+        return CPN_ESCENARIO;
+    if (got == 2 || is_blank(r->buf))
+        return CPN_OK;
+    char *s = r->buf;
+    int rc = CPN_OK;
+    if (fmt == CPN_WLOG_SWF) {
+        const char *p = s;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == ';')
+            rc = cpn_wlog_swf_header(r, p);
+        else
+            cpn_wlog_swf_line(r, &rc);
+    } else if (fmt == CPN_WLOG_CSV) {
+        if (strncmp(s, "\xEF\xBB\xBF", 3) == 0 && !r->header_seen)
+            s += 3;
+        rc = cpn_wlog_mapped_line(r, s);
+    } else if (!r->header_seen) {
+        if (strncmp(s, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
+            s += 3;
+        if (strcmp(s, headers[fmt]) != 0) {
+            cpn_diag_error(r->diag, r->path, r->line,
+                           "header \"%s\" is not the %s CSV header (expected \"%s\")", s,
+                           names[fmt], headers[fmt]);
+            return CPN_ESCENARIO;
+        }
+        r->header_seen = 1;
+    } else if (fmt == CPN_WLOG_PHILLY) {
+        cpn_wlog_philly_line(r, &rc);
+    } else if (fmt == CPN_WLOG_ALIBABA) {
+        cpn_wlog_alibaba_line(r, &rc);
+    } else {
+        cpn_wlog_azure_line(r, &rc);
+    }
+    return rc;
+}
+
+/* Read every line; returns CPN_OK or a fatal code (ENOMEM, a read error or a bad header). */
+static int read_all(struct cpn_wlog_reader *r)
+{
+    int done = 0, rc = CPN_OK;
+    while (!done && rc == CPN_OK)
+        rc = read_one(r, &done);
+    return rc;
 }
 
 static int cmp_job(const void *a, const void *b)
@@ -228,6 +244,8 @@ static int sort_records(void **base, size_t *cap, size_t n, size_t size, gsl_com
  * own span starts at its first job, docs/models-workload.md "Time bases"). */
 static double time_origin(const struct cpn_wlog_reader *r)
 {
+    if (r->count_only)
+        return r->t->stats.records ? r->tmin : 0.0;
     double m = INFINITY;
     for (size_t i = 0; i < r->jobs.len; i++)
         m = fmin(m, r->jobs.items[i].submit);
@@ -242,7 +260,7 @@ static int apply_options(struct cpn_wlog_reader *r)
 {
     const struct cpn_wlog_options *o = r->opt;
     struct cpn_wlog *t = r->t;
-    double origin = time_origin(r), last = -INFINITY;
+    double origin = time_origin(r), last = r->count_only && t->stats.records ? r->tmax : -INFINITY;
     for (size_t i = 0; i < r->jobs.len; i++)
         last = fmax(last, r->jobs.items[i].submit);
     for (size_t i = 0; i < r->requests.len; i++)
@@ -279,6 +297,11 @@ static int apply_options(struct cpn_wlog_reader *r)
             return CPN_ESCENARIO;
         }
     }
+    t->time_origin = origin;
+    t->window_t0 = t0;
+    t->window_t1 = t1;
+    if (r->count_only)
+        return CPN_OK; /* cpn_wlog_scan() counts the kept records by a stream */
     size_t k = 0, outside = 0;
     for (size_t i = 0; i < r->jobs.len; i++) {
         struct cpn_wlog_job j = r->jobs.items[i];
@@ -294,6 +317,10 @@ static int apply_options(struct cpn_wlog_reader *r)
         r->jobs.items[k++] = j;
     }
     r->jobs.len = k;
+    /* Kept in file order (lines increase): in time order when the submit times do not fall. */
+    t->file_order = 1;
+    for (size_t i = 1; i < r->jobs.len && t->file_order; i++)
+        t->file_order = r->jobs.items[i - 1].submit <= r->jobs.items[i].submit;
     k = 0;
     for (size_t i = 0; i < r->requests.len; i++) {
         struct cpn_wlog_request q = r->requests.items[i];
@@ -324,6 +351,12 @@ static int apply_options(struct cpn_wlog_reader *r)
         }
     }
     t->stats.kept = r->jobs.len + r->requests.len;
+    if (r->jobs.len) {
+        t->first_submit = r->jobs.items[0].submit;
+        t->last_submit = r->jobs.items[r->jobs.len - 1].submit;
+    }
+    for (size_t i = 0; i < r->jobs.len; i++)
+        t->cpu_only += r->jobs.items[i].units == 0 && r->jobs.items[i].cpus > 0;
     t->stats.outside = outside;
     t->stats.filtered = t->stats.records - t->stats.kept - t->stats.cancelled - outside;
     return CPN_OK;
@@ -383,8 +416,10 @@ static int check_options(const struct cpn_wlog_options *o)
     return CPN_OK;
 }
 
-int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cpn_wlog_options *opt,
-                  struct cpn_diag *diag, struct cpn_wlog **out)
+/* cpn_wlog_read(), or with @p count_only the first pass of cpn_wlog_scan(). */
+static int read_file(const char *path, enum cpn_wlog_format format,
+                     const struct cpn_wlog_options *opt, struct cpn_diag *diag, int count_only,
+                     struct cpn_wlog **out)
 {
     struct cpn_wlog_options defaults;
     if (out)
@@ -416,6 +451,7 @@ int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cp
     r->diag = diag;
     r->opt = opt;
     r->t = t;
+    r->count_only = count_only;
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         cpn_diag_error(diag, path, 0,
@@ -492,6 +528,8 @@ void cpn_wlog_free(struct cpn_wlog *t)
     free(t->groups);
     free(t->jobs);
     free(t->requests);
+    free(t->units);
+    free(t->group_first);
     free(t);
 }
 
@@ -552,4 +590,255 @@ int cpn_wlog_assign_origins(const struct cpn_wlog_job *jobs, size_t n,
     }
     }
     return CPN_ERROR(CPN_EINVAL, "origin rule %d is unknown", (int)map->rule);
+}
+
+int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cpn_wlog_options *opt,
+                  struct cpn_diag *diag, struct cpn_wlog **out)
+{
+    return read_file(path, format, opt, diag, 0, out);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Streamed replay (see wlog.h) */
+
+void cpn_wlog_drop_jobs(struct cpn_wlog *t)
+{
+    if (!t)
+        return;
+    free(t->jobs);
+    t->jobs = NULL;
+    t->dropped = 1;
+}
+
+struct cpn_wlog_stream {
+    struct cpn_wlog_reader r;   /* the re-read (r.t points to counts, below) */
+    struct cpn_wlog counts;     /* the re-read's own counts and groups */
+    const struct cpn_wlog *log; /* the load's log */
+    size_t pos;                 /* next job of r.jobs to map */
+    size_t given;               /* records given */
+    double last;                /* submit time of the last one given [s] */
+    int eof, failed, finished;
+    int counting;   /* cpn_wlog_scan(): count, check nothing against the log's counts */
+    int unordered;  /* counting: a kept record came before the one before it */
+    size_t outside; /* counting: outside the window or beyond max_records */
+};
+
+static int stream_open(const char *path, const struct cpn_wlog *log,
+                       const struct cpn_wlog_options *opt, struct cpn_diag *diag, int counting,
+                       struct cpn_wlog_stream **out)
+{
+    struct cpn_wlog_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    s->counting = counting;
+    s->log = log;
+    s->last = -INFINITY;
+    s->counts.format = log->format;
+    s->counts.kind = log->kind;
+    s->counts.unix_start = NAN;
+    s->counts.max_procs = -1;
+    s->r.path = path;
+    s->r.diag = diag;
+    s->r.opt = opt;
+    s->r.t = &s->counts;
+    errno = 0;
+    if (!(s->r.gz = gzopen(path, "rb"))) {
+        int e = errno;
+        free(s);
+        return e == 0 || e == ENOMEM
+                   ? CPN_ERROR(CPN_ENOMEM, NULL)
+                   : CPN_ERROR(CPN_ENOINPUT, "%s: cannot read it any more: %s", path, strerror(e));
+    }
+    gzbuffer(s->r.gz, GZ_BUFFER);
+    *out = s;
+    return CPN_OK;
+}
+
+int cpn_wlog_stream_open(const char *path, const struct cpn_wlog *log,
+                         const struct cpn_wlog_options *opt, struct cpn_diag *diag,
+                         struct cpn_wlog_stream **out)
+{
+    if (out)
+        *out = NULL;
+    if (!path || !log || !opt || !diag || !out)
+        return CPN_ERROR(CPN_EINVAL, "cpn_wlog_stream_open: NULL argument");
+    if (log->nrequests || !log->file_order)
+        return CPN_ERROR(CPN_EINVAL, "%s: only a job log in time order can be streamed", path);
+    return stream_open(path, log, opt, diag, 0, out);
+}
+
+/* Add a kept job of @p units (0 counted as 1) at @p line to the unit summary of @p t. */
+static int count_units(struct cpn_wlog *t, size_t *cap, uint32_t units, uint32_t line)
+{
+    uint32_t u = units ? units : 1;
+    size_t lo = 0, hi = t->nunits;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->units[mid].units < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < t->nunits && t->units[lo].units == u) {
+        t->units[lo].count++;
+        return CPN_OK;
+    }
+    if (t->nunits == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 16;
+        struct cpn_wlog_units *grown = realloc(t->units, ncap * sizeof *grown);
+        if (!grown)
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        t->units = grown;
+        *cap = ncap;
+    }
+    memmove(t->units + lo + 1, t->units + lo, (t->nunits - lo) * sizeof *t->units);
+    t->units[lo] = (struct cpn_wlog_units){u, line, 1};
+    t->nunits++;
+    return CPN_OK;
+}
+
+int cpn_wlog_scan(const char *path, enum cpn_wlog_format format, const struct cpn_wlog_options *opt,
+                  struct cpn_diag *diag, struct cpn_wlog **out)
+{
+    struct cpn_wlog_options defaults;
+    if (out)
+        *out = NULL;
+    if (format == CPN_WLOG_AZURE)
+        return CPN_ERROR(CPN_EINVAL, "%s: a request log is read whole", path ? path : "");
+    if (!opt) {
+        cpn_wlog_options_default(&defaults);
+        opt = &defaults;
+    }
+    struct cpn_wlog *t = NULL;
+    int rc = read_file(path, format, opt, diag, 1, &t);
+    if (rc != CPN_OK)
+        return rc;
+    struct cpn_wlog_stream *s = NULL;
+    if (t->ngroups && !(t->group_first = calloc(t->ngroups, sizeof *t->group_first)))
+        rc = CPN_ERROR(CPN_ENOMEM, NULL);
+    if (rc == CPN_OK)
+        rc = stream_open(path, t, opt, diag, 1, &s);
+    size_t cap = 0;
+    struct cpn_wlog_job j;
+    int more = 1;
+    while (rc == CPN_OK && (rc = cpn_wlog_stream_next(s, &j, &more)) == CPN_OK && more) {
+        if (!t->njobs)
+            t->first_submit = j.submit;
+        t->last_submit = j.submit;
+        t->njobs++;
+        t->cpu_only += j.units == 0 && j.cpus > 0;
+        if (j.group != CPN_NONE && j.group < t->ngroups && !t->group_first[j.group])
+            t->group_first[j.group] = j.line;
+        else if (j.group == CPN_NONE && !t->nogroup_first)
+            t->nogroup_first = j.line;
+        rc = count_units(t, &cap, j.units, j.line);
+    }
+    if (rc == CPN_OK) {
+        t->file_order = !s->unordered;
+        t->stats.kept = t->njobs;
+        t->stats.outside = s->outside;
+        t->stats.filtered = t->stats.records - t->stats.kept - t->stats.cancelled - s->outside;
+    }
+    cpn_wlog_stream_free(s);
+    if (rc != CPN_OK) {
+        cpn_wlog_free(t);
+        return rc;
+    }
+    t->dropped = 1;
+    *out = t;
+    return CPN_OK;
+}
+
+/* Stop the stream at its current line: the file is not the one loaded. */
+static int stream_changed(struct cpn_wlog_stream *s, long line, const char *what)
+{
+    s->failed = 1;
+    if (!what) { /* the reader reported the line; say why it differs from the load */
+        line = s->r.line;
+        what = "this line was not so when the file was loaded";
+    }
+    cpn_diag_error(s->r.diag, s->r.path, line, "%s (the file changed since it was loaded)", what);
+    return CPN_ERROR(CPN_ESCENARIO, "%s:%ld: the workload log changed since it was loaded",
+                     s->r.path, line);
+}
+
+int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, int *more)
+{
+    if (!s || !rec || !more)
+        return CPN_ERROR(CPN_EINVAL, "cpn_wlog_stream_next: NULL argument");
+    *more = 0;
+    if (s->failed)
+        return CPN_ERROR(CPN_ESCENARIO, "%s: the workload log changed since it was loaded",
+                         s->r.path);
+    if (s->finished)
+        return CPN_OK;
+    const struct cpn_wlog *log = s->log;
+    const struct cpn_wlog_options *o = s->r.opt;
+    for (;;) {
+        while (s->pos < s->r.jobs.len) {
+            struct cpn_wlog_job j = s->r.jobs.items[s->pos++];
+            double tt = j.submit - log->time_origin; /* as apply_options() */
+            if (!(tt >= log->window_t0 && tt < log->window_t1)) {
+                s->outside++;
+                continue;
+            }
+            if (j.units < o->min_units || j.units > o->max_units ||
+                (o->completed_only && j.status != CPN_WLOG_UNKNOWN &&
+                 j.status != CPN_WLOG_COMPLETED))
+                continue;
+            if (o->max_records && s->given == o->max_records) {
+                if (s->counting) { /* counted as the load counts them */
+                    s->outside++;
+                    continue;
+                }
+                s->finished = 1; /* the earliest max_records were kept */
+                return CPN_OK;
+            }
+            if (!s->counting && s->given == log->njobs)
+                return stream_changed(s, (long)j.line, "a record beyond those loaded");
+            j.submit = o->offset + o->time_scale * (tt - log->window_t0);
+            if (j.submit < s->last && s->counting) {
+                s->unordered = 1;
+                s->finished = 1;
+                return CPN_OK;
+            }
+            if (j.submit < s->last)
+                return stream_changed(s, (long)j.line, "a record earlier than the one before");
+            s->last = j.submit;
+            s->given++;
+            *rec = j;
+            *more = 1;
+            return CPN_OK;
+        }
+        s->r.jobs.len = 0;
+        s->pos = 0;
+        if (s->eof) {
+            if (!s->counting && s->given != log->njobs)
+                return stream_changed(s, s->r.line, "the file ends early");
+            s->finished = 1;
+            return CPN_OK;
+        }
+        size_t bad = s->counts.stats.malformed;
+        int rc = read_one(&s->r, &s->eof);
+        if (rc == CPN_ENOMEM)
+            return rc;
+        if (rc != CPN_OK || (s->counts.stats.malformed != bad && o->on_error == CPN_WLOG_FAIL))
+            return stream_changed(s, 0, NULL); /* reported at its line by the reader */
+    }
+}
+
+void cpn_wlog_stream_free(struct cpn_wlog_stream *s)
+{
+    if (!s)
+        return;
+    if (s->r.gz)
+        gzclose(s->r.gz);
+    for (size_t i = 0; i < s->r.groups.len; i++)
+        free(s->r.groups.items[i]);
+    cpn_array_release(&s->r.groups);
+    cpn_array_release(&s->r.jobs);
+    cpn_array_release(&s->r.requests);
+    cpn_array_release(&s->r.partition);
+    cpn_wlog_mapped_release(&s->r);
+    free(s);
 }

@@ -60,6 +60,9 @@
  * Names: this module's prefix is `cpn_wlog_` (for "workload log"), distinct from the
  * HDF5 output writer's `cpn_trace_` (output/trace.h); both can be included together.
  *
+ * Streamed job logs: cpn_wlog_scan() reads a log without keeping its records, and a
+ * cpn_wlog_stream gives them during the run, one line in memory (docs/models-workload.md §3.6).
+ *
  * Speed: one fixed line buffer, fields parsed in place with strtol/strtod (C locale: cpnsim
  * never sets LC_NUMERIC), no allocation per line but the amortised growth of the record array.
  */
@@ -215,6 +218,30 @@ struct cpn_wlog {
                                       above); NAN when unknown */
     long max_procs;              /**< SWF MaxProcs header [count], or -1 */
     struct cpn_wlog_stats stats; /**< counts of the read */
+    double time_origin;          /**< the raw time of log time 0 (the earliest well-formed
+                                      record as read) [s] (for cpn_wlog_stream_open()) */
+    double window_t0, window_t1; /**< the window applied, in log time (dates resolved) [s] */
+    int file_order;              /**< 1 when the kept job records were already in time order in
+                                      the file (ties by line): the log can be streamed */
+    int dropped;                 /**< 1 after cpn_wlog_drop_jobs(): jobs is NULL, njobs kept */
+    double first_submit, last_submit; /**< submit times of the first and last kept job [s]
+                                           (0 without jobs) */
+    size_t cpu_only; /**< kept jobs that ask no unit but CPU cores (units 0, cpus > 0) */
+    /* cpn_wlog_scan() only (NULL / 0 after cpn_wlog_read()): what the loader checks per record,
+     * summarised since the records are not kept. */
+    struct cpn_wlog_units *units; /**< the distinct unit counts of the kept jobs (0 read as 1),
+                                       ascending, nunits of them (owned) */
+    size_t nunits;                /**< length of @ref units */
+    uint32_t *group_first;        /**< per group: line of its first kept job, 0 when none
+                                       (owned; ngroups entries) */
+    uint32_t nogroup_first;       /**< line of the first kept job without a group, 0 when none */
+};
+
+/** How many kept jobs ask for one unit count, and where the first is (cpn_wlog_scan()). */
+struct cpn_wlog_units {
+    uint32_t units;      /**< units asked (0 counted as 1) [count] */
+    uint32_t first_line; /**< line of the first such job */
+    size_t count;        /**< jobs that ask for it */
 };
 
 /**
@@ -254,6 +281,58 @@ int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cp
 
 /** Free a workload log and everything it owns; accepts NULL. */
 void cpn_wlog_free(struct cpn_wlog *t);
+
+/**
+ * Read a job workload log without keeping its records: the same checks, messages, counts and
+ * mapping as cpn_wlog_read() (njobs is the number it would keep), for a replay by
+ * cpn_wlog_stream_open().  The file is read twice (the time base first, then the kept records
+ * with the window and filters; memory: one line and a summary per group and unit count).
+ * @return as cpn_wlog_read(); CPN_EINVAL also for a request log (format azure: read it whole).
+ *         On CPN_OK, (*out)->file_order is 0 when the kept records are not in time order in
+ *         the file: then the log cannot be streamed (read it with cpn_wlog_read()), and its
+ *         counts are not all known.
+ */
+int cpn_wlog_scan(const char *path, enum cpn_wlog_format format, const struct cpn_wlog_options *opt,
+                  struct cpn_diag *diag, struct cpn_wlog **out);
+
+/**
+ * Free the job records of @p t, keeping every count (njobs, stats), the groups and the time
+ * base: for a log replayed by a cpn_wlog_stream instead (the records are read again during the
+ * run).  Sets dropped.  Accepts NULL.
+ */
+void cpn_wlog_drop_jobs(struct cpn_wlog *t);
+
+/**
+ * A job workload log read again during the run, record by record (docs/models-workload.md,
+ * "Streamed workload logs"): the same records, in the same order, as cpn_wlog_read() kept, with
+ * memory for one line at a time.  The file must be one cpn_wlog_read() read with the same
+ * options into a log whose kept records were in file order (file_order).
+ */
+struct cpn_wlog_stream;
+
+/**
+ * Open @p path for a replay of @p log (read from it by cpn_wlog_read() with @p opt).
+ * @param log the loaded log (borrowed; outlives the stream): its time base, window and counts.
+ * @param opt the options of that read (borrowed, with its columns; outlive the stream).
+ * @param diag sink for the located errors of rows that changed since the load (borrowed).
+ * @return CPN_OK; CPN_EINVAL for NULL pointers, a request log, or a log not in file order;
+ *         CPN_ENOINPUT when the file cannot be opened any more; CPN_ENOMEM.
+ */
+int cpn_wlog_stream_open(const char *path, const struct cpn_wlog *log,
+                         const struct cpn_wlog_options *opt, struct cpn_diag *diag,
+                         struct cpn_wlog_stream **out);
+
+/**
+ * The next job record (mapped as cpn_wlog_read() maps it) into @p rec; *more = 0 after the
+ * last.
+ * @return CPN_OK; CPN_ESCENARIO when the file changed since it was loaded: a malformed line, a
+ *         record out of time order, or more or fewer records than the load kept (reported in
+ *         the stream's diag at the line); CPN_ENOMEM.  After an error the stream gives nothing.
+ */
+int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, int *more);
+
+/** Close a stream; accepts NULL. */
+void cpn_wlog_stream_free(struct cpn_wlog_stream *s);
 
 /** Rules mapping workload log records to origins (the node or site a job comes from). */
 enum cpn_wlog_origin_rule {

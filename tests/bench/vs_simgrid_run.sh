@@ -9,7 +9,10 @@
 #   cpnsim   `cpnsim --quiet run scenario.xml --flows-out out.csv` (load + run + output)
 #   SimGrid  tests/bench/simgrid_flows (CM02, TCP-gamma 0, no cross-traffic, latency paid once)
 # and prints the median whole-process CPU time (user + system, /usr/bin/time) and peak RSS of
-# each, their ratio, cpnsim's own split (load / simulation, from its last summary line), and the
+# each, their ratio, cpnsim's own split (load / simulation, from its last summary line), the
+# engines alone (bench_flows' solver on the same workload, median CPU s of 3 runs, against
+# SimGrid's engine.run() CPU s as simgrid_flows prints it) and their ratio, the mean number of
+# flows in flight, and the
 # worst relative difference of SimGrid's completion times from those `cpnsim run` wrote (and of
 # cpnsim run's from the engine's, bench_flows --export's FILE.done: they must be equal).
 # Workloads: the 40-city WAN at load 0.7 (1e5 and 1e6 flows), the WAN overloaded (load 3,
@@ -48,8 +51,8 @@ worst() {
              END { printf "%.2e", m + 0 }'
 }
 echo "SimGrid $(pkg-config --modversion simgrid); $runs run(s) each, alternating; CPU s = user + system of the whole process"
-printf '%-22s %9s %9s %7s %8s %8s %17s %11s %11s\n' workload cpn_cpu_s sg_cpu_s ratio cpn_MB sg_MB \
-    "cpn load/sim s" "sg-vs-run" "run-vs-eng"
+printf '%-22s %9s %9s %7s %8s %8s %17s %9s %9s %7s %9s %11s %11s\n' workload cpn_cpu_s sg_cpu_s ratio \
+    cpn_MB sg_MB "cpn load/sim s" cpn_eng_s sg_eng_s e_ratio mean_act "sg-vs-run" "run-vs-eng"
 for c in ${CASES:-wan:100000:0.7 wan:1000000:0.7 wan:100000:3 fat:100000:0.7 fat:1000000:0.7}; do
     kind=${c%%:*}
     rest=${c#*:}
@@ -70,8 +73,9 @@ for c in ${CASES:-wan:100000:0.7 wan:1000000:0.7 wan:100000:3 fat:100000:0.7 fat
         for x in ${SG_SKIP:-}; do [ "$x" = "$c" ] && skip=1; done
         if [ "$rho" != 3 ] && [ "$skip" = 0 ] && [ ! -f "$d/sg.failed" ]; then
             if /usr/bin/time -f '%U %S %M' -o "$d/t" "$sg" "$d/w" --out "$d/sg.done" \
-                    >/dev/null 2>"$d/sg.err"; then
-                awk '{ print $1 + $2, $3 / 1024 }' "$d/t" >>"$d/sg"
+                    >"$d/sg.out" 2>"$d/sg.err"; then
+                sge=$(sed -n 's/.* cpu_s \([0-9.]*\) .*/\1/p' "$d/sg.out" | head -1)
+                awk -v e="$sge" '{ print $1 + $2, $3 / 1024, e }' "$d/t" >>"$d/sg"
             else
                 echo "  SimGrid cannot replay $kind: $(head -1 "$d/sg.err")"
                 touch "$d/sg.failed"
@@ -86,14 +90,20 @@ for c in ${CASES:-wan:100000:0.7 wan:1000000:0.7 wan:100000:3 fat:100000:0.7 fat
     if [ -s "$d/sg" ]; then
         sgcpu=$(cut -d' ' -f1 "$d/sg" | median)
         sgmb=$(cut -d' ' -f2 "$d/sg" | median)
+        sgeng=$(cut -d' ' -f3 "$d/sg" | median)
         wsg=$(worst "$d/out.csv" "$d/sg.done")
     else
-        sgcpu=nan sgmb=nan wsg=-
+        sgcpu=nan sgmb=nan sgeng=nan wsg=-
     fi
     weng=$(worst "$d/out.csv" "$d/w.done")
-    echo "$kind n=$n rho=$rho $cpu $sgcpu $mb $sgmb $load $sim $wsg $weng" | awk '{
-        printf "%-22s %9.2f %9s %7s %8.0f %8s %8.2f/%-8.2f %11s %11s\n", $1 " " $2 " " $3, $4,
-               $5, ($5 == "nan" ? "-" : sprintf("%.2f", $5 / $4)), $6,
-               ($7 == "nan" ? "-" : sprintf("%.0f", $7)), $8, $9, $10, $11 }'
+    # The engine alone: bench_flows on the same workload (median CPU s of 3 runs of the solver)
+    # and SimGrid's engine.run() (median of its runs above); flows in flight on average.
+    eng=$("$bench" --case "$kind" --flows "$n" --load "$rho" --runs 3 | awk 'NR == 2 { print $5, $7 }')
+    echo "$kind n=$n rho=$rho $cpu $sgcpu $mb $sgmb $load $sim $wsg $weng $eng $sgeng" | awk '{
+        printf "%-22s %9.2f %9s %7s %8.0f %8s %8.2f/%-8.2f %9.3f %9s %7s %9.0f %11s %11s\n",
+               $1 " " $2 " " $3, $4, $5, ($5 == "nan" ? "-" : sprintf("%.2f", $5 / $4)), $6,
+               ($7 == "nan" ? "-" : sprintf("%.0f", $7)), $8, $9, $12,
+               ($14 == "nan" ? "-" : sprintf("%.3f", $14)),
+               ($14 == "nan" ? "-" : sprintf("%.2f", $14 / $12)), $13, $10, $11 }'
     rm -rf "$d"
 done

@@ -276,5 +276,45 @@ else
     bad "a streamed flow file changed during the run: exit $c"; cat "$tmp/st.err"; tail -3 "$tmp/st.out"
 fi
 
+# 12. A streamed workload log changed during the run (docs/scenario-format.md, "Streamed
+#     workload logs"): the run stops where the file no longer is what the load read (here: it
+#     ends early), at its line, exit 65, summary incomplete.  The run is paused (SIGSTOP) once
+#     its trace exists (the load is over), the log is cut to its first 150,000 lines, and the run
+#     resumes.
+awk 'BEGIN { for (i = 1; i <= 200000; i++) printf "%d %d -1 60 1 -1 -1 1 120 -1 1 1 1 -1 -1 1 -1 -1\n", i, i }' \
+    >"$tmp/big.swf"
+cat >"$tmp/wl.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<cpnsim version="1">
+  <simulation until="3d" seed="1"/>
+  <topology><node id="a"/></topology>
+  <centers>
+    <center id="c" node="a"><pool units="4" per-unit="1GFLOPS" accelerator="cpu"/></center>
+  </centers>
+  <workload>
+    <trace id="big" format="swf" file="big.swf" origin="a" ref-speed="1GFLOPS" accelerator="cpu"
+           stream="yes"/>
+  </workload>
+</cpnsim>
+XML
+"$bin" run "$tmp/wl.xml" -o "$tmp/wl.h5" --summary-out "$tmp/wl.tsv" >"$tmp/wl.out" 2>"$tmp/wl.err" &
+pid=$!
+i=0
+while [ ! -e "$tmp/wl.h5.partial" ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+kill -STOP $pid 2>/dev/null
+head -n 150000 "$tmp/big.swf" >"$tmp/cut.swf" && cat "$tmp/cut.swf" >"$tmp/big.swf"
+kill -CONT $pid 2>/dev/null
+wait $pid
+c=$?
+if [ $c -eq 65 ] && grep -q "big.swf:150000: the file ends early (the file changed since it was loaded)" "$tmp/wl.err" &&
+    grep -q "^run.complete	0	" "$tmp/wl.tsv" && [ -e "$tmp/wl.h5.partial" ] && [ ! -e "$tmp/wl.h5" ]; then
+    ok "a streamed workload log changed during the run: a clean stop at its line, exit 65, incomplete"
+else
+    bad "a streamed workload log changed during the run: exit $c"; cat "$tmp/wl.err"; tail -3 "$tmp/wl.out"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -153,6 +153,81 @@ else
     echo "SKIP: chinanet.xml: the shared data ($data) is absent"
 fi
 
+# Streamed workload logs (docs/scenario-format.md, "Streamed workload logs"): a job log read
+# again during the run gives the same run, bit for bit, as the same log loaded: summary and the
+# trace's jobs (their origins too: weighted draws and by-group maps).  A synthetic SWF of 3,000
+# jobs in time order, two traces over it (origins weighted 2:1 and by partition), jobs that
+# move input bytes over links of different latencies; then the shared SWF replays.
+awk 'BEGIN { print "; UnixStartTime: 1000000000"; print "; Partition: 1 east"; print "; Partition: 2 west"
+    for (i = 1; i <= 3000; i++)
+        printf "%d %d -1 %d %d -1 -1 %d %d -1 1 1 1 -1 -1 %d -1 -1\n", i, int(i * 7.3), 30 + (i * 37) % 900,
+            1 + i % 8, 1 + i % 8, 1200, 1 + i % 3 }' >"$tmp/ws.swf"
+cat >"$tmp/ws.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<cpnsim version="1">
+  <simulation until="6h" seed="7"/>
+  <topology>
+    <node id="a"/> <node id="b"/> <node id="c"/>
+    <link id="a-b" a="a" b="b" capacity="10Gbps" latency="1ms"/>
+    <link id="b-c" a="b" b="c" capacity="10Gbps" latency="20ms"/>
+  </topology>
+  <centers>
+    <center id="cb" node="b" queue="easy"><pool units="16" per-unit="1GFLOPS" accelerator="cpu"/></center>
+    <center id="cc" node="c" queue="easy"><pool units="16" per-unit="1GFLOPS" accelerator="cpu"/></center>
+  </centers>
+  <workload>
+    <trace id="w" format="swf" file="ws.swf" origins="weighted" ref-speed="1GFLOPS" accelerator="cpu"
+           bytes-in="uniform(1GB,5GB)" window-start="100s" max-jobs="2000">
+      <map node="a" weight="2"/> <map node="c" weight="1"/>
+    </trace>
+    <trace id="g" format="swf" file="ws.swf" origins="by-group" origin="b" ref-speed="1GFLOPS"
+           accelerator="cpu" bytes-in="const(1GB)" time-scale="2">
+      <map group="east" node="a"/> <map group="west" node="c"/>
+    </trace>
+  </workload>
+</cpnsim>
+XML
+for m in no yes; do
+    "$bin" --quiet run "$tmp/ws.xml" --set "trace/w@stream=$m" --set "trace/g@stream=$m" \
+        --summary-out "$tmp/ws-$m.tsv" -o "$tmp/ws-$m.h5" --trace-level jobs >/dev/null 2>"$tmp/ws-$m.err" ||
+        echo "  stream=$m: exit $?"
+    h5dump -d /jobs "$tmp/ws-$m.h5" 2>/dev/null | grep -v 'HDF5 "' >"$tmp/ws-$m.jobs"
+done
+if cmp -s "$tmp/ws-no.tsv" "$tmp/ws-yes.tsv" && cmp -s "$tmp/ws-no.jobs" "$tmp/ws-yes.jobs" &&
+    [ "$(wc -l <"$tmp/ws-yes.jobs")" -gt 1000 ] &&
+    awk -F'\t' '$1 == "job.all.log_rows" && $2 == 6000 { ok = 1 } END { exit !ok }' "$tmp/ws-yes.tsv"; then
+    ok "streamed workload logs (weighted and by-group origins, window, max-jobs, scale) run bit-identically to loaded ones"
+else
+    bad "streamed workload logs differ from loaded ones"; cat "$tmp/ws-yes.err"; diff "$tmp/ws-no.tsv" "$tmp/ws-yes.tsv" | head
+fi
+# Not in time order: stream="yes" is refused at load with the file named; auto loads it.
+awk 'NR == 1000 { a = $0; next } NR == 1001 { print; print a; next } { print }' "$tmp/ws.swf" >"$tmp/ws-unsorted.swf"
+"$bin" validate "$tmp/ws.xml" --set "trace/w@file=ws-unsorted.swf" --set "trace/w@stream=yes" \
+    >/dev/null 2>"$tmp/wsu.err"
+c1=$?
+"$bin" validate "$tmp/ws.xml" --set "trace/w@file=ws-unsorted.swf" >/dev/null 2>"$tmp/wsu2.err"
+c2=$?
+if [ $c1 -eq 65 ] && [ $c2 -eq 0 ] &&
+    grep -q 'ws.xml:[0-9]*: trace "w": stream="yes", but the kept records of "ws-unsorted.swf" are not in time order' "$tmp/wsu.err"; then
+    ok "a workload log out of time order: stream=\"yes\" refused at load (exit 65), loaded otherwise"
+else
+    bad "stream=\"yes\" over an unsorted log: exit $c1 / $c2"; cat "$tmp/wsu.err" "$tmp/wsu2.err"
+fi
+for f in SDSC-SP2-1998-4.2-cln LCG; do
+    [ -f "$data/traces/swf/$f.swf.gz" ] || { echo "SKIP: streamed $f: the shared data ($data) is absent"; continue; }
+    x=$(echo "$f" | sed 's/-SP2.*//' | tr 'A-Z' 'a-z')
+    for m in no yes; do
+        (cd "$src/scenarios/replay" && exec "$bin" --quiet run "$x.xml" --set "trace/$x@file=$data/traces/swf/$f.swf.gz" \
+            --set "trace/$x@stream=$m" --summary-out "$tmp/$x-$m.tsv") >/dev/null 2>"$tmp/$x-$m.err" ||
+            echo "  $x stream=$m: exit $?"
+    done
+    if cmp -s "$tmp/$x-no.tsv" "$tmp/$x-yes.tsv" && [ -s "$tmp/$x-yes.tsv" ]; then
+        ok "scenarios/replay/$x.xml streamed runs bit-identically to loaded"
+    else
+        bad "scenarios/replay/$x.xml streamed differs"; cat "$tmp/$x-yes.err"
+    fi
+done
+
 # Bad experiment files: every mistake located, exit 65, no run started.
 here=$src/tests/scenarios/bad-experiments
 for name in mistakes table-mistakes; do

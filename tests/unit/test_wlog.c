@@ -856,6 +856,197 @@ static void test_an_swf_status_out_of_range_is_other_not_undefined(void)
     unlink(fixture("status.swf", 0));
 }
 
+/* cpn_wlog_scan() and a cpn_wlog_stream over @p path give what cpn_wlog_read() gives: the same
+ * counts, bounds and summary, and (when the log is in file order) the same records, field by
+ * field, in the same order.  Returns the number of records compared. */
+static size_t stream_equals_read(const char *path, enum cpn_wlog_format fmt,
+                                 const struct cpn_wlog_options *o)
+{
+    struct cpn_diag d;
+    cpn_diag_init(&d, stderr);
+    struct cpn_wlog_options defaults;
+    if (!o) { /* the stream needs the read's options: the defaults here */
+        cpn_wlog_options_default(&defaults);
+        o = &defaults;
+    }
+    struct cpn_wlog *a = NULL, *b = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_wlog_read(path, fmt, o, &d, &a), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(cpn_wlog_scan(path, fmt, o, &d, &b), CPN_OK);
+    CU_ASSERT_EQUAL(a->file_order, b->file_order);
+    size_t n = 0;
+    if (a->file_order) {
+        CU_ASSERT_EQUAL(b->njobs, a->njobs);
+        CU_ASSERT_EQUAL(b->stats.records, a->stats.records);
+        CU_ASSERT_EQUAL(b->stats.cancelled, a->stats.cancelled);
+        CU_ASSERT_EQUAL(b->stats.malformed, a->stats.malformed);
+        CU_ASSERT_EQUAL(b->stats.kept, a->stats.kept);
+        CU_ASSERT_EQUAL(b->stats.outside, a->stats.outside);
+        CU_ASSERT_EQUAL(b->stats.filtered, a->stats.filtered);
+        CU_ASSERT_EQUAL(b->stats.span, a->stats.span);
+        CU_ASSERT(b->unix_start == a->unix_start || (isnan(b->unix_start) && isnan(a->unix_start)));
+        CU_ASSERT_EQUAL(b->ngroups, a->ngroups);
+        CU_ASSERT_EQUAL(b->first_submit, a->first_submit);
+        CU_ASSERT_EQUAL(b->last_submit, a->last_submit);
+        CU_ASSERT_EQUAL(b->cpu_only, a->cpu_only);
+        CU_ASSERT_PTR_NULL(b->jobs);
+        /* The unit summary, counted again from the records. */
+        size_t total = 0;
+        for (size_t u = 0; u < b->nunits; u++) {
+            size_t count = 0;
+            uint32_t first = 0;
+            for (size_t i = 0; i < a->njobs; i++)
+                if ((a->jobs[i].units ? a->jobs[i].units : 1) == b->units[u].units) {
+                    first = count++ ? first : a->jobs[i].line;
+                }
+            CU_ASSERT_EQUAL(b->units[u].count, count);
+            CU_ASSERT_EQUAL(b->units[u].first_line, first);
+            total += count;
+        }
+        CU_ASSERT_EQUAL(total, a->njobs);
+        struct cpn_wlog_stream *st = NULL;
+        CU_ASSERT_EQUAL_FATAL(cpn_wlog_stream_open(path, b, o, &d, &st), CPN_OK);
+        struct cpn_wlog_job j;
+        int more = 1, same = 1;
+        while (cpn_wlog_stream_next(st, &j, &more) == CPN_OK && more) {
+            if (n >= a->njobs) {
+                same = 0;
+                break;
+            }
+            const struct cpn_wlog_job *r = &a->jobs[n++];
+            same &= j.submit == r->submit && j.line == r->line && j.units == r->units &&
+                    j.group == r->group && j.id == r->id && j.status == r->status &&
+                    (j.runtime == r->runtime || (isnan(j.runtime) && isnan(r->runtime))) &&
+                    (j.walltime == r->walltime || (isnan(j.walltime) && isnan(r->walltime)));
+        }
+        CU_ASSERT(same);
+        CU_ASSERT_EQUAL(n, a->njobs);
+        CU_ASSERT_EQUAL(more, 0);
+        cpn_wlog_stream_free(st);
+    }
+    CU_ASSERT_EQUAL(d.errors, 0);
+    cpn_wlog_free(a);
+    cpn_wlog_free(b);
+    return n;
+}
+
+static void test_streams_give_the_records_read_gives(void)
+{
+    struct cpn_wlog_options o;
+    const char *a = fixture("a.swf", 0);
+    write_file(a, SWF_FIXTURE);
+    CU_ASSERT_EQUAL(stream_equals_read(a, CPN_WLOG_SWF, NULL), 4);
+    cpn_wlog_options_default(&o); /* window, offset and scale (test_mapping_options) */
+    o.t0 = 10;
+    o.t1 = 30;
+    o.offset = 100;
+    o.time_scale = 2;
+    CU_ASSERT_EQUAL(stream_equals_read(a, CPN_WLOG_SWF, &o), 2);
+    cpn_wlog_options_default(&o);
+    o.min_units = 4;
+    o.max_units = 8;
+    CU_ASSERT_EQUAL(stream_equals_read(a, CPN_WLOG_SWF, &o), 1);
+    cpn_wlog_options_default(&o);
+    o.completed_only = 1;
+    CU_ASSERT_EQUAL(stream_equals_read(a, CPN_WLOG_SWF, &o), 2);
+    cpn_wlog_options_default(&o);
+    o.max_records = 3;
+    CU_ASSERT_EQUAL(stream_equals_read(a, CPN_WLOG_SWF, &o), 3);
+    /* Real logs (SWF logs are in time order; philly.csv is not: neither says file_order). */
+    static const struct {
+        const char *rel;
+        enum cpn_wlog_format fmt;
+        size_t n;
+    } real[] = {{"traces/swf/NASA-iPSC-1993-3.1-cln.swf.gz", CPN_WLOG_SWF, 18239},
+                {"traces/swf/SDSC-SP2-1998-4.2-cln.swf.gz", CPN_WLOG_SWF, 59715 - 5681},
+                {"traces/swf/LCG.swf.gz", CPN_WLOG_SWF, 188041},
+                {"traces/gpu/philly.csv", CPN_WLOG_PHILLY, 0}};
+    for (size_t i = 0; i < sizeof real / sizeof *real; i++) {
+        const char *p = cpn_test_datapath(real[i].rel);
+        if (!p) {
+            cpn_test_skip("a shared workload log is absent (traces/ of the shared data folder)");
+            continue;
+        }
+        CU_ASSERT_EQUAL(stream_equals_read(p, real[i].fmt, NULL), real[i].n);
+    }
+}
+
+/* A file that changes after the scan stops its stream at the line, with what changed. */
+static void test_a_stream_stops_where_the_file_changed(void)
+{
+    static const char *const changed[] = {
+        /* line 9 (job 3) now malformed */
+        "; Version: 2.2\n; UnixStartTime: 1000000000\n; MaxProcs: 64\n; Partition: 1 alpha\n"
+        "; Partition: 2 beta  \n"
+        "    1     0  5   100   4  -1  -1   8  200  1000  1  1  1 -1 -1  1 -1 -1\n"
+        "    2    10 -1    -1   2  -1 500  -1   -1    -1  0  1  1 -1 -1  2 -1 -1\n"
+        "\n"
+        "    3    20  0  x  16  -1  -1  -1   60    -1  5  1  1 -1 -1 -1 -1 -1\n"
+        "    4    30  0   300   1  -1  -1   1  400    -1  1  1  1 -1 -1  7 -1 -1\n",
+        /* job 4 moved before job 3 in time */
+        "; Version: 2.2\n; UnixStartTime: 1000000000\n; MaxProcs: 64\n; Partition: 1 alpha\n"
+        "; Partition: 2 beta  \n"
+        "    1     0  5   100   4  -1  -1   8  200  1000  1  1  1 -1 -1  1 -1 -1\n"
+        "    2    10 -1    -1   2  -1 500  -1   -1    -1  0  1  1 -1 -1  2 -1 -1\n"
+        "\n"
+        "    3    20  0  50.5  16  -1  -1  -1   60    -1  5  1  1 -1 -1 -1 -1 -1\n"
+        "    4    15  0   300   1  -1  -1   1  400    -1  1  1  1 -1 -1  7 -1 -1\n",
+        /* cut after job 2 */
+        "; Version: 2.2\n; UnixStartTime: 1000000000\n; MaxProcs: 64\n; Partition: 1 alpha\n"
+        "; Partition: 2 beta  \n"
+        "    1     0  5   100   4  -1  -1   8  200  1000  1  1  1 -1 -1  1 -1 -1\n"
+        "    2    10 -1    -1   2  -1 500  -1   -1    -1  0  1  1 -1 -1  2 -1 -1\n",
+        /* a fifth job */
+        "; Version: 2.2\n; UnixStartTime: 1000000000\n; MaxProcs: 64\n; Partition: 1 alpha\n"
+        "; Partition: 2 beta  \n"
+        "    1     0  5   100   4  -1  -1   8  200  1000  1  1  1 -1 -1  1 -1 -1\n"
+        "    2    10 -1    -1   2  -1 500  -1   -1    -1  0  1  1 -1 -1  2 -1 -1\n"
+        "\n"
+        "    3    20  0  50.5  16  -1  -1  -1   60    -1  5  1  1 -1 -1 -1 -1 -1\n"
+        "    4    30  0   300   1  -1  -1   1  400    -1  1  1  1 -1 -1  7 -1 -1\n"
+        "    5    40  0   300   1  -1  -1   1  400    -1  1  1  1 -1 -1  7 -1 -1\n"};
+    /* given before the stop, and the located message's start */
+    static const struct {
+        size_t given;
+        const char *where;
+    } want[] = {{2, ":9: "},
+                {3, ":10: a record earlier than the one before"},
+                {2, ":7: the file ends early"},
+                {4, ":11: a record beyond those loaded"}};
+    const char *a = fixture("a.swf", 0);
+    for (size_t k = 0; k < sizeof changed / sizeof *changed; k++) {
+        write_file(a, SWF_FIXTURE);
+        struct cpn_diag d0;
+        cpn_diag_init(&d0, stderr);
+        struct cpn_wlog *t = NULL;
+        struct cpn_wlog_options o;
+        cpn_wlog_options_default(&o);
+        CU_ASSERT_EQUAL_FATAL(cpn_wlog_scan(a, CPN_WLOG_SWF, &o, &d0, &t), CPN_OK);
+        CU_ASSERT_EQUAL(t->njobs, 4);
+        write_file(a, changed[k]);
+        struct cpn_test_sink s;
+        cpn_test_sink_open(&s);
+        struct cpn_wlog_stream *st = NULL;
+        CU_ASSERT_EQUAL_FATAL(cpn_wlog_stream_open(a, t, &o, &s.diag, &st), CPN_OK);
+        struct cpn_wlog_job j;
+        int more = 1, rc;
+        size_t given = 0;
+        while ((rc = cpn_wlog_stream_next(st, &j, &more)) == CPN_OK && more)
+            given++;
+        CU_ASSERT_EQUAL(rc, CPN_ESCENARIO);
+        CU_ASSERT_EQUAL(given, want[k].given);
+        CU_ASSERT_EQUAL(cpn_wlog_stream_next(st, &j, &more), CPN_ESCENARIO); /* stays stopped */
+        char *text = sink_close(&s);
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, want[k].where));
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, "the file changed since it was loaded"));
+        if (!strstr(text, want[k].where))
+            printf("\n--- case %zu got:\n%s", k, text);
+        free(text);
+        cpn_wlog_stream_free(st);
+        cpn_wlog_free(t);
+    }
+    write_file(a, SWF_FIXTURE);
+}
+
 int cpn_test_register_traces(void)
 {
     CU_pSuite s = CU_add_suite("traces", init_suite, clean_suite);
@@ -890,6 +1081,10 @@ int cpn_test_register_traces(void)
         !CU_add_test(s, "missing, overlong and truncated inputs fail cleanly; format names",
                      test_read_failures) ||
         !CU_add_test(s, "origins by group, round robin and weighted draws", test_origins) ||
+        !CU_add_test(s, "a scan and a stream give what a read gives, record by record",
+                     test_streams_give_the_records_read_gives) ||
+        !CU_add_test(s, "a stream stops at the line where the file changed since its scan",
+                     test_a_stream_stops_where_the_file_changed) ||
         !CU_add_test(s, "real SWF logs give the job counts of SOURCES.md", test_real_swf) ||
         !CU_add_test(s, "a column-mapped CSV reads philly.csv exactly as the Philly reader",
                      test_column_mapped_csv_reads_philly_as_the_philly_reader) ||
