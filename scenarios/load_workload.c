@@ -1341,6 +1341,10 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
         } else {
             rc = cpn_wlog_read(t.path, format, &opt, L->diag, &tr);
         }
+        if (rc != CPN_OK && tr) { /* (out of memory keeping the options) */
+            cpn_wlog_free(tr);
+            tr = NULL;
+        }
         if (rc == CPN_ENOMEM)
             L->oom = 1;
         else if (rc == CPN_OK) {
@@ -1595,9 +1599,10 @@ int cpn_scen_wlog_stream_open(const struct cpn_scenario *s, size_t k, struct cpn
         /* The same draws, in the same order, as cpn_wlog_assign_origins() at load. */
         char name[512];
         snprintf(name, sizeof name, "traces/%s/origins", w->spec.id);
-        if (!(st->rng = cpn_rng_new(s->seed)) ||
-            (rc = cpn_rng_stream(st->rng, name, &st->draws)) != CPN_OK ||
-            !(st->table = gsl_ran_discrete_preproc(w->map.norigins, w->map.weights)))
+        if (!(st->rng = cpn_rng_new(s->seed)))
+            rc = CPN_ERROR(CPN_ENOMEM, NULL);
+        else if ((rc = cpn_rng_stream(st->rng, name, &st->draws)) == CPN_OK &&
+                 !(st->table = gsl_ran_discrete_preproc(w->map.norigins, w->map.weights)))
             rc = CPN_ERROR(CPN_ENOMEM, NULL);
     }
     if (rc == CPN_OK)

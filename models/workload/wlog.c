@@ -786,8 +786,16 @@ int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, in
                 (o->completed_only && j.status != CPN_WLOG_UNKNOWN &&
                  j.status != CPN_WLOG_COMPLETED))
                 continue;
+            j.submit = o->offset + o->time_scale * (tt - log->window_t0);
+            if (j.submit < s->last && s->counting) {
+                /* (beyond max_records too: the load keeps the earliest, not the first) */
+                s->unordered = 1;
+                s->finished = 1;
+                return CPN_OK;
+            }
             if (o->max_records && s->given == o->max_records) {
                 if (s->counting) { /* counted as the load counts them */
+                    s->last = j.submit;
                     s->outside++;
                     continue;
                 }
@@ -796,12 +804,6 @@ int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, in
             }
             if (!s->counting && s->given == log->njobs)
                 return stream_changed(s, (long)j.line, "a record beyond those loaded");
-            j.submit = o->offset + o->time_scale * (tt - log->window_t0);
-            if (j.submit < s->last && s->counting) {
-                s->unordered = 1;
-                s->finished = 1;
-                return CPN_OK;
-            }
             if (j.submit < s->last)
                 return stream_changed(s, (long)j.line, "a record earlier than the one before");
             s->last = j.submit;

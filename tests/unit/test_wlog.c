@@ -951,6 +951,15 @@ static void test_streams_give_the_records_read_gives(void)
     cpn_wlog_options_default(&o);
     o.max_records = 3;
     CU_ASSERT_EQUAL(stream_equals_read(a, CPN_WLOG_SWF, &o), 3);
+    /* A record out of order after the first three: the read keeps the earliest three, so
+     * neither may call the log streamable (stream_equals_read() compares file_order). */
+    const char *late = fixture("order.swf", 1);
+    write_file(late, "1 10 -1 5 1 -1 -1 1 -1 -1 1 1 1 -1 -1 1 -1 -1\n"
+                     "2 20 -1 5 1 -1 -1 1 -1 -1 1 1 1 -1 -1 1 -1 -1\n"
+                     "3 30 -1 5 1 -1 -1 1 -1 -1 1 1 1 -1 -1 1 -1 -1\n"
+                     "4 15 -1 5 1 -1 -1 1 -1 -1 1 1 1 -1 -1 1 -1 -1\n");
+    CU_ASSERT_EQUAL(stream_equals_read(late, CPN_WLOG_SWF, &o), 0);
+    unlink(late);
     /* Real logs (SWF logs are in time order; philly.csv is not: neither says file_order). */
     static const struct {
         const char *rel;
