@@ -277,7 +277,8 @@ struct fo_out {
 
 static void out_flush(struct fo_out *o)
 {
-    fwrite(o->buf, 1, o->used, o->f); /* an error is the atomic file's: seen at commit */
+    if (o->used)                          /* (the buffer is NULL before its first row) */
+        fwrite(o->buf, 1, o->used, o->f); /* an error is the atomic file's: seen at commit */
     o->used = 0;
 }
 
