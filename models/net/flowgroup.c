@@ -218,7 +218,8 @@ int cpn_flow_group_enter_(struct cpn_flownet *net, uint32_t cid, uint32_t dest, 
         }
         c->grp = dest;
         g->hlen++;
-        g->bvalid = 0;
+        if (g->bvalid) /* the smallest bound / weight, kept (group_bmin()): a min is exact */
+            g->bmin = min2(g->bmin, class_bound(net, c, c->n) / c->weight);
         gheap_restore(net, g, g->hlen - 1, (struct cpn_flow_gentry){class_key(c), cid});
     } else {
         /* At its bound: a group of its own, one pair per hop (never looked up). */
@@ -247,7 +248,8 @@ void cpn_flow_group_leave_(struct cpn_flownet *net, uint32_t cid, double now, in
     if (c->grp < net->n_res) {
         struct cpn_flow_group *g = &net->groups[c->grp];
         gheap_remove(net, g, c->gpos);
-        g->bvalid = 0;
+        if (g->bvalid && class_bound(net, c, c->n) / c->weight <= g->bmin)
+            g->bvalid = 0;            /* it may have been the smallest */
         if (g->hlen == 0 && !defer) { /* rebase the empty group's clock */
             g->vtime = 0;
             g->t_v = now;
@@ -307,9 +309,19 @@ void cpn_flow_class_resize_(struct cpn_flownet *net, struct cpn_flow_class *c, i
             p->a += dw;
         }
     }
+    uint32_t was_n = c->n;
     c->n = (uint32_t)((int64_t)c->n + dn);
-    if (c->grp < net->n_res)
-        net->groups[c->grp].bvalid = 0;
+    if (c->grp < net->n_res && net->groups[c->grp].bvalid) {
+        /* The group's smallest bound / weight (group_bmin()) follows this class's: kept when
+         * the bound falls or another class holds the minimum, recomputed otherwise. */
+        struct cpn_flow_group *g = &net->groups[c->grp];
+        double was = class_bound(net, c, was_n) / c->weight;
+        double is = class_bound(net, c, c->n) / c->weight;
+        if (is < was)
+            g->bmin = min2(g->bmin, is);
+        else if (is > was && was <= g->bmin)
+            g->bvalid = 0;
+    }
 }
 
 /* (Re)set the completion timer of a class at its bound. */
