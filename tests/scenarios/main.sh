@@ -213,6 +213,20 @@ if [ $c1 -eq 65 ] && [ $c2 -eq 0 ] &&
 else
     bad "stream=\"yes\" over an unsorted log: exit $c1 / $c2"; cat "$tmp/wsu.err" "$tmp/wsu2.err"
 fi
+# A request log is always loaded: stream="yes" on one is a located error.
+if [ -f "$data/traces/inference/AzureLLMInferenceTrace_conv.csv" ]; then
+    (cd "$src/tests/scenarios/ok" && exec "$bin" validate traces.xml \
+        --set "trace/chat@file=$data/traces/inference/AzureLLMInferenceTrace_conv.csv" \
+        --set "trace/sdsc@file=$data/traces/swf/SDSC-SP2-1998-4.2-cln.swf.gz" \
+        --set "trace/philly@file=$data/traces/gpu/philly.csv" --set trace/chat@stream=yes) \
+        >/dev/null 2>"$tmp/wsa.err"
+    c=$?
+    if [ $c -eq 65 ] && grep -q 'traces.xml:[0-9]*: trace "chat": stream="yes": a request log (format azure) is always loaded' "$tmp/wsa.err"; then
+        ok "stream=\"yes\" on a request log: a located error, exit 65"
+    else
+        bad "stream=\"yes\" on a request log: exit $c"; cat "$tmp/wsa.err"
+    fi
+fi
 for f in SDSC-SP2-1998-4.2-cln LCG; do
     [ -f "$data/traces/swf/$f.swf.gz" ] || { echo "SKIP: streamed $f: the shared data ($data) is absent"; continue; }
     x=$(echo "$f" | sed 's/-SP2.*//' | tr 'A-Z' 'a-z')
