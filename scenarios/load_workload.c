@@ -1623,23 +1623,9 @@ int cpn_scen_wlog_stream_next(void *ctx, struct cpn_wlog_job *rec, uint32_t *ori
     *origin = CPN_NONE;
     if (rc != CPN_OK || !*more || !w->origin_nodes)
         return rc;
-    /* As cpn_wlog_assign_origins() (models/workload/wlog.c), one record at a time. */
+    /* As cpn_wlog_assign_origins() at load, one record at a time. */
     const struct cpn_wlog_origin_map *m = &w->map;
-    uint32_t o = CPN_NONE;
-    switch (m->rule) {
-    case CPN_WLOG_BY_GROUP:
-        o = rec->group != CPN_NONE && rec->group < m->ngroups ? m->group_origin[rec->group]
-                                                              : CPN_NONE;
-        o = o == CPN_NONE ? m->default_origin : o;
-        break;
-    case CPN_WLOG_ROUND_ROBIN:
-        o = (uint32_t)(st->given % m->norigins);
-        break;
-    case CPN_WLOG_WEIGHTED:
-        o = (uint32_t)gsl_ran_discrete(st->draws, st->table);
-        break;
-    }
-    st->given++;
+    uint32_t o = cpn_wlog_origin_of(m, rec, st->given++, st->draws, st->table);
     if (o == CPN_NONE || o >= m->norigins)
         return CPN_ERROR(CPN_ESCENARIO, "%s:%u: this record's group maps to no origin", w->path,
                          (unsigned)rec->line);

@@ -319,7 +319,7 @@ struct cpn_wlog_source_spec {
                                  but CPU cores (Alibaba CPU-only pods: num_gpu 0, cpu_milli > 0):
                                  each runs on ceil(cpus) units of it; CPN_NONE (the default):
                                  they run on one unit of base.pool_type */
-    /** A streamed job log (log->jobs dropped: cpn_wlog_drop_jobs()): the records come from
+    /** A streamed job log (log from cpn_wlog_scan(): no records kept): the records come from
      *  @ref next, called as the run reaches them (one record read ahead), in time order, with
      *  their origin node (CPN_NONE: base.origin); log->njobs of them.  NULL: log->jobs.  An
      *  error it returns (the file changed since it was loaded: reported at its line) stops the

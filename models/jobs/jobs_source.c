@@ -182,7 +182,7 @@ int cpn_jobs_add_wlog(struct cpn_jobs *jobs, const struct cpn_wlog_source_spec *
     struct jobs_source src = {0};
     if (tr->njobs && !tr->jobs && !spec->next)
         return CPN_ERROR(CPN_EINVAL,
-                         "trace \"%s\": its records were dropped and no stream "
+                         "trace \"%s\": its records were not kept (a scanned log) and no stream "
                          "gives them",
                          spec->id ? spec->id : "");
     if ((rc = source_open(jobs, spec->id, &src)) != CPN_OK)

@@ -254,6 +254,22 @@ static double time_origin(const struct cpn_wlog_reader *r)
     return isfinite(m) ? m : 0.0;
 }
 
+/* Map job @p j of log @p t (time_origin and window set) by the options: 1 when kept (its submit
+ * time moved to simulated time), 0 when a filter drops it, -1 when outside the window.  One
+ * place for cpn_wlog_read() and the streams, so both give the same times bit for bit. */
+static int map_job(const struct cpn_wlog *t, const struct cpn_wlog_options *o,
+                   struct cpn_wlog_job *j)
+{
+    double tt = j->submit - t->time_origin;
+    if (!(tt >= t->window_t0 && tt < t->window_t1))
+        return -1;
+    if (j->units < o->min_units || j->units > o->max_units ||
+        (o->completed_only && j->status != CPN_WLOG_UNKNOWN && j->status != CPN_WLOG_COMPLETED))
+        return 0;
+    j->submit = o->offset + o->time_scale * (tt - t->window_t0);
+    return 1;
+}
+
 /* Apply window, shift, scale and filters in place; sort; cut to max_records.  CPN_OK or
  * CPN_ENOMEM. */
 static int apply_options(struct cpn_wlog_reader *r)
@@ -305,16 +321,10 @@ static int apply_options(struct cpn_wlog_reader *r)
     size_t k = 0, outside = 0;
     for (size_t i = 0; i < r->jobs.len; i++) {
         struct cpn_wlog_job j = r->jobs.items[i];
-        double tt = j.submit - origin;
-        if (!(tt >= t0 && tt < t1)) {
-            outside++;
-            continue;
-        }
-        if (j.units < o->min_units || j.units > o->max_units ||
-            (o->completed_only && j.status != CPN_WLOG_UNKNOWN && j.status != CPN_WLOG_COMPLETED))
-            continue;
-        j.submit = o->offset + o->time_scale * (tt - t0);
-        r->jobs.items[k++] = j;
+        int kept = map_job(t, o, &j);
+        outside += kept < 0;
+        if (kept > 0)
+            r->jobs.items[k++] = j;
     }
     r->jobs.len = k;
     /* Kept in file order (lines increase): in time order when the submit times do not fall. */
@@ -536,6 +546,23 @@ void cpn_wlog_free(struct cpn_wlog *t)
 /* ------------------------------------------------------------------------------------------ */
 /* Origins */
 
+uint32_t cpn_wlog_origin_of(const struct cpn_wlog_origin_map *map, const struct cpn_wlog_job *job,
+                            size_t i, gsl_rng *rng, const gsl_ran_discrete_t *table)
+{
+    switch (map->rule) {
+    case CPN_WLOG_BY_GROUP: {
+        uint32_t g = job->group;
+        uint32_t o = g != CPN_NONE && g < map->ngroups ? map->group_origin[g] : CPN_NONE;
+        return o == CPN_NONE ? map->default_origin : o;
+    }
+    case CPN_WLOG_ROUND_ROBIN:
+        return (uint32_t)(i % map->norigins);
+    case CPN_WLOG_WEIGHTED:
+        return (uint32_t)gsl_ran_discrete(rng, table);
+    }
+    return CPN_NONE;
+}
+
 int cpn_wlog_assign_origins(const struct cpn_wlog_job *jobs, size_t n,
                             const struct cpn_wlog_origin_map *map, gsl_rng *rng, uint32_t *origins)
 {
@@ -553,20 +580,17 @@ int cpn_wlog_assign_origins(const struct cpn_wlog_job *jobs, size_t n,
                 return CPN_ERROR(CPN_ERANGE, "origin %u of group %zu is not below %u origins",
                                  (unsigned)map->group_origin[i], i, (unsigned)map->norigins);
         for (size_t i = 0; i < n; i++) {
-            uint32_t g = jobs[i].group;
-            uint32_t o = g != CPN_NONE && g < map->ngroups ? map->group_origin[g] : CPN_NONE;
-            if (o == CPN_NONE)
-                o = map->default_origin;
+            uint32_t o = cpn_wlog_origin_of(map, &jobs[i], i, NULL, NULL);
             if (o == CPN_NONE)
                 return CPN_ERROR(CPN_ENOENT,
                                  "trace line %u: group %u has no origin and no default is given",
-                                 (unsigned)jobs[i].line, (unsigned)g);
+                                 (unsigned)jobs[i].line, (unsigned)jobs[i].group);
             origins[i] = o;
         }
         return CPN_OK;
     case CPN_WLOG_ROUND_ROBIN:
         for (size_t i = 0; i < n; i++)
-            origins[i] = (uint32_t)(i % map->norigins);
+            origins[i] = cpn_wlog_origin_of(map, NULL, i, NULL, NULL);
         return CPN_OK;
     case CPN_WLOG_WEIGHTED: {
         if (!map->weights || !rng)
@@ -584,7 +608,7 @@ int cpn_wlog_assign_origins(const struct cpn_wlog_job *jobs, size_t n,
         if (!table)
             return CPN_ERROR(CPN_ENOMEM, "cannot build the origin alias table");
         for (size_t i = 0; i < n; i++)
-            origins[i] = (uint32_t)gsl_ran_discrete(rng, table);
+            origins[i] = cpn_wlog_origin_of(map, NULL, i, rng, table);
         gsl_ran_discrete_free(table);
         return CPN_OK;
     }
@@ -600,15 +624,6 @@ int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cp
 
 /* ------------------------------------------------------------------------------------------ */
 /* Streamed replay (see wlog.h) */
-
-void cpn_wlog_drop_jobs(struct cpn_wlog *t)
-{
-    if (!t)
-        return;
-    free(t->jobs);
-    t->jobs = NULL;
-    t->dropped = 1;
-}
 
 struct cpn_wlog_stream {
     struct cpn_wlog_reader r;   /* the re-read (r.t points to counts, below) */
@@ -744,7 +759,7 @@ int cpn_wlog_scan(const char *path, enum cpn_wlog_format format, const struct cp
         cpn_wlog_free(t);
         return rc;
     }
-    t->dropped = 1;
+    t->scanned = 1;
     *out = t;
     return CPN_OK;
 }
@@ -777,16 +792,10 @@ int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, in
     for (;;) {
         while (s->pos < s->r.jobs.len) {
             struct cpn_wlog_job j = s->r.jobs.items[s->pos++];
-            double tt = j.submit - log->time_origin; /* as apply_options() */
-            if (!(tt >= log->window_t0 && tt < log->window_t1)) {
-                s->outside++;
+            int kept = map_job(log, o, &j); /* as cpn_wlog_read() */
+            s->outside += kept < 0;
+            if (kept <= 0)
                 continue;
-            }
-            if (j.units < o->min_units || j.units > o->max_units ||
-                (o->completed_only && j.status != CPN_WLOG_UNKNOWN &&
-                 j.status != CPN_WLOG_COMPLETED))
-                continue;
-            j.submit = o->offset + o->time_scale * (tt - log->window_t0);
             if (j.submit < s->last && s->counting) {
                 /* (beyond max_records too: the load keeps the earliest, not the first) */
                 s->unordered = 1;

@@ -72,6 +72,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "sim/diag.h"
@@ -223,7 +224,7 @@ struct cpn_wlog {
     double window_t0, window_t1; /**< the window applied, in log time (dates resolved) [s] */
     int file_order;              /**< 1 when the kept job records were already in time order in
                                       the file (ties by line): the log can be streamed */
-    int dropped;                 /**< 1 after cpn_wlog_drop_jobs(): jobs is NULL, njobs kept */
+    int scanned;                 /**< 1 from cpn_wlog_scan(): jobs is NULL, njobs counted */
     double first_submit, last_submit; /**< submit times of the first and last kept job [s]
                                            (0 without jobs) */
     size_t cpu_only; /**< kept jobs that ask no unit but CPU cores (units 0, cpus > 0) */
@@ -296,13 +297,6 @@ int cpn_wlog_scan(const char *path, enum cpn_wlog_format format, const struct cp
                   struct cpn_diag *diag, struct cpn_wlog **out);
 
 /**
- * Free the job records of @p t, keeping every count (njobs, stats), the groups and the time
- * base: for a log replayed by a cpn_wlog_stream instead (the records are read again during the
- * run).  Sets dropped.  Accepts NULL.
- */
-void cpn_wlog_drop_jobs(struct cpn_wlog *t);
-
-/**
  * A job workload log read again during the run, record by record (docs/models-workload.md,
  * "Streamed workload logs"): the same records, in the same order, as cpn_wlog_read() kept, with
  * memory for one line at a time.  The file must be one cpn_wlog_read() read with the same
@@ -370,5 +364,19 @@ struct cpn_wlog_origin_map {
  */
 int cpn_wlog_assign_origins(const struct cpn_wlog_job *jobs, size_t n,
                             const struct cpn_wlog_origin_map *map, gsl_rng *rng, uint32_t *origins);
+
+/**
+ * The origin of one record as cpn_wlog_assign_origins() gives it, for a replay that assigns
+ * them one at a time in record order (a streamed log): the same rule, the same draws.
+ * @param map a map cpn_wlog_assign_origins() accepted (borrowed).
+ * @param job the record (BY_GROUP: its group).
+ * @param i the record's index among the kept ones (ROUND_ROBIN).
+ * @param rng, table WEIGHTED: the generator and gsl_ran_discrete_preproc(map->norigins,
+ *        map->weights) (borrowed); one draw per call.  Unused otherwise (may be NULL).
+ * @return the origin index (< map->norigins), or CPN_NONE when the record's group has no origin
+ *         and there is no default.
+ */
+uint32_t cpn_wlog_origin_of(const struct cpn_wlog_origin_map *map, const struct cpn_wlog_job *job,
+                            size_t i, gsl_rng *rng, const gsl_ran_discrete_t *table);
 
 #endif /* CPN_MODELS_WORKLOAD_WLOG_H */
