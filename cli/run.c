@@ -137,12 +137,26 @@ int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv)
             int ex = cpn_exit_code(rc);
             if (ex > status)
                 status = ex;
-        } else if (!cli->quiet && scen->flowfiles.len) {
-            size_t n = cpn_scen_flow_count(scen) - scen->flows.len;
-            printf("%s: valid (%zu flow%s read during the run from %zu file%s)\n", argv[i], n,
-                   n == 1 ? "" : "s", scen->flowfiles.len, scen->flowfiles.len == 1 ? "" : "s");
-        } else if (!cli->quiet) {
-            printf("%s: valid\n", argv[i]);
+        } else if (!cli->quiet) { /* what streamed files will be read during the run */
+            size_t n = cpn_scen_flow_count(scen) - scen->flows.len, logs = 0, jobs = 0;
+            for (size_t k = 0; k < scen->wlogs.len; k++)
+                if (scen->wlogs.items[k].streamed) {
+                    logs++;
+                    jobs += scen->wlogs.items[k].spec.log->njobs;
+                }
+            char flows[128] = "", wl[128] = "";
+            if (scen->flowfiles.len)
+                snprintf(flows, sizeof flows, "%zu flow%s read during the run from %zu file%s", n,
+                         n == 1 ? "" : "s", scen->flowfiles.len,
+                         scen->flowfiles.len == 1 ? "" : "s");
+            if (logs)
+                snprintf(wl, sizeof wl, "%s%zu job%s read during the run from %zu workload log%s",
+                         *flows ? "; " : "", jobs, jobs == 1 ? "" : "s", logs,
+                         logs == 1 ? "" : "s");
+            if (*flows || *wl)
+                printf("%s: valid (%s%s)\n", argv[i], flows, wl);
+            else
+                printf("%s: valid\n", argv[i]);
         }
         cpn_scen_free(scen);
     }

@@ -193,7 +193,11 @@ for m in no yes; do
         echo "  stream=$m: exit $?"
     h5dump -d /jobs "$tmp/ws-$m.h5" 2>/dev/null | grep -v 'HDF5 "' >"$tmp/ws-$m.jobs"
 done
+# validate says what the run will read: w keeps jobs 15..3000 (submit int(7.3 i) at least 100 s
+# after the first, int(7.3) = 7: i >= 15), cut to max-jobs 2000; g all 3000.
+"$bin" validate "$tmp/ws.xml" --set trace/w@stream=yes --set trace/g@stream=yes >"$tmp/ws-val.out" 2>&1
 if cmp -s "$tmp/ws-no.tsv" "$tmp/ws-yes.tsv" && cmp -s "$tmp/ws-no.jobs" "$tmp/ws-yes.jobs" &&
+    grep -q "ws.xml: valid (5000 jobs read during the run from 2 workload logs)" "$tmp/ws-val.out" &&
     [ "$(wc -l <"$tmp/ws-yes.jobs")" -gt 1000 ] &&
     awk -F'\t' '$1 == "job.all.log_rows" && $2 == 6000 { ok = 1 } END { exit !ok }' "$tmp/ws-yes.tsv"; then
     ok "streamed workload logs (weighted and by-group origins, window, max-jobs, scale) run bit-identically to loaded ones"
