@@ -32,6 +32,7 @@
 
 #include "models/net/topology.h"
 #include "scenarios/units.h"
+#include "sim/engine.h"
 #include "sim/error.h"
 #include "sim/rng.h"
 
@@ -158,13 +159,6 @@ __attribute__((format(printf, 3, 4))) static int bad_reply(struct cpn_exec_polic
 
 /* ---- the process and its socket ----------------------------------------------------------- */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Whether the process has exited (reaped then; *status receives its wait status). */
 static int exited(struct cpn_exec_policy *x, int *status)
 {
@@ -224,7 +218,7 @@ static int send_message(struct cpn_exec_policy *x, json_t *msg, const char *what
     if (len == 0)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     x->wbuf[len++] = '\n';
-    double deadline = now_seconds() + x->timeout;
+    double deadline = cpn_wall_seconds() + x->timeout;
     for (size_t off = 0; off < len;) {
         ssize_t w = send(x->fd, x->wbuf + off, len - off, MSG_NOSIGNAL);
         if (w > 0) {
@@ -234,7 +228,7 @@ static int send_message(struct cpn_exec_policy *x, json_t *msg, const char *what
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (now_seconds() >= deadline)
+            if (cpn_wall_seconds() >= deadline)
                 return fail(x, "it read nothing of message %llu (%s) for %g s (--policy-timeout)",
                             (unsigned long long)x->n, what, x->timeout);
             continue;
@@ -251,7 +245,7 @@ static int send_message(struct cpn_exec_policy *x, json_t *msg, const char *what
  * the next read), waiting at most the timeout (SO_RCVTIMEO wakes the blocking recv). */
 static int read_line(struct cpn_exec_policy *x, const char *what, char **out, size_t *out_len)
 {
-    double deadline = now_seconds() + x->timeout;
+    double deadline = cpn_wall_seconds() + x->timeout;
     for (;;) {
         char *end = x->rlen ? memchr(x->rbuf, '\n', x->rlen) : NULL;
         if (end) {
@@ -277,7 +271,7 @@ static int read_line(struct cpn_exec_policy *x, const char *what, char **out, si
          * is read without a wake-up of this process. */
         ssize_t r = recv(x->fd, x->rbuf + x->rlen, x->rcap - x->rlen - 1, MSG_DONTWAIT);
         for (double t0 = -1; r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);) {
-            double t = now_seconds();
+            double t = cpn_wall_seconds();
             if (t0 < 0)
                 t0 = t;
             if (t - t0 > CPN_EXEC_SPIN) {
@@ -302,7 +296,7 @@ static int read_line(struct cpn_exec_policy *x, const char *what, char **out, si
         if (errno != EAGAIN && errno != EWOULDBLOCK)
             return fail(x, "cannot read its reply to message %llu (%s): %s",
                         (unsigned long long)x->n, what, strerror(errno));
-        if (now_seconds() >= deadline) /* SO_RCVTIMEO woke the blocking recv */
+        if (cpn_wall_seconds() >= deadline) /* SO_RCVTIMEO woke the blocking recv */
             return fail(x,
                         "no reply to message %llu (%s) within %g s (--policy-timeout); the "
                         "process was stopped",
@@ -1153,10 +1147,10 @@ int cpn_exec_policy_finish(struct cpn_exec_policy *x, double time, const struct 
     if (rc != CPN_OK)
         return rc;
     shutdown(x->fd, SHUT_WR); /* its standard input ends */
-    double deadline = now_seconds() + x->timeout;
+    double deadline = cpn_wall_seconds() + x->timeout;
     int status = 0;
     while (!exited(x, &status)) {
-        if (now_seconds() > deadline)
+        if (cpn_wall_seconds() > deadline)
             return fail(x, "the process did not exit within %g s of the bye (--policy-timeout)",
                         x->timeout);
         nanosleep(&(struct timespec){0, 2000000}, NULL);

@@ -211,6 +211,12 @@ int cpn_ld_open(const char *path, FILE **out);
 #define CPN_LD_MAX_FILE      (1ull << 30)
 #define CPN_LD_MAX_FILE_TEXT "1 GiB"
 
+/** Files from this size on are read during the run when stream="auto" [B] (as stored:
+ *  compressed for .gz): `<flows file>` (about 60,000 rows) and `<trace>` job logs, when their
+ *  rows are in time order.  Assumption: 4 MiB, below which keeping the rows costs a few tens of
+ *  MB at most and a second parse is not worth it. */
+#define CPN_LD_STREAM_AUTO ((long long)4 << 20)
+
 /** The text of a cpn_ld_read() status (strerror(), or the two of its own). */
 const char *cpn_ld_strerror(int err);
 

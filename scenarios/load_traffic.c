@@ -361,9 +361,6 @@ void cpn_scen_flow_reader_free(struct cpn_scen_flow_reader *rd)
 static int ld_route_flow(struct cpn_ld *L, struct cpn_router *r, struct cpn_scen_flow *f);
 static int ld_tie(struct cpn_router *r, const struct cpn_scen_flow *f, int *tie);
 
-/* Files from this size on are streamed when stream="auto" [B]: about 60,000 rows. */
-#define LD_STREAM_AUTO ((long long)4 << 20)
-
 /* ld_flows_pass(): a streamed file (stream="auto") whose rows are not sorted. */
 #define LD_UNSORTED 1
 
@@ -490,7 +487,7 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
     }
     struct stat st = {0};
     int streamed = forced || (!(stream && strcmp(stream, "no") == 0) && r_paths != 1 &&
-                              fstat(fileno(in), &st) == 0 && st.st_size >= LD_STREAM_AUTO);
+                              fstat(fileno(in), &st) == 0 && st.st_size >= CPN_LD_STREAM_AUTO);
     int rc = cpn_array_push(&L->s->files, file);
     struct cpn_scen_flow proto = {.path = CPN_NONE,
                                   .transport = transport,

@@ -1231,10 +1231,6 @@ static void ld_wlog_release(struct cpn_scen_wlog *t)
     free(t->dists);
 }
 
-/* A job log of this many bytes or more (as stored: compressed for .gz) is streamed by
- * stream="auto" when its records are in time order (as flow files: load_traffic.c). */
-#define LD_WLOG_STREAM_AUTO ((long long)4 << 20)
-
 /* Keep the options of a streamed log's read, for its replay: the column names are copied
  * (they point into the scenario's document). */
 static int ld_wlog_keep_options(struct cpn_ld *L, struct cpn_scen_wlog *t,
@@ -1316,7 +1312,7 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
         struct cpn_wlog *tr = NULL;
         int rc;
         if (format != CPN_WLOG_AZURE && (forced || (!(stream && strcmp(stream, "no") == 0) &&
-                                                    st.st_size >= LD_WLOG_STREAM_AUTO))) {
+                                                    st.st_size >= CPN_LD_STREAM_AUTO))) {
             rc = cpn_wlog_scan(t.path, format, &opt, L->diag, &tr);
             if (rc == CPN_OK && !tr->file_order) {
                 if (forced)

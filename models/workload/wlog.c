@@ -254,6 +254,12 @@ static double time_origin(const struct cpn_wlog_reader *r)
     return isfinite(m) ? m : 0.0;
 }
 
+/* Simulated time of log time @p tt inside the window of @p t (set: window_t0). */
+static double map_time(const struct cpn_wlog *t, const struct cpn_wlog_options *o, double tt)
+{
+    return o->offset + o->time_scale * (tt - t->window_t0);
+}
+
 /* Map job @p j of log @p t (time_origin and window set) by the options: 1 when kept (its submit
  * time moved to simulated time), 0 when a filter drops it, -1 when outside the window.  One
  * place for cpn_wlog_read() and the streams, so both give the same times bit for bit. */
@@ -266,7 +272,7 @@ static int map_job(const struct cpn_wlog *t, const struct cpn_wlog_options *o,
     if (j->units < o->min_units || j->units > o->max_units ||
         (o->completed_only && j->status != CPN_WLOG_UNKNOWN && j->status != CPN_WLOG_COMPLETED))
         return 0;
-    j->submit = o->offset + o->time_scale * (tt - t->window_t0);
+    j->submit = map_time(t, o, tt);
     return 1;
 }
 
@@ -339,7 +345,7 @@ static int apply_options(struct cpn_wlog_reader *r)
             outside++;
             continue;
         }
-        q.time = o->offset + o->time_scale * (tt - t0);
+        q.time = map_time(t, o, tt);
         r->requests.items[k++] = q;
     }
     r->requests.len = k;
