@@ -380,8 +380,11 @@ int cpn_flows_out_write(struct cpn_flows_out *fo, const char *path, int force,
         memcpy(o.buf, header, sizeof header - 1);
         o.used = sizeof header - 1;
     }
-    for (size_t i = 0; rc == CPN_OK && i < scen->flows.len; i++)
-        rc = out_row(&o, &cap, scen, &scen->flows.items[i], cpn_traffic_finish(traffic, i));
+    for (size_t i = 0; rc == CPN_OK && i < scen->flows.len; i++) {
+        struct cpn_scen_flow f;
+        cpn_scen_flow_get(scen, i, &f);
+        rc = out_row(&o, &cap, scen, &f, cpn_traffic_finish(traffic, i));
+    }
     for (size_t k = 0; rc == CPN_OK && k < fo->nstreams; k++) {
         size_t id = scen->flowfiles.items[k].first;
         if (failed && failed[k]) {

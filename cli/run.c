@@ -621,35 +621,41 @@ static int next_streamed_flow(void *ctx, struct cpn_traffic_flow *out, int *more
     return CPN_OK;
 }
 
-/* The scenario's <traffic> flows, replayed on the network; flow files too large to load are read
- * during the run. */
+/* cpn_traffic_get_fn over the scenario's loaded flows: flow @p i as the replay takes it. */
+static void get_loaded_flow(const void *ctx, size_t i, struct cpn_traffic_flow *out)
+{
+    const struct cpn_scenario *scen = ctx;
+    struct cpn_scen_flow f;
+    cpn_scen_flow_get(scen, i, &f);
+    const struct cpn_scen_pathset *set =
+        f.pathset == CPN_NONE ? NULL : &scen->pathsets.items[f.pathset];
+    *out = (struct cpn_traffic_flow){
+        .src = f.src,
+        .dst = f.dst,
+        .size = f.size,
+        .start = f.start,
+        .path = flow_route(scen, &f),
+        .profile = f.transport,
+        .weight = f.weight,
+        .k_paths = f.k_paths,
+        .paths = set ? set->routes : NULL,
+        .shares = set ? set->shares : NULL,
+        .n_paths = set ? set->n : 0,
+    };
+}
+
+static double loaded_flow_start(const void *ctx, size_t i)
+{
+    return ((const struct cpn_scenario *)ctx)->flows.items[i].start;
+}
+
+/* The scenario's <traffic> flows, replayed on the network where the scenario keeps them (no
+ * copy); flow files too large to load are read during the run. */
 static int build_traffic(struct run *r)
 {
     const struct cpn_scenario *scen = r->scen;
-    size_t n = scen->flows.len;
-    struct cpn_traffic_flow *flows = calloc(n ? n : 1, sizeof *flows);
-    if (!flows)
-        return CPN_ERROR(CPN_ENOMEM, NULL);
-    for (size_t i = 0; i < n; i++) {
-        const struct cpn_scen_flow *f = &scen->flows.items[i];
-        const struct cpn_scen_pathset *set =
-            f->pathset == CPN_NONE ? NULL : &scen->pathsets.items[f->pathset];
-        flows[i] = (struct cpn_traffic_flow){
-            .src = f->src,
-            .dst = f->dst,
-            .size = f->size,
-            .start = f->start,
-            .path = flow_route(scen, f),
-            .profile = f->transport,
-            .weight = f->weight,
-            .k_paths = f->k_paths,
-            .paths = set ? set->routes : NULL,
-            .shares = set ? set->shares : NULL,
-            .n_paths = set ? set->n : 0,
-        };
-    }
-    int rc = cpn_traffic_new(r->eng, r->net, &r->obs, flows, n, &r->traffic);
-    free(flows);
+    int rc = cpn_traffic_new_from(r->eng, r->net, &r->obs, scen->flows.len, get_loaded_flow,
+                                  loaded_flow_start, scen, r->flows_out != NULL, &r->traffic);
     if (rc == CPN_OK && r->flows_out)
         rc = cpn_flows_out_new(scen, scen->flowfiles.len, &r->fo);
     if (rc != CPN_OK || !scen->flowfiles.len)

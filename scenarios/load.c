@@ -726,6 +726,8 @@ void cpn_scen_free(struct cpn_scenario *s)
         free(s->lightpaths.items[i].spans);
     cpn_array_release(&s->lightpaths);
     cpn_array_release(&s->flows);
+    cpn_array_release(&s->flowspecs);
+    cpn_array_release(&s->flow_ids);
     cpn_array_release(&s->flowfiles);
     cpn_idmap_release(&s->route_texts);
     for (size_t i = 0; i < s->route_keys.len; i++)
@@ -762,6 +764,7 @@ static void ld_release(struct cpn_ld *L)
 {
     cpn_optical_free(L->optical);
     cpn_array_release(&L->reach);
+    free(L->spec_slots);
     for (size_t i = 0; i < L->xml.len; i++) {
         struct cpn_ld_file *f = L->xml.items[i];
         if (f->doc)

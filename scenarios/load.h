@@ -225,7 +225,49 @@ struct cpn_scen_flow {
     long line;          /**< line in @c file */
 };
 
+/**
+ * What loaded flows share (an inline `<flow>`'s settings, or a `<flows>` file's with the row's
+ * named path): kept once in cpn_scenario.flowspecs for every flow that has it.  The fields are
+ * those of struct cpn_scen_flow.
+ */
+struct cpn_scen_flowspec {
+    const char *file;   /**< file that defines the flows (owned by the scenario) */
+    double weight;      /**< weight in weighted max-min sharing (> 0) */
+    uint32_t path;      /**< index into cpn_scenario.paths, or CPN_NONE */
+    uint32_t transport; /**< index into cpn_scenario.transports */
+    uint32_t k_paths;   /**< paths="K" (> 1), else 0 */
+    uint32_t pathset;   /**< index into cpn_scenario.pathsets, or CPN_NONE */
+    unsigned char ecmp; /**< routing="ecmp" */
+    unsigned char csv;  /**< rows of a `<flows file>` CSV file */
+};
+
+/**
+ * A loaded flow as the scenario keeps it until it starts (cpn_scenario.flows): 40 bytes, plus
+ * its id's bytes in cpn_scenario.flow_ids; cpn_scen_flow_get() gives the whole struct
+ * cpn_scen_flow.  (Issue 20 asks for at most 64 bytes per flow before it starts.)
+ */
+struct cpn_scen_flowrow {
+    double size;    /**< bytes to move [B], >= 0 */
+    double start;   /**< start time [s], >= 0 */
+    uint32_t src;   /**< source node index */
+    uint32_t dst;   /**< destination node index */
+    uint32_t id;    /**< offset of its NUL-terminated id in cpn_scenario.flow_ids */
+    uint32_t route; /**< id of its own route in the scenario's router (cpn_route_path()), or
+                         CPN_NONE */
+    uint32_t spec;  /**< index into cpn_scenario.flowspecs */
+    uint32_t line;  /**< line in its spec's file */
+};
+
 struct cpn_scenario;
+
+/**
+ * Loaded flow @p i (0 .. s->flows.len - 1) of @p s, whole, into @p f (its id and file point
+ * into the scenario, valid while it lives).  O(1).
+ */
+void cpn_scen_flow_get(const struct cpn_scenario *s, size_t i, struct cpn_scen_flow *f);
+
+/** The id of loaded flow @p i of @p s (owned by the scenario).  O(1). */
+const char *cpn_scen_flow_id(const struct cpn_scenario *s, size_t i);
 
 /**
  * A `<flows file>` read during the run instead of loaded (docs/scenario-format.md, "Streamed
@@ -455,10 +497,16 @@ struct cpn_scenario {
     failures; /**< `<failures>`: one per link, in file order
                    (models/dynamics/failures.h) */
     CPN_ARRAY(struct cpn_change)
-    changes;                               /**< `<timeline>` changes in file order (a tariff
-                                                table's rows in row order; NaN in a tariff: keep
-                                                the value before) */
-    CPN_ARRAY(struct cpn_scen_flow) flows; /**< flows, in file order (not sorted by start) */
+    changes; /**< `<timeline>` changes in file order (a tariff
+                  table's rows in row order; NaN in a tariff: keep
+                  the value before) */
+    CPN_ARRAY(struct cpn_scen_flowrow)
+    flows;                                         /**< loaded flows, in file order (not sorted by
+                                                        start); cpn_scen_flow_get() gives one whole */
+    CPN_ARRAY(struct cpn_scen_flowspec) flowspecs; /**< what loaded flows share, each once */
+    CPN_ARRAY(char)
+    flow_ids; /**< the loaded flows' ids, NUL-terminated, one after another
+                   (cpn_scen_flowrow.id: at most 4 GiB in all) */
     CPN_ARRAY(struct cpn_scen_flowfile) flowfiles; /**< flow files read during the run */
     struct cpn_idmap route_texts; /**< a flow file's path column (a node list) -> the router's
                                        path id, so that each distinct route is built once */

@@ -90,7 +90,18 @@ struct cpn_ld {
                                                lightpaths lit in file order (the run lights them in the
                                                same order) */
     CPN_ARRAY(struct cpn_ld_reach) reach; /**< `<reach>` entries */
+    uint32_t *spec_slots; /**< hash table of cpn_scenario.flowspecs (indices, CPN_NONE: empty;
+                               spec_size slots, a power of two, at most half full) */
+    size_t spec_size;
 };
+
+/**
+ * Keep loaded flow @p f in the scenario (cpn_scenario.flows): its id copied into flow_ids, what
+ * it shares with other flows found in or added to flowspecs.
+ * @return CPN_OK; CPN_ENOMEM; CPN_ESCENARIO, reported at the flow's line, when the ids of the
+ *         loaded flows would pass 4 GiB (such a file is to be streamed).
+ */
+int cpn_ld_keep_flow(struct cpn_ld *L, const struct cpn_scen_flow *f);
 
 /** A handler of one element kind in one phase; returns CPN_OK or CPN_ENOMEM (errors go to diag). */
 typedef int cpn_ld_handler_fn(struct cpn_ld *L, xmlNode *elem);

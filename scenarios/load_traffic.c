@@ -1,6 +1,5 @@
 /* Scenario loader: the <traffic> elements and the whole-scenario checks (see load.h). */
 #include <errno.h>
-#include <search.h>
 #include <sys/stat.h>
 #include <math.h>
 #include <stdint.h>
@@ -28,7 +27,7 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
     const char *id = cpn_ld_attr(elem, "id");
     if (!cpn_ld_check_id(L, elem, id))
         return CPN_OK;
-    struct cpn_scen_flow f = {.id = cpn_ld_strdup(L, id, strlen(id)),
+    struct cpn_scen_flow f = {.id = id, /* copied by cpn_ld_keep_flow() */
                               .src = ld_flow_node(L, elem, "src"),
                               .dst = ld_flow_node(L, elem, "dst"),
                               .path = CPN_NONE,
@@ -38,8 +37,6 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
                               .file = cpn_ld_file_name(elem),
                               .line = xmlGetLineNo(elem)};
     int ok = f.src != CPN_NONE && f.dst != CPN_NONE;
-    if (!f.id)
-        return CPN_ENOMEM;
     if (ok && f.src == f.dst) {
         cpn_ld_error(L, elem, "src and dst are both \"%s\" (a flow joins two different nodes)",
                      cpn_ld_attr(elem, "src"));
@@ -98,7 +95,119 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
     }
     if (!ok)
         return CPN_OK;
-    return cpn_array_push(&s->flows, f);
+    return cpn_ld_keep_flow(L, &f);
+}
+
+/* ---- loaded flows, kept compact ------------------------------------------------------------ */
+
+static uint64_t spec_hash(const struct cpn_scen_flowspec *p)
+{
+    uint64_t w;
+    memcpy(&w, &p->weight, sizeof w);
+    uint64_t h = (uint64_t)(uintptr_t)p->file * 0x9e3779b97f4a7c15ull;
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ ((uint64_t)p->path << 32 | p->transport)) * 0x94d049bb133111ebull;
+    h = (h ^ ((uint64_t)p->k_paths << 32 | p->pathset)) * 0x9e3779b97f4a7c15ull;
+    h ^= (uint64_t)p->ecmp << 1 | p->csv;
+    return h ^ (h >> 29);
+}
+
+static int spec_equal(const struct cpn_scen_flowspec *a, const struct cpn_scen_flowspec *b)
+{
+    return a->file == b->file && a->weight == b->weight && a->path == b->path &&
+           a->transport == b->transport && a->k_paths == b->k_paths && a->pathset == b->pathset &&
+           a->ecmp == b->ecmp && a->csv == b->csv;
+}
+
+/* The index of @p p in s->flowspecs, added when new (CPN_NONE: out of memory). */
+static uint32_t ld_spec(struct cpn_ld *L, const struct cpn_scen_flowspec *p)
+{
+    struct cpn_scenario *s = L->s;
+    if ((s->flowspecs.len + 1) * 2 > L->spec_size) { /* grow, at most half full */
+        size_t size = L->spec_size ? L->spec_size * 2 : 64;
+        uint32_t *slots = malloc(size * sizeof *slots);
+        if (!slots)
+            return CPN_NONE;
+        memset(slots, 0xff, size * sizeof *slots);
+        for (size_t i = 0; i < s->flowspecs.len; i++) {
+            size_t j = (size_t)spec_hash(&s->flowspecs.items[i]) & (size - 1);
+            while (slots[j] != CPN_NONE)
+                j = (j + 1) & (size - 1);
+            slots[j] = (uint32_t)i;
+        }
+        free(L->spec_slots);
+        L->spec_slots = slots;
+        L->spec_size = size;
+    }
+    size_t j = (size_t)spec_hash(p) & (L->spec_size - 1);
+    for (; L->spec_slots[j] != CPN_NONE; j = (j + 1) & (L->spec_size - 1))
+        if (spec_equal(&s->flowspecs.items[L->spec_slots[j]], p))
+            return L->spec_slots[j];
+    if (cpn_array_push(&s->flowspecs, *p) != CPN_OK)
+        return CPN_NONE;
+    return L->spec_slots[j] = (uint32_t)(s->flowspecs.len - 1);
+}
+
+int cpn_ld_keep_flow(struct cpn_ld *L, const struct cpn_scen_flow *f)
+{
+    struct cpn_scenario *s = L->s;
+    struct cpn_scen_flowspec p = {f->file,    f->weight,  f->path, f->transport,
+                                  f->k_paths, f->pathset, f->ecmp, f->csv};
+    uint32_t spec = ld_spec(L, &p);
+    if (spec == CPN_NONE)
+        return CPN_ENOMEM;
+    size_t at = s->flow_ids.len, len = strlen(f->id) + 1;
+    if (at + len > UINT32_MAX) {
+        cpn_diag_error(L->diag, f->file, f->line,
+                       "the ids of the loaded flows pass 4 GiB (load fewer flows, or read the "
+                       "file during the run with stream=\"yes\")");
+        return CPN_OK;
+    }
+    if (cpn_array_reserve(&s->flow_ids, at + len) != CPN_OK)
+        return CPN_ENOMEM;
+    memcpy(s->flow_ids.items + at, f->id, len);
+    s->flow_ids.len = at + len;
+    struct cpn_scen_flowrow row = {
+        .size = f->size,
+        .start = f->start,
+        .src = f->src,
+        .dst = f->dst,
+        .id = (uint32_t)at,
+        .route = f->route ? f->route->id : CPN_NONE,
+        .spec = spec,
+        .line = f->line < 0                  ? 0
+                : f->line > (long)UINT32_MAX ? UINT32_MAX
+                                             : (uint32_t)f->line,
+    };
+    return cpn_array_push(&s->flows, row);
+}
+
+const char *cpn_scen_flow_id(const struct cpn_scenario *s, size_t i)
+{
+    return s->flow_ids.items + s->flows.items[i].id;
+}
+
+void cpn_scen_flow_get(const struct cpn_scenario *s, size_t i, struct cpn_scen_flow *f)
+{
+    const struct cpn_scen_flowrow *row = &s->flows.items[i];
+    const struct cpn_scen_flowspec *p = &s->flowspecs.items[row->spec];
+    *f = (struct cpn_scen_flow){
+        .id = s->flow_ids.items + row->id,
+        .src = row->src,
+        .dst = row->dst,
+        .size = row->size,
+        .start = row->start,
+        .path = p->path,
+        .transport = p->transport,
+        .k_paths = p->k_paths,
+        .pathset = p->pathset,
+        .weight = p->weight,
+        .route = row->route == CPN_NONE ? NULL : cpn_route_path(s->router, row->route),
+        .ecmp = p->ecmp,
+        .csv = p->csv,
+        .file = p->file,
+        .line = row->line,
+    };
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -409,8 +518,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
             continue;
         }
         if (!ff) {
-            f.id = cpn_ld_strdup(L, f.id, strlen(f.id));
-            rc = f.id ? cpn_array_push(&s->flows, f) : CPN_ENOMEM;
+            rc = cpn_ld_keep_flow(L, &f);
             continue;
         }
         /* Streamed: read in start order during the run. */
@@ -532,35 +640,62 @@ static void ld_where_line(const char *first_file, long first_line, const char *f
         snprintf(buf, len, "%s:%ld", first_file, first_line);
 }
 
-/* Report every flow id used more than once, at each later use.  O(flows) expected, with the
- * C library's hash table (hsearch_r; sorting 1e6 ids took 4 s, most of a large load). */
+/* A table of the loaded flows' ids: flow indices, 4 bytes a slot and 1.5 slots a flow (open
+ * addressing with linear probing over the FNV-1a hash of the id, cpn_route_flow_hash(); the
+ * size is no power of two), so that it adds 6 bytes per loaded flow while it lives (hsearch_r's
+ * took 36).  Each id keeps its first flow. */
+struct ld_ids {
+    uint32_t *slot;
+    size_t size;
+};
+
+/* The slot of @p id in @p t: where its first flow is, or the empty slot where it would go. */
+static size_t ld_ids_slot(const struct cpn_scenario *s, const struct ld_ids *t, const char *id)
+{
+    size_t j = (size_t)(cpn_route_flow_hash(id) % t->size);
+    while (t->slot[j] != CPN_NONE && strcmp(cpn_scen_flow_id(s, t->slot[j]), id) != 0)
+        j = j + 1 == t->size ? 0 : j + 1;
+    return j;
+}
+
+/* Build the table; with @p L, report every flow id used more than once, at each later use.
+ * Returns CPN_OK or CPN_ENOMEM.  O(flows) expected. */
+static int ld_ids_build(struct cpn_ld *L, int report, struct ld_ids *t)
+{
+    const struct cpn_scenario *s = L->s;
+    size_t n = s->flows.len;
+    t->size = n + n / 2 + 1;
+    if (!(t->slot = malloc(t->size * sizeof *t->slot)))
+        return CPN_ENOMEM;
+    memset(t->slot, 0xff, t->size * sizeof *t->slot);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = ld_ids_slot(s, t, cpn_scen_flow_id(s, i));
+        if (t->slot[j] == CPN_NONE) {
+            t->slot[j] = (uint32_t)i;
+            continue;
+        }
+        if (!report)
+            continue;
+        struct cpn_scen_flow f, f0;
+        cpn_scen_flow_get(s, i, &f);
+        cpn_scen_flow_get(s, t->slot[j], &f0);
+        char where[512];
+        ld_where_line(f0.file, f0.line, f.file, where, sizeof where);
+        cpn_diag_error(L->diag, f.file, f.line, "flow \"%s\" is defined twice (first at %s)", f.id,
+                       where);
+    }
+    return CPN_OK;
+}
+
+/* Report every flow id used more than once, at each later use. */
 static int ld_unique_flows(struct cpn_ld *L)
 {
-    struct cpn_scenario *s = L->s;
-    struct hsearch_data table;
-    memset(&table, 0, sizeof table);
-    if (s->flows.len < 2)
+    if (L->s->flows.len < 2)
         return CPN_OK;
-    if (!hcreate_r(s->flows.len + s->flows.len / 2 + 16, &table))
-        return CPN_ENOMEM;
-    for (size_t i = 0; i < s->flows.len; i++) {
-        const struct cpn_scen_flow *f = &s->flows.items[i];
-        ENTRY e = {(char *)f->id, (void *)(uintptr_t)i}, *found = NULL;
-        if (!hsearch_r(e, ENTER, &found, &table)) {
-            hdestroy_r(&table);
-            return CPN_ENOMEM;
-        }
-        size_t first = (size_t)(uintptr_t)found->data;
-        if (first != i) {
-            const struct cpn_scen_flow *f0 = &s->flows.items[first];
-            char where[512];
-            ld_where_line(f0->file, f0->line, f->file, where, sizeof where);
-            cpn_diag_error(L->diag, f->file, f->line, "flow \"%s\" is defined twice (first at %s)",
-                           f->id, where);
-        }
-    }
-    hdestroy_r(&table);
-    return CPN_OK;
+    struct ld_ids t;
+    int rc = ld_ids_build(L, 1, &t);
+    free(t.slot);
+    return rc;
 }
 
 /* Flows of a flow file routed by shortest path over pairs with several shortest routes. */
@@ -609,7 +744,9 @@ static int ld_warn_ties(struct cpn_ld *L, struct cpn_router *r)
     CPN_ARRAY(struct ld_ties) ties = {0};
     int rc = CPN_OK;
     for (size_t i = 0; i < s->flows.len && rc == CPN_OK; i++) {
-        const struct cpn_scen_flow *f = &s->flows.items[i];
+        struct cpn_scen_flow whole;
+        const struct cpn_scen_flow *f = &whole;
+        cpn_scen_flow_get(s, i, &whole);
         /* only the flows of CSV files (an inline flow names its path if it means one) */
         if (!f->csv)
             continue;
@@ -747,9 +884,12 @@ static int ld_route_flows(struct cpn_ld *L)
     if (!r)
         return CPN_ENOMEM;
     for (size_t i = 0; i < L->s->flows.len; i++) {
-        int rc = ld_route_flow(L, r, &L->s->flows.items[i]);
+        struct cpn_scen_flow f;
+        cpn_scen_flow_get(L->s, i, &f);
+        int rc = ld_route_flow(L, r, &f);
         if (rc != CPN_OK)
             return rc;
+        L->s->flows.items[i].route = f.route ? f.route->id : CPN_NONE; /* its ECMP choice */
     }
     return CPN_OK;
 }
@@ -917,6 +1057,7 @@ int cpn_ld_headline(struct cpn_ld *L, xmlNode *elem)
 static void ld_headline_flows(struct cpn_ld *L)
 {
     struct cpn_scenario *s = L->s;
+    struct ld_ids table = {NULL, 0}; /* built for the first flow headline */
     for (size_t i = 0; i < s->headlines.len; i++) {
         struct cpn_scen_headline *h = &s->headlines.items[i];
         if (!(h->per > 0))
@@ -929,7 +1070,9 @@ static void ld_headline_flows(struct cpn_ld *L)
             words += n > 0;
             p += n ? n : 1;
         }
-        if (!(h->flows = calloc(words ? words : 1, sizeof *h->flows))) {
+        if (!(h->flows = calloc(words ? words : 1, sizeof *h->flows)) ||
+            (!table.slot && ld_ids_build(L, 0, &table) != CPN_OK)) {
+            free(table.slot);
             L->oom = 1;
             return;
         }
@@ -942,10 +1085,8 @@ static void ld_headline_flows(struct cpn_ld *L)
             }
             snprintf(name, sizeof name, "%.*s", (int)n, p);
             p += n;
-            size_t f = 0;
-            while (f < s->flows.len && strcmp(s->flows.items[f].id, name) != 0)
-                f++;
-            if (f == s->flows.len)
+            uint32_t f = table.slot[ld_ids_slot(s, &table, name)];
+            if (f == CPN_NONE)
                 cpn_diag_error(L->diag, h->file, h->line,
                                "headline \"%s\": flow \"%s\" is not defined (give the ids of "
                                "<flow>s of <traffic>%s)",
@@ -957,4 +1098,5 @@ static void ld_headline_flows(struct cpn_ld *L)
                 h->flows[h->n_flows++] = f;
         }
     }
+    free(table.slot);
 }

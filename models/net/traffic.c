@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/engine.h"
 #include "sim/error.h"
@@ -23,21 +24,42 @@ struct cpn_traffic {
     struct cpn_engine *eng;
     struct cpn_network *net;
     const struct cpn_observer *obs;
-    struct cpn_traffic_flow *flows;     /* copy, input order */
-    uint32_t *order;                    /* flow indices by (start, index) */
-    double *finish;                     /* per flow [s], NaN until finished */
+    cpn_traffic_get_fn get;             /* flow i */
+    cpn_traffic_start_fn start_of;      /* its start [s] */
+    const void *ctx;                    /* what get and start_of read */
+    struct cpn_traffic_flow *own;       /* cpn_traffic_new(): its copy of the flows (ctx) */
+    uint32_t *order;                    /* flow indices by (start, index); NULL: in order */
+    double *finish;                     /* per flow [s], NaN until finished; NULL: not kept */
     uint8_t *parts;                     /* per flow: parts still moving (split flows) */
     size_t n, next, finished, streamed; /* streamed: flows the sources started */
     double makespan;
     struct traffic_source *sources; /* in the order added */
 };
 
+/* The replay's i-th flow in start order. */
+static inline size_t in_order(const struct cpn_traffic *t, size_t k)
+{
+    return t->order ? t->order[k] : k;
+}
+
+/* cpn_traffic_new()'s flows: its own copy. */
+static void get_own(const void *ctx, size_t i, struct cpn_traffic_flow *f)
+{
+    *f = ((const struct cpn_traffic_flow *)ctx)[i];
+}
+
+static double start_own(const void *ctx, size_t i)
+{
+    return ((const struct cpn_traffic_flow *)ctx)[i].start;
+}
+
 static int by_start(const void *pa, const void *pb, void *ctx)
 {
-    const struct cpn_traffic_flow *f = ctx;
+    const struct cpn_traffic *t = ctx;
     uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    if (f[a].start != f[b].start)
-        return f[a].start < f[b].start ? -1 : 1;
+    double sa = t->start_of(t->ctx, a), sb = t->start_of(t->ctx, b);
+    if (sa != sb)
+        return sa < sb ? -1 : 1;
     return (a > b) - (a < b);
 }
 
@@ -87,13 +109,15 @@ static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow
 {
     (void)fn;
     struct cpn_traffic *t = ctx;
-    const struct cpn_traffic_flow *f = &t->flows[done->id];
     if (--t->parts[done->id] > 0)
         return CPN_OK; /* a split flow completes with its last part */
-    t->finish[done->id] = done->end;
-    int split = f->paths || f->k_paths > 1;
-    const struct cpn_path *path = split ? NULL : f->path;
-    return flow_ended(t, done, done->id, path ? path->id : CPN_NONE, split ? f->size : done->size);
+    if (t->finish)
+        t->finish[done->id] = done->end;
+    struct cpn_traffic_flow f;
+    t->get(t->ctx, done->id, &f);
+    int split = f.paths || f.k_paths > 1;
+    const struct cpn_path *path = split ? NULL : f.path;
+    return flow_ended(t, done, done->id, path ? path->id : CPN_NONE, split ? f.size : done->size);
 }
 
 /* The transfer id of a streamed flow: its index in the source (bits 0-31) and its path id + 1
@@ -227,61 +251,72 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
     struct cpn_traffic *t = ctx;
     double now = cpn_engine_now(eng);
     /* Start every flow due now in one event, then schedule the next start. */
-    while (t->next < t->n && t->flows[t->order[t->next]].start <= now) {
-        uint32_t i = t->order[t->next++];
-        const struct cpn_traffic_flow *f = &t->flows[i];
-        struct cpn_transfer tr = transfer_of(f, on_flow_done, t, i);
+    while (t->next < t->n && t->start_of(t->ctx, in_order(t, t->next)) <= now) {
+        size_t i = in_order(t, t->next++);
+        struct cpn_traffic_flow f;
+        t->get(t->ctx, i, &f);
+        struct cpn_transfer tr = transfer_of(&f, on_flow_done, t, i);
         uint32_t started = 1;
-        int rc = f->paths ? cpn_network_transfer_split(t->net, &tr, f->paths, f->n_paths, f->shares,
-                                                       NULL, &started)
-                 : f->k_paths > 1
-                     ? cpn_network_transfer_multipath(t->net, &tr, f->k_paths, NULL, NULL, &started)
+        int rc = f.paths ? cpn_network_transfer_split(t->net, &tr, f.paths, f.n_paths, f.shares,
+                                                      NULL, &started)
+                 : f.k_paths > 1
+                     ? cpn_network_transfer_multipath(t->net, &tr, f.k_paths, NULL, NULL, &started)
                      : cpn_network_transfer(t->net, &tr, NULL);
         if (rc != CPN_OK)
             return rc;
         t->parts[i] = (uint8_t)started;
     }
     if (t->next < t->n)
-        return cpn_engine_schedule(eng, t->flows[t->order[t->next]].start, &arrival_handler, t, 0,
-                                   NULL);
+        return cpn_engine_schedule(eng, t->start_of(t->ctx, in_order(t, t->next)), &arrival_handler,
+                                   t, 0, NULL);
     return CPN_OK;
 }
 
-int cpn_traffic_new(struct cpn_engine *eng, struct cpn_network *net, const struct cpn_observer *obs,
-                    const struct cpn_traffic_flow *flows, size_t n, struct cpn_traffic **out)
+int cpn_traffic_new_from(struct cpn_engine *eng, struct cpn_network *net,
+                         const struct cpn_observer *obs, size_t n, cpn_traffic_get_fn get,
+                         cpn_traffic_start_fn start_of, const void *ctx, int keep_finish,
+                         struct cpn_traffic **out)
 {
-    if (!eng || !net || !out || (!flows && n))
-        return CPN_ERROR(CPN_EINVAL, "cpn_traffic_new: NULL argument");
+    if (!eng || !net || !out || ((!get || !start_of) && n))
+        return CPN_ERROR(CPN_EINVAL, "cpn_traffic_new_from: NULL argument");
     *out = NULL;
-    for (size_t i = 0; i < n; i++)
-        if (!traffic_check(&flows[i]))
-            return CPN_ERROR(CPN_EINVAL, "traffic flow %zu: bad size, start, weight or paths", i);
     if (n >= UINT32_MAX)
         return CPN_ERROR(CPN_EINVAL, "traffic: too many flows (%zu)", n);
+    int sorted = 1;
+    for (size_t i = 0; i < n; i++) {
+        struct cpn_traffic_flow f;
+        get(ctx, i, &f);
+        if (!traffic_check(&f) || f.start != start_of(ctx, i))
+            return CPN_ERROR(CPN_EINVAL, "traffic flow %zu: bad size, start, weight or paths", i);
+        sorted &= i == 0 || start_of(ctx, i - 1) <= f.start;
+    }
     struct cpn_traffic *t = calloc(1, sizeof *t);
     if (!t)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     size_t m = n ? n : 1;
-    t->flows = malloc(m * sizeof *t->flows);
-    t->order = malloc(m * sizeof *t->order);
-    t->finish = malloc(m * sizeof *t->finish);
     t->parts = calloc(m, sizeof *t->parts);
-    if (!t->flows || !t->order || !t->finish || !t->parts) {
+    t->order = sorted ? NULL : malloc(m * sizeof *t->order);
+    t->finish = keep_finish ? malloc(m * sizeof *t->finish) : NULL;
+    if (!t->parts || (!sorted && !t->order) || (keep_finish && !t->finish)) {
         cpn_traffic_free(t);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
     t->eng = eng;
     t->net = net;
     t->obs = obs;
+    t->get = get;
+    t->start_of = start_of;
+    t->ctx = ctx;
     t->n = n;
-    for (size_t i = 0; i < n; i++) {
-        t->flows[i] = flows[i];
-        t->order[i] = (uint32_t)i;
+    for (size_t i = 0; t->finish && i < n; i++)
         t->finish[i] = NAN;
+    if (t->order) { /* by (start, index): the file's order within one instant */
+        for (size_t i = 0; i < n; i++)
+            t->order[i] = (uint32_t)i;
+        qsort_r(t->order, n, sizeof *t->order, by_start, t);
     }
-    qsort_r(t->order, n, sizeof *t->order, by_start, t->flows);
     if (n) {
-        double first = t->flows[t->order[0]].start;
+        double first = start_of(ctx, in_order(t, 0));
         if (first < cpn_engine_now(eng))
             first = cpn_engine_now(eng);
         int rc = cpn_engine_schedule(eng, first, &arrival_handler, t, 0, NULL);
@@ -294,11 +329,31 @@ int cpn_traffic_new(struct cpn_engine *eng, struct cpn_network *net, const struc
     return CPN_OK;
 }
 
+int cpn_traffic_new(struct cpn_engine *eng, struct cpn_network *net, const struct cpn_observer *obs,
+                    const struct cpn_traffic_flow *flows, size_t n, struct cpn_traffic **out)
+{
+    if (!eng || !net || !out || (!flows && n))
+        return CPN_ERROR(CPN_EINVAL, "cpn_traffic_new: NULL argument");
+    *out = NULL;
+    struct cpn_traffic_flow *own = malloc((n ? n : 1) * sizeof *own);
+    if (!own)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    if (n)
+        memcpy(own, flows, n * sizeof *own);
+    int rc = cpn_traffic_new_from(eng, net, obs, n, get_own, start_own, own, 1, out);
+    if (rc != CPN_OK) {
+        free(own);
+        return rc;
+    }
+    (*out)->own = own;
+    return CPN_OK;
+}
+
 void cpn_traffic_free(struct cpn_traffic *t)
 {
     if (!t)
         return;
-    free(t->flows);
+    free(t->own);
     free(t->order);
     free(t->finish);
     free(t->parts);
@@ -314,7 +369,7 @@ void cpn_traffic_free(struct cpn_traffic *t)
 double cpn_traffic_finish(const struct cpn_traffic *t, size_t i)
 {
     if (i < t->n)
-        return t->finish[i];
+        return t->finish ? t->finish[i] : NAN;
     for (const struct traffic_source *src = t->sources; src; src = src->link)
         if (i >= src->first && i - src->first < src->count)
             return src->finish ? src->finish[i - src->first] : NAN;

@@ -60,6 +60,32 @@ int cpn_traffic_new(struct cpn_engine *eng, struct cpn_network *net, const struc
                     const struct cpn_traffic_flow *flows, size_t n, struct cpn_traffic **out);
 
 /**
+ * Flow @p i (0 .. n - 1) of a replay whose flows the caller keeps (cpn_traffic_new_from()):
+ * fills @p f.  Called when the flow starts and when it finishes; the same @p i must give the same
+ * flow every time.
+ */
+typedef void (*cpn_traffic_get_fn)(const void *ctx, size_t i, struct cpn_traffic_flow *f);
+
+/** The start time [s] of flow @p i of such a replay (the same as cpn_traffic_get_fn gives). */
+typedef double (*cpn_traffic_start_fn)(const void *ctx, size_t i);
+
+/**
+ * Prepare the replay of @p n flows that the caller keeps (a scenario's loaded flows, in whatever
+ * compact form it stores them) and schedule the first start, as cpn_traffic_new() does, without
+ * a copy: the replay keeps 1 byte per flow (the parts of a split flow still moving), 4 more when
+ * the flows are not in start order (their order by start and index), and 8 more with
+ * @p keep_finish (the finish times for cpn_traffic_finish()).
+ * @param get, start_of, ctx read flow i (borrowed; @p ctx and what it reads outlive the replay).
+ * @param keep_finish nonzero: keep every finish time (cpn_traffic_finish() is NaN otherwise).
+ * @return as cpn_traffic_new() (every flow is read once here to be checked).  O(n) when the
+ *         flows are in start order, O(n log n) otherwise.
+ */
+int cpn_traffic_new_from(struct cpn_engine *eng, struct cpn_network *net,
+                         const struct cpn_observer *obs, size_t n, cpn_traffic_get_fn get,
+                         cpn_traffic_start_fn start_of, const void *ctx, int keep_finish,
+                         struct cpn_traffic **out);
+
+/**
  * Reads the next flow of a streamed source into @p f (*more = 1), or says the source has ended
  * (*more = 0).  Flows come in non-decreasing start time.
  * @return CPN_OK, or an error code that stops the run (the reader reports it).

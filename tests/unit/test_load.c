@@ -44,11 +44,17 @@ static uint32_t link_of(const struct cpn_scenario *s, const char *id)
     return l;
 }
 
+/* The loaded flow @p id, whole (in one of 8 buffers used in turn: a test may hold a few). */
 static const struct cpn_scen_flow *flow_of(const struct cpn_scenario *s, const char *id)
 {
+    static struct cpn_scen_flow ring[8];
+    static unsigned next;
     for (size_t i = 0; i < s->flows.len; i++)
-        if (strcmp(s->flows.items[i].id, id) == 0)
-            return &s->flows.items[i];
+        if (strcmp(cpn_scen_flow_id(s, i), id) == 0) {
+            struct cpn_scen_flow *f = &ring[next++ % 8];
+            cpn_scen_flow_get(s, i, f);
+            return f;
+        }
     CU_FAIL_FATAL("flow not found");
     return NULL;
 }
@@ -135,6 +141,11 @@ static void test_tiny_path_and_flows_are_resolved(void)
     CPN_ASSERT_REL(f->size, 1e12, 1e-12);
     CU_ASSERT_STRING_EQUAL(s->transports.items[f->transport].id, "tcp");
     CU_ASSERT_EQUAL(flow_of(s, "priority")->weight, 2.0);
+    /* Kept compactly (40 B a flow and its id): the four flows' settings all differ (defaults;
+     * path and transport; transport; weight), so each has its own spec. */
+    CU_ASSERT_EQUAL(sizeof(struct cpn_scen_flowrow), 40);
+    CU_ASSERT_EQUAL(s->flowspecs.len, 4);
+    CU_ASSERT_EQUAL(s->flow_ids.len, strlen("backupdatasetresultspriority") + 4);
     cpn_scen_free(s);
     free(k.text);
 }
@@ -167,6 +178,10 @@ static void test_includes_and_csv_rows_keep_their_own_file_and_line(void)
     CU_ASSERT_EQUAL(flow_of(s, "c1")->line, 3);
     CU_ASSERT_EQUAL(flow_of(s, "c3")->size, 0.0);
     CU_ASSERT_EQUAL(flow_of(s, "c3")->start, 600.0);
+    /* The CSV rows share one spec (their file's settings), the inline flow has its own. */
+    CU_ASSERT_EQUAL(s->flowspecs.len, 2);
+    CU_ASSERT_EQUAL(s->flows.items[1].spec, s->flows.items[3].spec);
+    CU_ASSERT_NOT_EQUAL(s->flows.items[0].spec, s->flows.items[1].spec);
     cpn_scen_free(s);
     free(k.text);
 }

@@ -365,6 +365,86 @@ static void test_a_streamed_source_replays_like_loaded_flows(void)
     fx_free(&f);
 }
 
+/* Flows a caller keeps in its own compact form (as a scenario keeps its loaded flows). */
+struct kept_flows {
+    const double *size, *start;
+    double weight; /* of every flow */
+    size_t gets;   /* calls of get_kept */
+};
+
+static void get_kept(const void *ctx, size_t i, struct cpn_traffic_flow *f)
+{
+    struct kept_flows *k = (struct kept_flows *)ctx;
+    k->gets++;
+    *f = (struct cpn_traffic_flow){
+        .src = 0, .dst = 1, .size = k->size[i], .start = k->start[i], .weight = k->weight};
+}
+
+static double start_kept(const void *ctx, size_t i)
+{
+    return ((const struct kept_flows *)ctx)->start[i];
+}
+
+static double start_late(const void *ctx, size_t i)
+{
+    return start_kept(ctx, i) + 1;
+}
+
+static void test_flows_kept_by_the_caller_replay_in_start_order(void)
+{
+    /* n0 - n1, one link of 1 GB/s without latency.  Flows by index: 1 GB at 3 s, 1 GB at 0 s,
+     * 0.5 GB at 0 s (not in start order; 1 and 2 tie and start in index order).  By hand: 1 and
+     * 2 share 0.5 GB/s each; 2 ends at 1.0 s; 1 has 0.5 GB left, alone: 1.5 s; 0 alone: 4.0 s.
+     * The same flows in start order (2 swapped with 0) give the same ends, without an order
+     * array.  Finish times are kept only when asked. */
+    struct cpn_link_spec l = link_spec(1e9, 0, CPN_FC_NONE, 0);
+    const double size[2][3] = {{1e9, 1e9, 0.5e9}, {0.5e9, 1e9, 1e9}};
+    const double start[2][3] = {{3, 0, 0}, {0, 0, 3}};
+    const double end[2][3] = {{4.0, 1.5, 1.0}, {1.0, 1.5, 4.0}};
+    const uint64_t first_done[2] = {2, 0};
+    for (int c = 0; c < 4; c++) {
+        int sorted = c & 1, keep = c >> 1;
+        struct net_fx f;
+        fx_line(&f, 2, &l, NULL, 0);
+        struct kept_flows kept = {size[sorted], start[sorted], 1, 0};
+        struct flow_log log = {0};
+        struct cpn_observer obs = {.ctx = &log, .flow_end = log_flow};
+        struct cpn_traffic *t = NULL;
+        CU_ASSERT_FATAL(cpn_traffic_new_from(f.eng, f.net, &obs, 3, get_kept, start_kept, &kept,
+                                             keep, &t) == CPN_OK);
+        CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_OK);
+        CU_ASSERT_EQUAL_FATAL(log.n, 3);
+        CU_ASSERT_EQUAL(log.rec[0].id, first_done[sorted]);
+        for (int k = 0; k < 3; k++) {
+            uint64_t i = log.rec[k].id;
+            CU_ASSERT_FATAL(i < 3);
+            CPN_ASSERT_REL(log.rec[k].end, end[sorted][i], 1e-12);
+            CPN_ASSERT_REL(log.rec[k].bytes, size[sorted][i], 1e-12);
+            if (keep) {
+                CPN_ASSERT_REL(cpn_traffic_finish(t, i), end[sorted][i], 1e-12);
+            } else {
+                CU_ASSERT(isnan(cpn_traffic_finish(t, i)));
+            }
+        }
+        CU_ASSERT(kept.gets >= 6); /* checked once, read at start and at finish */
+        cpn_traffic_free(t);
+        fx_free(&f);
+    }
+    /* A bad weight (0), or a start_of that disagrees with get: refused; good: accepted. */
+    for (int c = 0; c < 3; c++) {
+        struct net_fx f;
+        fx_line(&f, 2, &l, NULL, 0);
+        struct kept_flows kept = {size[0], start[0], c == 0 ? 0 : 1, 0};
+        struct cpn_traffic *t = NULL;
+        CU_ASSERT_EQUAL(cpn_traffic_new_from(f.eng, f.net, NULL, 3, get_kept,
+                                             c == 1 ? start_late : start_kept, &kept, 0, &t),
+                        c == 2 ? CPN_OK : CPN_EINVAL);
+        CU_ASSERT_EQUAL(t != NULL, c == 2);
+        cpn_traffic_free(t);
+        fx_free(&f);
+    }
+}
+
 static void test_a_streamed_source_out_of_order_stops_the_run(void)
 {
     /* A source whose second flow starts before its first, or that gives more flows than it
@@ -417,6 +497,8 @@ int cpn_test_register_network(void)
          test_a_four_way_weighted_split_completes_with_its_last_part},
         {"a streamed source replays like loaded flows, one flow read ahead",
          test_a_streamed_source_replays_like_loaded_flows},
+        {"flows kept by the caller replay in start order; finish times kept when asked",
+         test_flows_kept_by_the_caller_replay_in_start_order},
         {"a streamed source out of order, too long or split stops the run",
          test_a_streamed_source_out_of_order_stops_the_run},
     };
