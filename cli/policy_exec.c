@@ -34,6 +34,7 @@
 #include "scenarios/units.h"
 #include "sim/engine.h"
 #include "sim/error.h"
+#include "sim/idmap.h"
 #include "sim/rng.h"
 
 extern char **environ;
@@ -87,6 +88,8 @@ struct cpn_exec_policy {
     double *rtt_sent;         /* the RTT rows last sent, n_origins x n_centers (NaN: not sent) */
     uint32_t n_sent;
     const struct cpn_scenario *scen; /* names of nodes, centers, pool types, links */
+    struct cpn_idmap centers;        /* center name -> index (the world's names, borrowed), built
+                                        at the first decision that names a center */
     int failed;                      /* a failure is recorded in failure */
     char failure[4096];              /* its message, with the stderr tail */
 };
@@ -567,9 +570,15 @@ static uint32_t center_of(struct cpn_exec_policy *x, const struct cpn_world *w, 
         return CPN_NONE;
     }
     const char *name = json_string_value(v);
-    for (uint32_t c = 0; c < w->n_centers; c++)
-        if (strcmp(w->centers[c].name, name) == 0)
-            return c;
+    for (uint32_t c = (uint32_t)x->centers.len; c < w->n_centers; c++) /* once per run */
+        if (cpn_idmap_find(&x->centers, w->centers[c].name) == CPN_NONE &&
+            cpn_idmap_insert(&x->centers, w->centers[c].name, c) != CPN_OK) {
+            *rc = CPN_ERROR(CPN_ENOMEM, NULL);
+            return CPN_NONE;
+        }
+    uint32_t found = cpn_idmap_find(&x->centers, name);
+    if (found != CPN_NONE)
+        return found;
     char names[512] = "";
     size_t len = 0;
     for (uint32_t c = 0; c < w->n_centers && len + 80 < sizeof names; c++)
@@ -675,11 +684,13 @@ static int parse_decision(struct cpn_exec_policy *x, json_t *msg, const struct c
         return rc;
     if ((v = json_object_get(msg, "split"))) {
         size_t n = json_is_array(v) ? json_array_size(v) : 0;
-        if (!may_split || n < 2 || n > CPN_POLICY_MAX_SPLIT)
-            return bad_reply(x, what, "field \"split\": %s",
-                             !may_split
-                                 ? "a migration moves a job whole (no split)"
-                                 : "not an array of 2 to 16 {\"center\", \"units\"} objects");
+        if (!may_split)
+            return bad_reply(x, what, "field \"split\": a migration moves a job whole (no split)");
+        if (n < 2 || n > CPN_POLICY_MAX_SPLIT)
+            return bad_reply(x, what,
+                             "field \"split\": not an array of 2 to %d {\"center\", "
+                             "\"units\"} objects",
+                             CPN_POLICY_MAX_SPLIT);
         out->n_split = (uint32_t)n;
         for (size_t k = 0; k < n; k++) {
             json_t *part = json_array_get(v, k);
@@ -1191,6 +1202,7 @@ void cpn_exec_policy_free(struct cpn_exec_policy *x)
         free(x->sent[c].pools);
     free(x->sent);
     free(x->rtt_sent);
+    cpn_idmap_release(&x->centers);
     free(x->rbuf);
     free(x->wbuf);
     free(x->command);
