@@ -175,9 +175,9 @@ int cpn_ld_keep_flow(struct cpn_ld *L, const struct cpn_scen_flow *f)
         .id = (uint32_t)at,
         .route = f->route ? f->route->id : CPN_NONE,
         .spec = spec,
-        .line = f->line < 0                  ? 0
-                : f->line > (long)UINT32_MAX ? UINT32_MAX
-                                             : (uint32_t)f->line,
+        .line = f->line <= 0                          ? 0
+                : (unsigned long)f->line > UINT32_MAX ? UINT32_MAX
+                                                      : (uint32_t)f->line,
     };
     return cpn_array_push(&s->flows, row);
 }
