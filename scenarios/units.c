@@ -3,16 +3,15 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <locale.h>
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "scenarios/numparse.h"
 #include "sim/error.h"
 
 /* Longest number we accept, in characters (a double needs at most ~25 significant ones). */
@@ -300,16 +299,6 @@ struct parsed {
     size_t unit_len;
 };
 
-/* The C locale for strtod_l, made once per process (newlocale per number cost more than the
- * number's parse); never freed, so it stays reachable. */
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-
-static void make_c_locale(void)
-{
-    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-}
-
 /* Split text into number and unit; checks emptiness, number syntax and finiteness. */
 static int split(const char *text, const char *expect, struct parsed *p, char *why, size_t whylen)
 {
@@ -337,16 +326,11 @@ static int split(const char *text, const char *expect, struct parsed *p, char *w
     if (p->num_len >= NUMBER_MAX)
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is too long to be a number", tl,
                              text);
-    char buf[NUMBER_MAX];
-    memcpy(buf, text, p->num_len);
-    buf[p->num_len] = '\0';
-    pthread_once(&c_locale_once, make_c_locale);
-    if (!c_locale)
-        return CPN_ERROR(CPN_ENOMEM, "cannot create the C locale");
-    errno = 0;
-    p->value = strtod_l(buf, NULL, c_locale);
-    int overflow = errno == ERANGE && fabs(p->value) > 1.0;
-    if (overflow || !isfinite(p->value))
+    /* (strtod's value, in a fifth of its time: numparse.h) */
+    if (cpn_numparse(text, p->num_len, &p->value) != 0)
+        return CPN_ERROR(CPN_EINTERNAL, "\"%.*s\": scanned as a number but not read as one", tl,
+                         text);
+    if (!isfinite(p->value)) /* beyond DBL_MAX (an underflow is a subnormal or zero) */
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is out of range", tl, text);
     const char *u = text + p->num_len;
     while (u < text + n && is_blank((unsigned char)*u))
