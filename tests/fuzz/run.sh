@@ -35,11 +35,15 @@ lib="$build/fuzz-lib.a"
 newest_h=$(cd "$src" && ls -t $(find sim models scenarios -name '*.h') | head -1)
 objs=""
 changed=0
-for f in $(cd "$src" && ls sim/*.c models/*/*.c scenarios/*.c); do
+for f in $(cd "$src" && ls sim/*.c models/*/*.c scenarios/*.c scenarios/*.cc); do
     o="$build/fuzz-$(echo "$f" | tr / _).o"
     if [ ! -f "$o" ] || [ "$src/$f" -nt "$o" ] || [ "$src/$newest_h" -nt "$o" ]; then
-        clang $cflags -fsanitize=fuzzer-no-link -c "$src/$f" -o "$o" 2>/dev/null ||
-            clang $(echo "$cflags" | sed 's/-fsanitize=fuzzer,/-fsanitize=/') -c "$src/$f" -o "$o"
+        cc=clang f_cflags=$cflags
+        case $f in # scenarios/numparse.cc: header-only C++ without its runtime (Makefile.am)
+        *.cc) cc=clang++ f_cflags="$(echo "$cflags" | sed 's/-std=c11/-std=c++17 -fno-exceptions -fno-rtti/')" ;;
+        esac
+        $cc $f_cflags -fsanitize=fuzzer-no-link -c "$src/$f" -o "$o" 2>/dev/null ||
+            $cc $(echo "$f_cflags" | sed 's/-fsanitize=fuzzer,/-fsanitize=/') -c "$src/$f" -o "$o"
         changed=1
     fi
     objs="$objs $o"
