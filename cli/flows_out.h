@@ -46,7 +46,9 @@ int cpn_flows_out_streamed(struct cpn_flows_out *fo, size_t k, const struct cpn_
 
 /**
  * Write the table to @p path (whole or not at all: output/atomic.h).  Stops the writer thread.
- * @param traffic the run's traffic (finish times kept: cpn_traffic_add_source's keep_finish).
+ * @param traffic the run's traffic, its finish times kept (keep_finish of
+ *        cpn_traffic_new_from() for the loaded flows and of cpn_traffic_add_source() for each
+ *        stream).
  * @param readers the streams' readers, where the run left them (nstreams of them), or NULL.
  * @param failed per stream, nonzero when its reader failed during the run: then nothing is
  *        written (its rows after the failure are unknown).

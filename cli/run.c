@@ -588,13 +588,29 @@ static int build_network(struct run *r)
     return rc;
 }
 
-/* The explicit route of flow @p f (its own, or its <path>'s), or NULL for the shortest. */
-static const struct cpn_path *flow_route(const struct cpn_scenario *scen,
-                                         const struct cpn_scen_flow *f)
+/* Flow @p f as the replay takes it: its route (its own, or its <path>'s; NULL for the
+ * shortest), transport, weight and split (a streamed row has none). */
+static struct cpn_traffic_flow traffic_flow_of(const struct cpn_scenario *scen,
+                                               const struct cpn_scen_flow *f)
 {
-    if (f->route)
-        return f->route;
-    return f->path == CPN_NONE ? NULL : scen->paths.items[f->path].route;
+    const struct cpn_path *route = f->route              ? f->route
+                                   : f->path == CPN_NONE ? NULL
+                                                         : scen->paths.items[f->path].route;
+    const struct cpn_scen_pathset *set =
+        f->pathset == CPN_NONE ? NULL : &scen->pathsets.items[f->pathset];
+    return (struct cpn_traffic_flow){
+        .src = f->src,
+        .dst = f->dst,
+        .size = f->size,
+        .start = f->start,
+        .path = route,
+        .profile = f->transport,
+        .weight = f->weight,
+        .k_paths = f->k_paths,
+        .paths = set ? set->routes : NULL,
+        .shares = set ? set->shares : NULL,
+        .n_paths = set ? set->n : 0,
+    };
 }
 
 /* cpn_traffic_next_fn over a streamed flow file: its next row, routed as the load routed it. */
@@ -609,39 +625,16 @@ static int next_streamed_flow(void *ctx, struct cpn_traffic_flow *out, int *more
         return rc;
     if (fs->flows_out && (rc = cpn_flows_out_streamed(fs->flows_out, fs->k, &f)) != CPN_OK)
         return rc;
-    *out = (struct cpn_traffic_flow){
-        .src = f.src,
-        .dst = f.dst,
-        .size = f.size,
-        .start = f.start,
-        .path = flow_route(fs->scen, &f),
-        .profile = f.transport,
-        .weight = f.weight,
-    };
+    *out = traffic_flow_of(fs->scen, &f);
     return CPN_OK;
 }
 
 /* cpn_traffic_get_fn over the scenario's loaded flows: flow @p i as the replay takes it. */
 static void get_loaded_flow(const void *ctx, size_t i, struct cpn_traffic_flow *out)
 {
-    const struct cpn_scenario *scen = ctx;
     struct cpn_scen_flow f;
-    cpn_scen_flow_get(scen, i, &f);
-    const struct cpn_scen_pathset *set =
-        f.pathset == CPN_NONE ? NULL : &scen->pathsets.items[f.pathset];
-    *out = (struct cpn_traffic_flow){
-        .src = f.src,
-        .dst = f.dst,
-        .size = f.size,
-        .start = f.start,
-        .path = flow_route(scen, &f),
-        .profile = f.transport,
-        .weight = f.weight,
-        .k_paths = f.k_paths,
-        .paths = set ? set->routes : NULL,
-        .shares = set ? set->shares : NULL,
-        .n_paths = set ? set->n : 0,
-    };
+    cpn_scen_flow_get(ctx, i, &f);
+    *out = traffic_flow_of(ctx, &f);
 }
 
 static double loaded_flow_start(const void *ctx, size_t i)

@@ -15,7 +15,7 @@ int cpn_numparse(const char *text, size_t len, double *out)
     }
     double v;
     fast_float::from_chars_result r = fast_float::from_chars(text, end, v);
-    if (r.ec != std::errc() || r.ptr != end || text == end)
+    if (r.ec != std::errc() || r.ptr != end) /* (an empty text is an error of from_chars) */
         return -1;
     *out = v;
     return 0;

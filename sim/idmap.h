@@ -1,11 +1,13 @@
 /**
  * @file sim/idmap.h
  * @brief A map from id strings to dense indices (node, link, path ids): open addressing with
- *        linear probing, FNV-1a hash, load factor at most 1/2.
+ *        linear probing, load factor at most 1/2.
  *
  * Keys are borrowed: they must stay valid and unchanged while in the map (the owners keep the id
  * strings of their objects).  A zeroed struct is an empty map.  Not thread-safe.
- * Source of the hash: Fowler, Noll and Vo, 64-bit FNV-1a (IETF draft-eastlake-fnv).
+ * The hash reads a key 8 bytes at a time, each word mixed by a multiply and an xor-shift, and
+ * ends with the splitmix64 finaliser (Steele, Lea & Flood 2014, "Fast splittable pseudorandom
+ * number generators", OOPSLA): only the slots' order depends on it (nothing iterates the map).
  */
 #ifndef CPN_SIM_IDMAP_H
 #define CPN_SIM_IDMAP_H

@@ -283,12 +283,14 @@ int cpn_traffic_new_from(struct cpn_engine *eng, struct cpn_network *net,
     if (n >= UINT32_MAX)
         return CPN_ERROR(CPN_EINVAL, "traffic: too many flows (%zu)", n);
     int sorted = 1;
+    double prev = -INFINITY;
     for (size_t i = 0; i < n; i++) {
         struct cpn_traffic_flow f;
         get(ctx, i, &f);
         if (!traffic_check(&f) || f.start != start_of(ctx, i))
             return CPN_ERROR(CPN_EINVAL, "traffic flow %zu: bad size, start, weight or paths", i);
-        sorted &= i == 0 || start_of(ctx, i - 1) <= f.start;
+        sorted &= prev <= f.start;
+        prev = f.start;
     }
     struct cpn_traffic *t = calloc(1, sizeof *t);
     if (!t)
