@@ -86,6 +86,11 @@ struct pool {
     double projection_cursor;           /* start of the last queued request [s] */
     uint32_t projection_free;           /* units free at the cursor */
     CPN_ARRAY(struct release) releases; /* heap while building; sorted + cumulative after */
+    /* The backfill index of an EASY pool (bf_build()): nodes 1 .. 2 bf_size - 1 of a min
+     * segment tree over queue positions, leaf bf_size + i for position i. */
+    size_t bf_size;     /* leaves: a power of two at least queue.len; 0 until the first entry */
+    uint32_t *bf_units; /* per node: the fewest units an entry below can take [units] */
+    double *bf_wall;    /* per node: the shortest walltime of an entry below [s] */
 };
 
 struct cpn_center {
@@ -209,6 +214,8 @@ void cpn_center_free(struct cpn_center *c)
         cpn_array_release(&p->running);
         cpn_array_release(&p->releases);
         free(p->shared_used);
+        free(p->bf_units);
+        free(p->bf_wall);
     }
     cpn_array_release(&c->pools);
     cpn_array_release(&c->requests);
@@ -456,12 +463,120 @@ static int start_request(struct cpn_center *c, struct pool *p, uint32_t slot, in
     return c->hooks.on_start(c->hooks.ctx, c, &ev);
 }
 
+/*
+ * The backfill index.  EASY's backfill scan starts, in queue order, every request that fits
+ * now: one taking at most the free units that ends by the shadow time or takes at most the
+ * extra units (compute_reservation()).  Reading every queued request on every pass costs
+ * O(q) a pass, and an overloaded pool holds hundreds of thousands of them while a few units
+ * come free at a time (`national.xml` x10: a quarter of the run).  The index keeps, for every
+ * subtree of queue positions, the fewest units an entry can take and the shortest walltime;
+ * the scan jumps to the next position whose subtree may hold a fitting request, so a pass
+ * costs O(log q) a candidate.  A removed position holds (UINT32_MAX, INFINITY).  The scan
+ * decides on each candidate exactly as before, and the skipped entries are ones it would have
+ * passed over: the schedule is the same.
+ */
+#define BF_HOLE_UNITS UINT32_MAX
+#define BF_MIN_LEAVES 64 /* the smallest index (a queue of a few entries needs no more) */
+
+/* The fewest units request @p r can take when it starts (takes() gives 0 or 1 to a share). */
+static uint32_t bf_units_of(const struct pool *p, const struct request *r)
+{
+    return r->milli && p->shared_used ? 0 : r->units;
+}
+
+/* Recompute the nodes above leaf @p v, stopping where nothing changes. */
+static void bf_pull(struct pool *p, size_t v)
+{
+    for (v >>= 1; v > 0; v >>= 1) {
+        size_t l = 2 * v, r = l + 1;
+        uint32_t u = p->bf_units[l] < p->bf_units[r] ? p->bf_units[l] : p->bf_units[r];
+        double w = p->bf_wall[l] < p->bf_wall[r] ? p->bf_wall[l] : p->bf_wall[r];
+        if (u == p->bf_units[v] && w == p->bf_wall[v])
+            return;
+        p->bf_units[v] = u;
+        p->bf_wall[v] = w;
+    }
+}
+
+/* Set queue position @p i of the index (room was made by bf_build()). */
+static void bf_set(struct pool *p, size_t i, uint32_t units, double wall)
+{
+    size_t v = p->bf_size + i;
+    p->bf_units[v] = units;
+    p->bf_wall[v] = wall;
+    bf_pull(p, v);
+}
+
+/* (Re)build the index of pool @p p from its queue, with room for at least @p len positions.
+ * O(leaves).  Returns CPN_OK or CPN_ENOMEM (the old index is kept). */
+static int bf_build(struct cpn_center *c, struct pool *p, size_t len)
+{
+    size_t size = BF_MIN_LEAVES;
+    while (size < len)
+        size *= 2;
+    if (size != p->bf_size) {
+        uint32_t *u = realloc(p->bf_units, 2 * size * sizeof *u);
+        if (u)
+            p->bf_units = u;
+        double *w = u ? realloc(p->bf_wall, 2 * size * sizeof *w) : NULL;
+        if (!w) /* (the units array, if grown, only holds more than needed) */
+            return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
+        p->bf_wall = w;
+        p->bf_size = size;
+    }
+    for (size_t i = 0; i < size; i++) {
+        uint32_t slot = i < p->queue.len ? p->queue.items[i] : CPN_NONE;
+        const struct request *r = slot != CPN_NONE ? &c->requests.items[slot] : NULL;
+        p->bf_units[size + i] = r ? bf_units_of(p, r) : BF_HOLE_UNITS;
+        p->bf_wall[size + i] = r ? r->walltime : INFINITY;
+    }
+    for (size_t v = size; v-- > 1;) {
+        size_t l = 2 * v, r = l + 1;
+        p->bf_units[v] = p->bf_units[l] < p->bf_units[r] ? p->bf_units[l] : p->bf_units[r];
+        p->bf_wall[v] = p->bf_wall[l] < p->bf_wall[r] ? p->bf_wall[l] : p->bf_wall[r];
+    }
+    return CPN_OK;
+}
+
+/* May a request below node @p v fit now (its units and walltime against the free units, the
+ * extra units and the shadow time)?  A necessary condition: the node's smallest units and
+ * walltime may come from different requests.  (now + walltime is monotone in walltime.) */
+static inline int bf_may_fit(const struct pool *p, size_t v, double now)
+{
+    uint32_t u = p->bf_units[v];
+    return u <= p->free_units && (u <= p->extra || now + p->bf_wall[v] <= p->shadow);
+}
+
+/* The first queue position at or after @p from that may hold a request fitting now, or
+ * SIZE_MAX.  O(log q) plus the subtrees entered in vain. */
+static size_t bf_next(const struct pool *p, size_t from, double now)
+{
+    if (from >= p->bf_size)
+        return SIZE_MAX;
+    size_t v = p->bf_size + from;
+    for (;;) {
+        if (bf_may_fit(p, v, now)) {
+            if (v >= p->bf_size)
+                return v - p->bf_size;
+            v = 2 * v; /* the left subtree first: queue order */
+            continue;
+        }
+        while (v & 1) /* a right child: its parent's subtree is done */
+            v >>= 1;
+        if (v == 0)
+            return SIZE_MAX;
+        v++; /* the next subtree to the right */
+    }
+}
+
 /* Take the live entry at queue index i out of the queue (the caller then starts it). */
 static uint32_t queue_take(struct cpn_center *c, struct pool *p, size_t i)
 {
     uint32_t slot = p->queue.items[i];
     const struct request *r = &c->requests.items[slot];
     p->queue.items[i] = CPN_NONE;
+    if (p->bf_size)
+        bf_set(p, i, BF_HOLE_UNITS, INFINITY);
     if (i == p->head)
         p->head++;
     else
@@ -474,6 +589,40 @@ static uint32_t queue_take(struct cpn_center *c, struct pool *p, size_t i)
     return slot;
 }
 
+/* The queue was compacted from @p len entries to its first @p n: clear the leaves left behind,
+ * shrink the index to at most four times the entries (a queue that was long once keeps no
+ * large index) and recompute its nodes.  O(len + leaves). */
+static void bf_compact(struct pool *p, size_t n, size_t len)
+{
+    size_t size = p->bf_size, want = BF_MIN_LEAVES;
+    while (want < 2 * n)
+        want *= 2;
+    for (size_t i = n; i < len; i++) {
+        p->bf_units[size + i] = BF_HOLE_UNITS;
+        p->bf_wall[size + i] = INFINITY;
+    }
+    if (want < size) {
+        memmove(p->bf_units + want, p->bf_units + size, n * sizeof *p->bf_units);
+        memmove(p->bf_wall + want, p->bf_wall + size, n * sizeof *p->bf_wall);
+        for (size_t i = n; i < want; i++) {
+            p->bf_units[want + i] = BF_HOLE_UNITS;
+            p->bf_wall[want + i] = INFINITY;
+        }
+        size = p->bf_size = want;
+        uint32_t *u = realloc(p->bf_units, 2 * size * sizeof *u); /* smaller: may stay put */
+        if (u)
+            p->bf_units = u;
+        double *w = realloc(p->bf_wall, 2 * size * sizeof *w);
+        if (w)
+            p->bf_wall = w;
+    }
+    for (size_t v = size; v-- > 1;) {
+        size_t l = 2 * v, r = l + 1;
+        p->bf_units[v] = p->bf_units[l] < p->bf_units[r] ? p->bf_units[l] : p->bf_units[r];
+        p->bf_wall[v] = p->bf_wall[l] < p->bf_wall[r] ? p->bf_wall[l] : p->bf_wall[r];
+    }
+}
+
 /* Drop removed entries: O(len), done when they are at least half the array. */
 static void queue_compact(struct pool *p)
 {
@@ -484,12 +633,21 @@ static void queue_compact(struct pool *p)
     }
     if (p->queue.len < QUEUE_COMPACT_MIN || p->head + p->holes < p->queue.len / 2)
         return;
-    size_t n = 0;
-    for (size_t i = p->head; i < p->queue.len; i++)
-        if (p->queue.items[i] != CPN_NONE)
-            p->queue.items[n++] = p->queue.items[i];
+    size_t n = 0, len = p->queue.len, size = p->bf_size;
+    for (size_t i = p->head; i < len; i++) {
+        if (p->queue.items[i] == CPN_NONE)
+            continue;
+        p->queue.items[n] = p->queue.items[i];
+        if (size) { /* the entry's leaf moves with it */
+            p->bf_units[size + n] = p->bf_units[size + i];
+            p->bf_wall[size + n] = p->bf_wall[size + i];
+        }
+        n++;
+    }
     p->queue.len = n;
     p->head = p->holes = 0;
+    if (size)
+        bf_compact(p, n, len);
 }
 
 /* The blocked head's reservation: walk running requests by expected end until enough units
@@ -521,8 +679,9 @@ static void compute_reservation(struct cpn_center *c, struct pool *p)
 }
 
 /* A full scheduling pass on one pool: start heads while they fit, then (EASY) backfill.
- * O(q + r) for q queue entries and r running requests; the backfill scan stops when no unit
- * is free.  Requests submitted by callbacks during the pass are appended and seen by it. */
+ * O(r + k log q) for r running requests and k of the q queue entries read by the backfill
+ * scan (the backfill index's candidates); the scan stops when no unit is free.  Requests
+ * submitted by callbacks during the pass are appended and seen by it. */
 static int pool_pass(struct cpn_center *c, struct pool *p)
 {
     if (c->down) { /* nothing starts while the center is down */
@@ -556,7 +715,9 @@ static int pool_pass(struct cpn_center *c, struct pool *p)
     p->head_slot = p->queue.items[p->head];
     compute_reservation(c, p);
     if (c->spec.discipline == CPN_QUEUE_EASY) {
-        for (size_t i = p->head + 1; i < p->queue.len && p->free_units > 0; i++) {
+        /* Only the entries the backfill index says may fit are read. */
+        for (size_t i = bf_next(p, p->head + 1, now); i < p->queue.len && p->free_units > 0;
+             i = bf_next(p, i + 1, now)) {
             uint32_t slot = p->queue.items[i];
             if (slot == CPN_NONE)
                 continue;
@@ -744,6 +905,11 @@ int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
                          " units, the pool has %" PRIu32,
                          id, p->spec.name, req->id, req->units, p->max_units);
     }
+    /* Room first (the queue's entry, the backfill index's leaf), so that nothing below fails. */
+    if (cpn_array_reserve(&p->queue, p->queue.len + 1) != CPN_OK ||
+        (c->spec.discipline == CPN_QUEUE_EASY && p->queue.len >= p->bf_size &&
+         bf_build(c, p, 2 * (p->queue.len + 1)) != CPN_OK))
+        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
     uint32_t slot;
     if (c->free_slots.len > 0) {
         slot = c->free_slots.items[--c->free_slots.len];
@@ -753,10 +919,7 @@ int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
             return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
         slot = (uint32_t)c->requests.len++;
     }
-    if (cpn_array_push(&p->queue, slot) != CPN_OK) {
-        c->free_slots.items[c->free_slots.len++] = slot; /* capacity is there: it was popped */
-        return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", id);
-    }
+    p->queue.items[p->queue.len++] = slot;
     double now = cpn_engine_now(c->eng);
     struct request *r = &c->requests.items[slot];
     r->id = req->id;
@@ -782,6 +945,8 @@ int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req)
         p->queued_work += (double)r->units * r->walltime;
     else
         p->queued_unbounded++;
+    if (p->bf_size)
+        bf_set(p, p->queue.len - 1, bf_units_of(p, r), r->walltime);
     p->submitted++;
     p->projection_valid = 0;
     if (p->in_pass)

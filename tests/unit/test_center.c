@@ -216,6 +216,43 @@ static void test_easy_refuses_backfill_that_delays_head(void)
     harness_close(&h);
 }
 
+/* A request deep in a long queue that fits is found and backfilled (the backfill index skips
+ * the 600 that cannot).  One pool of 4 units, by hand:
+ *   J0 t=0 3u 100 s: [0, 100].  J1 t=0.5 1u 10 s: [0.5, 10.5]; no unit is free after it.
+ *   J2 t=1 4u 5 s: the blocked head.  When J1 ends at 10.5: 1 unit free, shadow time 100 (J0's
+ *      end gives 1 + 3 = 4), extra units 0.
+ *   J3..J302 t=2 1u 1000 s: 10.5 + 1000 > 100 and 1 > 0 extra: not backfilled.
+ *   J303..J602 t=2 2u 5 s: 2 units > 1 free: not backfilled.
+ *   J603 t=3 1u 50 s: 10.5 + 50 <= 100: backfilled at 10.5, ends 60.5 (then, with 1 free, none
+ *      of the others fits either).  At 100 J0 ends and J2 takes the 4 units: [100, 105].
+ *   Nothing from J3 on starts before 105. */
+static void test_easy_backfills_deep_in_a_long_queue(void)
+{
+    enum { N = 604 };
+    static struct job jobs[N];
+    jobs[0] = (struct job){0, 0, 3, 100, 100};
+    jobs[1] = (struct job){0.5, 0, 1, 10, 10};
+    jobs[2] = (struct job){1, 0, 4, 5, 5};
+    for (size_t i = 3; i < 303; i++)
+        jobs[i] = (struct job){2, 0, 1, 1000, 1000};
+    for (size_t i = 303; i < 603; i++)
+        jobs[i] = (struct job){2, 0, 2, 5, 5};
+    jobs[603] = (struct job){3, 0, 1, 50, 50};
+    static const uint32_t units[] = {4};
+    struct harness h;
+    run_jobs(&h, CPN_QUEUE_EASY, CPN_WALLTIME_KILL, units, 1, jobs, N);
+    CPN_ASSERT_REL(h.out[603].start, 10.5, EXACT);
+    CPN_ASSERT_REL(h.out[603].end, 60.5, EXACT);
+    CU_ASSERT(h.out[603].backfilled);
+    CPN_ASSERT_REL(h.out[2].start, 100.0, EXACT);
+    CPN_ASSERT_REL(h.out[2].reservation, 100.0, EXACT);
+    unsigned early = 0;
+    for (size_t i = 3; i < 603; i++)
+        early += h.out[i].start < 105;
+    CU_ASSERT(early == 0);
+    harness_close(&h);
+}
+
 /* Withdraw job 1 (the blocked head of set A) at 2.5: what waited behind it starts now. */
 static int withdraw_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
@@ -1136,6 +1173,8 @@ int cpn_test_register_center(void)
         !CU_add_test(s, "EASY refuses a backfill that would delay the head's reservation",
                      test_easy_refuses_backfill_that_delays_head) ||
         !CU_add_test(s, "FCFS never backfills (same job set)", test_fcfs_never_backfills) ||
+        !CU_add_test(s, "EASY backfills the one request that fits deep in a long queue",
+                     test_easy_backfills_deep_in_a_long_queue) ||
         !CU_add_test(s, "a withdrawn head lets the queue behind it start",
                      test_a_withdrawn_head_lets_the_queue_behind_it_start) ||
         !CU_add_test(s, "EASY backfills a long job that uses only extra units",
