@@ -222,11 +222,20 @@ int cpn_ld_open(const char *path, FILE **out);
 #define CPN_LD_MAX_FILE      (1ull << 30)
 #define CPN_LD_MAX_FILE_TEXT "1 GiB"
 
-/** Files from this size on are read during the run when stream="auto" [B] (as stored:
- *  compressed for .gz): `<flows file>` (about 60,000 rows) and `<trace>` job logs, when their
- *  rows are in time order.  Assumption: 4 MiB, below which keeping the rows costs a few tens of
- *  MB at most and a second parse is not worth it. */
+/** Job logs (`<trace>`) from this size on are read during the run when stream="auto" [B] (as
+ *  stored: compressed for .gz), when their records are in time order.  Assumption: 4 MiB,
+ *  below which keeping the records costs a few tens of MB at most and a second parse is not
+ *  worth it. */
 #define CPN_LD_STREAM_AUTO ((long long)4 << 20)
+
+/** `<flows file>`s from this size on are read during the run when stream="auto" [B] (about
+ *  350,000 rows of the benchmarks' files), when their rows are sorted by start time.
+ *  Assumption: 32 MiB.  A loaded flow costs 40 B plus its id until it starts
+ *  (docs/scenario-format.md, "Streamed flow files"; 53 B in the benchmarks' files), so a
+ *  smaller file loaded costs a few tens of MB at most (about 20 MB there), while streaming
+ *  parses every row twice: about 15% more CPU for the whole run (3.82 s loaded against 4.40 s
+ *  streamed on the 1e6-flow WAN, tests/bench/loaded_flows.sh). */
+#define CPN_LD_FLOWS_STREAM_AUTO ((long long)32 << 20)
 
 /** The text of a cpn_ld_read() status (strerror(), or the two of its own). */
 const char *cpn_ld_strerror(int err);

@@ -594,8 +594,9 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
         return CPN_OK;
     }
     struct stat st = {0};
-    int streamed = forced || (!(stream && strcmp(stream, "no") == 0) && r_paths != 1 &&
-                              fstat(fileno(in), &st) == 0 && st.st_size >= CPN_LD_STREAM_AUTO);
+    int streamed =
+        forced || (!(stream && strcmp(stream, "no") == 0) && r_paths != 1 &&
+                   fstat(fileno(in), &st) == 0 && st.st_size >= CPN_LD_FLOWS_STREAM_AUTO);
     int rc = cpn_array_push(&L->s->files, file);
     struct cpn_scen_flow proto = {.path = CPN_NONE,
                                   .transport = transport,
