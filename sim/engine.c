@@ -60,6 +60,12 @@ size_t cpn_engine_pending(const struct cpn_engine *eng)
     return cpn_evq_size(eng->queue);
 }
 
+double cpn_engine_next_time(const struct cpn_engine *eng)
+{
+    const struct cpn_event *next = cpn_evq_peek(eng->queue);
+    return next ? next->time : INFINITY;
+}
+
 void cpn_engine_set_pending_limit(struct cpn_engine *eng, size_t max_pending)
 {
     cpn_evq_set_limit(eng->queue, max_pending);

@@ -71,6 +71,12 @@ double cpn_wall_seconds(void);
 size_t cpn_engine_pending(const struct cpn_engine *eng);
 
 /**
+ * Time of the earliest pending event [s], or INFINITY when none is pending.  Inside a handler,
+ * a value above cpn_engine_now() means no other event fires at this instant.  O(1).
+ */
+double cpn_engine_next_time(const struct cpn_engine *eng);
+
+/**
  * Cap the number of pending events (see cpn_evq_set_limit()); scheduling beyond it fails with
  * CPN_ENOMEM.  Default: CPN_EVQ_MAX_EVENTS.
  * @param max_pending the cap [events].

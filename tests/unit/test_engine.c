@@ -103,6 +103,43 @@ static void test_events_fire_in_time_order_and_ties_in_scheduling_order(void)
     cpn_engine_free(eng);
 }
 
+/* Records the time of the next pending event as this firing sees it (in place of its clock). */
+static int record_next_time(struct cpn_engine *eng, void *ctx, uint64_t arg)
+{
+    struct trace *tr = ctx;
+    int rc = record(eng, ctx, arg);
+    if (tr->n <= 64)
+        tr->times[tr->n - 1] = cpn_engine_next_time(eng);
+    return rc;
+}
+
+static const struct cpn_handler next_time_handler = {record_next_time, "next_time", 0};
+
+static void test_next_time_is_the_earliest_pending_event(void)
+{
+    /* Events at 1, 1 and 2 s, and one at 3 s cancelled.  By hand: before the run the earliest is
+     * at 1; the first firing at 1 sees the other at 1, the second sees 2, the one at 2 sees none
+     * (the cancelled event is not pending): INFINITY. */
+    struct cpn_engine *eng = cpn_engine_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(eng);
+    CU_ASSERT(isinf(cpn_engine_next_time(eng))); /* nothing pending */
+    struct trace tr = {0};
+    cpn_evh late;
+    const double times[] = {2.0, 1.0, 1.0};
+    for (uint64_t i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL_FATAL(cpn_engine_schedule(eng, times[i], &next_time_handler, &tr, i, NULL),
+                              CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(cpn_engine_schedule(eng, 3.0, &record_handler, &tr, 9, &late), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_next_time(eng), 1.0);
+    CU_ASSERT_EQUAL(cpn_engine_cancel(eng, late), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(tr.n, 3);
+    CU_ASSERT(tr.args[0] == 1 && tr.times[0] == 1.0);
+    CU_ASSERT(tr.args[1] == 2 && tr.times[1] == 2.0);
+    CU_ASSERT(tr.args[2] == 0 && isinf(tr.times[2]));
+    cpn_engine_free(eng);
+}
+
 /* A clock: records its firing, then schedules itself again one period (arg [s]) later while
  * that is at most 6 s. */
 static int tick_again(struct cpn_engine *eng, void *ctx, uint64_t arg);
@@ -355,6 +392,8 @@ int cpn_test_register_engine(void)
     if (!s ||
         !CU_add_test(s, "events fire in time order and ties in scheduling order",
                      test_events_fire_in_time_order_and_ties_in_scheduling_order) ||
+        !CU_add_test(s, "the next time is the earliest pending event's, INFINITY when none",
+                     test_next_time_is_the_earliest_pending_event) ||
         !CU_add_test(s, "handlers that schedule their next firing keep ties in scheduling order",
                      test_handlers_that_schedule_their_next_firing_keep_ties_in_scheduling_order) ||
         !CU_add_test(s, "late handlers fire after every other event of their time",
