@@ -548,7 +548,9 @@ static inline int bf_may_fit(const struct pool *p, size_t v, double now)
 }
 
 /* The first queue position at or after @p from that may hold a request fitting now, or
- * SIZE_MAX.  O(log q) plus the subtrees entered in vain. */
+ * SIZE_MAX.  O(log q) plus the subtrees entered in vain (their smallest units and walltime from
+ * different requests); the calls of one pass enter disjoint subtrees, so a pass reading k
+ * candidates costs O(q + k log q) at worst, and O(k log q) when few subtrees mislead. */
 static size_t bf_next(const struct pool *p, size_t from, double now)
 {
     if (from >= p->bf_size)
@@ -680,8 +682,9 @@ static void compute_reservation(struct cpn_center *c, struct pool *p)
 
 /* A full scheduling pass on one pool: start heads while they fit, then (EASY) backfill.
  * O(r + k log q) for r running requests and k of the q queue entries read by the backfill
- * scan (the backfill index's candidates); the scan stops when no unit is free.  Requests
- * submitted by callbacks during the pass are appended and seen by it. */
+ * scan (the backfill index's candidates; O(r + q) at worst, bf_next()); the scan stops when
+ * no unit is free.  Requests submitted by callbacks during the pass are appended and seen by
+ * it. */
 static int pool_pass(struct cpn_center *c, struct pool *p)
 {
     if (c->down) { /* nothing starts while the center is down */

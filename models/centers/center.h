@@ -265,8 +265,9 @@ int cpn_center_add_pool(struct cpn_center *c, const struct cpn_pool_spec *pool, 
  * each request started; FCFS adds nothing when the queue is blocked; EASY checks only the new
  * request against the cached reservation when the queue was blocked before (O(1)), and runs a
  * full pass (see below) otherwise.  A full pass (after an end) costs O(r + k log q) (q queued,
- * k of them read by the backfill scan: those its index says may fit; docs/models-centers.md),
- * stopping early once no unit is free; O(log q) to enter the request in that index.
+ * k of them read by the backfill scan: those its index says may fit; O(r + q) at worst;
+ * docs/models-centers.md), stopping early once no unit is free; O(log q) to enter the request
+ * in that index.
  */
 int cpn_center_submit(struct cpn_center *c, const struct cpn_request *req);
 
