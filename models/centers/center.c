@@ -484,18 +484,30 @@ static uint32_t bf_units_of(const struct pool *p, const struct request *r)
     return r->milli && p->shared_used ? 0 : r->units;
 }
 
+/* Recompute inner node @p v from its two children; returns whether it changed. */
+static int bf_node(struct pool *p, size_t v)
+{
+    size_t l = 2 * v, r = l + 1;
+    uint32_t u = p->bf_units[l] < p->bf_units[r] ? p->bf_units[l] : p->bf_units[r];
+    double w = p->bf_wall[l] < p->bf_wall[r] ? p->bf_wall[l] : p->bf_wall[r];
+    int changed = u != p->bf_units[v] || w != p->bf_wall[v];
+    p->bf_units[v] = u;
+    p->bf_wall[v] = w;
+    return changed;
+}
+
+/* Recompute every inner node, bottom up (after the leaves were rewritten).  O(leaves). */
+static void bf_nodes(struct pool *p)
+{
+    for (size_t v = p->bf_size; v-- > 1;)
+        bf_node(p, v);
+}
+
 /* Recompute the nodes above leaf @p v, stopping where nothing changes. */
 static void bf_pull(struct pool *p, size_t v)
 {
-    for (v >>= 1; v > 0; v >>= 1) {
-        size_t l = 2 * v, r = l + 1;
-        uint32_t u = p->bf_units[l] < p->bf_units[r] ? p->bf_units[l] : p->bf_units[r];
-        double w = p->bf_wall[l] < p->bf_wall[r] ? p->bf_wall[l] : p->bf_wall[r];
-        if (u == p->bf_units[v] && w == p->bf_wall[v])
-            return;
-        p->bf_units[v] = u;
-        p->bf_wall[v] = w;
-    }
+    for (v >>= 1; v > 0 && bf_node(p, v); v >>= 1)
+        ;
 }
 
 /* Set queue position @p i of the index (room was made by bf_build()). */
@@ -530,11 +542,7 @@ static int bf_build(struct cpn_center *c, struct pool *p, size_t len)
         p->bf_units[size + i] = r ? bf_units_of(p, r) : BF_HOLE_UNITS;
         p->bf_wall[size + i] = r ? r->walltime : INFINITY;
     }
-    for (size_t v = size; v-- > 1;) {
-        size_t l = 2 * v, r = l + 1;
-        p->bf_units[v] = p->bf_units[l] < p->bf_units[r] ? p->bf_units[l] : p->bf_units[r];
-        p->bf_wall[v] = p->bf_wall[l] < p->bf_wall[r] ? p->bf_wall[l] : p->bf_wall[r];
-    }
+    bf_nodes(p);
     return CPN_OK;
 }
 
@@ -618,11 +626,7 @@ static void bf_compact(struct pool *p, size_t n, size_t len)
         if (w)
             p->bf_wall = w;
     }
-    for (size_t v = size; v-- > 1;) {
-        size_t l = 2 * v, r = l + 1;
-        p->bf_units[v] = p->bf_units[l] < p->bf_units[r] ? p->bf_units[l] : p->bf_units[r];
-        p->bf_wall[v] = p->bf_wall[l] < p->bf_wall[r] ? p->bf_wall[l] : p->bf_wall[r];
-    }
+    bf_nodes(p);
 }
 
 /* Drop removed entries: O(len), done when they are at least half the array. */

@@ -77,8 +77,11 @@ typedef double (*cpn_traffic_start_fn)(const void *ctx, size_t i);
  * @p keep_finish (the finish times for cpn_traffic_finish()).
  * @param get, start_of, ctx read flow i (borrowed; @p ctx and what it reads outlive the replay).
  * @param keep_finish nonzero: keep every finish time (cpn_traffic_finish() is NaN otherwise).
- * @return as cpn_traffic_new() (every flow is read once here to be checked).  O(n) when the
- *         flows are in start order, O(n log n) otherwise.
+ * @return CPN_OK; CPN_EINVAL for NULL @p eng, @p net or @p out, NULL @p get or @p start_of
+ *         with @p n > 0, a flow cpn_traffic_new() would refuse, or a flow whose start_of differs
+ *         from the start get gives; CPN_ENOMEM.  Every flow is read once here to be checked.
+ *         O(n) when the flows are in start order, O(n log n) otherwise.  Side effect: schedules
+ *         the first arrival event on @p eng.
  */
 int cpn_traffic_new_from(struct cpn_engine *eng, struct cpn_network *net,
                          const struct cpn_observer *obs, size_t n, cpn_traffic_get_fn get,
