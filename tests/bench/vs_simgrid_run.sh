@@ -10,8 +10,9 @@
 #   SimGrid  tests/bench/simgrid_flows (CM02, TCP-gamma 0, no cross-traffic, latency paid once)
 # and prints the median whole-process CPU time (user + system, /usr/bin/time) and peak RSS of
 # each, their ratio, cpnsim's own split (load / simulation, from its last summary line), the
-# engines alone (bench_flows' solver on the same workload, median CPU s of 3 runs, against
-# SimGrid's engine.run() CPU s as simgrid_flows prints it) and their ratio, the mean number of
+# engines alone (bench_flows' solver on the same workload, run in each round of the alternation:
+# the median over the rounds of its median CPU s of 3 runs, against SimGrid's engine.run() CPU s
+# as simgrid_flows prints it, median over the rounds) and their ratio, the mean number of
 # flows in flight, and the
 # worst relative difference of SimGrid's completion times from those `cpnsim run` wrote (and of
 # cpnsim run's from the engine's, bench_flows --export's FILE.done: they must be equal).
@@ -63,12 +64,17 @@ for c in ${CASES:-wan:100000:0.7 wan:1000000:0.7 wan:100000:3 fat:100000:0.7 fat
     "$bench" --case "$kind" --flows "$n" --load "$rho" --export-scenario "$d" --export "$d/w" >/dev/null
     : >"$d/cpn"
     : >"$d/sg"
+    : >"$d/eng"
     i=0
     while [ "$i" -lt "$runs" ]; do
         /usr/bin/time -f '%U %S %M' -o "$d/t" "$cpnsim" run "$d/scenario.xml" \
             --flows-out "$d/out.csv" --force >"$d/run.out" 2>/dev/null
         split=$(sed -n 's/^run: .* s (load \([0-9.]*\) s, simulation \([0-9.]*\) s.*/\1 \2/p' "$d/run.out")
         awk -v s="$split" '{ print $1 + $2, $3 / 1024, s }' "$d/t" >>"$d/cpn"
+        # The engine alone, in the same alternation: bench_flows' solver on the same workload
+        # (the median CPU s of 3 runs of the solver, and the mean number of flows in flight).
+        "$bench" --case "$kind" --flows "$n" --load "$rho" --runs 3 |
+            awk 'NR == 2 { print $5, $7 }' >>"$d/eng"
         skip=0
         for x in ${SG_SKIP:-}; do [ "$x" = "$c" ] && skip=1; done
         if [ "$rho" != 3 ] && [ "$skip" = 0 ] && [ ! -f "$d/sg.failed" ]; then
@@ -96,9 +102,9 @@ for c in ${CASES:-wan:100000:0.7 wan:1000000:0.7 wan:100000:3 fat:100000:0.7 fat
         sgcpu=nan sgmb=nan sgeng=nan wsg=-
     fi
     weng=$(worst "$d/out.csv" "$d/w.done")
-    # The engine alone: bench_flows on the same workload (median CPU s of 3 runs of the solver)
-    # and SimGrid's engine.run() (median of its runs above); flows in flight on average.
-    eng=$("$bench" --case "$kind" --flows "$n" --load "$rho" --runs 3 | awk 'NR == 2 { print $5, $7 }')
+    # The engines alone: cpnsim's (the median over the rounds of bench_flows' medians of 3) and
+    # SimGrid's engine.run() (the median of its runs above); flows in flight on average.
+    eng="$(cut -d' ' -f1 "$d/eng" | median) $(head -1 "$d/eng" | cut -d' ' -f2)"
     echo "$kind n=$n rho=$rho $cpu $sgcpu $mb $sgmb $load $sim $wsg $weng $eng $sgeng" | awk '{
         printf "%-22s %9.2f %9s %7s %8.0f %8s %8.2f/%-8.2f %9.3f %9s %7s %9.0f %11s %11s\n",
                $1 " " $2 " " $3, $4, $5, ($5 == "nan" ? "-" : sprintf("%.2f", $5 / $4)), $6,
