@@ -18,8 +18,8 @@ size_t cpn_numtext(double x, char *buf)
         std::memcpy(buf, t, len + 1);
         return len;
     }
-    /* The shortest digits that read back exactly (ties to the nearest), in scientific layout:
-     * [-]d[.ddd]e(+|-)dd[d]. */
+    /* The shortest digits that read back exactly (of those, the nearest), in scientific layout:
+     * [-]d[.ddd]e(+|-)dd[d], at most 24 characters, so that the buffer always holds it. */
     char sci[CPN_NUMTEXT_MAX];
     std::to_chars_result r = std::to_chars(sci, sci + sizeof sci, x, std::chars_format::scientific);
     const char *p = sci, *end = r.ptr;
