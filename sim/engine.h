@@ -72,7 +72,8 @@ size_t cpn_engine_pending(const struct cpn_engine *eng);
 
 /**
  * Time of the earliest pending event [s], or INFINITY when none is pending.  Inside a handler,
- * a value above cpn_engine_now() means no other event fires at this instant.  O(1).
+ * a value above cpn_engine_now() means no other event fires at this instant.  @p eng must not
+ * be NULL (as for the other queries).  O(1).
  */
 double cpn_engine_next_time(const struct cpn_engine *eng);
 

@@ -471,12 +471,22 @@ static int start_request(struct cpn_center *c, struct pool *p, uint32_t slot, in
  * come free at a time (`national.xml` x10: a quarter of the run).  The index keeps, for every
  * subtree of queue positions, the fewest units an entry can take and the shortest walltime;
  * the scan jumps to the next position whose subtree may hold a fitting request, so a pass
- * costs O(log q) a candidate.  A removed position holds (UINT32_MAX, INFINITY).  The scan
- * decides on each candidate exactly as before, and the skipped entries are ones it would have
- * passed over: the schedule is the same.
+ * costs O(log q) a candidate (O(q) at worst, when many subtrees mislead: bf_next()).  A
+ * removed position holds (UINT32_MAX, INFINITY).  The scan decides on each candidate exactly
+ * as before, and the skipped entries are ones it would have passed over: the schedule is the
+ * same.
  */
 #define BF_HOLE_UNITS UINT32_MAX
 #define BF_MIN_LEAVES 64 /* the smallest index (a queue of a few entries needs no more) */
+
+/* Leaves for an index of at least @p n positions: a power of two, at least BF_MIN_LEAVES. */
+static size_t bf_leaves(size_t n)
+{
+    size_t size = BF_MIN_LEAVES;
+    while (size < n)
+        size *= 2;
+    return size;
+}
 
 /* The fewest units request @p r can take when it starts (takes() gives 0 or 1 to a share). */
 static uint32_t bf_units_of(const struct pool *p, const struct request *r)
@@ -523,9 +533,7 @@ static void bf_set(struct pool *p, size_t i, uint32_t units, double wall)
  * O(leaves).  Returns CPN_OK or CPN_ENOMEM (the old index is kept). */
 static int bf_build(struct cpn_center *c, struct pool *p, size_t len)
 {
-    size_t size = BF_MIN_LEAVES;
-    while (size < len)
-        size *= 2;
+    size_t size = bf_leaves(len);
     if (size != p->bf_size) {
         uint32_t *u = realloc(p->bf_units, 2 * size * sizeof *u);
         if (u)
@@ -604,9 +612,7 @@ static uint32_t queue_take(struct cpn_center *c, struct pool *p, size_t i)
  * large index) and recompute its nodes.  O(len + leaves). */
 static void bf_compact(struct pool *p, size_t n, size_t len)
 {
-    size_t size = p->bf_size, want = BF_MIN_LEAVES;
-    while (want < 2 * n)
-        want *= 2;
+    size_t size = p->bf_size, want = bf_leaves(2 * n);
     for (size_t i = n; i < len; i++) {
         p->bf_units[size + i] = BF_HOLE_UNITS;
         p->bf_wall[size + i] = INFINITY;
