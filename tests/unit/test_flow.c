@@ -213,6 +213,42 @@ static void test_changes_re_solve_from_their_level_up(void)
     teardown(&r);
 }
 
+static void test_an_arrival_keeps_the_levels_below_its_own(void)
+{
+    /* A (1 GB/s), B (10 GB/s), C (2.5 GB/s).  f0 and f1 on A+B: A gives them 0.5 each; f2 on C+B:
+     * C gives it 2.5; f3 on B: B gives it the rest, 10 - 1 - 2.5 = 6.5.  f4 joins f3 on B at
+     * t = 1: B's 6.5 is shared, 3.25 each; f0-f2 keep their rates.  B's fair share C / W is
+     * 10 / 5 = 2 < 2.5, so the bound C / W alone would re-solve f2's group too; the refined
+     * bound (B's load with the groups below a level frozen at their levels: from x = 2, A's
+     * 1 GB/s frozen gives (10 - 1) / 3 = 3, then C's too gives (10 - 3.5) / 2 = 3.25) keeps
+     * it: the join's solve re-solves B's group alone (docs/models-network.md §1.4). */
+    struct rec r;
+    double cap[] = {1 * GB, 10 * GB, 2.5 * GB};
+    uint32_t ab[] = {0, 1}, cb[] = {2, 1}, b[] = {1};
+    setup(&r, 3, cap);
+    start(&r, 0, 100 * GB, ab, 2, 0, 1, INFINITY);
+    start(&r, 1, 100 * GB, ab, 2, 0, 1, INFINITY);
+    start(&r, 2, 100 * GB, cb, 2, 0, 1, INFINITY);
+    start(&r, 3, 100 * GB, b, 1, 0, 1, INFINITY);
+    start(&r, 4, 100 * GB, b, 1, 1, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.5), CPN_OK);
+    CPN_ASSERT_REL(rate_of(&r, 0), 0.5 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 2), 2.5 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 3), 6.5 * GB, REL);
+    struct cpn_flow_stats before, after;
+    cpn_flownet_stats(r.net, &before);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 1.5), CPN_OK);
+    cpn_flownet_stats(r.net, &after);
+    CU_ASSERT_EQUAL(after.solves - before.solves, 1);
+    CU_ASSERT_EQUAL(after.solved_classes - before.solved_classes, 1);
+    CPN_ASSERT_REL(rate_of(&r, 0), 0.5 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 1), 0.5 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 2), 2.5 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 3), 3.25 * GB, REL);
+    CPN_ASSERT_REL(rate_of(&r, 4), 3.25 * GB, REL);
+    teardown(&r);
+}
+
 static void test_one_class_finishes_members_in_size_order(void)
 {
     /* Three flows of 1, 2, 3 GB on one 1 GB/s link (one class): 1/3 each until t = 3 (1 GB
@@ -939,6 +975,8 @@ int cpn_test_register_flow(void)
          test_one_class_finishes_members_in_size_order},
         {"a change re-solves from its level up; lower levels keep their rates",
          test_changes_re_solve_from_their_level_up},
+        {"an arrival keeps the levels below its own (refined bound)",
+         test_an_arrival_keeps_the_levels_below_its_own},
         {"weights share a link in proportion", test_weights_share_in_proportion},
         {"weights 16 orders of magnitude apart: the light flow keeps its share",
          test_weights_far_apart_keep_the_light_flows_share},
