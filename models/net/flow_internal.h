@@ -75,6 +75,11 @@ static inline double pick(int c, double a, double b)
  * 10.9-11.2 s, the WAN unchanged (its fillings are small). */
 #define FLOW_SORTED 256
 
+/* The seqs of a filling's entries (struct cpn_flow_sentry): FLOW_SEQ0 + their place when made;
+ * an entry whose key rises takes FLOW_SEQ0 - 1, - 2, ... (a sorted filling, at most FLOW_SORTED
+ * entries, rekeys far fewer than 2^29 times). */
+#define FLOW_SEQ0 (1u << 29)
+
 #define CAP_ITEM 0x80000000u /* solver queue item tag: a class's bound entry (item = class) */
 
 /* Group of a class that is in none: a class whose first member joined since the last solve. */
@@ -215,10 +220,14 @@ struct cpn_flow_path {
 /* Kinds of the filling's entries, also their order at equal keys (higher first). */
 enum { ENTRY_BOUND = 0, ENTRY_GROUP_BOUND = 1, ENTRY_RES = 2, ENTRY_RES_GROUP = 3 };
 
+/* An entry of the filling.  Laid out so that its 16 bytes, read as one unsigned 128-bit
+ * integer (little-endian: key in the high half), order entries as the filling takes them: by
+ * key (a non-negative double, whose bits order as its value), at equal keys by rank (higher
+ * first), then by seq (see entry_make() in flowsolve.c). */
 struct cpn_flow_sentry {
-    double key;    /* level [B/s per unit weight] */
-    uint32_t item; /* resource, group (its resource id), or CAP_ITEM | class */
-    uint32_t rank; /* ENTRY_*: what item is; at equal keys, higher first */
+    uint32_t item;  /* resource, group (its resource id), or CAP_ITEM | class */
+    uint32_t order; /* (3 - rank) << 30 | seq: rank ENTRY_*, what item is */
+    double key;     /* level [B/s per unit weight], >= 0 (not -0) */
 };
 
 /* A class that the filling froze on its own, and where it goes. */

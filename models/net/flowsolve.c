@@ -451,12 +451,48 @@ static int freeze_others(struct cpn_flownet *net, uint32_t s, double x, double n
     return CPN_OK;
 }
 
+/* An entry for @p item of rank @p rank (ENTRY_*) at @p key >= 0, with tie-break @p seq (below
+ * 2^30; among entries of equal key and rank, the lower seq first).  (+ 0.0 turns a -0 into +0,
+ * whose bits order before every positive key's.) */
+static inline struct cpn_flow_sentry entry_make(double key, uint32_t item, uint32_t rank,
+                                                uint32_t seq)
+{
+    return (struct cpn_flow_sentry){item, (3 - rank) << 30 | (seq & 0x3fffffffu), key + 0.0};
+}
+
+static inline uint32_t entry_rank(const struct cpn_flow_sentry *e)
+{
+    return 3 - (e->order >> 30);
+}
+
 /* The filling's order: by key; at equal keys a resource that is a group's bottleneck first, so
- * that a tie keeps classes in their group instead of moving them to an equal bottleneck. */
+ * that a tie keeps classes in their group instead of moving them to an equal bottleneck.  (The
+ * heap of large fillings; it ignores seq.) */
 static inline int entry_before(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b)
 {
-    return (a->key < b->key) | ((a->key == b->key) & (a->rank > b->rank));
+    return (a->key < b->key) | ((a->key == b->key) & ((a->order >> 30) < (b->order >> 30)));
 }
+
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 entry_word;
+/* The order of entry_before(), then by seq: the entry read as one 128-bit integer (key bits,
+ * order, item).  Total on the entries of a filling, whose seqs differ. */
+static inline int entry_less(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b)
+{
+    entry_word x, y;
+    memcpy(&x, a, sizeof x);
+    memcpy(&y, b, sizeof y);
+    return x < y;
+}
+#else
+static inline int entry_less(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b)
+{
+    uint64_t ka, kb;
+    memcpy(&ka, &a->key, sizeof ka);
+    memcpy(&kb, &b->key, sizeof kb);
+    return (ka < kb) | ((ka == kb) & (a->order < b->order));
+}
+#endif
 
 static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
 {
@@ -475,10 +511,10 @@ static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
     h[i] = e;
 }
 
-/* Sort a few entries by key, stably: insertion sort of runs of 8, then merges through @p tmp
- * (at least len entries).  Stable, so the order is the one insertion sort alone gave (the
- * filling's order at equal keys and ranks is the entries' order), at O(len log len). */
-static void stable_sort(struct cpn_flow_sentry *h, size_t len, struct cpn_flow_sentry *tmp)
+/* Sort a few entries by entry_less(): insertion sort of runs of 8, then merges through @p tmp
+ * (at least len entries).  Their seqs are their places, so the order is the stable order by key
+ * and rank that insertion sort alone gave, at O(len log len). */
+static void sort_entries(struct cpn_flow_sentry *h, size_t len, struct cpn_flow_sentry *tmp)
 {
     enum { RUN = 8 };
     for (size_t lo = 0; lo < len; lo += RUN) {
@@ -486,7 +522,7 @@ static void stable_sort(struct cpn_flow_sentry *h, size_t len, struct cpn_flow_s
         for (size_t i = lo + 1; i < hi; i++) {
             struct cpn_flow_sentry e = h[i];
             size_t j = i;
-            for (; j > lo && entry_before(&e, &h[j - 1]); j--)
+            for (; j > lo && entry_less(&e, &h[j - 1]); j--)
                 h[j] = h[j - 1];
             h[j] = e;
         }
@@ -494,23 +530,26 @@ static void stable_sort(struct cpn_flow_sentry *h, size_t len, struct cpn_flow_s
     for (size_t w = RUN; w < len; w *= 2) {
         for (size_t lo = 0; lo + w < len; lo += 2 * w) {
             size_t mid = lo + w, hi = lo + 2 * w < len ? lo + 2 * w : len;
-            if (!entry_before(&h[mid], &h[mid - 1]))
+            if (!entry_less(&h[mid], &h[mid - 1]))
                 continue; /* already in order */
             memcpy(tmp, h + lo, w * sizeof *h);
             size_t a = 0, b = mid, k = lo;
             while (a < w && b < hi) /* the right run's entry goes first only when before */
-                h[k++] = entry_before(&h[b], &tmp[a]) ? h[b++] : tmp[a++];
+                h[k++] = entry_less(&h[b], &tmp[a]) ? h[b++] : tmp[a++];
             while (a < w)
                 h[k++] = tmp[a++];
         }
     }
 }
 
-/* The key of the first entry (h[head]) rose: move it back to its place in the queue.  Sorted:
- * after every entry that comes before it (h[head + 1 ..] is sorted, so those are a prefix,
- * found by bisection), the entries between moving up by one. */
-static inline void queue_rekey(struct cpn_flow_sentry *h, size_t head, size_t len, int sorted)
+/* The key of the first entry (h[head]) rose to @p key: move it back to its place in the queue.
+ * Sorted: it takes a seq below every other (*seq counts down), so that it goes before the
+ * entries of equal key and rank, and after every entry before it (h[head + 1 ..] is sorted, so
+ * those are a prefix, found by bisection), the entries between moving up by one. */
+static inline void queue_rekey(struct cpn_flow_sentry *h, size_t head, size_t len, int sorted,
+                               double key, uint32_t *seq)
 {
+    h[head] = entry_make(key, h[head].item, entry_rank(&h[head]), --*seq);
     if (!sorted) {
         sift_down(h, len, 0);
         return;
@@ -519,7 +558,7 @@ static inline void queue_rekey(struct cpn_flow_sentry *h, size_t head, size_t le
     size_t lo = head + 1, hi = len; /* the first entry not before t is in [lo, hi] */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (entry_before(&h[mid], &t))
+        if (entry_less(&h[mid], &t))
             lo = mid + 1;
         else
             hi = mid;
@@ -583,22 +622,25 @@ static int fill_entries(struct cpn_flownet *net, size_t *out)
         uint32_t rid = net->reached.items[i];
         const struct cpn_flow_resource *r = &net->res[rid];
         if (r->fill == net->stamp && r->ucnt)
-            h[len++] =
-                (struct cpn_flow_sentry){max2(r->capacity - r->frozen, 0) / r->u, rid,
-                                         net->groups[rid].hlen > 0 ? ENTRY_RES_GROUP : ENTRY_RES};
+            h[len] = entry_make(max2(r->capacity - r->frozen, 0) / r->u, rid,
+                                net->groups[rid].hlen > 0 ? ENTRY_RES_GROUP : ENTRY_RES,
+                                FLOW_SEQ0 + (uint32_t)len),
+            len++;
     }
     for (size_t i = 0; i < net->loose.len; i++) {
         uint32_t cid = net->loose.items[i];
         const struct cpn_flow_class *c = &net->classes.items[cid];
         double bound = entry_bound(net, c);
         if (isfinite(bound))
-            h[len++] = (struct cpn_flow_sentry){bound / c->weight, CAP_ITEM | cid, ENTRY_BOUND};
+            h[len] = entry_make(bound / c->weight, CAP_ITEM | cid, ENTRY_BOUND,
+                                FLOW_SEQ0 + (uint32_t)len),
+            len++;
     }
     for (size_t i = 0; i < net->play.len; i++) {
         uint32_t rid = net->play.items[i];
         double b = net->groups[rid].hlen ? group_bmin(net, rid) : INFINITY;
         if (isfinite(b))
-            h[len++] = (struct cpn_flow_sentry){b, rid, ENTRY_GROUP_BOUND};
+            h[len] = entry_make(b, rid, ENTRY_GROUP_BOUND, FLOW_SEQ0 + (uint32_t)len), len++;
     }
     *out = len;
     return CPN_OK;
@@ -653,15 +695,16 @@ static int fill(struct cpn_flownet *net, double now)
     size_t head = 0;
     if (sorted) {
         struct cpn_flow_sentry tmp[FLOW_SORTED];
-        stable_sort(h, len, tmp);
+        sort_entries(h, len, tmp);
     } else
         for (size_t i = len / 2; i-- > 0;)
             sift_down(h, len, i);
     double level = 0;
+    uint32_t seq = FLOW_SEQ0; /* the seq of the next rekeyed entry, counting down */
     while (head < len) {
         uint32_t item = h[head].item;
         double key = h[head].key;
-        if (h[head].rank == ENTRY_GROUP_BOUND) {
+        if (entry_rank(&h[head]) == ENTRY_GROUP_BOUND) {
             double next = INFINITY;
             if (net->groups[item].fstamp != net->stamp) {
                 level = key <= level * (1 + FLOW_TIE_REL) ? level : key;
@@ -670,8 +713,7 @@ static int fill(struct cpn_flownet *net, double now)
                     return rc;
             }
             if (isfinite(next) && net->groups[item].fstamp != net->stamp) {
-                h[head].key = next; /* the group's next bound */
-                queue_rekey(h, head, len, sorted);
+                queue_rekey(h, head, len, sorted, next, &seq); /* the group's next bound */
             } else {
                 queue_pop(h, &head, &len, sorted);
             }
@@ -698,8 +740,7 @@ static int fill(struct cpn_flownet *net, double now)
             reweigh(net, r, item); /* u kept by subtraction lost too many digits */
         double share = max2(r->capacity - r->frozen, 0) / r->u;
         if (share > key) { /* stale key: the share rose as other classes froze */
-            h[head].key = share;
-            queue_rekey(h, head, len, sorted);
+            queue_rekey(h, head, len, sorted, share, &seq);
             continue;
         }
         queue_pop(h, &head, &len, sorted);
