@@ -473,7 +473,8 @@ static inline int entry_before(const struct cpn_flow_sentry *a, const struct cpn
     return (a->key < b->key) | ((a->key == b->key) & ((a->order >> 30) < (b->order >> 30)));
 }
 
-#if defined(__SIZEOF_INT128__)
+#if defined(__SIZEOF_INT128__) && defined(__BYTE_ORDER__) &&                                       \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 __extension__ typedef unsigned __int128 entry_word;
 /* The order of entry_before(), then by seq: the entry read as one 128-bit integer (key bits,
  * order, item).  Total on the entries of a filling, whose seqs differ. */
