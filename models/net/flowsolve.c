@@ -613,6 +613,14 @@ static inline double entry_bound(const struct cpn_flownet *net, const struct cpn
                                                                                      : bound;
 }
 
+/* Append to the filling's entries h[0 .. *len) an entry whose seq is its place. */
+static inline void entry_push(struct cpn_flow_sentry *h, size_t *len, double key, uint32_t item,
+                              uint32_t rank)
+{
+    h[*len] = entry_make(key, item, rank, FLOW_SEQ0 + (uint32_t)*len);
+    ++*len;
+}
+
 /* The entries of the filling: reached resources that can bind, the bounds of the classes in
  * play on their own, and one bound entry per group in play: the smallest bound / weight of its
  * classes (a lower bound of what needs enforcing; see group_bound_due()). */
@@ -628,25 +636,21 @@ static int fill_entries(struct cpn_flownet *net, size_t *out)
         uint32_t rid = net->reached.items[i];
         const struct cpn_flow_resource *r = &net->res[rid];
         if (r->fill == net->stamp && r->ucnt)
-            h[len] = entry_make(max2(r->capacity - r->frozen, 0) / r->u, rid,
-                                net->groups[rid].hlen > 0 ? ENTRY_RES_GROUP : ENTRY_RES,
-                                FLOW_SEQ0 + (uint32_t)len),
-            len++;
+            entry_push(h, &len, max2(r->capacity - r->frozen, 0) / r->u, rid,
+                       net->groups[rid].hlen > 0 ? ENTRY_RES_GROUP : ENTRY_RES);
     }
     for (size_t i = 0; i < net->loose.len; i++) {
         uint32_t cid = net->loose.items[i];
         const struct cpn_flow_class *c = &net->classes.items[cid];
         double bound = entry_bound(net, c);
         if (isfinite(bound))
-            h[len] = entry_make(bound / c->weight, CAP_ITEM | cid, ENTRY_BOUND,
-                                FLOW_SEQ0 + (uint32_t)len),
-            len++;
+            entry_push(h, &len, bound / c->weight, CAP_ITEM | cid, ENTRY_BOUND);
     }
     for (size_t i = 0; i < net->play.len; i++) {
         uint32_t rid = net->play.items[i];
         double b = net->groups[rid].hlen ? group_bmin(net, rid) : INFINITY;
         if (isfinite(b))
-            h[len] = entry_make(b, rid, ENTRY_GROUP_BOUND, FLOW_SEQ0 + (uint32_t)len), len++;
+            entry_push(h, &len, b, rid, ENTRY_GROUP_BOUND);
     }
     *out = len;
     return CPN_OK;
