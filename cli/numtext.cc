@@ -19,49 +19,48 @@ size_t cpn_numtext(double x, char *buf)
         return len;
     }
     /* The shortest digits that read back exactly (of those, the nearest), in scientific layout:
-     * [-]d[.ddd]e(+|-)dd[d], at most 24 characters, so that the buffer always holds it. */
+     * [-]d[.ddd]e(+|-)dd[d], at most 24 characters, so that the buffer always holds it.  Laid
+     * out again by whole runs of digits (memcpy), not digit by digit. */
     char sci[CPN_NUMTEXT_MAX];
     std::to_chars_result r = std::to_chars(sci, sci + sizeof sci, x, std::chars_format::scientific);
     const char *p = sci, *end = r.ptr;
     size_t n = 0;
     if (*p == '-')
         buf[n++] = *p++;
-    char digits[CPN_NUMTEXT_MAX]; /* (at most 17) */
-    int nd = 0;
-    digits[nd++] = *p++;
-    if (*p == '.')
-        for (p++; *p != 'e'; p++)
-            digits[nd++] = *p;
-    p++; /* the 'e' */
-    int negative = *p++ == '-', e = 0;
-    for (; p < end; p++)
-        e = 10 * e + (*p - '0');
+    const char *mark = static_cast<const char *>(std::memchr(p, 'e', (size_t)(end - p)));
+    char first = p[0];                              /* the first digit */
+    const char *frac = p[1] == '.' ? p + 2 : p + 1; /* the other digits, */
+    size_t nf = (size_t)(mark - frac);              /* nf of them */
+    int negative = mark[1] == '-', e = 0;
+    for (const char *q = mark + 2; q < end; q++)
+        e = 10 * e + (*q - '0');
     if (negative)
         e = -e;
-    if (e >= -4 && e < 17) { /* decimal notation */
-        if (e >= 0) {
-            for (int i = 0; i <= e; i++)
-                buf[n++] = i < nd ? digits[i] : '0';
-            if (nd > e + 1) {
-                buf[n++] = '.';
-                for (int i = e + 1; i < nd; i++)
-                    buf[n++] = digits[i];
-            }
-        } else {
-            buf[n++] = '0';
+    if (e >= 0 && e < 17) { /* decimal notation: e + 1 digits before the point */
+        size_t ue = (size_t)e, k = nf < ue ? nf : ue;
+        buf[n++] = first;
+        std::memcpy(buf + n, frac, k);
+        n += k;
+        if (ue > nf) {
+            std::memset(buf + n, '0', ue - nf);
+            n += ue - nf;
+        } else if (nf > ue) {
             buf[n++] = '.';
-            for (int i = 0; i < -e - 1; i++)
-                buf[n++] = '0';
-            for (int i = 0; i < nd; i++)
-                buf[n++] = digits[i];
+            std::memcpy(buf + n, frac + ue, nf - ue);
+            n += nf - ue;
         }
+    } else if (e < 0 && e >= -4) { /* decimal notation: "0." and -e - 1 zeros first */
+        size_t z = (size_t)(-e - 1);
+        buf[n++] = '0';
+        buf[n++] = '.';
+        std::memset(buf + n, '0', z);
+        n += z;
+        buf[n++] = first;
+        std::memcpy(buf + n, frac, nf);
+        n += nf;
     } else { /* exponent notation, the exponent without leading zeros */
-        buf[n++] = digits[0];
-        if (nd > 1) {
-            buf[n++] = '.';
-            for (int i = 1; i < nd; i++)
-                buf[n++] = digits[i];
-        }
+        std::memcpy(buf + n, p, (size_t)(mark - p));
+        n += (size_t)(mark - p);
         buf[n++] = 'e';
         buf[n++] = e < 0 ? '-' : '+';
         int a = e < 0 ? -e : e;

@@ -31,10 +31,12 @@ uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key)
     if (!m->cap || !key)
         return CPN_NONE;
     size_t mask = m->cap - 1;
-    for (size_t i = (size_t)key_hash(key) & mask;; i = (i + 1) & mask) {
+    uint64_t h = key_hash(key);
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         if (!m->slots[i].key)
             return CPN_NONE;
-        if (strcmp(m->slots[i].key, key) == 0)
+        if (m->slots[i].tag == tag && strcmp(m->slots[i].key, key) == 0)
             return m->slots[i].index;
     }
 }
@@ -42,11 +44,11 @@ uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key)
 static void place(struct cpn_idmap_slot *slots, size_t cap, const char *key, uint32_t index)
 {
     size_t mask = cap - 1;
-    size_t i = (size_t)key_hash(key) & mask;
+    uint64_t h = key_hash(key);
+    size_t i = (size_t)h & mask;
     while (slots[i].key)
         i = (i + 1) & mask;
-    slots[i].key = key;
-    slots[i].index = index;
+    slots[i] = (struct cpn_idmap_slot){key, index, (uint32_t)(h >> 32)};
 }
 
 int cpn_idmap_insert(struct cpn_idmap *m, const char *key, uint32_t index)

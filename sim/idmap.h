@@ -8,6 +8,8 @@
  * The hash reads a key 8 bytes at a time, each word mixed by a multiply and an xor-shift, and
  * ends with the splitmix64 finaliser (Steele, Lea & Flood 2014, "Fast splittable pseudorandom
  * number generators", OOPSLA): only the slots' order depends on it (nothing iterates the map).
+ * Each slot keeps the high 32 bits of its key's hash, so that a probe compares the key's text
+ * only when those agree: a key met on the way to another is not read (its text is a cache miss).
  */
 #ifndef CPN_SIM_IDMAP_H
 #define CPN_SIM_IDMAP_H
@@ -19,6 +21,7 @@
 struct cpn_idmap_slot {
     const char *key; /**< borrowed id, NULL = empty slot */
     uint32_t index;  /**< its index */
+    uint32_t tag;    /**< the high 32 bits of its hash */
 };
 
 /** The map; zero-initialise it. */

@@ -1,5 +1,13 @@
-/* Suite "array": the growable-array helper. */
+/* Suite "array": the growable-array helper and the id map. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "sim/array.h"
+#include "sim/error.h"
+#include "sim/idmap.h"
 #include "tests/unit/suites.h"
 
 static void test_push_grows_geometrically_and_keeps_values(void)
@@ -36,6 +44,55 @@ static void test_oversized_reservation_fails_cleanly(void)
     cpn_array_release(&a);
 }
 
+/* 20,000 ids, half short node names and half route texts of a path column (long keys sharing
+ * long prefixes), inserted through every growth of the table: each is found with the index it
+ * was given (as is a key's prefix that is another key); the absent ones (a prefix, an
+ * extension, a changed character, "") are not. */
+static void test_id_map_finds_every_key_and_no_other(void)
+{
+    enum { N = 20000 };
+    char **keys = calloc(N, sizeof *keys);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(keys);
+    struct cpn_idmap m = {0};
+    CU_ASSERT_EQUAL(cpn_idmap_find(&m, "h1"), CPN_NONE); /* empty */
+    for (int i = 0; i < N; i++) {
+        char buf[96];
+        if (i % 2)
+            snprintf(buf, sizeof buf, "h%d", i);
+        else
+            snprintf(buf, sizeof buf, "h21 c4 c26 c37 c5 c13 c36 c18 c17 c8 c38 c20 c3 c9 h%d", i);
+        keys[i] = strdup(buf);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(keys[i]);
+        CU_ASSERT_EQUAL_FATAL(cpn_idmap_insert(&m, keys[i], (uint32_t)(N - i)), CPN_OK);
+    }
+    CU_ASSERT_EQUAL(m.len, N);
+    int wrong = 0, found = 0;
+    for (int i = 0; i < N; i++) {
+        char buf[100];
+        wrong += cpn_idmap_find(&m, keys[i]) != (uint32_t)(N - i);
+        snprintf(buf, sizeof buf, "%s", keys[i]); /* a copy: found by its text, not its address */
+        wrong += cpn_idmap_find(&m, buf) != (uint32_t)(N - i);
+        snprintf(buf, sizeof buf, "%s ", keys[i]);
+        found += cpn_idmap_find(&m, buf) != CPN_NONE;
+        /* Without its last digit, key i reads as key i / 10 when that has i's form. */
+        snprintf(buf, sizeof buf, "%.*s", (int)strlen(keys[i]) - 1, keys[i]);
+        uint32_t want = i >= 10 && i / 10 % 2 == i % 2 ? (uint32_t)(N - i / 10) : CPN_NONE;
+        wrong += cpn_idmap_find(&m, buf) != want;
+        snprintf(buf, sizeof buf, "%sx", keys[i]);
+        buf[strlen(buf) - 2] = 'x';
+        found += cpn_idmap_find(&m, buf) != CPN_NONE;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT_EQUAL(found, 0);
+    CU_ASSERT_EQUAL(cpn_idmap_find(&m, ""), CPN_NONE);
+    CU_ASSERT_EQUAL(cpn_idmap_find(&m, NULL), CPN_NONE);
+    cpn_idmap_release(&m);
+    CU_ASSERT_EQUAL(cpn_idmap_find(&m, "h1"), CPN_NONE);
+    for (int i = 0; i < N; i++)
+        free(keys[i]);
+    free(keys);
+}
+
 int cpn_test_register_array(void)
 {
     CU_pSuite s = CU_add_suite("array", NULL, NULL);
@@ -43,7 +100,9 @@ int cpn_test_register_array(void)
         !CU_add_test(s, "push grows geometrically and keeps values",
                      test_push_grows_geometrically_and_keeps_values) ||
         !CU_add_test(s, "an oversized reservation fails cleanly",
-                     test_oversized_reservation_fails_cleanly))
+                     test_oversized_reservation_fails_cleanly) ||
+        !CU_add_test(s, "the id map finds every key and no other",
+                     test_id_map_finds_every_key_and_no_other))
         return CU_get_error();
     return CUE_SUCCESS;
 }
