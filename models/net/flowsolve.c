@@ -238,14 +238,16 @@ static void init_resources(struct cpn_flownet *net)
         double u = 0, frozen = 0;
         uint32_t ucnt = 0;
         for (uint32_t k = 0; k < r->plen; k++) {
+            /* (The group from the reference, not the pair: the two loads start together.) */
+            uint32_t g = r->pairs[k].g;
             const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
-            if (in_play(net, p->g)) {
+            if (in_play(net, g)) {
                 u += p->a;
                 ucnt += p->cnt;
-            } else if (p->g < net->n_res) {
-                frozen += net->groups[p->g].theta * p->a;
+            } else if (g < net->n_res) {
+                frozen += net->groups[g].theta * p->a;
             } else {
-                const struct cpn_flow_class *c = &net->classes.items[p->g - net->n_res];
+                const struct cpn_flow_class *c = &net->classes.items[g - net->n_res];
                 frozen += c->n * c->brate;
             }
         }
@@ -523,7 +525,15 @@ static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
 static void sort_entries(struct cpn_flow_sentry *h, size_t len, struct cpn_flow_sentry *tmp)
 {
     enum { RUN = 32 };
-    for (size_t lo = 0; lo < len; lo += RUN) {
+    /* The first run without a bound check: h[-1] is before every entry (fill_entries()). */
+    for (size_t i = 1; i < len && i < RUN; i++) {
+        struct cpn_flow_sentry e = h[i];
+        size_t j = i;
+        for (; entry_less(&e, &h[j - 1]); j--)
+            h[j] = h[j - 1];
+        h[j] = e;
+    }
+    for (size_t lo = RUN; lo < len; lo += RUN) {
         size_t hi = lo + RUN < len ? lo + RUN : len;
         for (size_t i = lo + 1; i < hi; i++) {
             struct cpn_flow_sentry e = h[i];
@@ -628,9 +638,12 @@ static int fill_entries(struct cpn_flownet *net, size_t *out)
 {
     size_t need = net->reached.len + net->loose.len + net->play.len;
     net->heap.len = 0;
-    if (cpn_array_reserve(&net->heap, need) != CPN_OK)
+    if (cpn_array_reserve(&net->heap, need + 1) != CPN_OK)
         return NOMEM();
-    struct cpn_flow_sentry *h = net->heap.items;
+    /* h[-1]: all zero bits, before every entry (a key >= +0, an order >= 1: seqs are positive),
+     * the sentinel of sort_entries(). */
+    net->heap.items[0] = (struct cpn_flow_sentry){0, 0, 0.0};
+    struct cpn_flow_sentry *h = net->heap.items + 1;
     size_t len = 0;
     for (size_t i = 0; i < net->reached.len; i++) {
         uint32_t rid = net->reached.items[i];
@@ -697,7 +710,7 @@ static int fill(struct cpn_flownet *net, double now)
     int rc = fill_entries(net, &len);
     if (rc != CPN_OK)
         return rc;
-    struct cpn_flow_sentry *h = net->heap.items;
+    struct cpn_flow_sentry *h = net->heap.items + 1; /* (after the sentinel) */
     /* The queue of entries by key: small fillings (the common case) sort their entries once and
      * consume them from the front, a stale key moving back by insertion; large ones keep a
      * binary heap.  Either way h[head] is the entry with the smallest key. */
