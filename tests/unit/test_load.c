@@ -1,4 +1,5 @@
 /* Suite "load": the scenario loader (scenarios/load.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -854,6 +855,116 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
+/* The bytes and start_time columns of a flows file read numbers as cpn_units_parse_number()
+ * reads them (the independent reference here): the same value, bit for bit, where it accepts
+ * the text, an error where it does not.  The texts cover what a fast path could get wrong: signs,
+ * -0, a lone point, exponents, DBL_MIN and below it, overflow, blanks, units, long digit
+ * strings. */
+static void test_flow_file_numbers_are_read_as_the_unit_parser_reads_them(void)
+{
+    static const char *const texts[] = {
+        "0",
+        "-0",
+        "+0",
+        "1e6",
+        "1E6",
+        "+5",
+        ".5",
+        "5.",
+        "0.000",
+        "12285485.662419379",
+        "1.5495460647417109e-06",
+        "2.2250738585072014e-308",
+        "2.2250738585072009e-308",
+        "1e-320",
+        "-1",
+        "-1e-300",
+        "1e400",
+        "1.7976931348623157e308",
+        " 5",
+        "5 ",
+        "5MB",
+        "1e",
+        "e5",
+        "",
+        "nan",
+        "inf",
+        "0x10",
+        "123456789012345678901234567890123456789012345678901234567890",
+        "1234567890123456789012345678901234567890123456789012345678901234567890.5"};
+    enum { N = sizeof texts / sizeof *texts };
+    char dir[] = "/tmp/cpn-csvnum.XXXXXX", csv[64], xml[512];
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(csv, sizeof csv, "%s/f.csv", dir);
+    FILE *f = fopen(csv, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("id,src,dst,bytes,start_time\n", f);
+    for (int i = 0; i < N; i++) /* each text as bytes (start 0), then as start_time (bytes 1) */
+        fprintf(f, "b%d,a,b,%s,0\ns%d,a,b,1,%s\n", i, texts[i], i, texts[i]);
+    fclose(f);
+    snprintf(xml, sizeof xml,
+             "<cpnsim version=\"1\"><simulation until=\"1h\"/><topology><node id=\"a\"/>"
+             "<node id=\"b\"/><link id=\"l\" a=\"a\" b=\"b\" capacity=\"1Gbps\" "
+             "latency=\"1ms\"/></topology><traffic><flows file=\"%s\" stream=\"no\"/>"
+             "</traffic></cpnsim>",
+             csv);
+    struct cpn_test_sink k;
+    struct cpn_scenario *s = NULL;
+    int rc = load_text(xml, NULL, &k, &s);
+    unsigned rejected = 0, worded = 0;
+    double want[N];
+    for (int i = 0; i < N; i++) {
+        char why[256];
+        if (cpn_units_parse_number(texts[i], 0, &want[i], why, sizeof why) != CPN_OK) {
+            want[i] = NAN;
+            rejected++;
+            /* The row's message gives the reference's reason (before its " (" advice). */
+            char *paren = strstr(why, " (");
+            if (paren)
+                *paren = '\0';
+            char line[400];
+            snprintf(line, sizeof line, ":%d: field 4 \"bytes\": %s (", 2 + 2 * i, why);
+            worded += strstr(k.text, line) != NULL;
+            snprintf(line, sizeof line, ":%d: field 5 \"start_time\": %s (", 3 + 2 * i, why);
+            worded += strstr(k.text, line) != NULL;
+        }
+    }
+    CU_ASSERT(rejected >= 10 && rejected < N); /* (both kinds are there) */
+    CU_ASSERT_EQUAL(k.diag.errors, 2 * rejected);
+    CU_ASSERT_EQUAL(worded, 2 * rejected);
+    CU_ASSERT_EQUAL(rc, CPN_ESCENARIO);
+    free(k.text);
+    cpn_scen_free(s);
+    /* Without the rejected rows the file loads; every value is the reference's, bit for bit. */
+    f = fopen(csv, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("id,src,dst,bytes,start_time\n", f);
+    for (int i = 0; i < N; i++)
+        if (!isnan(want[i]))
+            fprintf(f, "b%d,a,b,%s,0\ns%d,a,b,1,%s\n", i, texts[i], i, texts[i]);
+    fclose(f);
+    s = NULL;
+    CU_ASSERT_EQUAL_FATAL(load_text(xml, NULL, &k, &s), CPN_OK);
+    CU_ASSERT_STRING_EQUAL(k.text, "");
+    free(k.text);
+    int same = 0;
+    for (int i = 0; i < N; i++) {
+        if (isnan(want[i]))
+            continue;
+        char id[16];
+        snprintf(id, sizeof id, "b%d", i);
+        double got = flow_of(s, id)->size;
+        same += memcmp(&got, &want[i], sizeof got) == 0;
+        snprintf(id, sizeof id, "s%d", i);
+        got = flow_of(s, id)->start;
+        same += memcmp(&got, &want[i], sizeof got) == 0;
+    }
+    CU_ASSERT_EQUAL(same, 2 * (N - (int)rejected));
+    cpn_scen_free(s);
+    unlink(csv);
+    rmdir(dir);
+}
+
 static void test_a_streamed_flow_file_is_read_during_the_run(void)
 {
     /* stream="yes": the rows are checked at load but not kept; a reader gives them in file
@@ -997,7 +1108,9 @@ int cpn_test_register_load(void)
         !CU_add_test(s, "the loaded centers and sources are accepted by the jobs layer",
                      test_loaded_specs_are_accepted_by_the_jobs_layer) ||
         !CU_add_test(s, "a streamed flow file is read during the run; changed rows are errors",
-                     test_a_streamed_flow_file_is_read_during_the_run))
+                     test_a_streamed_flow_file_is_read_during_the_run) ||
+        !CU_add_test(s, "flow file numbers are read as the unit parser reads them",
+                     test_flow_file_numbers_are_read_as_the_unit_parser_reads_them))
         return CU_get_error();
     return CUE_SUCCESS;
 }
