@@ -70,9 +70,10 @@ static inline double pick(int c, double a, double b)
 /* Up to this many entries (resources + bounds) the filling sorts its entries once instead of
  * keeping a heap (WAN benchmark at load 0.7, 1e6 flows: 99.9% of the fillings have at most 64
  * entries and one pop in ten finds a stale key).  64 while the sort was an insertion sort; with
- * the merge sort and the rekey by bisection, 256 against 64 (alternated runs, 2026-12-06): fat
- * tree 1e6 flows 3.14 s against 3.37 s, national.xml x10 arrivals for a day 9.9-10.8 s against
- * 10.9-11.2 s, the WAN unchanged (its fillings are small). */
+ * the merge sort and the rekey by bisection (now a heap of risen entries, flowsolve.c's struct
+ * fqueue), 256 against 64 (alternated runs, 2026-12-06): fat tree 1e6 flows 3.14 s against
+ * 3.37 s, national.xml x10 arrivals for a day 9.9-10.8 s against 10.9-11.2 s, the WAN unchanged
+ * (its fillings are small). */
 #define FLOW_SORTED 256
 
 /* The seqs of a filling's entries (struct cpn_flow_sentry): FLOW_SEQ0 + their place when made;
