@@ -29,6 +29,12 @@ const char *cpn_test_srcpath(const char *relative)
     return buf;
 }
 
+int cpn_test_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 const char *cpn_test_datapath(const char *relative)
 {
     static char buf[4096];

@@ -71,6 +71,9 @@ const char *cpn_test_srcpath(const char *relative);
  */
 const char *cpn_test_datapath(const char *relative);
 
+/** qsort()/bsearch() comparison of two doubles (not NaN): ascending. */
+int cpn_test_cmp_double(const void *a, const void *b);
+
 /** A diagnostic sink writing into memory, so tests can compare messages exactly. */
 struct cpn_test_sink {
     struct cpn_diag diag; /**< report into this */

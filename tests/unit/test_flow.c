@@ -815,12 +815,6 @@ static void make_workload(struct workload *w, unsigned long seed, int n_flows, d
     gsl_rng_free(rng);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The sorted join times of an open workload (w->joins). */
 static void sort_joins(struct workload *w)
 {
@@ -828,13 +822,14 @@ static void sort_joins(struct workload *w)
     CU_ASSERT_PTR_NOT_NULL_FATAL(w->joins);
     for (int i = 0; i < w->n_flows; i++)
         w->joins[i] = w->f[i].start + w->f[i].latency; /* (as the flow network computes it) */
-    qsort(w->joins, w->n_flows, sizeof *w->joins, cmp_double);
+    qsort(w->joins, w->n_flows, sizeof *w->joins, cpn_test_cmp_double);
 }
 
 /* Does a flow of the open workload join at @p t? */
 static int joins_at(const struct workload *w, double t)
 {
-    return w->joins && bsearch(&t, w->joins, w->n_flows, sizeof *w->joins, cmp_double) != NULL;
+    return w->joins &&
+           bsearch(&t, w->joins, w->n_flows, sizeof *w->joins, cpn_test_cmp_double) != NULL;
 }
 
 static void free_workload(struct workload *w)

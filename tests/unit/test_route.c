@@ -206,12 +206,6 @@ static void all_paths(const struct cpn_topo *t, uint32_t u, uint32_t dst, double
     on[u] = 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void test_yen_agrees_with_brute_force_on_random_graphs(void)
 {
     /* Random graphs (8 nodes, up to 20 links) with real-valued latencies (no ties); a
@@ -247,7 +241,7 @@ static void test_yen_agrees_with_brute_force_on_random_graphs(void)
         size_t nw = 0;
         int on[8] = {0};
         all_paths(t, 0, nn - 1, 0, on, want, &nw, 4096);
-        qsort(want, nw, sizeof want[0], cmp_double);
+        qsort(want, nw, sizeof want[0], cpn_test_cmp_double);
         rich += nw > 12;
         struct cpn_router *r = cpn_router_new(t);
         const struct cpn_path *const *ps;
