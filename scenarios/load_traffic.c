@@ -275,6 +275,8 @@ static int csv_number(const char *text, double *out, char *why, size_t whylen)
 {
     size_t n = strlen(text);
     double v;
+    /* (Up to 63 bytes: well below the longest number the unit parser reads, so that it is the
+     * one to refuse a text too long to be a number, as it words that.) */
     int plain = n && n < 64 && cpn_numparse(text, n, &v) == 0;
     if (plain && isfinite(v) && (v == 0 || v >= DBL_MIN)) { /* (so not negative) */
         *out = v == 0 ? 0.0 : v;

@@ -497,7 +497,16 @@ static inline int entry_less(const struct cpn_flow_sentry *a, const struct cpn_f
 }
 #endif
 
-static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
+/* The order of a binary heap of entries: entry_less() (@p by_seq: the risen entries of a sorted
+ * filling) or entry_before() (the heap of a large filling). */
+static inline int heap_before(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b,
+                              int by_seq)
+{
+    return by_seq ? entry_less(a, b) : entry_before(a, b);
+}
+
+/* Sift h[i] down in the binary heap h[0 .. len) of heap_before() order. */
+static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i, int by_seq)
 {
     struct cpn_flow_sentry e = h[i];
     for (;;) {
@@ -505,8 +514,8 @@ static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i)
         if (l >= len)
             break;
         if (l + 1 < len)
-            l = entry_before(&h[l + 1], &h[l]) ? l + 1 : l;
-        if (!entry_before(&h[l], &e))
+            l = heap_before(&h[l + 1], &h[l], by_seq) ? l + 1 : l;
+        if (!heap_before(&h[l], &e, by_seq))
             break;
         h[i] = h[l];
         i = l;
@@ -573,21 +582,12 @@ struct fqueue {
     uint32_t seq; /* the seq of the next risen entry, counting down (FLOW_SEQ0) */
 };
 
-/* Sift r[i] up or down (@p down) in the heap r[0 .. n) of entry_less() order. */
-static void rheap_sift(struct cpn_flow_sentry *r, size_t n, size_t i, int down)
+/* Sift r[i] up in the heap of risen entries r[0 ..) (entry_less() order). */
+static void risen_up(struct cpn_flow_sentry *r, size_t i)
 {
     struct cpn_flow_sentry e = r[i];
-    if (!down) {
-        for (size_t p; i > 0 && entry_less(&e, &r[p = (i - 1) / 2]); i = p)
-            r[i] = r[p];
-    } else {
-        for (size_t l; (l = 2 * i + 1) < n; i = l) {
-            l += l + 1 < n && entry_less(&r[l + 1], &r[l]);
-            if (!entry_less(&r[l], &e))
-                break;
-            r[i] = r[l];
-        }
-    }
+    for (size_t p; i > 0 && entry_less(&e, &r[p = (i - 1) / 2]); i = p)
+        r[i] = r[p];
     r[i] = e;
 }
 
@@ -602,12 +602,12 @@ static inline void fq_pop(struct fqueue *q, int in_r)
 {
     if (in_r) {
         q->r[0] = q->r[--q->rlen];
-        rheap_sift(q->r, q->rlen, 0, 1);
+        sift_down(q->r, q->rlen, 0, 1);
     } else if (q->sorted) {
         q->head++;
     } else {
         q->h[0] = q->h[--q->len];
-        sift_down(q->h, q->len, 0);
+        sift_down(q->h, q->len, 0, 0);
     }
 }
 
@@ -619,14 +619,14 @@ static inline void fq_rekey(struct fqueue *q, int in_r, double key)
     struct cpn_flow_sentry t = entry_make(key, e->item, entry_rank(e), --q->seq);
     if (!q->sorted) {
         q->h[0] = t;
-        sift_down(q->h, q->len, 0);
+        sift_down(q->h, q->len, 0, 0);
     } else if (in_r) {
         q->r[0] = t;
-        rheap_sift(q->r, q->rlen, 0, 1);
+        sift_down(q->r, q->rlen, 0, 1);
     } else {
         q->head++;
         q->r[q->rlen++] = t;
-        rheap_sift(q->r, q->rlen, q->rlen - 1, 0);
+        risen_up(q->r, q->rlen - 1);
     }
 }
 
@@ -754,7 +754,7 @@ static int fill(struct cpn_flownet *net, double now)
         q.r = net->risen.items;
     } else
         for (size_t i = len / 2; i-- > 0;)
-            sift_down(q.h, len, i);
+            sift_down(q.h, len, i, 0);
     double level = 0;
     while (q.head < q.len || q.rlen) {
         int in_r = fq_in_r(&q);

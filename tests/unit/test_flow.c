@@ -734,6 +734,18 @@ struct workload {
     int next;          /* closed loop: next flow to start */
 };
 
+/* Room for @p n_res resources and @p n_flows flows in @p w. */
+static void workload_alloc(struct workload *w, int n_res, int n_flows)
+{
+    w->n_res = n_res;
+    w->n_flows = n_flows;
+    w->capacity = malloc(n_res * sizeof *w->capacity);
+    w->f = calloc(n_flows, sizeof *w->f);
+    w->end = malloc(n_flows * sizeof *w->end);
+    w->ref_end = malloc(n_flows * sizeof *w->ref_end);
+    CU_ASSERT_FATAL(w->capacity && w->f && w->end && w->ref_end);
+}
+
 /* A random connected graph of n nodes (random tree + extra edges); path = BFS (fewest hops,
  * lowest node index first); directed resource of link l from its a-end is 2l, else 2l+1. */
 static void make_workload(struct workload *w, unsigned long seed, int n_flows, double gap, int ties)
@@ -754,12 +766,7 @@ static void make_workload(struct workload *w, unsigned long seed, int n_flows, d
         lb[nl] = b;
         link[a][b] = link[b][a] = nl++;
     }
-    w->n_res = 2 * nl;
-    w->n_flows = n_flows;
-    w->capacity = malloc(w->n_res * sizeof *w->capacity);
-    w->f = calloc(n_flows, sizeof *w->f);
-    w->end = malloc(n_flows * sizeof *w->end);
-    w->ref_end = malloc(n_flows * sizeof *w->ref_end);
+    workload_alloc(w, 2 * nl, n_flows);
     for (int r = 0; r < w->n_res; r++)
         w->capacity[r] = ties ? 1e9 * (1 << gsl_rng_uniform_int(rng, 3)) /* 1, 2 or 4 GB/s */
                               : 1e8 * pow(100, gsl_rng_uniform(rng));    /* 0.1 .. 10 GB/s */
@@ -837,6 +844,8 @@ static int joins_at(const struct workload *w, double t)
 
 static void free_workload(struct workload *w)
 {
+    cpn_flownet_free(w->net);
+    cpn_engine_free(w->eng);
     free(w->joins);
     free(w->capacity);
     free(w->f);
@@ -897,6 +906,21 @@ static int wl_start(struct cpn_engine *eng, void *ctx, uint64_t arg)
 }
 static const struct cpn_handler wl_start_handler = {wl_start, "test_start", 0};
 
+/* Run open workload @p w (every flow started at its start time) through cpnsim's flow network
+ * and through the reference (w->end, w->ref_end). */
+static void run_open(struct workload *w)
+{
+    sort_joins(w);
+    w->eng = cpn_engine_new();
+    CU_ASSERT_EQUAL_FATAL(cpn_flownet_new(w->eng, w->n_res, w->capacity, &w->net), CPN_OK);
+    for (int i = 0; i < w->n_flows; i++) {
+        w->end[i] = -1;
+        cpn_engine_schedule(w->eng, w->f[i].start, &wl_start_handler, w, i, NULL);
+    }
+    CU_ASSERT_EQUAL(cpn_engine_run(w->eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_ref_run(w->n_res, w->capacity, w->n_flows, w->f, w->ref_end), 0);
+}
+
 /* The number of flows whose completion time differs from the reference's by more than 1e-9
  * relative; the worst relative difference in *worst. */
 static int compare_with_reference(const struct workload *w, double *worst)
@@ -924,15 +948,7 @@ static void test_random_workloads_match_the_reference_solver(void)
         unsigned long kind = (seed - 1) % 12 + 1;
         struct workload w = {0};
         make_workload(&w, seed, 1000, kind <= 5 || kind >= 9 ? 0.004 : 0.2, kind >= 9);
-        sort_joins(&w);
-        w.eng = cpn_engine_new();
-        CU_ASSERT_EQUAL_FATAL(cpn_flownet_new(w.eng, w.n_res, w.capacity, &w.net), CPN_OK);
-        for (int i = 0; i < w.n_flows; i++) {
-            w.end[i] = -1;
-            cpn_engine_schedule(w.eng, w.f[i].start, &wl_start_handler, &w, i, NULL);
-        }
-        CU_ASSERT_EQUAL(cpn_engine_run(w.eng, INFINITY), CPN_OK);
-        CU_ASSERT_EQUAL(cpn_ref_run(w.n_res, w.capacity, w.n_flows, w.f, w.ref_end), 0);
+        run_open(&w);
         double worst, carried = 0, expected = 0;
         int bad = compare_with_reference(&w, &worst);
         for (int i = 0; i < w.n_flows; i++)
@@ -955,8 +971,6 @@ static void test_random_workloads_match_the_reference_solver(void)
             printf("\n  seed %lu: %d resources, max %d active in %zu classes, worst rel %.2e, "
                    "%d instants checked",
                    seed, w.n_res, w.max_active, w.max_classes, worst, w.checked);
-        cpn_flownet_free(w.net);
-        cpn_engine_free(w.eng);
         free_workload(&w);
     }
 }
@@ -985,8 +999,6 @@ static void test_closed_loops_match_the_reference_solver(void)
         if (getenv("CPN_TEST_VERBOSE"))
             printf("\n  closed seed %lu: %d sessions, max %d active in %zu classes, worst %.2e",
                    seed, w.sessions, w.max_active, w.max_classes, worst);
-        cpn_flownet_free(w.net);
-        cpn_engine_free(w.eng);
         free_workload(&w);
     }
 }
@@ -1001,13 +1013,7 @@ static void test_large_fillings_match_the_reference_solver(void)
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 99);
     struct workload w = {0};
-    w.n_res = 1 + 2 * K;
-    w.n_flows = FLOWS;
-    w.capacity = malloc(w.n_res * sizeof *w.capacity);
-    w.f = calloc(FLOWS, sizeof *w.f);
-    w.end = malloc(FLOWS * sizeof *w.end);
-    w.ref_end = malloc(FLOWS * sizeof *w.ref_end);
-    CU_ASSERT_FATAL(w.capacity && w.f && w.end && w.ref_end);
+    workload_alloc(&w, 1 + 2 * K, FLOWS);
     w.capacity[0] = 5e10; /* the core: 50 GB/s */
     for (int r = 1; r < w.n_res; r++)
         w.capacity[r] = 1e8 * pow(100, gsl_rng_uniform(rng)); /* 0.1 .. 10 GB/s */
@@ -1028,15 +1034,7 @@ static void test_large_fillings_match_the_reference_solver(void)
         f->cap = u < 0.6 ? INFINITY : 1e7 * pow(500, gsl_rng_uniform(rng));
     }
     gsl_rng_free(rng);
-    sort_joins(&w);
-    w.eng = cpn_engine_new();
-    CU_ASSERT_EQUAL_FATAL(cpn_flownet_new(w.eng, w.n_res, w.capacity, &w.net), CPN_OK);
-    for (int i = 0; i < FLOWS; i++) {
-        w.end[i] = -1;
-        cpn_engine_schedule(w.eng, w.f[i].start, &wl_start_handler, &w, i, NULL);
-    }
-    CU_ASSERT_EQUAL(cpn_engine_run(w.eng, INFINITY), CPN_OK);
-    CU_ASSERT_EQUAL(cpn_ref_run(w.n_res, w.capacity, FLOWS, w.f, w.ref_end), 0);
+    run_open(&w);
     double worst;
     CU_ASSERT_EQUAL(compare_with_reference(&w, &worst), 0);
     CU_ASSERT_EQUAL(w.overload, 0);
@@ -1049,8 +1047,6 @@ static void test_large_fillings_match_the_reference_solver(void)
         printf("\n  large: max %d active in %zu classes, at most %llu resources and groups a "
                "solve, worst %.2e",
                w.max_active, w.max_classes, (unsigned long long)w.max_work, worst);
-    cpn_flownet_free(w.net);
-    cpn_engine_free(w.eng);
     free_workload(&w);
 }
 
