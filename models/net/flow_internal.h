@@ -83,6 +83,11 @@ static inline double pick(int c, double a, double b)
 
 #define CAP_ITEM 0x80000000u /* solver queue item tag: a class's bound entry (item = class) */
 
+/* The frozen mark (fstamp) of a class or group whose bound entry is in the filling's queue and
+ * still live: net->stamp | FILL_COUNTED, which no stamp equals (stamps stay below 2^31 and
+ * wrap there, flowsolve.c's new_stamp()); such a class or group is unfrozen. */
+#define FILL_COUNTED 0x80000000u
+
 /* Group of a class that is in none: a class whose first member joined since the last solve. */
 #define GRP_NONE CPN_NONE
 
@@ -293,6 +298,10 @@ struct cpn_flownet {
     CPN_ARRAY(struct cpn_flow_donerec) done;
     size_t n_flows, n_active;
     uint32_t stamp;
+    size_t fill_live;     /* filling: unfrozen incidences on resources in the filling (sum of
+                           * their ucnt) */
+    uint32_t fill_bounds; /* filling: live bound entries in its queue (classes and groups
+                           * marked FILL_COUNTED) */
     struct cpn_flow_timerheap timers[2]; /* completions, joins */
     uint64_t timer_seq;
     cpn_evh tick_ev;  /* the pending tick, or CPN_EVH_NONE */
