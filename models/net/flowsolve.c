@@ -534,53 +534,24 @@ static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i, int by_se
     h[i] = e;
 }
 
-/* Sort a few entries by entry_less(): insertion sort of runs of RUN, then merges through @p tmp
- * (at least len entries).  Their seqs are their places, so the order is the stable order by key
- * and rank that insertion sort alone gave, at O(len log len).  RUN 32 against 8 (2026-12-06, the
- * order is the same): national.xml x10 for 2 h under cachegrind 0.8% fewer instructions and 9%
- * fewer mispredicted branches (a merge's branch is as good as random, an insertion's inner loop
- * mispredicts about once an entry); a simulated day 7.57 s against 7.68 s (medians of 4
- * alternated runs); bench_flows fat tree 1e6 2.96 s against 3.21 s, WAN at load 3 2.24 s
- * against 2.40 s (3 alternated runs). */
-static void sort_entries(struct cpn_flow_sentry *h, size_t len, struct cpn_flow_sentry *tmp)
+/* Sort the few entries h[0 .. len) (at most FQ_FEW, below) by entry_less(): insertion sort,
+ * without a bound check: h[-1] is before every entry (fill_entries()).  (Larger fillings are
+ * bucketed, fq_bucket(); before that, sorted by runs of 32 and merges.) */
+static void sort_entries(struct cpn_flow_sentry *h, size_t len)
 {
-    enum { RUN = 32 };
-    /* The first run without a bound check: h[-1] is before every entry (fill_entries()). */
-    for (size_t i = 1; i < len && i < RUN; i++) {
+    for (size_t i = 1; i < len; i++) {
         struct cpn_flow_sentry e = h[i];
         size_t j = i;
         for (; entry_less(&e, &h[j - 1]); j--)
             h[j] = h[j - 1];
         h[j] = e;
     }
-    for (size_t lo = RUN; lo < len; lo += RUN) {
-        size_t hi = lo + RUN < len ? lo + RUN : len;
-        for (size_t i = lo + 1; i < hi; i++) {
-            struct cpn_flow_sentry e = h[i];
-            size_t j = i;
-            for (; j > lo && entry_less(&e, &h[j - 1]); j--)
-                h[j] = h[j - 1];
-            h[j] = e;
-        }
-    }
-    for (size_t w = RUN; w < len; w *= 2) {
-        for (size_t lo = 0; lo + w < len; lo += 2 * w) {
-            size_t mid = lo + w, hi = lo + 2 * w < len ? lo + 2 * w : len;
-            if (!entry_less(&h[mid], &h[mid - 1]))
-                continue; /* already in order */
-            memcpy(tmp, h + lo, w * sizeof *h);
-            size_t a = 0, b = mid, k = lo;
-            while (a < w && b < hi) /* the right run's entry goes first only when before */
-                h[k++] = entry_less(&h[b], &tmp[a]) ? h[b++] : tmp[a++];
-            while (a < w)
-                h[k++] = tmp[a++];
-        }
-    }
 }
 
 /*
  * The filling's queue.  Small fillings (the common case: at most FLOW_SORTED entries) sort their
- * entries once and take them from the front, h[head .. len); an entry whose key rose goes to a
+ * entries (up to FQ_FEW at once, more bucket by bucket) and take them from the front,
+ * h[head .. end); an entry whose key rose goes to a
  * binary heap r[0 .. rlen) (both in entry_less() order), and the first entry is the lesser of
  * h[head] and r[0].  (Moving a risen entry back into the sorted entries by bisection and memmove
  * cost 3.6% of national.xml x10 arrivals for a week in its memmove alone.)  Large fillings keep
@@ -850,7 +821,7 @@ static int fill(struct cpn_flownet *net, double now)
             q.end = 0;
             fq_settle(&q);
         } else {
-            sort_entries(q.h, len, tmp);
+            sort_entries(q.h, len);
         }
         if (cpn_array_reserve(&net->risen, len) != CPN_OK)
             return NOMEM();
