@@ -561,23 +561,26 @@ struct fqueue {
     struct cpn_flow_sentry *h, *r;
     size_t head, end, len, rlen; /* sorted: h[head .. end) is sorted and next (see below) */
     int sorted;
-    uint32_t seq;            /* the seq of the next risen entry, counting down (FLOW_SEQ0) */
-    uint64_t pending;        /* bucketed: the buckets not reached yet that hold entries */
-    const uint32_t *bs, *be; /* bucketed: bucket b holds h[bs[b] .. be[b]) */
+    uint32_t seq;                  /* the seq of the next risen entry, counting down (FLOW_SEQ0) */
+    uint64_t pending;              /* bucketed: the buckets not reached yet that hold entries */
+    const uint32_t *bs, *be;       /* bucketed: bucket b holds h[bs[b] .. be[b]) */
+    struct cpn_flow_sentry *spare; /* bucketed: room for a bucket's merges (len entries) */
 };
 
 /*
- * Sorted fillings of more than FQ_FEW entries are bucketed instead of sorted whole: FQ_BUCKETS
- * buckets by the key's top 14 bits (its exponent and the first two bits of its significand: four
- * buckets an octave, in key order since keys are >= +0), counted from the smallest key's, the
- * last holding every key beyond; a bucket is sorted (insertion sort) only when the queue reaches
- * it, so the entries after the filling's end (a third on national.xml x10) are never sorted.
- * The order taken is entry_less()'s all the same.  h[head .. end) is the current bucket's
- * sorted rest; when it runs out the next bucket of `pending` is sorted and taken.  (Sorted whole,
- * in runs of 32 and merges, the sort was 10% of a x10 national day.)
+ * Sorted fillings of more than FQ_FEW entries are bucketed instead of sorted whole: up to
+ * FQ_BUCKETS buckets by the top bits of the key (its exponent and the first bits of its
+ * significand, in key order since keys are >= +0): keys of 0 in the first, the others from the
+ * smallest positive key's, four buckets an octave when the keys span at most 15 octaves, else
+ * coarser, so that every key has a bucket of its own range.  A bucket is sorted only when the
+ * queue reaches it, so the entries after the filling's end (a third on national.xml x10) are
+ * never sorted.  The order taken is entry_less()'s all the same.  h[head .. end) is the current
+ * bucket's sorted rest; when it runs out the next bucket of `pending` is sorted and taken.
+ * (Sorted whole, in runs of 32 and merges, the sort was 10% of a x10 national day.)
  */
-enum { FQ_BUCKETS = 64, FQ_FEW = 16 };
+enum { FQ_BUCKETS = 64, FQ_FEW = 16, FQ_RUN = 32 };
 
+/* The top 14 bits of key >= 0: its exponent and the first two bits of its significand. */
 static inline uint32_t key_top(double key)
 {
     uint64_t bits;
@@ -587,17 +590,22 @@ static inline uint32_t key_top(double key)
 
 /* Place the @p len entries of @p h into @p out by bucket; @p bs and @p be (FQ_BUCKETS each)
  * receive where each bucket that holds entries starts and ends. */
-static void fq_bucket(struct fqueue *q, const struct cpn_flow_sentry *h, size_t len,
+static void fq_bucket(struct fqueue *q, struct cpn_flow_sentry *h, size_t len,
                       struct cpn_flow_sentry *out, uint32_t *bs, uint32_t *be)
 {
-    uint32_t lo = UINT32_MAX, cnt[FQ_BUCKETS] = {0}, at = 0;
+    uint32_t lo = UINT32_MAX, hi = 0, cnt[FQ_BUCKETS] = {0}, at = 0, shift = 0;
     uint8_t bk[FLOW_SORTED];
     uint64_t used = 0;
-    for (size_t i = 0; i < len; i++)
-        lo = key_top(h[i].key) < lo ? key_top(h[i].key) : lo;
     for (size_t i = 0; i < len; i++) {
-        uint32_t d = key_top(h[i].key) - lo;
-        bk[i] = (uint8_t)(d < FQ_BUCKETS - 1 ? d : FQ_BUCKETS - 1);
+        uint32_t t = key_top(h[i].key);
+        lo = t && t < lo ? t : lo; /* (the smallest positive key's: a 0 has a bucket apart) */
+        hi = t > hi ? t : hi;
+    }
+    while (lo <= hi && (hi - lo) >> shift >= FQ_BUCKETS - 1)
+        shift++;
+    for (size_t i = 0; i < len; i++) {
+        uint32_t t = key_top(h[i].key);
+        bk[i] = (uint8_t)(t ? ((t - lo) >> shift) + 1 : 0);
         cnt[bk[i]]++;
         used |= (uint64_t)1 << bk[i];
     }
@@ -608,10 +616,40 @@ static void fq_bucket(struct fqueue *q, const struct cpn_flow_sentry *h, size_t 
     }
     for (size_t i = 0; i < len; i++)
         out[be[bk[i]]++] = h[i];
+    q->spare = h; /* (its entries are all in out now) */
     q->h = out;
     q->pending = used;
     q->bs = bs;
     q->be = be;
+}
+
+/* Sort h[0 .. n) by entry_less(): insertion sort of runs of FQ_RUN, then merges through
+ * @p spare (n entries); their seqs are unique, so the order is total. */
+static void sort_runs(struct cpn_flow_sentry *h, size_t n, struct cpn_flow_sentry *spare)
+{
+    for (size_t lo = 0; lo < n; lo += FQ_RUN) {
+        size_t hi = lo + FQ_RUN < n ? lo + FQ_RUN : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            struct cpn_flow_sentry e = h[i];
+            size_t j = i;
+            for (; j > lo && entry_less(&e, &h[j - 1]); j--)
+                h[j] = h[j - 1];
+            h[j] = e;
+        }
+    }
+    for (size_t w = FQ_RUN; w < n; w *= 2) {
+        for (size_t lo = 0; lo + w < n; lo += 2 * w) {
+            size_t mid = lo + w, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            if (!entry_less(&h[mid], &h[mid - 1]))
+                continue; /* already in order */
+            memcpy(spare, h + lo, w * sizeof *h);
+            size_t a = 0, b = mid, k = lo;
+            while (a < w && b < hi) /* the right run's entry goes first only when before */
+                h[k++] = entry_less(&h[b], &spare[a]) ? h[b++] : spare[a++];
+            while (a < w)
+                h[k++] = spare[a++];
+        }
+    }
 }
 
 /* When the current bucket has run out, sort the next one and make it current. */
@@ -622,9 +660,12 @@ static inline void fq_settle(struct fqueue *q)
     uint32_t b = (uint32_t)__builtin_ctzll(q->pending);
     q->pending &= q->pending - 1;
     struct cpn_flow_sentry *h = q->h;
-    size_t lo = q->bs[b];
-    q->head = lo;
+    size_t lo = q->head = q->bs[b];
     q->end = q->be[b];
+    if (q->end - lo > FQ_RUN) { /* (rare: many keys within a quarter octave) */
+        sort_runs(h + lo, q->end - lo, q->spare);
+        return;
+    }
     for (size_t i = lo + 1; i < q->end; i++) {
         struct cpn_flow_sentry e = h[i];
         size_t j = i;

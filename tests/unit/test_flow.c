@@ -15,7 +15,7 @@
 
 #define REL  1e-12 /* hand-computed cases: exact up to a few roundings */
 #define GB   1e9   /* 1 GB [B]; capacities below are in GB/s = 1e9 B/s */
-#define MAXF 16
+#define MAXF 128
 
 struct rec {
     struct cpn_engine *eng;
@@ -529,6 +529,51 @@ static void test_a_zero_capacity_stalls_the_flows_crossing_it(void)
     CPN_ASSERT_REL(u.bytes, 1 * GB, REL);
     CPN_ASSERT_REL(u.busy, 2.0, REL);
     CPN_ASSERT_REL(u.util, 1.0, REL);
+    teardown(&r);
+}
+
+static void test_bucketed_fillings_take_their_entries_in_key_order(void)
+{
+    /* One solve of more than FQ_FEW = 16 entries, so bucketed (flowsolve.c).  40 access links
+     * a_i of capacities c_i = 2^30 (1 + (39 - i) / 400) B/s, each crossed by two classes (flow
+     * 2i over a_i and core C1, flow 2i + 1 over a_i and core C2, 1 GB each; the cores 100 GB/s):
+     * their keys c_i / 2 lie within one quarter octave, one bucket of 40 entries (more than
+     * FQ_RUN = 32: sorted in runs and merges), made in decreasing key order.  Flow 80 (1 GB)
+     * crosses Z, of capacity 0, and a_0: its bound entry has a key of 0, the bucket before all.
+     * In key order flow 80 freezes at 0 first, a_0's key rises to c_0 / 2, and every a_i gives
+     * its two flows c_i / 2: they end at 2e9 / c_i.  Z is back at 1 GB/s at 0.5 s: a_0 then
+     * gives its three flows c_0 / 3 each, so flows 0 and 1 (c_0 / 4 sent) end at
+     * 3e9 / c_0 - 0.25, and flow 80, left with c_0 / 4 bytes at 1 GB/s (Z), c_0 / 4e9 later.
+     * (Out of key order, the level of a larger key freezes flows above their link's capacity;
+     * with the key of 0 last, a_0 binds first and gives flow 80 c_0 / 3 on Z.) */
+    enum { K = 40 };
+    struct rec r;
+    double cap[K + 3];
+    for (int i = 0; i < K; i++)
+        cap[i] = 1073741824.0 * (1 + (K - 1 - i) / 400.0);
+    cap[K] = cap[K + 1] = 100 * GB;
+    cap[K + 2] = 0;
+    setup(&r, K + 3, cap);
+    for (uint32_t i = 0; i < K; i++) {
+        uint32_t one[] = {i, K}, two[] = {i, K + 1};
+        start(&r, 2 * i, 1 * GB, one, 2, 0, 1, INFINITY);
+        start(&r, 2 * i + 1, 1 * GB, two, 2, 0, 1, INFINITY);
+    }
+    uint32_t z[] = {K + 2, 0};
+    start(&r, 2 * K, 1 * GB, z, 2, 0, 1, INFINITY);
+    CU_ASSERT_EQUAL(cpn_engine_schedule(r.eng, 0.5, &restore_handler, &r, K + 2, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.25), CPN_OK);
+    CU_ASSERT_EQUAL(rate_of(&r, 2 * K), 0);
+    CPN_ASSERT_REL(rate_of(&r, 0), cap[0] / 2, REL);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL(r.count, 2 * K + 1);
+    for (int i = 1; i < K; i++) {
+        CPN_ASSERT_REL(r.end[2 * i], 2 * GB / cap[i], REL);
+        CPN_ASSERT_REL(r.end[2 * i + 1], 2 * GB / cap[i], REL);
+    }
+    CPN_ASSERT_REL(r.end[0], 3 * GB / cap[0] - 0.25, REL);
+    CPN_ASSERT_REL(r.end[1], 3 * GB / cap[0] - 0.25, REL);
+    CPN_ASSERT_REL(r.end[2 * K], 3 * GB / cap[0] - 0.25 + cap[0] / (4 * GB), REL);
     teardown(&r);
 }
 
@@ -1101,6 +1146,8 @@ int cpn_test_register_flow(void)
          test_random_workloads_match_the_reference_solver},
         {"fillings beyond the sorted queue (a heap) match the reference solver",
          test_large_fillings_match_the_reference_solver},
+        {"a bucketed filling takes its entries in key order (a key of 0, a bucket of 40)",
+         test_bucketed_fillings_take_their_entries_in_key_order},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))
