@@ -551,11 +551,11 @@ static void sort_entries(struct cpn_flow_sentry *h, size_t len)
 /*
  * The filling's queue.  Small fillings (the common case: at most FLOW_SORTED entries) sort their
  * entries (up to FQ_FEW at once, more bucket by bucket) and take them from the front,
- * h[head .. end); an entry whose key rose goes to a
- * binary heap r[0 .. rlen) (both in entry_less() order), and the first entry is the lesser of
- * h[head] and r[0].  (Moving a risen entry back into the sorted entries by bisection and memmove
- * cost 3.6% of national.xml x10 arrivals for a week in its memmove alone.)  Large fillings keep
- * h[0 .. len) a binary heap in entry_before() order, a risen key sifted down from the root.
+ * h[head .. end); an entry whose key rose goes to a binary heap r[0 .. rlen) (both in
+ * entry_less() order), and the first entry is the lesser of h[head] and r[0].  (Moving a risen
+ * entry back into the sorted entries by bisection and memmove cost 3.6% of national.xml x10
+ * arrivals for a week in its memmove alone.)  Large fillings keep h[0 .. len) a binary heap in
+ * entry_before() order, a risen key sifted down from the root.
  */
 struct fqueue {
     struct cpn_flow_sentry *h, *r;
