@@ -191,6 +191,7 @@ static int collect(struct cpn_flownet *net)
     }
     net->dirty_cls.len = net->dirty_res.len = 0;
     keep *= 1 - FLOW_PRUNE_MARGIN;
+    const uint32_t stamp = net->stamp; /* (a local: the stores to cand[] may alias it) */
     for (size_t i = 0; i < net->reached.len; i++) {
         uint32_t rid = net->reached.items[i];
         struct cpn_flow_resource *r = &net->res[rid];
@@ -200,22 +201,22 @@ static int collect(struct cpn_flownet *net)
          * random), then visited. */
         uint32_t *cand = net->pick.items, nc = 0;
         cand[nc] = rid;
-        nc += (net->groups[rid].hlen > 0) & (net->groups[rid].stamp != net->stamp);
+        nc += (net->groups[rid].hlen > 0) & (net->groups[rid].stamp != stamp);
         /* A changed resource (a capacity change, a departure) is expanded and filled even if
          * slack now: the bounds of the classes crossing it may have changed with it. */
         uint8_t was = r->coupled, changed = r->dirty;
         r->dirty = 0;
         r->coupled = (uint8_t)res_coupled(r);
-        r->fill = r->coupled | changed ? net->stamp : 0;
+        r->fill = r->coupled | changed ? stamp : 0;
         for (uint32_t k = 0; (was | r->coupled | changed) && k < r->plen; k++) {
             uint32_t g = r->pairs[k].g;
             if (g < net->n_res) {
                 const struct cpn_flow_group *h = &net->groups[g];
                 cand[nc] = g;
-                nc += (h->stamp != net->stamp) & (h->theta >= keep);
+                nc += (h->stamp != stamp) & (h->theta >= keep);
             } else {
                 const struct cpn_flow_class *c = &net->classes.items[g - net->n_res];
-                if (c->stamp != net->stamp && c->brate / c->weight >= keep &&
+                if (c->stamp != stamp && c->brate / c->weight >= keep &&
                     visit_loose(net, g - net->n_res) != CPN_OK)
                     return CPN_ENOMEM;
             }
