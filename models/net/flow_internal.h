@@ -73,7 +73,8 @@ static inline double pick(int c, double a, double b)
  * the merge sort and the rekey by bisection (now a heap of risen entries, flowsolve.c's struct
  * fqueue), 256 against 64 (alternated runs, 2026-12-06): fat tree 1e6 flows 3.14 s against
  * 3.37 s, national.xml x10 arrivals for a day 9.9-10.8 s against 10.9-11.2 s, the WAN unchanged
- * (its fillings are small). */
+ * (its fillings are small).  Since then, fillings of more than 16 entries are bucketed
+ * (flowsolve.c's fq_bucket()). */
 #define FLOW_SORTED 256
 
 /* The seqs of a filling's entries (struct cpn_flow_sentry): FLOW_SEQ0 + their place when made;
