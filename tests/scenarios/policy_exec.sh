@@ -220,7 +220,10 @@ fi
 #    @N@ replaced by the place message's number) in turn, one per message, then stops reading.
 hello='{"type":"hello","n":1,"protocol":1}'
 fake() {
-    f=$tmp/fake$#.sh
+    # Each policy its own file (mktemp: fake runs in a command substitution's subshell, so a
+    # counter would not last): a policy process of an earlier check may still be reading its
+    # script (sh reads as it runs) while the next check writes a new one.
+    f=$(mktemp "$tmp/fakeXXXXXX")
     {
         echo 'read -r line'
         echo "echo '$hello'"
@@ -250,6 +253,7 @@ check_fail() {
         ok "$what: exit $c, $(grep -o -- "$text" "$tmp/f.err" | head -1)"
     else
         bad "$what: exit $c (want $want, \"$text\")"; cat "$tmp/f.err"
+        ls -l "$tmp"/f.h5*; "$bin" info "$tmp/f.h5.partial" 2>&1 | head -20
     fi
 }
 check_fail "a reply that is not JSON" 70 \
