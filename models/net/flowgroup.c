@@ -397,9 +397,21 @@ static inline uint32_t *timer_pos(struct cpn_flownet *net, uint32_t id)
                              : &net->classes.items[id - net->n_res].tpos;
 }
 
+/* Timer @p a fires before @p b: the earlier time, then the earlier set.  Compared as one
+ * 128-bit integer (the time's bits, then seq): a time is >= +0 (cpn_flow_timer_set_() turns a
+ * -0 into +0), and the bits of doubles >= +0, infinity included, order as the doubles do.  (A
+ * compare and a borrow, where two double compares cost a branch each.) */
 static inline int timer_before(const struct cpn_flow_timer *a, const struct cpn_flow_timer *b)
 {
-    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+    uint64_t ta, tb;
+    memcpy(&ta, &a->time, sizeof ta);
+    memcpy(&tb, &b->time, sizeof tb);
+#ifdef __SIZEOF_INT128__
+    __extension__ typedef unsigned __int128 timer_word;
+    return ((timer_word)ta << 64 | a->seq) < ((timer_word)tb << 64 | b->seq);
+#else
+    return (ta < tb) | ((ta == tb) & (a->seq < b->seq));
+#endif
 }
 
 /* The heap that holds the timer of @p id: joins apart from completions. */
@@ -431,8 +443,7 @@ static void timer_restore(struct cpn_flownet *net, struct cpn_flow_timerheap *he
         if (l >= len)
             break;
         if (l + 1 < len) /* the earlier child, without a branch (a coin toss) */
-            l += (uint32_t)((h[l + 1].time < h[l].time) |
-                            ((h[l + 1].time == h[l].time) & (h[l + 1].seq < h[l].seq)));
+            l += (uint32_t)timer_before(&h[l + 1], &h[l]);
         if (!timer_before(&h[l], &t))
             break;
         timer_place(net, h, i, h[l]);
@@ -445,7 +456,7 @@ int cpn_flow_timer_set_(struct cpn_flownet *net, uint32_t id, double time)
 {
     struct cpn_flow_timerheap *heap = timer_heap(net, id);
     uint32_t pos = *timer_pos(net, id);
-    struct cpn_flow_timer t = {time, net->timer_seq++, id};
+    struct cpn_flow_timer t = {time + 0.0, net->timer_seq++, id}; /* (+ 0.0: a -0 as +0) */
     net->stats.reschedules++;
     if (pos == CPN_NONE) {
         if (cpn_array_reserve(heap, heap->len + 1) != CPN_OK)
