@@ -376,6 +376,16 @@ static int path_profile(struct cpn_network *net, const struct cpn_path *path, ui
     return CPN_OK;
 }
 
+void cpn_network_prefetch(const struct cpn_network *net, const struct cpn_path *path,
+                          uint32_t profile)
+{
+    if (!net || !path || profile >= net->n_profiles)
+        return;
+    size_t slot = (size_t)path->id * net->n_profiles + profile;
+    if (slot < net->cache.len)
+        __builtin_prefetch(&net->cache.items[slot]);
+}
+
 int cpn_network_cap(struct cpn_network *net, const struct cpn_path *path, uint32_t profile,
                     double *cap)
 {

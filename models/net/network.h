@@ -132,6 +132,19 @@ int cpn_network_path_terms(struct cpn_network *net, const struct cpn_path *path,
 int cpn_network_transfer(struct cpn_network *net, const struct cpn_transfer *t, cpn_flowh *out);
 
 /**
+ * Hint that a transfer on @p path under transport profile @p profile starts soon: the processor
+ * starts fetching what cpn_network_transfer() reads first for it after the path (the path's
+ * transport terms, cached per path and profile), so that the start need not wait for memory.
+ * A hint only: nothing is computed or changed, and every result is the same with or without it.
+ * It reads @p path's id, so it pays off when the path itself was fetched a little earlier (as
+ * models/net/traffic.c does, one start ahead).  NULL arguments and a profile outside the
+ * network's table are ignored; a path whose terms are not cached yet fetches nothing.  No
+ * errors.
+ */
+void cpn_network_prefetch(const struct cpn_network *net, const struct cpn_path *path,
+                          uint32_t profile);
+
+/**
  * Start a transfer split over up to @p k paths: the k shortest simple paths by latency (Yen),
  * each carrying bytes in proportion to @p ratio (length k; NULL: in proportion to the rates
  * the paths offer now, cpn_flownet_path_offer).  Each part is its own flow with the same

@@ -195,8 +195,11 @@ static int on_source_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
         if ((rc = source_read(src)) != CPN_OK)
             return rc;
     }
-    if (src->has_ahead)
+    if (src->has_ahead) {
+        if (src->ahead.path) /* (a hint: see prefetch_ahead()) */
+            __builtin_prefetch(src->ahead.path);
         return cpn_engine_schedule(eng, src->ahead.start, &source_handler, src, 0, NULL);
+    }
     return CPN_OK;
 }
 
@@ -245,6 +248,25 @@ int cpn_traffic_add_source(struct cpn_traffic *t, cpn_traffic_next_fn next, void
 static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static const struct cpn_handler arrival_handler = {on_arrival, "traffic_arrival", 0};
 
+/* Fetch ahead, as hints, what the next starts read first, so that they need not wait for memory:
+ * the path of the flow after next (in the cache by the time that flow is next), and the next
+ * flow's transport terms, whose path was fetched so at the arrival before.  Results are the same
+ * without it.  (Those memory waits, each start's path and then its terms, were about a tenth of
+ * `cpnsim run` of the fat tree benchmark's 1e5 flows: perf.)  A streamed source fetches the path
+ * of the flow it read ahead (on_source_arrival()). */
+static void prefetch_ahead(const struct cpn_traffic *t)
+{
+    struct cpn_traffic_flow f;
+    if (t->next + 1 < t->n) {
+        t->get(t->ctx, in_order(t, t->next + 1), &f);
+        if (f.path)
+            __builtin_prefetch(f.path);
+    }
+    t->get(t->ctx, in_order(t, t->next), &f);
+    if (!f.paths && f.k_paths <= 1)
+        cpn_network_prefetch(t->net, f.path, f.profile);
+}
+
 static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
     (void)arg;
@@ -266,9 +288,11 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
             return rc;
         t->parts[i] = (uint8_t)started;
     }
-    if (t->next < t->n)
+    if (t->next < t->n) {
+        prefetch_ahead(t);
         return cpn_engine_schedule(eng, t->start_of(t->ctx, in_order(t, t->next)), &arrival_handler,
                                    t, 0, NULL);
+    }
     return CPN_OK;
 }
 
