@@ -391,9 +391,13 @@ struct cpn_scen_flow_reader {
     char *buf;
     size_t cap;
     long line;
-    double last; /* start time of the previous row [s] */
-    int route;   /* route ECMP flows */
-    size_t rows; /* rows given so far */
+    double last;    /* start time of the previous row [s] */
+    int route;      /* route ECMP flows */
+    size_t rows;    /* rows given so far */
+    char *ahead[2]; /* the next lines, read ahead: n_ahead of them (reader_line()) */
+    size_t ahead_cap[2];
+    uint64_t ahead_token[2]; /* their path texts' cpn_idmap_prefetch() tokens */
+    int n_ahead;
 };
 
 int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag *diag, int route,
@@ -420,11 +424,52 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
     return CPN_OK;
 }
 
+/* The next line into rd->buf: the first read ahead, if any, else the file's next. */
+static int reader_line(struct cpn_scen_flow_reader *rd)
+{
+    if (!rd->n_ahead)
+        return ld_csv_line(&rd->buf, &rd->cap, rd->in);
+    char *b = rd->buf;
+    size_t c = rd->cap;
+    rd->buf = rd->ahead[0];
+    rd->cap = rd->ahead_cap[0];
+    rd->ahead[0] = rd->ahead[1];
+    rd->ahead_cap[0] = rd->ahead_cap[1];
+    rd->ahead_token[0] = rd->ahead_token[1];
+    rd->ahead[1] = b;
+    rd->ahead_cap[1] = c;
+    rd->n_ahead--;
+    return 1;
+}
+
+/* Keep two lines read ahead and fetch, as hints, what the look-up of their path texts will
+ * read: the id table's slot of the line after next now, and of the next line (whose slot came
+ * in since the row before) the stored key's text.  That look-up waits for memory more than
+ * anything else of a row (docs/models-network.md §3.4).  The path text is taken after the
+ * line's last comma (a line of other fields fails its parse later, and its hint was only
+ * wasted).  A line that cannot be read now is read again, and its error reported, when its turn
+ * comes. */
+static void read_ahead(struct cpn_scen_flow_reader *rd)
+{
+    if (rd->ff->columns != 6)
+        return;
+    while (rd->n_ahead < 2) {
+        int k = rd->n_ahead;
+        if (!ld_csv_line(&rd->ahead[k], &rd->ahead_cap[k], rd->in))
+            break;
+        rd->n_ahead++;
+        const char *path = strrchr(rd->ahead[k], ',');
+        rd->ahead_token[k] = path ? cpn_idmap_prefetch(&rd->s->route_texts, path + 1) : 0;
+    }
+    if (rd->n_ahead)
+        cpn_idmap_prefetch_key(&rd->s->route_texts, rd->ahead_token[0]);
+}
+
 int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more)
 {
     const struct cpn_scen_flowfile *ff = rd->ff;
     *more = 0;
-    while (ld_csv_line(&rd->buf, &rd->cap, rd->in)) {
+    while (reader_line(rd)) {
         if (++rd->line == 1 || !*rd->buf)
             continue; /* the header (checked at load), blank lines */
         *f = (struct cpn_scen_flow){.path = CPN_NONE,
@@ -465,6 +510,7 @@ int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_f
                              "%s:%ld: the file has more rows than the %zu it had when loaded (it "
                              "changed since)",
                              ff->file, rd->line, ff->rows);
+        read_ahead(rd);
         *more = 1;
         return CPN_OK;
     }
@@ -486,6 +532,8 @@ void cpn_scen_flow_reader_free(struct cpn_scen_flow_reader *rd)
     if (rd->in)
         fclose(rd->in);
     free(rd->buf);
+    free(rd->ahead[0]);
+    free(rd->ahead[1]);
     free(rd);
 }
 

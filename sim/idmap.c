@@ -41,6 +41,28 @@ uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key)
     }
 }
 
+uint64_t cpn_idmap_prefetch(const struct cpn_idmap *m, const char *key)
+{
+    if (!m->cap || !key)
+        return 0;
+    uint64_t h = key_hash(key);
+    __builtin_prefetch(&m->slots[h & (m->cap - 1)]);
+    return h | (h == 0); /* (0 means none; a hash of 0 probes as 1, a hint all the same) */
+}
+
+void cpn_idmap_prefetch_key(const struct cpn_idmap *m, uint64_t token)
+{
+    if (!m->cap || !token)
+        return;
+    size_t mask = m->cap - 1;
+    uint32_t tag = (uint32_t)(token >> 32);
+    for (size_t i = (size_t)token & mask; m->slots[i].key; i = (i + 1) & mask)
+        if (m->slots[i].tag == tag) {
+            __builtin_prefetch(m->slots[i].key);
+            return;
+        }
+}
+
 static void place(struct cpn_idmap_slot *slots, size_t cap, const char *key, uint32_t index)
 {
     size_t mask = cap - 1;

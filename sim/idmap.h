@@ -35,6 +35,23 @@ struct cpn_idmap {
 uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key);
 
 /**
+ * Hint that @p key will be looked up soon: the processor starts fetching its slot of the table,
+ * so that the cpn_idmap_find() to come need not wait for memory (in a table larger than the
+ * cache).  A hint only: the map is not changed and every look-up finds the same.
+ * @return a token for cpn_idmap_prefetch_key() (the key's hash; 0 for an empty map or a NULL
+ *   key, when nothing is fetched).  Costs one hash of @p key.
+ */
+uint64_t cpn_idmap_prefetch(const struct cpn_idmap *m, const char *key);
+
+/**
+ * The next step of that hint, a little later (once the slot has come in): probe the table with
+ * @p token, cpn_idmap_prefetch()'s return for the key, reading its slots, and start fetching the
+ * stored key's text that the look-up will compare.  A hint only; token 0: nothing.  Costs a
+ * probe.
+ */
+void cpn_idmap_prefetch_key(const struct cpn_idmap *m, uint64_t token);
+
+/**
  * Insert @p key (absent: the caller checks with cpn_idmap_find()) with @p index.
  * @return CPN_OK; CPN_ENOMEM when the table cannot grow.  O(1) amortised.
  */
