@@ -373,6 +373,65 @@ static int ld_csv_line(char **buf, size_t *cap, FILE *in)
     return 1;
 }
 
+/* The lines of a flow file, two read ahead (ld_lines_next()), with hints for the look-ups of
+ * their path texts: the id table's slot of the line after next, and of the next line (whose
+ * slot has come in by then) the stored key's text.  On files with thousands of routes those
+ * look-ups are cache misses, one waiting on the other, and were the streamed run's main wait
+ * (docs/models-network.md §3.4).  A line read ahead is only read: the caller parses and checks
+ * it, and reports its errors at its line, when its turn comes.  A line that cannot be read now
+ * is read again when its turn comes (and the caller's ferror() check words the error). */
+struct ld_lines {
+    FILE *in;
+    char *buf; /* the current line */
+    size_t cap;
+    char *ahead[2]; /* the next lines: n_ahead of them */
+    size_t ahead_cap[2];
+    uint64_t token[2]; /* their path texts' cpn_idmap_prefetch() tokens */
+    int n_ahead;
+    const struct cpn_idmap *paths; /* the path texts' table to hint; NULL: no read-ahead */
+};
+
+/* The next line into L->buf (without its end of line); 0 at the end of the file or on a read
+ * error. */
+static int ld_lines_next(struct ld_lines *L)
+{
+    if (!L->n_ahead) {
+        if (!ld_csv_line(&L->buf, &L->cap, L->in))
+            return 0;
+    } else {
+        char *b = L->buf;
+        size_t c = L->cap;
+        L->buf = L->ahead[0];
+        L->cap = L->ahead_cap[0];
+        L->ahead[0] = L->ahead[1];
+        L->ahead_cap[0] = L->ahead_cap[1];
+        L->token[0] = L->token[1];
+        L->ahead[1] = b;
+        L->ahead_cap[1] = c;
+        L->n_ahead--;
+    }
+    while (L->paths && L->n_ahead < 2) {
+        int k = L->n_ahead;
+        if (!ld_csv_line(&L->ahead[k], &L->ahead_cap[k], L->in))
+            break;
+        L->n_ahead++;
+        /* (The text after the last comma: a line of other fields fails its parse later, and
+         * its hint was only wasted.) */
+        const char *path = strrchr(L->ahead[k], ',');
+        L->token[k] = path ? cpn_idmap_prefetch(L->paths, path + 1) : 0;
+    }
+    if (L->n_ahead)
+        cpn_idmap_prefetch_key(L->paths, L->token[0]);
+    return 1;
+}
+
+static void ld_lines_free(struct ld_lines *L)
+{
+    free(L->buf);
+    free(L->ahead[0]);
+    free(L->ahead[1]);
+}
+
 /* ---- streamed flow files, read during the run ---------------------------------------------- */
 
 size_t cpn_scen_flow_count(const struct cpn_scenario *s)
@@ -387,17 +446,12 @@ struct cpn_scen_flow_reader {
     struct cpn_scenario *s;
     const struct cpn_scen_flowfile *ff;
     struct cpn_diag *diag;
-    FILE *in;
-    char *buf;
-    size_t cap;
+    struct ld_lines lines; /* the file's lines (hinting the path texts' look-ups: a path
+                            * column) */
     long line;
-    double last;    /* start time of the previous row [s] */
-    int route;      /* route ECMP flows */
-    size_t rows;    /* rows given so far */
-    char *ahead[2]; /* the next lines, read ahead: n_ahead of them (reader_line()) */
-    size_t ahead_cap[2];
-    uint64_t ahead_token[2]; /* their path texts' cpn_idmap_prefetch() tokens */
-    int n_ahead;
+    double last; /* start time of the previous row [s] */
+    int route;   /* route ECMP flows */
+    size_t rows; /* rows given so far */
 };
 
 int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag *diag, int route,
@@ -413,7 +467,8 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
     rd->diag = diag;
     rd->route = route;
     rd->last = -INFINITY;
-    int err = cpn_ld_open(rd->ff->file, &rd->in);
+    rd->lines.paths = rd->ff->columns == 6 ? &s->route_texts : NULL;
+    int err = cpn_ld_open(rd->ff->file, &rd->lines.in);
     if (err) {
         free(rd);
         return err == ENOMEM ? CPN_ERROR(CPN_ENOMEM, NULL)
@@ -424,53 +479,13 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
     return CPN_OK;
 }
 
-/* The next line into rd->buf: the first read ahead, if any, else the file's next. */
-static int reader_line(struct cpn_scen_flow_reader *rd)
-{
-    if (!rd->n_ahead)
-        return ld_csv_line(&rd->buf, &rd->cap, rd->in);
-    char *b = rd->buf;
-    size_t c = rd->cap;
-    rd->buf = rd->ahead[0];
-    rd->cap = rd->ahead_cap[0];
-    rd->ahead[0] = rd->ahead[1];
-    rd->ahead_cap[0] = rd->ahead_cap[1];
-    rd->ahead_token[0] = rd->ahead_token[1];
-    rd->ahead[1] = b;
-    rd->ahead_cap[1] = c;
-    rd->n_ahead--;
-    return 1;
-}
-
-/* Keep two lines read ahead and fetch, as hints, what the look-up of their path texts will
- * read: the id table's slot of the line after next now, and of the next line (whose slot came
- * in since the row before) the stored key's text.  That look-up waits for memory more than
- * anything else of a row (docs/models-network.md §3.4).  The path text is taken after the
- * line's last comma (a line of other fields fails its parse later, and its hint was only
- * wasted).  A line that cannot be read now is read again, and its error reported, when its turn
- * comes. */
-static void read_ahead(struct cpn_scen_flow_reader *rd)
-{
-    if (rd->ff->columns != 6)
-        return;
-    while (rd->n_ahead < 2) {
-        int k = rd->n_ahead;
-        if (!ld_csv_line(&rd->ahead[k], &rd->ahead_cap[k], rd->in))
-            break;
-        rd->n_ahead++;
-        const char *path = strrchr(rd->ahead[k], ',');
-        rd->ahead_token[k] = path ? cpn_idmap_prefetch(&rd->s->route_texts, path + 1) : 0;
-    }
-    if (rd->n_ahead)
-        cpn_idmap_prefetch_key(&rd->s->route_texts, rd->ahead_token[0]);
-}
-
 int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more)
 {
     const struct cpn_scen_flowfile *ff = rd->ff;
     *more = 0;
-    while (reader_line(rd)) {
-        if (++rd->line == 1 || !*rd->buf)
+    while (ld_lines_next(&rd->lines)) {
+        char *text = rd->lines.buf;
+        if (++rd->line == 1 || !*text)
             continue; /* the header (checked at load), blank lines */
         *f = (struct cpn_scen_flow){.path = CPN_NONE,
                                     .transport = ff->transport,
@@ -481,7 +496,7 @@ int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_f
                                     .file = ff->file,
                                     .line = rd->line};
         int oom = 0;
-        if (!cpn_scen_csv_flow(rd->s, rd->s->router, rd->diag, ff->file, rd->line, rd->buf,
+        if (!cpn_scen_csv_flow(rd->s, rd->s->router, rd->diag, ff->file, rd->line, text,
                                ff->columns, f, &oom))
             return oom ? CPN_ERROR(CPN_ENOMEM, NULL)
                        : CPN_ERROR(CPN_ESCENARIO, "%s:%ld: the row changed since it was loaded",
@@ -510,11 +525,10 @@ int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_f
                              "%s:%ld: the file has more rows than the %zu it had when loaded (it "
                              "changed since)",
                              ff->file, rd->line, ff->rows);
-        read_ahead(rd);
         *more = 1;
         return CPN_OK;
     }
-    if (ferror(rd->in))
+    if (ferror(rd->lines.in))
         return CPN_ERROR(CPN_ESCENARIO, "%s: cannot read it after line %ld: %s", ff->file, rd->line,
                          strerror(errno ? errno : EIO));
     if (rd->rows != ff->rows)
@@ -529,11 +543,9 @@ void cpn_scen_flow_reader_free(struct cpn_scen_flow_reader *rd)
 {
     if (!rd)
         return;
-    if (rd->in)
-        fclose(rd->in);
-    free(rd->buf);
-    free(rd->ahead[0]);
-    free(rd->ahead[1]);
+    if (rd->lines.in)
+        fclose(rd->lines.in);
+    ld_lines_free(&rd->lines);
     free(rd);
 }
 
@@ -561,13 +573,14 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
     /* Routed only over a topology loaded without errors (cpn_ld_finish() routes the loaded
      * flows when nothing at all failed; a streamed file's rows are not kept until then). */
     int can_route = L->errors_run == L->errors0;
-    char *p = NULL;
-    size_t cap = 0;
-    while (rc == CPN_OK && ld_csv_line(&p, &cap, in)) {
+    struct ld_lines lines = {.in = in};
+    while (rc == CPN_OK && ld_lines_next(&lines)) {
+        char *p = lines.buf;
         line++;
         if (line == 1) {
             if (strcmp(p, LD_CSV_HEADER_PATH) == 0) {
                 columns = 6;
+                lines.paths = &s->route_texts; /* (hints for the path texts' look-ups) */
             } else if (strcmp(p, LD_CSV_HEADER) != 0) {
                 cpn_diag_error(L->diag, file, 1,
                                "header \"%.80s\" is not accepted (the first line "
@@ -624,7 +637,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
                        "the file is empty (the first line must be \"" LD_CSV_HEADER "\")");
     if (ff)
         ff->columns = columns;
-    free(p);
+    ld_lines_free(&lines);
     return rc;
 }
 
