@@ -375,11 +375,11 @@ static int ld_csv_line(char **buf, size_t *cap, FILE *in)
 
 /* The lines of a flow file, two read ahead (ld_lines_next()), with hints for the look-ups of
  * their path texts: the id table's slot of the line after next, and of the next line (whose
- * slot has come in by then) the stored key's text.  On files with thousands of routes those
- * look-ups are cache misses, one waiting on the other, and were the streamed run's main wait
- * (docs/models-network.md §3.4).  A line read ahead is only read: the caller parses and checks
- * it, and reports its errors at its line, when its turn comes.  A line that cannot be read now
- * is read again when its turn comes (and the caller's ferror() check words the error). */
+ * slot has come in by then) the stored key's text and the path it names.  On files with thousands
+ * of routes those look-ups are cache misses, one waiting on the other, and were the streamed run's
+ * main wait (docs/models-network.md §3.4).  A line read ahead is only read: the caller parses and
+ * checks it, and reports its errors at its line, when its turn comes.  A line that cannot be read
+ * now is read again when its turn comes (and the caller's ferror() check words the error). */
 struct ld_lines {
     FILE *in;
     char *buf; /* the current line */
@@ -388,7 +388,8 @@ struct ld_lines {
     size_t ahead_cap[2];
     uint64_t token[2]; /* their path texts' cpn_idmap_prefetch() tokens */
     int n_ahead;
-    const struct cpn_idmap *paths; /* the path texts' table to hint; NULL: no read-ahead */
+    const struct cpn_idmap *paths;   /* the path texts' table to hint; NULL: no read-ahead */
+    const struct cpn_router *router; /* their paths' router (hints), or NULL */
 };
 
 /* The next line into L->buf (without its end of line); 0 at the end of the file or on a read
@@ -420,8 +421,8 @@ static int ld_lines_next(struct ld_lines *L)
         const char *path = strrchr(L->ahead[k], ',');
         L->token[k] = path ? cpn_idmap_prefetch(L->paths, path + 1) : 0;
     }
-    if (L->n_ahead)
-        cpn_idmap_prefetch_key(L->paths, L->token[0]);
+    if (L->n_ahead) /* (its path too: the text's index is its path's id) */
+        cpn_route_prefetch(L->router, cpn_idmap_prefetch_key(L->paths, L->token[0]));
     return 1;
 }
 
@@ -468,6 +469,7 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
     rd->route = route;
     rd->last = -INFINITY;
     rd->lines.paths = rd->ff->columns == 6 ? &s->route_texts : NULL;
+    rd->lines.router = s->router;
     int err = cpn_ld_open(rd->ff->file, &rd->lines.in);
     if (err) {
         free(rd);
@@ -581,6 +583,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
             if (strcmp(p, LD_CSV_HEADER_PATH) == 0) {
                 columns = 6;
                 lines.paths = &s->route_texts; /* (hints for the path texts' look-ups) */
+                lines.router = router;
             } else if (strcmp(p, LD_CSV_HEADER) != 0) {
                 cpn_diag_error(L->diag, file, 1,
                                "header \"%.80s\" is not accepted (the first line "

@@ -50,17 +50,18 @@ uint64_t cpn_idmap_prefetch(const struct cpn_idmap *m, const char *key)
     return h | (h == 0); /* (0 means none; a hash of 0 probes as 1, a hint all the same) */
 }
 
-void cpn_idmap_prefetch_key(const struct cpn_idmap *m, uint64_t token)
+uint32_t cpn_idmap_prefetch_key(const struct cpn_idmap *m, uint64_t token)
 {
     if (!m->cap || !token)
-        return;
+        return CPN_NONE;
     size_t mask = m->cap - 1;
     uint32_t tag = (uint32_t)(token >> 32);
     for (size_t i = (size_t)token & mask; m->slots[i].key; i = (i + 1) & mask)
         if (m->slots[i].tag == tag) {
             __builtin_prefetch(m->slots[i].key);
-            return;
+            return m->slots[i].index;
         }
+    return CPN_NONE;
 }
 
 static void place(struct cpn_idmap_slot *slots, size_t cap, const char *key, uint32_t index)

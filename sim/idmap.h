@@ -48,8 +48,11 @@ uint64_t cpn_idmap_prefetch(const struct cpn_idmap *m, const char *key);
  * @p token, cpn_idmap_prefetch()'s return for the key, reading its slots, and start fetching the
  * stored key's text that the look-up will compare.  A hint only; token 0: nothing.  Costs a
  * probe.
+ * @return the index of the first key whose hash tag matches: the key's index if the key is in
+ *   the map, but unverified (its text is not compared), so good only for more hints; CPN_NONE
+ *   when no tag matches (the key is absent) or for token 0.
  */
-void cpn_idmap_prefetch_key(const struct cpn_idmap *m, uint64_t token);
+uint32_t cpn_idmap_prefetch_key(const struct cpn_idmap *m, uint64_t token);
 
 /**
  * Insert @p key (absent: the caller checks with cpn_idmap_find()) with @p index.

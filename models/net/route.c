@@ -1136,6 +1136,12 @@ const struct cpn_path *cpn_route_path(const struct cpn_router *r, uint32_t id)
     return r && id < r->paths.len ? r->paths.items[id] : NULL;
 }
 
+void cpn_route_prefetch(const struct cpn_router *r, uint32_t id)
+{
+    if (r && id < r->paths.len)
+        __builtin_prefetch(r->paths.items[id]);
+}
+
 uint32_t cpn_route_path_count(const struct cpn_router *r)
 {
     return r ? (uint32_t)r->paths.len : 0;

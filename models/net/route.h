@@ -215,6 +215,13 @@ int cpn_route_explicit_ids(struct cpn_router *r, const char *text, const struct 
  */
 const struct cpn_path *cpn_route_path(const struct cpn_router *r, uint32_t id);
 
+/**
+ * Hint that path @p id will be read soon: the processor starts fetching it (its header and
+ * first links).  A hint only: nothing changes, every result is the same.  NULL or an unknown
+ * id: nothing.  No errors.
+ */
+void cpn_route_prefetch(const struct cpn_router *r, uint32_t id);
+
 /** Return the number of distinct paths interned so far (path ids are 0 .. count-1). */
 uint32_t cpn_route_path_count(const struct cpn_router *r);
 

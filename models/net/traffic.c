@@ -196,8 +196,11 @@ static int on_source_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
             return rc;
     }
     if (src->has_ahead) {
-        if (src->ahead.path) /* (a hint: see prefetch_ahead()) */
-            __builtin_prefetch(src->ahead.path);
+        /* (A hint, as prefetch_ahead(): the flow read ahead's terms.  Its path was fetched by
+         * the flow file's reader a row before, scenarios/load_traffic.c's struct ld_lines; for
+         * other sources this waits for the path here instead of at the start.) */
+        if (!src->ahead.paths && src->ahead.k_paths <= 1)
+            cpn_network_prefetch(src->t->net, src->ahead.path, src->ahead.profile);
         return cpn_engine_schedule(eng, src->ahead.start, &source_handler, src, 0, NULL);
     }
     return CPN_OK;
@@ -252,7 +255,7 @@ static const struct cpn_handler arrival_handler = {on_arrival, "traffic_arrival"
  * the path of the flow after next (in the cache by the time that flow is next), and the next
  * flow's transport terms, whose path was fetched so at the arrival before.  Results are the same
  * without it.  (Those memory waits, each start's path and then its terms, were about a tenth of
- * `cpnsim run` of the fat tree benchmark's 1e5 flows: perf.)  A streamed source fetches the path
+ * `cpnsim run` of the fat tree benchmark's 1e5 flows: perf.)  A streamed source fetches the terms
  * of the flow it read ahead (on_source_arrival()). */
 static void prefetch_ahead(const struct cpn_traffic *t)
 {

@@ -467,6 +467,11 @@ static void test_a_link_going_down_and_up_changes_the_cached_route(void)
     CU_ASSERT_EQUAL(cpn_route_path_count(r), 2);
     CU_ASSERT_PTR_EQUAL(cpn_route_path(r, id), p);
     CU_ASSERT_PTR_NULL(cpn_route_path(r, 2));
+    cpn_route_prefetch(r, id); /* hints: nothing changes, an unknown id or NULL router ignored */
+    cpn_route_prefetch(r, 2);
+    cpn_route_prefetch(NULL, 0);
+    CU_ASSERT_PTR_EQUAL(cpn_route_path(r, id), p);
+    CU_ASSERT_EQUAL(cpn_route_path_count(r), 2);
     cpn_router_invalidate(r);
     CU_ASSERT_EQUAL_FATAL(cpn_route_shortest(r, 0, 3, &q), CPN_OK);
     CU_ASSERT_PTR_EQUAL(q, p);
