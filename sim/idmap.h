@@ -48,9 +48,10 @@ uint64_t cpn_idmap_prefetch(const struct cpn_idmap *m, const char *key);
  * @p token, cpn_idmap_prefetch()'s return for the key, reading its slots, and start fetching the
  * stored key's text that the look-up will compare.  A hint only; token 0: nothing.  Costs a
  * probe.
- * @return the index of the first key whose hash tag matches: the key's index if the key is in
- *   the map, but unverified (its text is not compared), so good only for more hints; CPN_NONE
- *   when no tag matches (the key is absent) or for token 0.
+ * @return the index of the first key along the probe whose 32-bit hash tag matches: the key's
+ *   own when it is in the map, unless another key of the same tag comes first (its text is not
+ *   compared: unverified, so good only for more hints); CPN_NONE when no tag matches (the key
+ *   is absent) or for token 0.
  */
 uint32_t cpn_idmap_prefetch_key(const struct cpn_idmap *m, uint64_t token);
 
