@@ -294,7 +294,18 @@ while ! grep -q "warning" "$tmp/st6.err" 2>/dev/null && [ $i -lt 600 ]; do
     i=$((i + 1))
 done
 kill -STOP $pid 2>/dev/null
-fd=$(ls -l "/proc/$pid/fd" 2>/dev/null | awk '/big6\.csv$/ { print $9; exit }')
+# (The run opens the file for reading just after the load's warning: until then, let it go on a
+# little at a time.)
+fd=""
+k=0
+while [ $k -lt 200 ]; do
+    fd=$(ls -l "/proc/$pid/fd" 2>/dev/null | awk '/big6\.csv$/ { print $9; exit }')
+    [ -n "$fd" ] && break
+    kill -CONT $pid 2>/dev/null
+    sleep 0.01
+    kill -STOP $pid 2>/dev/null
+    k=$((k + 1))
+done
 pos=$(awk '/^pos:/ { print $2 }' "/proc/$pid/fdinfo/$fd" 2>/dev/null)
 keep=$(head -c $((${pos:-0} + 65536)) "$tmp/big6.csv" | wc -l)
 line=$((keep + 1))
