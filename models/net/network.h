@@ -138,7 +138,7 @@ int cpn_network_transfer(struct cpn_network *net, const struct cpn_transfer *t, 
  * A hint only: nothing is computed or changed, and every result is the same with or without it.
  * It reads @p path's id, so it pays off when the path itself was fetched a little earlier (as
  * models/net/traffic.c does, one start ahead).  NULL arguments and a profile outside the
- * network's table are ignored; a path whose terms are not cached yet fetches nothing.  No
+ * network's table are ignored; a path beyond the cache's present size fetches nothing.  No
  * errors.
  */
 void cpn_network_prefetch(const struct cpn_network *net, const struct cpn_path *path,

@@ -32,6 +32,8 @@ struct cpn_traffic {
     double *finish;                     /* per flow [s], NaN until finished; NULL: not kept */
     uint8_t *parts;                     /* per flow: parts still moving (split flows) */
     size_t n, next, finished, streamed; /* streamed: flows the sources started */
+    struct cpn_traffic_flow soon[2];    /* the flows at start-order positions soon_at, + 1 */
+    size_t soon_at, soon_n;             /* (soon_n of them: fetched once, prefetch_ahead()) */
     double makespan;
     struct traffic_source *sources; /* in the order added */
 };
@@ -251,23 +253,38 @@ int cpn_traffic_add_source(struct cpn_traffic *t, cpn_traffic_next_fn next, void
 static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static const struct cpn_handler arrival_handler = {on_arrival, "traffic_arrival", 0};
 
+/* The flow at start-order position @p k: one of those fetched ahead (prefetch_ahead()), else
+ * from get. */
+static void flow_at(const struct cpn_traffic *t, size_t k, struct cpn_traffic_flow *f)
+{
+    if (k >= t->soon_at && k - t->soon_at < t->soon_n)
+        *f = t->soon[k - t->soon_at];
+    else
+        t->get(t->ctx, in_order(t, k), f);
+}
+
 /* Fetch ahead, as hints, what the next starts read first, so that they need not wait for memory:
  * the path of the flow after next (in the cache by the time that flow is next), and the next
  * flow's transport terms, whose path was fetched so at the arrival before.  Results are the same
  * without it.  (Those memory waits, each start's path and then its terms, were about a tenth of
- * `cpnsim run` of the fat tree benchmark's 1e5 flows: perf.)  A streamed source fetches the terms
- * of the flow it read ahead (on_source_arrival()). */
-static void prefetch_ahead(const struct cpn_traffic *t)
+ * `cpnsim run` of the fat tree benchmark's 1e5 flows: perf.)  The two flows are kept in
+ * t->soon, so that each flow is fetched from get once.  A streamed source fetches the terms of
+ * the flow it read ahead (on_source_arrival()). */
+static void prefetch_ahead(struct cpn_traffic *t)
 {
-    struct cpn_traffic_flow f;
+    struct cpn_traffic_flow next;
+    flow_at(t, t->next, &next); /* (the flow after next of the arrival before) */
+    t->soon[0] = next;
+    t->soon_at = t->next;
+    t->soon_n = 1;
     if (t->next + 1 < t->n) {
-        t->get(t->ctx, in_order(t, t->next + 1), &f);
-        if (f.path)
-            __builtin_prefetch(f.path);
+        t->get(t->ctx, in_order(t, t->next + 1), &t->soon[1]);
+        t->soon_n = 2;
+        if (t->soon[1].path)
+            __builtin_prefetch(t->soon[1].path);
     }
-    t->get(t->ctx, in_order(t, t->next), &f);
-    if (!f.paths && f.k_paths <= 1)
-        cpn_network_prefetch(t->net, f.path, f.profile);
+    if (!next.paths && next.k_paths <= 1)
+        cpn_network_prefetch(t->net, next.path, next.profile);
 }
 
 static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
@@ -277,9 +294,9 @@ static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
     double now = cpn_engine_now(eng);
     /* Start every flow due now in one event, then schedule the next start. */
     while (t->next < t->n && t->start_of(t->ctx, in_order(t, t->next)) <= now) {
-        size_t i = in_order(t, t->next++);
+        size_t i = in_order(t, t->next);
         struct cpn_traffic_flow f;
-        t->get(t->ctx, i, &f);
+        flow_at(t, t->next++, &f);
         struct cpn_transfer tr = transfer_of(&f, on_flow_done, t, i);
         uint32_t started = 1;
         int rc = f.paths ? cpn_network_transfer_split(t->net, &tr, f.paths, f.n_paths, f.shares,
