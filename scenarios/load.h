@@ -290,13 +290,15 @@ struct cpn_scen_flowfile {
  * Parse one data row of a flows CSV file (@p text, split in place) into @p f, whose transport,
  * k_paths, pathset, ecmp, file and line the caller has set: id (pointing into @p text), src,
  * dst, size, start, and the path column (a path id into f->path, or a node list routed into
- * f->route by @p r, remembered in s->route_texts).  Errors are reported to @p diag at
- * @p file:@p line.
+ * f->route by @p r, remembered in s->route_texts).  @p path_token: cpn_idmap_prefetch()'s
+ * token for s->route_texts and the text after the row's last comma (its path column when it has
+ * 6 columns), which spares the look-up a second hash of that text; 0 when there is none.
+ * Errors are reported to @p diag at @p file:@p line.
  * @return 1 when the row is good, 0 when not (*oom set when out of memory).
  */
 int cpn_scen_csv_flow(struct cpn_scenario *s, struct cpn_router *r, struct cpn_diag *diag,
-                      const char *file, long line, char *text, int columns, struct cpn_scen_flow *f,
-                      int *oom);
+                      const char *file, long line, char *text, int columns, uint64_t path_token,
+                      struct cpn_scen_flow *f, int *oom);
 
 /** Flows the scenario gives: the loaded ones (s->flows) and the streamed files' rows. */
 size_t cpn_scen_flow_count(const struct cpn_scenario *s);

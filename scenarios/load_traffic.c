@@ -217,11 +217,12 @@ void cpn_scen_flow_get(const struct cpn_scenario *s, size_t i, struct cpn_scen_f
 static const char *const ld_csv_fields[] = {"id", "src", "dst", "bytes", "start_time", "path"};
 
 /* The path column of a data row: empty (the file's routing), the id of a topology path, or the
- * nodes of the route separated by blanks (loose source routing, route.h).  Reports and returns
- * 0 when bad (*oom set when out of memory). */
+ * nodes of the route separated by blanks (loose source routing, route.h), whose look-up in
+ * s->route_texts uses @p token (cpn_idmap_find_token()).  Reports and returns 0 when bad (*oom
+ * set when out of memory). */
 static int ld_csv_path(struct cpn_scenario *s, struct cpn_router *r, struct cpn_diag *diag,
-                       const char *file, long line, const char *text, struct cpn_scen_flow *f,
-                       int *oom)
+                       const char *file, long line, const char *text, uint64_t token,
+                       struct cpn_scen_flow *f, int *oom)
 {
     if (!*text)
         return 1;
@@ -238,7 +239,7 @@ static int ld_csv_path(struct cpn_scenario *s, struct cpn_router *r, struct cpn_
         return 1;
     }
     /* Rows of one pair mostly repeat one route: build each distinct text once. */
-    uint32_t known = r ? cpn_idmap_find(&s->route_texts, text) : CPN_NONE;
+    uint32_t known = r ? cpn_idmap_find_token(&s->route_texts, text, token) : CPN_NONE;
     if (known != CPN_NONE) {
         f->route = cpn_route_path(r, known);
         return 1;
@@ -286,8 +287,8 @@ static int csv_number(const char *text, double *out, char *why, size_t whylen)
 }
 
 int cpn_scen_csv_flow(struct cpn_scenario *s, struct cpn_router *r, struct cpn_diag *diag,
-                      const char *file, long line, char *text, int columns, struct cpn_scen_flow *f,
-                      int *oom)
+                      const char *file, long line, char *text, int columns, uint64_t path_token,
+                      struct cpn_scen_flow *f, int *oom)
 {
     char *field[6];
     int n = 0;
@@ -349,7 +350,8 @@ int cpn_scen_csv_flow(struct cpn_scenario *s, struct cpn_router *r, struct cpn_d
                        "field 6 \"path\" is given and the file's paths= splits "
                        "every flow (leave out one of them)");
         ok = 0;
-    } else if (columns == 6 && ok && !ld_csv_path(s, r, diag, file, line, field[5], f, oom)) {
+    } else if (columns == 6 && ok &&
+               !ld_csv_path(s, r, diag, file, line, field[5], path_token, f, oom)) {
         ok = 0;
     }
     if (ok && (f->path != CPN_NONE || f->route))
@@ -384,7 +386,9 @@ struct ld_lines {
     FILE *in;
     char *buf; /* the current line */
     size_t cap;
-    char *ahead[2]; /* the next lines: n_ahead of them */
+    uint64_t buf_token; /* its path text's cpn_idmap_prefetch() token (its text after the last
+                         * comma), or 0 */
+    char *ahead[2];     /* the next lines: n_ahead of them */
     size_t ahead_cap[2];
     uint64_t token[2]; /* their path texts' cpn_idmap_prefetch() tokens */
     int n_ahead;
@@ -397,6 +401,7 @@ struct ld_lines {
 static int ld_lines_next(struct ld_lines *L)
 {
     if (!L->n_ahead) {
+        L->buf_token = 0;
         if (!ld_csv_line(&L->buf, &L->cap, L->in))
             return 0;
     } else {
@@ -404,6 +409,7 @@ static int ld_lines_next(struct ld_lines *L)
         size_t c = L->cap;
         L->buf = L->ahead[0];
         L->cap = L->ahead_cap[0];
+        L->buf_token = L->token[0];
         L->ahead[0] = L->ahead[1];
         L->ahead_cap[0] = L->ahead_cap[1];
         L->token[0] = L->token[1];
@@ -499,7 +505,7 @@ int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_f
                                     .line = rd->line};
         int oom = 0;
         if (!cpn_scen_csv_flow(rd->s, rd->s->router, rd->diag, ff->file, rd->line, text,
-                               ff->columns, f, &oom))
+                               ff->columns, rd->lines.buf_token, f, &oom))
             return oom ? CPN_ERROR(CPN_ENOMEM, NULL)
                        : CPN_ERROR(CPN_ESCENARIO, "%s:%ld: the row changed since it was loaded",
                                    ff->file, rd->line);
@@ -598,7 +604,8 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
             continue;
         struct cpn_scen_flow f = *proto;
         f.line = line;
-        if (!cpn_scen_csv_flow(s, router, L->diag, file, line, p, columns, &f, &oom)) {
+        if (!cpn_scen_csv_flow(s, router, L->diag, file, line, p, columns, lines.buf_token, &f,
+                               &oom)) {
             if (oom)
                 rc = CPN_ENOMEM;
             continue;

@@ -8,7 +8,9 @@
 
 /* Hash of a key, 8 bytes at a time (a multiply-xorshift mix per word, the splitmix64 finaliser
  * at the end): about 8 times fewer dependent multiplications than byte-wise FNV-1a on the long
- * keys of path columns.  Only the table's slot order depends on it; nothing iterates the table. */
+ * keys of path columns.  Only the table's slot order depends on it; nothing iterates the table.
+ * Never 0 (a hash of 0 is taken as 1), so that a token of cpn_idmap_prefetch() is the hash
+ * itself and 0 can mean none. */
 static uint64_t key_hash(const char *s)
 {
     size_t n = strlen(s);
@@ -23,15 +25,21 @@ static uint64_t key_hash(const char *s)
     h = (h ^ w) * 0x94d049bb133111ebull;
     h ^= h >> 31;
     h *= 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
+    h ^= h >> 32;
+    return h + (h == 0);
 }
 
 uint32_t cpn_idmap_find(const struct cpn_idmap *m, const char *key)
 {
+    return cpn_idmap_find_token(m, key, 0);
+}
+
+uint32_t cpn_idmap_find_token(const struct cpn_idmap *m, const char *key, uint64_t token)
+{
     if (!m->cap || !key)
         return CPN_NONE;
     size_t mask = m->cap - 1;
-    uint64_t h = key_hash(key);
+    uint64_t h = token ? token : key_hash(key);
     uint32_t tag = (uint32_t)(h >> 32);
     for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
         if (!m->slots[i].key)
@@ -47,7 +55,7 @@ uint64_t cpn_idmap_prefetch(const struct cpn_idmap *m, const char *key)
         return 0;
     uint64_t h = key_hash(key);
     __builtin_prefetch(&m->slots[h & (m->cap - 1)]);
-    return h | (h == 0); /* (0 means none; a hash of 0 probes as 1, a hint all the same) */
+    return h;
 }
 
 uint32_t cpn_idmap_prefetch_key(const struct cpn_idmap *m, uint64_t token)

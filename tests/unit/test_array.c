@@ -55,6 +55,7 @@ static void test_id_map_finds_every_key_and_no_other(void)
     char **keys = calloc(N, sizeof *keys);
     CU_ASSERT_PTR_NOT_NULL_FATAL(keys);
     struct cpn_idmap m = {0};
+    uint64_t early[64]; /* tokens of the first keys, taken while the table was small */
     CU_ASSERT_EQUAL(cpn_idmap_find(&m, "h1"), CPN_NONE); /* empty */
     CU_ASSERT_EQUAL(cpn_idmap_prefetch(&m, "h1"), 0);    /* (a hint: nothing to fetch) */
     CU_ASSERT_EQUAL(cpn_idmap_prefetch_key(&m, 12345), CPN_NONE);
@@ -67,6 +68,8 @@ static void test_id_map_finds_every_key_and_no_other(void)
         keys[i] = strdup(buf);
         CU_ASSERT_PTR_NOT_NULL_FATAL(keys[i]);
         CU_ASSERT_EQUAL_FATAL(cpn_idmap_insert(&m, keys[i], (uint32_t)(N - i)), CPN_OK);
+        if (i < 64)
+            early[i] = cpn_idmap_prefetch(&m, keys[i]);
     }
     CU_ASSERT_EQUAL(m.len, N);
     int wrong = 0, found = 0;
@@ -83,8 +86,14 @@ static void test_id_map_finds_every_key_and_no_other(void)
         wrong += cpn_idmap_find(&m, keys[i]) != (uint32_t)(N - i);
         snprintf(buf, sizeof buf, "%s", keys[i]); /* a copy: found by its text, not its address */
         wrong += cpn_idmap_find(&m, buf) != (uint32_t)(N - i);
+        /* By the hint's token (the hash: valid after the table grew), or 0 (hashed here). */
+        wrong += cpn_idmap_find_token(&m, buf, token) != (uint32_t)(N - i);
+        wrong += cpn_idmap_find_token(&m, buf, 0) != (uint32_t)(N - i);
+        wrong += i < 64 && (early[i] != token ||
+                            cpn_idmap_find_token(&m, buf, early[i]) != (uint32_t)(N - i));
         snprintf(buf, sizeof buf, "%s ", keys[i]);
         found += cpn_idmap_find(&m, buf) != CPN_NONE;
+        found += cpn_idmap_find_token(&m, buf, cpn_idmap_prefetch(&m, buf)) != CPN_NONE;
         /* Without its last digit, key i reads as key i / 10 when that has i's form. */
         snprintf(buf, sizeof buf, "%.*s", (int)strlen(keys[i]) - 1, keys[i]);
         uint32_t want = i >= 10 && i / 10 % 2 == i % 2 ? (uint32_t)(N - i / 10) : CPN_NONE;
