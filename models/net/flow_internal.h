@@ -144,6 +144,12 @@ struct cpn_flow_class {
     uint8_t dirty; /* DIRTY_* bits: queued for the next solve */
 };
 
+/* An entry of a group's list of pairs: the pair and its resource (kept here, so that the walk
+ * of a group's resources in a solve reads one contiguous array, not the pairs). */
+struct cpn_flow_gref {
+    uint32_t pair, r;
+};
+
 /* An entry of a group's heap: a class by the virtual time of its earliest member's finish. */
 struct cpn_flow_gentry {
     double key; /* anchor + finish / weight [B per unit weight] */
@@ -159,10 +165,13 @@ struct cpn_flow_group {
     double t_v;                   /* [s] */
     double theta_new;             /* solver: level found by the filling */
     struct cpn_flow_gentry *heap; /* classes by next completion */
-    uint32_t *pairs;              /* its pairs */
+    struct cpn_flow_gref *pairs;  /* its pairs, with their resources */
     uint32_t hlen, hcap, plen, pcap;
     uint32_t tpos;          /* position of its completion timer, else CPN_NONE */
     uint32_t stamp, fstamp; /* in play and frozen marks of the current solve */
+    uint32_t fhead;         /* solver: its pairs on the resources of the filling (linked by
+                             * their fnext), valid while flist equals the solve's stamp */
+    uint32_t flist;         /* solver: the stamp of the solve that listed them (init_resources()) */
     uint8_t retime;         /* listed in net->retime */
     uint8_t bvalid;         /* bmin is up to date */
     double bmin;            /* smallest bound / weight of its classes (when bvalid) */
@@ -170,14 +179,16 @@ struct cpn_flow_group {
 
 /* What a group puts on a resource. */
 struct cpn_flow_pair {
-    double a;     /* sum over the group's classes' hops on the resource of n x weight */
-    double vmark; /* its group's clock when a last changed (bytes up to then are in the
-                   * resource's bytes): see pair_fold() [B per unit weight] */
-    uint32_t g;   /* group (CPN_NONE: free, next free pair in r) */
-    uint32_t r;   /* resource */
-    uint32_t cnt; /* number of (class, hop) incidences behind a */
-    uint32_t gi;  /* index in the group's pair list (resource groups) */
-    uint32_t ri;  /* index in the resource's pair list */
+    double a;       /* sum over the group's classes' hops on the resource of n x weight */
+    double vmark;   /* its group's clock when a last changed (bytes up to then are in the
+                     * resource's bytes): see pair_fold() [B per unit weight] */
+    uint32_t g;     /* group (CPN_NONE: free, next free pair in r) */
+    uint32_t r;     /* resource */
+    uint32_t cnt;   /* number of (class, hop) incidences behind a */
+    uint32_t gi;    /* index in the group's pair list (resource groups) */
+    uint32_t ri;    /* index in the resource's pair list */
+    uint32_t fnext; /* solver: the next of its group's pairs on the resources of the filling
+                     * (struct cpn_flow_group's fhead) */
 };
 
 /* An entry of a resource's list of pairs: the pair and its group (kept here, so that finding

@@ -65,12 +65,12 @@ static uint32_t pair_create(struct cpn_flownet *net, uint32_t g, uint32_t r)
         id = (uint32_t)net->pairs.len++;
     struct cpn_flow_resource *res = &net->res[r];
     struct cpn_flow_pair *p = &net->pairs.items[id];
-    *p = (struct cpn_flow_pair){0, 0, g, r, 0, CPN_NONE, res->plen};
+    *p = (struct cpn_flow_pair){0, 0, g, r, 0, CPN_NONE, res->plen, CPN_NONE};
     res->pairs[res->plen++] = (struct cpn_flow_ref){id, g};
     if (g < net->n_res) {
         struct cpn_flow_group *gr = &net->groups[g];
         p->gi = gr->plen;
-        gr->pairs[gr->plen++] = id;
+        gr->pairs[gr->plen++] = (struct cpn_flow_gref){id, r};
     }
     return id;
 }
@@ -82,9 +82,9 @@ static void group_unlist(struct cpn_flownet *net, const struct cpn_flow_pair *p)
     if (p->g >= net->n_res)
         return;
     struct cpn_flow_group *gr = &net->groups[p->g];
-    uint32_t last = gr->pairs[--gr->plen];
+    struct cpn_flow_gref last = gr->pairs[--gr->plen];
     gr->pairs[p->gi] = last; /* (when p was last: rewrites itself, without a branch) */
-    net->pairs.items[last].gi = p->gi;
+    net->pairs.items[last.pair].gi = p->gi;
 }
 
 /* Free an empty pair: out of its resource's list, and out of its group's unless @p listed is 0
@@ -166,7 +166,7 @@ static void pair_retag(struct cpn_flownet *net, uint32_t pid, uint32_t g)
     if (g < net->n_res) {
         struct cpn_flow_group *gr = &net->groups[g];
         p->gi = gr->plen;
-        gr->pairs[gr->plen++] = pid;
+        gr->pairs[gr->plen++] = (struct cpn_flow_gref){pid, p->r};
     }
 }
 

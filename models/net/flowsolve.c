@@ -17,7 +17,7 @@ static void new_stamp(struct cpn_flownet *net)
     if (++net->stamp < FILL_COUNTED) /* (stamps stay below the bit of FILL_COUNTED) */
         return;
     for (uint32_t r = 0; r < net->n_res; r++) /* wrapped: clear every mark once */
-        net->res[r].stamp = net->groups[r].stamp = net->groups[r].fstamp = 0;
+        net->res[r].stamp = net->groups[r].stamp = net->groups[r].fstamp = net->groups[r].flist = 0;
     for (size_t i = 0; i < net->classes.len; i++)
         net->classes.items[i].stamp = net->classes.items[i].fstamp = 0;
     net->stamp = 1;
@@ -42,10 +42,11 @@ static void visit_group(struct cpn_flownet *net, uint32_t r)
     struct cpn_flow_group *g = &net->groups[r];
     if (g->stamp == net->stamp)
         return;
-    g->stamp = net->stamp;
+    g->stamp = g->flist = net->stamp;
+    g->fhead = CPN_NONE;
     net->play.items[net->play.len++] = r;
     for (uint32_t k = 0; k < g->plen; k++)
-        reach(net, net->pairs.items[g->pairs[k]].r);
+        reach(net, g->pairs[k].r);
 }
 
 /* Put class @p cid in play on its own (no group yet, or at its bound). */
@@ -240,11 +241,16 @@ static void init_resources(struct cpn_flownet *net)
         uint32_t ucnt = 0;
         for (uint32_t k = 0; k < r->plen; k++) {
             /* (The group from the reference, not the pair: the two loads start together.) */
-            uint32_t g = r->pairs[k].g;
-            const struct cpn_flow_pair *p = &net->pairs.items[r->pairs[k].pair];
+            uint32_t g = r->pairs[k].g, pid = r->pairs[k].pair;
+            struct cpn_flow_pair *p = &net->pairs.items[pid];
             if (in_play(net, g)) {
                 u += p->a;
                 ucnt += p->cnt;
+                if (g < net->n_res) { /* (the pairs freeze_group() walks) */
+                    struct cpn_flow_group *h = &net->groups[g];
+                    p->fnext = h->fhead;
+                    h->fhead = pid;
+                }
             } else if (g < net->n_res) {
                 frozen += net->groups[g].theta * p->a;
             } else {
@@ -326,7 +332,9 @@ static inline uint32_t res_freeze(struct cpn_flownet *net, uint32_t rid, double 
     return in * cnt;
 }
 
-/* Freeze the whole group of resource @p s at level @p x. */
+/* Freeze the whole group of resource @p s at level @p x.  Only its pairs on resources of the
+ * filling change anything (res_freeze()): a group in play since the walk of collect() has them
+ * listed (init_resources()); one put in play during the filling walks all its pairs. */
 static void freeze_group(struct cpn_flownet *net, uint32_t s, double x)
 {
     struct cpn_flow_group *g = &net->groups[s];
@@ -334,10 +342,19 @@ static void freeze_group(struct cpn_flownet *net, uint32_t s, double x)
     g->fstamp = net->stamp;
     g->theta_new = x;
     size_t took = 0;
-    for (uint32_t k = 0; k < g->plen; k++) {
-        const struct cpn_flow_pair *p = &net->pairs.items[g->pairs[k]];
-        if (p->cnt)
-            took += res_freeze(net, p->r, p->a, p->cnt, x * p->a);
+    if (g->flist == net->stamp) {
+        for (uint32_t pid = g->fhead; pid != CPN_NONE;) {
+            const struct cpn_flow_pair *p = &net->pairs.items[pid];
+            if (p->cnt)
+                took += res_freeze(net, p->r, p->a, p->cnt, x * p->a);
+            pid = p->fnext;
+        }
+    } else {
+        for (uint32_t k = 0; k < g->plen; k++) {
+            const struct cpn_flow_pair *p = &net->pairs.items[g->pairs[k].pair];
+            if (p->cnt)
+                took += res_freeze(net, p->r, p->a, p->cnt, x * p->a);
+        }
     }
     net->fill_live -= took;
 }
