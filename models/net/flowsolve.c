@@ -1005,8 +1005,76 @@ static int apply(struct cpn_flownet *net, double now)
     return CPN_OK;
 }
 
+/*
+ * The solve of one class that gained flows and is in no group yet (its first flows, as a rule),
+ * alone on resources that are slack now and were slack when last reached, with nothing else
+ * pending: collect() would reach no resource and put no group in play, and the filling would
+ * freeze the class at its bound, into the group of its path's smallest resource m (empty here,
+ * see freeze_bound()) or at its cap into a group of its own; no other class changes.  This does
+ * the same, in the same order and arithmetic, without the walk, the filling's setup and its
+ * queue: on the WAN benchmark at load 0.7 a quarter of the solves.  Returns 1 when done, 0 when
+ * the case does not apply (nothing changed), or CPN_ENOMEM (negative).
+ */
+static int solve_alone(struct cpn_flownet *net, double now)
+{
+    if (net->dirty_cls.len != 1 || net->dirty_res.len)
+        return 0;
+    uint32_t cid = net->dirty_cls.items[0];
+    struct cpn_flow_class *c = &net->classes.items[cid];
+    if (c->grp != GRP_NONE || c->n == 0)
+        return 0;
+    uint32_t n, slack = 1;
+    const uint32_t *hops = path_hops(net, c->path, &n);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct cpn_flow_resource *r = &net->res[hops[i]];
+        slack &= !(r->coupled | res_coupled(r));
+    }
+    double bound = class_bound(net, c, c->n);
+    if (!slack || !isfinite(bound))
+        return 0;
+    const struct cpn_flow_path *path = &net->paths.items[c->path];
+    int own = !(bound < c->cap) || path->min_res == CPN_NONE; /* at its cap: a group of its own */
+    uint32_t dest = own ? net->n_res + cid : path->min_res;
+    double rate = bound;
+    if (!own) {
+        struct cpn_flow_group *g = &net->groups[dest];
+        if (g->hlen || g->plen)
+            return 0;
+        double theta = bound / c->weight;
+        rate = c->weight * theta;
+        if (theta != g->theta) {
+            group_advance(g, now);
+            g->theta = theta;
+            if (cpn_flow_retime_(net, dest) != CPN_OK)
+                return CPN_ENOMEM;
+        }
+    }
+    c->dirty = 0;
+    net->dirty_cls.len = 0;
+    net->low_level = INFINITY;
+    if (own) {
+        c->service = class_service(net, c, now);
+        c->t_service = now;
+        c->brate = rate;
+    }
+    int rc = cpn_flow_group_enter_(net, cid, dest, now, 0);
+    if (rc == CPN_OK)
+        rc = own ? cpn_flow_cap_schedule_(net, cid, now) : cpn_flow_retime_(net, dest);
+    if (rc == CPN_OK)
+        rc = cpn_flow_retime_flush_(net, now);
+    if (rc != CPN_OK)
+        return rc;
+    net->stats.solves++;
+    net->stats.solved_classes += own ? 1 : 2;
+    net->stats.moved_classes++;
+    return 1;
+}
+
 int cpn_flow_solve_(struct cpn_flownet *net, double now)
 {
+    int done = solve_alone(net, now);
+    if (done != 0)
+        return done > 0 ? CPN_OK : done;
     int rc = collect(net);
     if (rc == CPN_OK)
         rc = fill(net, now);
