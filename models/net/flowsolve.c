@@ -23,30 +23,39 @@ static void new_stamp(struct cpn_flownet *net)
     net->stamp = 1;
 }
 
-/* Reach resource @p r, unless it is slack and was so when last reached: then it neither links
- * groups nor constrains the filling.  The caller reserved room for every resource in
- * net->reached, and one more (the slot past the end is written either way). */
-static inline void reach(struct cpn_flownet *net, uint32_t r)
+/* Reach resource @p r of @p res, unless it is slack and was so when last reached: then it
+ * neither links groups nor constrains the filling.  Appends it to the reached resources
+ * @p items[0 .. len) and returns their new number.  The caller reserved room for every
+ * resource, and one more (the slot past the end is written either way).  (The solve's stamp
+ * and the list are the caller's locals: kept in the network, they would be reloaded after
+ * every store.) */
+static inline size_t reach(struct cpn_flow_resource *res, uint32_t *items, size_t len, uint32_t r,
+                           uint32_t stamp)
 {
-    struct cpn_flow_resource *res = &net->res[r];
+    struct cpn_flow_resource *x = &res[r];
     /* (Without branches: whether a hop is reached is as good as random.) */
-    int take = (res->stamp != net->stamp) & (res->coupled | res_coupled(res));
-    net->reached.items[net->reached.len] = r;
-    net->reached.len += (size_t)take;
-    res->stamp ^= (res->stamp ^ net->stamp) & (0u - (uint32_t)take);
+    uint32_t take = (x->stamp != stamp) & (x->coupled | res_coupled(x));
+    items[len] = r;
+    x->stamp ^= (x->stamp ^ stamp) & (0u - take);
+    return len + take;
 }
 
 /* Put resource group @p r in play (room for every group was reserved in net->play). */
 static void visit_group(struct cpn_flownet *net, uint32_t r)
 {
     struct cpn_flow_group *g = &net->groups[r];
-    if (g->stamp == net->stamp)
+    const uint32_t stamp = net->stamp;
+    if (g->stamp == stamp)
         return;
-    g->stamp = g->flist = net->stamp;
+    g->stamp = g->flist = stamp;
     g->fhead = CPN_NONE;
     net->play.items[net->play.len++] = r;
-    for (uint32_t k = 0; k < g->plen; k++)
-        reach(net, g->pairs[k].r);
+    const struct cpn_flow_gref *pairs = g->pairs;
+    uint32_t *items = net->reached.items, n = g->plen;
+    size_t len = net->reached.len;
+    for (uint32_t k = 0; k < n; k++)
+        len = reach(net->res, items, len, pairs[k].r, stamp);
+    net->reached.len = len;
 }
 
 /* Put class @p cid in play on its own (no group yet, or at its bound). */
@@ -60,8 +69,11 @@ static int visit_loose(struct cpn_flownet *net, uint32_t cid)
         return NOMEM();
     uint32_t n;
     const uint32_t *hops = path_hops(net, c->path, &n);
+    uint32_t *items = net->reached.items, stamp = net->stamp;
+    size_t len = net->reached.len;
     for (uint32_t i = 0; i < n; i++)
-        reach(net, hops[i]);
+        len = reach(net->res, items, len, hops[i], stamp);
+    net->reached.len = len;
     return CPN_OK;
 }
 
@@ -271,14 +283,17 @@ static void init_resources(struct cpn_flownet *net)
         uint32_t n;
         const uint32_t *hops = path_hops(net, c->path, &n);
         double nw = c->n * c->weight;
+        const uint32_t stamp = net->stamp;
+        size_t live = 0;
         for (uint32_t k = 0; k < n; k++) { /* (without branches, as in res_freeze()) */
             struct cpn_flow_resource *r = &net->res[hops[k]];
-            uint32_t in = in_fill(net, r);
+            uint32_t in = r->fill == stamp; /* (in_fill(), the stamp a local) */
             r->u += (double)in * nw;
             r->ucnt += in;
             r->lcnt += in;
-            net->fill_live += in;
+            live += in;
         }
+        net->fill_live += live;
     }
     for (size_t i = 0; i < net->reached.len; i++) {
         struct cpn_flow_resource *r = &net->res[net->reached.items[i]];
@@ -318,14 +333,15 @@ static void reweigh(struct cpn_flownet *net, struct cpn_flow_resource *r, uint32
 /* Weight @p a of @p cnt incidences on resource @p rid freezes, adding rate @p rate.  Returns
  * how many unfrozen incidences of the filling that took (the caller takes them from
  * net->fill_live). */
-static inline uint32_t res_freeze(struct cpn_flownet *net, uint32_t rid, double a, uint32_t cnt,
-                                  double rate)
+static inline uint32_t res_freeze(struct cpn_flow_resource *res, uint32_t stamp, uint32_t rid,
+                                  double a, uint32_t cnt, double rate)
 {
-    struct cpn_flow_resource *r = &net->res[rid];
-    /* Only a resource in the filling changes.  Without branches (whether it is in the filling
-     * is as good as random): the others get zeros added, and their solver fields are unused.
-     * The cancellation in u is checked where u is used (fill()). */
-    uint32_t in = in_fill(net, r);
+    struct cpn_flow_resource *r = &res[rid];
+    /* Only a resource in the filling (its fill mark the solve's @p stamp) changes.  Without
+     * branches (whether it is in the filling is as good as random): the others get zeros added,
+     * and their solver fields are unused.  The cancellation in u is checked where u is used
+     * (fill()). */
+    uint32_t in = r->fill == stamp;
     r->frozen += (double)in * rate;
     r->ucnt -= in * cnt;
     r->u -= (double)in * a;
@@ -342,18 +358,21 @@ static void freeze_group(struct cpn_flownet *net, uint32_t s, double x)
     g->fstamp = net->stamp;
     g->theta_new = x;
     size_t took = 0;
-    if (g->flist == net->stamp) {
+    const uint32_t stamp = net->stamp;
+    const struct cpn_flow_pair *pairs = net->pairs.items;
+    if (g->flist == stamp) {
         for (uint32_t pid = g->fhead; pid != CPN_NONE;) {
-            const struct cpn_flow_pair *p = &net->pairs.items[pid];
+            const struct cpn_flow_pair *p = &pairs[pid];
             if (p->cnt)
-                took += res_freeze(net, p->r, p->a, p->cnt, x * p->a);
+                took += res_freeze(net->res, stamp, p->r, p->a, p->cnt, x * p->a);
             pid = p->fnext;
         }
     } else {
-        for (uint32_t k = 0; k < g->plen; k++) {
-            const struct cpn_flow_pair *p = &net->pairs.items[g->pairs[k].pair];
+        const struct cpn_flow_gref *list = g->pairs;
+        for (uint32_t k = 0, n = g->plen; k < n; k++) {
+            const struct cpn_flow_pair *p = &pairs[list[k].pair];
             if (p->cnt)
-                took += res_freeze(net, p->r, p->a, p->cnt, x * p->a);
+                took += res_freeze(net->res, stamp, p->r, p->a, p->cnt, x * p->a);
         }
     }
     net->fill_live -= took;
@@ -373,9 +392,10 @@ static int freeze_class(struct cpn_flownet *net, uint32_t cid, double rate, uint
     double nw = c->n * c->weight, nr = c->n * rate;
     int none = c->grp == GRP_NONE;
     size_t took = 0;
+    const uint32_t stamp = net->stamp;
     for (uint32_t i = 0; i < n; i++) {
-        net->res[hops[i]].lcnt -= (uint32_t)(none & in_fill(net, &net->res[hops[i]]));
-        took += res_freeze(net, hops[i], nw, 1, nr);
+        net->res[hops[i]].lcnt -= (uint32_t)none & (net->res[hops[i]].fill == stamp);
+        took += res_freeze(net->res, stamp, hops[i], nw, 1, nr);
     }
     net->fill_live -= took;
     if (dest == c->grp && rate == class_rate(net, c))
