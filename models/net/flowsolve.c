@@ -1055,13 +1055,11 @@ static int solve_alone(struct cpn_flownet *net, double now)
     const struct cpn_flow_path *path = &net->paths.items[c->path];
     int own = !(bound < c->cap) || path->min_res == CPN_NONE; /* at its cap: a group of its own */
     uint32_t dest = own ? net->n_res + cid : path->min_res;
-    double rate = bound;
-    if (!own) {
+    if (!own) { /* into the empty group of m, at level bound / w (as freeze_bound()) */
         struct cpn_flow_group *g = &net->groups[dest];
         if (g->hlen || g->plen)
             return 0;
         double theta = bound / c->weight;
-        rate = c->weight * theta;
         if (theta != g->theta) {
             group_advance(g, now);
             g->theta = theta;
@@ -1075,7 +1073,7 @@ static int solve_alone(struct cpn_flownet *net, double now)
     if (own) {
         c->service = class_service(net, c, now);
         c->t_service = now;
-        c->brate = rate;
+        c->brate = bound;
     }
     int rc = cpn_flow_group_enter_(net, cid, dest, now, 0);
     if (rc == CPN_OK)
