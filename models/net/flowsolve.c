@@ -1094,9 +1094,13 @@ int cpn_flow_solve_(struct cpn_flownet *net, double now)
     if (done != 0)
         return done > 0 ? CPN_OK : done;
     int rc = collect(net);
-    if (rc == CPN_OK)
+    /* With no group and no class in play (a departure whose reached resources no group above
+     * the keep level crosses), the filling has no entry and nothing to apply: only collect()'s
+     * marks of the reached resources change. */
+    int idle = net->play.len == 0 && net->loose.len == 0;
+    if (rc == CPN_OK && !idle)
         rc = fill(net, now);
-    if (rc == CPN_OK)
+    if (rc == CPN_OK && !idle)
         rc = apply(net, now);
     if (rc == CPN_OK)
         rc = cpn_flow_retime_flush_(net, now);
