@@ -270,7 +270,7 @@ static void init_resources(struct cpn_flownet *net)
                 frozen += c->n * c->brate;
             }
         }
-        r->u = u;
+        r->u = r->u_base = u;
         r->ucnt = ucnt;
         r->lcnt = 0;
         r->frozen = frozen;
@@ -289,15 +289,12 @@ static void init_resources(struct cpn_flownet *net)
             struct cpn_flow_resource *r = &net->res[hops[k]];
             uint32_t in = r->fill == stamp; /* (in_fill(), the stamp a local) */
             r->u += (double)in * nw;
+            r->u_base += (double)in * nw; /* (the same sums: u_base is the exact u) */
             r->ucnt += in;
             r->lcnt += in;
             live += in;
         }
         net->fill_live += live;
-    }
-    for (size_t i = 0; i < net->reached.len; i++) {
-        struct cpn_flow_resource *r = &net->res[net->reached.items[i]];
-        r->u_base = r->u;
     }
 }
 
