@@ -138,10 +138,12 @@ static double grown_bound(const struct cpn_flownet *net, const struct cpn_flow_c
     return lv;
 }
 
-/* Is resource @p r a constraint of the current filling (reached, and not slack or changed)? */
-static inline int in_fill(const struct cpn_flownet *net, const struct cpn_flow_resource *r)
+/* Is resource @p r a constraint of the filling of the solve stamped @p stamp (reached, and not
+ * slack or changed)?  (The stamp a caller's local: loops that store to resources would reload
+ * net->stamp after every store, which may alias it.) */
+static inline uint32_t in_fill(const struct cpn_flow_resource *r, uint32_t stamp)
 {
-    return r->fill == net->stamp;
+    return r->fill == stamp;
 }
 
 /* Is group @p g (resource group or class at its bound) in play? */
@@ -247,7 +249,7 @@ static void init_resources(struct cpn_flownet *net)
 {
     for (size_t i = 0; i < net->reached.len; i++) {
         struct cpn_flow_resource *r = &net->res[net->reached.items[i]];
-        if (r->fill != net->stamp)
+        if (!in_fill(r, net->stamp))
             continue;
         double u = 0, frozen = 0;
         uint32_t ucnt = 0;
@@ -287,7 +289,7 @@ static void init_resources(struct cpn_flownet *net)
         size_t live = 0;
         for (uint32_t k = 0; k < n; k++) { /* (without branches, as in res_freeze()) */
             struct cpn_flow_resource *r = &net->res[hops[k]];
-            uint32_t in = r->fill == stamp; /* (in_fill(), the stamp a local) */
+            uint32_t in = in_fill(r, stamp);
             r->u += (double)in * nw;
             r->u_base += (double)in * nw; /* (the same sums: u_base is the exact u) */
             r->ucnt += in;
@@ -338,11 +340,18 @@ static inline uint32_t res_freeze(struct cpn_flow_resource *res, uint32_t stamp,
      * branches (whether it is in the filling is as good as random): the others get zeros added,
      * and their solver fields are unused.  The cancellation in u is checked where u is used
      * (fill()). */
-    uint32_t in = r->fill == stamp;
+    uint32_t in = in_fill(r, stamp);
     r->frozen += (double)in * rate;
     r->ucnt -= in * cnt;
     r->u -= (double)in * a;
     return in * cnt;
+}
+
+/* Pair @p p of a group freezing at level @p x: its weight on its resource (res_freeze()). */
+static inline uint32_t pair_freeze(struct cpn_flow_resource *res, uint32_t stamp,
+                                   const struct cpn_flow_pair *p, double x)
+{
+    return p->cnt ? res_freeze(res, stamp, p->r, p->a, p->cnt, x * p->a) : 0;
 }
 
 /* Freeze the whole group of resource @p s at level @p x.  Only its pairs on resources of the
@@ -358,19 +367,11 @@ static void freeze_group(struct cpn_flownet *net, uint32_t s, double x)
     const uint32_t stamp = net->stamp;
     const struct cpn_flow_pair *pairs = net->pairs.items;
     if (g->flist == stamp) {
-        for (uint32_t pid = g->fhead; pid != CPN_NONE;) {
-            const struct cpn_flow_pair *p = &pairs[pid];
-            if (p->cnt)
-                took += res_freeze(net->res, stamp, p->r, p->a, p->cnt, x * p->a);
-            pid = p->fnext;
-        }
+        for (uint32_t pid = g->fhead; pid != CPN_NONE; pid = pairs[pid].fnext)
+            took += pair_freeze(net->res, stamp, &pairs[pid], x);
     } else {
-        const struct cpn_flow_gref *list = g->pairs;
-        for (uint32_t k = 0, n = g->plen; k < n; k++) {
-            const struct cpn_flow_pair *p = &pairs[list[k].pair];
-            if (p->cnt)
-                took += res_freeze(net->res, stamp, p->r, p->a, p->cnt, x * p->a);
-        }
+        for (uint32_t k = 0; k < g->plen; k++)
+            took += pair_freeze(net->res, stamp, &pairs[g->pairs[k].pair], x);
     }
     net->fill_live -= took;
 }
@@ -391,7 +392,7 @@ static int freeze_class(struct cpn_flownet *net, uint32_t cid, double rate, uint
     size_t took = 0;
     const uint32_t stamp = net->stamp;
     for (uint32_t i = 0; i < n; i++) {
-        net->res[hops[i]].lcnt -= (uint32_t)none & (net->res[hops[i]].fill == stamp);
+        net->res[hops[i]].lcnt -= (uint32_t)none & in_fill(&net->res[hops[i]], stamp);
         took += res_freeze(net->res, stamp, hops[i], nw, 1, nr);
     }
     net->fill_live -= took;
@@ -418,6 +419,15 @@ static int crosses(const struct cpn_flownet *net, const struct cpn_flow_class *c
     return 0;
 }
 
+/* The group class @p cid (@p c) goes to at its bound @p bound: at its cap (or on a path without
+ * resources) a group of its own, n_res + cid; else the group of its path's smallest resource. */
+static inline uint32_t bound_group(const struct cpn_flownet *net, const struct cpn_flow_class *c,
+                                   uint32_t cid, double bound)
+{
+    uint32_t m = net->paths.items[c->path].min_res;
+    return !(bound < c->cap) || m == CPN_NONE ? net->n_res + cid : m;
+}
+
 /* Freeze class @p cid at its bound.  At its cap it forms a group of its own.  At its path's
  * smallest capacity shared by its flows it goes to the group of that resource m, at level
  * C_m / (n w): that bound has an entry only when m cannot bind (fill_entries()), so no other
@@ -429,9 +439,9 @@ static int freeze_bound(struct cpn_flownet *net, uint32_t cid, double now)
     const struct cpn_flow_class *c = &net->classes.items[cid];
     double bound = class_bound(net, c, c->n);
     const struct cpn_flow_path *path = &net->paths.items[c->path];
-    if (!(bound < c->cap) || path->min_res == CPN_NONE)
-        return freeze_class(net, cid, bound, net->n_res + cid, now);
-    uint32_t m = path->min_res;
+    uint32_t m = bound_group(net, c, cid, bound);
+    if (m >= net->n_res)
+        return freeze_class(net, cid, bound, m, now);
     /* Any other hop of that capacity that cannot bind holds the class alone as well: when the
      * class's group is one, it stays there. */
     if (c->grp < net->n_res && c->grp != m && net->res[c->grp].capacity == path->cmin &&
@@ -790,8 +800,9 @@ static inline double entry_bound(const struct cpn_flownet *net, const struct cpn
 {
     double bound = class_bound(net, c, c->n);
     uint32_t min_res = net->paths.items[c->path].min_res;
-    return bound < c->cap && min_res != CPN_NONE && in_fill(net, &net->res[min_res]) ? INFINITY
-                                                                                     : bound;
+    return bound < c->cap && min_res != CPN_NONE && in_fill(&net->res[min_res], net->stamp)
+               ? INFINITY
+               : bound;
 }
 
 /* Append to the filling's entries h[0 .. *len) an entry whose seq is its place. */
@@ -819,7 +830,7 @@ static int fill_entries(struct cpn_flownet *net, size_t *out)
     for (size_t i = 0; i < net->reached.len; i++) {
         uint32_t rid = net->reached.items[i];
         const struct cpn_flow_resource *r = &net->res[rid];
-        if (r->fill == net->stamp && r->ucnt)
+        if (in_fill(r, net->stamp) && r->ucnt)
             entry_push(h, &len, max2(r->capacity - r->frozen, 0) / r->u, rid,
                        net->groups[rid].hlen > 0 ? ENTRY_RES_GROUP : ENTRY_RES);
     }
@@ -1023,16 +1034,17 @@ static int apply(struct cpn_flownet *net, double now)
 }
 
 /*
- * The solve of one class that gained flows and is in no group yet (its first flows, as a rule),
+ * A solve of one class that gained flows and is in no group yet (its first flows, as a rule),
  * alone on resources that are slack now and were slack when last reached, with nothing else
  * pending: collect() would reach no resource and put no group in play, and the filling would
- * freeze the class at its bound, into the group of its path's smallest resource m (empty here,
- * see freeze_bound()) or at its cap into a group of its own; no other class changes.  This does
- * the same, in the same order and arithmetic, without the walk, the filling's setup and its
- * queue: on the WAN benchmark at load 0.7 a quarter of the solves.  Returns 1 when done, 0 when
- * the case does not apply (nothing changed), or CPN_ENOMEM (negative).
+ * only freeze the class at its bound (freeze_bound()), into the group of its path's smallest
+ * resource (empty here: otherwise the general solve runs) or at its cap into a group of its
+ * own.  This sets up what they would leave for apply() (the class in play, that group frozen at
+ * the class's level, the class's move), without the walk, the filling's setup and its queue: on
+ * the WAN benchmark at load 0.7 a quarter of the solves.  Returns 1 when set up, 0 when the case
+ * does not apply (nothing changed), or CPN_ENOMEM (negative).
  */
-static int solve_alone(struct cpn_flownet *net, double now)
+static int collect_alone(struct cpn_flownet *net)
 {
     if (net->dirty_cls.len != 1 || net->dirty_res.len)
         return 0;
@@ -1047,55 +1059,44 @@ static int solve_alone(struct cpn_flownet *net, double now)
         slack &= !(r->coupled | res_coupled(r));
     }
     double bound = class_bound(net, c, c->n);
-    if (!slack || !isfinite(bound))
+    uint32_t dest = bound_group(net, c, cid, bound);
+    if (!slack || !isfinite(bound) ||
+        (dest < net->n_res && (net->groups[dest].hlen || net->groups[dest].plen)))
         return 0;
-    const struct cpn_flow_path *path = &net->paths.items[c->path];
-    int own = !(bound < c->cap) || path->min_res == CPN_NONE; /* at its cap: a group of its own */
-    uint32_t dest = own ? net->n_res + cid : path->min_res;
-    if (!own) { /* into the empty group of m, at level bound / w (as freeze_bound()) */
-        struct cpn_flow_group *g = &net->groups[dest];
-        if (g->hlen || g->plen)
-            return 0;
-        double theta = bound / c->weight;
-        if (theta != g->theta) {
-            group_advance(g, now);
-            g->theta = theta;
-            if (cpn_flow_retime_(net, dest) != CPN_OK)
-                return CPN_ENOMEM;
-        }
-    }
+    if (cpn_array_reserve(&net->play, 1) != CPN_OK || cpn_array_reserve(&net->loose, 1) != CPN_OK ||
+        cpn_array_reserve(&net->moves, 1) != CPN_OK)
+        return NOMEM();
+    new_stamp(net);
+    net->play.len = net->loose.len = net->reached.len = net->garbage.len = 0;
     c->dirty = 0;
     net->dirty_cls.len = 0;
     net->low_level = INFINITY;
-    if (own) {
-        c->service = class_service(net, c, now);
-        c->t_service = now;
-        c->brate = bound;
+    c->stamp = c->fstamp = net->stamp;
+    net->loose.items[net->loose.len++] = cid;
+    double rate = bound;
+    if (dest < net->n_res) {
+        struct cpn_flow_group *g = &net->groups[dest];
+        g->stamp = g->fstamp = net->stamp;
+        g->theta_new = bound / c->weight;
+        net->play.items[net->play.len++] = dest;
+        rate = c->weight * g->theta_new;
     }
-    int rc = cpn_flow_group_enter_(net, cid, dest, now, 0);
-    if (rc == CPN_OK)
-        rc = own ? cpn_flow_cap_schedule_(net, cid, now) : cpn_flow_retime_(net, dest);
-    if (rc == CPN_OK)
-        rc = cpn_flow_retime_flush_(net, now);
-    if (rc != CPN_OK)
-        return rc;
-    net->stats.solves++;
-    net->stats.solved_classes += own ? 1 : 2;
-    net->stats.moved_classes++;
+    net->moves.items[0] = (struct cpn_flow_move){rate, cid, dest, 0};
+    net->moves.len = 1;
     return 1;
 }
 
 int cpn_flow_solve_(struct cpn_flownet *net, double now)
 {
-    int done = solve_alone(net, now);
-    if (done != 0)
-        return done > 0 ? CPN_OK : done;
-    int rc = collect(net);
+    int alone = collect_alone(net);
+    if (alone < 0)
+        return alone;
+    int rc = alone ? CPN_OK : collect(net);
     /* With no group and no class in play (a departure whose reached resources no group above
      * the keep level crosses), the filling has no entry and nothing to apply: only collect()'s
      * marks of the reached resources change. */
     int idle = net->play.len == 0 && net->loose.len == 0;
-    if (rc == CPN_OK && !idle)
+    if (rc == CPN_OK && !idle && !alone)
         rc = fill(net, now);
     if (rc == CPN_OK && !idle)
         rc = apply(net, now);

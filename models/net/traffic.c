@@ -173,6 +173,14 @@ static int source_read(struct traffic_source *src)
     return CPN_OK;
 }
 
+/* Hint (cpn_network_prefetch()) the transport terms that flow @p f's start reads, when it starts
+ * on one path (a split flow reads those of each of its paths at its start). */
+static void prefetch_terms(const struct cpn_network *net, const struct cpn_traffic_flow *f)
+{
+    if (!f->paths && f->k_paths <= 1)
+        cpn_network_prefetch(net, f->path, f->profile);
+}
+
 static int on_source_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg);
 static const struct cpn_handler source_handler = {on_source_arrival, "traffic_stream", 0};
 
@@ -201,8 +209,7 @@ static int on_source_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
         /* (A hint, as prefetch_ahead(): the flow read ahead's terms.  Its path was fetched by
          * the flow file's reader a row before, scenarios/load_traffic.c's struct ld_lines; for
          * other sources this waits for the path here instead of at the start.) */
-        if (!src->ahead.paths && src->ahead.k_paths <= 1)
-            cpn_network_prefetch(src->t->net, src->ahead.path, src->ahead.profile);
+        prefetch_terms(src->t->net, &src->ahead);
         return cpn_engine_schedule(eng, src->ahead.start, &source_handler, src, 0, NULL);
     }
     return CPN_OK;
@@ -283,8 +290,7 @@ static void prefetch_ahead(struct cpn_traffic *t)
         if (t->soon[1].path)
             __builtin_prefetch(t->soon[1].path);
     }
-    if (!next.paths && next.k_paths <= 1)
-        cpn_network_prefetch(t->net, next.path, next.profile);
+    prefetch_terms(t->net, &next);
 }
 
 static int on_arrival(struct cpn_engine *eng, void *ctx, uint64_t arg)
