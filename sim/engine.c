@@ -15,6 +15,8 @@ struct cpn_engine {
     int stop_requested;              /* set by cpn_engine_stop(), consumed by the run loop */
     volatile sig_atomic_t stop_flag; /* set asynchronously (signal handler); never cleared here */
     struct cpn_log log;              /* logger whose clock is `now` */
+    struct cpn_engine_timer *timers; /* registered timers (cpn_engine_timer_add()) */
+    struct cpn_engine_timer *first;  /* the earliest armed one, or NULL */
 };
 
 struct cpn_engine *cpn_engine_new(void)
@@ -57,13 +59,78 @@ uint64_t cpn_engine_events(const struct cpn_engine *eng)
 
 size_t cpn_engine_pending(const struct cpn_engine *eng)
 {
-    return cpn_evq_size(eng->queue);
+    size_t n = cpn_evq_size(eng->queue);
+    for (const struct cpn_engine_timer *t = eng->timers; t; t = t->next)
+        n += t->armed != 0;
+    return n;
+}
+
+/* Does armed timer @p t fire before queued event @p e (NULL: none)?  The queue's order: time,
+ * then sequence number. */
+static inline int timer_first(const struct cpn_engine_timer *t, const struct cpn_event *e)
+{
+    return !e || t->time < e->time || (t->time == e->time && t->seq < e->seq);
 }
 
 double cpn_engine_next_time(const struct cpn_engine *eng)
 {
     const struct cpn_event *next = cpn_evq_peek(eng->queue);
+    if (eng->first && timer_first(eng->first, next))
+        return eng->first->time;
     return next ? next->time : INFINITY;
+}
+
+/* Find the earliest armed timer again. */
+static void timers_scan(struct cpn_engine *eng)
+{
+    struct cpn_engine_timer *best = NULL;
+    for (struct cpn_engine_timer *t = eng->timers; t; t = t->next)
+        if (t->armed &&
+            (!best || t->time < best->time || (t->time == best->time && t->seq < best->seq)))
+            best = t;
+    eng->first = best;
+}
+
+void cpn_engine_timer_add(struct cpn_engine *eng, struct cpn_engine_timer *t,
+                          const struct cpn_handler *handler, void *ctx)
+{
+    *t = (struct cpn_engine_timer){0, 0, handler, ctx, eng->timers, 0};
+    eng->timers = t;
+}
+
+int cpn_engine_timer_set(struct cpn_engine *eng, struct cpn_engine_timer *t, double time)
+{
+    if (!(time >= eng->now) || !isfinite(time))
+        return CPN_ERROR(CPN_EINVAL,
+                         "timer %s to t=%.15g s: time must be finite and >= now (t=%.15g s)",
+                         t->handler->name ? t->handler->name : "(unnamed)", time, eng->now);
+    t->time = time;
+    t->seq = cpn_evq_take_seq(eng->queue) | (t->handler->late ? CPN_EVQ_LATE : 0);
+    t->armed = 1;
+    if (eng->timers == t && !t->next) /* (the only timer: the earliest) */
+        eng->first = t;
+    else
+        timers_scan(eng);
+    return CPN_OK;
+}
+
+void cpn_engine_timer_clear(struct cpn_engine *eng, struct cpn_engine_timer *t)
+{
+    if (!t->armed)
+        return;
+    t->armed = 0;
+    timers_scan(eng);
+}
+
+void cpn_engine_timer_remove(struct cpn_engine *eng, struct cpn_engine_timer *t)
+{
+    for (struct cpn_engine_timer **p = &eng->timers; *p; p = &(*p)->next)
+        if (*p == t) {
+            *p = t->next;
+            break;
+        }
+    t->armed = 0;
+    timers_scan(eng);
 }
 
 void cpn_engine_set_pending_limit(struct cpn_engine *eng, size_t max_pending)
@@ -125,13 +192,24 @@ int cpn_engine_run(struct cpn_engine *eng, double until)
                              eng->now);
         }
         const struct cpn_event *next = cpn_evq_peek(eng->queue);
-        if (!next || next->time > until) {
+        struct cpn_engine_timer *t = eng->first;
+        int timer = t && timer_first(t, next);
+        if (timer ? t->time > until : !next || next->time > until) {
             if (isfinite(until))
                 eng->now = until;
             return CPN_OK;
         }
         struct cpn_event ev;
-        cpn_evq_pop(eng->queue, &ev); /* cannot fail: the queue is not empty */
+        if (timer) {
+            ev = (struct cpn_event){t->time, t->seq, t->handler, t->ctx, 0};
+            t->armed = 0;
+            if (eng->timers == t && !t->next)
+                eng->first = NULL; /* (the only timer) */
+            else
+                timers_scan(eng);
+        } else {
+            cpn_evq_pop(eng->queue, &ev); /* cannot fail: the queue is not empty */
+        }
         eng->now = ev.time;
         eng->fired++;
         int rc = ev.handler->fn(eng, ev.ctx, ev.arg);

@@ -114,15 +114,66 @@ int cpn_engine_cancel(struct cpn_engine *eng, cpn_evh h);
 int cpn_engine_reschedule(struct cpn_engine *eng, cpn_evh h, double time);
 
 /**
- * Fire events in order while the earliest pending time is <= @p until.
- * The run ends when the queue is empty or the next event lies after @p until (in both cases the
+ * A timer: a pending firing of a handler that the engine keeps beside its queue, for a model's
+ * single "next internal event" that moves at almost every event (the flow network's tick,
+ * models/net/flow.c).  Arming or moving one costs O(k) for the k registered timers (one per flow
+ * network: k is 1 in a cpnsim run), where rescheduling a queued event costs a sift of the heap;
+ * the run loop compares the earliest timer with the queue's head.  A timer is ordered exactly as
+ * an event scheduled by the same call would be: by time, then by a sequence number taken from
+ * the queue's (cpn_evq_take_seq(); late handlers after every other event of their time), so
+ * replacing an event the model kept rescheduled by a timer changes no result.  A firing counts
+ * in cpn_engine_events(); an armed timer counts in cpn_engine_pending() and
+ * cpn_engine_next_time() (but not against the pending limit).  Its handler is called with
+ * argument 0.  The fields are the engine's: the owner allocates the struct and keeps it from
+ * cpn_engine_timer_add() until cpn_engine_timer_remove() (or until the engine is freed; no timer
+ * call may follow cpn_engine_free()).
+ */
+struct cpn_engine_timer {
+    double time;                       /* firing time [s] while armed */
+    uint64_t seq;                      /* sequence number (sim/evq.h's, with CPN_EVQ_LATE) */
+    const struct cpn_handler *handler; /* what to call (static storage) */
+    void *ctx;                         /* its context */
+    struct cpn_engine_timer *next;     /* the engine's list of registered timers */
+    int armed;                         /* nonzero while pending */
+};
+
+/**
+ * Register timer @p t, disarmed, to call @p handler (not NULL; static storage) with @p ctx.
+ * O(1).
+ */
+void cpn_engine_timer_add(struct cpn_engine *eng, struct cpn_engine_timer *t,
+                          const struct cpn_handler *handler, void *ctx);
+
+/**
+ * Arm registered timer @p t at @p time, or move it there: it then fires after the events
+ * scheduled at that time before this call and before those scheduled after it (late handler:
+ * the same among late events), as a cpn_engine_reschedule() would place an event.  Disarmed
+ * when it fires (before its handler is called).
+ * @param time firing time [s], >= now and finite.
+ * @return CPN_OK; CPN_EINVAL when @p time is below now or not finite (the timer is unchanged).
+ */
+int cpn_engine_timer_set(struct cpn_engine *eng, struct cpn_engine_timer *t, double time);
+
+/** Disarm timer @p t; no effect when it is not armed.  O(k). */
+void cpn_engine_timer_clear(struct cpn_engine *eng, struct cpn_engine_timer *t);
+
+/**
+ * Unregister timer @p t, armed or not (it never fires after this); no effect when it is not
+ * registered.  O(k).
+ */
+void cpn_engine_timer_remove(struct cpn_engine *eng, struct cpn_engine_timer *t);
+
+/**
+ * Fire events (and timers) in order while the earliest pending time is <= @p until.
+ * The run ends when nothing is pending or the next event lies after @p until (in both cases the
  * clock is then advanced to @p until if it is finite; later events stay pending and a further
  * run continues them), when a handler calls cpn_engine_stop(), when the stop flag
  * (cpn_engine_stop_flag()) is set, or when a handler returns an error.  After a stop or an
  * error the clock stays at the time of the last fired event.
- * Each event costs O(log n) (one pop) plus its handler.
- * @param until end time [s] (INFINITY: until the queue is empty); must be >= now.
- * @return CPN_OK when the queue emptied or @p until was reached; CPN_EINTERRUPT after a stop
+ * Each event costs O(log n) (one pop) plus its handler; a timer's firing, O(k) (struct
+ * cpn_engine_timer) plus its handler.
+ * @param until end time [s] (INFINITY: until nothing is pending); must be >= now.
+ * @return CPN_OK when nothing was left pending or @p until was reached; CPN_EINTERRUPT after a stop
  *         request; the handler's code after a handler error (message: "handler NAME at t=T s:
  *         ..."); CPN_EINVAL when until < now or is NaN.
  */

@@ -401,6 +401,11 @@ int cpn_evq_reschedule(struct cpn_evq *q, cpn_evh h, double time)
     return CPN_OK;
 }
 
+uint64_t cpn_evq_take_seq(struct cpn_evq *q)
+{
+    return q->next_seq++;
+}
+
 int cpn_evq_pending(const struct cpn_evq *q, cpn_evh h)
 {
     uint32_t s;

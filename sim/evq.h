@@ -137,6 +137,13 @@ int cpn_evq_reschedule(struct cpn_evq *q, cpn_evh h, double time);
 int cpn_evq_pending(const struct cpn_evq *q, cpn_evh h);
 
 /**
+ * Take the sequence number the next push or reschedule would take, for an event kept outside
+ * the queue (sim/engine.h's timers), so that it orders among the queue's events exactly as if
+ * it had been pushed now.  O(1).
+ */
+uint64_t cpn_evq_take_seq(struct cpn_evq *q);
+
+/**
  * Read the time of a pending event.
  * @param time receives the firing time [s].
  * @return CPN_OK or CPN_ENOENT for a stale or unknown handle.

@@ -46,8 +46,9 @@ static struct cpn_flow_rec *lookup_flow(const struct cpn_flownet *net, cpn_flowh
 /* ---------------------------------------------------------------------------------------- */
 /* The tick */
 
-/* Put the tick where it is needed: now when a re-solve is pending, else at the earliest timer.
- * Inside the tick handler this waits until the handler ends. */
+/* Put the tick (the network's engine timer, sim/engine.h: moved at almost every event, it costs
+ * no sift of the engine's queue) where it is needed: now when a re-solve is pending, else at the
+ * earliest timer.  Inside the tick handler this waits until the handler ends. */
 static int sync_tick(struct cpn_flownet *net)
 {
     if (net->in_tick)
@@ -57,18 +58,12 @@ static int sync_tick(struct cpn_flownet *net)
                   : first                                  ? first->time
                                                            : INFINITY;
     if (want == INFINITY) {
-        if (net->tick_ev != CPN_EVH_NONE)
-            cpn_engine_cancel(net->eng, net->tick_ev);
-        net->tick_ev = CPN_EVH_NONE;
+        cpn_engine_timer_clear(net->eng, &net->tick);
         return CPN_OK;
     }
-    if (net->tick_ev != CPN_EVH_NONE && want == net->tick_time)
+    if (net->tick.armed && want == net->tick.time)
         return CPN_OK;
-    int rc = net->tick_ev != CPN_EVH_NONE
-                 ? cpn_engine_reschedule(net->eng, net->tick_ev, want)
-                 : cpn_engine_schedule(net->eng, want, &tick_handler, net, 0, &net->tick_ev);
-    net->tick_time = want;
-    return rc;
+    return cpn_engine_timer_set(net->eng, &net->tick, want);
 }
 
 static int mark_res(struct cpn_flownet *net, uint32_t r)
@@ -562,7 +557,7 @@ static int due_cap(struct cpn_flownet *net, uint32_t cid, double now)
     return rc;
 }
 
-/* The one engine event of the network: fire the due timers, call the owners' callbacks, then
+/* The one engine timer of the network: fire the due timers, call the owners' callbacks, then
  * re-solve once for everything that changed at this time; repeat while something is due. */
 static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
@@ -570,7 +565,6 @@ static int on_tick(struct cpn_engine *eng, void *ctx, uint64_t arg)
     struct cpn_flownet *net = ctx;
     double now = cpn_engine_now(eng);
     int rc = CPN_OK;
-    net->tick_ev = CPN_EVH_NONE;
     net->in_tick = 1;
     for (;;) {
         net->done.len = 0;
@@ -618,6 +612,7 @@ int cpn_flownet_new(struct cpn_engine *eng, size_t n_resources, const double *ca
     if (!net)
         goto fail;
     net->eng = eng;
+    cpn_engine_timer_add(eng, &net->tick, &tick_handler, net);
     net->n_res = (uint32_t)n_resources;
     net->free_flow = net->free_class = CPN_NONE;
     net->low_level = INFINITY;
@@ -644,8 +639,7 @@ void cpn_flownet_free(struct cpn_flownet *net)
 {
     if (!net)
         return;
-    if (net->tick_ev != CPN_EVH_NONE)
-        cpn_engine_cancel(net->eng, net->tick_ev);
+    cpn_engine_timer_remove(net->eng, &net->tick);
     for (size_t i = 0; i < net->classes.len; i++) {
         if (net->classes.items[i].hcap > 1)
             free(net->classes.items[i].heap);

@@ -20,6 +20,7 @@
 
 #include "models/net/flow.h"
 #include "sim/array.h"
+#include "sim/engine.h"
 #include "sim/error.h"
 #include "sim/evq.h"
 
@@ -316,9 +317,8 @@ struct cpn_flownet {
                            * marked FILL_COUNTED) */
     struct cpn_flow_timerheap timers[2]; /* completions, joins */
     uint64_t timer_seq;
-    cpn_evh tick_ev;  /* the pending tick, or CPN_EVH_NONE */
-    double tick_time; /* its time [s] */
-    int in_tick;      /* the tick handler is running (callbacks included) */
+    struct cpn_engine_timer tick; /* the tick (sim/engine.h's timer) */
+    int in_tick;                  /* the tick handler is running (callbacks included) */
     double low_level; /* lowest old level of a class that lost flows since the last solve, 0
                        * after a capacity change [B/s]; INFINITY when none */
     struct cpn_flow_stats stats;
