@@ -91,6 +91,16 @@ static void timers_scan(struct cpn_engine *eng)
     eng->first = best;
 }
 
+/* Timer @p t was armed or disarmed: the earliest is @p t or none when it is the only timer
+ * registered (a flow network's tick, the common case), else found by a scan. */
+static inline void timers_changed(struct cpn_engine *eng, struct cpn_engine_timer *t)
+{
+    if (eng->timers == t && !t->next)
+        eng->first = t->armed ? t : NULL;
+    else
+        timers_scan(eng);
+}
+
 void cpn_engine_timer_add(struct cpn_engine *eng, struct cpn_engine_timer *t,
                           const struct cpn_handler *handler, void *ctx)
 {
@@ -107,10 +117,7 @@ int cpn_engine_timer_set(struct cpn_engine *eng, struct cpn_engine_timer *t, dou
     t->time = time;
     t->seq = cpn_evq_take_seq(eng->queue) | (t->handler->late ? CPN_EVQ_LATE : 0);
     t->armed = 1;
-    if (eng->timers == t && !t->next) /* (the only timer: the earliest) */
-        eng->first = t;
-    else
-        timers_scan(eng);
+    timers_changed(eng, t);
     return CPN_OK;
 }
 
@@ -119,7 +126,7 @@ void cpn_engine_timer_clear(struct cpn_engine *eng, struct cpn_engine_timer *t)
     if (!t->armed)
         return;
     t->armed = 0;
-    timers_scan(eng);
+    timers_changed(eng, t);
 }
 
 void cpn_engine_timer_remove(struct cpn_engine *eng, struct cpn_engine_timer *t)
@@ -203,10 +210,7 @@ int cpn_engine_run(struct cpn_engine *eng, double until)
         if (timer) {
             ev = (struct cpn_event){t->time, t->seq, t->handler, t->ctx, 0};
             t->armed = 0;
-            if (eng->timers == t && !t->next)
-                eng->first = NULL; /* (the only timer) */
-            else
-                timers_scan(eng);
+            timers_changed(eng, t);
         } else {
             cpn_evq_pop(eng->queue, &ev); /* cannot fail: the queue is not empty */
         }

@@ -140,6 +140,8 @@ int cpn_evq_pending(const struct cpn_evq *q, cpn_evh h);
  * Take the sequence number the next push or reschedule would take, for an event kept outside
  * the queue (sim/engine.h's timers), so that it orders among the queue's events exactly as if
  * it had been pushed now.  O(1).
+ * @return that sequence number (without the CPN_EVQ_LATE bit, which the caller adds for a late
+ *   handler); the queue's next push or reschedule takes the one after.
  */
 uint64_t cpn_evq_take_seq(struct cpn_evq *q);
 

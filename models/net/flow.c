@@ -366,7 +366,7 @@ static int class_shrink(struct cpn_flownet *net, uint32_t cid, int64_t dn, doubl
          * the departure changes nothing through it.  (Without branches: which hops are slack
          * is as good as random.) */
         struct cpn_flow_resource *r = &net->res[hops[i]];
-        uint8_t mark = (uint8_t)((r->coupled | res_coupled(r)) & !r->dirty);
+        uint8_t mark = (uint8_t)(res_reachable(r) & !r->dirty);
         net->dirty_res.items[net->dirty_res.len] = hops[i];
         net->dirty_res.len += mark;
         r->dirty |= mark;

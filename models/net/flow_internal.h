@@ -369,6 +369,14 @@ static inline int res_coupled(const struct cpn_flow_resource *r)
     return r->demand > r->capacity;
 }
 
+/* Does a solve reach resource @p r (collect())?  When it can bind now (res_coupled()) or could
+ * when last reached (r->coupled): a resource slack then and now neither links the groups crossing
+ * it nor constrains the filling, and what changes on it changes nothing for them. */
+static inline uint32_t res_reachable(const struct cpn_flow_resource *r)
+{
+    return r->coupled | (uint32_t)res_coupled(r);
+}
+
 /* The per-flow bound of a class of @p n flows [B/s]: its cap, and its path's smallest capacity
  * shared by its flows. */
 static inline double class_bound(const struct cpn_flownet *net, const struct cpn_flow_class *c,

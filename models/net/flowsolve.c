@@ -23,6 +23,14 @@ static void new_stamp(struct cpn_flownet *net)
     net->stamp = 1;
 }
 
+/* Start a solve: a new stamp, and the lists of what is in play, reached and moved emptied. */
+static void solve_begin(struct cpn_flownet *net)
+{
+    new_stamp(net);
+    net->play.len = net->loose.len = net->reached.len = 0;
+    net->moves.len = net->garbage.len = 0;
+}
+
 /* Reach resource @p r of @p res, unless it is slack and was so when last reached: then it
  * neither links groups nor constrains the filling.  Appends it to the reached resources
  * @p items[0 .. len) and returns their new number.  The caller reserved room for every
@@ -34,7 +42,7 @@ static inline size_t reach(struct cpn_flow_resource *res, uint32_t *items, size_
 {
     struct cpn_flow_resource *x = &res[r];
     /* (Without branches: whether a hop is reached is as good as random.) */
-    uint32_t take = (x->stamp != stamp) & (x->coupled | res_coupled(x));
+    uint32_t take = (x->stamp != stamp) & res_reachable(x);
     items[len] = r;
     x->stamp ^= (x->stamp ^ stamp) & (0u - take);
     return len + take;
@@ -173,9 +181,7 @@ static inline int class_frozen(const struct cpn_flownet *net, const struct cpn_f
  */
 static int collect(struct cpn_flownet *net)
 {
-    new_stamp(net);
-    net->play.len = net->loose.len = net->reached.len = 0;
-    net->moves.len = net->garbage.len = 0;
+    solve_begin(net);
     if (cpn_array_reserve(&net->reached, net->n_res + 1) != CPN_OK ||
         cpn_array_reserve(&net->play, net->n_res) != CPN_OK)
         return NOMEM();
@@ -1056,7 +1062,7 @@ static int collect_alone(struct cpn_flownet *net)
     const uint32_t *hops = path_hops(net, c->path, &n);
     for (uint32_t i = 0; i < n; i++) {
         const struct cpn_flow_resource *r = &net->res[hops[i]];
-        slack &= !(r->coupled | res_coupled(r));
+        slack &= !res_reachable(r);
     }
     double bound = class_bound(net, c, c->n);
     uint32_t dest = bound_group(net, c, cid, bound);
@@ -1066,8 +1072,7 @@ static int collect_alone(struct cpn_flownet *net)
     if (cpn_array_reserve(&net->play, 1) != CPN_OK || cpn_array_reserve(&net->loose, 1) != CPN_OK ||
         cpn_array_reserve(&net->moves, 1) != CPN_OK)
         return NOMEM();
-    new_stamp(net);
-    net->play.len = net->loose.len = net->reached.len = net->garbage.len = 0;
+    solve_begin(net);
     c->dirty = 0;
     net->dirty_cls.len = 0;
     net->low_level = INFINITY;
