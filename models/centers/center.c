@@ -809,7 +809,8 @@ static int notify_and_pass(struct cpn_center *c, struct pool *p)
     size_t n = c->ended.len;
     if (n > sizeof few / sizeof *few && !(ev = malloc(n * sizeof *ev)))
         return CPN_ERROR(CPN_ENOMEM, "center \"%s\": out of memory", c->spec.id);
-    memcpy(ev, c->ended.items, n * sizeof *ev);
+    if (n) /* (an empty array may have no storage: memcpy's source must not be NULL) */
+        memcpy(ev, c->ended.items, n * sizeof *ev);
     c->ended.len = 0;
     int rc = CPN_OK;
     for (size_t i = 0; i < n && rc == CPN_OK; i++)

@@ -335,7 +335,8 @@ static int path_resources(struct cpn_network *net, const struct cpn_path *path, 
     size_t m = path->hops;
     if (cpn_array_reserve(&net->rids, 3 * m + spare + 1) != CPN_OK)
         return CPN_ERROR(CPN_ENOMEM, NULL);
-    memcpy(net->rids.items, path->dlinks, m * sizeof *path->dlinks);
+    if (m) /* (a path without links may have no array: memcpy's source must not be NULL) */
+        memcpy(net->rids.items, path->dlinks, m * sizeof *path->dlinks);
     for (uint32_t h = 0; lossless && h < path->hops; h++)
         if (net->segment[path->dlinks[h]] != CPN_NONE)
             net->rids.items[m++] = net->segment[path->dlinks[h]];

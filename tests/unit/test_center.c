@@ -653,6 +653,34 @@ static int resize_event(struct cpn_engine *eng, void *ctx, uint64_t arg)
     return cpn_center_set_pool_units(ctx, 0, (uint32_t)arg);
 }
 
+/* A center that never ran a request goes down before its first job (nothing running, nothing
+ * ended: under the sanitizers of CI this once copied from an empty array without storage) and
+ * comes back up.  J0 (t = 5, 2 of 4 units, run 10) arrives while it is down and waits; the center
+ * comes up at 7 and J0 starts then: [7, 17]. */
+static void test_a_center_down_before_its_first_job_holds_it_until_up(void)
+{
+    static const uint32_t units[] = {4};
+    static const struct job jobs[] = {{5, 0, 2, 10, 10}};
+    struct cpn_center_spec spec;
+    cpn_center_spec_init(&spec);
+    spec.id = "test";
+    struct harness h;
+    harness_open(&h, &spec, units, 1, jobs, 1);
+    CU_ASSERT(cpn_center_set_up(h.c, 0) == CPN_OK);
+    CU_ASSERT(!cpn_center_is_up(h.c));
+    CU_ASSERT(cpn_center_set_up(h.c, 0) == CPN_OK); /* down again: no change */
+    CU_ASSERT_FATAL(cpn_engine_run(h.eng, 7) == CPN_OK);
+    CU_ASSERT(isnan(h.out[0].start)); /* arrived at 5, held */
+    CU_ASSERT(cpn_center_set_up(h.c, 1) == CPN_OK);
+    CU_ASSERT(cpn_center_is_up(h.c));
+    CU_ASSERT_FATAL(cpn_engine_run(h.eng, INFINITY) == CPN_OK);
+    CPN_ASSERT_REL(h.out[0].start, 7, EXACT);
+    CPN_ASSERT_REL(h.out[0].end, 17, EXACT);
+    CU_ASSERT(h.out[0].starts == 1 && h.out[0].ends == 1);
+    CU_ASSERT(h.violations == 0);
+    harness_close(&h);
+}
+
 static void test_a_pool_resized_gives_and_takes_units_without_preemption(void)
 {
     /* 4 units (idle 100 W, peak 300 W), FCFS.  At 0: A (3 units, 100 s) starts, B (2 units,
@@ -1204,6 +1232,8 @@ int cpn_test_register_center(void)
                      "error codes",
                      test_errors_are_reported) ||
         !CU_add_test(s, "callbacks may submit requests reentrantly", test_callbacks_may_submit) ||
+        !CU_add_test(s, "a center down before its first job holds it until it is up",
+                     test_a_center_down_before_its_first_job_holds_it_until_up) ||
         !CU_add_test(s, "random workload invariants hold under FCFS",
                      test_random_workload_invariants_fcfs) ||
         !CU_add_test(s, "random workload invariants hold under EASY",
