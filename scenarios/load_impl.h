@@ -237,6 +237,13 @@ int cpn_ld_open(const char *path, FILE **out);
  *  streamed on the 1e6-flow WAN, tests/bench/loaded_flows.sh). */
 #define CPN_LD_FLOWS_STREAM_AUTO ((long long)32 << 20)
 
+/** Samples of the time series before until above which <simulation sample> is warned about
+ *  (scenarios/load_topology.c).  Assumption: a million rows of every link and center is far
+ *  beyond what a study plots (national.xml's week at its 5 min makes 2,016; 1 s for a week
+ *  604,800) and is what a unit slip gives ("10us" for "10s" over an hour: 3.6e8, a trace of tens
+ *  of GB and hours of run). */
+#define CPN_LD_MANY_SAMPLES 1e6
+
 /** The text of a cpn_ld_read() status (strerror(), or the two of its own). */
 const char *cpn_ld_strerror(int err);
 

@@ -716,5 +716,16 @@ else
     bad "policy experiment exited $?"; cat "$tmp/batch.err"
 fi
 
+# A sample a unit slip away from the one meant ("10us" for "10s": 3.6e8 samples over tiny.xml's
+# hour) is warned about at its line, and the scenario stays valid; tiny.xml's own 10 s is not.
+if "$bin" validate "$src/scenarios/tiny.xml" --set simulation@sample=10us >/dev/null \
+        2>"$tmp/sample.err" && "$bin" validate "$src/scenarios/tiny.xml" >/dev/null 2>"$tmp/sample0.err" &&
+        grep -q 'tiny.xml:6: warning: simulation: sample "10us" makes 3.6e+08 samples' "$tmp/sample.err" &&
+        ! grep -q warning "$tmp/sample0.err"; then
+    ok "a sample of 3.6e8 samples before until: warned at its line, still valid"
+else
+    bad "sample warning"; cat "$tmp/sample.err" "$tmp/sample0.err"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
