@@ -366,6 +366,12 @@ int cpn_ld_scheduler(struct cpn_ld *L, xmlNode *elem)
                      "period is %s (awareness \"%s\" needs the interval between state "
                      "reports, e.g. period=\"30s\")",
                      r ? "zero" : "missing", cpn_awareness_mode_name(aw->mode));
+    else if (r == 1 && aw->mode != CPN_AWARENESS_ORACLE && L->s->until > 0 &&
+             L->s->until / aw->period > CPN_LD_MANY_PERIODS)
+        cpn_ld_warning(L, elem,
+                       "period \"%s\" makes %.3g state reports of every center before until; a "
+                       "longer one is usually meant, e.g. \"30s\"",
+                       cpn_ld_attr(elem, "period"), L->s->until / aw->period);
     cpn_ld_quantity(L, elem, "delay", CPN_Q_TIME, &aw->delay);
     return CPN_OK;
 }

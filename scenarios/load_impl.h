@@ -237,12 +237,14 @@ int cpn_ld_open(const char *path, FILE **out);
  *  streamed on the 1e6-flow WAN, tests/bench/loaded_flows.sh). */
 #define CPN_LD_FLOWS_STREAM_AUTO ((long long)32 << 20)
 
-/** Samples of the time series before until above which <simulation sample> is warned about
- *  (scenarios/load_topology.c).  Assumption: a million rows of every link and center is far
- *  beyond what a study plots (national.xml's week at its 5 min makes 2,016; 1 s for a week
- *  604,800) and is what a unit slip gives ("10us" for "10s" over an hour: 3.6e8, a trace of tens
- *  of GB and hours of run). */
-#define CPN_LD_MANY_SAMPLES 1e6
+/** Repetitions before until of a periodic action of the run (<simulation sample>, the state
+ *  reports of <scheduler period>) above which the period is warned about at its line
+ *  (scenarios/load_topology.c, load_centers.c).  Assumption: a million samples of every link
+ *  and center, or reports of every center, is far beyond what a study needs (national.xml's
+ *  week: 2,016 samples at its 5 min, 20,160 reports at 30 s; 604,800 samples at 1 s) and is what
+ *  a unit slip gives ("10us" for "10s" over an hour: 3.6e8, a trace of tens of GB and hours of
+ *  run). */
+#define CPN_LD_MANY_PERIODS 1e6
 
 /** The text of a cpn_ld_read() status (strerror(), or the two of its own). */
 const char *cpn_ld_strerror(int err);

@@ -60,7 +60,7 @@ int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
         s->sample = sample;
     /* A sample of microseconds where seconds were meant (a slip of the unit) makes a run that
      * writes a series row per link and per center that many times: warned, not refused. */
-    if (s->until > 0 && s->sample > 0 && s->until / s->sample > CPN_LD_MANY_SAMPLES)
+    if (s->until > 0 && s->sample > 0 && s->until / s->sample > CPN_LD_MANY_PERIODS)
         cpn_ld_warning(L, elem,
                        "sample \"%s\" makes %.3g samples of the time series before until (each "
                        "a row of every link and center in the trace); a coarser one is usually "

@@ -726,6 +726,15 @@ if "$bin" validate "$src/scenarios/tiny.xml" --set simulation@sample=10us >/dev/
 else
     bad "sample warning"; cat "$tmp/sample.err" "$tmp/sample0.err"
 fi
+# Likewise state reports every 30 ms over national.xml's week (2.02e7 of every center).
+if "$bin" validate "$src/scenarios/national.xml" --set scheduler@period=30ms >/dev/null \
+        2>"$tmp/period.err" && "$bin" validate "$src/scenarios/national.xml" >/dev/null 2>"$tmp/period0.err" &&
+        grep -q 'national.xml:[0-9]*: warning: scheduler: period "30ms" makes 2.02e+07 state reports' "$tmp/period.err" &&
+        ! grep -q warning "$tmp/period0.err"; then
+    ok "state reports every 30 ms for a week: warned at the line, still valid"
+else
+    bad "period warning"; cat "$tmp/period.err" "$tmp/period0.err"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
