@@ -238,13 +238,14 @@ int cpn_ld_open(const char *path, FILE **out);
 #define CPN_LD_FLOWS_STREAM_AUTO ((long long)32 << 20)
 
 /** Repetitions before until of a periodic action of the run (<simulation sample>, the state
- *  reports of <scheduler period>) above which the period is warned about at its line
- *  (scenarios/load_topology.c, load_centers.c).  Assumption: a million samples of every link
- *  and center, or reports of every center, is far beyond what a study needs (national.xml's
- *  week: 2,016 samples at its 5 min, 20,160 reports at 30 s; 604,800 samples at 1 s) and is what
- *  a unit slip gives ("10us" for "10s" over an hour: 3.6e8, a trace of tens of GB and hours of
- *  run). */
-#define CPN_LD_MANY_PERIODS 1e6
+ *  reports of <scheduler period>, the samples over a replay's span when until is left out)
+ *  above which the period is warned about at its line (scenarios/load_topology.c,
+ *  load_centers.c, load_workload.c).  Assumption: ten million samples of every link and center,
+ *  or reports of every center, is beyond what a study needs (national.xml's week: 2,016 samples
+ *  at its 5 min, 20,160 reports at 30 s; the SDSC-SP2 replay's two years at the default 1 min:
+ *  1.05e6) and is what a unit slip gives ("10us" for "10s" over an hour: 3.6e8, a trace of tens
+ *  of GB and hours of run; "30ms" for "30s" over a week: 2.0e7). */
+#define CPN_LD_MANY_PERIODS 1e7
 
 /** The text of a cpn_ld_read() status (strerror(), or the two of its own). */
 const char *cpn_ld_strerror(int err);

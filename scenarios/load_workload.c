@@ -1493,15 +1493,18 @@ static void ld_default_until(struct cpn_ld *L)
             return;
         }
         double span = 0;
+        const char *longest = NULL; /* the log that sets the span */
         for (size_t i = 0; i < s->wlogs.len; i++)
             if (!s->wlogs.items[i].spec.log)
                 return; /* a log that could not be read: reported, no span to take */
         for (size_t i = 0; i < s->wlogs.len; i++) {
             const struct cpn_wlog *w = s->wlogs.items[i].spec.log;
-            if (w && w->njobs)
-                span = fmax(span, w->last_submit);
-            if (w && w->nrequests)
-                span = fmax(span, w->requests[w->nrequests - 1].time);
+            double last = fmax(w->njobs ? w->last_submit : 0,
+                               w->nrequests ? w->requests[w->nrequests - 1].time : 0);
+            if (last > span) {
+                span = last;
+                longest = s->wlogs.items[i].path;
+            }
         }
         if (!(span > 0)) {
             cpn_ld_error(L, sim,
@@ -1511,6 +1514,14 @@ static void ld_default_until(struct cpn_ld *L)
         }
         s->until = span;
         s->until_is_span = 1;
+        /* One row far in the future (a corrupt time) makes the span, and a run that samples
+         * the time series over it, practically endless: said, with where the span comes from. */
+        if (s->sample > 0 && span / s->sample > CPN_LD_MANY_PERIODS)
+            cpn_ld_warning(L, sim,
+                           "until is left out, so the run takes the logs' span, %g s (the last "
+                           "arrival of %s), and samples the time series %.3g times over it; "
+                           "check that log's last times, or give until",
+                           span, longest ? longest : "a log", span / s->sample);
         if (!cpn_ld_attr(sim, "drain"))
             s->drain = CPN_SCEN_REPLAY_DRAIN;
     }

@@ -735,6 +735,20 @@ if "$bin" validate "$src/scenarios/national.xml" --set scheduler@period=30ms >/d
 else
     bad "period warning"; cat "$tmp/period.err" "$tmp/period0.err"
 fi
+# A replay without until takes its log's span: one corrupt submit time (1e30 s) would make the
+# run sample the time series for ever; the warning names the span and the log.
+mkdir -p "$tmp/span/data"
+cp "$src/tests/scenarios/ok/greenest-hourly.xml" "$tmp/span/"
+cp "$src/tests/scenarios/ok/data/tariffs-a.csv" "$tmp/span/data/"
+sed 's/^3 39600 /3 1e30 /' "$src/tests/scenarios/ok/data/greenest.swf" >"$tmp/span/data/greenest.swf"
+if "$bin" validate "$tmp/span/greenest-hourly.xml" >/dev/null 2>"$tmp/span.err" &&
+        "$bin" validate "$src/tests/scenarios/ok/greenest-hourly.xml" >/dev/null 2>"$tmp/span0.err" &&
+        grep -q "greenest-hourly.xml:7: warning: simulation: until is left out, so the run takes the logs' span, 1e+30 s (the last arrival of .*span/data/greenest.swf)" "$tmp/span.err" &&
+        ! grep -q warning "$tmp/span0.err"; then
+    ok "a replay's span of 1e30 s from one corrupt row: warned at <simulation>, naming the log"
+else
+    bad "span warning"; cat "$tmp/span.err" "$tmp/span0.err"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
