@@ -8,8 +8,11 @@ try:
     import cpnsim.trace  # noqa: F401 (h5py, pandas, numpy)
     from cpnsim import read
 except ImportError as e:
-    print(f"cpnsim plot: {e} (Debian: apt-get install python3-h5py python3-pandas "
-          "python3-matplotlib)", file=sys.stderr)
+    # Name the interpreter: the python3 first in PATH (a virtualenv, pyenv, conda) may lack
+    # modules that Debian's own has.
+    print(f"cpnsim plot: {e} in {sys.executable} (Debian: apt-get install python3-h5py "
+          "python3-pandas python3-matplotlib; CPNSIM_PYTHON names the interpreter to use, e.g. "
+          "CPNSIM_PYTHON=/usr/bin/python3)", file=sys.stderr)
     sys.exit(69)
 
 

@@ -309,6 +309,19 @@ class CommandTest(unittest.TestCase):
                            capture_output=True, text=True, env=env)
         self.assertEqual(r.returncode, 69)
         self.assertIn("cannot run", r.stderr)
+        # An interpreter without h5py (here one shadowed by a module that fails to import, as a
+        # virtualenv's python3 without it would): exit 69, the message names the interpreter.
+        block = os.path.join(OUT, "no-h5py")
+        os.makedirs(block, exist_ok=True)
+        with open(os.path.join(block, "h5py.py"), "w") as f:
+            f.write("raise ImportError(\"No module named 'h5py'\")\n")
+        env["CPNSIM_PYTHON"] = os.environ.get("PYTHON", "python3")
+        env["PYTHONPATH"] = block
+        r = subprocess.run([os.environ["CPN_BIN"], "plot", "center-util", TRACES[0], "-o", out],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 69, r.stderr)
+        self.assertIn("No module named 'h5py' in /", r.stderr)
+        self.assertIn("CPNSIM_PYTHON", r.stderr)
 
     def test_python_m_cpnsim_plot(self):
         env = dict(os.environ)
