@@ -195,6 +195,10 @@ static void tariff_field(void *data, size_t len, void *ctx)
     if (r->stop)
         return;
     if (r->row == 1) {
+        if (k == 0 && len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) { /* a UTF-8 BOM */
+            data = (char *)data + 3;
+            len -= 3;
+        }
         if (k >= 3 || len != strlen(tariff_header[k]) || memcmp(data, tariff_header[k], len) != 0)
             r->bad = 1;
         return;

@@ -586,6 +586,8 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
         char *p = lines.buf;
         line++;
         if (line == 1) {
+            if (strncmp(p, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark (Excel's) */
+                p += 3;
             if (strcmp(p, LD_CSV_HEADER_PATH) == 0) {
                 columns = 6;
                 lines.paths = &s->route_texts; /* (hints for the path texts' look-ups) */

@@ -965,6 +965,46 @@ static void test_flow_file_numbers_are_read_as_the_unit_parser_reads_them(void)
     rmdir(dir);
 }
 
+/* A flows CSV and a tariff table saved with a UTF-8 byte order mark before the header (as
+ * spreadsheets save CSV; workload logs already skip one) load as without it, loaded and
+ * streamed: the same rows, no message. */
+static void test_csv_files_with_a_byte_order_mark_load_as_without_it(void)
+{
+    char dir[] = "/tmp/cpn-bom.XXXXXX", csv[64], tariffs[64], xml[1024];
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(csv, sizeof csv, "%s/f.csv", dir);
+    snprintf(tariffs, sizeof tariffs, "%s/t.csv", dir);
+    write_text(csv, "\xEF\xBB\xBF"
+                    "id,src,dst,bytes,start_time\nx,a,b,1e6,0\ny,b,a,2e6,1.5\n");
+    write_text(tariffs, "\xEF\xBB\xBF"
+                        "time,electricity,carbon\n0h,0.3CNY/kWh,0.2kg/kWh\n10h,,0.6kg/kWh\n");
+    for (int streamed = 0; streamed < 2; streamed++) {
+        snprintf(xml, sizeof xml,
+                 "<cpnsim version=\"1\"><simulation until=\"1d\"/><topology><node id=\"a\"/>"
+                 "<node id=\"b\"/><link id=\"l\" a=\"a\" b=\"b\" capacity=\"1Gbps\" "
+                 "latency=\"1ms\"/></topology><centers><center id=\"c\" node=\"a\" "
+                 "electricity=\"0.3CNY/kWh\" carbon=\"0.2kg/kWh\"><pool units=\"1\" "
+                 "per-unit=\"1TFLOPS\" accelerator=\"cpu\" idle=\"0W\" peak=\"100W\"/></center>"
+                 "</centers><traffic><flows file=\"%s\" stream=\"%s\"/></traffic><timeline>"
+                 "<tariffs center=\"c\" file=\"%s\"/></timeline></cpnsim>",
+                 csv, streamed ? "yes" : "no", tariffs);
+        struct cpn_test_sink k;
+        struct cpn_scenario *s = NULL;
+        CU_ASSERT_EQUAL_FATAL(load_text(xml, NULL, &k, &s), CPN_OK);
+        CU_ASSERT_STRING_EQUAL(k.text, "");
+        free(k.text);
+        CU_ASSERT_EQUAL(cpn_scen_flow_count(s), 2);
+        CU_ASSERT_EQUAL(s->flows.len, streamed ? 0 : 2);
+        CU_ASSERT_EQUAL_FATAL(s->changes.len, 2); /* the table's two rows */
+        CU_ASSERT_EQUAL(s->changes.items[1].time, 36000);
+        CPN_ASSERT_REL(s->changes.items[1].value2, 0.6 / 3.6e6, 1e-15); /* [kg/J] */
+        cpn_scen_free(s);
+    }
+    unlink(csv);
+    unlink(tariffs);
+    rmdir(dir);
+}
+
 static void test_a_streamed_flow_file_is_read_during_the_run(void)
 {
     /* stream="yes": the rows are checked at load but not kept; a reader gives them in file
@@ -1109,6 +1149,8 @@ int cpn_test_register_load(void)
                      test_loaded_specs_are_accepted_by_the_jobs_layer) ||
         !CU_add_test(s, "a streamed flow file is read during the run; changed rows are errors",
                      test_a_streamed_flow_file_is_read_during_the_run) ||
+        !CU_add_test(s, "CSV files with a UTF-8 byte order mark load as without it",
+                     test_csv_files_with_a_byte_order_mark_load_as_without_it) ||
         !CU_add_test(s, "flow file numbers are read as the unit parser reads them",
                      test_flow_file_numbers_are_read_as_the_unit_parser_reads_them))
         return CU_get_error();
