@@ -16,6 +16,7 @@
 
 #include "output/h5util.h"
 #include "output/report.h"
+#include "output/trace.h"
 #include "sim/array.h"
 
 struct run {
@@ -264,6 +265,10 @@ static int read_summary(hid_t f, const char *path, struct cpn_metric **rows, siz
 /* Open @p path read-only and check it is a cpnsim trace. */
 static int open_trace(const char *path, hid_t *file)
 {
+    *file = H5I_INVALID_HID;
+    int rc = cpn_trace_check(path); /* before HDF5 reads a damaged file */
+    if (rc != CPN_OK)
+        return rc;
     cpn_h5_quiet();
     *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (*file < 0) {
@@ -299,9 +304,19 @@ static int read_whole(hid_t f, const char *name, hsize_t *rows)
     size_t size = type >= 0 ? H5Tget_size(type) : 0;
     int vlen = type >= 0 && (H5Tdetect_class(type, H5T_VLEN) > 0 || H5Tis_variable_str(type) > 0 ||
                              H5Tdetect_class(type, H5T_STRING) > 0);
-    if (nd >= 1 && nd <= 2 && size > 0) {
-        hsize_t per_row = nd == 2 ? dims[1] : 1, step = 65536;
-        void *buf = malloc((size_t)(step * per_row) * size + 1);
+    /* Elements that need more bytes than deflate could have packed into the dataset's storage
+     * (zlib's ratio is at most about 1032:1) cannot have been written: the sizes are damaged
+     * (an unchecked file; reading them would fill gigabytes with the fill value). */
+    hsize_t per_row = nd == 2 ? dims[1] : 1;
+    double need = (double)dims[0] * (double)per_row * (double)size;
+    if (nd >= 1 && nd <= 2 && need > 1100.0 * (double)H5Dget_storage_size(d) + 1048576.0)
+        rc = -2;
+    else if (nd >= 1 && nd <= 2 && size > 0 && per_row <= SIZE_MAX / size) {
+        /* Rows read by blocks of at most 16 MiB (a matrix of many links has wide rows). */
+        size_t row_bytes = (size_t)per_row * size;
+        hsize_t step =
+            row_bytes && row_bytes < ((size_t)16 << 20) ? ((size_t)16 << 20) / row_bytes : 1;
+        void *buf = malloc((size_t)step * row_bytes + 1);
         rc = buf ? 0 : -1;
         for (hsize_t at = 0; rc == 0 && at < dims[0]; at += step) {
             hsize_t count[2] = {dims[0] - at < step ? dims[0] - at : step, per_row};
@@ -368,7 +383,14 @@ int cpn_result_verify(const char *path)
             continue; /* a table the run's trace level does not write */
         }
         hsize_t rows = 0;
-        if (read_whole(f, tables[i].set, &rows) != 0) {
+        int got = read_whole(f, tables[i].set, &rows);
+        if (got == -2) {
+            rc = CPN_ERROR(CPN_EIO,
+                           "%s: damaged: %s claims more elements than its bytes on disk can hold",
+                           path, tables[i].set);
+            break;
+        }
+        if (got != 0) {
             char msg[256];
             cpn_h5_error_text(msg, sizeof msg);
             rc = CPN_ERROR(CPN_EIO, "%s: %s cannot be read: %s", path, tables[i].set, msg);

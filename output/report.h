@@ -138,12 +138,15 @@ struct cpn_result_definition {
 int cpn_result_matches(const char *path, const struct cpn_result_definition *want);
 
 /**
- * Verify a result before trusting it: it opens as a cpnsim trace, is complete, every dataset
- * reads whole (every chunk through its filters), and every record table has the row count
- * recorded at the end of its run (root attributes rows_*, output/trace.h).
+ * Verify a result before trusting it: its checksum matches (cpn_trace_check() of
+ * output/trace.h, before HDF5 reads it), it opens as a cpnsim trace, is complete, every dataset
+ * reads whole (every chunk through its filters) and holds no more elements than its storage
+ * could, and every record table has the row count recorded at the end of its run (root
+ * attributes rows_*, output/trace.h).
  * @return CPN_OK; CPN_ENOINPUT when it cannot be opened; CPN_ESCENARIO when it is not a cpnsim
- *         trace; CPN_ESTATE when incomplete; CPN_EIO when a dataset cannot be read whole, or a
- *         count differs or is missing (the message says which).  O(file size).
+ *         trace; CPN_ESTATE when incomplete; CPN_EIO when its checksum does not match, a dataset
+ *         claims more elements than its storage could hold or cannot be read whole, or a count
+ *         differs or is missing (the message says which).  O(file size).
  */
 int cpn_result_verify(const char *path);
 
@@ -168,7 +171,8 @@ int cpn_report_write(struct cpn_report *r, FILE *out);
  * @param out where to print.
  * @param with_scenario nonzero: also print the full scenario text.
  * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ENOINPUT when the file cannot be opened
- *         as HDF5; CPN_ESCENARIO when it is not a cpnsim trace; CPN_EIO when writing fails.
+ *         as HDF5; CPN_ESCENARIO when it is not a cpnsim trace; CPN_EIO when its checksum does
+ *         not match (cpn_trace_check(): nothing is printed) or writing fails.
  */
 int cpn_report_info(const char *path, FILE *out, int with_scenario);
 

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <nettle/sha2.h>
+#include <zlib.h>
 
 #include "output/trace.h"
 #include "output/h5util.h"
@@ -1101,7 +1103,92 @@ static int finish(struct cpn_trace *t, int complete)
     if (H5Fclose(t->file) < 0 && rc == CPN_OK)
         rc = h5fail(t, "close the file");
     t->file = H5I_INVALID_HID;
+    if (rc == CPN_OK)
+        rc = cpn_trace_stamp(t->partial);
     return rc;
+}
+
+/* The CRC-32 and length of @p f from offset CPN_TRACE_USERBLOCK to its end; 0 or the errno. */
+static int sum_after_block(FILE *f, uint32_t *crc, uint64_t *bytes)
+{
+    enum { BLOCK = 1 << 16 };
+    unsigned char *buf = malloc(BLOCK);
+    if (!buf)
+        return ENOMEM;
+    uLong c = crc32(0L, Z_NULL, 0);
+    uint64_t n = 0;
+    int err = fseeko(f, CPN_TRACE_USERBLOCK, SEEK_SET) != 0 ? (errno ? errno : EIO) : 0;
+    for (size_t got; !err && (got = fread(buf, 1, BLOCK, f)) > 0; n += got)
+        c = crc32_z(c, buf, got);
+    if (!err && ferror(f))
+        err = errno ? errno : EIO;
+    free(buf);
+    *crc = (uint32_t)c;
+    *bytes = n;
+    return err;
+}
+
+int cpn_trace_stamp(const char *path)
+{
+    if (!path)
+        return CPN_ERROR(CPN_EINVAL, "cpn_trace_stamp: NULL path");
+    FILE *f = fopen(path, "r+b");
+    if (!f)
+        return CPN_ERROR(CPN_EOUTPUT, "%s: cannot open to write its checksum: %s", path,
+                         strerror(errno));
+    uint32_t crc = 0;
+    uint64_t bytes = 0;
+    int err = sum_after_block(f, &crc, &bytes);
+    char block[CPN_TRACE_USERBLOCK] = {0};
+    int len =
+        snprintf(block, sizeof block,
+                 CPN_TRACE_CHECKSUM_MAGIC "crc32 %08" PRIx32 "\nbytes %" PRIu64 "\n", crc, bytes);
+    if (!err && (len < 0 || fseeko(f, 0, SEEK_SET) != 0 ||
+                 fwrite(block, 1, sizeof block, f) != sizeof block))
+        err = errno ? errno : EIO;
+    if (fclose(f) != 0 && !err)
+        err = errno ? errno : EIO;
+    if (err)
+        return CPN_ERROR(CPN_EOUTPUT, "%s: cannot write its checksum: %s", path, strerror(err));
+    return CPN_OK;
+}
+
+int cpn_trace_check(const char *path)
+{
+    if (!path)
+        return CPN_ERROR(CPN_EINVAL, "cpn_trace_check: NULL path");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", path, strerror(errno));
+    char block[CPN_TRACE_USERBLOCK + 1] = {0};
+    size_t magic = sizeof CPN_TRACE_CHECKSUM_MAGIC - 1;
+    unsigned long long want_bytes = 0;
+    unsigned want_crc = 0;
+    if (fread(block, 1, CPN_TRACE_USERBLOCK, f) != CPN_TRACE_USERBLOCK ||
+        memcmp(block, CPN_TRACE_CHECKSUM_MAGIC, magic) != 0 ||
+        sscanf(block + magic, "crc32 %8x\nbytes %llu", &want_crc, &want_bytes) != 2) {
+        fclose(f);
+        return CPN_OK; /* no checksum (an older trace, or not cpnsim's): HDF5 says the rest */
+    }
+    uint32_t crc = 0;
+    uint64_t bytes = 0;
+    int err = sum_after_block(f, &crc, &bytes);
+    fclose(f);
+    if (err)
+        return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", path, strerror(err));
+    if (bytes != want_bytes)
+        return CPN_ERROR(CPN_EIO,
+                         "%s: damaged: %" PRIu64 " bytes after its checksum block, where cpnsim "
+                         "wrote %llu (cut short, or changed after cpnsim wrote it: by a fault, "
+                         "a copy or another program)",
+                         path, bytes, want_bytes);
+    if (crc != want_crc)
+        return CPN_ERROR(CPN_EIO,
+                         "%s: damaged: its CRC-32 is %08" PRIx32 " where cpnsim wrote %08x (the "
+                         "file changed after cpnsim wrote it: by a fault, a copy or another "
+                         "program; an HDF5 library reading it could fail or read wrong values)",
+                         path, crc, want_crc);
+    return CPN_OK;
 }
 
 /* Take the exclusive lock of PATH: an open PATH.lock with flock(LOCK_EX | LOCK_NB), checked to
@@ -1337,11 +1424,15 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
     cpn_h5_quiet();
     if (opt->hdf5_debug)
         H5Eset_auto2(H5E_DEFAULT, (H5E_auto2_t)H5Eprint2, stderr);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) >= 0)
-        t->file = H5Fcreate(t->partial, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fapl >= 0 && fcpl >= 0 &&
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18) >= 0 &&
+        H5Pset_userblock(fcpl, CPN_TRACE_USERBLOCK) >= 0) /* (the checksum's place) */
+        t->file = H5Fcreate(t->partial, H5F_ACC_TRUNC, fcpl, fapl);
     if (fapl >= 0)
         H5Pclose(fapl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
     if (t->file < 0) {
         char msg[512];
         cpn_h5_error_text(msg, sizeof msg);

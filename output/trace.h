@@ -20,6 +20,9 @@
  *   the name `OUT.h5.partial`, so that a later complete run never mistakes it for a result;
  *   cpn_trace_free() before begin() (the run failed while it was being set up) removes the
  *   file: nothing was recorded.
+ * - Closed (complete or not), the file gets its checksum in its user block (cpn_trace_stamp():
+ *   CRC-32 and length of the HDF5 bytes), which readers check before HDF5 reads the file
+ *   (cpn_trace_check()).
  * - Every HDF5 failure (full disk included) is returned as CPN_EIO with the file name and
  *   HDF5's innermost message (the system's reason when there is one), in one line; HDF5's
  *   automatic error printing is turned off (on with hdf5_debug).  A file whose writing failed
@@ -69,6 +72,44 @@ enum cpn_trace_level {
     CPN_TRACE_FULL = 3,    /**< + /events (decisions, failures, reroutes) */
     CPN_TRACE_NLEVELS      /**< number of levels (not a level) */
 };
+
+/** Bytes of the user block at the start of every trace file (HDF5's H5Pset_userblock(): the
+ *  HDF5 data follow it, and HDF5 readers skip it).  It holds the trace's checksum, written when
+ *  the file is closed (cpn_trace_stamp()), then zeros. */
+#define CPN_TRACE_USERBLOCK 512
+
+/** The first line of a user block that holds a checksum: then "crc32 XXXXXXXX" (8 lowercase hex
+ *  digits: CRC-32 of zlib, the polynomial of ISO 3309 / ITU-T V.42) and "bytes N" (the file's
+ *  length after the user block), one per line, then NUL bytes to CPN_TRACE_USERBLOCK. */
+#define CPN_TRACE_CHECKSUM_MAGIC "cpnsim-trace-checksum 1\n"
+
+/**
+ * Write the checksum of the closed trace file @p path into its user block: the CRC-32 and the
+ * length of everything after the block.  Called by the writer after HDF5 closed the file
+ * (complete or not); a program that changes a trace afterwards (h5py in "r+" mode, say) makes
+ * the checksum wrong, and readers refuse the file (cpn_trace_check()).
+ * Assumption: CRC-32 finds the damage of storage and transfer (any burst of up to 32 bits, any
+ * odd number of flipped bits, other damage with probability 1 - 2^-32); it is no defence against
+ * a deliberate change, which is not what it is for.
+ * @param path the file (borrowed).
+ * @return CPN_OK; CPN_EOUTPUT when the file cannot be read or written back (the message names
+ *         it and the system's reason) or is shorter than its user block.  O(file size).
+ */
+int cpn_trace_stamp(const char *path);
+
+/**
+ * Check the checksum of the trace file @p path, before an HDF5 library reads it: HDF5 1.10 can
+ * crash, loop or read wrong values on a damaged file.  A file whose user block holds no checksum
+ * (written before cpnsim stamped its traces, or not by cpnsim) passes unchecked.
+ * @param path the file (borrowed).
+ * @return CPN_OK (the checksum matches, or there is none); CPN_EIO when the file is damaged
+ *         (as for a table HDF5 cannot read, cpn_result_verify()): its length after the user
+ *         block or its CRC-32 differs from the ones written (the message gives both, and says
+ *         that the file changed after cpnsim wrote it: a fault, a cut copy, or another
+ *         program); CPN_ENOINPUT when it cannot be read.
+ *         O(file size).
+ */
+int cpn_trace_check(const char *path);
 
 /** Options of cpn_trace_open(). */
 struct cpn_trace_options {

@@ -1,5 +1,7 @@
 """Reading a cpnsim trace (docs/output-format.md) into pandas DataFrames."""
 
+import zlib
+
 import h5py
 import numpy as np
 import pandas as pd
@@ -19,6 +21,40 @@ def _text(value):
     if isinstance(value, np.ndarray) and value.dtype.kind in "SO":
         return [_text(v) for v in value.tolist()]
     return value
+
+
+# The user block of a trace (docs/output-format.md, "Checksum"): its first line, then
+# "crc32 XXXXXXXX" and "bytes N" of the bytes after the block.
+USERBLOCK = 512
+CHECKSUM_MAGIC = b"cpnsim-trace-checksum 1\n"
+
+
+def check(path):
+    """Check the checksum of the trace at @p path before HDF5 reads it (HDF5 can crash or read
+    wrong values on a damaged file).  Returns True when it matches, False when the file has no
+    checksum (a trace of an older cpnsim); raises ValueError when the file is damaged (it
+    changed after cpnsim wrote it) and OSError when it cannot be read."""
+    with open(path, "rb") as f:
+        block = f.read(USERBLOCK)
+        if len(block) < USERBLOCK or not block.startswith(CHECKSUM_MAGIC):
+            return False
+        fields = dict(line.split(b" ", 1) for line in
+                      block[len(CHECKSUM_MAGIC):].split(b"\0", 1)[0].splitlines() if b" " in line)
+        try:
+            want_crc, want_bytes = int(fields[b"crc32"], 16), int(fields[b"bytes"])
+        except (KeyError, ValueError):
+            return False
+        crc, count = 0, 0
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            crc = zlib.crc32(chunk, crc)
+            count += len(chunk)
+    if count != want_bytes:
+        raise ValueError(f"{path}: damaged: {count} bytes after its checksum block, where cpnsim "
+                         f"wrote {want_bytes} (cut short, or changed after cpnsim wrote it)")
+    if crc != want_crc:
+        raise ValueError(f"{path}: damaged: its CRC-32 is {crc:08x} where cpnsim wrote "
+                         f"{want_crc:08x} (the file changed after cpnsim wrote it)")
+    return True
 
 
 def _frame(dataset):
@@ -58,6 +94,7 @@ class Trace:
 
     def __init__(self, path):
         self.path = str(path)
+        check(self.path)
         with h5py.File(self.path, "r") as f:
             if _text(f.attrs.get("format", "")) != "cpnsim-trace":
                 raise ValueError(f"{self.path}: not a cpnsim trace (root attribute format is "
@@ -120,6 +157,6 @@ def read(path):
     """Read the cpnsim trace at @p path (an HDF5 file written by `cpnsim run -o`).
 
     Raises OSError when the file cannot be opened and ValueError when it is not a cpnsim
-    trace.  Returns a Trace.
+    trace or is damaged (its checksum, check(), does not match).  Returns a Trace.
     """
     return Trace(path)

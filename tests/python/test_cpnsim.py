@@ -100,6 +100,30 @@ class ReadTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "not a cpnsim trace"):
             cpnsim.read(other)
 
+    def test_a_damaged_trace_is_refused_by_its_checksum(self):
+        """A trace of this cpnsim carries its CRC-32 (checked here with zlib over the bytes after
+        the 512-byte user block); one flipped byte makes cpnsim.read() raise ValueError before
+        h5py opens it; a trace without the checksum (an older cpnsim) reads unchecked."""
+        import zlib
+
+        from cpnsim import trace
+
+        data = bytearray(open(TRACES[0], "rb").read())
+        head = data[:512].split(b"\0", 1)[0].decode()
+        self.assertEqual(head, "cpnsim-trace-checksum 1\ncrc32 %08x\nbytes %d\n"
+                         % (zlib.crc32(bytes(data[512:])), len(data) - 512))
+        self.assertTrue(trace.check(TRACES[0]))
+        bad = os.path.join(OUT, "damaged.h5")
+        data[len(data) // 2] ^= 0x10
+        open(bad, "wb").write(data)
+        with self.assertRaisesRegex(ValueError, "damaged: its CRC-32 is"):
+            cpnsim.read(bad)
+        data[len(data) // 2] ^= 0x10
+        data[:512] = bytes(512)
+        open(bad, "wb").write(data)
+        self.assertFalse(trace.check(bad))
+        self.assertEqual(len(cpnsim.read(bad).jobs), len(cpnsim.read(TRACES[0]).jobs))
+
 
 class PlotTest(unittest.TestCase):
     def done_times(self, path, what):

@@ -14,6 +14,7 @@
 #include <hdf5.h>
 
 #include "output/h5util.h"
+#include "output/report.h"
 #include "output/summary.h"
 #include "output/trace.h"
 #include "tests/unit/suites.h"
@@ -488,6 +489,69 @@ static void test_same_records_give_byte_identical_files(void)
     free(y);
 }
 
+/* CRC-32 (ISO 3309: reflected polynomial 0xEDB88320, initial and final value all ones) bit by
+ * bit: the independent reference of the checksum that zlib computes for the writer. */
+static uint32_t crc32_bitwise(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+    }
+    return ~c;
+}
+
+static void write_bytes(const char *p, const unsigned char *b, long n)
+{
+    FILE *f = fopen(p, "wb");
+    CU_ASSERT_FATAL(f != NULL);
+    CU_ASSERT(fwrite(b, 1, (size_t)n, f) == (size_t)n);
+    fclose(f);
+}
+
+/* Every trace carries in its 512-byte user block the CRC-32 and the length of the bytes after
+ * it (checked here bit by bit); a byte changed after the block, or a file cut short, is refused
+ * by cpn_trace_check() and cpn_result_verify() with CPN_EIO before HDF5 reads it (HDF5 1.10
+ * crashed, looped or read wrong values on such files); a user block without the checksum (a
+ * trace of an older cpnsim) passes unchecked and the file reads as before. */
+static void test_a_damaged_trace_is_refused_by_its_checksum(void)
+{
+    CU_ASSERT_EQUAL(crc32_bitwise((const unsigned char *)"123456789", 9), 0xCBF43926u);
+    const char *p = tmp("sum.h5"), *q = tmp("sum-bad.h5");
+    CU_ASSERT_EQUAL_FATAL(write_run(p, CPN_TRACE_FULL, 1, 4), CPN_OK);
+    unsigned char *b = NULL;
+    long n = file_bytes(p, &b);
+    CU_ASSERT_FATAL(n > CPN_TRACE_USERBLOCK + 1000);
+    char want[128];
+    snprintf(want, sizeof want, "cpnsim-trace-checksum 1\ncrc32 %08x\nbytes %ld\n",
+             (unsigned)crc32_bitwise(b + CPN_TRACE_USERBLOCK, (size_t)(n - CPN_TRACE_USERBLOCK)),
+             n - CPN_TRACE_USERBLOCK);
+    CU_ASSERT(memcmp(b, want, strlen(want)) == 0);
+    CU_ASSERT(b[strlen(want)] == 0 && b[CPN_TRACE_USERBLOCK - 1] == 0);
+    CU_ASSERT_EQUAL(cpn_trace_check(p), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_result_verify(p), CPN_OK);
+    b[n / 2] ^= 0x10; /* one bit, in the HDF5 data */
+    write_bytes(q, b, n);
+    CU_ASSERT_EQUAL(cpn_trace_check(q), CPN_EIO);
+    CU_ASSERT(strstr(cpn_error_message(), "sum-bad.h5: damaged: its CRC-32 is") != NULL);
+    CU_ASSERT_EQUAL(cpn_result_verify(q), CPN_EIO);
+    b[n / 2] ^= 0x10;
+    write_bytes(q, b, n - 100); /* cut short */
+    CU_ASSERT_EQUAL(cpn_trace_check(q), CPN_EIO);
+    snprintf(want, sizeof want,
+             "damaged: %ld bytes after its checksum block, where cpnsim wrote %ld",
+             n - 100 - CPN_TRACE_USERBLOCK, n - CPN_TRACE_USERBLOCK);
+    CU_ASSERT(strstr(cpn_error_message(), want) != NULL);
+    memset(b, 0, CPN_TRACE_USERBLOCK); /* no checksum: an older trace */
+    write_bytes(q, b, n);
+    CU_ASSERT_EQUAL(cpn_trace_check(q), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_result_verify(q), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_trace_check(tmp("no-such.h5")), CPN_ENOINPUT);
+    free(b);
+    unlink(q);
+}
+
 static void test_full_disk_is_reported_as_eio_naming_the_file(void)
 {
     /* RLIMIT_FSIZE makes write(2) fail with EFBIG past 64 KiB, like a full disk; done in a
@@ -686,6 +750,8 @@ int cpn_test_register_trace(void)
                      test_trace_levels_choose_the_datasets) ||
         !CU_add_test(s, "invalid calls are refused with their documented codes",
                      test_invalid_calls_are_refused) ||
+        !CU_add_test(s, "a damaged trace is refused by its checksum before HDF5 reads it",
+                     test_a_damaged_trace_is_refused_by_its_checksum) ||
         !CU_add_test(s, "SHA-256 of \"\" and \"abc\" match FIPS 180",
                      test_sha256_of_empty_and_abc_match_fips_180) ||
         !CU_add_test(s, "the Python snippet of the docs reads the file (h5py, pandas)",
