@@ -1199,6 +1199,16 @@ int cpn_report_info(const char *path, FILE *out, int with_scenario)
             free(p);
         }
     }
+    uint32_t crc = 0;
+    uint64_t covered = 0;
+    if (cpn_trace_checksum(path, &crc, &covered) == 1) /* (open_trace() checked it) */
+        fprintf(out,
+                "  %-18s CRC-32 %08" PRIx32 " of the %" PRIu64 " B after the user block, "
+                "matches\n",
+                "checksum", crc, covered);
+    else
+        fprintf(out, "  %-18s none (a trace of a cpnsim before checksums: read unchecked)\n",
+                "checksum");
     char *text = cpn_h5_attr_read_str(f, "scenario_text", 0);
     fprintf(out, "  %-18s %zu B%s\n", "scenario_text", text ? strlen(text) : 0,
             with_scenario ? ":" : " (--scenario prints it)");

@@ -1153,6 +1153,34 @@ int cpn_trace_stamp(const char *path)
     return CPN_OK;
 }
 
+/* Parse the user block read from @p f: 1 and the values when it holds a checksum, else 0. */
+static int read_block(FILE *f, uint32_t *crc, uint64_t *bytes)
+{
+    char block[CPN_TRACE_USERBLOCK + 1] = {0};
+    size_t magic = sizeof CPN_TRACE_CHECKSUM_MAGIC - 1;
+    unsigned long long b = 0;
+    unsigned c = 0;
+    if (fread(block, 1, CPN_TRACE_USERBLOCK, f) != CPN_TRACE_USERBLOCK ||
+        memcmp(block, CPN_TRACE_CHECKSUM_MAGIC, magic) != 0 ||
+        sscanf(block + magic, "crc32 %8x\nbytes %llu", &c, &b) != 2)
+        return 0;
+    *crc = (uint32_t)c;
+    *bytes = (uint64_t)b;
+    return 1;
+}
+
+int cpn_trace_checksum(const char *path, uint32_t *crc, uint64_t *bytes)
+{
+    if (!path || !crc || !bytes)
+        return CPN_ERROR(CPN_EINVAL, "cpn_trace_checksum: NULL argument");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", path, strerror(errno));
+    int has = read_block(f, crc, bytes);
+    fclose(f);
+    return has;
+}
+
 int cpn_trace_check(const char *path)
 {
     if (!path)
@@ -1160,13 +1188,9 @@ int cpn_trace_check(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", path, strerror(errno));
-    char block[CPN_TRACE_USERBLOCK + 1] = {0};
-    size_t magic = sizeof CPN_TRACE_CHECKSUM_MAGIC - 1;
-    unsigned long long want_bytes = 0;
-    unsigned want_crc = 0;
-    if (fread(block, 1, CPN_TRACE_USERBLOCK, f) != CPN_TRACE_USERBLOCK ||
-        memcmp(block, CPN_TRACE_CHECKSUM_MAGIC, magic) != 0 ||
-        sscanf(block + magic, "crc32 %8x\nbytes %llu", &want_crc, &want_bytes) != 2) {
+    uint32_t want_crc = 0;
+    uint64_t want_bytes = 0;
+    if (!read_block(f, &want_crc, &want_bytes)) {
         fclose(f);
         return CPN_OK; /* no checksum (an older trace, or not cpnsim's): HDF5 says the rest */
     }
@@ -1179,13 +1203,13 @@ int cpn_trace_check(const char *path)
     if (bytes != want_bytes)
         return CPN_ERROR(CPN_EIO,
                          "%s: damaged: %" PRIu64 " bytes after its checksum block, where cpnsim "
-                         "wrote %llu (cut short, or changed after cpnsim wrote it: by a fault, "
-                         "a copy or another program)",
+                         "wrote %" PRIu64 " (cut short, or changed after cpnsim wrote it: by a "
+                         "fault, a copy or another program)",
                          path, bytes, want_bytes);
     if (crc != want_crc)
         return CPN_ERROR(CPN_EIO,
-                         "%s: damaged: its CRC-32 is %08" PRIx32 " where cpnsim wrote %08x (the "
-                         "file changed after cpnsim wrote it: by a fault, a copy or another "
+                         "%s: damaged: its CRC-32 is %08" PRIx32 " where cpnsim wrote %08" PRIx32
+                         " (the file changed after cpnsim wrote it: by a fault, a copy or another "
                          "program; an HDF5 library reading it could fail or read wrong values)",
                          path, crc, want_crc);
     return CPN_OK;

@@ -49,6 +49,7 @@
 #define CPN_OUTPUT_TRACE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "models/observer.h"
 #include "output/summary.h"
@@ -96,6 +97,17 @@ enum cpn_trace_level {
  *         it and the system's reason) or is shorter than its user block.  O(file size).
  */
 int cpn_trace_stamp(const char *path);
+
+/**
+ * Read the checksum written in the user block of the trace file @p path (nothing is computed).
+ * @param path the file (borrowed).
+ * @param crc receives its CRC-32 when there is one.
+ * @param bytes receives the length it covers [B] when there is one.
+ * @return 1 when the block holds a checksum; 0 when it holds none (a trace of an older cpnsim,
+ *         or a file shorter than the block); CPN_ENOINPUT (negative) when it cannot be read;
+ *         CPN_EINVAL for NULL arguments.
+ */
+int cpn_trace_checksum(const char *path, uint32_t *crc, uint64_t *bytes);
 
 /**
  * Check the checksum of the trace file @p path, before an HDF5 library reads it: HDF5 1.10 can

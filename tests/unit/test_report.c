@@ -510,6 +510,9 @@ static void test_report_and_info_read_trace_files(void)
     CU_ASSERT_EQUAL(cpn_report_info(partial, mf, 1), CPN_OK);
     fclose(mf);
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "INCOMPLETE"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\n  checksum           CRC-32 ")); /* (an interrupted
+                                                                            * run's file has one) */
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, " B after the user block, matches\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "/jobs"));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<cpnsim/>")); /* with_scenario */
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "job.all.jct.mean"));
