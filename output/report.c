@@ -1201,7 +1201,8 @@ int cpn_report_info(const char *path, FILE *out, int with_scenario)
     }
     uint32_t crc = 0;
     uint64_t covered = 0;
-    if (cpn_trace_checksum(path, &crc, &covered) == 1) /* (open_trace() checked it) */
+    int has = 0;
+    if (cpn_trace_checksum(path, &has, &crc, &covered) == CPN_OK && has) /* (checked on open) */
         fprintf(out,
                 "  %-18s CRC-32 %08" PRIx32 " of the %" PRIu64 " B after the user block, "
                 "matches\n",

@@ -1169,16 +1169,16 @@ static int read_block(FILE *f, uint32_t *crc, uint64_t *bytes)
     return 1;
 }
 
-int cpn_trace_checksum(const char *path, uint32_t *crc, uint64_t *bytes)
+int cpn_trace_checksum(const char *path, int *has, uint32_t *crc, uint64_t *bytes)
 {
-    if (!path || !crc || !bytes)
+    if (!path || !has || !crc || !bytes)
         return CPN_ERROR(CPN_EINVAL, "cpn_trace_checksum: NULL argument");
     FILE *f = fopen(path, "rb");
     if (!f)
         return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", path, strerror(errno));
-    int has = read_block(f, crc, bytes);
+    *has = read_block(f, crc, bytes);
     fclose(f);
-    return has;
+    return CPN_OK;
 }
 
 int cpn_trace_check(const char *path)

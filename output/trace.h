@@ -101,13 +101,13 @@ int cpn_trace_stamp(const char *path);
 /**
  * Read the checksum written in the user block of the trace file @p path (nothing is computed).
  * @param path the file (borrowed).
+ * @param has receives 1 when the block holds a checksum, 0 when it holds none (a trace of an
+ *        older cpnsim, or a file shorter than the block).
  * @param crc receives its CRC-32 when there is one.
  * @param bytes receives the length it covers [B] when there is one.
- * @return 1 when the block holds a checksum; 0 when it holds none (a trace of an older cpnsim,
- *         or a file shorter than the block); CPN_ENOINPUT (negative) when it cannot be read;
- *         CPN_EINVAL for NULL arguments.
+ * @return CPN_OK; CPN_ENOINPUT when the file cannot be read; CPN_EINVAL for NULL arguments.
  */
-int cpn_trace_checksum(const char *path, uint32_t *crc, uint64_t *bytes);
+int cpn_trace_checksum(const char *path, int *has, uint32_t *crc, uint64_t *bytes);
 
 /**
  * Check the checksum of the trace file @p path, before an HDF5 library reads it: HDF5 1.10 can

@@ -1048,7 +1048,8 @@ static int apply(struct cpn_flownet *net, double now)
  * own.  This sets up what they would leave for apply() (the class in play, that group frozen at
  * the class's level, the class's move), without the walk, the filling's setup and its queue: on
  * the WAN benchmark at load 0.7 a quarter of the solves.  Returns 1 when set up, 0 when the case
- * does not apply (nothing changed), or CPN_ENOMEM (negative).
+ * does not apply (nothing changed), or -1 when out of memory (CPN_ENOMEM recorded; status codes
+ * are positive, so the caller cannot take it for "set up").
  */
 static int collect_alone(struct cpn_flownet *net)
 {
@@ -1070,8 +1071,10 @@ static int collect_alone(struct cpn_flownet *net)
         (dest < net->n_res && (net->groups[dest].hlen || net->groups[dest].plen)))
         return 0;
     if (cpn_array_reserve(&net->play, 1) != CPN_OK || cpn_array_reserve(&net->loose, 1) != CPN_OK ||
-        cpn_array_reserve(&net->moves, 1) != CPN_OK)
-        return NOMEM();
+        cpn_array_reserve(&net->moves, 1) != CPN_OK) {
+        (void)NOMEM();
+        return -1;
+    }
     solve_begin(net);
     c->dirty = 0;
     net->dirty_cls.len = 0;
@@ -1095,7 +1098,7 @@ int cpn_flow_solve_(struct cpn_flownet *net, double now)
 {
     int alone = collect_alone(net);
     if (alone < 0)
-        return alone;
+        return CPN_ENOMEM;
     int rc = alone ? CPN_OK : collect(net);
     /* With no group and no class in play (a departure whose reached resources no group above
      * the keep level crosses), the filling has no entry and nothing to apply: only collect()'s
