@@ -341,19 +341,14 @@ static int read_whole(hid_t f, const char *name, hsize_t *rows)
     return rc;
 }
 
-int cpn_result_verify(const char *path)
+/* cpn_result_verify()'s checks of trace @p f (opened by open_trace(), its checksum checked
+ * there; @p path for the messages), the file left open. */
+static int verify_tables(hid_t f, const char *path)
 {
-    if (!path)
-        return CPN_ERROR(CPN_EINVAL, "cpn_result_verify: NULL path");
-    hid_t f;
-    int rc = open_trace(path, &f);
-    if (rc != CPN_OK)
-        return rc;
     double complete = 0;
-    if (cpn_h5_attr_read_f64(f, "complete", &complete) != 0 || complete == 0) {
-        H5Fclose(f);
+    if (cpn_h5_attr_read_f64(f, "complete", &complete) != 0 || complete == 0)
         return CPN_ERROR(CPN_ESTATE, "%s: incomplete run (complete = 0)", path);
-    }
+    int rc = CPN_OK;
     static const struct {
         const char *set, *rows;
     } tables[] = {{"/jobs", "rows_jobs"},
@@ -409,7 +404,29 @@ int cpn_result_verify(const char *path)
         }
     }
     H5Eclear2(H5E_DEFAULT);
-    H5Fclose(f);
+    return rc;
+}
+
+/* Open @p path (open_trace()) and verify it (verify_tables()); on success the file is left open
+ * in *file for the caller to read and close, else closed. */
+static int open_verified(const char *path, hid_t *file)
+{
+    int rc = open_trace(path, file);
+    if (rc == CPN_OK && (rc = verify_tables(*file, path)) != CPN_OK) {
+        H5Fclose(*file);
+        *file = H5I_INVALID_HID;
+    }
+    return rc;
+}
+
+int cpn_result_verify(const char *path)
+{
+    if (!path)
+        return CPN_ERROR(CPN_EINVAL, "cpn_result_verify: NULL path");
+    hid_t f;
+    int rc = open_verified(path, &f);
+    if (rc == CPN_OK)
+        H5Fclose(f);
     return rc;
 }
 
@@ -418,11 +435,9 @@ int cpn_result_metric(const char *path, const char *metric, double *value, char 
 {
     if (!path || !metric || !value)
         return CPN_ERROR(CPN_EINVAL, "cpn_result_metric: NULL argument");
-    int rc = cpn_result_verify(path);
-    if (rc != CPN_OK)
-        return rc;
     hid_t f;
-    if ((rc = open_trace(path, &f)) != CPN_OK)
+    int rc = open_verified(path, &f);
+    if (rc != CPN_OK)
         return rc;
     struct cpn_metric *rows = NULL;
     size_t n = 0;
@@ -449,7 +464,8 @@ int cpn_report_add_file(struct cpn_report *r, const char *path)
 {
     if (!r || !path)
         return CPN_ERROR(CPN_EINVAL, "cpn_report_add_file: NULL argument");
-    int rc = cpn_result_verify(path);
+    hid_t f;
+    int rc = open_verified(path, &f);
     if (rc == CPN_ESTATE)
         return CPN_ERROR(CPN_ESTATE, "%s: incomplete run (complete = 0): left out", path);
     if (rc == CPN_EIO) {
@@ -458,9 +474,6 @@ int cpn_report_add_file(struct cpn_report *r, const char *path)
         return CPN_ERROR(CPN_ESTATE, "%s: left out", why);
     }
     if (rc != CPN_OK)
-        return rc;
-    hid_t f;
-    if ((rc = open_trace(path, &f)) != CPN_OK)
         return rc;
     struct cpn_metric *rows = NULL;
     size_t n = 0;
@@ -1179,7 +1192,7 @@ int cpn_report_info(const char *path, FILE *out, int with_scenario)
     double complete = 0, version = 0;
     cpn_h5_attr_read_f64(f, "complete", &complete);
     cpn_h5_attr_read_f64(f, "format_version", &version);
-    int verified = complete != 0 ? cpn_result_verify(path) : CPN_ESTATE;
+    int verified = complete != 0 ? verify_tables(f, path) : CPN_ESTATE;
     char why[512] = "";
     if (verified == CPN_EIO)
         snprintf(why, sizeof why, "DAMAGED: %s", cpn_error_message());

@@ -65,11 +65,16 @@ size_t cpn_engine_pending(const struct cpn_engine *eng)
     return n;
 }
 
-/* Does armed timer @p t fire before queued event @p e (NULL: none)?  The queue's order: time,
- * then sequence number. */
+/* The queue's order: (time @p ta, sequence number @p sa) before (@p tb, @p sb)? */
+static inline int fires_before(double ta, uint64_t sa, double tb, uint64_t sb)
+{
+    return ta < tb || (ta == tb && sa < sb);
+}
+
+/* Does armed timer @p t fire before queued event @p e (NULL: none)? */
 static inline int timer_first(const struct cpn_engine_timer *t, const struct cpn_event *e)
 {
-    return !e || t->time < e->time || (t->time == e->time && t->seq < e->seq);
+    return !e || fires_before(t->time, t->seq, e->time, e->seq);
 }
 
 double cpn_engine_next_time(const struct cpn_engine *eng)
@@ -85,8 +90,7 @@ static void timers_scan(struct cpn_engine *eng)
 {
     struct cpn_engine_timer *best = NULL;
     for (struct cpn_engine_timer *t = eng->timers; t; t = t->next)
-        if (t->armed &&
-            (!best || t->time < best->time || (t->time == best->time && t->seq < best->seq)))
+        if (t->armed && (!best || fires_before(t->time, t->seq, best->time, best->seq)))
             best = t;
     eng->first = best;
 }

@@ -22,7 +22,6 @@
 #include "sim/array.h"
 #include "sim/engine.h"
 #include "sim/error.h"
-#include "sim/evq.h"
 
 /* Two resource shares within this relative distance are a tie: progressive filling freezes the
  * flows of both at the lower level.  Far above the rounding of one share (~1e-16) and far below

@@ -25,7 +25,10 @@
  *   moved in a binary heap of completion times; joins come in order of their join time (ties by
  *   flow order), before a completion at the same time.
  * Active flows live in reused slots, so that the data the solver touches stays as small as the
- * flows in flight.  Assumption: paths of at most PLAIN_MAXH links (bench_flows' longest has 25).
+ * flows in flight.  (tests/unit/flow_reference.h is the correctness reference of the engine:
+ * progressive filling over every flow at every event, without heap or component walk; this
+ * file is the speed reference, so it keeps what a fast plain solver would keep.)  Assumption: paths
+ * of at most PLAIN_MAXH links (bench_flows' longest has 25).
  */
 #include <math.h>
 #include <stdio.h>
