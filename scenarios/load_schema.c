@@ -113,6 +113,54 @@ static const char *ld_type_words(const char *xs_type)
     return xs_type;
 }
 
+/* What an element must not contain, reported at the first offender's line: the first child
+ * element or non-blank text of @p elem (@p empty: the schema declares @p elem empty, so either is
+ * wrong; otherwise it takes elements only, so text is).  Returns 0 when none is found (the caller
+ * reports libxml2's message). */
+static int ld_schema_content(struct ld_validate *V, xmlNode *elem, int empty)
+{
+    char names[CPN_LD_MSG / 2];
+    const char *name = (const char *)elem->name;
+    if (empty)
+        snprintf(names, sizeof names, "<%s> contains nothing: its settings are attributes", name);
+    else {
+        char list[CPN_LD_MSG / 2 - 32];
+        ld_schema_names(V->S->doc, name, 1, list, sizeof list);
+        snprintf(names, sizeof names, "accepted there: elements %s", list);
+    }
+    for (xmlNode *c = elem->children; c; c = c->next) {
+        if (empty && c->type == XML_ELEMENT_NODE) {
+            cpn_diag_error(V->L->diag, cpn_ld_file_name(c), xmlGetLineNo(c),
+                           "element <%s> is not allowed in <%s> (%s)", (const char *)c->name, name,
+                           names);
+            return 1;
+        }
+        if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+            continue;
+        const char *t = (const char *)c->content;
+        if (!t)
+            continue;
+        /* libxml2 numbers a text node by the line it ends on. */
+        long line = xmlGetLineNo(c);
+        for (const char *q = t; *q; q++)
+            line -= *q == '\n';
+        for (; *t && strchr(" \t\r\n", *t); t++)
+            line += *t == '\n';
+        if (!*t)
+            continue;
+        int n = (int)strcspn(t, "\r\n");
+        const char *rest = t + n;
+        while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+            n--;
+        rest += strspn(rest, " \t\r\n");
+        cpn_diag_error(V->L->diag, cpn_ld_file_name(elem), line,
+                       "text \"%.*s%s\" is not allowed in <%s> (%s)", n > 40 ? 40 : n, t,
+                       n > 40 || *rest ? "..." : "", name, names);
+        return 1;
+    }
+    return 0;
+}
+
 static void ld_schema_error(void *ctx, cpn_ld_xml_error *e)
 {
     struct ld_validate *V = ctx;
@@ -145,8 +193,18 @@ static void ld_schema_error(void *ctx, cpn_ld_xml_error *e)
     case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_1:
     case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_2:
         ld_schema_names(V->S->doc, (const char *)elem->name, 0, names, sizeof names);
-        cpn_ld_error(L, elem, "unknown attribute \"%s\" (accepted: %s)", attr ? attr : "?", names);
+        if (names[0])
+            cpn_ld_error(L, elem, "unknown attribute \"%s\" (accepted: %s)", attr ? attr : "?",
+                         names);
+        else
+            cpn_ld_error(L, elem, "unknown attribute \"%s\" (<%s> takes no attributes)",
+                         attr ? attr : "?", (const char *)elem->name);
         return;
+    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_1: /* content in an element declared empty */
+    case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_3: /* text in an element of elements only */
+        if (ld_schema_content(V, elem, e->code == XML_SCHEMAV_CVC_COMPLEX_TYPE_2_1))
+            return;
+        break;
     case XML_SCHEMAV_CVC_COMPLEX_TYPE_4:
         if (ld_quoted(msg, "The attribute", a, sizeof a))
             cpn_ld_error(L, elem, "required attribute \"%s\" is missing", a);

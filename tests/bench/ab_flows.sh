@@ -35,9 +35,9 @@ while [ "$i" -lt "$runs" ]; do
     "$new" "$@" --runs 1 | tail -n 1 | awk '{ print $5 }' >>"$tmp/new"
     i=$((i + 1))
 done
-median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-mo=$(median "$tmp/old")
-mn=$(median "$tmp/new")
+. "$(dirname "$0")/median.sh"
+mo=$(median <"$tmp/old")
+mn=$(median <"$tmp/new")
 echo "old: $(sort -g "$tmp/old" | tr '\n' ' ')median $mo s"
 echo "new: $(sort -g "$tmp/new" | tr '\n' ' ')median $mn s"
 awk -v o="$mo" -v n="$mn" 'BEGIN { printf "new / old = %.3f\n", n / o }'

@@ -32,7 +32,7 @@ for v in no yes; do
         "$tmp/scenario.xml" >"$tmp/$v.xml"
     grep -q "stream=\"$v\"" "$tmp/$v.xml" || { echo "loaded_flows.sh: no <flows file=\"flows.csv\"/> in the export" >&2; exit 1; }
 done
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$(dirname "$0")/median.sh"
 i=0
 while [ "$i" -lt "$runs" ]; do
     for out in none csv; do

@@ -22,7 +22,7 @@ shift
 old=${OLD_BUILD:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$(dirname "$0")/median.sh"
 printf '%-4s %12s %12s %8s %10s %10s\n' run simulation_s placement_s share cpu_s old_cpu_s
 for i in $(seq "$runs"); do
     /usr/bin/time -f '%U %S' -o "$tmp/time" "$build/cpnsim" run "$@" >"$tmp/out" 2>/dev/null

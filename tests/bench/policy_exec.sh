@@ -24,7 +24,7 @@ PYTHONPATH="$src/python${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. "$(dirname "$0")/median.sh"
 # one I POLICY OPTIONS...: one run, its line of the table.
 one() {
     i=$1 p=$2

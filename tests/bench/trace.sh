@@ -22,9 +22,9 @@ for i in $(seq "$runs"); do
         echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$tmp/$level.times"
     done
 done
-median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ms=$(median "$tmp/summary.times")
-mf=$(median "$tmp/flows.times")
+. "$(dirname "$0")/median.sh"
+ms=$(median <"$tmp/summary.times")
+mf=$(median <"$tmp/flows.times")
 flows=$("$bin" info "$tmp/flows.h5" | awk '$1 == "/flows" { print $2 }')
 perrow=$("$bin" info "$tmp/flows.h5" | awk '$1 == "/flows" { for (i = NF; i > 0; i--) if ($i == "B/row") { print $(i - 1); exit } }')
 printf 'national.xml, %s flows, median of %s runs\n' "$flows" "$runs"

@@ -30,7 +30,7 @@ for x in "$bench" "$plain"; do
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$(dirname "$0")/median.sh"
 echo "$runs run(s) each, alternating; CPU s of the solver alone"
 printf '%-22s %9s %9s %12s %12s %12s %12s %12s %10s\n' workload engine_s plain_s plain/engine \
     comp_flows comp_links rounds changed worst_rel

@@ -35,7 +35,7 @@ fi
 g++ -O2 -std=c++17 -o "$sg" "$src/tests/bench/simgrid_flows.cpp" $(pkg-config --cflags --libs simgrid)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$(dirname "$0")/median.sh"
 echo "SimGrid $(pkg-config --modversion simgrid): CM02, TCP-gamma 0, crosstraffic 0, latency paid before the start; $runs run(s) per N${SIMGRID_ARGS:+; $SIMGRID_ARGS}"
 printf '%9s %10s %10s %8s %9s %9s %12s %12s\n' flows "cpnsim_s" "simgrid_s" ratio \
     "cpn_MB" "sg_MB" "worst_end" "worst_dur"

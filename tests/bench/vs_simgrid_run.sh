@@ -44,7 +44,7 @@ done
     $(pkg-config --cflags --libs simgrid)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$(dirname "$0")/median.sh"
 # worst relative difference between column 6 of a --flows-out CSV and a one-column file
 worst() {
     tail -n +2 "$1" | cut -d, -f6 | paste -d' ' - "$2" |
