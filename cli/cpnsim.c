@@ -54,6 +54,8 @@ static const struct command commands[] = {
      "  --policy-param NAME=VALUE a parameter in its hello (repeatable)\n"
      "  --policy-timeout TIME     how long to wait for each of its replies (default 30s)\n"
      "  --force                  overwrite existing output files\n"
+     "An output may also be a character device or FIFO (--flows-out /dev/stdout); no two\n"
+     "outputs, and no output and input, may be the same file.\n"
      "Exit: 0 ok, 65 bad scenario, 66 missing input, 70 the policy process failed, 73/74\n"
      "output errors, 130/143 interrupted.\n"},
     {"validate", cpn_cmd_validate,
@@ -99,8 +101,8 @@ static const struct command commands[] = {
      "another definition; a failed run's own exit status.\n"
      "See docs/user-guide.md for the experiment file format.\n"},
     {"report", cpn_cmd_report,
-     "report RESULT.h5... [--by KEYS] [--metrics LIST] [--format md|csv|tex] [-o FILE] [--mix]\n"
-     "       [--paired [KEY=]BASELINE]",
+     "report RESULT.h5... [--by KEYS] [--metrics LIST] [--format md|csv|tex] [-o FILE [--force]]\n"
+     "       [--mix] [--paired [KEY=]BASELINE]",
      "Group runs and print, per group and metric, the mean and the half-width of the 95%\n"
      "confidence interval over the group's runs (Student t), with units and run counts.\n"
      "  --by KEYS        comma-separated: scenario, policy, awareness, seed, version, the\n"
@@ -109,7 +111,9 @@ static const struct command commands[] = {
      "  --metrics LIST   comma-separated metric names or shell patterns ('job.*.jct.mean');\n"
      "                   default: the main job, network and center metrics\n"
      "  --format F       md (default), csv or tex\n"
-     "  -o FILE          write the table to FILE instead of standard output\n"
+     "  -o FILE          write the table to FILE instead of standard output (not one of\n"
+     "                   the RESULT files)\n"
+     "  --force          replace an existing FILE\n"
      "  --mix            allow a group to mix program versions or scenario hashes\n"
      "  --paired [KEY=]BASELINE\n"
      "                   compare each row with the row whose KEY (default: policy) is\n"

@@ -17,14 +17,19 @@
 int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
 {
     static const struct option options[] = {
-        {"by", required_argument, NULL, 'b'},     {"metrics", required_argument, NULL, 'm'},
-        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
-        {"mix", no_argument, NULL, 'x'},          {"paired", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"by", required_argument, NULL, 'b'},
+        {"metrics", required_argument, NULL, 'm'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"mix", no_argument, NULL, 'x'},
+        {"paired", required_argument, NULL, 'p'},
+        {"force", no_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct cpn_report_options opt = {.by = NULL, .metrics = NULL, .format = CPN_REPORT_MD};
     const char *out_path = NULL;
-    int c;
+    int c, force = 0;
     (void)cli;
     while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
         switch (c) {
@@ -47,9 +52,13 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
         case 'p':
             opt.paired = optarg;
             break;
+        case 'F':
+            force = 1;
+            break;
         case 'h':
             printf("usage: cpnsim report RESULT.h5... [--by KEYS] [--metrics LIST] "
-                   "[--format md|csv|tex] [-o FILE] [--mix] [--paired [KEY=]BASELINE]\n");
+                   "[--format md|csv|tex] [-o FILE [--force]] [--mix] "
+                   "[--paired [KEY=]BASELINE]\n");
             return 0;
         default:
             return cpn_cli_usage_error("report", "unknown option");
@@ -57,6 +66,18 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
     }
     if (optind >= argc)
         return cpn_cli_usage_error("report", "no result file given");
+    /* -o is checked before anything is read: never one of the results (which --force would
+     * replace by the table), never an existing file without --force. */
+    for (int i = optind; out_path && i < argc; i++)
+        if (cpn_output_same(out_path, argv[i]))
+            return cpn_cli_usage_error("report",
+                                       "-o %s names a result this report reads (%s): give the "
+                                       "table another name",
+                                       out_path, argv[i]);
+    if (out_path && cpn_output_check(out_path, force, 1, NULL) != CPN_OK) {
+        fprintf(stderr, "cpnsim: report: %s\n", cpn_error_message());
+        return EX_CANTCREAT;
+    }
     struct cpn_report *r = NULL;
     int rc = cpn_report_new(&opt, &r);
     if (rc != CPN_OK) {
@@ -77,7 +98,7 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
         rc = CPN_ERROR(CPN_ENOINPUT, "no complete run among the %d file(s) given", argc - optind);
     struct cpn_atomic file = {0};
     FILE *out = stdout;
-    if (rc == CPN_OK && out_path && (rc = cpn_atomic_open(&file, out_path, 1)) == CPN_OK)
+    if (rc == CPN_OK && out_path && (rc = cpn_atomic_open(&file, out_path, force)) == CPN_OK)
         out = file.f;
     if (rc == CPN_OK)
         rc = cpn_report_write(r, out);

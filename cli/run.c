@@ -230,6 +230,7 @@ struct run {
     size_t n_exec_params;
     enum cpn_trace_level level;
     int force;
+    int out_stream[3]; /* -o, --flows-out, --summary-out name a character device or FIFO */
     char *seed_target, *until_target;
     /* objects */
     struct cpn_policy_registry *registry;
@@ -803,6 +804,57 @@ static int parse_run_options(struct run *r, int argc, char **argv)
     return 0;
 }
 
+/* The output options, in the order of check_outputs(). */
+static const char *const out_options[] = {"-o", "--flows-out", "--summary-out"};
+
+static void run_outputs(const struct run *r, const char *outs[3])
+{
+    outs[0] = r->output;
+    outs[1] = r->flows_out;
+    outs[2] = r->summary_out;
+}
+
+/* Before the run: each output may be written (cpn_output_check(): a regular file only with
+ * --force; the text outputs also to a character device or FIFO), and no two name the same file
+ * (one would overwrite the other's result).  Returns 0, or the exit status (73 for an output that
+ * may not be written, 64 for two options naming one file) after the message. */
+static int check_outputs(struct run *r)
+{
+    const char *outs[3];
+    run_outputs(r, outs);
+    for (int i = 0; i < 3; i++)
+        if (outs[i] && cpn_output_check(outs[i], r->force, i > 0, &r->out_stream[i]) != CPN_OK) {
+            fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+            return EX_CANTCREAT;
+        }
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (outs[i] && outs[j] && !r->out_stream[i] && !r->out_stream[j] &&
+                cpn_output_same(outs[i], outs[j]))
+                return cpn_cli_usage_error("run",
+                                           "%s %s and %s %s are the same file (one result would "
+                                           "overwrite the other: give each its own name)",
+                                           out_options[i], outs[i], out_options[j], outs[j]);
+    return 0;
+}
+
+/* After the load: no output is one of the files the run reads (the scenario, its includes, flow
+ * files, workload logs, GraphML), which --force would replace with a result.  Returns 0, or 64
+ * after the message. */
+static int check_inputs(struct run *r)
+{
+    const char *outs[3];
+    run_outputs(r, outs);
+    for (int i = 0; i < 3; i++)
+        for (size_t k = 0; outs[i] && !r->out_stream[i] && k < r->scen->files.len; k++)
+            if (cpn_output_same(outs[i], r->scen->files.items[k]))
+                return cpn_cli_usage_error("run",
+                                           "%s %s names a file this run reads (%s): give the "
+                                           "output another name",
+                                           out_options[i], outs[i], r->scen->files.items[k]);
+    return 0;
+}
+
 int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
 {
     struct run run = {.level = CPN_TRACE_FLOWS}, *r = &run;
@@ -814,13 +866,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     }
     const char *file = optind < argc ? argv[optind] : NULL;
     /* Refuse to replace the user's files before spending time on the run. */
-    const char *outs[] = {r->output, r->flows_out, r->summary_out};
-    for (size_t i = 0; i < 3; i++)
-        if (outs[i] && !r->force && access(outs[i], F_OK) == 0) {
-            fprintf(stderr, "cpnsim: %s: already exists (use --force to overwrite it)\n", outs[i]);
-            status = EX_CANTCREAT;
-            goto done;
-        }
+    if ((status = check_outputs(r)) != 0)
+        goto done;
     if ((rc = cpn_summary_new(&r->summary)) != CPN_OK)
         goto fail;
     /* Plug-ins are loaded from the command line only, never from a scenario file. */
@@ -861,6 +908,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         status = cpn_exit_code(rc);
         goto done;
     }
+    if ((status = check_inputs(r)) != 0)
+        goto done;
     if (r->output) {
         /* Only now, with a valid scenario, is anything created on disk.  The trace writer's
          * open is the program's first HDF5 call (output/trace.h). */

@@ -2,6 +2,7 @@
 #include "output/atomic.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,11 +39,95 @@ static int cookie_close(void *cookie)
     return rc;
 }
 
+/* What a file that is not regular is, in words. */
+static const char *kind_words(mode_t mode)
+{
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISFIFO(mode) ? "a FIFO"
+           : S_ISSOCK(mode) ? "a socket"
+           : S_ISBLK(mode)  ? "a block device"
+                            : "not a regular file";
+}
+
+int cpn_output_check(const char *path, int force, int stream_ok, int *stream)
+{
+    struct stat st;
+    if (stream)
+        *stream = 0;
+    if (stat(path, &st) != 0)
+        return CPN_OK; /* nothing there (or unreachable: creating it words the reason) */
+    if (S_ISREG(st.st_mode))
+        return force ? CPN_OK
+                     : CPN_ERROR(CPN_EOUTPUT, "%s: already exists (use --force to overwrite it)",
+                                 path);
+    if (stream_ok && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+        if (stream)
+            *stream = 1;
+        return CPN_OK;
+    }
+    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+        return CPN_ERROR(CPN_EOUTPUT,
+                         "%s: is %s, not a file (the HDF5 trace needs a regular file: give a file "
+                         "name)",
+                         path, kind_words(st.st_mode));
+    return CPN_ERROR(CPN_EOUTPUT, "%s: is %s, not a file (give a file name)", path,
+                     kind_words(st.st_mode));
+}
+
+/* The canonical name of a path that need not exist: realpath(3) of its folder, "/", its last
+ * component (malloc), or NULL when the folder cannot be resolved. */
+static char *canonical(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    char *real = dir ? realpath(dir, NULL) : NULL, *out = NULL;
+    if (real && asprintf(&out, "%s/%s", real, slash ? slash + 1 : path) < 0)
+        out = NULL;
+    free(dir);
+    free(real);
+    return out;
+}
+
+int cpn_output_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea || eb)
+        return ea && eb && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char *ca = canonical(a), *cb = canonical(b);
+    int same = ca && cb ? strcmp(ca, cb) == 0 : strcmp(a, b) == 0;
+    free(ca);
+    free(cb);
+    return same;
+}
+
+/* Open character device or FIFO @p path to write straight to it. */
+static int open_direct(struct cpn_atomic *a, const char *path)
+{
+    cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
+    a->direct = 1;
+    a->fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (a->fd < 0 || !(a->path = strdup(path)) || !(a->f = fopencookie(a, "w", io))) {
+        int err = errno, oom = a->fd >= 0;
+        if (a->fd >= 0)
+            close(a->fd);
+        free(a->path);
+        *a = (struct cpn_atomic){0};
+        return oom ? CPN_ERROR(CPN_ENOMEM, NULL)
+                   : CPN_ERROR(CPN_EOUTPUT, "%s: cannot open: %s", path, strerror(err));
+    }
+    return CPN_OK;
+}
+
 int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force)
 {
     *a = (struct cpn_atomic){.force = force, .fd = -1};
-    if (!force && access(path, F_OK) == 0)
-        return CPN_ERROR(CPN_EOUTPUT, "%s: already exists (use --force to overwrite it)", path);
+    int stream = 0, rc = cpn_output_check(path, force, 1, &stream);
+    if (rc != CPN_OK)
+        return rc;
+    if (stream)
+        return open_direct(a, path);
     if (!(a->path = strdup(path)) || asprintf(&a->tmp, "%s.tmp.XXXXXX", path) < 0) {
         free(a->path);
         *a = (struct cpn_atomic){0};
@@ -62,7 +147,7 @@ int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force)
             close(fd);
             unlink(a->tmp);
         }
-        int rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", path, strerror(err));
+        rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", path, strerror(err));
         free(a->tmp);
         free(a->path);
         *a = (struct cpn_atomic){0};
@@ -93,6 +178,8 @@ int cpn_atomic_commit(struct cpn_atomic *a)
     int rc = CPN_OK;
     if (err) {
         rc = CPN_ERROR(CPN_EIO, "%s: cannot write: %s", a->path, strerror(err));
+    } else if (a->direct) {
+        /* written straight to the device or FIFO: nothing to move */
     } else if (a->force) {
         if (rename(a->tmp, a->path) != 0)
             rc = CPN_ERROR(CPN_EIO, "%s: cannot rename %s to it: %s", a->path, a->tmp,
@@ -105,7 +192,8 @@ int cpn_atomic_commit(struct cpn_atomic *a)
                              a->path)
                  : CPN_ERROR(CPN_EIO, "%s: cannot create: %s", a->path, strerror(errno));
     }
-    unlink(a->tmp); /* after a rename it is gone already; after a link it is a second name */
+    if (a->tmp)
+        unlink(a->tmp); /* after a rename it is gone already; after a link it is a second name */
     free(a->tmp);
     free(a->path);
     *a = (struct cpn_atomic){0};

@@ -5,7 +5,9 @@
  *
  * A failure (a full disk, an I/O error) removes the temporary file and leaves the final name as
  * it was: never a truncated file under the final name.  Used for `--summary-out`,
- * `--flows-out` and `cpnsim report -o`.
+ * `--flows-out` and `cpnsim report -o`.  A name that is a character device or a FIFO
+ * (`/dev/stdout`, `/dev/null`, a named pipe) is written straight to instead, without `--force`:
+ * nothing is replaced there (cpn_output_check()).
  */
 #ifndef CPN_OUTPUT_ATOMIC_H
 #define CPN_OUTPUT_ATOMIC_H
@@ -18,28 +20,60 @@ struct cpn_atomic {
     char *tmp;  /**< the temporary name, PATH.tmp.XXXXXX (malloc) */
     char *path; /**< the final name (malloc) */
     int force;  /**< nonzero: the final name may be replaced */
-    int fd;     /**< the temporary file's descriptor (private) */
+    int fd;     /**< the temporary file's descriptor, or the stream's (private) */
+    int direct; /**< nonzero: @p path is a character device or FIFO written straight to (no
+                 * temporary file; private) */
     int err;    /**< the first write error's errno, 0 when none (private) */
 };
 
 /**
+ * May an output be written to @p path?  Checked before anything is written (stat(2), following
+ * symbolic links):
+ * - nothing there: yes;
+ * - a regular file: only with @p force (it is replaced when the output is complete);
+ * - a character device or a FIFO (`/dev/stdout`, `/dev/null`, a named pipe): when @p stream_ok
+ *   (a text output, written straight to it, since nothing there can be replaced), and *@p stream
+ *   is set; refused otherwise (the HDF5 trace needs a file it can seek in);
+ * - anything else (a directory, a socket, a block device): refused.
+ * Assumption: a device or FIFO named as an output is where the user wants the text, so it needs
+ * no --force; renaming a file onto it, as for a regular file, would replace the device node
+ * itself (as root) or fail.
+ * @param stream  set to 1 for a character device or FIFO, else 0 (may be NULL)
+ * @return CPN_OK; CPN_EOUTPUT when refused, the message naming @p path and what it is, and what
+ *         to do (use --force; give a file name).
+ */
+int cpn_output_check(const char *path, int force, int stream_ok, int *stream);
+
+/**
+ * Do @p a and @p b name the same file?  When both exist: the same device and inode (through
+ * links, "./x" and "x", hard links); when neither does: the same canonical name (realpath(3) of
+ * the folder, then the last component); when only one does: no.
+ * @return 1 when the same, else 0.
+ */
+int cpn_output_same(const char *a, const char *b);
+
+/**
  * Start writing @p path: create a temporary file beside it (mkstemp, so two writers never share
- * one).  Without @p force, an existing @p path is refused now.
- * @return CPN_OK; CPN_EOUTPUT when @p path exists without @p force, or the temporary file cannot
- *         be created (the message names it and gives the system's reason); CPN_ENOMEM.
+ * one), or open @p path itself when it is a character device or FIFO (cpn_output_check()).
+ * Without @p force, an existing regular file at @p path is refused now.
+ * @return CPN_OK; CPN_EOUTPUT when cpn_output_check() refuses @p path, or the temporary file (or
+ *         the stream) cannot be opened (the message names it and gives the system's reason);
+ *         CPN_ENOMEM.
  */
 int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force);
 
 /**
  * Finish: flush and close the stream, then rename the temporary file onto the final name (without
- * force: link() then unlink(), which never replaces a file that appeared meanwhile).  Frees @p a.
+ * force: link() then unlink(), which never replaces a file that appeared meanwhile); a character
+ * device or FIFO is only flushed and closed.  Frees @p a.
  * @return CPN_OK; CPN_EIO when a write or the close failed (the message gives the system's
  *         reason, e.g. "No space left on device"): the temporary file is removed and the final
  *         name untouched; CPN_EOUTPUT when the final name appeared meanwhile without force.
  */
 int cpn_atomic_commit(struct cpn_atomic *a);
 
-/** Give up: close and remove the temporary file, free @p a (accepts an unopened one). */
+/** Give up: close and remove the temporary file (a device or FIFO: close it), free @p a (accepts
+ * an unopened one). */
 void cpn_atomic_abort(struct cpn_atomic *a);
 
 #endif /* CPN_OUTPUT_ATOMIC_H */

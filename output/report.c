@@ -144,9 +144,9 @@ int cpn_report_new(const struct cpn_report_options *opt, struct cpn_report **out
     if (rc == CPN_OK)
         rc = split(opt->metrics ? opt->metrics : CPN_REPORT_DEFAULT_METRICS, &r->metrics);
     if (rc == CPN_OK && (r->by.len == 0 || r->metrics.len == 0))
-        rc = CPN_ERROR(CPN_EINVAL, "report: empty --by or --metrics list");
+        rc = CPN_ERROR(CPN_EINVAL, "empty --by or --metrics list");
     if (rc == CPN_OK && (unsigned)opt->format > CPN_REPORT_TEX)
-        rc = CPN_ERROR(CPN_EINVAL, "report: invalid format %d", (int)opt->format);
+        rc = CPN_ERROR(CPN_EINVAL, "invalid format %d", (int)opt->format);
     r->paired_key = SIZE_MAX;
     if (rc == CPN_OK && opt->paired)
         rc = parse_paired(r, opt->paired);
@@ -688,7 +688,7 @@ static int select_columns(struct cpn_report *r, struct cols *cols)
             }
         }
     if (cols->len == 0)
-        return CPN_ERROR(CPN_ESCENARIO, "report: no metric of the runs matches --metrics");
+        return CPN_ERROR(CPN_ESCENARIO, "no metric of the runs matches --metrics");
     return CPN_OK;
 }
 
@@ -1018,7 +1018,7 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
         return CPN_ERROR(CPN_EINVAL, "cpn_report_write: NULL argument");
     size_t nr = r->runs.len, nk = r->by.len;
     if (nr == 0)
-        return CPN_ERROR(CPN_ESTATE, "report: no complete run to report");
+        return CPN_ERROR(CPN_ESTATE, "no complete run to report");
     int krc = check_keys(r);
     if (krc != CPN_OK)
         return krc;
@@ -1107,7 +1107,7 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
                   "(Student t, n - 1 degrees of freedom).\n",
                   out);
         if (ferror(out) || fflush(out) != 0)
-            rc = CPN_ERROR(CPN_EIO, "report: cannot write the table: %s", strerror(errno));
+            rc = CPN_ERROR(CPN_EIO, "cannot write the table: %s", strerror(errno));
     }
     cpn_array_release(&cols);
     free(idx);

@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include "output/trace.h"
+#include "output/atomic.h"
 #include "output/h5util.h"
 #include "sim/array.h"
 
@@ -1223,7 +1224,8 @@ static int take_lock(struct cpn_trace *t)
     for (int attempt = 0; attempt < 16; attempt++) {
         int fd = open(t->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
         if (fd < 0)
-            return CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", t->lock, strerror(errno));
+            return CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s (creating its lock file %s)",
+                             t->path, strerror(errno), t->lock);
         if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
             int err = errno;
             close(fd);
@@ -1388,8 +1390,9 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
         return CPN_ERROR(CPN_EINVAL, "cpn_trace_open: invalid level %d or deflate level %d",
                          (int)opt->level, opt->deflate);
     *out = NULL;
-    if (!opt->force && access(opt->path, F_OK) == 0)
-        return CPN_ERROR(CPN_EOUTPUT, "%s: exists (use --force to overwrite)", opt->path);
+    int rc = cpn_output_check(opt->path, opt->force, 0, NULL); /* (a regular file or nothing) */
+    if (rc != CPN_OK)
+        return rc;
     struct cpn_trace *t = calloc(1, sizeof *t);
     if (!t)
         return CPN_ERROR(CPN_ENOMEM, NULL);
@@ -1420,9 +1423,9 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
     }
     /* Nothing is created or replaced before the lock is held: a second run on the same output
      * fails here and leaves the first one's files alone. */
-    int rc = take_lock(t);
-    if (rc == CPN_OK && !t->force && access(t->path, F_OK) == 0)
-        rc = CPN_ERROR(CPN_EOUTPUT, "%s: exists (use --force to overwrite)", t->path);
+    rc = take_lock(t);
+    if (rc == CPN_OK) /* (again: it may have appeared, or changed, before the lock was ours) */
+        rc = cpn_output_check(t->path, t->force, 0, NULL);
     if (rc == CPN_OK && access(t->partial, F_OK) == 0) {
         if (!t->force)
             rc = CPN_ERROR(CPN_EOUTPUT,

@@ -365,5 +365,78 @@ else
     bad "a streamed workload log changed during the run: exit $c"; cat "$tmp/wl.err"; tail -3 "$tmp/wl.out"
 fi
 
+# 13. Outputs that would destroy a file: two outputs naming one file, an output naming an input
+#     (with --force, which would replace it), a directory, a character device as the trace; and
+#     what is accepted: text outputs written straight to a character device or a FIFO, nothing
+#     renamed onto it (docs/output-format.md, "Safety and reproducibility").
+cp "$src/tests/scenarios/ok/flow-paths.xml" "$tmp/fp.xml"
+cp -r "$src/tests/scenarios/ok/data" "$tmp/data" 2>/dev/null
+fp_run() { (cd "$tmp" && exec "$bin" --quiet run fp.xml "$@") >"$tmp/fp.out" 2>"$tmp/fp.err"; }
+fp_run -o same.out --flows-out ./same.out --force
+c=$?
+if [ $c -eq 64 ] && [ ! -e "$tmp/same.out" ] && [ "$(wc -l <"$tmp/fp.err")" -eq 1 ] &&
+    grep -q -- "-o same.out and --flows-out ./same.out are the same file" "$tmp/fp.err"; then
+    ok "-o and --flows-out naming one file: exit 64, one line, nothing written"
+else
+    bad "-o and --flows-out naming one file: exit $c"; cat "$tmp/fp.err"
+fi
+cksum <"$tmp/fp.xml" >"$tmp/fp.sum"
+fp_run --summary-out "$tmp/fp.xml" --force
+c=$?
+if [ $c -eq 64 ] && cksum <"$tmp/fp.xml" | cmp -s - "$tmp/fp.sum" &&
+    grep -q -- "--summary-out $tmp/fp.xml names a file this run reads (fp.xml)" "$tmp/fp.err"; then
+    ok "--summary-out naming the scenario, with --force: exit 64, the scenario untouched"
+else
+    bad "--summary-out naming the scenario: exit $c"; cat "$tmp/fp.err"
+fi
+mkdir -p "$tmp/adir"
+fp_run -o adir --force
+c=$?
+mv "$tmp/fp.err" "$tmp/fp.err.dir"
+fp_run -o /dev/null --force
+c2=$?
+if [ $c -eq 73 ] && grep -q "adir: is a directory, not a file (give a file name)" "$tmp/fp.err.dir" &&
+    [ $c2 -eq 73 ] && [ -c /dev/null ] &&
+    grep -q "/dev/null: is a character device, not a file (the HDF5 trace needs a regular file" "$tmp/fp.err"; then
+    ok "-o naming a directory or /dev/null, with --force: exit 73, /dev/null still a device"
+else
+    bad "-o naming a directory ($c) or /dev/null ($c2)"; cat "$tmp/fp.err.dir" "$tmp/fp.err"
+fi
+mkfifo "$tmp/fo.fifo"
+timeout 60 cat "$tmp/fo.fifo" >"$tmp/fo.got" & # (a bounded wait, should the run never open it)
+reader=$!
+fp_run --flows-out fo.fifo --summary-out /dev/null
+c=$?
+wait $reader
+fp_run --flows-out fo.file
+if [ $c -eq 0 ] && [ -p "$tmp/fo.fifo" ] && [ -c /dev/null ] && [ -s "$tmp/fo.got" ] &&
+    cmp -s "$tmp/fo.got" "$tmp/fo.file"; then
+    ok "--flows-out to a FIFO and --summary-out to /dev/null without --force: the same rows as a file"
+else
+    bad "--flows-out to a FIFO: exit $c"; cat "$tmp/fp.err"
+fi
+fp_run --flows-out /dev/full
+c=$?
+if [ $c -eq 74 ] && [ -c /dev/full ] && grep -q "/dev/full: cannot write: No space left on device" "$tmp/fp.err"; then
+    ok "--flows-out /dev/full: exit 74 with the reason, /dev/full still a device"
+else
+    bad "--flows-out /dev/full: exit $c"; cat "$tmp/fp.err"
+fi
+fp_run -o r.h5
+cp "$tmp/r.h5" "$tmp/r0.h5"
+"$bin" report "$tmp/r.h5" -o "$tmp/./r.h5" --force >/dev/null 2>"$tmp/fp.err"
+c=$?
+"$bin" report "$tmp/r.h5" -o "$tmp/t.md" >/dev/null 2>/dev/null
+"$bin" report "$tmp/r.h5" -o "$tmp/t.md" >/dev/null 2>"$tmp/fp.err2"
+c2=$?
+"$bin" report "$tmp/r.h5" -o "$tmp/t.md" --force >/dev/null 2>/dev/null
+c3=$?
+if [ $c -eq 64 ] && cmp -s "$tmp/r.h5" "$tmp/r0.h5" && grep -q "names a result this report reads" "$tmp/fp.err" &&
+    [ $c2 -eq 73 ] && grep -q "t.md: already exists (use --force to overwrite it)" "$tmp/fp.err2" && [ $c3 -eq 0 ]; then
+    ok "report -o naming its result: exit 64, result untouched; an existing table only with --force"
+else
+    bad "report -o: $c (result), $c2 (existing), $c3 (--force)"; cat "$tmp/fp.err" "$tmp/fp.err2"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

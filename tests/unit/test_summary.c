@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gsl/gsl_rstat.h>
 
+#include "output/atomic.h"
 #include "output/summary.h"
 #include "tests/unit/suites.h"
 
@@ -612,6 +614,62 @@ static void test_invalid_use_is_refused(void)
     cpn_summary_free(NULL);
 }
 
+/* Output paths (output/atomic.h): which name the same file, which may be written, and a
+ * character device written straight to (never renamed onto). */
+static void test_output_paths_are_checked(void)
+{
+    char dir[] = "/tmp/cpn_out_XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char a[64], b[64], sub[64], dots[96], hard[64];
+    snprintf(a, sizeof a, "%s/a.txt", dir);
+    snprintf(b, sizeof b, "%s/b.txt", dir);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(dots, sizeof dots, "%s/sub/../a.txt", dir);
+    snprintf(hard, sizeof hard, "%s/hard.txt", dir);
+    CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0700), 0);
+    /* Neither exists: compared by canonical name. */
+    CU_ASSERT_EQUAL(cpn_output_same(a, dots), 1);
+    CU_ASSERT_EQUAL(cpn_output_same(a, b), 0);
+    int stream = -1;
+    CU_ASSERT_EQUAL(cpn_output_check(a, 0, 0, &stream), CPN_OK);
+    CU_ASSERT_EQUAL(stream, 0);
+    FILE *f = fopen(a, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fclose(f);
+    /* Existing: by device and inode (a hard link is the same file); one missing: not. */
+    CU_ASSERT_EQUAL_FATAL(link(a, hard), 0);
+    CU_ASSERT_EQUAL(cpn_output_same(a, dots), 1);
+    CU_ASSERT_EQUAL(cpn_output_same(hard, a), 1);
+    CU_ASSERT_EQUAL(cpn_output_same(a, b), 0);
+    CU_ASSERT_EQUAL(cpn_output_check(a, 0, 1, &stream), CPN_EOUTPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "already exists (use --force"));
+    CU_ASSERT_EQUAL(cpn_output_check(a, 1, 1, &stream), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_output_check(sub, 1, 1, &stream), CPN_EOUTPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "is a directory, not a file"));
+    /* A character device: a stream for text, refused for the trace, whatever --force. */
+    CU_ASSERT_EQUAL(cpn_output_check("/dev/null", 0, 1, &stream), CPN_OK);
+    CU_ASSERT_EQUAL(stream, 1);
+    CU_ASSERT_EQUAL(cpn_output_check("/dev/null", 1, 0, &stream), CPN_EOUTPUT);
+    CU_ASSERT_EQUAL(stream, 0);
+    struct cpn_atomic w;
+    CU_ASSERT_EQUAL_FATAL(cpn_atomic_open(&w, "/dev/null", 0), CPN_OK);
+    fputs("x\n", w.f);
+    CU_ASSERT_EQUAL(cpn_atomic_commit(&w), CPN_OK);
+    struct stat st;
+    CU_ASSERT(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+    if (access("/dev/full", W_OK) == 0) { /* writes fail there with ENOSPC */
+        CU_ASSERT_EQUAL_FATAL(cpn_atomic_open(&w, "/dev/full", 0), CPN_OK);
+        fputs("x\n", w.f);
+        CU_ASSERT_EQUAL(cpn_atomic_commit(&w), CPN_EIO);
+        CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "No space left on device"));
+        CU_ASSERT(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode));
+    }
+    unlink(hard);
+    unlink(a);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 int cpn_test_register_summary(void)
 {
     CU_pSuite s = CU_add_suite("summary", NULL, NULL);
@@ -635,7 +693,9 @@ int cpn_test_register_summary(void)
         !CU_add_test(s, "the grouped view shows kinds, totals, centers and network by hand values",
                      test_grouped_view_fits_a_screen) ||
         !CU_add_test(s, "invalid use is refused with the documented codes",
-                     test_invalid_use_is_refused))
+                     test_invalid_use_is_refused) ||
+        !CU_add_test(s, "output paths: the same file, may be written, devices written straight to",
+                     test_output_paths_are_checked))
         return CU_get_error();
     return CUE_SUCCESS;
 }
