@@ -52,7 +52,10 @@ static int make_dirs(const char *dir)
         }
     if (mkdir(buf, 0777) != 0 && errno != EEXIST)
         return errno;
-    return 0;
+    struct stat st; /* (EEXIST: something is there, maybe a file) */
+    if (stat(buf, &st) != 0)
+        return errno;
+    return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
 
 struct child {
@@ -283,7 +286,10 @@ static int batch_parse(int argc, char **argv, struct cpn_batch_options *o)
         case 'S':
             o->max_seeds = strtol(optarg, &end, 10);
             if (*end || o->max_seeds < 1)
-                return cpn_cli_usage_error("batch", "--seeds %s: give a positive number", optarg);
+                return cpn_cli_usage_error("batch",
+                                           "--seeds %s: give a whole number of seeds >= 1 (e.g. "
+                                           "--seeds 3)",
+                                           optarg);
             break;
         case 'o':
             o->dir = optarg;
@@ -469,7 +475,16 @@ static int batch_plan(const struct cpn_experiment *e, const struct cpn_batch_opt
     p->todo = calloc(p->n_runs ? p->n_runs : 1, sizeof *p->todo);
     if (!p->todo)
         return EX_SOFTWARE;
-    int err = o->dry ? 0 : make_dirs(p->dir);
+    struct stat st;
+    int err =
+        o->dry ? (stat(p->dir, &st) == 0 && !S_ISDIR(st.st_mode) ? ENOTDIR : 0) : make_dirs(p->dir);
+    if (err == ENOTDIR) {
+        fprintf(stderr,
+                "cpnsim: batch: %s: is not a directory (the results go into a folder: give one "
+                "with -o DIR, created when missing)\n",
+                p->dir);
+        return EX_CANTCREAT;
+    }
     if (err) {
         fprintf(stderr, "cpnsim: batch: cannot create %s: %s\n", p->dir, strerror(err));
         return EX_CANTCREAT;

@@ -489,6 +489,11 @@ static int build_jobs(struct run *r)
         return rc;
     if (nc && exec)
         cpn_policy_bind(r->policy, r->exec);
+    if (!nc && r->policy_name)
+        fprintf(stderr,
+                "cpnsim: run: warning: --policy %s changes nothing: the scenario has no centers, "
+                "so no job is placed (its policy is recorded as \"none\")\n",
+                r->policy_name);
     if (!nc) {
         r->policy_label = "none";
         settings = NULL;

@@ -3,8 +3,9 @@
 # for one output, a batch rerun after kill -9 of the batch process alone, a failed validation,
 # a full disk for --summary-out, includes of a device and of a FIFO, command-line values, and a
 # report grouped by a key no run has, a batch whose every run fails, a batch rerun with
-# other settings over the results of the first, a batch of a plug-in policy, and a streamed flow
-# file changed during the run.
+# other settings over the results of the first, a batch of a plug-in policy, a streamed flow
+# file changed during the run, outputs that would destroy a file (one another, an input, a
+# device), a batch into a file, and --policy where it changes nothing.
 # Exit 0 pass, 1 fail.
 set -u
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
@@ -436,6 +437,34 @@ if [ $c -eq 64 ] && cmp -s "$tmp/r.h5" "$tmp/r0.h5" && grep -q "names a result t
     ok "report -o naming its result: exit 64, result untouched; an existing table only with --force"
 else
     bad "report -o: $c (result), $c2 (existing), $c3 (--force)"; cat "$tmp/fp.err" "$tmp/fp.err2"
+fi
+
+# 14. A batch whose -o is a file is refused before any run (it was 4 runs failing to start and
+#     exit 70); --policy on a scenario without centers is warned about (it changes nothing, and
+#     its runs record the policy "none").
+cp "$src/scenarios/tiny.xml" "$tmp/tiny.xml"
+cat >"$tmp/e14.xml" <<XML
+<experiment version="1">
+  <scenario file="tiny.xml"/>
+  <policy name="random"/>
+  <seeds first="1" count="2"/>
+</experiment>
+XML
+: >"$tmp/afile"
+(cd "$tmp" && exec "$bin" --quiet batch e14.xml -o afile) >"$tmp/b14.out" 2>"$tmp/b14.err"
+c=$?
+if [ $c -eq 73 ] && [ ! -s "$tmp/afile" ] && [ "$(wc -l <"$tmp/b14.err")" -eq 1 ] &&
+    grep -q "afile: is not a directory (the results go into a folder" "$tmp/b14.err"; then
+    ok "batch -o naming a file: exit 73, one line, nothing run"
+else
+    bad "batch -o naming a file: exit $c"; cat "$tmp/b14.err"
+fi
+"$bin" --quiet run "$tmp/tiny.xml" --policy random >/dev/null 2>"$tmp/p14.err"
+c=$?
+if [ $c -eq 0 ] && grep -q "warning: --policy random changes nothing: the scenario has no centers" "$tmp/p14.err"; then
+    ok "--policy on a scenario without centers: warned, exit 0"
+else
+    bad "--policy on a scenario without centers: exit $c"; cat "$tmp/p14.err"
 fi
 
 echo "$pass passed, $fail failed"
