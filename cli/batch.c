@@ -341,7 +341,7 @@ static int batch_parse(int argc, char **argv, struct cpn_batch_options *o)
                    "batch')\n");
             return 0;
         default:
-            return cpn_cli_usage_error("batch", "unknown option");
+            return cpn_cli_option_error("batch", argv, "j:o:hn", options);
         }
     }
     if (argc - optind != 1)

@@ -197,6 +197,47 @@ int cpn_cli_usage_error(const char *command, const char *fmt, ...)
     return EX_USAGE;
 }
 
+int cpn_cli_option_error(const char *command, char **argv, const char *optstring,
+                         const struct option *longopts)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (strncmp(arg, "--", 2) == 0) {
+        size_t n = strcspn(arg + 2, "=");
+        const struct option *hit = NULL;
+        int matches = 0;
+        for (const struct option *o = longopts; o && o->name; o++)
+            if (strncmp(o->name, arg + 2, n) == 0) {
+                if (strlen(o->name) == n) { /* exact */
+                    hit = o;
+                    matches = 1;
+                    break;
+                }
+                hit = o;
+                matches++;
+            }
+        if (matches == 0)
+            return cpn_cli_usage_error(command, "unknown option %.*s", (int)(n + 2), arg);
+        if (matches > 1) {
+            char names[512] = "";
+            for (const struct option *o = longopts; o->name; o++)
+                if (strncmp(o->name, arg + 2, n) == 0)
+                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s--%s",
+                             names[0] ? ", " : "", o->name);
+            return cpn_cli_usage_error(command, "option %.*s is ambiguous (%s: spell it out)",
+                                       (int)(n + 2), arg, names);
+        }
+        if (hit->has_arg == no_argument && arg[2 + n] == '=')
+            return cpn_cli_usage_error(command, "option --%s takes no value (got \"%s\")",
+                                       hit->name, arg + 3 + n);
+        return cpn_cli_usage_error(command, "option --%s needs a value", hit->name);
+    }
+    if (optopt && strchr(optstring, optopt))
+        return cpn_cli_usage_error(command, "option -%c needs a value", optopt);
+    if (optopt)
+        return cpn_cli_usage_error(command, "unknown option -%c", optopt);
+    return cpn_cli_usage_error(command, "unknown option %s", arg);
+}
+
 int main(int argc, char **argv)
 {
     struct cpn_cli cli = {.quiet = 0, .log_spec = NULL};
@@ -254,5 +295,6 @@ int main(int argc, char **argv)
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
     optind = 0; /* reset getopt for the command's own options (GNU: 0 re-initialises) */
+    opterr = 0; /* their mistakes are worded by cpn_cli_option_error() */
     return cmd->main(&cli, sub_argc, sub_argv);
 }

@@ -41,7 +41,7 @@ int cpn_cmd_policies(struct cpn_cli *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         if (c != 'p') {
             cpn_policy_registry_free(reg);
-            return cpn_cli_usage_error("policies", "unknown option");
+            return cpn_cli_option_error("policies", argv, "", options);
         }
         int rc = cpn_policy_registry_load(reg, optarg);
         if (rc != CPN_OK) {

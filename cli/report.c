@@ -61,7 +61,7 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
                    "[--paired [KEY=]BASELINE]\n");
             return 0;
         default:
-            return cpn_cli_usage_error("report", "unknown option");
+            return cpn_cli_option_error("report", argv, "o:h", options);
         }
     }
     if (optind >= argc)
@@ -130,7 +130,7 @@ int cpn_cmd_info(struct cpn_cli *cli, int argc, char **argv)
             printf("usage: cpnsim info RESULT.h5... [--scenario]\n");
             return 0;
         } else {
-            return cpn_cli_usage_error("info", "unknown option");
+            return cpn_cli_option_error("info", argv, "h", options);
         }
     }
     if (optind >= argc)

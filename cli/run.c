@@ -122,7 +122,7 @@ int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv)
                    "[--plugin PATH.so ...]\n");
             goto done;
         } else {
-            status = cpn_cli_usage_error("validate", "unknown option");
+            status = cpn_cli_option_error("validate", argv, "h", options);
             goto done;
         }
     }
@@ -794,7 +794,7 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             printf("usage: cpnsim run [SCENARIO.xml] [options] (see 'cpnsim help run')\n");
             return -1;
         default:
-            return cpn_cli_usage_error("run", "unknown option");
+            return cpn_cli_option_error("run", argv, "ho:", options);
         }
     }
     if (argc - optind > 1)

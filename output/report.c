@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
@@ -266,6 +267,13 @@ static int read_summary(hid_t f, const char *path, struct cpn_metric **rows, siz
 static int open_trace(const char *path, hid_t *file)
 {
     *file = H5I_INVALID_HID;
+    /* (First: opening a FIFO would wait for a writer.) */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return CPN_ERROR(CPN_ENOINPUT,
+                         "%s: not a regular file (a folder, a device or a FIFO: give a trace "
+                         "written by cpnsim run -o)",
+                         path);
     int rc = cpn_trace_check(path); /* before HDF5 reads a damaged file */
     if (rc != CPN_OK)
         return rc;
@@ -274,6 +282,11 @@ static int open_trace(const char *path, hid_t *file)
     if (*file < 0) {
         char msg[512];
         cpn_h5_error_text(msg, sizeof msg);
+        if (strstr(msg, "signature not found")) /* readable, but not HDF5 at all */
+            return CPN_ERROR(CPN_ESCENARIO,
+                             "%s: not an HDF5 file (no HDF5 signature; a trace is written by "
+                             "cpnsim run -o)",
+                             path);
         return CPN_ERROR(CPN_ENOINPUT, "%s: cannot open as HDF5: %s", path, msg);
     }
     char *fmt = cpn_h5_attr_read_str(*file, "format", 0);

@@ -1,5 +1,6 @@
 """Reading a cpnsim trace (docs/output-format.md) into pandas DataFrames."""
 
+import os
 import zlib
 
 import h5py
@@ -33,7 +34,11 @@ def check(path):
     """Check the checksum of the trace at @p path before HDF5 reads it (HDF5 can crash or read
     wrong values on a damaged file).  Returns True when it matches, False when the file has no
     checksum (a trace of an older cpnsim); raises ValueError when the file is damaged (it
-    changed after cpnsim wrote it) and OSError when it cannot be read."""
+    changed after cpnsim wrote it) and OSError when it cannot be read or is not a regular file
+    (a folder, a device or a FIFO, which open() would wait on)."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise OSError(f"{path}: not a regular file (a folder, a device or a FIFO: give a trace "
+                      f"written by cpnsim run -o)")
     with open(path, "rb") as f:
         block = f.read(USERBLOCK)
         if len(block) < USERBLOCK or not block.startswith(CHECKSUM_MAGIC):

@@ -99,6 +99,23 @@ class ReadTest(unittest.TestCase):
             f.attrs["format"] = "something-else"
         with self.assertRaisesRegex(ValueError, "not a cpnsim trace"):
             cpnsim.read(other)
+        fifo = os.path.join(OUT, "fifo.h5")  # opening it would wait for a writer for ever
+        if not os.path.exists(fifo):
+            os.mkfifo(fifo)
+        import signal
+
+        def waited(signum, frame):
+            raise AssertionError("cpnsim.read() waited on a FIFO")
+
+        old = signal.signal(signal.SIGALRM, waited)
+        signal.alarm(20)
+        try:
+            for path in (fifo, OUT):
+                with self.assertRaisesRegex(OSError, "not a regular file"):
+                    cpnsim.read(path)
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
 
     def test_a_damaged_trace_is_refused_by_its_checksum(self):
         """A trace of this cpnsim carries its CRC-32 (checked here with zlib over the bytes after

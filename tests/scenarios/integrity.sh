@@ -5,7 +5,7 @@
 # report grouped by a key no run has, a batch whose every run fails, a batch rerun with
 # other settings over the results of the first, a batch of a plug-in policy, a streamed flow
 # file changed during the run, outputs that would destroy a file (one another, an input, a
-# device), a batch into a file, and --policy where it changes nothing.
+# device), a batch into a file, --policy where it changes nothing, and results that are no trace.
 # Exit 0 pass, 1 fail.
 set -u
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
@@ -166,6 +166,10 @@ check_cli '--until "0" is not a positive time with a unit (e.g. --until 1d' --un
 check_cli '--until "-1" is not a positive time' --until -1
 check_cli '--seed "abc" is not a whole number' --seed abc
 check_cli '--policy "nope" is not a policy' --policy nope
+check_cli 'option --seed needs a value' --seed
+check_cli 'option --force takes no value (got "yes")' --force=yes
+check_cli 'option --pol is ambiguous (--policy, --policy-exec, --policy-param, --policy-timeout: spell it out)' --pol x
+check_cli 'unknown option --bogus' --bogus
 
 # 7. A report --by a key no run has (a typo) is refused: it would fold every run into one row.
 "$bin" report "$tmp"/out/*.h5 --by polcy --metrics job.all.count >"$tmp/rep.out" 2>"$tmp/err"
@@ -465,6 +469,25 @@ if [ $c -eq 0 ] && grep -q "warning: --policy random changes nothing: the scenar
     ok "--policy on a scenario without centers: warned, exit 0"
 else
     bad "--policy on a scenario without centers: exit $c"; cat "$tmp/p14.err"
+fi
+
+# 15. Results that are no trace: a FIFO (opening it waited for a writer for ever), a folder, a
+#     text file (was exit 66 with HDF5's "file signature not found").
+mkfifo "$tmp/r15.h5"
+echo "id,src" >"$tmp/r15.csv"
+timeout 20 "$bin" info "$tmp/r15.h5" >/dev/null 2>"$tmp/i15.err"
+c=$?
+timeout 20 "$bin" report "$tmp" >/dev/null 2>"$tmp/i15b.err"
+c2=$?
+"$bin" info "$tmp/r15.csv" >/dev/null 2>"$tmp/i15c.err"
+c3=$?
+if [ $c -eq 66 ] && grep -q "r15.h5: not a regular file (a folder, a device or a FIFO" "$tmp/i15.err" &&
+    [ $c2 -eq 66 ] && grep -q "not a regular file" "$tmp/i15b.err" &&
+    [ $c3 -eq 65 ] && grep -q "r15.csv: not an HDF5 file (no HDF5 signature" "$tmp/i15c.err"; then
+    ok "info/report of a FIFO or a folder: exit 66 at once; of a text file: exit 65, not HDF5"
+else
+    bad "info of a FIFO ($c), report of a folder ($c2), info of a text file ($c3)"
+    cat "$tmp/i15.err" "$tmp/i15b.err" "$tmp/i15c.err"
 fi
 
 echo "$pass passed, $fail failed"
