@@ -490,7 +490,17 @@ static void test_report_and_info_read_trace_files(void)
     H5Fclose(f);
     CU_ASSERT_EQUAL(cpn_report_add_file(r, p[3]), CPN_ESCENARIO);
     CU_ASSERT_EQUAL(cpn_report_info(p[3], stdout, 0), CPN_ESCENARIO);
-    CU_ASSERT_EQUAL(cpn_report_add_file(r, "/etc/hostname"), CPN_ENOINPUT);
+    char text[170];
+    snprintf(text, sizeof text, "%s.txt", p[3]);
+    FILE *tf = fopen(text, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tf);
+    fputs("not a trace\n", tf);
+    fclose(tf);
+    CU_ASSERT_EQUAL(cpn_report_add_file(r, text), CPN_ESCENARIO); /* readable, bad data */
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "not an HDF5 file (no HDF5 signature"));
+    remove(text);
+    CU_ASSERT_EQUAL(cpn_report_add_file(r, "/"), CPN_ENOINPUT); /* a folder: no input */
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "not a regular file"));
     int rc;
     char *out = render(r, &rc);
     CU_ASSERT_EQUAL(rc, CPN_OK);
