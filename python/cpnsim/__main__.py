@@ -16,9 +16,18 @@ except ImportError as e:
     sys.exit(69)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with cpnsim's exit status for a usage error: 64 (EX_USAGE), not 2."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(64)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python3 -m cpnsim")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python3 -m cpnsim")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("plot", help="draw a figure from traces (PNG, PDF or SVG by extension)")
     p.add_argument("kind", choices=["jct-cdf", "wait-cdf", "center-util", "pool-util", "link-util",
                                     "link-heatmap", "gantt", "series"])
@@ -43,7 +52,7 @@ def main(argv=None):
     try:
         if args.kind == "series":
             if len(args.traces) != 1:
-                parser.error("series draws one series-ID.csv")
+                p.error("series draws one series-ID.csv")
             plot.series(args.traces[0], out=args.output)
             print(f"cpnsim plot: wrote {args.output}")
             return 0
@@ -51,7 +60,7 @@ def main(argv=None):
         if args.kind in ("jct-cdf", "wait-cdf"):
             plot.cdf(traces, what=args.kind.split("-")[0], by=args.by, out=args.output)
         elif len(traces) != 1:
-            parser.error(f"{args.kind} draws one trace ({len(traces)} given)")
+            p.error(f"{args.kind} draws one trace ({len(traces)} given)")
         elif args.kind in ("center-util", "pool-util"):
             plot.utilisation(traces[0], kind=args.kind.split("-")[0], out=args.output)
         elif args.kind == "link-util":
@@ -60,10 +69,12 @@ def main(argv=None):
             plot.link_heatmap(traces[0], out=args.output)
         else:
             if not args.center:
-                parser.error("gantt needs --center ID")
+                p.error("gantt needs --center ID")
             plot.gantt(traces[0], args.center, out=args.output)
     except (OSError, KeyError, ValueError) as e:
-        print(f"cpnsim plot: {e}", file=sys.stderr)
+        # (A KeyError's str() is the repr of its message: print the message.)
+        print(f"cpnsim plot: {e.args[0] if isinstance(e, KeyError) and e.args else e}",
+              file=sys.stderr)
         return 65 if isinstance(e, (KeyError, ValueError)) else 66
     print(f"cpnsim plot: wrote {args.output}")
     return 0

@@ -101,6 +101,10 @@ def cdf(traces, what="jct", by="policy", out=None):
         label = str(t.attrs.get(by, "?"))
         series[label] = np.sort(np.concatenate([series.get(label, np.array([])),
                                                 done_times(t, what)]))
+    if not any(len(v) for v in series.values()):
+        raise ValueError(f"{', '.join(t.path for t in traces)}: no job ended done, so there is no "
+                         f"{'completion time' if what == 'jct' else 'wait'} to plot (a scenario "
+                         "without jobs, or a run too short for one to end)")
     fig, ax = plt.subplots(figsize=(6, 4))
     for label, values in sorted(series.items()):
         if len(values):
@@ -156,6 +160,10 @@ def _heatmap(frame, kind, trace, out):
 
 
 def _entity_util(trace, kind):
+    entities = trace.centers if kind in ("center", "pool") else trace.links
+    if entities is not None and len(entities) == 0:
+        raise ValueError(f"{trace.path}: the scenario has no {'centers' if kind != 'link' else 'links'}"
+                         f": there is no {kind} utilisation to plot")
     if kind in ("center", "pool"):
         if f"{kind}_util" not in trace.series:
             raise KeyError(f"{trace.path}: no /series/{kind}_util (a trace of an older cpnsim, "
@@ -211,8 +219,14 @@ def read_series(path):
 
     Returns (x_name, x_unit, y_names, curves) with curves = {curve label: (x values, {y name:
     values})}, x in the unit the file uses (every row of the file must use the same one)."""
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+    except UnicodeDecodeError:
+        rows = None
+    if not rows:
+        raise ValueError(f"{path}: not a series (series draws a series-ID.csv that cpnsim batch "
+                         "writes for an experiment's <series>, docs/paper-tables.md)")
     header, body = rows[0], [r for r in rows[1:] if r]
     numeric = [all(_number(r[k]) is not None for r in body) for k in range(len(header))]
     first_y = numeric.index(True) if True in numeric else len(header)

@@ -391,6 +391,32 @@ class CommandTest(unittest.TestCase):
         self.assertEqual(r.returncode, 65)
         self.assertIn("no center 'nowhere'", r.stderr)
         self.assertFalse(os.path.exists(out + ".png"))
+        # a usage error is exit 64, as for every cpnsim command (argparse's own is 2)
+        r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot", "gantt",
+                            TRACES[0], "-o", out + ".png"], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("gantt needs --center ID", r.stderr)
+
+    def test_nothing_to_plot_is_an_error(self):
+        """A trace with no centers and no jobs (tiny.xml): its CDF and center utilisation are
+        refused (exit 65, saying why) instead of an empty figure; a trace given as a series is
+        named as not a series."""
+        tiny = os.path.join(OUT, "tiny.h5")
+        if not os.path.exists(tiny):
+            subprocess.run([os.environ["CPN_BIN"], "--quiet", "run",
+                            os.path.join(os.environ["CPN_SRCDIR"], "scenarios", "tiny.xml"),
+                            "-o", tiny], check=True)
+        cases = [("jct-cdf", "no job ended done, so there is no completion time to plot"),
+                 ("center-util", "the scenario has no centers: there is no center utilisation"),
+                 ("series", "not a series (series draws a series-ID.csv")]
+        for kind, message in cases:
+            fig = os.path.join(OUT, f"nothing-{kind}.png")
+            r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot", kind,
+                                tiny, "-o", fig], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 65, r.stderr)
+            self.assertIn(message, r.stderr)
+            self.assertFalse(os.path.exists(fig))
 
 
 if __name__ == "__main__":
