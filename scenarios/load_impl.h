@@ -247,6 +247,12 @@ int cpn_ld_open(const char *path, FILE **out);
  *  of GB and hours of run; "30ms" for "30s" over a week: 2.0e7). */
 #define CPN_LD_MANY_PERIODS 1e7
 
+/** Expected jobs of one <generator> before until above which its rate is warned about at its
+ *  line (scenarios/load_workload.c).  Assumption: a hundred million jobs of one source is beyond
+ *  the studies cpnsim is for (national.xml scaled x10 submits about 1e6 jobs a week in all) and
+ *  is what a unit slip gives ("3000/s" for "3000/h" over a week: 1.8e9). */
+#define CPN_LD_MANY_JOBS 1e8
+
 /** The text of a cpn_ld_read() status (strerror(), or the two of its own). */
 const char *cpn_ld_strerror(int err);
 

@@ -677,6 +677,31 @@ static int ld_require_type(struct cpn_ld *L, xmlNode *elem, const struct cpn_job
     return 0;
 }
 
+/* A rate a unit slip away ("1e3/s" for "1e3/h", "10/min" for "10/d") makes a source that
+ * submits billions of jobs before until, which runs for hours and fills the memory with the
+ * jobs waiting: warned at its line when its expected arrivals (mean rate x the time it is
+ * active before until, at most max-jobs) exceed CPN_LD_MANY_JOBS; the scenario stays valid. */
+static void ld_many_jobs(struct cpn_ld *L, xmlNode *elem, const struct cpn_generator_spec *spec)
+{
+    const struct cpn_arrivals *a = &spec->arrivals;
+    double rate = a->rate;
+    if (a->kind == CPN_ARRIVAL_HOURLY) {
+        rate = 0;
+        for (int h = 0; h < CPN_HOURS_PER_DAY; h++)
+            rate += a->hourly[h] / CPN_HOURS_PER_DAY;
+    }
+    double end = L->s->until > 0 ? fmin(spec->stop, L->s->until) : spec->stop;
+    double jobs = rate * (end - spec->start);
+    if (spec->max_jobs)
+        jobs = fmin(jobs, (double)spec->max_jobs);
+    if (isfinite(end) && jobs > CPN_LD_MANY_JOBS)
+        cpn_ld_warning(L, elem,
+                       "its arrivals (mean rate %.3g/h) make about %.3g jobs before until "
+                       "(%.3g s); a lower rate is usually meant (a unit slip: \"/s\" for "
+                       "\"/h\"?), or bound the source with max-jobs",
+                       rate * 3600, jobs, end);
+}
+
 int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
 {
     const char *id = cpn_ld_attr(elem, "id");
@@ -708,6 +733,8 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
     if ((r = cpn_ld_whole(L, elem, "max-jobs", 1, 1e15, &max_jobs)) < 0)
         ok = 0;
     spec->max_jobs = (uint64_t)max_jobs;
+    if (ok)
+        ld_many_jobs(L, elem, spec);
     if (cpn_ld_attr(elem, "origin")) {
         uint32_t n = ld_origin_list(L, elem, "origin", &g.origins, &g.origin_weights);
         if (L->oom) {

@@ -750,5 +750,19 @@ else
     bad "span warning"; cat "$tmp/span.err" "$tmp/span0.err"
 fi
 
+# A generator's rate a unit slip away ("3000/s" for "3000/h": 3000 x 604800 s = 1.81e9 jobs
+# over national.xml's week) is warned about at its line; national.xml's own rates, even scaled
+# x10 (300/h -> 3000/h: 1.81e6 jobs), are not.
+if "$bin" validate "$src/scenarios/national.xml" --set generator/cloud-vm@rate=3000/s >/dev/null \
+        2>"$tmp/rate.err" &&
+        "$bin" validate "$src/scenarios/national.xml" --set generator/cloud-vm@rate=3000/h >/dev/null \
+        2>"$tmp/rate0.err" &&
+        grep -q 'national.xml:[0-9]*: warning: generator "cloud-vm": its arrivals (mean rate 1.08e+07/h) make about 1.81e+09 jobs before until' "$tmp/rate.err" &&
+        ! grep -q warning "$tmp/rate0.err"; then
+    ok "a generator making 1.81e9 jobs before until: warned at its line, still valid"
+else
+    bad "generator rate warning"; cat "$tmp/rate.err" "$tmp/rate0.err"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
