@@ -331,7 +331,8 @@ static int split(const char *text, const char *expect, struct parsed *p, char *w
         return CPN_ERROR(CPN_EINTERNAL, "\"%.*s\": scanned as a number but not read as one", tl,
                          text);
     if (!isfinite(p->value)) /* beyond DBL_MAX (an underflow is a subnormal or zero) */
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is out of range", tl, text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                             "\"%.*s\" is out of range (numbers go up to %.2g)", tl, text, DBL_MAX);
     const char *u = text + p->num_len;
     while (u < text + n && is_blank((unsigned char)*u))
         u++;
@@ -479,7 +480,9 @@ int cpn_units_parse_ex(const char *text, enum cpn_quantity q, unsigned flags, do
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is negative", tl, p.text);
     double v = p.value * factor;
     if (!isfinite(v))
-        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen, "\"%.*s\" is out of range", tl, p.text);
+        return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
+                             "\"%.*s\" is out of range (numbers go up to %.2g %s)", tl, p.text,
+                             DBL_MAX, qi->si);
     if (v != 0 && fabs(v) < DBL_MIN) /* a subnormal: it would lose its digits in arithmetic */
         return CPN_ERROR_WHY(CPN_ESCENARIO, why, whylen,
                              "\"%.*s\" is too small (%g %s, below %g: give 0 or a larger value)",

@@ -217,8 +217,11 @@ int cpn_policy_param_lookup(const struct cpn_policy_ops *ops, const char *name, 
         if (!(value >= pa->min && value <= pa->max))
             return CPN_ERROR(CPN_ERANGE,
                              "policy \"%s\": parameter \"%s\" = %g is out of range "
-                             "(accepted: %g to %g %s)",
-                             ops->name, name, value, pa->min, pa->max, pa->unit);
+                             "(accepted: %g to %g%s%s)",
+                             ops->name, name, value, pa->min, pa->max,
+                             /* (a ratio's unit, "1", is left out: "0 to 1", not "0 to 1 1") */
+                             strcmp(pa->unit, "1") ? " " : "",
+                             strcmp(pa->unit, "1") ? pa->unit : "");
         if (index)
             *index = i;
         return CPN_OK;
