@@ -55,7 +55,8 @@ static const struct command commands[] = {
      "  --policy-timeout TIME     how long to wait for each of its replies (default 30s)\n"
      "  --force                  overwrite existing output files\n"
      "An output may also be a character device or FIFO (--flows-out /dev/stdout); no two\n"
-     "outputs, and no output and input, may be the same file.\n"
+     "outputs, and no output and input, may be the same file.  A run that does not reach its\n"
+     "end keeps --summary-out and --flows-out as FILE.partial, as the trace.\n"
      "Exit: 0 ok, 65 bad scenario, 66 missing input, 70 the policy process failed, 73/74\n"
      "output errors, 130/143 interrupted.\n"},
     {"validate", cpn_cmd_validate,

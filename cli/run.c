@@ -832,6 +832,26 @@ static int check_outputs(struct run *r)
             fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
             return EX_CANTCREAT;
         }
+    /* A text output's NAME.partial, left by a run that did not reach its end, is replaced only
+     * with --force, as the trace's (output/trace.h). */
+    for (int i = 1; i < 3 && !r->force; i++) {
+        char *partial = NULL;
+        if (!outs[i] || r->out_stream[i])
+            continue;
+        if (asprintf(&partial, "%s.partial", outs[i]) < 0) {
+            fprintf(stderr, "cpnsim: out of memory\n");
+            return EX_SOFTWARE;
+        }
+        int left = access(partial, F_OK) == 0;
+        if (left)
+            fprintf(stderr,
+                    "cpnsim: %s: exists, left by a run that did not reach its end; use --force "
+                    "to replace it\n",
+                    partial);
+        free(partial);
+        if (left)
+            return EX_CANTCREAT;
+    }
     for (int i = 0; i < 3; i++)
         for (int j = i + 1; j < 3; j++)
             if (outs[i] && outs[j] && !r->out_stream[i] && !r->out_stream[j] &&
@@ -1073,9 +1093,30 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
                m.engine_time > 0 ? (double)m.events / m.engine_time : NAN, m.placement_time,
                m.peak_memory / 1e6);
     }
-    if (r->summary_out && (rc_end = cpn_summary_write_tsv(r->summary, r->summary_out)) != CPN_OK) {
+    /* A run that did not reach its end keeps its text outputs as NAME.partial, as its trace:
+     * no result is under its final name unless it is complete (a device or FIFO takes them as
+     * they are). */
+    char *summary_path = NULL, *flows_path = NULL;
+    int partial = rc != CPN_OK, oom = 0;
+    if (r->summary_out)
+        oom |= asprintf(&summary_path, partial && !r->out_stream[2] ? "%s.partial" : "%s",
+                        r->summary_out) < 0;
+    if (r->flows_out)
+        oom |= asprintf(&flows_path, partial && !r->out_stream[1] ? "%s.partial" : "%s",
+                        r->flows_out) < 0;
+    if (oom) {
+        fprintf(stderr, "cpnsim: out of memory writing the outputs\n");
+        free(summary_path);
+        free(flows_path);
+        status = EX_SOFTWARE;
+        goto done;
+    }
+    int summary_kept = 0, flows_kept = 0; /* written as NAME.partial */
+    if (r->summary_out && (rc_end = cpn_summary_write_tsv(r->summary, summary_path)) != CPN_OK) {
         fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
         status = cpn_exit_code(rc_end);
+    } else if (r->summary_out) {
+        summary_kept = partial && !r->out_stream[2];
     }
     if (r->flows_out) {
         size_t ns = r->scen->flowfiles.len;
@@ -1089,12 +1130,14 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
                 readers[k] = r->streams[k].reader;
                 failed[k] = r->streams[k].failed;
             }
-            st = cpn_flows_out_write(r->fo, r->flows_out, r->force, r->traffic, readers, failed);
+            st = cpn_flows_out_write(r->fo, flows_path, r->force || partial, r->traffic, readers,
+                                     failed);
         }
         free(readers);
         free(failed);
         if (st)
             status = st;
+        flows_kept = !st && partial && !r->out_stream[1];
     }
     if (rc == CPN_EINTERRUPT) {
         fprintf(stderr, "cpnsim: interrupted at t = %g s%s%s\n", cpn_engine_now(r->eng),
@@ -1104,6 +1147,22 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     } else if (rc != CPN_OK && !status) {
         status = cpn_exit_code(rc);
     }
+    /* A complete run's outputs replace what an earlier run left as NAME.partial (there only
+     * with --force: check_outputs()). */
+    for (int i = 1; i < 3 && !partial; i++) {
+        const char *out = i == 1 ? r->flows_out : r->summary_out;
+        char *left = NULL;
+        if (out && !r->out_stream[i] && asprintf(&left, "%s.partial", out) >= 0) {
+            unlink(left);
+            free(left);
+        }
+    }
+    if (summary_kept || flows_kept)
+        fprintf(stderr, "cpnsim: the run did not reach its end: its outputs are kept as %s%s%s\n",
+                summary_kept ? summary_path : "", summary_kept && flows_kept ? " and " : "",
+                flows_kept ? flows_path : "");
+    free(summary_path);
+    free(flows_path);
     goto done;
 fail:
     fprintf(stderr, "cpnsim: %s: %s\n", r->scen ? r->scen->file : "run", cpn_error_message());

@@ -5,7 +5,8 @@
 # report grouped by a key no run has, a batch whose every run fails, a batch rerun with
 # other settings over the results of the first, a batch of a plug-in policy, a streamed flow
 # file changed during the run, outputs that would destroy a file (one another, an input, a
-# device), a batch into a file, --policy where it changes nothing, and results that are no trace.
+# device), a batch into a file, --policy where it changes nothing, results that are no trace, and
+# the text outputs of an interrupted run.
 # Exit 0 pass, 1 fail.
 set -u
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
@@ -254,8 +255,8 @@ fi
 
 # 11. A streamed flow file changed during the run (docs/scenario-format.md, "Streamed flow
 #     files"): the run stops at the first row that differs from the load, at its line, exit 65,
-#     and the summary it writes says run.complete 0; --flows-out is not written (its rows after
-#     the cut are unknown).  The run is paused (SIGSTOP) once the load
+#     and the summary it writes (kept as st.tsv.partial: the run did not reach its end) says
+#     run.complete 0; --flows-out is not written (its rows after the cut are unknown).  The run is paused (SIGSTOP) once the load
 #     has printed its warning, the file is cut to its first 100 kB, and the run resumes.
 awk 'BEGIN { print "id,src,dst,bytes,start_time"
     for (i = 0; i < 2000000; i++) printf "f%d,h1,h2,1000000,%.3f\n", i, i * 0.01 }' >"$tmp/big.csv"
@@ -274,8 +275,10 @@ kill -CONT $pid 2>/dev/null
 wait $pid
 c=$?
 if [ $c -eq 65 ] && grep -q "big.csv:[0-9]*: .*changed since" "$tmp/st.err" &&
-    grep -q "^run.complete	0	" "$tmp/st.tsv" && grep -q "INCOMPLETE" "$tmp/st.out" &&
-    [ ! -e "$tmp/st-fo.csv" ] && grep -q "big.csv could not be read to its end" "$tmp/st.err"; then
+    grep -q "^run.complete	0	" "$tmp/st.tsv.partial" && [ ! -e "$tmp/st.tsv" ] &&
+    grep -q "INCOMPLETE" "$tmp/st.out" && [ ! -e "$tmp/st-fo.csv" ] && [ ! -e "$tmp/st-fo.csv.partial" ] &&
+    grep -q "big.csv could not be read to its end" "$tmp/st.err" &&
+    grep -q "its outputs are kept as $tmp/st.tsv.partial\$" "$tmp/st.err"; then
     ok "a streamed flow file changed during the run: a clean stop at its line, exit 65, incomplete"
 else
     bad "a streamed flow file changed during the run: exit $c"; cat "$tmp/st.err"; tail -3 "$tmp/st.out"
@@ -323,7 +326,7 @@ wait $pid
 c=$?
 if [ -n "$fd" ] && [ $c -eq 65 ] && grep -q "big6.csv:$line: .*changed since" "$tmp/st6.err" &&
     grep -q "big6.csv:$line: field 6 \"path\"" "$tmp/st6.err" &&
-    grep -q "^run.complete	0	" "$tmp/st6.tsv"; then
+    grep -q "^run.complete	0	" "$tmp/st6.tsv.partial"; then
     ok "a streamed flow file with paths changed during the run: the stop names its line ($line), exit 65"
 else
     bad "a streamed flow file with paths changed during the run: exit $c, fd ${fd:-none}, line $line"
@@ -364,7 +367,8 @@ kill -CONT $pid 2>/dev/null
 wait $pid
 c=$?
 if [ $c -eq 65 ] && grep -q "big.swf:150000: the file ends early (the file changed since it was loaded)" "$tmp/wl.err" &&
-    grep -q "^run.complete	0	" "$tmp/wl.tsv" && [ -e "$tmp/wl.h5.partial" ] && [ ! -e "$tmp/wl.h5" ]; then
+    grep -q "^run.complete	0	" "$tmp/wl.tsv.partial" && [ ! -e "$tmp/wl.tsv" ] &&
+    [ -e "$tmp/wl.h5.partial" ] && [ ! -e "$tmp/wl.h5" ]; then
     ok "a streamed workload log changed during the run: a clean stop at its line, exit 65, incomplete"
 else
     bad "a streamed workload log changed during the run: exit $c"; cat "$tmp/wl.err"; tail -3 "$tmp/wl.out"
@@ -488,6 +492,37 @@ if [ $c -eq 66 ] && grep -q "r15.h5: not a regular file (a folder, a device or a
 else
     bad "info of a FIFO ($c), report of a folder ($c2), info of a text file ($c3)"
     cat "$tmp/i15.err" "$tmp/i15b.err" "$tmp/i15c.err"
+fi
+
+# 16. An interrupted run keeps its text outputs as NAME.partial, as its trace (nothing under a
+#     final name unless complete); a rerun does not replace them without --force; a complete run
+#     with --force writes the final names and removes them.  (national.xml with its generators x10
+#     runs for about a minute: interrupted one second after its trace appears.)
+x10="--set generator/hpc-batch@rate=2400/h --set generator/cloud-vm@rate=3000/h"
+# shellcheck disable=SC2086
+"$bin" run "$national" $x10 -o "$tmp/i16.h5" --summary-out "$tmp/i16.tsv" --flows-out "$tmp/i16.csv" \
+    >/dev/null 2>"$tmp/i16.err" &
+pid=$!
+wait_for "$tmp/i16.h5.partial"
+sleep 1
+kill -INT $pid
+wait $pid
+c=$?
+kept=0
+grep -q "^run.complete	0	" "$tmp/i16.tsv.partial" 2>/dev/null && kept=1
+"$bin" --quiet run "$national" --until 1h --summary-out "$tmp/i16.tsv" >/dev/null 2>"$tmp/i16b.err"
+c2=$?
+"$bin" --quiet run "$national" --until 1h --summary-out "$tmp/i16.tsv" --force >/dev/null 2>/dev/null
+c3=$?
+if [ $c -eq 130 ] && [ -e "$tmp/i16.h5.partial" ] && [ -e "$tmp/i16.csv.partial" ] &&
+    [ $kept -eq 1 ] && [ ! -e "$tmp/i16.csv" ] &&
+    grep -q "its outputs are kept as $tmp/i16.tsv.partial and $tmp/i16.csv.partial" "$tmp/i16.err" &&
+    [ $c2 -eq 73 ] && grep -q "i16.tsv.partial: exists, left by a run that did not reach its end" "$tmp/i16b.err" &&
+    [ $c3 -eq 0 ] && grep -q "^run.complete	1	" "$tmp/i16.tsv" && [ ! -e "$tmp/i16.tsv.partial" ]; then
+    ok "an interrupted run keeps NAME.partial for its text outputs; replaced only with --force"
+else
+    bad "interrupted text outputs: exit $c, rerun $c2, --force $c3"; cat "$tmp/i16.err" "$tmp/i16b.err"
+    ls "$tmp" | grep i16
 fi
 
 echo "$pass passed, $fail failed"
