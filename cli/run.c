@@ -935,6 +935,12 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     }
     if ((status = check_inputs(r)) != 0)
         goto done;
+    if (r->flows_out && cpn_scen_flow_count(r->scen) == 0)
+        fprintf(stderr,
+                "cpnsim: run: warning: --flows-out %s lists the flows of <traffic>, and this "
+                "scenario has none: it will hold only its header (the flows that jobs start are "
+                "in the trace's /flows table: -o FILE.h5)\n",
+                r->flows_out);
     if (r->output) {
         /* Only now, with a valid scenario, is anything created on disk.  The trace writer's
          * open is the program's first HDF5 call (output/trace.h). */

@@ -474,6 +474,19 @@ if [ $c -eq 0 ] && grep -q "warning: --policy random changes nothing: the scenar
 else
     bad "--policy on a scenario without centers: exit $c"; cat "$tmp/p14.err"
 fi
+# Likewise --flows-out of a scenario without <traffic> (national.xml: its 9e5 flows are its jobs'):
+# only a header, said in a warning; tiny.xml's <traffic> gives its 4 rows without one.
+"$bin" --quiet run "$national" --until 1h --flows-out "$tmp/f14.csv" >/dev/null 2>"$tmp/f14.err"
+c=$?
+"$bin" --quiet run "$tmp/tiny.xml" --flows-out "$tmp/f14b.csv" >/dev/null 2>"$tmp/f14b.err"
+c2=$?
+if [ $c -eq 0 ] && [ "$(wc -l <"$tmp/f14.csv")" -eq 1 ] &&
+    grep -q "warning: --flows-out .*f14.csv lists the flows of <traffic>, and this scenario has none" "$tmp/f14.err" &&
+    [ $c2 -eq 0 ] && [ "$(wc -l <"$tmp/f14b.csv")" -eq 5 ] && [ ! -s "$tmp/f14b.err" ]; then
+    ok "--flows-out without <traffic>: a header only, warned; with it: its rows, no warning"
+else
+    bad "--flows-out without <traffic>: exit $c, $c2"; cat "$tmp/f14.err" "$tmp/f14b.err"
+fi
 
 # 15. Results that are no trace: a FIFO (opening it waited for a writer for ever), a folder, a
 #     text file (was exit 66 with HDF5's "file signature not found").
