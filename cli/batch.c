@@ -292,6 +292,8 @@ static int batch_parse(int argc, char **argv, struct cpn_batch_options *o)
                                            optarg);
             break;
         case 'o':
+            if (!*optarg)
+                return cpn_cli_usage_error("batch", "-o \"\": give a folder name");
             o->dir = optarg;
             break;
         case 's': {

@@ -734,9 +734,13 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             break;
         }
         case 'F':
+            if (!*optarg)
+                return cpn_cli_usage_error("run", "--flows-out \"\": give a file name");
             r->flows_out = optarg;
             break;
         case 'o':
+            if (!*optarg)
+                return cpn_cli_usage_error("run", "-o \"\": give a file name");
             r->output = optarg;
             break;
         case 'Y':
@@ -748,6 +752,8 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             r->summary_full = strcmp(optarg, "full") == 0;
             break;
         case 'M':
+            if (!*optarg)
+                return cpn_cli_usage_error("run", "--summary-out \"\": give a file name");
             r->summary_out = optarg;
             break;
         case 'P':

@@ -171,6 +171,8 @@ check_cli 'option --seed needs a value' --seed
 check_cli 'option --force takes no value (got "yes")' --force=yes
 check_cli 'option --pol is ambiguous (--policy, --policy-exec, --policy-param, --policy-timeout: spell it out)' --pol x
 check_cli 'unknown option --bogus' --bogus
+check_cli '--flows-out "": give a file name' --flows-out "" # (it ran, then failed to write: 74)
+check_cli '-o "": give a file name' -o ""                   # (was exit 70, an internal error)
 
 # 7. A report --by a key no run has (a typo) is refused: it would fold every run into one row.
 "$bin" report "$tmp"/out/*.h5 --by polcy --metrics job.all.count >"$tmp/rep.out" 2>"$tmp/err"
