@@ -789,8 +789,8 @@ static int parse_run_options(struct run *r, int argc, char **argv)
         case 'T':
             if (cpn_trace_level_parse(optarg, &r->level) != CPN_OK)
                 return cpn_cli_usage_error("run",
-                                           "--trace-level %s: use summary, jobs, flows or "
-                                           "full",
+                                           "--trace-level \"%s\" is not a level (use summary, "
+                                           "jobs, flows or full)",
                                            optarg);
             break;
         case 'f':
