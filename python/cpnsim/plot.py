@@ -95,7 +95,8 @@ def done_times(trace, what="jct"):
 def cdf(traces, what="jct", by="policy", out=None):
     """CDF of job completion times (what="jct") or waits (what="wait") per run, one line per
     trace labelled by its root attribute @p by (policy, seed, awareness...).  Traces with the
-    same label are pooled.  Returns {label: sorted values [s]}."""
+    same label are pooled.  Returns {label: sorted values [s]}; raises ValueError when no job of
+    any trace ended done (nothing to plot)."""
     series = {}
     for t in traces:
         label = str(t.attrs.get(by, "?"))
@@ -123,7 +124,8 @@ def utilisation(trace, out=None, kind="center"):
     """Utilisation over time of each center or pool (busy units / units; pools named
     CENTER/K) or of each link (the busier direction), from the trace's /series: one line per
     entity, or a heat map (entities x time) when there are more than 12 of them.  Returns the
-    DataFrame plotted (time x entity)."""
+    DataFrame plotted (time x entity); raises ValueError when the scenario has no such entity,
+    KeyError when the trace has no such series."""
     frame = _entity_util(trace, kind)
     if len(frame.columns) > 12:
         _heatmap(frame, kind, trace, out)
