@@ -292,8 +292,8 @@ static int batch_parse(int argc, char **argv, struct cpn_batch_options *o)
                                            optarg);
             break;
         case 'o':
-            if (!*optarg)
-                return cpn_cli_usage_error("batch", "-o \"\": give a folder name");
+            if (cpn_cli_output_name("batch", "-o", optarg, "folder"))
+                return EX_USAGE;
             o->dir = optarg;
             break;
         case 's': {

@@ -48,6 +48,15 @@ struct option;
 int cpn_cli_option_error(const char *command, char **argv, const char *optstring,
                          const struct option *longopts);
 
+/**
+ * Check the value of an output option (@p option of @p command, e.g. "-o" of "run"): not empty,
+ * and not looking like an option ("-o --force" would name a file "--force": the value was most
+ * likely forgotten; "./--force" names such a file).  @p what is "file" or "folder".
+ * @return 0 when acceptable; 64 (EX_USAGE) after cpn_cli_usage_error()'s message otherwise.
+ */
+int cpn_cli_output_name(const char *command, const char *option, const char *value,
+                        const char *what);
+
 /** `cpnsim run`: load a scenario, simulate it, write the outputs.  Returns the exit status. */
 int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv);
 

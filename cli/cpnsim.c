@@ -198,6 +198,24 @@ int cpn_cli_usage_error(const char *command, const char *fmt, ...)
     return EX_USAGE;
 }
 
+int cpn_cli_output_name(const char *command, const char *option, const char *value,
+                        const char *what)
+{
+    if (!*value)
+        return cpn_cli_usage_error(command, "%s \"\": give a %s name", option, what);
+    if (strcmp(value, "-") == 0)
+        return cpn_cli_usage_error(command,
+                                   "%s -: give a %s name (the standard output is "
+                                   "/dev/stdout)",
+                                   option, what);
+    if (value[0] == '-')
+        return cpn_cli_usage_error(command,
+                                   "%s %s: the %s name looks like an option (is the value of %s "
+                                   "missing?); write ./%s for a %s of that name",
+                                   option, value, what, option, value, what);
+    return 0;
+}
+
 int cpn_cli_option_error(const char *command, char **argv, const char *optstring,
                          const struct option *longopts)
 {

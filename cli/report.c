@@ -44,8 +44,8 @@ int cpn_cmd_report(struct cpn_cli *cli, int argc, char **argv)
                 return cpn_cli_usage_error("report", "%s", cpn_error_message());
             break;
         case 'o':
-            if (!*optarg)
-                return cpn_cli_usage_error("report", "-o \"\": give a file name");
+            if (cpn_cli_output_name("report", "-o", optarg, "file"))
+                return EX_USAGE;
             out_path = optarg;
             break;
         case 'x':

@@ -734,13 +734,13 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             break;
         }
         case 'F':
-            if (!*optarg)
-                return cpn_cli_usage_error("run", "--flows-out \"\": give a file name");
+            if (cpn_cli_output_name("run", "--flows-out", optarg, "file"))
+                return EX_USAGE;
             r->flows_out = optarg;
             break;
         case 'o':
-            if (!*optarg)
-                return cpn_cli_usage_error("run", "-o \"\": give a file name");
+            if (cpn_cli_output_name("run", "-o", optarg, "file"))
+                return EX_USAGE;
             r->output = optarg;
             break;
         case 'Y':
@@ -752,8 +752,8 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             r->summary_full = strcmp(optarg, "full") == 0;
             break;
         case 'M':
-            if (!*optarg)
-                return cpn_cli_usage_error("run", "--summary-out \"\": give a file name");
+            if (cpn_cli_output_name("run", "--summary-out", optarg, "file"))
+                return EX_USAGE;
             r->summary_out = optarg;
             break;
         case 'P':

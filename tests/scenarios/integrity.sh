@@ -173,6 +173,7 @@ check_cli 'option --pol is ambiguous (--policy, --policy-exec, --policy-param, -
 check_cli 'unknown option --bogus' --bogus
 check_cli '--flows-out "": give a file name' --flows-out "" # (it ran, then failed to write: 74)
 check_cli '-o "": give a file name' -o ""                   # (was exit 70, an internal error)
+check_cli '-o --force: the file name looks like an option (is the value of -o missing?); write ./--force' -o --force
 
 # 7. A report --by a key no run has (a typo) is refused: it would fold every run into one row.
 "$bin" report "$tmp"/out/*.h5 --by polcy --metrics job.all.count >"$tmp/rep.out" 2>"$tmp/err"
