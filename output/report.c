@@ -146,6 +146,11 @@ int cpn_report_new(const struct cpn_report_options *opt, struct cpn_report **out
         rc = split(opt->metrics ? opt->metrics : CPN_REPORT_DEFAULT_METRICS, &r->metrics);
     if (rc == CPN_OK && (r->by.len == 0 || r->metrics.len == 0))
         rc = CPN_ERROR(CPN_EINVAL, "empty --by or --metrics list");
+    for (size_t i = 0; rc == CPN_OK && i < r->by.len; i++)
+        for (size_t j = 0; rc == CPN_OK && j < i; j++)
+            if (strcmp(r->by.items[i], r->by.items[j]) == 0) /* (two equal columns) */
+                rc = CPN_ERROR(CPN_EINVAL, "--by names \"%s\" twice (give each key once)",
+                               r->by.items[i]);
     if (rc == CPN_OK && (unsigned)opt->format > CPN_REPORT_TEX)
         rc = CPN_ERROR(CPN_EINVAL, "invalid format %d", (int)opt->format);
     r->paired_key = SIZE_MAX;

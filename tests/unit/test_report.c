@@ -352,6 +352,9 @@ static void test_invalid_reports_are_refused(void)
     struct cpn_report_options o = {.by = ",", .format = CPN_REPORT_MD};
     CU_ASSERT_EQUAL(cpn_report_new(&o, &r), CPN_EINVAL);
     CU_ASSERT_EQUAL(cpn_report_new(NULL, &r), CPN_EINVAL);
+    o.by = "seed,policy,seed"; /* a key twice: two equal columns */
+    CU_ASSERT_EQUAL(cpn_report_new(&o, &r), CPN_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "--by names \"seed\" twice"));
     enum cpn_report_format f;
     CU_ASSERT_EQUAL(cpn_report_format_parse("tex", &f), CPN_OK);
     CU_ASSERT_EQUAL(f, CPN_REPORT_TEX);
