@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "models/policy.h"
@@ -119,11 +120,17 @@ static const char *scenario_path(struct exp_impl *x, struct cpn_diag *diag, cons
     else if (asprintf(&path, "%s/%s", dir, f) < 0)
         path = NULL;
     const char *kept = keep(x, path);
+    struct stat st;
     if (kept && access(kept, R_OK) != 0)
         cpn_diag_error(diag, file, xmlGetLineNo(c),
                        "<%s>: cannot read \"%s\" (%s; a relative "
                        "file is resolved against the experiment's directory)",
                        c->name, kept, strerror(errno));
+    else if (kept && stat(kept, &st) == 0 && !S_ISREG(st.st_mode)) /* (each run would fail) */
+        cpn_diag_error(diag, file, xmlGetLineNo(c),
+                       "<%s>: \"%s\" is not a regular file (a folder, a device or a FIFO: give "
+                       "a scenario file)",
+                       c->name, kept);
     return kept;
 }
 
