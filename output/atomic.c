@@ -102,6 +102,18 @@ int cpn_output_same(const char *a, const char *b)
     return same;
 }
 
+char *cpn_output_target(const char *path)
+{
+    struct stat ls, st;
+    if (lstat(path, &ls) == 0 && S_ISLNK(ls.st_mode) && stat(path, &st) == 0 &&
+        S_ISREG(st.st_mode)) {
+        char *real = realpath(path, NULL);
+        if (real || errno == ENOMEM)
+            return real;
+    }
+    return strdup(path);
+}
+
 /* Open character device or FIFO @p path to write straight to it. */
 static int open_direct(struct cpn_atomic *a, const char *path)
 {
@@ -128,7 +140,7 @@ int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force)
         return rc;
     if (stream)
         return open_direct(a, path);
-    if (!(a->path = strdup(path)) || asprintf(&a->tmp, "%s.tmp.XXXXXX", path) < 0) {
+    if (!(a->path = cpn_output_target(path)) || asprintf(&a->tmp, "%s.tmp.XXXXXX", a->path) < 0) {
         free(a->path);
         *a = (struct cpn_atomic){0};
         return CPN_ERROR(CPN_ENOMEM, NULL);

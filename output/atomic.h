@@ -45,6 +45,16 @@ struct cpn_atomic {
 int cpn_output_check(const char *path, int force, int stream_ok, int *stream);
 
 /**
+ * Where an output named @p path is written: @p path itself, or, when @p path is a symbolic link
+ * to an existing regular file, that file (realpath(3)), so that the link stays and its target
+ * gets the result.  Assumption: a link to a file is where the user keeps that file, as a shell's
+ * `>` and cp(1) take it; renaming onto the link would replace the link and leave the old result
+ * at its target.
+ * @return a malloc'd path, or NULL when out of memory.
+ */
+char *cpn_output_target(const char *path);
+
+/**
  * Do @p a and @p b name the same file?  When both exist: the same device and inode (through
  * links, "./x" and "x", hard links); when neither does: the same canonical name (realpath(3) of
  * the folder, then the last component); when only one does: no.

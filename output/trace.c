@@ -1409,14 +1409,14 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
     t->summary = opt->summary;
     if (t->summary)
         cpn_summary_observer(t->summary, &t->sobs);
-    t->path = strdup(opt->path);
-    if (!t->path || asprintf(&t->partial, "%s.partial", opt->path) < 0) {
+    t->path = cpn_output_target(opt->path); /* (through a link to a file: its target) */
+    if (!t->path || asprintf(&t->partial, "%s.partial", t->path) < 0) {
         t->partial = NULL;
         cpn_trace_free(t);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
     t->where = t->partial;
-    if (asprintf(&t->lock, "%s.lock", opt->path) < 0) {
+    if (asprintf(&t->lock, "%s.lock", t->path) < 0) {
         t->lock = NULL;
         cpn_trace_free(t);
         return CPN_ERROR(CPN_ENOMEM, NULL);

@@ -450,6 +450,24 @@ else
     bad "report -o: $c (result), $c2 (existing), $c3 (--force)"; cat "$tmp/fp.err" "$tmp/fp.err2"
 fi
 
+# 13b. An output that is a symbolic link to a file is written through it, with --force: the link
+#     stays and its target gets the result (rename onto the link replaced the link itself and left
+#     the old result at the target).
+mkdir -p "$tmp/keep"
+echo old >"$tmp/keep/t.h5"
+echo old >"$tmp/keep/f.csv"
+ln -s keep/t.h5 "$tmp/lt.h5"
+ln -s keep/f.csv "$tmp/lf.csv"
+fp_run -o lt.h5 --flows-out lf.csv --force
+c=$?
+if [ $c -eq 0 ] && [ -L "$tmp/lt.h5" ] && [ -L "$tmp/lf.csv" ] &&
+    "$bin" info "$tmp/lt.h5" 2>/dev/null | grep -q "complete, verified" &&
+    head -1 "$tmp/keep/f.csv" | grep -q "^id,src,dst,bytes,start_time,finish_time$"; then
+    ok "outputs that are links to files, with --force: written through the links, the links kept"
+else
+    bad "outputs that are links: exit $c"; cat "$tmp/fp.err"; ls -l "$tmp/lt.h5" "$tmp/lf.csv" "$tmp/keep"
+fi
+
 # 14. A batch whose -o is a file is refused before any run (it was 4 runs failing to start and
 #     exit 70); --policy on a scenario without centers is warned about (it changes nothing, and
 #     its runs record the policy "none").
