@@ -664,6 +664,24 @@ static void test_output_paths_are_checked(void)
         CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "No space left on device"));
         CU_ASSERT(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode));
     }
+    /* A link to a file is written through (its target); a dangling link or a file, as named. */
+    char lnk[64], dangling[64];
+    snprintf(lnk, sizeof lnk, "%s/lnk.txt", dir);
+    snprintf(dangling, sizeof dangling, "%s/dangling.txt", dir);
+    CU_ASSERT_EQUAL_FATAL(symlink("a.txt", lnk), 0);
+    CU_ASSERT_EQUAL_FATAL(symlink("nowhere.txt", dangling), 0);
+    char *t = cpn_output_target(lnk), *real = realpath(a, NULL);
+    CU_ASSERT(t && real && strcmp(t, real) == 0);
+    free(t);
+    free(real);
+    t = cpn_output_target(dangling);
+    CU_ASSERT(t && strcmp(t, dangling) == 0);
+    free(t);
+    t = cpn_output_target(a);
+    CU_ASSERT(t && strcmp(t, a) == 0);
+    free(t);
+    unlink(lnk);
+    unlink(dangling);
     unlink(hard);
     unlink(a);
     rmdir(sub);
@@ -694,8 +712,9 @@ int cpn_test_register_summary(void)
                      test_grouped_view_fits_a_screen) ||
         !CU_add_test(s, "invalid use is refused with the documented codes",
                      test_invalid_use_is_refused) ||
-        !CU_add_test(s, "output paths: the same file, may be written, devices written straight to",
-                     test_output_paths_are_checked))
+        !CU_add_test(
+            s, "output paths: the same file, may be written, devices and links written through",
+            test_output_paths_are_checked))
         return CU_get_error();
     return CUE_SUCCESS;
 }
