@@ -40,9 +40,10 @@ struct option;
 /**
  * The usage error for the option that getopt_long() (with opterr = 0) just refused by
  * returning '?': `unknown option --x`, `option --by needs a value`, `option --force takes no
- * value (got "1")`, `option --p is ambiguous (spell it out)`, or the same for a short option,
- * worded from argv[optind - 1], optopt, @p optstring and @p longopts (those given to
- * getopt_long()).  Printed as cpn_cli_usage_error() prints.
+ * value (got "1")`, `option --p is ambiguous (--policy, --plugin: spell it out)`, or the same
+ * for a short option, worded from argv[optind - 1], optopt, @p optstring and @p longopts (those
+ * given to getopt_long(): the short options are not all the long ones' values).  Printed as
+ * cpn_cli_usage_error() prints.
  * @return 64 (EX_USAGE).
  */
 int cpn_cli_option_error(const char *command, char **argv, const char *optstring,

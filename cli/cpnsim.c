@@ -224,27 +224,19 @@ int cpn_cli_option_error(const char *command, char **argv, const char *optstring
         size_t n = strcspn(arg + 2, "=");
         const struct option *hit = NULL;
         int matches = 0;
-        for (const struct option *o = longopts; o && o->name; o++)
+        char names[512] = ""; /* the options it abbreviates */
+        for (const struct option *o = longopts; o->name && !(hit && strlen(hit->name) == n); o++)
             if (strncmp(o->name, arg + 2, n) == 0) {
-                if (strlen(o->name) == n) { /* exact */
-                    hit = o;
-                    matches = 1;
-                    break;
-                }
                 hit = o;
-                matches++;
+                matches = strlen(o->name) == n ? 1 : matches + 1; /* an exact name wins */
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s--%s",
+                         names[0] ? ", " : "", o->name);
             }
         if (matches == 0)
             return cpn_cli_usage_error(command, "unknown option %.*s", (int)(n + 2), arg);
-        if (matches > 1) {
-            char names[512] = "";
-            for (const struct option *o = longopts; o->name; o++)
-                if (strncmp(o->name, arg + 2, n) == 0)
-                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s--%s",
-                             names[0] ? ", " : "", o->name);
+        if (matches > 1)
             return cpn_cli_usage_error(command, "option %.*s is ambiguous (%s: spell it out)",
                                        (int)(n + 2), arg, names);
-        }
         if (hit->has_arg == no_argument && arg[2 + n] == '=')
             return cpn_cli_usage_error(command, "option --%s takes no value (got \"%s\")",
                                        hit->name, arg + 3 + n);

@@ -215,6 +215,9 @@ struct flow_stream {
     int failed;                      /* the reader failed during the run (reported) */
 };
 
+/* The run's outputs: -o, --flows-out, --summary-out. */
+enum outs { OUT_TRACE, OUT_FLOWS, OUT_SUMMARY, N_OUTS };
+
 /* Everything one run owns, freed in reverse order by run_release(). */
 struct run {
     /* options */
@@ -230,7 +233,10 @@ struct run {
     size_t n_exec_params;
     enum cpn_trace_level level;
     int force;
-    int out_stream[3]; /* -o, --flows-out, --summary-out name a character device or FIFO */
+    int out_stream[N_OUTS];    /* the output (enum outs) is a character device or FIFO */
+    char *out_partial[N_OUTS]; /* a text output's NAME.partial (malloc), where a run that does
+                                * not reach its end leaves it; NULL for the trace (its writer
+                                * names it) and for a device or FIFO */
     char *seed_target, *until_target;
     /* objects */
     struct cpn_policy_registry *registry;
@@ -274,6 +280,8 @@ struct run {
 
 static void run_release(struct run *r)
 {
+    for (int i = 0; i < N_OUTS; i++)
+        free(r->out_partial[i]);
     cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
     cpn_traffic_free(r->traffic);
     cpn_flows_out_free(r->fo); /* stops its writer thread, which reads the scenario */
@@ -815,14 +823,14 @@ static int parse_run_options(struct run *r, int argc, char **argv)
     return 0;
 }
 
-/* The output options, in the order of check_outputs(). */
-static const char *const out_options[] = {"-o", "--flows-out", "--summary-out"};
+/* The output options, in the order of enum outs. */
+static const char *const out_options[N_OUTS] = {"-o", "--flows-out", "--summary-out"};
 
-static void run_outputs(const struct run *r, const char *outs[3])
+static void run_outputs(const struct run *r, const char *outs[N_OUTS])
 {
-    outs[0] = r->output;
-    outs[1] = r->flows_out;
-    outs[2] = r->summary_out;
+    outs[OUT_TRACE] = r->output;
+    outs[OUT_FLOWS] = r->flows_out;
+    outs[OUT_SUMMARY] = r->summary_out;
 }
 
 /* Before the run: each output may be written (cpn_output_check(): a regular file only with
@@ -831,35 +839,34 @@ static void run_outputs(const struct run *r, const char *outs[3])
  * may not be written, 64 for two options naming one file) after the message. */
 static int check_outputs(struct run *r)
 {
-    const char *outs[3];
+    const char *outs[N_OUTS];
     run_outputs(r, outs);
-    for (int i = 0; i < 3; i++)
-        if (outs[i] && cpn_output_check(outs[i], r->force, i > 0, &r->out_stream[i]) != CPN_OK) {
+    for (int i = 0; i < N_OUTS; i++)
+        if (outs[i] &&
+            cpn_output_check(outs[i], r->force, i != OUT_TRACE, &r->out_stream[i]) != CPN_OK) {
             fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
             return EX_CANTCREAT;
         }
     /* A text output's NAME.partial, left by a run that did not reach its end, is replaced only
      * with --force, as the trace's (output/trace.h). */
-    for (int i = 1; i < 3 && !r->force; i++) {
-        char *partial = NULL;
+    for (int i = OUT_FLOWS; i < N_OUTS; i++) {
         if (!outs[i] || r->out_stream[i])
             continue;
-        if (asprintf(&partial, "%s.partial", outs[i]) < 0) {
+        if (asprintf(&r->out_partial[i], "%s.partial", outs[i]) < 0) {
+            r->out_partial[i] = NULL;
             fprintf(stderr, "cpnsim: out of memory\n");
             return EX_SOFTWARE;
         }
-        int left = access(partial, F_OK) == 0;
-        if (left)
+        if (!r->force && access(r->out_partial[i], F_OK) == 0) {
             fprintf(stderr,
                     "cpnsim: %s: exists, left by a run that did not reach its end; use --force "
                     "to replace it\n",
-                    partial);
-        free(partial);
-        if (left)
+                    r->out_partial[i]);
             return EX_CANTCREAT;
+        }
     }
-    for (int i = 0; i < 3; i++)
-        for (int j = i + 1; j < 3; j++)
+    for (int i = 0; i < N_OUTS; i++)
+        for (int j = i + 1; j < N_OUTS; j++)
             if (outs[i] && outs[j] && !r->out_stream[i] && !r->out_stream[j] &&
                 cpn_output_same(outs[i], outs[j]))
                 return cpn_cli_usage_error("run",
@@ -874,9 +881,9 @@ static int check_outputs(struct run *r)
  * after the message. */
 static int check_inputs(struct run *r)
 {
-    const char *outs[3];
+    const char *outs[N_OUTS];
     run_outputs(r, outs);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < N_OUTS; i++)
         for (size_t k = 0; outs[i] && !r->out_stream[i] && k < r->scen->files.len; k++)
             if (cpn_output_same(outs[i], r->scen->files.items[k]))
                 return cpn_cli_usage_error("run",
@@ -1106,29 +1113,20 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
                m.peak_memory / 1e6);
     }
     /* A run that did not reach its end keeps its text outputs as NAME.partial, as its trace:
-     * no result is under its final name unless it is complete (a device or FIFO takes them as
-     * they are). */
-    char *summary_path = NULL, *flows_path = NULL;
-    int partial = rc != CPN_OK, oom = 0;
-    if (r->summary_out)
-        oom |= asprintf(&summary_path, partial && !r->out_stream[2] ? "%s.partial" : "%s",
-                        r->summary_out) < 0;
-    if (r->flows_out)
-        oom |= asprintf(&flows_path, partial && !r->out_stream[1] ? "%s.partial" : "%s",
-                        r->flows_out) < 0;
-    if (oom) {
-        fprintf(stderr, "cpnsim: out of memory writing the outputs\n");
-        free(summary_path);
-        free(flows_path);
-        status = EX_SOFTWARE;
-        goto done;
-    }
+     * no result is under its final name unless it is complete (a device or FIFO, which has no
+     * NAME.partial, takes them as they are). */
+    int partial = rc != CPN_OK;
+    const char *summary_path = r->summary_out, *flows_path = r->flows_out;
+    if (partial && r->out_partial[OUT_SUMMARY])
+        summary_path = r->out_partial[OUT_SUMMARY];
+    if (partial && r->out_partial[OUT_FLOWS])
+        flows_path = r->out_partial[OUT_FLOWS];
     int summary_kept = 0, flows_kept = 0; /* written as NAME.partial */
     if (r->summary_out && (rc_end = cpn_summary_write_tsv(r->summary, summary_path)) != CPN_OK) {
         fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
         status = cpn_exit_code(rc_end);
     } else if (r->summary_out) {
-        summary_kept = partial && !r->out_stream[2];
+        summary_kept = summary_path == r->out_partial[OUT_SUMMARY];
     }
     if (r->flows_out) {
         size_t ns = r->scen->flowfiles.len;
@@ -1149,7 +1147,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         free(failed);
         if (st)
             status = st;
-        flows_kept = !st && partial && !r->out_stream[1];
+        flows_kept = !st && flows_path == r->out_partial[OUT_FLOWS];
     }
     if (rc == CPN_EINTERRUPT) {
         fprintf(stderr, "cpnsim: interrupted at t = %g s%s%s\n", cpn_engine_now(r->eng),
@@ -1161,20 +1159,13 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     }
     /* A complete run's outputs replace what an earlier run left as NAME.partial (there only
      * with --force: check_outputs()). */
-    for (int i = 1; i < 3 && !partial; i++) {
-        const char *out = i == 1 ? r->flows_out : r->summary_out;
-        char *left = NULL;
-        if (out && !r->out_stream[i] && asprintf(&left, "%s.partial", out) >= 0) {
-            unlink(left);
-            free(left);
-        }
-    }
+    for (int i = OUT_FLOWS; i < N_OUTS && !partial; i++)
+        if (r->out_partial[i])
+            unlink(r->out_partial[i]);
     if (summary_kept || flows_kept)
         fprintf(stderr, "cpnsim: the run did not reach its end: its outputs are kept as %s%s%s\n",
                 summary_kept ? summary_path : "", summary_kept && flows_kept ? " and " : "",
                 flows_kept ? flows_path : "");
-    free(summary_path);
-    free(flows_path);
     goto done;
 fail:
     fprintf(stderr, "cpnsim: %s: %s\n", r->scen ? r->scen->file : "run", cpn_error_message());

@@ -61,12 +61,13 @@ int cpn_output_check(const char *path, int force, int stream_ok, int *stream)
         return force ? CPN_OK
                      : CPN_ERROR(CPN_EOUTPUT, "%s: already exists (use --force to overwrite it)",
                                  path);
-    if (stream_ok && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+    int device = S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode); /* (nothing there to replace) */
+    if (device && stream_ok) {
         if (stream)
             *stream = 1;
         return CPN_OK;
     }
-    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+    if (device)
         return CPN_ERROR(CPN_EOUTPUT,
                          "%s: is %s, not a file (the HDF5 trace needs a regular file: give a file "
                          "name)",

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
@@ -272,14 +271,8 @@ static int read_summary(hid_t f, const char *path, struct cpn_metric **rows, siz
 static int open_trace(const char *path, hid_t *file)
 {
     *file = H5I_INVALID_HID;
-    /* (First: opening a FIFO would wait for a writer.) */
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return CPN_ERROR(CPN_ENOINPUT,
-                         "%s: not a regular file (a folder, a device or a FIFO: give a trace "
-                         "written by cpnsim run -o)",
-                         path);
-    int rc = cpn_trace_check(path); /* before HDF5 reads a damaged file */
+    /* Before HDF5 reads a damaged file (and refusing a folder, device or FIFO). */
+    int rc = cpn_trace_check(path);
     if (rc != CPN_OK)
         return rc;
     cpn_h5_quiet();

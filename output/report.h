@@ -95,8 +95,9 @@ int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *run);
 /**
  * Read one trace file's provenance and /summary and add it as a run, after
  * cpn_result_verify().
- * @return CPN_OK; CPN_ENOINPUT when the file is missing or not HDF5; CPN_ESCENARIO when it is
- *         not a cpnsim trace or has no /summary; CPN_ESTATE when the run is incomplete
+ * @return CPN_OK; CPN_ENOINPUT when the file is missing or not a regular file; CPN_ESCENARIO
+ *         when it is not HDF5 (no HDF5 signature), not a cpnsim trace or has no /summary;
+ * CPN_ESTATE when the run is incomplete
  *         (`complete = 0`) or does not verify (not added, the caller warns and goes on);
  *         CPN_ENOMEM.
  */
@@ -143,9 +144,10 @@ int cpn_result_matches(const char *path, const struct cpn_result_definition *wan
  * reads whole (every chunk through its filters) and holds no more elements than its storage
  * could, and every record table has the row count recorded at the end of its run (root
  * attributes rows_*, output/trace.h).
- * @return CPN_OK; CPN_ENOINPUT when it cannot be opened; CPN_ESCENARIO when it is not a cpnsim
- *         trace; CPN_ESTATE when incomplete; CPN_EIO when its checksum does not match, a dataset
- *         claims more elements than its storage could hold or cannot be read whole, or a count
+ * @return CPN_OK; CPN_ENOINPUT when it cannot be opened or is not a regular file (a folder, a
+ *         device or a FIFO); CPN_ESCENARIO when it is not HDF5 at all (no HDF5 signature) or not
+ *         a cpnsim trace; CPN_ESTATE when incomplete; CPN_EIO when its checksum does not match, a
+ * dataset claims more elements than its storage could hold or cannot be read whole, or a count
  *         differs or is missing (the message says which).  O(file size).
  */
 int cpn_result_verify(const char *path);
@@ -171,7 +173,8 @@ int cpn_report_write(struct cpn_report *r, FILE *out);
  * @param out where to print.
  * @param with_scenario nonzero: also print the full scenario text.
  * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ENOINPUT when the file cannot be opened
- *         as HDF5; CPN_ESCENARIO when it is not a cpnsim trace; CPN_EIO when its checksum does
+ *         as HDF5 or is not a regular file; CPN_ESCENARIO when it is not HDF5 at all (no HDF5
+ *         signature) or not a cpnsim trace; CPN_EIO when its checksum does
  *         not match (cpn_trace_check(): nothing is printed) or writing fails.
  */
 int cpn_report_info(const char *path, FILE *out, int with_scenario);

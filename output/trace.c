@@ -1170,13 +1170,29 @@ static int read_block(FILE *f, uint32_t *crc, uint64_t *bytes)
     return 1;
 }
 
+/* Open trace file @p path for reading: a regular file only (a FIFO would be waited on, a
+ * device read for ever).  CPN_ENOINPUT when it is not one or cannot be opened. */
+static int open_trace_file(const char *path, FILE **f)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return CPN_ERROR(CPN_ENOINPUT,
+                         "%s: not a regular file (a folder, a device or a FIFO: give a trace "
+                         "written by cpnsim run -o)",
+                         path);
+    if (!(*f = fopen(path, "rb")))
+        return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", path, strerror(errno));
+    return CPN_OK;
+}
+
 int cpn_trace_checksum(const char *path, int *has, uint32_t *crc, uint64_t *bytes)
 {
     if (!path || !has || !crc || !bytes)
         return CPN_ERROR(CPN_EINVAL, "cpn_trace_checksum: NULL argument");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f;
+    int rc = open_trace_file(path, &f);
+    if (rc != CPN_OK)
+        return rc;
     *has = read_block(f, crc, bytes);
     fclose(f);
     return CPN_OK;
@@ -1186,9 +1202,10 @@ int cpn_trace_check(const char *path)
 {
     if (!path)
         return CPN_ERROR(CPN_EINVAL, "cpn_trace_check: NULL path");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return CPN_ERROR(CPN_ENOINPUT, "%s: cannot read: %s", path, strerror(errno));
+    FILE *f;
+    int rc = open_trace_file(path, &f);
+    if (rc != CPN_OK)
+        return rc;
     uint32_t want_crc = 0;
     uint64_t want_bytes = 0;
     if (!read_block(f, &want_crc, &want_bytes)) {

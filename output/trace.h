@@ -105,7 +105,8 @@ int cpn_trace_stamp(const char *path);
  *        older cpnsim, or a file shorter than the block).
  * @param crc receives its CRC-32 when there is one.
  * @param bytes receives the length it covers [B] when there is one.
- * @return CPN_OK; CPN_ENOINPUT when the file cannot be read; CPN_EINVAL for NULL arguments.
+ * @return CPN_OK; CPN_ENOINPUT when the file cannot be read or is not a regular file (a folder,
+ *         a device or a FIFO: refused before it is opened); CPN_EINVAL for NULL arguments.
  */
 int cpn_trace_checksum(const char *path, int *has, uint32_t *crc, uint64_t *bytes);
 
@@ -118,7 +119,8 @@ int cpn_trace_checksum(const char *path, int *has, uint32_t *crc, uint64_t *byte
  *         (as for a table HDF5 cannot read, cpn_result_verify()): its length after the user
  *         block or its CRC-32 differs from the ones written (the message gives both, and says
  *         that the file changed after cpnsim wrote it: a fault, a cut copy, or another
- *         program); CPN_ENOINPUT when it cannot be read.
+ *         program); CPN_ENOINPUT when it cannot be read or is not a regular file (a folder, a
+ *         device or a FIFO: refused before it is opened, so that a FIFO is not waited on).
  *         O(file size).
  */
 int cpn_trace_check(const char *path);

@@ -214,14 +214,14 @@ int cpn_policy_param_lookup(const struct cpn_policy_ops *ops, const char *name, 
         const struct cpn_policy_param *pa = &ops->params[i];
         if (strcmp(pa->name, name) != 0)
             continue;
+        /* (A ratio's unit, "1", is left out: "0 to 1", not "0 to 1 1".) */
+        int ratio = strcmp(pa->unit, "1") == 0;
         if (!(value >= pa->min && value <= pa->max))
             return CPN_ERROR(CPN_ERANGE,
                              "policy \"%s\": parameter \"%s\" = %g is out of range "
                              "(accepted: %g to %g%s%s)",
-                             ops->name, name, value, pa->min, pa->max,
-                             /* (a ratio's unit, "1", is left out: "0 to 1", not "0 to 1 1") */
-                             strcmp(pa->unit, "1") ? " " : "",
-                             strcmp(pa->unit, "1") ? pa->unit : "");
+                             ops->name, name, value, pa->min, pa->max, ratio ? "" : " ",
+                             ratio ? "" : pa->unit);
         if (index)
             *index = i;
         return CPN_OK;

@@ -162,10 +162,10 @@ def _heatmap(frame, kind, trace, out):
 
 
 def _entity_util(trace, kind):
-    entities = trace.centers if kind in ("center", "pool") else trace.links
+    entities, name = (trace.links, "links") if kind == "link" else (trace.centers, "centers")
     if entities is not None and len(entities) == 0:
-        raise ValueError(f"{trace.path}: the scenario has no {'centers' if kind != 'link' else 'links'}"
-                         f": there is no {kind} utilisation to plot")
+        raise ValueError(f"{trace.path}: the scenario has no {name}: there is no {kind} "
+                         "utilisation to plot")
     if kind in ("center", "pool"):
         if f"{kind}_util" not in trace.series:
             raise KeyError(f"{trace.path}: no /series/{kind}_util (a trace of an older cpnsim, "
