@@ -130,13 +130,13 @@ static const struct command commands[] = {
      "counts and bytes on disk, and the summary.  --scenario also prints the scenario text.\n"},
     {"plot", cpn_cmd_plot, "plot KIND TRACE.h5... -o FILE [--by KEY] [--center ID] [--force]",
      "Draw a figure with the Python package (python3 -m cpnsim plot; docs/python.md): KIND is\n"
-     "jct-cdf, wait-cdf (per --by, default policy), center-util, link-util, link-heatmap,\n"
-     "gantt (--center ID) or series (one series-ID.csv of a paper-table batch); the format\n"
-     "follows FILE's extension (png, pdf, svg).  Needs python3 with h5py, pandas and\n"
-     "matplotlib (CPNSIM_PYTHON names another interpreter).  An existing FILE is kept\n"
+     "jct-cdf, wait-cdf (per --by, default policy), center-util, pool-util, link-util,\n"
+     "link-heatmap, gantt (--center ID) or series (one series-ID.csv of a paper-table batch);\n"
+     "the format follows FILE's extension (png, pdf, svg).  Needs python3 with h5py, pandas\n"
+     "and matplotlib (CPNSIM_PYTHON names another interpreter).  An existing FILE is kept\n"
      "unless --force.\n"
-     "Exit: 0 ok, 2 usage, 65 missing table or center, 66 unreadable trace, 69 no Python or\n"
-     "module, 73 FILE exists.\n"},
+     "Exit: 0 ok, 64 usage, 65 missing table or center, or nothing to plot, 66 unreadable\n"
+     "trace, 69 no Python or module, 73 FILE exists.\n"},
     {"help", cmd_help, "help [COMMAND]", "Show general help or the help of one command.\n"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

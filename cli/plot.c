@@ -40,6 +40,7 @@ int cpn_cmd_plot(struct cpn_cli *cli, int argc, char **argv)
         return 71; /* EX_OSERR */
     }
     setenv("PYTHONPATH", path, 1);
+    setenv("CPNSIM_PROG", "cpnsim", 1); /* its usage errors name the command the user typed */
     int k = 0;
     args[k++] = (char *)python;
     args[k++] = "-m";

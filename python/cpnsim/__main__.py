@@ -26,7 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv=None):
-    parser = _Parser(prog="python3 -m cpnsim")
+    # (cpnsim plot sets CPNSIM_PROG, so that a usage error names the command the user typed.)
+    parser = _Parser(prog=os.environ.get("CPNSIM_PROG") or "python3 -m cpnsim")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("plot", help="draw a figure from traces (PNG, PDF or SVG by extension)")
     p.add_argument("kind", choices=["jct-cdf", "wait-cdf", "center-util", "pool-util", "link-util",

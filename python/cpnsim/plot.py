@@ -120,20 +120,35 @@ def cdf(traces, what="jct", by="policy", out=None):
     return series
 
 
+def sample_cells(times, kind):
+    """The time cells [s] that /series samples taken at @p times stand for: len(times) + 1
+    edges, sample i over [edges[i], edges[i + 1]].  A link sample (kind "link") is the
+    time-mean of load / capacity since the previous sample (the first one: since the network
+    started, at 0), so its cell ends at its time; a center or pool sample is the state at its
+    time, held until the next sample (the last one, at the run's end, gets an empty cell).
+    Samples stop while no work is left and one is taken at the run's end, so the cells need not
+    be of equal length: a workload that ends long before `until` leaves one long last cell."""
+    t = np.asarray(times, dtype=float)
+    if kind == "link":
+        return np.concatenate(([0.0], t))
+    return np.concatenate((t, t[-1:])) if len(t) else np.zeros(1)
+
+
 def utilisation(trace, out=None, kind="center"):
     """Utilisation over time of each center or pool (busy units / units; pools named
     CENTER/K) or of each link (the busier direction), from the trace's /series: one line per
-    entity, or a heat map (entities x time) when there are more than 12 of them.  Returns the
-    DataFrame plotted (time x entity); raises ValueError when the scenario has no such entity,
-    KeyError when the trace has no such series."""
+    entity, each sample drawn over its cell (sample_cells()), or a heat map (entities x time)
+    when there are more than 12 of them.  Returns the DataFrame plotted (time x entity); raises
+    ValueError when the scenario has no such entity, KeyError when the trace has no such
+    series."""
     frame = _entity_util(trace, kind)
     if len(frame.columns) > 12:
         _heatmap(frame, kind, trace, out)
         return frame
     fig, ax = plt.subplots(figsize=(7, 4))
-    hours = frame.index.to_numpy() / 3600
+    edges = sample_cells(frame.index, kind) / 3600
     for name in frame.columns:
-        ax.plot(hours, frame[name].to_numpy(), linewidth=0.8, label=name)
+        ax.stairs(frame[name].to_numpy(), edges, baseline=None, linewidth=0.8, label=name)
     ax.set_xlabel("simulated time [h]")
     ax.set_ylabel(f"{kind} utilisation [1]")
     ax.set_ylim(0, 1.05)
@@ -144,13 +159,14 @@ def utilisation(trace, out=None, kind="center"):
 
 
 def _heatmap(frame, kind, trace, out):
-    """Draw @p frame (time x entity) as a heat map, entities x time; returns the matrix."""
+    """Draw @p frame (time x entity) as a heat map, entities x time, each sample over its cell
+    (sample_cells()); returns the matrix."""
     matrix = frame.to_numpy().T
     fig, ax = plt.subplots(figsize=(8, max(3, 0.15 * matrix.shape[0])))
-    t = frame.index.to_numpy() / 3600
-    extent = (t[0] if len(t) else 0, t[-1] if len(t) else 1, matrix.shape[0] - 0.5, -0.5)
-    image = ax.imshow(matrix, aspect="auto", interpolation="nearest", vmin=0, vmax=1,
-                      extent=extent, cmap="viridis")
+    edges = sample_cells(frame.index, kind) / 3600
+    rows = np.arange(matrix.shape[0] + 1) - 0.5
+    image = ax.pcolormesh(edges, rows, matrix, shading="flat", vmin=0, vmax=1, cmap="viridis")
+    ax.set_ylim(rows[-1], rows[0])  # the first entity on top
     ax.set_yticks(range(matrix.shape[0]))
     ax.set_yticklabels(frame.columns, fontsize=5)
     ax.set_xlabel("simulated time [h]")
@@ -198,7 +214,8 @@ def gantt(trace, center, out=None):
             left=bars["start"] / 3600, height=0.8)
     ax.set_xlabel("simulated time [h]")
     ax.set_ylabel(f"jobs at {center} (by start)")
-    ax.invert_yaxis()
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, min_n_ticks=1))
+    ax.set_ylim(len(bars) - 0.5, -0.5)  # the first to start on top
     _caption(fig, [trace])
     _save(fig, out)
     return bars

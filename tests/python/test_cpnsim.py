@@ -196,6 +196,64 @@ class PlotTest(unittest.TestCase):
         self.assertGreater(os.path.getsize(out), 1000)
         np.testing.assert_array_equal(matrix, busier.T)
 
+    def test_samples_over_their_cells(self):
+        """A workload that ends long before `until` (one job in a day): sampling stops once no
+        work is left and the last sample is taken at the run's end, so the last cell lasts
+        nearly the whole day.  Each sample is drawn over its cell (plot.sample_cells()), not
+        spread evenly over the axis (which drew 15 minutes of traffic as 22 hours).  By hand:
+        the job stages in 60 GB over 100 Gbit/s (12.5 GB/s), 4.8 s of the link's a->b direction
+        at full rate, so the link samples, weighted by their cells' lengths, add up to 4.8 s."""
+        tmp = os.path.join(OUT, "cells")
+        os.makedirs(tmp, exist_ok=True)
+        scenario, trace = os.path.join(tmp, "one-job.xml"), os.path.join(tmp, "one-job.h5")
+        with open(scenario, "w") as f:
+            f.write("""<?xml version="1.0" encoding="UTF-8"?>
+<cpnsim version="1">
+  <simulation until="1d" seed="3" sample="1min"/>
+  <topology>
+    <node id="user"/>
+    <node id="dc"/>
+    <link id="wan" a="user" b="dc" capacity="100Gbps" latency="1ms"/>
+  </topology>
+  <centers>
+    <center id="c" node="dc">
+      <pool units="4" per-unit="1TFLOPS" accelerator="cpu"/>
+    </center>
+  </centers>
+  <workload>
+    <generator id="g" kind="batch" rate="6/h" max-jobs="1" origin="user" accelerator="cpu"
+               duration="const(10min)" bytes-in="const(60GB)"/>
+  </workload>
+</cpnsim>
+""")
+        subprocess.run([os.environ["CPN_BIN"], "--quiet", "run", scenario, "-o", trace,
+                        "--force"], check=True)
+        t = cpnsim.read(trace)
+        times = h5dump_matrix(trace, "/series/time")
+        links = h5dump_matrix(trace, "/series/link_util")
+        self.assertEqual(times[-1], 86400.0)
+        self.assertLess(times[-2], 3600.0)  # the job's day ended within the hour
+        np.testing.assert_array_equal(plot.sample_cells(times, "link"),
+                                      np.concatenate(([0.0], times)))
+        np.testing.assert_array_equal(plot.sample_cells(times, "center"),
+                                      np.concatenate((times, times[-1:])))
+        busy = np.sum(links[:, 0] * np.diff(plot.sample_cells(times, "link")))
+        self.assertAlmostEqual(busy, 4.8, delta=4.8 * 1e-6)  # float32 samples
+        self.assertEqual(np.sum(links[:, 1]), 0.0)
+        drawn = []
+        saved = plot._save
+        plot._save = lambda fig, out: drawn.append(fig)  # keep the figure to look at it
+        try:
+            plot.link_heatmap(t)
+            plot.utilisation(t, kind="link")
+        finally:
+            plot._save = saved
+        mesh = drawn[0].axes[0].collections[0]
+        np.testing.assert_array_equal(mesh.get_coordinates()[0, :, 0],
+                                      np.concatenate(([0.0], times)) / 3600)
+        steps = drawn[1].axes[0].patches[0]
+        np.testing.assert_array_equal(steps.get_data().edges, np.concatenate(([0.0], times)) / 3600)
+
     def test_gantt_of_one_center(self):
         path = TRACES[0]
         t = cpnsim.read(path)
@@ -345,6 +403,13 @@ class CommandTest(unittest.TestCase):
                            capture_output=True, text=True, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertGreater(os.path.getsize(out), 1000)
+        # a usage error names the command typed, cpnsim plot, and exits 64
+        r = subprocess.run([os.environ["CPN_BIN"], "plot", "no-such-kind", TRACES[0], "-o", out],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 64, r.stderr)
+        self.assertIn("cpnsim plot: error: argument kind: invalid choice: 'no-such-kind'",
+                      r.stderr)
+        self.assertNotIn("python3 -m", r.stderr)
         env["CPNSIM_PYTHON"] = os.path.join(OUT, "no-such-python")
         r = subprocess.run([os.environ["CPN_BIN"], "plot", "center-util", TRACES[0], "-o", out],
                            capture_output=True, text=True, env=env)
