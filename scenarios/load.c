@@ -1,6 +1,7 @@
 /* Scenario loader: files, parsing, includes, the element walk, entry points (see load.h). */
 #include "scenarios/load.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -104,11 +105,40 @@ static void ld_prefix(const xmlNode *elem, char *buf, size_t len)
         snprintf(buf, len, "%s: ", (const char *)elem->name);
 }
 
+/* Does @p text, before its first " (" (where a message says what would be accepted), hold
+ * @p word, not as part of a longer name (letters, digits, '-', '_')? */
+static int ld_has_word(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    const char *hint = strstr(text, " (");
+    for (const char *p = text; n && (p = strstr(p, word)) != NULL && (!hint || p < hint); p++) {
+        char before = p > text ? p[-1] : ' ', after = p[n];
+        if (!isalnum((unsigned char)before) && before != '-' && before != '_' &&
+            !isalnum((unsigned char)after) && after != '-' && after != '_')
+            return 1;
+    }
+    return 0;
+}
+
+/* Append to @p msg (room @p len) the overrides that gave a value to an attribute of @p elem
+ * which the message is about (it names it before its hint): the file's line shows the value
+ * written there, not the one loaded. */
+static void ld_note_sets(const struct cpn_ld *L, const xmlNode *elem, char *msg, size_t len)
+{
+    for (size_t i = 0; i < L->sets.len; i++) {
+        const struct cpn_ld_set *o = &L->sets.items[i];
+        size_t used = strlen(msg);
+        if (o->elem == elem && ld_has_word(msg, o->attr) && used < len)
+            snprintf(msg + used, len - used, " (%s is given by %s)", o->attr, o->where);
+    }
+}
+
 static void ld_report(struct cpn_ld *L, xmlNode *elem, int warning, const char *fmt, va_list ap)
 {
     char prefix[256], msg[CPN_LD_MSG];
     ld_prefix(elem, prefix, sizeof prefix);
     vsnprintf(msg, sizeof msg, fmt, ap);
+    ld_note_sets(L, elem, msg, sizeof msg);
     long line = xmlGetLineNo(elem);
     if (warning)
         cpn_diag_warning(L->diag, cpn_ld_file_name(elem), line, "%s%s", prefix, msg);
@@ -777,6 +807,11 @@ static void ld_release(struct cpn_ld *L)
     cpn_array_release(&L->declared_elem);
     cpn_array_release(&L->link_elem);
     cpn_array_release(&L->center_elem);
+    for (size_t i = 0; i < L->sets.len; i++) {
+        free(L->sets.items[i].attr);
+        free(L->sets.items[i].where);
+    }
+    cpn_array_release(&L->sets);
 }
 
 /* Load from a text the scenario takes ownership of. */

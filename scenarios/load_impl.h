@@ -68,6 +68,14 @@ struct cpn_ld_reach {
     double distance; /**< [m] */
 };
 
+/** An attribute that a `--set` override gave its value: messages about it say so (its line in
+ *  the file shows another value). */
+struct cpn_ld_set {
+    const xmlNode *elem; /**< the element (in the loaded tree) */
+    char *attr;          /**< the attribute's name (owned) */
+    char *where;         /**< the override as its messages name it, "--set T=V" (owned) */
+};
+
 /** Loader state of one cpn_scen_load() call. */
 struct cpn_ld {
     struct cpn_diag *diag;               /**< where errors go (borrowed) */
@@ -93,6 +101,7 @@ struct cpn_ld {
     uint32_t *spec_slots; /**< hash table of cpn_scenario.flowspecs (indices, CPN_NONE: empty;
                                spec_size slots, a power of two, at most half full) */
     size_t spec_size;
+    CPN_ARRAY(struct cpn_ld_set) sets; /**< attributes set by overrides, in order */
 };
 
 /**

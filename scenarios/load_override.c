@@ -6,6 +6,7 @@
 #include <libxml/xpath.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scenarios/load_impl.h"
@@ -61,9 +62,39 @@ static void ld_xpath_error(void *ctx, cpn_ld_xml_error *e)
                  e->int1 + 1);
 }
 
-/* Count and set the elements named @p name (with id @p id when not NULL) under @p n. */
-static size_t ld_set_short(xmlNode *n, const char *name, const char *id, const char *attr,
-                           const char *value, int apply)
+/* Set attribute @p attr of @p elem to @p value, remembering that override @p where gave it
+ * (messages about it say so; of two overrides of one attribute, the later one).
+ * @return CPN_OK or CPN_ENOMEM. */
+static int ld_set(struct cpn_ld *L, xmlNode *elem, const char *attr, const char *value,
+                  const char *where)
+{
+    for (size_t i = 0; i < L->sets.len; i++) {
+        struct cpn_ld_set *o = &L->sets.items[i];
+        if (o->elem == elem && strcmp(o->attr, attr) == 0) {
+            char *w = strdup(where);
+            if (!w || !xmlSetProp(elem, (const xmlChar *)attr, (const xmlChar *)value)) {
+                free(w);
+                return CPN_ENOMEM;
+            }
+            free(o->where);
+            o->where = w;
+            return CPN_OK;
+        }
+    }
+    struct cpn_ld_set o = {elem, strdup(attr), strdup(where)};
+    if (!xmlSetProp(elem, (const xmlChar *)attr, (const xmlChar *)value) || !o.attr || !o.where ||
+        cpn_array_push(&L->sets, o) != CPN_OK) {
+        free(o.attr);
+        free(o.where);
+        return CPN_ENOMEM;
+    }
+    return CPN_OK;
+}
+
+/* Count the elements named @p name (with id @p id when not NULL) under @p n, and with @p L set
+ * their @p attr (override @p where); *rc receives CPN_ENOMEM when that fails. */
+static size_t ld_set_short(struct cpn_ld *L, xmlNode *n, const char *name, const char *id,
+                           const char *attr, const char *value, const char *where, int *rc)
 {
     size_t count = 0;
     for (; n; n = n->next) {
@@ -73,11 +104,11 @@ static size_t ld_set_short(xmlNode *n, const char *name, const char *id, const c
             const char *nid = cpn_ld_attr(n, "id");
             if (!id || (nid && strcmp(nid, id) == 0)) {
                 count++;
-                if (apply)
-                    xmlSetProp(n, (const xmlChar *)attr, (const xmlChar *)value);
+                if (L && *rc == CPN_OK)
+                    *rc = ld_set(L, n, attr, value, where);
             }
         }
-        count += ld_set_short(n->children, name, id, attr, value, apply);
+        count += ld_set_short(L, n->children, name, id, attr, value, where, rc);
     }
     return count;
 }
@@ -111,9 +142,11 @@ static int ld_override_short(struct cpn_ld *L, const char *where, const char *ta
         return CPN_OK;
     }
     size_t count = 0;
+    int rc = CPN_OK;
     for (size_t i = 0; i < L->xml.len; i++)
         if (L->xml.items[i]->doc)
-            count += ld_set_short(L->xml.items[i]->doc->children, name, idp, attr, value, 0);
+            count += ld_set_short(NULL, L->xml.items[i]->doc->children, name, idp, attr, value,
+                                  where, &rc);
     if (count == 0) {
         if (idp)
             cpn_diag_error(L->diag, where, 0, "no <%s> with id \"%s\" in %s", name, idp, main_name);
@@ -129,8 +162,8 @@ static int ld_override_short(struct cpn_ld *L, const char *where, const char *ta
     }
     for (size_t i = 0; i < L->xml.len; i++)
         if (L->xml.items[i]->doc)
-            ld_set_short(L->xml.items[i]->doc->children, name, idp, attr, value, 1);
-    return CPN_OK;
+            ld_set_short(L, L->xml.items[i]->doc->children, name, idp, attr, value, where, &rc);
+    return rc;
 }
 
 static int ld_override_xpath(struct cpn_ld *L, const char *where, const char *target,
@@ -182,8 +215,11 @@ static int ld_override_xpath(struct cpn_ld *L, const char *where, const char *ta
                                    "<include> href cannot be changed "
                                    "(includes are read before overrides apply)");
                     bad = 1;
+                } else if (ld_set(L, a->parent, (const char *)a->name, value, where) != CPN_OK) {
+                    xmlXPathFreeObject(r);
+                    xmlXPathFreeContext(x);
+                    return CPN_ENOMEM;
                 } else {
-                    xmlSetProp(a->parent, a->name, (const xmlChar *)value);
                     count++;
                 }
             }

@@ -288,6 +288,48 @@ static void test_overrides_that_match_nothing_or_too_much_are_errors(void)
     free(k.text);
 }
 
+/* A value an override gave is reported at its element's line, where the file shows another
+ * value: the message names the override (of two overrides of one attribute, the later one, whose
+ * value was loaded).  An error about an attribute no override touched gets no such note. */
+static void test_an_overridden_value_in_error_names_its_override(void)
+{
+    struct cpn_test_sink k;
+    struct cpn_scenario *s = NULL;
+    const struct cpn_override ov[] = {{"simulation@until", "12 hours", NULL},
+                                      {"//link/@capacity", "5 parsecs", NULL},
+                                      {"link/a-b@latency", "1ms", "exp.xml:7"},
+                                      {"simulation@bogus", "1", NULL}};
+    const struct cpn_scen_options opt = {.overrides = ov, .n_overrides = 4};
+    CU_ASSERT_EQUAL(load_text(two_nodes, &opt, &k, &s), CPN_ESCENARIO);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_STRING_EQUAL(
+        k.text, "cpnsim: mem.xml:2: simulation: unknown attribute \"bogus\" (accepted: until, "
+                "warmup, drain, seed, sample, transport, fibre-delay) (bogus is given by --set "
+                "simulation@bogus=1)\n");
+    free(k.text);
+    const struct cpn_scen_options opt3 = {.overrides = ov, .n_overrides = 3};
+    CU_ASSERT_EQUAL(load_text(two_nodes, &opt3, &k, &s), CPN_ESCENARIO);
+    CU_ASSERT_STRING_EQUAL(
+        k.text,
+        "cpnsim: mem.xml:2: simulation: until unit \"hours\" is not a time (use ns, us, ms, s, "
+        "min, h or d) (until is given by --set simulation@until=12 hours)\n"
+        "cpnsim: mem.xml:6: link \"a-b\": capacity unit \"parsecs\" is not a data rate (use "
+        "bps, kbps, Mbps, Gbps, Tbps (or kbit/s, Gbit/s, Gb/s...) for bits; Bps, kBps, MBps, "
+        "GBps (or kB/s, GB/s, GiB/s...) for bytes) (capacity is given by --set "
+        "//link/@capacity=5 parsecs)\n");
+    free(k.text);
+    const struct cpn_override late[] = {{"link/a-b@capacity", "1Gbps", NULL},
+                                        {"link/a-b@latency", "2ms", NULL},
+                                        {"link/a-b@latency", "-1ms", "exp.xml:7"}};
+    const struct cpn_scen_options opt2 = {.overrides = late, .n_overrides = 3};
+    CU_ASSERT_EQUAL(load_text(two_nodes, &opt2, &k, &s), CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "mem.xml:6: link \"a-b\": latency"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "(latency is given by exp.xml:7)\n")); /* the later */
+    CU_ASSERT_PTR_NULL(strstr(k.text, "latency is given by --set"));
+    CU_ASSERT_PTR_NULL(strstr(k.text, "capacity is given"));
+    free(k.text);
+}
+
 static void test_override_split_keeps_xpath_predicates_in_the_target(void)
 {
     size_t n = 0;
@@ -1115,6 +1157,8 @@ int cpn_test_register_load(void)
                      test_xpath_override_sets_every_selected_attribute) ||
         !CU_add_test(s, "overrides that match nothing or too much are errors",
                      test_overrides_that_match_nothing_or_too_much_are_errors) ||
+        !CU_add_test(s, "an overridden value in error names its override",
+                     test_an_overridden_value_in_error_names_its_override) ||
         !CU_add_test(s, "--set splitting keeps XPath predicates in the target",
                      test_override_split_keeps_xpath_predicates_in_the_target) ||
         !CU_add_test(s, "an invalid XPath is reported with its position",
