@@ -737,6 +737,16 @@ static void put_text(FILE *out, enum cpn_report_format f, const char *s)
         fputs(s, out);
 }
 
+/* " [UNIT]" after a column's name in @p buf (room @p len), or "" for a metric without a unit
+ * (a cost in a scenario that names no currency: no price anywhere, so every cost is 0). */
+static const char *unit_text(const char *unit, char *buf, size_t len)
+{
+    if (!unit || !*unit)
+        return "";
+    snprintf(buf, len, " [%s]", unit);
+    return buf;
+}
+
 static void print_header(struct cpn_report *r, FILE *out, const struct col *c, size_t nc)
 {
     enum cpn_report_format f = r->format;
@@ -763,13 +773,14 @@ static void print_header(struct cpn_report *r, FILE *out, const struct col *c, s
         fputs(sep, out);
         if (paired && f == CPN_REPORT_TEX)
             fputs("$\\Delta$ ", out);
-        snprintf(buf, sizeof buf, "%s%s [%s]", paired && f == CPN_REPORT_MD ? "Δ " : "", c[m].name,
-                 c[m].unit);
+        char ub[128];
+        const char *u = unit_text(c[m].unit, ub, sizeof ub);
+        snprintf(buf, sizeof buf, "%s%s%s", paired && f == CPN_REPORT_MD ? "Δ " : "", c[m].name, u);
         if (paired && f == CPN_REPORT_CSV)
-            snprintf(buf, sizeof buf, "%s diff [%s]", c[m].name, c[m].unit);
+            snprintf(buf, sizeof buf, "%s diff%s", c[m].name, u);
         put_text(out, f, buf);
         if (paired && f == CPN_REPORT_CSV) {
-            snprintf(buf, sizeof buf, "%s diff ci95 [%s]", c[m].name, c[m].unit);
+            snprintf(buf, sizeof buf, "%s diff ci95%s", c[m].name, u);
             fputs(",", out);
             put_csv(out, buf);
             snprintf(buf, sizeof buf, "%s rel", c[m].name);
@@ -779,7 +790,7 @@ static void print_header(struct cpn_report *r, FILE *out, const struct col *c, s
             fputs(",", out);
             put_csv(out, buf);
         } else if (f == CPN_REPORT_CSV) {
-            snprintf(buf, sizeof buf, "%s ci95 [%s]", c[m].name, c[m].unit);
+            snprintf(buf, sizeof buf, "%s ci95%s", c[m].name, u);
             fputs(",", out);
             put_csv(out, buf);
             snprintf(buf, sizeof buf, "%s n", c[m].name);

@@ -118,6 +118,42 @@ static void test_csv_means_and_cis_match_hand_computed_values(void)
     cpn_report_free(r);
 }
 
+/* A metric without a unit (a cost where the scenario names no currency) has no "[]" after its
+ * name, in either format; the others keep theirs. */
+static void test_a_metric_without_unit_has_no_brackets(void)
+{
+    const enum cpn_report_format formats[] = {CPN_REPORT_CSV, CPN_REPORT_MD};
+    const char *const want[] = {
+        "scenario,policy,runs,center.all.electricity_cost,center.all.electricity_cost ci95,"
+        "center.all.electricity_cost n,net.fct.p95 [s],net.fct.p95 ci95 [s],net.fct.p95 n\n",
+        "| scenario | policy | runs | center.all.electricity_cost | net.fct.p95 [s] |\n"};
+    for (int k = 0; k < 2; k++) {
+        struct cpn_report *r = NULL;
+        struct cpn_report_options o = {
+            .by = NULL, .metrics = "center.all.electricity_cost,net.fct.p95", .format = formats[k]};
+        CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+        struct cpn_metric m[2] = {{"center.all.electricity_cost", "", 0},
+                                  {"net.fct.p95", "s", 1.5}};
+        struct cpn_report_run run = {.source = "a.h5",
+                                     .program_version = "0.1.0",
+                                     .scenario_path = "t3.xml",
+                                     .scenario_sha256 = "aa",
+                                     .policy = "nearest",
+                                     .awareness = "oracle",
+                                     .seed = 1,
+                                     .metrics = m,
+                                     .n_metrics = 2};
+        CU_ASSERT_EQUAL(cpn_report_add_run(r, &run), CPN_OK);
+        int rc;
+        char *out = render(r, &rc);
+        CU_ASSERT_EQUAL(rc, CPN_OK);
+        CU_ASSERT_EQUAL(strncmp(out, want[k], strlen(want[k])), 0);
+        CU_ASSERT_PTR_NULL(strstr(out, "[]"));
+        free(out);
+        cpn_report_free(r);
+    }
+}
+
 static void test_markdown_and_latex_show_mean_ci_units_and_partial_n(void)
 {
     struct cpn_report *r = two_policies_three_seeds(CPN_REPORT_MD, "job.all.*,center.all.energy");
@@ -546,6 +582,8 @@ int cpn_test_register_report(void)
                      test_csv_means_and_cis_match_hand_computed_values) ||
         !CU_add_test(s, "Markdown and LaTeX show mean ± CI, units and a partial n",
                      test_markdown_and_latex_show_mean_ci_units_and_partial_n) ||
+        !CU_add_test(s, "a metric without a unit has no brackets",
+                     test_a_metric_without_unit_has_no_brackets) ||
         !CU_add_test(s, "runs group by a policy parameter",
                      test_grouping_by_a_policy_parameter_and_by_seed) ||
         !CU_add_test(s, "paired differences, intervals and relative differences match hand values",
