@@ -95,6 +95,17 @@ void cpn_ld_chomp(char *text)
         *p = ' '; /* one message, one line */
 }
 
+const char *cpn_ld_duration_text(double seconds, char *buf, size_t len)
+{
+    if (seconds >= 86400)
+        snprintf(buf, len, "%.3g d", seconds / 86400);
+    else if (seconds >= 3600)
+        snprintf(buf, len, "%.3g h", seconds / 3600);
+    else
+        snprintf(buf, len, "%.3g s", seconds);
+    return buf;
+}
+
 /* "link \"sh-nx\": " or "simulation: " */
 static void ld_prefix(const xmlNode *elem, char *buf, size_t len)
 {

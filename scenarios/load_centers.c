@@ -367,11 +367,14 @@ int cpn_ld_scheduler(struct cpn_ld *L, xmlNode *elem)
                      "reports, e.g. period=\"30s\")",
                      r ? "zero" : "missing", cpn_awareness_mode_name(aw->mode));
     else if (r == 1 && aw->mode != CPN_AWARENESS_ORACLE && L->s->until > 0 &&
-             L->s->until / aw->period > CPN_LD_MANY_PERIODS)
+             L->s->until / aw->period > CPN_LD_MANY_PERIODS) {
+        char length[32];
         cpn_ld_warning(L, elem,
-                       "period \"%s\" makes %.3g state reports of every center before until; a "
-                       "longer one is usually meant, e.g. \"30s\"",
-                       cpn_ld_attr(elem, "period"), L->s->until / aw->period);
+                       "period \"%s\" makes %.3g state reports of every center before until "
+                       "(%s): a slip of the unit of period (\"30ms\" for \"30s\"?) or of until?",
+                       cpn_ld_attr(elem, "period"), L->s->until / aw->period,
+                       cpn_ld_duration_text(L->s->until, length, sizeof length));
+    }
     cpn_ld_quantity(L, elem, "delay", CPN_Q_TIME, &aw->delay);
     return CPN_OK;
 }

@@ -262,6 +262,11 @@ int cpn_ld_open(const char *path, FILE **out);
  *  is what a unit slip gives ("3000/s" for "3000/h" over a week: 1.8e9). */
 #define CPN_LD_MANY_JOBS 1e8
 
+/** A duration for the warnings above, in days, hours or seconds ("1e+05 d", "12 h", "30 s")
+ *  into @p buf (room @p len); returns @p buf.  (They say until's length: the slip may be
+ *  there, "100000d" for "100d", as well as in the period or rate they name.) */
+const char *cpn_ld_duration_text(double seconds, char *buf, size_t len);
+
 /** The text of a cpn_ld_read() status (strerror(), or the two of its own). */
 const char *cpn_ld_strerror(int err);
 

@@ -60,13 +60,14 @@ int cpn_ld_simulation(struct cpn_ld *L, xmlNode *elem)
         s->sample = sample;
     /* A sample of microseconds where seconds were meant (a slip of the unit) makes a run that
      * writes a series row per link and per center that many times: warned, not refused. */
+    char length[32];
     if (s->until > 0 && s->sample > 0 && s->until / s->sample > CPN_LD_MANY_PERIODS)
         cpn_ld_warning(L, elem,
-                       "sample \"%s\" makes %.3g samples of the time series before until (each "
-                       "a row of every link and center in the trace); a coarser one is usually "
-                       "meant, e.g. \"1min\"",
+                       "sample \"%s\" makes %.3g samples of the time series before until (%s), "
+                       "each a row of every link and center in the trace: a slip of the unit of "
+                       "sample (\"10us\" for \"10s\"?) or of until?",
                        cpn_ld_attr(elem, "sample") ? cpn_ld_attr(elem, "sample") : "1min",
-                       s->until / s->sample);
+                       s->until / s->sample, cpn_ld_duration_text(s->until, length, sizeof length));
     cpn_ld_transport_ref(L, elem, "transport", &s->transport);
     double fibre = 0;
     int r = cpn_ld_quantity(L, elem, "fibre-delay", CPN_Q_DELAY_PER_LENGTH, &fibre);

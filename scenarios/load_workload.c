@@ -694,12 +694,14 @@ static void ld_many_jobs(struct cpn_ld *L, xmlNode *elem, const struct cpn_gener
     double jobs = rate * (end - spec->start);
     if (spec->max_jobs)
         jobs = fmin(jobs, (double)spec->max_jobs);
+    char length[32];
     if (isfinite(end) && jobs > CPN_LD_MANY_JOBS)
-        cpn_ld_warning(L, elem,
-                       "its arrivals (mean rate %.3g/h) make about %.3g jobs before until "
-                       "(%.3g s); a lower rate is usually meant (a unit slip: \"/s\" for "
-                       "\"/h\"?), or bound the source with max-jobs",
-                       rate * 3600, jobs, end);
+        cpn_ld_warning(
+            L, elem,
+            "its arrivals at a mean rate of %.3g/h make about %.3g jobs before until (%s): "
+            "a slip of the unit of its rate (\"/s\" for \"/h\"?) or of until? (or "
+            "bound the source with max-jobs)",
+            rate * 3600, jobs, cpn_ld_duration_text(end, length, sizeof length));
 }
 
 int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)

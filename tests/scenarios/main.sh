@@ -720,7 +720,7 @@ fi
 # hour) is warned about at its line, and the scenario stays valid; tiny.xml's own 10 s is not.
 if "$bin" validate "$src/scenarios/tiny.xml" --set simulation@sample=10us >/dev/null \
         2>"$tmp/sample.err" && "$bin" validate "$src/scenarios/tiny.xml" >/dev/null 2>"$tmp/sample0.err" &&
-        grep -q 'tiny.xml:6: warning: simulation: sample "10us" makes 3.6e+08 samples' "$tmp/sample.err" &&
+        grep -q 'tiny.xml:6: warning: simulation: sample "10us" makes 3.6e+08 samples of the time series before until (1 h), each a row of every link and center in the trace: a slip of the unit of sample ("10us" for "10s"?) or of until? (sample is given by --set simulation@sample=10us)' "$tmp/sample.err" &&
         ! grep -q warning "$tmp/sample0.err"; then
     ok "a sample of 3.6e8 samples before until: warned at its line, still valid"
 else
@@ -729,11 +729,21 @@ fi
 # Likewise state reports every 30 ms over national.xml's week (2.02e7 of every center).
 if "$bin" validate "$src/scenarios/national.xml" --set scheduler@period=30ms >/dev/null \
         2>"$tmp/period.err" && "$bin" validate "$src/scenarios/national.xml" >/dev/null 2>"$tmp/period0.err" &&
-        grep -q 'national.xml:[0-9]*: warning: scheduler: period "30ms" makes 2.02e+07 state reports' "$tmp/period.err" &&
+        grep -q 'national.xml:[0-9]*: warning: scheduler: period "30ms" makes 2.02e+07 state reports of every center before until (7 d): a slip of the unit of period ("30ms" for "30s"?) or of until? (period is given by --set scheduler@period=30ms)' "$tmp/period.err" &&
         ! grep -q warning "$tmp/period0.err"; then
     ok "state reports every 30 ms for a week: warned at the line, still valid"
 else
     bad "period warning"; cat "$tmp/period.err" "$tmp/period0.err"
+fi
+# The slip may be in until instead ("100000d" for "100d"): national.xml's own 30 s period and
+# rates are then warned about with until's length, not told to become what they are.
+if "$bin" validate "$src/scenarios/national.xml" --set simulation@until=100000d >/dev/null \
+        2>"$tmp/until.err" &&
+        grep -q 'national.xml:[0-9]*: warning: scheduler: period "30s" makes 2.88e+08 state reports of every center before until (1e+05 d): a slip of the unit of period ("30ms" for "30s"?) or of until?$' "$tmp/until.err" &&
+        grep -q 'warning: generator "cloud-vm": its arrivals at a mean rate of 300/h make about 7.2e+08 jobs before until (1e+05 d)' "$tmp/until.err"; then
+    ok "until of 1e5 days: the warnings give until's length"
+else
+    bad "until slip warnings"; cat "$tmp/until.err"
 fi
 # A replay without until takes its log's span: one corrupt submit time (1e30 s) would make the
 # run sample the time series for ever; the warning names the span and the log.
@@ -757,7 +767,7 @@ if "$bin" validate "$src/scenarios/national.xml" --set generator/cloud-vm@rate=3
         2>"$tmp/rate.err" &&
         "$bin" validate "$src/scenarios/national.xml" --set generator/cloud-vm@rate=3000/h >/dev/null \
         2>"$tmp/rate0.err" &&
-        grep -q 'national.xml:[0-9]*: warning: generator "cloud-vm": its arrivals (mean rate 1.08e+07/h) make about 1.81e+09 jobs before until' "$tmp/rate.err" &&
+        grep -q 'national.xml:[0-9]*: warning: generator "cloud-vm": its arrivals at a mean rate of 1.08e+07/h make about 1.81e+09 jobs before until (7 d): a slip of the unit of its rate ("/s" for "/h"?) or of until? (or bound the source with max-jobs) (rate is given by --set generator/cloud-vm@rate=3000/s)' "$tmp/rate.err" &&
         ! grep -q warning "$tmp/rate0.err"; then
     ok "a generator making 1.81e9 jobs before until: warned at its line, still valid"
 else
