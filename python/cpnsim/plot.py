@@ -182,10 +182,10 @@ def _entity_util(trace, kind):
     if entities is not None and len(entities) == 0:
         raise ValueError(f"{trace.path}: the scenario has no {name}: there is no {kind} "
                          "utilisation to plot")
+    if f"{kind}_util" not in (trace.series or {}):
+        raise KeyError(f"{trace.path}: no /series/{kind}_util (a trace of an older cpnsim, "
+                       "or of the summary level)")
     if kind in ("center", "pool"):
-        if f"{kind}_util" not in trace.series:
-            raise KeyError(f"{trace.path}: no /series/{kind}_util (a trace of an older cpnsim, "
-                           "or of the summary level)")
         return trace.series[f"{kind}_util"]
     links = trace.series["link_util"]
     frame = links.T.groupby(np.arange(links.shape[1]) // 2).max().T  # busier direction

@@ -466,7 +466,8 @@ class CommandTest(unittest.TestCase):
     def test_nothing_to_plot_is_an_error(self):
         """A trace with no centers and no jobs (tiny.xml): its CDF and center utilisation are
         refused (exit 65, saying why) instead of an empty figure; a trace given as a series is
-        named as not a series."""
+        named as not a series; a trace without series (the summary level) has no link
+        utilisation to plot."""
         tiny = os.path.join(OUT, "tiny.h5")
         if not os.path.exists(tiny):
             subprocess.run([os.environ["CPN_BIN"], "--quiet", "run",
@@ -475,10 +476,21 @@ class CommandTest(unittest.TestCase):
         cases = [("jct-cdf", "no job ended done, so there is no completion time to plot"),
                  ("center-util", "the scenario has no centers: there is no center utilisation"),
                  ("series", "not a series (series draws a series-ID.csv")]
+        # A trace of the summary level has no series: its utilisation is refused saying so
+        # (the link's was a bare "cpnsim plot: link_util").
+        summary = os.path.join(OUT, "tiny-summary.h5")
+        if not os.path.exists(summary):
+            subprocess.run([os.environ["CPN_BIN"], "--quiet", "run",
+                            os.path.join(os.environ["CPN_SRCDIR"], "scenarios", "tiny.xml"),
+                            "-o", summary, "--trace-level", "summary"], check=True)
+        no_series = ("no /series/link_util (a trace of an older cpnsim, or of the summary "
+                     "level)")
+        cases += [("link-util", no_series), ("link-heatmap", no_series)]
         for kind, message in cases:
             fig = os.path.join(OUT, f"nothing-{kind}.png")
+            trace = summary if message == no_series else tiny
             r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot", kind,
-                                tiny, "-o", fig], capture_output=True, text=True)
+                                trace, "-o", fig], capture_output=True, text=True)
             self.assertEqual(r.returncode, 65, r.stderr)
             self.assertIn(message, r.stderr)
             self.assertFalse(os.path.exists(fig))
