@@ -201,7 +201,8 @@ def link_heatmap(trace, out=None):
 
 def gantt(trace, center, out=None):
     """Gantt chart of the jobs that ran at center @p center (its id): one bar per job from its
-    start to its end, in order of start.  Returns a DataFrame (id, start, end) of the bars."""
+    start to its end, in order of start.  Returns a DataFrame (id, start, end) of the bars;
+    raises KeyError for an unknown center, ValueError when no job ran there."""
     centers = list(trace.centers["id"])
     if center not in centers:
         raise KeyError(f"{trace.path}: no center {center!r} (centers: {', '.join(centers)})")
@@ -209,6 +210,9 @@ def gantt(trace, center, out=None):
     jobs = trace.jobs
     ran = jobs[(jobs["center"] == c) & np.isfinite(jobs["start"]) & np.isfinite(jobs["end"])]
     bars = ran[["id", "start", "end"]].sort_values(["start", "id"]).reset_index(drop=True)
+    if len(bars) == 0:
+        raise ValueError(f"{trace.path}: no job ran at center {center!r}, so there is no Gantt "
+                         "chart to draw (a center the policy did not use, or a run too short)")
     fig, ax = plt.subplots(figsize=(8, min(8, max(3, 0.05 * len(bars)))))
     ax.barh(np.arange(len(bars)), (bars["end"] - bars["start"]) / 3600,
             left=bars["start"] / 3600, height=0.8)

@@ -467,7 +467,7 @@ class CommandTest(unittest.TestCase):
         """A trace with no centers and no jobs (tiny.xml): its CDF and center utilisation are
         refused (exit 65, saying why) instead of an empty figure; a trace given as a series is
         named as not a series; a trace without series (the summary level) has no link
-        utilisation to plot."""
+        utilisation to plot; a center where no job ran has no Gantt chart."""
         tiny = os.path.join(OUT, "tiny.h5")
         if not os.path.exists(tiny):
             subprocess.run([os.environ["CPN_BIN"], "--quiet", "run",
@@ -486,11 +486,33 @@ class CommandTest(unittest.TestCase):
         no_series = ("no /series/link_util (a trace of an older cpnsim, or of the summary "
                      "level)")
         cases += [("link-util", no_series), ("link-heatmap", no_series)]
+        # A center where no job ran (one job, placed at a; a Gantt chart of b) has no chart.
+        unused = os.path.join(OUT, "unused-center.h5")
+        with open(os.path.join(OUT, "unused-center.xml"), "w") as f:
+            f.write("""<cpnsim version="1">
+  <simulation until="1h"/>
+  <topology><node id="n"/></topology>
+  <centers>
+    <center id="a" node="n"><pool units="1" per-unit="1TFLOPS" accelerator="cpu"/></center>
+    <center id="b" node="n"><pool units="1" per-unit="1TFLOPS" accelerator="cpu"/></center>
+  </centers>
+  <workload>
+    <generator id="g" rate="6/h" max-jobs="1" origin="n" accelerator="cpu" duration="const(1min)">
+      <placement center="a"/>
+    </generator>
+  </workload>
+</cpnsim>
+""")
+        subprocess.run([os.environ["CPN_BIN"], "--quiet", "run",
+                        os.path.join(OUT, "unused-center.xml"), "-o", unused, "--force"],
+                       check=True)
+        cases += [("gantt", "no job ran at center 'b', so there is no Gantt chart to draw")]
         for kind, message in cases:
             fig = os.path.join(OUT, f"nothing-{kind}.png")
-            trace = summary if message == no_series else tiny
+            trace = summary if message == no_series else unused if kind == "gantt" else tiny
+            more = ["--center", "b"] if kind == "gantt" else []
             r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot", kind,
-                                trace, "-o", fig], capture_output=True, text=True)
+                                trace, "-o", fig, *more], capture_output=True, text=True)
             self.assertEqual(r.returncode, 65, r.stderr)
             self.assertIn(message, r.stderr)
             self.assertFalse(os.path.exists(fig))
