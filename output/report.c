@@ -1200,6 +1200,7 @@ int cpn_report_info(const char *path, FILE *out, int with_scenario)
                                        "/requests",
                                        "/flows",
                                        "/events",
+                                       "/compute",
                                        "/series/time",
                                        "/series/link_util",
                                        "/series/center_util",

@@ -774,6 +774,16 @@ else
     bad "generator rate warning"; cat "$tmp/rate.err" "$tmp/rate0.err"
 fi
 
+# cpnsim info lists every table of a trace: the training example's /compute (its one job's
+# iterations) was left out of the list.
+if "$bin" --quiet run "$src/scenarios/examples/training-300km.xml" -o "$tmp/train.h5" \
+        >/dev/null 2>"$tmp/train.err" && "$bin" info "$tmp/train.h5" >"$tmp/train.info" &&
+        grep -q '^  /compute  *1 rows ' "$tmp/train.info" && grep -q '^  /jobs  *1 rows ' "$tmp/train.info"; then
+    ok "cpnsim info lists /compute"
+else
+    bad "cpnsim info without /compute"; cat "$tmp/train.err" "$tmp/train.info"
+fi
+
 # The walk-through of docs/scenario-format.md §4, its XML blocks put together, is tiny.xml: the
 # same run to the digit (its summary), so a reader who types it in gets what it describes (it
 # once lacked the flow control that the lossless flow needs and was refused).
