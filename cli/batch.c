@@ -659,6 +659,9 @@ int cpn_batch_report(const struct cpn_cli *cli, const struct cpn_experiment *e,
                                       .paired = e->report_paired};
     struct cpn_report *rep = NULL;
     int rc = cpn_report_new(&ropt, &rep);
+    /* A swept parameter's rows in the experiment's order of its values, not their text's. */
+    for (size_t k = 0; k < e->n_sweeps && rc == CPN_OK; k++)
+        rc = cpn_report_order(rep, e->sweeps[k].target, e->sweeps[k].values, e->sweeps[k].n_values);
     for (size_t i = 0; i < p->n_runs && rc == CPN_OK; i++) {
         struct cpn_exp_run r;
         cpn_experiment_run(e, i, &r);

@@ -41,6 +41,8 @@ struct cpn_report {
     size_t paired_key;  /* index in `by` of the key of --paired, or SIZE_MAX for none */
     char *paired_value; /* the baseline's value of that key (owned) */
     CPN_ARRAY(struct run) runs;
+    struct words *order; /* per `by` key (by.len of them, or NULL): its values in the order
+                          * given by cpn_report_order(), before the others */
 };
 
 static void words_release(struct words *w)
@@ -108,7 +110,32 @@ void cpn_report_free(struct cpn_report *r)
     for (size_t i = 0; i < r->runs.len; i++)
         run_release(&r->runs.items[i]);
     cpn_array_release(&r->runs);
+    for (size_t k = 0; r->order && k < r->by.len; k++)
+        words_release(&r->order[k]);
+    free(r->order);
     free(r);
+}
+
+int cpn_report_order(struct cpn_report *r, const char *key, const char *const *values, size_t n)
+{
+    if (!r || !key || (!values && n))
+        return CPN_ERROR(CPN_EINVAL, "cpn_report_order: NULL argument");
+    size_t k = 0;
+    while (k < r->by.len && strcmp(r->by.items[k], key) != 0)
+        k++;
+    if (k == r->by.len)
+        return CPN_OK; /* not a grouping key: nothing to order */
+    if (!r->order && !(r->order = calloc(r->by.len, sizeof *r->order)))
+        return CPN_ERROR(CPN_ENOMEM, "report: out of memory");
+    words_release(&r->order[k]);
+    for (size_t i = 0; i < n; i++) {
+        char *v = strdup(values[i] && *values[i] ? values[i] : "-");
+        if (!v || cpn_array_push(&r->order[k], v) != CPN_OK) {
+            free(v);
+            return CPN_ERROR(CPN_ENOMEM, "report: out of memory");
+        }
+    }
+    return CPN_OK;
 }
 
 /* --paired VALUE (a value of the key "policy") or KEY=VALUE (KEY one of the --by keys). */
@@ -634,10 +661,22 @@ static const char *key_value(const struct run *x, const char *key, char *buf, si
     return *v ? v : "-";
 }
 
-static int cmp_keys(const struct run *a, const struct run *b, size_t nk)
+/* The place of @p value in @p order (order->len when it is not there, or there is no order). */
+static size_t order_rank(const struct words *order, const char *value)
 {
-    for (size_t k = 0; k < nk; k++) {
-        int c = strcmp(a->keys[k], b->keys[k]);
+    size_t i = 0;
+    while (order && i < order->len && strcmp(order->items[i], value) != 0)
+        i++;
+    return order ? i : 0;
+}
+
+/* Rows by their keys: each key's values in its given order (cpn_report_order()), then by text. */
+static int cmp_keys(const struct cpn_report *r, const struct run *a, const struct run *b)
+{
+    for (size_t k = 0; k < r->by.len; k++) {
+        const struct words *order = r->order ? &r->order[k] : NULL;
+        size_t ra = order_rank(order, a->keys[k]), rb = order_rank(order, b->keys[k]);
+        int c = ra != rb ? (ra < rb ? -1 : 1) : strcmp(a->keys[k], b->keys[k]);
         if (c)
             return c;
     }
@@ -647,14 +686,14 @@ static int cmp_keys(const struct run *a, const struct run *b, size_t nk)
 /* qsort has no context argument: sort an index array with insertion into a stable order. */
 static void sort_runs(struct cpn_report *r, size_t *idx)
 {
-    size_t n = r->runs.len, nk = r->by.len;
+    size_t n = r->runs.len;
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
     for (size_t i = 1; i < n; i++) { /* O(R^2) worst case; R is a batch's run count */
         size_t v = idx[i], j = i;
         while (j > 0) {
             const struct run *a = &r->runs.items[idx[j - 1]], *b = &r->runs.items[v];
-            int c = cmp_keys(a, b, nk);
+            int c = cmp_keys(r, a, b);
             if (c < 0 || (c == 0 && a->seed <= b->seed))
                 break;
             idx[j] = idx[j - 1];
@@ -1065,7 +1104,7 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
     }
     for (size_t lo = 0, hi; rc == CPN_OK && lo < nr; lo = hi) {
         for (hi = lo + 1;
-             hi < nr && cmp_keys(&r->runs.items[idx[lo]], &r->runs.items[idx[hi]], nk) == 0; hi++)
+             hi < nr && cmp_keys(r, &r->runs.items[idx[lo]], &r->runs.items[idx[hi]]) == 0; hi++)
             ;
         rc = check_mix(r, idx, lo, hi);
     }
@@ -1083,7 +1122,7 @@ int cpn_report_write(struct cpn_report *r, FILE *out)
         print_header(r, out, cols.items, cols.len);
         for (size_t lo = 0, hi; lo < nr; lo = hi) {
             const struct run *x = &r->runs.items[idx[lo]];
-            for (hi = lo + 1; hi < nr && cmp_keys(x, &r->runs.items[idx[hi]], nk) == 0; hi++)
+            for (hi = lo + 1; hi < nr && cmp_keys(r, x, &r->runs.items[idx[hi]]) == 0; hi++)
                 ;
             size_t blo = 0, bhi = 0; /* the baseline row: the same keys but the paired one */
             if (kb != SIZE_MAX) {

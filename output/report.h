@@ -87,6 +87,16 @@ int cpn_report_new(const struct cpn_report_options *opt, struct cpn_report **out
 void cpn_report_free(struct cpn_report *r);
 
 /**
+ * Order the rows by grouping key @p key as @p values lists its values (e.g. a swept parameter's
+ * values as the experiment gives them, "5s 30s 5min", where the text order would put 30s before
+ * 5s); values not listed come after them, by text, as every key's do without an order.  A key
+ * not among the report's `by` keys is ignored.  @p values are copied.
+ * @return CPN_OK; CPN_EINVAL for NULL @p r or @p key, or NULL @p values with @p n > 0;
+ *         CPN_ENOMEM.
+ */
+int cpn_report_order(struct cpn_report *r, const char *key, const char *const *values, size_t n);
+
+/**
  * Add one run (copied).
  * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ENOMEM.
  */

@@ -192,6 +192,22 @@ static void test_grouping_by_a_policy_parameter_and_by_seed(void)
     /* alpha=0.5: {10, 14} mean 12; alpha=1: {12} mean 12 with an undefined CI. */
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n0.5,2,12,"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,1,12,nan,1\n"));
+    CU_ASSERT(strstr(out, "\n0.5,") < strstr(out, "\n1,")); /* by text */
+    free(out);
+    /* An order given for the key (a batch's sweep values as the experiment lists them) puts
+     * its rows in that order, a key not grouped by is ignored, and NULL is refused. */
+    const char *const order[] = {"1", "0.5"};
+    CU_ASSERT_EQUAL(cpn_report_order(r, "alpha", order, 2), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_report_order(r, "beta", order, 2), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_report_order(r, NULL, order, 2), CPN_EINVAL);
+    out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,1,12,nan,1\n0.5,2,12,"));
+    free(out);
+    const char *const partial[] = {"1"}; /* listed values first, the others after */
+    CU_ASSERT_EQUAL(cpn_report_order(r, "alpha", partial, 1), CPN_OK);
+    out = render(r, &rc);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1,1,12,nan,1\n0.5,2,12,"));
     free(out);
     cpn_report_free(r);
     /* The same runs grouped by policy alone would fold alpha=0.5 and alpha=1 into one row:
