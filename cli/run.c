@@ -237,7 +237,8 @@ struct run {
     char *out_partial[N_OUTS]; /* a text output's NAME.partial (malloc), where a run that does
                                 * not reach its end leaves it; NULL for the trace (its writer
                                 * names it) and for a device or FIFO */
-    char *seed_target, *until_target;
+    char *seed_target, *until_target; /* --seed N, --until T as overrides of <simulation> */
+    char *seed_origin, *until_origin; /* and as the user typed them, for messages */
     /* objects */
     struct cpn_policy_registry *registry;
     struct cpn_scenario *scen;
@@ -321,6 +322,8 @@ static void run_release(struct run *r)
     free(r->exec_params);
     free(r->seed_target);
     free(r->until_target);
+    free(r->seed_origin);
+    free(r->until_origin);
     free_overrides(&r->ov);
 }
 
@@ -734,9 +737,14 @@ static int parse_run_options(struct run *r, int argc, char **argv)
                                                optarg);
             }
             char **slot = c == 'S' ? &r->seed_target : &r->until_target;
+            char **origin = c == 'S' ? &r->seed_origin : &r->until_origin;
             free(*slot);
-            if (asprintf(slot, "simulation@%s=%s", c == 'S' ? "seed" : "until", optarg) < 0) {
-                *slot = NULL;
+            free(*origin);
+            *origin = NULL;
+            if (asprintf(slot, "simulation@%s=%s", c == 'S' ? "seed" : "until", optarg) < 0 ||
+                asprintf(origin, "--%s %s", c == 'S' ? "seed" : "until", optarg) < 0) {
+                free(*slot);
+                *slot = *origin = NULL;
                 return EX_SOFTWARE;
             }
             break;
@@ -817,9 +825,13 @@ static int parse_run_options(struct run *r, int argc, char **argv)
         return cpn_cli_usage_error("run", "--policy-param and --policy-timeout go with "
                                           "--policy-exec");
     const char *extra[] = {r->seed_target, r->until_target};
-    for (size_t i = 0; i < 2; i++)
+    const char *origin[] = {r->seed_origin, r->until_origin};
+    for (size_t i = 0; i < 2; i++) {
         if (extra[i] && (status = add_override("run", extra[i], &r->ov)) != 0)
             return status;
+        if (extra[i]) /* (messages name the option the user typed) */
+            r->ov.items[r->ov.len - 1].origin = origin[i];
+    }
     return 0;
 }
 

@@ -63,7 +63,8 @@ static void ld_xpath_error(void *ctx, cpn_ld_xml_error *e)
 }
 
 /* Set attribute @p attr of @p elem to @p value, remembering that override @p where gave it
- * (messages about it say so; of two overrides of one attribute, the later one).
+ * (messages about it say so; of two overrides of one attribute, the later one, with a warning
+ * when it changes the earlier one's value).
  * @return CPN_OK or CPN_ENOMEM. */
 static int ld_set(struct cpn_ld *L, xmlNode *elem, const char *attr, const char *value,
                   const char *where)
@@ -71,6 +72,12 @@ static int ld_set(struct cpn_ld *L, xmlNode *elem, const char *attr, const char 
     for (size_t i = 0; i < L->sets.len; i++) {
         struct cpn_ld_set *o = &L->sets.items[i];
         if (o->elem == elem && strcmp(o->attr, attr) == 0) {
+            /* Two overrides of one attribute: the later wins, and says so when the values
+             * differ (--until 10s after --set simulation@until=20s). */
+            const char *before = cpn_ld_attr(elem, attr);
+            if (before && strcmp(before, value) != 0)
+                cpn_diag_warning(L->diag, where, 0, "replaces %s=\"%s\" given by %s", attr, before,
+                                 o->where);
             char *w = strdup(where);
             if (!w || !xmlSetProp(elem, (const xmlChar *)attr, (const xmlChar *)value)) {
                 free(w);

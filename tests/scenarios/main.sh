@@ -774,6 +774,16 @@ else
     bad "generator rate warning"; cat "$tmp/rate.err" "$tmp/rate0.err"
 fi
 
+# --until after --set simulation@until: the option wins, as documented, and says what it
+# replaced; a mistake in its value is the option's, named as typed.
+if "$bin" run "$src/scenarios/tiny.xml" --until 10s --set simulation@until=20s >"$tmp/u2.out" \
+        2>"$tmp/u2.err" && grep -q '^cpnsim: --until 10s: warning: replaces until="20s" given by --set simulation@until=20s$' "$tmp/u2.err" &&
+        grep -q 't = 10 s,' "$tmp/u2.out"; then
+    ok "--until over --set simulation@until: warned, the option wins"
+else
+    bad "--until over --set simulation@until"; cat "$tmp/u2.err" "$tmp/u2.out"
+fi
+
 # cpnsim info lists every table of a trace: the training example's /compute (its one job's
 # iterations) was left out of the list.
 if "$bin" --quiet run "$src/scenarios/examples/training-300km.xml" -o "$tmp/train.h5" \

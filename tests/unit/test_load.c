@@ -326,6 +326,9 @@ static void test_an_overridden_value_in_error_names_its_override(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "mem.xml:6: link \"a-b\": latency"));
     CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "(latency is given by exp.xml:7)\n")); /* the later */
     CU_ASSERT_PTR_NULL(strstr(k.text, "latency is given by --set"));
+    /* which replaced the earlier one's value, and said so */
+    CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "cpnsim: exp.xml:7: warning: replaces latency=\"2ms\" "
+                                          "given by --set link/a-b@latency=2ms\n"));
     CU_ASSERT_PTR_NULL(strstr(k.text, "capacity is given"));
     free(k.text);
 }
