@@ -483,6 +483,17 @@ static int build_jobs(struct run *r)
             return CPN_ESCENARIO;
         }
         if (ops != scen->scheduler.ops) { /* the scenario's <param>s belong to its policy */
+            if (n_settings && scen->centers.len) {
+                char names[256] = "";
+                for (size_t i = 0; i < n_settings && i < 4; i++)
+                    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                             i ? ", " : "", i == 3 ? "..." : settings[i].name);
+                fprintf(stderr,
+                        "cpnsim: run: warning: --policy %s replaces the scenario's policy %s, "
+                        "whose <param>%s (%s) %s not used\n",
+                        ops->name, scen->scheduler.policy ? scen->scheduler.policy : "?",
+                        n_settings == 1 ? "" : "s", names, n_settings == 1 ? "is" : "are");
+            }
             settings = NULL;
             n_settings = 0;
         }

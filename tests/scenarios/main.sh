@@ -784,6 +784,18 @@ else
     bad "--until over --set simulation@until"; cat "$tmp/u2.err" "$tmp/u2.out"
 fi
 
+# --policy replacing a scenario's policy leaves that policy's <param>s out, and says so.
+sed 's|period="30s" delay="20ms"/>|period="30s" delay="20ms"><param name="overlap" value="0.5"/></scheduler>|' \
+    "$src/scenarios/national.xml" >"$tmp/natp.xml"
+if "$bin" --quiet run "$tmp/natp.xml" --until 1h --policy nearest 2>"$tmp/natp.err" &&
+        grep -q "^cpnsim: run: warning: --policy nearest replaces the scenario's policy earliest_finish, whose <param> (overlap) is not used$" "$tmp/natp.err" &&
+        "$bin" --quiet run "$tmp/natp.xml" --until 1h --policy earliest_finish 2>"$tmp/natp0.err" &&
+        ! grep -q warning "$tmp/natp0.err"; then
+    ok "--policy over a scenario's <param>s: warned that they are not used"
+else
+    bad "--policy and <param>s"; cat "$tmp/natp.err" "$tmp/natp0.err"
+fi
+
 # cpnsim info lists every table of a trace: the training example's /compute (its one job's
 # iterations) was left out of the list.
 if "$bin" --quiet run "$src/scenarios/examples/training-300km.xml" -o "$tmp/train.h5" \
