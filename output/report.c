@@ -104,15 +104,15 @@ void cpn_report_free(struct cpn_report *r)
 {
     if (!r)
         return;
+    for (size_t k = 0; r->order && k < r->by.len; k++) /* (one list per `by` key: before them) */
+        words_release(&r->order[k]);
+    free(r->order);
     words_release(&r->by);
     words_release(&r->metrics);
     free(r->paired_value);
     for (size_t i = 0; i < r->runs.len; i++)
         run_release(&r->runs.items[i]);
     cpn_array_release(&r->runs);
-    for (size_t k = 0; r->order && k < r->by.len; k++)
-        words_release(&r->order[k]);
-    free(r->order);
     free(r);
 }
 
