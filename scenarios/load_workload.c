@@ -1305,6 +1305,10 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
     int ok = ld_wlog_options(L, elem, &opt);
     ok &= ld_wlog_columns(L, elem, format, &columns);
     opt.columns = &columns;
+    /* Without kind, the format's (a Philly log's jobs are training jobs), before the checks of
+     * the attributes that depend on it (iterations are for training). */
+    if (!cpn_ld_attr(elem, "kind"))
+        cpn_job_kind_parse(cpn_wlog_format_kind(format), &t.spec.base.kind);
     ok &= ld_job_base(L, elem, &t.spec.base);
     if (cpn_ld_count(L, elem, "units", 1, UINT32_MAX, &t.spec.base.units) < 0)
         ok = 0;

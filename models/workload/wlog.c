@@ -416,6 +416,13 @@ const char *cpn_wlog_format_name(enum cpn_wlog_format f)
     return (unsigned)f < CPN_WLOG_NFORMATS ? FORMAT_NAMES[f] : "?";
 }
 
+const char *cpn_wlog_format_kind(enum cpn_wlog_format f)
+{
+    static const char *const kinds[CPN_WLOG_NFORMATS] = {"batch", "training", "training",
+                                                         "inference", "batch"};
+    return (unsigned)f < CPN_WLOG_NFORMATS ? kinds[f] : "batch";
+}
+
 static int check_options(const struct cpn_wlog_options *o)
 {
     if (!(o->t1 > o->t0) || isnan(o->t0) || !isfinite(o->offset))
@@ -455,12 +462,10 @@ static int read_file(const char *path, enum cpn_wlog_format format,
         rc = CPN_ERROR(CPN_ENOMEM, "out of memory reading %s", path);
         goto fail;
     }
-    static const char *const kinds[CPN_WLOG_NFORMATS] = {"batch", "training", "training",
-                                                         "inference", "batch"};
     if (format == CPN_WLOG_CSV && (!opt->columns || !opt->columns->submit))
         return CPN_ERROR(CPN_EINVAL, "a column-mapped CSV log needs its columns (submit at least)");
     t->format = format;
-    t->kind = kinds[format];
+    t->kind = cpn_wlog_format_kind(format);
     t->unix_start = NAN;
     t->max_procs = -1;
     r->path = path;

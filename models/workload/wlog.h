@@ -261,6 +261,11 @@ int cpn_wlog_format_parse(const char *name, enum cpn_wlog_format *out);
 /** Return the scenario name of a format ("swf", ...), or "?" when out of range. */
 const char *cpn_wlog_format_name(enum cpn_wlog_format f);
 
+/** Return the job kind a format's records are by default (cpn_wlog.kind of a log read in it):
+ *  "batch" (SWF, column-mapped CSV), "training" (Philly, Alibaba), "inference" (Azure); "batch"
+ *  when out of range. */
+const char *cpn_wlog_format_kind(enum cpn_wlog_format f);
+
 /**
  * Read a whole workload log file.
  * @param path file to read (plain or gzip-compressed, any format) (borrowed).

@@ -1010,6 +1010,50 @@ static void test_flow_file_numbers_are_read_as_the_unit_parser_reads_them(void)
     rmdir(dir);
 }
 
+/* A Philly log's jobs are training jobs when the <trace> gives no kind, so the iteration model
+ * applies to them (it was refused: "iterations are for kind=training (this source has kind
+ * batch)", checked before the format's kind was known); an SWF log's are batch jobs, refused. */
+static void test_a_trace_takes_its_formats_kind_before_the_iteration_model(void)
+{
+    char dir[] = "/tmp/cpn-kind.XXXXXX", csv[64], swf[64], xml[1024];
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(csv, sizeof csv, "%s/p.csv", dir);
+    snprintf(swf, sizeof swf, "%s/j.swf", dir);
+    write_text(csv, "timestamp,duration,num_gpus,gpu_time,cluster\n"
+                    "2017-10-09 06:13:03,2951.0,2,5902.0,6214e9\n");
+    write_text(swf, "1 0 0 100 2 -1 -1 2 200 -1 1 1 1 1 1 -1 -1 -1\n");
+    for (int k2 = 0; k2 < 2; k2++) {
+        snprintf(xml, sizeof xml,
+                 "<cpnsim version=\"1\"><simulation until=\"1d\"/><topology><node id=\"a\"/>"
+                 "</topology><centers><center id=\"c\" node=\"a\"><pool units=\"8\" "
+                 "per-unit=\"1TFLOPS\" accelerator=\"gpu\"/></center></centers><workload>"
+                 "<trace id=\"t\" format=\"%s\" file=\"%s\" origin=\"a\" "
+                 "accelerator=\"gpu\" iterations=\"10\" iteration-flop=\"1e15FLOP\"/>"
+                 "</workload></cpnsim>",
+                 k2 ? "swf" : "philly", k2 ? swf : csv);
+        struct cpn_test_sink k;
+        struct cpn_scenario *s = NULL;
+        int rc = load_text(xml, NULL, &k, &s);
+        if (k2 == 0) {
+            CU_ASSERT_EQUAL_FATAL(rc, CPN_OK);
+            CU_ASSERT_STRING_EQUAL(k.text, "");
+            CU_ASSERT_EQUAL_FATAL(s->wlogs.len, 1);
+            CU_ASSERT_EQUAL(s->wlogs.items[0].spec.base.kind, CPN_JOB_TRAINING);
+            CU_ASSERT_EQUAL(s->wlogs.items[0].spec.base.training.iterations, 10);
+        } else {
+            CU_ASSERT_EQUAL(rc, CPN_ESCENARIO);
+            CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "mem.xml:1: trace \"t\": iterations are for "
+                                                  "kind=\"training\" (this source has kind "
+                                                  "\"batch\")"));
+        }
+        free(k.text);
+        cpn_scen_free(s);
+    }
+    unlink(csv);
+    unlink(swf);
+    rmdir(dir);
+}
+
 /* A flows CSV and a tariff table saved with a UTF-8 byte order mark before the header (as
  * spreadsheets save CSV; workload logs already skip one) load as without it, loaded and
  * streamed: the same rows, no message. */
@@ -1160,6 +1204,8 @@ int cpn_test_register_load(void)
                      test_xpath_override_sets_every_selected_attribute) ||
         !CU_add_test(s, "overrides that match nothing or too much are errors",
                      test_overrides_that_match_nothing_or_too_much_are_errors) ||
+        !CU_add_test(s, "a trace takes its format's kind before the iteration model",
+                     test_a_trace_takes_its_formats_kind_before_the_iteration_model) ||
         !CU_add_test(s, "an overridden value in error names its override",
                      test_an_overridden_value_in_error_names_its_override) ||
         !CU_add_test(s, "--set splitting keeps XPath predicates in the target",
