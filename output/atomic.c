@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,13 +51,42 @@ static const char *kind_words(mode_t mode)
                             : "not a regular file";
 }
 
+/* An output @p path that does not exist yet: its folder must be one that a file can be created
+ * in, checked now, so that a run does not find out at its end (a text output is written then). */
+static int folder_check(const char *path)
+{
+    int err = errno;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    if (!dir)
+        return CPN_ERROR(CPN_ENOMEM, "out of memory");
+    struct stat st;
+    int rc = CPN_OK;
+    if (err != ENOENT && err != ENOTDIR) /* (a folder on the way that cannot be searched...) */
+        rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", path, strerror(err));
+    else if (stat(dir, &st) != 0)
+        rc = CPN_ERROR(CPN_EOUTPUT,
+                       "%s: cannot create: its folder %s %s (create the folder, or give "
+                       "another path)",
+                       path, dir,
+                       errno == ENOENT || errno == ENOTDIR ? "does not exist" : strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s is %s, not a folder", path, dir,
+                       S_ISREG(st.st_mode) ? "a file" : kind_words(st.st_mode));
+    else if (access(dir, W_OK | X_OK) != 0)
+        rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: its folder %s: %s", path, dir,
+                       strerror(errno));
+    free(dir);
+    return rc;
+}
+
 int cpn_output_check(const char *path, int force, int stream_ok, int *stream)
 {
     struct stat st;
     if (stream)
         *stream = 0;
     if (stat(path, &st) != 0)
-        return CPN_OK; /* nothing there (or unreachable: creating it words the reason) */
+        return folder_check(path); /* nothing there yet: it is created where it goes */
     if (S_ISREG(st.st_mode))
         return force ? CPN_OK
                      : CPN_ERROR(CPN_EOUTPUT, "%s: already exists (use --force to overwrite it)",

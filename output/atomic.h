@@ -34,7 +34,9 @@ struct cpn_atomic {
  * - a character device or a FIFO (`/dev/stdout`, `/dev/null`, a named pipe): when @p stream_ok
  *   (a text output, written straight to it, since nothing there can be replaced), and *@p stream
  *   is set; refused otherwise (the HDF5 trace needs a file it can seek in);
- * - anything else (a directory, a socket, a block device): refused.
+ * - anything else (a directory, a socket, a block device): refused;
+ * - nothing: its folder must exist and be writable (a text output is written at the end of a
+ *   run, which must not find out there), else refused, naming the folder and why.
  * Assumption: a device or FIFO named as an output is where the user wants the text, so it needs
  * no --force; renaming a file onto it, as for a regular file, would replace the device node
  * itself (as root) or fail.

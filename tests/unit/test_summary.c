@@ -646,6 +646,18 @@ static void test_output_paths_are_checked(void)
     CU_ASSERT_EQUAL(cpn_output_check(a, 1, 1, &stream), CPN_OK);
     CU_ASSERT_EQUAL(cpn_output_check(sub, 1, 1, &stream), CPN_EOUTPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "is a directory, not a file"));
+    /* Nothing there yet: refused now when its folder is missing or is a file (a text output is
+     * written at the end of the run, which found out only then), allowed in a folder. */
+    char missing[96], under_file[96], in_sub[96];
+    snprintf(missing, sizeof missing, "%s/nodir/x.csv", dir);
+    snprintf(under_file, sizeof under_file, "%s/x.csv", a);
+    snprintf(in_sub, sizeof in_sub, "%s/x.csv", sub);
+    CU_ASSERT_EQUAL(cpn_output_check(missing, 1, 1, &stream), CPN_EOUTPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "/nodir/x.csv: cannot create: its folder "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "/nodir does not exist (create the folder"));
+    CU_ASSERT_EQUAL(cpn_output_check(under_file, 1, 1, &stream), CPN_EOUTPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "/a.txt is a file, not a folder"));
+    CU_ASSERT_EQUAL(cpn_output_check(in_sub, 0, 1, &stream), CPN_OK);
     /* A character device: a stream for text, refused for the trace, whatever --force. */
     CU_ASSERT_EQUAL(cpn_output_check("/dev/null", 0, 1, &stream), CPN_OK);
     CU_ASSERT_EQUAL(stream, 1);
