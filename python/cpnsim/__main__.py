@@ -44,6 +44,14 @@ def main(argv=None):
         print(f"cpnsim plot: {args.output}: already exists (use --force to replace it)",
               file=sys.stderr)
         return 73
+    folder = os.path.dirname(args.output) or "."
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        why = ("does not exist (create the folder, or give another path)"
+               if not os.path.exists(folder) else "is not a folder" if not os.path.isdir(folder)
+               else "cannot be written in")
+        print(f"cpnsim plot: {args.output}: cannot create: its folder {folder} {why}",
+              file=sys.stderr)
+        return 73
     try:
         from cpnsim import plot  # matplotlib only when plotting
     except ImportError as e:

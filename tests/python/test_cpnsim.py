@@ -450,6 +450,14 @@ class CommandTest(unittest.TestCase):
                            text=True, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotEqual(open(out, "rb").read(), before)
+        # an output in a folder that does not exist: an output error (73), said before drawing
+        missing = os.path.join(OUT, "no-such-folder", "x.svg")
+        r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot",
+                            "wait-cdf", *TRACES, "-o", missing], capture_output=True, text=True,
+                           env=env)
+        self.assertEqual(r.returncode, 73, r.stderr)
+        self.assertIn("x.svg: cannot create: its folder ", r.stderr)
+        self.assertIn("no-such-folder does not exist (create the folder", r.stderr)
         r = subprocess.run([os.environ.get("PYTHON", "python3"), "-m", "cpnsim", "plot", "gantt",
                             TRACES[0], "--center", "nowhere", "-o", out + ".png"],
                            capture_output=True, text=True, env=env)
