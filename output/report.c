@@ -1183,7 +1183,9 @@ static void info_attr(FILE *out, hid_t f, const char *name)
 {
     char *v = cpn_h5_attr_read_str(f, name, 0);
     double d;
-    if (v)
+    if (v && !*v && strcmp(name, "currency") == 0)
+        fprintf(out, "  %-18s none (the scenario gives no price: every cost is 0)\n", name);
+    else if (v)
         fprintf(out, "  %-18s %s\n", name, v);
     else if (cpn_h5_attr_read_f64(f, name, &d) == 0)
         fprintf(out, "  %-18s %.17g\n", name, d);

@@ -800,8 +800,9 @@ fi
 # iterations) was left out of the list.
 if "$bin" --quiet run "$src/scenarios/examples/training-300km.xml" -o "$tmp/train.h5" \
         >/dev/null 2>"$tmp/train.err" && "$bin" info "$tmp/train.h5" >"$tmp/train.info" &&
-        grep -q '^  /compute  *1 rows ' "$tmp/train.info" && grep -q '^  /jobs  *1 rows ' "$tmp/train.info"; then
-    ok "cpnsim info lists /compute"
+        grep -q '^  /compute  *1 rows ' "$tmp/train.info" && grep -q '^  /jobs  *1 rows ' "$tmp/train.info" &&
+        grep -q '^  currency  *none (the scenario gives no price: every cost is 0)$' "$tmp/train.info"; then
+    ok "cpnsim info lists /compute, and says there is no currency"
 else
     bad "cpnsim info without /compute"; cat "$tmp/train.err" "$tmp/train.info"
 fi
