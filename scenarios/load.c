@@ -132,14 +132,16 @@ static int ld_has_word(const char *text, const char *word)
 }
 
 /* Append to @p msg (room @p len) the overrides that gave a value to an attribute of @p elem
- * which the message is about (it names it before its hint): the file's line shows the value
- * written there, not the one loaded. */
-static void ld_note_sets(const struct cpn_ld *L, const xmlNode *elem, char *msg, size_t len)
+ * which the message is about (it names it before its hint; with @p any, every one: a model's
+ * message may word the attribute its own way, "latitude" for lat): the file's line shows the
+ * value written there, not the one loaded. */
+static void ld_note_sets(const struct cpn_ld *L, const xmlNode *elem, char *msg, size_t len,
+                         int any)
 {
     for (size_t i = 0; i < L->sets.len; i++) {
         const struct cpn_ld_set *o = &L->sets.items[i];
         size_t used = strlen(msg);
-        if (o->elem == elem && ld_has_word(msg, o->attr) && used < len)
+        if (o->elem == elem && (any || ld_has_word(msg, o->attr)) && used < len)
             snprintf(msg + used, len - used, " (%s is given by %s)", o->attr, o->where);
     }
 }
@@ -149,7 +151,7 @@ static void ld_report(struct cpn_ld *L, xmlNode *elem, int warning, const char *
     char prefix[256], msg[CPN_LD_MSG];
     ld_prefix(elem, prefix, sizeof prefix);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    ld_note_sets(L, elem, msg, sizeof msg);
+    ld_note_sets(L, elem, msg, sizeof msg, 0);
     long line = xmlGetLineNo(elem);
     if (warning)
         cpn_diag_warning(L->diag, cpn_ld_file_name(elem), line, "%s%s", prefix, msg);
@@ -175,8 +177,9 @@ void cpn_ld_warning(struct cpn_ld *L, xmlNode *elem, const char *fmt, ...)
 
 void cpn_ld_error_model(struct cpn_ld *L, xmlNode *elem)
 {
-    char prefix[256];
-    const char *msg = cpn_error_message();
+    char prefix[256], msg[CPN_LD_MSG];
+    snprintf(msg, sizeof msg, "%s", cpn_error_message());
+    ld_note_sets(L, elem, msg, sizeof msg, 1);
     ld_prefix(elem, prefix, sizeof prefix);
     /* "node \"x\" is defined twice" already names the element: compare without ": ". */
     if (strncmp(msg, prefix, strlen(prefix) - 2) == 0)

@@ -331,6 +331,15 @@ static void test_an_overridden_value_in_error_names_its_override(void)
                                           "given by --set link/a-b@latency=2ms\n"));
     CU_ASSERT_PTR_NULL(strstr(k.text, "capacity is given"));
     free(k.text);
+    /* A model's message words the attribute its own way ("latitude" for lat): noted too. */
+    const struct cpn_override lat[] = {{"node/a@lat", "100", NULL}, {"node/a@lon", "0", NULL}};
+    const struct cpn_scen_options opt4 = {.overrides = lat, .n_overrides = 2};
+    CU_ASSERT_EQUAL(load_text(two_nodes, &opt4, &k, &s), CPN_ESCENARIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "mem.xml:4: node \"a\": latitude 100 is out of range "
+                                          "(use -90 to 90 degrees) (lat is given by --set "
+                                          "node/a@lat=100) (lon is given by --set "
+                                          "node/a@lon=0)\n"));
+    free(k.text);
 }
 
 static void test_override_split_keeps_xpath_predicates_in_the_target(void)
