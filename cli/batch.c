@@ -619,18 +619,24 @@ static int batch_pool(const struct cpn_cli *cli, const struct cpn_experiment *e,
     return -1;
 }
 
-/* Every run failed and no earlier result exists: there is no table to print.  Show what the
- * first failed run said (its log, at most 20 lines) and return its exit status when it is a
- * sysexits code (65 for a bad scenario or --set value), else EX_SOFTWARE. */
-static int batch_all_failed(const struct cpn_experiment *e, const struct cpn_batch_plan *p,
-                            int first_failure, size_t first_run)
+/* Some runs failed: show what the first failed run said (its log, at most 20 lines), after
+ * the table when @p failed < p->n_todo, instead of it when every run failed; return its exit
+ * status when it is a sysexits code (65 for a bad scenario or --set value), else EX_SOFTWARE. */
+static int batch_failed(const struct cpn_experiment *e, const struct cpn_batch_plan *p,
+                        size_t failed, int first_failure, size_t first_run)
 {
     struct cpn_exp_run r;
     cpn_experiment_run(e, first_run, &r);
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.log", p->dir, r.name);
-    fprintf(stderr, "cpnsim: batch: all %zu runs failed; the first, %s (exit %d), said:\n",
-            p->n_todo, r.name, first_failure);
+    if (failed == p->n_todo)
+        fprintf(stderr, "cpnsim: batch: all %zu runs failed; the first, %s (exit %d), said:\n",
+                p->n_todo, r.name, first_failure);
+    else
+        fprintf(stderr,
+                "cpnsim: batch: %zu of %zu runs failed (the table leaves them out); the first, "
+                "%s (exit %d), said:\n",
+                failed, p->n_todo, r.name, first_failure);
     FILE *f = fopen(path, "r");
     char line[1024];
     for (int n = 0; f && n < 20 && fgets(line, sizeof line, f); n++)
@@ -769,10 +775,12 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
     if ((status = batch_pool(cli, e, &o, &plan, &failed, &first_failure, &first_run)) >= 0)
         goto done;
     if (failed > 0 && failed == plan.n_todo && plan.skipped == 0 && first_failure) {
-        status = batch_all_failed(e, &plan, first_failure, first_run);
+        status = batch_failed(e, &plan, failed, first_failure, first_run);
         goto done;
     }
     status = cpn_batch_report(cli, e, &plan);
+    if (failed && first_failure) /* (after the table: what the runs left out said) */
+        batch_failed(e, &plan, failed, first_failure, first_run);
     if (failed && !status)
         status = first_failure ? first_failure : EX_SOFTWARE;
 done:

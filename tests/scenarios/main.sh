@@ -796,6 +796,26 @@ else
     bad "--policy and <param>s"; cat "$tmp/natp.err" "$tmp/natp0.err"
 fi
 
+# A batch where some runs fail (one value of a sweep is bad): the table of the others, then what
+# the first failed run said, naming the --set its value came from; exit 65.
+mkdir -p "$tmp/sweep"
+cat >"$tmp/sweep/e.xml" <<EOF2
+<experiment version="1">
+  <scenario file="$src/scenarios/tiny.xml"/>
+  <sweep target="link/sh-nx@capacity" values="100Gbps fast"/>
+  <report metrics="net.fct.p95"/>
+</experiment>
+EOF2
+"$bin" batch "$tmp/sweep/e.xml" -j 1 -o "$tmp/sweep/out" >"$tmp/sweep/o" 2>"$tmp/sweep/e"
+rc=$?
+if [ "$rc" -eq 65 ] && grep -q '^| tiny.xml | none | 100Gbps | 1 |' "$tmp/sweep/o" &&
+        grep -q '^cpnsim: batch: 1 of 2 runs failed (the table leaves them out); the first, tiny__fast__s1 (exit 65), said:$' "$tmp/sweep/e" &&
+        grep -q '^  cpnsim: .*tiny.xml:[0-9]*: link "sh-nx": capacity "fast" is not a number .*(capacity is given by --set link/sh-nx@capacity=fast)$' "$tmp/sweep/e"; then
+    ok "a batch with a failed run: the others' table, then what the failed run said (exit 65)"
+else
+    bad "a batch with a failed run (exit $rc)"; cat "$tmp/sweep/o" "$tmp/sweep/e"
+fi
+
 # cpnsim info lists every table of a trace: the training example's /compute (its one job's
 # iterations) was left out of the list.
 if "$bin" --quiet run "$src/scenarios/examples/training-300km.xml" -o "$tmp/train.h5" \
