@@ -478,8 +478,11 @@ static int batch_plan(const struct cpn_experiment *e, const struct cpn_batch_opt
     if (!p->todo)
         return EX_SOFTWARE;
     struct stat st;
-    int err =
-        o->dry ? (stat(p->dir, &st) == 0 && !S_ISDIR(st.st_mode) ? ENOTDIR : 0) : make_dirs(p->dir);
+    int err = 0;
+    if (!o->dry)
+        err = make_dirs(p->dir); /* (ENOTDIR when a file is there) */
+    else if (stat(p->dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        err = ENOTDIR; /* (a dry run creates nothing, but says so as a run would) */
     if (err == ENOTDIR) {
         fprintf(stderr,
                 "cpnsim: batch: %s: is not a directory (the results go into a folder: give one "

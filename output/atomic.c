@@ -51,13 +51,20 @@ static const char *kind_words(mode_t mode)
                             : "not a regular file";
 }
 
-/* An output @p path that does not exist yet: its folder must be one that a file can be created
- * in, checked now, so that a run does not find out at its end (a text output is written then). */
-static int folder_check(const char *path)
+/* The folder part of @p path ("." for none, "/" for a file at the root; malloc), or NULL when
+ * out of memory. */
+static char *folder_of(const char *path)
 {
-    int err = errno;
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    return slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+}
+
+/* An output @p path that does not exist yet (stat(2) failed with @p err): its folder must be
+ * one that a file can be created in, checked now, so that a run does not find out at its end (a
+ * text output is written then). */
+static int folder_check(const char *path, int err)
+{
+    char *dir = folder_of(path);
     if (!dir)
         return CPN_ERROR(CPN_ENOMEM, "out of memory");
     struct stat st;
@@ -86,7 +93,7 @@ int cpn_output_check(const char *path, int force, int stream_ok, int *stream)
     if (stream)
         *stream = 0;
     if (stat(path, &st) != 0)
-        return folder_check(path); /* nothing there yet: it is created where it goes */
+        return folder_check(path, errno); /* nothing there yet: it is created where it goes */
     if (S_ISREG(st.st_mode))
         return force ? CPN_OK
                      : CPN_ERROR(CPN_EOUTPUT, "%s: already exists (use --force to overwrite it)",
@@ -111,7 +118,7 @@ int cpn_output_check(const char *path, int force, int stream_ok, int *stream)
 static char *canonical(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    char *dir = folder_of(path);
     char *real = dir ? realpath(dir, NULL) : NULL, *out = NULL;
     if (real && asprintf(&out, "%s/%s", real, slash ? slash + 1 : path) < 0)
         out = NULL;

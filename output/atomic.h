@@ -29,20 +29,20 @@ struct cpn_atomic {
 /**
  * May an output be written to @p path?  Checked before anything is written (stat(2), following
  * symbolic links):
- * - nothing there: yes;
+ * - nothing there: when its folder exists and a file can be created in it (a text output is
+ *   written at the end of a run, which must not find out only there), else refused, naming the
+ *   folder and why;
  * - a regular file: only with @p force (it is replaced when the output is complete);
  * - a character device or a FIFO (`/dev/stdout`, `/dev/null`, a named pipe): when @p stream_ok
  *   (a text output, written straight to it, since nothing there can be replaced), and *@p stream
  *   is set; refused otherwise (the HDF5 trace needs a file it can seek in);
- * - anything else (a directory, a socket, a block device): refused;
- * - nothing: its folder must exist and be writable (a text output is written at the end of a
- *   run, which must not find out there), else refused, naming the folder and why.
+ * - anything else (a directory, a socket, a block device): refused.
  * Assumption: a device or FIFO named as an output is where the user wants the text, so it needs
  * no --force; renaming a file onto it, as for a regular file, would replace the device node
  * itself (as root) or fail.
  * @param stream  set to 1 for a character device or FIFO, else 0 (may be NULL)
  * @return CPN_OK; CPN_EOUTPUT when refused, the message naming @p path and what it is, and what
- *         to do (use --force; give a file name).
+ *         to do (use --force; give a file name; create the folder); CPN_ENOMEM.
  */
 int cpn_output_check(const char *path, int force, int stream_ok, int *stream);
 

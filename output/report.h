@@ -107,9 +107,8 @@ int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *run);
  * cpn_result_verify().
  * @return CPN_OK; CPN_ENOINPUT when the file is missing or not a regular file; CPN_ESCENARIO
  *         when it is not HDF5 (no HDF5 signature), not a cpnsim trace or has no /summary;
- * CPN_ESTATE when the run is incomplete
- *         (`complete = 0`) or does not verify (not added, the caller warns and goes on);
- *         CPN_ENOMEM.
+ *         CPN_ESTATE when the run is incomplete (`complete = 0`) or does not verify (not added,
+ *         the caller warns and goes on); CPN_ENOMEM.
  */
 int cpn_report_add_file(struct cpn_report *r, const char *path);
 
@@ -156,9 +155,9 @@ int cpn_result_matches(const char *path, const struct cpn_result_definition *wan
  * attributes rows_*, output/trace.h).
  * @return CPN_OK; CPN_ENOINPUT when it cannot be opened or is not a regular file (a folder, a
  *         device or a FIFO); CPN_ESCENARIO when it is not HDF5 at all (no HDF5 signature) or not
- *         a cpnsim trace; CPN_ESTATE when incomplete; CPN_EIO when its checksum does not match, a
- * dataset claims more elements than its storage could hold or cannot be read whole, or a count
- *         differs or is missing (the message says which).  O(file size).
+ *         a cpnsim trace; CPN_ESTATE when incomplete; CPN_EIO when its checksum does not match,
+ *         a dataset claims more elements than its storage could hold or cannot be read whole,
+ *         or a count differs or is missing (the message says which).  O(file size).
  */
 int cpn_result_verify(const char *path);
 

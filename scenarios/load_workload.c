@@ -1380,8 +1380,6 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
             t.spec.log = tr;
             if (cpn_array_push(&s->files, t.path) != CPN_OK)
                 L->oom = 1;
-            if (!cpn_ld_attr(elem, "kind") && cpn_job_kind_parse(tr->kind, &t.spec.base.kind))
-                cpn_ld_error_model(L, elem);
             ld_require_type(L, elem, &t.spec.base);
             ld_cpu_pods(L, elem, tr, &t.spec);
             if (tr->stats.dates_unplaced)
