@@ -210,9 +210,7 @@ static int run_with_progress(struct cpn_engine *eng, double until, int show)
 struct flow_stream {
     const struct cpn_scenario *scen;
     struct cpn_scen_flow_reader *reader;
-    struct cpn_flows_out *flows_out; /* with --flows-out, where its rows go, else NULL */
-    size_t k;                        /* its index in scen->flowfiles */
-    int failed;                      /* the reader failed during the run (reported) */
+    int failed; /* the reader failed during the run (reported) */
 };
 
 /* The run's outputs: -o, --flows-out, --summary-out. */
@@ -250,7 +248,6 @@ struct run {
     struct cpn_jobs *jobs;
     struct cpn_traffic *traffic;
     struct flow_stream *streams;                /* one per streamed flow file (scen->flowfiles) */
-    struct cpn_flows_out *fo;                   /* the --flows-out table, or NULL */
     struct cpn_scen_wlog_stream **wlog_streams; /* per workload log: its stream, or NULL */
     struct cpn_diag stream_diag;                /* where a streamed row that went bad is reported */
     struct cpn_timeline *timeline;
@@ -285,7 +282,6 @@ static void run_release(struct run *r)
         free(r->out_partial[i]);
     cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
     cpn_traffic_free(r->traffic);
-    cpn_flows_out_free(r->fo); /* stops its writer thread, which reads the scenario */
     for (size_t k = 0; r->wlog_streams && k < r->scen->wlogs.len; k++)
         cpn_scen_wlog_stream_free(r->wlog_streams[k]);
     free(r->wlog_streams);
@@ -651,8 +647,6 @@ static int next_streamed_flow(void *ctx, struct cpn_traffic_flow *out, int *more
         fs->failed = 1;
     if (rc != CPN_OK || !*more)
         return rc;
-    if (fs->flows_out && (rc = cpn_flows_out_streamed(fs->flows_out, fs->k, &f)) != CPN_OK)
-        return rc;
     *out = traffic_flow_of(fs->scen, &f);
     return CPN_OK;
 }
@@ -677,8 +671,6 @@ static int build_traffic(struct run *r)
     const struct cpn_scenario *scen = r->scen;
     int rc = cpn_traffic_new_from(r->eng, r->net, &r->obs, scen->flows.len, get_loaded_flow,
                                   loaded_flow_start, scen, r->flows_out != NULL, &r->traffic);
-    if (rc == CPN_OK && r->flows_out)
-        rc = cpn_flows_out_new(scen, scen->flowfiles.len, &r->fo);
     if (rc != CPN_OK || !scen->flowfiles.len)
         return rc;
     if (!(r->streams = calloc(scen->flowfiles.len, sizeof *r->streams)))
@@ -686,8 +678,6 @@ static int build_traffic(struct run *r)
     for (size_t k = 0; k < scen->flowfiles.len && rc == CPN_OK; k++) {
         const struct cpn_scen_flowfile *ff = &scen->flowfiles.items[k];
         r->streams[k].scen = scen;
-        r->streams[k].flows_out = r->fo;
-        r->streams[k].k = k;
         rc = cpn_scen_flow_reader_open(r->scen, k, &r->stream_diag, 1, &r->streams[k].reader);
         if (rc == CPN_OK)
             rc = cpn_traffic_add_source(r->traffic, next_streamed_flow, &r->streams[k], ff->first,
@@ -1153,20 +1143,16 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     }
     if (r->flows_out) {
         size_t ns = r->scen->flowfiles.len;
-        struct cpn_scen_flow_reader **readers = calloc(ns ? ns : 1, sizeof *readers);
         int *failed = calloc(ns ? ns : 1, sizeof *failed), st;
-        if (!readers || !failed || !r->fo) {
+        if (!failed) {
             fprintf(stderr, "cpnsim: out of memory writing %s\n", r->flows_out);
             st = EX_SOFTWARE;
         } else {
-            for (size_t k = 0; k < ns; k++) {
-                readers[k] = r->streams[k].reader;
+            for (size_t k = 0; r->streams && k < ns; k++)
                 failed[k] = r->streams[k].failed;
-            }
-            st = cpn_flows_out_write(r->fo, flows_path, r->force || partial, r->traffic, readers,
-                                     failed);
+            st = cpn_flows_out_write(r->scen, &r->stream_diag, flows_path, r->force || partial,
+                                     r->traffic, failed);
         }
-        free(readers);
         free(failed);
         if (st)
             status = st;

@@ -772,6 +772,9 @@ void cpn_scen_free(struct cpn_scenario *s)
     cpn_array_release(&s->flows);
     cpn_array_release(&s->flowspecs);
     cpn_array_release(&s->flow_ids);
+    for (size_t i = 0; i < s->flowfiles.len; i++)
+        if (s->flowfiles.items[i].copy_fd >= 0)
+            close(s->flowfiles.items[i].copy_fd);
     cpn_array_release(&s->flowfiles);
     cpn_idmap_release(&s->route_texts);
     for (size_t i = 0; i < s->route_keys.len; i++)

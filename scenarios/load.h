@@ -271,7 +271,8 @@ const char *cpn_scen_flow_id(const struct cpn_scenario *s, size_t i);
 
 /**
  * A `<flows file>` read during the run instead of loaded (docs/scenario-format.md, "Streamed
- * flow files"): its rows are sorted by start time and were all checked at load.
+ * flow files"): its rows are sorted by start time and were all checked at load, which kept
+ * what the run needs of them in a binary copy (copy_fd) that the run reads instead of the file.
  */
 struct cpn_scen_flowfile {
     const char *file;   /**< the CSV file, resolved (owned by the scenario) */
@@ -284,6 +285,10 @@ struct cpn_scen_flowfile {
     size_t ties;        /**< its flows routed by shortest path over ties (the warning) */
     long tie_line;      /**< the first of them: its line, src and dst */
     uint32_t tie_src, tie_dst;
+    int copy_fd;         /**< the checked copy of its rows made at load (docs/scenario-format.md,
+                              "Streamed flow files"): an unlinked temporary file, read with pread(2) by
+                              every reader; -1 when there is none (the readers parse the file again) */
+    uint64_t copy_bytes; /**< the copy's size [bytes] */
 };
 
 /**
@@ -319,10 +324,13 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
 
 /**
  * Read the next flow: *more = 1 and @p f filled (f->id valid until the next call), routed as
- * the load routed it (f->route for its path column or ECMP), or *more = 0 at the end.
- * @return CPN_OK; CPN_ESCENARIO, reported with the file and line, when a row no longer parses or
- *         is out of order, or the file has more or fewer rows than at load (it changed after
- *         the load); CPN_ENOMEM.  O(row + route).
+ * the load routed it (f->route for its path column or ECMP), or *more = 0 at the end.  From the
+ * checked copy when the file has one (cpn_scen_flowfile.copy_fd), else parsed from the file
+ * again.
+ * @return CPN_OK; CPN_ESCENARIO, reported with the file and line, when (without a copy) a row no
+ *         longer parses or is out of order, or the file has more or fewer rows than at load (it
+ *         changed after the load), when the copy cannot be read back (with the system's reason),
+ *         or when an ECMP flow has no route left (a <timeline>); CPN_ENOMEM.  O(row + route).
  */
 int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more);
 

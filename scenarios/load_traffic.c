@@ -1,5 +1,6 @@
 /* Scenario loader: the <traffic> elements and the whole-scenario checks (see load.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <sys/stat.h>
 #include <math.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scenarios/load_impl.h"
 #include "scenarios/numparse.h"
@@ -441,6 +443,107 @@ static void ld_lines_free(struct ld_lines *L)
 
 /* ---- streamed flow files, read during the run ---------------------------------------------- */
 
+/*
+ * The checked copy of a streamed file's rows (struct cpn_scen_flowfile's copy_fd): what the run
+ * needs of each row that the load parsed and checked, in file order, as a struct copy_row and
+ * then the id's bytes and a NUL.  Native byte order: the copy lives only as long as the
+ * scenario, in an unlinked temporary file.  The run reads it instead of parsing the file again
+ * (on the 1e6-flow WAN benchmark, the second parse was a tenth of the run's CPU time), and a
+ * file that changes after the load no longer changes the run.
+ */
+struct copy_row {
+    double size, start; /* [B], [s] */
+    uint32_t src, dst;  /* nodes */
+    uint32_t path;      /* a named path (cpn_scenario.paths), or CPN_NONE */
+    uint32_t route;     /* its path column's route (the router's path id), or CPN_NONE */
+    uint32_t dline;     /* its line in the file less the previous row's (the first: its line) */
+    uint32_t idlen;     /* bytes of its id (then the id and a NUL) */
+};
+
+enum { COPY_BUF = 256 << 10 }; /* the copy's write and read buffers [bytes] */
+
+/* The copy being written by the load's pass over a streamed file. */
+struct copy_out {
+    int fd;         /* -1: none (not made, or dropped after an error) */
+    int err;        /* errno of the first failed write, else 0 */
+    char *buf;      /* COPY_BUF bytes */
+    size_t used;    /* bytes in buf */
+    uint64_t bytes; /* written to fd */
+    long line;      /* the line of the last row put */
+};
+
+/* An unlinked temporary file in $TMPDIR (or /tmp) for a copy; -1 with errno set if none. */
+static int copy_create(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    size_t n = strlen(dir) + sizeof "/cpnsim-rows-XXXXXX";
+    char *name = malloc(n);
+    if (!name) {
+        errno = ENOMEM;
+        return -1;
+    }
+    snprintf(name, n, "%s/cpnsim-rows-XXXXXX", dir);
+    int fd = mkostemp(name, O_CLOEXEC); /* (not inherited by a --policy-exec process) */
+    if (fd >= 0)
+        unlink(name); /* (gone when the last descriptor closes, however the process ends) */
+    int e = errno;
+    free(name);
+    errno = e;
+    return fd;
+}
+
+/* Write buf[0 .. len) to the copy; a failure is kept in o->err. */
+static void copy_write(struct copy_out *o, const char *buf, size_t len)
+{
+    while (len && !o->err) {
+        ssize_t w = write(o->fd, buf, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            o->err = w < 0 ? errno : EIO;
+            break;
+        }
+        buf += w;
+        len -= (size_t)w;
+        o->bytes += (uint64_t)w;
+    }
+}
+
+/* Append checked row @p f to the copy. */
+static void copy_row_put(struct copy_out *o, const struct cpn_scen_flow *f)
+{
+    if (o->fd < 0 || o->err)
+        return;
+    size_t idlen = strlen(f->id), need = sizeof(struct copy_row) + idlen + 1;
+    if (idlen > UINT32_MAX - 1 || f->line - o->line > (long)UINT32_MAX) {
+        o->err = EOVERFLOW;
+        return;
+    }
+    struct copy_row r = {f->size,
+                         f->start,
+                         f->src,
+                         f->dst,
+                         f->path,
+                         f->route ? f->route->id : CPN_NONE,
+                         (uint32_t)(f->line - o->line),
+                         (uint32_t)idlen};
+    o->line = f->line;
+    if (o->used + need > COPY_BUF) {
+        copy_write(o, o->buf, o->used);
+        o->used = 0;
+    }
+    if (need > COPY_BUF) { /* (an id of more than 256 kB: straight through) */
+        copy_write(o, (const char *)&r, sizeof r);
+        copy_write(o, f->id, idlen + 1);
+        return;
+    }
+    memcpy(o->buf + o->used, &r, sizeof r);
+    memcpy(o->buf + o->used + sizeof r, f->id, idlen + 1);
+    o->used += need;
+}
+
 size_t cpn_scen_flow_count(const struct cpn_scenario *s)
 {
     size_t n = s->flows.len;
@@ -453,6 +556,12 @@ struct cpn_scen_flow_reader {
     struct cpn_scenario *s;
     const struct cpn_scen_flowfile *ff;
     struct cpn_diag *diag;
+    /* From the checked copy (ff->copy_fd >= 0): its bytes [cpos, clen) of cbuf, read up to
+     * coff. */
+    char *cbuf;
+    size_t ccap, cpos, clen;
+    uint64_t coff;
+    /* Else from the file: */
     struct ld_lines lines; /* the file's lines (hinting the path texts' look-ups: a path
                             * column) */
     long line;
@@ -474,6 +583,15 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
     rd->diag = diag;
     rd->route = route;
     rd->last = -INFINITY;
+    if (rd->ff->copy_fd >= 0) {
+        if (!(rd->cbuf = malloc(COPY_BUF))) {
+            free(rd);
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        }
+        rd->ccap = COPY_BUF;
+        *out = rd;
+        return CPN_OK;
+    }
     rd->lines.paths = rd->ff->columns == 6 ? &s->route_texts : NULL;
     rd->lines.router = s->router;
     int err = cpn_ld_open(rd->ff->file, &rd->lines.in);
@@ -487,10 +605,118 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
     return CPN_OK;
 }
 
+/* Make at least @p need bytes of the copy available at rd->cbuf + rd->cpos (fewer only at its
+ * end). */
+static int copy_fill(struct cpn_scen_flow_reader *rd, size_t need)
+{
+    if (rd->clen - rd->cpos >= need)
+        return CPN_OK;
+    memmove(rd->cbuf, rd->cbuf + rd->cpos, rd->clen - rd->cpos);
+    rd->clen -= rd->cpos;
+    rd->cpos = 0;
+    if (need > rd->ccap) { /* (a row with a long id) */
+        char *grown = realloc(rd->cbuf, need);
+        if (!grown)
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        rd->cbuf = grown;
+        rd->ccap = need;
+    }
+    while (rd->clen < need && rd->coff < rd->ff->copy_bytes) {
+        ssize_t got =
+            pread(rd->ff->copy_fd, rd->cbuf + rd->clen, rd->ccap - rd->clen, (off_t)rd->coff);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return CPN_ERROR(CPN_ESCENARIO, "%s: cannot read the checked copy of its rows back: %s",
+                             rd->ff->file, got < 0 ? strerror(errno) : "it ends early");
+        rd->clen += (size_t)got;
+        rd->coff += (uint64_t)got;
+    }
+    return CPN_OK;
+}
+
+/* The next row of the checked copy into @p f (*more = 0 at its end). */
+static int copy_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more)
+{
+    const struct cpn_scen_flowfile *ff = rd->ff;
+    int rc = copy_fill(rd, sizeof(struct copy_row));
+    if (rc != CPN_OK || rd->cpos == rd->clen)
+        return rc; /* (the end: *more stays 0) */
+    struct copy_row r;
+    if (rd->clen - rd->cpos < sizeof r)
+        return CPN_ERROR(CPN_ESCENARIO, "%s: the checked copy of its rows ends inside a row",
+                         ff->file);
+    memcpy(&r, rd->cbuf + rd->cpos, sizeof r);
+    size_t need = sizeof r + (size_t)r.idlen + 1;
+    if ((rc = copy_fill(rd, need)) != CPN_OK)
+        return rc;
+    if (rd->clen - rd->cpos < need || rd->cbuf[rd->cpos + need - 1] != '\0')
+        return CPN_ERROR(CPN_ESCENARIO, "%s: the checked copy of its rows is damaged", ff->file);
+    const struct cpn_path *route =
+        r.route != CPN_NONE ? cpn_route_path(rd->s->router, r.route) : NULL;
+    rd->line += (long)r.dline;
+    *f = (struct cpn_scen_flow){.id = rd->cbuf + rd->cpos + sizeof r,
+                                .src = r.src,
+                                .dst = r.dst,
+                                .size = r.size,
+                                .start = r.start,
+                                .path = r.path,
+                                .transport = ff->transport,
+                                .pathset = CPN_NONE,
+                                .weight = 1,
+                                .route = route,
+                                .ecmp = ff->ecmp && r.path == CPN_NONE && !route,
+                                .csv = 1,
+                                .file = ff->file,
+                                .line = rd->line};
+    rd->cpos += need;
+    /* (The next row's route, fetched while this one starts: on files of thousands of routes
+     * its look-up is a cache miss.) */
+    if (rd->clen - rd->cpos >= sizeof r) {
+        memcpy(&r, rd->cbuf + rd->cpos, sizeof r);
+        cpn_route_prefetch(rd->s->router, r.route);
+    }
+    *more = 1;
+    return CPN_OK;
+}
+
+/* Route row @p f as the load routed it (ECMP, over the links up now) and count it. */
+static int reader_finish_row(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f)
+{
+    const struct cpn_scen_flowfile *ff = rd->ff;
+    if (rd->route && f->ecmp && !f->route && f->path == CPN_NONE) {
+        int rc = cpn_route_ecmp_hash(rd->s->router, f->src, f->dst, cpn_route_flow_hash(f->id),
+                                     &f->route);
+        if (rc != CPN_OK) {
+            cpn_diag_error(rd->diag, ff->file, f->line, "flow \"%s\": %s", f->id,
+                           cpn_error_message());
+            return rc == CPN_ENOMEM
+                       ? rc
+                       : CPN_ERROR(CPN_ESCENARIO, "%s:%ld: no route", ff->file, f->line);
+        }
+    }
+    if (++rd->rows > ff->rows)
+        return CPN_ERROR(CPN_ESCENARIO,
+                         "%s:%ld: the file has more rows than the %zu it had when loaded (it "
+                         "changed since)",
+                         ff->file, f->line, ff->rows);
+    return CPN_OK;
+}
+
 int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more)
 {
     const struct cpn_scen_flowfile *ff = rd->ff;
     *more = 0;
+    if (rd->cbuf) {
+        int rc = copy_next(rd, f, more);
+        if (rc == CPN_OK && *more && (rc = reader_finish_row(rd, f)) != CPN_OK)
+            *more = 0;
+        if (rc == CPN_OK && !*more && rd->rows != ff->rows)
+            rc =
+                CPN_ERROR(CPN_ESCENARIO, "%s: the checked copy of its rows holds %zu rows, not %zu",
+                          ff->file, rd->rows, ff->rows);
+        return rc;
+    }
     while (ld_lines_next(&rd->lines)) {
         char *text = rd->lines.buf;
         if (++rd->line == 1 || !*text)
@@ -517,22 +743,9 @@ int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_f
             return CPN_ERROR(CPN_ESCENARIO, "%s:%ld: rows out of order", ff->file, rd->line);
         }
         rd->last = f->start;
-        if (rd->route && f->ecmp && !f->route && f->path == CPN_NONE) {
-            int rc = cpn_route_ecmp_hash(rd->s->router, f->src, f->dst, cpn_route_flow_hash(f->id),
-                                         &f->route);
-            if (rc != CPN_OK) {
-                cpn_diag_error(rd->diag, ff->file, rd->line, "flow \"%s\": %s", f->id,
-                               cpn_error_message());
-                return rc == CPN_ENOMEM
-                           ? rc
-                           : CPN_ERROR(CPN_ESCENARIO, "%s:%ld: no route", ff->file, rd->line);
-            }
-        }
-        if (++rd->rows > ff->rows)
-            return CPN_ERROR(CPN_ESCENARIO,
-                             "%s:%ld: the file has more rows than the %zu it had when loaded (it "
-                             "changed since)",
-                             ff->file, rd->line, ff->rows);
+        int rc = reader_finish_row(rd, f);
+        if (rc != CPN_OK)
+            return rc;
         *more = 1;
         return CPN_OK;
     }
@@ -554,6 +767,7 @@ void cpn_scen_flow_reader_free(struct cpn_scen_flow_reader *rd)
     if (rd->lines.in)
         fclose(rd->lines.in);
     ld_lines_free(&rd->lines);
+    free(rd->cbuf);
     free(rd);
 }
 
@@ -565,11 +779,12 @@ static int ld_tie(struct cpn_router *r, const struct cpn_scen_flow *f, int *tie)
 
 /* One pass over a flows file: every row parsed and checked; stored in s->flows, or (@p ff, a
  * streamed file) only counted, checked for sorted start times, routed and checked as the run
- * will.  Returns CPN_OK, LD_UNSORTED when a streamed file (stream="auto") turns out unsorted (the
- * caller loads it whole instead), or an internal error. */
+ * will, and put in the checked copy @p copy.  Returns CPN_OK, LD_UNSORTED when a streamed file
+ * (stream="auto") turns out unsorted (the caller loads it whole instead), or an internal
+ * error. */
 static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, const char *file,
                          FILE *in, const struct cpn_scen_flow *proto, struct cpn_scen_flowfile *ff,
-                         int forced)
+                         struct copy_out *copy, int forced)
 {
     struct cpn_scenario *s = L->s;
     struct cpn_router *router = cpn_ld_router(L);
@@ -631,6 +846,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
         }
         last = f.start;
         ff->rows++;
+        copy_row_put(copy, &f); /* (its route from the path column; ECMP is chosen by the run) */
         unsigned e0 = L->diag->errors;
         if (!can_route || (rc = ld_route_flow(L, router, &f)) != CPN_OK || L->diag->errors != e0)
             continue;
@@ -705,10 +921,16 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
                                    .transport = transport,
                                    .ecmp = (unsigned char)ecmp,
                                    .tie_src = CPN_NONE,
-                                   .tie_dst = CPN_NONE};
+                                   .tie_dst = CPN_NONE,
+                                   .copy_fd = -1};
+    struct copy_out copy = {.fd = -1};
+    if (rc == CPN_OK && streamed && (copy.buf = malloc(COPY_BUF)) == NULL)
+        rc = CPN_ENOMEM;
+    else if (rc == CPN_OK && streamed && (copy.fd = copy_create()) < 0)
+        copy.err = errno;
     unsigned e0 = L->diag->errors;
     if (rc == CPN_OK)
-        rc = ld_flows_pass(L, elem, name, file, in, &proto, streamed ? &ff : NULL, forced);
+        rc = ld_flows_pass(L, elem, name, file, in, &proto, streamed ? &ff : NULL, &copy, forced);
     if (rc == LD_UNSORTED && L->diag->errors != e0) { /* reported: the load fails anyway */
         rc = CPN_OK;
     } else if (rc == LD_UNSORTED) { /* stream="auto" over unsorted rows: load it whole */
@@ -717,10 +939,31 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
                          "(%lld bytes); sorted, it would be read during the run",
                          (long long)st.st_size);
         rewind(in);
-        rc = ld_flows_pass(L, elem, name, file, in, &proto, NULL, 0);
+        rc = ld_flows_pass(L, elem, name, file, in, &proto, NULL, NULL, 0);
     } else if (rc == CPN_OK && streamed && L->diag->errors == e0) {
+        if (copy.fd >= 0 && !copy.err)
+            copy_write(&copy, copy.buf, copy.used);
+        if (copy.err) {
+            const char *dir = getenv("TMPDIR");
+            cpn_diag_warning(L->diag, file, 0,
+                             "cannot keep the checked copy of its rows in %s: %s (the copy takes "
+                             "about %zu bytes a row and its id; set TMPDIR to a folder with "
+                             "room): the run reads the file again instead, and stops at a row "
+                             "that changed since the load",
+                             dir && *dir ? dir : "/tmp", strerror(copy.err),
+                             sizeof(struct copy_row) + 1);
+        } else {
+            ff.copy_fd = copy.fd;
+            ff.copy_bytes = copy.bytes;
+            copy.fd = -1;
+        }
         rc = cpn_array_push(&L->s->flowfiles, ff);
+        if (rc != CPN_OK && ff.copy_fd >= 0)
+            close(ff.copy_fd);
     }
+    if (copy.fd >= 0)
+        close(copy.fd);
+    free(copy.buf);
     fclose(in);
     return rc;
 }

@@ -257,18 +257,22 @@ else
 fi
 
 # 11. A streamed flow file changed during the run (docs/scenario-format.md, "Streamed flow
-#     files"): the run stops at the first row that differs from the load, at its line, exit 65,
-#     and the summary it writes (kept as st.tsv.partial: the run did not reach its end) says
-#     run.complete 0; --flows-out is not written (its rows after the cut are unknown).  The run is paused (SIGSTOP) once the load
-#     has printed its warning, the file is cut to its first 100 kB, and the run resumes.
+#     files").  The run reads the checked copy the load made of its rows, so a change after the
+#     load changes nothing: the run is paused (SIGSTOP) once the load has printed its warning,
+#     the file is cut to its first 100 kB, the run resumes and ends complete, its --flows-out
+#     holding every row of the file as loaded.  Without the copy (TMPDIR a missing folder: the
+#     load warns and the run reads the file again), the run stops at the first row that differs
+#     from the load, at its line, exit 65, and the summary it writes (kept as st.tsv.partial: the
+#     run did not reach its end) says run.complete 0; --flows-out is not written.
 awk 'BEGIN { print "id,src,dst,bytes,start_time"
-    for (i = 0; i < 2000000; i++) printf "f%d,h1,h2,1000000,%.3f\n", i, i * 0.01 }' >"$tmp/big.csv"
-(cd "$src/tests/scenarios/ok" && exec "$bin" run flow-paths.xml --set "flows@file=$tmp/big.csv" \
-    --set simulation@until=50000s --summary-out "$tmp/st.tsv" --flows-out "$tmp/st-fo.csv") \
-    >"$tmp/st.out" 2>"$tmp/st.err" &
+    for (i = 0; i < 2000000; i++) printf "f%d,h1,h2,1000000,%.3f\n", i, i * 0.01 }' >"$tmp/big0.csv"
+head -n 300001 "$tmp/big0.csv" >"$tmp/big.csv"
+(cd "$src/tests/scenarios/ok" && TMPDIR=$tmp exec "$bin" run flow-paths.xml \
+    --set "flows@file=$tmp/big.csv" --set flows@stream=yes --set simulation@until=50000s \
+    --summary-out "$tmp/sc.tsv" --flows-out "$tmp/sc-fo.csv") >"$tmp/sc.out" 2>"$tmp/sc.err" &
 pid=$!
 i=0
-while ! grep -q "warning" "$tmp/st.err" 2>/dev/null && [ $i -lt 600 ]; do
+while ! grep -q "warning" "$tmp/sc.err" 2>/dev/null && [ $i -lt 600 ]; do
     sleep 0.05
     i=$((i + 1))
 done
@@ -277,18 +281,44 @@ head -c 100000 "$tmp/big.csv" >"$tmp/cut.csv" && cat "$tmp/cut.csv" >"$tmp/big.c
 kill -CONT $pid 2>/dev/null
 wait $pid
 c=$?
-if [ $c -eq 65 ] && grep -q "big.csv:[0-9]*: .*changed since" "$tmp/st.err" &&
+rows=$(wc -l <"$tmp/sc-fo.csv" 2>/dev/null)
+last=$(tail -n 1 "$tmp/sc-fo.csv" 2>/dev/null | cut -d, -f1-5)
+if [ $c -eq 0 ] && [ "$(wc -c <"$tmp/big.csv")" -eq 100000 ] &&
+    grep -q "^run.complete	1	" "$tmp/sc.tsv" && [ "$rows" -eq 300001 ] &&
+    [ "$last" = "f299999,h1,h2,1000000,2999.99" ] && ! grep -q "checked copy" "$tmp/sc.err"; then
+    ok "a streamed flow file changed during the run: the run reads the copy checked at load, complete"
+else
+    bad "a streamed flow file changed during the run (with the copy): exit $c, $rows rows, last $last"
+    cat "$tmp/sc.err"
+fi
+cp "$tmp/big0.csv" "$tmp/big.csv"
+(cd "$src/tests/scenarios/ok" && TMPDIR=$tmp/none exec "$bin" run flow-paths.xml \
+    --set "flows@file=$tmp/big.csv" --set simulation@until=50000s --summary-out "$tmp/st.tsv" \
+    --flows-out "$tmp/st-fo.csv") >"$tmp/st.out" 2>"$tmp/st.err" &
+pid=$!
+i=0
+while ! grep -q "checked copy" "$tmp/st.err" 2>/dev/null && [ $i -lt 600 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+kill -STOP $pid 2>/dev/null
+head -c 100000 "$tmp/big.csv" >"$tmp/cut.csv" && cat "$tmp/cut.csv" >"$tmp/big.csv"
+kill -CONT $pid 2>/dev/null
+wait $pid
+c=$?
+if [ $c -eq 65 ] && grep -q "big.csv: warning: cannot keep the checked copy of its rows in $tmp/none: No such file or directory" "$tmp/st.err" &&
+    grep -q "big.csv:[0-9]*: .*changed since" "$tmp/st.err" &&
     grep -q "^run.complete	0	" "$tmp/st.tsv.partial" && [ ! -e "$tmp/st.tsv" ] &&
     grep -q "INCOMPLETE" "$tmp/st.out" && [ ! -e "$tmp/st-fo.csv" ] && [ ! -e "$tmp/st-fo.csv.partial" ] &&
     grep -q "big.csv could not be read to its end" "$tmp/st.err" &&
     grep -q "its outputs are kept as $tmp/st.tsv.partial\$" "$tmp/st.err"; then
-    ok "a streamed flow file changed during the run: a clean stop at its line, exit 65, incomplete"
+    ok "a streamed flow file changed during the run, read again (no copy): a clean stop at its line, exit 65, incomplete"
 else
-    bad "a streamed flow file changed during the run: exit $c"; cat "$tmp/st.err"; tail -3 "$tmp/st.out"
+    bad "a streamed flow file changed during the run (no copy): exit $c"; cat "$tmp/st.err"; tail -3 "$tmp/st.out"
 fi
 
-# 11b. The same with a path column, whose reader reads two rows ahead (to fetch their path
-#     texts' look-ups early, docs/models-network.md §3.4).  With the run paused, the file is
+# 11b. The same without the copy, with a path column, whose reader reads two rows ahead (to
+#     fetch their path texts' look-ups early, docs/models-network.md §3.4).  With the run paused, the file is
 #     rewritten: the same rows up to 64 kB past where the run has read it (/proc's fdinfo),
 #     then one row whose path names an unknown node.  The run stops at exactly that row's line,
 #     not at a row it read ahead.  The first row has no path (routed over ties: the load's
@@ -296,8 +326,9 @@ fi
 awk 'BEGIN { print "id,src,dst,bytes,start_time,path"; print "f0,h1,h2,1000000,0.000,"
     for (i = 1; i < 2000000; i++)
         printf "f%d,h1,h2,1000000,%.3f,h1 c%d h2\n", i, i * 0.01, 1 + i % 2 }' >"$tmp/big6.csv"
-(cd "$src/tests/scenarios/ok" && exec "$bin" run flow-paths.xml --set "flows@file=$tmp/big6.csv" \
-    --set simulation@until=50000s --summary-out "$tmp/st6.tsv") >"$tmp/st6.out" 2>"$tmp/st6.err" &
+(cd "$src/tests/scenarios/ok" && TMPDIR=$tmp/none exec "$bin" run flow-paths.xml \
+    --set "flows@file=$tmp/big6.csv" --set simulation@until=50000s --summary-out "$tmp/st6.tsv") \
+    >"$tmp/st6.out" 2>"$tmp/st6.err" &
 pid=$!
 i=0
 while ! grep -q "warning" "$tmp/st6.err" 2>/dev/null && [ $i -lt 600 ]; do

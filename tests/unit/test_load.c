@@ -1103,14 +1103,41 @@ static void test_csv_files_with_a_byte_order_mark_load_as_without_it(void)
     rmdir(dir);
 }
 
+/* The 3 rows of test_a_streamed_flow_file_is_read_during_the_run()'s file, read from @p rd. */
+static void expect_streamed_rows(struct cpn_scenario *s, struct cpn_scen_flow_reader *rd)
+{
+    const char *ids[3] = {"x", "y", "z"};
+    const double sizes[3] = {1e6, 2e6, 0}, starts[3] = {0, 1.5, 1.5};
+    const long lines[3] = {2, 3, 5};
+    struct cpn_scen_flow f;
+    int more = 0;
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
+        CU_ASSERT_EQUAL_FATAL(more, 1);
+        CU_ASSERT_STRING_EQUAL(f.id, ids[i]);
+        CU_ASSERT_EQUAL(f.size, sizes[i]);
+        CU_ASSERT_EQUAL(f.start, starts[i]);
+        CU_ASSERT_EQUAL(f.line, lines[i]);
+        CU_ASSERT_EQUAL(f.src, cpn_topo_find_node(s->topo, i == 1 ? "b" : "a"));
+        CU_ASSERT_EQUAL(f.dst, cpn_topo_find_node(s->topo, i == 1 ? "a" : "b"));
+        CU_ASSERT_EQUAL(f.path, CPN_NONE);
+    }
+    CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
+    CU_ASSERT_EQUAL(more, 0);
+}
+
 static void test_a_streamed_flow_file_is_read_during_the_run(void)
 {
-    /* stream="yes": the rows are checked at load but not kept; a reader gives them in file
-     * order.  A file changed after the load is an error at the changed row's line. */
+    /* stream="yes": the rows are checked at load and kept in a checked copy, not in memory; a
+     * reader gives them in file order from the copy, whatever becomes of the file.  Without the
+     * copy (TMPDIR a missing folder: a warning), readers parse the file again, and a file
+     * changed after the load is an error at the changed row's line. */
     char dir[] = "/tmp/cpn-stream.XXXXXX", csv[64], xml[512];
     CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
     snprintf(csv, sizeof csv, "%s/f.csv", dir);
-    write_text(csv, "id,src,dst,bytes,start_time\nx,a,b,1e6,0\ny,b,a,2e6,1.5\n\nz,a,b,0,1.5\n");
+    const char *original =
+        "id,src,dst,bytes,start_time\nx,a,b,1e6,0\ny,b,a,2e6,1.5\n\nz,a,b,0,1.5\n";
+    write_text(csv, original);
     snprintf(xml, sizeof xml,
              "<cpnsim version=\"1\"><simulation until=\"1h\"/><topology><node id=\"a\"/>"
              "<node id=\"b\"/><link id=\"l\" a=\"a\" b=\"b\" capacity=\"1Gbps\" "
@@ -1127,25 +1154,50 @@ static void test_a_streamed_flow_file_is_read_during_the_run(void)
     CU_ASSERT_EQUAL(s->flowfiles.items[0].rows, 3);
     CU_ASSERT_EQUAL(s->flowfiles.items[0].first, 1); /* after the loaded flow */
     CU_ASSERT_EQUAL(cpn_scen_flow_count(s), 4);
+    CU_ASSERT(s->flowfiles.items[0].copy_fd >= 0);
     cpn_test_sink_open(&k);
-    struct cpn_scen_flow_reader *rd = NULL;
+    struct cpn_scen_flow_reader *rd = NULL, *rd2 = NULL;
     CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd), CPN_OK);
-    const char *ids[3] = {"x", "y", "z"};
-    const double sizes[3] = {1e6, 2e6, 0}, starts[3] = {0, 1.5, 1.5};
-    const long lines[3] = {2, 3, 5};
+    expect_streamed_rows(s, rd);
+    cpn_scen_flow_reader_free(rd);
+    /* The copy: the file changed, then gone, changes nothing; two readers read on their own. */
+    write_text(csv, "id,src,dst,bytes,start_time\nx,a,b,1e6,0\ny,b,zz,2e6,1.5\n");
+    CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd), CPN_OK);
+    remove(csv);
+    CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd2), CPN_OK);
     struct cpn_scen_flow f;
     int more = 0;
-    for (int i = 0; i < 3; i++) {
-        CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
-        CU_ASSERT_EQUAL_FATAL(more, 1);
-        CU_ASSERT_STRING_EQUAL(f.id, ids[i]);
-        CU_ASSERT_EQUAL(f.size, sizes[i]);
-        CU_ASSERT_EQUAL(f.start, starts[i]);
-        CU_ASSERT_EQUAL(f.line, lines[i]);
-        CU_ASSERT_EQUAL(f.src, cpn_topo_find_node(s->topo, i == 1 ? "b" : "a"));
-    }
-    CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
-    CU_ASSERT_EQUAL(more, 0);
+    CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd2, &f, &more), CPN_OK);
+    CU_ASSERT_STRING_EQUAL(f.id, "x");
+    expect_streamed_rows(s, rd);
+    cpn_scen_flow_reader_free(rd);
+    cpn_scen_flow_reader_free(rd2);
+    const char *text = sink_close(&k);
+    CU_ASSERT_STRING_EQUAL(text, "");
+    free(k.text);
+    cpn_scen_free(s);
+
+    /* Without the copy. */
+    write_text(csv, original);
+    const char *tmpdir = getenv("TMPDIR");
+    char *saved = tmpdir ? strdup(tmpdir) : NULL;
+    setenv("TMPDIR", "/nonexistent-cpn-test-folder", 1);
+    s = NULL;
+    int loaded = load_text(xml, NULL, &k, &s);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    CU_ASSERT_EQUAL_FATAL(loaded, CPN_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(k.text, "f.csv: warning: cannot keep the checked copy of its "
+                                          "rows in /nonexistent-cpn-test-folder: No such file"));
+    free(k.text);
+    CU_ASSERT_EQUAL_FATAL(s->flowfiles.len, 1);
+    CU_ASSERT_EQUAL(s->flowfiles.items[0].copy_fd, -1);
+    cpn_test_sink_open(&k);
+    CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd), CPN_OK);
+    expect_streamed_rows(s, rd);
     cpn_scen_flow_reader_free(rd);
     /* Changed after the load: an unknown node on line 3, then rows out of order on line 3. */
     const char *changed[2] = {"id,src,dst,bytes,start_time\nx,a,b,1e6,0\ny,b,zz,2e6,1.5\n",
@@ -1175,7 +1227,7 @@ static void test_a_streamed_flow_file_is_read_during_the_run(void)
     CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_ESCENARIO);
     CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "f.csv:5: the file has more rows"));
     cpn_scen_flow_reader_free(rd);
-    const char *text = sink_close(&k);
+    text = sink_close(&k);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "f.csv:3: field 3 \"dst\": node \"zz\" is not defined"));
     CU_ASSERT_PTR_NOT_NULL(
         strstr(text, "f.csv:3: start_time 1.5 s comes before the previous row's"));
@@ -1249,7 +1301,8 @@ int cpn_test_register_load(void)
                      test_unbounded_unit_distributions_are_not_checked_at_load) ||
         !CU_add_test(s, "the loaded centers and sources are accepted by the jobs layer",
                      test_loaded_specs_are_accepted_by_the_jobs_layer) ||
-        !CU_add_test(s, "a streamed flow file is read during the run; changed rows are errors",
+        !CU_add_test(s,
+                     "a streamed flow file is read during the run from its checked copy (or again)",
                      test_a_streamed_flow_file_is_read_during_the_run) ||
         !CU_add_test(s, "CSV files with a UTF-8 byte order mark load as without it",
                      test_csv_files_with_a_byte_order_mark_load_as_without_it) ||
