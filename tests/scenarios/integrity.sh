@@ -136,6 +136,22 @@ if mount -t tmpfs -o size=64k tmpfs "$tmp/full" 2>/dev/null; then
     else
         bad "full disk: exit $c, files $(ls "$tmp/full" | tr '\n' ' ')"; cat "$tmp/err"
     fi
+    # A full disk for a streamed flow file's checked copy (TMPDIR on it): the load warns with the
+    # reason, the run reads the file again, and its --flows-out equals the run's with the copy.
+    awk 'BEGIN { print "id,src,dst,bytes,start_time"
+        for (i = 0; i < 3000; i++) printf "c%d,h1,h2,1000000,%.3f\n", i, i * 0.01 }' >"$tmp/cf.csv"
+    for d in "$tmp" "$tmp/full"; do
+        (cd "$src/tests/scenarios/ok" && TMPDIR=$d exec "$bin" --quiet run flow-paths.xml \
+            --set "flows@file=$tmp/cf.csv" --set flows@stream=yes \
+            --flows-out "$tmp/cf-$(basename "$d").csv") 2>"$tmp/cf-$(basename "$d").err"
+    done
+    if cmp -s "$tmp/cf-full.csv" "$tmp/cf-$(basename "$tmp").csv" &&
+        grep -q "cf.csv: warning: cannot keep the checked copy of its rows in $tmp/full: No space left on device" "$tmp/cf-full.err" &&
+        ! grep -q "checked copy" "$tmp/cf-$(basename "$tmp").err" && [ "$(ls "$tmp/full")" = "fill" ]; then
+        ok "a full disk for a streamed file's checked copy: a warning with the reason; the run reads the file again, same results"
+    else
+        bad "a full disk for the checked copy"; cat "$tmp/cf-full.err"
+    fi
 else
     echo "SKIP: full disk: cannot mount a tmpfs here (needs root)"
 fi
