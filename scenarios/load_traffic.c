@@ -1,6 +1,5 @@
 /* Scenario loader: the <traffic> elements and the whole-scenario checks (see load.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <float.h>
 #include <sys/stat.h>
 #include <math.h>
@@ -13,6 +12,7 @@
 #include "scenarios/load_impl.h"
 #include "scenarios/numparse.h"
 #include "sim/error.h"
+#include "sim/tempfile.h"
 
 /* The exact header line of a flows CSV file, and the one with a path column. */
 #define LD_CSV_HEADER      "id,src,dst,bytes,start_time"
@@ -460,64 +460,14 @@ struct copy_row {
     uint32_t idlen;     /* bytes of its id (then the id and a NUL) */
 };
 
-enum { COPY_BUF = 256 << 10 }; /* the copy's write and read buffers [bytes] */
-
-/* The copy being written by the load's pass over a streamed file. */
-struct copy_out {
-    int fd;         /* -1: none (not made, or dropped after an error) */
-    int err;        /* errno of the first failed write, else 0 */
-    char *buf;      /* COPY_BUF bytes */
-    size_t used;    /* bytes in buf */
-    uint64_t bytes; /* written to fd */
-    long line;      /* the line of the last row put */
-};
-
-/* An unlinked temporary file in $TMPDIR (or /tmp) for a copy; -1 with errno set if none. */
-static int copy_create(void)
+/* Append checked row @p f to the copy @p o; @p line: the line of the row put before (0 for
+ * none), updated. */
+static void copy_row_put(struct cpn_tempfile *o, long *line, const struct cpn_scen_flow *f)
 {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
-    size_t n = strlen(dir) + sizeof "/cpnsim-rows-XXXXXX";
-    char *name = malloc(n);
-    if (!name) {
-        errno = ENOMEM;
-        return -1;
-    }
-    snprintf(name, n, "%s/cpnsim-rows-XXXXXX", dir);
-    int fd = mkostemp(name, O_CLOEXEC); /* (not inherited by a --policy-exec process) */
-    if (fd >= 0)
-        unlink(name); /* (gone when the last descriptor closes, however the process ends) */
-    int e = errno;
-    free(name);
-    errno = e;
-    return fd;
-}
-
-/* Write buf[0 .. len) to the copy; a failure is kept in o->err. */
-static void copy_write(struct copy_out *o, const char *buf, size_t len)
-{
-    while (len && !o->err) {
-        ssize_t w = write(o->fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            o->err = w < 0 ? errno : EIO;
-            break;
-        }
-        buf += w;
-        len -= (size_t)w;
-        o->bytes += (uint64_t)w;
-    }
-}
-
-/* Append checked row @p f to the copy. */
-static void copy_row_put(struct copy_out *o, const struct cpn_scen_flow *f)
-{
-    if (o->fd < 0 || o->err)
+    size_t idlen = strlen(f->id);
+    if (o->err || o->fd < 0)
         return;
-    size_t idlen = strlen(f->id), need = sizeof(struct copy_row) + idlen + 1;
-    if (idlen > UINT32_MAX - 1 || f->line - o->line > (long)UINT32_MAX) {
+    if (idlen > UINT32_MAX - 1 || f->line - *line > (long)UINT32_MAX) {
         o->err = EOVERFLOW;
         return;
     }
@@ -527,21 +477,11 @@ static void copy_row_put(struct copy_out *o, const struct cpn_scen_flow *f)
                          f->dst,
                          f->path,
                          f->route ? f->route->id : CPN_NONE,
-                         (uint32_t)(f->line - o->line),
+                         (uint32_t)(f->line - *line),
                          (uint32_t)idlen};
-    o->line = f->line;
-    if (o->used + need > COPY_BUF) {
-        copy_write(o, o->buf, o->used);
-        o->used = 0;
-    }
-    if (need > COPY_BUF) { /* (an id of more than 256 kB: straight through) */
-        copy_write(o, (const char *)&r, sizeof r);
-        copy_write(o, f->id, idlen + 1);
-        return;
-    }
-    memcpy(o->buf + o->used, &r, sizeof r);
-    memcpy(o->buf + o->used + sizeof r, f->id, idlen + 1);
-    o->used += need;
+    *line = f->line;
+    cpn_tempfile_write(o, &r, sizeof r);
+    cpn_tempfile_write(o, f->id, idlen + 1);
 }
 
 size_t cpn_scen_flow_count(const struct cpn_scenario *s)
@@ -584,11 +524,11 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
     rd->route = route;
     rd->last = -INFINITY;
     if (rd->ff->copy_fd >= 0) {
-        if (!(rd->cbuf = malloc(COPY_BUF))) {
+        if (!(rd->cbuf = malloc(CPN_TEMPFILE_BUF))) {
             free(rd);
             return CPN_ERROR(CPN_ENOMEM, NULL);
         }
-        rd->ccap = COPY_BUF;
+        rd->ccap = CPN_TEMPFILE_BUF;
         *out = rd;
         return CPN_OK;
     }
@@ -623,9 +563,7 @@ static int copy_fill(struct cpn_scen_flow_reader *rd, size_t need)
     }
     while (rd->clen < need && rd->coff < rd->ff->copy_bytes) {
         ssize_t got =
-            pread(rd->ff->copy_fd, rd->cbuf + rd->clen, rd->ccap - rd->clen, (off_t)rd->coff);
-        if (got < 0 && errno == EINTR)
-            continue;
+            cpn_tempfile_pread(rd->ff->copy_fd, rd->cbuf + rd->clen, rd->ccap - rd->clen, rd->coff);
         if (got <= 0)
             return CPN_ERROR(CPN_ESCENARIO, "%s: cannot read the checked copy of its rows back: %s",
                              rd->ff->file, got < 0 ? strerror(errno) : "it ends early");
@@ -784,14 +722,14 @@ static int ld_tie(struct cpn_router *r, const struct cpn_scen_flow *f, int *tie)
  * error. */
 static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, const char *file,
                          FILE *in, const struct cpn_scen_flow *proto, struct cpn_scen_flowfile *ff,
-                         struct copy_out *copy, int forced)
+                         struct cpn_tempfile *copy, int forced)
 {
     struct cpn_scenario *s = L->s;
     struct cpn_router *router = cpn_ld_router(L);
     if (!router)
         return CPN_ENOMEM;
     int rc = CPN_OK, columns = 5, oom = 0; /* 6 columns with the path column */
-    long line = 0;
+    long line = 0, copy_line = 0;
     double last = -INFINITY;
     /* Routed only over a topology loaded without errors (cpn_ld_finish() routes the loaded
      * flows when nothing at all failed; a streamed file's rows are not kept until then). */
@@ -846,7 +784,8 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
         }
         last = f.start;
         ff->rows++;
-        copy_row_put(copy, &f); /* (its route from the path column; ECMP is chosen by the run) */
+        copy_row_put(copy, &copy_line, &f); /* (its route from the path column; ECMP is chosen by
+                                             * the run) */
         unsigned e0 = L->diag->errors;
         if (!can_route || (rc = ld_route_flow(L, router, &f)) != CPN_OK || L->diag->errors != e0)
             continue;
@@ -923,11 +862,9 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
                                    .tie_src = CPN_NONE,
                                    .tie_dst = CPN_NONE,
                                    .copy_fd = -1};
-    struct copy_out copy = {.fd = -1};
-    if (rc == CPN_OK && streamed && (copy.buf = malloc(COPY_BUF)) == NULL)
-        rc = CPN_ENOMEM;
-    else if (rc == CPN_OK && streamed && (copy.fd = copy_create()) < 0)
-        copy.err = errno;
+    struct cpn_tempfile copy = {.fd = -1};
+    if (rc == CPN_OK && streamed)
+        rc = cpn_tempfile_open(&copy);
     unsigned e0 = L->diag->errors;
     if (rc == CPN_OK)
         rc = ld_flows_pass(L, elem, name, file, in, &proto, streamed ? &ff : NULL, &copy, forced);
@@ -941,17 +878,13 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
         rewind(in);
         rc = ld_flows_pass(L, elem, name, file, in, &proto, NULL, NULL, 0);
     } else if (rc == CPN_OK && streamed && L->diag->errors == e0) {
-        if (copy.fd >= 0 && !copy.err)
-            copy_write(&copy, copy.buf, copy.used);
-        if (copy.err) {
-            const char *dir = getenv("TMPDIR");
+        if (cpn_tempfile_finish(&copy)) {
             cpn_diag_warning(L->diag, file, 0,
                              "cannot keep the checked copy of its rows in %s: %s (the copy takes "
                              "about %zu bytes a row and its id; set TMPDIR to a folder with "
                              "room): the run reads the file again instead, and stops at a row "
                              "that changed since the load",
-                             dir && *dir ? dir : "/tmp", strerror(copy.err),
-                             sizeof(struct copy_row) + 1);
+                             cpn_tempfile_dir(), strerror(copy.err), sizeof(struct copy_row) + 1);
         } else {
             ff.copy_fd = copy.fd;
             ff.copy_bytes = copy.bytes;
@@ -961,9 +894,7 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
         if (rc != CPN_OK && ff.copy_fd >= 0)
             close(ff.copy_fd);
     }
-    if (copy.fd >= 0)
-        close(copy.fd);
-    free(copy.buf);
+    cpn_tempfile_close(&copy);
     fclose(in);
     return rc;
 }

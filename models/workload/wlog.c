@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gsl/gsl_heapsort.h>
 #include <gsl/gsl_randist.h>
@@ -17,6 +18,7 @@
 
 #include "models/workload/wlog_reader.h"
 #include "sim/error.h"
+#include "sim/tempfile.h"
 
 /* zlib read buffer [B]: large enough that inflating is not dominated by call overhead. */
 #define GZ_BUFFER (256u * 1024u)
@@ -456,14 +458,15 @@ static int read_file(const char *path, enum cpn_wlog_format format,
     int rc = check_options(opt);
     if (rc != CPN_OK)
         return rc;
+    if (format == CPN_WLOG_CSV && (!opt->columns || !opt->columns->submit))
+        return CPN_ERROR(CPN_EINVAL, "a column-mapped CSV log needs its columns (submit at least)");
     struct cpn_wlog_reader *r = calloc(1, sizeof *r);
     struct cpn_wlog *t = calloc(1, sizeof *t);
     if (!r || !t) {
         rc = CPN_ERROR(CPN_ENOMEM, "out of memory reading %s", path);
         goto fail;
     }
-    if (format == CPN_WLOG_CSV && (!opt->columns || !opt->columns->submit))
-        return CPN_ERROR(CPN_EINVAL, "a column-mapped CSV log needs its columns (submit at least)");
+    t->copy_fd = -1;
     t->format = format;
     t->kind = cpn_wlog_format_kind(format);
     t->unix_start = NAN;
@@ -551,6 +554,8 @@ void cpn_wlog_free(struct cpn_wlog *t)
     free(t->requests);
     free(t->units);
     free(t->group_first);
+    if (t->copy_fd >= 0)
+        close(t->copy_fd);
     free(t);
 }
 
@@ -637,6 +642,12 @@ int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cp
 /* Streamed replay (see wlog.h) */
 
 struct cpn_wlog_stream {
+    /* From the checked copy (log->copy_fd >= 0): its jobs [cpos, clen) of cbuf, read up to
+     * byte coff of the copy. */
+    struct cpn_wlog_job *cbuf;
+    size_t cpos, clen;
+    uint64_t coff;
+    /* Else from the file: */
     struct cpn_wlog_reader r;   /* the re-read (r.t points to counts, below) */
     struct cpn_wlog counts;     /* the re-read's own counts and groups */
     const struct cpn_wlog *log; /* the load's log */
@@ -690,7 +701,45 @@ int cpn_wlog_stream_open(const char *path, const struct cpn_wlog *log,
         return CPN_ERROR(CPN_EINVAL, "cpn_wlog_stream_open: NULL argument");
     if (log->nrequests || !log->file_order)
         return CPN_ERROR(CPN_EINVAL, "%s: only a job log in time order can be streamed", path);
-    return stream_open(path, log, opt, diag, 0, out);
+    if (log->copy_fd < 0)
+        return stream_open(path, log, opt, diag, 0, out);
+    struct cpn_wlog_stream *s = calloc(1, sizeof *s);
+    if (!s || !(s->cbuf = malloc(CPN_TEMPFILE_BUF))) {
+        free(s);
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    s->log = log;
+    s->r.path = path;
+    s->r.diag = diag;
+    s->r.opt = opt;
+    *out = s;
+    return CPN_OK;
+}
+
+/* The next job of the checked copy (cpn_wlog_stream_next()). */
+static int copy_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, int *more)
+{
+    const size_t per = CPN_TEMPFILE_BUF / sizeof *rec;
+    if (s->cpos == s->clen && s->given < s->log->njobs) {
+        size_t want = s->log->njobs - s->given < per ? s->log->njobs - s->given : per;
+        ssize_t got = cpn_tempfile_pread(s->log->copy_fd, s->cbuf, want * sizeof *rec, s->coff);
+        if (got <= 0 || (size_t)got % sizeof *rec) {
+            s->failed = 1;
+            return CPN_ERROR(CPN_EIO, "%s: cannot read the checked copy of its jobs back: %s",
+                             s->r.path, got < 0 ? strerror(errno) : "it ends early");
+        }
+        s->coff += (uint64_t)got;
+        s->cpos = 0;
+        s->clen = (size_t)got / sizeof *rec;
+    }
+    if (s->cpos == s->clen) {
+        s->finished = 1;
+        return CPN_OK;
+    }
+    *rec = s->cbuf[s->cpos++];
+    s->given++;
+    *more = 1;
+    return CPN_OK;
 }
 
 /* Add a kept job of @p units (0 counted as 1) at @p line to the unit summary of @p t. */
@@ -744,10 +793,14 @@ int cpn_wlog_scan(const char *path, enum cpn_wlog_format format, const struct cp
         rc = CPN_ERROR(CPN_ENOMEM, NULL);
     if (rc == CPN_OK)
         rc = stream_open(path, t, opt, diag, 1, &s);
+    struct cpn_tempfile copy = {.fd = -1};
+    if (rc == CPN_OK)
+        rc = cpn_tempfile_open(&copy);
     size_t cap = 0;
     struct cpn_wlog_job j;
     int more = 1;
     while (rc == CPN_OK && (rc = cpn_wlog_stream_next(s, &j, &more)) == CPN_OK && more) {
+        cpn_tempfile_write(&copy, &j, sizeof j);
         if (!t->njobs)
             t->first_submit = j.submit;
         t->last_submit = j.submit;
@@ -761,11 +814,17 @@ int cpn_wlog_scan(const char *path, enum cpn_wlog_format format, const struct cp
     }
     if (rc == CPN_OK) {
         t->file_order = !s->unordered;
+        /* The copy serves a log in file order (the one that can be streamed). */
+        if (t->file_order && !(t->copy_err = cpn_tempfile_finish(&copy))) {
+            t->copy_fd = copy.fd;
+            copy.fd = -1;
+        }
         t->stats.kept = t->njobs;
         t->stats.outside = s->outside;
         t->stats.filtered = t->stats.records - t->stats.kept - t->stats.cancelled - s->outside;
     }
     cpn_wlog_stream_free(s);
+    cpn_tempfile_close(&copy);
     if (rc != CPN_OK) {
         cpn_wlog_free(t);
         return rc;
@@ -793,11 +852,16 @@ int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, in
     if (!s || !rec || !more)
         return CPN_ERROR(CPN_EINVAL, "cpn_wlog_stream_next: NULL argument");
     *more = 0;
+    if (s->failed && s->cbuf)
+        return CPN_ERROR(CPN_EIO, "%s: the checked copy of its jobs could not be read back",
+                         s->r.path);
     if (s->failed)
         return CPN_ERROR(CPN_ESCENARIO, "%s: the workload log changed since it was loaded",
                          s->r.path);
     if (s->finished)
         return CPN_OK;
+    if (s->cbuf)
+        return copy_next(s, rec, more);
     const struct cpn_wlog *log = s->log;
     const struct cpn_wlog_options *o = s->r.opt;
     for (;;) {
@@ -862,5 +926,6 @@ void cpn_wlog_stream_free(struct cpn_wlog_stream *s)
     cpn_array_release(&s->r.requests);
     cpn_array_release(&s->r.partition);
     cpn_wlog_mapped_release(&s->r);
+    free(s->cbuf);
     free(s);
 }

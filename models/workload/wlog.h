@@ -225,6 +225,11 @@ struct cpn_wlog {
     int file_order;              /**< 1 when the kept job records were already in time order in
                                       the file (ties by line): the log can be streamed */
     int scanned;                 /**< 1 from cpn_wlog_scan(): jobs is NULL, njobs counted */
+    int copy_fd;  /**< cpn_wlog_scan() of a log in file order: the checked copy of its kept jobs
+                       (njobs struct cpn_wlog_job records, in order, in an unlinked temporary
+                       file: sim/tempfile.h), which cpn_wlog_stream_open() reads instead of the
+                       log; -1 when there is none (owned) */
+    int copy_err; /**< the errno that kept cpn_wlog_scan() from making the copy, else 0 */
     double first_submit, last_submit; /**< submit times of the first and last kept job [s]
                                            (0 without jobs) */
     size_t cpu_only; /**< kept jobs that ask no unit but CPU cores (units 0, cpus > 0) */
@@ -292,7 +297,10 @@ void cpn_wlog_free(struct cpn_wlog *t);
  * Read a job workload log without keeping its records: the same checks, messages, counts and
  * mapping as cpn_wlog_read() (njobs is the number it would keep), for a replay by
  * cpn_wlog_stream_open().  The file is read twice (the time base first, then the kept records
- * with the window and filters; memory: one line and a summary per group and unit count).
+ * with the window and filters; memory: one line and a summary per group and unit count).  The
+ * kept records go to a checked copy (copy_fd; 72 B a job in a temporary file of
+ * sim/tempfile.h); when it cannot be made or written, copy_fd is -1 and copy_err says why (no
+ * error: the stream then reads the file again).
  * @return as cpn_wlog_read(); CPN_EINVAL also for a request log (format azure: read it whole).
  *         On CPN_OK, (*out)->file_order is 0 when the kept records are not in time order in
  *         the file: then the log cannot be streamed (read it with cpn_wlog_read()), and its
@@ -302,10 +310,11 @@ int cpn_wlog_scan(const char *path, enum cpn_wlog_format format, const struct cp
                   struct cpn_diag *diag, struct cpn_wlog **out);
 
 /**
- * A job workload log read again during the run, record by record (docs/models-workload.md,
- * "Streamed workload logs"): the same records, in the same order, as cpn_wlog_read() kept, with
- * memory for one line at a time.  The file must be one cpn_wlog_read() read with the same
- * options into a log whose kept records were in file order (file_order).
+ * A job workload log replayed during the run, record by record (docs/models-workload.md,
+ * "Streamed workload logs"): the same records, in the same order, as cpn_wlog_read() kept, read
+ * from the log's checked copy (cpn_wlog_scan()'s copy_fd), else from the file again with
+ * memory for one line at a time.  The file must be one cpn_wlog_read() or cpn_wlog_scan() read
+ * with the same options into a log whose kept records were in file order (file_order).
  */
 struct cpn_wlog_stream;
 
@@ -324,9 +333,11 @@ int cpn_wlog_stream_open(const char *path, const struct cpn_wlog *log,
 /**
  * The next job record (mapped as cpn_wlog_read() maps it) into @p rec; *more = 0 after the
  * last.
- * @return CPN_OK; CPN_ESCENARIO when the file changed since it was loaded: a malformed line, a
- *         record out of time order, or more or fewer records than the load kept (reported in
- *         the stream's diag at the line); CPN_ENOMEM.  After an error the stream gives nothing.
+ * @return CPN_OK; CPN_ESCENARIO when (read from the file, without a copy) the file changed since
+ *         it was loaded: a malformed line, a record out of time order, or more or fewer records
+ *         than the load kept (reported in the stream's diag at the line); CPN_EIO when the
+ *         checked copy cannot be read back (the message says why); CPN_ENOMEM.  After an error
+ *         the stream gives nothing.
  */
 int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, int *more);
 

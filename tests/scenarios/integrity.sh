@@ -384,12 +384,15 @@ else
 fi
 
 # 12. A streamed workload log changed during the run (docs/scenario-format.md, "Streamed
-#     workload logs"): the run stops where the file no longer is what the load read (here: it
-#     ends early), at its line, exit 65, summary incomplete.  The run is paused (SIGSTOP) once
-#     its trace exists (the load is over), the log is cut to its first 150,000 lines, and the run
-#     resumes.
+#     workload logs").  The run replays the checked copy the load made of its kept jobs, so a
+#     change after the load changes nothing: the run is paused (SIGSTOP) once its trace exists
+#     (the load is over), the log is cut to its first 150,000 lines, the run resumes and ends
+#     complete with the summary of the uncut log.  Without the copy (TMPDIR a missing folder: a
+#     warning), the run reads the log again and stops where the file no longer is what the load
+#     read (here: it ends early), at its line, exit 65, summary incomplete.
 awk 'BEGIN { for (i = 1; i <= 200000; i++) printf "%d %d -1 60 1 -1 -1 1 120 -1 1 1 1 -1 -1 1 -1 -1\n", i, i }' \
-    >"$tmp/big.swf"
+    >"$tmp/big0.swf"
+cp "$tmp/big0.swf" "$tmp/big.swf"
 cat >"$tmp/wl.xml" <<XML
 <?xml version="1.0" encoding="UTF-8"?>
 <cpnsim version="1">
@@ -404,7 +407,28 @@ cat >"$tmp/wl.xml" <<XML
   </workload>
 </cpnsim>
 XML
-"$bin" run "$tmp/wl.xml" -o "$tmp/wl.h5" --summary-out "$tmp/wl.tsv" >"$tmp/wl.out" 2>"$tmp/wl.err" &
+"$bin" --quiet run "$tmp/wl.xml" --summary-out "$tmp/wl0.tsv" >/dev/null 2>&1
+TMPDIR=$tmp "$bin" run "$tmp/wl.xml" -o "$tmp/wlc.h5" --summary-out "$tmp/wlc.tsv" >"$tmp/wlc.out" 2>"$tmp/wlc.err" &
+pid=$!
+i=0
+while [ ! -e "$tmp/wlc.h5.partial" ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+kill -STOP $pid 2>/dev/null
+head -n 150000 "$tmp/big.swf" >"$tmp/cut.swf" && cat "$tmp/cut.swf" >"$tmp/big.swf"
+kill -CONT $pid 2>/dev/null
+wait $pid
+c=$?
+if [ $c -eq 0 ] && [ "$(wc -l <"$tmp/big.swf")" -eq 150000 ] && grep -q "^run.complete	1	" "$tmp/wlc.tsv" &&
+    grep -q "^job.all.submitted	200000	" "$tmp/wlc.tsv" &&
+    [ "$(grep -v '^run\.' "$tmp/wlc.tsv")" = "$(grep -v '^run\.' "$tmp/wl0.tsv")" ] && ! grep -q "checked copy" "$tmp/wlc.err"; then
+    ok "a streamed workload log changed during the run: the run replays the copy checked at load, complete, as unchanged"
+else
+    bad "a streamed workload log changed during the run (with the copy): exit $c"; cat "$tmp/wlc.err"; tail -3 "$tmp/wlc.out"
+fi
+cp "$tmp/big0.swf" "$tmp/big.swf"
+TMPDIR=$tmp/none "$bin" run "$tmp/wl.xml" -o "$tmp/wl.h5" --summary-out "$tmp/wl.tsv" >"$tmp/wl.out" 2>"$tmp/wl.err" &
 pid=$!
 i=0
 while [ ! -e "$tmp/wl.h5.partial" ] && kill -0 $pid 2>/dev/null && [ $i -lt 600 ]; do
@@ -416,12 +440,13 @@ head -n 150000 "$tmp/big.swf" >"$tmp/cut.swf" && cat "$tmp/cut.swf" >"$tmp/big.s
 kill -CONT $pid 2>/dev/null
 wait $pid
 c=$?
-if [ $c -eq 65 ] && grep -q "big.swf:150000: the file ends early (the file changed since it was loaded)" "$tmp/wl.err" &&
+if [ $c -eq 65 ] && grep -q "big.swf: warning: cannot keep the checked copy of its jobs in $tmp/none: No such file" "$tmp/wl.err" &&
+    grep -q "big.swf:150000: the file ends early (the file changed since it was loaded)" "$tmp/wl.err" &&
     grep -q "^run.complete	0	" "$tmp/wl.tsv.partial" && [ ! -e "$tmp/wl.tsv" ] &&
     [ -e "$tmp/wl.h5.partial" ] && [ ! -e "$tmp/wl.h5" ]; then
-    ok "a streamed workload log changed during the run: a clean stop at its line, exit 65, incomplete"
+    ok "a streamed workload log changed during the run, read again (no copy): a clean stop at its line, exit 65, incomplete"
 else
-    bad "a streamed workload log changed during the run: exit $c"; cat "$tmp/wl.err"; tail -3 "$tmp/wl.out"
+    bad "a streamed workload log changed during the run (no copy): exit $c"; cat "$tmp/wl.err"; tail -3 "$tmp/wl.out"
 fi
 
 # 13. Outputs that would destroy a file: two outputs naming one file, an output naming an input

@@ -856,11 +856,33 @@ static void test_an_swf_status_out_of_range_is_other_not_undefined(void)
     unlink(fixture("status.swf", 0));
 }
 
+/* cpn_wlog_scan() with its checked copy (@p copy), or without it (TMPDIR a missing folder:
+ * copy_fd -1, copy_err ENOENT). */
+static int scan_log(const char *path, enum cpn_wlog_format fmt, const struct cpn_wlog_options *o,
+                    struct cpn_diag *d, int copy, struct cpn_wlog **out)
+{
+    const char *was = getenv("TMPDIR");
+    char *saved = was ? strdup(was) : NULL;
+    if (!copy)
+        setenv("TMPDIR", "/nonexistent-cpn-test-folder", 1);
+    int rc = cpn_wlog_scan(path, fmt, o, d, out);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
+    if (rc == CPN_OK && (*out)->file_order) {
+        CU_ASSERT_EQUAL((*out)->copy_fd >= 0, copy);
+        CU_ASSERT_EQUAL((*out)->copy_err, copy ? 0 : ENOENT);
+    }
+    return rc;
+}
+
 /* cpn_wlog_scan() and a cpn_wlog_stream over @p path give what cpn_wlog_read() gives: the same
  * counts, bounds and summary, and (when the log is in file order) the same records, field by
  * field, in the same order.  Returns the number of records compared. */
-static size_t stream_equals_read(const char *path, enum cpn_wlog_format fmt,
-                                 const struct cpn_wlog_options *o)
+static size_t stream_equals_read_(const char *path, enum cpn_wlog_format fmt,
+                                  const struct cpn_wlog_options *o, int copy)
 {
     struct cpn_diag d;
     cpn_diag_init(&d, stderr);
@@ -871,7 +893,7 @@ static size_t stream_equals_read(const char *path, enum cpn_wlog_format fmt,
     }
     struct cpn_wlog *a = NULL, *b = NULL;
     CU_ASSERT_EQUAL_FATAL(cpn_wlog_read(path, fmt, o, &d, &a), CPN_OK);
-    CU_ASSERT_EQUAL_FATAL(cpn_wlog_scan(path, fmt, o, &d, &b), CPN_OK);
+    CU_ASSERT_EQUAL_FATAL(scan_log(path, fmt, o, &d, copy, &b), CPN_OK);
     CU_ASSERT_EQUAL(a->file_order, b->file_order);
     size_t n = 0;
     if (a->file_order) {
@@ -929,6 +951,15 @@ static size_t stream_equals_read(const char *path, enum cpn_wlog_format fmt,
     return n;
 }
 
+/* stream_equals_read_() over the checked copy and over the file read again: the same count. */
+static size_t stream_equals_read(const char *path, enum cpn_wlog_format fmt,
+                                 const struct cpn_wlog_options *o)
+{
+    size_t n = stream_equals_read_(path, fmt, o, 1);
+    CU_ASSERT_EQUAL(stream_equals_read_(path, fmt, o, 0), n);
+    return n;
+}
+
 static void test_streams_give_the_records_read_gives(void)
 {
     struct cpn_wlog_options o;
@@ -979,7 +1010,8 @@ static void test_streams_give_the_records_read_gives(void)
     }
 }
 
-/* A file that changes after the scan stops its stream at the line, with what changed. */
+/* A file that changes after the scan: its stream replays the checked copy (the 4 jobs of the
+ * scan); without the copy it reads the file again and stops at the line, with what changed. */
 static void test_a_stream_stops_where_the_file_changed(void)
 {
     static const char *const changed[] = {
@@ -1029,9 +1061,24 @@ static void test_a_stream_stops_where_the_file_changed(void)
         struct cpn_wlog *t = NULL;
         struct cpn_wlog_options o;
         cpn_wlog_options_default(&o);
-        CU_ASSERT_EQUAL_FATAL(cpn_wlog_scan(a, CPN_WLOG_SWF, &o, &d0, &t), CPN_OK);
+        CU_ASSERT_EQUAL_FATAL(scan_log(a, CPN_WLOG_SWF, &o, &d0, 1, &t), CPN_OK);
+        struct cpn_wlog *t2 = NULL; /* without the copy */
+        CU_ASSERT_EQUAL_FATAL(scan_log(a, CPN_WLOG_SWF, &o, &d0, 0, &t2), CPN_OK);
         CU_ASSERT_EQUAL(t->njobs, 4);
         write_file(a, changed[k]);
+        struct cpn_wlog_stream *sc = NULL;
+        CU_ASSERT_EQUAL_FATAL(cpn_wlog_stream_open(a, t, &o, &d0, &sc), CPN_OK);
+        struct cpn_wlog_job jc;
+        int mc = 1, rcc;
+        uint32_t ids = 0, nc = 0;
+        while ((rcc = cpn_wlog_stream_next(sc, &jc, &mc)) == CPN_OK && mc)
+            ids = ids * 10 + jc.id, nc++;
+        CU_ASSERT_EQUAL(rcc, CPN_OK);
+        CU_ASSERT_EQUAL(nc, 4);
+        CU_ASSERT_EQUAL(ids, 1234); /* jobs 1, 2, 3, 4 as scanned */
+        cpn_wlog_stream_free(sc);
+        cpn_wlog_free(t);
+        t = t2;
         struct cpn_test_sink s;
         cpn_test_sink_open(&s);
         struct cpn_wlog_stream *st = NULL;
@@ -1092,8 +1139,9 @@ int cpn_test_register_traces(void)
         !CU_add_test(s, "origins by group, round robin and weighted draws", test_origins) ||
         !CU_add_test(s, "a scan and a stream give what a read gives, record by record",
                      test_streams_give_the_records_read_gives) ||
-        !CU_add_test(s, "a stream stops at the line where the file changed since its scan",
-                     test_a_stream_stops_where_the_file_changed) ||
+        !CU_add_test(
+            s, "a stream replays its checked copy; read again, it stops where the file changed",
+            test_a_stream_stops_where_the_file_changed) ||
         !CU_add_test(s, "real SWF logs give the job counts of SOURCES.md", test_real_swf) ||
         !CU_add_test(s, "a column-mapped CSV reads philly.csv exactly as the Philly reader",
                      test_column_mapped_csv_reads_philly_as_the_philly_reader) ||
