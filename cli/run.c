@@ -73,13 +73,18 @@ static void free_overrides(struct override_list *ov)
     cpn_array_release(ov);
 }
 
+/* Load @p file (NULL: the embedded scenario); @p check_only for a check alone (no checked
+ * copies of streamed inputs: struct cpn_scen_options). */
 static int load_one(const char *file, const struct override_list *ov,
-                    const struct cpn_policy_registry *registry, struct cpn_scenario **scen)
+                    const struct cpn_policy_registry *registry, int check_only,
+                    struct cpn_scenario **scen)
 {
     struct cpn_diag diag;
     cpn_diag_init(&diag, stderr);
-    struct cpn_scen_options opt = {
-        .overrides = ov->items, .n_overrides = ov->len, .policies = registry};
+    struct cpn_scen_options opt = {.overrides = ov->items,
+                                   .n_overrides = ov->len,
+                                   .policies = registry,
+                                   .check_only = check_only};
     int rc = file ? cpn_scen_load(file, &opt, &diag, scen)
                   : cpn_scen_load_memory("(default scenario)", (const char *)cpn_default_scenario,
                                          cpn_default_scenario_len, &opt, &diag, scen);
@@ -132,7 +137,7 @@ int cpn_cmd_validate(struct cpn_cli *cli, int argc, char **argv)
     }
     for (int i = optind; i < argc; i++) {
         struct cpn_scenario *scen = NULL;
-        int rc = load_one(argv[i], &ov, registry, &scen);
+        int rc = load_one(argv[i], &ov, registry, 1, &scen);
         if (rc != CPN_OK) {
             int ex = cpn_exit_code(rc);
             if (ex > status)
@@ -955,7 +960,7 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
             r->policy_name);
         goto done;
     }
-    if ((rc = load_one(file, &r->ov, r->registry, &r->scen)) != CPN_OK) {
+    if ((rc = load_one(file, &r->ov, r->registry, 0, &r->scen)) != CPN_OK) {
         status = cpn_exit_code(rc);
         goto done;
     }

@@ -857,6 +857,7 @@ static int ld_run(const char *name, char *text, size_t len, int memory,
     L.diag = diag;
     L.s = s;
     L.policies = opt ? opt->policies : NULL;
+    L.check_only = opt ? opt->check_only : 0;
     L.errors0 = errors0;
     if (!(s->file = strdup(name)) || !(s->strings = calloc(1, sizeof *s->strings)) ||
         !(s->topo = cpn_topo_new()) || !(L.declared = cpn_topo_new()) ||

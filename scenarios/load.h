@@ -90,6 +90,10 @@ struct cpn_scen_options {
                                                      --plugin; borrowed, must outlive the
                                                      scenario, whose scheduler.ops points into
                                                      it); NULL = the built-ins */
+    int check_only; /**< nonzero for a check alone (`cpnsim validate`): streamed flow files and
+                         workload logs are read and checked as for a run, but no checked copy
+                         of their rows is made (docs/scenario-format.md, "Streamed flow
+                         files"): the scenario is not for running */
 };
 
 /** An explicit path of the scenario (`<path id via/>`). */

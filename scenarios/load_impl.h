@@ -90,7 +90,8 @@ struct cpn_ld {
     xmlNode *currency_elem;             /**< element that gave the scenario's currency, or NULL */
     const char *currency_attr;          /**< its attribute name */
     const struct cpn_policy_registry *policies; /**< options' registry, or NULL (built-ins) */
-    unsigned errors0;                           /**< diag->errors when the load started */
+    int check_only;      /**< options' check_only: no checked copies of streamed inputs */
+    unsigned errors0;    /**< diag->errors when the load started */
     unsigned errors_run; /**< diag->errors when the CPN_LD_RUN phase started (equal to errors0:
                               the topology, paths and centers loaded without errors) */
     int oom;             /**< nonzero once an allocation failed */

@@ -863,7 +863,7 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
                                    .tie_dst = CPN_NONE,
                                    .copy_fd = -1};
     struct cpn_tempfile copy = {.fd = -1};
-    if (rc == CPN_OK && streamed)
+    if (rc == CPN_OK && streamed && !L->check_only)
         rc = cpn_tempfile_open(&copy);
     unsigned e0 = L->diag->errors;
     if (rc == CPN_OK)

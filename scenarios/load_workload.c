@@ -1347,6 +1347,7 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
         int rc;
         if (format != CPN_WLOG_AZURE && (forced || (!(stream && strcmp(stream, "no") == 0) &&
                                                     st.st_size >= CPN_LD_STREAM_AUTO))) {
+            opt.no_copy = L->check_only;
             rc = cpn_wlog_scan(t.path, format, &opt, L->diag, &tr);
             if (rc == CPN_OK && !tr->file_order) {
                 if (forced)

@@ -794,7 +794,7 @@ int cpn_wlog_scan(const char *path, enum cpn_wlog_format format, const struct cp
     if (rc == CPN_OK)
         rc = stream_open(path, t, opt, diag, 1, &s);
     struct cpn_tempfile copy = {.fd = -1};
-    if (rc == CPN_OK)
+    if (rc == CPN_OK && !opt->no_copy)
         rc = cpn_tempfile_open(&copy);
     size_t cap = 0;
     struct cpn_wlog_job j;

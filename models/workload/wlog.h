@@ -198,6 +198,8 @@ struct cpn_wlog_options {
     double t1_date;    /**< window end likewise, replacing t1; default NaN */
     const struct cpn_wlog_columns *columns; /**< the column map of format CPN_WLOG_CSV (needed
                                                  there, borrowed); default NULL */
+    int no_copy; /**< cpn_wlog_scan(): make no checked copy of the kept jobs (a check alone);
+                      default 0 */
 };
 
 /** Submit times of an SWF log without UnixStartTime (or with 0) whose first job is at or after

@@ -538,6 +538,17 @@ else
     bad "streamed vs loaded"; cat "$tmp/st-big-yes.err" "$tmp/st-big-again.err"; diff "$tmp/st-big-no.tsv" "$tmp/st-big-yes.tsv" | head
 fi
 
+# cpnsim validate makes no checked copy of a streamed file (it runs nothing): with TMPDIR a
+# missing folder it says nothing of one, where cpnsim run warns.
+(cd "$src/tests/scenarios/ok" && TMPDIR="$tmp/none" "$bin" validate flow-paths.xml \
+    --set "flows@file=$tmp/st-big.csv" --set flows@stream=yes) >"$tmp/st-val.out" 2>&1
+if grep -q "valid (3000 flows read during the run from 1 file)" "$tmp/st-val.out" &&
+    ! grep -q "checked copy" "$tmp/st-val.out" && grep -q "checked copy" "$tmp/st-big-again.err"; then
+    ok "cpnsim validate makes no checked copy of a streamed file"
+else
+    bad "cpnsim validate and the checked copy"; cat "$tmp/st-val.out"
+fi
+
 # A streamed file's checked copy is written and read in blocks of 256 KiB; a row longer than a
 # block (an id of 300,000 characters) is written past the block and read into a larger buffer:
 # the run and its --flows-out are the same as the loaded file's.
