@@ -721,16 +721,22 @@ static int copy_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, int *m
 {
     const size_t per = CPN_TEMPFILE_BUF / sizeof *rec;
     if (s->cpos == s->clen && s->given < s->log->njobs) {
-        size_t want = s->log->njobs - s->given < per ? s->log->njobs - s->given : per;
-        ssize_t got = cpn_tempfile_pread(s->log->copy_fd, s->cbuf, want * sizeof *rec, s->coff);
-        if (got <= 0 || (size_t)got % sizeof *rec) {
-            s->failed = 1;
-            return CPN_ERROR(CPN_EIO, "%s: cannot read the checked copy of its jobs back: %s",
-                             s->r.path, got < 0 ? strerror(errno) : "it ends early");
+        size_t want =
+                   (s->log->njobs - s->given < per ? s->log->njobs - s->given : per) * sizeof *rec,
+               have = 0;
+        while (have < want) { /* (a read may return less than asked) */
+            ssize_t got = cpn_tempfile_pread(s->log->copy_fd, (char *)s->cbuf + have, want - have,
+                                             s->coff + have);
+            if (got <= 0) {
+                s->failed = 1;
+                return CPN_ERROR(CPN_EIO, "%s: cannot read the checked copy of its jobs back: %s",
+                                 s->r.path, got < 0 ? strerror(errno) : "it ends early");
+            }
+            have += (size_t)got;
         }
-        s->coff += (uint64_t)got;
+        s->coff += want;
         s->cpos = 0;
-        s->clen = (size_t)got / sizeof *rec;
+        s->clen = want / sizeof *rec;
     }
     if (s->cpos == s->clen) {
         s->finished = 1;
