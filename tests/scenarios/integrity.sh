@@ -334,11 +334,11 @@ else
 fi
 
 # 11b. The same without the copy, with a path column, whose reader reads two rows ahead (to
-#     fetch their path texts' look-ups early, docs/models-network.md §3.4).  With the run paused, the file is
-#     rewritten: the same rows up to 64 kB past where the run has read it (/proc's fdinfo),
-#     then one row whose path names an unknown node.  The run stops at exactly that row's line,
-#     not at a row it read ahead.  The first row has no path (routed over ties: the load's
-#     warning, where the run is paused).
+#     fetch their path texts' look-ups early, docs/models-network.md §3.4).  With the run
+#     paused, the file is rewritten: the same rows up to 64 kB past where the run has read it
+#     (/proc's fdinfo), then one row whose path names an unknown node.  The run stops at exactly
+#     that row's line, not at a row it read ahead.  The first row has no path (routed over ties:
+#     the load's warning, where the run is paused).
 awk 'BEGIN { print "id,src,dst,bytes,start_time,path"; print "f0,h1,h2,1000000,0.000,"
     for (i = 1; i < 2000000; i++)
         printf "f%d,h1,h2,1000000,%.3f,h1 c%d h2\n", i, i * 0.01, 1 + i % 2 }' >"$tmp/big6.csv"
