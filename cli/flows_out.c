@@ -1,7 +1,6 @@
 /* The --flows-out table (see flows_out.h). */
 #include "config.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
