@@ -464,9 +464,9 @@ struct copy_row {
  * none), updated. */
 static void copy_row_put(struct cpn_tempfile *o, long *line, const struct cpn_scen_flow *f)
 {
-    size_t idlen = strlen(f->id);
     if (o->err || o->fd < 0)
         return;
+    size_t idlen = strlen(f->id);
     if (idlen > UINT32_MAX - 1 || f->line - *line > (long)UINT32_MAX) {
         o->err = EOVERFLOW;
         return;
@@ -496,14 +496,10 @@ struct cpn_scen_flow_reader {
     struct cpn_scenario *s;
     const struct cpn_scen_flowfile *ff;
     struct cpn_diag *diag;
-    /* From the checked copy (ff->copy_fd >= 0): its bytes [cpos, clen) of cbuf, read up to
-     * coff. */
-    char *cbuf;
-    size_t ccap, cpos, clen;
-    uint64_t coff;
-    /* Else from the file: */
-    struct ld_lines lines; /* the file's lines (hinting the path texts' look-ups: a path
-                            * column) */
+    struct cpn_tempfile_reader copy; /* from the checked copy (ff->copy_fd >= 0: copy.buf is
+                                      * not NULL); else from the file: */
+    struct ld_lines lines;           /* the file's lines (hinting the path texts' look-ups: a path
+                                      * column) */
     long line;
     double last; /* start time of the previous row [s] */
     int route;   /* route ECMP flows */
@@ -524,11 +520,10 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
     rd->route = route;
     rd->last = -INFINITY;
     if (rd->ff->copy_fd >= 0) {
-        if (!(rd->cbuf = malloc(CPN_TEMPFILE_BUF))) {
+        if (cpn_tempfile_reader_open(&rd->copy, rd->ff->copy_fd, rd->ff->copy_bytes) != CPN_OK) {
             free(rd);
-            return CPN_ERROR(CPN_ENOMEM, NULL);
+            return CPN_ENOMEM;
         }
-        rd->ccap = CPN_TEMPFILE_BUF;
         *out = rd;
         return CPN_OK;
     }
@@ -545,31 +540,15 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
     return CPN_OK;
 }
 
-/* Make at least @p need bytes of the copy available at rd->cbuf + rd->cpos (fewer only at its
- * end). */
+/* Make at least @p need bytes of the checked copy available (cpn_tempfile_reader_fill()). */
 static int copy_fill(struct cpn_scen_flow_reader *rd, size_t need)
 {
-    if (rd->clen - rd->cpos >= need)
-        return CPN_OK;
-    memmove(rd->cbuf, rd->cbuf + rd->cpos, rd->clen - rd->cpos);
-    rd->clen -= rd->cpos;
-    rd->cpos = 0;
-    if (need > rd->ccap) { /* (a row with a long id) */
-        char *grown = realloc(rd->cbuf, need);
-        if (!grown)
-            return CPN_ERROR(CPN_ENOMEM, NULL);
-        rd->cbuf = grown;
-        rd->ccap = need;
-    }
-    while (rd->clen < need && rd->coff < rd->ff->copy_bytes) {
-        ssize_t got =
-            cpn_tempfile_pread(rd->ff->copy_fd, rd->cbuf + rd->clen, rd->ccap - rd->clen, rd->coff);
-        if (got <= 0)
-            return CPN_ERROR(CPN_ESCENARIO, "%s: cannot read the checked copy of its rows back: %s",
-                             rd->ff->file, got < 0 ? strerror(errno) : "it ends early");
-        rd->clen += (size_t)got;
-        rd->coff += (uint64_t)got;
-    }
+    int e = cpn_tempfile_reader_fill(&rd->copy, need);
+    if (e == ENOMEM)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    if (e)
+        return CPN_ERROR(CPN_ESCENARIO, "%s: cannot read the checked copy of its rows back: %s",
+                         rd->ff->file, e < 0 ? "it ends early" : strerror(e));
     return CPN_OK;
 }
 
@@ -577,23 +556,24 @@ static int copy_fill(struct cpn_scen_flow_reader *rd, size_t need)
 static int copy_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more)
 {
     const struct cpn_scen_flowfile *ff = rd->ff;
+    struct cpn_tempfile_reader *c = &rd->copy;
     int rc = copy_fill(rd, sizeof(struct copy_row));
-    if (rc != CPN_OK || rd->cpos == rd->clen)
+    if (rc != CPN_OK || c->pos == c->len)
         return rc; /* (the end: *more stays 0) */
     struct copy_row r;
-    if (rd->clen - rd->cpos < sizeof r)
+    if (c->len - c->pos < sizeof r)
         return CPN_ERROR(CPN_ESCENARIO, "%s: the checked copy of its rows ends inside a row",
                          ff->file);
-    memcpy(&r, rd->cbuf + rd->cpos, sizeof r);
+    memcpy(&r, c->buf + c->pos, sizeof r);
     size_t need = sizeof r + (size_t)r.idlen + 1;
     if ((rc = copy_fill(rd, need)) != CPN_OK)
         return rc;
-    if (rd->clen - rd->cpos < need || rd->cbuf[rd->cpos + need - 1] != '\0')
+    if (c->len - c->pos < need || c->buf[c->pos + need - 1] != '\0')
         return CPN_ERROR(CPN_ESCENARIO, "%s: the checked copy of its rows is damaged", ff->file);
     const struct cpn_path *route =
         r.route != CPN_NONE ? cpn_route_path(rd->s->router, r.route) : NULL;
     rd->line += (long)r.dline;
-    *f = (struct cpn_scen_flow){.id = rd->cbuf + rd->cpos + sizeof r,
+    *f = (struct cpn_scen_flow){.id = c->buf + c->pos + sizeof r,
                                 .src = r.src,
                                 .dst = r.dst,
                                 .size = r.size,
@@ -607,11 +587,11 @@ static int copy_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, i
                                 .csv = 1,
                                 .file = ff->file,
                                 .line = rd->line};
-    rd->cpos += need;
+    c->pos += need;
     /* (The next row's route, fetched while this one starts: on files of thousands of routes
      * its look-up is a cache miss.) */
-    if (rd->clen - rd->cpos >= sizeof r) {
-        memcpy(&r, rd->cbuf + rd->cpos, sizeof r);
+    if (c->len - c->pos >= sizeof r) {
+        memcpy(&r, c->buf + c->pos, sizeof r);
         cpn_route_prefetch(rd->s->router, r.route);
     }
     *more = 1;
@@ -645,7 +625,7 @@ int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_f
 {
     const struct cpn_scen_flowfile *ff = rd->ff;
     *more = 0;
-    if (rd->cbuf) {
+    if (rd->copy.buf) {
         int rc = copy_next(rd, f, more);
         if (rc == CPN_OK && *more && (rc = reader_finish_row(rd, f)) != CPN_OK)
             *more = 0;
@@ -705,7 +685,7 @@ void cpn_scen_flow_reader_free(struct cpn_scen_flow_reader *rd)
     if (rd->lines.in)
         fclose(rd->lines.in);
     ld_lines_free(&rd->lines);
-    free(rd->cbuf);
+    cpn_tempfile_reader_close(&rd->copy);
     free(rd);
 }
 

@@ -87,11 +87,43 @@ void cpn_tempfile_close(struct cpn_tempfile *t)
     t->used = 0;
 }
 
-ssize_t cpn_tempfile_pread(int fd, void *buf, size_t len, uint64_t off)
+int cpn_tempfile_reader_open(struct cpn_tempfile_reader *r, int fd, uint64_t size)
 {
-    for (;;) {
-        ssize_t got = pread(fd, buf, len, (off_t)off);
-        if (got >= 0 || errno != EINTR)
-            return got;
+    *r = (struct cpn_tempfile_reader){.fd = fd, .size = size};
+    if (!(r->buf = malloc(CPN_TEMPFILE_BUF)))
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    r->cap = CPN_TEMPFILE_BUF;
+    return CPN_OK;
+}
+
+int cpn_tempfile_reader_fill(struct cpn_tempfile_reader *r, size_t need)
+{
+    if (r->len - r->pos >= need)
+        return 0;
+    memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+    r->len -= r->pos;
+    r->pos = 0;
+    if (need > r->cap) {
+        char *grown = realloc(r->buf, need);
+        if (!grown)
+            return ENOMEM;
+        r->buf = grown;
+        r->cap = need;
     }
+    while (r->len < need && r->off < r->size) { /* (a read may return less than asked) */
+        ssize_t got = pread(r->fd, r->buf + r->len, r->cap - r->len, (off_t)r->off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return got < 0 ? errno : -1;
+        r->len += (size_t)got;
+        r->off += (uint64_t)got;
+    }
+    return 0;
+}
+
+void cpn_tempfile_reader_close(struct cpn_tempfile_reader *r)
+{
+    free(r->buf);
+    *r = (struct cpn_tempfile_reader){.fd = -1};
 }

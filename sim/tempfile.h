@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/** Bytes a struct cpn_tempfile buffers between writes (and a good size for reading back). */
+/** Bytes a struct cpn_tempfile buffers between writes, and a struct cpn_tempfile_reader's
+ *  first buffer.  Assumption: 256 KiB, as the zlib buffer of models/workload/wlog.c: large
+ *  enough that the system calls are a small share of the copying, small beside a run's memory. */
 #define CPN_TEMPFILE_BUF (256 << 10)
 
 /** A temporary file being written.  Fields are read-only for users. */
@@ -51,10 +53,33 @@ int cpn_tempfile_finish(struct cpn_tempfile *t);
 void cpn_tempfile_close(struct cpn_tempfile *t);
 
 /**
- * Read up to @p len bytes of file @p fd at byte @p off into @p buf (pread(2), again after a
- * signal).
- * @return the bytes read (0 at the end), or -1 with errno set.
+ * One reader of a temporary file, from its first byte, in order, buffered; it reads by position
+ * (pread(2)), so any number of readers may read one file at once.  Fields are read-only for
+ * users.
  */
-ssize_t cpn_tempfile_pread(int fd, void *buf, size_t len, uint64_t off);
+struct cpn_tempfile_reader {
+    int fd;             /**< the file (borrowed: the reader does not close it) */
+    uint64_t off, size; /**< the next byte to fetch from the file; the file's size [bytes] */
+    char *buf;          /**< the fetched bytes not yet taken: [pos, len) (owned) */
+    size_t cap, pos, len;
+};
+
+/**
+ * Start reading file @p fd of @p size bytes (cpn_tempfile.bytes after cpn_tempfile_finish()).
+ * @return CPN_OK; CPN_ENOMEM (*r then owns nothing).
+ */
+int cpn_tempfile_reader_open(struct cpn_tempfile_reader *r, int fd, uint64_t size);
+
+/**
+ * Make at least @p need bytes available at r->buf + r->pos (fewer only at the file's end:
+ * r->len - r->pos says how many), reading as many as the buffer holds; the buffer grows when
+ * @p need exceeds it.  The caller takes what it used by advancing r->pos.
+ * @return 0; -1 when the file ends before its size (it was cut); ENOMEM; or the errno of a
+ *         failed read.  O(bytes read).
+ */
+int cpn_tempfile_reader_fill(struct cpn_tempfile_reader *r, size_t need);
+
+/** Free the reader's buffer (not the file); accepts a reader that owns nothing. */
+void cpn_tempfile_reader_close(struct cpn_tempfile_reader *r);
 
 #endif /* CPN_SIM_TEMPFILE_H */

@@ -642,18 +642,14 @@ int cpn_wlog_read(const char *path, enum cpn_wlog_format format, const struct cp
 /* Streamed replay (see wlog.h) */
 
 struct cpn_wlog_stream {
-    /* From the checked copy (log->copy_fd >= 0): its jobs [cpos, clen) of cbuf, read up to
-     * byte coff of the copy. */
-    struct cpn_wlog_job *cbuf;
-    size_t cpos, clen;
-    uint64_t coff;
-    /* Else from the file: */
-    struct cpn_wlog_reader r;   /* the re-read (r.t points to counts, below) */
-    struct cpn_wlog counts;     /* the re-read's own counts and groups */
-    const struct cpn_wlog *log; /* the load's log */
-    size_t pos;                 /* next job of r.jobs to map */
-    size_t given;               /* records given */
-    double last;                /* submit time of the last one given [s] */
+    struct cpn_tempfile_reader copy; /* from the checked copy (log->copy_fd >= 0: copy.buf is
+                                      * not NULL); else from the file: */
+    struct cpn_wlog_reader r;        /* the re-read (r.t points to counts, below) */
+    struct cpn_wlog counts;          /* the re-read's own counts and groups */
+    const struct cpn_wlog *log;      /* the load's log */
+    size_t pos;                      /* next job of r.jobs to map */
+    size_t given;                    /* records given */
+    double last;                     /* submit time of the last one given [s] */
     int eof, failed, finished;
     int counting;   /* cpn_wlog_scan(): count, check nothing against the log's counts */
     int unordered;  /* counting: a kept record came before the one before it */
@@ -704,7 +700,9 @@ int cpn_wlog_stream_open(const char *path, const struct cpn_wlog *log,
     if (log->copy_fd < 0)
         return stream_open(path, log, opt, diag, 0, out);
     struct cpn_wlog_stream *s = calloc(1, sizeof *s);
-    if (!s || !(s->cbuf = malloc(CPN_TEMPFILE_BUF))) {
+    if (!s ||
+        cpn_tempfile_reader_open(&s->copy, log->copy_fd,
+                                 (uint64_t)log->njobs * sizeof(struct cpn_wlog_job)) != CPN_OK) {
         free(s);
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
@@ -719,30 +717,21 @@ int cpn_wlog_stream_open(const char *path, const struct cpn_wlog *log,
 /* The next job of the checked copy (cpn_wlog_stream_next()). */
 static int copy_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, int *more)
 {
-    const size_t per = CPN_TEMPFILE_BUF / sizeof *rec;
-    if (s->cpos == s->clen && s->given < s->log->njobs) {
-        size_t want =
-                   (s->log->njobs - s->given < per ? s->log->njobs - s->given : per) * sizeof *rec,
-               have = 0;
-        while (have < want) { /* (a read may return less than asked) */
-            ssize_t got = cpn_tempfile_pread(s->log->copy_fd, (char *)s->cbuf + have, want - have,
-                                             s->coff + have);
-            if (got <= 0) {
-                s->failed = 1;
-                return CPN_ERROR(CPN_EIO, "%s: cannot read the checked copy of its jobs back: %s",
-                                 s->r.path, got < 0 ? strerror(errno) : "it ends early");
-            }
-            have += (size_t)got;
-        }
-        s->coff += want;
-        s->cpos = 0;
-        s->clen = want / sizeof *rec;
+    struct cpn_tempfile_reader *c = &s->copy;
+    int e = cpn_tempfile_reader_fill(c, sizeof *rec);
+    if (e == ENOMEM)
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    if (e || (c->len > c->pos && c->len - c->pos < sizeof *rec)) {
+        s->failed = 1;
+        return CPN_ERROR(CPN_EIO, "%s: cannot read the checked copy of its jobs back: %s",
+                         s->r.path, e > 0 ? strerror(e) : "it ends early");
     }
-    if (s->cpos == s->clen) {
+    if (c->pos == c->len) {
         s->finished = 1;
         return CPN_OK;
     }
-    *rec = s->cbuf[s->cpos++];
+    memcpy(rec, c->buf + c->pos, sizeof *rec);
+    c->pos += sizeof *rec;
     s->given++;
     *more = 1;
     return CPN_OK;
@@ -858,7 +847,7 @@ int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, in
     if (!s || !rec || !more)
         return CPN_ERROR(CPN_EINVAL, "cpn_wlog_stream_next: NULL argument");
     *more = 0;
-    if (s->failed && s->cbuf)
+    if (s->failed && s->copy.buf)
         return CPN_ERROR(CPN_EIO, "%s: the checked copy of its jobs could not be read back",
                          s->r.path);
     if (s->failed)
@@ -866,7 +855,7 @@ int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, in
                          s->r.path);
     if (s->finished)
         return CPN_OK;
-    if (s->cbuf)
+    if (s->copy.buf)
         return copy_next(s, rec, more);
     const struct cpn_wlog *log = s->log;
     const struct cpn_wlog_options *o = s->r.opt;
@@ -932,6 +921,6 @@ void cpn_wlog_stream_free(struct cpn_wlog_stream *s)
     cpn_array_release(&s->r.requests);
     cpn_array_release(&s->r.partition);
     cpn_wlog_mapped_release(&s->r);
-    free(s->cbuf);
+    cpn_tempfile_reader_close(&s->copy);
     free(s);
 }
