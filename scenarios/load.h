@@ -333,8 +333,10 @@ int cpn_scen_flow_reader_open(struct cpn_scenario *s, size_t k, struct cpn_diag 
  * again.
  * @return CPN_OK; CPN_ESCENARIO, reported with the file and line, when (without a copy) a row no
  *         longer parses or is out of order, or the file has more or fewer rows than at load (it
- *         changed after the load), when the copy cannot be read back (with the system's reason),
- *         or when an ECMP flow has no route left (a <timeline>); CPN_ENOMEM.  O(row + route).
+ *         changed after the load), or when an ECMP flow has no route left (a <timeline>);
+ *         CPN_EIO when the copy cannot be read back, ends early, inside a row or is damaged
+ *         (with the system's reason: an I/O error of a temporary file, not of the scenario, as
+ *         for a workload log's copy); CPN_ENOMEM.  O(row + route).
  */
 int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, int *more);
 

@@ -547,7 +547,7 @@ static int copy_fill(struct cpn_scen_flow_reader *rd, size_t need)
     if (e == ENOMEM)
         return CPN_ERROR(CPN_ENOMEM, NULL);
     if (e)
-        return CPN_ERROR(CPN_ESCENARIO, "%s: cannot read the checked copy of its rows back: %s",
+        return CPN_ERROR(CPN_EIO, "%s: cannot read the checked copy of its rows back: %s",
                          rd->ff->file, e < 0 ? "it ends early" : strerror(e));
     return CPN_OK;
 }
@@ -562,14 +562,13 @@ static int copy_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, i
         return rc; /* (the end: *more stays 0) */
     struct copy_row r;
     if (c->len - c->pos < sizeof r)
-        return CPN_ERROR(CPN_ESCENARIO, "%s: the checked copy of its rows ends inside a row",
-                         ff->file);
+        return CPN_ERROR(CPN_EIO, "%s: the checked copy of its rows ends inside a row", ff->file);
     memcpy(&r, c->buf + c->pos, sizeof r);
     size_t need = sizeof r + (size_t)r.idlen + 1;
     if ((rc = copy_fill(rd, need)) != CPN_OK)
         return rc;
     if (c->len - c->pos < need || c->buf[c->pos + need - 1] != '\0')
-        return CPN_ERROR(CPN_ESCENARIO, "%s: the checked copy of its rows is damaged", ff->file);
+        return CPN_ERROR(CPN_EIO, "%s: the checked copy of its rows is damaged", ff->file);
     const struct cpn_path *route =
         r.route != CPN_NONE ? cpn_route_path(rd->s->router, r.route) : NULL;
     rd->line += (long)r.dline;
@@ -630,9 +629,9 @@ int cpn_scen_flow_reader_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_f
         if (rc == CPN_OK && *more && (rc = reader_finish_row(rd, f)) != CPN_OK)
             *more = 0;
         if (rc == CPN_OK && !*more && rd->rows != ff->rows)
-            rc =
-                CPN_ERROR(CPN_ESCENARIO, "%s: the checked copy of its rows holds %zu rows, not %zu",
-                          ff->file, rd->rows, ff->rows);
+            rc = CPN_ERROR(CPN_EIO,
+                           "%s: the checked copy of its rows ends after %zu of its %zu rows",
+                           ff->file, rd->rows, ff->rows);
         return rc;
     }
     while (ld_lines_next(&rd->lines)) {

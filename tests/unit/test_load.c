@@ -1175,6 +1175,31 @@ static void test_a_streamed_flow_file_is_read_during_the_run(void)
     const char *text = sink_close(&k);
     CU_ASSERT_STRING_EQUAL(text, "");
     free(k.text);
+    /* A copy cut short under the run (rows of 40 bytes, the id and its NUL: 42 each): an I/O
+     * error (exit 74), not a scenario error, whether the cut is inside a row or between rows
+     * (the reader knows the size it was written with). */
+    static const struct {
+        off_t keep;
+        int good;
+    } cut[] = {{50, 1}, {42, 1}, {0, 0}};
+    for (size_t i = 0; i < sizeof cut / sizeof *cut; i++) {
+        CU_ASSERT_EQUAL_FATAL(ftruncate(s->flowfiles.items[0].copy_fd, cut[i].keep), 0);
+        cpn_test_sink_open(&k);
+        CU_ASSERT_EQUAL_FATAL(cpn_scen_flow_reader_open(s, 0, &k.diag, 1, &rd), CPN_OK);
+        for (int j = 0; j < cut[i].good; j++) {
+            CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_OK);
+            CU_ASSERT_EQUAL(more, 1);
+        }
+        CU_ASSERT_EQUAL(cpn_scen_flow_reader_next(rd, &f, &more), CPN_EIO);
+        CU_ASSERT_EQUAL(more, 0);
+        const char *why = strstr(cpn_error_message(), "f.csv");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(why);
+        CU_ASSERT_STRING_EQUAL(
+            why, "f.csv: cannot read the checked copy of its rows back: it ends early");
+        cpn_scen_flow_reader_free(rd);
+        sink_close(&k);
+        free(k.text);
+    }
     cpn_scen_free(s);
 
     /* Without the copy. */

@@ -1077,6 +1077,20 @@ static void test_a_stream_stops_where_the_file_changed(void)
         CU_ASSERT_EQUAL(nc, 4);
         CU_ASSERT_EQUAL(ids, 1234); /* jobs 1, 2, 3, 4 as scanned */
         cpn_wlog_stream_free(sc);
+        if (k < 2) { /* the copy cut inside job 2, then after job 1: an I/O error (exit 74) */
+            CU_ASSERT_EQUAL_FATAL(ftruncate(t->copy_fd, (off_t)sizeof jc + (k == 0 ? 10 : 0)), 0);
+            CU_ASSERT_EQUAL_FATAL(cpn_wlog_stream_open(a, t, &o, &d0, &sc), CPN_OK);
+            CU_ASSERT_EQUAL(cpn_wlog_stream_next(sc, &jc, &mc), CPN_OK);
+            CU_ASSERT_EQUAL(mc, 1);
+            CU_ASSERT_EQUAL(cpn_wlog_stream_next(sc, &jc, &mc), CPN_EIO);
+            CU_ASSERT_EQUAL(mc, 0);
+            const char *msg = strstr(cpn_error_message(), "a.swf");
+            CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+            CU_ASSERT_STRING_EQUAL(
+                msg, "a.swf: cannot read the checked copy of its jobs back: it ends early");
+            CU_ASSERT_EQUAL(cpn_wlog_stream_next(sc, &jc, &mc), CPN_EIO); /* stays stopped */
+            cpn_wlog_stream_free(sc);
+        }
         cpn_wlog_free(t);
         t = t2;
         struct cpn_test_sink s;
