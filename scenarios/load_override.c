@@ -69,30 +69,32 @@ static void ld_xpath_error(void *ctx, cpn_ld_xml_error *e)
 static int ld_set(struct cpn_ld *L, xmlNode *elem, const char *attr, const char *value,
                   const char *where)
 {
-    for (size_t i = 0; i < L->sets.len; i++) {
-        struct cpn_ld_set *o = &L->sets.items[i];
-        if (o->elem == elem && strcmp(o->attr, attr) == 0) {
-            /* Two overrides of one attribute: the later wins, and says so when the values
-             * differ (--until 10s after --set simulation@until=20s). */
-            const char *before = cpn_ld_attr(elem, attr);
-            if (before && strcmp(before, value) != 0)
-                cpn_diag_warning(L->diag, where, 0, "replaces %s=\"%s\" given by %s", attr, before,
-                                 o->where);
-            char *w = strdup(where);
-            if (!w || !xmlSetProp(elem, (const xmlChar *)attr, (const xmlChar *)value)) {
-                free(w);
-                return CPN_ENOMEM;
-            }
-            free(o->where);
-            o->where = w;
-            return CPN_OK;
-        }
+    struct cpn_ld_set *o = NULL;
+    for (size_t i = 0; i < L->sets.len && !o; i++)
+        if (L->sets.items[i].elem == elem && strcmp(L->sets.items[i].attr, attr) == 0)
+            o = &L->sets.items[i];
+    if (o) {
+        /* Two overrides of one attribute: the later wins, and says so when the values differ
+         * (--until 10s after --set simulation@until=20s). */
+        const char *before = cpn_ld_attr(elem, attr);
+        if (before && strcmp(before, value) != 0)
+            cpn_diag_warning(L->diag, where, 0, "replaces %s=\"%s\" given by %s", attr, before,
+                             o->where);
     }
-    struct cpn_ld_set o = {elem, strdup(attr), strdup(where)};
-    if (!xmlSetProp(elem, (const xmlChar *)attr, (const xmlChar *)value) || !o.attr || !o.where ||
-        cpn_array_push(&L->sets, o) != CPN_OK) {
-        free(o.attr);
-        free(o.where);
+    char *w = strdup(where);
+    if (!w || !xmlSetProp(elem, (const xmlChar *)attr, (const xmlChar *)value)) {
+        free(w);
+        return CPN_ENOMEM;
+    }
+    if (o) {
+        free(o->where);
+        o->where = w;
+        return CPN_OK;
+    }
+    struct cpn_ld_set n = {elem, strdup(attr), w};
+    if (!n.attr || cpn_array_push(&L->sets, n) != CPN_OK) {
+        free(n.attr);
+        free(w);
         return CPN_ENOMEM;
     }
     return CPN_OK;
