@@ -120,8 +120,10 @@ static int is_blank(const char *s)
 int cpn_wlog_push_job(struct cpn_wlog_reader *r, const struct cpn_wlog_job *j)
 {
     if (r->count_only) {
-        r->tmin = r->t->stats.records ? fmin(r->tmin, j->submit) : j->submit;
-        r->tmax = r->t->stats.records ? fmax(r->tmax, j->submit) : j->submit;
+        /* (Bounds over the records pushed: stats.records also counts the cancelled ones that
+         * never ran, which are not pushed and must not set the time origin.) */
+        r->tmin = fmin(r->tmin, j->submit);
+        r->tmax = fmax(r->tmax, j->submit);
         r->t->stats.records++;
         return CPN_OK;
     }
@@ -247,7 +249,7 @@ static int sort_records(void **base, size_t *cap, size_t n, size_t size, gsl_com
 static double time_origin(const struct cpn_wlog_reader *r)
 {
     if (r->count_only)
-        return r->t->stats.records ? r->tmin : 0.0;
+        return isfinite(r->tmin) ? r->tmin : 0.0;
     double m = INFINITY;
     for (size_t i = 0; i < r->jobs.len; i++)
         m = fmin(m, r->jobs.items[i].submit);
@@ -284,7 +286,7 @@ static int apply_options(struct cpn_wlog_reader *r)
 {
     const struct cpn_wlog_options *o = r->opt;
     struct cpn_wlog *t = r->t;
-    double origin = time_origin(r), last = r->count_only && t->stats.records ? r->tmax : -INFINITY;
+    double origin = time_origin(r), last = r->count_only ? r->tmax : -INFINITY;
     for (size_t i = 0; i < r->jobs.len; i++)
         last = fmax(last, r->jobs.items[i].submit);
     for (size_t i = 0; i < r->requests.len; i++)
@@ -476,6 +478,8 @@ static int read_file(const char *path, enum cpn_wlog_format format,
     r->opt = opt;
     r->t = t;
     r->count_only = count_only;
+    r->tmin = INFINITY; /* no record pushed yet */
+    r->tmax = -INFINITY;
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         cpn_diag_error(diag, path, 0,

@@ -42,7 +42,9 @@ struct cpn_wlog_reader {
     CPN_ARRAY(uint32_t) partition;   /**< SWF partition number -> group index + 1 (0: none) */
     char buf[CPN_WLOG_MAX_LINE + 2]; /**< the current line, line end removed */
     int count_only;    /**< cpn_wlog_scan(): jobs are counted and their times bounded, not kept */
-    double tmin, tmax; /**< count_only: the earliest and latest submit time read [s] */
+    double tmin, tmax; /**< count_only: the earliest and latest submit time of the records
+                            pushed (cancelled records that never ran are not) [s]; INFINITY and
+                            -INFINITY before the first */
     /* Column-mapped CSV (wlog_map.c): the column index of each mapped field (-1: none), the
      * cells of the current row (malloc'd by the libcsv callbacks) and their count. */
     int col[8];

@@ -81,6 +81,7 @@ seed() {
             head -200 "$data/traces/inference/AzureLLMInferenceTrace_conv.csv" >"$c/z.csv" ;;
     flows_csv)
         printf 'id,src,dst,bytes,start_time\nf1,a,d,1e9,0\nf2,d,b,5e8,1.5\n' >"$c/f.csv"
+        printf 'id,src,dst,bytes,start_time,path\nf1,a,d,1e9,0,a b c d\nf2,d,b,5e8,1.5,\n' >"$c/p.csv"
         find "$src/tests/scenarios" -name '*.csv' -exec cp {} "$c/" \; ;;
     graphml)
         find "$src/tests" -name '*.graphml' -exec cp {} "$c/" \;

@@ -991,6 +991,26 @@ static void test_streams_give_the_records_read_gives(void)
                      "4 15 -1 5 1 -1 -1 1 -1 -1 1 1 1 -1 -1 1 -1 -1\n");
     CU_ASSERT_EQUAL(stream_equals_read(late, CPN_WLOG_SWF, &o), 0);
     unlink(late);
+    /* A first record cancelled before it ran (counted, not kept) does not set the time origin:
+     * job 2 is at 0 s, job 3 at 10 s, read or streamed (a scan took 0 s for the origin, the
+     * first pushed time's bound before any, so the stream gave 20 s and 30 s: found by
+     * fuzzing, tests/fuzz/fuzz_wlog_swf.c). */
+    const char *cancelled = fixture("cancelled.swf", 1);
+    write_file(cancelled, "1  5 -1 -1 -1 -1 -1 -1 -1 -1 5 1 1 -1 -1 1 -1 -1\n"
+                          "2 20 -1  5  1 -1 -1  1 -1 -1 1 1 1 -1 -1 1 -1 -1\n"
+                          "3 30 -1  5  1 -1 -1  1 -1 -1 1 1 1 -1 -1 1 -1 -1\n");
+    CU_ASSERT_EQUAL(stream_equals_read(cancelled, CPN_WLOG_SWF, NULL), 2);
+    struct cpn_diag dc;
+    cpn_diag_init(&dc, stderr);
+    struct cpn_wlog *sc = NULL;
+    cpn_wlog_options_default(&o);
+    CU_ASSERT_EQUAL_FATAL(cpn_wlog_scan(cancelled, CPN_WLOG_SWF, &o, &dc, &sc), CPN_OK);
+    CU_ASSERT_EQUAL(sc->time_origin, 20);
+    CU_ASSERT_EQUAL(sc->first_submit, 0);
+    CU_ASSERT_EQUAL(sc->last_submit, 10);
+    CU_ASSERT_EQUAL(sc->stats.cancelled, 1);
+    cpn_wlog_free(sc);
+    unlink(cancelled);
     /* Real logs (SWF logs are in time order; philly.csv is not: neither says file_order). */
     static const struct {
         const char *rel;
