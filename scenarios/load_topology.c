@@ -476,7 +476,8 @@ static int ld_link_spans(struct cpn_ld *L, xmlNode *elem, const char *a, const c
     if (n == 0) {
         cpn_ld_error(L, elem, "over is empty (give the ids of the spans from a to b)");
         ok = 0;
-    } else if (ok && at != end && end != CPN_NONE) {
+    } else if (ok && at != end && at != CPN_NONE && end != CPN_NONE) {
+        /* (at is CPN_NONE when a is not a node: reported by the caller, nothing to follow) */
         cpn_ld_error(L, elem, "over: the spans end at node \"%s\", not at b \"%s\"",
                      cpn_topo_node(s->topo, at)->id, b);
         ok = 0;
