@@ -418,8 +418,14 @@ static int ld_link_spans(struct cpn_ld *L, xmlNode *elem, const char *a, const c
         ok = 0;
     }
     int r = cpn_ld_quantity(L, elem, "lambda", CPN_Q_RATE, &lp->lambda);
-    if (r == 0 || (r == 1 && !(lp->lambda > 0))) {
+    if (r == 0) {
         cpn_ld_error(L, elem, "over needs lambda, the rate of one wavelength (e.g. \"400Gbps\")");
+        ok = 0;
+    } else if (r == 1 && !(lp->lambda > 0)) {
+        cpn_ld_error(L, elem,
+                     "lambda \"%s\" is not positive (the rate of one wavelength, e.g. "
+                     "\"400Gbps\")",
+                     cpn_ld_attr(elem, "lambda"));
         ok = 0;
     } else if (r < 0)
         ok = 0;
