@@ -27,8 +27,9 @@
  * @param failed per streamed file (scen->flowfiles), nonzero when its reader failed during the
  *        run: then nothing is written (the run stopped there); NULL: none failed.
  * @return the process exit status: 0; EX_CANTCREAT when @p path exists without @p force or
- *         cannot be created; EX_IOERR when @p path cannot be written; EX_DATAERR when a stream
- *         failed or a row read now is bad; EX_SOFTWARE when out of memory.  Errors are printed
+ *         cannot be created; EX_IOERR when @p path cannot be written or a streamed file's
+ *         checked copy cannot be read back; EX_DATAERR when a stream failed or a row read now
+ *         (a file without a copy) is bad; EX_SOFTWARE when out of memory.  Errors are printed
  *         on stderr.
  */
 int cpn_flows_out_write(struct cpn_scenario *scen, struct cpn_diag *diag, const char *path,

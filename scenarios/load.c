@@ -17,6 +17,7 @@
 
 #include "scenarios/load_impl.h"
 #include "sim/error.h"
+#include "sim/tempfile.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* String storage: chunks that never move, so strings can be handed out as const char *.      */
@@ -173,6 +174,16 @@ void cpn_ld_warning(struct cpn_ld *L, xmlNode *elem, const char *fmt, ...)
     va_start(ap, fmt);
     ld_report(L, elem, 1, fmt, ap);
     va_end(ap);
+}
+
+void cpn_ld_warn_no_copy(struct cpn_ld *L, const char *file, int err, const char *items,
+                         const char *cost, const char *source, const char *record)
+{
+    cpn_diag_warning(L->diag, file, 0,
+                     "cannot keep the checked copy of its %s in %s: %s (the copy takes %s; set "
+                     "TMPDIR to a folder with room): the run reads the %s again instead, and "
+                     "stops at a %s that changed since the load",
+                     items, cpn_tempfile_dir(), strerror(err), cost, source, record);
 }
 
 void cpn_ld_error_model(struct cpn_ld *L, xmlNode *elem)

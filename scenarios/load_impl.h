@@ -214,6 +214,19 @@ const char *cpn_ld_resolve(struct cpn_ld *L, const xmlNode *elem, const char *pa
 /** Copy a string into the scenario's storage; NULL when out of memory (L->oom set). */
 const char *cpn_ld_strdup(struct cpn_ld *L, const char *text, size_t len);
 
+/**
+ * Warn that the checked copy of a streamed input (docs/scenario-format.md, "Streamed flow files"
+ * and "Streamed workload logs") could not be kept, so the run reads the input again: "FILE:
+ * warning: cannot keep the checked copy of its ITEMS in DIR: REASON (the copy takes COST; set
+ * TMPDIR to a folder with room): the run reads the SOURCE again instead, and stops at a RECORD
+ * that changed since the load".
+ * @param err the errno that stopped the copy (sim/tempfile.h's cpn_tempfile.err).
+ * @param items, cost, source, record the words of the message for the input ("rows", "about
+ *        41 bytes a row and its id", "file", "row" for a flow file).
+ */
+void cpn_ld_warn_no_copy(struct cpn_ld *L, const char *file, int err, const char *items,
+                         const char *cost, const char *source, const char *record);
+
 /** Read a whole file into a malloc'ed NUL-terminated buffer; returns 0 or an errno value. */
 int cpn_ld_read(const char *path, char **text, size_t *len);
 

@@ -858,12 +858,10 @@ int cpn_ld_flows(struct cpn_ld *L, xmlNode *elem)
         rc = ld_flows_pass(L, elem, name, file, in, &proto, NULL, NULL, 0);
     } else if (rc == CPN_OK && streamed && L->diag->errors == e0) {
         if (cpn_tempfile_finish(&copy)) {
-            cpn_diag_warning(L->diag, file, 0,
-                             "cannot keep the checked copy of its rows in %s: %s (the copy takes "
-                             "about %zu bytes a row and its id; set TMPDIR to a folder with "
-                             "room): the run reads the file again instead, and stops at a row "
-                             "that changed since the load",
-                             cpn_tempfile_dir(), strerror(copy.err), sizeof(struct copy_row) + 1);
+            char cost[64];
+            snprintf(cost, sizeof cost, "about %zu bytes a row and its id",
+                     sizeof(struct copy_row) + 1);
+            cpn_ld_warn_no_copy(L, file, copy.err, "rows", cost, "file", "row");
         } else {
             ff.copy_fd = copy.fd;
             ff.copy_bytes = copy.bytes;

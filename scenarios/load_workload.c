@@ -14,7 +14,6 @@
 #include "scenarios/load_impl.h"
 #include "sim/error.h"
 #include "sim/rng.h"
-#include "sim/tempfile.h"
 
 #include <gsl/gsl_randist.h>
 
@@ -1367,14 +1366,11 @@ int cpn_ld_wlog(struct cpn_ld *L, xmlNode *elem)
                 rc = forced ? CPN_ESCENARIO : cpn_wlog_read(t.path, format, &opt, L->diag, &tr);
             } else if (rc == CPN_OK) {
                 t.streamed = 1;
-                if (tr->copy_err)
-                    cpn_diag_warning(L->diag, t.path, 0,
-                                     "cannot keep the checked copy of its jobs in %s: %s (the "
-                                     "copy takes %zu bytes a job; set TMPDIR to a folder with "
-                                     "room): the run reads the log again instead, and stops "
-                                     "at a record that changed since the load",
-                                     cpn_tempfile_dir(), strerror(tr->copy_err),
-                                     sizeof(struct cpn_wlog_job));
+                if (tr->copy_err) {
+                    char cost[64];
+                    snprintf(cost, sizeof cost, "%zu bytes a job", sizeof(struct cpn_wlog_job));
+                    cpn_ld_warn_no_copy(L, t.path, tr->copy_err, "jobs", cost, "log", "record");
+                }
                 rc = ld_wlog_keep_options(L, &t, &opt, &columns);
             }
         } else {

@@ -338,8 +338,8 @@ int cpn_wlog_stream_open(const char *path, const struct cpn_wlog *log,
  * @return CPN_OK; CPN_ESCENARIO when (read from the file, without a copy) the file changed since
  *         it was loaded: a malformed line, a record out of time order, or more or fewer records
  *         than the load kept (reported in the stream's diag at the line); CPN_EIO when the
- *         checked copy cannot be read back, or ends inside a job or before its last job (the
- *         message says which); CPN_ENOMEM.  After an error the stream gives nothing.
+ *         checked copy cannot be read back (a failed read, or it ends early: the message says
+ *         which); CPN_ENOMEM.  After an error the stream gives nothing.
  */
 int cpn_wlog_stream_next(struct cpn_wlog_stream *s, struct cpn_wlog_job *rec, int *more);
 
