@@ -50,19 +50,24 @@ static size_t prefix(char *buf, const struct cpn_scenario *scen, const char *id,
     return n;
 }
 
-/* Room prefix() needs, and a finish time and the line's end after it [bytes]. */
-static size_t row_room(const struct cpn_scenario *scen, size_t idlen, uint32_t src, uint32_t dst)
-{
-    return idlen + strlen(cpn_topo_node(scen->topo, src)->id) +
-           strlen(cpn_topo_node(scen->topo, dst)->id) + 6 + 3 * CPN_NUMTEXT_MAX;
-}
-
 /* The table's output: rows assembled in a buffer of FO_OUT bytes, written when full. */
 struct fo_out {
     FILE *f;
     char *buf;
-    size_t used;
+    size_t used, cap;
+    size_t name; /* the longest node id [bytes] */
 };
+
+/* The longest node id of @p scen's topology [bytes]. */
+static size_t longest_name(const struct cpn_scenario *scen)
+{
+    size_t most = 0;
+    for (uint32_t v = 0; v < cpn_topo_node_count(scen->topo); v++) {
+        size_t len = strlen(cpn_topo_node(scen->topo, v)->id);
+        most = len > most ? len : most;
+    }
+    return most;
+}
 
 static void out_flush(struct fo_out *o)
 {
@@ -72,11 +77,11 @@ static void out_flush(struct fo_out *o)
 }
 
 /* Room for @p n more bytes in @p o (@p n <= FO_OUT, or the buffer grows). */
-static int out_room(struct fo_out *o, size_t n, size_t *cap)
+static int out_room(struct fo_out *o, size_t n)
 {
-    if (o->used + n > *cap)
+    if (o->used + n > o->cap)
         out_flush(o);
-    return reserve(&o->buf, cap, n);
+    return reserve(&o->buf, &o->cap, n);
 }
 
 /* End a row of @p o: its finish time (nothing when NaN) and the line's end. */
@@ -87,11 +92,12 @@ static void out_finish(struct fo_out *o, double finish)
     o->buf[o->used++] = '\n';
 }
 
-static int out_row(struct fo_out *o, size_t *cap, const struct cpn_scenario *scen,
-                   const struct cpn_scen_flow *f, double finish)
+static int out_row(struct fo_out *o, const struct cpn_scenario *scen, const struct cpn_scen_flow *f,
+                   double finish)
 {
+    /* (room for prefix(), a finish time and the line's end) */
     size_t idlen = strlen(f->id);
-    int rc = out_room(o, row_room(scen, idlen, f->src, f->dst), cap);
+    int rc = out_room(o, idlen + 2 * o->name + 6 + 3 * CPN_NUMTEXT_MAX);
     if (rc != CPN_OK)
         return rc;
     o->used += prefix(o->buf + o->used, scen, f->id, idlen, f->src, f->dst, f->size, f->start);
@@ -102,13 +108,13 @@ static int out_row(struct fo_out *o, size_t *cap, const struct cpn_scenario *sce
 /* Streamed file @p k's rows, read again from the start (its checked copy), each with the
  * finish time of flow *id (then the next id). */
 static int out_stream(struct cpn_scenario *scen, struct cpn_diag *diag, size_t k, struct fo_out *o,
-                      size_t *cap, const struct cpn_traffic *traffic, size_t *id)
+                      const struct cpn_traffic *traffic, size_t *id)
 {
     struct cpn_scen_flow_reader *rd;
     int rc = cpn_scen_flow_reader_open(scen, k, diag, 0, &rd), more = 1;
     struct cpn_scen_flow row;
     while (rc == CPN_OK && (rc = cpn_scen_flow_reader_next(rd, &row, &more)) == CPN_OK && more)
-        rc = out_row(o, cap, scen, &row, cpn_traffic_finish(traffic, (*id)++));
+        rc = out_row(o, scen, &row, cpn_traffic_finish(traffic, (*id)++));
     cpn_scen_flow_reader_free(rd);
     return rc;
 }
@@ -126,17 +132,16 @@ int cpn_flows_out_write(struct cpn_scenario *scen, struct cpn_diag *diag, const 
         fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
         return cpn_exit_code(rc);
     }
-    struct fo_out o = {a.f, NULL, 0};
-    size_t cap = 0;
+    struct fo_out o = {a.f, NULL, 0, 0, longest_name(scen)};
     static const char header[] = "id,src,dst,bytes,start_time,finish_time\n";
-    if ((rc = out_room(&o, FO_OUT, &cap)) == CPN_OK) {
+    if ((rc = out_room(&o, FO_OUT)) == CPN_OK) {
         memcpy(o.buf, header, sizeof header - 1);
         o.used = sizeof header - 1;
     }
     for (size_t i = 0; rc == CPN_OK && i < scen->flows.len; i++) {
         struct cpn_scen_flow f;
         cpn_scen_flow_get(scen, i, &f);
-        rc = out_row(&o, &cap, scen, &f, cpn_traffic_finish(traffic, i));
+        rc = out_row(&o, scen, &f, cpn_traffic_finish(traffic, i));
     }
     for (size_t k = 0; rc == CPN_OK && k < scen->flowfiles.len; k++) {
         size_t id = scen->flowfiles.items[k].first;
@@ -144,7 +149,7 @@ int cpn_flows_out_write(struct cpn_scenario *scen, struct cpn_diag *diag, const 
             rc = CPN_ERROR(CPN_ESCENARIO, "%s could not be read to its end during the run",
                            scen->flowfiles.items[k].file);
         else
-            rc = out_stream(scen, diag, k, &o, &cap, traffic, &id);
+            rc = out_stream(scen, diag, k, &o, traffic, &id);
     }
     if (rc == CPN_OK)
         out_flush(&o);

@@ -27,7 +27,9 @@ size_t cpn_numtext(double x, char *buf)
     size_t n = 0;
     if (*p == '-')
         buf[n++] = *p++;
-    const char *mark = static_cast<const char *>(std::memchr(p, 'e', (size_t)(end - p)));
+    /* The exponent has two digits or three ("e+05", "e-308"), so its 'e' is 4 or 5 from the end
+     * (found without a call of memchr(): 10% of --flows-out's time was that call). */
+    const char *mark = end[-4] == 'e' ? end - 4 : end - 5;
     char first = p[0];                              /* the first digit */
     const char *frac = p[1] == '.' ? p + 2 : p + 1; /* the other digits, */
     size_t nf = (size_t)(mark - frac);              /* nf of them */
