@@ -286,6 +286,7 @@ static int table_create(struct cpn_trace *t, struct table *tab, const char *name
 {
     hsize_t dims = 0, maxdims = H5S_UNLIMITED, chunk = t->chunk;
     hid_t ftype = H5I_INVALID_HID, space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
+    hid_t dapl = H5I_INVALID_HID;
     tab->rec_size = rec_size;
     tab->dset = tab->memtype = H5I_INVALID_HID;
     tab->buf = malloc(t->chunk * rec_size);
@@ -295,8 +296,15 @@ static int table_create(struct cpn_trace *t, struct table *tab, const char *name
     tab->memtype = compound_type(t, f, nf, rec_size);
     if (tab->memtype < 0 || (ftype = H5Tcopy(tab->memtype)) < 0 || H5Tpack(ftype) < 0 ||
         (space = H5Screate_simple(1, &dims, &maxdims)) < 0 ||
-        (dcpl = make_dcpl(t, 1, &chunk)) < 0 ||
-        (tab->dset = H5Dcreate2(t->file, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0 ||
+        (dcpl = make_dcpl(t, 1, &chunk)) < 0 || (dapl = H5Pcreate(H5P_DATASET_ACCESS)) < 0 ||
+        /* No chunk cache: records are appended a whole chunk at a time and never read back, so
+         * each chunk is compressed and written in its H5Dwrite (on the writer thread) instead of
+         * waiting in the cache until evicted, and the close has no dirty chunks to compress on
+         * the main thread after the run (HDF5 User's Guide, "Chunking in HDF5": a chunk larger
+         * than the cache bypasses it). */
+        H5Pset_chunk_cache(dapl, H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT) <
+            0 ||
+        (tab->dset = H5Dcreate2(t->file, name, ftype, space, H5P_DEFAULT, dcpl, dapl)) < 0 ||
         write_units(tab->dset, f, nf) < 0)
         rc = h5fail(t, "create a record table");
     if (ftype >= 0)
@@ -305,6 +313,8 @@ static int table_create(struct cpn_trace *t, struct table *tab, const char *name
         H5Sclose(space);
     if (dcpl >= 0)
         H5Pclose(dcpl);
+    if (dapl >= 0)
+        H5Pclose(dapl);
     return rc;
 }
 
