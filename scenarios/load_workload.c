@@ -288,12 +288,19 @@ static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec
                      cpn_job_kind_name(base->kind));
         ok = 0;
     }
-    if (cpn_ld_quantity(L, elem, "iteration-flop", CPN_Q_FLOP, &tr->iteration_flop) != 1 ||
-        !(tr->iteration_flop > 0)) {
-        if (!cpn_ld_attr(elem, "iteration-flop") || tr->iteration_flop == 0)
-            cpn_ld_error(L, elem,
-                         "iterations need iteration-flop, the work of one iteration of the whole "
-                         "job (e.g. \"5.6EFLOP\")");
+    r = cpn_ld_quantity(L, elem, "iteration-flop", CPN_Q_FLOP, &tr->iteration_flop);
+    if (r == 0) {
+        cpn_ld_error(L, elem,
+                     "iterations need iteration-flop, the work of one iteration of the whole "
+                     "job (e.g. \"5.6EFLOP\")");
+        ok = 0;
+    } else if (r < 0) { /* (reported) */
+        ok = 0;
+    } else if (!(tr->iteration_flop > 0)) {
+        cpn_ld_error(L, elem,
+                     "iteration-flop \"%s\" is not positive (the work of one iteration of the "
+                     "whole job, e.g. \"5.6EFLOP\")",
+                     cpn_ld_attr(elem, "iteration-flop"));
         ok = 0;
     }
     const char *ratios[] = {"mfu", "overlap"};
@@ -386,7 +393,7 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
     }
     /* <placement center/>: a fixed center; several, each with units: a split training job. */
     uint32_t n_place = 0, centers[CPN_JOBS_MAX_SPLIT], units[CPN_JOBS_MAX_SPLIT];
-    int with_units = 0;
+    int with_units = 0, undefined = 0;
     for (xmlNode *n = elem->children; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, (const xmlChar *)"placement"))
             continue;
@@ -409,6 +416,7 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
                          "spelling)",
                          center);
             ok = 0;
+            undefined++;
             continue;
         }
         for (uint32_t k = 0; k < n_place; k++)
@@ -425,7 +433,7 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
         centers[n_place] = c;
         units[n_place++] = u;
     }
-    if (n_place == 1 && with_units) {
+    if (n_place == 1 && with_units && !undefined) { /* (not a split missing a center) */
         cpn_ld_error(L, elem,
                      "<placement units> is for a split over two or more centers (one center "
                      "takes the job's units)");
