@@ -818,6 +818,21 @@ uint32_t cpn_scen_find_span(const struct cpn_scenario *s, const char *id)
     return CPN_NONE;
 }
 
+void cpn_ld_defined_badly(struct cpn_ld *L, const char *kind, const char *id)
+{
+    const char *kept = id ? cpn_ld_strdup(L, id, strlen(id)) : NULL;
+    if (kept && cpn_array_push(&L->bad, ((struct cpn_ld_bad){kind, kept})) != CPN_OK)
+        L->oom = 1;
+}
+
+int cpn_ld_defined_badly_p(const struct cpn_ld *L, const char *kind, const char *id)
+{
+    for (size_t i = 0; id && i < L->bad.len; i++)
+        if (strcmp(L->bad.items[i].kind, kind) == 0 && strcmp(L->bad.items[i].id, id) == 0)
+            return 1;
+    return 0;
+}
+
 static void ld_release(struct cpn_ld *L)
 {
     cpn_optical_free(L->optical);
@@ -840,6 +855,7 @@ static void ld_release(struct cpn_ld *L)
         free(L->sets.items[i].where);
     }
     cpn_array_release(&L->sets);
+    cpn_array_release(&L->bad);
 }
 
 /* Load from a text the scenario takes ownership of. */

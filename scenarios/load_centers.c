@@ -62,6 +62,23 @@ static const char *ld_walltime_name(int i)
     return i == CPN_WALLTIME_KILL ? "kill" : "extend";
 }
 
+/* An optional storage bandwidth attribute @p name into @p *out [B/s]: 1 given, 0 absent (*out
+ * untouched), -1 bad (reported).  A given bandwidth must be positive: the network reads 0 as no
+ * limit (models/net/network.h), which "0Gbps" written on purpose would silently become. */
+static int ld_storage_bandwidth(struct cpn_ld *L, xmlNode *elem, const char *name, double *out)
+{
+    double v = 0;
+    int r = cpn_ld_quantity(L, elem, name, CPN_Q_RATE, &v);
+    if (r == 1 && !(v > 0)) {
+        cpn_ld_error(L, elem, "%s \"%s\" is not positive (leave %s out for no limit)", name,
+                     cpn_ld_attr(elem, name), name);
+        return -1;
+    }
+    if (r == 1)
+        *out = v;
+    return r;
+}
+
 /* Read one <pool> into @p p; returns 0 when bad (reported). */
 static int ld_pool(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_pool *p)
 {
@@ -155,8 +172,8 @@ int cpn_ld_center(struct cpn_ld *L, xmlNode *elem)
     cpn_ld_price(L, elem, "electricity", CPN_Q_ENERGY_PRICE, &c.spec.electricity_price);
     cpn_ld_quantity(L, elem, "carbon", CPN_Q_CARBON, &c.spec.carbon_intensity);
     cpn_ld_quantity(L, elem, "storage", CPN_Q_SIZE, &c.spec.storage_capacity);
-    cpn_ld_quantity(L, elem, "storage-read", CPN_Q_RATE, &c.spec.storage_read_bandwidth);
-    cpn_ld_quantity(L, elem, "storage-write", CPN_Q_RATE, &c.spec.storage_write_bandwidth);
+    ld_storage_bandwidth(L, elem, "storage-read", &c.spec.storage_read_bandwidth);
+    ld_storage_bandwidth(L, elem, "storage-write", &c.spec.storage_write_bandwidth);
     c.pool0 = (uint32_t)s->pools.len;
     for (xmlNode *n = elem->children; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, (const xmlChar *)"pool"))
@@ -246,12 +263,15 @@ int cpn_ld_storage(struct cpn_ld *L, xmlNode *elem)
             ok = 0;
         }
     }
-    if (cpn_ld_quantity(L, elem, "capacity", CPN_Q_SIZE, &site.capacity) < 0 ||
-        cpn_ld_quantity(L, elem, "read", CPN_Q_RATE, &site.read) < 0 ||
-        cpn_ld_quantity(L, elem, "write", CPN_Q_RATE, &site.write) < 0)
+    /* (each attribute checked, so that every bad one is reported) */
+    if ((cpn_ld_quantity(L, elem, "capacity", CPN_Q_SIZE, &site.capacity) < 0) |
+        (ld_storage_bandwidth(L, elem, "read", &site.read) < 0) |
+        (ld_storage_bandwidth(L, elem, "write", &site.write) < 0))
         ok = 0;
-    if (!ok)
+    if (!ok) {
+        cpn_ld_defined_badly(L, "storage", id);
         return CPN_OK;
+    }
     return cpn_array_push(&s->sites, site);
 }
 

@@ -77,6 +77,11 @@ struct cpn_ld_set {
 };
 
 /** Loader state of one cpn_scen_load() call. */
+/** An element defined with errors and therefore not kept: its kind ("span", "storage") and id. */
+struct cpn_ld_bad {
+    const char *kind, *id; /**< (the kind a literal; the id in the scenario's strings) */
+};
+
 struct cpn_ld {
     struct cpn_diag *diag;               /**< where errors go (borrowed) */
     struct cpn_scenario *s;              /**< the scenario being built */
@@ -103,6 +108,7 @@ struct cpn_ld {
                                spec_size slots, a power of two, at most half full) */
     size_t spec_size;
     CPN_ARRAY(struct cpn_ld_set) sets; /**< attributes set by overrides, in order */
+    CPN_ARRAY(struct cpn_ld_bad) bad;  /**< elements defined with errors (cpn_ld_defined_badly()) */
 };
 
 /**
@@ -213,6 +219,17 @@ const char *cpn_ld_resolve(struct cpn_ld *L, const xmlNode *elem, const char *pa
 
 /** Copy a string into the scenario's storage; NULL when out of memory (L->oom set). */
 const char *cpn_ld_strdup(struct cpn_ld *L, const char *text, size_t len);
+
+/**
+ * Record that the element of kind @p kind (a literal, "span" or "storage") and id @p id was
+ * defined with errors, reported at it, and is therefore not kept: a reference to it then adds
+ * no second error saying that it is not defined (cpn_ld_defined_badly_p()).  Sets L->oom when
+ * out of memory.
+ */
+void cpn_ld_defined_badly(struct cpn_ld *L, const char *kind, const char *id);
+
+/** Whether cpn_ld_defined_badly() recorded @p kind @p id (NULL @p id: no). */
+int cpn_ld_defined_badly_p(const struct cpn_ld *L, const char *kind, const char *id);
 
 /**
  * Warn that the checked copy of a streamed input (docs/scenario-format.md, "Streamed flow files"

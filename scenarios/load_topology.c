@@ -342,8 +342,10 @@ int cpn_ld_span(struct cpn_ld *L, xmlNode *elem)
                      w ? w : "");
         ok = 0;
     }
-    if (!ok || r != 1)
+    if (!ok || r != 1) {
+        cpn_ld_defined_badly(L, "span", id);
         return CPN_OK;
+    }
     sp.a = cpn_topo_find_node(s->topo, a);
     sp.b = cpn_topo_find_node(s->topo, b);
     sp.wavelengths = (uint32_t)v;
@@ -434,7 +436,7 @@ static int ld_link_spans(struct cpn_ld *L, xmlNode *elem, const char *a, const c
     uint32_t at = a ? cpn_topo_find_node(s->topo, a) : CPN_NONE;
     uint32_t end = b ? cpn_topo_find_node(s->topo, b) : CPN_NONE;
     *length = 0;
-    size_t n = 0;
+    size_t n = 0, listed = 0;
     for (const char *p = over; *p;) {
         while (*p == ' ' || *p == '\t' || *p == '\n')
             p++;
@@ -444,6 +446,7 @@ static int ld_link_spans(struct cpn_ld *L, xmlNode *elem, const char *a, const c
         char id[256];
         snprintf(id, sizeof id, "%.*s", (int)(w < 255 ? w : 255), p);
         p += w;
+        listed++;
         uint32_t k = cpn_scen_find_span(s, id);
         uint32_t *spans = realloc(lp->spans, (n + 1) * sizeof *spans);
         if (!spans) {
@@ -452,10 +455,11 @@ static int ld_link_spans(struct cpn_ld *L, xmlNode *elem, const char *a, const c
         }
         lp->spans = spans;
         if (k == CPN_NONE) {
-            cpn_ld_error(L, elem,
-                         "over: span \"%s\" is not defined (define it with <span id=\"%s\" "
-                         "a b length wavelengths/>)",
-                         id, id);
+            if (!cpn_ld_defined_badly_p(L, "span", id)) /* (else reported at the span) */
+                cpn_ld_error(L, elem,
+                             "over: span \"%s\" is not defined (define it with <span id=\"%s\" "
+                             "a b length wavelengths/>)",
+                             id, id);
             ok = 0;
             continue;
         }
@@ -479,7 +483,7 @@ static int ld_link_spans(struct cpn_ld *L, xmlNode *elem, const char *a, const c
         lp->spans[n++] = k;
     }
     lp->k = (uint32_t)n;
-    if (n == 0) {
+    if (n == 0 && !listed) { /* (its spans listed but bad were reported) */
         cpn_ld_error(L, elem, "over is empty (give the ids of the spans from a to b)");
         ok = 0;
     } else if (ok && at != end && at != CPN_NONE && end != CPN_NONE) {

@@ -237,7 +237,10 @@ static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec
     struct cpn_scenario *s = L->s;
     int ok = 1;
     const char *dataset = cpn_ld_attr(elem, "dataset");
-    if (dataset && (base->dataset_site = cpn_scen_find_site(s, dataset)) == CPN_NONE) {
+    if (dataset && (base->dataset_site = cpn_scen_find_site(s, dataset)) == CPN_NONE &&
+        cpn_ld_defined_badly_p(L, "storage", dataset)) {
+        ok = 0; /* (reported at the site) */
+    } else if (dataset && base->dataset_site == CPN_NONE) {
         char list[256] = "";
         for (size_t i = 0; i < s->sites.len && strlen(list) < 200; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"", i ? ", " : "",
