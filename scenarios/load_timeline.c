@@ -399,6 +399,11 @@ int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
     const struct cpn_topo *topo = L->s->topo;
     size_t first = L->s->failures.len;
     int rc = CPN_OK;
+    enum cpn_link_kind known;
+    if (kind && cpn_link_kind_parse(kind, &known) != CPN_OK) {
+        cpn_ld_error(L, elem, "kind \"%s\" is not accepted (use ip, optical, rdma or dc)", kind);
+        ok = 0;
+    }
     if (ok && kind) {
         for (uint32_t l = 0; l < cpn_topo_link_count(topo) && rc == CPN_OK; l++)
             if (strcmp(cpn_link_kind_name(cpn_topo_link(topo, l)->kind), kind) == 0)
