@@ -378,6 +378,27 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
     for (int k = 0; target_kind && k < CPN_CENTER_NKINDS; k++)
         if (strcmp(target_kind, cpn_center_kind_name((enum cpn_center_kind)k)) == 0)
             base->target_kind = (enum cpn_center_kind)k; /* the schema lists the kinds */
+    /* (ignored by other kinds: said, since the jobs would not be what was written) */
+    const char *deploy_attr = cpn_ld_attr(elem, "targets") ? "targets"
+                              : target_kind                ? "target-kind"
+                                                           : NULL;
+    if (deploy_attr && base->kind != CPN_JOB_DEPLOY) {
+        cpn_ld_error(L, elem, "%s is for kind=\"deploy\" (this source has kind \"%s\")",
+                     deploy_attr, cpn_job_kind_name(base->kind));
+        ok = 0;
+    } else if (deploy_attr && s->centers.len) {
+        uint32_t of_kind = 0;
+        for (size_t i = 0; i < s->centers.len; i++)
+            of_kind += base->target_kind == CPN_CENTER_NKINDS ||
+                       s->centers.items[i].spec.kind == base->target_kind;
+        if (of_kind < base->targets)
+            cpn_ld_warning(L, elem,
+                           "targets %u is more than the %u centers%s%s%s: each model goes to "
+                           "%s",
+                           base->targets, of_kind, target_kind ? " of kind \"" : "",
+                           target_kind ? target_kind : "", target_kind ? "\"" : "",
+                           of_kind ? "all of them" : "none (its jobs have no target)");
+    }
     const char *data = cpn_ld_attr(elem, "data");
     if (data && (base->data_node = cpn_ld_node_ref(L, elem, "data", data)) == CPN_NONE)
         ok = 0;
@@ -444,6 +465,13 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
     }
     if (n_place == 1)
         base->center = centers[0];
+    if (n_place == 1 && deploy_attr && base->kind == CPN_JOB_DEPLOY) {
+        cpn_ld_error(L, elem,
+                     "%s chooses a deploy's targets, but <placement> fixes its one target (leave "
+                     "out one or the other)",
+                     deploy_attr);
+        ok = 0;
+    }
     if (n_place > 1 && (uint32_t)with_units != n_place) {
         cpn_ld_error(L, elem,
                      "a split over %u centers needs units on every <placement> (e.g. <placement "
