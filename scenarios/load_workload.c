@@ -347,6 +347,43 @@ static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec
     return ok;
 }
 
+/* Warn about the attributes of a job source that its kind of job does not use (models/jobs/:
+ * only inference jobs answer requests; only batch and training jobs have a run time that
+ * depends on the pool, hence a reference speed and a walltime (a VM or a service holds its
+ * units for its lifetime); ingests and deploys hold no units).  Ignored without a word, they
+ * would make the jobs other than what was written. */
+static void ld_unused_attrs(struct cpn_ld *L, xmlNode *elem, enum cpn_job_kind kind)
+{
+    enum {
+        B = 1 << CPN_JOB_BATCH,
+        T = 1 << CPN_JOB_TRAINING,
+        I = 1 << CPN_JOB_INFERENCE,
+        V = 1 << CPN_JOB_VM
+    };
+    static const struct {
+        const char *attr;
+        unsigned kinds;
+        const char *which;
+    } uses[] = {
+        {"units", B | T | I | V, "batch, training, inference and vm jobs, which hold units"},
+        {"ref-speed", B | T, "batch and training jobs, whose run time depends on the pool"},
+        {"walltime", B | T,
+         "batch and training jobs; a vm or service holds its units for its lifetime"},
+        {"walltime-factor", B | T,
+         "batch and training jobs; a vm or service holds its units for its lifetime"},
+        {"slo", I, "inference jobs"},
+        {"request-rate", I, "inference jobs"},
+        {"request-flop", I, "inference jobs"},
+        {"request-bytes", I, "inference jobs"},
+    };
+    int generator = xmlStrEqual(elem->name, (const xmlChar *)"generator");
+    for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++)
+        if (!(uses[i].kinds >> kind & 1) && cpn_ld_attr(elem, uses[i].attr) &&
+            (generator || strcmp(uses[i].attr, "units") != 0)) /* (a log's units: its own) */
+            cpn_ld_warning(L, elem, "%s is not used by %s jobs (only by %s): ignored", uses[i].attr,
+                           cpn_job_kind_name(kind), uses[i].which);
+}
+
 static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *base)
 {
     struct cpn_scenario *s = L->s;
@@ -355,6 +392,8 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
     if (kind && cpn_job_kind_parse(kind, &base->kind) != CPN_OK) {
         cpn_ld_error_model(L, elem);
         ok = 0;
+    } else {
+        ld_unused_attrs(L, elem, base->kind);
     }
     if (cpn_ld_quantity(L, elem, "ref-speed", CPN_Q_FLOPS, &base->ref_speed) < 0)
         ok = 0;
