@@ -182,6 +182,17 @@ int cpn_ld_center(struct cpn_ld *L, xmlNode *elem)
         int ok = ld_pool(L, n, &p);
         if (L->oom)
             return CPN_ENOMEM;
+        /* (a <timeline> change and the output name a pool by its name within its center) */
+        for (uint32_t k = 0; p.spec.name && k < c.npools; k++) {
+            const char *other = s->pools.items[c.pool0 + k].spec.name;
+            if (other && strcmp(other, p.spec.name) == 0) {
+                cpn_ld_error(L, n,
+                             "name \"%s\" is already a pool of this center (pool names are "
+                             "unique within a center: a <timeline> change names its pool by it)",
+                             p.spec.name);
+                ok = 0;
+            }
+        }
         /* A bad pool is kept (units at least 1), so that jobs checked against it raise no
          * second error; the load fails anyway. */
         if (!ok && p.spec.units == 0)
