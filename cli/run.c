@@ -691,6 +691,29 @@ static int build_traffic(struct run *r)
     return rc;
 }
 
+/* Warn about each headline whose metric this run's summary does not have (a misspelt name, or
+ * one of a model the run did not reach, such as compute.* without computations): its row is
+ * NaN, which alone would not say why. */
+static void warn_missing_headlines(struct run *r)
+{
+    const struct cpn_metric *rows = NULL;
+    size_t n = 0;
+    if (cpn_summary_metrics(r->summary, &rows, &n) != CPN_OK)
+        return;
+    for (size_t i = 0; i < r->scen->headlines.len; i++) {
+        const struct cpn_scen_headline *h = &r->scen->headlines.items[i];
+        size_t k = 0;
+        while (h->metric && k < n && strcmp(rows[k].name, h->metric) != 0)
+            k++;
+        if (h->metric && k == n)
+            fprintf(stderr,
+                    "cpnsim: %s:%ld: warning: headline \"%s\": this run's summary has no "
+                    "metric \"%s\", so the headline is NaN (the metrics: docs/metrics.md; "
+                    "--summary=full lists a run's)\n",
+                    h->file, h->line, h->id, h->metric);
+    }
+}
+
 static int parse_run_options(struct run *r, int argc, char **argv)
 {
     static const struct option options[] = {
@@ -1083,6 +1106,8 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     if (rc != CPN_OK && rc != CPN_EINTERRUPT)
         fprintf(stderr, "cpnsim: %s: %s\n", r->scen->file, cpn_error_message());
     int rc_end = cpn_jobs_finish(r->jobs, rc == CPN_OK); /* totals, then the observer's end() */
+    if (rc == CPN_OK && rc_end == CPN_OK)
+        warn_missing_headlines(r);
     if (rc == CPN_OK && rc_end == CPN_OK && r->exec && r->policy) {
         /* The bye, with the summary; the process must then exit 0 (the results stand). */
         const struct cpn_metric *rows = NULL;

@@ -800,6 +800,17 @@ if "$bin" validate "$src/scenarios/tiny.xml" --set simulation@sample=10us >/dev/
 else
     bad "sample warning"; cat "$tmp/sample.err" "$tmp/sample0.err"
 fi
+# A headline whose metric the run's summary does not have (misspelt: "efficency") is NaN, and a
+# warning at its line says why; the right name gives no warning.
+ex=$src/scenarios/examples/training-300km.xml
+if "$bin" --quiet run "$ex" --set headline/training-efficiency@metric=compute.training.efficency.mean \
+        --summary-out "$tmp/hl.tsv" 2>"$tmp/hl.err" && "$bin" --quiet run "$ex" 2>"$tmp/hl0.err" &&
+        grep -q 'training-300km.xml:47: warning: headline "training-efficiency": this run.s summary has no metric "compute.training.efficency.mean", so the headline is NaN' "$tmp/hl.err" &&
+        [ "$(val headline.training-efficiency "$tmp/hl.tsv")" = nan ] && ! grep -q warning "$tmp/hl0.err"; then
+    ok "a headline of a metric the run does not have: NaN, with a warning at its line"
+else
+    bad "headline of a missing metric"; cat "$tmp/hl.err" "$tmp/hl0.err"
+fi
 # Likewise state reports every 30 ms over national.xml's week (2.02e7 of every center).
 if "$bin" validate "$src/scenarios/national.xml" --set scheduler@period=30ms >/dev/null \
         2>"$tmp/period.err" && "$bin" validate "$src/scenarios/national.xml" >/dev/null 2>"$tmp/period0.err" &&
