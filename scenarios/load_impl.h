@@ -77,7 +77,8 @@ struct cpn_ld_set {
 };
 
 /** Loader state of one cpn_scen_load() call. */
-/** An element defined with errors and therefore not kept: its kind ("span", "storage") and id. */
+/** An element defined with errors and therefore not kept: its kind ("span", "storage", "flow")
+ *  and id. */
 struct cpn_ld_bad {
     const char *kind, *id; /**< (the kind a literal; the id in the scenario's strings) */
 };
@@ -221,7 +222,7 @@ const char *cpn_ld_resolve(struct cpn_ld *L, const xmlNode *elem, const char *pa
 const char *cpn_ld_strdup(struct cpn_ld *L, const char *text, size_t len);
 
 /**
- * Record that the element of kind @p kind (a literal, "span" or "storage") and id @p id was
+ * Record that the element of kind @p kind (a literal: "span", "storage" or "flow") and id @p id was
  * defined with errors, reported at it, and is therefore not kept: a reference to it then adds
  * no second error saying that it is not defined (cpn_ld_defined_badly_p()).  Sets L->oom when
  * out of memory.

@@ -97,8 +97,10 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
                      cpn_ld_attr(elem, "weight"));
         ok = 0;
     }
-    if (!ok)
+    if (!ok) {
+        cpn_ld_defined_badly(L, "flow", id);
         return CPN_OK;
+    }
     return cpn_ld_keep_flow(L, &f);
 }
 
@@ -1333,6 +1335,8 @@ static void ld_headline_flows(struct cpn_ld *L)
             snprintf(name, sizeof name, "%.*s", (int)n, p);
             p += n;
             uint32_t f = table.slot[ld_ids_slot(s, &table, name)];
+            if (f == CPN_NONE && cpn_ld_defined_badly_p(L, "flow", name))
+                continue; /* (reported at the flow; the load fails) */
             if (f == CPN_NONE)
                 cpn_diag_error(L->diag, h->file, h->line,
                                "headline \"%s\": flow \"%s\" is not defined (give the ids of "
