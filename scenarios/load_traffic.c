@@ -101,6 +101,10 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
         cpn_ld_defined_badly(L, "flow", id);
         return CPN_OK;
     }
+    char length[32];
+    if (L->s->until > 0 && !L->s->until_is_span && f.start >= L->s->until)
+        cpn_ld_warning(L, elem, "start %g s is not before until (%s): this flow never starts",
+                       f.start, cpn_ld_duration_text(L->s->until, length, sizeof length));
     return cpn_ld_keep_flow(L, &f);
 }
 

@@ -815,6 +815,10 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
     spec->max_jobs = (uint64_t)max_jobs;
     if (ok)
         ld_many_jobs(L, elem, spec);
+    char length[32];
+    if (ok && L->s->until > 0 && !L->s->until_is_span && spec->start >= L->s->until)
+        cpn_ld_warning(L, elem, "start %g s is not before until (%s): this source makes no job",
+                       spec->start, cpn_ld_duration_text(L->s->until, length, sizeof length));
     if (cpn_ld_attr(elem, "origin")) {
         uint32_t n = ld_origin_list(L, elem, "origin", &g.origins, &g.origin_weights);
         if (L->oom) {

@@ -811,6 +811,17 @@ if "$bin" --quiet run "$ex" --set headline/training-efficiency@metric=compute.tr
 else
     bad "headline of a missing metric"; cat "$tmp/hl.err" "$tmp/hl0.err"
 fi
+# A <flow> or a <generator> that starts at or after until never runs: warned at its line, still
+# valid (the scenarios as shipped start before until: no warning).
+if "$bin" validate "$src/scenarios/examples/fibre-cut.xml" --set flow/bulk-a@start=1d >/dev/null 2>"$tmp/late.err" &&
+        "$bin" validate "$src/scenarios/national.xml" --set generator/hpc-batch@start=8d >/dev/null 2>>"$tmp/late.err" &&
+        grep -q 'fibre-cut.xml:28: warning: flow "bulk-a": start 86400 s is not before until (1 d): this flow never starts' "$tmp/late.err" &&
+        grep -q 'national.xml:268: warning: generator "hpc-batch": start 691200 s is not before until (7 d): this source makes no job' "$tmp/late.err" &&
+        [ "$(grep -c warning "$tmp/late.err")" = 2 ]; then
+    ok "a flow or a source starting at or after until: warned at its line, still valid"
+else
+    bad "start after until"; cat "$tmp/late.err"
+fi
 # Likewise state reports every 30 ms over national.xml's week (2.02e7 of every center).
 if "$bin" validate "$src/scenarios/national.xml" --set scheduler@period=30ms >/dev/null \
         2>"$tmp/period.err" && "$bin" validate "$src/scenarios/national.xml" >/dev/null 2>"$tmp/period0.err" &&
