@@ -180,6 +180,11 @@ int cpn_ld_center(struct cpn_ld *L, xmlNode *elem)
             continue;
         struct cpn_scen_pool p = {.type = CPN_NONE};
         int ok = ld_pool(L, n, &p);
+        char dflt[32]; /* (the name the center gives an unnamed pool, models/centers/center.c:
+                          so that a <timeline> change can name it too) */
+        snprintf(dflt, sizeof dflt, "pool %u", c.npools);
+        if (!p.spec.name || !*p.spec.name)
+            p.spec.name = cpn_ld_strdup(L, dflt, strlen(dflt));
         if (L->oom)
             return CPN_ENOMEM;
         /* (a <timeline> change and the output name a pool by its name within its center) */

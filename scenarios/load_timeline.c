@@ -20,6 +20,14 @@ static uint32_t ld_center(struct cpn_ld *L, xmlNode *elem, const char *id)
     return CPN_NONE;
 }
 
+/* Report that @p name is not a @p kind ("link", "span", "node") of the scenario, unless it was
+ * defined with errors (reported there). */
+static void ld_unknown(struct cpn_ld *L, xmlNode *elem, const char *kind, const char *name)
+{
+    if (!cpn_ld_defined_badly_p(L, kind, name))
+        cpn_ld_error(L, elem, "%s \"%s\" is not a %s of the scenario", kind, name, kind);
+}
+
 /* Warn once per element about a change after until: it never happens. */
 static void ld_after_until(struct cpn_ld *L, xmlNode *elem, double t)
 {
@@ -57,8 +65,7 @@ int cpn_ld_timeline_at(struct cpn_ld *L, xmlNode *elem)
         }
         c.index = span ? cpn_scen_find_span(L->s, span) : cpn_topo_find_node(L->s->topo, node);
         if (c.index == CPN_NONE) {
-            cpn_ld_error(L, elem, "%s \"%s\" is not a %s of the scenario", span ? "span" : "node",
-                         span ? span : node, span ? "span" : "node");
+            ld_unknown(L, elem, span ? "span" : "node", span ? span : node);
             return CPN_OK;
         }
         int down = strcmp(state, "down") == 0;
@@ -84,7 +91,7 @@ int cpn_ld_timeline_at(struct cpn_ld *L, xmlNode *elem)
         }
         c.index = cpn_topo_find_link(L->s->topo, link);
         if (c.index == CPN_NONE) {
-            cpn_ld_error(L, elem, "link \"%s\" is not a link of the scenario", link);
+            ld_unknown(L, elem, "link", link);
             return CPN_OK;
         }
         if (state)
@@ -425,12 +432,12 @@ int cpn_ld_timeline_failures(struct cpn_ld *L, xmlNode *elem)
                     continue; /* reported */
             } else if (spans) {
                 if ((what.span = k = cpn_scen_find_span(L->s, w)) == CPN_NONE)
-                    cpn_ld_error(L, elem, "span \"%s\" is not a span of the scenario", w);
+                    ld_unknown(L, elem, "span", w);
             } else if (nodes) {
                 if ((what.node = k = cpn_topo_find_node(topo, w)) == CPN_NONE)
-                    cpn_ld_error(L, elem, "node \"%s\" is not a node of the scenario", w);
+                    ld_unknown(L, elem, "node", w);
             } else if ((what.link = k = cpn_topo_find_link(topo, w)) == CPN_NONE) {
-                cpn_ld_error(L, elem, "link \"%s\" is not a link of the scenario", w);
+                ld_unknown(L, elem, "link", w);
             }
             if (centers || k != CPN_NONE)
                 rc = ld_failure_add(L, elem, what, d, restore);

@@ -638,12 +638,15 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
         spec.length = span_length; /* the lightpaths' fibre */
     if (!ok || !spec.a || !spec.b) {
         free(lp.spans);
+        cpn_ld_defined_badly(L, "link", spec.id);
         return CPN_OK;
     }
     uint32_t index;
     int rc = cpn_topo_add_link(L->s->topo, &spec, &index);
-    if (rc == CPN_ESCENARIO)
+    if (rc == CPN_ESCENARIO) {
         cpn_ld_error_model(L, elem);
+        cpn_ld_defined_badly(L, "link", spec.id);
+    }
     if (rc != CPN_OK ||
         (on_spans == 1 && !ld_light(L, elem, cpn_topo_link(L->s->topo, index), &lp))) {
         free(lp.spans);

@@ -70,8 +70,12 @@ int cpn_ld_transport(struct cpn_ld *L, xmlNode *elem)
 {
     struct cpn_scenario *s = L->s;
     const char *id = cpn_ld_attr(elem, "id"), *kind = cpn_ld_attr(elem, "kind");
-    if (!cpn_ld_check_id(L, elem, id) || !kind)
+    if (!cpn_ld_check_id(L, elem, id))
         return CPN_OK;
+    if (!kind) { /* (the schema reported it) */
+        cpn_ld_defined_badly(L, "transport", id);
+        return CPN_OK;
+    }
     uint32_t first = cpn_scen_find_transport(s, id);
     if (first != CPN_NONE) {
         const struct cpn_scen_transport *f = &s->transports.items[first];
@@ -176,8 +180,10 @@ int cpn_ld_transport(struct cpn_ld *L, xmlNode *elem)
             t.profile.lossy_hops =
                 strcmp(lossy, "go-back-n") == 0 ? CPN_LOSSY_GO_BACK_N : CPN_LOSSY_REFUSE;
     }
-    if (!ok)
+    if (!ok) {
+        cpn_ld_defined_badly(L, "transport", id);
         return CPN_OK;
+    }
     return cpn_array_push(&s->transports, t);
 }
 
@@ -187,6 +193,8 @@ int cpn_ld_transport_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, uint
     if (!name)
         return 0;
     uint32_t i = cpn_scen_find_transport(L->s, name);
+    if (i == CPN_NONE && cpn_ld_defined_badly_p(L, "transport", name))
+        return -1; /* (reported at the profile) */
     if (i == CPN_NONE) {
         char list[512] = "";
         for (size_t k = 0; k < L->s->transports.len && strlen(list) < 400; k++)

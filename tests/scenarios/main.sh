@@ -701,6 +701,18 @@ if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run pool-resize.xml \
 else
     bad "a pool resized by a timeline"; cat "$tmp/resize.err" "$tmp/resize.tsv"
 fi
+# The same pool unnamed is "pool 0" (its center's first), the name its <timeline> changes give:
+# the same summary.  (An unnamed pool could not be resized before: "not a pool of center".)
+mkdir -p "$tmp/unnamed" && cp -r "$src/tests/scenarios/ok/data" "$tmp/unnamed/" &&
+    sed -e 's| name="cpu"||' -e 's|pool="cpu"|pool="pool 0"|g' \
+        "$src/tests/scenarios/ok/pool-resize.xml" >"$tmp/unnamed/resize.xml"
+if ! grep -q 'name="cpu"' "$tmp/unnamed/resize.xml" &&
+        (cd "$tmp/unnamed" && exec "$bin" --quiet run resize.xml --summary-out "$tmp/resize0.tsv") \
+        >/dev/null 2>"$tmp/resize0.err" && cmp -s "$tmp/resize.tsv" "$tmp/resize0.tsv"; then
+    ok "an unnamed pool is \"pool 0\" to a timeline: the same summary as named"
+else
+    bad "an unnamed pool resized by a timeline"; cat "$tmp/resize0.err"
+fi
 
 # A table of published results (tests/scenarios/experiments/table.xml over table-flow.xml): each
 # figure recomputed from the window-capped rate u(W) = S / (S / (W / RTT) + RTT / 2) / C with
