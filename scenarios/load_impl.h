@@ -77,8 +77,8 @@ struct cpn_ld_set {
 };
 
 /** Loader state of one cpn_scen_load() call. */
-/** An element defined with errors and therefore not kept: its kind ("link", "span", "storage",
- *  "flow", "transport") and id. */
+/** An element defined with errors and therefore not kept: its kind ("link", "span", "pathset",
+ *  "storage", "flow", "transport") and id. */
 struct cpn_ld_bad {
     const char *kind, *id; /**< (the kind a literal; the id in the scenario's strings) */
 };
@@ -222,9 +222,9 @@ const char *cpn_ld_resolve(struct cpn_ld *L, const xmlNode *elem, const char *pa
 const char *cpn_ld_strdup(struct cpn_ld *L, const char *text, size_t len);
 
 /**
- * Record that the element of kind @p kind (a literal: "link", "span", "storage",
- * "flow" or "transport") and id @p id was defined with errors, reported at it, and is therefore not
- * kept: a reference to it then adds no second error saying that it is not defined
+ * Record that the element of kind @p kind (a literal: "link", "span", "pathset",
+ * "storage", "flow" or "transport") and id @p id was defined with errors, reported at it, and is
+ * therefore not kept: a reference to it then adds no second error saying that it is not defined
  * (cpn_ld_defined_badly_p()).  Sets L->oom when out of memory.
  */
 void cpn_ld_defined_badly(struct cpn_ld *L, const char *kind, const char *id);

@@ -839,6 +839,8 @@ int cpn_ld_pathset(struct cpn_ld *L, xmlNode *elem)
         cpn_ld_error(L, elem, "paths: every share is 0 (give at least one a positive share)");
         ok = 0;
     }
+    if (!ok)
+        cpn_ld_defined_badly(L, "pathset", id);
     if (!ok || cpn_array_push(&s->pathsets, set) != CPN_OK) {
         free(set.routes);
         free(set.shares);
@@ -871,6 +873,8 @@ int cpn_ld_paths_ref(struct cpn_ld *L, xmlNode *elem, uint32_t *k_paths, uint32_
             *pathset = (uint32_t)i;
             return 1;
         }
+    if (cpn_ld_defined_badly_p(L, "pathset", v))
+        return -1; /* (reported at the set) */
     cpn_ld_error(L, elem,
                  "paths \"%s\" is neither a number of shortest paths (1 to %d) nor a path set "
                  "(define it with <pathset id=\"%s\" paths=\"P1:SHARE P2:SHARE\"/>)",
