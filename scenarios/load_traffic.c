@@ -714,7 +714,8 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
     if (!router)
         return CPN_ENOMEM;
     int rc = CPN_OK, columns = 5, oom = 0; /* 6 columns with the path column */
-    long line = 0, copy_line = 0;
+    long line = 0, copy_line = 0, late_line = 0;
+    size_t good = 0, late = 0; /* rows read; rows starting at or after until */
     double last = -INFINITY;
     /* Routed only over a topology loaded without errors (cpn_ld_finish() routes the loaded
      * flows when nothing at all failed; a streamed file's rows are not kept until then). */
@@ -750,6 +751,9 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
                 rc = CPN_ENOMEM;
             continue;
         }
+        good++;
+        if (s->until > 0 && !s->until_is_span && f.start >= s->until && !late++)
+            late_line = line;
         if (!ff) {
             rc = cpn_ld_keep_flow(L, &f);
             continue;
@@ -787,6 +791,12 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
     else if (rc == CPN_OK && line == 0)
         cpn_diag_error(L->diag, file, 0,
                        "the file is empty (the first line must be \"" LD_CSV_HEADER "\")");
+    char length[32];
+    if (rc == CPN_OK && late) /* (at its first such row) */
+        cpn_diag_warning(L->diag, file, late_line,
+                         "%zu of the file's %zu rows start at or after until (%s): they never "
+                         "start",
+                         late, good, cpn_ld_duration_text(s->until, length, sizeof length));
     if (ff)
         ff->columns = columns;
     ld_lines_free(&lines);

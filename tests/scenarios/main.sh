@@ -834,6 +834,23 @@ if "$bin" validate "$src/scenarios/examples/fibre-cut.xml" --set flow/bulk-a@sta
 else
     bad "start after until"; cat "$tmp/late.err"
 fi
+# Rows of a flow file starting at or after until: one warning for the file, at its first such
+# row, loaded and streamed.
+mkdir -p "$tmp/late" && printf 'id,src,dst,bytes,start_time\nf1,a,b,1e9,0\nf2,a,b,1e9,86400\nf3,a,b,1e9,90000\n' \
+    >"$tmp/late/f.csv"
+for v in no yes; do
+    printf '%s\n' '<cpnsim version="1"><simulation until="1d"/>' \
+        '<topology><node id="a"/><node id="b"/><link id="ab" a="a" b="b" capacity="10Gbps" latency="1ms"/></topology>' \
+        "<traffic><flows file=\"f.csv\" stream=\"$v\"/></traffic></cpnsim>" >"$tmp/late/$v.xml"
+done
+if (cd "$tmp/late" && exec "$bin" validate no.xml) >/dev/null 2>"$tmp/late-no.err" &&
+        (cd "$tmp/late" && exec "$bin" validate yes.xml) >/dev/null 2>"$tmp/late-yes.err" &&
+        [ "$(cat "$tmp/late-no.err")" = "cpnsim: f.csv:3: warning: 2 of the file's 3 rows start at or after until (1 d): they never start" ] &&
+        cmp -s "$tmp/late-no.err" "$tmp/late-yes.err"; then
+    ok "flow-file rows starting at or after until: one warning at the first, loaded and streamed"
+else
+    bad "flow-file rows after until"; cat "$tmp/late-no.err" "$tmp/late-yes.err"
+fi
 # Likewise state reports every 30 ms over national.xml's week (2.02e7 of every center).
 if "$bin" validate "$src/scenarios/national.xml" --set scheduler@period=30ms >/dev/null \
         2>"$tmp/period.err" && "$bin" validate "$src/scenarios/national.xml" >/dev/null 2>"$tmp/period0.err" &&
