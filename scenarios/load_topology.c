@@ -180,11 +180,10 @@ int cpn_ld_import(struct cpn_ld *L, xmlNode *elem)
     const char *path = cpn_ld_resolve(L, elem, graphml);
     if (!path)
         return CPN_ENOMEM;
-    if (access(path, R_OK) != 0) {
+    int readable = access(path, R_OK) == 0;
+    if (!readable)
         cpn_ld_error(L, elem, "graphml \"%s\": cannot read \"%s\": %s", graphml, path,
                      strerror(errno));
-        ok = 0;
-    }
     if (cpn_ld_quantity(L, elem, "capacity", CPN_Q_RATE, &o.link.capacity) < 0)
         ok = 0;
     else if (!(o.link.capacity > 0)) {
@@ -198,8 +197,18 @@ int cpn_ld_import(struct cpn_ld *L, xmlNode *elem)
     o.drop_unplaced = ld_bool(elem, "drop-unplaced", 0);
     o.lookup = ld_lookup;
     o.lookup_ctx = L;
-    if (!ok)
+    if (!readable)
         return CPN_OK;
+    if (!ok) {
+        /* Imported all the same, the bad values replaced (the load fails on them): so that its
+         * nodes exist and each reference to one adds no error of its own. */
+        cpn_graphml_options_init(&o);
+        o.link.capacity = 1;
+        o.link.fibre_delay = L->s->fibre_delay;
+        o.drop_unplaced = ld_bool(elem, "drop-unplaced", 0);
+        o.lookup = ld_lookup;
+        o.lookup_ctx = L;
+    }
     if (cpn_array_push(&L->s->files, path) != CPN_OK)
         return CPN_ENOMEM;
     int rc = cpn_graphml_import(L->s->topo, path, &o, L->diag, NULL);
