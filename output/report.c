@@ -195,10 +195,37 @@ static char *dup0(const char *s)
     return strdup(s ? s : "");
 }
 
+/* Whether run @p a and @p in are one run given twice: the same program, scenario, seed, policy,
+ * awareness and settings, and the same summary to the bit (a run is reproducible, so two such
+ * files are copies of one result, which must not count as two samples). */
+static int same_run(const struct run *a, const struct cpn_report_run *in)
+{
+#define SAME(x, y) (strcmp((x) ? (x) : "", (y) ? (y) : "") == 0)
+    if (!SAME(a->version, in->program_version) || !SAME(a->sha, in->scenario_sha256) ||
+        !SAME(a->policy, in->policy) || !SAME(a->awareness, in->awareness) || a->seed != in->seed ||
+        a->n_params != in->n_params || a->n_metrics != in->n_metrics)
+        return 0;
+    for (size_t i = 0; i < a->n_params; i++)
+        if (!SAME(a->params[i], in->params[i]))
+            return 0;
+    for (size_t i = 0; i < a->n_metrics; i++)
+        if (!SAME(a->metrics[i].name, in->metrics[i].name) ||
+            memcmp(&a->metrics[i].value, &in->metrics[i].value, sizeof(double)) != 0)
+            return 0;
+    return 1;
+#undef SAME
+}
+
 int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *in)
 {
     if (!r || !in || (in->n_metrics && !in->metrics) || (in->n_params && !in->params))
         return CPN_ERROR(CPN_EINVAL, "cpn_report_add_run: NULL argument");
+    for (size_t i = 0; i < r->runs.len; i++)
+        if (same_run(&r->runs.items[i], in))
+            return CPN_ERROR(CPN_ESTATE,
+                             "%s: the same run as %s (program, scenario, seed, settings and "
+                             "summary): counted once",
+                             in->source ? in->source : "a run", r->runs.items[i].source);
     struct run x = {0};
     int ok = (x.source = dup0(in->source)) && (x.version = dup0(in->program_version)) &&
              (x.scenario = dup0(in->scenario_path)) && (x.sha = dup0(in->scenario_sha256)) &&

@@ -98,7 +98,10 @@ int cpn_report_order(struct cpn_report *r, const char *key, const char *const *v
 
 /**
  * Add one run (copied).
- * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ENOMEM.
+ * @return CPN_OK; CPN_EINVAL for NULL arguments; CPN_ESTATE (not added) when it is a run added
+ *         before, given twice: the same program version, scenario SHA-256, seed, policy,
+ *         awareness and settings, and the same summary bit for bit (a run is reproducible, so
+ *         such a pair is one result copied, not two samples); CPN_ENOMEM.
  */
 int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *run);
 
@@ -107,8 +110,9 @@ int cpn_report_add_run(struct cpn_report *r, const struct cpn_report_run *run);
  * cpn_result_verify().
  * @return CPN_OK; CPN_ENOINPUT when the file is missing or not a regular file; CPN_ESCENARIO
  *         when it is not HDF5 (no HDF5 signature), not a cpnsim trace or has no /summary;
- *         CPN_ESTATE when the run is incomplete (`complete = 0`) or does not verify (not added,
- *         the caller warns and goes on); CPN_ENOMEM.
+ *         CPN_ESTATE when the run is incomplete (`complete = 0`), does not verify or is a run
+ *         added before (cpn_report_add_run(); not added, the caller warns and goes on);
+ *         CPN_ENOMEM.
  */
 int cpn_report_add_file(struct cpn_report *r, const char *path);
 

@@ -590,6 +590,48 @@ static void test_report_and_info_read_trace_files(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* A run given twice (the same program, scenario, seed, settings and summary: a copy of one
+ * result) is added once, so that the mean over 2 runs of JCT 10 and 14 s stays 12 s with n = 2
+ * (not 3); a run differing in its seed only, or in one metric's last bit, is another run. */
+static void test_a_run_given_twice_counts_once(void)
+{
+    struct cpn_report_options o = {.metrics = "job.all.jct.mean", .format = CPN_REPORT_CSV};
+    struct cpn_report *r = NULL;
+    CU_ASSERT_EQUAL_FATAL(cpn_report_new(&o, &r), CPN_OK);
+    add(r, "random", 1, 10, 1, "0.1.0", "aa");
+    add(r, "random", 2, 14, 1, "0.1.0", "aa");
+    struct cpn_metric m[3] = {
+        {"job.all.jct.mean", "s", 10}, {"center.all.energy", "J", 1}, {"net.fct.p95", "s", 1.0}};
+    const char *params[1] = {"alpha=0.5"};
+    struct cpn_report_run copy = {.source = "copy.h5",
+                                  .program_version = "0.1.0",
+                                  .scenario_path = "scenarios/tiny.xml",
+                                  .scenario_sha256 = "aa",
+                                  .policy = "random",
+                                  .awareness = "oracle",
+                                  .seed = 1,
+                                  .params = params,
+                                  .n_params = 1,
+                                  .metrics = m,
+                                  .n_metrics = 3};
+    CU_ASSERT_EQUAL(cpn_report_add_run(r, &copy), CPN_ESTATE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(),
+                                  "copy.h5: the same run as random-1.h5 (program, scenario, seed, "
+                                  "settings and summary): counted once"));
+    int rc;
+    char *out = render(r, &rc);
+    CU_ASSERT_EQUAL(rc, CPN_OK);
+    /* mean 12, s = sqrt(8), ci = 12.706205 * sqrt(8) / sqrt(2) = 25.41241 */
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, ",2,12,"));
+    free(out);
+    m[0].value = nextafter(10, 11); /* one bit apart: another result */
+    CU_ASSERT_EQUAL(cpn_report_add_run(r, &copy), CPN_OK);
+    copy.seed = 3;
+    m[0].value = 10; /* the same summary, another seed: another run */
+    CU_ASSERT_EQUAL(cpn_report_add_run(r, &copy), CPN_OK);
+    cpn_report_free(r);
+}
+
 int cpn_test_register_report(void)
 {
     CU_pSuite s = CU_add_suite("report", NULL, NULL);
@@ -613,7 +655,8 @@ int cpn_test_register_report(void)
         !CU_add_test(s, "a result matches only the definition it records",
                      test_a_result_matches_only_its_own_definition) ||
         !CU_add_test(s, "report and info read trace files; incomplete ones are left out",
-                     test_report_and_info_read_trace_files))
+                     test_report_and_info_read_trace_files) ||
+        !CU_add_test(s, "a run given twice counts once", test_a_run_given_twice_counts_once))
         return CU_get_error();
     return CUE_SUCCESS;
 }
