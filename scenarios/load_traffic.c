@@ -102,9 +102,9 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
         return CPN_OK;
     }
     char length[32];
-    if (L->s->until > 0 && !L->s->until_is_span && f.start >= L->s->until)
-        cpn_ld_warning(L, elem, "start %g s is not before until (%s): this flow never starts",
-                       f.start, cpn_ld_duration_text(L->s->until, length, sizeof length));
+    if (L->s->until > 0 && !L->s->until_is_span && f.start > L->s->until)
+        cpn_ld_warning(L, elem, "start %g s is after until (%s): this flow never starts", f.start,
+                       cpn_ld_duration_text(L->s->until, length, sizeof length));
     return cpn_ld_keep_flow(L, &f);
 }
 
@@ -715,7 +715,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
         return CPN_ENOMEM;
     int rc = CPN_OK, columns = 5, oom = 0; /* 6 columns with the path column */
     long line = 0, copy_line = 0, late_line = 0;
-    size_t good = 0, late = 0; /* rows read; rows starting at or after until */
+    size_t good = 0, late = 0; /* rows read; rows starting after until */
     double last = -INFINITY;
     /* Routed only over a topology loaded without errors (cpn_ld_finish() routes the loaded
      * flows when nothing at all failed; a streamed file's rows are not kept until then). */
@@ -752,7 +752,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
             continue;
         }
         good++;
-        if (s->until > 0 && !s->until_is_span && f.start >= s->until && !late++)
+        if (s->until > 0 && !s->until_is_span && f.start > s->until && !late++)
             late_line = line;
         if (!ff) {
             rc = cpn_ld_keep_flow(L, &f);
@@ -794,7 +794,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
     char length[32];
     if (rc == CPN_OK && late) /* (at its first such row) */
         cpn_diag_warning(L->diag, file, late_line,
-                         "%zu of the file's %zu rows start at or after until (%s): they never "
+                         "%zu of the file's %zu rows start after until (%s): they never "
                          "start",
                          late, good, cpn_ld_duration_text(s->until, length, sizeof length));
     if (ff)
