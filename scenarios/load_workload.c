@@ -1110,6 +1110,15 @@ static int ld_wlog_origins(struct cpn_ld *L, xmlNode *elem, struct cpn_scen_wlog
                          "\"round-robin\" or \"weighted\" with <map> children)");
             return 0;
         }
+        for (xmlNode *n = elem->children; n; n = n->next)
+            if (n->type == XML_ELEMENT_NODE && xmlStrEqual(n->name, (const xmlChar *)"map")) {
+                /* (without a rule the maps would be ignored: every job from origin) */
+                cpn_ld_error(L, n,
+                             "<map> needs origins=\"by-group\", \"round-robin\" or "
+                             "\"weighted\" on its <trace> (the rule that maps jobs to the "
+                             "maps' nodes; without one every job comes from origin)");
+                return 0;
+            }
         t->spec.base.origin = dflt;
         return 1;
     }
