@@ -350,8 +350,8 @@ static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec
 /* Warn about the attributes of a job source that its kind of job does not use (models/jobs/:
  * only inference jobs answer requests; only batch and training jobs have a run time that
  * depends on the pool, hence a reference speed and a walltime (a VM or a service holds its
- * units for its lifetime); ingests and deploys hold no units).  Ignored without a word, they
- * would make the jobs other than what was written. */
+ * units for its lifetime); ingests and deploys hold no units and run nothing to stage out). Ignored
+ * without a word, they would make the jobs other than what was written. */
 static void ld_unused_attrs(struct cpn_ld *L, xmlNode *elem, enum cpn_job_kind kind)
 {
     enum {
@@ -366,6 +366,8 @@ static void ld_unused_attrs(struct cpn_ld *L, xmlNode *elem, enum cpn_job_kind k
         const char *which;
     } uses[] = {
         {"units", B | T | I | V, "batch, training, inference and vm jobs, which hold units"},
+        {"bytes-out", B | T | I | V,
+         "batch, training, inference and vm jobs, whose output moves back after the run"},
         {"ref-speed", B | T, "batch and training jobs, whose run time depends on the pool"},
         {"walltime", B | T,
          "batch and training jobs; a vm or service holds its units for its lifetime"},
