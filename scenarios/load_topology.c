@@ -260,6 +260,23 @@ static int ld_node_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, const 
  * its lossless flows then share the lower rate of cpn_transport_segment_rate(). */
 static void ld_pfc_headroom(struct cpn_ld *L, xmlNode *elem, const struct cpn_link *l)
 {
+    if (l->flow_control == CPN_FC_CREDIT) {
+        /* Credits bound the bytes in flight over the hop's round trip: rate = Buf / (2 d)
+         * (models/net/transport.h, cpn_transport_segment_rate()). */
+        struct cpn_hop h = {l->capacity, l->latency,    l->loss,
+                            l->buffer,   CPN_FC_CREDIT, (double)l->mtu};
+        double need = 2 * l->capacity * l->latency, rate = cpn_transport_segment_rate(&h);
+        if (!(rate < l->capacity))
+            return;
+        cpn_ld_warning(L, elem,
+                       "credit buffer %.4g MB is below the %.4g MB that %.4g Gbit/s has in "
+                       "flight over a round trip of %.4g ms (2 C d); its lossless flows share "
+                       "%.4g Gbit/s of it (%.1f%% of the link) (give buffer=\"%.0fMB\" or more "
+                       "for line rate)",
+                       l->buffer / 1e6, need / 1e6, l->capacity * 8 / 1e9, 2 * l->latency * 1e3,
+                       rate * 8 / 1e9, 100 * rate / l->capacity, ceil(need / 1e6));
+        return;
+    }
     if (l->flow_control != CPN_FC_PFC)
         return;
     struct cpn_hop h = {l->capacity, l->latency, l->loss, l->buffer, CPN_FC_PFC, (double)l->mtu};
