@@ -51,7 +51,9 @@ struct cpn_world_job {
     double duration;              /**< run time independent of speed [s]; 0 when @ref work is */
     double walltime;              /**< requested run-time limit [s]; 0 when unknown */
     double input_bytes;           /**< data to stage in before the run [B]; 0 for none */
-    uint32_t input_origin;        /**< origin index where the input lives; CPN_NONE = @ref origin */
+    uint32_t input_origin;        /**< origin index where the input lives: the node of the job's
+                                       dataset's storage site, else its data node; CPN_NONE =
+                                       @ref origin */
     double submit;                /**< submit time [s] */
     double deadline;              /**< absolute deadline [s]; 0 = none */
     double slo;                   /**< latency objective per request [s]; 0 = none */

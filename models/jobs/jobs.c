@@ -540,9 +540,7 @@ static int dispatch(struct cpn_jobs *jobs, uint32_t slot, uint32_t c, uint32_t p
     j->center = c;
     j->pool = pool;
     j->paths = j->s.paths ? j->s.paths : (paths ? paths : 1);
-    uint32_t site = j->s.dataset_site;
-    uint32_t src = site != CPN_NONE ? jobs->cfg.site_nodes[site] : data_node_of(j);
-    uint32_t dst = center_node(jobs, c);
+    uint32_t src = input_node_of(jobs, j), dst = center_node(jobs, c);
     j->phase = j->s.kind == CPN_JOB_INGEST ? PHASE_TRANSFER : PHASE_STAGE_IN;
     /* A streamed input is staged only up to the prefetch buffer; the rest flows in the run. */
     double bytes = j->cmp && j->cmp->stream ? fmin(j->s.prefetch, j->s.bytes_in) : j->s.bytes_in;
@@ -551,7 +549,8 @@ static int dispatch(struct cpn_jobs *jobs, uint32_t slot, uint32_t c, uint32_t p
     int rc = bytes > 0 ? request_bandwidth(jobs, slot, src, dst) : CPN_OK;
     if (rc != CPN_OK)
         return rc;
-    rc = transfer(jobs, slot, src, dst, bytes, j->paths, site, cpn_jobs_center_site_(jobs, c));
+    rc = transfer(jobs, slot, src, dst, bytes, j->paths, j->s.dataset_site,
+                  cpn_jobs_center_site_(jobs, c));
     j = job_at(jobs, slot);
     if (rc == CPN_EUNREACH)
         return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "no route from the data to the center");
@@ -572,15 +571,14 @@ static int dispatch_split(struct cpn_jobs *jobs, uint32_t slot)
     j->center = cmp->parts[0].center;
     j->paths = j->s.paths ? j->s.paths : (j->paths ? j->paths : 1);
     j->phase = PHASE_STAGE_IN;
-    uint32_t site = j->s.dataset_site;
-    uint32_t src = site != CPN_NONE ? jobs->cfg.site_nodes[site] : data_node_of(j);
+    uint32_t src = input_node_of(jobs, j);
     for (uint32_t k = 0; k < cmp->n_parts; k++) {
         uint32_t c = j->cmp->parts[k].center, dst = center_node(jobs, c);
         double bytes = j->s.bytes_in * j->cmp->parts[k].units / (double)j->s.units;
         if (src != dst)
             j->in_asked += bytes;
-        int rc =
-            transfer(jobs, slot, src, dst, bytes, j->paths, site, cpn_jobs_center_site_(jobs, c));
+        int rc = transfer(jobs, slot, src, dst, bytes, j->paths, j->s.dataset_site,
+                          cpn_jobs_center_site_(jobs, c));
         if (rc == CPN_EUNREACH)
             return cpn_jobs_end_(jobs, slot, CPN_JOB_FAILED, "no route from the data to a center");
         if (rc != CPN_OK)
@@ -627,7 +625,7 @@ static int place(struct cpn_jobs *jobs, uint32_t slot, uint32_t here)
             if (cpn_awareness_exact(jobs->aw, &jobs->world, j->s.origin, c))
                 cpn_jobs_world_center_(jobs, c);
     jobs->world.time = now;
-    cpn_jobs_world_job_(j, &wj);
+    cpn_jobs_world_job_(jobs, j, &wj);
     const struct cpn_world *view;
     if ((rc = cpn_awareness_view(jobs->aw, j->s.origin, now, &jobs->world, &view)) != CPN_OK)
         return rc;
@@ -696,7 +694,7 @@ static int at_center(struct cpn_jobs *jobs, uint32_t slot)
     if (j->placed_by_policy && j->rec.expected_free) {
         struct cpn_world_job wj;
         cpn_jobs_world_center_(jobs, j->center);
-        cpn_jobs_world_job_(j, &wj);
+        cpn_jobs_world_job_(jobs, j, &wj);
         if (cpn_awareness_arrival(jobs->aw, &j->rec, &jobs->wcenters[j->center], &wj)) {
             jobs->st.conflicts++;
             if (j->attempts < CPN_JOBS_MAX_ATTEMPTS)
@@ -733,7 +731,7 @@ static int queue_at(struct cpn_jobs *jobs, uint32_t slot)
     struct jobs_center *jc = &jobs->centers.items[c];
     struct cpn_world_job wj;
     cpn_jobs_world_center_(jobs, c);
-    cpn_jobs_world_job_(j, &wj);
+    cpn_jobs_world_job_(jobs, j, &wj);
     /* A center that is down still takes the job into its queue (it waits for the repair):
      * its pools are chosen as if it were up. */
     struct cpn_world_center up = jobs->wcenters[c];
@@ -1174,7 +1172,7 @@ static int on_migrations(struct cpn_engine *eng, void *ctx, uint64_t arg)
             cpn_jobs_world_refresh_(jobs);
         stale = 0;
         struct cpn_world_job wj;
-        cpn_jobs_world_job_(j, &wj);
+        cpn_jobs_world_job_(jobs, j, &wj);
         const struct cpn_world *view;
         if ((rc = cpn_awareness_view(jobs->aw, j->s.origin, now, &jobs->world, &view)) != CPN_OK)
             break;
@@ -1331,7 +1329,7 @@ static int deploy(struct cpn_jobs *jobs, uint32_t slot)
 static int fits_ever(struct cpn_jobs *jobs, const struct jobs_job *j)
 {
     struct cpn_world_job wj;
-    cpn_jobs_world_job_(j, &wj);
+    cpn_jobs_world_job_(jobs, j, &wj);
     double spread = 0; /* a splittable job may also fit over several centers together */
     for (uint32_t c = 0; c < jobs->centers.len; c++) {
         struct cpn_world_center ever = jobs->wcenters[c];

@@ -295,8 +295,7 @@ static int compute_begin(struct cpn_jobs *jobs, uint32_t slot)
         cmp->ideal = j->runtime;
         double rest = fmax(j->s.bytes_in - fmin(j->s.prefetch, j->s.bytes_in), 0);
         double rate = cmp->ideal > 0 ? j->s.bytes_in / cmp->ideal : INFINITY;
-        uint32_t src = j->s.dataset_site != CPN_NONE ? jobs->cfg.site_nodes[j->s.dataset_site]
-                                                     : data_node_of(j);
+        uint32_t src = input_node_of(jobs, j);
         int rc = set_timer(jobs, slot, TIMER_COMPUTE, now + cmp->ideal);
         if (rc == CPN_OK && rest > 0) {
             j->in_asked += rest;

@@ -237,6 +237,13 @@ static inline uint32_t data_node_of(const struct jobs_job *j)
     return j->s.data_node == CPN_NONE ? j->s.origin : j->s.data_node;
 }
 
+/* The node a job's input comes from: its dataset's storage site, else its data node. */
+static inline uint32_t input_node_of(const struct cpn_jobs *jobs, const struct jobs_job *j)
+{
+    return j->s.dataset_site != CPN_NONE ? jobs->cfg.site_nodes[j->s.dataset_site]
+                                         : data_node_of(j);
+}
+
 /* The handlers shared between files. */
 extern const struct cpn_handler cpn_jobs_source_handler_;
 
@@ -262,7 +269,8 @@ int cpn_jobs_network_rows_(struct cpn_jobs *jobs, const struct jobs_job *j);
 /* The first error of a bandwidth entry filled during the last policy call (CPN_OK if none),
  * cleared. */
 int cpn_jobs_fill_error_(struct cpn_jobs *jobs);
-void cpn_jobs_world_job_(const struct jobs_job *j, struct cpn_world_job *wj);
+void cpn_jobs_world_job_(const struct cpn_jobs *jobs, const struct jobs_job *j,
+                         struct cpn_world_job *wj);
 
 /* jobs_periodic.c */
 void cpn_jobs_work_changed_(struct cpn_jobs *jobs);

@@ -165,12 +165,13 @@ int cpn_jobs_fill_error_(struct cpn_jobs *jobs)
     return rc;
 }
 
-/* The network rows a placement of @p j reads: its origin and its data node.  Their RTTs are
+/* The network rows a placement of @p j reads: its origin and the node its input comes from (its
+ * dataset's storage site, else its data node).  Their RTTs are
  * filled now (they change only with the topology); their bandwidths are marked to be computed
  * when the policy reads them (the network has moved on since the last placement). */
 int cpn_jobs_network_rows_(struct cpn_jobs *jobs, const struct jobs_job *j)
 {
-    uint32_t nodes[2] = {j->s.origin, data_node_of(j)};
+    uint32_t nodes[2] = {j->s.origin, input_node_of(jobs, j)};
     size_t row = jobs->centers.len * (size_t)jobs->cfg.n_paths;
     for (int i = 0; i < (nodes[1] == nodes[0] ? 1 : 2); i++) {
         int rc = cpn_jobs_rtt_row_(jobs, nodes[i]);
@@ -182,7 +183,8 @@ int cpn_jobs_network_rows_(struct cpn_jobs *jobs, const struct jobs_job *j)
     return CPN_OK;
 }
 
-void cpn_jobs_world_job_(const struct jobs_job *j, struct cpn_world_job *wj)
+void cpn_jobs_world_job_(const struct cpn_jobs *jobs, const struct jobs_job *j,
+                         struct cpn_world_job *wj)
 {
     const struct cpn_job_spec *s = &j->s;
     memset(wj, 0, sizeof *wj);
@@ -207,7 +209,9 @@ void cpn_jobs_world_job_(const struct jobs_job *j, struct cpn_world_job *wj)
     wj->splittable =
         s->kind == CPN_JOB_TRAINING && s->training.iterations > 0 && s->access != CPN_ACCESS_STREAM;
     wj->input_bytes = s->bytes_in;
-    wj->input_origin = s->data_node;
+    /* Where the input really comes from: a dataset's site, as the stage-in reads it (not the
+     * origin, which the policy would take for CPN_NONE). */
+    wj->input_origin = s->dataset_site != CPN_NONE ? input_node_of(jobs, j) : s->data_node;
     wj->submit = s->submit;
     wj->deadline = s->deadline;
     wj->slo = s->slo;

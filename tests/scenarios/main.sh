@@ -688,6 +688,20 @@ for m in 1 0; do
     fi
 done
 
+# Placement sees where a job's input lives (tests/scenarios/ok/dataset-placement.xml, by hand
+# there): the job runs next to its dataset's site, JCT 3600 s (not 11600 s at its origin).
+if "$bin" --quiet run "$src/tests/scenarios/ok/dataset-placement.xml" --summary-out "$tmp/ds.tsv" \
+        >/dev/null 2>"$tmp/ds.err" &&
+    check_window "$tmp/ds.tsv" '
+        $1 == "job.all.jct.mean" && !near($2, 3600) { bad = 1 }
+        $1 == "center.x.util" && $2 != 0 { bad = 1 }
+        $1 == "job.all.completed" && $2 != 1 { bad = 1 }
+        $1 == "job.all.jct.mean" { seen = 1 } END { bad = bad || !seen }'; then
+    ok "placement reads a job's input from its dataset's site: JCT 3600 s at the site's center"
+else
+    bad "placement and a dataset's site"; cat "$tmp/ds.err" "$tmp/ds.tsv"
+fi
+
 # A pool resized during the run (tests/scenarios/ok/pool-resize.xml, by hand there).
 if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run pool-resize.xml \
         --summary-out "$tmp/resize.tsv") >/dev/null 2>"$tmp/resize.err" &&
