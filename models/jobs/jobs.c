@@ -1258,7 +1258,7 @@ int cpn_jobs_schedule_reoffer_(struct cpn_jobs *jobs)
 static int deploy(struct cpn_jobs *jobs, uint32_t slot)
 {
     struct jobs_job *j = job_at(jobs, slot);
-    uint32_t src = data_node_of(j), nc = (uint32_t)jobs->centers.len;
+    uint32_t src = input_node_of(jobs, j), nc = (uint32_t)jobs->centers.len;
     int rc = cpn_jobs_rtt_row_(jobs, src);
     if (rc != CPN_OK)
         return rc;

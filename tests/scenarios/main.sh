@@ -701,6 +701,17 @@ if "$bin" --quiet run "$src/tests/scenarios/ok/dataset-placement.xml" --summary-
 else
     bad "placement and a dataset's site"; cat "$tmp/ds.err" "$tmp/ds.tsv"
 fi
+# Likewise a deploy's model (tests/scenarios/ok/dataset-deploy.xml): 1000 s and the 1 ms latency
+# to the center nearest the site.
+if "$bin" --quiet run "$src/tests/scenarios/ok/dataset-deploy.xml" --summary-out "$tmp/dd.tsv" \
+        >/dev/null 2>"$tmp/dd.err" &&
+    check_window "$tmp/dd.tsv" '
+        $1 == "job.deploy.jct.mean" && !near($2, 1000.001) { bad = 1 }
+        $1 == "job.deploy.jct.mean" { seen = 1 } END { bad = bad || !seen }'; then
+    ok "a deploy copies its model from its dataset's site: 1000 s + 1 ms to the nearest center"
+else
+    bad "a deploy and a dataset's site"; cat "$tmp/dd.err" "$tmp/dd.tsv"
+fi
 
 # A pool resized during the run (tests/scenarios/ok/pool-resize.xml, by hand there).
 if (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run pool-resize.xml \
