@@ -316,10 +316,13 @@ int cpn_scen_csv_flow(struct cpn_scenario *s, struct cpn_router *r, struct cpn_d
     }
     char why[256];
     int ok = 1;
-    if (!*field[0] || strpbrk(field[0], " \t")) {
+    /* (a quote: a spreadsheet's quoted field, whose quotes would become part of the id and of
+     * --flows-out's row; the file's fields are plain) */
+    if (!*field[0] || strpbrk(field[0], " \t\"")) {
         cpn_diag_error(diag, file, line,
                        "field 1 \"id\": \"%s\" is not accepted (use a "
-                       "non-empty name without blanks)",
+                       "non-empty name without blanks or quotes: the fields are plain, not "
+                       "quoted)",
                        field[0]);
         ok = 0;
     }
