@@ -627,6 +627,15 @@ static int ld_hourly(struct cpn_ld *L, xmlNode *elem, double rates[CPN_HOURS_PER
                      n, CPN_HOURS_PER_DAY);
         return 0;
     }
+    double sum = 0;
+    for (int h = 0; h < CPN_HOURS_PER_DAY; h++)
+        sum += rates[h];
+    if (!(sum > 0)) { /* (as rate="0/h") */
+        cpn_ld_error(L, elem,
+                     "hourly: every rate is 0 (a source that makes no job: remove it, or give "
+                     "some hour a rate, e.g. \"10/h\")");
+        return 0;
+    }
     return 1;
 }
 
@@ -664,6 +673,12 @@ static int ld_arrivals(struct cpn_ld *L, xmlNode *elem, struct cpn_arrivals *a)
         cpn_ld_error(L, elem,
                      "no arrival rate (give rate, e.g. rate=\"12/h\", or hourly with 24 "
                      "rates)");
+        return 0;
+    }
+    if (has_hourly && amplitude > 0) { /* (it would be ignored) */
+        cpn_ld_error(L, elem,
+                     "diurnal is for rate: hourly gives the day's shape itself (give rate and "
+                     "diurnal, or hourly)");
         return 0;
     }
     if (has_hourly) {
