@@ -1234,13 +1234,13 @@ static int ld_components(struct cpn_ld *L)
 
 int cpn_ld_finish(struct cpn_ld *L)
 {
-    if (!L->simulation) {
-        const struct cpn_ld_file *f = L->xml.items[0];
-        xmlNode *root = xmlDocGetRootElement(f->doc);
-        cpn_diag_error(L->diag, f->name, xmlGetLineNo(root),
+    const struct cpn_ld_file *main_file = L->xml.items[0];
+    xmlNode *root = xmlDocGetRootElement(main_file->doc);
+    if (!L->simulation)
+        cpn_diag_error(L->diag, main_file->name, xmlGetLineNo(root),
                        "no <simulation> element (add one, e.g. <simulation until=\"1d\" "
                        "seed=\"1\"/>)");
-    }
+
     ld_headline_flows(L);
     int rc = L->diag->errors == L->errors0 ? ld_components(L) : CPN_OK;
     if (rc == CPN_OK)
@@ -1257,6 +1257,12 @@ int cpn_ld_finish(struct cpn_ld *L)
     }
     if (rc == CPN_OK)
         rc = cpn_ld_finish_workload(L);
+    const struct cpn_scenario *s = L->s;
+    if (rc == CPN_OK && L->diag->errors == L->errors0 && !s->generators.len && !s->wlogs.len &&
+        !s->flows.len && !s->flowfiles.len) /* (its summary would be all 0 and NaN) */
+        cpn_diag_warning(L->diag, main_file->name, xmlGetLineNo(root),
+                         "the scenario has no job source and no flow: nothing would run (add "
+                         "<generator> or <trace> to <workload>, or <flow>s to <traffic>)");
     return rc;
 }
 

@@ -859,6 +859,17 @@ if "$bin" validate "$src/scenarios/examples/fibre-cut.xml" --set flow/bulk-a@sta
 else
     bad "start after until"; cat "$tmp/late.err"
 fi
+# A scenario with no job source and no flow: valid, with a warning that nothing would run (at the
+# root element's line); tiny.xml, which has flows, gives none.
+printf '%s\n' '<cpnsim version="1"><simulation until="1h"/>' \
+    '<topology><node id="a"/></topology></cpnsim>' >"$tmp/empty.xml"
+if (cd "$tmp" && exec "$bin" validate empty.xml) >/dev/null 2>"$tmp/empty.err" &&
+        [ "$(cat "$tmp/empty.err")" = "cpnsim: empty.xml:1: warning: the scenario has no job source and no flow: nothing would run (add <generator> or <trace> to <workload>, or <flow>s to <traffic>)" ] &&
+        "$bin" validate "$src/scenarios/tiny.xml" >/dev/null 2>"$tmp/empty0.err" && ! [ -s "$tmp/empty0.err" ]; then
+    ok "a scenario with nothing to run: warned, still valid"
+else
+    bad "empty scenario"; cat "$tmp/empty.err" "$tmp/empty0.err"
+fi
 # Rows of a flow file starting after until (not at it: a row at until starts): one warning for
 # the file, at its first such row, loaded and streamed.
 mkdir -p "$tmp/late" && printf 'id,src,dst,bytes,start_time\nf1,a,b,1e9,0\nf2,a,b,1e9,86400\nf3,a,b,1e9,90000\n' \
