@@ -833,6 +833,22 @@ int cpn_ld_defined_badly_p(const struct cpn_ld *L, const char *kind, const char 
     return 0;
 }
 
+void cpn_ld_error_undefined(struct cpn_ld *L, xmlNode *elem, const char *kind, const char *id,
+                            const char *fmt, ...)
+{
+    if (cpn_ld_defined_badly_p(L, kind, id))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    ld_report(L, elem, 0, fmt, ap);
+    va_end(ap);
+}
+
+double cpn_ld_until(const struct cpn_ld *L)
+{
+    return L->s->until > 0 && !L->s->until_is_span ? L->s->until : INFINITY;
+}
+
 static void ld_release(struct cpn_ld *L)
 {
     cpn_optical_free(L->optical);

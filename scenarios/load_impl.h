@@ -76,13 +76,13 @@ struct cpn_ld_set {
     char *where;         /**< the override as its messages name it, "--set T=V" (owned) */
 };
 
-/** Loader state of one cpn_scen_load() call. */
 /** An element defined with errors and therefore not kept: its kind ("link", "span", "pathset",
  *  "storage", "flow", "transport") and id. */
 struct cpn_ld_bad {
     const char *kind, *id; /**< (the kind a literal; the id in the scenario's strings) */
 };
 
+/** Loader state of one cpn_scen_load() call. */
 struct cpn_ld {
     struct cpn_diag *diag;               /**< where errors go (borrowed) */
     struct cpn_scenario *s;              /**< the scenario being built */
@@ -231,6 +231,21 @@ void cpn_ld_defined_badly(struct cpn_ld *L, const char *kind, const char *id);
 
 /** Whether cpn_ld_defined_badly() recorded @p kind @p id (NULL @p id: no). */
 int cpn_ld_defined_badly_p(const struct cpn_ld *L, const char *kind, const char *id);
+
+/**
+ * Report, as cpn_ld_error(), that @p elem names @p id of kind @p kind, which is not defined;
+ * nothing when that element was defined with errors (cpn_ld_defined_badly(): reported there).
+ * Either way the caller treats the reference as bad.
+ */
+void cpn_ld_error_undefined(struct cpn_ld *L, xmlNode *elem, const char *kind, const char *id,
+                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/**
+ * The scenario's end time `until` [s] as far as the load knows it: INFINITY while it is unknown
+ * (not read yet, or left out: a replay runs over its logs' span, set at the end of the load).
+ * A change, flow or source due after it never happens: the loader warns about them with it.
+ */
+double cpn_ld_until(const struct cpn_ld *L);
 
 /**
  * Warn that the checked copy of a streamed input (docs/scenario-format.md, "Streamed flow files"

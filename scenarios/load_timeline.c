@@ -24,14 +24,14 @@ static uint32_t ld_center(struct cpn_ld *L, xmlNode *elem, const char *id)
  * defined with errors (reported there). */
 static void ld_unknown(struct cpn_ld *L, xmlNode *elem, const char *kind, const char *name)
 {
-    if (!cpn_ld_defined_badly_p(L, kind, name))
-        cpn_ld_error(L, elem, "%s \"%s\" is not a %s of the scenario", kind, name, kind);
+    cpn_ld_error_undefined(L, elem, kind, name, "%s \"%s\" is not a %s of the scenario", kind, name,
+                           kind);
 }
 
 /* Warn once per element about a change after until: it never happens. */
 static void ld_after_until(struct cpn_ld *L, xmlNode *elem, double t)
 {
-    if (L->s->until > 0 && t > L->s->until)
+    if (t > cpn_ld_until(L))
         cpn_ld_warning(L, elem, "time %g s is after until (%g s): this change never happens", t,
                        L->s->until);
 }

@@ -256,9 +256,10 @@ static int ld_node_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, const 
     return 1;
 }
 
-/* Warn when a PFC link's buffer is below the headroom that line rate needs (reference §1.2):
- * its lossless flows then share the lower rate of cpn_transport_segment_rate(). */
-static void ld_pfc_headroom(struct cpn_ld *L, xmlNode *elem, const struct cpn_link *l)
+/* Warn when a lossless link's buffer is below what line rate needs: a PFC link's headroom
+ * (reference §1.2), a credit link's bytes in flight over its round trip; its lossless flows then
+ * share the lower rate of cpn_transport_segment_rate(). */
+static void ld_lossless_buffer(struct cpn_ld *L, xmlNode *elem, const struct cpn_link *l)
 {
     if (l->flow_control == CPN_FC_CREDIT) {
         /* Credits bound the bytes in flight over the hop's round trip: rate = Buf / (2 d)
@@ -481,11 +482,10 @@ static int ld_link_spans(struct cpn_ld *L, xmlNode *elem, const char *a, const c
         }
         lp->spans = spans;
         if (k == CPN_NONE) {
-            if (!cpn_ld_defined_badly_p(L, "span", id)) /* (else reported at the span) */
-                cpn_ld_error(L, elem,
-                             "over: span \"%s\" is not defined (define it with <span id=\"%s\" "
-                             "a b length wavelengths/>)",
-                             id, id);
+            cpn_ld_error_undefined(L, elem, "span", id,
+                                   "over: span \"%s\" is not defined (define it with <span "
+                                   "id=\"%s\" a b length wavelengths/>)",
+                                   id, id);
             ok = 0;
             continue;
         }
@@ -685,7 +685,7 @@ int cpn_ld_link(struct cpn_ld *L, xmlNode *elem)
             return rc;
         }
     }
-    ld_pfc_headroom(L, elem, cpn_topo_link(L->s->topo, index));
+    ld_lossless_buffer(L, elem, cpn_topo_link(L->s->topo, index));
     /* Elastic bandwidth on demand (models/net/network.h, cpn_network_set_elastic). */
     struct cpn_scen_elastic el = {index, 0, 0.1};
     int has = cpn_ld_bandwidth(L, elem, "elastic", &el.budget);
@@ -899,11 +899,10 @@ int cpn_ld_paths_ref(struct cpn_ld *L, xmlNode *elem, uint32_t *k_paths, uint32_
             *pathset = (uint32_t)i;
             return 1;
         }
-    if (cpn_ld_defined_badly_p(L, "pathset", v))
-        return -1; /* (reported at the set) */
-    cpn_ld_error(L, elem,
-                 "paths \"%s\" is neither a number of shortest paths (1 to %d) nor a path set "
-                 "(define it with <pathset id=\"%s\" paths=\"P1:SHARE P2:SHARE\"/>)",
-                 v, CPN_NETWORK_MAX_PATHS, v);
+    cpn_ld_error_undefined(
+        L, elem, "pathset", v,
+        "paths \"%s\" is neither a number of shortest paths (1 to %d) nor a path set "
+        "(define it with <pathset id=\"%s\" paths=\"P1:SHARE P2:SHARE\"/>)",
+        v, CPN_NETWORK_MAX_PATHS, v);
     return -1;
 }

@@ -102,7 +102,7 @@ int cpn_ld_flow(struct cpn_ld *L, xmlNode *elem)
         return CPN_OK;
     }
     char length[32];
-    if (L->s->until > 0 && !L->s->until_is_span && f.start > L->s->until)
+    if (f.start > cpn_ld_until(L))
         cpn_ld_warning(L, elem, "start %g s is after until (%s): this flow never starts", f.start,
                        cpn_ld_duration_text(L->s->until, length, sizeof length));
     return cpn_ld_keep_flow(L, &f);
@@ -719,7 +719,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
     int rc = CPN_OK, columns = 5, oom = 0; /* 6 columns with the path column */
     long line = 0, copy_line = 0, late_line = 0;
     size_t good = 0, late = 0; /* rows read; rows starting after until */
-    double last = -INFINITY;
+    double last = -INFINITY, until = cpn_ld_until(L);
     /* Routed only over a topology loaded without errors (cpn_ld_finish() routes the loaded
      * flows when nothing at all failed; a streamed file's rows are not kept until then). */
     int can_route = L->errors_run == L->errors0;
@@ -755,7 +755,7 @@ static int ld_flows_pass(struct cpn_ld *L, xmlNode *elem, const char *name, cons
             continue;
         }
         good++;
-        if (s->until > 0 && !s->until_is_span && f.start > s->until && !late++)
+        if (f.start > until && !late++)
             late_line = line;
         if (!ff) {
             rc = cpn_ld_keep_flow(L, &f);
@@ -1240,7 +1240,6 @@ int cpn_ld_finish(struct cpn_ld *L)
         cpn_diag_error(L->diag, main_file->name, xmlGetLineNo(root),
                        "no <simulation> element (add one, e.g. <simulation until=\"1d\" "
                        "seed=\"1\"/>)");
-
     ld_headline_flows(L);
     int rc = L->diag->errors == L->errors0 ? ld_components(L) : CPN_OK;
     if (rc == CPN_OK)

@@ -193,17 +193,15 @@ int cpn_ld_transport_ref(struct cpn_ld *L, xmlNode *elem, const char *attr, uint
     if (!name)
         return 0;
     uint32_t i = cpn_scen_find_transport(L->s, name);
-    if (i == CPN_NONE && cpn_ld_defined_badly_p(L, "transport", name))
-        return -1; /* (reported at the profile) */
     if (i == CPN_NONE) {
         char list[512] = "";
         for (size_t k = 0; k < L->s->transports.len && strlen(list) < 400; k++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
                      L->s->transports.items[k].id);
-        cpn_ld_error(L, elem,
-                     "%s \"%s\" is not a transport profile (use one of %s, or define it with "
-                     "<transport id=\"%s\" kind=\"tcp|rdma\"/>)",
-                     attr, name, list, name);
+        cpn_ld_error_undefined(L, elem, "transport", name,
+                               "%s \"%s\" is not a transport profile (use one of %s, or define "
+                               "it with <transport id=\"%s\" kind=\"tcp|rdma\"/>)",
+                               attr, name, list, name);
         return -1;
     }
     *out = i;

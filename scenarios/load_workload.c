@@ -237,18 +237,15 @@ static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec
     struct cpn_scenario *s = L->s;
     int ok = 1;
     const char *dataset = cpn_ld_attr(elem, "dataset");
-    if (dataset && (base->dataset_site = cpn_scen_find_site(s, dataset)) == CPN_NONE &&
-        cpn_ld_defined_badly_p(L, "storage", dataset)) {
-        ok = 0; /* (reported at the site) */
-    } else if (dataset && base->dataset_site == CPN_NONE) {
+    if (dataset && (base->dataset_site = cpn_scen_find_site(s, dataset)) == CPN_NONE) {
         char list[256] = "";
         for (size_t i = 0; i < s->sites.len && strlen(list) < 200; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"", i ? ", " : "",
                      s->sites.items[i].id);
-        cpn_ld_error(L, elem,
-                     "dataset \"%s\" is not a storage site (sites: %s; define one with <storage "
-                     "id=\"%s\" node=\"...\"/> in <centers>)",
-                     dataset, s->sites.len ? list : "none", dataset);
+        cpn_ld_error_undefined(L, elem, "storage", dataset,
+                               "dataset \"%s\" is not a storage site (sites: %s; define one "
+                               "with <storage id=\"%s\" node=\"...\"/> in <centers>)",
+                               dataset, s->sites.len ? list : "none", dataset);
         ok = 0;
     }
     const char *access = cpn_ld_attr(elem, "access");
@@ -350,8 +347,8 @@ static int ld_compute_attrs(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec
 /* Warn about the attributes of a job source that its kind of job does not use (models/jobs/:
  * only inference jobs answer requests; only batch and training jobs have a run time that
  * depends on the pool, hence a reference speed and a walltime (a VM or a service holds its
- * units for its lifetime); ingests and deploys hold no units and run nothing to stage out). Ignored
- * without a word, they would make the jobs other than what was written. */
+ * units for its lifetime); ingests and deploys hold no units and run nothing to stage out).
+ * Ignored without a word, they would make the jobs other than what was written. */
 static void ld_unused_attrs(struct cpn_ld *L, xmlNode *elem, enum cpn_job_kind kind)
 {
     enum {
@@ -833,7 +830,7 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
     if (ok)
         ld_many_jobs(L, elem, spec);
     char length[32];
-    if (ok && L->s->until > 0 && !L->s->until_is_span && spec->start >= L->s->until)
+    if (ok && spec->start >= cpn_ld_until(L))
         cpn_ld_warning(L, elem, "start %g s is not before until (%s): this source makes no job",
                        spec->start, cpn_ld_duration_text(L->s->until, length, sizeof length));
     if (cpn_ld_attr(elem, "origin")) {
