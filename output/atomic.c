@@ -11,6 +11,26 @@
 
 #include "sim/error.h"
 
+enum { WRITEBACK = 8 << 20 }; /* bytes written between two starts of the write-back [B] */
+
+/* Start writing to the disk what @p a holds beyond what was started last, every WRITEBACK bytes,
+ * without waiting (Linux's sync_file_range(2), SYNC_FILE_RANGE_WRITE): the fsync() of the commit
+ * then waits only for the last bytes instead of all of them (an 80 MB --flows-out table: its
+ * fsync took about 0.1 s of wall time here).  A hint: its failure changes nothing, and the
+ * commit's fsync() reports any write error.  Not for a device or FIFO written straight to. */
+static void writeback(struct cpn_atomic *a)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (a->direct || a->written - a->started < WRITEBACK)
+        return;
+    (void)sync_file_range(a->fd, (off_t)a->started, (off_t)(a->written - a->started),
+                          SYNC_FILE_RANGE_WRITE);
+    a->started = a->written;
+#else
+    (void)a;
+#endif
+}
+
 /* The stream's writes: to the descriptor, keeping the first error's errno (a FILE forgets it). */
 static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
 {
@@ -27,6 +47,8 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
         }
         done += (size_t)n;
     }
+    a->written += size;
+    writeback(a);
     return (ssize_t)size;
 }
 

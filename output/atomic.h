@@ -24,6 +24,8 @@ struct cpn_atomic {
     int direct; /**< nonzero: @p path is a character device or FIFO written straight to (no
                  * temporary file; private) */
     int err;    /**< the first write error's errno, 0 when none (private) */
+    unsigned long long written; /**< bytes written to @p fd so far (private) */
+    unsigned long long started; /**< of those, the bytes whose write-back was started (private) */
 };
 
 /**
