@@ -2,10 +2,14 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/flows_out.h"
 #include "cli/numtext.h"
@@ -92,30 +96,90 @@ static void out_finish(struct fo_out *o, double finish)
     o->buf[o->used++] = '\n';
 }
 
-static int out_row(struct fo_out *o, const struct cpn_scenario *scen, const struct cpn_scen_flow *f,
-                   double finish)
+/* One row: flow @p id from @p src to @p dst, @p size bytes from @p start, and its finish time. */
+static int out_row(struct fo_out *o, const struct cpn_scenario *scen, const char *id, uint32_t src,
+                   uint32_t dst, double size, double start, double finish)
 {
     /* (room for prefix(), a finish time and the line's end) */
-    size_t idlen = strlen(f->id);
+    size_t idlen = strlen(id);
     int rc = out_room(o, idlen + 2 * o->name + 6 + 3 * CPN_NUMTEXT_MAX);
     if (rc != CPN_OK)
         return rc;
-    o->used += prefix(o->buf + o->used, scen, f->id, idlen, f->src, f->dst, f->size, f->start);
+    o->used += prefix(o->buf + o->used, scen, id, idlen, src, dst, size, start);
     out_finish(o, finish);
+    return CPN_OK;
+}
+
+/* ---- the rows, in flow order --------------------------------------------------------------- */
+
+/* What a writer waits for: the run's progress, when the table is written during the run. */
+struct fo_wait {
+    const struct cpn_traffic *traffic;
+    _Atomic int *state; /* FO_RUNNING, FO_OVER or FO_CANCEL; NULL: after the run (no wait) */
+    size_t limit;       /* the flows of the part being written below it have finished */
+};
+
+enum { FO_RUNNING, FO_OVER, FO_CANCEL };
+
+/* Wait until flow @p id's finish time is final (cpn_traffic_settled()) or the run is over.
+ * Polls every millisecond: the rows of a millisecond of the run wait for the next look.
+ * @return CPN_OK; CPN_EINTERRUPT when the table is cancelled (cpn_flows_out_cancel()). */
+static int await_flow(struct fo_wait *w, size_t id)
+{
+    while (w->state && id >= w->limit) {
+        int st = atomic_load_explicit(w->state, memory_order_acquire);
+        if (st == FO_CANCEL)
+            return CPN_EINTERRUPT;
+        if (st == FO_OVER) { /* (the acquire: every finish time written by the run is seen) */
+            w->state = NULL;
+            break;
+        }
+        w->limit = cpn_traffic_settled(w->traffic, id);
+        if (id >= w->limit)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
     return CPN_OK;
 }
 
 /* Streamed file @p k's rows, read again from the start (its checked copy), each with the
  * finish time of flow *id (then the next id). */
 static int out_stream(struct cpn_scenario *scen, struct cpn_diag *diag, size_t k, struct fo_out *o,
-                      const struct cpn_traffic *traffic, size_t *id)
+                      struct fo_wait *w, size_t *id)
 {
     struct cpn_scen_flow_reader *rd;
     int rc = cpn_scen_flow_reader_open(scen, k, diag, 0, &rd), more = 1;
     struct cpn_scen_flow row;
-    while (rc == CPN_OK && (rc = cpn_scen_flow_reader_next(rd, &row, &more)) == CPN_OK && more)
-        rc = out_row(o, scen, &row, cpn_traffic_finish(traffic, (*id)++));
+    while (rc == CPN_OK && (rc = cpn_scen_flow_reader_next(rd, &row, &more)) == CPN_OK && more &&
+           (rc = await_flow(w, *id)) == CPN_OK)
+        rc = out_row(o, scen, row.id, row.src, row.dst, row.size, row.start,
+                     cpn_traffic_finish(w->traffic, (*id)++));
     cpn_scen_flow_reader_free(rd);
+    return rc;
+}
+
+/* The header and every row of @p scen's flows into @p o (its buffer written when full; the
+ * last part left in it). */
+static int out_rows(struct cpn_scenario *scen, struct cpn_diag *diag, struct fo_out *o,
+                    struct fo_wait *w)
+{
+    static const char header[] = "id,src,dst,bytes,start_time,finish_time\n";
+    int rc = out_room(o, FO_OUT);
+    if (rc == CPN_OK) {
+        memcpy(o->buf, header, sizeof header - 1);
+        o->used = sizeof header - 1;
+    }
+    /* The loaded flows, read where the scenario keeps them (not by cpn_scen_flow_get(), which
+     * reads the router: the run may be adding routes to it meanwhile). */
+    for (size_t i = 0; rc == CPN_OK && i < scen->flows.len; i++) {
+        const struct cpn_scen_flowrow *f = &scen->flows.items[i];
+        if ((rc = await_flow(w, i)) == CPN_OK)
+            rc = out_row(o, scen, scen->flow_ids.items + f->id, f->src, f->dst, f->size, f->start,
+                         cpn_traffic_finish(w->traffic, i));
+    }
+    for (size_t k = 0; rc == CPN_OK && k < scen->flowfiles.len; k++) {
+        size_t id = scen->flowfiles.items[k].first;
+        rc = out_stream(scen, diag, k, o, w, &id);
+    }
     return rc;
 }
 
@@ -133,25 +197,12 @@ int cpn_flows_out_write(struct cpn_scenario *scen, struct cpn_diag *diag, const 
         return cpn_exit_code(rc);
     }
     struct fo_out o = {a.f, NULL, 0, 0, longest_name(scen)};
-    static const char header[] = "id,src,dst,bytes,start_time,finish_time\n";
-    if ((rc = out_room(&o, FO_OUT)) == CPN_OK) {
-        memcpy(o.buf, header, sizeof header - 1);
-        o.used = sizeof header - 1;
-    }
-    for (size_t i = 0; rc == CPN_OK && i < scen->flows.len; i++) {
-        struct cpn_scen_flow f;
-        cpn_scen_flow_get(scen, i, &f);
-        rc = out_row(&o, scen, &f, cpn_traffic_finish(traffic, i));
-    }
-    for (size_t k = 0; rc == CPN_OK && k < scen->flowfiles.len; k++) {
-        size_t id = scen->flowfiles.items[k].first;
-        if (failed && failed[k])
+    for (size_t k = 0; failed && k < scen->flowfiles.len && rc == CPN_OK; k++)
+        if (failed[k])
             rc = CPN_ERROR(CPN_ESCENARIO, "%s could not be read to its end during the run",
                            scen->flowfiles.items[k].file);
-        else
-            rc = out_stream(scen, diag, k, &o, traffic, &id);
-    }
-    if (rc == CPN_OK)
+    struct fo_wait w = {traffic, NULL, 0};
+    if (rc == CPN_OK && (rc = out_rows(scen, diag, &o, &w)) == CPN_OK)
         out_flush(&o);
     free(o.buf);
     if (rc != CPN_OK) {
@@ -164,4 +215,104 @@ int cpn_flows_out_write(struct cpn_scenario *scen, struct cpn_diag *diag, const 
         return cpn_exit_code(rc);
     }
     return 0;
+}
+
+/* ---- written during the run ------------------------------------------------------------------ */
+
+struct cpn_flows_out {
+    struct cpn_scenario *scen;
+    struct cpn_atomic file; /* the table's temporary file, beside its final name */
+    struct fo_out out;
+    struct fo_wait wait;
+    struct cpn_diag diag; /* the writer's (a copy that cannot be read back: its rc says so) */
+    _Atomic int state;    /* FO_RUNNING, FO_OVER, FO_CANCEL */
+    pthread_t thread;
+    int joined; /* the writer has been waited for */
+    int rc;     /* the writer's result */
+};
+
+static void *writer_main(void *arg)
+{
+    struct cpn_flows_out *fo = arg;
+    fo->rc = out_rows(fo->scen, &fo->diag, &fo->out, &fo->wait);
+    return NULL;
+}
+
+struct cpn_flows_out *cpn_flows_out_begin(struct cpn_scenario *scen, const char *path, int force,
+                                          const struct cpn_traffic *traffic)
+{
+    int stream = 0;
+    if (!scen || !path || !traffic || cpn_output_check(path, force, 1, &stream) != CPN_OK || stream)
+        return NULL;
+    for (size_t k = 0; k < scen->flowfiles.len; k++)
+        if (scen->flowfiles.items[k].copy_fd < 0)
+            return NULL; /* read from the file itself: its reader shares the load's tables */
+    struct cpn_flows_out *fo = calloc(1, sizeof *fo);
+    if (!fo)
+        return NULL;
+    fo->scen = scen;
+    fo->wait = (struct fo_wait){traffic, &fo->state, 0};
+    atomic_init(&fo->state, FO_RUNNING);
+    cpn_diag_init(&fo->diag, stderr);
+    if (cpn_atomic_open(&fo->file, path, force) != CPN_OK) {
+        free(fo);
+        return NULL;
+    }
+    fo->out = (struct fo_out){fo->file.f, NULL, 0, 0, longest_name(scen)};
+    /* The writer starts with every signal blocked: they stay with the main thread. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int err = pthread_create(&fo->thread, NULL, writer_main, fo);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err != 0) {
+        cpn_atomic_abort(&fo->file);
+        free(fo);
+        return NULL;
+    }
+    return fo;
+}
+
+/* Stop @p fo's writer (@p how: FO_OVER, write the rows left; FO_CANCEL, stop now), wait for
+ * it and return its result (the last part of the table is left in its buffer). */
+static int writer_stop(struct cpn_flows_out *fo, int how)
+{
+    if (!fo->joined) {
+        atomic_store_explicit(&fo->state, how, memory_order_release);
+        pthread_join(fo->thread, NULL);
+        fo->joined = 1;
+    }
+    return fo->rc;
+}
+
+int cpn_flows_out_end(struct cpn_flows_out *fo, struct cpn_diag *diag, const char *path, int force,
+                      const struct cpn_traffic *traffic, const int *failed)
+{
+    int rc = writer_stop(fo, FO_OVER);
+    struct cpn_scenario *scen = fo->scen;
+    for (size_t k = 0; failed && k < scen->flowfiles.len; k++)
+        rc = failed[k] ? CPN_ESCENARIO : rc;
+    if (rc != CPN_OK) { /* written again after the run, which says why it cannot be */
+        cpn_flows_out_cancel(fo);
+        return cpn_flows_out_write(scen, diag, path, force, traffic, failed);
+    }
+    out_flush(&fo->out);
+    free(fo->out.buf);
+    rc = cpn_atomic_commit(&fo->file);
+    free(fo);
+    if (rc != CPN_OK) {
+        fprintf(stderr, "cpnsim: %s\n", cpn_error_message());
+        return cpn_exit_code(rc);
+    }
+    return 0;
+}
+
+void cpn_flows_out_cancel(struct cpn_flows_out *fo)
+{
+    if (!fo)
+        return;
+    writer_stop(fo, FO_CANCEL);
+    free(fo->out.buf);
+    cpn_atomic_abort(&fo->file);
+    free(fo);
 }

@@ -252,6 +252,7 @@ struct run {
     struct cpn_exec_policy *exec; /* the external policy process (cli/policy_exec.h), or NULL */
     struct cpn_jobs *jobs;
     struct cpn_traffic *traffic;
+    struct cpn_flows_out *flows_writer;         /* --flows-out written during the run, or NULL */
     struct flow_stream *streams;                /* one per streamed flow file (scen->flowfiles) */
     struct cpn_scen_wlog_stream **wlog_streams; /* per workload log: its stream, or NULL */
     struct cpn_diag stream_diag;                /* where a streamed row that went bad is reported */
@@ -283,6 +284,7 @@ struct run {
 
 static void run_release(struct run *r)
 {
+    cpn_flows_out_cancel(r->flows_writer); /* (before the traffic it reads goes) */
     for (int i = 0; i < N_OUTS; i++)
         free(r->out_partial[i]);
     cpn_trace_free(r->trace); /* after end(): closes; without end(): keeps PATH.partial */
@@ -1061,6 +1063,12 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
     if (r->scen->failures.len && (rc = build_failures(r)) != CPN_OK)
         goto fail;
 
+    /* --flows-out is formatted on another core while the run goes on, where it can be. */
+    if (r->flows_out) {
+        r->flows_writer = cpn_flows_out_begin(r->scen, r->flows_out, r->force, r->traffic);
+        CPN_LOG(cpn_engine_log(r->eng), CPN_LOG_INFO, "flows_out", "%s: written %s", r->flows_out,
+                r->flows_writer ? "during the run, on a thread of its own" : "after the run");
+    }
     running_engine = r->eng;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -1180,8 +1188,16 @@ int cpn_cmd_run(struct cpn_cli *cli, int argc, char **argv)
         } else {
             for (size_t k = 0; r->streams && k < ns; k++)
                 failed[k] = r->streams[k].failed;
-            st = cpn_flows_out_write(r->scen, &r->stream_diag, flows_path, r->force || partial,
-                                     r->traffic, failed);
+            struct cpn_flows_out *fw = r->flows_writer;
+            r->flows_writer = NULL;
+            if (fw && !partial) {
+                st = cpn_flows_out_end(fw, &r->stream_diag, flows_path, r->force, r->traffic,
+                                       failed);
+            } else {
+                cpn_flows_out_cancel(fw);
+                st = cpn_flows_out_write(r->scen, &r->stream_diag, flows_path, r->force || partial,
+                                         r->traffic, failed);
+            }
         }
         free(failed);
         if (st)

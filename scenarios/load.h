@@ -318,8 +318,11 @@ struct cpn_scen_flow_reader;
 /**
  * Open streamed file @p k of @p s (s->flowfiles) for reading from its first row.
  * @param diag where a row that went bad since the load is reported (borrowed; outlives it).
- * @param route nonzero: route ECMP flows (f->route) as the load did; 0: leave them unrouted
- *        (reading the rows for output only).
+ * @param route nonzero: give each row its route (f->route: its path column's, or ECMP's as the
+ *        load routed it); 0: rows for output only, f->route NULL — and then, reading a file's
+ *        checked copy, the reader reads nothing of @p s but the file's own record and its
+ *        copy, so that another thread may use it while the run routes flows
+ *        (cli/flows_out.h).
  * @return CPN_OK; CPN_ESCENARIO when the file cannot be read any more (message names it);
  *         CPN_ENOMEM.
  */

@@ -578,8 +578,9 @@ static int copy_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, i
         return rc;
     if (c->len - c->pos < need || c->buf[c->pos + need - 1] != '\0')
         return CPN_ERROR(CPN_EIO, "%s: the checked copy of its rows is damaged", ff->file);
+    /* (Without rd->route nothing of the router is read: cpn_scen_flow_reader_open().) */
     const struct cpn_path *route =
-        r.route != CPN_NONE ? cpn_route_path(rd->s->router, r.route) : NULL;
+        rd->route && r.route != CPN_NONE ? cpn_route_path(rd->s->router, r.route) : NULL;
     rd->line += (long)r.dline;
     *f = (struct cpn_scen_flow){.id = c->buf + c->pos + sizeof r,
                                 .src = r.src,
@@ -591,14 +592,14 @@ static int copy_next(struct cpn_scen_flow_reader *rd, struct cpn_scen_flow *f, i
                                 .pathset = CPN_NONE,
                                 .weight = 1,
                                 .route = route,
-                                .ecmp = ff->ecmp && r.path == CPN_NONE && !route,
+                                .ecmp = ff->ecmp && r.path == CPN_NONE && r.route == CPN_NONE,
                                 .csv = 1,
                                 .file = ff->file,
                                 .line = rd->line};
     c->pos += need;
     /* (The next row's route, fetched while this one starts: on files of thousands of routes
      * its look-up is a cache miss.) */
-    if (c->len - c->pos >= sizeof r) {
+    if (rd->route && c->len - c->pos >= sizeof r) {
         memcpy(&r, c->buf + c->pos, sizeof r);
         cpn_route_prefetch(rd->s->router, r.route);
     }

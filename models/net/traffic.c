@@ -2,6 +2,7 @@
 #include "models/net/traffic.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ struct traffic_source {
     struct cpn_traffic_flow ahead; /* the flow read ahead (valid when has_ahead) */
     int has_ahead;
     double *finish;              /* per flow [s], NaN until finished; NULL when not kept */
+    _Atomic size_t settled;      /* its first flows that have finished (cpn_traffic_settled()) */
     struct traffic_source *link; /* the replay's next source */
 };
 
@@ -30,6 +32,7 @@ struct cpn_traffic {
     struct cpn_traffic_flow *own;       /* cpn_traffic_new(): its copy of the flows (ctx) */
     uint32_t *order;                    /* flow indices by (start, index); NULL: in order */
     double *finish;                     /* per flow [s], NaN until finished; NULL: not kept */
+    _Atomic size_t settled;             /* the first flows that have finished (their count) */
     uint8_t *parts;                     /* per flow: parts still moving (split flows) */
     size_t n, next, finished, streamed; /* streamed: flows the sources started */
     struct cpn_traffic_flow soon[2];    /* the flows at start-order positions soon_at, + 1 */
@@ -107,14 +110,29 @@ static int flow_ended(struct cpn_traffic *t, const struct cpn_flow_done *done, u
     return cpn_observe_flow_end(t->obs, &rec);
 }
 
+/* Move @p *settled (the count of leading flows of @p finish, of @p count, whose finish time is
+ * set) past the flows finished since, and publish it to another thread (release: the finish
+ * times below it are written before it is). */
+static void settle(_Atomic size_t *settled, const double *finish, size_t count)
+{
+    size_t s = atomic_load_explicit(settled, memory_order_relaxed);
+    if (s == count || isnan(finish[s]))
+        return;
+    while (s < count && !isnan(finish[s]))
+        s++;
+    atomic_store_explicit(settled, s, memory_order_release);
+}
+
 static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow_done *done)
 {
     (void)fn;
     struct cpn_traffic *t = ctx;
     if (--t->parts[done->id] > 0)
         return CPN_OK; /* a split flow completes with its last part */
-    if (t->finish)
+    if (t->finish) {
         t->finish[done->id] = done->end;
+        settle(&t->settled, t->finish, t->n);
+    }
     struct cpn_traffic_flow f;
     t->get(t->ctx, done->id, &f);
     int split = f.paths || f.k_paths > 1;
@@ -131,8 +149,10 @@ static int on_stream_done(struct cpn_flownet *fn, void *ctx, const struct cpn_fl
     struct cpn_traffic *t = src->t;
     size_t k = (size_t)(done->id & 0xffffffffu);
     uint64_t path = (done->id >> 32) & 0x7fffffffu;
-    if (src->finish)
+    if (src->finish) {
         src->finish[k] = done->end;
+        settle(&src->settled, src->finish, src->count);
+    }
     return flow_ended(t, done, src->first + k, path ? (uint32_t)(path - 1) : CPN_NONE, done->size);
 }
 
@@ -426,6 +446,17 @@ double cpn_traffic_finish(const struct cpn_traffic *t, size_t i)
         if (i >= src->first && i - src->first < src->count)
             return src->finish ? src->finish[i - src->first] : NAN;
     return NAN;
+}
+
+size_t cpn_traffic_settled(const struct cpn_traffic *t, size_t i)
+{
+    if (i < t->n)
+        return t->finish ? atomic_load_explicit(&t->settled, memory_order_acquire) : 0;
+    for (const struct traffic_source *src = t->sources; src; src = src->link)
+        if (i >= src->first && i - src->first < src->count)
+            return src->first +
+                   (src->finish ? atomic_load_explicit(&src->settled, memory_order_acquire) : 0);
+    return i;
 }
 
 size_t cpn_traffic_started(const struct cpn_traffic *t)

@@ -122,6 +122,19 @@ void cpn_traffic_free(struct cpn_traffic *t);
  *  replay, or is a streamed source's flow whose finish times are not kept. */
 double cpn_traffic_finish(const struct cpn_traffic *t, size_t i);
 
+/**
+ * How far the finish times of flow @p i's part of the ids are final: the replay's own flows
+ * (ids 0 .. n - 1) or the streamed source whose ids hold @p i.  Returns the id s such that
+ * every flow from the part's first id up to s - 1 has finished (s is the part's first id when
+ * its first flow has not, or when finish times are not kept); cpn_traffic_finish() of those
+ * flows never changes again.  @p i beyond every part: @p i.
+ * Safe to call from another thread while the run goes on (for a writer that formats the
+ * finished flows meanwhile: cli/flows_out.c): the bound is published after the finish times
+ * below it are written (C11 release and acquire), and nothing else of the replay changes.
+ * O(sources).
+ */
+size_t cpn_traffic_settled(const struct cpn_traffic *t, size_t i);
+
 /** Number of flows started so far (the replay's and its sources'). */
 size_t cpn_traffic_started(const struct cpn_traffic *t);
 

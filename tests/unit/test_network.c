@@ -365,6 +365,45 @@ static void test_a_streamed_source_replays_like_loaded_flows(void)
     fx_free(&f);
 }
 
+static void test_settled_follows_the_finishes_in_order(void)
+{
+    /* n0 - n1, 1 GB/s without latency.  A source (ids 4, 5): 2 GB at 0 s, 0.1 GB at 0.5 s; the
+     * replay's own flow 0: 0.1 GB at 3 s.  By hand: 4 moves 0.5 GB alone, then both at
+     * 0.5 GB/s: 5 ends at 0.7 s, 4 has 1.4 GB left alone: 2.1 s; 0 ends at 3.1 s.  The settled
+     * bound of the source stays at its first id while 4 moves (5, after it, has finished), and
+     * passes both at 2.1 s; the replay's own at 3.1 s. */
+    struct cpn_link_spec l = link_spec(1e9, 0, CPN_FC_NONE, 0);
+    struct net_fx f;
+    fx_line(&f, 2, &l, NULL, 0);
+    const struct cpn_traffic_flow own = {.src = 0, .dst = 1, .size = 1e8, .start = 3, .weight = 1};
+    const struct cpn_traffic_flow listed[2] = {
+        {.src = 0, .dst = 1, .size = 2e9, .start = 0, .weight = 1},
+        {.src = 0, .dst = 1, .size = 1e8, .start = 0.5, .weight = 1},
+    };
+    struct flow_log log = {0};
+    struct cpn_observer obs = {.ctx = &log, .flow_end = log_flow};
+    struct cpn_traffic *t = NULL;
+    CU_ASSERT_FATAL(cpn_traffic_new(f.eng, f.net, &obs, &own, 1, &t) == CPN_OK);
+    struct flow_list src = {listed, 2, 0, 0, t};
+    CU_ASSERT_EQUAL_FATAL(cpn_traffic_add_source(t, next_listed, &src, 4, 2, 1), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_traffic_settled(t, 4), 4);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, 1), CPN_OK);
+    CPN_ASSERT_REL(cpn_traffic_finish(t, 5), 0.7, 1e-12);
+    CU_ASSERT(isnan(cpn_traffic_finish(t, 4)));
+    CU_ASSERT_EQUAL(cpn_traffic_settled(t, 4), 4); /* 5 has finished, 4 not */
+    CU_ASSERT_EQUAL(cpn_traffic_settled(t, 5), 4);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, 2.5), CPN_OK);
+    CPN_ASSERT_REL(cpn_traffic_finish(t, 4), 2.1, 1e-12);
+    CU_ASSERT_EQUAL(cpn_traffic_settled(t, 5), 6);
+    CU_ASSERT_EQUAL(cpn_traffic_settled(t, 0), 0);
+    CU_ASSERT_EQUAL(cpn_engine_run(f.eng, INFINITY), CPN_OK);
+    CPN_ASSERT_REL(cpn_traffic_finish(t, 0), 3.1, 1e-12);
+    CU_ASSERT_EQUAL(cpn_traffic_settled(t, 0), 1);
+    CU_ASSERT_EQUAL(cpn_traffic_settled(t, 2), 2); /* no flow of the replay: itself */
+    cpn_traffic_free(t);
+    fx_free(&f);
+}
+
 /* Flows a caller keeps in its own compact form (as a scenario keeps its loaded flows). */
 struct kept_flows {
     const double *size, *start;
@@ -497,6 +536,8 @@ int cpn_test_register_network(void)
          test_a_four_way_weighted_split_completes_with_its_last_part},
         {"a streamed source replays like loaded flows, one flow read ahead",
          test_a_streamed_source_replays_like_loaded_flows},
+        {"the settled bound follows the finishes in flow order",
+         test_settled_follows_the_finishes_in_order},
         {"flows kept by the caller replay in start order; finish times kept when asked",
          test_flows_kept_by_the_caller_replay_in_start_order},
         {"a streamed source out of order, too long or split stops the run",
