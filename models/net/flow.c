@@ -673,6 +673,7 @@ void cpn_flownet_free(struct cpn_flownet *net)
     cpn_array_release(&net->moves);
     cpn_array_release(&net->heap);
     cpn_array_release(&net->risen);
+    cpn_array_release(&net->bucketed);
     cpn_array_release(&net->done);
     cpn_array_release(&net->timers[0]);
     cpn_array_release(&net->timers[1]);

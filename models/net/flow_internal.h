@@ -67,19 +67,20 @@ static inline double pick(int c, double a, double b)
     return a;
 }
 
-/* Up to this many entries (resources + bounds) the filling sorts its entries once instead of
- * keeping a heap (WAN benchmark at load 0.7, 1e6 flows: 99.9% of the fillings have at most 64
- * entries and one pop in ten finds a stale key).  64 while the sort was an insertion sort; with
- * the merge sort and the rekey by bisection (now a heap of risen entries, flowsolve.c's struct
- * fqueue), 256 against 64 (alternated runs, 2026-12-06): fat tree 1e6 flows 3.14 s against
- * 3.37 s, national.xml x10 arrivals for a day 9.9-10.8 s against 10.9-11.2 s, the WAN unchanged
- * (its fillings are small).  Since then, fillings of more than 16 entries are bucketed
- * (flowsolve.c's fq_bucket()). */
+/* Up to this many entries (resources + bounds) a filling buckets its entries into a buffer on
+ * the stack, more into net->bucketed (flowsolve.c's fq_bucket()).  (It was the largest filling
+ * sorted rather than kept in a heap: 64 while the sort was an insertion sort; 256 against 64
+ * with the merge sort and the risen entries' heap (alternated runs, 2026-12-06): fat tree 1e6
+ * flows 3.14 s against 3.37 s, national.xml x10 arrivals for a day 9.9-10.8 s against
+ * 10.9-11.2 s.  Since 2026-12-07 every filling is bucketed.) */
 #define FLOW_SORTED 256
 
 /* The seqs of a filling's entries (struct cpn_flow_sentry): FLOW_SEQ0 + their place when made;
- * an entry whose key rises takes FLOW_SEQ0 - 1, - 2, ... (a sorted filling, at most FLOW_SORTED
- * entries, rekeys far fewer than 2^29 times). */
+ * an entry whose key rises takes FLOW_SEQ0 - 1, - 2, ...  Assumption: a filling makes fewer
+ * than 2^29 entries and rekeys fewer than 2^29 times (each rekey follows a freeze of a class
+ * crossing the entry's resource: the fillings of the overloaded WAN benchmark, 9,204 flows in
+ * flight, make and rekey far fewer); beyond, seqs would wrap, which changes only the order of
+ * entries of equal key and rank. */
 #define FLOW_SEQ0 (1u << 29)
 
 #define CAP_ITEM 0x80000000u /* solver queue item tag: a class's bound entry (item = class) */
@@ -307,6 +308,9 @@ struct cpn_flownet {
     CPN_ARRAY(struct cpn_flow_move) moves;
     CPN_ARRAY(struct cpn_flow_sentry) heap;
     CPN_ARRAY(struct cpn_flow_sentry) risen; /* the entries whose key rose (flowsolve.c) */
+    CPN_ARRAY(struct cpn_flow_sentry)
+    bucketed; /* a filling's entries by bucket, beyond
+               * FLOW_SORTED of them (flowsolve.c) */
     CPN_ARRAY(struct cpn_flow_donerec) done;
     size_t n_flows, n_active;
     uint32_t stamp;

@@ -529,19 +529,13 @@ static inline uint32_t entry_rank(const struct cpn_flow_sentry *e)
     return 3 - (e->order >> 30);
 }
 
-/* The filling's order: by key; at equal keys a resource that is a group's bottleneck first, so
- * that a tie keeps classes in their group instead of moving them to an equal bottleneck.  (The
- * heap of large fillings; it ignores seq.) */
-static inline int entry_before(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b)
-{
-    return (a->key < b->key) | ((a->key == b->key) & ((a->order >> 30) < (b->order >> 30)));
-}
-
 #if defined(__SIZEOF_INT128__) && defined(__BYTE_ORDER__) &&                                       \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 __extension__ typedef unsigned __int128 entry_word;
-/* The order of entry_before(), then by seq: the entry read as one 128-bit integer (key bits,
- * order, item).  Total on the entries of a filling, whose seqs differ. */
+/* The filling's order: by key; at equal keys a resource that is a group's bottleneck first, so
+ * that a tie keeps classes in their group instead of moving them to an equal bottleneck; then
+ * by seq.  The entry read as one 128-bit integer (key bits, order, item).  Total on the
+ * entries of a filling, whose seqs differ. */
 static inline int entry_less(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b)
 {
     entry_word x, y;
@@ -559,30 +553,22 @@ static inline int entry_less(const struct cpn_flow_sentry *a, const struct cpn_f
 }
 #endif
 
-/* The order of a binary heap of entries: entry_less() (@p by_seq: the risen entries of a sorted
- * filling) or entry_before() (the heap of a large filling). */
-static inline int heap_before(const struct cpn_flow_sentry *a, const struct cpn_flow_sentry *b,
-                              int by_seq)
+/* Sift r[i] down in the binary heap r[0 .. len) of risen entries (entry_less() order). */
+static void sift_down(struct cpn_flow_sentry *r, size_t len, size_t i)
 {
-    return by_seq ? entry_less(a, b) : entry_before(a, b);
-}
-
-/* Sift h[i] down in the binary heap h[0 .. len) of heap_before() order. */
-static void sift_down(struct cpn_flow_sentry *h, size_t len, size_t i, int by_seq)
-{
-    struct cpn_flow_sentry e = h[i];
+    struct cpn_flow_sentry e = r[i];
     for (;;) {
         size_t l = 2 * i + 1;
         if (l >= len)
             break;
         if (l + 1 < len)
-            l = heap_before(&h[l + 1], &h[l], by_seq) ? l + 1 : l;
-        if (!heap_before(&h[l], &e, by_seq))
+            l = entry_less(&r[l + 1], &r[l]) ? l + 1 : l;
+        if (!entry_less(&r[l], &e))
             break;
-        h[i] = h[l];
+        r[i] = r[l];
         i = l;
     }
-    h[i] = e;
+    r[i] = e;
 }
 
 /* Sort the few entries h[0 .. len) (at most FQ_FEW, below) by entry_less(): insertion sort,
@@ -600,19 +586,17 @@ static void sort_entries(struct cpn_flow_sentry *h, size_t len)
 }
 
 /*
- * The filling's queue.  Small fillings (the common case: at most FLOW_SORTED entries) sort their
- * entries (up to FQ_FEW at once, more bucket by bucket) and take them from the front,
- * h[head .. end); an entry whose key rose goes to a binary heap r[0 .. rlen) (both in
- * entry_less() order), and the first entry is the lesser of h[head] and r[0].  (Moving a risen
- * entry back into the sorted entries by bisection and memmove cost 3.6% of national.xml x10
- * arrivals for a week in its memmove alone.)  Large fillings keep h[0 .. len) a binary heap in
- * entry_before() order, a risen key sifted down from the root.
+ * The filling's queue.  A filling sorts its entries (up to FQ_FEW at once, more bucket by
+ * bucket) and takes them from the front, h[head .. end); an entry whose key rose goes to a
+ * binary heap r[0 .. rlen) (both in entry_less() order), and the first entry is the lesser of
+ * h[head] and r[0].  (Moving a risen entry back into the sorted entries by bisection and
+ * memmove cost 3.6% of national.xml x10 arrivals for a week in its memmove alone.  Fillings of
+ * more than 256 entries kept a binary heap of all their entries until 2026-12-07: its sifts
+ * were 22% of the overloaded WAN benchmark, whose fillings are that large.)
  */
 struct fqueue {
     struct cpn_flow_sentry *h, *r;
-    size_t head, end, rlen; /* sorted: h[head .. end) is sorted and next (see below); a heap:
-                             * h[0 .. end) */
-    int sorted;
+    size_t head, end, rlen;        /* h[head .. end) is sorted and next (see below) */
     uint32_t seq;                  /* the seq of the next risen entry, counting down (FLOW_SEQ0) */
     uint64_t pending;              /* bucketed: the buckets not reached yet that hold entries */
     const uint32_t *bs, *be;       /* bucketed: bucket b holds h[bs[b] .. be[b]) */
@@ -640,13 +624,20 @@ static inline uint32_t key_top(double key)
     return (uint32_t)(bits >> 50);
 }
 
+/* The bucket of @p key: 0 for a key of 0, else 1 + its top bits' distance from @p lo (the
+ * smallest positive key's), in steps of 2^@p shift. */
+static inline uint32_t fq_bucket_of(double key, uint32_t lo, uint32_t shift)
+{
+    uint32_t t = key_top(key);
+    return t ? ((t - lo) >> shift) + 1 : 0;
+}
+
 /* Place the @p len entries of @p h into @p out by bucket; @p bs and @p be (FQ_BUCKETS each)
  * receive where each bucket that holds entries starts and ends. */
 static void fq_bucket(struct fqueue *q, struct cpn_flow_sentry *h, size_t len,
                       struct cpn_flow_sentry *out, uint32_t *bs, uint32_t *be)
 {
     uint32_t lo = UINT32_MAX, hi = 0, cnt[FQ_BUCKETS] = {0}, at = 0, shift = 0;
-    uint8_t bk[FLOW_SORTED];
     uint64_t used = 0;
     for (size_t i = 0; i < len; i++) {
         uint32_t t = key_top(h[i].key);
@@ -656,18 +647,17 @@ static void fq_bucket(struct fqueue *q, struct cpn_flow_sentry *h, size_t len,
     while (lo <= hi && (hi - lo) >> shift >= FQ_BUCKETS - 1)
         shift++;
     for (size_t i = 0; i < len; i++) {
-        uint32_t t = key_top(h[i].key);
-        bk[i] = (uint8_t)(t ? ((t - lo) >> shift) + 1 : 0);
-        cnt[bk[i]]++;
-        used |= (uint64_t)1 << bk[i];
+        uint32_t b = fq_bucket_of(h[i].key, lo, shift);
+        cnt[b]++;
+        used |= (uint64_t)1 << b;
     }
     for (uint64_t m = used; m; m &= m - 1) { /* (only the buckets that hold entries) */
         uint32_t b = (uint32_t)__builtin_ctzll(m);
         bs[b] = be[b] = at;
         at += cnt[b];
     }
-    for (size_t i = 0; i < len; i++)
-        out[be[bk[i]]++] = h[i];
+    for (size_t i = 0; i < len; i++) /* (the bucket found again, not kept: no array per entry) */
+        out[be[fq_bucket_of(h[i].key, lo, shift)]++] = h[i];
     q->spare = h; /* (its entries are all in out now) */
     q->h = out;
     q->pending = used;
@@ -718,7 +708,7 @@ static inline void fq_settle(struct fqueue *q)
     struct cpn_flow_sentry *h = q->h;
     size_t lo = q->head = q->bs[b];
     q->end = q->be[b];
-    if (q->end - lo > FQ_RUN) { /* (rare: many keys within a quarter octave) */
+    if (q->end - lo > FQ_RUN) { /* (many keys within a quarter octave, or a large filling) */
         sort_runs(h + lo, q->end - lo, q->spare);
         return;
     }
@@ -753,13 +743,10 @@ static inline void fq_pop(struct fqueue *q, int in_r)
 {
     if (in_r) {
         q->r[0] = q->r[--q->rlen];
-        sift_down(q->r, q->rlen, 0, 1);
-    } else if (q->sorted) {
+        sift_down(q->r, q->rlen, 0);
+    } else {
         q->head++;
         fq_settle(q);
-    } else {
-        q->h[0] = q->h[--q->end];
-        sift_down(q->h, q->end, 0, 0);
     }
 }
 
@@ -769,12 +756,9 @@ static inline void fq_rekey(struct fqueue *q, int in_r, double key)
 {
     struct cpn_flow_sentry *e = in_r ? &q->r[0] : &q->h[q->head];
     struct cpn_flow_sentry t = entry_make(key, e->item, entry_rank(e), --q->seq);
-    if (!q->sorted) {
-        q->h[0] = t;
-        sift_down(q->h, q->end, 0, 0);
-    } else if (in_r) {
+    if (in_r) {
         q->r[0] = t;
-        sift_down(q->r, q->rlen, 0, 1);
+        sift_down(q->r, q->rlen, 0);
     } else {
         q->head++;
         fq_settle(q);
@@ -907,24 +891,20 @@ static int fill(struct cpn_flownet *net, double now)
     if (rc != CPN_OK)
         return rc;
     /* The queue of entries by key (struct fqueue); h[-1] is the sentinel of sort_entries(). */
-    struct fqueue q = {
-        .h = net->heap.items + 1, .end = len, .sorted = len <= FLOW_SORTED, .seq = FLOW_SEQ0};
+    struct fqueue q = {.h = net->heap.items + 1, .end = len, .seq = FLOW_SEQ0};
     struct cpn_flow_sentry tmp[FLOW_SORTED];
     uint32_t bs[FQ_BUCKETS], be[FQ_BUCKETS];
-    if (q.sorted) {
-        if (len > FQ_FEW) {
-            fq_bucket(&q, q.h, len, tmp, bs, be);
-            q.end = 0;
-            fq_settle(&q);
-        } else {
-            sort_entries(q.h, len);
-        }
-        if (cpn_array_reserve(&net->risen, len) != CPN_OK)
-            return NOMEM();
-        q.r = net->risen.items;
-    } else
-        for (size_t i = len / 2; i-- > 0;)
-            sift_down(q.h, len, i, 0);
+    if (cpn_array_reserve(&net->risen, len) != CPN_OK ||
+        (len > FLOW_SORTED && cpn_array_reserve(&net->bucketed, len) != CPN_OK))
+        return NOMEM();
+    if (len > FQ_FEW) {
+        fq_bucket(&q, q.h, len, len > FLOW_SORTED ? net->bucketed.items : tmp, bs, be);
+        q.end = 0;
+        fq_settle(&q);
+    } else {
+        sort_entries(q.h, len);
+    }
+    q.r = net->risen.items;
     double level = 0;
     /* Once no unfrozen incidence and no live bound entry is left, what the queue holds is
      * dead: the filling is over (on national.xml x10, a third of the entries). */

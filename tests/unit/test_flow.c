@@ -15,7 +15,7 @@
 
 #define REL  1e-12 /* hand-computed cases: exact up to a few roundings */
 #define GB   1e9   /* 1 GB [B]; capacities below are in GB/s = 1e9 B/s */
-#define MAXF 128
+#define MAXF 320
 
 struct rec {
     struct cpn_engine *eng;
@@ -577,6 +577,38 @@ static void test_bucketed_fillings_take_their_entries_in_key_order(void)
     teardown(&r);
 }
 
+static void test_a_filling_of_hundreds_of_entries_takes_them_in_key_order(void)
+{
+    /* One solve of 301 entries (more than FLOW_SORTED = 256, which kept a binary heap of its
+     * entries before; bucketed like the others now, flowsolve.c).  300 access links a_i of
+     * capacity c_i = (i + 1) 1e8 B/s, flow i (10 GB) over a_i and the shared link S of
+     * 25,150e8 B/s.  Each a_i is slack (its one flow's bound is c_i): the entries are the 300
+     * flows' bounds c_i and S.  By hand, max-min: S binds at the level θ with
+     * sum_i min(c_i, θ) = C_S: θ = 100.5e8 (flows 0..99 at their c_i, 5,050e8 B/s in all, and
+     * 200 flows at θ).  Taken out of key order, a flow would freeze at a bound above θ (S over
+     * its capacity) or S before a smaller bound (a flow of 0..99 below its c_i). */
+    enum { K = 300 };
+    struct rec r;
+    double cap[K + 1];
+    for (int i = 0; i < K; i++)
+        cap[i] = (i + 1) * 1e8;
+    cap[K] = 25150e8;
+    setup(&r, K + 1, cap);
+    for (uint32_t i = 0; i < K; i++) {
+        uint32_t hops[] = {i, K};
+        start(&r, i, 10 * GB, hops, 2, 0, 1, INFINITY);
+    }
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, 0.01), CPN_OK);
+    for (int i = 0; i < K; i++)
+        CPN_ASSERT_REL(rate_of(&r, (uint64_t)i), i < 100 ? cap[i] : 100.5e8, REL);
+    CU_ASSERT_EQUAL(cpn_engine_run(r.eng, INFINITY), CPN_OK);
+    CU_ASSERT_EQUAL(r.count, K);
+    /* Flows 100..299 end together at 10 GB / θ; the others run at their c_i throughout. */
+    CPN_ASSERT_REL(r.end[150], 10 * GB / 100.5e8, REL);
+    CPN_ASSERT_REL(r.end[0], 10 * GB / 1e8, REL);
+    teardown(&r);
+}
+
 static int zero_capacity(struct cpn_engine *eng, void *ctx, uint64_t arg)
 {
     (void)eng;
@@ -1048,10 +1080,10 @@ static void test_closed_loops_match_the_reference_solver(void)
     }
 }
 
-/* Fillings of more entries than the sorted queue holds (FLOW_SORTED, 256: a binary heap then,
- * flowsolve.c): flows from 200 access resources through one core resource to 200 egress ones,
- * up to about 400 in flight, so that a solve reaches hundreds of coupled resources.  Completion
- * times against the independent reference; no resource above its capacity. */
+/* Fillings of more entries than FLOW_SORTED (256: a binary heap then, bucketed since
+ * 2026-12-07, flowsolve.c): flows from 200 access resources through one core resource to 200 egress
+ * ones, up to about 400 in flight, so that a solve reaches hundreds of coupled resources.
+ * Completion times against the independent reference; no resource above its capacity. */
 static void test_large_fillings_match_the_reference_solver(void)
 {
     enum { K = 200, FLOWS = 1500 };
@@ -1084,8 +1116,8 @@ static void test_large_fillings_match_the_reference_solver(void)
     CU_ASSERT_EQUAL(compare_with_reference(&w, &worst), 0);
     CU_ASSERT_EQUAL(w.overload, 0);
     /* A solve whose resources, groups and classes (a bound on its filling's entries) outnumber
-     * the sorted queue's 256 (an instrumented build counted 69 fillings in the heap, with 4,239
-     * re-keys there). */
+     * FLOW_SORTED's 256 (an instrumented build counted 69 such fillings, with 4,239 re-keys
+     * there). */
     CU_ASSERT(w.max_work > 256);
     CU_ASSERT(w.max_active >= 300);
     if (getenv("CPN_TEST_VERBOSE"))
@@ -1144,8 +1176,10 @@ int cpn_test_register_flow(void)
          test_closed_loops_match_the_reference_solver},
         {"random workloads match the reference solver to 1e-9; no link above capacity",
          test_random_workloads_match_the_reference_solver},
-        {"fillings beyond the sorted queue (a heap) match the reference solver",
+        {"fillings of more than 256 entries match the reference solver",
          test_large_fillings_match_the_reference_solver},
+        {"a filling of 301 entries takes them in key order (bucketed, no heap)",
+         test_a_filling_of_hundreds_of_entries_takes_them_in_key_order},
         {"a bucketed filling takes its entries in key order (a key of 0, a bucket of 40)",
          test_bucketed_fillings_take_their_entries_in_key_order},
     };
