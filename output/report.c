@@ -201,9 +201,11 @@ static char *dup0(const char *s)
 static int same_run(const struct run *a, const struct cpn_report_run *in)
 {
 #define SAME(x, y) (strcmp((x) ? (x) : "", (y) ? (y) : "") == 0)
-    if (!SAME(a->version, in->program_version) || !SAME(a->sha, in->scenario_sha256) ||
-        !SAME(a->policy, in->policy) || !SAME(a->awareness, in->awareness) || a->seed != in->seed ||
-        a->n_params != in->n_params || a->n_metrics != in->n_metrics)
+    /* (the seed first: every earlier run is compared, and most differ there) */
+    if (a->seed != in->seed || !SAME(a->version, in->program_version) ||
+        !SAME(a->sha, in->scenario_sha256) || !SAME(a->policy, in->policy) ||
+        !SAME(a->awareness, in->awareness) || a->n_params != in->n_params ||
+        a->n_metrics != in->n_metrics)
         return 0;
     for (size_t i = 0; i < a->n_params; i++)
         if (!SAME(a->params[i], in->params[i]))

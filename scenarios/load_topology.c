@@ -200,14 +200,13 @@ int cpn_ld_import(struct cpn_ld *L, xmlNode *elem)
     if (!readable)
         return CPN_OK;
     if (!ok) {
-        /* Imported all the same, the bad values replaced (the load fails on them): so that its
-         * nodes exist and each reference to one adds no error of its own. */
-        cpn_graphml_options_init(&o);
+        /* Imported all the same, the bad link values replaced (the load fails on them): so that
+         * its nodes exist and each reference to one adds no error of its own. */
+        struct cpn_graphml_options d;
+        cpn_graphml_options_init(&d);
+        o.link = d.link;
         o.link.capacity = 1;
         o.link.fibre_delay = L->s->fibre_delay;
-        o.drop_unplaced = ld_bool(elem, "drop-unplaced", 0);
-        o.lookup = ld_lookup;
-        o.lookup_ctx = L;
     }
     if (cpn_array_push(&L->s->files, path) != CPN_OK)
         return CPN_ENOMEM;

@@ -307,10 +307,8 @@ struct cpn_flownet {
     CPN_ARRAY(uint32_t) pick;    /* members of a group leaving it; groups a walk joins */
     CPN_ARRAY(struct cpn_flow_move) moves;
     CPN_ARRAY(struct cpn_flow_sentry) heap;
-    CPN_ARRAY(struct cpn_flow_sentry) risen; /* the entries whose key rose (flowsolve.c) */
-    CPN_ARRAY(struct cpn_flow_sentry)
-    bucketed; /* a filling's entries by bucket, beyond
-               * FLOW_SORTED of them (flowsolve.c) */
+    CPN_ARRAY(struct cpn_flow_sentry) risen;    /* the entries whose key rose (flowsolve.c) */
+    CPN_ARRAY(struct cpn_flow_sentry) bucketed; /* a large filling's entries by bucket */
     CPN_ARRAY(struct cpn_flow_donerec) done;
     size_t n_flows, n_active;
     uint32_t stamp;

@@ -115,12 +115,11 @@ static int flow_ended(struct cpn_traffic *t, const struct cpn_flow_done *done, u
  * times below it are written before it is). */
 static void settle(_Atomic size_t *settled, const double *finish, size_t count)
 {
-    size_t s = atomic_load_explicit(settled, memory_order_relaxed);
-    if (s == count || isnan(finish[s]))
-        return;
+    size_t from = atomic_load_explicit(settled, memory_order_relaxed), s = from;
     while (s < count && !isnan(finish[s]))
         s++;
-    atomic_store_explicit(settled, s, memory_order_release);
+    if (s != from)
+        atomic_store_explicit(settled, s, memory_order_release);
 }
 
 static int on_flow_done(struct cpn_flownet *fn, void *ctx, const struct cpn_flow_done *done)
