@@ -168,6 +168,13 @@ int cpn_ld_center(struct cpn_ld *L, xmlNode *elem)
                      "pue \"%s\" is below 1 (PUE = facility energy / IT energy >= 1; "
                      "use e.g. 1.2)",
                      cpn_ld_attr(elem, "pue"));
+    else if (c.spec.pue > 3)
+        /* Assumption: above 3 is a slip of the decimal point.  Surveyed data centers average
+         * 1.58 (Uptime Institute, Global Data Center Survey 2023) and old ones reach 2.5-3. */
+        cpn_ld_warning(L, elem,
+                       "pue \"%s\" is above 3, beyond any surveyed data center (their mean is "
+                       "1.58, Uptime Institute 2023): a slip of the decimal point?",
+                       cpn_ld_attr(elem, "pue"));
     cpn_ld_price(L, elem, "price", CPN_Q_PRICE, &c.spec.unit_price);
     cpn_ld_price(L, elem, "electricity", CPN_Q_ENERGY_PRICE, &c.spec.electricity_price);
     cpn_ld_quantity(L, elem, "carbon", CPN_Q_CARBON, &c.spec.carbon_intensity);

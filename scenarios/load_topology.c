@@ -801,6 +801,7 @@ int cpn_ld_pathset(struct cpn_ld *L, xmlNode *elem)
     int ok = 1;
     double sum = 0;
     char item[256];
+    uint32_t listed[CPN_NETWORK_MAX_PATHS]; /* the paths of set.routes[] */
     for (const char *p = paths; *p;) {
         size_t n = strcspn(p, " \t\r\n");
         if (!n) {
@@ -852,6 +853,27 @@ int cpn_ld_pathset(struct cpn_ld *L, xmlNode *elem)
             ok = 0;
             continue;
         }
+        uint32_t twice = 0;
+        while (twice < set.n && set.routes[twice] != route) /* (routes are interned) */
+            twice++;
+        if (twice < set.n) {
+            /* Two parts on one route would each get a fair share there, so the flow would
+             * take two shares of that route's bottleneck: not what a split means. */
+            const char *first = s->paths.items[listed[twice]].id;
+            if (listed[twice] == path)
+                cpn_ld_error(L, elem,
+                             "paths: path \"%s\" is listed twice (list it once, with the sum "
+                             "of its shares)",
+                             item);
+            else
+                cpn_ld_error(L, elem,
+                             "paths: path \"%s\" takes the same route as path \"%s\" (list "
+                             "the route once, with the sum of their shares)",
+                             item, first);
+            ok = 0;
+            continue;
+        }
+        listed[set.n] = path;
         set.routes[set.n] = route;
         set.shares[set.n++] = share;
         sum += share;

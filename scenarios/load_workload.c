@@ -401,6 +401,13 @@ static int ld_job_base(struct cpn_ld *L, xmlNode *elem, struct cpn_job_spec *bas
         cpn_ld_quantity(L, elem, "checkpoint-size", CPN_Q_SIZE, &base->checkpoint_bytes) < 0 ||
         cpn_ld_bandwidth(L, elem, "elastic", &base->elastic) < 0)
         ok = 0;
+    else if (cpn_ld_attr(elem, "elastic") && L->s->elastic.len == 0)
+        /* (links come before the workload: CPN_LD_LINKS) */
+        cpn_ld_warning(L, elem,
+                       "elastic \"%s\": no link has an elastic budget, so every ask is "
+                       "refused (give a link of the input's path elastic=\"COUNTxRATE\", e.g. "
+                       "elastic=\"64x1Gbps\")",
+                       cpn_ld_attr(elem, "elastic"));
     if (cpn_ld_attr(elem, "checkpoint-size") && !cpn_ld_attr(elem, "checkpoint")) {
         cpn_ld_error(L, elem,
                      "checkpoint-size goes with checkpoint (the interval at which checkpoints "
@@ -896,6 +903,15 @@ int cpn_ld_generator(struct cpn_ld *L, xmlNode *elem)
     }
     if (ok)
         ok = ld_kind_needs(L, elem, spec);
+    double blo, bhi;
+    if (ok && spec->base.access == CPN_ACCESS_STREAM && cpn_ld_attr(elem, "prefetch") &&
+        spec->bytes_in && ld_dist_bounds(spec->bytes_in, &blo, &bhi) && spec->base.prefetch >= bhi)
+        cpn_ld_warning(L, elem,
+                       "prefetch \"%s\" holds %s input whole (bytes-in \"%s\"%s%.6g B), so "
+                       "each is staged before its job starts and nothing streams (give a "
+                       "prefetch below the input, or access=\"stage\")",
+                       cpn_ld_attr(elem, "prefetch"), blo < bhi ? "the largest" : "the",
+                       cpn_ld_attr(elem, "bytes-in"), blo < bhi ? ", at most " : ": ", bhi);
     if (ok)
         ld_check_units(L, elem, &spec->base, spec->units);
     if (cpn_array_push(&L->s->generators, g) != CPN_OK) {

@@ -810,7 +810,7 @@ static const char coupled_xml[] =
     "          flow-control=\"credit\" buffer=\"64MB\"/>\n"
     "    <link id=\"bc\" a=\"b\" b=\"c\" capacity=\"100Gbps\" length=\"100km\"\n"
     "          flow-control=\"credit\" buffer=\"64MB\"/>\n"
-    "    <link id=\"ac\" a=\"a\" b=\"c\" capacity=\"100Gbps\" length=\"300km\"\n"
+    "    <link id=\"ac\" a=\"a\" b=\"c\" capacity=\"100Gbps\" length=\"100km\"\n"
     "          flow-control=\"credit\" buffer=\"64MB\"/>\n"
     "    <path id=\"p1\" via=\"a b c\"/><path id=\"p2\" via=\"a c\"/>\n"
     "    <pathset id=\"srv6\" paths=\"p1:3 p2\"/>\n"
@@ -868,6 +868,9 @@ static void test_transports_storage_pathsets_splits_and_headlines_are_read(void)
     CU_ASSERT_EQUAL(s->pathsets.items[0].n, 2);
     CPN_ASSERT_REL(s->pathsets.items[0].shares[0], 3, 0);
     CPN_ASSERT_REL(s->pathsets.items[0].shares[1], 1, 0);
+    /* p2 takes the direct link (1 ms, node a's delay included, against 1.5 ms through b) */
+    CU_ASSERT_EQUAL(s->pathsets.items[0].routes[0]->hops, 2);
+    CU_ASSERT_EQUAL(s->pathsets.items[0].routes[1]->hops, 1);
     const struct cpn_scen_flow *f = flow_of(s, "f"), *g = flow_of(s, "g");
     CU_ASSERT(f->pathset == 0 && f->k_paths == 0 && f->transport == CPN_TRANSPORT_RDMA_LOSSLESS);
     CU_ASSERT(g->pathset == CPN_NONE && g->k_paths == 3 && g->transport == 0);
@@ -1107,6 +1110,74 @@ static void test_csv_files_with_a_byte_order_mark_load_as_without_it(void)
     rmdir(dir);
 }
 
+/* Slips that load but would not give what was meant: a route listed twice in a path set (an
+ * error: the flow would take two fair shares of it), a prefetch that holds the whole input, an
+ * elastic ask where no link has an elastic budget, a PUE above 3 (warnings); and their
+ * neighbours that are said nothing. */
+static void test_slips_that_would_not_give_what_was_meant_are_said(void)
+{
+    static const char *const head =
+        "<cpnsim version=\"1\"><simulation until=\"1d\"/><topology><node id=\"a\"/>"
+        "<node id=\"b\"/><node id=\"c\"/>"
+        "<link id=\"ab\" a=\"a\" b=\"b\" capacity=\"1Gbps\" latency=\"1ms\"/>"
+        "<link id=\"bc\" a=\"b\" b=\"c\" capacity=\"1Gbps\" latency=\"1ms\"/>"
+        "<link id=\"ac\" a=\"a\" b=\"c\" capacity=\"1Gbps\" latency=\"1ms\"%s/>"
+        "<path id=\"direct\" via=\"a c\"/><path id=\"also\" via=\"a c\"/>"
+        "<path id=\"via-b\" via=\"a b c\"/><pathset id=\"set\" paths=\"%s\"/></topology>"
+        "<centers><storage id=\"lake\" node=\"a\" read=\"40Gbps\"/><center id=\"dc\" node=\"c\""
+        "%s><pool units=\"8\" per-unit=\"1TFLOPS\" accelerator=\"gpu\"/></center></centers>"
+        "<workload><generator id=\"g\" kind=\"training\" rate=\"1/h\" origin=\"a\" units=\"8\" "
+        "duration=\"1h\" ref-speed=\"1TFLOPS\" bytes-in=\"%s\" dataset=\"lake\" "
+        "access=\"stream\" prefetch=\"%s\" elastic=\"8x1Gbps\" accelerator=\"gpu\">"
+        "<placement center=\"dc\"/></generator></workload></cpnsim>";
+    struct cases {
+        const char *elastic, *paths, *pue, *bytes_in, *prefetch;
+        int rc;
+        const char *text;
+    } cases[] = {
+        /* nothing to say */
+        {" elastic=\"64x1Gbps\"", "direct:3 via-b:1", " pue=\"3\"", "30TB", "29TB", CPN_OK, ""},
+        {" elastic=\"64x1Gbps\"", "direct:3 via-b:1 direct:1", "", "30TB", "1GB", CPN_ESCENARIO,
+         "cpnsim: mem.xml:1: pathset \"set\": paths: path \"direct\" is listed twice (list it "
+         "once, with the sum of its shares)\n"},
+        {" elastic=\"64x1Gbps\"", "direct also", "", "30TB", "1GB", CPN_ESCENARIO,
+         "cpnsim: mem.xml:1: pathset \"set\": paths: path \"also\" takes the same route as path "
+         "\"direct\" (list the route once, with the sum of their shares)\n"},
+        {" elastic=\"64x1Gbps\"", "direct", "", "30TB", "30TB", CPN_OK,
+         "cpnsim: mem.xml:1: warning: generator \"g\": prefetch \"30TB\" holds the input whole "
+         "(bytes-in \"30TB\": 3e+13 B), so each is staged before its job starts and nothing "
+         "streams (give a prefetch below the input, or access=\"stage\")\n"},
+        {" elastic=\"64x1Gbps\"", "direct", "", "uniform(1TB,20TB)", "20TB", CPN_OK,
+         "cpnsim: mem.xml:1: warning: generator \"g\": prefetch \"20TB\" holds the largest input "
+         "whole (bytes-in \"uniform(1TB,20TB)\", at most 2e+13 B), so each is staged before its "
+         "job starts and nothing streams (give a prefetch below the input, or "
+         "access=\"stage\")\n"},
+        /* an unbounded input may be larger than any prefetch: nothing to say */
+        {" elastic=\"64x1Gbps\"", "direct", "", "exp(1TB)", "20TB", CPN_OK, ""},
+        {"", "direct", "", "30TB", "1GB", CPN_OK,
+         "cpnsim: mem.xml:1: warning: generator \"g\": elastic \"8x1Gbps\": no link has an "
+         "elastic budget, so every ask is refused (give a link of the input's path "
+         "elastic=\"COUNTxRATE\", e.g. elastic=\"64x1Gbps\")\n"},
+        {" elastic=\"64x1Gbps\"", "direct", " pue=\"15\"", "30TB", "1GB", CPN_OK,
+         "cpnsim: mem.xml:1: warning: center \"dc\": pue \"15\" is above 3, beyond any surveyed "
+         "data center (their mean is 1.58, Uptime Institute 2023): a slip of the decimal "
+         "point?\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char xml[4096];
+        snprintf(xml, sizeof xml, head, cases[i].elastic, cases[i].paths, cases[i].pue,
+                 cases[i].bytes_in, cases[i].prefetch);
+        struct cpn_test_sink k;
+        struct cpn_scenario *s = NULL;
+        CU_ASSERT_EQUAL(load_text(xml, NULL, &k, &s), cases[i].rc);
+        CU_ASSERT_STRING_EQUAL(k.text, cases[i].text);
+        if (strcmp(k.text, cases[i].text) != 0)
+            fprintf(stderr, "case %zu: %s", i, k.text);
+        free(k.text);
+        cpn_scen_free(s);
+    }
+}
+
 /* The 3 rows of test_a_streamed_flow_file_is_read_during_the_run()'s file, read from @p rd. */
 static void expect_streamed_rows(struct cpn_scenario *s, struct cpn_scen_flow_reader *rd)
 {
@@ -1336,7 +1407,11 @@ int cpn_test_register_load(void)
         !CU_add_test(s, "CSV files with a UTF-8 byte order mark load as without it",
                      test_csv_files_with_a_byte_order_mark_load_as_without_it) ||
         !CU_add_test(s, "flow file numbers are read as the unit parser reads them",
-                     test_flow_file_numbers_are_read_as_the_unit_parser_reads_them))
+                     test_flow_file_numbers_are_read_as_the_unit_parser_reads_them) ||
+        !CU_add_test(s,
+                     "slips that would not give what was meant are said (path set, prefetch, "
+                     "elastic, PUE)",
+                     test_slips_that_would_not_give_what_was_meant_are_said))
         return CU_get_error();
     return CUE_SUCCESS;
 }
