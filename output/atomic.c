@@ -192,6 +192,27 @@ static int open_direct(struct cpn_atomic *a, const char *path)
     return CPN_OK;
 }
 
+/* Open a file without a name in the folder of @p path (Linux's O_TMPFILE, open(2)): it gets a
+ * name only at the commit (name_unnamed()), so a run that cannot clean up (killed by SIGKILL,
+ * the machine lost) leaves nothing behind, where a named temporary file would stay.  The commit
+ * names it through /proc/self/fd, as open(2) describes for unprivileged users, so /proc must be
+ * there.  Returns the descriptor, or -1 when the kernel, the folder's file system (NFS, say) or
+ * a missing /proc do not allow it: the caller then makes a named temporary file. */
+static int open_unnamed(const char *path)
+{
+#ifdef O_TMPFILE
+    if (access("/proc/self/fd", X_OK) != 0)
+        return -1;
+    char *dir = folder_of(path);
+    int fd = dir ? open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666) : -1; /* (umask applies) */
+    free(dir);
+    return fd;
+#else
+    (void)path;
+    return -1;
+#endif
+}
+
 int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force)
 {
     *a = (struct cpn_atomic){.force = force, .fd = -1};
@@ -200,13 +221,19 @@ int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force)
         return rc;
     if (stream)
         return open_direct(a, path);
-    if (!(a->path = cpn_output_target(path)) || asprintf(&a->tmp, "%s.tmp.XXXXXX", a->path) < 0) {
+    if (!(a->path = cpn_output_target(path))) {
+        *a = (struct cpn_atomic){0};
+        return CPN_ERROR(CPN_ENOMEM, NULL);
+    }
+    int fd = open_unnamed(a->path);
+    a->unnamed = fd >= 0;
+    if (!a->unnamed && asprintf(&a->tmp, "%s.tmp.XXXXXX", a->path) < 0) {
         free(a->path);
         *a = (struct cpn_atomic){0};
         return CPN_ERROR(CPN_ENOMEM, NULL);
     }
-    int fd = mkstemp(a->tmp);
-    if (fd >= 0) { /* mkstemp makes it 0600: give it the mode fopen would (0666 & ~umask) */
+    if (!a->unnamed && (fd = mkstemp(a->tmp)) >= 0) {
+        /* mkstemp makes it 0600: give it the mode fopen would (0666 & ~umask) */
         mode_t mask = umask(0);
         umask(mask);
         fchmod(fd, 0666 & ~mask);
@@ -217,7 +244,8 @@ int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force)
         int err = errno;
         if (fd >= 0) {
             close(fd);
-            unlink(a->tmp);
+            if (a->tmp)
+                unlink(a->tmp);
         }
         rc = CPN_ERROR(CPN_EOUTPUT, "%s: cannot create: %s", path, strerror(err));
         free(a->tmp);
@@ -239,10 +267,46 @@ void cpn_atomic_abort(struct cpn_atomic *a)
     *a = (struct cpn_atomic){0};
 }
 
+/* Name the unnamed file open as @p fd (open_unnamed()) @p a->path: without force by linkat(2),
+ * which never replaces a file that appeared meanwhile; with force under a name of its own
+ * beside it first, renamed onto @p a->path (atomic; a name left behind only when killed between
+ * the two calls). */
+static int name_unnamed(const struct cpn_atomic *a, int fd)
+{
+    char proc[64], tmp[4200];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (!a->force) {
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, a->path, AT_SYMLINK_FOLLOW) == 0)
+            return CPN_OK;
+        return errno == EEXIST
+                   ? CPN_ERROR(CPN_EOUTPUT,
+                               "%s: appeared during the run (use --force to "
+                               "overwrite it)",
+                               a->path)
+                   : CPN_ERROR(CPN_EIO, "%s: cannot create: %s", a->path, strerror(errno));
+    }
+    for (unsigned i = 0;; i++) { /* (a name no other writer has: the pid and a count) */
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", a->path, (long)getpid(), i);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+            break;
+        if (errno != EEXIST || i == 1000)
+            return CPN_ERROR(CPN_EIO, "%s: cannot create %s: %s", a->path, tmp, strerror(errno));
+    }
+    if (rename(tmp, a->path) == 0)
+        return CPN_OK;
+    int rc = CPN_ERROR(CPN_EIO, "%s: cannot rename %s to it: %s", a->path, tmp, strerror(errno));
+    unlink(tmp);
+    return rc;
+}
+
 int cpn_atomic_commit(struct cpn_atomic *a)
 {
     int bad = fflush(a->f) != 0 || ferror(a->f);
     if (!bad && fsync(a->fd) != 0 && errno != EINVAL && !a->err)
+        a->err = errno;
+    /* An unnamed file is gone with its last descriptor: one is kept past the stream's close. */
+    int keep = a->unnamed ? fcntl(a->fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (a->unnamed && keep < 0 && !a->err)
         a->err = errno;
     bad |= fclose(a->f) != 0;
     a->f = NULL;
@@ -250,6 +314,8 @@ int cpn_atomic_commit(struct cpn_atomic *a)
     int rc = CPN_OK;
     if (err) {
         rc = CPN_ERROR(CPN_EIO, "%s: cannot write: %s", a->path, strerror(err));
+    } else if (a->unnamed) {
+        rc = name_unnamed(a, keep);
     } else if (a->direct) {
         /* written straight to the device or FIFO: nothing to move */
     } else if (a->force) {
@@ -264,6 +330,8 @@ int cpn_atomic_commit(struct cpn_atomic *a)
                              a->path)
                  : CPN_ERROR(CPN_EIO, "%s: cannot create: %s", a->path, strerror(errno));
     }
+    if (keep >= 0)
+        close(keep);
     if (a->tmp)
         unlink(a->tmp); /* after a rename it is gone already; after a link it is a second name */
     free(a->tmp);

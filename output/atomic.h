@@ -1,7 +1,10 @@
 /**
  * @file output/atomic.h
- * @brief Output text files that appear whole or not at all: written under a temporary name
- *        beside the final one, then renamed onto it (rename(2) is atomic within a file system).
+ * @brief Output text files that appear whole or not at all: written to a file without a name
+ *        in the final one's folder (Linux's O_TMPFILE), or where that cannot be, under a
+ *        temporary name beside it, then given the final name (linkat(2) or rename(2), atomic
+ *        within a file system).  A run killed without a chance to clean up (SIGKILL) leaves no
+ *        file behind in the first case, `PATH.tmp.XXXXXX` in the second.
  *
  * A failure (a full disk, an I/O error) removes the temporary file and leaves the final name as
  * it was: never a truncated file under the final name.  Used for `--summary-out`,
@@ -16,14 +19,16 @@
 
 /** A file being written: its stream and names. */
 struct cpn_atomic {
-    FILE *f;    /**< the stream to write to */
-    char *tmp;  /**< the temporary name, PATH.tmp.XXXXXX (malloc) */
-    char *path; /**< the final name (malloc) */
-    int force;  /**< nonzero: the final name may be replaced */
-    int fd;     /**< the temporary file's descriptor, or the stream's (private) */
-    int direct; /**< nonzero: @p path is a character device or FIFO written straight to (no
-                 * temporary file; private) */
-    int err;    /**< the first write error's errno, 0 when none (private) */
+    FILE *f;     /**< the stream to write to */
+    char *tmp;   /**< the temporary name, PATH.tmp.XXXXXX (malloc), or NULL when the file has
+                  *   none (@p unnamed) or is a device or FIFO */
+    char *path;  /**< the final name (malloc) */
+    int force;   /**< nonzero: the final name may be replaced */
+    int fd;      /**< the temporary file's descriptor, or the stream's (private) */
+    int direct;  /**< nonzero: @p path is a character device or FIFO written straight to (no
+                  * temporary file; private) */
+    int unnamed; /**< nonzero: the file has no name until the commit (O_TMPFILE; private) */
+    int err;     /**< the first write error's errno, 0 when none (private) */
     unsigned long long written; /**< bytes written to @p fd so far (private) */
     unsigned long long started; /**< of those, the bytes whose write-back was started (private) */
 };
@@ -67,8 +72,10 @@ char *cpn_output_target(const char *path);
 int cpn_output_same(const char *a, const char *b);
 
 /**
- * Start writing @p path: create a temporary file beside it (mkstemp, so two writers never share
- * one), or open @p path itself when it is a character device or FIFO (cpn_output_check()).
+ * Start writing @p path: open a file without a name in its folder (O_TMPFILE; where the kernel,
+ * the file system or a missing /proc do not allow it, a temporary file beside it, by mkstemp, so
+ * two writers never share one), or open @p path itself when it is a character device or FIFO
+ * (cpn_output_check()).
  * Without @p force, an existing regular file at @p path is refused now.
  * @return CPN_OK; CPN_EOUTPUT when cpn_output_check() refuses @p path, or the temporary file (or
  *         the stream) cannot be opened (the message names it and gives the system's reason);
@@ -77,9 +84,11 @@ int cpn_output_same(const char *a, const char *b);
 int cpn_atomic_open(struct cpn_atomic *a, const char *path, int force);
 
 /**
- * Finish: flush and close the stream, then rename the temporary file onto the final name (without
- * force: link() then unlink(), which never replaces a file that appeared meanwhile); a character
- * device or FIFO is only flushed and closed.  Frees @p a.
+ * Finish: flush and close the stream, then give the file the final name: an unnamed file by
+ * linkat(2) through /proc/self/fd (with force: to a name of its own beside it, `PATH.tmp.PID.N`,
+ * then renamed onto the final name), a temporary file by rename(2) (without force: link() then
+ * unlink()); without force, never replacing a file that appeared meanwhile.  A character device
+ * or FIFO is only flushed and closed.  Frees @p a.
  * @return CPN_OK; CPN_EIO when a write or the close failed (the message gives the system's
  *         reason, e.g. "No space left on device"): the temporary file is removed and the final
  *         name untouched; CPN_EOUTPUT when the final name appeared meanwhile without force.

@@ -5,8 +5,8 @@
 # report grouped by a key no run has, a batch whose every run fails, a batch rerun with
 # other settings over the results of the first, a batch of a plug-in policy, a streamed flow
 # file changed during the run, outputs that would destroy a file (one another, an input, a
-# device), a batch into a file, --policy where it changes nothing, results that are no trace, and
-# the text outputs of an interrupted run.
+# device), a batch into a file, --policy where it changes nothing, results that are no trace,
+# the text outputs of an interrupted run, and those of a run killed by SIGKILL.
 # Exit 0 pass, 1 fail.
 set -u
 bin=$(cd "${CPN_BUILDDIR:-.}" && pwd)/cpnsim
@@ -629,6 +629,37 @@ if [ $c -eq 130 ] && [ -e "$tmp/i16.h5.partial" ] && [ -e "$tmp/i16.csv.partial"
 else
     bad "interrupted text outputs: exit $c, rerun $c2, --force $c3"; cat "$tmp/i16.err" "$tmp/i16b.err"
     ls "$tmp" | grep i16
+fi
+
+# 17. A run killed by SIGKILL (no chance to clean up) leaves nothing of its text outputs: they
+#     have no name until they are complete (O_TMPFILE, output/atomic.h), so the folder shows
+#     nothing while --flows-out is written during the run, nor after the kill (a named
+#     temporary file, f.csv.tmp.XXXXXX, stayed there before).
+mkdir "$tmp/k17"
+if ! python3 -c "import os, sys; os.close(os.open(sys.argv[1], os.O_TMPFILE | os.O_WRONLY))" \
+        "$tmp/k17" 2>/dev/null; then
+    echo "SKIP: case 17: the file system of $tmp has no O_TMPFILE (the outputs take a named temporary file there)"
+else
+    (cd "$src/tests/scenarios/ok" && exec "$bin" --quiet run flow-paths.xml \
+        --set "flows@file=$tmp/big0.csv" --set flows@stream=yes --set simulation@until=50000s \
+        --summary-out "$tmp/k17/s.tsv" --flows-out "$tmp/k17/f.csv") >/dev/null 2>"$tmp/k17.err" &
+    pid=$!
+    i=0 # until the run has opened --flows-out (/proc shows it: k17/#INODE (deleted))
+    while ! ls -l /proc/$pid/fd 2>/dev/null | grep -q "k17/#" && [ $i -lt 600 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    sleep 0.5
+    during=$(ls -A "$tmp/k17")
+    kill -9 $pid 2>/dev/null
+    wait $pid
+    c=$?
+    after=$(ls -A "$tmp/k17")
+    if [ $i -lt 600 ] && [ $c -eq 137 ] && [ -z "$during" ] && [ -z "$after" ]; then
+        ok "a run killed by SIGKILL leaves no temporary file of its text outputs (none shown during the run)"
+    else
+        bad "SIGKILL: waited $i, exit $c; during the run: '$during'; after: '$after'"; cat "$tmp/k17.err"
+    fi
 fi
 
 echo "$pass passed, $fail failed"

@@ -1,6 +1,8 @@
 /* Suite "summary": end-of-run metrics (output/summary.h) from hand-made records. */
 #include "config.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -700,6 +702,79 @@ static void test_output_paths_are_checked(void)
     rmdir(dir);
 }
 
+/* The entries of folder @p dir other than "." and "..". */
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* A text output has no name until its commit (O_TMPFILE, where the file system allows it: here
+ * under /tmp): nothing shows in its folder meanwhile, so nothing is left when the process dies
+ * before; the commit names it (without force, never over a file that appeared meanwhile; with
+ * force, replacing it whole); an abort leaves nothing. */
+static void test_a_text_output_has_no_name_until_its_commit(void)
+{
+    char dir[] = "/tmp/cpn-atomic.XXXXXX", path[64];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    /* Whether this file system takes O_TMPFILE (overlayfs before Linux 6.6 does not): then a
+     * named temporary file shows beside the output while it is written. */
+    int fd = open(dir, O_TMPFILE | O_WRONLY, 0600), unnamed = fd >= 0;
+    if (fd >= 0)
+        close(fd);
+    mode_t mask = umask(022);
+    struct cpn_atomic w;
+    CU_ASSERT_EQUAL_FATAL(cpn_atomic_open(&w, path, 0), CPN_OK);
+    CU_ASSERT_EQUAL(w.unnamed, unnamed);
+    CU_ASSERT_EQUAL(w.tmp == NULL, unnamed);
+    fputs("a,b\n1,2\n", w.f);
+    fflush(w.f);
+    CU_ASSERT_EQUAL(entries(dir), !unnamed); /* written, still without a name (or its own) */
+    CU_ASSERT_EQUAL(cpn_atomic_commit(&w), CPN_OK);
+    CU_ASSERT_EQUAL(entries(dir), 1);
+    char buf[64] = "";
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(fread(buf, 1, sizeof buf - 1, f), 8);
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(buf, "a,b\n1,2\n");
+    struct stat st;
+    CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644); /* 0666 & ~umask */
+    /* Without force: a file that appeared meanwhile stays as it was. */
+    unlink(path);
+    CU_ASSERT_EQUAL_FATAL(cpn_atomic_open(&w, path, 0), CPN_OK);
+    fputs("new\n", w.f);
+    f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("theirs\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(cpn_atomic_commit(&w), CPN_EOUTPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "out.csv: appeared during the run"));
+    CU_ASSERT(stat(path, &st) == 0 && st.st_size == 7);
+    CU_ASSERT_EQUAL(entries(dir), 1);
+    /* With force: replaced whole, and no name of its own left beside it. */
+    CU_ASSERT_EQUAL_FATAL(cpn_atomic_open(&w, path, 1), CPN_OK);
+    fputs("mine, longer\n", w.f);
+    CU_ASSERT_EQUAL(cpn_atomic_commit(&w), CPN_OK);
+    CU_ASSERT(stat(path, &st) == 0 && st.st_size == 13);
+    CU_ASSERT_EQUAL(entries(dir), 1);
+    /* An abort: nothing new, the file as it was. */
+    CU_ASSERT_EQUAL_FATAL(cpn_atomic_open(&w, path, 1), CPN_OK);
+    fputs("dropped\n", w.f);
+    cpn_atomic_abort(&w);
+    CU_ASSERT(stat(path, &st) == 0 && st.st_size == 13);
+    CU_ASSERT_EQUAL(entries(dir), 1);
+    umask(mask);
+    unlink(path);
+    rmdir(dir);
+}
+
 int cpn_test_register_summary(void)
 {
     CU_pSuite s = CU_add_suite("summary", NULL, NULL);
@@ -726,7 +801,9 @@ int cpn_test_register_summary(void)
                      test_invalid_use_is_refused) ||
         !CU_add_test(
             s, "output paths: the same file, may be written, devices and links written through",
-            test_output_paths_are_checked))
+            test_output_paths_are_checked) ||
+        !CU_add_test(s, "a text output has no name until its commit (O_TMPFILE), then whole",
+                     test_a_text_output_has_no_name_until_its_commit))
         return CU_get_error();
     return CUE_SUCCESS;
 }
