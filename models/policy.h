@@ -50,7 +50,11 @@
 /** One tunable parameter of a policy.  Values are doubles in the given unit (SI). */
 struct cpn_policy_param {
     const char *name; /**< name used by <param name=".."/> in scenarios, [a-z0-9_]+ */
-    const char *unit; /**< SI unit string ("s", "B/s", "1" for dimensionless) */
+    const char *unit; /**< SI unit string ("s", "B/s", "1" for a dimensionless real); or
+                           "count" for a whole number (dimensionless; def, min and max whole)
+                           or "flag" for 0 or 1 (def 0 or 1, min 0, max 1): a value between
+                           is refused where it is given (cpn_policy_param_lookup()).  (Added
+                           within ABI 2: a plug-in's "1" keeps meaning a real.) */
     double def;       /**< default value [unit] */
     double min;       /**< smallest accepted value [unit] (inclusive) */
     double max;       /**< largest accepted value [unit] (inclusive) */

@@ -41,16 +41,16 @@
 enum { P_MAX_PATHS, P_PATH_OVERHEAD, P_OVERLAP, P_ELASTIC, P_ELASTIC_ABOVE, P_MIGRATE, P_GAIN };
 
 static const struct cpn_policy_param earliest_finish_params[] = {
-    [P_MAX_PATHS] = {"max_paths", "1", 4, 1, 64, "most paths to split the stage-in over (integer)"},
+    [P_MAX_PATHS] = {"max_paths", "count", 4, 1, 64, "most paths to split the stage-in over"},
     [P_PATH_OVERHEAD] = {"path_overhead", "s", 0, 0, 3600,
                          "set-up time of each additional stage-in path"},
-    [P_OVERLAP] = {"overlap", "1", 0, 0, 1,
+    [P_OVERLAP] = {"overlap", "flag", 0, 0, 1,
                    "1: stage-in overlaps the queue wait; 0: stage-in, then queue, then run"},
     [P_ELASTIC] = {"elastic", "B/s", 0, 0, 1e15,
                    "elastic bandwidth to ask for a large stage-in (0: never)"},
     [P_ELASTIC_ABOVE] = {"elastic_above", "B", 1e12, 0, 1e18,
                          "smallest input that asks for elastic bandwidth"},
-    [P_MIGRATE] = {"migrate", "1", 0, 0, 1,
+    [P_MIGRATE] = {"migrate", "flag", 0, 0, 1,
                    "1: move jobs off failed centers, or when another finishes them sooner"},
     [P_GAIN] = {"migrate_gain", "1", 0.25, 0, 1,
                 "fraction of the time left a move must save (0: any saving)"},

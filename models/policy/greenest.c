@@ -14,7 +14,7 @@
 #include "models/policy.h"
 
 static const struct cpn_policy_param greenest_params[] = {
-    {"hold", "1", 1, 0, 1, "1: hold the job when no center fits now; 0: queue at the greenest"},
+    {"hold", "flag", 1, 0, 1, "1: hold the job when no center fits now; 0: queue at the greenest"},
 };
 
 static double carbon_score(const struct cpn_world *w, const struct cpn_world_job *job,

@@ -12,7 +12,7 @@
 #include "models/policy.h"
 
 static const struct cpn_policy_param min_cost_params[] = {
-    {"hold", "1", 1, 0, 1, "1: hold the job when no center fits now; 0: queue at the cheapest"},
+    {"hold", "flag", 1, 0, 1, "1: hold the job when no center fits now; 0: queue at the cheapest"},
 };
 
 static double cost_score(const struct cpn_world *w, const struct cpn_world_job *job,

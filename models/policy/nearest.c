@@ -11,7 +11,7 @@
 #include "models/policy.h"
 
 static const struct cpn_policy_param nearest_params[] = {
-    {"hold", "1", 1, 0, 1, "1: hold the job when no center fits now; 0: queue at the nearest"},
+    {"hold", "flag", 1, 0, 1, "1: hold the job when no center fits now; 0: queue at the nearest"},
 };
 
 static double rtt_score(const struct cpn_world *w, const struct cpn_world_job *job, uint32_t center,

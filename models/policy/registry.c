@@ -199,6 +199,17 @@ int cpn_policy_check(const struct cpn_policy_ops *ops)
                              "policy \"%s\": parameter \"%s\": default %g is not "
                              "in [%g, %g]",
                              ops->name, pa->name, pa->def, pa->min, pa->max);
+        int count = strcmp(pa->unit, "count") == 0, flag = strcmp(pa->unit, "flag") == 0;
+        if ((count && (pa->def != floor(pa->def) || pa->min != ceil(pa->min) ||
+                       pa->max != floor(pa->max))) ||
+            (flag && (pa->min != 0 || pa->max != 1 || (pa->def != 0 && pa->def != 1))))
+            return CPN_ERROR(CPN_EPLUGIN,
+                             "policy \"%s\": parameter \"%s\": a %s needs %s (default %g, "
+                             "range %g to %g)",
+                             ops->name, pa->name, pa->unit,
+                             count ? "a whole default and a range of whole numbers"
+                                   : "default 0 or 1 and range 0 to 1",
+                             pa->def, pa->min, pa->max);
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(ops->params[j].name, pa->name) == 0)
                 return CPN_ERROR(CPN_EPLUGIN, "policy \"%s\": parameter \"%s\" is listed twice",
@@ -214,14 +225,26 @@ int cpn_policy_param_lookup(const struct cpn_policy_ops *ops, const char *name, 
         const struct cpn_policy_param *pa = &ops->params[i];
         if (strcmp(pa->name, name) != 0)
             continue;
-        /* (A ratio's unit, "1", is left out: "0 to 1", not "0 to 1 1".) */
-        int ratio = strcmp(pa->unit, "1") == 0;
+        /* (A ratio's unit, "1", is left out: "0 to 1", not "0 to 1 1"; so are "count" and
+         * "flag", said in words.) */
+        int count = strcmp(pa->unit, "count") == 0, flag = strcmp(pa->unit, "flag") == 0;
+        int ratio = strcmp(pa->unit, "1") == 0 || count || flag;
         if (!(value >= pa->min && value <= pa->max))
             return CPN_ERROR(CPN_ERANGE,
                              "policy \"%s\": parameter \"%s\" = %g is out of range "
-                             "(accepted: %g to %g%s%s)",
-                             ops->name, name, value, pa->min, pa->max, ratio ? "" : " ",
-                             ratio ? "" : pa->unit);
+                             "(accepted: %s%g to %g%s%s)",
+                             ops->name, name, value, count ? "whole numbers from " : "", pa->min,
+                             pa->max, ratio ? "" : " ", ratio ? "" : pa->unit);
+        if (flag && value != 0 && value != 1)
+            return CPN_ERROR(CPN_ERANGE,
+                             "policy \"%s\": parameter \"%s\" = %g is not 0 or 1 (a flag: 1 "
+                             "on, 0 off)",
+                             ops->name, name, value);
+        if (count && value != floor(value))
+            return CPN_ERROR(CPN_ERANGE,
+                             "policy \"%s\": parameter \"%s\" = %g is not a whole number "
+                             "(accepted: whole numbers from %g to %g)",
+                             ops->name, name, value, pa->min, pa->max);
         if (index)
             *index = i;
         return CPN_OK;

@@ -951,7 +951,7 @@ else
 fi
 
 # --policy replacing a scenario's policy leaves that policy's <param>s out, and says so.
-sed 's|period="30s" delay="20ms"/>|period="30s" delay="20ms"><param name="overlap" value="0.5"/></scheduler>|' \
+sed 's|period="30s" delay="20ms"/>|period="30s" delay="20ms"><param name="overlap" value="1"/></scheduler>|' \
     "$src/scenarios/national.xml" >"$tmp/natp.xml"
 if "$bin" --quiet run "$tmp/natp.xml" --until 1h --policy nearest 2>"$tmp/natp.err" &&
         grep -q "^cpnsim: run: warning: --policy nearest replaces the scenario's policy earliest_finish, whose <param> (overlap) is not used$" "$tmp/natp.err" &&

@@ -615,7 +615,7 @@ static void test_scheduler_settings_are_checked_and_kept(void)
     CU_ASSERT_PTR_EQUAL(sch->ops, &cpn_policy_earliest_finish);
     CU_ASSERT_EQUAL_FATAL(sch->params.len, 2);
     CU_ASSERT_STRING_EQUAL(sch->params.items[0].name, "overlap");
-    CU_ASSERT_EQUAL(sch->params.items[0].value, 0.5);
+    CU_ASSERT_EQUAL(sch->params.items[0].value, 1);
     CU_ASSERT_STRING_EQUAL(sch->params.items[1].name, "path_overhead");
     CU_ASSERT_EQUAL(sch->params.items[1].value, 2); /* "2s", the parameter's unit is s */
     CU_ASSERT_EQUAL(sch->awareness.mode, CPN_AWARENESS_CENTRALIZED);
@@ -628,7 +628,7 @@ static void test_scheduler_settings_are_checked_and_kept(void)
     CU_ASSERT_EQUAL_FATAL(cpn_policy_new(sch->ops, sch->params.items, sch->params.len, NULL,
                                          (uint32_t)s->centers.len, 3, &p),
                           CPN_OK);
-    CU_ASSERT_EQUAL(cpn_policy_param_value(p, 2), 0.5);
+    CU_ASSERT_EQUAL(cpn_policy_param_value(p, 2), 1);
     cpn_policy_free(p);
     free(k.text);
     cpn_scen_free(s);

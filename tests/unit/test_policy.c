@@ -134,6 +134,16 @@ static void test_parameters_are_looked_up_and_validated_by_name(void)
     CU_ASSERT_EQUAL(cpn_policy_param_lookup(ef, "max_paths", NAN, NULL), CPN_ERANGE);
     CU_ASSERT_EQUAL(cpn_policy_param_lookup(ef, "speed", 1, NULL), CPN_ENOENT);
     CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "max_paths, path_overhead, overlap"));
+    /* A count takes whole numbers, a flag 0 or 1; a real ("1") anything in range. */
+    CU_ASSERT_EQUAL(cpn_policy_param_lookup(ef, "max_paths", 2, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_policy_param_lookup(ef, "max_paths", 2.5, NULL), CPN_ERANGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "\"max_paths\" = 2.5 is not a whole number "
+                                                       "(accepted: whole numbers from 1 to 64)"));
+    CU_ASSERT_EQUAL(cpn_policy_param_lookup(ef, "overlap", 1, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_policy_param_lookup(ef, "overlap", 0, NULL), CPN_OK);
+    CU_ASSERT_EQUAL(cpn_policy_param_lookup(ef, "overlap", 0.5, NULL), CPN_ERANGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "\"overlap\" = 0.5 is not 0 or 1"));
+    CU_ASSERT_EQUAL(cpn_policy_param_lookup(ef, "migrate_gain", 0.5, NULL), CPN_OK);
 
     /* Defaults, then settings in order (the later one wins). */
     struct cpn_policy_setting s[] = {{"max_paths", 2}, {"max_paths", 3}};
@@ -212,6 +222,12 @@ static const struct cpn_policy_param dup_params[] = {
     {"a", "s", 1, 0, 2, "second"},
 };
 static const struct cpn_policy_param bad_default[] = {{"a", "s", 3, 0, 2, "default above max"}};
+static const struct cpn_policy_param bad_whole[][1] = {{{"a", "count", 1.5, 0, 2, "half default"}},
+                                                       {{"a", "count", 1, 0, 2.5, "half max"}},
+                                                       {{"a", "flag", 1, 0, 2, "flag to 2"}},
+                                                       {{"a", "flag", 0.5, 0, 1, "half flag"}}};
+static const struct cpn_policy_param good_whole[] = {{"a", "count", 2, 1, 8, "whole"},
+                                                     {"b", "flag", 0, 0, 1, "flag"}};
 
 static void test_malformed_tables_are_refused_with_eplugin(void)
 {
@@ -233,6 +249,16 @@ static void test_malformed_tables_are_refused_with_eplugin(void)
     ops.params = bad_default;
     ops.n_params = 1;
     CU_ASSERT_EQUAL(cpn_policy_check(&ops), CPN_EPLUGIN);
+    for (size_t i = 0; i < sizeof bad_whole / sizeof bad_whole[0]; i++) {
+        ops.params = bad_whole[i];
+        CU_ASSERT_EQUAL(cpn_policy_check(&ops), CPN_EPLUGIN);
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "parameter \"a\": a flag needs default 0 "
+                                                       "or 1 and range 0 to 1 (default 0.5"));
+    ops.params = good_whole;
+    ops.n_params = 2;
+    CU_ASSERT_EQUAL(cpn_policy_check(&ops), CPN_OK);
+    ops.n_params = 1;
     ops.params = NULL;
     CU_ASSERT_EQUAL(cpn_policy_check(&ops), CPN_EPLUGIN);
     ops.n_params = 0;
