@@ -629,6 +629,22 @@ static void test_a_run_given_twice_counts_once(void)
     copy.seed = 3;
     m[0].value = 10; /* the same summary, another seed: another run */
     CU_ASSERT_EQUAL(cpn_report_add_run(r, &copy), CPN_OK);
+    /* Among 3000 more runs (found by their id, not by comparing with each): a copy of the
+     * second run, and one of a run in the middle; its parameter alone changed: another run. */
+    for (uint64_t seed = 10; seed < 3010; seed++)
+        add(r, "nearest", seed, (double)seed, 1, "0.1.0", "aa");
+    copy.seed = 2;
+    m[0].value = 14;
+    copy.source = "copy2.h5";
+    CU_ASSERT_EQUAL(cpn_report_add_run(r, &copy), CPN_ESTATE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "copy2.h5: the same run as random-2.h5"));
+    copy.policy = "nearest";
+    copy.seed = 1234;
+    m[0].value = 1234;
+    CU_ASSERT_EQUAL(cpn_report_add_run(r, &copy), CPN_ESTATE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cpn_error_message(), "the same run as nearest-1234.h5"));
+    params[0] = "alpha=0.25";
+    CU_ASSERT_EQUAL(cpn_report_add_run(r, &copy), CPN_OK);
     cpn_report_free(r);
 }
 
