@@ -769,6 +769,11 @@ static int parse_run_options(struct run *r, int argc, char **argv)
             }
             char **slot = c == 'S' ? &r->seed_target : &r->until_target;
             char **origin = c == 'S' ? &r->seed_origin : &r->until_origin;
+            if (*origin) /* (given twice: a script's default and its override, or a slip) */
+                fprintf(stderr,
+                        "cpnsim: run: warning: --%s %s replaces %s given before (the last "
+                        "one is used)\n",
+                        c == 'S' ? "seed" : "until", optarg, *origin);
             free(*slot);
             free(*origin);
             *origin = NULL;

@@ -950,6 +950,15 @@ else
     bad "--until over --set simulation@until"; cat "$tmp/u2.err" "$tmp/u2.out"
 fi
 
+# --until (or --seed) given twice: the last one is used, with a warning (it was silent).
+if "$bin" run "$src/scenarios/tiny.xml" --until 10s --until 20s >"$tmp/u3.out" 2>"$tmp/u3.err" &&
+        grep -q '^cpnsim: run: warning: --until 20s replaces --until 10s given before (the last one is used)$' "$tmp/u3.err" &&
+        grep -q 't = 20 s,' "$tmp/u3.out"; then
+    ok "--until given twice: the last one, warned"
+else
+    bad "--until twice"; cat "$tmp/u3.err" "$tmp/u3.out"
+fi
+
 # --policy replacing a scenario's policy leaves that policy's <param>s out, and says so.
 sed 's|period="30s" delay="20ms"/>|period="30s" delay="20ms"><param name="overlap" value="1"/></scheduler>|' \
     "$src/scenarios/national.xml" >"$tmp/natp.xml"
