@@ -649,8 +649,7 @@ else
         sleep 0.05
         i=$((i + 1))
     done
-    sleep 0.5
-    during=$(ls -A "$tmp/k17")
+    during=$(ls -A "$tmp/k17") # (at once: a fast machine may end the run within a second)
     kill -9 $pid 2>/dev/null
     wait $pid
     c=$?
