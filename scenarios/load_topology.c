@@ -859,7 +859,6 @@ int cpn_ld_pathset(struct cpn_ld *L, xmlNode *elem)
         if (twice < set.n) {
             /* Two parts on one route would each get a fair share there, so the flow would
              * take two shares of that route's bottleneck: not what a split means. */
-            const char *first = s->paths.items[listed[twice]].id;
             if (listed[twice] == path)
                 cpn_ld_error(L, elem,
                              "paths: path \"%s\" is listed twice (list it once, with the sum "
@@ -869,7 +868,7 @@ int cpn_ld_pathset(struct cpn_ld *L, xmlNode *elem)
                 cpn_ld_error(L, elem,
                              "paths: path \"%s\" takes the same route as path \"%s\" (list "
                              "the route once, with the sum of their shares)",
-                             item, first);
+                             item, s->paths.items[listed[twice]].id);
             ok = 0;
             continue;
         }

@@ -68,12 +68,12 @@ static inline double pick(int c, double a, double b)
 }
 
 /* Up to this many entries (resources + bounds) a filling buckets its entries into a buffer on
- * the stack, more into net->bucketed (flowsolve.c's fq_bucket()).  (It was the largest filling
- * sorted rather than kept in a heap: 64 while the sort was an insertion sort; 256 against 64
- * with the merge sort and the risen entries' heap (alternated runs, 2026-12-06): fat tree 1e6
- * flows 3.14 s against 3.37 s, national.xml x10 arrivals for a day 9.9-10.8 s against
- * 10.9-11.2 s.  Since 2026-12-07 every filling is bucketed.) */
-#define FLOW_SORTED 256
+ * the stack, more into net->bucketed (flowsolve.c's fq_bucket()).  (Named FLOW_SORTED until
+ * 2026-12-08: it was the largest filling sorted rather than kept in a heap: 64 while the sort was
+ * an insertion sort; 256 against 64 with the merge sort and the risen entries' heap (alternated
+ * runs, 2026-12-06): fat tree 1e6 flows 3.14 s against 3.37 s, national.xml x10 arrivals for a
+ * day 9.9-10.8 s against 10.9-11.2 s.  Since 2026-12-07 every filling is bucketed.) */
+#define FLOW_STACK_ENTRIES 256
 
 /* The seqs of a filling's entries (struct cpn_flow_sentry): FLOW_SEQ0 + their place when made;
  * an entry whose key rises takes FLOW_SEQ0 - 1, - 2, ...  Assumption: a filling makes fewer

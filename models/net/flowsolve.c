@@ -892,13 +892,13 @@ static int fill(struct cpn_flownet *net, double now)
         return rc;
     /* The queue of entries by key (struct fqueue); h[-1] is the sentinel of sort_entries(). */
     struct fqueue q = {.h = net->heap.items + 1, .end = len, .seq = FLOW_SEQ0};
-    struct cpn_flow_sentry tmp[FLOW_SORTED];
+    struct cpn_flow_sentry tmp[FLOW_STACK_ENTRIES];
     uint32_t bs[FQ_BUCKETS], be[FQ_BUCKETS];
     if (cpn_array_reserve(&net->risen, len) != CPN_OK ||
-        (len > FLOW_SORTED && cpn_array_reserve(&net->bucketed, len) != CPN_OK))
+        (len > FLOW_STACK_ENTRIES && cpn_array_reserve(&net->bucketed, len) != CPN_OK))
         return NOMEM();
     if (len > FQ_FEW) {
-        fq_bucket(&q, q.h, len, len > FLOW_SORTED ? net->bucketed.items : tmp, bs, be);
+        fq_bucket(&q, q.h, len, len > FLOW_STACK_ENTRIES ? net->bucketed.items : tmp, bs, be);
         q.end = 0;
         fq_settle(&q);
     } else {

@@ -162,6 +162,12 @@ static int valid_name(const char *s)
     return n <= NAME_MAX_LEN;
 }
 
+/* Whether parameter @p pa takes whole numbers only (unit "count") or 0 and 1 only ("flag"). */
+static int param_is(const struct cpn_policy_param *pa, const char *unit)
+{
+    return strcmp(pa->unit, unit) == 0;
+}
+
 int cpn_policy_check(const struct cpn_policy_ops *ops)
 {
     if (!ops)
@@ -199,7 +205,7 @@ int cpn_policy_check(const struct cpn_policy_ops *ops)
                              "policy \"%s\": parameter \"%s\": default %g is not "
                              "in [%g, %g]",
                              ops->name, pa->name, pa->def, pa->min, pa->max);
-        int count = strcmp(pa->unit, "count") == 0, flag = strcmp(pa->unit, "flag") == 0;
+        int count = param_is(pa, "count"), flag = param_is(pa, "flag");
         if ((count && (pa->def != floor(pa->def) || pa->min != ceil(pa->min) ||
                        pa->max != floor(pa->max))) ||
             (flag && (pa->min != 0 || pa->max != 1 || (pa->def != 0 && pa->def != 1))))
@@ -227,8 +233,8 @@ int cpn_policy_param_lookup(const struct cpn_policy_ops *ops, const char *name, 
             continue;
         /* (A ratio's unit, "1", is left out: "0 to 1", not "0 to 1 1"; so are "count" and
          * "flag", said in words.) */
-        int count = strcmp(pa->unit, "count") == 0, flag = strcmp(pa->unit, "flag") == 0;
-        int ratio = strcmp(pa->unit, "1") == 0 || count || flag;
+        int count = param_is(pa, "count"), flag = param_is(pa, "flag");
+        int ratio = param_is(pa, "1") || count || flag;
         if (!(value >= pa->min && value <= pa->max))
             return CPN_ERROR(CPN_ERANGE,
                              "policy \"%s\": parameter \"%s\" = %g is out of range "

@@ -579,7 +579,7 @@ static void test_bucketed_fillings_take_their_entries_in_key_order(void)
 
 static void test_a_filling_of_hundreds_of_entries_takes_them_in_key_order(void)
 {
-    /* One solve of 301 entries (more than FLOW_SORTED = 256, which kept a binary heap of its
+    /* One solve of 301 entries (more than 256, above which fillings kept a binary heap of their
      * entries before; bucketed like the others now, flowsolve.c).  300 access links a_i of
      * capacity c_i = (i + 1) 1e8 B/s, flow i (10 GB) over a_i and the shared link S of
      * 25,150e8 B/s.  Each a_i is slack (its one flow's bound is c_i): the entries are the 300
@@ -1080,10 +1080,10 @@ static void test_closed_loops_match_the_reference_solver(void)
     }
 }
 
-/* Fillings of more entries than FLOW_SORTED (256: a binary heap then, bucketed since
- * 2026-12-07, flowsolve.c): flows from 200 access resources through one core resource to 200 egress
- * ones, up to about 400 in flight, so that a solve reaches hundreds of coupled resources.
- * Completion times against the independent reference; no resource above its capacity. */
+/* Fillings of more than 256 entries (a binary heap then, bucketed since 2026-12-07,
+ * flowsolve.c): flows from 200 access resources through one core resource to 200 egress ones,
+ * up to about 400 in flight, so that a solve reaches hundreds of coupled resources.  Completion
+ * times against the independent reference; no resource above its capacity. */
 static void test_large_fillings_match_the_reference_solver(void)
 {
     enum { K = 200, FLOWS = 1500 };
@@ -1116,8 +1116,7 @@ static void test_large_fillings_match_the_reference_solver(void)
     CU_ASSERT_EQUAL(compare_with_reference(&w, &worst), 0);
     CU_ASSERT_EQUAL(w.overload, 0);
     /* A solve whose resources, groups and classes (a bound on its filling's entries) outnumber
-     * FLOW_SORTED's 256 (an instrumented build counted 69 such fillings, with 4,239 re-keys
-     * there). */
+     * 256 (an instrumented build counted 69 such fillings, with 4,239 re-keys there). */
     CU_ASSERT(w.max_work > 256);
     CU_ASSERT(w.max_active >= 300);
     if (getenv("CPN_TEST_VERBOSE"))
