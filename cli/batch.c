@@ -31,11 +31,14 @@
 #include "output/trace.h"
 #include "models/policy.h"
 #include "scenarios/experiment.h"
+#include "scenarios/load.h"
 #include "cli/batch.h"
 #include "cli/cli.h"
 #include "cli/policy_exec.h"
+#include "sim/array.h"
 #include "sim/diag.h"
 #include "sim/error.h"
+#include "sim/idmap.h"
 
 /* Create DIR and its parents (mkdir -p). */
 static int make_dirs(const char *dir)
@@ -297,6 +300,12 @@ static int batch_parse(int argc, char **argv, struct cpn_batch_options *o)
             o->dir = optarg;
             break;
         case 's': {
+            size_t tl;
+            if (cpn_override_split(optarg, &tl) != CPN_OK) /* (as each run would say it) */
+                return cpn_cli_usage_error("batch",
+                                           "--set '%s': expected TARGET=VALUE, e.g. "
+                                           "--set link/sh-nx@capacity=400Gbps",
+                                           optarg);
             const char **p = realloc(o->sets, (o->n_sets + 1) * sizeof *p);
             if (!p)
                 return EX_SOFTWARE;
@@ -528,6 +537,126 @@ static int batch_plan(const struct cpn_experiment *e, const struct cpn_batch_opt
     return list ? 0 : -1;
 }
 
+/* What batch_check() has checked: keys "SCENARIO" and "SCENARIO\nTARGET\nVALUE" (owned). */
+struct checked {
+    struct cpn_idmap map;
+    CPN_ARRAY(char *) keys;
+};
+
+/* Whether @p key is in @p c; adds it when not.  Returns 1 when new, 0 when seen, -1 when out of
+ * memory.  Takes @p key (malloc'd; freed when seen or on failure). */
+static int checked_add(struct checked *c, char *key)
+{
+    if (!key)
+        return -1;
+    if (cpn_idmap_find(&c->map, key) != CPN_NONE) {
+        free(key);
+        return 0;
+    }
+    if (cpn_idmap_insert(&c->map, key, (uint32_t)c->keys.len) != CPN_OK ||
+        cpn_array_push(&c->keys, key) != CPN_OK) {
+        cpn_idmap_release(&c->map); /* (the batch stops: out of memory) */
+        free(key);
+        return -1;
+    }
+    return 1;
+}
+
+static char *setting_key(const char *scenario, const char *target, const char *value)
+{
+    char *key;
+    return asprintf(&key, "%s\n%s\n%s", scenario, target, value) < 0 ? NULL : key;
+}
+
+/*
+ * Check the runs' scenarios with their settings before any run starts, as `cpnsim validate`
+ * loads them (check_only: a streamed file or workload log is read and checked, not copied), so
+ * that a bad scenario, a setting whose target matches nothing or a value that is not accepted
+ * stops the batch at once (exit 65), named at its line of the experiment file
+ * (`e.xml:5: <sweep target="link/x@capacity"> value "7kg": ...`), instead of failing each run
+ * with a message that names a `--set` the user never typed.  Each scenario, and each distinct
+ * setting of it, is checked once: within the first run that has it, with that run's other
+ * settings and the command line's --set (a combination the batch runs, so that a value valid
+ * only beside another is not refused).  Warnings are left to the runs' logs.  Cost: one load
+ * per distinct setting (a sweep of v values, v loads; a row of c corners, at most its distinct
+ * range values).  Returns -1 when every check passed, else the exit status.
+ */
+static int batch_check(const struct cpn_experiment *e, const struct cpn_batch_options *o,
+                       const struct cpn_policy_registry *reg)
+{
+    struct checked seen = {0};
+    int status = -1;
+    size_t n_runs = cpn_experiment_runs(e), max = e->n_sets + CPN_EXP_MAX_RUN_SETTINGS + o->n_sets;
+    struct cpn_override *ov = calloc(max ? max : 1, sizeof *ov);
+    char **origin = calloc(max ? max : 1, sizeof *origin);
+    if (!ov || !origin)
+        status = EX_SOFTWARE;
+    for (size_t i = 0; status < 0 && i < n_runs; i++) {
+        struct cpn_exp_run r;
+        cpn_experiment_run(e, i, &r);
+        int fresh = checked_add(&seen, strdup(r.scenario));
+        size_t n = 0;
+        for (size_t k = 0; fresh >= 0 && k < e->n_sets + r.n_sweep; k++) {
+            const struct cpn_exp_setting *s = k < e->n_sets ? &e->sets[k] : &r.sweep[k - e->n_sets];
+            int add = checked_add(&seen, setting_key(r.scenario, s->target, s->value));
+            fresh = add < 0 ? -1 : fresh | add;
+            free(origin[n]);
+            if (asprintf(&origin[n], "%s:%ld: <%s target=\"%s\"> value \"%s\"", e->file, s->line,
+                         s->element, s->target, s->value) < 0) {
+                origin[n] = NULL;
+                fresh = -1;
+            }
+            ov[n] = (struct cpn_override){s->target, s->value, origin[n]};
+            n++;
+        }
+        for (size_t k = 0; fresh >= 0 && k < o->n_sets; k++) { /* ("T=V": batch_parse()) */
+            size_t tl = 0;
+            free(origin[n]);
+            origin[n] = strdup(o->sets[k]);
+            if (!origin[n] || cpn_override_split(origin[n], &tl) != CPN_OK) {
+                fresh = -1;
+                break;
+            }
+            origin[n][tl] = '\0'; /* the target, then the value */
+            ov[n] = (struct cpn_override){origin[n], origin[n] + tl + 1, NULL};
+            n++;
+        }
+        if (fresh < 0) {
+            status = EX_SOFTWARE;
+            break;
+        }
+        if (!fresh)
+            continue;
+        struct cpn_diag diag;
+        cpn_diag_init(&diag, stderr);
+        diag.quiet_warnings = 1;
+        struct cpn_scen_options opt = {
+            .overrides = ov, .n_overrides = n, .policies = reg, .check_only = 1};
+        struct cpn_scenario *scen = NULL;
+        int rc = cpn_scen_load(r.scenario, &opt, &diag, &scen);
+        cpn_diag_flush(&diag);
+        cpn_scen_free(scen);
+        if (rc != CPN_OK) {
+            if (diag.errors == 0)
+                fprintf(stderr, "cpnsim: %s: %s\n", r.scenario, cpn_error_message());
+            fprintf(stderr,
+                    "cpnsim: batch: run %s would fail on the error%s above; no run was started "
+                    "(the runs are checked as 'cpnsim validate' checks a scenario)\n",
+                    r.name, diag.errors == 1 ? "" : "s");
+            status = cpn_exit_code(rc);
+        }
+    }
+    for (size_t k = 0; origin && k < max; k++)
+        free(origin[k]);
+    free(origin);
+    free(ov);
+    for (size_t k = 0; k < seen.keys.len; k++)
+        free(seen.keys.items[k]);
+    cpn_array_release(&seen.keys);
+    cpn_idmap_release(&seen.map);
+    return status;
+}
+
 /* Run the planned runs, at most o->jobs child processes at a time; SIGINT and SIGTERM are
  * passed on to the runs.  Returns -1 when every run was tried (failures counted in *failed,
  * the first failure's exit status in *first_failure and its run index in *first_run), or the
@@ -756,6 +885,8 @@ int cpn_cmd_batch(struct cpn_cli *cli, int argc, char **argv)
         goto done;
     }
     cpn_experiment_limit_seeds(e, (size_t)o.max_seeds);
+    if (o.task < 0 && !o.status && (status = batch_check(e, &o, reg)) >= 0)
+        goto done;
     if (o.task >= 0 || o.status) { /* a Slurm array task, or the state of the runs */
         if (batch_dir(&o, &plan)) {
             status = EX_SOFTWARE;

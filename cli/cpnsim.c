@@ -73,6 +73,8 @@ static const struct command commands[] = {
      "results/EXPERIMENT) with a deterministic name, skipping runs already complete (an\n"
      "interrupted batch resumes), then print the report table.  A result that records\n"
      "another definition (scenario hash, version, policy, seed, --set) is refused (exit 73).\n"
+     "Before any run, each run's scenario is checked with its settings as 'validate' does: a\n"
+     "bad value stops the batch (exit 65) at its line of the experiment file.\n"
      "An experiment's <row>s and <series> (a table of published results, sensitivity series)\n"
      "are run too; the batch prints their table and writes DIR/tables.{md,tex,tsv} and\n"
      "DIR/series-ID.csv (docs/paper-tables.md; e.g. scenarios/paper/tables.xml).\n"

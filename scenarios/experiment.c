@@ -136,20 +136,21 @@ static const char *scenario_path(struct exp_impl *x, struct cpn_diag *diag, cons
 
 /* Append a setting to a growable array. */
 static void push_setting(struct exp_impl *x, struct cpn_exp_setting **arr, size_t *n,
-                         const char *target, const char *value)
+                         const char *target, const char *value, const char *element, long line)
 {
     struct cpn_exp_setting *p = realloc(*arr, (*n + 1) * sizeof *p);
     if (!p) {
         x->oom = 1;
         return;
     }
-    p[(*n)++] = (struct cpn_exp_setting){target, value};
+    p[(*n)++] = (struct cpn_exp_setting){target, value, element, line};
     *arr = p;
 }
 
-/* Read <TAG target values> into @p sw; reports an empty list. */
+/* Read <TAG target values> into @p sw (@p element: TAG as a static string); reports an empty
+ * list. */
 static int read_values(struct exp_impl *x, struct cpn_diag *diag, const char *file, xmlNode *c,
-                       struct cpn_exp_sweep *sw)
+                       const char *element, struct cpn_exp_sweep *sw)
 {
     check_attrs(diag, file, c, (const char *[]){"target", "values", NULL},
                 (const char *[]){"target", "values", NULL});
@@ -157,6 +158,8 @@ static int read_values(struct exp_impl *x, struct cpn_diag *diag, const char *fi
     if (!t || !v)
         return -1;
     sw->target = t;
+    sw->element = element;
+    sw->line = xmlGetLineNo(c);
     sw->n_values = split_words(x, v, &sw->values);
     if (sw->n_values == 0) {
         cpn_diag_error(diag, file, xmlGetLineNo(c),
@@ -332,9 +335,9 @@ static void read_row(struct exp_impl *x, struct cpn_diag *diag, const char *file
                         (const char *[]){"target", "value", NULL});
             const char *t = attr(x, k, "target"), *v = attr(x, k, "value");
             if (t && v && kn[0] == 's')
-                push_setting(x, &r->sets, &r->n_sets, t, v);
+                push_setting(x, &r->sets, &r->n_sets, t, v, "set", xmlGetLineNo(k));
             else if (t && v)
-                push_setting(x, &r->baseline, &r->n_baseline, t, v);
+                push_setting(x, &r->baseline, &r->n_baseline, t, v, "baseline", xmlGetLineNo(k));
         } else if (strcmp(kn, "range") == 0) {
             struct cpn_exp_sweep *p = realloc(r->ranges, (r->n_ranges + 1) * sizeof *p);
             if (!p) {
@@ -343,7 +346,7 @@ static void read_row(struct exp_impl *x, struct cpn_diag *diag, const char *file
             }
             r->ranges = p;
             p[r->n_ranges] = (struct cpn_exp_sweep){0};
-            if (read_values(x, diag, file, k, &p[r->n_ranges]) == 0)
+            if (read_values(x, diag, file, k, "range", &p[r->n_ranges]) == 0)
                 r->n_ranges++;
             else
                 free((void *)p[r->n_ranges].values);
@@ -413,7 +416,7 @@ static void read_series(struct exp_impl *x, struct cpn_diag *diag, const char *f
                         (const char *[]){"target", "value", NULL});
             const char *t = attr(x, k, "target"), *v = attr(x, k, "value");
             if (t && v)
-                push_setting(x, &s->sets, &s->n_sets, t, v);
+                push_setting(x, &s->sets, &s->n_sets, t, v, "set", xmlGetLineNo(k));
         } else if (strcmp(kn, "x") == 0 || strcmp(kn, "curve") == 0) {
             int *have = kn[0] == 'x' ? &have_x : &have_curve;
             struct cpn_exp_sweep *sw = kn[0] == 'x' ? &s->x : &s->curve;
@@ -422,7 +425,7 @@ static void read_series(struct exp_impl *x, struct cpn_diag *diag, const char *f
                                "<series id=\"%s\">: <%s> given twice (give one)", id, kn);
                 continue;
             }
-            if (read_values(x, diag, file, k, sw) != 0) {
+            if (read_values(x, diag, file, k, kn[0] == 'x' ? "x" : "curve", sw) != 0) {
                 free((void *)sw->values);
                 *sw = (struct cpn_exp_sweep){0};
             }
@@ -477,7 +480,7 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
                                CPN_EXP_MAX_SWEEPS);
                 continue;
             }
-            if (read_values(x, diag, file, c, &e->sweeps[e->n_sweeps]) == 0) {
+            if (read_values(x, diag, file, c, "sweep", &e->sweeps[e->n_sweeps]) == 0) {
                 e->n_sweeps++;
             } else {
                 free((void *)e->sweeps[e->n_sweeps].values);
@@ -489,7 +492,7 @@ static void read_elements(struct exp_impl *x, struct cpn_diag *diag, const char 
             const char *t = attr(x, c, "target"), *v = attr(x, c, "value");
             if (!t || !v)
                 continue;
-            push_setting(x, &e->sets, &e->n_sets, t, v);
+            push_setting(x, &e->sets, &e->n_sets, t, v, "set", line);
         } else if (strcmp(name, "seeds") == 0) {
             check_attrs(diag, file, c, (const char *[]){"first", "count", "list", NULL}, NULL);
             if (have_seeds++) {
@@ -799,10 +802,16 @@ static void stem_add(char *stem, size_t cap, const char *s)
 }
 
 /* Append a setting to run @p out. */
-static void run_add(struct cpn_exp_run *out, const char *target, const char *value)
+static void run_add(struct cpn_exp_run *out, const struct cpn_exp_setting *s)
 {
     if (out->n_sweep < CPN_EXP_MAX_RUN_SETTINGS)
-        out->sweep[out->n_sweep++] = (struct cpn_exp_setting){target, value};
+        out->sweep[out->n_sweep++] = *s;
+}
+
+/* The setting of sweep (or range, curve, x) @p s at its value @p k. */
+static struct cpn_exp_setting sweep_at(const struct cpn_exp_sweep *s, size_t k)
+{
+    return (struct cpn_exp_setting){s->target, s->values[k], s->element, s->line};
 }
 
 /* Describe run @p i of row @p r (0 <= i < row_runs(r)). */
@@ -817,7 +826,7 @@ static void describe_row_run(const struct cpn_experiment *e, size_t ri, size_t i
     out->scenario = r->scenario;
     out->seed = e->seeds[0];
     for (size_t k = 0; k < r->n_sets; k++)
-        run_add(out, r->sets[k].target, r->sets[k].value);
+        run_add(out, &r->sets[k]);
     stem_add(out->name, sizeof out->name, r->id);
     if (out->point == 0) {
         stem_add(out->name, sizeof out->name, "nominal");
@@ -825,7 +834,7 @@ static void describe_row_run(const struct cpn_experiment *e, size_t ri, size_t i
         size_t c = out->point - 1, n = out->n_sweep;
         for (size_t k = r->n_ranges; k-- > 0;) {
             const struct cpn_exp_sweep *g = &r->ranges[k];
-            out->sweep[n + k] = (struct cpn_exp_setting){g->target, g->values[c % g->n_values]};
+            out->sweep[n + k] = sweep_at(g, c % g->n_values);
             c /= g->n_values;
         }
         out->n_sweep += r->n_ranges;
@@ -834,7 +843,7 @@ static void describe_row_run(const struct cpn_experiment *e, size_t ri, size_t i
     }
     if (out->baseline) {
         for (size_t k = 0; k < r->n_baseline; k++)
-            run_add(out, r->baseline[k].target, r->baseline[k].value);
+            run_add(out, &r->baseline[k]);
         stem_add(out->name, sizeof out->name, "base");
     }
 }
@@ -849,16 +858,16 @@ static void describe_series_run(const struct cpn_experiment *e, size_t si, size_
     out->scenario = s->scenario;
     out->seed = e->seeds[0];
     for (size_t k = 0; k < s->n_sets; k++)
-        run_add(out, s->sets[k].target, s->sets[k].value);
+        run_add(out, &s->sets[k]);
     stem_add(out->name, sizeof out->name, s->id);
     if (s->curve.n_values) {
-        const char *v = s->curve.values[i / s->x.n_values];
-        run_add(out, s->curve.target, v);
-        stem_add(out->name, sizeof out->name, v);
+        struct cpn_exp_setting c = sweep_at(&s->curve, i / s->x.n_values);
+        run_add(out, &c);
+        stem_add(out->name, sizeof out->name, c.value);
     }
-    const char *v = s->x.values[i % s->x.n_values];
-    run_add(out, s->x.target, v);
-    stem_add(out->name, sizeof out->name, v);
+    struct cpn_exp_setting x = sweep_at(&s->x, i % s->x.n_values);
+    run_add(out, &x);
+    stem_add(out->name, sizeof out->name, x.value);
 }
 
 int cpn_experiment_run(const struct cpn_experiment *e, size_t index, struct cpn_exp_run *out)
@@ -892,7 +901,7 @@ int cpn_experiment_run(const struct cpn_experiment *e, size_t index, struct cpn_
     out->n_sweep = e->n_sweeps;
     for (size_t k = e->n_sweeps; k-- > 0;) {
         const struct cpn_exp_sweep *s = &e->sweeps[k];
-        out->sweep[k] = (struct cpn_exp_setting){s->target, s->values[i % s->n_values]};
+        out->sweep[k] = sweep_at(s, i % s->n_values);
         i /= s->n_values;
     }
     if (e->n_policies) {

@@ -55,8 +55,11 @@ struct cpn_policy_registry;
 
 /** A target and its value (the two halves of a `--set TARGET=VALUE`). */
 struct cpn_exp_setting {
-    const char *target; /**< ELEMENT@ATTR, ELEMENT/ID@ATTR or an XPath (owned by the experiment) */
-    const char *value;  /**< the value as written in a scenario (owned by the experiment) */
+    const char *target;  /**< ELEMENT@ATTR, ELEMENT/ID@ATTR or an XPath (owned by the experiment) */
+    const char *value;   /**< the value as written in a scenario (owned by the experiment) */
+    const char *element; /**< the element that gives it: "set", "sweep", "range", "baseline",
+                              "curve" or "x" (a static string), for messages */
+    long line;           /**< that element's line in the experiment file (0: unknown) */
 };
 
 /** A parameter swept over a list of values. */
@@ -64,6 +67,8 @@ struct cpn_exp_sweep {
     const char *target;  /**< the --set target (owned) */
     const char **values; /**< the values, length n_values >= 1 (owned) */
     size_t n_values;     /**< number of values */
+    const char *element; /**< its element: "sweep", "range", "curve" or "x" (a static string) */
+    long line;           /**< that element's line in the experiment file */
 };
 
 /** How a table row's figure is made from its headline h (and, in the same run, its `over`

@@ -204,8 +204,10 @@ else
     bad "report --by polcy: exit $c, --by policy: exit $c2"; cat "$tmp/err" "$tmp/rep.out" "$tmp/rep2.out"
 fi
 
-# 8. A batch whose every run fails (a bad --set value) exits 65 with the first run's error,
-#    not 70 with "no complete run to report".
+# 8. A batch with a bad --set value stops before any run: exit 65, the value's error named
+#    with the --set it came from, no result folder; a batch whose every run fails while it runs
+#    (its policy's process exits at once) exits with the first run's status and error, not 70
+#    with "no complete run to report".
 cat >"$tmp/exp2.xml" <<EOF
 <experiment version="1">
   <scenario file="$src/scenarios/tiny.xml"/>
@@ -215,11 +217,26 @@ cat >"$tmp/exp2.xml" <<EOF
 EOF
 (cd "$tmp" && exec "$bin" --quiet batch exp2.xml --set simulation@until=-1h -o out2) >"$tmp/b.out" 2>"$tmp/err"
 c=$?
-if [ $c -eq 65 ] && [ ! -s "$tmp/b.out" ] && grep -q "all 2 runs failed; the first" "$tmp/err" &&
-        grep -q 'until "-1h" is negative' "$tmp/err" && ! grep -q "no complete run" "$tmp/err"; then
-    ok "a batch whose every run fails: exit 65 with the first run's error"
+cat >"$tmp/exp2f.xml" <<EOF
+<experiment version="1">
+  <scenario file="$src/scenarios/national.xml"/>
+  <policy name="quits"/>
+  <set target="simulation@until" value="1h"/>
+  <seeds count="2"/>
+</experiment>
+EOF
+(cd "$tmp" && exec "$bin" --quiet batch exp2f.xml --policy-exec quits=/bin/false -o out2f) \
+    >"$tmp/bf.out" 2>"$tmp/errf"
+cf=$?
+if [ $c -eq 65 ] && [ ! -s "$tmp/b.out" ] && [ ! -e "$tmp/out2" ] &&
+        grep -q 'until "-1h" is negative .*(until is given by --set simulation@until=-1h)$' "$tmp/err" &&
+        grep -q "^cpnsim: batch: run tiny__nearest__s1 would fail on the error above; no run was started" "$tmp/err" &&
+        [ $cf -eq 70 ] && [ ! -s "$tmp/bf.out" ] && grep -q "all 2 runs failed; the first" "$tmp/errf" &&
+        grep -q 'policy "quits" (/bin/false): the process exited with status 1' "$tmp/errf" &&
+        ! grep -q "no complete run" "$tmp/errf"; then
+    ok "a bad --set stops a batch before any run (exit 65); runs that all fail: their first error"
 else
-    bad "batch, every run failing: exit $c"; cat "$tmp/err"
+    bad "batch, bad --set: exit $c; every run failing: exit $cf"; cat "$tmp/err" "$tmp/errf"
 fi
 
 # 9. A result is "done" only for the definition it records: a rerun with another --set is

@@ -971,8 +971,10 @@ else
     bad "--policy and <param>s"; cat "$tmp/natp.err" "$tmp/natp0.err"
 fi
 
-# A batch where some runs fail (one value of a sweep is bad): the table of the others, then what
-# the first failed run said, naming the --set its value came from; exit 65.
+# A batch with a bad value in a sweep stops before any run, naming the experiment's line, the
+# <sweep> (or a row's <range>) and the value (its runs would each name a --set nobody typed); so
+# does a target that matches nothing.  A batch where some runs fail while they run (one policy's process exits at
+# once): the table of the others, then what the first failed run said, with its exit status.
 mkdir -p "$tmp/sweep"
 cat >"$tmp/sweep/e.xml" <<EOF2
 <experiment version="1">
@@ -981,14 +983,52 @@ cat >"$tmp/sweep/e.xml" <<EOF2
   <report metrics="net.fct.p95"/>
 </experiment>
 EOF2
+sed 's|link/sh-nx@capacity|link/nowhere@capacity|' "$tmp/sweep/e.xml" >"$tmp/sweep/e2.xml"
+cat >"$tmp/sweep/e3.xml" <<EOF2
+<experiment version="1">
+  <scenario file="$src/scenarios/national.xml"/>
+  <policy name="nearest"/>
+  <policy name="quits"/>
+  <set target="simulation@until" value="1h"/>
+  <report metrics="job.all.jct.mean"/>
+</experiment>
+EOF2
+cat >"$tmp/sweep/e4.xml" <<EOF2
+<experiment version="1">
+  <seeds count="1"/>
+  <row id="r" scenario="$src/scenarios/paper/ingest-3000km.xml" headline="tcp-port-utilisation"
+       published="about 20%">
+    <range target="link/backbone@loss" values="1e-7 1e-5"/>
+    <range target="transport/tcp-linux@window" values="3MiB 3 MiB"/>
+  </row>
+</experiment>
+EOF2
 "$bin" batch "$tmp/sweep/e.xml" -j 1 -o "$tmp/sweep/out" >"$tmp/sweep/o" 2>"$tmp/sweep/e"
 rc=$?
-if [ "$rc" -eq 65 ] && grep -q '^| tiny.xml | none | 100Gbps | 1 |' "$tmp/sweep/o" &&
-        grep -q '^cpnsim: batch: 1 of 2 runs failed (the table leaves them out); the first, tiny__fast__s1 (exit 65), said:$' "$tmp/sweep/e" &&
-        grep -q '^  cpnsim: .*tiny.xml:[0-9]*: link "sh-nx": capacity "fast" is not a number .*(capacity is given by --set link/sh-nx@capacity=fast)$' "$tmp/sweep/e"; then
-    ok "a batch with a failed run: the others' table, then what the failed run said (exit 65)"
+"$bin" batch "$tmp/sweep/e4.xml" -j 1 -o "$tmp/sweep/out4" >"$tmp/sweep/o4" 2>"$tmp/sweep/e4"
+rc4=$?
+"$bin" batch "$tmp/sweep/e2.xml" -j 1 -o "$tmp/sweep/out2" --dry-run >"$tmp/sweep/o2" 2>"$tmp/sweep/e2"
+rc2=$?
+"$bin" batch "$tmp/sweep/e3.xml" -j 1 -o "$tmp/sweep/out3" --policy-exec quits=/bin/false \
+    >"$tmp/sweep/o3" 2>"$tmp/sweep/e3"
+rc3=$?
+if [ "$rc" -eq 65 ] && [ ! -s "$tmp/sweep/o" ] && [ ! -e "$tmp/sweep/out" ] &&
+        grep -q '^cpnsim: .*tiny.xml:[0-9]*: link "sh-nx": capacity "fast" is not a number .*(capacity is given by .*sweep/e.xml:3: <sweep target="link/sh-nx@capacity"> value "fast")$' "$tmp/sweep/e" &&
+        grep -q '^cpnsim: batch: run tiny__fast__s1 would fail on the error above; no run was started' "$tmp/sweep/e" &&
+        [ "$rc2" -eq 65 ] && [ ! -s "$tmp/sweep/o2" ] &&
+        grep -q '^cpnsim: .*sweep/e2.xml:3: <sweep target="link/nowhere@capacity"> value "100Gbps": no <link> with id "nowhere" in ' "$tmp/sweep/e2" &&
+        [ "$rc4" -eq 65 ] && [ ! -e "$tmp/sweep/out4" ] &&
+        grep -q '(window is given by .*sweep/e4.xml:6: <range target="transport/tcp-linux@window"> value "3")$' "$tmp/sweep/e4" &&
+        grep -q '^cpnsim: batch: run r__1e-7__3__s1 would fail on the error above' "$tmp/sweep/e4" &&
+        [ "$rc3" -eq 70 ] && grep -q '^| national.xml | nearest | 1 |' "$tmp/sweep/o3" &&
+        ! grep -q '| quits |' "$tmp/sweep/o3" &&
+        grep -q '^cpnsim: batch: 1 of 2 runs failed (the table leaves them out); the first, national__quits__s1 (exit 70), said:$' "$tmp/sweep/e3" &&
+        grep -q '^  cpnsim: .*national.xml: policy "quits" (/bin/false): the process exited with status 1' "$tmp/sweep/e3"; then
+    ok "a batch: a bad sweep value or target stops it before any run, at its line (exit 65); a failed run: the others' table, then its error"
 else
-    bad "a batch with a failed run (exit $rc)"; cat "$tmp/sweep/o" "$tmp/sweep/e"
+    bad "a batch with a bad sweep (exit $rc, $rc2), range (exit $rc4) or a failed run (exit $rc3)"
+    cat "$tmp/sweep/o" "$tmp/sweep/e" "$tmp/sweep/o2" "$tmp/sweep/e2" "$tmp/sweep/o3" "$tmp/sweep/e3" \
+        "$tmp/sweep/e4"
 fi
 
 # cpnsim info lists every table of a trace: the training example's /compute (its one job's
