@@ -73,18 +73,27 @@ static void on_batch_signal(int sig)
     batch_interrupted = sig;
 }
 
-/* The --set overrides of run @p r, "TARGET=VALUE" in the order the run gets them: the
- * experiment's <set>s, the run's swept values, then the command line's --set.  Returns a
- * malloc'd array of *n malloc'd strings, or NULL when out of memory. */
+/* Setting @p k of run @p r from the experiment, in the order the run gets them: the
+ * experiment's <set>s, then the run's own (swept values, a row's or a series' settings); NULL
+ * past them (the command line's --set come next). */
+static const struct cpn_exp_setting *run_setting(const struct cpn_experiment *e,
+                                                 const struct cpn_exp_run *r, size_t k)
+{
+    return k < e->n_sets                ? &e->sets[k]
+           : k < e->n_sets + r->n_sweep ? &r->sweep[k - e->n_sets]
+                                        : NULL;
+}
+
+/* The --set overrides of run @p r, "TARGET=VALUE" in the order the run gets them
+ * (run_setting(), then the command line's --set).  Returns a malloc'd array of *n malloc'd
+ * strings, or NULL when out of memory. */
 static char **run_overrides(const struct cpn_experiment *e, const struct cpn_exp_run *r,
                             const char *const *extra_sets, size_t n_extra, size_t *n)
 {
     size_t total = e->n_sets + r->n_sweep + n_extra;
     char **v = calloc(total + 1, sizeof *v);
     for (size_t i = 0; v && i < total; i++) {
-        const struct cpn_exp_setting *s = i < e->n_sets                ? &e->sets[i]
-                                          : i < e->n_sets + r->n_sweep ? &r->sweep[i - e->n_sets]
-                                                                       : NULL;
+        const struct cpn_exp_setting *s = run_setting(e, r, i);
         int ok = s ? asprintf(&v[i], "%s=%s", s->target, s->value) >= 0
                    : (v[i] = strdup(extra_sets[i - e->n_sets - r->n_sweep])) != NULL;
         if (!ok) {
@@ -594,39 +603,36 @@ static int batch_check(const struct cpn_experiment *e, const struct cpn_batch_op
     for (size_t i = 0; status < 0 && i < n_runs; i++) {
         struct cpn_exp_run r;
         cpn_experiment_run(e, i, &r);
+        size_t n_exp = e->n_sets + r.n_sweep, n = 0;
         int fresh = checked_add(&seen, strdup(r.scenario));
-        size_t n = 0;
-        for (size_t k = 0; fresh >= 0 && k < e->n_sets + r.n_sweep; k++) {
-            const struct cpn_exp_setting *s = k < e->n_sets ? &e->sets[k] : &r.sweep[k - e->n_sets];
+        for (size_t k = 0; fresh >= 0 && k < n_exp; k++) {
+            const struct cpn_exp_setting *s = run_setting(e, &r, k);
             int add = checked_add(&seen, setting_key(r.scenario, s->target, s->value));
             fresh = add < 0 ? -1 : fresh | add;
-            free(origin[n]);
-            if (asprintf(&origin[n], "%s:%ld: <%s target=\"%s\"> value \"%s\"", e->file, s->line,
-                         s->element, s->target, s->value) < 0) {
-                origin[n] = NULL;
-                fresh = -1;
-            }
-            ov[n] = (struct cpn_override){s->target, s->value, origin[n]};
-            n++;
         }
-        for (size_t k = 0; fresh >= 0 && k < o->n_sets; k++) { /* ("T=V": batch_parse()) */
+        if (fresh == 0)
+            continue;
+        for (; fresh > 0 && n < n_exp + o->n_sets; n++) { /* the overrides, with origins */
+            const struct cpn_exp_setting *s = run_setting(e, &r, n);
             size_t tl = 0;
             free(origin[n]);
-            origin[n] = strdup(o->sets[k]);
-            if (!origin[n] || cpn_override_split(origin[n], &tl) != CPN_OK) {
-                fresh = -1;
-                break;
+            origin[n] = NULL;
+            char *text = NULL;
+            if (s && asprintf(&text, "%s:%ld: <%s target=\"%s\"> value \"%s\"", e->file, s->line,
+                              s->element, s->target, s->value) >= 0) {
+                ov[n] = (struct cpn_override){s->target, s->value, origin[n] = text};
+            } else if (!s && (origin[n] = strdup(o->sets[n - n_exp])) &&
+                       cpn_override_split(origin[n], &tl) == CPN_OK) { /* ("T=V": batch_parse()) */
+                origin[n][tl] = '\0'; /* the target, then the value; no origin: "--set T=V" */
+                ov[n] = (struct cpn_override){origin[n], origin[n] + tl + 1, NULL};
+            } else {
+                fresh = -1; /* (out of memory; origin[n] is freed with the others) */
             }
-            origin[n][tl] = '\0'; /* the target, then the value */
-            ov[n] = (struct cpn_override){origin[n], origin[n] + tl + 1, NULL};
-            n++;
         }
         if (fresh < 0) {
             status = EX_SOFTWARE;
             break;
         }
-        if (!fresh)
-            continue;
         struct cpn_diag diag;
         cpn_diag_init(&diag, stderr);
         diag.quiet_warnings = 1;

@@ -267,36 +267,27 @@ void cpn_atomic_abort(struct cpn_atomic *a)
     *a = (struct cpn_atomic){0};
 }
 
-/* Name the unnamed file open as @p fd (open_unnamed()) @p a->path: without force by linkat(2),
- * which never replaces a file that appeared meanwhile; with force under a name of its own
- * beside it first, renamed onto @p a->path (atomic; a name left behind only when killed between
- * the two calls). */
-static int name_unnamed(const struct cpn_atomic *a, int fd)
+/* Give the unnamed file open as @p fd (open_unnamed()) a name of its own beside @p a->path,
+ * `PATH.tmp.PID.N` (no other writer has it), in @p a->tmp, so that the commit with force renames
+ * it onto the final name as it renames a named temporary file (atomic; the name is left behind
+ * only when killed between the two calls). */
+static int name_unnamed(struct cpn_atomic *a, const char *proc)
 {
-    char proc[64], tmp[4200];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    if (!a->force) {
-        if (linkat(AT_FDCWD, proc, AT_FDCWD, a->path, AT_SYMLINK_FOLLOW) == 0)
+    for (unsigned i = 0;; i++) {
+        if (asprintf(&a->tmp, "%s.tmp.%ld.%u", a->path, (long)getpid(), i) < 0) {
+            a->tmp = NULL;
+            return CPN_ERROR(CPN_ENOMEM, NULL);
+        }
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, a->tmp, AT_SYMLINK_FOLLOW) == 0)
             return CPN_OK;
-        return errno == EEXIST
-                   ? CPN_ERROR(CPN_EOUTPUT,
-                               "%s: appeared during the run (use --force to "
-                               "overwrite it)",
-                               a->path)
-                   : CPN_ERROR(CPN_EIO, "%s: cannot create: %s", a->path, strerror(errno));
+        int rc = errno != EEXIST || i == 1000 ? CPN_ERROR(CPN_EIO, "%s: cannot create %s: %s",
+                                                          a->path, a->tmp, strerror(errno))
+                                              : CPN_OK;
+        free(a->tmp);
+        a->tmp = NULL;
+        if (rc != CPN_OK)
+            return rc;
     }
-    for (unsigned i = 0;; i++) { /* (a name no other writer has: the pid and a count) */
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", a->path, (long)getpid(), i);
-        if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
-            break;
-        if (errno != EEXIST || i == 1000)
-            return CPN_ERROR(CPN_EIO, "%s: cannot create %s: %s", a->path, tmp, strerror(errno));
-    }
-    if (rename(tmp, a->path) == 0)
-        return CPN_OK;
-    int rc = CPN_ERROR(CPN_EIO, "%s: cannot rename %s to it: %s", a->path, tmp, strerror(errno));
-    unlink(tmp);
-    return rc;
 }
 
 int cpn_atomic_commit(struct cpn_atomic *a)
@@ -311,18 +302,21 @@ int cpn_atomic_commit(struct cpn_atomic *a)
     bad |= fclose(a->f) != 0;
     a->f = NULL;
     int err = a->err ? a->err : bad ? EIO : 0; /* the first write error (ENOSPC), when one */
+    /* What gets the final name: the temporary name, or the unnamed file through /proc (linkat(2)
+     * with AT_SYMLINK_FOLLOW, as open(2) describes for O_TMPFILE). */
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", keep);
+    const char *from = a->unnamed ? proc : a->tmp;
     int rc = CPN_OK;
     if (err) {
         rc = CPN_ERROR(CPN_EIO, "%s: cannot write: %s", a->path, strerror(err));
-    } else if (a->unnamed) {
-        rc = name_unnamed(a, keep);
     } else if (a->direct) {
         /* written straight to the device or FIFO: nothing to move */
     } else if (a->force) {
-        if (rename(a->tmp, a->path) != 0)
+        if ((!a->unnamed || (rc = name_unnamed(a, proc)) == CPN_OK) && rename(a->tmp, a->path) != 0)
             rc = CPN_ERROR(CPN_EIO, "%s: cannot rename %s to it: %s", a->path, a->tmp,
                            strerror(errno));
-    } else if (link(a->tmp, a->path) != 0) {
+    } else if (linkat(AT_FDCWD, from, AT_FDCWD, a->path, AT_SYMLINK_FOLLOW) != 0) {
         rc = errno == EEXIST
                  ? CPN_ERROR(CPN_EOUTPUT,
                              "%s: appeared during the run (use --force to overwrite "

@@ -251,11 +251,9 @@ static char *run_id(const struct cpn_report_run *in)
         id_text(&h, in->metrics[i].name);
         sha256_update(&h, sizeof in->metrics[i].value, (const uint8_t *)&in->metrics[i].value);
     }
-    uint8_t d[SHA256_DIGEST_SIZE];
-    sha256_digest(&h, sizeof d, d);
-    char *hex = malloc(2 * sizeof d + 1);
-    for (size_t i = 0; hex && i < sizeof d; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    char *hex = malloc(65);
+    if (hex)
+        cpn_sha256_hex_digest(&h, hex);
     return hex;
 }
 

@@ -1499,14 +1499,19 @@ int cpn_trace_open(const struct cpn_trace_options *opt, struct cpn_trace **out)
     return CPN_OK;
 }
 
+void cpn_sha256_hex_digest(struct sha256_ctx *ctx, char hex[65])
+{
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_digest(ctx, sizeof digest, digest);
+    for (size_t i = 0; i < sizeof digest; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
 void cpn_sha256_hex(const void *data, size_t len, char hex[65])
 {
     struct sha256_ctx ctx;
-    uint8_t digest[SHA256_DIGEST_SIZE];
     sha256_init(&ctx);
     if (len)
         sha256_update(&ctx, len, data);
-    sha256_digest(&ctx, sizeof digest, digest);
-    for (size_t i = 0; i < sizeof digest; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    cpn_sha256_hex_digest(&ctx, hex);
 }

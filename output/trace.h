@@ -214,4 +214,13 @@ void cpn_trace_free(struct cpn_trace *t);
  */
 void cpn_sha256_hex(const void *data, size_t len, char hex[65]);
 
+struct sha256_ctx; /* (GNU Nettle's, <nettle/sha2.h>) */
+
+/**
+ * Finish the SHA-256 @p ctx (GNU Nettle's sha256_digest(), which resets it) as 64 lowercase hex
+ * digits: the digest of data fed in pieces, as cpn_sha256_hex() gives that of one buffer.
+ * @param hex receives 64 digits and a NUL.
+ */
+void cpn_sha256_hex_digest(struct sha256_ctx *ctx, char hex[65]);
+
 #endif /* CPN_OUTPUT_TRACE_H */
